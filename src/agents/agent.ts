@@ -1,0 +1,69 @@
+// What an agent is, on both sides of the thread boundary: a serialisable AgentSpec that the main
+// thread builds from the config, and the AgentRunner contract that code inside a worker fulfils.
+import type { JobProgress } from '../jobs/job.js';
+
+/** One phase of a command agent: `run` is a shell command line for `/bin/sh -c`. */
+export interface CommandPhaseSpec {
+  name: string;
+  run: string;
+}
+
+/**
+ * A fully resolved, structured-cloneable description of an agent (it is posted to workers).
+ * - `command`: each phase runs a shell command line (the prompt arrives in $JOB_PROMPT).
+ * - `module`: an ES module (absolute path) whose `runPhase` export implements `AgentRunner`.
+ */
+export type AgentSpec =
+  | { type: 'command'; name: string; summary: string; phases: CommandPhaseSpec[] }
+  | { type: 'module'; name: string; summary: string; module: string; phases: { name: string }[] };
+
+/** Returns the names of `spec`'s phases, in order. */
+export function getPhaseNames(spec: AgentSpec): string[] {
+  return spec.phases.map((phase) => phase.name);
+}
+
+/** The output of an earlier phase, handed to later phases. */
+export interface PhaseOutputRecord {
+  name: string;
+  output: string | null;
+}
+
+/** Callbacks an agent uses to report while a phase runs. Cheap to call often: reports are batched. */
+export interface PhaseReporter {
+  /** Raw text the agent produced (UTF-8); appended to output.log, complete lines become events. */
+  output(text: string): void;
+  /** Counter or lastEvent changes. */
+  progress(update: Partial<JobProgress>): void;
+  /** A child process was started as the leader of its own process group (killed as a group on cancel). */
+  childStarted(pid: number): void;
+}
+
+/** Everything a phase run needs. `signal` aborts when the job is cancelled. */
+export interface PhaseContext {
+  jobId: string;
+  /** The user's prompt. */
+  prompt: string;
+  phaseName: string;
+  phaseIndex: number;
+  /** 1 for the first run of the phase, 2 after one retry or resume, and so on. */
+  attempt: number;
+  /** Retry feedback from the user, or null. */
+  feedback: string | null;
+  previousOutputs: PhaseOutputRecord[];
+  /** Working directory of the job (absolute). */
+  cwd: string;
+  signal: AbortSignal;
+  report: PhaseReporter;
+}
+
+/** How a phase ended. A failure is data (`kind: 'failed'`), never a thrown exception. */
+export type PhaseOutcome =
+  | { kind: 'completed'; output: string | null }
+  | { kind: 'failed'; error: string; output?: string | null }
+  | { kind: 'cancelled' };
+
+/** The contract of agent code that runs inside a worker thread. */
+export interface AgentRunner {
+  /** Runs one phase to its end. Should honour `context.signal`; may throw (treated as a failure). */
+  runPhase(context: PhaseContext): Promise<PhaseOutcome>;
+}

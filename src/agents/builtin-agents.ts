@@ -1,0 +1,48 @@
+// The agents that ship with jobline and work offline: `sh` (the prompt is the command) and
+// `check` (a project's own lint, typecheck, test and build scripts).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AgentError } from '../errors.js';
+import type { AgentSpec } from './agent.js';
+
+/** package.json scripts the `check` agent runs, in this order, when they exist. */
+export const CHECK_SCRIPTS = ['lint', 'typecheck', 'test', 'build'] as const;
+
+/** Names and one-line summaries of the built-in agents, for help and completion. */
+export const BUILTIN_AGENT_SUMMARIES: Readonly<Record<string, string>> = {
+  sh: 'runs the prompt as a shell command (one phase: run)',
+  check: "runs the current project's lint, typecheck, test and build scripts",
+};
+
+/** The `sh` agent. The prompt reaches the shell through $JOB_PROMPT and `eval`, never by splicing. */
+export function createShAgent(): AgentSpec {
+  return { type: 'command', name: 'sh', summary: BUILTIN_AGENT_SUMMARIES.sh!, phases: [{ name: 'run', run: 'eval "$JOB_PROMPT"' }] };
+}
+
+/**
+ * The `check` agent for the npm project in `cwd`: one phase per existing script of CHECK_SCRIPTS,
+ * each run as `npm run <script>`.
+ * @throws AgentError AGENT_INVALID when `cwd` has no readable package.json or none of the scripts.
+ */
+export function createCheckAgent(cwd: string): AgentSpec {
+  const manifestPath = join(cwd, 'package.json');
+  let scripts: Record<string, unknown>;
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { scripts?: Record<string, unknown> };
+    scripts = manifest.scripts ?? {};
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new AgentError(
+      'AGENT_INVALID',
+      missing
+        ? `The check agent needs a package.json, and ${cwd} has none. Run it inside an npm project.`
+        : `The check agent cannot read ${manifestPath}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const phases = CHECK_SCRIPTS.filter((name) => typeof scripts[name] === 'string').map((name) => ({ name, run: `npm run ${name}` }));
+  if (phases.length === 0) {
+    throw new AgentError('AGENT_INVALID', `The check agent found none of the scripts ${CHECK_SCRIPTS.join(', ')} in ${manifestPath}.`);
+  }
+  return { type: 'command', name: 'check', summary: BUILTIN_AGENT_SUMMARIES.check!, phases };
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// The jobline command line: wiring only. Parses arguments, loads the context, calls a command,
+// and turns a JoblineError (a user mistake or environment problem) into one clear line, exit 2.
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { batchCommand } from './commands/batch.js';
+import { loadAppContext } from './commands/context.js';
+import { listCommand } from './commands/list.js';
+import { runCommand } from './commands/run.js';
+import { showCommand } from './commands/show.js';
+import { JoblineError } from './errors.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('jobline')
+  .description('Run agent jobs in background worker threads, with durable per-job state.')
+  .version(version, '-v, --version', 'print the version')
+  .showHelpAfterError('(run jobline --help for usage)');
+
+const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: ./.jobrc.json, then ~/.jobrc.json)');
+
+program
+  .command('run')
+  .description('run one job in the foreground; exits 0 only if it completes')
+  .argument('<prompt...>', 'the prompt (for the sh agent: the shell command)')
+  .option('-a, --agent <name>', 'agent to run (default: defaultAgent from the config)')
+  .option('-b, --background', 'run every phase without asking for approval')
+  .option('-y, --yes', 'approve every phase up front (same as --background)')
+  .option('--json', 'print the final job as JSON on stdout')
+  .addOption(configOption())
+  .action(async (words: string[], options) => {
+    process.exitCode = await runCommand(loadAppContext(options.config), words.join(' '), options);
+  });
+
+program
+  .command('batch')
+  .description('run one background job per non-empty line of FILE (or stdin), honouring the cap')
+  .argument('[file]', 'file of prompts, one per line; - or nothing for stdin')
+  .option('-a, --agent <name>', 'agent to run (default: defaultAgent from the config)')
+  .addOption(configOption())
+  .action(async (file: string | undefined, options) => {
+    process.exitCode = await batchCommand(loadAppContext(options.config), file, options);
+  });
+
+program
+  .command('list')
+  .description('list the jobs in the jobs folder (completed ones only with --all)')
+  .option('--json', 'print JSON')
+  .option('--all', 'include completed jobs (kept with debug.keepTempFiles)')
+  .addOption(configOption())
+  .action(async (options) => {
+    process.exitCode = await listCommand(loadAppContext(options.config), options);
+  });
+
+program
+  .command('show')
+  .description('show one job in full')
+  .argument('<id>', 'job id or unique prefix, with or without job-')
+  .option('--json', 'print JSON')
+  .addOption(configOption())
+  .action(async (id: string, options) => {
+    process.exitCode = await showCommand(loadAppContext(options.config), id, options);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (!(error instanceof JoblineError)) throw error;
+  process.stderr.write(`jobline: ${error.message}\n`);
+  process.exitCode = 2;
+}

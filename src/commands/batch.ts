@@ -1,0 +1,50 @@
+// `jobline batch`: one background job per non-empty input line, all through the queue and the
+// cap; prints a summary and fails if any job failed.
+import { readFile } from 'node:fs/promises';
+import { resolveAgent } from '../agents/resolve-agent.js';
+import type { Job } from '../jobs/job.js';
+import { formatDuration, sanitizeLine, truncate } from '../render/text.js';
+import { createManager, type AppContext } from './context.js';
+import { installExitHandlers } from './exit-signals.js';
+
+/** Options of `jobline batch`. */
+export interface BatchOptions {
+  agent?: string;
+}
+
+/**
+ * Reads prompts from `source` (a file path, or `-`/undefined for stdin), runs them, and returns
+ * 0 when every job completed, 1 otherwise. Always queues, whatever `whenBusy` says.
+ * @throws AgentError, StoreError, and the fs error of an unreadable file.
+ */
+export async function batchCommand(context: AppContext, source: string | undefined, options: BatchOptions): Promise<number> {
+  const text = !source || source === '-' ? await readStdin() : await readFile(source, 'utf8');
+  const prompts = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const agent = resolveAgent(options.agent ?? context.config.defaultAgent, context.config, context.cwd);
+  const manager = createManager(context, { whenBusy: 'queue' });
+  installExitHandlers(manager);
+  manager.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
+  manager.on('jobEvent', (job, event) => {
+    if (event.type === 'completed') process.stderr.write(`✅ ${job.id} ${truncate(sanitizeLine(job.description), 60)}\n`);
+    else if (event.type === 'failed') process.stderr.write(`❌ ${job.id} ${truncate(sanitizeLine(job.description), 60)}: ${sanitizeLine(job.error ?? '')}\n`);
+  });
+  const started = Date.now();
+  for (const prompt of prompts) await manager.submit({ agent, prompt, mode: 'background', cwd: context.cwd });
+  await manager.whenIdle();
+  await manager.shutdown();
+  const jobs = manager.list();
+  const count = (status: Job['status']): number => jobs.filter((job) => job.status === status).length;
+  const failed = jobs.filter((job) => job.status !== 'completed');
+  process.stdout.write(
+    `Batch: ${jobs.length} jobs in ${formatDuration(Date.now() - started)}: ${count('completed')} completed, ${count('failed')} failed, ${count('cancelled')} cancelled\n`,
+  );
+  for (const job of failed) process.stdout.write(`  ${job.id} ${job.status}: ${truncate(sanitizeLine(job.description), 60)}${job.error ? ` (${sanitizeLine(job.error)})` : ''}\n`);
+  if (failed.length > 0) process.stdout.write(`Kept in ${context.store.dir} (see jobline show <id>).\n`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

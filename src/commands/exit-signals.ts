@@ -1,0 +1,48 @@
+// Exit paths of a process that owns jobs: on SIGINT, SIGTERM or SIGHUP every active job is marked
+// interrupted on disk before the process ends, and every worker and child process is stopped.
+import type { JobManager } from '../jobs/manager.js';
+
+const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const SIGNAL_NUMBERS: Record<(typeof EXIT_SIGNALS)[number], number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+// A clean shutdown waits for writes in flight and for runs to die; past this the process
+// marks jobs synchronously and exits anyway, so an exit never takes longer than about 1.5 s.
+const SHUTDOWN_DEADLINE_MS = 1500;
+
+/**
+ * Installs handlers that shut `manager` down and exit with 128 + the signal number. A second
+ * signal exits at once (jobs are still marked synchronously). `beforeExit` runs first (e.g. to
+ * stop a spinner). Also marks jobs on any other `process.exit`. Returns an uninstaller.
+ */
+export function installExitHandlers(manager: JobManager, beforeExit: () => void = () => {}): () => void {
+  let isExiting = false;
+  const handlers = EXIT_SIGNALS.map((signal) => {
+    const handler = (): void => {
+      const code = 128 + SIGNAL_NUMBERS[signal];
+      if (isExiting) {
+        manager.interruptActiveSync();
+        process.exit(code);
+      }
+      isExiting = true;
+      beforeExit();
+      const deadline = setTimeout(() => {
+        manager.interruptActiveSync();
+        process.exit(code);
+      }, SHUTDOWN_DEADLINE_MS);
+      void manager.shutdown().finally(() => {
+        clearTimeout(deadline);
+        process.exit(code);
+      });
+    };
+    process.on(signal, handler);
+    return { signal, handler };
+  });
+  // Last line of defence for exits nobody planned (an uncaught exception): sync, idempotent.
+  const onExit = (): void => {
+    manager.interruptActiveSync();
+  };
+  process.on('exit', onExit);
+  return () => {
+    for (const { signal, handler } of handlers) process.off(signal, handler);
+    process.off('exit', onExit);
+  };
+}

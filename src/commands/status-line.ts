@@ -1,0 +1,37 @@
+// One line of foreground status: an ora spinner on a terminal, plain lines otherwise (ora would
+// still print coloured symbols into a pipe or a log file).
+import ora from 'ora';
+
+/** A status line a foreground command updates while it waits. */
+export interface StatusLine {
+  start(text: string): void;
+  update(text: string): void;
+  succeed(text: string): void;
+  fail(text: string): void;
+  warn(text: string): void;
+  stop(): void;
+}
+
+/** Creates a status line on `stream` (default stderr). The spinner never reads stdin (`discardStdin: false`). */
+export function createStatusLine(stream: NodeJS.WriteStream = process.stderr): StatusLine {
+  if (stream.isTTY) {
+    const spinner = ora({ stream, discardStdin: false });
+    return {
+      start: (text) => void spinner.start(text),
+      update: (text) => void (spinner.text = text),
+      succeed: (text) => void spinner.succeed(text),
+      fail: (text) => void spinner.fail(text),
+      warn: (text) => void (spinner.isSpinning ? spinner.warn(text).start() : spinner.warn(text)),
+      stop: () => void spinner.stop(),
+    };
+  }
+  const write = (line: string): void => void stream.write(`${line}\n`);
+  return {
+    start: (text) => write(`- ${text}`),
+    update: () => {},
+    succeed: (text) => write(`✔ ${text}`),
+    fail: (text) => write(`✖ ${text}`),
+    warn: (text) => write(`⚠ ${text}`),
+    stop: () => {},
+  };
+}

@@ -1,0 +1,63 @@
+// Program errors: every failure jobline reports to a user is a JoblineError with a stable string
+// `code`, so callers branch on the code and the CLI prints the message without a stack trace.
+
+/** Options accepted by every JoblineError constructor. */
+export interface JoblineErrorOptions {
+  /** The lower-level error this one wraps (kept for debugging; never shown as a stack to users). */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error jobline raises on purpose. `code` is stable and machine-readable
+ * (e.g. `CONFIG_INVALID`); `message` is a complete sentence meant for the user.
+ */
+export class JoblineError extends Error {
+  /** Stable, upper-snake-case identifier of the failure, e.g. `JOB_ID_AMBIGUOUS`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options: JoblineErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A `.jobrc.json` that cannot be read, parsed or validated. Codes: CONFIG_NOT_FOUND, CONFIG_PARSE, CONFIG_INVALID. */
+export class ConfigError extends JoblineError {}
+
+/** The jobs folder or a job's files cannot be used. Codes: JOBS_DIR_UNSAFE, JOBS_DIR_IO, JOB_FILE_CORRUPT, JOB_IO. */
+export class StoreError extends JoblineError {}
+
+/** A job id or prefix that matches no job (JOB_NOT_FOUND) or several (JOB_ID_AMBIGUOUS). */
+export class JobLookupError extends JoblineError {
+  /** The ids that matched an ambiguous prefix; empty for JOB_NOT_FOUND. */
+  readonly matches: readonly string[];
+
+  constructor(code: 'JOB_NOT_FOUND' | 'JOB_ID_AMBIGUOUS', message: string, matches: readonly string[] = []) {
+    super(code, message);
+    this.matches = matches;
+  }
+}
+
+/** A status change the job state machine does not allow. Code: ILLEGAL_TRANSITION. */
+export class TransitionError extends JoblineError {}
+
+/** An agent that is unknown or cannot be built. Codes: AGENT_UNKNOWN, AGENT_INVALID. */
+export class AgentError extends JoblineError {}
+
+/** The manager refused a request. Codes: JOBS_BUSY, JOB_NOT_ACTIVE, JOB_OWNED_ELSEWHERE, MANAGER_CLOSED. */
+export class ManagerError extends JoblineError {}
+
+/** The command line was used wrongly. Code: USAGE. */
+export class UsageError extends JoblineError {}
+
+/** Returns true when `error` is a JoblineError carrying `code`. */
+export function hasErrorCode(error: unknown, code: string): boolean {
+  return error instanceof JoblineError && error.code === code;
+}
+
+/** Returns a one-line description of any thrown value, for messages that cross a boundary. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}

@@ -1,0 +1,37 @@
+// Lifecycle events: one line each in events.jsonl and the payload the manager reports to its
+// listeners. Pure types only.
+
+/** Every lifecycle event type, in the order a job usually meets them. */
+export type JobEventType =
+  | 'created'
+  | 'queued'
+  | 'started'
+  | 'phase_started'
+  | 'phase_completed'
+  | 'phase_failed'
+  | 'approval_requested'
+  | 'approved'
+  | 'retried'
+  | 'cancelled'
+  | 'failed'
+  | 'completed'
+  | 'interrupted'
+  | 'resumed';
+
+/**
+ * One lifecycle event: `ts` (ISO-8601 UTC), `type`, and details that depend on the type
+ * (`phase`: phase name, `attempt`, `error`, `feedback`, `reason`, `mode`, `agent`, `cwd`).
+ */
+export interface JobEvent {
+  ts: string;
+  type: JobEventType;
+  phase?: string;
+  attempt?: number;
+  error?: string;
+  feedback?: string;
+  reason?: string;
+  mode?: string;
+  agent?: string;
+  /** Working directory of the job (on `created`; used to resume it). */
+  cwd?: string;
+}

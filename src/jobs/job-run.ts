@@ -1,0 +1,125 @@
+// One phase of one job running on one worker: posts the request, relays reports, and turns every
+// way the run can end (reply, crash, exit, out of memory, cancel) into exactly one RunOutcome.
+import type { Worker } from 'node:worker_threads';
+import type { PhaseOutcome } from '../agents/agent.js';
+import { signalProcessGroup } from '../agents/command-runner.js';
+import type { JobProgress } from './job.js';
+import type { PhaseRequest, WorkerMessage } from './protocol.js';
+
+/** How a run ended, and whether its worker may be reused. */
+export type RunOutcome = PhaseOutcome & { isWorkerReusable: boolean };
+
+/** Callbacks for what a run reports while it goes. */
+export interface JobRunHooks {
+  onOutput(lines: string[], lineCount: number): void;
+  onProgress(progress: Partial<JobProgress>): void;
+}
+
+let nextRunId = 1;
+
+/** Drives one phase run. Construct it to start; await `outcome`. */
+export class JobRun {
+  readonly runId = nextRunId++;
+  /** Resolves exactly once, when the run has ended and its processes are gone. */
+  readonly outcome: Promise<RunOutcome>;
+  private readonly processGroups = new Set<number>();
+  private isCancelling = false;
+  private isFinished = false;
+  private forceTimer: NodeJS.Timeout | null = null;
+  private resolveOutcome!: (outcome: RunOutcome) => void;
+  private readonly detach: () => void;
+
+  /**
+   * Posts `request` to `worker`. `heapLimitMb` is only used to explain an out-of-memory failure.
+   */
+  constructor(
+    private readonly worker: Worker,
+    request: PhaseRequest,
+    private readonly hooks: JobRunHooks,
+    private readonly heapLimitMb: number,
+  ) {
+    this.outcome = new Promise((resolve) => (this.resolveOutcome = resolve));
+    const onMessage = (message: WorkerMessage): void => this.handleMessage(message);
+    const onError = (error: Error & { code?: string }): void => {
+      const reason =
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `the worker ran out of memory (heap limit ${this.heapLimitMb} MB)`
+          : `the worker crashed: ${error.message || String(error)}`;
+      this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: reason }, false);
+    };
+    const onExit = (code: number): void => {
+      this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: `the worker exited unexpectedly (exit code ${code})` }, false);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    this.detach = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.postMessage({ type: 'phaseRequested', runId: this.runId, request });
+  }
+
+  /**
+   * Cancels the run: asks the worker to stop and SIGTERMs the job's process groups now; after
+   * `graceMs` SIGKILLs the groups and terminates the worker, which also stops a worker stuck in
+   * synchronous code. Safe to call more than once.
+   */
+  cancel(graceMs: number): void {
+    if (this.isFinished || this.isCancelling) return;
+    this.isCancelling = true;
+    this.worker.postMessage({ type: 'cancelRequested', runId: this.runId });
+    this.signalGroups('SIGTERM');
+    this.forceTimer = setTimeout(() => this.kill(), graceMs);
+  }
+
+  /** Stops the run at once: SIGKILL to its process groups, worker terminated. */
+  kill(): void {
+    if (this.isFinished) return;
+    this.isCancelling = true;
+    this.finish({ kind: 'cancelled' }, false);
+  }
+
+  private handleMessage(message: WorkerMessage): void {
+    if (message.runId !== this.runId || this.isFinished) return;
+    switch (message.type) {
+      case 'childStarted':
+        this.processGroups.add(message.pid);
+        // A cancel may have raced the spawn: the new group must not escape it.
+        if (this.isCancelling) signalProcessGroup(message.pid, 'SIGTERM');
+        break;
+      case 'outputProduced':
+        this.hooks.onOutput(message.lines, message.lineCount);
+        break;
+      case 'progressReported':
+        this.hooks.onProgress(message.progress);
+        break;
+      case 'phaseCompleted':
+        this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'completed', output: message.output }, true);
+        break;
+      case 'phaseFailed':
+        this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: message.error, output: message.output }, true);
+        break;
+      case 'phaseCancelled':
+        this.finish({ kind: 'cancelled' }, true);
+        break;
+    }
+  }
+
+  private finish(outcome: PhaseOutcome, isWorkerReusable: boolean): void {
+    if (this.isFinished) return;
+    this.isFinished = true;
+    if (this.forceTimer) clearTimeout(this.forceTimer);
+    this.detach();
+    // Whatever the agent left behind in its groups (a child ignoring SIGTERM, a backgrounded
+    // grandchild) dies with the run: no orphans.
+    this.signalGroups('SIGKILL');
+    if (!isWorkerReusable) void this.worker.terminate();
+    this.resolveOutcome({ ...outcome, isWorkerReusable });
+  }
+
+  private signalGroups(signal: NodeJS.Signals): void {
+    for (const pid of this.processGroups) signalProcessGroup(pid, signal);
+  }
+}

@@ -1,0 +1,133 @@
+// The job model as stored in job.json. Field names are a public format (other tools read them):
+// change them only together with SCHEMA_VERSION. Pure: no I/O, no clock.
+
+/** Version of the job.json format written by this build. Readers refuse other versions. */
+export const SCHEMA_VERSION = 1;
+
+/** How a job moves between phases: interactive waits for approval after each phase but the last. */
+export type JobMode = 'interactive' | 'background';
+
+/** Lifecycle status of a job. Active: queued, running, awaiting_approval. Terminal: the rest. */
+export type JobStatus =
+  | 'queued'
+  | 'running'
+  | 'awaiting_approval'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted';
+
+/** Status of one phase. `cancelled` also covers a phase stopped by an interruption. */
+export type PhaseStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** One phase of a job. Timestamps are ISO-8601 UTC strings or null. */
+export interface PhaseState {
+  name: string;
+  status: PhaseStatus;
+  /** How many times the phase has been started (retries and resumes count). */
+  attempts: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** The phase's result text (an agent's final answer, or the tail of a command's output). */
+  output: string | null;
+  error: string | null;
+}
+
+/** Live counters. `round`, `toolCalls` and `llmCalls` stay 0 for agents that do not count them. */
+export interface JobProgress {
+  round: number;
+  toolCalls: number;
+  llmCalls: number;
+  /** One human-readable line: the latest output line or agent action. */
+  lastEvent: string | null;
+}
+
+/**
+ * The process that runs a job. `processStartedAt` (ISO-8601) distinguishes a live owner from an
+ * unrelated process that was later given the same pid.
+ */
+export interface JobOwner {
+  pid: number;
+  hostname: string;
+  processStartedAt: string;
+}
+
+/** A job exactly as persisted in `<jobsDir>/<id>/job.json`. */
+export interface Job {
+  schemaVersion: number;
+  id: string;
+  agent: string;
+  /** The user's prompt. */
+  description: string;
+  mode: JobMode;
+  status: JobStatus;
+  phases: PhaseState[];
+  /** Index into `phases` of the phase running, awaiting approval, or next to run. */
+  currentPhase: number;
+  progress: JobProgress;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  error: string | null;
+  owner: JobOwner;
+}
+
+/** Statuses in which a job still holds, or waits for, work from its owner process. */
+export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'running', 'awaiting_approval'];
+
+/** Statuses of a job that ended without completing; these are what `/resume` accepts. */
+export const UNFINISHED_STATUSES: readonly JobStatus[] = ['failed', 'cancelled', 'interrupted'];
+
+/** Returns true for queued, running and awaiting_approval. */
+export function isActiveStatus(status: JobStatus): boolean {
+  return ACTIVE_STATUSES.includes(status);
+}
+
+/** Returns true for failed, cancelled and interrupted. */
+export function isUnfinishedStatus(status: JobStatus): boolean {
+  return UNFINISHED_STATUSES.includes(status);
+}
+
+/** Returns true for every status a job cannot leave except by `resume` (or never, for completed). */
+export function isTerminalStatus(status: JobStatus): boolean {
+  return status === 'completed' || isUnfinishedStatus(status);
+}
+
+/** What `createJob` needs; `now` is an ISO-8601 UTC timestamp supplied by the caller. */
+export interface NewJobInput {
+  id: string;
+  agent: string;
+  description: string;
+  mode: JobMode;
+  phaseNames: readonly string[];
+  owner: JobOwner;
+  now: string;
+}
+
+/** Builds a new job in status `queued` with every phase pending. Throws nothing; validates nothing. */
+export function createJob(input: NewJobInput): Job {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    id: input.id,
+    agent: input.agent,
+    description: input.description,
+    mode: input.mode,
+    status: 'queued',
+    phases: input.phaseNames.map((name) => ({
+      name,
+      status: 'pending',
+      attempts: 0,
+      startedAt: null,
+      endedAt: null,
+      output: null,
+      error: null,
+    })),
+    currentPhase: 0,
+    progress: { round: 0, toolCalls: 0, llmCalls: 0, lastEvent: null },
+    createdAt: input.now,
+    startedAt: null,
+    endedAt: null,
+    error: null,
+    owner: input.owner,
+  };
+}

@@ -1,0 +1,431 @@
+// The job manager: the only part of jobline that knows about concurrency. It owns the FIFO queue
+// and the cap, runs phases on pooled worker threads, applies every status change through the
+// state machine, persists it, and only then reports it to listeners.
+import { EventEmitter } from 'node:events';
+import type { AgentSpec } from '../agents/agent.js';
+import { getPhaseNames } from '../agents/agent.js';
+import { ManagerError, describeError } from '../errors.js';
+import { enforceUnfinishedLimit } from '../store/cleanup.js';
+import type { JobStore } from '../store/job-store.js';
+import { getCurrentOwner } from '../store/owner.js';
+import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode, type JobProgress } from './job.js';
+import type { JobEvent } from './job-event.js';
+import { resolveJobId } from './job-id.js';
+import { JobRun, type RunOutcome } from './job-run.js';
+import { JobWriter } from './job-writer.js';
+import type { PhaseRequest } from './protocol.js';
+import { transitionJob, transitionJobThrough, type JobAction } from './transitions.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** Error recorded on every active job when jobline exits (SIGINT, SIGTERM, SIGHUP, /quit). */
+export const INTERRUPTED_ON_EXIT = 'Interrupted: jobline exited';
+
+/** Settings of a JobManager (see .jobrc.example.json for the user-facing keys). */
+export interface JobManagerOptions {
+  store: JobStore;
+  maxConcurrentJobs: number;
+  whenBusy: 'queue' | 'reject';
+  maxUnfinishedJobs: number;
+  keepTempFiles: boolean;
+  /** Grace period of a cancel before the worker and processes are killed (ms). */
+  cancelGraceMs: number;
+  /** Heap limit of each worker (MB). */
+  workerHeapMb: number;
+  /** Warm spare workers (default 1). */
+  spareWorkers?: number;
+  /** Longest delay of a progress-only write (ms, default 1000). */
+  progressFlushMs?: number;
+  /** Clock, for tests (default: the system clock). */
+  now?: () => Date;
+}
+
+/** A job to submit: the agent to run, the user's prompt, the mode and the working directory. */
+export interface SubmitRequest {
+  agent: AgentSpec;
+  prompt: string;
+  mode: JobMode;
+  cwd: string;
+}
+
+/** The submitted job and its place in the queue (0: it started at once). */
+export interface SubmitResult {
+  job: Job;
+  queuePosition: number;
+}
+
+/** Events a JobManager emits. Lifecycle events are emitted only after they are on disk. */
+export interface JobManagerEvents {
+  jobEvent: [job: Job, event: JobEvent];
+  jobOutput: [job: Job, lines: string[], lineCount: number];
+  jobProgress: [job: Job];
+  jobRemoved: [id: string];
+  warning: [message: string];
+}
+
+interface ManagedJob {
+  job: Job;
+  agent: AgentSpec;
+  cwd: string;
+  feedback: string | null;
+  run: JobRun | null;
+}
+
+/** Runs jobs with a concurrency cap and a FIFO queue. */
+export class JobManager extends EventEmitter<JobManagerEvents> {
+  private readonly entries = new Map<string, ManagedJob>();
+  private readonly queue: string[] = [];
+  /** Ids of jobs holding a worker slot: running a phase, or about to. */
+  private readonly slots = new Set<string>();
+  private readonly pool: WorkerPool;
+  private readonly writer: JobWriter;
+  private readonly idleWaiters: Array<() => void> = [];
+  /** Storage-policy runs in progress; `whenIdle` waits for them so a CLI never exits mid-cleanup. */
+  private pendingCleanups = 0;
+  private isClosed = false;
+
+  constructor(private readonly options: JobManagerOptions) {
+    super();
+    const spareWorkers = options.spareWorkers ?? 1;
+    this.pool = new WorkerPool({ heapLimitMb: options.workerHeapMb, spareWorkers, maxIdleWorkers: options.maxConcurrentJobs + spareWorkers });
+    this.pool.warm();
+    this.writer = new JobWriter(options.store, options.progressFlushMs ?? 1000, (error) => this.emit('warning', describeError(error)));
+  }
+
+  /** The store this manager writes to. */
+  get store(): JobStore {
+    return this.options.store;
+  }
+
+  /** This session's jobs, oldest first. */
+  list(): Job[] {
+    return [...this.entries.values()].map((entry) => entry.job);
+  }
+
+  /** Resolves an id or unique prefix among this session's jobs. @throws JobLookupError. */
+  resolveId(input: string): string {
+    return resolveJobId(input, this.entries.keys());
+  }
+
+  /** Returns job `id` of this session. @throws JobLookupError JOB_NOT_FOUND (a prefix is resolved first). */
+  get(id: string): Job {
+    return this.requireEntry(id).job;
+  }
+
+  /** Number of jobs holding a worker slot. */
+  get runningCount(): number {
+    return this.slots.size;
+  }
+
+  /** Ids of queued jobs, in the order they will start. */
+  get queuedIds(): readonly string[] {
+    return this.queue;
+  }
+
+  /**
+   * Creates a job and starts it, or queues it when every slot is busy.
+   * @throws ManagerError JOBS_BUSY ("Already running 3 jobs (max: 3)") with whenBusy "reject";
+   *   MANAGER_CLOSED after shutdown; StoreError JOB_IO when the job folder cannot be created.
+   */
+  async submit(request: SubmitRequest): Promise<SubmitResult> {
+    this.assertOpen();
+    this.assertNotBusy();
+    const id = await this.options.store.claimId();
+    try {
+      this.assertOpen();
+      this.assertNotBusy();
+    } catch (error) {
+      await this.options.store.remove(id);
+      throw error;
+    }
+    const now = this.timestamp();
+    const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: request.mode, phaseNames: getPhaseNames(request.agent), owner: getCurrentOwner(), now });
+    const entry: ManagedJob = { job, agent: request.agent, cwd: request.cwd, feedback: null, run: null };
+    this.entries.set(id, entry);
+    const created: JobEvent[] = [
+      { ts: now, type: 'created', agent: request.agent.name, mode: request.mode, cwd: request.cwd },
+      { ts: now, type: 'queued' },
+    ];
+    if (this.slots.size < this.options.maxConcurrentJobs && this.queue.length === 0) {
+      // One write for the whole creation: created, queued, started and the first phase_started.
+      this.slots.add(id);
+      await this.startRunning(entry, created);
+      return { job: entry.job, queuePosition: 0 };
+    }
+    this.queue.push(id);
+    await this.commit(entry, [], created);
+    return { job: entry.job, queuePosition: this.queue.indexOf(id) + 1 };
+  }
+
+  /** Approves the phase job `id` waits on; the next phase starts as soon as a slot is free. @throws ManagerError JOB_NOT_AWAITING_APPROVAL. */
+  async approve(id: string): Promise<Job> {
+    const entry = this.requireAwaiting(id, 'approve');
+    await this.commit(entry, [{ type: 'approve' }]);
+    return this.requeueFirst(entry);
+  }
+
+  /** Runs the phase job `id` waits on again, handing `feedback` to the agent. @throws ManagerError JOB_NOT_AWAITING_APPROVAL. */
+  async retry(id: string, feedback: string | null = null): Promise<Job> {
+    const entry = this.requireAwaiting(id, 'retry');
+    entry.feedback = feedback && feedback.trim() !== '' ? feedback : null;
+    await this.commit(entry, [{ type: 'retry', feedback: entry.feedback }]);
+    return this.requeueFirst(entry);
+  }
+
+  /**
+   * Cancels job `id`. The status is `cancelled` on disk when this resolves; a running phase is
+   * asked to stop and is killed (worker and process groups) after the grace period.
+   * @throws ManagerError JOB_NOT_ACTIVE for a job that already ended.
+   */
+  async cancel(id: string): Promise<Job> {
+    const entry = this.requireEntry(id);
+    if (!isActiveStatus(entry.job.status)) {
+      throw new ManagerError('JOB_NOT_ACTIVE', `${entry.job.id} is already ${entry.job.status}; only queued, running or waiting jobs can be cancelled.`);
+    }
+    this.removeFromQueue(entry.job.id);
+    await this.commit(entry, [{ type: 'cancel' }]);
+    if (entry.run) entry.run.cancel(this.options.cancelGraceMs);
+    else if (!this.slots.has(entry.job.id)) await this.afterJobEnded(entry);
+    return entry.job;
+  }
+
+  /**
+   * Re-queues an unfinished job of this session at its first phase that did not complete, in `mode`.
+   * @throws ManagerError JOB_NOT_RESUMABLE for an active or completed job.
+   */
+  async resume(id: string, mode: JobMode): Promise<Job> {
+    const entry = this.requireEntry(id);
+    if (!isUnfinishedStatus(entry.job.status)) {
+      throw new ManagerError('JOB_NOT_RESUMABLE', `${entry.job.id} is ${entry.job.status}; only failed, cancelled or interrupted jobs can be resumed.`);
+    }
+    await this.commit(entry, [{ type: 'resume', mode }]);
+    this.queue.push(entry.job.id);
+    this.pump();
+    return entry.job;
+  }
+
+  /**
+   * Resolves when no job of this session is queued, running or awaiting approval, no slot is held
+   * and the storage policy has finished with every ended job.
+   */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Returns true while any job of this session is queued, running or awaiting approval. */
+  hasActiveJobs(): boolean {
+    return this.list().some((job) => isActiveStatus(job.status));
+  }
+
+  /**
+   * Marks every active job `interrupted` (with `reason` and endedAt) synchronously on disk and
+   * kills every run at once. For exit paths that cannot wait; prefer `shutdown`. Returns the ids marked.
+   */
+  interruptActiveSync(reason: string = INTERRUPTED_ON_EXIT): string[] {
+    this.isClosed = true;
+    this.queue.length = 0;
+    const marked: string[] = [];
+    const now = this.timestamp();
+    for (const entry of this.entries.values()) {
+      if (!isActiveStatus(entry.job.status)) continue;
+      const { job, events } = transitionJob(entry.job, { type: 'interrupt', reason }, now);
+      entry.job = job;
+      try {
+        this.options.store.saveSync(job);
+        this.options.store.appendEventsSync(job.id, events);
+        marked.push(job.id);
+      } catch (error) {
+        this.emit('warning', describeError(error));
+      }
+    }
+    for (const entry of this.entries.values()) entry.run?.kill();
+    return marked;
+  }
+
+  /**
+   * Stops the manager: waits for writes in flight (so none lands after the next step), marks every
+   * active job interrupted synchronously, kills all runs and terminates the workers.
+   */
+  async shutdown(reason: string = INTERRUPTED_ON_EXIT): Promise<string[]> {
+    if (this.isClosed) return [];
+    this.isClosed = true;
+    this.queue.length = 0;
+    await this.writer.settle();
+    const marked = this.interruptActiveSync(reason);
+    const runs = [...this.entries.values()].flatMap((entry) => (entry.run ? [entry.run.outcome] : []));
+    await Promise.all(runs);
+    await this.pool.close();
+    return marked;
+  }
+
+  // Moves a queued job whose slot is reserved in `this.slots` to running, on disk, then runs its
+  // phases in the background. Resolves once the start is persisted.
+  private async startRunning(entry: ManagedJob, leadingEvents: JobEvent[] = []): Promise<void> {
+    try {
+      await this.commit(entry, [{ type: 'start' }, { type: 'startPhase' }], leadingEvents);
+    } catch (error) {
+      this.emit('warning', `${entry.job.id}: ${describeError(error)}`);
+      this.slots.delete(entry.job.id);
+      this.pump();
+      return;
+    }
+    void this.runPhases(entry);
+  }
+
+  // Runs phases of `entry` on its slot until the job stops running (awaits approval, ends, or is
+  // cancelled or interrupted), then frees the slot.
+  private async runPhases(entry: ManagedJob): Promise<void> {
+    try {
+      while (entry.job.status === 'running' && !this.isClosed) {
+        const worker = this.pool.acquire();
+        const run = new JobRun(worker, this.buildRequest(entry), {
+          onOutput: (lines, lineCount) => this.handleOutput(entry, lines, lineCount),
+          onProgress: (progress) => this.updateProgress(entry, progress),
+        }, this.options.workerHeapMb);
+        entry.run = run;
+        const outcome = await run.outcome;
+        entry.run = null;
+        if (outcome.isWorkerReusable) this.pool.release(worker);
+        else this.pool.discard(worker);
+        if (this.isClosed || entry.job.status !== 'running') break; // cancelled or interrupted meanwhile
+        await this.commit(entry, [outcomeAction(outcome)]);
+        entry.feedback = null;
+        if (entry.job.status === 'running') await this.commit(entry, [{ type: 'startPhase' }]);
+      }
+    } catch (error) {
+      this.emit('warning', `${entry.job.id}: ${describeError(error)}`);
+    } finally {
+      this.slots.delete(entry.job.id);
+      if (!this.isClosed) {
+        if (!isActiveStatus(entry.job.status)) await this.afterJobEnded(entry);
+        this.pump();
+      }
+    }
+  }
+
+  private pump(): void {
+    while (!this.isClosed && this.slots.size < this.options.maxConcurrentJobs && this.queue.length > 0) {
+      const entry = this.entries.get(this.queue.shift()!);
+      if (!entry || entry.job.status !== 'queued') continue;
+      this.slots.add(entry.job.id);
+      void this.startRunning(entry);
+    }
+    this.notifyIfIdle();
+  }
+
+  // Applies actions, persists the result, then reports it: never the other way round.
+  private async commit(entry: ManagedJob, actions: JobAction[], leadingEvents: JobEvent[] = []): Promise<void> {
+    const { job, events } = transitionJobThrough(entry.job, actions, this.timestamp());
+    entry.job = job;
+    const all = [...leadingEvents, ...events];
+    await this.writer.write(job, all);
+    for (const event of all) this.emit('jobEvent', job, event);
+    this.notifyIfIdle();
+  }
+
+  // Applies the storage policy to a job that just reached a terminal status.
+  private async afterJobEnded(entry: ManagedJob): Promise<void> {
+    const { job } = entry;
+    this.pendingCleanups++;
+    try {
+      await this.writer.flush(job.id);
+      if (job.status === 'completed') {
+        if (!this.options.keepTempFiles) await this.options.store.remove(job.id);
+        return;
+      }
+      const removed = await enforceUnfinishedLimit(this.options.store, this.options.maxUnfinishedJobs, this.timestamp());
+      for (const id of removed) {
+        if (this.entries.get(id) && !isActiveStatus(this.entries.get(id)!.job.status)) this.entries.delete(id);
+        this.emit('jobRemoved', id);
+      }
+    } catch (error) {
+      this.emit('warning', `Storage cleanup after ${job.id} failed: ${describeError(error)}`);
+    } finally {
+      this.pendingCleanups--;
+      this.notifyIfIdle();
+    }
+  }
+
+  private handleOutput(entry: ManagedJob, lines: string[], lineCount: number): void {
+    const last = lines.at(-1);
+    if (last !== undefined) this.updateProgress(entry, { lastEvent: last });
+    this.emit('jobOutput', entry.job, lines, lineCount);
+  }
+
+  private updateProgress(entry: ManagedJob, progress: Partial<JobProgress>): void {
+    if (entry.job.status !== 'running') return;
+    entry.job = transitionJob(entry.job, { type: 'reportProgress', progress }, this.timestamp()).job;
+    this.writer.scheduleProgress(entry.job.id, () => entry.job);
+    this.emit('jobProgress', entry.job);
+  }
+
+  private buildRequest(entry: ManagedJob): PhaseRequest {
+    const { job } = entry;
+    return {
+      jobId: job.id,
+      prompt: job.description,
+      agent: entry.agent,
+      phaseIndex: job.currentPhase,
+      attempt: job.phases[job.currentPhase]?.attempts ?? 1,
+      feedback: entry.feedback,
+      previousOutputs: job.phases.slice(0, job.currentPhase).map((phase) => ({ name: phase.name, output: phase.output })),
+      cwd: entry.cwd,
+      outputLogPath: this.options.store.pathsOf(job.id).output,
+    };
+  }
+
+  // Approved and retried jobs go to the front of the queue: finishing started work first keeps
+  // the number of half-done jobs down.
+  private requeueFirst(entry: ManagedJob): Job {
+    this.queue.unshift(entry.job.id);
+    this.pump();
+    return entry.job;
+  }
+
+  private requireEntry(idOrPrefix: string): ManagedJob {
+    return this.entries.get(this.resolveId(idOrPrefix))!;
+  }
+
+  private requireAwaiting(id: string, verb: string): ManagedJob {
+    const entry = this.requireEntry(id);
+    if (entry.job.status !== 'awaiting_approval') {
+      throw new ManagerError('JOB_NOT_AWAITING_APPROVAL', `Cannot ${verb} ${entry.job.id}: it is ${entry.job.status}, not awaiting approval.`);
+    }
+    return entry;
+  }
+
+  private removeFromQueue(id: string): void {
+    const index = this.queue.indexOf(id);
+    if (index !== -1) this.queue.splice(index, 1);
+  }
+
+  private assertOpen(): void {
+    if (this.isClosed) throw new ManagerError('MANAGER_CLOSED', 'jobline is shutting down; no new jobs are accepted.');
+  }
+
+  private assertNotBusy(): void {
+    const max = this.options.maxConcurrentJobs;
+    if (this.options.whenBusy === 'reject' && this.slots.size >= max) {
+      throw new ManagerError('JOBS_BUSY', `Already running ${this.slots.size} jobs (max: ${max})`);
+    }
+  }
+
+  private isIdle(): boolean {
+    return this.slots.size === 0 && this.pendingCleanups === 0 && !this.hasActiveJobs();
+  }
+
+  private notifyIfIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private timestamp(): string {
+    return (this.options.now?.() ?? new Date()).toISOString();
+  }
+}
+
+function outcomeAction(outcome: RunOutcome): JobAction {
+  if (outcome.kind === 'completed') return { type: 'completePhase', output: outcome.output };
+  if (outcome.kind === 'failed') return { type: 'failPhase', error: outcome.error, output: outcome.output ?? null };
+  return { type: 'cancel' };
+}

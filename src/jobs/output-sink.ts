@@ -1,0 +1,67 @@
+// Inside a worker: appends an agent's raw output to output.log and turns it into batched
+// `outputProduced` messages, so a job printing 100 MB sends a few messages, not millions.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { MAX_LINE_CHARS, MAX_LINES_PER_OUTPUT_MESSAGE } from './protocol.js';
+
+/** How often, at most, a worker posts output to the main thread (ms). */
+export const OUTPUT_FLUSH_INTERVAL_MS = 50;
+// A line longer than this without a newline is reported as a line anyway (bounded memory).
+const MAX_PENDING_CHARS = 64 * 1024;
+
+/** Receives batches: the last few complete lines and how many lines there were in all. */
+export type OutputBatchListener = (lines: string[], lineCount: number) => void;
+
+/** Appends text to one output.log and batches its complete lines. Call `close` when the phase ends. */
+export class OutputSink {
+  private readonly fd: number;
+  private partial = '';
+  private recent: string[] = [];
+  private lineCount = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  /** Opens `path` for appending (created with mode 0600). @throws the fs error if it cannot be opened. */
+  constructor(path: string, private readonly onBatch: OutputBatchListener) {
+    this.fd = openSync(path, 'a', 0o600);
+  }
+
+  /** Appends `text` to the log (synchronously: this is the worker's thread, not the REPL's). */
+  write(text: string): void {
+    writeSync(this.fd, text);
+    const pieces = (this.partial + text).split(/\r?\n/);
+    this.partial = pieces.pop() ?? '';
+    if (this.partial.length > MAX_PENDING_CHARS) {
+      pieces.push(this.partial);
+      this.partial = '';
+    }
+    for (const line of pieces) this.addLine(line);
+    if (pieces.length > 0 && this.timer === null) {
+      this.timer = setTimeout(() => this.flush(), OUTPUT_FLUSH_INTERVAL_MS);
+    }
+  }
+
+  /** Posts whatever is batched now. */
+  flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.lineCount === 0) return;
+    const lines = this.recent;
+    const count = this.lineCount;
+    this.recent = [];
+    this.lineCount = 0;
+    this.onBatch(lines, count);
+  }
+
+  /** Reports a trailing unterminated line, flushes, and closes the file. */
+  close(): void {
+    if (this.partial !== '') this.addLine(this.partial);
+    this.partial = '';
+    this.flush();
+    closeSync(this.fd);
+  }
+
+  private addLine(line: string): void {
+    this.lineCount++;
+    this.recent.push(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line);
+    if (this.recent.length > MAX_LINES_PER_OUTPUT_MESSAGE) this.recent.shift();
+  }
+}

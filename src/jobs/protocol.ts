@@ -1,0 +1,38 @@
+// The typed messages between the manager (main thread) and a worker thread. Both directions are
+// past-tense events; errors cross the boundary as strings in data, never as thrown objects.
+import type { AgentSpec, PhaseOutputRecord } from '../agents/agent.js';
+import type { JobProgress } from './job.js';
+
+/** Everything a worker needs to run one phase of one job (structured-cloneable). */
+export interface PhaseRequest {
+  jobId: string;
+  prompt: string;
+  agent: AgentSpec;
+  phaseIndex: number;
+  attempt: number;
+  feedback: string | null;
+  previousOutputs: PhaseOutputRecord[];
+  cwd: string;
+  /** Absolute path of the job's output.log; the worker appends to it directly. */
+  outputLogPath: string;
+}
+
+/** Messages the main thread posts to a worker. `runId` ties replies to one phase run. */
+export type HostMessage =
+  | { type: 'phaseRequested'; runId: number; request: PhaseRequest }
+  | { type: 'cancelRequested'; runId: number };
+
+/** Messages a worker posts to the main thread. */
+export type WorkerMessage =
+  | { type: 'childStarted'; runId: number; pid: number }
+  /** Complete output lines since the last message: `lineCount` in all, the last few in `lines`. */
+  | { type: 'outputProduced'; runId: number; lines: string[]; lineCount: number }
+  | { type: 'progressReported'; runId: number; progress: Partial<JobProgress> }
+  | { type: 'phaseCompleted'; runId: number; output: string | null }
+  | { type: 'phaseFailed'; runId: number; error: string; output: string | null }
+  | { type: 'phaseCancelled'; runId: number };
+
+/** Most recent lines carried by one `outputProduced` message (the rest are only counted). */
+export const MAX_LINES_PER_OUTPUT_MESSAGE = 10;
+/** Longest line carried in a message, in characters; the full line stays in output.log. */
+export const MAX_LINE_CHARS = 500;

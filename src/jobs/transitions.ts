@@ -1,0 +1,166 @@
+// The job state machine: the only place job.status and phase statuses change. Pure (no I/O, time
+// passed in) so every rule is unit-testable; an illegal transition throws instead of corrupting state.
+import { TransitionError } from '../errors.js';
+import type { Job, JobMode, JobProgress, JobStatus, PhaseState } from './job.js';
+import { ACTIVE_STATUSES, UNFINISHED_STATUSES } from './job.js';
+import type { JobEvent } from './job-event.js';
+
+/**
+ * What can happen to a job. `start` means "given a worker slot"; `approve`/`retry` put the job
+ * back in the queue (a job awaiting approval holds no slot); `resume` re-queues an unfinished job
+ * at its first phase that did not complete.
+ */
+export type JobAction =
+  | { type: 'start' }
+  | { type: 'startPhase' }
+  | { type: 'completePhase'; output: string | null }
+  | { type: 'failPhase'; error: string; output?: string | null }
+  | { type: 'approve' }
+  | { type: 'retry'; feedback: string | null }
+  | { type: 'cancel' }
+  | { type: 'interrupt'; reason: string }
+  | { type: 'resume'; mode: JobMode }
+  | { type: 'reportProgress'; progress: Partial<JobProgress> };
+
+/** The result of a transition: the next job (a new object) and the events to log, in order. */
+export interface TransitionResult {
+  job: Job;
+  events: JobEvent[];
+}
+
+const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
+  start: ['queued'],
+  startPhase: ['running'],
+  completePhase: ['running'],
+  failPhase: ['running'],
+  approve: ['awaiting_approval'],
+  retry: ['awaiting_approval'],
+  cancel: ACTIVE_STATUSES,
+  interrupt: ACTIVE_STATUSES,
+  resume: UNFINISHED_STATUSES,
+  reportProgress: ['running'],
+};
+
+/**
+ * Applies `action` to `job` at time `now` (ISO-8601 UTC) and returns the next job and its events.
+ * The input job is not modified.
+ * @throws TransitionError (code ILLEGAL_TRANSITION) when the action is not allowed from the job's
+ *   status or phase, e.g. approving a running job or completing a phase that is not running.
+ */
+export function transitionJob(job: Job, action: JobAction, now: string): TransitionResult {
+  if (!ALLOWED_FROM[action.type].includes(job.status)) {
+    throw illegal(job, action, `a job that is ${job.status}`);
+  }
+  const next: Job = { ...job, phases: job.phases.map((p) => ({ ...p })), progress: { ...job.progress } };
+  const phase = next.phases[next.currentPhase];
+  const event = (type: JobEvent['type'], details: Omit<JobEvent, 'ts' | 'type'> = {}): JobEvent => ({ ts: now, type, ...details });
+
+  switch (action.type) {
+    case 'start':
+      next.status = 'running';
+      next.startedAt ??= now;
+      return { job: next, events: [event('started')] };
+
+    case 'startPhase': {
+      if (!phase || phase.status === 'running' || phase.status === 'completed') {
+        throw illegal(job, action, phase ? `phase ${phase.name} that is ${phase.status}` : 'a job with no phase left');
+      }
+      Object.assign(phase, { status: 'running', attempts: phase.attempts + 1, startedAt: now, endedAt: null, error: null });
+      next.progress.lastEvent = `Phase ${phase.name} started`;
+      return { job: next, events: [event('phase_started', { phase: phase.name, attempt: phase.attempts })] };
+    }
+
+    case 'completePhase': {
+      const current = requireRunningPhase(job, action, phase);
+      Object.assign(current, { status: 'completed', endedAt: now, output: action.output });
+      next.progress.lastEvent = `Phase ${current.name} completed`;
+      const events = [event('phase_completed', { phase: current.name })];
+      if (next.currentPhase === next.phases.length - 1) {
+        Object.assign(next, { status: 'completed', endedAt: now, error: null });
+        events.push(event('completed'));
+      } else if (next.mode === 'interactive') {
+        next.status = 'awaiting_approval';
+        events.push(event('approval_requested', { phase: current.name }));
+      } else {
+        next.currentPhase += 1;
+      }
+      return { job: next, events };
+    }
+
+    case 'failPhase': {
+      const current = requireRunningPhase(job, action, phase);
+      Object.assign(current, { status: 'failed', endedAt: now, error: action.error, output: action.output ?? current.output });
+      next.progress.lastEvent = `Phase ${current.name} failed`;
+      const error = `Phase ${current.name} failed: ${action.error}`;
+      Object.assign(next, { status: 'failed', endedAt: now, error });
+      return { job: next, events: [event('phase_failed', { phase: current.name, error: action.error }), event('failed', { error })] };
+    }
+
+    case 'approve': {
+      const approved = phase?.name;
+      next.status = 'queued';
+      next.currentPhase += 1;
+      return { job: next, events: [event('approved', { phase: approved }), event('queued')] };
+    }
+
+    case 'retry':
+      // The phase runs again: back to pending (its output stays until the new run replaces it).
+      if (phase) phase.status = 'pending';
+      next.status = 'queued';
+      return {
+        job: next,
+        events: [event('retried', { phase: phase?.name, ...(action.feedback ? { feedback: action.feedback } : {}) }), event('queued')],
+      };
+
+    case 'cancel':
+      stopRunningPhase(phase, now);
+      Object.assign(next, { status: 'cancelled', endedAt: now });
+      return { job: next, events: [event('cancelled')] };
+
+    case 'interrupt':
+      stopRunningPhase(phase, now);
+      Object.assign(next, { status: 'interrupted', endedAt: now, error: action.reason });
+      return { job: next, events: [event('interrupted', { reason: action.reason })] };
+
+    case 'resume': {
+      const firstOpen = next.phases.findIndex((p) => p.status !== 'completed');
+      if (firstOpen === -1) throw illegal(job, action, 'a job whose phases all completed');
+      Object.assign(next, { status: 'queued', currentPhase: firstOpen, mode: action.mode, endedAt: null, error: null });
+      return {
+        job: next,
+        events: [event('resumed', { phase: next.phases[firstOpen]?.name, mode: action.mode }), event('queued')],
+      };
+    }
+
+    case 'reportProgress':
+      Object.assign(next.progress, action.progress);
+      return { job: next, events: [] };
+  }
+}
+
+/** Applies several actions in order, collecting all events. Throws like `transitionJob`. */
+export function transitionJobThrough(job: Job, actions: readonly JobAction[], now: string): TransitionResult {
+  let current = job;
+  const events: JobEvent[] = [];
+  for (const action of actions) {
+    const result = transitionJob(current, action, now);
+    current = result.job;
+    events.push(...result.events);
+  }
+  return { job: current, events };
+}
+
+function requireRunningPhase(job: Job, action: JobAction, phase: PhaseState | undefined): PhaseState {
+  if (!phase || phase.status !== 'running') {
+    throw illegal(job, action, phase ? `phase ${phase.name} that is ${phase.status}` : 'a job with no current phase');
+  }
+  return phase;
+}
+
+function stopRunningPhase(phase: PhaseState | undefined, now: string): void {
+  if (phase?.status === 'running') Object.assign(phase, { status: 'cancelled', endedAt: now });
+}
+
+function illegal(job: Job, action: JobAction, what: string): TransitionError {
+  return new TransitionError('ILLEGAL_TRANSITION', `Cannot ${action.type} ${what} (${job.id}).`);
+}

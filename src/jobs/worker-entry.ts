@@ -1,0 +1,90 @@
+// The code each worker thread runs: receives phase requests, runs the agent's phase, and reports
+// back. Any failure, thrown or not, leaves as a `phaseFailed` message.
+import { parentPort } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import type { AgentRunner, PhaseContext, PhaseOutcome } from '../agents/agent.js';
+import { runCommandPhase } from '../agents/command-runner.js';
+import { describeError } from '../errors.js';
+import { OutputSink } from './output-sink.js';
+import type { HostMessage, PhaseRequest, WorkerMessage } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('worker-entry must run in a worker thread');
+
+const controllers = new Map<number, AbortController>();
+const moduleRunners = new Map<string, Promise<AgentRunner>>();
+
+function post(message: WorkerMessage): void {
+  port!.postMessage(message);
+}
+
+port.on('message', (message: HostMessage) => {
+  if (message.type === 'cancelRequested') controllers.get(message.runId)?.abort();
+  else void runPhase(message.runId, message.request);
+});
+
+async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
+  const controller = new AbortController();
+  controllers.set(runId, controller);
+  let sink: OutputSink | null = null;
+  let outcome: PhaseOutcome;
+  try {
+    sink = new OutputSink(request.outputLogPath, (lines, lineCount) => post({ type: 'outputProduced', runId, lines, lineCount }));
+    const activeSink = sink;
+    const context: PhaseContext = {
+      jobId: request.jobId,
+      prompt: request.prompt,
+      phaseName: request.agent.phases[request.phaseIndex]?.name ?? `phase ${request.phaseIndex + 1}`,
+      phaseIndex: request.phaseIndex,
+      attempt: request.attempt,
+      feedback: request.feedback,
+      previousOutputs: request.previousOutputs,
+      cwd: request.cwd,
+      signal: controller.signal,
+      report: {
+        output: (text) => activeSink.write(text),
+        progress: (progress) => post({ type: 'progressReported', runId, progress }),
+        childStarted: (pid) => post({ type: 'childStarted', runId, pid }),
+      },
+    };
+    outcome = await runAgentPhase(request, context);
+  } catch (error) {
+    outcome = { kind: 'failed', error: describeError(error) };
+  } finally {
+    controllers.delete(runId);
+  }
+  try {
+    sink?.close();
+  } catch (error) {
+    if (outcome.kind === 'completed') outcome = { kind: 'failed', error: `cannot write output.log: ${describeError(error)}` };
+  }
+  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, output: outcome.output });
+  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: outcome.error, output: outcome.output ?? null });
+  else post({ type: 'phaseCancelled', runId });
+}
+
+async function runAgentPhase(request: PhaseRequest, context: PhaseContext): Promise<PhaseOutcome> {
+  const { agent } = request;
+  if (agent.type === 'command') {
+    const phase = agent.phases[request.phaseIndex];
+    if (!phase) return { kind: 'failed', error: `agent ${agent.name} has no phase ${request.phaseIndex + 1}` };
+    return runCommandPhase(phase.run, context);
+  }
+  const runner = await loadModuleRunner(agent.module);
+  return runner.runPhase(context);
+}
+
+function loadModuleRunner(path: string): Promise<AgentRunner> {
+  let runner = moduleRunners.get(path);
+  if (!runner) {
+    runner = import(pathToFileURL(path).href).then((loaded: Partial<AgentRunner> & { default?: Partial<AgentRunner> }) => {
+      const candidate = typeof loaded.runPhase === 'function' ? loaded : loaded.default;
+      if (typeof candidate?.runPhase !== 'function') throw new Error(`agent module ${path} exports no runPhase function`);
+      return candidate as AgentRunner;
+    });
+    // A failed import is not cached, so fixing the file and retrying works.
+    runner.catch(() => moduleRunners.delete(path));
+    moduleRunners.set(path, runner);
+  }
+  return runner;
+}

@@ -1,0 +1,112 @@
+// Worker threads for phase runs. Spawning a worker costs tens of ms, so spare workers are kept
+// warm and healthy workers are reused; a worker that crashed or was terminated is never reused.
+import { Worker } from 'node:worker_threads';
+
+/** Options of a WorkerPool. */
+export interface WorkerPoolOptions {
+  /** Heap limit per worker in MB (`resourceLimits.maxOldGenerationSizeMb`). */
+  heapLimitMb: number;
+  /** Idle workers kept ready for the next job (0 disables warming). */
+  spareWorkers: number;
+  /** Idle workers kept at most; extra released workers are terminated. */
+  maxIdleWorkers: number;
+  /** Worker script; defaults to the compiled worker-entry.js. */
+  entry?: URL;
+}
+
+/**
+ * Returns the compiled worker script's URL. Under vitest this module is loaded from src/ as
+ * TypeScript, which a worker cannot load, so it uses the compiled twin in dist/ (the test setup
+ * builds it first).
+ */
+export function getDefaultWorkerEntry(): URL {
+  return import.meta.url.endsWith('.ts')
+    ? new URL('../../dist/jobs/worker-entry.js', import.meta.url)
+    : new URL('./worker-entry.js', import.meta.url);
+}
+
+/** A pool of reusable worker threads. Idle workers are unref'd so they never keep the process alive. */
+export class WorkerPool {
+  private readonly idle: Worker[] = [];
+  private readonly live = new Set<Worker>();
+  private readonly entry: URL;
+  private closed = false;
+  private replenishScheduled = false;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    this.entry = options.entry ?? getDefaultWorkerEntry();
+  }
+
+  /** Starts the spare workers now, off the critical path of the first job. */
+  warm(): void {
+    this.replenish();
+  }
+
+  /** Returns an idle worker, or a new one when none is idle. The worker is ref'd while in use. */
+  acquire(): Worker {
+    const worker = this.idle.pop() ?? this.spawn();
+    worker.ref();
+    // Replace the spare after the caller has posted its work, not before.
+    if (!this.replenishScheduled && this.options.spareWorkers > 0) {
+      this.replenishScheduled = true;
+      setImmediate(() => {
+        this.replenishScheduled = false;
+        this.replenish();
+      });
+    }
+    return worker;
+  }
+
+  /** Gives back a healthy worker after its run ended. */
+  release(worker: Worker): void {
+    if (this.closed || !this.live.has(worker) || this.idle.length >= this.options.maxIdleWorkers) {
+      this.discard(worker);
+      return;
+    }
+    worker.unref();
+    this.idle.push(worker);
+  }
+
+  /** Terminates a worker that must not be reused (crashed, stuck, or cancelled by force). */
+  discard(worker: Worker): void {
+    this.forget(worker);
+    void worker.terminate();
+  }
+
+  /** Number of worker threads alive (idle and in use). */
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** Terminates every worker and refuses new spares. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const workers = [...this.live];
+    this.idle.length = 0;
+    this.live.clear();
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(this.entry, { resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb } });
+    this.live.add(worker);
+    // An idle worker that dies is simply dropped; a busy one is handled by its JobRun.
+    worker.on('exit', () => this.forget(worker));
+    worker.on('error', () => this.forget(worker));
+    return worker;
+  }
+
+  private replenish(): void {
+    while (!this.closed && this.idle.length < this.options.spareWorkers) {
+      const worker = this.spawn();
+      worker.unref();
+      this.idle.push(worker);
+    }
+  }
+
+  private forget(worker: Worker): void {
+    this.live.delete(worker);
+    const index = this.idle.indexOf(worker);
+    if (index !== -1) this.idle.splice(index, 1);
+  }
+}

@@ -1,0 +1,45 @@
+// Renders one job in full (`jobline show`, the REPL's /jobs <id>). Pure: the clock is passed in.
+import chalk from 'chalk';
+import type { Job } from '../jobs/job.js';
+import type { JobPaths } from '../store/job-store.js';
+import { formatCounters, formatPhasePosition } from './job-list.js';
+import { STATUS_ICONS, elapsedMs, formatDuration, sanitizeLine, sanitizeText, truncate } from './text.js';
+
+const PHASE_ICONS = { pending: '·', running: '🔄', completed: '✅', failed: '❌', cancelled: '🚫' } as const;
+
+/**
+ * Renders every field of `job` a user needs: description, status, timestamps, elapsed time,
+ * phases (status, attempts, duration), counters, last event, error and file paths.
+ */
+export function formatJobDetails(job: Job, paths: JobPaths, now: Date): string {
+  const label = (name: string): string => chalk.dim(`${name}:`.padEnd(13));
+  const elapsed = elapsedMs(job.startedAt, job.endedAt, now);
+  const lines = [
+    `${STATUS_ICONS[job.status]} ${chalk.bold(job.id)}  ${job.status}`,
+    `${label('Description')}${truncate(sanitizeLine(job.description), 400)}`,
+    `${label('Agent')}${sanitizeLine(job.agent)} (${job.mode})`,
+    `${label('Phase')}${sanitizeLine(formatPhasePosition(job))}`,
+    `${label('Created')}${job.createdAt}`,
+    `${label('Started')}${job.startedAt ?? '-'}`,
+    `${label('Ended')}${job.endedAt ?? '-'}`,
+    `${label('Elapsed')}${elapsed === null ? '-' : formatDuration(elapsed)}`,
+    `${label('Progress')}${formatCounters(job) || 'no counters'}`,
+    `${label('Last event')}${job.progress.lastEvent ? truncate(sanitizeLine(job.progress.lastEvent), 200) : '-'}`,
+    `${label('Error')}${job.error ? sanitizeLine(job.error) : '-'}`,
+    `${label('Owner')}pid ${job.owner.pid} on ${sanitizeLine(job.owner.hostname)}`,
+    chalk.bold('Phases:'),
+  ];
+  job.phases.forEach((phase, index) => {
+    const duration = elapsedMs(phase.startedAt, phase.endedAt, now);
+    const attempts = phase.attempts === 1 ? '1 attempt' : `${phase.attempts} attempts`;
+    lines.push(`  ${PHASE_ICONS[phase.status]} ${index + 1}. ${sanitizeLine(phase.name).padEnd(14)} ${phase.status.padEnd(10)} ${attempts.padEnd(11)} ${duration === null ? '' : formatDuration(duration)}`.trimEnd());
+    if (phase.error) lines.push(chalk.red(`       ${truncate(sanitizeLine(phase.error), 200)}`));
+  });
+  const output = job.phases[job.currentPhase]?.output ?? job.phases.findLast((phase) => phase.output)?.output;
+  if (output) {
+    lines.push(chalk.bold('Latest output:'));
+    for (const line of sanitizeText(output).split('\n').slice(-8)) lines.push(`  ${truncate(line, 200)}`);
+  }
+  lines.push(chalk.bold('Files:'), `  ${paths.job}`, `  ${paths.events}`, `  ${paths.output}`);
+  return lines.join('\n');
+}

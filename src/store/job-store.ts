@@ -1,0 +1,194 @@
+// The jobs folder as a store: one folder per job holding job.json (atomic), events.jsonl
+// (append-only) and output.log. Every change touches one job's files only, so its cost does not
+// grow with the number of jobs stored.
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fse from 'fs-extra';
+import { StoreError, describeError } from '../errors.js';
+import type { Job } from '../jobs/job.js';
+import { isActiveStatus } from '../jobs/job.js';
+import type { JobEvent } from '../jobs/job-event.js';
+import { generateJobId, isJobId, resolveJobId } from '../jobs/job-id.js';
+import { transitionJob } from '../jobs/transitions.js';
+import { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
+import { appendEvents, appendEventsSync } from './event-log.js';
+import { parseJobFile, serializeJob } from './job-file.js';
+import { ensureJobsDir } from './jobs-dir.js';
+import { checkOwnerAlive } from './owner.js';
+
+/** The three files of one job, as absolute paths. */
+export interface JobPaths {
+  dir: string;
+  job: string;
+  events: string;
+  output: string;
+}
+
+/** The result of reading every job: the jobs that parsed, and one warning per item skipped. */
+export interface JobListing {
+  jobs: Job[];
+  warnings: string[];
+}
+
+/** Reason recorded on a job whose owner process died without marking it. */
+export const OWNER_GONE_REASON = 'Interrupted: the jobline process that ran it is gone';
+
+const MAX_ID_CLAIM_ATTEMPTS = 20;
+
+/** Reads and writes job folders under one jobs folder. */
+export class JobStore {
+  private constructor(readonly dir: string) {}
+
+  /**
+   * Opens (creating if needed) the jobs folder `dir`.
+   * @throws StoreError JOBS_DIR_UNSAFE / JOBS_DIR_IO, see `ensureJobsDir`.
+   */
+  static open(dir: string): JobStore {
+    ensureJobsDir(dir);
+    return new JobStore(dir);
+  }
+
+  /** Returns the paths of job `id`'s files (whether or not they exist). */
+  pathsOf(id: string): JobPaths {
+    const dir = join(this.dir, id);
+    return { dir, job: join(dir, 'job.json'), events: join(dir, 'events.jsonl'), output: join(dir, 'output.log') };
+  }
+
+  /**
+   * Picks a fresh id and claims it by creating its folder exclusively (mkdir fails with EEXIST if
+   * another process, or this one, already took it), so two jobline processes never share an id.
+   * @throws StoreError JOB_IO when the folder cannot be created (full disk, read-only folder).
+   */
+  async claimId(): Promise<string> {
+    for (let attempt = 0; attempt < MAX_ID_CLAIM_ATTEMPTS; attempt++) {
+      const id = generateJobId();
+      try {
+        await mkdir(join(this.dir, id), { mode: 0o700 });
+        return id;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw new StoreError('JOB_IO', `Cannot create a job folder in ${this.dir}: ${describeError(error)}`, { cause: error });
+      }
+    }
+    throw new StoreError('JOB_IO', `Cannot find a free job id in ${this.dir} after ${MAX_ID_CLAIM_ATTEMPTS} tries.`);
+  }
+
+  /** Atomically writes `job` to its job.json. @throws StoreError JOB_IO (message names the cause). */
+  async save(job: Job): Promise<void> {
+    const path = this.pathsOf(job.id).job;
+    try {
+      await writeFileAtomic(path, serializeJob(job));
+    } catch (error) {
+      throw new StoreError('JOB_IO', `Cannot save ${job.id} to ${path}: ${describeError(error)}`, { cause: error });
+    }
+  }
+
+  /** Synchronous `save`, for exit paths. @throws StoreError JOB_IO. */
+  saveSync(job: Job): void {
+    const path = this.pathsOf(job.id).job;
+    try {
+      writeFileAtomicSync(path, serializeJob(job));
+    } catch (error) {
+      throw new StoreError('JOB_IO', `Cannot save ${job.id} to ${path}: ${describeError(error)}`, { cause: error });
+    }
+  }
+
+  /** Appends lifecycle events to job `id`'s events.jsonl. @throws StoreError JOB_IO. */
+  async appendEvents(id: string, events: readonly JobEvent[]): Promise<void> {
+    try {
+      await appendEvents(this.pathsOf(id).events, events);
+    } catch (error) {
+      throw new StoreError('JOB_IO', `Cannot append to the event log of ${id}: ${describeError(error)}`, { cause: error });
+    }
+  }
+
+  /** Synchronous `appendEvents`, for exit paths. @throws StoreError JOB_IO. */
+  appendEventsSync(id: string, events: readonly JobEvent[]): void {
+    try {
+      appendEventsSync(this.pathsOf(id).events, events);
+    } catch (error) {
+      throw new StoreError('JOB_IO', `Cannot append to the event log of ${id}: ${describeError(error)}`, { cause: error });
+    }
+  }
+
+  /**
+   * Reads job `id` exactly as stored (no liveness view).
+   * @throws StoreError JOB_FILE_CORRUPT for a bad file, JOB_IO when it cannot be read.
+   */
+  async loadRaw(id: string): Promise<Job> {
+    const path = this.pathsOf(id).job;
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw new StoreError('JOB_IO', `Cannot read ${path}: ${describeError(error)}`, { cause: error });
+    }
+    return parseJobFile(text, path);
+  }
+
+  /** Reads job `id` as everyone should see it: see `viewWithLiveness`. Throws like `loadRaw`. */
+  async load(id: string, now = new Date().toISOString()): Promise<Job> {
+    return viewWithLiveness(await this.loadRaw(id), now);
+  }
+
+  /**
+   * Lists the ids of job folders (names shaped like job ids that are real folders). Symlinks are
+   * skipped with a warning: a job folder must never lead elsewhere.
+   */
+  async listIds(warnings: string[] = []): Promise<string[]> {
+    const entries = await readdir(this.dir, { withFileTypes: true });
+    const ids: string[] = [];
+    for (const entry of entries) {
+      if (!isJobId(entry.name)) continue;
+      if (entry.isSymbolicLink()) warnings.push(`Skipped ${join(this.dir, entry.name)}: a job folder must not be a symbolic link.`);
+      else if (entry.isDirectory()) ids.push(entry.name);
+    }
+    return ids;
+  }
+
+  /**
+   * Reads every job (oldest first, by createdAt) as seen through `viewWithLiveness`. Unreadable
+   * items are skipped with a warning, never deleted. A folder without job.json is a job whose
+   * creation was cut short before its first write; it is skipped silently.
+   */
+  async list(now = new Date().toISOString()): Promise<JobListing> {
+    const warnings: string[] = [];
+    const ids = await this.listIds(warnings);
+    const jobs: Job[] = [];
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          jobs.push(await this.load(id, now));
+        } catch (error) {
+          const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+          if (cause?.code === 'ENOENT') return;
+          warnings.push(`Skipped ${id}: ${describeError(error)}`);
+        }
+      }),
+    );
+    jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return { jobs, warnings };
+  }
+
+  /**
+   * Resolves a typed id or prefix against the folders present.
+   * @throws JobLookupError JOB_NOT_FOUND / JOB_ID_AMBIGUOUS.
+   */
+  async resolveId(input: string): Promise<string> {
+    return resolveJobId(input, await this.listIds());
+  }
+
+  /** Deletes job `id`'s folder and everything in it. Missing folders are fine. */
+  async remove(id: string): Promise<void> {
+    await fse.remove(this.pathsOf(id).dir);
+  }
+}
+
+/**
+ * Returns `job` as it really is: an active job (queued, running, awaiting approval) whose owner
+ * process has died is reported as interrupted, with `endedAt` = `now`. The file is not changed.
+ */
+export function viewWithLiveness(job: Job, now: string): Job {
+  if (!isActiveStatus(job.status) || checkOwnerAlive(job.owner) !== false) return job;
+  return transitionJob(job, { type: 'interrupt', reason: OWNER_GONE_REASON }, now).job;
+}

@@ -1,0 +1,86 @@
+// Which process owns a job, and whether that process is still alive. A pid alone is not enough:
+// pids are reused, so the owner's start time (from /proc on Linux) must match too.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { JobOwner } from '../jobs/job.js';
+
+// Linux reports process start times in clock ticks since boot; USER_HZ is 100 on every
+// mainstream architecture (it is fixed in the kernel ABI, independent of CONFIG_HZ).
+const CLOCK_TICKS_PER_SECOND = 100;
+// The same formula gives the same value for the same process; the tolerance only absorbs a
+// one-second adjustment of btime by NTP between two readings.
+const START_TIME_TOLERANCE_MS = 1500;
+
+let bootTimeMs: number | null | undefined;
+let currentOwner: JobOwner | undefined;
+
+function readBootTimeMs(): number | null {
+  if (bootTimeMs !== undefined) return bootTimeMs;
+  try {
+    const match = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    bootTimeMs = match ? Number(match[1]) * 1000 : null;
+  } catch {
+    bootTimeMs = null;
+  }
+  return bootTimeMs;
+}
+
+/**
+ * Returns the start time (ms since the epoch) of process `pid` from /proc, `null` when no such
+ * process exists, or `undefined` when this platform has no /proc to ask.
+ */
+export function readProcessStartMs(pid: number): number | null | undefined {
+  const boot = readBootTimeMs();
+  if (boot === null) return undefined;
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // Field 2 (comm) may contain spaces and parentheses, so count fields after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  if (state === 'Z' || state === 'X') return null; // a zombie has exited; only its entry is left
+  const ticks = Number(fields[19]); // field 22 (starttime), counted from field 3 (state)
+  return Number.isFinite(ticks) ? boot + (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
+}
+
+/** Returns the owner record for this process (pid, hostname, start time). Cached. */
+export function getCurrentOwner(): JobOwner {
+  if (!currentOwner) {
+    const fromProc = readProcessStartMs(process.pid);
+    const startedMs = typeof fromProc === 'number' ? fromProc : Date.now() - process.uptime() * 1000;
+    currentOwner = { pid: process.pid, hostname: hostname(), processStartedAt: new Date(startedMs).toISOString() };
+  }
+  return currentOwner;
+}
+
+/** Returns true when `owner` is this very process. */
+export function isCurrentProcess(owner: JobOwner): boolean {
+  const me = getCurrentOwner();
+  return owner.pid === me.pid && owner.hostname === me.hostname && owner.processStartedAt === me.processStartedAt;
+}
+
+/**
+ * Tells whether the process recorded as `owner` is still running: `true`, `false`, or
+ * `'unknown'` when it cannot be checked from here (another host).
+ */
+export function checkOwnerAlive(owner: JobOwner): boolean | 'unknown' {
+  if (owner.hostname !== hostname()) return 'unknown';
+  if (isCurrentProcess(owner)) return true;
+  const startMs = readProcessStartMs(owner.pid);
+  if (startMs === null) return false;
+  if (startMs === undefined) return isPidRunning(owner.pid);
+  const recorded = Date.parse(owner.processStartedAt);
+  return Number.isFinite(recorded) && Math.abs(startMs - recorded) <= START_TIME_TOLERANCE_MS;
+}
+
+function isPidRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,32 @@
+// Waiting for a condition to become true, instead of sleeping and hoping.
+import { readFileSync } from 'node:fs';
+
+/**
+ * Polls `condition` every `intervalMs` until it returns a truthy value, which is returned.
+ * Rejects with `message` after `timeoutMs`.
+ */
+export async function waitFor<T>(condition: () => T | Promise<T>, message: string, timeoutMs = 10_000, intervalMs = 10): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for: ${message}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Returns true while process `pid` exists (zombies excluded). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,75 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { makeTempDir } from '../../helpers/temp.js';
+
+function setup(files: Record<string, string>): { cwd: string; home: string } {
+  const root = makeTempDir();
+  const cwd = join(root, 'project');
+  const home = join(root, 'home');
+  mkdirSync(cwd);
+  mkdirSync(home);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(root, name), text);
+  return { cwd, home };
+}
+
+describe('loadConfig', () => {
+  it('applies every default when no file exists', () => {
+    const { cwd, home } = setup({});
+    expect(loadConfig({ cwd, home })).toEqual({
+      path: null,
+      config: {
+        maxConcurrentJobs: 3, maxUnfinishedJobs: 10, whenBusy: 'queue', mode: 'interactive', defaultAgent: 'sh',
+        cancelGraceMs: 2000, workerHeapMb: 512, debug: { keepTempFiles: false }, agents: {},
+      },
+    });
+  });
+
+  it('prefers --config, then ./.jobrc.json, then ~/.jobrc.json', () => {
+    const { cwd, home } = setup({
+      'project/.jobrc.json': '{"maxConcurrentJobs": 2}',
+      'home/.jobrc.json': '{"maxConcurrentJobs": 5}',
+      'other.json': '{"maxConcurrentJobs": 7}',
+    });
+    expect(loadConfig({ cwd, home }).config.maxConcurrentJobs).toBe(2);
+    expect(loadConfig({ cwd, home, explicitPath: '../other.json' }).config.maxConcurrentJobs).toBe(7);
+    expect(loadConfig({ cwd: home, home }).config.maxConcurrentJobs).toBe(5);
+  });
+
+  it('names the file, the key and what was expected for unknown keys and bad values', () => {
+    const { cwd, home } = setup({ 'project/.jobrc.json': JSON.stringify({ maxConcurentJobs: 4, whenBusy: 'wait', debug: { keepTmpFiles: true } }) });
+    let message = '';
+    try {
+      loadConfig({ cwd, home });
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`Invalid config in ${join(cwd, '.jobrc.json')}:`);
+    expect(message).toContain('maxConcurentJobs: unknown key (did you mean "maxConcurrentJobs"?)');
+    expect(message).toContain('whenBusy: Invalid option: expected one of "queue"|"reject"');
+    expect(message).toContain('debug.keepTmpFiles: unknown key (did you mean "keepTempFiles"?)');
+  });
+
+  it('validates agents, and suggests keys inside them', () => {
+    const { cwd, home } = setup({ 'project/.jobrc.json': JSON.stringify({ agents: { lint: { type: 'command', phases: [{ name: 'x', runn: 'eslint .' }] }, Bad: { type: 'shell' } } }) });
+    expect(() => loadConfig({ cwd, home })).toThrow(/agents\.lint\.phases\.0\.runn: unknown key \(did you mean "run"\?\)/);
+    expect(() => loadConfig({ cwd, home })).toThrow(/agents\.Bad: expected an agent name/);
+  });
+
+  it('gives line and column for malformed JSON', () => {
+    const { cwd, home } = setup({ 'project/.jobrc.json': '{\n  "mode": "background",\n}' });
+    expect(() => loadConfig({ cwd, home })).toThrow(expect.objectContaining({ code: 'CONFIG_PARSE', message: expect.stringMatching(/is not valid JSON: .* at line 3, column 1/) }));
+  });
+
+  it('refuses a missing --config file instead of falling back silently', () => {
+    const { cwd, home } = setup({});
+    expect(() => loadConfig({ cwd, home, explicitPath: 'nope.json' })).toThrow(expect.objectContaining({ code: 'CONFIG_NOT_FOUND', message: expect.stringContaining('no such file') }));
+  });
+
+  it('resolves module agent paths relative to the config file', () => {
+    const { cwd, home } = setup({ 'project/.jobrc.json': JSON.stringify({ agents: { mine: { type: 'module', module: './agents/mine.mjs', phases: [{ name: 'go' }] } } }) });
+    expect(loadConfig({ cwd, home }).config.agents.mine).toMatchObject({ module: join(cwd, 'agents/mine.mjs') });
+  });
+});

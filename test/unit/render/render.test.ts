@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { formatApprovalSummary } from '../../../src/render/approval-summary.js';
+import { formatJobDetails } from '../../../src/render/job-details.js';
+import { formatJobList } from '../../../src/render/job-list.js';
+import { formatDuration, sanitizeLine, sanitizeText } from '../../../src/render/text.js';
+import { makeJob } from '../../helpers/jobs.js';
+
+const NOW = new Date('2026-11-22T10:01:05.000Z');
+
+describe('rendering', () => {
+  it('formats durations', () => {
+    expect([850, 12_345, 245_000, 7_380_000].map(formatDuration)).toEqual(['850ms', '12.3s', '4m 05s', '2h 03m']);
+  });
+
+  it('makes escape sequences and control characters inert', () => {
+    const hostile = 'ok\u001b]52;c;ZXZpbA==\u0007 \u001b[2J\u001b[H\u001b]0;pwned\u0007done\r\u0008\u009b';
+    expect(sanitizeText(hostile)).toBe('ok done');
+    expect(sanitizeLine('a\n\tb')).toBe('a b');
+  });
+
+  it('lists jobs with a header, status, phase, counters, elapsed time and last event', () => {
+    const running = makeJob({ id: 'job-aaaa1111', status: 'running', currentPhase: 1, startedAt: '2026-11-22T10:00:00.000Z', progress: { round: 3, toolCalls: 5, llmCalls: 4, lastEvent: 'Called edit_file(path=\u001b[31m"src/auth.ts")' } });
+    const queued = makeJob({ id: 'job-bbbb2222', agent: 'sh', description: 'npm test' });
+    expect(formatJobList([running, queued], NOW)).toBe([
+      'Jobs (2 total, 2 active)',
+      ' 🔄 job-aaaa1111 build running           2/3 plan                 3 rounds · 5 tools · 4 LLM   1m 05s',
+      '      Called edit_file(path="src/auth.ts")',
+      ' ⏳ job-bbbb2222 sh    queued            1/3 analyze              not started',
+      '      npm test',
+    ].join('\n'));
+  });
+
+  it('shows an empty list helpfully', () => {
+    expect(formatJobList([], NOW)).toBe('Jobs (0 total, 0 active)\n  No jobs yet. Type a prompt to start one.');
+  });
+
+  it('details every phase with status, attempts and duration, plus the error and file paths', () => {
+    const job = makeJob({ status: 'failed', startedAt: '2026-11-22T10:00:00.000Z', endedAt: '2026-11-22T10:00:30.000Z', error: 'Phase plan failed: exit 1' });
+    job.phases[0] = { ...job.phases[0]!, status: 'completed', attempts: 2, startedAt: '2026-11-22T10:00:00.000Z', endedAt: '2026-11-22T10:00:12.500Z', output: 'found it' };
+    job.phases[1] = { ...job.phases[1]!, status: 'failed', attempts: 1, startedAt: '2026-11-22T10:00:12.500Z', endedAt: '2026-11-22T10:00:30.000Z', error: 'exit 1' };
+    job.currentPhase = 1;
+    const text = formatJobDetails(job, { dir: '/j/x', job: '/j/x/job.json', events: '/j/x/events.jsonl', output: '/j/x/output.log' }, NOW);
+    expect(text).toContain('Elapsed:     30.0s');
+    expect(text).toContain('  ✅ 1. analyze        completed  2 attempts  12.5s');
+    expect(text).toContain('  ❌ 2. plan           failed     1 attempt   17.5s');
+    expect(text).toContain('  · 3. implement      pending    0 attempts');
+    expect(text).toContain('Error:       Phase plan failed: exit 1');
+    expect(text).toContain('  /j/x/events.jsonl');
+  });
+
+  it('summarises a phase awaiting approval with its output excerpt', () => {
+    const job = makeJob({ status: 'awaiting_approval', progress: { round: 4, toolCalls: 0, llmCalls: 0, lastEvent: null } });
+    job.phases[0] = { ...job.phases[0]!, status: 'completed', attempts: 1, startedAt: '2026-11-22T10:00:00.000Z', endedAt: '2026-11-22T10:00:02.000Z', output: 'line 1\nline 2' };
+    const box = formatApprovalSummary(job, NOW, 60);
+    expect(box).toContain('job-abcd1234 · phase 1/3 analyze completed');
+    expect(box).toContain('took 2.0s · 4 rounds');
+    expect(box).toContain('│ line 2');
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import type { JobStatus } from '../../../src/jobs/job.js';
+import { enforceUnfinishedLimit, removeFinishedJobs } from '../../../src/store/cleanup.js';
+import { JobStore } from '../../../src/store/job-store.js';
+import { makeJob } from '../../helpers/jobs.js';
+import { makeTempDir } from '../../helpers/temp.js';
+
+async function seed(store: JobStore, statuses: JobStatus[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const [i, status] of statuses.entries()) {
+    const id = await store.claimId();
+    const endedAt = status === 'running' || status === 'queued' ? null : `2026-11-22T10:00:${String(10 + i).padStart(2, '0')}.000Z`;
+    await store.save(makeJob({ id, status, endedAt, createdAt: `2026-11-22T09:00:${String(10 + i).padStart(2, '0')}.000Z` }));
+    ids.push(id);
+  }
+  return ids;
+}
+
+describe('storage policy', () => {
+  it('keeps only the newest maxUnfinishedJobs failed, cancelled or interrupted jobs', async () => {
+    const store = JobStore.open(makeTempDir());
+    const ids = await seed(store, ['failed', 'running', 'cancelled', 'completed', 'interrupted', 'failed', 'queued']);
+    const removed = await enforceUnfinishedLimit(store, 2);
+    expect(removed).toEqual([ids[0], ids[2]]);
+    const left = (await store.list()).jobs.map((job) => job.id).sort();
+    expect(left).toEqual([ids[1], ids[3], ids[4], ids[5], ids[6]].sort());
+  });
+
+  it('removes nothing while under the limit, and everything unfinished at limit 0', async () => {
+    const store = JobStore.open(makeTempDir());
+    await seed(store, ['failed', 'cancelled']);
+    expect(await enforceUnfinishedLimit(store, 10)).toEqual([]);
+    expect(await enforceUnfinishedLimit(store, 0)).toHaveLength(2);
+  });
+
+  it('removeFinishedJobs leaves active jobs alone', async () => {
+    const store = JobStore.open(makeTempDir());
+    const ids = await seed(store, ['completed', 'running', 'failed', 'awaiting_approval']);
+    expect((await removeFinishedJobs(store)).sort()).toEqual([ids[0], ids[2]].sort());
+    expect((await store.list()).jobs.map((job) => job.status).sort()).toEqual(['awaiting_approval', 'running']);
+  });
+});

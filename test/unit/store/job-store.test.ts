@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseJobFile, serializeJob } from '../../../src/store/job-file.js';
+import { JobStore, OWNER_GONE_REASON, viewWithLiveness } from '../../../src/store/job-store.js';
+import { readEvents } from '../../../src/store/event-log.js';
+import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
+import { makeTempDir } from '../../helpers/temp.js';
+
+describe('JobStore', () => {
+  it('claims unique ids by creating their folders, and saves and loads a job', async () => {
+    const store = JobStore.open(makeTempDir());
+    const ids = await Promise.all(Array.from({ length: 50 }, () => store.claimId()));
+    expect(new Set(ids).size).toBe(50);
+    const job = makeJob({ id: ids[0]! });
+    await store.save(job);
+    expect(await store.loadRaw(job.id)).toEqual(job);
+    expect(statSync(store.pathsOf(job.id).job).mode & 0o777).toBe(0o600);
+    expect(statSync(store.pathsOf(job.id).dir).mode & 0o777).toBe(0o700);
+  });
+
+  it('appends events as JSON lines and skips a torn last line when reading', async () => {
+    const store = JobStore.open(makeTempDir());
+    const id = await store.claimId();
+    await store.appendEvents(id, [{ ts: FIXED_NOW, type: 'created' }, { ts: FIXED_NOW, type: 'queued' }]);
+    store.appendEventsSync(id, [{ ts: FIXED_NOW, type: 'started' }]);
+    writeFileSync(store.pathsOf(id).events, '{"ts":"2026', { flag: 'a' });
+    const { events, skippedLines } = await readEvents(store.pathsOf(id).events);
+    expect(events.map((e) => e.type)).toEqual(['created', 'queued', 'started']);
+    expect(skippedLines).toBe(1);
+  });
+
+  it('never lets a concurrent reader see a torn job.json', async () => {
+    const store = JobStore.open(makeTempDir());
+    const id = await store.claimId();
+    const path = store.pathsOf(id).job;
+    await store.save(makeJob({ id }));
+    // A separate process rewrites the file 300 times with ~200 KB bodies while this one reads.
+    const script = `
+      import { writeFileAtomicSync } from ${JSON.stringify(new URL('../../../dist/store/atomic-write.js', import.meta.url).href)};
+      const base = ${JSON.stringify(serializeJob(makeJob({ id })))};
+      for (let i = 0; i < 300; i++) {
+        const job = JSON.parse(base);
+        job.description = String(i % 10).repeat(100_000 + (i % 7) * 15_000);
+        writeFileAtomicSync(${JSON.stringify(path)}, JSON.stringify(job, null, 2));
+      }`;
+    const writer = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+    const exited = new Promise<number | null>((resolve) => writer.on('exit', resolve));
+    let isRunning = true;
+    void exited.then(() => (isRunning = false));
+    let reads = 0;
+    const descriptions = new Set<string>();
+    while (isRunning) {
+      const job = parseJobFile(readFileSync(path, 'utf8'), path);
+      descriptions.add(job.description.slice(0, 1));
+      reads++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await exited).toBe(0);
+    expect(reads).toBeGreaterThan(20);
+    expect(descriptions.size).toBeGreaterThan(1); // the reader really saw the file change
+  });
+
+  it('lists jobs oldest first, skipping corrupt files and symlinked folders with a warning', async () => {
+    const dir = makeTempDir();
+    const store = JobStore.open(dir);
+    const [a, b, corrupt, empty] = await Promise.all([store.claimId(), store.claimId(), store.claimId(), store.claimId()]);
+    await store.save(makeJob({ id: a!, createdAt: '2026-11-22T10:00:02.000Z' }));
+    await store.save(makeJob({ id: b!, createdAt: '2026-11-22T10:00:01.000Z' }));
+    writeFileSync(store.pathsOf(corrupt!).job, '{"schemaVersion": 1, "id": "job-');
+    symlinkSync(makeTempDir(), join(dir, 'job-11111111'));
+    void empty; // a folder whose job.json was never written: skipped silently
+    const { jobs, warnings } = await store.list();
+    expect(jobs.map((job) => job.id)).toEqual([b, a]);
+    expect(warnings).toHaveLength(2);
+    expect(warnings.join('\n')).toContain(`Skipped ${corrupt}: Corrupt job file`);
+    expect(warnings.join('\n')).toContain('job-11111111: a job folder must not be a symbolic link');
+  });
+
+  it('resolves prefixes against the folders present', async () => {
+    const store = JobStore.open(makeTempDir());
+    const id = await store.claimId();
+    expect(await store.resolveId(id.slice(4, 8))).toBe(id);
+    await expect(store.resolveId('zzzzzzzzz')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+  });
+});
+
+describe('parseJobFile', () => {
+  const path = '/tmp/x/job.json';
+  it.each([
+    ['a truncated file', serializeJob(makeJob()).slice(0, 40), /Corrupt job file \/tmp\/x\/job.json: it is not valid JSON/],
+    ['an empty file', '', /it is empty/],
+    ['a wrong-schema file', JSON.stringify({ ...makeJob(), status: 'done' }), /status: Invalid option/],
+    ['an unknown schemaVersion', JSON.stringify({ ...makeJob(), schemaVersion: 9 }), /Unsupported job file .*schemaVersion 9 \(this jobline reads version 1\)/],
+  ])('rejects %s with JOB_FILE_CORRUPT and a clear message', (_name, text, message) => {
+    expect(() => parseJobFile(text, path)).toThrow(expect.objectContaining({ code: 'JOB_FILE_CORRUPT', message: expect.stringMatching(message) }));
+  });
+});
+
+describe('viewWithLiveness', () => {
+  it('reports an active job whose owner process is gone as interrupted', async () => {
+    const child = spawn('true');
+    await new Promise((resolve) => child.on('exit', resolve));
+    const job = makeJob({ status: 'running', owner: { ...makeJob().owner, pid: child.pid! } });
+    expect(viewWithLiveness(job, FIXED_NOW)).toMatchObject({ status: 'interrupted', error: OWNER_GONE_REASON, endedAt: FIXED_NOW });
+  });
+
+  it('does not take a reused pid for the owner: the start time must match', () => {
+    const owner = makeJob().owner;
+    const job = makeJob({ status: 'queued', owner: { ...owner, processStartedAt: '2020-01-01T00:00:00.000Z' } });
+    expect(viewWithLiveness(job, FIXED_NOW).status).toBe('interrupted');
+  });
+
+  it('leaves jobs of a live owner, of another host and of finished jobs alone', async () => {
+    const { readProcessStartMs } = await import('../../../src/store/owner.js');
+    const child = spawn('sleep', ['30']);
+    try {
+      const startedMs = readProcessStartMs(child.pid!) as number;
+      const owner = { ...makeJob().owner, pid: child.pid!, processStartedAt: new Date(startedMs).toISOString() };
+      expect(viewWithLiveness(makeJob({ status: 'running', owner }), FIXED_NOW).status).toBe('running');
+      expect(viewWithLiveness(makeJob({ status: 'running', owner: { ...owner, pid: 999_999, hostname: 'elsewhere' } }), FIXED_NOW).status).toBe('running');
+      expect(viewWithLiveness(makeJob({ status: 'failed', owner: { ...owner, pid: 999_999 } }), FIXED_NOW).status).toBe('failed');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
