@@ -23,8 +23,10 @@ export const agentConfigSchema = z.discriminatedUnion('type', [commandAgentSchem
 
 /** Schema of the whole config file, with every default applied. */
 export const configSchema = z.strictObject({
-  /** Folder for job folders; $JOBLINE_JOBS_DIR overrides it. Default: <tmpdir>/jobline-<uid>. */
-  jobsDir: z.string().min(1).optional(),
+  /** Free text for people (the JSON Schema `$comment` convention); ignored by jobline. */
+  $comment: z.union([z.string(), z.array(z.string())]).optional(),
+  /** Folder for job folders; $JOBLINE_JOBS_DIR overrides it. null or absent: <tmpdir>/jobline-<uid>. */
+  jobsDir: z.string().min(1).nullable().optional(),
   /** Jobs running at once. */
   maxConcurrentJobs: z.number().int().min(1).max(64).default(3),
   /** Failed, cancelled and interrupted jobs kept on disk; the oldest beyond this are removed. */

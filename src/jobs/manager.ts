@@ -2,82 +2,32 @@
 // and the cap, runs phases on pooled worker threads, applies every status change through the
 // state machine, persists it, and only then reports it to listeners.
 import { EventEmitter } from 'node:events';
-import type { AgentSpec } from '../agents/agent.js';
 import { getPhaseNames } from '../agents/agent.js';
 import { ManagerError, describeError } from '../errors.js';
 import { enforceUnfinishedLimit } from '../store/cleanup.js';
 import type { JobStore } from '../store/job-store.js';
 import { getCurrentOwner } from '../store/owner.js';
-import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode, type JobProgress } from './job.js';
+import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from './job.js';
 import type { JobEvent } from './job-event.js';
+import { JobHandle, type JobReporter } from './job-handle.js';
 import { resolveJobId } from './job-id.js';
 import { JobRun, type RunOutcome } from './job-run.js';
 import { JobWriter } from './job-writer.js';
-import type { PhaseRequest } from './protocol.js';
-import { transitionJob, transitionJobThrough, type JobAction } from './transitions.js';
+import { SlotQueue } from './slot-queue.js';
+import type { JobAction } from './transitions.js';
 import { WorkerPool } from './worker-pool.js';
+import { INTERRUPTED_ON_EXIT, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 
-/** Error recorded on every active job when jobline exits (SIGINT, SIGTERM, SIGHUP, /quit). */
-export const INTERRUPTED_ON_EXIT = 'Interrupted: jobline exited';
-
-/** Settings of a JobManager (see .jobrc.example.json for the user-facing keys). */
-export interface JobManagerOptions {
-  store: JobStore;
-  maxConcurrentJobs: number;
-  whenBusy: 'queue' | 'reject';
-  maxUnfinishedJobs: number;
-  keepTempFiles: boolean;
-  /** Grace period of a cancel before the worker and processes are killed (ms). */
-  cancelGraceMs: number;
-  /** Heap limit of each worker (MB). */
-  workerHeapMb: number;
-  /** Warm spare workers (default 1). */
-  spareWorkers?: number;
-  /** Longest delay of a progress-only write (ms, default 1000). */
-  progressFlushMs?: number;
-  /** Clock, for tests (default: the system clock). */
-  now?: () => Date;
-}
-
-/** A job to submit: the agent to run, the user's prompt, the mode and the working directory. */
-export interface SubmitRequest {
-  agent: AgentSpec;
-  prompt: string;
-  mode: JobMode;
-  cwd: string;
-}
-
-/** The submitted job and its place in the queue (0: it started at once). */
-export interface SubmitResult {
-  job: Job;
-  queuePosition: number;
-}
-
-/** Events a JobManager emits. Lifecycle events are emitted only after they are on disk. */
-export interface JobManagerEvents {
-  jobEvent: [job: Job, event: JobEvent];
-  jobOutput: [job: Job, lines: string[], lineCount: number];
-  jobProgress: [job: Job];
-  jobRemoved: [id: string];
-  warning: [message: string];
-}
-
-interface ManagedJob {
-  job: Job;
-  agent: AgentSpec;
-  cwd: string;
-  feedback: string | null;
-  run: JobRun | null;
-}
+export { INTERRUPTED_ON_EXIT, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 
 /** Runs jobs with a concurrency cap and a FIFO queue. */
 export class JobManager extends EventEmitter<JobManagerEvents> {
-  private readonly entries = new Map<string, ManagedJob>();
-  private readonly queue: string[] = [];
-  /** Ids of jobs holding a worker slot: running a phase, or about to. */
-  private readonly slots = new Set<string>();
+  private readonly entries = new Map<string, JobHandle>();
+  /** Slots are held by jobs running a phase, or about to. */
+  private readonly slots: SlotQueue;
   private readonly pool: WorkerPool;
   private readonly writer: JobWriter;
+  private readonly reporter: JobReporter;
   private readonly idleWaiters: Array<() => void> = [];
   /** Storage-policy runs in progress; `whenIdle` waits for them so a CLI never exits mid-cleanup. */
   private pendingCleanups = 0;
@@ -85,10 +35,25 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   constructor(private readonly options: JobManagerOptions) {
     super();
+    this.slots = new SlotQueue(options.maxConcurrentJobs);
     const spareWorkers = options.spareWorkers ?? 1;
     this.pool = new WorkerPool({ heapLimitMb: options.workerHeapMb, spareWorkers, maxIdleWorkers: options.maxConcurrentJobs + spareWorkers });
     this.pool.warm();
     this.writer = new JobWriter(options.store, options.progressFlushMs ?? 1000, (error) => this.emit('warning', describeError(error)));
+    this.reporter = {
+      event: (job, event) => {
+        this.emit('jobEvent', job, event);
+        this.notifyIfIdle();
+      },
+      output: (job, lines, lineCount) => this.emit('jobOutput', job, lines, lineCount),
+      progress: (job) => this.emit('jobProgress', job),
+      warning: (message) => this.emit('warning', message),
+    };
+  }
+
+  /** Resolves when the spare workers are warm, so the next job does not pay a worker spawn. */
+  whenReady(): Promise<void> {
+    return this.pool.whenWarm();
   }
 
   /** The store this manager writes to. */
@@ -113,12 +78,12 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   /** Number of jobs holding a worker slot. */
   get runningCount(): number {
-    return this.slots.size;
+    return this.slots.slotsInUse;
   }
 
   /** Ids of queued jobs, in the order they will start. */
   get queuedIds(): readonly string[] {
-    return this.queue;
+    return this.slots.waitingIds;
   }
 
   /**
@@ -139,27 +104,26 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     }
     const now = this.timestamp();
     const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: request.mode, phaseNames: getPhaseNames(request.agent), owner: getCurrentOwner(), now });
-    const entry: ManagedJob = { job, agent: request.agent, cwd: request.cwd, feedback: null, run: null };
+    const entry = new JobHandle(job, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
     this.entries.set(id, entry);
     const created: JobEvent[] = [
       { ts: now, type: 'created', agent: request.agent.name, mode: request.mode, cwd: request.cwd },
       { ts: now, type: 'queued' },
     ];
-    if (this.slots.size < this.options.maxConcurrentJobs && this.queue.length === 0) {
+    if (this.slots.tryTakeSlot(id)) {
       // One write for the whole creation: created, queued, started and the first phase_started.
-      this.slots.add(id);
       await this.startRunning(entry, created);
       return { job: entry.job, queuePosition: 0 };
     }
-    this.queue.push(id);
-    await this.commit(entry, [], created);
-    return { job: entry.job, queuePosition: this.queue.indexOf(id) + 1 };
+    this.slots.enqueue(id);
+    await entry.commit([], created);
+    return { job: entry.job, queuePosition: this.slots.waitingIds.indexOf(id) + 1 };
   }
 
   /** Approves the phase job `id` waits on; the next phase starts as soon as a slot is free. @throws ManagerError JOB_NOT_AWAITING_APPROVAL. */
   async approve(id: string): Promise<Job> {
     const entry = this.requireAwaiting(id, 'approve');
-    await this.commit(entry, [{ type: 'approve' }]);
+    await entry.commit([{ type: 'approve' }]);
     return this.requeueFirst(entry);
   }
 
@@ -167,7 +131,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   async retry(id: string, feedback: string | null = null): Promise<Job> {
     const entry = this.requireAwaiting(id, 'retry');
     entry.feedback = feedback && feedback.trim() !== '' ? feedback : null;
-    await this.commit(entry, [{ type: 'retry', feedback: entry.feedback }]);
+    await entry.commit([{ type: 'retry', feedback: entry.feedback }]);
     return this.requeueFirst(entry);
   }
 
@@ -181,10 +145,10 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     if (!isActiveStatus(entry.job.status)) {
       throw new ManagerError('JOB_NOT_ACTIVE', `${entry.job.id} is already ${entry.job.status}; only queued, running or waiting jobs can be cancelled.`);
     }
-    this.removeFromQueue(entry.job.id);
-    await this.commit(entry, [{ type: 'cancel' }]);
+    this.slots.remove(entry.id);
+    await entry.commit([{ type: 'cancel' }]);
     if (entry.run) entry.run.cancel(this.options.cancelGraceMs);
-    else if (!this.slots.has(entry.job.id)) await this.afterJobEnded(entry);
+    else if (!this.slots.holds(entry.id)) await this.afterJobEnded(entry);
     return entry.job;
   }
 
@@ -197,8 +161,8 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     if (!isUnfinishedStatus(entry.job.status)) {
       throw new ManagerError('JOB_NOT_RESUMABLE', `${entry.job.id} is ${entry.job.status}; only failed, cancelled or interrupted jobs can be resumed.`);
     }
-    await this.commit(entry, [{ type: 'resume', mode }]);
-    this.queue.push(entry.job.id);
+    await entry.commit([{ type: 'resume', mode }]);
+    this.slots.enqueue(entry.id);
     this.pump();
     return entry.job;
   }
@@ -223,20 +187,10 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
    */
   interruptActiveSync(reason: string = INTERRUPTED_ON_EXIT): string[] {
     this.isClosed = true;
-    this.queue.length = 0;
+    this.slots.clearWaiting();
     const marked: string[] = [];
-    const now = this.timestamp();
     for (const entry of this.entries.values()) {
-      if (!isActiveStatus(entry.job.status)) continue;
-      const { job, events } = transitionJob(entry.job, { type: 'interrupt', reason }, now);
-      entry.job = job;
-      try {
-        this.options.store.saveSync(job);
-        this.options.store.appendEventsSync(job.id, events);
-        marked.push(job.id);
-      } catch (error) {
-        this.emit('warning', describeError(error));
-      }
+      if (isActiveStatus(entry.job.status) && entry.interruptSync(this.options.store, reason)) marked.push(entry.id);
     }
     for (const entry of this.entries.values()) entry.run?.kill();
     return marked;
@@ -249,7 +203,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   async shutdown(reason: string = INTERRUPTED_ON_EXIT): Promise<string[]> {
     if (this.isClosed) return [];
     this.isClosed = true;
-    this.queue.length = 0;
+    this.slots.clearWaiting();
     await this.writer.settle();
     const marked = this.interruptActiveSync(reason);
     const runs = [...this.entries.values()].flatMap((entry) => (entry.run ? [entry.run.outcome] : []));
@@ -260,12 +214,12 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   // Moves a queued job whose slot is reserved in `this.slots` to running, on disk, then runs its
   // phases in the background. Resolves once the start is persisted.
-  private async startRunning(entry: ManagedJob, leadingEvents: JobEvent[] = []): Promise<void> {
+  private async startRunning(entry: JobHandle, leadingEvents: JobEvent[] = []): Promise<void> {
     try {
-      await this.commit(entry, [{ type: 'start' }, { type: 'startPhase' }], leadingEvents);
+      await entry.commit([{ type: 'start' }, { type: 'startPhase' }], leadingEvents);
     } catch (error) {
-      this.emit('warning', `${entry.job.id}: ${describeError(error)}`);
-      this.slots.delete(entry.job.id);
+      this.emit('warning', `${entry.id}: ${describeError(error)}`);
+      this.slots.releaseSlot(entry.id);
       this.pump();
       return;
     }
@@ -274,13 +228,13 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   // Runs phases of `entry` on its slot until the job stops running (awaits approval, ends, or is
   // cancelled or interrupted), then frees the slot.
-  private async runPhases(entry: ManagedJob): Promise<void> {
+  private async runPhases(entry: JobHandle): Promise<void> {
     try {
       while (entry.job.status === 'running' && !this.isClosed) {
         const worker = this.pool.acquire();
-        const run = new JobRun(worker, this.buildRequest(entry), {
-          onOutput: (lines, lineCount) => this.handleOutput(entry, lines, lineCount),
-          onProgress: (progress) => this.updateProgress(entry, progress),
+        const run = new JobRun(worker, entry.buildRequest(this.options.store.pathsOf(entry.id).output), {
+          onOutput: (lines, lineCount) => entry.recordOutput(lines, lineCount),
+          onProgress: (progress) => entry.recordProgress(progress),
         }, this.options.workerHeapMb);
         entry.run = run;
         const outcome = await run.outcome;
@@ -288,14 +242,14 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         if (outcome.isWorkerReusable) this.pool.release(worker);
         else this.pool.discard(worker);
         if (this.isClosed || entry.job.status !== 'running') break; // cancelled or interrupted meanwhile
-        await this.commit(entry, [outcomeAction(outcome)]);
+        await entry.commit([outcomeAction(outcome)]);
         entry.feedback = null;
-        if (entry.job.status === 'running') await this.commit(entry, [{ type: 'startPhase' }]);
+        if (entry.job.status === 'running') await entry.commit([{ type: 'startPhase' }]);
       }
     } catch (error) {
-      this.emit('warning', `${entry.job.id}: ${describeError(error)}`);
+      this.emit('warning', `${entry.id}: ${describeError(error)}`);
     } finally {
-      this.slots.delete(entry.job.id);
+      this.slots.releaseSlot(entry.id);
       if (!this.isClosed) {
         if (!isActiveStatus(entry.job.status)) await this.afterJobEnded(entry);
         this.pump();
@@ -304,27 +258,15 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   }
 
   private pump(): void {
-    while (!this.isClosed && this.slots.size < this.options.maxConcurrentJobs && this.queue.length > 0) {
-      const entry = this.entries.get(this.queue.shift()!);
-      if (!entry || entry.job.status !== 'queued') continue;
-      this.slots.add(entry.job.id);
-      void this.startRunning(entry);
+    if (!this.isClosed) {
+      const started = this.slots.fillSlots((id) => this.entries.get(id)?.job.status === 'queued');
+      for (const id of started) void this.startRunning(this.entries.get(id)!);
     }
     this.notifyIfIdle();
   }
 
-  // Applies actions, persists the result, then reports it: never the other way round.
-  private async commit(entry: ManagedJob, actions: JobAction[], leadingEvents: JobEvent[] = []): Promise<void> {
-    const { job, events } = transitionJobThrough(entry.job, actions, this.timestamp());
-    entry.job = job;
-    const all = [...leadingEvents, ...events];
-    await this.writer.write(job, all);
-    for (const event of all) this.emit('jobEvent', job, event);
-    this.notifyIfIdle();
-  }
-
   // Applies the storage policy to a job that just reached a terminal status.
-  private async afterJobEnded(entry: ManagedJob): Promise<void> {
+  private async afterJobEnded(entry: JobHandle): Promise<void> {
     const { job } = entry;
     this.pendingCleanups++;
     try {
@@ -346,47 +288,19 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     }
   }
 
-  private handleOutput(entry: ManagedJob, lines: string[], lineCount: number): void {
-    const last = lines.at(-1);
-    if (last !== undefined) this.updateProgress(entry, { lastEvent: last });
-    this.emit('jobOutput', entry.job, lines, lineCount);
-  }
-
-  private updateProgress(entry: ManagedJob, progress: Partial<JobProgress>): void {
-    if (entry.job.status !== 'running') return;
-    entry.job = transitionJob(entry.job, { type: 'reportProgress', progress }, this.timestamp()).job;
-    this.writer.scheduleProgress(entry.job.id, () => entry.job);
-    this.emit('jobProgress', entry.job);
-  }
-
-  private buildRequest(entry: ManagedJob): PhaseRequest {
-    const { job } = entry;
-    return {
-      jobId: job.id,
-      prompt: job.description,
-      agent: entry.agent,
-      phaseIndex: job.currentPhase,
-      attempt: job.phases[job.currentPhase]?.attempts ?? 1,
-      feedback: entry.feedback,
-      previousOutputs: job.phases.slice(0, job.currentPhase).map((phase) => ({ name: phase.name, output: phase.output })),
-      cwd: entry.cwd,
-      outputLogPath: this.options.store.pathsOf(job.id).output,
-    };
-  }
-
   // Approved and retried jobs go to the front of the queue: finishing started work first keeps
   // the number of half-done jobs down.
-  private requeueFirst(entry: ManagedJob): Job {
-    this.queue.unshift(entry.job.id);
+  private requeueFirst(entry: JobHandle): Job {
+    this.slots.enqueueFirst(entry.id);
     this.pump();
     return entry.job;
   }
 
-  private requireEntry(idOrPrefix: string): ManagedJob {
+  private requireEntry(idOrPrefix: string): JobHandle {
     return this.entries.get(this.resolveId(idOrPrefix))!;
   }
 
-  private requireAwaiting(id: string, verb: string): ManagedJob {
+  private requireAwaiting(id: string, verb: string): JobHandle {
     const entry = this.requireEntry(id);
     if (entry.job.status !== 'awaiting_approval') {
       throw new ManagerError('JOB_NOT_AWAITING_APPROVAL', `Cannot ${verb} ${entry.job.id}: it is ${entry.job.status}, not awaiting approval.`);
@@ -394,24 +308,18 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     return entry;
   }
 
-  private removeFromQueue(id: string): void {
-    const index = this.queue.indexOf(id);
-    if (index !== -1) this.queue.splice(index, 1);
-  }
-
   private assertOpen(): void {
     if (this.isClosed) throw new ManagerError('MANAGER_CLOSED', 'jobline is shutting down; no new jobs are accepted.');
   }
 
   private assertNotBusy(): void {
-    const max = this.options.maxConcurrentJobs;
-    if (this.options.whenBusy === 'reject' && this.slots.size >= max) {
-      throw new ManagerError('JOBS_BUSY', `Already running ${this.slots.size} jobs (max: ${max})`);
+    if (this.options.whenBusy === 'reject' && this.slots.isFull) {
+      throw new ManagerError('JOBS_BUSY', `Already running ${this.slots.slotsInUse} jobs (max: ${this.slots.capacity})`);
     }
   }
 
   private isIdle(): boolean {
-    return this.slots.size === 0 && this.pendingCleanups === 0 && !this.hasActiveJobs();
+    return this.slots.slotsInUse === 0 && this.pendingCleanups === 0 && !this.hasActiveJobs();
   }
 
   private notifyIfIdle(): void {

@@ -18,6 +18,7 @@ export class OutputSink {
   private recent: string[] = [];
   private lineCount = 0;
   private timer: NodeJS.Timeout | null = null;
+  private lastFlushAt = 0;
 
   /** Opens `path` for appending (created with mode 0600). @throws the fs error if it cannot be opened. */
   constructor(path: string, private readonly onBatch: OutputBatchListener) {
@@ -34,9 +35,12 @@ export class OutputSink {
       this.partial = '';
     }
     for (const line of pieces) this.addLine(line);
-    if (pieces.length > 0 && this.timer === null) {
-      this.timer = setTimeout(() => this.flush(), OUTPUT_FLUSH_INTERVAL_MS);
-    }
+    if (pieces.length === 0 || this.timer !== null) return;
+    // Leading edge: after a quiet spell a line goes out at once (an agent about to block its
+    // thread still gets its last words out); while chatty, lines are batched per interval.
+    const sinceLast = Date.now() - this.lastFlushAt;
+    if (sinceLast >= OUTPUT_FLUSH_INTERVAL_MS) this.flush();
+    else this.timer = setTimeout(() => this.flush(), OUTPUT_FLUSH_INTERVAL_MS - sinceLast);
   }
 
   /** Posts whatever is batched now. */
@@ -44,6 +48,7 @@ export class OutputSink {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     if (this.lineCount === 0) return;
+    this.lastFlushAt = Date.now();
     const lines = this.recent;
     const count = this.lineCount;
     this.recent = [];

@@ -29,6 +29,8 @@ export function getDefaultWorkerEntry(): URL {
 export class WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly live = new Set<Worker>();
+  /** Resolves when the worker has started executing (its 'online' event) or has died. */
+  private readonly online = new WeakMap<Worker, Promise<void>>();
   private readonly entry: URL;
   private closed = false;
   private replenishScheduled = false;
@@ -40,6 +42,16 @@ export class WorkerPool {
   /** Starts the spare workers now, off the critical path of the first job. */
   warm(): void {
     this.replenish();
+  }
+
+  /** Resolves when every idle worker has started running its script (the spares are warm). */
+  async whenWarm(): Promise<void> {
+    // Idle workers are unref'd; hold them ref'd while someone waits, or the process could exit
+    // under the waiter with the promise unsettled.
+    const waiting = [...this.idle];
+    for (const worker of waiting) worker.ref();
+    await Promise.all(waiting.map((worker) => this.online.get(worker)));
+    for (const worker of waiting) if (this.idle.includes(worker)) worker.unref();
   }
 
   /** Returns an idle worker, or a new one when none is idle. The worker is ref'd while in use. */
@@ -90,6 +102,10 @@ export class WorkerPool {
   private spawn(): Worker {
     const worker = new Worker(this.entry, { resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb } });
     this.live.add(worker);
+    this.online.set(worker, new Promise((resolve) => {
+      worker.once('online', resolve);
+      worker.once('exit', resolve);
+    }));
     // An idle worker that dies is simply dropped; a busy one is handled by its JobRun.
     worker.on('exit', () => this.forget(worker));
     worker.on('error', () => this.forget(worker));

@@ -22,7 +22,7 @@ export function getDefaultJobsDir(): string {
  * Picks the jobs folder: `$JOBLINE_JOBS_DIR`, else `configured` (the config's `jobsDir`), else the
  * default. The result is an absolute path.
  */
-export function resolveJobsDir(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveJobsDir(configured: string | null | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env[JOBS_DIR_ENV];
   if (fromEnv && fromEnv.trim() !== '') return resolve(fromEnv);
   if (configured) return resolve(configured);

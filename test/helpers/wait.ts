@@ -30,3 +30,17 @@ export function isProcessAlive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Waits until none of `pids` is alive. SIGKILL is delivered asynchronously (kill() returns
+ * before the target has died), so process death is awaited, within `timeoutMs`, never sampled once.
+ * Resolves with the pids still alive at the deadline (empty on success).
+ */
+export async function waitForProcessesToExit(pids: readonly number[], timeoutMs = 2000): Promise<number[]> {
+  try {
+    await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), `processes ${pids.join(', ')} to exit`, timeoutMs);
+    return [];
+  } catch {
+    return pids.filter(isProcessAlive);
+  }
+}

@@ -73,3 +73,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ cwd, home }).config.agents.mine).toMatchObject({ module: join(cwd, 'agents/mine.mjs') });
   });
 });
+
+describe('.jobrc.example.json', () => {
+  it('is itself a valid config whose values are the defaults', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const { parseConfig } = await import('../../../src/config/load-config.js');
+    const { configSchema } = await import('../../../src/config/schema.js');
+    const path = fileURLToPath(new URL('../../../.jobrc.example.json', import.meta.url));
+    const example = parseConfig(readFileSync(path, 'utf8'), path);
+    const defaults = configSchema.parse({});
+    const { $comment, jobsDir, agents, ...settings } = example;
+    expect($comment).toBeDefined();
+    expect(jobsDir).toBeNull();
+    const { agents: defaultAgents, ...defaultSettings } = defaults;
+    expect(settings).toEqual(defaultSettings);
+    expect(defaultAgents).toEqual({});
+    expect(Object.keys(agents)).toEqual(['ci']);
+    // Every key of the schema appears in the example, so it documents them all.
+    expect(Object.keys(example).sort()).toEqual(Object.keys(configSchema.shape).sort());
+  });
+});

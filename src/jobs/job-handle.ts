@@ -1,0 +1,103 @@
+// One job as the manager holds it in memory: its current state, what runs it, and the one way
+// its state changes: transition, persist, then report.
+import type { AgentSpec } from '../agents/agent.js';
+import { describeError } from '../errors.js';
+import type { JobStore } from '../store/job-store.js';
+import type { Job, JobProgress } from './job.js';
+import type { JobEvent } from './job-event.js';
+import type { JobRun } from './job-run.js';
+import type { JobWriter } from './job-writer.js';
+import type { PhaseRequest } from './protocol.js';
+import { transitionJob, transitionJobThrough, type JobAction } from './transitions.js';
+
+/** Where a JobHandle reports what happened (the manager re-emits these to its listeners). */
+export interface JobReporter {
+  event(job: Job, event: JobEvent): void;
+  output(job: Job, lines: string[], lineCount: number): void;
+  progress(job: Job): void;
+  warning(message: string): void;
+}
+
+/** The in-memory side of one job. Only the manager creates and drives these. */
+export class JobHandle {
+  /** The phase run in progress, if any. */
+  run: JobRun | null = null;
+  /** Retry feedback for the next run of the current phase. */
+  feedback: string | null = null;
+
+  constructor(
+    private current: Job,
+    readonly agent: AgentSpec,
+    readonly cwd: string,
+    private readonly writer: JobWriter,
+    private readonly reporter: JobReporter,
+    private readonly now: () => string,
+  ) {}
+
+  /** The job's latest state (possibly a few ms ahead of disk while a write is in flight). */
+  get job(): Job {
+    return this.current;
+  }
+
+  get id(): string {
+    return this.current.id;
+  }
+
+  /**
+   * Applies `actions` through the state machine, waits until the result is on disk, then reports
+   * `leadingEvents` and the transition's events. Throws TransitionError for an illegal action,
+   * before anything changes.
+   */
+  async commit(actions: JobAction[], leadingEvents: JobEvent[] = []): Promise<void> {
+    const { job, events } = transitionJobThrough(this.current, actions, this.now());
+    this.current = job;
+    const all = [...leadingEvents, ...events];
+    await this.writer.write(job, all);
+    for (const event of all) this.reporter.event(job, event);
+  }
+
+  /** Interrupts the job and writes it synchronously (exit paths). Returns false if the write failed. */
+  interruptSync(store: JobStore, reason: string): boolean {
+    const { job, events } = transitionJob(this.current, { type: 'interrupt', reason }, this.now());
+    this.current = job;
+    try {
+      store.saveSync(job);
+      store.appendEventsSync(job.id, events);
+      return true;
+    } catch (error) {
+      this.reporter.warning(describeError(error));
+      return false;
+    }
+  }
+
+  /** Records output lines from the agent: the last becomes `lastEvent`; all are reported. */
+  recordOutput(lines: string[], lineCount: number): void {
+    const last = lines.at(-1);
+    if (last !== undefined) this.recordProgress({ lastEvent: last });
+    this.reporter.output(this.current, lines, lineCount);
+  }
+
+  /** Records counter changes while running; written to disk coalesced, reported at once. */
+  recordProgress(progress: Partial<JobProgress>): void {
+    if (this.current.status !== 'running') return;
+    this.current = transitionJob(this.current, { type: 'reportProgress', progress }, this.now()).job;
+    this.writer.scheduleProgress(this.id, () => this.current);
+    this.reporter.progress(this.current);
+  }
+
+  /** Builds the worker request for the current phase; output goes to `outputLogPath`. */
+  buildRequest(outputLogPath: string): PhaseRequest {
+    const job = this.current;
+    return {
+      jobId: job.id,
+      prompt: job.description,
+      agent: this.agent,
+      phaseIndex: job.currentPhase,
+      attempt: job.phases[job.currentPhase]?.attempts ?? 1,
+      feedback: this.feedback,
+      previousOutputs: job.phases.slice(0, job.currentPhase).map((phase) => ({ name: phase.name, output: phase.output })),
+      cwd: this.cwd,
+      outputLogPath,
+    };
+  }
+}

@@ -1,0 +1,51 @@
+// The manager's public contract: its settings, what a submission takes and returns, and the
+// events it emits. Kept apart so callers (CLI, REPL) read the contract without the machinery.
+import type { AgentSpec } from '../agents/agent.js';
+import type { JobStore } from '../store/job-store.js';
+import type { Job, JobMode } from './job.js';
+import type { JobEvent } from './job-event.js';
+
+/** Error recorded on every active job when jobline exits (SIGINT, SIGTERM, SIGHUP, /quit). */
+export const INTERRUPTED_ON_EXIT = 'Interrupted: jobline exited';
+
+/** Settings of a JobManager (see .jobrc.example.json for the user-facing keys). */
+export interface JobManagerOptions {
+  store: JobStore;
+  maxConcurrentJobs: number;
+  whenBusy: 'queue' | 'reject';
+  maxUnfinishedJobs: number;
+  keepTempFiles: boolean;
+  /** Grace period of a cancel before the worker and processes are killed (ms). */
+  cancelGraceMs: number;
+  /** Heap limit of each worker (MB). */
+  workerHeapMb: number;
+  /** Warm spare workers (default 1). */
+  spareWorkers?: number;
+  /** Longest delay of a progress-only write (ms, default 1000). */
+  progressFlushMs?: number;
+  /** Clock, for tests (default: the system clock). */
+  now?: () => Date;
+}
+
+/** A job to submit: the agent to run, the user's prompt, the mode and the working directory. */
+export interface SubmitRequest {
+  agent: AgentSpec;
+  prompt: string;
+  mode: JobMode;
+  cwd: string;
+}
+
+/** The submitted job and its place in the queue (0: it started at once). */
+export interface SubmitResult {
+  job: Job;
+  queuePosition: number;
+}
+
+/** Events a JobManager emits. Lifecycle events are emitted only after they are on disk. */
+export interface JobManagerEvents {
+  jobEvent: [job: Job, event: JobEvent];
+  jobOutput: [job: Job, lines: string[], lineCount: number];
+  jobProgress: [job: Job];
+  jobRemoved: [id: string];
+  warning: [message: string];
+}

@@ -1,0 +1,150 @@
+// The command line end to end: real CLI processes, real jobs folders, real signals.
+import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Job } from '../../src/jobs/job.js';
+import { readEvents } from '../../src/store/event-log.js';
+import { JobStore } from '../../src/store/job-store.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/temp.js';
+import { waitFor, waitForProcessesToExit } from '../helpers/wait.js';
+
+const FIXTURE = new URL('../fixtures/npm-project/', import.meta.url);
+
+function workspace(): { cwd: string; jobsDir: string; env: Record<string, string> } {
+  const cwd = makeTempDir();
+  const jobsDir = join(makeTempDir(), 'jobs');
+  return { cwd, jobsDir, env: { JOBLINE_JOBS_DIR: jobsDir } };
+}
+
+function readNumbers(path: string): number[] {
+  try {
+    return readFileSync(path, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function storedJobs(jobsDir: string): Promise<Job[]> {
+  return (await JobStore.open(jobsDir).list()).jobs;
+}
+
+describe('jobline run', () => {
+  it('runs the check agent on a real npm project: lint, typecheck and test, leaving truthful files', async () => {
+    const { cwd, jobsDir, env } = workspace();
+    cpSync(FIXTURE, cwd, { recursive: true });
+    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ debug: { keepTempFiles: true } }));
+    const { code, stdout, stderr } = await runCli(['run', '--agent', 'check', '--yes', '--json', 'check'], { cwd, env });
+    expect(stderr).toContain('Phase test completed');
+    expect(code).toBe(0);
+    const job = JSON.parse(stdout) as Job;
+    expect(job).toMatchObject({ agent: 'check', status: 'completed', description: 'check', mode: 'background' });
+    expect(job.phases.map((p) => [p.name, p.status])).toEqual([['lint', 'completed'], ['typecheck', 'completed'], ['test', 'completed']]);
+    const [stored] = await storedJobs(jobsDir);
+    expect(stored).toEqual(job);
+    const store = JobStore.open(jobsDir);
+    const { events } = await readEvents(store.pathsOf(job.id).events);
+    expect(events.filter((e) => e.type === 'phase_completed').map((e) => e.phase)).toEqual(['lint', 'typecheck', 'test']);
+    const log = readFileSync(store.pathsOf(job.id).output, 'utf8');
+    expect(log).toContain('lint: no problems');
+    expect(log).toContain('typecheck: src/math.mjs parses');
+    expect(log).toMatch(/# pass 1/);
+  });
+
+  it('fails at the first failing script, exits 1, and never runs later phases', async () => {
+    const { cwd, jobsDir, env } = workspace();
+    cpSync(FIXTURE, cwd, { recursive: true });
+    writeFileSync(join(cwd, 'src/math.mjs'), 'export function add(a, b) {\n  var sum = a + b;\n  return sum;\n}\n');
+    const { code, stderr } = await runCli(['run', '-a', 'check', '-y', 'check'], { cwd, env });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/failed: Phase lint failed: `npm run lint` exited with code 1/);
+    const [job] = await storedJobs(jobsDir);
+    expect(job!.phases.map((p) => p.status)).toEqual(['failed', 'pending', 'pending']);
+    expect(job!.phases[0]!.output).toContain('src/math.mjs:2: var sum = a + b;');
+  });
+
+  it.each([
+    [['run', '-a', 'check', '-y', 'x'], /The check agent needs a package.json, and .* has none/],
+    [['run', 'echo hi'], /Interactive mode asks for approval after each phase, which needs a terminal/],
+    [['run', '-a', 'nope', 'x'], /Unknown agent 'nope'. Available agents: check, sh./],
+    [['show', 'zzzz'], /No job matches 'zzzz'./],
+  ])('%j exits 2 with a clear message and no stack trace', async (args, message) => {
+    const { cwd, env } = workspace();
+    const { code, stderr } = await runCli(args, { cwd, env });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('prints the version and help', async () => {
+    const { cwd, env } = workspace();
+    const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
+    expect((await runCli(['--version'], { cwd, env })).stdout.trim()).toBe(version);
+    expect((await runCli(['batch', '--help'], { cwd, env })).stdout).toContain('one background job per non-empty line');
+  });
+});
+
+describe('jobline batch', () => {
+  it('runs twenty jobs with never more than 3 at once, and summarises', async () => {
+    const { cwd, env } = workspace();
+    mkdirSync(join(cwd, 'running'));
+    const line = 'touch "running/$JOB_ID"; ls running | wc -l >> counts; sleep 0.2; rm "running/$JOB_ID"';
+    const { code, stdout } = await runCli(['batch', '-'], { cwd, env, input: `${Array(20).fill(line).join('\n')}\n\n` });
+    expect(stdout).toMatch(/^Batch: 20 jobs in .*: 20 completed, 0 failed, 0 cancelled$/m);
+    expect(code).toBe(0);
+    const counts = readFileSync(join(cwd, 'counts'), 'utf8').trim().split('\n').map(Number);
+    expect(counts).toHaveLength(20);
+    expect(Math.max(...counts)).toBe(3);
+    expect(readdirSync(join(cwd, 'running'))).toEqual([]);
+  });
+
+  it('exits 1 and names the failed jobs when any fails', async () => {
+    const { cwd, env } = workspace();
+    writeFileSync(join(cwd, 'prompts.txt'), 'true\nexit 4\n');
+    const { code, stdout } = await runCli(['batch', 'prompts.txt'], { cwd, env });
+    expect(code).toBe(1);
+    expect(stdout).toContain('1 completed, 1 failed');
+    expect(stdout).toMatch(/job-[a-z0-9]{8} failed: exit 4 \(Phase run failed: `eval "\$JOB_PROMPT"` exited with code 4\)/);
+  });
+});
+
+describe('exit paths', () => {
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s marks every active job interrupted on disk and kills the job processes', async (signal) => {
+    const { cwd, jobsDir, env } = workspace();
+    const prompts = Array.from({ length: 4 }, () => 'echo $$ >> pids; exec sleep 60').join('\n');
+    const { child, result } = startCli(['batch', '-'], { cwd, env, input: `${prompts}\n` });
+    await waitFor(async () => (await storedJobs(jobsDir).catch(() => [])).filter((j) => j.status === 'running').length === 3 && readNumbers(join(cwd, 'pids')).length === 3, '3 running jobs with their processes', 15_000);
+    const pids = readNumbers(join(cwd, 'pids'));
+    const sentAt = Date.now();
+    child.kill(signal);
+    const { code } = await result;
+    expect(Date.now() - sentAt).toBeLessThan(2000);
+    expect(code).toBe(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal]);
+    const jobs = await storedJobs(jobsDir);
+    expect(jobs).toHaveLength(4);
+    for (const job of jobs) {
+      expect(job).toMatchObject({ status: 'interrupted', error: 'Interrupted: jobline exited', endedAt: expect.any(String) });
+    }
+    expect(await waitForProcessesToExit(pids)).toEqual([]);
+  });
+
+  it('reports the jobs of an owner killed with SIGKILL as interrupted', async () => {
+    const { cwd, jobsDir, env } = workspace();
+    const { child, result } = startCli(['batch', '-'], { cwd, env, input: 'echo $$ > pid; exec sleep 60\n' });
+    await waitFor(async () => (await storedJobs(jobsDir).catch(() => []))[0]?.status === 'running', 'a running job', 15_000);
+    const pid = await waitFor(() => readNumbers(join(cwd, 'pid'))[0], 'job pid');
+    child.kill('SIGKILL');
+    await result;
+    try {
+      const { code, stdout } = await runCli(['list', '--json'], { cwd, env });
+      expect(code).toBe(0);
+      const [job] = JSON.parse(stdout) as Job[];
+      expect(job).toMatchObject({ status: 'interrupted', error: 'Interrupted: the jobline process that ran it is gone' });
+      const shown = await runCli(['show', job!.id.slice(4, 9)], { cwd, env });
+      expect(shown.stdout).toMatch(/interrupted/);
+    } finally {
+      // SIGKILL cannot be caught, so the job's process group outlives its owner; clean it up.
+      try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+  });
+});

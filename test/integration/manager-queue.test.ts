@@ -1,0 +1,114 @@
+// The cap and the queue, observed both through the manager's events and through the real
+// processes the jobs start.
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isActiveStatus } from '../../src/jobs/job.js';
+import { commandAgent, makeManager } from '../helpers/jobs.js';
+import { makeTempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+
+describe('JobManager queue and cap', () => {
+  it('runs at most 3 of 10 jobs at once and starts them in submission order', async () => {
+    const marks = makeTempDir();
+    mkdirSync(join(marks, 'running'));
+    // Each job registers itself as running, records how many were running, and holds its slot a moment.
+    const agent = commandAgent('probe', {
+      run: `touch "${marks}/running/$JOB_ID"; ls "${marks}/running" | wc -l >> "${marks}/counts"; sleep 0.15; rm "${marks}/running/$JOB_ID"`,
+    });
+    const manager = makeManager({ maxConcurrentJobs: 3 });
+    const startOrder: string[] = [];
+    let running = 0;
+    let maxRunning = 0;
+    manager.on('jobEvent', (job, event) => {
+      if (event.type === 'started') {
+        startOrder.push(job.id);
+        maxRunning = Math.max(maxRunning, ++running);
+      }
+      if (event.type === 'completed' || event.type === 'failed') running--;
+    });
+    const submitted = [];
+    for (let i = 0; i < 10; i++) submitted.push(await manager.submit({ agent, prompt: `job ${i}`, mode: 'background', cwd: marks }));
+    expect(submitted.map((s) => s.queuePosition)).toEqual([0, 0, 0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(manager.runningCount).toBe(3);
+    await manager.whenIdle();
+    await manager.shutdown();
+
+    expect(manager.list().map((job) => job.status)).toEqual(Array(10).fill('completed'));
+    // Jobs leave the queue in submission order: startedAt is stamped as a job is dequeued. (The
+    // 'started' events may arrive a few ms out of order when two slots free at once, because
+    // each is reported only after its own job.json write.)
+    const startedAt = submitted.map((s) => manager.get(s.job.id).startedAt!);
+    expect([...startedAt].sort()).toEqual(startedAt);
+    expect(new Set(startOrder)).toEqual(new Set(submitted.map((s) => s.job.id)));
+    expect(maxRunning).toBe(3);
+    const counts = (await import('node:fs')).readFileSync(join(marks, 'counts'), 'utf8').trim().split('\n').map(Number);
+    expect(counts).toHaveLength(10);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(3);
+    expect(readdirSync(join(marks, 'running'))).toEqual([]);
+  });
+
+  it('refuses a job with "Already running 3 jobs (max: 3)" when whenBusy is reject', async () => {
+    const manager = makeManager({ whenBusy: 'reject' });
+    const agent = commandAgent('sleeper', { run: 'sleep 30' });
+    const cwd = makeTempDir();
+    for (let i = 0; i < 3; i++) await manager.submit({ agent, prompt: 'x', mode: 'background', cwd });
+    await expect(manager.submit({ agent, prompt: 'x', mode: 'background', cwd })).rejects.toMatchObject({ code: 'JOBS_BUSY', message: 'Already running 3 jobs (max: 3)' });
+    const { jobs } = await manager.store.list();
+    expect(jobs).toHaveLength(3); // the refused job left no folder behind
+    await manager.shutdown();
+  });
+
+  it('writes a truthful job.json and events.jsonl, and deletes a completed job unless told to keep it', async () => {
+    const cwd = makeTempDir();
+    const keeping = makeManager({ keepTempFiles: true });
+    const agent = commandAgent('two', { first: 'echo one', second: 'echo two; echo done >&2' });
+    const { job } = await keeping.submit({ agent, prompt: 'p', mode: 'background', cwd });
+    await keeping.whenIdle();
+    const stored = await keeping.store.loadRaw(job.id);
+    expect(stored).toMatchObject({ status: 'completed', currentPhase: 1, error: null });
+    expect(stored.phases.map((p) => [p.name, p.status, p.attempts, p.output])).toEqual([['first', 'completed', 1, 'one'], ['second', 'completed', 1, 'two\ndone']]);
+    const { readEvents } = await import('../../src/store/event-log.js');
+    const { events } = await readEvents(keeping.store.pathsOf(job.id).events);
+    expect(events.map((e) => e.type)).toEqual(['created', 'queued', 'started', 'phase_started', 'phase_completed', 'phase_started', 'phase_completed', 'completed']);
+    expect(events[0]).toMatchObject({ agent: 'two', mode: 'background', cwd });
+    const log = (await import('node:fs')).readFileSync(keeping.store.pathsOf(job.id).output, 'utf8');
+    expect(log).toBe('one\ntwo\ndone\n');
+    await keeping.shutdown();
+
+    const deleting = makeManager({ keepTempFiles: false });
+    const second = await deleting.submit({ agent, prompt: 'p', mode: 'background', cwd });
+    await deleting.whenIdle();
+    expect(deleting.get(second.job.id).status).toBe('completed');
+    expect((await deleting.store.listIds())).toEqual([]);
+    await deleting.shutdown();
+  });
+
+  it('keeps at most maxUnfinishedJobs failed jobs, removing the oldest', async () => {
+    const manager = makeManager({ maxUnfinishedJobs: 2, maxConcurrentJobs: 1 });
+    const agent = commandAgent('fails', { run: 'exit 1' });
+    const ids = [];
+    for (let i = 0; i < 4; i++) {
+      ids.push((await manager.submit({ agent, prompt: `f${i}`, mode: 'background', cwd: makeTempDir() })).job.id);
+      await manager.whenIdle();
+    }
+    expect((await manager.store.listIds()).sort()).toEqual(ids.slice(2).sort());
+    await manager.shutdown();
+  });
+
+  it('reports output lines as progress and coalesces progress writes', async () => {
+    const manager = makeManager({ progressFlushMs: 100 });
+    const agent = commandAgent('chatty', { run: 'i=0; while [ $i -lt 2000 ]; do echo "line $i"; i=$((i+1)); done; sleep 0.3' });
+    const { job } = await manager.submit({ agent, prompt: 'p', mode: 'background', cwd: makeTempDir() });
+    let lines = 0;
+    manager.on('jobOutput', (_job, _lines, count) => (lines += count));
+    const stored = await waitFor(async () => {
+      const onDisk = await manager.store.loadRaw(job.id);
+      return onDisk.progress.lastEvent === 'line 1999' ? onDisk : null;
+    }, 'the last output line to reach job.json');
+    expect(isActiveStatus(stored.status)).toBe(true);
+    await manager.whenIdle();
+    expect(lines).toBe(2000);
+    await manager.shutdown();
+  });
+});
