@@ -34,8 +34,13 @@ export interface PhaseReporter {
   output(text: string): void;
   /** Counter or lastEvent changes. */
   progress(update: Partial<JobProgress>): void;
-  /** A child process was started as the leader of its own process group (killed as a group on cancel). */
+  /**
+   * A child process was started as the leader of its own process group. Call it synchronously
+   * right after spawning: the group is then killed on cancel, shutdown or a worker crash.
+   */
   childStarted(pid: number): void;
+  /** Every process of the group led by `pid` is gone (it is no longer tracked). */
+  childExited(pid: number): void;
 }
 
 /** Everything a phase run needs. `signal` aborts when the job is cancelled. */

@@ -80,6 +80,7 @@ export function runCommandPhase(command: string, context: PhaseContext): Promise
         });
       });
       void drained.then(() => {
+        if (child.pid !== undefined) context.report.childExited(child.pid);
         const output = tail.trimEnd() || null;
         if (context.signal.aborted) finish({ kind: 'cancelled' });
         else if (code === 0) finish({ kind: 'completed', output });

@@ -3,6 +3,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { PhaseOutcome } from '../agents/agent.js';
 import { signalProcessGroup } from '../agents/command-runner.js';
+import type { ChildRegistry } from './child-registry.js';
 import type { JobProgress } from './job.js';
 import type { PhaseRequest, WorkerMessage } from './protocol.js';
 
@@ -22,7 +23,6 @@ export class JobRun {
   readonly runId = nextRunId++;
   /** Resolves exactly once, when the run has ended and its processes are gone. */
   readonly outcome: Promise<RunOutcome>;
-  private readonly processGroups = new Set<number>();
   private isCancelling = false;
   private isFinished = false;
   private forceTimer: NodeJS.Timeout | null = null;
@@ -30,10 +30,12 @@ export class JobRun {
   private readonly detach: () => void;
 
   /**
-   * Posts `request` to `worker`. `heapLimitMb` is only used to explain an out-of-memory failure.
+   * Posts `request` to `worker`, whose child process groups are recorded in `children`.
+   * `heapLimitMb` is only used to explain an out-of-memory failure.
    */
   constructor(
     private readonly worker: Worker,
+    private readonly children: ChildRegistry,
     request: PhaseRequest,
     private readonly hooks: JobRunHooks,
     private readonly heapLimitMb: number,
@@ -84,11 +86,6 @@ export class JobRun {
   private handleMessage(message: WorkerMessage): void {
     if (message.runId !== this.runId || this.isFinished) return;
     switch (message.type) {
-      case 'childStarted':
-        this.processGroups.add(message.pid);
-        // A cancel may have raced the spawn: the new group must not escape it.
-        if (this.isCancelling) signalProcessGroup(message.pid, 'SIGTERM');
-        break;
       case 'outputProduced':
         this.hooks.onOutput(message.lines, message.lineCount);
         break;
@@ -115,11 +112,19 @@ export class JobRun {
     // Whatever the agent left behind in its groups (a child ignoring SIGTERM, a backgrounded
     // grandchild) dies with the run: no orphans.
     this.signalGroups('SIGKILL');
-    if (!isWorkerReusable) void this.worker.terminate();
-    this.resolveOutcome({ ...outcome, isWorkerReusable });
+    if (isWorkerReusable) {
+      this.resolveOutcome({ ...outcome, isWorkerReusable });
+      return;
+    }
+    // terminate() is asynchronous: the worker may still spawn a child before it stops. Once it
+    // has exited its registry is final, so sweep it again before reporting the run as over.
+    void this.worker.terminate().then(
+      () => this.signalGroups('SIGKILL'),
+      () => this.signalGroups('SIGKILL'),
+    ).finally(() => this.resolveOutcome({ ...outcome, isWorkerReusable }));
   }
 
   private signalGroups(signal: NodeJS.Signals): void {
-    for (const pid of this.processGroups) signalProcessGroup(pid, signal);
+    for (const pid of this.children.list()) signalProcessGroup(pid, signal);
   }
 }

@@ -12,6 +12,7 @@ import type { JobEvent } from './job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
 import { resolveJobId } from './job-id.js';
 import { JobRun, type RunOutcome } from './job-run.js';
+import { killChildProcessGroups } from './process-sweep.js';
 import { JobWriter } from './job-writer.js';
 import { SlotQueue } from './slot-queue.js';
 import type { JobAction } from './transitions.js';
@@ -19,6 +20,10 @@ import { WorkerPool } from './worker-pool.js';
 import { INTERRUPTED_ON_EXIT, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 
 export { INTERRUPTED_ON_EXIT, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
+
+// Longest a shutdown waits for runs to stop on their own before killing them; keeps every exit
+// under about 1.5 s (see exit-signals.ts).
+const SHUTDOWN_GRACE_MS = 1000;
 
 /** Runs jobs with a concurrency cap and a FIFO queue. */
 export class JobManager extends EventEmitter<JobManagerEvents> {
@@ -182,33 +187,47 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   }
 
   /**
-   * Marks every active job `interrupted` (with `reason` and endedAt) synchronously on disk and
-   * kills every run at once. For exit paths that cannot wait; prefer `shutdown`. Returns the ids marked.
+   * Marks every active job `interrupted` (with `reason` and endedAt) synchronously on disk, kills
+   * every run and every child process group at once. For exit paths that cannot wait (an
+   * uncaught exception, a second signal); prefer `shutdown`. Returns the ids marked.
    */
   interruptActiveSync(reason: string = INTERRUPTED_ON_EXIT): string[] {
-    this.isClosed = true;
-    this.slots.clearWaiting();
-    const marked: string[] = [];
-    for (const entry of this.entries.values()) {
-      if (isActiveStatus(entry.job.status) && entry.interruptSync(this.options.store, reason)) marked.push(entry.id);
-    }
+    const marked = this.markActiveInterrupted(reason);
     for (const entry of this.entries.values()) entry.run?.kill();
+    killChildProcessGroups();
     return marked;
   }
 
   /**
    * Stops the manager: waits for writes in flight (so none lands after the next step), marks every
-   * active job interrupted synchronously, kills all runs and terminates the workers.
+   * active job interrupted synchronously, then stops every run cooperatively (SIGTERM, then SIGKILL
+   * and worker termination after at most SHUTDOWN_GRACE_MS), terminates the workers, and finally
+   * kills any child process group that is left. Returns the ids marked.
    */
   async shutdown(reason: string = INTERRUPTED_ON_EXIT): Promise<string[]> {
     if (this.isClosed) return [];
     this.isClosed = true;
     this.slots.clearWaiting();
     await this.writer.settle();
-    const marked = this.interruptActiveSync(reason);
-    const runs = [...this.entries.values()].flatMap((entry) => (entry.run ? [entry.run.outcome] : []));
-    await Promise.all(runs);
+    const marked = this.markActiveInterrupted(reason);
+    // Cooperative first: a worker in the middle of spawning a child finishes, records it in its
+    // registry and then stops it; terminating it at once could orphan that child.
+    const grace = Math.min(this.options.cancelGraceMs, SHUTDOWN_GRACE_MS);
+    const runs = [...this.entries.values()].flatMap((entry) => (entry.run ? [entry.run] : []));
+    for (const run of runs) run.cancel(grace);
+    await Promise.all(runs.map((run) => run.outcome));
     await this.pool.close();
+    killChildProcessGroups();
+    return marked;
+  }
+
+  private markActiveInterrupted(reason: string): string[] {
+    this.isClosed = true;
+    this.slots.clearWaiting();
+    const marked: string[] = [];
+    for (const entry of this.entries.values()) {
+      if (isActiveStatus(entry.job.status) && entry.interruptSync(this.options.store, reason)) marked.push(entry.id);
+    }
     return marked;
   }
 
@@ -232,7 +251,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     try {
       while (entry.job.status === 'running' && !this.isClosed) {
         const worker = this.pool.acquire();
-        const run = new JobRun(worker, entry.buildRequest(this.options.store.pathsOf(entry.id).output), {
+        const run = new JobRun(worker, this.pool.childRegistryOf(worker), entry.buildRequest(this.options.store.pathsOf(entry.id).output), {
           onOutput: (lines, lineCount) => entry.recordOutput(lines, lineCount),
           onProgress: (progress) => entry.recordProgress(progress),
         }, this.options.workerHeapMb);

@@ -22,9 +22,11 @@ export type HostMessage =
   | { type: 'phaseRequested'; runId: number; request: PhaseRequest }
   | { type: 'cancelRequested'; runId: number };
 
-/** Messages a worker posts to the main thread. */
+/**
+ * Messages a worker posts to the main thread. Child processes are not reported by message but
+ * in shared memory (child-registry.ts), which the main thread can read even if the worker hangs.
+ */
 export type WorkerMessage =
-  | { type: 'childStarted'; runId: number; pid: number }
   /** Complete output lines since the last message: `lineCount` in all, the last few in `lines`. */
   | { type: 'outputProduced'; runId: number; lines: string[]; lineCount: number }
   | { type: 'progressReported'; runId: number; progress: Partial<JobProgress> }

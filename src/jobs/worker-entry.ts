@@ -1,16 +1,18 @@
 // The code each worker thread runs: receives phase requests, runs the agent's phase, and reports
 // back. Any failure, thrown or not, leaves as a `phaseFailed` message.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { AgentRunner, PhaseContext, PhaseOutcome } from '../agents/agent.js';
 import { runCommandPhase } from '../agents/command-runner.js';
 import { describeError } from '../errors.js';
+import { ChildRegistry } from './child-registry.js';
 import { OutputSink } from './output-sink.js';
 import type { HostMessage, PhaseRequest, WorkerMessage } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry must run in a worker thread');
 
+const children = new ChildRegistry((workerData as { childRegistry: SharedArrayBuffer }).childRegistry);
 const controllers = new Map<number, AbortController>();
 const moduleRunners = new Map<string, Promise<AgentRunner>>();
 
@@ -44,7 +46,8 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
       report: {
         output: (text) => activeSink.write(text),
         progress: (progress) => post({ type: 'progressReported', runId, progress }),
-        childStarted: (pid) => post({ type: 'childStarted', runId, pid }),
+        childStarted: (pid) => void children.add(pid),
+        childExited: (pid) => children.remove(pid),
       },
     };
     outcome = await runAgentPhase(request, context);

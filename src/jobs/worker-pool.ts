@@ -1,6 +1,7 @@
 // Worker threads for phase runs. Spawning a worker costs tens of ms, so spare workers are kept
 // warm and healthy workers are reused; a worker that crashed or was terminated is never reused.
 import { Worker } from 'node:worker_threads';
+import { ChildRegistry, createChildRegistryBuffer } from './child-registry.js';
 
 /** Options of a WorkerPool. */
 export interface WorkerPoolOptions {
@@ -31,6 +32,7 @@ export class WorkerPool {
   private readonly live = new Set<Worker>();
   /** Resolves when the worker has started executing (its 'online' event) or has died. */
   private readonly online = new WeakMap<Worker, Promise<void>>();
+  private readonly registries = new WeakMap<Worker, ChildRegistry>();
   private readonly entry: URL;
   private closed = false;
   private replenishScheduled = false;
@@ -69,6 +71,13 @@ export class WorkerPool {
     return worker;
   }
 
+  /** The registry of process groups `worker` has started (shared memory, readable at any time). */
+  childRegistryOf(worker: Worker): ChildRegistry {
+    const registry = this.registries.get(worker);
+    if (!registry) throw new Error('worker does not belong to this pool');
+    return registry;
+  }
+
   /** Gives back a healthy worker after its run ended. */
   release(worker: Worker): void {
     if (this.closed || !this.live.has(worker) || this.idle.length >= this.options.maxIdleWorkers) {
@@ -100,7 +109,9 @@ export class WorkerPool {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(this.entry, { resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb } });
+    const childRegistry = createChildRegistryBuffer();
+    const worker = new Worker(this.entry, { workerData: { childRegistry }, resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb } });
+    this.registries.set(worker, new ChildRegistry(childRegistry));
     this.live.add(worker);
     this.online.set(worker, new Promise((resolve) => {
       worker.once('online', resolve);
