@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { getPhaseNames } from '../agents/agent.js';
 import { ManagerError, describeError } from '../errors.js';
-import { enforceUnfinishedLimit } from '../store/cleanup.js';
+import { applyStoragePolicy } from '../store/cleanup.js';
 import type { JobStore } from '../store/job-store.js';
 import { getCurrentOwner } from '../store/owner.js';
 import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from './job.js';
@@ -290,11 +290,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     this.pendingCleanups++;
     try {
       await this.writer.flush(job.id);
-      if (job.status === 'completed') {
-        if (!this.options.keepTempFiles) await this.options.store.remove(job.id);
-        return;
-      }
-      const removed = await enforceUnfinishedLimit(this.options.store, this.options.maxUnfinishedJobs, this.timestamp());
+      const removed = await applyStoragePolicy(this.options.store, job, this.options, this.timestamp());
       for (const id of removed) {
         if (this.entries.get(id) && !isActiveStatus(this.entries.get(id)!.job.status)) this.entries.delete(id);
         this.emit('jobRemoved', id);

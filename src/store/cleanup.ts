@@ -1,6 +1,6 @@
 // The storage policy. Cleanup is driven by how much is stored, never by age: a completed job's
 // folder goes when it completes, and only the newest `maxUnfinishedJobs` unfinished ones stay.
-import { isUnfinishedStatus } from '../jobs/job.js';
+import { isUnfinishedStatus, type Job } from '../jobs/job.js';
 import type { JobStore } from './job-store.js';
 
 /**
@@ -24,4 +24,23 @@ export async function removeFinishedJobs(store: JobStore, now?: string): Promise
   const finished = jobs.filter((job) => job.status === 'completed' || isUnfinishedStatus(job.status));
   for (const job of finished) await store.remove(job.id);
   return finished.map((job) => job.id);
+}
+
+/** The storage policy's two settings (from the config). */
+export interface StoragePolicy {
+  keepTempFiles: boolean;
+  maxUnfinishedJobs: number;
+}
+
+/**
+ * Applies the policy to a job that just reached a terminal status: a completed job's folder is
+ * deleted (unless `keepTempFiles`); an unfinished one may push the oldest unfinished jobs out.
+ * Returns the ids of jobs removed by the limit (not the completed job itself).
+ */
+export async function applyStoragePolicy(store: JobStore, job: Job, policy: StoragePolicy, now?: string): Promise<string[]> {
+  if (job.status === 'completed') {
+    if (!policy.keepTempFiles) await store.remove(job.id);
+    return [];
+  }
+  return isUnfinishedStatus(job.status) ? enforceUnfinishedLimit(store, policy.maxUnfinishedJobs, now) : [];
 }
