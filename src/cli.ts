@@ -9,15 +9,27 @@ import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
 import { JoblineError } from './errors.js';
+import { startRepl } from './repl/repl.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command('jobline')
   .description('Run agent jobs in background worker threads, with durable per-job state.')
   .version(version, '-v, --version', 'print the version')
-  .showHelpAfterError('(run jobline --help for usage)');
+  .showHelpAfterError('(run jobline --help for usage)')
+  // Options before a command belong to the REPL; after it, to the command (`run -a check`).
+  .enablePositionalOptions();
 
 const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: ./.jobrc.json, then ~/.jobrc.json)');
+
+// No command: the interactive REPL.
+program
+  .option('-a, --agent <name>', 'agent for new jobs (default: defaultAgent from the config)')
+  .option('-b, --background', 'new jobs run every phase without asking for approval')
+  .addOption(configOption())
+  .action(async (options) => {
+    await startRepl(loadAppContext(options.config), { ...options, version });
+  });
 
 program
   .command('run')

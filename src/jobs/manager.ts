@@ -3,10 +3,11 @@
 // state machine, persists it, and only then reports it to listeners.
 import { EventEmitter } from 'node:events';
 import { getPhaseNames } from '../agents/agent.js';
+import type { AgentSpec } from '../agents/agent.js';
 import { ManagerError, describeError } from '../errors.js';
 import { applyStoragePolicy } from '../store/cleanup.js';
 import type { JobStore } from '../store/job-store.js';
-import { getCurrentOwner } from '../store/owner.js';
+import { checkOwnerAlive, getCurrentOwner, isCurrentProcess } from '../store/owner.js';
 import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from './job.js';
 import type { JobEvent } from './job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
@@ -170,6 +171,39 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     this.slots.enqueue(entry.id);
     this.pump();
     return entry.job;
+  }
+
+  /**
+   * Takes over a job from the store that is not in this session (left by an earlier or crashed
+   * jobline) so it can be resumed: it becomes owned by this process. `agent` and `cwd` are how
+   * it will run. A job already in this session is returned as is.
+   * @throws ManagerError JOB_OWNED_ELSEWHERE when another live jobline process owns it;
+   *   JOB_NOT_RESUMABLE when it is not failed, cancelled or interrupted.
+   */
+  adopt(stored: Job, agent: AgentSpec, cwd: string): Job {
+    this.assertOpen();
+    const existing = this.entries.get(stored.id);
+    if (existing) return existing.job;
+    if (!isCurrentProcess(stored.owner) && checkOwnerAlive(stored.owner) !== false) {
+      throw new ManagerError('JOB_OWNED_ELSEWHERE', `${stored.id} belongs to another running jobline (pid ${stored.owner.pid} on ${stored.owner.hostname}); resume or cancel it there.`);
+    }
+    if (!isUnfinishedStatus(stored.status)) {
+      throw new ManagerError('JOB_NOT_RESUMABLE', `${stored.id} is ${stored.status}; only failed, cancelled or interrupted jobs can be resumed.`);
+    }
+    const job = { ...stored, owner: getCurrentOwner() };
+    this.entries.set(job.id, new JobHandle(job, agent, cwd, this.writer, this.reporter, () => this.timestamp()));
+    return job;
+  }
+
+  /** Drops a finished job from this session (after its files were removed). Active jobs stay. */
+  forget(id: string): void {
+    const entry = this.entries.get(id);
+    if (entry && !isActiveStatus(entry.job.status) && !entry.run) this.entries.delete(id);
+  }
+
+  /** Returns true when job `id` (a full id) belongs to this session. */
+  has(id: string): boolean {
+    return this.entries.has(id);
   }
 
   /**

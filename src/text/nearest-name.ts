@@ -3,7 +3,7 @@ import { distance } from 'fastest-levenshtein';
 
 /**
  * Returns the candidate closest to `typed` by edit distance (case-insensitive), or null when
- * none is close enough to be a plausible typo (distance at most a third of the longer name, min 1).
+ * none is close enough to be a plausible typo (distance at most a third of the longer name, rounded up).
  */
 export function findNearestName(typed: string, candidates: Iterable<string>): string | null {
   let best: string | null = null;
@@ -17,5 +17,6 @@ export function findNearestName(typed: string, candidates: Iterable<string>): st
     }
   }
   if (best === null) return null;
-  return bestDistance <= Math.max(1, Math.floor(Math.max(typed.length, best.length) / 3)) ? best : null;
+  // Plain Levenshtein counts a transposition ("jbos") as two edits, hence ceil rather than floor.
+  return bestDistance <= Math.max(1, Math.ceil(Math.max(typed.length, best.length) / 3)) ? best : null;
 }

@@ -1,5 +1,5 @@
 // Waiting for a condition to become true, instead of sleeping and hoping.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Polls `condition` every `intervalMs` until it returns a truthy value, which is returned.
@@ -43,4 +43,19 @@ export async function waitForProcessesToExit(pids: readonly number[], timeoutMs 
   } catch {
     return pids.filter(isProcessAlive);
   }
+}
+
+/** Pids of live (non-zombie) processes whose command line contains `marker`. */
+export function findProcesses(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmdline.includes(marker) && isProcessAlive(Number(entry))) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
 }

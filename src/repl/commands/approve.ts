@@ -1,0 +1,15 @@
+// /approve: lets a job waiting for approval go on to its next phase.
+import { requireOwnJob } from './own-job.js';
+import type { SlashCommand } from '../session.js';
+
+/** /approve <id> */
+export const approveCommand: SlashCommand = {
+  name: 'approve',
+  usage: '/approve <id>',
+  summary: 'continue a job waiting for approval',
+  argument: 'job',
+  async run(args, session) {
+    const job = await session.manager.approve(await requireOwnJob(session, args, 'approve'));
+    session.print(`👍 Approved ${job.id}; next: ${job.phases[job.currentPhase]?.name}`);
+  },
+};

@@ -1,0 +1,41 @@
+// /watch <id>: a foreground spinner with the job's phase and last event until it ends or the
+// user presses Ctrl+C (the job keeps running either way).
+import ora from 'ora';
+import { UsageError } from '../../errors.js';
+import { isTerminalStatus, type Job } from '../../jobs/job.js';
+import { formatPhasePosition } from '../../render/job-list.js';
+import { sanitizeLine, truncate } from '../../render/text.js';
+import type { SlashCommand } from '../session.js';
+
+const REFRESH_MS = 100;
+
+function describe(job: Job): string {
+  const last = job.progress.lastEvent ? ` — ${truncate(sanitizeLine(job.progress.lastEvent), 70)}` : '';
+  return `${job.id} ${job.status} ${sanitizeLine(formatPhasePosition(job))}${last}`;
+}
+
+/** /watch <id> */
+export const watchCommand: SlashCommand = {
+  name: 'watch',
+  usage: '/watch <id>',
+  summary: 'follow a job with a spinner (Ctrl+C returns; the job keeps running)',
+  argument: 'job',
+  async run(args, session) {
+    if (!args) throw new UsageError('USAGE', 'Usage: /watch <id>');
+    const id = (await session.catalog.get(args)).id;
+    await session.runForeground(async (signal) => {
+      // Spins only here, in the foreground: the prompt is not shown meanwhile.
+      const spinner = ora({ stream: process.stdout, discardStdin: false, isEnabled: session.isInteractive });
+      let job = await session.catalog.get(id);
+      spinner.start(describe(job));
+      while (!signal.aborted && !isTerminalStatus(job.status)) {
+        await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
+        job = await session.catalog.get(id).catch(() => job);
+        spinner.text = describe(job);
+      }
+      if (signal.aborted) spinner.info(`Stopped watching ${id}; it keeps running.`);
+      else if (job.status === 'completed') spinner.succeed(describe(job));
+      else spinner.fail(describe(job));
+    });
+  },
+};

@@ -1,0 +1,191 @@
+// The interactive REPL: a typed line becomes a background job (the prompt comes back at once), a
+// slash command inspects or steers jobs, and job events print above the prompt. Wires the
+// manager (core) to the terminal (UI); it renders state and sends commands, never edits a job.
+import chalk from 'chalk';
+import enquirer from 'enquirer';
+import { listAgents, resolveAgent } from '../agents/resolve-agent.js';
+import { createManager, type AppContext } from '../commands/context.js';
+import { installExitHandlers } from '../commands/exit-signals.js';
+import { AgentError, JoblineError, describeError } from '../errors.js';
+import type { JobMode } from '../jobs/job.js';
+import { ApprovalPresenter } from './approvals.js';
+import { SLASH_COMMANDS, describeUnknownCommand, findCommand } from './commands/index.js';
+import { createCompleter } from './completer.js';
+import { HISTORY_SIZE, appendHistory, getHistoryPath, loadHistory } from './history-file.js';
+import { JobCatalog } from './job-catalog.js';
+import { Notifier } from './notifications.js';
+import type { ReplSession } from './session.js';
+import { runStartupReview } from './startup-review.js';
+import { Terminal } from './terminal.js';
+
+/** Options of the REPL (from the command line). */
+export interface ReplOptions {
+  agent?: string;
+  background?: boolean;
+  version: string;
+}
+
+/** Returns the prompt: `jobline:<agent>> `, with `[bg]` when new jobs run in background mode. */
+export function formatPrompt(agentName: string, mode: JobMode): string {
+  return `jobline:${agentName}${mode === 'background' ? '[bg]' : ''}> `;
+}
+
+/**
+ * Runs the REPL until the user leaves; then every active job is marked interrupted and the
+ * process exits. Colour follows NO_COLOR / FORCE_COLOR (chalk). Never resolves.
+ * @throws AgentError AGENT_UNKNOWN for an unknown --agent, before anything starts.
+ */
+export async function startRepl(context: AppContext, options: ReplOptions): Promise<never> {
+  const { config, cwd } = context;
+  const isInteractive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  let agentName = options.agent ?? config.defaultAgent;
+  if (!listAgents(config).some((agent) => agent.name === agentName)) {
+    throw new AgentError('AGENT_UNKNOWN', `Unknown agent '${agentName}'. Available agents: ${listAgents(config).map((a) => a.name).join(', ')}.`);
+  }
+  let mode: JobMode = options.background ? 'background' : config.mode;
+  const manager = createManager(context);
+  const catalog = new JobCatalog(manager, config, cwd);
+  const historyPath = getHistoryPath();
+  const terminal = new Terminal({
+    input: process.stdin,
+    output: process.stdout,
+    isTTY: isInteractive,
+    prompt: formatPrompt(agentName, mode),
+    history: isInteractive ? loadHistory(historyPath) : [],
+    historySize: HISTORY_SIZE,
+    completer: createCompleter(SLASH_COMMANDS, manager, config),
+  });
+  const print = (text: string): void => terminal.print(text);
+  // While a prompt is being submitted its job's first notifications wait, so that
+  // "✅ Started job-…" comes right under what the user typed.
+  let heldNotifications: string[] | null = null;
+  const notify = (text: string): void => void (heldNotifications ? heldNotifications.push(text) : print(text));
+  const notifier = new Notifier(notify, () => process.stdout.columns ?? 200);
+  const approvals = new ApprovalPresenter(manager, terminal, print);
+  manager.on('jobEvent', (job, event) => {
+    notifier.event(job, event);
+    if (event.type === 'approval_requested' && isInteractive) approvals.enqueue(job.id);
+  });
+  manager.on('jobOutput', (job, lines, lineCount) => notifier.output(job, lines, lineCount));
+  manager.on('warning', (message) => print(chalk.yellow(`warning: ${message}`)));
+
+  let quitting: Promise<never> | null = null;
+  const quit = (code = 0): Promise<never> => {
+    quitting ??= (async () => {
+      approvals.dispose();
+      notifier.dispose();
+      const marked = await manager.shutdown();
+      terminal.close();
+      if (marked.length > 0) process.stdout.write(`Marked ${marked.length} active job(s) interrupted; the next start offers to resume them.\n`);
+      process.exit(code);
+    })();
+    return quitting;
+  };
+  // SIGTERM and SIGHUP (and SIGINT when not on a terminal, where Ctrl+C is a real signal).
+  installExitHandlers(manager, () => terminal.close());
+
+  let foreground: AbortController | null = null;
+  const session: ReplSession = {
+    manager,
+    catalog,
+    config,
+    commands: SLASH_COMMANDS,
+    get agentName() { return agentName; },
+    get mode() { return mode; },
+    isInteractive,
+    setAgent: (name) => {
+      agentName = name;
+      terminal.setPrompt(formatPrompt(agentName, mode));
+    },
+    setMode: (next) => {
+      mode = next;
+      terminal.setPrompt(formatPrompt(agentName, mode));
+    },
+    print,
+    confirm: async (message, fallback) => {
+      if (!isInteractive) return fallback;
+      return terminal.suspend(async () => {
+        try {
+          const { answer } = await enquirer.prompt<{ answer: boolean }>({ type: 'confirm', name: 'answer', message, initial: false, stdout: process.stdout } as never);
+          return answer;
+        } catch {
+          return false;
+        }
+      });
+    },
+    runForeground: async (task) => {
+      foreground = new AbortController();
+      try {
+        await task(foreground.signal);
+      } finally {
+        foreground = null;
+      }
+    },
+    quit: () => quit(0),
+  };
+
+  const handleLine = async (line: string): Promise<void> => {
+    const text = line.trim();
+    if (text === '') return;
+    if (isInteractive) appendHistory(historyPath, line);
+    try {
+      if (text.startsWith('/')) {
+        const name = text.slice(1).split(/\s/, 1)[0] ?? '';
+        const command = findCommand(name);
+        if (command) await command.run(text.slice(1 + name.length).trim(), session);
+        else print(describeUnknownCommand(name));
+        return;
+      }
+      const agent = resolveAgent(agentName, config, cwd);
+      heldNotifications = [];
+      const { job, queuePosition } = await manager.submit({ agent, prompt: text, mode, cwd });
+      print(queuePosition === 0 ? `✅ Started ${job.id} (${agent.name})` : `⏳ Queued ${job.id} (position ${queuePosition})`);
+    } catch (error) {
+      if (error instanceof JoblineError) print(chalk.red(error.code === 'JOBS_BUSY' ? `⛔ ${error.message}` : `error: ${error.message}`));
+      else print(chalk.red(`internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : describeError(error)}`));
+    } finally {
+      const held = heldNotifications ?? [];
+      heldNotifications = null;
+      for (const text of held) print(text);
+    }
+  };
+
+  // Lines run one at a time, in order: piped input behaves like typed input, and a line typed
+  // during a foreground command (/watch, /logs -f) waits for it.
+  let pending: Promise<void> = Promise.resolve();
+  let isCtrlCArmed = false;
+  terminal.on('line', (line) => {
+    isCtrlCArmed = false;
+    pending = pending.then(() => handleLine(line)).then(() => {
+      terminal.prompt();
+      approvals.presentWhenIdle();
+    });
+  });
+  terminal.on('interrupt', () => {
+    if (foreground) {
+      foreground.abort();
+      return;
+    }
+    if (terminal.line !== '') {
+      terminal.clearLine();
+      isCtrlCArmed = false;
+      return;
+    }
+    if (isCtrlCArmed) {
+      void quit(0);
+      return;
+    }
+    isCtrlCArmed = true;
+    print(chalk.dim('(To exit, press Ctrl+C again or Ctrl+D, or type /quit)'));
+  });
+  // Ctrl+D, or the end of piped input: like /quit, without asking, once every line has run.
+  terminal.on('end', () => void pending.then(() => quit(0)));
+
+  if (isInteractive) {
+    print(`${chalk.bold('jobline')} ${options.version} · agent ${chalk.bold(agentName)} · ${mode} mode · up to ${config.maxConcurrentJobs} jobs at once`);
+    print(chalk.dim('Type a prompt to start a job, /help for commands.'));
+  }
+  await runStartupReview({ catalog, manager, terminal, print, isInteractive, mode: () => mode });
+  terminal.prompt();
+  return new Promise<never>(() => {});
+}

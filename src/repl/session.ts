@@ -1,0 +1,47 @@
+// What a slash command can see and do. Commands render state and send commands to the manager;
+// they never edit a job themselves.
+import type { JoblineConfig } from '../config/schema.js';
+import type { JobMode } from '../jobs/job.js';
+import type { JobManager } from '../jobs/manager.js';
+import type { JobCatalog } from './job-catalog.js';
+
+/** What the first argument of a command completes to on Tab. */
+export type ArgumentKind = 'job' | 'agent' | 'none';
+
+/** One slash command: its own name, usage and summary (used by /help and completion) and code. */
+export interface SlashCommand {
+  /** Name without the slash, e.g. `jobs`. */
+  name: string;
+  /** e.g. `/retry <id> [feedback]`. */
+  usage: string;
+  summary: string;
+  argument: ArgumentKind;
+  /** Runs the command with the text after its name (trimmed). May throw JoblineError (printed as an error). */
+  run(args: string, session: ReplSession): Promise<void> | void;
+}
+
+/** The REPL as commands see it. */
+export interface ReplSession {
+  readonly manager: JobManager;
+  readonly catalog: JobCatalog;
+  readonly config: JoblineConfig;
+  readonly commands: readonly SlashCommand[];
+  /** Agent and mode that new jobs get. */
+  readonly agentName: string;
+  readonly mode: JobMode;
+  /** True on a real terminal (prompts may be opened); false when stdin is piped. */
+  readonly isInteractive: boolean;
+  setAgent(name: string): void;
+  setMode(mode: JobMode): void;
+  /** Prints above the prompt. */
+  print(text: string): void;
+  /** Asks yes/no (default no). On a non-interactive session, resolves to `fallback` without asking. */
+  confirm(message: string, fallback: boolean): Promise<boolean>;
+  /**
+   * Runs a foreground task that owns the screen until it ends or the user presses Ctrl+C, which
+   * aborts `signal`. Typed lines are held back meanwhile.
+   */
+  runForeground(task: (signal: AbortSignal) => Promise<void>): Promise<void>;
+  /** Leaves the REPL (jobs still active are marked interrupted). */
+  quit(): Promise<void>;
+}

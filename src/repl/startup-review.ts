@@ -1,0 +1,101 @@
+// The review of incomplete jobs at startup: jobs left interrupted by an earlier session (or by a
+// jobline that died) are listed, and the user can view, resume, delete or keep them.
+import chalk from 'chalk';
+import enquirer from 'enquirer';
+import type { Job, JobMode } from '../jobs/job.js';
+import { formatJobDetails } from '../render/job-details.js';
+import { formatCounters, formatPhasePosition } from '../render/job-list.js';
+import { sanitizeLine, truncate } from '../render/text.js';
+import { describeError } from '../errors.js';
+import type { JobCatalog } from './job-catalog.js';
+import type { JobManager } from '../jobs/manager.js';
+import type { Terminal } from './terminal.js';
+
+/** What the review needs from the REPL. */
+export interface StartupReviewContext {
+  catalog: JobCatalog;
+  manager: JobManager;
+  terminal: Terminal;
+  print: (text: string) => void;
+  isInteractive: boolean;
+  mode: () => JobMode;
+}
+
+/** Formats the review's listing: the header, one block per job, and where the files are. */
+export function formatIncompleteJobs(jobs: readonly Job[], jobsDir: string): string {
+  const lines = [chalk.yellow(`⚠️  Found ${jobs.length} incomplete job(s) from previous session:`)];
+  for (const job of jobs) {
+    lines.push(
+      `  ${chalk.bold(job.id)}  ${job.agent}  ${job.status}  ${sanitizeLine(formatPhasePosition(job))}`,
+      `    ${truncate(sanitizeLine(job.description), 100)}`,
+      chalk.dim(`    started ${job.startedAt ?? 'never'} · last: ${truncate(sanitizeLine(job.progress.lastEvent ?? '-'), 60)}${formatCounters(job) ? ` · ${formatCounters(job)}` : ''}`),
+    );
+  }
+  lines.push(chalk.dim(`  Job files: ${jobsDir}`));
+  return lines.join('\n');
+}
+
+/** Runs the review if there are interrupted jobs. Never throws: problems are printed. */
+export async function runStartupReview(context: StartupReviewContext): Promise<void> {
+  const { catalog, manager, terminal, print } = context;
+  let incomplete: Job[];
+  try {
+    const { jobs, warnings } = await catalog.list();
+    for (const warning of warnings) print(chalk.yellow(`warning: ${warning}`));
+    incomplete = jobs.filter((job) => job.status === 'interrupted');
+  } catch (error) {
+    print(`warning: cannot read the jobs folder: ${describeError(error)}`);
+    return;
+  }
+  if (incomplete.length === 0) return;
+  print(formatIncompleteJobs(incomplete, manager.store.dir));
+  if (!context.isInteractive) {
+    print(chalk.dim('  Kept. /resume <id> continues one, /jobs lists them.'));
+    return;
+  }
+  for (;;) {
+    const answer = (await terminal.question(`${chalk.bold('[v]')}iew details, ${chalk.bold('[r]')}esume, ${chalk.bold('[d]')}elete all, ${chalk.bold('[k]')}eep (Enter): `)).trim().toLowerCase();
+    if (answer === 'v' || answer === 'view') {
+      const now = new Date();
+      for (const job of incomplete) print(`${formatJobDetails(job, manager.store.pathsOf(job.id), now)}\n`);
+      continue;
+    }
+    if (answer === 'r' || answer === 'resume') {
+      const chosen = incomplete.length === 1 ? [incomplete[0]!.id] : await terminal.suspend(() => chooseJobs(incomplete));
+      for (const id of chosen) {
+        try {
+          const job = await catalog.resume(id, context.mode());
+          print(`↻ Resuming ${job.id} at ${job.phases[job.currentPhase]?.name}`);
+        } catch (error) {
+          print(chalk.red(`Cannot resume ${id}: ${describeError(error)}`));
+        }
+      }
+      return;
+    }
+    if (answer === 'd' || answer === 'delete') {
+      for (const job of incomplete) await manager.store.remove(job.id);
+      print(`🗑  Deleted ${incomplete.length} incomplete job(s).`);
+      return;
+    }
+    if (answer === '' || answer === 'k' || answer === 'keep') {
+      print(chalk.dim('Kept. They are in /jobs; /resume <id> continues one.'));
+      return;
+    }
+    print('Please answer v, r, d or k.');
+  }
+}
+
+async function chooseJobs(jobs: readonly Job[]): Promise<string[]> {
+  try {
+    const { ids } = await enquirer.prompt<{ ids: string[] }>({
+      type: 'multiselect',
+      name: 'ids',
+      message: 'Resume which jobs? (space to pick, Enter to confirm)',
+      choices: jobs.map((job) => ({ name: job.id, message: `${job.id}  ${truncate(sanitizeLine(job.description), 50)}` })),
+      stdout: process.stdout,
+    } as never);
+    return ids;
+  } catch {
+    return [];
+  }
+}

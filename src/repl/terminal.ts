@@ -1,0 +1,170 @@
+// The REPL's terminal: a readline interface that can print above the prompt without disturbing
+// what the user is typing, and that steps aside entirely while another prompt library owns stdin.
+import { EventEmitter } from 'node:events';
+import { clearScreenDown, createInterface, cursorTo, moveCursor, type Interface } from 'node:readline';
+
+/** What the terminal needs; `isTTY` false means line-by-line input with no prompt drawn. */
+export interface TerminalOptions {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WriteStream;
+  isTTY: boolean;
+  prompt: string;
+  /** Earlier input lines, most recent first (readline's order). */
+  history: string[];
+  historySize: number;
+  completer?: (line: string) => [string[], string];
+}
+
+/** Events: a submitted line, Ctrl+C (TTY only), and the end of input (Ctrl+D or EOF). */
+export interface TerminalEvents {
+  line: [line: string];
+  interrupt: [];
+  end: [];
+}
+
+/** A line-editing terminal that prints above its prompt. */
+export class Terminal extends EventEmitter<TerminalEvents> {
+  private rl: Interface;
+  private history: string[];
+  private promptText: string;
+  private isSuspended = false;
+  private isClosed = false;
+  private readonly pendingOutput: string[] = [];
+
+  constructor(private readonly options: TerminalOptions) {
+    super();
+    this.history = [...options.history];
+    this.promptText = options.prompt;
+    this.rl = this.createInterface();
+  }
+
+  /** What the user has typed on the current line so far ('' while suspended). */
+  get line(): string {
+    return this.isSuspended || this.isClosed ? '' : this.rl.line;
+  }
+
+  /** True while another prompt owns the terminal (see `suspend`). */
+  get suspended(): boolean {
+    return this.isSuspended;
+  }
+
+  /** Input history, most recent first. */
+  get historyLines(): readonly string[] {
+    return this.history;
+  }
+
+  /** Changes the prompt; redrawn at the next `prompt()`. */
+  setPrompt(prompt: string): void {
+    this.promptText = prompt;
+    this.rl.setPrompt(this.options.isTTY ? prompt : '');
+  }
+
+  /** Draws the prompt and the current line, ready for input. */
+  prompt(): void {
+    if (!this.isSuspended && !this.isClosed && this.options.isTTY) this.rl.prompt(true);
+  }
+
+  /**
+   * Prints `text` (one or more lines) above the prompt. On a terminal the typed text and the
+   * cursor position survive, also when the typed line wraps. While suspended, output waits and
+   * is printed on resume.
+   */
+  print(text: string): void {
+    if (this.isClosed) {
+      this.options.output.write(`${text}\n`);
+      return;
+    }
+    if (this.isSuspended) {
+      this.pendingOutput.push(text);
+      return;
+    }
+    if (!this.options.isTTY) {
+      this.options.output.write(`${text}\n`);
+      return;
+    }
+    const out = this.options.output;
+    // Move to the first row of the prompt (the cursor may sit several rows down in a wrapped
+    // line), clear the prompt and the typed text, print, then let readline redraw both below.
+    moveCursor(out, 0, -this.rl.getCursorPos().rows);
+    cursorTo(out, 0);
+    clearScreenDown(out);
+    out.write(`${text}\n`);
+    // readline redraws by first moving up as many rows as the cursor was down at its last
+    // redraw; those rows were cleared above, so it must start from here instead.
+    (this.rl as unknown as { prevRows: number }).prevRows = 0;
+    this.rl.prompt(true);
+  }
+
+  /**
+   * Hands the terminal to `task` (e.g. an enquirer prompt): the readline interface is closed, so
+   * it neither echoes nor consumes keystrokes, then rebuilt with its history and the typed line
+   * restored. Output printed meanwhile appears afterwards. Nested calls run inline.
+   */
+  async suspend<T>(task: () => Promise<T>): Promise<T> {
+    if (this.isSuspended || this.isClosed) return task();
+    const typed = this.rl.line;
+    this.isSuspended = true;
+    if (this.options.isTTY) {
+      moveCursor(this.options.output, 0, -this.rl.getCursorPos().rows);
+      cursorTo(this.options.output, 0);
+      clearScreenDown(this.options.output);
+    }
+    this.rl.close();
+    try {
+      return await task();
+    } finally {
+      this.isSuspended = false;
+      if (!this.isClosed) {
+        this.rl = this.createInterface();
+        for (const text of this.pendingOutput.splice(0)) this.options.output.write(`${text}\n`);
+        if (typed) this.rl.write(typed);
+        this.prompt();
+      }
+    }
+  }
+
+  /** Clears the typed line (Ctrl+C on a non-empty line, as in node's REPL). */
+  clearLine(): void {
+    if (this.isSuspended || this.isClosed) return;
+    // Ctrl+E then Ctrl+U: go to the end, delete back to the start; readline redraws.
+    this.rl.write(null, { ctrl: true, name: 'e' });
+    this.rl.write(null, { ctrl: true, name: 'u' });
+  }
+
+  /** Asks one question on the terminal and resolves with the answer line. */
+  question(query: string): Promise<string> {
+    return new Promise((resolve) => this.rl.question(query, resolve));
+  }
+
+  /** Closes the terminal for good. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.rl.close();
+  }
+
+  private createInterface(): Interface {
+    const rl = createInterface({
+      input: this.options.input,
+      output: this.options.output,
+      terminal: this.options.isTTY,
+      prompt: this.options.isTTY ? this.promptText : '',
+      history: this.history,
+      historySize: this.options.historySize,
+      removeHistoryDuplicates: true,
+      completer: this.options.completer,
+      tabSize: 2,
+    });
+    rl.on('history', (history: string[]) => (this.history = history));
+    rl.on('line', (line) => this.emit('line', line));
+    if (this.options.isTTY) rl.on('SIGINT', () => this.emit('interrupt'));
+    rl.on('close', () => {
+      // Closing to suspend is ours; any other close is Ctrl+D or the end of input.
+      if (!this.isSuspended && !this.isClosed) {
+        this.isClosed = true;
+        this.emit('end');
+      }
+    });
+    return rl;
+  }
+}

@@ -1,0 +1,118 @@
+// Driving the real CLI in a real pseudo-terminal, rendered by a headless xterm, so tests assert
+// on what a person would see on the screen.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pty from '@lydell/node-pty';
+import xterm from '@xterm/headless';
+import { CLI_PATH } from './cli.js';
+import { makeTempDir } from './temp.js';
+import { waitFor } from './wait.js';
+
+/** Keys as a terminal sends them. */
+export const KEY = { enter: '\r', ctrlC: '\x03', ctrlD: '\x04', down: '\x1b[B', up: '\x1b[A', tab: '\t', backspace: '\x7f' } as const;
+
+/** A folder layout for one REPL: its working folder, jobs folder and HOME (for history). */
+export interface ReplWorkspace {
+  cwd: string;
+  jobsDir: string;
+  home: string;
+}
+
+/** Creates a fresh workspace. */
+export function makeReplWorkspace(): ReplWorkspace {
+  const root = makeTempDir('jobline-e2e-');
+  const workspace = { cwd: join(root, 'project'), jobsDir: join(root, 'jobs'), home: join(root, 'home') };
+  mkdirSync(workspace.cwd);
+  mkdirSync(workspace.home);
+  return workspace;
+}
+
+/** The environment of a REPL under test: its own HOME and jobs folder, colour decided by the terminal. */
+export function replEnvironment(workspace: ReplWorkspace): Record<string, string> {
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), HOME: workspace.home, JOBLINE_JOBS_DIR: workspace.jobsDir, TERM: 'xterm-256color' };
+  for (const name of ['NO_COLOR', 'FORCE_COLOR', 'XDG_DATA_HOME', 'CI']) delete env[name];
+  return env;
+}
+
+/** One jobline process in a pseudo-terminal. */
+export class PtySession {
+  readonly exited: Promise<{ exitCode: number; signal?: number }>;
+  private readonly terminal: xterm.Terminal;
+  private readonly process: pty.IPty;
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(workspace: ReplWorkspace, args: string[] = [], readonly cols = 100, readonly rows = 30) {
+    this.terminal = new xterm.Terminal({ cols, rows, scrollback: 2000, allowProposedApi: true });
+    this.process = pty.spawn(process.execPath, [CLI_PATH, ...args], {
+      name: 'xterm-256color',
+      cols,
+      rows,
+      cwd: workspace.cwd,
+      env: replEnvironment(workspace),
+    });
+    this.process.onData((data) => {
+      this.writes = this.writes.then(() => new Promise<void>((resolve) => this.terminal.write(data, resolve)));
+    });
+    this.exited = new Promise((resolve) => this.process.onExit(resolve));
+  }
+
+  /** The pid of the jobline process. */
+  get pid(): number {
+    return this.process.pid;
+  }
+
+  /** Every line of the screen and scrollback, right-trimmed, after pending output is rendered. */
+  async lines(): Promise<string[]> {
+    await this.writes;
+    const buffer = this.terminal.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? '');
+    while (lines.length > 0 && lines.at(-1) === '') lines.pop();
+    return lines;
+  }
+
+  /** The whole screen and scrollback as one string. */
+  async text(): Promise<string> {
+    return (await this.lines()).join('\n');
+  }
+
+  /** The cursor: its row in the buffer and its column. */
+  async cursor(): Promise<{ row: number; col: number }> {
+    await this.writes;
+    const buffer = this.terminal.buffer.active;
+    return { row: buffer.baseY + buffer.cursorY, col: buffer.cursorX };
+  }
+
+  /** Waits until the screen matches `pattern` (and returns the text). */
+  async waitForText(pattern: string | RegExp, timeoutMs = 10_000): Promise<string> {
+    let last = '';
+    try {
+      return await waitFor(async () => {
+        last = await this.text();
+        return (typeof pattern === 'string' ? last.includes(pattern) : pattern.test(last)) ? last : null;
+      }, `screen to show ${pattern}`, timeoutMs, 20);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- screen ---\n${last}\n--------------`);
+    }
+  }
+
+  /** Counts the lines on screen that match `pattern`. */
+  async count(pattern: RegExp): Promise<number> {
+    return (await this.lines()).filter((line) => pattern.test(line)).length;
+  }
+
+  /** Types `text` as keystrokes (no Enter). */
+  type(text: string): void {
+    this.process.write(text);
+  }
+
+  /** Types a line and presses Enter. */
+  send(line: string): void {
+    this.process.write(`${line}\r`);
+  }
+
+  /** Sends a signal to the jobline process. */
+  kill(signal: NodeJS.Signals): void {
+    this.process.kill(signal);
+  }
+}
