@@ -18,6 +18,8 @@ export interface CliOptions {
   cwd: string;
   env?: Record<string, string>;
   input?: string;
+  /** Leave stdin open for the test to write to (input is then ignored). */
+  keepStdinOpen?: boolean;
 }
 
 /** Starts the CLI; returns the child and a promise of its result. */
@@ -31,7 +33,7 @@ export function startCli(args: string[], options: CliOptions): { child: ChildPro
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdin!.end(options.input ?? '');
+  if (!options.keepStdinOpen) child.stdin!.end(options.input ?? '');
   const result = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });

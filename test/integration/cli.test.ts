@@ -148,3 +148,26 @@ describe('exit paths', () => {
     }
   });
 });
+
+describe('the REPL without a terminal', () => {
+  it('reads lines as prompts and commands, announces approvals for /approve lines, and quits at the end of input', async () => {
+    const { cwd, jobsDir, env } = workspace();
+    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ defaultAgent: 'two', debug: { keepTempFiles: true }, agents: { two: { type: 'command', phases: [{ name: 'first', run: 'echo one' }, { name: 'second', run: 'echo two' }] } } }));
+    const { child, result } = startCli([], { cwd, env: { ...env, FORCE_COLOR: '0' }, keepStdinOpen: true });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdin!.write('please do it\n');
+    const id = await waitFor(() => /Waiting for approval of first \(\/approve, \/retry or \/cancel (job-\w{4})\)/.exec(output)?.[1], 'the approval announcement');
+    child.stdin!.write(`/approve ${id}\n/jobs\n`);
+    await waitFor(() => output.includes('✅ Completed'), 'the job to complete');
+    child.stdin!.end();
+    const { code } = await result;
+    expect(code).toBe(0);
+    expect(output).not.toMatch(/\u001b\[/); // no colour, no cursor movement: plain lines
+    expect(output).not.toContain('jobline:two>'); // no prompt drawn into a pipe
+    expect(output).toMatch(/✅ Started job-\w{8} \(two\)/);
+    expect(output).toContain('👍 Approved');
+    const [job] = await storedJobs(jobsDir);
+    expect(job!.status).toBe('completed');
+  });
+});

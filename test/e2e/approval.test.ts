@@ -1,0 +1,136 @@
+// Phase-by-phase approval in a real pseudo-terminal: the summary box, continue, retry with
+// feedback, cancel and later; the box never interrupts a half-typed line.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobStore } from '../../src/store/job-store.js';
+import { KEY, PtySession, makeReplWorkspace, type ReplWorkspace } from '../helpers/pty.js';
+import { waitFor } from '../helpers/wait.js';
+
+const sessions: PtySession[] = [];
+afterEach(() => {
+  for (const session of sessions.splice(0)) {
+    try { session.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+function stagedWorkspace(firstPhase = 'echo "analyzed: $JOB_PROMPT"'): ReplWorkspace {
+  const workspace = makeReplWorkspace();
+  writeFileSync(join(workspace.cwd, '.jobrc.json'), JSON.stringify({
+    defaultAgent: 'staged',
+    debug: { keepTempFiles: true },
+    agents: {
+      staged: {
+        type: 'command',
+        phases: [
+          { name: 'analyze', run: firstPhase },
+          { name: 'implement', run: 'echo "implemented attempt=$JOB_ATTEMPT feedback=$JOB_FEEDBACK"' },
+          { name: 'deliver', run: 'echo delivered' },
+        ],
+      },
+    },
+  }));
+  return workspace;
+}
+
+function start(workspace: ReplWorkspace): PtySession {
+  const session = new PtySession(workspace);
+  sessions.push(session);
+  return session;
+}
+
+async function idOf(session: PtySession): Promise<string> {
+  return /✅ Started (job-[a-z0-9]{8})/.exec(await session.waitForText(/✅ Started job-[a-z0-9]{8}/))![1]!;
+}
+
+describe('approval in the REPL', () => {
+  it('continue, retry with feedback, later then /approve: the job completes with every phase approved', async () => {
+    const workspace = stagedWorkspace();
+    const session = start(workspace);
+    await session.waitForText('jobline:staged> ');
+    session.send('add auth');
+    const id = await idOf(session);
+
+    await session.waitForText('phase 1/3 analyze completed');
+    await session.waitForText('analyzed: add auth'); // the output excerpt in the box
+    await session.waitForText('Continue to the next phase');
+    session.type(KEY.enter); // continue is the default
+
+    await session.waitForText('phase 2/3 implement completed');
+    await session.waitForText('implemented attempt=1 feedback=');
+    session.type(KEY.down);
+    session.type(KEY.enter); // retry
+    await session.waitForText('Feedback for the retry');
+    session.send('add tests too');
+    await session.waitForText('implemented attempt=2 feedback=add tests too');
+    await session.waitForText('attempt 2');
+
+    session.type(KEY.down + KEY.down + KEY.down);
+    session.type(KEY.enter); // later
+    await session.waitForText(`${id} waits: /approve, /retry or /cancel it when you are ready.`);
+    session.send('/jobs');
+    await session.waitForText(/⏸️ ?\s*job-\w{8} staged\s+awaiting_approval\s+2\/3 implement/);
+    session.send(`/approve ${id.slice(4, 8)}`);
+    await session.waitForText(`👍 Approved ${id}; next: deliver`);
+    await session.waitForText(`[${id.slice(0, 8)}] ✅ Completed`);
+
+    const job = await JobStore.open(workspace.jobsDir).loadRaw(id);
+    expect(job.status).toBe('completed');
+    expect(job.phases.map((phase) => [phase.name, phase.attempts, phase.output])).toEqual([
+      ['analyze', 1, 'analyzed: add auth'],
+      ['implement', 2, 'implemented attempt=2 feedback=add tests too'],
+      ['deliver', 1, 'delivered'],
+    ]);
+  });
+
+  it('cancel from the box ends the job', async () => {
+    const workspace = stagedWorkspace();
+    const session = start(workspace);
+    await session.waitForText('jobline:staged> ');
+    session.send('something');
+    const id = await idOf(session);
+    await session.waitForText('Continue to the next phase');
+    session.type(KEY.down + KEY.down);
+    session.type(KEY.enter);
+    await session.waitForText(`[${id.slice(0, 8)}] 🚫 Cancelled`);
+    expect((await JobStore.open(workspace.jobsDir).loadRaw(id)).status).toBe('cancelled');
+  });
+
+  it('waits for an empty line before showing the box, and keeps what was typed', async () => {
+    const workspace = stagedWorkspace('while [ ! -f go ]; do sleep 0.02; done; echo analyzed');
+    const session = start(workspace);
+    await session.waitForText('jobline:staged> ');
+    session.send('gated');
+    await idOf(session);
+    session.type('half typed');
+    await session.waitForText('jobline:staged> half typed');
+    writeFileSync(join(workspace.cwd, 'go'), '');
+    await session.waitForText('Waiting for approval of analyze');
+    // The notification printed above the line; no box, and the typed text is intact.
+    expect(await session.text()).not.toContain('Approval needed');
+    expect(((await session.lines()).at(-1) ?? '').trimEnd()).toBe('jobline:staged> half typed');
+    // Emptying the line lets the box appear.
+    session.type(KEY.ctrlC);
+    await session.waitForText('Approval needed');
+    await session.waitForText('Continue to the next phase');
+    session.type(KEY.enter);
+    await session.waitForText('phase 2/3 implement completed');
+  });
+
+  it('types normally after the box: no keystroke is echoed twice or lost', async () => {
+    const workspace = stagedWorkspace();
+    const session = start(workspace);
+    await session.waitForText('jobline:staged> ');
+    session.send('first');
+    await session.waitForText('Continue to the next phase');
+    session.type(KEY.down + KEY.down + KEY.down);
+    session.type(KEY.enter); // later
+    await session.waitForText('waits: /approve');
+    session.type('/agents');
+    await waitFor(async () => ((await session.lines()).at(-1) ?? '').trimEnd() === 'jobline:staged> /agents', 'the typed text, exactly once');
+    session.type(KEY.enter);
+    await session.waitForText(/▸ staged/);
+    session.type(KEY.up);
+    await waitFor(async () => ((await session.lines()).at(-1) ?? '').trimEnd() === 'jobline:staged> /agents', 'history to survive the box');
+  });
+});

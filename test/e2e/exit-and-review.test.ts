@@ -1,0 +1,105 @@
+// Leaving the REPL by signal, and the review of incomplete jobs at the next start.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobStore } from '../../src/store/job-store.js';
+import { PtySession, makeReplWorkspace, type ReplWorkspace } from '../helpers/pty.js';
+import { findProcesses, waitFor } from '../helpers/wait.js';
+
+const sessions: PtySession[] = [];
+afterEach(() => {
+  for (const session of sessions.splice(0)) {
+    try { session.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+function start(workspace: ReplWorkspace): PtySession {
+  const session = new PtySession(workspace);
+  sessions.push(session);
+  return session;
+}
+async function startJob(session: PtySession, prompt: string): Promise<string> {
+  session.send(prompt);
+  return /✅ Started (job-[a-z0-9]{8})/.exec(await session.waitForText(/✅ Started job-[a-z0-9]{8}/))![1]!;
+}
+/** A SIGKILLed owner cannot stop its job's processes; the test does. */
+function killLeftovers(marker: string): void {
+  for (const pid of findProcesses(marker)) process.kill(pid, 'SIGKILL');
+}
+
+describe('exit by signal', () => {
+  it('SIGTERM leaves job.json saying interrupted, and no job process behind', async () => {
+    const workspace = makeReplWorkspace();
+    const session = start(workspace);
+    await session.waitForText('jobline:sh> ');
+    const id = await startJob(session, 'sleep 30 # e2e-sigterm');
+    session.kill('SIGTERM');
+    expect((await session.exited).exitCode).toBe(143);
+    const job = await JobStore.open(workspace.jobsDir).loadRaw(id);
+    expect(job).toMatchObject({ status: 'interrupted', error: 'Interrupted: jobline exited', endedAt: expect.any(String) });
+    expect(job.phases[0]!.status).toBe('cancelled');
+    expect(await waitFor(() => findProcesses('e2e-sigterm').length === 0, 'the job process to die', 3000)).toBe(true);
+  });
+});
+
+describe('startup review after SIGKILL', () => {
+  it('shows the interrupted job, and [v], [k], [r] and [d] each work', async () => {
+    const workspace = makeReplWorkspace();
+    const marker = `e2e-review-${process.pid}`;
+    // First run: marks itself and hangs; a resumed run finds the mark and completes.
+    const prompt = `test -f resumed-ok && echo resumed-done && exit 0; touch resumed-ok; sleep 30 # ${marker}`;
+    const first = start(workspace);
+    await first.waitForText('jobline:sh> ');
+    const id = await startJob(first, prompt);
+    await waitFor(() => existsSync(join(workspace.cwd, 'resumed-ok')), 'the job to run');
+    first.kill('SIGKILL');
+    await first.exited;
+    killLeftovers(marker);
+
+    // [v] shows details and asks again; [k] keeps the job, which /jobs then lists.
+    const second = start(workspace);
+    await second.waitForText('⚠️  Found 1 incomplete job(s) from previous session:');
+    const review = await second.waitForText('[v]iew details, [r]esume, [d]elete all, [k]eep (Enter):');
+    expect(review).toContain(id);
+    expect(review).toContain(`Job files: ${workspace.jobsDir}`);
+    expect(review).toMatch(/interrupted/);
+    second.send('v');
+    await second.waitForText('Phases:');
+    await second.waitForText(join(workspace.jobsDir, id, 'events.jsonl'));
+    await waitFor(async () => (await second.count(/\[k\]eep \(Enter\):/)) === 2, 'the question again');
+    second.send('k');
+    await second.waitForText('Kept. They are in /jobs; /resume <id> continues one.');
+    second.send('/jobs');
+    await second.waitForText(new RegExp(`${id} sh\\s+interrupted`));
+    second.send('/quit');
+    await second.exited;
+
+    // Kept jobs come back at the next start; [r] resumes the one job from its unfinished phase.
+    const third = start(workspace);
+    await third.waitForText('[v]iew details, [r]esume, [d]elete all, [k]eep (Enter):');
+    third.send('r');
+    await third.waitForText(`↻ Resuming ${id} at run`);
+    await third.waitForText('│ resumed-done');
+    await third.waitForText(`[${id.slice(0, 8)}] ✅ Completed`);
+    third.send('/quit');
+    await third.exited;
+
+    // A new interrupted job; [d] deletes it, and the next start has nothing to review.
+    const fourth = start(workspace);
+    await fourth.waitForText('jobline:sh> ');
+    expect(await fourth.text()).not.toContain('incomplete job');
+    const doomed = await startJob(fourth, `sleep 30 # ${marker}`);
+    fourth.kill('SIGKILL');
+    await fourth.exited;
+    killLeftovers(marker);
+    const fifth = start(workspace);
+    await fifth.waitForText('[k]eep (Enter):');
+    fifth.send('d');
+    await fifth.waitForText('🗑  Deleted 1 incomplete job(s).');
+    expect(existsSync(join(workspace.jobsDir, doomed))).toBe(false);
+    fifth.send('/quit');
+    await fifth.exited;
+    const sixth = start(workspace);
+    await sixth.waitForText('jobline:sh> ');
+    expect(await sixth.text()).not.toContain('incomplete job');
+  });
+});
