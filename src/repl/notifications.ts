@@ -78,9 +78,11 @@ export class Notifier {
       window.timer.unref();
       this.windows.set(job.id, window);
     }
+    // Blank lines carry nothing worth a notification; they still count as output.
+    const visible = lines.filter((line) => sanitizeLine(line) !== '');
     const room = Math.max(0, OUTPUT_LINES_PER_WINDOW - window.shown);
-    const shown = lines.slice(-room).slice(0, room);
-    for (const line of room > 0 ? shown : []) this.print(formatNotification(job.id, chalk.dim('│'), line, this.width()));
+    const shown = room > 0 ? visible.slice(-room) : [];
+    for (const line of shown) this.print(formatNotification(job.id, chalk.dim('│'), line, this.width()));
     window.shown += shown.length;
     window.hidden += lineCount - shown.length;
   }

@@ -84,7 +84,6 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   // SIGTERM and SIGHUP (and SIGINT when not on a terminal, where Ctrl+C is a real signal).
   installExitHandlers(manager, () => terminal.close());
 
-  let foreground: AbortController | null = null;
   const session: ReplSession = {
     manager,
     catalog,
@@ -113,14 +112,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
         }
       });
     },
-    runForeground: async (task) => {
-      foreground = new AbortController();
-      try {
-        await task(foreground.signal);
-      } finally {
-        foreground = null;
-      }
-    },
+    runForeground: (task) => terminal.runForeground(task),
     quit: () => quit(0),
   };
 
@@ -162,10 +154,6 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     });
   });
   terminal.on('interrupt', () => {
-    if (foreground) {
-      foreground.abort();
-      return;
-    }
     if (terminal.line !== '') {
       terminal.clearLine();
       isCtrlCArmed = false;

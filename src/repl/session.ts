@@ -39,9 +39,9 @@ export interface ReplSession {
   confirm(message: string, fallback: boolean): Promise<boolean>;
   /**
    * Runs a foreground task that owns the screen until it ends or the user presses Ctrl+C, which
-   * aborts `signal`. Typed lines are held back meanwhile.
+   * aborts `signal`. It prints with `write`; notifications wait until it ends.
    */
-  runForeground(task: (signal: AbortSignal) => Promise<void>): Promise<void>;
+  runForeground(task: (signal: AbortSignal, write: (text: string) => void) => Promise<void>): Promise<void>;
   /** Leaves the REPL (jobs still active are marked interrupted). */
   quit(): Promise<void>;
 }

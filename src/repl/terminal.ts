@@ -123,6 +123,35 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     }
   }
 
+  /**
+   * Runs a foreground task (/watch, /logs -f) that owns the screen: on a terminal, readline is
+   * suspended (notifications wait) and Ctrl+C aborts the task's signal instead of reaching the
+   * REPL; other keys are ignored meanwhile. `write` prints straight to the screen.
+   */
+  async runForeground(task: (signal: AbortSignal, write: (text: string) => void) => Promise<void>): Promise<void> {
+    const controller = new AbortController();
+    const write = (text: string): void => void this.options.output.write(`${text}\n`);
+    // Without a terminal there is nothing to take over (and closing readline on a pipe could
+    // drop lines it has buffered); Ctrl+C there is a real SIGINT and ends jobline.
+    if (!this.options.isTTY) return task(controller.signal, write);
+    await this.suspend(async () => {
+      const input = this.options.input as NodeJS.ReadStream;
+      const onData = (data: Buffer | string): void => {
+        if (data.includes('\u0003')) controller.abort();
+      };
+      input.setRawMode?.(true);
+      input.on('data', onData);
+      input.resume();
+      try {
+        await task(controller.signal, write);
+      } finally {
+        input.off('data', onData);
+        input.setRawMode?.(false);
+        input.pause();
+      }
+    });
+  }
+
   /** Clears the typed line (Ctrl+C on a non-empty line, as in node's REPL). */
   clearLine(): void {
     if (this.isSuspended || this.isClosed) return;

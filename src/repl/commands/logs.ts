@@ -57,7 +57,7 @@ export const logsCommand: SlashCommand = {
     if (shown.length > 0) session.print(shown.join('\n'));
     if (!follow) return;
     session.print(`Following ${job.id} (Ctrl+C to stop)…`);
-    await session.runForeground(async (signal) => {
+    await session.runForeground(async (signal, write) => {
       let partial = '';
       while (!signal.aborted) {
         const size = (await sizeOf(path)) ?? offset;
@@ -66,17 +66,18 @@ export const logsCommand: SlashCommand = {
           offset = Math.min(size, offset + LOG_TAIL_BYTES);
           const pieces = text.split('\n');
           partial = pieces.pop() ?? '';
-          if (pieces.length > 0) session.print(pieces.join('\n'));
+          if (pieces.length > 0) write(pieces.join('\n'));
           continue;
         }
         const current = await session.catalog.get(job.id).catch(() => null);
         if (!current || isTerminalStatus(current.status)) {
-          if (partial) session.print(partial);
-          session.print(`${job.id} is ${current?.status ?? 'gone'}.`);
+          if (partial) write(partial);
+          write(`${job.id} is ${current?.status ?? 'gone'}.`);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
       }
+      if (signal.aborted) write(`Stopped following ${job.id}.`);
     });
   },
 };
