@@ -134,3 +134,28 @@ describe('approval in the REPL', () => {
     await waitFor(async () => ((await session.lines()).at(-1) ?? '').trimEnd() === 'jobline:staged> /agents', 'history to survive the box');
   });
 });
+
+describe('several waiting jobs', () => {
+  it('are presented one after another', async () => {
+    const workspace = stagedWorkspace('while [ ! -f go ]; do sleep 0.02; done; echo "analyzed: $JOB_PROMPT"');
+    const session = start(workspace);
+    await session.waitForText('jobline:staged> ');
+    session.send('alpha');
+    session.send('beta');
+    await waitFor(async () => (await session.count(/✅ Started job-/)) === 2, 'both jobs to start');
+    writeFileSync(join(workspace.cwd, 'go'), '');
+    await session.waitForText(/analyzed: (alpha|beta)/);
+    await session.waitForText('Continue to the next phase');
+    const first = /analyzed: (alpha|beta)/.exec(await session.text())![1]!;
+    const second = first === 'alpha' ? 'beta' : 'alpha';
+    session.type(KEY.enter);
+    await session.waitForText(`analyzed: ${second}`);
+    await waitFor(async () => (await session.count(/what next\?/)) === 2, 'the second box');
+    session.type(KEY.enter);
+    // Both now finish implement; their boxes still come one at a time.
+    await waitFor(async () => (await session.count(/phase 2\/3 implement completed/)) === 1, 'the first implement box');
+    await waitFor(async () => (await session.count(/what next\?/)) === 3, 'the third box');
+    session.type(KEY.enter);
+    await waitFor(async () => (await session.count(/phase 2\/3 implement completed/)) === 2, 'the second implement box');
+  });
+});

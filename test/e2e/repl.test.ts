@@ -158,3 +158,21 @@ describe('REPL', () => {
     expect(await waitFor(() => findProcesses('e2e-quit').length === 0, 'the job process to die', 3000)).toBe(true);
   });
 });
+
+describe('foreground commands', () => {
+  it('/watch shows a spinner until Ctrl+C; the job keeps running and its notifications follow', async () => {
+    const workspace = makeReplWorkspace();
+    const session = start(workspace);
+    await session.waitForText('jobline:sh> ');
+    session.send('while [ ! -f stop ]; do echo tick; sleep 0.05; done');
+    const id = /✅ Started (job-\w{8})/.exec(await session.waitForText(/✅ Started job-\w{8}/))![1]!;
+    session.send(`/watch ${id.slice(4, 8)}`);
+    await session.waitForText(new RegExp(`${id} running 1/1 run — tick`));
+    session.type(KEY.ctrlC);
+    await session.waitForText(`Stopped watching ${id}; it keeps running.`);
+    await waitFor(async () => ((await session.lines()).at(-1) ?? '').trimEnd() === 'jobline:sh>', 'the prompt');
+    expect(JSON.parse((await import('node:fs')).readFileSync(join(workspace.jobsDir, id, 'job.json'), 'utf8')).status).toBe('running');
+    writeFileSync(join(workspace.cwd, 'stop'), '');
+    await session.waitForText(`[${id.slice(0, 8)}] ✅ Completed`);
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../../src/config/schema.js';
+import type { JobManager } from '../../../src/jobs/manager.js';
+import { SLASH_COMMANDS, describeUnknownCommand } from '../../../src/repl/commands/index.js';
+import { createCompleter } from '../../../src/repl/completer.js';
+import { makeJob } from '../../helpers/jobs.js';
+
+const manager = { list: () => [makeJob({ id: 'job-kwmln13k' }), makeJob({ id: 'job-kx000000' })], store: { dir: '/nonexistent' } } as unknown as JobManager;
+const complete = createCompleter(SLASH_COMMANDS, manager, configSchema.parse({ agents: { deploy: { type: 'command', phases: [{ name: 'go', run: 'true' }] } } }));
+
+describe('tab completion', () => {
+  it('completes command names', () => {
+    expect(complete('/wat')).toEqual([['/watch'], '/wat']);
+    expect(complete('/re')).toEqual([['/retry', '/resume'], '/re']);
+    expect(complete('hello')).toEqual([[], 'hello']);
+  });
+
+  it('completes job ids in the form typed, and agent names', () => {
+    expect(complete('/cancel job-kw')).toEqual([['job-kwmln13k'], 'job-kw']);
+    expect(complete('/cancel k')).toEqual([['kwmln13k', 'kx000000'], 'k']);
+    expect(complete('/jobs ')).toEqual([['job-kwmln13k', 'job-kx000000'], '']);
+    expect(complete('/agent d')).toEqual([['deploy'], 'd']);
+    expect(complete('/help x')).toEqual([[], 'x']);
+  });
+
+  it('names the nearest command when one is unknown', () => {
+    expect(describeUnknownCommand('foo')).toBe('Unknown command /foo. Type /help for commands.');
+    expect(describeUnknownCommand('cancle')).toBe('Unknown command /cancle. Type /help for commands. Did you mean /cancel?');
+  });
+});

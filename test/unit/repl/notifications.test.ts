@@ -1,0 +1,51 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Notifier, colourOf, formatNotification, shortJobId } from '../../../src/repl/notifications.js';
+import { makeJob } from '../../helpers/jobs.js';
+
+describe('notifications', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('formats [job-ab12] <icon> <text>, with job text made inert', () => {
+    expect(shortJobId('job-ab12cd34')).toBe('job-ab12');
+    expect(formatNotification('job-ab12cd34', '│', 'copy\u001b]52;c;ZXZpbA==\u0007 this\u001b[2J')).toBe('[job-ab12] │ copy this');
+    expect(colourOf('job-ab12cd34')).toBe(colourOf('job-ab12cd34'));
+  });
+
+  it('shows a few output lines per second per job and summarises the rest', () => {
+    const printed: string[] = [];
+    const notifier = new Notifier((line) => printed.push(line));
+    const job = makeJob({ id: 'job-ab12cd34' });
+    const lines = Array.from({ length: 10 }, (_, i) => `line ${i}`);
+    notifier.output(job, lines, 120);
+    notifier.output(job, ['late line'], 1);
+    expect(printed).toEqual(['[job-ab12] │ line 7', '[job-ab12] │ line 8', '[job-ab12] │ line 9']);
+    vi.advanceTimersByTime(1000);
+    expect(printed.at(-1)).toBe('[job-ab12] … 118 more lines (/logs job-ab12)');
+    notifier.output(job, ['fresh'], 1);
+    expect(printed.at(-1)).toBe('[job-ab12] │ fresh');
+    notifier.dispose();
+  });
+
+  it('limits each job separately and skips blank lines', () => {
+    const printed: string[] = [];
+    const notifier = new Notifier((line) => printed.push(line));
+    notifier.output(makeJob({ id: 'job-aaaa1111' }), ['a', '', '   '], 3);
+    notifier.output(makeJob({ id: 'job-bbbb2222' }), ['b'], 1);
+    expect(printed).toEqual(['[job-aaaa] │ a', '[job-bbbb] │ b']);
+    notifier.dispose();
+  });
+
+  it('announces lifecycle events with their phase position', () => {
+    const printed: string[] = [];
+    const notifier = new Notifier((line) => printed.push(line));
+    const job = makeJob({ id: 'job-ab12cd34' });
+    notifier.event(job, { ts: '', type: 'phase_started', phase: 'plan', attempt: 2 });
+    notifier.event(job, { ts: '', type: 'approval_requested', phase: 'plan' });
+    notifier.event(job, { ts: '', type: 'queued' });
+    expect(printed).toEqual([
+      '[job-ab12] ▶ Phase 2/3 plan started (attempt 2)',
+      '[job-ab12] ⏸️  Waiting for approval of plan (/approve, /retry or /cancel job-ab12)',
+    ]);
+  });
+});
