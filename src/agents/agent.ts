@@ -8,14 +8,49 @@ export interface CommandPhaseSpec {
   run: string;
 }
 
+/** Names of the tools an LLM phase can use (schemas in src/agents/llm/tools.ts). */
+export type ToolName = 'list_files' | 'read_file' | 'search_code' | 'write_file' | 'edit_file' | 'run_command';
+
+/** One phase of an LLM agent: its instructions, its tools, and how many model calls it may make. */
+export interface LlmPhaseSpec {
+  name: string;
+  maxRounds: number;
+  instructions: string;
+  tools: ToolName[];
+}
+
+/**
+ * How to reach a model. Holds no secret: the key is read from the environment variable
+ * `apiKeyEnv` inside the worker, when the request is made.
+ */
+export type ProviderSpec =
+  | { name: string; type: 'openai-compatible'; baseURL: string; apiKeyEnv: string | null }
+  | { name: string; type: 'anthropic'; baseURL: string | null; apiKeyEnv: string };
+
+/** An LLM agent, resolved: provider, model, phases, the workspace its tools are confined to. */
+export interface LlmAgentSpec {
+  type: 'llm';
+  name: string;
+  summary: string;
+  provider: ProviderSpec;
+  model: string;
+  phases: LlmPhaseSpec[];
+  /** Absolute path of the workspace root. */
+  workspace: string;
+  /** Command patterns run_command accepts (`*` matches anything). */
+  allowCommands: string[];
+}
+
 /**
  * A fully resolved, structured-cloneable description of an agent (it is posted to workers).
  * - `command`: each phase runs a shell command line (the prompt arrives in $JOB_PROMPT).
  * - `module`: an ES module (absolute path) whose `runPhase` export implements `AgentRunner`.
+ * - `llm`: a model working through phases with tools (src/agents/llm/).
  */
 export type AgentSpec =
   | { type: 'command'; name: string; summary: string; phases: CommandPhaseSpec[] }
-  | { type: 'module'; name: string; summary: string; module: string; phases: { name: string }[] };
+  | { type: 'module'; name: string; summary: string; module: string; phases: { name: string }[] }
+  | LlmAgentSpec;
 
 /** Returns the names of `spec`'s phases, in order. */
 export function getPhaseNames(spec: AgentSpec): string[] {
@@ -34,6 +69,11 @@ export interface PhaseReporter {
   output(text: string): void;
   /** Counter or lastEvent changes. */
   progress(update: Partial<JobProgress>): void;
+  /**
+   * A notable step, e.g. ('🔧', 'search_code(pattern="auth")') or ('💭', 'LLM response received'):
+   * becomes the job's lastEvent, a line in output.log and a notification.
+   */
+  activity(icon: string, text: string): void;
   /**
    * A child process was started as the leader of its own process group. Call it synchronously
    * right after spawning: the group is then killed on cancel, shutdown or a worker crash.
@@ -57,6 +97,8 @@ export interface PhaseContext {
   previousOutputs: PhaseOutputRecord[];
   /** Working directory of the job (absolute). */
   cwd: string;
+  /** The job's counters when the phase starts (agents that count continue from them). */
+  progress: JobProgress;
   signal: AbortSignal;
   report: PhaseReporter;
 }

@@ -1,9 +1,11 @@
 // Turning an agent name into an AgentSpec: agents from the config first (they may shadow a
-// built-in), then the built-ins.
+// built-in), then the built-ins: sh and check always, build, debug and review with a provider.
+import { resolve } from 'node:path';
 import { AgentError } from '../errors.js';
-import type { JoblineConfig } from '../config/schema.js';
-import type { AgentSpec } from './agent.js';
+import type { JoblineConfig, ProviderConfig } from '../config/schema.js';
+import type { AgentSpec, LlmAgentSpec, ProviderSpec } from './agent.js';
 import { BUILTIN_AGENT_SUMMARIES, createCheckAgent, createShAgent } from './builtin-agents.js';
+import { BUILTIN_LLM_AGENTS, DEFAULT_ALLOWED_COMMANDS } from './llm/builtin-llm-agents.js';
 
 /** Name and summary of an available agent. */
 export interface AgentListing {
@@ -12,35 +14,62 @@ export interface AgentListing {
   source: 'built-in' | 'config';
 }
 
+function builtinSummaries(config: JoblineConfig): Record<string, string> {
+  const llm = Object.keys(config.providers).length > 0 ? Object.fromEntries(Object.entries(BUILTIN_LLM_AGENTS).map(([name, agent]) => [name, agent.summary])) : {};
+  return { ...BUILTIN_AGENT_SUMMARIES, ...llm };
+}
+
 /** Lists every agent available with `config`, config agents first, sorted by name within each group. */
 export function listAgents(config: JoblineConfig): AgentListing[] {
   const fromConfig = Object.entries(config.agents).map(([name, agent]) => ({
     name,
-    summary: agent.description ?? `${agent.type} agent: ${agent.phases.map((p) => p.name).join(', ')}`,
+    summary: agent.description ?? (agent.type === 'llm' ? `llm agent on ${agent.provider}` : `${agent.type} agent: ${agent.phases.map((p) => p.name).join(', ')}`),
     source: 'config' as const,
   }));
-  const builtins = Object.entries(BUILTIN_AGENT_SUMMARIES)
+  const builtins = Object.entries(builtinSummaries(config))
     .filter(([name]) => !(name in config.agents))
     .map(([name, summary]) => ({ name, summary, source: 'built-in' as const }));
   const byName = (a: AgentListing, b: AgentListing): number => a.name.localeCompare(b.name);
   return [...fromConfig.sort(byName), ...builtins.sort(byName)];
 }
 
+function toProviderSpec(name: string, provider: ProviderConfig): ProviderSpec {
+  return provider.type === 'anthropic'
+    ? { name, type: 'anthropic', baseURL: provider.baseURL ?? null, apiKeyEnv: provider.apiKeyEnv }
+    : { name, type: 'openai-compatible', baseURL: provider.baseURL, apiKeyEnv: provider.apiKeyEnv ?? null };
+}
+
 /**
  * Builds the spec of agent `name` for a job in `cwd`.
  * @throws AgentError AGENT_UNKNOWN (the message lists the available agents) or AGENT_INVALID
- *   (e.g. `check` outside an npm project).
+ *   (e.g. `check` outside an npm project, an llm agent without phases).
  */
 export function resolveAgent(name: string, config: JoblineConfig, cwd: string): AgentSpec {
   const configured = config.agents[name];
-  if (configured) {
-    const summary = configured.description ?? name;
-    return configured.type === 'command'
-      ? { type: 'command', name, summary, phases: configured.phases.map((p) => ({ ...p })) }
-      : { type: 'module', name, summary, module: configured.module, phases: configured.phases.map((p) => ({ ...p })) };
+  if (configured?.type === 'command') return { type: 'command', name, summary: configured.description ?? name, phases: configured.phases.map((p) => ({ ...p })) };
+  if (configured?.type === 'module') return { type: 'module', name, summary: configured.description ?? name, module: configured.module, phases: configured.phases.map((p) => ({ ...p })) };
+  const builtinLlm = BUILTIN_LLM_AGENTS[name as keyof typeof BUILTIN_LLM_AGENTS];
+  const workspace = resolve(config.workspace ?? cwd);
+  if (configured?.type === 'llm') {
+    const phases = configured.phases ?? builtinLlm?.phases;
+    if (!phases) throw new AgentError('AGENT_INVALID', `agents.${name} needs "phases": only build, debug and review have built-in ones.`);
+    const provider = config.providers[configured.provider]!;
+    return {
+      type: 'llm', name, summary: configured.description ?? builtinLlm?.summary ?? name,
+      provider: toProviderSpec(configured.provider, provider), model: configured.model ?? provider.model,
+      phases: phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: configured.allowCommands ?? DEFAULT_ALLOWED_COMMANDS,
+    } satisfies LlmAgentSpec;
+  }
+  const [providerName, provider] = Object.entries(config.providers)[0] ?? [];
+  if (builtinLlm && providerName && provider) {
+    return {
+      type: 'llm', name, summary: builtinLlm.summary, provider: toProviderSpec(providerName, provider), model: provider.model,
+      phases: builtinLlm.phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: DEFAULT_ALLOWED_COMMANDS,
+    };
   }
   if (name === 'sh') return createShAgent();
   if (name === 'check') return createCheckAgent(cwd);
   const names = listAgents(config).map((agent) => agent.name).join(', ');
-  throw new AgentError('AGENT_UNKNOWN', `Unknown agent '${name}'. Available agents: ${names}.`);
+  const hint = builtinLlm ? ` (${name} needs a model: add one under "providers" in .jobrc.json)` : '';
+  throw new AgentError('AGENT_UNKNOWN', `Unknown agent '${name}'${hint}. Available agents: ${names}.`);
 }

@@ -2,6 +2,7 @@
 // cap; prints a summary and fails if any job failed.
 import { readFile } from 'node:fs/promises';
 import { resolveAgent } from '../agents/resolve-agent.js';
+import { getDefaultAgentName } from '../config/schema.js';
 import type { Job } from '../jobs/job.js';
 import { formatDuration, sanitizeLine, truncate } from '../render/text.js';
 import { createManager, type AppContext } from './context.js';
@@ -20,7 +21,7 @@ export interface BatchOptions {
 export async function batchCommand(context: AppContext, source: string | undefined, options: BatchOptions): Promise<number> {
   const text = !source || source === '-' ? await readStdin() : await readFile(source, 'utf8');
   const prompts = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const agent = resolveAgent(options.agent ?? context.config.defaultAgent, context.config, context.cwd);
+  const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd);
   const manager = createManager(context, { whenBusy: 'queue' });
   installExitHandlers(manager);
   manager.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));

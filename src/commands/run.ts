@@ -1,6 +1,7 @@
 // `jobline run`: one job in the foreground, with a spinner showing its phase and last event, and
 // (interactive mode, on a terminal) an approval question after each phase.
 import { resolveAgent } from '../agents/resolve-agent.js';
+import { getDefaultAgentName } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { isTerminalStatus, type Job } from '../jobs/job.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
@@ -26,7 +27,7 @@ export interface RunOptions {
  * @throws UsageError USAGE for interactive mode without a terminal; AgentError; StoreError.
  */
 export async function runCommand(context: AppContext, prompt: string, options: RunOptions): Promise<number> {
-  const agent = resolveAgent(options.agent ?? context.config.defaultAgent, context.config, context.cwd);
+  const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd);
   const mode = options.background || options.yes ? 'background' : context.config.mode;
   const hasTerminal = Boolean(process.stdin.isTTY && process.stderr.isTTY);
   if (mode === 'interactive' && !hasTerminal) {

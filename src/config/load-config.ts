@@ -68,6 +68,7 @@ export function parseConfig(text: string, path: string): JoblineConfig {
   for (const agent of Object.values(config.agents)) {
     if (agent.type === 'module') agent.module = resolve(dirname(path), agent.module);
   }
+  if (config.workspace) config.workspace = resolve(dirname(path), config.workspace);
   return config;
 }
 

@@ -18,8 +18,43 @@ const moduleAgentSchema = z.strictObject({
   phases: z.array(z.strictObject({ name: phaseName })).min(1),
 });
 
+/** Tools an LLM phase may be given (see src/agents/llm/tools.ts). */
+export const TOOL_NAMES = ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_command'] as const;
+
+const llmPhaseSchema = z.strictObject({
+  name: phaseName,
+  /** Model calls the phase may make before it fails with "exceeded N rounds". */
+  maxRounds: z.number().int().min(1).max(500),
+  instructions: z.string().min(1),
+  tools: z.array(z.enum(TOOL_NAMES)),
+});
+
+const llmAgentSchema = z.strictObject({
+  type: z.literal('llm'),
+  description: z.string().optional(),
+  /** Name of an entry under `providers`. */
+  provider: z.string().min(1),
+  /** Overrides the provider's model. */
+  model: z.string().min(1).optional(),
+  /** Phases; default: those of the built-in agent with the same name (build, debug, review). */
+  phases: z.array(llmPhaseSchema).min(1).optional(),
+  /** Commands run_command may run: exact command lines, `*` matching anything. */
+  allowCommands: z.array(z.string().min(1)).optional(),
+});
+
 /** Schema of one entry under `agents`. */
-export const agentConfigSchema = z.discriminatedUnion('type', [commandAgentSchema, moduleAgentSchema]);
+export const agentConfigSchema = z.discriminatedUnion('type', [commandAgentSchema, moduleAgentSchema, llmAgentSchema]);
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+
+/**
+ * Schema of one entry under `providers`. API keys are never in the config: `apiKeyEnv` names the
+ * environment variable that holds one.
+ */
+export const providerConfigSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('openai-compatible'), baseURL: z.url({ protocol: /^https?$/ }), model: z.string().min(1), apiKeyEnv: envName.optional() }),
+  z.strictObject({ type: z.literal('anthropic'), model: z.string().min(1), apiKeyEnv: envName.default('ANTHROPIC_API_KEY'), baseURL: z.url({ protocol: /^https?$/ }).optional() }),
+]);
 
 /** Schema of the whole config file, with every default applied. */
 export const configSchema = z.strictObject({
@@ -35,14 +70,25 @@ export const configSchema = z.strictObject({
   whenBusy: z.enum(['queue', 'reject']).default('queue'),
   /** Mode of new jobs. */
   mode: z.enum(['interactive', 'background']).default('interactive'),
-  /** Agent used when none is named. */
-  defaultAgent: z.string().min(1).default('sh'),
+  /** Agent used when none is named; null or absent: `build` when a provider is configured, else `sh`. */
+  defaultAgent: z.string().min(1).nullable().optional(),
+  /** Root the LLM tools are confined to; null or absent: the folder jobline was started in. */
+  workspace: z.string().min(1).nullable().optional(),
+  /** Model providers, by name (see providerConfigSchema). */
+  providers: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a provider name of lowercase letters, digits and "-"'), providerConfigSchema).default({}),
   /** Milliseconds a cancelled job gets to stop before its worker and processes are killed. */
   cancelGraceMs: z.number().int().min(0).max(60_000).default(2000),
   /** Heap limit of each worker thread, in MB (worker `resourceLimits.maxOldGenerationSizeMb`). */
   workerHeapMb: z.number().int().min(16).max(16_384).default(512),
   debug: z.strictObject({ keepTempFiles: z.boolean().default(false) }).default({ keepTempFiles: false }),
   agents: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected an agent name of lowercase letters, digits and "-"'), agentConfigSchema).default({}),
+}).superRefine((config, context) => {
+  for (const [name, agent] of Object.entries(config.agents)) {
+    if (agent.type === 'llm' && !(agent.provider in config.providers)) {
+      const known = Object.keys(config.providers);
+      context.addIssue({ code: 'custom', path: ['agents', name, 'provider'], message: `no provider named "${agent.provider}" under "providers"${known.length > 0 ? ` (have: ${known.join(', ')})` : ''}` });
+    }
+  }
 });
 
 /** A validated config with defaults applied. */
@@ -50,3 +96,11 @@ export type JoblineConfig = z.infer<typeof configSchema>;
 
 /** One agent entry of the config. */
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+/** One provider entry of the config. */
+export type ProviderConfig = z.infer<typeof providerConfigSchema>;
+
+/** Returns the agent new jobs use: `defaultAgent`, else `build` with a provider, else `sh`. */
+export function getDefaultAgentName(config: JoblineConfig): string {
+  return config.defaultAgent ?? (Object.keys(config.providers).length > 0 ? 'build' : 'sh');
+}

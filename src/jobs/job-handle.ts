@@ -14,6 +14,7 @@ import { transitionJob, transitionJobThrough, type JobAction } from './transitio
 export interface JobReporter {
   event(job: Job, event: JobEvent): void;
   output(job: Job, lines: string[], lineCount: number): void;
+  activity(job: Job, icon: string, text: string): void;
   progress(job: Job): void;
   warning(message: string): void;
 }
@@ -77,6 +78,12 @@ export class JobHandle {
     this.reporter.output(this.current, lines, lineCount);
   }
 
+  /** Records an agent's notable step: it becomes lastEvent and is reported. */
+  recordActivity(icon: string, text: string): void {
+    this.recordProgress({ lastEvent: text });
+    this.reporter.activity(this.current, icon, text);
+  }
+
   /** Records counter changes while running; written to disk coalesced, reported at once. */
   recordProgress(progress: Partial<JobProgress>): void {
     if (this.current.status !== 'running') return;
@@ -97,6 +104,7 @@ export class JobHandle {
       feedback: this.feedback,
       previousOutputs: job.phases.slice(0, job.currentPhase).map((phase) => ({ name: phase.name, output: phase.output })),
       cwd: this.cwd,
+      progress: { ...job.progress },
       outputLogPath,
     };
   }

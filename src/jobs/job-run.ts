@@ -14,6 +14,7 @@ export type RunOutcome = PhaseOutcome & { isWorkerReusable: boolean };
 export interface JobRunHooks {
   onOutput(lines: string[], lineCount: number): void;
   onProgress(progress: Partial<JobProgress>): void;
+  onActivity(icon: string, text: string): void;
 }
 
 let nextRunId = 1;
@@ -91,6 +92,9 @@ export class JobRun {
         break;
       case 'progressReported':
         this.hooks.onProgress(message.progress);
+        break;
+      case 'activityReported':
+        this.hooks.onActivity(message.icon, message.text);
         break;
       case 'phaseCompleted':
         this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'completed', output: message.output }, true);

@@ -45,6 +45,7 @@ export interface SubmitResult {
 export interface JobManagerEvents {
   jobEvent: [job: Job, event: JobEvent];
   jobOutput: [job: Job, lines: string[], lineCount: number];
+  jobActivity: [job: Job, icon: string, text: string];
   jobProgress: [job: Job];
   jobRemoved: [id: string];
   warning: [message: string];

@@ -52,6 +52,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         this.notifyIfIdle();
       },
       output: (job, lines, lineCount) => this.emit('jobOutput', job, lines, lineCount),
+      activity: (job, icon, text) => this.emit('jobActivity', job, icon, text),
       progress: (job) => this.emit('jobProgress', job),
       warning: (message) => this.emit('warning', message),
     };
@@ -288,6 +289,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         const run = new JobRun(worker, this.pool.childRegistryOf(worker), entry.buildRequest(this.options.store.pathsOf(entry.id).output), {
           onOutput: (lines, lineCount) => entry.recordOutput(lines, lineCount),
           onProgress: (progress) => entry.recordProgress(progress),
+          onActivity: (icon, text) => entry.recordActivity(icon, text),
         }, this.options.workerHeapMb);
         entry.run = run;
         const outcome = await run.outcome;

@@ -43,6 +43,11 @@ export class OutputSink {
     else this.timer = setTimeout(() => this.flush(), OUTPUT_FLUSH_INTERVAL_MS - sinceLast);
   }
 
+  /** Appends `text` to the log only: it is reported another way (an activity), not as output lines. */
+  appendQuietly(text: string): void {
+    writeSync(this.fd, text);
+  }
+
   /** Posts whatever is batched now. */
   flush(): void {
     if (this.timer !== null) clearTimeout(this.timer);

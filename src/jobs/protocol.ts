@@ -13,6 +13,8 @@ export interface PhaseRequest {
   feedback: string | null;
   previousOutputs: PhaseOutputRecord[];
   cwd: string;
+  /** The job's counters when the phase starts. */
+  progress: JobProgress;
   /** Absolute path of the job's output.log; the worker appends to it directly. */
   outputLogPath: string;
 }
@@ -30,6 +32,7 @@ export type WorkerMessage =
   /** Complete output lines since the last message: `lineCount` in all, the last few in `lines`. */
   | { type: 'outputProduced'; runId: number; lines: string[]; lineCount: number }
   | { type: 'progressReported'; runId: number; progress: Partial<JobProgress> }
+  | { type: 'activityReported'; runId: number; icon: string; text: string }
   | { type: 'phaseCompleted'; runId: number; output: string | null }
   | { type: 'phaseFailed'; runId: number; error: string; output: string | null }
   | { type: 'phaseCancelled'; runId: number };

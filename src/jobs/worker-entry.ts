@@ -42,10 +42,15 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
       feedback: request.feedback,
       previousOutputs: request.previousOutputs,
       cwd: request.cwd,
+      progress: request.progress,
       signal: controller.signal,
       report: {
         output: (text) => activeSink.write(text),
         progress: (progress) => post({ type: 'progressReported', runId, progress }),
+        activity: (icon, text) => {
+          activeSink.appendQuietly(`${icon} ${text}\n`);
+          post({ type: 'activityReported', runId, icon, text });
+        },
         childStarted: (pid) => void children.add(pid),
         childExited: (pid) => children.remove(pid),
       },
@@ -73,6 +78,7 @@ async function runAgentPhase(request: PhaseRequest, context: PhaseContext): Prom
     if (!phase) return { kind: 'failed', error: `agent ${agent.name} has no phase ${request.phaseIndex + 1}` };
     return runCommandPhase(phase.run, context);
   }
+  if (agent.type === 'llm') return (await import('../agents/llm/llm-runner.js')).runLlmPhase(agent, context);
   const runner = await loadModuleRunner(agent.module);
   return runner.runPhase(context);
 }

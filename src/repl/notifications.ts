@@ -72,12 +72,7 @@ export class Notifier {
 
   /** Shows output lines: a few per window, then a summary of how many were held back. */
   output(job: Job, lines: string[], lineCount: number): void {
-    let window = this.windows.get(job.id);
-    if (!window) {
-      window = { shown: 0, hidden: 0, timer: setTimeout(() => this.closeWindow(job.id), OUTPUT_WINDOW_MS) };
-      window.timer.unref();
-      this.windows.set(job.id, window);
-    }
+    const window = this.windowOf(job.id);
     // Blank lines carry nothing worth a notification; they still count as output.
     const visible = lines.filter((line) => sanitizeLine(line) !== '');
     const room = Math.max(0, OUTPUT_LINES_PER_WINDOW - window.shown);
@@ -87,10 +82,31 @@ export class Notifier {
     window.hidden += lineCount - shown.length;
   }
 
+  /** Shows an agent's step (🔧 a tool call, 💭 a model response), rate-limited like output. */
+  activity(job: Job, icon: string, text: string): void {
+    const window = this.windowOf(job.id);
+    if (window.shown < OUTPUT_LINES_PER_WINDOW) {
+      window.shown++;
+      this.print(formatNotification(job.id, icon, text, this.width()));
+    } else {
+      window.hidden++;
+    }
+  }
+
   /** Stops the timers (on exit). */
   dispose(): void {
     for (const window of this.windows.values()) clearTimeout(window.timer);
     this.windows.clear();
+  }
+
+  private windowOf(id: string): { shown: number; hidden: number; timer: NodeJS.Timeout } {
+    let window = this.windows.get(id);
+    if (!window) {
+      window = { shown: 0, hidden: 0, timer: setTimeout(() => this.closeWindow(id), OUTPUT_WINDOW_MS) };
+      window.timer.unref();
+      this.windows.set(id, window);
+    }
+    return window;
   }
 
   private closeWindow(id: string): void {

@@ -5,6 +5,7 @@ import chalk from 'chalk';
 import enquirer from 'enquirer';
 import { listAgents, resolveAgent } from '../agents/resolve-agent.js';
 import { createManager, type AppContext } from '../commands/context.js';
+import { getDefaultAgentName } from '../config/schema.js';
 import { installExitHandlers } from '../commands/exit-signals.js';
 import { AgentError, JoblineError, describeError } from '../errors.js';
 import type { JobMode } from '../jobs/job.js';
@@ -38,7 +39,7 @@ export function formatPrompt(agentName: string, mode: JobMode): string {
 export async function startRepl(context: AppContext, options: ReplOptions): Promise<never> {
   const { config, cwd } = context;
   const isInteractive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  let agentName = options.agent ?? config.defaultAgent;
+  let agentName = options.agent ?? getDefaultAgentName(config);
   if (!listAgents(config).some((agent) => agent.name === agentName)) {
     throw new AgentError('AGENT_UNKNOWN', `Unknown agent '${agentName}'. Available agents: ${listAgents(config).map((a) => a.name).join(', ')}.`);
   }
@@ -67,6 +68,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     if (event.type === 'approval_requested' && isInteractive) approvals.enqueue(job.id);
   });
   manager.on('jobOutput', (job, lines, lineCount) => notifier.output(job, lines, lineCount));
+  manager.on('jobActivity', (job, icon, text) => notifier.activity(job, icon, text));
   manager.on('warning', (message) => print(chalk.yellow(`warning: ${message}`)));
 
   let quitting: Promise<never> | null = null;

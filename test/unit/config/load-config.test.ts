@@ -20,8 +20,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ cwd, home })).toEqual({
       path: null,
       config: {
-        maxConcurrentJobs: 3, maxUnfinishedJobs: 10, whenBusy: 'queue', mode: 'interactive', defaultAgent: 'sh',
-        cancelGraceMs: 2000, workerHeapMb: 512, debug: { keepTempFiles: false }, agents: {},
+        maxConcurrentJobs: 3, maxUnfinishedJobs: 10, whenBusy: 'queue', mode: 'interactive',
+        cancelGraceMs: 2000, workerHeapMb: 512, debug: { keepTempFiles: false }, providers: {}, agents: {},
       },
     });
   });
@@ -83,14 +83,36 @@ describe('.jobrc.example.json', () => {
     const path = fileURLToPath(new URL('../../../.jobrc.example.json', import.meta.url));
     const example = parseConfig(readFileSync(path, 'utf8'), path);
     const defaults = configSchema.parse({});
-    const { $comment, jobsDir, agents, ...settings } = example;
+    const { $comment, jobsDir, defaultAgent, workspace, providers, agents, ...settings } = example;
     expect($comment).toBeDefined();
-    expect(jobsDir).toBeNull();
-    const { agents: defaultAgents, ...defaultSettings } = defaults;
+    expect([jobsDir, defaultAgent, workspace]).toEqual([null, null, null]);
+    const { agents: defaultAgents, providers: defaultProviders, ...defaultSettings } = defaults;
     expect(settings).toEqual(defaultSettings);
-    expect(defaultAgents).toEqual({});
-    expect(Object.keys(agents)).toEqual(['ci']);
+    expect([defaultAgents, defaultProviders]).toEqual([{}, {}]);
+    // The examples the issue asks for: a local Ollama provider and an Anthropic one.
+    expect(providers.local).toMatchObject({ type: 'openai-compatible', baseURL: 'http://127.0.0.1:11434/v1' });
+    expect(providers.claude).toMatchObject({ type: 'anthropic', apiKeyEnv: 'ANTHROPIC_API_KEY' });
+    expect(Object.keys(agents)).toEqual(['ci', 'careful-build']);
     // Every key of the schema appears in the example, so it documents them all.
     expect(Object.keys(example).sort()).toEqual(Object.keys(configSchema.shape).sort());
+  });
+});
+
+describe('providers', () => {
+  it('checks that llm agents name a configured provider, and that keys come from environment variables', () => {
+    const { cwd, home } = setup({ 'project/.jobrc.json': JSON.stringify({ providers: { local: { type: 'openai-compatible', baseURL: 'http://127.0.0.1:11434/v1', model: 'm', apiKeyEnv: 'not a name' } }, agents: { mine: { type: 'llm', provider: 'remote' } } }) });
+    let message = '';
+    try { loadConfig({ cwd, home }); } catch (error) { message = (error as Error).message; }
+    expect(message).toContain('providers.local.apiKeyEnv: expected an environment variable name');
+    expect(message).toContain('agents.mine.provider: no provider named "remote" under "providers" (have: local)');
+  });
+
+  it('defaults the anthropic key variable to ANTHROPIC_API_KEY, and makes build the default agent', async () => {
+    const { cwd, home } = setup({ 'project/.jobrc.json': JSON.stringify({ providers: { claude: { type: 'anthropic', model: 'claude-sonnet-4-5' } } }) });
+    const { config } = loadConfig({ cwd, home });
+    expect(config.providers.claude).toMatchObject({ apiKeyEnv: 'ANTHROPIC_API_KEY' });
+    const { getDefaultAgentName } = await import('../../../src/config/schema.js');
+    expect(getDefaultAgentName(config)).toBe('build');
+    expect(getDefaultAgentName(loadConfig({ cwd: home, home }).config)).toBe('sh');
   });
 });

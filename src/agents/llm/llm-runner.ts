@@ -1,0 +1,140 @@
+// One phase of an LLM agent, inside a worker: the model is called once per round with the phase's
+// tools; jobline runs the tool calls itself (confined to the workspace) and sends the results
+// back, until the model answers without tools (the phase's output) or the round cap is hit.
+import { jsonSchema, streamText, tool, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
+import type { LlmAgentSpec, LlmPhaseSpec, PhaseContext, PhaseOutcome } from '../agent.js';
+import { ProviderError, createModel, describeProviderError, getRetryDelayMs, isRetryableStatus } from './provider.js';
+import { TOOL_DEFINITIONS } from './tool-definitions.js';
+import { describeToolCall, executeTool } from './tools.js';
+
+/** Retries of one model call after a rate limit or server error (so at most 4 attempts). */
+export const MAX_MODEL_RETRIES = 3;
+/** A model call that sends nothing for this long is abandoned (ms). */
+export const MODEL_IDLE_TIMEOUT_MS = 120_000;
+
+interface ModelTurn {
+  text: string;
+  toolCalls: Array<{ id: string; name: string; input: unknown }>;
+}
+
+type TurnResult = { kind: 'turn'; turn: ModelTurn } | { kind: 'cancelled' } | { kind: 'failed'; error: string };
+
+/** Runs phase `context.phaseIndex` of `agent`. Never throws: failures are outcomes. */
+export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext): Promise<PhaseOutcome> {
+  const phase = agent.phases[context.phaseIndex];
+  if (!phase) return { kind: 'failed', error: `agent ${agent.name} has no phase ${context.phaseIndex + 1}` };
+  let model: LanguageModel;
+  try {
+    model = createModel(agent.provider, agent.model);
+  } catch (error) {
+    return { kind: 'failed', error: error instanceof ProviderError ? error.message : String(error) };
+  }
+  const tools: ToolSet = Object.fromEntries(phase.tools.map((name) => [name, tool({ description: TOOL_DEFINITIONS[name].description, inputSchema: jsonSchema(TOOL_DEFINITIONS[name].parameters) })]));
+  const messages: ModelMessage[] = [{ role: 'user', content: buildPhasePrompt(phase, context) }];
+  let { toolCalls, llmCalls } = context.progress;
+
+  for (let round = 1; ; round++) {
+    if (context.signal.aborted) return { kind: 'cancelled' };
+    if (round > phase.maxRounds) return { kind: 'failed', error: `exceeded ${phase.maxRounds} rounds` };
+    llmCalls++;
+    context.report.progress({ round, llmCalls, lastEvent: `Round ${round}: waiting for the model` });
+    const result = await callModel(model, agent, phase, messages, tools, context);
+    if (result.kind !== 'turn') return result;
+    const { turn } = result;
+    context.report.activity('💭', 'LLM response received');
+    if (turn.toolCalls.length === 0) return { kind: 'completed', output: turn.text.trim() || '(the model gave no answer)' };
+
+    messages.push({
+      role: 'assistant',
+      content: [
+        ...(turn.text ? [{ type: 'text' as const, text: turn.text }] : []),
+        ...turn.toolCalls.map((call) => ({ type: 'tool-call' as const, toolCallId: call.id, toolName: call.name, input: call.input })),
+      ],
+    });
+    const results = [];
+    for (const call of turn.toolCalls) {
+      if (context.signal.aborted) return { kind: 'cancelled' };
+      toolCalls++;
+      const described = describeToolCall(call.name, call.input);
+      context.report.progress({ toolCalls, lastEvent: `Called ${described}` });
+      context.report.activity('🔧', described);
+      const outcome = await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report });
+      results.push({
+        type: 'tool-result' as const,
+        toolCallId: call.id,
+        toolName: call.name,
+        output: outcome.isError ? { type: 'error-text' as const, value: outcome.text } : { type: 'text' as const, value: outcome.text },
+      });
+    }
+    messages.push({ role: 'tool', content: results });
+  }
+}
+
+// The first message of a phase: the user's request, retry feedback, and earlier phases' results.
+function buildPhasePrompt(phase: LlmPhaseSpec, context: PhaseContext): string {
+  const parts = [`Request: ${context.prompt}`];
+  if (context.feedback) parts.push(`The user reviewed your previous attempt at this phase and asks: ${context.feedback}`);
+  const earlier = context.previousOutputs.filter((record) => record.output);
+  if (earlier.length > 0) parts.push(`Results of the earlier phases:\n${earlier.map((record) => `## ${record.name}\n${record.output}`).join('\n\n')}`);
+  parts.push(`Now do the "${phase.name}" phase.`);
+  return parts.join('\n\n');
+}
+
+// One round: a streamed model call, retried after rate limits and server errors as long as
+// nothing was received yet.
+async function callModel(model: LanguageModel, agent: LlmAgentSpec, phase: LlmPhaseSpec, messages: ModelMessage[], tools: ToolSet, context: PhaseContext): Promise<TurnResult> {
+  for (let attempt = 1; ; attempt++) {
+    const idle = new AbortController();
+    let idleTimer = setTimeout(() => idle.abort(), MODEL_IDLE_TIMEOUT_MS);
+    const touch = (): void => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => idle.abort(), MODEL_IDLE_TIMEOUT_MS);
+    };
+    const turn: ModelTurn = { text: '', toolCalls: [] };
+    let failure: unknown = null;
+    try {
+      const stream = streamText({ model, system: phase.instructions, messages, tools, maxRetries: 0, abortSignal: AbortSignal.any([context.signal, idle.signal]) });
+      for await (const part of stream.fullStream) {
+        touch();
+        if (part.type === 'text-delta') {
+          turn.text += part.text;
+          context.report.output(part.text);
+        } else if (part.type === 'tool-call') {
+          turn.toolCalls.push({ id: part.toolCallId, name: part.toolName, input: part.input });
+        } else if (part.type === 'error') {
+          failure = part.error;
+        } else if (part.type === 'abort') {
+          failure = new Error('aborted');
+        }
+      }
+    } catch (error) {
+      failure = error;
+    } finally {
+      clearTimeout(idleTimer);
+    }
+    if (turn.text && !turn.text.endsWith('\n')) context.report.output('\n');
+    if (context.signal.aborted) return { kind: 'cancelled' };
+    if (failure === null) return { kind: 'turn', turn };
+    if (idle.signal.aborted) return { kind: 'failed', error: `the model sent nothing for ${MODEL_IDLE_TIMEOUT_MS / 1000} s` };
+    const hasReceived = turn.text !== '' || turn.toolCalls.length > 0;
+    if (!hasReceived && isRetryableStatus(failure) && attempt <= MAX_MODEL_RETRIES) {
+      const delay = getRetryDelayMs(failure, attempt);
+      context.report.progress({ lastEvent: `Model busy (${(failure as { statusCode?: number }).statusCode}); retrying in ${Math.round(delay / 100) / 10} s` });
+      await sleepUnlessAborted(delay, context.signal);
+      continue;
+    }
+    return { kind: 'failed', error: describeProviderError(failure, agent.provider, attempt) };
+  }
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
