@@ -92,16 +92,22 @@ export class JobHandle {
     this.reporter.progress(this.current);
   }
 
-  /** Builds the worker request for the current phase; output goes to `outputLogPath`. */
+  /**
+   * Builds the worker request for the current phase; output goes to `outputLogPath`. Retry
+   * feedback is handed over here and consumed: clearing it later, after the run, could wipe
+   * feedback given for the next attempt in the meantime.
+   */
   buildRequest(outputLogPath: string): PhaseRequest {
     const job = this.current;
+    const feedback = this.feedback;
+    this.feedback = null;
     return {
       jobId: job.id,
       prompt: job.description,
       agent: this.agent,
       phaseIndex: job.currentPhase,
       attempt: job.phases[job.currentPhase]?.attempts ?? 1,
-      feedback: this.feedback,
+      feedback,
       previousOutputs: job.phases.slice(0, job.currentPhase).map((phase) => ({ name: phase.name, output: phase.output })),
       cwd: this.cwd,
       progress: { ...job.progress },

@@ -298,7 +298,6 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         else this.pool.discard(worker);
         if (this.isClosed || entry.job.status !== 'running') break; // cancelled or interrupted meanwhile
         await entry.commit([outcomeAction(outcome)]);
-        entry.feedback = null;
         if (entry.job.status === 'running') await entry.commit([{ type: 'startPhase' }]);
       }
     } catch (error) {

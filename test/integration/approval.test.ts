@@ -69,6 +69,21 @@ describe('approval', () => {
     await manager.shutdown();
   });
 
+  it('delivers retry feedback given from inside the approval_requested listener (regression)', async () => {
+    const manager = makeManager();
+    let retried = false;
+    manager.on('jobEvent', (job, event) => {
+      if (event.type === 'approval_requested' && !retried) {
+        retried = true;
+        void manager.retry(job.id, 'from the listener');
+      }
+    });
+    const second = new Promise<Job>((resolve) => manager.on('jobEvent', (job, event) => { if (event.type === 'approval_requested' && job.phases[0]!.attempts === 2) resolve(job); }));
+    await manager.submit({ agent, prompt: 'p', mode: 'interactive', cwd: makeTempDir() });
+    expect((await second).phases[0]!.output).toBe('analyze attempt=2 feedback=from the listener prompt=p');
+    await manager.shutdown();
+  });
+
   it('cancel while awaiting approval ends the job', async () => {
     const manager = makeManager();
     const waiting = nextApproval(manager);

@@ -93,7 +93,9 @@ async function callModel(model: LanguageModel, agent: LlmAgentSpec, phase: LlmPh
     const turn: ModelTurn = { text: '', toolCalls: [] };
     let failure: unknown = null;
     try {
-      const stream = streamText({ model, system: phase.instructions, messages, tools, maxRetries: 0, abortSignal: AbortSignal.any([context.signal, idle.signal]) });
+      // onError: errors arrive as 'error' parts and become outcomes; the SDK's default would print
+      // them (with whatever the server said, possibly echoing a key) to the terminal.
+      const stream = streamText({ model, system: phase.instructions, messages, tools, maxRetries: 0, abortSignal: AbortSignal.any([context.signal, idle.signal]), onError: () => {} });
       for await (const part of stream.fullStream) {
         touch();
         if (part.type === 'text-delta') {

@@ -1,0 +1,110 @@
+// The LLM tools' rules, on a real temp workspace: confinement, allowed commands, exact edits, caps.
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { PhaseReporter, ToolName } from '../../../src/agents/agent.js';
+import { isCommandAllowed } from '../../../src/agents/llm/command-tool.js';
+import { MAX_TOOL_RESULT_CHARS, describeToolCall, executeTool } from '../../../src/agents/llm/tools.js';
+import { makeTempDir } from '../../helpers/temp.js';
+import { makeWorkspace } from '../../helpers/llm.js';
+
+const ALL: ToolName[] = ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_command'];
+const children: number[] = [];
+const report: PhaseReporter = { output: () => {}, progress: () => {}, activity: () => {}, childStarted: (pid) => children.push(pid), childExited: () => {} };
+
+function toolsIn(workspace: string, allowCommands = ['npm test', 'echo *']) {
+  return (name: string, input: unknown) => executeTool(name, input, ALL, { workspace, allowCommands, signal: new AbortController().signal, report });
+}
+
+describe('workspace confinement', () => {
+  const outside = makeTempDir('jobline-outside-');
+  writeFileSync(join(outside, 'secret.txt'), 'top secret');
+  const workspace = makeWorkspace({ 'src/a.ts': 'export const a = 1;\n' });
+  symlinkSync(join(outside, 'secret.txt'), join(workspace, 'link-to-secret'));
+  symlinkSync(outside, join(workspace, 'link-to-outside'));
+  const tool = toolsIn(workspace);
+
+  it.each([
+    ['read_file', { path: '../outside.txt' }, /is outside the workspace/],
+    ['read_file', { path: 'src/../../x' }, /is outside the workspace/],
+    ['read_file', { path: '/etc/passwd' }, /absolute paths are not allowed/],
+    ['read_file', { path: 'link-to-secret' }, /leads outside the workspace through a symbolic link/],
+    ['write_file', { path: 'link-to-outside/new.txt', content: 'x' }, /leads outside the workspace through a symbolic link/],
+    ['edit_file', { path: 'link-to-outside/secret.txt', old_string: 'top', new_string: 'no' }, /symbolic link/],
+    ['list_files', { path: '..' }, /is outside the workspace/],
+  ])('%s %j is refused as a tool error', async (name, input, message) => {
+    const result = await tool(name, input);
+    expect(result).toMatchObject({ isError: true, text: expect.stringMatching(message) });
+  });
+
+  it('leaves the outside untouched', () => {
+    expect(readFileSync(join(outside, 'secret.txt'), 'utf8')).toBe('top secret');
+  });
+});
+
+describe('file tools', () => {
+  it('list, read with line numbers and ranges, search, write and edit', async () => {
+    const workspace = makeWorkspace({ 'src/a.ts': 'one\ntwo\nthree\n', 'src/b.js': 'two too\n', 'node_modules/x/i.js': 'two\n' });
+    const tool = toolsIn(workspace);
+    expect((await tool('list_files', {})).text).toBe('src/a.ts\nsrc/b.js');
+    expect((await tool('list_files', { glob: '**/*.ts' })).text).toBe('src/a.ts');
+    expect((await tool('read_file', { path: 'src/a.ts', offset: 2, limit: 1 })).text).toBe('    2  two\n… 2 more lines (use offset 3)');
+    expect((await tool('search_code', { pattern: 'tw[o]' })).text).toBe('src/a.ts:2: two\nsrc/b.js:1: two too');
+    expect(await tool('search_code', { pattern: '(' })).toMatchObject({ isError: true, text: expect.stringContaining('invalid pattern') });
+    expect((await tool('write_file', { path: 'new/dir/c.ts', content: 'fresh' })).text).toBe('wrote 5 bytes to new/dir/c.ts');
+    expect(readFileSync(join(workspace, 'new/dir/c.ts'), 'utf8')).toBe('fresh');
+  });
+
+  it('edit_file needs old_string to match exactly once', async () => {
+    const workspace = makeWorkspace({ 'f.txt': 'a b a\n' });
+    const tool = toolsIn(workspace);
+    expect(await tool('edit_file', { path: 'f.txt', old_string: 'a', new_string: 'x' })).toMatchObject({ isError: true, text: 'old_string occurs 2 times in f.txt; include more surrounding text so it matches exactly once' });
+    expect(await tool('edit_file', { path: 'f.txt', old_string: 'zzz', new_string: 'x' })).toMatchObject({ isError: true, text: 'old_string was not found in f.txt' });
+    expect(await tool('edit_file', { path: 'f.txt', old_string: 'a b', new_string: 'c' })).toMatchObject({ isError: false, text: 'edited f.txt' });
+    expect(readFileSync(join(workspace, 'f.txt'), 'utf8')).toBe('c a\n');
+    expect(await tool('edit_file', { path: 'f.txt' })).toMatchObject({ isError: true, text: 'edit_file needs "old_string" (a string) and "new_string" (a string)' });
+  });
+
+  it('caps what goes back to the model', async () => {
+    const workspace = makeWorkspace({ 'big.txt': `${'x'.repeat(100)}\n`.repeat(400) });
+    const result = await toolsIn(workspace)('read_file', { path: 'big.txt' });
+    expect(result.text.length).toBeLessThan(MAX_TOOL_RESULT_CHARS + 100);
+    expect(result.text).toMatch(/… \(cut: \d+ more characters\)$/);
+  });
+});
+
+describe('run_command', () => {
+  it('runs allowed commands in the workspace and reports exit code and output', async () => {
+    const workspace = makeWorkspace({});
+    const tool = toolsIn(workspace);
+    expect(await tool('run_command', { command: 'echo hello world' })).toEqual({ isError: false, text: 'exit code 0\nhello world' });
+  });
+
+  it.each([
+    ['rm -rf ~', /is not an allowed command\. Allowed: npm test, echo \*/],
+    ['npm test; rm -rf ~', /contains shell control characters/],
+    ['echo $(cat /etc/passwd)', /contains shell control characters/],
+    ['npm test && curl x', /contains shell control characters/],
+  ])('refuses %j as a tool error', async (command, message) => {
+    const result = await toolsIn(makeWorkspace({}))('run_command', { command });
+    expect(result).toMatchObject({ isError: true, text: expect.stringMatching(message) });
+  });
+
+  it('times out, killing the command', async () => {
+    const result = await toolsIn(makeWorkspace({}), ['sleep *'])('run_command', { command: 'sleep 30', timeout_ms: 1000 });
+    expect(result.text).toBe('timed out after 1000 ms\n');
+  });
+
+  it('matches patterns exactly or with *', () => {
+    expect(isCommandAllowed('npm  run lint', ['npm run lint'])).toBe(true);
+    expect(isCommandAllowed('npm run lint --fix', ['npm run lint'])).toBe(false);
+    expect(isCommandAllowed('npm run lint --fix', ['npm run lint*'])).toBe(true);
+  });
+});
+
+describe('describeToolCall', () => {
+  it('shows the tool and its key argument', () => {
+    expect(describeToolCall('search_code', { pattern: 'handleAuth' })).toBe('search_code(pattern="handleAuth")');
+    expect(describeToolCall('edit_file', { path: 'src/auth.ts', old_string: 'x', new_string: 'y' })).toBe('edit_file(path="src/auth.ts")');
+  });
+});
