@@ -2,17 +2,11 @@
 // feedback, cancel and later; the box never interrupts a half-typed line.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JobStore } from '../../src/store/job-store.js';
 import { KEY, PtySession, makeReplWorkspace, type ReplWorkspace } from '../helpers/pty.js';
 import { waitFor } from '../helpers/wait.js';
 
-const sessions: PtySession[] = [];
-afterEach(() => {
-  for (const session of sessions.splice(0)) {
-    try { session.kill('SIGKILL'); } catch { /* already gone */ }
-  }
-});
 
 function stagedWorkspace(firstPhase = 'echo "analyzed: $JOB_PROMPT"'): ReplWorkspace {
   const workspace = makeReplWorkspace();
@@ -34,9 +28,7 @@ function stagedWorkspace(firstPhase = 'echo "analyzed: $JOB_PROMPT"'): ReplWorks
 }
 
 function start(workspace: ReplWorkspace): PtySession {
-  const session = new PtySession(workspace);
-  sessions.push(session);
-  return session;
+  return new PtySession(workspace);
 }
 
 async function idOf(session: PtySession): Promise<string> {

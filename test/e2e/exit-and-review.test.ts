@@ -1,21 +1,13 @@
 // Leaving the REPL by signal, and the review of incomplete jobs at the next start.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JobStore } from '../../src/store/job-store.js';
 import { PtySession, makeReplWorkspace, type ReplWorkspace } from '../helpers/pty.js';
 import { findProcesses, waitFor } from '../helpers/wait.js';
 
-const sessions: PtySession[] = [];
-afterEach(() => {
-  for (const session of sessions.splice(0)) {
-    try { session.kill('SIGKILL'); } catch { /* already gone */ }
-  }
-});
 function start(workspace: ReplWorkspace): PtySession {
-  const session = new PtySession(workspace);
-  sessions.push(session);
-  return session;
+  return new PtySession(workspace);
 }
 async function startJob(session: PtySession, prompt: string): Promise<string> {
   session.send(prompt);

@@ -11,7 +11,6 @@ import { waitFor } from '../helpers/wait.js';
 let server: FakeModelServer | null = null;
 let session: PtySession | null = null;
 afterEach(async () => {
-  try { session?.kill('SIGKILL'); } catch { /* gone */ }
   await server?.close();
 });
 

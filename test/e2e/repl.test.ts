@@ -2,23 +2,15 @@
 // prefix, typing that survives notifications, and the ways out.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createJob } from '../../src/jobs/job.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { KEY, PtySession, makeReplWorkspace, type ReplWorkspace } from '../helpers/pty.js';
 import { findProcesses, waitFor } from '../helpers/wait.js';
 
-const sessions: PtySession[] = [];
 function start(workspace: ReplWorkspace, args: string[] = [], cols = 100): PtySession {
-  const session = new PtySession(workspace, args, cols);
-  sessions.push(session);
-  return session;
+  return new PtySession(workspace, args, cols);
 }
-afterEach(() => {
-  for (const session of sessions.splice(0)) {
-    try { session.kill('SIGKILL'); } catch { /* already gone */ }
-  }
-});
 
 /** The last line on screen, the prompt and what is typed, without trailing spaces. */
 async function promptLine(session: PtySession): Promise<string> {

@@ -3,24 +3,17 @@
 // restart, review and resume the interrupted job.
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { JobStore } from '../../src/store/job-store.js';
 import { KEY, PtySession, makeReplWorkspace } from '../helpers/pty.js';
 import { findProcesses, waitFor } from '../helpers/wait.js';
 
-const sessions: PtySession[] = [];
-afterEach(() => {
-  for (const session of sessions.splice(0)) {
-    try { session.kill('SIGKILL'); } catch { /* already gone */ }
-  }
-});
 
 it('check agent with approvals, a cancel, quit, then review and resume', async () => {
   const workspace = makeReplWorkspace();
   cpSync(new URL('../fixtures/npm-project/', import.meta.url), workspace.cwd, { recursive: true });
   writeFileSync(join(workspace.cwd, '.jobrc.json'), JSON.stringify({ debug: { keepTempFiles: true } }));
   const session = new PtySession(workspace, ['--agent', 'check']);
-  sessions.push(session);
   await session.waitForText('jobline:check> ');
   session.send('check the project');
   const check = /✅ Started (job-[a-z0-9]{8}) \(check\)/.exec(await session.waitForText(/✅ Started job-\w{8} \(check\)/))![1]!;
@@ -58,7 +51,6 @@ it('check agent with approvals, a cancel, quit, then review and resume', async (
   expect((await store.loadRaw(interrupted)).status).toBe('interrupted');
 
   const restarted = new PtySession(workspace);
-  sessions.push(restarted);
   await restarted.waitForText('⚠️  Found 1 incomplete job(s) from previous session:');
   await restarted.waitForText('[k]eep (Enter):');
   restarted.send('r');

@@ -6,7 +6,20 @@ import pty from '@lydell/node-pty';
 import xterm from '@xterm/headless';
 import { CLI_PATH } from './cli.js';
 import { makeTempDir } from './temp.js';
+import { afterEach } from 'vitest';
 import { waitFor } from './wait.js';
+
+// Every session a test starts is killed after that test, whatever happened in it.
+const liveSessions: PtySession[] = [];
+afterEach(() => {
+  for (const session of liveSessions.splice(0)) {
+    try {
+      session.kill('SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
 
 /** Keys as a terminal sends them. */
 export const KEY = { enter: '\r', ctrlC: '\x03', ctrlD: '\x04', down: '\x1b[B', up: '\x1b[A', tab: '\t', backspace: '\x7f' } as const;
@@ -54,6 +67,7 @@ export class PtySession {
       this.writes = this.writes.then(() => new Promise<void>((resolve) => this.terminal.write(data, resolve)));
     });
     this.exited = new Promise((resolve) => this.process.onExit(resolve));
+    liveSessions.push(this);
   }
 
   /** The pid of the jobline process. */

@@ -7,6 +7,10 @@ import { ProviderError, createModel, describeProviderError, getRetryDelayMs, isR
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
 import { describeToolCall, executeTool } from './tools.js';
 
+// The SDK prints its warnings with console.warn; from a worker they would land on the REPL's
+// screen, over the prompt. jobline reports what matters through the job instead.
+(globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
+
 /** Retries of one model call after a rate limit or server error (so at most 4 attempts). */
 export const MAX_MODEL_RETRIES = 3;
 /** A model call that sends nothing for this long is abandoned (ms). */
