@@ -1,6 +1,6 @@
 // Runs one command-agent phase inside a worker: `/bin/sh -c <run>` as the leader of a new process
 // group, so the whole tree (grandchildren included) can be signalled at once and none is orphaned.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { PhaseContext, PhaseOutcome } from './agent.js';
 
 /** Characters of a phase's output kept as its `output` in job.json (the full text is in output.log). */
@@ -40,7 +40,13 @@ export function runCommandPhase(command: string, context: PhaseContext): Promise
       JOB_ATTEMPT: String(context.attempt),
       JOB_FEEDBACK: context.feedback ?? '',
     };
-    const child = spawn('/bin/sh', ['-c', command], { cwd: context.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn('/bin/sh', ['-c', command], { cwd: context.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }) as unknown as ChildProcessWithoutNullStreams;
+    } catch (error) {
+      // Some spawn failures (E2BIG: an environment too large for execve) throw instead of emitting.
+      return resolve({ kind: 'failed', error: describeSpawnError(error as NodeJS.ErrnoException, context.cwd) });
+    }
     const finish = (outcome: PhaseOutcome): void => {
       if (settled) return;
       settled = true;
@@ -58,10 +64,7 @@ export function runCommandPhase(command: string, context: PhaseContext): Promise
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      const hint = error.code === 'E2BIG' ? ' (the prompt is too large to pass in $JOB_PROMPT)' : '';
-      finish({ kind: 'failed', error: `cannot start /bin/sh in ${context.cwd}: ${error.message}${hint}` });
-    });
+    child.on('error', (error: NodeJS.ErrnoException) => finish({ kind: 'failed', error: describeSpawnError(error, context.cwd) }));
     if (child.pid !== undefined) context.report.childStarted(child.pid);
     context.signal.addEventListener('abort', onAbort, { once: true });
 
@@ -89,6 +92,12 @@ export function runCommandPhase(command: string, context: PhaseContext): Promise
       });
     });
   });
+}
+
+function describeSpawnError(error: NodeJS.ErrnoException, cwd: string): string {
+  // Linux caps one environment string at 128 KiB (MAX_ARG_STRLEN).
+  const hint = error.code === 'E2BIG' ? ' (the prompt is too large to pass in $JOB_PROMPT; the limit is 128 KiB)' : '';
+  return `cannot start /bin/sh in ${cwd}: ${error.message}${hint}`;
 }
 
 function abbreviate(command: string): string {

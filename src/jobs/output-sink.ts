@@ -20,14 +20,19 @@ export class OutputSink {
   private timer: NodeJS.Timeout | null = null;
   private lastFlushAt = 0;
 
-  /** Opens `path` for appending (created with mode 0600). @throws the fs error if it cannot be opened. */
-  constructor(path: string, private readonly onBatch: OutputBatchListener) {
+  private writeError: Error | null = null;
+
+  /**
+   * Opens `path` for appending (created with mode 0600). `onWriteError` hears of the first failed
+   * write. @throws the fs error if the file cannot be opened.
+   */
+  constructor(path: string, private readonly onBatch: OutputBatchListener, private readonly onWriteError: (error: Error) => void = () => {}) {
     this.fd = openSync(path, 'a', 0o600);
   }
 
   /** Appends `text` to the log (synchronously: this is the worker's thread, not the REPL's). */
   write(text: string): void {
-    writeSync(this.fd, text);
+    this.append(text);
     const pieces = (this.partial + text).split(/\r?\n/);
     this.partial = pieces.pop() ?? '';
     if (this.partial.length > MAX_PENDING_CHARS) {
@@ -45,7 +50,24 @@ export class OutputSink {
 
   /** Appends `text` to the log only: it is reported another way (an activity), not as output lines. */
   appendQuietly(text: string): void {
-    writeSync(this.fd, text);
+    this.append(text);
+  }
+
+  /** The first write error (a full disk, a read-only folder), or null. Output after it is dropped. */
+  get error(): Error | null {
+    return this.writeError;
+  }
+
+  // A failed write must not throw into the agent's stream handlers (that would crash the worker
+  // with a generic reason): it is kept, reported through onWriteError, and fails the phase.
+  private append(text: string): void {
+    if (this.writeError) return;
+    try {
+      writeSync(this.fd, text);
+    } catch (error) {
+      this.writeError = error as Error;
+      this.onWriteError(this.writeError);
+    }
   }
 
   /** Posts whatever is batched now. */
@@ -67,6 +89,7 @@ export class OutputSink {
     this.partial = '';
     this.flush();
     closeSync(this.fd);
+    if (this.writeError) throw this.writeError;
   }
 
   private addLine(line: string): void {

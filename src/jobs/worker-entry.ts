@@ -31,7 +31,8 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   let sink: OutputSink | null = null;
   let outcome: PhaseOutcome;
   try {
-    sink = new OutputSink(request.outputLogPath, (lines, lineCount) => post({ type: 'outputProduced', runId, lines, lineCount }));
+    // Output that cannot be written (a full disk) stops the phase: it fails with that reason below.
+    sink = new OutputSink(request.outputLogPath, (lines, lineCount) => post({ type: 'outputProduced', runId, lines, lineCount }), () => controller.abort());
     const activeSink = sink;
     const context: PhaseContext = {
       jobId: request.jobId,
@@ -64,7 +65,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   try {
     sink?.close();
   } catch (error) {
-    if (outcome.kind === 'completed') outcome = { kind: 'failed', error: `cannot write output.log: ${describeError(error)}` };
+    outcome = { kind: 'failed', error: `cannot write ${request.outputLogPath}: ${describeError(error)}` };
   }
   if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, output: outcome.output });
   else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: outcome.error, output: outcome.output ?? null });

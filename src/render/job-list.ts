@@ -18,7 +18,8 @@ export function formatCounters(job: Job): string {
 }
 
 /**
- * Renders `jobs` (in the given order) as of `now`. Every piece of job-produced text is sanitised.
+ * Renders `jobs` (in the given order) as of `now`; `total` is the number in the header when only
+ * some are shown. Every piece of job-produced text is sanitised.
  * Example:
  * ```
  * Jobs (2 total, 1 active)
@@ -26,9 +27,9 @@ export function formatCounters(job: Job): string {
  *       > tsc --noEmit
  * ```
  */
-export function formatJobList(jobs: readonly Job[], now: Date): string {
+export function formatJobList(jobs: readonly Job[], now: Date, total = jobs.length): string {
   const active = jobs.filter((job) => isActiveStatus(job.status)).length;
-  const lines = [chalk.bold(`Jobs (${jobs.length} total, ${active} active)`)];
+  const lines = [chalk.bold(`Jobs (${total} total, ${active} active)`)];
   if (jobs.length === 0) lines.push(chalk.dim('  No jobs yet. Type a prompt to start one.'));
   const agentWidth = Math.max(5, ...jobs.map((job) => job.agent.length));
   for (const job of jobs) {

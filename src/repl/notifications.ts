@@ -8,6 +8,8 @@ import { sanitizeLine, truncate } from '../render/text.js';
 
 /** Output lines shown per job per window; the rest are counted and summarised. */
 export const OUTPUT_LINES_PER_WINDOW = 3;
+/** Characters a lifecycle notification may take before it is cut (it wraps on narrow terminals). */
+const EVENT_WIDTH = 500;
 /** Length of a rate-limiting window (ms). */
 export const OUTPUT_WINDOW_MS = 1000;
 
@@ -64,10 +66,15 @@ export class Notifier {
     private readonly width: () => number = () => 200,
   ) {}
 
-  /** Shows a lifecycle event (never rate-limited). */
+  /** Shows a lifecycle event (never rate-limited); held-back output is summarised first. */
   event(job: Job, event: JobEvent): void {
     const described = describeEvent(job, event);
-    if (described) this.print(formatNotification(job.id, described.icon, described.text, this.width()));
+    if (described && this.windows.has(job.id)) {
+      clearTimeout(this.windows.get(job.id)!.timer);
+      this.closeWindow(job.id);
+    }
+    // A lifecycle line (a failure's reason above all) may wrap rather than lose its end.
+    if (described) this.print(formatNotification(job.id, described.icon, described.text, Math.max(this.width(), EVENT_WIDTH)));
   }
 
   /** Shows output lines: a few per window, then a summary of how many were held back. */

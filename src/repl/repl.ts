@@ -9,6 +9,7 @@ import { getDefaultAgentName } from '../config/schema.js';
 import { installExitHandlers } from '../commands/exit-signals.js';
 import { AgentError, JoblineError, describeError } from '../errors.js';
 import type { JobMode } from '../jobs/job.js';
+import { sanitizeText } from '../render/text.js';
 import { ApprovalPresenter } from './approvals.js';
 import { SLASH_COMMANDS, describeUnknownCommand, findCommand } from './commands/index.js';
 import { createCompleter } from './completer.js';
@@ -127,7 +128,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
         const name = text.slice(1).split(/\s/, 1)[0] ?? '';
         const command = findCommand(name);
         if (command) await command.run(text.slice(1 + name.length).trim(), session);
-        else print(describeUnknownCommand(name));
+        else print(sanitizeText(describeUnknownCommand(name)));
         return;
       }
       const agent = resolveAgent(agentName, config, cwd);
@@ -135,7 +136,8 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       const { job, queuePosition } = await manager.submit({ agent, prompt: text, mode, cwd });
       print(queuePosition === 0 ? `✅ Started ${job.id} (${agent.name})` : `⏳ Queued ${job.id} (position ${queuePosition})`);
     } catch (error) {
-      if (error instanceof JoblineError) print(chalk.red(error.code === 'JOBS_BUSY' ? `⛔ ${error.message}` : `error: ${error.message}`));
+      // Messages may quote what was typed: made inert like any other text before printing.
+      if (error instanceof JoblineError) print(chalk.red(error.code === 'JOBS_BUSY' ? `⛔ ${error.message}` : `error: ${sanitizeText(error.message)}`));
       else print(chalk.red(`internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : describeError(error)}`));
     } finally {
       const held = heldNotifications ?? [];

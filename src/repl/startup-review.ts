@@ -21,16 +21,20 @@ export interface StartupReviewContext {
   mode: () => JobMode;
 }
 
-/** Formats the review's listing: the header, one block per job, and where the files are. */
+/** Most incomplete jobs listed in full by the review; the rest are counted. */
+export const REVIEW_LIST_LIMIT = 10;
+
+/** Formats the review's listing: the header, one block per job (the newest few), and where the files are. */
 export function formatIncompleteJobs(jobs: readonly Job[], jobsDir: string): string {
   const lines = [chalk.yellow(`⚠️  Found ${jobs.length} incomplete job(s) from previous session:`)];
-  for (const job of jobs) {
+  for (const job of jobs.slice(-REVIEW_LIST_LIMIT)) {
     lines.push(
       `  ${chalk.bold(job.id)}  ${job.agent}  ${job.status}  ${sanitizeLine(formatPhasePosition(job))}`,
       `    ${truncate(sanitizeLine(job.description), 100)}`,
       chalk.dim(`    started ${job.startedAt ?? 'never'} · last: ${truncate(sanitizeLine(job.progress.lastEvent ?? '-'), 60)}${formatCounters(job) ? ` · ${formatCounters(job)}` : ''}`),
     );
   }
+  if (jobs.length > REVIEW_LIST_LIMIT) lines.push(chalk.dim(`  … and ${jobs.length - REVIEW_LIST_LIMIT} older ones (/jobs or jobline list shows them)`));
   lines.push(chalk.dim(`  Job files: ${jobsDir}`));
   return lines.join('\n');
 }

@@ -1,7 +1,8 @@
 // The jobs folder as a store: one folder per job holding job.json (atomic), events.jsonl
 // (append-only) and output.log. Every change touches one job's files only, so its cost does not
 // grow with the number of jobs stored.
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import { StoreError, describeError } from '../errors.js';
@@ -34,6 +35,9 @@ export interface JobListing {
 export const OWNER_GONE_REASON = 'Interrupted: the jobline process that ran it is gone';
 
 const MAX_ID_CLAIM_ATTEMPTS = 20;
+/** Name prefix of a job folder being deleted (never shaped like a job id, so never listed). */
+const REMOVING_PREFIX = '.removing-';
+let removalCounter = 0;
 
 /** Reads and writes job folders under one jobs folder. */
 export class JobStore {
@@ -45,7 +49,9 @@ export class JobStore {
    */
   static open(dir: string): JobStore {
     ensureJobsDir(dir);
-    return new JobStore(dir);
+    const store = new JobStore(dir);
+    store.sweepRemovals();
+    return store;
   }
 
   /** Returns the paths of job `id`'s files (whether or not they exist). */
@@ -178,9 +184,27 @@ export class JobStore {
     return resolveJobId(input, await this.listIds());
   }
 
-  /** Deletes job `id`'s folder and everything in it. Missing folders are fine. */
+  /**
+   * Deletes job `id`'s folder and everything in it. Missing folders are fine. The folder is first
+   * renamed out of the way (atomic), so a crash mid-delete never leaves a job folder without its
+   * job.json; what is left under the `.removing-` name is swept by the next `open`.
+   */
   async remove(id: string): Promise<void> {
-    await fse.remove(this.pathsOf(id).dir);
+    const trash = join(this.dir, `${REMOVING_PREFIX}${id}-${process.pid}-${++removalCounter}`);
+    try {
+      await rename(this.pathsOf(id).dir, trash);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    await fse.remove(trash);
+  }
+
+  // Finishes deletions a killed process left half done.
+  private sweepRemovals(): void {
+    for (const name of readdirSync(this.dir)) {
+      if (name.startsWith(REMOVING_PREFIX)) rmSync(join(this.dir, name), { recursive: true, force: true });
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // Running the real compiled CLI as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './wait.js';
 
 /** Absolute path of the compiled CLI. */
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -43,4 +44,25 @@ export function startCli(args: string[], options: CliOptions): { child: ChildPro
 /** Runs the CLI to completion. */
 export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
   return startCli(args, options).result;
+}
+
+/** A REPL fed through a pipe that stays open: `send` a line, wait `until` output appears, `end` the input. */
+export function startPipedRepl(cwd: string, env: Record<string, string>) {
+  const { child, result } = startCli([], { cwd, env: { FORCE_COLOR: '0', ...env }, keepStdinOpen: true });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    child,
+    send: (line: string): void => void child.stdin!.write(`${line}\n`),
+    until: (text: string | RegExp, timeoutMs = 10_000): Promise<string> =>
+      waitFor(() => ((typeof text === 'string' ? output.includes(text) : text.test(output)) ? output : null), `output to show ${text}`, timeoutMs),
+    end: (): Promise<CliResult> => {
+      child.stdin!.end();
+      return result;
+    },
+    get output(): string {
+      return output;
+    },
+  };
 }

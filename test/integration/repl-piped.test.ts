@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createJob, type Job } from '../../src/jobs/job.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { getCurrentOwner } from '../../src/store/owner.js';
-import { startCli } from '../helpers/cli.js';
+import { startPipedRepl } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -17,18 +17,8 @@ function workspace(config: object = {}): { cwd: string; jobsDir: string; env: Re
   return { cwd, jobsDir, env: { JOBLINE_JOBS_DIR: jobsDir, FORCE_COLOR: '0' } };
 }
 
-/** Starts the REPL with stdin open; `send` writes a line, `until` waits for output. */
 function repl(cwd: string, env: Record<string, string>) {
-  const { child, result } = startCli([], { cwd, env, keepStdinOpen: true });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return {
-    send: (line: string) => child.stdin!.write(`${line}\n`),
-    until: (text: string | RegExp) => waitFor(() => (typeof text === 'string' ? output.includes(text) : text.test(output)) && output, `output to show ${text}`),
-    end: async () => { child.stdin!.end(); return result; },
-    get output() { return output; },
-  };
+  return startPipedRepl(cwd, env);
 }
 
 async function seedJob(jobsDir: string, id: string, overrides: Partial<Job>): Promise<void> {

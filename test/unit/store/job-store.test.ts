@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJobFile, serializeJob } from '../../../src/store/job-file.js';
@@ -76,6 +76,20 @@ describe('JobStore', () => {
     expect(warnings).toHaveLength(2);
     expect(warnings.join('\n')).toContain(`Skipped ${corrupt}: Corrupt job file`);
     expect(warnings.join('\n')).toContain('job-11111111: a job folder must not be a symbolic link');
+  });
+
+  it('removes a job folder atomically, and finishes removals a killed process left behind', async () => {
+    const dir = makeTempDir();
+    const store = JobStore.open(dir);
+    const id = await store.claimId();
+    await store.save(makeJob({ id }));
+    await store.remove(id);
+    expect(readdirSync(dir)).toEqual([]);
+    // What a kill in the middle of a removal leaves: the renamed folder, partly deleted.
+    mkdirSync(join(dir, '.removing-job-zzzz9999-1-1'));
+    writeFileSync(join(dir, '.removing-job-zzzz9999-1-1', 'output.log'), 'x');
+    expect(await JobStore.open(dir).listIds()).toEqual([]);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('resolves prefixes against the folders present', async () => {

@@ -1,0 +1,178 @@
+// Corrupt and hostile files, and exhaustion: each case ends in a clear message, nothing is deleted
+// silently, memory stays bounded, and everything else keeps working.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createJob, type Job } from '../../src/jobs/job.js';
+import { serializeJob } from '../../src/store/job-file.js';
+import { runCli, startCli, startPipedRepl } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+import { recordResult, scaled } from './scale.js';
+
+const DEAD_OWNER = { pid: 999_999, hostname: (await import('node:os')).hostname(), processStartedAt: '2026-01-01T00:00:00.000Z' };
+
+function writeJob(jobsDir: string, id: string, overrides: Partial<Job> = {}): void {
+  mkdirSync(join(jobsDir, id), { recursive: true, mode: 0o700 });
+  const job = createJob({ id, agent: 'sh', description: `stored ${id}`, mode: 'interactive', phaseNames: ['run'], owner: DEAD_OWNER, now: '2026-11-22T09:00:00.000Z' });
+  writeFileSync(join(jobsDir, id, 'job.json'), serializeJob({ ...job, status: 'failed', endedAt: '2026-11-22T09:00:01.000Z', error: 'old', ...overrides }));
+}
+
+/** Runs the REPL on piped input and returns everything it printed. */
+async function pipedRepl(cwd: string, jobsDir: string, input: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; output: string; ms: number }> {
+  const started = Date.now();
+  const { code, stdout, stderr } = await runCli([], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir, FORCE_COLOR: '0', ...extraEnv }, input });
+  return { code, output: stdout + stderr, ms: Date.now() - started };
+}
+
+describe('corrupt and hostile files', () => {
+  it('warns about each bad item, keeps it, and goes on with the rest', async () => {
+    const cwd = makeTempDir();
+    const jobsDir = join(cwd, 'jobs');
+    writeJob(jobsDir, 'job-good0001');
+    writeJob(jobsDir, 'job-trunc001');
+    writeFileSync(join(jobsDir, 'job-trunc001', 'job.json'), serializeJob(createJob({ id: 'job-trunc001', agent: 'sh', description: 'x', mode: 'interactive', phaseNames: ['run'], owner: DEAD_OWNER, now: 'x' })).slice(0, 50));
+    writeJob(jobsDir, 'job-notjson1');
+    writeFileSync(join(jobsDir, 'job-notjson1', 'job.json'), 'this is not json at all\n');
+    writeJob(jobsDir, 'job-schema01', { status: 'exploded' as Job['status'] });
+    writeJob(jobsDir, 'job-future01', { schemaVersion: 99 });
+    writeJob(jobsDir, 'job-tornlog1');
+    writeFileSync(join(jobsDir, 'job-tornlog1', 'events.jsonl'), '{"ts":"2026-11-22T09:00:00.000Z","type":"created"}\n{"ts":"2026-11-2');
+    const elsewhere = makeTempDir();
+    writeJob(elsewhere, 'job-linked01');
+    symlinkSync(join(elsewhere, 'job-linked01'), join(jobsDir, 'job-linked01'));
+
+    const listed = await runCli(['list', '--json'], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir } });
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as Job[]).map((job) => job.id).sort()).toEqual(['job-good0001', 'job-tornlog1']);
+    for (const [id, message] of [
+      ['job-trunc001', 'it is not valid JSON'],
+      ['job-notjson1', 'it is not valid JSON'],
+      ['job-schema01', 'status: Invalid option'],
+      ['job-future01', 'schemaVersion 99 (this jobline reads version 1)'],
+      ['job-linked01', 'a job folder must not be a symbolic link'],
+    ] as const) expect(listed.stderr).toMatch(new RegExp(`warning: .*${id}.*${message.replace(/[()]/g, '\\$&')}`));
+
+    // The REPL starts, warns, works, and cleaning or the storage policy never removes a bad file.
+    const { code, output } = await pipedRepl(cwd, jobsDir, '/jobs\n/logs tornlog1\n/clean -y\necho still-working\n');
+    expect(code).toBe(0);
+    expect(output).toContain('warning: Skipped job-notjson1');
+    expect(output).toContain('Jobs (2 total');
+    expect(output).toContain('🧹 Removed 2 finished job(s).');
+    expect(output).toMatch(/✅ Started job-\w{8} \(sh\)/);
+    for (const id of ['job-trunc001', 'job-notjson1', 'job-schema01', 'job-future01']) expect(statSync(join(jobsDir, id, 'job.json')).isFile()).toBe(true);
+    expect(statSync(join(elsewhere, 'job-linked01', 'job.json')).isFile()).toBe(true);
+  });
+
+  it.each([
+    ['owned by another user', (dir: string) => chownSync(dir, 65534, 65534), /is owned by uid 65534, not by you/],
+    ['writable by others', (dir: string) => chmodSync(dir, 0o777), /is writable by others \(mode 777\)/],
+  ])('refuses a jobs folder %s, with a clear message and no stack trace', async (_name, spoil, message) => {
+    const cwd = makeTempDir();
+    const jobsDir = join(cwd, 'jobs');
+    mkdirSync(jobsDir, { mode: 0o700 });
+    spoil(jobsDir);
+    for (const args of [['list'], []]) {
+      const { code, stderr } = await runCli(args, { cwd, env: { JOBLINE_JOBS_DIR: jobsDir } });
+      expect(code).toBe(2);
+      expect(stderr).toMatch(message);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
+// A real full disk and a real read-only folder need mount(2), i.e. root (as CI and this machine have).
+const canMount = process.getuid?.() === 0;
+
+describe.runIf(canMount)('a full disk and a read-only jobs folder', () => {
+  it('a full disk fails the job clearly, and the REPL keeps going', async () => {
+    const cwd = makeTempDir();
+    const mountPoint = join(cwd, 'small');
+    mkdirSync(mountPoint);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', mountPoint]);
+    try {
+      const repl = startPipedRepl(cwd, { JOBLINE_JOBS_DIR: mountPoint });
+      repl.send('/background');
+      repl.send('head -c 400000 /dev/zero | tr "\\0" x; sleep 30');
+      await repl.until(/❌ Phase run failed: cannot write .*output\.log: ENOSPC: no space left on device/);
+      repl.send('/jobs');
+      await repl.until('Jobs (1 total, 0 active)');
+      const { code } = await repl.end();
+      expect(code).toBe(0);
+      expect(repl.output).not.toContain('internal error');
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
+  });
+
+  it('a read-only jobs folder is refused with a clear message', async () => {
+    const cwd = makeTempDir();
+    const source = join(cwd, 'source');
+    const mountPoint = join(cwd, 'readonly');
+    mkdirSync(source, { mode: 0o700 });
+    mkdirSync(mountPoint);
+    execFileSync('mount', ['--bind', source, mountPoint]);
+    execFileSync('mount', ['-o', 'remount,bind,ro', mountPoint]);
+    try {
+      const { code, output } = await pipedRepl(cwd, mountPoint, 'echo hi\n/jobs\n');
+      expect(code).toBe(0);
+      expect(output).toMatch(/error: Cannot create a job folder in .*readonly: EROFS: read-only file system/);
+      expect(output).not.toContain('internal error');
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
+  });
+});
+
+describe('exhaustion', () => {
+  it(`starts quickly and stays usable with ${scaled(10_000, 2_000)} job folders`, async () => {
+    const count = scaled(10_000, 2_000);
+    const cwd = makeTempDir();
+    const jobsDir = join(cwd, 'jobs');
+    for (let i = 0; i < count; i++) writeJob(jobsDir, `job-${String(i).padStart(8, '0')}`, i % 2 ? {} : { status: 'interrupted', error: 'Interrupted: jobline exited' });
+    const { code, output, ms } = await pipedRepl(cwd, jobsDir, '/jobs\n');
+    expect(code).toBe(0);
+    expect(output).toContain(`Found ${count / 2} incomplete job(s)`);
+    expect(output).toContain(`… and ${count / 2 - 10} older ones`);
+    expect(output).toContain(`Jobs (${count} total, 0 active)`);
+    expect(output.split('\n').length).toBeLessThan(200);
+    recordResult('manyJobs', { folders: count, replStartAndJobsMs: ms });
+  }, 120_000);
+
+  it('keeps memory bounded while a job prints 100 MB', async () => {
+    const cwd = makeTempDir();
+    const jobsDir = join(cwd, 'jobs');
+    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ mode: 'background', debug: { keepTempFiles: true } }));
+    const megabytes = scaled(100, 20);
+    const { child, result } = startCli([], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir, FORCE_COLOR: '0' }, keepStdinOpen: true });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdin!.write(`head -c ${megabytes * 1_000_000} /dev/zero | tr "\\0" x | fold -w 99\n`);
+    let peakKb = 0;
+    await waitFor(() => {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return output.includes('✅ Completed');
+    }, 'the chatty job to complete', 120_000, 50);
+    child.stdin!.end();
+    await result;
+    const id = /Started (job-\w{8})/.exec(output)![1]!;
+    expect(statSync(join(jobsDir, id, 'output.log')).size).toBe(megabytes * 1_000_000 + Math.floor((megabytes * 1_000_000) / 99)); // fold ends the last line without a newline
+    expect(output).toMatch(/… \d+ more lines \(\/logs job-\w{4}\)/);
+    expect(peakKb / 1024).toBeLessThan(400);
+    recordResult('bigOutput', { megabytes, peakRssMb: Math.round(peakKb / 1024) });
+  }, 180_000);
+
+  it('a 1 MB prompt line fails its job clearly and the REPL stays responsive', async () => {
+    const cwd = makeTempDir();
+    const jobsDir = join(cwd, 'jobs');
+    const repl = startPipedRepl(cwd, { JOBLINE_JOBS_DIR: jobsDir });
+    repl.send('y'.repeat(1_000_000));
+    await repl.until('(the prompt is too large to pass in $JOB_PROMPT; the limit is 128 KiB)');
+    repl.send('/jobs');
+    await repl.until('Jobs (1 total, 0 active)');
+    expect((await repl.end()).code).toBe(0);
+    expect(repl.output.length).toBeLessThan(20_000); // the prompt is never echoed back whole
+  });
+});
