@@ -146,9 +146,15 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     }
   };
 
-  // Lines run one at a time, in order: piped input behaves like typed input, and a line typed
-  // during a foreground command (/watch, /logs -f) waits for it.
-  let pending: Promise<void> = Promise.resolve();
+  if (isInteractive) {
+    print(`${chalk.bold('jobline')} ${options.version} · agent ${chalk.bold(agentName)} · ${mode} mode · up to ${config.maxConcurrentJobs} jobs at once`);
+    print(chalk.dim('Type a prompt to start a job, /help for commands.'));
+  }
+  const review = runStartupReview({ catalog, manager, terminal, print, isInteractive, mode: () => mode });
+
+  // Lines run one at a time, in order, and only after the startup review: piped input behaves
+  // like typed input, and a line typed during a foreground command (/watch, /logs -f) waits for it.
+  let pending: Promise<void> = review;
   let isCtrlCArmed = false;
   terminal.on('line', (line) => {
     isCtrlCArmed = false;
@@ -173,11 +179,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   // Ctrl+D, or the end of piped input: like /quit, without asking, once every line has run.
   terminal.on('end', () => void pending.then(() => quit(0)));
 
-  if (isInteractive) {
-    print(`${chalk.bold('jobline')} ${options.version} · agent ${chalk.bold(agentName)} · ${mode} mode · up to ${config.maxConcurrentJobs} jobs at once`);
-    print(chalk.dim('Type a prompt to start a job, /help for commands.'));
-  }
-  await runStartupReview({ catalog, manager, terminal, print, isInteractive, mode: () => mode });
+  await review;
   terminal.prompt();
   return new Promise<never>(() => {});
 }

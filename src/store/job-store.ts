@@ -35,6 +35,8 @@ export interface JobListing {
 export const OWNER_GONE_REASON = 'Interrupted: the jobline process that ran it is gone';
 
 const MAX_ID_CLAIM_ATTEMPTS = 20;
+/** job.json files read at once when listing. */
+const READS_IN_FLIGHT = 32;
 /** Name prefix of a job folder being deleted (never shaped like a job id, so never listed). */
 const REMOVING_PREFIX = '.removing-';
 let removalCounter = 0;
@@ -161,17 +163,22 @@ export class JobStore {
     const warnings: string[] = [];
     const ids = await this.listIds(warnings);
     const jobs: Job[] = [];
-    await Promise.all(
-      ids.map(async (id) => {
+    // A bounded number of reads in flight: thousands of jobs read all at once run out of file
+    // descriptors (EMFILE) and would be reported as unreadable.
+    let next = 0;
+    const readNext = async (): Promise<void> => {
+      while (next < ids.length) {
+        const id = ids[next++]!;
         try {
           jobs.push(await this.load(id, now));
         } catch (error) {
           const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
-          if (cause?.code === 'ENOENT') return;
+          if (cause?.code === 'ENOENT') continue;
           warnings.push(`Skipped ${id}: ${describeError(error)}`);
         }
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, ids.length) }, readNext));
     jobs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
     return { jobs, warnings };
   }

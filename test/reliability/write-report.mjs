@@ -94,6 +94,10 @@ Each has a regression test:
 - A prompt too large for the environment failed with a bare \`spawn E2BIG\`; now it says why.
 - The REPL printed fuzzed input back raw inside error messages; now every message is made inert.
 - Thousands of stored jobs flooded the startup review and \`/jobs\`; both now show the newest.
+- Listing 10,000 jobs read every \`job.json\` at once and ran out of file descriptors (EMFILE),
+  reporting healthy jobs as unreadable; reads are now bounded (32 in flight).
+- Piped input could run before the startup review had printed, and its end could quit before the
+  review appeared; lines now wait for the review.
 - The AI SDK printed provider errors (which can echo a key) to the terminal; that logging is off.
 
 ## Limits

@@ -48,6 +48,17 @@ describe('rendering', () => {
     expect(text).toContain('  /j/x/events.jsonl');
   });
 
+  it('shows job text inert in the list, the details and the approval box', () => {
+    const hostile = 'ok\u001b]52;c;ZXZpbA==\u0007\u001b[1A\u001b]0;pwned\u0007 done';
+    const job = makeJob({ description: hostile, error: hostile, progress: { round: 0, toolCalls: 0, llmCalls: 0, lastEvent: hostile } });
+    job.phases[0] = { ...job.phases[0]!, output: hostile, error: hostile, status: 'completed' };
+    const paths = { dir: '/j', job: '/j/job.json', events: '/j/events.jsonl', output: '/j/output.log' };
+    for (const text of [formatJobList([job], NOW), formatJobDetails(job, paths, NOW), formatApprovalSummary(job, NOW)]) {
+      expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      expect(text).toContain('ok done');
+    }
+  });
+
   it('summarises a phase awaiting approval with its output excerpt', () => {
     const job = makeJob({ status: 'awaiting_approval', progress: { round: 4, toolCalls: 0, llmCalls: 0, lastEvent: null } });
     job.phases[0] = { ...job.phases[0]!, status: 'completed', attempts: 1, startedAt: '2026-11-22T10:00:00.000Z', endedAt: '2026-11-22T10:00:02.000Z', output: 'line 1\nline 2' };
