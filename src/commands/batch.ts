@@ -8,6 +8,9 @@ import { formatDuration, sanitizeLine, truncate } from '../render/text.js';
 import { createManager, type AppContext } from './context.js';
 import { installExitHandlers } from './exit-signals.js';
 
+/** Submissions `batch` keeps in flight at once. */
+const SUBMISSIONS_IN_FLIGHT = 32;
+
 /** Options of `jobline batch`. */
 export interface BatchOptions {
   agent?: string;
@@ -30,7 +33,16 @@ export async function batchCommand(context: AppContext, source: string | undefin
     else if (event.type === 'failed') process.stderr.write(`❌ ${job.id} ${truncate(sanitizeLine(job.description), 60)}: ${sanitizeLine(job.error ?? '')}\n`);
   });
   const started = Date.now();
-  for (const prompt of prompts) await manager.submit({ agent, prompt, mode: 'background', cwd: context.cwd });
+  // Submissions overlap (each waits for its own durable write), a bounded number at a time; the
+  // queue keeps their order because ids are claimed synchronously in submission order.
+  const inFlight = new Set<Promise<unknown>>();
+  for (const prompt of prompts) {
+    const submitted = manager.submit({ agent, prompt, mode: 'background', cwd: context.cwd });
+    inFlight.add(submitted);
+    void submitted.then(() => inFlight.delete(submitted), () => inFlight.delete(submitted));
+    if (inFlight.size >= SUBMISSIONS_IN_FLIGHT) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
   await manager.whenIdle();
   await manager.shutdown();
   const jobs = manager.list();

@@ -54,8 +54,12 @@ export class JobHandle {
     this.current = job;
     const all = [...leadingEvents, ...events];
     await this.writer.write(job, all);
+    this.isPersisted = true;
     for (const event of all) this.reporter.event(job, event);
   }
+
+  /** True once a job.json of this job is on disk (its first write has finished). */
+  isPersisted = false;
 
   /** Interrupts the job and writes it synchronously (exit paths). Returns false if the write failed. */
   interruptSync(store: JobStore, reason: string): boolean {

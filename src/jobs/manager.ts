@@ -101,14 +101,9 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     this.assertOpen();
     this.assertNotBusy();
-    const id = await this.options.store.claimId();
-    try {
-      this.assertOpen();
-      this.assertNotBusy();
-    } catch (error) {
-      await this.options.store.remove(id);
-      throw error;
-    }
+    // Claimed synchronously, so jobs take their places in the queue in the order submitted,
+    // even when a caller (batch) has many submissions in flight.
+    const id = this.options.store.claimIdSync();
     const now = this.timestamp();
     const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: request.mode, phaseNames: getPhaseNames(request.agent), owner: getCurrentOwner(), now });
     const entry = new JobHandle(job, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
@@ -266,11 +261,17 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     return marked;
   }
 
-  // Moves a queued job whose slot is reserved in `this.slots` to running, on disk, then runs its
-  // phases in the background. Resolves once the start is persisted.
+  // Moves a job whose slot is reserved in `this.slots` to running and runs its phases in the
+  // background. Resolves once the start is on disk. Nothing of a job may run before its first
+  // job.json is: a job that has none yet waits for this write. A queued job's is already durable,
+  // so it starts at once while "running" is written (a crash meanwhile leaves it "queued" on disk,
+  // which reads as interrupted: still true).
   private async startRunning(entry: JobHandle, leadingEvents: JobEvent[] = []): Promise<void> {
+    let started: Promise<void>;
     try {
-      await entry.commit([{ type: 'start' }, { type: 'startPhase' }], leadingEvents);
+      const wasPersisted = entry.isPersisted;
+      started = entry.commit([{ type: 'start' }, { type: 'startPhase' }], leadingEvents);
+      if (!wasPersisted) await started;
     } catch (error) {
       this.emit('warning', `${entry.id}: ${describeError(error)}`);
       this.slots.releaseSlot(entry.id);
@@ -278,6 +279,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       return;
     }
     void this.runPhases(entry);
+    await started;
   }
 
   // Runs phases of `entry` on its slot until the job stops running (awaits approval, ends, or is
@@ -297,8 +299,11 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         if (outcome.isWorkerReusable) this.pool.release(worker);
         else this.pool.discard(worker);
         if (this.isClosed || entry.job.status !== 'running') break; // cancelled or interrupted meanwhile
-        await entry.commit([outcomeAction(outcome)]);
-        if (entry.job.status === 'running') await entry.commit([{ type: 'startPhase' }]);
+        // The outcome is applied now and written in the background (per-job writes keep their
+        // order; afterJobEnded and whenIdle wait for them): the slot is free for the next job
+        // as soon as this one's processes are gone.
+        void entry.commit([outcomeAction(outcome)]);
+        if (entry.job.status === 'running') void entry.commit([{ type: 'startPhase' }]);
       }
     } catch (error) {
       this.emit('warning', `${entry.id}: ${describeError(error)}`);

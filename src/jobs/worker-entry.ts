@@ -7,6 +7,7 @@ import { runCommandPhase } from '../agents/command-runner.js';
 import { describeError } from '../errors.js';
 import { ChildRegistry } from './child-registry.js';
 import { OutputSink } from './output-sink.js';
+import { ProgressCoalescer } from './progress-coalescer.js';
 import type { HostMessage, PhaseRequest, WorkerMessage } from './protocol.js';
 
 const port = parentPort;
@@ -29,11 +30,14 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   const controller = new AbortController();
   controllers.set(runId, controller);
   let sink: OutputSink | null = null;
+  let progress: ProgressCoalescer | null = null;
   let outcome: PhaseOutcome;
   try {
     // Output that cannot be written (a full disk) stops the phase: it fails with that reason below.
     sink = new OutputSink(request.outputLogPath, (lines, lineCount) => post({ type: 'outputProduced', runId, lines, lineCount }), () => controller.abort());
     const activeSink = sink;
+    progress = new ProgressCoalescer((update) => post({ type: 'progressReported', runId, progress: update }));
+    const activeProgress = progress;
     const context: PhaseContext = {
       jobId: request.jobId,
       prompt: request.prompt,
@@ -47,9 +51,10 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
       signal: controller.signal,
       report: {
         output: (text) => activeSink.write(text),
-        progress: (progress) => post({ type: 'progressReported', runId, progress }),
+        progress: (update) => activeProgress.report(update),
         activity: (icon, text) => {
           activeSink.appendQuietly(`${icon} ${text}\n`);
+          activeProgress.flush(); // counters first, so the activity arrives with them
           post({ type: 'activityReported', runId, icon, text });
         },
         childStarted: (pid) => void children.add(pid),
@@ -62,6 +67,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   } finally {
     controllers.delete(runId);
   }
+  progress?.flush(); // the final counters arrive before the phase's end
   try {
     sink?.close();
   } catch (error) {

@@ -11,6 +11,7 @@ import { AgentError, JoblineError, describeError } from '../errors.js';
 import type { JobMode } from '../jobs/job.js';
 import { sanitizeText } from '../render/text.js';
 import { ApprovalPresenter } from './approvals.js';
+import { startDiagnostics } from './diagnostics.js';
 import { SLASH_COMMANDS, describeUnknownCommand, findCommand } from './commands/index.js';
 import { createCompleter } from './completer.js';
 import { HISTORY_SIZE, appendHistory, getHistoryPath, loadHistory } from './history-file.js';
@@ -72,9 +73,11 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   manager.on('jobActivity', (job, icon, text) => notifier.activity(job, icon, text));
   manager.on('warning', (message) => print(chalk.yellow(`warning: ${message}`)));
 
+  const writeDiagnostics = startDiagnostics();
   let quitting: Promise<never> | null = null;
   const quit = (code = 0): Promise<never> => {
     quitting ??= (async () => {
+      writeDiagnostics();
       approvals.dispose();
       notifier.dispose();
       const marked = await manager.shutdown();

@@ -1,7 +1,7 @@
 // The jobs folder as a store: one folder per job holding job.json (atomic), events.jsonl
 // (append-only) and output.log. Every change touches one job's files only, so its cost does not
 // grow with the number of jobs stored.
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import fse from 'fs-extra';
@@ -60,6 +60,24 @@ export class JobStore {
   pathsOf(id: string): JobPaths {
     const dir = join(this.dir, id);
     return { dir, job: join(dir, 'job.json'), events: join(dir, 'events.jsonl'), output: join(dir, 'output.log') };
+  }
+
+  /**
+   * Synchronous `claimId`: one mkdir (a metadata change, no fsync), so a caller can take its place
+   * in a queue in call order. @throws StoreError JOB_IO like `claimId`.
+   */
+  claimIdSync(): string {
+    for (let attempt = 0; attempt < MAX_ID_CLAIM_ATTEMPTS; attempt++) {
+      const id = generateJobId();
+      try {
+        mkdirSync(join(this.dir, id), { mode: 0o700 });
+        return id;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw new StoreError('JOB_IO', `Cannot create a job folder in ${this.dir}: ${describeError(error)}`, { cause: error });
+      }
+    }
+    throw new StoreError('JOB_IO', `Cannot find a free job id in ${this.dir} after ${MAX_ID_CLAIM_ATTEMPTS} tries.`);
   }
 
   /**

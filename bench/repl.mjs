@@ -1,0 +1,122 @@
+// REPL benchmarks through a real pseudo-terminal: prompt return, typing while jobs are chatty,
+// scaling with stored jobs, and memory.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ReplSession, memoryOf, percentile, seedJobs, tempDir } from './lib.mjs';
+
+const PROMPT = 'jobline:sh> ';
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function startRepl(config = {}, seed = 0) {
+  const cwd = tempDir();
+  const jobsDir = join(cwd, 'jobs');
+  if (seed > 0) seedJobs(jobsDir, seed);
+  writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify(config));
+  const started = performance.now();
+  const session = new ReplSession(cwd, { JOBLINE_JOBS_DIR: jobsDir, JOBLINE_DIAGNOSTICS_FILE: join(cwd, 'diagnostics.json') });
+  const ready = await session.when((output) => output.includes(PROMPT));
+  return { session, cwd, startupMs: ready - started };
+}
+
+async function stop(session) {
+  session.kill('SIGTERM');
+  await session.exited;
+}
+
+/** Submits `true` repeatedly; ms from Enter until the prompt is drawn again after "Started". */
+async function promptReturnSamples(session, count) {
+  const samples = [];
+  for (let i = 0; i < count; i++) {
+    const from = session.output.length;
+    const sent = performance.now();
+    session.write('true\r');
+    const ready = await session.when((output) => {
+      const started = output.indexOf('Started', from);
+      return started !== -1 && output.indexOf(PROMPT, started) !== -1;
+    });
+    samples.push(ready - sent);
+    await session.whenAfter(from, 'Completed'); // the job is done before the next one
+  }
+  return samples;
+}
+
+/** Prompt return with `busy` long jobs running, p50 and p99 (ms). */
+export async function measurePromptReturn(busy, count = 100) {
+  const { session } = await startRepl({ maxConcurrentJobs: busy + 1 });
+  for (let i = 0; i < busy; i++) {
+    const from = session.output.length;
+    session.write(`sleep 600 # busy ${i}\r`);
+    await session.whenAfter(from, 'Started');
+  }
+  await promptReturnSamples(session, 5); // warm-up
+  const samples = await promptReturnSamples(session, count);
+  await stop(session);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
+/** Keystroke echo latency and the REPL's event-loop delay while 3 jobs each emit 10,000 events a second. */
+export async function measureTyping(keystrokes = 300) {
+  const chatty = fileURLToPath(new URL('./agents/chatty.mjs', import.meta.url));
+  const { session, cwd } = await startRepl({ maxConcurrentJobs: 3, agents: { sh: { type: 'module', module: chatty, phases: [{ name: 'run' }] } } });
+  for (let i = 0; i < 3; i++) {
+    const from = session.output.length;
+    session.write(`chatter ${i}\r`);
+    await session.whenAfter(from, 'Started');
+  }
+  await session.when((output) => (output.match(/line \d+/g) ?? []).length > 10);
+  const latencies = [];
+  for (let k = 0; k < keystrokes; k++) {
+    // A character not typed before in this run: its first appearance is the echo of this key.
+    const char = String.fromCharCode(0x100 + k);
+    const from = session.output.length;
+    const sent = performance.now();
+    session.write(char);
+    latencies.push((await session.whenAfter(from, char)) - sent);
+    if (k % 40 === 39) session.write('\u0015'); // Ctrl+U: keep the line short
+    await pause(20); // a fast typist: 50 keys a second
+  }
+  session.write('\u0015/quit\r');
+  await session.whenAfter(0, 'Quit and mark them interrupted?');
+  session.write('y');
+  await session.exited;
+  const diagnostics = JSON.parse(readFileSync(join(cwd, 'diagnostics.json'), 'utf8'));
+  return { echoP50: percentile(latencies, 50), echoP99: percentile(latencies, 99), eldP50: diagnostics.eventLoopDelayMs.p50, eldP99: diagnostics.eventLoopDelayMs.p99 };
+}
+
+/** Startup time and /jobs render time with `stored` job folders, and prompt return with them. */
+export async function measureScaling(stored) {
+  const { session, startupMs } = await startRepl({}, stored);
+  const from = session.output.length;
+  const sent = performance.now();
+  session.write('/jobs\r');
+  const rendered = await session.when((output) => {
+    const header = output.indexOf('Jobs (', from);
+    return header !== -1 && output.indexOf(PROMPT, header) !== -1;
+  });
+  const submit = await promptReturnSamples(session, 20);
+  await stop(session);
+  return { startupMs, jobsMs: rendered - sent, submitP50: percentile(submit, 50) };
+}
+
+/** RSS of the REPL idle, with 3 running jobs, and its peak while a job prints 100 MB (MB). */
+export async function measureMemory() {
+  const { session } = await startRepl({ mode: 'background' });
+  await pause(500);
+  const idle = memoryOf(session.pid).rssMb;
+  for (let i = 0; i < 3; i++) {
+    const from = session.output.length;
+    session.write(`sleep 600 # memory ${i}\r`);
+    await session.whenAfter(from, 'Started');
+  }
+  await pause(500);
+  const running = memoryOf(session.pid).rssMb;
+  await stop(session);
+  const second = await startRepl({ mode: 'background' });
+  const from = second.session.output.length;
+  second.session.write('head -c 100000000 /dev/zero | tr "\\0" x | fold -w 99\r');
+  await second.session.whenAfter(from, 'Completed', 120_000);
+  const peak = memoryOf(second.session.pid).peakMb;
+  await stop(second.session);
+  return { idle, running, peak };
+}

@@ -1,0 +1,55 @@
+// Throughput: 1,000 trivial jobs (`true`) at concurrency 3, run by jobline batch, xargs -P3,
+// GNU parallel -j3 and task-spooler (tsp -S 3). Every tool runs each job through /bin/sh, as
+// jobline does. Wall time in ms.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, tempDir } from './lib.mjs';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
+
+function timed(run) {
+  const started = performance.now();
+  run();
+  return performance.now() - started;
+}
+
+/** jobline batch; every job is durably recorded (job.json kept and checked afterwards). */
+export function runJobline() {
+  const cwd = tempDir();
+  writeFileSync(join(cwd, 'prompts.txt'), `${Array(JOBS).fill('true').join('\n')}\n`);
+  writeFileSync(join(cwd, 'keep.json'), JSON.stringify({ debug: { keepTempFiles: true } }));
+  const env = { ...process.env, JOBLINE_JOBS_DIR: join(cwd, 'jobs') };
+  const ms = timed(() => execFileSync(process.execPath, [CLI, 'batch', '--agent', 'sh', '--config', 'keep.json', 'prompts.txt'], { cwd, env, stdio: 'ignore' }));
+  const recorded = readdirSync(join(cwd, 'jobs')).filter((id) => JSON.parse(readFileSync(join(cwd, 'jobs', id, 'job.json'), 'utf8')).status === 'completed').length;
+  if (recorded !== JOBS) throw new Error(`only ${recorded} of ${JOBS} jobs recorded as completed`);
+  return ms;
+}
+
+/** xargs -P3, one `sh -c` per line. */
+export function runXargs() {
+  const input = `${Array(JOBS).fill('true').join('\n')}\n`;
+  return timed(() => execFileSync('sh', ['-c', 'xargs -P3 -I{} sh -c {}'], { input, stdio: ['pipe', 'ignore', 'ignore'] }));
+}
+
+/** GNU parallel -j3 (runs each line through the shell). */
+export function runParallel() {
+  const input = `${Array(JOBS).fill('true').join('\n')}\n`;
+  return timed(() => execFileSync('parallel', ['-j3', '--will-cite'], { input, stdio: ['pipe', 'ignore', 'ignore'] }));
+}
+
+/** task-spooler: a private server with 3 slots; from the first submission until the queue is empty. */
+export function runTsp() {
+  const env = { ...process.env, TS_SOCKET: join(tempDir(), 'tsp.socket'), TS_MAXFINISHED: String(JOBS + 10) };
+  const tsp = (...args) => spawnSync('tsp', args, { env, encoding: 'utf8' });
+  tsp('-S', '3');
+  const ms = timed(() => {
+    for (let i = 0; i < JOBS; i++) tsp('sh', '-c', 'true');
+    for (;;) {
+      const listing = tsp('-l').stdout;
+      if (!/ (running|queued) /.test(listing)) break;
+    }
+  });
+  tsp('-K');
+  return ms;
+}
