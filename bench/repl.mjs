@@ -15,7 +15,7 @@ async function startRepl(config = {}, seed = 0) {
   writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify(config));
   const started = performance.now();
   const session = new ReplSession(cwd, { JOBLINE_JOBS_DIR: jobsDir, JOBLINE_DIAGNOSTICS_FILE: join(cwd, 'diagnostics.json') });
-  const ready = await session.when((output) => output.includes(PROMPT));
+  const ready = await session.when((output) => /jobline:sh(\[bg\])?> /.test(output));
   return { session, cwd, startupMs: ready - started };
 }
 
