@@ -84,9 +84,20 @@ export async function measureTyping(keystrokes = 300) {
   return { echoP50: percentile(latencies, 50), echoP99: percentile(latencies, 99), eldP50: diagnostics.eventLoopDelayMs.p50, eldP99: diagnostics.eventLoopDelayMs.p99 };
 }
 
-/** Startup time and /jobs render time with `stored` job folders, and prompt return with them. */
+/**
+ * With `stored` job folders: startup (from launch until a command typed at once is answered;
+ * typed lines wait for the startup review, which reads every job), /jobs render time, and
+ * prompt return.
+ */
 export async function measureScaling(stored) {
-  const { session, startupMs } = await startRepl({}, stored);
+  const cwd = tempDir();
+  const jobsDir = join(cwd, 'jobs');
+  seedJobs(jobsDir, stored);
+  writeFileSync(join(cwd, '.jobrc.json'), '{}');
+  const launched = performance.now();
+  const session = new ReplSession(cwd, { JOBLINE_JOBS_DIR: jobsDir });
+  session.write('/agents\r');
+  const startupMs = (await session.when((output) => output.includes('runs the prompt as a shell command'))) - launched;
   const from = session.output.length;
   const sent = performance.now();
   session.write('/jobs\r');

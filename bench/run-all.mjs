@@ -149,8 +149,9 @@ process-group handling as they are; it is the next step for throughput.
 
 ## 5. Scaling with stored jobs
 
-Finished job folders present when the REPL starts. Startup: from launching \`jobline\` until the
-prompt is drawn (the startup review reads every job to find interrupted ones). \`/jobs\`: from
+Finished job folders present when the REPL starts. Startup: from launching \`jobline\` until a
+command typed at once (\`/agents\`) is answered; typed lines wait for the startup review, which
+reads every job to find interrupted ones (the prompt itself is drawn at once). \`/jobs\`: from
 Enter until the list is drawn (active jobs and the newest finished ones are shown; the rest are
 counted). Submit: prompt return p50.
 
