@@ -1,22 +1,20 @@
-// The job manager: the only part of jobline that knows about concurrency. It owns the FIFO queue
-// and the cap, runs phases on pooled worker threads, applies every status change through the
-// state machine, persists it, and only then reports it to listeners.
+// The job manager: the session's jobs and the public API for them (submit, approve, retry,
+// cancel, resume, shutdown). Every status change goes through the state machine, is persisted,
+// and only then reported; running the jobs within the cap is its PhaseScheduler's part.
 import { EventEmitter } from 'node:events';
 import { getPhaseNames } from '../agents/agent.js';
 import type { AgentSpec } from '../agents/agent.js';
 import { ManagerError, describeError } from '../errors.js';
-import { applyStoragePolicy } from '../store/cleanup.js';
 import type { JobStore } from '../store/job-store.js';
 import { checkOwnerAlive, getCurrentOwner, isCurrentProcess } from '../store/owner.js';
 import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from './job.js';
 import type { JobEvent } from './job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
 import { resolveJobId } from './job-id.js';
-import { JobRun, type RunOutcome } from './job-run.js';
 import { killChildProcessGroups } from './process-sweep.js';
 import { JobWriter } from './job-writer.js';
-import { SlotQueue } from './slot-queue.js';
-import type { JobAction } from './transitions.js';
+import { PhaseScheduler } from './phase-scheduler.js';
+import type { SlotQueue } from './slot-queue.js';
 import { WorkerPool } from './worker-pool.js';
 import { INTERRUPTED_ON_EXIT, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 
@@ -29,19 +27,15 @@ const SHUTDOWN_GRACE_MS = 1000;
 /** Runs jobs with a concurrency cap and a FIFO queue. */
 export class JobManager extends EventEmitter<JobManagerEvents> {
   private readonly entries = new Map<string, JobHandle>();
-  /** Slots are held by jobs running a phase, or about to. */
-  private readonly slots: SlotQueue;
+  private readonly scheduler: PhaseScheduler;
   private readonly pool: WorkerPool;
   private readonly writer: JobWriter;
   private readonly reporter: JobReporter;
   private readonly idleWaiters: Array<() => void> = [];
-  /** Storage-policy runs in progress; `whenIdle` waits for them so a CLI never exits mid-cleanup. */
-  private pendingCleanups = 0;
   private isClosed = false;
 
   constructor(private readonly options: JobManagerOptions) {
     super();
-    this.slots = new SlotQueue(options.maxConcurrentJobs);
     const spareWorkers = options.spareWorkers ?? 1;
     this.pool = new WorkerPool({ heapLimitMb: options.workerHeapMb, spareWorkers, maxIdleWorkers: options.maxConcurrentJobs + spareWorkers });
     this.pool.warm();
@@ -56,6 +50,23 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       progress: (job) => this.emit('jobProgress', job),
       warning: (message) => this.emit('warning', message),
     };
+    this.scheduler = new PhaseScheduler({
+      lookup: (id) => this.entries.get(id),
+      jobRemoved: (id) => {
+        const entry = this.entries.get(id);
+        if (entry && !isActiveStatus(entry.job.status)) this.entries.delete(id);
+        this.emit('jobRemoved', id);
+      },
+      warn: (message) => this.emit('warning', message),
+      isClosed: () => this.isClosed,
+      stateChanged: () => this.notifyIfIdle(),
+      now: () => this.timestamp(),
+    }, this.pool, this.writer, options);
+  }
+
+  // The scheduler's queue and slots.
+  private get slots(): SlotQueue {
+    return this.scheduler.slots;
   }
 
   /** Resolves when the spare workers are warm, so the next job does not pay a worker spawn. */
@@ -114,7 +125,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     ];
     if (this.slots.tryTakeSlot(id)) {
       // One write for the whole creation: created, queued, started and the first phase_started.
-      await this.startRunning(entry, created);
+      await this.scheduler.startRunning(entry, created);
       return { job: entry.job, queuePosition: 0 };
     }
     this.slots.enqueue(id);
@@ -150,7 +161,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     this.slots.remove(entry.id);
     await entry.commit([{ type: 'cancel' }]);
     if (entry.run) entry.run.cancel(this.options.cancelGraceMs);
-    else if (!this.slots.holds(entry.id)) await this.afterJobEnded(entry);
+    else if (!this.slots.holds(entry.id)) await this.scheduler.afterJobEnded(entry);
     return entry.job;
   }
 
@@ -165,7 +176,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     }
     await entry.commit([{ type: 'resume', mode }]);
     this.slots.enqueue(entry.id);
-    this.pump();
+    this.scheduler.pump();
     return entry.job;
   }
 
@@ -261,93 +272,11 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     return marked;
   }
 
-  // Moves a job whose slot is reserved in `this.slots` to running and runs its phases in the
-  // background. Resolves once the start is on disk. Nothing of a job may run before its first
-  // job.json is: a job that has none yet waits for this write. A queued job's is already durable,
-  // so it starts at once while "running" is written (a crash meanwhile leaves it "queued" on disk,
-  // which reads as interrupted: still true).
-  private async startRunning(entry: JobHandle, leadingEvents: JobEvent[] = []): Promise<void> {
-    let started: Promise<void>;
-    try {
-      const wasPersisted = entry.isPersisted;
-      started = entry.commit([{ type: 'start' }, { type: 'startPhase' }], leadingEvents);
-      if (!wasPersisted) await started;
-    } catch (error) {
-      this.emit('warning', `${entry.id}: ${describeError(error)}`);
-      this.slots.releaseSlot(entry.id);
-      this.pump();
-      return;
-    }
-    void this.runPhases(entry);
-    await started;
-  }
-
-  // Runs phases of `entry` on its slot until the job stops running (awaits approval, ends, or is
-  // cancelled or interrupted), then frees the slot.
-  private async runPhases(entry: JobHandle): Promise<void> {
-    try {
-      while (entry.job.status === 'running' && !this.isClosed) {
-        const worker = this.pool.acquire();
-        const run = new JobRun(worker, this.pool.childRegistryOf(worker), entry.buildRequest(this.options.store.pathsOf(entry.id).output), {
-          onOutput: (lines, lineCount) => entry.recordOutput(lines, lineCount),
-          onProgress: (progress) => entry.recordProgress(progress),
-          onActivity: (icon, text) => entry.recordActivity(icon, text),
-        }, this.options.workerHeapMb);
-        entry.run = run;
-        const outcome = await run.outcome;
-        entry.run = null;
-        if (outcome.isWorkerReusable) this.pool.release(worker);
-        else this.pool.discard(worker);
-        if (this.isClosed || entry.job.status !== 'running') break; // cancelled or interrupted meanwhile
-        // The outcome is applied now and written in the background (per-job writes keep their
-        // order; afterJobEnded and whenIdle wait for them): the slot is free for the next job
-        // as soon as this one's processes are gone.
-        void entry.commit([outcomeAction(outcome)]);
-        if (entry.job.status === 'running') void entry.commit([{ type: 'startPhase' }]);
-      }
-    } catch (error) {
-      this.emit('warning', `${entry.id}: ${describeError(error)}`);
-    } finally {
-      this.slots.releaseSlot(entry.id);
-      if (!this.isClosed) {
-        if (!isActiveStatus(entry.job.status)) await this.afterJobEnded(entry);
-        this.pump();
-      }
-    }
-  }
-
-  private pump(): void {
-    if (!this.isClosed) {
-      const started = this.slots.fillSlots((id) => this.entries.get(id)?.job.status === 'queued');
-      for (const id of started) void this.startRunning(this.entries.get(id)!);
-    }
-    this.notifyIfIdle();
-  }
-
-  // Applies the storage policy to a job that just reached a terminal status.
-  private async afterJobEnded(entry: JobHandle): Promise<void> {
-    const { job } = entry;
-    this.pendingCleanups++;
-    try {
-      await this.writer.flush(job.id);
-      const removed = await applyStoragePolicy(this.options.store, job, this.options, this.timestamp());
-      for (const id of removed) {
-        if (this.entries.get(id) && !isActiveStatus(this.entries.get(id)!.job.status)) this.entries.delete(id);
-        this.emit('jobRemoved', id);
-      }
-    } catch (error) {
-      this.emit('warning', `Storage cleanup after ${job.id} failed: ${describeError(error)}`);
-    } finally {
-      this.pendingCleanups--;
-      this.notifyIfIdle();
-    }
-  }
-
   // Approved and retried jobs go to the front of the queue: finishing started work first keeps
   // the number of half-done jobs down.
   private requeueFirst(entry: JobHandle): Job {
     this.slots.enqueueFirst(entry.id);
-    this.pump();
+    this.scheduler.pump();
     return entry.job;
   }
 
@@ -374,7 +303,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   }
 
   private isIdle(): boolean {
-    return this.slots.slotsInUse === 0 && this.pendingCleanups === 0 && !this.hasActiveJobs();
+    return this.slots.slotsInUse === 0 && !this.scheduler.hasPendingCleanups && !this.hasActiveJobs();
   }
 
   private notifyIfIdle(): void {
@@ -385,10 +314,4 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   private timestamp(): string {
     return (this.options.now?.() ?? new Date()).toISOString();
   }
-}
-
-function outcomeAction(outcome: RunOutcome): JobAction {
-  if (outcome.kind === 'completed') return { type: 'completePhase', output: outcome.output };
-  if (outcome.kind === 'failed') return { type: 'failPhase', error: outcome.error, output: outcome.output ?? null };
-  return { type: 'cancel' };
 }

@@ -1,0 +1,147 @@
+// Running jobs within the slots: starting queued jobs as slots free, driving each phase run on a
+// pooled worker, applying its outcome, and the storage policy once a job has ended. The manager
+// owns the session's jobs and the public API; this owns the running of them.
+import { describeError } from '../errors.js';
+import { applyStoragePolicy } from '../store/cleanup.js';
+import type { JobStore } from '../store/job-store.js';
+import { isActiveStatus } from './job.js';
+import type { JobEvent } from './job-event.js';
+import type { JobHandle } from './job-handle.js';
+import { JobRun, type RunOutcome } from './job-run.js';
+import type { JobWriter } from './job-writer.js';
+import { SlotQueue } from './slot-queue.js';
+import type { JobAction } from './transitions.js';
+import type { WorkerPool } from './worker-pool.js';
+
+/** What the scheduler needs from the manager that owns it. */
+export interface SchedulerHost {
+  /** The session's job `id`, if it has one. */
+  lookup(id: string): JobHandle | undefined;
+  /** The storage policy removed job `id`'s files. */
+  jobRemoved(id: string): void;
+  warn(message: string): void;
+  /** True once the manager is shutting down: nothing new starts. */
+  isClosed(): boolean;
+  /** Something that `whenIdle` waits for may have finished. */
+  stateChanged(): void;
+  /** The current time (ISO-8601). */
+  now(): string;
+}
+
+/** Settings the scheduler uses. */
+export interface SchedulerOptions {
+  store: JobStore;
+  maxConcurrentJobs: number;
+  maxUnfinishedJobs: number;
+  keepTempFiles: boolean;
+  workerHeapMb: number;
+}
+
+/** Runs jobs' phases within `maxConcurrentJobs` slots. */
+export class PhaseScheduler {
+  /** The queue and its slots: a slot is held by a job running a phase, or about to. */
+  readonly slots: SlotQueue;
+  private pendingCleanups = 0;
+
+  constructor(
+    private readonly host: SchedulerHost,
+    private readonly pool: WorkerPool,
+    private readonly writer: JobWriter,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.slots = new SlotQueue(options.maxConcurrentJobs);
+  }
+
+  /** True while the storage policy is still at work on an ended job. */
+  get hasPendingCleanups(): boolean {
+    return this.pendingCleanups > 0;
+  }
+
+  /**
+   * Moves a job whose slot is reserved to running and runs its phases in the background.
+   * Resolves once the start is on disk. Nothing of a job may run before its first job.json is:
+   * a job that has none yet waits for this write. A queued job's is already durable, so it starts
+   * at once while "running" is written (a crash meanwhile leaves it "queued" on disk, which reads
+   * as interrupted: still true).
+   */
+  async startRunning(entry: JobHandle, leadingEvents: JobEvent[] = []): Promise<void> {
+    let started: Promise<void>;
+    try {
+      const wasPersisted = entry.isPersisted;
+      started = entry.commit([{ type: 'start' }, { type: 'startPhase' }], leadingEvents);
+      if (!wasPersisted) await started;
+    } catch (error) {
+      this.host.warn(`${entry.id}: ${describeError(error)}`);
+      this.slots.releaseSlot(entry.id);
+      this.pump();
+      return;
+    }
+    void this.runPhases(entry);
+    await started;
+  }
+
+  /** Starts queued jobs while slots are free. */
+  pump(): void {
+    if (!this.host.isClosed()) {
+      const started = this.slots.fillSlots((id) => this.host.lookup(id)?.job.status === 'queued');
+      for (const id of started) void this.startRunning(this.host.lookup(id)!);
+    }
+    this.host.stateChanged();
+  }
+
+  /** Applies the storage policy to a job that just reached a terminal status. Never throws. */
+  async afterJobEnded(entry: JobHandle): Promise<void> {
+    const { job } = entry;
+    this.pendingCleanups++;
+    try {
+      await this.writer.flush(job.id);
+      const removed = await applyStoragePolicy(this.options.store, job, this.options, this.host.now());
+      for (const id of removed) this.host.jobRemoved(id);
+    } catch (error) {
+      this.host.warn(`Storage cleanup after ${job.id} failed: ${describeError(error)}`);
+    } finally {
+      this.pendingCleanups--;
+      this.host.stateChanged();
+    }
+  }
+
+  // Runs phases of `entry` on its slot until the job stops running (awaits approval, ends, or is
+  // cancelled or interrupted), then frees the slot.
+  private async runPhases(entry: JobHandle): Promise<void> {
+    try {
+      while (entry.job.status === 'running' && !this.host.isClosed()) {
+        const worker = this.pool.acquire();
+        const run = new JobRun(worker, this.pool.childRegistryOf(worker), entry.buildRequest(this.options.store.pathsOf(entry.id).output), {
+          onOutput: (lines, lineCount) => entry.recordOutput(lines, lineCount),
+          onProgress: (progress) => entry.recordProgress(progress),
+          onActivity: (icon, text) => entry.recordActivity(icon, text),
+        }, this.options.workerHeapMb);
+        entry.run = run;
+        const outcome = await run.outcome;
+        entry.run = null;
+        if (outcome.isWorkerReusable) this.pool.release(worker);
+        else this.pool.discard(worker);
+        if (this.host.isClosed() || entry.job.status !== 'running') break; // cancelled or interrupted meanwhile
+        // The outcome is applied now and written in the background (per-job writes keep their
+        // order; afterJobEnded and whenIdle wait for them): the slot is free for the next job
+        // as soon as this one's processes are gone.
+        void entry.commit([outcomeAction(outcome)]);
+        if (entry.job.status === 'running') void entry.commit([{ type: 'startPhase' }]);
+      }
+    } catch (error) {
+      this.host.warn(`${entry.id}: ${describeError(error)}`);
+    } finally {
+      this.slots.releaseSlot(entry.id);
+      if (!this.host.isClosed()) {
+        if (!isActiveStatus(entry.job.status)) await this.afterJobEnded(entry);
+        this.pump();
+      }
+    }
+  }
+}
+
+function outcomeAction(outcome: RunOutcome): JobAction {
+  if (outcome.kind === 'completed') return { type: 'completePhase', output: outcome.output };
+  if (outcome.kind === 'failed') return { type: 'failPhase', error: outcome.error, output: outcome.output ?? null };
+  return { type: 'cancel' };
+}
