@@ -51,11 +51,6 @@ export class ManagerError extends JoblineError {}
 /** The command line was used wrongly. Code: USAGE. */
 export class UsageError extends JoblineError {}
 
-/** Returns true when `error` is a JoblineError carrying `code`. */
-export function hasErrorCode(error: unknown, code: string): boolean {
-  return error instanceof JoblineError && error.code === code;
-}
-
 /** Returns a one-line description of any thrown value, for messages that cross a boundary. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;

@@ -2,7 +2,6 @@
 // fsync the folder. A reader sees the old file or the new one, never a torn one; after a crash or
 // power loss the rename is on disk once this returns.
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 let tempCounter = 0;
@@ -13,39 +12,18 @@ export function getFsyncCount(): number {
   return fsyncCount;
 }
 
-// The temp name is unique per process and per write, so an async write still in flight and a
-// synchronous exit-path write never share (and truncate) one temp file.
+// The temp name is unique per process and per write, so two writers (this process's and an exit
+// path's, or another process's) never share, and truncate, one temp file.
 function tempPathFor(path: string): string {
   tempCounter = (tempCounter + 1) % Number.MAX_SAFE_INTEGER;
   return `${path}.${process.pid}.${tempCounter}.tmp`;
 }
 
 /**
- * Atomically replaces `path` with `data` (UTF-8). Mode 0600: job files may hold prompts.
+ * Atomically replaces `path` with `data` (UTF-8), mode 0600 (job files may hold prompts).
+ * Synchronous on purpose: the same steps through the threadpool took ten round trips (see
+ * src/jobs/job-writer.ts), and exit paths need a write that completes before the process ends.
  * @throws the underlying Node.js fs error (ENOSPC, EROFS, EACCES, ...); the temp file is removed.
- */
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const temp = tempPathFor(path);
-  try {
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(data, 'utf8');
-      await handle.sync();
-      fsyncCount++;
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
-  await syncDirectory(dirname(path));
-}
-
-/**
- * Synchronous twin of `writeFileAtomic`, for exit paths where the event loop will not run again
- * (signal handlers, `process.on('exit')`). Same guarantees and errors.
  */
 export function writeFileAtomicSync(path: string, data: string): void {
   const temp = tempPathFor(path);
@@ -67,6 +45,9 @@ export function writeFileAtomicSync(path: string, data: string): void {
     }
     throw error;
   }
+  // fsync of the folder makes the rename itself durable (POSIX leaves it in the page cache
+  // otherwise). Some file systems refuse fsync on a directory (EINVAL/EISDIR); the data is then
+  // as durable as that file system allows, so this is best effort.
   try {
     const fd = openSync(dirname(path), 'r');
     try {
@@ -74,23 +55,6 @@ export function writeFileAtomicSync(path: string, data: string): void {
       fsyncCount++;
     } finally {
       closeSync(fd);
-    }
-  } catch {
-    // Same policy as syncDirectory.
-  }
-}
-
-// fsync of the folder makes the rename itself durable (POSIX leaves it in the page cache
-// otherwise). Some file systems refuse fsync on a directory (EINVAL/EISDIR); the data is then
-// as durable as that file system allows, so this is best effort.
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-      fsyncCount++;
-    } finally {
-      await handle.close();
     }
   } catch {
     // See above.

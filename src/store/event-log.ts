@@ -1,19 +1,14 @@
 // events.jsonl: an append-only lifecycle log, one JSON object per line. Appends are not fsynced:
 // job.json is the durable source of truth, and a torn last line is skipped when read.
 import { appendFileSync } from 'node:fs';
-import { appendFile, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { JobEvent } from '../jobs/job-event.js';
 
 function toLines(events: readonly JobEvent[]): string {
   return events.map((event) => `${JSON.stringify(event)}\n`).join('');
 }
 
-/** Appends `events` to the log at `path` in one write (so they are never interleaved with another job's). */
-export async function appendEvents(path: string, events: readonly JobEvent[]): Promise<void> {
-  if (events.length > 0) await appendFile(path, toLines(events), { mode: 0o600 });
-}
-
-/** Synchronous twin of `appendEvents`, for exit paths. */
+/** Appends `events` to the log at `path` in one write, so they never interleave with another writer's. */
 export function appendEventsSync(path: string, events: readonly JobEvent[]): void {
   if (events.length > 0) appendFileSync(path, toLines(events), { mode: 0o600 });
 }

@@ -2,7 +2,7 @@
 // (append-only) and output.log. Every change touches one job's files only, so its cost does not
 // grow with the number of jobs stored.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import { StoreError, describeError } from '../errors.js';
@@ -11,8 +11,8 @@ import { isActiveStatus } from '../jobs/job.js';
 import type { JobEvent } from '../jobs/job-event.js';
 import { generateJobId, isJobId, resolveJobId } from '../jobs/job-id.js';
 import { transitionJob } from '../jobs/transitions.js';
-import { writeFileAtomic, writeFileAtomicSync } from './atomic-write.js';
-import { appendEvents, appendEventsSync } from './event-log.js';
+import { writeFileAtomicSync } from './atomic-write.js';
+import { appendEventsSync } from './event-log.js';
 import { parseJobFile, serializeJob } from './job-file.js';
 import { ensureJobsDir } from './jobs-dir.js';
 import { checkOwnerAlive } from './owner.js';
@@ -63,8 +63,10 @@ export class JobStore {
   }
 
   /**
-   * Synchronous `claimId`: one mkdir (a metadata change, no fsync), so a caller can take its place
-   * in a queue in call order. @throws StoreError JOB_IO like `claimId`.
+   * Picks a fresh id and claims it by creating its folder exclusively (mkdir fails with EEXIST if
+   * another process, or this one, already took it), so two jobline processes never share an id.
+   * Synchronous (one mkdir, no fsync), so a caller takes its place in a queue in call order.
+   * @throws StoreError JOB_IO when the folder cannot be created (full disk, read-only folder).
    */
   claimIdSync(): string {
     for (let attempt = 0; attempt < MAX_ID_CLAIM_ATTEMPTS; attempt++) {
@@ -80,36 +82,7 @@ export class JobStore {
     throw new StoreError('JOB_IO', `Cannot find a free job id in ${this.dir} after ${MAX_ID_CLAIM_ATTEMPTS} tries.`);
   }
 
-  /**
-   * Picks a fresh id and claims it by creating its folder exclusively (mkdir fails with EEXIST if
-   * another process, or this one, already took it), so two jobline processes never share an id.
-   * @throws StoreError JOB_IO when the folder cannot be created (full disk, read-only folder).
-   */
-  async claimId(): Promise<string> {
-    for (let attempt = 0; attempt < MAX_ID_CLAIM_ATTEMPTS; attempt++) {
-      const id = generateJobId();
-      try {
-        await mkdir(join(this.dir, id), { mode: 0o700 });
-        return id;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw new StoreError('JOB_IO', `Cannot create a job folder in ${this.dir}: ${describeError(error)}`, { cause: error });
-      }
-    }
-    throw new StoreError('JOB_IO', `Cannot find a free job id in ${this.dir} after ${MAX_ID_CLAIM_ATTEMPTS} tries.`);
-  }
-
-  /** Atomically writes `job` to its job.json. @throws StoreError JOB_IO (message names the cause). */
-  async save(job: Job): Promise<void> {
-    const path = this.pathsOf(job.id).job;
-    try {
-      await writeFileAtomic(path, serializeJob(job));
-    } catch (error) {
-      throw new StoreError('JOB_IO', `Cannot save ${job.id} to ${path}: ${describeError(error)}`, { cause: error });
-    }
-  }
-
-  /** Synchronous `save`, for exit paths. @throws StoreError JOB_IO. */
+  /** Atomically writes `job` to its job.json (see atomic-write.ts). @throws StoreError JOB_IO naming the cause. */
   saveSync(job: Job): void {
     const path = this.pathsOf(job.id).job;
     try {
@@ -120,15 +93,6 @@ export class JobStore {
   }
 
   /** Appends lifecycle events to job `id`'s events.jsonl. @throws StoreError JOB_IO. */
-  async appendEvents(id: string, events: readonly JobEvent[]): Promise<void> {
-    try {
-      await appendEvents(this.pathsOf(id).events, events);
-    } catch (error) {
-      throw new StoreError('JOB_IO', `Cannot append to the event log of ${id}: ${describeError(error)}`, { cause: error });
-    }
-  }
-
-  /** Synchronous `appendEvents`, for exit paths. @throws StoreError JOB_IO. */
   appendEventsSync(id: string, events: readonly JobEvent[]): void {
     try {
       appendEventsSync(this.pathsOf(id).events, events);

@@ -37,9 +37,8 @@ describe('REPL', () => {
     const store = JobStore.open(workspace.jobsDir);
     for (const id of ['job-aaaa0001', 'job-aaaa0002']) {
       const job = createJob({ id, agent: 'sh', description: 'old work', mode: 'interactive', phaseNames: ['run'], owner: { pid: 1, hostname: 'elsewhere', processStartedAt: '2026-01-01T00:00:00.000Z' }, now: '2026-11-01T00:00:00.000Z' });
-      await store.claimId().then((claimed) => store.remove(claimed));
       (await import('node:fs')).mkdirSync(store.pathsOf(id).dir);
-      await store.save({ ...job, status: 'failed', error: 'earlier failure', endedAt: '2026-11-01T00:01:00.000Z' });
+      store.saveSync({ ...job, status: 'failed', error: 'earlier failure', endedAt: '2026-11-01T00:01:00.000Z' });
     }
     const session = start(workspace);
     await session.waitForText('jobline:sh> ');

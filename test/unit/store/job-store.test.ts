@@ -11,10 +11,10 @@ import { makeTempDir } from '../../helpers/temp.js';
 describe('JobStore', () => {
   it('claims unique ids by creating their folders, and saves and loads a job', async () => {
     const store = JobStore.open(makeTempDir());
-    const ids = await Promise.all(Array.from({ length: 50 }, () => store.claimId()));
+    const ids = Array.from({ length: 50 }, () => store.claimIdSync());
     expect(new Set(ids).size).toBe(50);
     const job = makeJob({ id: ids[0]! });
-    await store.save(job);
+    store.saveSync(job);
     expect(await store.loadRaw(job.id)).toEqual(job);
     expect(statSync(store.pathsOf(job.id).job).mode & 0o777).toBe(0o600);
     expect(statSync(store.pathsOf(job.id).dir).mode & 0o777).toBe(0o700);
@@ -22,8 +22,8 @@ describe('JobStore', () => {
 
   it('appends events as JSON lines and skips a torn last line when reading', async () => {
     const store = JobStore.open(makeTempDir());
-    const id = await store.claimId();
-    await store.appendEvents(id, [{ ts: FIXED_NOW, type: 'created' }, { ts: FIXED_NOW, type: 'queued' }]);
+    const id = store.claimIdSync();
+    store.appendEventsSync(id, [{ ts: FIXED_NOW, type: 'created' }, { ts: FIXED_NOW, type: 'queued' }]);
     store.appendEventsSync(id, [{ ts: FIXED_NOW, type: 'started' }]);
     writeFileSync(store.pathsOf(id).events, '{"ts":"2026', { flag: 'a' });
     const { events, skippedLines } = await readEvents(store.pathsOf(id).events);
@@ -33,9 +33,9 @@ describe('JobStore', () => {
 
   it('never lets a concurrent reader see a torn job.json', async () => {
     const store = JobStore.open(makeTempDir());
-    const id = await store.claimId();
+    const id = store.claimIdSync();
     const path = store.pathsOf(id).job;
-    await store.save(makeJob({ id }));
+    store.saveSync(makeJob({ id }));
     // A separate process rewrites the file 300 times with ~200 KB bodies while this one reads.
     const script = `
       import { writeFileAtomicSync } from ${JSON.stringify(new URL('../../../dist/store/atomic-write.js', import.meta.url).href)};
@@ -65,9 +65,9 @@ describe('JobStore', () => {
   it('lists jobs oldest first, skipping corrupt files and symlinked folders with a warning', async () => {
     const dir = makeTempDir();
     const store = JobStore.open(dir);
-    const [a, b, corrupt, empty] = await Promise.all([store.claimId(), store.claimId(), store.claimId(), store.claimId()]);
-    await store.save(makeJob({ id: a!, createdAt: '2026-11-22T10:00:02.000Z' }));
-    await store.save(makeJob({ id: b!, createdAt: '2026-11-22T10:00:01.000Z' }));
+    const [a, b, corrupt, empty] = [store.claimIdSync(), store.claimIdSync(), store.claimIdSync(), store.claimIdSync()];
+    store.saveSync(makeJob({ id: a!, createdAt: '2026-11-22T10:00:02.000Z' }));
+    store.saveSync(makeJob({ id: b!, createdAt: '2026-11-22T10:00:01.000Z' }));
     writeFileSync(store.pathsOf(corrupt!).job, '{"schemaVersion": 1, "id": "job-');
     symlinkSync(makeTempDir(), join(dir, 'job-11111111'));
     void empty; // a folder whose job.json was never written: skipped silently
@@ -81,8 +81,8 @@ describe('JobStore', () => {
   it('removes a job folder atomically, and finishes removals a killed process left behind', async () => {
     const dir = makeTempDir();
     const store = JobStore.open(dir);
-    const id = await store.claimId();
-    await store.save(makeJob({ id }));
+    const id = store.claimIdSync();
+    store.saveSync(makeJob({ id }));
     await store.remove(id);
     expect(readdirSync(dir)).toEqual([]);
     // What a kill in the middle of a removal leaves: the renamed folder, partly deleted.
@@ -94,7 +94,7 @@ describe('JobStore', () => {
 
   it('resolves prefixes against the folders present', async () => {
     const store = JobStore.open(makeTempDir());
-    const id = await store.claimId();
+    const id = store.claimIdSync();
     expect(await store.resolveId(id.slice(4, 8))).toBe(id);
     await expect(store.resolveId('zzzzzzzzz')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
   });
