@@ -42,7 +42,7 @@ async function promptReturnSamples(session, count) {
 }
 
 /** Prompt return with `busy` long jobs running, p50 and p99 (ms). */
-export async function measurePromptReturn(busy, count = 100) {
+export async function measurePromptReturn(busy, count = 200) {
   const { session } = await startRepl({ maxConcurrentJobs: busy + 1 });
   for (let i = 0; i < busy; i++) {
     const from = session.output.length;

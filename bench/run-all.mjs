@@ -69,7 +69,7 @@ are in ms, memory in MB. The REPL is measured through a real pseudo-terminal, as
 
 ## 1. Prompt return
 
-From pressing Enter on a prompt until the prompt is drawn again under \`✅ Started job-…\`; 100
+From pressing Enter on a prompt until the prompt is drawn again under \`✅ Started job-…\`; 200
 prompts per run (a job that runs \`true\`; each one finishes before the next is typed).
 
 | | p50 | p99 |
@@ -81,8 +81,8 @@ The time is mostly the job's durable creation: an exclusive \`mkdir\`, \`job.jso
 temp file, fsynced, renamed, the folder fsynced, and the first events appended, before anything
 says "Started". A profile showed those steps as ten round trips through libuv's threadpool;
 written synchronously (about 0.5 ms, and nothing else can be done before it anyway), the same
-run went from p50 2.56 / p99 5.69 ms to the figures above. The p99 of 100 prompts is the
-second-slowest one, so it moves with the odd scheduling hiccup of a 2-core machine.
+run went from p50 2.56 / p99 5.69 ms to the figures above. The p99 of 200 prompts is the
+third-slowest one, so it moves with the odd scheduling hiccup of a 2-core machine.
 
 ## 2. Typing while jobs are chatty
 
