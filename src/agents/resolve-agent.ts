@@ -6,6 +6,7 @@ import type { JoblineConfig, ProviderConfig } from '../config/schema.js';
 import type { AgentSpec, LlmAgentSpec, ProviderSpec } from './agent.js';
 import { BUILTIN_AGENT_SUMMARIES, createCheckAgent, createShAgent } from './builtin-agents.js';
 import { BUILTIN_LLM_AGENTS, DEFAULT_ALLOWED_COMMANDS } from './llm/builtin-llm-agents.js';
+import { findNearestName } from '../text/nearest-name.js';
 
 /** Name and summary of an available agent. */
 export interface AgentListing {
@@ -39,9 +40,25 @@ function toProviderSpec(name: string, provider: ProviderConfig): ProviderSpec {
     : { name, type: 'openai-compatible', baseURL: provider.baseURL, apiKeyEnv: provider.apiKeyEnv ?? null };
 }
 
+/** The error for an agent `name` that `config` does not have: it names the nearest agent and lists them all. */
+function unknownAgentError(name: string, config: JoblineConfig): AgentError {
+  const names = listAgents(config).map((agent) => agent.name);
+  const nearest = findNearestName(name, names);
+  const hint = name in BUILTIN_LLM_AGENTS ? ` (${name} needs a model: add one under "providers" in .jobrc.json)` : '';
+  return new AgentError('AGENT_UNKNOWN', `Unknown agent '${name}'${hint}.${nearest ? ` Did you mean ${nearest}?` : ''} Available agents: ${names.join(', ')}.`);
+}
+
+/**
+ * Checks that agent `name` exists with `config`, without building it (`check` needs a project).
+ * @throws AgentError AGENT_UNKNOWN naming the nearest agent, if one is close, and listing them all.
+ */
+export function assertAgentExists(name: string, config: JoblineConfig): void {
+  if (!listAgents(config).some((agent) => agent.name === name)) throw unknownAgentError(name, config);
+}
+
 /**
  * Builds the spec of agent `name` for a job in `cwd`.
- * @throws AgentError AGENT_UNKNOWN (the message lists the available agents) or AGENT_INVALID
+ * @throws AgentError AGENT_UNKNOWN (see assertAgentExists) or AGENT_INVALID
  *   (e.g. `check` outside an npm project, an llm agent without phases).
  */
 export function resolveAgent(name: string, config: JoblineConfig, cwd: string): AgentSpec {
@@ -69,7 +86,5 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string): 
   }
   if (name === 'sh') return createShAgent();
   if (name === 'check') return createCheckAgent(cwd);
-  const names = listAgents(config).map((agent) => agent.name).join(', ');
-  const hint = builtinLlm ? ` (${name} needs a model: add one under "providers" in .jobrc.json)` : '';
-  throw new AgentError('AGENT_UNKNOWN', `Unknown agent '${name}'${hint}. Available agents: ${names}.`);
+  throw unknownAgentError(name, config);
 }

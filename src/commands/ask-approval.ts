@@ -1,5 +1,6 @@
 // Asking a person at a terminal what to do with a phase that just completed, with enquirer.
 import enquirer from 'enquirer';
+import type { JobManager } from '../jobs/manager.js';
 
 /** What the user decided for a job awaiting approval. `later` leaves it waiting. */
 export type ApprovalDecision = { action: 'continue' } | { action: 'retry'; feedback: string | null } | { action: 'cancel' } | { action: 'later' };
@@ -28,4 +29,14 @@ export async function askApproval(message: string, options: AskApprovalOptions):
   if (action !== 'retry') return { action } as ApprovalDecision;
   const { feedback } = await enquirer.prompt<{ feedback: string }>({ type: 'input', name: 'feedback', message: 'Feedback for the retry (Enter for none)', stdout } as never);
   return { action: 'retry', feedback: feedback.trim() === '' ? null : feedback };
+}
+
+/**
+ * Carries out `decision` for job `id`: approve, retry with the feedback, or cancel. `later` does
+ * nothing. @throws ManagerError from the manager (e.g. the job is no longer awaiting approval).
+ */
+export async function applyApprovalDecision(manager: JobManager, id: string, decision: ApprovalDecision): Promise<void> {
+  if (decision.action === 'continue') await manager.approve(id);
+  else if (decision.action === 'retry') await manager.retry(id, decision.feedback);
+  else if (decision.action === 'cancel') await manager.cancel(id);
 }

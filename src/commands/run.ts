@@ -7,7 +7,7 @@ import { isTerminalStatus, type Job } from '../jobs/job.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
 import { formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, truncate } from '../render/text.js';
-import { askApproval } from './ask-approval.js';
+import { applyApprovalDecision, askApproval } from './ask-approval.js';
 import { createManager, type AppContext } from './context.js';
 import { installExitHandlers } from './exit-signals.js';
 import { createStatusLine } from './status-line.js';
@@ -45,7 +45,7 @@ export async function runCommand(context: AppContext, prompt: string, options: R
       else if (event.type === 'phase_completed') spinner.succeed(`${phase} completed`);
       else if (event.type === 'phase_failed') spinner.fail(`${phase} failed: ${sanitizeLine(event.error ?? '')}`);
       else if (event.type === 'approval_requested') void handleApproval(job);
-      if (isTerminalStatus(job.status) && ['completed', 'failed', 'cancelled', 'interrupted'].includes(event.type)) resolve(job);
+      if (isTerminalStatus(job.status)) resolve(job);
     });
   });
   manager.on('jobProgress', (job) => {
@@ -56,10 +56,7 @@ export async function runCommand(context: AppContext, prompt: string, options: R
     spinner.stop();
     process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80)}\n`);
     try {
-      const decision = await askApproval(`${job.id}: what next?`, { allowLater: false });
-      if (decision.action === 'continue') await manager.approve(job.id);
-      else if (decision.action === 'retry') await manager.retry(job.id, decision.feedback);
-      else await manager.cancel(job.id);
+      await applyApprovalDecision(manager, job.id, await askApproval(`${job.id}: what next?`, { allowLater: false }));
     } catch {
       // The prompt was aborted (Ctrl+C): treat it like any other interrupt of the foreground job.
       process.kill(process.pid, 'SIGINT');

@@ -7,18 +7,17 @@ export const SCHEMA_VERSION = 1;
 /** How a job moves between phases: interactive waits for approval after each phase but the last. */
 export type JobMode = 'interactive' | 'background';
 
-/** Lifecycle status of a job. Active: queued, running, awaiting_approval. Terminal: the rest. */
-export type JobStatus =
-  | 'queued'
-  | 'running'
-  | 'awaiting_approval'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'interrupted';
+/** Every job status, in lifecycle order (job.json's `status` is one of these). */
+export const JOB_STATUSES = ['queued', 'running', 'awaiting_approval', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 
-/** Status of one phase. `cancelled` also covers a phase stopped by an interruption. */
-export type PhaseStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+/** Lifecycle status of a job. Active: queued, running, awaiting_approval. Terminal: the rest. */
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Every phase status. `cancelled` also covers a phase stopped by an interruption. */
+export const PHASE_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+
+/** Status of one phase. */
+export type PhaseStatus = (typeof PHASE_STATUSES)[number];
 
 /** One phase of a job. Timestamps are ISO-8601 UTC strings or null. */
 export interface PhaseState {

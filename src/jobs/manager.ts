@@ -33,6 +33,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   private readonly reporter: JobReporter;
   private readonly idleWaiters: Array<() => void> = [];
   private isClosed = false;
+  private isShutDown = false;
 
   constructor(private readonly options: JobManagerOptions) {
     super();
@@ -97,11 +98,6 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   /** Number of jobs holding a worker slot. */
   get runningCount(): number {
     return this.slots.slotsInUse;
-  }
-
-  /** Ids of queued jobs, in the order they will start. */
-  get queuedIds(): readonly string[] {
-    return this.slots.waitingIds;
   }
 
   /**
@@ -233,6 +229,9 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
    * uncaught exception, a second signal); prefer `shutdown`. Returns the ids marked.
    */
   interruptActiveSync(reason: string = INTERRUPTED_ON_EXIT): string[] {
+    // After a completed shutdown every job is marked and every process gone: the exit-time
+    // safety net (process.on('exit')) must not sweep /proc a second time.
+    if (this.isShutDown) return [];
     const marked = this.markActiveInterrupted(reason);
     for (const entry of this.entries.values()) entry.run?.kill();
     killChildProcessGroups();
@@ -259,6 +258,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     await Promise.all(runs.map((run) => run.outcome));
     await this.pool.close();
     killChildProcessGroups();
+    this.isShutDown = true;
     return marked;
   }
 

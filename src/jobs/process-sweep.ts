@@ -1,7 +1,8 @@
 // Last line of defence at exit: kill the process group of every child this process still has.
 // Only used when jobline shuts down, when every job process must go: a child spawned in the instant
 // before a worker was terminated (inside Node's spawn, before it could be recorded) is caught here.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { readProcessStat } from '../store/owner.js';
 
 /**
  * Sends SIGKILL to the process group of every direct child of this process (read from /proc;
@@ -15,11 +16,11 @@ export function killChildProcessGroups(): number {
   } catch {
     return 0;
   }
-  const ownGroup = readStat(process.pid)?.pgid;
+  const ownGroup = readProcessStat(process.pid)?.pgid;
   let signalled = 0;
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(Number(entry));
+    const stat = readProcessStat(Number(entry));
     if (!stat || stat.ppid !== process.pid || stat.state === 'Z') continue;
     try {
       // A job's child leads its own group; anything else is killed alone, never our own group.
@@ -31,15 +32,4 @@ export function killChildProcessGroups(): number {
     }
   }
   return signalled;
-}
-
-function readStat(pid: number): { state: string; ppid: number; pgid: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain ')'): state, ppid, pgrp, ...
-    const [state, ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: state!, ppid: Number(ppid), pgid: Number(pgid) };
-  } catch {
-    return null;
-  }
 }

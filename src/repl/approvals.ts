@@ -2,7 +2,7 @@
 // only when the input line is empty: never in the middle of what the user is typing. The prompt
 // is an enquirer select, run while the REPL's readline interface is suspended.
 import type { JobManager } from '../jobs/manager.js';
-import { askApproval } from '../commands/ask-approval.js';
+import { applyApprovalDecision, askApproval } from '../commands/ask-approval.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
 import { describeError } from '../errors.js';
 import type { Terminal } from './terminal.js';
@@ -68,10 +68,8 @@ export class ApprovalPresenter {
           decision = { action: 'later' as const }; // Ctrl+C or Esc on the prompt: decide later
         }
         if (this.manager.get(id).status !== 'awaiting_approval') return;
-        if (decision.action === 'continue') await this.manager.approve(id);
-        else if (decision.action === 'retry') await this.manager.retry(id, decision.feedback);
-        else if (decision.action === 'cancel') await this.manager.cancel(id);
-        else process.stdout.write(`${job.id} waits: /approve, /retry or /cancel it when you are ready.\n`);
+        await applyApprovalDecision(this.manager, id, decision);
+        if (decision.action === 'later') process.stdout.write(`${job.id} waits: /approve, /retry or /cancel it when you are ready.\n`);
       });
     } catch (error) {
       this.print(`error: ${describeError(error)}`);

@@ -3,11 +3,11 @@
 // manager (core) to the terminal (UI); it renders state and sends commands, never edits a job.
 import chalk from 'chalk';
 import enquirer from 'enquirer';
-import { listAgents, resolveAgent } from '../agents/resolve-agent.js';
+import { assertAgentExists, resolveAgent } from '../agents/resolve-agent.js';
 import { createManager, type AppContext } from '../commands/context.js';
 import { getDefaultAgentName } from '../config/schema.js';
 import { installExitHandlers } from '../commands/exit-signals.js';
-import { AgentError, JoblineError, describeError } from '../errors.js';
+import { JoblineError, describeError } from '../errors.js';
 import type { JobMode } from '../jobs/job.js';
 import { sanitizeText } from '../render/text.js';
 import { ApprovalPresenter } from './approvals.js';
@@ -42,9 +42,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   const { config, cwd } = context;
   const isInteractive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   let agentName = options.agent ?? getDefaultAgentName(config);
-  if (!listAgents(config).some((agent) => agent.name === agentName)) {
-    throw new AgentError('AGENT_UNKNOWN', `Unknown agent '${agentName}'. Available agents: ${listAgents(config).map((a) => a.name).join(', ')}.`);
-  }
+  assertAgentExists(agentName, config);
   let mode: JobMode = options.background ? 'background' : config.mode;
   const manager = createManager(context);
   const catalog = new JobCatalog(manager, config, cwd);

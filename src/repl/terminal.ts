@@ -48,11 +48,6 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return this.isSuspended;
   }
 
-  /** Input history, most recent first. */
-  get historyLines(): readonly string[] {
-    return this.history;
-  }
-
   /** Changes the prompt; redrawn at the next `prompt()`. */
   setPrompt(prompt: string): void {
     this.promptText = prompt;

@@ -1,6 +1,6 @@
 // The storage policy. Cleanup is driven by how much is stored, never by age: a completed job's
 // folder goes when it completes, and only the newest `maxUnfinishedJobs` unfinished ones stay.
-import { isUnfinishedStatus, type Job } from '../jobs/job.js';
+import { isTerminalStatus, isUnfinishedStatus, type Job } from '../jobs/job.js';
 import type { JobStore } from './job-store.js';
 
 /**
@@ -21,7 +21,7 @@ export async function enforceUnfinishedLimit(store: JobStore, maxUnfinished: num
 /** Removes every job whose status is completed, failed, cancelled or interrupted. Returns the removed ids. */
 export async function removeFinishedJobs(store: JobStore, now?: string): Promise<string[]> {
   const { jobs } = await store.list(now);
-  const finished = jobs.filter((job) => job.status === 'completed' || isUnfinishedStatus(job.status));
+  const finished = jobs.filter((job) => isTerminalStatus(job.status));
   for (const job of finished) await store.remove(job.id);
   return finished.map((job) => job.id);
 }

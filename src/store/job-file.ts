@@ -2,12 +2,13 @@
 // by another version, so nothing is trusted until it passes the schema.
 import { z } from 'zod';
 import { StoreError } from '../errors.js';
-import { SCHEMA_VERSION, type Job } from '../jobs/job.js';
+import { JOB_STATUSES, PHASE_STATUSES, SCHEMA_VERSION, type Job } from '../jobs/job.js';
+import { JOB_ID_PATTERN } from '../jobs/job-id.js';
 
 const timestamp = z.string().nullable();
 const phaseSchema = z.object({
   name: z.string(),
-  status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']),
+  status: z.enum(PHASE_STATUSES),
   attempts: z.number().int().min(0),
   startedAt: timestamp,
   endedAt: timestamp,
@@ -18,11 +19,11 @@ const phaseSchema = z.object({
 // Not strict: a newer minor writer may add fields; unknown *versions* are refused separately.
 const jobSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
-  id: z.string().regex(/^job-[a-z0-9]{8}$/),
+  id: z.string().regex(JOB_ID_PATTERN),
   agent: z.string(),
   description: z.string(),
   mode: z.enum(['interactive', 'background']),
-  status: z.enum(['queued', 'running', 'awaiting_approval', 'completed', 'failed', 'cancelled', 'interrupted']),
+  status: z.enum(JOB_STATUSES),
   phases: z.array(phaseSchema),
   currentPhase: z.number().int().min(0),
   progress: z.object({

@@ -25,13 +25,18 @@ function readBootTimeMs(): number | null {
   return bootTimeMs;
 }
 
-/**
- * Returns the start time (ms since the epoch) of process `pid` from /proc, `null` when no such
- * process exists, or `undefined` when this platform has no /proc to ask.
- */
-export function readProcessStartMs(pid: number): number | null | undefined {
-  const boot = readBootTimeMs();
-  if (boot === null) return undefined;
+/** The fields of /proc/<pid>/stat that jobline uses (proc(5)). */
+export interface ProcessStat {
+  /** One letter: R, S, D, Z (zombie), X (dead), ... */
+  state: string;
+  ppid: number;
+  pgid: number;
+  /** Start time in clock ticks since boot. */
+  startTicks: number;
+}
+
+/** Reads /proc/<pid>/stat; null when the process (or /proc) does not exist. */
+export function readProcessStat(pid: number): ProcessStat | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -40,10 +45,20 @@ export function readProcessStartMs(pid: number): number | null | undefined {
   }
   // Field 2 (comm) may contain spaces and parentheses, so count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const state = fields[0];
-  if (state === 'Z' || state === 'X') return null; // a zombie has exited; only its entry is left
-  const ticks = Number(fields[19]); // field 22 (starttime), counted from field 3 (state)
-  return Number.isFinite(ticks) ? boot + (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
+  // Counted from field 3 (state): ppid is field 4, pgrp field 5, starttime field 22.
+  return { state: fields[0] ?? '', ppid: Number(fields[1]), pgid: Number(fields[2]), startTicks: Number(fields[19]) };
+}
+
+/**
+ * Returns the start time (ms since the epoch) of process `pid` from /proc, `null` when no such
+ * process exists, or `undefined` when this platform has no /proc to ask.
+ */
+export function readProcessStartMs(pid: number): number | null | undefined {
+  const boot = readBootTimeMs();
+  if (boot === null) return undefined;
+  const stat = readProcessStat(pid);
+  if (!stat || stat.state === 'Z' || stat.state === 'X') return null; // a zombie has exited; only its entry is left
+  return Number.isFinite(stat.startTicks) ? boot + (stat.startTicks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
 }
 
 /** Returns the owner record for this process (pid, hostname, start time). Cached. */

@@ -1,5 +1,6 @@
 // Waiting for a condition to become true, instead of sleeping and hoping.
 import { readdirSync, readFileSync } from 'node:fs';
+import { readProcessStat } from '../../src/store/owner.js';
 
 /**
  * Polls `condition` every `intervalMs` until it returns a truthy value, which is returned.
@@ -22,13 +23,8 @@ export function isProcessAlive(pid: number): boolean {
   } catch {
     return false;
   }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z';
-  } catch {
-    return false;
-  }
+  const stat = readProcessStat(pid);
+  return stat !== null && stat.state !== 'Z';
 }
 
 /**

@@ -1,8 +1,6 @@
 // /agent [name] shows or switches the agent new jobs use; /agents lists them.
 import chalk from 'chalk';
-import { listAgents } from '../../agents/resolve-agent.js';
-import { AgentError } from '../../errors.js';
-import { findNearestName } from '../../text/nearest-name.js';
+import { assertAgentExists, listAgents } from '../../agents/resolve-agent.js';
 import type { SlashCommand } from '../session.js';
 
 /** /agent [name] */
@@ -18,10 +16,7 @@ export const agentCommand: SlashCommand = {
       session.print(`Agent: ${chalk.bold(session.agentName)}${current ? chalk.dim(` — ${current.summary}`) : ''}`);
       return;
     }
-    if (!agents.some((agent) => agent.name === args)) {
-      const nearest = findNearestName(args, agents.map((agent) => agent.name));
-      throw new AgentError('AGENT_UNKNOWN', `Unknown agent '${args}'.${nearest ? ` Did you mean ${nearest}?` : ''} /agents lists them.`);
-    }
+    assertAgentExists(args, session.config);
     session.setAgent(args);
     session.print(`Agent: ${chalk.bold(args)}`);
   },

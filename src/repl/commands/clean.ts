@@ -1,6 +1,7 @@
 // /clean: removes finished jobs (completed, failed, cancelled, interrupted) from disk, after
 // confirmation. Active jobs, here or in another jobline, are never touched.
 import { UsageError } from '../../errors.js';
+import { isTerminalStatus } from '../../jobs/job.js';
 import { removeFinishedJobs } from '../../store/cleanup.js';
 import type { SlashCommand } from '../session.js';
 
@@ -12,7 +13,7 @@ export const cleanCommand: SlashCommand = {
   argument: 'none',
   async run(args, session) {
     const { jobs } = await session.catalog.list();
-    const finished = jobs.filter((job) => ['completed', 'failed', 'cancelled', 'interrupted'].includes(job.status));
+    const finished = jobs.filter((job) => isTerminalStatus(job.status));
     if (finished.length === 0) {
       session.print('Nothing to clean: no finished jobs.');
       return;

@@ -1,5 +1,6 @@
 // /quit: leaves jobline. With jobs still active it asks first; they are marked interrupted and
 // can be resumed at the next start.
+import { isActiveStatus } from '../../jobs/job.js';
 import type { SlashCommand } from '../session.js';
 
 /** /quit */
@@ -9,7 +10,7 @@ export const quitCommand: SlashCommand = {
   summary: 'leave (active jobs are marked interrupted, to resume later)',
   argument: 'none',
   async run(_args, session) {
-    const active = session.manager.list().filter((job) => ['queued', 'running', 'awaiting_approval'].includes(job.status)).length;
+    const active = session.manager.list().filter((job) => isActiveStatus(job.status)).length;
     if (active > 0 && !(await session.confirm(`${active} job(s) still active. Quit and mark them interrupted?`, true))) return;
     await session.quit();
   },
