@@ -1,9 +1,10 @@
 // Every job the REPL can show or act on: this session's (from the manager, freshest) and the
 // rest of the jobs folder (from disk, with dead owners' jobs shown as interrupted).
+import { existsSync } from 'node:fs';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import type { JoblineConfig } from '../config/schema.js';
 import type { Job, JobMode } from '../jobs/job.js';
-import { resolveJobId } from '../jobs/job-id.js';
+import { isJobId, resolveJobId } from '../jobs/job-id.js';
 import type { JobManager } from '../jobs/manager.js';
 import { readEvents } from '../store/event-log.js';
 
@@ -30,8 +31,15 @@ export class JobCatalog {
     return [...new Set([...this.manager.list().map((job) => job.id), ...stored])];
   }
 
-  /** Resolves a typed id or prefix. @throws JobLookupError JOB_NOT_FOUND / JOB_ID_AMBIGUOUS. */
+  /**
+   * Resolves a typed id or prefix. A full id of this session or of an existing folder needs no
+   * listing (ids have a fixed length, so a full id is never a prefix of another): /watch and
+   * /logs -f look a job up several times a second. @throws JobLookupError JOB_NOT_FOUND / JOB_ID_AMBIGUOUS.
+   */
   async resolve(input: string): Promise<string> {
+    const typed = input.trim().toLowerCase();
+    if (this.manager.has(typed)) return typed;
+    if (isJobId(typed) && existsSync(this.manager.store.pathsOf(typed).dir)) return typed;
     return resolveJobId(input, await this.ids());
   }
 

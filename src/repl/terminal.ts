@@ -78,16 +78,23 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       return;
     }
     const out = this.options.output;
-    // Move to the first row of the prompt (the cursor may sit several rows down in a wrapped
-    // line), clear the prompt and the typed text, print, then let readline redraw both below.
-    moveCursor(out, 0, -this.rl.getCursorPos().rows);
-    cursorTo(out, 0);
-    clearScreenDown(out);
-    out.write(`${text}\n`);
-    // readline redraws by first moving up as many rows as the cursor was down at its last
-    // redraw; those rows were cleared above, so it must start from here instead.
-    (this.rl as unknown as { prevRows: number }).prevRows = 0;
-    this.rl.prompt(true);
+    // One update for the terminal: corked, the erase, the text and readline's redraw leave in a
+    // single write, so the typed line never visibly disappears (no flicker).
+    out.cork();
+    try {
+      // Move to the first row of the prompt (the cursor may sit several rows down in a wrapped
+      // line), clear the prompt and the typed text, print, then let readline redraw both below.
+      moveCursor(out, 0, -this.rl.getCursorPos().rows);
+      cursorTo(out, 0);
+      clearScreenDown(out);
+      out.write(`${text}\n`);
+      // readline redraws by first moving up as many rows as the cursor was down at its last
+      // redraw; those rows were cleared above, so it must start from here instead.
+      (this.rl as unknown as { prevRows: number }).prevRows = 0;
+      this.rl.prompt(true);
+    } finally {
+      out.uncork();
+    }
   }
 
   /**

@@ -32,7 +32,7 @@ function start(workspace: ReplWorkspace): PtySession {
 }
 
 async function idOf(session: PtySession): Promise<string> {
-  return /✅ Started (job-[a-z0-9]{8})/.exec(await session.waitForText(/✅ Started job-[a-z0-9]{8}/))![1]!;
+  return session.startedJob();
 }
 
 describe('approval in the REPL', () => {
@@ -138,6 +138,10 @@ describe('several waiting jobs', () => {
     writeFileSync(join(workspace.cwd, 'go'), '');
     await session.waitForText(/analyzed: (alpha|beta)/);
     await session.waitForText('Continue to the next phase');
+    // Both first phases must be waiting before the first box is answered; otherwise the answered
+    // job's next phase may finish first and, rightly, be presented before the other job.
+    const store = JobStore.open(workspace.jobsDir);
+    await waitFor(async () => (await store.list()).jobs.filter((job) => job.status === 'awaiting_approval').length === 2, 'both jobs to wait for approval');
     const first = /analyzed: (alpha|beta)/.exec(await session.text())![1]!;
     const second = first === 'alpha' ? 'beta' : 'alpha';
     session.type(KEY.enter);

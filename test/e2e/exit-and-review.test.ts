@@ -11,7 +11,7 @@ function start(workspace: ReplWorkspace): PtySession {
 }
 async function startJob(session: PtySession, prompt: string): Promise<string> {
   session.send(prompt);
-  return /✅ Started (job-[a-z0-9]{8})/.exec(await session.waitForText(/✅ Started job-[a-z0-9]{8}/))![1]!;
+  return session.startedJob();
 }
 /** A SIGKILLed owner cannot stop its job's processes; the test does. */
 function killLeftovers(marker: string): void {

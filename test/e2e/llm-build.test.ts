@@ -31,7 +31,7 @@ it('runs the build agent on a model, phase by phase, with tools on the workspace
   session = new PtySession(workspace, [], 120);
   await session.waitForText('jobline:build> ');
   session.send('add authentication to the API');
-  const id = /✅ Started (job-\w{8}) \(build\)/.exec(await session.waitForText(/✅ Started job-\w{8} \(build\)/))![1]!;
+  const id = await session.startedJob('build');
   await session.waitForText(`[${id.slice(0, 8)}] 🔧 search_code(pattern="handleAuth")`);
   await session.waitForText(`[${id.slice(0, 8)}] 💭 LLM response received`);
 

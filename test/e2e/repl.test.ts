@@ -45,8 +45,7 @@ describe('REPL', () => {
     session.send('/cancel aaaa');
     await session.waitForText("error: 'aaaa' matches 2 jobs: job-aaaa0001, job-aaaa0002. Type more of the id.");
     session.send('sleep 30 # e2e-cancel');
-    const screen = await session.waitForText(/✅ Started (job-[a-z0-9]{8})/);
-    const id = /✅ Started (job-[a-z0-9]{8})/.exec(screen)![1]!;
+    const id = await session.startedJob();
     session.send(`/cancel ${id.slice(4, 7)}`);
     await session.waitForText(`🚫 Cancelled ${id}`);
     await session.waitForText(`[${id.slice(0, 8)}] 🚫 Cancelled`);
@@ -64,6 +63,7 @@ describe('REPL', () => {
     await session.waitForText('jobline:sh> hello wor');
     writeFileSync(join(workspace.cwd, 'go'), '');
     await session.waitForText('│ ping-from-job');
+    await waitFor(async () => (await promptLine(session)).startsWith('jobline:sh>'), 'the prompt under the notification');
     expect(await promptLine(session)).toBe('jobline:sh> hello wor');
     const cursor = await session.cursor();
     expect(cursor.col).toBe('jobline:sh> hello wor'.length);
@@ -75,6 +75,7 @@ describe('REPL', () => {
     await session.waitForText(/x{39}$/m);
     writeFileSync(join(workspace.cwd, 'go2'), '');
     await session.waitForText('│ second-ping');
+    await waitFor(async () => (await session.lines()).slice(-3)[0]!.startsWith('jobline:sh>'), 'the prompt under the notification');
     const lines = await session.lines();
     expect(lines.slice(-3).join('')).toBe(`jobline:sh> hello wor${long}`);
     expect(lines.filter((line) => line.includes('jobline:sh> hello wor'))).toHaveLength(1); // no stale copy of the prompt left behind
@@ -156,7 +157,7 @@ describe('foreground commands', () => {
     const session = start(workspace);
     await session.waitForText('jobline:sh> ');
     session.send('while [ ! -f stop ]; do echo tick; sleep 0.05; done');
-    const id = /✅ Started (job-\w{8})/.exec(await session.waitForText(/✅ Started job-\w{8}/))![1]!;
+    const id = await session.startedJob();
     session.send(`/watch ${id.slice(4, 8)}`);
     await session.waitForText(new RegExp(`${id} running 1/1 run — tick`));
     session.type(KEY.ctrlC);

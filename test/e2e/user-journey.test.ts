@@ -16,7 +16,7 @@ it('check agent with approvals, a cancel, quit, then review and resume', async (
   const session = new PtySession(workspace, ['--agent', 'check']);
   await session.waitForText('jobline:check> ');
   session.send('check the project');
-  const check = /✅ Started (job-[a-z0-9]{8}) \(check\)/.exec(await session.waitForText(/✅ Started job-\w{8} \(check\)/))![1]!;
+  const check = await session.startedJob('check');
 
   // The first approval: continue after lint.
   await session.waitForText('phase 1/3 lint completed');
@@ -29,7 +29,7 @@ it('check agent with approvals, a cancel, quit, then review and resume', async (
   session.send('/agent sh');
   await session.waitForText('jobline:sh> ');
   session.send('sleep 30 # journey-cancel');
-  const other = /✅ Started (job-[a-z0-9]{8}) \(sh\)/.exec(await session.waitForText(/✅ Started job-\w{8} \(sh\)/))![1]!;
+  const other = await session.startedJob('sh');
   session.send(`/cancel ${other.slice(4, 9)}`);
   await session.waitForText(`🚫 Cancelled ${other}`);
   session.send(`/approve ${check.slice(4, 9)}`);
@@ -41,8 +41,7 @@ it('check agent with approvals, a cancel, quit, then review and resume', async (
 
   // A job left running when the user quits is interrupted, and offered at the next start.
   session.send('test -f again && echo second-life && exit 0; touch again; sleep 30 # journey-quit');
-  const newJob = new RegExp(`✅ Started ((?!${other})job-\\w{8}) \\(sh\\)`);
-  const interrupted = newJob.exec(await session.waitForText(newJob))![1]!;
+  const interrupted = await session.startedJob('sh', [other]);
   await waitFor(async () => (await store.loadRaw(interrupted)).status === 'running', 'the job to run');
   session.send('/quit');
   await session.waitForText('Quit and mark them interrupted?');

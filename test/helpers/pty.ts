@@ -110,6 +110,15 @@ export class PtySession {
     }
   }
 
+  /**
+   * Waits for a `✅ Started job-… (agent)` line (any agent when none is given) whose id is not in
+   * `except`, and returns that id.
+   */
+  async startedJob(agent?: string, except: readonly string[] = []): Promise<string> {
+    const pattern = new RegExp(`✅ Started ((?!${except.join('|') || '$^'})job-[a-z0-9]{8}) \\(${agent ?? '[\\w-]+'}\\)`);
+    return pattern.exec(await this.waitForText(pattern))![1]!;
+  }
+
   /** Counts the lines on screen that match `pattern`. */
   async count(pattern: RegExp): Promise<number> {
     return (await this.lines()).filter((line) => pattern.test(line)).length;
