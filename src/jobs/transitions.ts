@@ -115,11 +115,13 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     case 'cancel':
       stopRunningPhase(phase, now);
       Object.assign(next, { status: 'cancelled', endedAt: now });
+      next.progress.lastEvent = 'Cancelled';
       return { job: next, events: [event('cancelled')] };
 
     case 'interrupt':
       stopRunningPhase(phase, now);
       Object.assign(next, { status: 'interrupted', endedAt: now, error: action.reason });
+      next.progress.lastEvent = action.reason;
       return { job: next, events: [event('interrupted', { reason: action.reason })] };
 
     case 'resume': {

@@ -57,10 +57,20 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     completer: createCompleter(SLASH_COMMANDS, manager, config),
   });
   const print = (text: string): void => terminal.print(text);
-  // While a prompt is being submitted its job's first notifications wait, so that
-  // "✅ Started job-…" comes right under what the user typed.
+  // While the REPL answers a line (or runs the startup review), job notifications wait, so its
+  // own reply ("✅ Started job-…", "🚫 Cancelled job-…") comes right under what the user typed.
   let heldNotifications: string[] | null = null;
   const notify = (text: string): void => void (heldNotifications ? heldNotifications.push(text) : print(text));
+  const holdNotifications = async (task: () => Promise<void>): Promise<void> => {
+    heldNotifications = [];
+    try {
+      await task();
+    } finally {
+      const held = heldNotifications;
+      heldNotifications = null;
+      for (const text of held) print(text);
+    }
+  };
   const notifier = new Notifier(notify, () => process.stdout.columns ?? 200);
   const approvals = new ApprovalPresenter(manager, terminal, print);
   manager.on('jobEvent', (job, event) => {
@@ -80,6 +90,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       notifier.dispose();
       const marked = await manager.shutdown();
       terminal.close();
+      if (isInteractive) process.stdout.write('\n'); // leave the prompt's line to the shell
       if (marked.length > 0) process.stdout.write(`Marked ${marked.length} active job(s) interrupted; the next start offers to resume them.\n`);
       process.exit(code);
     })();
@@ -124,6 +135,10 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     const text = line.trim();
     if (text === '') return;
     if (isInteractive) appendHistory(historyPath, line);
+    await holdNotifications(() => answerLine(text));
+  };
+
+  const answerLine = async (text: string): Promise<void> => {
     try {
       if (text.startsWith('/')) {
         const name = text.slice(1).split(/\s/, 1)[0] ?? '';
@@ -133,17 +148,12 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
         return;
       }
       const agent = resolveAgent(agentName, config, cwd);
-      heldNotifications = [];
       const { job, queuePosition } = await manager.submit({ agent, prompt: text, mode, cwd });
       print(queuePosition === 0 ? `✅ Started ${job.id} (${agent.name})` : `⏳ Queued ${job.id} (position ${queuePosition})`);
     } catch (error) {
       // Messages may quote what was typed: made inert like any other text before printing.
       if (error instanceof JoblineError) print(chalk.red(error.code === 'JOBS_BUSY' ? `⛔ ${error.message}` : `error: ${sanitizeText(error.message)}`));
       else print(chalk.red(`internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : describeError(error)}`));
-    } finally {
-      const held = heldNotifications ?? [];
-      heldNotifications = null;
-      for (const text of held) print(text);
     }
   };
 
@@ -151,7 +161,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     print(`${chalk.bold('jobline')} ${options.version} · agent ${chalk.bold(agentName)} · ${mode} mode · up to ${config.maxConcurrentJobs} jobs at once`);
     print(chalk.dim('Type a prompt to start a job, /help for commands.'));
   }
-  const review = runStartupReview({ catalog, manager, terminal, print, isInteractive, mode: () => mode });
+  const review = holdNotifications(() => runStartupReview({ catalog, manager, terminal, print, isInteractive, mode: () => mode }));
 
   // Lines run one at a time, in order, and only after the startup review: piped input behaves
   // like typed input, and a line typed during a foreground command (/watch, /logs -f) waits for it.
