@@ -31,17 +31,13 @@ function start(workspace: ReplWorkspace): PtySession {
   return new PtySession(workspace);
 }
 
-async function idOf(session: PtySession): Promise<string> {
-  return session.startedJob();
-}
-
 describe('approval in the REPL', () => {
   it('continue, retry with feedback, later then /approve: the job completes with every phase approved', async () => {
     const workspace = stagedWorkspace();
     const session = start(workspace);
     await session.waitForText('jobline:staged> ');
     session.send('add auth');
-    const id = await idOf(session);
+    const id = await session.startedJob();
 
     await session.waitForText('phase 1/3 analyze completed');
     await session.waitForText('analyzed: add auth'); // the output excerpt in the box
@@ -80,7 +76,7 @@ describe('approval in the REPL', () => {
     const session = start(workspace);
     await session.waitForText('jobline:staged> ');
     session.send('something');
-    const id = await idOf(session);
+    const id = await session.startedJob();
     await session.waitForText('Continue to the next phase');
     session.type(KEY.down + KEY.down);
     session.type(KEY.enter);
@@ -93,7 +89,7 @@ describe('approval in the REPL', () => {
     const session = start(workspace);
     await session.waitForText('jobline:staged> ');
     session.send('gated');
-    await idOf(session);
+    await session.startedJob();
     session.type('half typed');
     await session.waitForText('jobline:staged> half typed');
     writeFileSync(join(workspace.cwd, 'go'), '');
