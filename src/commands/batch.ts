@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName } from '../config/schema.js';
 import type { Job } from '../jobs/job.js';
+import { UsageError, describeError } from '../errors.js';
 import { formatDuration, sanitizeLine, truncate } from '../render/text.js';
 import { createManager, type AppContext } from './context.js';
 import { installExitHandlers } from './exit-signals.js';
@@ -19,10 +20,10 @@ export interface BatchOptions {
 /**
  * Reads prompts from `source` (a file path, or `-`/undefined for stdin), runs them, and returns
  * 0 when every job completed, 1 otherwise. Always queues, whatever `whenBusy` says.
- * @throws AgentError, StoreError, and the fs error of an unreadable file.
+ * @throws UsageError USAGE for a prompts file that cannot be read; AgentError; StoreError.
  */
 export async function batchCommand(context: AppContext, source: string | undefined, options: BatchOptions): Promise<number> {
-  const text = !source || source === '-' ? await readStdin() : await readFile(source, 'utf8');
+  const text = !source || source === '-' ? await readStdin() : await readPromptsFile(source);
   const prompts = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd);
   const manager = createManager(context, { whenBusy: 'queue' });
@@ -37,7 +38,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
   // queue keeps their order because ids are claimed synchronously in submission order.
   const inFlight = new Set<Promise<unknown>>();
   for (const prompt of prompts) {
-    const submitted = manager.submit({ agent, prompt, mode: 'background', cwd: context.cwd });
+    const submitted = manager.submit({ agent, prompt, mode: 'background', cwd: context.cwd, isBulk: true });
     inFlight.add(submitted);
     void submitted.then(() => inFlight.delete(submitted), () => inFlight.delete(submitted));
     if (inFlight.size >= SUBMISSIONS_IN_FLIGHT) await Promise.race(inFlight);
@@ -60,4 +61,12 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readPromptsFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError('USAGE', `Cannot read prompts from ${path}: ${describeError(error)}`, { cause: error });
+  }
 }

@@ -25,6 +25,8 @@ export class JobHandle {
   run: JobRun | null = null;
   /** Retry feedback for the next run of the current phase. */
   feedback: string | null = null;
+  /** Submitted in bulk: its creation is written through the threadpool (SubmitRequest.isBulk). */
+  isBulk = false;
 
   constructor(
     private current: Job,
@@ -53,10 +55,23 @@ export class JobHandle {
     const { job, events } = transitionJobThrough(this.current, actions, this.now());
     this.current = job;
     const all = [...leadingEvents, ...events];
-    await this.writer.write(job, all);
-    this.isPersisted = true;
-    for (const event of all) this.reporter.event(job, event);
+    const reported = this.writer.write(job, all, this.isBulk).then(() => {
+      this.isPersisted = true;
+      for (const event of all) this.reporter.event(job, event);
+    });
+    this.lastReport = reported;
+    await reported;
   }
+
+  /**
+   * Resolves when every change committed so far is on disk and has been reported. A job's files
+   * may be removed only after that: the user must have heard of its end first.
+   */
+  whenReported(): Promise<void> {
+    return this.lastReport;
+  }
+
+  private lastReport: Promise<void> = Promise.resolve();
 
   /** True once a job.json of this job is on disk (its first write has finished). */
   isPersisted = false;

@@ -33,6 +33,12 @@ export interface SubmitRequest {
   prompt: string;
   mode: JobMode;
   cwd: string;
+  /**
+   * One of many submissions in a row (batch): the job's creation is written through the
+   * threadpool, alongside the others', instead of on the caller's thread. `submit` still resolves
+   * only once the job is durable; this is faster in bulk and slower for a single prompt.
+   */
+  isBulk?: boolean;
 }
 
 /** The submitted job and its place in the queue (0: it started at once). */

@@ -62,7 +62,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       isClosed: () => this.isClosed,
       stateChanged: () => this.notifyIfIdle(),
       now: () => this.timestamp(),
-    }, this.pool, this.writer, options);
+    }, this.pool, options);
   }
 
   // The scheduler's queue and slots.
@@ -114,6 +114,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     const now = this.timestamp();
     const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: request.mode, phaseNames: getPhaseNames(request.agent), owner: getCurrentOwner(), now });
     const entry = new JobHandle(job, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
+    entry.isBulk = request.isBulk ?? false;
     this.entries.set(id, entry);
     const created: JobEvent[] = [
       { ts: now, type: 'created', agent: request.agent.name, mode: request.mode, cwd: request.cwd },
@@ -258,6 +259,8 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     await Promise.all(runs.map((run) => run.outcome));
     await this.pool.close();
     killChildProcessGroups();
+    await this.writer.settle();
+    await this.options.store.closeWriteThreads();
     this.isShutDown = true;
     return marked;
   }

@@ -8,7 +8,6 @@ import { isActiveStatus } from './job.js';
 import type { JobEvent } from './job-event.js';
 import type { JobHandle } from './job-handle.js';
 import { JobRun, type RunOutcome } from './job-run.js';
-import type { JobWriter } from './job-writer.js';
 import { SlotQueue } from './slot-queue.js';
 import type { JobAction } from './transitions.js';
 import type { WorkerPool } from './worker-pool.js';
@@ -46,7 +45,6 @@ export class PhaseScheduler {
   constructor(
     private readonly host: SchedulerHost,
     private readonly pool: WorkerPool,
-    private readonly writer: JobWriter,
     private readonly options: SchedulerOptions,
   ) {
     this.slots = new SlotQueue(options.maxConcurrentJobs);
@@ -66,6 +64,7 @@ export class PhaseScheduler {
    */
   async startRunning(entry: JobHandle, leadingEvents: JobEvent[] = []): Promise<void> {
     let started: Promise<void>;
+    this.pool.prepare();
     try {
       const wasPersisted = entry.isPersisted;
       started = entry.commit([{ type: 'start' }, { type: 'startPhase' }], leadingEvents);
@@ -94,7 +93,7 @@ export class PhaseScheduler {
     const { job } = entry;
     this.pendingCleanups++;
     try {
-      await this.writer.flush(job.id);
+      await entry.whenReported();
       const removed = await applyStoragePolicy(this.options.store, job, this.options, this.host.now());
       for (const id of removed) this.host.jobRemoved(id);
     } catch (error) {
@@ -133,8 +132,11 @@ export class PhaseScheduler {
     } finally {
       this.slots.releaseSlot(entry.id);
       if (!this.host.isClosed()) {
-        if (!isActiveStatus(entry.job.status)) await this.afterJobEnded(entry);
+        // The next job starts before this one's end is on disk and cleaned up; the cleanup is
+        // counted (pendingCleanups) before pump() can report the manager idle.
+        const cleanup = isActiveStatus(entry.job.status) ? null : this.afterJobEnded(entry);
         this.pump();
+        await cleanup;
       }
     }
   }

@@ -1,13 +1,14 @@
-// Last line of defence at exit: kill the process group of every child this process still has.
-// Only used when jobline shuts down, when every job process must go: a child spawned in the instant
-// before a worker was terminated (inside Node's spawn, before it could be recorded) is caught here.
+// Last line of defence at exit: kill the process group of every process this one has started,
+// directly (a worker's spawner) or through a spawner (the jobs' shells). Only used when jobline
+// shuts down, when every job process must go: a shell started in the instant before its worker
+// was terminated, or one whose spawner died, is caught here.
 import { readdirSync } from 'node:fs';
 import { readProcessStat } from '../store/owner.js';
 
 /**
- * Sends SIGKILL to the process group of every direct child of this process (read from /proc;
- * does nothing where there is no /proc). Synchronous, so exit handlers can use it. Returns how
- * many groups it signalled.
+ * Sends SIGKILL to the process group of every descendant of this process (read from /proc; does
+ * nothing where there is no /proc). Synchronous, so exit handlers can use it. Returns how many
+ * groups it signalled.
  */
 export function killChildProcessGroups(): number {
   let entries: string[];
@@ -17,18 +18,35 @@ export function killChildProcessGroups(): number {
     return 0;
   }
   const ownGroup = readProcessStat(process.pid)?.pgid;
-  let signalled = 0;
+  const childrenOf = new Map<number, { pid: number; pgid: number }[]>();
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readProcessStat(Number(entry));
-    if (!stat || stat.ppid !== process.pid || stat.state === 'Z') continue;
+    if (!stat || stat.state === 'Z') continue;
+    const siblings = childrenOf.get(stat.ppid) ?? [];
+    siblings.push({ pid: Number(entry), pgid: stat.pgid });
+    childrenOf.set(stat.ppid, siblings);
+  }
+  // Collect the whole tree before killing anything: a killed spawner's shells would be re-parented
+  // (to init) and no longer found under it.
+  const descendants: { pid: number; pgid: number }[] = [];
+  const pending = [process.pid];
+  while (pending.length > 0) {
+    for (const child of childrenOf.get(pending.pop()!) ?? []) {
+      descendants.push(child);
+      pending.push(child.pid);
+    }
+  }
+  let signalled = 0;
+  for (const { pid, pgid } of descendants.reverse()) {
     try {
-      // A job's child leads its own group; anything else is killed alone, never our own group.
-      if (stat.pgid !== ownGroup) process.kill(-stat.pgid, 'SIGKILL');
-      else process.kill(Number(entry), 'SIGKILL');
+      // A job's shell and a spawner each lead their own group; anything else is killed alone,
+      // never our own group.
+      if (pgid !== ownGroup) process.kill(-pgid, 'SIGKILL');
+      else process.kill(pid, 'SIGKILL');
       signalled++;
     } catch {
-      // Gone already.
+      // Gone already (or its group was signalled just before).
     }
   }
   return signalled;

@@ -6,9 +6,11 @@ import type { AgentRunner, PhaseContext, PhaseOutcome } from '../agents/agent.js
 import { runCommandPhase } from '../agents/command-runner.js';
 import { describeError } from '../errors.js';
 import { ChildRegistry } from './child-registry.js';
+import { getCompiledEntry } from '../compiled-entry.js';
 import { OutputSink } from './output-sink.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
 import type { HostMessage, PhaseRequest, WorkerMessage } from './protocol.js';
+import { SpawnerClient } from './spawner-client.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry must run in a worker thread');
@@ -16,6 +18,9 @@ if (!port) throw new Error('worker-entry must run in a worker thread');
 const children = new ChildRegistry((workerData as { childRegistry: SharedArrayBuffer }).childRegistry);
 const controllers = new Map<number, AbortController>();
 const moduleRunners = new Map<string, Promise<AgentRunner>>();
+// Shells are forked from this worker's spawner process, booted by the first shell asked for (a
+// worker that never runs one, e.g. an LLM agent's, never starts one).
+const spawner = new SpawnerClient(getCompiledEntry('jobs/spawner-entry.js'));
 
 function post(message: WorkerMessage): void {
   port!.postMessage(message);
@@ -83,7 +88,7 @@ async function runAgentPhase(request: PhaseRequest, context: PhaseContext): Prom
   if (agent.type === 'command') {
     const phase = agent.phases[request.phaseIndex];
     if (!phase) return { kind: 'failed', error: `agent ${agent.name} has no phase ${request.phaseIndex + 1}` };
-    return runCommandPhase(phase.run, context);
+    return runCommandPhase(phase.run, context, spawner);
   }
   if (agent.type === 'llm') return (await import('../agents/llm/llm-runner.js')).runLlmPhase(agent, context);
   const runner = await loadModuleRunner(agent.module);

@@ -2,6 +2,7 @@
 // warm and healthy workers are reused; a worker that crashed or was terminated is never reused.
 import { Worker } from 'node:worker_threads';
 import { ChildRegistry, createChildRegistryBuffer } from './child-registry.js';
+import { getCompiledEntry } from '../compiled-entry.js';
 
 /** Options of a WorkerPool. */
 export interface WorkerPoolOptions {
@@ -15,15 +16,9 @@ export interface WorkerPoolOptions {
   entry?: URL;
 }
 
-/**
- * Returns the compiled worker script's URL. Under vitest this module is loaded from src/ as
- * TypeScript, which a worker cannot load, so it uses the compiled twin in dist/ (the test setup
- * builds it first).
- */
+/** Returns the compiled worker script's URL (see compiled-entry.ts for why it is always dist/). */
 export function getDefaultWorkerEntry(): URL {
-  return import.meta.url.endsWith('.ts')
-    ? new URL('../../dist/jobs/worker-entry.js', import.meta.url)
-    : new URL('./worker-entry.js', import.meta.url);
+  return getCompiledEntry('jobs/worker-entry.js');
 }
 
 /** A pool of reusable worker threads. Idle workers are unref'd so they never keep the process alive. */
@@ -54,6 +49,17 @@ export class WorkerPool {
     for (const worker of waiting) worker.ref();
     await Promise.all(waiting.map((worker) => this.online.get(worker)));
     for (const worker of waiting) if (this.idle.includes(worker)) worker.unref();
+  }
+
+  /**
+   * Makes sure a worker is idle or booting for the next `acquire`, so its boot (~25 ms, on its
+   * own thread) overlaps whatever the caller does before acquiring (a job's durable creation).
+   */
+  prepare(): void {
+    if (this.closed || this.idle.length > 0) return;
+    const worker = this.spawn();
+    worker.unref();
+    this.idle.push(worker);
   }
 
   /** Returns an idle worker, or a new one when none is idle. The worker is ref'd while in use. */

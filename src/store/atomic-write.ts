@@ -1,15 +1,41 @@
 // Durable whole-file replacement: write a sibling temp file, fsync it, rename it over the target,
-// fsync the folder. A reader sees the old file or the new one, never a torn one; after a crash or
-// power loss the rename is on disk once this returns.
+// and (when asked) fsync the folder. A reader sees the old file or the new one, never a torn one.
+// Synchronous by design: it runs on the REPL's thread only for a job's creation (which the user
+// waits for anyway) and exit paths; every later write runs it in a write thread (write-threads.ts).
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-let tempCounter = 0;
-let fsyncCount = 0;
+/** How durable a replacement must be once it returns. */
+export interface AtomicWriteOptions {
+  /**
+   * Also fsync the folder, so the rename itself survives a power loss (POSIX leaves it in the page
+   * cache otherwise). Without it the file's contents are still fsynced before the rename, so a
+   * power loss leaves the old file or the new one, never an empty one.
+   */
+  isRenameDurable: boolean;
+}
 
-/** Number of fsync calls made by this module since the process started (for benchmarks). */
+let tempCounter = 0;
+// Counted in shared memory so that the write threads' fsyncs add to the same count (benchmarks).
+let fsyncCounter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+
+/** Number of fsync calls made by this module since the process started, in every thread that shares the counter. */
 export function getFsyncCount(): number {
-  return fsyncCount;
+  return Atomics.load(fsyncCounter, 0);
+}
+
+/** The shared memory of the fsync count, to hand to another thread (see adoptFsyncCounter). */
+export function getFsyncCounterBuffer(): SharedArrayBuffer {
+  return fsyncCounter.buffer as SharedArrayBuffer;
+}
+
+/** Makes this thread count its fsyncs in `buffer` (from getFsyncCounterBuffer in the main thread). */
+export function adoptFsyncCounter(buffer: SharedArrayBuffer): void {
+  fsyncCounter = new Int32Array(buffer);
+}
+
+function countFsync(): void {
+  Atomics.add(fsyncCounter, 0, 1);
 }
 
 // The temp name is unique per process and per write, so two writers (this process's and an exit
@@ -20,19 +46,17 @@ function tempPathFor(path: string): string {
 }
 
 /**
- * Atomically replaces `path` with `data` (UTF-8), mode 0600 (job files may hold prompts).
- * Synchronous on purpose: the same steps through the threadpool took ten round trips (see
- * src/jobs/job-writer.ts), and exit paths need a write that completes before the process ends.
+ * Atomically replaces `path` with `data` (UTF-8), mode 0600 (job files may hold prompts), before returning.
  * @throws the underlying Node.js fs error (ENOSPC, EROFS, EACCES, ...); the temp file is removed.
  */
-export function writeFileAtomicSync(path: string, data: string): void {
+export function writeFileAtomicSync(path: string, data: string, options: AtomicWriteOptions = { isRenameDurable: true }): void {
   const temp = tempPathFor(path);
   try {
     const fd = openSync(temp, 'w', 0o600);
     try {
       writeSync(fd, data, null, 'utf8');
       fsyncSync(fd);
-      fsyncCount++;
+      countFsync();
     } finally {
       closeSync(fd);
     }
@@ -45,14 +69,14 @@ export function writeFileAtomicSync(path: string, data: string): void {
     }
     throw error;
   }
-  // fsync of the folder makes the rename itself durable (POSIX leaves it in the page cache
-  // otherwise). Some file systems refuse fsync on a directory (EINVAL/EISDIR); the data is then
-  // as durable as that file system allows, so this is best effort.
+  if (!options.isRenameDurable) return;
+  // Some file systems refuse fsync on a directory (EINVAL/EISDIR); the data is then as durable
+  // as that file system allows, so this is best effort.
   try {
     const fd = openSync(dirname(path), 'r');
     try {
       fsyncSync(fd);
-      fsyncCount++;
+      countFsync();
     } finally {
       closeSync(fd);
     }

@@ -4,13 +4,19 @@ import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { JobEvent } from '../jobs/job-event.js';
 
-function toLines(events: readonly JobEvent[]): string {
+/** Returns `events` as log lines (JSON, one per line, each ending in a newline). */
+export function formatEventLines(events: readonly JobEvent[]): string {
   return events.map((event) => `${JSON.stringify(event)}\n`).join('');
 }
 
-/** Appends `events` to the log at `path` in one write, so they never interleave with another writer's. */
+/** Appends lines made by formatEventLines to the log at `path` in one write, so they never interleave with another writer's. */
+export function appendEventLines(path: string, lines: string): void {
+  if (lines !== '') appendFileSync(path, lines, { mode: 0o600 });
+}
+
+/** Appends `events` to the log at `path` in one write. */
 export function appendEventsSync(path: string, events: readonly JobEvent[]): void {
-  if (events.length > 0) appendFileSync(path, toLines(events), { mode: 0o600 });
+  appendEventLines(path, formatEventLines(events));
 }
 
 /** The events read back from a log, and how many lines could not be parsed (e.g. a torn last line). */

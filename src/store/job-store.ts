@@ -11,10 +11,11 @@ import { isActiveStatus } from '../jobs/job.js';
 import type { JobEvent } from '../jobs/job-event.js';
 import { generateJobId, isJobId, resolveJobId } from '../jobs/job-id.js';
 import { transitionJob } from '../jobs/transitions.js';
-import { writeFileAtomicSync } from './atomic-write.js';
-import { appendEventsSync } from './event-log.js';
+import { type AtomicWriteOptions, writeFileAtomicSync } from './atomic-write.js';
+import { appendEventsSync, formatEventLines } from './event-log.js';
 import { parseJobFile, serializeJob } from './job-file.js';
 import { ensureJobsDir } from './jobs-dir.js';
+import { WriteThreads } from './write-threads.js';
 import { checkOwnerAlive } from './owner.js';
 
 /** The three files of one job, as absolute paths. */
@@ -43,6 +44,8 @@ let removalCounter = 0;
 
 /** Reads and writes job folders under one jobs folder. */
 export class JobStore {
+  private writeThreads: WriteThreads | null = null;
+
   private constructor(readonly dir: string) {}
 
   /**
@@ -82,14 +85,46 @@ export class JobStore {
     throw new StoreError('JOB_IO', `Cannot find a free job id in ${this.dir} after ${MAX_ID_CLAIM_ATTEMPTS} tries.`);
   }
 
-  /** Atomically writes `job` to its job.json (see atomic-write.ts). @throws StoreError JOB_IO naming the cause. */
+  /** Atomically writes `job` to its job.json, rename durable (see atomic-write.ts). @throws StoreError JOB_IO naming the cause. */
   saveSync(job: Job): void {
     const path = this.pathsOf(job.id).job;
     try {
       writeFileAtomicSync(path, serializeJob(job));
     } catch (error) {
-      throw new StoreError('JOB_IO', `Cannot save ${job.id} to ${path}: ${describeError(error)}`, { cause: error });
+      throw this.saveError(job, path, error);
     }
+  }
+
+  /**
+   * Atomically writes `job` to its job.json, then appends `events` to its events.jsonl, in a write
+   * thread (see write-threads.ts), so the caller's thread is not blocked by the fsyncs.
+   * @throws (rejects with) StoreError JOB_IO naming the cause.
+   */
+  async write(job: Job, events: readonly JobEvent[], options: AtomicWriteOptions): Promise<void> {
+    const paths = this.pathsOf(job.id);
+    this.writeThreads ??= new WriteThreads();
+    try {
+      await this.writeThreads.write(job.id, {
+        jobPath: paths.job,
+        jobText: serializeJob(job),
+        eventsPath: paths.events,
+        eventsText: formatEventLines(events),
+        isRenameDurable: options.isRenameDurable,
+      });
+    } catch (error) {
+      throw this.saveError(job, paths.job, error);
+    }
+  }
+
+  /** Stops the write threads once no write is in flight; they start again on the next write. */
+  async closeWriteThreads(): Promise<void> {
+    const threads = this.writeThreads;
+    this.writeThreads = null;
+    await threads?.close();
+  }
+
+  private saveError(job: Job, path: string, error: unknown): StoreError {
+    return new StoreError('JOB_IO', `Cannot save ${job.id} to ${path}: ${describeError(error)}`, { cause: error });
   }
 
   /** Appends lifecycle events to job `id`'s events.jsonl. @throws StoreError JOB_IO. */

@@ -106,6 +106,13 @@ describe('jobline batch', () => {
     expect(stdout).toContain('1 completed, 1 failed');
     expect(stdout).toMatch(/job-[a-z0-9]{8} failed: exit 4 \(Phase run failed: `eval "\$JOB_PROMPT"` exited with code 4\)/);
   });
+
+  it('names a prompts file it cannot read in one line, without a stack trace', async () => {
+    const { cwd, env } = workspace();
+    const { code, stderr } = await runCli(['batch', 'missing.txt'], { cwd, env });
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe("jobline: Cannot read prompts from missing.txt: ENOENT: no such file or directory, open 'missing.txt'");
+  });
 });
 
 describe('exit paths', () => {

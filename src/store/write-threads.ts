@@ -1,0 +1,108 @@
+// Job writes after a job's creation run in a few dedicated threads, each doing synchronous writes.
+// Measured against the same writes through libuv's threadpool (fs/promises: eight round trips
+// per write, each settled on the REPL's thread), this costs the REPL's thread one message per write
+// (~0.02 ms instead of ~0.1 ms), and fsyncs of different jobs still run side by side.
+import { Worker } from 'node:worker_threads';
+import { getCompiledEntry } from '../compiled-entry.js';
+import { getFsyncCounterBuffer } from './atomic-write.js';
+
+/** One durable write: job.json replaced atomically, then event lines appended. */
+export interface WriteRequested {
+  seq: number;
+  jobPath: string;
+  jobText: string;
+  eventsPath: string;
+  /** Lines for events.jsonl (may be empty). */
+  eventsText: string;
+  /** Also fsync the folder (see AtomicWriteOptions). */
+  isRenameDurable: boolean;
+}
+
+/** The reply to one WriteRequested: `error` describes a failure (ENOSPC, EROFS, ...), null on success. */
+export interface WriteFinished {
+  seq: number;
+  error: string | null;
+}
+
+interface PendingWrite {
+  thread: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** A small fixed set of write threads, started on first use; a key always goes to the same thread. */
+export class WriteThreads {
+  private readonly threads: (Worker | null)[];
+  private readonly inFlight: number[];
+  private readonly pending = new Map<number, PendingWrite>();
+  private nextSeq = 1;
+
+  /** @param count threads (2 by default: fsyncs of different jobs overlap; more only cost memory). */
+  constructor(count = 2) {
+    this.threads = Array.from({ length: count }, () => null);
+    this.inFlight = Array.from({ length: count }, () => 0);
+  }
+
+  /**
+   * Performs `write` on the thread of `key` (a job id: one job's writes stay in order).
+   * @throws (rejects with) an Error naming the cause when the write or the thread failed.
+   */
+  write(key: string, write: Omit<WriteRequested, 'seq'>): Promise<void> {
+    const index = hashKey(key) % this.threads.length;
+    const thread = this.threads[index] ?? this.start(index);
+    const seq = this.nextSeq++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { thread: index, resolve, reject });
+      // Held while a write is in flight, so the process cannot exit under it; idle threads never
+      // keep it alive.
+      if (this.inFlight[index]!++ === 0) thread.ref();
+      thread.postMessage({ seq, ...write } satisfies WriteRequested);
+    });
+  }
+
+  /** Stops every thread (after the writes in flight, which callers await first). */
+  async close(): Promise<void> {
+    const threads = this.threads.filter((thread): thread is Worker => thread !== null);
+    this.threads.fill(null);
+    await Promise.all(threads.map((thread) => thread.terminate()));
+  }
+
+  private start(index: number): Worker {
+    const thread = new Worker(getCompiledEntry('store/write-thread-entry.js'), {
+      workerData: { fsyncCounter: getFsyncCounterBuffer() },
+      resourceLimits: { maxOldGenerationSizeMb: 64 },
+    });
+    thread.unref();
+    thread.on('message', (reply: WriteFinished) => this.settle(index, reply));
+    // A thread that dies fails its writes; the next write starts a new one.
+    const fail = (reason: string): void => {
+      if (this.threads[index] === thread) this.threads[index] = null;
+      this.inFlight[index] = 0;
+      for (const [seq, write] of this.pending) {
+        if (write.thread !== index) continue;
+        this.pending.delete(seq);
+        write.reject(new Error(reason));
+      }
+    };
+    thread.on('error', (error) => fail(`the write thread crashed: ${error.message}`));
+    thread.on('exit', (code) => fail(`the write thread stopped (exit code ${code})`));
+    this.threads[index] = thread;
+    return thread;
+  }
+
+  private settle(index: number, reply: WriteFinished): void {
+    const write = this.pending.get(reply.seq);
+    if (!write) return;
+    this.pending.delete(reply.seq);
+    if (--this.inFlight[index]! === 0) this.threads[index]?.unref();
+    if (reply.error === null) write.resolve();
+    else write.reject(new Error(reply.error));
+  }
+}
+
+// FNV-1a: cheap, and spreads random job ids evenly.
+function hashKey(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
