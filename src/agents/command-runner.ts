@@ -24,7 +24,10 @@ export interface ShellListener {
    * group has been killed, so nothing it started lives on.
    */
   exited(code: number | null, signal: string | null): void;
-  /** The shell could not be started; `code` is the errno name (ENOENT, E2BIG, ...) when known. */
+  /**
+   * The shell could not be started (`code` is the errno name, ENOENT, E2BIG, ..., when known), or,
+   * after `started`, it was lost: whatever started it died, and its group has been killed.
+   */
   failed(code: string | null, message: string): void;
 }
 
@@ -105,7 +108,10 @@ export function runCommandPhase(command: string, context: PhaseContext, launcher
           else if (code !== null) finish({ kind: 'failed', error: `\`${abbreviate(command)}\` exited with code ${code}`, output });
           else finish({ kind: 'failed', error: `\`${abbreviate(command)}\` was killed by ${signal}`, output });
         },
-        failed: (code, message) => finish({ kind: 'failed', error: describeStartFailure(code, message, context.cwd) }),
+        failed: (code, message) => {
+          if (pid !== null) context.report.childExited(pid);
+          finish({ kind: 'failed', error: pid === null ? describeStartFailure(code, message, context.cwd) : `\`${abbreviate(command)}\`: ${message}` });
+        },
       },
     );
   });

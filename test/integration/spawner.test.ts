@@ -1,0 +1,90 @@
+// Job shells come from a small spawner process per worker, not from jobline's own big process.
+// What a user can notice: a SIGKILLed jobline takes its jobs' processes with it, a spawner killed
+// from outside fails only the phase it was running, and output bytes arrive intact.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Job } from '../../src/jobs/job.js';
+import { JobStore } from '../../src/store/job-store.js';
+import { readProcessStat } from '../../src/store/owner.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { commandAgent, makeManager } from '../helpers/jobs.js';
+import { makeTempDir } from '../helpers/temp.js';
+import { isProcessAlive, waitFor, waitForProcessesToExit } from '../helpers/wait.js';
+
+function readPid(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('the spawner', () => {
+  it('ends the processes of a jobline killed with SIGKILL', async () => {
+    const cwd = makeTempDir();
+    const jobsDir = join(makeTempDir(), 'jobs');
+    const env = { JOBLINE_JOBS_DIR: jobsDir };
+    // One slot, so the second job reuses the first one's worker, whose spawner the first job booted.
+    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ maxConcurrentJobs: 1 }));
+    const { child, result } = startCli(['batch', '-'], { cwd, env, input: 'sleep 0.5\necho $$ > pid; exec sleep 60\n' });
+    const pid = await waitFor(() => readPid(join(cwd, 'pid')), 'the second job to start', 15_000);
+    try {
+      // Its parent is the spawner, a child of jobline, not jobline itself.
+      const spawnerPid = readProcessStat(pid)!.ppid;
+      expect(spawnerPid).not.toBe(child.pid);
+      expect(readProcessStat(spawnerPid)?.ppid).toBe(child.pid);
+      child.kill('SIGKILL');
+      await result;
+      expect(await waitForProcessesToExit([pid, spawnerPid])).toEqual([]);
+      const { stdout } = await runCli(['list', '--json'], { cwd, env });
+      expect((JSON.parse(stdout) as Job[]).map((job) => job.status)).toEqual(['interrupted']);
+    } finally {
+      if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('fails only the running phase when the spawner is killed, and the next job gets a new one', async () => {
+    const cwd = makeTempDir();
+    const manager = makeManager({ maxConcurrentJobs: 1 });
+    const agent = commandAgent('sh', { run: 'eval "$JOB_PROMPT"' });
+    try {
+      const warmUp = await manager.submit({ agent, prompt: 'sleep 0.5', mode: 'background', cwd });
+      const victim = await manager.submit({ agent, prompt: 'echo $$ > pid; exec sleep 60', mode: 'background', cwd });
+      const pid = await waitFor(() => readPid(join(cwd, 'pid')), 'the second job to start');
+      const spawnerPid = readProcessStat(pid)!.ppid;
+      expect(spawnerPid).not.toBe(process.pid);
+      process.kill(spawnerPid, 'SIGKILL');
+      await waitFor(() => manager.get(victim.job.id).status === 'failed', 'the phase to fail');
+      expect(manager.get(victim.job.id).error).toBe('Phase run failed: `eval "$JOB_PROMPT"`: the process spawner exited unexpectedly');
+      expect(await waitForProcessesToExit([pid])).toEqual([]);
+      const after = await manager.submit({ agent, prompt: 'echo still working', mode: 'background', cwd });
+      await manager.whenIdle();
+      expect(manager.get(warmUp.job.id).status).toBe('completed');
+      expect(manager.get(after.job.id)).toMatchObject({ status: 'completed', phases: [{ output: 'still working' }] });
+    } finally {
+      await manager.shutdown();
+    }
+  });
+
+  it('keeps multi-byte characters whole when they straddle two reads of the pipe', async () => {
+    const cwd = makeTempDir();
+    // 3-byte characters over several 64 KiB pipe reads: some reads must end inside a character.
+    const text = `${'€'.repeat(100_000)}\n`;
+    writeFileSync(join(cwd, 'euro.txt'), text);
+    const manager = makeManager({ maxConcurrentJobs: 1 });
+    const agent = commandAgent('sh', { run: 'eval "$JOB_PROMPT"' });
+    try {
+      const jobs = [];
+      // The first shell of a worker is started by the worker itself, later ones by its spawner.
+      for (let i = 0; i < 3; i++) jobs.push((await manager.submit({ agent, prompt: 'sleep 0.2; cat euro.txt', mode: 'background', cwd })).job);
+      await manager.whenIdle();
+      for (const job of jobs) {
+        expect(manager.get(job.id).status).toBe('completed');
+        expect(readFileSync(JobStore.open(manager.store.dir).pathsOf(job.id).output, 'utf8')).toBe(text);
+      }
+    } finally {
+      await manager.shutdown();
+    }
+  });
+});
