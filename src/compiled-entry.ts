@@ -1,8 +1,12 @@
-// Where the compiled scripts that run in their own thread or process live (worker, spawner,
-// write thread). Under vitest this module is loaded from src/ as TypeScript, which a worker or a
-// plain `node` cannot load, so the compiled twin in dist/ is used (the test setup builds it first).
+// Where the scripts that run in their own thread or process live (worker, spawner, write thread):
+// bundled into dist/entries/ by scripts/bundle-entries.mjs, so a new thread loads one file, not a
+// dozen. This module itself runs from src/ under vitest (TypeScript, which a worker or a plain
+// `node` cannot load: the bundles in dist/ are used; the test setup builds them first), from
+// dist/ in the main thread, or inlined into a bundle in dist/entries/ (inside a worker).
 
-/** Returns the URL of the compiled script at `path` inside dist/ (e.g. 'jobs/worker-entry.js'). */
-export function getCompiledEntry(path: string): URL {
-  return import.meta.url.endsWith('.ts') ? new URL(`../dist/${path}`, import.meta.url) : new URL(`./${path}`, import.meta.url);
+/** Returns the URL of the bundled script `name` (e.g. 'worker-entry') in dist/entries/. */
+export function getCompiledEntry(name: string): URL {
+  const here = import.meta.url;
+  const folder = here.endsWith('.ts') ? '../dist/entries/' : here.includes('/dist/entries/') ? './' : './entries/';
+  return new URL(`${folder}${name}.js`, here);
 }

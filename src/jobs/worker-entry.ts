@@ -20,7 +20,7 @@ const controllers = new Map<number, AbortController>();
 const moduleRunners = new Map<string, Promise<AgentRunner>>();
 // Shells are forked from this worker's spawner process, booted by the first shell asked for (a
 // worker that never runs one, e.g. an LLM agent's, never starts one).
-const spawner = new SpawnerClient(getCompiledEntry('jobs/spawner-entry.js'));
+const spawner = new SpawnerClient(getCompiledEntry('spawner-entry'));
 
 function post(message: WorkerMessage): void {
   port!.postMessage(message);

@@ -18,7 +18,7 @@ export interface WorkerPoolOptions {
 
 /** Returns the compiled worker script's URL (see compiled-entry.ts for why it is always dist/). */
 export function getDefaultWorkerEntry(): URL {
-  return getCompiledEntry('jobs/worker-entry.js');
+  return getCompiledEntry('worker-entry');
 }
 
 /** A pool of reusable worker threads. Idle workers are unref'd so they never keep the process alive. */

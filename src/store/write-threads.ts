@@ -68,7 +68,7 @@ export class WriteThreads {
   }
 
   private start(index: number): Worker {
-    const thread = new Worker(getCompiledEntry('store/write-thread-entry.js'), {
+    const thread = new Worker(getCompiledEntry('write-thread-entry'), {
       workerData: { fsyncCounter: getFsyncCounterBuffer() },
       resourceLimits: { maxOldGenerationSizeMb: 64 },
     });
