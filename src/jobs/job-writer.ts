@@ -22,16 +22,7 @@ interface JobWrites {
   inFlight: Promise<void> | null;
   /** Changes made since that write started; they go in the next one. */
   next: PendingWrite | null;
-  /** Set while `next` waits out the write-behind delay. */
-  delay: NodeJS.Timeout | null;
 }
-
-/**
- * How long a change that need not survive a power loss (see `write`) waits before it is written,
- * in ms: a job that starts and ends within it is written once, not twice (for 1,000 short jobs,
- * a third fewer writes), and a user waits no longer than this for the news.
- */
-export const WRITE_BEHIND_MS = 25;
 
 /** Ordered, merging writer of job files. */
 export class JobWriter {
@@ -53,10 +44,9 @@ export class JobWriter {
    * Writes `job` to job.json, then `events` to events.jsonl. Resolves when both are on disk (or
    * failed) and every earlier call has resolved. The creation (the write carrying the `created`
    * event) is done before this returns, unless `isBulk` (see SubmitRequest.isBulk).
-   * Durability: the creation and terminal states survive a power loss once this resolves. Other
-   * states are written up to WRITE_BEHIND_MS later (merged with whatever follows), with their
-   * contents fsynced but not the rename, so a crash or power loss may leave the previous state,
-   * which reads the same after it (the owner is gone, so: interrupted).
+   * Durability: the creation and terminal states survive a power loss once this resolves; for
+   * other states the contents are fsynced but the rename may be lost, leaving the previous
+   * state, which after a power loss reads the same (the owner is gone, so: interrupted).
    */
   write(job: Job, events: readonly JobEvent[], isBulk = false): Promise<void> {
     // Acknowledged in call order across jobs, although the writes themselves run in parallel: a
@@ -103,7 +93,6 @@ export class JobWriter {
   /** Drops pending progress writes and waits for every write in flight. Used before exit-time sync writes. */
   async settle(): Promise<void> {
     for (const id of [...this.progressTimers.keys()]) this.cancelProgress(id);
-    for (const [id, writes] of this.writes) this.writeNow(id, writes);
     await Promise.all([...this.writes.keys()].map((id) => this.flush(id)));
   }
 
@@ -116,7 +105,7 @@ export class JobWriter {
   private enqueue(job: Job, events: readonly JobEvent[], isRenameDurable: boolean): Promise<void> {
     let writes = this.writes.get(job.id);
     if (!writes) {
-      writes = { inFlight: null, next: null, delay: null };
+      writes = { inFlight: null, next: null };
       this.writes.set(job.id, writes);
     }
     const next = writes.next;
@@ -124,22 +113,13 @@ export class JobWriter {
       next.job = job;
       next.events.push(...events);
       next.isRenameDurable ||= isRenameDurable;
-      if (isRenameDurable) this.writeNow(job.id, writes);
       return next.done;
     }
     let resolve!: () => void;
     const done = new Promise<void>((settle) => (resolve = settle));
     writes.next = { job, events: [...events], isRenameDurable, done, resolve };
-    if (isRenameDurable) this.writeNow(job.id, writes);
-    else if (!writes.inFlight) writes.delay = setTimeout(() => this.writeNow(job.id, writes), WRITE_BEHIND_MS);
+    if (!writes.inFlight) void this.drain(job.id, writes);
     return done;
-  }
-
-  /** Ends a write-behind delay and starts writing, unless a write is in flight (its loop goes on). */
-  private writeNow(id: string, writes: JobWrites): void {
-    if (writes.delay) clearTimeout(writes.delay);
-    writes.delay = null;
-    if (!writes.inFlight && writes.next) void this.drain(id, writes);
   }
 
   /** Writes the job's pending changes one write at a time until none are left. */
