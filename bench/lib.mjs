@@ -1,6 +1,6 @@
 // Shared by the benchmarks: statistics, machine details, and driving the real REPL in a
 // pseudo-terminal. Plain Node; jobline itself is imported from dist/.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +100,26 @@ export class ReplSession {
 
   write(text) { this.process.write(text); }
   kill(signal = 'SIGKILL') { try { this.process.kill(signal); } catch { /* gone */ } }
+}
+
+/**
+ * Resident memory of the spawner processes of jobline process `pid` (its children running
+ * spawner-entry.js; each worker that has run a shell has one), in MB, summed (from /proc).
+ */
+export function memoryOfSpawners(pid) {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== pid || !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('spawner-entry')) continue;
+      total += memoryOf(Number(entry)).rssMb;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
 }
 
 /** Resident and peak memory of process `pid`, in MB (from /proc). */

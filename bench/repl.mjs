@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ReplSession, memoryOf, percentile, seedJobs, tempDir } from './lib.mjs';
+import { ReplSession, memoryOf, memoryOfSpawners, percentile, seedJobs, tempDir } from './lib.mjs';
 
 const PROMPT = 'jobline:sh> ';
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,7 +110,7 @@ export async function measureScaling(stored) {
   return { startupMs, jobsMs: rendered - sent, submitP50: percentile(submit, 50) };
 }
 
-/** RSS of the REPL idle, with 3 running jobs, and its peak while a job prints 100 MB (MB). */
+/** RSS of the REPL idle, with 3 running jobs (and of its spawner processes then), and its peak while a job prints 100 MB (MB). */
 export async function measureMemory() {
   const { session } = await startRepl({ mode: 'background' });
   await pause(500);
@@ -122,6 +122,7 @@ export async function measureMemory() {
   }
   await pause(500);
   const running = memoryOf(session.pid).rssMb;
+  const spawners = memoryOfSpawners(session.pid);
   await stop(session);
   const second = await startRepl({ mode: 'background' });
   const from = second.session.output.length;
@@ -129,5 +130,5 @@ export async function measureMemory() {
   await second.session.whenAfter(from, 'Completed', 120_000);
   const peak = memoryOf(second.session.pid).peakMb;
   await stop(second.session);
-  return { idle, running, peak };
+  return { idle, running, spawners, peak };
 }

@@ -64,7 +64,8 @@ export class PhaseScheduler {
    */
   async startRunning(entry: JobHandle, leadingEvents: JobEvent[] = []): Promise<void> {
     let started: Promise<void>;
-    this.pool.prepare();
+    // A new job's worker boots while its creation is written (a queued job's creation is done).
+    if (!entry.isPersisted) this.pool.prepare();
     try {
       const wasPersisted = entry.isPersisted;
       started = entry.commit([{ type: 'start' }, { type: 'startPhase' }], leadingEvents);

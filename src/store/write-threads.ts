@@ -60,6 +60,11 @@ export class WriteThreads {
     });
   }
 
+  /** Starts every thread that is not running. */
+  warm(): void {
+    for (let index = 0; index < this.threads.length; index++) if (!this.threads[index]) this.start(index);
+  }
+
   /** Stops every thread (after the writes in flight, which callers await first). */
   async close(): Promise<void> {
     const threads = this.threads.filter((thread): thread is Worker => thread !== null);

@@ -76,10 +76,24 @@ async function check(jobsDir: string, ledgerPath: string): Promise<string[]> {
   return problems;
 }
 
+/** Runs the workload once to the end; returns how long it lives after its ledger appears (ms). */
+async function measureWorkloadLife(): Promise<number> {
+  const root = makeTempDir('jobline-crash-');
+  const ledgerPath = join(root, 'ledger');
+  const child = spawn(process.execPath, [TARGET, join(root, 'jobs'), ledgerPath, '7'], { cwd: root, stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await waitFor(() => existsSync(ledgerPath), 'the workload to start');
+  const ledgerAt = Date.now();
+  await exited;
+  return Date.now() - ledgerAt;
+}
+
 describe('crash consistency', () => {
   it(`survives SIGKILL at ${KILL_POINTS} random moments`, async () => {
     const stages: Record<string, number> = {};
     const failures: string[] = [];
+    // Kill moments spread over the workload's whole life, however fast this machine runs it.
+    const lifeMs = await measureWorkloadLife();
     let seed = 7;
     for (let point = 0; point < KILL_POINTS; point++) {
       const root = makeTempDir('jobline-crash-');
@@ -88,9 +102,9 @@ describe('crash consistency', () => {
       seed = (seed * 48271) % 2147483647;
       const child = spawn(process.execPath, [TARGET, jobsDir, ledgerPath, String(seed)], { cwd: root, stdio: 'ignore' });
       const exited = new Promise((resolve) => child.on('exit', resolve));
-      // The workload lives about 300 ms after its ledger appears; kill it somewhere in that life.
+      // Kill it somewhere in its life after the ledger appears (a little past it, to catch the end).
       await waitFor(() => existsSync(ledgerPath), 'the workload to start');
-      await new Promise((resolve) => setTimeout(resolve, seed % 330));
+      await new Promise((resolve) => setTimeout(resolve, seed % Math.ceil(lifeMs * 1.1)));
       child.kill('SIGKILL');
       await exited;
       const stage = stageOf(readFileSync(ledgerPath, 'utf8').trim().split('\n'));
@@ -100,7 +114,7 @@ describe('crash consistency', () => {
       const problems = await check(jobsDir, ledgerPath);
       failures.push(...problems.map((problem) => `kill point ${point} (${stage}): ${problem}`));
     }
-    recordResult('crash', { killPoints: KILL_POINTS, failures: failures.length, stages, examples: failures.slice(0, 5) });
+    recordResult('crash', { killPoints: KILL_POINTS, failures: failures.length, stages, workloadLifeMs: lifeMs, examples: failures.slice(0, 5) });
     expect(failures).toEqual([]);
     // The kills must really spread over the workload.
     expect(Object.keys(stages).length).toBeGreaterThanOrEqual(scaled(5, 2));

@@ -41,7 +41,9 @@ deleting completed jobs) keeps an fsynced ledger of everything it was told, and 
 SIGKILL at a random moment. After each kill: every \`job.json\` parses; every job the ledger saw
 submitted is still on disk unless it completed (and was cleaned up); a fresh \`jobline list\` reports
 every terminal status as stored and every active job as \`interrupted\`; and no job disagrees with
-what the ledger was told. The stage column is the ledger's last line before the kill.
+what the ledger was told. The stage column is the ledger's last line before the kill. Kill moments
+spread over the workload's life after its ledger appears, measured by one run to the end first
+(${crash.workloadLifeMs ?? '?'} ms in this run), so they cover it on a fast machine or a slow one.
 
 **Graceful signals** (\`signals-and-sharing.test.ts\`). \`jobline batch\` runs jobs whose processes
 fork grandchildren; a random signal arrives at a random moment. Every job on disk must be
