@@ -132,25 +132,40 @@ jobline does. jobline keeps every job's \`job.json\` (all 1,000 checked \`comple
 | GNU \`parallel -j3\` | ${fmt(tp.parallel, 0)} | ${(tp.parallel.median / tp.xargs.median).toFixed(2)}× |
 | task-spooler \`tsp -S 3\` | ${fmt(tp.tsp, 0)} | ${(tp.tsp.median / tp.xargs.median).toFixed(2)}× |
 
-**Where the goal is missed, and why.** A CPU profile of \`jobline batch\` (300 jobs,
-\`node --cpu-prof\`, main thread and all workers) put the time in two places:
+**What a profile showed, and what changed.** Before this round the same benchmark measured
+4.3 s (7.5× xargs). A CPU profile of \`jobline batch\` (\`node --cpu-prof\`, every thread) put
+the time in two places, both jobline's own overhead:
 
-1. *Submission.* \`batch\` awaited each submission (claim, durable write) before the next, and
-   the jobs trickled in slower than three slots could run them: submitting took the whole run.
-   Fixed: ids are claimed synchronously (one \`mkdir\`, so queue order is submission order), up
-   to 32 submissions are in flight, and a queued job starts without waiting for its "running"
-   write (its \`job.json\` is already durable; a crash in between still reads as interrupted).
-   A slot is freed as soon as the job's processes are gone, while its completion is written.
-2. *Forking.* Each job's \`/bin/sh\` is forked from jobline's process, and \`fork()\` copies page
-   tables in proportion to resident memory: \`spawn()\` measured 0.86 ms from a fresh Node process
-   and 5.0 ms from one with a 100 MB heap and 3 worker threads (jobline's shape), against
-   well under 1 ms for xargs, a small C program. This, about 5 ms of each job's ~11 ms in its
-   slot, is the gap.
+1. *Forking from a big process.* Each job's \`/bin/sh\` was forked from jobline's own process
+   (~100 MB resident, four threads): \`fork()\` copies page tables and stalls the other threads
+   while it does, so \`spawn()\` took ~5 ms there against 0.9 ms from a fresh Node process. Now
+   each worker starts a small spawner process (\`src/jobs/spawner-entry.ts\`) once and its
+   shells are forked from there (the first one, while the spawner boots, by the worker itself).
+   The worker still tracks every process group in shared memory, and a spawner whose worker
+   goes away (even with a SIGKILLed jobline) kills its shells.
+2. *fsync on the REPL's thread.* Job writes were synchronous on the main thread (a third of its
+   time was in \`fsync\`). Now only a job's creation is written there (the prompt waits for it
+   anyway); later changes go to write threads, and creations from \`batch\` too. Changes made
+   while a write is in flight are merged into the next one, and intermediate states skip the
+   folder fsync (see Durability).
 
-What would close it: fork job processes from a small, long-lived helper process (a "zygote"
-that stays a few MB, receives a command line and an environment, and hands back the pid and the
-output), so the fork no longer copies jobline's memory. That keeps the worker threads and the
-process-group handling as they are; it is the next step for throughput.
+Together: ~4.3 s down to the figure above (the same machine, in quieter moments, measured
+2.8–3.0 s against 4.5 s for the previous build, interleaved).
+
+**Where the goal is still missed, and why.** This 2-core machine is now CPU-bound during the
+run: a whole-system \`perf\` profile of the 1,000 jobs (4,000 samples/s on every CPU) found the
+CPUs ~95% busy and split the ~6.2 ms of CPU each job costs as: spawner processes 1.6 ms
+(Node's \`child_process.spawn\`: fork, pipes and stream objects, then the IPC messages), the
+forked child before it execs 0.5 ms, write threads 1.0 ms (three atomic, fsynced writes and
+their event appends), the REPL's main thread 0.8 ms, worker threads 0.7 ms, V8's helper threads
+0.3 ms, and the shell itself 0.8 ms. \`xargs\` spends ~0.9 ms of CPU per job in all, because it
+is a small C program that records nothing. Within 2× of it would need ~1.7 ms per job, and
+fork-plus-\`sh\` alone is half of that. What would close the rest: a native spawner (a small C
+program using \`vfork\`/\`posix_spawn\`, ~0.1 ms a job, where Node's spawn costs 1.6 ms), which
+needs a compiler at install time or a prebuilt binary; and group commit (one fsync for many
+jobs' states), which needs one shared journal instead of per-job files and so gives up O(1)
+writes per change. Both trade something this project chose to keep; jobline's own per-job
+costs that a profile pointed at are the ones fixed above.
 
 ## 5. Scaling with stored jobs
 
