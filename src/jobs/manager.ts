@@ -40,8 +40,6 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     const spareWorkers = options.spareWorkers ?? 1;
     this.pool = new WorkerPool({ heapLimitMb: options.workerHeapMb, spareWorkers, maxIdleWorkers: options.maxConcurrentJobs + spareWorkers });
     this.pool.warm();
-    // Started now, off the critical path: the first write after a creation would wait for a boot.
-    options.store.warmWriteThreads();
     this.writer = new JobWriter(options.store, options.progressFlushMs ?? 1000, (error) => this.emit('warning', describeError(error)));
     this.reporter = {
       event: (job, event) => {

@@ -116,12 +116,6 @@ export class JobStore {
     }
   }
 
-  /** Starts the write threads now (each takes ~25 ms to boot), so the first write does not wait. */
-  warmWriteThreads(): void {
-    this.writeThreads ??= new WriteThreads();
-    this.writeThreads.warm();
-  }
-
   /** Stops the write threads once no write is in flight; they start again on the next write. */
   async closeWriteThreads(): Promise<void> {
     const threads = this.writeThreads;

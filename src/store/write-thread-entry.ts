@@ -2,9 +2,8 @@
 // synchronous calls, one request at a time, off the REPL's thread. See write-threads.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeError } from '../errors.js';
-import { adoptFsyncCounter, writeFileAtomicSync } from './atomic-write.js';
-import { appendEventLines } from './event-log.js';
-import type { WriteFinished, WriteRequested } from './write-threads.js';
+import { adoptFsyncCounter } from './atomic-write.js';
+import { type WriteFinished, type WriteRequested, performWrite } from './write-threads.js';
 
 const port = parentPort;
 if (!port) throw new Error('write-thread-entry must run in a worker thread');
@@ -13,12 +12,11 @@ adoptFsyncCounter((workerData as { fsyncCounter: SharedArrayBuffer }).fsyncCount
 port.on('message', (request: WriteRequested) => {
   let reply: WriteFinished;
   try {
-    writeFileAtomicSync(request.jobPath, request.jobText, { isRenameDurable: request.isRenameDurable });
-    // After job.json: the log never tells of a state that the source of truth does not have.
-    appendEventLines(request.eventsPath, request.eventsText);
+    performWrite(request);
     reply = { seq: request.seq, error: null };
   } catch (error) {
     reply = { seq: request.seq, error: describeError(error) };
   }
   port.postMessage(reply);
 });
+port.postMessage({ seq: 0, error: null } satisfies WriteFinished); // ready

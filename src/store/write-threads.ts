@@ -1,10 +1,13 @@
 // Job writes after a job's creation run in a few dedicated threads, each doing synchronous writes.
 // Measured against the same writes through libuv's threadpool (fs/promises: eight round trips
 // per write, each settled on the REPL's thread), this costs the REPL's thread one message per write
-// (~0.02 ms instead of ~0.1 ms), and fsyncs of different jobs still run side by side.
+// (~0.02 ms instead of ~0.1 ms), and fsyncs of different jobs still run side by side. A thread
+// boots on first use (~25 ms, which would compete with a cold job's worker if done up front);
+// until it is up, its writes are done on the caller's thread.
 import { Worker } from 'node:worker_threads';
 import { getCompiledEntry } from '../compiled-entry.js';
-import { getFsyncCounterBuffer } from './atomic-write.js';
+import { getFsyncCounterBuffer, writeFileAtomicSync } from './atomic-write.js';
+import { appendEventLines } from './event-log.js';
 
 /** One durable write: job.json replaced atomically, then event lines appended. */
 export interface WriteRequested {
@@ -18,10 +21,20 @@ export interface WriteRequested {
   isRenameDurable: boolean;
 }
 
-/** The reply to one WriteRequested: `error` describes a failure (ENOSPC, EROFS, ...), null on success. */
+/**
+ * The reply to one WriteRequested: `error` describes a failure (ENOSPC, EROFS, ...), null on
+ * success. A thread also sends `{ seq: 0, error: null }` once, when it is ready for writes.
+ */
 export interface WriteFinished {
   seq: number;
   error: string | null;
+}
+
+/** Performs one write on the calling thread (what a write thread does with a WriteRequested). @throws the fs error. */
+export function performWrite(write: Omit<WriteRequested, 'seq'>): void {
+  writeFileAtomicSync(write.jobPath, write.jobText, { isRenameDurable: write.isRenameDurable });
+  // After job.json: the log never tells of a state that the source of truth does not have.
+  appendEventLines(write.eventsPath, write.eventsText);
 }
 
 interface PendingWrite {
@@ -33,6 +46,7 @@ interface PendingWrite {
 /** A small fixed set of write threads, started on first use; a key always goes to the same thread. */
 export class WriteThreads {
   private readonly threads: (Worker | null)[];
+  private readonly isReady: boolean[];
   private readonly inFlight: number[];
   private readonly pending = new Map<number, PendingWrite>();
   private nextSeq = 1;
@@ -40,6 +54,7 @@ export class WriteThreads {
   /** @param count threads (2 by default: fsyncs of different jobs overlap; more only cost memory). */
   constructor(count = 2) {
     this.threads = Array.from({ length: count }, () => null);
+    this.isReady = Array.from({ length: count }, () => false);
     this.inFlight = Array.from({ length: count }, () => 0);
   }
 
@@ -50,6 +65,14 @@ export class WriteThreads {
   write(key: string, write: Omit<WriteRequested, 'seq'>): Promise<void> {
     const index = hashKey(key) % this.threads.length;
     const thread = this.threads[index] ?? this.start(index);
+    if (!this.isReady[index]) {
+      try {
+        performWrite(write);
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
     const seq = this.nextSeq++;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { thread: index, resolve, reject });
@@ -60,15 +83,16 @@ export class WriteThreads {
     });
   }
 
-  /** Starts every thread that is not running. */
-  warm(): void {
-    for (let index = 0; index < this.threads.length; index++) if (!this.threads[index]) this.start(index);
+  /** True once the thread of `key` is up: its writes then leave the caller's thread. */
+  isThreadReady(key: string): boolean {
+    return this.isReady[hashKey(key) % this.threads.length] === true;
   }
 
   /** Stops every thread (after the writes in flight, which callers await first). */
   async close(): Promise<void> {
     const threads = this.threads.filter((thread): thread is Worker => thread !== null);
     this.threads.fill(null);
+    this.isReady.fill(false);
     await Promise.all(threads.map((thread) => thread.terminate()));
   }
 
@@ -82,6 +106,7 @@ export class WriteThreads {
     // A thread that dies fails its writes; the next write starts a new one.
     const fail = (reason: string): void => {
       if (this.threads[index] === thread) this.threads[index] = null;
+      this.isReady[index] = false;
       this.inFlight[index] = 0;
       for (const [seq, write] of this.pending) {
         if (write.thread !== index) continue;
@@ -96,6 +121,10 @@ export class WriteThreads {
   }
 
   private settle(index: number, reply: WriteFinished): void {
+    if (reply.seq === 0) {
+      this.isReady[index] = true;
+      return;
+    }
     const write = this.pending.get(reply.seq);
     if (!write) return;
     this.pending.delete(reply.seq);

@@ -35,12 +35,13 @@ describe('JobManager queue and cap', () => {
     await manager.shutdown();
 
     expect(manager.list().map((job) => job.status)).toEqual(Array(10).fill('completed'));
-    // Jobs leave the queue in submission order: startedAt is stamped as a job is dequeued. (The
-    // 'started' events may arrive a few ms out of order when two slots free at once, because
-    // each is reported only after its own job.json write.)
+    // Jobs leave the queue in submission order (startedAt is stamped as a job is dequeued), and
+    // users hear of them in that order: changes are reported in the order they happened, even
+    // though their writes run side by side.
     const startedAt = submitted.map((s) => manager.get(s.job.id).startedAt!);
     expect([...startedAt].sort()).toEqual(startedAt);
-    expect(new Set(startOrder)).toEqual(new Set(submitted.map((s) => s.job.id)));
+    expect(startOrder).toEqual(submitted.map((s) => s.job.id));
+    // Never a 4th job reported started before one of the first 3 was reported ended.
     expect(maxRunning).toBe(3);
     const counts = (await import('node:fs')).readFileSync(join(marks, 'counts'), 'utf8').trim().split('\n').map(Number);
     expect(counts).toHaveLength(10);
