@@ -2,7 +2,7 @@
 // from pipes, and its end reported only once its stdio is drained and its group is killed.
 // Used by the spawner process (spawner-entry.ts) and, while a spawner boots, by a worker itself.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { ShellListener, ShellRequest } from '../agents/command-runner.js';
+import { type ShellListener, type ShellRequest, signalProcessGroup } from '../agents/command-runner.js';
 
 // After the shell exits, its stdio may still be held open by a process that left the group
 // (setsid); stop waiting for EOF after this long so the phase can end.
@@ -14,19 +14,6 @@ export interface ShellProcess {
   /** Stops reading its output (the shell blocks once the pipe is full) until `resume`. */
   pause(): void;
   resume(): void;
-}
-
-/**
- * Sends SIGKILL to the process group led by `pid`; false when it is gone already.
- * (Kept here, not imported from command-runner, so the spawner process loads this file alone.)
- */
-function killGroup(pid: number): boolean {
-  try {
-    process.kill(-pid, 'SIGKILL');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -64,7 +51,7 @@ export function startShell(request: ShellRequest, baseEnv: NodeJS.ProcessEnv, li
   stderr.on('data', (chunk: Buffer) => listener.output(chunk, 2));
   child.on('exit', (code, signal) => {
     // The shell is gone; anything it left running in its group is an orphan-to-be. Kill it.
-    killGroup(pid);
+    signalProcessGroup(pid, 'SIGKILL');
     const timer = setTimeout(() => {
       stdout.destroy();
       stderr.destroy();
