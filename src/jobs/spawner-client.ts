@@ -101,10 +101,12 @@ export class SpawnerClient implements ShellLauncher {
     }
   }
 
-  /** The spawner died (killed from outside, or at boot): its runs fail, and their groups are killed here. */
+  /** The spawner died or failed (killed from outside, at boot, or a send failed): its runs fail, and their groups are killed here. */
   private lose(spawner: ChildProcess): void {
     if (this.spawner !== spawner) return;
     this.spawner = null;
+    // After an 'error' (a failed send) it may still run: SIGTERM makes it kill its shells and go.
+    spawner.kill('SIGTERM');
     if (!this.isSpawnerReady) this.isSpawnerBroken = true;
     this.isSpawnerReady = false;
     const orphaned = [...this.runs.values()];
