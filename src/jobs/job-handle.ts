@@ -25,7 +25,7 @@ export class JobHandle {
   run: JobRun | null = null;
   /** Retry feedback for the next run of the current phase. */
   feedback: string | null = null;
-  /** Submitted in bulk: its creation is written through the threadpool (SubmitRequest.isBulk). */
+  /** Submitted in bulk: its creation is written by a write thread (SubmitRequest.isBulk). */
   isBulk = false;
 
   constructor(

@@ -34,9 +34,9 @@ export interface SubmitRequest {
   mode: JobMode;
   cwd: string;
   /**
-   * One of many submissions in a row (batch): the job's creation is written through the
-   * threadpool, alongside the others', instead of on the caller's thread. `submit` still resolves
-   * only once the job is durable; this is faster in bulk and slower for a single prompt.
+   * One of many submissions in a row (batch): the job's creation is written by a write thread,
+   * alongside the others', instead of on the caller's thread. `submit` still resolves only once
+   * the job is durable; this is faster in bulk and slower for a single prompt.
    */
   isBulk?: boolean;
 }
