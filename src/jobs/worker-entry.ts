@@ -18,8 +18,8 @@ if (!port) throw new Error('worker-entry must run in a worker thread');
 const children = new ChildRegistry((workerData as { childRegistry: SharedArrayBuffer }).childRegistry);
 const controllers = new Map<number, AbortController>();
 const moduleRunners = new Map<string, Promise<AgentRunner>>();
-// Shells are forked from this worker's spawner process, booted by the first shell asked for (a
-// worker that never runs one, e.g. an LLM agent's, never starts one).
+// Shells (command phases, an LLM agent's run_command) are forked from this worker's spawner
+// process, booted by the first shell asked for (a worker that never runs one never starts one).
 const spawner = new SpawnerClient(getCompiledEntry('spawner-entry'));
 
 function post(message: WorkerMessage): void {
@@ -90,7 +90,7 @@ async function runAgentPhase(request: PhaseRequest, context: PhaseContext): Prom
     if (!phase) return { kind: 'failed', error: `agent ${agent.name} has no phase ${request.phaseIndex + 1}` };
     return runCommandPhase(phase.run, context, spawner);
   }
-  if (agent.type === 'llm') return (await import('../agents/llm/llm-runner.js')).runLlmPhase(agent, context);
+  if (agent.type === 'llm') return (await import('../agents/llm/llm-runner.js')).runLlmPhase(agent, context, spawner);
   const runner = await loadModuleRunner(agent.module);
   return runner.runPhase(context);
 }

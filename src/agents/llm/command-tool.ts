@@ -1,8 +1,7 @@
 // run_command: runs an allowed command in the workspace root, in its own process group, with a
 // timeout and a cap on the output returned. Anything not allowed is refused as a tool error.
-import { spawn } from 'node:child_process';
 import type { PhaseReporter } from '../agent.js';
-import { signalProcessGroup } from '../command-runner.js';
+import { type ShellLauncher, signalProcessGroup } from '../command-runner.js';
 import { ToolError } from './file-tools.js';
 
 /** Default and longest run_command timeout (ms). */
@@ -30,6 +29,8 @@ export interface CommandToolContext {
   allowCommands: readonly string[];
   signal: AbortSignal;
   report: PhaseReporter;
+  /** Starts the command's shell (jobline's: from the worker's spawner process). */
+  launcher: ShellLauncher;
 }
 
 /** run_command { command, timeout_ms? }: resolves with the exit code and output; throws ToolError when refused. */
@@ -43,14 +44,10 @@ export function runCommand(context: CommandToolContext, input: { command: string
   return new Promise((resolve) => {
     let output = '';
     let isTimedOut = false;
-    const child = spawn('/bin/sh', ['-c', command], { cwd: context.workspace, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    if (child.pid !== undefined) context.report.childStarted(child.pid);
-    const append = (chunk: Buffer): void => {
-      output = (output + chunk.toString('utf8')).slice(-MAX_COMMAND_OUTPUT_CHARS);
-    };
-    child.stdout.on('data', append);
-    child.stderr.on('data', append);
-    const kill = (): void => void (child.pid !== undefined && signalProcessGroup(child.pid, 'SIGKILL'));
+    let pid: number | null = null;
+    // One decoder per stream: a multi-byte character split across two reads stays whole.
+    const decoders = { 1: new TextDecoder(), 2: new TextDecoder() };
+    const kill = (): void => void (pid !== null && signalProcessGroup(pid, 'SIGKILL'));
     const timer = setTimeout(() => {
       isTimedOut = true;
       kill();
@@ -59,14 +56,24 @@ export function runCommand(context: CommandToolContext, input: { command: string
     const finish = (text: string): void => {
       clearTimeout(timer);
       context.signal.removeEventListener('abort', kill);
-      kill(); // nothing the command started outlives it
-      if (child.pid !== undefined) context.report.childExited(child.pid);
+      if (pid !== null) context.report.childExited(pid);
       resolve(text);
     };
-    child.on('error', (error) => finish(`could not start: ${error.message}`));
-    child.on('close', (code, signal) => {
-      const status = isTimedOut ? `timed out after ${timeoutMs} ms` : code !== null ? `exit code ${code}` : `killed by ${signal}`;
-      finish(`${status}\n${output.trimEnd()}`);
+    // The launcher kills the command's group once its shell exits: nothing it started outlives it.
+    context.launcher.spawnShell({ command, cwd: context.workspace, env: {} }, {
+      started(startedPid) {
+        pid = startedPid;
+        context.report.childStarted(startedPid);
+        if (context.signal.aborted) kill();
+      },
+      output(chunk, fd) {
+        output = (output + decoders[fd].decode(chunk, { stream: true })).slice(-MAX_COMMAND_OUTPUT_CHARS);
+      },
+      exited(code, signal) {
+        const status = isTimedOut ? `timed out after ${timeoutMs} ms` : code !== null ? `exit code ${code}` : `killed by ${signal}`;
+        finish(`${status}\n${output.trimEnd()}`);
+      },
+      failed: (_code, message) => finish(pid === null ? `could not start: ${message}` : `lost: ${message}`),
     });
   });
 }

@@ -3,6 +3,7 @@
 // back, until the model answers without tools (the phase's output) or the round cap is hit.
 import { jsonSchema, streamText, tool, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
 import type { LlmAgentSpec, LlmPhaseSpec, PhaseContext, PhaseOutcome } from '../agent.js';
+import type { ShellLauncher } from '../command-runner.js';
 import { ProviderError, createModel, describeProviderError, getRetryDelayMs, isRetryableStatus } from './provider.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
 import { describeToolCall, executeTool } from './tools.js';
@@ -23,8 +24,8 @@ interface ModelTurn {
 
 type TurnResult = { kind: 'turn'; turn: ModelTurn } | { kind: 'cancelled' } | { kind: 'failed'; error: string };
 
-/** Runs phase `context.phaseIndex` of `agent`. Never throws: failures are outcomes. */
-export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext): Promise<PhaseOutcome> {
+/** Runs phase `context.phaseIndex` of `agent`; run_command's shells start through `launcher`. Never throws: failures are outcomes. */
+export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, launcher: ShellLauncher): Promise<PhaseOutcome> {
   const phase = agent.phases[context.phaseIndex];
   if (!phase) return { kind: 'failed', error: `agent ${agent.name} has no phase ${context.phaseIndex + 1}` };
   let model: LanguageModel;
@@ -62,7 +63,7 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext): P
       const described = describeToolCall(call.name, call.input);
       context.report.progress({ toolCalls, lastEvent: `Called ${described}` });
       context.report.activity('🔧', described);
-      const outcome = await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report });
+      const outcome = await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report, launcher });
       results.push({
         type: 'tool-result' as const,
         toolCallId: call.id,

@@ -1,6 +1,7 @@
 // Running a tool call from the model: validates the tool is one the phase offers, runs it, and
 // turns every outcome into capped text for the model. Failures are tool errors, never exceptions.
 import type { PhaseReporter, ToolName } from '../agent.js';
+import type { ShellLauncher } from '../command-runner.js';
 import { runCommand } from './command-tool.js';
 import { ToolError, editFile, listFiles, readFile, searchCode, writeFile } from './file-tools.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
@@ -21,6 +22,8 @@ export interface ToolContext {
   allowCommands: readonly string[];
   signal: AbortSignal;
   report: PhaseReporter;
+  /** Starts run_command's shells (see command-runner.ts). */
+  launcher: ShellLauncher;
 }
 
 function cap(text: string): string {

@@ -5,15 +5,19 @@ import { describe, expect, it } from 'vitest';
 import type { PhaseReporter, ToolName } from '../../../src/agents/agent.js';
 import { isCommandAllowed } from '../../../src/agents/llm/command-tool.js';
 import { MAX_TOOL_RESULT_CHARS, describeToolCall, executeTool } from '../../../src/agents/llm/tools.js';
+import { SpawnerClient } from '../../../src/jobs/spawner-client.js';
+import { getCompiledEntry } from '../../../src/compiled-entry.js';
 import { makeTempDir } from '../../helpers/temp.js';
 import { makeWorkspace } from '../../helpers/llm.js';
 
 const ALL: ToolName[] = ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_command'];
 const children: number[] = [];
+// The launcher jobline's workers use: shells forked from a spawner process (the first one, while it boots, directly).
+const launcher = new SpawnerClient(getCompiledEntry('spawner-entry'));
 const report: PhaseReporter = { output: () => {}, progress: () => {}, activity: () => {}, childStarted: (pid) => children.push(pid), childExited: () => {} };
 
 function toolsIn(workspace: string, allowCommands = ['npm test', 'echo *']) {
-  return (name: string, input: unknown) => executeTool(name, input, ALL, { workspace, allowCommands, signal: new AbortController().signal, report });
+  return (name: string, input: unknown) => executeTool(name, input, ALL, { workspace, allowCommands, signal: new AbortController().signal, report, launcher });
 }
 
 describe('workspace confinement', () => {
