@@ -81,8 +81,7 @@ export class JobHandle {
     const { job, events } = transitionJob(this.current, { type: 'interrupt', reason }, this.now());
     this.current = job;
     try {
-      store.saveSync(job);
-      store.appendEventsSync(job.id, events);
+      store.writeSync(job, events);
       return true;
     } catch (error) {
       this.reporter.warning(describeError(error));

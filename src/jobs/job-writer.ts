@@ -63,8 +63,7 @@ export class JobWriter {
     const isCreation = events.some((event) => event.type === 'created');
     if (isCreation && !isBulk && !this.writes.has(job.id)) {
       try {
-        this.store.saveSync(job);
-        this.store.appendEventsSync(job.id, events);
+        this.store.writeSync(job, events);
       } catch (error) {
         this.onError(error);
       }

@@ -12,13 +12,8 @@ export interface WorkerPoolOptions {
   spareWorkers: number;
   /** Idle workers kept at most; extra released workers are terminated. */
   maxIdleWorkers: number;
-  /** Worker script; defaults to the compiled worker-entry.js. */
+  /** Worker script; defaults to the bundled worker-entry.js (see compiled-entry.ts). */
   entry?: URL;
-}
-
-/** Returns the compiled worker script's URL (see compiled-entry.ts for why it is always dist/). */
-export function getDefaultWorkerEntry(): URL {
-  return getCompiledEntry('worker-entry');
 }
 
 /** A pool of reusable worker threads. Idle workers are unref'd so they never keep the process alive. */
@@ -33,7 +28,7 @@ export class WorkerPool {
   private replenishScheduled = false;
 
   constructor(private readonly options: WorkerPoolOptions) {
-    this.entry = options.entry ?? getDefaultWorkerEntry();
+    this.entry = options.entry ?? getCompiledEntry('worker-entry');
   }
 
   /** Starts the spare workers now, off the critical path of the first job. */

@@ -14,10 +14,6 @@ export function appendEventLines(path: string, lines: string): void {
   if (lines !== '') appendFileSync(path, lines, { mode: 0o600 });
 }
 
-/** Appends `events` to the log at `path` in one write. */
-export function appendEventsSync(path: string, events: readonly JobEvent[]): void {
-  appendEventLines(path, formatEventLines(events));
-}
 
 /** The events read back from a log, and how many lines could not be parsed (e.g. a torn last line). */
 export interface EventLogContents {

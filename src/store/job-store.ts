@@ -11,11 +11,11 @@ import { isActiveStatus } from '../jobs/job.js';
 import type { JobEvent } from '../jobs/job-event.js';
 import { generateJobId, isJobId, resolveJobId } from '../jobs/job-id.js';
 import { transitionJob } from '../jobs/transitions.js';
-import { type AtomicWriteOptions, writeFileAtomicSync } from './atomic-write.js';
-import { appendEventsSync, formatEventLines } from './event-log.js';
+import type { AtomicWriteOptions } from './atomic-write.js';
+import { formatEventLines } from './event-log.js';
 import { parseJobFile, serializeJob } from './job-file.js';
 import { ensureJobsDir } from './jobs-dir.js';
-import { WriteThreads } from './write-threads.js';
+import { type WriteRequested, WriteThreads, performWrite } from './write-threads.js';
 import { checkOwnerAlive } from './owner.js';
 
 /** The three files of one job, as absolute paths. */
@@ -85,35 +85,38 @@ export class JobStore {
     throw new StoreError('JOB_IO', `Cannot find a free job id in ${this.dir} after ${MAX_ID_CLAIM_ATTEMPTS} tries.`);
   }
 
-  /** Atomically writes `job` to its job.json, rename durable (see atomic-write.ts). @throws StoreError JOB_IO naming the cause. */
-  saveSync(job: Job): void {
-    const path = this.pathsOf(job.id).job;
+  /**
+   * Atomically writes `job` to its job.json (rename durable, see atomic-write.ts), then appends
+   * `events` to its events.jsonl, on this thread: a job's creation and exit paths.
+   * @throws StoreError JOB_IO naming the cause.
+   */
+  writeSync(job: Job, events: readonly JobEvent[] = []): void {
+    const write = this.describeWrite(job, events, true);
     try {
-      writeFileAtomicSync(path, serializeJob(job));
+      performWrite(write);
     } catch (error) {
-      throw this.saveError(job, path, error);
+      throw this.saveError(job, write.jobPath, error);
     }
   }
 
   /**
-   * Atomically writes `job` to its job.json, then appends `events` to its events.jsonl, in a write
-   * thread (see write-threads.ts), so the caller's thread is not blocked by the fsyncs.
+   * The same write as writeSync, in a write thread (see write-threads.ts), so the caller's thread
+   * is not blocked by the fsyncs; `options` may leave the rename not durable.
    * @throws (rejects with) StoreError JOB_IO naming the cause.
    */
   async write(job: Job, events: readonly JobEvent[], options: AtomicWriteOptions): Promise<void> {
-    const paths = this.pathsOf(job.id);
+    const write = this.describeWrite(job, events, options.isRenameDurable);
     this.writeThreads ??= new WriteThreads();
     try {
-      await this.writeThreads.write(job.id, {
-        jobPath: paths.job,
-        jobText: serializeJob(job),
-        eventsPath: paths.events,
-        eventsText: formatEventLines(events),
-        isRenameDurable: options.isRenameDurable,
-      });
+      await this.writeThreads.write(job.id, write);
     } catch (error) {
-      throw this.saveError(job, paths.job, error);
+      throw this.saveError(job, write.jobPath, error);
     }
+  }
+
+  private describeWrite(job: Job, events: readonly JobEvent[], isRenameDurable: boolean): Omit<WriteRequested, 'seq'> {
+    const paths = this.pathsOf(job.id);
+    return { jobPath: paths.job, jobText: serializeJob(job), eventsPath: paths.events, eventsText: formatEventLines(events), isRenameDurable };
   }
 
   /** Stops the write threads once no write is in flight; they start again on the next write. */
@@ -125,15 +128,6 @@ export class JobStore {
 
   private saveError(job: Job, path: string, error: unknown): StoreError {
     return new StoreError('JOB_IO', `Cannot save ${job.id} to ${path}: ${describeError(error)}`, { cause: error });
-  }
-
-  /** Appends lifecycle events to job `id`'s events.jsonl. @throws StoreError JOB_IO. */
-  appendEventsSync(id: string, events: readonly JobEvent[]): void {
-    try {
-      appendEventsSync(this.pathsOf(id).events, events);
-    } catch (error) {
-      throw new StoreError('JOB_IO', `Cannot append to the event log of ${id}: ${describeError(error)}`, { cause: error });
-    }
   }
 
   /**

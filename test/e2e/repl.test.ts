@@ -38,7 +38,7 @@ describe('REPL', () => {
     for (const id of ['job-aaaa0001', 'job-aaaa0002']) {
       const job = createJob({ id, agent: 'sh', description: 'old work', mode: 'interactive', phaseNames: ['run'], owner: { pid: 1, hostname: 'elsewhere', processStartedAt: '2026-01-01T00:00:00.000Z' }, now: '2026-11-01T00:00:00.000Z' });
       (await import('node:fs')).mkdirSync(store.pathsOf(id).dir);
-      store.saveSync({ ...job, status: 'failed', error: 'earlier failure', endedAt: '2026-11-01T00:01:00.000Z' });
+      store.writeSync({ ...job, status: 'failed', error: 'earlier failure', endedAt: '2026-11-01T00:01:00.000Z' });
     }
     const session = start(workspace);
     await session.waitForText('jobline:sh> ');

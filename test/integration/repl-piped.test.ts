@@ -25,7 +25,7 @@ async function seedJob(jobsDir: string, id: string, overrides: Partial<Job>): Pr
   const store = JobStore.open(jobsDir);
   mkdirSync(store.pathsOf(id).dir);
   const job = createJob({ id, agent: 'sh', description: 'elsewhere', mode: 'interactive', phaseNames: ['run'], owner: getCurrentOwner(), now: '2026-11-22T09:00:00.000Z' });
-  store.saveSync({ ...job, ...overrides });
+  store.writeSync({ ...job, ...overrides });
 }
 
 describe('REPL through a pipe', () => {

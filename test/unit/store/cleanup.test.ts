@@ -10,7 +10,7 @@ async function seed(store: JobStore, statuses: JobStatus[]): Promise<string[]> {
   for (const [i, status] of statuses.entries()) {
     const id = store.claimIdSync();
     const endedAt = status === 'running' || status === 'queued' ? null : `2026-11-22T10:00:${String(10 + i).padStart(2, '0')}.000Z`;
-    store.saveSync(makeJob({ id, status, endedAt, createdAt: `2026-11-22T09:00:${String(10 + i).padStart(2, '0')}.000Z` }));
+    store.writeSync(makeJob({ id, status, endedAt, createdAt: `2026-11-22T09:00:${String(10 + i).padStart(2, '0')}.000Z` }));
     ids.push(id);
   }
   return ids;

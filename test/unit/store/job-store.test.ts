@@ -14,7 +14,7 @@ describe('JobStore', () => {
     const ids = Array.from({ length: 50 }, () => store.claimIdSync());
     expect(new Set(ids).size).toBe(50);
     const job = makeJob({ id: ids[0]! });
-    store.saveSync(job);
+    store.writeSync(job);
     expect(await store.loadRaw(job.id)).toEqual(job);
     expect(statSync(store.pathsOf(job.id).job).mode & 0o777).toBe(0o600);
     expect(statSync(store.pathsOf(job.id).dir).mode & 0o777).toBe(0o700);
@@ -23,8 +23,8 @@ describe('JobStore', () => {
   it('appends events as JSON lines and skips a torn last line when reading', async () => {
     const store = JobStore.open(makeTempDir());
     const id = store.claimIdSync();
-    store.appendEventsSync(id, [{ ts: FIXED_NOW, type: 'created' }, { ts: FIXED_NOW, type: 'queued' }]);
-    store.appendEventsSync(id, [{ ts: FIXED_NOW, type: 'started' }]);
+    store.writeSync(makeJob({ id }), [{ ts: FIXED_NOW, type: 'created' }, { ts: FIXED_NOW, type: 'queued' }]);
+    store.writeSync(makeJob({ id, status: 'running' }), [{ ts: FIXED_NOW, type: 'started' }]);
     writeFileSync(store.pathsOf(id).events, '{"ts":"2026', { flag: 'a' });
     const { events, skippedLines } = await readEvents(store.pathsOf(id).events);
     expect(events.map((e) => e.type)).toEqual(['created', 'queued', 'started']);
@@ -35,7 +35,7 @@ describe('JobStore', () => {
     const store = JobStore.open(makeTempDir());
     const id = store.claimIdSync();
     const path = store.pathsOf(id).job;
-    store.saveSync(makeJob({ id }));
+    store.writeSync(makeJob({ id }));
     // A separate process rewrites the file 300 times with ~200 KB bodies while this one reads.
     const script = `
       import { writeFileAtomicSync } from ${JSON.stringify(new URL('../../../dist/store/atomic-write.js', import.meta.url).href)};
@@ -66,8 +66,8 @@ describe('JobStore', () => {
     const dir = makeTempDir();
     const store = JobStore.open(dir);
     const [a, b, corrupt, empty] = [store.claimIdSync(), store.claimIdSync(), store.claimIdSync(), store.claimIdSync()];
-    store.saveSync(makeJob({ id: a!, createdAt: '2026-11-22T10:00:02.000Z' }));
-    store.saveSync(makeJob({ id: b!, createdAt: '2026-11-22T10:00:01.000Z' }));
+    store.writeSync(makeJob({ id: a!, createdAt: '2026-11-22T10:00:02.000Z' }));
+    store.writeSync(makeJob({ id: b!, createdAt: '2026-11-22T10:00:01.000Z' }));
     writeFileSync(store.pathsOf(corrupt!).job, '{"schemaVersion": 1, "id": "job-');
     symlinkSync(makeTempDir(), join(dir, 'job-11111111'));
     void empty; // a folder whose job.json was never written: skipped silently
@@ -82,7 +82,7 @@ describe('JobStore', () => {
     const dir = makeTempDir();
     const store = JobStore.open(dir);
     const id = store.claimIdSync();
-    store.saveSync(makeJob({ id }));
+    store.writeSync(makeJob({ id }));
     await store.remove(id);
     expect(readdirSync(dir)).toEqual([]);
     // What a kill in the middle of a removal leaves: the renamed folder, partly deleted.
