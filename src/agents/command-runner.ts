@@ -40,6 +40,24 @@ export interface ShellLauncher {
 }
 
 /**
+ * Turns a shell's output bytes into text with one streaming decoder per stream, so a multi-byte
+ * character split across two reads of a pipe stays whole.
+ */
+export class ShellOutputDecoder {
+  private readonly streams = { 1: new TextDecoder(), 2: new TextDecoder() };
+
+  /** The text of `chunk` from stream `fd`; an incomplete last character waits for the next chunk. */
+  decode(chunk: Uint8Array, fd: 1 | 2): string {
+    return this.streams[fd].decode(chunk, { stream: true });
+  }
+
+  /** What is left once the shell has ended (an incomplete character becomes U+FFFD). */
+  end(): string {
+    return this.streams[1].decode() + this.streams[2].decode();
+  }
+}
+
+/**
  * Sends `signal` to every process in the group led by `pid`. Returns false when the group no
  * longer exists (ESRCH); other errors are swallowed as well, since callers use this as cleanup.
  */
@@ -63,8 +81,7 @@ export function runCommandPhase(command: string, context: PhaseContext, launcher
     if (context.signal.aborted) return resolve({ kind: 'cancelled' });
     let tail = '';
     let pid: number | null = null;
-    // One decoder per stream: a multi-byte character split across two reads stays whole.
-    const decoders = { 1: new TextDecoder(), 2: new TextDecoder() };
+    const decoder = new ShellOutputDecoder();
     const append = (text: string): void => {
       if (text === '') return;
       tail = (tail + text).slice(-PHASE_OUTPUT_TAIL_CHARS);
@@ -97,10 +114,9 @@ export function runCommandPhase(command: string, context: PhaseContext, launcher
           // A cancel that came while the shell was being started applies now.
           if (context.signal.aborted) signalProcessGroup(startedPid, 'SIGTERM');
         },
-        output: (chunk, fd) => append(decoders[fd].decode(chunk, { stream: true })),
+        output: (chunk, fd) => append(decoder.decode(chunk, fd)),
         exited(code, signal) {
-          append(decoders[1].decode());
-          append(decoders[2].decode());
+          append(decoder.end());
           if (pid !== null) context.report.childExited(pid);
           const output = tail.trimEnd() || null;
           if (context.signal.aborted) finish({ kind: 'cancelled' });

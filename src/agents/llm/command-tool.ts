@@ -1,7 +1,7 @@
 // run_command: runs an allowed command in the workspace root, in its own process group, with a
 // timeout and a cap on the output returned. Anything not allowed is refused as a tool error.
 import type { PhaseReporter } from '../agent.js';
-import { type ShellLauncher, signalProcessGroup } from '../command-runner.js';
+import { type ShellLauncher, ShellOutputDecoder, signalProcessGroup } from '../command-runner.js';
 import { ToolError } from './file-tools.js';
 
 /** Default and longest run_command timeout (ms). */
@@ -45,8 +45,7 @@ export function runCommand(context: CommandToolContext, input: { command: string
     let output = '';
     let isTimedOut = false;
     let pid: number | null = null;
-    // One decoder per stream: a multi-byte character split across two reads stays whole.
-    const decoders = { 1: new TextDecoder(), 2: new TextDecoder() };
+    const decoder = new ShellOutputDecoder();
     const kill = (): void => void (pid !== null && signalProcessGroup(pid, 'SIGKILL'));
     const timer = setTimeout(() => {
       isTimedOut = true;
@@ -67,9 +66,10 @@ export function runCommand(context: CommandToolContext, input: { command: string
         if (context.signal.aborted) kill();
       },
       output(chunk, fd) {
-        output = (output + decoders[fd].decode(chunk, { stream: true })).slice(-MAX_COMMAND_OUTPUT_CHARS);
+        output = (output + decoder.decode(chunk, fd)).slice(-MAX_COMMAND_OUTPUT_CHARS);
       },
       exited(code, signal) {
+        output = (output + decoder.end()).slice(-MAX_COMMAND_OUTPUT_CHARS);
         const status = isTimedOut ? `timed out after ${timeoutMs} ms` : code !== null ? `exit code ${code}` : `killed by ${signal}`;
         finish(`${status}\n${output.trimEnd()}`);
       },
