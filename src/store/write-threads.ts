@@ -38,24 +38,25 @@ export function performWrite(write: Omit<WriteRequested, 'seq'>): void {
 }
 
 interface PendingWrite {
-  thread: number;
   resolve: () => void;
   reject: (error: Error) => void;
 }
 
+/** One running write thread: whether it has said it is ready, and its writes in flight by seq. */
+interface WriteThread {
+  worker: Worker;
+  isReady: boolean;
+  pending: Map<number, PendingWrite>;
+}
+
 /** A small fixed set of write threads, started on first use; a key always goes to the same thread. */
 export class WriteThreads {
-  private readonly threads: (Worker | null)[];
-  private readonly isReady: boolean[];
-  private readonly inFlight: number[];
-  private readonly pending = new Map<number, PendingWrite>();
+  private readonly threads: (WriteThread | null)[];
   private nextSeq = 1;
 
   /** @param count threads (2 by default: fsyncs of different jobs overlap; more only cost memory). */
   constructor(count = 2) {
     this.threads = Array.from({ length: count }, () => null);
-    this.isReady = Array.from({ length: count }, () => false);
-    this.inFlight = Array.from({ length: count }, () => 0);
   }
 
   /**
@@ -65,7 +66,7 @@ export class WriteThreads {
   write(key: string, write: Omit<WriteRequested, 'seq'>): Promise<void> {
     const index = hashKey(key) % this.threads.length;
     const thread = this.threads[index] ?? this.start(index);
-    if (!this.isReady[index]) {
+    if (!thread.isReady) {
       try {
         performWrite(write);
         return Promise.resolve();
@@ -75,60 +76,56 @@ export class WriteThreads {
     }
     const seq = this.nextSeq++;
     return new Promise((resolve, reject) => {
-      this.pending.set(seq, { thread: index, resolve, reject });
       // Held while a write is in flight, so the process cannot exit under it; idle threads never
       // keep it alive.
-      if (this.inFlight[index]!++ === 0) thread.ref();
-      thread.postMessage({ seq, ...write } satisfies WriteRequested);
+      if (thread.pending.size === 0) thread.worker.ref();
+      thread.pending.set(seq, { resolve, reject });
+      thread.worker.postMessage({ seq, ...write } satisfies WriteRequested);
     });
   }
 
   /** True once the thread of `key` is up: its writes then leave the caller's thread. */
   isThreadReady(key: string): boolean {
-    return this.isReady[hashKey(key) % this.threads.length] === true;
+    return this.threads[hashKey(key) % this.threads.length]?.isReady === true;
   }
 
   /** Stops every thread (after the writes in flight, which callers await first). */
   async close(): Promise<void> {
-    const threads = this.threads.filter((thread): thread is Worker => thread !== null);
+    const threads = this.threads.filter((thread): thread is WriteThread => thread !== null);
     this.threads.fill(null);
-    this.isReady.fill(false);
-    await Promise.all(threads.map((thread) => thread.terminate()));
+    await Promise.all(threads.map((thread) => thread.worker.terminate()));
   }
 
-  private start(index: number): Worker {
-    const thread = new Worker(getCompiledEntry('write-thread-entry'), {
+  private start(index: number): WriteThread {
+    const worker = new Worker(getCompiledEntry('write-thread-entry'), {
       workerData: { fsyncCounter: getFsyncCounterBuffer() },
       resourceLimits: { maxOldGenerationSizeMb: 64 },
     });
-    thread.unref();
-    thread.on('message', (reply: WriteFinished) => this.settle(index, reply));
+    const thread: WriteThread = { worker, isReady: false, pending: new Map() };
+    worker.unref();
+    worker.on('message', (reply: WriteFinished) => this.settle(thread, reply));
     // A thread that dies fails its writes; the next write starts a new one.
     const fail = (reason: string): void => {
       if (this.threads[index] === thread) this.threads[index] = null;
-      this.isReady[index] = false;
-      this.inFlight[index] = 0;
-      for (const [seq, write] of this.pending) {
-        if (write.thread !== index) continue;
-        this.pending.delete(seq);
-        write.reject(new Error(reason));
-      }
+      const pending = [...thread.pending.values()];
+      thread.pending.clear();
+      for (const write of pending) write.reject(new Error(reason));
     };
-    thread.on('error', (error) => fail(`the write thread crashed: ${error.message}`));
-    thread.on('exit', (code) => fail(`the write thread stopped (exit code ${code})`));
+    worker.on('error', (error) => fail(`the write thread crashed: ${error.message}`));
+    worker.on('exit', (code) => fail(`the write thread stopped (exit code ${code})`));
     this.threads[index] = thread;
     return thread;
   }
 
-  private settle(index: number, reply: WriteFinished): void {
+  private settle(thread: WriteThread, reply: WriteFinished): void {
     if (reply.seq === 0) {
-      this.isReady[index] = true;
+      thread.isReady = true;
       return;
     }
-    const write = this.pending.get(reply.seq);
+    const write = thread.pending.get(reply.seq);
     if (!write) return;
-    this.pending.delete(reply.seq);
-    if (--this.inFlight[index]! === 0) this.threads[index]?.unref();
+    thread.pending.delete(reply.seq);
+    if (thread.pending.size === 0) thread.worker.unref();
     if (reply.error === null) write.resolve();
     else write.reject(new Error(reply.error));
   }
