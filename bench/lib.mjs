@@ -103,8 +103,8 @@ export class ReplSession {
 }
 
 /**
- * Resident memory of the spawner processes of jobline process `pid` (its children running
- * spawner-entry.js; each worker that has run a shell has one), in MB, summed (from /proc).
+ * Resident memory of the spawner processes of jobline process `pid` (its children named
+ * jobline-spawner; each worker that has run a shell has one), in MB, summed (from /proc).
  */
 export function memoryOfSpawners(pid) {
   let total = 0;
@@ -113,7 +113,7 @@ export function memoryOfSpawners(pid) {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== pid || !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('spawner-entry')) continue;
+      if (ppid !== pid || readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'jobline-spawner') continue;
       total += memoryOf(Number(entry)).rssMb;
     } catch {
       // Gone meanwhile.

@@ -60,4 +60,7 @@ process.on('SIGTERM', () => {
   killAll();
   process.exit(0);
 });
+// Named once it is ready, for `ps` (and `pgrep -x jobline-spawner`; 15 characters, the most a
+// Linux process name holds).
+process.title = 'jobline-spawner';
 send({ type: 'spawnerReady' });

@@ -20,14 +20,19 @@ function readPid(path: string): number | undefined {
   }
 }
 
+// A worker's first shell is started by the worker while its spawner boots; this one waits until
+// the spawner has named itself (it is ready), and a moment more for its worker to hear so.
+const WAIT_FOR_SPAWNER = 'until pgrep -x -P $PPID jobline-spawner >/dev/null; do sleep 0.02; done; sleep 0.1';
+
 describe('the spawner', () => {
   it('ends the processes of a jobline killed with SIGKILL', async () => {
     const cwd = makeTempDir();
     const jobsDir = join(makeTempDir(), 'jobs');
     const env = { JOBLINE_JOBS_DIR: jobsDir };
-    // One slot, so the second job reuses the first one's worker, whose spawner the first job booted.
+    // One slot, so the second job reuses the first one's worker, whose spawner the first job
+    // booted; the first job waits until that spawner is up (its shell's parent is jobline).
     writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ maxConcurrentJobs: 1 }));
-    const { child, result } = startCli(['batch', '-'], { cwd, env, input: 'sleep 0.5\necho $$ > pid; exec sleep 60\n' });
+    const { child, result } = startCli(['batch', '-'], { cwd, env, input: `${WAIT_FOR_SPAWNER}\necho $$ > pid; exec sleep 60\n` });
     const pid = await waitFor(() => readPid(join(cwd, 'pid')), 'the second job to start', 15_000);
     try {
       // Its parent is the spawner, a child of jobline, not jobline itself.
@@ -49,7 +54,7 @@ describe('the spawner', () => {
     const manager = makeManager({ maxConcurrentJobs: 1 });
     const agent = commandAgent('sh', { run: 'eval "$JOB_PROMPT"' });
     try {
-      const warmUp = await manager.submit({ agent, prompt: 'sleep 0.5', mode: 'background', cwd });
+      const warmUp = await manager.submit({ agent, prompt: WAIT_FOR_SPAWNER, mode: 'background', cwd });
       const victim = await manager.submit({ agent, prompt: 'echo $$ > pid; exec sleep 60', mode: 'background', cwd });
       const pid = await waitFor(() => readPid(join(cwd, 'pid')), 'the second job to start');
       const spawnerPid = readProcessStat(pid)!.ppid;
