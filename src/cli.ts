@@ -10,6 +10,7 @@ import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
 import { JoblineError } from './errors.js';
 import { startRepl } from './repl/repl.js';
+import { resumeInputOnContinue } from './commands/resume-input-on-continue.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -75,9 +76,16 @@ program
   });
 
 try {
+  resumeInputOnContinue();
   await program.parseAsync(process.argv);
 } catch (error) {
   if (!(error instanceof JoblineError)) throw error;
   process.stderr.write(`jobline: ${error.message}\n`);
   process.exitCode = 2;
 }
+// A script command has finished: its jobs are settled and written. End now, once what it printed
+// is flushed, rather than when Node finds nothing left to wait for: a terminal prompt that was
+// stopped and continued (Ctrl+Z, fg) can leave a handle behind that would keep `run` alive.
+// (The REPL never gets here: it exits itself.)
+await new Promise<void>((resolve) => process.stdout.write('', () => process.stderr.write('', () => resolve())));
+process.exit();

@@ -39,6 +39,8 @@ export interface LlmAgentSpec {
   workspace: string;
   /** Command patterns run_command accepts (`*` matches anything). */
   allowCommands: string[];
+  /** Variables holding API keys (every provider's apiKeyEnv): never passed to run_command's commands. */
+  secretEnvNames: string[];
 }
 
 /**

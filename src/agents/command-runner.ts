@@ -11,6 +11,8 @@ export interface ShellRequest {
   /** Absolute working directory. */
   cwd: string;
   env: Record<string, string>;
+  /** Inherited variables the shell must not get (the API keys, for an LLM agent's tools). */
+  removeEnv?: string[];
 }
 
 /** What happens to a started shell: `started`, any `output`, then `exited`; or only `failed`. */

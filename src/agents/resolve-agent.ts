@@ -2,7 +2,7 @@
 // built-in), then the built-ins: sh and check always, build, debug and review with a provider.
 import { resolve } from 'node:path';
 import { AgentError } from '../errors.js';
-import type { JoblineConfig, ProviderConfig } from '../config/schema.js';
+import { getSecretEnvNames, type JoblineConfig, type ProviderConfig } from '../config/schema.js';
 import type { AgentSpec, LlmAgentSpec, ProviderSpec } from './agent.js';
 import { BUILTIN_AGENT_SUMMARIES, createCheckAgent, createShAgent } from './builtin-agents.js';
 import { BUILTIN_LLM_AGENTS, DEFAULT_ALLOWED_COMMANDS } from './llm/builtin-llm-agents.js';
@@ -75,6 +75,7 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string): 
       type: 'llm', name, summary: configured.description ?? builtinLlm?.summary ?? name,
       provider: toProviderSpec(configured.provider, provider), model: configured.model ?? provider.model,
       phases: phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: configured.allowCommands ?? DEFAULT_ALLOWED_COMMANDS,
+      secretEnvNames: getSecretEnvNames(config),
     } satisfies LlmAgentSpec;
   }
   const [providerName, provider] = Object.entries(config.providers)[0] ?? [];
@@ -82,6 +83,7 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string): 
     return {
       type: 'llm', name, summary: builtinLlm.summary, provider: toProviderSpec(providerName, provider), model: provider.model,
       phases: builtinLlm.phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: DEFAULT_ALLOWED_COMMANDS,
+      secretEnvNames: getSecretEnvNames(config),
     };
   }
   if (name === 'sh') return createShAgent();

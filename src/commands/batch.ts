@@ -29,7 +29,12 @@ export async function batchCommand(context: AppContext, source: string | undefin
   const manager = createManager(context, { whenBusy: 'queue' });
   installExitHandlers(manager);
   manager.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
+  // The batch's own record of its jobs' latest states: the storage policy may remove a failed
+  // job's files (and the manager forget it) while the batch runs, but the summary and the exit
+  // code count what every job did, not what is left on disk.
+  const outcomes = new Map<string, Job>();
   manager.on('jobEvent', (job, event) => {
+    outcomes.set(job.id, job);
     if (event.type === 'completed') process.stderr.write(`✅ ${job.id} ${truncate(sanitizeLine(job.description), 60)}\n`);
     else if (event.type === 'failed') process.stderr.write(`❌ ${job.id} ${truncate(sanitizeLine(job.description), 60)}: ${sanitizeLine(job.error ?? '')}\n`);
   });
@@ -46,14 +51,16 @@ export async function batchCommand(context: AppContext, source: string | undefin
   await Promise.all(inFlight);
   await manager.whenIdle();
   await manager.shutdown();
-  const jobs = manager.list();
+  // Jobs still in the session carry their freshest state (an interruption at shutdown is not an event).
+  for (const job of manager.list()) outcomes.set(job.id, job);
+  const jobs = [...outcomes.values()];
   const count = (status: Job['status']): number => jobs.filter((job) => job.status === status).length;
   const failed = jobs.filter((job) => job.status !== 'completed');
   process.stdout.write(
     `Batch: ${jobs.length} jobs in ${formatDuration(Date.now() - started)}: ${count('completed')} completed, ${count('failed')} failed, ${count('cancelled')} cancelled\n`,
   );
   for (const job of failed) process.stdout.write(`  ${job.id} ${job.status}: ${truncate(sanitizeLine(job.description), 60)}${job.error ? ` (${sanitizeLine(job.error)})` : ''}\n`);
-  if (failed.length > 0) process.stdout.write(`Kept in ${context.store.dir} (see jobline show <id>).\n`);
+  if (failed.length > 0) process.stdout.write(`Unfinished jobs are kept in ${context.store.dir}, the newest ${context.config.maxUnfinishedJobs} of them (see jobline show <id>).\n`);
   return failed.length === 0 ? 0 : 1;
 }
 

@@ -1,6 +1,6 @@
 // What every command needs: the loaded config, the jobs folder, and a manager built from both.
 import { loadConfig } from '../config/load-config.js';
-import type { JoblineConfig } from '../config/schema.js';
+import { getSecretEnvNames, type JoblineConfig } from '../config/schema.js';
 import { JobManager } from '../jobs/manager.js';
 import { JobStore } from '../store/job-store.js';
 import { resolveJobsDir } from '../store/jobs-dir.js';
@@ -19,7 +19,7 @@ export interface AppContext {
  */
 export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd()): AppContext {
   const { config, path } = loadConfig({ explicitPath: explicitConfigPath, cwd });
-  const store = JobStore.open(resolveJobsDir(config.jobsDir));
+  const store = JobStore.open(resolveJobsDir(config.jobsDir), { secretEnvNames: getSecretEnvNames(config) });
   return { config, configPath: path, store, cwd };
 }
 
@@ -34,5 +34,6 @@ export function createManager(context: AppContext, overrides: Partial<Pick<Jobli
     keepTempFiles: config.debug.keepTempFiles,
     cancelGraceMs: config.cancelGraceMs,
     workerHeapMb: config.workerHeapMb,
+    secretEnvNames: getSecretEnvNames(config),
   });
 }

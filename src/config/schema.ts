@@ -100,6 +100,15 @@ export type AgentConfig = z.infer<typeof agentConfigSchema>;
 /** One provider entry of the config. */
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
+/**
+ * The environment variables that hold API keys: every provider's `apiKeyEnv` (anthropic's
+ * default included). Their values are scrubbed from everything jobline writes or shows, and
+ * withheld from the commands an LLM agent's tools run.
+ */
+export function getSecretEnvNames(config: JoblineConfig): string[] {
+  return [...new Set(Object.values(config.providers).flatMap((provider) => (provider.apiKeyEnv ? [provider.apiKeyEnv] : [])))];
+}
+
 /** Returns the agent new jobs use: `defaultAgent`, else `build` with a provider, else `sh`. */
 export function getDefaultAgentName(config: JoblineConfig): string {
   return config.defaultAgent ?? (Object.keys(config.providers).length > 0 ? 'build' : 'sh');

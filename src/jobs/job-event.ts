@@ -34,4 +34,9 @@ export interface JobEvent {
   agent?: string;
   /** Working directory of the job (on `created`; used to resume it). */
   cwd?: string;
+  /**
+   * When the event was found out, if later than `ts` (on an `interrupted` recorded after a crash:
+   * `ts` is the job's last recorded activity, `detectedAt` when a reader noticed its owner gone).
+   */
+  detectedAt?: string;
 }

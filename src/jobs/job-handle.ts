@@ -23,8 +23,6 @@ export interface JobReporter {
 export class JobHandle {
   /** The phase run in progress, if any. */
   run: JobRun | null = null;
-  /** Retry feedback for the next run of the current phase. */
-  feedback: string | null = null;
   /** Submitted in bulk: its creation is written by a write thread (SubmitRequest.isBulk). */
   isBulk = false;
 
@@ -112,24 +110,22 @@ export class JobHandle {
 
   /**
    * Builds the worker request for the current phase; output goes to `outputLogPath`. Retry
-   * feedback is handed over here and consumed: clearing it later, after the run, could wipe
-   * feedback given for the next attempt in the meantime.
+   * feedback comes from the job's durable state (`pendingFeedback`), so it survives a restart.
    */
-  buildRequest(outputLogPath: string): PhaseRequest {
+  buildRequest(outputLogPath: string, secretEnvNames: string[] = []): PhaseRequest {
     const job = this.current;
-    const feedback = this.feedback;
-    this.feedback = null;
     return {
       jobId: job.id,
       prompt: job.description,
       agent: this.agent,
       phaseIndex: job.currentPhase,
       attempt: job.phases[job.currentPhase]?.attempts ?? 1,
-      feedback,
+      feedback: job.pendingFeedback,
       previousOutputs: job.phases.slice(0, job.currentPhase).map((phase) => ({ name: phase.name, output: phase.output })),
       cwd: this.cwd,
       progress: { ...job.progress },
       outputLogPath,
+      secretEnvNames,
     };
   }
 }

@@ -69,6 +69,18 @@ export interface Job {
   endedAt: string | null;
   error: string | null;
   owner: JobOwner;
+  /**
+   * Retry feedback the user gave for the current phase's next attempt. Durable, so a retry
+   * interrupted by a crash or an exit runs again with it after a resume; cleared when an attempt
+   * of the phase ends (completes or fails).
+   */
+  pendingFeedback: string | null;
+  /**
+   * True from the moment the current phase completed and asked for approval until the user
+   * answers (approve or retry). It outlives an interruption: a job resumed in interactive mode
+   * asks again instead of running the next phase on work nobody approved.
+   */
+  hasPendingApproval: boolean;
 }
 
 /** Statuses in which a job still holds, or waits for, work from its owner process. */
@@ -128,5 +140,18 @@ export function createJob(input: NewJobInput): Job {
     endedAt: null,
     error: null,
     owner: input.owner,
+    pendingFeedback: null,
+    hasPendingApproval: false,
   };
+}
+
+/**
+ * The time of the last thing recorded about `job`: the latest of its own timestamps (created,
+ * started, ended, every phase's start and end) and `fileModifiedAt` (job.json's mtime, which
+ * also moves with progress writes). All ISO-8601 UTC. This is when a job whose owner vanished
+ * was last known to be alive, so it is the `endedAt` recorded for its interruption.
+ */
+export function getLastRecordedActivity(job: Job, fileModifiedAt: string | null = null): string {
+  const times = [job.createdAt, job.startedAt, job.endedAt, fileModifiedAt, ...job.phases.flatMap((phase) => [phase.startedAt, phase.endedAt])];
+  return times.reduce<string>((latest, time) => (time && time > latest ? time : latest), job.createdAt);
 }

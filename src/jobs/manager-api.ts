@@ -23,6 +23,8 @@ export interface JobManagerOptions {
   spareWorkers?: number;
   /** Longest delay of a progress-only write (ms, default 1000). */
   progressFlushMs?: number;
+  /** Environment variables holding API keys, scrubbed from every report of a phase (config: getSecretEnvNames). */
+  secretEnvNames?: string[];
   /** Clock, for tests (default: the system clock). */
   now?: () => Date;
 }
@@ -39,6 +41,12 @@ export interface SubmitRequest {
    * the job is durable; this is faster in bulk and slower for a single prompt.
    */
   isBulk?: boolean;
+}
+
+/** How a job taken over from the jobs folder will run: its agent (rebuilt from the config) and folder. */
+export interface AdoptedRun {
+  agent: AgentSpec;
+  cwd: string;
 }
 
 /** The submitted job and its place in the queue (0: it started at once). */

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { getPhaseNames } from '../agents/agent.js';
 import type { AgentSpec } from '../agents/agent.js';
-import { ManagerError, describeError } from '../errors.js';
+import { JobLookupError, ManagerError, describeError } from '../errors.js';
 import type { JobStore } from '../store/job-store.js';
 import { checkOwnerAlive, getCurrentOwner, isCurrentProcess } from '../store/owner.js';
 import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from './job.js';
@@ -12,13 +12,14 @@ import type { JobEvent } from './job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
 import { resolveJobId } from './job-id.js';
 import { killChildProcessGroups } from './process-sweep.js';
+import { removeListedJobs } from '../store/cleanup.js';
 import { JobWriter } from './job-writer.js';
 import { PhaseScheduler } from './phase-scheduler.js';
 import type { SlotQueue } from './slot-queue.js';
 import { WorkerPool } from './worker-pool.js';
-import { INTERRUPTED_ON_EXIT, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
+import { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 
-export { INTERRUPTED_ON_EXIT, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
+export { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 
 // Longest a shutdown waits for runs to stop on their own before killing them; keeps every exit
 // under about 1.5 s (see exit-signals.ts).
@@ -31,7 +32,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   private readonly pool: WorkerPool;
   private readonly writer: JobWriter;
   private readonly reporter: JobReporter;
-  private readonly idleWaiters: Array<() => void> = [];
+  private readonly idleWaiters: Array<{ resolve: () => void; isAwaitingApprovalIdle: boolean }> = [];
   private isClosed = false;
   private isShutDown = false;
 
@@ -130,79 +131,123 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     return { job: entry.job, queuePosition: this.slots.waitingIds.indexOf(id) + 1 };
   }
 
-  /** Approves the phase job `id` waits on; the next phase starts as soon as a slot is free. @throws ManagerError JOB_NOT_AWAITING_APPROVAL. */
+  /**
+   * Approves the phase job `id` waits on; the next phase starts as soon as a slot is free.
+   * @throws ManagerError JOB_NOT_AWAITING_APPROVAL; StoreError CLAIM_BUSY.
+   */
   async approve(id: string): Promise<Job> {
-    const entry = this.requireAwaiting(id, 'approve');
-    await entry.commit([{ type: 'approve' }]);
+    const entry = await this.underClaim(id, async (handle) => {
+      this.assertAwaiting(handle, 'approve');
+      await handle.commit([{ type: 'approve' }]);
+    });
     return this.requeueFirst(entry);
   }
 
-  /** Runs the phase job `id` waits on again, handing `feedback` to the agent. @throws ManagerError JOB_NOT_AWAITING_APPROVAL. */
+  /**
+   * Runs the phase job `id` waits on again, handing `feedback` to the agent.
+   * @throws ManagerError JOB_NOT_AWAITING_APPROVAL; StoreError CLAIM_BUSY.
+   */
   async retry(id: string, feedback: string | null = null): Promise<Job> {
-    const entry = this.requireAwaiting(id, 'retry');
-    entry.feedback = feedback && feedback.trim() !== '' ? feedback : null;
-    await entry.commit([{ type: 'retry', feedback: entry.feedback }]);
+    const entry = await this.underClaim(id, async (handle) => {
+      this.assertAwaiting(handle, 'retry');
+      await handle.commit([{ type: 'retry', feedback: feedback && feedback.trim() !== '' ? feedback : null }]);
+    });
     return this.requeueFirst(entry);
   }
 
   /**
    * Cancels job `id`. The status is `cancelled` on disk when this resolves; a running phase is
    * asked to stop and is killed (worker and process groups) after the grace period.
-   * @throws ManagerError JOB_NOT_ACTIVE for a job that already ended.
+   * @throws ManagerError JOB_NOT_ACTIVE for a job that already ended; StoreError CLAIM_BUSY.
    */
   async cancel(id: string): Promise<Job> {
-    const entry = this.requireEntry(id);
-    if (!isActiveStatus(entry.job.status)) {
-      throw new ManagerError('JOB_NOT_ACTIVE', `${entry.job.id} is already ${entry.job.status}; only queued, running or waiting jobs can be cancelled.`);
-    }
-    this.slots.remove(entry.id);
-    await entry.commit([{ type: 'cancel' }]);
+    const entry = await this.underClaim(id, async (handle) => {
+      if (!isActiveStatus(handle.job.status)) {
+        throw new ManagerError('JOB_NOT_ACTIVE', `${handle.job.id} is already ${handle.job.status}; only queued, running or waiting jobs can be cancelled.`);
+      }
+      this.slots.remove(handle.id);
+      await handle.commit([{ type: 'cancel' }]);
+    });
     if (entry.run) entry.run.cancel(this.options.cancelGraceMs);
     else if (!this.slots.holds(entry.id)) await this.scheduler.afterJobEnded(entry);
     return entry.job;
   }
 
-  /**
-   * Re-queues an unfinished job of this session at its first phase that did not complete, in `mode`.
-   * @throws ManagerError JOB_NOT_RESUMABLE for an active or completed job.
-   */
-  async resume(id: string, mode: JobMode): Promise<Job> {
-    const entry = this.requireEntry(id);
-    if (!isUnfinishedStatus(entry.job.status)) {
-      throw new ManagerError('JOB_NOT_RESUMABLE', `${entry.job.id} is ${entry.job.status}; only failed, cancelled or interrupted jobs can be resumed.`);
-    }
-    await entry.commit([{ type: 'resume', mode }]);
-    this.slots.enqueue(entry.id);
-    this.scheduler.pump();
-    return entry.job;
+  // Runs a user's decision on a job of this session holding the job's claim, so that no other
+  // jobline process changes or removes the job between the decision and its write.
+  private async underClaim(id: string, decide: (handle: JobHandle) => Promise<void>): Promise<JobHandle> {
+    const handle = this.requireEntry(id);
+    await this.options.store.withJobClaim(handle.id, () => decide(handle));
+    return handle;
   }
 
   /**
-   * Takes over a job from the store that is not in this session (left by an earlier or crashed
-   * jobline) so it can be resumed: it becomes owned by this process. `agent` and `cwd` are how
-   * it will run. A job already in this session is returned as is.
-   * @throws ManagerError JOB_OWNED_ELSEWHERE when another live jobline process owns it;
-   *   JOB_NOT_RESUMABLE when it is not failed, cancelled or interrupted.
+   * Re-queues unfinished job `id` at its first phase that did not complete, in `mode`. A job of
+   * this session resumes as it is; any other is taken over from the jobs folder (it becomes owned
+   * by this process), with the agent and folder `adopt` gives for it. The decision is made under
+   * the job's claim on a fresh read, and the resumed state is on disk before the claim is
+   * released, so of two processes resuming one job at once exactly one succeeds.
+   * @throws ManagerError JOB_NOT_RESUMABLE for an active or completed job; JOB_OWNED_ELSEWHERE
+   *   when another live jobline owns it; MANAGER_CLOSED; StoreError CLAIM_BUSY, CLAIM_TARGET_GONE
+   *   (the job was removed), JOB_FILE_CORRUPT, JOB_IO; whatever `adopt` throws (AgentError).
    */
-  adopt(stored: Job, agent: AgentSpec, cwd: string): Job {
+  async resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<Job> {
     this.assertOpen();
-    const existing = this.entries.get(stored.id);
-    if (existing) return existing.job;
+    const fullId = this.entries.has(id) ? id : id.trim().toLowerCase();
+    const entry = await this.options.store.withJobClaim(fullId, async () => {
+      let handle = this.entries.get(fullId);
+      if (!handle) {
+        if (!adopt) throw new JobLookupError('JOB_NOT_FOUND', `No job ${fullId} in this session.`);
+        const stored = this.options.store.settleClaimed(fullId, this.timestamp());
+        this.assertAdoptable(stored);
+        const { agent, cwd } = await adopt(stored);
+        handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, agent, cwd, this.writer, this.reporter, () => this.timestamp());
+        this.entries.set(fullId, handle);
+      }
+      if (!isUnfinishedStatus(handle.job.status)) {
+        throw new ManagerError('JOB_NOT_RESUMABLE', `${handle.job.id} is ${handle.job.status}; only failed, cancelled or interrupted jobs can be resumed.`);
+      }
+      try {
+        await handle.commit([{ type: 'resume', mode }]);
+      } catch (error) {
+        if (!handle.isPersisted) this.entries.delete(fullId);
+        throw error;
+      }
+      return handle;
+    });
+    // A job resumed at a phase nobody approved waits for the answer (its approval_requested
+    // event reached the front ends); any other goes to the queue.
+    if (entry.job.status === 'queued') {
+      this.slots.enqueue(entry.id);
+      this.scheduler.pump();
+    }
+    return entry.job;
+  }
+
+  private assertAdoptable(stored: Job): void {
     if (!isCurrentProcess(stored.owner) && checkOwnerAlive(stored.owner) !== false) {
       throw new ManagerError('JOB_OWNED_ELSEWHERE', `${stored.id} belongs to another running jobline (pid ${stored.owner.pid} on ${stored.owner.hostname}); resume or cancel it there.`);
     }
     if (!isUnfinishedStatus(stored.status)) {
       throw new ManagerError('JOB_NOT_RESUMABLE', `${stored.id} is ${stored.status}; only failed, cancelled or interrupted jobs can be resumed.`);
     }
-    const job = { ...stored, owner: getCurrentOwner() };
-    this.entries.set(job.id, new JobHandle(job, agent, cwd, this.writer, this.reporter, () => this.timestamp()));
-    return job;
   }
 
-  /** Drops a finished job from this session (after its files were removed). Active jobs stay. */
-  forget(id: string): void {
-    const entry = this.entries.get(id);
-    if (entry && !isActiveStatus(entry.job.status) && !entry.run) this.entries.delete(id);
+  /**
+   * Removes exactly the `listed` jobs (as a user was shown them) from disk, each only if it is
+   * still as listed and not active, decided under its claim (see removeListedJobs); removed jobs
+   * leave this session. Returns the removed ids; the others changed or went meanwhile.
+   * @throws StoreError CLAIM_BUSY when another process holds a job too long.
+   */
+  async removeJobs(listed: readonly Job[]): Promise<string[]> {
+    // A job of this session is judged by its in-memory state, which may be ahead of disk.
+    const removable = listed.filter((job) => {
+      const entry = this.entries.get(job.id);
+      return !entry || (!isActiveStatus(entry.job.status) && !entry.run);
+    });
+    const removed = await removeListedJobs(this.options.store, removable);
+    for (const id of removed) this.entries.delete(id);
+    return removed;
   }
 
   /** Returns true when job `id` (a full id) belongs to this session. */
@@ -215,8 +260,17 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
    * and the storage policy has finished with every ended job.
    */
   whenIdle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    if (this.isIdle(false)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push({ resolve, isAwaitingApprovalIdle: false }));
+  }
+
+  /**
+   * Resolves when no job of this session is queued or running, no slot is held and the storage
+   * policy has finished: every job has ended or waits for an approval.
+   */
+  whenNothingRuns(): Promise<void> {
+    if (this.isIdle(true)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push({ resolve, isAwaitingApprovalIdle: true }));
   }
 
   /** Returns true while any job of this session is queued, running or awaiting approval. */
@@ -287,12 +341,10 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     return this.entries.get(this.resolveId(idOrPrefix))!;
   }
 
-  private requireAwaiting(id: string, verb: string): JobHandle {
-    const entry = this.requireEntry(id);
+  private assertAwaiting(entry: JobHandle, verb: string): void {
     if (entry.job.status !== 'awaiting_approval') {
       throw new ManagerError('JOB_NOT_AWAITING_APPROVAL', `Cannot ${verb} ${entry.job.id}: it is ${entry.job.status}, not awaiting approval.`);
     }
-    return entry;
   }
 
   private assertOpen(): void {
@@ -305,13 +357,20 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     }
   }
 
-  private isIdle(): boolean {
-    return this.slots.slotsInUse === 0 && !this.scheduler.hasPendingCleanups && !this.hasActiveJobs();
+  // Idle: no slot held, no cleanup pending, and no active job (with `isAwaitingApprovalIdle`, a
+  // job awaiting approval counts as idle: it runs nothing until someone answers).
+  private isIdle(isAwaitingApprovalIdle: boolean): boolean {
+    if (this.slots.slotsInUse > 0 || this.scheduler.hasPendingCleanups) return false;
+    return !this.list().some((job) => isActiveStatus(job.status) && !(isAwaitingApprovalIdle && job.status === 'awaiting_approval'));
   }
 
   private notifyIfIdle(): void {
-    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    if (this.idleWaiters.length === 0) return;
+    const waiting = this.idleWaiters.splice(0);
+    for (const waiter of waiting) {
+      if (this.isIdle(waiter.isAwaitingApprovalIdle)) waiter.resolve();
+      else this.idleWaiters.push(waiter);
+    }
   }
 
   private timestamp(): string {

@@ -2,6 +2,7 @@
 // `outputProduced` messages, so a job printing 100 MB sends a few messages, not millions.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { MAX_LINE_CHARS, MAX_LINES_PER_OUTPUT_MESSAGE } from './protocol.js';
+import type { SecretScrubber } from '../text/secrets.js';
 
 /** How often, at most, a worker posts output to the main thread (ms). */
 export const OUTPUT_FLUSH_INTERVAL_MS = 50;
@@ -21,18 +22,28 @@ export class OutputSink {
   private lastFlushAt = 0;
 
   private writeError: Error | null = null;
+  // With keys to scrub, the log is written a whole line at a time (a key split across two
+  // chunks would pass a scrubber that sees the chunks one by one); this is the unwritten rest.
+  private unwritten = '';
 
   /**
    * Opens `path` for appending (created with mode 0600). `onWriteError` hears of the first failed
-   * write. @throws the fs error if the file cannot be opened.
+   * write. `scrubber` removes API keys from everything written and reported, before any line is
+   * cut short. @throws the fs error if the file cannot be opened.
    */
-  constructor(path: string, private readonly onBatch: OutputBatchListener, private readonly onWriteError: (error: Error) => void = () => {}) {
+  constructor(
+    path: string,
+    private readonly onBatch: OutputBatchListener,
+    private readonly onWriteError: (error: Error) => void = () => {},
+    private readonly scrubber: SecretScrubber | null = null,
+  ) {
     this.fd = openSync(path, 'a', 0o600);
+    if (this.scrubber?.isEmpty) this.scrubber = null;
   }
 
   /** Appends `text` to the log (synchronously: this is the worker's thread, not the REPL's). */
   write(text: string): void {
-    this.append(text);
+    this.appendScrubbed(text);
     const pieces = (this.partial + text).split(/\r?\n/);
     this.partial = pieces.pop() ?? '';
     if (this.partial.length > MAX_PENDING_CHARS) {
@@ -50,7 +61,18 @@ export class OutputSink {
 
   /** Appends `text` to the log only: it is reported another way (an activity), not as output lines. */
   appendQuietly(text: string): void {
-    this.append(text);
+    this.appendScrubbed(text);
+  }
+
+  private appendScrubbed(text: string): void {
+    if (!this.scrubber) {
+      this.append(text);
+      return;
+    }
+    const pending = this.unwritten + text;
+    const end = pending.length > MAX_PENDING_CHARS ? pending.length : pending.lastIndexOf('\n') + 1;
+    this.unwritten = pending.slice(end);
+    if (end > 0) this.append(this.scrubber.scrub(pending.slice(0, end)));
   }
 
   /** The first write error (a full disk, a read-only folder), or null. Output after it is dropped. */
@@ -85,6 +107,8 @@ export class OutputSink {
 
   /** Reports a trailing unterminated line, flushes, and closes the file. */
   close(): void {
+    if (this.unwritten !== '') this.append(this.scrubber ? this.scrubber.scrub(this.unwritten) : this.unwritten);
+    this.unwritten = '';
     if (this.partial !== '') this.addLine(this.partial);
     this.partial = '';
     this.flush();
@@ -92,7 +116,8 @@ export class OutputSink {
     if (this.writeError) throw this.writeError;
   }
 
-  private addLine(line: string): void {
+  private addLine(raw: string): void {
+    const line = this.scrubber ? this.scrubber.scrub(raw) : raw;
     this.lineCount++;
     this.recent.push(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line);
     if (this.recent.length > MAX_LINES_PER_OUTPUT_MESSAGE) this.recent.shift();

@@ -34,6 +34,8 @@ export interface SchedulerOptions {
   maxUnfinishedJobs: number;
   keepTempFiles: boolean;
   workerHeapMb: number;
+  /** Environment variables holding API keys (see PhaseRequest.secretEnvNames). */
+  secretEnvNames?: string[];
 }
 
 /** Runs jobs' phases within `maxConcurrentJobs` slots. */
@@ -111,7 +113,7 @@ export class PhaseScheduler {
     try {
       while (entry.job.status === 'running' && !this.host.isClosed()) {
         const worker = this.pool.acquire();
-        const run = new JobRun(worker, this.pool.childRegistryOf(worker), entry.buildRequest(this.options.store.pathsOf(entry.id).output), {
+        const run = new JobRun(worker, this.pool.childRegistryOf(worker), entry.buildRequest(this.options.store.pathsOf(entry.id).output, this.options.secretEnvNames ?? []), {
           onOutput: (lines, lineCount) => entry.recordOutput(lines, lineCount),
           onProgress: (progress) => entry.recordProgress(progress),
           onActivity: (icon, text) => entry.recordActivity(icon, text),

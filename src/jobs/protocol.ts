@@ -17,6 +17,8 @@ export interface PhaseRequest {
   progress: JobProgress;
   /** Absolute path of the job's output.log; the worker appends to it directly. */
   outputLogPath: string;
+  /** Environment variables holding API keys: their values are scrubbed from all the phase reports (see text/secrets.ts). */
+  secretEnvNames: string[];
 }
 
 /** Messages the main thread posts to a worker. `runId` ties replies to one phase run. */

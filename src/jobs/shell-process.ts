@@ -3,6 +3,7 @@
 // Used by the spawner process (spawner-entry.ts) and, while a spawner boots, by a worker itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { type ShellListener, type ShellRequest, signalProcessGroup } from '../agents/command-runner.js';
+import { withoutVariables } from '../text/secrets.js';
 
 // After the shell exits, its stdio may still be held open by a process that left the group
 // (setsid); stop waiting for EOF after this long so the phase can end.
@@ -25,7 +26,7 @@ export function startShell(request: ShellRequest, baseEnv: NodeJS.ProcessEnv, li
   try {
     child = spawn('/bin/sh', ['-c', request.command], {
       cwd: request.cwd,
-      env: { ...baseEnv, ...request.env },
+      env: withoutVariables({ ...baseEnv, ...request.env }, request.removeEnv ?? []),
       detached: true, // a new process group, so the whole tree can be signalled at once
       stdio: ['ignore', 'pipe', 'pipe'],
     });

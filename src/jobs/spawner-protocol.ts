@@ -12,6 +12,8 @@ export interface ShellSpawnRequested {
   cwd: string;
   /** Variables set on top of the spawner's environment (which is the worker's, copied at start). */
   env: Record<string, string>;
+  /** Inherited variables removed from the shell's environment (API keys, for an LLM agent's tools). */
+  removeEnv?: string[];
 }
 
 /** Messages a worker sends to its spawner. */

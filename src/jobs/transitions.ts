@@ -74,12 +74,14 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       const current = requireRunningPhase(job, action, phase);
       Object.assign(current, { status: 'completed', endedAt: now, output: action.output });
       next.progress.lastEvent = `Phase ${current.name} completed`;
+      next.pendingFeedback = null; // this attempt used it
       const events = [event('phase_completed', { phase: current.name })];
       if (next.currentPhase === next.phases.length - 1) {
         Object.assign(next, { status: 'completed', endedAt: now, error: null });
         events.push(event('completed'));
       } else if (next.mode === 'interactive') {
         next.status = 'awaiting_approval';
+        next.hasPendingApproval = true;
         events.push(event('approval_requested', { phase: current.name }));
       } else {
         next.currentPhase += 1;
@@ -91,6 +93,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       const current = requireRunningPhase(job, action, phase);
       Object.assign(current, { status: 'failed', endedAt: now, error: action.error, output: action.output ?? current.output });
       next.progress.lastEvent = `Phase ${current.name} failed`;
+      next.pendingFeedback = null; // this attempt used it
       const error = `Phase ${current.name} failed: ${action.error}`;
       Object.assign(next, { status: 'failed', endedAt: now, error });
       return { job: next, events: [event('phase_failed', { phase: current.name, error: action.error }), event('failed', { error })] };
@@ -98,7 +101,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
 
     case 'approve': {
       const approved = phase?.name;
-      next.status = 'queued';
+      Object.assign(next, { status: 'queued', hasPendingApproval: false });
       next.currentPhase += 1;
       return { job: next, events: [event('approved', { phase: approved }), event('queued')] };
     }
@@ -106,7 +109,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     case 'retry':
       // The phase runs again: back to pending (its output stays until the new run replaces it).
       if (phase) phase.status = 'pending';
-      next.status = 'queued';
+      Object.assign(next, { status: 'queued', hasPendingApproval: false, pendingFeedback: action.feedback });
       return {
         job: next,
         events: [event('retried', { phase: phase?.name, ...(action.feedback ? { feedback: action.feedback } : {}) }), event('queued')],
@@ -127,7 +130,16 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     case 'resume': {
       const firstOpen = next.phases.findIndex((p) => p.status !== 'completed');
       if (firstOpen === -1) throw illegal(job, action, 'a job whose phases all completed');
-      Object.assign(next, { status: 'queued', currentPhase: firstOpen, mode: action.mode, endedAt: null, error: null });
+      // A phase that completed but was never approved is asked about again (interactive mode);
+      // background mode approves every phase, this one included.
+      if (next.hasPendingApproval && action.mode === 'interactive' && phase?.status === 'completed') {
+        Object.assign(next, { status: 'awaiting_approval', mode: action.mode, endedAt: null, error: null });
+        return {
+          job: next,
+          events: [event('resumed', { phase: phase.name, mode: action.mode }), event('approval_requested', { phase: phase.name })],
+        };
+      }
+      Object.assign(next, { status: 'queued', currentPhase: firstOpen, mode: action.mode, endedAt: null, error: null, hasPendingApproval: false });
       return {
         job: next,
         events: [event('resumed', { phase: next.phases[firstOpen]?.name, mode: action.mode }), event('queued')],

@@ -11,6 +11,7 @@ import { OutputSink } from './output-sink.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
 import type { HostMessage, PhaseRequest, WorkerMessage } from './protocol.js';
 import { SpawnerClient } from './spawner-client.js';
+import { SecretScrubber, readSecrets } from '../text/secrets.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry must run in a worker thread');
@@ -37,11 +38,15 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   let sink: OutputSink | null = null;
   let progress: ProgressCoalescer | null = null;
   let outcome: PhaseOutcome;
+  // The boundary every text of the phase crosses on its way to disk or a screen: keys are
+  // scrubbed here, before any line or message is cut to length.
+  const scrubber = new SecretScrubber(readSecrets(request.secretEnvNames));
+  const scrub = (text: string): string => scrubber.scrub(text);
   try {
     // Output that cannot be written (a full disk) stops the phase: it fails with that reason below.
-    sink = new OutputSink(request.outputLogPath, (lines, lineCount) => post({ type: 'outputProduced', runId, lines, lineCount }), () => controller.abort());
+    sink = new OutputSink(request.outputLogPath, (lines, lineCount) => post({ type: 'outputProduced', runId, lines, lineCount }), () => controller.abort(), scrubber);
     const activeSink = sink;
-    progress = new ProgressCoalescer((update) => post({ type: 'progressReported', runId, progress: update }));
+    progress = new ProgressCoalescer((update) => post({ type: 'progressReported', runId, progress: update.lastEvent ? { ...update, lastEvent: scrub(update.lastEvent) } : update }));
     const activeProgress = progress;
     const context: PhaseContext = {
       jobId: request.jobId,
@@ -60,7 +65,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
         activity: (icon, text) => {
           activeSink.appendQuietly(`${icon} ${text}\n`);
           activeProgress.flush(); // counters first, so the activity arrives with them
-          post({ type: 'activityReported', runId, icon, text });
+          post({ type: 'activityReported', runId, icon, text: scrub(text) });
         },
         childStarted: (pid) => void children.add(pid),
         childExited: (pid) => children.remove(pid),
@@ -78,8 +83,9 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   } catch (error) {
     outcome = { kind: 'failed', error: `cannot write ${request.outputLogPath}: ${describeError(error)}` };
   }
-  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, output: outcome.output });
-  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: outcome.error, output: outcome.output ?? null });
+  const scrubNullable = (text: string | null | undefined): string | null => (text == null ? null : scrub(text));
+  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, output: scrubNullable(outcome.output) });
+  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), output: scrubNullable(outcome.output) });
   else post({ type: 'phaseCancelled', runId });
 }
 

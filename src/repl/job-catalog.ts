@@ -56,12 +56,10 @@ export class JobCatalog {
    */
   async resume(input: string, mode: JobMode): Promise<Job> {
     const id = await this.resolve(input);
-    if (!this.manager.has(id)) {
-      const stored = await this.manager.store.load(id);
-      const cwd = await this.creationFolder(id);
-      this.manager.adopt(stored, resolveAgent(stored.agent, this.config, cwd), cwd);
-    }
-    return this.manager.resume(id, mode);
+    return this.manager.resume(id, mode, async (stored) => {
+      const cwd = await this.creationFolder(stored.id);
+      return { agent: resolveAgent(stored.agent, this.config, cwd), cwd };
+    });
   }
 
   // The folder a job was created in, from its `created` event; the REPL's folder if unknown.

@@ -187,8 +187,15 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     isCtrlCArmed = true;
     print(chalk.dim('(To exit, press Ctrl+C again or Ctrl+D, or type /quit)'));
   });
-  // Ctrl+D, or the end of piped input: like /quit, without asking, once every line has run.
-  terminal.on('end', () => void pending.then(() => quit(0)));
+  // Ctrl+D: like /quit, without asking, once every line has run. The end of piped input
+  // (`jobline < prompts.txt`) runs what it was given: it waits for the jobs to stop running (a
+  // job left awaiting approval has nobody to answer it and is interrupted) and exits 0 only if
+  // every job of the session completed. A signal still interrupts them meanwhile.
+  terminal.on('end', () => void pending.then(async () => {
+    if (isInteractive) return quit(0);
+    await manager.whenNothingRuns();
+    return quit(manager.list().every((job) => job.status === 'completed') ? 0 : 1);
+  }));
 
   await review;
   terminal.prompt();

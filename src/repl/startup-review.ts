@@ -77,8 +77,17 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
       return;
     }
     if (answer === 'd' || answer === 'delete') {
-      for (const job of incomplete) await manager.store.remove(job.id);
-      print(`🗑  Deleted ${incomplete.length} incomplete job(s).`);
+      // Exactly the jobs listed, each only if still as listed: one that another jobline resumed
+      // since the listing is running there and must not lose its folder.
+      let removed: string[];
+      try {
+        removed = await manager.removeJobs(incomplete);
+      } catch (error) {
+        print(chalk.red(`Cannot delete: ${describeError(error)}`));
+        return;
+      }
+      const changed = incomplete.length - removed.length;
+      print(`🗑  Deleted ${removed.length} incomplete job(s).${changed > 0 ? ` ${changed} changed since they were listed (resumed elsewhere?) and were kept.` : ''}`);
       return;
     }
     if (answer === '' || answer === 'k' || answer === 'keep') {

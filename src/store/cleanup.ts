@@ -1,29 +1,65 @@
 // The storage policy. Cleanup is driven by how much is stored, never by age: a completed job's
 // folder goes when it completes, and only the newest `maxUnfinishedJobs` unfinished ones stay.
-import { isTerminalStatus, isUnfinishedStatus, type Job } from '../jobs/job.js';
+// Every removal happens under the job's claim after a fresh read (a job that another jobline
+// resumed meanwhile is not removed), and limit passes run one at a time per jobs folder, so two
+// processes cleaning up at once keep exactly the limit.
+import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/job.js';
 import type { JobStore } from './job-store.js';
 
 /**
- * Removes the oldest unfinished jobs (failed, cancelled, interrupted; ordered by endedAt, then
- * createdAt) until at most `maxUnfinished` remain. Active and completed jobs are never touched.
- * Returns the removed ids. Throws only if the jobs folder cannot be listed.
+ * Removes job `listed.id` if it is still as it was listed (same status and end time) and not
+ * active, deciding under the job's claim on a fresh read. Returns true when it was removed.
+ * A job that is gone already counts as not removed. Never throws for a job that changed or went;
+ * throws StoreError CLAIM_BUSY when another process holds the job for longer than the claim waits.
  */
-export async function enforceUnfinishedLimit(store: JobStore, maxUnfinished: number, now?: string): Promise<string[]> {
-  const { jobs } = await store.list(now);
-  const unfinished = jobs
-    .filter((job) => isUnfinishedStatus(job.status))
-    .sort((a, b) => (a.endedAt ?? a.createdAt).localeCompare(b.endedAt ?? b.createdAt) || a.createdAt.localeCompare(b.createdAt));
-  const excess = unfinished.slice(0, Math.max(0, unfinished.length - maxUnfinished));
-  for (const job of excess) await store.remove(job.id);
-  return excess.map((job) => job.id);
+export async function removeIfUnchanged(store: JobStore, listed: Job): Promise<boolean> {
+  try {
+    return await store.withJobClaim(listed.id, async () => {
+      const current = store.settleClaimed(listed.id);
+      if (isActiveStatus(current.status) || current.status !== listed.status || current.endedAt !== listed.endedAt) return false;
+      await store.remove(listed.id);
+      return true;
+    });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'CLAIM_TARGET_GONE' || code === 'JOB_IO') return false;
+    throw error;
+  }
 }
 
-/** Removes every job whose status is completed, failed, cancelled or interrupted. Returns the removed ids. */
-export async function removeFinishedJobs(store: JobStore, now?: string): Promise<string[]> {
-  const { jobs } = await store.list(now);
-  const finished = jobs.filter((job) => isTerminalStatus(job.status));
-  for (const job of finished) await store.remove(job.id);
-  return finished.map((job) => job.id);
+/**
+ * Orders unfinished jobs for eviction, oldest first: by endedAt, then createdAt, then id. A total
+ * order on recorded fields, so every process picks the same victims.
+ */
+export function compareForEviction(a: Job, b: Job): number {
+  return (a.endedAt ?? a.createdAt).localeCompare(b.endedAt ?? b.createdAt) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+}
+
+/**
+ * Removes the oldest unfinished jobs (failed, cancelled, interrupted; see compareForEviction)
+ * until at most `maxUnfinished` remain. Active and completed jobs are never touched. One pass at
+ * a time per jobs folder (the storage policy's claim). Returns the removed ids.
+ * @throws StoreError when the jobs folder cannot be listed or the policy's claim is held too long.
+ */
+export async function enforceUnfinishedLimit(store: JobStore, maxUnfinished: number, now?: string): Promise<string[]> {
+  return store.withPolicyClaim(async () => {
+    const { jobs } = await store.list(now);
+    const unfinished = jobs.filter((job) => isUnfinishedStatus(job.status)).sort(compareForEviction);
+    const excess = unfinished.slice(0, Math.max(0, unfinished.length - maxUnfinished));
+    const removed: string[] = [];
+    for (const job of excess) if (await removeIfUnchanged(store, job)) removed.push(job.id);
+    return removed;
+  });
+}
+
+/**
+ * Removes exactly `listed` (jobs a user was shown and agreed to remove), each only if it is
+ * unchanged since (see removeIfUnchanged). Returns the removed ids.
+ */
+export async function removeListedJobs(store: JobStore, listed: readonly Job[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const job of listed) if (await removeIfUnchanged(store, job)) removed.push(job.id);
+  return removed;
 }
 
 /** The storage policy's two settings (from the config). */
@@ -39,7 +75,7 @@ export interface StoragePolicy {
  */
 export async function applyStoragePolicy(store: JobStore, job: Job, policy: StoragePolicy, now?: string): Promise<string[]> {
   if (job.status === 'completed') {
-    if (!policy.keepTempFiles) await store.remove(job.id);
+    if (!policy.keepTempFiles) await removeIfUnchanged(store, job);
     return [];
   }
   return isUnfinishedStatus(job.status) ? enforceUnfinishedLimit(store, policy.maxUnfinishedJobs, now) : [];

@@ -37,6 +37,9 @@ const jobSchema = z.object({
   endedAt: timestamp,
   error: z.string().nullable(),
   owner: z.object({ pid: z.number().int(), hostname: z.string(), processStartedAt: z.string() }),
+  // Added without a version change (readers of version 1 ignore them); absent in older files.
+  pendingFeedback: z.string().nullable().optional(),
+  hasPendingApproval: z.boolean().optional(),
 });
 
 /** Serialises a job for job.json (2-space indented, trailing newline: friendly to `cat` and jq). */
@@ -70,5 +73,8 @@ export function parseJobFile(text: string, path: string): Job {
     const where = issue.path.length > 0 ? issue.path.join('.') : 'the top level';
     throw new StoreError('JOB_FILE_CORRUPT', `Corrupt job file ${path}: ${where}: ${issue.message}.`);
   }
-  return result.data as Job;
+  const job = result.data;
+  // Files written before these fields existed: no feedback was pending (it lived in memory), and
+  // a job found awaiting approval still waits for it.
+  return { ...job, pendingFeedback: job.pendingFeedback ?? null, hasPendingApproval: job.hasPendingApproval ?? job.status === 'awaiting_approval' } as Job;
 }

@@ -1,13 +1,13 @@
 // The jobs folder as a store: one folder per job holding job.json (atomic), events.jsonl
 // (append-only) and output.log. Every change touches one job's files only, so its cost does not
 // grow with the number of jobs stored.
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { readdir, readFile, rename } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import { StoreError, describeError } from '../errors.js';
 import type { Job } from '../jobs/job.js';
-import { isActiveStatus } from '../jobs/job.js';
+import { getLastRecordedActivity, isActiveStatus } from '../jobs/job.js';
 import type { JobEvent } from '../jobs/job-event.js';
 import { generateJobId, isJobId, resolveJobId } from '../jobs/job-id.js';
 import { transitionJob } from '../jobs/transitions.js';
@@ -17,6 +17,8 @@ import { parseJobFile, serializeJob } from './job-file.js';
 import { ensureJobsDir } from './jobs-dir.js';
 import { type WriteRequested, WriteThreads, performWrite } from './write-threads.js';
 import { checkOwnerAlive } from './owner.js';
+import { tryAcquireClaim, withClaim, type AcquireClaimOptions } from './claim.js';
+import { SecretScrubber, readSecrets } from '../text/secrets.js';
 
 /** The three files of one job, as absolute paths. */
 export interface JobPaths {
@@ -38,23 +40,33 @@ export const OWNER_GONE_REASON = 'Interrupted: the jobline process that ran it i
 const MAX_ID_CLAIM_ATTEMPTS = 20;
 /** job.json files read at once when listing. */
 const READS_IN_FLIGHT = 32;
+/** File of a job's claim, in its folder (see claim.ts). */
+const CLAIM_FILE = 'claim';
+/** File of the storage policy's claim, in the jobs folder: one cleanup pass at a time. */
+const POLICY_CLAIM_FILE = '.storage-policy.claim';
 /** Name prefix of a job folder being deleted (never shaped like a job id, so never listed). */
 const REMOVING_PREFIX = '.removing-';
 let removalCounter = 0;
+
+/** Options of `JobStore.open`. */
+export interface JobStoreOptions {
+  /** Environment variables holding API keys: their values never reach a job file (see text/secrets.ts). */
+  secretEnvNames?: readonly string[];
+}
 
 /** Reads and writes job folders under one jobs folder. */
 export class JobStore {
   private writeThreads: WriteThreads | null = null;
 
-  private constructor(readonly dir: string) {}
+  private constructor(readonly dir: string, private readonly scrubber: SecretScrubber) {}
 
   /**
    * Opens (creating if needed) the jobs folder `dir`.
    * @throws StoreError JOBS_DIR_UNSAFE / JOBS_DIR_IO, see `ensureJobsDir`.
    */
-  static open(dir: string): JobStore {
+  static open(dir: string, options: JobStoreOptions = {}): JobStore {
     ensureJobsDir(dir);
-    const store = new JobStore(dir);
+    const store = new JobStore(dir, new SecretScrubber(readSecrets(options.secretEnvNames ?? [])));
     store.sweepRemovals();
     return store;
   }
@@ -116,7 +128,10 @@ export class JobStore {
 
   private describeWrite(job: Job, events: readonly JobEvent[], isRenameDurable: boolean): Omit<WriteRequested, 'seq'> {
     const paths = this.pathsOf(job.id);
-    return { jobPath: paths.job, jobText: serializeJob(job), eventsPath: paths.events, eventsText: formatEventLines(events), isRenameDurable };
+    // Every job file write passes the scrubber: a key that reached a job's state by any path
+    // (an error text, a prompt pasted with one) is not written down.
+    const scrub = (text: string): string => this.scrubber.scrub(text);
+    return { jobPath: paths.job, jobText: scrub(serializeJob(job)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable };
   }
 
   /** Stops the write threads once no write is in flight; they start again on the next write. */
@@ -145,9 +160,79 @@ export class JobStore {
     return parseJobFile(text, path);
   }
 
-  /** Reads job `id` as everyone should see it: see `viewWithLiveness`. Throws like `loadRaw`. */
+  /**
+   * Reads job `id` as everyone should see it. An active job whose owner process is gone is an
+   * interruption nobody wrote down: the first reader records it durably, once, under the job's
+   * claim (status interrupted, endedAt = the job's last recorded activity, an `interrupted`
+   * event). If it cannot (another process holds the claim, a read-only folder), it returns the
+   * same view without writing, so every reader sees the same job. Throws like `loadRaw`.
+   */
   async load(id: string, now = new Date().toISOString()): Promise<Job> {
-    return viewWithLiveness(await this.loadRaw(id), now);
+    const job = await this.loadRaw(id);
+    if (!isOwnerGone(job)) return job;
+    const claim = tryAcquireClaim(this.claimPathOf(id));
+    if (!claim) return viewWithLiveness(job, await this.lastActivityOf(job));
+    try {
+      return this.settleClaimed(id, now);
+    } finally {
+      claim.release();
+    }
+  }
+
+  /**
+   * Reads job `id` for a caller that holds its claim, recording an unrecorded interruption (see
+   * `load`). Synchronous, so nothing else of this process runs between the read and the write.
+   * @throws StoreError JOB_FILE_CORRUPT / JOB_IO (reading; a failed write only skips the record).
+   */
+  settleClaimed(id: string, now = new Date().toISOString()): Job {
+    const path = this.pathsOf(id).job;
+    let text: string;
+    let modifiedMs: number;
+    try {
+      text = readFileSync(path, 'utf8');
+      modifiedMs = statSync(path).mtimeMs;
+    } catch (error) {
+      throw new StoreError('JOB_IO', `Cannot read ${path}: ${describeError(error)}`, { cause: error });
+    }
+    const job = parseJobFile(text, path);
+    if (!isOwnerGone(job)) return job;
+    const endedAt = getLastRecordedActivity(job, new Date(modifiedMs).toISOString());
+    const { job: interrupted, events } = transitionJob(job, { type: 'interrupt', reason: OWNER_GONE_REASON }, endedAt);
+    const recorded = events.map((event) => ({ ...event, detectedAt: now }));
+    try {
+      this.writeSync(interrupted, recorded);
+    } catch {
+      // Read-only or full: the view is the same, and the next reader with a writable folder records it.
+    }
+    return interrupted;
+  }
+
+  /** Path of job `id`'s claim file (see claim.ts). */
+  claimPathOf(id: string): string {
+    return join(this.pathsOf(id).dir, CLAIM_FILE);
+  }
+
+  /**
+   * Runs `work` holding job `id`'s claim: no other jobline process changes the job meanwhile.
+   * `work` should re-read the job (`settleClaimed`) before deciding.
+   * @throws StoreError CLAIM_BUSY (held too long elsewhere), CLAIM_TARGET_GONE (the job's folder
+   *   was removed), and whatever `work` throws.
+   */
+  withJobClaim<T>(id: string, work: () => Promise<T> | T, options: AcquireClaimOptions = {}): Promise<T> {
+    return withClaim(this.claimPathOf(id), work, { subject: id, ...options });
+  }
+
+  /** Runs `work` holding the storage policy's claim: one cleanup pass at a time in this jobs folder. Throws like `withJobClaim`. */
+  withPolicyClaim<T>(work: () => Promise<T> | T): Promise<T> {
+    return withClaim(join(this.dir, POLICY_CLAIM_FILE), work, { subject: `the jobs folder ${this.dir}`, timeoutMs: 30_000 });
+  }
+
+  private async lastActivityOf(job: Job): Promise<string> {
+    try {
+      return getLastRecordedActivity(job, (await stat(this.pathsOf(job.id).job)).mtime.toISOString());
+    } catch {
+      return getLastRecordedActivity(job);
+    }
   }
 
   /**
@@ -226,11 +311,17 @@ export class JobStore {
   }
 }
 
+/** True for an active job whose owner process is known to be gone (see owner.ts). */
+export function isOwnerGone(job: Job): boolean {
+  return isActiveStatus(job.status) && checkOwnerAlive(job.owner) === false;
+}
+
 /**
- * Returns `job` as it really is: an active job (queued, running, awaiting approval) whose owner
- * process has died is reported as interrupted, with `endedAt` = `now`. The file is not changed.
+ * Returns `job` as it really is: an active job whose owner process has died is interrupted, with
+ * `endedAt` = `endedAt` (the job's last recorded activity, so every reader sees the same job).
+ * The file is not changed (`JobStore.load` records it).
  */
-export function viewWithLiveness(job: Job, now: string): Job {
-  if (!isActiveStatus(job.status) || checkOwnerAlive(job.owner) !== false) return job;
-  return transitionJob(job, { type: 'interrupt', reason: OWNER_GONE_REASON }, now).job;
+export function viewWithLiveness(job: Job, endedAt: string): Job {
+  if (!isOwnerGone(job)) return job;
+  return transitionJob(job, { type: 'interrupt', reason: OWNER_GONE_REASON }, endedAt).job;
 }

@@ -54,9 +54,13 @@ export class PtySession {
   private readonly process: pty.IPty;
   private writes: Promise<void> = Promise.resolve();
 
-  constructor(workspace: ReplWorkspace, args: string[] = [], readonly cols = 100, readonly rows = 30) {
+  /**
+   * Starts `jobline <args>` in a pseudo-terminal of `cols` × `rows`; with `program`, that program
+   * instead (e.g. an interactive shell with job control, in which to type `jobline`).
+   */
+  constructor(workspace: ReplWorkspace, args: string[] = [], readonly cols = 100, readonly rows = 30, program?: { file: string; args: string[] }) {
     this.terminal = new xterm.Terminal({ cols, rows, scrollback: 2000, allowProposedApi: true });
-    this.process = pty.spawn(process.execPath, [CLI_PATH, ...args], {
+    this.process = pty.spawn(program?.file ?? process.execPath, program?.args ?? [CLI_PATH, ...args], {
       name: 'xterm-256color',
       cols,
       rows,

@@ -107,6 +107,27 @@ describe('jobline batch', () => {
     expect(stdout).toMatch(/job-[a-z0-9]{8} failed: exit 4 \(Phase run failed: `eval "\$JOB_PROMPT"` exited with code 4\)/);
   });
 
+  it('counts what its jobs did, not what the storage policy kept on disk', async () => {
+    const { cwd, jobsDir, env } = workspace();
+    // A folder left by a SIGKILLed jobline: ten jobs still "running" with a dead owner.
+    const store = JobStore.open(jobsDir);
+    const { spawnSync } = await import('node:child_process');
+    const deadPid = spawnSync('true').pid!;
+    for (let i = 0; i < 10; i++) {
+      const id = `job-crash${String(i).padStart(3, '0')}`;
+      mkdirSync(store.pathsOf(id).dir);
+      store.writeSync({ ...(await import('../helpers/jobs.js')).makeJob({ id, status: 'running', startedAt: '2026-11-22T09:00:00.000Z' }), owner: { pid: deadPid, hostname: (await import('node:os')).hostname(), processStartedAt: '2026-11-22T08:00:00.000Z' } });
+    }
+    const three = await runCli(['batch', '-'], { cwd, env, input: 'exit 3\nexit 3\nexit 3\n' });
+    expect(three.code).toBe(1);
+    expect(three.stdout).toMatch(/^Batch: 3 jobs in .*: 0 completed, 3 failed, 0 cancelled$/m);
+    // More failures than maxUnfinishedJobs (10) keeps on disk.
+    const many = await runCli(['batch', '-'], { cwd, env, input: `${Array(30).fill('exit 5').join('\n')}\n` });
+    expect(many.code).toBe(1);
+    expect(many.stdout).toMatch(/^Batch: 30 jobs in .*: 0 completed, 30 failed, 0 cancelled$/m);
+    expect((await storedJobs(jobsDir)).length).toBe(10);
+  });
+
   it('names a prompts file it cannot read in one line, without a stack trace', async () => {
     const { cwd, env } = workspace();
     const { code, stderr } = await runCli(['batch', 'missing.txt'], { cwd, env });
@@ -157,6 +178,17 @@ describe('exit paths', () => {
 });
 
 describe('the REPL without a terminal', () => {
+  it('at the end of piped input waits for the jobs it started, and exits 0 only if all completed', async () => {
+    const { cwd, jobsDir, env } = workspace();
+    const ok = await runCli([], { cwd, env: { ...env, FORCE_COLOR: '0' }, input: 'sleep 0.3; echo a >> out\nsleep 0.3; echo b >> out\n' });
+    expect(ok.code).toBe(0);
+    expect(readFileSync(join(cwd, 'out'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(['a', 'b']);
+    expect(ok.stdout).not.toContain('Marked');
+    const failing = await runCli([], { cwd, env: { ...env, FORCE_COLOR: '0' }, input: 'sleep 0.3; exit 3\ntrue\n' });
+    expect(failing.code).toBe(1);
+    expect((await storedJobs(jobsDir)).map((job) => job.status)).toEqual(['failed']);
+  });
+
   it('reads lines as prompts and commands, announces approvals for /approve lines, and quits at the end of input', async () => {
     const { cwd, jobsDir, env } = workspace();
     writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ defaultAgent: 'two', debug: { keepTempFiles: true }, agents: { two: { type: 'command', phases: [{ name: 'first', run: 'echo one' }, { name: 'second', run: 'echo two' }] } } }));

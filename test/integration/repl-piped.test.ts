@@ -32,9 +32,9 @@ describe('REPL through a pipe', () => {
   it('prints the refusal when every slot is busy and whenBusy is reject', async () => {
     const { cwd, env } = workspace({ maxConcurrentJobs: 1, whenBusy: 'reject' });
     const session = repl(cwd, env);
-    session.send('sleep 5');
+    session.send('sleep 2');
     await session.until('✅ Started');
-    session.send('sleep 5');
+    session.send('sleep 2');
     await session.until('⛔ Already running 1 jobs (max: 1)');
     expect((await session.end()).code).toBe(0);
   });
@@ -56,14 +56,18 @@ describe('REPL through a pipe', () => {
     expect((await store.loadRaw('job-r0000001')).status).toBe('running'); // not marked interrupted by the other's exit
   });
 
-  it('/clean asks for -y without a terminal, then removes only finished jobs', async () => {
+  it('/clean asks for -y without a terminal, removes completed jobs, and resumable ones only with --all', async () => {
     const { cwd, jobsDir, env } = workspace();
     await seedJob(jobsDir, 'job-c0000001', { status: 'cancelled', endedAt: '2026-11-22T09:01:00.000Z' });
+    await seedJob(jobsDir, 'job-d0000001', { status: 'completed', endedAt: '2026-11-22T09:02:00.000Z' });
     await seedJob(jobsDir, 'job-a0000001', { status: 'running' });
     const session = repl(cwd, env);
     session.send('/clean');
     await session.until('error: Not on a terminal, so /clean cannot ask: use /clean -y.');
     session.send('/clean -y');
+    await session.until('🧹 Removed 1 completed job(s). 1 failed, cancelled or interrupted job(s) kept: /clean --all removes them too.');
+    expect((await JobStore.open(jobsDir).listIds()).sort()).toEqual(['job-a0000001', 'job-c0000001']);
+    session.send('/clean --all -y');
     await session.until('🧹 Removed 1 finished job(s).');
     await session.end();
     expect(await JobStore.open(jobsDir).listIds()).toEqual(['job-a0000001']);

@@ -31,6 +31,8 @@ export interface CommandToolContext {
   report: PhaseReporter;
   /** Starts the command's shell (jobline's: from the worker's spawner process). */
   launcher: ShellLauncher;
+  /** Variables the command must not inherit (the API keys: a command could send them anywhere). */
+  removeEnv: readonly string[];
 }
 
 /** run_command { command, timeout_ms? }: resolves with the exit code and output; throws ToolError when refused. */
@@ -59,7 +61,7 @@ export function runCommand(context: CommandToolContext, input: { command: string
       resolve(text);
     };
     // The launcher kills the command's group once its shell exits: nothing it started outlives it.
-    context.launcher.spawnShell({ command, cwd: context.workspace, env: {} }, {
+    context.launcher.spawnShell({ command, cwd: context.workspace, env: {}, removeEnv: [...context.removeEnv] }, {
       started(startedPid) {
         pid = startedPid;
         context.report.childStarted(startedPid);

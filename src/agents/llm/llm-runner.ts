@@ -63,7 +63,7 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
       const described = describeToolCall(call.name, call.input);
       context.report.progress({ toolCalls, lastEvent: `Called ${described}` });
       context.report.activity('🔧', described);
-      const outcome = await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report, launcher });
+      const outcome = await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report, launcher, removeEnv: agent.secretEnvNames });
       results.push({
         type: 'tool-result' as const,
         toolCallId: call.id,

@@ -5,6 +5,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, type LanguageModel } from 'ai';
 import type { ProviderSpec } from '../agent.js';
+import { SecretScrubber, readSecrets } from '../../text/secrets.js';
 
 /** A provider problem whose message is ready for the user. */
 export class ProviderError extends Error {}
@@ -62,6 +63,9 @@ export function getRetryDelayMs(error: unknown, attempt: number): number {
 
 /** Turns any failure of a model call into one clear sentence, with the key (if any) removed. */
 export function describeProviderError(error: unknown, provider: ProviderSpec, attempts: number): string {
+  // Scrubbed before anything is cut to length: a key cut in half by firstLine would no longer
+  // match as a whole (the worker's boundary also removes fragments, as a second defence).
+  const scrubber = new SecretScrubber(readSecrets(provider.apiKeyEnv ? [provider.apiKeyEnv] : []));
   const endpoint = describeEndpoint(provider);
   const where = `providers.${provider.name} in .jobrc.json`;
   let message: string;
@@ -73,13 +77,13 @@ export function describeProviderError(error: unknown, provider: ProviderSpec, at
       ? `${endpoint} refused the API key (HTTP ${error.statusCode}); check the ${provider.apiKeyEnv} environment variable`
       : `${endpoint} requires an API key (HTTP ${error.statusCode}); set "apiKeyEnv" in ${where} and export that variable`;
   } else if (APICallError.isInstance(error) && error.statusCode !== undefined) {
-    message = `${endpoint} answered HTTP ${error.statusCode}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${firstLine(error.message)}`;
+    message = `${endpoint} answered HTTP ${error.statusCode}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${firstLine(scrubber.scrub(error.message))}`;
   } else if (isMalformedStream(error)) {
-    message = `the model's response stream from ${endpoint} was malformed or cut short: ${firstLine((error as Error).message)}`;
+    message = `the model's response stream from ${endpoint} was malformed or cut short: ${firstLine(scrubber.scrub((error as Error).message))}`;
   } else {
-    message = `the model call to ${endpoint} failed: ${firstLine(error instanceof Error ? error.message : String(error))}`;
+    message = `the model call to ${endpoint} failed: ${firstLine(scrubber.scrub(error instanceof Error ? error.message : String(error)))}`;
   }
-  return scrubSecret(message, readApiKey(provider));
+  return scrubber.scrub(message);
 }
 
 function isMalformedStream(error: unknown): boolean {
@@ -91,9 +95,4 @@ function isMalformedStream(error: unknown): boolean {
 function firstLine(text: string): string {
   const line = text.split('\n')[0] ?? '';
   return line.length > 300 ? `${line.slice(0, 297)}...` : line;
-}
-
-/** Replaces every occurrence of `secret` in `text` (a last defence: messages should not hold it). */
-export function scrubSecret(text: string, secret: string | undefined): string {
-  return secret && secret.length >= 4 ? text.split(secret).join('***') : text;
 }

@@ -24,6 +24,8 @@ export interface ToolContext {
   report: PhaseReporter;
   /** Starts run_command's shells (see command-runner.ts). */
   launcher: ShellLauncher;
+  /** Variables run_command's commands must not inherit (the API keys). */
+  removeEnv: readonly string[];
 }
 
 function cap(text: string): string {

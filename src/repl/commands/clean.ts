@@ -1,31 +1,38 @@
-// /clean: removes finished jobs (completed, failed, cancelled, interrupted) from disk, after
-// confirmation. Active jobs, here or in another jobline, are never touched.
+// /clean: removes completed jobs from disk, after confirmation; with --all also the failed,
+// cancelled and interrupted ones (which /resume could still continue). It removes exactly the
+// jobs it counted: one that changed meanwhile (resumed by another jobline, say) is left alone.
 import { UsageError } from '../../errors.js';
-import { isTerminalStatus } from '../../jobs/job.js';
-import { removeFinishedJobs } from '../../store/cleanup.js';
+import { isUnfinishedStatus } from '../../jobs/job.js';
 import type { SlashCommand } from '../session.js';
 
-/** /clean [-y] */
+/** /clean [--all] [-y] */
 export const cleanCommand: SlashCommand = {
   name: 'clean',
-  usage: '/clean [-y]',
-  summary: 'remove finished jobs from disk (asks first; -y skips the question)',
+  usage: '/clean [--all] [-y]',
+  summary: 'remove completed jobs from disk (--all: also failed, cancelled and interrupted ones; asks first, -y skips the question)',
   argument: 'none',
   async run(args, session) {
+    const flags = args.split(/\s+/).filter((flag) => flag !== '');
+    const unknown = flags.find((flag) => flag !== '-y' && flag !== '--all' && flag !== '-a');
+    if (unknown) throw new UsageError('USAGE', `Unknown option ${unknown}. Usage: /clean [--all] [-y]`);
+    const isAll = flags.includes('--all') || flags.includes('-a');
     const { jobs } = await session.catalog.list();
-    const finished = jobs.filter((job) => isTerminalStatus(job.status));
-    if (finished.length === 0) {
-      session.print('Nothing to clean: no finished jobs.');
+    const resumable = jobs.filter((job) => isUnfinishedStatus(job.status));
+    const chosen = jobs.filter((job) => job.status === 'completed' || (isAll && isUnfinishedStatus(job.status)));
+    const kept = isAll || resumable.length === 0 ? '' : ` ${resumable.length} failed, cancelled or interrupted job(s) kept: /clean --all removes them too.`;
+    if (chosen.length === 0) {
+      session.print(`Nothing to clean: no ${isAll ? 'finished' : 'completed'} jobs.${kept}`);
       return;
     }
-    const isConfirmed = args.split(/\s+/).includes('-y');
-    if (!isConfirmed && !session.isInteractive) throw new UsageError('USAGE', 'Not on a terminal, so /clean cannot ask: use /clean -y.');
-    if (!isConfirmed && !(await session.confirm(`Remove ${finished.length} finished job(s) from ${session.manager.store.dir}?`, false))) {
+    const what = isAll ? 'finished (completed, failed, cancelled or interrupted)' : 'completed';
+    const isConfirmed = flags.includes('-y');
+    if (!isConfirmed && !session.isInteractive) throw new UsageError('USAGE', `Not on a terminal, so /clean cannot ask: use /clean${isAll ? ' --all' : ''} -y.`);
+    if (!isConfirmed && !(await session.confirm(`Remove ${chosen.length} ${what} job(s) from ${session.manager.store.dir}?`, false))) {
       session.print('Nothing removed.');
       return;
     }
-    const removed = await removeFinishedJobs(session.manager.store);
-    for (const id of removed) session.manager.forget(id);
-    session.print(`🧹 Removed ${removed.length} finished job(s).`);
+    const removed = await session.manager.removeJobs(chosen);
+    const changed = chosen.length - removed.length;
+    session.print(`🧹 Removed ${removed.length} ${isAll ? 'finished' : 'completed'} job(s).${changed > 0 ? ` ${changed} changed meanwhile and were left alone.` : ''}${kept}`);
   },
 };

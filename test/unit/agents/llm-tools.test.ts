@@ -16,8 +16,8 @@ const children: number[] = [];
 const launcher = new SpawnerClient(getCompiledEntry('spawner-entry'));
 const report: PhaseReporter = { output: () => {}, progress: () => {}, activity: () => {}, childStarted: (pid) => children.push(pid), childExited: () => {} };
 
-function toolsIn(workspace: string, allowCommands = ['npm test', 'echo *']) {
-  return (name: string, input: unknown) => executeTool(name, input, ALL, { workspace, allowCommands, signal: new AbortController().signal, report, launcher });
+function toolsIn(workspace: string, allowCommands = ['npm test', 'echo *'], removeEnv: string[] = []) {
+  return (name: string, input: unknown) => executeTool(name, input, ALL, { workspace, allowCommands, signal: new AbortController().signal, report, launcher, removeEnv });
 }
 
 describe('workspace confinement', () => {
@@ -92,6 +92,20 @@ describe('run_command', () => {
   ])('refuses %j as a tool error', async (command, message) => {
     const result = await toolsIn(makeWorkspace({}))('run_command', { command });
     expect(result).toMatchObject({ isError: true, text: expect.stringMatching(message) });
+  });
+
+  it('runs commands without the API keys in their environment (a command could send them anywhere)', async () => {
+    process.env.JOBLINE_TOOL_SECRET = 'sk-should-not-reach-commands';
+    process.env.JOBLINE_TOOL_VISIBLE = 'visible';
+    try {
+      const tool = toolsIn(makeWorkspace({ 'package.json': '{"scripts":{"test":"echo key=$JOBLINE_TOOL_SECRET other=$JOBLINE_TOOL_VISIBLE"}}' }), ['npm test'], ['JOBLINE_TOOL_SECRET']);
+      const result = await tool('run_command', { command: 'npm test' });
+      expect(result.text).toContain('key= other=visible');
+      expect(result.text).not.toContain('sk-should-not-reach-commands');
+    } finally {
+      delete process.env.JOBLINE_TOOL_SECRET;
+      delete process.env.JOBLINE_TOOL_VISIBLE;
+    }
   });
 
   it('times out, killing the command', async () => {

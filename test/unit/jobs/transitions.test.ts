@@ -35,6 +35,31 @@ describe('transitionJob', () => {
     expect(approved.events.map((e) => e.type)).toEqual(['approved', 'queued']);
   });
 
+  it('keeps retry feedback in the job until an attempt of the phase ends, through an interruption and a resume', () => {
+    const waiting = run(started(), [{ type: 'completePhase', output: 'plan A' }]);
+    const retried = run(waiting, [{ type: 'retry', feedback: 'use the STAGING database' }]);
+    expect(retried).toMatchObject({ pendingFeedback: 'use the STAGING database', hasPendingApproval: false });
+    const interrupted = run(retried, [{ type: 'start' }, { type: 'startPhase' }, { type: 'interrupt', reason: 'gone' }]);
+    expect(interrupted.pendingFeedback).toBe('use the STAGING database');
+    const resumed = run(interrupted, [{ type: 'resume', mode: 'interactive' }, { type: 'start' }, { type: 'startPhase' }]);
+    expect(resumed).toMatchObject({ pendingFeedback: 'use the STAGING database', currentPhase: 0 });
+    expect(resumed.phases[0]!.attempts).toBe(3);
+    expect(run(resumed, [{ type: 'completePhase', output: 'plan B' }]).pendingFeedback).toBeNull();
+    expect(run(resumed, [{ type: 'failPhase', error: 'x' }]).pendingFeedback).toBeNull();
+  });
+
+  it.each(['interrupt', 'cancel'] as const)('a job stopped (%s) while awaiting approval asks again when resumed interactively, and not in background mode', (how) => {
+    const waiting = run(started(), [{ type: 'completePhase', output: 'edited 3 files' }]);
+    expect(waiting.hasPendingApproval).toBe(true);
+    const stopped = run(waiting, [how === 'interrupt' ? { type: 'interrupt', reason: 'gone' } : { type: 'cancel' }]);
+    const asked = transitionJob(stopped, { type: 'resume', mode: 'interactive' }, T1);
+    expect(asked.job).toMatchObject({ status: 'awaiting_approval', currentPhase: 0, hasPendingApproval: true });
+    expect(asked.events.map((e) => e.type)).toEqual(['resumed', 'approval_requested']);
+    expect(run(asked.job, [{ type: 'approve' }])).toMatchObject({ status: 'queued', currentPhase: 1, hasPendingApproval: false });
+    const background = transitionJob(stopped, { type: 'resume', mode: 'background' }, T1);
+    expect(background.job).toMatchObject({ status: 'queued', currentPhase: 1, hasPendingApproval: false });
+  });
+
   it('runs phases straight through in background mode and completes after the last', () => {
     let job = started(makeJob({ mode: 'background' }));
     for (let i = 0; i < 3; i++) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobStatus } from '../../../src/jobs/job.js';
-import { enforceUnfinishedLimit, removeFinishedJobs } from '../../../src/store/cleanup.js';
+import { enforceUnfinishedLimit, removeListedJobs } from '../../../src/store/cleanup.js';
 import { JobStore } from '../../../src/store/job-store.js';
 import { makeJob } from '../../helpers/jobs.js';
 import { makeTempDir } from '../../helpers/temp.js';
@@ -33,10 +33,16 @@ describe('storage policy', () => {
     expect(await enforceUnfinishedLimit(store, 0)).toHaveLength(2);
   });
 
-  it('removeFinishedJobs leaves active jobs alone', async () => {
+  it('removeListedJobs removes exactly the listed jobs, and none that is active or changed since the listing', async () => {
     const store = JobStore.open(makeTempDir());
-    const ids = await seed(store, ['completed', 'running', 'failed', 'awaiting_approval']);
-    expect((await removeFinishedJobs(store)).sort()).toEqual([ids[0], ids[2]].sort());
-    expect((await store.list()).jobs.map((job) => job.status).sort()).toEqual(['awaiting_approval', 'running']);
+    const ids = await seed(store, ['completed', 'running', 'failed', 'awaiting_approval', 'interrupted', 'cancelled']);
+    const listed = (await store.list()).jobs;
+    const byId = new Map(listed.map((job) => [job.id, job]));
+    // Resumed by someone after the listing: now queued again.
+    const resumed = byId.get(ids[4]!)!;
+    store.writeSync({ ...resumed, status: 'queued', endedAt: null });
+    const chosen = [ids[0], ids[1], ids[3], ids[4]].map((id) => byId.get(id!)!);
+    expect(await removeListedJobs(store, chosen)).toEqual([ids[0]]);
+    expect((await store.list()).jobs.map((job) => job.status).sort()).toEqual(['awaiting_approval', 'cancelled', 'failed', 'queued', 'running']);
   });
 });

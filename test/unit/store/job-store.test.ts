@@ -112,6 +112,34 @@ describe('parseJobFile', () => {
   });
 });
 
+describe('a job whose owner died without marking it', () => {
+  it('is recorded as interrupted once, durably, dated by its last recorded activity, and reads the same every time', async () => {
+    const child = spawn('true');
+    await new Promise((resolve) => child.on('exit', resolve));
+    const store = JobStore.open(makeTempDir());
+    const id = store.claimIdSync();
+    const phaseStart = '2026-11-22T10:05:00.000Z';
+    const job = makeJob({ id, status: 'running', startedAt: FIXED_NOW, owner: { ...makeJob().owner, pid: child.pid! } });
+    job.phases[0] = { ...job.phases[0]!, status: 'running', attempts: 1, startedAt: phaseStart };
+    store.writeSync(job, [{ ts: FIXED_NOW, type: 'created' }, { ts: phaseStart, type: 'phase_started' }]);
+    // The file was last written at the phase start (as a crash right after it would leave it).
+    const { utimesSync } = await import('node:fs');
+    utimesSync(store.pathsOf(id).job, new Date(phaseStart), new Date(phaseStart));
+
+    const first = await store.load(id, '2026-12-01T00:00:00.000Z');
+    const second = await store.load(id, '2026-12-02T00:00:00.000Z');
+    const listed = (await store.list('2026-12-03T00:00:00.000Z')).jobs[0];
+    expect(first).toMatchObject({ status: 'interrupted', error: OWNER_GONE_REASON, endedAt: phaseStart });
+    expect(second).toEqual(first);
+    expect(listed).toEqual(first);
+    expect(await store.loadRaw(id)).toEqual(first);
+    const { events } = await readEvents(store.pathsOf(id).events);
+    expect(events.filter((event) => event.type === 'interrupted')).toEqual([
+      { ts: phaseStart, type: 'interrupted', reason: OWNER_GONE_REASON, detectedAt: '2026-12-01T00:00:00.000Z' },
+    ]);
+  });
+});
+
 describe('viewWithLiveness', () => {
   it('reports an active job whose owner process is gone as interrupted', async () => {
     const child = spawn('true');

@@ -1,0 +1,66 @@
+// The key scrubber: a planted key at every offset of texts of every length never survives, whole
+// or in a fragment of MIN_SECRET_FRAGMENT characters, whatever is cut afterwards or before.
+import { APICallError } from 'ai';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ProviderSpec } from '../../../src/agents/agent.js';
+import { describeProviderError } from '../../../src/agents/llm/provider.js';
+import { MIN_SECRET_FRAGMENT, SecretScrubber, withoutVariables } from '../../../src/text/secrets.js';
+
+const KEY = 'sk-live-7f3a9c1e5b2d8f4a6c0e9b3d7f1a5c8e2b4d6f8a0c3e5b7d9f1a3c5e7b9d'; // 67 characters
+
+/** MIN_SECRET_FRAGMENT when `text` holds a piece of KEY that long (or longer), else 0. */
+function longestKeyPiece(text: string): number {
+  for (let start = 0; start + MIN_SECRET_FRAGMENT <= KEY.length; start++) {
+    if (text.includes(KEY.slice(start, start + MIN_SECRET_FRAGMENT))) return MIN_SECRET_FRAGMENT;
+  }
+  return 0;
+}
+
+describe('SecretScrubber', () => {
+  const scrubber = new SecretScrubber([KEY]);
+
+  it('removes a key planted at every offset of texts of many lengths, and every fragment cut from it', () => {
+    let checked = 0;
+    for (let length = 0; length <= 400; length += 13) {
+      const filler = 'x'.repeat(length);
+      for (let offset = 0; offset <= length; offset += 3) {
+        const text = `${filler.slice(0, offset)}${KEY}${filler.slice(offset)}`;
+        expect(longestKeyPiece(scrubber.scrub(text))).toBeLessThan(MIN_SECRET_FRAGMENT);
+        // Cut anywhere first (as a truncation upstream would), then scrubbed: no piece of 8 survives.
+        const cut = text.slice(0, offset + 1 + (length % KEY.length));
+        expect(longestKeyPiece(scrubber.scrub(cut))).toBeLessThan(MIN_SECRET_FRAGMENT);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(2000);
+  });
+
+  it('keeps ordinary text, and short or empty keys are not secrets', () => {
+    expect(scrubber.scrub('Bearer *** and some ordinary words sk-live')).toBe('Bearer *** and some ordinary words sk-live');
+    expect(scrubber.scrub(`a${KEY}b${KEY}c`)).toBe('a***b***c');
+    expect(new SecretScrubber(['', 'short']).isEmpty).toBe(true);
+  });
+
+  it('withoutVariables drops exactly the named variables', () => {
+    expect(withoutVariables({ A: '1', KEY: KEY, B: '2' }, ['KEY'])).toEqual({ A: '1', B: '2' });
+  });
+});
+
+describe('describeProviderError', () => {
+  const provider: ProviderSpec = { name: 'p', type: 'openai-compatible', baseURL: 'http://127.0.0.1:9/v1', apiKeyEnv: 'JOBLINE_SCRUB_TEST_KEY' };
+  afterEach(() => {
+    delete process.env.JOBLINE_SCRUB_TEST_KEY;
+  });
+
+  it('never shows a piece of the key, at any offset of an error body of any length (it cuts bodies to 300 characters)', () => {
+    process.env.JOBLINE_SCRUB_TEST_KEY = KEY;
+    for (let length = 0; length <= 420; length += 7) {
+      for (let offset = 0; offset <= length; offset += 1) {
+        const body = `${'e'.repeat(offset)}Authorization: Bearer ${KEY}${'e'.repeat(length - offset)}`;
+        const error = new APICallError({ message: body, url: 'http://127.0.0.1:9/v1/chat/completions', requestBodyValues: {}, statusCode: 500 });
+        const message = describeProviderError(error, provider, 1);
+        if (longestKeyPiece(message) >= MIN_SECRET_FRAGMENT) throw new Error(`offset ${offset}, length ${length}: ${message}`);
+      }
+    }
+  });
+});
