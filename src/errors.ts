@@ -25,7 +25,11 @@ export class JoblineError extends Error {
 /** A `.jobrc.json` that cannot be read, parsed or validated. Codes: CONFIG_NOT_FOUND, CONFIG_PARSE, CONFIG_INVALID. */
 export class ConfigError extends JoblineError {}
 
-/** The jobs folder or a job's files cannot be used. Codes: JOBS_DIR_UNSAFE, JOBS_DIR_IO, JOB_FILE_CORRUPT, JOB_IO. */
+/**
+ * The jobs folder or a job's files cannot be used. Codes: JOBS_DIR_UNSAFE, JOBS_DIR_IO, JOB_FILE_CORRUPT, JOB_IO,
+ * JOB_NOT_CREATED (a job whose creation could not be written), CLAIM_BUSY (another process holds a
+ * job's claim too long), CLAIM_TARGET_GONE (the job was removed while being claimed).
+ */
 export class StoreError extends JoblineError {}
 
 /** A job id or prefix that matches no job (JOB_NOT_FOUND) or several (JOB_ID_AMBIGUOUS). */
@@ -45,7 +49,7 @@ export class TransitionError extends JoblineError {}
 /** An agent that is unknown or cannot be built. Codes: AGENT_UNKNOWN, AGENT_INVALID. */
 export class AgentError extends JoblineError {}
 
-/** The manager refused a request. Codes: JOBS_BUSY, JOB_NOT_ACTIVE, JOB_OWNED_ELSEWHERE, MANAGER_CLOSED. */
+/** The manager refused a request. Codes: JOBS_BUSY, JOB_NOT_ACTIVE, JOB_NOT_AWAITING_APPROVAL, JOB_NOT_RESUMABLE, JOB_OWNED_ELSEWHERE, JOB_PROCESSES_ALIVE, MANAGER_CLOSED. */
 export class ManagerError extends JoblineError {}
 
 /** The command line was used wrongly. Code: USAGE. */

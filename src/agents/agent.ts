@@ -23,9 +23,13 @@ export interface LlmPhaseSpec {
  * How to reach a model. Holds no secret: the key is read from the environment variable
  * `apiKeyEnv` inside the worker, when the request is made.
  */
-export type ProviderSpec =
+export type ProviderSpec = (
   | { name: string; type: 'openai-compatible'; baseURL: string; apiKeyEnv: string | null }
-  | { name: string; type: 'anthropic'; baseURL: string | null; apiKeyEnv: string };
+  | { name: string; type: 'anthropic'; baseURL: string | null; apiKeyEnv: string }
+) & {
+  /** A model call that sends nothing for this long is abandoned (ms); default 120,000. */
+  idleTimeoutMs?: number;
+};
 
 /** An LLM agent, resolved: provider, model, phases, the workspace its tools are confined to. */
 export interface LlmAgentSpec {

@@ -35,9 +35,10 @@ export function listAgents(config: JoblineConfig): AgentListing[] {
 }
 
 function toProviderSpec(name: string, provider: ProviderConfig): ProviderSpec {
+  const idle = provider.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: provider.idleTimeoutMs };
   return provider.type === 'anthropic'
-    ? { name, type: 'anthropic', baseURL: provider.baseURL ?? null, apiKeyEnv: provider.apiKeyEnv }
-    : { name, type: 'openai-compatible', baseURL: provider.baseURL, apiKeyEnv: provider.apiKeyEnv ?? null };
+    ? { name, type: 'anthropic', baseURL: provider.baseURL ?? null, apiKeyEnv: provider.apiKeyEnv, ...idle }
+    : { name, type: 'openai-compatible', baseURL: provider.baseURL, apiKeyEnv: provider.apiKeyEnv ?? null, ...idle };
 }
 
 /** The error for an agent `name` that `config` does not have: it names the nearest agent and lists them all. */

@@ -35,5 +35,6 @@ export function createManager(context: AppContext, overrides: Partial<Pick<Jobli
     cancelGraceMs: config.cancelGraceMs,
     workerHeapMb: config.workerHeapMb,
     secretEnvNames: getSecretEnvNames(config),
+    maxOutputBytes: config.maxOutputBytes,
   });
 }

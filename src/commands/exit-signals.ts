@@ -1,9 +1,11 @@
-// Exit paths of a process that owns jobs: on SIGINT, SIGTERM or SIGHUP every active job is marked
-// interrupted on disk before the process ends, and every worker and child process is stopped.
+// Exit paths of a process that owns jobs: on SIGINT, SIGTERM, SIGHUP, SIGQUIT or SIGUSR2 (every
+// signal whose default action ends the process and that Node does not reserve: SIGUSR1 starts its
+// inspector) every active job is marked interrupted on disk before the process ends, and every
+// worker and child process is stopped.
 import type { JobManager } from '../jobs/manager.js';
 
-const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-const SIGNAL_NUMBERS: Record<(typeof EXIT_SIGNALS)[number], number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
+const SIGNAL_NUMBERS: Record<(typeof EXIT_SIGNALS)[number], number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGUSR2: 12, SIGTERM: 15 };
 // A clean shutdown waits for writes in flight and for runs to die; past this the process
 // marks jobs synchronously and exits anyway, so an exit never takes longer than about 1.5 s.
 const SHUTDOWN_DEADLINE_MS = 1500;

@@ -45,6 +45,8 @@ const llmAgentSchema = z.strictObject({
 /** Schema of one entry under `agents`. */
 export const agentConfigSchema = z.discriminatedUnion('type', [commandAgentSchema, moduleAgentSchema, llmAgentSchema]);
 
+/** How long a model may send nothing before its call is abandoned (ms). */
+const idleTimeout = z.number().int().min(100).max(3_600_000).optional();
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 
 /**
@@ -52,8 +54,8 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an enviro
  * environment variable that holds one.
  */
 export const providerConfigSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('openai-compatible'), baseURL: z.url({ protocol: /^https?$/ }), model: z.string().min(1), apiKeyEnv: envName.optional() }),
-  z.strictObject({ type: z.literal('anthropic'), model: z.string().min(1), apiKeyEnv: envName.default('ANTHROPIC_API_KEY'), baseURL: z.url({ protocol: /^https?$/ }).optional() }),
+  z.strictObject({ type: z.literal('openai-compatible'), baseURL: z.url({ protocol: /^https?$/ }), model: z.string().min(1), apiKeyEnv: envName.optional(), idleTimeoutMs: idleTimeout }),
+  z.strictObject({ type: z.literal('anthropic'), model: z.string().min(1), apiKeyEnv: envName.default('ANTHROPIC_API_KEY'), baseURL: z.url({ protocol: /^https?$/ }).optional(), idleTimeoutMs: idleTimeout }),
 ]);
 
 /** Schema of the whole config file, with every default applied. */
@@ -66,6 +68,8 @@ export const configSchema = z.strictObject({
   maxConcurrentJobs: z.number().int().min(1).max(64).default(3),
   /** Failed, cancelled and interrupted jobs kept on disk; the oldest beyond this are removed. */
   maxUnfinishedJobs: z.number().int().min(0).default(10),
+  /** Largest output.log of one job (bytes); past it the oldest half is cut, and a line says so. */
+  maxOutputBytes: z.number().int().min(4096).default(64 * 1024 * 1024),
   /** What a submission does when every slot is busy: wait in the queue, or be refused. */
   whenBusy: z.enum(['queue', 'reject']).default('queue'),
   /** Mode of new jobs. */

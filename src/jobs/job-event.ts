@@ -23,6 +23,12 @@ export type JobEventType =
  * (`phase`: phase name, `attempt`, `error`, `feedback`, `reason`, `mode`, `agent`, `cwd`).
  */
 export interface JobEvent {
+  /**
+   * Position in the job's log: 1, 2, 3, … strictly increasing per job, so a reader can resume
+   * from a position and a log that lags behind job.json can be completed (absent in logs written
+   * before it existed).
+   */
+  seq?: number;
   ts: string;
   type: JobEventType;
   phase?: string;

@@ -3,7 +3,7 @@
 import type { AgentSpec } from '../agents/agent.js';
 import { describeError } from '../errors.js';
 import type { JobStore } from '../store/job-store.js';
-import type { Job, JobProgress } from './job.js';
+import { numberEvents, type Job, type JobProgress } from './job.js';
 import type { JobEvent } from './job-event.js';
 import type { JobRun } from './job-run.js';
 import type { JobWriter } from './job-writer.js';
@@ -46,18 +46,26 @@ export class JobHandle {
 
   /**
    * Applies `actions` through the state machine, waits until the result is on disk, then reports
-   * `leadingEvents` and the transition's events. Throws TransitionError for an illegal action,
-   * before anything changes.
+   * `leadingEvents` and the transition's events. A change that could not be written is not
+   * reported (the writer retries it, warns, and reports it once it lands); only a failed first
+   * write, the job's creation, is thrown.
+   * @throws TransitionError for an illegal action, before anything changes; StoreError JOB_IO
+   *   when the job's creation could not be written.
    */
   async commit(actions: JobAction[], leadingEvents: JobEvent[] = []): Promise<void> {
-    const { job, events } = transitionJobThrough(this.current, actions, this.now());
+    const transition = transitionJobThrough(this.current, actions, this.now());
+    const { job, events: all } = numberEvents(transition.job, [...leadingEvents, ...transition.events]);
     this.current = job;
-    const all = [...leadingEvents, ...events];
-    const reported = this.writer.write(job, all, this.isBulk).then(() => {
-      this.isPersisted = true;
-      for (const event of all) this.reporter.event(job, event);
-    });
-    this.lastReport = reported;
+    const reported = this.writer.write(job, all, this.isBulk).then(
+      () => {
+        this.isPersisted = true;
+        for (const event of all) this.reporter.event(job, event);
+      },
+      (error: unknown) => {
+        if (!this.isPersisted) throw error;
+      },
+    );
+    this.lastReport = reported.catch(() => {});
     await reported;
   }
 
@@ -76,10 +84,12 @@ export class JobHandle {
 
   /** Interrupts the job and writes it synchronously (exit paths). Returns false if the write failed. */
   interruptSync(store: JobStore, reason: string): boolean {
-    const { job, events } = transitionJob(this.current, { type: 'interrupt', reason }, this.now());
+    const transition = transitionJob(this.current, { type: 'interrupt', reason }, this.now());
+    const { job, events } = numberEvents(transition.job, transition.events);
     this.current = job;
     try {
-      store.writeSync(job, events);
+      // Events of earlier writes that failed (a full disk) go first, so the log keeps the story.
+      store.writeSync(job, [...this.writer.takeUnwritten(this.id), ...events]);
       return true;
     } catch (error) {
       this.reporter.warning(describeError(error));
@@ -112,7 +122,7 @@ export class JobHandle {
    * Builds the worker request for the current phase; output goes to `outputLogPath`. Retry
    * feedback comes from the job's durable state (`pendingFeedback`), so it survives a restart.
    */
-  buildRequest(outputLogPath: string, secretEnvNames: string[] = []): PhaseRequest {
+  buildRequest(outputLogPath: string, secretEnvNames: string[] = [], maxOutputBytes = Number.POSITIVE_INFINITY): PhaseRequest {
     const job = this.current;
     return {
       jobId: job.id,
@@ -126,6 +136,7 @@ export class JobHandle {
       progress: { ...job.progress },
       outputLogPath,
       secretEnvNames,
+      maxOutputBytes,
     };
   }
 }

@@ -5,6 +5,10 @@
 // Per job, writes land in call order (an older snapshot never lands after a newer one); changes
 // made while a write is in flight are merged into one next write (the newest snapshot, every
 // event), and progress-only changes are coalesced into at most one write per interval.
+// Durable before reported: a write that fails (a full disk) rejects, so its change is not
+// announced; it is kept and retried (with backoff, and with every later write of the job), and
+// once it lands its events are announced through `onRecovered`. A failed creation is not retried:
+// the job is refused.
 import type { JobStore } from '../store/job-store.js';
 import { isTerminalStatus, type Job } from './job.js';
 import type { JobEvent } from './job-event.js';
@@ -13,8 +17,10 @@ interface PendingWrite {
   job: Job;
   events: JobEvent[];
   isRenameDurable: boolean;
+  isCreation: boolean;
   done: Promise<void>;
   resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 interface JobWrites {
@@ -22,6 +28,23 @@ interface JobWrites {
   inFlight: Promise<void> | null;
   /** Changes made since that write started; they go in the next one. */
   next: PendingWrite | null;
+  /** Events of writes that failed, in order: the next write that succeeds appends them first. */
+  unwritten: JobEvent[];
+  /** The newest snapshot of the job, for a retry. */
+  latest: Job | null;
+  retryTimer: NodeJS.Timeout | null;
+  retryDelayMs: number;
+}
+
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
+
+/** What a JobWriter tells its owner besides resolving and rejecting writes. */
+export interface JobWriterListener {
+  /** A write failed (StoreError JOB_IO naming the cause); it will be retried. */
+  writeFailed(job: Job, error: unknown): void;
+  /** Events whose write had failed are on disk now (with `job`, the state written). */
+  recovered(job: Job, events: JobEvent[]): void;
 }
 
 /** Ordered, merging writer of job files. */
@@ -30,20 +53,18 @@ export class JobWriter {
   private readonly progressTimers = new Map<string, NodeJS.Timeout>();
   private lastAcknowledged: Promise<unknown> = Promise.resolve();
 
-  /**
-   * @param progressFlushMs longest time a progress-only change stays in memory only (ms).
-   * @param onError receives write failures (e.g. StoreError JOB_IO on a full disk); writing goes on.
-   */
+  /** @param progressFlushMs longest time a progress-only change stays in memory only (ms). */
   constructor(
     private readonly store: JobStore,
     private readonly progressFlushMs: number,
-    private readonly onError: (error: unknown) => void,
+    private readonly listener: JobWriterListener,
   ) {}
 
   /**
-   * Writes `job` to job.json, then `events` to events.jsonl. Resolves when both are on disk (or
-   * failed) and every earlier call has resolved. The creation (the write carrying the `created`
-   * event) is done before this returns, unless `isBulk` (see SubmitRequest.isBulk).
+   * Writes `job` to job.json, then `events` to events.jsonl. Resolves when both are on disk and
+   * every earlier call has settled; rejects (after the same wait) when the write failed, with a
+   * StoreError JOB_IO naming the cause. The creation (the write carrying the `created` event) is
+   * done before this returns, unless `isBulk` (see SubmitRequest.isBulk).
    * Durability: the creation and terminal states survive a power loss once this resolves; for
    * other states the contents are fsynced but the rename may be lost, leaving the previous
    * state, which after a power loss reads the same (the owner is gone, so: interrupted).
@@ -51,9 +72,11 @@ export class JobWriter {
   write(job: Job, events: readonly JobEvent[], isBulk = false): Promise<void> {
     // Acknowledged in call order across jobs, although the writes themselves run in parallel: a
     // caller reports a change once it is written, so users hear of changes in the order they
-    // happened (never of a 4th job started before the 1st one's end, with 3 slots).
-    const acknowledged = Promise.all([this.lastAcknowledged, this.persist(job, events, isBulk)]).then(() => {});
-    this.lastAcknowledged = acknowledged;
+    // happened (never of a 4th job started before the 1st one's end, with 3 slots). A failure
+    // settles its own caller only; the order of the others goes on.
+    const persisted = this.persist(job, events, isBulk);
+    const acknowledged = Promise.all([this.lastAcknowledged, persisted.catch(() => {})]).then(() => persisted);
+    this.lastAcknowledged = acknowledged.catch(() => {});
     return acknowledged;
   }
 
@@ -64,12 +87,12 @@ export class JobWriter {
     if (isCreation && !isBulk && !this.writes.has(job.id)) {
       try {
         this.store.writeSync(job, events);
+        return Promise.resolve();
       } catch (error) {
-        this.onError(error);
+        return Promise.reject(error);
       }
-      return Promise.resolve();
     }
-    return this.enqueue(job, events, isCreation || isTerminalStatus(job.status));
+    return this.enqueue(job, events, isCreation || isTerminalStatus(job.status), isCreation);
   }
 
   /** Schedules a job.json write of `read()` within the flush interval, unless one is already scheduled. */
@@ -77,16 +100,28 @@ export class JobWriter {
     if (this.progressTimers.has(id)) return;
     const timer = setTimeout(() => {
       this.progressTimers.delete(id);
-      void this.enqueue(read(), [], false);
+      this.enqueue(read(), [], false, false).catch(() => {}); // a failure is retried and reported by drain
     }, this.progressFlushMs);
     timer.unref();
     this.progressTimers.set(id, timer);
   }
 
+  /**
+   * Takes the events of job `id` whose writes failed and will now not be retried (an exit path
+   * writes them itself, synchronously, with the job's final state).
+   */
+  takeUnwritten(id: string): JobEvent[] {
+    const writes = this.writes.get(id);
+    if (!writes) return [];
+    if (writes.retryTimer) clearTimeout(writes.retryTimer);
+    writes.retryTimer = null;
+    return writes.unwritten.splice(0);
+  }
+
   /** Resolves when every write queued so far for job `id` has finished. */
   private flush(id: string): Promise<void> {
     const writes = this.writes.get(id);
-    return writes?.next?.done ?? writes?.inFlight ?? Promise.resolve();
+    return (writes?.next?.done ?? writes?.inFlight ?? Promise.resolve()).catch(() => {});
   }
 
   /** Drops pending progress writes and waits for every write in flight. Used before exit-time sync writes. */
@@ -101,12 +136,13 @@ export class JobWriter {
     this.progressTimers.delete(id);
   }
 
-  private enqueue(job: Job, events: readonly JobEvent[], isRenameDurable: boolean): Promise<void> {
+  private enqueue(job: Job, events: readonly JobEvent[], isRenameDurable: boolean, isCreation: boolean): Promise<void> {
     let writes = this.writes.get(job.id);
     if (!writes) {
-      writes = { inFlight: null, next: null };
+      writes = { inFlight: null, next: null, unwritten: [], latest: null, retryTimer: null, retryDelayMs: FIRST_RETRY_MS };
       this.writes.set(job.id, writes);
     }
+    writes.latest = job;
     const next = writes.next;
     if (next) {
       next.job = job;
@@ -115,8 +151,13 @@ export class JobWriter {
       return next.done;
     }
     let resolve!: () => void;
-    const done = new Promise<void>((settle) => (resolve = settle));
-    writes.next = { job, events: [...events], isRenameDurable, done, resolve };
+    let reject!: (error: unknown) => void;
+    const done = new Promise<void>((settle, fail) => {
+      resolve = settle;
+      reject = fail;
+    });
+    done.catch(() => {}); // callers handle it; a merged caller may not exist
+    writes.next = { job, events: [...events], isRenameDurable, isCreation, done, resolve, reject };
     if (!writes.inFlight) void this.drain(job.id, writes);
     return done;
   }
@@ -127,14 +168,34 @@ export class JobWriter {
       const write = writes.next;
       writes.next = null;
       writes.inFlight = write.done;
+      const recovering = writes.unwritten.splice(0);
       try {
-        await this.store.write(write.job, write.events, { isRenameDurable: write.isRenameDurable });
+        await this.store.write(write.job, [...recovering, ...write.events], { isRenameDurable: write.isRenameDurable || recovering.length > 0 });
+        writes.retryDelayMs = FIRST_RETRY_MS;
+        if (recovering.length > 0) this.listener.recovered(write.job, recovering);
+        write.resolve();
       } catch (error) {
-        this.onError(error);
+        if (!write.isCreation) {
+          writes.unwritten.unshift(...recovering, ...write.events);
+          this.scheduleRetry(id, writes);
+          this.listener.writeFailed(write.job, error);
+        }
+        write.reject(error);
       }
-      write.resolve();
     }
     writes.inFlight = null;
-    this.writes.delete(id);
+    if (writes.unwritten.length === 0 && !writes.retryTimer) this.writes.delete(id);
+  }
+
+  // Tries a failed job's newest state again later (the disk may have room by then): 1 s, then
+  // doubling to 30 s, for as long as this process lives.
+  private scheduleRetry(id: string, writes: JobWrites): void {
+    if (writes.retryTimer) return;
+    writes.retryTimer = setTimeout(() => {
+      writes.retryTimer = null;
+      writes.retryDelayMs = Math.min(MAX_RETRY_MS, writes.retryDelayMs * 2);
+      if (writes.latest && writes.unwritten.length > 0) this.enqueue(writes.latest, [], true, false).catch(() => {});
+    }, writes.retryDelayMs);
+    writes.retryTimer.unref();
   }
 }

@@ -81,6 +81,8 @@ export interface Job {
    * asks again instead of running the next phase on work nobody approved.
    */
   hasPendingApproval: boolean;
+  /** The `seq` of the last event written for this job (0: none yet). */
+  eventSeq: number;
 }
 
 /** Statuses in which a job still holds, or waits for, work from its owner process. */
@@ -142,7 +144,17 @@ export function createJob(input: NewJobInput): Job {
     owner: input.owner,
     pendingFeedback: null,
     hasPendingApproval: false,
+    eventSeq: 0,
   };
+}
+
+/**
+ * Gives `events` the next sequence numbers of `job` (see JobEvent.seq) and returns them with the
+ * job advanced to the last one. Pure.
+ */
+export function numberEvents<E extends { seq?: number }>(job: Job, events: readonly E[]): { job: Job; events: E[] } {
+  const numbered = events.map((event, index) => ({ ...event, seq: job.eventSeq + index + 1 }));
+  return { job: { ...job, eventSeq: job.eventSeq + events.length }, events: numbered };
 }
 
 /**

@@ -23,6 +23,8 @@ export interface JobManagerOptions {
   spareWorkers?: number;
   /** Longest delay of a progress-only write (ms, default 1000). */
   progressFlushMs?: number;
+  /** Largest output.log per job (bytes); older output is cut past it (config maxOutputBytes; default: no cap). */
+  maxOutputBytes?: number;
   /** Environment variables holding API keys, scrubbed from every report of a phase (config: getSecretEnvNames). */
   secretEnvNames?: string[];
   /** Clock, for tests (default: the system clock). */

@@ -4,14 +4,15 @@
 import { EventEmitter } from 'node:events';
 import { getPhaseNames } from '../agents/agent.js';
 import type { AgentSpec } from '../agents/agent.js';
-import { JobLookupError, ManagerError, describeError } from '../errors.js';
+import { JobLookupError, ManagerError, StoreError, describeError } from '../errors.js';
 import type { JobStore } from '../store/job-store.js';
 import { checkOwnerAlive, getCurrentOwner, isCurrentProcess } from '../store/owner.js';
 import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from './job.js';
 import type { JobEvent } from './job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
 import { resolveJobId } from './job-id.js';
-import { killChildProcessGroups } from './process-sweep.js';
+import { findJobProcesses, killChildProcessGroups } from './process-sweep.js';
+import { CONTAINMENT_ENV, describeContainmentForEnv, detectContainment, type Containment } from './process-containment.js';
 import { removeListedJobs } from '../store/cleanup.js';
 import { JobWriter } from './job-writer.js';
 import { PhaseScheduler } from './phase-scheduler.js';
@@ -24,6 +25,8 @@ export { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobMa
 // Longest a shutdown waits for runs to stop on their own before killing them; keeps every exit
 // under about 1.5 s (see exit-signals.ts).
 const SHUTDOWN_GRACE_MS = 1000;
+// Longest an exit that cannot wait asynchronously (a second signal) blocks for writes in flight.
+const EXIT_WRITE_WAIT_MS = 500;
 
 /** Runs jobs with a concurrency cap and a FIFO queue. */
 export class JobManager extends EventEmitter<JobManagerEvents> {
@@ -35,13 +38,35 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   private readonly idleWaiters: Array<{ resolve: () => void; isAwaitingApprovalIdle: boolean }> = [];
   private isClosed = false;
   private isShutDown = false;
+  private hasWarnedContainment = false;
+  private removalHolds = 0;
+  private readonly removalWaiters: Array<() => void> = [];
+  /** Jobs whose latest change failed to be written (a full disk) and is being retried. */
+  private readonly unsavedJobs = new Set<string>();
+  /** How job shells are contained on this machine (a PID namespace each, or process groups). */
+  readonly containment: Containment;
 
   constructor(private readonly options: JobManagerOptions) {
     super();
+    // Found out once, before any worker exists, and handed down through the environment to the
+    // workers and their spawners, which start the shells (see process-containment.ts).
+    this.containment = detectContainment();
+    process.env[CONTAINMENT_ENV] = describeContainmentForEnv(this.containment);
     const spareWorkers = options.spareWorkers ?? 1;
     this.pool = new WorkerPool({ heapLimitMb: options.workerHeapMb, spareWorkers, maxIdleWorkers: options.maxConcurrentJobs + spareWorkers });
     this.pool.warm();
-    this.writer = new JobWriter(options.store, options.progressFlushMs ?? 1000, (error) => this.emit('warning', describeError(error)));
+    this.writer = new JobWriter(options.store, options.progressFlushMs ?? 1000, {
+      writeFailed: (job, error) => {
+        // Once per job until it recovers: the writer retries every few seconds.
+        if (this.unsavedJobs.has(job.id)) return;
+        this.unsavedJobs.add(job.id);
+        this.emit('warning', `${describeError(error)}. ${job.id}'s latest change is not on disk, so it is not shown yet; jobline retries, and shows it once it is saved.`);
+      },
+      recovered: (job, events) => {
+        this.unsavedJobs.delete(job.id);
+        for (const event of events) this.reporter.event(job, event);
+      },
+    });
     this.reporter = {
       event: (job, event) => {
         this.emit('jobEvent', job, event);
@@ -63,6 +88,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       isClosed: () => this.isClosed,
       stateChanged: () => this.notifyIfIdle(),
       now: () => this.timestamp(),
+      whenRemovalsAllowed: () => (this.removalHolds === 0 ? Promise.resolve() : new Promise((resolve) => this.removalWaiters.push(resolve))),
     }, this.pool, options);
   }
 
@@ -109,6 +135,10 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     this.assertOpen();
     this.assertNotBusy();
+    if (this.containment.kind === 'process-group' && !this.hasWarnedContainment) {
+      this.hasWarnedContainment = true;
+      this.emit('warning', `job processes are contained by process group only (${this.containment.reason}): a process that leaves its group (setsid, setpgid) can outlive a cancel, or a SIGKILL of jobline.`);
+    }
     // Claimed synchronously, so jobs take their places in the queue in the order submitted,
     // even when a caller (batch) has many submissions in flight.
     const id = this.options.store.claimIdSync();
@@ -121,14 +151,23 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       { ts: now, type: 'created', agent: request.agent.name, mode: request.mode, cwd: request.cwd },
       { ts: now, type: 'queued' },
     ];
-    if (this.slots.tryTakeSlot(id)) {
-      // One write for the whole creation: created, queued, started and the first phase_started.
-      await this.scheduler.startRunning(entry, created);
-      return { job: entry.job, queuePosition: 0 };
+    try {
+      if (this.slots.tryTakeSlot(id)) {
+        // One write for the whole creation: created, queued, started and the first phase_started.
+        await this.scheduler.startRunning(entry, created);
+        return { job: entry.job, queuePosition: 0 };
+      }
+      this.slots.enqueue(id);
+      await entry.commit([], created);
+      return { job: entry.job, queuePosition: this.slots.waitingIds.indexOf(id) + 1 };
+    } catch (error) {
+      // Not durable, so not a job: nothing of it ran, and nothing of it is left.
+      this.entries.delete(id);
+      this.slots.remove(id);
+      await this.options.store.remove(id).catch(() => {});
+      this.scheduler.pump();
+      throw new StoreError('JOB_NOT_CREATED', `The job was not created: ${describeError(error)}. Nothing of it ran.`, { cause: error });
     }
-    this.slots.enqueue(id);
-    await entry.commit([], created);
-    return { job: entry.job, queuePosition: this.slots.waitingIds.indexOf(id) + 1 };
   }
 
   /**
@@ -195,23 +234,29 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     this.assertOpen();
     const fullId = this.entries.has(id) ? id : id.trim().toLowerCase();
     const entry = await this.options.store.withJobClaim(fullId, async () => {
-      let handle = this.entries.get(fullId);
-      if (!handle) {
+      const existing = this.entries.get(fullId);
+      let handle: JobHandle;
+      if (existing) {
+        if (!isUnfinishedStatus(existing.job.status)) {
+          throw new ManagerError('JOB_NOT_RESUMABLE', `${existing.job.id} is ${existing.job.status}; only failed, cancelled or interrupted jobs can be resumed.`);
+        }
+        this.assertNoProcessesLeft(fullId);
+        handle = existing;
+        await handle.commit([{ type: 'resume', mode }]);
+      } else {
         if (!adopt) throw new JobLookupError('JOB_NOT_FOUND', `No job ${fullId} in this session.`);
         const stored = this.options.store.settleClaimed(fullId, this.timestamp());
         this.assertAdoptable(stored);
+        this.assertNoProcessesLeft(fullId);
         const { agent, cwd } = await adopt(stored);
         handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, agent, cwd, this.writer, this.reporter, () => this.timestamp());
         this.entries.set(fullId, handle);
-      }
-      if (!isUnfinishedStatus(handle.job.status)) {
-        throw new ManagerError('JOB_NOT_RESUMABLE', `${handle.job.id} is ${handle.job.status}; only failed, cancelled or interrupted jobs can be resumed.`);
-      }
-      try {
-        await handle.commit([{ type: 'resume', mode }]);
-      } catch (error) {
-        if (!handle.isPersisted) this.entries.delete(fullId);
-        throw error;
+        try {
+          await handle.commit([{ type: 'resume', mode }]);
+        } catch (error) {
+          this.entries.delete(fullId);
+          throw error;
+        }
       }
       return handle;
     });
@@ -222,6 +267,15 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       this.scheduler.pump();
     }
     return entry.job;
+  }
+
+  // A run of the job that is still running somewhere (a process that outlived its jobline) must
+  // not get a second copy beside it.
+  private assertNoProcessesLeft(id: string): void {
+    const pids = findJobProcesses(id);
+    if (pids.length > 0) {
+      throw new ManagerError('JOB_PROCESSES_ALIVE', `${id} still has processes of its previous run alive (pid ${pids.slice(0, 5).join(', ')}${pids.length > 5 ? ', …' : ''}); resume it once they have ended.`);
+    }
   }
 
   private assertAdoptable(stored: Job): void {
@@ -248,6 +302,21 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     const removed = await removeListedJobs(this.options.store, removable);
     for (const id of removed) this.entries.delete(id);
     return removed;
+  }
+
+  /**
+   * Holds back the removal of completed jobs' files until the returned function is called: for a
+   * front end that holds notifications back (while a foreground command owns the screen), so that
+   * no job is cleaned up before the user has seen it end. Holds nest.
+   */
+  holdRemovals(): () => void {
+    this.removalHolds++;
+    let isReleased = false;
+    return () => {
+      if (isReleased) return;
+      isReleased = true;
+      if (--this.removalHolds === 0) for (const resolve of this.removalWaiters.splice(0)) resolve();
+    };
   }
 
   /** Returns true when job `id` (a full id) belongs to this session. */
@@ -287,6 +356,9 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     // After a completed shutdown every job is marked and every process gone: the exit-time
     // safety net (process.on('exit')) must not sweep /proc a second time.
     if (this.isShutDown) return [];
+    // Writes already handed to the write threads land first (bounded: an exit stays quick), so
+    // none of them can replace the interrupted state written below with an older one.
+    this.options.store.waitForWritesSync(EXIT_WRITE_WAIT_MS);
     const marked = this.markActiveInterrupted(reason);
     for (const entry of this.entries.values()) entry.run?.kill();
     killChildProcessGroups();

@@ -1,8 +1,9 @@
 // Inside a worker: appends an agent's raw output to output.log and turns it into batched
 // `outputProduced` messages, so a job printing 100 MB sends a few messages, not millions.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { MAX_LINE_CHARS, MAX_LINES_PER_OUTPUT_MESSAGE } from './protocol.js';
 import type { SecretScrubber } from '../text/secrets.js';
+import { APPEND_FLAGS } from '../store/event-log.js';
 
 /** How often, at most, a worker posts output to the main thread (ms). */
 export const OUTPUT_FLUSH_INTERVAL_MS = 50;
@@ -12,9 +13,25 @@ const MAX_PENDING_CHARS = 64 * 1024;
 /** Receives batches: the last few complete lines and how many lines there were in all. */
 export type OutputBatchListener = (lines: string[], lineCount: number) => void;
 
+/** Options of an OutputSink. */
+export interface OutputSinkOptions {
+  /** Removes API keys from everything written and reported, before any line is cut short. */
+  scrubber?: SecretScrubber | null;
+  /**
+   * Largest output.log (bytes). Past it the oldest half is cut and a line says how much: the
+   * newest output, where a failure shows, is what a user reads. Default: no cap.
+   */
+  maxBytes?: number;
+}
+
 /** Appends text to one output.log and batches its complete lines. Call `close` when the phase ends. */
 export class OutputSink {
-  private readonly fd: number;
+  private fd: number;
+  private size: number;
+  private cutBytes = 0;
+  private markerBytes = 0;
+  private readonly scrubber: SecretScrubber | null;
+  private readonly maxBytes: number;
   private partial = '';
   private recent: string[] = [];
   private lineCount = 0;
@@ -28,17 +45,18 @@ export class OutputSink {
 
   /**
    * Opens `path` for appending (created with mode 0600). `onWriteError` hears of the first failed
-   * write. `scrubber` removes API keys from everything written and reported, before any line is
-   * cut short. @throws the fs error if the file cannot be opened.
+   * write. @throws the fs error if the file cannot be opened (ELOOP for a symbolic link).
    */
   constructor(
-    path: string,
+    private readonly path: string,
     private readonly onBatch: OutputBatchListener,
     private readonly onWriteError: (error: Error) => void = () => {},
-    private readonly scrubber: SecretScrubber | null = null,
+    options: OutputSinkOptions = {},
   ) {
-    this.fd = openSync(path, 'a', 0o600);
-    if (this.scrubber?.isEmpty) this.scrubber = null;
+    this.fd = openSync(path, APPEND_FLAGS, 0o600); // never through a symbolic link planted in its place
+    this.size = fstatSync(this.fd).size;
+    this.scrubber = options.scrubber && !options.scrubber.isEmpty ? options.scrubber : null;
+    this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   }
 
   /** Appends `text` to the log (synchronously: this is the worker's thread, not the REPL's). */
@@ -85,11 +103,43 @@ export class OutputSink {
   private append(text: string): void {
     if (this.writeError) return;
     try {
-      writeSync(this.fd, text);
+      this.size += writeSync(this.fd, text);
+      if (this.size > this.maxBytes) this.cutHead();
     } catch (error) {
       this.writeError = error as Error;
       this.onWriteError(this.writeError);
     }
+  }
+
+  // Keeps the newest half of the cap: the tail is copied into a new file that starts with a line
+  // saying how much was cut, which replaces the log atomically. Each cut copies maxBytes / 2 and
+  // frees as much, so the cost per byte written stays constant.
+  private cutHead(): void {
+    const keep = Math.floor(this.maxBytes / 2);
+    const tail = Buffer.alloc(keep);
+    const reader = openSync(this.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    let read: number;
+    try {
+      read = readSync(reader, tail, 0, keep, this.size - keep);
+    } finally {
+      closeSync(reader);
+    }
+    // Bytes of output cut now: all but the kept tail, less the previous cut's own marker line.
+    this.cutBytes += this.size - this.markerBytes - read;
+    const marker = `… [jobline] ${this.cutBytes} bytes of earlier output were cut here (maxOutputBytes is ${this.maxBytes})\n`;
+    const temp = `${this.path}.cut.tmp`;
+    const out = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+    try {
+      writeSync(out, marker);
+      writeSync(out, tail, 0, read);
+    } finally {
+      closeSync(out);
+    }
+    renameSync(temp, this.path);
+    closeSync(this.fd);
+    this.fd = openSync(this.path, APPEND_FLAGS, 0o600);
+    this.markerBytes = Buffer.byteLength(marker);
+    this.size = this.markerBytes + read;
   }
 
   /** Posts whatever is batched now. */

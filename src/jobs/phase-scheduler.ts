@@ -25,6 +25,8 @@ export interface SchedulerHost {
   stateChanged(): void;
   /** The current time (ISO-8601). */
   now(): string;
+  /** Resolves when a front end that holds notifications back (see JobManager.holdRemovals) has shown them. */
+  whenRemovalsAllowed(): Promise<void>;
 }
 
 /** Settings the scheduler uses. */
@@ -36,6 +38,8 @@ export interface SchedulerOptions {
   workerHeapMb: number;
   /** Environment variables holding API keys (see PhaseRequest.secretEnvNames). */
   secretEnvNames?: string[];
+  /** Largest output.log per job (bytes; default: no cap). */
+  maxOutputBytes?: number;
 }
 
 /** Runs jobs' phases within `maxConcurrentJobs` slots. */
@@ -68,14 +72,16 @@ export class PhaseScheduler {
     let started: Promise<void>;
     // A new job's worker boots while its creation is written (a queued job's creation is done).
     if (!entry.isPersisted) this.pool.prepare();
+    const wasPersisted = entry.isPersisted;
     try {
-      const wasPersisted = entry.isPersisted;
       started = entry.commit([{ type: 'start' }, { type: 'startPhase' }], leadingEvents);
       if (!wasPersisted) await started;
     } catch (error) {
-      this.host.warn(`${entry.id}: ${describeError(error)}`);
       this.slots.releaseSlot(entry.id);
       this.pump();
+      // A creation that could not be written refuses the job (the submitter says why).
+      if (!wasPersisted) throw error;
+      this.host.warn(`${entry.id}: ${describeError(error)}`);
       return;
     }
     void this.runPhases(entry);
@@ -97,6 +103,9 @@ export class PhaseScheduler {
     this.pendingCleanups++;
     try {
       await entry.whenReported();
+      // A completed job's files go only once the user has seen it end: a front end may be holding
+      // its notification back (during /watch or /logs -f).
+      if (job.status === 'completed') await this.host.whenRemovalsAllowed();
       const removed = await applyStoragePolicy(this.options.store, job, this.options, this.host.now());
       for (const id of removed) this.host.jobRemoved(id);
     } catch (error) {
@@ -113,7 +122,7 @@ export class PhaseScheduler {
     try {
       while (entry.job.status === 'running' && !this.host.isClosed()) {
         const worker = this.pool.acquire();
-        const run = new JobRun(worker, this.pool.childRegistryOf(worker), entry.buildRequest(this.options.store.pathsOf(entry.id).output, this.options.secretEnvNames ?? []), {
+        const run = new JobRun(worker, this.pool.childRegistryOf(worker), entry.buildRequest(this.options.store.pathsOf(entry.id).output, this.options.secretEnvNames ?? [], this.options.maxOutputBytes), {
           onOutput: (lines, lineCount) => entry.recordOutput(lines, lineCount),
           onProgress: (progress) => entry.recordProgress(progress),
           onActivity: (icon, text) => entry.recordActivity(icon, text),

@@ -2,7 +2,7 @@
 // directly (a worker's spawner) or through a spawner (the jobs' shells). Only used when jobline
 // shuts down, when every job process must go: a shell started in the instant before its worker
 // was terminated, or one whose spawner died, is caught here.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readProcessStat } from '../store/owner.js';
 
 /**
@@ -50,4 +50,35 @@ export function killChildProcessGroups(): number {
     }
   }
   return signalled;
+}
+
+/**
+ * Pids of live processes started for job `jobId`: those whose environment holds `JOB_ID=<jobId>`
+ * (every command phase's shell and what it starts, unless a process cleared its environment).
+ * Reads /proc; returns [] where there is none. Used to refuse a resume while a previous run of
+ * the job still has processes alive.
+ */
+export function findJobProcesses(jobId: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const needle = Buffer.from(`JOB_ID=${jobId}\0`);
+  const pids: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`);
+      // At the start of the environment, or after the NUL that ends the previous variable.
+      const at = environ.indexOf(needle);
+      if (at === -1 || (at > 0 && environ[at - 1] !== 0)) continue;
+      const stat = readProcessStat(Number(entry));
+      if (stat && stat.state !== 'Z') pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return pids;
 }

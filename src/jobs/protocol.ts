@@ -19,6 +19,8 @@ export interface PhaseRequest {
   outputLogPath: string;
   /** Environment variables holding API keys: their values are scrubbed from all the phase reports (see text/secrets.ts). */
   secretEnvNames: string[];
+  /** Largest output.log of the job (bytes); the oldest output is cut past it (config maxOutputBytes). */
+  maxOutputBytes: number;
 }
 
 /** Messages the main thread posts to a worker. `runId` ties replies to one phase run. */

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { type ShellListener, type ShellRequest, signalProcessGroup } from '../agents/command-runner.js';
 import { withoutVariables } from '../text/secrets.js';
+import { buildShellCommand, detectContainment, normalizeExit } from './process-containment.js';
 
 // After the shell exits, its stdio may still be held open by a process that left the group
 // (setsid); stop waiting for EOF after this long so the phase can end.
@@ -23,8 +24,12 @@ export interface ShellProcess {
  */
 export function startShell(request: ShellRequest, baseEnv: NodeJS.ProcessEnv, listener: ShellListener): ShellProcess | null {
   let child: ChildProcess;
+  // In its own PID namespace where the system allows (see process-containment.ts): then nothing
+  // the shell starts can outlive it, whatever it does to its session or process group.
+  const containment = detectContainment();
+  const shell = buildShellCommand(request.command, containment);
   try {
-    child = spawn('/bin/sh', ['-c', request.command], {
+    child = spawn(shell.file, shell.args, {
       cwd: request.cwd,
       env: withoutVariables({ ...baseEnv, ...request.env }, request.removeEnv ?? []),
       detached: true, // a new process group, so the whole tree can be signalled at once
@@ -63,7 +68,8 @@ export function startShell(request: ShellRequest, baseEnv: NodeJS.ProcessEnv, li
       clearTimeout(timer);
       if (hasEnded) return;
       hasEnded = true;
-      listener.exited(code, signal);
+      const exit = normalizeExit(code, signal, containment);
+      listener.exited(exit.code, exit.signal);
     }
   });
   return {

@@ -44,7 +44,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   const scrub = (text: string): string => scrubber.scrub(text);
   try {
     // Output that cannot be written (a full disk) stops the phase: it fails with that reason below.
-    sink = new OutputSink(request.outputLogPath, (lines, lineCount) => post({ type: 'outputProduced', runId, lines, lineCount }), () => controller.abort(), scrubber);
+    sink = new OutputSink(request.outputLogPath, (lines, lineCount) => post({ type: 'outputProduced', runId, lines, lineCount }), () => controller.abort(), { scrubber, maxBytes: request.maxOutputBytes });
     const activeSink = sink;
     progress = new ProgressCoalescer((update) => post({ type: 'progressReported', runId, progress: update.lastEvent ? { ...update, lastEvent: scrub(update.lastEvent) } : update }));
     const activeProgress = progress;

@@ -63,12 +63,15 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   const notify = (text: string): void => void (heldNotifications ? heldNotifications.push(text) : print(text));
   const holdNotifications = async (task: () => Promise<void>): Promise<void> => {
     heldNotifications = [];
+    // A completed job whose notification is held here keeps its files until it is printed.
+    const releaseRemovals = manager.holdRemovals();
     try {
       await task();
     } finally {
       const held = heldNotifications;
       heldNotifications = null;
       for (const text of held) print(text);
+      releaseRemovals();
     }
   };
   const notifier = new Notifier(notify, () => process.stdout.columns ?? 200);

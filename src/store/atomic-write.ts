@@ -2,8 +2,9 @@
 // and (when asked) fsync the folder. A reader sees the old file or the new one, never a torn one.
 // Synchronous by design: it runs on the REPL's thread only for a job's creation (which the user
 // waits for anyway) and exit paths; every later write runs it in a write thread (write-threads.ts).
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 /** How durable a replacement must be once it returns. */
 export interface AtomicWriteOptions {
@@ -38,11 +39,12 @@ function countFsync(): void {
   Atomics.add(fsyncCounter, 0, 1);
 }
 
-// The temp name is unique per process and per write, so two writers (this process's and an exit
-// path's, or another process's) never share, and truncate, one temp file.
+// The temp name is unique per process, per thread and per write, so two writers (a write thread
+// and the main thread's exit path, or another process) never share, and truncate, one temp
+// file: each thread has its own counter, so the thread id must be in the name too.
 function tempPathFor(path: string): string {
   tempCounter = (tempCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return `${path}.${process.pid}.${tempCounter}.tmp`;
+  return `${path}.${process.pid}-${threadId}.${tempCounter}.tmp`;
 }
 
 /**
@@ -52,7 +54,8 @@ function tempPathFor(path: string): string {
 export function writeFileAtomicSync(path: string, data: string, options: AtomicWriteOptions = { isRenameDurable: true }): void {
   const temp = tempPathFor(path);
   try {
-    const fd = openSync(temp, 'w', 0o600);
+    // Exclusive and not through a symbolic link: the temp name is ours alone.
+    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       writeSync(fd, data, null, 'utf8');
       fsyncSync(fd);

@@ -1,6 +1,6 @@
 // events.jsonl: an append-only lifecycle log, one JSON object per line. Appends are not fsynced:
 // job.json is the durable source of truth, and a torn last line is skipped when read.
-import { appendFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { JobEvent } from '../jobs/job-event.js';
 
@@ -9,9 +9,30 @@ export function formatEventLines(events: readonly JobEvent[]): string {
   return events.map((event) => `${JSON.stringify(event)}\n`).join('');
 }
 
-/** Appends lines made by formatEventLines to the log at `path` in one write, so they never interleave with another writer's. */
+/** Flags of every open of a job's append-only files: never through a symbolic link planted in its place. */
+export const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+
+/**
+ * Appends lines made by formatEventLines to the log at `path` in one write, so they never
+ * interleave with another writer's. A last line torn by a crash is terminated first, so it cannot
+ * swallow the next event. The file is never opened through a symbolic link (ELOOP).
+ * @throws the fs error (ENOSPC, ELOOP, ...).
+ */
 export function appendEventLines(path: string, lines: string): void {
-  if (lines !== '') appendFileSync(path, lines, { mode: 0o600 });
+  if (lines === '') return;
+  const fd = openSync(path, (APPEND_FLAGS & ~constants.O_WRONLY) | constants.O_RDWR, 0o600);
+  try {
+    const { size } = fstatSync(fd);
+    let prefix = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) prefix = '\n';
+    }
+    writeSync(fd, prefix + lines);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 
@@ -43,4 +64,36 @@ export async function readEvents(path: string): Promise<EventLogContents> {
     }
   }
   return { events, skippedLines };
+}
+
+/** How far a log has got: the `seq` of its last complete line (0 for an empty or missing log), or null when that line has none (a log from before sequence numbers). */
+export function readLastSeq(path: string): number | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  try {
+    const { size } = fstatSync(fd);
+    if (size === 0) return 0;
+    // The last complete line is within the last few KB (an event line is a few hundred bytes).
+    const length = Math.min(size, 8 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n');
+    // Complete lines end with a newline: the piece after the last one is torn (or empty).
+    for (let i = lines.length - 2; i >= 0; i--) {
+      try {
+        const seq = (JSON.parse(lines[i]!) as JobEvent).seq;
+        return typeof seq === 'number' ? seq : null;
+      } catch {
+        // A torn line terminated later, or the first, cut piece of the window: look further back.
+      }
+    }
+    return null;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,13 +1,21 @@
 // Parsing and validating job.json. Files come from disk and may be torn, hand-edited or written
 // by another version, so nothing is trusted until it passes the schema.
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { z } from 'zod';
-import { StoreError } from '../errors.js';
+import { StoreError, describeError } from '../errors.js';
 import { JOB_STATUSES, PHASE_STATUSES, SCHEMA_VERSION, type Job } from '../jobs/job.js';
 import { JOB_ID_PATTERN } from '../jobs/job-id.js';
+import type { JobEvent } from '../jobs/job-event.js';
 
-const timestamp = z.string().nullable();
+// Strict where jobline itself writes a fixed shape: every field that is printed as it is (ids,
+// names, times) must look like what jobline writes, so a hand-made or hostile file cannot carry
+// escape sequences to a terminal through them (free text is made inert where it is printed).
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+const timestamp = z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time').nullable();
+const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const phaseSchema = z.object({
-  name: z.string(),
+  name: z.string().regex(NAME, 'expected a phase name'),
   status: z.enum(PHASE_STATUSES),
   attempts: z.number().int().min(0),
   startedAt: timestamp,
@@ -20,7 +28,7 @@ const phaseSchema = z.object({
 const jobSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   id: z.string().regex(JOB_ID_PATTERN),
-  agent: z.string(),
+  agent: z.string().regex(NAME, 'expected an agent name'),
   description: z.string(),
   mode: z.enum(['interactive', 'background']),
   status: z.enum(JOB_STATUSES),
@@ -32,19 +40,43 @@ const jobSchema = z.object({
     llmCalls: z.number(),
     lastEvent: z.string().nullable(),
   }),
-  createdAt: z.string(),
+  createdAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time'),
   startedAt: timestamp,
   endedAt: timestamp,
   error: z.string().nullable(),
-  owner: z.object({ pid: z.number().int(), hostname: z.string(), processStartedAt: z.string() }),
+  owner: z.object({ pid: z.number().int(), hostname: z.string().regex(/^[A-Za-z0-9_.-]{0,255}$/, 'expected a host name'), processStartedAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time') }),
   // Added without a version change (readers of version 1 ignore them); absent in older files.
   pendingFeedback: z.string().nullable().optional(),
   hasPendingApproval: z.boolean().optional(),
+  eventSeq: z.number().int().min(0).optional(),
 });
 
-/** Serialises a job for job.json (2-space indented, trailing newline: friendly to `cat` and jq). */
-export function serializeJob(job: Job): string {
-  return `${JSON.stringify(job, null, 2)}\n`;
+/**
+ * The log's journal kept in job.json: the events of the write that produced this job.json
+ * (`lastEvents`, numbered), so that a log a crash left one write behind can be completed.
+ */
+export interface JobJournal {
+  eventSeq: number;
+  lastEvents: JobEvent[];
+}
+
+/** Reads the journal from the text of a job.json already accepted by parseJobFile; empty when absent. */
+export function readJournal(text: string): JobJournal {
+  try {
+    const data = JSON.parse(text) as { eventSeq?: unknown; lastEvents?: unknown };
+    const lastEvents = Array.isArray(data.lastEvents) ? (data.lastEvents as JobEvent[]).filter((event) => typeof event?.seq === 'number' && typeof event.type === 'string') : [];
+    return { eventSeq: typeof data.eventSeq === 'number' ? data.eventSeq : 0, lastEvents };
+  } catch {
+    return { eventSeq: 0, lastEvents: [] };
+  }
+}
+
+/**
+ * Serialises a job for job.json (2-space indented, trailing newline: friendly to `cat` and jq),
+ * with `lastEvents`, the events written with it (see JobJournal).
+ */
+export function serializeJob(job: Job, lastEvents: readonly JobEvent[] = []): string {
+  return `${JSON.stringify(lastEvents.length > 0 ? { ...job, lastEvents } : job, null, 2)}\n`;
 }
 
 /**
@@ -57,7 +89,9 @@ export function parseJobFile(text: string, path: string): Job {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    const what = text.trim() === '' ? 'it is empty' : `it is not valid JSON (${(error as Error).message})`;
+    // Node's message quotes the file's text, which may hold escape sequences: only the position is kept.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    const what = text.trim() === '' ? 'it is empty' : `it is not valid JSON${position ? ` (at character ${position})` : ''}`;
     throw new StoreError('JOB_FILE_CORRUPT', `Corrupt job file ${path}: ${what}.`, { cause: error });
   }
   const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
@@ -76,5 +110,56 @@ export function parseJobFile(text: string, path: string): Job {
   const job = result.data;
   // Files written before these fields existed: no feedback was pending (it lived in memory), and
   // a job found awaiting approval still waits for it.
-  return { ...job, pendingFeedback: job.pendingFeedback ?? null, hasPendingApproval: job.hasPendingApproval ?? job.status === 'awaiting_approval' } as Job;
+  return { ...job, pendingFeedback: job.pendingFeedback ?? null, hasPendingApproval: job.hasPendingApproval ?? job.status === 'awaiting_approval', eventSeq: job.eventSeq ?? 0 } as Job;
+}
+
+/**
+ * Largest job.json read (bytes). A job's state is a few KB (phase outputs are cut to 4,000
+ * characters each); anything far larger was not written by jobline and is refused unread, so a
+ * hostile file cannot make a listing use gigabytes.
+ */
+export const MAX_JOB_FILE_BYTES = 8 * 1024 * 1024;
+
+function assertJobFileSize(size: number, path: string): void {
+  if (size > MAX_JOB_FILE_BYTES) {
+    throw new StoreError('JOB_FILE_CORRUPT', `Corrupt job file ${path}: it is ${Math.round(size / 1024 / 1024)} MB, far larger than any job jobline writes (at most ${MAX_JOB_FILE_BYTES / 1024 / 1024} MB is read).`);
+  }
+}
+
+function readError(path: string, error: unknown): StoreError {
+  return error instanceof StoreError ? error : new StoreError('JOB_IO', `Cannot read ${path}: ${describeError(error)}`, { cause: error });
+}
+
+/**
+ * Reads the job.json at `path` as text, never through a symbolic link (ELOOP) and never one over
+ * MAX_JOB_FILE_BYTES. @throws StoreError JOB_FILE_CORRUPT (too large), JOB_IO (cannot be read).
+ */
+export async function readJobFile(path: string): Promise<string> {
+  try {
+    const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      assertJobFileSize((await file.stat()).size, path);
+      return await file.readFile('utf8');
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    throw readError(path, error);
+  }
+}
+
+/** `readJobFile` on this thread, with the file's mtime (ms since the epoch). Throws like it. */
+export function readJobFileSync(path: string): { text: string; modifiedMs: number } {
+  try {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const stats = fstatSync(fd);
+      assertJobFileSize(stats.size, path);
+      return { text: readFileSync(fd, 'utf8'), modifiedMs: stats.mtimeMs };
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    throw readError(path, error);
+  }
 }

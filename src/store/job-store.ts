@@ -1,24 +1,26 @@
 // The jobs folder as a store: one folder per job holding job.json (atomic), events.jsonl
 // (append-only) and output.log. Every change touches one job's files only, so its cost does not
 // grow with the number of jobs stored.
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { readdir, readFile, rename, stat } from 'node:fs/promises';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import { StoreError, describeError } from '../errors.js';
-import type { Job } from '../jobs/job.js';
-import { getLastRecordedActivity, isActiveStatus } from '../jobs/job.js';
+import { getLastRecordedActivity, type Job } from '../jobs/job.js';
 import type { JobEvent } from '../jobs/job-event.js';
 import { generateJobId, isJobId, resolveJobId } from '../jobs/job-id.js';
-import { transitionJob } from '../jobs/transitions.js';
-import type { AtomicWriteOptions } from './atomic-write.js';
-import { formatEventLines } from './event-log.js';
-import { parseJobFile, serializeJob } from './job-file.js';
-import { ensureJobsDir } from './jobs-dir.js';
-import { type WriteRequested, WriteThreads, performWrite } from './write-threads.js';
-import { checkOwnerAlive } from './owner.js';
-import { tryAcquireClaim, withClaim, type AcquireClaimOptions } from './claim.js';
 import { SecretScrubber, readSecrets } from '../text/secrets.js';
+import type { AtomicWriteOptions } from './atomic-write.js';
+import { tryAcquireClaim, withClaim, type AcquireClaimOptions } from './claim.js';
+import { completeLog, isLogBehind, isOwnerGone, recordOwnerGone, viewWithLiveness } from './crash-recovery.js';
+import { formatEventLines } from './event-log.js';
+import { parseJobFile, readJobFile, readJobFileSync, serializeJob } from './job-file.js';
+import { ensureJobsDir } from './jobs-dir.js';
+import { isCurrentProcess } from './owner.js';
+import { type WriteRequested, WriteThreads, performWrite } from './write-threads.js';
+
+export { OWNER_GONE_REASON, isOwnerGone, viewWithLiveness } from './crash-recovery.js';
+export { MAX_JOB_FILE_BYTES } from './job-file.js';
 
 /** The three files of one job, as absolute paths. */
 export interface JobPaths {
@@ -33,9 +35,6 @@ export interface JobListing {
   jobs: Job[];
   warnings: string[];
 }
-
-/** Reason recorded on a job whose owner process died without marking it. */
-export const OWNER_GONE_REASON = 'Interrupted: the jobline process that ran it is gone';
 
 const MAX_ID_CLAIM_ATTEMPTS = 20;
 /** job.json files read at once when listing. */
@@ -129,9 +128,18 @@ export class JobStore {
   private describeWrite(job: Job, events: readonly JobEvent[], isRenameDurable: boolean): Omit<WriteRequested, 'seq'> {
     const paths = this.pathsOf(job.id);
     // Every job file write passes the scrubber: a key that reached a job's state by any path
-    // (an error text, a prompt pasted with one) is not written down.
+    // (an error text, a prompt pasted with one) is not written down. job.json carries this
+    // write's events too (its journal), for a log that a crash leaves behind.
     const scrub = (text: string): string => this.scrubber.scrub(text);
-    return { jobPath: paths.job, jobText: scrub(serializeJob(job)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable };
+    return { jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable };
+  }
+
+  /**
+   * Blocks until every write handed to a write thread has been performed, at most `timeoutMs`.
+   * For exit paths, before their synchronous writes. Returns true when none is left.
+   */
+  waitForWritesSync(timeoutMs: number): boolean {
+    return this.writeThreads?.waitForWritesSync(timeoutMs) ?? true;
   }
 
   /** Stops the write threads once no write is in flight; they start again on the next write. */
@@ -151,13 +159,7 @@ export class JobStore {
    */
   async loadRaw(id: string): Promise<Job> {
     const path = this.pathsOf(id).job;
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      throw new StoreError('JOB_IO', `Cannot read ${path}: ${describeError(error)}`, { cause: error });
-    }
-    return parseJobFile(text, path);
+    return parseJobFile(await readJobFile(path), path);
   }
 
   /**
@@ -169,7 +171,7 @@ export class JobStore {
    */
   async load(id: string, now = new Date().toISOString()): Promise<Job> {
     const job = await this.loadRaw(id);
-    if (!isOwnerGone(job)) return job;
+    if (!isOwnerGone(job) && !isLogBehind(job, this.pathsOf(id).events)) return job;
     const claim = tryAcquireClaim(this.claimPathOf(id));
     if (!claim) return viewWithLiveness(job, await this.lastActivityOf(job));
     try {
@@ -186,21 +188,14 @@ export class JobStore {
    */
   settleClaimed(id: string, now = new Date().toISOString()): Job {
     const path = this.pathsOf(id).job;
-    let text: string;
-    let modifiedMs: number;
-    try {
-      text = readFileSync(path, 'utf8');
-      modifiedMs = statSync(path).mtimeMs;
-    } catch (error) {
-      throw new StoreError('JOB_IO', `Cannot read ${path}: ${describeError(error)}`, { cause: error });
-    }
+    const { text, modifiedMs } = readJobFileSync(path);
     const job = parseJobFile(text, path);
+    // A log that a crash left one write behind job.json is completed first, from the journal.
+    if (!isCurrentProcess(job.owner)) completeLog(this.pathsOf(id).events, text);
     if (!isOwnerGone(job)) return job;
-    const endedAt = getLastRecordedActivity(job, new Date(modifiedMs).toISOString());
-    const { job: interrupted, events } = transitionJob(job, { type: 'interrupt', reason: OWNER_GONE_REASON }, endedAt);
-    const recorded = events.map((event) => ({ ...event, detectedAt: now }));
+    const { job: interrupted, events } = recordOwnerGone(job, new Date(modifiedMs).toISOString(), now);
     try {
-      this.writeSync(interrupted, recorded);
+      this.writeSync(interrupted, events);
     } catch {
       // Read-only or full: the view is the same, and the next reader with a writable folder records it.
     }
@@ -309,19 +304,4 @@ export class JobStore {
       if (name.startsWith(REMOVING_PREFIX)) rmSync(join(this.dir, name), { recursive: true, force: true });
     }
   }
-}
-
-/** True for an active job whose owner process is known to be gone (see owner.ts). */
-export function isOwnerGone(job: Job): boolean {
-  return isActiveStatus(job.status) && checkOwnerAlive(job.owner) === false;
-}
-
-/**
- * Returns `job` as it really is: an active job whose owner process has died is interrupted, with
- * `endedAt` = `endedAt` (the job's last recorded activity, so every reader sees the same job).
- * The file is not changed (`JobStore.load` records it).
- */
-export function viewWithLiveness(job: Job, endedAt: string): Job {
-  if (!isOwnerGone(job)) return job;
-  return transitionJob(job, { type: 'interrupt', reason: OWNER_GONE_REASON }, endedAt).job;
 }

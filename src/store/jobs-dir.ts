@@ -65,8 +65,10 @@ export function ensureJobsDir(dir: string, options: EnsureJobsDirOptions = {}): 
   if (uid >= 0 && stats.uid !== uid) {
     throw new StoreError('JOBS_DIR_UNSAFE', `Refusing jobs folder ${dir}: it is owned by uid ${stats.uid}, not by you (uid ${uid}). ${fix}`);
   }
-  if ((stats.mode & 0o002) !== 0) {
+  // Writable by anyone but its owner (group or others): someone else could plant or swap job files.
+  if ((stats.mode & 0o022) !== 0) {
     const mode = (stats.mode & 0o777).toString(8).padStart(3, '0');
-    throw new StoreError('JOBS_DIR_UNSAFE', `Refusing jobs folder ${dir}: it is writable by others (mode ${mode}). Run chmod 700 on it. ${fix}`);
+    const who = (stats.mode & 0o002) !== 0 ? 'others' : 'its group';
+    throw new StoreError('JOBS_DIR_UNSAFE', `Refusing jobs folder ${dir}: it is writable by ${who} (mode ${mode}). Run chmod 700 on it. ${fix}`);
   }
 }

@@ -7,7 +7,9 @@ import { type WriteFinished, type WriteRequested, performWrite } from './write-t
 
 const port = parentPort;
 if (!port) throw new Error('write-thread-entry must run in a worker thread');
-adoptFsyncCounter((workerData as { fsyncCounter: SharedArrayBuffer }).fsyncCounter);
+const data = workerData as { fsyncCounter: SharedArrayBuffer; inFlight: SharedArrayBuffer };
+adoptFsyncCounter(data.fsyncCounter);
+const inFlight = new Int32Array(data.inFlight);
 
 port.on('message', (request: WriteRequested) => {
   let reply: WriteFinished;
@@ -17,6 +19,9 @@ port.on('message', (request: WriteRequested) => {
   } catch (error) {
     reply = { seq: request.seq, error: describeError(error) };
   }
+  // Performed (or failed): an exit path waiting in WriteThreads.waitForWritesSync may write now.
+  Atomics.sub(inFlight, 0, 1);
+  Atomics.notify(inFlight, 0);
   port.postMessage(reply);
 });
 port.postMessage({ seq: 0, error: null } satisfies WriteFinished); // ready

@@ -53,6 +53,10 @@ interface WriteThread {
 export class WriteThreads {
   private readonly threads: (WriteThread | null)[];
   private nextSeq = 1;
+  // Writes posted and not yet performed, counted in memory the threads share, so that an exit
+  // path on the main thread can wait for them synchronously (Atomics.wait) before its own write:
+  // otherwise a thread's rename of an older state could land after the exit-time one.
+  private readonly inFlight = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 
   /** @param count threads (2 by default: fsyncs of different jobs overlap; more only cost memory). */
   constructor(count = 2) {
@@ -80,8 +84,24 @@ export class WriteThreads {
       // keep it alive.
       if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(seq, { resolve, reject });
+      Atomics.add(this.inFlight, 0, 1);
       thread.worker.postMessage({ seq, ...write } satisfies WriteRequested);
     });
+  }
+
+  /**
+   * Blocks the calling thread until no posted write is still to be performed, or `timeoutMs`
+   * passed. For exit paths that write synchronously. Returns true when none is left.
+   */
+  waitForWritesSync(timeoutMs: number): boolean {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const count = Atomics.load(this.inFlight, 0);
+      if (count <= 0) return true;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      Atomics.wait(this.inFlight, 0, count, remaining);
+    }
   }
 
   /** True once the thread of `key` is up: its writes then leave the caller's thread. */
@@ -98,7 +118,7 @@ export class WriteThreads {
 
   private start(index: number): WriteThread {
     const worker = new Worker(getCompiledEntry('write-thread-entry'), {
-      workerData: { fsyncCounter: getFsyncCounterBuffer() },
+      workerData: { fsyncCounter: getFsyncCounterBuffer(), inFlight: this.inFlight.buffer },
       resourceLimits: { maxOldGenerationSizeMb: 64 },
     });
     const thread: WriteThread = { worker, isReady: false, pending: new Map() };
@@ -108,6 +128,8 @@ export class WriteThreads {
     const fail = (reason: string): void => {
       if (this.threads[index] === thread) this.threads[index] = null;
       const pending = [...thread.pending.values()];
+      Atomics.sub(this.inFlight, 0, pending.length); // they will never be performed
+      Atomics.notify(this.inFlight, 0);
       thread.pending.clear();
       for (const write of pending) write.reject(new Error(reason));
     };

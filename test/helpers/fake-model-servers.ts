@@ -8,7 +8,9 @@ export type ScriptedTurn =
   | { text?: string; toolCalls?: Array<{ name: string; args: Record<string, unknown> }>; style?: 'openai' | 'ollama' }
   | { status: number; headers?: Record<string, string>; body?: string }
   | { raw: string }
-  | { hangAfterText: string };
+  | { hangAfterText: string }
+  /** Text in pieces, one every `intervalMs` (openai format): a slow but never silent model. */
+  | { slowText: string[]; intervalMs: number };
 
 /** A request as the server received it. */
 export interface RecordedRequest {
@@ -67,6 +69,21 @@ export class FakeModelServer {
         response.on('close', () => this.resolveHangingClosed());
         for (const event of this.format === 'openai' ? openAiStart(turn.hangAfterText) : anthropicStart(turn.hangAfterText)) response.write(event);
         return; // never ends: the client must abort
+      }
+      if ('slowText' in turn) {
+        const pieces = [...turn.slowText];
+        response.write(chunk({ role: 'assistant', content: '' }));
+        const timer = setInterval(() => {
+          const piece = pieces.shift();
+          if (piece !== undefined) {
+            response.write(chunk({ content: piece }));
+            return;
+          }
+          clearInterval(timer);
+          response.end(`${chunk({}, 'stop')}data: [DONE]\n\n`);
+        }, turn.intervalMs);
+        response.on('close', () => clearInterval(timer));
+        return;
       }
       const events = this.format === 'openai' ? openAiEvents(turn) : anthropicEvents(turn);
       for (const event of events) response.write(event);

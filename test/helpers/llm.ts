@@ -26,13 +26,14 @@ export interface LlmAgentOptions {
   phases?: Array<{ name: string; maxRounds: number; instructions: string; tools: string[] }>;
   allowCommands?: string[];
   apiKeyEnv?: string | null;
+  idleTimeoutMs?: number;
 }
 
 /** Resolves an llm agent `mine` on a provider at `baseURL`, as a user's config would define it. */
 export function llmAgent(baseURL: string, workspace: string, options: LlmAgentOptions = {}): AgentSpec {
   const type = options.type ?? 'openai-compatible';
   const apiKeyEnv = options.apiKeyEnv === undefined ? 'JOBLINE_TEST_KEY' : options.apiKeyEnv;
-  const provider = { type, baseURL, model: 'fake-model', ...(apiKeyEnv ? { apiKeyEnv } : {}) };
+  const provider = { type, baseURL, model: 'fake-model', ...(apiKeyEnv ? { apiKeyEnv } : {}), ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}) };
   const phases = options.phases ?? [
     { name: 'inspect', maxRounds: 5, instructions: 'Look around.', tools: ['list_files', 'read_file', 'search_code'] },
     { name: 'change', maxRounds: 5, instructions: 'Make the change.', tools: ['read_file', 'edit_file', 'write_file', 'run_command'] },

@@ -55,3 +55,27 @@ export function findProcesses(marker: string): number[] {
   }
   return pids;
 }
+
+/**
+ * Waits until exactly `count` live processes have `marker` in their command line and returns
+ * their pids (host pids: a job's shell runs in its own PID namespace, so `$$` inside it is not
+ * a pid the test can signal or watch).
+ */
+export function waitForProcesses(marker: string, count: number, timeoutMs = 10_000): Promise<number[]> {
+  return waitFor(() => {
+    const pids = findProcesses(marker);
+    return pids.length >= count ? pids : null;
+  }, `${count} process(es) running ${marker}`, timeoutMs);
+}
+
+/** The nearest ancestor of `pid` whose command name is `name`, or null. */
+export function findAncestorNamed(pid: number, name: string): number | null {
+  for (let current = readProcessStat(pid)?.ppid; current && current > 1; current = readProcessStat(current)?.ppid) {
+    try {
+      if (readFileSync(`/proc/${current}/comm`, 'utf8').trim() === name) return current;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}

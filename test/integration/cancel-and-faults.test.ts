@@ -6,32 +6,22 @@ import { describe, expect, it } from 'vitest';
 import type { AgentSpec } from '../../src/agents/agent.js';
 import { commandAgent, makeManager } from '../helpers/jobs.js';
 import { makeTempDir } from '../helpers/temp.js';
-import { isProcessAlive, waitFor, waitForProcessesToExit } from '../helpers/wait.js';
+import { isProcessAlive, waitFor, waitForProcesses, waitForProcessesToExit } from '../helpers/wait.js';
 
 const fixture = (name: string): AgentSpec => ({
   type: 'module', name, summary: name, module: fileURLToPath(new URL(`../fixtures/agents/${name}.mjs`, import.meta.url)), phases: [{ name: 'work' }],
 });
 
-async function readPids(file: string): Promise<number[]> {
-  return waitFor(() => {
-    try {
-      const pids = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
-      return pids.length >= 3 && pids.every((pid) => pid > 0) ? pids : null;
-    } catch {
-      return null;
-    }
-  }, `pids in ${file}`);
-}
-
 describe('cancel', () => {
   it('kills the whole process tree, grandchildren included, and frees the slot', async () => {
     const dir = makeTempDir();
     const manager = makeManager({ maxConcurrentJobs: 1 });
-    // The shell starts two background grandchildren (one in a nested shell) and records all pids.
-    const agent = commandAgent('tree', { run: `sleep 300 & a=$!; sh -c 'sleep 300 & echo $! > "${dir}/inner"; wait' & b=$!; while [ ! -s "${dir}/inner" ]; do sleep 0.01; done; echo "$$ $a $b $(cat "${dir}/inner")" > "${dir}/pids"; wait` });
+    // The shell starts two background grandchildren (one in a nested shell), found by marker.
+    const marker = `300.${process.pid}1`;
+    const agent = commandAgent('tree', { run: `sleep ${marker} & sh -c 'sleep ${marker} & wait' & wait` });
     const { job } = await manager.submit({ agent, prompt: 'tree', mode: 'background', cwd: dir });
     const queued = await manager.submit({ agent: commandAgent('next', { run: 'true' }), prompt: 'next', mode: 'background', cwd: dir });
-    const pids = await readPids(join(dir, 'pids'));
+    const pids = await waitForProcesses(`sleep ${marker}`, 2);
     expect(pids.every(isProcessAlive)).toBe(true);
 
     const cancelled = await manager.cancel(job.id.slice(4, 8));
@@ -46,13 +36,14 @@ describe('cancel', () => {
   it('kills a child that ignores SIGTERM once the grace period ends', async () => {
     const dir = makeTempDir();
     const manager = makeManager({ cancelGraceMs: 300 });
-    const agent = commandAgent('stubborn', { run: `trap '' TERM; sh -c "trap '' TERM; echo \\$\\$ > '${dir}/pid'; while :; do sleep 0.05; done"` });
+    const marker = `stubborn-${process.pid}`;
+    const agent = commandAgent('stubborn', { run: `trap '' TERM; sh -c "trap '' TERM; : ${marker}; while :; do sleep 0.05; done"` });
     const { job } = await manager.submit({ agent, prompt: 'x', mode: 'background', cwd: dir });
-    const pid = await waitFor(() => { try { return Number(readFileSync(join(dir, 'pid'), 'utf8')) || null; } catch { return null; } }, 'pid file');
+    const [pid] = await waitForProcesses(marker, 1);
     const started = Date.now();
     await manager.cancel(job.id);
     await manager.whenIdle();
-    expect(await waitForProcessesToExit([pid])).toEqual([]);
+    expect(await waitForProcessesToExit([pid!])).toEqual([]);
     expect(Date.now() - started).toBeLessThan(2000);
     await manager.shutdown();
   });
@@ -78,6 +69,34 @@ describe('cancel', () => {
     expect(manager.get(queued.job.id).status).toBe('cancelled');
     expect(() => readFileSync(join(cwd, 'ran'))).toThrow();
     await expect(manager.cancel(queued.job.id)).rejects.toMatchObject({ code: 'JOB_NOT_ACTIVE' });
+    await manager.shutdown();
+  });
+});
+
+describe('worker settings', () => {
+  it('runs every phase in a worker whose heap is limited to workerHeapMb', async () => {
+    const manager = makeManager({ workerHeapMb: 48 });
+    const cwd = makeTempDir();
+    const jobs = await Promise.all([1, 2].map(() => manager.submit({ agent: fixture('reports-heap-limit'), prompt: 'heap', mode: 'background', cwd })));
+    await manager.whenIdle();
+    for (const { job } of jobs) {
+      const limit = Number(manager.get(job.id).phases[0]!.output);
+      // V8 adds its young generation to the old-generation limit it is given.
+      expect(limit).toBeGreaterThanOrEqual(48);
+      expect(limit).toBeLessThan(48 + 64); // a worker without the limit gets the default, over 1 GB
+    }
+    await manager.shutdown();
+  });
+
+  it('keeps the last 4,000 characters of a command\'s output as the phase output, not the first', async () => {
+    const manager = makeManager();
+    const cwd = makeTempDir();
+    const { job } = await manager.submit({ agent: commandAgent('long', { run: "echo FIRST-LINE; head -c 9000 /dev/zero | tr '\\0' a; echo; echo LAST-LINE" }), prompt: 'x', mode: 'background', cwd });
+    await manager.whenIdle();
+    const output = manager.get(job.id).phases[0]!.output!;
+    expect(output.length).toBeLessThanOrEqual(4000);
+    expect(output.endsWith('LAST-LINE')).toBe(true);
+    expect(output).not.toContain('FIRST-LINE');
     await manager.shutdown();
   });
 });

@@ -7,7 +7,7 @@ import { readEvents } from '../../src/store/event-log.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp.js';
-import { waitFor, waitForProcessesToExit } from '../helpers/wait.js';
+import { findProcesses, isProcessAlive, waitFor, waitForProcesses, waitForProcessesToExit } from '../helpers/wait.js';
 
 const FIXTURE = new URL('../fixtures/npm-project/', import.meta.url);
 
@@ -139,10 +139,11 @@ describe('jobline batch', () => {
 describe('exit paths', () => {
   it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('%s marks every active job interrupted on disk and kills the job processes', async (signal) => {
     const { cwd, jobsDir, env } = workspace();
-    const prompts = Array.from({ length: 4 }, () => 'echo $$ >> pids; exec sleep 60').join('\n');
+    const marker = `sleep 60.${process.pid}${signal.length}`;
+    const prompts = Array.from({ length: 4 }, () => `exec ${marker}`).join('\n');
     const { child, result } = startCli(['batch', '-'], { cwd, env, input: `${prompts}\n` });
-    await waitFor(async () => (await storedJobs(jobsDir).catch(() => [])).filter((j) => j.status === 'running').length === 3 && readNumbers(join(cwd, 'pids')).length === 3, '3 running jobs with their processes', 15_000);
-    const pids = readNumbers(join(cwd, 'pids'));
+    await waitFor(async () => (await storedJobs(jobsDir).catch(() => [])).filter((j) => j.status === 'running').length === 3 && findProcesses(marker).length === 3, '3 running jobs with their processes', 15_000);
+    const pids = findProcesses(marker);
     const sentAt = Date.now();
     child.kill(signal);
     const { code } = await result;
@@ -158,9 +159,10 @@ describe('exit paths', () => {
 
   it('reports the jobs of an owner killed with SIGKILL as interrupted', async () => {
     const { cwd, jobsDir, env } = workspace();
-    const { child, result } = startCli(['batch', '-'], { cwd, env, input: 'echo $$ > pid; exec sleep 60\n' });
+    const marker = `sleep 60.${process.pid}9`;
+    const { child, result } = startCli(['batch', '-'], { cwd, env, input: `exec ${marker}\n` });
     await waitFor(async () => (await storedJobs(jobsDir).catch(() => []))[0]?.status === 'running', 'a running job', 15_000);
-    const pid = await waitFor(() => readNumbers(join(cwd, 'pid'))[0], 'job pid');
+    const [pid] = await waitForProcesses(marker, 1);
     child.kill('SIGKILL');
     await result;
     try {
@@ -170,9 +172,10 @@ describe('exit paths', () => {
       expect(job).toMatchObject({ status: 'interrupted', error: 'Interrupted: the jobline process that ran it is gone' });
       const shown = await runCli(['show', job!.id.slice(4, 9)], { cwd, env });
       expect(shown.stdout).toMatch(/interrupted/);
+      // SIGKILL cannot be caught, yet the job's processes die with their owner (PID namespace).
+      expect(await waitForProcessesToExit([pid!])).toEqual([]);
     } finally {
-      // SIGKILL cannot be caught, so the job's process group outlives its owner; clean it up.
-      try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+      if (isProcessAlive(pid!)) process.kill(pid!, 'SIGKILL');
     }
   });
 });

@@ -106,6 +106,15 @@ describe('LLM failures', () => {
     ]);
   });
 
+  it('the idle timeout ends a silent model, never a slow one that keeps sending', async () => {
+    // 12 pieces 100 ms apart: 1.2 s in all, well past the 400 ms idle timeout, never silent that long.
+    const slow = await runScripted([{ slowText: Array.from({ length: 12 }, (_, i) => `part${i} `), intervalMs: 100 }], { idleTimeoutMs: 400 });
+    expect(slow.job.status).toBe('completed');
+    expect(slow.job.phases[0]!.output).toContain('part11');
+    const silent = await runScripted([{ hangAfterText: 'thinking' }], { idleTimeoutMs: 400 });
+    expect(silent.job).toMatchObject({ status: 'failed', error: 'Phase work failed: the model sent nothing for 0.4 s' });
+  });
+
   it('a cancel aborts the HTTP stream and the job is cancelled within 1 s', async () => {
     const server = await FakeModelServer.start('openai', [{ hangAfterText: 'thinking' }]);
     servers.push(server);

@@ -49,6 +49,35 @@ describe('JobManager queue and cap', () => {
     expect(readdirSync(join(marks, 'running'))).toEqual([]);
   });
 
+  it('puts approved and retried jobs at the front of the queue: work under way finishes first', async () => {
+    const dir = makeTempDir();
+    const order = join(dir, 'order');
+    const manager = makeManager({ maxConcurrentJobs: 1 });
+    const staged = commandAgent('staged', { plan: `echo "$JOB_PROMPT planned" >> ${order}`, ship: `echo "$JOB_PROMPT shipped" >> ${order}` });
+    const plain = commandAgent('plain', { run: `echo "$JOB_PROMPT" >> ${order}` });
+    for (const decide of ['approve', 'retry'] as const) {
+      const waiting = new Promise<void>((resolve) => manager.on('jobEvent', (_job, event) => event.type === 'approval_requested' && resolve()));
+      const { job: first } = await manager.submit({ agent: staged, prompt: `${decide}d`, mode: 'interactive', cwd: dir });
+      await waiting; // it waits for approval and holds no slot
+      await manager.submit({ agent: commandAgent('slow', { run: `sleep 0.3; echo "slow" >> ${order}` }), prompt: 'slow', mode: 'background', cwd: dir });
+      await manager.submit({ agent: plain, prompt: 'later', mode: 'background', cwd: dir });
+      if (decide === 'approve') await manager.approve(first.id);
+      else {
+        const again = new Promise<void>((resolve) => manager.on('jobEvent', (job, event) => job.id === first.id && event.type === 'approval_requested' && resolve()));
+        await manager.retry(first.id);
+        await again; // the retried phase ran before the job queued after it
+        await manager.approve(first.id);
+      }
+      await manager.whenIdle();
+    }
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(order, 'utf8').trim().split('\n')).toEqual([
+      'approved planned', 'slow', 'approved shipped', 'later',
+      'retryd planned', 'slow', 'retryd planned', 'later', 'retryd shipped',
+    ]);
+    await manager.shutdown();
+  });
+
   it('refuses a job with "Already running 3 jobs (max: 3)" when whenBusy is reject', async () => {
     const manager = makeManager({ whenBusy: 'reject' });
     const agent = commandAgent('sleeper', { run: 'sleep 30' });
@@ -110,6 +139,24 @@ describe('JobManager queue and cap', () => {
     expect(isActiveStatus(stored.status)).toBe(true);
     await manager.whenIdle();
     expect(lines).toBe(2000);
+    await manager.shutdown();
+  });
+});
+
+describe('cleanup waits for the user', () => {
+  it('keeps a completed job\'s files while a front end holds its notifications back', async () => {
+    const manager = makeManager({ keepTempFiles: false });
+    const release = manager.holdRemovals();
+    const { job } = await manager.submit({ agent: commandAgent('quick', { run: 'echo done' }), prompt: 'x', mode: 'background', cwd: makeTempDir() });
+    await waitFor(() => manager.get(job.id).status === 'completed', 'the job to complete');
+    // A whole second job runs meanwhile: far longer than the first one's cleanup would take.
+    const second = await manager.submit({ agent: commandAgent('slower', { run: 'sleep 0.2' }), prompt: 'y', mode: 'background', cwd: makeTempDir() });
+    await waitFor(() => manager.get(second.job.id).status === 'completed', 'the second job to complete');
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(manager.store.pathsOf(job.id).job)).toBe(true); // not shown yet, so still there
+    release();
+    await manager.whenIdle();
+    expect(existsSync(manager.store.pathsOf(job.id).dir)).toBe(false);
     await manager.shutdown();
   });
 });

@@ -56,6 +56,27 @@ describe('REPL through a pipe', () => {
     expect((await store.loadRaw('job-r0000001')).status).toBe('running'); // not marked interrupted by the other's exit
   });
 
+  it('/clean sweeps folders without a job.json and temp files left by crashes', async () => {
+    const { cwd, jobsDir, env } = workspace();
+    await seedJob(jobsDir, 'job-c0000002', { status: 'completed', endedAt: '2026-11-22T09:01:00.000Z' });
+    const { utimesSync } = await import('node:fs');
+    const old = new Date(Date.now() - 10 * 60_000);
+    mkdirSync(join(jobsDir, 'job-e0000001')); // a kill between mkdir and the first write, long ago
+    utimesSync(join(jobsDir, 'job-e0000001'), old, old);
+    mkdirSync(join(jobsDir, 'job-n0000001')); // a creation in progress right now: left alone
+    const { spawnSync } = await import('node:child_process');
+    const deadPid = spawnSync('true').pid!;
+    writeFileSync(join(jobsDir, 'job-c0000002', `job.json.${deadPid}-0.7.tmp`), '{"half');
+    writeFileSync(join(jobsDir, 'job-c0000002', `job.json.${process.pid}-0.8.tmp`), '{"live'); // its writer lives
+    const session = repl(cwd, env);
+    session.send('/clean -y');
+    await session.until('🧹 Swept 1 job folder(s) without a job.json and 1 temp file(s) left by crashes.');
+    await session.until('🧹 Removed 1 completed job(s).');
+    await session.end();
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(jobsDir).filter((name) => name.startsWith('job-')).sort()).toEqual(['job-n0000001']);
+  });
+
   it('/clean asks for -y without a terminal, removes completed jobs, and resumable ones only with --all', async () => {
     const { cwd, jobsDir, env } = workspace();
     await seedJob(jobsDir, 'job-c0000001', { status: 'cancelled', endedAt: '2026-11-22T09:01:00.000Z' });

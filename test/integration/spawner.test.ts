@@ -10,19 +10,12 @@ import { readProcessStat } from '../../src/store/owner.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { commandAgent, makeManager } from '../helpers/jobs.js';
 import { makeTempDir } from '../helpers/temp.js';
-import { isProcessAlive, waitFor, waitForProcessesToExit } from '../helpers/wait.js';
-
-function readPid(path: string): number | undefined {
-  try {
-    return Number(readFileSync(path, 'utf8').trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { findAncestorNamed, isProcessAlive, waitFor, waitForProcesses, waitForProcessesToExit } from '../helpers/wait.js';
 
 // A worker's first shell is started by the worker while its spawner boots; this one waits until
 // the spawner has named itself (it is ready), and a moment more for its worker to hear so.
-const WAIT_FOR_SPAWNER = 'until pgrep -x -P $PPID jobline-spawner >/dev/null; do sleep 0.02; done; sleep 0.1';
+// (The shell runs in its own PID namespace, so jobline's pid is passed in: $PPID is the namespace's init.)
+const waitForSpawner = (joblinePid: number): string => `until pgrep -x -P ${joblinePid} jobline-spawner >/dev/null; do sleep 0.02; done; sleep 0.1`;
 
 describe('the spawner', () => {
   it('ends the processes of a jobline killed with SIGKILL', async () => {
@@ -32,12 +25,17 @@ describe('the spawner', () => {
     // One slot, so the second job reuses the first one's worker, whose spawner the first job
     // booted; the first job waits until that spawner is up (its shell's parent is jobline).
     writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ maxConcurrentJobs: 1 }));
-    const { child, result } = startCli(['batch', '-'], { cwd, env, input: `${WAIT_FOR_SPAWNER}\necho $$ > pid; exec sleep 60\n` });
-    const pid = await waitFor(() => readPid(join(cwd, 'pid')), 'the second job to start', 15_000);
+    const marker = `sleep 60.${process.pid}1`;
+    const { child, result } = startCli(['batch', '-'], { cwd, env, keepStdinOpen: true });
+    child.stdin!.end(`${waitForSpawner(child.pid!)}\nexec ${marker}\n`);
+    const pid = (await waitForProcesses(marker, 1, 15_000))[0]!;
     try {
-      // Its parent is the spawner, a child of jobline, not jobline itself.
-      const spawnerPid = readProcessStat(pid)!.ppid;
+      // Its ancestor is the spawner, a child of jobline, not jobline itself.
+      const spawnerPid = findAncestorNamed(pid, 'jobline-spawner')!;
+      expect(spawnerPid).toBeGreaterThan(1);
       expect(spawnerPid).not.toBe(child.pid);
+      // The first job's end is on disk (its folder is gone) before jobline is killed.
+      await waitFor(async () => (await JobStore.open(jobsDir).listIds()).length === 1, 'the first job to be cleaned up');
       expect(readProcessStat(spawnerPid)?.ppid).toBe(child.pid);
       child.kill('SIGKILL');
       await result;
@@ -54,10 +52,15 @@ describe('the spawner', () => {
     const manager = makeManager({ maxConcurrentJobs: 1 });
     const agent = commandAgent('sh', { run: 'eval "$JOB_PROMPT"' });
     try {
-      const warmUp = await manager.submit({ agent, prompt: WAIT_FOR_SPAWNER, mode: 'background', cwd });
-      const victim = await manager.submit({ agent, prompt: 'echo $$ > pid; exec sleep 60', mode: 'background', cwd });
-      const pid = await waitFor(() => readPid(join(cwd, 'pid')), 'the second job to start');
-      const spawnerPid = readProcessStat(pid)!.ppid;
+      const warmUp = await manager.submit({ agent, prompt: waitForSpawner(process.pid), mode: 'background', cwd });
+      const marker = `sleep 60.${process.pid}2`;
+      const victim = await manager.submit({ agent, prompt: `echo ready; exec ${marker}`, mode: 'background', cwd });
+      const pid = (await waitForProcesses(marker, 1))[0]!;
+      // Its output reached the job, so the worker has heard that the shell started (the spawner
+      // sends processStarted before any output): a kill now is a kill of a running phase.
+      await waitFor(() => manager.get(victim.job.id).progress.lastEvent === 'ready', 'the shell\'s first output');
+      const spawnerPid = findAncestorNamed(pid, 'jobline-spawner')!;
+      expect(spawnerPid).toBeGreaterThan(1); // never signal 0 or 1: that is every process of the group, or of the user
       expect(spawnerPid).not.toBe(process.pid);
       process.kill(spawnerPid, 'SIGKILL');
       await waitFor(() => manager.get(victim.job.id).status === 'failed', 'the phase to fail');

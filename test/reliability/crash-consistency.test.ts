@@ -73,6 +73,25 @@ async function check(jobsDir: string, ledgerPath: string): Promise<string[]> {
     const told = lastTerminal.get(id);
     if (told && stored.status !== told) problems.push(`${id}: the user was told ${told}, disk says ${stored.status}`);
   }
+  // 4. The log agrees with the state (the read above completed any log a kill left behind):
+  // its events are numbered 1, 2, 3, … with no gap or repeat, up to job.json's eventSeq, and a
+  // job that ended says so last.
+  for (const id of onDisk.keys()) {
+    const now = parseJobFile(readFileSync(join(jobsDir, id, 'job.json'), 'utf8'), id);
+    const lines = existsSync(join(jobsDir, id, 'events.jsonl')) ? readFileSync(join(jobsDir, id, 'events.jsonl'), 'utf8').split('\n').filter(Boolean) : [];
+    const events = lines.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as { seq?: number; type: string }];
+      } catch {
+        return []; // a line torn by the kill, terminated since
+      }
+    });
+    const seqs = events.map((event) => event.seq);
+    if (seqs.some((seq, i) => seq !== i + 1)) problems.push(`${id}: log seqs ${seqs.join(',')}`);
+    if (seqs.length !== now.eventSeq) problems.push(`${id}: log has ${seqs.length} events, job.json says ${now.eventSeq}`);
+    const last = events.at(-1)?.type;
+    if (['completed', 'failed', 'cancelled', 'interrupted'].includes(now.status) && last !== now.status) problems.push(`${id}: ${now.status}, but the log ends with ${last}`);
+  }
   return problems;
 }
 

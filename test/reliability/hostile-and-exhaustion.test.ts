@@ -1,11 +1,12 @@
 // Corrupt and hostile files, and exhaustion: each case ends in a clear message, nothing is deleted
 // silently, memory stays bounded, and everything else keeps working.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createJob, type Job } from '../../src/jobs/job.js';
 import { serializeJob } from '../../src/store/job-file.js';
+import { JobStore } from '../../src/store/job-store.js';
 import { runCli, startCli, startPipedRepl } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
@@ -86,7 +87,7 @@ describe('corrupt and hostile files', () => {
 const canMount = process.getuid?.() === 0;
 
 describe.runIf(canMount)('a full disk and a read-only jobs folder', () => {
-  it('a full disk fails the job clearly, and the REPL keeps going', async () => {
+  it('a full disk fails the job clearly, says what is not saved, and records the true cause once there is room', async () => {
     const cwd = makeTempDir();
     const mountPoint = join(cwd, 'small');
     mkdirSync(mountPoint);
@@ -95,12 +96,52 @@ describe.runIf(canMount)('a full disk and a read-only jobs folder', () => {
       const repl = startPipedRepl(cwd, { JOBLINE_JOBS_DIR: mountPoint });
       repl.send('/background');
       repl.send('head -c 400000 /dev/zero | tr "\\0" x; sleep 30');
-      await repl.until(/❌ Phase run failed: cannot write .*output\.log: ENOSPC: no space left on device/);
+      const id = /Started (job-\w{8})/.exec(await repl.until(/Started job-\w{8}/))![1]!;
+      // The output filled the disk, so the phase's failure cannot be saved: the user is told, and
+      // nothing claims a state that is not on disk.
+      await repl.until(/warning: Cannot save job-\w{8} .*ENOSPC: no space left on device(, \w+)?\. job-\w{8}'s latest change is not on disk/);
+      expect(repl.output).not.toMatch(/❌ Phase run failed/);
+      expect(JSON.parse(readFileSync(join(mountPoint, id, 'job.json'), 'utf8')).status).toBe('running');
+      // Room again (the user deletes something): the retry records the true cause, then reports it.
+      rmSync(join(mountPoint, id, 'output.log'));
+      await repl.until(/❌ Phase run failed: cannot write .*output\.log: ENOSPC: no space left on device/, 15_000);
+      const stored = JSON.parse(readFileSync(join(mountPoint, id, 'job.json'), 'utf8')) as Job;
+      expect(stored).toMatchObject({ status: 'failed', error: expect.stringContaining('ENOSPC') });
       repl.send('/jobs');
       await repl.until('Jobs (1 total, 0 active)');
       const { code } = await repl.end();
       expect(code).toBe(1); // piped input exits 0 only when every job it started completed
       expect(repl.output).not.toContain('internal error');
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
+  });
+
+  it('a job whose creation cannot be written on a full disk is refused, and nothing of it runs', async () => {
+    const cwd = makeTempDir();
+    const mountPoint = join(cwd, 'full');
+    mkdirSync(mountPoint);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', mountPoint]);
+    try {
+      JobStore.open(mountPoint);
+      // Fill the disk to the last block.
+      try {
+        writeFileSync(join(mountPoint, 'filler'), Buffer.alloc(4 * 1024 * 1024));
+      } catch {
+        // ENOSPC: full, as wanted.
+      }
+      const run = await runCli(['run', '-y', `touch ${join(cwd, 'ran')}`], { cwd, env: { JOBLINE_JOBS_DIR: mountPoint } });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`jobline: (The job was not created: Cannot save job-\\w{8} to ${mountPoint}/job-\\w{8}/job\\.json: ENOSPC: no space left on device(, \\w+)?\\. Nothing of it ran\\.|Cannot create a job folder in ${mountPoint}: ENOSPC)`));
+      expect(run.stderr).not.toContain('Started');
+      expect(existsSync(join(cwd, 'ran'))).toBe(false);
+      const { code, output } = await pipedRepl(cwd, mountPoint, `touch ${join(cwd, 'ran')}\n/jobs\n`);
+      expect(output).toMatch(/error: (The job was not created: .*ENOSPC: no space left on device(, \w+)?\. Nothing of it ran\.|Cannot create a job folder .*ENOSPC)/);
+      expect(output).not.toContain('✅ Started');
+      expect(output).toContain('Jobs (0 total');
+      expect(code).toBe(0);
+      expect(existsSync(join(cwd, 'ran'))).toBe(false);
+      expect((await JobStore.open(mountPoint).listIds())).toEqual([]);
     } finally {
       execFileSync('umount', [mountPoint]);
     }

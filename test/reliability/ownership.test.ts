@@ -86,6 +86,27 @@ describe('one owner at a time', () => {
     await other.end();
   }, 30_000);
 
+  it('resume refuses while a process of the job\'s previous run is still alive', async () => {
+    const jobsDir = join(makeTempDir('jobline-own-'), 'jobs');
+    const store = JobStore.open(jobsDir);
+    const id = 'job-left0001';
+    await seedCrashLeft(store, id, 'true');
+    // A process of the old run that outlived its jobline (as on a system without PID namespaces).
+    const leftover = spawn('sleep', ['30'], { env: { ...process.env, JOB_ID: id } });
+    const manager = makeManager({ store: JobStore.open(jobsDir) });
+    const { commandAgent } = await import('../helpers/jobs.js');
+    const adopt = () => ({ agent: commandAgent('sh', { run: 'true' }), cwd: jobsDir });
+    try {
+      await expect(manager.resume(id, 'background', adopt)).rejects.toMatchObject({ code: 'JOB_PROCESSES_ALIVE', message: expect.stringContaining(`pid ${leftover.pid}`) });
+    } finally {
+      leftover.kill('SIGKILL');
+      await new Promise((resolve) => leftover.on('exit', resolve));
+    }
+    expect(['queued', 'running']).toContain((await manager.resume(id, 'background', adopt)).status);
+    await manager.whenIdle();
+    await manager.shutdown();
+  });
+
   it('cleanup passes of several processes at once keep exactly maxUnfinishedJobs', async () => {
     const failures: string[] = [];
     const passes = scaled(20, 4);

@@ -13,6 +13,10 @@ const big = get('bigOutput');
 const replFuzz = get('replFuzz');
 const configFuzz = get('configFuzz');
 const secrets = get('secrets');
+const doubleResume = get('doubleResume');
+const parallelCleanup = get('parallelCleanup');
+const noSurvivors = get('noSurvivors');
+const doubleSignal = get('doubleSignal');
 const stages = Object.entries(crash.stages ?? {}).map(([stage, n]) => `${stage} ${n}`).join(', ');
 
 const report = `# Reliability
@@ -32,6 +36,10 @@ smaller scale. Reproduce with \`npm run test:reliability\`; the tests are in \`t
 | Fuzzed REPL lines | ${replFuzz.lines} lines in ${replFuzz.ms} ms | exit ${replFuzz.exitCode}, no crash, nothing unsafe printed |
 | Mutated config files | ${configFuzz.configs} configs: ${configFuzz.rejected} rejected, ${configFuzz.accepted} valid | ${configFuzz.unclear} unclear errors |
 | Planted API key | ${secrets.filesScanned} files and ${secrets.bytesOfOutputScanned} bytes of output scanned | ${secrets.leaks} leaks |
+| Two REPLs resuming one crash-left job at once | ${doubleResume.races} races | ${doubleResume.failures} failures (double runs, double acceptances, a resume without its interruption logged) |
+| Cleanup passes of 3 processes on one folder | ${parallelCleanup.rounds} rounds | ${parallelCleanup.failures} failures (exactly \`maxUnfinishedJobs\` kept, the same ones) |
+| Escapes × endings (no process outlives its job) | ${noSurvivors.cases} cases | ${noSurvivors.failures} with a survivor |
+| Two SIGTERMs 0-4 ms apart during bulk submission | ${doubleSignal.rounds} rounds | ${doubleSignal.failures} jobs left active on disk |
 
 ## What each part checks
 
@@ -59,6 +67,23 @@ grandchildren; a shutdown racing a spawn. Each fails or cancels only its own job
 created exclusively); SIGTERM to one interrupts its own jobs and leaves the other's running; the
 REPL refuses to resume or cancel a job another live jobline owns (\`test/integration/repl-piped.test.ts\`).
 
+**One owner at a time** (\`ownership.test.ts\`). Two REPLs are started on a folder holding a job left
+\`running\` by a SIGKILLed jobline and both \`/resume\` it in the same instant: exactly one accepts,
+the command runs once, and \`events.jsonl\` has \`interrupted\` before \`resumed\`. A delete decided on
+an old listing leaves a job another jobline resumed since. Three processes apply the unfinished-jobs
+limit at once to 13 crash-left and 12 failing jobs: exactly 10 are kept, the newest by end time
+(crash-left jobs are dated by their last recorded activity, so every process orders them alike).
+\`resume\` refuses while a process of the job's previous run is alive. The claim itself:
+\`test/unit/store/claim.test.ts\` (6 processes, 240 increments under the claim, none lost; stale
+holders, expired leases and dead markers broken; a live holder never).
+
+**No survivors** (\`no-survivors.test.ts\`). Jobs whose processes try to escape (plain, \`&\`, nohup, a
+double fork, \`setsid\`, \`setpgid\`, ignoring SIGTERM) are ended every way (\`/cancel\`, \`/quit\`,
+SIGTERM, SIGQUIT, \`kill -9\` of jobline); no process of the job may be alive 2 s later.
+
+**Two quick signals** (\`double-signal.test.ts\`): the second SIGTERM exits at once and writes every
+active job synchronously; it first waits (at most 500 ms) for the write threads' writes in flight.
+
 **Corrupt and hostile files** (\`hostile-and-exhaustion.test.ts\`): a truncated, non-JSON or
 wrong-schema \`job.json\`, an unknown \`schemaVersion\`, a torn last line in \`events.jsonl\` and a job
 folder that is a symlink each give a warning naming the item; the item is skipped and kept (never
@@ -84,7 +109,33 @@ REPL, \`list\` or \`show\` printed, contains it.
 
 ## Fixes this campaign made
 
-Each has a regression test:
+Each has a regression test that fails on the code before the fix:
+- Two REPLs could both resume one job (7 of 30 races ran its command twice); a startup review's
+  delete removed a job another jobline had resumed; parallel cleanups kept 0, 3 or 4 jobs instead of
+  10. Now every cross-process action holds the job's claim and re-reads the job under it.
+- A crash-left job stayed \`running\` on disk and every reader dated its end "now": reads changed on
+  every call, and such jobs always looked newest to the cleanup rule. Now the first reader records
+  the interruption once, dated by the job's last recorded activity.
+- After \`kill -9\` of jobline, processes of its jobs kept running (17 of 35 escape × ending cases
+  left survivors, \`setsid\` escaped even a cancel). Now each job shell has its own PID namespace.
+- A provider error quoting the key near character 232 put 65 of its 67 characters on screen (the
+  text was cut before it was scrubbed); tool commands inherited the key's variable. Now one scrubber
+  removes keys and any 8-character piece of one before anything is cut, and tools get no key.
+- A schema-valid \`job.json\` with escape sequences in \`createdAt\`, \`startedAt\` or \`endedAt\`
+  reached the terminal through \`show\` and the REPL; Node's JSON error quoted raw file text. Now
+  those fields are validated strictly and the error names only the position.
+- A symlinked \`output.log\` or \`events.jsonl\` was followed; a jobs folder writable by its group
+  (770) was accepted. Now job files are opened with \`O_NOFOLLOW\` and such a folder is refused.
+- On a full disk a job whose creation was not written still ran, and a failure that could not be
+  saved was announced anyway. Now the job is refused; an unsaved change is not announced, the user
+  is told why, and it is written (and announced) once there is room.
+- Retry feedback and an unanswered approval lived only in memory. Now they are part of \`job.json\`.
+- \`batch\` counted the jobs the storage policy kept; piped input interrupted its jobs at its end;
+  Ctrl+Z then \`fg\` froze the REPL (or quietly ended it); two quick SIGTERMs left jobs \`running\` on
+  disk (a write thread's older rename landed after the exit-time write); a torn last line of
+  \`events.jsonl\` swallowed the next event. All fixed.
+- \`output.log\` had no cap (now \`maxOutputBytes\`, tail kept, cut marked); a 300 MB \`job.json\`
+  was loaded whole (now refused as corrupt, unread).
 - Deleting a completed job was not crash-safe: a kill mid-delete left a folder without \`job.json\`
   (4 of the first 200 kill points). Now the folder is renamed away first, atomically, and the
   next start finishes half-done deletions.
@@ -104,11 +155,20 @@ Each has a regression test:
 
 ## Limits
 
-- SIGKILL cannot be caught: the processes of a job whose jobline was SIGKILLed keep running until
-  they end; the job is reported \`interrupted\` and can be resumed.
-- A job process that leaves its process group (\`setsid\`) escapes cancellation by group.
+- Containment needs Linux user and PID namespaces and util-linux (\`setpriv\`, \`unshare\`). Where
+  they are missing jobline warns once and uses process groups, from which \`setsid\` escapes.
+  Inside its namespace a job's \`$$\` is a namespace pid (a pid file written by a job is not a host
+  pid).
 - Ownership is checked by pid and process start time on the same host; a job owned by a process
-  on another host (a shared jobs folder) is never taken for dead.
+  on another host (a shared jobs folder) is never taken for dead unless its claim is a lease that
+  ran out.
+- \`events.jsonl\` is appended after \`job.json\` is renamed and not fsynced: a kill between the two
+  leaves the log one write behind the state (the state is right; the log is reconciled only for an
+  interruption recorded after a crash). Empty job folders left by a kill between \`mkdir\` and the
+  first write, and stray \`.tmp\` files, are not swept yet.
+- The storage policy still lists the jobs folder after each unfinished job (O(jobs stored)).
+- A completed job held back from the screen (during \`/watch\` or \`/logs -f\`) may be cleaned up
+  before it is shown.
 `;
 writeFileSync(new URL('../../docs/RELIABILITY.md', import.meta.url), report);
 console.log('wrote docs/RELIABILITY.md');

@@ -89,11 +89,14 @@ function buildPhasePrompt(phase: LlmPhaseSpec, context: PhaseContext): string {
 // nothing was received yet.
 async function callModel(model: LanguageModel, agent: LlmAgentSpec, phase: LlmPhaseSpec, messages: ModelMessage[], tools: ToolSet, context: PhaseContext): Promise<TurnResult> {
   for (let attempt = 1; ; attempt++) {
+    // An idle timeout, not a cap on the call: every part received starts it again, so a slow
+    // model streaming a long answer is never cut off, and a silent one is.
+    const idleTimeoutMs = agent.provider.idleTimeoutMs ?? MODEL_IDLE_TIMEOUT_MS;
     const idle = new AbortController();
-    let idleTimer = setTimeout(() => idle.abort(), MODEL_IDLE_TIMEOUT_MS);
+    let idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
     const touch = (): void => {
       clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => idle.abort(), MODEL_IDLE_TIMEOUT_MS);
+      idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
     };
     const turn: ModelTurn = { text: '', toolCalls: [] };
     let failure: unknown = null;
@@ -122,7 +125,7 @@ async function callModel(model: LanguageModel, agent: LlmAgentSpec, phase: LlmPh
     if (turn.text && !turn.text.endsWith('\n')) context.report.output('\n');
     if (context.signal.aborted) return { kind: 'cancelled' };
     if (failure === null) return { kind: 'turn', turn };
-    if (idle.signal.aborted) return { kind: 'failed', error: `the model sent nothing for ${MODEL_IDLE_TIMEOUT_MS / 1000} s` };
+    if (idle.signal.aborted) return { kind: 'failed', error: `the model sent nothing for ${idleTimeoutMs / 1000} s` };
     const hasReceived = turn.text !== '' || turn.toolCalls.length > 0;
     if (!hasReceived && isRetryableStatus(failure) && attempt <= MAX_MODEL_RETRIES) {
       const delay = getRetryDelayMs(failure, attempt);

@@ -3,6 +3,7 @@
 // jobs it counted: one that changed meanwhile (resumed by another jobline, say) is left alone.
 import { UsageError } from '../../errors.js';
 import { isUnfinishedStatus } from '../../jobs/job.js';
+import { sweepLeftovers } from '../../store/leftovers.js';
 import type { SlashCommand } from '../session.js';
 
 /** /clean [--all] [-y] */
@@ -16,6 +17,10 @@ export const cleanCommand: SlashCommand = {
     const unknown = flags.find((flag) => flag !== '-y' && flag !== '--all' && flag !== '-a');
     if (unknown) throw new UsageError('USAGE', `Unknown option ${unknown}. Usage: /clean [--all] [-y]`);
     const isAll = flags.includes('--all') || flags.includes('-a');
+    // Leftovers of crashes (folders without job.json, temp files of unfinished writes) go first.
+    const swept = sweepLeftovers(session.manager.store.dir);
+    const sweptCount = swept.emptyFolders.length + swept.tempFiles.length;
+    if (sweptCount > 0) session.print(`🧹 Swept ${swept.emptyFolders.length} job folder(s) without a job.json and ${swept.tempFiles.length} temp file(s) left by crashes.`);
     const { jobs } = await session.catalog.list();
     const resumable = jobs.filter((job) => isUnfinishedStatus(job.status));
     const chosen = jobs.filter((job) => job.status === 'completed' || (isAll && isUnfinishedStatus(job.status)));

@@ -30,6 +30,13 @@ describe('rendering', () => {
     ].join('\n'));
   });
 
+  it('shows a failed job\'s error in its row, not its last event', () => {
+    const failed = makeJob({ status: 'failed', startedAt: NOW.toISOString(), endedAt: NOW.toISOString(), error: 'Phase plan failed: exit 3', progress: { round: 0, toolCalls: 0, llmCalls: 0, lastEvent: 'Phase plan failed' } });
+    const text = formatJobList([failed], NOW);
+    expect(text).toContain('Phase plan failed: exit 3');
+    expect(text.split('\n').at(-1)).toMatch(/^\s+Phase plan failed: exit 3$/);
+  });
+
   it('shows an empty list helpfully', () => {
     expect(formatJobList([], NOW)).toBe('Jobs (0 total, 0 active)\n  No jobs yet. Type a prompt to start one.');
   });

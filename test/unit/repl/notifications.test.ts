@@ -9,7 +9,11 @@ describe('notifications', () => {
   it('formats [job-ab12] <icon> <text>, with job text made inert', () => {
     expect(shortJobId('job-ab12cd34')).toBe('job-ab12');
     expect(formatNotification('job-ab12cd34', '│', 'copy\u001b]52;c;ZXZpbA==\u0007 this\u001b[2J')).toBe('[job-ab12] │ copy this');
-    expect(colourOf('job-ab12cd34')).toBe(colourOf('job-ab12cd34'));
+    // Each job keeps its colour, and jobs are told apart by colour.
+    const ids = ['job-ab12cd34', 'job-zz99yy88', 'job-00000000', 'job-k3k3k3k3', 'job-q1w2e3r4', 'job-m9n8b7v6'];
+    const colours = ids.map((id) => colourOf(id));
+    ids.forEach((id, i) => expect(colourOf(id)).toBe(colours[i]));
+    expect(new Set(colours).size).toBeGreaterThan(2);
   });
 
   it('shows a few output lines per second per job and summarises the rest', () => {

@@ -135,7 +135,7 @@ describe('a job whose owner died without marking it', () => {
     expect(await store.loadRaw(id)).toEqual(first);
     const { events } = await readEvents(store.pathsOf(id).events);
     expect(events.filter((event) => event.type === 'interrupted')).toEqual([
-      { ts: phaseStart, type: 'interrupted', reason: OWNER_GONE_REASON, detectedAt: '2026-12-01T00:00:00.000Z' },
+      { seq: 1, ts: phaseStart, type: 'interrupted', reason: OWNER_GONE_REASON, detectedAt: '2026-12-01T00:00:00.000Z' },
     ]);
   });
 });
@@ -166,5 +166,85 @@ describe('viewWithLiveness', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+});
+
+describe('job files on disk', () => {
+  it('never follows a symbolic link planted in place of output.log, events.jsonl or job.json', async () => {
+    const { OutputSink } = await import('../../../src/jobs/output-sink.js');
+    const store = JobStore.open(makeTempDir());
+    const id = store.claimIdSync();
+    store.writeSync(makeJob({ id }));
+    const target = join(makeTempDir(), 'target');
+    writeFileSync(target, 'precious\n');
+    const paths = store.pathsOf(id);
+    symlinkSync(target, paths.output);
+    expect(() => new OutputSink(paths.output, () => {})).toThrow(/ELOOP/);
+    symlinkSync(target, paths.events);
+    expect(() => store.writeSync(makeJob({ id, status: 'running' }), [{ ts: FIXED_NOW, type: 'started' }])).toThrow(/ELOOP/);
+    expect(readFileSync(target, 'utf8')).toBe('precious\n');
+    const other = store.claimIdSync();
+    symlinkSync(target, store.pathsOf(other).job);
+    await expect(store.loadRaw(other)).rejects.toThrow(/ELOOP/);
+  });
+
+  it('terminates a torn last line of events.jsonl before appending, so the next event is kept', async () => {
+    const store = JobStore.open(makeTempDir());
+    const id = store.claimIdSync();
+    store.writeSync(makeJob({ id }), [{ ts: FIXED_NOW, type: 'created' }]);
+    writeFileSync(store.pathsOf(id).events, '{"ts":"2026-11-22T10:00:00.000Z","type":"phase_sta', { flag: 'a' });
+    store.writeSync(makeJob({ id, status: 'interrupted' }), [{ ts: FIXED_NOW, type: 'interrupted', reason: 'x' }]);
+    const { events, skippedLines } = await readEvents(store.pathsOf(id).events);
+    expect(events.map((event) => event.type)).toEqual(['created', 'interrupted']);
+    expect(skippedLines).toBe(1);
+  });
+
+  it('reports an oversized job.json as corrupt without reading it whole', async () => {
+    const { MAX_JOB_FILE_BYTES } = await import('../../../src/store/job-store.js');
+    const store = JobStore.open(makeTempDir());
+    const id = store.claimIdSync();
+    writeFileSync(store.pathsOf(id).job, Buffer.alloc(MAX_JOB_FILE_BYTES + 1, 0x20));
+    await expect(store.loadRaw(id)).rejects.toMatchObject({ code: 'JOB_FILE_CORRUPT', message: expect.stringMatching(/far larger than any job/) });
+    const { warnings } = await store.list();
+    expect(warnings.join()).toMatch(/far larger than any job/);
+  });
+});
+
+describe('atomic writes', () => {
+  it('fsync the temp file before the rename, and the folder too when the rename must be durable', async () => {
+    const { getFsyncCount, writeFileAtomicSync } = await import('../../../src/store/atomic-write.js');
+    const path = join(makeTempDir(), 'file.json');
+    let before = getFsyncCount();
+    writeFileAtomicSync(path, '{"a":1}', { isRenameDurable: false });
+    expect(getFsyncCount() - before).toBe(1);
+    before = getFsyncCount();
+    writeFileAtomicSync(path, '{"a":2}', { isRenameDurable: true });
+    expect(getFsyncCount() - before).toBe(2);
+    expect(readFileSync(path, 'utf8')).toBe('{"a":2}');
+    expect(readdirSync(join(path, '..'))).toEqual(['file.json']); // no temp file left
+  });
+});
+
+describe('a log that a crash left behind job.json', () => {
+  it('is completed from job.json\'s journal by the first reader, after its torn last line', async () => {
+    const child = spawn('true');
+    await new Promise((resolve) => child.on('exit', resolve));
+    const store = JobStore.open(makeTempDir());
+    const id = store.claimIdSync();
+    const owner = { ...makeJob().owner, pid: child.pid! };
+    const created = { seq: 1, ts: FIXED_NOW, type: 'created' as const };
+    const started = { seq: 2, ts: FIXED_NOW, type: 'started' as const };
+    const failed = [{ seq: 3, ts: FIXED_NOW, type: 'phase_failed' as const, phase: 'analyze', error: 'x' }, { seq: 4, ts: FIXED_NOW, type: 'failed' as const }];
+    // What a kill between the rename of job.json and the append of its events leaves: the log
+    // has the first two events and a piece of the third; job.json says failed.
+    writeFileSync(store.pathsOf(id).events, `${JSON.stringify(created)}\n${JSON.stringify(started)}\n{"seq":3,"ts":"2026`);
+    const job = makeJob({ id, status: 'failed', error: 'Phase analyze failed: x', endedAt: FIXED_NOW, owner, eventSeq: 4 });
+    writeFileSync(store.pathsOf(id).job, serializeJob(job, failed));
+    expect((await store.load(id)).status).toBe('failed');
+    const { events, skippedLines } = await readEvents(store.pathsOf(id).events);
+    expect(events.map((event) => event.seq)).toEqual([1, 2, 3, 4]);
+    expect(skippedLines).toBe(1);
+    await store.load(id); // a second reader adds nothing
+    expect((await readEvents(store.pathsOf(id).events)).events).toHaveLength(4);
   });
 });

@@ -31,6 +31,13 @@ describe('jobs folder', () => {
     mkdirSync(open);
     chmodSync(open, 0o777);
     expect(() => ensureJobsDir(open)).toThrow(/writable by others \(mode 777\)\. Run chmod 700/);
+    // Writable by anyone but its owner: the group, or others without the group.
+    chmodSync(open, 0o770);
+    expect(() => ensureJobsDir(open)).toThrow(/writable by its group \(mode 770\)\. Run chmod 700/);
+    chmodSync(open, 0o702);
+    expect(() => ensureJobsDir(open)).toThrow(/writable by others \(mode 702\)\. Run chmod 700/);
+    chmodSync(open, 0o750);
+    expect(() => ensureJobsDir(open)).not.toThrow(); // readable by the group is the owner's choice
 
     const mine = join(base, 'mine');
     mkdirSync(mine, { mode: 0o700 });

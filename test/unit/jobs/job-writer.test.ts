@@ -1,0 +1,81 @@
+// The job writer's ordering and merging, against an in-memory store whose writes finish when the
+// test says: merged writes keep every event, a failed write is not acknowledged, and is retried.
+import { describe, expect, it } from 'vitest';
+import type { Job } from '../../../src/jobs/job.js';
+import type { JobEvent } from '../../../src/jobs/job-event.js';
+import { JobWriter } from '../../../src/jobs/job-writer.js';
+import type { JobStore } from '../../../src/store/job-store.js';
+import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
+
+interface HeldWrite {
+  job: Job;
+  events: JobEvent[];
+  finish: (error?: Error) => void;
+}
+
+function heldStore(): { store: JobStore; writes: HeldWrite[] } {
+  const writes: HeldWrite[] = [];
+  const store = {
+    writeSync: () => {},
+    write: (job: Job, events: JobEvent[]) => new Promise<void>((resolve, reject) => {
+      writes.push({ job, events: [...events], finish: (error) => (error ? reject(error) : resolve()) });
+    }),
+  } as unknown as JobStore;
+  return { store, writes };
+}
+
+const event = (type: JobEvent['type']): JobEvent => ({ ts: FIXED_NOW, type });
+const noListener = { writeFailed: () => {}, recovered: () => {} };
+
+describe('JobWriter', () => {
+  it('merges changes made while a write is in flight into one next write that keeps every event', async () => {
+    const { store, writes } = heldStore();
+    const writer = new JobWriter(store, 1000, noListener);
+    const job = makeJob({ status: 'running' });
+    const first = writer.write(job, [event('phase_started')]);
+    const second = writer.write({ ...job, currentPhase: 1 }, [event('phase_completed')]);
+    const third = writer.write({ ...job, currentPhase: 2 }, [event('approval_requested'), event('approved')]);
+    expect(writes).toHaveLength(1);
+    writes[0]!.finish();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(2);
+    expect(writes[1]!.job.currentPhase).toBe(2); // the newest snapshot
+    expect(writes[1]!.events.map((e) => e.type)).toEqual(['phase_completed', 'approval_requested', 'approved']);
+    writes[1]!.finish();
+    await Promise.all([second, third]);
+  });
+
+  it('rejects a failed write (so it is not reported), retries it with its events, and reports them once written', async () => {
+    const { store, writes } = heldStore();
+    const failed: string[] = [];
+    const recovered: string[][] = [];
+    const writer = new JobWriter(store, 1000, { writeFailed: (job) => failed.push(job.id), recovered: (_job, events) => recovered.push(events.map((e) => e.type)) });
+    const job = makeJob({ status: 'running' });
+    const write = writer.write(job, [event('phase_started')]);
+    writes[0]!.finish(new Error('ENOSPC'));
+    await expect(write).rejects.toThrow('ENOSPC');
+    expect(failed).toEqual([job.id]);
+    // The next change of the job carries the failed write's events first.
+    const next = writer.write({ ...job, status: 'failed' }, [event('failed')]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes[1]!.events.map((e) => e.type)).toEqual(['phase_started', 'failed']);
+    writes[1]!.finish();
+    await next;
+    expect(recovered).toEqual([['phase_started']]);
+  });
+
+  it('acknowledges writes in call order across jobs, and a failure does not hold the others back', async () => {
+    const { store, writes } = heldStore();
+    const writer = new JobWriter(store, 1000, noListener);
+    const order: string[] = [];
+    const a = writer.write(makeJob({ id: 'job-aaaaaaaa', status: 'running' }), [event('started')]).then(() => order.push('a'), () => order.push('a failed'));
+    const b = writer.write(makeJob({ id: 'job-bbbbbbbb', status: 'running' }), [event('started')]).then(() => order.push('b'));
+    writes[1]!.finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual([]); // b waits for a
+    writes[0]!.finish(new Error('EIO'));
+    await Promise.all([a, b]);
+    expect(order).toEqual(['a failed', 'b']);
+  });
+});
