@@ -6,7 +6,7 @@ import { readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import fse from 'fs-extra';
 import { StoreError, describeError } from '../errors.js';
-import { getLastRecordedActivity, type Job } from '../jobs/job.js';
+import { getLastRecordedActivity, isUnfinishedStatus, type Job } from '../jobs/job.js';
 import type { JobEvent } from '../jobs/job-event.js';
 import { generateJobId, isJobId, resolveJobId } from '../jobs/job-id.js';
 import { SecretScrubber, readSecrets } from '../text/secrets.js';
@@ -18,6 +18,7 @@ import { parseJobFile, readJobFile, readJobFileSync, serializeJob } from './job-
 import { ensureJobsDir } from './jobs-dir.js';
 import { isCurrentProcess } from './owner.js';
 import { type WriteRequested, WriteThreads, performWrite } from './write-threads.js';
+import { appendToIndex, formatGoneLine, formatUnfinishedLine } from './unfinished-index.js';
 
 export { OWNER_GONE_REASON, isOwnerGone, viewWithLiveness } from './crash-recovery.js';
 export { MAX_JOB_FILE_BYTES } from './job-file.js';
@@ -131,7 +132,11 @@ export class JobStore {
     // (an error text, a prompt pasted with one) is not written down. job.json carries this
     // write's events too (its journal), for a log that a crash leaves behind.
     const scrub = (text: string): string => this.scrubber.scrub(text);
-    return { jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable };
+    // The unfinished-jobs index follows the jobs that enter or leave that state (see unfinished-index.ts).
+    const indexLines = isUnfinishedStatus(job.status)
+      ? formatUnfinishedLine({ id: job.id, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt })
+      : events.some((event) => event.type === 'resumed') ? formatGoneLine(job.id) : '';
+    return { jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable, indexDir: this.dir, indexLines };
   }
 
   /**
@@ -296,6 +301,7 @@ export class JobStore {
       throw error;
     }
     await fse.remove(trash);
+    appendToIndex(this.dir, formatGoneLine(id));
   }
 
   // Finishes deletions a killed process left half done.

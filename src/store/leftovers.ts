@@ -4,6 +4,7 @@
 import { readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { isJobId } from '../jobs/job-id.js';
+import { isPidRunning } from './owner.js';
 
 /**
  * Age (ms) past which a folder without job.json, or a temp file whose writer is unknown, counts
@@ -18,15 +19,6 @@ const JOB_TEMP = /^job\.json\.(\d+)(?:-\d+)?\.\d+\.tmp$/;
 export interface SweptLeftovers {
   emptyFolders: string[];
   tempFiles: string[];
-}
-
-function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function isOld(path: string, nowMs: number): boolean {
@@ -66,7 +58,7 @@ export function sweepLeftovers(dir: string, nowMs = Date.now()): SweptLeftovers 
     for (const file of files) {
       if (!file.endsWith('.tmp')) continue;
       const pid = JOB_TEMP.exec(file)?.[1];
-      const isLeftOver = pid ? !isPidAlive(Number(pid)) : isOld(join(path, file), nowMs);
+      const isLeftOver = pid ? !isPidRunning(Number(pid)) : isOld(join(path, file), nowMs);
       if (isLeftOver && removeFile(join(path, file))) swept.tempFiles.push(join(path, file));
     }
     if (!files.includes('job.json') && isOld(path, nowMs)) {

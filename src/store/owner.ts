@@ -91,7 +91,8 @@ export function checkOwnerAlive(owner: JobOwner): boolean | 'unknown' {
   return Number.isFinite(recorded) && Math.abs(startMs - recorded) <= START_TIME_TOLERANCE_MS;
 }
 
-function isPidRunning(pid: number): boolean {
+/** True while a process `pid` exists (signal 0; EPERM means it exists but is not ours). Pids are reused: see checkOwnerAlive. */
+export function isPidRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

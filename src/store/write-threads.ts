@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { getCompiledEntry } from '../compiled-entry.js';
 import { getFsyncCounterBuffer, writeFileAtomicSync } from './atomic-write.js';
 import { appendEventLines } from './event-log.js';
+import { appendToIndex } from './unfinished-index.js';
 
 /** One durable write: job.json replaced atomically, then event lines appended. */
 export interface WriteRequested {
@@ -19,6 +20,9 @@ export interface WriteRequested {
   eventsText: string;
   /** Also fsync the folder (see AtomicWriteOptions). */
   isRenameDurable: boolean;
+  /** The jobs folder, and lines for its unfinished-jobs index (may be empty; see unfinished-index.ts). */
+  indexDir: string;
+  indexLines: string;
 }
 
 /**
@@ -35,6 +39,7 @@ export function performWrite(write: Omit<WriteRequested, 'seq'>): void {
   writeFileAtomicSync(write.jobPath, write.jobText, { isRenameDurable: write.isRenameDurable });
   // After job.json: the log never tells of a state that the source of truth does not have.
   appendEventLines(write.eventsPath, write.eventsText);
+  appendToIndex(write.indexDir, write.indexLines);
 }
 
 interface PendingWrite {

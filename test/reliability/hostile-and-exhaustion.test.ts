@@ -185,7 +185,7 @@ describe('exhaustion', () => {
   it('keeps memory bounded while a job prints 100 MB', async () => {
     const cwd = makeTempDir();
     const jobsDir = join(cwd, 'jobs');
-    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ mode: 'background', debug: { keepTempFiles: true } }));
+    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ mode: 'background', debug: { keepTempFiles: true }, maxOutputBytes: 512 * 1024 * 1024 }));
     const megabytes = scaled(100, 20);
     const { child, result } = startCli([], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir, FORCE_COLOR: '0' }, keepStdinOpen: true });
     let output = '';

@@ -1,6 +1,7 @@
 // /clean: removes completed jobs from disk, after confirmation; with --all also the failed,
 // cancelled and interrupted ones (which /resume could still continue). It removes exactly the
 // jobs it counted: one that changed meanwhile (resumed by another jobline, say) is left alone.
+import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { isUnfinishedStatus } from '../../jobs/job.js';
 import { sweepLeftovers } from '../../store/leftovers.js';
@@ -21,9 +22,12 @@ export const cleanCommand: SlashCommand = {
     const swept = sweepLeftovers(session.manager.store.dir);
     const sweptCount = swept.emptyFolders.length + swept.tempFiles.length;
     if (sweptCount > 0) session.print(`🧹 Swept ${swept.emptyFolders.length} job folder(s) without a job.json and ${swept.tempFiles.length} temp file(s) left by crashes.`);
+    // Jobs of this session whose files are already gone (a completed job is removed as it ends)
+    // are not on disk to remove.
     const { jobs } = await session.catalog.list();
-    const resumable = jobs.filter((job) => isUnfinishedStatus(job.status));
-    const chosen = jobs.filter((job) => job.status === 'completed' || (isAll && isUnfinishedStatus(job.status)));
+    const stored = jobs.filter((job) => existsSync(session.manager.store.pathsOf(job.id).job));
+    const resumable = stored.filter((job) => isUnfinishedStatus(job.status));
+    const chosen = stored.filter((job) => job.status === 'completed' || (isAll && isUnfinishedStatus(job.status)));
     const kept = isAll || resumable.length === 0 ? '' : ` ${resumable.length} failed, cancelled or interrupted job(s) kept: /clean --all removes them too.`;
     if (chosen.length === 0) {
       session.print(`Nothing to clean: no ${isAll ? 'finished' : 'completed'} jobs.${kept}`);

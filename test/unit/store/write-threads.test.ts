@@ -8,7 +8,7 @@ import { makeTempDir } from '../../helpers/temp.js';
 import { waitFor } from '../../helpers/wait.js';
 
 function writeTo(dir: string, text: string) {
-  return { jobPath: join(dir, 'job.json'), jobText: text, eventsPath: join(dir, 'events.jsonl'), eventsText: `${text}\n`, isRenameDurable: true };
+  return { jobPath: join(dir, 'job.json'), jobText: text, eventsPath: join(dir, 'events.jsonl'), eventsText: `${text}\n`, isRenameDurable: true, indexDir: dir, indexLines: '' };
 }
 
 describe('WriteThreads', () => {

@@ -1,0 +1,121 @@
+// The index of unfinished jobs: an append-only file in the jobs folder, one line per change:
+// "+ <id> <endedAt> <createdAt>" when a write left a job failed, cancelled or interrupted, and
+// "- <id>" when one left that state (resumed, removed). The storage policy reads it instead of
+// every job.json, so its cost follows the jobs that changed, not the jobs stored. Appends are
+// single write(2)s with O_APPEND, so writers in several processes and threads never interleave;
+// the policy, under its claim, compacts the file and rebuilds it from the job files when missing.
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+
+/** File name of the index, in the jobs folder. */
+export const INDEX_FILE = '.unfinished-index';
+
+/** One unfinished job as the index knows it. Times are ISO-8601 UTC. */
+export interface IndexEntry {
+  id: string;
+  endedAt: string;
+  createdAt: string;
+}
+
+/** The index line recording that `entry` is unfinished. */
+export function formatUnfinishedLine(entry: IndexEntry): string {
+  return `+ ${entry.id} ${entry.endedAt} ${entry.createdAt}\n`;
+}
+
+/** The index line recording that job `id` is no longer unfinished (or no longer exists). */
+export function formatGoneLine(id: string): string {
+  return `- ${id}\n`;
+}
+
+/**
+ * Appends `lines` to the index of the jobs folder `dir` in one write, if there is an index: only
+ * the policy creates one, from a full read of the folder, so an index never lacks a job that was
+ * unfinished before it existed. If the policy replaced the file meanwhile (compaction), the lines
+ * went to the old one, so they are written again to the new one (the index is a set: a repeated
+ * line changes nothing). Best effort: never throws; the policy rebuilds a lost index.
+ */
+export function appendToIndex(dir: string, lines: string): void {
+  if (lines === '') return;
+  const path = join(dir, INDEX_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
+    } catch {
+      return;
+    }
+    try {
+      writeSync(fd, lines);
+      if (fstatSync(fd).ino === statSync(path).ino) return;
+    } catch {
+      return;
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/**
+ * Reads the index of `dir`: the unfinished jobs by id, or null when there is no index (then the
+ * caller rebuilds it). Malformed lines are skipped. Also returns how many lines the file has.
+ */
+export function readIndex(dir: string): { entries: Map<string, IndexEntry>; lineCount: number; byteLength: number } | null {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(join(dir, INDEX_FILE));
+  } catch {
+    return null;
+  }
+  const text = bytes.toString('utf8');
+  const entries = new Map<string, IndexEntry>();
+  let lineCount = 0;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    lineCount++;
+    const [op, id, endedAt, createdAt] = line.split(' ');
+    if (op === '+' && id && endedAt && createdAt) entries.set(id, { id, endedAt, createdAt });
+    else if (op === '-' && id) entries.delete(id);
+  }
+  return { entries, lineCount, byteLength: bytes.length };
+}
+
+/**
+ * Rewrites the index of `dir` as `entries` (what the caller read, `readBytes` bytes, plus its own
+ * changes), keeping lines other processes appended since that read: they are copied from the old
+ * file after the swap (and an appender that wrote to the old file after that copy sees the swap
+ * and writes again; see appendToIndex). Caller holds the policy claim.
+ */
+export function compactIndex(dir: string, entries: Iterable<IndexEntry>, readBytes: number): void {
+  const path = join(dir, INDEX_FILE);
+  let old: number;
+  try {
+    old = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return;
+  }
+  try {
+    rewriteIndex(dir, entries);
+    const size = fstatSync(old).size;
+    if (size > readBytes) {
+      const tail = Buffer.alloc(size - readBytes);
+      readSync(old, tail, 0, tail.length, readBytes);
+      appendToIndex(dir, tail.toString('utf8'));
+    }
+  } finally {
+    closeSync(old);
+  }
+}
+
+/** Replaces the index of `dir` with exactly `entries` (atomically: temp file, rename). Caller holds the policy claim. */
+export function rewriteIndex(dir: string, entries: Iterable<IndexEntry>): void {
+  const path = join(dir, INDEX_FILE);
+  const temp = `${path}.${process.pid}-${threadId}.tmp`;
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, [...entries].map(formatUnfinishedLine).join(''));
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+}
