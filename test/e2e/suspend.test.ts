@@ -51,4 +51,27 @@ describe('suspend and continue', () => {
     session.send('exit');
     expect((await session.exited).exitCode).toBe(0);
   });
+
+  it('after Ctrl+Z and fg in the REPL\'s approval box, the box still answers', async () => {
+    const workspace = makeReplWorkspace();
+    writeFileSync(join(workspace.cwd, '.jobrc.json'), JSON.stringify({
+      defaultAgent: 'staged',
+      agents: { staged: { type: 'command', phases: [{ name: 'plan', run: 'echo planned' }, { name: 'ship', run: 'echo shipped' }] } },
+    }));
+    const session = new PtySession(workspace, [], 100, 30, SHELL);
+    session.send(`PS1='shell$ '; node ${CLI_PATH}`);
+    await session.waitForText('jobline:staged> ');
+    session.send('go');
+    await session.waitForText('Continue to the next phase');
+    session.type(CTRL_Z);
+    await session.waitForText(/Stopped\s+node/);
+    session.send('fg');
+    await session.waitForText(/Stopped[^]*\nnode \S+cli\.js\s*$/m);
+    session.type('\r'); // continue
+    await session.waitForText(/✅ Completed/);
+    session.send('/quit');
+    await session.waitForText(/shell\$ $/m);
+    session.send('exit');
+    expect((await session.exited).exitCode).toBe(0);
+  });
 });
