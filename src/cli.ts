@@ -75,6 +75,15 @@ program
     process.exitCode = await showCommand(loadAppContext(options.config), id, options);
   });
 
+// A reader that went away (`jobline list | head -1`) is not an error worth a stack trace: the
+// output it wanted has been written; end quietly, as other command-line tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 try {
   resumeInputOnContinue();
   await program.parseAsync(process.argv);

@@ -40,39 +40,46 @@ export function compareForEviction(a: Job, b: Job): number {
  * Removes the oldest unfinished jobs (failed, cancelled, interrupted; see compareForEviction)
  * until at most `maxUnfinished` remain. Active and completed jobs are never touched. One pass at
  * a time per jobs folder (the storage policy's claim). It reads the unfinished-jobs index (see
- * unfinished-index.ts), so its cost follows the unfinished jobs, not all the jobs stored; the
- * index is rebuilt from the job files when it is missing. Returns the removed ids.
+ * unfinished-index.ts) and then only the job files it names, so its cost follows the unfinished
+ * jobs (about maxUnfinished), not all the jobs stored. `justEnded` is the job the pass is for.
+ * Returns the removed ids.
  * @throws StoreError when the jobs folder cannot be listed or the policy's claim is held too long.
  */
 export async function enforceUnfinishedLimit(store: JobStore, maxUnfinished: number, now?: string, justEnded?: Job): Promise<string[]> {
   return store.withPolicyClaim(async () => {
-    let index = readIndex(store.dir);
-    if (!index) {
-      // No index yet (a folder of an older jobline, or a lost file): one full read rebuilds it.
-      const { jobs } = await store.list(now);
-      rewriteIndex(store.dir, jobs.filter((job) => isUnfinishedStatus(job.status)).map(toEntry));
-      index = readIndex(store.dir) ?? { entries: new Map(), lineCount: 0, byteLength: 0 };
+    const index = readIndex(store.dir) ?? (await rebuildIndex(store, now));
+    const named = index.entries;
+    if (justEnded && isUnfinishedStatus(justEnded.status)) named.set(justEnded.id, toEntry(justEnded));
+    // The index may hold a job that has since been resumed or removed (and, for a moment after
+    // it was rebuilt, miss nothing but name too much): each named job is read, and only those
+    // still unfinished count, so exactly the limit is kept.
+    const unfinished: IndexEntry[] = [];
+    for (const id of named.keys()) {
+      const job = store.readSync(id);
+      if (job && isUnfinishedStatus(job.status)) unfinished.push(toEntry(job));
     }
-    const entries = index.entries;
-    // The job this pass is for counts even if its own index line was written before the index existed.
-    if (justEnded && isUnfinishedStatus(justEnded.status)) entries.set(justEnded.id, toEntry(justEnded));
+    unfinished.sort(compareEntries);
     const removed: string[] = [];
-    const skipped = new Set<string>();
-    // Oldest first. An entry that is out of date (the job was resumed or removed, or ended again
-    // later) is dropped or corrected and the order taken again, so exactly the oldest real ones go.
-    while (entries.size > maxUnfinished) {
-      const entry = [...entries.values()].filter((candidate) => !skipped.has(candidate.id)).sort(compareEntries)[0];
-      if (!entry) break;
-      const outcome = await removeIfStillAsIndexed(store, entry);
-      if (outcome === 'removed') removed.push(entry.id);
-      if (outcome === 'removed' || outcome === 'gone') entries.delete(entry.id);
-      else if (outcome === 'busy') skipped.add(entry.id);
-      else entries.set(entry.id, outcome);
+    for (const entry of unfinished.slice(0, Math.max(0, unfinished.length - maxUnfinished))) {
+      if ((await removeIfStillAsIndexed(store, entry)) === 'removed') removed.push(entry.id);
     }
-    // The file grows by a line per change; rewrite it when it is mostly history.
-    if (index.lineCount > 4 * entries.size + 64) compactIndex(store.dir, entries.values(), index.byteLength);
+    const kept = unfinished.filter((entry) => !removed.includes(entry.id));
+    // The file grows by a line per change; it is rewritten as what was found, keeping what other
+    // processes appended meanwhile.
+    if (kept.length !== named.size || index.lineCount > 4 * kept.length + 64) compactIndex(store.dir, kept, index.byteLength);
     return removed;
   });
+}
+
+// No index (a folder of an older jobline, or a lost file): it is created first, so that jobs
+// ending while the folder is read append to it, then filled from one full read.
+async function rebuildIndex(store: JobStore, now?: string): Promise<NonNullable<ReturnType<typeof readIndex>>> {
+  rewriteIndex(store.dir, []);
+  const { jobs } = await store.list(now);
+  const appended = readIndex(store.dir) ?? { entries: new Map<string, IndexEntry>(), lineCount: 0, byteLength: 0 };
+  for (const job of jobs) if (isUnfinishedStatus(job.status)) appended.entries.set(job.id, toEntry(job));
+  compactIndex(store.dir, appended.entries.values(), appended.byteLength);
+  return readIndex(store.dir) ?? { entries: appended.entries, lineCount: appended.entries.size, byteLength: 0 };
 }
 
 function toEntry(job: Job): IndexEntry {

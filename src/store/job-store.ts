@@ -57,6 +57,8 @@ export interface JobStoreOptions {
 /** Reads and writes job folders under one jobs folder. */
 export class JobStore {
   private writeThreads: WriteThreads | null = null;
+  /** Jobs whose log was found complete, with the eventSeq it was complete up to. */
+  private readonly logsChecked = new Map<string, number>();
 
   private constructor(readonly dir: string, private readonly scrubber: SecretScrubber) {}
 
@@ -167,6 +169,16 @@ export class JobStore {
     return parseJobFile(await readJobFile(path), path);
   }
 
+  /** Reads job `id` exactly as stored, on this thread; null when it is missing, unreadable or corrupt. */
+  readSync(id: string): Job | null {
+    const path = this.pathsOf(id).job;
+    try {
+      return parseJobFile(readJobFileSync(path).text, path);
+    } catch {
+      return null;
+    }
+  }
+
   /**
    * Reads job `id` as everyone should see it. An active job whose owner process is gone is an
    * interruption nobody wrote down: the first reader records it durably, once, under the job's
@@ -176,7 +188,7 @@ export class JobStore {
    */
   async load(id: string, now = new Date().toISOString()): Promise<Job> {
     const job = await this.loadRaw(id);
-    if (!isOwnerGone(job) && !isLogBehind(job, this.pathsOf(id).events)) return job;
+    if (!isOwnerGone(job) && !this.isLogBehindOnce(job)) return job;
     const claim = tryAcquireClaim(this.claimPathOf(id));
     if (!claim) return viewWithLiveness(job, await this.lastActivityOf(job));
     try {
@@ -205,6 +217,16 @@ export class JobStore {
       // Read-only or full: the view is the same, and the next reader with a writable folder records it.
     }
     return interrupted;
+  }
+
+  // A log found complete up to a job's eventSeq stays so (only its owner appends, and only with a
+  // newer eventSeq), so each job's log is checked once per eventSeq in this process: the REPL
+  // lists the folder at startup and on every /jobs.
+  private isLogBehindOnce(job: Job): boolean {
+    if (this.logsChecked.get(job.id) === job.eventSeq) return false;
+    const isBehind = isLogBehind(job, this.pathsOf(job.id).events);
+    if (!isBehind) this.logsChecked.set(job.id, job.eventSeq);
+    return isBehind;
   }
 
   /** Path of job `id`'s claim file (see claim.ts). */

@@ -128,6 +128,15 @@ describe('jobline batch', () => {
     expect((await storedJobs(jobsDir)).length).toBe(10);
   });
 
+  it('ends quietly when the reader of its output goes away (jobline batch | head -1)', async () => {
+    const { cwd, env } = workspace();
+    const { child, result } = startCli(['batch', '-'], { cwd, env, input: 'exit 3\nexit 3\n' });
+    child.stdout!.destroy(); // the reader is gone before anything is printed
+    const { code, stderr } = await result;
+    expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(code).toBe(1); // its jobs failed, as it would have said
+  });
+
   it('names a prompts file it cannot read in one line, without a stack trace', async () => {
     const { cwd, env } = workspace();
     const { code, stderr } = await runCli(['batch', 'missing.txt'], { cwd, env });
