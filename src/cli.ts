@@ -8,7 +8,9 @@ import { loadAppContext } from './commands/context.js';
 import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
-import { JoblineError } from './errors.js';
+import { JoblineError, UsageError } from './errors.js';
+import { findNearestName } from './text/nearest-name.js';
+import { sanitizeLine } from './render/text.js';
 import { startRepl } from './repl/repl.js';
 import { resumeInputOnContinue } from './commands/resume-input-on-continue.js';
 
@@ -23,12 +25,19 @@ const program = new Command('jobline')
 
 const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: ./.jobrc.json, then ~/.jobrc.json)');
 
-// No command: the interactive REPL.
+// No command: the interactive REPL. A word where a command belongs is a mistyped command (exit 2
+// with a suggestion), not commander's "too many arguments".
 program
   .option('-a, --agent <name>', 'agent for new jobs (default: defaultAgent from the config)')
   .option('-b, --background', 'new jobs run every phase without asking for approval')
   .addOption(configOption())
+  .allowExcessArguments(true)
   .action(async (options) => {
+    const [typed] = program.args;
+    if (typed !== undefined) {
+      const nearest = findNearestName(typed, program.commands.map((command) => command.name()));
+      throw new UsageError('USAGE', `unknown command '${sanitizeLine(typed)}'.${nearest ? ` Did you mean '${nearest}'?` : ''} Run jobline --help for the commands.`);
+    }
     await startRepl(loadAppContext(options.config), { ...options, version });
   });
 

@@ -24,9 +24,10 @@ export interface RunOptions {
 
 /**
  * Runs `prompt` as one job and waits for it. Returns 0 if it completed, 1 otherwise.
- * @throws UsageError USAGE for interactive mode without a terminal; AgentError; StoreError.
+ * @throws UsageError USAGE for an empty prompt or interactive mode without a terminal; AgentError; StoreError.
  */
 export async function runCommand(context: AppContext, prompt: string, options: RunOptions): Promise<number> {
+  if (prompt.trim() === '') throw new UsageError('USAGE', "The prompt is empty: say what to run, for example: jobline run -y 'npm test'");
   const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd);
   const mode = options.background || options.yes ? 'background' : context.config.mode;
   const hasTerminal = Boolean(process.stdin.isTTY && process.stderr.isTTY);

@@ -84,6 +84,26 @@ describe('jobline run', () => {
   });
 });
 
+describe('mistakes on the command line', () => {
+  it('an unknown command exits 2 with one line and a suggestion, not "too many arguments"', async () => {
+    const { cwd, env } = workspace();
+    const typo = await runCli(['lsit'], { cwd, env });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trim()).toBe("jobline: unknown command 'lsit'. Did you mean 'list'? Run jobline --help for the commands.");
+    const unknown = await runCli(['frob', 'x'], { cwd, env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe("jobline: unknown command 'frob'. Run jobline --help for the commands.");
+  });
+
+  it('an empty prompt is refused, and no job is created', async () => {
+    const { cwd, jobsDir, env } = workspace();
+    const { code, stderr } = await runCli(['run', '-y', '  '], { cwd, env });
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe("jobline: The prompt is empty: say what to run, for example: jobline run -y 'npm test'");
+    expect((await storedJobs(jobsDir).catch(() => []))).toEqual([]);
+  });
+});
+
 describe('jobline batch', () => {
   it('runs twenty jobs with never more than 3 at once, and summarises', async () => {
     const { cwd, env } = workspace();
