@@ -3,21 +3,22 @@
 // and only then reported; running the jobs within the cap is its PhaseScheduler's part.
 import { EventEmitter } from 'node:events';
 import { getPhaseNames } from '../agents/agent.js';
-import type { AgentSpec } from '../agents/agent.js';
 import { JobLookupError, ManagerError, StoreError, describeError } from '../errors.js';
 import type { JobStore } from '../store/job-store.js';
-import { checkOwnerAlive, getCurrentOwner, isCurrentProcess } from '../store/owner.js';
+import { getCurrentOwner } from '../store/owner.js';
 import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from './job.js';
 import type { JobEvent } from './job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
 import { resolveJobId } from './job-id.js';
-import { findJobProcesses, killChildProcessGroups } from './process-sweep.js';
+import { killChildProcessGroups } from './process-sweep.js';
+import { assertAdoptable, assertNoProcessesLeft } from './resume-checks.js';
 import { CONTAINMENT_ENV, describeContainmentForEnv, detectContainment, type Containment } from './process-containment.js';
 import { removeListedJobs } from '../store/cleanup.js';
 import { JobWriter } from './job-writer.js';
 import { PhaseScheduler } from './phase-scheduler.js';
 import type { SlotQueue } from './slot-queue.js';
 import { WorkerPool } from './worker-pool.js';
+import { ConditionWaiters } from './condition-waiters.js';
 import { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 
 export { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
@@ -35,12 +36,11 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   private readonly pool: WorkerPool;
   private readonly writer: JobWriter;
   private readonly reporter: JobReporter;
-  private readonly idleWaiters: Array<{ resolve: () => void; isAwaitingApprovalIdle: boolean }> = [];
+  private readonly waiters = new ConditionWaiters();
   private isClosed = false;
   private isShutDown = false;
   private hasWarnedContainment = false;
   private removalHolds = 0;
-  private readonly removalWaiters: Array<() => void> = [];
   /** Jobs whose latest change failed to be written (a full disk) and is being retried. */
   private readonly unsavedJobs = new Set<string>();
   /** How job shells are contained on this machine (a PID namespace each, or process groups). */
@@ -70,7 +70,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     this.reporter = {
       event: (job, event) => {
         this.emit('jobEvent', job, event);
-        this.notifyIfIdle();
+        this.recheckWaiters();
       },
       output: (job, lines, lineCount) => this.emit('jobOutput', job, lines, lineCount),
       activity: (job, icon, text) => this.emit('jobActivity', job, icon, text),
@@ -86,9 +86,9 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       },
       warn: (message) => this.emit('warning', message),
       isClosed: () => this.isClosed,
-      stateChanged: () => this.notifyIfIdle(),
+      stateChanged: () => this.recheckWaiters(),
       now: () => this.timestamp(),
-      whenRemovalsAllowed: () => (this.removalHolds === 0 ? Promise.resolve() : new Promise((resolve) => this.removalWaiters.push(resolve))),
+      whenRemovalsAllowed: () => this.waiters.wait(() => this.removalHolds === 0),
     }, this.pool, options);
   }
 
@@ -240,14 +240,14 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         if (!isUnfinishedStatus(existing.job.status)) {
           throw new ManagerError('JOB_NOT_RESUMABLE', `${existing.job.id} is ${existing.job.status}; only failed, cancelled or interrupted jobs can be resumed.`);
         }
-        this.assertNoProcessesLeft(fullId);
+        assertNoProcessesLeft(fullId);
         handle = existing;
         await handle.commit([{ type: 'resume', mode }]);
       } else {
         if (!adopt) throw new JobLookupError('JOB_NOT_FOUND', `No job ${fullId} in this session.`);
         const stored = this.options.store.settleClaimed(fullId, this.timestamp());
-        this.assertAdoptable(stored);
-        this.assertNoProcessesLeft(fullId);
+        assertAdoptable(stored);
+        assertNoProcessesLeft(fullId);
         const { agent, cwd } = await adopt(stored);
         handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, agent, cwd, this.writer, this.reporter, () => this.timestamp());
         this.entries.set(fullId, handle);
@@ -269,23 +269,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     return entry.job;
   }
 
-  // A run of the job that is still running somewhere (a process that outlived its jobline) must
-  // not get a second copy beside it.
-  private assertNoProcessesLeft(id: string): void {
-    const pids = findJobProcesses(id);
-    if (pids.length > 0) {
-      throw new ManagerError('JOB_PROCESSES_ALIVE', `${id} still has processes of its previous run alive (pid ${pids.slice(0, 5).join(', ')}${pids.length > 5 ? ', …' : ''}); resume it once they have ended.`);
-    }
-  }
 
-  private assertAdoptable(stored: Job): void {
-    if (!isCurrentProcess(stored.owner) && checkOwnerAlive(stored.owner) !== false) {
-      throw new ManagerError('JOB_OWNED_ELSEWHERE', `${stored.id} belongs to another running jobline (pid ${stored.owner.pid} on ${stored.owner.hostname}); resume or cancel it there.`);
-    }
-    if (!isUnfinishedStatus(stored.status)) {
-      throw new ManagerError('JOB_NOT_RESUMABLE', `${stored.id} is ${stored.status}; only failed, cancelled or interrupted jobs can be resumed.`);
-    }
-  }
 
   /**
    * Removes exactly the `listed` jobs (as a user was shown them) from disk, each only if it is
@@ -315,7 +299,8 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     return () => {
       if (isReleased) return;
       isReleased = true;
-      if (--this.removalHolds === 0) for (const resolve of this.removalWaiters.splice(0)) resolve();
+      this.removalHolds--;
+      this.waiters.check();
     };
   }
 
@@ -329,8 +314,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
    * and the storage policy has finished with every ended job.
    */
   whenIdle(): Promise<void> {
-    if (this.isIdle(false)) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push({ resolve, isAwaitingApprovalIdle: false }));
+    return this.waiters.wait(() => this.isIdle(false));
   }
 
   /**
@@ -338,8 +322,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
    * policy has finished: every job has ended or waits for an approval.
    */
   whenNothingRuns(): Promise<void> {
-    if (this.isIdle(true)) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push({ resolve, isAwaitingApprovalIdle: true }));
+    return this.waiters.wait(() => this.isIdle(true));
   }
 
   /** Returns true while any job of this session is queued, running or awaiting approval. */
@@ -436,13 +419,8 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     return !this.list().some((job) => isActiveStatus(job.status) && !(isAwaitingApprovalIdle && job.status === 'awaiting_approval'));
   }
 
-  private notifyIfIdle(): void {
-    if (this.idleWaiters.length === 0) return;
-    const waiting = this.idleWaiters.splice(0);
-    for (const waiter of waiting) {
-      if (this.isIdle(waiter.isAwaitingApprovalIdle)) waiter.resolve();
-      else this.idleWaiters.push(waiter);
-    }
+  private recheckWaiters(): void {
+    this.waiters.check();
   }
 
   private timestamp(): string {

@@ -53,17 +53,17 @@ export async function enforceUnfinishedLimit(store: JobStore, maxUnfinished: num
     // The index may hold a job that has since been resumed or removed (and, for a moment after
     // it was rebuilt, miss nothing but name too much): each named job is read, and only those
     // still unfinished count, so exactly the limit is kept.
-    const unfinished: IndexEntry[] = [];
+    const unfinished: Job[] = [];
     for (const id of named.keys()) {
       const job = store.readSync(id);
-      if (job && isUnfinishedStatus(job.status)) unfinished.push(toEntry(job));
+      if (job && isUnfinishedStatus(job.status)) unfinished.push(job);
     }
-    unfinished.sort(compareEntries);
+    unfinished.sort(compareForEviction);
     const removed: string[] = [];
-    for (const entry of unfinished.slice(0, Math.max(0, unfinished.length - maxUnfinished))) {
-      if ((await removeIfStillAsIndexed(store, entry)) === 'removed') removed.push(entry.id);
+    for (const job of unfinished.slice(0, Math.max(0, unfinished.length - maxUnfinished))) {
+      if (await removeIfUnchanged(store, job)) removed.push(job.id);
     }
-    const kept = unfinished.filter((entry) => !removed.includes(entry.id));
+    const kept = unfinished.filter((job) => !removed.includes(job.id)).map(toEntry);
     // The file grows by a line per change; it is rewritten as what was found, keeping what other
     // processes appended meanwhile.
     if (kept.length !== named.size || index.lineCount > 4 * kept.length + 64) compactIndex(store.dir, kept, index.byteLength);
@@ -84,33 +84,6 @@ async function rebuildIndex(store: JobStore, now?: string): Promise<NonNullable<
 
 function toEntry(job: Job): IndexEntry {
   return { id: job.id, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt };
-}
-
-function compareEntries(a: IndexEntry, b: IndexEntry): number {
-  return a.endedAt.localeCompare(b.endedAt) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
-}
-
-/**
- * Removes the job of `entry` if it is still unfinished with the indexed end time, deciding under
- * its claim on a fresh read. Returns 'removed'; 'gone' (no such job, or no longer unfinished);
- * the corrected entry (unfinished, but ended at another time); or 'busy' (claimed elsewhere too long).
- */
-async function removeIfStillAsIndexed(store: JobStore, entry: IndexEntry): Promise<'removed' | 'gone' | 'busy' | IndexEntry> {
-  try {
-    return await store.withJobClaim(entry.id, async () => {
-      const current = store.settleClaimed(entry.id);
-      if (!isUnfinishedStatus(current.status)) return 'gone';
-      const actual = toEntry(current);
-      if (actual.endedAt !== entry.endedAt || actual.createdAt !== entry.createdAt) return actual;
-      await store.remove(entry.id);
-      return 'removed';
-    });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'CLAIM_TARGET_GONE' || code === 'JOB_IO' || code === 'JOB_FILE_CORRUPT') return 'gone';
-    if (code === 'CLAIM_BUSY') return 'busy';
-    throw error;
-  }
 }
 
 /**

@@ -9,6 +9,16 @@ import { PtySession, makeReplWorkspace } from '../helpers/pty.js';
 const CTRL_Z = '\x1a';
 const SHELL = { file: 'bash', args: ['--norc', '--noprofile', '-i'] };
 
+/** A workspace whose default agent has two phases, so a job stops at an approval question. */
+function stagedWorkspace(): ReturnType<typeof makeReplWorkspace> {
+  const workspace = makeReplWorkspace();
+  writeFileSync(join(workspace.cwd, '.jobrc.json'), JSON.stringify({
+    defaultAgent: 'staged',
+    agents: { staged: { type: 'command', phases: [{ name: 'plan', run: 'echo planned' }, { name: 'ship', run: 'echo shipped' }] } },
+  }));
+  return workspace;
+}
+
 describe('suspend and continue', () => {
   it('after Ctrl+Z and fg the prompt echoes keys and runs commands', async () => {
     const session = new PtySession(makeReplWorkspace(), [], 100, 30, SHELL);
@@ -34,11 +44,7 @@ describe('suspend and continue', () => {
   });
 
   it('after Ctrl+Z and fg at the approval question of `jobline run`, the question still answers', async () => {
-    const workspace = makeReplWorkspace();
-    writeFileSync(join(workspace.cwd, '.jobrc.json'), JSON.stringify({
-      defaultAgent: 'staged',
-      agents: { staged: { type: 'command', phases: [{ name: 'plan', run: 'echo planned' }, { name: 'ship', run: 'echo shipped' }] } },
-    }));
+    const workspace = stagedWorkspace();
     const session = new PtySession(workspace, [], 100, 30, SHELL);
     session.send(`PS1='shell$ '; node ${CLI_PATH} run go`);
     await session.waitForText('what next?');
@@ -53,11 +59,7 @@ describe('suspend and continue', () => {
   });
 
   it('after Ctrl+Z and fg in the REPL\'s approval box, the box still answers', async () => {
-    const workspace = makeReplWorkspace();
-    writeFileSync(join(workspace.cwd, '.jobrc.json'), JSON.stringify({
-      defaultAgent: 'staged',
-      agents: { staged: { type: 'command', phases: [{ name: 'plan', run: 'echo planned' }, { name: 'ship', run: 'echo shipped' }] } },
-    }));
+    const workspace = stagedWorkspace();
     const session = new PtySession(workspace, [], 100, 30, SHELL);
     session.send(`PS1='shell$ '; node ${CLI_PATH}`);
     await session.waitForText('jobline:staged> ');

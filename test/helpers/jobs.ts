@@ -1,4 +1,5 @@
 // Building jobs and managers for tests with real stores in temp folders.
+import { spawnSync } from 'node:child_process';
 import type { AgentSpec } from '../../src/agents/agent.js';
 import { createJob, type Job } from '../../src/jobs/job.js';
 import { JobManager, type JobManagerOptions } from '../../src/jobs/manager.js';
@@ -33,4 +34,9 @@ export function makeManager(options: Partial<JobManagerOptions> = {}): JobManage
     progressFlushMs: 50,
     ...options,
   });
+}
+
+/** An owner record of a process that has exited (on this host): a jobline that was SIGKILLed. */
+export function deadOwner(): Job['owner'] {
+  return { ...getCurrentOwner(), pid: spawnSync('true').pid! };
 }

@@ -9,23 +9,17 @@ import { createJob, type Job } from '../../src/jobs/job.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { getCurrentOwner } from '../../src/store/owner.js';
 import { startPipedRepl } from '../helpers/cli.js';
-import { makeManager } from '../helpers/jobs.js';
+import { deadOwner, makeManager } from '../helpers/jobs.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';
 import { recordResult, scaled } from './scale.js';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
-async function deadOwner(): Promise<Job['owner']> {
-  const child = spawn('true');
-  await new Promise((resolve) => child.on('exit', resolve));
-  return { ...getCurrentOwner(), pid: child.pid! };
-}
-
 /** Writes a job left `running` by a jobline that was SIGKILLed (its owner is a dead pid). */
 async function seedCrashLeft(store: JobStore, id: string, prompt: string, endedMinute = 0): Promise<Job> {
   mkdirSync(store.pathsOf(id).dir);
-  const created = createJob({ id, agent: 'sh', description: prompt, mode: 'background', phaseNames: ['run'], owner: await deadOwner(), now: `2026-11-22T09:${String(endedMinute).padStart(2, '0')}:00.000Z` });
+  const created = createJob({ id, agent: 'sh', description: prompt, mode: 'background', phaseNames: ['run'], owner: deadOwner(), now: `2026-11-22T09:${String(endedMinute).padStart(2, '0')}:00.000Z` });
   const job: Job = { ...created, status: 'running', startedAt: created.createdAt, phases: [{ ...created.phases[0]!, status: 'running', attempts: 1, startedAt: created.createdAt }] };
   store.writeSync(job, [{ ts: created.createdAt, type: 'created', cwd: store.dir }, { ts: created.createdAt, type: 'started' }]);
   return job;

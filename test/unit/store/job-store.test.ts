@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJobFile, serializeJob } from '../../../src/store/job-file.js';
 import { JobStore, OWNER_GONE_REASON, viewWithLiveness } from '../../../src/store/job-store.js';
 import { readEvents } from '../../../src/store/event-log.js';
-import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
+import { FIXED_NOW, deadOwner, makeJob } from '../../helpers/jobs.js';
 import { makeTempDir } from '../../helpers/temp.js';
 
 describe('JobStore', () => {
@@ -114,12 +114,10 @@ describe('parseJobFile', () => {
 
 describe('a job whose owner died without marking it', () => {
   it('is recorded as interrupted once, durably, dated by its last recorded activity, and reads the same every time', async () => {
-    const child = spawn('true');
-    await new Promise((resolve) => child.on('exit', resolve));
     const store = JobStore.open(makeTempDir());
     const id = store.claimIdSync();
     const phaseStart = '2026-11-22T10:05:00.000Z';
-    const job = makeJob({ id, status: 'running', startedAt: FIXED_NOW, owner: { ...makeJob().owner, pid: child.pid! } });
+    const job = makeJob({ id, status: 'running', startedAt: FIXED_NOW, owner: deadOwner() });
     job.phases[0] = { ...job.phases[0]!, status: 'running', attempts: 1, startedAt: phaseStart };
     store.writeSync(job, [{ ts: FIXED_NOW, type: 'created' }, { ts: phaseStart, type: 'phase_started' }]);
     // The file was last written at the phase start (as a crash right after it would leave it).
@@ -227,11 +225,9 @@ describe('atomic writes', () => {
 
 describe('a log that a crash left behind job.json', () => {
   it('is completed from job.json\'s journal by the first reader, after its torn last line', async () => {
-    const child = spawn('true');
-    await new Promise((resolve) => child.on('exit', resolve));
     const store = JobStore.open(makeTempDir());
     const id = store.claimIdSync();
-    const owner = { ...makeJob().owner, pid: child.pid! };
+    const owner = deadOwner();
     const created = { seq: 1, ts: FIXED_NOW, type: 'created' as const };
     const started = { seq: 2, ts: FIXED_NOW, type: 'started' as const };
     const failed = [{ seq: 3, ts: FIXED_NOW, type: 'phase_failed' as const, phase: 'analyze', error: 'x' }, { seq: 4, ts: FIXED_NOW, type: 'failed' as const }];
