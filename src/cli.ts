@@ -8,6 +8,10 @@ import { loadAppContext } from './commands/context.js';
 import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
+import { logsCommand } from './commands/logs.js';
+import { resumeCommand } from './commands/resume.js';
+import { steerCommand } from './commands/steer.js';
+import { waitCommand } from './commands/wait.js';
 import { JoblineError, UsageError } from './errors.js';
 import { findNearestName } from './text/nearest-name.js';
 import { sanitizeLine } from './render/text.js';
@@ -66,9 +70,8 @@ program
 
 program
   .command('list')
-  .description('list the jobs in the jobs folder (completed ones only with --all)')
+  .description('list the jobs in the jobs folder')
   .option('--json', 'print JSON')
-  .option('--all', 'include completed jobs (kept with debug.keepTempFiles)')
   .addOption(configOption())
   .action(async (options) => {
     process.exitCode = await listCommand(loadAppContext(options.config), options);
@@ -82,6 +85,66 @@ program
   .addOption(configOption())
   .action(async (id: string, options) => {
     process.exitCode = await showCommand(loadAppContext(options.config), id, options);
+  });
+
+const idArgument = ['<id>', 'job id or unique prefix, with or without job-'] as const;
+
+program
+  .command('logs')
+  .description("print a job's output; -f follows it until the job ends")
+  .argument(...idArgument)
+  .option('-f, --follow', 'keep printing until the job ends')
+  .addOption(configOption())
+  .action(async (id: string, options) => {
+    process.exitCode = await logsCommand(loadAppContext(options.config), id, options);
+  });
+
+for (const [name, description] of [
+  ['cancel', 'cancel a queued, running or waiting job (its owner stops it)'],
+  ['approve', 'approve the phase a job waits on; the next phase starts'],
+] as const) {
+  program
+    .command(name)
+    .description(description)
+    .argument(...idArgument)
+    .option('--json', 'print the job as JSON once done')
+    .addOption(configOption())
+    .action(async (id: string, options) => {
+      process.exitCode = await steerCommand(loadAppContext(options.config), id, { type: name }, options);
+    });
+}
+
+program
+  .command('retry')
+  .description('run the phase a job waits on again, optionally with feedback for the agent')
+  .argument(...idArgument)
+  .option('--feedback <text>', 'what the agent should do differently ($JOB_FEEDBACK for command agents)')
+  .option('--json', 'print the job as JSON once done')
+  .addOption(configOption())
+  .action(async (id: string, options) => {
+    process.exitCode = await steerCommand(loadAppContext(options.config), id, { type: 'retry', feedback: options.feedback ?? null }, options);
+  });
+
+program
+  .command('resume')
+  .description('take over an interrupted, failed or cancelled job and run it in the foreground; exits like run')
+  .argument(...idArgument)
+  .option('-b, --background', 'run every phase without asking for approval')
+  .option('-y, --yes', 'approve every phase up front (same as --background)')
+  .option('--json', 'print the final job as JSON on stdout')
+  .addOption(configOption())
+  .action(async (id: string, options) => {
+    process.exitCode = await resumeCommand(loadAppContext(options.config), id, options);
+  });
+
+program
+  .command('wait')
+  .description('wait until the jobs end; exits 0 only if all completed')
+  .argument('<ids...>', 'job ids or unique prefixes')
+  .option('--json', 'print the jobs as JSON once all ended')
+  .addOption(configOption())
+  .action(async (ids: string[], options) => {
+    process.exitCode = await waitCommand(loadAppContext(options.config), ids, options);
   });
 
 // A reader that went away (`jobline list | head -1`) is not an error worth a stack trace: the

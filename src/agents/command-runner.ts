@@ -1,5 +1,6 @@
 // Runs one command-agent phase inside a worker: `/bin/sh -c <run>` as the leader of a new process
 // group, so the whole tree (grandchildren included) can be signalled at once and none is orphaned.
+import { constants } from 'node:os';
 import type { PhaseContext, PhaseOutcome } from './agent.js';
 
 /** Characters of a phase's output kept as its `output` in job.json (the full text is in output.log). */
@@ -121,18 +122,44 @@ export function runCommandPhase(command: string, context: PhaseContext, launcher
           append(decoder.end());
           if (pid !== null) context.report.childExited(pid);
           const output = tail.trimEnd() || null;
+          const shown = `\`${abbreviate(describeCommand(command, context.prompt))}\``;
           if (context.signal.aborted) finish({ kind: 'cancelled' });
           else if (code === 0) finish({ kind: 'completed', output });
-          else if (code !== null) finish({ kind: 'failed', error: `\`${abbreviate(command)}\` exited with code ${code}`, output });
-          else finish({ kind: 'failed', error: `\`${abbreviate(command)}\` was killed by ${signal}`, output });
+          else if (code !== null) finish({ kind: 'failed', error: `${shown} exited with code ${code}${describeExitCode(code)}`, output });
+          else finish({ kind: 'failed', error: `${shown} was killed by ${signal}`, output });
         },
         failed: (code, message) => {
           if (pid !== null) context.report.childExited(pid);
-          finish({ kind: 'failed', error: pid === null ? describeStartFailure(code, message, context.cwd) : `\`${abbreviate(command)}\`: ${message}` });
+          finish({ kind: 'failed', error: pid === null ? describeStartFailure(code, message, context.cwd) : `\`${abbreviate(describeCommand(command, context.prompt))}\`: ${message}` });
         },
       },
     );
   });
+}
+
+// Matches a phase command that only evaluates the prompt (the sh agent's `eval "$JOB_PROMPT"`).
+const EVAL_PROMPT = /^eval\s+("\$JOB_PROMPT"|"\$\{JOB_PROMPT\}"|\$JOB_PROMPT|\$\{JOB_PROMPT\})$/;
+
+/**
+ * The command as its user knows it: a phase that only evaluates the prompt (`eval "$JOB_PROMPT"`)
+ * is named by the prompt itself (`npm tset`), not by the wrapper; any other command as written.
+ */
+export function describeCommand(command: string, prompt: string): string {
+  return EVAL_PROMPT.test(command.trim()) ? prompt : command;
+}
+
+/**
+ * What a shell's exit code says beyond the number, from POSIX sh: 127 the command was not found,
+ * 126 it was found but could not be run, 128+N a command ended by signal N. '' for the rest.
+ */
+export function describeExitCode(code: number): string {
+  if (code === 127) return ' (command not found)';
+  if (code === 126) return ' (not executable: permission denied)';
+  if (code > 128 && code < 160) {
+    const name = Object.entries(constants.signals).find(([, number]) => number === code - 128)?.[0];
+    return ` (a command was killed by ${name ?? `signal ${code - 128}`})`;
+  }
+  return '';
 }
 
 function describeStartFailure(code: string | null, message: string, cwd: string): string {

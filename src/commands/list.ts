@@ -6,8 +6,6 @@ import type { AppContext } from './context.js';
 /** Options of `jobline list`. */
 export interface ListOptions {
   json?: boolean;
-  /** Include completed jobs (only present with debug.keepTempFiles). */
-  all?: boolean;
 }
 
 /** Prints the job list (or JSON array) to stdout, warnings about skipped items to stderr. Returns the exit code. */
@@ -15,7 +13,6 @@ export async function listCommand(context: AppContext, options: ListOptions): Pr
   const now = new Date();
   const { jobs, warnings } = await context.store.list(now.toISOString());
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
-  const shown = options.all ? jobs : jobs.filter((job) => job.status !== 'completed');
-  process.stdout.write(options.json ? `${JSON.stringify(shown, null, 2)}\n` : `${formatJobList(shown, now)}\n`);
+  process.stdout.write(options.json ? `${JSON.stringify(jobs, null, 2)}\n` : `${formatJobList(jobs, now)}\n`);
   return 0;
 }

@@ -10,6 +10,11 @@ export interface StatusLine {
   fail(text: string): void;
   warn(text: string): void;
   stop(): void;
+  /**
+   * Writes `text` (whole lines) to `target` above the status line: on a terminal the spinner is
+   * cleared first and drawn again after, so the two never mix on one row.
+   */
+  printAbove(text: string, target: NodeJS.WritableStream): void;
 }
 
 /** Creates a status line on `stream` (default stderr). The spinner never reads stdin (`discardStdin: false`). */
@@ -23,6 +28,12 @@ export function createStatusLine(stream: NodeJS.WriteStream = process.stderr): S
       fail: (text) => void spinner.fail(text),
       warn: (text) => void (spinner.isSpinning ? spinner.warn(text).start() : spinner.warn(text)),
       stop: () => void spinner.stop(),
+      printAbove: (text, target) => {
+        const isSpinning = spinner.isSpinning;
+        if (isSpinning) spinner.clear();
+        target.write(text);
+        if (isSpinning) spinner.render();
+      },
     };
   }
   const write = (line: string): void => void stream.write(`${line}\n`);
@@ -33,5 +44,6 @@ export function createStatusLine(stream: NodeJS.WriteStream = process.stderr): S
     fail: (text) => write(`✖ ${text}`),
     warn: (text) => write(`⚠ ${text}`),
     stop: () => {},
+    printAbove: (text, target) => void target.write(text),
   };
 }

@@ -68,10 +68,19 @@ export const configSchema = z.strictObject({
   maxConcurrentJobs: z.number().int().min(1).max(64).default(3),
   /** Failed, cancelled and interrupted jobs kept on disk; the oldest beyond this are removed. */
   maxUnfinishedJobs: z.number().int().min(0).default(10),
+  /** Completed jobs kept on disk, newest first; 0 removes each as it completes. */
+  maxCompletedJobs: z.number().int().min(0).default(20),
   /** Largest output.log of one job (bytes); past it the oldest half is cut, and a line says so. */
   maxOutputBytes: z.number().int().min(4096).default(64 * 1024 * 1024),
   /** What a submission does when every slot is busy: wait in the queue, or be refused. */
   whenBusy: z.enum(['queue', 'reject']).default('queue'),
+  /**
+   * How the REPL calls for attention when a job needs approval or ends while the user is not
+   * typing: the terminal bell, an OSC 9 desktop notification, or nothing.
+   */
+  notify: z.enum(['bell', 'osc9', 'none']).default('bell'),
+  /** Shell command run when a job ends, with the job's JSON on stdin; null or absent: none. */
+  notifyCommand: z.string().min(1).nullable().default(null),
   /** Mode of new jobs. */
   mode: z.enum(['interactive', 'background']).default('interactive'),
   /** Agent used when none is named; null or absent: `build` when a provider is configured, else `sh`. */

@@ -14,6 +14,9 @@ export interface JobManagerOptions {
   maxConcurrentJobs: number;
   whenBusy: 'queue' | 'reject';
   maxUnfinishedJobs: number;
+  /** Completed jobs kept on disk, newest first (default 20; 0 removes each as it completes). */
+  maxCompletedJobs?: number;
+  /** Keep every job's files: no storage limit applies (debug.keepTempFiles). */
   keepTempFiles: boolean;
   /** Grace period of a cancel before the worker and processes are killed (ms). */
   cancelGraceMs: number;

@@ -2,7 +2,7 @@
 // cancel, resume, shutdown). Every status change goes through the state machine, is persisted,
 // and only then reported; running the jobs within the cap is its PhaseScheduler's part.
 import { EventEmitter } from 'node:events';
-import { getPhaseNames } from '../agents/agent.js';
+import { getPhaseNames, type AgentSpec } from '../agents/agent.js';
 import { JobLookupError, ManagerError, StoreError, describeError } from '../errors.js';
 import type { JobStore } from '../store/job-store.js';
 import { getCurrentOwner } from '../store/owner.js';
@@ -122,7 +122,12 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     return this.requireEntry(id).job;
   }
 
-  /** Number of jobs holding a worker slot. */
+  /** The agent job `id` runs with in this session, or null for a job this session does not hold. */
+  agentOf(id: string): AgentSpec | null {
+    return this.entries.get(id)?.agent ?? null;
+  }
+
+  /** Jobs holding a slot (running) right now. */
   get runningCount(): number {
     return this.slots.slotsInUse;
   }

@@ -24,6 +24,18 @@ export interface OutputSinkOptions {
   maxBytes?: number;
 }
 
+/** Matches a phase header line of output.log (see formatPhaseHeader). */
+export const PHASE_HEADER_PATTERN = /^── phase \d+\/\d+ .* ──$/;
+
+/**
+ * The line that opens each phase attempt in output.log, e.g.
+ * `── phase 2/5 plan · attempt 1 · 2026-12-01 17:45:02 UTC ──` (`index` counts from 0).
+ */
+export function formatPhaseHeader(phase: { index: number; count: number; name: string; attempt: number }, now: Date): string {
+  const time = `${now.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return `── phase ${phase.index + 1}/${phase.count} ${phase.name} · attempt ${phase.attempt} · ${time} ──`;
+}
+
 /** Appends text to one output.log and batches its complete lines. Call `close` when the phase ends. */
 export class OutputSink {
   private fd: number;
@@ -39,6 +51,9 @@ export class OutputSink {
   private lastFlushAt = 0;
 
   private writeError: Error | null = null;
+  // Whether the log ends with a newline (or is empty): a header or an activity line starts on a
+  // line of its own even after output that did not end in one.
+  private isAtLineStart: boolean;
   // With keys to scrub, the log is written a whole line at a time (a key split across two
   // chunks would pass a scrubber that sees the chunks one by one); this is the unwritten rest.
   private unwritten = '';
@@ -55,6 +70,7 @@ export class OutputSink {
   ) {
     this.fd = openSync(path, APPEND_FLAGS, 0o600); // never through a symbolic link planted in its place
     this.size = fstatSync(this.fd).size;
+    this.isAtLineStart = this.size === 0 || this.lastByte() === 0x0a;
     this.scrubber = options.scrubber && !options.scrubber.isEmpty ? options.scrubber : null;
     this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   }
@@ -77,9 +93,26 @@ export class OutputSink {
     else this.timer = setTimeout(() => this.flush(), OUTPUT_FLUSH_INTERVAL_MS - sinceLast);
   }
 
-  /** Appends `text` to the log only: it is reported another way (an activity), not as output lines. */
-  appendQuietly(text: string): void {
-    this.appendScrubbed(text);
+  /**
+   * Appends the line `text` to the log only, on a line of its own: it is reported another way
+   * (an activity, a phase header), not as output. Pending output is written first.
+   */
+  appendLine(text: string): void {
+    if (this.unwritten !== '') {
+      this.append(this.scrubber ? this.scrubber.scrub(this.unwritten) : this.unwritten);
+      this.unwritten = '';
+    }
+    this.appendScrubbed(`${this.isAtLineStart ? '' : '\n'}${text}\n`);
+  }
+
+  private lastByte(): number {
+    const byte = Buffer.alloc(1);
+    const reader = openSync(this.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      return readSync(reader, byte, 0, 1, this.size - 1) === 1 ? byte[0]! : 0x0a;
+    } finally {
+      closeSync(reader);
+    }
   }
 
   private appendScrubbed(text: string): void {
@@ -104,6 +137,7 @@ export class OutputSink {
     if (this.writeError) return;
     try {
       this.size += writeSync(this.fd, text);
+      if (text !== '') this.isAtLineStart = text.endsWith('\n');
       if (this.size > this.maxBytes) this.cutHead();
     } catch (error) {
       this.writeError = error as Error;

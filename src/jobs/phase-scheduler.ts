@@ -2,7 +2,7 @@
 // pooled worker, applying its outcome, and the storage policy once a job has ended. The manager
 // owns the session's jobs and the public API; this owns the running of them.
 import { describeError } from '../errors.js';
-import { applyStoragePolicy } from '../store/cleanup.js';
+import { applyStoragePolicy, DEFAULT_MAX_COMPLETED_JOBS } from '../store/cleanup.js';
 import type { JobStore } from '../store/job-store.js';
 import { isActiveStatus } from './job.js';
 import type { JobEvent } from './job-event.js';
@@ -34,6 +34,8 @@ export interface SchedulerOptions {
   store: JobStore;
   maxConcurrentJobs: number;
   maxUnfinishedJobs: number;
+  /** Completed jobs kept (default DEFAULT_MAX_COMPLETED_JOBS). */
+  maxCompletedJobs?: number;
   keepTempFiles: boolean;
   workerHeapMb: number;
   /** Environment variables holding API keys (see PhaseRequest.secretEnvNames). */
@@ -106,7 +108,7 @@ export class PhaseScheduler {
       // A completed job's files go only once the user has seen it end: a front end may be holding
       // its notification back (during /watch or /logs -f).
       if (job.status === 'completed') await this.host.whenRemovalsAllowed();
-      const removed = await applyStoragePolicy(this.options.store, job, this.options, this.host.now());
+      const removed = await applyStoragePolicy(this.options.store, job, { ...this.options, maxCompletedJobs: this.options.maxCompletedJobs ?? DEFAULT_MAX_COMPLETED_JOBS }, this.host.now());
       for (const id of removed) this.host.jobRemoved(id);
     } catch (error) {
       this.host.warn(`Storage cleanup after ${job.id} failed: ${describeError(error)}`);

@@ -7,7 +7,7 @@ import { runCommandPhase } from '../agents/command-runner.js';
 import { describeError } from '../errors.js';
 import { ChildRegistry } from './child-registry.js';
 import { getCompiledEntry } from '../compiled-entry.js';
-import { OutputSink } from './output-sink.js';
+import { formatPhaseHeader, OutputSink } from './output-sink.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
 import type { HostMessage, PhaseRequest, WorkerMessage } from './protocol.js';
 import { SpawnerClient } from './spawner-client.js';
@@ -63,7 +63,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
         output: (text) => activeSink.write(text),
         progress: (update) => activeProgress.report(update),
         activity: (icon, text) => {
-          activeSink.appendQuietly(`${icon} ${text}\n`);
+          activeSink.appendLine(`${icon} ${text}`);
           activeProgress.flush(); // counters first, so the activity arrives with them
           post({ type: 'activityReported', runId, icon, text: scrub(text) });
         },
@@ -71,6 +71,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
         childExited: (pid) => children.remove(pid),
       },
     };
+    activeSink.appendLine(formatPhaseHeader({ index: request.phaseIndex, count: request.agent.phases.length, name: context.phaseName, attempt: request.attempt }, new Date()));
     outcome = await runAgentPhase(request, context);
   } catch (error) {
     outcome = { kind: 'failed', error: describeError(error) };

@@ -1,12 +1,11 @@
 // Every job the REPL can show or act on: this session's (from the manager, freshest) and the
 // rest of the jobs folder (from disk, with dead owners' jobs shown as interrupted).
 import { existsSync } from 'node:fs';
-import { resolveAgent } from '../agents/resolve-agent.js';
+import { adoptFromConfig } from '../commands/adopt-job.js';
 import type { JoblineConfig } from '../config/schema.js';
 import type { Job, JobMode } from '../jobs/job.js';
 import { isJobId, resolveJobId } from '../jobs/job-id.js';
 import type { JobManager } from '../jobs/manager.js';
-import { readEvents } from '../store/event-log.js';
 
 /** Looks jobs up across the session and the jobs folder. */
 export class JobCatalog {
@@ -56,15 +55,6 @@ export class JobCatalog {
    */
   async resume(input: string, mode: JobMode): Promise<Job> {
     const id = await this.resolve(input);
-    return this.manager.resume(id, mode, async (stored) => {
-      const cwd = await this.creationFolder(stored.id);
-      return { agent: resolveAgent(stored.agent, this.config, cwd), cwd };
-    });
-  }
-
-  // The folder a job was created in, from its `created` event; the REPL's folder if unknown.
-  private async creationFolder(id: string): Promise<string> {
-    const { events } = await readEvents(this.manager.store.pathsOf(id).events);
-    return events.find((event) => event.type === 'created')?.cwd ?? this.cwd;
+    return this.manager.resume(id, mode, adoptFromConfig(this.manager.store, this.config, this.cwd));
   }
 }

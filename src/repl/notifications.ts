@@ -1,17 +1,23 @@
 // Turns job events and output into one-line notifications, `[job-ab12] <icon> <text>`, each job
-// in a stable colour. Output lines are rate-limited per job and the surplus summarised, so a
-// chatty job cannot flood the screen.
+// in a stable colour. A job printing a few lines a second shows every line; only a sustained
+// flood is limited (a token bucket per job), and its surplus summarised. Tool activity has its
+// own bucket, so a flood of output never swallows an `🔧 edit_file(...)` line.
 import chalk, { type ChalkInstance } from 'chalk';
 import type { Job } from '../jobs/job.js';
 import type { JobEvent } from '../jobs/job-event.js';
 import { sanitizeLine, truncate } from '../render/text.js';
 
-/** Output lines shown per job per window; the rest are counted and summarised. */
-export const OUTPUT_LINES_PER_WINDOW = 3;
+/** Output lines a job may show in a burst before the limit applies. */
+export const OUTPUT_BURST_LINES = 30;
+/** Output lines per second a job may show for as long as it prints (the bucket's refill rate). */
+export const OUTPUT_LINES_PER_SECOND = 5;
+/** Activities (tool calls, model steps) a job may show in a burst, and per second after it. */
+export const ACTIVITY_BURST = 20;
+export const ACTIVITIES_PER_SECOND = 5;
 /** Characters a lifecycle notification may take before it is cut (it wraps on narrow terminals). */
 const EVENT_WIDTH = 500;
-/** Length of a rate-limiting window (ms). */
-export const OUTPUT_WINDOW_MS = 1000;
+/** How often held-back lines are summarised (ms). */
+export const SUMMARY_INTERVAL_MS = 1000;
 
 const PALETTE: ChalkInstance[] = [chalk.cyan, chalk.magenta, chalk.yellow, chalk.green, chalk.blue, chalk.redBright, chalk.cyanBright, chalk.magentaBright];
 
@@ -57,70 +63,140 @@ export function describeEvent(job: Job, event: JobEvent): { icon: string; text: 
   }
 }
 
-/** Prints notifications through `print`, rate-limiting output lines per job. */
+/**
+ * A token bucket: `capacity` tokens, refilled at `perSecond`. Takes one per line shown. Pure: the
+ * clock is passed in (ms).
+ */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly perSecond: number,
+    now: number,
+  ) {
+    this.tokens = capacity;
+    this.updatedAt = now;
+  }
+
+  /** Takes a token if there is one; returns whether it did. */
+  take(now: number): boolean {
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.updatedAt) / 1000) * this.perSecond);
+    this.updatedAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+interface JobLimits {
+  output: TokenBucket;
+  activity: TokenBucket;
+  hidden: number;
+}
+
+/** Prints notifications through `print`, limiting floods of output per job. */
 export class Notifier {
-  private readonly windows = new Map<string, { shown: number; hidden: number; timer: NodeJS.Timeout }>();
+  private readonly limits = new Map<string, JobLimits>();
+  private readonly muted = new Map<string, number>();
+  private summaryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly print: (line: string) => void,
     private readonly width: () => number = () => 200,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** Shows a lifecycle event (never rate-limited); held-back output is summarised first. */
+  /** Shows a lifecycle event (never limited); held-back output is summarised first. */
   event(job: Job, event: JobEvent): void {
     const described = describeEvent(job, event);
-    if (described && this.windows.has(job.id)) {
-      clearTimeout(this.windows.get(job.id)!.timer);
-      this.closeWindow(job.id);
-    }
+    if (described) this.summarise(job.id);
     // A lifecycle line (a failure's reason above all) may wrap rather than lose its end.
     if (described) this.print(formatNotification(job.id, described.icon, described.text, Math.max(this.width(), EVENT_WIDTH)));
   }
 
-  /** Shows output lines: a few per window, then a summary of how many were held back. */
+  /**
+   * Drops output lines and activities of job `id` until the returned function is called (calls
+   * nest): a command that shows them itself (/logs -f) would otherwise show them twice.
+   */
+  mute(id: string): () => void {
+    this.muted.set(id, (this.muted.get(id) ?? 0) + 1);
+    let isDone = false;
+    return () => {
+      if (isDone) return;
+      isDone = true;
+      const count = (this.muted.get(id) ?? 1) - 1;
+      if (count > 0) this.muted.set(id, count);
+      else this.muted.delete(id);
+    };
+  }
+
+  /**
+   * Shows output lines (`lines` are the last few of `lineCount` new ones: a batch may hold more
+   * than it carries). Lines past the job's limit are counted and summarised once a second.
+   */
   output(job: Job, lines: string[], lineCount: number): void {
-    const window = this.windowOf(job.id);
+    if (this.muted.has(job.id)) return;
+    const limits = this.limitsOf(job.id);
     // Blank lines carry nothing worth a notification; they still count as output.
     const visible = lines.filter((line) => sanitizeLine(line) !== '');
-    const room = Math.max(0, OUTPUT_LINES_PER_WINDOW - window.shown);
-    const shown = room > 0 ? visible.slice(-room) : [];
-    for (const line of shown) this.print(formatNotification(job.id, chalk.dim('│'), line, this.width()));
-    window.shown += shown.length;
-    window.hidden += lineCount - shown.length;
+    const now = this.now();
+    let shown = 0;
+    for (const line of visible) {
+      if (!limits.output.take(now)) break;
+      this.print(formatNotification(job.id, chalk.dim('│'), line, this.width()));
+      shown++;
+    }
+    this.hide(limits, lineCount - lines.length + (visible.length - shown));
   }
 
-  /** Shows an agent's step (🔧 a tool call, 💭 a model response), rate-limited like output. */
+  /** Shows an agent's step (🔧 a tool call, 💭 a model response), limited apart from output. */
   activity(job: Job, icon: string, text: string): void {
-    const window = this.windowOf(job.id);
-    if (window.shown < OUTPUT_LINES_PER_WINDOW) {
-      window.shown++;
-      this.print(formatNotification(job.id, icon, text, this.width()));
-    } else {
-      window.hidden++;
-    }
+    if (this.muted.has(job.id)) return;
+    const limits = this.limitsOf(job.id);
+    if (limits.activity.take(this.now())) this.print(formatNotification(job.id, icon, text, this.width()));
+    else this.hide(limits, 1);
   }
 
-  /** Stops the timers (on exit). */
+  /** Stops the timer (on exit). */
   dispose(): void {
-    for (const window of this.windows.values()) clearTimeout(window.timer);
-    this.windows.clear();
+    if (this.summaryTimer) clearInterval(this.summaryTimer);
+    this.summaryTimer = null;
+    this.limits.clear();
   }
 
-  private windowOf(id: string): { shown: number; hidden: number; timer: NodeJS.Timeout } {
-    let window = this.windows.get(id);
-    if (!window) {
-      window = { shown: 0, hidden: 0, timer: setTimeout(() => this.closeWindow(id), OUTPUT_WINDOW_MS) };
-      window.timer.unref();
-      this.windows.set(id, window);
+  private limitsOf(id: string): JobLimits {
+    let limits = this.limits.get(id);
+    if (!limits) {
+      const now = this.now();
+      limits = { output: new TokenBucket(OUTPUT_BURST_LINES, OUTPUT_LINES_PER_SECOND, now), activity: new TokenBucket(ACTIVITY_BURST, ACTIVITIES_PER_SECOND, now), hidden: 0 };
+      this.limits.set(id, limits);
     }
-    return window;
+    return limits;
   }
 
-  private closeWindow(id: string): void {
-    const window = this.windows.get(id);
-    this.windows.delete(id);
-    if (window && window.hidden > 0) {
-      this.print(formatNotification(id, '…', `${window.hidden} more line${window.hidden === 1 ? '' : 's'} (/logs ${shortJobId(id)})`, this.width()));
+  private hide(limits: JobLimits, count: number): void {
+    if (count <= 0) return;
+    limits.hidden += count;
+    this.summaryTimer ??= setInterval(() => this.summariseAll(), SUMMARY_INTERVAL_MS);
+    this.summaryTimer.unref();
+  }
+
+  /** Prints the summary of every job's held-back lines (the timer's tick; tests call it). */
+  summariseAll(): void {
+    for (const id of this.limits.keys()) this.summarise(id);
+    if ([...this.limits.values()].every((limits) => limits.hidden === 0) && this.summaryTimer) {
+      clearInterval(this.summaryTimer);
+      this.summaryTimer = null;
     }
+  }
+
+  private summarise(id: string): void {
+    const limits = this.limits.get(id);
+    if (!limits || limits.hidden === 0) return;
+    const { hidden } = limits;
+    limits.hidden = 0;
+    this.print(formatNotification(id, '…', `${hidden} more line${hidden === 1 ? '' : 's'} (/logs ${shortJobId(id)})`, this.width()));
   }
 }

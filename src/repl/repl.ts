@@ -16,7 +16,7 @@ import { SLASH_COMMANDS, describeUnknownCommand, findCommand } from './commands/
 import { createCompleter } from './completer.js';
 import { HISTORY_SIZE, appendHistory, getHistoryPath, loadHistory } from './history-file.js';
 import { JobCatalog } from './job-catalog.js';
-import { Notifier } from './notifications.js';
+import { Notifier, formatNotification } from './notifications.js';
 import type { ReplSession } from './session.js';
 import { runStartupReview } from './startup-review.js';
 import { Terminal } from './terminal.js';
@@ -44,7 +44,11 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   let agentName = options.agent ?? getDefaultAgentName(config);
   assertAgentExists(agentName, config);
   let mode: JobMode = options.background ? 'background' : config.mode;
-  const manager = createManager(context);
+  // Requests from other processes (jobline cancel, approve, retry) are carried out and said.
+  const manager = createManager(context, {}, (id, request, error) => {
+    const verb = { cancel: 'Cancelled', approve: 'Approved', retry: 'Retrying' }[request.type];
+    notify(formatNotification(id, '↪', error ? `A ${request.type} from another terminal was refused: ${error}` : `${verb} from another terminal (jobline ${request.type})`));
+  });
   const catalog = new JobCatalog(manager, config, cwd);
   const historyPath = getHistoryPath();
   const terminal = new Terminal({
@@ -76,8 +80,13 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   };
   const notifier = new Notifier(notify, () => process.stdout.columns ?? 200);
   const approvals = new ApprovalPresenter(manager, terminal, print);
+  const attentionEvents = new Set(['approval_requested', 'completed', 'failed', 'cancelled']);
   manager.on('jobEvent', (job, event) => {
     notifier.event(job, event);
+    // The user is elsewhere (not typing): a bell, or a desktop notification, says a job needs them.
+    if (isInteractive && config.notify !== 'none' && attentionEvents.has(event.type) && terminal.line === '') {
+      terminal.alert(config.notify, `jobline: ${job.id} ${event.type === 'approval_requested' ? 'needs approval' : event.type}`);
+    }
     if (event.type === 'approval_requested' && isInteractive) approvals.enqueue(job.id);
   });
   manager.on('jobOutput', (job, lines, lineCount) => notifier.output(job, lines, lineCount));
@@ -131,6 +140,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       });
     },
     runForeground: (task) => terminal.runForeground(task),
+    muteOutputOf: (id) => notifier.mute(id),
     quit: () => quit(0),
   };
 

@@ -42,6 +42,11 @@ export interface ReplSession {
    * aborts `signal`. It prints with `write`; notifications wait until it ends.
    */
   runForeground(task: (signal: AbortSignal, write: (text: string) => void) => Promise<void>): Promise<void>;
+  /**
+   * Stops notifying output lines and activities of job `id` (a command is showing them itself)
+   * until the returned function is called. Lifecycle events still show.
+   */
+  muteOutputOf(id: string): () => void;
   /** Leaves the REPL (jobs still active are marked interrupted). */
   quit(): Promise<void>;
 }

@@ -22,6 +22,21 @@ export interface TerminalEvents {
   end: [];
 }
 
+/**
+ * Adds the keys in `chunk` to text typed while a foreground task owned the screen: printable
+ * characters are kept, Backspace deletes the last one, escape sequences (arrows, function keys)
+ * and other control keys are dropped.
+ */
+export function applyTypeahead(typed: string, chunk: string): string {
+  let result = typed;
+  // eslint-disable-next-line no-control-regex
+  for (const piece of chunk.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[O][ -~]|\u001b./g, '')) {
+    if (piece === '\u007f' || piece === '\b') result = Array.from(result).slice(0, -1).join('');
+    else if (piece >= ' ') result += piece;
+  }
+  return result;
+}
+
 /** A line-editing terminal that prints above its prompt. */
 export class Terminal extends EventEmitter<TerminalEvents> {
   private rl: Interface;
@@ -128,7 +143,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   /**
    * Runs a foreground task (/watch, /logs -f) that owns the screen: on a terminal, readline is
    * suspended (notifications wait) and Ctrl+C aborts the task's signal instead of reaching the
-   * REPL; other keys are ignored meanwhile. `write` prints straight to the screen.
+   * REPL. Text typed meanwhile is kept and lands on the prompt line afterwards (as a shell keeps
+   * typeahead); other keys are ignored. `write` prints straight to the screen.
    */
   async runForeground(task: (signal: AbortSignal, write: (text: string) => void) => Promise<void>): Promise<void> {
     const controller = new AbortController();
@@ -136,10 +152,13 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     // Without a terminal there is nothing to take over (and closing readline on a pipe could
     // drop lines it has buffered); Ctrl+C there is a real SIGINT and ends jobline.
     if (!this.options.isTTY) return task(controller.signal, write);
+    let typeahead = '';
     await this.suspend(async () => {
       const input = this.options.input as NodeJS.ReadStream;
       const onData = (data: Buffer | string): void => {
-        if (data.includes('\u0003')) controller.abort();
+        const text = data.toString();
+        if (text.includes('\u0003')) controller.abort();
+        typeahead = applyTypeahead(typeahead, text);
       };
       input.setRawMode?.(true);
       input.on('data', onData);
@@ -152,6 +171,18 @@ export class Terminal extends EventEmitter<TerminalEvents> {
         input.pause();
       }
     });
+    if (typeahead !== '' && !this.isClosed && !this.isSuspended) this.rl.write(typeahead);
+  }
+
+  /**
+   * Calls for attention without printing a line: the bell (BEL), or an OSC 9 desktop notification
+   * carrying `text` (iTerm2, WezTerm, kitty, Windows Terminal; others ignore it). Terminals only.
+   */
+  alert(kind: 'bell' | 'osc9', text: string): void {
+    if (!this.options.isTTY || this.isClosed) return;
+    // OSC text ends at BEL or ESC: both (and every other control character) are removed from it.
+    // eslint-disable-next-line no-control-regex
+    this.options.output.write(kind === 'bell' ? '\u0007' : `\u001b]9;${text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, 200)}\u0007`);
   }
 
   /** Clears the typed line (Ctrl+C on a non-empty line, as in node's REPL). */

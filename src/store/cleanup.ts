@@ -1,11 +1,13 @@
-// The storage policy. Cleanup is driven by how much is stored, never by age: a completed job's
-// folder goes when it completes, and only the newest `maxUnfinishedJobs` unfinished ones stay.
+// The storage policy. Cleanup is driven by how much is stored, never by age: the newest
+// `maxCompletedJobs` completed jobs stay, and the newest `maxUnfinishedJobs` unfinished ones.
 // Every removal happens under the job's claim after a fresh read (a job that another jobline
 // resumed meanwhile is not removed), and limit passes run one at a time per jobs folder, so two
 // processes cleaning up at once keep exactly the limit.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/job.js';
 import type { JobStore } from './job-store.js';
-import { compactIndex, readIndex, rewriteIndex, type IndexEntry } from './unfinished-index.js';
+import { compactIndex, OLD_INDEX_FILE, readIndex, rewriteIndex, type EndedKind, type IndexEntry } from './ended-index.js';
 
 /**
  * Removes job `listed.id` if it is still as it was listed (same status and end time) and not
@@ -36,34 +38,52 @@ export function compareForEviction(a: Job, b: Job): number {
   return (a.endedAt ?? a.createdAt).localeCompare(b.endedAt ?? b.createdAt) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }
 
+/** How many ended jobs of each kind stay; `Infinity` keeps them all. */
+export interface EndedLimits {
+  unfinished: number;
+  completed: number;
+}
+
 /**
- * Removes the oldest unfinished jobs (failed, cancelled, interrupted; see compareForEviction)
- * until at most `maxUnfinished` remain. Active and completed jobs are never touched. One pass at
- * a time per jobs folder (the storage policy's claim). It reads the unfinished-jobs index (see
- * unfinished-index.ts) and then only the job files it names, so its cost follows the unfinished
- * jobs (about maxUnfinished), not all the jobs stored. `justEnded` is the job the pass is for.
- * Returns the removed ids.
+ * Removes the oldest ended jobs (see compareForEviction) until at most `limits.unfinished`
+ * unfinished (failed, cancelled, interrupted) and `limits.completed` completed ones remain.
+ * Active jobs are never touched. One pass at a time per jobs folder (the storage policy's claim).
+ * It reads the ended-jobs index (see ended-index.ts) and then only the job files it names, so its
+ * cost follows the ended jobs kept (about the two limits), not all the jobs stored. `justEnded`
+ * is the job the pass is for. Returns the removed ids.
  * @throws StoreError when the jobs folder cannot be listed or the policy's claim is held too long.
  */
-export async function enforceUnfinishedLimit(store: JobStore, maxUnfinished: number, now?: string, justEnded?: Job): Promise<string[]> {
+export async function enforceEndedLimits(store: JobStore, limits: EndedLimits, now?: string, justEnded?: Job): Promise<string[]> {
   return store.withPolicyClaim(async () => {
     const index = readIndex(store.dir) ?? (await rebuildIndex(store, now));
     const named = index.entries;
-    if (justEnded && isUnfinishedStatus(justEnded.status)) named.set(justEnded.id, toEntry(justEnded));
+    const justEndedKind = justEnded && kindOf(justEnded);
+    if (justEnded && justEndedKind) named.set(justEnded.id, toEntry(justEnded, justEndedKind));
     // The index may hold a job that has since been resumed or removed (and, for a moment after
-    // it was rebuilt, miss nothing but name too much): each named job is read, and only those
-    // still unfinished count, so exactly the limit is kept.
-    const unfinished: Job[] = [];
-    for (const id of named.keys()) {
-      const job = store.readSync(id);
-      if (job && isUnfinishedStatus(job.status)) unfinished.push(job);
+    // it was rebuilt, miss nothing but name too much), never less than there is: a kind it names
+    // no more of than its limit has nothing to remove, and is not read. Of the others each named
+    // job is read, and only those still ended count, so exactly the limits are kept.
+    const entries = [...named.values()];
+    const counts: Record<EndedKind, number> = { unfinished: 0, completed: 0 };
+    for (const entry of entries) counts[entry.kind]++;
+    const isOver = (kind: EndedKind): boolean => counts[kind] > limits[kind];
+    const ended: Record<EndedKind, Job[]> = { unfinished: [], completed: [] };
+    const kept: IndexEntry[] = entries.filter((entry) => !isOver(entry.kind));
+    for (const entry of entries) {
+      if (!isOver(entry.kind)) continue;
+      const job = store.readSync(entry.id);
+      const kind = job && kindOf(job);
+      if (job && kind) ended[kind].push(job);
     }
-    unfinished.sort(compareForEviction);
     const removed: string[] = [];
-    for (const job of unfinished.slice(0, Math.max(0, unfinished.length - maxUnfinished))) {
-      if (await removeIfUnchanged(store, job)) removed.push(job.id);
+    for (const kind of ['unfinished', 'completed'] as const) {
+      const jobs = ended[kind].sort(compareForEviction);
+      const excess = Math.max(0, jobs.length - limits[kind]);
+      for (const [position, job] of jobs.entries()) {
+        if (position < excess && (await removeIfUnchanged(store, job))) removed.push(job.id);
+        else kept.push(toEntry(job, kind));
+      }
     }
-    const kept = unfinished.filter((job) => !removed.includes(job.id)).map(toEntry);
     // The file grows by a line per change; it is rewritten as what was found, keeping what other
     // processes appended meanwhile.
     if (kept.length !== named.size || index.lineCount > 4 * kept.length + 64) compactIndex(store.dir, kept, index.byteLength);
@@ -71,19 +91,35 @@ export async function enforceUnfinishedLimit(store: JobStore, maxUnfinished: num
   });
 }
 
+/**
+ * Removes the oldest unfinished jobs until at most `maxUnfinished` remain; completed jobs are
+ * left alone. See enforceEndedLimits.
+ */
+export async function enforceUnfinishedLimit(store: JobStore, maxUnfinished: number, now?: string, justEnded?: Job): Promise<string[]> {
+  return enforceEndedLimits(store, { unfinished: maxUnfinished, completed: Infinity }, now, justEnded);
+}
+
 // No index (a folder of an older jobline, or a lost file): it is created first, so that jobs
 // ending while the folder is read append to it, then filled from one full read.
 async function rebuildIndex(store: JobStore, now?: string): Promise<NonNullable<ReturnType<typeof readIndex>>> {
   rewriteIndex(store.dir, []);
+  rmSync(join(store.dir, OLD_INDEX_FILE), { force: true });
   const { jobs } = await store.list(now);
   const appended = readIndex(store.dir) ?? { entries: new Map<string, IndexEntry>(), lineCount: 0, byteLength: 0 };
-  for (const job of jobs) if (isUnfinishedStatus(job.status)) appended.entries.set(job.id, toEntry(job));
+  for (const job of jobs) {
+    const kind = kindOf(job);
+    if (kind) appended.entries.set(job.id, toEntry(job, kind));
+  }
   compactIndex(store.dir, appended.entries.values(), appended.byteLength);
   return readIndex(store.dir) ?? { entries: appended.entries, lineCount: appended.entries.size, byteLength: 0 };
 }
 
-function toEntry(job: Job): IndexEntry {
-  return { id: job.id, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt };
+function kindOf(job: Job): EndedKind | null {
+  return job.status === 'completed' ? 'completed' : isUnfinishedStatus(job.status) ? 'unfinished' : null;
+}
+
+function toEntry(job: Job, kind: EndedKind): IndexEntry {
+  return { id: job.id, kind, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt };
 }
 
 /**
@@ -96,21 +132,24 @@ export async function removeListedJobs(store: JobStore, listed: readonly Job[]):
   return removed;
 }
 
-/** The storage policy's two settings (from the config). */
+/** Completed jobs kept when the config does not say (the config schema's default too). */
+export const DEFAULT_MAX_COMPLETED_JOBS = 20;
+
+/** The storage policy's settings (from the config). */
 export interface StoragePolicy {
+  /** Keep every completed job (debug.keepTempFiles): maxCompletedJobs does not apply. */
   keepTempFiles: boolean;
   maxUnfinishedJobs: number;
+  maxCompletedJobs: number;
 }
 
 /**
- * Applies the policy to a job that just reached a terminal status: a completed job's folder is
- * deleted (unless `keepTempFiles`); an unfinished one may push the oldest unfinished jobs out.
- * Returns the ids of jobs removed by the limit (not the completed job itself).
+ * Applies the policy to a job that just reached a terminal status: it may push the oldest jobs of
+ * its kind (completed, or unfinished) out, itself too when its limit is 0. Returns the ids of the
+ * other jobs it removed (the caller's session forgets those; it still shows `job` as ended).
  */
 export async function applyStoragePolicy(store: JobStore, job: Job, policy: StoragePolicy, now?: string): Promise<string[]> {
-  if (job.status === 'completed') {
-    if (!policy.keepTempFiles) await removeIfUnchanged(store, job);
-    return [];
-  }
-  return isUnfinishedStatus(job.status) ? enforceUnfinishedLimit(store, policy.maxUnfinishedJobs, now, job) : [];
+  if (!kindOf(job)) return [];
+  const limits = { unfinished: policy.maxUnfinishedJobs, completed: policy.keepTempFiles ? Infinity : policy.maxCompletedJobs };
+  return (await enforceEndedLimits(store, limits, now, job)).filter((id) => id !== job.id);
 }

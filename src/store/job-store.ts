@@ -18,7 +18,7 @@ import { parseJobFile, readJobFile, readJobFileSync, serializeJob } from './job-
 import { ensureJobsDir } from './jobs-dir.js';
 import { isCurrentProcess } from './owner.js';
 import { type WriteRequested, WriteThreads, performWrite } from './write-threads.js';
-import { appendToIndex, formatGoneLine, formatUnfinishedLine } from './unfinished-index.js';
+import { appendToIndex, formatEndedLine, formatGoneLine } from './ended-index.js';
 
 export { OWNER_GONE_REASON, isOwnerGone, viewWithLiveness } from './crash-recovery.js';
 export { MAX_JOB_FILE_BYTES } from './job-file.js';
@@ -134,9 +134,10 @@ export class JobStore {
     // (an error text, a prompt pasted with one) is not written down. job.json carries this
     // write's events too (its journal), for a log that a crash leaves behind.
     const scrub = (text: string): string => this.scrubber.scrub(text);
-    // The unfinished-jobs index follows the jobs that enter or leave that state (see unfinished-index.ts).
-    const indexLines = isUnfinishedStatus(job.status)
-      ? formatUnfinishedLine({ id: job.id, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt })
+    // The ended-jobs index follows the jobs that end or are resumed (see ended-index.ts).
+    const kind = job.status === 'completed' ? 'completed' : isUnfinishedStatus(job.status) ? 'unfinished' : null;
+    const indexLines = kind
+      ? formatEndedLine({ id: job.id, kind, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt })
       : events.some((event) => event.type === 'resumed') ? formatGoneLine(job.id) : '';
     return { jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable, indexDir: this.dir, indexLines };
   }

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { getCompiledEntry } from '../compiled-entry.js';
 import { getFsyncCounterBuffer, writeFileAtomicSync } from './atomic-write.js';
 import { appendEventLines } from './event-log.js';
-import { appendToIndex } from './unfinished-index.js';
+import { appendToIndex } from './ended-index.js';
 
 /** One durable write: job.json replaced atomically, then event lines appended. */
 export interface WriteRequested {
@@ -20,7 +20,7 @@ export interface WriteRequested {
   eventsText: string;
   /** Also fsync the folder (see AtomicWriteOptions). */
   isRenameDurable: boolean;
-  /** The jobs folder, and lines for its unfinished-jobs index (may be empty; see unfinished-index.ts). */
+  /** The jobs folder, and lines for its ended-jobs index (may be empty; see ended-index.ts). */
   indexDir: string;
   indexLines: string;
 }

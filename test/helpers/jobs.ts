@@ -40,3 +40,8 @@ export function makeManager(options: Partial<JobManagerOptions> = {}): JobManage
 export function deadOwner(): Job['owner'] {
   return { ...getCurrentOwner(), pid: spawnSync('true').pid! };
 }
+
+/** The text of an output.log without its phase header lines (see formatPhaseHeader). */
+export function withoutPhaseHeaders(log: string): string {
+  return log.split('\n').filter((line) => !/^── phase \d+\/\d+ .* ──$/.test(line)).join('\n');
+}

@@ -89,9 +89,9 @@ describe('JobManager queue and cap', () => {
     await manager.shutdown();
   });
 
-  it('writes a truthful job.json and events.jsonl, and deletes a completed job unless told to keep it', async () => {
+  it('writes a truthful job.json and events.jsonl, keeps the newest maxCompletedJobs completed jobs, and with 0 deletes each as it completes', async () => {
     const cwd = makeTempDir();
-    const keeping = makeManager({ keepTempFiles: true });
+    const keeping = makeManager({ keepTempFiles: false, maxCompletedJobs: 1 });
     const agent = commandAgent('two', { first: 'echo one', second: 'echo two; echo done >&2' });
     const { job } = await keeping.submit({ agent, prompt: 'p', mode: 'background', cwd });
     await keeping.whenIdle();
@@ -103,10 +103,13 @@ describe('JobManager queue and cap', () => {
     expect(events.map((e) => e.type)).toEqual(['created', 'queued', 'started', 'phase_started', 'phase_completed', 'phase_started', 'phase_completed', 'completed']);
     expect(events[0]).toMatchObject({ agent: 'two', mode: 'background', cwd });
     const log = (await import('node:fs')).readFileSync(keeping.store.pathsOf(job.id).output, 'utf8');
-    expect(log).toBe('one\ntwo\ndone\n');
+    expect(log).toMatch(/^── phase 1\/2 first · attempt 1 · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC ──\none\n── phase 2\/2 second · attempt 1 · .* UTC ──\ntwo\ndone\n$/);
+    const newer = await keeping.submit({ agent, prompt: 'p', mode: 'background', cwd });
+    await keeping.whenIdle();
+    expect(await keeping.store.listIds()).toEqual([newer.job.id]); // the older one made room
     await keeping.shutdown();
 
-    const deleting = makeManager({ keepTempFiles: false });
+    const deleting = makeManager({ keepTempFiles: false, maxCompletedJobs: 0 });
     const second = await deleting.submit({ agent, prompt: 'p', mode: 'background', cwd });
     await deleting.whenIdle();
     expect(deleting.get(second.job.id).status).toBe('completed');
@@ -145,7 +148,7 @@ describe('JobManager queue and cap', () => {
 
 describe('cleanup waits for the user', () => {
   it('keeps a completed job\'s files while a front end holds its notifications back', async () => {
-    const manager = makeManager({ keepTempFiles: false });
+    const manager = makeManager({ keepTempFiles: false, maxCompletedJobs: 0 });
     const release = manager.holdRemovals();
     const { job } = await manager.submit({ agent: commandAgent('quick', { run: 'echo done' }), prompt: 'x', mode: 'background', cwd: makeTempDir() });
     await waitFor(() => manager.get(job.id).status === 'completed', 'the job to complete');

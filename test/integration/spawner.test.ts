@@ -8,7 +8,7 @@ import type { Job } from '../../src/jobs/job.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { readProcessStat } from '../../src/store/owner.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { commandAgent, makeManager } from '../helpers/jobs.js';
+import { commandAgent, makeManager, withoutPhaseHeaders } from '../helpers/jobs.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { findAncestorNamed, isProcessAlive, waitFor, waitForProcesses, waitForProcessesToExit } from '../helpers/wait.js';
 
@@ -24,7 +24,7 @@ describe('the spawner', () => {
     const env = { JOBLINE_JOBS_DIR: jobsDir };
     // One slot, so the second job reuses the first one's worker, whose spawner the first job
     // booted; the first job waits until that spawner is up (its shell's parent is jobline).
-    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ maxConcurrentJobs: 1 }));
+    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ maxConcurrentJobs: 1, maxCompletedJobs: 0 }));
     const marker = `sleep 60.${process.pid}1`;
     const { child, result } = startCli(['batch', '-'], { cwd, env, keepStdinOpen: true });
     child.stdin!.end(`${waitForSpawner(child.pid!)}\nexec ${marker}\n`);
@@ -64,7 +64,7 @@ describe('the spawner', () => {
       expect(spawnerPid).not.toBe(process.pid);
       process.kill(spawnerPid, 'SIGKILL');
       await waitFor(() => manager.get(victim.job.id).status === 'failed', 'the phase to fail');
-      expect(manager.get(victim.job.id).error).toBe('Phase run failed: `eval "$JOB_PROMPT"`: the process spawner exited unexpectedly');
+      expect(manager.get(victim.job.id).error).toBe(`Phase run failed: \`echo ready; exec ${marker}\`: the process spawner exited unexpectedly`);
       expect(await waitForProcessesToExit([pid])).toEqual([]);
       const after = await manager.submit({ agent, prompt: 'echo still working', mode: 'background', cwd });
       await manager.whenIdle();
@@ -89,7 +89,7 @@ describe('the spawner', () => {
       await manager.whenIdle();
       for (const job of jobs) {
         expect(manager.get(job.id).status).toBe('completed');
-        expect(readFileSync(JobStore.open(manager.store.dir).pathsOf(job.id).output, 'utf8')).toBe(text);
+        expect(withoutPhaseHeaders(readFileSync(JobStore.open(manager.store.dir).pathsOf(job.id).output, 'utf8'))).toBe(text);
       }
     } finally {
       await manager.shutdown();

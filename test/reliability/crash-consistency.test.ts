@@ -63,7 +63,7 @@ async function check(jobsDir: string, ledgerPath: string): Promise<string[]> {
     if (!onDisk.has(id) && lastTerminal.get(id) !== 'completed') problems.push(`${id}: lost (not on disk, never completed)`);
   }
   // 3. The next process tells the truth: terminal statuses stay, active ones read as interrupted.
-  const { code, stdout, stderr } = await runCli(['list', '--json', '--all'], { cwd: jobsDir, env: { JOBLINE_JOBS_DIR: jobsDir } });
+  const { code, stdout, stderr } = await runCli(['list', '--json'], { cwd: jobsDir, env: { JOBLINE_JOBS_DIR: jobsDir } });
   if (code !== 0) problems.push(`list failed: ${stderr}`);
   const reported = new Map((JSON.parse(stdout || '[]') as Job[]).map((job) => [job.id, job]));
   for (const [id, stored] of onDisk) {

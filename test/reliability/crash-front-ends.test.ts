@@ -17,7 +17,7 @@ const SCENARIOS = ['batch', 'approve', 'retry', 'resume'] as const;
 /** Problems with the folder after a kill (empty when it reads truthfully). */
 async function check(cwd: string, jobsDir: string): Promise<string[]> {
   const problems: string[] = [];
-  const { code, stdout, stderr } = await runCli(['list', '--json', '--all'], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir } });
+  const { code, stdout, stderr } = await runCli(['list', '--json'], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir } });
   if (code !== 0) return [`list failed: ${stderr}`];
   for (const job of JSON.parse(stdout) as Job[]) {
     if (['queued', 'running', 'awaiting_approval'].includes(job.status)) problems.push(`${job.id} reads as ${job.status} after its jobline was killed`);

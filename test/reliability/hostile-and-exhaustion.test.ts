@@ -1,7 +1,7 @@
 // Corrupt and hostile files, and exhaustion: each case ends in a clear message, nothing is deleted
 // silently, memory stays bounded, and everything else keeps working.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createJob, type Job } from '../../src/jobs/job.js';
@@ -200,7 +200,14 @@ describe('exhaustion', () => {
     child.stdin!.end();
     await result;
     const id = /Started (job-\w{8})/.exec(output)![1]!;
-    expect(statSync(join(jobsDir, id, 'output.log')).size).toBe(megabytes * 1_000_000 + Math.floor((megabytes * 1_000_000) / 99)); // fold ends the last line without a newline
+    const start = Buffer.alloc(200);
+    const fd = openSync(join(jobsDir, id, 'output.log'), 'r');
+    readSync(fd, start, 0, 200, 0);
+    closeSync(fd);
+    const header = start.toString('utf8').split('\n')[0]!;
+    expect(header).toMatch(/^── phase 1\/1 run · attempt 1 · .* UTC ──$/);
+    // Every byte printed, and the header line: fold ends the last line without a newline.
+    expect(statSync(join(jobsDir, id, 'output.log')).size).toBe(Buffer.byteLength(`${header}\n`) + megabytes * 1_000_000 + Math.floor((megabytes * 1_000_000) / 99));
     expect(output).toMatch(/… \d+ more lines \(\/logs job-\w{4}\)/);
     expect(peakKb / 1024).toBeLessThan(400);
     recordResult('bigOutput', { megabytes, peakRssMb: Math.round(peakKb / 1024) });

@@ -177,7 +177,7 @@ Each has a regression test that fails on the code before the fix:
   read). A power loss can lose log lines that were never fsynced; \`job.json\` stays the truth.
 - Leftovers of crashes (a job folder without \`job.json\`, a temp file of an unfinished write) are
   swept by \`/clean\`, not automatically; a folder is swept only once it is a minute old.
-- The storage policy reads an index of the unfinished jobs (\`.unfinished-index\`), not every
+- The storage policy reads an index of the ended jobs (\`.ended-index\`), not every
   \`job.json\` (\`test/integration/storage-policy-cost.test.ts\`: 20 failures among 2,000 stored jobs
   cost about the reads of 20 failures alone; reading every file cost 40 times more). A job left
   running by a SIGKILLed jobline counts towards \`maxUnfinishedJobs\` once a jobline has read it

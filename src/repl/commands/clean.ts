@@ -22,8 +22,8 @@ export const cleanCommand: SlashCommand = {
     const swept = sweepLeftovers(session.manager.store.dir);
     const sweptCount = swept.emptyFolders.length + swept.tempFiles.length;
     if (sweptCount > 0) session.print(`🧹 Swept ${swept.emptyFolders.length} job folder(s) without a job.json and ${swept.tempFiles.length} temp file(s) left by crashes.`);
-    // Jobs of this session whose files are already gone (a completed job is removed as it ends)
-    // are not on disk to remove.
+    // Jobs of this session whose files are already gone (pushed out by the storage limits) are
+    // not on disk to remove.
     const { jobs } = await session.catalog.list();
     const stored = jobs.filter((job) => existsSync(session.manager.store.pathsOf(job.id).job));
     const resumable = stored.filter((job) => isUnfinishedStatus(job.status));

@@ -3,11 +3,38 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OutputSink } from '../../../src/jobs/output-sink.js';
+import { formatPhaseHeader, OutputSink, PHASE_HEADER_PATTERN } from '../../../src/jobs/output-sink.js';
 import { SecretScrubber } from '../../../src/text/secrets.js';
 import { makeTempDir } from '../../helpers/temp.js';
 
 describe('OutputSink', () => {
+  it('starts every header and activity on a line of its own, across sinks and after output without a newline', () => {
+    const path = join(makeTempDir(), 'output.log');
+    const reported: string[] = [];
+    const first = new OutputSink(path, (lines) => reported.push(...lines));
+    first.appendLine(formatPhaseHeader({ index: 0, count: 2, name: 'first', attempt: 1 }, new Date('2026-12-01T17:45:02.123Z')));
+    first.write('no newline at end');
+    first.close();
+    const second = new OutputSink(path, (lines) => reported.push(...lines), () => {}, { scrubber: new SecretScrubber(['sk-secret-123456789']) });
+    second.appendLine(formatPhaseHeader({ index: 1, count: 2, name: 'second', attempt: 3 }, new Date('2026-12-01T17:45:03Z')));
+    second.write('half');
+    second.appendLine('🔧 edit_file(a.ts)');
+    second.write(' a line\n');
+    second.close();
+    expect(readFileSync(path, 'utf8')).toBe([
+      '── phase 1/2 first · attempt 1 · 2026-12-01 17:45:02 UTC ──',
+      'no newline at end',
+      '── phase 2/2 second · attempt 3 · 2026-12-01 17:45:03 UTC ──',
+      'half',
+      '🔧 edit_file(a.ts)',
+      ' a line',
+      '',
+    ].join('\n'));
+    expect(reported).toEqual(['no newline at end', 'half a line']); // headers are not output
+    expect(PHASE_HEADER_PATTERN.test(formatPhaseHeader({ index: 0, count: 1, name: 'run', attempt: 1 }, new Date()))).toBe(true);
+  });
+
+
   it('keeps output.log under maxOutputBytes, keeping the tail and marking the cut', () => {
     const path = join(makeTempDir(), 'output.log');
     const sink = new OutputSink(path, () => {}, () => {}, { maxBytes: 64 * 1024 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Notifier, colourOf, formatNotification, shortJobId } from '../../../src/repl/notifications.js';
+import { Notifier, OUTPUT_BURST_LINES, colourOf, formatNotification, shortJobId } from '../../../src/repl/notifications.js';
 import { makeJob } from '../../helpers/jobs.js';
 
 describe('notifications', () => {
@@ -16,17 +16,34 @@ describe('notifications', () => {
     expect(new Set(colours).size).toBeGreaterThan(2);
   });
 
-  it('shows a few output lines per second per job and summarises the rest', () => {
+  it('shows every line of a job printing a few lines a second, for as long as it prints', () => {
     const printed: string[] = [];
-    const notifier = new Notifier((line) => printed.push(line));
+    let now = 0;
+    const notifier = new Notifier((line) => printed.push(line), () => 200, () => now);
     const job = makeJob({ id: 'job-ab12cd34' });
-    const lines = Array.from({ length: 10 }, (_, i) => `line ${i}`);
-    notifier.output(job, lines, 120);
-    notifier.output(job, ['late line'], 1);
-    expect(printed).toEqual(['[job-ab12] │ line 7', '[job-ab12] │ line 8', '[job-ab12] │ line 9']);
+    for (let i = 0; i < 180; i++) {
+      notifier.output(job, [`line ${i}`], 1); // 3 lines a second for a minute
+      now += 333;
+      vi.advanceTimersByTime(333);
+    }
+    expect(printed).toHaveLength(180);
+    expect(printed.every((line) => line.startsWith('[job-ab12] │ line '))).toBe(true);
+    notifier.dispose();
+  });
+
+  it('limits a sustained flood, summarises the surplus, and never lets output swallow tool activity', () => {
+    const printed: string[] = [];
+    let now = 0;
+    const notifier = new Notifier((line) => printed.push(line), () => 200, () => now);
+    const job = makeJob({ id: 'job-ab12cd34' });
+    for (let batch = 0; batch < 50; batch++) notifier.output(job, Array.from({ length: 20 }, (_, i) => `line ${batch * 20 + i}`), 20);
+    notifier.activity(job, '🔧', 'edit_file(src/a.ts)');
+    expect(printed).toHaveLength(OUTPUT_BURST_LINES + 1);
+    expect(printed.at(-1)).toBe('[job-ab12] 🔧 edit_file(src/a.ts)');
+    now += 1000;
     vi.advanceTimersByTime(1000);
-    expect(printed.at(-1)).toBe('[job-ab12] … 118 more lines (/logs job-ab12)');
-    notifier.output(job, ['fresh'], 1);
+    expect(printed.at(-1)).toBe(`[job-ab12] … ${1000 - OUTPUT_BURST_LINES} more lines (/logs job-ab12)`);
+    notifier.output(job, ['fresh'], 1); // the bucket refilled meanwhile
     expect(printed.at(-1)).toBe('[job-ab12] │ fresh');
     notifier.dispose();
   });

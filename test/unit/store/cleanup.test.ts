@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobStatus } from '../../../src/jobs/job.js';
-import { enforceUnfinishedLimit, removeListedJobs } from '../../../src/store/cleanup.js';
+import { applyStoragePolicy, enforceEndedLimits, enforceUnfinishedLimit, removeListedJobs } from '../../../src/store/cleanup.js';
 import { JobStore } from '../../../src/store/job-store.js';
 import { makeJob } from '../../helpers/jobs.js';
 import { makeTempDir } from '../../helpers/temp.js';
@@ -24,6 +24,18 @@ describe('storage policy', () => {
     expect(removed).toEqual([ids[0], ids[2]]);
     const left = (await store.list()).jobs.map((job) => job.id).sort();
     expect(left).toEqual([ids[1], ids[3], ids[4], ids[5], ids[6]].sort());
+  });
+
+  it('keeps the newest maxCompletedJobs completed jobs apart from the unfinished ones, and a limit of 0 removes a job as it completes', async () => {
+    const store = JobStore.open(makeTempDir());
+    const ids = await seed(store, ['completed', 'failed', 'completed', 'completed', 'failed']);
+    expect(await enforceEndedLimits(store, { completed: 2, unfinished: 2 })).toEqual([ids[0]]);
+    const justCompleted = makeJob({ id: store.claimIdSync(), status: 'completed', endedAt: '2026-11-22T11:00:00.000Z' });
+    store.writeSync(justCompleted);
+    expect(await applyStoragePolicy(store, justCompleted, { keepTempFiles: false, maxCompletedJobs: 2, maxUnfinishedJobs: 2 })).toEqual([ids[2]]);
+    expect(await applyStoragePolicy(store, justCompleted, { keepTempFiles: true, maxCompletedJobs: 0, maxUnfinishedJobs: 2 })).toEqual([]);
+    expect(await applyStoragePolicy(store, justCompleted, { keepTempFiles: false, maxCompletedJobs: 0, maxUnfinishedJobs: 2 })).toEqual([ids[3]]); // and the job itself
+    expect((await store.list()).jobs.map((job) => job.id).sort()).toEqual([ids[1], ids[4]].sort());
   });
 
   it('removes nothing while under the limit, and everything unfinished at limit 0', async () => {

@@ -1,7 +1,8 @@
-// The index of unfinished jobs: an append-only file in the jobs folder, one line per change:
-// "+ <id> <endedAt> <createdAt>" when a write left a job failed, cancelled or interrupted, and
-// "- <id>" when one left that state (resumed, removed). The storage policy reads it instead of
-// every job.json, so its cost follows the jobs that changed, not the jobs stored. Appends are
+// The index of ended jobs: an append-only file in the jobs folder, one line per change:
+// "u <id> <endedAt> <createdAt>" when a write left a job unfinished (failed, cancelled,
+// interrupted), "c ..." when it left it completed, and "- <id>" when a job left those states
+// (resumed, removed). The storage policy reads it instead of every job.json, so its cost follows
+// the jobs that ended, not the jobs stored. Appends are
 // single write(2)s with O_APPEND, so writers in several processes and threads never interleave;
 // the policy, under its claim, compacts the file and rebuilds it from the job files when missing.
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
@@ -9,21 +10,28 @@ import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
 /** File name of the index, in the jobs folder. */
-export const INDEX_FILE = '.unfinished-index';
+export const INDEX_FILE = '.ended-index';
 
-/** One unfinished job as the index knows it. Times are ISO-8601 UTC. */
+/** The index file of older versions (unfinished jobs only); removed when the index is rebuilt. */
+export const OLD_INDEX_FILE = '.unfinished-index';
+
+/** Which limit an ended job counts against: maxUnfinishedJobs or maxCompletedJobs. */
+export type EndedKind = 'unfinished' | 'completed';
+
+/** One ended job as the index knows it. Times are ISO-8601 UTC. */
 export interface IndexEntry {
   id: string;
+  kind: EndedKind;
   endedAt: string;
   createdAt: string;
 }
 
-/** The index line recording that `entry` is unfinished. */
-export function formatUnfinishedLine(entry: IndexEntry): string {
-  return `+ ${entry.id} ${entry.endedAt} ${entry.createdAt}\n`;
+/** The index line recording that `entry` ended (as `entry.kind`). */
+export function formatEndedLine(entry: IndexEntry): string {
+  return `${entry.kind === 'completed' ? 'c' : 'u'} ${entry.id} ${entry.endedAt} ${entry.createdAt}\n`;
 }
 
-/** The index line recording that job `id` is no longer unfinished (or no longer exists). */
+/** The index line recording that job `id` is no longer ended (resumed) or no longer exists. */
 export function formatGoneLine(id: string): string {
   return `- ${id}\n`;
 }
@@ -57,7 +65,7 @@ export function appendToIndex(dir: string, lines: string): void {
 }
 
 /**
- * Reads the index of `dir`: the unfinished jobs by id, or null when there is no index (then the
+ * Reads the index of `dir`: the ended jobs by id, or null when there is no index (then the
  * caller rebuilds it). Malformed lines are skipped. Also returns how many lines the file has.
  */
 export function readIndex(dir: string): { entries: Map<string, IndexEntry>; lineCount: number; byteLength: number } | null {
@@ -74,7 +82,7 @@ export function readIndex(dir: string): { entries: Map<string, IndexEntry>; line
     if (line === '') continue;
     lineCount++;
     const [op, id, endedAt, createdAt] = line.split(' ');
-    if (op === '+' && id && endedAt && createdAt) entries.set(id, { id, endedAt, createdAt });
+    if ((op === 'u' || op === 'c') && id && endedAt && createdAt) entries.set(id, { id, kind: op === 'c' ? 'completed' : 'unfinished', endedAt, createdAt });
     else if (op === '-' && id) entries.delete(id);
   }
   return { entries, lineCount, byteLength: bytes.length };
@@ -113,7 +121,7 @@ export function rewriteIndex(dir: string, entries: Iterable<IndexEntry>): void {
   const temp = `${path}.${process.pid}-${threadId}.tmp`;
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   try {
-    writeSync(fd, [...entries].map(formatUnfinishedLine).join(''));
+    writeSync(fd, [...entries].map(formatEndedLine).join(''));
   } finally {
     closeSync(fd);
   }

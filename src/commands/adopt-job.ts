@@ -1,0 +1,21 @@
+// Taking over a job another (dead) jobline left: its agent is rebuilt from the config and it runs
+// in the folder it was created in. Used by the REPL's /resume and `jobline resume`.
+import { resolveAgent } from '../agents/resolve-agent.js';
+import type { JoblineConfig } from '../config/schema.js';
+import type { Job } from '../jobs/job.js';
+import type { AdoptedRun } from '../jobs/manager-api.js';
+import { readEvents } from '../store/event-log.js';
+import type { JobStore } from '../store/job-store.js';
+
+/**
+ * Returns the `adopt` callback of JobManager.resume: the stored job's agent from `config` and the
+ * folder of its `created` event (`fallbackCwd` when the log does not say).
+ * The callback throws AgentError when the agent is no longer configured.
+ */
+export function adoptFromConfig(store: JobStore, config: JoblineConfig, fallbackCwd: string): (stored: Job) => Promise<AdoptedRun> {
+  return async (stored) => {
+    const { events } = await readEvents(store.pathsOf(stored.id).events);
+    const cwd = events.find((event) => event.type === 'created')?.cwd ?? fallbackCwd;
+    return { agent: resolveAgent(stored.agent, config, cwd), cwd };
+  };
+}

@@ -1,0 +1,130 @@
+// Watching one job in the foreground until it ends (`jobline run`, `jobline resume`): its output
+// streams to stdout as it is written (with a header per phase), a spinner on stderr shows its
+// phase and last event, and (interactive mode, on a terminal) an approval question follows each
+// phase. Then a summary: the answer of an LLM job, or why it failed and where its full log is.
+import chalk from 'chalk';
+import type { AgentSpec } from '../agents/agent.js';
+import { isTerminalStatus, type Job } from '../jobs/job.js';
+import type { JobManager } from '../jobs/manager.js';
+import { PHASE_HEADER_PATTERN } from '../jobs/output-sink.js';
+import { formatApprovalSummary } from '../render/approval-summary.js';
+import { formatPhasePosition } from '../render/job-list.js';
+import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
+import { LogFollower, readLogTail, sizeOfLog } from '../store/output-log.js';
+import { applyApprovalDecision, askApproval } from './ask-approval.js';
+import type { AppContext } from './context.js';
+import { installExitHandlers } from './exit-signals.js';
+import { createStatusLine } from './status-line.js';
+
+/** Lines of output repeated under a failure, when more than these scrolled by. */
+export const FAILURE_TAIL_LINES = 20;
+
+/** How often new output is looked for (ms). */
+const STREAM_POLL_MS = 100;
+
+/** How the job is shown. */
+export interface ForegroundOptions {
+  /** Print the final job as JSON on stdout (output then streams to stderr). */
+  json?: boolean;
+}
+
+/** Whether this process can ask approval questions (stdin and stderr are terminals). */
+export function hasTerminal(): boolean {
+  return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+}
+
+/**
+ * Shows job `id` of `manager` until it ends, then shuts the manager down. `start` submits or
+ * resumes the job once the listeners are in place, and returns its id. Returns 0 if the job
+ * completed, 1 otherwise.
+ */
+export async function superviseInForeground(context: AppContext, manager: JobManager, agent: AgentSpec, start: () => Promise<string>, options: ForegroundOptions): Promise<number> {
+  const spinner = createStatusLine();
+  installExitHandlers(manager, () => spinner.stop());
+  manager.on('warning', (message) => spinner.warn(message));
+  // Output goes to stdout (stderr with --json, which owns stdout), made inert on a terminal.
+  const target = options.json ? process.stderr : process.stdout;
+  const format = (lines: readonly string[]): string => {
+    if (!target.isTTY) return `${lines.join('\n')}\n`;
+    return `${lines.map((line) => sanitizeText(line)).map((line) => (PHASE_HEADER_PATTERN.test(line) ? chalk.bold(line) : line)).join('\n')}\n`;
+  };
+  // The output is read by one chain of reads, so lines print once and in order: on a timer, and
+  // to the end of what is written before an approval question is drawn (a line printed into an
+  // open question would garble it). No timer reads while the question is open.
+  let follower: LogFollower | null = null;
+  let streamedLines = 0;
+  let reading: Promise<void> = Promise.resolve();
+  let isAsking = false;
+  const catchUp = (): Promise<void> => (reading = reading.then(async () => {
+    if (!follower) return;
+    for (let lines = await follower.read(); lines.length > 0; lines = await follower.read()) {
+      streamedLines += lines.length;
+      spinner.printAbove(format(lines), target);
+    }
+  }));
+  let resolveStarted!: () => void;
+  const started = new Promise<void>((resolve) => (resolveStarted = resolve));
+  const handleApproval = async (job: Job): Promise<void> => {
+    await started;
+    isAsking = true;
+    await catchUp();
+    spinner.stop();
+    process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80)}\n`);
+    try {
+      await applyApprovalDecision(manager, job.id, await askApproval(`${job.id}: what next?`, { allowLater: false }));
+    } catch {
+      // The prompt was aborted (Ctrl+C): treat it like any other interrupt of the foreground job.
+      process.kill(process.pid, 'SIGINT');
+    } finally {
+      isAsking = false;
+    }
+  };
+  const ended = new Promise<Job>((resolve) => {
+    manager.on('jobEvent', (job, event) => {
+      const phase = event.phase ? `Phase ${event.phase}` : '';
+      // A phase's end is said under its output: what it printed is read first.
+      if (event.type === 'phase_started') spinner.start(describe(job));
+      else if (event.type === 'phase_completed') void catchUp().then(() => spinner.succeed(`${phase} completed`));
+      else if (event.type === 'phase_failed') void catchUp().then(() => spinner.fail(`${phase} failed: ${sanitizeLine(event.error ?? '')}`));
+      else if (event.type === 'approval_requested') void handleApproval(job);
+      if (isTerminalStatus(job.status)) resolve(job);
+    });
+  });
+  manager.on('jobProgress', (job) => spinner.update(describe(job)));
+
+  const id = await start();
+  const paths = context.store.pathsOf(id);
+  // A resumed job's earlier output is not shown again.
+  follower = new LogFollower(paths.output, (await sizeOfLog(paths.output)) ?? 0);
+  resolveStarted();
+  const timer = setInterval(() => void (isAsking ? null : catchUp()), STREAM_POLL_MS);
+  const job = await ended;
+  clearInterval(timer);
+  await catchUp();
+  const rest = await follower.drain();
+  if (rest.length > 0) spinner.printAbove(format(rest), target);
+  streamedLines += rest.length;
+  spinner.stop();
+  await manager.whenIdle();
+  await manager.shutdown();
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
+  } else if (job.status === 'completed') {
+    const answer = agent.type === 'llm' ? job.phases.at(-1)?.output : null;
+    if (answer) target.write(`${chalk.bold('── answer ──')}\n${target.isTTY ? sanitizeText(answer) : answer}\n`);
+    process.stderr.write(`✅ ${job.id} completed\n`);
+  } else {
+    // A long output scrolled the reason away: its last lines come again, next to the failure.
+    if (streamedLines > FAILURE_TAIL_LINES) {
+      const tail = await readLogTail(paths.output, FAILURE_TAIL_LINES);
+      target.write(`${chalk.bold(`── last ${tail.lines.length} lines of output ──`)}\n${format(tail.lines)}`);
+    }
+    process.stderr.write(`❌ ${job.id} ${job.status}${job.error ? `: ${sanitizeLine(job.error)}` : ''}\n   full log: ${paths.output}\n`);
+  }
+  return job.status === 'completed' ? 0 : 1;
+}
+
+function describe(job: Job): string {
+  const last = job.progress.lastEvent ? ` — ${truncate(sanitizeLine(job.progress.lastEvent), 80)}` : '';
+  return `${job.id} ${sanitizeLine(formatPhasePosition(job))}${last}`;
+}

@@ -1,0 +1,30 @@
+// `jobline logs ID [-f]`: a job's output.log as written (headers per phase included); with -f it
+// follows the log until the job ends.
+import { isTerminalStatus } from '../jobs/job.js';
+import { sanitizeText } from '../render/text.js';
+import { followLog } from '../store/output-log.js';
+import type { AppContext } from './context.js';
+
+/** Options of `jobline logs`. */
+export interface LogsOptions {
+  follow?: boolean;
+}
+
+/**
+ * Prints job `idOrPrefix`'s output to stdout (made inert when stdout is a terminal); with
+ * `follow`, keeps printing until the job ends. Returns 0.
+ * @throws JobLookupError; StoreError.
+ */
+export async function logsCommand(context: AppContext, idOrPrefix: string, options: LogsOptions): Promise<number> {
+  const id = await context.store.resolveId(idOrPrefix);
+  const path = context.store.pathsOf(id).output;
+  const write = (lines: string[]): void => void process.stdout.write(`${(process.stdout.isTTY ? lines.map((line) => sanitizeText(line)) : lines).join('\n')}\n`);
+  const isEnded = async (): Promise<boolean> => {
+    if (!options.follow) return true;
+    const job = await context.store.load(id, new Date().toISOString()).catch(() => null);
+    return !job || isTerminalStatus(job.status);
+  };
+  await followLog(path, { onLines: write, isEnded, pollMs: 200 });
+  return 0;
+}
+

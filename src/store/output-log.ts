@@ -1,0 +1,139 @@
+// Reading a job's output.log while it may still grow: its tail (the file may be huge), and a
+// follower that hands out each new complete line once, across the cuts maxOutputBytes makes.
+import { open, stat } from 'node:fs/promises';
+
+/** Most of a log read at once, in bytes (the full file stays on disk). */
+export const LOG_TAIL_BYTES = 64 * 1024;
+
+/** The end of a log: its last lines, and whether earlier output was left out. */
+export interface LogTail {
+  lines: string[];
+  /** Earlier lines exist (in the file, or cut from it) that `lines` does not hold. */
+  hasEarlier: boolean;
+  /** The file's size when it was read (bytes): where a follower starts. */
+  size: number;
+}
+
+async function readRange(path: string, start: number, end: number): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(Math.max(0, end - start));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The size of `path` in bytes, or null when it does not exist (yet). */
+export async function sizeOfLog(path: string): Promise<number | null> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Reads the last `maxLines` complete lines of `path` within its last `maxBytes`. A missing file
+ * reads as empty. Lines are raw: the caller makes them inert for a terminal.
+ */
+export async function readLogTail(path: string, maxLines: number, maxBytes = LOG_TAIL_BYTES): Promise<LogTail> {
+  const size = (await sizeOfLog(path)) ?? 0;
+  const start = Math.max(0, size - maxBytes);
+  const lines = (await readRange(path, start, size).catch(() => Buffer.alloc(0))).toString('utf8').split('\n');
+  if (start > 0) lines.shift(); // the first line is probably cut
+  if (lines.at(-1) === '') lines.pop();
+  const shown = lines.slice(-maxLines);
+  return { lines: shown, hasEarlier: start > 0 || shown.length < lines.length, size };
+}
+
+/**
+ * Follows `path` from byte `offset`: each `read` returns the complete lines written since the
+ * last one. When the log was cut meanwhile (it became smaller than what was read: see
+ * OutputSink's maxBytes), it starts again from the top of the new file, whose first line says
+ * what was cut. Multi-byte characters split across reads stay whole.
+ */
+export class LogFollower {
+  private decoder = new TextDecoder();
+  private partial = '';
+
+  constructor(
+    private readonly path: string,
+    private offset = 0,
+  ) {}
+
+  /** The new complete lines (at most about LOG_TAIL_BYTES per call; call again while it returns lines). */
+  async read(): Promise<string[]> {
+    const size = await sizeOfLog(this.path);
+    if (size === null) return [];
+    if (size < this.offset) {
+      this.offset = 0;
+      this.partial = '';
+      this.decoder = new TextDecoder();
+    }
+    if (size === this.offset) return [];
+    const end = Math.min(size, this.offset + LOG_TAIL_BYTES);
+    const bytes = await readRange(this.path, this.offset, end).catch(() => Buffer.alloc(0));
+    this.offset += bytes.length;
+    const pieces = (this.partial + this.decoder.decode(bytes, { stream: true })).split('\n');
+    this.partial = pieces.pop() ?? '';
+    return pieces;
+  }
+
+  /** Reads everything left, including a last line without a newline (once the job has ended). */
+  async drain(): Promise<string[]> {
+    const lines: string[] = [];
+    do lines.push(...(await this.read()));
+    while (this.offset < ((await sizeOfLog(this.path)) ?? 0));
+    const rest = this.partial + this.decoder.decode();
+    this.partial = '';
+    if (rest !== '') lines.push(rest);
+    return lines;
+  }
+}
+
+/** Options of followLog. */
+export interface FollowLogOptions {
+  /** Byte offset to start from (default 0: the whole log). */
+  offset?: number;
+  /** Receives each batch of new complete lines, in order. */
+  onLines: (lines: string[]) => void;
+  /** Whether the writer has finished (the job ended): then the rest is read and the follow ends. */
+  isEnded: () => boolean | Promise<boolean>;
+  /** Ends the follow early (Ctrl+C), without reading the rest. */
+  signal?: AbortSignal;
+  /** How often the file is checked while nothing is new (ms, default 100). */
+  pollMs?: number;
+}
+
+/**
+ * Follows the log at `path` until `isEnded` says so (then the rest, a last unterminated line
+ * included, is delivered) or `signal` aborts. Resolves true when it ended with the writer.
+ */
+export async function followLog(path: string, options: FollowLogOptions): Promise<boolean> {
+  const follower = new LogFollower(path, options.offset ?? 0);
+  const pollMs = options.pollMs ?? 100;
+  while (!options.signal?.aborted) {
+    const lines = await follower.read();
+    if (lines.length > 0) {
+      options.onLines(lines);
+      continue;
+    }
+    if (await options.isEnded()) {
+      const rest = await follower.drain();
+      if (rest.length > 0) options.onLines(rest);
+      return true;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, pollMs);
+      function done(): void {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      options.signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+  return false;
+}
