@@ -1,6 +1,6 @@
 // What an agent is, on both sides of the thread boundary: a serialisable AgentSpec that the main
 // thread builds from the config, and the AgentRunner contract that code inside a worker fulfils.
-import type { JobProgress } from '../jobs/job.js';
+import type { JobProgress, WorkspaceChanges } from '../jobs/job.js';
 
 /** One phase of a command agent: `run` is a shell command line for `/bin/sh -c`. */
 export interface CommandPhaseSpec {
@@ -111,8 +111,8 @@ export interface PhaseContext {
 
 /** How a phase ended. A failure is data (`kind: 'failed'`), never a thrown exception. */
 export type PhaseOutcome =
-  | { kind: 'completed'; output: string | null }
-  | { kind: 'failed'; error: string; output?: string | null }
+  | { kind: 'completed'; output: string | null; changes?: WorkspaceChanges | null }
+  | { kind: 'failed'; error: string; output?: string | null; changes?: WorkspaceChanges | null }
   | { kind: 'cancelled' };
 
 /** The contract of agent code that runs inside a worker thread. */

@@ -14,8 +14,13 @@ import type { JobStore } from '../store/job-store.js';
  */
 export function adoptFromConfig(store: JobStore, config: JoblineConfig, fallbackCwd: string): (stored: Job) => Promise<AdoptedRun> {
   return async (stored) => {
-    const { events } = await readEvents(store.pathsOf(stored.id).events);
-    const cwd = events.find((event) => event.type === 'created')?.cwd ?? fallbackCwd;
+    const cwd = await readCreationFolder(store, stored.id, fallbackCwd);
     return { agent: resolveAgent(stored.agent, config, cwd), cwd };
   };
+}
+
+/** The folder job `id` was created in (its `created` event), or `fallbackCwd` when the log does not say. */
+export async function readCreationFolder(store: JobStore, id: string, fallbackCwd: string): Promise<string> {
+  const { events } = await readEvents(store.pathsOf(id).events);
+  return events.find((event) => event.type === 'created')?.cwd ?? fallbackCwd;
 }

@@ -1,9 +1,14 @@
-// Asking a person at a terminal what to do with a phase that just completed, with enquirer.
+// Asking a person at a terminal what to do with a phase that just completed: one key each for
+// continue (c), retry (r, then the feedback), cancel (x), later (l) and the full diff (d).
 import enquirer from 'enquirer';
 import type { JobManager } from '../jobs/manager.js';
+import { openKeyedSelect, type KeyedChoice, type KeyedSelect } from './keyed-select.js';
 
-/** What the user decided for a job awaiting approval. `later` leaves it waiting. */
-export type ApprovalDecision = { action: 'continue' } | { action: 'retry'; feedback: string | null } | { action: 'cancel' } | { action: 'later' };
+/**
+ * What the user decided for a job awaiting approval. `later` leaves it waiting; `closed` means
+ * the question was closed by its owner (the job moved on meanwhile) before the user answered.
+ */
+export type ApprovalDecision = { action: 'continue' } | { action: 'retry'; feedback: string | null } | { action: 'cancel' } | { action: 'later' } | { action: 'closed' };
 
 /** Options of `askApproval`. */
 export interface AskApprovalOptions {
@@ -11,29 +16,49 @@ export interface AskApprovalOptions {
   allowLater: boolean;
   /** Where the prompt draws (default stderr, so stdout stays clean for --json). */
   output?: NodeJS.WriteStream;
+  /** Offers `d`, which calls this (to show the phase's diff) and then asks again. */
+  showDiff?: () => Promise<void>;
+  /** A line under the choices, read at every redraw. */
+  footer?: () => string;
+  /** Hears of each question opened (to redraw it, or to close it when it became moot). */
+  onOpen?: (question: KeyedSelect) => void;
+}
+
+/** The choices, in the order shown. */
+export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff'>): KeyedChoice[] {
+  return [
+    { name: 'continue', message: 'Continue to the next phase', key: 'c' },
+    { name: 'retry', message: 'Retry this phase (with optional feedback)', key: 'r' },
+    { name: 'cancel', message: 'Cancel the job', key: 'x' },
+    ...(options.allowLater ? [{ name: 'later', message: 'Decide later (/approve, /retry, /cancel)', key: 'l' }] : []),
+    ...(options.showDiff ? [{ name: 'diff', message: 'Show the full diff', key: 'd' }] : []),
+  ];
 }
 
 /**
- * Asks continue (the default) / retry (then optional feedback) / cancel / later.
- * Rejects when the user aborts the prompt (Ctrl+C / Esc), as enquirer does.
+ * Asks continue (the default) / retry (then optional feedback) / cancel / later / diff.
+ * Rejects when the user aborts the question (Ctrl+C / Esc), as enquirer does.
  */
 export async function askApproval(message: string, options: AskApprovalOptions): Promise<ApprovalDecision> {
   const stdout = options.output ?? process.stderr;
-  const choices = [
-    { name: 'continue', message: 'Continue to the next phase' },
-    { name: 'retry', message: 'Retry this phase (with optional feedback)' },
-    { name: 'cancel', message: 'Cancel the job' },
-    ...(options.allowLater ? [{ name: 'later', message: 'Decide later (/approve, /retry, /cancel)' }] : []),
-  ];
-  const { action } = await enquirer.prompt<{ action: ApprovalDecision['action'] }>({ type: 'select', name: 'action', message, choices, initial: 0, stdout } as never);
-  if (action !== 'retry') return { action } as ApprovalDecision;
-  const { feedback } = await enquirer.prompt<{ feedback: string }>({ type: 'input', name: 'feedback', message: 'Feedback for the retry (Enter for none)', stdout } as never);
-  return { action: 'retry', feedback: feedback.trim() === '' ? null : feedback };
+  for (;;) {
+    const question = openKeyedSelect({ message, choices: getApprovalChoices(options), stdout, footer: options.footer });
+    options.onOpen?.(question);
+    const action = await question.answer;
+    if (action === null) return { action: 'closed' };
+    if (action === 'diff') {
+      await options.showDiff?.();
+      continue;
+    }
+    if (action !== 'retry') return { action } as ApprovalDecision;
+    const { feedback } = await enquirer.prompt<{ feedback: string }>({ type: 'input', name: 'feedback', message: 'Feedback for the retry (Enter for none)', stdout } as never);
+    return { action: 'retry', feedback: feedback.trim() === '' ? null : feedback };
+  }
 }
 
 /**
- * Carries out `decision` for job `id`: approve, retry with the feedback, or cancel. `later` does
- * nothing. @throws ManagerError from the manager (e.g. the job is no longer awaiting approval).
+ * Carries out `decision` for job `id`: approve, retry with the feedback, or cancel. `later` and
+ * `closed` do nothing. @throws ManagerError from the manager (e.g. the job is no longer awaiting approval).
  */
 export async function applyApprovalDecision(manager: JobManager, id: string, decision: ApprovalDecision): Promise<void> {
   if (decision.action === 'continue') await manager.approve(id);

@@ -11,7 +11,9 @@ import { formatApprovalSummary } from '../render/approval-summary.js';
 import { formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
 import { LogFollower, readLogTail, sizeOfLog } from '../store/output-log.js';
+import { readCreationFolder } from './adopt-job.js';
 import { applyApprovalDecision, askApproval } from './ask-approval.js';
+import { createDiffViewer } from './phase-diff.js';
 import type { AppContext } from './context.js';
 import { installExitHandlers } from './exit-signals.js';
 import { createStatusLine } from './status-line.js';
@@ -71,7 +73,8 @@ export async function superviseInForeground(context: AppContext, manager: JobMan
     spinner.stop();
     process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80)}\n`);
     try {
-      await applyApprovalDecision(manager, job.id, await askApproval(`${job.id}: what next?`, { allowLater: false }));
+      const showDiff = createDiffViewer(job, await readCreationFolder(context.store, job.id, context.cwd), process.stderr);
+      await applyApprovalDecision(manager, job.id, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff }));
     } catch {
       // The prompt was aborted (Ctrl+C): treat it like any other interrupt of the foreground job.
       process.kill(process.pid, 'SIGINT');

@@ -30,6 +30,20 @@ export interface PhaseState {
   /** The phase's result text (an agent's final answer, or the tail of a command's output). */
   output: string | null;
   error: string | null;
+  /** What the phase's last attempt changed in its git workspace; null outside git (or unknown). */
+  changes: WorkspaceChanges | null;
+}
+
+/**
+ * Files a phase changed in a git workspace: the working tree as git trees before and after it
+ * (ids of 40 or 64 hex digits), and per file the lines added and removed (null: binary).
+ */
+export interface WorkspaceChanges {
+  before: string;
+  after: string;
+  files: Array<{ path: string; added: number | null; removed: number | null }>;
+  /** Changed files beyond those listed. */
+  moreFiles: number;
 }
 
 /** Live counters. `round`, `toolCalls` and `llmCalls` stay 0 for agents that do not count them. */
@@ -133,6 +147,7 @@ export function createJob(input: NewJobInput): Job {
       startedAt: null,
       endedAt: null,
       output: null,
+      changes: null,
       error: null,
     })),
     currentPhase: 0,

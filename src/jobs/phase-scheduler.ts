@@ -157,7 +157,7 @@ export class PhaseScheduler {
 }
 
 function outcomeAction(outcome: RunOutcome): JobAction {
-  if (outcome.kind === 'completed') return { type: 'completePhase', output: outcome.output };
-  if (outcome.kind === 'failed') return { type: 'failPhase', error: outcome.error, output: outcome.output ?? null };
+  if (outcome.kind === 'completed') return { type: 'completePhase', output: outcome.output, changes: outcome.changes ?? null };
+  if (outcome.kind === 'failed') return { type: 'failPhase', error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null };
   return { type: 'cancel' };
 }

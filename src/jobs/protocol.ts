@@ -1,7 +1,7 @@
 // The typed messages between the manager (main thread) and a worker thread. Both directions are
 // past-tense events; errors cross the boundary as strings in data, never as thrown objects.
 import type { AgentSpec, PhaseOutputRecord } from '../agents/agent.js';
-import type { JobProgress } from './job.js';
+import type { JobProgress, WorkspaceChanges } from './job.js';
 
 /** Everything a worker needs to run one phase of one job (structured-cloneable). */
 export interface PhaseRequest {
@@ -37,8 +37,8 @@ export type WorkerMessage =
   | { type: 'outputProduced'; runId: number; lines: string[]; lineCount: number }
   | { type: 'progressReported'; runId: number; progress: Partial<JobProgress> }
   | { type: 'activityReported'; runId: number; icon: string; text: string }
-  | { type: 'phaseCompleted'; runId: number; output: string | null }
-  | { type: 'phaseFailed'; runId: number; error: string; output: string | null }
+  | { type: 'phaseCompleted'; runId: number; output: string | null; changes: WorkspaceChanges | null }
+  | { type: 'phaseFailed'; runId: number; error: string; output: string | null; changes: WorkspaceChanges | null }
   | { type: 'phaseCancelled'; runId: number };
 
 /** Most recent lines carried by one `outputProduced` message (the rest are only counted). */

@@ -1,7 +1,7 @@
 // The job state machine: the only place job.status and phase statuses change. Pure (no I/O, time
 // passed in) so every rule is unit-testable; an illegal transition throws instead of corrupting state.
 import { TransitionError } from '../errors.js';
-import type { Job, JobMode, JobProgress, JobStatus, PhaseState } from './job.js';
+import type { Job, JobMode, JobProgress, JobStatus, PhaseState, WorkspaceChanges } from './job.js';
 import { ACTIVE_STATUSES, UNFINISHED_STATUSES } from './job.js';
 import type { JobEvent } from './job-event.js';
 
@@ -13,8 +13,8 @@ import type { JobEvent } from './job-event.js';
 export type JobAction =
   | { type: 'start' }
   | { type: 'startPhase' }
-  | { type: 'completePhase'; output: string | null }
-  | { type: 'failPhase'; error: string; output?: string | null }
+  | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null }
+  | { type: 'failPhase'; error: string; output?: string | null; changes?: WorkspaceChanges | null }
   | { type: 'approve' }
   | { type: 'retry'; feedback: string | null }
   | { type: 'cancel' }
@@ -72,7 +72,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
 
     case 'completePhase': {
       const current = requireRunningPhase(job, action, phase);
-      Object.assign(current, { status: 'completed', endedAt: now, output: action.output });
+      Object.assign(current, { status: 'completed', endedAt: now, output: action.output, changes: action.changes ?? null });
       next.progress.lastEvent = `Phase ${current.name} completed`;
       next.pendingFeedback = null; // this attempt used it
       const events = [event('phase_completed', { phase: current.name })];
@@ -91,7 +91,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
 
     case 'failPhase': {
       const current = requireRunningPhase(job, action, phase);
-      Object.assign(current, { status: 'failed', endedAt: now, error: action.error, output: action.output ?? current.output });
+      Object.assign(current, { status: 'failed', endedAt: now, error: action.error, output: action.output ?? current.output, changes: action.changes ?? null });
       next.progress.lastEvent = `Phase ${current.name} failed`;
       next.pendingFeedback = null; // this attempt used it
       const error = `Phase ${current.name} failed: ${action.error}`;

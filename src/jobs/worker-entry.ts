@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { AgentRunner, PhaseContext, PhaseOutcome } from '../agents/agent.js';
 import { runCommandPhase } from '../agents/command-runner.js';
+import { describeChanges, snapshotWorkspace } from '../agents/workspace-snapshot.js';
 import { describeError } from '../errors.js';
 import { ChildRegistry } from './child-registry.js';
 import { getCompiledEntry } from '../compiled-entry.js';
@@ -38,6 +39,8 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   let sink: OutputSink | null = null;
   let progress: ProgressCoalescer | null = null;
   let outcome: PhaseOutcome;
+  // The git working tree before the phase, to tell what it changed (null outside git).
+  let before: string | null = null;
   // The boundary every text of the phase crosses on its way to disk or a screen: keys are
   // scrubbed here, before any line or message is cut to length.
   const scrubber = new SecretScrubber(readSecrets(request.secretEnvNames));
@@ -71,6 +74,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
         childExited: (pid) => children.remove(pid),
       },
     };
+    before = snapshotWorkspace(request.cwd);
     activeSink.appendLine(formatPhaseHeader({ index: request.phaseIndex, count: request.agent.phases.length, name: context.phaseName, attempt: request.attempt }, new Date()));
     outcome = await runAgentPhase(request, context);
   } catch (error) {
@@ -85,8 +89,10 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     outcome = { kind: 'failed', error: `cannot write ${request.outputLogPath}: ${describeError(error)}` };
   }
   const scrubNullable = (text: string | null | undefined): string | null => (text == null ? null : scrub(text));
-  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, output: scrubNullable(outcome.output) });
-  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), output: scrubNullable(outcome.output) });
+  const after = before && outcome.kind !== 'cancelled' ? snapshotWorkspace(request.cwd) : null;
+  const changes = before && after ? describeChanges(request.cwd, before, after) : null;
+  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, output: scrubNullable(outcome.output), changes });
+  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), output: scrubNullable(outcome.output), changes });
   else post({ type: 'phaseCancelled', runId });
 }
 

@@ -1,14 +1,22 @@
 // Phase-by-phase approval in the REPL. Jobs waiting for approval are presented one at a time, and
-// only when the input line is empty: never in the middle of what the user is typing. The prompt
-// is an enquirer select, run while the REPL's readline interface is suspended.
-import type { JobManager } from '../jobs/manager.js';
+// only when the user is not typing: the input line is empty and no key was pressed for a second
+// (keys typed as a box opened would otherwise answer it, or become a job). The question runs
+// while the REPL's readline interface is suspended; other jobs' updates wait, counted in its
+// footer, and it closes by itself when its job moves on elsewhere (`jobline approve`).
+import chalk from 'chalk';
+import { readCreationFolder } from '../commands/adopt-job.js';
 import { applyApprovalDecision, askApproval } from '../commands/ask-approval.js';
-import { formatApprovalSummary } from '../render/approval-summary.js';
+import type { KeyedSelect } from '../commands/keyed-select.js';
+import { createDiffViewer } from '../commands/phase-diff.js';
 import { describeError } from '../errors.js';
+import type { JobManager } from '../jobs/manager.js';
+import { formatApprovalSummary } from '../render/approval-summary.js';
 import type { Terminal } from './terminal.js';
 
-// While the user has typed something, look again this often for an empty line.
-const RECHECK_MS = 500;
+/** How long after the last keystroke a box may open (ms). */
+export const QUIET_BEFORE_BOX_MS = 1000;
+// While the user types, look again this often.
+const RECHECK_MS = 250;
 
 /** Presents waiting jobs to the user, one after another. */
 export class ApprovalPresenter {
@@ -20,9 +28,10 @@ export class ApprovalPresenter {
     private readonly manager: JobManager,
     private readonly terminal: Terminal,
     private readonly print: (text: string) => void,
+    private readonly cwd: string,
   ) {}
 
-  /** Queues job `id` for presentation and presents it now if the line is empty. */
+  /** Queues job `id` for presentation and presents it as soon as the user is not typing. */
   enqueue(id: string): void {
     if (!this.waiting.includes(id)) this.waiting.push(id);
     this.presentWhenIdle();
@@ -31,11 +40,12 @@ export class ApprovalPresenter {
   /** Presents the next waiting job if the user is not typing; otherwise looks again shortly. */
   presentWhenIdle(): void {
     if (this.isPresenting || this.waiting.length === 0) return;
-    if (this.terminal.line !== '' || this.terminal.suspended) {
+    const quietFor = this.terminal.msSinceLastKey;
+    if (this.terminal.line !== '' || this.terminal.suspended || quietFor < QUIET_BEFORE_BOX_MS) {
       this.recheck ??= setTimeout(() => {
         this.recheck = null;
         this.presentWhenIdle();
-      }, RECHECK_MS);
+      }, this.terminal.line === '' && quietFor < QUIET_BEFORE_BOX_MS ? QUIET_BEFORE_BOX_MS - quietFor : RECHECK_MS);
       this.recheck.unref();
       return;
     }
@@ -57,23 +67,43 @@ export class ApprovalPresenter {
       return;
     }
     this.isPresenting = true;
+    let question: KeyedSelect | null = null;
+    // The job moved on elsewhere (another terminal, a script): the question is moot.
+    const onEvent = (job: { id: string; status: string }): void => {
+      if (job.id === id && job.status !== 'awaiting_approval') question?.close();
+    };
+    const onHeld = (): void => question?.refresh();
+    this.manager.on('jobEvent', onEvent);
+    this.terminal.on('outputHeld', onHeld);
     try {
+      const showDiff = createDiffViewer(this.manager.get(id), await readCreationFolder(this.manager.store, id, this.cwd), process.stdout);
       await this.terminal.suspend(async () => {
         const job = this.manager.get(id);
         process.stdout.write(`${formatApprovalSummary(job, new Date(), process.stdout.columns ?? 80)}\n`);
         let decision;
         try {
-          decision = await askApproval(`${job.id}: what next?`, { allowLater: true, output: process.stdout });
+          decision = await askApproval(`${job.id}: what next?`, {
+            allowLater: true,
+            output: process.stdout,
+            showDiff,
+            footer: () => {
+              const count = this.terminal.heldCount;
+              return count > 0 ? chalk.dim(`${count} update${count === 1 ? '' : 's'} waiting`) : '';
+            },
+            onOpen: (opened) => (question = opened),
+          });
         } catch {
           decision = { action: 'later' as const }; // Ctrl+C or Esc on the prompt: decide later
         }
-        if (this.manager.get(id).status !== 'awaiting_approval') return;
+        if (decision.action === 'closed' || this.manager.get(id).status !== 'awaiting_approval') return;
         await applyApprovalDecision(this.manager, id, decision);
         if (decision.action === 'later') process.stdout.write(`${job.id} waits: /approve, /retry or /cancel it when you are ready.\n`);
       });
     } catch (error) {
       this.print(`error: ${describeError(error)}`);
     } finally {
+      this.manager.off('jobEvent', onEvent);
+      this.terminal.off('outputHeld', onHeld);
       this.isPresenting = false;
     }
     this.presentWhenIdle();

@@ -2,9 +2,10 @@
 // slash command inspects or steers jobs, and job events print above the prompt. Wires the
 // manager (core) to the terminal (UI); it renders state and sends commands, never edits a job.
 import chalk from 'chalk';
-import enquirer from 'enquirer';
 import { assertAgentExists, resolveAgent } from '../agents/resolve-agent.js';
 import { createManager, type AppContext } from '../commands/context.js';
+import { askYesNo } from '../commands/keyed-select.js';
+import { confirmLeaving } from './commands/quit.js';
 import { getDefaultAgentName } from '../config/schema.js';
 import { installExitHandlers } from '../commands/exit-signals.js';
 import { JoblineError, describeError } from '../errors.js';
@@ -79,7 +80,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     }
   };
   const notifier = new Notifier(notify, () => process.stdout.columns ?? 200);
-  const approvals = new ApprovalPresenter(manager, terminal, print);
+  const approvals = new ApprovalPresenter(manager, terminal, print, cwd);
   const attentionEvents = new Set(['approval_requested', 'completed', 'failed', 'cancelled']);
   manager.on('jobEvent', (job, event) => {
     notifier.event(job, event);
@@ -130,14 +131,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     print,
     confirm: async (message, fallback) => {
       if (!isInteractive) return fallback;
-      return terminal.suspend(async () => {
-        try {
-          const { answer } = await enquirer.prompt<{ answer: boolean }>({ type: 'confirm', name: 'answer', message, initial: false, stdout: process.stdout } as never);
-          return answer;
-        } catch {
-          return false;
-        }
-      });
+      return terminal.suspend(() => askYesNo(message, false, process.stdout));
     },
     runForeground: (task) => terminal.runForeground(task),
     muteOutputOf: (id) => notifier.mute(id),
@@ -194,18 +188,20 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       return;
     }
     if (isCtrlCArmed) {
-      void quit(0);
+      isCtrlCArmed = false;
+      void confirmLeaving(session).then((isLeaving) => (isLeaving ? quit(0) : terminal.prompt()));
       return;
     }
     isCtrlCArmed = true;
     print(chalk.dim('(To exit, press Ctrl+C again or Ctrl+D, or type /quit)'));
   });
-  // Ctrl+D: like /quit, without asking, once every line has run. The end of piped input
+  // Ctrl+D: like /quit (asking first while jobs are active), once every line has run; answered
+  // no, the terminal takes input again. The end of piped input
   // (`jobline < prompts.txt`) runs what it was given: it waits for the jobs to stop running (a
   // job left awaiting approval has nobody to answer it and is interrupted) and exits 0 only if
   // every job of the session completed. A signal still interrupts them meanwhile.
   terminal.on('end', () => void pending.then(async () => {
-    if (isInteractive) return quit(0);
+    if (isInteractive) return (await confirmLeaving(session)) ? quit(0) : terminal.prompt();
     await manager.whenNothingRuns();
     return quit(manager.list().every((job) => job.status === 'completed') ? 0 : 1);
   }));

@@ -2,6 +2,7 @@
 // what the user is typing, and that steps aside entirely while another prompt library owns stdin.
 import { EventEmitter } from 'node:events';
 import { clearScreenDown, createInterface, cursorTo, moveCursor, type Interface } from 'node:readline';
+import { DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE, KeyInput } from './key-input.js';
 
 /** What the terminal needs; `isTTY` false means line-by-line input with no prompt drawn. */
 export interface TerminalOptions {
@@ -18,6 +19,8 @@ export interface TerminalOptions {
 /** Events: a submitted line, Ctrl+C (TTY only), and the end of input (Ctrl+D or EOF). */
 export interface TerminalEvents {
   line: [line: string];
+  /** A line was held back while suspended; `count` are waiting now. */
+  outputHeld: [count: number];
   interrupt: [];
   end: [];
 }
@@ -44,18 +47,44 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   private promptText: string;
   private isSuspended = false;
   private isClosed = false;
+  // Ctrl+D closed readline on a terminal: the REPL decides whether that ends it (it may ask
+  // first); the next prompt() takes input again.
+  private isInputEnded = false;
   private readonly pendingOutput: string[] = [];
+  private lastKeyAt = 0;
+  // On a terminal readline reads stdin through this (pastes at the cursor: see key-input.ts).
+  private readonly keyInput: KeyInput | null;
 
   constructor(private readonly options: TerminalOptions) {
     super();
     this.history = [...options.history];
     this.promptText = options.prompt;
+    this.keyInput = options.isTTY
+      ? new KeyInput(options.input as NodeJS.ReadStream, (text) => {
+        this.lastKeyAt = Date.now();
+        if (!this.isSuspended && !this.isClosed && !this.isInputEnded) this.rl.write(text);
+      })
+      : null;
     this.rl = this.createInterface();
+    // readline makes its input emit 'keypress'; this one listener outlives every rebuilt interface.
+    this.keyInput?.on('keypress', () => (this.lastKeyAt = Date.now()));
+    // However jobline ends, the user's shell must not be left in bracketed-paste mode.
+    if (options.isTTY) process.once('exit', () => void options.output.write(DISABLE_BRACKETED_PASTE));
+  }
+
+  /** Milliseconds since the user last pressed a key (Infinity before the first). */
+  get msSinceLastKey(): number {
+    return this.lastKeyAt === 0 ? Number.POSITIVE_INFINITY : Date.now() - this.lastKeyAt;
+  }
+
+  /** Lines held back while suspended, printed when it ends. */
+  get heldCount(): number {
+    return this.pendingOutput.length;
   }
 
   /** What the user has typed on the current line so far ('' while suspended). */
   get line(): string {
-    return this.isSuspended || this.isClosed ? '' : this.rl.line;
+    return this.isSuspended || this.isClosed || this.isInputEnded ? '' : this.rl.line;
   }
 
   /** True while another prompt owns the terminal (see `suspend`). */
@@ -71,7 +100,12 @@ export class Terminal extends EventEmitter<TerminalEvents> {
 
   /** Draws the prompt and the current line, ready for input. */
   prompt(): void {
-    if (!this.isSuspended && !this.isClosed && this.options.isTTY) this.rl.prompt(true);
+    if (this.isSuspended || this.isClosed || !this.options.isTTY) return;
+    if (this.isInputEnded) {
+      this.isInputEnded = false;
+      this.rl = this.createInterface();
+    }
+    this.rl.prompt(true);
   }
 
   /**
@@ -80,12 +114,13 @@ export class Terminal extends EventEmitter<TerminalEvents> {
    * is printed on resume.
    */
   print(text: string): void {
-    if (this.isClosed) {
+    if (this.isClosed || this.isInputEnded) {
       this.options.output.write(`${text}\n`);
       return;
     }
     if (this.isSuspended) {
       this.pendingOutput.push(text);
+      this.emit('outputHeld', this.pendingOutput.length);
       return;
     }
     if (!this.options.isTTY) {
@@ -127,11 +162,14 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       clearScreenDown(this.options.output);
     }
     this.rl.close();
+    // Another prompt reads the terminal meanwhile, and knows nothing of pastes.
+    if (this.options.isTTY) this.options.output.write(DISABLE_BRACKETED_PASTE);
     try {
       return await task();
     } finally {
       this.isSuspended = false;
       if (!this.isClosed) {
+        this.isInputEnded = false;
         this.rl = this.createInterface();
         for (const text of this.pendingOutput.splice(0)) this.options.output.write(`${text}\n`);
         if (typed) this.rl.write(typed);
@@ -187,7 +225,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
 
   /** Clears the typed line (Ctrl+C on a non-empty line, as in node's REPL). */
   clearLine(): void {
-    if (this.isSuspended || this.isClosed) return;
+    if (this.isSuspended || this.isClosed || this.isInputEnded) return;
     // Ctrl+E then Ctrl+U: go to the end, delete back to the start; readline redraws.
     this.rl.write(null, { ctrl: true, name: 'e' });
     this.rl.write(null, { ctrl: true, name: 'u' });
@@ -203,11 +241,13 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if (this.isClosed) return;
     this.isClosed = true;
     this.rl.close();
+    if (this.options.isTTY) this.options.output.write(DISABLE_BRACKETED_PASTE);
   }
 
   private createInterface(): Interface {
+    if (this.keyInput) this.options.output.write(ENABLE_BRACKETED_PASTE);
     const rl = createInterface({
-      input: this.options.input,
+      input: (this.keyInput ?? this.options.input) as NodeJS.ReadableStream,
       output: this.options.output,
       terminal: this.options.isTTY,
       prompt: this.options.isTTY ? this.promptText : '',
@@ -222,10 +262,10 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     if (this.options.isTTY) rl.on('SIGINT', () => this.emit('interrupt'));
     rl.on('close', () => {
       // Closing to suspend is ours; any other close is Ctrl+D or the end of input.
-      if (!this.isSuspended && !this.isClosed) {
-        this.isClosed = true;
-        this.emit('end');
-      }
+      if (this.isSuspended || this.isClosed || this.isInputEnded) return;
+      if (this.options.isTTY) this.isInputEnded = true;
+      else this.isClosed = true;
+      this.emit('end');
     });
     return rl;
   }

@@ -22,6 +22,13 @@ const phaseSchema = z.object({
   endedAt: timestamp,
   output: z.string().nullable(),
   error: z.string().nullable(),
+  // Absent in files of older versions.
+  changes: z.object({
+    before: z.string().regex(/^[0-9a-f]{40,64}$/),
+    after: z.string().regex(/^[0-9a-f]{40,64}$/),
+    files: z.array(z.object({ path: z.string().max(4096), added: z.number().int().min(0).nullable(), removed: z.number().int().min(0).nullable() })).max(1000),
+    moreFiles: z.number().int().min(0),
+  }).nullable().default(null),
 });
 
 // Not strict: a newer minor writer may add fields; unknown *versions* are refused separately.

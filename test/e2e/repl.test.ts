@@ -120,13 +120,23 @@ describe('REPL', () => {
     expect((await session.exited).exitCode).toBe(0);
   });
 
-  it('Ctrl+D leaves and marks the active job interrupted', async () => {
+  it('Ctrl+D and a double Ctrl+C ask first while a job is active; yes leaves and marks it interrupted', async () => {
     const workspace = makeReplWorkspace();
     const session = start(workspace);
     await session.waitForText('jobline:sh> ');
     session.send('sleep 30 # e2e-ctrl-d');
     await session.waitForText('✅ Started');
+    session.type(KEY.ctrlC);
+    await session.waitForText('(To exit, press Ctrl+C again');
+    session.type(KEY.ctrlC);
+    await session.waitForText(/1 job\(s\) still active\. Quit and mark them interrupted\?[\s\S]*❯ No \(n\)/);
+    session.type('n'); // stays
+    await session.waitForText(/Quit and mark them interrupted\? · No\s*\njobline:sh> $/);
+    session.send('/jobs');
+    await session.waitForText('Jobs (1 total, 1 active)'); // still taking input
     session.type(KEY.ctrlD);
+    await waitFor(async () => (await session.count(/Quit and mark them interrupted\? …/)) === 1, 'Ctrl+D to ask');
+    session.type('y');
     expect((await session.exited).exitCode).toBe(0);
     const [job] = (await JobStore.open(workspace.jobsDir).list()).jobs;
     expect(job).toMatchObject({ status: 'interrupted', error: 'Interrupted: jobline exited' });

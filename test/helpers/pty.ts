@@ -29,6 +29,8 @@ export interface ReplWorkspace {
   cwd: string;
   jobsDir: string;
   home: string;
+  /** Variables set on top of the test's environment (PAGER, NO_COLOR, ...). */
+  env?: Record<string, string>;
 }
 
 /** Creates a fresh workspace. */
@@ -43,8 +45,8 @@ export function makeReplWorkspace(): ReplWorkspace {
 /** The environment of a REPL under test: its own HOME and jobs folder, colour decided by the terminal. */
 export function replEnvironment(workspace: ReplWorkspace): Record<string, string> {
   const env: Record<string, string> = { ...(process.env as Record<string, string>), HOME: workspace.home, JOBLINE_JOBS_DIR: workspace.jobsDir, TERM: 'xterm-256color' };
-  for (const name of ['NO_COLOR', 'FORCE_COLOR', 'XDG_DATA_HOME', 'CI']) delete env[name];
-  return env;
+  for (const name of ['NO_COLOR', 'FORCE_COLOR', 'XDG_DATA_HOME', 'CI', 'PAGER']) delete env[name];
+  return { ...env, ...workspace.env };
 }
 
 /** One jobline process in a pseudo-terminal. */

@@ -1,7 +1,16 @@
 // /quit: leaves jobline. With jobs still active it asks first; they are marked interrupted and
 // can be resumed at the next start.
 import { isActiveStatus } from '../../jobs/job.js';
-import type { SlashCommand } from '../session.js';
+import type { ReplSession, SlashCommand } from '../session.js';
+
+/**
+ * Asks whether to leave when jobs are active (they would be marked interrupted); true without
+ * asking when none is. Used by /quit, Ctrl+D and the second Ctrl+C alike.
+ */
+export async function confirmLeaving(session: ReplSession): Promise<boolean> {
+  const active = session.manager.list().filter((job) => isActiveStatus(job.status)).length;
+  return active === 0 || session.confirm(`${active} job(s) still active. Quit and mark them interrupted?`, true);
+}
 
 /** /quit */
 export const quitCommand: SlashCommand = {
@@ -10,8 +19,6 @@ export const quitCommand: SlashCommand = {
   summary: 'leave (active jobs are marked interrupted, to resume later)',
   argument: 'none',
   async run(_args, session) {
-    const active = session.manager.list().filter((job) => isActiveStatus(job.status)).length;
-    if (active > 0 && !(await session.confirm(`${active} job(s) still active. Quit and mark them interrupted?`, true))) return;
-    await session.quit();
+    if (await confirmLeaving(session)) await session.quit();
   },
 };

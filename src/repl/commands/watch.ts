@@ -1,5 +1,5 @@
-// /watch <id>: a foreground spinner with the job's phase and last event until it ends or the
-// user presses Ctrl+C (the job keeps running either way).
+// /watch <id>: a foreground spinner with the job's phase and last event until it ends, reaches an
+// approval (the approval box then opens), or the user presses Ctrl+C (the job keeps running).
 import ora from 'ora';
 import { UsageError } from '../../errors.js';
 import { isTerminalStatus, type Job } from '../../jobs/job.js';
@@ -18,7 +18,7 @@ function describe(job: Job): string {
 export const watchCommand: SlashCommand = {
   name: 'watch',
   usage: '/watch <id>',
-  summary: 'follow a job with a spinner (Ctrl+C returns; the job keeps running)',
+  summary: 'follow a job with a spinner until it ends or needs approval (Ctrl+C returns; the job keeps running)',
   argument: 'job',
   async run(args, session) {
     if (!args) throw new UsageError('USAGE', 'Usage: /watch <id>');
@@ -28,13 +28,14 @@ export const watchCommand: SlashCommand = {
       const spinner = ora({ stream: process.stdout, discardStdin: false, isEnabled: session.isInteractive });
       let job = await session.catalog.get(id);
       spinner.start(describe(job));
-      while (!signal.aborted && !isTerminalStatus(job.status)) {
+      while (!signal.aborted && !isTerminalStatus(job.status) && job.status !== 'awaiting_approval') {
         await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
         job = await session.catalog.get(id).catch(() => job);
         spinner.text = describe(job);
       }
       if (signal.aborted) spinner.info(`Stopped watching ${id}; it keeps running.`);
       else if (job.status === 'completed') spinner.succeed(describe(job));
+      else if (job.status === 'awaiting_approval') spinner.info(`${describe(job)}: approval needed`);
       else spinner.fail(describe(job));
     });
   },

@@ -1,0 +1,74 @@
+// What a phase changed in a git workspace: the working tree is recorded as a git tree before and
+// after the phase (untracked files included, ignored ones not), without touching the user's
+// index, HEAD or files: `git add -A` runs against a temporary copy of the index. The two trees
+// give the diffstat shown at approval and the full diff on request. Runs in the worker thread.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import type { WorkspaceChanges } from '../jobs/job.js';
+
+/** Longest a git command may take before the snapshot is given up (ms). */
+const GIT_TIMEOUT_MS = 15_000;
+/** Files listed per phase; the rest are counted in `moreFiles`. */
+export const MAX_CHANGED_FILES = 200;
+
+function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  return execFileSync('git', args, { cwd, env, timeout: GIT_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
+}
+
+/**
+ * Records the working tree of the git repository holding `cwd` as a tree object; returns its id,
+ * or null when `cwd` is not in a git work tree or git fails (no git, a timeout). Never throws.
+ */
+export function snapshotWorkspace(cwd: string): string | null {
+  let scratch: string | null = null;
+  try {
+    const gitDir = git(cwd, ['rev-parse', '--git-dir']).trim();
+    scratch = mkdtempSync(join(tmpdir(), 'jobline-index-'));
+    const index = join(scratch, 'index');
+    // Starting from the real index lets git skip files whose stat data did not change.
+    try {
+      copyFileSync(join(isAbsolute(gitDir) ? gitDir : join(cwd, gitDir), 'index'), index);
+    } catch {
+      // A repository without commits or an index: everything is read.
+    }
+    const env = { ...process.env, GIT_INDEX_FILE: index };
+    git(cwd, ['add', '-A', '--', ':/'], env);
+    return git(cwd, ['write-tree'], env).trim() || null;
+  } catch {
+    return null;
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The files that differ between trees `before` and `after` (of the repository holding `cwd`),
+ * with lines added and removed (null for a binary file). Null when git fails. Never throws.
+ */
+export function describeChanges(cwd: string, before: string, after: string): WorkspaceChanges | null {
+  try {
+    if (before === after) return { before, after, files: [], moreFiles: 0 };
+    const rows = git(cwd, ['diff', '--numstat', '-z', '--no-renames', before, after]).split('\0').filter(Boolean);
+    const files = rows.map((row) => {
+      const [added, removed, ...path] = row.split('\t');
+      return { path: path.join('\t'), added: added === '-' ? null : Number(added), removed: removed === '-' ? null : Number(removed) };
+    });
+    return { before, after, files: files.slice(0, MAX_CHANGED_FILES), moreFiles: Math.max(0, files.length - MAX_CHANGED_FILES) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The full diff between two snapshots (for a pager), coloured when `isColour`. Null when git
+ * fails (the trees were pruned, git is gone). Never throws.
+ */
+export function readFullDiff(cwd: string, changes: Pick<WorkspaceChanges, 'before' | 'after'>, isColour: boolean): string | null {
+  try {
+    return git(cwd, ['diff', `--color=${isColour ? 'always' : 'never'}`, '--no-renames', changes.before, changes.after]);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,120 @@
+// A one-key choice on the terminal (enquirer's select): each choice has a key (`c` continue),
+// arrows and Enter work as usual, and the selected row carries a `❯` marker, visible without
+// colour. Its footer can change while it is open, and its owner can close it (the question
+// became moot: the job was approved from elsewhere).
+import enquirer from 'enquirer';
+
+/** One choice: `name` is returned, `message` shown, `key` picks it at once. */
+export interface KeyedChoice {
+  name: string;
+  message: string;
+  key: string;
+}
+
+/** Options of openKeyedSelect. */
+export interface KeyedSelectOptions {
+  message: string;
+  choices: readonly KeyedChoice[];
+  /** Index of the preselected choice (default 0). */
+  initial?: number;
+  /** Where it draws (default stderr). */
+  stdout?: NodeJS.WriteStream;
+  /** A line under the choices, read at every redraw (see `refresh`). */
+  footer?: () => string;
+}
+
+/** An open question. */
+export interface KeyedSelect {
+  /**
+   * The chosen name; null when `close` closed it. Rejects when the user aborts (Ctrl+C, Esc),
+   * as enquirer does.
+   */
+  answer: Promise<string | null>;
+  /** Redraws it (the footer changed). */
+  refresh(): void;
+  /** Closes it without an answer. */
+  close(): void;
+}
+
+// The parts of enquirer's Select that this uses (its typings declare none of them).
+interface SelectPrompt {
+  index: number;
+  run(): Promise<string>;
+  submit(): Promise<void>;
+  cancel(): Promise<void>;
+  render(): Promise<void>;
+  alert(): void;
+}
+
+const Select = (enquirer as unknown as { Select: new (options: object) => SelectPrompt }).Select;
+
+class KeyedSelectPrompt extends Select {
+  constructor(
+    options: object,
+    private readonly keys: readonly string[],
+  ) {
+    super(options);
+  }
+
+  // A printable key: the choice it names is picked at once; any other is refused with a beep.
+  async dispatch(input: string | undefined): Promise<void> {
+    const index = input ? this.keys.indexOf(input.toLowerCase()) : -1;
+    if (index < 0) return this.alert();
+    this.index = index;
+    await this.submit();
+  }
+
+  pointer(_choice: unknown, index: number): string {
+    return this.index === index ? '❯' : ' ';
+  }
+}
+
+/** Opens the question; it reads the process's stdin until answered or closed. */
+export function openKeyedSelect(options: KeyedSelectOptions): KeyedSelect {
+  let isClosedByOwner = false;
+  let isAnswered = false;
+  const prompt = new KeyedSelectPrompt(
+    {
+      name: 'choice',
+      message: options.message,
+      choices: options.choices.map((choice) => ({ name: choice.name, message: `${choice.message} (${choice.key})` })),
+      initial: options.initial ?? 0,
+      stdout: options.stdout ?? process.stderr,
+      footer: options.footer ? () => options.footer!() : undefined,
+    },
+    options.choices.map((choice) => choice.key),
+  );
+  const answer = prompt.run().then(
+    (name) => {
+      isAnswered = true;
+      return name;
+    },
+    (error: unknown) => {
+      isAnswered = true;
+      if (isClosedByOwner) return null;
+      throw error;
+    },
+  );
+  return {
+    answer,
+    refresh: () => void (isAnswered ? null : prompt.render().catch(() => {})),
+    close: () => {
+      if (isAnswered) return;
+      isClosedByOwner = true;
+      void prompt.cancel().catch(() => {});
+    },
+  };
+}
+
+/**
+ * Asks a yes/no question with `Yes` (y) and `No` (n) choices, `initial` preselected. Resolves
+ * false when the user aborts it (Ctrl+C, Esc).
+ */
+export async function askYesNo(message: string, initial: boolean, stdout: NodeJS.WriteStream = process.stderr): Promise<boolean> {
+  const question = openKeyedSelect({ message, choices: [{ name: 'Yes', message: 'Yes', key: 'y' }, { name: 'No', message: 'No', key: 'n' }], initial: initial ? 0 : 1, stdout });
+  try {
+    return (await question.answer) === 'Yes';
+  } catch {
+    return false;
+  }
+}

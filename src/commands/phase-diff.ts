@@ -1,0 +1,18 @@
+// The full diff of what the phase awaiting approval changed, for the approval question's `d`.
+import chalk from 'chalk';
+import { readFullDiff } from '../agents/workspace-snapshot.js';
+import type { Job } from '../jobs/job.js';
+import { showInPager } from './pager.js';
+
+/**
+ * Returns what `d` does for `job` (awaiting approval; its workspace is `cwd`): the diff of its
+ * current phase in the pager. Undefined when the phase changed nothing (or not in git).
+ */
+export function createDiffViewer(job: Job, cwd: string, output: NodeJS.WriteStream): (() => Promise<void>) | undefined {
+  const changes = job.phases[job.currentPhase]?.changes;
+  if (!changes || changes.files.length + changes.moreFiles === 0) return undefined;
+  return async () => {
+    const diff = readFullDiff(cwd, changes, Boolean(output.isTTY) && chalk.level > 0);
+    await showInPager(diff ?? 'The diff is no longer available: git has pruned the snapshots it was made from.\n', output);
+  };
+}
