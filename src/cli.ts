@@ -17,6 +17,7 @@ import { findNearestName } from './text/nearest-name.js';
 import { sanitizeLine } from './render/text.js';
 import { startRepl } from './repl/repl.js';
 import { resumeInputOnContinue } from './commands/resume-input-on-continue.js';
+import { waitForNotifyCommands } from './jobs/notify-command.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -70,11 +71,12 @@ program
 
 program
   .command('list')
-  .description('list the jobs in the jobs folder')
+  .description('list the jobs in the jobs folder, or only those with a status')
+  .argument('[status]', 'a status (failed, running, awaiting_approval, ...), active or unfinished')
   .option('--json', 'print JSON')
   .addOption(configOption())
-  .action(async (options) => {
-    process.exitCode = await listCommand(loadAppContext(options.config), options);
+  .action(async (status: string | undefined, options) => {
+    process.exitCode = await listCommand(loadAppContext(options.config), status, options);
   });
 
 program
@@ -168,5 +170,7 @@ try {
 // is flushed, rather than when Node finds nothing left to wait for: a terminal prompt that was
 // stopped and continued (Ctrl+Z, fg) can leave a handle behind that would keep `run` alive.
 // (The REPL never gets here: it exits itself.)
+// A notify command a job's end started (notifyCommand) gets a few seconds to finish and report.
+await waitForNotifyCommands(5000);
 await new Promise<void>((resolve) => process.stdout.write('', () => process.stderr.write('', () => resolve())));
 process.exit();

@@ -46,7 +46,7 @@ export class JobLookupError extends JoblineError {
 /** A status change the job state machine does not allow. Code: ILLEGAL_TRANSITION. */
 export class TransitionError extends JoblineError {}
 
-/** An agent that is unknown or cannot be built. Codes: AGENT_UNKNOWN, AGENT_INVALID. */
+/** An agent that is unknown or cannot be built. Codes: AGENT_UNKNOWN, AGENT_INVALID, API_KEY_MISSING. */
 export class AgentError extends JoblineError {}
 
 /** The manager refused a request. Codes: JOBS_BUSY, JOB_NOT_ACTIVE, JOB_NOT_AWAITING_APPROVAL, JOB_NOT_RESUMABLE, JOB_OWNED_ELSEWHERE, JOB_PROCESSES_ALIVE, MANAGER_CLOSED. */

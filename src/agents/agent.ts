@@ -24,8 +24,8 @@ export interface LlmPhaseSpec {
  * `apiKeyEnv` inside the worker, when the request is made.
  */
 export type ProviderSpec = (
-  | { name: string; type: 'openai-compatible'; baseURL: string; apiKeyEnv: string | null }
-  | { name: string; type: 'anthropic'; baseURL: string | null; apiKeyEnv: string }
+  | { name: string; type: 'openai-compatible'; baseURL: string; apiKeyEnv: string | null; configFile?: string | null }
+  | { name: string; type: 'anthropic'; baseURL: string | null; apiKeyEnv: string; configFile?: string | null }
 ) & {
   /** A model call that sends nothing for this long is abandoned (ms); default 120,000. */
   idleTimeoutMs?: number;

@@ -7,6 +7,7 @@ import type { AgentSpec, LlmAgentSpec, ProviderSpec } from './agent.js';
 import { BUILTIN_AGENT_SUMMARIES, createCheckAgent, createShAgent } from './builtin-agents.js';
 import { BUILTIN_LLM_AGENTS, DEFAULT_ALLOWED_COMMANDS } from './llm/builtin-llm-agents.js';
 import { findNearestName } from '../text/nearest-name.js';
+import { readApiKey } from './llm/api-key.js';
 
 /** Name and summary of an available agent. */
 export interface AgentListing {
@@ -34,18 +35,28 @@ export function listAgents(config: JoblineConfig): AgentListing[] {
   return [...fromConfig.sort(byName), ...builtins.sort(byName)];
 }
 
-function toProviderSpec(name: string, provider: ProviderConfig): ProviderSpec {
+function toProviderSpec(name: string, provider: ProviderConfig, configFile: string | null): ProviderSpec {
   const idle = provider.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: provider.idleTimeoutMs };
   return provider.type === 'anthropic'
-    ? { name, type: 'anthropic', baseURL: provider.baseURL ?? null, apiKeyEnv: provider.apiKeyEnv, ...idle }
-    : { name, type: 'openai-compatible', baseURL: provider.baseURL, apiKeyEnv: provider.apiKeyEnv ?? null, ...idle };
+    ? { name, type: 'anthropic', baseURL: provider.baseURL ?? null, apiKeyEnv: provider.apiKeyEnv, configFile, ...idle }
+    : { name, type: 'openai-compatible', baseURL: provider.baseURL, apiKeyEnv: provider.apiKeyEnv ?? null, configFile, ...idle };
+}
+
+// A job of an llm agent whose key is not in the environment could only fail at its first model
+// call: it is refused before it is created, naming the variable and where it is configured.
+function withApiKey(agent: LlmAgentSpec): LlmAgentSpec {
+  const { provider } = agent;
+  if (provider.apiKeyEnv && !readApiKey(provider)) {
+    throw new AgentError('API_KEY_MISSING', `The ${agent.name} agent's provider "${provider.name}" reads its API key from $${provider.apiKeyEnv}, which is not set here (apiKeyEnv in ${provider.configFile ?? 'the config'}). Export it and try again.`);
+  }
+  return agent;
 }
 
 /** The error for an agent `name` that `config` does not have: it names the nearest agent and lists them all. */
 function unknownAgentError(name: string, config: JoblineConfig): AgentError {
   const names = listAgents(config).map((agent) => agent.name);
   const nearest = findNearestName(name, names);
-  const hint = name in BUILTIN_LLM_AGENTS ? ` (${name} needs a model: add one under "providers" in .jobrc.json)` : '';
+  const hint = name in BUILTIN_LLM_AGENTS ? ` (${name} needs a model: add one under "providers" in the config)` : '';
   return new AgentError('AGENT_UNKNOWN', `Unknown agent '${name}'${hint}.${nearest ? ` Did you mean ${nearest}?` : ''} Available agents: ${names.join(', ')}.`);
 }
 
@@ -59,10 +70,11 @@ export function assertAgentExists(name: string, config: JoblineConfig): void {
 
 /**
  * Builds the spec of agent `name` for a job in `cwd`.
- * @throws AgentError AGENT_UNKNOWN (see assertAgentExists) or AGENT_INVALID
- *   (e.g. `check` outside an npm project, an llm agent without phases).
+ * `configFile` is the config's path, named in messages about it.
+ * @throws AgentError AGENT_UNKNOWN (see assertAgentExists), AGENT_INVALID (e.g. `check` outside an
+ *   npm project, an llm agent without phases) or API_KEY_MISSING (the provider's key variable is unset).
  */
-export function resolveAgent(name: string, config: JoblineConfig, cwd: string): AgentSpec {
+export function resolveAgent(name: string, config: JoblineConfig, cwd: string, configFile: string | null = null): AgentSpec {
   const configured = config.agents[name];
   if (configured?.type === 'command') return { type: 'command', name, summary: configured.description ?? name, phases: configured.phases.map((p) => ({ ...p })) };
   if (configured?.type === 'module') return { type: 'module', name, summary: configured.description ?? name, module: configured.module, phases: configured.phases.map((p) => ({ ...p })) };
@@ -72,20 +84,20 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string): 
     const phases = configured.phases ?? builtinLlm?.phases;
     if (!phases) throw new AgentError('AGENT_INVALID', `agents.${name} needs "phases": only build, debug and review have built-in ones.`);
     const provider = config.providers[configured.provider]!;
-    return {
+    return withApiKey({
       type: 'llm', name, summary: configured.description ?? builtinLlm?.summary ?? name,
-      provider: toProviderSpec(configured.provider, provider), model: configured.model ?? provider.model,
+      provider: toProviderSpec(configured.provider, provider, configFile), model: configured.model ?? provider.model,
       phases: phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: configured.allowCommands ?? DEFAULT_ALLOWED_COMMANDS,
       secretEnvNames: getSecretEnvNames(config),
-    } satisfies LlmAgentSpec;
+    });
   }
   const [providerName, provider] = Object.entries(config.providers)[0] ?? [];
   if (builtinLlm && providerName && provider) {
-    return {
-      type: 'llm', name, summary: builtinLlm.summary, provider: toProviderSpec(providerName, provider), model: provider.model,
+    return withApiKey({
+      type: 'llm', name, summary: builtinLlm.summary, provider: toProviderSpec(providerName, provider, configFile), model: provider.model,
       phases: builtinLlm.phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: DEFAULT_ALLOWED_COMMANDS,
       secretEnvNames: getSecretEnvNames(config),
-    };
+    });
   }
   if (name === 'sh') return createShAgent();
   if (name === 'check') return createCheckAgent(cwd);

@@ -12,10 +12,10 @@ import type { JobStore } from '../store/job-store.js';
  * folder of its `created` event (`fallbackCwd` when the log does not say).
  * The callback throws AgentError when the agent is no longer configured.
  */
-export function adoptFromConfig(store: JobStore, config: JoblineConfig, fallbackCwd: string): (stored: Job) => Promise<AdoptedRun> {
+export function adoptFromConfig(store: JobStore, config: JoblineConfig, fallbackCwd: string, configFile: string | null = null): (stored: Job) => Promise<AdoptedRun> {
   return async (stored) => {
     const cwd = await readCreationFolder(store, stored.id, fallbackCwd);
-    return { agent: resolveAgent(stored.agent, config, cwd), cwd };
+    return { agent: resolveAgent(stored.agent, config, cwd, configFile), cwd };
   };
 }
 

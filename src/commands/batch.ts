@@ -25,7 +25,7 @@ export interface BatchOptions {
 export async function batchCommand(context: AppContext, source: string | undefined, options: BatchOptions): Promise<number> {
   const text = !source || source === '-' ? await readStdin() : await readPromptsFile(source);
   const prompts = text.split(/\r?\n/).filter((line) => line.trim() !== '');
-  const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd);
+  const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
   const manager = createManager(context, { whenBusy: 'queue' });
   installExitHandlers(manager);
   manager.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));

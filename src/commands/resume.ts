@@ -22,7 +22,7 @@ export async function resumeCommand(context: AppContext, idOrPrefix: string, opt
   if (mode === 'interactive' && !hasTerminal()) throw new UsageError('USAGE', NEEDS_TERMINAL);
   const id = await context.store.resolveId(idOrPrefix);
   const stored = await context.store.load(id, new Date().toISOString());
-  const adopt = adoptFromConfig(context.store, context.config, context.cwd);
+  const adopt = adoptFromConfig(context.store, context.config, context.cwd, context.configPath);
   const { agent } = await adopt(stored); // an agent no longer configured fails here, before anything changes
   const manager = createManager(context);
   return superviseInForeground(context, manager, agent, async () => (await manager.resume(id, mode, adopt)).id, options);

@@ -24,7 +24,7 @@ export const NEEDS_TERMINAL = 'Interactive mode asks for approval after each pha
  */
 export async function runCommand(context: AppContext, prompt: string, options: RunOptions): Promise<number> {
   if (prompt.trim() === '') throw new UsageError('USAGE', "The prompt is empty: say what to run, for example: jobline run -y 'npm test'");
-  const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd);
+  const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
   const mode = options.background || options.yes ? 'background' : context.config.mode;
   if (mode === 'interactive' && !hasTerminal()) throw new UsageError('USAGE', NEEDS_TERMINAL);
   const manager = createManager(context);

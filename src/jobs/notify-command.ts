@@ -7,6 +7,20 @@ import type { Job } from './job.js';
 /** Longest a notify command may run before it is killed (ms). */
 export const NOTIFY_TIMEOUT_MS = 30_000;
 
+// Commands still running: a script command waits for them before it exits (see waitForNotifyCommands).
+const running = new Set<Promise<void>>();
+
+/**
+ * Resolves once every notify command started so far has ended, or after `timeoutMs`, whichever
+ * comes first (a command still running then is left to finish on its own).
+ */
+export async function waitForNotifyCommands(timeoutMs: number): Promise<void> {
+  if (running.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(running), new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
+}
+
 /**
  * Runs `command` with `/bin/sh -c` in `cwd`, the job's JSON (API keys scrubbed) on stdin and
  * $JOB_ID, $JOB_STATUS set; API-key variables (`secretEnvNames`) are withheld. `onFailure` hears
@@ -22,6 +36,9 @@ export function runNotifyCommand(command: string, job: Job, cwd: string, secretE
   child.stdin.end(`${scrubber.scrub(JSON.stringify(job))}\n`);
   const timer = setTimeout(() => child.kill('SIGKILL'), NOTIFY_TIMEOUT_MS);
   timer.unref();
+  const ended = new Promise<void>((resolve) => child.on('close', () => resolve()).on('error', () => resolve()));
+  running.add(ended);
+  void ended.then(() => running.delete(ended));
   const tail = (): string => (stderr.trim() ? `: ${scrubber.scrub(stderr.trim().split('\n').at(-1)!)}` : '');
   child.on('error', (error) => {
     clearTimeout(timer);

@@ -1,8 +1,10 @@
-// Renders a list of jobs (`jobline list`, the REPL's /jobs): a header with counts, then two lines
-// per job. Pure: the clock is passed in, so output is testable to the character.
+// Renders a list of jobs (`jobline list`, the REPL's /jobs): a header with counts, then per job a
+// row with its status, phase and time, its prompt, and (when there is one) its error or last
+// event with counters. Pure: the clock and the width are passed in, so output is testable to the
+// character.
 import chalk from 'chalk';
-import { isActiveStatus, type Job } from '../jobs/job.js';
-import { STATUS_ICONS, elapsedMs, formatDuration, sanitizeLine, truncate } from './text.js';
+import { JOB_STATUSES, isActiveStatus, isUnfinishedStatus, type Job, type JobStatus } from '../jobs/job.js';
+import { STATUS_ICONS, formatDuration, sanitizeLine, truncate } from './text.js';
 
 /** Returns e.g. `2/5 plan`, or `-` for a job without phases. */
 export function formatPhasePosition(job: Job): string {
@@ -10,44 +12,97 @@ export function formatPhasePosition(job: Job): string {
   return phase ? `${job.currentPhase + 1}/${job.phases.length} ${phase.name}` : '-';
 }
 
-/** Returns `3 rounds · 5 tools · 4 LLM` for agents that count them, or '' when all are zero. */
+/**
+ * Returns the counters of agents that count them, each labelled with what it counts:
+ * `round 3 of this phase · 5 tool calls · 4 model calls in all`; '' when all are zero. (The round
+ * restarts with each phase; tool and model calls add up over the whole job.)
+ */
 export function formatCounters(job: Job): string {
   const { round, toolCalls, llmCalls } = job.progress;
   if (round === 0 && toolCalls === 0 && llmCalls === 0) return '';
-  return `${round} rounds · ${toolCalls} tools · ${llmCalls} LLM`;
+  const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+  return `round ${round} of this phase · ${plural(toolCalls, 'tool call')} · ${plural(llmCalls, 'model call')} in all`;
 }
 
 /**
- * Renders `jobs` (in the given order) as of `now`; `total` is the number in the header when only
- * some are shown. Every piece of job-produced text is sanitised.
+ * Milliseconds the job's phases have run (each phase's latest attempt, up to `now` for a running
+ * one): time spent queued, waiting for approval or lying interrupted does not count.
+ */
+export function workingMs(job: Job, now: Date): number {
+  let total = 0;
+  for (const phase of job.phases) {
+    if (!phase.startedAt) continue;
+    const end = phase.endedAt ?? (phase.status === 'running' && job.status === 'running' ? now.toISOString() : null);
+    if (end) total += Math.max(0, Date.parse(end) - Date.parse(phase.startedAt));
+  }
+  return total;
+}
+
+/** `3m ago`, `2h ago`, `just now`: how long before `now` the time `iso` was. */
+export function formatAgo(iso: string, now: Date): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
+  if (seconds < 5) return 'just now';
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`;
+  return `${Math.floor(seconds / 86_400)}d ago`;
+}
+
+/** What the time column says: `running 2m 10s`, `waiting 3m ago · ran 12.0s`, `failed 1h ago · ran 4.0s`. */
+export function formatJobTime(job: Job, now: Date): string {
+  const ran = formatDuration(workingMs(job, now));
+  if (job.status === 'queued') return `queued ${formatAgo(job.createdAt, now)}`;
+  if (job.status === 'running') return `running ${ran}`;
+  const since = job.endedAt ?? job.phases[job.currentPhase]?.endedAt ?? job.startedAt ?? job.createdAt;
+  const verb = job.status === 'awaiting_approval' ? 'waiting since' : job.status === 'interrupted' ? 'interrupted' : 'ended';
+  return `${verb} ${formatAgo(since, now)} · ran ${ran}`;
+}
+
+/** Filters /jobs and `jobline list` accept besides a status: `active` and `unfinished`. */
+export const JOB_FILTERS = ['active', 'unfinished', ...JOB_STATUSES] as const;
+
+/** A status, `active` or `unfinished` (see JOB_FILTERS). */
+export type JobFilter = (typeof JOB_FILTERS)[number];
+
+/** Whether `status` passes `filter`. */
+export function matchesFilter(status: JobStatus, filter: JobFilter): boolean {
+  if (filter === 'active') return isActiveStatus(status);
+  if (filter === 'unfinished') return isUnfinishedStatus(status);
+  return status === filter;
+}
+
+/** Reads a typed filter (`failed`, `waiting` for awaiting_approval); null when it names none. */
+export function parseJobFilter(input: string): JobFilter | null {
+  const typed = input.trim().toLowerCase().replace(/-/g, '_');
+  if (typed === 'waiting' || typed === 'approval') return 'awaiting_approval';
+  return (JOB_FILTERS as readonly string[]).includes(typed) ? (typed as JobFilter) : null;
+}
+
+/**
+ * Renders `jobs` (in the given order) as of `now`, `width` columns wide; `total` is the number in
+ * the header when only some are shown. Every piece of job-produced text is sanitised.
  * Example:
  * ```
  * Jobs (2 total, 1 active)
- *   🔄 job-ab12cd34  check  running            2/4 typecheck       12.0s
+ *  🔄 job-ab12cd34  check  running            2/4 typecheck   running 12.0s
+ *       npm run check
  *       > tsc --noEmit
  * ```
  */
-export function formatJobList(jobs: readonly Job[], now: Date, total = jobs.length): string {
+export function formatJobList(jobs: readonly Job[], now: Date, total = jobs.length, width = 100): string {
   const active = jobs.filter((job) => isActiveStatus(job.status)).length;
   const lines = [chalk.bold(`Jobs (${total} total, ${active} active)`)];
-  if (jobs.length === 0) lines.push(chalk.dim('  No jobs yet. Type a prompt to start one.'));
-  const agentWidth = Math.max(5, ...jobs.map((job) => job.agent.length));
+  if (jobs.length === 0) lines.push(chalk.dim(total === 0 ? '  No jobs yet. Type a prompt to start one.' : '  None match.'));
+  const agentWidth = Math.max(5, ...jobs.map((job) => sanitizeLine(job.agent).length));
+  const room = Math.max(20, width - 7);
   for (const job of jobs) {
-    const elapsed = elapsedMs(job.startedAt, job.endedAt, now);
-    const counters = formatCounters(job);
     lines.push(
-      [
-        ` ${STATUS_ICONS[job.status]}`,
-        job.id,
-        sanitizeLine(job.agent).padEnd(agentWidth),
-        job.status.padEnd(17),
-        truncate(sanitizeLine(formatPhasePosition(job)), 24).padEnd(24),
-        ...(counters ? [`${counters}  `] : []),
-        elapsed === null ? chalk.dim('not started') : formatDuration(elapsed),
-      ].join(' ').trimEnd(),
+      [` ${STATUS_ICONS[job.status]}`, job.id, sanitizeLine(job.agent).padEnd(agentWidth), job.status.padEnd(17), truncate(sanitizeLine(formatPhasePosition(job)), 20).padEnd(20), formatJobTime(job, now)].join(' ').trimEnd(),
+      `      ${truncate(sanitizeLine(job.description), room)}`,
     );
-    const detail = job.error ?? job.progress.lastEvent ?? truncate(sanitizeLine(job.description), 60);
-    lines.push(chalk.dim(`      ${truncate(sanitizeLine(detail), 100)}`));
+    const counters = formatCounters(job);
+    const detail = [job.error ?? job.progress.lastEvent, counters].filter(Boolean).map((text) => sanitizeLine(text!)).join(' · ');
+    if (detail) lines.push(chalk.dim(`      ${truncate(detail, room)}`));
   }
   return lines.join('\n');
 }

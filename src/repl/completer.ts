@@ -1,12 +1,19 @@
-// Tab completion: command names after '/', then job ids or agent names for the first argument.
+// Tab completion: command names after '/' (a unique one with its trailing space), then for the
+// first argument the jobs the command can act on, or agent names.
 import { readdirSync } from 'node:fs';
 import { listAgents } from '../agents/resolve-agent.js';
 import type { JoblineConfig } from '../config/schema.js';
+import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/job.js';
 import { isJobId } from '../jobs/job-id.js';
 import type { JobManager } from '../jobs/manager.js';
-import type { SlashCommand } from './session.js';
+import { readIndex } from '../store/ended-index.js';
+import type { ArgumentKind, SlashCommand } from './session.js';
 
-/** Builds a readline completer (synchronous: it runs on every Tab, so it reads only folder names). */
+/**
+ * Builds a readline completer. It is synchronous (it runs on every Tab), so it reads no job
+ * file: this session's jobs are known with their status; of the others, any job is a folder
+ * name, and the resumable ones are those the ended-jobs index names unfinished.
+ */
 export function createCompleter(commands: readonly SlashCommand[], manager: JobManager, config: JoblineConfig): (line: string) => [string[], string] {
   return (line) => {
     if (!line.startsWith('/')) return [[], line];
@@ -14,6 +21,8 @@ export function createCompleter(commands: readonly SlashCommand[], manager: JobM
     if (space === -1) {
       const names = commands.map((command) => `/${command.name}`);
       const hits = names.filter((name) => name.startsWith(line));
+      // One match is completed with its space, ready for the argument.
+      if (hits.length === 1) return [[`${hits[0]} `], line];
       return [hits.length > 0 ? hits : names, line];
     }
     const command = commands.find((candidate) => candidate.name === line.slice(1, space));
@@ -21,20 +30,34 @@ export function createCompleter(commands: readonly SlashCommand[], manager: JobM
     if (!command || argument.includes(' ')) return [[], line];
     let candidates: string[] = [];
     if (command.argument === 'agent') candidates = listAgents(config).map((agent) => agent.name);
-    if (command.argument === 'job') {
-      let stored: string[] = [];
-      try {
-        stored = readdirSync(manager.store.dir).filter(isJobId);
-      } catch {
-        // An unreadable folder just completes nothing from disk.
-      }
-      candidates = [...new Set([...manager.list().map((job) => job.id), ...stored])].sort();
-    }
+    else if (command.argument !== 'none') candidates = jobCandidates(command.argument, manager);
     // readline inserts completion.slice(typed.length), so offer ids in the form being typed:
     // with `job-` if the user typed it, as bare suffixes otherwise.
-    if (command.argument === 'job' && argument !== '' && !'job-'.startsWith(argument) && !argument.startsWith('job-')) {
+    if (command.argument !== 'agent' && argument !== '' && !'job-'.startsWith(argument) && !argument.startsWith('job-')) {
       candidates = candidates.map((id) => id.slice(4));
     }
     return [candidates.filter((candidate) => candidate.startsWith(argument)), argument];
   };
+}
+
+function jobCandidates(kind: Exclude<ArgumentKind, 'agent' | 'none'>, manager: JobManager): string[] {
+  const session = manager.list();
+  const pick = (test: (job: Job) => boolean): string[] => session.filter(test).map((job) => job.id);
+  let ids: string[];
+  if (kind === 'active-job') ids = pick((job) => isActiveStatus(job.status));
+  else if (kind === 'waiting-job') ids = pick((job) => job.status === 'awaiting_approval');
+  else if (kind === 'resumable-job') {
+    const sessionIds = new Set(session.map((job) => job.id));
+    const stored = [...(readIndex(manager.store.dir)?.entries.values() ?? [])].filter((entry) => entry.kind === 'unfinished' && !sessionIds.has(entry.id)).map((entry) => entry.id);
+    ids = [...pick((job) => isUnfinishedStatus(job.status)), ...stored];
+  } else {
+    let stored: string[] = [];
+    try {
+      stored = readdirSync(manager.store.dir).filter(isJobId);
+    } catch {
+      // An unreadable folder just completes nothing from disk.
+    }
+    ids = [...session.map((job) => job.id), ...stored];
+  }
+  return [...new Set(ids)].sort();
 }

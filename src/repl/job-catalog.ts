@@ -13,6 +13,7 @@ export class JobCatalog {
     private readonly manager: JobManager,
     private readonly config: JoblineConfig,
     private readonly cwd: string,
+    private readonly configFile: string | null = null,
   ) {}
 
   /** Every job, oldest first, and warnings about unreadable items. */
@@ -55,6 +56,6 @@ export class JobCatalog {
    */
   async resume(input: string, mode: JobMode): Promise<Job> {
     const id = await this.resolve(input);
-    return this.manager.resume(id, mode, adoptFromConfig(this.manager.store, this.config, this.cwd));
+    return this.manager.resume(id, mode, adoptFromConfig(this.manager.store, this.config, this.cwd, this.configFile));
   }
 }

@@ -5,7 +5,7 @@
 import chalk, { type ChalkInstance } from 'chalk';
 import type { Job } from '../jobs/job.js';
 import type { JobEvent } from '../jobs/job-event.js';
-import { sanitizeLine, truncate } from '../render/text.js';
+import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
 
 /** Output lines a job may show in a burst before the limit applies. */
 export const OUTPUT_BURST_LINES = 30;
@@ -36,6 +36,14 @@ export function colourOf(id: string): ChalkInstance {
 /** Formats one notification line. `text` is sanitised (job text must be inert). */
 export function formatNotification(id: string, icon: string, text: string, width = 200): string {
   return `${colourOf(id)(`[${shortJobId(id)}]`)} ${icon} ${truncate(sanitizeLine(text), Math.max(20, width - 14))}`;
+}
+
+/**
+ * The final answer of an LLM job, printed when it completes: a `[job-ab12] 💬 Answer:` line, then
+ * the answer's lines (made inert), indented.
+ */
+export function formatAnswer(id: string, answer: string): string {
+  return [formatNotification(id, '💬', 'Answer:'), ...sanitizeText(answer).split('\n').map((line) => `  ${line}`)].join('\n');
 }
 
 /** Returns the notification for a lifecycle event, or null for events not worth a line. */

@@ -17,7 +17,7 @@ import { SLASH_COMMANDS, describeUnknownCommand, findCommand } from './commands/
 import { createCompleter } from './completer.js';
 import { HISTORY_SIZE, appendHistory, getHistoryPath, loadHistory } from './history-file.js';
 import { JobCatalog } from './job-catalog.js';
-import { Notifier, formatNotification } from './notifications.js';
+import { Notifier, formatAnswer, formatNotification } from './notifications.js';
 import type { ReplSession } from './session.js';
 import { runStartupReview } from './startup-review.js';
 import { Terminal } from './terminal.js';
@@ -50,7 +50,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     const verb = { cancel: 'Cancelled', approve: 'Approved', retry: 'Retrying' }[request.type];
     notify(formatNotification(id, '↪', error ? `A ${request.type} from another terminal was refused: ${error}` : `${verb} from another terminal (jobline ${request.type})`));
   });
-  const catalog = new JobCatalog(manager, config, cwd);
+  const catalog = new JobCatalog(manager, config, cwd, context.configPath);
   const historyPath = getHistoryPath();
   const terminal = new Terminal({
     input: process.stdin,
@@ -84,6 +84,9 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   const attentionEvents = new Set(['approval_requested', 'completed', 'failed', 'cancelled']);
   manager.on('jobEvent', (job, event) => {
     notifier.event(job, event);
+    // An LLM job's result is its last phase's answer: shown in full, not just as output lines.
+    const answer = event.type === 'completed' && manager.agentOf(job.id)?.type === 'llm' ? job.phases.at(-1)?.output : null;
+    if (answer) notify(formatAnswer(job.id, answer));
     // The user is elsewhere (not typing): a bell, or a desktop notification, says a job needs them.
     if (isInteractive && config.notify !== 'none' && attentionEvents.has(event.type) && terminal.line === '') {
       terminal.alert(config.notify, `jobline: ${job.id} ${event.type === 'approval_requested' ? 'needs approval' : event.type}`);
@@ -154,7 +157,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
         else print(sanitizeText(describeUnknownCommand(name)));
         return;
       }
-      const agent = resolveAgent(agentName, config, cwd);
+      const agent = resolveAgent(agentName, config, cwd, context.configPath);
       const { job, queuePosition } = await manager.submit({ agent, prompt: text, mode, cwd });
       print(queuePosition === 0 ? `✅ Started ${job.id} (${agent.name})` : `⏳ Queued ${job.id} (position ${queuePosition})`);
     } catch (error) {

@@ -5,8 +5,12 @@ import type { JobMode } from '../jobs/job.js';
 import type { JobManager } from '../jobs/manager.js';
 import type { JobCatalog } from './job-catalog.js';
 
-/** What the first argument of a command completes to on Tab. */
-export type ArgumentKind = 'job' | 'agent' | 'none';
+/**
+ * What the first argument of a command completes to on Tab: any job, only the jobs it can act on
+ * (active ones to cancel, ones awaiting approval to approve or retry, unfinished ones to resume),
+ * an agent, or nothing.
+ */
+export type ArgumentKind = 'job' | 'active-job' | 'waiting-job' | 'resumable-job' | 'agent' | 'none';
 
 /** One slash command: its own name, usage and summary (used by /help and completion) and code. */
 export interface SlashCommand {

@@ -1,11 +1,13 @@
 // The review of incomplete jobs at startup: jobs left interrupted by an earlier session (or by a
-// jobline that died) are listed, and the user can view, resume, delete or keep them.
+// jobline that died) are listed, and the user can view one in full, resume, delete (after a
+// confirmation naming the count) or keep them.
 import chalk from 'chalk';
 import enquirer from 'enquirer';
 import type { Job, JobMode } from '../jobs/job.js';
 import { formatJobDetails } from '../render/job-details.js';
 import { formatCounters, formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, truncate } from '../render/text.js';
+import { askYesNo } from '../commands/keyed-select.js';
 import { describeError } from '../errors.js';
 import type { JobCatalog } from './job-catalog.js';
 import type { JobManager } from '../jobs/manager.js';
@@ -60,8 +62,10 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
   for (;;) {
     const answer = (await terminal.question(`${chalk.bold('[v]')}iew details, ${chalk.bold('[r]')}esume, ${chalk.bold('[d]')}elete all, ${chalk.bold('[k]')}eep (Enter): `)).trim().toLowerCase();
     if (answer === 'v' || answer === 'view') {
-      const now = new Date();
-      for (const job of incomplete) print(`${formatJobDetails(job, manager.store.pathsOf(job.id), now)}\n`);
+      // One job in full at a time: all of them at once would scroll the listing away.
+      const id = incomplete.length === 1 ? incomplete[0]!.id : await terminal.suspend(() => chooseJobToView(incomplete));
+      const job = incomplete.find((candidate) => candidate.id === id);
+      if (job) print(`${formatJobDetails(job, manager.store.pathsOf(job.id), new Date())}\n`);
       continue;
     }
     if (answer === 'r' || answer === 'resume') {
@@ -77,6 +81,8 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
       return;
     }
     if (answer === 'd' || answer === 'delete') {
+      const count = incomplete.length;
+      if (!(await terminal.suspend(() => askYesNo(`Delete ${count} incomplete job${count === 1 ? '' : 's'} and their files?`, false, process.stdout)))) continue;
       // Exactly the jobs listed, each only if still as listed: one that another jobline resumed
       // since the listing is running there and must not lose its folder.
       let removed: string[];
@@ -98,17 +104,43 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
   }
 }
 
+// One row per job, as the pickers show it: id, status, phase and the prompt.
+function describeRow(job: Job): string {
+  return `${job.id}  ${sanitizeLine(formatPhasePosition(job))}  ${truncate(sanitizeLine(job.description), 50)}`;
+}
+
+// Both pickers mark the row under the cursor with `❯` and the picked rows with [x], both
+// visible without colour; the first row starts picked.
+const POINTER = { pointer: '❯', indicator: (_state: unknown, choice: { enabled?: boolean }) => (choice.enabled ? '[x]' : '[ ]') };
+
 async function chooseJobs(jobs: readonly Job[]): Promise<string[]> {
   try {
     const { ids } = await enquirer.prompt<{ ids: string[] }>({
       type: 'multiselect',
       name: 'ids',
       message: 'Resume which jobs? (space to pick, Enter to confirm)',
-      choices: jobs.map((job) => ({ name: job.id, message: `${job.id}  ${truncate(sanitizeLine(job.description), 50)}` })),
+      choices: jobs.map((job, index) => ({ name: job.id, message: describeRow(job), enabled: index === 0 })),
       stdout: process.stdout,
+      ...POINTER,
     } as never);
     return ids;
   } catch {
     return [];
+  }
+}
+
+async function chooseJobToView(jobs: readonly Job[]): Promise<string | null> {
+  try {
+    const { id } = await enquirer.prompt<{ id: string }>({
+      type: 'select',
+      name: 'id',
+      message: 'View which job in full?',
+      choices: jobs.map((job) => ({ name: job.id, message: describeRow(job) })),
+      stdout: process.stdout,
+      pointer: '❯',
+    } as never);
+    return id;
+  } catch {
+    return null;
   }
 }

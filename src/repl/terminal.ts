@@ -2,6 +2,7 @@
 // what the user is typing, and that steps aside entirely while another prompt library owns stdin.
 import { EventEmitter } from 'node:events';
 import { clearScreenDown, createInterface, cursorTo, moveCursor, type Interface } from 'node:readline';
+import wrapAnsi from 'wrap-ansi';
 import { DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE, KeyInput } from './key-input.js';
 
 /** What the terminal needs; `isTTY` false means line-by-line input with no prompt drawn. */
@@ -109,11 +110,14 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   }
 
   /**
-   * Prints `text` (one or more lines) above the prompt. On a terminal the typed text and the
-   * cursor position survive, also when the typed line wraps. While suspended, output waits and
+   * Prints `raw` (one or more lines) above the prompt. On a terminal the typed text and the
+   * cursor position survive, also when the typed line wraps, and long lines wrap at words. While suspended, output waits and
    * is printed on resume.
    */
-  print(text: string): void {
+  print(raw: string): void {
+    // Long lines wrap at word boundaries on a terminal (the terminal itself would cut words).
+    const columns = this.options.output.columns;
+    const text = this.options.isTTY && columns ? wrapAnsi(raw, columns, { hard: true, trim: false }) : raw;
     if (this.isClosed || this.isInputEnded) {
       this.options.output.write(`${text}\n`);
       return;

@@ -86,6 +86,8 @@ describe('startup review after SIGKILL', () => {
     const fifth = start(workspace);
     await fifth.waitForText('[k]eep (Enter):');
     fifth.send('d');
+    await fifth.waitForText(/Delete 1 incomplete job and their files\?[\s\S]*❯ No \(n\)/); // asks first, No preselected
+    fifth.type('y');
     await fifth.waitForText('🗑  Deleted 1 incomplete job(s).');
     expect(existsSync(join(workspace.jobsDir, doomed))).toBe(false);
     fifth.send('/quit');

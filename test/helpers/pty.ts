@@ -52,6 +52,10 @@ export function replEnvironment(workspace: ReplWorkspace): Record<string, string
 /** One jobline process in a pseudo-terminal. */
 export class PtySession {
   readonly exited: Promise<{ exitCode: number; signal?: number }>;
+  /** Times the terminal bell rang (BEL outside an escape sequence). */
+  bells = 0;
+  /** Texts of OSC 9 desktop notifications received. */
+  readonly desktopNotifications: string[] = [];
   private readonly terminal: xterm.Terminal;
   private readonly process: pty.IPty;
   private writes: Promise<void> = Promise.resolve();
@@ -62,6 +66,11 @@ export class PtySession {
    */
   constructor(workspace: ReplWorkspace, args: string[] = [], readonly cols = 100, readonly rows = 30, program?: { file: string; args: string[] }) {
     this.terminal = new xterm.Terminal({ cols, rows, scrollback: 2000, allowProposedApi: true });
+    this.terminal.onBell(() => this.bells++);
+    this.terminal.parser.registerOscHandler(9, (text) => {
+      this.desktopNotifications.push(text);
+      return true;
+    });
     this.process = pty.spawn(program?.file ?? process.execPath, program?.args ?? [CLI_PATH, ...args], {
       name: 'xterm-256color',
       cols,

@@ -1,5 +1,5 @@
 // The command line end to end: real CLI processes, real jobs folders, real signals.
-import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/jobs/job.js';
@@ -93,6 +93,32 @@ describe('mistakes on the command line', () => {
     const unknown = await runCli(['frob', 'x'], { cwd, env });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.trim()).toBe("jobline: unknown command 'frob'. Run jobline --help for the commands.");
+  });
+
+  it('a config error names the file used, and a missing API key is reported before a job is created', async () => {
+    const { cwd, jobsDir, env } = workspace();
+    const config = join(makeTempDir(), 'elsewhere.json');
+    const { createServer } = await import('node:http');
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve));
+    writeFileSync(config, JSON.stringify({ providers: { local: { type: 'openai-compatible', baseURL: `http://127.0.0.1:${port}/v1`, model: 'm', apiKeyEnv: 'JOBLINE_UNSET_KEY_FOR_TEST' } } }));
+    const missing = await runCli(['run', '-y', '--config', config, '--agent', 'build', 'add a feature'], { cwd, env });
+    expect([missing.code, missing.stderr]).toEqual([2, `jobline: The build agent's provider "local" reads its API key from $JOBLINE_UNSET_KEY_FOR_TEST, which is not set here (apiKeyEnv in ${config}). Export it and try again.\n`]);
+    expect(existsSync(jobsDir) ? readdirSync(jobsDir).filter((name) => name.startsWith('job-')) : []).toEqual([]);
+    const unreachable = await runCli(['run', '-y', '--config', config, '--agent', 'build', 'add a feature'], { cwd, env: { ...env, JOBLINE_UNSET_KEY_FOR_TEST: 'k' } });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain(`cannot reach http://127.0.0.1:${port}/v1 (ECONNREFUSED); check providers.local in ${config}`);
+  });
+
+  it('a failing command is named as typed, with what its exit code means', async () => {
+    const { cwd, env } = workspace();
+    const { code, stdout, stderr } = await runCli(['run', '-y', 'echo before; npm-tset-not-a-command'], { cwd, env });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^── phase 1\/1 run · attempt 1 · .* UTC ──\nbefore\n.*npm-tset-not-a-command: not found\n$/);
+    expect(stderr).toContain('Phase run failed: `echo before; npm-tset-not-a-command` exited with code 127 (command not found)');
+    expect(stderr).toMatch(/full log: .*\/output\.log/);
   });
 
   it('an empty prompt is refused, and no job is created', async () => {

@@ -43,7 +43,7 @@ describe('LLM failures', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const { job } = await runAgainst(`http://127.0.0.1:${port}/v1`);
-    expect(job.error).toBe(`Phase work failed: cannot reach http://127.0.0.1:${port}/v1 (ECONNREFUSED); check providers.local in .jobrc.json`);
+    expect(job.error).toBe(`Phase work failed: cannot reach http://127.0.0.1:${port}/v1 (ECONNREFUSED); check providers.local in the config`);
   });
 
   it.each([401, 403])('HTTP %i names the environment variable, never the key', async (status) => {
@@ -52,9 +52,10 @@ describe('LLM failures', () => {
     expect(files).not.toContain(PLANTED_KEY);
   });
 
-  it('a missing key variable is reported before any request', async () => {
-    const { job, server } = await runScripted([], { apiKeyEnv: 'JOBLINE_TEST_KEY_UNSET' });
-    expect(job.error).toBe('Phase work failed: the JOBLINE_TEST_KEY_UNSET environment variable is not set; providers.local reads its API key from it');
+  it('a missing key variable is reported when the job is submitted, before a job or a request exists', async () => {
+    const server = await FakeModelServer.start('openai', []);
+    servers.push(server);
+    expect(() => llmAgent(server.baseURL, makeWorkspace({}), { apiKeyEnv: 'JOBLINE_TEST_KEY_UNSET' })).toThrow('The mine agent\'s provider "local" reads its API key from $JOBLINE_TEST_KEY_UNSET, which is not set here (apiKeyEnv in the config). Export it and try again.');
     expect(server.requests).toHaveLength(0);
   });
 

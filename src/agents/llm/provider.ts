@@ -1,20 +1,16 @@
-// Reaching a model: building the AI SDK model for a provider (the API key is read from the
-// environment here, in the worker, and nowhere else) and turning provider failures into messages
-// a user can act on, which never contain the key.
+// Reaching a model: building the AI SDK model for a provider (the API key's value is used here,
+// in the worker, and nowhere else; a front end only checks that its variable is set) and turning
+// provider failures into messages a user can act on, which never contain the key.
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, type LanguageModel } from 'ai';
 import type { ProviderSpec } from '../agent.js';
 import { SecretScrubber, readSecrets } from '../../text/secrets.js';
+import { readApiKey } from './api-key.js';
 
 /** A provider problem whose message is ready for the user. */
 export class ProviderError extends Error {}
 
-/** Returns the API key for `provider` from the environment, or undefined when it uses none. */
-export function readApiKey(provider: ProviderSpec): string | undefined {
-  const value = provider.apiKeyEnv ? process.env[provider.apiKeyEnv] : undefined;
-  return value && value.trim() !== '' ? value : undefined;
-}
 
 /**
  * Builds the model `model` of `provider`.
@@ -67,7 +63,7 @@ export function describeProviderError(error: unknown, provider: ProviderSpec, at
   // match as a whole (the worker's boundary also removes fragments, as a second defence).
   const scrubber = new SecretScrubber(readSecrets(provider.apiKeyEnv ? [provider.apiKeyEnv] : []));
   const endpoint = describeEndpoint(provider);
-  const where = `providers.${provider.name} in .jobrc.json`;
+  const where = `providers.${provider.name} in ${provider.configFile ?? 'the config'}`;
   let message: string;
   const code = networkCode(error);
   if (APICallError.isInstance(error) && error.statusCode === undefined && code) {

@@ -7,7 +7,7 @@ export const approveCommand: SlashCommand = {
   name: 'approve',
   usage: '/approve <id>',
   summary: 'continue a job waiting for approval',
-  argument: 'job',
+  argument: 'waiting-job',
   async run(args, session) {
     const job = await session.manager.approve(await requireOwnJob(session, args, 'approve'));
     session.print(`👍 Approved ${job.id}; next: ${job.phases[job.currentPhase]?.name}`);

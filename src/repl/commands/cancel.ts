@@ -7,7 +7,7 @@ export const cancelCommand: SlashCommand = {
   name: 'cancel',
   usage: '/cancel <id>',
   summary: 'cancel a queued, running or waiting job',
-  argument: 'job',
+  argument: 'active-job',
   async run(args, session) {
     const job = await session.manager.cancel(await requireOwnJob(session, args, 'cancel'));
     session.print(`🚫 Cancelled ${job.id}`);

@@ -1,6 +1,6 @@
-// /jobs and /jobs <id>: the job list, or one job in full.
+// /jobs, /jobs <status> and /jobs <id>: the job list (all, or those with a status), or one job in full.
 import { formatJobDetails } from '../../render/job-details.js';
-import { formatJobList } from '../../render/job-list.js';
+import { formatJobList, JOB_FILTERS, matchesFilter, parseJobFilter } from '../../render/job-list.js';
 import { isActiveStatus } from '../../jobs/job.js';
 import type { SlashCommand } from '../session.js';
 
@@ -11,17 +11,20 @@ const MAX_WARNINGS = 5;
 /** /jobs [id] */
 export const jobsCommand: SlashCommand = {
   name: 'jobs',
-  usage: '/jobs [id]',
-  summary: 'list jobs, or show one in full',
+  usage: '/jobs [id | status]',
+  summary: `list jobs (or only those ${JOB_FILTERS.slice(0, 4).join(', ')}, …), or show one in full`,
   argument: 'job',
   async run(args, session) {
     const now = new Date();
-    if (args) {
+    const filter = args ? parseJobFilter(args) : null;
+    if (args && !filter) {
       const job = await session.catalog.get(args);
       session.print(formatJobDetails(job, session.manager.store.pathsOf(job.id), now));
       return;
     }
-    const { jobs, warnings } = await session.catalog.list();
+    const listed = await session.catalog.list();
+    const { warnings } = listed;
+    const jobs = filter ? listed.jobs.filter((job) => matchesFilter(job.status, filter)) : listed.jobs;
     for (const warning of warnings.slice(0, MAX_WARNINGS)) session.print(`warning: ${warning}`);
     if (warnings.length > MAX_WARNINGS) session.print(`warning: … and ${warnings.length - MAX_WARNINGS} more unreadable items (jobline list shows them all)`);
     // Active jobs always; finished ones newest first up to the limit, so thousands of stored
@@ -29,7 +32,8 @@ export const jobsCommand: SlashCommand = {
     const active = jobs.filter((job) => isActiveStatus(job.status));
     const finished = jobs.filter((job) => !isActiveStatus(job.status));
     const shown = [...finished.slice(-Math.max(0, MAX_ROWS - active.length)), ...active].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    session.print(formatJobList(shown, now, jobs.length));
+    session.print(formatJobList(shown, now, filter ? listed.jobs.length : jobs.length, process.stdout.columns ?? 100));
+    if (filter) session.print(`  ${jobs.length} ${filter.replace('_', ' ')}; /jobs lists all.`);
     if (shown.length < jobs.length) session.print(`  … ${jobs.length - shown.length} older finished jobs not shown (jobline list shows all)`);
   },
 };

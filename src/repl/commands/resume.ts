@@ -8,7 +8,7 @@ export const resumeCommand: SlashCommand = {
   name: 'resume',
   usage: '/resume <id>',
   summary: 'continue an interrupted, failed or cancelled job from its first unfinished phase',
-  argument: 'job',
+  argument: 'resumable-job',
   async run(args, session) {
     if (!args) throw new UsageError('USAGE', 'Usage: /resume <id>');
     const job = await session.catalog.resume(args, session.mode);

@@ -7,7 +7,7 @@ export const retryCommand: SlashCommand = {
   name: 'retry',
   usage: '/retry <id> [feedback]',
   summary: 'run the waiting phase again, with optional feedback',
-  argument: 'job',
+  argument: 'waiting-job',
   async run(args, session) {
     const [input = '', ...rest] = args.split(/\s+/);
     const feedback = rest.join(' ').trim();

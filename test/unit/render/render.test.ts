@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatApprovalSummary } from '../../../src/render/approval-summary.js';
 import { formatJobDetails } from '../../../src/render/job-details.js';
-import { formatJobList } from '../../../src/render/job-list.js';
+import { formatCounters, formatJobList, parseJobFilter } from '../../../src/render/job-list.js';
 import { formatDuration, sanitizeLine, sanitizeText } from '../../../src/render/text.js';
 import { makeJob } from '../../helpers/jobs.js';
 
@@ -18,16 +18,27 @@ describe('rendering', () => {
     expect(sanitizeLine('a\n\tb')).toBe('a b');
   });
 
-  it('lists jobs with a header, status, phase, counters, elapsed time and last event', () => {
-    const running = makeJob({ id: 'job-aaaa1111', status: 'running', currentPhase: 1, startedAt: '2026-11-22T10:00:00.000Z', progress: { round: 3, toolCalls: 5, llmCalls: 4, lastEvent: 'Called edit_file(path=\u001b[31m"src/auth.ts")' } });
-    const queued = makeJob({ id: 'job-bbbb2222', agent: 'sh', description: 'npm test' });
-    expect(formatJobList([running, queued], NOW)).toBe([
-      'Jobs (2 total, 2 active)',
-      ' 🔄 job-aaaa1111 build running           2/3 plan                 3 rounds · 5 tools · 4 LLM   1m 05s',
-      '      Called edit_file(path="src/auth.ts")',
-      ' ⏳ job-bbbb2222 sh    queued            1/3 analyze              not started',
+  it('lists jobs with their prompt cut to the width, relative times, labelled counters and the last event', () => {
+    const running = makeJob({ id: 'job-aaaa1111', status: 'running', currentPhase: 1, description: 'add login with sessions and tests for every route of the api', startedAt: '2026-11-22T09:50:00.000Z', progress: { round: 3, toolCalls: 5, llmCalls: 4, lastEvent: 'Called edit_file(path=\u001b[31m"src/auth.ts")' } });
+    // It waited 10 minutes for approval after its first phase: that does not count as running.
+    running.phases[0] = { ...running.phases[0]!, status: 'completed', startedAt: '2026-11-22T09:50:00.000Z', endedAt: '2026-11-22T09:50:20.000Z' };
+    running.phases[1] = { ...running.phases[1]!, status: 'running', startedAt: '2026-11-22T10:00:20.000Z' };
+    const queued = makeJob({ id: 'job-bbbb2222', agent: 'sh', description: 'npm test', createdAt: '2026-11-22T09:58:05.000Z' });
+    const failed = makeJob({ id: 'job-cccc3333', agent: 'sh', status: 'failed', description: 'npm tset', endedAt: '2026-11-22T07:00:00.000Z', error: 'Phase run failed: `npm tset` exited with code 1' });
+    failed.phases[0] = { ...failed.phases[0]!, status: 'failed', startedAt: '2026-11-22T06:59:58.000Z', endedAt: '2026-11-22T07:00:00.000Z' };
+    expect(formatJobList([running, queued, failed], NOW, 3, 60)).toBe([
+      'Jobs (3 total, 2 active)',
+      ' 🔄 job-aaaa1111 build running           2/3 plan             running 1m 05s',
+      '      add login with sessions and tests for every route of…',
+      '      Called edit_file(path="src/auth.ts") · round 3 of th…',
+      ' ⏳ job-bbbb2222 sh    queued            1/3 analyze          queued 3m ago',
       '      npm test',
+      ' ❌ job-cccc3333 sh    failed            1/3 analyze          ended 3h ago · ran 2.0s',
+      '      npm tset',
+      '      Phase run failed: `npm tset` exited with code 1',
     ].join('\n'));
+    expect(formatCounters(running)).toBe('round 3 of this phase · 5 tool calls · 4 model calls in all');
+    expect([parseJobFilter('failed'), parseJobFilter('waiting'), parseJobFilter('Active'), parseJobFilter('nope')]).toEqual(['failed', 'awaiting_approval', 'active', null]);
   });
 
   it('shows a failed job\'s error in its row, not its last event', () => {

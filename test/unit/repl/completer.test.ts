@@ -5,20 +5,31 @@ import { SLASH_COMMANDS, describeUnknownCommand } from '../../../src/repl/comman
 import { createCompleter } from '../../../src/repl/completer.js';
 import { makeJob } from '../../helpers/jobs.js';
 
-const manager = { list: () => [makeJob({ id: 'job-kwmln13k' }), makeJob({ id: 'job-kx000000' })], store: { dir: '/nonexistent' } } as unknown as JobManager;
+const manager = {
+  list: () => [
+    makeJob({ id: 'job-kwmln13k', status: 'running' }),
+    makeJob({ id: 'job-kx000000', status: 'awaiting_approval' }),
+    makeJob({ id: 'job-kz000000', status: 'failed' }),
+    makeJob({ id: 'job-k0000000', status: 'completed' }),
+  ],
+  store: { dir: '/nonexistent' },
+} as unknown as JobManager;
 const complete = createCompleter(SLASH_COMMANDS, manager, configSchema.parse({ agents: { deploy: { type: 'command', phases: [{ name: 'go', run: 'true' }] } } }));
 
 describe('tab completion', () => {
   it('completes command names', () => {
-    expect(complete('/wat')).toEqual([['/watch'], '/wat']);
+    expect(complete('/wat')).toEqual([['/watch '], '/wat']); // a unique name gets its trailing space
     expect(complete('/re')).toEqual([['/retry', '/resume'], '/re']);
     expect(complete('hello')).toEqual([[], 'hello']);
   });
 
-  it('completes job ids in the form typed, and agent names', () => {
+  it('completes the ids of the jobs a command can act on, in the form typed, and agent names', () => {
     expect(complete('/cancel job-kw')).toEqual([['job-kwmln13k'], 'job-kw']);
-    expect(complete('/cancel k')).toEqual([['kwmln13k', 'kx000000'], 'k']);
-    expect(complete('/jobs ')).toEqual([['job-kwmln13k', 'job-kx000000'], '']);
+    expect(complete('/cancel k')).toEqual([['kwmln13k', 'kx000000'], 'k']); // active only
+    expect(complete('/approve ')).toEqual([['job-kx000000'], '']); // awaiting approval only
+    expect(complete('/retry k')).toEqual([['kx000000'], 'k']);
+    expect(complete('/resume ')).toEqual([['job-kz000000'], '']); // unfinished only
+    expect(complete('/jobs ')).toEqual([['job-k0000000', 'job-kwmln13k', 'job-kx000000', 'job-kz000000'], '']);
     expect(complete('/agent d')).toEqual([['deploy'], 'd']);
     expect(complete('/help x')).toEqual([[], 'x']);
   });
