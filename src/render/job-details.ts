@@ -2,6 +2,7 @@
 import chalk from 'chalk';
 import type { Job } from '../jobs/job.js';
 import type { JobPaths } from '../store/job-store.js';
+import { formatChanges } from './approval-summary.js';
 import { formatCounters, formatPhasePosition } from './job-list.js';
 import { STATUS_ICONS, elapsedMs, formatDuration, sanitizeLine, sanitizeText, truncate } from './text.js';
 
@@ -34,6 +35,8 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date): string {
     const attempts = phase.attempts === 1 ? '1 attempt' : `${phase.attempts} attempts`;
     lines.push(`  ${PHASE_ICONS[phase.status]} ${index + 1}. ${sanitizeLine(phase.name).padEnd(14)} ${phase.status.padEnd(10)} ${attempts.padEnd(11)} ${duration === null ? '' : formatDuration(duration)}`.trimEnd());
     if (phase.error) lines.push(chalk.red(`       ${truncate(sanitizeLine(phase.error), 200)}`));
+    // What the phase changed in a git workspace, as in its approval box.
+    if (phase.changes) lines.push(...formatChanges(phase.changes).map((line) => `       ${line}`));
   });
   const output = job.phases[job.currentPhase]?.output ?? job.phases.findLast((phase) => phase.output)?.output;
   if (output) {

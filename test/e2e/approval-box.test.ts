@@ -27,19 +27,25 @@ const editPhases = [
   { name: 'deliver', run: 'echo delivered' },
 ];
 
+// A REPL in a fresh git workspace with a job that edits files and now waits in the box.
+async function openBox(prompt: string): Promise<{ workspace: ReplWorkspace; session: PtySession; id: string }> {
+  const workspace = gitWorkspace(editPhases);
+  const session = new PtySession(workspace);
+  await session.waitForText('jobline:edit> ');
+  session.send(prompt);
+  const id = await session.startedJob();
+  await session.waitForText('Show the full diff (d)');
+  return { workspace, session, id };
+}
+
 async function jobStatus(workspace: ReplWorkspace, id: string): Promise<string> {
   return (await JobStore.open(workspace.jobsDir).loadRaw(id)).status;
 }
 
 describe('the approval box', () => {
   it('shows the files the phase changed, opens the full diff with d, and takes c, r, x, l as answers', async () => {
-    const workspace = gitWorkspace(editPhases);
-    const session = new PtySession(workspace);
-    await session.waitForText('jobline:edit> ');
-    session.send('edit it');
-    const id = await session.startedJob();
-    await session.waitForText('changed 2 files (+3 −0)');
-    const screen = await session.waitForText('Show the full diff (d)');
+    const { workspace, session, id } = await openBox('edit it');
+    const screen = await session.waitForText('changed 2 files (+3 −0)');
     expect(screen).toMatch(/README\.md\s+\+1 −0/);
     expect(screen).toMatch(/notes\.txt\s+\+2 −0/);
     expect(screen).toMatch(/❯ Continue to the next phase \(c\)/); // the marker, with NO_COLOR
@@ -56,22 +62,12 @@ describe('the approval box', () => {
     expect(await jobStatus(workspace, id)).toBe('awaiting_approval');
     session.send(`/cancel ${id}`);
     await session.waitForText(`🚫 Cancelled ${id}`);
-    const other = gitWorkspace(editPhases);
-    const second = new PtySession(other);
-    await second.waitForText('jobline:edit> ');
-    second.send('edit again');
-    const secondId = await second.startedJob();
-    await second.waitForText('Show the full diff (d)');
-    second.type('x');
-    await waitFor(async () => (await jobStatus(other, secondId)) === 'cancelled', 'x to cancel the job');
-    const third = gitWorkspace(editPhases);
-    const thirdSession = new PtySession(third);
-    await thirdSession.waitForText('jobline:edit> ');
-    thirdSession.send('edit once more');
-    const thirdId = await thirdSession.startedJob();
-    await thirdSession.waitForText('Show the full diff (d)');
-    thirdSession.type('c');
-    await thirdSession.waitForText(`[${thirdId.slice(0, 8)}] ✅ Completed`);
+    const second = await openBox('edit again');
+    second.session.type('x');
+    await waitFor(async () => (await jobStatus(second.workspace, second.id)) === 'cancelled', 'x to cancel the job');
+    const third = await openBox('edit once more');
+    third.session.type('c');
+    await third.session.waitForText(`[${third.id.slice(0, 8)}] ✅ Completed`);
   });
 
   it('never opens while keys are being typed, and counts the updates that wait behind it', async () => {

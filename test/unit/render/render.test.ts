@@ -64,6 +64,9 @@ describe('rendering', () => {
     expect(text).toContain('  · 3. implement      pending    0 attempts');
     expect(text).toContain('Error:       Phase plan failed: exit 1');
     expect(text).toContain('  /j/x/events.jsonl');
+    job.phases[0]!.changes = { before: 'a'.repeat(40), after: 'b'.repeat(40), files: [{ path: 'src/a.ts', added: 3, removed: 1 }, { path: 'logo.png', added: null, removed: null }], moreFiles: 0 };
+    const withChanges = formatJobDetails(job, { dir: '/j/x', job: '/j/x/job.json', events: '/j/x/events.jsonl', output: '/j/x/output.log' }, NOW);
+    expect(withChanges).toContain('       changed 2 files (+3 −1)\n         src/a.ts  +3 −1\n         logo.png  binary');
   });
 
   it('shows job text inert in the list, the details and the approval box', () => {
