@@ -99,7 +99,7 @@ export function openKeyedSelect(options: KeyedSelectOptions): KeyedSelect {
     answer,
     refresh: () => void (isAnswered ? null : prompt.render().catch(() => {})),
     close: () => {
-      if (isAnswered) return;
+      if (isAnswered || isClosedByOwner) return;
       isClosedByOwner = true;
       void prompt.cancel().catch(() => {});
     },

@@ -104,6 +104,7 @@ describe('the approval box', () => {
     const approved = await runCli(['approve', id], { cwd: workspace.cwd, env: { JOBLINE_JOBS_DIR: workspace.jobsDir } });
     expect(approved.code).toBe(0);
     await session.waitForText('Approved from another terminal (jobline approve)');
+    expect(await session.count(/✖ job-\w+: what next\?/)).toBe(1); // closed once, however many events followed
     await session.waitForText(/phase 2\/3 deliver completed[\s\S]*what next\?/); // the next approval gets its own box
     session.type(KEY.enter);
     await session.waitForText(`[${id.slice(0, 8)}] ✅ Completed`);
