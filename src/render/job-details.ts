@@ -3,7 +3,7 @@ import chalk from 'chalk';
 import type { Job } from '../jobs/job.js';
 import type { JobPaths } from '../store/job-store.js';
 import { formatChanges } from './approval-summary.js';
-import { formatCounters, formatPhasePosition } from './job-list.js';
+import { formatCounters, formatPhasePosition, workingMs } from './job-list.js';
 import { STATUS_ICONS, elapsedMs, formatDuration, sanitizeLine, sanitizeText, truncate } from './text.js';
 
 const PHASE_ICONS = { pending: '·', running: '🔄', completed: '✅', failed: '❌', cancelled: '🚫' } as const;
@@ -14,7 +14,8 @@ const PHASE_ICONS = { pending: '·', running: '🔄', completed: '✅', failed: 
  */
 export function formatJobDetails(job: Job, paths: JobPaths, now: Date): string {
   const label = (name: string): string => chalk.dim(`${name}:`.padEnd(13));
-  const elapsed = elapsedMs(job.startedAt, job.endedAt, now);
+  // The time its phases ran: waiting for approval or lying interrupted does not count.
+  const elapsed = job.startedAt ? workingMs(job, now) : null;
   const lines = [
     `${STATUS_ICONS[job.status]} ${chalk.bold(job.id)}  ${job.status}`,
     `${label('Description')}${truncate(sanitizeLine(job.description), 400)}`,

@@ -14,6 +14,8 @@ export const OUTPUT_LINES_PER_SECOND = 5;
 /** Activities (tool calls, model steps) a job may show in a burst, and per second after it. */
 export const ACTIVITY_BURST = 20;
 export const ACTIVITIES_PER_SECOND = 5;
+/** Last output lines shown under a failure whose output was held back. */
+export const FAILURE_TAIL_LINES = 5;
 /** Characters a lifecycle notification may take before it is cut (it wraps on narrow terminals). */
 const EVENT_WIDTH = 500;
 /** How often held-back lines are summarised (ms). */
@@ -116,12 +118,22 @@ export class Notifier {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Shows a lifecycle event (never limited); held-back output is summarised first. */
+  /**
+   * Shows a lifecycle event (never limited); held-back output is summarised first. A failure
+   * whose last output lines were held back shows them under its reason: they usually say why.
+   */
   event(job: Job, event: JobEvent): void {
     const described = describeEvent(job, event);
-    if (described) this.summarise(job.id);
+    if (!described) return;
+    const hadHidden = (this.limits.get(job.id)?.hidden ?? 0) > 0;
+    this.summarise(job.id);
     // A lifecycle line (a failure's reason above all) may wrap rather than lose its end.
-    if (described) this.print(formatNotification(job.id, described.icon, described.text, Math.max(this.width(), EVENT_WIDTH)));
+    this.print(formatNotification(job.id, described.icon, described.text, Math.max(this.width(), EVENT_WIDTH)));
+    const output = event.type === 'failed' && hadHidden ? job.phases[job.currentPhase]?.output : null;
+    if (output) {
+      const tail = output.split('\n').filter((line) => sanitizeLine(line) !== '').slice(-FAILURE_TAIL_LINES);
+      for (const line of tail) this.print(formatNotification(job.id, chalk.dim('│'), line, this.width()));
+    }
   }
 
   /**

@@ -48,6 +48,22 @@ describe('notifications', () => {
     notifier.dispose();
   });
 
+  it('shows the last output lines under a failure when the flood limit held them back', () => {
+    const printed: string[] = [];
+    const notifier = new Notifier((line) => printed.push(line), () => 200, () => 0);
+    const job = makeJob({ id: 'job-ab12cd34', status: 'failed' });
+    job.phases[0] = { ...job.phases[0]!, output: Array.from({ length: 40 }, (_, i) => `test ${i}`).concat('', 'Error: 3 tests failed').join('\n') };
+    for (let batch = 0; batch < 10; batch++) notifier.output(job, Array.from({ length: 10 }, (_, i) => `flood ${batch * 10 + i}`), 10);
+    printed.length = 0;
+    notifier.event(job, { ts: '', type: 'failed', error: 'Phase analyze failed: `npm test` exited with code 1' });
+    expect(printed).toEqual([
+      '[job-ab12] … 70 more lines (/logs job-ab12)',
+      '[job-ab12] ❌ Phase analyze failed: `npm test` exited with code 1',
+      '[job-ab12] │ test 36', '[job-ab12] │ test 37', '[job-ab12] │ test 38', '[job-ab12] │ test 39', '[job-ab12] │ Error: 3 tests failed',
+    ]);
+    notifier.dispose();
+  });
+
   it('limits each job separately and skips blank lines', () => {
     const printed: string[] = [];
     const notifier = new Notifier((line) => printed.push(line));
