@@ -12,6 +12,12 @@ import type { WorkspaceChanges } from '../jobs/job.js';
 const GIT_TIMEOUT_MS = 15_000;
 /** Files listed per phase; the rest are counted in `moreFiles`. */
 export const MAX_CHANGED_FILES = 200;
+/**
+ * Untracked, unignored files past which no snapshot is taken: `git add -A` would copy each into
+ * the repository's objects before and after every phase (a project whose .gitignore misses
+ * node_modules would gain tens of thousands of loose objects per phase).
+ */
+export const MAX_UNTRACKED_FILES = 2000;
 
 function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
   return execFileSync('git', args, { cwd, env, timeout: GIT_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
@@ -19,12 +25,15 @@ function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 
 /**
  * Records the working tree of the git repository holding `cwd` as a tree object; returns its id,
- * or null when `cwd` is not in a git work tree or git fails (no git, a timeout). Never throws.
+ * or null when `cwd` is not in a git work tree, holds more than MAX_UNTRACKED_FILES untracked
+ * files, or git fails (no git, a timeout). Never throws.
  */
 export function snapshotWorkspace(cwd: string): string | null {
   let scratch: string | null = null;
   try {
     const gitDir = git(cwd, ['rev-parse', '--git-dir']).trim();
+    let untracked = 0;
+    for (const character of git(cwd, ['ls-files', '--others', '--exclude-standard', '-z', '--', ':/'])) if (character === '\0' && ++untracked > MAX_UNTRACKED_FILES) return null;
     scratch = mkdtempSync(join(tmpdir(), 'jobline-index-'));
     const index = join(scratch, 'index');
     // Starting from the real index lets git skip files whose stat data did not change.
