@@ -1,6 +1,6 @@
 // `jobline cancel|approve|retry ID`: steering a job that another jobline (a REPL, a `run`) owns.
-// The request goes to the owner's inbox (see src/store/job-requests.ts) and this waits until the
-// job shows it was carried out: only the owner changes a job it runs.
+// The request goes to the inbox of the job's owner (see src/store/job-requests.ts) and this waits
+// until the job shows it was carried out: only the owner changes a job it runs.
 import { isActiveStatus, type Job } from '../jobs/job.js';
 import { sanitizeLine } from '../render/text.js';
 import { formatPhasePosition } from '../render/job-list.js';
@@ -34,10 +34,9 @@ export async function steerCommand(context: AppContext, idOrPrefix: string, acti
     process.stderr.write(`jobline: ${refusal}\n`);
     return 1;
   }
-  const request: JobRequest = action.type === 'retry'
-    ? { type: 'retry', feedback: action.feedback, to: before.owner, at: new Date().toISOString() }
-    : { type: action.type, to: before.owner, at: new Date().toISOString() };
-  appendJobRequest(store.pathsOf(id).dir, request);
+  const common = { jobId: id, to: before.owner, at: new Date().toISOString() };
+  const request: JobRequest = action.type === 'retry' ? { type: 'retry', feedback: action.feedback, ...common } : { type: action.type, ...common };
+  appendJobRequest(store.dir, request);
   const after = await waitForChange(context, id, before, action);
   if (!after) {
     process.stderr.write(`jobline: ${id}'s owner (pid ${before.owner.pid}) did not act on the ${action.type} within ${STEER_TIMEOUT_MS / 1000} s. Is it an older jobline? Use its REPL (/${action.type} ${id}), or see jobline show ${id}.\n`);

@@ -1,10 +1,13 @@
 // Sweeping what crashes leave in a jobs folder: job folders without a job.json (a kill between
-// creating the folder and the job's first write) and temp files of writes that never finished.
+// creating the folder and the job's first write), temp files of writes that never finished, and
+// the request inboxes of jobline processes killed outright.
 // Run by /clean; a creation in progress is never mistaken for a leftover (see LEFTOVER_AGE_MS).
 import { readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { isJobId } from '../jobs/job-id.js';
-import { isPidRunning } from './owner.js';
+import { INBOX_DIR, inboxPathOf } from './job-requests.js';
+import { checkOwnerAlive, isPidRunning } from './owner.js';
 
 /**
  * Age (ms) past which a folder without job.json, or a temp file whose writer is unknown, counts
@@ -42,6 +45,7 @@ export function sweepLeftovers(dir: string, nowMs = Date.now()): SweptLeftovers 
   } catch {
     return swept;
   }
+  swept.tempFiles.push(...sweepDeadInboxes(join(dir, INBOX_DIR)));
   for (const name of names) {
     const path = join(dir, name);
     if (name.endsWith('.tmp') && isOld(path, nowMs)) {
@@ -71,6 +75,26 @@ export function sweepLeftovers(dir: string, nowMs = Date.now()): SweptLeftovers 
     }
   }
   return swept;
+}
+
+// The request inboxes of jobline processes of this host that have ended without removing theirs
+// (killed outright): see job-requests.ts for the names.
+function sweepDeadInboxes(inboxDir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(inboxDir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = /^(.+)-(\d+)-(\d+)$/.exec(name);
+    if (!match) continue;
+    const owner = { hostname: hostname(), pid: Number(match[2]), processStartedAt: new Date(Number(match[3])).toISOString() };
+    if (inboxPathOf(dirname(inboxDir), owner) !== join(inboxDir, name)) continue; // another host's
+    if (checkOwnerAlive(owner) === false && removeFile(join(inboxDir, name))) removed.push(join(inboxDir, name));
+  }
+  return removed;
 }
 
 function removeFile(path: string): boolean {
