@@ -2,7 +2,8 @@
 // pooled worker, applying its outcome, and the storage policy once a job has ended. The manager
 // owns the session's jobs and the public API; this owns the running of them.
 import { describeError } from '../errors.js';
-import { applyStoragePolicy, DEFAULT_MAX_COMPLETED_JOBS } from '../store/cleanup.js';
+import { DEFAULT_MAX_COMPLETED_JOBS, enforceEndedLimits, getEndedLimits } from '../store/cleanup.js';
+import { CoalescedRuns } from './coalesced-runs.js';
 import type { JobStore } from '../store/job-store.js';
 import { isActiveStatus } from './job.js';
 import type { JobEvent } from './job-event.js';
@@ -49,6 +50,9 @@ export class PhaseScheduler {
   /** The queue and its slots: a slot is held by a job running a phase, or about to. */
   readonly slots: SlotQueue;
   private pendingCleanups = 0;
+  // Jobs that ended since the last storage-policy pass started, and the passes themselves.
+  private readonly endedBeforePass = new Set<string>();
+  private readonly policyPasses = new CoalescedRuns(() => this.runPolicyPass());
 
   constructor(
     private readonly host: SchedulerHost,
@@ -99,7 +103,10 @@ export class PhaseScheduler {
     this.host.stateChanged();
   }
 
-  /** Applies the storage policy to a job that just reached a terminal status. Never throws. */
+  /**
+   * Applies the storage policy once job `entry` has reached a terminal status: a pass that starts
+   * after it ended (one pass serves every job that ended while the previous one ran). Never throws.
+   */
   async afterJobEnded(entry: JobHandle): Promise<void> {
     const { job } = entry;
     this.pendingCleanups++;
@@ -108,13 +115,25 @@ export class PhaseScheduler {
       // A completed job's files go only once the user has seen it end: a front end may be holding
       // its notification back (during /watch or /logs -f).
       if (job.status === 'completed') await this.host.whenRemovalsAllowed();
-      const removed = await applyStoragePolicy(this.options.store, job, { ...this.options, maxCompletedJobs: this.options.maxCompletedJobs ?? DEFAULT_MAX_COMPLETED_JOBS }, this.host.now());
-      for (const id of removed) this.host.jobRemoved(id);
-    } catch (error) {
-      this.host.warn(`Storage cleanup after ${job.id} failed: ${describeError(error)}`);
+      this.endedBeforePass.add(job.id);
+      await this.policyPasses.request();
     } finally {
       this.pendingCleanups--;
       this.host.stateChanged();
+    }
+  }
+
+  // One pass of the storage policy over the jobs folder. The session forgets the jobs it removed,
+  // except those whose end asked for this pass: it still shows them as ended.
+  private async runPolicyPass(): Promise<void> {
+    const ended = new Set(this.endedBeforePass);
+    this.endedBeforePass.clear();
+    try {
+      const limits = getEndedLimits({ ...this.options, maxCompletedJobs: this.options.maxCompletedJobs ?? DEFAULT_MAX_COMPLETED_JOBS });
+      const removed = await enforceEndedLimits(this.options.store, limits, this.host.now());
+      for (const id of removed) if (!ended.has(id)) this.host.jobRemoved(id);
+    } catch (error) {
+      this.host.warn(`Storage cleanup failed: ${describeError(error)}`);
     }
   }
 

@@ -175,14 +175,35 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
 
   // Lines run one at a time, in order, and only after the startup review: piped input behaves
   // like typed input, and a line typed during a foreground command (/watch, /logs -f) waits for it.
-  let pending: Promise<void> = review;
+  // A queue and one loop, not a chain of promises: piped input may queue 100,000 lines at once,
+  // and V8 walks a whole promise chain to capture the stack of every error created inside it.
+  const queued: string[] = [];
+  let nextLine = 0;
+  let draining: Promise<void> = review;
+  let isDraining = false;
+  const drain = async (): Promise<void> => {
+    try {
+      await review;
+      while (nextLine < queued.length) {
+        const line = queued[nextLine]!;
+        queued[nextLine++] = '';
+        await handleLine(line);
+        terminal.prompt();
+        approvals.presentWhenIdle();
+      }
+      queued.length = 0;
+      nextLine = 0;
+    } finally {
+      isDraining = false; // in the same synchronous step as the last check of the queue
+    }
+  };
   let isCtrlCArmed = false;
   terminal.on('line', (line) => {
     isCtrlCArmed = false;
-    pending = pending.then(() => handleLine(line)).then(() => {
-      terminal.prompt();
-      approvals.presentWhenIdle();
-    });
+    queued.push(line);
+    if (isDraining) return;
+    isDraining = true;
+    draining = drain();
   });
   terminal.on('interrupt', () => {
     if (terminal.line !== '') {
@@ -203,7 +224,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   // (`jobline < prompts.txt`) runs what it was given: it waits for the jobs to stop running (a
   // job left awaiting approval has nobody to answer it and is interrupted) and exits 0 only if
   // every job of the session completed. A signal still interrupts them meanwhile.
-  terminal.on('end', () => void pending.then(async () => {
+  terminal.on('end', () => void draining.then(async () => {
     if (isInteractive) return (await confirmLeaving(session)) ? quit(0) : terminal.prompt();
     await manager.whenNothingRuns();
     return quit(manager.list().every((job) => job.status === 'completed') ? 0 : 1);

@@ -97,13 +97,42 @@ export async function acquireClaim(path: string, options: AcquireClaimOptions = 
   }
 }
 
-/** Runs `work` holding the claim at `path`, and releases it however `work` ends. Throws like `acquireClaim` and `work`. */
+// Claims wanted in this thread, by path: the tail of the queue of holders and waiters. Waiters of
+// one thread queue here, in order, instead of each polling the file every POLL_MS: with hundreds
+// of them (a cleanup pass per job of a busy batch) the polling alone would take a whole core.
+// The file stays what excludes other processes. A claim is never taken again by its own holder
+// (that would wait for itself), and none is: nested calls take other paths.
+const waitingHere = new Map<string, Promise<void>>();
+
+/**
+ * Runs `work` holding the claim at `path`, and releases it however `work` ends. Holders in this
+ * thread take turns in order of asking; `options.timeoutMs` bounds the wait for other processes.
+ * Throws like `acquireClaim` and `work`.
+ */
 export async function withClaim<T>(path: string, work: () => Promise<T> | T, options: AcquireClaimOptions = {}): Promise<T> {
-  const claim = await acquireClaim(path, options);
+  const previous = waitingHere.get(path) ?? Promise.resolve();
+  let isFinished = false;
+  let release: (() => void) | null = null;
+  // The next in line goes once this one has finished, also when it gave up waiting.
+  const tail = previous.then(() => new Promise<void>((resolve) => (isFinished ? resolve() : (release = resolve))));
+  waitingHere.set(path, tail);
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const startedAt = Date.now();
   try {
-    return await work();
+    let timer: NodeJS.Timeout | undefined;
+    const isTurn = await Promise.race([previous.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+    clearTimeout(timer);
+    if (!isTurn) throw new StoreError('CLAIM_BUSY', `${options.subject ?? path} is being changed by this jobline; try again in a moment.`);
+    const claim = await acquireClaim(path, { ...options, timeoutMs: Math.max(0, timeoutMs - (Date.now() - startedAt)) });
+    try {
+      return await work();
+    } finally {
+      claim.release();
+    }
   } finally {
-    claim.release();
+    isFinished = true;
+    (release as (() => void) | null)?.();
+    if (waitingHere.get(path) === tail) waitingHere.delete(path);
   }
 }
 

@@ -143,13 +143,7 @@ export interface StoragePolicy {
   maxCompletedJobs: number;
 }
 
-/**
- * Applies the policy to a job that just reached a terminal status: it may push the oldest jobs of
- * its kind (completed, or unfinished) out, itself too when its limit is 0. Returns the ids of the
- * other jobs it removed (the caller's session forgets those; it still shows `job` as ended).
- */
-export async function applyStoragePolicy(store: JobStore, job: Job, policy: StoragePolicy, now?: string): Promise<string[]> {
-  if (!kindOf(job)) return [];
-  const limits = { unfinished: policy.maxUnfinishedJobs, completed: policy.keepTempFiles ? Infinity : policy.maxCompletedJobs };
-  return (await enforceEndedLimits(store, limits, now, job)).filter((id) => id !== job.id);
+/** The limits the policy's settings set (`keepTempFiles` lifts the one on completed jobs). */
+export function getEndedLimits(policy: StoragePolicy): EndedLimits {
+  return { unfinished: policy.maxUnfinishedJobs, completed: policy.keepTempFiles ? Infinity : policy.maxCompletedJobs };
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { acquireClaim, readClaim, tryAcquireClaim, type ClaimRecord } from '../../../src/store/claim.js';
+import { acquireClaim, readClaim, tryAcquireClaim, withClaim, type ClaimRecord } from '../../../src/store/claim.js';
 import { getCurrentOwner, readProcessStartMs } from '../../../src/store/owner.js';
 import { makeTempDir } from '../../helpers/temp.js';
 
@@ -101,4 +101,15 @@ describe('claim', () => {
     expect(await Promise.all(runs)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(Number(readFileSync(counter, 'utf8'))).toBe(240);
   }, 60_000);
+
+  it('lets holders in one process take turns in the order they asked, however many wait', async () => {
+    const dir = makeTempDir();
+    const path = join(dir, 'claim');
+    const order: number[] = [];
+    await Promise.all(Array.from({ length: 300 }, (_, i) => withClaim(path, async () => {
+      order.push(i);
+      await new Promise((resolve) => setImmediate(resolve));
+    }, { timeoutMs: 60_000 })));
+    expect(order).toEqual(Array.from({ length: 300 }, (_, i) => i));
+  });
 });

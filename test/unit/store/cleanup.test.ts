@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobStatus } from '../../../src/jobs/job.js';
-import { applyStoragePolicy, enforceEndedLimits, enforceUnfinishedLimit, removeListedJobs } from '../../../src/store/cleanup.js';
+import { enforceEndedLimits, enforceUnfinishedLimit, getEndedLimits, removeListedJobs } from '../../../src/store/cleanup.js';
 import { JobStore } from '../../../src/store/job-store.js';
 import { makeJob } from '../../helpers/jobs.js';
 import { makeTempDir } from '../../helpers/temp.js';
@@ -32,9 +32,9 @@ describe('storage policy', () => {
     expect(await enforceEndedLimits(store, { completed: 2, unfinished: 2 })).toEqual([ids[0]]);
     const justCompleted = makeJob({ id: store.claimIdSync(), status: 'completed', endedAt: '2026-11-22T11:00:00.000Z' });
     store.writeSync(justCompleted);
-    expect(await applyStoragePolicy(store, justCompleted, { keepTempFiles: false, maxCompletedJobs: 2, maxUnfinishedJobs: 2 })).toEqual([ids[2]]);
-    expect(await applyStoragePolicy(store, justCompleted, { keepTempFiles: true, maxCompletedJobs: 0, maxUnfinishedJobs: 2 })).toEqual([]);
-    expect(await applyStoragePolicy(store, justCompleted, { keepTempFiles: false, maxCompletedJobs: 0, maxUnfinishedJobs: 2 })).toEqual([ids[3]]); // and the job itself
+    expect(await enforceEndedLimits(store, getEndedLimits({ keepTempFiles: false, maxCompletedJobs: 2, maxUnfinishedJobs: 2 }))).toEqual([ids[2]]);
+    expect(await enforceEndedLimits(store, getEndedLimits({ keepTempFiles: true, maxCompletedJobs: 0, maxUnfinishedJobs: 2 }))).toEqual([]);
+    expect((await enforceEndedLimits(store, getEndedLimits({ keepTempFiles: false, maxCompletedJobs: 0, maxUnfinishedJobs: 2 }))).sort()).toEqual([ids[3], justCompleted.id].sort());
     expect((await store.list()).jobs.map((job) => job.id).sort()).toEqual([ids[1], ids[4]].sort());
   });
 
