@@ -21,7 +21,7 @@ export function runJobline() {
   writeFileSync(join(cwd, 'keep.json'), JSON.stringify({ debug: { keepTempFiles: true } }));
   const env = { ...process.env, JOBLINE_JOBS_DIR: join(cwd, 'jobs') };
   const ms = timed(() => execFileSync(process.execPath, [CLI, 'batch', '--agent', 'sh', '--config', 'keep.json', 'prompts.txt'], { cwd, env, stdio: 'ignore' }));
-  const recorded = readdirSync(join(cwd, 'jobs')).filter((id) => JSON.parse(readFileSync(join(cwd, 'jobs', id, 'job.json'), 'utf8')).status === 'completed').length;
+  const recorded = readdirSync(join(cwd, 'jobs')).filter((id) => id.startsWith('job-')).filter((id) => JSON.parse(readFileSync(join(cwd, 'jobs', id, 'job.json'), 'utf8')).status === 'completed').length;
   if (recorded !== JOBS) throw new Error(`only ${recorded} of ${JOBS} jobs recorded as completed`);
   return ms;
 }

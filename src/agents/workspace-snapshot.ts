@@ -3,9 +3,9 @@
 // index, HEAD or files: `git add -A` runs against a temporary copy of the index. The two trees
 // give the diffstat shown at approval and the full diff on request. Runs in the worker thread.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { WorkspaceChanges } from '../jobs/job.js';
 
 /** Longest a git command may take before the snapshot is given up (ms). */
@@ -19,6 +19,15 @@ export const MAX_CHANGED_FILES = 200;
  */
 export const MAX_UNTRACKED_FILES = 2000;
 
+// Whether `cwd` or a folder above it holds `.git`: a few stat calls, where asking git would start
+// a process before and after every phase of every job outside git.
+function isInGitWorkTree(cwd: string): boolean {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return true;
+    if (dirname(dir) === dir) return false;
+  }
+}
+
 function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
   return execFileSync('git', args, { cwd, env, timeout: GIT_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
 }
@@ -29,6 +38,7 @@ function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
  * files, or git fails (no git, a timeout). Never throws.
  */
 export function snapshotWorkspace(cwd: string): string | null {
+  if (!isInGitWorkTree(cwd)) return null;
   let scratch: string | null = null;
   try {
     const gitDir = git(cwd, ['rev-parse', '--git-dir']).trim();

@@ -2,7 +2,7 @@
 // pooled worker, applying its outcome, and the storage policy once a job has ended. The manager
 // owns the session's jobs and the public API; this owns the running of them.
 import { describeError } from '../errors.js';
-import { DEFAULT_MAX_COMPLETED_JOBS, enforceEndedLimits, getEndedLimits } from '../store/cleanup.js';
+import { DEFAULT_MAX_COMPLETED_JOBS, enforceEndedLimits, getEndedLimits, type EndedLimits } from '../store/cleanup.js';
 import { CoalescedRuns } from './coalesced-runs.js';
 import type { JobStore } from '../store/job-store.js';
 import { isActiveStatus } from './job.js';
@@ -115,6 +115,9 @@ export class PhaseScheduler {
       // A completed job's files go only once the user has seen it end: a front end may be holding
       // its notification back (during /watch or /logs -f).
       if (job.status === 'completed') await this.host.whenRemovalsAllowed();
+      // A kind without a limit (completed jobs with keepTempFiles) has nothing to remove.
+      const limits = this.getLimits();
+      if ((job.status === 'completed' ? limits.completed : limits.unfinished) === Infinity) return;
       this.endedBeforePass.add(job.id);
       await this.policyPasses.request();
     } finally {
@@ -123,14 +126,17 @@ export class PhaseScheduler {
     }
   }
 
+  private getLimits(): EndedLimits {
+    return getEndedLimits({ ...this.options, maxCompletedJobs: this.options.maxCompletedJobs ?? DEFAULT_MAX_COMPLETED_JOBS });
+  }
+
   // One pass of the storage policy over the jobs folder. The session forgets the jobs it removed,
   // except those whose end asked for this pass: it still shows them as ended.
   private async runPolicyPass(): Promise<void> {
     const ended = new Set(this.endedBeforePass);
     this.endedBeforePass.clear();
     try {
-      const limits = getEndedLimits({ ...this.options, maxCompletedJobs: this.options.maxCompletedJobs ?? DEFAULT_MAX_COMPLETED_JOBS });
-      const removed = await enforceEndedLimits(this.options.store, limits, this.host.now());
+      const removed = await enforceEndedLimits(this.options.store, this.getLimits(), this.host.now());
       for (const id of removed) if (!ended.has(id)) this.host.jobRemoved(id);
     } catch (error) {
       this.host.warn(`Storage cleanup failed: ${describeError(error)}`);

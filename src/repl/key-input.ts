@@ -36,9 +36,14 @@ export class KeyInput extends EventEmitter {
   private readonly onData = (chunk: Buffer | string): void => this.forward(chunk.toString());
   private readonly onEnd = (): void => void this.emit('end');
 
+  /**
+   * `insert` receives a whole paste; `isCursorAtEnd` tells whether readline's cursor is at the end
+   * of the line (then a chunk of text is appended whole, as readline does right).
+   */
   constructor(
     private readonly stdin: NodeJS.ReadStream,
     private readonly insert: (text: string) => void,
+    private readonly isCursorAtEnd: () => boolean = () => false,
   ) {
     super();
   }
@@ -106,8 +111,17 @@ export class KeyInput extends EventEmitter {
   private emitKeys(text: string): void {
     for (const piece of text.split(ESCAPE_SEQUENCE)) {
       if (piece === '') continue;
-      if (piece.startsWith('\u001b')) this.emit('data', Buffer.from(piece));
-      else for (const character of piece) this.emit('data', Buffer.from(character));
+      if (piece.startsWith('\u001b')) {
+        this.emit('data', Buffer.from(piece));
+        continue;
+      }
+      // Line ends go alone (each submits); text between them goes whole when readline appends it
+      // where the cursor is anyway (at the end of the line), else a character at a time.
+      for (const part of piece.split(/(\r\n|\r|\n)/)) {
+        if (part === '') continue;
+        if (/^[\r\n]/.test(part) || this.isCursorAtEnd()) this.emit('data', Buffer.from(part));
+        else for (const character of part) this.emit('data', Buffer.from(character));
+      }
     }
   }
 }

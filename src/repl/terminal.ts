@@ -64,7 +64,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       ? new KeyInput(options.input as NodeJS.ReadStream, (text) => {
         this.lastKeyAt = Date.now();
         if (!this.isSuspended && !this.isClosed && !this.isInputEnded) this.rl.write(text);
-      })
+      }, () => this.rl.cursor === this.rl.line.length)
       : null;
     this.rl = this.createInterface();
     // readline makes its input emit 'keypress'; this one listener outlives every rebuilt interface.
@@ -117,7 +117,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   print(raw: string): void {
     // Long lines wrap at word boundaries on a terminal (the terminal itself would cut words).
     const columns = this.options.output.columns;
-    const text = this.options.isTTY && columns ? wrapAnsi(raw, columns, { hard: true, trim: false }) : raw;
+    const isTooLong = Boolean(columns) && raw.split('\n').some((line) => line.length > columns!);
+    const text = this.options.isTTY && isTooLong ? wrapAnsi(raw, columns!, { hard: true, trim: false }) : raw;
     if (this.isClosed || this.isInputEnded) {
       this.options.output.write(`${text}\n`);
       return;

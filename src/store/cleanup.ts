@@ -48,9 +48,9 @@ export interface EndedLimits {
  * Removes the oldest ended jobs (see compareForEviction) until at most `limits.unfinished`
  * unfinished (failed, cancelled, interrupted) and `limits.completed` completed ones remain.
  * Active jobs are never touched. One pass at a time per jobs folder (the storage policy's claim).
- * It reads the ended-jobs index (see ended-index.ts) and then only the job files it names, so its
- * cost follows the ended jobs kept (about the two limits), not all the jobs stored. `justEnded`
- * is the job the pass is for. Returns the removed ids.
+ * It reads the ended-jobs index (see ended-index.ts) and then only the job files it is about to
+ * remove, so its cost follows what it removes, not the jobs stored or kept. `justEnded` is a job
+ * the pass is for (recorded even if the index missed it). Returns the removed ids.
  * @throws StoreError when the jobs folder cannot be listed or the policy's claim is held too long.
  */
 export async function enforceEndedLimits(store: JobStore, limits: EndedLimits, now?: string, justEnded?: Job): Promise<string[]> {
@@ -60,30 +60,29 @@ export async function enforceEndedLimits(store: JobStore, limits: EndedLimits, n
     const justEndedKind = justEnded && kindOf(justEnded);
     if (justEnded && justEndedKind) named.set(justEnded.id, toEntry(justEnded, justEndedKind));
     // The index may hold a job that has since been resumed or removed (and, for a moment after
-    // it was rebuilt, miss nothing but name too much), never less than there is: a kind it names
-    // no more of than its limit has nothing to remove, and is not read. Of the others each named
-    // job is read, and only those still ended count, so exactly the limits are kept.
+    // it was rebuilt, name too much), never less than there is. Its entries carry what the
+    // eviction order needs, so a kind over its limit is walked oldest first, and only the jobs
+    // about to go are read: a stale entry counts one less, and a job that changed since is kept.
+    // A pass reads about as many job files as it removes, however many jobs are kept.
     const entries = [...named.values()];
-    const counts: Record<EndedKind, number> = { unfinished: 0, completed: 0 };
-    for (const entry of entries) counts[entry.kind]++;
-    const isOver = (kind: EndedKind): boolean => counts[kind] > limits[kind];
-    const ended: Record<EndedKind, Job[]> = { unfinished: [], completed: [] };
-    const kept: IndexEntry[] = entries.filter((entry) => !isOver(entry.kind));
-    for (const entry of entries) {
-      if (!isOver(entry.kind)) continue;
-      const job = store.readSync(entry.id);
-      const kind = job && kindOf(job);
-      if (job && kind) ended[kind].push(job);
-    }
+    const dropped = new Set<string>();
     const removed: string[] = [];
     for (const kind of ['unfinished', 'completed'] as const) {
-      const jobs = ended[kind].sort(compareForEviction);
-      const excess = Math.max(0, jobs.length - limits[kind]);
-      for (const [position, job] of jobs.entries()) {
-        if (position < excess && (await removeIfUnchanged(store, job))) removed.push(job.id);
-        else kept.push(toEntry(job, kind));
+      const candidates = entries.filter((entry) => entry.kind === kind).sort(compareEntries);
+      let excess = candidates.length - limits[kind];
+      for (const entry of candidates) {
+        if (excess <= 0) break;
+        const job = store.readSync(entry.id);
+        if (!job || kindOf(job) !== kind) {
+          dropped.add(entry.id);
+          excess--;
+        } else if (await removeIfUnchanged(store, job)) {
+          removed.push(job.id);
+          excess--;
+        }
       }
     }
+    const kept = entries.filter((entry) => !dropped.has(entry.id) && !removed.includes(entry.id));
     // The file grows by a line per change; it is rewritten as what was found, keeping what other
     // processes appended meanwhile.
     if (kept.length !== named.size || index.lineCount > 4 * kept.length + 64) compactIndex(store.dir, kept, index.byteLength);
@@ -112,6 +111,11 @@ async function rebuildIndex(store: JobStore, now?: string): Promise<NonNullable<
   }
   compactIndex(store.dir, appended.entries.values(), appended.byteLength);
   return readIndex(store.dir) ?? { entries: appended.entries, lineCount: appended.entries.size, byteLength: 0 };
+}
+
+// The eviction order of compareForEviction, on index entries (they record the same fields).
+function compareEntries(a: IndexEntry, b: IndexEntry): number {
+  return a.endedAt.localeCompare(b.endedAt) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }
 
 function kindOf(job: Job): EndedKind | null {
