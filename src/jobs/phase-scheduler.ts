@@ -30,6 +30,9 @@ export interface SchedulerHost {
   whenRemovalsAllowed(): Promise<void>;
 }
 
+/** How long after a job ends its storage-policy pass starts (ms). */
+export const POLICY_PASS_DELAY_MS = 100;
+
 /** Settings the scheduler uses. */
 export interface SchedulerOptions {
   store: JobStore;
@@ -119,6 +122,9 @@ export class PhaseScheduler {
       const limits = this.getLimits();
       if ((job.status === 'completed' ? limits.completed : limits.unfinished) === Infinity) return;
       this.endedBeforePass.add(job.id);
+      // A moment later, off the path of whatever the user does next (a new prompt usually follows
+      // an end at once), and shared by every job that ends meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, POLICY_PASS_DELAY_MS));
       await this.policyPasses.request();
     } finally {
       this.pendingCleanups--;
