@@ -11,8 +11,9 @@ import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
 export const OUTPUT_BURST_LINES = 30;
 /** Output lines per second a job may show for as long as it prints (the bucket's refill rate). */
 export const OUTPUT_LINES_PER_SECOND = 5;
-/** Activities (tool calls, model steps) a job may show in a burst, and per second after it. */
+/** Activities (tool calls, model steps) a job may show in a burst. */
 export const ACTIVITY_BURST = 20;
+/** Activities per second a job may show after its burst (the activity bucket's refill rate). */
 export const ACTIVITIES_PER_SECOND = 5;
 /** Last output lines shown under a failure whose output was held back. */
 export const FAILURE_TAIL_LINES = 5;
@@ -100,6 +101,7 @@ export class TokenBucket {
   }
 }
 
+// Per job: its two buckets, and the lines held back since the last summary.
 interface JobLimits {
   output: TokenBucket;
   activity: TokenBucket;
