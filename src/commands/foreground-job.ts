@@ -6,8 +6,8 @@ import chalk from 'chalk';
 import type { AgentSpec } from '../agents/agent.js';
 import { isTerminalStatus, type Job } from '../jobs/job.js';
 import type { JobManager } from '../jobs/manager.js';
-import { PHASE_HEADER_PATTERN } from '../jobs/output-sink.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
+import { formatLogLines } from '../render/log-lines.js';
 import { formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
 import { LogFollower, readLogTail, sizeOfLog } from '../store/output-log.js';
@@ -46,10 +46,7 @@ export async function superviseInForeground(context: AppContext, manager: JobMan
   manager.on('warning', (message) => spinner.warn(message));
   // Output goes to stdout (stderr with --json, which owns stdout), made inert on a terminal.
   const target = options.json ? process.stderr : process.stdout;
-  const format = (lines: readonly string[]): string => {
-    if (!target.isTTY) return `${lines.join('\n')}\n`;
-    return `${lines.map((line) => sanitizeText(line)).map((line) => (PHASE_HEADER_PATTERN.test(line) ? chalk.bold(line) : line)).join('\n')}\n`;
-  };
+  const format = (lines: readonly string[]): string => `${formatLogLines(lines, Boolean(target.isTTY))}\n`;
   // The output is read by one chain of reads, so lines print once and in order: on a timer, and
   // to the end of what is written before an approval question is drawn (a line printed into an
   // open question would garble it). No timer reads while the question is open.

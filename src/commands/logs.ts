@@ -1,7 +1,7 @@
 // `jobline logs ID [-f]`: a job's output.log as written (headers per phase included); with -f it
 // follows the log until the job ends.
 import { isTerminalStatus } from '../jobs/job.js';
-import { sanitizeText } from '../render/text.js';
+import { formatLogLines } from '../render/log-lines.js';
 import { followLog } from '../store/output-log.js';
 import type { AppContext } from './context.js';
 
@@ -18,7 +18,7 @@ export interface LogsOptions {
 export async function logsCommand(context: AppContext, idOrPrefix: string, options: LogsOptions): Promise<number> {
   const id = await context.store.resolveId(idOrPrefix);
   const path = context.store.pathsOf(id).output;
-  const write = (lines: string[]): void => void process.stdout.write(`${(process.stdout.isTTY ? lines.map((line) => sanitizeText(line)) : lines).join('\n')}\n`);
+  const write = (lines: string[]): void => void process.stdout.write(`${formatLogLines(lines, Boolean(process.stdout.isTTY))}\n`);
   const isEnded = async (): Promise<boolean> => {
     if (!options.follow) return true;
     const job = await context.store.load(id, new Date().toISOString()).catch(() => null);

@@ -1,8 +1,7 @@
 // `jobline wait ID…`: waits until every named job has ended, whoever runs it. Exits like `run`:
 // 0 when all completed, 1 otherwise.
 import { isTerminalStatus, type Job } from '../jobs/job.js';
-import { sanitizeLine } from '../render/text.js';
-import { STATUS_ICONS } from '../render/text.js';
+import { STATUS_ICONS, sanitizeLine } from '../render/text.js';
 import type { AppContext } from './context.js';
 
 const POLL_MS = 200;

@@ -1,20 +1,13 @@
 // /logs <id> [-f]: a job's output.log (its tail; the file may be huge), made inert for the
 // terminal; -f follows it until Ctrl+C or the end of the job.
-import chalk from 'chalk';
 import { UsageError } from '../../errors.js';
 import { isTerminalStatus } from '../../jobs/job.js';
-import { PHASE_HEADER_PATTERN } from '../../jobs/output-sink.js';
-import { sanitizeText } from '../../render/text.js';
+import { formatLogLines } from '../../render/log-lines.js';
 import { followLog, readLogTail } from '../../store/output-log.js';
 import type { SlashCommand } from '../session.js';
 
 const LOG_TAIL_LINES = 200;
 const FOLLOW_POLL_MS = 200;
-
-/** Makes log lines inert for the terminal, with the phase headers set apart. */
-function formatLogLines(lines: readonly string[]): string {
-  return lines.map((line) => sanitizeText(line)).map((line) => (PHASE_HEADER_PATTERN.test(line) ? chalk.bold(line) : line)).join('\n');
-}
 
 /** /logs <id> [-f] */
 export const logsCommand: SlashCommand = {
