@@ -2,7 +2,7 @@
 // worker, against a bare `new Worker` spawn measured in the same run (ms).
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { JobManager } from '../dist/jobs/manager.js';
+import { JobManager } from '../dist/jobs/service/manager.js';
 import { JobStore } from '../dist/store/job-store.js';
 import { tempDir } from './lib.mjs';
 

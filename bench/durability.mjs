@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getFsyncCount } from '../dist/store/atomic-write.js';
-import { JobManager } from '../dist/jobs/manager.js';
+import { JobManager } from '../dist/jobs/service/manager.js';
 import { JobStore } from '../dist/store/job-store.js';
 import { tempDir } from './lib.mjs';
 

@@ -144,7 +144,7 @@ the time in two places, both jobline's own overhead:
 1. *Forking from a big process.* Each job's \`/bin/sh\` was forked from jobline's own process
    (~100 MB resident, four threads): \`fork()\` copies page tables and stalls the other threads
    while it does, so \`spawn()\` took ~5 ms there against 0.9 ms from a fresh Node process. Now
-   each worker starts a small spawner process (\`src/jobs/spawner-entry.ts\`) once and its
+   each worker starts a small spawner process (\`src/jobs/process/spawner-entry.ts\`) once and its
    shells are forked from there (the first one, while the spawner boots, by the worker itself).
    The worker still tracks every process group in shared memory, and a spawner whose worker
    goes away (even with a SIGKILLed jobline) kills its shells.

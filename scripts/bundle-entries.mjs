@@ -12,8 +12,8 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 rmSync(`${dist}entries`, { recursive: true, force: true });
 await build({
   entryPoints: {
-    'worker-entry': `${dist}jobs/worker-entry.js`,
-    'spawner-entry': `${dist}jobs/spawner-entry.js`,
+    'worker-entry': `${dist}jobs/runtime/worker-entry.js`,
+    'spawner-entry': `${dist}jobs/process/spawner-entry.js`,
     'write-thread-entry': `${dist}store/write-thread-entry.js`,
   },
   outdir: `${dist}entries`,
@@ -22,9 +22,14 @@ await build({
   platform: 'node',
   target: 'node20',
   packages: 'external',
-  // The import path as written in dist/jobs/worker-entry.js; from dist/entries/ it still points
-  // at dist/agents/llm/llm-runner.js.
-  external: ['../agents/llm/llm-runner.js'],
+  // The worker imports the LLM runner as ../../agents/llm/llm-runner.js (from dist/jobs/runtime/);
+  // the bundle lives in dist/entries/, one level higher, so the path is rewritten to match.
+  plugins: [{
+    name: 'llm-runner-stays-external',
+    setup(context) {
+      context.onResolve({ filter: /\/agents\/llm\/llm-runner\.js$/ }, () => ({ path: '../agents/llm/llm-runner.js', external: true }));
+    },
+  }],
   sourcemap: true,
   logLevel: 'warning',
 });

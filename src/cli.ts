@@ -17,7 +17,7 @@ import { findNearestName } from './text/nearest-name.js';
 import { sanitizeLine } from './render/text.js';
 import { startRepl } from './repl/repl.js';
 import { resumeInputOnContinue } from './commands/resume-input-on-continue.js';
-import { waitForNotifyCommands } from './jobs/notify-command.js';
+import { waitForNotifyCommands } from './commands/notify-command.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 

@@ -1,6 +1,6 @@
 // What an agent is, on both sides of the thread boundary: a serialisable AgentSpec that the main
 // thread builds from the config, and the AgentRunner contract that code inside a worker fulfils.
-import type { JobProgress, WorkspaceChanges } from '../jobs/job.js';
+import type { JobProgress, WorkspaceChanges } from '../jobs/model/job.js';
 
 /** One phase of a command agent: `run` is a shell command line for `/bin/sh -c`. */
 export interface CommandPhaseSpec {

@@ -2,45 +2,11 @@
 // group, so the whole tree (grandchildren included) can be signalled at once and none is orphaned.
 import { constants } from 'node:os';
 import type { PhaseContext, PhaseOutcome } from './agent.js';
+import type { ShellLauncher, ShellListener } from '../jobs/process/shell-launcher.js';
+import { signalProcessGroup } from '../jobs/process/process-group.js';
 
 /** Characters of a phase's output kept as its `output` in job.json (the full text is in output.log). */
 export const PHASE_OUTPUT_TAIL_CHARS = 4000;
-
-/** A shell to start: `/bin/sh -c <command>` in `cwd` with `env` set on top of the inherited environment. */
-export interface ShellRequest {
-  command: string;
-  /** Absolute working directory. */
-  cwd: string;
-  env: Record<string, string>;
-  /** Inherited variables the shell must not get (the API keys, for an LLM agent's tools). */
-  removeEnv?: string[];
-}
-
-/** What happens to a started shell: `started`, any `output`, then `exited`; or only `failed`. */
-export interface ShellListener {
-  /** The shell runs as `pid`, the leader of its own process group. */
-  started(pid: number): void;
-  /** Raw bytes from its stdout (fd 1) or stderr (fd 2). */
-  output(chunk: Uint8Array, fd: 1 | 2): void;
-  /**
-   * The shell exited (`code`, or `signal` if a signal ended it), its stdio is drained and its
-   * group has been killed, so nothing it started lives on.
-   */
-  exited(code: number | null, signal: string | null): void;
-  /**
-   * The shell could not be started (`code` is the errno name, ENOENT, E2BIG, ..., when known), or,
-   * after `started`, it was lost: whatever started it died, and its group has been killed.
-   */
-  failed(code: string | null, message: string): void;
-}
-
-/**
- * Starts shells as leaders of new process groups. jobline's launcher forks them from a small
- * spawner process (src/jobs/spawner-client.ts), because forking jobline itself is slow.
- */
-export interface ShellLauncher {
-  spawnShell(request: ShellRequest, listener: ShellListener): void;
-}
 
 /**
  * Turns a shell's output bytes into text with one streaming decoder per stream, so a multi-byte
@@ -57,19 +23,6 @@ export class ShellOutputDecoder {
   /** What is left once the shell has ended (an incomplete character becomes U+FFFD). */
   end(): string {
     return this.streams[1].decode() + this.streams[2].decode();
-  }
-}
-
-/**
- * Sends `signal` to every process in the group led by `pid`. Returns false when the group no
- * longer exists (ESRCH); other errors are swallowed as well, since callers use this as cleanup.
- */
-export function signalProcessGroup(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { WorkspaceChanges } from '../jobs/job.js';
+import type { WorkspaceChanges } from '../jobs/model/job.js';
 
 /** Longest a git command may take before the snapshot is given up (ms). */
 const GIT_TIMEOUT_MS = 15_000;

@@ -2,8 +2,8 @@
 // in the folder it was created in. Used by the REPL's /resume and `jobline resume`.
 import { resolveAgent } from '../agents/resolve-agent.js';
 import type { JoblineConfig } from '../config/schema.js';
-import type { Job } from '../jobs/job.js';
-import type { AdoptedRun } from '../jobs/manager-api.js';
+import type { Job } from '../jobs/model/job.js';
+import type { AdoptedRun } from '../jobs/service/manager-api.js';
 import { readEvents } from '../store/event-log.js';
 import type { JobStore } from '../store/job-store.js';
 

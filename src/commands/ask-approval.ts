@@ -1,7 +1,7 @@
 // Asking a person at a terminal what to do with a phase that just completed: one key each for
 // continue (c), retry (r, then the feedback), cancel (x), later (l) and the full diff (d).
 import enquirer from 'enquirer';
-import type { JobManager } from '../jobs/manager.js';
+import type { JobManager } from '../jobs/service/manager.js';
 import { openKeyedSelect, type KeyedChoice, type KeyedSelect } from './keyed-select.js';
 
 /**

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName } from '../config/schema.js';
-import type { Job } from '../jobs/job.js';
+import type { Job } from '../jobs/model/job.js';
 import { UsageError, describeError } from '../errors.js';
 import { formatDuration, sanitizeLine, truncate } from '../render/text.js';
 import { createManager, type AppContext } from './context.js';

@@ -1,10 +1,10 @@
 // What every command needs: the loaded config, the jobs folder, and a manager built from both.
 import { loadConfig } from '../config/load-config.js';
 import { getSecretEnvNames, type JoblineConfig } from '../config/schema.js';
-import { isTerminalStatus } from '../jobs/job.js';
-import { JobManager } from '../jobs/manager.js';
-import { runNotifyCommand } from '../jobs/notify-command.js';
-import { serveJobRequests, type RequestListener } from '../jobs/request-inbox.js';
+import { isTerminalStatus } from '../jobs/model/job.js';
+import { JobManager } from '../jobs/service/manager.js';
+import { runNotifyCommand } from './notify-command.js';
+import { serveJobRequests, type RequestListener } from '../jobs/service/request-inbox.js';
 import { JobStore } from '../store/job-store.js';
 import { resolveJobsDir } from '../store/jobs-dir.js';
 

@@ -2,7 +2,7 @@
 // signal whose default action ends the process and that Node does not reserve: SIGUSR1 starts its
 // inspector) every active job is marked interrupted on disk before the process ends, and every
 // worker and child process is stopped.
-import type { JobManager } from '../jobs/manager.js';
+import type { JobManager } from '../jobs/service/manager.js';
 
 const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
 const SIGNAL_NUMBERS: Record<(typeof EXIT_SIGNALS)[number], number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGUSR2: 12, SIGTERM: 15 };

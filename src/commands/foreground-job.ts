@@ -4,8 +4,8 @@
 // phase. Then a summary: the answer of an LLM job, or why it failed and where its full log is.
 import chalk from 'chalk';
 import type { AgentSpec } from '../agents/agent.js';
-import { isTerminalStatus, type Job } from '../jobs/job.js';
-import type { JobManager } from '../jobs/manager.js';
+import { isTerminalStatus, type Job } from '../jobs/model/job.js';
+import type { JobManager } from '../jobs/service/manager.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
 import { formatLogLines } from '../render/log-lines.js';
 import { formatPhasePosition } from '../render/job-list.js';

@@ -1,6 +1,6 @@
 // `jobline logs ID [-f]`: a job's output.log as written (headers per phase included); with -f it
 // follows the log until the job ends.
-import { isTerminalStatus } from '../jobs/job.js';
+import { isTerminalStatus } from '../jobs/model/job.js';
 import { formatLogLines } from '../render/log-lines.js';
 import { followLog } from '../store/output-log.js';
 import type { AppContext } from './context.js';

@@ -1,7 +1,7 @@
 // The full diff of what the phase awaiting approval changed, for the approval question's `d`.
 import chalk from 'chalk';
 import { readFullDiff } from '../agents/workspace-snapshot.js';
-import type { Job } from '../jobs/job.js';
+import type { Job } from '../jobs/model/job.js';
 import { showInPager } from './pager.js';
 
 /**

@@ -1,7 +1,7 @@
 // `jobline cancel|approve|retry ID`: steering a job that another jobline (a REPL, a `run`) owns.
 // The request goes to the inbox of the job's owner (see src/store/job-requests.ts) and this waits
 // until the job shows it was carried out: only the owner changes a job it runs.
-import { isActiveStatus, type Job } from '../jobs/job.js';
+import { isActiveStatus, type Job } from '../jobs/model/job.js';
 import { sanitizeLine } from '../render/text.js';
 import { formatPhasePosition } from '../render/job-list.js';
 import { appendJobRequest, type JobRequest } from '../store/job-requests.js';

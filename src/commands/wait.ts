@@ -1,6 +1,6 @@
 // `jobline wait ID…`: waits until every named job has ended, whoever runs it. Exits like `run`:
 // 0 when all completed, 1 otherwise.
-import { isTerminalStatus, type Job } from '../jobs/job.js';
+import { isTerminalStatus, type Job } from '../jobs/model/job.js';
 import { STATUS_ICONS, sanitizeLine } from '../render/text.js';
 import type { AppContext } from './context.js';
 

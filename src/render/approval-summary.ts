@@ -2,7 +2,7 @@
 // excerpt of the phase's output, and the files it changed with a diffstat. Pure: the clock is
 // passed in.
 import chalk from 'chalk';
-import type { Job, WorkspaceChanges } from '../jobs/job.js';
+import type { Job, WorkspaceChanges } from '../jobs/model/job.js';
 import { elapsedMs, formatDuration, sanitizeLine, sanitizeText, truncate } from './text.js';
 
 const EXCERPT_LINES = 8;

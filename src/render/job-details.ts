@@ -1,6 +1,6 @@
 // Renders one job in full (`jobline show`, the REPL's /jobs <id>). Pure: the clock is passed in.
 import chalk from 'chalk';
-import type { Job } from '../jobs/job.js';
+import type { Job } from '../jobs/model/job.js';
 import type { JobPaths } from '../store/job-store.js';
 import { formatChanges } from './approval-summary.js';
 import { formatCounters, formatPhasePosition, workingMs } from './job-list.js';

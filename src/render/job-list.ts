@@ -3,7 +3,7 @@
 // event with counters. Pure: the clock and the width are passed in, so output is testable to the
 // character.
 import chalk from 'chalk';
-import { JOB_STATUSES, isActiveStatus, isUnfinishedStatus, type Job, type JobStatus } from '../jobs/job.js';
+import { JOB_STATUSES, isActiveStatus, isUnfinishedStatus, type Job, type JobStatus } from '../jobs/model/job.js';
 import { STATUS_ICONS, formatDuration, sanitizeLine, truncate } from './text.js';
 
 /** Returns e.g. `2/5 plan`, or `-` for a job without phases. */

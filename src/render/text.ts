@@ -1,7 +1,7 @@
 // Small formatting helpers shared by every renderer: durations, status icons, and making text a
 // job produced inert before it reaches a terminal.
 import stripAnsi from 'strip-ansi';
-import type { JobStatus } from '../jobs/job.js';
+import type { JobStatus } from '../jobs/model/job.js';
 
 /** Icon shown before a job's status. */
 export const STATUS_ICONS: Readonly<Record<JobStatus, string>> = {

@@ -9,7 +9,7 @@ import { applyApprovalDecision, askApproval } from '../commands/ask-approval.js'
 import type { KeyedSelect } from '../commands/keyed-select.js';
 import { createDiffViewer } from '../commands/phase-diff.js';
 import { describeError } from '../errors.js';
-import type { JobManager } from '../jobs/manager.js';
+import type { JobManager } from '../jobs/service/manager.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
 import type { Terminal } from './terminal.js';
 

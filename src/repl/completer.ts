@@ -3,9 +3,9 @@
 import { readdirSync } from 'node:fs';
 import { listAgents } from '../agents/resolve-agent.js';
 import type { JoblineConfig } from '../config/schema.js';
-import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/job.js';
-import { isJobId } from '../jobs/job-id.js';
-import type { JobManager } from '../jobs/manager.js';
+import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/model/job.js';
+import { isJobId } from '../jobs/model/job-id.js';
+import type { JobManager } from '../jobs/service/manager.js';
 import { readIndex } from '../store/ended-index.js';
 import type { ArgumentKind, SlashCommand } from './session.js';
 

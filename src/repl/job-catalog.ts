@@ -3,9 +3,9 @@
 import { existsSync } from 'node:fs';
 import { adoptFromConfig } from '../commands/adopt-job.js';
 import type { JoblineConfig } from '../config/schema.js';
-import type { Job, JobMode } from '../jobs/job.js';
-import { isJobId, resolveJobId } from '../jobs/job-id.js';
-import type { JobManager } from '../jobs/manager.js';
+import type { Job, JobMode } from '../jobs/model/job.js';
+import { isJobId, resolveJobId } from '../jobs/model/job-id.js';
+import type { JobManager } from '../jobs/service/manager.js';
 
 /** Looks jobs up across the session and the jobs folder. */
 export class JobCatalog {

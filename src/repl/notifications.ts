@@ -3,8 +3,8 @@
 // flood is limited (a token bucket per job), and its surplus summarised. Tool activity has its
 // own bucket, so a flood of output never swallows an `🔧 edit_file(...)` line.
 import chalk, { type ChalkInstance } from 'chalk';
-import type { Job } from '../jobs/job.js';
-import type { JobEvent } from '../jobs/job-event.js';
+import type { Job } from '../jobs/model/job.js';
+import type { JobEvent } from '../jobs/model/job-event.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
 
 /** Output lines a job may show in a burst before the limit applies. */

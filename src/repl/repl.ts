@@ -9,7 +9,7 @@ import { confirmLeaving } from './commands/quit.js';
 import { getDefaultAgentName } from '../config/schema.js';
 import { installExitHandlers } from '../commands/exit-signals.js';
 import { JoblineError, describeError } from '../errors.js';
-import type { JobMode } from '../jobs/job.js';
+import type { JobMode } from '../jobs/model/job.js';
 import { sanitizeText } from '../render/text.js';
 import { ApprovalPresenter } from './approvals.js';
 import { startDiagnostics } from './diagnostics.js';

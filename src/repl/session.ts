@@ -1,8 +1,8 @@
 // What a slash command can see and do. Commands render state and send commands to the manager;
 // they never edit a job themselves.
 import type { JoblineConfig } from '../config/schema.js';
-import type { JobMode } from '../jobs/job.js';
-import type { JobManager } from '../jobs/manager.js';
+import type { JobMode } from '../jobs/model/job.js';
+import type { JobManager } from '../jobs/service/manager.js';
 import type { JobCatalog } from './job-catalog.js';
 
 /**

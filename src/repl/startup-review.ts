@@ -3,14 +3,14 @@
 // confirmation naming the count) or keep them.
 import chalk from 'chalk';
 import enquirer from 'enquirer';
-import type { Job, JobMode } from '../jobs/job.js';
+import type { Job, JobMode } from '../jobs/model/job.js';
 import { formatJobDetails } from '../render/job-details.js';
 import { formatCounters, formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, truncate } from '../render/text.js';
 import { askYesNo } from '../commands/keyed-select.js';
 import { describeError } from '../errors.js';
 import type { JobCatalog } from './job-catalog.js';
-import type { JobManager } from '../jobs/manager.js';
+import type { JobManager } from '../jobs/service/manager.js';
 import type { Terminal } from './terminal.js';
 
 /** What the review needs from the REPL. */

@@ -17,7 +17,7 @@
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { StoreError, describeError } from '../errors.js';
-import type { JobOwner } from '../jobs/job.js';
+import type { JobOwner } from '../jobs/model/job.js';
 import { checkOwnerAlive, getCurrentOwner, isCurrentProcess } from './owner.js';
 
 /** What a claim file holds (JSON). Times are ISO-8601 UTC. */

@@ -5,7 +5,7 @@
 // processes cleaning up at once keep exactly the limit.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/job.js';
+import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/model/job.js';
 import type { JobStore } from './job-store.js';
 import { compactIndex, OLD_INDEX_FILE, readIndex, rewriteIndex, type EndedKind, type IndexEntry } from './ended-index.js';
 

@@ -1,9 +1,9 @@
 // What a crash leaves behind, and how the first reader sets it right: an active job whose owner
 // process is gone (recorded as interrupted, once, dated by its last recorded activity), and a log
 // one write behind job.json (completed from job.json's journal). Callers hold the job's claim.
-import { getLastRecordedActivity, isActiveStatus, numberEvents, type Job } from '../jobs/job.js';
-import type { JobEvent } from '../jobs/job-event.js';
-import { transitionJob } from '../jobs/transitions.js';
+import { getLastRecordedActivity, isActiveStatus, numberEvents, type Job } from '../jobs/model/job.js';
+import type { JobEvent } from '../jobs/model/job-event.js';
+import { transitionJob } from '../jobs/model/transitions.js';
 import { appendEventLines, formatEventLines, readLastSeq } from './event-log.js';
 import { readJournal } from './job-file.js';
 import { checkOwnerAlive, isCurrentProcess } from './owner.js';

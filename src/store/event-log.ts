@@ -2,7 +2,7 @@
 // job.json is the durable source of truth, and a torn last line is skipped when read.
 import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { JobEvent } from '../jobs/job-event.js';
+import type { JobEvent } from '../jobs/model/job-event.js';
 
 /** Returns `events` as log lines (JSON, one per line, each ending in a newline). */
 export function formatEventLines(events: readonly JobEvent[]): string {

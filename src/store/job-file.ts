@@ -4,9 +4,9 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { StoreError, describeError } from '../errors.js';
-import { JOB_STATUSES, PHASE_STATUSES, SCHEMA_VERSION, type Job } from '../jobs/job.js';
-import { JOB_ID_PATTERN } from '../jobs/job-id.js';
-import type { JobEvent } from '../jobs/job-event.js';
+import { JOB_STATUSES, PHASE_STATUSES, SCHEMA_VERSION, type Job } from '../jobs/model/job.js';
+import { JOB_ID_PATTERN } from '../jobs/model/job-id.js';
+import type { JobEvent } from '../jobs/model/job-event.js';
 
 // Strict where jobline itself writes a fixed shape: every field that is printed as it is (ids,
 // names, times) must look like what jobline writes, so a hand-made or hostile file cannot carry

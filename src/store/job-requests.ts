@@ -7,8 +7,8 @@
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { JobOwner } from '../jobs/job.js';
-import { JOB_ID_PATTERN } from '../jobs/job-id.js';
+import type { JobOwner } from '../jobs/model/job.js';
+import { JOB_ID_PATTERN } from '../jobs/model/job-id.js';
 
 /** Folder of the inboxes, in the jobs folder. */
 export const INBOX_DIR = '.inbox';

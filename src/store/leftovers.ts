@@ -5,7 +5,7 @@
 import { readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { isJobId } from '../jobs/job-id.js';
+import { isJobId } from '../jobs/model/job-id.js';
 import { INBOX_DIR, inboxPathOf } from './job-requests.js';
 import { checkOwnerAlive, isPidRunning } from './owner.js';
 

@@ -1,8 +1,8 @@
 // Building jobs and managers for tests with real stores in temp folders.
 import { spawnSync } from 'node:child_process';
 import type { AgentSpec } from '../../src/agents/agent.js';
-import { createJob, type Job } from '../../src/jobs/job.js';
-import { JobManager, type JobManagerOptions } from '../../src/jobs/manager.js';
+import { createJob, type Job } from '../../src/jobs/model/job.js';
+import { JobManager, type JobManagerOptions } from '../../src/jobs/service/manager.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { getCurrentOwner } from '../../src/store/owner.js';
 import { makeTempDir } from './temp.js';

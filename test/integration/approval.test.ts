@@ -1,7 +1,7 @@
 // Phase-by-phase approval in the engine: approve, retry with feedback, cancel; background mode runs straight through.
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
-import type { JobManager } from '../../src/jobs/manager.js';
+import type { Job } from '../../src/jobs/model/job.js';
+import type { JobManager } from '../../src/jobs/service/manager.js';
 import { commandAgent, makeManager } from '../helpers/jobs.js';
 import { makeTempDir } from '../helpers/temp.js';
 

@@ -3,8 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
-import type { JobManager } from '../../src/jobs/manager.js';
+import type { Job } from '../../src/jobs/model/job.js';
+import type { JobManager } from '../../src/jobs/service/manager.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { readEvents } from '../../src/store/event-log.js';
 import { commandAgent, makeManager } from '../helpers/jobs.js';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TOOL_DEFINITIONS } from '../../src/agents/llm/tool-definitions.js';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/jobs/model/job.js';
 import { FakeModelServer, type ScriptedTurn } from '../helpers/fake-model-servers.js';
 import { makeManager } from '../helpers/jobs.js';
 import { PLANTED_KEY, llmAgent, makeWorkspace } from '../helpers/llm.js';

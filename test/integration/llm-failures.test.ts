@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/jobs/model/job.js';
 import { FakeModelServer, type ScriptedTurn } from '../helpers/fake-model-servers.js';
 import { makeManager } from '../helpers/jobs.js';
 import { PLANTED_KEY, llmAgent, makeWorkspace, type LlmAgentOptions } from '../helpers/llm.js';

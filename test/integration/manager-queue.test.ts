@@ -3,7 +3,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isActiveStatus } from '../../src/jobs/job.js';
+import { isActiveStatus } from '../../src/jobs/model/job.js';
 import { commandAgent, makeManager } from '../helpers/jobs.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';

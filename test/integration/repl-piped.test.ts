@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createJob, type Job } from '../../src/jobs/job.js';
+import { createJob, type Job } from '../../src/jobs/model/job.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { getCurrentOwner } from '../../src/store/owner.js';
 import { startPipedRepl } from '../helpers/cli.js';

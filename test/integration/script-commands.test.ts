@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createJob } from '../../src/jobs/job.js';
+import { createJob } from '../../src/jobs/model/job.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { runCli, startCli, startPipedRepl } from '../helpers/cli.js';
 import { deadOwner } from '../helpers/jobs.js';

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/jobs/model/job.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { readProcessStat } from '../../src/store/owner.js';
 import { runCli, startCli } from '../helpers/cli.js';

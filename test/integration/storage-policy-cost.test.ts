@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createJob, type Job } from '../../src/jobs/job.js';
+import { createJob, type Job } from '../../src/jobs/model/job.js';
 import { serializeJob } from '../../src/store/job-file.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { getCurrentOwner } from '../../src/store/owner.js';

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/jobs/model/job.js';
 import { parseJobFile } from '../../src/store/job-file.js';
 import { runCli, startCli, startPipedRepl } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp.js';

@@ -3,7 +3,7 @@
 // ledger, fsynced before going on. The crash harness SIGKILLs this process at random moments.
 // Usage: node crash-target.mjs <jobsDir> <ledgerPath> <seed>
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { JobManager } from '../../dist/jobs/manager.js';
+import { JobManager } from '../../dist/jobs/service/manager.js';
 import { JobStore } from '../../dist/store/job-store.js';
 
 const [jobsDir, ledgerPath, seedText] = process.argv.slice(2);

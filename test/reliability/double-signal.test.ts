@@ -3,7 +3,7 @@
 // them (an older state) could land after it and leave a job "running" on disk forever.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job } from '../../src/jobs/model/job.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { startCli } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp.js';

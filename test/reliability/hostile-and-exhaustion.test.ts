@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createJob, type Job } from '../../src/jobs/job.js';
+import { createJob, type Job } from '../../src/jobs/model/job.js';
 import { serializeJob } from '../../src/store/job-file.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { runCli, startCli, startPipedRepl } from '../helpers/cli.js';

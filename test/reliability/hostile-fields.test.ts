@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createJob, type Job } from '../../src/jobs/job.js';
+import { createJob, type Job } from '../../src/jobs/model/job.js';
 import { runCli, startPipedRepl } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp.js';
 

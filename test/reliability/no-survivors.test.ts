@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectContainment } from '../../src/jobs/process-containment.js';
+import { detectContainment } from '../../src/jobs/process/process-containment.js';
 import { runCli, startPipedRepl } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { findProcesses, waitFor } from '../helpers/wait.js';

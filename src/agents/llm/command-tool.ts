@@ -1,7 +1,9 @@
 // run_command: runs an allowed command in the workspace root, in its own process group, with a
 // timeout and a cap on the output returned. Anything not allowed is refused as a tool error.
 import type { PhaseReporter } from '../agent.js';
-import { type ShellLauncher, ShellOutputDecoder, signalProcessGroup } from '../command-runner.js';
+import { ShellOutputDecoder } from '../command-runner.js';
+import { signalProcessGroup } from '../../jobs/process/process-group.js';
+import type { ShellLauncher } from '../../jobs/process/shell-launcher.js';
 import { ToolError } from './file-tools.js';
 
 /** Default and longest run_command timeout (ms). */

@@ -3,7 +3,7 @@
 // back, until the model answers without tools (the phase's output) or the round cap is hit.
 import { jsonSchema, streamText, tool, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
 import type { LlmAgentSpec, LlmPhaseSpec, PhaseContext, PhaseOutcome } from '../agent.js';
-import type { ShellLauncher } from '../command-runner.js';
+import type { ShellLauncher } from '../../jobs/process/shell-launcher.js';
 import { ProviderError, createModel, describeProviderError, getRetryDelayMs, isRetryableStatus } from './provider.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
 import { describeToolCall, executeTool } from './tools.js';

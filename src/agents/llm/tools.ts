@@ -1,7 +1,7 @@
 // Running a tool call from the model: validates the tool is one the phase offers, runs it, and
 // turns every outcome into capped text for the model. Failures are tool errors, never exceptions.
 import type { PhaseReporter, ToolName } from '../agent.js';
-import type { ShellLauncher } from '../command-runner.js';
+import type { ShellLauncher } from '../../jobs/process/shell-launcher.js';
 import { runCommand } from './command-tool.js';
 import { ToolError, editFile, listFiles, readFile, searchCode, writeFile } from './file-tools.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';

@@ -3,7 +3,7 @@
 // jobs it counted: one that changed meanwhile (resumed by another jobline, say) is left alone.
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
-import { isUnfinishedStatus } from '../../jobs/job.js';
+import { isUnfinishedStatus } from '../../jobs/model/job.js';
 import { sweepLeftovers } from '../../store/leftovers.js';
 import type { SlashCommand } from '../session.js';
 

@@ -1,7 +1,7 @@
 // /jobs, /jobs <status> and /jobs <id>: the job list (all, or those with a status), or one job in full.
 import { formatJobDetails } from '../../render/job-details.js';
 import { formatJobList, JOB_FILTERS, matchesFilter, parseJobFilter } from '../../render/job-list.js';
-import { isActiveStatus } from '../../jobs/job.js';
+import { isActiveStatus } from '../../jobs/model/job.js';
 import type { SlashCommand } from '../session.js';
 
 /** Rows /jobs shows at most (active jobs are always among them). */

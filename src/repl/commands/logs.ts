@@ -1,7 +1,7 @@
 // /logs <id> [-f]: a job's output.log (its tail; the file may be huge), made inert for the
 // terminal; -f follows it until Ctrl+C or the end of the job.
 import { UsageError } from '../../errors.js';
-import { isTerminalStatus } from '../../jobs/job.js';
+import { isTerminalStatus } from '../../jobs/model/job.js';
 import { formatLogLines } from '../../render/log-lines.js';
 import { followLog, readLogTail } from '../../store/output-log.js';
 import type { SlashCommand } from '../session.js';

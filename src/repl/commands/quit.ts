@@ -1,6 +1,6 @@
 // /quit: leaves jobline. With jobs still active it asks first; they are marked interrupted and
 // can be resumed at the next start.
-import { isActiveStatus } from '../../jobs/job.js';
+import { isActiveStatus } from '../../jobs/model/job.js';
 import type { ReplSession, SlashCommand } from '../session.js';
 
 /**

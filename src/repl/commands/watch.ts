@@ -2,7 +2,7 @@
 // approval (the approval box then opens), or the user presses Ctrl+C (the job keeps running).
 import ora from 'ora';
 import { UsageError } from '../../errors.js';
-import { isTerminalStatus, type Job } from '../../jobs/job.js';
+import { isTerminalStatus, type Job } from '../../jobs/model/job.js';
 import { formatPhasePosition } from '../../render/job-list.js';
 import { sanitizeLine, truncate } from '../../render/text.js';
 import type { SlashCommand } from '../session.js';

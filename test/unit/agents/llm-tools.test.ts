@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { PhaseReporter, ToolName } from '../../../src/agents/agent.js';
 import { isCommandAllowed } from '../../../src/agents/llm/command-tool.js';
 import { MAX_TOOL_RESULT_CHARS, describeToolCall, executeTool } from '../../../src/agents/llm/tools.js';
-import { SpawnerClient } from '../../../src/jobs/spawner-client.js';
+import { SpawnerClient } from '../../../src/jobs/process/spawner-client.js';
 import { getCompiledEntry } from '../../../src/compiled-entry.js';
 import { makeTempDir } from '../../helpers/temp.js';
 import { makeWorkspace } from '../../helpers/llm.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CoalescedRuns } from '../../../src/jobs/coalesced-runs.js';
+import { CoalescedRuns } from '../../../src/jobs/service/coalesced-runs.js';
 
 describe('CoalescedRuns', () => {
   it('runs once for all requests made while a run is in progress, and every request waits for a run that started after it', async () => {

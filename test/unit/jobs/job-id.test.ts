@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateJobId, isJobId, resolveJobId } from '../../../src/jobs/job-id.js';
+import { isJobId, resolveJobId } from '../../../src/jobs/model/job-id.js';
+import { generateJobId } from '../../../src/store/new-job-id.js';
 
 describe('job ids', () => {
   it('generates job- followed by 8 lowercase letters or digits', () => {

@@ -1,9 +1,9 @@
 // The job writer's ordering and merging, against an in-memory store whose writes finish when the
 // test says: merged writes keep every event, a failed write is not acknowledged, and is retried.
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../../src/jobs/job.js';
-import type { JobEvent } from '../../../src/jobs/job-event.js';
-import { JobWriter } from '../../../src/jobs/job-writer.js';
+import type { Job } from '../../../src/jobs/model/job.js';
+import type { JobEvent } from '../../../src/jobs/model/job-event.js';
+import { JobWriter } from '../../../src/jobs/service/job-writer.js';
 import type { JobStore } from '../../../src/store/job-store.js';
 import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
 

@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatPhaseHeader, OutputSink, PHASE_HEADER_PATTERN } from '../../../src/jobs/output-sink.js';
+import { formatPhaseHeader, OutputSink, PHASE_HEADER_PATTERN } from '../../../src/jobs/runtime/output-sink.js';
 import { SecretScrubber } from '../../../src/text/secrets.js';
 import { makeTempDir } from '../../helpers/temp.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlotQueue } from '../../../src/jobs/slot-queue.js';
+import { SlotQueue } from '../../../src/jobs/service/slot-queue.js';
 
 describe('SlotQueue', () => {
   it('gives slots up to its capacity, then queues in FIFO order', () => {

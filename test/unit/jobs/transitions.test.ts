@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TransitionError } from '../../../src/errors.js';
-import type { Job } from '../../../src/jobs/job.js';
-import { transitionJob, transitionJobThrough, type JobAction } from '../../../src/jobs/transitions.js';
+import type { Job } from '../../../src/jobs/model/job.js';
+import { transitionJob, transitionJobThrough, type JobAction } from '../../../src/jobs/model/transitions.js';
 import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
 
 const T1 = '2026-11-22T10:00:05.000Z';

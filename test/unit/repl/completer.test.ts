@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
-import type { JobManager } from '../../../src/jobs/manager.js';
+import type { JobManager } from '../../../src/jobs/service/manager.js';
 import { SLASH_COMMANDS, describeUnknownCommand } from '../../../src/repl/commands/index.js';
 import { createCompleter } from '../../../src/repl/completer.js';
 import { makeJob } from '../../helpers/jobs.js';

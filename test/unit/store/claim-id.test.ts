@@ -5,8 +5,8 @@ import { JobStore } from '../../../src/store/job-store.js';
 import { makeTempDir } from '../../helpers/temp.js';
 
 const sequence: string[] = [];
-vi.mock('../../../src/jobs/job-id.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../../../src/jobs/job-id.js')>();
+vi.mock('../../../src/store/new-job-id.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../../src/store/new-job-id.js')>();
   return { ...actual, generateJobId: () => sequence.shift() ?? actual.generateJobId() };
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JobStatus } from '../../../src/jobs/job.js';
+import type { JobStatus } from '../../../src/jobs/model/job.js';
 import { enforceEndedLimits, enforceUnfinishedLimit, getEndedLimits, removeListedJobs } from '../../../src/store/cleanup.js';
 import { JobStore } from '../../../src/store/job-store.js';
 import { makeJob } from '../../helpers/jobs.js';

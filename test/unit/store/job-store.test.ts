@@ -169,7 +169,7 @@ describe('viewWithLiveness', () => {
 
 describe('job files on disk', () => {
   it('never follows a symbolic link planted in place of output.log, events.jsonl or job.json', async () => {
-    const { OutputSink } = await import('../../../src/jobs/output-sink.js');
+    const { OutputSink } = await import('../../../src/jobs/runtime/output-sink.js');
     const store = JobStore.open(makeTempDir());
     const id = store.claimIdSync();
     store.writeSync(makeJob({ id }));

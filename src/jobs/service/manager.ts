@@ -2,22 +2,22 @@
 // cancel, resume, shutdown). Every status change goes through the state machine, is persisted,
 // and only then reported; running the jobs within the cap is its PhaseScheduler's part.
 import { EventEmitter } from 'node:events';
-import { getPhaseNames, type AgentSpec } from '../agents/agent.js';
-import { JobLookupError, ManagerError, StoreError, describeError } from '../errors.js';
-import type { JobStore } from '../store/job-store.js';
-import { getCurrentOwner } from '../store/owner.js';
-import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from './job.js';
-import type { JobEvent } from './job-event.js';
+import { getPhaseNames, type AgentSpec } from '../../agents/agent.js';
+import { JobLookupError, ManagerError, StoreError, describeError } from '../../errors.js';
+import type { JobStore } from '../../store/job-store.js';
+import { getCurrentOwner } from '../../store/owner.js';
+import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from '../model/job.js';
+import type { JobEvent } from '../model/job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
-import { resolveJobId } from './job-id.js';
-import { killChildProcessGroups } from './process-sweep.js';
+import { resolveJobId } from '../model/job-id.js';
+import { killChildProcessGroups } from '../process/process-sweep.js';
 import { assertAdoptable, assertNoProcessesLeft } from './resume-checks.js';
-import { CONTAINMENT_ENV, describeContainmentForEnv, detectContainment, type Containment } from './process-containment.js';
-import { removeListedJobs } from '../store/cleanup.js';
+import { CONTAINMENT_ENV, describeContainmentForEnv, detectContainment, type Containment } from '../process/process-containment.js';
+import { removeListedJobs } from '../../store/cleanup.js';
 import { JobWriter } from './job-writer.js';
 import { PhaseScheduler } from './phase-scheduler.js';
 import type { SlotQueue } from './slot-queue.js';
-import { WorkerPool } from './worker-pool.js';
+import { WorkerPool } from '../runtime/worker-pool.js';
 import { ConditionWaiters } from './condition-waiters.js';
 import { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 

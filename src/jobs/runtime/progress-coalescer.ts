@@ -1,6 +1,6 @@
 // Inside a worker: merges an agent's progress reports (latest value wins) and posts them at most
 // once per interval, so a job reporting 10,000 times a second costs the main thread 20 messages.
-import type { JobProgress } from './job.js';
+import type { JobProgress } from '../model/job.js';
 
 /** How often, at most, a worker posts progress to the main thread (ms). */
 export const PROGRESS_FLUSH_INTERVAL_MS = 50;

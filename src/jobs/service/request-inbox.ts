@@ -1,10 +1,10 @@
 // The owner's side of requests from other processes (see src/store/job-requests.ts): this
 // process's inbox is checked a few times a second, and each request addressed to it for one of
 // its jobs is carried out with the manager, exactly as the REPL's own command would be.
-import { describeError } from '../errors.js';
+import { describeError } from '../../errors.js';
 import type { JobManager } from './manager.js';
-import { getCurrentOwner } from '../store/owner.js';
-import { inboxPathOf, isAddressedTo, readJobRequests, removeInbox, type JobRequest } from '../store/job-requests.js';
+import { getCurrentOwner } from '../../store/owner.js';
+import { inboxPathOf, isAddressedTo, readJobRequests, removeInbox, type JobRequest } from '../../store/job-requests.js';
 
 /** How often the inbox is checked (ms). */
 export const INBOX_POLL_MS = 150;

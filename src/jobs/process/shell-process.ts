@@ -2,8 +2,9 @@
 // from pipes, and its end reported only once its stdio is drained and its group is killed.
 // Used by the spawner process (spawner-entry.ts) and, while a spawner boots, by a worker itself.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { type ShellListener, type ShellRequest, signalProcessGroup } from '../agents/command-runner.js';
-import { withoutVariables } from '../text/secrets.js';
+import { signalProcessGroup } from './process-group.js';
+import type { ShellListener, ShellRequest } from './shell-launcher.js';
+import { withoutVariables } from '../../text/secrets.js';
 import { buildShellCommand, detectContainment, normalizeExit } from './process-containment.js';
 
 // After the shell exits, its stdio may still be held open by a process that left the group

@@ -2,7 +2,7 @@
 // warm and healthy workers are reused; a worker that crashed or was terminated is never reused.
 import { Worker } from 'node:worker_threads';
 import { ChildRegistry, createChildRegistryBuffer } from './child-registry.js';
-import { getCompiledEntry } from '../compiled-entry.js';
+import { getCompiledEntry } from '../../compiled-entry.js';
 
 /** Options of a WorkerPool. */
 export interface WorkerPoolOptions {

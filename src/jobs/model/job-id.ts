@@ -1,20 +1,9 @@
-// Job ids (`job-` + 8 lowercase letters/digits) and resolving what a user typed to one id.
-// Uniqueness is not decided here: the store claims an id by creating its folder exclusively.
-import { randomInt } from 'node:crypto';
-import { JobLookupError } from '../errors.js';
-
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-const SUFFIX_LENGTH = 8;
+// Job ids (`job-` + 8 lowercase letters/digits) and resolving what a user typed to one id. Pure:
+// new ids are drawn by the store (store/new-job-id.ts), which also makes them unique.
+import { JobLookupError } from '../../errors.js';
 
 /** Matches a well-formed job id. */
 export const JOB_ID_PATTERN = /^job-[a-z0-9]{8}$/;
-
-/** Returns a random candidate id such as `job-ab12cd34` (36^8 ≈ 2.8e12 possibilities). */
-export function generateJobId(): string {
-  let suffix = '';
-  for (let i = 0; i < SUFFIX_LENGTH; i++) suffix += ALPHABET[randomInt(ALPHABET.length)];
-  return `job-${suffix}`;
-}
 
 /** Returns true when `value` is a well-formed job id. */
 export function isJobId(value: string): boolean {

@@ -1,6 +1,6 @@
 // The job state machine: the only place job.status and phase statuses change. Pure (no I/O, time
 // passed in) so every rule is unit-testable; an illegal transition throws instead of corrupting state.
-import { TransitionError } from '../errors.js';
+import { TransitionError } from '../../errors.js';
 import type { Job, JobMode, JobProgress, JobStatus, PhaseState, WorkspaceChanges } from './job.js';
 import { ACTIVE_STATUSES, UNFINISHED_STATUSES } from './job.js';
 import type { JobEvent } from './job-event.js';

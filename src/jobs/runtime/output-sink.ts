@@ -2,8 +2,8 @@
 // `outputProduced` messages, so a job printing 100 MB sends a few messages, not millions.
 import { closeSync, constants, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { MAX_LINE_CHARS, MAX_LINES_PER_OUTPUT_MESSAGE } from './protocol.js';
-import type { SecretScrubber } from '../text/secrets.js';
-import { APPEND_FLAGS } from '../store/event-log.js';
+import type { SecretScrubber } from '../../text/secrets.js';
+import { APPEND_FLAGS } from '../../store/event-log.js';
 
 /** How often, at most, a worker posts output to the main thread (ms). */
 export const OUTPUT_FLUSH_INTERVAL_MS = 50;

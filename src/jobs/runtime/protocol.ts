@@ -1,7 +1,7 @@
 // The typed messages between the manager (main thread) and a worker thread. Both directions are
 // past-tense events; errors cross the boundary as strings in data, never as thrown objects.
-import type { AgentSpec, PhaseOutputRecord } from '../agents/agent.js';
-import type { JobProgress, WorkspaceChanges } from './job.js';
+import type { AgentSpec, PhaseOutputRecord } from '../../agents/agent.js';
+import type { JobProgress, WorkspaceChanges } from '../model/job.js';
 
 /** Everything a worker needs to run one phase of one job (structured-cloneable). */
 export interface PhaseRequest {

@@ -1,17 +1,17 @@
 // Running jobs within the slots: starting queued jobs as slots free, driving each phase run on a
 // pooled worker, applying its outcome, and the storage policy once a job has ended. The manager
 // owns the session's jobs and the public API; this owns the running of them.
-import { describeError } from '../errors.js';
-import { DEFAULT_MAX_COMPLETED_JOBS, enforceEndedLimits, getEndedLimits, type EndedLimits } from '../store/cleanup.js';
+import { describeError } from '../../errors.js';
+import { DEFAULT_MAX_COMPLETED_JOBS, enforceEndedLimits, getEndedLimits, type EndedLimits } from '../../store/cleanup.js';
 import { CoalescedRuns } from './coalesced-runs.js';
-import type { JobStore } from '../store/job-store.js';
-import { isActiveStatus } from './job.js';
-import type { JobEvent } from './job-event.js';
+import type { JobStore } from '../../store/job-store.js';
+import { isActiveStatus } from '../model/job.js';
+import type { JobEvent } from '../model/job-event.js';
 import type { JobHandle } from './job-handle.js';
-import { JobRun, type RunOutcome } from './job-run.js';
+import { JobRun, type RunOutcome } from '../runtime/job-run.js';
 import { SlotQueue } from './slot-queue.js';
-import type { JobAction } from './transitions.js';
-import type { WorkerPool } from './worker-pool.js';
+import type { JobAction } from '../model/transitions.js';
+import type { WorkerPool } from '../runtime/worker-pool.js';
 
 /** What the scheduler needs from the manager that owns it. */
 export interface SchedulerHost {

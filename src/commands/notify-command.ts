@@ -2,7 +2,7 @@
 // callback). It runs beside jobline, never blocks it, and its failure is a warning, not an error.
 import { spawn } from 'node:child_process';
 import { SecretScrubber, readSecrets, withoutVariables } from '../text/secrets.js';
-import type { Job } from './job.js';
+import type { Job } from '../jobs/model/job.js';
 
 /** Longest a notify command may run before it is killed (ms). */
 export const NOTIFY_TIMEOUT_MS = 30_000;

@@ -2,17 +2,17 @@
 // back. Any failure, thrown or not, leaves as a `phaseFailed` message.
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import type { AgentRunner, PhaseContext, PhaseOutcome } from '../agents/agent.js';
-import { runCommandPhase } from '../agents/command-runner.js';
-import { describeChanges, snapshotWorkspace } from '../agents/workspace-snapshot.js';
-import { describeError } from '../errors.js';
+import type { AgentRunner, PhaseContext, PhaseOutcome } from '../../agents/agent.js';
+import { runCommandPhase } from '../../agents/command-runner.js';
+import { describeChanges, snapshotWorkspace } from '../../agents/workspace-snapshot.js';
+import { describeError } from '../../errors.js';
 import { ChildRegistry } from './child-registry.js';
-import { getCompiledEntry } from '../compiled-entry.js';
+import { getCompiledEntry } from '../../compiled-entry.js';
 import { formatPhaseHeader, OutputSink } from './output-sink.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
 import type { HostMessage, PhaseRequest, WorkerMessage } from './protocol.js';
-import { SpawnerClient } from './spawner-client.js';
-import { SecretScrubber, readSecrets } from '../text/secrets.js';
+import { SpawnerClient } from '../process/spawner-client.js';
+import { SecretScrubber, readSecrets } from '../../text/secrets.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry must run in a worker thread');
@@ -103,7 +103,7 @@ async function runAgentPhase(request: PhaseRequest, context: PhaseContext): Prom
     if (!phase) return { kind: 'failed', error: `agent ${agent.name} has no phase ${request.phaseIndex + 1}` };
     return runCommandPhase(phase.run, context, spawner);
   }
-  if (agent.type === 'llm') return (await import('../agents/llm/llm-runner.js')).runLlmPhase(agent, context, spawner);
+  if (agent.type === 'llm') return (await import('../../agents/llm/llm-runner.js')).runLlmPhase(agent, context, spawner);
   const runner = await loadModuleRunner(agent.module);
   return runner.runPhase(context);
 }

@@ -9,9 +9,9 @@
 // announced; it is kept and retried (with backoff, and with every later write of the job), and
 // once it lands its events are announced through `onRecovered`. A failed creation is not retried:
 // the job is refused.
-import type { JobStore } from '../store/job-store.js';
-import { isTerminalStatus, type Job } from './job.js';
-import type { JobEvent } from './job-event.js';
+import type { JobStore } from '../../store/job-store.js';
+import { isTerminalStatus, type Job } from '../model/job.js';
+import type { JobEvent } from '../model/job-event.js';
 
 interface PendingWrite {
   job: Job;

@@ -1,14 +1,14 @@
 // One job as the manager holds it in memory: its current state, what runs it, and the one way
 // its state changes: transition, persist, then report.
-import type { AgentSpec } from '../agents/agent.js';
-import { describeError } from '../errors.js';
-import type { JobStore } from '../store/job-store.js';
-import { numberEvents, type Job, type JobProgress } from './job.js';
-import type { JobEvent } from './job-event.js';
-import type { JobRun } from './job-run.js';
+import type { AgentSpec } from '../../agents/agent.js';
+import { describeError } from '../../errors.js';
+import type { JobStore } from '../../store/job-store.js';
+import { numberEvents, type Job, type JobProgress } from '../model/job.js';
+import type { JobEvent } from '../model/job-event.js';
+import type { JobRun } from '../runtime/job-run.js';
 import type { JobWriter } from './job-writer.js';
-import type { PhaseRequest } from './protocol.js';
-import { transitionJob, transitionJobThrough, type JobAction } from './transitions.js';
+import type { PhaseRequest } from '../runtime/protocol.js';
+import { transitionJob, transitionJobThrough, type JobAction } from '../model/transitions.js';
 
 /** Where a JobHandle reports what happened (the manager re-emits these to its listeners). */
 export interface JobReporter {

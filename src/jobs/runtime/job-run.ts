@@ -1,10 +1,10 @@
 // One phase of one job running on one worker: posts the request, relays reports, and turns every
 // way the run can end (reply, crash, exit, out of memory, cancel) into exactly one RunOutcome.
 import type { Worker } from 'node:worker_threads';
-import type { PhaseOutcome } from '../agents/agent.js';
-import { signalProcessGroup } from '../agents/command-runner.js';
+import type { PhaseOutcome } from '../../agents/agent.js';
+import { signalProcessGroup } from '../process/process-group.js';
 import type { ChildRegistry } from './child-registry.js';
-import type { JobProgress } from './job.js';
+import type { JobProgress } from '../model/job.js';
 import type { PhaseRequest, WorkerMessage } from './protocol.js';
 
 /** How a run ended, and whether its worker may be reused. */

@@ -1,9 +1,9 @@
 // What must hold before a job is resumed: it is unfinished, no other live jobline owns it, and
 // no process of its previous run is still alive (a second copy would run beside it).
-import { ManagerError } from '../errors.js';
-import { checkOwnerAlive, isCurrentProcess } from '../store/owner.js';
-import { isUnfinishedStatus, type Job } from './job.js';
-import { findJobProcesses } from './process-sweep.js';
+import { ManagerError } from '../../errors.js';
+import { checkOwnerAlive, isCurrentProcess } from '../../store/owner.js';
+import { isUnfinishedStatus, type Job } from '../model/job.js';
+import { findJobProcesses } from '../process/process-sweep.js';
 
 /**
  * Checks that `stored`, read from the jobs folder, may be taken over by this process.

@@ -4,9 +4,9 @@
 // would delay a cold job's first phase several times over.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ShellLauncher, ShellListener, ShellRequest } from '../agents/command-runner.js';
-import { signalProcessGroup } from '../agents/command-runner.js';
-import { describeError } from '../errors.js';
+import type { ShellLauncher, ShellListener, ShellRequest } from './shell-launcher.js';
+import { signalProcessGroup } from './process-group.js';
+import { describeError } from '../../errors.js';
 import { startShell } from './shell-process.js';
 import type { SpawnerEvent, SpawnerRequest } from './spawner-protocol.js';
 

@@ -1,7 +1,7 @@
 // The spawner: a small Node process that each worker starts and that forks its jobs' shells.
 // fork() copies the forking process's page tables and stalls its other threads meanwhile: from
 // jobline's ~100 MB process with four threads a spawn took ~5 ms, from this one about 1 ms.
-import { signalProcessGroup } from '../agents/command-runner.js';
+import { signalProcessGroup } from './process-group.js';
 import { type ShellProcess, startShell } from './shell-process.js';
 import type { ShellSpawnRequested, SpawnerEvent, SpawnerRequest } from './spawner-protocol.js';
 

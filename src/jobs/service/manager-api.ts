@@ -1,9 +1,9 @@
 // The manager's public contract: its settings, what a submission takes and returns, and the
 // events it emits. Kept apart so callers (CLI, REPL) read the contract without the machinery.
-import type { AgentSpec } from '../agents/agent.js';
-import type { JobStore } from '../store/job-store.js';
-import type { Job, JobMode } from './job.js';
-import type { JobEvent } from './job-event.js';
+import type { AgentSpec } from '../../agents/agent.js';
+import type { JobStore } from '../../store/job-store.js';
+import type { Job, JobMode } from '../model/job.js';
+import type { JobEvent } from '../model/job-event.js';
 
 /** Error recorded on every active job when jobline exits (SIGINT, SIGTERM, SIGHUP, /quit). */
 export const INTERRUPTED_ON_EXIT = 'Interrupted: jobline exited';
