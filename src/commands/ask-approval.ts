@@ -1,7 +1,9 @@
 // Asking a person at a terminal what to do with a phase that just completed: one key each for
 // continue (c), retry (r, then the feedback), cancel (x), later (l) and the full diff (d).
 import enquirer from 'enquirer';
-import type { JobManager } from '../jobs/service/manager.js';
+import type { Job } from '../jobs/model/job.js';
+import { approvalIdOf } from '../jobs/service/job-commands.js';
+import type { JobService } from '../jobs/service/job-service.js';
 import { openKeyedSelect, type KeyedChoice, type KeyedSelect } from './keyed-select.js';
 
 /**
@@ -57,11 +59,15 @@ export async function askApproval(message: string, options: AskApprovalOptions):
 }
 
 /**
- * Carries out `decision` for job `id`: approve, retry with the feedback, or cancel. `later` and
- * `closed` do nothing. @throws ManagerError from the manager (e.g. the job is no longer awaiting approval).
+ * Answers the approval `asked` (the job as it was when the question opened) with `decision`:
+ * approve, retry with the feedback, or cancel. Approve and retry carry the approval's
+ * correlation id, so an answer to an approval settled meanwhile elsewhere is refused instead of
+ * applying to the next one. `later` and `closed` do nothing.
+ * @throws ManagerError APPROVAL_STALE, JOB_NOT_AWAITING_APPROVAL, JOB_NOT_ACTIVE (see JobService.dispatch).
  */
-export async function applyApprovalDecision(manager: JobManager, id: string, decision: ApprovalDecision): Promise<void> {
-  if (decision.action === 'continue') await manager.approve(id);
-  else if (decision.action === 'retry') await manager.retry(id, decision.feedback);
-  else if (decision.action === 'cancel') await manager.cancel(id);
+export async function applyApprovalDecision(service: JobService, asked: Job, decision: ApprovalDecision): Promise<void> {
+  const requestId = approvalIdOf(asked) ?? undefined;
+  if (decision.action === 'continue') await service.dispatch({ type: 'approve', jobId: asked.id, requestId });
+  else if (decision.action === 'retry') await service.dispatch({ type: 'retry', jobId: asked.id, feedback: decision.feedback, requestId });
+  else if (decision.action === 'cancel') await service.dispatch({ type: 'cancel', jobId: asked.id });
 }

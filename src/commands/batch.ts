@@ -6,7 +6,7 @@ import { getDefaultAgentName } from '../config/schema.js';
 import type { Job } from '../jobs/model/job.js';
 import { UsageError, describeError } from '../errors.js';
 import { formatDuration, sanitizeLine, truncate } from '../render/text.js';
-import { createManager, type AppContext } from './context.js';
+import { createJobService, type AppContext } from './context.js';
 import { installExitHandlers } from './exit-signals.js';
 
 /** Submissions `batch` keeps in flight at once. */
@@ -26,14 +26,14 @@ export async function batchCommand(context: AppContext, source: string | undefin
   const text = !source || source === '-' ? await readStdin() : await readPromptsFile(source);
   const prompts = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
-  const manager = createManager(context, { whenBusy: 'queue' });
-  installExitHandlers(manager);
-  manager.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
+  const service = createJobService(context, { whenBusy: 'queue' });
+  installExitHandlers(service.lifecycle);
+  service.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
   // The batch's own record of its jobs' latest states: the storage policy may remove a failed
   // job's files (and the manager forget it) while the batch runs, but the summary and the exit
   // code count what every job did, not what is left on disk.
   const outcomes = new Map<string, Job>();
-  manager.on('jobEvent', (job, event) => {
+  service.on('jobEvent', (job, event) => {
     outcomes.set(job.id, job);
     if (event.type === 'completed') process.stderr.write(`✅ ${job.id} ${truncate(sanitizeLine(job.description), 60)}\n`);
     else if (event.type === 'failed') process.stderr.write(`❌ ${job.id} ${truncate(sanitizeLine(job.description), 60)}: ${sanitizeLine(job.error ?? '')}\n`);
@@ -43,16 +43,16 @@ export async function batchCommand(context: AppContext, source: string | undefin
   // queue keeps their order because ids are claimed synchronously in submission order.
   const inFlight = new Set<Promise<unknown>>();
   for (const prompt of prompts) {
-    const submitted = manager.submit({ agent, prompt, mode: 'background', cwd: context.cwd, isBulk: true });
+    const submitted = service.dispatch({ type: 'submit', agent, prompt, mode: 'background', cwd: context.cwd, isBulk: true });
     inFlight.add(submitted);
     void submitted.then(() => inFlight.delete(submitted), () => inFlight.delete(submitted));
     if (inFlight.size >= SUBMISSIONS_IN_FLIGHT) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
-  await manager.whenIdle();
-  await manager.shutdown();
+  await service.lifecycle.whenIdle();
+  await service.lifecycle.shutdown();
   // Jobs still in the session carry their freshest state (an interruption at shutdown is not an event).
-  for (const job of manager.list()) outcomes.set(job.id, job);
+  for (const job of service.sessionJobs()) outcomes.set(job.id, job);
   const jobs = [...outcomes.values()];
   const count = (status: Job['status']): number => jobs.filter((job) => job.status === status).length;
   const failed = jobs.filter((job) => job.status !== 'completed');
@@ -60,7 +60,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     `Batch: ${jobs.length} jobs in ${formatDuration(Date.now() - started)}: ${count('completed')} completed, ${count('failed')} failed, ${count('cancelled')} cancelled\n`,
   );
   for (const job of failed) process.stdout.write(`  ${job.id} ${job.status}: ${truncate(sanitizeLine(job.description), 60)}${job.error ? ` (${sanitizeLine(job.error)})` : ''}\n`);
-  if (failed.length > 0) process.stdout.write(`Unfinished jobs are kept in ${context.store.dir}, the newest ${context.config.maxUnfinishedJobs} of them (see jobline show <id>).\n`);
+  if (failed.length > 0) process.stdout.write(`Unfinished jobs are kept in ${service.jobsDir}, the newest ${context.config.maxUnfinishedJobs} of them (see jobline show <id>).\n`);
   return failed.length === 0 ? 0 : 1;
 }
 

@@ -1,18 +1,27 @@
-// What every command needs: the loaded config, the jobs folder, and a manager built from both.
+// The composition root: the loaded config, the jobs folder (the file store), and the job service
+// built on them. Front ends get the service; only this file wires the adapters to it.
 import { loadConfig } from '../config/load-config.js';
 import { getSecretEnvNames, type JoblineConfig } from '../config/schema.js';
 import { isTerminalStatus } from '../jobs/model/job.js';
 import { JobManager } from '../jobs/service/manager.js';
+import { JobService, type AdoptJob } from '../jobs/service/job-service.js';
+import { resolveAgent } from '../agents/resolve-agent.js';
 import { runNotifyCommand } from './notify-command.js';
 import { serveJobRequests, type RequestListener } from '../jobs/service/request-inbox.js';
 import { JobStore } from '../store/job-store.js';
 import { resolveJobsDir } from '../store/jobs-dir.js';
 
-/** The config, where it came from, and the opened store. */
+/**
+ * The config, where it came from, and the opened store. `jobs` is a read-only service over the
+ * jobs folder, for commands that only look (list, show, logs, wait); commands that run jobs get a
+ * service with a session from createJobService.
+ */
 export interface AppContext {
   config: JoblineConfig;
   configPath: string | null;
+  /** The file store: for this file's wiring only; front ends go through `jobs`. */
   store: JobStore;
+  jobs: JobService;
   cwd: string;
 }
 
@@ -23,7 +32,23 @@ export interface AppContext {
 export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd()): AppContext {
   const { config, path } = loadConfig({ explicitPath: explicitConfigPath, cwd });
   const store = JobStore.open(resolveJobsDir(config.jobsDir), { secretEnvNames: getSecretEnvNames(config) });
-  return { config, configPath: path, store, cwd };
+  const jobs = new JobService({ store, manager: null, cwd, adopt: adoptFromConfig(config, path) });
+  return { config, configPath: path, store, jobs, cwd };
+}
+
+/**
+ * A job service whose session runs jobs (see createManager for `overrides` and `onRequest`).
+ * Jobs taken over from the jobs folder get their agent from the config.
+ */
+export function createJobService(context: AppContext, overrides: Partial<Pick<JoblineConfig, 'whenBusy'>> = {}, onRequest?: RequestListener): JobService {
+  const manager = createManager(context, overrides, onRequest);
+  return new JobService({ store: context.store, manager, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
+}
+
+// A stored job's agent, rebuilt from the config, run in the folder it was created in.
+// @throws AgentError when the agent is no longer configured.
+function adoptFromConfig(config: JoblineConfig, configFile: string | null): AdoptJob {
+  return (stored, folder) => ({ agent: resolveAgent(stored.agent, config, folder, configFile), cwd: folder });
 }
 
 /**
@@ -31,7 +56,7 @@ export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd())
  * batch). It serves requests from other processes to its jobs (jobline cancel, approve, retry);
  * `onRequest` hears of each.
  */
-export function createManager(context: AppContext, overrides: Partial<Pick<JoblineConfig, 'whenBusy'>> = {}, onRequest?: RequestListener): JobManager {
+function createManager(context: AppContext, overrides: Partial<Pick<JoblineConfig, 'whenBusy'>> = {}, onRequest?: RequestListener): JobManager {
   const { config } = context;
   const manager = new JobManager({
     store: context.store,

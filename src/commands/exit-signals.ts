@@ -4,6 +4,9 @@
 // worker and child process is stopped.
 import type { JobManager } from '../jobs/service/manager.js';
 
+/** What the exit paths need of a session: a clean shutdown, and a synchronous last resort. */
+export type ExitableSession = Pick<JobManager, 'shutdown' | 'interruptActiveSync'>;
+
 const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
 const SIGNAL_NUMBERS: Record<(typeof EXIT_SIGNALS)[number], number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGUSR2: 12, SIGTERM: 15 };
 // A clean shutdown waits for writes in flight and for runs to die; past this the process
@@ -15,7 +18,7 @@ const SHUTDOWN_DEADLINE_MS = 1500;
  * signal exits at once (jobs are still marked synchronously). `beforeExit` runs first (e.g. to
  * stop a spinner). Also marks jobs on any other `process.exit`. Returns an uninstaller.
  */
-export function installExitHandlers(manager: JobManager, beforeExit: () => void = () => {}): () => void {
+export function installExitHandlers(manager: ExitableSession, beforeExit: () => void = () => {}): () => void {
   let isExiting = false;
   const handlers = EXIT_SIGNALS.map((signal) => {
     const handler = (): void => {

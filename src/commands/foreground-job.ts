@@ -5,16 +5,14 @@
 import chalk from 'chalk';
 import type { AgentSpec } from '../agents/agent.js';
 import { isTerminalStatus, type Job } from '../jobs/model/job.js';
-import type { JobManager } from '../jobs/service/manager.js';
+import type { JobService } from '../jobs/service/job-service.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
 import { formatLogLines } from '../render/log-lines.js';
 import { formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
-import { LogFollower, readLogTail, sizeOfLog } from '../store/output-log.js';
-import { readCreationFolder } from './adopt-job.js';
+import type { LogFollower } from '../store/output-log.js';
 import { applyApprovalDecision, askApproval } from './ask-approval.js';
 import { createDiffViewer } from './phase-diff.js';
-import type { AppContext } from './context.js';
 import { installExitHandlers } from './exit-signals.js';
 import { createStatusLine } from './status-line.js';
 
@@ -36,14 +34,14 @@ export function hasTerminal(): boolean {
 }
 
 /**
- * Shows job `id` of `manager` until it ends, then shuts the manager down. `start` submits or
- * resumes the job once the listeners are in place, and returns its id. Returns 0 if the job
+ * Shows a job of `service` until it ends, then shuts the service's session down. `start` submits
+ * or resumes the job once the listeners are in place, and returns its id. Returns 0 if the job
  * completed, 1 otherwise.
  */
-export async function superviseInForeground(context: AppContext, manager: JobManager, agent: AgentSpec, start: () => Promise<string>, options: ForegroundOptions): Promise<number> {
+export async function superviseInForeground(service: JobService, agent: AgentSpec, start: () => Promise<string>, options: ForegroundOptions): Promise<number> {
   const spinner = createStatusLine();
-  installExitHandlers(manager, () => spinner.stop());
-  manager.on('warning', (message) => spinner.warn(message));
+  installExitHandlers(service.lifecycle, () => spinner.stop());
+  service.on('warning', (message) => spinner.warn(message));
   // Output goes to stdout (stderr with --json, which owns stdout), made inert on a terminal.
   const target = options.json ? process.stderr : process.stdout;
   const format = (lines: readonly string[]): string => `${formatLogLines(lines, Boolean(target.isTTY))}\n`;
@@ -70,8 +68,8 @@ export async function superviseInForeground(context: AppContext, manager: JobMan
     spinner.stop();
     process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80)}\n`);
     try {
-      const showDiff = createDiffViewer(job, await readCreationFolder(context.store, job.id, context.cwd), process.stderr);
-      await applyApprovalDecision(manager, job.id, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff }));
+      const showDiff = createDiffViewer(job, await service.creationFolderOf(job.id), process.stderr);
+      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff }));
     } catch {
       // The prompt was aborted (Ctrl+C): treat it like any other interrupt of the foreground job.
       process.kill(process.pid, 'SIGINT');
@@ -80,7 +78,7 @@ export async function superviseInForeground(context: AppContext, manager: JobMan
     }
   };
   const ended = new Promise<Job>((resolve) => {
-    manager.on('jobEvent', (job, event) => {
+    service.on('jobEvent', (job, event) => {
       const phase = event.phase ? `Phase ${event.phase}` : '';
       // A phase's end is said under its output: what it printed is read first.
       if (event.type === 'phase_started') spinner.start(describe(job));
@@ -90,12 +88,12 @@ export async function superviseInForeground(context: AppContext, manager: JobMan
       if (isTerminalStatus(job.status)) resolve(job);
     });
   });
-  manager.on('jobProgress', (job) => spinner.update(describe(job)));
+  service.on('jobProgress', (job) => spinner.update(describe(job)));
 
   const id = await start();
-  const paths = context.store.pathsOf(id);
+  const paths = service.pathsOf(id);
   // A resumed job's earlier output is not shown again.
-  follower = new LogFollower(paths.output, (await sizeOfLog(paths.output)) ?? 0);
+  follower = await service.outputFollower(id);
   resolveStarted();
   const timer = setInterval(() => void (isAsking ? null : catchUp()), STREAM_POLL_MS);
   const job = await ended;
@@ -105,8 +103,8 @@ export async function superviseInForeground(context: AppContext, manager: JobMan
   if (rest.length > 0) spinner.printAbove(format(rest), target);
   streamedLines += rest.length;
   spinner.stop();
-  await manager.whenIdle();
-  await manager.shutdown();
+  await service.lifecycle.whenIdle();
+  await service.lifecycle.shutdown();
   if (options.json) {
     process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
   } else if (job.status === 'completed') {
@@ -116,7 +114,7 @@ export async function superviseInForeground(context: AppContext, manager: JobMan
   } else {
     // A long output scrolled the reason away: its last lines come again, next to the failure.
     if (streamedLines > FAILURE_TAIL_LINES) {
-      const tail = await readLogTail(paths.output, FAILURE_TAIL_LINES);
+      const tail = await service.readOutputTail(id, FAILURE_TAIL_LINES);
       target.write(`${chalk.bold(`── last ${tail.lines.length} lines of output ──`)}\n${format(tail.lines)}`);
     }
     process.stderr.write(`❌ ${job.id} ${job.status}${job.error ? `: ${sanitizeLine(job.error)}` : ''}\n   full log: ${paths.output}\n`);

@@ -19,7 +19,7 @@ export async function listCommand(context: AppContext, filterText: string | unde
   const now = new Date();
   const filter = filterText === undefined ? null : parseJobFilter(filterText);
   if (filterText !== undefined && !filter) throw new UsageError('USAGE', `'${sanitizeLine(filterText)}' is not a status. Use one of: ${JOB_FILTERS.join(', ')}.`);
-  const listed = await context.store.list(now.toISOString());
+  const listed = await context.jobs.list();
   const { warnings } = listed;
   const jobs = filter ? listed.jobs.filter((job) => matchesFilter(job.status, filter)) : listed.jobs;
   for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);

@@ -2,7 +2,6 @@
 // follows the log until the job ends.
 import { isTerminalStatus } from '../jobs/model/job.js';
 import { formatLogLines } from '../render/log-lines.js';
-import { followLog } from '../store/output-log.js';
 import type { AppContext } from './context.js';
 
 /** Options of `jobline logs`. */
@@ -16,15 +15,14 @@ export interface LogsOptions {
  * @throws JobLookupError; StoreError.
  */
 export async function logsCommand(context: AppContext, idOrPrefix: string, options: LogsOptions): Promise<number> {
-  const id = await context.store.resolveId(idOrPrefix);
-  const path = context.store.pathsOf(id).output;
+  const id = await context.jobs.resolve(idOrPrefix);
   const write = (lines: string[]): void => void process.stdout.write(`${formatLogLines(lines, Boolean(process.stdout.isTTY))}\n`);
   const isEnded = async (): Promise<boolean> => {
     if (!options.follow) return true;
-    const job = await context.store.load(id, new Date().toISOString()).catch(() => null);
+    const job = await context.jobs.get(id).catch(() => null);
     return !job || isTerminalStatus(job.status);
   };
-  await followLog(path, { onLines: write, isEnded, pollMs: 200 });
+  await context.jobs.followOutput(id, { onLines: write, isEnded, pollMs: 200 });
   return 0;
 }
 

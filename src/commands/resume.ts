@@ -1,8 +1,8 @@
 // `jobline resume ID`: takes over an interrupted, failed or cancelled job and runs it in the
 // foreground from its first phase that did not complete (like `jobline run`).
 import { UsageError } from '../errors.js';
-import { adoptFromConfig } from './adopt-job.js';
-import { createManager, type AppContext } from './context.js';
+import { resolveAgent } from '../agents/resolve-agent.js';
+import { createJobService, type AppContext } from './context.js';
 import { hasTerminal, superviseInForeground } from './foreground-job.js';
 import { NEEDS_TERMINAL } from './run.js';
 
@@ -20,10 +20,10 @@ export interface ResumeOptions {
 export async function resumeCommand(context: AppContext, idOrPrefix: string, options: ResumeOptions): Promise<number> {
   const mode = options.background || options.yes ? 'background' : context.config.mode;
   if (mode === 'interactive' && !hasTerminal()) throw new UsageError('USAGE', NEEDS_TERMINAL);
-  const id = await context.store.resolveId(idOrPrefix);
-  const stored = await context.store.load(id, new Date().toISOString());
-  const adopt = adoptFromConfig(context.store, context.config, context.cwd, context.configPath);
-  const { agent } = await adopt(stored); // an agent no longer configured fails here, before anything changes
-  const manager = createManager(context);
-  return superviseInForeground(context, manager, agent, async () => (await manager.resume(id, mode, adopt)).id, options);
+  const id = await context.jobs.resolve(idOrPrefix);
+  const stored = await context.jobs.get(id);
+  // An agent no longer configured fails here, before anything changes.
+  const agent = resolveAgent(stored.agent, context.config, await context.jobs.creationFolderOf(id), context.configPath);
+  const service = createJobService(context);
+  return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode })).id, options);
 }

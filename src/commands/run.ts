@@ -2,7 +2,7 @@
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { createManager, type AppContext } from './context.js';
+import { createJobService, type AppContext } from './context.js';
 import { hasTerminal, superviseInForeground } from './foreground-job.js';
 
 /** Options of `jobline run`. */
@@ -27,6 +27,6 @@ export async function runCommand(context: AppContext, prompt: string, options: R
   const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
   const mode = options.background || options.yes ? 'background' : context.config.mode;
   if (mode === 'interactive' && !hasTerminal()) throw new UsageError('USAGE', NEEDS_TERMINAL);
-  const manager = createManager(context);
-  return superviseInForeground(context, manager, agent, async () => (await manager.submit({ agent, prompt, mode, cwd: context.cwd })).job.id, options);
+  const service = createJobService(context);
+  return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'submit', agent, prompt, mode, cwd: context.cwd })).job.id, options);
 }

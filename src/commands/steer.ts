@@ -4,15 +4,15 @@
 import { isActiveStatus, type Job } from '../jobs/model/job.js';
 import { sanitizeLine } from '../render/text.js';
 import { formatPhasePosition } from '../render/job-list.js';
-import { appendJobRequest, type JobRequest } from '../store/job-requests.js';
 import type { AppContext } from './context.js';
+import type { OwnerRequest } from '../jobs/service/job-service.js';
 
 /** How long the owner gets to act on a request before the command gives up (ms). */
 export const STEER_TIMEOUT_MS = 10_000;
 const POLL_MS = 100;
 
 /** What to ask of the owner. */
-export type SteerAction = { type: 'cancel' } | { type: 'approve' } | { type: 'retry'; feedback: string | null };
+export type SteerAction = OwnerRequest;
 
 /** Options of the steering commands. */
 export interface SteerOptions {
@@ -26,17 +26,15 @@ export interface SteerOptions {
  * @throws JobLookupError; StoreError (JOB_FILE_CORRUPT, JOB_IO).
  */
 export async function steerCommand(context: AppContext, idOrPrefix: string, action: SteerAction, options: SteerOptions): Promise<number> {
-  const { store } = context;
-  const id = await store.resolveId(idOrPrefix);
-  const before = await store.load(id, new Date().toISOString());
+  const { jobs } = context;
+  const id = await jobs.resolve(idOrPrefix);
+  const before = await jobs.get(id);
   const refusal = checkState(before, action);
   if (refusal) {
     process.stderr.write(`jobline: ${refusal}\n`);
     return 1;
   }
-  const common = { jobId: id, to: before.owner, at: new Date().toISOString() };
-  const request: JobRequest = action.type === 'retry' ? { type: 'retry', feedback: action.feedback, ...common } : { type: action.type, ...common };
-  appendJobRequest(store.dir, request);
+  jobs.forwardToOwner(before, action);
   const after = await waitForChange(context, id, before, action);
   if (!after) {
     process.stderr.write(`jobline: ${id}'s owner (pid ${before.owner.pid}) did not act on the ${action.type} within ${STEER_TIMEOUT_MS / 1000} s. Is it an older jobline? Use its REPL (/${action.type} ${id}), or see jobline show ${id}.\n`);
@@ -62,7 +60,7 @@ async function waitForChange(context: AppContext, id: string, before: Job, actio
   const deadline = Date.now() + STEER_TIMEOUT_MS;
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    const job = await context.store.load(id, new Date().toISOString()).catch(() => null);
+    const job = await context.jobs.get(id).catch(() => null);
     if (!job) continue; // being rewritten, or removed: the deadline decides
     if (action.type === 'cancel' ? !isActiveStatus(job.status) : hasMovedOn(before, job)) return job;
   }

@@ -18,12 +18,12 @@ export interface WaitOptions {
  * @throws JobLookupError for an unknown or ambiguous id (before waiting); StoreError.
  */
 export async function waitCommand(context: AppContext, idsOrPrefixes: string[], options: WaitOptions): Promise<number> {
-  const ids = [...new Set(await Promise.all(idsOrPrefixes.map((input) => context.store.resolveId(input))))];
+  const ids = [...new Set(await Promise.all(idsOrPrefixes.map((input) => context.jobs.resolve(input))))];
   const ended = new Map<string, Job>();
   for (;;) {
     for (const id of ids) {
       if (ended.has(id)) continue;
-      const job = await context.store.load(id, new Date().toISOString()).catch(() => null);
+      const job = await context.jobs.get(id).catch(() => null);
       if (!job || !isTerminalStatus(job.status)) continue;
       ended.set(id, job);
       if (!options.json) process.stdout.write(`${STATUS_ICONS[job.status]} ${job.id} ${job.status}${job.error ? `: ${sanitizeLine(job.error)}` : ''}\n`);

@@ -1,6 +1,7 @@
 // Renders one job in full (`jobline show`, the REPL's /jobs <id>). Pure: the clock is passed in.
 import chalk from 'chalk';
 import type { Job } from '../jobs/model/job.js';
+import type { Run, TaskBoard } from '../jobs/model/task.js';
 import type { JobPaths } from '../store/job-store.js';
 import { formatChanges } from './approval-summary.js';
 import { formatCounters, formatPhasePosition, workingMs } from './job-list.js';
@@ -10,9 +11,10 @@ const PHASE_ICONS = { pending: '·', running: '🔄', completed: '✅', failed: 
 
 /**
  * Renders every field of `job` a user needs: description, status, timestamps, elapsed time,
- * phases (status, attempts, duration), counters, last event, error and file paths.
+ * phases (status, attempts, duration) with their tasks and every run of each (`board`, when
+ * known), counters, last event, error and file paths.
  */
-export function formatJobDetails(job: Job, paths: JobPaths, now: Date): string {
+export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: TaskBoard | null = null): string {
   const label = (name: string): string => chalk.dim(`${name}:`.padEnd(13));
   // The time its phases ran: waiting for approval or lying interrupted does not count.
   const elapsed = job.startedAt ? workingMs(job, now) : null;
@@ -38,6 +40,11 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date): string {
     if (phase.error) lines.push(chalk.red(`       ${truncate(sanitizeLine(phase.error), 200)}`));
     // What the phase changed in a git workspace, as in its approval box.
     if (phase.changes) lines.push(...formatChanges(phase.changes).map((line) => `       ${line}`));
+    for (const task of board?.tasks.filter((candidate) => candidate.phase === index) ?? []) {
+      const runs = board!.runs.filter((run) => run.taskId === task.id);
+      lines.push(chalk.dim(`       task ${task.id} ${truncate(sanitizeLine(task.title), 40)} · ${task.status} · ${runs.length === 1 ? '1 run' : `${runs.length} runs`}`));
+      for (const run of runs) lines.push(`         ${formatRun(run, now)}`);
+    }
   });
   const output = job.phases[job.currentPhase]?.output ?? job.phases.findLast((phase) => phase.output)?.output;
   if (output) {
@@ -45,5 +52,25 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date): string {
     for (const line of sanitizeText(output).split('\n').slice(-8)) lines.push(`  ${truncate(line, 200)}`);
   }
   lines.push(chalk.bold('Files:'), `  ${paths.job}`, `  ${paths.events}`, `  ${paths.output}`);
+  if (paths.tasks && board) lines.push(`  ${paths.tasks}`);
   return lines.join('\n');
+}
+
+const RUN_ICONS = { running: '🔄', succeeded: '✅', failed: '❌', cancelled: '🚫', interrupted: '⏸' } as const;
+
+/**
+ * Job `job` as JSON for tools (`jobline show --json`): every field of job.json, and `tasks`, each
+ * task with its `runs` (2-space indented).
+ */
+export function formatJobViewJson(job: Job, board: TaskBoard): string {
+  const tasks = board.tasks.map((task) => ({ ...task, runs: board.runs.filter((run) => run.taskId === task.id) }));
+  return JSON.stringify({ ...job, tasks }, null, 2);
+}
+
+/** One run on one line: id, attempt, worker, outcome, duration and, for a failure, its error. */
+export function formatRun(run: Run, now: Date): string {
+  const { state } = run;
+  const duration = elapsedMs(run.startedAt, state.status === 'running' ? null : state.endedAt, now);
+  const outcome = state.status === 'failed' ? `: ${truncate(sanitizeLine(state.error), 120)}` : state.status === 'interrupted' ? `: ${truncate(sanitizeLine(state.reason), 80)}` : '';
+  return `${RUN_ICONS[state.status]} ${run.id} attempt ${run.attempt} · ${sanitizeLine(run.worker)} · ${state.status}${duration === null ? '' : ` · ${formatDuration(duration)}`}${outcome}`;
 }

@@ -4,12 +4,11 @@
 // while the REPL's readline interface is suspended; other jobs' updates wait, counted in its
 // footer, and it closes by itself when its job moves on elsewhere (`jobline approve`).
 import chalk from 'chalk';
-import { readCreationFolder } from '../commands/adopt-job.js';
 import { applyApprovalDecision, askApproval } from '../commands/ask-approval.js';
 import type { KeyedSelect } from '../commands/keyed-select.js';
 import { createDiffViewer } from '../commands/phase-diff.js';
 import { describeError } from '../errors.js';
-import type { JobManager } from '../jobs/service/manager.js';
+import type { JobService } from '../jobs/service/job-service.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
 import type { Terminal } from './terminal.js';
 
@@ -25,10 +24,9 @@ export class ApprovalPresenter {
   private recheck: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly manager: JobManager,
+    private readonly service: JobService,
     private readonly terminal: Terminal,
     private readonly print: (text: string) => void,
-    private readonly cwd: string,
   ) {}
 
   /** Queues job `id` for presentation and presents it as soon as the user is not typing. */
@@ -62,7 +60,8 @@ export class ApprovalPresenter {
     const id = this.waiting.shift();
     if (!id) return;
     // It may have been approved, retried or cancelled with a command meanwhile.
-    if (!this.manager.has(id) || this.manager.get(id).status !== 'awaiting_approval') {
+    const asked = this.service.sessionJob(id);
+    if (asked?.status !== 'awaiting_approval') {
       this.presentWhenIdle();
       return;
     }
@@ -73,12 +72,12 @@ export class ApprovalPresenter {
       if (job.id === id && job.status !== 'awaiting_approval') question?.close();
     };
     const onHeld = (): void => question?.refresh();
-    this.manager.on('jobEvent', onEvent);
+    this.service.on('jobEvent', onEvent);
     this.terminal.on('outputHeld', onHeld);
     try {
-      const showDiff = createDiffViewer(this.manager.get(id), await readCreationFolder(this.manager.store, id, this.cwd), process.stdout);
+      const showDiff = createDiffViewer(asked, await this.service.creationFolderOf(id), process.stdout);
       await this.terminal.suspend(async () => {
-        const job = this.manager.get(id);
+        const job = this.service.sessionJob(id) ?? asked;
         process.stdout.write(`${formatApprovalSummary(job, new Date(), process.stdout.columns ?? 80)}\n`);
         let decision;
         try {
@@ -95,14 +94,15 @@ export class ApprovalPresenter {
         } catch {
           decision = { action: 'later' as const }; // Ctrl+C or Esc on the prompt: decide later
         }
-        if (decision.action === 'closed' || this.manager.get(id).status !== 'awaiting_approval') return;
-        await applyApprovalDecision(this.manager, id, decision);
+        if (decision.action === 'closed' || this.service.sessionJob(id)?.status !== 'awaiting_approval') return;
+        // The answer names the approval it answers (see applyApprovalDecision).
+        await applyApprovalDecision(this.service, job, decision);
         if (decision.action === 'later') process.stdout.write(`${job.id} waits: /approve, /retry or /cancel it when you are ready.\n`);
       });
     } catch (error) {
       this.print(`error: ${describeError(error)}`);
     } finally {
-      this.manager.off('jobEvent', onEvent);
+      this.service.off('jobEvent', onEvent);
       this.terminal.off('outputHeld', onHeld);
       this.isPresenting = false;
     }

@@ -1,12 +1,9 @@
 // Tab completion: command names after '/' (a unique one with its trailing space), then for the
 // first argument the jobs the command can act on, or agent names.
-import { readdirSync } from 'node:fs';
 import { listAgents } from '../agents/resolve-agent.js';
 import type { JoblineConfig } from '../config/schema.js';
 import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/model/job.js';
-import { isJobId } from '../jobs/model/job-id.js';
-import type { JobManager } from '../jobs/service/manager.js';
-import { readIndex } from '../store/ended-index.js';
+import type { JobService } from '../jobs/service/job-service.js';
 import type { ArgumentKind, SlashCommand } from './session.js';
 
 /**
@@ -14,7 +11,7 @@ import type { ArgumentKind, SlashCommand } from './session.js';
  * file: this session's jobs are known with their status; of the others, any job is a folder
  * name, and the resumable ones are those the ended-jobs index names unfinished.
  */
-export function createCompleter(commands: readonly SlashCommand[], manager: JobManager, config: JoblineConfig): (line: string) => [string[], string] {
+export function createCompleter(commands: readonly SlashCommand[], service: JobService, config: JoblineConfig): (line: string) => [string[], string] {
   return (line) => {
     if (!line.startsWith('/')) return [[], line];
     const space = line.indexOf(' ');
@@ -30,7 +27,7 @@ export function createCompleter(commands: readonly SlashCommand[], manager: JobM
     if (!command || argument.includes(' ')) return [[], line];
     let candidates: string[] = [];
     if (command.argument === 'agent') candidates = listAgents(config).map((agent) => agent.name);
-    else if (command.argument !== 'none') candidates = jobCandidates(command.argument, manager);
+    else if (command.argument !== 'none') candidates = jobCandidates(command.argument, service);
     // readline inserts completion.slice(typed.length), so offer ids in the form being typed:
     // with `job-` if the user typed it, as bare suffixes otherwise.
     if (command.argument !== 'agent' && argument !== '' && !'job-'.startsWith(argument) && !argument.startsWith('job-')) {
@@ -40,24 +37,18 @@ export function createCompleter(commands: readonly SlashCommand[], manager: JobM
   };
 }
 
-function jobCandidates(kind: Exclude<ArgumentKind, 'agent' | 'none'>, manager: JobManager): string[] {
-  const session = manager.list();
+function jobCandidates(kind: Exclude<ArgumentKind, 'agent' | 'none'>, service: JobService): string[] {
+  const session = service.sessionJobs();
   const pick = (test: (job: Job) => boolean): string[] => session.filter(test).map((job) => job.id);
   let ids: string[];
   if (kind === 'active-job') ids = pick((job) => isActiveStatus(job.status));
   else if (kind === 'waiting-job') ids = pick((job) => job.status === 'awaiting_approval');
   else if (kind === 'resumable-job') {
     const sessionIds = new Set(session.map((job) => job.id));
-    const stored = [...(readIndex(manager.store.dir)?.entries.values() ?? [])].filter((entry) => entry.kind === 'unfinished' && !sessionIds.has(entry.id)).map((entry) => entry.id);
+    const stored = service.storedIdsSync(true).filter((id) => !sessionIds.has(id));
     ids = [...pick((job) => isUnfinishedStatus(job.status)), ...stored];
   } else {
-    let stored: string[] = [];
-    try {
-      stored = readdirSync(manager.store.dir).filter(isJobId);
-    } catch {
-      // An unreadable folder just completes nothing from disk.
-    }
-    ids = [...session.map((job) => job.id), ...stored];
+    ids = [...session.map((job) => job.id), ...service.storedIdsSync(false)];
   }
   return [...new Set(ids)].sort();
 }

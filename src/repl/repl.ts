@@ -1,9 +1,9 @@
 // The interactive REPL: a typed line becomes a background job (the prompt comes back at once), a
 // slash command inspects or steers jobs, and job events print above the prompt. Wires the
-// manager (core) to the terminal (UI); it renders state and sends commands, never edits a job.
+// job service (core) to the terminal (UI); it renders state and sends commands, never edits a job.
 import chalk from 'chalk';
 import { assertAgentExists, resolveAgent } from '../agents/resolve-agent.js';
-import { createManager, type AppContext } from '../commands/context.js';
+import { createJobService, type AppContext } from '../commands/context.js';
 import { askYesNo } from '../commands/keyed-select.js';
 import { confirmLeaving } from './commands/quit.js';
 import { getDefaultAgentName } from '../config/schema.js';
@@ -16,7 +16,6 @@ import { startDiagnostics } from './diagnostics.js';
 import { SLASH_COMMANDS, describeUnknownCommand, findCommand } from './commands/index.js';
 import { createCompleter } from './completer.js';
 import { HISTORY_SIZE, appendHistory, getHistoryPath, loadHistory } from './history-file.js';
-import { JobCatalog } from './job-catalog.js';
 import { Notifier, formatAnswer, formatNotification } from './notifications.js';
 import type { ReplSession } from './session.js';
 import { runStartupReview } from './startup-review.js';
@@ -46,11 +45,10 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   assertAgentExists(agentName, config);
   let mode: JobMode = options.background ? 'background' : config.mode;
   // Requests from other processes (jobline cancel, approve, retry) are carried out and said.
-  const manager = createManager(context, {}, (id, request, error) => {
+  const service = createJobService(context, {}, (id, request, error) => {
     const verb = { cancel: 'Cancelled', approve: 'Approved', retry: 'Retrying' }[request.type];
     notify(formatNotification(id, '↪', error ? `A ${request.type} from another terminal was refused: ${error}` : `${verb} from another terminal (jobline ${request.type})`));
   });
-  const catalog = new JobCatalog(manager, config, cwd, context.configPath);
   const historyPath = getHistoryPath();
   const terminal = new Terminal({
     input: process.stdin,
@@ -59,7 +57,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     prompt: formatPrompt(agentName, mode),
     history: isInteractive ? loadHistory(historyPath) : [],
     historySize: HISTORY_SIZE,
-    completer: createCompleter(SLASH_COMMANDS, manager, config),
+    completer: createCompleter(SLASH_COMMANDS, service, config),
   });
   const print = (text: string): void => terminal.print(text);
   // While the REPL answers a line (or runs the startup review), job notifications wait, so its
@@ -69,7 +67,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   const holdNotifications = async (task: () => Promise<void>): Promise<void> => {
     heldNotifications = [];
     // A completed job whose notification is held here keeps its files until it is printed.
-    const releaseRemovals = manager.holdRemovals();
+    const releaseRemovals = service.lifecycle.holdRemovals();
     try {
       await task();
     } finally {
@@ -80,12 +78,12 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     }
   };
   const notifier = new Notifier(notify, () => process.stdout.columns ?? 200);
-  const approvals = new ApprovalPresenter(manager, terminal, print, cwd);
+  const approvals = new ApprovalPresenter(service, terminal, print);
   const attentionEvents = new Set(['approval_requested', 'completed', 'failed', 'cancelled']);
-  manager.on('jobEvent', (job, event) => {
+  service.on('jobEvent', (job, event) => {
     notifier.event(job, event);
     // An LLM job's result is its last phase's answer: shown in full, not just as output lines.
-    const answer = event.type === 'completed' && manager.agentOf(job.id)?.type === 'llm' ? job.phases.at(-1)?.output : null;
+    const answer = event.type === 'completed' && service.agentOf(job.id)?.type === 'llm' ? job.phases.at(-1)?.output : null;
     if (answer) notify(formatAnswer(job.id, answer));
     // The user is elsewhere (not typing): a bell, or a desktop notification, says a job needs them.
     if (isInteractive && config.notify !== 'none' && attentionEvents.has(event.type) && terminal.line === '') {
@@ -93,9 +91,9 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     }
     if (event.type === 'approval_requested' && isInteractive) approvals.enqueue(job.id);
   });
-  manager.on('jobOutput', (job, lines, lineCount) => notifier.output(job, lines, lineCount));
-  manager.on('jobActivity', (job, icon, text) => notifier.activity(job, icon, text));
-  manager.on('warning', (message) => print(chalk.yellow(`warning: ${message}`)));
+  service.on('jobOutput', (job, lines, lineCount) => notifier.output(job, lines, lineCount));
+  service.on('jobActivity', (job, icon, text) => notifier.activity(job, icon, text));
+  service.on('warning', (message) => print(chalk.yellow(`warning: ${message}`)));
 
   const writeDiagnostics = startDiagnostics();
   let quitting: Promise<never> | null = null;
@@ -104,7 +102,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       writeDiagnostics();
       approvals.dispose();
       notifier.dispose();
-      const marked = await manager.shutdown();
+      const marked = await service.lifecycle.shutdown();
       terminal.close();
       if (isInteractive) process.stdout.write('\n'); // leave the prompt's line to the shell
       if (marked.length > 0) process.stdout.write(`Marked ${marked.length} active job(s) interrupted; the next start offers to resume them.\n`);
@@ -113,11 +111,10 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     return quitting;
   };
   // SIGTERM and SIGHUP (and SIGINT when not on a terminal, where Ctrl+C is a real signal).
-  installExitHandlers(manager, () => terminal.close());
+  installExitHandlers(service.lifecycle, () => terminal.close());
 
   const session: ReplSession = {
-    manager,
-    catalog,
+    service,
     config,
     commands: SLASH_COMMANDS,
     get agentName() { return agentName; },
@@ -158,7 +155,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
         return;
       }
       const agent = resolveAgent(agentName, config, cwd, context.configPath);
-      const { job, queuePosition } = await manager.submit({ agent, prompt: text, mode, cwd });
+      const { job, queuePosition } = await service.dispatch({ type: 'submit', agent, prompt: text, mode, cwd });
       print(queuePosition === 0 ? `✅ Started ${job.id} (${agent.name})` : `⏳ Queued ${job.id} (position ${queuePosition})`);
     } catch (error) {
       // Messages may quote what was typed: made inert like any other text before printing.
@@ -171,7 +168,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     print(`${chalk.bold('jobline')} ${options.version} · agent ${chalk.bold(agentName)} · ${mode} mode · up to ${config.maxConcurrentJobs} jobs at once`);
     print(chalk.dim('Type a prompt to start a job, /help for commands.'));
   }
-  const review = holdNotifications(() => runStartupReview({ catalog, manager, terminal, print, isInteractive, mode: () => mode }));
+  const review = holdNotifications(() => runStartupReview({ service, terminal, print, isInteractive, mode: () => mode }));
 
   // Lines run one at a time, in order, and only after the startup review: piped input behaves
   // like typed input, and a line typed during a foreground command (/watch, /logs -f) waits for it.
@@ -226,8 +223,8 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   // every job of the session completed. A signal still interrupts them meanwhile.
   terminal.on('end', () => void draining.then(async () => {
     if (isInteractive) return (await confirmLeaving(session)) ? quit(0) : terminal.prompt();
-    await manager.whenNothingRuns();
-    return quit(manager.list().every((job) => job.status === 'completed') ? 0 : 1);
+    await service.lifecycle.whenNothingRuns();
+    return quit(service.sessionJobs().every((job) => job.status === 'completed') ? 0 : 1);
   }));
 
   await review;

@@ -1,9 +1,8 @@
-// What a slash command can see and do. Commands render state and send commands to the manager;
-// they never edit a job themselves.
+// What a slash command can see and do. Commands render views and dispatch commands to the job
+// service; they never edit a job, or touch the store, themselves.
 import type { JoblineConfig } from '../config/schema.js';
 import type { JobMode } from '../jobs/model/job.js';
-import type { JobManager } from '../jobs/service/manager.js';
-import type { JobCatalog } from './job-catalog.js';
+import type { JobService } from '../jobs/service/job-service.js';
 
 /**
  * What the first argument of a command completes to on Tab: any job, only the jobs it can act on
@@ -26,8 +25,7 @@ export interface SlashCommand {
 
 /** The REPL as commands see it. */
 export interface ReplSession {
-  readonly manager: JobManager;
-  readonly catalog: JobCatalog;
+  readonly service: JobService;
   readonly config: JoblineConfig;
   readonly commands: readonly SlashCommand[];
   /** Agent and mode that new jobs get. */

@@ -9,14 +9,12 @@ import { formatCounters, formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, truncate } from '../render/text.js';
 import { askYesNo } from '../commands/keyed-select.js';
 import { describeError } from '../errors.js';
-import type { JobCatalog } from './job-catalog.js';
-import type { JobManager } from '../jobs/service/manager.js';
+import type { JobService } from '../jobs/service/job-service.js';
 import type { Terminal } from './terminal.js';
 
 /** What the review needs from the REPL. */
 export interface StartupReviewContext {
-  catalog: JobCatalog;
-  manager: JobManager;
+  service: JobService;
   terminal: Terminal;
   print: (text: string) => void;
   isInteractive: boolean;
@@ -43,10 +41,10 @@ export function formatIncompleteJobs(jobs: readonly Job[], jobsDir: string): str
 
 /** Runs the review if there are interrupted jobs. Never throws: problems are printed. */
 export async function runStartupReview(context: StartupReviewContext): Promise<void> {
-  const { catalog, manager, terminal, print } = context;
+  const { service, terminal, print } = context;
   let incomplete: Job[];
   try {
-    const { jobs, warnings } = await catalog.list();
+    const { jobs, warnings } = await service.list();
     for (const warning of warnings) print(chalk.yellow(`warning: ${warning}`));
     incomplete = jobs.filter((job) => job.status === 'interrupted');
   } catch (error) {
@@ -54,7 +52,7 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
     return;
   }
   if (incomplete.length === 0) return;
-  print(formatIncompleteJobs(incomplete, manager.store.dir));
+  print(formatIncompleteJobs(incomplete, service.jobsDir));
   if (!context.isInteractive) {
     print(chalk.dim('  Kept. /resume <id> continues one, /jobs lists them.'));
     return;
@@ -65,14 +63,17 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
       // One job in full at a time: all of them at once would scroll the listing away.
       const id = incomplete.length === 1 ? incomplete[0]!.id : await terminal.suspend(() => chooseJobToView(incomplete));
       const job = incomplete.find((candidate) => candidate.id === id);
-      if (job) print(`${formatJobDetails(job, manager.store.pathsOf(job.id), new Date())}\n`);
+      if (job) {
+        const { board, paths } = await service.view(job.id);
+        print(`${formatJobDetails(job, paths, new Date(), board)}\n`);
+      }
       continue;
     }
     if (answer === 'r' || answer === 'resume') {
       const chosen = incomplete.length === 1 ? [incomplete[0]!.id] : await terminal.suspend(() => chooseJobs(incomplete));
       for (const id of chosen) {
         try {
-          const job = await catalog.resume(id, context.mode());
+          const job = await service.dispatch({ type: 'resume', jobId: id, mode: context.mode() });
           print(`↻ Resuming ${job.id} at ${job.phases[job.currentPhase]?.name}`);
         } catch (error) {
           print(chalk.red(`Cannot resume ${id}: ${describeError(error)}`));
@@ -87,7 +88,7 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
       // since the listing is running there and must not lose its folder.
       let removed: string[];
       try {
-        removed = await manager.removeJobs(incomplete);
+        removed = await service.dispatch({ type: 'remove', jobs: incomplete });
       } catch (error) {
         print(chalk.red(`Cannot delete: ${describeError(error)}`));
         return;

@@ -35,7 +35,8 @@ export function adoptFsyncCounter(buffer: SharedArrayBuffer): void {
   fsyncCounter = new Int32Array(buffer);
 }
 
-function countFsync(): void {
+/** Adds one to the fsync count (for an fsync made outside this module, e.g. an append's). */
+export function countFsync(): void {
   Atomics.add(fsyncCounter, 0, 1);
 }
 

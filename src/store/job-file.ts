@@ -4,7 +4,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { StoreError, describeError } from '../errors.js';
-import { JOB_STATUSES, PHASE_STATUSES, SCHEMA_VERSION, type Job } from '../jobs/model/job.js';
+import { JOB_STATUSES, PHASE_STATUSES, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, type Job } from '../jobs/model/job.js';
 import { JOB_ID_PATTERN } from '../jobs/model/job-id.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
 
@@ -33,7 +33,7 @@ const phaseSchema = z.object({
 
 // Not strict: a newer minor writer may add fields; unknown *versions* are refused separately.
 const jobSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
+  schemaVersion: z.union(READABLE_SCHEMA_VERSIONS.map((version) => z.literal(version))),
   id: z.string().regex(JOB_ID_PATTERN),
   agent: z.string().regex(NAME, 'expected an agent name'),
   description: z.string(),
@@ -102,10 +102,10 @@ export function parseJobFile(text: string, path: string): Job {
     throw new StoreError('JOB_FILE_CORRUPT', `Corrupt job file ${path}: ${what}.`, { cause: error });
   }
   const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (typeof data === 'object' && data !== null && version !== SCHEMA_VERSION) {
+  if (typeof data === 'object' && data !== null && !READABLE_SCHEMA_VERSIONS.includes(version as number)) {
     throw new StoreError(
       'JOB_FILE_CORRUPT',
-      `Unsupported job file ${path}: schemaVersion ${JSON.stringify(version)} (this jobline reads version ${SCHEMA_VERSION}).`,
+      `Unsupported job file ${path}: schemaVersion ${JSON.stringify(version)} (this jobline reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')}).`,
     );
   }
   const result = jobSchema.safeParse(data);
@@ -116,8 +116,9 @@ export function parseJobFile(text: string, path: string): Job {
   }
   const job = result.data;
   // Files written before these fields existed: no feedback was pending (it lived in memory), and
-  // a job found awaiting approval still waits for it.
-  return { ...job, pendingFeedback: job.pendingFeedback ?? null, hasPendingApproval: job.hasPendingApproval ?? job.status === 'awaiting_approval', eventSeq: job.eventSeq ?? 0 } as Job;
+  // a job found awaiting approval still waits for it. A version-1 file is migrated as it is read:
+  // its fields mean the same in version 2, and its tasks and runs are rebuilt (task-history.ts).
+  return { ...job, schemaVersion: SCHEMA_VERSION, pendingFeedback: job.pendingFeedback ?? null, hasPendingApproval: job.hasPendingApproval ?? job.status === 'awaiting_approval', eventSeq: job.eventSeq ?? 0 } as Job;
 }
 
 /**

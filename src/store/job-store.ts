@@ -14,7 +14,10 @@ import { SecretScrubber, readSecrets } from '../text/secrets.js';
 import type { AtomicWriteOptions } from './atomic-write.js';
 import { tryAcquireClaim, withClaim, type AcquireClaimOptions } from './claim.js';
 import { completeLog, isLogBehind, isOwnerGone, recordOwnerGone, viewWithLiveness } from './crash-recovery.js';
-import { formatEventLines } from './event-log.js';
+import { formatEventLines, readEvents } from './event-log.js';
+import { formatTaskRecordLines, readTaskRecords, TASK_LOG_FILE } from './task-log.js';
+import type { TaskBoard, TaskRecord } from '../jobs/model/task.js';
+import { deriveBoardFromHistory, foldTaskRecords } from '../jobs/model/task-history.js';
 import { parseJobFile, readJobFile, readJobFileSync, serializeJob } from './job-file.js';
 import { ensureJobsDir } from './jobs-dir.js';
 import { isCurrentProcess } from './owner.js';
@@ -24,12 +27,13 @@ import { appendToIndex, formatEndedLine, formatGoneLine } from './ended-index.js
 export { OWNER_GONE_REASON, isOwnerGone, viewWithLiveness } from './crash-recovery.js';
 export { MAX_JOB_FILE_BYTES } from './job-file.js';
 
-/** The three files of one job, as absolute paths. */
+/** The files of one job, as absolute paths (`tasks`: its tasks and runs, see task-log.ts). */
 export interface JobPaths {
   dir: string;
   job: string;
   events: string;
   output: string;
+  tasks?: string;
 }
 
 /** The result of reading every job: the jobs that parsed, and one warning per item skipped. */
@@ -77,7 +81,7 @@ export class JobStore {
   /** Returns the paths of job `id`'s files (whether or not they exist). */
   pathsOf(id: string): JobPaths {
     const dir = join(this.dir, id);
-    return { dir, job: join(dir, 'job.json'), events: join(dir, 'events.jsonl'), output: join(dir, 'output.log') };
+    return { dir, job: join(dir, 'job.json'), events: join(dir, 'events.jsonl'), output: join(dir, 'output.log'), tasks: join(dir, TASK_LOG_FILE) };
   }
 
   /**
@@ -101,12 +105,13 @@ export class JobStore {
   }
 
   /**
-   * Atomically writes `job` to its job.json (rename durable, see atomic-write.ts), then appends
-   * `events` to its events.jsonl, on this thread: a job's creation and exit paths.
+   * Appends `records` to its tasks.jsonl (fsynced), atomically writes `job` to its job.json
+   * (rename durable, see atomic-write.ts), then appends `events` to its events.jsonl, on this
+   * thread: a job's creation and exit paths.
    * @throws StoreError JOB_IO naming the cause.
    */
-  writeSync(job: Job, events: readonly JobEvent[] = []): void {
-    const write = this.describeWrite(job, events, true);
+  writeSync(job: Job, events: readonly JobEvent[] = [], records: readonly TaskRecord[] = []): void {
+    const write = this.describeWrite(job, events, records, true);
     try {
       performWrite(write);
     } catch (error) {
@@ -119,8 +124,8 @@ export class JobStore {
    * is not blocked by the fsyncs; `options` may leave the rename not durable.
    * @throws (rejects with) StoreError JOB_IO naming the cause.
    */
-  async write(job: Job, events: readonly JobEvent[], options: AtomicWriteOptions): Promise<void> {
-    const write = this.describeWrite(job, events, options.isRenameDurable);
+  async write(job: Job, events: readonly JobEvent[], options: AtomicWriteOptions, records: readonly TaskRecord[] = []): Promise<void> {
+    const write = this.describeWrite(job, events, records, options.isRenameDurable);
     this.writeThreads ??= new WriteThreads();
     try {
       await this.writeThreads.write(job.id, write);
@@ -129,7 +134,7 @@ export class JobStore {
     }
   }
 
-  private describeWrite(job: Job, events: readonly JobEvent[], isRenameDurable: boolean): Omit<WriteRequested, 'seq'> {
+  private describeWrite(job: Job, events: readonly JobEvent[], records: readonly TaskRecord[], isRenameDurable: boolean): Omit<WriteRequested, 'seq'> {
     const paths = this.pathsOf(job.id);
     // Every job file write passes the scrubber: a key that reached a job's state by any path
     // (an error text, a prompt pasted with one) is not written down. job.json carries this
@@ -140,7 +145,8 @@ export class JobStore {
     const indexLines = kind
       ? formatEndedLine({ id: job.id, kind, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt })
       : events.some((event) => event.type === 'resumed') ? formatGoneLine(job.id) : '';
-    return { jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable, indexDir: this.dir, indexLines };
+    const tasks = records.length > 0 ? { path: paths.tasks!, text: scrub(formatTaskRecordLines(records)) } : undefined;
+    return { tasks, jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable, indexDir: this.dir, indexLines };
   }
 
   /**
@@ -169,6 +175,23 @@ export class JobStore {
   async loadRaw(id: string): Promise<Job> {
     const path = this.pathsOf(id).job;
     return parseJobFile(await readJobFile(path), path);
+  }
+
+  /**
+   * Reads the tasks and runs of `job` (as stored in the jobs folder): its tasks.jsonl folded, or,
+   * for a job written before tasks existed, rebuilt from its phases and events log. `isRecorded`
+   * is false in the second case: the board is not on disk yet.
+   * @throws StoreError JOB_IO when a file cannot be read.
+   */
+  async readBoard(job: Job): Promise<{ board: TaskBoard; isRecorded: boolean }> {
+    const paths = this.pathsOf(job.id);
+    try {
+      const log = readTaskRecords(paths.tasks!);
+      if (log && log.records.length > 0) return { board: foldTaskRecords(job, log.records), isRecorded: true };
+      return { board: deriveBoardFromHistory(job, (await readEvents(paths.events)).events), isRecorded: false };
+    } catch (error) {
+      throw new StoreError('JOB_IO', `Cannot read the tasks of ${job.id}: ${describeError(error)}`, { cause: error });
+    }
   }
 
   /** Reads job `id` exactly as stored, on this thread; null when it is missing, unreadable or corrupt. */

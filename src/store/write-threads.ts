@@ -8,11 +8,14 @@ import { Worker } from 'node:worker_threads';
 import { getCompiledEntry } from '../compiled-entry.js';
 import { getFsyncCounterBuffer, writeFileAtomicSync } from './atomic-write.js';
 import { appendEventLines } from './event-log.js';
+import { appendTaskRecordLines } from './task-log.js';
 import { appendToIndex } from './ended-index.js';
 
-/** One durable write: job.json replaced atomically, then event lines appended. */
+/** One durable write: task records appended (fsynced), job.json replaced atomically, then event lines appended. */
 export interface WriteRequested {
   seq: number;
+  /** tasks.jsonl and the lines for it, when the write changed tasks or runs (see task-log.ts). */
+  tasks?: { path: string; text: string };
   jobPath: string;
   jobText: string;
   eventsPath: string;
@@ -36,6 +39,9 @@ export interface WriteFinished {
 
 /** Performs one write on the calling thread (what a write thread does with a WriteRequested). @throws the fs error. */
 export function performWrite(write: Omit<WriteRequested, 'seq'>): void {
+  // Before job.json: a change is reported only once job.json has it, so its task records must be
+  // durable by then; records whose job.json never landed are ignored by their seq.
+  if (write.tasks) appendTaskRecordLines(write.tasks.path, write.tasks.text);
   writeFileAtomicSync(write.jobPath, write.jobText, { isRenameDurable: write.isRenameDurable });
   // After job.json: the log never tells of a state that the source of truth does not have.
   appendEventLines(write.eventsPath, write.eventsText);

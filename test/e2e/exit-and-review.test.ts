@@ -56,6 +56,8 @@ describe('startup review after SIGKILL', () => {
     expect(review).toMatch(/interrupted/);
     second.send('v');
     await second.waitForText('Phases:');
+    // The phase's task and its run, which the SIGKILL interrupted.
+    await second.waitForText(/task t1 run · todo · 1 run\s+⏸ r1 attempt 1 · sh\[\w{4}-0\] · interrupted/);
     await second.waitForText(join(workspace.jobsDir, id, 'events.jsonl'));
     await waitFor(async () => (await second.count(/\[k\]eep \(Enter\):/)) === 2, 'the question again');
     second.send('k');
@@ -72,6 +74,9 @@ describe('startup review after SIGKILL', () => {
     await third.waitForText(`↻ Resuming ${id} at run`);
     await third.waitForText('│ resumed-done');
     await third.waitForText(`[${id.slice(0, 8)}] ✅ Completed`);
+    // Both attempts are kept: the interrupted run and the one that completed.
+    third.send(`/jobs ${id}`);
+    await third.waitForText(/task t1 run · done · 2 runs\s+⏸ r1 attempt 1 · .* · interrupted[\s\S]*✅ r2 attempt 2 · .* · succeeded/);
     third.send('/quit');
     await third.exited;
 

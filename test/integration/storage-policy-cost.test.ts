@@ -28,7 +28,7 @@ function readsForTwentyFailures(dir: string): number {
   const script = `
     const { JobStore } = await import(${JSON.stringify(join(DIST, 'store/job-store.js'))});
     const { enforceUnfinishedLimit } = await import(${JSON.stringify(join(DIST, 'store/cleanup.js'))});
-    const { createJob } = await import(${JSON.stringify(join(DIST, 'jobs/job.js'))});
+    const { createJob } = await import(${JSON.stringify(join(DIST, 'jobs/model/job.js'))});
     const { getCurrentOwner } = await import(${JSON.stringify(join(DIST, 'store/owner.js'))});
     const fs = await import('node:fs');
     const reads = () => Number(/syscr: (\\d+)/.exec(fs.readFileSync('/proc/self/io', 'utf8'))[1]);

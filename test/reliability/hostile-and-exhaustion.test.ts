@@ -51,7 +51,7 @@ describe('corrupt and hostile files', () => {
       ['job-trunc001', 'it is not valid JSON'],
       ['job-notjson1', 'it is not valid JSON'],
       ['job-schema01', 'status: Invalid option'],
-      ['job-future01', 'schemaVersion 99 (this jobline reads version 1)'],
+      ['job-future01', 'schemaVersion 99 (this jobline reads versions 1 and 2)'],
       ['job-linked01', 'a job folder must not be a symbolic link'],
     ] as const) expect(listed.stderr).toMatch(new RegExp(`warning: .*${id}.*${message.replace(/[()]/g, '\\$&')}`));
 

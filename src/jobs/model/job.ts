@@ -1,8 +1,14 @@
 // The job model as stored in job.json. Field names are a public format (other tools read them):
 // change them only together with SCHEMA_VERSION. Pure: no I/O, no clock.
 
-/** Version of the job.json format written by this build. Readers refuse other versions. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Version of the job.json format written by this build: 2 since tasks and runs (kept beside it,
+ * in tasks.jsonl). Readers accept READABLE_SCHEMA_VERSIONS and refuse others.
+ */
+export const SCHEMA_VERSION = 2;
+
+/** Versions this build reads: 1 (no tasks.jsonl: tasks and runs are rebuilt, see task-history.ts) and 2. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 /** How a job moves between phases: interactive waits for approval after each phase but the last. */
 export type JobMode = 'interactive' | 'background';

@@ -3,12 +3,14 @@
 import type { AgentSpec } from '../../agents/agent.js';
 import { describeError } from '../../errors.js';
 import type { JobStore } from '../../store/job-store.js';
-import { numberEvents, type Job, type JobProgress } from '../model/job.js';
+import type { Job, JobProgress } from '../model/job.js';
+import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
+import type { TaskBoard, TaskRecord } from '../model/task.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { JobRun } from '../runtime/job-run.js';
 import type { JobWriter } from './job-writer.js';
 import type { PhaseRequest } from '../runtime/protocol.js';
-import { transitionJob, transitionJobThrough, type JobAction } from '../model/transitions.js';
+import { transitionJob, type JobAction } from '../model/transitions.js';
 
 /** Where a JobHandle reports what happened (the manager re-emits these to its listeners). */
 export interface JobReporter {
@@ -26,22 +28,60 @@ export class JobHandle {
   /** Submitted in bulk: its creation is written by a write thread (SubmitRequest.isBulk). */
   isBulk = false;
 
+  private state: JobState;
+  /** Board records not on disk yet: a new job's, or a job's whose board was rebuilt (see readBoard). */
+  private unrecordedBoard: boolean;
+
+  /**
+   * @param board the job's tasks and runs, and whether they are on disk (`isRecorded`): those of a
+   *   new job or of a job written before tasks existed are written with its next change.
+   */
   constructor(
-    private current: Job,
+    job: Job,
+    board: { board: TaskBoard; isRecorded: boolean },
     readonly agent: AgentSpec,
     readonly cwd: string,
     private readonly writer: JobWriter,
     private readonly reporter: JobReporter,
     private readonly now: () => string,
-  ) {}
+  ) {
+    this.state = { job, board: board.board };
+    this.unrecordedBoard = !board.isRecorded;
+  }
 
   /** The job's latest state (possibly a few ms ahead of disk while a write is in flight). */
   get job(): Job {
-    return this.current;
+    return this.state.job;
+  }
+
+  /** The job's tasks and runs, as current as `job`. */
+  get board(): TaskBoard {
+    return this.state.board;
   }
 
   get id(): string {
-    return this.current.id;
+    return this.state.job.id;
+  }
+
+  // The job's own field, kept in step with the state (recordProgress replaces only the header).
+  private set current(job: Job) {
+    this.state = { ...this.state, job };
+  }
+
+  private get current(): Job {
+    return this.state.job;
+  }
+
+  // Applies actions to the whole state; the records to write include the full board the first time.
+  private apply(actions: readonly JobAction[], leadingEvents: readonly JobEvent[] = []): { job: Job; events: JobEvent[]; records: TaskRecord[] } {
+    const change = applyActions(this.state, actions, this.now(), leadingEvents);
+    this.state = change.state;
+    let records = change.records;
+    if (this.unrecordedBoard) {
+      records = recordBoard(change.state.board, change.state.job.eventSeq);
+      this.unrecordedBoard = false;
+    }
+    return { job: change.state.job, events: change.events, records };
   }
 
   /**
@@ -53,10 +93,8 @@ export class JobHandle {
    *   when the job's creation could not be written.
    */
   async commit(actions: JobAction[], leadingEvents: JobEvent[] = []): Promise<void> {
-    const transition = transitionJobThrough(this.current, actions, this.now());
-    const { job, events: all } = numberEvents(transition.job, [...leadingEvents, ...transition.events]);
-    this.current = job;
-    const reported = this.writer.write(job, all, this.isBulk).then(
+    const { job, events: all, records } = this.apply(actions, leadingEvents);
+    const reported = this.writer.write(job, all, this.isBulk, records).then(
       () => {
         this.isPersisted = true;
         for (const event of all) this.reporter.event(job, event);
@@ -84,12 +122,11 @@ export class JobHandle {
 
   /** Interrupts the job and writes it synchronously (exit paths). Returns false if the write failed. */
   interruptSync(store: JobStore, reason: string): boolean {
-    const transition = transitionJob(this.current, { type: 'interrupt', reason }, this.now());
-    const { job, events } = numberEvents(transition.job, transition.events);
-    this.current = job;
+    const { job, events, records } = this.apply([{ type: 'interrupt', reason }]);
     try {
       // Events of earlier writes that failed (a full disk) go first, so the log keeps the story.
-      store.writeSync(job, [...this.writer.takeUnwritten(this.id), ...events]);
+      const unwritten = this.writer.takeUnwritten(this.id);
+      store.writeSync(job, [...unwritten.events, ...events], [...unwritten.records, ...records]);
       return true;
     } catch (error) {
       this.reporter.warning(describeError(error));

@@ -12,10 +12,13 @@
 import type { JobStore } from '../../store/job-store.js';
 import { isTerminalStatus, type Job } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
+import type { TaskRecord } from '../model/task.js';
 
 interface PendingWrite {
   job: Job;
   events: JobEvent[];
+  /** Task and run records to append (tasks.jsonl), in order. */
+  records: TaskRecord[];
   isRenameDurable: boolean;
   isCreation: boolean;
   done: Promise<void>;
@@ -30,6 +33,8 @@ interface JobWrites {
   next: PendingWrite | null;
   /** Events of writes that failed, in order: the next write that succeeds appends them first. */
   unwritten: JobEvent[];
+  /** Task records of writes that failed, likewise. */
+  unwrittenRecords: TaskRecord[];
   /** The newest snapshot of the job, for a retry. */
   latest: Job | null;
   retryTimer: NodeJS.Timeout | null;
@@ -61,7 +66,7 @@ export class JobWriter {
   ) {}
 
   /**
-   * Writes `job` to job.json, then `events` to events.jsonl. Resolves when both are on disk and
+   * Appends `records` to tasks.jsonl, writes `job` to job.json, then `events` to events.jsonl. Resolves when both are on disk and
    * every earlier call has settled; rejects (after the same wait) when the write failed, with a
    * StoreError JOB_IO naming the cause. The creation (the write carrying the `created` event) is
    * done before this returns, unless `isBulk` (see SubmitRequest.isBulk).
@@ -69,30 +74,30 @@ export class JobWriter {
    * other states the contents are fsynced but the rename may be lost, leaving the previous
    * state, which after a power loss reads the same (the owner is gone, so: interrupted).
    */
-  write(job: Job, events: readonly JobEvent[], isBulk = false): Promise<void> {
+  write(job: Job, events: readonly JobEvent[], isBulk = false, records: readonly TaskRecord[] = []): Promise<void> {
     // Acknowledged in call order across jobs, although the writes themselves run in parallel: a
     // caller reports a change once it is written, so users hear of changes in the order they
     // happened (never of a 4th job started before the 1st one's end, with 3 slots). A failure
     // settles its own caller only; the order of the others goes on.
-    const persisted = this.persist(job, events, isBulk);
+    const persisted = this.persist(job, events, records, isBulk);
     const acknowledged = Promise.all([this.lastAcknowledged, persisted.catch(() => {})]).then(() => persisted);
     this.lastAcknowledged = acknowledged.catch(() => {});
     return acknowledged;
   }
 
-  private persist(job: Job, events: readonly JobEvent[], isBulk: boolean): Promise<void> {
+  private persist(job: Job, events: readonly JobEvent[], records: readonly TaskRecord[], isBulk: boolean): Promise<void> {
     // This write carries the latest progress too, so a pending progress write is redundant.
     this.cancelProgress(job.id);
     const isCreation = events.some((event) => event.type === 'created');
     if (isCreation && !isBulk && !this.writes.has(job.id)) {
       try {
-        this.store.writeSync(job, events);
+        this.store.writeSync(job, events, records);
         return Promise.resolve();
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    return this.enqueue(job, events, isCreation || isTerminalStatus(job.status), isCreation);
+    return this.enqueue(job, events, records, isCreation || isTerminalStatus(job.status), isCreation);
   }
 
   /** Schedules a job.json write of `read()` within the flush interval, unless one is already scheduled. */
@@ -100,7 +105,7 @@ export class JobWriter {
     if (this.progressTimers.has(id)) return;
     const timer = setTimeout(() => {
       this.progressTimers.delete(id);
-      this.enqueue(read(), [], false, false).catch(() => {}); // a failure is retried and reported by drain
+      this.enqueue(read(), [], [], false, false).catch(() => {}); // a failure is retried and reported by drain
     }, this.progressFlushMs);
     timer.unref();
     this.progressTimers.set(id, timer);
@@ -110,12 +115,12 @@ export class JobWriter {
    * Takes the events of job `id` whose writes failed and will now not be retried (an exit path
    * writes them itself, synchronously, with the job's final state).
    */
-  takeUnwritten(id: string): JobEvent[] {
+  takeUnwritten(id: string): { events: JobEvent[]; records: TaskRecord[] } {
     const writes = this.writes.get(id);
-    if (!writes) return [];
+    if (!writes) return { events: [], records: [] };
     if (writes.retryTimer) clearTimeout(writes.retryTimer);
     writes.retryTimer = null;
-    return writes.unwritten.splice(0);
+    return { events: writes.unwritten.splice(0), records: writes.unwrittenRecords.splice(0) };
   }
 
   /** Resolves when every write queued so far for job `id` has finished. */
@@ -136,10 +141,10 @@ export class JobWriter {
     this.progressTimers.delete(id);
   }
 
-  private enqueue(job: Job, events: readonly JobEvent[], isRenameDurable: boolean, isCreation: boolean): Promise<void> {
+  private enqueue(job: Job, events: readonly JobEvent[], records: readonly TaskRecord[], isRenameDurable: boolean, isCreation: boolean): Promise<void> {
     let writes = this.writes.get(job.id);
     if (!writes) {
-      writes = { inFlight: null, next: null, unwritten: [], latest: null, retryTimer: null, retryDelayMs: FIRST_RETRY_MS };
+      writes = { inFlight: null, next: null, unwritten: [], unwrittenRecords: [], latest: null, retryTimer: null, retryDelayMs: FIRST_RETRY_MS };
       this.writes.set(job.id, writes);
     }
     writes.latest = job;
@@ -147,6 +152,7 @@ export class JobWriter {
     if (next) {
       next.job = job;
       next.events.push(...events);
+      next.records.push(...records);
       next.isRenameDurable ||= isRenameDurable;
       return next.done;
     }
@@ -157,7 +163,7 @@ export class JobWriter {
       reject = fail;
     });
     done.catch(() => {}); // callers handle it; a merged caller may not exist
-    writes.next = { job, events: [...events], isRenameDurable, isCreation, done, resolve, reject };
+    writes.next = { job, events: [...events], records: [...records], isRenameDurable, isCreation, done, resolve, reject };
     if (!writes.inFlight) void this.drain(job.id, writes);
     return done;
   }
@@ -169,14 +175,16 @@ export class JobWriter {
       writes.next = null;
       writes.inFlight = write.done;
       const recovering = writes.unwritten.splice(0);
+      const recoveringRecords = writes.unwrittenRecords.splice(0);
       try {
-        await this.store.write(write.job, [...recovering, ...write.events], { isRenameDurable: write.isRenameDurable || recovering.length > 0 });
+        await this.store.write(write.job, [...recovering, ...write.events], { isRenameDurable: write.isRenameDurable || recovering.length > 0 }, [...recoveringRecords, ...write.records]);
         writes.retryDelayMs = FIRST_RETRY_MS;
         if (recovering.length > 0) this.listener.recovered(write.job, recovering);
         write.resolve();
       } catch (error) {
         if (!write.isCreation) {
           writes.unwritten.unshift(...recovering, ...write.events);
+          writes.unwrittenRecords.unshift(...recoveringRecords, ...write.records);
           this.scheduleRetry(id, writes);
           this.listener.writeFailed(write.job, error);
         }
@@ -184,7 +192,7 @@ export class JobWriter {
       }
     }
     writes.inFlight = null;
-    if (writes.unwritten.length === 0 && !writes.retryTimer) this.writes.delete(id);
+    if (writes.unwritten.length === 0 && writes.unwrittenRecords.length === 0 && !writes.retryTimer) this.writes.delete(id);
   }
 
   // Tries a failed job's newest state again later (the disk may have room by then): 1 s, then
@@ -194,7 +202,7 @@ export class JobWriter {
     writes.retryTimer = setTimeout(() => {
       writes.retryTimer = null;
       writes.retryDelayMs = Math.min(MAX_RETRY_MS, writes.retryDelayMs * 2);
-      if (writes.latest && writes.unwritten.length > 0) this.enqueue(writes.latest, [], true, false).catch(() => {});
+      if (writes.latest && (writes.unwritten.length > 0 || writes.unwrittenRecords.length > 0)) this.enqueue(writes.latest, [], [], true, false).catch(() => {});
     }, writes.retryDelayMs);
     writes.retryTimer.unref();
   }

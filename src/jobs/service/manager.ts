@@ -6,6 +6,7 @@ import { getPhaseNames, type AgentSpec } from '../../agents/agent.js';
 import { JobLookupError, ManagerError, StoreError, describeError } from '../../errors.js';
 import type { JobStore } from '../../store/job-store.js';
 import { getCurrentOwner } from '../../store/owner.js';
+import { createPhaseTasks, type TaskBoard } from '../model/task.js';
 import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
@@ -127,6 +128,11 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     return this.entries.get(id)?.agent ?? null;
   }
 
+  /** The tasks and runs of job `id` of this session, or null for a job this session does not hold. */
+  boardOf(id: string): TaskBoard | null {
+    return this.entries.get(id)?.board ?? null;
+  }
+
   /** Jobs holding a slot (running) right now. */
   get runningCount(): number {
     return this.slots.slotsInUse;
@@ -149,7 +155,8 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     const id = this.options.store.claimIdSync();
     const now = this.timestamp();
     const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: request.mode, phaseNames: getPhaseNames(request.agent), owner: getCurrentOwner(), now });
-    const entry = new JobHandle(job, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
+    const board = { tasks: createPhaseTasks(getPhaseNames(request.agent), request.prompt), runs: [] };
+    const entry = new JobHandle(job, { board, isRecorded: false }, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
     entry.isBulk = request.isBulk ?? false;
     this.entries.set(id, entry);
     const created: JobEvent[] = [
@@ -254,7 +261,10 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         assertAdoptable(stored);
         assertNoProcessesLeft(fullId);
         const { agent, cwd } = await adopt(stored);
-        handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, agent, cwd, this.writer, this.reporter, () => this.timestamp());
+        // Written in full with the resume: a run the crash left open is closed on disk too (the
+        // board read settles it, see settleBoard), and a version-1 job gets its tasks.jsonl.
+        const { board } = await this.options.store.readBoard(stored);
+        handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, { board, isRecorded: false }, agent, cwd, this.writer, this.reporter, () => this.timestamp());
         this.entries.set(fullId, handle);
         try {
           await handle.commit([{ type: 'resume', mode }]);

@@ -9,7 +9,7 @@ export const approveCommand: SlashCommand = {
   summary: 'continue a job waiting for approval',
   argument: 'waiting-job',
   async run(args, session) {
-    const job = await session.manager.approve(await requireOwnJob(session, args, 'approve'));
+    const job = await session.service.dispatch({ type: 'approve', jobId: await requireOwnJob(session, args, 'approve') });
     session.print(`👍 Approved ${job.id}; next: ${job.phases[job.currentPhase]?.name}`);
   },
 };

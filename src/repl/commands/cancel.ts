@@ -9,7 +9,7 @@ export const cancelCommand: SlashCommand = {
   summary: 'cancel a queued, running or waiting job',
   argument: 'active-job',
   async run(args, session) {
-    const job = await session.manager.cancel(await requireOwnJob(session, args, 'cancel'));
+    const job = await session.service.dispatch({ type: 'cancel', jobId: await requireOwnJob(session, args, 'cancel') });
     session.print(`🚫 Cancelled ${job.id}`);
   },
 };

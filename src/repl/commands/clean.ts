@@ -1,10 +1,8 @@
 // /clean: removes completed jobs from disk, after confirmation; with --all also the failed,
 // cancelled and interrupted ones (which /resume could still continue). It removes exactly the
 // jobs it counted: one that changed meanwhile (resumed by another jobline, say) is left alone.
-import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { isUnfinishedStatus } from '../../jobs/model/job.js';
-import { sweepLeftovers } from '../../store/leftovers.js';
 import type { SlashCommand } from '../session.js';
 
 /** /clean [--all] [-y] */
@@ -19,13 +17,13 @@ export const cleanCommand: SlashCommand = {
     if (unknown) throw new UsageError('USAGE', `Unknown option ${unknown}. Usage: /clean [--all] [-y]`);
     const isAll = flags.includes('--all') || flags.includes('-a');
     // Leftovers of crashes (folders without job.json, temp files of unfinished writes) go first.
-    const swept = sweepLeftovers(session.manager.store.dir);
+    const swept = session.service.sweepLeftovers();
     const sweptCount = swept.emptyFolders.length + swept.tempFiles.length;
     if (sweptCount > 0) session.print(`🧹 Swept ${swept.emptyFolders.length} job folder(s) without a job.json and ${swept.tempFiles.length} temp file(s) left by crashes.`);
     // Jobs of this session whose files are already gone (pushed out by the storage limits) are
     // not on disk to remove.
-    const { jobs } = await session.catalog.list();
-    const stored = jobs.filter((job) => existsSync(session.manager.store.pathsOf(job.id).job));
+    const { jobs } = await session.service.list();
+    const stored = jobs.filter((job) => session.service.hasFiles(job.id));
     const resumable = stored.filter((job) => isUnfinishedStatus(job.status));
     const chosen = stored.filter((job) => job.status === 'completed' || (isAll && isUnfinishedStatus(job.status)));
     const kept = isAll || resumable.length === 0 ? '' : ` ${resumable.length} failed, cancelled or interrupted job(s) kept: /clean --all removes them too.`;
@@ -36,11 +34,11 @@ export const cleanCommand: SlashCommand = {
     const what = isAll ? 'finished (completed, failed, cancelled or interrupted)' : 'completed';
     const isConfirmed = flags.includes('-y');
     if (!isConfirmed && !session.isInteractive) throw new UsageError('USAGE', `Not on a terminal, so /clean cannot ask: use /clean${isAll ? ' --all' : ''} -y.`);
-    if (!isConfirmed && !(await session.confirm(`Remove ${chosen.length} ${what} job(s) from ${session.manager.store.dir}?`, false))) {
+    if (!isConfirmed && !(await session.confirm(`Remove ${chosen.length} ${what} job(s) from ${session.service.jobsDir}?`, false))) {
       session.print('Nothing removed.');
       return;
     }
-    const removed = await session.manager.removeJobs(chosen);
+    const removed = await session.service.dispatch({ type: 'remove', jobs: chosen });
     const changed = chosen.length - removed.length;
     session.print(`🧹 Removed ${removed.length} ${isAll ? 'finished' : 'completed'} job(s).${changed > 0 ? ` ${changed} changed meanwhile and were left alone.` : ''}${kept}`);
   },

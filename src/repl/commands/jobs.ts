@@ -18,11 +18,11 @@ export const jobsCommand: SlashCommand = {
     const now = new Date();
     const filter = args ? parseJobFilter(args) : null;
     if (args && !filter) {
-      const job = await session.catalog.get(args);
-      session.print(formatJobDetails(job, session.manager.store.pathsOf(job.id), now));
+      const { job, board, paths } = await session.service.view(args);
+      session.print(formatJobDetails(job, paths, now, board));
       return;
     }
-    const listed = await session.catalog.list();
+    const listed = await session.service.list();
     const { warnings } = listed;
     const jobs = filter ? listed.jobs.filter((job) => matchesFilter(job.status, filter)) : listed.jobs;
     for (const warning of warnings.slice(0, MAX_WARNINGS)) session.print(`warning: ${warning}`);

@@ -3,7 +3,6 @@
 import { UsageError } from '../../errors.js';
 import { isTerminalStatus } from '../../jobs/model/job.js';
 import { formatLogLines } from '../../render/log-lines.js';
-import { followLog, readLogTail } from '../../store/output-log.js';
 import type { SlashCommand } from '../session.js';
 
 const LOG_TAIL_LINES = 200;
@@ -20,9 +19,9 @@ export const logsCommand: SlashCommand = {
     const follow = words.includes('-f') || words.includes('--follow');
     const input = words.find((word) => !word.startsWith('-'));
     if (!input) throw new UsageError('USAGE', 'Usage: /logs <id> [-f]');
-    const job = await session.catalog.get(input);
-    const path = session.manager.store.pathsOf(job.id).output;
-    const tail = await readLogTail(path, LOG_TAIL_LINES);
+    const job = await session.service.get(input);
+    const path = session.service.pathsOf(job.id).output;
+    const tail = await session.service.readOutputTail(job.id, LOG_TAIL_LINES);
     if (tail.size === 0 && !follow) {
       session.print(job.status === 'completed' ? `${job.id} has no output on disk (only the newest maxCompletedJobs completed jobs keep their files).` : `${job.id} has printed nothing yet.`);
       return;
@@ -37,13 +36,13 @@ export const logsCommand: SlashCommand = {
     try {
       await session.runForeground(async (signal, write) => {
         let status: string = job.status;
-        const hasEnded = await followLog(path, {
+        const hasEnded = await session.service.followOutput(job.id, {
           offset: tail.size,
           signal,
           pollMs: FOLLOW_POLL_MS,
           onLines: (lines) => write(formatLogLines(lines)),
           isEnded: async () => {
-            const current = await session.catalog.get(job.id).catch(() => null);
+            const current = await session.service.get(job.id).catch(() => null);
             status = current?.status ?? 'gone';
             return !current || isTerminalStatus(current.status);
           },

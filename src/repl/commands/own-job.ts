@@ -9,9 +9,9 @@ import type { ReplSession } from '../session.js';
  */
 export async function requireOwnJob(session: ReplSession, input: string, verb: string): Promise<string> {
   if (!input) throw new UsageError('USAGE', `Usage: /${verb} <id>`);
-  const id = await session.catalog.resolve(input);
-  if (!session.manager.has(id)) {
-    const job = await session.catalog.get(id);
+  const id = await session.service.resolve(input);
+  if (!session.service.isInSession(id)) {
+    const job = await session.service.get(id);
     throw new ManagerError('JOB_OWNED_ELSEWHERE', job.status === 'interrupted'
       ? `${id} is interrupted; /resume ${id} to run it again.`
       : `${id} belongs to another jobline (pid ${job.owner.pid}); ${verb} it there.`);

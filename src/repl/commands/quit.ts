@@ -8,7 +8,7 @@ import type { ReplSession, SlashCommand } from '../session.js';
  * asking when none is. Used by /quit, Ctrl+D and the second Ctrl+C alike.
  */
 export async function confirmLeaving(session: ReplSession): Promise<boolean> {
-  const active = session.manager.list().filter((job) => isActiveStatus(job.status)).length;
+  const active = session.service.sessionJobs().filter((job) => isActiveStatus(job.status)).length;
   return active === 0 || session.confirm(`${active} job(s) still active. Quit and mark them interrupted?`, true);
 }
 

@@ -11,7 +11,7 @@ export const resumeCommand: SlashCommand = {
   argument: 'resumable-job',
   async run(args, session) {
     if (!args) throw new UsageError('USAGE', 'Usage: /resume <id>');
-    const job = await session.catalog.resume(args, session.mode);
+    const job = await session.service.dispatch({ type: 'resume', jobId: args, mode: session.mode });
     session.print(`↻ Resuming ${job.id} at ${job.phases[job.currentPhase]?.name} (${job.mode})`);
   },
 };

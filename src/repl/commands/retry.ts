@@ -11,7 +11,7 @@ export const retryCommand: SlashCommand = {
   async run(args, session) {
     const [input = '', ...rest] = args.split(/\s+/);
     const feedback = rest.join(' ').trim();
-    const job = await session.manager.retry(await requireOwnJob(session, input, 'retry'), feedback || null);
+    const job = await session.service.dispatch({ type: 'retry', jobId: await requireOwnJob(session, input, 'retry'), feedback: feedback || null });
     session.print(`🔁 Retrying ${job.phases[job.currentPhase]?.name} of ${job.id}${feedback ? ' with your feedback' : ''}`);
   },
 };

@@ -22,15 +22,15 @@ export const watchCommand: SlashCommand = {
   argument: 'job',
   async run(args, session) {
     if (!args) throw new UsageError('USAGE', 'Usage: /watch <id>');
-    const id = (await session.catalog.get(args)).id;
+    const id = (await session.service.get(args)).id;
     await session.runForeground(async (signal) => {
       // Spins only here, in the foreground: the prompt is not shown meanwhile.
       const spinner = ora({ stream: process.stdout, discardStdin: false, isEnabled: session.isInteractive });
-      let job = await session.catalog.get(id);
+      let job = await session.service.get(id);
       spinner.start(describe(job));
       while (!signal.aborted && !isTerminalStatus(job.status) && job.status !== 'awaiting_approval') {
         await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
-        job = await session.catalog.get(id).catch(() => job);
+        job = await session.service.get(id).catch(() => job);
         spinner.text = describe(job);
       }
       if (signal.aborted) spinner.info(`Stopped watching ${id}; it keeps running.`);

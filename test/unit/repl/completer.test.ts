@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
-import type { JobManager } from '../../../src/jobs/service/manager.js';
+import type { JobService } from '../../../src/jobs/service/job-service.js';
 import { SLASH_COMMANDS, describeUnknownCommand } from '../../../src/repl/commands/index.js';
 import { createCompleter } from '../../../src/repl/completer.js';
 import { makeJob } from '../../helpers/jobs.js';
 
-const manager = {
-  list: () => [
+const service = {
+  sessionJobs: () => [
     makeJob({ id: 'job-kwmln13k', status: 'running' }),
     makeJob({ id: 'job-kx000000', status: 'awaiting_approval' }),
     makeJob({ id: 'job-kz000000', status: 'failed' }),
     makeJob({ id: 'job-k0000000', status: 'completed' }),
   ],
-  store: { dir: '/nonexistent' },
-} as unknown as JobManager;
-const complete = createCompleter(SLASH_COMMANDS, manager, configSchema.parse({ agents: { deploy: { type: 'command', phases: [{ name: 'go', run: 'true' }] } } }));
+  storedIdsSync: () => [],
+} as unknown as JobService;
+const complete = createCompleter(SLASH_COMMANDS, service, configSchema.parse({ agents: { deploy: { type: 'command', phases: [{ name: 'go', run: 'true' }] } } }));
 
 describe('tab completion', () => {
   it('completes command names', () => {

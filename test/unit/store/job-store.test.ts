@@ -106,7 +106,7 @@ describe('parseJobFile', () => {
     ['a truncated file', serializeJob(makeJob()).slice(0, 40), /Corrupt job file \/tmp\/x\/job.json: it is not valid JSON/],
     ['an empty file', '', /it is empty/],
     ['a wrong-schema file', JSON.stringify({ ...makeJob(), status: 'done' }), /status: Invalid option/],
-    ['an unknown schemaVersion', JSON.stringify({ ...makeJob(), schemaVersion: 9 }), /Unsupported job file .*schemaVersion 9 \(this jobline reads version 1\)/],
+    ['an unknown schemaVersion', JSON.stringify({ ...makeJob(), schemaVersion: 9 }), /Unsupported job file .*schemaVersion 9 \(this jobline reads versions 1 and 2\)/],
   ])('rejects %s with JOB_FILE_CORRUPT and a clear message', (_name, text, message) => {
     expect(() => parseJobFile(text, path)).toThrow(expect.objectContaining({ code: 'JOB_FILE_CORRUPT', message: expect.stringMatching(message) }));
   });

@@ -1,0 +1,105 @@
+// Reading a job's task board back: folding its tasks.jsonl records, and, for a job written by an
+// earlier version (schemaVersion 1, no tasks.jsonl), rebuilding one task per phase and every run
+// from its events log. Pure: records and events come in, a board goes out.
+import { getLastRecordedActivity, type Job } from './job.js';
+import type { JobEvent } from './job-event.js';
+import { createPhaseTasks, formatRunSection, formatWorkerName, OUTPUT_FILE, type Run, type Task, type TaskBoard, type TaskRecord, type TaskStatus } from './task.js';
+import { summarize } from './task-transitions.js';
+
+/**
+ * The board `records` describe for `job`: the latest record of each task and run, in the order
+ * they first appeared. Records beyond the job's eventSeq are ignored: their write never completed
+ * (tasks.jsonl is appended before job.json is replaced). See also settleBoard.
+ */
+export function foldTaskRecords(job: Job, records: readonly TaskRecord[]): TaskBoard {
+  const tasks = new Map<string, Task>();
+  const runs = new Map<string, Run>();
+  for (const record of records) {
+    if (record.seq > job.eventSeq) continue;
+    if (record.kind === 'task') tasks.set(record.task.id, record.task);
+    else runs.set(record.run.id, record.run);
+  }
+  return settleBoard(job, { tasks: [...tasks.values()], runs: [...runs.values()] });
+}
+
+/**
+ * The board of a job that has no task records (written by schemaVersion 1): one task per phase,
+ * with the phase's status, and one run per phase attempt found in `events` (version 1 kept only a
+ * phase's last attempt in job.json; its log kept them all). Without a log, each started phase
+ * gets one run, its last attempt.
+ */
+export function deriveBoardFromHistory(job: Job, events: readonly JobEvent[]): TaskBoard {
+  const tasks = createPhaseTasks(job.phases.map((phase) => phase.name), job.description).map((task, index): Task => {
+    const phase = job.phases[index]!;
+    return {
+      ...task,
+      status: taskStatusOf(job, phase.status),
+      attempts: phase.attempts,
+      result: summarize(phase.status === 'failed' ? phase.error : phase.output),
+      filesModified: phase.changes?.files.map((file) => file.path) ?? [],
+    };
+  });
+  const runs: Run[] = [];
+  const phaseIndex = (name: string | undefined): number => job.phases.findIndex((phase) => phase.name === name);
+  const worker = formatWorkerName(job.agent, job.id, 0);
+  const open = (index: number, attempt: number, startedAt: string): void => {
+    const name = job.phases[index]!.name;
+    runs.push({ id: `r${runs.length + 1}`, taskId: `t${index + 1}`, attempt, worker, startedAt, state: { status: 'running' }, output: { file: OUTPUT_FILE, section: formatRunSection(index, job.phases.length, name, attempt) } });
+  };
+  const close = (state: Run['state']): void => {
+    const last = runs.at(-1);
+    if (last?.state.status === 'running') runs[runs.length - 1] = { ...last, state };
+  };
+  if (events.some((event) => event.type === 'phase_started')) {
+    for (const event of events) {
+      if (event.type === 'phase_started' && phaseIndex(event.phase) !== -1) open(phaseIndex(event.phase), event.attempt ?? 1, event.ts);
+      else if (event.type === 'phase_completed') close({ status: 'succeeded', endedAt: event.ts });
+      else if (event.type === 'phase_failed') close({ status: 'failed', endedAt: event.ts, error: event.error ?? 'failed' });
+      else if (event.type === 'cancelled') close({ status: 'cancelled', endedAt: event.ts });
+      else if (event.type === 'interrupted') close({ status: 'interrupted', endedAt: event.ts, reason: event.reason ?? 'interrupted' });
+    }
+  } else {
+    job.phases.forEach((phase, index) => {
+      if (phase.attempts === 0 || !phase.startedAt) return;
+      open(index, phase.attempts, phase.startedAt);
+      const endedAt = phase.endedAt ?? phase.startedAt;
+      if (phase.status === 'completed') close({ status: 'succeeded', endedAt });
+      else if (phase.status === 'failed') close({ status: 'failed', endedAt, error: phase.error ?? 'failed' });
+      else if (phase.status === 'cancelled') close({ status: 'cancelled', endedAt });
+    });
+  }
+  return settleBoard(job, { tasks, runs });
+}
+
+const PHASE_TO_TASK: Record<Job['phases'][number]['status'], TaskStatus> = {
+  pending: 'todo',
+  running: 'claimed',
+  completed: 'done',
+  failed: 'failed',
+  cancelled: 'todo', // stopped by an interruption: it runs again on resume
+};
+
+// A cancelled job's tasks that had not ended are cancelled (as task-transitions.ts does).
+function taskStatusOf(job: Job, phaseStatus: Job['phases'][number]['status']): TaskStatus {
+  const status = PHASE_TO_TASK[phaseStatus];
+  return job.status === 'cancelled' && (status === 'todo' || status === 'claimed') ? 'cancelled' : status;
+}
+
+/**
+ * The board as it really is: a run still open on a job that is not running was stopped without
+ * being recorded (its process died, or the job's interruption was recorded by another reader), so
+ * it shows as interrupted, ended at the job's last recorded activity, and its task waits again.
+ */
+export function settleBoard(job: Job, board: TaskBoard): TaskBoard {
+  if (job.status === 'running' || !board.runs.some((run) => run.state.status === 'running')) return board;
+  const endedAt = job.endedAt ?? getLastRecordedActivity(job);
+  const reason = job.error ?? 'jobline stopped';
+  const stopped = new Set<string>();
+  const runs = board.runs.map((run): Run => {
+    if (run.state.status !== 'running') return run;
+    stopped.add(run.taskId);
+    return { ...run, state: { status: 'interrupted', endedAt, reason } };
+  });
+  const tasks = board.tasks.map((task): Task => (stopped.has(task.id) && task.status === 'claimed' ? { ...task, status: job.status === 'cancelled' ? 'cancelled' : 'todo' } : task));
+  return { tasks, runs };
+}

@@ -1,0 +1,113 @@
+// Tasks and runs: a phase holds tasks (work items), and each attempt at a task is a run. Pure
+// types and constructors; how they change is in task-transitions.ts. The task states are the
+// work-item states of the parallel-execution design (../shared/designs/, README).
+
+/** Every task status: waiting (`todo`), taken by a worker (`claimed`), and the three ends. */
+export const TASK_STATUSES = ['todo', 'claimed', 'done', 'failed', 'cancelled'] as const;
+
+/** Status of one task. */
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/**
+ * One work item of a phase. `id` is unique in its job (`t1`, `t2`, …). `dependsOn` lists task ids
+ * that must be `done` first; `claims` lists path globs (picomatch syntax, relative to the job's
+ * folder) the task may modify: two tasks whose claims overlap never run at once.
+ */
+export interface Task {
+  id: string;
+  /** Index into the job's `phases` of the phase the task belongs to. */
+  phase: number;
+  title: string;
+  /** What the task is to do (for a phase's only task: the job's prompt). */
+  input: string;
+  status: TaskStatus;
+  dependsOn: string[];
+  claims: string[];
+  /** Runs started so far (retries and resumes count). */
+  attempts: number;
+  /** A short summary of the last run's result (its answer or the end of its output), or null. */
+  result: string | null;
+  /** Workspace paths the last successful run changed (from its git snapshot; empty when unknown). */
+  filesModified: string[];
+}
+
+/**
+ * How a run stands. Each variant carries its own fields, as pueue's TaskStatus does: only a
+ * finished run has an end time, only a failed one an error. Times are ISO-8601 UTC.
+ * `interrupted`: jobline exited or died during the run; `cancelled`: the user stopped it.
+ */
+export type RunState =
+  | { status: 'running' }
+  | { status: 'succeeded'; endedAt: string }
+  | { status: 'failed'; endedAt: string; error: string }
+  | { status: 'cancelled'; endedAt: string }
+  | { status: 'interrupted'; endedAt: string; reason: string };
+
+/** Every run status (the `status` of a RunState). */
+export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
+
+/**
+ * One attempt at a task. `id` is unique in its job (`r1`, `r2`, …); `attempt` counts the task's
+ * runs from 1. `worker` names what ran it (see formatWorkerName). `output` says where its output
+ * is: the section of the job's output.log that opens with the header `phase 2/5 plan · attempt 1`.
+ */
+export interface Run {
+  id: string;
+  taskId: string;
+  attempt: number;
+  worker: string;
+  startedAt: string;
+  state: RunState;
+  output: { file: string; section: string };
+}
+
+/** A job's tasks and runs, each in creation order. */
+export interface TaskBoard {
+  tasks: Task[];
+  runs: Run[];
+}
+
+/**
+ * One changed task or run, as appended to a job's tasks.jsonl: the whole record, and `seq`, the
+ * job's eventSeq once the change was made (a record whose seq is beyond job.json's eventSeq
+ * belongs to a write that never completed, and is ignored).
+ */
+export type TaskRecord = { kind: 'task'; seq: number; task: Task } | { kind: 'run'; seq: number; run: Run };
+
+/** The file a job's output goes to, in its folder. */
+export const OUTPUT_FILE = 'output.log';
+
+/**
+ * The name of a job's worker `index` running agent `agent`: `<agent>[<first 4 characters of the
+ * id's suffix>-<index>]`, e.g. `build[ab12-0]` for job-ab12cd34 (the parallel-agents design's
+ * naming of job workers).
+ */
+export function formatWorkerName(agent: string, jobId: string, index: number): string {
+  return `${agent}[${jobId.replace(/^job-/, '').slice(0, 4)}-${index}]`;
+}
+
+/** The header text, without its time, that opens a phase attempt's section of output.log. */
+export function formatRunSection(phaseIndex: number, phaseCount: number, phaseName: string, attempt: number): string {
+  return `phase ${phaseIndex + 1}/${phaseCount} ${phaseName} · attempt ${attempt}`;
+}
+
+/** The tasks of a new job: one per phase (`t1` for the first), whose input is the job's prompt. */
+export function createPhaseTasks(phaseNames: readonly string[], prompt: string): Task[] {
+  return phaseNames.map((name, index) => ({
+    id: `t${index + 1}`,
+    phase: index,
+    title: name,
+    input: prompt,
+    status: 'todo',
+    dependsOn: [],
+    claims: [],
+    attempts: 0,
+    result: null,
+    filesModified: [],
+  }));
+}
+
+/** Returns true for a task that will not run again unless the job is resumed or retried. */
+export function isTaskEnded(task: Task): boolean {
+  return task.status === 'done' || task.status === 'failed' || task.status === 'cancelled';
+}

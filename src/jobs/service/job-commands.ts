@@ -1,0 +1,69 @@
+// The one request language every front end speaks to the job service (the REPL, the script
+// commands, the startup review; later the HTTP API): a typed union of commands, what each
+// returns, and what the service tells its subscribers. Pure types.
+import type { AgentSpec } from '../../agents/agent.js';
+import type { Job, JobMode } from '../model/job.js';
+import type { JobEvent } from '../model/job-event.js';
+import type { JobPaths } from '../../store/job-store.js';
+import type { TaskBoard } from '../model/task.js';
+import type { SubmitResult } from './manager-api.js';
+
+/**
+ * A change a front end asks for. `jobId` may be a unique prefix. `requestId` on approve and retry
+ * is the correlation id of the approval being answered (see approvalIdOf): an answer to an
+ * approval that is no longer pending is refused instead of applying to the next one.
+ */
+export type JobCommand =
+  | { type: 'submit'; agent: AgentSpec; prompt: string; mode: JobMode; cwd: string; isBulk?: boolean }
+  | { type: 'approve'; jobId: string; requestId?: string }
+  | { type: 'retry'; jobId: string; feedback?: string | null; requestId?: string }
+  | { type: 'cancel'; jobId: string }
+  | { type: 'resume'; jobId: string; mode: JobMode }
+  | { type: 'remove'; jobs: readonly Job[] };
+
+/** What each command resolves to: the job after the change (`remove`: the ids removed). */
+export interface CommandResults {
+  submit: SubmitResult;
+  approve: Job;
+  retry: Job;
+  cancel: Job;
+  resume: Job;
+  remove: string[];
+}
+
+/** The result type of command `C`. */
+export type CommandResult<C extends JobCommand> = CommandResults[C['type']];
+
+/** One job in full, as queries return it: its state, its tasks and runs, and its files. */
+export interface JobView {
+  job: Job;
+  board: TaskBoard;
+  paths: JobPaths;
+}
+
+/** Every job the service can see (this session's and the jobs folder's), and unreadable items skipped. */
+export interface JobListing {
+  jobs: Job[];
+  warnings: string[];
+}
+
+/**
+ * What a subscriber hears, in the order it happened. Lifecycle events carry their `seq` (strictly
+ * increasing per job) and are delivered only once on disk; output, activity and progress are live.
+ */
+export type JobUpdate =
+  | { type: 'event'; job: Job; event: JobEvent }
+  | { type: 'output'; job: Job; lines: string[]; lineCount: number }
+  | { type: 'activity'; job: Job; icon: string; text: string }
+  | { type: 'progress'; job: Job }
+  | { type: 'removed'; jobId: string }
+  | { type: 'warning'; message: string };
+
+/**
+ * The correlation id of the approval job `job` waits on (null when it waits on none): the job, the
+ * phase and its attempt, e.g. `job-ab12cd34/2/1`. An answer carrying it applies to that approval only.
+ */
+export function approvalIdOf(job: Job): string | null {
+  if (job.status !== 'awaiting_approval') return null;
+  return `${job.id}/${job.currentPhase + 1}/${job.phases[job.currentPhase]?.attempts ?? 0}`;
+}

@@ -1,0 +1,250 @@
+// The job service: the one way front ends reach jobs. Commands (a typed union) are dispatched in
+// one place to the session's manager; queries read the session (freshest) and the jobs folder;
+// subscribers hear every update in order. Front ends never touch the store or the manager.
+import { EventEmitter } from 'node:events';
+import { existsSync, readdirSync } from 'node:fs';
+import type { AgentSpec } from '../../agents/agent.js';
+import { ManagerError } from '../../errors.js';
+import type { JobStore } from '../../store/job-store.js';
+import { readEvents } from '../../store/event-log.js';
+import { followLog, LogFollower, readLogTail, sizeOfLog, type FollowLogOptions, type LogTail } from '../../store/output-log.js';
+import { sweepLeftovers, type SweptLeftovers } from '../../store/leftovers.js';
+import { removeListedJobs } from '../../store/cleanup.js';
+import { appendJobRequest } from '../../store/job-requests.js';
+import { readIndex } from '../../store/ended-index.js';
+import type { Job } from '../model/job.js';
+import { isJobId, resolveJobId } from '../model/job-id.js';
+import { approvalIdOf, type CommandResult, type JobCommand, type JobListing, type JobUpdate, type JobView } from './job-commands.js';
+import type { AdoptedRun, JobManagerEvents } from './manager-api.js';
+import type { JobManager } from './manager.js';
+
+/** What another process may ask of a job's owner. */
+export type OwnerRequest = { type: 'cancel' } | { type: 'approve' } | { type: 'retry'; feedback: string | null };
+
+/** Rebuilds how a job taken over from the jobs folder runs (its agent from the config, its folder). */
+export type AdoptJob = (stored: Job, creationFolder: string) => AdoptedRun;
+
+/** What a service is built from: the repository, the session's manager (null: read-only), and adoption. */
+export interface JobServiceOptions {
+  store: JobStore;
+  manager: JobManager | null;
+  /** Folder of the front end: where a job whose log does not say was created. */
+  cwd: string;
+  adopt: AdoptJob;
+}
+
+const MANAGER_EVENTS = ['jobEvent', 'jobOutput', 'jobActivity', 'jobProgress', 'jobRemoved', 'warning'] as const;
+
+/** The service front ends dispatch commands to and read views from. */
+export class JobService extends EventEmitter<JobManagerEvents> {
+  private readonly store: JobStore;
+  private readonly session: JobManager | null;
+
+  constructor(private readonly options: JobServiceOptions) {
+    super();
+    this.store = options.store;
+    this.session = options.manager;
+    // One forwarding per event kind: subscribers of the service hear the manager's events in the
+    // order it emits them (lifecycle events only once durable).
+    for (const name of MANAGER_EVENTS) this.session?.on(name, (...args: unknown[]) => (this.emit as (name: string, ...rest: unknown[]) => boolean)(name, ...args));
+  }
+
+  /**
+   * Carries out `command`. Approve, retry and cancel act on a job of this session; resume also
+   * takes over a job another (dead) jobline left.
+   * @throws ManagerError READ_ONLY (no session), JOB_NOT_AWAITING_APPROVAL, APPROVAL_STALE,
+   *   JOB_NOT_ACTIVE, JOB_NOT_RESUMABLE, JOB_OWNED_ELSEWHERE, JOBS_BUSY, MANAGER_CLOSED;
+   *   JobLookupError; StoreError (CLAIM_BUSY, JOB_IO, JOB_NOT_CREATED); AgentError (resume).
+   */
+  async dispatch<C extends JobCommand>(command: C): Promise<CommandResult<C>> {
+    const manager = this.requireSession();
+    type Result = CommandResult<C>;
+    switch (command.type) {
+      case 'submit':
+        return (await manager.submit(command)) as Result;
+      case 'approve':
+      case 'retry': {
+        const id = await this.resolve(command.jobId);
+        this.assertApprovalPending(id, command.requestId);
+        return (await (command.type === 'approve' ? manager.approve(id) : manager.retry(id, command.feedback ?? null))) as Result;
+      }
+      case 'cancel':
+        return (await manager.cancel(await this.resolve(command.jobId))) as Result;
+      case 'resume': {
+        const id = await this.resolve(command.jobId);
+        return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)))) as Result;
+      }
+      case 'remove':
+        return (await this.removeJobs(command.jobs)) as Result;
+    }
+    throw new ManagerError('UNKNOWN_COMMAND', `Unknown command ${JSON.stringify((command as { type?: unknown }).type)}.`);
+  }
+
+  /** Subscribes to every update, in order; returns the function that unsubscribes. */
+  subscribe(listener: (update: JobUpdate) => void): () => void {
+    const handlers: { [K in keyof JobManagerEvents]: (...args: JobManagerEvents[K]) => void } = {
+      jobEvent: (job, event) => listener({ type: 'event', job, event }),
+      jobOutput: (job, lines, lineCount) => listener({ type: 'output', job, lines, lineCount }),
+      jobActivity: (job, icon, text) => listener({ type: 'activity', job, icon, text }),
+      jobProgress: (job) => listener({ type: 'progress', job }),
+      jobRemoved: (jobId) => listener({ type: 'removed', jobId }),
+      warning: (message) => listener({ type: 'warning', message }),
+    };
+    for (const name of MANAGER_EVENTS) this.on(name, handlers[name] as never);
+    return () => {
+      for (const name of MANAGER_EVENTS) this.off(name, handlers[name] as never);
+    };
+  }
+
+  /** Every job, oldest first: the jobs folder's, with this session's as they are in memory. */
+  async list(): Promise<JobListing> {
+    const { jobs: stored, warnings } = await this.store.list();
+    const byId = new Map(stored.map((job) => [job.id, job]));
+    for (const job of this.sessionJobs()) byId.set(job.id, job);
+    const jobs = [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    return { jobs, warnings };
+  }
+
+  /** Every job id known now (for completion and prefix lookup). */
+  async ids(): Promise<string[]> {
+    const stored = await this.store.listIds().catch(() => []);
+    return [...new Set([...this.sessionJobs().map((job) => job.id), ...stored])];
+  }
+
+  /**
+   * Resolves a typed id or prefix. A full id of this session or of an existing folder needs no
+   * listing (ids have a fixed length, so a full id is never a prefix of another): /watch and
+   * /logs -f look a job up several times a second. @throws JobLookupError JOB_NOT_FOUND / JOB_ID_AMBIGUOUS.
+   */
+  async resolve(input: string): Promise<string> {
+    const typed = input.trim().toLowerCase();
+    if (this.session?.has(typed)) return typed;
+    if (isJobId(typed) && existsSync(this.store.pathsOf(typed).dir)) return typed;
+    return resolveJobId(input, await this.ids());
+  }
+
+  /** Returns job `input` (id or prefix). @throws JobLookupError, StoreError (a corrupt file). */
+  async get(input: string): Promise<Job> {
+    const id = await this.resolve(input);
+    return this.session?.has(id) ? this.session.get(id) : this.store.load(id);
+  }
+
+  /** Job `input` in full: its state, tasks and runs, and files. Throws like `get`; StoreError JOB_IO. */
+  async view(input: string): Promise<JobView> {
+    const id = await this.resolve(input);
+    const board = this.session?.boardOf(id);
+    const job = await this.get(id);
+    return { job, board: board ?? (await this.store.readBoard(job)).board, paths: this.store.pathsOf(id) };
+  }
+
+  /**
+   * Ids for completion, read without opening any job file (it runs on every Tab): every job folder,
+   * or (`isUnfinishedOnly`) the jobs the ended-jobs index names unfinished. Never throws: an
+   * unreadable folder gives none.
+   */
+  storedIdsSync(isUnfinishedOnly: boolean): string[] {
+    if (isUnfinishedOnly) return [...(readIndex(this.store.dir)?.entries.values() ?? [])].filter((entry) => entry.kind === 'unfinished').map((entry) => entry.id);
+    try {
+      return readdirSync(this.store.dir).filter(isJobId);
+    } catch {
+      return [];
+    }
+  }
+
+  /** True while job `id`'s job.json is on disk (the storage policy may have removed it). */
+  hasFiles(id: string): boolean {
+    return existsSync(this.store.pathsOf(id).job);
+  }
+
+  /** The jobs folder. */
+  get jobsDir(): string {
+    return this.store.dir;
+  }
+
+  /** The paths of job `id`'s files (whether or not they exist). */
+  pathsOf(id: string): JobView['paths'] {
+    return this.store.pathsOf(id);
+  }
+
+  /** The folder job `id` was created in (its `created` event), or the front end's when the log does not say. */
+  async creationFolderOf(id: string): Promise<string> {
+    const { events } = await readEvents(this.store.pathsOf(id).events);
+    return events.find((event) => event.type === 'created')?.cwd ?? this.options.cwd;
+  }
+
+  /** The last `maxLines` lines of job `id`'s output (see readLogTail). */
+  readOutputTail(id: string, maxLines: number): Promise<LogTail> {
+    return readLogTail(this.store.pathsOf(id).output, maxLines);
+  }
+
+  /** Follows job `id`'s output until `options.isEnded` (see followLog). Resolves true when the job ended. */
+  followOutput(id: string, options: FollowLogOptions): Promise<boolean> {
+    return followLog(this.store.pathsOf(id).output, options);
+  }
+
+  /** A reader of job `id`'s output from its current end on (see LogFollower). */
+  async outputFollower(id: string): Promise<LogFollower> {
+    const path = this.store.pathsOf(id).output;
+    return new LogFollower(path, (await sizeOfLog(path)) ?? 0);
+  }
+
+  /**
+   * Hands `request` for job `job` to the job's owner, another jobline process, through its inbox
+   * (see job-requests.ts): only the owner changes a job it runs. Does not wait for it.
+   * @throws the fs error when the inbox cannot be written.
+   */
+  forwardToOwner(job: Job, request: OwnerRequest): void {
+    const common = { jobId: job.id, to: job.owner, at: new Date().toISOString() };
+    appendJobRequest(this.store.dir, request.type === 'retry' ? { type: 'retry', feedback: request.feedback, ...common } : { type: request.type, ...common });
+  }
+
+  /** Removes files other processes left in the jobs folder and no longer need (see sweepLeftovers). */
+  sweepLeftovers(): SweptLeftovers {
+    return sweepLeftovers(this.store.dir);
+  }
+
+  /** This session's jobs, oldest first (none for a read-only service). */
+  sessionJobs(): Job[] {
+    return this.session?.list() ?? [];
+  }
+
+  /** Job `id` (a full id) as this session holds it now, or null for a job it does not hold. */
+  sessionJob(id: string): Job | null {
+    return this.session?.has(id) ? this.session.get(id) : null;
+  }
+
+  /** True when job `id` (a full id) belongs to this session. */
+  isInSession(id: string): boolean {
+    return this.session?.has(id) ?? false;
+  }
+
+  /** The agent job `id` runs with in this session, or null. */
+  agentOf(id: string): AgentSpec | null {
+    return this.session?.agentOf(id) ?? null;
+  }
+
+  /** The session's manager, for lifecycle calls (shutdown, idle waits). @throws ManagerError READ_ONLY. */
+  get lifecycle(): Pick<JobManager, 'whenReady' | 'whenIdle' | 'whenNothingRuns' | 'holdRemovals' | 'shutdown' | 'interruptActiveSync' | 'hasActiveJobs'> {
+    return this.requireSession();
+  }
+
+  private async removeJobs(listed: readonly Job[]): Promise<string[]> {
+    return this.session ? this.session.removeJobs(listed) : removeListedJobs(this.store, listed);
+  }
+
+  // An answer to an approval that is no longer pending (answered elsewhere, and maybe the next
+  // phase asks already) must not apply to the next one.
+  private assertApprovalPending(id: string, requestId: string | undefined): void {
+    if (requestId === undefined || !this.session?.has(id)) return;
+    const pending = approvalIdOf(this.session.get(id));
+    if (pending !== requestId) {
+      throw new ManagerError('APPROVAL_STALE', `That approval of ${id} was already answered${pending ? '; it now waits on another one' : ''}.`);
+    }
+  }
+
+  private requireSession(): JobManager {
+    if (!this.session) throw new ManagerError('READ_ONLY', 'This command only reads jobs; it cannot change them.');
+    return this.session;
+  }
+}
+

@@ -1,0 +1,122 @@
+// tasks.jsonl: a job's tasks and runs as an append-only log of whole records, one JSON object per
+// line (see TaskRecord). A change appends only the records it changed, so its cost does not grow
+// with the number of tasks; a reader folds the log (model/task-history.ts). Appends are fsynced
+// before job.json is replaced: a record is durable before the change is reported, and a record
+// whose job.json never landed is ignored by its seq.
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { z } from 'zod';
+import { TASK_STATUSES, type TaskRecord } from '../jobs/model/task.js';
+import { countFsync } from './atomic-write.js';
+import { APPEND_FLAGS } from './event-log.js';
+
+/** File name of the log, in the job's folder. */
+export const TASK_LOG_FILE = 'tasks.jsonl';
+
+/** Largest tasks.jsonl read (bytes): far beyond any job jobline writes; a larger file is refused unread. */
+export const MAX_TASK_LOG_BYTES = 64 * 1024 * 1024;
+
+/** Returns `records` as log lines (JSON, one per line, each ending in a newline). */
+export function formatTaskRecordLines(records: readonly TaskRecord[]): string {
+  return records.map((record) => `${JSON.stringify(record)}\n`).join('');
+}
+
+/**
+ * Appends `lines` (from formatTaskRecordLines) to the log at `path` in one write and fsyncs it,
+ * never through a symbolic link. A last line torn by a crash is terminated first.
+ * @throws the fs error (ENOSPC, ELOOP, ...).
+ */
+export function appendTaskRecordLines(path: string, lines: string): void {
+  if (lines === '') return;
+  const fd = openSync(path, (APPEND_FLAGS & ~constants.O_WRONLY) | constants.O_RDWR, 0o600);
+  try {
+    const { size } = fstatSync(fd);
+    let prefix = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) prefix = '\n';
+    }
+    writeSync(fd, prefix + lines);
+    fsyncSync(fd);
+    countFsync();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// Strict where jobline writes a fixed shape (ids, times, names are printed as they are); free text
+// (titles, inputs, results, errors) is made inert where it is printed.
+const ISO = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/);
+const TASK_ID = z.string().regex(/^t\d{1,9}$/);
+const taskSchema = z.object({
+  id: TASK_ID,
+  phase: z.number().int().min(0),
+  title: z.string().max(10_000),
+  input: z.string(),
+  status: z.enum(TASK_STATUSES),
+  dependsOn: z.array(TASK_ID),
+  claims: z.array(z.string().max(4096)),
+  attempts: z.number().int().min(0),
+  result: z.string().nullable(),
+  filesModified: z.array(z.string().max(4096)),
+});
+const runSchema = z.object({
+  id: z.string().regex(/^r\d{1,9}$/),
+  taskId: TASK_ID,
+  attempt: z.number().int().min(1),
+  worker: z.string().regex(/^[A-Za-z0-9_.-]{1,64}\[[a-z0-9]{1,4}-\d{1,6}\]$/),
+  startedAt: ISO,
+  state: z.discriminatedUnion('status', [
+    z.object({ status: z.literal('running') }),
+    z.object({ status: z.literal('succeeded'), endedAt: ISO }),
+    z.object({ status: z.literal('failed'), endedAt: ISO, error: z.string() }),
+    z.object({ status: z.literal('cancelled'), endedAt: ISO }),
+    z.object({ status: z.literal('interrupted'), endedAt: ISO, reason: z.string() }),
+  ]),
+  output: z.object({ file: z.literal('output.log'), section: z.string().max(400) }),
+});
+const recordSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('task'), seq: z.number().int().min(0), task: taskSchema }),
+  z.object({ kind: z.literal('run'), seq: z.number().int().min(0), run: runSchema }),
+]);
+
+/** The records read back from a log, and how many lines were skipped (torn, or not jobline's shape). */
+export interface TaskLogContents {
+  records: TaskRecord[];
+  skippedLines: number;
+}
+
+/**
+ * Reads the log at `path`, or null when there is none (a job written before tasks existed).
+ * Never follows a symbolic link. @throws the fs error other than ENOENT; Error for a file over
+ * MAX_TASK_LOG_BYTES.
+ */
+export function readTaskRecords(path: string): TaskLogContents | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  let text: string;
+  try {
+    if (fstatSync(fd).size > MAX_TASK_LOG_BYTES) throw new Error(`${path} is larger than any task log jobline writes`);
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+  const records: TaskRecord[] = [];
+  let skippedLines = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const parsed = recordSchema.safeParse(JSON.parse(line));
+      if (parsed.success) records.push(parsed.data as TaskRecord);
+      else skippedLines++;
+    } catch {
+      skippedLines++;
+    }
+  }
+  return { records, skippedLines };
+}
