@@ -14,6 +14,8 @@ import { transitionJob, type JobAction } from '../model/transitions.js';
 
 /** Where a JobHandle reports what happened (the manager re-emits these to its listeners). */
 export interface JobReporter {
+  /** The job's state changed in memory (before it is written): the scheduler plans again. */
+  changed(job: Job): void;
   event(job: Job, event: JobEvent): void;
   output(job: Job, lines: string[], lineCount: number): void;
   activity(job: Job, icon: string, text: string): void;
@@ -76,6 +78,7 @@ export class JobHandle {
   private apply(actions: readonly JobAction[], leadingEvents: readonly JobEvent[] = []): { job: Job; events: JobEvent[]; records: TaskRecord[] } {
     const change = applyActions(this.state, actions, this.now(), leadingEvents);
     this.state = change.state;
+    this.reporter.changed(change.state.job);
     let records = change.records;
     if (this.unrecordedBoard) {
       records = recordBoard(change.state.board, change.state.job.eventSeq);

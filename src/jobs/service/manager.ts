@@ -17,7 +17,6 @@ import { CONTAINMENT_ENV, describeContainmentForEnv, detectContainment, type Con
 import { removeListedJobs } from '../../store/cleanup.js';
 import { JobWriter } from './job-writer.js';
 import { PhaseScheduler } from './phase-scheduler.js';
-import type { SlotQueue } from './slot-queue.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { ConditionWaiters } from './condition-waiters.js';
 import { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
@@ -69,6 +68,8 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       },
     });
     this.reporter = {
+      // The plan runs again after every change (coalesced: a burst of changes plans once).
+      changed: () => this.scheduler.requestPump(),
       event: (job, event) => {
         this.emit('jobEvent', job, event);
         this.recheckWaiters();
@@ -80,6 +81,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     };
     this.scheduler = new PhaseScheduler({
       lookup: (id) => this.entries.get(id),
+      jobs: () => this.entries.values(),
       jobRemoved: (id) => {
         const entry = this.entries.get(id);
         if (entry && !isActiveStatus(entry.job.status)) this.entries.delete(id);
@@ -91,11 +93,6 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       now: () => this.timestamp(),
       whenRemovalsAllowed: () => this.waiters.wait(() => this.removalHolds === 0),
     }, this.pool, options);
-  }
-
-  // The scheduler's queue and slots.
-  private get slots(): SlotQueue {
-    return this.scheduler.slots;
   }
 
   /** Resolves when the spare workers are warm, so the next job does not pay a worker spawn. */
@@ -135,7 +132,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   /** Jobs holding a slot (running) right now. */
   get runningCount(): number {
-    return this.slots.slotsInUse;
+    return this.scheduler.slotsInUse;
   }
 
   /**
@@ -164,20 +161,21 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       { ts: now, type: 'queued' },
     ];
     try {
-      if (this.slots.tryTakeSlot(id)) {
-        // One write for the whole creation: created, queued, started and the first phase_started.
-        await this.scheduler.startRunning(entry, created);
+      // The plan decides at once whether the new job gets a slot (no job waiting before it may be
+      // passed over); if it does, one write holds the whole creation: created, queued, started
+      // and the first phase_started.
+      const { creation } = this.scheduler.pump({ entry, leadingEvents: created });
+      if (creation) {
+        await creation;
         return { job: entry.job, queuePosition: 0 };
       }
-      this.slots.enqueue(id);
       await entry.commit([], created);
-      return { job: entry.job, queuePosition: this.slots.waitingIds.indexOf(id) + 1 };
+      return { job: entry.job, queuePosition: this.queuePositionOf(id) };
     } catch (error) {
       // Not durable, so not a job: nothing of it ran, and nothing of it is left.
       this.entries.delete(id);
-      this.slots.remove(id);
       await this.options.store.remove(id).catch(() => {});
-      this.scheduler.pump();
+      this.scheduler.requestPump();
       throw new StoreError('JOB_NOT_CREATED', `The job was not created: ${describeError(error)}. Nothing of it ran.`, { cause: error });
     }
   }
@@ -191,7 +189,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       this.assertAwaiting(handle, 'approve');
       await handle.commit([{ type: 'approve' }]);
     });
-    return this.requeueFirst(entry);
+    return entry.job;
   }
 
   /**
@@ -203,7 +201,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       this.assertAwaiting(handle, 'retry');
       await handle.commit([{ type: 'retry', feedback: feedback && feedback.trim() !== '' ? feedback : null }]);
     });
-    return this.requeueFirst(entry);
+    return entry.job;
   }
 
   /**
@@ -216,11 +214,10 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       if (!isActiveStatus(handle.job.status)) {
         throw new ManagerError('JOB_NOT_ACTIVE', `${handle.job.id} is already ${handle.job.status}; only queued, running or waiting jobs can be cancelled.`);
       }
-      this.slots.remove(handle.id);
       await handle.commit([{ type: 'cancel' }]);
     });
     if (entry.run) entry.run.cancel(this.options.cancelGraceMs);
-    else if (!this.slots.holds(entry.id)) await this.scheduler.afterJobEnded(entry);
+    else if (!this.scheduler.holds(entry.id)) await this.scheduler.afterJobEnded(entry);
     return entry.job;
   }
 
@@ -276,11 +273,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       return handle;
     });
     // A job resumed at a phase nobody approved waits for the answer (its approval_requested
-    // event reached the front ends); any other goes to the queue.
-    if (entry.job.status === 'queued') {
-      this.slots.enqueue(entry.id);
-      this.scheduler.pump();
-    }
+    // event reached the front ends); any other is queued, and the plan after the change starts it.
     return entry.job;
   }
 
@@ -372,7 +365,6 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   async shutdown(reason: string = INTERRUPTED_ON_EXIT): Promise<string[]> {
     if (this.isClosed) return [];
     this.isClosed = true;
-    this.slots.clearWaiting();
     await this.writer.settle();
     const marked = this.markActiveInterrupted(reason);
     // Cooperative first: a worker in the middle of spawning a child finishes, records it in its
@@ -391,7 +383,6 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
 
   private markActiveInterrupted(reason: string): string[] {
     this.isClosed = true;
-    this.slots.clearWaiting();
     const marked: string[] = [];
     for (const entry of this.entries.values()) {
       if (isActiveStatus(entry.job.status) && entry.interruptSync(this.options.store, reason)) marked.push(entry.id);
@@ -399,12 +390,15 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     return marked;
   }
 
-  // Approved and retried jobs go to the front of the queue: finishing started work first keeps
-  // the number of half-done jobs down.
-  private requeueFirst(entry: JobHandle): Job {
-    this.slots.enqueueFirst(entry.id);
-    this.scheduler.pump();
-    return entry.job;
+  // 1-based place of queued job `id` among the queued jobs waiting for a slot, in plan order.
+  private queuePositionOf(id: string): number {
+    let position = 0;
+    for (const entry of this.entries.values()) {
+      if (entry.job.status !== 'queued' || this.scheduler.holds(entry.id)) continue;
+      position++;
+      if (entry.id === id) return position;
+    }
+    return position;
   }
 
   private requireEntry(idOrPrefix: string): JobHandle {
@@ -422,15 +416,15 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   }
 
   private assertNotBusy(): void {
-    if (this.options.whenBusy === 'reject' && this.slots.isFull) {
-      throw new ManagerError('JOBS_BUSY', `Already running ${this.slots.slotsInUse} jobs (max: ${this.slots.capacity})`);
+    if (this.options.whenBusy === 'reject' && this.scheduler.slotsInUse >= this.scheduler.capacity) {
+      throw new ManagerError('JOBS_BUSY', `Already running ${this.scheduler.slotsInUse} jobs (max: ${this.scheduler.capacity})`);
     }
   }
 
   // Idle: no slot held, no cleanup pending, and no active job (with `isAwaitingApprovalIdle`, a
   // job awaiting approval counts as idle: it runs nothing until someone answers).
   private isIdle(isAwaitingApprovalIdle: boolean): boolean {
-    if (this.slots.slotsInUse > 0 || this.scheduler.hasPendingCleanups) return false;
+    if (this.scheduler.slotsInUse > 0 || this.scheduler.hasPendingCleanups) return false;
     return !this.list().some((job) => isActiveStatus(job.status) && !(isAwaitingApprovalIdle && job.status === 'awaiting_approval'));
   }
 

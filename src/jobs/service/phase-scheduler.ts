@@ -1,22 +1,24 @@
-// Running jobs within the slots: starting queued jobs as slots free, driving each phase run on a
-// pooled worker, applying its outcome, and the storage policy once a job has ended. The manager
-// owns the session's jobs and the public API; this owns the running of them.
+// Running jobs within the slots: after every change the pure scheduler (model/scheduler.ts) plans
+// which queued jobs get a slot, and this starts them, drives each phase run on a pooled worker,
+// applies its outcome, and hands ended jobs to the storage policy. The manager owns the session's
+// jobs and the public API; this owns the running of them.
 import { describeError } from '../../errors.js';
-import { DEFAULT_MAX_COMPLETED_JOBS, enforceEndedLimits, getEndedLimits, type EndedLimits } from '../../store/cleanup.js';
-import { CoalescedRuns } from './coalesced-runs.js';
 import type { JobStore } from '../../store/job-store.js';
 import { isActiveStatus } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
-import type { JobHandle } from './job-handle.js';
-import { JobRun, type RunOutcome } from '../runtime/job-run.js';
-import { SlotQueue } from './slot-queue.js';
+import { plan, type ScheduledJob } from '../model/scheduler.js';
 import type { JobAction } from '../model/transitions.js';
+import { JobRun, type RunOutcome } from '../runtime/job-run.js';
 import type { WorkerPool } from '../runtime/worker-pool.js';
+import type { JobHandle } from './job-handle.js';
+import { StoragePolicyRunner } from './storage-policy-runner.js';
 
 /** What the scheduler needs from the manager that owns it. */
 export interface SchedulerHost {
   /** The session's job `id`, if it has one. */
   lookup(id: string): JobHandle | undefined;
+  /** The session's jobs in order of submission (the order queued jobs get slots in). */
+  jobs(): Iterable<JobHandle>;
   /** The storage policy removed job `id`'s files. */
   jobRemoved(id: string): void;
   warn(message: string): void;
@@ -29,9 +31,6 @@ export interface SchedulerHost {
   /** Resolves when a front end that holds notifications back (see JobManager.holdRemovals) has shown them. */
   whenRemovalsAllowed(): Promise<void>;
 }
-
-/** How long after a job ends its storage-policy pass starts (ms). */
-export const POLICY_PASS_DELAY_MS = 100;
 
 /** Settings the scheduler uses. */
 export interface SchedulerOptions {
@@ -50,34 +49,94 @@ export interface SchedulerOptions {
 
 /** Runs jobs' phases within `maxConcurrentJobs` slots. */
 export class PhaseScheduler {
-  /** The queue and its slots: a slot is held by a job running a phase, or about to. */
-  readonly slots: SlotQueue;
-  private pendingCleanups = 0;
-  // Jobs that ended since the last storage-policy pass started, and the passes themselves.
-  private readonly endedBeforePass = new Set<string>();
-  private readonly policyPasses = new CoalescedRuns(() => this.runPolicyPass());
+  /** Jobs holding a slot: running a phase, about to, or winding one down. */
+  private readonly holders = new Set<string>();
+  private readonly policy: StoragePolicyRunner;
+  private isPumpRequested = false;
 
   constructor(
     private readonly host: SchedulerHost,
     private readonly pool: WorkerPool,
     private readonly options: SchedulerOptions,
   ) {
-    this.slots = new SlotQueue(options.maxConcurrentJobs);
+    this.policy = new StoragePolicyRunner(host, options);
   }
 
   /** True while the storage policy is still at work on an ended job. */
   get hasPendingCleanups(): boolean {
-    return this.pendingCleanups > 0;
+    return this.policy.hasPendingCleanups;
+  }
+
+  /** Slots (maxConcurrentJobs). */
+  get capacity(): number {
+    return this.options.maxConcurrentJobs;
+  }
+
+  /** Jobs holding a slot now. */
+  get slotsInUse(): number {
+    return this.holders.size;
+  }
+
+  /** True when job `id` holds a slot. */
+  holds(id: string): boolean {
+    return this.holders.has(id);
   }
 
   /**
+   * Plans with every job as it is now (see plan) and starts the queued jobs that get a slot.
+   * Returns the ids started; `entry`'s start, when it is among them, is `startRunning`'s promise
+   * (for a job being created, whose creation is written with its start).
+   */
+  pump(creating?: { entry: JobHandle; leadingEvents: JobEvent[] }): { started: string[]; creation: Promise<void> | null } {
+    let creation: Promise<void> | null = null;
+    const started: string[] = [];
+    if (!this.host.isClosed()) {
+      for (const assignment of plan(this.describeJobs(), { maxConcurrentJobs: this.options.maxConcurrentJobs, maxWorkersPerJob: 1 })) {
+        // A running job's next phase is started by its own run loop (runPhases).
+        if (!assignment.needsSlot) continue;
+        const entry = this.host.lookup(assignment.jobId)!;
+        this.holders.add(entry.id);
+        started.push(entry.id);
+        const start = this.startRunning(entry, entry === creating?.entry ? creating.leadingEvents : []);
+        if (entry === creating?.entry) creation = start;
+        else void start;
+      }
+    }
+    this.host.stateChanged();
+    return { started, creation };
+  }
+
+  /** Plans again once the current task's changes are all made (many changes in a row plan once). */
+  requestPump(): void {
+    if (this.isPumpRequested) return;
+    this.isPumpRequested = true;
+    queueMicrotask(() => {
+      this.isPumpRequested = false;
+      this.pump();
+    });
+  }
+
+  // The session's jobs as the pure scheduler sees them: only those that want a slot or hold one.
+  private describeJobs(): ScheduledJob[] {
+    const jobs: ScheduledJob[] = [];
+    for (const entry of this.host.jobs()) {
+      const { job, board } = entry;
+      const hasSlot = this.holders.has(entry.id);
+      if (job.status !== 'queued' && !hasSlot) continue;
+      const runningTaskIds = board.runs.filter((run) => run.state.status === 'running').map((run) => run.taskId);
+      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, tasks: board.tasks, runningTaskIds, hasSlot });
+    }
+    return jobs;
+  }
+
+  /*
    * Moves a job whose slot is reserved to running and runs its phases in the background.
    * Resolves once the start is on disk. Nothing of a job may run before its first job.json is:
    * a job that has none yet waits for this write. A queued job's is already durable, so it starts
    * at once while "running" is written (a crash meanwhile leaves it "queued" on disk, which reads
    * as interrupted: still true).
    */
-  async startRunning(entry: JobHandle, leadingEvents: JobEvent[] = []): Promise<void> {
+  private async startRunning(entry: JobHandle, leadingEvents: JobEvent[] = []): Promise<void> {
     let started: Promise<void>;
     // A new job's worker boots while its creation is written (a queued job's creation is done).
     if (!entry.isPersisted) this.pool.prepare();
@@ -86,8 +145,8 @@ export class PhaseScheduler {
       started = entry.commit([{ type: 'start' }, { type: 'startPhase' }], leadingEvents);
       if (!wasPersisted) await started;
     } catch (error) {
-      this.slots.releaseSlot(entry.id);
-      this.pump();
+      this.holders.delete(entry.id);
+      this.requestPump();
       // A creation that could not be written refuses the job (the submitter says why).
       if (!wasPersisted) throw error;
       this.host.warn(`${entry.id}: ${describeError(error)}`);
@@ -97,56 +156,9 @@ export class PhaseScheduler {
     await started;
   }
 
-  /** Starts queued jobs while slots are free. */
-  pump(): void {
-    if (!this.host.isClosed()) {
-      const started = this.slots.fillSlots((id) => this.host.lookup(id)?.job.status === 'queued');
-      for (const id of started) void this.startRunning(this.host.lookup(id)!);
-    }
-    this.host.stateChanged();
-  }
-
-  /**
-   * Applies the storage policy once job `entry` has reached a terminal status: a pass that starts
-   * after it ended (one pass serves every job that ended while the previous one ran). Never throws.
-   */
-  async afterJobEnded(entry: JobHandle): Promise<void> {
-    const { job } = entry;
-    this.pendingCleanups++;
-    try {
-      await entry.whenReported();
-      // A completed job's files go only once the user has seen it end: a front end may be holding
-      // its notification back (during /watch or /logs -f).
-      if (job.status === 'completed') await this.host.whenRemovalsAllowed();
-      // A kind without a limit (completed jobs with keepTempFiles) has nothing to remove.
-      const limits = this.getLimits();
-      if ((job.status === 'completed' ? limits.completed : limits.unfinished) === Infinity) return;
-      this.endedBeforePass.add(job.id);
-      // A moment later, off the path of whatever the user does next (a new prompt usually follows
-      // an end at once), and shared by every job that ends meanwhile.
-      await new Promise((resolve) => setTimeout(resolve, POLICY_PASS_DELAY_MS));
-      await this.policyPasses.request();
-    } finally {
-      this.pendingCleanups--;
-      this.host.stateChanged();
-    }
-  }
-
-  private getLimits(): EndedLimits {
-    return getEndedLimits({ ...this.options, maxCompletedJobs: this.options.maxCompletedJobs ?? DEFAULT_MAX_COMPLETED_JOBS });
-  }
-
-  // One pass of the storage policy over the jobs folder. The session forgets the jobs it removed,
-  // except those whose end asked for this pass: it still shows them as ended.
-  private async runPolicyPass(): Promise<void> {
-    const ended = new Set(this.endedBeforePass);
-    this.endedBeforePass.clear();
-    try {
-      const removed = await enforceEndedLimits(this.options.store, this.getLimits(), this.host.now());
-      for (const id of removed) if (!ended.has(id)) this.host.jobRemoved(id);
-    } catch (error) {
-      this.host.warn(`Storage cleanup failed: ${describeError(error)}`);
-    }
+  /** Applies the storage policy once job `entry` has ended (see StoragePolicyRunner). Never throws. */
+  afterJobEnded(entry: JobHandle): Promise<void> {
+    return this.policy.afterJobEnded(entry);
   }
 
   // Runs phases of `entry` on its slot until the job stops running (awaits approval, ends, or is
@@ -175,7 +187,7 @@ export class PhaseScheduler {
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
     } finally {
-      this.slots.releaseSlot(entry.id);
+      this.holders.delete(entry.id);
       if (!this.host.isClosed()) {
         // The next job starts before this one's end is on disk and cleaned up; the cleanup is
         // counted (pendingCleanups) before pump() can report the manager idle.

@@ -1,0 +1,99 @@
+// The scheduler: which tasks start now, decided from the whole state after every change, instead
+// of from the event that caused it. Pure: the state and the capacity come in, the assignments go
+// out. Task readiness follows the parallel-execution design's work items (dependencies, claims).
+import { doClaimListsOverlap } from './claims.js';
+import type { JobStatus } from './job.js';
+import type { Task } from './task.js';
+
+/** One job as the scheduler sees it. */
+export interface ScheduledJob {
+  id: string;
+  status: JobStatus;
+  /** Index of the phase whose tasks may run. */
+  currentPhase: number;
+  /** Folder the job's claims are relative to: claims of jobs in different folders never overlap. */
+  workspace: string;
+  tasks: readonly Task[];
+  /** Tasks of this job whose runs are going (or still winding down). */
+  runningTaskIds: readonly string[];
+  /** True while the job holds a slot: one of its runs is going, or about to. */
+  hasSlot: boolean;
+}
+
+/** Limits: jobs holding a slot at once (maxConcurrentJobs), and tasks of one job running at once. */
+export interface Capacity {
+  maxConcurrentJobs: number;
+  maxWorkersPerJob: number;
+}
+
+/** Start task `taskId` of job `jobId`; `needsSlot`: the job does not hold a slot yet and takes one. */
+export interface Assignment {
+  jobId: string;
+  taskId: string;
+  needsSlot: boolean;
+}
+
+/**
+ * Decides which tasks start now. `jobs` are in order of submission, which is the order jobs get
+ * slots in. A task is runnable when:
+ * - its job wants to run: `queued` (its approval gate is open) without a slot, or `running` with one;
+ *   a job that is queued again while its last run winds down waits for that slot to free;
+ * - it belongs to the job's current phase and is `todo`;
+ * - every task it depends on is `done` (a failed or cancelled dependency blocks it for good);
+ * - its claims overlap no claim of a running task of a job in the same folder (nor of a task this
+ *   plan starts), see doClaimsOverlap;
+ * - the caps allow it: a job without a slot needs a free one (of maxConcurrentJobs), and a job
+ *   runs at most maxWorkersPerJob tasks at once.
+ * A job whose tasks are all blocked does not hold up the jobs behind it.
+ */
+export function plan(jobs: readonly ScheduledJob[], capacity: Capacity): Assignment[] {
+  let freeSlots = capacity.maxConcurrentJobs - jobs.filter((job) => job.hasSlot).length;
+  const running: Array<{ workspace: string; claims: readonly string[] }> = [];
+  for (const job of jobs) {
+    for (const task of job.tasks) if (job.runningTaskIds.includes(task.id)) running.push({ workspace: job.workspace, claims: task.claims });
+  }
+  const assignments: Assignment[] = [];
+  for (const job of jobs) {
+    const wantsSlot = job.status === 'queued' && !job.hasSlot;
+    const isRunning = job.status === 'running' && job.hasSlot;
+    if (!wantsSlot && !isRunning) continue;
+    if (wantsSlot && freeSlots <= 0) continue;
+    let freeWorkers = capacity.maxWorkersPerJob - job.runningTaskIds.length;
+    let needsSlot = wantsSlot;
+    const done = new Set(job.tasks.filter((task) => task.status === 'done').map((task) => task.id));
+    for (const task of job.tasks) {
+      if (freeWorkers <= 0) break;
+      if (!isRunnable(task, job, done, running)) continue;
+      assignments.push({ jobId: job.id, taskId: task.id, needsSlot });
+      running.push({ workspace: job.workspace, claims: task.claims });
+      if (needsSlot) freeSlots--;
+      needsSlot = false;
+      freeWorkers--;
+    }
+  }
+  return assignments;
+}
+
+function isRunnable(task: Task, job: ScheduledJob, done: ReadonlySet<string>, running: ReadonlyArray<{ workspace: string; claims: readonly string[] }>): boolean {
+  if (task.phase !== job.currentPhase || task.status !== 'todo') return false;
+  if (!task.dependsOn.every((id) => done.has(id))) return false;
+  return !running.some((other) => other.workspace === job.workspace && doClaimListsOverlap(task.claims, other.claims));
+}
+
+/**
+ * Tasks that can never run as things stand: a dependency failed or was cancelled, or is missing
+ * from the job. Returns `{ taskId, dependency }` pairs, for a front end to say why a job is stuck.
+ */
+export function findBlockedTasks(tasks: readonly Task[]): Array<{ taskId: string; dependency: string }> {
+  const byId = new Map(tasks.map((task) => [task.id, task]));
+  const blocked: Array<{ taskId: string; dependency: string }> = [];
+  for (const task of tasks) {
+    if (task.status !== 'todo') continue;
+    const dependency = task.dependsOn.find((id) => {
+      const other = byId.get(id);
+      return !other || other.status === 'failed' || other.status === 'cancelled';
+    });
+    if (dependency) blocked.push({ taskId: task.id, dependency });
+  }
+  return blocked;
+}

@@ -1,0 +1,90 @@
+// The storage policy as the session applies it: once a job has ended (and its end was heard), a
+// pass over the jobs folder removes what the limits say; one pass serves every job that ended
+// while the previous one ran.
+import { describeError } from '../../errors.js';
+import { DEFAULT_MAX_COMPLETED_JOBS, enforceEndedLimits, getEndedLimits, type EndedLimits } from '../../store/cleanup.js';
+import type { JobStore } from '../../store/job-store.js';
+import { CoalescedRuns } from './coalesced-runs.js';
+import type { JobHandle } from './job-handle.js';
+
+/** How long after a job ends its storage-policy pass starts (ms). */
+export const POLICY_PASS_DELAY_MS = 100;
+
+/** The limits and where they apply (see JobManagerOptions). */
+export interface StoragePolicyOptions {
+  store: JobStore;
+  maxUnfinishedJobs: number;
+  maxCompletedJobs?: number;
+  keepTempFiles: boolean;
+}
+
+/** What the runner tells, and asks of, the session. */
+export interface StoragePolicyHost {
+  /** The policy removed job `id`'s files. */
+  jobRemoved(id: string): void;
+  warn(message: string): void;
+  /** Something that `whenIdle` waits for may have finished. */
+  stateChanged(): void;
+  /** The current time (ISO-8601). */
+  now(): string;
+  /** Resolves when a front end that holds notifications back (see JobManager.holdRemovals) has shown them. */
+  whenRemovalsAllowed(): Promise<void>;
+}
+
+/** Applies the storage policy after jobs end. */
+export class StoragePolicyRunner {
+  private pendingCleanups = 0;
+  // Jobs that ended since the last pass started, and the passes themselves.
+  private readonly endedBeforePass = new Set<string>();
+  private readonly passes = new CoalescedRuns(() => this.runPass());
+
+  constructor(private readonly host: StoragePolicyHost, private readonly options: StoragePolicyOptions) {}
+
+  /** True while the storage policy is still at work on an ended job. */
+  get hasPendingCleanups(): boolean {
+    return this.pendingCleanups > 0;
+  }
+
+  /**
+   * Applies the storage policy once job `entry` has reached a terminal status: a pass that starts
+   * after it ended (one pass serves every job that ended while the previous one ran). Never throws.
+   */
+  async afterJobEnded(entry: JobHandle): Promise<void> {
+    const { job } = entry;
+    this.pendingCleanups++;
+    try {
+      await entry.whenReported();
+      // A completed job's files go only once the user has seen it end: a front end may be holding
+      // its notification back (during /watch or /logs -f).
+      if (job.status === 'completed') await this.host.whenRemovalsAllowed();
+      // A kind without a limit (completed jobs with keepTempFiles) has nothing to remove.
+      const limits = this.getLimits();
+      if ((job.status === 'completed' ? limits.completed : limits.unfinished) === Infinity) return;
+      this.endedBeforePass.add(job.id);
+      // A moment later, off the path of whatever the user does next (a new prompt usually follows
+      // an end at once), and shared by every job that ends meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, POLICY_PASS_DELAY_MS));
+      await this.passes.request();
+    } finally {
+      this.pendingCleanups--;
+      this.host.stateChanged();
+    }
+  }
+
+  private getLimits(): EndedLimits {
+    return getEndedLimits({ ...this.options, maxCompletedJobs: this.options.maxCompletedJobs ?? DEFAULT_MAX_COMPLETED_JOBS });
+  }
+
+  // One pass of the storage policy over the jobs folder. The session forgets the jobs it removed,
+  // except those whose end asked for this pass: it still shows them as ended.
+  private async runPass(): Promise<void> {
+    const ended = new Set(this.endedBeforePass);
+    this.endedBeforePass.clear();
+    try {
+      const removed = await enforceEndedLimits(this.options.store, this.getLimits(), this.host.now());
+      for (const id of removed) if (!ended.has(id)) this.host.jobRemoved(id);
+    } catch (error) {
+      this.host.warn(`Storage cleanup failed: ${describeError(error)}`);
+    }
+  }
+}
