@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { JobManager } from '../dist/jobs/service/manager.js';
 import { JobStore } from '../dist/store/job-store.js';
+import { ThreadExecutor } from '../dist/jobs/runtime/thread-executor.js';
 import { tempDir } from './lib.mjs';
 
 const agent = { type: 'module', name: 'bench', summary: 'bench', module: fileURLToPath(new URL('./agents/first-report.mjs', import.meta.url)), phases: [{ name: 'run' }] };
@@ -21,7 +22,8 @@ export async function bareSpawn() {
 /** jobline: from submit() until the phase reports from inside its worker; `spareWorkers` 0 is cold. */
 export async function dispatch(spareWorkers) {
   const store = JobStore.open(tempDir());
-  const manager = new JobManager({ store, maxConcurrentJobs: 3, whenBusy: 'queue', maxUnfinishedJobs: 10, keepTempFiles: false, cancelGraceMs: 2000, workerHeapMb: 512, spareWorkers });
+  const executor = new ThreadExecutor({ workerHeapMb: 512, spareWorkers, maxIdleWorkers: 3 + spareWorkers });
+  const manager = new JobManager({ store, executor, maxConcurrentJobs: 3, whenBusy: 'queue', maxUnfinishedJobs: 10, keepTempFiles: false, cancelGraceMs: 2000 });
   await manager.whenReady();
   const running = new Promise((resolve) => manager.once('jobProgress', resolve));
   const started = performance.now();

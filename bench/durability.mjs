@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { getFsyncCount } from '../dist/store/atomic-write.js';
 import { JobManager } from '../dist/jobs/service/manager.js';
 import { JobStore } from '../dist/store/job-store.js';
+import { ThreadExecutor } from '../dist/jobs/runtime/thread-executor.js';
 import { tempDir } from './lib.mjs';
 
 function bytesWritten() {
@@ -15,7 +16,8 @@ function bytesWritten() {
 /** Runs `count` one-phase `true` jobs; returns fsyncs and bytes written per job. */
 export async function measureDurability(count = 200, keepTempFiles = false) {
   const store = JobStore.open(join(tempDir(), 'jobs'));
-  const manager = new JobManager({ store, maxConcurrentJobs: 3, whenBusy: 'queue', maxUnfinishedJobs: 10, keepTempFiles, cancelGraceMs: 2000, workerHeapMb: 256 });
+  const executor = new ThreadExecutor({ workerHeapMb: 256, spareWorkers: 1, maxIdleWorkers: 4 });
+  const manager = new JobManager({ store, executor, maxConcurrentJobs: 3, whenBusy: 'queue', maxUnfinishedJobs: 10, keepTempFiles, cancelGraceMs: 2000 });
   await manager.whenReady();
   const agent = { type: 'command', name: 'sh', summary: 'sh', phases: [{ name: 'run', run: 'eval "$JOB_PROMPT"' }] };
   const fsyncsBefore = getFsyncCount();

@@ -7,8 +7,10 @@ import { JobManager } from '../jobs/service/manager.js';
 import { JobService, type AdoptJob } from '../jobs/service/job-service.js';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { runNotifyCommand } from './notify-command.js';
-import { serveJobRequests, type RequestListener } from '../jobs/service/request-inbox.js';
+import { serveOwnerRequests, type RequestListener } from './request-inbox.js';
+import { ThreadExecutor } from '../jobs/runtime/thread-executor.js';
 import { JobStore } from '../store/job-store.js';
+import { JobFolderReader } from '../store/job-folder-reader.js';
 import { resolveJobsDir } from '../store/jobs-dir.js';
 
 /**
@@ -32,17 +34,21 @@ export interface AppContext {
 export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd()): AppContext {
   const { config, path } = loadConfig({ explicitPath: explicitConfigPath, cwd });
   const store = JobStore.open(resolveJobsDir(config.jobsDir), { secretEnvNames: getSecretEnvNames(config) });
-  const jobs = new JobService({ store, manager: null, cwd, adopt: adoptFromConfig(config, path) });
+  const jobs = new JobService({ repository: store, reader: new JobFolderReader(store), manager: null, cwd, adopt: adoptFromConfig(config, path) });
   return { config, configPath: path, store, jobs, cwd };
 }
 
 /**
- * A job service whose session runs jobs (see createManager for `overrides` and `onRequest`).
- * Jobs taken over from the jobs folder get their agent from the config.
+ * A job service whose session runs jobs on worker threads of this process; `overrides` adjust
+ * single settings (e.g. whenBusy for batch). It serves requests from other processes to its jobs
+ * (jobline cancel, approve, retry); `onRequest` hears of each. Jobs taken over from the jobs
+ * folder get their agent from the config.
  */
 export function createJobService(context: AppContext, overrides: Partial<Pick<JoblineConfig, 'whenBusy'>> = {}, onRequest?: RequestListener): JobService {
-  const manager = createManager(context, overrides, onRequest);
-  return new JobService({ store: context.store, manager, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
+  const manager = createManager(context, overrides);
+  const service = new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
+  serveOwnerRequests(service, onRequest);
+  return service;
 }
 
 // A stored job's agent, rebuilt from the config, run in the folder it was created in.
@@ -51,26 +57,22 @@ function adoptFromConfig(config: JoblineConfig, configFile: string | null): Adop
   return (stored, folder) => ({ agent: resolveAgent(stored.agent, config, folder, configFile), cwd: folder });
 }
 
-/**
- * Builds a JobManager from the config; `overrides` adjust single settings (e.g. whenBusy for
- * batch). It serves requests from other processes to its jobs (jobline cancel, approve, retry);
- * `onRequest` hears of each.
- */
-function createManager(context: AppContext, overrides: Partial<Pick<JoblineConfig, 'whenBusy'>> = {}, onRequest?: RequestListener): JobManager {
+// The session's manager, from the config, with its executor: worker threads of this process.
+function createManager(context: AppContext, overrides: Partial<Pick<JoblineConfig, 'whenBusy'>>): JobManager {
   const { config } = context;
+  const spareWorkers = 1;
   const manager = new JobManager({
     store: context.store,
+    executor: new ThreadExecutor({ workerHeapMb: config.workerHeapMb, spareWorkers, maxIdleWorkers: config.maxConcurrentJobs + spareWorkers }),
     maxConcurrentJobs: config.maxConcurrentJobs,
     whenBusy: overrides.whenBusy ?? config.whenBusy,
     maxUnfinishedJobs: config.maxUnfinishedJobs,
     maxCompletedJobs: config.maxCompletedJobs,
     keepTempFiles: config.debug.keepTempFiles,
     cancelGraceMs: config.cancelGraceMs,
-    workerHeapMb: config.workerHeapMb,
     secretEnvNames: getSecretEnvNames(config),
     maxOutputBytes: config.maxOutputBytes,
   });
-  serveJobRequests(manager, onRequest);
   const { notifyCommand } = config;
   if (notifyCommand) {
     manager.on('jobEvent', (job, event) => {

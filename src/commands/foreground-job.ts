@@ -10,7 +10,7 @@ import { formatApprovalSummary } from '../render/approval-summary.js';
 import { formatLogLines } from '../render/log-lines.js';
 import { formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
-import type { LogFollower } from '../store/output-log.js';
+import type { OutputFollower } from '../jobs/ports/job-reader.js';
 import { applyApprovalDecision, askApproval } from './ask-approval.js';
 import { createDiffViewer } from './phase-diff.js';
 import { installExitHandlers } from './exit-signals.js';
@@ -48,7 +48,7 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
   // The output is read by one chain of reads, so lines print once and in order: on a timer, and
   // to the end of what is written before an approval question is drawn (a line printed into an
   // open question would garble it). No timer reads while the question is open.
-  let follower: LogFollower | null = null;
+  let follower: OutputFollower | null = null;
   let streamedLines = 0;
   let reading: Promise<void> = Promise.resolve();
   let isAsking = false;

@@ -5,7 +5,7 @@ import { isActiveStatus, type Job } from '../jobs/model/job.js';
 import { sanitizeLine } from '../render/text.js';
 import { formatPhasePosition } from '../render/job-list.js';
 import type { AppContext } from './context.js';
-import type { OwnerRequest } from '../jobs/service/job-service.js';
+import type { OwnerRequest } from '../jobs/ports/job-reader.js';
 
 /** How long the owner gets to act on a request before the command gives up (ms). */
 export const STEER_TIMEOUT_MS = 10_000;

@@ -2,7 +2,7 @@
 import chalk from 'chalk';
 import type { Job } from '../jobs/model/job.js';
 import type { Run, TaskBoard } from '../jobs/model/task.js';
-import type { JobPaths } from '../store/job-store.js';
+import type { JobPaths } from '../jobs/ports/job-reader.js';
 import { formatChanges } from './approval-summary.js';
 import { formatCounters, formatPhasePosition, workingMs } from './job-list.js';
 import { STATUS_ICONS, elapsedMs, formatDuration, sanitizeLine, sanitizeText, truncate } from './text.js';

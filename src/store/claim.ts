@@ -18,7 +18,7 @@ import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { StoreError, describeError } from '../errors.js';
 import type { JobOwner } from '../jobs/model/job.js';
-import { checkOwnerAlive, getCurrentOwner, isCurrentProcess } from './owner.js';
+import { checkOwnerAlive, getCurrentOwner, isCurrentProcess } from '../jobs/process/owner.js';
 
 /** What a claim file holds (JSON). Times are ISO-8601 UTC. */
 export interface ClaimRecord {

@@ -7,6 +7,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/model/job.js';
 import type { JobStore } from './job-store.js';
+import type { EndedLimits } from '../jobs/ports/repository.js';
+import { compareForEviction } from '../jobs/model/storage-limits.js';
+
+export { DEFAULT_MAX_COMPLETED_JOBS, getEndedLimits, type StoragePolicy } from '../jobs/model/storage-limits.js';
 import { compactIndex, OLD_INDEX_FILE, readIndex, rewriteIndex, type EndedKind, type IndexEntry } from './ended-index.js';
 
 /**
@@ -30,19 +34,9 @@ export async function removeIfUnchanged(store: JobStore, listed: Job): Promise<b
   }
 }
 
-/**
- * Orders unfinished jobs for eviction, oldest first: by endedAt, then createdAt, then id. A total
- * order on recorded fields, so every process picks the same victims.
- */
-export function compareForEviction(a: Job, b: Job): number {
-  return (a.endedAt ?? a.createdAt).localeCompare(b.endedAt ?? b.createdAt) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
-}
 
-/** How many ended jobs of each kind stay; `Infinity` keeps them all. */
-export interface EndedLimits {
-  unfinished: number;
-  completed: number;
-}
+/** How many ended jobs of each kind stay (`Infinity` keeps them all); defined by the repository port. */
+export type { EndedLimits };
 
 /**
  * Removes the oldest ended jobs (see compareForEviction) until at most `limits.unfinished`
@@ -134,20 +128,4 @@ export async function removeListedJobs(store: JobStore, listed: readonly Job[]):
   const removed: string[] = [];
   for (const job of listed) if (await removeIfUnchanged(store, job)) removed.push(job.id);
   return removed;
-}
-
-/** Completed jobs kept when the config does not say (the config schema's default too). */
-export const DEFAULT_MAX_COMPLETED_JOBS = 20;
-
-/** The storage policy's settings (from the config). */
-export interface StoragePolicy {
-  /** Keep every completed job (debug.keepTempFiles): maxCompletedJobs does not apply. */
-  keepTempFiles: boolean;
-  maxUnfinishedJobs: number;
-  maxCompletedJobs: number;
-}
-
-/** The limits the policy's settings set (`keepTempFiles` lifts the one on completed jobs). */
-export function getEndedLimits(policy: StoragePolicy): EndedLimits {
-  return { unfinished: policy.maxUnfinishedJobs, completed: policy.keepTempFiles ? Infinity : policy.maxCompletedJobs };
 }

@@ -6,7 +6,7 @@ import type { JobEvent } from '../jobs/model/job-event.js';
 import { transitionJob } from '../jobs/model/transitions.js';
 import { appendEventLines, formatEventLines, readLastSeq } from './event-log.js';
 import { readJournal } from './job-file.js';
-import { checkOwnerAlive, isCurrentProcess } from './owner.js';
+import { checkOwnerAlive, isCurrentProcess } from '../jobs/process/owner.js';
 
 /** Reason recorded on a job whose owner process died without marking it. */
 export const OWNER_GONE_REASON = 'Interrupted: the jobline process that ran it is gone';

@@ -20,21 +20,17 @@ import type { TaskBoard, TaskRecord } from '../jobs/model/task.js';
 import { deriveBoardFromHistory, foldTaskRecords } from '../jobs/model/task-history.js';
 import { parseJobFile, readJobFile, readJobFileSync, serializeJob } from './job-file.js';
 import { ensureJobsDir } from './jobs-dir.js';
-import { isCurrentProcess } from './owner.js';
-import { type WriteRequested, WriteThreads, performWrite } from './write-threads.js';
+import { isCurrentProcess } from '../jobs/process/owner.js';
+import { STALE_WRITE_CODE, type WriteRequested, WriteThreads, performWrite } from './write-threads.js';
+import { enforceEndedLimits, removeListedJobs } from './cleanup.js';
+import type { EndedLimits, JobRepository } from '../jobs/ports/repository.js';
+import type { JobPaths } from '../jobs/ports/job-reader.js';
 import { appendToIndex, formatEndedLine, formatGoneLine } from './ended-index.js';
 
 export { OWNER_GONE_REASON, isOwnerGone, viewWithLiveness } from './crash-recovery.js';
 export { MAX_JOB_FILE_BYTES } from './job-file.js';
 
-/** The files of one job, as absolute paths (`tasks`: its tasks and runs, see task-log.ts). */
-export interface JobPaths {
-  dir: string;
-  job: string;
-  events: string;
-  output: string;
-  tasks?: string;
-}
+export type { JobPaths } from '../jobs/ports/job-reader.js';
 
 /** The result of reading every job: the jobs that parsed, and one warning per item skipped. */
 export interface JobListing {
@@ -59,8 +55,8 @@ export interface JobStoreOptions {
   secretEnvNames?: readonly string[];
 }
 
-/** Reads and writes job folders under one jobs folder. */
-export class JobStore {
+/** Reads and writes job folders under one jobs folder: the repository of jobs on this machine. */
+export class JobStore implements JobRepository {
   private writeThreads: WriteThreads | null = null;
   /** Jobs whose log was found complete, with the eventSeq it was complete up to. */
   private readonly logsChecked = new Map<string, number>();
@@ -146,7 +142,7 @@ export class JobStore {
       ? formatEndedLine({ id: job.id, kind, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt })
       : events.some((event) => event.type === 'resumed') ? formatGoneLine(job.id) : '';
     const tasks = records.length > 0 ? { path: paths.tasks!, text: scrub(formatTaskRecordLines(records)) } : undefined;
-    return { tasks, jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable, indexDir: this.dir, indexLines };
+    return { tasks, eventSeq: job.eventSeq, jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable, indexDir: this.dir, indexLines };
   }
 
   /**
@@ -157,6 +153,26 @@ export class JobStore {
     return this.writeThreads?.waitForWritesSync(timeoutMs) ?? true;
   }
 
+  /** Where job `id`'s output goes: its output.log. */
+  outputPathOf(id: string): string {
+    return this.pathsOf(id).output;
+  }
+
+  /** Applies the storage limits (see enforceEndedLimits). */
+  applyEndedLimits(limits: EndedLimits, now: string): Promise<string[]> {
+    return enforceEndedLimits(this, limits, now);
+  }
+
+  /** Removes exactly the listed jobs, each if unchanged (see removeListedJobs). */
+  removeListed(listed: readonly Job[]): Promise<string[]> {
+    return removeListedJobs(this, listed);
+  }
+
+  /** Stops the write threads (see closeWriteThreads). */
+  close(): Promise<void> {
+    return this.closeWriteThreads();
+  }
+
   /** Stops the write threads once no write is in flight; they start again on the next write. */
   async closeWriteThreads(): Promise<void> {
     const threads = this.writeThreads;
@@ -165,6 +181,9 @@ export class JobStore {
   }
 
   private saveError(job: Job, path: string, error: unknown): StoreError {
+    if ((error as NodeJS.ErrnoException).code === STALE_WRITE_CODE) {
+      return new StoreError('JOB_STALE', `Not saving ${job.id} to ${path}: ${describeError(error)}.`, { cause: error });
+    }
     return new StoreError('JOB_IO', `Cannot save ${job.id} to ${path}: ${describeError(error)}`, { cause: error });
   }
 

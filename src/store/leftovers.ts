@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isJobId } from '../jobs/model/job-id.js';
 import { INBOX_DIR, inboxPathOf } from './job-requests.js';
-import { checkOwnerAlive, isPidRunning } from './owner.js';
+import { checkOwnerAlive, isPidRunning } from '../jobs/process/owner.js';
+import type { SweptLeftovers } from '../jobs/ports/job-reader.js';
 
 /**
  * Age (ms) past which a folder without job.json, or a temp file whose writer is unknown, counts
@@ -18,11 +19,6 @@ export const LEFTOVER_AGE_MS = 60_000;
 // job.json.<pid>-<threadId>.<n>.tmp (atomic-write.ts), and job.json.<pid>.<n>.tmp of older builds.
 const JOB_TEMP = /^job\.json\.(\d+)(?:-\d+)?\.\d+\.tmp$/;
 
-/** What a sweep removed. */
-export interface SweptLeftovers {
-  emptyFolders: string[];
-  tempFiles: string[];
-}
 
 function isOld(path: string, nowMs: number): boolean {
   try {

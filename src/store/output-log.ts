@@ -1,18 +1,13 @@
 // Reading a job's output.log while it may still grow: its tail (the file may be huge), and a
 // follower that hands out each new complete line once, across the cuts maxOutputBytes makes.
 import { open, stat } from 'node:fs/promises';
+import type { FollowLogOptions, LogTail, OutputFollower } from '../jobs/ports/job-reader.js';
+
+export type { FollowLogOptions, LogTail } from '../jobs/ports/job-reader.js';
 
 /** Most of a log read at once, in bytes (the full file stays on disk). */
 export const LOG_TAIL_BYTES = 64 * 1024;
 
-/** The end of a log: its last lines, and whether earlier output was left out. */
-export interface LogTail {
-  lines: string[];
-  /** Earlier lines exist (in the file, or cut from it) that `lines` does not hold. */
-  hasEarlier: boolean;
-  /** The file's size when it was read (bytes): where a follower starts. */
-  size: number;
-}
 
 async function readRange(path: string, start: number, end: number): Promise<Buffer> {
   const handle = await open(path, 'r');
@@ -54,7 +49,7 @@ export async function readLogTail(path: string, maxLines: number, maxBytes = LOG
  * OutputSink's maxBytes), it starts again from the top of the new file, whose first line says
  * what was cut. Multi-byte characters split across reads stay whole.
  */
-export class LogFollower {
+export class LogFollower implements OutputFollower {
   private decoder = new TextDecoder();
   private partial = '';
 
@@ -93,19 +88,6 @@ export class LogFollower {
   }
 }
 
-/** Options of followLog. */
-export interface FollowLogOptions {
-  /** Byte offset to start from (default 0: the whole log). */
-  offset?: number;
-  /** Receives each batch of new complete lines, in order. */
-  onLines: (lines: string[]) => void;
-  /** Whether the writer has finished (the job ended): then the rest is read and the follow ends. */
-  isEnded: () => boolean | Promise<boolean>;
-  /** Ends the follow early (Ctrl+C), without reading the rest. */
-  signal?: AbortSignal;
-  /** How often the file is checked while nothing is new (ms, default 100). */
-  pollMs?: number;
-}
 
 /**
  * Follows the log at `path` until `isEnded` says so (then the rest, a last unterminated line

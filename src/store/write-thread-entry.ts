@@ -17,7 +17,8 @@ port.on('message', (request: WriteRequested) => {
     performWrite(request);
     reply = { seq: request.seq, error: null };
   } catch (error) {
-    reply = { seq: request.seq, error: describeError(error) };
+    const code = (error as NodeJS.ErrnoException).code;
+    reply = { seq: request.seq, error: describeError(error), ...(typeof code === 'string' ? { code } : {}) };
   }
   // Performed (or failed): an exit path waiting in WriteThreads.waitForWritesSync may write now.
   Atomics.sub(inFlight, 0, 1);

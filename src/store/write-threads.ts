@@ -4,6 +4,7 @@
 // (~0.02 ms instead of ~0.1 ms), and fsyncs of different jobs still run side by side. A thread
 // boots on first use (~25 ms, which would compete with a cold job's worker if done up front);
 // until it is up, its writes are done on the caller's thread.
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { getCompiledEntry } from '../compiled-entry.js';
 import { getFsyncCounterBuffer, writeFileAtomicSync } from './atomic-write.js';
@@ -23,6 +24,11 @@ export interface WriteRequested {
   eventsText: string;
   /** Also fsync the folder (see AtomicWriteOptions). */
   isRenameDurable: boolean;
+  /**
+   * The eventSeq of the job being written: a job.json already on disk with a higher one is newer,
+   * and is not replaced (the write fails with code JOB_STALE). Absent: not checked.
+   */
+  eventSeq?: number;
   /** The jobs folder, and lines for its ended-jobs index (may be empty; see ended-index.ts). */
   indexDir: string;
   indexLines: string;
@@ -35,10 +41,13 @@ export interface WriteRequested {
 export interface WriteFinished {
   seq: number;
   error: string | null;
+  /** The failure's error code (ENOSPC, JOB_STALE, ...), when it had one. */
+  code?: string;
 }
 
 /** Performs one write on the calling thread (what a write thread does with a WriteRequested). @throws the fs error. */
 export function performWrite(write: Omit<WriteRequested, 'seq'>): void {
+  if (write.eventSeq !== undefined) assertNotStale(write.jobPath, write.eventSeq);
   // Before job.json: a change is reported only once job.json has it, so its task records must be
   // durable by then; records whose job.json never landed are ignored by their seq.
   if (write.tasks) appendTaskRecordLines(write.tasks.path, write.tasks.text);
@@ -46,6 +55,25 @@ export function performWrite(write: Omit<WriteRequested, 'seq'>): void {
   // After job.json: the log never tells of a state that the source of truth does not have.
   appendEventLines(write.eventsPath, write.eventsText);
   appendToIndex(write.indexDir, write.indexLines);
+}
+
+/** Code of the error performWrite throws for a write older than the job.json it would replace. */
+export const STALE_WRITE_CODE = 'JOB_STALE';
+
+// Optimistic concurrency on the job's event sequence: a writer holding an older state of the job
+// (another process that missed a change) must not replace a newer one. job.json is a few KB, so
+// reading its eventSeq costs microseconds, in the write thread.
+function assertNotStale(jobPath: string, eventSeq: number): void {
+  let text: string;
+  try {
+    text = readFileSync(jobPath, 'utf8');
+  } catch {
+    return; // none yet (a creation), or unreadable: the write decides
+  }
+  const stored = Number(/"eventSeq": (\d+)/.exec(text)?.[1] ?? 0);
+  if (stored > eventSeq) {
+    throw Object.assign(new Error(`a newer state (event ${stored}) is on disk than this write's (event ${eventSeq}): another writer changed the job`), { code: STALE_WRITE_CODE });
+  }
 }
 
 interface PendingWrite {
@@ -160,7 +188,7 @@ export class WriteThreads {
     thread.pending.delete(reply.seq);
     if (thread.pending.size === 0) thread.worker.unref();
     if (reply.error === null) write.resolve();
-    else write.reject(new Error(reply.error));
+    else write.reject(Object.assign(new Error(reply.error), reply.code ? { code: reply.code } : {}));
   }
 }
 

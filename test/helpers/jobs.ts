@@ -4,7 +4,8 @@ import type { AgentSpec } from '../../src/agents/agent.js';
 import { createJob, type Job } from '../../src/jobs/model/job.js';
 import { JobManager, type JobManagerOptions } from '../../src/jobs/service/manager.js';
 import { JobStore } from '../../src/store/job-store.js';
-import { getCurrentOwner } from '../../src/store/owner.js';
+import { ThreadExecutor } from '../../src/jobs/runtime/thread-executor.js';
+import { getCurrentOwner } from '../../src/jobs/process/owner.js';
 import { makeTempDir } from './temp.js';
 
 /** A fixed instant for pure tests. */
@@ -20,19 +21,24 @@ export function commandAgent(name: string, phases: Record<string, string>): Agen
   return { type: 'command', name, summary: name, phases: Object.entries(phases).map(([phase, run]) => ({ name: phase, run })) };
 }
 
-/** A manager on a fresh store, with test-friendly defaults; remember to `shutdown()` it. */
-export function makeManager(options: Partial<JobManagerOptions> = {}): JobManager {
+/** Settings of a test manager: the manager's, and its worker threads' (see ThreadExecutor). */
+export type TestManagerOptions = Partial<JobManagerOptions<JobStore>> & { workerHeapMb?: number; spareWorkers?: number };
+
+/** A manager on a fresh store, running jobs on worker threads, with test-friendly defaults; remember to `shutdown()` it. */
+export function makeManager(options: TestManagerOptions = {}): JobManager<JobStore> {
+  const { workerHeapMb = 256, spareWorkers = 1, ...managerOptions } = options;
   const store = options.store ?? JobStore.open(makeTempDir('jobline-jobs-'));
+  const maxConcurrentJobs = options.maxConcurrentJobs ?? 3;
   return new JobManager({
     store,
-    maxConcurrentJobs: 3,
+    executor: new ThreadExecutor({ workerHeapMb, spareWorkers, maxIdleWorkers: maxConcurrentJobs + spareWorkers }),
+    maxConcurrentJobs,
     whenBusy: 'queue',
     maxUnfinishedJobs: 10,
     keepTempFiles: true,
     cancelGraceMs: 2000,
-    workerHeapMb: 256,
     progressFlushMs: 50,
-    ...options,
+    ...managerOptions,
   });
 }
 

@@ -1,6 +1,6 @@
 // Waiting for a condition to become true, instead of sleeping and hoping.
 import { readdirSync, readFileSync } from 'node:fs';
-import { readProcessStat } from '../../src/store/owner.js';
+import { readProcessStat } from '../../src/jobs/process/owner.js';
 
 /**
  * Polls `condition` every `intervalMs` until it returns a truthy value, which is returned.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createJob, type Job } from '../../src/jobs/model/job.js';
 import { JobStore } from '../../src/store/job-store.js';
-import { getCurrentOwner } from '../../src/store/owner.js';
+import { getCurrentOwner } from '../../src/jobs/process/owner.js';
 import { startPipedRepl } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { waitFor } from '../helpers/wait.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/jobs/model/job.js';
 import { JobStore } from '../../src/store/job-store.js';
-import { readProcessStat } from '../../src/store/owner.js';
+import { readProcessStat } from '../../src/jobs/process/owner.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { commandAgent, makeManager, withoutPhaseHeaders } from '../helpers/jobs.js';
 import { makeTempDir } from '../helpers/temp.js';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { createJob, type Job } from '../../src/jobs/model/job.js';
 import { serializeJob } from '../../src/store/job-file.js';
 import { JobStore } from '../../src/store/job-store.js';
-import { getCurrentOwner } from '../../src/store/owner.js';
+import { getCurrentOwner } from '../../src/jobs/process/owner.js';
 import { makeTempDir } from '../helpers/temp.js';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
@@ -29,7 +29,7 @@ function readsForTwentyFailures(dir: string): number {
     const { JobStore } = await import(${JSON.stringify(join(DIST, 'store/job-store.js'))});
     const { enforceUnfinishedLimit } = await import(${JSON.stringify(join(DIST, 'store/cleanup.js'))});
     const { createJob } = await import(${JSON.stringify(join(DIST, 'jobs/model/job.js'))});
-    const { getCurrentOwner } = await import(${JSON.stringify(join(DIST, 'store/owner.js'))});
+    const { getCurrentOwner } = await import(${JSON.stringify(join(DIST, 'jobs/process/owner.js'))});
     const fs = await import('node:fs');
     const reads = () => Number(/syscr: (\\d+)/.exec(fs.readFileSync('/proc/self/io', 'utf8'))[1]);
     const store = JobStore.open(${JSON.stringify(dir)});

@@ -5,14 +5,16 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/jobs/model/job.js';
 import { JobService } from '../../src/jobs/service/job-service.js';
 import type { JobManager } from '../../src/jobs/service/manager.js';
+import type { JobStore } from '../../src/store/job-store.js';
 import { readTaskRecords } from '../../src/store/task-log.js';
+import { JobFolderReader } from '../../src/store/job-folder-reader.js';
 import { commandAgent, makeManager } from '../helpers/jobs.js';
 import { makeTempDir } from '../helpers/temp.js';
 
 const agent = commandAgent('staged', { analyze: 'echo "analyze attempt=$JOB_ATTEMPT"', deliver: 'echo deliver' });
 
-function serviceOf(manager: JobManager): JobService {
-  return new JobService({ store: manager.store, manager, cwd: makeTempDir(), adopt: () => { throw new Error('not used'); } });
+function serviceOf(manager: JobManager<JobStore>): JobService {
+  return new JobService({ repository: manager.store, reader: new JobFolderReader(manager.store), manager, cwd: makeTempDir(), adopt: () => { throw new Error('not used'); } });
 }
 
 function nextEvent(service: JobService, type: string): Promise<Job> {

@@ -5,6 +5,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { JobManager } from '../../dist/jobs/service/manager.js';
 import { JobStore } from '../../dist/store/job-store.js';
+import { ThreadExecutor } from '../../dist/jobs/runtime/thread-executor.js';
 
 const [jobsDir, ledgerPath, seedText] = process.argv.slice(2);
 let seed = Number(seedText) || 1;
@@ -18,7 +19,8 @@ const note = (line) => {
 };
 
 const store = JobStore.open(jobsDir);
-const manager = new JobManager({ store, maxConcurrentJobs: 3, whenBusy: 'queue', maxUnfinishedJobs: 1000, keepTempFiles: false, cancelGraceMs: 300, workerHeapMb: 128, progressFlushMs: 20 });
+const executor = new ThreadExecutor({ workerHeapMb: 128, spareWorkers: 1, maxIdleWorkers: 4 });
+const manager = new JobManager({ store, executor, maxConcurrentJobs: 3, whenBusy: 'queue', maxUnfinishedJobs: 1000, keepTempFiles: false, cancelGraceMs: 300, progressFlushMs: 20 });
 const agent = { type: 'command', name: 'stages', summary: 'stages', phases: [
   { name: 'one', run: 'echo one; sleep 0.0$((RANDOM % 5))' },
   { name: 'two', run: 'echo two; echo more; sleep 0.0$((RANDOM % 5))' },

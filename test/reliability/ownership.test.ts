@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createJob, type Job } from '../../src/jobs/model/job.js';
 import { JobStore } from '../../src/store/job-store.js';
-import { getCurrentOwner } from '../../src/store/owner.js';
+import { getCurrentOwner } from '../../src/jobs/process/owner.js';
 import { startPipedRepl } from '../helpers/cli.js';
 import { deadOwner, makeManager } from '../helpers/jobs.js';
 import { makeTempDir } from '../helpers/temp.js';

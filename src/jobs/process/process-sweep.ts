@@ -3,7 +3,7 @@
 // shuts down, when every job process must go: a shell started in the instant before its worker
 // was terminated, or one whose spawner died, is caught here.
 import { readdirSync, readFileSync } from 'node:fs';
-import { readProcessStat } from '../../store/owner.js';
+import { readProcessStat } from './owner.js';
 
 /**
  * Sends SIGKILL to the process group of every descendant of this process (read from /proc; does

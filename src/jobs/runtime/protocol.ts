@@ -1,27 +1,9 @@
 // The typed messages between the manager (main thread) and a worker thread. Both directions are
 // past-tense events; errors cross the boundary as strings in data, never as thrown objects.
-import type { AgentSpec, PhaseOutputRecord } from '../../agents/agent.js';
 import type { JobProgress, WorkspaceChanges } from '../model/job.js';
+import type { PhaseRequest } from '../ports/executor.js';
 
-/** Everything a worker needs to run one phase of one job (structured-cloneable). */
-export interface PhaseRequest {
-  jobId: string;
-  prompt: string;
-  agent: AgentSpec;
-  phaseIndex: number;
-  attempt: number;
-  feedback: string | null;
-  previousOutputs: PhaseOutputRecord[];
-  cwd: string;
-  /** The job's counters when the phase starts. */
-  progress: JobProgress;
-  /** Absolute path of the job's output.log; the worker appends to it directly. */
-  outputLogPath: string;
-  /** Environment variables holding API keys: their values are scrubbed from all the phase reports (see text/secrets.ts). */
-  secretEnvNames: string[];
-  /** Largest output.log of the job (bytes); the oldest output is cut past it (config maxOutputBytes). */
-  maxOutputBytes: number;
-}
+export type { PhaseRequest } from '../ports/executor.js';
 
 /** Messages the main thread posts to a worker. `runId` ties replies to one phase run. */
 export type HostMessage =

@@ -4,7 +4,7 @@
 import type { AgentSpec } from '../../agents/agent.js';
 import type { Job, JobMode } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
-import type { JobPaths } from '../../store/job-store.js';
+import type { JobPaths } from '../ports/job-reader.js';
 import type { TaskBoard } from '../model/task.js';
 import type { SubmitResult } from './manager-api.js';
 

@@ -2,14 +2,14 @@
 // its state changes: transition, persist, then report.
 import type { AgentSpec } from '../../agents/agent.js';
 import { describeError } from '../../errors.js';
-import type { JobStore } from '../../store/job-store.js';
+import type { JobRepository } from '../ports/repository.js';
 import type { Job, JobProgress } from '../model/job.js';
 import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
 import type { TaskBoard, TaskRecord } from '../model/task.js';
 import type { JobEvent } from '../model/job-event.js';
-import type { JobRun } from '../runtime/job-run.js';
+import type { RunHandle } from '../ports/executor.js';
 import type { JobWriter } from './job-writer.js';
-import type { PhaseRequest } from '../runtime/protocol.js';
+import type { PhaseRequest } from '../ports/executor.js';
 import { transitionJob, type JobAction } from '../model/transitions.js';
 
 /** Where a JobHandle reports what happened (the manager re-emits these to its listeners). */
@@ -26,7 +26,7 @@ export interface JobReporter {
 /** The in-memory side of one job. Only the manager creates and drives these. */
 export class JobHandle {
   /** The phase run in progress, if any. */
-  run: JobRun | null = null;
+  run: RunHandle | null = null;
   /** Submitted in bulk: its creation is written by a write thread (SubmitRequest.isBulk). */
   isBulk = false;
 
@@ -124,7 +124,7 @@ export class JobHandle {
   isPersisted = false;
 
   /** Interrupts the job and writes it synchronously (exit paths). Returns false if the write failed. */
-  interruptSync(store: JobStore, reason: string): boolean {
+  interruptSync(store: JobRepository, reason: string): boolean {
     const { job, events, records } = this.apply([{ type: 'interrupt', reason }]);
     try {
       // Events of earlier writes that failed (a full disk) go first, so the log keeps the story.

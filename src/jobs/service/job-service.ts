@@ -2,31 +2,23 @@
 // one place to the session's manager; queries read the session (freshest) and the jobs folder;
 // subscribers hear every update in order. Front ends never touch the store or the manager.
 import { EventEmitter } from 'node:events';
-import { existsSync, readdirSync } from 'node:fs';
 import type { AgentSpec } from '../../agents/agent.js';
 import { ManagerError } from '../../errors.js';
-import type { JobStore } from '../../store/job-store.js';
-import { readEvents } from '../../store/event-log.js';
-import { followLog, LogFollower, readLogTail, sizeOfLog, type FollowLogOptions, type LogTail } from '../../store/output-log.js';
-import { sweepLeftovers, type SweptLeftovers } from '../../store/leftovers.js';
-import { removeListedJobs } from '../../store/cleanup.js';
-import { appendJobRequest } from '../../store/job-requests.js';
-import { readIndex } from '../../store/ended-index.js';
 import type { Job } from '../model/job.js';
-import { isJobId, resolveJobId } from '../model/job-id.js';
+import { resolveJobId } from '../model/job-id.js';
+import type { FollowLogOptions, JobReader, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../ports/job-reader.js';
+import type { JobRepository } from '../ports/repository.js';
 import { approvalIdOf, type CommandResult, type JobCommand, type JobListing, type JobUpdate, type JobView } from './job-commands.js';
 import type { AdoptedRun, JobManagerEvents } from './manager-api.js';
 import type { JobManager } from './manager.js';
 
-/** What another process may ask of a job's owner. */
-export type OwnerRequest = { type: 'cancel' } | { type: 'approve' } | { type: 'retry'; feedback: string | null };
-
 /** Rebuilds how a job taken over from the jobs folder runs (its agent from the config, its folder). */
 export type AdoptJob = (stored: Job, creationFolder: string) => AdoptedRun;
 
-/** What a service is built from: the repository, the session's manager (null: read-only), and adoption. */
+/** What a service is built from: the repository and its read side, the session's manager (null: read-only), and adoption. */
 export interface JobServiceOptions {
-  store: JobStore;
+  repository: JobRepository;
+  reader: JobReader;
   manager: JobManager | null;
   /** Folder of the front end: where a job whose log does not say was created. */
   cwd: string;
@@ -37,12 +29,12 @@ const MANAGER_EVENTS = ['jobEvent', 'jobOutput', 'jobActivity', 'jobProgress', '
 
 /** The service front ends dispatch commands to and read views from. */
 export class JobService extends EventEmitter<JobManagerEvents> {
-  private readonly store: JobStore;
+  private readonly store: JobReader;
   private readonly session: JobManager | null;
 
   constructor(private readonly options: JobServiceOptions) {
     super();
-    this.store = options.store;
+    this.store = options.reader;
     this.session = options.manager;
     // One forwarding per event kind: subscribers of the service hear the manager's events in the
     // order it emits them (lifecycle events only once durable).
@@ -119,7 +111,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   async resolve(input: string): Promise<string> {
     const typed = input.trim().toLowerCase();
     if (this.session?.has(typed)) return typed;
-    if (isJobId(typed) && existsSync(this.store.pathsOf(typed).dir)) return typed;
+    if (this.store.exists(typed)) return typed;
     return resolveJobId(input, await this.ids());
   }
 
@@ -143,22 +135,17 @@ export class JobService extends EventEmitter<JobManagerEvents> {
    * unreadable folder gives none.
    */
   storedIdsSync(isUnfinishedOnly: boolean): string[] {
-    if (isUnfinishedOnly) return [...(readIndex(this.store.dir)?.entries.values() ?? [])].filter((entry) => entry.kind === 'unfinished').map((entry) => entry.id);
-    try {
-      return readdirSync(this.store.dir).filter(isJobId);
-    } catch {
-      return [];
-    }
+    return this.store.storedIdsSync(isUnfinishedOnly);
   }
 
   /** True while job `id`'s job.json is on disk (the storage policy may have removed it). */
   hasFiles(id: string): boolean {
-    return existsSync(this.store.pathsOf(id).job);
+    return this.store.hasFiles(id);
   }
 
   /** The jobs folder. */
   get jobsDir(): string {
-    return this.store.dir;
+    return this.store.jobsDir;
   }
 
   /** The paths of job `id`'s files (whether or not they exist). */
@@ -168,39 +155,40 @@ export class JobService extends EventEmitter<JobManagerEvents> {
 
   /** The folder job `id` was created in (its `created` event), or the front end's when the log does not say. */
   async creationFolderOf(id: string): Promise<string> {
-    const { events } = await readEvents(this.store.pathsOf(id).events);
-    return events.find((event) => event.type === 'created')?.cwd ?? this.options.cwd;
+    return (await this.store.creationFolderOf(id)) ?? this.options.cwd;
   }
 
   /** The last `maxLines` lines of job `id`'s output (see readLogTail). */
   readOutputTail(id: string, maxLines: number): Promise<LogTail> {
-    return readLogTail(this.store.pathsOf(id).output, maxLines);
+    return this.store.readOutputTail(id, maxLines);
   }
 
   /** Follows job `id`'s output until `options.isEnded` (see followLog). Resolves true when the job ended. */
   followOutput(id: string, options: FollowLogOptions): Promise<boolean> {
-    return followLog(this.store.pathsOf(id).output, options);
+    return this.store.followOutput(id, options);
   }
 
   /** A reader of job `id`'s output from its current end on (see LogFollower). */
-  async outputFollower(id: string): Promise<LogFollower> {
-    const path = this.store.pathsOf(id).output;
-    return new LogFollower(path, (await sizeOfLog(path)) ?? 0);
+  outputFollower(id: string): Promise<OutputFollower> {
+    return this.store.outputFollower(id);
   }
 
   /**
-   * Hands `request` for job `job` to the job's owner, another jobline process, through its inbox
-   * (see job-requests.ts): only the owner changes a job it runs. Does not wait for it.
-   * @throws the fs error when the inbox cannot be written.
+   * Hands `request` for job `job` to the job's owner, another jobline process: only the owner
+   * changes a job it runs. Does not wait for it. @throws the I/O error when it cannot be delivered.
    */
   forwardToOwner(job: Job, request: OwnerRequest): void {
-    const common = { jobId: job.id, to: job.owner, at: new Date().toISOString() };
-    appendJobRequest(this.store.dir, request.type === 'retry' ? { type: 'retry', feedback: request.feedback, ...common } : { type: request.type, ...common });
+    this.store.sendToOwner(job, request);
+  }
+
+  /** Opens this process's inbox of requests other processes send its jobs' owner (see forwardToOwner). */
+  openOwnerInbox(): OwnerInbox {
+    return this.store.openOwnerInbox();
   }
 
   /** Removes files other processes left in the jobs folder and no longer need (see sweepLeftovers). */
   sweepLeftovers(): SweptLeftovers {
-    return sweepLeftovers(this.store.dir);
+    return this.store.sweepLeftovers();
   }
 
   /** This session's jobs, oldest first (none for a read-only service). */
@@ -229,7 +217,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   }
 
   private async removeJobs(listed: readonly Job[]): Promise<string[]> {
-    return this.session ? this.session.removeJobs(listed) : removeListedJobs(this.store, listed);
+    return this.session ? this.session.removeJobs(listed) : this.options.repository.removeListed(listed);
   }
 
   // An answer to an approval that is no longer pending (answered elsewhere, and maybe the next

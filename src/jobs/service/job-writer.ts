@@ -9,7 +9,7 @@
 // announced; it is kept and retried (with backoff, and with every later write of the job), and
 // once it lands its events are announced through `onRecovered`. A failed creation is not retried:
 // the job is refused.
-import type { JobStore } from '../../store/job-store.js';
+import type { JobRepository } from '../ports/repository.js';
 import { isTerminalStatus, type Job } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { TaskRecord } from '../model/task.js';
@@ -60,7 +60,7 @@ export class JobWriter {
 
   /** @param progressFlushMs longest time a progress-only change stays in memory only (ms). */
   constructor(
-    private readonly store: JobStore,
+    private readonly store: JobRepository,
     private readonly progressFlushMs: number,
     private readonly listener: JobWriterListener,
   ) {}
@@ -182,7 +182,11 @@ export class JobWriter {
         if (recovering.length > 0) this.listener.recovered(write.job, recovering);
         write.resolve();
       } catch (error) {
-        if (!write.isCreation) {
+        // A stale write (another writer changed the job since) is refused for good: retrying the
+        // same older state could never succeed, and must not.
+        const isStale = (error as { code?: unknown }).code === 'JOB_STALE';
+        if (isStale) this.listener.writeFailed(write.job, error);
+        else if (!write.isCreation) {
           writes.unwritten.unshift(...recovering, ...write.events);
           writes.unwrittenRecords.unshift(...recoveringRecords, ...write.records);
           this.scheduleRetry(id, writes);

@@ -1,16 +1,18 @@
 // The manager's public contract: its settings, what a submission takes and returns, and the
 // events it emits. Kept apart so callers (CLI, REPL) read the contract without the machinery.
 import type { AgentSpec } from '../../agents/agent.js';
-import type { JobStore } from '../../store/job-store.js';
+import type { JobRepository } from '../ports/repository.js';
+import type { Executor } from '../ports/executor.js';
 import type { Job, JobMode } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 
 /** Error recorded on every active job when jobline exits (SIGINT, SIGTERM, SIGHUP, /quit). */
 export const INTERRUPTED_ON_EXIT = 'Interrupted: jobline exited';
 
-/** Settings of a JobManager (see .jobrc.example.json for the user-facing keys). */
-export interface JobManagerOptions {
-  store: JobStore;
+/** Settings of a JobManager (see .jobrc.example.json for the user-facing keys); `R` is the repository's type. */
+export interface JobManagerOptions<R extends JobRepository = JobRepository> {
+  /** Where jobs are kept (the jobs folder, see JobStore). */
+  store: R;
   maxConcurrentJobs: number;
   whenBusy: 'queue' | 'reject';
   maxUnfinishedJobs: number;
@@ -20,16 +22,14 @@ export interface JobManagerOptions {
   keepTempFiles: boolean;
   /** Grace period of a cancel before the worker and processes are killed (ms). */
   cancelGraceMs: number;
-  /** Heap limit of each worker (MB). */
-  workerHeapMb: number;
-  /** Warm spare workers (default 1). */
-  spareWorkers?: number;
   /** Longest delay of a progress-only write (ms, default 1000). */
   progressFlushMs?: number;
   /** Largest output.log per job (bytes); older output is cut past it (config maxOutputBytes; default: no cap). */
   maxOutputBytes?: number;
   /** Environment variables holding API keys, scrubbed from every report of a phase (config: getSecretEnvNames). */
   secretEnvNames?: string[];
+  /** Where runs execute (worker threads of this process: runtime/thread-executor.ts). */
+  executor: Executor;
   /** Clock, for tests (default: the system clock). */
   now?: () => Date;
 }

@@ -4,20 +4,17 @@
 import { EventEmitter } from 'node:events';
 import { getPhaseNames, type AgentSpec } from '../../agents/agent.js';
 import { JobLookupError, ManagerError, StoreError, describeError } from '../../errors.js';
-import type { JobStore } from '../../store/job-store.js';
-import { getCurrentOwner } from '../../store/owner.js';
+import type { JobRepository } from '../ports/repository.js';
+import { getCurrentOwner } from '../process/owner.js';
 import { createPhaseTasks, type TaskBoard } from '../model/task.js';
 import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
 import { resolveJobId } from '../model/job-id.js';
-import { killChildProcessGroups } from '../process/process-sweep.js';
 import { assertAdoptable, assertNoProcessesLeft } from './resume-checks.js';
-import { CONTAINMENT_ENV, describeContainmentForEnv, detectContainment, type Containment } from '../process/process-containment.js';
-import { removeListedJobs } from '../../store/cleanup.js';
 import { JobWriter } from './job-writer.js';
 import { PhaseScheduler } from './phase-scheduler.js';
-import { WorkerPool } from '../runtime/worker-pool.js';
+import type { Executor } from '../ports/executor.js';
 import { ConditionWaiters } from './condition-waiters.js';
 import { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 
@@ -30,10 +27,10 @@ const SHUTDOWN_GRACE_MS = 1000;
 const EXIT_WRITE_WAIT_MS = 500;
 
 /** Runs jobs with a concurrency cap and a FIFO queue. */
-export class JobManager extends EventEmitter<JobManagerEvents> {
+export class JobManager<R extends JobRepository = JobRepository> extends EventEmitter<JobManagerEvents> {
   private readonly entries = new Map<string, JobHandle>();
   private readonly scheduler: PhaseScheduler;
-  private readonly pool: WorkerPool;
+  private readonly executor: Executor;
   private readonly writer: JobWriter;
   private readonly reporter: JobReporter;
   private readonly waiters = new ConditionWaiters();
@@ -43,24 +40,17 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   private removalHolds = 0;
   /** Jobs whose latest change failed to be written (a full disk) and is being retried. */
   private readonly unsavedJobs = new Set<string>();
-  /** How job shells are contained on this machine (a PID namespace each, or process groups). */
-  readonly containment: Containment;
 
-  constructor(private readonly options: JobManagerOptions) {
+  constructor(private readonly options: JobManagerOptions<R>) {
     super();
-    // Found out once, before any worker exists, and handed down through the environment to the
-    // workers and their spawners, which start the shells (see process-containment.ts).
-    this.containment = detectContainment();
-    process.env[CONTAINMENT_ENV] = describeContainmentForEnv(this.containment);
-    const spareWorkers = options.spareWorkers ?? 1;
-    this.pool = new WorkerPool({ heapLimitMb: options.workerHeapMb, spareWorkers, maxIdleWorkers: options.maxConcurrentJobs + spareWorkers });
-    this.pool.warm();
+    this.executor = options.executor;
     this.writer = new JobWriter(options.store, options.progressFlushMs ?? 1000, {
       writeFailed: (job, error) => {
         // Once per job until it recovers: the writer retries every few seconds.
         if (this.unsavedJobs.has(job.id)) return;
         this.unsavedJobs.add(job.id);
-        this.emit('warning', `${describeError(error)}. ${job.id}'s latest change is not on disk, so it is not shown yet; jobline retries, and shows it once it is saved.`);
+        const isStale = (error as { code?: unknown }).code === 'JOB_STALE';
+        this.emit('warning', isStale ? `${describeError(error)} This session's copy of ${job.id} is out of date; see jobline show ${job.id}.` : `${describeError(error)}. ${job.id}'s latest change is not on disk, so it is not shown yet; jobline retries, and shows it once it is saved.`);
       },
       recovered: (job, events) => {
         this.unsavedJobs.delete(job.id);
@@ -92,16 +82,16 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       stateChanged: () => this.recheckWaiters(),
       now: () => this.timestamp(),
       whenRemovalsAllowed: () => this.waiters.wait(() => this.removalHolds === 0),
-    }, this.pool, options);
+    }, this.executor, options);
   }
 
   /** Resolves when the spare workers are warm, so the next job does not pay a worker spawn. */
   whenReady(): Promise<void> {
-    return this.pool.whenWarm();
+    return this.executor.whenReady();
   }
 
-  /** The store this manager writes to. */
-  get store(): JobStore {
+  /** The repository this manager writes to. */
+  get store(): R {
     return this.options.store;
   }
 
@@ -143,9 +133,10 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     this.assertOpen();
     this.assertNotBusy();
-    if (this.containment.kind === 'process-group' && !this.hasWarnedContainment) {
+    const containmentWarning = this.hasWarnedContainment ? null : this.executor.containmentWarning();
+    if (containmentWarning) {
       this.hasWarnedContainment = true;
-      this.emit('warning', `job processes are contained by process group only (${this.containment.reason}): a process that leaves its group (setsid, setpgid) can outlive a cancel, or a SIGKILL of jobline.`);
+      this.emit('warning', containmentWarning);
     }
     // Claimed synchronously, so jobs take their places in the queue in the order submitted,
     // even when a caller (batch) has many submissions in flight.
@@ -249,14 +240,14 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
         if (!isUnfinishedStatus(existing.job.status)) {
           throw new ManagerError('JOB_NOT_RESUMABLE', `${existing.job.id} is ${existing.job.status}; only failed, cancelled or interrupted jobs can be resumed.`);
         }
-        assertNoProcessesLeft(fullId);
+        assertNoProcessesLeft(fullId, this.executor);
         handle = existing;
         await handle.commit([{ type: 'resume', mode }]);
       } else {
         if (!adopt) throw new JobLookupError('JOB_NOT_FOUND', `No job ${fullId} in this session.`);
         const stored = this.options.store.settleClaimed(fullId, this.timestamp());
         assertAdoptable(stored);
-        assertNoProcessesLeft(fullId);
+        assertNoProcessesLeft(fullId, this.executor);
         const { agent, cwd } = await adopt(stored);
         // Written in full with the resume: a run the crash left open is closed on disk too (the
         // board read settles it, see settleBoard), and a version-1 job gets its tasks.jsonl.
@@ -291,7 +282,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
       const entry = this.entries.get(job.id);
       return !entry || (!isActiveStatus(entry.job.status) && !entry.run);
     });
-    const removed = await removeListedJobs(this.options.store, removable);
+    const removed = await this.options.store.removeListed(removable);
     for (const id of removed) this.entries.delete(id);
     return removed;
   }
@@ -352,7 +343,7 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     this.options.store.waitForWritesSync(EXIT_WRITE_WAIT_MS);
     const marked = this.markActiveInterrupted(reason);
     for (const entry of this.entries.values()) entry.run?.kill();
-    killChildProcessGroups();
+    this.executor.killAll();
     return marked;
   }
 
@@ -373,10 +364,9 @@ export class JobManager extends EventEmitter<JobManagerEvents> {
     const runs = [...this.entries.values()].flatMap((entry) => (entry.run ? [entry.run] : []));
     for (const run of runs) run.cancel(grace);
     await Promise.all(runs.map((run) => run.outcome));
-    await this.pool.close();
-    killChildProcessGroups();
+    await this.executor.close();
     await this.writer.settle();
-    await this.options.store.closeWriteThreads();
+    await this.options.store.close();
     this.isShutDown = true;
     return marked;
   }

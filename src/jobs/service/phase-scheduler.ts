@@ -3,13 +3,13 @@
 // applies its outcome, and hands ended jobs to the storage policy. The manager owns the session's
 // jobs and the public API; this owns the running of them.
 import { describeError } from '../../errors.js';
-import type { JobStore } from '../../store/job-store.js';
+import type { JobRepository } from '../ports/repository.js';
 import { isActiveStatus } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { plan, type ScheduledJob } from '../model/scheduler.js';
 import type { JobAction } from '../model/transitions.js';
-import { JobRun, type RunOutcome } from '../runtime/job-run.js';
-import type { WorkerPool } from '../runtime/worker-pool.js';
+import type { PhaseOutcome } from '../../agents/agent.js';
+import type { Executor } from '../ports/executor.js';
 import type { JobHandle } from './job-handle.js';
 import { StoragePolicyRunner } from './storage-policy-runner.js';
 
@@ -34,13 +34,12 @@ export interface SchedulerHost {
 
 /** Settings the scheduler uses. */
 export interface SchedulerOptions {
-  store: JobStore;
+  store: JobRepository;
   maxConcurrentJobs: number;
   maxUnfinishedJobs: number;
   /** Completed jobs kept (default DEFAULT_MAX_COMPLETED_JOBS). */
   maxCompletedJobs?: number;
   keepTempFiles: boolean;
-  workerHeapMb: number;
   /** Environment variables holding API keys (see PhaseRequest.secretEnvNames). */
   secretEnvNames?: string[];
   /** Largest output.log per job (bytes; default: no cap). */
@@ -56,7 +55,7 @@ export class PhaseScheduler {
 
   constructor(
     private readonly host: SchedulerHost,
-    private readonly pool: WorkerPool,
+    private readonly executor: Executor,
     private readonly options: SchedulerOptions,
   ) {
     this.policy = new StoragePolicyRunner(host, options);
@@ -139,7 +138,7 @@ export class PhaseScheduler {
   private async startRunning(entry: JobHandle, leadingEvents: JobEvent[] = []): Promise<void> {
     let started: Promise<void>;
     // A new job's worker boots while its creation is written (a queued job's creation is done).
-    if (!entry.isPersisted) this.pool.prepare();
+    if (!entry.isPersisted) this.executor.prepare();
     const wasPersisted = entry.isPersisted;
     try {
       started = entry.commit([{ type: 'start' }, { type: 'startPhase' }], leadingEvents);
@@ -166,17 +165,14 @@ export class PhaseScheduler {
   private async runPhases(entry: JobHandle): Promise<void> {
     try {
       while (entry.job.status === 'running' && !this.host.isClosed()) {
-        const worker = this.pool.acquire();
-        const run = new JobRun(worker, this.pool.childRegistryOf(worker), entry.buildRequest(this.options.store.pathsOf(entry.id).output, this.options.secretEnvNames ?? [], this.options.maxOutputBytes), {
-          onOutput: (lines, lineCount) => entry.recordOutput(lines, lineCount),
-          onProgress: (progress) => entry.recordProgress(progress),
-          onActivity: (icon, text) => entry.recordActivity(icon, text),
-        }, this.options.workerHeapMb);
+        const run = this.executor.start(entry.buildRequest(this.options.store.outputPathOf(entry.id), this.options.secretEnvNames ?? [], this.options.maxOutputBytes), {
+          output: (lines, lineCount) => entry.recordOutput(lines, lineCount),
+          progress: (progress) => entry.recordProgress(progress),
+          activity: (icon, text) => entry.recordActivity(icon, text),
+        });
         entry.run = run;
         const outcome = await run.outcome;
         entry.run = null;
-        if (outcome.isWorkerReusable) this.pool.release(worker);
-        else this.pool.discard(worker);
         if (this.host.isClosed() || entry.job.status !== 'running') break; // cancelled or interrupted meanwhile
         // The outcome is applied now and written in the background (per-job writes keep their
         // order; afterJobEnded and whenIdle wait for them): the slot is free for the next job
@@ -199,7 +195,7 @@ export class PhaseScheduler {
   }
 }
 
-function outcomeAction(outcome: RunOutcome): JobAction {
+function outcomeAction(outcome: PhaseOutcome): JobAction {
   if (outcome.kind === 'completed') return { type: 'completePhase', output: outcome.output, changes: outcome.changes ?? null };
   if (outcome.kind === 'failed') return { type: 'failPhase', error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null };
   return { type: 'cancel' };

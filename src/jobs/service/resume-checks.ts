@@ -1,9 +1,9 @@
 // What must hold before a job is resumed: it is unfinished, no other live jobline owns it, and
 // no process of its previous run is still alive (a second copy would run beside it).
 import { ManagerError } from '../../errors.js';
-import { checkOwnerAlive, isCurrentProcess } from '../../store/owner.js';
+import { checkOwnerAlive, isCurrentProcess } from '../process/owner.js';
 import { isUnfinishedStatus, type Job } from '../model/job.js';
-import { findJobProcesses } from '../process/process-sweep.js';
+import type { Executor } from '../ports/executor.js';
 
 /**
  * Checks that `stored`, read from the jobs folder, may be taken over by this process.
@@ -20,11 +20,11 @@ export function assertAdoptable(stored: Job): void {
 }
 
 /**
- * Checks that no process of job `id`'s previous run is alive (found by `JOB_ID` in /proc).
+ * Checks that no process of job `id`'s previous run is alive where `executor` runs it.
  * @throws ManagerError JOB_PROCESSES_ALIVE naming up to five pids.
  */
-export function assertNoProcessesLeft(id: string): void {
-  const pids = findJobProcesses(id);
+export function assertNoProcessesLeft(id: string, executor: Pick<Executor, 'findJobProcesses'>): void {
+  const pids = executor.findJobProcesses(id);
   if (pids.length > 0) {
     throw new ManagerError('JOB_PROCESSES_ALIVE', `${id} still has processes of its previous run alive (pid ${pids.slice(0, 5).join(', ')}${pids.length > 5 ? ', …' : ''}); resume it once they have ended.`);
   }

@@ -2,8 +2,8 @@
 // pass over the jobs folder removes what the limits say; one pass serves every job that ended
 // while the previous one ran.
 import { describeError } from '../../errors.js';
-import { DEFAULT_MAX_COMPLETED_JOBS, enforceEndedLimits, getEndedLimits, type EndedLimits } from '../../store/cleanup.js';
-import type { JobStore } from '../../store/job-store.js';
+import { DEFAULT_MAX_COMPLETED_JOBS, getEndedLimits } from '../model/storage-limits.js';
+import type { EndedLimits, JobRepository } from '../ports/repository.js';
 import { CoalescedRuns } from './coalesced-runs.js';
 import type { JobHandle } from './job-handle.js';
 
@@ -12,7 +12,7 @@ export const POLICY_PASS_DELAY_MS = 100;
 
 /** The limits and where they apply (see JobManagerOptions). */
 export interface StoragePolicyOptions {
-  store: JobStore;
+  store: JobRepository;
   maxUnfinishedJobs: number;
   maxCompletedJobs?: number;
   keepTempFiles: boolean;
@@ -81,7 +81,7 @@ export class StoragePolicyRunner {
     const ended = new Set(this.endedBeforePass);
     this.endedBeforePass.clear();
     try {
-      const removed = await enforceEndedLimits(this.options.store, this.getLimits(), this.host.now());
+      const removed = await this.options.store.applyEndedLimits(this.getLimits(), this.host.now());
       for (const id of removed) if (!ended.has(id)) this.host.jobRemoved(id);
     } catch (error) {
       this.host.warn(`Storage cleanup failed: ${describeError(error)}`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { acquireClaim, readClaim, tryAcquireClaim, withClaim, type ClaimRecord } from '../../../src/store/claim.js';
-import { getCurrentOwner, readProcessStartMs } from '../../../src/store/owner.js';
+import { getCurrentOwner, readProcessStartMs } from '../../../src/jobs/process/owner.js';
 import { makeTempDir } from '../../helpers/temp.js';
 
 const CLAIM_JS = fileURLToPath(new URL('../../../dist/store/claim.js', import.meta.url));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INBOX_DIR, appendJobRequest, inboxPathOf, isAddressedTo, readJobRequests, type JobRequest } from '../../../src/store/job-requests.js';
 import { sweepLeftovers } from '../../../src/store/leftovers.js';
-import { getCurrentOwner } from '../../../src/store/owner.js';
+import { getCurrentOwner } from '../../../src/jobs/process/owner.js';
 import { deadOwner } from '../../helpers/jobs.js';
 import { makeTempDir } from '../../helpers/temp.js';
 

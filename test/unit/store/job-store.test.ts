@@ -153,7 +153,7 @@ describe('viewWithLiveness', () => {
   });
 
   it('leaves jobs of a live owner, of another host and of finished jobs alone', async () => {
-    const { readProcessStartMs } = await import('../../../src/store/owner.js');
+    const { readProcessStartMs } = await import('../../../src/jobs/process/owner.js');
     const child = spawn('sleep', ['30']);
     try {
       const startedMs = readProcessStartMs(child.pid!) as number;

@@ -2,7 +2,7 @@
 // pids are reused, so the owner's start time (from /proc on Linux) must match too.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { JobOwner } from '../jobs/model/job.js';
+import type { JobOwner } from '../model/job.js';
 
 // Linux reports process start times in clock ticks since boot; USER_HZ is 100 on every
 // mainstream architecture (it is fixed in the kernel ABI, independent of CONFIG_HZ).

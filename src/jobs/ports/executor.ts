@@ -1,0 +1,63 @@
+// The executor port: how the job service runs one attempt at a task (a run) without knowing
+// where. Implemented by the worker-thread pool (runtime/thread-executor.ts); a remote executor (a
+// worker on another machine pulling runs from a queue) implements the same contract: a request
+// that is plain data, a stream of reports, a cancel with a grace period, and exactly one outcome.
+import type { AgentSpec, PhaseOutcome, PhaseOutputRecord } from '../../agents/agent.js';
+import type { JobProgress } from '../model/job.js';
+
+/** Everything a worker needs to run one phase of one job (plain data: structured-cloneable and JSON-serialisable). */
+export interface PhaseRequest {
+  jobId: string;
+  prompt: string;
+  agent: AgentSpec;
+  phaseIndex: number;
+  attempt: number;
+  feedback: string | null;
+  previousOutputs: PhaseOutputRecord[];
+  cwd: string;
+  /** The job's counters when the phase starts. */
+  progress: JobProgress;
+  /** Absolute path of the job's output.log; the worker appends to it directly. */
+  outputLogPath: string;
+  /** Environment variables holding API keys: their values are scrubbed from all the phase reports (see text/secrets.ts). */
+  secretEnvNames: string[];
+  /** Largest output.log of the job (bytes); the oldest output is cut past it (config maxOutputBytes). */
+  maxOutputBytes: number;
+}
+
+/** What a run reports while it goes. Called on the service's thread, in the order things happened. */
+export interface RunListener {
+  /** Complete output lines: `lineCount` since the last call, the last few of them in `lines`. */
+  output(lines: string[], lineCount: number): void;
+  progress(progress: Partial<JobProgress>): void;
+  /** A notable step of an agent (a tool call), with an icon. */
+  activity(icon: string, text: string): void;
+}
+
+/** One run in progress. */
+export interface RunHandle {
+  /** Settles exactly once, however the run ends (its agent's outcome, a crash, a cancel); never rejects. */
+  readonly outcome: Promise<PhaseOutcome>;
+  /** Asks the run to stop; after `graceMs` it is killed (its processes too). Idempotent. */
+  cancel(graceMs: number): void;
+  /** Stops the run at once (exit paths). */
+  kill(): void;
+}
+
+/** Where runs execute. */
+export interface Executor {
+  /** Starts getting ready for a run that is about to be requested (e.g. boots a worker). */
+  prepare(): void;
+  /** Resolves when the executor can start a run without a cold start. */
+  whenReady(): Promise<void>;
+  /** Starts a run of `request`; reports go to `listener`. */
+  start(request: PhaseRequest, listener: RunListener): RunHandle;
+  /** Pids of processes of job `jobId` still alive here (a resumed job must not run beside them). */
+  findJobProcesses(jobId: string): number[];
+  /** A warning for the user about how well job processes are contained here, or null. Said once. */
+  containmentWarning(): string | null;
+  /** Kills every process of every run at once, synchronously (exit paths that cannot wait). */
+  killAll(): void;
+  /** Stops every worker (after the runs have ended) and kills what is left. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,104 @@
+// The read side of the repository: what the job service's queries need to see every job, not only
+// the session's. Implemented by the jobs folder (store/job-folder-reader.ts); a server with a
+// shared store would implement the same.
+import type { Job, JobOwner } from '../model/job.js';
+import type { TaskBoard } from '../model/task.js';
+
+/** The files of one job, as absolute paths (`tasks`: its tasks and runs). */
+export interface JobPaths {
+  dir: string;
+  job: string;
+  events: string;
+  output: string;
+  tasks?: string;
+}
+
+/** The end of a job's output: its last lines, and whether earlier output was left out. */
+export interface LogTail {
+  lines: string[];
+  /** Earlier lines exist (in the file, or cut from it) that `lines` does not hold. */
+  hasEarlier: boolean;
+  /** The output's size when it was read (bytes): where a follower starts. */
+  size: number;
+}
+
+/** Options of following a job's output. */
+export interface FollowLogOptions {
+  /** Byte offset to start from (default 0: the whole output). */
+  offset?: number;
+  /** Receives each batch of new complete lines, in order. */
+  onLines: (lines: string[]) => void;
+  /** Whether the writer has finished (the job ended): then the rest is read and the follow ends. */
+  isEnded: () => boolean | Promise<boolean>;
+  /** Ends the follow early (Ctrl+C), without reading the rest. */
+  signal?: AbortSignal;
+  /** How often new output is looked for while nothing is new (ms, default 100). */
+  pollMs?: number;
+}
+
+/** Hands out each new complete line of a job's output once. */
+export interface OutputFollower {
+  /** New complete lines since the last call (none: nothing new). */
+  read(): Promise<string[]>;
+  /** Everything left, a last unterminated line included (once the writer has finished). */
+  drain(): Promise<string[]>;
+}
+
+/** What a sweep of leftovers removed. */
+export interface SweptLeftovers {
+  emptyFolders: string[];
+  tempFiles: string[];
+}
+
+/** A request to the process that owns a job (another jobline): only the owner changes a job it runs. */
+export type OwnerRequest = { type: 'cancel' } | { type: 'approve' } | { type: 'retry'; feedback: string | null };
+
+/** A request another process sent to this one about job `jobId`. */
+export interface DeliveredRequest {
+  jobId: string;
+  request: OwnerRequest;
+}
+
+/** This process's inbox of requests from other processes (see JobReader.openOwnerInbox). */
+export interface OwnerInbox {
+  /** The requests addressed to this process that arrived since the last call, in order. */
+  take(): DeliveredRequest[];
+  /** Closes the inbox (the process is ending): nothing more arrives. */
+  close(): void;
+}
+
+/** Every job and what is known of it, whoever runs it. */
+export interface JobReader {
+  /** Where the jobs are (shown to users). */
+  readonly jobsDir: string;
+  /** Every readable job, oldest first, with liveness applied; one warning per item skipped. */
+  list(): Promise<{ jobs: Job[]; warnings: string[] }>;
+  /** Every job id. */
+  listIds(): Promise<string[]>;
+  /** Ids without reading any job file: all, or (`isUnfinishedOnly`) those known to be unfinished. Never throws. */
+  storedIdsSync(isUnfinishedOnly: boolean): string[];
+  /** True when job `id` exists (a cheap check, no read). */
+  exists(id: string): boolean;
+  /** True while job `id`'s state is stored (the storage policy may have removed it). */
+  hasFiles(id: string): boolean;
+  /** Job `id` as everyone should see it. @throws StoreError JOB_FILE_CORRUPT, JOB_IO. */
+  load(id: string): Promise<Job>;
+  /** Job `job`'s tasks and runs. @throws StoreError JOB_IO. */
+  readBoard(job: Job): Promise<{ board: TaskBoard; isRecorded: boolean }>;
+  /** Job `id`'s files. */
+  pathsOf(id: string): JobPaths;
+  /** The folder job `id` was created in (its `created` event), or null when its log does not say. */
+  creationFolderOf(id: string): Promise<string | null>;
+  /** The last `maxLines` lines of job `id`'s output. */
+  readOutputTail(id: string, maxLines: number): Promise<LogTail>;
+  /** Follows job `id`'s output (see FollowLogOptions); resolves true when it ended with the job. */
+  followOutput(id: string, options: FollowLogOptions): Promise<boolean>;
+  /** A follower of job `id`'s output from its current end on. */
+  outputFollower(id: string): Promise<OutputFollower>;
+  /** Removes what crashed writers left behind (folders without a state, temp files). Never throws. */
+  sweepLeftovers(): SweptLeftovers;
+  /** Hands `request` to the owner of `job`. @throws the I/O error when it cannot be delivered. */
+  sendToOwner(job: { id: string; owner: JobOwner }, request: OwnerRequest): void;
+  /** Opens this process's inbox, where sendToOwner delivers requests for the jobs it owns. */
+  openOwnerInbox(): OwnerInbox;
+}

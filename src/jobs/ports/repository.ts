@@ -1,0 +1,72 @@
+// The repository port: where jobs are kept, as the job service needs it. Implemented by the
+// jobs folder (store/job-store.ts: atomic job.json, append-only logs, write threads); tests use an
+// in-memory one. The claim is a lease (holder and expiry), so it works across processes and, with
+// a shared store, across machines.
+import type { Job } from '../model/job.js';
+import type { JobEvent } from '../model/job-event.js';
+import type { TaskBoard, TaskRecord } from '../model/task.js';
+import type { EndedLimits } from '../model/storage-limits.js';
+
+/** How durable a write must be once it resolves (see store/atomic-write.ts). */
+export interface CommitOptions {
+  /** The replacement of the job's state survives a power loss (else only its contents do). */
+  isRenameDurable: boolean;
+}
+
+export type { EndedLimits } from '../model/storage-limits.js';
+
+/** Options of a claim: how long to wait for a busy claim, and the lease's length. */
+export interface ClaimOptions {
+  /** Longest wait for a claim another holder has (ms). */
+  timeoutMs?: number;
+  /** The claim expires this long after it was taken, unless released (ms; default: never). */
+  leaseMs?: number;
+}
+
+/** Where jobs are kept. */
+export interface JobRepository {
+  /**
+   * Takes a fresh job id, unique in the repository. Synchronous, so callers take places in call order.
+   * @throws StoreError JOB_IO.
+   */
+  claimIdSync(): string;
+  /**
+   * Commits one change of job `job`: `records` (its changed tasks and runs), its state, then
+   * `events`, durable before this returns. A commit never replaces a newer state: one whose
+   * eventSeq is behind the stored job's is refused (a stale writer).
+   * @throws StoreError JOB_IO (with JOB_STALE as the cause's code for a stale writer).
+   */
+  writeSync(job: Job, events?: readonly JobEvent[], records?: readonly TaskRecord[]): void;
+  /** `writeSync` off the caller's thread; rejects like it throws. */
+  write(job: Job, events: readonly JobEvent[], options: CommitOptions, records?: readonly TaskRecord[]): Promise<void>;
+  /**
+   * Reads job `id` for a caller holding its claim, recording an interruption nobody wrote down
+   * (its owner is gone). @throws StoreError JOB_FILE_CORRUPT, JOB_IO.
+   */
+  settleClaimed(id: string, now?: string): Job;
+  /** Job `job`'s tasks and runs; `isRecorded` false when they were rebuilt (not stored yet). */
+  readBoard(job: Job): Promise<{ board: TaskBoard; isRecorded: boolean }>;
+  /**
+   * Runs `work` holding job `id`'s claim. @throws StoreError CLAIM_BUSY, CLAIM_TARGET_GONE, and
+   * whatever `work` throws.
+   */
+  withJobClaim<T>(id: string, work: () => Promise<T> | T, options?: ClaimOptions): Promise<T>;
+  /** Deletes job `id` with its tasks, runs and output. A missing job is fine. */
+  remove(id: string): Promise<void>;
+  /** Where job `id`'s output goes (an absolute path an executor on this machine can append to). */
+  outputPathOf(id: string): string;
+  /**
+   * Removes ended jobs beyond `limits` (oldest first), each decided under its claim. Returns the
+   * ids removed. @throws StoreError CLAIM_BUSY.
+   */
+  applyEndedLimits(limits: EndedLimits, now: string): Promise<string[]>;
+  /**
+   * Removes exactly the `listed` jobs, each only if it is still as listed and not active. Returns
+   * the ids removed. @throws StoreError CLAIM_BUSY.
+   */
+  removeListed(listed: readonly Job[]): Promise<string[]>;
+  /** Blocks until writes handed off have landed, at most `timeoutMs`; true when none is left (exit paths). */
+  waitForWritesSync(timeoutMs: number): boolean;
+  /** Releases what writes use (threads) once none is in flight. */
+  close(): Promise<void>;
+}
