@@ -2,7 +2,7 @@
 // group, so the whole tree (grandchildren included) can be signalled at once and none is orphaned.
 import { constants } from 'node:os';
 import type { PhaseContext, PhaseOutcome } from './agent.js';
-import type { ShellLauncher, ShellListener } from '../jobs/process/shell-launcher.js';
+import type { ShellLauncher } from '../jobs/process/shell-launcher.js';
 import { signalProcessGroup } from '../jobs/process/process-group.js';
 
 /** Characters of a phase's output kept as its `output` in job.json (the full text is in output.log). */

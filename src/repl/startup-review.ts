@@ -44,7 +44,9 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
   const { service, terminal, print } = context;
   let incomplete: Job[];
   try {
-    const { jobs, warnings } = await service.list();
+    // Only interrupted jobs are read (and every active one, whose owner may have died): an index
+    // knows the status of the ended ones, so a start costs the same with thousands stored.
+    const { jobs, warnings } = await service.list({ statuses: ['interrupted'] });
     for (const warning of warnings) print(chalk.yellow(`warning: ${warning}`));
     incomplete = jobs.filter((job) => job.status === 'interrupted');
   } catch (error) {

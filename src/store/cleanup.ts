@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/model/job.js';
 import type { JobStore } from './job-store.js';
 import type { EndedLimits } from '../jobs/ports/repository.js';
-import { compareForEviction } from '../jobs/model/storage-limits.js';
 
 export { DEFAULT_MAX_COMPLETED_JOBS, getEndedLimits, type StoragePolicy } from '../jobs/model/storage-limits.js';
 import { compactIndex, OLD_INDEX_FILE, readIndex, rewriteIndex, type EndedKind, type IndexEntry } from './ended-index.js';
@@ -92,6 +91,18 @@ export async function enforceUnfinishedLimit(store: JobStore, maxUnfinished: num
   return enforceEndedLimits(store, { unfinished: maxUnfinished, completed: Infinity }, now, justEnded);
 }
 
+/**
+ * Builds the ended-jobs index of `store` if it has none, or has lines of an older version that do
+ * not say a job's status, under the policy's claim (one full read of the folder). For listings,
+ * which read every job until the index exists. @throws StoreError CLAIM_BUSY.
+ */
+export async function buildMissingIndex(store: JobStore): Promise<void> {
+  await store.withPolicyClaim(async () => {
+    const index = readIndex(store.dir);
+    if (!index || [...index.entries.values()].some((entry) => entry.status === null)) await rebuildIndex(store);
+  });
+}
+
 // No index (a folder of an older jobline, or a lost file): it is created first, so that jobs
 // ending while the folder is read append to it, then filled from one full read.
 async function rebuildIndex(store: JobStore, now?: string): Promise<NonNullable<ReturnType<typeof readIndex>>> {
@@ -117,7 +128,7 @@ function kindOf(job: Job): EndedKind | null {
 }
 
 function toEntry(job: Job, kind: EndedKind): IndexEntry {
-  return { id: job.id, kind, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt };
+  return { id: job.id, kind, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt, status: job.status };
 }
 
 /**

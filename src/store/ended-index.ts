@@ -1,13 +1,15 @@
 // The index of ended jobs: an append-only file in the jobs folder, one line per change:
-// "u <id> <endedAt> <createdAt>" when a write left a job unfinished (failed, cancelled,
+// "u <id> <endedAt> <createdAt> <status>" when a write left a job unfinished (failed, cancelled,
 // interrupted), "c ..." when it left it completed, and "- <id>" when a job left those states
-// (resumed, removed). The storage policy reads it instead of every job.json, so its cost follows
-// the jobs that ended, not the jobs stored. Appends are
+// (resumed, removed); lines of older versions have no status. The storage policy and listings
+// read it instead of every job.json, so their cost follows the jobs that ended or run, not the
+// jobs stored. Appends are
 // single write(2)s with O_APPEND, so writers in several processes and threads never interleave;
 // the policy, under its claim, compacts the file and rebuilds it from the job files when missing.
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { JOB_STATUSES, type JobStatus } from '../jobs/model/job.js';
 
 /** File name of the index, in the jobs folder. */
 export const INDEX_FILE = '.ended-index';
@@ -24,11 +26,13 @@ export interface IndexEntry {
   kind: EndedKind;
   endedAt: string;
   createdAt: string;
+  /** Its status (completed, failed, cancelled or interrupted); null on a line of an older version. */
+  status: JobStatus | null;
 }
 
 /** The index line recording that `entry` ended (as `entry.kind`). */
 export function formatEndedLine(entry: IndexEntry): string {
-  return `${entry.kind === 'completed' ? 'c' : 'u'} ${entry.id} ${entry.endedAt} ${entry.createdAt}\n`;
+  return `${entry.kind === 'completed' ? 'c' : 'u'} ${entry.id} ${entry.endedAt} ${entry.createdAt}${entry.status ? ` ${entry.status}` : ''}\n`;
 }
 
 /** The index line recording that job `id` is no longer ended (resumed) or no longer exists. */
@@ -81,8 +85,9 @@ export function readIndex(dir: string): { entries: Map<string, IndexEntry>; line
   for (const line of text.split('\n')) {
     if (line === '') continue;
     lineCount++;
-    const [op, id, endedAt, createdAt] = line.split(' ');
-    if ((op === 'u' || op === 'c') && id && endedAt && createdAt) entries.set(id, { id, kind: op === 'c' ? 'completed' : 'unfinished', endedAt, createdAt });
+    const [op, id, endedAt, createdAt, status] = line.split(' ');
+    const knownStatus = (JOB_STATUSES as readonly string[]).includes(status ?? '') ? (status as JobStatus) : null;
+    if ((op === 'u' || op === 'c') && id && endedAt && createdAt) entries.set(id, { id, kind: op === 'c' ? 'completed' : 'unfinished', endedAt, createdAt, status: knownStatus });
     else if (op === '-' && id) entries.delete(id);
   }
   return { entries, lineCount, byteLength: bytes.length };

@@ -2,17 +2,22 @@
 // runs, its output, and requests to the process that owns a job, read from the files a JobStore
 // writes. Front ends reach these only through the job service.
 import { existsSync, readdirSync } from 'node:fs';
-import type { Job, JobOwner } from '../jobs/model/job.js';
+import { isTerminalStatus, type Job, type JobOwner, type JobStatus } from '../jobs/model/job.js';
 import { isJobId } from '../jobs/model/job-id.js';
-import type { FollowLogOptions, JobPaths, JobReader, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../jobs/ports/job-reader.js';
+import type { FollowLogOptions, JobListing, JobPaths, JobReader, ListSelection, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../jobs/ports/job-reader.js';
 import type { TaskBoard } from '../jobs/model/task.js';
-import { readIndex } from './ended-index.js';
+import { readIndex, type IndexEntry } from './ended-index.js';
+import { buildMissingIndex } from './cleanup.js';
 import { readEvents } from './event-log.js';
 import { appendJobRequest, inboxPathOf, isAddressedTo, readJobRequests, removeInbox } from './job-requests.js';
 import { getCurrentOwner } from '../jobs/process/owner.js';
 import type { JobStore } from './job-store.js';
 import { sweepLeftovers } from './leftovers.js';
 import { followLog, LogFollower, readLogTail, sizeOfLog } from './output-log.js';
+
+// Jobs a listing may find missing from the index (or without a status there) before it has the
+// index rebuilt: running and waiting jobs are never in it, and there are rarely more than this.
+const INDEX_REBUILD_AFTER_UNKNOWN = 200;
 
 /** Reads the jobs folder of `store`. */
 export class JobFolderReader implements JobReader {
@@ -22,8 +27,37 @@ export class JobFolderReader implements JobReader {
     return this.store.dir;
   }
 
-  list(): Promise<{ jobs: Job[]; warnings: string[] }> {
-    return this.store.list();
+  async list(selection?: ListSelection): Promise<JobListing> {
+    const index = selection ? readIndex(this.store.dir) : null;
+    if (!index) {
+      const { jobs, warnings } = await this.store.list();
+      // A folder without an index (written before it existed) gets one, off this listing's path.
+      if (selection) void buildMissingIndex(this.store).catch(() => {});
+      const matching = jobs.filter((job) => !selection?.statuses || selection.statuses.includes(job.status));
+      return { jobs: selectNewestEnded(matching, selection?.newestEnded), warnings, total: jobs.length, matching: matching.length };
+    }
+    const warnings: string[] = [];
+    const ids = await this.store.listIds(warnings);
+    const isWanted = (status: JobStatus): boolean => !selection?.statuses || selection.statuses.includes(status);
+    // Ended jobs are picked from the index without reading them; every other job (running,
+    // waiting, or unknown to the index) is read: there are few, and its owner may have died.
+    const toRead: string[] = [];
+    const ended: IndexEntry[] = [];
+    for (const id of ids) {
+      const entry = index.entries.get(id);
+      if (entry?.status) {
+        if (isWanted(entry.status)) ended.push(entry);
+      } else toRead.push(id);
+    }
+    // Lines of an older version do not say a job's status: the index is rebuilt once.
+    if (toRead.length > INDEX_REBUILD_AFTER_UNKNOWN) void buildMissingIndex(this.store).catch(() => {});
+    ended.sort((a, b) => b.endedAt.localeCompare(a.endedAt) || b.id.localeCompare(a.id));
+    const limit = selection?.newestEnded ?? Infinity;
+    toRead.push(...ended.slice(0, limit).map((entry) => entry.id));
+    const read = await this.store.loadMany(toRead, warnings);
+    const jobs = read.filter((job) => isWanted(job.status));
+    const readUnknown = read.filter((job) => !index.entries.get(job.id)?.status && isWanted(job.status)).length;
+    return { jobs, warnings, total: ids.length, matching: ended.length + readUnknown };
   }
 
   listIds(): Promise<string[]> {
@@ -108,4 +142,12 @@ export class JobFolderReader implements JobReader {
     const common = { jobId: job.id, to: job.owner, at: new Date().toISOString() };
     appendJobRequest(this.store.dir, request.type === 'retry' ? { type: 'retry', feedback: request.feedback, ...common } : { type: request.type, ...common });
   }
+}
+
+// The ended jobs of `jobs` cut to the newest `limit` by end time; the others all stay. Oldest first.
+function selectNewestEnded(jobs: Job[], limit = Infinity): Job[] {
+  if (limit === Infinity) return jobs;
+  const ended = jobs.filter((job) => isTerminalStatus(job.status)).sort((a, b) => (b.endedAt ?? '').localeCompare(a.endedAt ?? ''));
+  const kept = new Set(ended.slice(limit).map((job) => job.id));
+  return jobs.filter((job) => !kept.has(job.id));
 }

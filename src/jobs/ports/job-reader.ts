@@ -1,7 +1,7 @@
 // The read side of the repository: what the job service's queries need to see every job, not only
 // the session's. Implemented by the jobs folder (store/job-folder-reader.ts); a server with a
 // shared store would implement the same.
-import type { Job, JobOwner } from '../model/job.js';
+import type { Job, JobOwner, JobStatus } from '../model/job.js';
 import type { TaskBoard } from '../model/task.js';
 
 /** The files of one job, as absolute paths (`tasks`: its tasks and runs). */
@@ -67,12 +67,34 @@ export interface OwnerInbox {
   close(): void;
 }
 
+/** Which jobs a listing reads: only some statuses, and of the ended ones only the newest. */
+export interface ListSelection {
+  /** Only jobs with one of these statuses (default: all). */
+  statuses?: readonly JobStatus[];
+  /** Of the ended jobs selected, only the newest this many (by end time; default: all). */
+  newestEnded?: number;
+}
+
+/** A listing: the jobs read (oldest first), warnings about items skipped, and counts. */
+export interface JobListing {
+  jobs: Job[];
+  warnings: string[];
+  /** Jobs stored, read or not. */
+  total: number;
+  /** Jobs passing the selection's statuses, read or not. */
+  matching: number;
+}
+
 /** Every job and what is known of it, whoever runs it. */
 export interface JobReader {
   /** Where the jobs are (shown to users). */
   readonly jobsDir: string;
-  /** Every readable job, oldest first, with liveness applied; one warning per item skipped. */
-  list(): Promise<{ jobs: Job[]; warnings: string[] }>;
+  /**
+   * The readable jobs `selection` names (default: all), oldest first, with liveness applied (an
+   * active job whose owner died reads as interrupted); one warning per item skipped. With a
+   * selection, ended jobs it leaves out are not read at all (an index knows their status).
+   */
+  list(selection?: ListSelection): Promise<JobListing>;
   /** Every job id. */
   listIds(): Promise<string[]>;
   /** Ids without reading any job file: all, or (`isUnfinishedOnly`) those known to be unfinished. Never throws. */

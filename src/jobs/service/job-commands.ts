@@ -41,11 +41,7 @@ export interface JobView {
   paths: JobPaths;
 }
 
-/** Every job the service can see (this session's and the jobs folder's), and unreadable items skipped. */
-export interface JobListing {
-  jobs: Job[];
-  warnings: string[];
-}
+export type { JobListing, ListSelection } from '../ports/job-reader.js';
 
 /**
  * What a subscriber hears, in the order it happened. Lifecycle events carry their `seq` (strictly

@@ -8,7 +8,7 @@ import type { Job } from '../model/job.js';
 import { resolveJobId } from '../model/job-id.js';
 import type { FollowLogOptions, JobReader, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../ports/job-reader.js';
 import type { JobRepository } from '../ports/repository.js';
-import { approvalIdOf, type CommandResult, type JobCommand, type JobListing, type JobUpdate, type JobView } from './job-commands.js';
+import { approvalIdOf, type CommandResult, type JobCommand, type JobListing, type JobUpdate, type JobView, type ListSelection } from './job-commands.js';
 import type { AdoptedRun, JobManagerEvents } from './manager-api.js';
 import type { JobManager } from './manager.js';
 
@@ -88,13 +88,20 @@ export class JobService extends EventEmitter<JobManagerEvents> {
     };
   }
 
-  /** Every job, oldest first: the jobs folder's, with this session's as they are in memory. */
-  async list(): Promise<JobListing> {
-    const { jobs: stored, warnings } = await this.store.list();
-    const byId = new Map(stored.map((job) => [job.id, job]));
-    for (const job of this.sessionJobs()) byId.set(job.id, job);
+  /**
+   * The jobs `selection` names (default: every job), oldest first: the jobs folder's, with this
+   * session's as they are in memory (which may be ahead of disk). See JobReader.list.
+   */
+  async list(selection?: ListSelection): Promise<JobListing> {
+    const listing = await this.store.list(selection);
+    const byId = new Map(listing.jobs.map((job) => [job.id, job]));
+    for (const job of this.sessionJobs()) {
+      const isWanted = !selection?.statuses || selection.statuses.includes(job.status);
+      if (isWanted) byId.set(job.id, job);
+      else byId.delete(job.id);
+    }
     const jobs = [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-    return { jobs, warnings };
+    return { ...listing, jobs };
   }
 
   /** Every job id known now (for completion and prefix lookup). */

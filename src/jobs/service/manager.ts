@@ -1,22 +1,21 @@
 // The job manager: the session's jobs and the public API for them (submit, approve, retry,
 // cancel, resume, shutdown). Every status change goes through the state machine, is persisted,
 // and only then reported; running the jobs within the cap is its PhaseScheduler's part.
-import { EventEmitter } from 'node:events';
-import { getPhaseNames, type AgentSpec } from '../../agents/agent.js';
+import { getPhaseNames } from '../../agents/agent.js';
 import { JobLookupError, ManagerError, StoreError, describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import { getCurrentOwner } from '../process/owner.js';
-import { createPhaseTasks, type TaskBoard } from '../model/task.js';
+import { createPhaseTasks } from '../model/task.js';
 import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
-import { resolveJobId } from '../model/job-id.js';
 import { assertAdoptable, assertNoProcessesLeft } from './resume-checks.js';
 import { JobWriter } from './job-writer.js';
 import { PhaseScheduler } from './phase-scheduler.js';
 import type { Executor } from '../ports/executor.js';
-import { ConditionWaiters } from './condition-waiters.js';
-import { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
+import { JobSession } from './job-session.js';
+import { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
+import { interruptJobsSync, stopRuns } from './session-exit.js';
 
 export { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 
@@ -27,17 +26,14 @@ const SHUTDOWN_GRACE_MS = 1000;
 const EXIT_WRITE_WAIT_MS = 500;
 
 /** Runs jobs with a concurrency cap and a FIFO queue. */
-export class JobManager<R extends JobRepository = JobRepository> extends EventEmitter<JobManagerEvents> {
-  private readonly entries = new Map<string, JobHandle>();
+export class JobManager<R extends JobRepository = JobRepository> extends JobSession {
   private readonly scheduler: PhaseScheduler;
   private readonly executor: Executor;
   private readonly writer: JobWriter;
   private readonly reporter: JobReporter;
-  private readonly waiters = new ConditionWaiters();
   private isClosed = false;
   private isShutDown = false;
   private hasWarnedContainment = false;
-  private removalHolds = 0;
   /** Jobs whose latest change failed to be written (a full disk) and is being retried. */
   private readonly unsavedJobs = new Set<string>();
 
@@ -81,7 +77,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends EventEm
       isClosed: () => this.isClosed,
       stateChanged: () => this.recheckWaiters(),
       now: () => this.timestamp(),
-      whenRemovalsAllowed: () => this.waiters.wait(() => this.removalHolds === 0),
+      whenRemovalsAllowed: () => this.whenRemovalsAllowed(),
     }, this.executor, options);
   }
 
@@ -93,31 +89,6 @@ export class JobManager<R extends JobRepository = JobRepository> extends EventEm
   /** The repository this manager writes to. */
   get store(): R {
     return this.options.store;
-  }
-
-  /** This session's jobs, oldest first. */
-  list(): Job[] {
-    return [...this.entries.values()].map((entry) => entry.job);
-  }
-
-  /** Resolves an id or unique prefix among this session's jobs. @throws JobLookupError. */
-  resolveId(input: string): string {
-    return resolveJobId(input, this.entries.keys());
-  }
-
-  /** Returns job `id` of this session. @throws JobLookupError JOB_NOT_FOUND (a prefix is resolved first). */
-  get(id: string): Job {
-    return this.requireEntry(id).job;
-  }
-
-  /** The agent job `id` runs with in this session, or null for a job this session does not hold. */
-  agentOf(id: string): AgentSpec | null {
-    return this.entries.get(id)?.agent ?? null;
-  }
-
-  /** The tasks and runs of job `id` of this session, or null for a job this session does not hold. */
-  boardOf(id: string): TaskBoard | null {
-    return this.entries.get(id)?.board ?? null;
   }
 
   /** Jobs holding a slot (running) right now. */
@@ -288,48 +259,6 @@ export class JobManager<R extends JobRepository = JobRepository> extends EventEm
   }
 
   /**
-   * Holds back the removal of completed jobs' files until the returned function is called: for a
-   * front end that holds notifications back (while a foreground command owns the screen), so that
-   * no job is cleaned up before the user has seen it end. Holds nest.
-   */
-  holdRemovals(): () => void {
-    this.removalHolds++;
-    let isReleased = false;
-    return () => {
-      if (isReleased) return;
-      isReleased = true;
-      this.removalHolds--;
-      this.waiters.check();
-    };
-  }
-
-  /** Returns true when job `id` (a full id) belongs to this session. */
-  has(id: string): boolean {
-    return this.entries.has(id);
-  }
-
-  /**
-   * Resolves when no job of this session is queued, running or awaiting approval, no slot is held
-   * and the storage policy has finished with every ended job.
-   */
-  whenIdle(): Promise<void> {
-    return this.waiters.wait(() => this.isIdle(false));
-  }
-
-  /**
-   * Resolves when no job of this session is queued or running, no slot is held and the storage
-   * policy has finished: every job has ended or waits for an approval.
-   */
-  whenNothingRuns(): Promise<void> {
-    return this.waiters.wait(() => this.isIdle(true));
-  }
-
-  /** Returns true while any job of this session is queued, running or awaiting approval. */
-  hasActiveJobs(): boolean {
-    return this.list().some((job) => isActiveStatus(job.status));
-  }
-
-  /**
    * Marks every active job `interrupted` (with `reason` and endedAt) synchronously on disk, kills
    * every run and every child process group at once. For exit paths that cannot wait (an
    * uncaught exception, a second signal); prefer `shutdown`. Returns the ids marked.
@@ -341,7 +270,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends EventEm
     // Writes already handed to the write threads land first (bounded: an exit stays quick), so
     // none of them can replace the interrupted state written below with an older one.
     this.options.store.waitForWritesSync(EXIT_WRITE_WAIT_MS);
-    const marked = this.markActiveInterrupted(reason);
+    this.isClosed = true;
+    const marked = interruptJobsSync(this.entries.values(), this.options.store, reason);
     for (const entry of this.entries.values()) entry.run?.kill();
     this.executor.killAll();
     return marked;
@@ -357,42 +287,12 @@ export class JobManager<R extends JobRepository = JobRepository> extends EventEm
     if (this.isClosed) return [];
     this.isClosed = true;
     await this.writer.settle();
-    const marked = this.markActiveInterrupted(reason);
-    // Cooperative first: a worker in the middle of spawning a child finishes, records it in its
-    // registry and then stops it; terminating it at once could orphan that child.
-    const grace = Math.min(this.options.cancelGraceMs, SHUTDOWN_GRACE_MS);
-    const runs = [...this.entries.values()].flatMap((entry) => (entry.run ? [entry.run] : []));
-    for (const run of runs) run.cancel(grace);
-    await Promise.all(runs.map((run) => run.outcome));
-    await this.executor.close();
+    const marked = interruptJobsSync(this.entries.values(), this.options.store, reason);
+    await stopRuns(this.entries.values(), this.executor, Math.min(this.options.cancelGraceMs, SHUTDOWN_GRACE_MS));
     await this.writer.settle();
     await this.options.store.close();
     this.isShutDown = true;
     return marked;
-  }
-
-  private markActiveInterrupted(reason: string): string[] {
-    this.isClosed = true;
-    const marked: string[] = [];
-    for (const entry of this.entries.values()) {
-      if (isActiveStatus(entry.job.status) && entry.interruptSync(this.options.store, reason)) marked.push(entry.id);
-    }
-    return marked;
-  }
-
-  // 1-based place of queued job `id` among the queued jobs waiting for a slot, in plan order.
-  private queuePositionOf(id: string): number {
-    let position = 0;
-    for (const entry of this.entries.values()) {
-      if (entry.job.status !== 'queued' || this.scheduler.holds(entry.id)) continue;
-      position++;
-      if (entry.id === id) return position;
-    }
-    return position;
-  }
-
-  private requireEntry(idOrPrefix: string): JobHandle {
-    return this.entries.get(this.resolveId(idOrPrefix))!;
   }
 
   private assertAwaiting(entry: JobHandle, verb: string): void {
@@ -411,15 +311,12 @@ export class JobManager<R extends JobRepository = JobRepository> extends EventEm
     }
   }
 
-  // Idle: no slot held, no cleanup pending, and no active job (with `isAwaitingApprovalIdle`, a
-  // job awaiting approval counts as idle: it runs nothing until someone answers).
-  private isIdle(isAwaitingApprovalIdle: boolean): boolean {
-    if (this.scheduler.slotsInUse > 0 || this.scheduler.hasPendingCleanups) return false;
-    return !this.list().some((job) => isActiveStatus(job.status) && !(isAwaitingApprovalIdle && job.status === 'awaiting_approval'));
+  protected isBusy(): boolean {
+    return this.scheduler.slotsInUse > 0 || this.scheduler.hasPendingCleanups;
   }
 
-  private recheckWaiters(): void {
-    this.waiters.check();
+  protected holdsSlot(id: string): boolean {
+    return this.scheduler.holds(id);
   }
 
   private timestamp(): string {

@@ -1,7 +1,7 @@
 // /jobs, /jobs <status> and /jobs <id>: the job list (all, or those with a status), or one job in full.
 import { formatJobDetails } from '../../render/job-details.js';
 import { formatJobList, JOB_FILTERS, matchesFilter, parseJobFilter } from '../../render/job-list.js';
-import { isActiveStatus } from '../../jobs/model/job.js';
+import { isActiveStatus, JOB_STATUSES } from '../../jobs/model/job.js';
 import type { SlashCommand } from '../session.js';
 
 /** Rows /jobs shows at most (active jobs are always among them). */
@@ -22,9 +22,12 @@ export const jobsCommand: SlashCommand = {
       session.print(formatJobDetails(job, paths, now, board));
       return;
     }
-    const listed = await session.service.list();
+    // Only the rows shown are read: every active job, and the newest finished ones (the index of
+    // ended jobs picks them, so thousands stored cost no more than a few).
+    const statuses = filter ? JOB_STATUSES.filter((status) => matchesFilter(status, filter)) : undefined;
+    const listed = await session.service.list({ statuses, newestEnded: MAX_ROWS });
     const { warnings } = listed;
-    const jobs = filter ? listed.jobs.filter((job) => matchesFilter(job.status, filter)) : listed.jobs;
+    const jobs = listed.jobs;
     for (const warning of warnings.slice(0, MAX_WARNINGS)) session.print(`warning: ${warning}`);
     if (warnings.length > MAX_WARNINGS) session.print(`warning: … and ${warnings.length - MAX_WARNINGS} more unreadable items (jobline list shows them all)`);
     // Active jobs always; finished ones newest first up to the limit, so thousands of stored
@@ -32,8 +35,8 @@ export const jobsCommand: SlashCommand = {
     const active = jobs.filter((job) => isActiveStatus(job.status));
     const finished = jobs.filter((job) => !isActiveStatus(job.status));
     const shown = [...finished.slice(-Math.max(0, MAX_ROWS - active.length)), ...active].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    session.print(formatJobList(shown, now, filter ? listed.jobs.length : jobs.length, process.stdout.columns ?? 100));
-    if (filter) session.print(`  ${jobs.length} ${filter.replace('_', ' ')}; /jobs lists all.`);
-    if (shown.length < jobs.length) session.print(`  … ${jobs.length - shown.length} older finished jobs not shown (jobline list shows all)`);
+    session.print(formatJobList(shown, now, filter ? listed.total : listed.matching, process.stdout.columns ?? 100));
+    if (filter) session.print(`  ${listed.matching} ${filter.replace('_', ' ')}; /jobs lists all.`);
+    if (shown.length < listed.matching) session.print(`  … ${listed.matching - shown.length} older finished jobs not shown (jobline list shows all)`);
   },
 };

@@ -1,0 +1,11 @@
+// The tests Stryker runs against each mutant (npm run test:mutation): the fast, pure tests of the
+// model, the scheduler and the job service (in-memory repository, scripted executor). No build,
+// no threads, no processes: each run takes a second or two.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/unit/jobs/{job-state,scheduler,transitions,job-service,job-writer,coalesced-runs,job-id,storage-limits}.test.ts'],
+    testTimeout: 10_000,
+  },
+});
