@@ -44,6 +44,8 @@ export function tempDir(prefix = 'jobline-bench-') {
 /** Writes `count` finished (failed) job folders into `jobsDir`, as earlier sessions would leave them. */
 export function seedJobs(jobsDir, count) {
   mkdirSync(jobsDir, { recursive: true, mode: 0o700 });
+  // The ended-jobs index, as jobline keeps it beside the jobs it writes (one line per ended job).
+  const index = [];
   for (let i = 0; i < count; i++) {
     const id = `job-s${String(i).padStart(7, '0')}`;
     mkdirSync(join(jobsDir, id), { mode: 0o700 });
@@ -54,7 +56,9 @@ export function seedJobs(jobsDir, count) {
       currentPhase: 0, progress: { round: 0, toolCalls: 0, llmCalls: 0, lastEvent: null }, createdAt: now, startedAt: now, endedAt: now,
       error: 'Phase run failed: old', owner: { pid: 999999, hostname: hostname(), processStartedAt: now },
     }, null, 2));
+    index.push(`u ${id} ${now} ${now} failed\n`);
   }
+  writeFileSync(join(jobsDir, '.ended-index'), index.join(''));
 }
 
 /** The REPL in a pseudo-terminal; `output` is everything it printed, with arrival times available. */

@@ -6,11 +6,10 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/model/job.js';
-import type { JobStore } from './job-store.js';
 import type { EndedLimits } from '../jobs/ports/repository.js';
+import { compactIndex, OLD_INDEX_FILE, readIndex, rewriteIndex, type EndedKind, type IndexEntry } from './ended-index.js';
 
 export { DEFAULT_MAX_COMPLETED_JOBS, getEndedLimits, type StoragePolicy } from '../jobs/model/storage-limits.js';
-import { compactIndex, OLD_INDEX_FILE, readIndex, rewriteIndex, type EndedKind, type IndexEntry } from './ended-index.js';
 
 /**
  * Removes job `listed.id` if it is still as it was listed (same status and end time) and not
@@ -18,7 +17,7 @@ import { compactIndex, OLD_INDEX_FILE, readIndex, rewriteIndex, type EndedKind, 
  * A job that is gone already counts as not removed. Never throws for a job that changed or went;
  * throws StoreError CLAIM_BUSY when another process holds the job for longer than the claim waits.
  */
-export async function removeIfUnchanged(store: JobStore, listed: Job): Promise<boolean> {
+export async function removeIfUnchanged(store: PolicyStore, listed: Job): Promise<boolean> {
   try {
     return await store.withJobClaim(listed.id, async () => {
       const current = store.settleClaimed(listed.id);
@@ -37,8 +36,20 @@ export async function removeIfUnchanged(store: JobStore, listed: Job): Promise<b
 /** How many ended jobs of each kind stay (`Infinity` keeps them all); defined by the repository port. */
 export type { EndedLimits };
 
+/** What the storage policy needs of the jobs folder (a JobStore has it). */
+export interface PolicyStore {
+  readonly dir: string;
+  list(now?: string): Promise<{ jobs: Job[]; warnings: string[] }>;
+  readSync(id: string): Job | null;
+  remove(id: string): Promise<void>;
+  settleClaimed(id: string, now?: string): Job;
+  withJobClaim<T>(id: string, work: () => Promise<T> | T): Promise<T>;
+  withPolicyClaim<T>(work: () => Promise<T> | T): Promise<T>;
+}
+
 /**
- * Removes the oldest ended jobs (see compareForEviction) until at most `limits.unfinished`
+ * Removes the oldest ended jobs (by endedAt, then createdAt, then id: every process picks the
+ * same ones) until at most `limits.unfinished`
  * unfinished (failed, cancelled, interrupted) and `limits.completed` completed ones remain.
  * Active jobs are never touched. One pass at a time per jobs folder (the storage policy's claim).
  * It reads the ended-jobs index (see ended-index.ts) and then only the job files it is about to
@@ -46,7 +57,7 @@ export type { EndedLimits };
  * the pass is for (recorded even if the index missed it). Returns the removed ids.
  * @throws StoreError when the jobs folder cannot be listed or the policy's claim is held too long.
  */
-export async function enforceEndedLimits(store: JobStore, limits: EndedLimits, now?: string, justEnded?: Job): Promise<string[]> {
+export async function enforceEndedLimits(store: PolicyStore, limits: EndedLimits, now?: string, justEnded?: Job): Promise<string[]> {
   return store.withPolicyClaim(async () => {
     const index = readIndex(store.dir) ?? (await rebuildIndex(store, now));
     const named = index.entries;
@@ -87,7 +98,7 @@ export async function enforceEndedLimits(store: JobStore, limits: EndedLimits, n
  * Removes the oldest unfinished jobs until at most `maxUnfinished` remain; completed jobs are
  * left alone. See enforceEndedLimits.
  */
-export async function enforceUnfinishedLimit(store: JobStore, maxUnfinished: number, now?: string, justEnded?: Job): Promise<string[]> {
+export async function enforceUnfinishedLimit(store: PolicyStore, maxUnfinished: number, now?: string, justEnded?: Job): Promise<string[]> {
   return enforceEndedLimits(store, { unfinished: maxUnfinished, completed: Infinity }, now, justEnded);
 }
 
@@ -96,7 +107,7 @@ export async function enforceUnfinishedLimit(store: JobStore, maxUnfinished: num
  * not say a job's status, under the policy's claim (one full read of the folder). For listings,
  * which read every job until the index exists. @throws StoreError CLAIM_BUSY.
  */
-export async function buildMissingIndex(store: JobStore): Promise<void> {
+export async function buildMissingIndex(store: PolicyStore): Promise<void> {
   await store.withPolicyClaim(async () => {
     const index = readIndex(store.dir);
     if (!index || [...index.entries.values()].some((entry) => entry.status === null)) await rebuildIndex(store);
@@ -105,7 +116,7 @@ export async function buildMissingIndex(store: JobStore): Promise<void> {
 
 // No index (a folder of an older jobline, or a lost file): it is created first, so that jobs
 // ending while the folder is read append to it, then filled from one full read.
-async function rebuildIndex(store: JobStore, now?: string): Promise<NonNullable<ReturnType<typeof readIndex>>> {
+async function rebuildIndex(store: PolicyStore, now?: string): Promise<NonNullable<ReturnType<typeof readIndex>>> {
   rewriteIndex(store.dir, []);
   rmSync(join(store.dir, OLD_INDEX_FILE), { force: true });
   const { jobs } = await store.list(now);
@@ -118,7 +129,8 @@ async function rebuildIndex(store: JobStore, now?: string): Promise<NonNullable<
   return readIndex(store.dir) ?? { entries: appended.entries, lineCount: appended.entries.size, byteLength: 0 };
 }
 
-// The eviction order of compareForEviction, on index entries (they record the same fields).
+// The eviction order: oldest end first, then oldest creation, then id (a total order on
+// recorded fields, so every process picks the same victims).
 function compareEntries(a: IndexEntry, b: IndexEntry): number {
   return a.endedAt.localeCompare(b.endedAt) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }
@@ -135,7 +147,7 @@ function toEntry(job: Job, kind: EndedKind): IndexEntry {
  * Removes exactly `listed` (jobs a user was shown and agreed to remove), each only if it is
  * unchanged since (see removeIfUnchanged). Returns the removed ids.
  */
-export async function removeListedJobs(store: JobStore, listed: readonly Job[]): Promise<string[]> {
+export async function removeListedJobs(store: PolicyStore, listed: readonly Job[]): Promise<string[]> {
   const removed: string[] = [];
   for (const job of listed) if (await removeIfUnchanged(store, job)) removed.push(job.id);
   return removed;

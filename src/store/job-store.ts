@@ -125,7 +125,12 @@ export class JobStore extends JobFolder implements JobRepository {
     const indexLines = kind
       ? formatEndedLine({ id: job.id, kind, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt, status: job.status })
       : events.some((event) => event.type === 'resumed') ? formatGoneLine(job.id) : '';
-    const tasks = records.length > 0 ? { path: paths.tasks!, text: scrub(formatTaskRecordLines(records)) } : undefined;
+    // Records are fsynced when they hold history job.json does not keep: a run's outcome (a retried
+    // phase's earlier attempt), or a job's end. A creation's, and a run's start, are rebuilt from
+    // job.json if a power loss takes them (task-history.ts): no fsync of their own.
+    const isCreation = events.some((event) => event.type === 'created');
+    const hasOutcome = records.some((record) => record.kind === 'run' && record.run.state.status !== 'running');
+    const tasks = records.length > 0 ? { path: paths.tasks!, text: scrub(formatTaskRecordLines(records)), isFsynced: !isCreation && (hasOutcome || isRenameDurable) } : undefined;
     return { tasks, eventSeq: job.eventSeq, jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable, indexDir: this.dir, indexLines };
   }
 

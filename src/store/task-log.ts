@@ -1,8 +1,10 @@
 // tasks.jsonl: a job's tasks and runs as an append-only log of whole records, one JSON object per
 // line (see TaskRecord). A change appends only the records it changed, so its cost does not grow
-// with the number of tasks; a reader folds the log (model/task-history.ts). Appends are fsynced
-// before job.json is replaced: a record is durable before the change is reported, and a record
-// whose job.json never landed is ignored by its seq.
+// with the number of tasks; a reader folds the log (model/task-history.ts). Appends come before
+// job.json is replaced, and a record whose job.json never landed is ignored by its seq. They are
+// fsynced when they record what job.json does not keep (a run's outcome: an earlier attempt of a
+// retried phase) and at a job's end; a creation's records and a run's start are rebuilt from
+// job.json after a power loss (see alignWithPhases), so they cost no fsync of their own.
 import { closeSync, constants, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { TASK_STATUSES, type TaskRecord } from '../jobs/model/task.js';
@@ -21,11 +23,11 @@ export function formatTaskRecordLines(records: readonly TaskRecord[]): string {
 }
 
 /**
- * Appends `lines` (from formatTaskRecordLines) to the log at `path` in one write and fsyncs it,
- * never through a symbolic link. A last line torn by a crash is terminated first.
+ * Appends `lines` (from formatTaskRecordLines) to the log at `path` in one write, and fsyncs it
+ * when `isFsynced`; never through a symbolic link. A last line torn by a crash is terminated first.
  * @throws the fs error (ENOSPC, ELOOP, ...).
  */
-export function appendTaskRecordLines(path: string, lines: string): void {
+export function appendTaskRecordLines(path: string, lines: string, isFsynced = true): void {
   if (lines === '') return;
   const fd = openSync(path, (APPEND_FLAGS & ~constants.O_WRONLY) | constants.O_RDWR, 0o600);
   try {
@@ -37,6 +39,7 @@ export function appendTaskRecordLines(path: string, lines: string): void {
       if (last[0] !== 0x0a) prefix = '\n';
     }
     writeSync(fd, prefix + lines);
+    if (!isFsynced) return;
     fsyncSync(fd);
     countFsync();
   } finally {

@@ -15,8 +15,8 @@ import { appendToIndex } from './ended-index.js';
 /** One durable write: task records appended (fsynced), job.json replaced atomically, then event lines appended. */
 export interface WriteRequested {
   seq: number;
-  /** tasks.jsonl and the lines for it, when the write changed tasks or runs (see task-log.ts). */
-  tasks?: { path: string; text: string };
+  /** tasks.jsonl, the lines for it, and whether they are fsynced (see task-log.ts), when the write changed tasks or runs. */
+  tasks?: { path: string; text: string; isFsynced: boolean };
   jobPath: string;
   jobText: string;
   eventsPath: string;
@@ -48,9 +48,9 @@ export interface WriteFinished {
 /** Performs one write on the calling thread (what a write thread does with a WriteRequested). @throws the fs error. */
 export function performWrite(write: Omit<WriteRequested, 'seq'>): void {
   if (write.eventSeq !== undefined) assertNotStale(write.jobPath, write.eventSeq);
-  // Before job.json: a change is reported only once job.json has it, so its task records must be
-  // durable by then; records whose job.json never landed are ignored by their seq.
-  if (write.tasks) appendTaskRecordLines(write.tasks.path, write.tasks.text);
+  // Before job.json: a reader never finds job.json ahead of the records it implies, except after
+  // a power loss (see task-log.ts); records whose job.json never landed are ignored by their seq.
+  if (write.tasks) appendTaskRecordLines(write.tasks.path, write.tasks.text, write.tasks.isFsynced);
   writeFileAtomicSync(write.jobPath, write.jobText, { isRenameDurable: write.isRenameDurable });
   // After job.json: the log never tells of a state that the source of truth does not have.
   appendEventLines(write.eventsPath, write.eventsText);

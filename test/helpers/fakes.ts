@@ -208,6 +208,7 @@ export function makeFakeManager(options: Partial<JobManagerOptions<InMemoryRepos
     keepTempFiles: false,
     cancelGraceMs: 500,
     progressFlushMs: 5,
+    policyPassDelayMs: 0,
     ...options,
   });
   return { manager, store, executor };
@@ -223,9 +224,10 @@ export function makeInMemoryReader(store: InMemoryRepository): JobReader {
   };
   return {
     jobsDir: '/in-memory',
-    list: async () => {
-      const jobs = [...store.jobs.values()].map((stored) => stored.job);
-      return { jobs, warnings: [], total: jobs.length, matching: jobs.length };
+    list: async (selection) => {
+      const all = [...store.jobs.values()].map((stored) => stored.job);
+      const jobs = all.filter((job) => !selection?.statuses || selection.statuses.includes(job.status));
+      return { jobs, warnings: [], total: all.length, matching: jobs.length };
     },
     listIds: async () => [...store.jobs.keys()],
     storedIdsSync: () => [...store.jobs.keys()],

@@ -1,18 +1,9 @@
-// The storage limits on ended jobs as the config sets them, and which ended job goes first. Pure.
-import type { Job } from './job.js';
+// The storage limits on ended jobs as the config sets them. Pure.
 
 /** How many ended jobs of each kind stay (`Infinity` keeps them all): unfinished and completed ones. */
 export interface EndedLimits {
   unfinished: number;
   completed: number;
-}
-
-/**
- * Orders unfinished jobs for eviction, oldest first: by endedAt, then createdAt, then id. A total
- * order on recorded fields, so every process picks the same victims.
- */
-export function compareForEviction(a: Job, b: Job): number {
-  return (a.endedAt ?? a.createdAt).localeCompare(b.endedAt ?? b.createdAt) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }
 
 /** Completed jobs kept when the config does not say (the config schema's default too). */

@@ -12,6 +12,7 @@ import { summarize } from './task-transitions.js';
  * (tasks.jsonl is appended before job.json is replaced). See also settleBoard.
  */
 export function foldTaskRecords(job: Job, records: readonly TaskRecord[]): TaskBoard {
+  if (!records.some((record) => record.kind === 'task')) return alignWithPhases(job, deriveBoardFromHistory(job, []));
   const tasks = new Map<string, Task>();
   const runs = new Map<string, Run>();
   for (const record of records) {
@@ -19,7 +20,26 @@ export function foldTaskRecords(job: Job, records: readonly TaskRecord[]): TaskB
     if (record.kind === 'task') tasks.set(record.task.id, record.task);
     else runs.set(record.run.id, record.run);
   }
-  return settleBoard(job, { tasks: [...tasks.values()], runs: [...runs.values()] });
+  return settleBoard(job, alignWithPhases(job, { tasks: [...tasks.values()], runs: [...runs.values()] }));
+}
+
+/**
+ * The board as job.json's phases say it is: job.json is fsynced on every change, tasks.jsonl only
+ * at a job's end, so after a power loss the board may lag. A task of a completed phase is done and
+ * its open run succeeded (ended with the phase); of a failed phase, failed with the phase's error.
+ */
+export function alignWithPhases(job: Job, board: TaskBoard): TaskBoard {
+  const ended = new Map<string, Run['state']>();
+  const tasks = board.tasks.map((task): Task => {
+    const phase = job.phases[task.phase];
+    if (!phase || (phase.status !== 'completed' && phase.status !== 'failed') || task.status === 'done' || task.status === 'failed') return task;
+    const endedAt = phase.endedAt ?? job.endedAt ?? job.createdAt;
+    ended.set(task.id, phase.status === 'completed' ? { status: 'succeeded', endedAt } : { status: 'failed', endedAt, error: phase.error ?? 'failed' });
+    return { ...task, status: phase.status === 'completed' ? 'done' : 'failed' };
+  });
+  if (ended.size === 0) return board;
+  const runs = board.runs.map((run): Run => (run.state.status === 'running' && ended.has(run.taskId) ? { ...run, state: ended.get(run.taskId)! } : run));
+  return { tasks, runs };
 }
 
 /**

@@ -49,8 +49,10 @@ export class JobService extends EventEmitter<JobManagerEvents> {
    *   JobLookupError; StoreError (CLAIM_BUSY, JOB_IO, JOB_NOT_CREATED); AgentError (resume).
    */
   async dispatch<C extends JobCommand>(command: C): Promise<CommandResult<C>> {
-    const manager = this.requireSession();
     type Result = CommandResult<C>;
+    // Removing stored jobs needs no session (their files are the repository's).
+    if (command.type === 'remove') return (await this.removeJobs(command.jobs)) as Result;
+    const manager = this.requireSession();
     switch (command.type) {
       case 'submit':
         return (await manager.submit(command)) as Result;
@@ -66,8 +68,6 @@ export class JobService extends EventEmitter<JobManagerEvents> {
         const id = await this.resolve(command.jobId);
         return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)))) as Result;
       }
-      case 'remove':
-        return (await this.removeJobs(command.jobs)) as Result;
     }
     throw new ManagerError('UNKNOWN_COMMAND', `Unknown command ${JSON.stringify((command as { type?: unknown }).type)}.`);
   }

@@ -3,6 +3,7 @@
 import type { AgentSpec } from '../../agents/agent.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { Executor } from '../ports/executor.js';
+import type { Clock } from '../ports/clock.js';
 import type { Job, JobMode } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 
@@ -30,8 +31,10 @@ export interface JobManagerOptions<R extends JobRepository = JobRepository> {
   secretEnvNames?: string[];
   /** Where runs execute (worker threads of this process: runtime/thread-executor.ts). */
   executor: Executor;
-  /** Clock, for tests (default: the system clock). */
-  now?: () => Date;
+  /** The clock (default: the system clock). */
+  now?: Clock;
+  /** How long after a job ends the storage policy's pass starts (ms; default POLICY_PASS_DELAY_MS). */
+  policyPassDelayMs?: number;
 }
 
 /** A job to submit: the agent to run, the user's prompt, the mode and the working directory. */

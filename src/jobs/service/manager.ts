@@ -13,6 +13,7 @@ import { assertAdoptable, assertNoProcessesLeft } from './resume-checks.js';
 import { JobWriter } from './job-writer.js';
 import { PhaseScheduler } from './phase-scheduler.js';
 import type { Executor } from '../ports/executor.js';
+import { systemClock } from '../ports/clock.js';
 import { JobSession } from './job-session.js';
 import { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 import { interruptJobsSync, stopRuns } from './session-exit.js';
@@ -320,6 +321,6 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   }
 
   private timestamp(): string {
-    return (this.options.now?.() ?? new Date()).toISOString();
+    return (this.options.now ?? systemClock)().toISOString();
   }
 }

@@ -44,6 +44,8 @@ export interface SchedulerOptions {
   secretEnvNames?: string[];
   /** Largest output.log per job (bytes; default: no cap). */
   maxOutputBytes?: number;
+  /** Delay of a storage-policy pass after a job ends (ms; see StoragePolicyRunner). */
+  policyPassDelayMs?: number;
 }
 
 /** Runs jobs' phases within `maxConcurrentJobs` slots. */

@@ -16,6 +16,8 @@ export interface StoragePolicyOptions {
   maxUnfinishedJobs: number;
   maxCompletedJobs?: number;
   keepTempFiles: boolean;
+  /** Delay of a pass after a job ends (ms; default POLICY_PASS_DELAY_MS). */
+  policyPassDelayMs?: number;
 }
 
 /** What the runner tells, and asks of, the session. */
@@ -63,7 +65,7 @@ export class StoragePolicyRunner {
       this.endedBeforePass.add(job.id);
       // A moment later, off the path of whatever the user does next (a new prompt usually follows
       // an end at once), and shared by every job that ends meanwhile.
-      await new Promise((resolve) => setTimeout(resolve, POLICY_PASS_DELAY_MS));
+      await new Promise((resolve) => setTimeout(resolve, this.options.policyPassDelayMs ?? POLICY_PASS_DELAY_MS));
       await this.passes.request();
     } finally {
       this.pendingCleanups--;

@@ -1,0 +1,44 @@
+// Writes docs/MUTATION.md from Stryker's JSON report (reports/mutation/mutation.json, written by
+// `npm run test:mutation`): the score of every mutated file and the mutants that survived, so a
+// reader sees which behaviour the fast tests do not pin down. Score as Stryker counts it:
+// detected (killed or timed out) / valid (all but compile and runtime errors).
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const report = JSON.parse(readFileSync(new URL('../reports/mutation/mutation.json', import.meta.url), 'utf8'));
+const rows = [];
+const survivors = [];
+let detectedAll = 0;
+let validAll = 0;
+for (const [path, file] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
+  const count = (...statuses) => file.mutants.filter((mutant) => statuses.includes(mutant.status)).length;
+  const detected = count('Killed', 'Timeout');
+  const valid = file.mutants.length - count('CompileError', 'RuntimeError', 'Ignored');
+  detectedAll += detected;
+  validAll += valid;
+  rows.push(`| ${path} | ${valid === 0 ? '-' : ((100 * detected) / valid).toFixed(1)} | ${count('Killed')} | ${count('Timeout')} | ${count('Survived')} | ${count('NoCoverage')} |`);
+  for (const mutant of file.mutants.filter((m) => m.status === 'Survived' || m.status === 'NoCoverage')) {
+    survivors.push(`- ${path}:${mutant.location.start.line} ${mutant.mutatorName} (${mutant.status === 'NoCoverage' ? 'no test reaches it' : 'survived'})`);
+  }
+}
+const score = ((100 * detectedAll) / validAll).toFixed(1);
+const text = `# Mutation testing
+
+Produced by \`npm run test:mutation\` on ${new Date().toISOString()}: Stryker 9.6 with its
+vitest runner mutates the pure model (\`src/jobs/model/\`: the state machine, tasks and runs, the
+scheduler, claims) and the job service (\`src/jobs/service/\`), and runs the fast tests against
+each mutant (\`vitest.mutation.config.ts\`: no threads, no processes; the service runs on an
+in-memory repository and a scripted executor). A mutant is detected when a test fails (killed)
+or hangs (timeout). Goal: at least 90%.
+
+**Score: ${score}%** (${detectedAll} of ${validAll} mutants detected).
+
+| file | score % | killed | timeout | survived | no coverage |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+
+## Mutants not detected
+
+${survivors.length === 0 ? 'None.' : survivors.join('\n')}
+`;
+writeFileSync(new URL('../docs/MUTATION.md', import.meta.url), text);
+process.stdout.write(`docs/MUTATION.md: score ${score}% (${detectedAll}/${validAll})\n`);

@@ -1,0 +1,140 @@
+// The job writer's durability decisions, on a recording store and a fake clock: which writes are
+// synchronous, which renames must survive a power loss, progress coalescing, retry backoff, and
+// what an exit path takes over.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Job } from '../../../src/jobs/model/job.js';
+import type { JobEvent } from '../../../src/jobs/model/job-event.js';
+import type { TaskRecord } from '../../../src/jobs/model/task.js';
+import type { JobRepository } from '../../../src/jobs/ports/repository.js';
+import { JobWriter } from '../../../src/jobs/service/job-writer.js';
+import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
+
+interface Recorded {
+  how: 'sync' | 'async';
+  job: Job;
+  events: string[];
+  records: number;
+  isRenameDurable: boolean | null;
+}
+
+function recordingStore(failures: { async: number } = { async: 0 }) {
+  const writes: Recorded[] = [];
+  const store = {
+    writeSync: (job: Job, events: JobEvent[] = [], records: TaskRecord[] = []) => {
+      writes.push({ how: 'sync', job, events: events.map((e) => e.type), records: records.length, isRenameDurable: null });
+    },
+    write: async (job: Job, events: JobEvent[], options: { isRenameDurable: boolean }, records: TaskRecord[] = []) => {
+      if (failures.async > 0) {
+        failures.async--;
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'JOB_IO' });
+      }
+      writes.push({ how: 'async', job, events: events.map((e) => e.type), records: records.length, isRenameDurable: options.isRenameDurable });
+    },
+  } as unknown as JobRepository;
+  return { store, writes };
+}
+
+const event = (type: JobEvent['type']): JobEvent => ({ ts: FIXED_NOW, type });
+const record = (seq: number): TaskRecord => ({ kind: 'task', seq, task: { id: 't1', phase: 0, title: 'a', input: '', status: 'todo', dependsOn: [], claims: [], attempts: 0, result: null, filesModified: [] } });
+const noListener = { writeFailed: () => {}, recovered: () => {} };
+
+describe('JobWriter durability', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('writes a creation on the caller\'s thread, with its records, unless it is one of many (bulk)', async () => {
+    const { store, writes } = recordingStore();
+    const writer = new JobWriter(store, 1000, noListener);
+    await writer.write(makeJob({ id: 'job-aaaaaaaa' }), [event('created'), event('queued')], false, [record(2)]);
+    expect(writes).toEqual([expect.objectContaining({ how: 'sync', events: ['created', 'queued'], records: 1 })]);
+    await writer.write(makeJob({ id: 'job-bbbbbbbb' }), [event('created')], true, [record(1)]);
+    expect(writes[1]).toMatchObject({ how: 'async', events: ['created'], records: 1, isRenameDurable: true });
+    await writer.write(makeJob({ id: 'job-aaaaaaaa', status: 'running' }), [event('started')]);
+    expect(writes[2]).toMatchObject({ how: 'async', isRenameDurable: false }); // a state a power loss may roll back
+    await writer.write(makeJob({ id: 'job-aaaaaaaa', status: 'completed' }), [event('completed')]);
+    expect(writes[3]).toMatchObject({ how: 'async', isRenameDurable: true }); // an end must survive
+  });
+
+  it('refuses a creation that cannot be written, and never retries it', async () => {
+    const store = { writeSync: () => { throw new Error('EROFS'); }, write: async () => {} } as unknown as JobRepository;
+    const failed: string[] = [];
+    const writer = new JobWriter(store, 1000, { writeFailed: (job) => failed.push(job.id), recovered: () => {} });
+    await expect(writer.write(makeJob(), [event('created')])).rejects.toThrow('EROFS');
+    expect(failed).toEqual([]);
+  });
+
+  it('writes progress at most once per interval, with the newest state, and not after a full write', async () => {
+    const { store, writes } = recordingStore();
+    const writer = new JobWriter(store, 1000, noListener);
+    let job = makeJob({ status: 'running' });
+    writer.scheduleProgress(job.id, () => job);
+    job = { ...job, progress: { ...job.progress, round: 2 } };
+    writer.scheduleProgress(job.id, () => job);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(writes).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.job.progress.round).toBe(2);
+    expect(writes[0]!.events).toEqual([]);
+    // A full write carries the progress: the pending progress write is dropped.
+    writer.scheduleProgress(job.id, () => job);
+    await writer.write({ ...job, currentPhase: 1 }, [event('phase_completed')]);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(writes.map((w) => w.events)).toEqual([[], ['phase_completed']]);
+    // settle drops a pending progress write too.
+    writer.scheduleProgress(job.id, () => job);
+    await writer.settle();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(writes).toHaveLength(2);
+  });
+
+  it('retries a failed write after 1 s, then 2 s, 4 s …, and reports its events once it lands', async () => {
+    const failures = { async: 3 };
+    const { store, writes } = recordingStore(failures);
+    const failed: string[] = [];
+    const recovered: string[][] = [];
+    const writer = new JobWriter(store, 1000, { writeFailed: (job) => failed.push(job.id), recovered: (_job, events) => recovered.push(events.map((e) => e.type)) });
+    const job = makeJob({ status: 'running' });
+    await expect(writer.write(job, [event('phase_started')], false, [record(3)])).rejects.toThrow('ENOSPC');
+    expect(failed).toEqual([job.id]);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(failures.async).toBe(2); // not retried yet
+    await vi.advanceTimersByTimeAsync(1); // 1 s: fails again
+    expect(failures.async).toBe(1);
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(failures.async).toBe(1);
+    await vi.advanceTimersByTimeAsync(1); // 2 s later: fails again
+    expect(failures.async).toBe(0);
+    await vi.advanceTimersByTimeAsync(4000); // 4 s later: lands
+    expect(writes).toEqual([expect.objectContaining({ events: ['phase_started'], records: 1, isRenameDurable: true })]);
+    expect(recovered).toEqual([['phase_started']]);
+  });
+
+  it('hands an exit path the events and records of failed writes, and stops retrying them', async () => {
+    const failures = { async: 1 };
+    const { store, writes } = recordingStore(failures);
+    const writer = new JobWriter(store, 1000, noListener);
+    const job = makeJob({ status: 'running' });
+    await expect(writer.write(job, [event('phase_started')], false, [record(3)])).rejects.toThrow();
+    const taken = writer.takeUnwritten(job.id);
+    expect(taken.events.map((e) => e.type)).toEqual(['phase_started']);
+    expect(taken.records).toHaveLength(1);
+    expect(writer.takeUnwritten(job.id)).toEqual({ events: [], records: [] });
+    expect(writer.takeUnwritten('job-unknown0')).toEqual({ events: [], records: [] });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(writes).toEqual([]); // nothing retried
+  });
+
+  it('refuses a stale write for good: it is said once and never retried', async () => {
+    const store = {
+      writeSync: () => {},
+      write: async () => { throw Object.assign(new Error('Not saving'), { code: 'JOB_STALE' }); },
+    } as unknown as JobRepository;
+    const failed: string[] = [];
+    const writer = new JobWriter(store, 1000, { writeFailed: (job) => failed.push(job.id), recovered: () => {} });
+    await expect(writer.write(makeJob({ status: 'running' }), [event('started')])).rejects.toThrow('Not saving');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(failed).toHaveLength(1);
+    expect(writer.takeUnwritten('job-abcd1234').events).toEqual([]);
+  });
+});
