@@ -16,8 +16,9 @@ const PHASE_ICONS = { pending: '·', running: '🔄', completed: '✅', failed: 
  */
 export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: TaskBoard | null = null): string {
   const label = (name: string): string => chalk.dim(`${name}:`.padEnd(13));
-  // The time its phases ran: waiting for approval or lying interrupted does not count.
-  const elapsed = job.startedAt ? workingMs(job, now) : null;
+  // The time its phases ran: waiting for approval or lying interrupted does not count. With its
+  // runs known, every attempt counts (a phase keeps only its last).
+  const elapsed = board && board.runs.length > 0 ? sumRunTimes(board, now) : job.startedAt ? workingMs(job, now) : null;
   const lines = [
     `${STATUS_ICONS[job.status]} ${chalk.bold(job.id)}  ${job.status}`,
     `${label('Description')}${truncate(sanitizeLine(job.description), 400)}`,
@@ -54,6 +55,11 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
   lines.push(chalk.bold('Files:'), `  ${paths.job}`, `  ${paths.events}`, `  ${paths.output}`);
   if (paths.tasks && board) lines.push(`  ${paths.tasks}`);
   return lines.join('\n');
+}
+
+// The time every run took (ms), an open run up to `now`.
+function sumRunTimes(board: TaskBoard, now: Date): number {
+  return board.runs.reduce((sum, run) => sum + (elapsedMs(run.startedAt, run.state.status === 'running' ? null : run.state.endedAt, now) ?? 0), 0);
 }
 
 const RUN_ICONS = { running: '🔄', succeeded: '✅', failed: '❌', cancelled: '🚫', interrupted: '⏸' } as const;

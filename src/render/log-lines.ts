@@ -1,7 +1,7 @@
 // Lines of a job's output.log as a screen shows them: made inert, with the phase headers set
 // apart. Used by /logs, `jobline logs` and the output `run` and `resume` stream.
 import chalk from 'chalk';
-import { PHASE_HEADER_PATTERN } from '../jobs/runtime/output-sink.js';
+import { PHASE_HEADER_PATTERN } from '../jobs/model/task.js';
 import { sanitizeText } from './text.js';
 
 /**

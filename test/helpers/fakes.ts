@@ -131,6 +131,11 @@ export class ScriptedRun implements RunHandle {
     this.end({ kind: 'failed', error });
   }
 
+  /** Ends the run with `outcome`, as the agent reported it. */
+  finish(outcome: PhaseOutcome): void {
+    this.end(outcome);
+  }
+
   /** Ends the run as the agent reports a cancel. */
   stop(): void {
     this.end({ kind: 'cancelled' });

@@ -91,6 +91,18 @@ export function formatRunSection(phaseIndex: number, phaseCount: number, phaseNa
   return `phase ${phaseIndex + 1}/${phaseCount} ${phaseName} · attempt ${attempt}`;
 }
 
+/** Matches a phase header line of output.log (see formatPhaseHeader). */
+export const PHASE_HEADER_PATTERN = /^── phase \d+\/\d+ .* ──$/;
+
+/**
+ * The line that opens each phase attempt in output.log, e.g.
+ * `── phase 2/5 plan · attempt 1 · 2026-12-01 17:45:02 UTC ──` (`index` counts from 0).
+ */
+export function formatPhaseHeader(phase: { index: number; count: number; name: string; attempt: number }, now: Date): string {
+  const time = `${now.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return `── ${formatRunSection(phase.index, phase.count, phase.name, phase.attempt)} · ${time} ──`;
+}
+
 /** The tasks of a new job: one per phase (`t1` for the first), whose input is the job's prompt. */
 export function createPhaseTasks(phaseNames: readonly string[], prompt: string): Task[] {
   return phaseNames.map((name, index) => ({

@@ -3,7 +3,10 @@
 import { closeSync, constants, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { MAX_LINE_CHARS, MAX_LINES_PER_OUTPUT_MESSAGE } from './protocol.js';
 import type { SecretScrubber } from '../../text/secrets.js';
-import { APPEND_FLAGS } from '../../store/event-log.js';
+
+// output.log is opened like every append-only job file (see store/event-log.ts): created if
+// missing, appended to, and never through a symbolic link planted in its place.
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
 /** How often, at most, a worker posts output to the main thread (ms). */
 export const OUTPUT_FLUSH_INTERVAL_MS = 50;
@@ -22,18 +25,6 @@ export interface OutputSinkOptions {
    * newest output, where a failure shows, is what a user reads. Default: no cap.
    */
   maxBytes?: number;
-}
-
-/** Matches a phase header line of output.log (see formatPhaseHeader). */
-export const PHASE_HEADER_PATTERN = /^── phase \d+\/\d+ .* ──$/;
-
-/**
- * The line that opens each phase attempt in output.log, e.g.
- * `── phase 2/5 plan · attempt 1 · 2026-12-01 17:45:02 UTC ──` (`index` counts from 0).
- */
-export function formatPhaseHeader(phase: { index: number; count: number; name: string; attempt: number }, now: Date): string {
-  const time = `${now.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-  return `── phase ${phase.index + 1}/${phase.count} ${phase.name} · attempt ${phase.attempt} · ${time} ──`;
 }
 
 /** Appends text to one output.log and batches its complete lines. Call `close` when the phase ends. */

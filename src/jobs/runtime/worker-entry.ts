@@ -8,7 +8,8 @@ import { describeChanges, snapshotWorkspace } from '../../agents/workspace-snaps
 import { describeError } from '../../errors.js';
 import { ChildRegistry } from './child-registry.js';
 import { getCompiledEntry } from '../../compiled-entry.js';
-import { formatPhaseHeader, OutputSink } from './output-sink.js';
+import { OutputSink } from './output-sink.js';
+import { formatPhaseHeader } from '../model/task.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
 import type { HostMessage, PhaseRequest, WorkerMessage } from './protocol.js';
 import { SpawnerClient } from '../process/spawner-client.js';

@@ -131,9 +131,12 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   /** Job `input` in full: its state, tasks and runs, and files. Throws like `get`; StoreError JOB_IO. */
   async view(input: string): Promise<JobView> {
     const id = await this.resolve(input);
-    const board = this.session?.boardOf(id);
+    const held = this.session?.boardOf(id);
     const job = await this.get(id);
-    return { job, board: board ?? (await this.store.readBoard(job)).board, paths: this.store.pathsOf(id) };
+    const { board, isRecorded } = held ? { board: held, isRecorded: true } : await this.store.readBoard(job);
+    const paths = this.store.pathsOf(id);
+    // A board rebuilt from an older job's log has no tasks.jsonl yet: none is named.
+    return { job, board, paths: isRecorded ? paths : { ...paths, tasks: undefined } };
   }
 
   /**

@@ -33,3 +33,15 @@ describe('job ids', () => {
     expect(() => resolveJobId('job-', ids)).toThrow(expect.objectContaining({ code: 'JOB_NOT_FOUND' }));
   });
 });
+
+describe('resolveJobId, edge cases', () => {
+  it('asks for an id when given none, `job` or `job-`, and matches in any case and with spaces', () => {
+    for (const input of ['', '  ', 'job', 'job-', ' JOB- ']) {
+      expect(() => resolveJobId(input, ['job-ab12cd34'])).toThrow('Give a job id or a prefix of one, e.g. job-ab12 or ab12.');
+    }
+    expect(resolveJobId('  AB12 ', ['job-ab12cd34', 'job-zz000000'])).toBe('job-ab12cd34');
+    expect(resolveJobId('JOB-AB', ['job-ab12cd34'])).toBe('job-ab12cd34');
+    expect(() => resolveJobId(' nope ', ['job-ab12cd34'])).toThrow("No job matches 'nope'.");
+    expect(() => resolveJobId('ab', ['job-ab000000', 'job-ab111111', 'job-ab000000'])).toThrow("'ab' matches 2 jobs: job-ab000000, job-ab111111. Type more of the id.");
+  });
+});

@@ -3,7 +3,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatPhaseHeader, OutputSink, PHASE_HEADER_PATTERN } from '../../../src/jobs/runtime/output-sink.js';
+import { OutputSink } from '../../../src/jobs/runtime/output-sink.js';
+import { formatPhaseHeader, PHASE_HEADER_PATTERN } from '../../../src/jobs/model/task.js';
 import { SecretScrubber } from '../../../src/text/secrets.js';
 import { makeTempDir } from '../../helpers/temp.js';
 

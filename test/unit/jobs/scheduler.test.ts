@@ -36,6 +36,21 @@ describe('claims overlap', () => {
     ['src/{a,b}.ts', 'src/c.ts', false],
     ['lib', 'libs/x', false], // a folder is a whole segment
     ['src/?.ts', 'src/ab.ts', false],
+    ['./././src/a.ts', 'src/a.ts', true], // any number of leading ./
+    ['src//a.ts', 'src/a.ts', true], // empty segments ignored
+    ['src/./a.ts', 'src/a.ts', true],
+    ['src/a.ts///', 'src/a.ts/x', true], // trailing slashes: a folder
+    ['src/.env', 'src/*', true], // dot files are matched
+    ['src/*', 'src/.env', true],
+    ['.github/*.yml', '.github/ci.yml', true],
+    ['src/x*', 'src/*y', true], // xy
+    ['src/x*', 'src/y*', false], // different fixed beginnings
+    ['src/*x', 'src/*y', false], // different fixed ends
+    ['src/ab*', 'src/a*', true], // one fixed beginning extends the other
+    ['src/*ab', 'src/*b', true],
+    ['src/a*c', 'src/ab*', true], // abc
+    ['a', 'b', false],
+    ['a/b', 'a', true],
   ])('%s and %s: %s', (a, b, expected) => {
     expect(doClaimsOverlap(a, b)).toBe(expected);
     expect(doClaimsOverlap(b, a)).toBe(expected);
@@ -45,6 +60,8 @@ describe('claims overlap', () => {
     expect(doClaimListsOverlap(['docs/**', 'src/a.ts'], ['src/**'])).toBe(true);
     expect(doClaimListsOverlap(['docs/**'], ['src/**', 'test/**'])).toBe(false);
     expect(doClaimListsOverlap([], ['**'])).toBe(false);
+    expect(doClaimListsOverlap(['a/**'], ['b/**', 'a/x'])).toBe(true); // one pair is enough
+    expect(doClaimListsOverlap(['a/**', 'b/**'], ['b/x'])).toBe(true);
   });
 });
 
