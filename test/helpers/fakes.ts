@@ -163,7 +163,13 @@ export class ScriptedExecutor implements Executor {
   processesLeft = new Map<string, number[]>();
   private readonly waiters: Array<{ count: number; resolve: () => void }> = [];
 
-  prepare(): void {}
+  /** How many times a run was announced ahead (see Executor.prepare). */
+  prepared = 0;
+
+  prepare(): void {
+    this.prepared++;
+  }
+
   async whenReady(): Promise<void> {}
 
   start(request: PhaseRequest, listener: RunListener): RunHandle {

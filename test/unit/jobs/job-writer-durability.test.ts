@@ -137,4 +137,60 @@ describe('JobWriter durability', () => {
     expect(failed).toHaveLength(1);
     expect(writer.takeUnwritten('job-abcd1234').events).toEqual([]);
   });
+
+  it('makes a merged write rename-durable when any change in it must be, and reports recoveries only', async () => {
+    const options: boolean[] = [];
+    let release!: () => void;
+    const store = {
+      writeSync: () => {},
+      write: (_job: Job, _events: JobEvent[], opts: { isRenameDurable: boolean }) => {
+        options.push(opts.isRenameDurable);
+        return options.length === 1 ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
+      },
+    } as unknown as JobRepository;
+    const recovered: string[] = [];
+    const writer = new JobWriter(store, 1000, { writeFailed: () => {}, recovered: (job) => recovered.push(job.id) });
+    const job = makeJob({ status: 'running' });
+    const first = writer.write(job, [event('started')]);
+    const second = writer.write({ ...job, status: 'completed' }, [event('completed')]);
+    const third = writer.write({ ...job, status: 'completed' }, []);
+    release();
+    await Promise.all([first, second, third]);
+    expect(options).toEqual([false, true]);
+    expect(recovered).toEqual([]);
+  });
+
+  it('does not retry a bulk creation that failed: the job is refused', async () => {
+    const failures = { async: 1 };
+    const { store, writes } = recordingStore(failures);
+    const failed: string[] = [];
+    const writer = new JobWriter(store, 1000, { writeFailed: (job) => failed.push(job.id), recovered: () => {} });
+    await expect(writer.write(makeJob(), [event('created')], true)).rejects.toThrow('ENOSPC');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(writes).toEqual([]);
+    expect(failed).toEqual([]);
+  });
+
+  it('keeps one retry timer per job however many writes fail meanwhile', async () => {
+    const failures = { async: 2 };
+    const { store, writes } = recordingStore(failures);
+    const writer = new JobWriter(store, 1000, noListener);
+    const job = makeJob({ status: 'running' });
+    await expect(writer.write(job, [event('phase_started')])).rejects.toThrow();
+    await expect(writer.write(job, [event('phase_completed')])).rejects.toThrow();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(writes).toHaveLength(1); // one retry carried both failed writes' events
+    expect(writes[0]!.events).toEqual(['phase_started', 'phase_completed']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(writes).toHaveLength(1);
+  });
+
+  it('retries records alone too: a failed write whose only change was its tasks', async () => {
+    const failures = { async: 1 };
+    const { store, writes } = recordingStore(failures);
+    const writer = new JobWriter(store, 1000, noListener);
+    await expect(writer.write(makeJob({ status: 'running' }), [], false, [record(2)])).rejects.toThrow();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(writes).toEqual([expect.objectContaining({ events: [], records: 1 })]);
+  });
 });
