@@ -198,7 +198,11 @@ export class ScriptedExecutor implements Executor {
     return null;
   }
 
+  /** How many times every process was killed at once (exit paths). */
+  killedAll = 0;
+
   killAll(): void {
+    this.killedAll++;
     for (const run of this.runs) run.kill();
   }
 

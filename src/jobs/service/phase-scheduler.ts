@@ -91,7 +91,9 @@ export class PhaseScheduler {
   pump(creating?: { entry: JobHandle; leadingEvents: JobEvent[] }): { started: string[]; creation: Promise<void> | null } {
     let creation: Promise<void> | null = null;
     const started: string[] = [];
-    if (!this.host.isClosed()) {
+    // With every slot held there is nothing to plan: only a job taking a slot starts here (a
+    // running job's next phase is its run loop's). A queue of thousands costs nothing per change.
+    if (!this.host.isClosed() && this.holders.size < this.options.maxConcurrentJobs) {
       for (const assignment of plan(this.describeJobs(), { maxConcurrentJobs: this.options.maxConcurrentJobs, maxWorkersPerJob: 1 })) {
         // A running job's next phase is started by its own run loop (runPhases).
         if (!assignment.needsSlot) continue;

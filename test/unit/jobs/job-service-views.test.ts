@@ -112,4 +112,27 @@ describe('the job service: views and updates', () => {
     expect(() => assertAdoptable(completed)).toThrow(expect.objectContaining({ code: 'JOB_NOT_RESUMABLE', message: 'job-done0001 is completed; only failed, cancelled or interrupted jobs can be resumed.' }));
     expect(() => assertAdoptable(storedJob('job-mine0001', 'failed', '2026-11-20T10:00:00.000Z'))).not.toThrow();
   });
+
+  it('orders a listing by creation, the session jobs among the stored ones, and finds them in any case', async () => {
+    const store = new InMemoryRepository();
+    store.writeSync(storedJob('job-later001', 'failed', '2099-01-01T10:00:00.000Z'));
+    store.writeSync(storedJob('job-early001', 'failed', '2000-01-01T10:00:00.000Z'));
+    store.writeSync(storedJob('job-same0002', 'failed', '2000-01-01T10:00:00.000Z'));
+    const { service: fake } = makeFakeService();
+    const service = new JobService({ repository: store, reader: makeInMemoryReader(store), manager: (fake as unknown as { session: never }).session, cwd: '/w', adopt: () => ({ agent: ONE_PHASE, cwd: '/w' }) });
+    const { job } = await service.dispatch({ type: 'submit', agent: ONE_PHASE, prompt: 'p', mode: 'background', cwd: '/w' });
+    expect((await service.list()).jobs.map((j) => j.id)).toEqual(['job-early001', 'job-same0002', job.id, 'job-later001']);
+    expect((await service.get(job.id.toUpperCase())).id).toBe(job.id);
+    expect((await service.view(` ${job.id.toUpperCase()} `)).board.tasks).toHaveLength(1);
+    expect(await service.ids()).toEqual([job.id, 'job-later001', 'job-early001', 'job-same0002']);
+  });
+
+  it('lists no stored ids when the store cannot be read, and still those of the session', async () => {
+    const store = new InMemoryRepository();
+    const reader = { ...makeInMemoryReader(store), listIds: async () => { throw new Error('EACCES'); } };
+    const { service: fake } = makeFakeService();
+    const service = new JobService({ repository: store, reader, manager: (fake as unknown as { session: never }).session, cwd: '/w', adopt: () => ({ agent: ONE_PHASE, cwd: '/w' }) });
+    const { job } = await service.dispatch({ type: 'submit', agent: ONE_PHASE, prompt: 'p', mode: 'background', cwd: '/w' });
+    expect(await service.ids()).toEqual([job.id]);
+  });
 });

@@ -115,4 +115,29 @@ describe('the manager, in detail', () => {
     expect(await manager.removeJobs([{ ...job, status: 'failed' }])).toEqual([]);
     expect(manager.has(job.id)).toBe(true);
   });
+
+  it('counts a queue position among the jobs waiting for a slot only', async () => {
+    const { manager } = makeFakeManager({ maxConcurrentJobs: 1 });
+    await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' }); // runs
+    const gone = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
+    await manager.cancel(gone.job.id);
+    const second = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
+    const third = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
+    expect([second.queuePosition, third.queuePosition]).toEqual([1, 2]);
+  });
+
+  it('counts each hold on removals once, however often it is released', async () => {
+    const { manager, store, executor } = makeFakeManager({ maxCompletedJobs: 0 });
+    const first = manager.holdRemovals();
+    const second = manager.holdRemovals();
+    const { job } = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
+    (await executor.whenRuns(1)).complete();
+    first();
+    first();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.jobs.has(job.id)).toBe(true); // the second hold still holds
+    second();
+    await manager.whenIdle();
+    expect(store.jobs.has(job.id)).toBe(false);
+  });
 });

@@ -127,4 +127,28 @@ describe('the manager when things go wrong', () => {
     executor.processesLeft.set(job.id, [7]);
     await expect(service.dispatch({ type: 'resume', jobId: job.id, mode: 'background' })).rejects.toMatchObject({ message: `${job.id} still has processes of its previous run alive (pid 7); resume it once they have ended.` });
   });
+
+  it('says so when an exit cannot mark a job interrupted, and does not count it as marked', async () => {
+    const { manager, store } = makeFakeManager();
+    const warnings: string[] = [];
+    manager.on('warning', (message) => warnings.push(message));
+    const { job } = await submitTo(manager);
+    store.writeSync = () => {
+      throw new StoreError('JOB_IO', `Cannot save ${job.id}: EROFS`);
+    };
+    expect(manager.interruptActiveSync()).toEqual([]);
+    expect(warnings).toEqual([`Cannot save ${job.id}: EROFS`]);
+  });
+
+  it('makes the last of several output lines the last event, and writes progress on its own', async () => {
+    const { manager, store, executor } = makeFakeManager();
+    const { job } = await submitTo(manager);
+    const run = await executor.whenRuns(1);
+    run.listener.output(['one', 'two', 'three'], 3);
+    expect(manager.get(job.id).progress.lastEvent).toBe('three');
+    run.listener.progress({ round: 4 });
+    // Progress is written within progressFlushMs (5 ms here), without events.
+    for (let i = 0; i < 200 && !store.commits.some((c) => c.id === job.id && c.events.length === 0); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(store.jobs.get(job.id)!.job.progress).toMatchObject({ round: 4, lastEvent: 'three' });
+  });
 });

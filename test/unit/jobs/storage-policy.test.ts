@@ -51,4 +51,24 @@ describe('the storage policy in a session', () => {
     expect(store.jobs.has(queued.job.id)).toBe(false);
     expect(executor.runs).toHaveLength(1);
   });
+
+  it('removes an ended job at once under a limit of 0, yet the session still shows it, and says nothing of it', async () => {
+    const { service, store, executor, updates } = makeFakeService({ maxUnfinishedJobs: 0 });
+    const { job } = await service.dispatch({ type: 'submit', agent: ONE_PHASE, prompt: 'p', mode: 'background', cwd: '/w' });
+    (await executor.whenRuns(1)).fail();
+    await service.lifecycle.whenIdle();
+    expect(store.jobs.has(job.id)).toBe(false);
+    expect(service.sessionJob(job.id)!.status).toBe('failed');
+    expect(updates.filter((u) => u.type === 'removed')).toEqual([]);
+  });
+
+  it('removes an unfinished job even while a front end holds removals (only completed jobs wait to be seen)', async () => {
+    const { service, store, executor } = makeFakeService({ maxUnfinishedJobs: 0, keepTempFiles: true });
+    const release = service.lifecycle.holdRemovals();
+    const { job } = await service.dispatch({ type: 'submit', agent: ONE_PHASE, prompt: 'p', mode: 'background', cwd: '/w' });
+    (await executor.whenRuns(1)).fail();
+    await service.lifecycle.whenIdle();
+    expect(store.jobs.has(job.id)).toBe(false); // keepTempFiles keeps completed jobs only
+    release();
+  });
 });
