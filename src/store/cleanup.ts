@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/model/job.js';
-import type { EndedLimits } from '../jobs/ports/repository.js';
+import type { EndedLimits } from '../jobs/model/storage-limits.js';
 import { compactIndex, OLD_INDEX_FILE, readIndex, rewriteIndex, type EndedKind, type IndexEntry } from './ended-index.js';
 
 export { DEFAULT_MAX_COMPLETED_JOBS, getEndedLimits, type StoragePolicy } from '../jobs/model/storage-limits.js';

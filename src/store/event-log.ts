@@ -1,6 +1,7 @@
 // events.jsonl: an append-only lifecycle log, one JSON object per line. Appends are not fsynced:
 // job.json is the durable source of truth, and a torn last line is skipped when read.
-import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { countFsync } from './atomic-write.js';
 import { readFile } from 'node:fs/promises';
 import type { JobEvent } from '../jobs/model/job-event.js';
 
@@ -13,12 +14,21 @@ export function formatEventLines(events: readonly JobEvent[]): string {
 export const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 
 /**
- * Appends lines made by formatEventLines to the log at `path` in one write, so they never
- * interleave with another writer's. A last line torn by a crash is terminated first, so it cannot
- * swallow the next event. The file is never opened through a symbolic link (ELOOP).
+ * Appends lines made by formatEventLines to the log at `path` (see appendLogLines), unsynced.
  * @throws the fs error (ENOSPC, ELOOP, ...).
  */
 export function appendEventLines(path: string, lines: string): void {
+  appendLogLines(path, lines, false);
+}
+
+/**
+ * Appends `lines` to the append-only log at `path` in one write, so they never interleave with
+ * another writer's, and fsyncs it when `isFsynced` (counted, see atomic-write.ts). A last line
+ * torn by a crash is terminated first, so it cannot swallow the next one. The file is never
+ * opened through a symbolic link (ELOOP). Shared by events.jsonl and tasks.jsonl.
+ * @throws the fs error (ENOSPC, ELOOP, ...).
+ */
+export function appendLogLines(path: string, lines: string, isFsynced: boolean): void {
   if (lines === '') return;
   const fd = openSync(path, (APPEND_FLAGS & ~constants.O_WRONLY) | constants.O_RDWR, 0o600);
   try {
@@ -30,6 +40,9 @@ export function appendEventLines(path: string, lines: string): void {
       if (last[0] !== 0x0a) prefix = '\n';
     }
     writeSync(fd, prefix + lines);
+    if (!isFsynced) return;
+    fsyncSync(fd);
+    countFsync();
   } finally {
     closeSync(fd);
   }

@@ -11,7 +11,8 @@ import { isUnfinishedStatus, type Job } from '../jobs/model/job.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
 import type { TaskRecord } from '../jobs/model/task.js';
 import { isCurrentProcess } from '../jobs/process/owner.js';
-import type { EndedLimits, JobRepository } from '../jobs/ports/repository.js';
+import type { JobRepository } from '../jobs/ports/repository.js';
+import type { EndedLimits } from '../jobs/model/storage-limits.js';
 import { SecretScrubber, readSecrets } from '../text/secrets.js';
 import type { AtomicWriteOptions } from './atomic-write.js';
 import { withClaim, type AcquireClaimOptions } from './claim.js';
@@ -29,8 +30,6 @@ import { STALE_WRITE_CODE, type WriteRequested, WriteThreads, performWrite } fro
 export { OWNER_GONE_REASON, isOwnerGone, viewWithLiveness } from './crash-recovery.js';
 export { MAX_JOB_FILE_BYTES } from './job-file.js';
 
-export type { JobPaths } from '../jobs/ports/job-reader.js';
-export type { JobListing } from './job-folder.js';
 
 const MAX_ID_CLAIM_ATTEMPTS = 20;
 /** File of the storage policy's claim, in the jobs folder: one cleanup pass at a time. */

@@ -3,8 +3,6 @@
 import { open, stat } from 'node:fs/promises';
 import type { FollowLogOptions, LogTail, OutputFollower } from '../jobs/ports/job-reader.js';
 
-export type { FollowLogOptions, LogTail } from '../jobs/ports/job-reader.js';
-
 /** Most of a log read at once, in bytes (the full file stays on disk). */
 export const LOG_TAIL_BYTES = 64 * 1024;
 

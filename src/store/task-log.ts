@@ -5,11 +5,10 @@
 // fsynced when they record what job.json does not keep (a run's outcome: an earlier attempt of a
 // retried phase) and at a job's end; a creation's records and a run's start are rebuilt from
 // job.json after a power loss (see alignWithPhases), so they cost no fsync of their own.
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TASK_STATUSES, type TaskRecord } from '../jobs/model/task.js';
-import { countFsync } from './atomic-write.js';
-import { APPEND_FLAGS } from './event-log.js';
+import { appendLogLines } from './event-log.js';
 
 /** File name of the log, in the job's folder. */
 export const TASK_LOG_FILE = 'tasks.jsonl';
@@ -23,28 +22,11 @@ export function formatTaskRecordLines(records: readonly TaskRecord[]): string {
 }
 
 /**
- * Appends `lines` (from formatTaskRecordLines) to the log at `path` in one write, and fsyncs it
- * when `isFsynced`; never through a symbolic link. A last line torn by a crash is terminated first.
- * @throws the fs error (ENOSPC, ELOOP, ...).
+ * Appends `lines` (from formatTaskRecordLines) to the log at `path`, fsynced when `isFsynced`
+ * (see appendLogLines). @throws the fs error (ENOSPC, ELOOP, ...).
  */
 export function appendTaskRecordLines(path: string, lines: string, isFsynced = true): void {
-  if (lines === '') return;
-  const fd = openSync(path, (APPEND_FLAGS & ~constants.O_WRONLY) | constants.O_RDWR, 0o600);
-  try {
-    const { size } = fstatSync(fd);
-    let prefix = '';
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      readSync(fd, last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) prefix = '\n';
-    }
-    writeSync(fd, prefix + lines);
-    if (!isFsynced) return;
-    fsyncSync(fd);
-    countFsync();
-  } finally {
-    closeSync(fd);
-  }
+  appendLogLines(path, lines, isFsynced);
 }
 
 // Strict where jobline writes a fixed shape (ids, times, names are printed as they are); free text

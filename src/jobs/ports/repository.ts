@@ -13,7 +13,6 @@ export interface CommitOptions {
   isRenameDurable: boolean;
 }
 
-export type { EndedLimits } from '../model/storage-limits.js';
 
 /** Options of a claim: how long to wait for a busy claim, and the lease's length. */
 export interface ClaimOptions {

@@ -5,7 +5,8 @@ import type { PhaseOutcome } from '../../agents/agent.js';
 import { signalProcessGroup } from '../process/process-group.js';
 import type { ChildRegistry } from './child-registry.js';
 import type { JobProgress } from '../model/job.js';
-import type { PhaseRequest, WorkerMessage } from './protocol.js';
+import type { PhaseRequest } from '../ports/executor.js';
+import type { WorkerMessage } from './protocol.js';
 
 /** How a run ended, and whether its worker may be reused. */
 export type RunOutcome = PhaseOutcome & { isWorkerReusable: boolean };

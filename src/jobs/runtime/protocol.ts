@@ -3,8 +3,6 @@
 import type { JobProgress, WorkspaceChanges } from '../model/job.js';
 import type { PhaseRequest } from '../ports/executor.js';
 
-export type { PhaseRequest } from '../ports/executor.js';
-
 /** Messages the main thread posts to a worker. `runId` ties replies to one phase run. */
 export type HostMessage =
   | { type: 'phaseRequested'; runId: number; request: PhaseRequest }

@@ -11,7 +11,8 @@ import { getCompiledEntry } from '../../compiled-entry.js';
 import { OutputSink } from './output-sink.js';
 import { formatPhaseHeader } from '../model/task.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
-import type { HostMessage, PhaseRequest, WorkerMessage } from './protocol.js';
+import type { PhaseRequest } from '../ports/executor.js';
+import type { HostMessage, WorkerMessage } from './protocol.js';
 import { SpawnerClient } from '../process/spawner-client.js';
 import { SecretScrubber, readSecrets } from '../../text/secrets.js';
 

@@ -41,7 +41,6 @@ export interface JobView {
   paths: JobPaths;
 }
 
-export type { JobListing, ListSelection } from '../ports/job-reader.js';
 
 /**
  * What a subscriber hears, in the order it happened. Lifecycle events carry their `seq` (strictly

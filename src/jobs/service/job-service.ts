@@ -6,9 +6,9 @@ import type { AgentSpec } from '../../agents/agent.js';
 import { ManagerError } from '../../errors.js';
 import type { Job } from '../model/job.js';
 import { resolveJobId } from '../model/job-id.js';
-import type { FollowLogOptions, JobReader, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../ports/job-reader.js';
+import type { FollowLogOptions, JobListing, JobReader, ListSelection, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../ports/job-reader.js';
 import type { JobRepository } from '../ports/repository.js';
-import { approvalIdOf, type CommandResult, type JobCommand, type JobListing, type JobUpdate, type JobView, type ListSelection } from './job-commands.js';
+import { approvalIdOf, type CommandResult, type JobCommand, type JobUpdate, type JobView } from './job-commands.js';
 import type { AdoptedRun, JobManagerEvents } from './manager-api.js';
 import type { JobManager } from './manager.js';
 

@@ -3,7 +3,8 @@
 // while the previous one ran.
 import { describeError } from '../../errors.js';
 import { DEFAULT_MAX_COMPLETED_JOBS, getEndedLimits } from '../model/storage-limits.js';
-import type { EndedLimits, JobRepository } from '../ports/repository.js';
+import type { JobRepository } from '../ports/repository.js';
+import type { EndedLimits } from '../model/storage-limits.js';
 import { CoalescedRuns } from './coalesced-runs.js';
 import type { JobHandle } from './job-handle.js';
 
