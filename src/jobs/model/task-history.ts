@@ -32,7 +32,7 @@ export function alignWithPhases(job: Job, board: TaskBoard): TaskBoard {
   const ended = new Map<string, Run['state']>();
   const tasks = board.tasks.map((task): Task => {
     const phase = job.phases[task.phase];
-    if (!phase || (phase.status !== 'completed' && phase.status !== 'failed') || task.status === 'done' || task.status === 'failed') return task;
+    if (!phase || (phase.status !== 'completed' && phase.status !== 'failed') || task.status === 'done' || task.status === 'failed') return task; // a cancelled task is realigned too
     const endedAt = phase.endedAt ?? job.endedAt ?? job.createdAt;
     ended.set(task.id, phase.status === 'completed' ? { status: 'succeeded', endedAt } : { status: 'failed', endedAt, error: phase.error ?? 'failed' });
     return { ...task, status: phase.status === 'completed' ? 'done' : 'failed' };

@@ -3,7 +3,7 @@
 // action and the time come in; the next board and the changed records go out.
 import type { Job } from './job.js';
 import type { JobAction } from './transitions.js';
-import { formatRunSection, formatWorkerName, OUTPUT_FILE, type Run, type RunState, type Task, type TaskBoard } from './task.js';
+import { formatRunSection, formatWorkerName, isTaskEnded, OUTPUT_FILE, type Run, type RunState, type Task, type TaskBoard } from './task.js';
 
 /** Characters of a run's answer or error kept as its task's `result` (the full text is in output.log). */
 export const TASK_RESULT_CHARS = 200;
@@ -78,7 +78,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       break;
     case 'cancel':
       closeOpenRun({ status: 'cancelled', endedAt: now });
-      for (const task of tasks.values()) if (task.status === 'todo' || task.status === 'claimed') setTask({ ...task, status: 'cancelled' });
+      for (const task of tasks.values()) if (!isTaskEnded(task)) setTask({ ...task, status: 'cancelled' });
       break;
     case 'interrupt': {
       const task = closeOpenRun({ status: 'interrupted', endedAt: now, reason: action.reason });

@@ -43,9 +43,6 @@ export type RunState =
   | { status: 'cancelled'; endedAt: string }
   | { status: 'interrupted'; endedAt: string; reason: string };
 
-/** Every run status (the `status` of a RunState). */
-export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
-
 /**
  * One attempt at a task. `id` is unique in its job (`r1`, `r2`, …); `attempt` counts the task's
  * runs from 1. `worker` names what ran it (see formatWorkerName). `output` says where its output
