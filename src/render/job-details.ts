@@ -38,7 +38,8 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
     const duration = elapsedMs(phase.startedAt, phase.endedAt, now);
     const attempts = phase.attempts === 1 ? '1 attempt' : `${phase.attempts} attempts`;
     lines.push(`  ${PHASE_ICONS[phase.status]} ${index + 1}. ${sanitizeLine(phase.name).padEnd(14)} ${phase.status.padEnd(10)} ${attempts.padEnd(11)} ${duration === null ? '' : formatDuration(duration)}`.trimEnd());
-    if (phase.error) lines.push(chalk.red(`       ${truncate(sanitizeLine(phase.error), 200)}`));
+    // With the runs known, each failed run says its own error; the phase's would repeat the last.
+    if (phase.error && !board) lines.push(chalk.red(`       ${truncate(sanitizeLine(phase.error), 200)}`));
     // What the phase changed in a git workspace, as in its approval box.
     if (phase.changes) lines.push(...formatChanges(phase.changes).map((line) => `       ${line}`));
     for (const task of board?.tasks.filter((candidate) => candidate.phase === index) ?? []) {
