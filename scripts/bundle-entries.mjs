@@ -34,18 +34,27 @@ await build({
   logLevel: 'warning',
 });
 
-// The command line itself, bundled the same way into dist/cli.js (replacing tsc's output): a
-// start loaded ~150 small modules one by one, which was most of the REPL's startup time.
-// tsc's per-module output stays beside it for the tests and benchmarks that import modules.
+// The command line itself, bundled into dist/cli.js (replacing tsc's output) with its packages:
+// a start loaded ~150 small modules and ~250 package files one by one (zod alone ~70), which was
+// most of the REPL's startup time. Packages used only by some commands (enquirer's questions,
+// ora's spinner, fs-extra's removal) are imported dynamically and split into dist/chunks/, so a
+// start neither compiles nor runs them. It is built from the TypeScript sources, not from tsc's
+// dist/cli.js: tsc builds incrementally and does not emit that file again when src/cli.ts is
+// unchanged, so it may be the previous bundle. tsc's per-module output stays beside it for the
+// tests and benchmarks that import modules.
+rmSync(`${dist}chunks`, { recursive: true, force: true });
 await build({
-  entryPoints: [`${dist}cli.js`],
-  outfile: `${dist}cli.js`,
+  entryPoints: { cli: fileURLToPath(new URL('../src/cli.ts', import.meta.url)) },
+  outdir: dist,
+  chunkNames: 'chunks/[name]-[hash]',
   allowOverwrite: true,
   bundle: true,
+  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  // Bundled CommonJS packages (commander, enquirer, picomatch, fs-extra) call require().
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -1,6 +1,5 @@
 // Asking a person at a terminal what to do with a phase that just completed: one key each for
 // continue (c), retry (r, then the feedback), cancel (x), later (l) and the full diff (d).
-import enquirer from 'enquirer';
 import type { Job } from '../jobs/model/job.js';
 import { approvalIdOf } from '../jobs/service/job-commands.js';
 import type { JobService } from '../jobs/service/job-service.js';
@@ -44,7 +43,7 @@ export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater
 export async function askApproval(message: string, options: AskApprovalOptions): Promise<ApprovalDecision> {
   const stdout = options.output ?? process.stderr;
   for (;;) {
-    const question = openKeyedSelect({ message, choices: getApprovalChoices(options), stdout, footer: options.footer });
+    const question = await openKeyedSelect({ message, choices: getApprovalChoices(options), stdout, footer: options.footer });
     options.onOpen?.(question);
     const action = await question.answer;
     if (action === null) return { action: 'closed' };
@@ -53,6 +52,7 @@ export async function askApproval(message: string, options: AskApprovalOptions):
       continue;
     }
     if (action !== 'retry') return { action } as ApprovalDecision;
+    const { default: enquirer } = await import('enquirer');
     const { feedback } = await enquirer.prompt<{ feedback: string }>({ type: 'input', name: 'feedback', message: 'Feedback for the retry (Enter for none)', stdout } as never);
     return { action: 'retry', feedback: feedback.trim() === '' ? null : feedback };
   }

@@ -39,7 +39,7 @@ export function hasTerminal(): boolean {
  * completed, 1 otherwise.
  */
 export async function superviseInForeground(service: JobService, agent: AgentSpec, start: () => Promise<string>, options: ForegroundOptions): Promise<number> {
-  const spinner = createStatusLine();
+  const spinner = await createStatusLine();
   installExitHandlers(service.lifecycle, () => spinner.stop());
   service.on('warning', (message) => spinner.warn(message));
   // Output goes to stdout (stderr with --json, which owns stdout), made inert on a terminal.

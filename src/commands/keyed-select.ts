@@ -2,8 +2,6 @@
 // arrows and Enter work as usual, and the selected row carries a `❯` marker, visible without
 // colour. Its footer can change while it is open, and its owner can close it (the question
 // became moot: the job was approved from elsewhere).
-import enquirer from 'enquirer';
-
 /** One choice: `name` is returned, `message` shown, `key` picks it at once. */
 export interface KeyedChoice {
   name: string;
@@ -46,31 +44,42 @@ interface SelectPrompt {
   alert(): void;
 }
 
-const Select = (enquirer as unknown as { Select: new (options: object) => SelectPrompt }).Select;
+type KeyedSelectPromptClass = new (options: object, keys: readonly string[]) => SelectPrompt;
 
-class KeyedSelectPrompt extends Select {
-  constructor(
-    options: object,
-    private readonly keys: readonly string[],
-  ) {
-    super(options);
-  }
+let promptClass: Promise<KeyedSelectPromptClass> | null = null;
 
-  // A printable key: the choice it names is picked at once; any other is refused with a beep.
-  async dispatch(input: string | undefined): Promise<void> {
-    const index = input ? this.keys.indexOf(input.toLowerCase()) : -1;
-    if (index < 0) return this.alert();
-    this.index = index;
-    await this.submit();
-  }
+// enquirer is loaded at the first question, not at startup: most sessions never ask one, and
+// loading it was part of every start (see docs/PERFORMANCE.md, startup).
+function loadPromptClass(): Promise<KeyedSelectPromptClass> {
+  promptClass ??= import('enquirer').then(({ default: enquirer }) => {
+    const Select = (enquirer as unknown as { Select: new (options: object) => SelectPrompt }).Select;
+    return class KeyedSelectPrompt extends Select {
+      constructor(
+        options: object,
+        private readonly keys: readonly string[],
+      ) {
+        super(options);
+      }
 
-  pointer(_choice: unknown, index: number): string {
-    return this.index === index ? '❯' : ' ';
-  }
+      // A printable key: the choice it names is picked at once; any other is refused with a beep.
+      async dispatch(input: string | undefined): Promise<void> {
+        const index = input ? this.keys.indexOf(input.toLowerCase()) : -1;
+        if (index < 0) return this.alert();
+        this.index = index;
+        await this.submit();
+      }
+
+      pointer(_choice: unknown, index: number): string {
+        return this.index === index ? '❯' : ' ';
+      }
+    };
+  });
+  return promptClass;
 }
 
-/** Opens the question; it reads the process's stdin until answered or closed. */
-export function openKeyedSelect(options: KeyedSelectOptions): KeyedSelect {
+/** Opens the question (once enquirer is loaded); it reads the process's stdin until answered or closed. */
+export async function openKeyedSelect(options: KeyedSelectOptions): Promise<KeyedSelect> {
+  const KeyedSelectPrompt = await loadPromptClass();
   let isClosedByOwner = false;
   let isAnswered = false;
   const prompt = new KeyedSelectPrompt(
@@ -111,7 +120,7 @@ export function openKeyedSelect(options: KeyedSelectOptions): KeyedSelect {
  * false when the user aborts it (Ctrl+C, Esc).
  */
 export async function askYesNo(message: string, initial: boolean, stdout: NodeJS.WriteStream = process.stderr): Promise<boolean> {
-  const question = openKeyedSelect({ message, choices: [{ name: 'Yes', message: 'Yes', key: 'y' }, { name: 'No', message: 'No', key: 'n' }], initial: initial ? 0 : 1, stdout });
+  const question = await openKeyedSelect({ message, choices: [{ name: 'Yes', message: 'Yes', key: 'y' }, { name: 'No', message: 'No', key: 'n' }], initial: initial ? 0 : 1, stdout });
   try {
     return (await question.answer) === 'Yes';
   } catch {

@@ -2,7 +2,9 @@
 // keys through readline too) stops the process itself on Ctrl+Z and, on SIGCONT, pauses its input
 // and leaves resuming it to its owner. Nobody did: the REPL froze, or exited silently when no job
 // kept Node's event loop alive, and an approval question stopped answering. One handler for the
-// whole process resumes the terminal's input after a continue, whoever is reading it.
+// whole process resumes the terminal's input after a continue, whoever is reading it; the REPL's
+// own line, whose KeyInput detaches from stdin while paused, is resumed by the REPL's terminal on
+// readline's `SIGCONT` event (terminal.ts).
 
 /**
  * Installs, once per process, a SIGCONT handler that resumes `input` (stdin by default) if a

@@ -1,6 +1,5 @@
 // One line of foreground status: an ora spinner on a terminal, plain lines otherwise (ora would
 // still print coloured symbols into a pipe or a log file).
-import ora from 'ora';
 
 /** A status line a foreground command updates while it waits. */
 export interface StatusLine {
@@ -17,9 +16,13 @@ export interface StatusLine {
   printAbove(text: string, target: NodeJS.WritableStream): void;
 }
 
-/** Creates a status line on `stream` (default stderr). The spinner never reads stdin (`discardStdin: false`). */
-export function createStatusLine(stream: NodeJS.WriteStream = process.stderr): StatusLine {
+/**
+ * Creates a status line on `stream` (default stderr). The spinner never reads stdin
+ * (`discardStdin: false`). ora is loaded here, not at startup: only foreground commands spin.
+ */
+export async function createStatusLine(stream: NodeJS.WriteStream = process.stderr): Promise<StatusLine> {
   if (stream.isTTY) {
+    const { default: ora } = await import('ora');
     const spinner = ora({ stream, discardStdin: false });
     return {
       start: (text) => void spinner.start(text),

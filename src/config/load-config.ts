@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { findNearestName } from '../text/nearest-name.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { configSchema, type JoblineConfig } from './schema.js';
 
 /** A loaded config and where it came from (`path` is null when only defaults apply). */

@@ -1,6 +1,6 @@
 // The shape of .jobrc.json, validated strictly: an unknown key is an error, not silently ignored,
 // so a typo like "maxConcurentJobs" is caught. Defaults live here and in .jobrc.example.json.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const phaseName = z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'expected a phase name of 1-40 letters, digits, "_", "." or "-"');
 

@@ -2,7 +2,6 @@
 // jobline that died) are listed, and the user can view one in full, resume, delete (after a
 // confirmation naming the count) or keep them.
 import chalk from 'chalk';
-import enquirer from 'enquirer';
 import type { Job, JobMode } from '../jobs/model/job.js';
 import { formatJobDetails } from '../render/job-details.js';
 import { formatCounters, formatPhasePosition } from '../render/job-list.js';
@@ -117,6 +116,7 @@ function describeRow(job: Job): string {
 const POINTER = { pointer: '❯', indicator: (_state: unknown, choice: { enabled?: boolean }) => (choice.enabled ? '[x]' : '[ ]') };
 
 async function chooseJobs(jobs: readonly Job[]): Promise<string[]> {
+  const { default: enquirer } = await import('enquirer');
   try {
     const { ids } = await enquirer.prompt<{ ids: string[] }>({
       type: 'multiselect',
@@ -133,6 +133,7 @@ async function chooseJobs(jobs: readonly Job[]): Promise<string[]> {
 }
 
 async function chooseJobToView(jobs: readonly Job[]): Promise<string | null> {
+  const { default: enquirer } = await import('enquirer');
   try {
     const { id } = await enquirer.prompt<{ id: string }>({
       type: 'select',

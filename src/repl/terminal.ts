@@ -265,6 +265,11 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     rl.on('history', (history: string[]) => (this.history = history));
     rl.on('line', (line) => this.emit('line', line));
     if (this.options.isTTY) rl.on('SIGINT', () => this.emit('interrupt'));
+    // After Ctrl+Z and `fg`, readline pauses its input and leaves resuming it to its owner (this
+    // event). Our KeyInput lets go of stdin while paused, so the process-wide handler
+    // (resume-input-on-continue.ts) sees no reader and leaves stdin paused: with no job keeping
+    // Node alive the REPL exited silently, else it froze.
+    rl.on('SIGCONT', () => void rl.resume());
     rl.on('close', () => {
       // Closing to suspend is ours; any other close is Ctrl+D or the end of input.
       if (this.isSuspended || this.isClosed || this.isInputEnded) return;

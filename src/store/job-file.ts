@@ -2,7 +2,7 @@
 // by another version, so nothing is trusted until it passes the schema.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { StoreError, describeError } from '../errors.js';
 import { JOB_STATUSES, PHASE_STATUSES, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, type Job } from '../jobs/model/job.js';
 import { JOB_ID_PATTERN } from '../jobs/model/job-id.js';
@@ -12,51 +12,59 @@ import type { JobEvent } from '../jobs/model/job-event.js';
 // names, times) must look like what jobline writes, so a hand-made or hostile file cannot carry
 // escape sequences to a terminal through them (free text is made inert where it is printed).
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
-const timestamp = z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time').nullable();
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-const phaseSchema = z.object({
-  name: z.string().regex(NAME, 'expected a phase name'),
-  status: z.enum(PHASE_STATUSES),
-  attempts: z.number().int().min(0),
-  startedAt: timestamp,
-  endedAt: timestamp,
-  output: z.string().nullable(),
-  error: z.string().nullable(),
-  // Absent in files of older versions.
-  changes: z.object({
-    before: z.string().regex(/^[0-9a-f]{40,64}$/),
-    after: z.string().regex(/^[0-9a-f]{40,64}$/),
-    files: z.array(z.object({ path: z.string().max(4096), added: z.number().int().min(0).nullable(), removed: z.number().int().min(0).nullable() })).max(1000),
-    moreFiles: z.number().int().min(0),
-  }).nullable().default(null),
-});
 
-// Not strict: a newer minor writer may add fields; unknown *versions* are refused separately.
-const jobSchema = z.object({
-  schemaVersion: z.union(READABLE_SCHEMA_VERSIONS.map((version) => z.literal(version))),
-  id: z.string().regex(JOB_ID_PATTERN),
-  agent: z.string().regex(NAME, 'expected an agent name'),
-  description: z.string(),
-  mode: z.enum(['interactive', 'background']),
-  status: z.enum(JOB_STATUSES),
-  phases: z.array(phaseSchema),
-  currentPhase: z.number().int().min(0),
-  progress: z.object({
-    round: z.number(),
-    toolCalls: z.number(),
-    llmCalls: z.number(),
-    lastEvent: z.string().nullable(),
-  }),
-  createdAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time'),
-  startedAt: timestamp,
-  endedAt: timestamp,
-  error: z.string().nullable(),
-  owner: z.object({ pid: z.number().int(), hostname: z.string().regex(/^[A-Za-z0-9_.-]{0,255}$/, 'expected a host name'), processStartedAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time') }),
-  // Added without a version change (readers of version 1 ignore them); absent in older files.
-  pendingFeedback: z.string().nullable().optional(),
-  hasPendingApproval: z.boolean().optional(),
-  eventSeq: z.number().int().min(0).optional(),
-});
+// Built at the first read of a job file, not at startup: a start whose jobs are all in the index
+// reads none (see docs/PERFORMANCE.md, startup).
+function buildJobSchema() {
+  const timestamp = z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time').nullable();
+  const phaseSchema = z.object({
+    name: z.string().regex(NAME, 'expected a phase name'),
+    status: z.enum(PHASE_STATUSES),
+    attempts: z.number().int().min(0),
+    startedAt: timestamp,
+    endedAt: timestamp,
+    output: z.string().nullable(),
+    error: z.string().nullable(),
+    // Absent in files of older versions.
+    changes: z.object({
+      before: z.string().regex(/^[0-9a-f]{40,64}$/),
+      after: z.string().regex(/^[0-9a-f]{40,64}$/),
+      files: z.array(z.object({ path: z.string().max(4096), added: z.number().int().min(0).nullable(), removed: z.number().int().min(0).nullable() })).max(1000),
+      moreFiles: z.number().int().min(0),
+    }).nullable().default(null),
+  });
+
+  // Not strict: a newer minor writer may add fields; unknown *versions* are refused separately.
+  const jobSchema = z.object({
+    schemaVersion: z.union(READABLE_SCHEMA_VERSIONS.map((version) => z.literal(version))),
+    id: z.string().regex(JOB_ID_PATTERN),
+    agent: z.string().regex(NAME, 'expected an agent name'),
+    description: z.string(),
+    mode: z.enum(['interactive', 'background']),
+    status: z.enum(JOB_STATUSES),
+    phases: z.array(phaseSchema),
+    currentPhase: z.number().int().min(0),
+    progress: z.object({
+      round: z.number(),
+      toolCalls: z.number(),
+      llmCalls: z.number(),
+      lastEvent: z.string().nullable(),
+    }),
+    createdAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time'),
+    startedAt: timestamp,
+    endedAt: timestamp,
+    error: z.string().nullable(),
+    owner: z.object({ pid: z.number().int(), hostname: z.string().regex(/^[A-Za-z0-9_.-]{0,255}$/, 'expected a host name'), processStartedAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time') }),
+    // Added without a version change (readers of version 1 ignore them); absent in older files.
+    pendingFeedback: z.string().nullable().optional(),
+    hasPendingApproval: z.boolean().optional(),
+    eventSeq: z.number().int().min(0).optional(),
+  });
+  return jobSchema;
+}
+
+let builtJobSchema: ReturnType<typeof buildJobSchema> | undefined;
 
 /**
  * The log's journal kept in job.json: the events of the write that produced this job.json
@@ -108,7 +116,7 @@ export function parseJobFile(text: string, path: string): Job {
       `Unsupported job file ${path}: schemaVersion ${JSON.stringify(version)} (this jobline reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')}).`,
     );
   }
-  const result = jobSchema.safeParse(data);
+  const result = (builtJobSchema ??= buildJobSchema()).safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const where = issue.path.length > 0 ? issue.path.join('.') : 'the top level';

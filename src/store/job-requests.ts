@@ -6,7 +6,7 @@
 // acted on by a later process that reuses its pid.
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JobOwner } from '../jobs/model/job.js';
 import { JOB_ID_PATTERN } from '../jobs/model/job-id.js';
 
@@ -18,16 +18,22 @@ const MAX_REQUEST_BYTES = 64 * 1024;
 // Most read at once; the rest waits for the next read.
 const MAX_READ_BYTES = 16 * MAX_REQUEST_BYTES;
 
-const ownerSchema = z.strictObject({ pid: z.number().int().positive(), hostname: z.string().max(255), processStartedAt: z.string().max(64) });
-const base = { jobId: z.string().regex(JOB_ID_PATTERN), to: ownerSchema, at: z.string().max(64) };
-const requestSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('cancel'), ...base }),
-  z.strictObject({ type: z.literal('approve'), ...base }),
-  z.strictObject({ type: z.literal('retry'), feedback: z.string().max(MAX_REQUEST_BYTES).nullable(), ...base }),
-]);
+// Built at the first read of an inbox, not at startup (see docs/PERFORMANCE.md, startup).
+function buildRequestSchema() {
+  const ownerSchema = z.strictObject({ pid: z.number().int().positive(), hostname: z.string().max(255), processStartedAt: z.string().max(64) });
+  const base = { jobId: z.string().regex(JOB_ID_PATTERN), to: ownerSchema, at: z.string().max(64) };
+  const requestSchema = z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('cancel'), ...base }),
+    z.strictObject({ type: z.literal('approve'), ...base }),
+    z.strictObject({ type: z.literal('retry'), feedback: z.string().max(MAX_REQUEST_BYTES).nullable(), ...base }),
+  ]);
+  return requestSchema;
+}
+
+let builtRequestSchema: ReturnType<typeof buildRequestSchema> | undefined;
 
 /** One request: what to do to which job, the owner it is for (as job.json named it), and when it was made (ISO-8601). */
-export type JobRequest = z.infer<typeof requestSchema>;
+export type JobRequest = z.infer<ReturnType<typeof buildRequestSchema>>;
 
 /** The inbox of `owner` in the jobs folder `jobsDir`. */
 export function inboxPathOf(jobsDir: string, owner: JobOwner): string {
@@ -75,7 +81,7 @@ export function readJobRequests(path: string, offset: number): { requests: JobRe
     for (const line of buffer.subarray(0, end).toString('utf8').split('\n')) {
       if (line === '' || line.length > MAX_REQUEST_BYTES) continue;
       try {
-        const parsed = requestSchema.safeParse(JSON.parse(line));
+        const parsed = (builtRequestSchema ??= buildRequestSchema()).safeParse(JSON.parse(line));
         if (parsed.success) requests.push(parsed.data);
       } catch {
         // not JSON: skipped

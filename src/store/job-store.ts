@@ -2,10 +2,9 @@
 // (atomic), events.jsonl and tasks.jsonl (append-only) and output.log. Every change touches one
 // job's files only, so its cost does not grow with the number of jobs stored. Reads are
 // JobFolder's (job-folder.ts).
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import fse from 'fs-extra';
 import { StoreError, describeError } from '../errors.js';
 import { isUnfinishedStatus, type Job } from '../jobs/model/job.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
@@ -47,6 +46,8 @@ export interface JobStoreOptions {
 /** Reads and writes job folders under one jobs folder: the repository of jobs on this machine. */
 export class JobStore extends JobFolder implements JobRepository {
   private writeThreads: WriteThreads | null = null;
+  /** Settles when the removals a killed process left half done are finished (see sweepRemovals). */
+  removalsSwept: Promise<void> = Promise.resolve();
 
   private constructor(dir: string, private readonly scrubber: SecretScrubber) {
     super(dir);
@@ -59,7 +60,7 @@ export class JobStore extends JobFolder implements JobRepository {
   static open(dir: string, options: JobStoreOptions = {}): JobStore {
     ensureJobsDir(dir);
     const store = new JobStore(dir, new SecretScrubber(readSecrets(options.secretEnvNames ?? [])));
-    store.sweepRemovals();
+    store.removalsSwept = store.sweepRemovals();
     return store;
   }
 
@@ -224,14 +225,21 @@ export class JobStore extends JobFolder implements JobRepository {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
+    const { default: fse } = await import('fs-extra'); // loaded on the first removal, not at startup
     await fse.remove(trash);
     appendToIndex(this.dir, formatGoneLine(id));
   }
 
-  // Finishes deletions a killed process left half done.
-  private sweepRemovals(): void {
-    for (const name of readdirSync(this.dir)) {
-      if (name.startsWith(REMOVING_PREFIX)) rmSync(join(this.dir, name), { recursive: true, force: true });
+  // Finishes deletions a killed process left half done. In the background: a folder being
+  // removed is named unlike any job, so no reader sees it meanwhile, and reading a folder of
+  // 10,000 jobs is not on the way to the first prompt. Best effort: the next open tries again.
+  private async sweepRemovals(): Promise<void> {
+    try {
+      for (const name of await readdir(this.dir)) {
+        if (name.startsWith(REMOVING_PREFIX)) await rm(join(this.dir, name), { recursive: true, force: true });
+      }
+    } catch {
+      // An unreadable folder is reported by the first listing.
     }
   }
 }

@@ -6,7 +6,7 @@
 // retried phase) and at a job's end; a creation's records and a run's start are rebuilt from
 // job.json after a power loss (see alignWithPhases), so they cost no fsync of their own.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TASK_STATUSES, type TaskRecord } from '../jobs/model/task.js';
 import { appendLogLines } from './event-log.js';
 
@@ -31,39 +31,45 @@ export function appendTaskRecordLines(path: string, lines: string, isFsynced = t
 
 // Strict where jobline writes a fixed shape (ids, times, names are printed as they are); free text
 // (titles, inputs, results, errors) is made inert where it is printed.
-const ISO = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/);
-const TASK_ID = z.string().regex(/^t\d{1,9}$/);
-const taskSchema = z.object({
-  id: TASK_ID,
-  phase: z.number().int().min(0),
-  title: z.string().max(10_000),
-  input: z.string(),
-  status: z.enum(TASK_STATUSES),
-  dependsOn: z.array(TASK_ID),
-  claims: z.array(z.string().max(4096)),
-  attempts: z.number().int().min(0),
-  result: z.string().nullable(),
-  filesModified: z.array(z.string().max(4096)),
-});
-const runSchema = z.object({
-  id: z.string().regex(/^r\d{1,9}$/),
-  taskId: TASK_ID,
-  attempt: z.number().int().min(1),
-  worker: z.string().regex(/^[A-Za-z0-9_.-]{1,64}\[[a-z0-9]{1,4}-\d{1,6}\]$/),
-  startedAt: ISO,
-  state: z.discriminatedUnion('status', [
-    z.object({ status: z.literal('running') }),
-    z.object({ status: z.literal('succeeded'), endedAt: ISO }),
-    z.object({ status: z.literal('failed'), endedAt: ISO, error: z.string() }),
-    z.object({ status: z.literal('cancelled'), endedAt: ISO }),
-    z.object({ status: z.literal('interrupted'), endedAt: ISO, reason: z.string() }),
-  ]),
-  output: z.object({ file: z.literal('output.log'), section: z.string().max(400) }),
-});
-const recordSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('task'), seq: z.number().int().min(0), task: taskSchema }),
-  z.object({ kind: z.literal('run'), seq: z.number().int().min(0), run: runSchema }),
-]);
+// Built at the first read of a task log, not at startup (see docs/PERFORMANCE.md, startup).
+function buildRecordSchema() {
+  const ISO = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/);
+  const TASK_ID = z.string().regex(/^t\d{1,9}$/);
+  const taskSchema = z.object({
+    id: TASK_ID,
+    phase: z.number().int().min(0),
+    title: z.string().max(10_000),
+    input: z.string(),
+    status: z.enum(TASK_STATUSES),
+    dependsOn: z.array(TASK_ID),
+    claims: z.array(z.string().max(4096)),
+    attempts: z.number().int().min(0),
+    result: z.string().nullable(),
+    filesModified: z.array(z.string().max(4096)),
+  });
+  const runSchema = z.object({
+    id: z.string().regex(/^r\d{1,9}$/),
+    taskId: TASK_ID,
+    attempt: z.number().int().min(1),
+    worker: z.string().regex(/^[A-Za-z0-9_.-]{1,64}\[[a-z0-9]{1,4}-\d{1,6}\]$/),
+    startedAt: ISO,
+    state: z.discriminatedUnion('status', [
+      z.object({ status: z.literal('running') }),
+      z.object({ status: z.literal('succeeded'), endedAt: ISO }),
+      z.object({ status: z.literal('failed'), endedAt: ISO, error: z.string() }),
+      z.object({ status: z.literal('cancelled'), endedAt: ISO }),
+      z.object({ status: z.literal('interrupted'), endedAt: ISO, reason: z.string() }),
+    ]),
+    output: z.object({ file: z.literal('output.log'), section: z.string().max(400) }),
+  });
+  const recordSchema = z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('task'), seq: z.number().int().min(0), task: taskSchema }),
+    z.object({ kind: z.literal('run'), seq: z.number().int().min(0), run: runSchema }),
+  ]);
+  return recordSchema;
+}
+
+let builtRecordSchema: ReturnType<typeof buildRecordSchema> | undefined;
 
 /** The records read back from a log, and how many lines were skipped (torn, or not jobline's shape). */
 export interface TaskLogContents {
@@ -96,7 +102,7 @@ export function readTaskRecords(path: string): TaskLogContents | null {
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {
-      const parsed = recordSchema.safeParse(JSON.parse(line));
+      const parsed = (builtRecordSchema ??= buildRecordSchema()).safeParse(JSON.parse(line));
       if (parsed.success) records.push(parsed.data as TaskRecord);
       else skippedLines++;
     } catch {

@@ -6,7 +6,7 @@
 // namespace's holder die with whatever started it (the spawner, or a worker thread), so a
 // SIGKILLed jobline takes its jobs' processes with it. Where the kernel or the system refuses
 // (no user namespaces, no util-linux), jobs run as before, as leaders of their own process group.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { constants } from 'node:os';
 
 /** The way job shells are contained on this machine. */
@@ -27,18 +27,53 @@ let detected: Containment | undefined;
 
 /**
  * Finds out once per process whether job shells can run in their own PID namespace (one probe,
- * about 5 ms), unless the main thread already said so through CONTAINMENT_ENV. Never throws.
+ * about 10 ms, blocking), unless the main thread already said so through CONTAINMENT_ENV or a
+ * probe in the background (detectContainmentInBackground) has finished. Never throws.
  */
 export function detectContainment(env: NodeJS.ProcessEnv = process.env): Containment {
   if (detected) return detected;
+  const known = containmentWithoutProbe(env);
+  if (known) return (detected = known);
+  const probe = spawnSync(NAMESPACE_PREFIX[0]!, PROBE_ARGS, { stdio: ['ignore', 'ignore', 'pipe'], timeout: PROBE_TIMEOUT_MS, encoding: 'utf8' });
+  return (detected = judgeProbe(probe));
+}
+
+/**
+ * The same finding as detectContainment, probed without blocking this thread: the REPL starts it
+ * at launch, so the ~10 ms probe runs while it reads its jobs instead of before. Whichever of the
+ * two finishes first decides for the process. Never rejects.
+ */
+export function detectContainmentInBackground(env: NodeJS.ProcessEnv = process.env): Promise<Containment> {
+  if (detected) return Promise.resolve(detected);
+  const known = containmentWithoutProbe(env);
+  if (known) return Promise.resolve((detected = known));
+  return new Promise((resolve) => {
+    let stderr = '';
+    const probe = spawn(NAMESPACE_PREFIX[0]!, PROBE_ARGS, { stdio: ['ignore', 'ignore', 'pipe'], timeout: PROBE_TIMEOUT_MS });
+    probe.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    let error: Error | undefined;
+    probe.on('error', (cause) => (error = cause));
+    probe.on('close', (status) => resolve((detected ??= judgeProbe({ status, error, stderr }))));
+  });
+}
+
+const PROBE_ARGS = [...NAMESPACE_PREFIX.slice(1), '/bin/sh', '-c', INIT_SCRIPT, 'jobline-init', 'exit 7'];
+const PROBE_TIMEOUT_MS = 5000;
+
+// What is known without a probe: the finding handed down, or a platform without namespaces.
+function containmentWithoutProbe(env: NodeJS.ProcessEnv): Containment | null {
   const handedDown = env[CONTAINMENT_ENV];
-  if (handedDown === 'pid-namespace') return (detected = { kind: 'pid-namespace' });
-  if (handedDown?.startsWith('process-group')) return (detected = { kind: 'process-group', reason: handedDown.slice('process-group:'.length) || 'disabled' });
-  if (process.platform !== 'linux') return (detected = { kind: 'process-group', reason: `${process.platform} has no PID namespaces` });
-  const probe = spawnSync(NAMESPACE_PREFIX[0]!, [...NAMESPACE_PREFIX.slice(1), '/bin/sh', '-c', INIT_SCRIPT, 'jobline-init', 'exit 7'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000, encoding: 'utf8' });
-  if (probe.status === 7) return (detected = { kind: 'pid-namespace' });
+  if (handedDown === 'pid-namespace') return { kind: 'pid-namespace' };
+  if (handedDown?.startsWith('process-group')) return { kind: 'process-group', reason: handedDown.slice('process-group:'.length) || 'disabled' };
+  if (process.platform !== 'linux') return { kind: 'process-group', reason: `${process.platform} has no PID namespaces` };
+  return null;
+}
+
+// The probe's init exits 7 only when the namespace was made; otherwise its error says why not.
+function judgeProbe(probe: Pick<SpawnSyncReturns<string>, 'status' | 'error' | 'stderr'>): Containment {
+  if (probe.status === 7) return { kind: 'pid-namespace' };
   const why = probe.error ? (probe.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'setpriv or unshare (util-linux) is not installed' : probe.error.message : (probe.stderr || `exit ${probe.status}`).trim().split('\n')[0];
-  return (detected = { kind: 'process-group', reason: why ?? 'unknown' });
+  return { kind: 'process-group', reason: why ?? 'unknown' };
 }
 
 /** The value of CONTAINMENT_ENV that hands `containment` down to workers and spawners. */

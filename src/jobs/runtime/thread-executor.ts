@@ -2,7 +2,7 @@
 // process starts in their own process groups (or PID namespaces). Owns the pool, the choice of
 // containment, and the sweep of job processes at exit.
 import type { Executor, PhaseRequest, RunHandle, RunListener } from '../ports/executor.js';
-import { CONTAINMENT_ENV, describeContainmentForEnv, detectContainment, type Containment } from '../process/process-containment.js';
+import { CONTAINMENT_ENV, describeContainmentForEnv, detectContainment, detectContainmentInBackground, type Containment } from '../process/process-containment.js';
 import { findJobProcesses, killChildProcessGroups } from '../process/process-sweep.js';
 import { JobRun } from './job-run.js';
 import { WorkerPool } from './worker-pool.js';
@@ -19,29 +19,45 @@ export interface ThreadExecutorOptions {
 
 /** Runs on worker threads of this process. */
 export class ThreadExecutor implements Executor {
-  /** How job shells are contained on this machine (a PID namespace each, or process groups). */
-  readonly containment: Containment;
   private readonly pool: WorkerPool;
   private readonly runs = new Set<JobRun>();
+  private isClosed = false;
+  // Settles when the probe is done and the spare workers are booting.
+  private readonly warmed: Promise<void>;
 
   constructor(private readonly options: ThreadExecutorOptions) {
-    // Found out once, before any worker exists, and handed down through the environment to the
-    // workers and their spawners, which start the shells (see process-containment.ts).
-    this.containment = detectContainment();
-    process.env[CONTAINMENT_ENV] = describeContainmentForEnv(this.containment);
     this.pool = new WorkerPool({ heapLimitMb: options.workerHeapMb, spareWorkers: options.spareWorkers, maxIdleWorkers: options.maxIdleWorkers });
-    this.pool.warm();
+    // The containment probe runs in the background and the spare workers boot after it, so
+    // neither holds up the start of the REPL; a run asked for sooner probes at once (see
+    // `containment`).
+    this.warmed = detectContainmentInBackground().then(() => {
+      if (this.isClosed) return;
+      this.handDownContainment();
+      this.pool.warm();
+    });
+  }
+
+  /**
+   * How job shells are contained on this machine (a PID namespace each, or process groups).
+   * Found out once, before any worker exists, and handed down through the environment to the
+   * workers and their spawners, which start the shells (see process-containment.ts).
+   */
+  get containment(): Containment {
+    return this.handDownContainment();
   }
 
   prepare(): void {
+    this.handDownContainment();
     this.pool.prepare();
   }
 
-  whenReady(): Promise<void> {
-    return this.pool.whenWarm();
+  async whenReady(): Promise<void> {
+    await this.warmed;
+    await this.pool.whenWarm();
   }
 
   start(request: PhaseRequest, listener: RunListener): RunHandle {
+    this.handDownContainment();
     const worker = this.pool.acquire();
     const run = new JobRun(worker, this.pool.childRegistryOf(worker), request, {
       onOutput: (lines, lineCount) => listener.output(lines, lineCount),
@@ -59,6 +75,14 @@ export class ThreadExecutor implements Executor {
     return { outcome, cancel: (graceMs) => run.cancel(graceMs), kill: () => run.kill() };
   }
 
+  // Settles the containment (probing now if the background probe has not finished) and puts it
+  // in the environment every new worker inherits.
+  private handDownContainment(): Containment {
+    const containment = detectContainment();
+    process.env[CONTAINMENT_ENV] = describeContainmentForEnv(containment);
+    return containment;
+  }
+
   findJobProcesses(jobId: string): number[] {
     return findJobProcesses(jobId);
   }
@@ -74,6 +98,7 @@ export class ThreadExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    this.isClosed = true;
     await this.pool.close();
     killChildProcessGroups();
   }

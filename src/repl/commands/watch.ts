@@ -1,6 +1,5 @@
 // /watch <id>: a foreground spinner with the job's phase and last event until it ends, reaches an
 // approval (the approval box then opens), or the user presses Ctrl+C (the job keeps running).
-import ora from 'ora';
 import { UsageError } from '../../errors.js';
 import { isTerminalStatus, type Job } from '../../jobs/model/job.js';
 import { formatPhasePosition } from '../../render/job-list.js';
@@ -23,6 +22,7 @@ export const watchCommand: SlashCommand = {
   async run(args, session) {
     if (!args) throw new UsageError('USAGE', 'Usage: /watch <id>');
     const id = (await session.service.get(args)).id;
+    const { default: ora } = await import('ora');
     await session.runForeground(async (signal) => {
       // Spins only here, in the foreground: the prompt is not shown meanwhile.
       const spinner = ora({ stream: process.stdout, discardStdin: false, isEnabled: session.isInteractive });

@@ -88,7 +88,9 @@ describe('JobStore', () => {
     // What a kill in the middle of a removal leaves: the renamed folder, partly deleted.
     mkdirSync(join(dir, '.removing-job-zzzz9999-1-1'));
     writeFileSync(join(dir, '.removing-job-zzzz9999-1-1', 'output.log'), 'x');
-    expect(await JobStore.open(dir).listIds()).toEqual([]);
+    const reopened = JobStore.open(dir);
+    expect(await reopened.listIds()).toEqual([]);
+    await reopened.removalsSwept;
     expect(readdirSync(dir)).toEqual([]);
   });
 
