@@ -125,12 +125,14 @@ export class JobStore extends JobFolder implements JobRepository {
     const indexLines = kind
       ? formatEndedLine({ id: job.id, kind, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt, status: job.status })
       : events.some((event) => event.type === 'resumed') ? formatGoneLine(job.id) : '';
-    // Records are fsynced when they hold history job.json does not keep: a run's outcome (a retried
-    // phase's earlier attempt), or a job's end. A creation's, and a run's start, are rebuilt from
-    // job.json if a power loss takes them (task-history.ts): no fsync of their own.
-    const isCreation = events.some((event) => event.type === 'created');
-    const hasOutcome = records.some((record) => record.kind === 'run' && record.run.state.status !== 'running');
-    const tasks = records.length > 0 ? { path: paths.tasks!, text: scrub(formatTaskRecordLines(records)), isFsynced: !isCreation && (hasOutcome || isRenameDurable) } : undefined;
+    // tasks.jsonl is fsynced only when job.json is about to stop describing what it holds: when a
+    // later attempt of a task starts (a retry, a resume), job.json's phase describes the new
+    // attempt, so the earlier attempt's outcome, appended before, must be on disk first (one
+    // fsync covers every earlier line). The current attempt's run, and a creation's tasks, are
+    // rebuilt from job.json if a power loss takes them (alignWithPhases): an fsync of their own
+    // cost every job one more (~20% of a batch of 1,000 jobs; docs/PERFORMANCE.md).
+    const opensLaterAttempt = records.some((record) => record.kind === 'run' && record.run.attempt > 1 && record.run.state.status === 'running');
+    const tasks = records.length > 0 ? { path: paths.tasks!, text: scrub(formatTaskRecordLines(records)), isFsynced: opensLaterAttempt } : undefined;
     return { tasks, eventSeq: job.eventSeq, jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable, indexDir: this.dir, indexLines };
   }
 

@@ -1,10 +1,10 @@
 // tasks.jsonl: a job's tasks and runs as an append-only log of whole records, one JSON object per
 // line (see TaskRecord). A change appends only the records it changed, so its cost does not grow
 // with the number of tasks; a reader folds the log (model/task-history.ts). Appends come before
-// job.json is replaced, and a record whose job.json never landed is ignored by its seq. They are
-// fsynced when they record what job.json does not keep (a run's outcome: an earlier attempt of a
-// retried phase) and at a job's end; a creation's records and a run's start are rebuilt from
-// job.json after a power loss (see alignWithPhases), so they cost no fsync of their own.
+// job.json is replaced, and a record whose job.json never landed is ignored by its seq. The file
+// is fsynced when a later attempt of a task starts, before job.json forgets the earlier one's
+// outcome; everything else it holds (a creation's tasks, the current attempt's run) is rebuilt
+// from job.json after a power loss (see alignWithPhases), so it costs no fsync of its own.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { TASK_STATUSES, type TaskRecord } from '../jobs/model/task.js';

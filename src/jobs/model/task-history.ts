@@ -25,8 +25,10 @@ export function foldTaskRecords(job: Job, records: readonly TaskRecord[]): TaskB
 
 /**
  * The board as job.json's phases say it is: job.json is fsynced on every change, tasks.jsonl only
- * at a job's end, so after a power loss the board may lag. A task of a completed phase is done and
- * its open run succeeded (ended with the phase); of a failed phase, failed with the phase's error.
+ * when a later attempt starts (see task-log.ts), so after a power loss the board may lag. A task
+ * of a completed phase is done and its open run succeeded (ended with the phase); of a failed
+ * phase, failed with the phase's error. A phase's current attempt that has no run (its records
+ * were lost) gets one rebuilt from the phase: its start, end, outcome and output section.
  */
 export function alignWithPhases(job: Job, board: TaskBoard): TaskBoard {
   const ended = new Map<string, Run['state']>();
@@ -37,9 +39,40 @@ export function alignWithPhases(job: Job, board: TaskBoard): TaskBoard {
     ended.set(task.id, phase.status === 'completed' ? { status: 'succeeded', endedAt } : { status: 'failed', endedAt, error: phase.error ?? 'failed' });
     return { ...task, status: phase.status === 'completed' ? 'done' : 'failed' };
   });
-  if (ended.size === 0) return board;
-  const runs = board.runs.map((run): Run => (run.state.status === 'running' && ended.has(run.taskId) ? { ...run, state: ended.get(run.taskId)! } : run));
-  return { tasks, runs };
+  const runs = ended.size === 0 ? board.runs : board.runs.map((run): Run => (run.state.status === 'running' && ended.has(run.taskId) ? { ...run, state: ended.get(run.taskId)! } : run));
+  const missing = findMissingRuns(job, tasks, runs);
+  if (ended.size === 0 && missing.length === 0) return board;
+  if (missing.length === 0) return { tasks, runs };
+  const attemptsOf = new Map(missing.map((run) => [run.taskId, run.attempt]));
+  return { tasks: tasks.map((task) => (attemptsOf.has(task.id) && task.attempts < attemptsOf.get(task.id)! ? { ...task, attempts: attemptsOf.get(task.id)! } : task)), runs: [...runs, ...missing] };
+}
+
+// The run of each started phase's current attempt that the board lacks, as job.json describes it.
+// (One task per phase: a phase's attempt is its task's run.)
+function findMissingRuns(job: Job, tasks: readonly Task[], runs: readonly Run[]): Run[] {
+  const missing: Run[] = [];
+  tasks.forEach((task) => {
+    const phase = job.phases[task.phase];
+    if (!phase || phase.attempts < 1 || !phase.startedAt || runs.some((run) => run.taskId === task.id && run.attempt === phase.attempts)) return;
+    const endedAt = phase.endedAt ?? job.endedAt ?? job.createdAt;
+    const state: Run['state'] | null =
+      phase.status === 'running' ? { status: 'running' }
+      : phase.status === 'completed' ? { status: 'succeeded', endedAt }
+      : phase.status === 'failed' ? { status: 'failed', endedAt, error: phase.error ?? 'failed' }
+      : phase.status === 'cancelled' ? { status: 'cancelled', endedAt }
+      : null; // pending: the attempt is queued again (a retry or resume not yet started)
+    if (!state) return;
+    missing.push({
+      id: `r${runs.length + missing.length + 1}`,
+      taskId: task.id,
+      attempt: phase.attempts,
+      worker: formatWorkerName(job.agent, job.id, 0),
+      startedAt: phase.startedAt,
+      state,
+      output: { file: OUTPUT_FILE, section: formatRunSection(task.phase, job.phases.length, phase.name, phase.attempts) },
+    });
+  });
+  return missing;
 }
 
 /**

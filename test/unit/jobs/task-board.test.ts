@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyActions, recordBoard, type JobState } from '../../../src/jobs/model/job-state.js';
 import type { Job } from '../../../src/jobs/model/job.js';
-import { createPhaseTasks, formatPhaseHeader, formatWorkerName, PHASE_HEADER_PATTERN, type Task, type TaskBoard } from '../../../src/jobs/model/task.js';
+import { createPhaseTasks, formatPhaseHeader, formatRunSection, formatWorkerName, PHASE_HEADER_PATTERN, type Task, type TaskBoard } from '../../../src/jobs/model/task.js';
 import { alignWithPhases, foldTaskRecords } from '../../../src/jobs/model/task-history.js';
 import type { JobAction } from '../../../src/jobs/model/transitions.js';
 import { makeJob } from '../../helpers/jobs.js';
@@ -88,10 +88,35 @@ describe('a board behind job.json (power loss)', () => {
     expect(aligned.runs.map((r) => r.state)).toEqual([
       { status: 'succeeded', endedAt: T2 },
       { status: 'failed', endedAt: base.createdAt, error: 'failed' },
+      { status: 'running' }, // phase c's run, whose record was lost, rebuilt from the phase
     ]);
     const untouched = { tasks: aligned.tasks, runs: aligned.runs };
     expect(alignWithPhases(job, untouched)).toBe(untouched); // nothing to do: the same board
     expect(alignWithPhases({ ...job, endedAt: T2 }, { tasks, runs: [] }).tasks[1]!.status).toBe('failed');
+  });
+
+  it('rebuilds the run of a phase\'s current attempt whose records were lost, and keeps earlier attempts', () => {
+    const ended: Job = {
+      ...base,
+      status: 'completed',
+      endedAt: T2,
+      phases: [
+        { ...base.phases[0]!, status: 'completed', attempts: 2, startedAt: T, endedAt: T2 },
+        { ...base.phases[1]!, status: 'cancelled', attempts: 1, startedAt: T, endedAt: T2 },
+        { ...base.phases[2]!, status: 'pending', attempts: 0 },
+      ],
+    };
+    const tasks = createPhaseTasks(['a', 'b', 'c'], 'p');
+    const first = { id: 'r1', taskId: 't1', attempt: 1, worker: 'build[abcd-0]', startedAt: T, state: { status: 'failed' as const, endedAt: T, error: 'exit 1' }, output: { file: 'output.log', section: 's' } };
+    const aligned = alignWithPhases(ended, { tasks, runs: [first] });
+    expect(aligned.runs.map((r) => [r.id, r.taskId, r.attempt, r.state.status])).toEqual([
+      ['r1', 't1', 1, 'failed'], // the earlier attempt, as recorded
+      ['r2', 't1', 2, 'succeeded'],
+      ['r3', 't2', 1, 'cancelled'],
+    ]);
+    expect(aligned.runs[1]).toMatchObject({ startedAt: T, state: { endedAt: T2 }, output: { section: formatRunSection(0, 3, 'a', 2) } });
+    expect(aligned.tasks.map((t) => [t.status, t.attempts])).toEqual([['done', 2], ['todo', 1], ['todo', 0]]);
+    expect(alignWithPhases(ended, aligned)).toBe(aligned);
   });
 
   it('rebuilds the board from job.json when the creation\'s records were lost', () => {

@@ -7,6 +7,7 @@ import { JobStore, OWNER_GONE_REASON, viewWithLiveness } from '../../../src/stor
 import { readEvents } from '../../../src/store/event-log.js';
 import { FIXED_NOW, deadOwner, makeJob } from '../../helpers/jobs.js';
 import { makeTempDir } from '../../helpers/temp.js';
+import type { TaskRecord } from '../../../src/jobs/model/task.js';
 
 describe('JobStore', () => {
   it('claims unique ids by creating their folders, and saves and loads a job', async () => {
@@ -222,6 +223,29 @@ describe('atomic writes', () => {
     expect(getFsyncCount() - before).toBe(2);
     expect(readFileSync(path, 'utf8')).toBe('{"a":2}');
     expect(readdirSync(join(path, '..'))).toEqual(['file.json']); // no temp file left
+  });
+});
+
+describe('tasks.jsonl', () => {
+  it('is fsynced when a later attempt starts (job.json then forgets the earlier one), and not for a first attempt', async () => {
+    const { getFsyncCount } = await import('../../../src/store/atomic-write.js');
+    const store = JobStore.open(makeTempDir());
+    const id = store.claimIdSync();
+    const run = (attempt: number, status: 'running' | 'succeeded'): TaskRecord => ({
+      kind: 'run',
+      seq: attempt,
+      run: { id: `r${attempt}`, taskId: 't1', attempt, worker: 'sh[abcd-0]', startedAt: FIXED_NOW, state: status === 'running' ? { status } : { status, endedAt: FIXED_NOW }, output: { file: 'output.log', section: 's' } },
+    });
+    const fsyncsOf = (records: TaskRecord[]): number => {
+      const before = getFsyncCount();
+      store.writeSync(makeJob({ id }), [], records);
+      return getFsyncCount() - before;
+    };
+    const withoutRecords = fsyncsOf([]);
+    expect(fsyncsOf([run(1, 'running')])).toBe(withoutRecords);
+    expect(fsyncsOf([run(1, 'succeeded')])).toBe(withoutRecords);
+    expect(fsyncsOf([run(2, 'running')])).toBe(withoutRecords + 1);
+    expect(readFileSync(store.pathsOf(id).tasks!, 'utf8').trim().split('\n')).toHaveLength(3);
   });
 });
 
