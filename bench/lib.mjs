@@ -1,6 +1,6 @@
 // Shared by the benchmarks: statistics, machine details, and driving the real REPL in a
 // pseudo-terminal. Plain Node; jobline itself is imported from dist/.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,9 +36,17 @@ export function machine() {
   return `${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${process.platform} (${hostname()})`;
 }
 
-/** A fresh temp folder. */
+// Every folder a benchmark makes lives under one root, removed when the process exits: a full run
+// seeds tens of thousands of job folders, which left behind would slow the disk (and the next run).
+let root = null;
+
+/** A fresh temp folder (removed at exit with the others). */
 export function tempDir(prefix = 'jobline-bench-') {
-  return mkdtempSync(join(tmpdir(), prefix));
+  if (!root) {
+    root = mkdtempSync(join(tmpdir(), 'jobline-bench-'));
+    process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+  }
+  return mkdtempSync(join(root, prefix));
 }
 
 /** Writes `count` finished (failed) job folders into `jobsDir`, as earlier sessions would leave them. */

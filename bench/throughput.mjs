@@ -40,7 +40,9 @@ export function runParallel() {
 
 /** task-spooler: a private server with 3 slots; from the first submission until the queue is empty. */
 export function runTsp() {
-  const env = { ...process.env, TS_SOCKET: join(tempDir(), 'tsp.socket'), TS_MAXFINISHED: String(JOBS + 10) };
+  // TMPDIR: where tsp writes each job's output file (ts-out.*), removed with the temp folder.
+  const dir = tempDir();
+  const env = { ...process.env, TS_SOCKET: join(dir, 'tsp.socket'), TS_MAXFINISHED: String(JOBS + 10), TMPDIR: dir };
   const tsp = (...args) => spawnSync('tsp', args, { env, encoding: 'utf8' });
   tsp('-S', '3');
   const ms = timed(() => {

@@ -4,7 +4,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { open } from 'node:fs/promises';
 import * as z from 'zod';
 import { StoreError, describeError } from '../errors.js';
-import { JOB_STATUSES, PHASE_STATUSES, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, type Job } from '../jobs/model/job.js';
+import { JOB_STATUSES, MAX_RETRIES, MAX_WORKERS, PHASE_STATUSES, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, type Job } from '../jobs/model/job.js';
 import { JOB_ID_PATTERN } from '../jobs/model/job-id.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
 
@@ -60,6 +60,9 @@ function buildJobSchema() {
     pendingFeedback: z.string().nullable().optional(),
     hasPendingApproval: z.boolean().optional(),
     eventSeq: z.number().int().min(0).optional(),
+    workers: z.number().int().min(1).max(MAX_WORKERS).optional(),
+    retries: z.number().int().min(0).max(MAX_RETRIES).optional(),
+    keepGoing: z.boolean().optional(),
   });
   return jobSchema;
 }
@@ -123,10 +126,10 @@ export function parseJobFile(text: string, path: string): Job {
     throw new StoreError('JOB_FILE_CORRUPT', `Corrupt job file ${path}: ${where}: ${issue.message}.`);
   }
   const job = result.data;
-  // Files written before these fields existed: no feedback was pending (it lived in memory), and
-  // a job found awaiting approval still waits for it. A version-1 file is migrated as it is read:
+  // Files written before these fields existed: no feedback was pending (it lived in memory), a
+  // job found awaiting approval still waits for it, and a job ran one task at a time. A version-1 file is migrated as it is read:
   // its fields mean the same in version 2, and its tasks and runs are rebuilt (task-history.ts).
-  return { ...job, schemaVersion: SCHEMA_VERSION, pendingFeedback: job.pendingFeedback ?? null, hasPendingApproval: job.hasPendingApproval ?? job.status === 'awaiting_approval', eventSeq: job.eventSeq ?? 0 } as Job;
+  return { ...job, schemaVersion: SCHEMA_VERSION, pendingFeedback: job.pendingFeedback ?? null, hasPendingApproval: job.hasPendingApproval ?? job.status === 'awaiting_approval', eventSeq: job.eventSeq ?? 0, workers: job.workers ?? 1, retries: job.retries ?? 0, keepGoing: job.keepGoing ?? false } as Job;
 }
 
 /**

@@ -16,11 +16,15 @@ export type JobEventType =
   | 'failed'
   | 'completed'
   | 'interrupted'
-  | 'resumed';
+  | 'resumed'
+  | 'task_started'
+  | 'task_completed'
+  | 'task_failed';
 
 /**
  * One lifecycle event: `ts` (ISO-8601 UTC), `type`, and details that depend on the type
- * (`phase`: phase name, `attempt`, `error`, `feedback`, `reason`, `mode`, `agent`, `cwd`).
+ * (`phase`: phase name, `attempt`, `error`, `feedback`, `reason`, `mode`, `agent`, `cwd`, `task`:
+ * task id, `worker`: worker name).
  */
 export interface JobEvent {
   /**
@@ -38,6 +42,12 @@ export interface JobEvent {
   reason?: string;
   mode?: string;
   agent?: string;
+  /** The task a task_* event concerns (`t3`). */
+  task?: string;
+  /** The worker that runs the task (`build[ab12-1]`), on task_started. */
+  worker?: string;
+  /** Whether a failed task runs again (its retries are not used up), on task_failed. */
+  willRetry?: boolean;
   /** Working directory of the job (on `created`; used to resume it). */
   cwd?: string;
   /**

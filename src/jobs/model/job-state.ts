@@ -1,9 +1,10 @@
 // A job with its tasks and runs, and the one function that changes them together: the job's
-// state machine (transitions.ts), then its tasks (task-transitions.ts), then sequence numbers for
-// the events and the changed records. Pure: time passed in.
+// state machine (transitions.ts), then its tasks (task-transitions.ts), then the end of a phase
+// whose last task ended, then sequence numbers for the events and the changed records. Pure:
+// time passed in.
 import { numberEvents, type Job } from './job.js';
 import type { JobEvent } from './job-event.js';
-import type { Run, Task, TaskBoard, TaskRecord } from './task.js';
+import { isTaskEnded, type Run, type Task, type TaskBoard, type TaskRecord } from './task.js';
 import { transitionTasks } from './task-transitions.js';
 import { transitionJob, type JobAction } from './transitions.js';
 
@@ -30,18 +31,46 @@ export function applyActions(state: JobState, actions: readonly JobAction[], now
   let { job, board } = state;
   const events: JobEvent[] = [...leadingEvents];
   const changed = new Map<string, Task | Run>();
-  for (const action of actions) {
+  const apply = (action: JobAction): void => {
     const result = transitionJob(job, action, now);
     const tasks = transitionTasks(board, job, result.job, action, now);
     for (const item of tasks.changed) changed.set(`${'taskId' in item ? 'r' : 't'}:${item.id}`, item);
     job = result.job;
     board = tasks.board;
-    events.push(...result.events);
+    events.push(...tasks.events, ...result.events);
+  };
+  for (const action of actions) {
+    apply(action);
+    if (action.type === 'completeTask' || action.type === 'failTask') {
+      const end = decidePhaseEnd(job, board, action);
+      if (end) apply(end);
+    }
   }
   const numbered = numberEvents(job, events);
   const seq = numbered.job.eventSeq;
   const records = [...changed.values()].map((item): TaskRecord => ('taskId' in item ? { kind: 'run', seq, run: item } : { kind: 'task', seq, task: item }));
   return { state: { job: numbered.job, board }, events: numbered.events, records };
+}
+
+/**
+ * How the running phase of `job` ends once `last` ended its last task, or null while any of its
+ * tasks has not ended (or the phase is not running). A phase of one task ends as that task did,
+ * with its output, changes and error. Otherwise the phase's output counts its tasks; it fails if
+ * any failed, unless the job keeps going (then it completes, carrying the job's failed-task count,
+ * and the job's last phase ends the job `failed`; see transitions.ts).
+ */
+export function decidePhaseEnd(job: Job, board: TaskBoard, last: Extract<JobAction, { type: 'completeTask' | 'failTask' }>): JobAction | null {
+  if (job.status !== 'running' || job.phases[job.currentPhase]?.status !== 'running') return null;
+  const phaseTasks = board.tasks.filter((task) => task.phase === job.currentPhase);
+  if (phaseTasks.length === 0 || !phaseTasks.every(isTaskEnded)) return null;
+  const failed = phaseTasks.filter((task) => task.status === 'failed').length;
+  const notRun = phaseTasks.filter((task) => task.status === 'cancelled').length;
+  const isSingle = phaseTasks.length === 1;
+  const output = isSingle ? (last.output ?? null) : `${phaseTasks.length - failed - notRun} of ${phaseTasks.length} tasks done${failed > 0 ? `, ${failed} failed` : ''}${notRun > 0 ? `, ${notRun} not run` : ''}`;
+  const changes = isSingle ? (last.changes ?? null) : null;
+  if (failed === 0 || job.keepGoing) return { type: 'completePhase', output, changes, failedTasks: board.tasks.filter((task) => task.status === 'failed').length };
+  const error = isSingle && last.type === 'failTask' ? last.error : `${failed} of ${phaseTasks.length} tasks failed`;
+  return { type: 'failPhase', error, output, changes };
 }
 
 /** Every task and run of `board` as records stamped with `seq`: a board's first write in full (a new or migrated job). */

@@ -103,7 +103,22 @@ export interface Job {
   hasPendingApproval: boolean;
   /** The `seq` of the last event written for this job (0: none yet). */
   eventSeq: number;
+  /** How many of its tasks may run at once (its workers; 1 unless asked for more). */
+  workers: number;
+  /** How many times a failed task is run again, each time as a new run (0: never). */
+  retries: number;
+  /**
+   * True: a phase with failed tasks still completes, and the job ends `failed` with a count of
+   * its failed tasks; false (the default): a failed task fails its phase once its runs are over.
+   */
+  keepGoing: boolean;
 }
+
+/** Most workers one job may have (a job's tasks running at once). */
+export const MAX_WORKERS = 64;
+
+/** Most retries of a failed task. */
+export const MAX_RETRIES = 100;
 
 /** Statuses in which a job still holds, or waits for, work from its owner process. */
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'running', 'awaiting_approval'];
@@ -135,6 +150,12 @@ export interface NewJobInput {
   phaseNames: readonly string[];
   owner: JobOwner;
   now: string;
+  /** See Job.workers (default 1). */
+  workers?: number;
+  /** See Job.retries (default 0). */
+  retries?: number;
+  /** See Job.keepGoing (default false). */
+  keepGoing?: boolean;
 }
 
 /** Builds a new job in status `queued` with every phase pending. Throws nothing; validates nothing. */
@@ -166,6 +187,9 @@ export function createJob(input: NewJobInput): Job {
     pendingFeedback: null,
     hasPendingApproval: false,
     eventSeq: 0,
+    workers: input.workers ?? 1,
+    retries: input.retries ?? 0,
+    keepGoing: input.keepGoing ?? false,
   };
 }
 

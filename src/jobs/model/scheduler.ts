@@ -18,12 +18,14 @@ export interface ScheduledJob {
   runningTaskIds: readonly string[];
   /** True while the job holds a slot: one of its runs is going, or about to. */
   hasSlot: boolean;
+  /** Its tasks that may run at once (Job.workers). */
+  workers: number;
 }
 
-/** Limits: jobs holding a slot at once (maxConcurrentJobs), and tasks of one job running at once. */
+/** Limits: jobs holding a slot at once (maxConcurrentJobs), and runs at once across all jobs (maxWorkers). */
 export interface Capacity {
   maxConcurrentJobs: number;
-  maxWorkersPerJob: number;
+  maxWorkers: number;
 }
 
 /** Start task `taskId` of job `jobId`; `needsSlot`: the job does not hold a slot yet and takes one. */
@@ -42,12 +44,13 @@ export interface Assignment {
  * - every task it depends on is `done` (a failed or cancelled dependency blocks it for good);
  * - its claims overlap no claim of a running task of a job in the same folder (nor of a task this
  *   plan starts), see doClaimsOverlap;
- * - the caps allow it: a job without a slot needs a free one (of maxConcurrentJobs), and a job
- *   runs at most maxWorkersPerJob tasks at once.
+ * - the caps allow it: a job without a slot needs a free one (of maxConcurrentJobs), a job runs
+ *   at most its `workers` tasks at once, and all jobs together at most maxWorkers.
  * A job whose tasks are all blocked does not hold up the jobs behind it.
  */
 export function plan(jobs: readonly ScheduledJob[], capacity: Capacity): Assignment[] {
   let freeSlots = capacity.maxConcurrentJobs - jobs.filter((job) => job.hasSlot).length;
+  let freeRuns = capacity.maxWorkers - jobs.reduce((count, job) => count + job.runningTaskIds.length, 0);
   const running: Array<{ workspace: string; claims: readonly string[] }> = [];
   for (const job of jobs) {
     for (const task of job.tasks) if (job.runningTaskIds.includes(task.id)) running.push({ workspace: job.workspace, claims: task.claims });
@@ -58,17 +61,18 @@ export function plan(jobs: readonly ScheduledJob[], capacity: Capacity): Assignm
     const isRunning = job.status === 'running' && job.hasSlot;
     if (!wantsSlot && !isRunning) continue;
     if (wantsSlot && freeSlots <= 0) continue;
-    let freeWorkers = capacity.maxWorkersPerJob - job.runningTaskIds.length;
+    let freeWorkers = job.workers - job.runningTaskIds.length;
     let needsSlot = wantsSlot;
     const done = new Set(job.tasks.filter((task) => task.status === 'done').map((task) => task.id));
     for (const task of job.tasks) {
-      if (freeWorkers <= 0) break;
+      if (freeWorkers <= 0 || freeRuns <= 0) break;
       if (!isRunnable(task, job, done, running)) continue;
       assignments.push({ jobId: job.id, taskId: task.id, needsSlot });
       running.push({ workspace: job.workspace, claims: task.claims });
       if (needsSlot) freeSlots--;
       needsSlot = false;
       freeWorkers--;
+      freeRuns--;
     }
   }
   return assignments;

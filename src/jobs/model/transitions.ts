@@ -8,12 +8,19 @@ import type { JobEvent } from './job-event.js';
 /**
  * What can happen to a job. `start` means "given a worker slot"; `approve`/`retry` put the job
  * back in the queue (a job awaiting approval holds no slot); `resume` re-queues an unfinished job
- * at its first phase that did not complete.
+ * at its first phase that did not complete. `startPhase` opens the current phase and claims its
+ * task `taskId` (default: its first runnable one) for worker `worker` (default 0); `startTask`
+ * claims another task of the running phase; `completeTask` / `failTask` end a task's run, and
+ * the last task of a phase to end ends the phase (see job-state.ts). `completePhase` carries the
+ * number of the job's failed tasks when a phase completes with some (keepGoing).
  */
 export type JobAction =
   | { type: 'start' }
-  | { type: 'startPhase' }
-  | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null }
+  | { type: 'startPhase'; taskId?: string; worker?: number }
+  | { type: 'startTask'; taskId: string; worker: number }
+  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null }
+  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null }
+  | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null; failedTasks?: number }
   | { type: 'failPhase'; error: string; output?: string | null; changes?: WorkspaceChanges | null }
   | { type: 'approve' }
   | { type: 'retry'; feedback: string | null }
@@ -31,6 +38,9 @@ export interface TransitionResult {
 const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
   start: ['queued'],
   startPhase: ['running'],
+  startTask: ['running'],
+  completeTask: ['running'],
+  failTask: ['running'],
   completePhase: ['running'],
   failPhase: ['running'],
   approve: ['awaiting_approval'],
@@ -76,7 +86,13 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       next.progress.lastEvent = `Phase ${current.name} completed`;
       next.pendingFeedback = null; // this attempt used it
       const events = [event('phase_completed', { phase: current.name })];
-      if (next.currentPhase === next.phases.length - 1) {
+      const failedTasks = action.failedTasks ?? 0;
+      if (next.currentPhase === next.phases.length - 1 && failedTasks > 0) {
+        // keepGoing: every phase ran to its end, but the job did not do all it was asked to.
+        const error = `${failedTasks} task${failedTasks === 1 ? '' : 's'} failed`;
+        Object.assign(next, { status: 'failed', endedAt: now, error });
+        events.push(event('failed', { error }));
+      } else if (next.currentPhase === next.phases.length - 1) {
         Object.assign(next, { status: 'completed', endedAt: now, error: null });
         events.push(event('completed'));
       } else if (next.mode === 'interactive') {
@@ -88,6 +104,14 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       }
       return { job: next, events };
     }
+
+    case 'startTask':
+    case 'completeTask':
+    case 'failTask':
+      // A task of the running phase; its events and the phase's end come from the board
+      // (task-transitions.ts, job-state.ts).
+      requireRunningPhase(job, action, phase);
+      return { job: next, events: [] };
 
     case 'failPhase': {
       const current = requireRunningPhase(job, action, phase);

@@ -94,7 +94,7 @@ export class PhaseScheduler {
     // With every slot held there is nothing to plan: only a job taking a slot starts here (a
     // running job's next phase is its run loop's). A queue of thousands costs nothing per change.
     if (!this.host.isClosed() && this.holders.size < this.options.maxConcurrentJobs) {
-      for (const assignment of plan(this.describeJobs(), { maxConcurrentJobs: this.options.maxConcurrentJobs, maxWorkersPerJob: 1 })) {
+      for (const assignment of plan(this.describeJobs(), { maxConcurrentJobs: this.options.maxConcurrentJobs, maxWorkers: 1000 })) {
         // A running job's next phase is started by its own run loop (runPhases).
         if (!assignment.needsSlot) continue;
         const entry = this.host.lookup(assignment.jobId)!;
@@ -127,7 +127,7 @@ export class PhaseScheduler {
       const hasSlot = this.holders.has(entry.id);
       if (job.status !== 'queued' && !hasSlot) continue;
       const runningTaskIds = board.runs.filter((run) => run.state.status === 'running').map((run) => run.taskId);
-      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, tasks: board.tasks, runningTaskIds, hasSlot });
+      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, tasks: board.tasks, runningTaskIds, hasSlot, workers: 1 });
     }
     return jobs;
   }

@@ -10,11 +10,12 @@ function task(id: string, overrides: Partial<Task> = {}): Task {
 }
 
 function job(id: string, overrides: Partial<ScheduledJob> = {}): ScheduledJob {
-  return { id, status: 'queued', currentPhase: 0, workspace: '/w', tasks: [task('t1')], runningTaskIds: [], hasSlot: false, ...overrides };
+  return { id, status: 'queued', currentPhase: 0, workspace: '/w', tasks: [task('t1')], runningTaskIds: [], hasSlot: false, workers: 1, ...overrides };
 }
 
-const ONE_WORKER = { maxConcurrentJobs: 3, maxWorkersPerJob: 1 };
-const MANY_WORKERS = { maxConcurrentJobs: 3, maxWorkersPerJob: 4 };
+const CAPS = { maxConcurrentJobs: 3, maxWorkers: 99 };
+const ONE_WORKER = CAPS;
+const MANY_WORKERS = CAPS;
 const started = (assignments: ReturnType<typeof plan>) => assignments.map((a) => `${a.jobId}:${a.taskId}${a.needsSlot ? '+slot' : ''}`);
 
 describe('claims overlap', () => {
@@ -93,25 +94,25 @@ describe('plan', () => {
       task('t4', { phase: 1 }),
       task('t5', { status: 'failed' }),
     ];
-    expect(started(plan([job('a', { tasks })], MANY_WORKERS))).toEqual(['a:t2+slot']);
+    expect(started(plan([job('a', { workers: 4, tasks })], MANY_WORKERS))).toEqual(['a:t2+slot']);
     const later = tasks.map((t) => (t.id === 't2' ? { ...t, status: 'done' as TaskStatus } : t));
-    expect(started(plan([job('a', { tasks: later })], MANY_WORKERS))).toEqual(['a:t3+slot']);
+    expect(started(plan([job('a', { workers: 4, tasks: later })], MANY_WORKERS))).toEqual(['a:t3+slot']);
   });
 
   it('never runs a task whose dependency failed, and names it as blocked', () => {
     const tasks = [task('t1', { status: 'failed' }), task('t2', { dependsOn: ['t1'] }), task('t3', { dependsOn: ['t9'] }), task('t4')];
-    expect(started(plan([job('a', { tasks })], MANY_WORKERS))).toEqual(['a:t4+slot']);
+    expect(started(plan([job('a', { workers: 4, tasks })], MANY_WORKERS))).toEqual(['a:t4+slot']);
     expect(findBlockedTasks(tasks)).toEqual([{ taskId: 't2', dependency: 't1' }, { taskId: 't3', dependency: 't9' }]);
     expect(findBlockedTasks([task('t1', { status: 'done' }), task('t2', { dependsOn: ['t1'] })])).toEqual([]);
   });
 
   it('keeps tasks whose claims overlap apart, within a job and across jobs in one folder', () => {
     const tasks = [task('t1', { claims: ['src/**'] }), task('t2', { claims: ['src/a.ts'] }), task('t3', { claims: ['docs/**'] })];
-    expect(started(plan([job('a', { tasks })], MANY_WORKERS))).toEqual(['a:t1+slot', 'a:t3']);
+    expect(started(plan([job('a', { workers: 4, tasks })], MANY_WORKERS))).toEqual(['a:t1+slot', 'a:t3']);
     const runningSrc = job('a', { status: 'running', hasSlot: true, runningTaskIds: ['t1'], tasks: [task('t1', { status: 'claimed', claims: ['src/**'] })] });
-    expect(started(plan([runningSrc, job('b', { tasks: [task('t1', { claims: ['src/x.ts'] })] })], MANY_WORKERS))).toEqual([]);
+    expect(started(plan([runningSrc, job('b', { workers: 4, tasks: [task('t1', { claims: ['src/x.ts'] })] })], MANY_WORKERS))).toEqual([]);
     // The same claim in another folder is another file.
-    expect(started(plan([runningSrc, job('b', { workspace: '/other', tasks: [task('t1', { claims: ['src/x.ts'] })] })], MANY_WORKERS))).toEqual(['b:t1+slot']);
+    expect(started(plan([runningSrc, job('b', { workers: 4, workspace: '/other', tasks: [task('t1', { claims: ['src/x.ts'] })] })], MANY_WORKERS))).toEqual(['b:t1+slot']);
   });
 
   it('lets a job blocked by claims not hold up the jobs behind it', () => {
@@ -120,11 +121,19 @@ describe('plan', () => {
     expect(started(plan([runningSrc, blocked, job('c')], ONE_WORKER))).toEqual(['c:t1+slot']);
   });
 
-  it('runs at most maxWorkersPerJob tasks of a job at once, counting those running', () => {
+  it('runs at most a job\'s workers tasks of it at once, counting those running', () => {
     const tasks = ['t1', 't2', 't3', 't4', 't5'].map((id) => task(id));
-    expect(started(plan([job('a', { tasks })], { maxConcurrentJobs: 1, maxWorkersPerJob: 2 }))).toEqual(['a:t1+slot', 'a:t2']);
+    expect(started(plan([job('a', { workers: 2, tasks })], { maxConcurrentJobs: 1, maxWorkers: 99 }))).toEqual(['a:t1+slot', 'a:t2']);
     const oneRunning = tasks.map((t) => (t.id === 't1' ? { ...t, status: 'claimed' as TaskStatus } : t));
-    expect(started(plan([job('a', { status: 'running', hasSlot: true, runningTaskIds: ['t1'], tasks: oneRunning })], { maxConcurrentJobs: 1, maxWorkersPerJob: 2 }))).toEqual(['a:t2']);
+    expect(started(plan([job('a', { workers: 2, status: 'running', hasSlot: true, runningTaskIds: ['t1'], tasks: oneRunning })], { maxConcurrentJobs: 1, maxWorkers: 99 }))).toEqual(['a:t2']);
+  });
+
+  it('runs at most maxWorkers tasks across all jobs, counting those running, in order of submission', () => {
+    const tasks = ['t1', 't2', 't3'].map((id) => task(id));
+    const caps = { maxConcurrentJobs: 3, maxWorkers: 3 };
+    expect(started(plan([job('a', { workers: 2, tasks }), job('b', { workers: 2, tasks })], caps))).toEqual(['a:t1+slot', 'a:t2', 'b:t1+slot']);
+    const busy = job('a', { workers: 3, status: 'running', hasSlot: true, runningTaskIds: ['t1', 't2'], tasks: tasks.map((t) => (t.id === 't3' ? t : { ...t, status: 'claimed' as TaskStatus })) });
+    expect(started(plan([busy, job('b', { workers: 2, tasks })], caps))).toEqual(['a:t3']);
   });
 
   it('gives nothing when every slot is taken, and a running job its next task without a new slot', () => {
