@@ -13,6 +13,7 @@ import { resumeCommand } from './commands/resume.js';
 import { steerCommand } from './commands/steer.js';
 import { waitCommand } from './commands/wait.js';
 import { JoblineError, UsageError } from './errors.js';
+import { MAX_RETRIES, MAX_WORKERS } from './jobs/model/job.js';
 import { findNearestName } from './text/nearest-name.js';
 import { sanitizeLine } from './render/text.js';
 import { startRepl } from './repl/repl.js';
@@ -29,6 +30,13 @@ const program = new Command('jobline')
   .enablePositionalOptions();
 
 const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: ./.jobrc.json, then ~/.jobrc.json)');
+
+// A whole-number option from `min` to `max`: anything else is the user's mistake, said in one line.
+const parseCount = (name: string, min: number, max: number) => (value: string): number => {
+  const count = /^\d{1,6}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!(count >= min && count <= max)) throw new UsageError('USAGE', `${name} takes a whole number from ${min} to ${max}, not ${JSON.stringify(sanitizeLine(value))}.`);
+  return count;
+};
 
 // No command: the interactive REPL. A word where a command belongs is a mistyped command (exit 2
 // with a suggestion), not commander's "too many arguments".
@@ -61,9 +69,12 @@ program
 
 program
   .command('batch')
-  .description('run one background job per non-empty line of FILE (or stdin), honouring the cap')
+  .description('run each non-empty line of FILE (or stdin) as a task of one background job, several at once')
   .argument('[file]', 'file of prompts, one per line; - or nothing for stdin')
   .option('-a, --agent <name>', 'agent to run (default: defaultAgent from the config)')
+  .option('-j, --workers <n>', 'tasks run at once (default: maxWorkers from the config)', parseCount('--workers', 1, MAX_WORKERS))
+  .option('--retries <n>', 'runs of a failed task beyond its first (default 0)', parseCount('--retries', 0, MAX_RETRIES))
+  .option('--keep-going', 'run every task that can run even when some fail (the job still ends failed)')
   .addOption(configOption())
   .action(async (file: string | undefined, options) => {
     process.exitCode = await batchCommand(loadAppContext(options.config), file, options);

@@ -1,67 +1,90 @@
-// `jobline batch`: one background job per non-empty input line, all through the queue and the
-// cap; prints a summary and fails if any job failed.
+// `jobline batch`: one background job whose tasks are the input's non-empty lines, run by its
+// workers side by side; prints every task that fails, a progress line at most once a second, and
+// a summary, and fails if any task did not get done.
 import { readFile } from 'node:fs/promises';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName } from '../config/schema.js';
-import type { Job } from '../jobs/model/job.js';
+import { isTerminalStatus } from '../jobs/model/job.js';
+import type { Task } from '../jobs/model/task.js';
+import type { JobView } from '../jobs/service/job-commands.js';
 import { UsageError, describeError } from '../errors.js';
 import { formatDuration, sanitizeLine, truncate } from '../render/text.js';
 import { createJobService, type AppContext } from './context.js';
 import { installExitHandlers } from './exit-signals.js';
 
-/** Submissions `batch` keeps in flight at once. */
-const SUBMISSIONS_IN_FLIGHT = 32;
+/** Longest time between two progress lines (ms). */
+const PROGRESS_EVERY_MS = 1000;
+
+/** Failed tasks listed in the summary (the rest are counted; `jobline show` lists them all). */
+const FAILURES_LISTED = 20;
 
 /** Options of `jobline batch`. */
 export interface BatchOptions {
   agent?: string;
+  /** Tasks run at once (default: the config's maxWorkers). */
+  workers?: number;
+  /** Runs of a failed task beyond its first. */
+  retries?: number;
+  /** Run every task that can run even when some fail. */
+  keepGoing?: boolean;
 }
 
 /**
- * Reads prompts from `source` (a file path, or `-`/undefined for stdin), runs them, and returns
- * 0 when every job completed, 1 otherwise. Always queues, whatever `whenBusy` says.
- * @throws UsageError USAGE for a prompts file that cannot be read; AgentError; StoreError.
+ * Reads lines from `source` (a file path, or `-`/undefined for stdin) and runs them as the tasks
+ * of one background job; returns 0 when every task got done, 1 otherwise (2 is the caller's, for
+ * usage errors). Always queues, whatever `whenBusy` says.
+ * @throws UsageError USAGE for a file that cannot be read; AgentError; StoreError.
  */
 export async function batchCommand(context: AppContext, source: string | undefined, options: BatchOptions): Promise<number> {
   const text = !source || source === '-' ? await readStdin() : await readPromptsFile(source);
-  const prompts = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const inputs = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const from = !source || source === '-' ? 'stdin' : source;
+  if (inputs.length === 0) {
+    process.stdout.write(`Batch: no lines in ${from}; nothing to run.\n`);
+    return 0;
+  }
   const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
   const service = createJobService(context, { whenBusy: 'queue' });
   installExitHandlers(service.lifecycle);
   service.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
-  // The batch's own record of its jobs' latest states: the storage policy may remove a failed
-  // job's files (and the manager forget it) while the batch runs, but the summary and the exit
-  // code count what every job did, not what is left on disk.
-  const outcomes = new Map<string, Job>();
-  service.on('jobEvent', (job, event) => {
-    outcomes.set(job.id, job);
-    if (event.type === 'completed') process.stderr.write(`✅ ${job.id} ${truncate(sanitizeLine(job.description), 60)}\n`);
-    else if (event.type === 'failed') process.stderr.write(`❌ ${job.id} ${truncate(sanitizeLine(job.description), 60)}: ${sanitizeLine(job.error ?? '')}\n`);
-  });
   const started = Date.now();
-  // Submissions overlap (each waits for its own durable write), a bounded number at a time; the
-  // queue keeps their order because ids are claimed synchronously in submission order.
-  const inFlight = new Set<Promise<unknown>>();
-  for (const prompt of prompts) {
-    const submitted = service.dispatch({ type: 'submit', agent, prompt, mode: 'background', cwd: context.cwd, isBulk: true });
-    inFlight.add(submitted);
-    void submitted.then(() => inFlight.delete(submitted), () => inFlight.delete(submitted));
-    if (inFlight.size >= SUBMISSIONS_IN_FLIGHT) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
+  let doneCount = 0;
+  let lastProgressAt = started;
+  const total = inputs.length * agent.phases.length;
+  // Every task that fails for good is said at once; the rest is one line a second at most.
+  // The job's final view is taken as it ends: the storage policy may remove its files right after.
+  let finalView: Promise<JobView | null> | null = null;
+  service.on('jobEvent', (job, event) => {
+    if (event.type === job.status && isTerminalStatus(job.status)) finalView ??= service.view(job.id).catch(() => null);
+    if (event.type === 'task_failed' && !event.willRetry) process.stderr.write(`❌ ${job.id} ${event.task ?? ''}: ${sanitizeLine(event.error ?? '')}\n`);
+    if (event.type !== 'task_completed') return;
+    doneCount++;
+    if (Date.now() - lastProgressAt < PROGRESS_EVERY_MS) return;
+    lastProgressAt = Date.now();
+    process.stderr.write(`[${job.id}] ${doneCount}/${total} done\n`);
+  });
+  const { job } = await service.dispatch({
+    type: 'submit',
+    agent,
+    prompt: `batch of ${inputs.length} line${inputs.length === 1 ? '' : 's'} from ${from}`,
+    mode: 'background',
+    cwd: context.cwd,
+    workers: options.workers ?? context.config.maxWorkers,
+    retries: options.retries ?? 0,
+    keepGoing: options.keepGoing ?? false,
+    taskInputs: inputs,
+  });
   await service.lifecycle.whenIdle();
+  const view = await (finalView ?? service.view(job.id).catch(() => null));
   await service.lifecycle.shutdown();
-  // Jobs still in the session carry their freshest state (an interruption at shutdown is not an event).
-  for (const job of service.sessionJobs()) outcomes.set(job.id, job);
-  const jobs = [...outcomes.values()];
-  const count = (status: Job['status']): number => jobs.filter((job) => job.status === status).length;
-  const failed = jobs.filter((job) => job.status !== 'completed');
-  process.stdout.write(
-    `Batch: ${jobs.length} jobs in ${formatDuration(Date.now() - started)}: ${count('completed')} completed, ${count('failed')} failed, ${count('cancelled')} cancelled\n`,
-  );
-  for (const job of failed) process.stdout.write(`  ${job.id} ${job.status}: ${truncate(sanitizeLine(job.description), 60)}${job.error ? ` (${sanitizeLine(job.error)})` : ''}\n`);
-  if (failed.length > 0) process.stdout.write(`Unfinished jobs are kept in ${service.jobsDir}, the newest ${context.config.maxUnfinishedJobs} of them (see jobline show <id>).\n`);
-  return failed.length === 0 ? 0 : 1;
+  const final = view?.job ?? service.sessionJobs().find((candidate) => candidate.id === job.id) ?? job;
+  const tasks = view?.board.tasks ?? [];
+  const count = (status: Task['status']): number => tasks.filter((task) => task.status === status).length;
+  const failed = tasks.filter((task) => task.status === 'failed');
+  process.stdout.write(`Batch ${final.id}: ${tasks.length} tasks in ${formatDuration(Date.now() - started)}: ${count('done')} done, ${failed.length} failed, ${count('cancelled')} not run (${final.status})\n`);
+  for (const task of failed.slice(0, FAILURES_LISTED)) process.stdout.write(`  ${task.id} failed: ${truncate(sanitizeLine(task.input), 60)}${task.result ? ` (${sanitizeLine(task.result)})` : ''}\n`);
+  if (failed.length > FAILURES_LISTED) process.stdout.write(`  … and ${failed.length - FAILURES_LISTED} more (jobline show ${final.id})\n`);
+  return final.status === 'completed' ? 0 : 1;
 }
 
 async function readStdin(): Promise<string> {

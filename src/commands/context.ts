@@ -63,8 +63,9 @@ function createManager(context: AppContext, overrides: Partial<Pick<JoblineConfi
   const spareWorkers = 1;
   const manager = new JobManager({
     store: context.store,
-    executor: new ThreadExecutor({ workerHeapMb: config.workerHeapMb, spareWorkers, maxIdleWorkers: config.maxConcurrentJobs + spareWorkers }),
+    executor: new ThreadExecutor({ workerHeapMb: config.workerHeapMb, spareWorkers, maxIdleWorkers: Math.max(config.maxConcurrentJobs, config.maxWorkers) + spareWorkers }),
     maxConcurrentJobs: config.maxConcurrentJobs,
+    maxWorkers: config.maxWorkers,
     whenBusy: overrides.whenBusy ?? config.whenBusy,
     maxUnfinishedJobs: config.maxUnfinishedJobs,
     maxCompletedJobs: config.maxCompletedJobs,

@@ -66,6 +66,8 @@ export const configSchema = z.strictObject({
   jobsDir: z.string().min(1).nullable().optional(),
   /** Jobs running at once. */
   maxConcurrentJobs: z.number().int().min(1).max(64).default(3),
+  /** Runs at once across all jobs (a job runs at most its workers' worth of tasks at once). */
+  maxWorkers: z.number().int().min(1).max(64).default(3),
   /** Failed, cancelled and interrupted jobs kept on disk; the oldest beyond this are removed. */
   maxUnfinishedJobs: z.number().int().min(0).default(10),
   /** Completed jobs kept on disk, newest first; 0 removes each as it completes. */

@@ -28,6 +28,10 @@ export class JobFolderReader implements JobReader {
   }
 
   async list(selection?: ListSelection): Promise<JobListing> {
+    // The folder is read on libuv's threadpool while this thread parses the index.
+    const warnings: string[] = [];
+    const listed = this.store.listIds(warnings);
+    listed.catch(() => {}); // awaited below, or replaced by the full listing
     const index = selection ? readIndex(this.store.dir) : null;
     if (!index) {
       const { jobs, warnings } = await this.store.list();
@@ -36,8 +40,7 @@ export class JobFolderReader implements JobReader {
       const matching = jobs.filter((job) => !selection?.statuses || selection.statuses.includes(job.status));
       return { jobs: selectNewestEnded(matching, selection?.newestEnded), warnings, total: jobs.length, matching: matching.length };
     }
-    const warnings: string[] = [];
-    const ids = await this.store.listIds(warnings);
+    const ids = await listed;
     const isWanted = (status: JobStatus): boolean => !selection?.statuses || selection.statuses.includes(status);
     // Ended jobs are picked from the index without reading them; every other job (running,
     // waiting, or unknown to the index) is read: there are few, and its owner may have died.

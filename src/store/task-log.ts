@@ -7,7 +7,7 @@
 // from job.json after a power loss (see alignWithPhases), so it costs no fsync of its own.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { TASK_STATUSES, type TaskRecord } from '../jobs/model/task.js';
+import { OUTPUT_FILE, RUN_OUTPUT_FILE_PATTERN, TASK_STATUSES, type TaskRecord } from '../jobs/model/task.js';
 import { appendLogLines } from './event-log.js';
 
 /** File name of the log, in the job's folder. */
@@ -60,7 +60,7 @@ function buildRecordSchema() {
       z.object({ status: z.literal('cancelled'), endedAt: ISO }),
       z.object({ status: z.literal('interrupted'), endedAt: ISO, reason: z.string() }),
     ]),
-    output: z.object({ file: z.literal('output.log'), section: z.string().max(400) }),
+    output: z.object({ file: z.union([z.literal(OUTPUT_FILE), z.string().regex(RUN_OUTPUT_FILE_PATTERN)]), section: z.string().max(400) }),
   });
   const recordSchema = z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('task'), seq: z.number().int().min(0), task: taskSchema }),

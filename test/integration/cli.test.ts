@@ -80,7 +80,7 @@ describe('jobline run', () => {
     const { cwd, env } = workspace();
     const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
     expect((await runCli(['--version'], { cwd, env })).stdout.trim()).toBe(version);
-    expect((await runCli(['batch', '--help'], { cwd, env })).stdout).toContain('one background job per non-empty line');
+    expect((await runCli(['batch', '--help'], { cwd, env })).stdout).toContain('as a task of one background job');
   });
 });
 
@@ -131,47 +131,65 @@ describe('mistakes on the command line', () => {
 });
 
 describe('jobline batch', () => {
-  it('runs twenty jobs with never more than 3 at once, and summarises', async () => {
-    const { cwd, env } = workspace();
+  it('runs twenty lines as the tasks of one job, never more than its 3 workers at once, and summarises', async () => {
+    const { cwd, jobsDir, env } = workspace();
     mkdirSync(join(cwd, 'running'));
-    const line = 'touch "running/$JOB_ID"; ls running | wc -l >> counts; sleep 0.2; rm "running/$JOB_ID"';
-    const { code, stdout } = await runCli(['batch', '-'], { cwd, env, input: `${Array(20).fill(line).join('\n')}\n\n` });
-    expect(stdout).toMatch(/^Batch: 20 jobs in .*: 20 completed, 0 failed, 0 cancelled$/m);
+    // (Not $$: each task's shell may be pid 2 of its own PID namespace.)
+    const line = 'f=$(mktemp running/task.XXXXXX); ls running | wc -l >> counts; sleep 0.2; rm "$f"';
+    const { code, stdout } = await runCli(['batch', '-', '-j', '3'], { cwd, env, input: `${Array(20).fill(line).join('\n')}\n\n` });
+    expect(stdout).toMatch(/^Batch job-[a-z0-9]{8}: 20 tasks in .*: 20 done, 0 failed, 0 not run \(completed\)$/m);
     expect(code).toBe(0);
     const counts = readFileSync(join(cwd, 'counts'), 'utf8').trim().split('\n').map(Number);
     expect(counts).toHaveLength(20);
     expect(Math.max(...counts)).toBe(3);
     expect(readdirSync(join(cwd, 'running'))).toEqual([]);
+    const jobs = await storedJobs(jobsDir);
+    expect(jobs.map((job) => [job.status, job.workers])).toEqual([['completed', 3]]);
+    // Each run is its own attempt with its worker: build the view the user reads.
+    const shown = await runCli(['show', jobs[0]!.id], { cwd, env });
+    expect(shown.stdout).toMatch(/task t20 .* done · 1 run/);
+    expect(new Set(shown.stdout.match(/sh\[[a-z0-9]{4}-\d\]/g))).toEqual(new Set([0, 1, 2].map((n) => `sh[${jobs[0]!.id.slice(4, 8)}-${n}]`)));
   });
 
-  it('exits 1 and names the failed jobs when any fails', async () => {
+  it('exits 1 and names the failed tasks when any fails; fails fast unless --keep-going', async () => {
     const { cwd, env } = workspace();
-    writeFileSync(join(cwd, 'prompts.txt'), 'true\nexit 4\n');
-    const { code, stdout } = await runCli(['batch', 'prompts.txt'], { cwd, env });
-    expect(code).toBe(1);
-    expect(stdout).toContain('1 completed, 1 failed');
-    expect(stdout).toMatch(/job-[a-z0-9]{8} failed: exit 4 \(Phase run failed: `exit 4` exited with code 4\)/);
+    writeFileSync(join(cwd, 'prompts.txt'), 'sleep 0.3\nexit 4\ntrue\ntrue\n');
+    const fast = await runCli(['batch', 'prompts.txt', '-j', '2'], { cwd, env });
+    expect(fast.code).toBe(1);
+    expect(fast.stdout).toContain('1 done, 1 failed, 2 not run (failed)');
+    expect(fast.stdout).toMatch(/^ {2}t2 failed: exit 4 \(`exit 4` exited with code 4\)$/m);
+    expect(fast.stderr).toMatch(/❌ job-[a-z0-9]{8} t2: `exit 4` exited with code 4/);
+    const going = await runCli(['batch', 'prompts.txt', '-j', '2', '--keep-going'], { cwd, env });
+    expect(going.code).toBe(1);
+    expect(going.stdout).toContain('3 done, 1 failed, 0 not run (failed)');
   });
 
-  it('counts what its jobs did, not what the storage policy kept on disk', async () => {
+  it('runs a failed task again as a new run with --retries, keeping the failed run', async () => {
     const { cwd, jobsDir, env } = workspace();
-    // A folder left by a SIGKILLed jobline: ten jobs still "running" with a dead owner.
-    const store = JobStore.open(jobsDir);
-    const { spawnSync } = await import('node:child_process');
-    const deadPid = spawnSync('true').pid!;
-    for (let i = 0; i < 10; i++) {
-      const id = `job-crash${String(i).padStart(3, '0')}`;
-      mkdirSync(store.pathsOf(id).dir);
-      store.writeSync({ ...(await import('../helpers/jobs.js')).makeJob({ id, status: 'running', startedAt: '2026-11-22T09:00:00.000Z' }), owner: { pid: deadPid, hostname: (await import('node:os')).hostname(), processStartedAt: '2026-11-22T08:00:00.000Z' } });
-    }
-    const three = await runCli(['batch', '-'], { cwd, env, input: 'exit 3\nexit 3\nexit 3\n' });
-    expect(three.code).toBe(1);
-    expect(three.stdout).toMatch(/^Batch: 3 jobs in .*: 0 completed, 3 failed, 0 cancelled$/m);
-    // More failures than maxUnfinishedJobs (10) keeps on disk.
-    const many = await runCli(['batch', '-'], { cwd, env, input: `${Array(30).fill('exit 5').join('\n')}\n` });
-    expect(many.code).toBe(1);
-    expect(many.stdout).toMatch(/^Batch: 30 jobs in .*: 0 completed, 30 failed, 0 cancelled$/m);
-    expect((await storedJobs(jobsDir)).length).toBe(10);
+    const flaky = 'if [ -e tried ]; then echo ok; else touch tried; exit 7; fi';
+    const { code, stdout } = await runCli(['batch', '-', '--retries', '1'], { cwd, env, input: `${flaky}\n` });
+    expect(code).toBe(0);
+    expect(stdout).toContain('1 done, 0 failed');
+    const [job] = await storedJobs(jobsDir);
+    const shown = await runCli(['show', job!.id], { cwd, env });
+    expect(shown.stdout).toMatch(/r1 attempt 1 .* failed .*exit 7|r1 attempt 1 .* failed/);
+    expect(shown.stdout).toMatch(/r2 attempt 2 .* succeeded/);
+  });
+
+  it('counts what its tasks did, even when the storage policy removes the job as it ends', async () => {
+    const { cwd, jobsDir, env } = workspace();
+    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ maxUnfinishedJobs: 0 }));
+    const { code, stdout } = await runCli(['batch', '-', '--keep-going'], { cwd, env, input: 'exit 3\ntrue\nexit 3\n' });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^Batch job-[a-z0-9]{8}: 3 tasks in .*: 1 done, 2 failed, 0 not run \(failed\)$/m);
+    await waitFor(async () => (await storedJobs(jobsDir)).length === 0, 'the failed batch to be removed (maxUnfinishedJobs 0)');
+  });
+
+  it('refuses a worker count that is not a whole number in range, in one line', async () => {
+    const { cwd, env } = workspace();
+    const { code, stderr } = await runCli(['batch', '-', '-j', '0'], { cwd, env, input: 'true\n' });
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe('jobline: --workers takes a whole number from 1 to 64, not "0".');
   });
 
   it('ends quietly when the reader of its output goes away (jobline batch | head -1)', async () => {
@@ -196,8 +214,8 @@ describe('exit paths', () => {
     const { cwd, jobsDir, env } = workspace();
     const marker = `sleep 60.${process.pid}${signal.length}`;
     const prompts = Array.from({ length: 4 }, () => `exec ${marker}`).join('\n');
-    const { child, result } = startCli(['batch', '-'], { cwd, env, input: `${prompts}\n` });
-    await waitFor(async () => (await storedJobs(jobsDir).catch(() => [])).filter((j) => j.status === 'running').length === 3 && findProcesses(marker).length === 3, '3 running jobs with their processes', 15_000);
+    const { child, result } = startCli(['batch', '-', '-j', '3'], { cwd, env, input: `${prompts}\n` });
+    await waitFor(async () => (await storedJobs(jobsDir).catch(() => []))[0]?.status === 'running' && findProcesses(marker).length === 3, 'a running job with 3 processes', 15_000);
     const pids = findProcesses(marker);
     const sentAt = Date.now();
     child.kill(signal);
@@ -205,10 +223,10 @@ describe('exit paths', () => {
     expect(Date.now() - sentAt).toBeLessThan(2000);
     expect(code).toBe(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal]);
     const jobs = await storedJobs(jobsDir);
-    expect(jobs).toHaveLength(4);
-    for (const job of jobs) {
-      expect(job).toMatchObject({ status: 'interrupted', error: 'Interrupted: jobline exited', endedAt: expect.any(String) });
-    }
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ status: 'interrupted', error: 'Interrupted: jobline exited', endedAt: expect.any(String) });
+    const shown = await runCli(['show', jobs[0]!.id], { cwd, env });
+    expect(shown.stdout.match(/interrupted/g)?.length).toBeGreaterThanOrEqual(4); // the job and its 3 runs
     expect(await waitForProcessesToExit(pids)).toEqual([]);
   });
 

@@ -21,10 +21,10 @@ describe('two SIGTERMs under 40 ms apart', () => {
     for (let round = 0; round < rounds; round++) {
       const cwd = makeTempDir('jobline-double-');
       const jobsDir = join(cwd, 'jobs');
-      // Many submissions: their creations are written by the write threads (in bulk) while the
-      // signals arrive, and short phases add starts and ends to the writes in flight.
+      // Many submissions (piped into the REPL, one job per line) while the signals arrive, and
+      // short phases add starts and ends to the writes in flight.
       const prompts = Array.from({ length: 300 }, (_, i) => `sleep 0.0${i % 5}`).join('\n');
-      const { child, result } = startCli(['batch', '-'], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir }, input: `${prompts}\n` });
+      const { child, result } = startCli([], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir }, input: `${prompts}\n` });
       await waitFor(async () => (await JobStore.open(jobsDir).listIds().catch(() => [])).length > 5 * (round % 4), 'jobs to be submitted', 10_000, 2);
       child.kill('SIGTERM');
       await new Promise((resolve) => setTimeout(resolve, round % 5));

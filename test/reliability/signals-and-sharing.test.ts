@@ -27,7 +27,8 @@ describe('graceful signals', () => {
       const marker = `37.${process.pid}${round}`;
       // Each job forks a grandchild in the background and waits: both must die with jobline.
       const prompt = `sleep 0.0$((RANDOM % 9)); sleep ${marker} & sleep ${marker}; wait`;
-      const { child, result } = startCli(['batch', '-'], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir }, input: `${Array(5).fill(prompt).join('\n')}\n` });
+      // Five jobs (piped into the REPL, one job per line), three of them running.
+      const { child, result } = startCli([], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir }, input: `${Array(5).fill(prompt).join('\n')}\n` });
       await waitFor(async () => (await stored(jobsDir)).length > 0, 'a job to exist');
       await new Promise((resolve) => setTimeout(resolve, (round * 97) % 400));
       const sentAt = Date.now();
@@ -60,10 +61,10 @@ describe('two jobline processes on one jobs folder', () => {
     const env = { JOBLINE_JOBS_DIR: jobsDir };
     const count = scaled(40, 15);
     const quick = Array.from({ length: count }, () => 'echo "$JOB_ID" >> ids').join('\n');
-    // Both submit their batch at the same moment.
+    // Both submit their jobs (one per piped line) at the same moment.
     const [a, b] = await Promise.all([
-      runCli(['batch', '-', '--config', 'keep.json'], { cwd, env, input: `${quick}\n` }),
-      runCli(['batch', '-', '--config', 'keep.json'], { cwd, env, input: `${quick}\n` }),
+      runCli(['--config', 'keep.json'], { cwd, env, input: `${quick}\n` }),
+      runCli(['--config', 'keep.json'], { cwd, env, input: `${quick}\n` }),
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const ids = readFileSync(join(cwd, 'ids'), 'utf8').trim().split('\n');

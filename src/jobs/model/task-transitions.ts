@@ -5,7 +5,7 @@ import type { Job } from './job.js';
 import type { JobEvent } from './job-event.js';
 import type { JobAction } from './transitions.js';
 import { TransitionError } from '../../errors.js';
-import { formatRunSection, formatWorkerName, isTaskEnded, OUTPUT_FILE, type Run, type RunState, type Task, type TaskBoard } from './task.js';
+import { formatRunOutputFile, formatRunSection, formatWorkerName, isTaskEnded, OUTPUT_FILE, type Run, type RunState, type Task, type TaskBoard } from './task.js';
 
 /** Characters of a run's answer or error kept as its task's `result` (the full text is in output.log). */
 export const TASK_RESULT_CHARS = 200;
@@ -66,14 +66,18 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     setTask({ ...task, status: 'claimed', attempts });
     const phase = after.phases[task.phase]!;
     const workerName = formatWorkerName(after.agent, after.id, worker);
+    const id = `r${runs.size + 1}`;
+    // Runs that may go side by side write files of their own; a phase of one task writes its
+    // section of the job's output.log, as every phase did before tasks.
+    const file = isInSharedPhase(task) ? formatRunOutputFile(id) : OUTPUT_FILE;
     setRun({
-      id: `r${runs.size + 1}`,
+      id,
       taskId: task.id,
       attempt: attempts,
       worker: workerName,
       startedAt: now,
       state: { status: 'running' },
-      output: { file: OUTPUT_FILE, section: formatRunSection(task.phase, after.phases.length, phase.name, phase.attempts) },
+      output: { file, section: formatRunSection(task.phase, after.phases.length, phase.name, phase.attempts) },
     });
     if (isInSharedPhase(task)) events.push({ ts: now, type: 'task_started', task: task.id, worker: workerName, attempt: attempts });
   };

@@ -74,6 +74,14 @@ export type TaskRecord = { kind: 'task'; seq: number; task: Task } | { kind: 'ru
 /** The file a job's output goes to, in its folder. */
 export const OUTPUT_FILE = 'output.log';
 
+/** Names of the files runs of a phase of several tasks write, in the job's folder (`runs/r12.log`). */
+export const RUN_OUTPUT_FILE_PATTERN = /^runs\/r\d{1,9}\.log$/;
+
+/** The file run `runId` writes when it shares its phase with other tasks (see RUN_OUTPUT_FILE_PATTERN). */
+export function formatRunOutputFile(runId: string): string {
+  return `runs/${runId}.log`;
+}
+
 /**
  * The name of a job's worker `index` running agent `agent`: `<agent>[<first 4 characters of the
  * id's suffix>-<index>]`, e.g. `build[ab12-0]` for job-ab12cd34 (the parallel-agents design's
@@ -98,6 +106,20 @@ export const PHASE_HEADER_PATTERN = /^── phase \d+\/\d+ .* ──$/;
 export function formatPhaseHeader(phase: { index: number; count: number; name: string; attempt: number }, now: Date): string {
   const time = `${now.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
   return `── ${formatRunSection(phase.index, phase.count, phase.name, phase.attempt)} · ${time} ──`;
+}
+
+/**
+ * The tasks of a batch: in each phase of `phaseNames`, one task per input (`t1`, `t2`, … across
+ * phases, in order), titled and fed with its input. A phase starts once the previous one ended.
+ */
+export function createInputTasks(phaseNames: readonly string[], inputs: readonly string[]): Task[] {
+  const tasks: Task[] = [];
+  phaseNames.forEach((_name, phase) => {
+    for (const input of inputs) {
+      tasks.push({ id: `t${tasks.length + 1}`, phase, title: input, input, status: 'todo', dependsOn: [], claims: [], attempts: 0, result: null, filesModified: [] });
+    }
+  });
+  return tasks;
 }
 
 /** The tasks of a new job: one per phase (`t1` for the first), whose input is the job's prompt. */

@@ -1,5 +1,7 @@
 // The code each worker thread runs: receives phase requests, runs the agent's phase, and reports
 // back. Any failure, thrown or not, leaves as a `phaseFailed` message.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { AgentRunner, PhaseContext, PhaseOutcome } from '../../agents/agent.js';
@@ -49,6 +51,8 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   const scrub = (text: string): string => scrubber.scrub(text);
   try {
     // Output that cannot be written (a full disk) stops the phase: it fails with that reason below.
+    // A run of a phase of several tasks writes a file of its own, in the job's runs/ folder.
+    mkdirSync(dirname(request.outputLogPath), { recursive: true, mode: 0o700 });
     sink = new OutputSink(request.outputLogPath, (lines, lineCount) => post({ type: 'outputProduced', runId, lines, lineCount }), () => controller.abort(), { scrubber, maxBytes: request.maxOutputBytes });
     const activeSink = sink;
     progress = new ProgressCoalescer((update) => post({ type: 'progressReported', runId, progress: update.lastEvent ? { ...update, lastEvent: scrub(update.lastEvent) } : update }));

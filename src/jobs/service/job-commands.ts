@@ -1,12 +1,11 @@
 // The one request language every front end speaks to the job service (the REPL, the script
 // commands, the startup review; later the HTTP API): a typed union of commands, what each
 // returns, and what the service tells its subscribers. Pure types.
-import type { AgentSpec } from '../../agents/agent.js';
 import type { Job, JobMode } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { JobPaths } from '../ports/job-reader.js';
 import type { TaskBoard } from '../model/task.js';
-import type { SubmitResult } from './manager-api.js';
+import type { SubmitRequest, SubmitResult } from './manager-api.js';
 
 /**
  * A change a front end asks for. `jobId` may be a unique prefix. `requestId` on approve and retry
@@ -14,7 +13,7 @@ import type { SubmitResult } from './manager-api.js';
  * approval that is no longer pending is refused instead of applying to the next one.
  */
 export type JobCommand =
-  | { type: 'submit'; agent: AgentSpec; prompt: string; mode: JobMode; cwd: string; isBulk?: boolean }
+  | ({ type: 'submit' } & SubmitRequest)
   | { type: 'approve'; jobId: string; requestId?: string }
   | { type: 'retry'; jobId: string; feedback?: string | null; requestId?: string }
   | { type: 'cancel'; jobId: string }

@@ -5,7 +5,7 @@ import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { Job, JobProgress } from '../model/job.js';
 import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
-import type { TaskBoard, TaskRecord } from '../model/task.js';
+import type { Run, TaskBoard, TaskRecord } from '../model/task.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { RunHandle } from '../ports/executor.js';
 import type { JobWriter } from './job-writer.js';
@@ -23,10 +23,16 @@ export interface JobReporter {
   warning(message: string): void;
 }
 
+/** One task of the job being run: its worker index, and its run once the executor has it. */
+export interface ActiveRun {
+  worker: number;
+  handle: RunHandle | null;
+}
+
 /** The in-memory side of one job. Only the manager creates and drives these. */
 export class JobHandle {
-  /** The phase run in progress, if any. */
-  run: RunHandle | null = null;
+  /** The runs going on, by task id (at most the job's workers). */
+  readonly runs = new Map<string, ActiveRun>();
   /** Submitted in bulk: its creation is written by a write thread (SubmitRequest.isBulk). */
   isBulk = false;
 
@@ -158,18 +164,35 @@ export class JobHandle {
     this.reporter.progress(this.current);
   }
 
+  /** Reserves the lowest worker index of this job not in use, for task `taskId` (see ActiveRun). */
+  reserveWorker(taskId: string): number {
+    const used = new Set([...this.runs.values()].map((run) => run.worker));
+    let worker = 0;
+    while (used.has(worker)) worker++;
+    this.runs.set(taskId, { worker, handle: null });
+    return worker;
+  }
+
+  /** Every run handle of the job (cancel and kill reach them all). */
+  get runHandles(): RunHandle[] {
+    return [...this.runs.values()].flatMap((run) => (run.handle ? [run.handle] : []));
+  }
+
   /**
-   * Builds the worker request for the current phase; output goes to `outputLogPath`. Retry
-   * feedback comes from the job's durable state (`pendingFeedback`), so it survives a restart.
+   * Builds the worker request for the open run of task `taskId`: the task's input as the prompt,
+   * its phase, the run's attempt; output goes to `outputLogPath`. Retry feedback comes from the
+   * job's durable state (`pendingFeedback`), so it survives a restart.
    */
-  buildRequest(outputLogPath: string, secretEnvNames: string[] = [], maxOutputBytes = Number.POSITIVE_INFINITY): PhaseRequest {
+  buildRequest(taskId: string, outputLogPath: string, secretEnvNames: string[] = [], maxOutputBytes = Number.POSITIVE_INFINITY): PhaseRequest {
     const job = this.current;
+    const task = this.state.board.tasks.find((candidate) => candidate.id === taskId);
+    const run = this.openRunOf(taskId);
     return {
       jobId: job.id,
-      prompt: job.description,
+      prompt: task?.input ?? job.description,
       agent: this.agent,
-      phaseIndex: job.currentPhase,
-      attempt: job.phases[job.currentPhase]?.attempts ?? 1,
+      phaseIndex: task?.phase ?? job.currentPhase,
+      attempt: run?.attempt ?? job.phases[job.currentPhase]?.attempts ?? 1,
       feedback: job.pendingFeedback,
       previousOutputs: job.phases.slice(0, job.currentPhase).map((phase) => ({ name: phase.name, output: phase.output })),
       cwd: this.cwd,
@@ -178,5 +201,15 @@ export class JobHandle {
       secretEnvNames,
       maxOutputBytes,
     };
+  }
+
+  /** The open run of task `taskId`, if it has one. */
+  openRunOf(taskId: string): Run | undefined {
+    const runs = this.state.board.runs;
+    for (let index = runs.length - 1; index >= 0; index--) {
+      const run = runs[index]!;
+      if (run.taskId === taskId && run.state.status === 'running') return run;
+    }
+    return undefined;
   }
 }

@@ -15,6 +15,8 @@ export interface JobManagerOptions<R extends JobRepository = JobRepository> {
   /** Where jobs are kept (the jobs folder, see JobStore). */
   store: R;
   maxConcurrentJobs: number;
+  /** Runs at once across all jobs (config maxWorkers; default maxConcurrentJobs). */
+  maxWorkers?: number;
   whenBusy: 'queue' | 'reject';
   maxUnfinishedJobs: number;
   /** Completed jobs kept on disk, newest first (default 20; 0 removes each as it completes). */
@@ -49,6 +51,17 @@ export interface SubmitRequest {
    * the job is durable; this is faster in bulk and slower for a single prompt.
    */
   isBulk?: boolean;
+  /** Its tasks that may run at once (Job.workers; default 1). */
+  workers?: number;
+  /** Runs of a failed task beyond its first (Job.retries; default 0). */
+  retries?: number;
+  /** Complete phases whose tasks failed, and end the job failed (Job.keepGoing; default false). */
+  keepGoing?: boolean;
+  /**
+   * One task per input in each phase of the agent, instead of one task holding the prompt (a
+   * batch: each line of a file is a task). The job's prompt then describes the whole.
+   */
+  taskInputs?: readonly string[];
 }
 
 /** How a job taken over from the jobs folder will run: its agent (rebuilt from the config) and folder. */

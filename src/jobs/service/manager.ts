@@ -5,7 +5,7 @@ import { getPhaseNames } from '../../agents/agent.js';
 import { JobLookupError, ManagerError, StoreError, describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import { getCurrentOwner } from '../process/owner.js';
-import { createPhaseTasks } from '../model/task.js';
+import { createInputTasks, createPhaseTasks } from '../model/task.js';
 import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
@@ -114,8 +114,9 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     // even when a caller (batch) has many submissions in flight.
     const id = this.options.store.claimIdSync();
     const now = this.timestamp();
-    const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: request.mode, phaseNames: getPhaseNames(request.agent), owner: getCurrentOwner(), now });
-    const board = { tasks: createPhaseTasks(getPhaseNames(request.agent), request.prompt), runs: [] };
+    const phaseNames = getPhaseNames(request.agent);
+    const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: request.mode, phaseNames, owner: getCurrentOwner(), now, workers: request.workers, retries: request.retries, keepGoing: request.keepGoing });
+    const board = { tasks: request.taskInputs ? createInputTasks(phaseNames, request.taskInputs) : createPhaseTasks(phaseNames, request.prompt), runs: [] };
     const entry = new JobHandle(job, { board, isRecorded: false }, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
     entry.isBulk = request.isBulk ?? false;
     this.entries.set(id, entry);
@@ -179,8 +180,9 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
       }
       await handle.commit([{ type: 'cancel' }]);
     });
-    if (entry.run) entry.run.cancel(this.options.cancelGraceMs);
-    else if (!this.scheduler.holds(entry.id)) await this.scheduler.afterJobEnded(entry);
+    const runs = entry.runHandles;
+    for (const run of runs) run.cancel(this.options.cancelGraceMs);
+    if (runs.length === 0 && !this.scheduler.holds(entry.id)) await this.scheduler.afterJobEnded(entry);
     return entry.job;
   }
 
@@ -252,7 +254,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     // A job of this session is judged by its in-memory state, which may be ahead of disk.
     const removable = listed.filter((job) => {
       const entry = this.entries.get(job.id);
-      return !entry || (!isActiveStatus(entry.job.status) && !entry.run);
+      return !entry || (!isActiveStatus(entry.job.status) && entry.runs.size === 0);
     });
     const removed = await this.options.store.removeListed(removable);
     for (const id of removed) this.entries.delete(id);
@@ -273,7 +275,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     this.options.store.waitForWritesSync(EXIT_WRITE_WAIT_MS);
     this.isClosed = true;
     const marked = interruptJobsSync(this.entries.values(), this.options.store, reason);
-    for (const entry of this.entries.values()) entry.run?.kill();
+    for (const entry of this.entries.values()) for (const run of entry.runHandles) run.kill();
     this.executor.killAll();
     return marked;
   }

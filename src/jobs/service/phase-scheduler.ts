@@ -1,13 +1,15 @@
 // Running jobs within the slots: after every change the pure scheduler (model/scheduler.ts) plans
-// which queued jobs get a slot, and this starts them, drives each phase run on a pooled worker,
-// applies its outcome, and hands ended jobs to the storage policy. The manager owns the session's
+// which queued jobs get a slot and which tasks start on free workers, and this starts them, runs
+// each task's run on the executor, applies its outcome, and hands ended jobs to the storage policy. The manager owns the session's
 // jobs and the public API; this owns the running of them.
+import { dirname, join } from 'node:path';
 import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import { isActiveStatus } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { plan, type ScheduledJob } from '../model/scheduler.js';
 import type { JobAction } from '../model/transitions.js';
+import { OUTPUT_FILE } from '../model/task.js';
 import type { PhaseOutcome } from '../../agents/agent.js';
 import type { Executor } from '../ports/executor.js';
 import type { JobHandle } from './job-handle.js';
@@ -46,6 +48,8 @@ export interface SchedulerOptions {
   maxOutputBytes?: number;
   /** Delay of a storage-policy pass after a job ends (ms; see StoragePolicyRunner). */
   policyPassDelayMs?: number;
+  /** Runs at once across all jobs (config maxWorkers; default maxConcurrentJobs). */
+  maxWorkers?: number;
 }
 
 /** Runs jobs' phases within `maxConcurrentJobs` slots. */
@@ -84,23 +88,27 @@ export class PhaseScheduler {
   }
 
   /**
-   * Plans with every job as it is now (see plan) and starts the queued jobs that get a slot.
-   * Returns the ids started; `entry`'s start, when it is among them, is `startRunning`'s promise
-   * (for a job being created, whose creation is written with its start).
+   * Plans with every job as it is now (see plan) and starts what it assigns: a queued job that
+   * gets a slot starts with its first task, a running job's further tasks start on its free
+   * workers. Returns the ids of jobs that took a slot; `creating`'s start, when it is among them,
+   * is `startRunning`'s promise (for a job being created, whose creation is written with its start).
    */
   pump(creating?: { entry: JobHandle; leadingEvents: JobEvent[] }): { started: string[]; creation: Promise<void> | null } {
     let creation: Promise<void> | null = null;
     const started: string[] = [];
-    // With every slot held there is nothing to plan: only a job taking a slot starts here (a
-    // running job's next phase is its run loop's). A queue of thousands costs nothing per change.
-    if (!this.host.isClosed() && this.holders.size < this.options.maxConcurrentJobs) {
-      for (const assignment of plan(this.describeJobs(), { maxConcurrentJobs: this.options.maxConcurrentJobs, maxWorkers: 1000 })) {
-        // A running job's next phase is started by its own run loop (runPhases).
-        if (!assignment.needsSlot) continue;
+    if (!this.host.isClosed()) {
+      // With every slot held only the holders can start anything: a queue of thousands of
+      // waiting jobs costs nothing per change.
+      const isFull = this.holders.size >= this.options.maxConcurrentJobs;
+      for (const assignment of plan(this.describeJobs(isFull), { maxConcurrentJobs: this.options.maxConcurrentJobs, maxWorkers: this.maxWorkers })) {
         const entry = this.host.lookup(assignment.jobId)!;
+        if (!assignment.needsSlot) {
+          this.startTask(entry, assignment.taskId);
+          continue;
+        }
         this.holders.add(entry.id);
         started.push(entry.id);
-        const start = this.startRunning(entry, entry === creating?.entry ? creating.leadingEvents : []);
+        const start = this.startRunning(entry, assignment.taskId, entry === creating?.entry ? creating.leadingEvents : []);
         if (entry === creating?.entry) creation = start;
         else void start;
       }
@@ -119,35 +127,42 @@ export class PhaseScheduler {
     });
   }
 
-  // The session's jobs as the pure scheduler sees them: only those that want a slot or hold one.
-  private describeJobs(): ScheduledJob[] {
+  // Runs at once across all jobs (maxWorkers; by default as many as jobs may run).
+  private get maxWorkers(): number {
+    return this.options.maxWorkers ?? this.options.maxConcurrentJobs;
+  }
+
+  // The session's jobs as the pure scheduler sees them: those that hold a slot, and (unless every
+  // slot is held) those that want one.
+  private describeJobs(holdersOnly: boolean): ScheduledJob[] {
     const jobs: ScheduledJob[] = [];
     for (const entry of this.host.jobs()) {
       const { job, board } = entry;
       const hasSlot = this.holders.has(entry.id);
-      if (job.status !== 'queued' && !hasSlot) continue;
-      const runningTaskIds = board.runs.filter((run) => run.state.status === 'running').map((run) => run.taskId);
-      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, tasks: board.tasks, runningTaskIds, hasSlot, workers: 1 });
+      if (!hasSlot && (holdersOnly || job.status !== 'queued')) continue;
+      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, tasks: board.tasks, runningTaskIds: [...entry.runs.keys()], hasSlot, workers: job.workers });
     }
     return jobs;
   }
 
   /*
-   * Moves a job whose slot is reserved to running and runs its phases in the background.
-   * Resolves once the start is on disk. Nothing of a job may run before its first job.json is:
-   * a job that has none yet waits for this write. A queued job's is already durable, so it starts
-   * at once while "running" is written (a crash meanwhile leaves it "queued" on disk, which reads
-   * as interrupted: still true).
+   * Moves a job whose slot is reserved to running, with task `taskId` of its current phase, and
+   * runs that task. Resolves once the start is on disk. Nothing of a job may run before its first
+   * job.json is: a job that has none yet waits for this write. A queued job's is already durable,
+   * so its task starts at once while "running" is written (a crash meanwhile leaves it "queued"
+   * on disk, which reads as interrupted: still true).
    */
-  private async startRunning(entry: JobHandle, leadingEvents: JobEvent[] = []): Promise<void> {
+  private async startRunning(entry: JobHandle, taskId: string, leadingEvents: JobEvent[] = []): Promise<void> {
     let started: Promise<void>;
     // A new job's worker boots while its creation is written (a queued job's creation is done).
     if (!entry.isPersisted) this.executor.prepare();
     const wasPersisted = entry.isPersisted;
+    const worker = entry.reserveWorker(taskId);
     try {
-      started = entry.commit([{ type: 'start' }, { type: 'startPhase' }], leadingEvents);
+      started = entry.commit([{ type: 'start' }, { type: 'startPhase', taskId, worker }], leadingEvents);
       if (!wasPersisted) await started;
     } catch (error) {
+      entry.runs.delete(taskId);
       this.holders.delete(entry.id);
       this.requestPump();
       // A creation that could not be written refuses the job (the submitter says why).
@@ -155,8 +170,24 @@ export class PhaseScheduler {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
       return;
     }
-    void this.runPhases(entry);
+    this.launch(entry, taskId);
     await started;
+  }
+
+  // Starts task `taskId` of running job `entry` on a free worker (opening its phase first when
+  // the phase has not started: the next phase of a background job).
+  private startTask(entry: JobHandle, taskId: string): void {
+    const worker = entry.reserveWorker(taskId);
+    const isPhaseRunning = entry.job.phases[entry.job.currentPhase]?.status === 'running';
+    const committed = entry.commit([isPhaseRunning ? { type: 'startTask', taskId, worker } : { type: 'startPhase', taskId, worker }]);
+    committed.catch((error: unknown) => this.host.warn(`${entry.id}: ${describeError(error)}`));
+    // The transition is applied synchronously: a refused one (the job moved meanwhile) left the
+    // task unclaimed, and nothing runs.
+    if (!entry.openRunOf(taskId)) {
+      entry.runs.delete(taskId);
+      return;
+    }
+    this.launch(entry, taskId);
   }
 
   /** Applies the storage policy once job `entry` has ended (see StoragePolicyRunner). Never throws. */
@@ -164,43 +195,56 @@ export class PhaseScheduler {
     return this.policy.afterJobEnded(entry);
   }
 
-  // Runs phases of `entry` on its slot until the job stops running (awaits approval, ends, or is
-  // cancelled or interrupted), then frees the slot.
-  private async runPhases(entry: JobHandle): Promise<void> {
+  // Runs the open run of task `taskId` on the executor; its outcome ends the task.
+  private launch(entry: JobHandle, taskId: string): void {
+    const active = entry.runs.get(taskId);
+    const run = entry.openRunOf(taskId);
+    if (!active || !run) return;
+    const outputPath = run.output.file === OUTPUT_FILE ? this.options.store.outputPathOf(entry.id) : join(dirname(this.options.store.outputPathOf(entry.id)), run.output.file);
     try {
-      while (entry.job.status === 'running' && !this.host.isClosed()) {
-        const run = this.executor.start(entry.buildRequest(this.options.store.outputPathOf(entry.id), this.options.secretEnvNames ?? [], this.options.maxOutputBytes), {
-          output: (lines, lineCount) => entry.recordOutput(lines, lineCount),
-          progress: (progress) => entry.recordProgress(progress),
-          activity: (icon, text) => entry.recordActivity(icon, text),
-        });
-        entry.run = run;
-        const outcome = await run.outcome;
-        entry.run = null;
-        if (this.host.isClosed() || entry.job.status !== 'running') break; // cancelled or interrupted meanwhile
-        // The outcome is applied now and written in the background (per-job writes keep their
-        // order; afterJobEnded and whenIdle wait for them): the slot is free for the next job
-        // as soon as this one's processes are gone.
-        void entry.commit([outcomeAction(outcome)]);
-        if (entry.job.status === 'running') void entry.commit([{ type: 'startPhase' }]);
-      }
+      active.handle = this.executor.start(entry.buildRequest(taskId, outputPath, this.options.secretEnvNames ?? [], this.options.maxOutputBytes), {
+        output: (lines, lineCount) => entry.recordOutput(lines, lineCount),
+        progress: (progress) => entry.recordProgress(progress),
+        activity: (icon, text) => entry.recordActivity(icon, text),
+      });
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
-    } finally {
-      this.holders.delete(entry.id);
-      if (!this.host.isClosed()) {
-        // The next job starts before this one's end is on disk and cleaned up; the cleanup is
-        // counted (pendingCleanups) before pump() can report the manager idle.
-        const cleanup = isActiveStatus(entry.job.status) ? null : this.afterJobEnded(entry);
-        this.pump();
-        await cleanup;
-      }
+      void this.finishRun(entry, taskId, { kind: 'failed', error: describeError(error) });
+      return;
     }
+    void active.handle.outcome.then((outcome) => this.finishRun(entry, taskId, outcome));
+  }
+
+  // A run ended: its outcome ends its task (and maybe its phase and job). The outcome is applied
+  // now and written in the background (per-job writes keep their order; afterJobEnded and
+  // whenIdle wait for them): a worker, and the job's slot once it stops running, are free for
+  // the next task as soon as this run's processes are gone.
+  private async finishRun(entry: JobHandle, taskId: string, outcome: PhaseOutcome): Promise<void> {
+    entry.runs.delete(taskId);
+    try {
+      if (!this.host.isClosed() && entry.job.status === 'running' && entry.openRunOf(taskId)) void entry.commit([outcomeAction(taskId, outcome)]).catch(() => {});
+    } catch (error) {
+      this.host.warn(`${entry.id}: ${describeError(error)}`);
+    }
+    if (entry.job.status === 'running' && !this.host.isClosed()) {
+      this.pump();
+      return;
+    }
+    if (entry.runs.size > 0) return; // the job's other runs are still winding down
+    // The job stopped running (awaits approval, ended, cancelled, interrupted): its slot is free.
+    // The next job starts before this one's end is on disk and cleaned up; the cleanup is
+    // counted (pendingCleanups) before pump() can report the manager idle.
+    this.holders.delete(entry.id);
+    if (this.host.isClosed()) return;
+    const cleanup = isActiveStatus(entry.job.status) ? null : this.afterJobEnded(entry);
+    this.pump();
+    await cleanup;
   }
 }
 
-function outcomeAction(outcome: PhaseOutcome): JobAction {
-  if (outcome.kind === 'completed') return { type: 'completePhase', output: outcome.output, changes: outcome.changes ?? null };
-  if (outcome.kind === 'failed') return { type: 'failPhase', error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null };
+// A run's outcome as the action on its task; a cancelled run (only a cancel asks for one) cancels the job.
+function outcomeAction(taskId: string, outcome: PhaseOutcome): JobAction {
+  if (outcome.kind === 'completed') return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null };
+  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null };
   return { type: 'cancel' };
 }

@@ -20,7 +20,7 @@ export function interruptJobsSync(jobs: Iterable<JobHandle>, store: JobRepositor
  * finishes, records it and then stops it; terminating it at once could orphan that child.
  */
 export async function stopRuns(jobs: Iterable<JobHandle>, executor: Executor, graceMs: number): Promise<void> {
-  const runs = [...jobs].flatMap((entry) => (entry.run ? [entry.run] : []));
+  const runs = [...jobs].flatMap((entry) => entry.runHandles);
   for (const run of runs) run.cancel(graceMs);
   await Promise.all(runs.map((run) => run.outcome));
   await executor.close();

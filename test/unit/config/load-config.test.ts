@@ -20,7 +20,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ cwd, home })).toEqual({
       path: null,
       config: {
-        maxConcurrentJobs: 3, maxUnfinishedJobs: 10, maxCompletedJobs: 20, maxOutputBytes: 67_108_864, whenBusy: 'queue', notify: 'bell', notifyCommand: null, mode: 'interactive',
+        maxConcurrentJobs: 3, maxWorkers: 3, maxUnfinishedJobs: 10, maxCompletedJobs: 20, maxOutputBytes: 67_108_864, whenBusy: 'queue', notify: 'bell', notifyCommand: null, mode: 'interactive',
         cancelGraceMs: 2000, workerHeapMb: 512, debug: { keepTempFiles: false }, providers: {}, agents: {},
       },
     });
