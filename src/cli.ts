@@ -61,6 +61,7 @@ program
   .option('-a, --agent <name>', 'agent to run (default: defaultAgent from the config)')
   .option('-b, --background', 'run every phase without asking for approval')
   .option('-y, --yes', 'approve every phase up front (same as --background)')
+  .option('-j, --workers <n>', 'tasks of the job run at once (default: the agent\'s workers, else 1)', parseCount('--workers', 1, MAX_WORKERS))
   .option('--json', 'print the final job as JSON on stdout')
   .addOption(configOption())
   .action(async (words: string[], options) => {

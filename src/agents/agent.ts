@@ -2,11 +2,23 @@
 // thread builds from the config, and the AgentRunner contract that code inside a worker fulfils.
 import type { JobProgress, WorkspaceChanges } from '../jobs/model/job.js';
 
-/** One phase of a command agent: `run` is a shell command line for `/bin/sh -c`. */
-export interface CommandPhaseSpec {
+/**
+ * One task of a command agent's phase: `run` is its shell command line; `dependsOn` names tasks of
+ * the same phase that must be done first; `claims` are path globs it may modify (two tasks whose
+ * claims overlap never run at once).
+ */
+export interface CommandTaskSpec {
   name: string;
   run: string;
+  dependsOn: string[];
+  claims: string[];
 }
+
+/**
+ * One phase of a command agent: `run` is a shell command line for `/bin/sh -c`, or `tasks` run
+ * side by side (as many at once as the job has workers) and the phase ends with the last.
+ */
+export type CommandPhaseSpec = { name: string; run: string } | { name: string; tasks: CommandTaskSpec[] };
 
 /** Names of the tools an LLM phase can use (schemas in src/agents/llm/tools.ts). */
 export type ToolName = 'list_files' | 'read_file' | 'search_code' | 'write_file' | 'edit_file' | 'run_command';
@@ -45,22 +57,34 @@ export interface LlmAgentSpec {
   allowCommands: string[];
   /** Variables holding API keys (every provider's apiKeyEnv): never passed to run_command's commands. */
   secretEnvNames: string[];
+  /** Tasks of one job run at once, unless the submission says (config `workers`; default 1). */
+  workers?: number;
 }
 
 /**
  * A fully resolved, structured-cloneable description of an agent (it is posted to workers).
+ * `workers`: how many tasks of one of its jobs run at once, unless the submission says (default 1).
  * - `command`: each phase runs a shell command line (the prompt arrives in $JOB_PROMPT).
  * - `module`: an ES module (absolute path) whose `runPhase` export implements `AgentRunner`.
  * - `llm`: a model working through phases with tools (src/agents/llm/).
  */
 export type AgentSpec =
-  | { type: 'command'; name: string; summary: string; phases: CommandPhaseSpec[] }
-  | { type: 'module'; name: string; summary: string; module: string; phases: { name: string }[] }
+  | { type: 'command'; name: string; summary: string; phases: CommandPhaseSpec[]; workers?: number }
+  | { type: 'module'; name: string; summary: string; module: string; phases: { name: string }[]; workers?: number }
   | LlmAgentSpec;
 
 /** Returns the names of `spec`'s phases, in order. */
 export function getPhaseNames(spec: AgentSpec): string[] {
   return spec.phases.map((phase) => phase.name);
+}
+
+/**
+ * The tasks `spec` lists for each of its phases (a command agent's `tasks`; undefined for a
+ * phase that runs one command or an agent of another type). Shaped for createJobTasks.
+ */
+export function getTaskPlans(spec: AgentSpec): Array<Array<{ title: string; input: string; dependsOn: string[]; claims: string[] }> | undefined> {
+  if (spec.type !== 'command') return [];
+  return spec.phases.map((phase) => ('tasks' in phase ? phase.tasks.map((task) => ({ title: task.name, input: task.run, dependsOn: task.dependsOn, claims: task.claims })) : undefined));
 }
 
 /** The output of an earlier phase, handed to later phases. */

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { AgentError } from '../errors.js';
 import { getSecretEnvNames, type JoblineConfig, type ProviderConfig } from '../config/schema.js';
-import type { AgentSpec, LlmAgentSpec, ProviderSpec } from './agent.js';
+import type { AgentSpec, CommandPhaseSpec, LlmAgentSpec, ProviderSpec } from './agent.js';
 import { BUILTIN_AGENT_SUMMARIES, createCheckAgent, createShAgent } from './builtin-agents.js';
 import { BUILTIN_LLM_AGENTS, DEFAULT_ALLOWED_COMMANDS } from './llm/builtin-llm-agents.js';
 import { findNearestName } from '../text/nearest-name.js';
@@ -76,8 +76,11 @@ export function assertAgentExists(name: string, config: JoblineConfig): void {
  */
 export function resolveAgent(name: string, config: JoblineConfig, cwd: string, configFile: string | null = null): AgentSpec {
   const configured = config.agents[name];
-  if (configured?.type === 'command') return { type: 'command', name, summary: configured.description ?? name, phases: configured.phases.map((p) => ({ ...p })) };
-  if (configured?.type === 'module') return { type: 'module', name, summary: configured.description ?? name, module: configured.module, phases: configured.phases.map((p) => ({ ...p })) };
+  if (configured?.type === 'command') {
+    const phases = configured.phases.map((p): CommandPhaseSpec => (p.tasks ? { name: p.name, tasks: p.tasks.map((t) => ({ ...t, dependsOn: [...t.dependsOn], claims: [...t.claims] })) } : { name: p.name, run: p.run! }));
+    return { type: 'command', name, summary: configured.description ?? name, phases, ...(configured.workers ? { workers: configured.workers } : {}) };
+  }
+  if (configured?.type === 'module') return { type: 'module', name, summary: configured.description ?? name, module: configured.module, phases: configured.phases.map((p) => ({ ...p })), ...(configured.workers ? { workers: configured.workers } : {}) };
   const builtinLlm = BUILTIN_LLM_AGENTS[name as keyof typeof BUILTIN_LLM_AGENTS];
   const workspace = resolve(config.workspace ?? cwd);
   if (configured?.type === 'llm') {
@@ -88,7 +91,7 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string, c
       type: 'llm', name, summary: configured.description ?? builtinLlm?.summary ?? name,
       provider: toProviderSpec(configured.provider, provider, configFile), model: configured.model ?? provider.model,
       phases: phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: configured.allowCommands ?? DEFAULT_ALLOWED_COMMANDS,
-      secretEnvNames: getSecretEnvNames(config),
+      secretEnvNames: getSecretEnvNames(config), ...(configured.workers ? { workers: configured.workers } : {}),
     });
   }
   const [providerName, provider] = Object.entries(config.providers)[0] ?? [];

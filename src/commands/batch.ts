@@ -3,7 +3,7 @@
 // a summary, and fails if any task did not get done.
 import { readFile } from 'node:fs/promises';
 import { resolveAgent } from '../agents/resolve-agent.js';
-import { getDefaultAgentName } from '../config/schema.js';
+import { getDefaultAgentName, getMaxWorkers } from '../config/schema.js';
 import { isTerminalStatus } from '../jobs/model/job.js';
 import type { Task } from '../jobs/model/task.js';
 import type { JobView } from '../jobs/service/job-commands.js';
@@ -69,7 +69,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     prompt: `batch of ${inputs.length} line${inputs.length === 1 ? '' : 's'} from ${from}`,
     mode: 'background',
     cwd: context.cwd,
-    workers: options.workers ?? context.config.maxWorkers,
+    workers: options.workers ?? getMaxWorkers(context.config),
     retries: options.retries ?? 0,
     keepGoing: options.keepGoing ?? false,
     taskInputs: inputs,

@@ -1,7 +1,7 @@
 // The composition root: the loaded config, the jobs folder (the file store), and the job service
 // built on them. Front ends get the service; only this file wires the adapters to it.
 import { loadConfig } from '../config/load-config.js';
-import { getSecretEnvNames, type JoblineConfig } from '../config/schema.js';
+import { getMaxWorkers, getSecretEnvNames, type JoblineConfig } from '../config/schema.js';
 import { isTerminalStatus } from '../jobs/model/job.js';
 import { JobManager } from '../jobs/service/manager.js';
 import { JobService, type AdoptJob } from '../jobs/service/job-service.js';
@@ -63,9 +63,9 @@ function createManager(context: AppContext, overrides: Partial<Pick<JoblineConfi
   const spareWorkers = 1;
   const manager = new JobManager({
     store: context.store,
-    executor: new ThreadExecutor({ workerHeapMb: config.workerHeapMb, spareWorkers, maxIdleWorkers: Math.max(config.maxConcurrentJobs, config.maxWorkers) + spareWorkers }),
+    executor: new ThreadExecutor({ workerHeapMb: config.workerHeapMb, spareWorkers, maxIdleWorkers: Math.max(config.maxConcurrentJobs, getMaxWorkers(config)) + spareWorkers }),
     maxConcurrentJobs: config.maxConcurrentJobs,
-    maxWorkers: config.maxWorkers,
+    maxWorkers: getMaxWorkers(config),
     whenBusy: overrides.whenBusy ?? config.whenBusy,
     maxUnfinishedJobs: config.maxUnfinishedJobs,
     maxCompletedJobs: config.maxCompletedJobs,

@@ -13,6 +13,8 @@ export interface RunOptions {
   /** Same effect as `background`: approve every phase up front. */
   yes?: boolean;
   json?: boolean;
+  /** Tasks of the job run at once (default: the agent's workers, else 1). */
+  workers?: number;
 }
 
 /** The message for interactive mode without a terminal (run and resume). */
@@ -28,5 +30,5 @@ export async function runCommand(context: AppContext, prompt: string, options: R
   const mode = options.background || options.yes ? 'background' : context.config.mode;
   if (mode === 'interactive' && !hasTerminal()) throw new UsageError('USAGE', NEEDS_TERMINAL);
   const service = createJobService(context);
-  return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'submit', agent, prompt, mode, cwd: context.cwd })).job.id, options);
+  return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'submit', agent, prompt, mode, cwd: context.cwd, ...(options.workers ? { workers: options.workers } : {}) })).job.id, options);
 }

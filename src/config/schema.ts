@@ -4,10 +4,73 @@ import * as z from 'zod';
 
 const phaseName = z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'expected a phase name of 1-40 letters, digits, "_", "." or "-"');
 
+const workers = z.number().int().min(1).max(64).optional();
+
+const commandTaskSchema = z.strictObject({
+  name: phaseName,
+  run: z.string().min(1),
+  /** Tasks of the same phase that must be done first, by name. */
+  dependsOn: z.array(phaseName).default([]),
+  /** Path globs the task may modify: two tasks whose claims overlap never run at once. */
+  claims: z.array(z.string().min(1).max(4096)).default([]),
+});
+
+// A phase runs one command (`run`) or several tasks side by side (`tasks`), never both; the tasks'
+// names and dependencies must hold together (checked here, so a bad config is refused before any
+// job exists). One strict object, so a mistyped key is named as such.
+const commandPhaseSchema = z
+  .strictObject({ name: phaseName, run: z.string().min(1).optional(), tasks: z.array(commandTaskSchema).min(1).max(1000).optional() })
+  .superRefine((phase, context) => {
+    if ((phase.run === undefined) === (phase.tasks === undefined)) {
+      context.addIssue({ code: 'custom', message: `phase ${phase.name} needs either "run" (one command) or "tasks" (several), not ${phase.run === undefined ? 'neither' : 'both'}` });
+      return;
+    }
+    const tasks = phase.tasks ?? [];
+    const names = new Set<string>();
+    for (const task of tasks) {
+      if (names.has(task.name)) context.addIssue({ code: 'custom', message: `phase ${phase.name} has two tasks named ${task.name}` });
+      names.add(task.name);
+    }
+    for (const task of tasks) {
+      for (const dependency of task.dependsOn) {
+        if (!names.has(dependency)) context.addIssue({ code: 'custom', message: `task ${task.name} depends on ${dependency}, which is not a task of phase ${phase.name}` });
+      }
+    }
+    const cycle = findDependencyCycle(tasks);
+    if (cycle) context.addIssue({ code: 'custom', message: `tasks of phase ${phase.name} depend on each other in a circle: ${cycle.join(' → ')}` });
+  });
+
+/** Returns the names along a circle of dependencies among `tasks` (first name repeated at the end), or null. */
+function findDependencyCycle(tasks: ReadonlyArray<{ name: string; dependsOn: readonly string[] }>): string[] | null {
+  const byName = new Map(tasks.map((task) => [task.name, task]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (name: string): string[] | null => {
+    if (state.get(name) === 'done') return null;
+    if (state.get(name) === 'visiting') return [...path.slice(path.indexOf(name)), name];
+    state.set(name, 'visiting');
+    path.push(name);
+    for (const dependency of byName.get(name)?.dependsOn ?? []) {
+      const cycle = visit(dependency);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(name, 'done');
+    return null;
+  };
+  for (const task of tasks) {
+    const cycle = visit(task.name);
+    if (cycle) return cycle;
+  }
+  return null;
+}
+
 const commandAgentSchema = z.strictObject({
   type: z.literal('command'),
   description: z.string().optional(),
-  phases: z.array(z.strictObject({ name: phaseName, run: z.string().min(1) })).min(1),
+  /** Tasks of one job run at once (default 1; `--workers` overrides). */
+  workers,
+  phases: z.array(commandPhaseSchema).min(1),
 });
 
 const moduleAgentSchema = z.strictObject({
@@ -15,6 +78,7 @@ const moduleAgentSchema = z.strictObject({
   description: z.string().optional(),
   /** Path of an ES module exporting `runPhase`; relative paths are relative to the config file. */
   module: z.string().min(1),
+  workers,
   phases: z.array(z.strictObject({ name: phaseName })).min(1),
 });
 
@@ -40,6 +104,7 @@ const llmAgentSchema = z.strictObject({
   phases: z.array(llmPhaseSchema).min(1).optional(),
   /** Commands run_command may run: exact command lines, `*` matching anything. */
   allowCommands: z.array(z.string().min(1)).optional(),
+  workers,
 });
 
 /** Schema of one entry under `agents`. */
@@ -66,8 +131,8 @@ export const configSchema = z.strictObject({
   jobsDir: z.string().min(1).nullable().optional(),
   /** Jobs running at once. */
   maxConcurrentJobs: z.number().int().min(1).max(64).default(3),
-  /** Runs at once across all jobs (a job runs at most its workers' worth of tasks at once). */
-  maxWorkers: z.number().int().min(1).max(64).default(3),
+  /** Runs at once across all jobs (a job runs at most its workers' worth of tasks at once); see getMaxWorkers. */
+  maxWorkers: z.number().int().min(1).max(64).nullable().default(null),
   /** Failed, cancelled and interrupted jobs kept on disk; the oldest beyond this are removed. */
   maxUnfinishedJobs: z.number().int().min(0).default(10),
   /** Completed jobs kept on disk, newest first; 0 removes each as it completes. */
@@ -127,4 +192,12 @@ export function getSecretEnvNames(config: JoblineConfig): string[] {
 /** Returns the agent new jobs use: `defaultAgent`, else `build` with a provider, else `sh`. */
 export function getDefaultAgentName(config: JoblineConfig): string {
   return config.defaultAgent ?? (Object.keys(config.providers).length > 0 ? 'build' : 'sh');
+}
+
+/** Default of maxWorkers: 3, or maxConcurrentJobs when that is higher (so every running job can run a task). */
+export const DEFAULT_MAX_WORKERS = 3;
+
+/** Runs at once across all jobs: the config's maxWorkers, else the larger of 3 and maxConcurrentJobs. */
+export function getMaxWorkers(config: { maxConcurrentJobs: number; maxWorkers?: number | null }): number {
+  return config.maxWorkers ?? Math.max(DEFAULT_MAX_WORKERS, config.maxConcurrentJobs);
 }

@@ -108,6 +108,34 @@ export function formatPhaseHeader(phase: { index: number; count: number; name: s
   return `── ${formatRunSection(phase.index, phase.count, phase.name, phase.attempt)} · ${time} ──`;
 }
 
+/** A task an agent lists for a phase: its title, its input (a command agent's: its command line), and by title the tasks of the same phase it waits for. */
+export interface TaskPlan {
+  title: string;
+  input: string;
+  dependsOn: readonly string[];
+  claims: readonly string[];
+}
+
+/**
+ * A new job's tasks: for each phase, the tasks its agent lists (`plans[i]`, dependencies turned
+ * from titles into ids), or else one task holding the prompt. Ids run `t1`, `t2`, … across phases.
+ */
+export function createJobTasks(phaseNames: readonly string[], prompt: string, plans: ReadonlyArray<readonly TaskPlan[] | undefined> = []): Task[] {
+  const tasks: Task[] = [];
+  phaseNames.forEach((name, phase) => {
+    const listed = plans[phase];
+    if (!listed || listed.length === 0) {
+      tasks.push({ id: `t${tasks.length + 1}`, phase, title: name, input: prompt, status: 'todo', dependsOn: [], claims: [], attempts: 0, result: null, filesModified: [] });
+      return;
+    }
+    const idOf = new Map(listed.map((plan, index) => [plan.title, `t${tasks.length + index + 1}`]));
+    for (const plan of listed) {
+      tasks.push({ id: idOf.get(plan.title)!, phase, title: plan.title, input: plan.input, status: 'todo', dependsOn: plan.dependsOn.flatMap((title) => idOf.get(title) ?? []), claims: [...plan.claims], attempts: 0, result: null, filesModified: [] });
+    }
+  });
+  return tasks;
+}
+
 /**
  * The tasks of a batch: in each phase of `phaseNames`, one task per input (`t1`, `t2`, … across
  * phases, in order), titled and fed with its input. A phase starts once the previous one ended.

@@ -23,6 +23,10 @@ export interface PhaseRequest {
   secretEnvNames: string[];
   /** Largest output.log of the job (bytes); the oldest output is cut past it (config maxOutputBytes). */
   maxOutputBytes: number;
+  /** The task this run is an attempt at (`t3`). */
+  taskId?: string;
+  /** The shell command of a command agent's task, when its phase runs tasks (CommandTaskSpec.run). */
+  command?: string;
 }
 
 /** What a run reports while it goes. Called on the service's thread, in the order things happened. */

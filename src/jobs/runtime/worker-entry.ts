@@ -107,7 +107,10 @@ async function runAgentPhase(request: PhaseRequest, context: PhaseContext): Prom
   if (agent.type === 'command') {
     const phase = agent.phases[request.phaseIndex];
     if (!phase) return { kind: 'failed', error: `agent ${agent.name} has no phase ${request.phaseIndex + 1}` };
-    return runCommandPhase(phase.run, context, spawner);
+    // A phase of tasks runs the task's own command (PhaseRequest.command).
+    const command = 'run' in phase ? phase.run : request.command;
+    if (!command) return { kind: 'failed', error: `phase ${phase.name} of agent ${agent.name} runs tasks, and this run names none` };
+    return runCommandPhase(command, context, spawner);
   }
   if (agent.type === 'llm') return (await import('../../agents/llm/llm-runner.js')).runLlmPhase(agent, context, spawner);
   const runner = await loadModuleRunner(agent.module);

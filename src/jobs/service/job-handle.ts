@@ -187,9 +187,15 @@ export class JobHandle {
     const job = this.current;
     const task = this.state.board.tasks.find((candidate) => candidate.id === taskId);
     const run = this.openRunOf(taskId);
+    // A task the agent listed (a command agent's phase of tasks) runs its own command, with the
+    // job's prompt; any other task's input is the prompt (a batch line, or the job's own).
+    const agentPhase = this.agent.phases[task?.phase ?? job.currentPhase];
+    const isListedTask = this.agent.type === 'command' && agentPhase !== undefined && 'tasks' in agentPhase;
     return {
       jobId: job.id,
-      prompt: task?.input ?? job.description,
+      prompt: isListedTask ? job.description : (task?.input ?? job.description),
+      taskId,
+      ...(isListedTask && task ? { command: task.input } : {}),
       agent: this.agent,
       phaseIndex: task?.phase ?? job.currentPhase,
       attempt: run?.attempt ?? job.phases[job.currentPhase]?.attempts ?? 1,

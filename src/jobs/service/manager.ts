@@ -1,11 +1,11 @@
 // The job manager: the session's jobs and the public API for them (submit, approve, retry,
 // cancel, resume, shutdown). Every status change goes through the state machine, is persisted,
 // and only then reported; running the jobs within the cap is its PhaseScheduler's part.
-import { getPhaseNames } from '../../agents/agent.js';
+import { getPhaseNames, getTaskPlans } from '../../agents/agent.js';
 import { JobLookupError, ManagerError, StoreError, describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import { getCurrentOwner } from '../process/owner.js';
-import { createInputTasks, createPhaseTasks } from '../model/task.js';
+import { createInputTasks, createJobTasks } from '../model/task.js';
 import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
@@ -115,8 +115,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     const id = this.options.store.claimIdSync();
     const now = this.timestamp();
     const phaseNames = getPhaseNames(request.agent);
-    const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: request.mode, phaseNames, owner: getCurrentOwner(), now, workers: request.workers, retries: request.retries, keepGoing: request.keepGoing });
-    const board = { tasks: request.taskInputs ? createInputTasks(phaseNames, request.taskInputs) : createPhaseTasks(phaseNames, request.prompt), runs: [] };
+    const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: request.mode, phaseNames, owner: getCurrentOwner(), now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing });
+    const board = { tasks: request.taskInputs ? createInputTasks(phaseNames, request.taskInputs) : createJobTasks(phaseNames, request.prompt, getTaskPlans(request.agent)), runs: [] };
     const entry = new JobHandle(job, { board, isRecorded: false }, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
     entry.isBulk = request.isBulk ?? false;
     this.entries.set(id, entry);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { makeTempDir } from '../../helpers/temp.js';
+import { getMaxWorkers } from '../../../src/config/schema.js';
 
 function setup(files: Record<string, string>): { cwd: string; home: string } {
   const root = makeTempDir();
@@ -20,10 +21,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ cwd, home })).toEqual({
       path: null,
       config: {
-        maxConcurrentJobs: 3, maxWorkers: 3, maxUnfinishedJobs: 10, maxCompletedJobs: 20, maxOutputBytes: 67_108_864, whenBusy: 'queue', notify: 'bell', notifyCommand: null, mode: 'interactive',
+        maxConcurrentJobs: 3, maxWorkers: null, maxUnfinishedJobs: 10, maxCompletedJobs: 20, maxOutputBytes: 67_108_864, whenBusy: 'queue', notify: 'bell', notifyCommand: null, mode: 'interactive',
         cancelGraceMs: 2000, workerHeapMb: 512, debug: { keepTempFiles: false }, providers: {}, agents: {},
       },
     });
+  });
+
+  it('lets every running job run a task unless maxWorkers says otherwise', () => {
+    expect(getMaxWorkers({ maxConcurrentJobs: 3, maxWorkers: null })).toBe(3);
+    expect(getMaxWorkers({ maxConcurrentJobs: 5 })).toBe(5); // raising the job cap raises the runs cap with it
+    expect(getMaxWorkers({ maxConcurrentJobs: 1, maxWorkers: undefined })).toBe(3); // one job may still run 3 tasks
+    expect(getMaxWorkers({ maxConcurrentJobs: 5, maxWorkers: 2 })).toBe(2);
   });
 
   it('prefers --config, then ./.jobrc.json, then ~/.jobrc.json', () => {

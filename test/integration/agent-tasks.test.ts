@@ -1,0 +1,97 @@
+// A command agent whose phase lists tasks, through the real CLI (worker threads, shells): the
+// tasks run side by side up to the job's workers, a task waits for the tasks it depends on, two
+// tasks whose claims overlap never run at once, and a config whose tasks do not hold together is
+// refused before any job exists.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Job } from '../../src/jobs/model/job.js';
+import { runCli } from '../helpers/cli.js';
+import { makeTempDir } from '../helpers/temp.js';
+
+function workspace(agents: object, extra: object = {}): { cwd: string; env: Record<string, string> } {
+  const cwd = makeTempDir();
+  writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ agents, ...extra }));
+  return { cwd, env: { JOBLINE_JOBS_DIR: join(makeTempDir(), 'jobs') } };
+}
+
+// Each of `names` says it started, then waits (up to 10 s) until all of them have: it ends only
+// if they all ran at the same time, and fails otherwise.
+const barrier = (name: string, names: string[]): string =>
+  `touch started-${name}; for i in $(seq 100); do ${names.map((other) => `[ -e started-${other} ]`).join(' && ')} && { touch done-${name}; exit 0; }; sleep 0.1; done; exit 9`;
+
+describe('a command agent whose phase lists tasks', () => {
+  it('runs them side by side up to its workers, each after the tasks it depends on, then the next phase', async () => {
+    const checks = ['lint', 'typecheck', 'test'];
+    const { cwd, env } = workspace({
+      ci: {
+        type: 'command',
+        workers: 3,
+        phases: [
+          {
+            name: 'checks',
+            tasks: [
+              ...checks.map((name) => ({ name, run: barrier(name, checks) })),
+              { name: 'report', run: 'ls done-* > report.txt', dependsOn: ['lint', 'test'] },
+            ],
+          },
+          { name: 'build', run: 'echo built >> build.txt; cat report.txt' },
+        ],
+      },
+    });
+    const { code } = await runCli(['run', '-y', '--agent', 'ci', 'check the project'], { cwd, env });
+    expect(code).toBe(0);
+    const [listed] = JSON.parse((await runCli(['list', '--json'], { cwd, env })).stdout) as Job[];
+    type Shown = Job & { tasks: Array<{ id: string; title: string; status: string; dependsOn: string[]; runs: Array<{ worker: string }> }> };
+    const job = JSON.parse((await runCli(['show', listed!.id, '--json'], { cwd, env })).stdout) as Shown;
+    expect(job.status).toBe('completed');
+    // report ran once lint and test were done (typecheck may still have been finishing).
+    expect(readFileSync(join(cwd, 'report.txt'), 'utf8')).toMatch(/done-lint\n(?:done-test|done-typecheck\ndone-test)/);
+    expect(readFileSync(join(cwd, 'build.txt'), 'utf8')).toBe('built\n');
+    expect(job.tasks.map((task) => [task.id, task.title, task.status, task.dependsOn])).toEqual([
+      ['t1', 'lint', 'done', []],
+      ['t2', 'typecheck', 'done', []],
+      ['t3', 'test', 'done', []],
+      ['t4', 'report', 'done', ['t1', 't3']],
+      ['t5', 'build', 'done', []],
+    ]);
+    const prefix = job.id.slice(4, 8);
+    expect(new Set(job.tasks.slice(0, 3).map((task) => task.runs[0]!.worker))).toEqual(new Set([0, 1, 2].map((n) => `ci[${prefix}-${n}]`)));
+  });
+
+  it('never runs two tasks whose claims overlap at once, and runs the others beside them', async () => {
+    // Each claimant holds a lock folder while it works: a second holder at the same time fails.
+    const locked = (name: string): string => `mkdir lock || exit 9; echo ${name} >> order; sleep 0.3; rmdir lock`;
+    const { cwd, env } = workspace({
+      edit: {
+        type: 'command',
+        workers: 3,
+        phases: [{
+          name: 'edit',
+          tasks: [
+            { name: 'a', run: locked('a'), claims: ['src/auth/**'] },
+            { name: 'b', run: locked('b'), claims: ['src/auth/login.ts'] },
+            { name: 'c', run: 'echo c >> free', claims: ['docs/**'] },
+          ],
+        }],
+      },
+    });
+    const { code, stderr } = await runCli(['run', '-y', '--agent', 'edit', 'edit the code'], { cwd, env });
+    expect(stderr).toMatch(/✅ job-\w{8} completed/);
+    expect(code).toBe(0);
+    expect(readFileSync(join(cwd, 'order'), 'utf8').trim().split('\n').sort()).toEqual(['a', 'b']);
+    expect(readFileSync(join(cwd, 'free'), 'utf8')).toBe('c\n');
+  });
+
+  it.each([
+    [[{ name: 'a', run: 'true', dependsOn: ['b'] }, { name: 'b', run: 'true', dependsOn: ['a'] }], 'tasks of phase p depend on each other in a circle: a → b → a'],
+    [[{ name: 'a', run: 'true', dependsOn: ['zz'] }], 'task a depends on zz, which is not a task of phase p'],
+    [[{ name: 'a', run: 'true' }, { name: 'a', run: 'false' }], 'phase p has two tasks named a'],
+  ])('refuses tasks that do not hold together, before any job exists (%#)', async (tasks, message) => {
+    const { cwd, env } = workspace({ bad: { type: 'command', phases: [{ name: 'p', tasks }] } });
+    const { code, stderr } = await runCli(['run', '-y', '--agent', 'bad', 'go'], { cwd, env });
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
