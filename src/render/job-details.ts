@@ -5,7 +5,12 @@ import type { Run, TaskBoard } from '../jobs/model/task.js';
 import type { JobPaths } from '../jobs/ports/job-reader.js';
 import { formatChanges } from './approval-summary.js';
 import { formatCounters, formatPhasePosition, workingMs } from './job-list.js';
+import { formatTaskCounts } from './task-list.js';
+import { countTasks } from '../jobs/model/task.js';
 import { STATUS_ICONS, elapsedMs, formatDuration, sanitizeLine, sanitizeText, truncate } from './text.js';
+
+// Tasks of one phase listed one by one in a job's details; more are summarised (see /tasks).
+const MAX_TASKS_IN_DETAILS = 10;
 
 const PHASE_ICONS = { pending: '·', running: '🔄', completed: '✅', failed: '❌', cancelled: '🚫' } as const;
 
@@ -42,11 +47,17 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
     if (phase.error && !board) lines.push(chalk.red(`       ${truncate(sanitizeLine(phase.error), 200)}`));
     // What the phase changed in a git workspace, as in its approval box.
     if (phase.changes) lines.push(...formatChanges(phase.changes).map((line) => `       ${line}`));
-    for (const task of board?.tasks.filter((candidate) => candidate.phase === index) ?? []) {
+    const phaseTasks = board?.tasks.filter((candidate) => candidate.phase === index) ?? [];
+    // A phase of many tasks (a batch) shows its counts and the tasks that run or failed; /tasks lists them all.
+    const isCrowded = phaseTasks.length > MAX_TASKS_IN_DETAILS;
+    const listed = isCrowded ? phaseTasks.filter((task) => task.status === 'claimed' || task.status === 'failed').slice(0, MAX_TASKS_IN_DETAILS) : phaseTasks;
+    if (isCrowded) lines.push(chalk.dim(`       ${formatTaskCounts(countTasks(phaseTasks))}${listed.length > 0 ? '; running and failed tasks:' : ''}`));
+    for (const task of listed) {
       const runs = board!.runs.filter((run) => run.taskId === task.id);
       lines.push(chalk.dim(`       task ${task.id} ${truncate(sanitizeLine(task.title), 40)} · ${task.status} · ${runs.length === 1 ? '1 run' : `${runs.length} runs`}`));
       for (const run of runs) lines.push(`         ${formatRun(run, now)}`);
     }
+    if (isCrowded) lines.push(chalk.dim(`       (/tasks ${job.id} lists every task)`));
   });
   const output = job.phases[job.currentPhase]?.output ?? job.phases.findLast((phase) => phase.output)?.output;
   if (output) {

@@ -49,6 +49,9 @@ export function formatAnswer(id: string, answer: string): string {
   return [formatNotification(id, '💬', 'Answer:'), ...sanitizeText(answer).split('\n').map((line) => `  ${line}`)].join('\n');
 }
 
+/** Longest rate of task progress lines per job: one every this many ms. */
+export const TASK_PROGRESS_EVERY_MS = 1000;
+
 /** Returns the notification for a lifecycle event, or null for events not worth a line. */
 export function describeEvent(job: Job, event: JobEvent): { icon: string; text: string } | null {
   const position = `${job.phases.findIndex((p) => p.name === event.phase) + 1}/${job.phases.length}`;
@@ -69,6 +72,8 @@ export function describeEvent(job: Job, event: JobEvent): { icon: string; text: 
       return { icon: '⚠️ ', text: event.reason ?? 'Interrupted' };
     case 'resumed':
       return { icon: '↻', text: `Resumed at ${event.phase} (${event.mode})` };
+    case 'task_failed':
+      return { icon: '❌', text: `${event.task ?? 'a task'}: ${event.error ?? 'failed'}${event.willRetry ? ' (it runs again)' : ''}` };
     default:
       return null;
   }
@@ -112,6 +117,7 @@ interface JobLimits {
 export class Notifier {
   private readonly limits = new Map<string, JobLimits>();
   private readonly muted = new Map<string, number>();
+  private readonly progressShownAt = new Map<string, number>();
   private summaryTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -136,6 +142,19 @@ export class Notifier {
       const tail = output.split('\n').filter((line) => sanitizeLine(line) !== '').slice(-FAILURE_TAIL_LINES);
       for (const line of tail) this.print(formatNotification(job.id, chalk.dim('│'), line, this.width()));
     }
+  }
+
+  /**
+   * A line on how far job `job`'s tasks are (`500/1000 done`), at most one a second per job:
+   * a job of thousands of tasks must not flood the screen. `text` is read only when shown.
+   */
+  taskProgress(job: Job, text: () => string | null): void {
+    const now = this.now();
+    if (now - (this.progressShownAt.get(job.id) ?? Number.NEGATIVE_INFINITY) < TASK_PROGRESS_EVERY_MS) return;
+    const line = text();
+    if (!line) return;
+    this.progressShownAt.set(job.id, now);
+    this.print(formatNotification(job.id, '▶', line, this.width()));
   }
 
   /**

@@ -13,6 +13,7 @@ import type { JobMode } from '../jobs/model/job.js';
 import { sanitizeText } from '../render/text.js';
 import { ApprovalPresenter } from './approvals.js';
 import { startDiagnostics } from './diagnostics.js';
+import { formatTaskCounts } from '../render/task-list.js';
 import { SLASH_COMMANDS, describeUnknownCommand, findCommand } from './commands/index.js';
 import { createCompleter } from './completer.js';
 import { HISTORY_SIZE, appendHistory, getHistoryPath, loadHistory } from './history-file.js';
@@ -44,6 +45,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   let agentName = options.agent ?? getDefaultAgentName(config);
   assertAgentExists(agentName, config);
   let mode: JobMode = options.background ? 'background' : config.mode;
+  let workers: number | null = null;
   // Requests from other processes (jobline cancel, approve, retry) are carried out and said.
   const service = createJobService(context, {}, (id, request, error) => {
     const verb = { cancel: 'Cancelled', approve: 'Approved', retry: 'Retrying' }[request.type];
@@ -81,6 +83,13 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   const approvals = new ApprovalPresenter(service, terminal, print);
   const attentionEvents = new Set(['approval_requested', 'completed', 'failed', 'cancelled']);
   service.on('jobEvent', (job, event) => {
+    if (event.type === 'task_completed') {
+      notifier.taskProgress(job, () => {
+        const summary = service.taskSummaryOf(job.id);
+        return summary ? formatTaskCounts(summary.counts) : null;
+      });
+      return;
+    }
     notifier.event(job, event);
     // An LLM job's result is its last phase's answer: shown in full, not just as output lines.
     const answer = event.type === 'completed' && service.agentOf(job.id)?.type === 'llm' ? job.phases.at(-1)?.output : null;
@@ -128,6 +137,16 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       mode = next;
       terminal.setPrompt(formatPrompt(agentName, mode));
     },
+    get workers() { return workers; },
+    setWorkers: (next) => {
+      workers = next;
+    },
+    cwd,
+    submit: async (prompt, batch) => {
+      const agent = resolveAgent(agentName, config, cwd, context.configPath);
+      const { job, queuePosition } = await service.dispatch({ type: 'submit', agent, prompt, mode, cwd, ...(workers ? { workers } : {}), ...(batch ?? {}) });
+      print(queuePosition === 0 ? `✅ Started ${job.id} (${agent.name}${job.workers > 1 ? ` × ${job.workers} workers` : ''})` : `⏳ Queued ${job.id} (position ${queuePosition})`);
+    },
     print,
     confirm: async (message, fallback) => {
       if (!isInteractive) return fallback;
@@ -154,9 +173,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
         else print(sanitizeText(describeUnknownCommand(name)));
         return;
       }
-      const agent = resolveAgent(agentName, config, cwd, context.configPath);
-      const { job, queuePosition } = await service.dispatch({ type: 'submit', agent, prompt: text, mode, cwd });
-      print(queuePosition === 0 ? `✅ Started ${job.id} (${agent.name})` : `⏳ Queued ${job.id} (position ${queuePosition})`);
+      await session.submit(text);
     } catch (error) {
       // Messages may quote what was typed: made inert like any other text before printing.
       if (error instanceof JoblineError) print(chalk.red(error.code === 'JOBS_BUSY' ? `⛔ ${error.message}` : `error: ${sanitizeText(error.message)}`));

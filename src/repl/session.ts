@@ -33,8 +33,19 @@ export interface ReplSession {
   readonly mode: JobMode;
   /** True on a real terminal (prompts may be opened); false when stdin is piped. */
   readonly isInteractive: boolean;
+  /** Tasks of a new job run at once (/workers); null: the agent's workers, else 1. */
+  readonly workers: number | null;
   setAgent(name: string): void;
   setMode(mode: JobMode): void;
+  setWorkers(workers: number | null): void;
+  /**
+   * Submits a job with the session's agent, mode and workers, and says it started or queued:
+   * `prompt` alone, or a batch whose tasks are `taskInputs` (each run with the agent).
+   * @throws JoblineError (AgentError, ManagerError JOBS_BUSY, StoreError).
+   */
+  submit(prompt: string, batch?: { taskInputs: readonly string[]; keepGoing?: boolean; retries?: number }): Promise<void>;
+  /** The folder new jobs run in (relative paths typed in commands are relative to it). */
+  readonly cwd: string;
   /** Prints above the prompt. */
   print(text: string): void;
   /** Asks yes/no (default no). On a non-interactive session, resolves to `fallback` without asking. */

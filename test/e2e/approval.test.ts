@@ -51,7 +51,8 @@ describe('approval in the REPL', () => {
     await session.waitForText('Feedback for the retry');
     session.send('add tests too');
     await session.waitForText('implemented attempt=2 feedback=add tests too');
-    await session.waitForText('attempt 2');
+    // The box of the second attempt, open with its choices (not the notification of the attempt's start).
+    await session.waitForText(/· attempt 2[\s\S]*Continue to the next phase/);
 
     session.type(KEY.down + KEY.down + KEY.down);
     session.type(KEY.enter); // later

@@ -145,10 +145,14 @@ describe('jobline batch', () => {
     expect(readdirSync(join(cwd, 'running'))).toEqual([]);
     const jobs = await storedJobs(jobsDir);
     expect(jobs.map((job) => [job.status, job.workers])).toEqual([['completed', 3]]);
-    // Each run is its own attempt with its worker: build the view the user reads.
+    // Twenty tasks are summarised in the job's details; its JSON has every task with its runs,
+    // each run on one of the job's 3 workers.
     const shown = await runCli(['show', jobs[0]!.id], { cwd, env });
-    expect(shown.stdout).toMatch(/task t20 .* done · 1 run/);
-    expect(new Set(shown.stdout.match(/sh\[[a-z0-9]{4}-\d\]/g))).toEqual(new Set([0, 1, 2].map((n) => `sh[${jobs[0]!.id.slice(4, 8)}-${n}]`)));
+    expect(shown.stdout).toContain('20/20 done');
+    expect(shown.stdout).toContain(`(/tasks ${jobs[0]!.id} lists every task)`);
+    const json = JSON.parse((await runCli(['show', jobs[0]!.id, '--json'], { cwd, env })).stdout) as { tasks: Array<{ runs: Array<{ worker: string }> }> };
+    expect(json.tasks).toHaveLength(20);
+    expect(new Set(json.tasks.map((task) => task.runs[0]!.worker))).toEqual(new Set([0, 1, 2].map((n) => `sh[${jobs[0]!.id.slice(4, 8)}-${n}]`)));
   });
 
   it('exits 1 and names the failed tasks when any fails; fails fast unless --keep-going', async () => {

@@ -58,6 +58,29 @@ export interface Run {
   output: { file: string; section: string };
 }
 
+/** Counts of a job's tasks by how they stand (kept in job.json, so listings need not read tasks). */
+export interface TaskCounts {
+  total: number;
+  done: number;
+  /** Claimed: a run is going. */
+  running: number;
+  failed: number;
+  /** Cancelled: not run because the job was cancelled, or a task it needed failed. */
+  notRun: number;
+}
+
+/** Counts `tasks` by status. */
+export function countTasks(tasks: readonly Task[]): TaskCounts {
+  const counts: TaskCounts = { total: tasks.length, done: 0, running: 0, failed: 0, notRun: 0 };
+  for (const task of tasks) {
+    if (task.status === 'done') counts.done++;
+    else if (task.status === 'claimed') counts.running++;
+    else if (task.status === 'failed') counts.failed++;
+    else if (task.status === 'cancelled') counts.notRun++;
+  }
+  return counts;
+}
+
 /** A job's tasks and runs, each in creation order. */
 export interface TaskBoard {
   tasks: Task[];

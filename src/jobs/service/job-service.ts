@@ -6,6 +6,7 @@ import type { AgentSpec } from '../../agents/agent.js';
 import { ManagerError } from '../../errors.js';
 import type { Job } from '../model/job.js';
 import { resolveJobId } from '../model/job-id.js';
+import { countTasks, type TaskCounts } from '../model/task.js';
 import type { FollowLogOptions, JobListing, JobReader, ListSelection, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../ports/job-reader.js';
 import type { JobRepository } from '../ports/repository.js';
 import { approvalIdOf, type CommandResult, type JobCommand, type JobUpdate, type JobView } from './job-commands.js';
@@ -219,6 +220,17 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   /** The agent job `id` runs with in this session, or null. */
   agentOf(id: string): AgentSpec | null {
     return this.session?.agentOf(id) ?? null;
+  }
+
+  /**
+   * The counts of job `id`'s tasks and the workers running one now, as this session holds them
+   * (null for a job it does not hold). O(tasks): for a line a second, not for every event.
+   */
+  taskSummaryOf(id: string): { counts: TaskCounts; runningWorkers: number } | null {
+    const board = this.session?.boardOf(id);
+    if (!board) return null;
+    const counts = countTasks(board.tasks);
+    return { counts, runningWorkers: counts.running };
   }
 
   /** The session's manager, for lifecycle calls (shutdown, idle waits). @throws ManagerError READ_ONLY. */

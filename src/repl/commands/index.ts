@@ -12,12 +12,15 @@ import { backgroundCommand, interactiveCommand } from './mode.js';
 import { quitCommand } from './quit.js';
 import { resumeCommand } from './resume.js';
 import { retryCommand } from './retry.js';
+import { tasksCommand } from './tasks.js';
+import { batchCommand } from './batch.js';
+import { workersCommand } from './workers.js';
 import { watchCommand } from './watch.js';
 
 /** Every slash command. */
 export const SLASH_COMMANDS: readonly SlashCommand[] = [
-  helpCommand, jobsCommand, cancelCommand, approveCommand, retryCommand, resumeCommand, logsCommand, watchCommand,
-  agentCommand, agentsCommand, backgroundCommand, interactiveCommand, cleanCommand, quitCommand,
+  helpCommand, jobsCommand, tasksCommand, cancelCommand, approveCommand, retryCommand, resumeCommand, logsCommand, watchCommand,
+  batchCommand, agentCommand, agentsCommand, workersCommand, backgroundCommand, interactiveCommand, cleanCommand, quitCommand,
 ];
 
 /** Returns the command named `name` (without the slash), or null. */

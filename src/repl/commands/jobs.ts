@@ -1,6 +1,6 @@
 // /jobs, /jobs <status> and /jobs <id>: the job list (all, or those with a status), or one job in full.
 import { formatJobDetails } from '../../render/job-details.js';
-import { formatJobList, JOB_FILTERS, matchesFilter, parseJobFilter } from '../../render/job-list.js';
+import { formatJobList, JOB_FILTERS, matchesFilter, parseJobFilter, type JobTasksSummary } from '../../render/job-list.js';
 import { isActiveStatus, JOB_STATUSES } from '../../jobs/model/job.js';
 import type { SlashCommand } from '../session.js';
 
@@ -35,7 +35,13 @@ export const jobsCommand: SlashCommand = {
     const active = jobs.filter((job) => isActiveStatus(job.status));
     const finished = jobs.filter((job) => !isActiveStatus(job.status));
     const shown = [...finished.slice(-Math.max(0, MAX_ROWS - active.length)), ...active].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    session.print(formatJobList(shown, now, filter ? listed.total : listed.matching, process.stdout.columns ?? 100));
+    // This session's active jobs say how far their tasks are (from their boards, in memory).
+    const tasks = new Map<string, JobTasksSummary>();
+    for (const job of shown.filter((candidate) => isActiveStatus(candidate.status))) {
+      const summary = session.service.taskSummaryOf(job.id);
+      if (summary) tasks.set(job.id, summary);
+    }
+    session.print(formatJobList(shown, now, filter ? listed.total : listed.matching, process.stdout.columns ?? 100, tasks));
     if (filter) session.print(`  ${listed.matching} ${filter.replace('_', ' ')}; /jobs lists all.`);
     if (shown.length < listed.matching) session.print(`  … ${listed.matching - shown.length} older finished jobs not shown (jobline list shows all)`);
   },

@@ -1,0 +1,33 @@
+// /batch FILE: one background job whose tasks are FILE's non-empty lines, run by the session's
+// agent with the session's workers (as `jobline batch`).
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { UsageError, describeError } from '../../errors.js';
+import { sanitizeLine } from '../../render/text.js';
+import type { SlashCommand } from '../session.js';
+
+/** /batch FILE [--keep-going] */
+export const batchCommand: SlashCommand = {
+  name: 'batch',
+  usage: '/batch <file> [--keep-going]',
+  summary: "run each line of a file as a task of one job (/workers sets how many at once)",
+  argument: 'none',
+  async run(args, session) {
+    const words = args.split(/\s+/).filter(Boolean);
+    const keepGoing = words.includes('--keep-going');
+    const file = words.find((word) => !word.startsWith('--'));
+    if (!file) throw new UsageError('USAGE', 'Usage: /batch <file> [--keep-going]');
+    let text: string;
+    try {
+      text = await readFile(resolve(session.cwd, file), 'utf8');
+    } catch (error) {
+      throw new UsageError('USAGE', `Cannot read ${sanitizeLine(file)}: ${describeError(error)}`, { cause: error });
+    }
+    const inputs = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+    if (inputs.length === 0) {
+      session.print(`${sanitizeLine(file)} has no lines to run.`);
+      return;
+    }
+    await session.submit(`batch of ${inputs.length} line${inputs.length === 1 ? '' : 's'} from ${file}`, { taskInputs: inputs, keepGoing });
+  },
+};

@@ -1,0 +1,34 @@
+// Jobs of several tasks in the REPL, in a real pseudo-terminal: /workers and /batch start one job
+// whose lines run side by side; /jobs shows it as one row with its task counts and its workers
+// clustered; /tasks lists its tasks with their workers; a failed task is said.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'vitest';
+import { PtySession, makeReplWorkspace } from '../helpers/pty.js';
+
+describe('REPL: a job of several tasks', () => {
+  it('runs /batch with /workers 3, shows it in /jobs and /tasks, and says which task failed', async () => {
+    const workspace = makeReplWorkspace();
+    // Three lines wait for a file the test writes once /jobs has shown them running; two finish at once.
+    const lines = [...Array.from({ length: 3 }, () => 'while [ ! -e go ]; do sleep 0.05; done'), 'true', 'exit 6'];
+    writeFileSync(join(workspace.cwd, 'lines.txt'), `${lines.join('\n')}\n`);
+    const session = new PtySession(workspace, ['--background'], 120);
+    await session.waitForText('jobline:sh[bg]> ');
+    session.send('/workers 3');
+    await session.waitForText('Workers: 3 per new job');
+    session.send('/batch lines.txt --keep-going');
+    await session.waitForText(/✅ Started (job-[a-z0-9]{8}) \(sh × 3 workers\)/);
+    const id = /✅ Started (job-[a-z0-9]{8})/.exec(await session.text())![1]!;
+    session.send('/jobs');
+    // One row: three workers clustered under the agent, and the counts of its tasks.
+    await session.waitForText(new RegExp(`🔄 ${id} sh × 3 \\[${id.slice(4, 8)}\\]\\s+running\\s+0/5 done · 3 running`));
+    session.send(`/tasks ${id.slice(4, 9)}`);
+    await session.waitForText(`Tasks of ${id} (0/5 done · 3 running)`);
+    await session.waitForText(new RegExp(`▶ t1\\s+claimed\\s+sh\\[${id.slice(4, 8)}-\\d\\]`));
+    writeFileSync(join(workspace.cwd, 'go'), '');
+    await session.waitForText(`[${id.slice(0, 8)}] ❌ t5: \`exit 6\` exited with code 6`);
+    await session.waitForText(`[${id.slice(0, 8)}] ❌ 1 task failed`); // --keep-going: the job ran every task, and failed
+    session.send(`/tasks ${id}`);
+    await session.waitForText(`Tasks of ${id} (4/5 done · 1 failed)`);
+  });
+});
