@@ -187,7 +187,16 @@ export class PhaseScheduler {
       entry.runs.delete(taskId);
       return;
     }
-    this.launch(entry, taskId);
+    if (entry.isPersisted) {
+      this.launch(entry, taskId);
+      return;
+    }
+    // Nothing of a job runs before its first job.json is on disk: a task planned alongside the
+    // job's first one waits for the creation's write (and does not run if it failed).
+    void entry.whenReported().then(() => {
+      if (entry.isPersisted) this.launch(entry, taskId);
+      else entry.runs.delete(taskId);
+    });
   }
 
   /** Applies the storage policy once job `entry` has ended (see StoragePolicyRunner). Never throws. */

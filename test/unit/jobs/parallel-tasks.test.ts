@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyActions, type JobState } from '../../../src/jobs/model/job-state.js';
 import type { Job } from '../../../src/jobs/model/job.js';
-import type { Task } from '../../../src/jobs/model/task.js';
+import { countTasks, formatWorkerName, type Task } from '../../../src/jobs/model/task.js';
 import type { JobAction } from '../../../src/jobs/model/transitions.js';
 import { makeJob } from '../../helpers/jobs.js';
 
@@ -76,6 +76,7 @@ describe('a phase of several tasks', () => {
     state = apply(state, [{ type: 'failTask', taskId: 't2', error: 'boom' }]).state;
     expect(state.board.tasks.map((t) => [t.id, t.status])).toEqual([['t1', 'claimed'], ['t2', 'failed'], ['t3', 'cancelled'], ['t4', 'todo']]);
     expect(state.board.tasks[2]!.result).toBe('not run: t2 failed');
+    expect(state.job.eventSeq).toBeGreaterThan(0);
     expect(state.job.status).toBe('running'); // t1 still runs
     const end = apply(state, [{ type: 'completeTask', taskId: 't1', output: null }]);
     expect(end.state.job).toMatchObject({ status: 'failed', error: 'Phase run failed: 1 of 3 tasks failed' });
@@ -92,6 +93,25 @@ describe('a phase of several tasks', () => {
     expect(end.state.job).toMatchObject({ status: 'failed', error: '1 task failed' });
   });
 
+  it('with keepGoing leaves unrun every task that needs a failed one, however far down the chain', () => {
+    const job = makeJob({ mode: 'background', workers: 3, keepGoing: true }, ['run']);
+    // Listed before what it needs: finding t3 takes a second pass once t2 is found.
+    const tasks = [task('t1', 0), task('t3', 0, { dependsOn: ['t2'] }), task('t2', 0, { dependsOn: ['t1'] }), task('t4', 0)];
+    let state = apply({ job, board: { tasks, runs: [] } }, [{ type: 'start' }, { type: 'startPhase', taskId: 't1', worker: 0 }]).state;
+    const failed = apply(state, [{ type: 'failTask', taskId: 't1', error: 'boom' }]);
+    expect(failed.state.board.tasks.map((t) => [t.id, t.status])).toEqual([['t1', 'failed'], ['t3', 'cancelled'], ['t2', 'cancelled'], ['t4', 'todo']]);
+    expect(failed.events).toEqual([expect.objectContaining({ type: 'task_failed', task: 't1', willRetry: false })]);
+    state = apply(failed.state, [{ type: 'startTask', taskId: 't4', worker: 0 }]).state;
+    expect(apply(state, [{ type: 'completeTask', taskId: 't4', output: null }]).state.job).toMatchObject({ status: 'failed', error: '1 task failed' });
+  });
+
+  it('counts tasks by how they stand, and names workers after the job id\'s suffix only', () => {
+    const statuses = ['cancelled', 'cancelled', 'done'] as const;
+    expect(countTasks(statuses.map((status, i) => task(`t${i}`, 0, { status })))).toEqual({ total: 3, done: 1, running: 0, failed: 0, notRun: 2 });
+    expect(formatWorkerName('sh', 'job-abcd1234', 2)).toBe('sh[abcd-2]');
+    expect(formatWorkerName('sh', 'xjob-abcd', 0)).toBe('sh[xjob-0]');
+  });
+
   it('ends a phase of one task as the task ended: its output, or its error', () => {
     const job = makeJob({ mode: 'background' }, ['only']);
     const state = apply({ job, board: { tasks: [task('t1', 0)], runs: [] } }, [{ type: 'start' }, { type: 'startPhase' }]).state;
@@ -100,6 +120,7 @@ describe('a phase of several tasks', () => {
     expect(done.events.map((event) => event.type)).toEqual(['phase_completed', 'completed']); // no task events for a phase of one task
     const failed = apply(state, [{ type: 'failTask', taskId: 't1', error: 'exit code 3' }]);
     expect(failed.state.job).toMatchObject({ status: 'failed', error: 'Phase only failed: exit code 3' });
+    expect(failed.events.map((event) => event.type)).toEqual(['phase_failed', 'failed']); // its own events say it
   });
 
   it('cancels, or interrupts, every run of the job at once', () => {

@@ -1,0 +1,174 @@
+// Jobs of several tasks through the job service, on an in-memory repository and a scripted
+// executor (no threads; milliseconds per test): how many runs go at once (a job's workers, all
+// jobs' maxWorkers), which worker and request each run gets, retries, fail fast and keep-going,
+// cancel, and the slot freed when the last run ends. Also the task constructors and counts.
+import { describe, expect, it } from 'vitest';
+import type { AgentSpec } from '../../../src/agents/agent.js';
+import { countTasks, createInputTasks, createJobTasks, formatRunOutputFile, RUN_OUTPUT_FILE_PATTERN } from '../../../src/jobs/model/task.js';
+import { makeFakeService } from '../../helpers/fakes.js';
+import { commandAgent } from '../../helpers/jobs.js';
+
+const SH = commandAgent('sh', { run: 'eval "$JOB_PROMPT"' });
+const CI: AgentSpec = {
+  type: 'command',
+  name: 'ci',
+  summary: 'ci',
+  workers: 2,
+  phases: [
+    { name: 'checks', tasks: [{ name: 'lint', run: 'npm run lint', dependsOn: [], claims: [] }, { name: 'test', run: 'npm test', dependsOn: [], claims: ['coverage/**'] }, { name: 'report', run: 'cat report', dependsOn: ['lint', 'test'], claims: [] }] },
+    { name: 'build', run: 'npm run build' },
+  ],
+};
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('task constructors', () => {
+  it('gives each phase one task holding the prompt, or the tasks its agent lists with dependencies as ids', () => {
+    const tasks = createJobTasks(['checks', 'build'], 'go', [[{ title: 'lint', input: 'l', dependsOn: [], claims: ['a/**'] }, { title: 'report', input: 'r', dependsOn: ['lint', 'nope'], claims: [] }], undefined]);
+    expect(tasks.map((t) => [t.id, t.phase, t.title, t.input, t.dependsOn, t.claims, t.status, t.attempts, t.result, t.filesModified])).toEqual([
+      ['t1', 0, 'lint', 'l', [], ['a/**'], 'todo', 0, null, []],
+      ['t2', 0, 'report', 'r', ['t1'], [], 'todo', 0, null, []],
+      ['t3', 1, 'build', 'go', [], [], 'todo', 0, null, []],
+    ]);
+    expect(createJobTasks(['a'], 'p', [[]]).map((t) => [t.id, t.input])).toEqual([['t1', 'p']]);
+  });
+
+  it('gives a batch one task per input in each phase, and counts tasks by how they stand', () => {
+    const tasks = createInputTasks(['one', 'two'], ['x', 'y']);
+    expect(tasks.map((t) => [t.id, t.phase, t.title, t.input, t.status, t.dependsOn, t.claims, t.attempts, t.result, t.filesModified])).toEqual([
+      ['t1', 0, 'x', 'x', 'todo', [], [], 0, null, []], ['t2', 0, 'y', 'y', 'todo', [], [], 0, null, []],
+      ['t3', 1, 'x', 'x', 'todo', [], [], 0, null, []], ['t4', 1, 'y', 'y', 'todo', [], [], 0, null, []],
+    ]);
+    const statuses = ['todo', 'claimed', 'done', 'done', 'failed', 'cancelled'] as const;
+    expect(countTasks(statuses.map((status, i) => ({ ...tasks[0]!, id: `t${i}`, status })))).toEqual({ total: 6, done: 2, running: 1, failed: 1, notRun: 1 });
+    expect(formatRunOutputFile('r12')).toBe('runs/r12.log');
+    expect(RUN_OUTPUT_FILE_PATTERN.test('runs/r12.log')).toBe(true);
+    expect(RUN_OUTPUT_FILE_PATTERN.test('runs/../x.log')).toBe(false);
+    expect(RUN_OUTPUT_FILE_PATTERN.test('xruns/r1.log')).toBe(false);
+  });
+});
+
+describe('a job with several workers', () => {
+  it('runs at most its workers tasks at once, each on the lowest free worker, with its own file', async () => {
+    const { service, executor } = makeFakeService({ maxWorkers: 10 });
+    const { job } = await service.dispatch({ type: 'submit', agent: SH, prompt: 'batch', mode: 'background', cwd: '/w', workers: 2, taskInputs: ['a', 'b', 'c'] });
+    const first = await executor.whenRuns(2);
+    await settle();
+    expect(executor.runs).toHaveLength(2);
+    expect(executor.runs.map((run) => [run.request.taskId, run.request.prompt, run.request.command, run.request.attempt, run.request.outputLogPath])).toEqual([
+      ['t1', 'a', undefined, 1, `/nonexistent/${job.id}/runs/r1.log`],
+      ['t2', 'b', undefined, 1, `/nonexistent/${job.id}/runs/r2.log`],
+    ]);
+    first.complete('b done'); // worker 1 frees up: t3 takes it
+    const third = await executor.whenRuns(3);
+    expect(third.request.taskId).toBe('t3');
+    let view = await service.view(job.id);
+    expect(view.board.runs.map((run) => [run.taskId, run.worker])).toEqual([['t1', `sh[${job.id.slice(4, 8)}-0]`], ['t2', `sh[${job.id.slice(4, 8)}-1]`], ['t3', `sh[${job.id.slice(4, 8)}-1]`]]);
+    expect(service.taskSummaryOf(job.id)).toEqual({ counts: { total: 3, done: 1, running: 2, failed: 0, notRun: 0 }, runningWorkers: 2 });
+    executor.runs[0]!.complete();
+    third.complete();
+    await service.lifecycle.whenIdle();
+    view = await service.view(job.id);
+    expect(view.job).toMatchObject({ status: 'completed', workers: 2, phases: [{ status: 'completed', output: '3 of 3 tasks done' }] });
+    expect(service.taskSummaryOf('job-nothere')).toBeNull();
+  });
+
+  it('starts none of a new job\'s tasks before its creation is on disk, then all its workers\' worth', async () => {
+    const { service, executor, store } = makeFakeService({ maxWorkers: 10 });
+    store.holdWrites();
+    const submitted = service.dispatch({ type: 'submit', agent: SH, prompt: 'bulk', mode: 'background', cwd: '/w', workers: 3, isBulk: true, taskInputs: ['a', 'b', 'c'] });
+    await settle();
+    expect(executor.runs).toHaveLength(0); // the creation is still being written
+    store.releaseWrites();
+    const { job } = await submitted;
+    await executor.whenRuns(3);
+    expect(store.commits.find((commit) => commit.id === job.id)?.events).toContain('created');
+    expect(executor.runs.map((run) => run.request.taskId)).toEqual(['t1', 't2', 't3']);
+  });
+
+  it('caps runs across jobs at maxWorkers, and frees the slot only when a job\'s last run ends', async () => {
+    const { service, executor, manager } = makeFakeService({ maxConcurrentJobs: 2, maxWorkers: 3 });
+    const a = await service.dispatch({ type: 'submit', agent: SH, prompt: 'a', mode: 'background', cwd: '/w', workers: 2, taskInputs: ['1', '2', '3'] });
+    const b = await service.dispatch({ type: 'submit', agent: SH, prompt: 'b', mode: 'background', cwd: '/w', workers: 2, taskInputs: ['4', '5'] });
+    await executor.whenRuns(3);
+    await settle();
+    expect(executor.runs.map((run) => `${run.request.jobId === a.job.id ? 'a' : 'b'}:${run.request.taskId}`)).toEqual(['a:t1', 'a:t2', 'b:t1']);
+    expect(manager.runningCount).toBe(2);
+    executor.runs[2]!.complete(); // b's run ends: its next task takes the free run
+    await executor.whenRuns(4);
+    expect(executor.runs[3]!.request).toMatchObject({ jobId: b.job.id, taskId: 't2' });
+    executor.runs[3]!.complete();
+    await settle();
+    expect(manager.runningCount).toBe(1); // b has ended: its slot is free; a still runs
+    for (const run of executor.runs.slice(0, 2)) run.complete();
+    await executor.whenRuns(5);
+    executor.runs[4]!.complete();
+    await service.lifecycle.whenIdle();
+    expect((await service.view(a.job.id)).job.status).toBe('completed');
+    expect(manager.runningCount).toBe(0);
+  });
+
+  it('runs a failed task again as a new run while retries last, then fails fast and ends once its runs end', async () => {
+    const { service, executor } = makeFakeService({ maxWorkers: 10 });
+    const { job } = await service.dispatch({ type: 'submit', agent: SH, prompt: 'p', mode: 'background', cwd: '/w', workers: 2, retries: 1, taskInputs: ['a', 'b', 'c'] });
+    await executor.whenRuns(2);
+    executor.runs[0]!.fail('exit 1');
+    const again = await executor.whenRuns(3);
+    expect(again.request).toMatchObject({ taskId: 't1', attempt: 2 });
+    again.fail('exit 1 again');
+    await settle();
+    expect(executor.runs).toHaveLength(3); // t3 is not started: t1 failed for good
+    expect((await service.view(job.id)).job.status).toBe('running'); // t2 still runs
+    executor.runs[1]!.complete();
+    await service.lifecycle.whenIdle();
+    const view = await service.view(job.id);
+    expect(view.job).toMatchObject({ status: 'failed', error: 'Phase run failed: 1 of 3 tasks failed' });
+    expect(view.board.tasks.map((t) => t.status)).toEqual(['failed', 'done', 'cancelled']);
+  });
+
+  it('with keepGoing runs the rest and ends failed with the count; cancel stops every run at once', async () => {
+    const { service, executor, manager } = makeFakeService({ maxWorkers: 10 });
+    const going = await service.dispatch({ type: 'submit', agent: SH, prompt: 'p', mode: 'background', cwd: '/w', workers: 1, keepGoing: true, taskInputs: ['a', 'b'] });
+    (await executor.whenRuns(1)).fail('no');
+    (await executor.whenRuns(2)).complete();
+    await service.lifecycle.whenIdle();
+    expect((await service.view(going.job.id)).job).toMatchObject({ status: 'failed', error: '1 task failed' });
+    const cancelled = await service.dispatch({ type: 'submit', agent: SH, prompt: 'p', mode: 'background', cwd: '/w', workers: 3, taskInputs: ['a', 'b', 'c', 'd'] });
+    await executor.whenRuns(5);
+    await service.dispatch({ type: 'cancel', jobId: cancelled.job.id });
+    expect(executor.runs.slice(2).map((run) => run.cancelledWithGraceMs)).toEqual([500, 500, 500]);
+    executor.runs[2]!.stop();
+    await settle();
+    expect(manager.runningCount).toBe(1); // two of its runs still wind down: the job keeps its slot
+    for (const run of executor.runs.slice(3)) run.stop();
+    await service.lifecycle.whenIdle();
+    expect(manager.runningCount).toBe(0);
+    const view = await service.view(cancelled.job.id);
+    expect(view.board.runs.map((run) => run.state.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(executor.runs).toHaveLength(5);
+  });
+
+  it('hands a listed task its command with the job\'s prompt, and takes its workers from the agent', async () => {
+    const { service, executor } = makeFakeService({ maxWorkers: 10 });
+    const { job } = await service.dispatch({ type: 'submit', agent: CI, prompt: 'check it', mode: 'background', cwd: '/w' });
+    expect(job.workers).toBe(2);
+    await executor.whenRuns(2);
+    expect(executor.runs.map((run) => [run.request.taskId, run.request.prompt, run.request.command, run.request.phaseIndex])).toEqual([
+      ['t1', 'check it', 'npm run lint', 0],
+      ['t2', 'check it', 'npm test', 0],
+    ]);
+    executor.runs[0]!.complete();
+    await settle();
+    expect(executor.runs).toHaveLength(2); // report waits for test too
+    executor.runs[1]!.complete();
+    const report = await executor.whenRuns(3);
+    expect(report.request).toMatchObject({ taskId: 't3', command: 'cat report' });
+    report.complete();
+    const build = await executor.whenRuns(4);
+    expect(build.request).toMatchObject({ taskId: 't4', prompt: 'check it', phaseIndex: 1, previousOutputs: [{ name: 'checks', output: '3 of 3 tasks done' }] });
+    expect(build.request.command).toBeUndefined();
+    expect(build.request.outputLogPath).toBe(`/nonexistent/${job.id}/output.log`);
+    build.complete('built');
+    await service.lifecycle.whenIdle();
+    expect((await service.view(job.id)).job.status).toBe('completed');
+  });
+});
