@@ -5,7 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName, getMaxWorkers } from '../config/schema.js';
 import { isTerminalStatus } from '../jobs/model/job.js';
-import type { Task } from '../jobs/model/task.js';
+import { countTasks } from '../jobs/model/task.js';
+import { describeBatch, parseBatchLines } from './batch-input.js';
 import type { JobView } from '../jobs/service/job-commands.js';
 import { UsageError, describeError } from '../errors.js';
 import { formatDuration, sanitizeLine, truncate } from '../render/text.js';
@@ -37,7 +38,7 @@ export interface BatchOptions {
  */
 export async function batchCommand(context: AppContext, source: string | undefined, options: BatchOptions): Promise<number> {
   const text = !source || source === '-' ? await readStdin() : await readPromptsFile(source);
-  const inputs = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  const inputs = parseBatchLines(text);
   const from = !source || source === '-' ? 'stdin' : source;
   if (inputs.length === 0) {
     process.stdout.write(`Batch: no lines in ${from}; nothing to run.\n`);
@@ -66,7 +67,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
   const { job } = await service.dispatch({
     type: 'submit',
     agent,
-    prompt: `batch of ${inputs.length} line${inputs.length === 1 ? '' : 's'} from ${from}`,
+    prompt: describeBatch(inputs.length, from),
     mode: 'background',
     cwd: context.cwd,
     workers: options.workers ?? getMaxWorkers(context.config),
@@ -79,9 +80,9 @@ export async function batchCommand(context: AppContext, source: string | undefin
   await service.lifecycle.shutdown();
   const final = view?.job ?? service.sessionJobs().find((candidate) => candidate.id === job.id) ?? job;
   const tasks = view?.board.tasks ?? [];
-  const count = (status: Task['status']): number => tasks.filter((task) => task.status === status).length;
+  const counts = countTasks(tasks);
   const failed = tasks.filter((task) => task.status === 'failed');
-  process.stdout.write(`Batch ${final.id}: ${tasks.length} tasks in ${formatDuration(Date.now() - started)}: ${count('done')} done, ${failed.length} failed, ${count('cancelled')} not run (${final.status})\n`);
+  process.stdout.write(`Batch ${final.id}: ${counts.total} tasks in ${formatDuration(Date.now() - started)}: ${counts.done} done, ${counts.failed} failed, ${counts.notRun} not run (${final.status})\n`);
   for (const task of failed.slice(0, FAILURES_LISTED)) process.stdout.write(`  ${task.id} failed: ${truncate(sanitizeLine(task.input), 60)}${task.result ? ` (${sanitizeLine(task.result)})` : ''}\n`);
   if (failed.length > FAILURES_LISTED) process.stdout.write(`  … and ${failed.length - FAILURES_LISTED} more (jobline show ${final.id})\n`);
   return final.status === 'completed' ? 0 : 1;

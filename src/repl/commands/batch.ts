@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError, describeError } from '../../errors.js';
 import { sanitizeLine } from '../../render/text.js';
+import { describeBatch, parseBatchLines } from '../../commands/batch-input.js';
 import type { SlashCommand } from '../session.js';
 
 /** /batch FILE [--keep-going] */
@@ -23,11 +24,11 @@ export const batchCommand: SlashCommand = {
     } catch (error) {
       throw new UsageError('USAGE', `Cannot read ${sanitizeLine(file)}: ${describeError(error)}`, { cause: error });
     }
-    const inputs = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+    const inputs = parseBatchLines(text);
     if (inputs.length === 0) {
       session.print(`${sanitizeLine(file)} has no lines to run.`);
       return;
     }
-    await session.submit(`batch of ${inputs.length} line${inputs.length === 1 ? '' : 's'} from ${file}`, { taskInputs: inputs, keepGoing });
+    await session.submit(describeBatch(inputs.length, file), { taskInputs: inputs, keepGoing });
   },
 };
