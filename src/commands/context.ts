@@ -63,7 +63,7 @@ function createManager(context: AppContext, overrides: Partial<Pick<JoblineConfi
   const spareWorkers = 1;
   const manager = new JobManager({
     store: context.store,
-    executor: new ThreadExecutor({ workerHeapMb: config.workerHeapMb, spareWorkers, maxIdleWorkers: Math.max(config.maxConcurrentJobs, getMaxWorkers(config)) + spareWorkers }),
+    executor: new ThreadExecutor({ workerHeapMb: config.workerHeapMb, spareWorkers, maxIdleWorkers: Math.max(config.maxConcurrentJobs, getMaxWorkers(config)) + spareWorkers, maxRuns: getMaxWorkers(config) }),
     maxConcurrentJobs: config.maxConcurrentJobs,
     maxWorkers: getMaxWorkers(config),
     whenBusy: overrides.whenBusy ?? config.whenBusy,

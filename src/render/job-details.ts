@@ -81,7 +81,9 @@ const RUN_ICONS = { running: '🔄', succeeded: '✅', failed: '❌', cancelled:
  * task with its `runs` (2-space indented).
  */
 export function formatJobViewJson(job: Job, board: TaskBoard): string {
-  const tasks = board.tasks.map((task) => ({ ...task, runs: board.runs.filter((run) => run.taskId === task.id) }));
+  const runsOf = new Map<string, Run[]>();
+  for (const run of board.runs) runsOf.set(run.taskId, [...(runsOf.get(run.taskId) ?? []), run]);
+  const tasks = board.tasks.map((task) => ({ ...task, runs: runsOf.get(task.id) ?? [] }));
   return JSON.stringify({ ...job, tasks }, null, 2);
 }
 

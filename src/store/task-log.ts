@@ -3,7 +3,7 @@
 // with the number of tasks; a reader folds the log (model/task-history.ts). Appends come before
 // job.json is replaced, and a record whose job.json never landed is ignored by its seq. The file
 // is fsynced when a later attempt of a task starts, before job.json forgets the earlier one's
-// outcome; everything else it holds (a creation's tasks, the current attempt's run) is rebuilt
+// outcome, and when a phase of several tasks ends (their outcomes, once); everything else it holds (a creation's tasks, the current attempt's run) is rebuilt
 // from job.json after a power loss (see alignWithPhases), so it costs no fsync of its own.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import * as z from 'zod';

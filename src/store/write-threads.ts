@@ -158,7 +158,8 @@ export class WriteThreads {
   private start(index: number): WriteThread {
     const worker = new Worker(getCompiledEntry('write-thread-entry'), {
       workerData: { fsyncCounter: getFsyncCounterBuffer(), inFlight: this.inFlight.buffer },
-      resourceLimits: { maxOldGenerationSizeMb: 64 },
+      // Its garbage is one request at a time: a small young generation (see worker-pool.ts).
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 },
     });
     const thread: WriteThread = { worker, isReady: false, pending: new Map() };
     worker.unref();

@@ -4,7 +4,8 @@
 // time passed in.
 import { numberEvents, type Job } from './job.js';
 import type { JobEvent } from './job-event.js';
-import { isTaskEnded, type Run, type Task, type TaskBoard, type TaskRecord } from './task.js';
+import type { Run, Task, TaskBoard, TaskRecord } from './task.js';
+import { countBoard, countPhase } from './task-board.js';
 import { transitionTasks } from './task-transitions.js';
 import { transitionJob, type JobAction } from './transitions.js';
 
@@ -61,15 +62,14 @@ export function applyActions(state: JobState, actions: readonly JobAction[], now
  */
 export function decidePhaseEnd(job: Job, board: TaskBoard, last: Extract<JobAction, { type: 'completeTask' | 'failTask' }>): JobAction | null {
   if (job.status !== 'running' || job.phases[job.currentPhase]?.status !== 'running') return null;
-  const phaseTasks = board.tasks.filter((task) => task.phase === job.currentPhase);
-  if (phaseTasks.length === 0 || !phaseTasks.every(isTaskEnded)) return null;
-  const failed = phaseTasks.filter((task) => task.status === 'failed').length;
-  const notRun = phaseTasks.filter((task) => task.status === 'cancelled').length;
-  const isSingle = phaseTasks.length === 1;
-  const output = isSingle ? (last.output ?? null) : `${phaseTasks.length - failed - notRun} of ${phaseTasks.length} tasks done${failed > 0 ? `, ${failed} failed` : ''}${notRun > 0 ? `, ${notRun} not run` : ''}`;
+  // From the board's counts (task-board.ts): O(1) however many tasks the phase has.
+  const { total, done, failed, notRun } = countPhase(board, job.currentPhase);
+  if (total === 0 || done + failed + notRun < total) return null;
+  const isSingle = total === 1;
+  const output = isSingle ? (last.output ?? null) : `${done} of ${total} tasks done${failed > 0 ? `, ${failed} failed` : ''}${notRun > 0 ? `, ${notRun} not run` : ''}`;
   const changes = isSingle ? (last.changes ?? null) : null;
-  if (failed === 0 || job.keepGoing) return { type: 'completePhase', output, changes, failedTasks: board.tasks.filter((task) => task.status === 'failed').length };
-  const error = isSingle && last.type === 'failTask' ? last.error : `${failed} of ${phaseTasks.length} tasks failed`;
+  if (failed === 0 || job.keepGoing) return { type: 'completePhase', output, changes, failedTasks: countBoard(board).failed };
+  const error = isSingle && last.type === 'failTask' ? last.error : `${failed} of ${total} tasks failed`;
   return { type: 'failPhase', error, output, changes };
 }
 

@@ -3,7 +3,8 @@
 // out. Task readiness follows the parallel-execution design's work items (dependencies, claims).
 import { doClaimListsOverlap } from './claims.js';
 import type { JobStatus } from './job.js';
-import type { Task } from './task.js';
+import type { Task, TaskBoard } from './task.js';
+import { findTask, waitingTasks } from './task-board.js';
 
 /** One job as the scheduler sees it. */
 export interface ScheduledJob {
@@ -13,7 +14,8 @@ export interface ScheduledJob {
   currentPhase: number;
   /** Folder the job's claims are relative to: claims of jobs in different folders never overlap. */
   workspace: string;
-  tasks: readonly Task[];
+  /** The job's tasks and runs (looked up through its index, see task-board.ts). */
+  board: TaskBoard;
   /** Tasks of this job whose runs are going (or still winding down). */
   runningTaskIds: readonly string[];
   /** True while the job holds a slot: one of its runs is going, or about to. */
@@ -49,11 +51,13 @@ export interface Assignment {
  * A job whose tasks are all blocked does not hold up the jobs behind it.
  */
 export function plan(jobs: readonly ScheduledJob[], capacity: Capacity): Assignment[] {
+  // Cost: the running tasks, plus for each job that may start one, its waiting tasks from the
+  // first until its free workers are used (a queue of 10,000 tasks costs a few per plan).
   let freeSlots = capacity.maxConcurrentJobs - jobs.filter((job) => job.hasSlot).length;
   let freeRuns = capacity.maxWorkers - jobs.reduce((count, job) => count + job.runningTaskIds.length, 0);
   const running: Array<{ workspace: string; claims: readonly string[] }> = [];
   for (const job of jobs) {
-    for (const task of job.tasks) if (job.runningTaskIds.includes(task.id)) running.push({ workspace: job.workspace, claims: task.claims });
+    for (const id of job.runningTaskIds) running.push({ workspace: job.workspace, claims: findTask(job.board, id)?.claims ?? [] });
   }
   const assignments: Assignment[] = [];
   for (const job of jobs) {
@@ -63,25 +67,27 @@ export function plan(jobs: readonly ScheduledJob[], capacity: Capacity): Assignm
     if (wantsSlot && freeSlots <= 0) continue;
     let freeWorkers = job.workers - job.runningTaskIds.length;
     let needsSlot = wantsSlot;
-    const done = new Set(job.tasks.filter((task) => task.status === 'done').map((task) => task.id));
-    for (const task of job.tasks) {
-      if (freeWorkers <= 0 || freeRuns <= 0) break;
-      if (!isRunnable(task, job, done, running)) continue;
+    if (freeWorkers <= 0 || freeRuns <= 0) continue;
+    for (const task of waitingTasks(job.board, job.currentPhase)) {
+      if (!isRunnable(task, job, running)) continue;
       assignments.push({ jobId: job.id, taskId: task.id, needsSlot });
       running.push({ workspace: job.workspace, claims: task.claims });
       if (needsSlot) freeSlots--;
       needsSlot = false;
       freeWorkers--;
       freeRuns--;
+      if (freeWorkers <= 0 || freeRuns <= 0) break;
     }
   }
   return assignments;
 }
 
-function isRunnable(task: Task, job: ScheduledJob, done: ReadonlySet<string>, running: ReadonlyArray<{ workspace: string; claims: readonly string[] }>): boolean {
-  if (task.phase !== job.currentPhase || task.status !== 'todo') return false;
-  if (!task.dependsOn.every((id) => done.has(id))) return false;
-  return !running.some((other) => other.workspace === job.workspace && doClaimListsOverlap(task.claims, other.claims));
+// A waiting task of the job's current phase (see waitingTasks) may start when its dependencies
+// are done and its claims overlap no running task's in the same folder.
+function isRunnable(task: Task, job: ScheduledJob, running: ReadonlyArray<{ workspace: string; claims: readonly string[] }>): boolean {
+  if (job.runningTaskIds.includes(task.id)) return false;
+  if (!task.dependsOn.every((id) => findTask(job.board, id)?.status === 'done')) return false;
+  return task.claims.length === 0 || !running.some((other) => other.workspace === job.workspace && doClaimListsOverlap(task.claims, other.claims));
 }
 
 /**

@@ -32,9 +32,14 @@ export function foldTaskRecords(job: Job, records: readonly TaskRecord[]): TaskB
  */
 export function alignWithPhases(job: Job, board: TaskBoard): TaskBoard {
   const ended = new Map<string, Run['state']>();
+  const tasksPerPhase = new Map<number, number>();
+  for (const task of board.tasks) tasksPerPhase.set(task.phase, (tasksPerPhase.get(task.phase) ?? 0) + 1);
   const tasks = board.tasks.map((task): Task => {
     const phase = job.phases[task.phase];
-    if (!phase || (phase.status !== 'completed' && phase.status !== 'failed') || task.status === 'done' || task.status === 'failed') return task; // a cancelled task is realigned too
+    if (!phase || (phase.status !== 'completed' && phase.status !== 'failed') || task.status === 'done' || task.status === 'failed') return task;
+    // A phase's only task is its phase, cancelled included; in a phase of several, a task not
+    // run (cancelled when another failed) was recorded so and stays so.
+    if (task.status === 'cancelled' && tasksPerPhase.get(task.phase) !== 1) return task;
     const endedAt = phase.endedAt ?? job.endedAt ?? job.createdAt;
     ended.set(task.id, phase.status === 'completed' ? { status: 'succeeded', endedAt } : { status: 'failed', endedAt, error: phase.error ?? 'failed' });
     return { ...task, status: phase.status === 'completed' ? 'done' : 'failed' };
@@ -48,12 +53,17 @@ export function alignWithPhases(job: Job, board: TaskBoard): TaskBoard {
 }
 
 // The run of each started phase's current attempt that the board lacks, as job.json describes it.
-// (One task per phase: a phase's attempt is its task's run.)
+// Only for a phase of one task, whose attempt is its task's run: job.json does not describe the
+// runs of a phase of several tasks (their records are fsynced before a later attempt starts).
+// O(tasks + runs): a 10,000-task job loads in one pass.
 function findMissingRuns(job: Job, tasks: readonly Task[], runs: readonly Run[]): Run[] {
   const missing: Run[] = [];
+  const recorded = new Set(runs.map((run) => `${run.taskId}/${run.attempt}`));
+  const tasksPerPhase = new Map<number, number>();
+  for (const task of tasks) tasksPerPhase.set(task.phase, (tasksPerPhase.get(task.phase) ?? 0) + 1);
   tasks.forEach((task) => {
     const phase = job.phases[task.phase];
-    if (!phase || phase.attempts < 1 || !phase.startedAt || runs.some((run) => run.taskId === task.id && run.attempt === phase.attempts)) return;
+    if (!phase || tasksPerPhase.get(task.phase) !== 1 || phase.attempts < 1 || !phase.startedAt || recorded.has(`${task.id}/${phase.attempts}`)) return;
     const endedAt = phase.endedAt ?? job.endedAt ?? job.createdAt;
     const state: Run['state'] | null =
       phase.status === 'running' ? { status: 'running' }

@@ -1,11 +1,12 @@
 // How a job's tasks and runs follow its lifecycle: each job action (see transitions.ts) moves the
 // tasks of the phase it concerns and opens or closes a run. Pure: the job before and after the
 // action and the time come in; the next board and the changed records go out.
-import type { Job } from './job.js';
+import type { Job, WorkspaceChanges } from './job.js';
 import type { JobEvent } from './job-event.js';
 import type { JobAction } from './transitions.js';
 import { TransitionError } from '../../errors.js';
 import { formatRunOutputFile, formatRunSection, formatWorkerName, isTaskEnded, OUTPUT_FILE, type Run, type RunState, type Task, type TaskBoard } from './task.js';
+import { findTask, indexOf, updateBoard, waitingTasks } from './task-board.js';
 
 /** Characters of a run's answer or error kept as its task's `result` (the full text is in output.log). */
 export const TASK_RESULT_CHARS = 200;
@@ -36,27 +37,23 @@ export interface TaskTransition {
  * @throws TransitionError ILLEGAL_TRANSITION for a task that cannot start or end so.
  */
 export function transitionTasks(board: TaskBoard, before: Job, after: Job, action: JobAction, now: string): TaskTransition {
-  const tasks = new Map(board.tasks.map((task) => [task.id, task]));
-  const runs = new Map(board.runs.map((run) => [run.id, run]));
-  const changed = new Set<string>();
-  const setTask = (task: Task): void => {
-    tasks.set(task.id, task);
-    changed.add(`t:${task.id}`);
-  };
-  const setRun = (run: Run): void => {
-    runs.set(run.id, run);
-    changed.add(`r:${run.id}`);
-  };
+  // Only what the action touches is looked at (see task-board.ts): a change to one task costs
+  // the same in a job of 10 tasks and of 10,000. Changes are kept aside and applied once.
+  const index = indexOf(board);
+  const changedTasks = new Map<string, Task>();
+  const newRuns = new Map<string, Run>();
+  const taskOf = (id: string): Task | undefined => changedTasks.get(id) ?? findTask(board, id);
+  const setTask = (task: Task): void => void changedTasks.set(task.id, task);
+  const setRun = (run: Run): void => void newRuns.set(run.id, run);
   const events: JobEvent[] = [];
   // Task events are logged for phases of several tasks; a phase of one says it all with its own.
-  const isInSharedPhase = (task: Task): boolean => board.tasks.some((other) => other.phase === task.phase && other.id !== task.id);
-  const openRuns = board.runs.filter((run) => run.state.status === 'running');
+  const isInSharedPhase = (task: Task): boolean => (index.phaseCounts[task.phase]?.total ?? 0) > 1;
   const closeRuns = (state: Exclude<RunState, { status: 'running' }>, only?: string): Task[] => {
     const closed: Task[] = [];
-    for (const run of openRuns) {
-      if (only !== undefined && run.taskId !== only) continue;
-      setRun({ ...run, state });
-      const task = tasks.get(run.taskId);
+    for (const [taskId, position] of [...index.openRuns].sort((a, b) => a[1] - b[1])) {
+      if (only !== undefined && taskId !== only) continue;
+      setRun({ ...board.runs[position]!, state });
+      const task = taskOf(taskId);
       if (task) closed.push(task);
     }
     return closed;
@@ -66,7 +63,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     setTask({ ...task, status: 'claimed', attempts });
     const phase = after.phases[task.phase]!;
     const workerName = formatWorkerName(after.agent, after.id, worker);
-    const id = `r${runs.size + 1}`;
+    const id = `r${board.runs.length + newRuns.size + 1}`;
     // Runs that may go side by side write files of their own; a phase of one task writes its
     // section of the job's output.log, as every phase did before tasks.
     const file = isInSharedPhase(task) ? formatRunOutputFile(id) : OUTPUT_FILE;
@@ -81,16 +78,21 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     });
     if (isInSharedPhase(task)) events.push({ ts: now, type: 'task_started', task: task.id, worker: workerName, attempt: attempts });
   };
-  const isReady = (task: Task): boolean => task.phase === after.currentPhase && task.status === 'todo' && task.dependsOn.every((id) => tasks.get(id)?.status === 'done');
+  const isReady = (task: Task): boolean => task.phase === after.currentPhase && task.status === 'todo' && task.dependsOn.every((id) => taskOf(id)?.status === 'done');
   const requireTask = (taskId: string, isWanted: (task: Task) => boolean, what: string): Task => {
-    const task = tasks.get(taskId);
+    const task = taskOf(taskId);
     if (!task || !isWanted(task)) throw new TransitionError('ILLEGAL_TRANSITION', `Cannot ${action.type} ${taskId} of ${after.id}: ${task ? `it is ${task.status}` : 'no such task'}${what}.`);
     return task;
+  };
+  const endTask = (task: Task, status: 'done' | 'failed', result: string | null, changes?: WorkspaceChanges | null): void => {
+    setTask({ ...task, status, result: summarize(result), ...(status === 'done' ? { filesModified: changes?.files.map((file) => file.path) ?? [] } : {}) });
   };
 
   switch (action.type) {
     case 'startPhase': {
-      const task = action.taskId === undefined ? board.tasks.find(isReady) : requireTask(action.taskId, isReady, ', or not ready in the current phase');
+      let task: Task | undefined;
+      if (action.taskId !== undefined) task = requireTask(action.taskId, isReady, ', or not ready in the current phase');
+      else for (const waiting of waitingTasks(board, after.currentPhase)) if (isReady(waiting) && (task = waiting)) break;
       if (task) claim(task, action.worker ?? 0);
       break;
     }
@@ -100,7 +102,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     case 'completeTask': {
       const task = requireTask(action.taskId, (candidate) => candidate.status === 'claimed', '');
       closeRuns({ status: 'succeeded', endedAt: now }, task.id);
-      setTask({ ...task, status: 'done', result: summarize(action.output), filesModified: action.changes?.files.map((file) => file.path) ?? [] });
+      endTask(task, 'done', action.output, action.changes);
       if (isInSharedPhase(task)) events.push({ ts: now, type: 'task_completed', task: task.id });
       break;
     }
@@ -111,21 +113,21 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       const willRetry = task.attempts <= after.retries;
       setTask({ ...task, status: willRetry ? 'todo' : 'failed', result: summarize(action.error) });
       if (isInSharedPhase(task) || willRetry) events.push({ ts: now, type: 'task_failed', task: task.id, error: action.error, willRetry });
-      if (!willRetry) for (const skipped of findTasksNotToRun(after, [...tasks.values()], task)) setTask({ ...skipped, status: 'cancelled', result: `not run: ${task.id} failed` });
+      if (!willRetry) for (const skipped of findTasksNotToRun(after, board, task, index.phasesWithDependencies.has(task.phase))) setTask({ ...skipped, status: 'cancelled', result: `not run: ${task.id} failed` });
       break;
     }
     case 'completePhase':
-      for (const task of closeRuns({ status: 'succeeded', endedAt: now })) setTask({ ...task, status: 'done', result: summarize(action.output), filesModified: action.changes?.files.map((file) => file.path) ?? [] });
+      for (const task of closeRuns({ status: 'succeeded', endedAt: now })) endTask(task, 'done', action.output, action.changes);
       break;
     case 'failPhase':
-      for (const task of closeRuns({ status: 'failed', endedAt: now, error: action.error })) setTask({ ...task, status: 'failed', result: summarize(action.error) });
+      for (const task of closeRuns({ status: 'failed', endedAt: now, error: action.error })) endTask(task, 'failed', action.error);
       break;
     case 'retry':
       for (const task of board.tasks) if (task.phase === before.currentPhase && task.status !== 'todo') setTask({ ...task, status: 'todo' });
       break;
     case 'cancel':
       closeRuns({ status: 'cancelled', endedAt: now });
-      for (const task of tasks.values()) if (!isTaskEnded(task)) setTask({ ...task, status: 'cancelled' });
+      for (const task of board.tasks) if (!isTaskEnded(task)) setTask({ ...task, status: 'cancelled' });
       break;
     case 'interrupt':
       for (const task of closeRuns({ status: 'interrupted', endedAt: now, reason: action.reason })) if (task.status === 'claimed') setTask({ ...task, status: 'todo' });
@@ -138,13 +140,11 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     default:
       break;
   }
-  if (changed.size === 0) return { board, changed: [], events };
-  const next: TaskBoard = { tasks: [...tasks.values()], runs: [...runs.values()] };
-  return {
-    board: next,
-    changed: [...next.tasks.filter((task) => changed.has(`t:${task.id}`)), ...next.runs.filter((run) => changed.has(`r:${run.id}`))],
-    events,
-  };
+  if (changedTasks.size === 0 && newRuns.size === 0) return { board, changed: [], events };
+  // Records go out in the board's order: tasks by position, then runs (new ones last).
+  const tasks = [...changedTasks.values()].sort((a, b) => index.positions.get(a.id)! - index.positions.get(b.id)!);
+  const runs = [...newRuns.values()];
+  return { board: updateBoard(board, tasks, runs), changed: [...tasks, ...runs], events };
 }
 
 /**
@@ -152,8 +152,11 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
  * them, unless the job keeps going (fail fast, as make does without -k); with keepGoing, those
  * that depend on it, directly or through other tasks, which could never run. Running tasks finish.
  */
-function findTasksNotToRun(job: Job, tasks: readonly Task[], failed: Task): Task[] {
-  const waiting = tasks.filter((task) => task.phase === failed.phase && task.status === 'todo');
+function findTasksNotToRun(job: Job, board: TaskBoard, failed: Task, hasDependencies: boolean): Task[] {
+  // With keepGoing, a phase where no task waits for another has no dependents to look for (a
+  // batch of 10,000 lines keeps each failure O(1)).
+  if (job.keepGoing && !hasDependencies) return [];
+  const waiting = [...waitingTasks(board, failed.phase)].filter((task) => task.id !== failed.id);
   if (!job.keepGoing) return waiting;
   const blocked = new Set<string>([failed.id]);
   for (let isGrowing = true; isGrowing; ) {

@@ -15,6 +15,8 @@ export interface ThreadExecutorOptions {
   spareWorkers: number;
   /** Idle workers kept at most. */
   maxIdleWorkers: number;
+  /** Runs at once across all jobs (config maxWorkers): spares are kept only below it (see WorkerPool). */
+  maxRuns?: number;
 }
 
 /** Runs on worker threads of this process. */
@@ -26,7 +28,7 @@ export class ThreadExecutor implements Executor {
   private readonly warmed: Promise<void>;
 
   constructor(private readonly options: ThreadExecutorOptions) {
-    this.pool = new WorkerPool({ heapLimitMb: options.workerHeapMb, spareWorkers: options.spareWorkers, maxIdleWorkers: options.maxIdleWorkers });
+    this.pool = new WorkerPool({ heapLimitMb: options.workerHeapMb, spareWorkers: options.spareWorkers, maxIdleWorkers: options.maxIdleWorkers, ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }) });
     // The containment probe runs in the background and the spare workers boot after it, so
     // neither holds up the start of the REPL; a run asked for sooner probes at once (see
     // `containment`).

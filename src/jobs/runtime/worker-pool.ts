@@ -4,6 +4,9 @@ import { Worker } from 'node:worker_threads';
 import { ChildRegistry, createChildRegistryBuffer } from './child-registry.js';
 import { getCompiledEntry } from '../../compiled-entry.js';
 
+
+/** Young-generation size of each worker thread (MB; `resourceLimits.maxYoungGenerationSizeMb`). */
+const WORKER_YOUNG_GENERATION_MB = 4;
 /** Options of a WorkerPool. */
 export interface WorkerPoolOptions {
   /** Heap limit per worker in MB (`resourceLimits.maxOldGenerationSizeMb`). */
@@ -12,6 +15,8 @@ export interface WorkerPoolOptions {
   spareWorkers: number;
   /** Idle workers kept at most; extra released workers are terminated. */
   maxIdleWorkers: number;
+  /** Runs that may go at once (config maxWorkers): no spare is started while this many workers are alive. Default: no limit. */
+  maxRuns?: number;
   /** Worker script; defaults to the bundled worker-entry.js (see compiled-entry.ts). */
   entry?: URL;
 }
@@ -111,7 +116,10 @@ export class WorkerPool {
 
   private spawn(): Worker {
     const childRegistry = createChildRegistryBuffer();
-    const worker = new Worker(this.entry, { workerData: { childRegistry }, resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb } });
+    // A small young generation: a worker's garbage is short-lived (output chunks, messages), and
+    // V8's default lets each worker grow ~25 MB of it under a steady stream of tasks (4 workers
+    // of a 10,000-task batch held ~100 MB; with this, ~40 MB; docs/PERFORMANCE.md).
+    const worker = new Worker(this.entry, { workerData: { childRegistry }, resourceLimits: { maxOldGenerationSizeMb: this.options.heapLimitMb, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     this.registries.set(worker, new ChildRegistry(childRegistry));
     this.live.add(worker);
     this.online.set(worker, new Promise((resolve) => {
@@ -124,8 +132,11 @@ export class WorkerPool {
     return worker;
   }
 
+  // A spare is kept only while a run could start on it: with maxRuns workers alive (all busy,
+  // say, in a batch), no run can start until one ends, and that one's worker is reused; a spare
+  // then would only hold ~25 MB.
   private replenish(): void {
-    while (!this.closed && this.idle.length < this.options.spareWorkers) {
+    while (!this.closed && this.idle.length < this.options.spareWorkers && this.live.size < (this.options.maxRuns ?? Number.POSITIVE_INFINITY)) {
       const worker = this.spawn();
       worker.unref();
       this.idle.push(worker);

@@ -6,6 +6,7 @@ import type { JobRepository } from '../ports/repository.js';
 import type { Job, JobProgress } from '../model/job.js';
 import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
 import type { Run, TaskBoard, TaskRecord } from '../model/task.js';
+import { findOpenRun, findTask } from '../model/task-board.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { RunHandle } from '../ports/executor.js';
 import type { JobWriter } from './job-writer.js';
@@ -185,7 +186,7 @@ export class JobHandle {
    */
   buildRequest(taskId: string, outputLogPath: string, secretEnvNames: string[] = [], maxOutputBytes = Number.POSITIVE_INFINITY): PhaseRequest {
     const job = this.current;
-    const task = this.state.board.tasks.find((candidate) => candidate.id === taskId);
+    const task = findTask(this.state.board, taskId);
     const run = this.openRunOf(taskId);
     // A task the agent listed (a command agent's phase of tasks) runs its own command, with the
     // job's prompt; any other task's input is the prompt (a batch line, or the job's own).
@@ -209,13 +210,8 @@ export class JobHandle {
     };
   }
 
-  /** The open run of task `taskId`, if it has one. */
+  /** The open run of task `taskId`, if it has one. O(1) (see task-board.ts). */
   openRunOf(taskId: string): Run | undefined {
-    const runs = this.state.board.runs;
-    for (let index = runs.length - 1; index >= 0; index--) {
-      const run = runs[index]!;
-      if (run.taskId === taskId && run.state.status === 'running') return run;
-    }
-    return undefined;
+    return findOpenRun(this.state.board, taskId);
   }
 }

@@ -6,7 +6,8 @@ import type { AgentSpec } from '../../agents/agent.js';
 import { ManagerError } from '../../errors.js';
 import type { Job } from '../model/job.js';
 import { resolveJobId } from '../model/job-id.js';
-import { countTasks, type TaskCounts } from '../model/task.js';
+import type { TaskCounts } from '../model/task.js';
+import { countBoard } from '../model/task-board.js';
 import type { FollowLogOptions, JobListing, JobReader, ListSelection, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../ports/job-reader.js';
 import type { JobRepository } from '../ports/repository.js';
 import { approvalIdOf, type CommandResult, type JobCommand, type JobUpdate, type JobView } from './job-commands.js';
@@ -229,7 +230,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   taskSummaryOf(id: string): { counts: TaskCounts; runningWorkers: number } | null {
     const board = this.session?.boardOf(id);
     if (!board) return null;
-    const counts = countTasks(board.tasks);
+    const counts = countBoard(board);
     return { counts, runningWorkers: counts.running };
   }
 

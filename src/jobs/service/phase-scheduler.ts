@@ -140,7 +140,7 @@ export class PhaseScheduler {
       const { job, board } = entry;
       const hasSlot = this.holders.has(entry.id);
       if (!hasSlot && (holdersOnly || job.status !== 'queued')) continue;
-      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, tasks: board.tasks, runningTaskIds: [...entry.runs.keys()], hasSlot, workers: job.workers });
+      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, board, runningTaskIds: [...entry.runs.keys()], hasSlot, workers: job.workers });
     }
     return jobs;
   }

@@ -9,8 +9,9 @@ function task(id: string, overrides: Partial<Task> = {}): Task {
   return { id, phase: 0, title: id, input: '', status: 'todo', dependsOn: [], claims: [], attempts: 0, result: null, filesModified: [], ...overrides };
 }
 
-function job(id: string, overrides: Partial<ScheduledJob> = {}): ScheduledJob {
-  return { id, status: 'queued', currentPhase: 0, workspace: '/w', tasks: [task('t1')], runningTaskIds: [], hasSlot: false, workers: 1, ...overrides };
+function job(id: string, overrides: Partial<Omit<ScheduledJob, 'board'>> & { tasks?: Task[] } = {}): ScheduledJob {
+  const { tasks = [task('t1')], ...rest } = overrides;
+  return { id, status: 'queued', currentPhase: 0, workspace: '/w', board: { tasks, runs: [] }, runningTaskIds: [], hasSlot: false, workers: 1, ...rest };
 }
 
 const CAPS = { maxConcurrentJobs: 3, maxWorkers: 99 };

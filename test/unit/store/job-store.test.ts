@@ -247,6 +247,25 @@ describe('tasks.jsonl', () => {
     expect(fsyncsOf([run(2, 'running')])).toBe(withoutRecords + 1);
     expect(readFileSync(store.pathsOf(id).tasks!, 'utf8').trim().split('\n')).toHaveLength(3);
   });
+
+  it('is fsynced once when a phase of several tasks ends, so every task\'s outcome is durable before the job\'s end is reported', async () => {
+    const { getFsyncCount } = await import('../../../src/store/atomic-write.js');
+    const store = JobStore.open(makeTempDir());
+    const id = store.claimIdSync();
+    const ended = (n: number): TaskRecord => ({
+      kind: 'run',
+      seq: n,
+      run: { id: `r${n}`, taskId: `t${n}`, attempt: 1, worker: 'sh[abcd-0]', startedAt: FIXED_NOW, state: { status: 'succeeded', endedAt: FIXED_NOW }, output: { file: `runs/r${n}.log`, section: 's' } },
+    });
+    const fsyncsOf = (records: TaskRecord[], events: Parameters<typeof store.writeSync>[1]): number => {
+      const before = getFsyncCount();
+      store.writeSync(makeJob({ id }), events, records);
+      return getFsyncCount() - before;
+    };
+    const withoutRecords = fsyncsOf([], []);
+    expect(fsyncsOf([ended(1)], [{ ts: FIXED_NOW, type: 'task_completed', task: 't1' }])).toBe(withoutRecords);
+    expect(fsyncsOf([ended(2)], [{ ts: FIXED_NOW, type: 'task_completed', task: 't2' }, { ts: FIXED_NOW, type: 'phase_completed', phase: 'run' }])).toBe(withoutRecords + 1);
+  });
 });
 
 describe('a log that a crash left behind job.json', () => {
