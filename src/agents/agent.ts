@@ -21,7 +21,7 @@ export interface CommandTaskSpec {
 export type CommandPhaseSpec = { name: string; run: string } | { name: string; tasks: CommandTaskSpec[] };
 
 /** Names of the tools an LLM phase can use (schemas in src/agents/llm/tools.ts). */
-export type ToolName = 'list_files' | 'read_file' | 'search_code' | 'write_file' | 'edit_file' | 'run_command';
+export type ToolName = 'list_files' | 'read_file' | 'search_code' | 'write_file' | 'edit_file' | 'run_command' | 'create_tasks';
 
 /** One phase of an LLM agent: its instructions, its tools, and how many model calls it may make. */
 export interface LlmPhaseSpec {
@@ -113,6 +113,34 @@ export interface PhaseReporter {
   childExited(pid: number): void;
 }
 
+/**
+ * The task a run is an attempt at, when its phase holds several (a plan's tasks): what it is to
+ * do, the files it may modify (`claims`, globs relative to the workspace), and the other tasks
+ * of its phase with their claims (so a refused write can name the task that holds the file).
+ */
+export interface TaskContext {
+  id: string;
+  title: string;
+  description: string;
+  claims: string[];
+  others: Array<{ id: string; title: string; claims: string[] }>;
+}
+
+/**
+ * A task an agent plans for the next phase (an LLM's create_tasks call, a module agent's
+ * returned `tasks`): `description` (or `input`) says what to do; `files` (or `claims`) are the
+ * globs it will modify; `dependsOn` names other tasks of the plan by title. Checked by
+ * parseTaskPlans (src/jobs/model/task-plans.ts); a plan that fails the check fails the phase.
+ */
+export interface PlannedTask {
+  title: string;
+  description?: string;
+  input?: string;
+  files?: string[];
+  claims?: string[];
+  dependsOn?: string[];
+}
+
 /** Everything a phase run needs. `signal` aborts when the job is cancelled. */
 export interface PhaseContext {
   jobId: string;
@@ -131,12 +159,18 @@ export interface PhaseContext {
   progress: JobProgress;
   signal: AbortSignal;
   report: PhaseReporter;
+  /** The task this run does, when its phase holds several tasks (see TaskContext). */
+  task?: TaskContext;
 }
 
-/** How a phase ended. A failure is data (`kind: 'failed'`), never a thrown exception. */
+/**
+ * How a phase ended. A failure is data (`kind: 'failed'`), never a thrown exception. `tasks`:
+ * the next phase's work, planned by this run (see PlannedTask); `filesModified`: the workspace
+ * paths this run wrote, when the agent tracks them (the workspace diff holds every parallel run's).
+ */
 export type PhaseOutcome =
-  | { kind: 'completed'; output: string | null; changes?: WorkspaceChanges | null }
-  | { kind: 'failed'; error: string; output?: string | null; changes?: WorkspaceChanges | null }
+  | { kind: 'completed'; output: string | null; changes?: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[] }
+  | { kind: 'failed'; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[] }
   | { kind: 'cancelled' };
 
 /** The contract of agent code that runs inside a worker thread. */

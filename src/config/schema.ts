@@ -1,6 +1,7 @@
 // The shape of .jobrc.json, validated strictly: an unknown key is an error, not silently ignored,
 // so a typo like "maxConcurentJobs" is caught. Defaults live here and in .jobrc.example.json.
 import * as z from 'zod';
+import { findTaskListProblems } from '../jobs/model/task-plans.js';
 
 const phaseName = z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'expected a phase name of 1-40 letters, digits, "_", "." or "-"');
 
@@ -25,45 +26,8 @@ const commandPhaseSchema = z
       context.addIssue({ code: 'custom', message: `phase ${phase.name} needs either "run" (one command) or "tasks" (several), not ${phase.run === undefined ? 'neither' : 'both'}` });
       return;
     }
-    const tasks = phase.tasks ?? [];
-    const names = new Set<string>();
-    for (const task of tasks) {
-      if (names.has(task.name)) context.addIssue({ code: 'custom', message: `phase ${phase.name} has two tasks named ${task.name}` });
-      names.add(task.name);
-    }
-    for (const task of tasks) {
-      for (const dependency of task.dependsOn) {
-        if (!names.has(dependency)) context.addIssue({ code: 'custom', message: `task ${task.name} depends on ${dependency}, which is not a task of phase ${phase.name}` });
-      }
-    }
-    const cycle = findDependencyCycle(tasks);
-    if (cycle) context.addIssue({ code: 'custom', message: `tasks of phase ${phase.name} depend on each other in a circle: ${cycle.join(' → ')}` });
+    for (const problem of findTaskListProblems(phase.tasks ?? [], `phase ${phase.name}`)) context.addIssue({ code: 'custom', message: problem });
   });
-
-/** Returns the names along a circle of dependencies among `tasks` (first name repeated at the end), or null. */
-function findDependencyCycle(tasks: ReadonlyArray<{ name: string; dependsOn: readonly string[] }>): string[] | null {
-  const byName = new Map(tasks.map((task) => [task.name, task]));
-  const state = new Map<string, 'visiting' | 'done'>();
-  const path: string[] = [];
-  const visit = (name: string): string[] | null => {
-    if (state.get(name) === 'done') return null;
-    if (state.get(name) === 'visiting') return [...path.slice(path.indexOf(name)), name];
-    state.set(name, 'visiting');
-    path.push(name);
-    for (const dependency of byName.get(name)?.dependsOn ?? []) {
-      const cycle = visit(dependency);
-      if (cycle) return cycle;
-    }
-    path.pop();
-    state.set(name, 'done');
-    return null;
-  };
-  for (const task of tasks) {
-    const cycle = visit(task.name);
-    if (cycle) return cycle;
-  }
-  return null;
-}
 
 const commandAgentSchema = z.strictObject({
   type: z.literal('command'),
@@ -83,7 +47,7 @@ const moduleAgentSchema = z.strictObject({
 });
 
 /** Tools an LLM phase may be given (see src/agents/llm/tools.ts). */
-export const TOOL_NAMES = ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_command'] as const;
+export const TOOL_NAMES = ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_command', 'create_tasks'] as const;
 
 const llmPhaseSchema = z.strictObject({
   name: phaseName,

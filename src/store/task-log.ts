@@ -61,9 +61,10 @@ function buildRecordSchema() {
       z.object({ status: z.literal('interrupted'), endedAt: ISO, reason: z.string() }),
     ]),
     output: z.object({ file: z.union([z.literal(OUTPUT_FILE), z.string().regex(RUN_OUTPUT_FILE_PATTERN)]), section: z.string().max(400) }),
+    filesModified: z.array(z.string().max(4096)).max(10_000).optional(),
   });
   const recordSchema = z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('task'), seq: z.number().int().min(0), task: taskSchema }),
+    z.object({ kind: z.literal('task'), seq: z.number().int().min(0), task: taskSchema, removed: z.literal(true).optional() }),
     z.object({ kind: z.literal('run'), seq: z.number().int().min(0), run: runSchema }),
   ]);
   return recordSchema;

@@ -12,6 +12,12 @@ export type ScriptedTurn =
   /** Text in pieces, one every `intervalMs` (openai format): a slow but never silent model. */
   | { slowText: string[]; intervalMs: number };
 
+/**
+ * Answers a request itself (e.g. by the task named in its prompt, for runs that go side by side);
+ * undefined: the next scripted turn. May wait (a promise) to hold a reply back.
+ */
+export type TurnRouter = (request: RecordedRequest) => ScriptedTurn | undefined | Promise<ScriptedTurn | undefined>;
+
 /** A request as the server received it. */
 export interface RecordedRequest {
   path: string;
@@ -27,14 +33,18 @@ export class FakeModelServer {
   private resolveHangingClosed!: () => void;
   private readonly server: http.Server;
 
-  private constructor(private readonly format: 'openai' | 'anthropic', private readonly turns: ScriptedTurn[]) {
+  private constructor(
+    private readonly format: 'openai' | 'anthropic',
+    private readonly turns: ScriptedTurn[],
+    private readonly route?: TurnRouter,
+  ) {
     this.hangingRequestClosed = new Promise((resolve) => (this.resolveHangingClosed = resolve));
     this.server = http.createServer((request, response) => this.handle(request, response));
   }
 
   /** Starts a server on 127.0.0.1 with a free port. */
-  static async start(format: 'openai' | 'anthropic', turns: ScriptedTurn[]): Promise<FakeModelServer> {
-    const server = new FakeModelServer(format, turns);
+  static async start(format: 'openai' | 'anthropic', turns: ScriptedTurn[], route?: TurnRouter): Promise<FakeModelServer> {
+    const server = new FakeModelServer(format, turns, route);
     await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
     return server;
   }
@@ -53,42 +63,46 @@ export class FakeModelServer {
     let text = '';
     request.on('data', (chunk: Buffer) => (text += chunk.toString()));
     request.on('end', () => {
-      this.requests.push({ path: request.url ?? '', headers: request.headers, body: JSON.parse(text || '{}') });
-      const turn = this.turns.shift() ?? { text: 'done' };
-      if ('status' in turn) {
-        response.writeHead(turn.status, { 'content-type': 'application/json', ...turn.headers });
-        response.end(turn.body ?? JSON.stringify({ error: { message: `scripted ${turn.status}`, type: 'error' } }));
-        return;
-      }
-      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      if ('raw' in turn) {
-        response.end(turn.raw);
-        return;
-      }
-      if ('hangAfterText' in turn) {
-        response.on('close', () => this.resolveHangingClosed());
-        for (const event of this.format === 'openai' ? openAiStart(turn.hangAfterText) : anthropicStart(turn.hangAfterText)) response.write(event);
-        return; // never ends: the client must abort
-      }
-      if ('slowText' in turn) {
-        const pieces = [...turn.slowText];
-        response.write(chunk({ role: 'assistant', content: '' }));
-        const timer = setInterval(() => {
-          const piece = pieces.shift();
-          if (piece !== undefined) {
-            response.write(chunk({ content: piece }));
-            return;
-          }
-          clearInterval(timer);
-          response.end(`${chunk({}, 'stop')}data: [DONE]\n\n`);
-        }, turn.intervalMs);
-        response.on('close', () => clearInterval(timer));
-        return;
-      }
-      const events = this.format === 'openai' ? openAiEvents(turn) : anthropicEvents(turn);
-      for (const event of events) response.write(event);
-      response.end();
+      const recorded = { path: request.url ?? '', headers: request.headers, body: JSON.parse(text || '{}') };
+      this.requests.push(recorded);
+      void Promise.resolve(this.route?.(recorded)).then((routed) => this.reply(response, routed ?? this.turns.shift() ?? { text: 'done' }));
     });
+  }
+
+  private reply(response: http.ServerResponse, turn: ScriptedTurn): void {
+    if ('status' in turn) {
+      response.writeHead(turn.status, { 'content-type': 'application/json', ...turn.headers });
+      response.end(turn.body ?? JSON.stringify({ error: { message: `scripted ${turn.status}`, type: 'error' } }));
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    if ('raw' in turn) {
+      response.end(turn.raw);
+      return;
+    }
+    if ('hangAfterText' in turn) {
+      response.on('close', () => this.resolveHangingClosed());
+      for (const event of this.format === 'openai' ? openAiStart(turn.hangAfterText) : anthropicStart(turn.hangAfterText)) response.write(event);
+      return; // never ends: the client must abort
+    }
+    if ('slowText' in turn) {
+      const pieces = [...turn.slowText];
+      response.write(chunk({ role: 'assistant', content: '' }));
+      const timer = setInterval(() => {
+        const piece = pieces.shift();
+        if (piece !== undefined) {
+          response.write(chunk({ content: piece }));
+          return;
+        }
+        clearInterval(timer);
+        response.end(`${chunk({}, 'stop')}data: [DONE]\n\n`);
+      }, turn.intervalMs);
+      response.on('close', () => clearInterval(timer));
+      return;
+    }
+    const events = this.format === 'openai' ? openAiEvents(turn) : anthropicEvents(turn);
+    for (const event of events) response.write(event);
+    response.end();
   }
 }
 

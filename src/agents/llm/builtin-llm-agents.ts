@@ -6,6 +6,7 @@ import type { LlmPhaseSpec, ToolName } from '../agent.js';
 const READ: ToolName[] = ['list_files', 'read_file', 'search_code'];
 const READ_AND_RUN: ToolName[] = [...READ, 'run_command'];
 const ALL: ToolName[] = [...READ, 'write_file', 'edit_file', 'run_command'];
+const READ_AND_PLAN: ToolName[] = [...READ, 'create_tasks'];
 
 const COMMON = 'You work in a code workspace through tools; every path is relative to the workspace root. '
   + 'When the phase is done, answer without calling tools: that answer is the phase\'s result and is shown to the user for approval.';
@@ -20,8 +21,10 @@ export const BUILTIN_LLM_AGENTS: Readonly<Record<'build' | 'debug' | 'review', {
     summary: 'builds a feature: analyze, plan, implement, validate, deliver',
     phases: [
       phase('analyze', 10, READ, 'Read the code relevant to the request. Do not change anything. Report what exists, where, and what matters for the change.'),
-      phase('plan', 5, READ, 'Write a concrete, numbered plan: files to change, functions to add, tests to write. Do not change anything yet.'),
-      phase('implement', 30, ALL, 'Carry out the plan: edit and create files. Keep changes minimal and consistent with the code around them.'),
+      phase('plan', 5, READ_AND_PLAN, 'Write a concrete, numbered plan: files to change, functions to add, tests to write. Do not change anything yet. '
+        + 'When the work splits into parts that touch different files, call create_tasks once with those parts (each with the files it will modify, and what it must wait for): '
+        + 'the implement phase then runs one worker per task, side by side. Then answer with the plan.'),
+      phase('implement', 30, ALL, 'Carry out the plan (or, as one of several workers, your task of it): edit and create files. Keep changes minimal and consistent with the code around them.'),
       phase('validate', 15, ALL, 'Run the project\'s checks (tests, lint, typecheck) and fix what fails. Report the results.'),
       phase('deliver', 5, READ, 'Summarise what changed, file by file, how it was validated, and anything left open.'),
     ],

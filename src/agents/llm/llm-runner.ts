@@ -2,7 +2,7 @@
 // tools; jobline runs the tool calls itself (confined to the workspace) and sends the results
 // back, until the model answers without tools (the phase's output) or the round cap is hit.
 import { jsonSchema, streamText, tool, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
-import type { LlmAgentSpec, LlmPhaseSpec, PhaseContext, PhaseOutcome } from '../agent.js';
+import type { LlmAgentSpec, LlmPhaseSpec, PhaseContext, PhaseOutcome, PlannedTask } from '../agent.js';
 import type { ShellLauncher } from '../../jobs/process/shell-launcher.js';
 import { ProviderError, createModel, describeProviderError, getRetryDelayMs, isRetryableStatus } from './provider.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
@@ -37,17 +37,21 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
   const tools: ToolSet = Object.fromEntries(phase.tools.map((name) => [name, tool({ description: TOOL_DEFINITIONS[name].description, inputSchema: jsonSchema(TOOL_DEFINITIONS[name].parameters) })]));
   const messages: ModelMessage[] = [{ role: 'user', content: buildPhasePrompt(phase, context) }];
   let { toolCalls, llmCalls } = context.progress;
+  // What the run's tools record: the files it wrote, the tasks it planned (create_tasks).
+  const filesModified = new Set<string>();
+  const plan: { tasks: PlannedTask[] | null } = { tasks: null };
+  const ended = (outcome: PhaseOutcome): PhaseOutcome => (outcome.kind === 'cancelled' || !context.task ? outcome : { ...outcome, filesModified: [...filesModified] });
 
   for (let round = 1; ; round++) {
     if (context.signal.aborted) return { kind: 'cancelled' };
-    if (round > phase.maxRounds) return { kind: 'failed', error: `exceeded ${phase.maxRounds} rounds` };
+    if (round > phase.maxRounds) return ended({ kind: 'failed', error: `exceeded ${phase.maxRounds} rounds` });
     llmCalls++;
     context.report.progress({ round, llmCalls, lastEvent: `Round ${round}: waiting for the model` });
     const result = await callModel(model, agent, phase, messages, tools, context);
-    if (result.kind !== 'turn') return result;
+    if (result.kind !== 'turn') return ended(result);
     const { turn } = result;
     context.report.activity('💭', 'LLM response received');
-    if (turn.toolCalls.length === 0) return { kind: 'completed', output: turn.text.trim() || '(the model gave no answer)' };
+    if (turn.toolCalls.length === 0) return ended({ kind: 'completed', output: turn.text.trim() || '(the model gave no answer)', ...(plan.tasks ? { tasks: plan.tasks } : {}) });
 
     messages.push({
       role: 'assistant',
@@ -63,7 +67,7 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
       const described = describeToolCall(call.name, call.input);
       context.report.progress({ toolCalls, lastEvent: `Called ${described}` });
       context.report.activity('🔧', described);
-      const outcome = await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report, launcher, removeEnv: agent.secretEnvNames });
+      const outcome = await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report, launcher, removeEnv: agent.secretEnvNames, filesModified, plan, ...(context.task ? { task: context.task } : {}) });
       results.push({
         type: 'tool-result' as const,
         toolCallId: call.id,
@@ -75,13 +79,21 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
   }
 }
 
-// The first message of a phase: the user's request, retry feedback, and earlier phases' results.
+// The first message of a phase: the user's request, retry feedback, earlier phases' results
+// and, for one task of a phase of several, that task and the files it may change.
 function buildPhasePrompt(phase: LlmPhaseSpec, context: PhaseContext): string {
   const parts = [`Request: ${context.prompt}`];
   if (context.feedback) parts.push(`The user reviewed your previous attempt at this phase and asks: ${context.feedback}`);
   const earlier = context.previousOutputs.filter((record) => record.output);
   if (earlier.length > 0) parts.push(`Results of the earlier phases:\n${earlier.map((record) => `## ${record.name}\n${record.output}`).join('\n\n')}`);
-  parts.push(`Now do the "${phase.name}" phase.`);
+  const { task } = context;
+  if (task) {
+    parts.push(`You are one of several workers of the "${phase.name}" phase. Your task is ${task.id}: ${task.title}\n${task.description}`);
+    parts.push(`You may create or modify only these files: ${task.claims.length > 0 ? task.claims.join(', ') : '(none: this task changes no file)'}. Other workers are changing other files at the same time.`);
+    parts.push(`Do your task only, then answer with what you did.`);
+  } else {
+    parts.push(`Now do the "${phase.name}" phase.`);
+  }
   return parts.join('\n\n');
 }
 

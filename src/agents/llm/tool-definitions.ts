@@ -30,4 +30,31 @@ export const TOOL_DEFINITIONS: Readonly<Record<ToolName, { description: string; 
     description: 'Run an allowed command (such as npm test) in the workspace root; returns its exit code and output.',
     parameters: { type: 'object', properties: { command: { type: 'string' }, timeout_ms: { type: 'integer', minimum: 1000, maximum: 600000 } }, required: ['command'], additionalProperties: false },
   },
+  create_tasks: {
+    description: 'Split the work of the next phase into tasks that workers carry out in parallel, each by its own model run. '
+      + 'Give each task the files it will modify (paths or globs): a task may write only its own files, and two tasks that claim the same file never run at once. '
+      + 'dependsOn names tasks (by title) that must be done first. Call it once, with every task; calling it again replaces the list.',
+    parameters: {
+      type: 'object',
+      properties: {
+        tasks: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            properties: {
+              title: { type: 'string', description: 'a short, unique name' },
+              description: { type: 'string', description: 'what to do, precisely enough for a worker that sees only this task, the plan and the analysis' },
+              files: { type: 'array', items: { type: 'string' }, description: 'files or globs relative to the workspace that this task will create or modify' },
+              dependsOn: { type: 'array', items: { type: 'string' }, description: 'titles of tasks that must be done first' },
+            },
+            required: ['title', 'description', 'files'],
+            additionalProperties: false,
+          },
+        },
+      },
+      required: ['tasks'],
+      additionalProperties: false,
+    },
+  },
 };

@@ -1,11 +1,13 @@
 // Running a tool call from the model: validates the tool is one the phase offers, runs it, and
 // turns every outcome into capped text for the model. Failures are tool errors, never exceptions.
-import type { PhaseReporter, ToolName } from '../agent.js';
+import type { PhaseReporter, PlannedTask, TaskContext, ToolName } from '../agent.js';
+import { isPathInClaim } from '../../jobs/model/claims.js';
+import { parseTaskPlans } from '../../jobs/model/task-plans.js';
 import type { ShellLauncher } from '../../jobs/process/shell-launcher.js';
 import { runCommand } from './command-tool.js';
 import { ToolError, editFile, listFiles, readFile, searchCode, writeFile } from './file-tools.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
-import { PathRefusedError } from './workspace-paths.js';
+import { PathRefusedError, resolveInWorkspace, toWorkspacePath } from './workspace-paths.js';
 
 /** Most characters of a tool result sent back to the model. */
 export const MAX_TOOL_RESULT_CHARS = 24_000;
@@ -26,6 +28,12 @@ export interface ToolContext {
   launcher: ShellLauncher;
   /** Variables run_command's commands must not inherit (the API keys). */
   removeEnv: readonly string[];
+  /** The task of this run, when its phase holds several: write_file and edit_file keep to its claims. */
+  task?: TaskContext;
+  /** Workspace paths this run's write_file and edit_file calls changed (filled in as they succeed). */
+  filesModified?: Set<string>;
+  /** What create_tasks recorded: the plan's tasks, as the model last gave them. */
+  plan?: { tasks: PlannedTask[] | null };
 }
 
 function cap(text: string): string {
@@ -42,9 +50,10 @@ export async function executeTool(name: string, input: unknown, offered: readonl
     return { isError: true, text: `tool ${name} ${why}; available tools: ${offered.join(', ')}` };
   }
   const args = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
-  const required = TOOL_DEFINITIONS[name as ToolName].parameters.required ?? [];
-  const missing = required.filter((key) => typeof args[key] !== 'string');
-  if (missing.length > 0) return { isError: true, text: `${name} needs ${missing.map((key) => `"${key}" (a string)`).join(' and ')}` };
+  const { required = [], properties } = TOOL_DEFINITIONS[name as ToolName].parameters;
+  const isArray = (key: string): boolean => (properties[key] as { type?: string } | undefined)?.type === 'array';
+  const missing = required.filter((key) => (isArray(key) ? !Array.isArray(args[key]) : typeof args[key] !== 'string'));
+  if (missing.length > 0) return { isError: true, text: `${name} needs ${missing.map((key) => `"${key}" (${isArray(key) ? 'an array' : 'a string'})`).join(' and ')}` };
   try {
     const text = await run(name as ToolName, args, context);
     return { isError: false, text: cap(text) };
@@ -64,12 +73,40 @@ async function run(name: ToolName, args: Record<string, unknown>, context: ToolC
     case 'search_code':
       return searchCode(workspace, args as { pattern: string; glob?: string });
     case 'write_file':
-      return writeFile(workspace, args as { path: string; content: string });
-    case 'edit_file':
-      return editFile(workspace, args as { path: string; old_string: string; new_string: string });
+    case 'edit_file': {
+      const path = checkClaim(name, String(args.path), context);
+      const text = name === 'write_file' ? writeFile(workspace, args as { path: string; content: string }) : editFile(workspace, args as { path: string; old_string: string; new_string: string });
+      context.filesModified?.add(path);
+      return text;
+    }
     case 'run_command':
       return runCommand(context, args as { command: string; timeout_ms?: number });
+    case 'create_tasks':
+      return createTasks(args, context);
   }
+}
+
+// A run of a task may write only the files its task claims: two tasks that claim the same file
+// never run at once (the scheduler sees to that), so a write outside the claim is the one way
+// parallel runs could collide. The refusal names the file, the claim, and who holds the file.
+// Returns the file's workspace path. @throws ToolError for a file outside the claim.
+function checkClaim(tool: string, requested: string, context: ToolContext): string {
+  const path = toWorkspacePath(context.workspace, resolveInWorkspace(context.workspace, requested));
+  const { task } = context;
+  if (!task || task.claims.some((claim) => isPathInClaim(path, claim))) return path;
+  const holder = task.others.find((other) => other.claims.some((claim) => isPathInClaim(path, claim)));
+  const claimed = task.claims.length > 0 ? `its claim is ${task.claims.join(', ')}` : 'it claims no files';
+  const held = holder ? `${path} is claimed by task ${holder.id} (${holder.title})` : `no task of this phase claims ${path}`;
+  throw new ToolError(`${tool} refused: ${path} is outside the files of task ${task.id} (${task.title}): ${claimed}; ${held}. Change only your task's files, or say in your answer what else needs changing.`);
+}
+
+// create_tasks: checks the plan (titles, dependencies, files) and records it for the phase's end.
+function createTasks(args: Record<string, unknown>, context: ToolContext): string {
+  const parsed = parseTaskPlans(args.tasks);
+  if ('problems' in parsed) throw new ToolError(`create_tasks refused: ${parsed.problems.join('; ')}`);
+  const tasks = parsed.plans.map((plan): PlannedTask => ({ title: plan.title, description: plan.input, files: [...plan.claims], dependsOn: [...plan.dependsOn] }));
+  if (context.plan) context.plan.tasks = tasks;
+  return `recorded ${tasks.length} task${tasks.length === 1 ? '' : 's'} for the next phase: ${tasks.map((task) => task.title).join('; ')}`;
 }
 
 /** One-line description of a call for notifications and lastEvent, e.g. `edit_file(path='src/auth.ts')`. */

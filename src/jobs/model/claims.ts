@@ -54,3 +54,14 @@ function fixedEnds(segment: string): [string, string] {
   while (last >= 0 && !GLOB_CHARS.test(segment[last]!)) last--;
   return [segment.slice(0, first), segment.slice(last + 1)];
 }
+
+/**
+ * True when `path` (a file, relative to the job's folder, normalised) is within `claim`: a glob
+ * that matches it, or a literal claim naming the file itself or a folder above it. Exact, for a
+ * write's check (doClaimsOverlap is the sound-but-coarse check between two claims).
+ */
+export function isPathInClaim(path: string, claim: string): boolean {
+  const normalised = claim.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  if (GLOB_CHARS.test(normalised)) return picomatch.isMatch(path, normalised, { dot: true });
+  return normalised === '' || normalised === '.' || path === normalised || path.startsWith(`${normalised}/`);
+}

@@ -32,10 +32,15 @@ export function applyActions(state: JobState, actions: readonly JobAction[], now
   let { job, board } = state;
   const events: JobEvent[] = [...leadingEvents];
   const changed = new Map<string, Task | Run>();
+  const removed = new Map<string, Task>();
   const apply = (action: JobAction): void => {
     const result = transitionJob(job, action, now);
     const tasks = transitionTasks(board, job, result.job, action, now);
     for (const item of tasks.changed) changed.set(`${'taskId' in item ? 'r' : 't'}:${item.id}`, item);
+    for (const task of tasks.removed) {
+      changed.delete(`t:${task.id}`);
+      removed.set(task.id, task);
+    }
     job = result.job;
     board = tasks.board;
     events.push(...tasks.events, ...result.events);
@@ -49,7 +54,11 @@ export function applyActions(state: JobState, actions: readonly JobAction[], now
   }
   const numbered = numberEvents(job, events);
   const seq = numbered.job.eventSeq;
-  const records = [...changed.values()].map((item): TaskRecord => ('taskId' in item ? { kind: 'run', seq, run: item } : { kind: 'task', seq, task: item }));
+  // Removals first: a task a plan replaced leaves before the tasks that take its place arrive.
+  const records = [
+    ...[...removed.values()].map((task): TaskRecord => ({ kind: 'task', seq, task, removed: true })),
+    ...[...changed.values()].map((item): TaskRecord => ('taskId' in item ? { kind: 'run', seq, run: item } : { kind: 'task', seq, task: item })),
+  ];
   return { state: { job: numbered.job, board }, events: numbered.events, records };
 }
 

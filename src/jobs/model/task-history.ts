@@ -8,7 +8,7 @@ import { summarize } from './task-transitions.js';
 
 /**
  * The board `records` describe for `job`: the latest record of each task and run, in the order
- * they first appeared. Records beyond the job's eventSeq are ignored: their write never completed
+ * they first appeared (tasks grouped by phase); a task recorded as removed is left out. Records beyond the job's eventSeq are ignored: their write never completed
  * (tasks.jsonl is appended before job.json is replaced). See also settleBoard.
  */
 export function foldTaskRecords(job: Job, records: readonly TaskRecord[]): TaskBoard {
@@ -17,10 +17,14 @@ export function foldTaskRecords(job: Job, records: readonly TaskRecord[]): TaskB
   const runs = new Map<string, Run>();
   for (const record of records) {
     if (record.seq > job.eventSeq) continue;
-    if (record.kind === 'task') tasks.set(record.task.id, record.task);
+    if (record.kind === 'task' && record.removed) tasks.delete(record.task.id);
+    else if (record.kind === 'task') tasks.set(record.task.id, record.task);
     else runs.set(record.run.id, record.run);
   }
-  return settleBoard(job, alignWithPhases(job, { tasks: [...tasks.values()], runs: [...runs.values()] }));
+  // In phase order (a stable sort: within a phase, as they appeared): a plan's tasks were
+  // appended after the later phases' tasks created with the job.
+  const ordered = [...tasks.values()].sort((a, b) => a.phase - b.phase);
+  return settleBoard(job, alignWithPhases(job, { tasks: ordered, runs: [...runs.values()] }));
 }
 
 /**

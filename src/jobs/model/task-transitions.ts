@@ -5,16 +5,20 @@ import type { Job, WorkspaceChanges } from './job.js';
 import type { JobEvent } from './job-event.js';
 import type { JobAction } from './transitions.js';
 import { TransitionError } from '../../errors.js';
-import { formatRunOutputFile, formatRunSection, formatWorkerName, isTaskEnded, OUTPUT_FILE, type Run, type RunState, type Task, type TaskBoard } from './task.js';
+import { formatRunOutputFile, formatRunSection, formatWorkerName, isTaskEnded, OUTPUT_FILE, type Run, type RunState, type Task, type TaskBoard, type TaskPlan } from './task.js';
 import { findTask, indexOf, updateBoard, waitingTasks } from './task-board.js';
 
 /** Characters of a run's answer or error kept as its task's `result` (the full text is in output.log). */
 export const TASK_RESULT_CHARS = 200;
 
-/** The board after an action, the tasks and runs it changed (each once, in the board's order), and the task events to log. */
+/**
+ * The board after an action, the tasks and runs it changed (each once, in the board's order), the
+ * tasks it removed (a placeholder a plan replaced), and the task events to log.
+ */
 export interface TaskTransition {
   board: TaskBoard;
   changed: Array<Task | Run>;
+  removed: Task[];
   events: JobEvent[];
 }
 
@@ -48,11 +52,11 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
   const events: JobEvent[] = [];
   // Task events are logged for phases of several tasks; a phase of one says it all with its own.
   const isInSharedPhase = (task: Task): boolean => (index.phaseCounts[task.phase]?.total ?? 0) > 1;
-  const closeRuns = (state: Exclude<RunState, { status: 'running' }>, only?: string): Task[] => {
+  const closeRuns = (state: Exclude<RunState, { status: 'running' }>, only?: string, filesModified?: string[]): Task[] => {
     const closed: Task[] = [];
     for (const [taskId, position] of [...index.openRuns].sort((a, b) => a[1] - b[1])) {
       if (only !== undefined && taskId !== only) continue;
-      setRun({ ...board.runs[position]!, state });
+      setRun({ ...board.runs[position]!, state, ...(filesModified ? { filesModified } : {}) });
       const task = taskOf(taskId);
       if (task) closed.push(task);
     }
@@ -84,8 +88,8 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     if (!task || !isWanted(task)) throw new TransitionError('ILLEGAL_TRANSITION', `Cannot ${action.type} ${taskId} of ${after.id}: ${task ? `it is ${task.status}` : 'no such task'}${what}.`);
     return task;
   };
-  const endTask = (task: Task, status: 'done' | 'failed', result: string | null, changes?: WorkspaceChanges | null): void => {
-    setTask({ ...task, status, result: summarize(result), ...(status === 'done' ? { filesModified: changes?.files.map((file) => file.path) ?? [] } : {}) });
+  const endTask = (task: Task, status: 'done' | 'failed', result: string | null, changes?: WorkspaceChanges | null, filesModified?: string[]): void => {
+    setTask({ ...task, status, result: summarize(result), ...(status === 'done' ? { filesModified: filesModified ?? changes?.files.map((file) => file.path) ?? [] } : {}) });
   };
 
   switch (action.type) {
@@ -101,14 +105,14 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       break;
     case 'completeTask': {
       const task = requireTask(action.taskId, (candidate) => candidate.status === 'claimed', '');
-      closeRuns({ status: 'succeeded', endedAt: now }, task.id);
-      endTask(task, 'done', action.output, action.changes);
+      closeRuns({ status: 'succeeded', endedAt: now }, task.id, action.filesModified);
+      endTask(task, 'done', action.output, action.changes, action.filesModified);
       if (isInSharedPhase(task)) events.push({ ts: now, type: 'task_completed', task: task.id });
       break;
     }
     case 'failTask': {
       const task = requireTask(action.taskId, (candidate) => candidate.status === 'claimed', '');
-      closeRuns({ status: 'failed', endedAt: now, error: action.error }, task.id);
+      closeRuns({ status: 'failed', endedAt: now, error: action.error }, task.id, action.filesModified);
       // A task runs at most 1 + retries times; until then a failure sends it back to the queue.
       const willRetry = task.attempts <= after.retries;
       setTask({ ...task, status: willRetry ? 'todo' : 'failed', result: summarize(action.error) });
@@ -140,11 +144,40 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     default:
       break;
   }
-  if (changedTasks.size === 0 && newRuns.size === 0) return { board, changed: [], events };
+  if (changedTasks.size === 0 && newRuns.size === 0) return { board, changed: [], removed: [], events };
   // Records go out in the board's order: tasks by position, then runs (new ones last).
   const tasks = [...changedTasks.values()].sort((a, b) => index.positions.get(a.id)! - index.positions.get(b.id)!);
   const runs = [...newRuns.values()];
-  return { board: updateBoard(board, tasks, runs), changed: [...tasks, ...runs], events };
+  const next = updateBoard(board, tasks, runs);
+  if (action.type === 'completeTask' && action.plannedTasks && action.plannedTasks.length > 0) {
+    const planned = planNextPhase(next, after, tasks[0]!.phase, action.plannedTasks);
+    if (planned) return { board: planned.board, changed: [...tasks, ...planned.added, ...runs], removed: planned.removed, events };
+  }
+  return { board: next, changed: [...tasks, ...runs], removed: [], events };
+}
+
+/**
+ * The board once the tasks `plans` (from a run of phase `phase`: an LLM's create_tasks call, a
+ * module agent's returned tasks) are the next phase's work: they replace that phase's tasks,
+ * which have not run (its placeholder, holding the prompt), in their place on the board. New ids
+ * follow the job's highest (`t6`, `t7`, …); dependencies turn from titles into ids. Null when no
+ * phase follows, or the next phase has already run (a plan never rewrites work done).
+ */
+function planNextPhase(board: TaskBoard, job: Job, phase: number, plans: readonly TaskPlan[]): { board: TaskBoard; added: Task[]; removed: Task[] } | null {
+  const nextPhase = phase + 1;
+  if (nextPhase >= job.phases.length) return null;
+  const removed = board.tasks.filter((task) => task.phase === nextPhase);
+  if (removed.some((task) => task.attempts > 0 || task.status !== 'todo')) return null;
+  let highest = 0;
+  for (const task of board.tasks) highest = Math.max(highest, Number(task.id.slice(1)) || 0);
+  const idOf = new Map(plans.map((plan, offset) => [plan.title, `t${highest + offset + 1}`]));
+  const added = plans.map((plan): Task => ({ id: idOf.get(plan.title)!, phase: nextPhase, title: plan.title, input: plan.input, status: 'todo', dependsOn: plan.dependsOn.flatMap((title) => idOf.get(title) ?? []), claims: [...plan.claims], attempts: 0, result: null, filesModified: [] }));
+  // In place of the phase's old tasks (or after the tasks of earlier phases): /tasks lists phases in order.
+  const at = removed.length > 0 ? board.tasks.indexOf(removed[0]!) : board.tasks.findIndex((task) => task.phase > nextPhase);
+  const kept = board.tasks.filter((task) => task.phase !== nextPhase);
+  const position = at === -1 ? kept.length : Math.min(at, kept.length);
+  // A new board: its index is computed afresh on first use (a plan is one change in a job's life).
+  return { board: { tasks: [...kept.slice(0, position), ...added, ...kept.slice(position)], runs: board.runs }, added, removed };
 }
 
 /**

@@ -56,6 +56,8 @@ export interface Run {
   startedAt: string;
   state: RunState;
   output: { file: string; section: string };
+  /** Workspace paths the run wrote (an LLM task's write_file and edit_file calls), when known. */
+  filesModified?: string[];
 }
 
 /** Counts of a job's tasks by how they stand (kept in job.json, so listings need not read tasks). */
@@ -90,9 +92,10 @@ export interface TaskBoard {
 /**
  * One changed task or run, as appended to a job's tasks.jsonl: the whole record, and `seq`, the
  * job's eventSeq once the change was made (a record whose seq is beyond job.json's eventSeq
- * belongs to a write that never completed, and is ignored).
+ * belongs to a write that never completed, and is ignored). `removed`: the task left the board
+ * (a planned phase's placeholder, replaced by the tasks the plan created; see planNextPhase).
  */
-export type TaskRecord = { kind: 'task'; seq: number; task: Task } | { kind: 'run'; seq: number; run: Run };
+export type TaskRecord = { kind: 'task'; seq: number; task: Task; removed?: true } | { kind: 'run'; seq: number; run: Run };
 
 /** The file a job's output goes to, in its folder. */
 export const OUTPUT_FILE = 'output.log';

@@ -4,6 +4,7 @@ import { TransitionError } from '../../errors.js';
 import type { Job, JobMode, JobProgress, JobStatus, PhaseState, WorkspaceChanges } from './job.js';
 import { ACTIVE_STATUSES, UNFINISHED_STATUSES } from './job.js';
 import type { JobEvent } from './job-event.js';
+import type { TaskPlan } from './task.js';
 
 /**
  * What can happen to a job. `start` means "given a worker slot"; `approve`/`retry` put the job
@@ -18,8 +19,13 @@ export type JobAction =
   | { type: 'start' }
   | { type: 'startPhase'; taskId?: string; worker?: number }
   | { type: 'startTask'; taskId: string; worker: number }
-  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null }
-  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null }
+  /**
+   * `filesModified`: the paths the run wrote (when the agent knows them better than the
+   * workspace's diff, which holds every parallel run's changes); `plannedTasks`: the tasks the
+   * run planned for the next phase (see planNextPhase in task-transitions.ts).
+   */
+  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[] }
+  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[] }
   | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null; failedTasks?: number }
   | { type: 'failPhase'; error: string; output?: string | null; changes?: WorkspaceChanges | null }
   | { type: 'approve' }

@@ -2,7 +2,7 @@
 // where. Implemented by the worker-thread pool (runtime/thread-executor.ts); a remote executor (a
 // worker on another machine pulling runs from a queue) implements the same contract: a request
 // that is plain data, a stream of reports, a cancel with a grace period, and exactly one outcome.
-import type { AgentSpec, PhaseOutcome, PhaseOutputRecord } from '../../agents/agent.js';
+import type { AgentSpec, PhaseOutcome, PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
 import type { JobProgress } from '../model/job.js';
 
 /** Everything a worker needs to run one phase of one job (plain data: structured-cloneable and JSON-serialisable). */
@@ -27,6 +27,8 @@ export interface PhaseRequest {
   taskId?: string;
   /** The shell command of a command agent's task, when its phase runs tasks (CommandTaskSpec.run). */
   command?: string;
+  /** The task, its claims and its phase's other tasks, when the phase holds several (agents see it as PhaseContext.task). */
+  task?: TaskContext;
 }
 
 /** What a run reports while it goes. Called on the service's thread, in the order things happened. */

@@ -98,10 +98,10 @@ export class JobRun {
         this.hooks.onActivity(message.icon, message.text);
         break;
       case 'phaseCompleted':
-        this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'completed', output: message.output, changes: message.changes }, true);
+        this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'completed', output: message.output, changes: message.changes, ...(message.tasks ? { tasks: message.tasks } : {}), ...(message.filesModified ? { filesModified: message.filesModified } : {}) }, true);
         break;
       case 'phaseFailed':
-        this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: message.error, output: message.output, changes: message.changes }, true);
+        this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: message.error, output: message.output, changes: message.changes, ...(message.filesModified ? { filesModified: message.filesModified } : {}) }, true);
         break;
       case 'phaseCancelled':
         this.finish({ kind: 'cancelled' }, true);

@@ -2,6 +2,7 @@
 // past-tense events; errors cross the boundary as strings in data, never as thrown objects.
 import type { JobProgress, WorkspaceChanges } from '../model/job.js';
 import type { PhaseRequest } from '../ports/executor.js';
+import type { PlannedTask } from '../../agents/agent.js';
 
 /** Messages the main thread posts to a worker. `runId` ties replies to one phase run. */
 export type HostMessage =
@@ -17,8 +18,9 @@ export type WorkerMessage =
   | { type: 'outputProduced'; runId: number; lines: string[]; lineCount: number }
   | { type: 'progressReported'; runId: number; progress: Partial<JobProgress> }
   | { type: 'activityReported'; runId: number; icon: string; text: string }
-  | { type: 'phaseCompleted'; runId: number; output: string | null; changes: WorkspaceChanges | null }
-  | { type: 'phaseFailed'; runId: number; error: string; output: string | null; changes: WorkspaceChanges | null }
+  /** `tasks`: the next phase's work the run planned (checked); `filesModified`: the paths it wrote, when its agent tracks them. */
+  | { type: 'phaseCompleted'; runId: number; output: string | null; changes: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[] }
+  | { type: 'phaseFailed'; runId: number; error: string; output: string | null; changes: WorkspaceChanges | null; filesModified?: string[] }
   | { type: 'phaseCancelled'; runId: number };
 
 /** Most recent lines carried by one `outputProduced` message (the rest are only counted). */

@@ -12,6 +12,7 @@ import { ChildRegistry } from './child-registry.js';
 import { getCompiledEntry } from '../../compiled-entry.js';
 import { OutputSink } from './output-sink.js';
 import { formatPhaseHeader } from '../model/task.js';
+import { parseTaskPlans } from '../model/task-plans.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
 import type { PhaseRequest } from '../ports/executor.js';
 import type { HostMessage, WorkerMessage } from './protocol.js';
@@ -68,6 +69,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
       cwd: request.cwd,
       progress: request.progress,
       signal: controller.signal,
+      ...(request.task ? { task: request.task } : {}),
       report: {
         output: (text) => activeSink.write(text),
         progress: (update) => activeProgress.report(update),
@@ -97,8 +99,14 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   const scrubNullable = (text: string | null | undefined): string | null => (text == null ? null : scrub(text));
   const after = before && outcome.kind !== 'cancelled' ? snapshotWorkspace(request.cwd) : null;
   const changes = before && after ? describeChanges(request.cwd, before, after) : null;
-  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, output: scrubNullable(outcome.output), changes });
-  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), output: scrubNullable(outcome.output), changes });
+  // A plan the agent returned is checked here, on the agent's side of the boundary: one that
+  // breaks the rules fails the phase, saying why, instead of reaching the job.
+  const planned = outcome.kind === 'completed' && outcome.tasks !== undefined ? parseTaskPlans(outcome.tasks) : null;
+  if (planned && 'problems' in planned) outcome = { kind: 'failed', error: scrub(`the phase returned tasks that cannot run: ${planned.problems.join('; ')}`), output: outcome.kind === 'completed' ? outcome.output : null };
+  const filesModified = outcome.kind !== 'cancelled' && Array.isArray(outcome.filesModified) ? { filesModified: outcome.filesModified.filter((path) => typeof path === 'string').map(scrub) } : {};
+  const tasks = planned && 'plans' in planned ? { tasks: planned.plans.map((plan) => ({ title: scrub(plan.title), description: scrub(plan.input), files: plan.claims.map(scrub), dependsOn: plan.dependsOn.map(scrub) })) } : {};
+  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, output: scrubNullable(outcome.output), changes, ...tasks, ...filesModified });
+  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), output: scrubNullable(outcome.output), changes, ...filesModified });
   else post({ type: 'phaseCancelled', runId });
 }
 

@@ -1,12 +1,12 @@
 // One job as the manager holds it in memory: its current state, what runs it, and the one way
 // its state changes: transition, persist, then report.
-import type { AgentSpec } from '../../agents/agent.js';
+import type { AgentSpec, PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
 import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { Job, JobProgress } from '../model/job.js';
 import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
-import type { Run, TaskBoard, TaskRecord } from '../model/task.js';
-import { findOpenRun, findTask } from '../model/task-board.js';
+import type { Run, Task, TaskBoard, TaskRecord } from '../model/task.js';
+import { countPhase, findOpenRun, findTask } from '../model/task-board.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { RunHandle } from '../ports/executor.js';
 import type { JobWriter } from './job-writer.js';
@@ -40,6 +40,8 @@ export class JobHandle {
   private state: JobState;
   /** Board records not on disk yet: a new job's, or a job's whose board was rebuilt (see readBoard). */
   private unrecordedBoard: boolean;
+  /** Earlier phases' outputs as described for the current phase's runs (see previousOutputs). */
+  private describedOutputs: { phase: number; outputs: PhaseOutputRecord[] } | null = null;
 
   /**
    * @param board the job's tasks and runs, and whether they are on disk (`isRecorded`): those of a
@@ -192,16 +194,20 @@ export class JobHandle {
     // job's prompt; any other task's input is the prompt (a batch line, or the job's own).
     const agentPhase = this.agent.phases[task?.phase ?? job.currentPhase];
     const isListedTask = this.agent.type === 'command' && agentPhase !== undefined && 'tasks' in agentPhase;
+    // An LLM or module agent's task of a phase of several (a plan's, a batch line's) gets the
+    // job's prompt, and the task, its claims and its neighbours' claims as its TaskContext.
+    const taskContext = task && this.agent.type !== 'command' ? describeTaskContext(this.state.board, task) : null;
     return {
       jobId: job.id,
-      prompt: isListedTask ? job.description : (task?.input ?? job.description),
+      prompt: isListedTask || taskContext ? job.description : (task?.input ?? job.description),
       taskId,
       ...(isListedTask && task ? { command: task.input } : {}),
+      ...(taskContext ? { task: taskContext } : {}),
       agent: this.agent,
       phaseIndex: task?.phase ?? job.currentPhase,
       attempt: run?.attempt ?? job.phases[job.currentPhase]?.attempts ?? 1,
       feedback: job.pendingFeedback,
-      previousOutputs: job.phases.slice(0, job.currentPhase).map((phase) => ({ name: phase.name, output: phase.output })),
+      previousOutputs: this.previousOutputs(),
       cwd: this.cwd,
       progress: { ...job.progress },
       outputLogPath,
@@ -210,8 +216,40 @@ export class JobHandle {
     };
   }
 
+  // Earlier phases do not change while a later one runs: described once per phase, not per task
+  // (a second phase of 10,000 tasks after a first of 10,000 would otherwise cost O(n²)).
+  private previousOutputs(): PhaseOutputRecord[] {
+    const phase = this.current.currentPhase;
+    if (this.describedOutputs?.phase !== phase) this.describedOutputs = { phase, outputs: describePreviousOutputs(this.current, this.state.board) };
+    return this.describedOutputs.outputs;
+  }
+
   /** The open run of task `taskId`, if it has one. O(1) (see task-board.ts). */
   openRunOf(taskId: string): Run | undefined {
     return findOpenRun(this.state.board, taskId);
   }
+}
+
+// Most tasks of a phase described to a run (its neighbours' claims, an earlier phase's results).
+const MAX_LISTED_NEIGHBOURS = 200;
+
+// The task's context when its phase holds several tasks or it claims files (a plan of one task
+// is confined too); null for a phase's only, unclaimed task (an agent's plain phase).
+function describeTaskContext(board: TaskBoard, task: Task): TaskContext | null {
+  if (countPhase(board, task.phase).total <= 1 && task.claims.length === 0) return null;
+  // Only neighbours that claim files can hold one (a batch of 10,000 lines claims none).
+  const others = board.tasks.filter((other) => other.phase === task.phase && other.id !== task.id && other.claims.length > 0).slice(0, MAX_LISTED_NEIGHBOURS).map((other) => ({ id: other.id, title: other.title, claims: other.claims }));
+  return { id: task.id, title: task.title, description: task.input, claims: task.claims, others };
+}
+
+// What earlier phases produced, for the next: a phase's output and, for a phase of several
+// tasks, each task's result and files (validate and deliver see every task of implement).
+function describePreviousOutputs(job: Job, board: TaskBoard): PhaseOutputRecord[] {
+  return job.phases.slice(0, job.currentPhase).map((phase, index) => {
+    if (countPhase(board, index).total <= 1) return { name: phase.name, output: phase.output };
+    const tasks = board.tasks.filter((task) => task.phase === index);
+    const lines = tasks.slice(0, MAX_LISTED_NEIGHBOURS).map((task) => `- ${task.id} ${task.title}: ${task.status}${task.result ? ` — ${task.result}` : ''}${task.filesModified.length > 0 ? ` (files: ${task.filesModified.join(', ')})` : ''}`);
+    if (tasks.length > lines.length) lines.push(`- … and ${tasks.length - lines.length} more tasks`);
+    return { name: phase.name, output: [phase.output, ...lines].filter(Boolean).join('\n') };
+  });
 }

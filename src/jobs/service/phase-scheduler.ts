@@ -253,7 +253,11 @@ export class PhaseScheduler {
 
 // A run's outcome as the action on its task; a cancelled run (only a cancel asks for one) cancels the job.
 function outcomeAction(taskId: string, outcome: PhaseOutcome): JobAction {
-  if (outcome.kind === 'completed') return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null };
-  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null };
+  const filesModified = outcome.kind !== 'cancelled' && outcome.filesModified ? { filesModified: outcome.filesModified } : {};
+  if (outcome.kind === 'completed') {
+    const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));
+    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...filesModified, ...(plannedTasks ? { plannedTasks } : {}) };
+  }
+  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified };
   return { type: 'cancel' };
 }

@@ -164,7 +164,7 @@ describe('a job with several workers', () => {
     expect(report.request).toMatchObject({ taskId: 't3', command: 'cat report' });
     report.complete();
     const build = await executor.whenRuns(4);
-    expect(build.request).toMatchObject({ taskId: 't4', prompt: 'check it', phaseIndex: 1, previousOutputs: [{ name: 'checks', output: '3 of 3 tasks done' }] });
+    expect(build.request).toMatchObject({ taskId: 't4', prompt: 'check it', phaseIndex: 1, previousOutputs: [{ name: 'checks', output: '3 of 3 tasks done\n- t1 lint: done — done\n- t2 test: done — done\n- t3 report: done — done' }] });
     expect(build.request.command).toBeUndefined();
     expect(build.request.outputLogPath).toBe(`/nonexistent/${job.id}/output.log`);
     build.complete('built');
