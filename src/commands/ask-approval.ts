@@ -23,13 +23,17 @@ export interface AskApprovalOptions {
   footer?: () => string;
   /** Hears of each question opened (to redraw it, or to close it when it became moot). */
   onOpen?: (question: KeyedSelect) => void;
+  /** Tasks of the phase that failed (PhaseState.failedTasks): the choices say what they do about them. */
+  failedTasks?: number;
 }
 
 /** The choices, in the order shown. */
-export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff'>): KeyedChoice[] {
+export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff' | 'failedTasks'>): KeyedChoice[] {
+  const failed = options.failedTasks ?? 0;
+  const them = failed === 1 ? 'the failed task' : `the ${failed} failed tasks`;
   return [
-    { name: 'continue', message: 'Continue to the next phase', key: 'c' },
-    { name: 'retry', message: 'Retry this phase (with optional feedback)', key: 'r' },
+    { name: 'continue', message: failed > 0 ? `Continue anyway, without ${them}` : 'Continue to the next phase', key: 'c' },
+    { name: 'retry', message: failed > 0 ? `Retry ${them} (with optional feedback)` : 'Retry this phase (with optional feedback)', key: 'r' },
     { name: 'cancel', message: 'Cancel the job', key: 'x' },
     ...(options.allowLater ? [{ name: 'later', message: 'Decide later (/approve, /retry, /cancel)', key: 'l' }] : []),
     ...(options.showDiff ? [{ name: 'diff', message: 'Show the full diff', key: 'd' }] : []),

@@ -66,10 +66,11 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
     isAsking = true;
     await catchUp();
     spinner.stop();
-    process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80)}\n`);
     try {
+      const { board } = await service.view(job.id);
+      process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80, board)}\n`);
       const showDiff = createDiffViewer(job, await service.creationFolderOf(job.id), process.stderr);
-      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff }));
+      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0 }));
     } catch {
       // The prompt was aborted (Ctrl+C): treat it like any other interrupt of the foreground job.
       process.kill(process.pid, 'SIGINT');

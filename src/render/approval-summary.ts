@@ -1,8 +1,10 @@
 // The summary shown when a job waits for approval: phase i/n and its name, duration, rounds, an
-// excerpt of the phase's output, and the files it changed with a diffstat. Pure: the clock is
+// excerpt of the phase's output, the files it changed with a diffstat, and its failed tasks or
+// the tasks it planned. Pure: the clock is
 // passed in.
 import chalk from 'chalk';
 import type { Job, WorkspaceChanges } from '../jobs/model/job.js';
+import type { TaskBoard } from '../jobs/model/task.js';
 import { elapsedMs, formatDuration, sanitizeLine, sanitizeText, truncate } from './text.js';
 
 const EXCERPT_LINES = 8;
@@ -26,18 +28,52 @@ export function formatChanges(changes: WorkspaceChanges): string[] {
   return [`changed ${count} file${count === 1 ? '' : 's'} (+${added} −${removed})`, ...rows, ...(more > 0 ? [chalk.dim(`  … and ${more} more`)] : [])];
 }
 
-/** Renders the approval box for `job` (which should be awaiting approval), `width` columns wide. */
-export function formatApprovalSummary(job: Job, now: Date, width = 72): string {
+const LISTED_TASKS = 10;
+
+/**
+ * Lines about the tasks behind an approval, from `board`: the phase's failed tasks with their
+ * errors (when some failed), and the tasks the phase planned for the next one (a plan's list,
+ * with the files each claims and what it waits for). Empty when there is nothing to say.
+ */
+export function formatApprovalTasks(job: Job, board: TaskBoard): string[] {
+  const lines: string[] = [];
+  const phase = job.phases[job.currentPhase];
+  const failed = board.tasks.filter((task) => task.phase === job.currentPhase && task.status === 'failed');
+  if (phase?.failedTasks && failed.length > 0) {
+    lines.push(chalk.red(`${failed.length} task${failed.length === 1 ? '' : 's'} failed:`));
+    for (const task of failed.slice(0, LISTED_TASKS)) lines.push(`  ✗ ${task.id} ${sanitizeLine(task.title)}${task.result ? `: ${sanitizeLine(task.result)}` : ''}`);
+    if (failed.length > LISTED_TASKS) lines.push(chalk.dim(`  … and ${failed.length - LISTED_TASKS} more (/tasks ${job.id})`));
+  }
+  const next = job.phases[job.currentPhase + 1];
+  const planned = board.tasks.filter((task) => task.phase === job.currentPhase + 1);
+  if (next && (planned.length > 1 || planned.some((task) => task.claims.length > 0))) {
+    lines.push(`${planned.length} task${planned.length === 1 ? '' : 's'} planned for ${next.name}:`);
+    for (const task of planned.slice(0, LISTED_TASKS)) {
+      const files = task.claims.length > 0 ? ` [${task.claims.map(sanitizeLine).join(', ')}]` : '';
+      const after = task.dependsOn.length > 0 ? chalk.dim(` after ${task.dependsOn.join(', ')}`) : '';
+      lines.push(`  ${task.id} ${sanitizeLine(task.title)}${files}${after}`);
+    }
+    if (planned.length > LISTED_TASKS) lines.push(chalk.dim(`  … and ${planned.length - LISTED_TASKS} more (/tasks ${job.id})`));
+  }
+  return lines;
+}
+
+/**
+ * Renders the approval box for `job` (which should be awaiting approval), `width` columns wide;
+ * with its `board`, also its failed and planned tasks (see formatApprovalTasks).
+ */
+export function formatApprovalSummary(job: Job, now: Date, width = 72, board: TaskBoard | null = null): string {
   const phase = job.phases[job.currentPhase];
   const inner = Math.max(30, width - 4);
   const duration = phase ? elapsedMs(phase.startedAt, phase.endedAt, now) : null;
   const facts = [
-    `${job.id} · phase ${job.currentPhase + 1}/${job.phases.length} ${phase?.name ?? '?'} completed`,
+    `${job.id} · phase ${job.currentPhase + 1}/${job.phases.length} ${phase?.name ?? '?'} completed${phase?.failedTasks ? chalk.red(` · ${phase.failedTasks} task${phase.failedTasks === 1 ? '' : 's'} failed`) : ''}`,
     `took ${duration === null ? '-' : formatDuration(duration)}${job.progress.round > 0 ? ` · ${job.progress.round} rounds` : ''}${phase && phase.attempts > 1 ? ` · attempt ${phase.attempts}` : ''}`,
   ];
   const excerpt = phase?.output ? sanitizeText(phase.output).split('\n').filter((line) => line.trim() !== '').slice(-EXCERPT_LINES) : [];
   const changes = phase?.changes ? formatChanges(phase.changes) : [];
-  const body = [...facts, ...(excerpt.length > 0 ? ['', ...excerpt] : ['', chalk.dim('(no output)')]), ...(changes.length > 0 ? ['', ...changes] : [])];
+  const tasks = board ? formatApprovalTasks(job, board) : [];
+  const body = [...facts, ...(excerpt.length > 0 ? ['', ...excerpt] : ['', chalk.dim('(no output)')]), ...(changes.length > 0 ? ['', ...changes] : []), ...(tasks.length > 0 ? ['', ...tasks] : [])];
   const top = `╭─ Approval needed ${'─'.repeat(Math.max(0, inner - 16))}╮`;
   const bottom = `╰${'─'.repeat(inner + 2)}╯`;
   return [top, ...body.map((line) => `│ ${truncate(line, inner)}`), bottom].join('\n');

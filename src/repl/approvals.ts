@@ -76,13 +76,15 @@ export class ApprovalPresenter {
     this.terminal.on('outputHeld', onHeld);
     try {
       const showDiff = createDiffViewer(asked, await this.service.creationFolderOf(id), process.stdout);
+      const { board } = await this.service.view(id);
       await this.terminal.suspend(async () => {
         const job = this.service.sessionJob(id) ?? asked;
-        process.stdout.write(`${formatApprovalSummary(job, new Date(), process.stdout.columns ?? 80)}\n`);
+        process.stdout.write(`${formatApprovalSummary(job, new Date(), process.stdout.columns ?? 80, board)}\n`);
         let decision;
         try {
           decision = await askApproval(`${job.id}: what next?`, {
             allowLater: true,
+            failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0,
             output: process.stdout,
             showDiff,
             footer: () => {

@@ -58,8 +58,10 @@ export function describeEvent(job: Job, event: JobEvent): { icon: string; text: 
   switch (event.type) {
     case 'phase_started':
       return { icon: '▶', text: `Phase ${position} ${event.phase} started${(event.attempt ?? 1) > 1 ? ` (attempt ${event.attempt})` : ''}` };
-    case 'phase_completed':
-      return { icon: '✔', text: `Phase ${position} ${event.phase} completed` };
+    case 'phase_completed': {
+      const failed = job.phases.find((p) => p.name === event.phase)?.failedTasks ?? 0;
+      return failed > 0 ? { icon: '⚠️ ', text: `Phase ${position} ${event.phase} completed · ${failed} task${failed === 1 ? '' : 's'} failed` } : { icon: '✔', text: `Phase ${position} ${event.phase} completed` };
+    }
     case 'approval_requested':
       return { icon: '⏸️ ', text: `Waiting for approval of ${event.phase} (/approve, /retry or /cancel ${shortJobId(job.id)})` };
     case 'completed':

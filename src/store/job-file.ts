@@ -33,6 +33,7 @@ function buildJobSchema() {
       files: z.array(z.object({ path: z.string().max(4096), added: z.number().int().min(0).nullable(), removed: z.number().int().min(0).nullable() })).max(1000),
       moreFiles: z.number().int().min(0),
     }).nullable().default(null),
+    failedTasks: z.number().int().min(1).optional(),
   });
 
   // Not strict: a newer minor writer may add fields; unknown *versions* are refused separately.

@@ -1,10 +1,11 @@
 // Jobs of several tasks in the REPL, in a real pseudo-terminal: /workers and /batch start one job
 // whose lines run side by side; /jobs shows it as one row with its task counts and its workers
-// clustered; /tasks lists its tasks with their workers; a failed task is said.
+// clustered; /tasks lists its tasks with their workers; a failed task is said; an interactive
+// phase whose tasks failed asks what to do, and a retry re-runs only the failed ones.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { PtySession, makeReplWorkspace } from '../helpers/pty.js';
+import { KEY, PtySession, makeReplWorkspace } from '../helpers/pty.js';
 
 describe('REPL: a job of several tasks', () => {
   it('runs /batch with /workers 3, shows it in /jobs and /tasks, and says which task failed', async () => {
@@ -30,5 +31,50 @@ describe('REPL: a job of several tasks', () => {
     await session.waitForText(`[${id.slice(0, 8)}] ❌ 1 task failed`); // --keep-going: the job ran every task, and failed
     session.send(`/tasks ${id}`);
     await session.waitForText(`Tasks of ${id} (4/5 done · 1 failed)`);
+  });
+
+  it('asks about an interactive phase\'s failed tasks, and retries only those, with the feedback', async () => {
+    const workspace = makeReplWorkspace();
+    writeFileSync(join(workspace.cwd, '.jobrc.json'), JSON.stringify({
+      defaultAgent: 'ci',
+      agents: {
+        ci: {
+          type: 'command',
+          workers: 2,
+          phases: [
+            {
+              name: 'checks',
+              tasks: [
+                { name: 'lint', run: 'echo linted >> lint.log' },
+                // Fails until the retry's feedback arrives.
+                { name: 'test', run: '[ -n "$JOB_FEEDBACK" ] && echo "tested with $JOB_FEEDBACK" || { echo "2 tests failed"; exit 3; }' },
+              ],
+            },
+            { name: 'build', run: 'echo built' },
+          ],
+        },
+      },
+    }));
+    const session = new PtySession(workspace, [], 110, 40);
+    await session.waitForText('jobline:ci> ');
+    session.send('check it');
+    const id = await session.startedJob();
+    await session.waitForText('phase 1/2 checks completed · 1 task failed');
+    await session.waitForText(`[${id.slice(0, 8)}] ⚠️  Phase 1/2 checks completed · 1 task failed`);
+    await session.waitForText(/1 task failed:\s+│?\s*✗ t2 test: .*exited/);
+    await session.waitForText('Retry the failed task (with optional feedback)');
+    session.type(KEY.down);
+    session.type(KEY.enter); // retry
+    await session.waitForText('Feedback for the retry');
+    session.send('the fixed seed');
+    await session.waitForText('phase 1/2 checks completed');
+    await session.waitForText('Continue to the next phase');
+    session.type(KEY.enter);
+    await session.waitForText(`[${id.slice(0, 8)}] ✅ Completed`);
+    session.send(`/tasks ${id}`);
+    await session.waitForText(`Tasks of ${id} (3/3 done)`);
+    // lint ran once: the retry re-ran only the failed task.
+    await session.waitForText(/t1\s+done\s+\S+\s+1 run/);
+    await session.waitForText(/t2\s+done\s+\S+\s+2 runs/);
   });
 });

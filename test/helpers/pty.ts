@@ -126,11 +126,11 @@ export class PtySession {
   }
 
   /**
-   * Waits for a `✅ Started job-… (agent)` line (any agent when none is given) whose id is not in
-   * `except`, and returns that id.
+   * Waits for a `✅ Started job-… (agent)` line (or `(agent × 3 workers)`; any agent when none is
+   * given) whose id is not in `except`, and returns that id.
    */
   async startedJob(agent?: string, except: readonly string[] = []): Promise<string> {
-    const pattern = new RegExp(`✅ Started ((?!${except.join('|') || '$^'})job-[a-z0-9]{8}) \\(${agent ?? '[\\w-]+'}\\)`);
+    const pattern = new RegExp(`✅ Started ((?!${except.join('|') || '$^'})job-[a-z0-9]{8}) \\(${agent ?? '[\\w-]+'}(?: × \\d+ workers)?\\)`);
     return pattern.exec(await this.waitForText(pattern))![1]!;
   }
 

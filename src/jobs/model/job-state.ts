@@ -67,7 +67,8 @@ export function applyActions(state: JobState, actions: readonly JobAction[], now
  * tasks has not ended (or the phase is not running). A phase of one task ends as that task did,
  * with its output, changes and error. Otherwise the phase's output counts its tasks; it fails if
  * any failed, unless the job keeps going (then it completes, carrying the job's failed-task count,
- * and the job's last phase ends the job `failed`; see transitions.ts).
+ * and the job's last phase ends the job `failed`; see transitions.ts), or is interactive (then it
+ * completes carrying its own failed-task count, and the job asks the person what to do).
  */
 export function decidePhaseEnd(job: Job, board: TaskBoard, last: Extract<JobAction, { type: 'completeTask' | 'failTask' }>): JobAction | null {
   if (job.status !== 'running' || job.phases[job.currentPhase]?.status !== 'running') return null;
@@ -78,6 +79,8 @@ export function decidePhaseEnd(job: Job, board: TaskBoard, last: Extract<JobActi
   const output = isSingle ? (last.output ?? null) : `${done} of ${total} tasks done${failed > 0 ? `, ${failed} failed` : ''}${notRun > 0 ? `, ${notRun} not run` : ''}`;
   const changes = isSingle ? (last.changes ?? null) : null;
   if (failed === 0 || job.keepGoing) return { type: 'completePhase', output, changes, failedTasks: countBoard(board).failed };
+  // An interactive job's phase of several tasks asks what to do about the failed ones.
+  if (!isSingle && job.mode === 'interactive') return { type: 'completePhase', output, changes, failedTasks: countBoard(board).failed, failedInPhase: failed };
   const error = isSingle && last.type === 'failTask' ? last.error : `${failed} of ${total} tasks failed`;
   return { type: 'failPhase', error, output, changes };
 }

@@ -38,6 +38,11 @@ export interface PhaseState {
   error: string | null;
   /** What the phase's last attempt changed in its git workspace; null outside git (or unknown). */
   changes: WorkspaceChanges | null;
+  /**
+   * Tasks of the phase that failed for good in its last attempt, when it completed with some:
+   * an interactive job asks whether to go on anyway, retry them, or cancel. Absent otherwise.
+   */
+  failedTasks?: number;
 }
 
 /**

@@ -33,7 +33,8 @@ export interface TaskTransition {
  *   now (see findTasksNotToRun);
  * - completePhase / failPhase close the run still open, if any (a phase of one task ended by the
  *   agent) and end its task;
- * - retry puts the phase's tasks back to `todo` (their runs stay, as history);
+ * - retry puts the phase's tasks back to `todo` (their runs stay, as history): those that did not
+ *   succeed, or all of them when every one did;
  * - cancel closes every open run as cancelled and cancels every task not ended;
  * - interrupt closes every open run as interrupted, and their tasks wait again (`todo`);
  * - resume puts every task of a phase that did not complete back to `todo`.
@@ -126,9 +127,14 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     case 'failPhase':
       for (const task of closeRuns({ status: 'failed', endedAt: now, error: action.error })) endTask(task, 'failed', action.error);
       break;
-    case 'retry':
-      for (const task of board.tasks) if (task.phase === before.currentPhase && task.status !== 'todo') setTask({ ...task, status: 'todo' });
+    case 'retry': {
+      // A phase some of whose tasks failed re-runs those (and the ones not run), keeping the work
+      // done; a phase whose tasks all succeeded re-runs them all (the person wants it redone).
+      const counts = index.phaseCounts[before.currentPhase];
+      const isPartial = counts !== undefined && counts.done > 0 && counts.done < counts.total;
+      for (const task of board.tasks) if (task.phase === before.currentPhase && task.status !== 'todo' && !(isPartial && task.status === 'done')) setTask({ ...task, status: 'todo' });
       break;
+    }
     case 'cancel':
       closeRuns({ status: 'cancelled', endedAt: now });
       for (const task of board.tasks) if (!isTaskEnded(task)) setTask({ ...task, status: 'cancelled' });

@@ -26,7 +26,11 @@ export type JobAction =
    */
   | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[] }
   | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[] }
-  | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null; failedTasks?: number }
+  /**
+   * `failedTasks`: the job's tasks that failed for good (a last phase completed with some ends the
+   * job failed); `failedInPhase`: this phase's, when an interactive job is to be asked about them.
+   */
+  | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null; failedTasks?: number; failedInPhase?: number }
   | { type: 'failPhase'; error: string; output?: string | null; changes?: WorkspaceChanges | null }
   | { type: 'approve' }
   | { type: 'retry'; feedback: string | null }
@@ -89,11 +93,18 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     case 'completePhase': {
       const current = requireRunningPhase(job, action, phase);
       Object.assign(current, { status: 'completed', endedAt: now, output: action.output, changes: action.changes ?? null });
+      delete current.failedTasks;
       next.progress.lastEvent = `Phase ${current.name} completed`;
       next.pendingFeedback = null; // this attempt used it
       const events = [event('phase_completed', { phase: current.name })];
       const failedTasks = action.failedTasks ?? 0;
-      if (next.currentPhase === next.phases.length - 1 && failedTasks > 0) {
+      if ((action.failedInPhase ?? 0) > 0 && next.mode === 'interactive') {
+        // Some of its tasks failed: the person decides (go on anyway, retry them, cancel), even
+        // after the last phase, which would otherwise end the job.
+        current.failedTasks = action.failedInPhase;
+        Object.assign(next, { status: 'awaiting_approval', hasPendingApproval: true });
+        events.push(event('approval_requested', { phase: current.name }));
+      } else if (next.currentPhase === next.phases.length - 1 && failedTasks > 0) {
         // keepGoing: every phase ran to its end, but the job did not do all it was asked to.
         const error = `${failedTasks} task${failedTasks === 1 ? '' : 's'} failed`;
         Object.assign(next, { status: 'failed', endedAt: now, error });
@@ -131,6 +142,14 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
 
     case 'approve': {
       const approved = phase?.name;
+      if (next.currentPhase === next.phases.length - 1) {
+        // Only a last phase with failed tasks asks (see completePhase): going on ends the job,
+        // failed, since it did not do all it was asked to.
+        const failed = phase?.failedTasks ?? 0;
+        const error = `${failed} task${failed === 1 ? '' : 's'} failed`;
+        Object.assign(next, { status: 'failed', endedAt: now, error, hasPendingApproval: false });
+        return { job: next, events: [event('approved', { phase: approved }), event('failed', { error })] };
+      }
       Object.assign(next, { status: 'queued', hasPendingApproval: false });
       next.currentPhase += 1;
       return { job: next, events: [event('approved', { phase: approved }), event('queued')] };

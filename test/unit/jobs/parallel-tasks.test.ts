@@ -93,6 +93,34 @@ describe('a phase of several tasks', () => {
     expect(end.state.job).toMatchObject({ status: 'failed', error: '1 task failed' });
   });
 
+  it('in interactive mode asks about failed tasks: retry re-runs only those that did not succeed', () => {
+    let state = apply(batchState({ mode: 'interactive' }), [{ type: 'startPhase', taskId: 't1', worker: 0 }, { type: 'startTask', taskId: 't2', worker: 1 }]).state;
+    state = apply(state, [{ type: 'failTask', taskId: 't2', error: 'boom' }, { type: 'completeTask', taskId: 't1', output: 'ok' }]).state;
+    expect(state.job).toMatchObject({ status: 'awaiting_approval', hasPendingApproval: true });
+    expect(state.job.phases[0]).toMatchObject({ status: 'completed', failedTasks: 1, output: '1 of 3 tasks done, 1 failed, 1 not run' });
+    state = apply(state, [{ type: 'retry', feedback: 'use the other port' }, { type: 'start' }]).state;
+    expect(state.board.tasks.map((t) => [t.id, t.status])).toEqual([['t1', 'done'], ['t2', 'todo'], ['t3', 'todo'], ['t4', 'todo']]);
+    state = apply(state, [{ type: 'startPhase', taskId: 't2', worker: 0 }]).state;
+    expect(state.job.pendingFeedback).toBe('use the other port');
+    state = apply(state, [{ type: 'completeTask', taskId: 't2', output: 'ok' }, { type: 'startTask', taskId: 't3', worker: 0 }, { type: 'completeTask', taskId: 't3', output: 'ok' }]).state;
+    // All done now: the phase asks as any interactive phase does, without a failed count.
+    expect(state.job.status).toBe('awaiting_approval');
+    expect(state.job.phases[0]!.failedTasks).toBeUndefined();
+    expect(state.board.runs.filter((run) => run.taskId === 't2').map((run) => run.state.status)).toEqual(['failed', 'succeeded']);
+  });
+
+  it('in interactive mode goes on anyway when approved, and a last phase approved so ends the job failed', () => {
+    let state = apply(batchState({ mode: 'interactive' }, ['run']), [{ type: 'startPhase', taskId: 't1', worker: 0 }]).state;
+    state = apply(state, [{ type: 'failTask', taskId: 't1', error: 'boom' }]).state;
+    expect(state.job.status).toBe('awaiting_approval');
+    const approved = apply(state, [{ type: 'approve' }]).state;
+    expect(approved.job).toMatchObject({ status: 'failed', error: '1 task failed' });
+    const cancelled = apply(state, [{ type: 'cancel' }]).state;
+    expect(cancelled.job.status).toBe('cancelled');
+    const twoPhases = apply(batchState({ mode: 'interactive' }), [{ type: 'startPhase', taskId: 't1', worker: 0 }, { type: 'failTask', taskId: 't1', error: 'boom' }]).state;
+    expect(apply(twoPhases, [{ type: 'approve' }]).state.job).toMatchObject({ status: 'queued', currentPhase: 1 });
+  });
+
   it('with keepGoing leaves unrun every task that needs a failed one, however far down the chain', () => {
     const job = makeJob({ mode: 'background', workers: 3, keepGoing: true }, ['run']);
     // Listed before what it needs: finding t3 takes a second pass once t2 is found.
