@@ -105,12 +105,13 @@ const idArgument = ['<id>', 'job id or unique prefix, with or without job-'] as 
 
 program
   .command('logs')
-  .description("print a job's output; -f follows it until the job ends")
+  .description("print a job's output, or one task's (its latest run's); -f follows it until the job ends")
   .argument(...idArgument)
+  .argument('[task]', 'a task of the job: its id (t3), its title, or a unique prefix of its title')
   .option('-f, --follow', 'keep printing until the job ends')
   .addOption(configOption())
-  .action(async (id: string, options) => {
-    process.exitCode = await logsCommand(loadAppContext(options.config), id, options);
+  .action(async (id: string, task: string | undefined, options) => {
+    process.exitCode = await logsCommand(loadAppContext(options.config), id, { ...options, ...(task ? { task } : {}) });
   });
 
 for (const [name, description] of [

@@ -44,6 +44,9 @@ export class JobLookupError extends JoblineError {
   }
 }
 
+/** A task reference (an id such as `t3`, a title, or a title's unique prefix) that matches no task of the job (TASK_NOT_FOUND) or several (TASK_AMBIGUOUS). */
+export class TaskLookupError extends JoblineError {}
+
 /** A status change the job state machine does not allow. Code: ILLEGAL_TRANSITION. */
 export class TransitionError extends JoblineError {}
 

@@ -47,3 +47,8 @@ export function formatTaskList(job: Job, board: TaskBoard, now: Date, limit = 50
   if (shown.length < board.tasks.length) lines.push(chalk.dim(`  … ${board.tasks.length - shown.length} more (jobline show ${job.id} --json lists them all)`));
   return lines.join('\n');
 }
+
+/** The line above a task's output: `t3 lint · r7 attempt 2 · sh[ab12-1] · failed · job-ab12cd34`. */
+export function formatRunHeading(jobId: string, task: Task, run: Run): string {
+  return chalk.bold(`${task.id} ${sanitizeLine(task.title)} · ${run.id} attempt ${run.attempt} · ${sanitizeLine(run.worker)} · ${run.state.status} · ${jobId}`);
+}

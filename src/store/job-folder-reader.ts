@@ -2,10 +2,12 @@
 // runs, its output, and requests to the process that owns a job, read from the files a JobStore
 // writes. Front ends reach these only through the job service.
 import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { StoreError } from '../errors.js';
 import { isTerminalStatus, type Job, type JobOwner, type JobStatus } from '../jobs/model/job.js';
 import { isJobId } from '../jobs/model/job-id.js';
 import type { FollowLogOptions, JobListing, JobPaths, JobReader, ListSelection, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../jobs/ports/job-reader.js';
-import type { TaskBoard } from '../jobs/model/task.js';
+import { OUTPUT_FILE, RUN_OUTPUT_FILE_PATTERN, type Run, type TaskBoard } from '../jobs/model/task.js';
 import { readIndex, type IndexEntry } from './ended-index.js';
 import { buildMissingIndex } from './cleanup.js';
 import { readEvents } from './event-log.js';
@@ -13,7 +15,7 @@ import { appendJobRequest, inboxPathOf, isAddressedTo, readJobRequests, removeIn
 import { getCurrentOwner } from '../jobs/process/owner.js';
 import type { JobStore } from './job-store.js';
 import { sweepLeftovers } from './leftovers.js';
-import { followLog, LogFollower, readLogTail, sizeOfLog } from './output-log.js';
+import { followLog, LogFollower, readLogSection, readLogTail, sizeOfLog } from './output-log.js';
 
 // Jobs a listing may find missing from the index (or without a status there) before it has the
 // index rebuilt: running and waiting jobs are never in it, and there are rarely more than this.
@@ -108,6 +110,24 @@ export class JobFolderReader implements JobReader {
 
   followOutput(id: string, options: FollowLogOptions): Promise<boolean> {
     return followLog(this.store.pathsOf(id).output, options);
+  }
+
+  readRunOutput(id: string, run: Run, maxLines: number): Promise<LogTail> {
+    const path = this.runOutputPath(id, run);
+    return run.output.file === OUTPUT_FILE ? readLogSection(path, run.output.section, maxLines) : readLogTail(path, maxLines);
+  }
+
+  followRunOutput(id: string, run: Run, options: FollowLogOptions): Promise<boolean> {
+    return followLog(this.runOutputPath(id, run), options);
+  }
+
+  // The file a run wrote: output.log, or its own under runs/ (a name of a fixed shape: a task log
+  // read from disk passed RUN_OUTPUT_FILE_PATTERN, so it cannot point out of the job's folder).
+  private runOutputPath(id: string, run: Run): string {
+    const paths = this.store.pathsOf(id);
+    if (run.output.file === OUTPUT_FILE) return paths.output;
+    if (!RUN_OUTPUT_FILE_PATTERN.test(run.output.file)) throw new StoreError('JOB_FILE_CORRUPT', `${id}: run ${run.id} names an output file jobline does not write (${run.output.file})`);
+    return join(paths.dir, run.output.file);
   }
 
   async outputFollower(id: string): Promise<OutputFollower> {

@@ -2,10 +2,12 @@
 // follower that hands out each new complete line once, across the cuts maxOutputBytes makes.
 import { open, stat } from 'node:fs/promises';
 import type { FollowLogOptions, LogTail, OutputFollower } from '../jobs/ports/job-reader.js';
+import { PHASE_HEADER_PATTERN } from '../jobs/model/task.js';
 
 /** Most of a log read at once, in bytes (the full file stays on disk). */
 export const LOG_TAIL_BYTES = 64 * 1024;
-
+/** Most of output.log searched for one run's section, in bytes (its end: the newest runs). */
+export const LOG_SECTION_SEARCH_BYTES = 16 * 1024 * 1024;
 
 async function readRange(path: string, start: number, end: number): Promise<Buffer> {
   const handle = await open(path, 'r');
@@ -39,6 +41,33 @@ export async function readLogTail(path: string, maxLines: number, maxBytes = LOG
   if (lines.at(-1) === '') lines.pop();
   const shown = lines.slice(-maxLines);
   return { lines: shown, hasEarlier: start > 0 || shown.length < lines.length, size };
+}
+
+/**
+ * The last `maxLines` lines of the section of `path` that opens with the header naming `section`
+ * (see formatPhaseHeader: `── <section> · <time> ──`), up to the next header; its last such
+ * section when there are several. Searched in the file's last LOG_SECTION_SEARCH_BYTES; a section
+ * not found there reads as empty. `size` is the file's size (a follower's start).
+ */
+export async function readLogSection(path: string, section: string, maxLines: number): Promise<LogTail> {
+  const size = (await sizeOfLog(path)) ?? 0;
+  const start = Math.max(0, size - LOG_SECTION_SEARCH_BYTES);
+  const lines = (await readRange(path, start, size).catch(() => Buffer.alloc(0))).toString('utf8').split('\n');
+  const opening = `── ${section} · `;
+  let first = -1;
+  for (let index = lines.length - 1; index >= 0; index--) {
+    if (lines[index]!.startsWith(opening)) {
+      first = index;
+      break;
+    }
+  }
+  if (first === -1) return { lines: [], hasEarlier: false, size };
+  let end = first + 1;
+  while (end < lines.length && !PHASE_HEADER_PATTERN.test(lines[end]!)) end++;
+  const body = lines.slice(first, end);
+  if (body.at(-1) === '') body.pop();
+  const shown = body.slice(-maxLines);
+  return { lines: shown, hasEarlier: shown.length < body.length, size };
 }
 
 /**

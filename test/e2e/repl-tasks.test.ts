@@ -76,5 +76,10 @@ describe('REPL: a job of several tasks', () => {
     // lint ran once: the retry re-ran only the failed task.
     await session.waitForText(/t1\s+done\s+\S+\s+1 run/);
     await session.waitForText(/t2\s+done\s+\S+\s+2 runs/);
+    // One task's output: its latest run's, under a line naming the run.
+    session.send(`/logs ${id.slice(4, 9)} test`);
+    await session.waitForText(new RegExp(`t2 test · r\\d attempt 2 · ci\\[${id.slice(4, 8)}-\\d\\] · succeeded · ${id}[\\s\\S]*tested with the fixed seed`));
+    session.send(`/logs ${id} nosuch`);
+    await session.waitForText(`${id} has no task "nosuch"`);
   });
 });

@@ -256,6 +256,8 @@ export function makeInMemoryReader(store: InMemoryRepository): JobReader {
     readOutputTail: unsupported,
     followOutput: unsupported,
     outputFollower: unsupported,
+    readRunOutput: unsupported,
+    followRunOutput: unsupported,
     sweepLeftovers: () => ({ emptyFolders: [], tempFiles: [] }),
     sendToOwner: unsupported,
     openOwnerInbox: () => ({ take: () => [], close: () => {} }),

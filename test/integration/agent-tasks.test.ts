@@ -57,6 +57,18 @@ describe('a command agent whose phase lists tasks', () => {
     ]);
     const prefix = job.id.slice(4, 8);
     expect(new Set(job.tasks.slice(0, 3).map((task) => task.runs[0]!.worker))).toEqual(new Set([0, 1, 2].map((n) => `ci[${prefix}-${n}]`)));
+
+    // jobline logs ID TASK: one task's output, by id or by title (its run's file, or its
+    // section of output.log for a phase's only task); an unknown task is named.
+    const report = await runCli(['logs', job.id, 'rep'], { cwd, env });
+    expect(report.stderr).toMatch(new RegExp(`t4 report · r\\d attempt 1 · ci\\[${prefix}-\\d\\] · succeeded`));
+    expect(report.stdout).toMatch(/phase 1\/2 checks · attempt 1/);
+    const build = await runCli(['logs', job.id, 't5'], { cwd, env });
+    expect(build.stdout).toMatch(/── phase 2\/2 build · attempt 1 · .* ──\ndone-lint\n/);
+    expect(build.stdout).not.toContain('phase 1/2');
+    const unknown = await runCli(['logs', job.id, 'deploy'], { cwd, env });
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain(`${job.id} has no task "deploy"`);
   });
 
   it('never runs two tasks whose claims overlap at once, and runs the others beside them', async () => {

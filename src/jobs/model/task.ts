@@ -196,3 +196,15 @@ export function createPhaseTasks(phaseNames: readonly string[], prompt: string):
 export function isTaskEnded(task: Task): boolean {
   return task.status === 'done' || task.status === 'failed' || task.status === 'cancelled';
 }
+
+/**
+ * The task of `tasks` that `reference` names: its id (`t3`), its title, or a prefix of one title
+ * only (case-insensitive). Returns the task, or the candidates (none, or several).
+ */
+export function findTaskByReference(tasks: readonly Task[], reference: string): { task: Task } | { candidates: Task[] } {
+  const wanted = reference.trim().toLowerCase();
+  const exact = tasks.find((task) => task.id === wanted) ?? tasks.find((task) => task.title.toLowerCase() === wanted);
+  if (exact) return { task: exact };
+  const candidates = wanted === '' ? [] : tasks.filter((task) => task.title.toLowerCase().startsWith(wanted));
+  return candidates.length === 1 ? { task: candidates[0]! } : { candidates };
+}

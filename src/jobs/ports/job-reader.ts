@@ -2,7 +2,7 @@
 // the session's. Implemented by the jobs folder (store/job-folder-reader.ts); a server with a
 // shared store would implement the same.
 import type { Job, JobOwner, JobStatus } from '../model/job.js';
-import type { TaskBoard } from '../model/task.js';
+import type { Run, TaskBoard } from '../model/task.js';
 
 /** The files of one job, as absolute paths (`tasks`: its tasks and runs). */
 export interface JobPaths {
@@ -115,6 +115,13 @@ export interface JobReader {
   readOutputTail(id: string, maxLines: number): Promise<LogTail>;
   /** Follows job `id`'s output (see FollowLogOptions); resolves true when it ended with the job. */
   followOutput(id: string, options: FollowLogOptions): Promise<boolean>;
+  /**
+   * The last `maxLines` lines run `run` of job `id` wrote: its file under runs/, or its section of
+   * output.log. @throws StoreError JOB_FILE_CORRUPT for a run naming a file jobline does not write.
+   */
+  readRunOutput(id: string, run: Run, maxLines: number): Promise<LogTail>;
+  /** Follows what run `run` of job `id` writes (see followOutput). @throws as readRunOutput. */
+  followRunOutput(id: string, run: Run, options: FollowLogOptions): Promise<boolean>;
   /** A follower of job `id`'s output from its current end on. */
   outputFollower(id: string): Promise<OutputFollower>;
   /** Removes what crashed writers left behind (folders without a state, temp files). Never throws. */

@@ -3,10 +3,10 @@
 // subscribers hear every update in order. Front ends never touch the store or the manager.
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../../agents/agent.js';
-import { ManagerError } from '../../errors.js';
+import { ManagerError, TaskLookupError } from '../../errors.js';
 import type { Job } from '../model/job.js';
 import { resolveJobId } from '../model/job-id.js';
-import type { TaskCounts } from '../model/task.js';
+import { findTaskByReference, type Run, type Task, type TaskCounts } from '../model/task.js';
 import { countBoard } from '../model/task-board.js';
 import type { FollowLogOptions, JobListing, JobReader, ListSelection, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../ports/job-reader.js';
 import type { JobRepository } from '../ports/repository.js';
@@ -178,6 +178,29 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   /** Follows job `id`'s output until `options.isEnded` (see followLog). Resolves true when the job ended. */
   followOutput(id: string, options: FollowLogOptions): Promise<boolean> {
     return this.store.followOutput(id, options);
+  }
+
+  /**
+   * Task `taskReference` of job `input` (see findTaskByReference) with its latest run and that
+   * run's last `maxLines` lines of output (run null: the task has not run yet).
+   * @throws JobLookupError; TaskLookupError TASK_NOT_FOUND, TASK_AMBIGUOUS; StoreError.
+   */
+  async taskOutput(input: string, taskReference: string, maxLines: number): Promise<{ job: Job; task: Task; run: Run | null; tail: LogTail | null }> {
+    const { job, board } = await this.view(input);
+    const found = findTaskByReference(board.tasks, taskReference);
+    if (!('task' in found)) {
+      const { candidates } = found;
+      if (candidates.length > 1) throw new TaskLookupError('TASK_AMBIGUOUS', `"${taskReference}" names ${candidates.length} tasks of ${job.id}: ${candidates.slice(0, 5).map((task) => `${task.id} (${task.title})`).join(', ')}${candidates.length > 5 ? ', …' : ''}; give its id.`);
+      throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no task "${taskReference}" (its tasks are ${board.tasks.slice(0, 5).map((task) => task.id).join(', ')}${board.tasks.length > 5 ? `, … t${board.tasks.length}` : ''}; /tasks ${job.id} lists them).`);
+    }
+    const { task } = found;
+    const run = board.runs.findLast((candidate) => candidate.taskId === task.id) ?? null;
+    return { job, task, run, tail: run ? await this.store.readRunOutput(job.id, run, maxLines) : null };
+  }
+
+  /** Follows what run `run` of job `id` writes (see followOutput). */
+  followRunOutput(id: string, run: Run, options: FollowLogOptions): Promise<boolean> {
+    return this.store.followRunOutput(id, run, options);
   }
 
   /** A reader of job `id`'s output from its current end on (see LogFollower). */
