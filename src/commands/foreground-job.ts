@@ -7,6 +7,7 @@ import type { AgentSpec } from '../agents/agent.js';
 import { isTerminalStatus, type Job } from '../jobs/model/job.js';
 import type { JobService } from '../jobs/service/job-service.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
+import { CLAIM_WAIT_ICON } from '../jobs/model/scheduler.js';
 import { formatLogLines } from '../render/log-lines.js';
 import { formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
@@ -86,10 +87,16 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
       else if (event.type === 'phase_completed') void catchUp().then(() => spinner.succeed(`${phase} completed`));
       else if (event.type === 'phase_failed') void catchUp().then(() => spinner.fail(`${phase} failed: ${sanitizeLine(event.error ?? '')}`));
       else if (event.type === 'approval_requested') void handleApproval(job);
+      // Tasks of a phase of several write files of their own: their failures are said here.
+      else if (event.type === 'task_failed') spinner.printAbove(`${event.willRetry ? '↻' : '❌'} ${event.task}: ${sanitizeLine(event.error ?? '')}${event.willRetry ? ' (will retry)' : ''}\n`, process.stderr);
       if (isTerminalStatus(job.status)) resolve(job);
     });
   });
   service.on('jobProgress', (job) => spinner.update(describe(job)));
+  // A task held back by another's claim is in no log: said here.
+  service.on('jobActivity', (_job, icon, text) => {
+    if (icon === CLAIM_WAIT_ICON) spinner.printAbove(`${icon} ${sanitizeLine(text)}\n`, process.stderr);
+  });
 
   const id = await start();
   const paths = service.pathsOf(id);

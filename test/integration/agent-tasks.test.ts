@@ -90,6 +90,8 @@ describe('a command agent whose phase lists tasks', () => {
     });
     const { code, stderr } = await runCli(['run', '-y', '--agent', 'edit', 'edit the code'], { cwd, env });
     expect(stderr).toMatch(/✅ job-\w{8} completed/);
+    // The task held back says why, once.
+    expect(stderr.match(/⏸ t2 waits: src\/auth\/login.ts is claimed by t1/g)).toHaveLength(1);
     expect(code).toBe(0);
     expect(readFileSync(join(cwd, 'order'), 'utf8').trim().split('\n').sort()).toEqual(['a', 'b']);
     expect(readFileSync(join(cwd, 'free'), 'utf8')).toBe('c\n');

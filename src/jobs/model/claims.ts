@@ -17,7 +17,13 @@ export function doClaimsOverlap(a: string, b: string): boolean {
 
 /** True when any claim of `a` overlaps any claim of `b` (see doClaimsOverlap). */
 export function doClaimListsOverlap(a: readonly string[], b: readonly string[]): boolean {
-  return a.some((left) => b.some((right) => doClaimsOverlap(left, right)));
+  return findOverlappingClaims(a, b) !== null;
+}
+
+/** The first claim of `a` and the claim of `b` it overlaps (see doClaimsOverlap), or null. */
+export function findOverlappingClaims(a: readonly string[], b: readonly string[]): [string, string] | null {
+  for (const left of a) for (const right of b) if (doClaimsOverlap(left, right)) return [left, right];
+  return null;
 }
 
 // A literal claim also claims what is under it: it ends in an implicit `**`.

@@ -1,7 +1,7 @@
 // The scheduler: which tasks start now, decided from the whole state after every change, instead
 // of from the event that caused it. Pure: the state and the capacity come in, the assignments go
 // out. Task readiness follows the parallel-execution design's work items (dependencies, claims).
-import { doClaimListsOverlap } from './claims.js';
+import { findOverlappingClaims } from './claims.js';
 import type { JobStatus } from './job.js';
 import type { Task, TaskBoard } from './task.js';
 import { findTask, waitingTasks } from './task-board.js';
@@ -51,15 +51,32 @@ export interface Assignment {
  * A job whose tasks are all blocked does not hold up the jobs behind it.
  */
 export function plan(jobs: readonly ScheduledJob[], capacity: Capacity): Assignment[] {
+  return planWithWaits(jobs, capacity).assignments;
+}
+
+/**
+ * A task that could start but for a claim: its claim `claim` overlaps `heldBy`'s (a running
+ * task of job `heldBy.jobId`, or one this plan starts).
+ */
+export interface ClaimWait {
+  jobId: string;
+  taskId: string;
+  claim: string;
+  heldBy: { jobId: string; taskId: string };
+}
+
+/** plan, and the tasks it looked at that wait for a claim (see ClaimWait), for a front end to say why. */
+export function planWithWaits(jobs: readonly ScheduledJob[], capacity: Capacity): { assignments: Assignment[]; waits: ClaimWait[] } {
   // Cost: the running tasks, plus for each job that may start one, its waiting tasks from the
   // first until its free workers are used (a queue of 10,000 tasks costs a few per plan).
   let freeSlots = capacity.maxConcurrentJobs - jobs.filter((job) => job.hasSlot).length;
   let freeRuns = capacity.maxWorkers - jobs.reduce((count, job) => count + job.runningTaskIds.length, 0);
-  const running: Array<{ workspace: string; claims: readonly string[] }> = [];
+  const running: RunningClaims[] = [];
   for (const job of jobs) {
-    for (const id of job.runningTaskIds) running.push({ workspace: job.workspace, claims: findTask(job.board, id)?.claims ?? [] });
+    for (const id of job.runningTaskIds) running.push({ jobId: job.id, taskId: id, workspace: job.workspace, claims: findTask(job.board, id)?.claims ?? [] });
   }
   const assignments: Assignment[] = [];
+  const waits: ClaimWait[] = [];
   for (const job of jobs) {
     const wantsSlot = job.status === 'queued' && !job.hasSlot;
     const isRunning = job.status === 'running' && job.hasSlot;
@@ -69,9 +86,14 @@ export function plan(jobs: readonly ScheduledJob[], capacity: Capacity): Assignm
     let needsSlot = wantsSlot;
     if (freeWorkers <= 0 || freeRuns <= 0) continue;
     for (const task of waitingTasks(job.board, job.currentPhase)) {
-      if (!isRunnable(task, job, running)) continue;
+      if (job.runningTaskIds.includes(task.id) || !task.dependsOn.every((id) => findTask(job.board, id)?.status === 'done')) continue;
+      const conflict = findClaimConflict(task, job, running);
+      if (conflict) {
+        waits.push({ jobId: job.id, taskId: task.id, claim: conflict.claim, heldBy: { jobId: conflict.holder.jobId, taskId: conflict.holder.taskId } });
+        continue;
+      }
       assignments.push({ jobId: job.id, taskId: task.id, needsSlot });
-      running.push({ workspace: job.workspace, claims: task.claims });
+      running.push({ jobId: job.id, taskId: task.id, workspace: job.workspace, claims: task.claims });
       if (needsSlot) freeSlots--;
       needsSlot = false;
       freeWorkers--;
@@ -79,15 +101,35 @@ export function plan(jobs: readonly ScheduledJob[], capacity: Capacity): Assignm
       if (freeWorkers <= 0 || freeRuns <= 0) break;
     }
   }
-  return assignments;
+  return { assignments, waits };
 }
 
-// A waiting task of the job's current phase (see waitingTasks) may start when its dependencies
-// are done and its claims overlap no running task's in the same folder.
-function isRunnable(task: Task, job: ScheduledJob, running: ReadonlyArray<{ workspace: string; claims: readonly string[] }>): boolean {
-  if (job.runningTaskIds.includes(task.id)) return false;
-  if (!task.dependsOn.every((id) => findTask(job.board, id)?.status === 'done')) return false;
-  return task.claims.length === 0 || !running.some((other) => other.workspace === job.workspace && doClaimListsOverlap(task.claims, other.claims));
+interface RunningClaims {
+  jobId: string;
+  taskId: string;
+  workspace: string;
+  claims: readonly string[];
+}
+
+// The running task (of any job in the same folder) whose claims overlap `task`'s, and the claim
+// of `task` it holds, or null when none does.
+function findClaimConflict(task: Task, job: ScheduledJob, running: readonly RunningClaims[]): { claim: string; holder: RunningClaims } | null {
+  if (task.claims.length === 0) return null;
+  for (const holder of running) {
+    if (holder.workspace !== job.workspace) continue;
+    const overlap = findOverlappingClaims(task.claims, holder.claims);
+    if (overlap) return { claim: overlap[0], holder };
+  }
+  return null;
+}
+
+/** The icon a claim wait is said with (an activity of the waiting task's job). */
+export const CLAIM_WAIT_ICON = '⏸';
+
+/** The sentence for a ClaimWait, e.g. `t3 waits: src/auth.ts is claimed by job-ab12 t1` (`job-ab12`: the first 4 characters of the id's suffix). */
+export function describeClaimWait(wait: ClaimWait): string {
+  const holder = wait.heldBy.jobId === wait.jobId ? wait.heldBy.taskId : `${wait.heldBy.jobId.slice(0, 8)} ${wait.heldBy.taskId}`;
+  return `${wait.taskId} waits: ${wait.claim} is claimed by ${holder}`;
 }
 
 /**

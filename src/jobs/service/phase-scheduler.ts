@@ -7,7 +7,7 @@ import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import { isActiveStatus } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
-import { plan, type ScheduledJob } from '../model/scheduler.js';
+import { CLAIM_WAIT_ICON, describeClaimWait, planWithWaits, type ClaimWait, type ScheduledJob } from '../model/scheduler.js';
 import type { JobAction } from '../model/transitions.js';
 import { OUTPUT_FILE } from '../model/task.js';
 import type { PhaseOutcome } from '../../agents/agent.js';
@@ -58,6 +58,8 @@ export class PhaseScheduler {
   private readonly holders = new Set<string>();
   private readonly policy: StoragePolicyRunner;
   private isPumpRequested = false;
+  /** The claim wait said for each waiting task (`job/task` → holder), so it is said once, not at every plan. */
+  private readonly saidWaits = new Map<string, string>();
 
   constructor(
     private readonly host: SchedulerHost,
@@ -100,7 +102,10 @@ export class PhaseScheduler {
       // With every slot held only the holders can start anything: a queue of thousands of
       // waiting jobs costs nothing per change.
       const isFull = this.holders.size >= this.options.maxConcurrentJobs;
-      for (const assignment of plan(this.describeJobs(isFull), { maxConcurrentJobs: this.options.maxConcurrentJobs, maxWorkers: this.maxWorkers })) {
+      const { assignments, waits } = planWithWaits(this.describeJobs(isFull), { maxConcurrentJobs: this.options.maxConcurrentJobs, maxWorkers: this.maxWorkers });
+      this.sayWaits(waits);
+      for (const assignment of assignments) {
+        this.saidWaits.delete(`${assignment.jobId}/${assignment.taskId}`);
         const entry = this.host.lookup(assignment.jobId)!;
         if (!assignment.needsSlot) {
           this.startTask(entry, assignment.taskId);
@@ -115,6 +120,18 @@ export class PhaseScheduler {
     }
     this.host.stateChanged();
     return { started, creation };
+  }
+
+  // A task held back by another's claim says so once per holder, as an activity of its job
+  // (`⏸ t3 waits: src/auth.ts is claimed by job-ab12 t1`).
+  private sayWaits(waits: readonly ClaimWait[]): void {
+    for (const wait of waits) {
+      const key = `${wait.jobId}/${wait.taskId}`;
+      const holder = `${wait.heldBy.jobId}/${wait.heldBy.taskId}`;
+      if (this.saidWaits.get(key) === holder) continue;
+      this.saidWaits.set(key, holder);
+      this.host.lookup(wait.jobId)?.recordActivity(CLAIM_WAIT_ICON, describeClaimWait(wait));
+    }
   }
 
   /** Plans again once the current task's changes are all made (many changes in a row plan once). */
@@ -244,6 +261,7 @@ export class PhaseScheduler {
     // The next job starts before this one's end is on disk and cleaned up; the cleanup is
     // counted (pendingCleanups) before pump() can report the manager idle.
     this.holders.delete(entry.id);
+    for (const key of this.saidWaits.keys()) if (key.startsWith(`${entry.id}/`)) this.saidWaits.delete(key);
     if (this.host.isClosed()) return;
     const cleanup = isActiveStatus(entry.job.status) ? null : this.afterJobEnded(entry);
     this.pump();

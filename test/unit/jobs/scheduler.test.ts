@@ -2,7 +2,7 @@
 // the caps, the order of submission, a failed dependency.
 import { describe, expect, it } from 'vitest';
 import { doClaimListsOverlap, doClaimsOverlap } from '../../../src/jobs/model/claims.js';
-import { findBlockedTasks, plan, type ScheduledJob } from '../../../src/jobs/model/scheduler.js';
+import { describeClaimWait, findBlockedTasks, plan, planWithWaits, type ScheduledJob } from '../../../src/jobs/model/scheduler.js';
 import type { Task, TaskStatus } from '../../../src/jobs/model/task.js';
 
 function task(id: string, overrides: Partial<Task> = {}): Task {
@@ -114,6 +114,17 @@ describe('plan', () => {
     expect(started(plan([runningSrc, job('b', { workers: 4, tasks: [task('t1', { claims: ['src/x.ts'] })] })], MANY_WORKERS))).toEqual([]);
     // The same claim in another folder is another file.
     expect(started(plan([runningSrc, job('b', { workers: 4, workspace: '/other', tasks: [task('t1', { claims: ['src/x.ts'] })] })], MANY_WORKERS))).toEqual(['b:t1+slot']);
+  });
+
+  it('says which task waits for a claim and who holds it, in its job or another', () => {
+    const runningSrc = job('job-ab12cd34', { status: 'running', hasSlot: true, runningTaskIds: ['t1'], tasks: [task('t1', { status: 'claimed', claims: ['src/**'] }), task('t2', { claims: ['src/auth.ts'] })], workers: 2 });
+    const other = job('job-ef56gh78', { tasks: [task('t3', { claims: ['docs/x.md', 'src/auth.ts'] })] });
+    const { assignments, waits } = planWithWaits([runningSrc, other], MANY_WORKERS);
+    expect(assignments).toEqual([]);
+    expect(waits.map(describeClaimWait)).toEqual(['t2 waits: src/auth.ts is claimed by t1', 't3 waits: src/auth.ts is claimed by job-ab12 t1']);
+    // A task this plan starts holds its claim for the tasks after it.
+    const fresh = planWithWaits([job('j', { workers: 3, tasks: [task('t1', { claims: ['a.ts'] }), task('t2', { claims: ['a.ts'] })] })], MANY_WORKERS);
+    expect(fresh.waits).toEqual([{ jobId: 'j', taskId: 't2', claim: 'a.ts', heldBy: { jobId: 'j', taskId: 't1' } }]);
   });
 
   it('lets a job blocked by claims not hold up the jobs behind it', () => {
