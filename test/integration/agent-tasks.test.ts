@@ -5,7 +5,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { AgentSpec } from '../../src/agents/agent.js';
 import type { Job } from '../../src/jobs/model/job.js';
+import { makeManager } from '../helpers/jobs.js';
+import { waitForProcesses, waitForProcessesToExit } from '../helpers/wait.js';
 import { runCli } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp.js';
 
@@ -107,5 +110,48 @@ describe('a command agent whose phase lists tasks', () => {
     expect(code).toBe(2);
     expect(stderr).toContain(message);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('jobs of several tasks in one session (real worker threads and shells)', () => {
+  const lockedAgent = (name: string, workers: number): AgentSpec => ({
+    type: 'command',
+    name,
+    summary: name,
+    workers,
+    // Each task holds a lock folder while it works: two holders at once make the second fail.
+    phases: [{ name: 'edit', tasks: [{ name: 'auth', run: 'mkdir lock || exit 9; echo "$JOB_ID" >> order; sleep 0.3; rmdir lock', dependsOn: [], claims: ['src/auth.ts'] }] }],
+  });
+
+  it('never runs two tasks whose claims overlap at once across two jobs in one folder, and says who waits', async () => {
+    const cwd = makeTempDir();
+    const manager = makeManager({ maxWorkers: 4 });
+    const activities: string[] = [];
+    manager.on('jobActivity', (job, icon, text) => activities.push(`${job.id} ${icon} ${text}`));
+    const first = await manager.submit({ agent: lockedAgent('a', 1), prompt: 'one', mode: 'background', cwd });
+    const second = await manager.submit({ agent: lockedAgent('b', 1), prompt: 'two', mode: 'background', cwd });
+    await manager.whenIdle();
+    expect([manager.get(first.job.id).status, manager.get(second.job.id).status]).toEqual(['completed', 'completed']);
+    expect(readFileSync(join(cwd, 'order'), 'utf8').trim().split('\n')).toEqual([first.job.id, second.job.id]);
+    expect(activities).toEqual([`${second.job.id} ⏸ t1 waits: src/auth.ts is claimed by ${first.job.id.slice(0, 8)} t1`]);
+    await manager.shutdown();
+  });
+
+  it('cancels every run of a job at once: no shell of it is left', async () => {
+    const cwd = makeTempDir();
+    const manager = makeManager({ maxWorkers: 3 });
+    // A sleep of a length no other process has: its command line finds the task's processes.
+    const marker = `600.${process.pid}${Date.now() % 1000}`;
+    const waitForever = (name: string) => ({ name, run: `sleep ${marker}`, dependsOn: [], claims: [] });
+    const agent: AgentSpec = { type: 'command', name: 'long', summary: 'long', workers: 3, phases: [{ name: 'run', tasks: ['a', 'b', 'c'].map(waitForever) }] };
+    const { job } = await manager.submit({ agent, prompt: 'x', mode: 'background', cwd });
+    const pids = await waitForProcesses(`sleep ${marker}`, 3);
+    await manager.cancel(job.id);
+    await manager.whenIdle();
+    expect(manager.get(job.id).status).toBe('cancelled');
+    expect(await waitForProcessesToExit(pids)).toEqual([]);
+    const board = (await manager.store.readBoard(manager.get(job.id))).board;
+    expect(board.runs.map((run) => run.state.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    await manager.shutdown();
   });
 });
