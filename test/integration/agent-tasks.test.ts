@@ -155,3 +155,37 @@ describe('jobs of several tasks in one session (real worker threads and shells)'
     await manager.shutdown();
   });
 });
+
+describe('a module agent that returns tasks', () => {
+  it('plans the next phase: each task runs with its task context, and a plan that breaks the rules fails the phase', async () => {
+    const agentModule = `
+      import { appendFileSync } from 'node:fs';
+      import { join } from 'node:path';
+      export async function runPhase(context) {
+        if (context.phaseName === 'plan') {
+          if (context.prompt === 'bad plan') return { kind: 'completed', output: 'oops', tasks: [{ title: 'a', description: 'x', dependsOn: ['nope'] }] };
+          return { kind: 'completed', output: 'two parts', tasks: [
+            { title: 'docs', description: 'write the docs', files: ['docs/**'] },
+            { title: 'code', description: 'write the code', files: ['src/**'], dependsOn: ['docs'] },
+          ] };
+        }
+        appendFileSync(join(context.cwd, 'done.txt'), context.task.id + ' ' + context.task.title + ' ' + context.task.claims.join(',') + ' ' + context.prompt + '\\n');
+        return { kind: 'completed', output: context.task.title + ' done', filesModified: context.task.claims };
+      }
+    `;
+    const { cwd, env } = workspace({ planner: { type: 'module', module: './planner.mjs', workers: 2, phases: [{ name: 'plan' }, { name: 'work' }] } });
+    writeFileSync(join(cwd, 'planner.mjs'), agentModule);
+    const { code } = await runCli(['run', '-y', '--agent', 'planner', 'build it'], { cwd, env });
+    expect(code).toBe(0);
+    // code depends on docs: they ran in that order, each with the job's prompt and its task.
+    expect(readFileSync(join(cwd, 'done.txt'), 'utf8')).toBe('t3 docs docs/** build it\nt4 code src/** build it\n');
+    const [listed] = JSON.parse((await runCli(['list', '--json'], { cwd, env })).stdout) as Job[];
+    type Shown = Job & { tasks: Array<{ id: string; title: string; filesModified: string[] }> };
+    const job = JSON.parse((await runCli(['show', listed!.id, '--json'], { cwd, env })).stdout) as Shown;
+    expect(job.tasks.map((task) => [task.id, task.title, task.filesModified])).toEqual([['t1', 'plan', []], ['t3', 'docs', ['docs/**']], ['t4', 'code', ['src/**']]]);
+
+    const bad = await runCli(['run', '-y', '--agent', 'planner', 'bad plan'], { cwd, env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('the phase returned tasks that cannot run: task a depends on nope, which is not a task of the plan');
+  });
+});
