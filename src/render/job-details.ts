@@ -7,6 +7,7 @@ import { formatChanges } from './approval-summary.js';
 import { formatCounters, formatPhasePosition, workingMs } from './job-list.js';
 import { formatTaskCounts } from './task-list.js';
 import { countTasks } from '../jobs/model/task.js';
+import { findTask } from '../jobs/model/task-board.js';
 import { STATUS_ICONS, elapsedMs, formatDuration, sanitizeLine, sanitizeText, truncate } from './text.js';
 
 // Tasks of one phase listed one by one in a job's details; more are summarised (see /tasks).
@@ -59,6 +60,16 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
     }
     if (isCrowded) lines.push(chalk.dim(`       (/tasks ${job.id} lists every task)`));
   });
+  // The job's workers at work now, each with its task (`/jobs` clusters them on one row).
+  const working = board ? board.runs.filter((run) => run.state.status === 'running') : [];
+  if (working.length > 0) {
+    lines.push(chalk.bold(`Workers (${working.length} at work):`));
+    for (const run of working) {
+      const task = findTask(board!, run.taskId);
+      const duration = elapsedMs(run.startedAt, null, now);
+      lines.push(`  ${sanitizeLine(run.worker).padEnd(16)} ${run.taskId.padEnd(6)} ${truncate(sanitizeLine(task?.title ?? ''), 40).padEnd(40)} ${duration === null ? '' : formatDuration(duration)}`.trimEnd());
+    }
+  }
   const output = job.phases[job.currentPhase]?.output ?? job.phases.findLast((phase) => phase.output)?.output;
   if (output) {
     lines.push(chalk.bold('Latest output:'));

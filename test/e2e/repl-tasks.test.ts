@@ -26,6 +26,9 @@ describe('REPL: a job of several tasks', () => {
     session.send(`/tasks ${id.slice(4, 9)}`);
     await session.waitForText(`Tasks of ${id} (0/5 done · 3 running)`);
     await session.waitForText(new RegExp(`▶ t1\\s+claimed\\s+sh\\[${id.slice(4, 8)}-\\d\\]`));
+    // /jobs <id> expands the cluster: each worker and its task.
+    session.send(`/jobs ${id}`);
+    await session.waitForText(new RegExp(`Workers \\(3 at work\\):\\s+sh\\[${id.slice(4, 8)}-0\\]\\s+t\\d`));
     writeFileSync(join(workspace.cwd, 'go'), '');
     await session.waitForText(`[${id.slice(0, 8)}] ❌ t5: \`exit 6\` exited with code 6`);
     await session.waitForText(`[${id.slice(0, 8)}] ❌ 1 task failed`); // --keep-going: the job ran every task, and failed
