@@ -1,4 +1,5 @@
 // The command line end to end: real CLI processes, real jobs folders, real signals.
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -153,6 +154,23 @@ describe('jobline batch', () => {
     const json = JSON.parse((await runCli(['show', jobs[0]!.id, '--json'], { cwd, env })).stdout) as { tasks: Array<{ runs: Array<{ worker: string }> }> };
     expect(json.tasks).toHaveLength(20);
     expect(new Set(json.tasks.map((task) => task.runs[0]!.worker))).toEqual(new Set([0, 1, 2].map((n) => `sh[${jobs[0]!.id.slice(4, 8)}-${n}]`)));
+  });
+
+  it('does not snapshot a git workspace around each line (a phase of one task still is)', async () => {
+    const { cwd, env } = workspace();
+    // git, counted: a shim first on PATH logs each call, then runs the real one.
+    const bin = makeTempDir();
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$@" >> ${join(bin, 'calls')}\nexec ${realGit} "$@"\n`, { mode: 0o755 });
+    execFileSync(realGit, ['init', '-q'], { cwd });
+    writeFileSync(join(cwd, '.gitignore'), 'calls\n');
+    const gitEnv = { ...env, PATH: `${bin}:${process.env.PATH}` };
+    const { code } = await runCli(['batch', '-', '-j', '2'], { cwd, env: gitEnv, input: 'echo a > a.txt\necho b > b.txt\ntrue\n' });
+    expect(code).toBe(0);
+    expect(existsSync(join(bin, 'calls'))).toBe(false);
+    const single = await runCli(['run', '-y', 'echo c > c.txt'], { cwd, env: gitEnv });
+    expect(single.code).toBe(0);
+    expect(readFileSync(join(bin, 'calls'), 'utf8')).toContain('rev-parse');
   });
 
   it('exits 1 and names the failed tasks when any fails; fails fast unless --keep-going', async () => {

@@ -29,6 +29,11 @@ export interface PhaseRequest {
   command?: string;
   /** The task, its claims and its phase's other tasks, when the phase holds several (agents see it as PhaseContext.task). */
   task?: TaskContext;
+  /**
+   * False: the run's workspace changes are not recorded (git snapshots before and after): its
+   * phase holds several tasks, whose runs overlap. Default true.
+   */
+  isWorkspaceRecorded?: boolean;
 }
 
 /** What a run reports while it goes. Called on the service's thread, in the order things happened. */

@@ -82,7 +82,9 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
         childExited: (pid) => children.remove(pid),
       },
     };
-    before = snapshotWorkspace(request.cwd);
+    // Only a phase's only run is diffed: runs side by side would each see the others' changes,
+    // and a batch of 1,000 lines in a git project would start ~8 git processes per line.
+    before = request.isWorkspaceRecorded === false ? null : snapshotWorkspace(request.cwd);
     activeSink.appendLine(formatPhaseHeader({ index: request.phaseIndex, count: request.agent.phases.length, name: context.phaseName, attempt: request.attempt }, new Date()));
     outcome = await runAgentPhase(request, context);
   } catch (error) {

@@ -203,6 +203,7 @@ export class JobHandle {
       taskId,
       ...(isListedTask && task ? { command: task.input } : {}),
       ...(taskContext ? { task: taskContext } : {}),
+      ...(task && countPhase(this.state.board, task.phase).total > 1 ? { isWorkspaceRecorded: false } : {}),
       agent: this.agent,
       phaseIndex: task?.phase ?? job.currentPhase,
       attempt: run?.attempt ?? job.phases[job.currentPhase]?.attempts ?? 1,
