@@ -71,13 +71,14 @@ export function seedJobs(jobsDir, count) {
 
 /** The REPL in a pseudo-terminal; `output` is everything it printed, with arrival times available. */
 export class ReplSession {
-  constructor(cwd, env = {}, args = []) {
+  /** `nodeArgs`: flags for node itself (e.g. --cpu-prof, to profile a run by hand). */
+  constructor(cwd, env = {}, args = [], nodeArgs = []) {
     const environment = { ...process.env, TERM: 'xterm-256color', HOME: tempDir('jobline-home-'), ...env };
     delete environment.NO_COLOR;
     delete environment.FORCE_COLOR;
     this.output = '';
     this.listeners = [];
-    this.process = pty.spawn(process.execPath, [CLI, ...args], { name: 'xterm-256color', cols: 140, rows: 40, cwd, env: environment });
+    this.process = pty.spawn(process.execPath, [...nodeArgs, CLI, ...args], { name: 'xterm-256color', cols: 140, rows: 40, cwd, env: environment });
     this.process.onData((data) => {
       this.output += data;
       for (const listener of [...this.listeners]) listener();

@@ -134,3 +134,43 @@ export async function measureMemory() {
   await stop(second.session);
   return { idle, running, spawners, peak };
 }
+
+/**
+ * With a running job of `count` tasks (`/batch` of `sleep 600` lines, 3 at a time): ms from Enter
+ * until `/jobs` is drawn, and until `/tasks <id>` is (each the median of 5, after one warm-up).
+ */
+export async function measureTaskViews(count) {
+  const { session, cwd } = await startRepl({ mode: 'background' });
+  writeFileSync(join(cwd, 'lines.txt'), `${Array(count).fill('sleep 600').join('\n')}\n`);
+  let from = session.output.length;
+  session.write('/workers 3\r');
+  await session.whenAfter(from, 'Workers: 3');
+  from = session.output.length;
+  session.write('/batch lines.txt\r');
+  await session.whenAfter(from, 'Started');
+  const id = /Started (job-[a-z0-9]{8})/.exec(session.output.slice(from))[1];
+  await session.whenAfter(from, 'started');
+  const timeView = async (command, marker) => {
+    const start = session.output.length;
+    const sent = performance.now();
+    session.write(`${command}\r`);
+    return (await session.when((output) => {
+      const at = output.indexOf(marker, start);
+      return at !== -1 && output.indexOf('> ', at) !== -1;
+    })) - sent;
+  };
+  // The first of each loads its code (lazily, once per session): warmed up, then the median of 5.
+  const median = async (command, marker) => {
+    await timeView(command, marker);
+    const samples = [];
+    for (let i = 0; i < 5; i++) samples.push(await timeView(command, marker));
+    return percentile(samples, 50);
+  };
+  const jobsMs = await median('/jobs', 'Jobs (');
+  const tasksMs = await median(`/tasks ${id}`, `Tasks of ${id}`);
+  session.write('/quit\r');
+  await session.whenAfter(0, 'Quit and mark them interrupted?');
+  session.write('y');
+  await session.exited;
+  return { jobsMs, tasksMs };
+}

@@ -61,3 +61,20 @@ export function runTsp() {
   tsp('-K');
   return ms;
 }
+
+/**
+ * One job of `count` tasks running `true`, 3 workers (jobline batch): wall time (ms), the time per
+ * task (ms), and the peak resident memory of jobline's process, its threads included (MB; GNU
+ * time's %M).
+ */
+export function runTaskScaling(count) {
+  const cwd = tempDir();
+  writeFileSync(join(cwd, 'lines.txt'), `${Array(count).fill('true').join('\n')}\n`);
+  const env = { ...process.env, JOBLINE_JOBS_DIR: join(cwd, 'jobs') };
+  const started = performance.now();
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CLI, 'batch', '--agent', 'sh', '--workers', '3', 'lines.txt'], { cwd, env, encoding: 'utf8' });
+  const ms = performance.now() - started;
+  if (result.status !== 0) throw new Error(`jobline batch of ${count} failed: ${result.stderr}`);
+  const peakKb = Number(result.stderr.trim().split('\n').at(-1));
+  return { ms, perTaskMs: ms / count, rssMb: peakKb / 1024 };
+}

@@ -25,6 +25,8 @@ if (!port) throw new Error('worker-entry must run in a worker thread');
 const children = new ChildRegistry((workerData as { childRegistry: SharedArrayBuffer }).childRegistry);
 const controllers = new Map<number, AbortController>();
 const moduleRunners = new Map<string, Promise<AgentRunner>>();
+/** Output folders this worker has made (a job's runs/ folder); a removed job's folder is gone with its id. */
+const madeFolders = new Set<string>();
 // Shells (command phases, an LLM agent's run_command) are forked from this worker's spawner
 // process, booted by the first shell asked for (a worker that never runs one never starts one).
 const spawner = new SpawnerClient(getCompiledEntry('spawner-entry'));
@@ -53,7 +55,12 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   try {
     // Output that cannot be written (a full disk) stops the phase: it fails with that reason below.
     // A run of a phase of several tasks writes a file of its own, in the job's runs/ folder.
-    mkdirSync(dirname(request.outputLogPath), { recursive: true, mode: 0o700 });
+    // Once per folder and worker: a batch's runs all write under one runs/ folder.
+    const folder = dirname(request.outputLogPath);
+    if (!madeFolders.has(folder)) {
+      mkdirSync(folder, { recursive: true, mode: 0o700 });
+      madeFolders.add(folder);
+    }
     sink = new OutputSink(request.outputLogPath, (lines, lineCount) => post({ type: 'outputProduced', runId, lines, lineCount }), () => controller.abort(), { scrubber, maxBytes: request.maxOutputBytes });
     const activeSink = sink;
     progress = new ProgressCoalescer((update) => post({ type: 'progressReported', runId, progress: update.lastEvent ? { ...update, lastEvent: scrub(update.lastEvent) } : update }));
