@@ -8,6 +8,7 @@ import { isTerminalStatus, type Job } from '../jobs/model/job.js';
 import type { JobService } from '../jobs/service/job-service.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
 import { CLAIM_WAIT_ICON } from '../jobs/model/scheduler.js';
+import { countPhase } from '../jobs/model/task-board.js';
 import { formatLogLines } from '../render/log-lines.js';
 import { formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
@@ -97,6 +98,14 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
   service.on('jobActivity', (_job, icon, text) => {
     if (icon === CLAIM_WAIT_ICON) spinner.printAbove(`${icon} ${sanitizeLine(text)}\n`, process.stderr);
   });
+  // Tasks side by side write files of their own (runs/rN.log), not output.log: their latest lines
+  // are shown as they come, marked with their task (jobline logs ID TASK has them all).
+  service.on('jobOutput', (_job, lines, lineCount, taskId) => {
+    if (!taskId || isAsking) return;
+    const skipped = lineCount - lines.length;
+    const marked = [...(skipped > 0 ? [`${taskId} │ … ${skipped} more lines`] : []), ...lines.map((line) => `${taskId} │ ${line}`)];
+    spinner.printAbove(format(marked), target);
+  });
 
   const id = await start();
   const paths = service.pathsOf(id);
@@ -126,6 +135,11 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
       target.write(`${chalk.bold(`── last ${tail.lines.length} lines of output ──`)}\n${format(tail.lines)}`);
     }
     process.stderr.write(`❌ ${job.id} ${job.status}${job.error ? `: ${sanitizeLine(job.error)}` : ''}\n   full log: ${paths.output}\n`);
+    // A failed task of a phase of several wrote a file of its own: say how to read it.
+    const { board } = await service.view(id).catch(() => ({ board: null }));
+    const failed = board?.tasks.filter((task) => task.status === 'failed' && countPhase(board, task.phase).total > 1) ?? [];
+    for (const task of failed.slice(0, 3)) process.stderr.write(`   ${task.id}'s output: jobline logs ${job.id} ${task.id}\n`);
+    if (failed.length > 3) process.stderr.write(`   … ${failed.length - 3} more failed tasks (jobline show ${job.id})\n`);
   }
   return job.status === 'completed' ? 0 : 1;
 }

@@ -177,9 +177,10 @@ export class Notifier {
 
   /**
    * Shows output lines (`lines` are the last few of `lineCount` new ones: a batch may hold more
-   * than it carries). Lines past the job's limit are counted and summarised once a second.
+   * than it carries), marked with `taskId` when they come from one of several tasks running side
+   * by side. Lines past the job's limit are counted and summarised once a second.
    */
-  output(job: Job, lines: string[], lineCount: number): void {
+  output(job: Job, lines: string[], lineCount: number, taskId?: string): void {
     if (this.muted.has(job.id)) return;
     const limits = this.limitsOf(job.id);
     // Blank lines carry nothing worth a notification; they still count as output.
@@ -188,7 +189,7 @@ export class Notifier {
     let shown = 0;
     for (const line of visible) {
       if (!limits.output.take(now)) break;
-      this.print(formatNotification(job.id, chalk.dim('│'), line, this.width()));
+      this.print(formatNotification(job.id, chalk.dim(taskId ? `${taskId} │` : '│'), line, this.width()));
       shown++;
     }
     this.hide(limits, lineCount - lines.length + (visible.length - shown));

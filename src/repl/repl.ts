@@ -100,7 +100,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     }
     if (event.type === 'approval_requested' && isInteractive) approvals.enqueue(job.id);
   });
-  service.on('jobOutput', (job, lines, lineCount) => notifier.output(job, lines, lineCount));
+  service.on('jobOutput', (job, lines, lineCount, taskId) => notifier.output(job, lines, lineCount, taskId));
   service.on('jobActivity', (job, icon, text) => notifier.activity(job, icon, text));
   service.on('warning', (message) => print(chalk.yellow(`warning: ${message}`)));
 

@@ -113,6 +113,21 @@ describe('a command agent whose phase lists tasks', () => {
   });
 });
 
+describe('jobline run with a phase of several tasks', () => {
+  it('shows each task\'s lines marked with its task, its failure, and where its whole output is', async () => {
+    const { cwd, env } = workspace({
+      ci: { type: 'command', workers: 2, phases: [{ name: 'checks', tasks: [{ name: 'lint', run: 'echo lint is clean' }, { name: 'test', run: 'echo 2 tests failed; exit 3' }] }] },
+    });
+    const { code, stdout, stderr } = await runCli(['run', '-y', '--agent', 'ci', 'check'], { cwd, env });
+    expect(code).toBe(1);
+    // Output on stdout, as a phase's own output is; what jobline says on stderr.
+    expect(stdout).toContain('t1 │ lint is clean');
+    expect(stdout).toContain('t2 │ 2 tests failed');
+    expect(stderr).toMatch(/❌ t2: `echo 2 tests failed; exit 3` exited with code 3/);
+    expect(stderr).toMatch(/t2's output: jobline logs job-\w{8} t2/);
+  });
+});
+
 describe('jobs of several tasks in one session (real worker threads and shells)', () => {
   const lockedAgent = (name: string, workers: number): AgentSpec => ({
     type: 'command',

@@ -47,7 +47,7 @@ export interface JobView {
  */
 export type JobUpdate =
   | { type: 'event'; job: Job; event: JobEvent }
-  | { type: 'output'; job: Job; lines: string[]; lineCount: number }
+  | { type: 'output'; job: Job; lines: string[]; lineCount: number; taskId?: string }
   | { type: 'activity'; job: Job; icon: string; text: string }
   | { type: 'progress'; job: Job }
   | { type: 'removed'; jobId: string }

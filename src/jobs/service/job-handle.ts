@@ -18,7 +18,8 @@ export interface JobReporter {
   /** The job's state changed in memory (before it is written): the scheduler plans again. */
   changed(job: Job): void;
   event(job: Job, event: JobEvent): void;
-  output(job: Job, lines: string[], lineCount: number): void;
+  /** `taskId`: the task whose run printed them, when its phase runs several (else absent). */
+  output(job: Job, lines: string[], lineCount: number, taskId?: string): void;
   activity(job: Job, icon: string, text: string): void;
   progress(job: Job): void;
   warning(message: string): void;
@@ -146,11 +147,16 @@ export class JobHandle {
     }
   }
 
-  /** Records output lines from the agent: the last becomes `lastEvent`; all are reported. */
-  recordOutput(lines: string[], lineCount: number): void {
+  /**
+   * Records output lines from the run of task `taskId`: the last becomes `lastEvent`; all are
+   * reported, marked with the task when its phase runs several side by side.
+   */
+  recordOutput(lines: string[], lineCount: number, taskId?: string): void {
     const last = lines.at(-1);
     if (last !== undefined) this.recordProgress({ lastEvent: last });
-    this.reporter.output(this.current, lines, lineCount);
+    const task = taskId === undefined ? undefined : findTask(this.state.board, taskId);
+    const isShared = task !== undefined && countPhase(this.state.board, task.phase).total > 1;
+    this.reporter.output(this.current, lines, lineCount, isShared ? taskId : undefined);
   }
 
   /** Records an agent's notable step: it becomes lastEvent and is reported. */

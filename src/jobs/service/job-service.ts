@@ -78,7 +78,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   subscribe(listener: (update: JobUpdate) => void): () => void {
     const handlers: { [K in keyof JobManagerEvents]: (...args: JobManagerEvents[K]) => void } = {
       jobEvent: (job, event) => listener({ type: 'event', job, event }),
-      jobOutput: (job, lines, lineCount) => listener({ type: 'output', job, lines, lineCount }),
+      jobOutput: (job, lines, lineCount, taskId) => listener({ type: 'output', job, lines, lineCount, ...(taskId ? { taskId } : {}) }),
       jobActivity: (job, icon, text) => listener({ type: 'activity', job, icon, text }),
       jobProgress: (job) => listener({ type: 'progress', job }),
       jobRemoved: (jobId) => listener({ type: 'removed', jobId }),

@@ -79,7 +79,8 @@ export interface SubmitResult {
 /** Events a JobManager emits. Lifecycle events are emitted only after they are on disk. */
 export interface JobManagerEvents {
   jobEvent: [job: Job, event: JobEvent];
-  jobOutput: [job: Job, lines: string[], lineCount: number];
+  /** `taskId`: the task whose run printed them, when its phase runs several side by side. */
+  jobOutput: [job: Job, lines: string[], lineCount: number, taskId: string | undefined];
   jobActivity: [job: Job, icon: string, text: string];
   jobProgress: [job: Job];
   jobRemoved: [id: string];

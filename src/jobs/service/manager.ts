@@ -61,7 +61,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         this.emit('jobEvent', job, event);
         this.recheckWaiters();
       },
-      output: (job, lines, lineCount) => this.emit('jobOutput', job, lines, lineCount),
+      output: (job, lines, lineCount, taskId) => this.emit('jobOutput', job, lines, lineCount, taskId),
       activity: (job, icon, text) => this.emit('jobActivity', job, icon, text),
       progress: (job) => this.emit('jobProgress', job),
       warning: (message) => this.emit('warning', message),

@@ -229,7 +229,7 @@ export class PhaseScheduler {
     const outputPath = run.output.file === OUTPUT_FILE ? this.options.store.outputPathOf(entry.id) : join(dirname(this.options.store.outputPathOf(entry.id)), run.output.file);
     try {
       active.handle = this.executor.start(entry.buildRequest(taskId, outputPath, this.options.secretEnvNames ?? [], this.options.maxOutputBytes), {
-        output: (lines, lineCount) => entry.recordOutput(lines, lineCount),
+        output: (lines, lineCount) => entry.recordOutput(lines, lineCount, taskId),
         progress: (progress) => entry.recordProgress(progress),
         activity: (icon, text) => entry.recordActivity(icon, text),
       });

@@ -148,10 +148,12 @@ describe('a job with several workers', () => {
   });
 
   it('hands a listed task its command with the job\'s prompt, and takes its workers from the agent', async () => {
-    const { service, executor } = makeFakeService({ maxWorkers: 10 });
+    const { service, executor, updates } = makeFakeService({ maxWorkers: 10 });
     const { job } = await service.dispatch({ type: 'submit', agent: CI, prompt: 'check it', mode: 'background', cwd: '/w' });
     expect(job.workers).toBe(2);
     await executor.whenRuns(2);
+    // Output of tasks side by side is marked with its task (a phase's only task's is not: below).
+    executor.runs[1]!.listener.output(['testing'], 1);
     expect(executor.runs.map((run) => [run.request.taskId, run.request.prompt, run.request.command, run.request.phaseIndex])).toEqual([
       ['t1', 'check it', 'npm run lint', 0],
       ['t2', 'check it', 'npm test', 0],
@@ -167,6 +169,8 @@ describe('a job with several workers', () => {
     expect(build.request).toMatchObject({ taskId: 't4', prompt: 'check it', phaseIndex: 1, previousOutputs: [{ name: 'checks', output: '3 of 3 tasks done\n- t1 lint: done — done\n- t2 test: done — done\n- t3 report: done — done' }] });
     expect(build.request.command).toBeUndefined();
     expect(build.request.outputLogPath).toBe(`/nonexistent/${job.id}/output.log`);
+    build.listener.output(['building'], 1);
+    expect(updates.flatMap((update) => (update.type === 'output' ? [[update.lines[0], update.taskId]] : []))).toEqual([['testing', 't2'], ['building', undefined]]);
     build.complete('built');
     await service.lifecycle.whenIdle();
     expect((await service.view(job.id)).job.status).toBe('completed');

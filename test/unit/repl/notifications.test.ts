@@ -64,6 +64,14 @@ describe('notifications', () => {
     notifier.dispose();
   });
 
+  it('marks the lines of tasks running side by side with their task', () => {
+    const printed: string[] = [];
+    const notifier = new Notifier((line) => printed.push(line), () => 200, () => 0);
+    notifier.output(makeJob({ id: 'job-ab12cd34' }), ['linting'], 1, 't2');
+    notifier.output(makeJob({ id: 'job-ab12cd34' }), ['alone'], 1);
+    expect(printed).toEqual(['[job-ab12] t2 │ linting', '[job-ab12] │ alone']);
+  });
+
   it('limits each job separately and skips blank lines', () => {
     const printed: string[] = [];
     const notifier = new Notifier((line) => printed.push(line));
