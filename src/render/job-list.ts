@@ -60,17 +60,13 @@ export function formatJobTime(job: Job, now: Date): string {
   return `${verb} ${formatAgo(since, now)} · ran ${ran}`;
 }
 
-/** What a listing knows of a job's tasks (for active jobs): their counts, and the workers running now. */
-export interface JobTasksSummary {
-  counts: TaskCounts;
-  /** Workers running a task now. */
-  runningWorkers: number;
-}
-
-/** The agent column: its name, or with several workers running, `build × 3 [ab12]` (the parallel-agents design's cluster). */
-export function formatWorkers(job: Job, summary: JobTasksSummary | undefined): string {
+/**
+ * The agent column: its name, or with several of its workers running a task (`counts.running`,
+ * for an active job), `build × 3 [ab12]` (the parallel-agents design's cluster).
+ */
+export function formatWorkers(job: Job, counts: TaskCounts | undefined): string {
   const agent = sanitizeLine(job.agent);
-  return summary && summary.runningWorkers > 1 ? `${agent} × ${summary.runningWorkers} [${job.id.slice(4, 8)}]` : agent;
+  return counts && counts.running > 1 ? `${agent} × ${counts.running} [${job.id.slice(4, 8)}]` : agent;
 }
 
 /** Filters /jobs and `jobline list` accept besides a status: `active` and `unfinished`. */
@@ -104,7 +100,7 @@ export function parseJobFilter(input: string): JobFilter | null {
  *       > tsc --noEmit
  * ```
  */
-export function formatJobList(jobs: readonly Job[], now: Date, total = jobs.length, width = 100, tasks: ReadonlyMap<string, JobTasksSummary> = new Map()): string {
+export function formatJobList(jobs: readonly Job[], now: Date, total = jobs.length, width = 100, tasks: ReadonlyMap<string, TaskCounts> = new Map()): string {
   const active = jobs.filter((job) => isActiveStatus(job.status)).length;
   const lines = [chalk.bold(`Jobs (${total} total, ${active} active)`)];
   if (jobs.length === 0) lines.push(chalk.dim(total === 0 ? '  No jobs yet. Type a prompt to start one.' : '  None match.'));
@@ -112,9 +108,9 @@ export function formatJobList(jobs: readonly Job[], now: Date, total = jobs.leng
   const agentWidth = Math.max(5, ...jobs.map((job) => agentOf(job).length));
   const room = Math.max(20, width - 7);
   for (const job of jobs) {
-    const summary = tasks.get(job.id);
+    const counts = tasks.get(job.id);
     // A job of many tasks says how far its tasks are; one task per phase, which phase it is in.
-    const position = summary && summary.counts.total > job.phases.length ? formatTaskCounts(summary.counts) : truncate(sanitizeLine(formatPhasePosition(job)), 20).padEnd(20);
+    const position = counts && counts.total > job.phases.length ? formatTaskCounts(counts) : truncate(sanitizeLine(formatPhasePosition(job)), 20).padEnd(20);
     lines.push(
       [` ${STATUS_ICONS[job.status]}`, job.id, agentOf(job).padEnd(agentWidth), job.status.padEnd(17), position, formatJobTime(job, now)].join(' ').trimEnd(),
       `      ${truncate(sanitizeLine(job.description), room)}`,

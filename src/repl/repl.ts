@@ -85,8 +85,8 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   service.on('jobEvent', (job, event) => {
     if (event.type === 'task_completed') {
       notifier.taskProgress(job, () => {
-        const summary = service.taskSummaryOf(job.id);
-        return summary ? formatTaskCounts(summary.counts) : null;
+        const counts = service.taskCountsOf(job.id);
+        return counts ? formatTaskCounts(counts) : null;
       });
       return;
     }

@@ -247,14 +247,12 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   }
 
   /**
-   * The counts of job `id`'s tasks and the workers running one now, as this session holds them
-   * (null for a job it does not hold). O(tasks): for a line a second, not for every event.
+   * The counts of job `id`'s tasks as this session holds them (`running`: its workers at work
+   * now), or null for a job it does not hold. O(phases), from the board's index.
    */
-  taskSummaryOf(id: string): { counts: TaskCounts; runningWorkers: number } | null {
+  taskCountsOf(id: string): TaskCounts | null {
     const board = this.session?.boardOf(id);
-    if (!board) return null;
-    const counts = countBoard(board);
-    return { counts, runningWorkers: counts.running };
+    return board ? countBoard(board) : null;
   }
 
   /** The session's manager, for lifecycle calls (shutdown, idle waits). @throws ManagerError READ_ONLY. */

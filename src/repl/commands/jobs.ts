@@ -1,6 +1,7 @@
 // /jobs, /jobs <status> and /jobs <id>: the job list (all, or those with a status), or one job in full.
 import { formatJobDetails } from '../../render/job-details.js';
-import { formatJobList, JOB_FILTERS, matchesFilter, parseJobFilter, type JobTasksSummary } from '../../render/job-list.js';
+import { formatJobList, JOB_FILTERS, matchesFilter, parseJobFilter } from '../../render/job-list.js';
+import type { TaskCounts } from '../../jobs/model/task.js';
 import { isActiveStatus, JOB_STATUSES } from '../../jobs/model/job.js';
 import type { SlashCommand } from '../session.js';
 
@@ -36,10 +37,10 @@ export const jobsCommand: SlashCommand = {
     const finished = jobs.filter((job) => !isActiveStatus(job.status));
     const shown = [...finished.slice(-Math.max(0, MAX_ROWS - active.length)), ...active].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     // This session's active jobs say how far their tasks are (from their boards, in memory).
-    const tasks = new Map<string, JobTasksSummary>();
+    const tasks = new Map<string, TaskCounts>();
     for (const job of shown.filter((candidate) => isActiveStatus(candidate.status))) {
-      const summary = session.service.taskSummaryOf(job.id);
-      if (summary) tasks.set(job.id, summary);
+      const counts = session.service.taskCountsOf(job.id);
+      if (counts) tasks.set(job.id, counts);
     }
     session.print(formatJobList(shown, now, filter ? listed.total : listed.matching, process.stdout.columns ?? 100, tasks));
     if (filter) session.print(`  ${listed.matching} ${filter.replace('_', ' ')}; /jobs lists all.`);

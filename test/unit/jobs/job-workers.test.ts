@@ -63,13 +63,13 @@ describe('a job with several workers', () => {
     expect(third.request.taskId).toBe('t3');
     let view = await service.view(job.id);
     expect(view.board.runs.map((run) => [run.taskId, run.worker])).toEqual([['t1', `sh[${job.id.slice(4, 8)}-0]`], ['t2', `sh[${job.id.slice(4, 8)}-1]`], ['t3', `sh[${job.id.slice(4, 8)}-1]`]]);
-    expect(service.taskSummaryOf(job.id)).toEqual({ counts: { total: 3, done: 1, running: 2, failed: 0, notRun: 0 }, runningWorkers: 2 });
+    expect(service.taskCountsOf(job.id)).toEqual({ total: 3, done: 1, running: 2, failed: 0, notRun: 0 });
     executor.runs[0]!.complete();
     third.complete();
     await service.lifecycle.whenIdle();
     view = await service.view(job.id);
     expect(view.job).toMatchObject({ status: 'completed', workers: 2, phases: [{ status: 'completed', output: '3 of 3 tasks done' }] });
-    expect(service.taskSummaryOf('job-nothere')).toBeNull();
+    expect(service.taskCountsOf('job-nothere')).toBeNull();
   });
 
   it('starts none of a new job\'s tasks before its creation is on disk, then all its workers\' worth', async () => {
