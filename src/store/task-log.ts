@@ -46,6 +46,7 @@ function buildRecordSchema() {
     attempts: z.number().int().min(0),
     result: z.string().nullable(),
     filesModified: z.array(z.string().max(4096)),
+    isPlanned: z.boolean().optional(),
   });
   const runSchema = z.object({
     id: z.string().regex(/^r\d{1,9}$/),

@@ -177,7 +177,7 @@ function planNextPhase(board: TaskBoard, job: Job, phase: number, plans: readonl
   let highest = 0;
   for (const task of board.tasks) highest = Math.max(highest, Number(task.id.slice(1)) || 0);
   const idOf = new Map(plans.map((plan, offset) => [plan.title, `t${highest + offset + 1}`]));
-  const added = plans.map((plan): Task => ({ id: idOf.get(plan.title)!, phase: nextPhase, title: plan.title, input: plan.input, status: 'todo', dependsOn: plan.dependsOn.flatMap((title) => idOf.get(title) ?? []), claims: [...plan.claims], attempts: 0, result: null, filesModified: [] }));
+  const added = plans.map((plan): Task => ({ id: idOf.get(plan.title)!, phase: nextPhase, title: plan.title, input: plan.input, status: 'todo', dependsOn: plan.dependsOn.flatMap((title) => idOf.get(title) ?? []), claims: [...plan.claims], attempts: 0, result: null, filesModified: [], isPlanned: true }));
   // In place of the phase's old tasks (or after the tasks of earlier phases): /tasks lists phases in order.
   const at = removed.length > 0 ? board.tasks.indexOf(removed[0]!) : board.tasks.findIndex((task) => task.phase > nextPhase);
   const kept = board.tasks.filter((task) => task.phase !== nextPhase);

@@ -29,6 +29,11 @@ export interface Task {
   result: string | null;
   /** Workspace paths the last successful run changed (from its git snapshot; empty when unknown). */
   filesModified: string[];
+  /**
+   * True for a task an agent planned (see planNextPhase): its run gets the job's prompt, with the
+   * task as its TaskContext; any other task's input is its prompt (a batch line, the job's own).
+   */
+  isPlanned?: boolean;
 }
 
 /**

@@ -201,11 +201,12 @@ export class JobHandle {
     const agentPhase = this.agent.phases[task?.phase ?? job.currentPhase];
     const isListedTask = this.agent.type === 'command' && agentPhase !== undefined && 'tasks' in agentPhase;
     // An LLM or module agent's task of a phase of several (a plan's, a batch line's) gets the
-    // job's prompt, and the task, its claims and its neighbours' claims as its TaskContext.
+    // task, its claims and its neighbours' claims as its TaskContext; a planned task gets the
+    // job's prompt (its own input is in the context), any other its input (a batch line).
     const taskContext = task && this.agent.type !== 'command' ? describeTaskContext(this.state.board, task) : null;
     return {
       jobId: job.id,
-      prompt: isListedTask || taskContext ? job.description : (task?.input ?? job.description),
+      prompt: isListedTask || task?.isPlanned ? job.description : (task?.input ?? job.description),
       taskId,
       ...(isListedTask && task ? { command: task.input } : {}),
       ...(taskContext ? { task: taskContext } : {}),

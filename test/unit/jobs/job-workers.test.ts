@@ -147,6 +147,29 @@ describe('a job with several workers', () => {
     expect(executor.runs).toHaveLength(5);
   });
 
+  it('gives an agent\'s planned task the job\'s prompt and its task, and a batch line its line', async () => {
+    const planner: AgentSpec = { type: 'module', name: 'planner', summary: 'p', module: '/nonexistent/planner.mjs', phases: [{ name: 'plan' }, { name: 'work' }], workers: 2 };
+    const { service, executor } = makeFakeService({ maxWorkers: 10 });
+    await service.dispatch({ type: 'submit', agent: planner, prompt: 'build it', mode: 'background', cwd: '/w' });
+    const plan = await executor.whenRuns(1);
+    expect(plan.request.task).toBeUndefined(); // a phase's only task, without claims
+    plan.finish({ kind: 'completed', output: 'two parts', tasks: [{ title: 'docs', description: 'write docs', files: ['docs/**'] }, { title: 'code', description: 'write code', files: ['src/**'] }] });
+    await executor.whenRuns(3);
+    expect(executor.runs.slice(1).map((run) => [run.request.prompt, run.request.task?.id, run.request.task?.description, run.request.task?.claims, run.request.task?.others.map((other) => other.id), run.request.isWorkspaceRecorded])).toEqual([
+      ['build it', 't3', 'write docs', ['docs/**'], ['t4'], false],
+      ['build it', 't4', 'write code', ['src/**'], ['t3'], false],
+    ]);
+    for (const run of executor.runs.slice(1)) run.complete();
+    await service.lifecycle.whenIdle();
+
+    await service.dispatch({ type: 'submit', agent: { ...planner, phases: [{ name: 'work' }] }, prompt: 'batch of 2 lines', mode: 'background', cwd: '/w', workers: 2, taskInputs: ['first line', 'second line'] });
+    await executor.whenRuns(5);
+    expect(executor.runs.slice(3).map((run) => [run.request.prompt, run.request.task?.description])).toEqual([
+      ['first line', 'first line'],
+      ['second line', 'second line'],
+    ]);
+  });
+
   it('hands a listed task its command with the job\'s prompt, and takes its workers from the agent', async () => {
     const { service, executor, updates } = makeFakeService({ maxWorkers: 10 });
     const { job } = await service.dispatch({ type: 'submit', agent: CI, prompt: 'check it', mode: 'background', cwd: '/w' });

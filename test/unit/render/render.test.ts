@@ -3,6 +3,7 @@ import { formatApprovalSummary } from '../../../src/render/approval-summary.js';
 import { formatJobDetails } from '../../../src/render/job-details.js';
 import { formatCounters, formatJobList, parseJobFilter } from '../../../src/render/job-list.js';
 import { formatDuration, sanitizeLine, sanitizeText } from '../../../src/render/text.js';
+import type { Task } from '../../../src/jobs/model/task.js';
 import { makeJob } from '../../helpers/jobs.js';
 
 const NOW = new Date('2026-11-22T10:01:05.000Z');
@@ -87,5 +88,24 @@ describe('rendering', () => {
     expect(box).toContain('job-abcd1234 · phase 1/3 analyze completed');
     expect(box).toContain('took 2.0s · 4 rounds');
     expect(box).toContain('│ line 2');
+  });
+
+  it('lists a plan\'s tasks for the next phase, and a phase\'s failed tasks, in the approval box', () => {
+    const task = (id: string, phase: number, extra: Partial<Task> = {}): Task => ({ id, phase, title: id, input: 'x', status: 'todo', dependsOn: [], claims: [], attempts: 0, result: null, filesModified: [], ...extra });
+    const planned = makeJob({ status: 'awaiting_approval' }, ['plan', 'implement']);
+    planned.phases[0] = { ...planned.phases[0]!, status: 'completed', attempts: 1 };
+    const board = { tasks: [task('t1', 0, { status: 'done' }), task('t3', 1, { title: 'api route', claims: ['src/api/**'] }), task('t4', 1, { title: 'login page', claims: ['src/ui/login.ts'], dependsOn: ['t3'] })], runs: [] };
+    const box = formatApprovalSummary(planned, NOW, 80, board);
+    expect(box).toContain('2 tasks planned for implement:');
+    expect(box).toContain('│   t3 api route [src/api/**]');
+    expect(box).toMatch(/│ {3}t4 login page \[src\/ui\/login.ts\] after t3/);
+
+    const failing = makeJob({ status: 'awaiting_approval' }, ['checks', 'build']);
+    failing.phases[0] = { ...failing.phases[0]!, status: 'completed', attempts: 1, failedTasks: 1 };
+    const checks = { tasks: [task('t1', 0, { status: 'done' }), task('t2', 0, { title: 'test', status: 'failed', result: '`npm test` exited with code 1' }), task('t3', 1)], runs: [] };
+    const failedBox = formatApprovalSummary(failing, NOW, 80, checks);
+    expect(failedBox).toContain('phase 1/2 checks completed · 1 task failed');
+    expect(failedBox).toContain('│   ✗ t2 test: `npm test` exited with code 1');
+    expect(failedBox).not.toContain('planned for');
   });
 });
