@@ -167,21 +167,21 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
  * module agent's returned tasks) are the next phase's work: they replace that phase's tasks,
  * which have not run (its placeholder, holding the prompt), in their place on the board. New ids
  * follow the job's highest (`t6`, `t7`, …); dependencies turn from titles into ids. Null when no
- * phase follows, or the next phase has already run (a plan never rewrites work done).
+ * phase follows, or the next phase has already run (a plan never rewrites work done). Every phase
+ * has a task from the job's creation on, so the next one has tasks to replace.
  */
 function planNextPhase(board: TaskBoard, job: Job, phase: number, plans: readonly TaskPlan[]): { board: TaskBoard; added: Task[]; removed: Task[] } | null {
   const nextPhase = phase + 1;
   if (nextPhase >= job.phases.length) return null;
   const removed = board.tasks.filter((task) => task.phase === nextPhase);
-  if (removed.some((task) => task.attempts > 0 || task.status !== 'todo')) return null;
+  if (removed.length === 0 || removed.some((task) => task.attempts > 0 || task.status !== 'todo')) return null;
   let highest = 0;
   for (const task of board.tasks) highest = Math.max(highest, Number(task.id.slice(1)) || 0);
   const idOf = new Map(plans.map((plan, offset) => [plan.title, `t${highest + offset + 1}`]));
   const added = plans.map((plan): Task => ({ id: idOf.get(plan.title)!, phase: nextPhase, title: plan.title, input: plan.input, status: 'todo', dependsOn: plan.dependsOn.flatMap((title) => idOf.get(title) ?? []), claims: [...plan.claims], attempts: 0, result: null, filesModified: [], isPlanned: true }));
-  // In place of the phase's old tasks (or after the tasks of earlier phases): /tasks lists phases in order.
-  const at = removed.length > 0 ? board.tasks.indexOf(removed[0]!) : board.tasks.findIndex((task) => task.phase > nextPhase);
+  // In place of the phase's old tasks: /tasks lists phases in order.
+  const position = board.tasks.indexOf(removed[0]!);
   const kept = board.tasks.filter((task) => task.phase !== nextPhase);
-  const position = at === -1 ? kept.length : Math.min(at, kept.length);
   // A new board: its index is computed afresh on first use (a plan is one change in a job's life).
   return { board: { tasks: [...kept.slice(0, position), ...added, ...kept.slice(position)], runs: board.runs }, added, removed };
 }

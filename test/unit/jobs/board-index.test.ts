@@ -23,11 +23,17 @@ function expectSameIndex(board: TaskBoard, phases: number): void {
   expect(countBoard(board)).toEqual(countTasks(board.tasks));
   for (let phase = 0; phase < phases; phase++) {
     expect(countPhase(board, phase)).toEqual(countPhase(scratch, phase));
+    expect(countPhase(board, phase)).toEqual(countTasks(board.tasks.filter((t) => t.phase === phase)));
+    expect([...waitingTasks(scratch, phase)].map((t) => t.id)).toEqual(board.tasks.filter((t) => t.phase === phase && t.status === 'todo').map((t) => t.id));
     expect([...waitingTasks(board, phase)].map((t) => t.id)).toEqual(board.tasks.filter((t) => t.phase === phase && t.status === 'todo').map((t) => t.id));
   }
-  for (const t of board.tasks) {
-    expect(findTask(board, t.id)).toBe(t);
-    expect(findOpenRun(board, t.id)).toBe(board.runs.find((run) => run.taskId === t.id && run.state.status === 'running'));
+  // Derived change by change, and computed from scratch: both say the same.
+  for (const candidate of [board, scratch]) {
+    for (const t of candidate.tasks) {
+      expect(findTask(candidate, t.id)).toBe(t);
+      expect(findOpenRun(candidate, t.id)).toBe(candidate.runs.find((run) => run.taskId === t.id && run.state.status === 'running'));
+    }
+    expect(findTask(candidate, 't999')).toBeUndefined();
   }
 }
 
@@ -66,6 +72,13 @@ describe('the board index', () => {
       }
     });
   }
+
+  it('counts a phase without tasks as empty, and finds no open run of a task that has none', () => {
+    const board: TaskBoard = { tasks: [task('t1', 0)], runs: [] };
+    expect(countPhase(board, 3)).toEqual({ total: 0, done: 0, running: 0, failed: 0, notRun: 0 });
+    expect(findOpenRun(board, 't1')).toBeUndefined();
+    expect([...waitingTasks(board, 3)]).toEqual([]);
+  });
 
   it('costs a change the same in a job of 20,000 tasks as in one of 20 (no scan of the board)', () => {
     // Counted, not timed: the tasks a change reads, one by one. (The next board's copy of the

@@ -170,6 +170,41 @@ describe('a job with several workers', () => {
     ]);
   });
 
+  it('says once that a task waits for a claim, and names a task\'s latest run\'s output by id or title', async () => {
+    const EDIT: AgentSpec = { type: 'command', name: 'edit', summary: 'edit', workers: 3, phases: [{ name: 'edit', tasks: [
+      { name: 'auth', run: 'a', dependsOn: [], claims: ['src/**'] },
+      { name: 'login', run: 'b', dependsOn: [], claims: ['src/login.ts'] },
+      { name: 'docs', run: 'c', dependsOn: [], claims: ['docs/**'] },
+    ] }] };
+    const { service, executor, updates } = makeFakeService({ maxWorkers: 10 });
+    const { job } = await service.dispatch({ type: 'submit', agent: EDIT, prompt: 'edit', mode: 'background', cwd: '/w' });
+    await executor.whenRuns(2);
+    executor.runs[1]!.complete(); // docs ends: the scheduler plans again, and login still waits for auth
+    await settle();
+    const said = () => updates.flatMap((update) => (update.type === 'activity' ? [`${update.icon} ${update.text}`] : []));
+    expect(said()).toEqual(['⏸ t2 waits: src/login.ts is claimed by t1']);
+    const { task, run, tail } = await service.taskOutput(job.id, 'doc', 10);
+    expect([task.id, run?.id, tail?.lines]).toEqual(['t3', 'r2', ['runs/r2.log phase 1/1 edit · attempt 1']]);
+    expect((await service.taskOutput(job.id, 'login', 10)).run).toBeNull(); // not run yet
+    executor.runs[0]!.complete(); // auth ends: login runs, and its wait is not said again
+    await executor.whenRuns(3);
+    expect(executor.runs[2]!.request.taskId).toBe('t2');
+    executor.runs[2]!.complete();
+    await expect(service.taskOutput(job.id, 'nosuch', 10)).rejects.toMatchObject({ code: 'TASK_NOT_FOUND', message: expect.stringContaining(`${job.id} has no task "nosuch" (its tasks are t1, t2, t3`) });
+    await expect(service.taskOutput(job.id, '', 10)).rejects.toMatchObject({ code: 'TASK_NOT_FOUND' });
+    await service.lifecycle.whenIdle();
+    expect(said()).toEqual(['⏸ t2 waits: src/login.ts is claimed by t1']);
+  });
+
+  it('names an ambiguous task reference and its candidates', async () => {
+    const { service, executor } = makeFakeService({ maxWorkers: 10 });
+    const { job } = await service.dispatch({ type: 'submit', agent: SH, prompt: 'batch', mode: 'background', cwd: '/w', workers: 1, taskInputs: ['echo one', 'echo two'] });
+    await executor.whenRuns(1);
+    await expect(service.taskOutput(job.id, 'echo', 10)).rejects.toMatchObject({ code: 'TASK_AMBIGUOUS', message: `"echo" names 2 tasks of ${job.id}: t1 (echo one), t2 (echo two); give its id.` });
+    expect((await service.taskOutput(job.id, 'ECHO TWO', 10)).task.id).toBe('t2');
+    expect((await service.taskOutput(job.id, 't1', 10)).task.title).toBe('echo one');
+  });
+
   it('hands a listed task its command with the job\'s prompt, and takes its workers from the agent', async () => {
     const { service, executor, updates } = makeFakeService({ maxWorkers: 10 });
     const { job } = await service.dispatch({ type: 'submit', agent: CI, prompt: 'check it', mode: 'background', cwd: '/w' });

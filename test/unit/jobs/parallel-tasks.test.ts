@@ -109,6 +109,18 @@ describe('a phase of several tasks', () => {
     expect(state.board.runs.filter((run) => run.taskId === 't2').map((run) => run.state.status)).toEqual(['failed', 'succeeded']);
   });
 
+  it('retries every task of a phase whose tasks all succeeded (the person wants it redone), and a phase\'s only task', () => {
+    let state = apply(batchState({ mode: 'interactive' }), [{ type: 'startPhase', taskId: 't1', worker: 0 }, { type: 'startTask', taskId: 't2', worker: 1 }]).state;
+    state = apply(state, [{ type: 'completeTask', taskId: 't1', output: 'ok' }, { type: 'completeTask', taskId: 't2', output: 'ok' }, { type: 'startTask', taskId: 't3', worker: 0 }, { type: 'completeTask', taskId: 't3', output: 'ok' }]).state;
+    expect(state.job.status).toBe('awaiting_approval');
+    const retried = apply(state, [{ type: 'retry', feedback: null }]).state;
+    expect(retried.board.tasks.map((t) => [t.id, t.status])).toEqual([['t1', 'todo'], ['t2', 'todo'], ['t3', 'todo'], ['t4', 'todo']]);
+    const single = makeJob({ mode: 'interactive' }, ['only', 'next']);
+    let one = applyActions({ job: single, board: { tasks: [task('t1', 0), task('t2', 1)], runs: [] } }, [{ type: 'start' }, { type: 'startPhase', taskId: 't1', worker: 0 }, { type: 'completeTask', taskId: 't1', output: 'ok' }], T1).state;
+    one = apply(one, [{ type: 'retry', feedback: 'again' }]).state;
+    expect(one.board.tasks.map((t) => t.status)).toEqual(['todo', 'todo']);
+  });
+
   it('in interactive mode goes on anyway when approved, and a last phase approved so ends the job failed', () => {
     let state = apply(batchState({ mode: 'interactive' }, ['run']), [{ type: 'startPhase', taskId: 't1', worker: 0 }]).state;
     state = apply(state, [{ type: 'failTask', taskId: 't1', error: 'boom' }]).state;

@@ -6,7 +6,7 @@ import { isPathInClaim } from '../../../src/jobs/model/claims.js';
 import { applyActions, type JobState } from '../../../src/jobs/model/job-state.js';
 import { createPhaseTasks, type TaskRecord } from '../../../src/jobs/model/task.js';
 import { foldTaskRecords } from '../../../src/jobs/model/task-history.js';
-import { findTaskListProblems, MAX_PLANNED_TASKS, parseTaskPlans } from '../../../src/jobs/model/task-plans.js';
+import { findTaskListProblems, MAX_PLANNED_TASKS, MAX_TASK_TITLE_CHARS, parseTaskPlans } from '../../../src/jobs/model/task-plans.js';
 import { makeJob } from '../../helpers/jobs.js';
 
 const NOW = '2026-11-22T10:01:00.000Z';
@@ -44,6 +44,14 @@ describe('a plan for the next phase', () => {
     expect(state.board.tasks.map((task) => [task.id, task.title])).toEqual([['t1', 'plan'], ['t5', 'api']]);
   });
 
+  it('is ignored for a next phase that has already run', () => {
+    let state = planningJob();
+    state = { ...state, board: { ...state.board, tasks: state.board.tasks.map((task) => (task.id === 't2' ? { ...task, attempts: 1 } : task)) } };
+    const change = applyActions(state, [{ type: 'completeTask', taskId: 't1', output: 'the plan', plannedTasks: PLAN }], NOW);
+    expect(change.state.board.tasks.map((task) => task.id)).toEqual(['t1', 't2', 't3']);
+    expect(change.records.some((record) => record.kind === 'task' && record.removed)).toBe(false);
+  });
+
   it('is ignored from the last phase (no phase follows)', () => {
     const job = makeJob({ mode: 'background' }, ['only']);
     const state = applyActions({ job, board: { tasks: createPhaseTasks(['only'], 'x'), runs: [] } }, [{ type: 'start' }, { type: 'startPhase', taskId: 't1', worker: 0 }], NOW).state;
@@ -54,6 +62,14 @@ describe('a plan for the next phase', () => {
 });
 
 describe('parseTaskPlans', () => {
+  it('takes a plan of exactly the most tasks allowed, and titles of exactly the longest length', () => {
+    const most = Array.from({ length: MAX_PLANNED_TASKS }, (_, i) => ({ title: `t${i}`, description: 'x' }));
+    expect('plans' in parseTaskPlans(most)).toBe(true);
+    expect(parseTaskPlans([{ title: 'x'.repeat(MAX_TASK_TITLE_CHARS), description: 'y' }])).toMatchObject({ plans: [{ title: 'x'.repeat(MAX_TASK_TITLE_CHARS), input: 'y', claims: [], dependsOn: [] }] });
+    // A diamond is not a circle: d waits for b and c, which both wait for a.
+    expect(findTaskListProblems([{ name: 'a', dependsOn: [] }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['a'] }, { name: 'd', dependsOn: ['b', 'c'] }], 'x')).toEqual([]);
+  });
+
   it('reads the create_tasks shape and a module agent\'s', () => {
     expect(parseTaskPlans([{ title: ' a ', description: 'do a', files: ['src/a.ts'] }, { title: 'b', input: 'do b', claims: [], dependsOn: ['a'] }])).toEqual({
       plans: [
@@ -70,6 +86,14 @@ describe('parseTaskPlans', () => {
     [[{ description: 'x' }], 'task 1 needs a title'],
     [[{ title: 'a\nb', description: 'x' }], 'task 1 needs a title'],
     [[{ title: 'a' }], 'task 1 (a) needs a description'],
+    [[{ title: 'a', description: '   ' }], 'task 1 (a) needs a description'],
+    [[{ description: 'x', title: 'x'.repeat(MAX_TASK_TITLE_CHARS + 1) }], 'task 1 needs a title: one line of 1 to 120 characters'],
+    [[null], 'task 1 is not an object'],
+    [['a string'], 'task 1 is not an object'],
+    [[{ title: 'a', description: 'x', files: ['  '] }], 'task 1 claims "  "'],
+    [[{ title: 'a', description: 'x', files: ['src/../../x'] }], 'task 1 claims "src/../../x"'],
+    [[{ title: 'a', description: 'x', dependsOn: [3] }], 'task 1 dependsOn must be an array of strings'],
+    [[{ title: 'a', description: 'x', dependsOn: ['b'] }, { title: 'b', description: 'y', dependsOn: ['c'] }, { title: 'c', description: 'z', dependsOn: ['b'] }], 'depend on each other in a circle: b → c → b'],
     [[{ title: 'a', description: 'x', files: ['../etc/passwd'] }], 'files are paths or globs relative to the workspace, inside it'],
     [[{ title: 'a', description: 'x', files: ['/etc/passwd'] }], 'inside it'],
     [[{ title: 'a', description: 'x', files: 'src' }], 'task 1 files must be an array of strings'],
