@@ -1,6 +1,6 @@
 // A one-key choice on the terminal (enquirer's select): each choice has a key (`c` continue),
-// arrows and Enter work as usual, and the selected row carries a `❯` marker, visible without
-// colour. Its footer can change while it is open, and its owner can close it (the question
+// arrows and Enter work as usual (but an Enter after stray typing is not an answer), and the
+// selected row carries a `❯` marker, visible without colour. Its footer can change while it is open, and its owner can close it (the question
 // became moot: the job was approved from elsewhere).
 /** One choice: `name` is returned, `message` shown, `key` picks it at once. */
 export interface KeyedChoice {
@@ -42,6 +42,8 @@ interface SelectPrompt {
   cancel(): Promise<void>;
   render(): Promise<void>;
   alert(): void;
+  up(): Promise<void>;
+  down(): Promise<void>;
 }
 
 type KeyedSelectPromptClass = new (options: object, keys: readonly string[]) => SelectPrompt;
@@ -61,12 +63,37 @@ function loadPromptClass(): Promise<KeyedSelectPromptClass> {
         super(options);
       }
 
+      // Set by a key that names no choice: the person was typing something else (a command line
+      // begun as the question opened), so their Enter is not an answer until they move the
+      // selection or press a choice's key.
+      private isDisarmed = false;
+
       // A printable key: the choice it names is picked at once; any other is refused with a beep.
       async dispatch(input: string | undefined): Promise<void> {
         const index = input ? this.keys.indexOf(input.toLowerCase()) : -1;
-        if (index < 0) return this.alert();
+        if (index < 0) {
+          // Only typed text disarms: a control key (Ctrl+Z for a suspend, say) is not typing.
+          if (input !== undefined && isTypedText(input)) this.isDisarmed = true;
+          return this.alert();
+        }
+        this.isDisarmed = false;
         this.index = index;
         await this.submit();
+      }
+
+      override async submit(): Promise<void> {
+        if (this.isDisarmed) return this.alert();
+        return super.submit();
+      }
+
+      override async up(): Promise<void> {
+        this.isDisarmed = false;
+        return super.up();
+      }
+
+      override async down(): Promise<void> {
+        this.isDisarmed = false;
+        return super.down();
       }
 
       pointer(_choice: unknown, index: number): string {
@@ -75,6 +102,11 @@ function loadPromptClass(): Promise<KeyedSelectPromptClass> {
     };
   });
   return promptClass;
+}
+
+// Text a person types (letters, digits, punctuation, `/`), as opposed to control characters.
+function isTypedText(input: string): boolean {
+  return [...input].some((character) => character >= ' ' && character !== '\x7f');
 }
 
 /** Opens the question (once enquirer is loaded); it reads the process's stdin until answered or closed. */

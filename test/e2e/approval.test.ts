@@ -85,6 +85,22 @@ describe('approval in the REPL', () => {
     expect((await JobStore.open(workspace.jobsDir).loadRaw(id)).status).toBe('cancelled');
   });
 
+  it('does not take the Enter of a line typed into the box as an answer', async () => {
+    const workspace = stagedWorkspace();
+    const session = start(workspace);
+    await session.waitForText('jobline:staged> ');
+    session.send('something');
+    const id = await session.startedJob();
+    await session.waitForText('Continue to the next phase');
+    // A command typed as the box opened: its keys name no choice, so its Enter answers nothing,
+    // and the box still takes a choice's key ("l": later).
+    session.send('/jobs');
+    session.type('l');
+    await session.waitForText(`${id} waits: /approve, /retry or /cancel it when you are ready.`);
+    expect(await session.text()).not.toContain('· continue');
+    expect((await JobStore.open(workspace.jobsDir).loadRaw(id)).status).toBe('awaiting_approval');
+  });
+
   it('waits for an empty line before showing the box, and keeps what was typed', async () => {
     const workspace = stagedWorkspace('while [ ! -f go ]; do sleep 0.02; done; echo analyzed');
     const session = start(workspace);
