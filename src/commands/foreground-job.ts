@@ -8,7 +8,7 @@ import { isTerminalStatus, type Job } from '../jobs/model/job.js';
 import type { JobService } from '../jobs/service/job-service.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
 import { CLAIM_WAIT_ICON } from '../jobs/model/scheduler.js';
-import { countPhase } from '../jobs/model/task-board.js';
+import { isSharedPhase } from '../jobs/model/task-board.js';
 import { formatLogLines } from '../render/log-lines.js';
 import { formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
@@ -137,7 +137,7 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
     process.stderr.write(`❌ ${job.id} ${job.status}${job.error ? `: ${sanitizeLine(job.error)}` : ''}\n   full log: ${paths.output}\n`);
     // A failed task of a phase of several wrote a file of its own: say how to read it.
     const { board } = await service.view(id).catch(() => ({ board: null }));
-    const failed = board?.tasks.filter((task) => task.status === 'failed' && countPhase(board, task.phase).total > 1) ?? [];
+    const failed = board?.tasks.filter((task) => task.status === 'failed' && isSharedPhase(board, task.phase)) ?? [];
     for (const task of failed.slice(0, 3)) process.stderr.write(`   ${task.id}'s output: jobline logs ${job.id} ${task.id}\n`);
     if (failed.length > 3) process.stderr.write(`   … ${failed.length - 3} more failed tasks (jobline show ${job.id})\n`);
   }

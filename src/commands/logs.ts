@@ -41,7 +41,6 @@ export async function logsCommand(context: AppContext, idOrPrefix: string, optio
       offset: tail.size,
       onLines: write,
       pollMs: 200,
-      isEnded: async () => (await context.jobs.taskOutput(id, task.id, 0).catch(() => ({ run: null }))).run?.state.status !== 'running',
     });
     return 0;
   }

@@ -1,7 +1,7 @@
 // The shape of .jobrc.json, validated strictly: an unknown key is an error, not silently ignored,
 // so a typo like "maxConcurentJobs" is caught. Defaults live here and in .jobrc.example.json.
 import * as z from 'zod';
-import { findTaskListProblems } from '../jobs/model/task-plans.js';
+import { findTaskListProblems } from '../task-graph.js';
 
 const phaseName = z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'expected a phase name of 1-40 letters, digits, "_", "." or "-"');
 

@@ -67,6 +67,14 @@ export function countPhase(board: TaskBoard, phase: number): TaskCounts {
 }
 
 /**
+ * True when phase `phase` holds several tasks: its runs go side by side, each writes a file of
+ * its own, is not diffed, logs task events and is marked with its task. O(1).
+ */
+export function isSharedPhase(board: TaskBoard, phase: number): boolean {
+  return (indexOf(board).phaseCounts[phase]?.total ?? 0) > 1;
+}
+
+/**
  * The `todo` tasks of phase `phase`, in board order, lazily: a caller that stops after a few
  * pays for those (plus the tasks before them that no longer wait).
  */

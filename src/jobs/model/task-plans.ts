@@ -1,58 +1,14 @@
-// Task lists that come from outside the model: an agent's plan (an LLM's create_tasks call, a
-// module agent's returned tasks) and a command agent's configured tasks. One set of rules for all
-// of them: unique titles, dependencies that name a task of the list, no circle, claims that are
-// relative paths inside the workspace. Pure.
+// Plans an agent makes for its next phase (an LLM's create_tasks call, a module agent's returned
+// tasks), checked before they reach a job: the task-list rules of task-graph.ts (the same a
+// command agent's configured tasks keep), claims that are relative paths inside the workspace,
+// and limits on size. Pure.
 import type { TaskPlan } from './task.js';
+import { findTaskListProblems } from '../../task-graph.js';
 
 /** Most tasks one plan may create (a model asked for a plan of thousands is refused, not obeyed). */
 export const MAX_PLANNED_TASKS = 100;
 /** Longest task title, in characters. */
 export const MAX_TASK_TITLE_CHARS = 120;
-
-/**
- * What is wrong with a list of tasks that name their dependencies by name: a name used twice, a
- * dependency that names no task of the list, a circle of dependencies. Each problem is one
- * sentence naming `scope` (e.g. `phase checks`, `the plan`). Empty when the list is sound.
- */
-export function findTaskListProblems(tasks: ReadonlyArray<{ name: string; dependsOn: readonly string[] }>, scope: string): string[] {
-  const problems: string[] = [];
-  const names = new Set<string>();
-  for (const task of tasks) {
-    if (names.has(task.name)) problems.push(`${scope} has two tasks named ${task.name}`);
-    names.add(task.name);
-  }
-  for (const task of tasks) {
-    for (const dependency of task.dependsOn) if (!names.has(dependency)) problems.push(`task ${task.name} depends on ${dependency}, which is not a task of ${scope}`);
-  }
-  const cycle = findDependencyCycle(tasks);
-  if (cycle) problems.push(`tasks of ${scope} depend on each other in a circle: ${cycle.join(' → ')}`);
-  return problems;
-}
-
-/** The names along a circle of dependencies among `tasks` (the first name repeated at the end), or null. */
-export function findDependencyCycle(tasks: ReadonlyArray<{ name: string; dependsOn: readonly string[] }>): string[] | null {
-  const byName = new Map(tasks.map((task) => [task.name, task]));
-  const state = new Map<string, 'visiting' | 'done'>();
-  const path: string[] = [];
-  const visit = (name: string): string[] | null => {
-    if (state.get(name) === 'done') return null;
-    if (state.get(name) === 'visiting') return [...path.slice(path.indexOf(name)), name];
-    state.set(name, 'visiting');
-    path.push(name);
-    for (const dependency of byName.get(name)?.dependsOn ?? []) {
-      const cycle = visit(dependency);
-      if (cycle) return cycle;
-    }
-    path.pop();
-    state.set(name, 'done');
-    return null;
-  };
-  for (const task of tasks) {
-    const cycle = visit(task.name);
-    if (cycle) return cycle;
-  }
-  return null;
-}
 
 /**
  * Reads a plan an agent produced: an array of `{ title, description | input, files | claims,

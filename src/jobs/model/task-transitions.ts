@@ -6,7 +6,7 @@ import type { JobEvent } from './job-event.js';
 import type { JobAction } from './transitions.js';
 import { TransitionError } from '../../errors.js';
 import { formatRunOutputFile, formatRunSection, formatWorkerName, isTaskEnded, OUTPUT_FILE, type Run, type RunState, type Task, type TaskBoard, type TaskPlan } from './task.js';
-import { findTask, indexOf, updateBoard, waitingTasks } from './task-board.js';
+import { findTask, indexOf, isSharedPhase, updateBoard, waitingTasks } from './task-board.js';
 
 /** Characters of a run's answer or error kept as its task's `result` (the full text is in output.log). */
 export const TASK_RESULT_CHARS = 200;
@@ -52,7 +52,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
   const setRun = (run: Run): void => void newRuns.set(run.id, run);
   const events: JobEvent[] = [];
   // Task events are logged for phases of several tasks; a phase of one says it all with its own.
-  const isInSharedPhase = (task: Task): boolean => (index.phaseCounts[task.phase]?.total ?? 0) > 1;
+  const isInSharedPhase = (task: Task): boolean => isSharedPhase(board, task.phase);
   const closeRuns = (state: Exclude<RunState, { status: 'running' }>, only?: string, filesModified?: string[]): Task[] => {
     const closed: Task[] = [];
     for (const [taskId, position] of [...index.openRuns].sort((a, b) => a[1] - b[1])) {

@@ -6,7 +6,7 @@ import type { JobRepository } from '../ports/repository.js';
 import type { Job, JobProgress } from '../model/job.js';
 import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
 import type { Run, Task, TaskBoard, TaskRecord } from '../model/task.js';
-import { countPhase, findOpenRun, findTask } from '../model/task-board.js';
+import { findOpenRun, findTask, isSharedPhase } from '../model/task-board.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { RunHandle } from '../ports/executor.js';
 import type { JobWriter } from './job-writer.js';
@@ -155,7 +155,7 @@ export class JobHandle {
     const last = lines.at(-1);
     if (last !== undefined) this.recordProgress({ lastEvent: last });
     const task = taskId === undefined ? undefined : findTask(this.state.board, taskId);
-    const isShared = task !== undefined && countPhase(this.state.board, task.phase).total > 1;
+    const isShared = task !== undefined && isSharedPhase(this.state.board, task.phase);
     this.reporter.output(this.current, lines, lineCount, isShared ? taskId : undefined);
   }
 
@@ -210,7 +210,7 @@ export class JobHandle {
       taskId,
       ...(isListedTask && task ? { command: task.input } : {}),
       ...(taskContext ? { task: taskContext } : {}),
-      ...(task && countPhase(this.state.board, task.phase).total > 1 ? { isWorkspaceRecorded: false } : {}),
+      ...(task && isSharedPhase(this.state.board, task.phase) ? { isWorkspaceRecorded: false } : {}),
       agent: this.agent,
       phaseIndex: task?.phase ?? job.currentPhase,
       attempt: run?.attempt ?? job.phases[job.currentPhase]?.attempts ?? 1,
@@ -244,7 +244,7 @@ const MAX_LISTED_NEIGHBOURS = 200;
 // The task's context when its phase holds several tasks or it claims files (a plan of one task
 // is confined too); null for a phase's only, unclaimed task (an agent's plain phase).
 function describeTaskContext(board: TaskBoard, task: Task): TaskContext | null {
-  if (countPhase(board, task.phase).total <= 1 && task.claims.length === 0) return null;
+  if (!isSharedPhase(board, task.phase) && task.claims.length === 0) return null;
   // Only neighbours that claim files can hold one (a batch of 10,000 lines claims none).
   const others = board.tasks.filter((other) => other.phase === task.phase && other.id !== task.id && other.claims.length > 0).slice(0, MAX_LISTED_NEIGHBOURS).map((other) => ({ id: other.id, title: other.title, claims: other.claims }));
   return { id: task.id, title: task.title, description: task.input, claims: task.claims, others };
@@ -254,7 +254,7 @@ function describeTaskContext(board: TaskBoard, task: Task): TaskContext | null {
 // tasks, each task's result and files (validate and deliver see every task of implement).
 function describePreviousOutputs(job: Job, board: TaskBoard): PhaseOutputRecord[] {
   return job.phases.slice(0, job.currentPhase).map((phase, index) => {
-    if (countPhase(board, index).total <= 1) return { name: phase.name, output: phase.output };
+    if (!isSharedPhase(board, index)) return { name: phase.name, output: phase.output };
     const tasks = board.tasks.filter((task) => task.phase === index);
     const lines = tasks.slice(0, MAX_LISTED_NEIGHBOURS).map((task) => `- ${task.id} ${task.title}: ${task.status}${task.result ? ` — ${task.result}` : ''}${task.filesModified.length > 0 ? ` (files: ${task.filesModified.join(', ')})` : ''}`);
     if (tasks.length > lines.length) lines.push(`- … and ${tasks.length - lines.length} more tasks`);

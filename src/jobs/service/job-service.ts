@@ -198,9 +198,16 @@ export class JobService extends EventEmitter<JobManagerEvents> {
     return { job, task, run, tail: run ? await this.store.readRunOutput(job.id, run, maxLines) : null };
   }
 
-  /** Follows what run `run` of job `id` writes (see followOutput). */
-  followRunOutput(id: string, run: Run, options: FollowLogOptions): Promise<boolean> {
-    return this.store.followRunOutput(id, run, options);
+  /**
+   * Follows what run `run` of job `id` writes until the run ends (it is no longer its task's open
+   * run) or `options.signal` aborts; resolves true when it ended with the run.
+   */
+  followRunOutput(id: string, run: Run, options: Omit<FollowLogOptions, 'isEnded'>): Promise<boolean> {
+    const isEnded = async (): Promise<boolean> => {
+      const latest = await this.view(id).then(({ board }) => board.runs.findLast((candidate) => candidate.id === run.id), () => undefined);
+      return latest?.state.status !== 'running';
+    };
+    return this.store.followRunOutput(id, run, { ...options, isEnded });
   }
 
   /** A reader of job `id`'s output from its current end on (see LogFollower). */

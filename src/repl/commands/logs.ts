@@ -84,10 +84,6 @@ async function showTaskOutput(session: Parameters<SlashCommand['run']>[1], input
       signal,
       pollMs: FOLLOW_POLL_MS,
       onLines: (lines) => write(formatLogLines(lines)),
-      isEnded: async () => {
-        const { run: latest } = await session.service.taskOutput(job.id, task.id, 0).catch(() => ({ run: null }));
-        return latest?.id !== run.id || latest.state.status !== 'running';
-      },
     });
     write(hasEnded ? `${task.id} ${run.id} ended.` : `Stopped following ${task.id}.`);
   });

@@ -6,7 +6,8 @@ import { isPathInClaim } from '../../../src/jobs/model/claims.js';
 import { applyActions, type JobState } from '../../../src/jobs/model/job-state.js';
 import { createPhaseTasks, type TaskRecord } from '../../../src/jobs/model/task.js';
 import { foldTaskRecords } from '../../../src/jobs/model/task-history.js';
-import { findTaskListProblems, MAX_PLANNED_TASKS, MAX_TASK_TITLE_CHARS, parseTaskPlans } from '../../../src/jobs/model/task-plans.js';
+import { MAX_PLANNED_TASKS, MAX_TASK_TITLE_CHARS, parseTaskPlans } from '../../../src/jobs/model/task-plans.js';
+import { findTaskListProblems } from '../../../src/task-graph.js';
 import { makeJob } from '../../helpers/jobs.js';
 
 const NOW = '2026-11-22T10:01:00.000Z';
