@@ -103,7 +103,9 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
   service.on('jobOutput', (_job, lines, lineCount, taskId) => {
     if (!taskId || isAsking) return;
     const skipped = lineCount - lines.length;
-    const marked = [...(skipped > 0 ? [`${taskId} │ … ${skipped} more lines`] : []), ...lines.map((line) => `${taskId} │ ${line}`)];
+    // Blank lines carry nothing worth a marked line (as in the REPL's notifications).
+    const marked = [...(skipped > 0 ? [`${taskId} │ … ${skipped} more lines`] : []), ...lines.filter((line) => line.trim() !== '').map((line) => `${taskId} │ ${line}`)];
+    if (marked.length === 0) return;
     spinner.printAbove(format(marked), target);
   });
 
