@@ -1,9 +1,11 @@
-// Job shells come from a small spawner process per worker, not from jobline's own big process.
+// Where PID namespaces are refused (and so shell lanes cannot run), job shells come from a small
+// spawner process per worker, not from jobline's own big process. These tests refuse namespaces.
 // What a user can notice: a SIGKILLed jobline takes its jobs' processes with it, a spawner killed
 // from outside fails only the phase it was running, and output bytes arrive intact.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTAINMENT_ENV } from '../../src/jobs/process/process-containment.js';
 import type { Job } from '../../src/jobs/model/job.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { readProcessStat } from '../../src/jobs/process/owner.js';
@@ -14,14 +16,24 @@ import { findAncestorNamed, isProcessAlive, waitFor, waitForProcesses, waitForPr
 
 // A worker's first shell is started by the worker while its spawner boots; this one waits until
 // the spawner has named itself (it is ready), and a moment more for its worker to hear so.
-// (The shell runs in its own PID namespace, so jobline's pid is passed in: $PPID is the namespace's init.)
+// (jobline's pid is passed in: $PPID is the worker's process only for that first shell.)
 const waitForSpawner = (joblinePid: number): string => `until pgrep -x -P ${joblinePid} jobline-spawner >/dev/null; do sleep 0.02; done; sleep 0.1`;
 
+const WITHOUT_NAMESPACES = 'process-group:refused by the spawner test';
+
 describe('the spawner', () => {
+  // In-process managers hand this down to their workers; the CLI gets it in its environment.
+  const previous = process.env[CONTAINMENT_ENV];
+  beforeAll(() => void (process.env[CONTAINMENT_ENV] = WITHOUT_NAMESPACES));
+  afterAll(() => {
+    if (previous === undefined) delete process.env[CONTAINMENT_ENV];
+    else process.env[CONTAINMENT_ENV] = previous;
+  });
+
   it('ends the processes of a jobline killed with SIGKILL', async () => {
     const cwd = makeTempDir();
     const jobsDir = join(makeTempDir(), 'jobs');
-    const env = { JOBLINE_JOBS_DIR: jobsDir };
+    const env = { JOBLINE_JOBS_DIR: jobsDir, [CONTAINMENT_ENV]: WITHOUT_NAMESPACES };
     // One worker, so the second task reuses the first one's worker, whose spawner the first task
     // booted; the first task waits until that spawner is up (its shell's parent is jobline).
     writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ maxConcurrentJobs: 1, maxCompletedJobs: 0 }));

@@ -81,6 +81,15 @@ export function describeContainmentForEnv(containment: Containment): string {
   return containment.kind === 'pid-namespace' ? 'pid-namespace' : `process-group:${containment.reason}`;
 }
 
+/**
+ * The program and arguments that run `script` with `/bin/sh -c` as the init of a PID namespace of
+ * its own (held by setpriv and unshare as for every job shell); `args` become its $0, $1, ...
+ * Used by shell lanes (shell-lane.ts), whose script is its own init.
+ */
+export function buildNamespaceInitCommand(script: string, args: string[]): { file: string; args: string[] } {
+  return { file: NAMESPACE_PREFIX[0]!, args: [...NAMESPACE_PREFIX.slice(1), '/bin/sh', '-c', script, ...args] };
+}
+
 /** The program and arguments that run `/bin/sh -c command` under `containment`. */
 export function buildShellCommand(command: string, containment: Containment): { file: string; args: string[] } {
   if (containment.kind === 'process-group') return { file: '/bin/sh', args: ['-c', command] };

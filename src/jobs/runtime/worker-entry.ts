@@ -17,6 +17,9 @@ import { ProgressCoalescer } from './progress-coalescer.js';
 import type { PhaseRequest } from '../ports/executor.js';
 import type { HostMessage, WorkerMessage } from './protocol.js';
 import { SpawnerClient } from '../process/spawner-client.js';
+import { LaneLauncher } from '../process/lane-launcher.js';
+import { detectContainment } from '../process/process-containment.js';
+import type { ShellLauncher } from '../process/shell-launcher.js';
 import { SecretScrubber, readSecrets } from '../../text/secrets.js';
 
 const port = parentPort;
@@ -27,9 +30,16 @@ const controllers = new Map<number, AbortController>();
 const moduleRunners = new Map<string, Promise<AgentRunner>>();
 /** Output folders this worker has made (a job's runs/ folder); a removed job's folder is gone with its id. */
 const madeFolders = new Set<string>();
-// Shells (command phases, an LLM agent's run_command) are forked from this worker's spawner
-// process, booted by the first shell asked for (a worker that never runs one never starts one).
+// Shells (command phases, an LLM agent's run_command) run in shell lanes where PID namespaces are
+// allowed: long-lived contained shells that fork each command (lane-launcher.ts). Elsewhere, and
+// for what a lane cannot take, they are forked from this worker's spawner process, booted by the
+// first shell asked for (a worker that never runs one never starts one).
 const spawner = new SpawnerClient(getCompiledEntry('spawner-entry'));
+let launcher: ShellLauncher | null = null;
+// Decided at the first shell, from the containment the main thread handed down.
+function getLauncher(): ShellLauncher {
+  return (launcher ??= detectContainment().kind === 'pid-namespace' ? new LaneLauncher(spawner) : spawner);
+}
 
 function post(message: WorkerMessage): void {
   port!.postMessage(message);
@@ -127,9 +137,9 @@ async function runAgentPhase(request: PhaseRequest, context: PhaseContext): Prom
     // A phase of tasks runs the task's own command (PhaseRequest.command).
     const command = 'run' in phase ? phase.run : request.command;
     if (!command) return { kind: 'failed', error: `phase ${phase.name} of agent ${agent.name} runs tasks, and this run names none` };
-    return runCommandPhase(command, context, spawner);
+    return runCommandPhase(command, context, getLauncher());
   }
-  if (agent.type === 'llm') return (await import('../../agents/llm/llm-runner.js')).runLlmPhase(agent, context, spawner);
+  if (agent.type === 'llm') return (await import('../../agents/llm/llm-runner.js')).runLlmPhase(agent, context, getLauncher());
   const runner = await loadModuleRunner(agent.module);
   return runner.runPhase(context);
 }
