@@ -34,7 +34,7 @@ await build({
   logLevel: 'warning',
 });
 
-// The command line itself, bundled into dist/cli.js (replacing tsc's output) with its packages:
+// The command line itself, bundled into dist/cli.js and dist/cli-main.js (replacing tsc's output) with its packages:
 // a start loaded ~150 small modules and ~250 package files one by one (zod alone ~70), which was
 // most of the REPL's startup time. Packages used only by some commands (enquirer's questions,
 // ora's spinner, fs-extra's removal) are imported dynamically and split into dist/chunks/, so a
@@ -44,7 +44,9 @@ await build({
 // tests and benchmarks that import modules.
 rmSync(`${dist}chunks`, { recursive: true, force: true });
 await build({
-  entryPoints: { cli: fileURLToPath(new URL('../src/cli.ts', import.meta.url)) },
+  // cli.js only sets V8's memory flags and then imports cli-main.js (see src/cli.ts); both sit in
+  // dist/, where cli-main finds ../package.json as tsc's module did.
+  entryPoints: { cli: fileURLToPath(new URL('../src/cli.ts', import.meta.url)), 'cli-main': fileURLToPath(new URL('../src/cli-main.ts', import.meta.url)) },
   outdir: dist,
   chunkNames: 'chunks/[name]-[hash]',
   allowOverwrite: true,

@@ -1,5 +1,6 @@
 // A write thread: makes job writes durable (job.json atomically, then the events appended) with
 // synchronous calls, one request at a time, off the REPL's thread. See write-threads.ts.
+import '../heap-tuning.js'; // first: a new thread resets V8's flags (see heap-tuning.ts)
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeError } from '../errors.js';
 import { adoptFsyncCounter } from './atomic-write.js';

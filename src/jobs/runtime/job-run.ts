@@ -130,6 +130,6 @@ export class JobRun {
   }
 
   private signalGroups(signal: NodeJS.Signals): void {
-    for (const pid of this.children.list()) signalProcessGroup(pid, signal);
+    for (const pid of this.children.list(this.runId)) signalProcessGroup(pid, signal);
   }
 }

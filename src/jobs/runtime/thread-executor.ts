@@ -60,7 +60,8 @@ export class ThreadExecutor implements Executor {
 
   start(request: PhaseRequest, listener: RunListener): RunHandle {
     this.handDownContainment();
-    const worker = this.pool.acquire();
+    // A command agent's runs only wait on their shells: those of one job share a worker.
+    const worker = this.pool.acquire(request.agent.type === 'command' ? `job:${request.jobId}` : undefined);
     const run = new JobRun(worker, this.pool.childRegistryOf(worker), request, {
       onOutput: (lines, lineCount) => listener.output(lines, lineCount),
       onProgress: (progress) => listener.progress(progress),
@@ -83,6 +84,11 @@ export class ThreadExecutor implements Executor {
     const containment = detectContainment();
     process.env[CONTAINMENT_ENV] = describeContainmentForEnv(containment);
     return containment;
+  }
+
+  /** Worker threads alive now, idle ones included (for diagnostics and tests). */
+  get threadCount(): number {
+    return this.pool.size;
   }
 
   findJobProcesses(jobId: string): number[] {

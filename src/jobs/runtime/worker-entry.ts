@@ -1,5 +1,6 @@
 // The code each worker thread runs: receives phase requests, runs the agent's phase, and reports
 // back. Any failure, thrown or not, leaves as a `phaseFailed` message.
+import '../../heap-tuning.js'; // first: a new thread resets V8's flags (see heap-tuning.ts)
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -95,8 +96,8 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
           activeProgress.flush(); // counters first, so the activity arrives with them
           post({ type: 'activityReported', runId, icon, text: scrub(text) });
         },
-        childStarted: (pid) => void children.add(pid),
-        childExited: (pid) => children.remove(pid),
+        childStarted: (pid) => void children.add(runId, pid),
+        childExited: (pid) => children.remove(runId, pid),
       },
     };
     // Only a phase's only run is diffed: runs side by side would each see the others' changes,

@@ -1,0 +1,189 @@
+// The jobline command line (started by cli.ts): wiring only. Parses arguments, loads the context,
+// calls a command, and turns a JoblineError (a user mistake or environment problem) into one
+// clear line, exit 2.
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { batchCommand } from './commands/batch.js';
+import { loadAppContext } from './commands/context.js';
+import { listCommand } from './commands/list.js';
+import { runCommand } from './commands/run.js';
+import { showCommand } from './commands/show.js';
+import { logsCommand } from './commands/logs.js';
+import { resumeCommand } from './commands/resume.js';
+import { steerCommand } from './commands/steer.js';
+import { waitCommand } from './commands/wait.js';
+import { JoblineError, UsageError } from './errors.js';
+import { MAX_RETRIES, MAX_WORKERS } from './jobs/model/job.js';
+import { findNearestName } from './text/nearest-name.js';
+import { sanitizeLine } from './render/text.js';
+import { startRepl } from './repl/repl.js';
+import { resumeInputOnContinue } from './commands/resume-input-on-continue.js';
+import { waitForNotifyCommands } from './commands/notify-command.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('jobline')
+  .description('Run agent jobs in background worker threads, with durable per-job state.')
+  .version(version, '-v, --version', 'print the version')
+  .showHelpAfterError('(run jobline --help for usage)')
+  // Options before a command belong to the REPL; after it, to the command (`run -a check`).
+  .enablePositionalOptions();
+
+const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: ./.jobrc.json, then ~/.jobrc.json)');
+
+// A whole-number option from `min` to `max`: anything else is the user's mistake, said in one line.
+const parseCount = (name: string, min: number, max: number) => (value: string): number => {
+  const count = /^\d{1,6}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!(count >= min && count <= max)) throw new UsageError('USAGE', `${name} takes a whole number from ${min} to ${max}, not ${JSON.stringify(sanitizeLine(value))}.`);
+  return count;
+};
+
+// No command: the interactive REPL. A word where a command belongs is a mistyped command (exit 2
+// with a suggestion), not commander's "too many arguments".
+program
+  .option('-a, --agent <name>', 'agent for new jobs (default: defaultAgent from the config)')
+  .option('-b, --background', 'new jobs run every phase without asking for approval')
+  .addOption(configOption())
+  .allowExcessArguments(true)
+  .action(async (options) => {
+    const [typed] = program.args;
+    if (typed !== undefined) {
+      const nearest = findNearestName(typed, program.commands.map((command) => command.name()));
+      throw new UsageError('USAGE', `unknown command '${sanitizeLine(typed)}'.${nearest ? ` Did you mean '${nearest}'?` : ''} Run jobline --help for the commands.`);
+    }
+    await startRepl(loadAppContext(options.config), { ...options, version });
+  });
+
+program
+  .command('run')
+  .description('run one job in the foreground; exits 0 only if it completes')
+  .argument('<prompt...>', 'the prompt (for the sh agent: the shell command)')
+  .option('-a, --agent <name>', 'agent to run (default: defaultAgent from the config)')
+  .option('-b, --background', 'run every phase without asking for approval')
+  .option('-y, --yes', 'approve every phase up front (same as --background)')
+  .option('-j, --workers <n>', 'tasks of the job run at once (default: the agent\'s workers, else 1)', parseCount('--workers', 1, MAX_WORKERS))
+  .option('--json', 'print the final job as JSON on stdout')
+  .addOption(configOption())
+  .action(async (words: string[], options) => {
+    process.exitCode = await runCommand(loadAppContext(options.config), words.join(' '), options);
+  });
+
+program
+  .command('batch')
+  .description('run each non-empty line of FILE (or stdin) as a task of one background job, several at once')
+  .argument('[file]', 'file of prompts, one per line; - or nothing for stdin')
+  .option('-a, --agent <name>', 'agent to run (default: defaultAgent from the config)')
+  .option('-j, --workers <n>', 'tasks run at once (default: maxWorkers from the config)', parseCount('--workers', 1, MAX_WORKERS))
+  .option('--retries <n>', 'runs of a failed task beyond its first (default 0)', parseCount('--retries', 0, MAX_RETRIES))
+  .option('--keep-going', 'run every task that can run even when some fail (the job still ends failed)')
+  .addOption(configOption())
+  .action(async (file: string | undefined, options) => {
+    process.exitCode = await batchCommand(loadAppContext(options.config), file, options);
+  });
+
+program
+  .command('list')
+  .description('list the jobs in the jobs folder, or only those with a status')
+  .argument('[status]', 'a status (failed, running, awaiting_approval, ...), active or unfinished')
+  .option('--json', 'print JSON')
+  .addOption(configOption())
+  .action(async (status: string | undefined, options) => {
+    process.exitCode = await listCommand(loadAppContext(options.config), status, options);
+  });
+
+program
+  .command('show')
+  .description('show one job in full')
+  .argument('<id>', 'job id or unique prefix, with or without job-')
+  .option('--json', 'print JSON')
+  .addOption(configOption())
+  .action(async (id: string, options) => {
+    process.exitCode = await showCommand(loadAppContext(options.config), id, options);
+  });
+
+const idArgument = ['<id>', 'job id or unique prefix, with or without job-'] as const;
+
+program
+  .command('logs')
+  .description("print a job's output, or one task's (its latest run's); -f follows it until the job ends")
+  .argument(...idArgument)
+  .argument('[task]', 'a task of the job: its id (t3), its title, or a unique prefix of its title')
+  .option('-f, --follow', 'keep printing until the job ends')
+  .addOption(configOption())
+  .action(async (id: string, task: string | undefined, options) => {
+    process.exitCode = await logsCommand(loadAppContext(options.config), id, { ...options, ...(task ? { task } : {}) });
+  });
+
+for (const [name, description] of [
+  ['cancel', 'cancel a queued, running or waiting job (its owner stops it)'],
+  ['approve', 'approve the phase a job waits on; the next phase starts'],
+] as const) {
+  program
+    .command(name)
+    .description(description)
+    .argument(...idArgument)
+    .option('--json', 'print the job as JSON once done')
+    .addOption(configOption())
+    .action(async (id: string, options) => {
+      process.exitCode = await steerCommand(loadAppContext(options.config), id, { type: name }, options);
+    });
+}
+
+program
+  .command('retry')
+  .description('run the phase a job waits on again, optionally with feedback for the agent')
+  .argument(...idArgument)
+  .option('--feedback <text>', 'what the agent should do differently ($JOB_FEEDBACK for command agents)')
+  .option('--json', 'print the job as JSON once done')
+  .addOption(configOption())
+  .action(async (id: string, options) => {
+    process.exitCode = await steerCommand(loadAppContext(options.config), id, { type: 'retry', feedback: options.feedback ?? null }, options);
+  });
+
+program
+  .command('resume')
+  .description('take over an interrupted, failed or cancelled job and run it in the foreground; exits like run')
+  .argument(...idArgument)
+  .option('-b, --background', 'run every phase without asking for approval')
+  .option('-y, --yes', 'approve every phase up front (same as --background)')
+  .option('--json', 'print the final job as JSON on stdout')
+  .addOption(configOption())
+  .action(async (id: string, options) => {
+    process.exitCode = await resumeCommand(loadAppContext(options.config), id, options);
+  });
+
+program
+  .command('wait')
+  .description('wait until the jobs end; exits 0 only if all completed')
+  .argument('<ids...>', 'job ids or unique prefixes')
+  .option('--json', 'print the jobs as JSON once all ended')
+  .addOption(configOption())
+  .action(async (ids: string[], options) => {
+    process.exitCode = await waitCommand(loadAppContext(options.config), ids, options);
+  });
+
+// A reader that went away (`jobline list | head -1`) is not an error worth a stack trace: the
+// output it wanted has been written; end quietly, as other command-line tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+try {
+  resumeInputOnContinue();
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (!(error instanceof JoblineError)) throw error;
+  process.stderr.write(`jobline: ${error.message}\n`);
+  process.exitCode = 2;
+}
+// A script command has finished: its jobs are settled and written. End now, once what it printed
+// is flushed, rather than when Node finds nothing left to wait for: a terminal prompt that was
+// stopped and continued (Ctrl+Z, fg) can leave a handle behind that would keep `run` alive.
+// (The REPL never gets here: it exits itself.)
+// A notify command a job's end started (notifyCommand) gets a few seconds to finish and report.
+await waitForNotifyCommands(5000);
+await new Promise<void>((resolve) => process.stdout.write('', () => process.stderr.write('', () => resolve())));
+process.exit();
