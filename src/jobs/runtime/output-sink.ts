@@ -25,12 +25,21 @@ export interface OutputSinkOptions {
    * newest output, where a failure shows, is what a user reads. Default: no cap.
    */
   maxBytes?: number;
+  /**
+   * The file is created by the first byte written to it other than its header (see writeHeader),
+   * not when the sink opens: a run's own file under runs/, so that a batch of 10,000 silent tasks
+   * leaves no 10,000 files of one header line (and spends no file creation per task).
+   */
+  isCreatedOnFirstWrite?: boolean;
 }
 
 /** Appends text to one output.log and batches its complete lines. Call `close` when the phase ends. */
 export class OutputSink {
-  private fd: number;
-  private size: number;
+  /** The open log, or null until its first write (isCreatedOnFirstWrite). */
+  private fd: number | null = null;
+  private size = 0;
+  /** A header held back until something else is written (isCreatedOnFirstWrite). */
+  private heldHeader: string | null = null;
   private cutBytes = 0;
   private markerBytes = 0;
   private readonly scrubber: SecretScrubber | null;
@@ -57,11 +66,13 @@ export class OutputSink {
     private readonly path: string,
     private readonly onBatch: OutputBatchListener,
     private readonly onWriteError: (error: Error) => void = () => {},
-    options: OutputSinkOptions = {},
+    private readonly options: OutputSinkOptions = {},
   ) {
-    this.fd = openSync(path, APPEND_FLAGS, 0o600); // never through a symbolic link planted in its place
-    this.size = fstatSync(this.fd).size;
-    this.isAtLineStart = this.size === 0 || this.lastByte() === 0x0a;
+    this.isAtLineStart = true;
+    if (!options.isCreatedOnFirstWrite) {
+      this.open();
+      this.isAtLineStart = this.size === 0 || this.lastByte() === 0x0a;
+    }
     this.scrubber = options.scrubber && !options.scrubber.isEmpty ? options.scrubber : null;
     this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   }
@@ -85,6 +96,15 @@ export class OutputSink {
   }
 
   /**
+   * Appends the phase header `text` as appendLine does; a sink created on its first write holds
+   * it back until something else is written, and a run that writes nothing leaves no file.
+   */
+  writeHeader(text: string): void {
+    if (this.fd === null && this.isCreatedLazily) this.heldHeader = text;
+    else this.appendLine(text);
+  }
+
+  /**
    * Appends the line `text` to the log only, on a line of its own: it is reported another way
    * (an activity, a phase header), not as output. Pending output is written first.
    */
@@ -94,6 +114,17 @@ export class OutputSink {
       this.unwritten = '';
     }
     this.appendScrubbed(`${this.isAtLineStart ? '' : '\n'}${text}\n`);
+  }
+
+  private get isCreatedLazily(): boolean {
+    return this.options.isCreatedOnFirstWrite === true;
+  }
+
+  // Never through a symbolic link planted in its place.
+  private open(): number {
+    this.fd = openSync(this.path, APPEND_FLAGS, 0o600);
+    this.size = fstatSync(this.fd).size;
+    return this.fd;
   }
 
   private lastByte(): number {
@@ -125,10 +156,17 @@ export class OutputSink {
   // A failed write must not throw into the agent's stream handlers (that would crash the worker
   // with a generic reason): it is kept, reported through onWriteError, and fails the phase.
   private append(text: string): void {
-    if (this.writeError) return;
+    if (this.writeError || text === '') return;
     try {
-      this.size += writeSync(this.fd, text);
-      if (text !== '') this.isAtLineStart = text.endsWith('\n');
+      let fd = this.fd;
+      if (fd === null) {
+        fd = this.open();
+        const header = this.heldHeader;
+        this.heldHeader = null;
+        if (header !== null) this.size += writeSync(fd, `${header}\n`);
+      }
+      this.size += writeSync(fd, text);
+      this.isAtLineStart = text.endsWith('\n');
       if (this.size > this.maxBytes) this.cutHead();
     } catch (error) {
       this.writeError = error as Error;
@@ -161,8 +199,8 @@ export class OutputSink {
       closeSync(out);
     }
     renameSync(temp, this.path);
-    closeSync(this.fd);
-    this.fd = openSync(this.path, APPEND_FLAGS, 0o600);
+    if (this.fd !== null) closeSync(this.fd);
+    this.open();
     this.markerBytes = Buffer.byteLength(marker);
     this.size = this.markerBytes + read;
   }
@@ -187,7 +225,8 @@ export class OutputSink {
     if (this.partial !== '') this.addLine(this.partial);
     this.partial = '';
     this.flush();
-    closeSync(this.fd);
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
     if (this.writeError) throw this.writeError;
   }
 

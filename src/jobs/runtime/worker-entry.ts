@@ -2,7 +2,7 @@
 // back. Any failure, thrown or not, leaves as a `phaseFailed` message.
 import '../../heap-tuning.js'; // first: a new thread resets V8's flags (see heap-tuning.ts)
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { AgentRunner, PhaseContext, PhaseOutcome } from '../../agents/agent.js';
@@ -12,7 +12,7 @@ import { describeError } from '../../errors.js';
 import { ChildRegistry } from './child-registry.js';
 import { getCompiledEntry } from '../../compiled-entry.js';
 import { OutputSink } from './output-sink.js';
-import { formatPhaseHeader } from '../model/task.js';
+import { OUTPUT_FILE, formatPhaseHeader } from '../model/task.js';
 import { parseTaskPlans } from '../model/task-plans.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
 import type { PhaseRequest } from '../ports/executor.js';
@@ -72,7 +72,9 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
       mkdirSync(folder, { recursive: true, mode: 0o700 });
       madeFolders.add(folder);
     }
-    sink = new OutputSink(request.outputLogPath, (lines, lineCount) => post({ type: 'outputProduced', runId, lines, lineCount }), () => controller.abort(), { scrubber, maxBytes: request.maxOutputBytes });
+    // A run's own file (runs/rN.log) is created by its first output: a silent task leaves none.
+    const isRunFile = basename(request.outputLogPath) !== OUTPUT_FILE;
+    sink = new OutputSink(request.outputLogPath, (lines, lineCount) => post({ type: 'outputProduced', runId, lines, lineCount }), () => controller.abort(), { scrubber, maxBytes: request.maxOutputBytes, isCreatedOnFirstWrite: isRunFile });
     const activeSink = sink;
     progress = new ProgressCoalescer((update) => post({ type: 'progressReported', runId, progress: update.lastEvent ? { ...update, lastEvent: scrub(update.lastEvent) } : update }));
     const activeProgress = progress;
@@ -103,7 +105,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     // Only a phase's only run is diffed: runs side by side would each see the others' changes,
     // and a batch of 1,000 lines in a git project would start ~8 git processes per line.
     before = request.isWorkspaceRecorded === false ? null : snapshotWorkspace(request.cwd);
-    activeSink.appendLine(formatPhaseHeader({ index: request.phaseIndex, count: request.agent.phases.length, name: context.phaseName, attempt: request.attempt }, new Date()));
+    activeSink.writeHeader(formatPhaseHeader({ index: request.phaseIndex, count: request.agent.phases.length, name: context.phaseName, attempt: request.attempt }, new Date()));
     outcome = await runAgentPhase(request, context);
   } catch (error) {
     outcome = { kind: 'failed', error: describeError(error) };

@@ -1,6 +1,6 @@
 // output.log stays bounded: past maxOutputBytes the oldest half is cut and a line says how much,
 // so a runaway job keeps its newest output (where failures show) and never fills the disk.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OutputSink } from '../../../src/jobs/runtime/output-sink.js';
@@ -35,6 +35,28 @@ describe('OutputSink', () => {
     expect(PHASE_HEADER_PATTERN.test(formatPhaseHeader({ index: 0, count: 1, name: 'run', attempt: 1 }, new Date()))).toBe(true);
   });
 
+  it('creates a run\'s own file with its first output, header first; a run that prints nothing leaves none', () => {
+    const dir = makeTempDir();
+    const header = formatPhaseHeader({ index: 0, count: 1, name: 'run', attempt: 1 }, new Date('2026-12-01T17:45:02Z'));
+    const silent = new OutputSink(join(dir, 'r1.log'), () => {}, () => {}, { isCreatedOnFirstWrite: true });
+    silent.writeHeader(header);
+    silent.write('');
+    silent.close();
+    expect(existsSync(join(dir, 'r1.log'))).toBe(false);
+    const chatty = new OutputSink(join(dir, 'r2.log'), () => {}, () => {}, { isCreatedOnFirstWrite: true });
+    chatty.writeHeader(header);
+    expect(existsSync(join(dir, 'r2.log'))).toBe(false);
+    chatty.write('first');
+    chatty.appendLine('🔧 activity');
+    chatty.close();
+    expect(readFileSync(join(dir, 'r2.log'), 'utf8')).toBe(`${header}\nfirst\n🔧 activity\n`);
+    // An activity alone is content too: it creates the file.
+    const busy = new OutputSink(join(dir, 'r3.log'), () => {}, () => {}, { isCreatedOnFirstWrite: true });
+    busy.writeHeader(header);
+    busy.appendLine('🔧 activity');
+    busy.close();
+    expect(readFileSync(join(dir, 'r3.log'), 'utf8')).toBe(`${header}\n🔧 activity\n`);
+  });
 
   it('keeps output.log under maxOutputBytes, keeping the tail and marking the cut', () => {
     const path = join(makeTempDir(), 'output.log');
