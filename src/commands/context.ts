@@ -38,13 +38,23 @@ export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd())
   return { config, configPath: path, store, jobs, cwd };
 }
 
+/** Settings of a session that differ between front ends. */
+export interface SessionOverrides extends Partial<Pick<JoblineConfig, 'whenBusy'>> {
+  /**
+   * True for a script command (run, batch, resume), which exits once its jobs are done: the
+   * storage policy's pass after a job ends runs at once instead of a moment later (the moment
+   * keeps it off the path of the REPL's next prompt; a script has none, and would wait for it).
+   */
+  isScript?: boolean;
+}
+
 /**
  * A job service whose session runs jobs on worker threads of this process; `overrides` adjust
  * single settings (e.g. whenBusy for batch). It serves requests from other processes to its jobs
  * (jobline cancel, approve, retry); `onRequest` hears of each. Jobs taken over from the jobs
  * folder get their agent from the config.
  */
-export function createJobService(context: AppContext, overrides: Partial<Pick<JoblineConfig, 'whenBusy'>> = {}, onRequest?: RequestListener): JobService {
+export function createJobService(context: AppContext, overrides: SessionOverrides = {}, onRequest?: RequestListener): JobService {
   const manager = createManager(context, overrides);
   const service = new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
   serveOwnerRequests(service, onRequest);
@@ -58,7 +68,7 @@ function adoptFromConfig(config: JoblineConfig, configFile: string | null): Adop
 }
 
 // The session's manager, from the config, with its executor: worker threads of this process.
-function createManager(context: AppContext, overrides: Partial<Pick<JoblineConfig, 'whenBusy'>>): JobManager {
+function createManager(context: AppContext, overrides: SessionOverrides): JobManager {
   const { config } = context;
   const spareWorkers = 1;
   const manager = new JobManager({
@@ -73,6 +83,7 @@ function createManager(context: AppContext, overrides: Partial<Pick<JoblineConfi
     cancelGraceMs: config.cancelGraceMs,
     secretEnvNames: getSecretEnvNames(config),
     maxOutputBytes: config.maxOutputBytes,
+    ...(overrides.isScript ? { policyPassDelayMs: 0 } : {}),
   });
   const { notifyCommand } = config;
   if (notifyCommand) {

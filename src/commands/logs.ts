@@ -32,6 +32,8 @@ export async function logsCommand(context: AppContext, idOrPrefix: string, optio
     }
     process.stderr.write(`${formatRunHeading(id, task, run)}\n`);
     if (tail.lines.length > 0) write(tail.lines);
+    // Said on stderr, as the heading: stdout holds the output only.
+    else if (run.state.status !== 'running') process.stderr.write('(no output)\n');
     if (!options.follow || run.state.status !== 'running') return 0;
     if (run.output.file === OUTPUT_FILE) {
       process.stderr.write(`${task.id} is its phase's only task: jobline logs ${id} -f follows it.\n`);

@@ -65,6 +65,8 @@ describe('shell lanes', () => {
     expect(lines).toEqual(['0', 'read: 0', '']);
     expect(second.output.trim()).not.toBe(pid);
     expect(second.pid).toBe(first.pid); // the same lane
+    // The end mark is the lane's secret: on its stdin, on no process's command line.
+    expect(findProcesses('jobline-end-')).toEqual([]);
     const killedItself = await run(launcher, { command: 'kill -TERM $$' });
     expect(killedItself).toMatchObject({ output: '', end: { exited: [null, 'SIGTERM'] } });
   });

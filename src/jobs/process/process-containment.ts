@@ -82,12 +82,12 @@ export function describeContainmentForEnv(containment: Containment): string {
 }
 
 /**
- * The program and arguments that run `script` with `/bin/sh -c` as the init of a PID namespace of
- * its own (held by setpriv and unshare as for every job shell); `args` become its $0, $1, ...
- * Used by shell lanes (shell-lane.ts), whose script is its own init.
+ * The program and arguments that run `/bin/sh` with `shellArgs` as the init of a PID namespace of
+ * its own (held by setpriv and unshare as for every job shell). Used by shell lanes
+ * (shell-lane.ts), whose shell is its own init.
  */
-export function buildNamespaceInitCommand(script: string, args: string[]): { file: string; args: string[] } {
-  return { file: NAMESPACE_PREFIX[0]!, args: [...NAMESPACE_PREFIX.slice(1), '/bin/sh', '-c', script, ...args] };
+export function buildNamespaceInitCommand(shellArgs: string[]): { file: string; args: string[] } {
+  return { file: NAMESPACE_PREFIX[0]!, args: [...NAMESPACE_PREFIX.slice(1), '/bin/sh', ...shellArgs] };
 }
 
 /** The program and arguments that run `/bin/sh -c command` under `containment`. */

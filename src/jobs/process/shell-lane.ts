@@ -15,7 +15,9 @@ import { LaneOutputReader } from './lane-output.js';
  */
 export const MAX_ENV_STRING_BYTES = 128 * 1024;
 
-// The lane's script: it reads one request per line and evals it (encodeLaneRequest writes them).
+// The lane is `/bin/sh -s`: it reads its script from its stdin, first this prelude (the end mark
+// goes there, not on its command line, where any process could read it), then one request per
+// line (encodeLaneRequest), read in blocks as they come, not a byte at a time as `read` would.
 // - A request enters the command's folder and runs `/bin/sh -c command` with the request's
 //   variables set (and removed), stdin from /dev/null (a command reading stdin must not eat later
 //   requests) and both streams on the lane's stdout; the lane's own stderr is /dev/null. The
@@ -26,17 +28,19 @@ export const MAX_ENV_STRING_BYTES = 128 * 1024;
 // - `kill -9 -1` from a namespace's init kills every other process in it: whatever the command
 //   left behind (a daemon that called setsid, a child ignoring SIGTERM) dies before its end is
 //   reported, as it did when each command had a namespace of its own.
-// - The end mark ($1, random per lane) follows the command's output on the same pipe, so no
-//   byte of a command's output can arrive after its end, and a command cannot forge it by chance.
-const LANE_SCRIPT = `trap : TERM INT HUP
-jobline_mark=$1
+// - The end mark (random per lane) follows the command's output on the same pipe, so no byte of
+//   a command's output can arrive after its end, and a command cannot forge it by chance.
+function formatLanePrelude(mark: string): string {
+  return `trap : TERM INT HUP
+jobline_mark=${quoteForLane(mark)}
 jobline_nl='
 '
 jobline_end() {
   kill -9 -1 2>/dev/null
   printf '%s%s\\n' "$jobline_mark" "$1"
 }
-while IFS= read -r jobline_request; do eval "$jobline_request"; done`;
+`;
+}
 
 /** Variable names a lane can set or remove (a name the shell could not take falls back to a spawn). */
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -70,7 +74,7 @@ export function findOversizedVariable(request: ShellRequest): string | null {
 }
 
 /**
- * The request line that runs `request` in a lane (see LANE_SCRIPT): shell code whose every word
+ * The request line that runs `request` in a lane (see formatLanePrelude): shell code whose every word
  * from the request is quoted. In a subshell that then execs the command's shell, removed
  * variables are unset and the request's are set as assignments of the exec.
  */
@@ -109,12 +113,12 @@ export class ShellLane {
   }
 
   /**
-   * Starts a lane in `cwd` with `env` in a PID namespace of its own (callers check that the
-   * system allows one: detectContainment). Throws what spawn throws (EAGAIN, ENOMEM).
+   * Starts a lane with `env` in a PID namespace of its own (callers check that the system allows
+   * one: detectContainment). Throws what spawn throws (EAGAIN, ENOMEM).
    */
   static start(env: NodeJS.ProcessEnv, onIdle: (lane: ShellLane) => void, onGone: (lane: ShellLane) => void): ShellLane {
     const mark = `\x1ejobline-end-${randomBytes(12).toString('hex')}:`;
-    const { file, args } = buildNamespaceInitCommand(LANE_SCRIPT, ['sh', mark]);
+    const { file, args } = buildNamespaceInitCommand(['-s']);
     const child = spawn(file, args, {
       cwd: '/',
       env,
@@ -122,7 +126,9 @@ export class ShellLane {
       detached: true,
       stdio: ['pipe', 'pipe', 'ignore'],
     });
-    return new ShellLane(child, Buffer.from(mark, 'latin1'), onIdle, onGone);
+    const lane = new ShellLane(child, Buffer.from(mark, 'latin1'), onIdle, onGone);
+    child.stdin.write(formatLanePrelude(mark));
+    return lane;
   }
 
   /** The lane's process-group leader (signal `-pid` to reach the running command). */
