@@ -116,18 +116,30 @@ export class ReplSession {
 }
 
 /**
- * Resident memory of the spawner processes of jobline process `pid` (its children named
- * jobline-spawner; each worker that has run a shell has one), in MB, summed (from /proc).
+ * Resident memory of the processes jobline process `pid` keeps to start job commands, in MB,
+ * summed (from /proc): each shell lane (its `unshare`, which holds the namespace, and the lane's
+ * shell, the namespace's init) and each spawner process (jobline-spawner, where namespaces are
+ * refused). Not the jobs' own commands.
  */
-export function memoryOfSpawners(pid) {
-  let total = 0;
+export function memoryOfShellHosts(pid) {
+  const processes = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== pid || readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'jobline-spawner') continue;
-      total += memoryOf(Number(entry)).rssMb;
+      processes.set(Number(entry), { ppid, comm: readFileSync(`/proc/${entry}/comm`, 'utf8').trim() });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  let total = 0;
+  for (const [child, { ppid, comm }] of processes) {
+    const isHost = ppid === pid && (comm === 'unshare' || comm === 'jobline-spawner');
+    const isLaneShell = processes.get(ppid)?.comm === 'unshare' && processes.get(ppid)?.ppid === pid;
+    if (!isHost && !isLaneShell) continue;
+    try {
+      total += memoryOf(child).rssMb;
     } catch {
       // Gone meanwhile.
     }

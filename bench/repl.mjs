@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ReplSession, memoryOf, memoryOfSpawners, percentile, seedJobs, tempDir } from './lib.mjs';
+import { ReplSession, memoryOf, memoryOfShellHosts, percentile, seedJobs, tempDir } from './lib.mjs';
 
 const PROMPT = 'jobline:sh> ';
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -49,7 +49,7 @@ export async function measurePromptReturn(busy, count = 200) {
     session.write(`sleep 600 # busy ${i}\r`);
     await session.whenAfter(from, 'Started');
   }
-  // Warm-up: after the first job, a worker's spawner and the write threads boot in the
+  // Warm-up: after the first job, a worker's shell lane and the write threads boot in the
   // background (once per session); prompts typed at machine speed would race those boots.
   await promptReturnSamples(session, 20);
   const samples = await promptReturnSamples(session, count);
@@ -112,7 +112,7 @@ export async function measureScaling(stored) {
   return { startupMs, jobsMs: rendered - sent, submitP50: percentile(submit, 50) };
 }
 
-/** RSS of the REPL idle, with 3 running jobs (and of its spawner processes then), and its peak while a job prints 100 MB (MB). */
+/** RSS of the REPL idle, with 3 running jobs (and of its shell lanes then), and its peak while a job prints 100 MB (MB). */
 export async function measureMemory() {
   const { session } = await startRepl({ mode: 'background' });
   await pause(500);
@@ -124,7 +124,7 @@ export async function measureMemory() {
   }
   await pause(500);
   const running = memoryOf(session.pid).rssMb;
-  const spawners = memoryOfSpawners(session.pid);
+  const lanes = memoryOfShellHosts(session.pid);
   await stop(session);
   const second = await startRepl({ mode: 'background' });
   const from = second.session.output.length;
@@ -132,7 +132,7 @@ export async function measureMemory() {
   await second.session.whenAfter(from, 'Completed', 120_000);
   const peak = memoryOf(second.session.pid).peakMb;
   await stop(second.session);
-  return { idle, running, spawners, peak };
+  return { idle, running, lanes, peak };
 }
 
 /**
