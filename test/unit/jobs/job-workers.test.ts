@@ -234,3 +234,61 @@ describe('a job with several workers', () => {
     expect((await service.view(job.id)).job.status).toBe('completed');
   });
 });
+
+describe('the requests of a planned phase', () => {
+  const PLANNER: AgentSpec = { type: 'module', name: 'planner', summary: 'plans', module: '/agents/planner.js', phases: [{ name: 'plan' }, { name: 'implement' }, { name: 'validate' }] };
+
+  it('gives each planned task its context, and later phases every task\'s result and files', async () => {
+    const { service, executor } = makeFakeService({ maxWorkers: 10 });
+    const { job } = await service.dispatch({ type: 'submit', agent: PLANNER, prompt: 'add a cache', mode: 'background', cwd: '/w', workers: 3, keepGoing: true });
+    const plan = await executor.whenRuns(1);
+    // The plan phase is the job's only task of its phase: no task context, its workspace recorded.
+    expect(plan.request).toMatchObject({ prompt: 'add a cache', taskId: 't1', phaseIndex: 0, attempt: 1, previousOutputs: [] });
+    expect(plan.request.task).toBeUndefined();
+    expect(plan.request.isWorkspaceRecorded).toBeUndefined();
+    plan.finish({ kind: 'completed', output: 'the plan', tasks: [
+      { title: 'store', description: 'write the store', files: ['src/store.ts'], dependsOn: [] },
+      { title: 'wire', description: 'wire it in', files: ['src/app.ts'], dependsOn: ['store'] },
+      { title: 'docs', input: 'document it', claims: ['README.md'], dependsOn: [] },
+    ] });
+    await executor.whenRuns(3);
+    await settle();
+    const [store, docs] = [executor.runs[1]!, executor.runs[2]!];
+    expect(executor.runs).toHaveLength(3); // wire waits for store
+    expect(store.request).toMatchObject({
+      prompt: 'add a cache', // a planned task gets the job's prompt; its own text is in its context
+      taskId: 't4', // after the job's highest id: t1 plan, t2 implement (replaced), t3 validate
+      phaseIndex: 1,
+      attempt: 1,
+      isWorkspaceRecorded: false,
+      previousOutputs: [{ name: 'plan', output: 'the plan' }],
+      task: { id: 't4', title: 'store', description: 'write the store', claims: ['src/store.ts'], others: [{ id: 't5', title: 'wire', claims: ['src/app.ts'] }, { id: 't6', title: 'docs', claims: ['README.md'] }] },
+    });
+    expect(docs.request.task).toMatchObject({ id: 't6', description: 'document it', claims: ['README.md'] });
+    store.finish({ kind: 'completed', output: 'stored', filesModified: ['src/store.ts', 'src/store.test.ts'] });
+    docs.finish({ kind: 'failed', error: 'no README' });
+    const wire = await executor.whenRuns(4);
+    expect(wire.request.task?.id).toBe('t5');
+    wire.complete('wired');
+    const validate = await executor.whenRuns(5);
+    expect(validate.request.previousOutputs).toEqual([
+      { name: 'plan', output: 'the plan' },
+      { name: 'implement', output: expect.stringContaining(['- t4 store: done — stored (files: src/store.ts, src/store.test.ts)', '- t5 wire: done — wired', '- t6 docs: failed — no README'].join('\n')) },
+    ]);
+    expect(validate.request).toMatchObject({ taskId: 't3', phaseIndex: 2, prompt: 'add a cache' });
+    expect(validate.request.task).toBeUndefined();
+    void job;
+  });
+
+  it('lists at most 200 tasks of an earlier phase to a later one, and says how many more there were', async () => {
+    const { service, executor } = makeFakeService({ maxWorkers: 10 });
+    await service.dispatch({ type: 'submit', agent: PLANNER, prompt: 'many', mode: 'background', cwd: '/w', workers: 1, keepGoing: true });
+    (await executor.whenRuns(1)).finish({ kind: 'completed', output: null, tasks: Array.from({ length: 203 }, (_, i) => ({ title: `task ${i}`, description: 'x', files: [], dependsOn: [] })) });
+    for (let i = 2; i <= 204; i++) (await executor.whenRuns(i)).complete('');
+    const validate = await executor.whenRuns(205);
+    const implement = validate.request.previousOutputs[1]!.output!.split('\n');
+    expect(implement).toHaveLength(202); // the phase's own output, 200 tasks, and the rest counted
+    expect(implement[1]).toBe('- t4 task 0: done');
+    expect(implement.at(-1)).toBe('- … and 3 more tasks');
+  });
+});
