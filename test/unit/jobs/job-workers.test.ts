@@ -266,7 +266,7 @@ describe('the requests of a planned phase', () => {
     });
     expect(docs.request.task).toMatchObject({ id: 't6', description: 'document it', claims: ['README.md'] });
     store.finish({ kind: 'completed', output: 'stored', filesModified: ['src/store.ts', 'src/store.test.ts'] });
-    docs.finish({ kind: 'failed', error: 'no README' });
+    docs.finish({ kind: 'failed', error: 'no README', filesModified: ['README.md'] });
     const wire = await executor.whenRuns(4);
     expect(wire.request.task?.id).toBe('t5');
     wire.complete('wired');
@@ -276,8 +276,16 @@ describe('the requests of a planned phase', () => {
       { name: 'implement', output: expect.stringContaining(['- t4 store: done — stored (files: src/store.ts, src/store.test.ts)', '- t5 wire: done — wired', '- t6 docs: failed — no README'].join('\n')) },
     ]);
     expect(validate.request).toMatchObject({ taskId: 't3', phaseIndex: 2, prompt: 'add a cache' });
+    // Each run keeps the files it wrote, a failed one too.
+    const { board } = await service.view(job.id);
+    expect(board.runs.map((run) => [run.taskId, run.state.status, run.filesModified ?? []])).toEqual([
+      ['t1', 'succeeded', []],
+      ['t4', 'succeeded', ['src/store.ts', 'src/store.test.ts']],
+      ['t6', 'failed', ['README.md']],
+      ['t5', 'succeeded', []],
+      ['t3', 'running', []],
+    ]);
     expect(validate.request.task).toBeUndefined();
-    void job;
   });
 
   it('lists at most 200 tasks of an earlier phase to a later one, and says how many more there were', async () => {
@@ -290,5 +298,26 @@ describe('the requests of a planned phase', () => {
     expect(implement).toHaveLength(202); // the phase's own output, 200 tasks, and the rest counted
     expect(implement[1]).toBe('- t4 task 0: done');
     expect(implement.at(-1)).toBe('- … and 3 more tasks');
+  });
+});
+
+describe('a run that cannot start', () => {
+  it('fails its task with the reason, warns, and the job goes on to its next task', async () => {
+    const { service, executor, manager } = makeFakeService({ maxWorkers: 10 });
+    const warnings: string[] = [];
+    manager.on('warning', (message) => warnings.push(message));
+    const start = executor.start.bind(executor);
+    executor.start = () => {
+      executor.start = start;
+      throw new Error('no thread can be started');
+    };
+    const { job } = await service.dispatch({ type: 'submit', agent: SH, prompt: 'batch', mode: 'background', cwd: '/w', workers: 1, keepGoing: true, taskInputs: ['a', 'b'] });
+    (await executor.whenRuns(1)).complete('b done');
+    await service.lifecycle.whenIdle();
+    expect(warnings).toEqual([`${job.id}: no thread can be started`]);
+    const view = await service.view(job.id);
+    expect(view.board.tasks.map((task) => [task.input, task.status, task.result])).toEqual([['a', 'failed', 'no thread can be started'], ['b', 'done', 'b done']]);
+    expect(view.board.runs.map((run) => run.state)).toMatchObject([{ status: 'failed', error: 'no thread can be started' }, { status: 'succeeded' }]);
+    expect(view.job).toMatchObject({ status: 'failed', error: '1 task failed' });
   });
 });

@@ -173,3 +173,25 @@ describe('a phase of several tasks', () => {
     expect(interrupted.board.tasks.map((t) => t.status)).toEqual(['todo', 'todo', 'todo', 'todo']);
   });
 });
+
+describe('what a phase of several tasks says', () => {
+  it('says exactly why a task cannot start or end', () => {
+    const queued = batchState();
+    const running = apply(queued, [{ type: 'startPhase', taskId: 't1', worker: 0 }]).state;
+    const id = running.job.id;
+    expect(() => apply(queued, [{ type: 'startPhase', taskId: 't3', worker: 0 }])).toThrow(`Cannot startPhase t3 of ${id}: it is todo, or not ready in the current phase.`);
+    expect(() => apply(running, [{ type: 'startTask', taskId: 't9', worker: 1 }])).toThrow(`Cannot startTask t9 of ${id}: no such task, or not ready in the current phase.`);
+    expect(() => apply(running, [{ type: 'completeTask', taskId: 't2', output: null }])).toThrow(`Cannot completeTask t2 of ${id}: it is todo.`);
+    expect(() => apply(running, [{ type: 'failTask', taskId: 't9', error: 'x' }])).toThrow(`Cannot failTask t9 of ${id}: no such task.`);
+  });
+
+  it('counts failed tasks in the plural, going on and when approved', () => {
+    let state = apply(batchState({ keepGoing: true }, ['run']), [{ type: 'startPhase', taskId: 't1', worker: 0 }, { type: 'startTask', taskId: 't2', worker: 1 }]).state;
+    state = apply(state, [{ type: 'failTask', taskId: 't1', error: 'boom' }, { type: 'failTask', taskId: 't2', error: 'bang' }]).state;
+    expect(state.job).toMatchObject({ status: 'failed', error: '2 tasks failed' });
+    let asked = apply(batchState({ mode: 'interactive' }, ['run']), [{ type: 'startPhase', taskId: 't1', worker: 0 }, { type: 'startTask', taskId: 't2', worker: 1 }]).state;
+    asked = apply(asked, [{ type: 'failTask', taskId: 't1', error: 'boom' }, { type: 'failTask', taskId: 't2', error: 'bang' }]).state;
+    expect(asked.job.phases[0]!.failedTasks).toBe(2);
+    expect(apply(asked, [{ type: 'approve' }]).state.job).toMatchObject({ status: 'failed', error: '2 tasks failed' });
+  });
+});
