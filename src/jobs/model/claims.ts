@@ -26,9 +26,14 @@ export function findOverlappingClaims(a: readonly string[], b: readonly string[]
   return null;
 }
 
+// A claim's path segments, without `.` and empty ones (`./src//a.ts/` is `src`, `a.ts`).
+function splitClaim(claim: string): string[] {
+  return claim.split('/').filter((segment) => segment !== '' && segment !== '.');
+}
+
 // A literal claim also claims what is under it: it ends in an implicit `**`.
 function toSegments(claim: string): string[] {
-  const segments = claim.replace(/^(\.\/)+/, '').replace(/\/+$/, '').split('/').filter((segment) => segment !== '' && segment !== '.');
+  const segments = splitClaim(claim);
   return GLOB_CHARS.test(claim) ? segments : [...segments, '**'];
 }
 
@@ -67,7 +72,8 @@ function fixedEnds(segment: string): [string, string] {
  * write's check (doClaimsOverlap is the sound-but-coarse check between two claims).
  */
 export function isPathInClaim(path: string, claim: string): boolean {
-  const normalised = claim.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  const normalised = splitClaim(claim).join('/');
   if (GLOB_CHARS.test(normalised)) return picomatch.isMatch(path, normalised, { dot: true });
-  return normalised === '' || normalised === '.' || path === normalised || path.startsWith(`${normalised}/`);
+  // An empty claim (`.`, `./`) is the whole folder.
+  return normalised === '' || path === normalised || path.startsWith(`${normalised}/`);
 }

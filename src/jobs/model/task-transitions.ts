@@ -172,7 +172,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
  */
 function planNextPhase(board: TaskBoard, job: Job, phase: number, plans: readonly TaskPlan[]): { board: TaskBoard; added: Task[]; removed: Task[] } | null {
   const nextPhase = phase + 1;
-  if (nextPhase >= job.phases.length) return null;
+  // No phase follows the last: it has no tasks to replace.
   const removed = board.tasks.filter((task) => task.phase === nextPhase);
   if (removed.length === 0 || removed.some((task) => task.attempts > 0 || task.status !== 'todo')) return null;
   let highest = 0;

@@ -193,4 +193,52 @@ describe('JobWriter durability', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(writes).toEqual([expect.objectContaining({ events: [], records: 1 })]);
   });
+
+  it('settles: waits for every write in flight or merged, and drops progress not yet written', async () => {
+    let release!: () => void;
+    const writes: string[] = [];
+    const store = {
+      writeSync: () => {},
+      write: (job: Job, events: JobEvent[]) => new Promise<void>((resolve) => {
+        writes.push(`${job.id}:${events.map((e) => e.type).join(',')}`);
+        release = resolve;
+      }),
+    } as unknown as JobRepository;
+    const writer = new JobWriter(store, 1000, noListener);
+    const job = makeJob({ status: 'running' });
+    void writer.write(job, [event('phase_started')]);
+    void writer.write({ ...job, currentPhase: 1 }, [event('phase_completed')]);
+    const idle = makeJob({ id: 'job-efgh5678', status: 'running' });
+    writer.scheduleProgress(idle.id, () => idle);
+    let isSettled = false;
+    const settling = writer.settle().then(() => (isSettled = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(isSettled).toBe(false);
+    release(); // the first write lands; the merged one starts
+    await vi.advanceTimersByTimeAsync(0);
+    expect(isSettled).toBe(false);
+    release();
+    await settling;
+    await vi.advanceTimersByTimeAsync(5000);
+    // The progress write was dropped: only the two writes of the first job happened.
+    expect(writes).toEqual([`${job.id}:phase_started`, `${job.id}:phase_completed`]);
+    // With nothing in flight it settles at once.
+    await writer.settle();
+  });
+
+  it('retries nothing once an exit path has taken what failed, even with a later state on hand', async () => {
+    const failures = { async: 2 };
+    const { store, writes } = recordingStore(failures);
+    const writer = new JobWriter(store, 1000, noListener);
+    const job = makeJob({ status: 'running' });
+    await expect(writer.write(job, [event('phase_started')])).rejects.toThrow();
+    // A second change while the first waits for its retry: it fails too, and joins what is unwritten.
+    await expect(writer.write({ ...job, currentPhase: 1 }, [])).rejects.toThrow();
+    expect(writer.takeUnwritten(job.id).events.map((e) => e.type)).toEqual(['phase_started']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(writes).toEqual([]);
+    // A job whose writes all landed leaves nothing behind to take.
+    await writer.write({ ...job, currentPhase: 2 }, [event('approved')]);
+    expect(writer.takeUnwritten(job.id)).toEqual({ events: [], records: [] });
+  });
 });

@@ -194,4 +194,27 @@ describe('what a phase of several tasks says', () => {
     expect(asked.job.phases[0]!.failedTasks).toBe(2);
     expect(apply(asked, [{ type: 'approve' }]).state.job).toMatchObject({ status: 'failed', error: '2 tasks failed' });
   });
+
+  it('refuses to end a task that is not running, and keeps a phase\'s waiting tasks while a failed one will be retried', () => {
+    const running = apply(batchState({ retries: 1 }), [{ type: 'startPhase', taskId: 't1', worker: 0 }]).state;
+    expect(() => apply(running, [{ type: 'failTask', taskId: 't2', error: 'x' }])).toThrow(`Cannot failTask t2 of ${running.job.id}: it is todo.`);
+    const failedOnce = apply(running, [{ type: 'failTask', taskId: 't1', error: 'flaky' }]).state;
+    // It will run again: nothing is given up yet (fail fast waits for its last attempt).
+    expect(failedOnce.board.tasks.map((t) => [t.id, t.status])).toEqual([['t1', 'todo'], ['t2', 'todo'], ['t3', 'todo'], ['t4', 'todo']]);
+  });
+
+  it('keeps what ended when the job is cancelled, and the tasks of earlier phases when a later phase is retried', () => {
+    let state = apply(batchState({ keepGoing: true }), [{ type: 'startPhase', taskId: 't1', worker: 0 }, { type: 'startTask', taskId: 't2', worker: 1 }]).state;
+    state = apply(state, [{ type: 'completeTask', taskId: 't1', output: 'ok' }, { type: 'failTask', taskId: 't2', error: 'no' }, { type: 'startTask', taskId: 't3', worker: 0 }]).state;
+    const cancelled = apply(state, [{ type: 'cancel' }]).state;
+    expect(cancelled.board.tasks.map((t) => [t.id, t.status])).toEqual([['t1', 'done'], ['t2', 'failed'], ['t3', 'cancelled'], ['t4', 'cancelled']]);
+    // An interactive job: phase 1 done, phase 2 done and retried; phase 1's tasks stay done.
+    const job = makeJob({ mode: 'interactive', workers: 3 }, ['run', 'report', 'deliver']);
+    let asked = applyActions({ job, board: { tasks: [task('t1', 0), task('t2', 0), task('t3', 1), task('t4', 2)], runs: [] } }, [{ type: 'start' }, { type: 'startPhase', taskId: 't1', worker: 0 }, { type: 'startTask', taskId: 't2', worker: 1 }], T1).state;
+    asked = apply(asked, [{ type: 'completeTask', taskId: 't1', output: 'ok' }, { type: 'completeTask', taskId: 't2', output: 'ok' }]).state;
+    asked = apply(asked, [{ type: 'approve' }, { type: 'start' }, { type: 'startPhase', taskId: 't3', worker: 0 }, { type: 'completeTask', taskId: 't3', output: 'ok' }]).state;
+    expect(asked.job).toMatchObject({ status: 'awaiting_approval', currentPhase: 1 });
+    const retried = apply(asked, [{ type: 'retry', feedback: null }]).state;
+    expect(retried.board.tasks.map((t) => [t.id, t.status])).toEqual([['t1', 'done'], ['t2', 'done'], ['t3', 'todo'], ['t4', 'todo']]);
+  });
 });

@@ -53,6 +53,22 @@ describe('a plan for the next phase', () => {
     expect(change.records.some((record) => record.kind === 'task' && record.removed)).toBe(false);
   });
 
+  it('is ignored when empty (the next phase keeps its task), and drops a dependency on a task it does not list', () => {
+    const empty = applyActions(planningJob(), [{ type: 'completeTask', taskId: 't1', output: 'nothing to do', plannedTasks: [] }], NOW);
+    expect(empty.state.board.tasks.map((task) => [task.id, task.title])).toEqual([['t1', 'plan'], ['t2', 'implement'], ['t3', 'deliver']]);
+    const change = applyActions(planningJob(), [{ type: 'completeTask', taskId: 't1', output: 'plan', plannedTasks: [{ title: 'api', input: 'x', claims: [], dependsOn: ['elsewhere'] }] }], NOW);
+    expect(change.state.board.tasks.find((task) => task.title === 'api')).toMatchObject({ id: 't4', dependsOn: [], isPlanned: true, status: 'todo', attempts: 0 });
+  });
+
+  it('is ignored when any task of the next phase has run, even if others have not', () => {
+    let state = applyActions(planningJob(), [{ type: 'completeTask', taskId: 't1', output: 'v1', plannedTasks: PLAN }], NOW).state;
+    // The plan phase runs again (its retry) while one planned task has run and the other has not.
+    state = { ...state, board: { ...state.board, tasks: state.board.tasks.map((task) => (task.id === 't4' ? { ...task, attempts: 1, status: 'done' as const } : task.id === 't1' ? { ...task, status: 'claimed' as const } : task)) } };
+    state = { ...state, job: { ...state.job, currentPhase: 0, status: 'running', phases: state.job.phases.map((phase, index) => (index === 0 ? { ...phase, status: 'running' as const } : phase)) }, board: { ...state.board, runs: state.board.runs.map((run) => (run.taskId === 't1' ? { ...run, state: { status: 'running' as const } } : run)) } };
+    const change = applyActions(state, [{ type: 'completeTask', taskId: 't1', output: 'v2', plannedTasks: [PLAN[0]!] }], NOW);
+    expect(change.state.board.tasks.map((task) => [task.id, task.title])).toEqual([['t1', 'plan'], ['t4', 'api'], ['t5', 'ui'], ['t3', 'deliver']]);
+  });
+
   it('is ignored from the last phase (no phase follows)', () => {
     const job = makeJob({ mode: 'background' }, ['only']);
     const state = applyActions({ job, board: { tasks: createPhaseTasks(['only'], 'x'), runs: [] } }, [{ type: 'start' }, { type: 'startPhase', taskId: 't1', worker: 0 }], NOW).state;
@@ -123,6 +139,15 @@ describe('isPathInClaim', () => {
     ['src/deep/a.ts', 'src/**', true],
     ['src/a.css', 'src/**/*.ts', false],
     ['README.md', 'src/**', false],
+    // Claims are read as doClaimsOverlap reads them: `.` and empty segments do not count.
+    ['src/a.ts', 'src/./a.ts', true],
+    ['src/a.ts', 'src//a.ts//', true],
+    ['src/a.ts', '././src', true],
+    ['anything/at/all', '.', true], // the whole folder
+    ['anything', './', true],
+    ['src/.env', 'src/*', true], // dot files are matched
+    ['src/.env', './src/*', true],
+    ['src/a.ts', 'src/a', false], // a literal claim names a whole segment
   ])('%s in %s: %s', (path, claim, expected) => {
     expect(isPathInClaim(path, claim)).toBe(expected);
   });
