@@ -172,7 +172,7 @@ A run takes ~4.5 ms from its start to its outcome, three at a time: ~1.5 ms per 
 loading the command line ~0.1 s, the first worker thread ~0.1 s, the job's durable creation and
 end). All threads and processes together use ~2 ms of CPU per task.
 
-What made it 4× faster than before (7.8× xargs):
+What made it ~2.6× faster than before (4,933 ms, 7.8× xargs, at the previous run):
 - **Shell lanes** (\`src/jobs/process/shell-lane.ts\`). Each command used to cost a Node
   \`child_process.spawn\` in a spawner process (~1.9 ms of CPU), a new PID namespace
   (\`setpriv\` + \`unshare\`, ~1 ms) and a hop through the spawner (~6 ms of latency in all). A
