@@ -258,7 +258,14 @@ export function makeInMemoryReader(store: InMemoryRepository): JobReader {
     outputFollower: unsupported,
     // A run's output, as the run names it: enough to tell which run was read.
     readRunOutput: async (_id, run, maxLines) => ({ lines: [`${run.output.file} ${run.output.section}`].slice(0, maxLines), hasEarlier: false, size: 1 }),
-    followRunOutput: unsupported,
+    // Follows until the service says the run ended, asking once per `pollMs` (no output is kept).
+    followRunOutput: async (_id, _run, options) => {
+      while (!(await options.isEnded())) {
+        if (options.signal?.aborted) return false;
+        await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1));
+      }
+      return true;
+    },
     sweepLeftovers: () => ({ emptyFolders: [], tempFiles: [] }),
     sendToOwner: unsupported,
     openOwnerInbox: () => ({ take: () => [], close: () => {} }),

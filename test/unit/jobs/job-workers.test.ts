@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentSpec } from '../../../src/agents/agent.js';
 import { countTasks, createInputTasks, createJobTasks, formatRunOutputFile, RUN_OUTPUT_FILE_PATTERN } from '../../../src/jobs/model/task.js';
 import { makeFakeService } from '../../helpers/fakes.js';
+import { waitFor } from '../../helpers/wait.js';
 import { commandAgent } from '../../helpers/jobs.js';
 
 const SH = commandAgent('sh', { run: 'eval "$JOB_PROMPT"' });
@@ -216,6 +217,10 @@ describe('a job with several workers', () => {
     const first = await service.taskOutput(job.id, 't1', 10);
     expect([first.run?.id, first.tail?.lines]).toEqual(['r1', ['runs/r1.log phase 1/1 run · attempt 1']]);
     expect(await service.taskOutput(job.id, 't7', 10)).toMatchObject({ run: null, tail: null });
+    // Exactly five of each are named in full.
+    const five = await service.dispatch({ type: 'submit', agent: SH, prompt: 'five', mode: 'background', cwd: '/w', workers: 1, taskInputs: lines.slice(0, 5) });
+    await expect(service.taskOutput(five.job.id, 'echo', 10)).rejects.toMatchObject({ message: `"echo" names 5 tasks of ${five.job.id}: t1 (echo 0), t2 (echo 1), t3 (echo 2), t4 (echo 3), t5 (echo 4); give its id.` });
+    await expect(service.taskOutput(five.job.id, 'zzz', 10)).rejects.toMatchObject({ message: `${five.job.id} has no task "zzz" (its tasks are t1, t2, t3, t4, t5; /tasks ${five.job.id} lists them).` });
     const small = await service.dispatch({ type: 'submit', agent: SH, prompt: 'two', mode: 'background', cwd: '/w', workers: 1, taskInputs: ['a', 'b'] });
     await expect(service.taskOutput(small.job.id, 'zzz', 10)).rejects.toMatchObject({ message: `${small.job.id} has no task "zzz" (its tasks are t1, t2; /tasks ${small.job.id} lists them).` });
   });
@@ -334,5 +339,26 @@ describe('a run that cannot start', () => {
     expect(view.board.tasks.map((task) => [task.input, task.status, task.result])).toEqual([['a', 'failed', 'no thread can be started'], ['b', 'done', 'b done']]);
     expect(view.board.runs.map((run) => run.state)).toMatchObject([{ status: 'failed', error: 'no thread can be started' }, { status: 'succeeded' }]);
     expect(view.job).toMatchObject({ status: 'failed', error: '1 task failed' });
+  });
+});
+
+describe('following one task\'s run', () => {
+  it('ends when the run is no longer its task\'s open run, and not before', async () => {
+    const { service, executor } = makeFakeService({ maxWorkers: 10 });
+    const { job } = await service.dispatch({ type: 'submit', agent: SH, prompt: 'batch', mode: 'background', cwd: '/w', workers: 2, taskInputs: ['a', 'b'] });
+    const [first, second] = [await executor.whenRuns(1), await executor.whenRuns(2)];
+    const { run } = await service.taskOutput(job.id, 't2', 10);
+    // Another task's end does not end it: followed until aborted, it says it did not see the end.
+    const abort = new AbortController();
+    const aborted = service.followRunOutput(job.id, run!, { onLines: () => {}, pollMs: 1, signal: abort.signal });
+    first.complete('a done');
+    await waitFor(async () => (await service.view(job.id)).board.tasks[0]!.status === 'done', 't1 done');
+    abort.abort();
+    expect(await aborted).toBe(false);
+    const following = service.followRunOutput(job.id, run!, { onLines: () => {}, pollMs: 1 });
+    second.complete('b done');
+    expect(await following).toBe(true);
+    // A run of a job that is gone reads as ended.
+    await expect(service.followRunOutput('job-gone0000', run!, { onLines: () => {}, pollMs: 1 })).resolves.toBe(true);
   });
 });
