@@ -25,9 +25,10 @@ export const MAX_ENV_STRING_BYTES = 128 * 1024;
 //   inherits: only the environment, none of the lane's variables).
 // - As the namespace's init the lane traps TERM, INT and HUP: a cancel's SIGTERM to the lane's
 //   process group stops the command and its children, and the lane lives on for the next one.
-// - `kill -9 -1` from a namespace's init kills every other process in it: whatever the command
-//   left behind (a daemon that called setsid, a child ignoring SIGTERM) dies before its end is
-//   reported, as it did when each command had a namespace of its own.
+// - `kill -9 -1` from a namespace's init sends SIGKILL to every other process in it: whatever the
+//   command left behind (a daemon that called setsid, a child ignoring SIGTERM) is killed before
+//   its end is reported (it runs no more of its own code; it leaves the process table a moment
+//   later), as when each command had a namespace of its own.
 // - The end mark (random per lane) follows the command's output on the same pipe, so no byte of
 //   a command's output can arrive after its end, and a command cannot forge it by chance.
 function formatLanePrelude(mark: string): string {
