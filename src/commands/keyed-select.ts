@@ -138,7 +138,9 @@ export async function openKeyedSelect(options: KeyedSelectOptions): Promise<Keye
   );
   return {
     answer,
-    refresh: () => void (isAnswered ? null : prompt.render().catch(() => {})),
+    // Not once closed: enquirer settles the answer only after drawing the closed question, and a
+    // redraw meanwhile (its footer's count of held updates changed) drew the closed line again.
+    refresh: () => void (isAnswered || isClosedByOwner ? null : prompt.render().catch(() => {})),
     close: () => {
       if (isAnswered || isClosedByOwner) return;
       isClosedByOwner = true;
