@@ -1,5 +1,7 @@
 // Building jobs and managers for tests with real stores in temp folders.
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AgentSpec } from '../../src/agents/agent.js';
 import { createJob, type Job } from '../../src/jobs/model/job.js';
 import { JobManager, type JobManagerOptions } from '../../src/jobs/service/manager.js';
@@ -50,4 +52,26 @@ export function deadOwner(): Job['owner'] {
 /** The text of an output.log without its phase header lines (see formatPhaseHeader). */
 export function withoutPhaseHeaders(log: string): string {
   return log.split('\n').filter((line) => !/^── phase \d+\/\d+ .* ──$/.test(line)).join('\n');
+}
+
+/**
+ * Runs `count` jobs of the `sh` agent running `prompt`, one at a time, in a folder holding
+ * euro.txt: 100,000 three-byte characters, more than several 64 KiB pipe reads, so some read
+ * ends inside a character. Returns the file's text and each job's status and output.log (without
+ * phase headers).
+ */
+export async function runMultiByteJobs(count: number, prompt: string): Promise<{ text: string; results: { status: string; output: string }[] }> {
+  const cwd = makeTempDir();
+  const text = `${'€'.repeat(100_000)}\n`;
+  writeFileSync(join(cwd, 'euro.txt'), text);
+  const manager = makeManager({ maxConcurrentJobs: 1 });
+  const agent = commandAgent('sh', { run: 'eval "$JOB_PROMPT"' });
+  try {
+    const jobs = [];
+    for (let i = 0; i < count; i++) jobs.push((await manager.submit({ agent, prompt, mode: 'background', cwd })).job);
+    await manager.whenIdle();
+    return { text, results: jobs.map((job) => ({ status: manager.get(job.id).status, output: withoutPhaseHeaders(readFileSync(JobStore.open(manager.store.dir).pathsOf(job.id).output, 'utf8')) })) };
+  } finally {
+    await manager.shutdown();
+  }
 }

@@ -1,13 +1,11 @@
 // Job shells run in shell lanes: long-lived contained shells, one command at a time. What a user
 // could notice if a lane were wrong: bytes of a prompt or output changed, one command's leftovers
 // or stdin reaching the next, a cancel or a killed lane losing more than its own command.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/jobs/model/job.js';
-import { JobStore } from '../../src/store/job-store.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { commandAgent, makeManager, withoutPhaseHeaders } from '../helpers/jobs.js';
+import { runMultiByteJobs } from '../helpers/jobs.js';
 import { LaneLauncher } from '../../src/jobs/process/lane-launcher.js';
 import { signalProcessGroup } from '../../src/jobs/process/process-group.js';
 import { detectContainment } from '../../src/jobs/process/process-containment.js';
@@ -144,22 +142,10 @@ describe('jobs in shell lanes', () => {
   });
 
   it('keeps multi-byte characters whole when they straddle two reads of the pipe', async () => {
-    const cwd = makeTempDir();
-    // 3-byte characters over several 64 KiB pipe reads: some reads must end inside a character.
-    const text = `${'€'.repeat(100_000)}\n`;
-    writeFileSync(join(cwd, 'euro.txt'), text);
-    const manager = makeManager({ maxConcurrentJobs: 1 });
-    const agent = commandAgent('sh', { run: 'eval "$JOB_PROMPT"' });
-    try {
-      const jobs = [];
-      for (let i = 0; i < 2; i++) jobs.push((await manager.submit({ agent, prompt: 'cat euro.txt', mode: 'background', cwd })).job);
-      await manager.whenIdle();
-      for (const job of jobs) {
-        expect(manager.get(job.id).status).toBe('completed');
-        expect(withoutPhaseHeaders(readFileSync(JobStore.open(manager.store.dir).pathsOf(job.id).output, 'utf8'))).toBe(text);
-      }
-    } finally {
-      await manager.shutdown();
+    const { text, results } = await runMultiByteJobs(2, 'cat euro.txt');
+    for (const { status, output } of results) {
+      expect(status).toBe('completed');
+      expect(output).toBe(text);
     }
   });
 });

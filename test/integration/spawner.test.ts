@@ -2,15 +2,14 @@
 // spawner process per worker, not from jobline's own big process. These tests refuse namespaces.
 // What a user can notice: a SIGKILLed jobline takes its jobs' processes with it, a spawner killed
 // from outside fails only the phase it was running, and output bytes arrive intact.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTAINMENT_ENV } from '../../src/jobs/process/process-containment.js';
 import type { Job } from '../../src/jobs/model/job.js';
-import { JobStore } from '../../src/store/job-store.js';
 import { readProcessStat } from '../../src/jobs/process/owner.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { commandAgent, makeManager, withoutPhaseHeaders } from '../helpers/jobs.js';
+import { commandAgent, makeManager, runMultiByteJobs } from '../helpers/jobs.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { findAncestorNamed, isProcessAlive, waitFor, waitForProcesses, waitForProcessesToExit } from '../helpers/wait.js';
 
@@ -86,23 +85,11 @@ describe('the spawner', () => {
   });
 
   it('keeps multi-byte characters whole when they straddle two reads of the pipe', async () => {
-    const cwd = makeTempDir();
-    // 3-byte characters over several 64 KiB pipe reads: some reads must end inside a character.
-    const text = `${'€'.repeat(100_000)}\n`;
-    writeFileSync(join(cwd, 'euro.txt'), text);
-    const manager = makeManager({ maxConcurrentJobs: 1 });
-    const agent = commandAgent('sh', { run: 'eval "$JOB_PROMPT"' });
-    try {
-      const jobs = [];
-      // The first shell of a worker is started by the worker itself, later ones by its spawner.
-      for (let i = 0; i < 3; i++) jobs.push((await manager.submit({ agent, prompt: 'sleep 0.2; cat euro.txt', mode: 'background', cwd })).job);
-      await manager.whenIdle();
-      for (const job of jobs) {
-        expect(manager.get(job.id).status).toBe('completed');
-        expect(withoutPhaseHeaders(readFileSync(JobStore.open(manager.store.dir).pathsOf(job.id).output, 'utf8'))).toBe(text);
-      }
-    } finally {
-      await manager.shutdown();
+    // The first shell of a worker is started by the worker itself, later ones by its spawner.
+    const { text, results } = await runMultiByteJobs(3, 'sleep 0.2; cat euro.txt');
+    for (const { status, output } of results) {
+      expect(status).toBe('completed');
+      expect(output).toBe(text);
     }
   });
 });

@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import { describeError } from '../../errors.js';
 import type { ShellLauncher, ShellListener, ShellRequest } from './shell-launcher.js';
-import { findLaneObstacle, findOversizedVariable, MAX_ENV_STRING_BYTES, ShellLane } from './shell-lane.js';
+import { canRunInLane, findOversizedVariable, MAX_ENV_STRING_BYTES, ShellLane } from './shell-lane.js';
 
 /** How long an idle lane is kept for the next shell (ms): a batch's next task comes within ~1 ms. */
 export const LANE_IDLE_MS = 3000;
@@ -26,7 +26,7 @@ export class LaneLauncher implements ShellLauncher {
 
   /** Starts `request` in a lane; `listener` hears what ShellLauncher promises. */
   spawnShell(request: ShellRequest, listener: ShellListener): void {
-    if (findLaneObstacle(request)) {
+    if (!canRunInLane(request)) {
       this.fallback.spawnShell(request, listener);
       return;
     }

@@ -55,15 +55,11 @@ export function quoteForLane(text: string): string {
 }
 
 /**
- * Why `request` cannot run in a lane, or null when it can: a variable name the shell cannot take,
- * or a NUL (which no shell variable or command can hold).
+ * True when a lane can run `request`: every variable name is one the shell can take, and no text
+ * holds a NUL (which no shell variable or command can hold). Otherwise a spawn runs it.
  */
-export function findLaneObstacle(request: ShellRequest): string | null {
-  for (const name of [...Object.keys(request.env), ...(request.removeEnv ?? [])]) {
-    if (!VARIABLE_NAME.test(name)) return `the variable name ${JSON.stringify(name)}`;
-  }
-  if ([request.command, request.cwd, ...Object.values(request.env)].some((text) => text.includes('\0'))) return 'a NUL character';
-  return null;
+export function canRunInLane(request: ShellRequest): boolean {
+  return [...Object.keys(request.env), ...(request.removeEnv ?? [])].every((name) => VARIABLE_NAME.test(name)) && ![request.command, request.cwd, ...Object.values(request.env)].some((text) => text.includes('\0'));
 }
 
 /** The variable of `request` too long to pass to a program (see MAX_ENV_STRING_BYTES), if any. */
@@ -91,7 +87,7 @@ export function encodeLaneRequest(request: ShellRequest): string {
 
 /**
  * One lane: a contained shell that runs one request at a time. Start it with `ShellLane.start`;
- * `run` a request when `isIdle`. `onIdle` hears each end of a request, `onGone` the lane's death
+ * `run` a request when it is idle. `onIdle` hears each end of a request, `onGone` the lane's death
  * (its current request, if any, has then been reported ended).
  */
 export class ShellLane {
@@ -137,12 +133,7 @@ export class ShellLane {
     return this.child.pid ?? 0;
   }
 
-  /** True when the lane is alive and runs nothing. */
-  get isIdle(): boolean {
-    return !this.isGone && this.current === null;
-  }
-
-  /** Runs `request` (see ShellListener for what `listener` hears). Only when `isIdle`. */
+  /** Runs `request` (see ShellListener for what `listener` hears). Only when idle (see `onIdle`). */
   run(request: ShellRequest, listener: ShellListener): void {
     this.current = listener;
     listener.started(this.pid);
@@ -152,15 +143,6 @@ export class ShellLane {
   /** Ends an idle lane: its shell reads the end of its input and exits. */
   close(): void {
     this.child.stdin.end();
-  }
-
-  /** Kills the lane and everything in its namespace. */
-  kill(): void {
-    try {
-      process.kill(-this.pid, 'SIGKILL');
-    } catch {
-      // Gone already.
-    }
   }
 
   private read(chunk: Buffer): void {

@@ -38,6 +38,8 @@ export class OutputSink {
   /** The open log, or null until its first write (isCreatedOnFirstWrite). */
   private fd: number | null = null;
   private size = 0;
+  /** See OutputSinkOptions.isCreatedOnFirstWrite. */
+  private readonly isCreatedLazily: boolean;
   /** A header held back until something else is written (isCreatedOnFirstWrite). */
   private heldHeader: string | null = null;
   private cutBytes = 0;
@@ -66,8 +68,9 @@ export class OutputSink {
     private readonly path: string,
     private readonly onBatch: OutputBatchListener,
     private readonly onWriteError: (error: Error) => void = () => {},
-    private readonly options: OutputSinkOptions = {},
+    options: OutputSinkOptions = {},
   ) {
+    this.isCreatedLazily = options.isCreatedOnFirstWrite === true;
     this.isAtLineStart = true;
     if (!options.isCreatedOnFirstWrite) {
       this.open();
@@ -114,10 +117,6 @@ export class OutputSink {
       this.unwritten = '';
     }
     this.appendScrubbed(`${this.isAtLineStart ? '' : '\n'}${text}\n`);
-  }
-
-  private get isCreatedLazily(): boolean {
-    return this.options.isCreatedOnFirstWrite === true;
   }
 
   // Never through a symbolic link planted in its place.
