@@ -162,6 +162,17 @@ program
     process.exitCode = await waitCommand(loadAppContext(options.config), ids, options);
   });
 
+program
+  .command('serve')
+  .description('run the job service without a terminal: jobs outlive the REPL; a REST API and live events on a Unix socket in the jobs folder (and --port on 127.0.0.1)')
+  .option('-p, --port <n>', 'also listen on HTTP at 127.0.0.1:<n> (0: any free port)', parseCount('--port', 0, 65_535))
+  .addOption(configOption())
+  .action(async (options) => {
+    // Loaded only here: the HTTP stack costs every other command nothing at startup.
+    const { serveCommand } = await import('./commands/serve.js');
+    await serveCommand(loadAppContext(options.config), { port: options.port, version });
+  });
+
 // A reader that went away (`jobline list | head -1`) is not an error worth a stack trace: the
 // output it wanted has been written; end quietly, as other command-line tools do.
 for (const stream of [process.stdout, process.stderr]) {

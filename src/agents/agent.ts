@@ -67,10 +67,13 @@ export interface LlmAgentSpec {
  * - `command`: each phase runs a shell command line (the prompt arrives in $JOB_PROMPT).
  * - `module`: an ES module (absolute path) whose `runPhase` export implements `AgentRunner`.
  * - `llm`: a model working through phases with tools (src/agents/llm/).
+ * - `external`: nothing of jobline runs its tasks; workers from outside join the job and claim
+ *   them (`jobline job create`, see EXTERNAL_AGENT).
  */
 export type AgentSpec =
   | { type: 'command'; name: string; summary: string; phases: CommandPhaseSpec[]; workers?: number }
   | { type: 'module'; name: string; summary: string; module: string; phases: { name: string }[]; workers?: number }
+  | { type: 'external'; name: string; summary: string; phases: { name: string }[]; workers?: number }
   | LlmAgentSpec;
 
 /** Returns the names of `spec`'s phases, in order. */

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError } from '../errors.js';
 import type { AgentSpec } from './agent.js';
+import { EXTERNAL_AGENT, EXTERNAL_PHASE } from '../jobs/model/job.js';
 
 /** package.json scripts the `check` agent runs, in this order, when they exist. */
 export const CHECK_SCRIPTS = ['lint', 'typecheck', 'test', 'build'] as const;
@@ -12,7 +13,13 @@ export const CHECK_SCRIPTS = ['lint', 'typecheck', 'test', 'build'] as const;
 export const BUILTIN_AGENT_SUMMARIES: Readonly<Record<string, string>> = {
   sh: 'runs the prompt as a shell command (one phase: run)',
   check: "runs the current project's lint, typecheck, test and build scripts",
+  [EXTERNAL_AGENT]: 'runs nothing itself: workers from outside join the job and claim its tasks (jobline job create)',
 };
+
+/** The `external` agent: one phase, `work`, whose tasks workers from outside claim (see EXTERNAL_AGENT). */
+export function createExternalAgent(): AgentSpec {
+  return { type: 'external', name: EXTERNAL_AGENT, summary: BUILTIN_AGENT_SUMMARIES[EXTERNAL_AGENT]!, phases: [{ name: EXTERNAL_PHASE }] };
+}
 
 /** The `sh` agent. The prompt reaches the shell through $JOB_PROMPT and `eval`, never by splicing. */
 export function createShAgent(): AgentSpec {

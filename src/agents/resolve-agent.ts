@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { AgentError } from '../errors.js';
 import { getSecretEnvNames, type JoblineConfig, type ProviderConfig } from '../config/schema.js';
 import type { AgentSpec, CommandPhaseSpec, LlmAgentSpec, ProviderSpec } from './agent.js';
-import { BUILTIN_AGENT_SUMMARIES, createCheckAgent, createShAgent } from './builtin-agents.js';
+import { BUILTIN_AGENT_SUMMARIES, createCheckAgent, createExternalAgent, createShAgent } from './builtin-agents.js';
+import { EXTERNAL_AGENT } from '../jobs/model/job.js';
 import { BUILTIN_LLM_AGENTS, DEFAULT_ALLOWED_COMMANDS } from './llm/builtin-llm-agents.js';
 import { findNearestName } from '../text/nearest-name.js';
 import { readApiKey } from './llm/api-key.js';
@@ -104,5 +105,6 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string, c
   }
   if (name === 'sh') return createShAgent();
   if (name === 'check') return createCheckAgent(cwd);
+  if (name === EXTERNAL_AGENT) return createExternalAgent();
   throw unknownAgentError(name, config);
 }

@@ -83,6 +83,7 @@ function createManager(context: AppContext, overrides: SessionOverrides): JobMan
     cancelGraceMs: config.cancelGraceMs,
     secretEnvNames: getSecretEnvNames(config),
     maxOutputBytes: config.maxOutputBytes,
+    workerLeaseMs: config.workerLeaseMs,
     ...(overrides.isScript ? { policyPassDelayMs: 0 } : {}),
   });
   const { notifyCommand } = config;

@@ -122,6 +122,8 @@ export const configSchema = z.strictObject({
   providers: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a provider name of lowercase letters, digits and "-"'), providerConfigSchema).default({}),
   /** Milliseconds a cancelled job gets to stop before its worker and processes are killed. */
   cancelGraceMs: z.number().int().min(0).max(60_000).default(2000),
+  /** Milliseconds a worker from outside may stay silent (no heartbeat, no call) before it loses its claims (see `jobline serve`). */
+  workerLeaseMs: z.number().int().min(100).max(3_600_000).default(30_000),
   /** Heap limit of each worker thread, in MB (worker `resourceLimits.maxOldGenerationSizeMb`). */
   workerHeapMb: z.number().int().min(16).max(16_384).default(512),
   debug: z.strictObject({ keepTempFiles: z.boolean().default(false) }).default({ keepTempFiles: false }),

@@ -4,7 +4,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { open } from 'node:fs/promises';
 import * as z from 'zod';
 import { StoreError, describeError } from '../errors.js';
-import { JOB_STATUSES, MAX_RETRIES, MAX_WORKERS, PHASE_STATUSES, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, type Job } from '../jobs/model/job.js';
+import { JOB_NAME_PATTERN, JOB_STATUSES, MAX_RETRIES, MAX_WORKERS, PHASE_STATUSES, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, WORKER_AGENT_PATTERN, WORKER_NAME_PATTERN, type Job } from '../jobs/model/job.js';
 import { JOB_ID_PATTERN } from '../jobs/model/job-id.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
 
@@ -64,6 +64,9 @@ function buildJobSchema() {
     workers: z.number().int().min(1).max(MAX_WORKERS).optional(),
     retries: z.number().int().min(0).max(MAX_RETRIES).optional(),
     keepGoing: z.boolean().optional(),
+    name: z.string().regex(JOB_NAME_PATTERN, 'expected a job name').nullable().optional(),
+    joinedWorkers: z.array(z.object({ name: z.string().regex(WORKER_NAME_PATTERN, 'expected a worker name'), agent: z.string().regex(WORKER_AGENT_PATTERN, 'expected an agent name'), index: z.number().int().min(0), joinedAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time') })).max(10_000).optional(),
+    workerJoins: z.number().int().min(0).optional(),
   });
   return jobSchema;
 }

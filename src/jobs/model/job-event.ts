@@ -19,12 +19,16 @@ export type JobEventType =
   | 'resumed'
   | 'task_started'
   | 'task_completed'
-  | 'task_failed';
+  | 'task_failed'
+  | 'tasks_added'
+  | 'worker_joined'
+  | 'worker_left'
+  | 'renamed';
 
 /**
  * One lifecycle event: `ts` (ISO-8601 UTC), `type`, and details that depend on the type
  * (`phase`: phase name, `attempt`, `error`, `feedback`, `reason`, `mode`, `agent`, `cwd`, `task`:
- * task id, `worker`: worker name).
+ * task id, `worker`: worker name; on worker_left, `reason` says why: `left`, or that its lease ran out).
  */
 export interface JobEvent {
   /**
@@ -46,6 +50,10 @@ export interface JobEvent {
   task?: string;
   /** The worker that runs the task (`build[ab12-1]`), on task_started. */
   worker?: string;
+  /** How many tasks a `tasks_added` added. */
+  count?: number;
+  /** The job's new name, on `renamed`. */
+  name?: string;
   /** Whether a failed task runs again (its retries are not used up), on task_failed. */
   willRetry?: boolean;
   /** Working directory of the job (on `created`; used to resume it). */

@@ -2,7 +2,7 @@
 // state machine (transitions.ts), then its tasks (task-transitions.ts), then the end of a phase
 // whose last task ended, then sequence numbers for the events and the changed records. Pure:
 // time passed in.
-import { numberEvents, type Job } from './job.js';
+import { isExternalJob, numberEvents, type Job } from './job.js';
 import type { JobEvent } from './job-event.js';
 import type { Run, Task, TaskBoard, TaskRecord } from './task.js';
 import { countBoard, countPhase } from './task-board.js';
@@ -72,6 +72,8 @@ export function applyActions(state: JobState, actions: readonly JobAction[], now
  */
 export function decidePhaseEnd(job: Job, board: TaskBoard, last: Extract<JobAction, { type: 'completeTask' | 'failTask' }>): JobAction | null {
   if (job.status !== 'running' || job.phases[job.currentPhase]?.status !== 'running') return null;
+  // An external job ends when its coordinator closes it (`jobline job close`): more tasks may come.
+  if (isExternalJob(job)) return null;
   // From the board's counts (task-board.ts): O(1) however many tasks the phase has.
   const { total, done, failed, notRun } = countPhase(board, job.currentPhase);
   if (total === 0 || done + failed + notRun < total) return null;

@@ -117,7 +117,52 @@ export interface Job {
    * its failed tasks; false (the default): a failed task fails its phase once its runs are over.
    */
   keepGoing: boolean;
+  /** A name people use for the job next to its id (`jobline job create NAME`, `PUT /api/jobs/{id}`); absent or null: none. */
+  name?: string | null;
+  /** Workers that joined the job from outside (see JoinedWorker), in the order they joined; absent: none. */
+  joinedWorkers?: JoinedWorker[];
+  /** How many workers ever joined the job from outside (their indexes follow it); absent: 0. */
+  workerJoins?: number;
 }
+
+/**
+ * A worker that joined a job from outside (any process, through `jobline job join` or the API):
+ * `name` is `<agent>[<id4>-<index>]` (formatWorkerName). It claims the job's tasks itself; the
+ * job service holds its claims under a lease its heartbeats renew.
+ */
+export interface JoinedWorker {
+  name: string;
+  agent: string;
+  index: number;
+  joinedAt: string;
+}
+
+/**
+ * The agent of a job whose tasks only external workers run (`jobline job create`): it has one
+ * phase, `work`, nothing of this process runs its tasks, and it ends when it is closed.
+ */
+export const EXTERNAL_AGENT = 'external';
+
+/** The phase of an external job (see EXTERNAL_AGENT). */
+export const EXTERNAL_PHASE = 'work';
+
+/** True for a job whose tasks only external workers run (see EXTERNAL_AGENT). */
+export function isExternalJob(job: Pick<Job, 'agent'>): boolean {
+  return job.agent === EXTERNAL_AGENT;
+}
+
+/**
+ * A job name: letters, digits, `_`, `.` and `-`, starting with a letter or digit, at most 80
+ * characters (`nightly-build`, `castle-river-mountain`): one word on a command line, and nothing a
+ * terminal would take for a control sequence.
+ */
+export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
+
+/** An external worker's agent name (`dev`, `claude-code`): as a job name, at most 32 characters. */
+export const WORKER_AGENT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
+
+/** A worker's name as formatWorkerName makes it (`dev[ab12-0]`). */
+export const WORKER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\[[a-z0-9]{1,4}-\d{1,6}\]$/;
 
 /** Most workers one job may have (a job's tasks running at once). */
 export const MAX_WORKERS = 64;
@@ -161,6 +206,8 @@ export interface NewJobInput {
   retries?: number;
   /** See Job.keepGoing (default false). */
   keepGoing?: boolean;
+  /** See Job.name (default none). */
+  name?: string | null;
 }
 
 /** Builds a new job in status `queued` with every phase pending. Throws nothing; validates nothing. */
@@ -195,6 +242,7 @@ export function createJob(input: NewJobInput): Job {
     workers: input.workers ?? 1,
     retries: input.retries ?? 0,
     keepGoing: input.keepGoing ?? false,
+    ...(input.name ? { name: input.name } : {}),
   };
 }
 

@@ -18,6 +18,11 @@ export interface ScheduledJob {
   board: TaskBoard;
   /** Tasks of this job whose runs are going (or still winding down). */
   runningTaskIds: readonly string[];
+  /**
+   * Tasks of this job claimed by workers from outside (see JoinedWorker): their claims hold other
+   * tasks back like running ones, but they take none of this process's workers or slots.
+   */
+  heldTaskIds?: readonly string[];
   /** True while the job holds a slot: one of its runs is going, or about to. */
   hasSlot: boolean;
   /** Its tasks that may run at once (Job.workers). */
@@ -44,8 +49,8 @@ export interface Assignment {
  *   a job that is queued again while its last run winds down waits for that slot to free;
  * - it belongs to the job's current phase and is `todo`;
  * - every task it depends on is `done` (a failed or cancelled dependency blocks it for good);
- * - its claims overlap no claim of a running task of a job in the same folder (nor of a task this
- *   plan starts), see doClaimsOverlap;
+ * - its claims overlap no claim of a running task of a job in the same folder (nor of a task an
+ *   external worker holds, nor of a task this plan starts), see doClaimsOverlap;
  * - the caps allow it: a job without a slot needs a free one (of maxConcurrentJobs), a job runs
  *   at most its `workers` tasks at once, and all jobs together at most maxWorkers.
  * A job whose tasks are all blocked does not hold up the jobs behind it.
@@ -73,7 +78,7 @@ export function planWithWaits(jobs: readonly ScheduledJob[], capacity: Capacity)
   let freeRuns = capacity.maxWorkers - jobs.reduce((count, job) => count + job.runningTaskIds.length, 0);
   const running: RunningClaims[] = [];
   for (const job of jobs) {
-    for (const id of job.runningTaskIds) running.push({ jobId: job.id, taskId: id, workspace: job.workspace, claims: findTask(job.board, id)?.claims ?? [] });
+    for (const id of [...job.runningTaskIds, ...(job.heldTaskIds ?? [])]) running.push({ jobId: job.id, taskId: id, workspace: job.workspace, claims: findTask(job.board, id)?.claims ?? [] });
   }
   const assignments: Assignment[] = [];
   const waits: ClaimWait[] = [];

@@ -1,7 +1,7 @@
 // How a job's tasks and runs follow its lifecycle: each job action (see transitions.ts) moves the
 // tasks of the phase it concerns and opens or closes a run. Pure: the job before and after the
 // action and the time come in; the next board and the changed records go out.
-import type { Job, WorkspaceChanges } from './job.js';
+import { isExternalJob, type Job, type WorkspaceChanges } from './job.js';
 import type { JobEvent } from './job-event.js';
 import type { JobAction } from './transitions.js';
 import { TransitionError } from '../../errors.js';
@@ -51,23 +51,27 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
   const setTask = (task: Task): void => void changedTasks.set(task.id, task);
   const setRun = (run: Run): void => void newRuns.set(run.id, run);
   const events: JobEvent[] = [];
-  // Task events are logged for phases of several tasks; a phase of one says it all with its own.
-  const isInSharedPhase = (task: Task): boolean => isSharedPhase(board, task.phase);
-  const closeRuns = (state: Exclude<RunState, { status: 'running' }>, only?: string, filesModified?: string[]): Task[] => {
+  // Task events are logged for phases of several tasks, and for every task of an external job (its
+  // workers report through them); a phase of one says it all with its own.
+  const isInSharedPhase = (task: Task): boolean => isExternalJob(after) || isSharedPhase(board, task.phase);
+  const closeRuns = (state: Exclude<RunState, { status: 'running' }>, only?: string, filesModified?: string[], worker?: string): Task[] => {
     const closed: Task[] = [];
     for (const [taskId, position] of [...index.openRuns].sort((a, b) => a[1] - b[1])) {
       if (only !== undefined && taskId !== only) continue;
+      if (worker !== undefined && board.runs[position]!.worker !== worker) continue;
       setRun({ ...board.runs[position]!, state, ...(filesModified ? { filesModified } : {}) });
       const task = taskOf(taskId);
       if (task) closed.push(task);
     }
     return closed;
   };
-  const claim = (task: Task, worker: number): void => {
+  const claim = (task: Task, worker: number | string, files: readonly string[] = []): void => {
     const attempts = task.attempts + 1;
-    setTask({ ...task, status: 'claimed', attempts });
+    // An external worker's files join the task's claims: what it holds is what others wait for.
+    const claims = files.length === 0 ? task.claims : [...new Set([...task.claims, ...files])];
+    setTask({ ...task, status: 'claimed', attempts, claims });
     const phase = after.phases[task.phase]!;
-    const workerName = formatWorkerName(after.agent, after.id, worker);
+    const workerName = typeof worker === 'string' ? worker : formatWorkerName(after.agent, after.id, worker);
     const id = `r${board.runs.length + newRuns.size + 1}`;
     // Runs that may go side by side write files of their own; a phase of one task writes its
     // section of the job's output.log, as every phase did before tasks.
@@ -95,14 +99,25 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
 
   switch (action.type) {
     case 'startPhase': {
+      if (action.taskId === null) break; // opened for external workers, who claim its tasks
       let task: Task | undefined;
       if (action.taskId !== undefined) task = requireTask(action.taskId, isReady, ', or not ready in the current phase');
       else for (const waiting of waitingTasks(board, after.currentPhase)) if (isReady(waiting) && (task = waiting)) break;
-      if (task) claim(task, action.worker ?? 0);
+      if (task) claim(task, action.worker ?? 0, action.files);
       break;
     }
     case 'startTask':
-      claim(requireTask(action.taskId, isReady, ', or not ready in the current phase'), action.worker);
+      claim(requireTask(action.taskId, isReady, ', or not ready in the current phase'), action.worker, action.files);
+      break;
+    case 'leaveWorker':
+      // Its claims end: its open runs are interrupted and their tasks wait for another worker.
+      for (const task of closeRuns({ status: 'interrupted', endedAt: now, reason: action.reason }, undefined, undefined, action.worker)) setTask({ ...task, status: 'todo' });
+      break;
+    case 'addTasks':
+      return addTasks(board, after, action.tasks);
+    case 'close':
+      closeRuns({ status: 'cancelled', endedAt: now });
+      for (const task of board.tasks) if (!isTaskEnded(task)) setTask({ ...task, status: 'cancelled' });
       break;
     case 'completeTask': {
       const task = requireTask(action.taskId, (candidate) => candidate.status === 'claimed', '');
@@ -175,8 +190,7 @@ function planNextPhase(board: TaskBoard, job: Job, phase: number, plans: readonl
   // No phase follows the last: it has no tasks to replace.
   const removed = board.tasks.filter((task) => task.phase === nextPhase);
   if (removed.length === 0 || removed.some((task) => task.attempts > 0 || task.status !== 'todo')) return null;
-  let highest = 0;
-  for (const task of board.tasks) highest = Math.max(highest, Number(task.id.slice(1)) || 0);
+  const highest = highestTaskNumber(board);
   const idOf = new Map(plans.map((plan, offset) => [plan.title, `t${highest + offset + 1}`]));
   const added = plans.map((plan): Task => ({ id: idOf.get(plan.title)!, phase: nextPhase, title: plan.title, input: plan.input, status: 'todo', dependsOn: plan.dependsOn.flatMap((title) => idOf.get(title) ?? []), claims: [...plan.claims], attempts: 0, result: null, filesModified: [], isPlanned: true }));
   // In place of the phase's old tasks: /tasks lists phases in order.
@@ -184,6 +198,29 @@ function planNextPhase(board: TaskBoard, job: Job, phase: number, plans: readonl
   const kept = board.tasks.filter((task) => task.phase !== nextPhase);
   // A new board: its index is computed afresh on first use (a plan is one change in a job's life).
   return { board: { tasks: [...kept.slice(0, position), ...added, ...kept.slice(position)], runs: board.runs }, added, removed };
+}
+
+/**
+ * The board once `plans` are added to `job`'s current phase, after its last task (ids follow the
+ * job's highest; dependencies name titles of the added tasks, or ids of tasks already on the
+ * board). O(tasks): adding is rare next to claiming.
+ */
+function addTasks(board: TaskBoard, job: Job, plans: readonly TaskPlan[]): TaskTransition {
+  const phase = job.currentPhase;
+  const highest = highestTaskNumber(board);
+  const idOf = new Map(plans.map((plan, offset) => [plan.title, `t${highest + offset + 1}`]));
+  const added = plans.map((plan, offset): Task => ({ id: `t${highest + offset + 1}`, phase, title: plan.title, input: plan.input, status: 'todo', dependsOn: plan.dependsOn.flatMap((name) => idOf.get(name) ?? (findTask(board, name) ? [name] : [])), claims: [...plan.claims], attempts: 0, result: null, filesModified: [] }));
+  let position = board.tasks.length;
+  while (position > 0 && board.tasks[position - 1]!.phase > phase) position--;
+  const tasks = [...board.tasks.slice(0, position), ...added, ...board.tasks.slice(position)];
+  return { board: { tasks, runs: board.runs }, changed: added, removed: [], events: [] };
+}
+
+// The highest number of a task id of `board` (`t12` → 12; 0 for none).
+function highestTaskNumber(board: TaskBoard): number {
+  let highest = 0;
+  for (const task of board.tasks) highest = Math.max(highest, Number(task.id.slice(1)) || 0);
+  return highest;
 }
 
 /**

@@ -2,9 +2,9 @@
 // passed in) so every rule is unit-testable; an illegal transition throws instead of corrupting state.
 import { TransitionError } from '../../errors.js';
 import type { Job, JobMode, JobProgress, JobStatus, PhaseState, WorkspaceChanges } from './job.js';
-import { ACTIVE_STATUSES, UNFINISHED_STATUSES } from './job.js';
+import { ACTIVE_STATUSES, JOB_STATUSES, UNFINISHED_STATUSES, isExternalJob } from './job.js';
 import type { JobEvent } from './job-event.js';
-import type { TaskPlan } from './task.js';
+import { formatWorkerName, type TaskPlan } from './task.js';
 
 /**
  * What can happen to a job. `start` means "given a worker slot"; `approve`/`retry` put the job
@@ -14,11 +14,25 @@ import type { TaskPlan } from './task.js';
  * claims another task of the running phase; `completeTask` / `failTask` end a task's run, and
  * the last task of a phase to end ends the phase (see job-state.ts). `completePhase` carries the
  * number of the job's failed tasks when a phase completes with some (keepGoing).
+ *
+ * A `worker` is this process's worker `index` (named after the job's agent, see formatWorkerName)
+ * or the name of a worker that joined from outside (see JoinedWorker); `files` (an external
+ * worker's claim) are added to the task's claims. `startPhase` with `taskId: null` opens the phase
+ * without claiming a task (an external job waits for its workers). `joinWorker` / `leaveWorker`
+ * add and remove an external worker (leaving ends its runs, interrupted, and their tasks wait
+ * again); `addTasks` appends tasks to the current phase; `close` ends a job as its coordinator
+ * says (`jobline job close`); `rename` and `setMode` change what `PUT /api/jobs/{id}` may.
  */
 export type JobAction =
   | { type: 'start' }
-  | { type: 'startPhase'; taskId?: string; worker?: number }
-  | { type: 'startTask'; taskId: string; worker: number }
+  | { type: 'startPhase'; taskId?: string | null; worker?: number | string; files?: readonly string[] }
+  | { type: 'startTask'; taskId: string; worker: number | string; files?: readonly string[] }
+  | { type: 'joinWorker'; agent: string }
+  | { type: 'leaveWorker'; worker: string; reason: string }
+  | { type: 'addTasks'; tasks: readonly TaskPlan[] }
+  | { type: 'close'; status: 'completed' | 'failed' | 'cancelled'; reason?: string | null }
+  | { type: 'rename'; name: string | null }
+  | { type: 'setMode'; mode: JobMode }
   /**
    * `filesModified`: the paths the run wrote (when the agent knows them better than the
    * workspace's diff, which holds every parallel run's changes); `plannedTasks`: the tasks the
@@ -59,6 +73,12 @@ const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
   interrupt: ACTIVE_STATUSES,
   resume: UNFINISHED_STATUSES,
   reportProgress: ['running'],
+  joinWorker: ACTIVE_STATUSES,
+  leaveWorker: ACTIVE_STATUSES,
+  addTasks: ACTIVE_STATUSES,
+  close: ACTIVE_STATUSES,
+  rename: JOB_STATUSES,
+  setMode: ACTIVE_STATUSES,
 };
 
 /**
@@ -166,13 +186,14 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
 
     case 'cancel':
       stopRunningPhase(phase, now);
-      Object.assign(next, { status: 'cancelled', endedAt: now });
+      Object.assign(next, { status: 'cancelled', endedAt: now }, dropJoinedWorkers(job));
       next.progress.lastEvent = 'Cancelled';
       return { job: next, events: [event('cancelled')] };
 
     case 'interrupt':
       stopRunningPhase(phase, now);
-      Object.assign(next, { status: 'interrupted', endedAt: now, error: action.reason });
+      // External workers' claims end with the process that held them: they join again.
+      Object.assign(next, { status: 'interrupted', endedAt: now, error: action.reason }, dropJoinedWorkers(job));
       next.progress.lastEvent = action.reason;
       return { job: next, events: [event('interrupted', { reason: action.reason })] };
 
@@ -198,7 +219,49 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     case 'reportProgress':
       Object.assign(next.progress, action.progress);
       return { job: next, events: [] };
+
+    case 'joinWorker': {
+      // Indexes follow the job's own workers (`build[ab12-0]` …), so no two workers share a name.
+      const joins = job.workerJoins ?? 0;
+      const index = joins + (isExternalJob(job) ? 0 : job.workers);
+      const name = formatWorkerName(action.agent, job.id, index);
+      Object.assign(next, { joinedWorkers: [...(job.joinedWorkers ?? []), { name, agent: action.agent, index, joinedAt: now }], workerJoins: joins + 1 });
+      return { job: next, events: [event('worker_joined', { worker: name, agent: action.agent })] };
+    }
+
+    case 'leaveWorker': {
+      const joined = job.joinedWorkers ?? [];
+      if (!joined.some((worker) => worker.name === action.worker)) throw illegal(job, action, `a worker that is not in the job (${action.worker})`);
+      next.joinedWorkers = joined.filter((worker) => worker.name !== action.worker);
+      return { job: next, events: [event('worker_left', { worker: action.worker, reason: action.reason })] };
+    }
+
+    case 'addTasks':
+      return { job: next, events: [event('tasks_added', { count: action.tasks.length })] };
+
+    case 'close': {
+      if (action.status === 'cancelled') return transitionJob(job, { type: 'cancel' }, now);
+      const isCompleted = action.status === 'completed';
+      if (phase && phase.status !== 'completed') Object.assign(phase, { status: isCompleted ? 'completed' : 'failed', startedAt: phase.startedAt ?? now, endedAt: now });
+      const error = isCompleted ? null : (action.reason ?? 'closed as failed');
+      Object.assign(next, { status: action.status, endedAt: now, error, hasPendingApproval: false }, dropJoinedWorkers(job));
+      next.progress.lastEvent = isCompleted ? 'Completed' : `Failed: ${error}`;
+      return { job: next, events: [isCompleted ? event('completed') : event('failed', { error: error ?? undefined })] };
+    }
+
+    case 'rename':
+      next.name = action.name;
+      return { job: next, events: [event('renamed', action.name ? { name: action.name } : {})] };
+
+    case 'setMode':
+      next.mode = action.mode;
+      return { job: next, events: [] };
   }
+}
+
+// A job's external workers leave with it (its end, or an interruption); absent stays absent.
+function dropJoinedWorkers(job: Job): Partial<Job> {
+  return job.joinedWorkers && job.joinedWorkers.length > 0 ? { joinedWorkers: [] } : {};
 }
 
 /** Applies several actions in order, collecting all events. Throws like `transitionJob`. */

@@ -143,6 +143,8 @@ async function runAgentPhase(request: PhaseRequest, context: PhaseContext): Prom
     return runCommandPhase(command, context, getLauncher());
   }
   if (agent.type === 'llm') return (await import('../../agents/llm/llm-runner.js')).runLlmPhase(agent, context, getLauncher());
+  // Never scheduled here (see EXTERNAL_AGENT); said plainly should it ever be.
+  if (agent.type === 'external') return { kind: 'failed', error: `agent ${agent.name} runs nothing itself: its tasks are claimed by workers that join the job` };
   const runner = await loadModuleRunner(agent.module);
   return runner.runPhase(context);
 }

@@ -1,7 +1,9 @@
 // The one request language every front end speaks to the job service (the REPL, the script
 // commands, the startup review; later the HTTP API): a typed union of commands, what each
 // returns, and what the service tells its subscribers. Pure types.
-import type { Job, JobMode } from '../model/job.js';
+import type { Job, JobMode, JoinedWorker } from '../model/job.js';
+import type { Task, TaskPlan } from '../model/task.js';
+import type { ClaimedTask } from './external-workers.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { JobPaths } from '../ports/job-reader.js';
 import type { TaskBoard } from '../model/task.js';
@@ -18,7 +20,18 @@ export type JobCommand =
   | { type: 'retry'; jobId: string; feedback?: string | null; requestId?: string }
   | { type: 'cancel'; jobId: string }
   | { type: 'resume'; jobId: string; mode: JobMode }
-  | { type: 'remove'; jobs: readonly Job[] };
+  | { type: 'remove'; jobs: readonly Job[] }
+  /** Changes a job's name (null: none) and, for an active job, its mode. */
+  | { type: 'update'; jobId: string; name?: string | null; mode?: JobMode }
+  /** Workers from outside (see ExternalWorkers): join, leave, heartbeat, claim, and end tasks. */
+  | { type: 'join'; jobId: string; agent: string }
+  | { type: 'leave'; jobId: string; worker: string }
+  | { type: 'heartbeat'; jobId: string; worker: string }
+  | { type: 'claim'; jobId: string; worker: string; files?: readonly string[] }
+  | { type: 'completeTask'; jobId: string; taskId: string; worker?: string; summary?: string | null; filesModified?: string[] }
+  | { type: 'failTask'; jobId: string; taskId: string; worker?: string; reason: string }
+  | { type: 'addTasks'; jobId: string; tasks: readonly TaskPlan[] }
+  | { type: 'close'; jobId: string; status: 'completed' | 'failed' | 'cancelled'; reason?: string | null };
 
 /** What each command resolves to: the job after the change (`remove`: the ids removed). */
 export interface CommandResults {
@@ -28,6 +41,16 @@ export interface CommandResults {
   cancel: Job;
   resume: Job;
   remove: string[];
+  update: Job;
+  join: { worker: JoinedWorker; leaseExpiresAtMs: number };
+  leave: Job;
+  heartbeat: { leaseExpiresAtMs: number };
+  /** null: no task is runnable now. */
+  claim: ClaimedTask | null;
+  completeTask: Task;
+  failTask: Task;
+  addTasks: Task[];
+  close: Job;
 }
 
 /** The result type of command `C`. */

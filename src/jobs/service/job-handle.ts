@@ -6,7 +6,7 @@ import type { JobRepository } from '../ports/repository.js';
 import type { Job, JobProgress } from '../model/job.js';
 import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
 import type { Run, Task, TaskBoard, TaskRecord } from '../model/task.js';
-import { findOpenRun, findTask, isSharedPhase } from '../model/task-board.js';
+import { findOpenRun, findTask, indexOf, isSharedPhase } from '../model/task-board.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { RunHandle } from '../ports/executor.js';
 import type { JobWriter } from './job-writer.js';
@@ -230,6 +230,16 @@ export class JobHandle {
     const phase = this.current.currentPhase;
     if (this.describedOutputs?.phase !== phase) this.describedOutputs = { phase, outputs: describePreviousOutputs(this.current, this.state.board) };
     return this.describedOutputs.outputs;
+  }
+
+  /**
+   * Tasks whose open runs belong to workers from outside (no run of this process is going for
+   * them): their claims hold the scheduler's tasks back. O(open runs).
+   */
+  externallyHeldTaskIds(): string[] {
+    const held: string[] = [];
+    for (const taskId of indexOf(this.state.board).openRuns.keys()) if (!this.runs.has(taskId)) held.push(taskId);
+    return held;
   }
 
   /** The open run of task `taskId`, if it has one. O(1) (see task-board.ts). */

@@ -47,7 +47,9 @@ export class JobService extends EventEmitter<JobManagerEvents> {
    * Carries out `command`. Approve, retry and cancel act on a job of this session; resume also
    * takes over a job another (dead) jobline left.
    * @throws ManagerError READ_ONLY (no session), JOB_NOT_AWAITING_APPROVAL, APPROVAL_STALE,
-   *   JOB_NOT_ACTIVE, JOB_NOT_RESUMABLE, JOB_OWNED_ELSEWHERE, JOBS_BUSY, MANAGER_CLOSED;
+   *   JOB_NOT_ACTIVE, JOB_NOT_RESUMABLE, JOB_OWNED_ELSEWHERE, JOBS_BUSY, MANAGER_CLOSED; for
+   *   workers' commands WORKER_NOT_IN_JOB, TASK_NOT_CLAIMED, JOB_NOT_EXTERNAL, CLAIM_CONFLICT
+   *   (ClaimConflictError); TaskLookupError TASK_NOT_FOUND;
    *   JobLookupError; StoreError (CLAIM_BUSY, JOB_IO, JOB_NOT_CREATED); AgentError (resume).
    */
   async dispatch<C extends JobCommand>(command: C): Promise<CommandResult<C>> {
@@ -69,6 +71,39 @@ export class JobService extends EventEmitter<JobManagerEvents> {
       case 'resume': {
         const id = await this.resolve(command.jobId);
         return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)))) as Result;
+      }
+      case 'update':
+        return (await manager.update(await this.resolve(command.jobId), { name: command.name, mode: command.mode })) as Result;
+      default:
+        return (await this.dispatchToWorkers(manager, command)) as Result;
+    }
+  }
+
+  // The commands of workers from outside (see ExternalWorkers). Job ids may be prefixes here too.
+  private async dispatchToWorkers(manager: JobManager, command: JobCommand): Promise<unknown> {
+    const { workers } = manager;
+    switch (command.type) {
+      case 'join':
+        return workers.join(await this.resolve(command.jobId), command.agent);
+      case 'leave': {
+        const id = await this.resolve(command.jobId);
+        await workers.leave(id, command.worker);
+        return manager.get(id);
+      }
+      case 'heartbeat':
+        return { leaseExpiresAtMs: workers.heartbeat(await this.resolve(command.jobId), command.worker) };
+      case 'claim':
+        return workers.claim(await this.resolve(command.jobId), command.worker, command.files);
+      case 'completeTask':
+        return workers.endTask(await this.resolve(command.jobId), command.taskId, { worker: command.worker, summary: command.summary, filesModified: command.filesModified });
+      case 'failTask':
+        return workers.endTask(await this.resolve(command.jobId), command.taskId, { worker: command.worker, error: command.reason });
+      case 'addTasks':
+        return workers.addTasks(await this.resolve(command.jobId), command.tasks);
+      case 'close': {
+        const id = await this.resolve(command.jobId);
+        await workers.close(id, command.status, command.reason ?? null);
+        return manager.get(id);
       }
     }
     throw new ManagerError('UNKNOWN_COMMAND', `Unknown command ${JSON.stringify((command as { type?: unknown }).type)}.`);

@@ -6,6 +6,7 @@ import type { Executor } from '../ports/executor.js';
 import type { Clock } from '../ports/clock.js';
 import type { Job, JobMode } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
+import type { TaskPlan } from '../model/task.js';
 
 /** Error recorded on every active job when jobline exits (SIGINT, SIGTERM, SIGHUP, /quit). */
 export const INTERRUPTED_ON_EXIT = 'Interrupted: jobline exited';
@@ -37,6 +38,8 @@ export interface JobManagerOptions<R extends JobRepository = JobRepository> {
   now?: Clock;
   /** How long after a job ends the storage policy's pass starts (ms; default POLICY_PASS_DELAY_MS). */
   policyPassDelayMs?: number;
+  /** Lease of an external worker's claims (ms; default DEFAULT_WORKER_LEASE_MS): its heartbeats renew it. */
+  workerLeaseMs?: number;
 }
 
 /** A job to submit: the agent to run, the user's prompt, the mode and the working directory. */
@@ -62,6 +65,13 @@ export interface SubmitRequest {
    * batch: each line of a file is a task). The job's prompt then describes the whole.
    */
   taskInputs?: readonly string[];
+  /**
+   * The tasks of the job's first phase (titles, inputs, dependencies by title, claims), instead of
+   * what the agent plans; an external job's first tasks (it may have none: workers add them).
+   */
+  tasks?: readonly TaskPlan[];
+  /** See Job.name. */
+  name?: string | null;
 }
 
 /** How a job taken over from the jobs folder will run: its agent (rebuilt from the config) and folder. */

@@ -6,7 +6,9 @@ import { JobLookupError, ManagerError, StoreError, describeError } from '../../e
 import type { JobRepository } from '../ports/repository.js';
 import { getCurrentOwner } from '../process/owner.js';
 import { createInputTasks, createJobTasks } from '../model/task.js';
-import { createJob, isActiveStatus, isUnfinishedStatus, type Job, type JobMode } from '../model/job.js';
+import { createJob, isActiveStatus, isExternalJob, isUnfinishedStatus, type Job, type JobMode } from '../model/job.js';
+import type { JobAction } from '../model/transitions.js';
+import { ExternalWorkers } from './external-workers.js';
 import type { JobEvent } from '../model/job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
 import { assertAdoptable, assertNoProcessesLeft } from './resume-checks.js';
@@ -25,10 +27,15 @@ export { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobMa
 const SHUTDOWN_GRACE_MS = 1000;
 // Longest an exit that cannot wait asynchronously (a second signal) blocks for writes in flight.
 const EXIT_WRITE_WAIT_MS = 500;
+// An external job starts at once, without a slot (nothing of this process runs it): its phase
+// opens and waits for its workers' claims.
+const OPEN_EXTERNAL_JOB: JobAction[] = [{ type: 'start' }, { type: 'startPhase', taskId: null }];
 
 /** Runs jobs with a concurrency cap and a FIFO queue. */
 export class JobManager<R extends JobRepository = JobRepository> extends JobSession {
   private readonly scheduler: PhaseScheduler;
+  /** Workers from outside that joined the session's jobs, and their leases. */
+  readonly workers: ExternalWorkers;
   private readonly executor: Executor;
   private readonly writer: JobWriter;
   private readonly reporter: JobReporter;
@@ -80,6 +87,12 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
       now: () => this.timestamp(),
       whenRemovalsAllowed: () => this.whenRemovalsAllowed(),
     }, this.executor, options);
+    this.workers = new ExternalWorkers({
+      require: (id) => this.requireEntry(id),
+      jobs: () => this.entries.values(),
+      nowMs: () => Date.parse(this.timestamp()),
+      taskEnded: (entry) => this.scheduler.settle(entry),
+    }, options.workerLeaseMs);
   }
 
   /** Resolves when the spare workers are warm, so the next job does not pay a worker spawn. */
@@ -115,8 +128,9 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     const id = this.options.store.claimIdSync();
     const now = this.timestamp();
     const phaseNames = getPhaseNames(request.agent);
-    const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: request.mode, phaseNames, owner: getCurrentOwner(), now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing });
-    const board = { tasks: request.taskInputs ? createInputTasks(phaseNames, request.taskInputs) : createJobTasks(phaseNames, request.prompt, getTaskPlans(request.agent)), runs: [] };
+    const isExternal = request.agent.type === 'external';
+    const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: isExternal ? 'background' : request.mode, phaseNames, owner: getCurrentOwner(), now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing, name: request.name });
+    const board = { tasks: createTasks(request, phaseNames), runs: [] };
     const entry = new JobHandle(job, { board, isRecorded: false }, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
     entry.isBulk = request.isBulk ?? false;
     this.entries.set(id, entry);
@@ -133,8 +147,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         await creation;
         return { job: entry.job, queuePosition: 0 };
       }
-      await entry.commit([], created);
-      return { job: entry.job, queuePosition: this.queuePositionOf(id) };
+      await entry.commit(isExternal ? OPEN_EXTERNAL_JOB : [], created);
+      return { job: entry.job, queuePosition: isExternal ? 0 : this.queuePositionOf(id) };
     } catch (error) {
       // Not durable, so not a job: nothing of it ran, and nothing of it is left.
       this.entries.delete(id);
@@ -195,6 +209,24 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   }
 
   /**
+   * Renames job `id` (`name` null: no name) and, for an active job, sets its mode (a phase already
+   * awaiting approval still waits). Fields left undefined stay. @throws ManagerError JOB_NOT_ACTIVE
+   * (a mode for an ended job); StoreError CLAIM_BUSY.
+   */
+  async update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job> {
+    const entry = await this.underClaim(id, async (handle) => {
+      const actions: JobAction[] = [];
+      if (change.name !== undefined && change.name !== (handle.job.name ?? null)) actions.push({ type: 'rename', name: change.name });
+      if (change.mode !== undefined && change.mode !== handle.job.mode) {
+        if (!isActiveStatus(handle.job.status)) throw new ManagerError('JOB_NOT_ACTIVE', `${handle.id} is ${handle.job.status}: only an active job's mode can change.`);
+        actions.push({ type: 'setMode', mode: change.mode });
+      }
+      if (actions.length > 0) await handle.commit(actions);
+    });
+    return entry.job;
+  }
+
+  /**
    * Re-queues unfinished job `id` at its first phase that did not complete, in `mode`. A job of
    * this session resumes as it is; any other is taken over from the jobs folder (it becomes owned
    * by this process), with the agent and folder `adopt` gives for it. The decision is made under
@@ -216,7 +248,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         }
         assertNoProcessesLeft(fullId, this.executor);
         handle = existing;
-        await handle.commit([{ type: 'resume', mode }]);
+        await handle.commit(resumeActions(handle.job, mode));
       } else {
         if (!adopt) throw new JobLookupError('JOB_NOT_FOUND', `No job ${fullId} in this session.`);
         const stored = this.options.store.settleClaimed(fullId, this.timestamp());
@@ -229,7 +261,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, { board, isRecorded: false }, agent, cwd, this.writer, this.reporter, () => this.timestamp());
         this.entries.set(fullId, handle);
         try {
-          await handle.commit([{ type: 'resume', mode }]);
+          await handle.commit(resumeActions(stored, mode));
         } catch (error) {
           this.entries.delete(fullId);
           throw error;
@@ -289,6 +321,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   async shutdown(reason: string = INTERRUPTED_ON_EXIT): Promise<string[]> {
     if (this.isClosed) return [];
     this.isClosed = true;
+    this.workers.stop();
     await this.writer.settle();
     const marked = interruptJobsSync(this.entries.values(), this.options.store, reason);
     await stopRuns(this.entries.values(), this.executor, Math.min(this.options.cancelGraceMs, SHUTDOWN_GRACE_MS));
@@ -325,4 +358,16 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   private timestamp(): string {
     return (this.options.now ?? systemClock)().toISOString();
   }
+}
+
+// A new job's tasks: a batch's lines, the tasks the submission lists (in its first phase), or the agent's plan.
+function createTasks(request: SubmitRequest, phaseNames: readonly string[]): ReturnType<typeof createJobTasks> {
+  if (request.taskInputs) return createInputTasks(phaseNames, request.taskInputs);
+  if (request.agent.type === 'external') return request.tasks && request.tasks.length > 0 ? createJobTasks(phaseNames, request.prompt, [request.tasks]) : [];
+  return createJobTasks(phaseNames, request.prompt, request.tasks && request.tasks.length > 0 ? [request.tasks] : getTaskPlans(request.agent));
+}
+
+// A resume, and for an external job its phase opened again for its workers.
+function resumeActions(job: Job, mode: JobMode): JobAction[] {
+  return isExternalJob(job) ? [{ type: 'resume', mode: 'background' }, ...OPEN_EXTERNAL_JOB] : [{ type: 'resume', mode }];
 }

@@ -5,7 +5,7 @@
 import { dirname, join } from 'node:path';
 import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
-import { isActiveStatus } from '../model/job.js';
+import { isActiveStatus, isExternalJob } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { CLAIM_WAIT_ICON, describeClaimWait, planWithWaits, type ClaimWait, type ScheduledJob } from '../model/scheduler.js';
 import type { JobAction } from '../model/transitions.js';
@@ -149,15 +149,17 @@ export class PhaseScheduler {
     return this.options.maxWorkers ?? this.options.maxConcurrentJobs;
   }
 
-  // The session's jobs as the pure scheduler sees them: those that hold a slot, and (unless every
-  // slot is held) those that want one.
+  // The session's jobs as the pure scheduler sees them: those that hold a slot, (unless every
+  // slot is held) those that want one, and those whose external workers hold claims. An external
+  // job's tasks never run here: it has no workers of this process.
   private describeJobs(holdersOnly: boolean): ScheduledJob[] {
     const jobs: ScheduledJob[] = [];
     for (const entry of this.host.jobs()) {
       const { job, board } = entry;
       const hasSlot = this.holders.has(entry.id);
-      if (!hasSlot && (holdersOnly || job.status !== 'queued')) continue;
-      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, board, runningTaskIds: [...entry.runs.keys()], hasSlot, workers: job.workers });
+      const heldTaskIds = entry.externallyHeldTaskIds();
+      if (!hasSlot && heldTaskIds.length === 0 && (holdersOnly || job.status !== 'queued')) continue;
+      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, board, runningTaskIds: [...entry.runs.keys()], heldTaskIds, hasSlot, workers: isExternalJob(job) ? 0 : job.workers });
     }
     return jobs;
   }
@@ -214,6 +216,18 @@ export class PhaseScheduler {
       if (entry.isPersisted) this.launch(entry, taskId);
       else entry.runs.delete(taskId);
     });
+  }
+
+  /**
+   * Job `entry` changed from outside its runs (a worker from outside ended a task, or its job was
+   * closed): once nothing of it runs here and it no longer runs, its slot is free and an ended job
+   * goes to the storage policy, as when its last run ends (see finishRun).
+   */
+  settle(entry: JobHandle): void {
+    if (entry.runs.size > 0 || entry.job.status === 'running') return;
+    const hadSlot = this.holders.delete(entry.id);
+    if (!isActiveStatus(entry.job.status)) void this.afterJobEnded(entry);
+    if (hadSlot) this.pump();
   }
 
   /** Applies the storage policy once job `entry` has ended (see StoragePolicyRunner). Never throws. */

@@ -1,0 +1,85 @@
+// `jobline serve`: the job service without a terminal, on the jobs folder, for as long as it runs.
+// It listens on a Unix socket in the jobs folder (mode 0600) and, with --port, on HTTP at
+// 127.0.0.1; every request carries the server's token. Exit paths are the REPL's: every active job
+// is marked interrupted and every process stopped.
+import { chmodSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { resolveAgent } from '../agents/resolve-agent.js';
+import { getDefaultAgentName } from '../config/schema.js';
+import { createApiApp } from '../server/api-app.js';
+import { EventHub } from '../server/event-hub.js';
+import { claimServerPresence, ServerError } from '../store/server-presence.js';
+import { createJobService, type AppContext } from './context.js';
+import { installExitHandlers } from './exit-signals.js';
+
+/** Options of `jobline serve`. */
+export interface ServeOptions {
+  /** Also listen on HTTP at 127.0.0.1:port (0: a free port). */
+  port?: number;
+  version: string;
+}
+
+/**
+ * Serves the jobs folder of `context` until a signal ends the process. Prints where it listens.
+ * @throws ServerError SERVER_RUNNING (another server holds the folder), SERVER_SOCKET_PATH,
+ *   SERVER_LISTEN (the port is taken).
+ */
+export async function serveCommand(context: AppContext, options: ServeOptions): Promise<void> {
+  const { config } = context;
+  const presence = claimServerPresence(context.jobs.jobsDir);
+  const servers: Server[] = [];
+  const stopServing = (): void => {
+    for (const server of servers) server.close();
+    presence.release();
+  };
+  // Every way out removes the server's files (a crash leaves a stale claim, broken by the next).
+  process.on('exit', stopServing);
+  try {
+    const service = createJobService(context);
+    const hub = new EventHub();
+    service.subscribe((update) => hub.accept(update));
+    installExitHandlers(service.lifecycle, stopServing);
+    const app = createApiApp({
+      service,
+      hub,
+      token: presence.token,
+      resolveAgent: (name, cwd) => resolveAgent(name ?? getDefaultAgentName(config), config, cwd, context.configPath),
+      defaultCwd: context.cwd,
+      cancelGraceMs: config.cancelGraceMs,
+      version: options.version,
+      workerLeaseMs: config.workerLeaseMs,
+    });
+    const listener = getRequestListener(app.fetch);
+    const socketServer = createServer(listener);
+    servers.push(socketServer);
+    await listen(socketServer, presence.socketPath);
+    // Only this user may connect (the folder is 0700 too; the token is checked anyway).
+    chmodSync(presence.socketPath, 0o600);
+    let port: number | null = null;
+    if (options.port !== undefined) {
+      const httpServer = createServer(listener);
+      servers.push(httpServer);
+      await listen(httpServer, { port: options.port, host: '127.0.0.1' });
+      port = (httpServer.address() as { port: number }).port;
+    }
+    presence.announce({ pid: process.pid, socketPath: presence.socketPath, port, startedAt: new Date().toISOString(), version: options.version });
+    process.stdout.write(`jobline serve (pid ${process.pid}) on ${context.jobs.jobsDir}\n  socket ${presence.socketPath}\n${port === null ? '' : `  http://127.0.0.1:${port}/api\n`}  token in ${context.jobs.jobsDir}/server-token\n`);
+  } catch (error) {
+    stopServing();
+    throw error;
+  }
+  // Runs until a signal: the exit handlers end the process.
+  await new Promise<never>(() => {});
+}
+
+function listen(server: Server, where: string | { port: number; host: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const place = typeof where === 'string' ? where : `${where.host}:${where.port}`;
+      reject(new ServerError('SERVER_LISTEN', `jobline serve cannot listen on ${place}: ${error.code === 'EADDRINUSE' ? 'it is in use' : error.message}.`, { cause: error }));
+    });
+    if (typeof where === 'string') server.listen(where, resolve);
+    else server.listen(where.port, where.host, resolve);
+  });
+}

@@ -1,0 +1,53 @@
+// The HTTP API as a Hono app: the token check on every request (a bearer header, or the cookie a
+// browser gets), a body-size limit, the routes, the OpenAPI document, and one error shape. No
+// CORS headers: a page of another origin cannot read anything from it.
+import { timingSafeEqual } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { getCookie } from 'hono/cookie';
+import type { ApiDeps } from './api-deps.js';
+import { describeHttpError, HttpError } from './http-errors.js';
+import { addJobRoutes } from './job-routes.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { RouteTable } from './route-table.js';
+import { addStreamRoutes } from './stream-routes.js';
+import { addWorkerRoutes } from './worker-routes.js';
+
+/** Largest request body (bytes): a submission of 10,000 tasks fits. */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/** The cookie a browser holds the token in. */
+export const TOKEN_COOKIE = 'jobline_token';
+
+/** Builds the API app on `deps`. */
+export function createApiApp(deps: ApiDeps): Hono {
+  const app = new Hono();
+  const expected = Buffer.from(deps.token);
+  const isAuthorized = (presented: string | undefined): boolean => {
+    if (!presented) return false;
+    const given = Buffer.from(presented);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  app.use('*', async (context, next) => {
+    const header = context.req.header('authorization');
+    const bearer = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+    if (!isAuthorized(bearer) && !isAuthorized(getCookie(context, TOKEN_COOKIE))) {
+      throw new HttpError('UNAUTHORIZED', 'This request carries no valid token: send Authorization: Bearer <token> (the token is in the jobs folder, file server-token).');
+    }
+    await next();
+  });
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new HttpError('PAYLOAD_TOO_LARGE', `The body is over ${MAX_BODY_BYTES} bytes.`); } }));
+  const routes = new RouteTable(app);
+  addJobRoutes(routes, deps);
+  addWorkerRoutes(routes, deps);
+  addStreamRoutes(routes, deps);
+  const document = buildOpenApiDocument(routes.specs, deps.version);
+  app.get('/api/openapi.json', (context) => context.json(document));
+  app.notFound((context) => context.json({ error: { code: 'NOT_FOUND', message: `No route ${context.req.method} ${new URL(context.req.url).pathname}; see /api/openapi.json.` } }, 404));
+  app.onError((error, context) => {
+    const { status, body } = describeHttpError(error);
+    if (status === 401) context.header('www-authenticate', 'Bearer');
+    return context.json(body, status as 400);
+  });
+  return app;
+}

@@ -1,0 +1,26 @@
+// What the API is built on: the job service (its only way to jobs), the event stream's memory,
+// and the few settings that come from the composition root (the serve command).
+import type { AgentSpec } from '../agents/agent.js';
+import type { JobService } from '../jobs/service/job-service.js';
+import type { EventHub } from './event-hub.js';
+
+/** The API's dependencies. */
+export interface ApiDeps {
+  service: JobService;
+  hub: EventHub;
+  /** The bearer token every request must carry (see server-presence.ts). */
+  token: string;
+  /**
+   * The agent a submission names (undefined: the config's default), for a job in folder `cwd`.
+   * @throws AgentError AGENT_UNKNOWN, AGENT_INVALID, API_KEY_MISSING.
+   */
+  resolveAgent(name: string | undefined, cwd: string): AgentSpec;
+  /** Folder of a job whose submission names none (the server's). */
+  defaultCwd: string;
+  /** Grace period of a cancel (ms): how long a forced delete waits for runs to stop, plus a margin. */
+  cancelGraceMs: number;
+  /** jobline's version, for the OpenAPI document. */
+  version: string;
+  /** Lease of an external worker (ms), told to workers as they join. */
+  workerLeaseMs: number;
+}

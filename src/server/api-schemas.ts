@@ -1,0 +1,91 @@
+// What the API accepts: one zod schema per request body and query, strict (an unknown field is a
+// mistake worth saying), with limits on every string and list. The OpenAPI document is built from
+// these (see openapi.ts), so the contract and the checks cannot drift apart.
+import * as z from 'zod';
+import { JOB_NAME_PATTERN, JOB_STATUSES, MAX_RETRIES, MAX_WORKERS, WORKER_AGENT_PATTERN, WORKER_NAME_PATTERN } from '../jobs/model/job.js';
+
+/** Longest prompt, task input, summary or reason (characters). */
+export const MAX_TEXT_CHARS = 100_000;
+/** Most tasks in one request. */
+export const MAX_TASKS_PER_REQUEST = 10_000;
+/** Most files or claims named in one request. */
+export const MAX_FILES = 1_000;
+
+const text = z.string().max(MAX_TEXT_CHARS);
+const path = z.string().min(1).max(4096).refine((value) => !value.includes('\0'), 'a path may not hold a NUL byte');
+const files = z.array(path).max(MAX_FILES);
+const mode = z.enum(['interactive', 'background']);
+const jobName = z.string().regex(JOB_NAME_PATTERN, 'a name is letters, digits, _ . - (up to 80), starting with a letter or digit');
+
+/** One task to create: a title, what to do (default: the title), dependencies (titles of tasks in the same request, or ids), and files it may modify. */
+export const taskInputSchema = z.strictObject({
+  title: z.string().min(1).max(500),
+  input: text.optional(),
+  dependsOn: z.array(z.string().min(1).max(500)).max(MAX_FILES).optional(),
+  files: files.optional(),
+});
+
+/** POST /api/jobs. */
+export const submitJobSchema = z.strictObject({
+  prompt: text.default(''),
+  agent: z.string().min(1).max(64).optional(),
+  mode: mode.default('background'),
+  workers: z.number().int().min(1).max(MAX_WORKERS).optional(),
+  retries: z.number().int().min(0).max(MAX_RETRIES).optional(),
+  keepGoing: z.boolean().optional(),
+  name: jobName.optional(),
+  /** The folder the job runs in (absolute; default: the server's). */
+  cwd: z.string().min(1).max(4096).startsWith('/', 'cwd must be an absolute path').optional(),
+  tasks: z.array(taskInputSchema).max(MAX_TASKS_PER_REQUEST).optional(),
+});
+
+/** PUT /api/jobs/{id}. */
+export const updateJobSchema = z.strictObject({ name: jobName.nullable().optional(), mode: mode.optional() });
+
+/** POST /api/jobs/{id}/approve. */
+export const approveSchema = z.strictObject({ requestId: z.string().max(200).optional() });
+/** POST /api/jobs/{id}/retry. */
+export const retrySchema = z.strictObject({ feedback: text.nullable().optional(), requestId: z.string().max(200).optional() });
+/** POST /api/jobs/{id}/resume. */
+export const resumeSchema = z.strictObject({ mode: mode.default('background') });
+/** POST /api/jobs/{id}/close. */
+export const closeSchema = z.strictObject({ status: z.enum(['completed', 'failed', 'cancelled']).default('completed'), reason: text.optional() });
+/** POST /api/jobs/{id}/tasks. */
+export const addTasksSchema = z.strictObject({ tasks: z.array(taskInputSchema).min(1).max(MAX_TASKS_PER_REQUEST) });
+/** POST /api/jobs/{id}/workers. */
+export const joinSchema = z.strictObject({ agent: z.string().regex(WORKER_AGENT_PATTERN, 'an agent name is letters, digits, _ . - (up to 32)') });
+/** A worker's name in a body. */
+export const workerName = z.string().regex(WORKER_NAME_PATTERN, 'expected a worker name such as dev[ab12-0]');
+/** POST /api/jobs/{id}/tasks/claim. */
+export const claimSchema = z.strictObject({ worker: workerName, files: files.optional() });
+/** POST /api/tasks/{id}/complete. */
+export const completeSchema = z.strictObject({ worker: workerName.optional(), summary: text.nullable().optional(), filesModified: files.optional() });
+/** POST /api/tasks/{id}/fail. */
+export const failSchema = z.strictObject({ worker: workerName.optional(), reason: text.min(1) });
+
+/** GET /api/jobs query: `status` is a comma-separated list of statuses. */
+export const listQuerySchema = z.strictObject({
+  status: z.string().max(200).optional().transform((value, context) => {
+    if (!value) return undefined;
+    const statuses = value.split(',').map((status) => status.trim());
+    const unknown = statuses.filter((status) => !(JOB_STATUSES as readonly string[]).includes(status));
+    if (unknown.length > 0) context.addIssue({ code: 'custom', message: `unknown status ${unknown.join(', ')} (statuses: ${JOB_STATUSES.join(', ')})` });
+    return statuses as Array<(typeof JOB_STATUSES)[number]>;
+  }),
+});
+
+/** GET /api/jobs/{id}/logs query. */
+export const logsQuerySchema = z.strictObject({
+  task: z.string().min(1).max(500).optional(),
+  lines: z.coerce.number().int().min(1).max(100_000).default(200),
+  follow: z.enum(['true', 'false']).default('false'),
+});
+
+/** DELETE /api/jobs/{id} query. */
+export const deleteQuerySchema = z.strictObject({ force: z.enum(['true', 'false']).default('false') });
+
+/** GET /api/events query. */
+export const eventsQuerySchema = z.strictObject({ job: z.string().min(1).max(64).optional() });
+
+/** A body with nothing in it (or none). */
+export const emptySchema = z.strictObject({});

@@ -1,0 +1,68 @@
+// The live event stream's memory: every lifecycle event the job service reports, in the order it
+// reported them, each with its id `<jobId>:<seq>` (seq: the job's own event number, on disk in its
+// events.jsonl). A client that reconnects with Last-Event-ID gets what came after that id from
+// here, so it sees each event once, in order, with no gap: as long as the id is still held (the
+// newest MAX_HELD_EVENTS). An id no longer held gets a `reset`: the client reloads the state.
+import type { Job } from '../jobs/model/job.js';
+import type { JobEvent } from '../jobs/model/job-event.js';
+import type { JobUpdate } from '../jobs/service/job-commands.js';
+
+/** Events held for reconnecting clients (newest first out). About 1 KiB each. */
+export const MAX_HELD_EVENTS = 20_000;
+
+/** One event of the stream: SSE `id`, `event` name, and its JSON `data`. */
+export interface StreamEvent {
+  id: string;
+  /** `job` for lifecycle events, `removed` when a job's files are gone. */
+  name: 'job' | 'removed';
+  jobId: string;
+  data: { job?: Job; event?: JobEvent; jobId: string };
+}
+
+/** What a (re)connecting client gets first: the events it missed, or `reset` when they are no longer held. */
+export type Replay = { events: StreamEvent[] } | { reset: true };
+
+/** Holds recent events and hands each new one to every listener, in order. */
+export class EventHub {
+  private readonly held: StreamEvent[] = [];
+  /** Position in `held` of each held id (shifted as old events leave; see `dropped`). */
+  private readonly positions = new Map<string, number>();
+  private dropped = 0;
+  private readonly listeners = new Set<(event: StreamEvent) => void>();
+
+  constructor(private readonly capacity = MAX_HELD_EVENTS) {}
+
+  /** Takes one update of the job service (see JobService.subscribe); lifecycle and removal only. */
+  accept(update: JobUpdate): void {
+    if (update.type === 'event') this.push({ id: `${update.job.id}:${update.event.seq ?? 0}`, name: 'job', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, event: update.event } });
+    else if (update.type === 'removed') this.push({ id: `${update.jobId}:removed`, name: 'removed', jobId: update.jobId, data: { jobId: update.jobId } });
+  }
+
+  /**
+   * Listens from now on; `lastEventId` (a reconnect's Last-Event-ID) asks for what came after it
+   * first. Replay and listening start in the same tick, so nothing falls between them.
+   */
+  listen(listener: (event: StreamEvent) => void, lastEventId?: string): { replay: Replay; stop: () => void } {
+    const replay = lastEventId ? this.after(lastEventId) : { events: [] };
+    this.listeners.add(listener);
+    return { replay, stop: () => void this.listeners.delete(listener) };
+  }
+
+  private after(id: string): Replay {
+    const position = this.positions.get(id);
+    if (position === undefined) return { reset: true };
+    return { events: this.held.slice(position - this.dropped + 1) };
+  }
+
+  private push(event: StreamEvent): void {
+    this.positions.set(event.id, this.dropped + this.held.length);
+    this.held.push(event);
+    if (this.held.length > this.capacity) {
+      // Drop the oldest tenth at once: amortised O(1) per event.
+      const gone = this.held.splice(0, Math.ceil(this.capacity / 10));
+      for (const old of gone) if (this.positions.get(old.id) !== undefined && this.positions.get(old.id)! < this.dropped + gone.length) this.positions.delete(old.id);
+      this.dropped += gone.length;
+    }
+    for (const listener of this.listeners) listener(event);
+  }
+}

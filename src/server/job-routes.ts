@@ -1,0 +1,85 @@
+// The jobs half of the API: list, show, submit, change, delete, and the decisions on a job
+// (approve, retry, cancel, resume, close). Every change is one JobCommand to the job service.
+import type { Job } from '../jobs/model/job.js';
+import type { TaskPlan } from '../jobs/model/task.js';
+import { isActiveStatus } from '../jobs/model/job.js';
+import type { ApiDeps } from './api-deps.js';
+import { addTasksSchema, approveSchema, closeSchema, deleteQuerySchema, emptySchema, listQuerySchema, resumeSchema, retrySchema, submitJobSchema, updateJobSchema, type taskInputSchema } from './api-schemas.js';
+import { HttpError } from './http-errors.js';
+import type { RouteTable } from './route-table.js';
+import type * as z from 'zod';
+
+/** Task inputs of a request as the model's plans (input defaults to the title; files are claims). */
+export function toTaskPlans(tasks: ReadonlyArray<z.infer<typeof taskInputSchema>>): TaskPlan[] {
+  return tasks.map((task) => ({ title: task.title, input: task.input ?? task.title, dependsOn: task.dependsOn ?? [], claims: task.files ?? [] }));
+}
+
+/** Adds the jobs routes to `routes`. */
+export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
+  const { service } = deps;
+  routes.add({ method: 'get', path: '/api/jobs', summary: 'List jobs, oldest first (status: a comma-separated list of statuses).', query: listQuerySchema, responses: { 200: '{ jobs: Job[] }' } }, async ({ context, query }) => {
+    const listing = await service.list(query.status ? { statuses: query.status } : undefined);
+    return context.json({ jobs: listing.jobs, warnings: listing.warnings });
+  });
+
+  routes.add({ method: 'get', path: '/api/jobs/{id}', summary: 'One job with its phases, tasks and runs (id: a full id or a unique prefix).', responses: { 200: '{ job, tasks, runs }' } }, async ({ context, params }) => {
+    const { job, board } = await service.view(params.id!);
+    return context.json({ job, tasks: board.tasks, runs: board.runs });
+  });
+
+  routes.add({ method: 'post', path: '/api/jobs', summary: 'Submit a job: a prompt for an agent (default: the config\'s), or (agent "external") a job whose tasks workers from outside claim.', body: submitJobSchema, responses: { 201: '{ job, queuePosition }' } }, async ({ context, body }) => {
+    const cwd = body.cwd ?? deps.defaultCwd;
+    const agent = deps.resolveAgent(body.agent, cwd);
+    const result = await service.dispatch({ type: 'submit', agent, prompt: body.prompt, mode: body.mode, cwd, workers: body.workers, retries: body.retries, keepGoing: body.keepGoing, name: body.name ?? null, ...(body.tasks ? { tasks: toTaskPlans(body.tasks) } : {}) });
+    return context.json(result, 201);
+  });
+
+  routes.add({ method: 'put', path: '/api/jobs/{id}', summary: "Change a job's name (null: none) or, while it is active, its mode.", body: updateJobSchema, responses: { 200: '{ job }' } }, async ({ context, params, body }) => {
+    const job = await service.dispatch({ type: 'update', jobId: params.id!, ...body });
+    return context.json({ job });
+  });
+
+  routes.add({ method: 'delete', path: '/api/jobs/{id}', summary: 'Delete a job with its tasks, runs and outputs; refused while it is active unless force=true, which cancels it first.', query: deleteQuerySchema, responses: { 200: '{ removed: string[] }' } }, async ({ context, params, query }) => {
+    const job = await service.get(params.id!);
+    if (isActiveStatus(job.status) && query.force !== 'true') throw new HttpError('JOB_ACTIVE', `${job.id} is ${job.status}: cancel it first, or delete with ?force=true (which cancels it).`);
+    const removed = await removeJob(deps, job);
+    if (removed.length === 0) throw new HttpError('JOB_ACTIVE', `${job.id} changed while it was being deleted; try again.`);
+    return context.json({ removed });
+  });
+
+  const decide = (verb: 'approve' | 'retry' | 'cancel' | 'resume' | 'close', summary: string, body: z.ZodType, toCommand: (jobId: string, body: never) => Parameters<typeof service.dispatch>[0]): void => {
+    routes.add({ method: 'post', path: `/api/jobs/{id}/${verb}`, summary, body, responses: { 200: '{ job }' } }, async ({ context, params, body: checked }) => {
+      const job = (await service.dispatch(toCommand(params.id!, checked as never))) as Job;
+      return context.json({ job });
+    });
+  };
+  decide('approve', 'Approve the phase the job waits on (requestId: the approval answered; a stale one is refused).', approveSchema, (jobId, body: z.infer<typeof approveSchema>) => ({ type: 'approve', jobId, ...body }));
+  decide('retry', 'Run the phase the job waits on again, with feedback.', retrySchema, (jobId, body: z.infer<typeof retrySchema>) => ({ type: 'retry', jobId, feedback: body.feedback ?? null, ...(body.requestId ? { requestId: body.requestId } : {}) }));
+  decide('cancel', 'Cancel an active job.', emptySchema, (jobId) => ({ type: 'cancel', jobId }));
+  decide('resume', 'Resume an interrupted, failed or cancelled job at its first phase not completed.', resumeSchema, (jobId, body: z.infer<typeof resumeSchema>) => ({ type: 'resume', jobId, mode: body.mode }));
+  decide('close', 'Close an external job (status: completed, failed or cancelled).', closeSchema, (jobId, body: z.infer<typeof closeSchema>) => ({ type: 'close', jobId, status: body.status, reason: body.reason ?? null }));
+
+  routes.add({ method: 'get', path: '/api/jobs/{id}/tasks', summary: "A job's tasks and runs.", responses: { 200: '{ tasks, runs }' } }, async ({ context, params }) => {
+    const { board } = await service.view(params.id!);
+    return context.json({ tasks: board.tasks, runs: board.runs });
+  });
+
+  routes.add({ method: 'post', path: '/api/jobs/{id}/tasks', summary: "Add tasks to an active job's current phase.", body: addTasksSchema, responses: { 201: '{ tasks }' } }, async ({ context, params, body }) => {
+    const tasks = await service.dispatch({ type: 'addTasks', jobId: params.id!, tasks: toTaskPlans(body.tasks) });
+    return context.json({ tasks }, 201);
+  });
+}
+
+// Cancels an active job (force), waits for its runs to stop, and removes its folder.
+async function removeJob(deps: ApiDeps, job: Job): Promise<string[]> {
+  const { service } = deps;
+  if (isActiveStatus(job.status)) await service.dispatch({ type: 'cancel', jobId: job.id });
+  // A cancelled job's runs stop within the cancel's grace period; it is removable once they have.
+  const deadline = Date.now() + deps.cancelGraceMs + 3000;
+  for (;;) {
+    const latest = await service.get(job.id);
+    const removed = await service.dispatch({ type: 'remove', jobs: [latest] });
+    if (removed.length > 0 || Date.now() > deadline) return removed;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

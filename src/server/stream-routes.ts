@@ -1,0 +1,92 @@
+// The streaming routes: the live event stream (Server-Sent Events, resumable with Last-Event-ID)
+// and a job's or a task's output (its tail, or followed as it is written).
+import { streamSSE, stream } from 'hono/streaming';
+import { isActiveStatus } from '../jobs/model/job.js';
+import type { ApiDeps } from './api-deps.js';
+import { eventsQuerySchema, logsQuerySchema } from './api-schemas.js';
+import type { StreamEvent } from './event-hub.js';
+import type { RouteTable } from './route-table.js';
+
+/** How often an idle event stream sends a comment, so proxies and clients see it alive (ms). */
+export const KEEPALIVE_MS = 15_000;
+/** Events queued for one slow client before it is cut off (it reconnects with Last-Event-ID). */
+const MAX_QUEUED_EVENTS = 50_000;
+
+/** Adds the streaming routes to `routes`. */
+export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
+  const { service, hub } = deps;
+  routes.add({ method: 'get', path: '/api/events', summary: 'Lifecycle events as Server-Sent Events, each with id <jobId>:<seq>; Last-Event-ID resumes after an event (event "reset": reload, the missed events are no longer held); job narrows to one job.', query: eventsQuerySchema, responses: { 200: 'text/event-stream' } }, async ({ context, query }) => {
+    const jobId = query.job ? await service.resolve(query.job) : null;
+    const lastEventId = context.req.header('last-event-id') || undefined;
+    return streamSSE(context, async (sse) => {
+      // Events come synchronously from the hub and are written one at a time, in order.
+      const queue: StreamEvent[] = [];
+      let wake: (() => void) | null = null;
+      const isWanted = (event: StreamEvent): boolean => jobId === null || event.jobId === jobId;
+      const { replay, stop } = hub.listen((event) => {
+        if (!isWanted(event)) return;
+        queue.push(event);
+        wake?.();
+      }, lastEventId);
+      let isOpen = true;
+      sse.onAbort(() => {
+        isOpen = false;
+        stop();
+        wake?.();
+      });
+      const keepalive = setInterval(() => void sse.write(': keepalive\n\n').catch(() => {}), KEEPALIVE_MS);
+      try {
+        if ('reset' in replay) await sse.writeSSE({ event: 'reset', data: JSON.stringify({ reason: `event ${lastEventId} is no longer held: reload the jobs` }) });
+        else queue.unshift(...replay.events.filter(isWanted));
+        await sse.write(': connected\n\n');
+        while (isOpen) {
+          if (queue.length === 0) {
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = null;
+            continue;
+          }
+          if (queue.length > MAX_QUEUED_EVENTS) break;
+          const event = queue.shift()!;
+          await sse.writeSSE({ id: event.id, event: event.name, data: JSON.stringify(event.data) });
+        }
+      } finally {
+        clearInterval(keepalive);
+        stop();
+      }
+    });
+  });
+
+  routes.add({ method: 'get', path: '/api/jobs/{id}/logs', summary: "A job's output, or one task's (its latest run): the last `lines` lines as text; follow=true streams what follows until the run or the job ends.", query: logsQuerySchema, responses: { 200: 'text/plain' } }, async ({ context, params, query }) => {
+    const id = await service.resolve(params.id!);
+    const isFollowing = query.follow === 'true';
+    if (query.task) {
+      const { run, tail } = await service.taskOutput(id, query.task, query.lines);
+      const text = tail ? joinLines(tail.lines) : '';
+      if (!isFollowing || !run || run.state.status !== 'running') return context.text(text);
+      return followText(context, text, (onLines, signal) => service.followRunOutput(id, run, { offset: tail?.size ?? 0, onLines, signal }));
+    }
+    const tail = await service.readOutputTail(id, query.lines);
+    const text = joinLines(tail.lines);
+    if (!isFollowing) return context.text(text);
+    const isEnded = async (): Promise<boolean> => !isActiveStatus((await service.get(id)).status);
+    return followText(context, text, (onLines, signal) => service.followOutput(id, { offset: tail.size, onLines, isEnded, signal }));
+  });
+}
+
+function joinLines(lines: readonly string[]): string {
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+// Streams `first`, then every batch of lines `follow` hands over, until it ends or the client leaves.
+function followText(context: Parameters<typeof stream>[0], first: string, follow: (onLines: (lines: string[]) => void, signal: AbortSignal) => Promise<boolean>): Response {
+  context.header('content-type', 'text/plain; charset=utf-8');
+  return stream(context, async (out) => {
+    const controller = new AbortController();
+    out.onAbort(() => controller.abort());
+    let writes = out.write(first);
+    await follow((lines) => {
+      writes = writes.then(() => out.write(joinLines(lines))).catch(() => out);
+    }, controller.signal);
+    await writes;
+  });
+}

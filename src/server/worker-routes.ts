@@ -1,0 +1,57 @@
+// The workers half of the API: workers from outside join a job, claim its tasks (with the files
+// they will touch), report each task's end, keep their lease with heartbeats, and leave.
+import type { Run, Task } from '../jobs/model/task.js';
+import type { ApiDeps } from './api-deps.js';
+import { claimSchema, completeSchema, emptySchema, failSchema, joinSchema } from './api-schemas.js';
+import { HttpError } from './http-errors.js';
+import type { RouteTable } from './route-table.js';
+
+/** A task as the workers' API shows it: its global id `<jobId>:<taskId>`, and its run when claimed. */
+export function presentTask(jobId: string, task: Task, run?: Run): Record<string, unknown> {
+  return { ...task, id: `${jobId}:${task.id}`, jobId, taskId: task.id, ...(run ? { run: { id: run.id, worker: run.worker, attempt: run.attempt, startedAt: run.startedAt } } : {}) };
+}
+
+// `job-ab12cd34:t3` → its job and task ids.
+function parseTaskId(id: string): { jobId: string; taskId: string } {
+  const match = /^(job-[0-9a-z]{1,32}):(t\d{1,9})$/.exec(id);
+  if (!match) throw new HttpError('BAD_REQUEST', `"${id.slice(0, 80)}" is not a task id: a task id is <job id>:<task>, e.g. job-ab12cd34:t3.`);
+  return { jobId: match[1]!, taskId: match[2]! };
+}
+
+/** Adds the workers routes to `routes`. */
+export function addWorkerRoutes(routes: RouteTable, deps: ApiDeps): void {
+  const { service } = deps;
+  routes.add({ method: 'post', path: '/api/jobs/{id}/workers', summary: 'Join a job as a worker of an agent; returns the worker id (dev[ab12-0]) and its lease.', body: joinSchema, responses: { 201: '{ worker, jobId, index, leaseMs, leaseExpiresAt }' } }, async ({ context, params, body }) => {
+    const jobId = await service.resolve(params.id!);
+    const { worker, leaseExpiresAtMs } = await service.dispatch({ type: 'join', jobId, agent: body.agent });
+    return context.json({ worker: worker.name, jobId, index: worker.index, agent: worker.agent, leaseMs: deps.workerLeaseMs, leaseExpiresAt: new Date(leaseExpiresAtMs).toISOString() }, 201);
+  });
+
+  routes.add({ method: 'delete', path: '/api/jobs/{id}/workers/{worker}', summary: 'Leave a job: the tasks the worker holds wait for another.', responses: { 200: '{ job }' } }, async ({ context, params }) => {
+    const job = await service.dispatch({ type: 'leave', jobId: params.id!, worker: params.worker! });
+    return context.json({ job });
+  });
+
+  routes.add({ method: 'post', path: '/api/jobs/{id}/workers/{worker}/heartbeat', summary: "Renew a worker's lease (every call of the worker renews it too).", body: emptySchema, responses: { 200: '{ leaseExpiresAt }' } }, async ({ context, params }) => {
+    const { leaseExpiresAtMs } = await service.dispatch({ type: 'heartbeat', jobId: params.id!, worker: params.worker! });
+    return context.json({ leaseExpiresAt: new Date(leaseExpiresAtMs).toISOString() });
+  });
+
+  routes.add({ method: 'post', path: '/api/jobs/{id}/tasks/claim', summary: 'Claim the next runnable task for a worker, declaring the files it will modify.', body: claimSchema, responses: { 200: '{ task }', 204: 'no task is runnable now', 409: 'CLAIM_CONFLICT: { files, holder }' } }, async ({ context, params, body }) => {
+    const claimed = await service.dispatch({ type: 'claim', jobId: params.id!, worker: body.worker, files: body.files ?? [] });
+    if (!claimed) return context.body(null, 204);
+    return context.json({ task: presentTask(claimed.jobId, claimed.task, claimed.run) });
+  });
+
+  routes.add({ method: 'post', path: '/api/tasks/{id}/complete', summary: 'A claimed task is done (id: <job id>:<task>).', body: completeSchema, responses: { 200: '{ task }' } }, async ({ context, params, body }) => {
+    const { jobId, taskId } = parseTaskId(params.id!);
+    const task = await service.dispatch({ type: 'completeTask', jobId, taskId, worker: body.worker, summary: body.summary ?? null, filesModified: body.filesModified ?? [] });
+    return context.json({ task: presentTask(jobId, task) });
+  });
+
+  routes.add({ method: 'post', path: '/api/tasks/{id}/fail', summary: 'A claimed task failed: it waits again while its retries last.', body: failSchema, responses: { 200: '{ task }' } }, async ({ context, params, body }) => {
+    const { jobId, taskId } = parseTaskId(params.id!);
+    const task = await service.dispatch({ type: 'failTask', jobId, taskId, worker: body.worker, reason: body.reason });
+    return context.json({ task: presentTask(jobId, task) });
+  });
+}
