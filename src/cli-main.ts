@@ -12,6 +12,7 @@ import { logsCommand } from './commands/logs.js';
 import { resumeCommand } from './commands/resume.js';
 import { steerCommand } from './commands/steer.js';
 import { waitCommand } from './commands/wait.js';
+import { addWorkerCommands } from './commands/worker-cli.js';
 import { JoblineError, UsageError } from './errors.js';
 import { MAX_RETRIES, MAX_WORKERS } from './jobs/model/job.js';
 import { findNearestName } from './text/nearest-name.js';
@@ -172,6 +173,8 @@ program
     const { serveCommand } = await import('./commands/serve.js');
     await serveCommand(loadAppContext(options.config), { port: options.port, version });
   });
+
+addWorkerCommands(program, configOption);
 
 // A reader that went away (`jobline list | head -1`) is not an error worth a stack trace: the
 // output it wanted has been written; end quietly, as other command-line tools do.

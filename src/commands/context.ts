@@ -12,6 +12,8 @@ import { ThreadExecutor } from '../jobs/runtime/thread-executor.js';
 import { JobStore } from '../store/job-store.js';
 import { JobFolderReader } from '../store/job-folder-reader.js';
 import { resolveJobsDir } from '../store/jobs-dir.js';
+import { findServer } from '../store/server-presence.js';
+import { ServerClient } from '../client/server-client.js';
 
 /**
  * The config, where it came from, and the opened store. `jobs` is a read-only service over the
@@ -93,4 +95,10 @@ function createManager(context: AppContext, overrides: SessionOverrides): JobMan
     });
   }
   return manager;
+}
+
+/** A client of the `jobline serve` running on the context's jobs folder, or null when none runs. */
+export function connectToServer(context: AppContext): ServerClient | null {
+  const found = findServer(context.jobs.jobsDir);
+  return found ? new ServerClient(found.info, found.token) : null;
 }

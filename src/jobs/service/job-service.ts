@@ -3,7 +3,7 @@
 // subscribers hear every update in order. Front ends never touch the store or the manager.
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../../agents/agent.js';
-import { ManagerError, TaskLookupError } from '../../errors.js';
+import { JobLookupError, ManagerError, TaskLookupError } from '../../errors.js';
 import type { Job } from '../model/job.js';
 import { resolveJobId } from '../model/job-id.js';
 import { findTaskByReference, type Run, type Task, type TaskCounts } from '../model/task.js';
@@ -150,13 +150,21 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   /**
    * Resolves a typed id or prefix. A full id of this session or of an existing folder needs no
    * listing (ids have a fixed length, so a full id is never a prefix of another): /watch and
-   * /logs -f look a job up several times a second. @throws JobLookupError JOB_NOT_FOUND / JOB_ID_AMBIGUOUS.
+   * /logs -f look a job up several times a second. A name of one job of this session names it too.
+   * @throws JobLookupError JOB_NOT_FOUND / JOB_ID_AMBIGUOUS.
    */
   async resolve(input: string): Promise<string> {
     const typed = input.trim().toLowerCase();
     if (this.session?.has(typed)) return typed;
     if (this.store.exists(typed)) return typed;
-    return resolveJobId(input, await this.ids());
+    try {
+      return resolveJobId(input, await this.ids());
+    } catch (error) {
+      // A job of this session may be named by its name (`jobline job create NAME`).
+      const named = this.sessionJobs().filter((job) => job.name === input.trim());
+      if (error instanceof JobLookupError && error.code === 'JOB_NOT_FOUND' && named.length === 1) return named[0]!.id;
+      throw error;
+    }
   }
 
   /** Returns job `input` (id or prefix). @throws JobLookupError, StoreError (a corrupt file). */

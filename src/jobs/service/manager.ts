@@ -128,8 +128,9 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     const id = this.options.store.claimIdSync();
     const now = this.timestamp();
     const phaseNames = getPhaseNames(request.agent);
+    // An external job's coordinator decides what a failed task means: by default the others go on.
     const isExternal = request.agent.type === 'external';
-    const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: isExternal ? 'background' : request.mode, phaseNames, owner: getCurrentOwner(), now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing, name: request.name });
+    const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: isExternal ? 'background' : request.mode, phaseNames, owner: getCurrentOwner(), now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing ?? isExternal, name: request.name });
     const board = { tasks: createTasks(request, phaseNames), runs: [] };
     const entry = new JobHandle(job, { board, isRecorded: false }, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
     entry.isBulk = request.isBulk ?? false;
