@@ -61,9 +61,13 @@ export class ExternalWorkers {
    */
   async join(jobId: string, agent: string): Promise<{ worker: JoinedWorker; leaseExpiresAtMs: number }> {
     const entry = this.requireActive(jobId);
-    await entry.commit([{ type: 'joinWorker', agent }]);
+    // Read at once: the change is applied synchronously, and a join made while this one is
+    // written would be the last by the time the write resolves.
+    const written = entry.commit([{ type: 'joinWorker', agent }]);
     const worker = entry.job.joinedWorkers!.at(-1)!;
-    return { worker, leaseExpiresAtMs: this.renew(entry.id, worker.name) };
+    const leaseExpiresAtMs = this.renew(entry.id, worker.name);
+    await written;
+    return { worker, leaseExpiresAtMs };
   }
 
   /**
@@ -131,9 +135,12 @@ export class ExternalWorkers {
   async addTasks(jobId: string, plans: readonly TaskPlan[]): Promise<Task[]> {
     const entry = this.requireActive(jobId);
     const before = new Set(entry.board.tasks.map((task) => task.id));
-    await entry.commit([{ type: 'addTasks', tasks: plans }]);
-    // Inserted at the end of the current phase: told apart by their new ids.
-    return entry.board.tasks.filter((task) => !before.has(task.id));
+    const written = entry.commit([{ type: 'addTasks', tasks: plans }]);
+    // Inserted at the end of the current phase: told apart by their new ids, at once (tasks
+    // another request adds while this write is under way are not this request's).
+    const added = entry.board.tasks.filter((task) => !before.has(task.id));
+    await written;
+    return added;
   }
 
   /**
