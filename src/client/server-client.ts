@@ -61,10 +61,12 @@ export class ServerClient {
 
   /**
    * Reads the event stream (`/api/events`, with `query`), handing each event to `onEvent` until
-   * `signal` aborts or the server goes; resolves then. `lastEventId` resumes after that event.
+   * `signal` aborts or the server goes; resolves then. `lastEventId` resumes after that event;
+   * `onConnected` hears that the server accepted the stream (events from then on reach it).
    */
-  async followEvents(onEvent: (event: ServerEvent) => void, options: { query?: string; lastEventId?: string; signal?: AbortSignal } = {}): Promise<void> {
+  async followEvents(onEvent: (event: ServerEvent) => void, options: { query?: string; lastEventId?: string; signal?: AbortSignal; onConnected?: () => void } = {}): Promise<void> {
     const response = await this.stream(`/api/events${options.query ? `?${options.query}` : ''}`, options.lastEventId ? { 'last-event-id': options.lastEventId } : {}, options.signal);
+    options.onConnected?.();
     response.setEncoding('utf8');
     let pending = '';
     await new Promise<void>((resolve) => {

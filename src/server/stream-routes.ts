@@ -15,19 +15,34 @@ const MAX_QUEUED_EVENTS = 50_000;
 /** Adds the streaming routes to `routes`. */
 export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
   const { service, hub } = deps;
-  routes.add({ method: 'get', path: '/api/events', summary: 'Lifecycle events as Server-Sent Events, each with id <jobId>:<seq>; Last-Event-ID resumes after an event (event "reset": reload, the missed events are no longer held); job narrows to one job.', query: eventsQuerySchema, responses: { 200: 'text/event-stream' } }, async ({ context, query }) => {
+  routes.add({ method: 'get', path: '/api/events', summary: 'Lifecycle events as Server-Sent Events, each with id <jobId>:<seq>. Last-Event-ID resumes after an event: for one job (job=ID) from its log (<id>:0 from its start), for all jobs from the newest events held (event "reset" when it is no longer held: reload).', query: eventsQuerySchema, responses: { 200: 'text/event-stream' } }, async ({ context, query }) => {
     const jobId = query.job ? await service.resolve(query.job) : null;
     const lastEventId = context.req.header('last-event-id') || undefined;
+    // A stream of one job resumes from the job's own log (exact, however long ago; `<id>:0` is
+    // its beginning); the stream of all jobs from the events the hub still holds.
+    const fromSeq = jobId !== null && lastEventId?.startsWith(`${jobId}:`) ? Number(lastEventId.slice(jobId.length + 1)) : Number.NaN;
+    const isFromLog = Number.isInteger(fromSeq) && fromSeq >= 0;
     return streamSSE(context, async (sse) => {
       // Events come synchronously from the hub and are written one at a time, in order.
       const queue: StreamEvent[] = [];
       let wake: (() => void) | null = null;
-      const isWanted = (event: StreamEvent): boolean => jobId === null || event.jobId === jobId;
+      // Past this seq, a job's events come live (a replay from its log may hold the first ones).
+      let replayedUpTo = -1;
+      const isWanted = (event: StreamEvent): boolean => (jobId === null || event.jobId === jobId) && !(event.name === 'job' && (event.data.event?.seq ?? 0) <= replayedUpTo);
       const { replay, stop } = hub.listen((event) => {
         if (!isWanted(event)) return;
         queue.push(event);
         wake?.();
-      }, lastEventId);
+      }, isFromLog ? undefined : lastEventId);
+      if (isFromLog) {
+        // Listening started first: an event written meanwhile is both read here and heard live,
+        // and is sent once (by its seq).
+        const job = await service.get(jobId!);
+        const logged = (await service.readEvents(jobId!)).filter((event) => (event.seq ?? 0) > fromSeq);
+        replayedUpTo = logged.at(-1)?.seq ?? fromSeq;
+        const live = queue.splice(0).filter((event) => !(event.name === 'job' && (event.data.event?.seq ?? 0) <= replayedUpTo));
+        queue.push(...logged.map((event): StreamEvent => ({ id: `${job.id}:${event.seq ?? 0}`, name: 'job', jobId: job.id, data: { jobId: job.id, job, event } })), ...live);
+      }
       let isOpen = true;
       sse.onAbort(() => {
         isOpen = false;

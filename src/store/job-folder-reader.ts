@@ -11,6 +11,7 @@ import { OUTPUT_FILE, RUN_OUTPUT_FILE_PATTERN, type Run, type TaskBoard } from '
 import { readIndex, type IndexEntry } from './ended-index.js';
 import { buildMissingIndex } from './cleanup.js';
 import { readEvents } from './event-log.js';
+import type { JobEvent } from '../jobs/model/job-event.js';
 import { appendJobRequest, inboxPathOf, isAddressedTo, readJobRequests, removeInbox } from './job-requests.js';
 import { getCurrentOwner } from '../jobs/process/owner.js';
 import type { JobStore } from './job-store.js';
@@ -102,6 +103,10 @@ export class JobFolderReader implements JobReader {
   async creationFolderOf(id: string): Promise<string | null> {
     const { events } = await readEvents(this.store.pathsOf(id).events);
     return events.find((event) => event.type === 'created')?.cwd ?? null;
+  }
+
+  async readEvents(id: string): Promise<JobEvent[]> {
+    return (await readEvents(this.store.pathsOf(id).events)).events;
   }
 
   readOutputTail(id: string, maxLines: number): Promise<LogTail> {

@@ -253,6 +253,7 @@ export function makeInMemoryReader(store: InMemoryRepository): JobReader {
     readBoard: (job) => store.readBoard(job),
     pathsOf: (id) => ({ dir: `/in-memory/${id}`, job: '', events: '', output: '' }),
     creationFolderOf: async () => null,
+    readEvents: async (id: string) => store.jobs.get(id)?.events ?? [],
     readOutputTail: unsupported,
     followOutput: unsupported,
     outputFollower: unsupported,

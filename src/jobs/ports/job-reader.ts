@@ -1,6 +1,7 @@
 // The read side of the repository: what the job service's queries need to see every job, not only
 // the session's. Implemented by the jobs folder (store/job-folder-reader.ts); a server with a
 // shared store would implement the same.
+import type { JobEvent } from '../model/job-event.js';
 import type { Job, JobOwner, JobStatus } from '../model/job.js';
 import type { Run, TaskBoard } from '../model/task.js';
 
@@ -111,6 +112,8 @@ export interface JobReader {
   pathsOf(id: string): JobPaths;
   /** The folder job `id` was created in (its `created` event), or null when its log does not say. */
   creationFolderOf(id: string): Promise<string | null>;
+  /** Job `id`'s lifecycle events as its events.jsonl holds them, in order (none for a job without a log). @throws StoreError JOB_IO. */
+  readEvents(id: string): Promise<JobEvent[]>;
   /** The last `maxLines` lines of job `id`'s output. */
   readOutputTail(id: string, maxLines: number): Promise<LogTail>;
   /** Follows job `id`'s output (see FollowLogOptions); resolves true when it ended with the job. */

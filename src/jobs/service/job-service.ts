@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../../agents/agent.js';
 import { JobLookupError, ManagerError, TaskLookupError } from '../../errors.js';
 import type { Job } from '../model/job.js';
+import type { JobEvent } from '../model/job-event.js';
 import { resolveJobId } from '../model/job-id.js';
 import { findTaskByReference, type Run, type Task, type TaskCounts } from '../model/task.js';
 import { countBoard } from '../model/task-board.js';
@@ -211,6 +212,11 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   /** The folder job `id` was created in (its `created` event), or the front end's when the log does not say. */
   async creationFolderOf(id: string): Promise<string> {
     return (await this.store.creationFolderOf(id)) ?? this.options.cwd;
+  }
+
+  /** Job `id`'s lifecycle events from its log, in order (what subscribers heard, durably). */
+  readEvents(id: string): Promise<JobEvent[]> {
+    return this.store.readEvents(id);
   }
 
   /** The last `maxLines` lines of job `id`'s output (see readLogTail). */

@@ -1,15 +1,21 @@
-// Workers from outside in a real manager (worker threads, files in a temp folder): joins made at
-// once get names of their own, a silent worker loses its claims when its lease runs out, and a
-// claim an external worker holds keeps the scheduler's tasks that touch its files waiting.
+// Workers from outside in a manager (in-memory repository, scripted runs): joins made at once get
+// names of their own, a silent worker loses its claims when its lease runs out, a claim an
+// external worker holds keeps the scheduler's tasks that touch its files waiting, and only an
+// external job is closed by its coordinator.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createExternalAgent } from '../../../src/agents/builtin-agents.js';
 import type { JobManager } from '../../../src/jobs/service/manager.js';
-import type { JobStore } from '../../../src/store/job-store.js';
-import { commandAgent, makeManager } from '../../helpers/jobs.js';
-import { makeTempDir } from '../../helpers/temp.js';
+import type { AgentSpec } from '../../../src/agents/agent.js';
+import { makeFakeManager, TWO_PHASES, type InMemoryRepository } from '../../helpers/fakes.js';
 import { waitFor } from '../../helpers/wait.js';
 
-let manager: JobManager<JobStore> | undefined;
+let manager: JobManager<InMemoryRepository> | undefined;
+const makeManager = (options: { workerLeaseMs?: number } = {}) => {
+  const made = makeFakeManager(options);
+  manager = made.manager;
+  return made;
+};
+const makeTempDir = () => '/work/project';
 afterEach(async () => {
   await manager?.shutdown();
   manager = undefined;
@@ -19,42 +25,75 @@ const plan = (title: string, claims: string[] = []) => ({ title, input: title, d
 
 describe('external workers in a session', () => {
   it('gives joins made at once names of their own', async () => {
-    manager = makeManager();
-    const { job } = await manager.submit({ agent: createExternalAgent(), prompt: '', mode: 'background', cwd: makeTempDir(), tasks: [plan('a')] });
+    makeManager();
+    const { job } = await manager!.submit({ agent: createExternalAgent(), prompt: '', mode: 'background', cwd: makeTempDir(), tasks: [plan('a')] });
     const joined = await Promise.all(Array.from({ length: 5 }, () => manager!.workers.join(job.id, 'dev')));
     expect(new Set(joined.map(({ worker }) => worker.name)).size).toBe(5);
-    expect(manager.get(job.id).joinedWorkers).toHaveLength(5);
+    expect(manager!.get(job.id).joinedWorkers).toHaveLength(5);
   });
 
   it('takes the claims of a worker silent past its lease and gives its task to the next claim', async () => {
-    manager = makeManager({ workerLeaseMs: 150 });
-    const { job } = await manager.submit({ agent: createExternalAgent(), prompt: '', mode: 'background', cwd: makeTempDir(), tasks: [plan('a')] });
-    const { worker: silent } = await manager.workers.join(job.id, 'dev');
-    expect((await manager.workers.claim(job.id, silent.name))?.task.id).toBe('t1');
+    makeManager({ workerLeaseMs: 150 });
+    const { job } = await manager!.submit({ agent: createExternalAgent(), prompt: '', mode: 'background', cwd: makeTempDir(), tasks: [plan('a')] });
+    const { worker: silent } = await manager!.workers.join(job.id, 'dev');
+    expect((await manager!.workers.claim(job.id, silent.name))?.task.id).toBe('t1');
     await waitFor(() => !manager!.get(job.id).joinedWorkers?.some((worker) => worker.name === silent.name), 'the silent worker to lose its lease');
-    expect(manager.boardOf(job.id)!.tasks[0]!.status).toBe('todo');
-    const { worker: next } = await manager.workers.join(job.id, 'dev');
-    expect((await manager.workers.claim(job.id, next.name))?.task.id).toBe('t1');
-    await expect(manager.workers.endTask(job.id, 't1', { worker: silent.name, summary: 'late' })).rejects.toMatchObject({ code: 'TASK_NOT_CLAIMED' });
-    await manager.workers.endTask(job.id, 't1', { worker: next.name, summary: 'ok' });
-    expect(manager.boardOf(job.id)!.tasks[0]!.status).toBe('done');
+    expect(manager!.boardOf(job.id)!.tasks[0]!.status).toBe('todo');
+    const { worker: next } = await manager!.workers.join(job.id, 'dev');
+    expect((await manager!.workers.claim(job.id, next.name))?.task.id).toBe('t1');
+    await expect(manager!.workers.endTask(job.id, 't1', { worker: silent.name, summary: 'late' })).rejects.toMatchObject({ code: 'TASK_NOT_CLAIMED' });
+    await manager!.workers.endTask(job.id, 't1', { worker: next.name, summary: 'ok' });
+    expect(manager!.boardOf(job.id)!.tasks[0]!.status).toBe('done');
   });
 
   it("holds back an agent's task whose files an external worker holds, in the same folder, until it lets go", async () => {
-    manager = makeManager();
+    const { executor } = makeManager();
     const cwd = makeTempDir();
-    const external = await manager.submit({ agent: createExternalAgent(), prompt: '', mode: 'background', cwd, tasks: [plan('edit', ['src/a.ts'])] });
-    const { worker } = await manager.workers.join(external.job.id, 'dev');
-    await manager.workers.claim(external.job.id, worker.name);
-    const agent = { ...commandAgent('edit', {}), phases: [{ name: 'edit', tasks: [{ name: 'touch', run: 'true', dependsOn: [], claims: ['src'] }] }] };
+    const external = await manager!.submit({ agent: createExternalAgent(), prompt: '', mode: 'background', cwd, tasks: [plan('edit', ['src/a.ts'])] });
+    const { worker } = await manager!.workers.join(external.job.id, 'dev');
+    await manager!.workers.claim(external.job.id, worker.name);
+    const agent: AgentSpec = { type: 'command', name: 'edit', summary: 'edit', phases: [{ name: 'edit', tasks: [{ name: 'touch', run: 'true', dependsOn: [], claims: ['src'] }] }] };
     const waits: string[] = [];
-    manager.on('jobActivity', (_job, _icon, text) => waits.push(text));
-    const { job } = await manager.submit({ agent, prompt: 'p', mode: 'background', cwd });
+    manager!.on('jobActivity', (_job, _icon, text) => waits.push(text));
+    const { job } = await manager!.submit({ agent, prompt: 'p', mode: 'background', cwd });
     // Its only task waits on the held claim, and says who holds it.
     await waitFor(() => waits.find((text) => text.includes('is claimed by')), 'the task to say it waits');
     expect(waits[0]).toBe(`t1 waits: src is claimed by ${external.job.id.slice(0, 8)} t1`);
-    expect(manager.boardOf(job.id)!.tasks[0]!.status).toBe('todo');
-    await manager.workers.endTask(external.job.id, 't1', { worker: worker.name });
+    expect(manager!.boardOf(job.id)!.tasks[0]!.status).toBe('todo');
+    await manager!.workers.endTask(external.job.id, 't1', { worker: worker.name });
+    (await executor.whenRuns(1)).complete();
     await waitFor(() => manager!.get(job.id).status === 'completed', 'the agent job to run once the claim is let go');
+  });
+
+  it('closes an external job as its coordinator says, and refuses to close an agent job', async () => {
+    const { executor } = makeManager();
+    const { job } = await manager!.submit({ agent: createExternalAgent(), prompt: '', mode: 'background', cwd: makeTempDir(), tasks: [plan('a'), plan('b')] });
+    const { worker } = await manager!.workers.join(job.id, 'dev');
+    await manager!.workers.claim(job.id, worker.name);
+    await manager!.workers.close(job.id, 'failed', 'the build broke');
+    expect(manager!.get(job.id)).toMatchObject({ status: 'failed', error: 'the build broke', joinedWorkers: [] });
+    expect(manager!.boardOf(job.id)!.tasks.map((task) => task.status)).toEqual(['cancelled', 'cancelled']);
+    await expect(manager!.workers.claim(job.id, worker.name)).rejects.toMatchObject({ code: 'JOB_NOT_ACTIVE' });
+    const agentJob = await manager!.submit({ agent: TWO_PHASES, prompt: 'p', mode: 'interactive', cwd: makeTempDir() });
+    await expect(manager!.workers.close(agentJob.job.id, 'completed')).rejects.toMatchObject({ code: 'JOB_NOT_EXTERNAL' });
+    (await executor.whenRuns(1)).complete();
+  });
+
+  it('keeps an external job going past a failed task, and gives a task failed with retries left back to the queue', async () => {
+    makeManager();
+    const { job } = await manager!.submit({ agent: createExternalAgent(), prompt: '', mode: 'background', cwd: makeTempDir(), retries: 1, tasks: [plan('a'), plan('b')] });
+    const { worker } = await manager!.workers.join(job.id, 'dev');
+    await manager!.workers.claim(job.id, worker.name);
+    await manager!.workers.endTask(job.id, 't1', { worker: worker.name, error: 'flaky' });
+    expect(manager!.boardOf(job.id)!.tasks[0]).toMatchObject({ status: 'todo', attempts: 1 });
+    expect((await manager!.workers.claim(job.id, worker.name))?.task.id).toBe('t1');
+    await manager!.workers.endTask(job.id, 't1', { worker: worker.name, error: 'flaky again' });
+    expect(manager!.boardOf(job.id)!.tasks.map((task) => task.status)).toEqual(['failed', 'todo']);
+    expect(manager!.get(job.id).status).toBe('running');
+    const added = await manager!.workers.addTasks(job.id, [plan('c')]);
+    expect(added.map((task) => task.id)).toEqual(['t3']);
+        expect(() => manager!.workers.heartbeat(job.id, 'dev[zzzz-9]')).toThrow(expect.objectContaining({ code: 'WORKER_NOT_IN_JOB' }));
+    await manager!.workers.leave(job.id, worker.name);
+    expect(manager!.get(job.id).joinedWorkers).toEqual([]);
   });
 });
