@@ -45,7 +45,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     return 0;
   }
   const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
-  const service = createJobService(context, { whenBusy: 'queue', isScript: true });
+  const service = await createJobService(context, { whenBusy: 'queue', isScript: true });
   installExitHandlers(service.lifecycle);
   service.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
   const started = Date.now();

@@ -14,6 +14,7 @@ import { JobFolderReader } from '../store/job-folder-reader.js';
 import { resolveJobsDir } from '../store/jobs-dir.js';
 import { findServer } from '../store/server-presence.js';
 import { ServerClient } from '../client/server-client.js';
+import { RemoteSession } from '../client/remote-session.js';
 
 /**
  * The config, where it came from, and the opened store. `jobs` is a read-only service over the
@@ -48,15 +49,24 @@ export interface SessionOverrides extends Partial<Pick<JoblineConfig, 'whenBusy'
    * keeps it off the path of the REPL's next prompt; a script has none, and would wait for it).
    */
   isScript?: boolean;
+  /** True for `jobline serve` itself: it runs the jobs, and never attaches to a server. */
+  isServer?: boolean;
 }
 
 /**
- * A job service whose session runs jobs on worker threads of this process; `overrides` adjust
- * single settings (e.g. whenBusy for batch). It serves requests from other processes to its jobs
- * (jobline cancel, approve, retry); `onRequest` hears of each. Jobs taken over from the jobs
- * folder get their agent from the config.
+ * A job service with a session. When `jobline serve` runs on the jobs folder, the session is the
+ * server's (a RemoteSession: jobs run there and outlive this process); otherwise jobs run on
+ * worker threads of this process, and `overrides` adjust single settings (e.g. whenBusy for
+ * batch). A local session serves requests from other processes to its jobs (jobline cancel,
+ * approve, retry); `onRequest` hears of each. Jobs taken over from the jobs folder get their
+ * agent from the config. @throws ServerError SERVER_UNREACHABLE (a server that does not answer).
  */
-export function createJobService(context: AppContext, overrides: SessionOverrides = {}, onRequest?: RequestListener): JobService {
+export async function createJobService(context: AppContext, overrides: SessionOverrides = {}, onRequest?: RequestListener): Promise<JobService> {
+  const client = overrides.isServer ? null : connectToServer(context);
+  if (client) {
+    const remote = await RemoteSession.attach(client, { configPath: context.configPath });
+    return new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager: remote, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
+  }
   const manager = createManager(context, overrides);
   const service = new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
   serveOwnerRequests(service, onRequest);

@@ -24,6 +24,6 @@ export async function resumeCommand(context: AppContext, idOrPrefix: string, opt
   const stored = await context.jobs.get(id);
   // An agent no longer configured fails here, before anything changes.
   const agent = resolveAgent(stored.agent, context.config, await context.jobs.creationFolderOf(id), context.configPath);
-  const service = createJobService(context, { isScript: true });
+  const service = await createJobService(context, { isScript: true });
   return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode })).id, options);
 }

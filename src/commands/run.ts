@@ -29,6 +29,6 @@ export async function runCommand(context: AppContext, prompt: string, options: R
   const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
   const mode = options.background || options.yes ? 'background' : context.config.mode;
   if (mode === 'interactive' && !hasTerminal()) throw new UsageError('USAGE', NEEDS_TERMINAL);
-  const service = createJobService(context, { isScript: true });
+  const service = await createJobService(context, { isScript: true });
   return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'submit', agent, prompt, mode, cwd: context.cwd, ...(options.workers ? { workers: options.workers } : {}) })).job.id, options);
 }

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName } from '../config/schema.js';
+import { loadConfig } from '../config/load-config.js';
 import { createApiApp } from '../server/api-app.js';
 import { EventHub } from '../server/event-hub.js';
 import { claimServerPresence, ServerError } from '../store/server-presence.js';
@@ -36,7 +37,7 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
   // Every way out removes the server's files (a crash leaves a stale claim, broken by the next).
   process.on('exit', stopServing);
   try {
-    const service = createJobService(context);
+    const service = await createJobService(context, { isServer: true });
     const hub = new EventHub();
     service.subscribe((update) => hub.accept(update));
     installExitHandlers(service.lifecycle, stopServing);
@@ -44,7 +45,11 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
       service,
       hub,
       token: presence.token,
-      resolveAgent: (name, cwd) => resolveAgent(name ?? getDefaultAgentName(config), config, cwd, context.configPath),
+      resolveAgent: (name, cwd, configPath) => {
+        // A client's own config (a REPL attached from another project) defines its agents.
+        const source = configPath ? loadConfig({ explicitPath: configPath, cwd }) : { config, path: context.configPath };
+        return resolveAgent(name ?? getDefaultAgentName(source.config), source.config, cwd, source.path);
+      },
       defaultCwd: context.cwd,
       cancelGraceMs: config.cancelGraceMs,
       version: options.version,

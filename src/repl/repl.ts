@@ -9,7 +9,7 @@ import { confirmLeaving } from './commands/quit.js';
 import { getDefaultAgentName } from '../config/schema.js';
 import { installExitHandlers } from '../commands/exit-signals.js';
 import { JoblineError, describeError } from '../errors.js';
-import type { JobMode } from '../jobs/model/job.js';
+import { isActiveStatus, type Job, type JobMode } from '../jobs/model/job.js';
 import { sanitizeText } from '../render/text.js';
 import { ApprovalPresenter } from './approvals.js';
 import { startDiagnostics } from './diagnostics.js';
@@ -47,10 +47,11 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   let mode: JobMode = options.background ? 'background' : config.mode;
   let workers: number | null = null;
   // Requests from other processes (jobline cancel, approve, retry) are carried out and said.
-  const service = createJobService(context, {}, (id, request, error) => {
+  const service = await createJobService(context, {}, (id, request, error) => {
     const verb = { cancel: 'Cancelled', approve: 'Approved', retry: 'Retrying' }[request.type];
     notify(formatNotification(id, '↪', error ? `A ${request.type} from another terminal was refused: ${error}` : `${verb} from another terminal (jobline ${request.type})`));
   });
+  const attached = service.attachedServer;
   const historyPath = getHistoryPath();
   const terminal = new Terminal({
     input: process.stdin,
@@ -111,10 +112,12 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       writeDiagnostics();
       approvals.dispose();
       notifier.dispose();
+      const running = attached ? service.sessionJobs().filter((job) => isActiveStatus(job.status)).length : 0;
       const marked = await service.lifecycle.shutdown();
       terminal.close();
       if (isInteractive) process.stdout.write('\n'); // leave the prompt's line to the shell
       if (marked.length > 0) process.stdout.write(`Marked ${marked.length} active job(s) interrupted; the next start offers to resume them.\n`);
+      if (running > 0) process.stdout.write(`${running} job(s) keep running in jobline serve (pid ${attached!.pid}); jobline shows them again.\n`);
       process.exit(code);
     })();
     return quitting;
@@ -185,6 +188,14 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     print(`${chalk.bold('jobline')} ${options.version} · agent ${chalk.bold(agentName)} · ${mode} mode · up to ${config.maxConcurrentJobs} jobs at once`);
     print(chalk.dim('Type a prompt to start a job, /help for commands.'));
   }
+  // Said on a pipe too: a script reading the output learns where its jobs run.
+  if (attached) {
+    print(`attached to jobline serve (pid ${attached.pid}): jobs run there and keep running when you leave`);
+    const active = service.sessionJobs().filter((job) => isActiveStatus(job.status));
+    if (active.length > 0) print(formatAttachedJobs(active));
+    // Approvals the server's jobs wait on are asked here, as if they had just been requested.
+    if (isInteractive) for (const job of active) if (job.status === 'awaiting_approval') approvals.enqueue(job.id);
+  }
   const review = holdNotifications(() => runStartupReview({ service, terminal, print, isInteractive, mode: () => mode }));
 
   // Lines run one at a time, in order, and only after the startup review: piped input behaves
@@ -247,4 +258,13 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   await review;
   terminal.prompt();
   return new Promise<never>(() => {});
+}
+
+// The server's active jobs, as an attached REPL finds them: `3 jobs in jobline serve: 2 awaiting
+// approval (job-ab12, job-cd34), 1 running (job-ef56)`.
+function formatAttachedJobs(jobs: readonly Job[]): string {
+  const byStatus = new Map<string, string[]>();
+  for (const job of jobs) byStatus.set(job.status, [...(byStatus.get(job.status) ?? []), job.id.slice(0, 8)]);
+  const parts = [...byStatus].map(([status, ids]) => `${ids.length} ${status.replace('_', ' ')} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`);
+  return `${jobs.length} job(s) in jobline serve: ${parts.join(', ')}`;
 }

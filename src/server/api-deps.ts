@@ -11,10 +11,11 @@ export interface ApiDeps {
   /** The bearer token every request must carry (see server-presence.ts). */
   token: string;
   /**
-   * The agent a submission names (undefined: the config's default), for a job in folder `cwd`.
-   * @throws AgentError AGENT_UNKNOWN, AGENT_INVALID, API_KEY_MISSING.
+   * The agent a submission names (undefined: the config's default), for a job in folder `cwd`,
+   * from config file `configPath` (undefined: the server's config).
+   * @throws AgentError AGENT_UNKNOWN, AGENT_INVALID, API_KEY_MISSING; ConfigError.
    */
-  resolveAgent(name: string | undefined, cwd: string): AgentSpec;
+  resolveAgent(name: string | undefined, cwd: string, configPath?: string): AgentSpec;
   /** Folder of a job whose submission names none (the server's). */
   defaultCwd: string;
   /** Grace period of a cancel (ms): how long a forced delete waits for runs to stop, plus a margin. */

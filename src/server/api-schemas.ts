@@ -37,7 +37,11 @@ export const submitJobSchema = z.strictObject({
   /** The folder the job runs in (absolute; default: the server's). */
   cwd: z.string().min(1).max(4096).startsWith('/', 'cwd must be an absolute path').optional(),
   tasks: z.array(taskInputSchema).max(MAX_TASKS_PER_REQUEST).optional(),
-});
+  /** A batch: one task per input in each phase (see SubmitRequest.taskInputs). */
+  inputs: z.array(text.min(1)).min(1).max(1_000_000).optional(),
+  /** The config file the agent is defined in (absolute; default: the server's): a REPL attached from another project names its own. */
+  config: z.string().min(1).max(4096).startsWith('/', 'config must be an absolute path').optional(),
+}).refine((body) => !(body.tasks && body.inputs), { message: 'give tasks or inputs, not both', path: ['inputs'] });
 
 /** PUT /api/jobs/{id}. */
 export const updateJobSchema = z.strictObject({ name: jobName.nullable().optional(), mode: mode.optional() });
@@ -85,7 +89,11 @@ export const logsQuerySchema = z.strictObject({
 export const deleteQuerySchema = z.strictObject({ force: z.enum(['true', 'false']).default('false') });
 
 /** GET /api/events query. */
-export const eventsQuerySchema = z.strictObject({ job: z.string().min(1).max(64).optional() });
+export const eventsQuerySchema = z.strictObject({
+  job: z.string().min(1).max(64).optional(),
+  /** `true`: also output lines, activity, progress and warnings as they happen (events without ids: they are not replayed). */
+  live: z.enum(['true', 'false']).default('false'),
+});
 
 /** A body with nothing in it (or none). */
 export const emptySchema = z.strictObject({});

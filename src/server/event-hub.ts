@@ -10,13 +10,19 @@ import type { JobUpdate } from '../jobs/service/job-commands.js';
 /** Events held for reconnecting clients (newest first out). About 1 KiB each. */
 export const MAX_HELD_EVENTS = 20_000;
 
-/** One event of the stream: SSE `id`, `event` name, and its JSON `data`. */
+/**
+ * One event of the stream: SSE `id` (empty for a live-only event, which is never replayed),
+ * `event` name, and its JSON `data`.
+ */
 export interface StreamEvent {
   id: string;
-  /** `job` for lifecycle events, `removed` when a job's files are gone. */
-  name: 'job' | 'removed';
+  /**
+   * `job` for lifecycle events, `removed` when a job's files are gone; live only (for listeners
+   * that ask): `output` (lines of a job or of its task `taskId`), `activity`, `progress`, `warning`.
+   */
+  name: 'job' | 'removed' | 'output' | 'activity' | 'progress' | 'warning';
   jobId: string;
-  data: { job?: Job; event?: JobEvent; jobId: string };
+  data: { job?: Job; event?: JobEvent; jobId: string; lines?: string[]; lineCount?: number; taskId?: string; icon?: string; text?: string; message?: string };
 }
 
 /** What a (re)connecting client gets first: the events it missed, or `reset` when they are no longer held. */
@@ -28,24 +34,45 @@ export class EventHub {
   /** Position in `held` of each held id (shifted as old events leave; see `dropped`). */
   private readonly positions = new Map<string, number>();
   private dropped = 0;
-  private readonly listeners = new Set<(event: StreamEvent) => void>();
+  private readonly listeners = new Map<(event: StreamEvent) => void, { isLive: boolean }>();
 
   constructor(private readonly capacity = MAX_HELD_EVENTS) {}
 
-  /** Takes one update of the job service (see JobService.subscribe); lifecycle and removal only. */
+  /**
+   * Takes one update of the job service (see JobService.subscribe): lifecycle events and removals
+   * are held and sent to every listener; output, activity, progress and warnings only to live
+   * listeners, and not held.
+   */
   accept(update: JobUpdate): void {
-    if (update.type === 'event') this.push({ id: `${update.job.id}:${update.event.seq ?? 0}`, name: 'job', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, event: update.event } });
-    else if (update.type === 'removed') this.push({ id: `${update.jobId}:removed`, name: 'removed', jobId: update.jobId, data: { jobId: update.jobId } });
+    switch (update.type) {
+      case 'event':
+        return this.push({ id: `${update.job.id}:${update.event.seq ?? 0}`, name: 'job', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, event: update.event } });
+      case 'removed':
+        return this.push({ id: `${update.jobId}:removed`, name: 'removed', jobId: update.jobId, data: { jobId: update.jobId } });
+      case 'output':
+        return this.pass({ id: '', name: 'output', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, lines: update.lines, lineCount: update.lineCount, ...(update.taskId ? { taskId: update.taskId } : {}) } });
+      case 'activity':
+        return this.pass({ id: '', name: 'activity', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, icon: update.icon, text: update.text } });
+      case 'progress':
+        return this.pass({ id: '', name: 'progress', jobId: update.job.id, data: { jobId: update.job.id, job: update.job } });
+      case 'warning':
+        return this.pass({ id: '', name: 'warning', jobId: '', data: { jobId: '', message: update.message } });
+    }
   }
 
   /**
    * Listens from now on; `lastEventId` (a reconnect's Last-Event-ID) asks for what came after it
-   * first. Replay and listening start in the same tick, so nothing falls between them.
+   * first; `isLive` adds the live-only events. Replay and listening start in the same tick, so
+   * nothing falls between them.
    */
-  listen(listener: (event: StreamEvent) => void, lastEventId?: string): { replay: Replay; stop: () => void } {
+  listen(listener: (event: StreamEvent) => void, lastEventId?: string, isLive = false): { replay: Replay; stop: () => void } {
     const replay = lastEventId ? this.after(lastEventId) : { events: [] };
-    this.listeners.add(listener);
+    this.listeners.set(listener, { isLive });
     return { replay, stop: () => void this.listeners.delete(listener) };
+  }
+
+  private pass(event: StreamEvent): void {
+    for (const [listener, { isLive }] of this.listeners) if (isLive) listener(event);
   }
 
   private after(id: string): Replay {
@@ -63,6 +90,6 @@ export class EventHub {
       for (const old of gone) if (this.positions.get(old.id) !== undefined && this.positions.get(old.id)! < this.dropped + gone.length) this.positions.delete(old.id);
       this.dropped += gone.length;
     }
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners.keys()) listener(event);
   }
 }

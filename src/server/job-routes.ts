@@ -29,8 +29,8 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
 
   routes.add({ method: 'post', path: '/api/jobs', summary: 'Submit a job: a prompt for an agent (default: the config\'s), or (agent "external") a job whose tasks workers from outside claim.', body: submitJobSchema, responses: { 201: '{ job, queuePosition }' } }, async ({ context, body }) => {
     const cwd = body.cwd ?? deps.defaultCwd;
-    const agent = deps.resolveAgent(body.agent, cwd);
-    const result = await service.dispatch({ type: 'submit', agent, prompt: body.prompt, mode: body.mode, cwd, workers: body.workers, retries: body.retries, keepGoing: body.keepGoing, name: body.name ?? null, ...(body.tasks ? { tasks: toTaskPlans(body.tasks) } : {}) });
+    const agent = deps.resolveAgent(body.agent, cwd, body.config);
+    const result = await service.dispatch({ type: 'submit', agent, prompt: body.prompt, mode: body.mode, cwd, workers: body.workers, retries: body.retries, keepGoing: body.keepGoing, name: body.name ?? null, ...(body.tasks ? { tasks: toTaskPlans(body.tasks) } : {}), ...(body.inputs ? { taskInputs: body.inputs } : {}) });
     return context.json(result, 201);
   });
 

@@ -28,12 +28,12 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
       let wake: (() => void) | null = null;
       // Past this seq, a job's events come live (a replay from its log may hold the first ones).
       let replayedUpTo = -1;
-      const isWanted = (event: StreamEvent): boolean => (jobId === null || event.jobId === jobId) && !(event.name === 'job' && (event.data.event?.seq ?? 0) <= replayedUpTo);
+      const isWanted = (event: StreamEvent): boolean => (jobId === null || event.jobId === jobId || event.name === 'warning') && !(event.name === 'job' && (event.data.event?.seq ?? 0) <= replayedUpTo);
       const { replay, stop } = hub.listen((event) => {
         if (!isWanted(event)) return;
         queue.push(event);
         wake?.();
-      }, isFromLog ? undefined : lastEventId);
+      }, isFromLog ? undefined : lastEventId, query.live === 'true');
       if (isFromLog) {
         // Listening started first: an event written meanwhile is both read here and heard live,
         // and is sent once (by its seq).
@@ -62,7 +62,7 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
           }
           if (queue.length > MAX_QUEUED_EVENTS) break;
           const event = queue.shift()!;
-          await sse.writeSSE({ id: event.id, event: event.name, data: JSON.stringify(event.data) });
+          await sse.writeSSE({ ...(event.id ? { id: event.id } : {}), event: event.name, data: JSON.stringify(event.data) });
         }
       } finally {
         clearInterval(keepalive);

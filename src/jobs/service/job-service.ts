@@ -13,16 +13,19 @@ import type { FollowLogOptions, JobListing, JobReader, ListSelection, LogTail, O
 import type { JobRepository } from '../ports/repository.js';
 import { approvalIdOf, type CommandResult, type JobCommand, type JobUpdate, type JobView } from './job-commands.js';
 import type { AdoptedRun, JobManagerEvents } from './manager-api.js';
-import type { JobManager } from './manager.js';
+import type { SessionPort } from './session-port.js';
 
 /** Rebuilds how a job taken over from the jobs folder runs (its agent from the config, its folder). */
 export type AdoptJob = (stored: Job, creationFolder: string) => AdoptedRun;
 
-/** What a service is built from: the repository and its read side, the session's manager (null: read-only), and adoption. */
+/**
+ * What a service is built from: the repository and its read side, the session (the manager of
+ * this process's jobs, or a remote session of `jobline serve`; null: read-only), and adoption.
+ */
 export interface JobServiceOptions {
   repository: JobRepository;
   reader: JobReader;
-  manager: JobManager | null;
+  manager: SessionPort | null;
   /** Folder of the front end: where a job whose log does not say was created. */
   cwd: string;
   adopt: AdoptJob;
@@ -33,7 +36,7 @@ const MANAGER_EVENTS = ['jobEvent', 'jobOutput', 'jobActivity', 'jobProgress', '
 /** The service front ends dispatch commands to and read views from. */
 export class JobService extends EventEmitter<JobManagerEvents> {
   private readonly store: JobReader;
-  private readonly session: JobManager | null;
+  private readonly session: SessionPort | null;
 
   constructor(private readonly options: JobServiceOptions) {
     super();
@@ -81,7 +84,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   }
 
   // The commands of workers from outside (see ExternalWorkers). Job ids may be prefixes here too.
-  private async dispatchToWorkers(manager: JobManager, command: JobCommand): Promise<unknown> {
+  private async dispatchToWorkers(manager: SessionPort, command: JobCommand): Promise<unknown> {
     const { workers } = manager;
     switch (command.type) {
       case 'join':
@@ -92,7 +95,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
         return manager.get(id);
       }
       case 'heartbeat':
-        return { leaseExpiresAtMs: workers.heartbeat(await this.resolve(command.jobId), command.worker) };
+        return { leaseExpiresAtMs: await workers.heartbeat(await this.resolve(command.jobId), command.worker) };
       case 'claim':
         return workers.claim(await this.resolve(command.jobId), command.worker, command.files);
       case 'completeTask':
@@ -197,6 +200,14 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   /** True while job `id`'s job.json is on disk (the storage policy may have removed it). */
   hasFiles(id: string): boolean {
     return this.store.hasFiles(id);
+  }
+
+  /**
+   * The `jobline serve` this service's session is attached to (its jobs run there and outlive
+   * this process), or null when they run in this process (or it has no session).
+   */
+  get attachedServer(): { pid: number } | null {
+    return this.session?.attachedTo ?? null;
   }
 
   /** The jobs folder. */
@@ -312,7 +323,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   }
 
   /** The session's manager, for lifecycle calls (shutdown, idle waits). @throws ManagerError READ_ONLY. */
-  get lifecycle(): Pick<JobManager, 'whenReady' | 'whenIdle' | 'whenNothingRuns' | 'holdRemovals' | 'shutdown' | 'interruptActiveSync' | 'hasActiveJobs'> {
+  get lifecycle(): Pick<SessionPort, 'whenReady' | 'whenIdle' | 'whenNothingRuns' | 'holdRemovals' | 'shutdown' | 'interruptActiveSync' | 'hasActiveJobs'> {
     return this.requireSession();
   }
 
@@ -330,7 +341,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
     }
   }
 
-  private requireSession(): JobManager {
+  private requireSession(): SessionPort {
     if (!this.session) throw new ManagerError('READ_ONLY', 'This command only reads jobs; it cannot change them.');
     return this.session;
   }

@@ -1,0 +1,272 @@
+// A session whose jobs run in `jobline serve`: the REPL and the script commands attach to it when
+// a server runs on their jobs folder. Commands go to the API; the server's event stream (with its
+// live output) keeps a mirror of the server's jobs, so lookups stay synchronous and events reach
+// this process's listeners as they would from a local manager. Leaving never touches the jobs.
+import { EventEmitter } from 'node:events';
+import type { AgentSpec } from '../agents/agent.js';
+import { JobLookupError } from '../errors.js';
+import { ACTIVE_STATUSES, isActiveStatus, type Job, type JobMode } from '../jobs/model/job.js';
+import type { JobEvent } from '../jobs/model/job-event.js';
+import type { TaskBoard } from '../jobs/model/task.js';
+import type { JobManagerEvents, SubmitRequest, SubmitResult } from '../jobs/service/manager-api.js';
+import type { SessionPort, WorkersPort } from '../jobs/service/session-port.js';
+import type { ServerClient, ServerEvent } from './server-client.js';
+import { RemoteWorkers } from './remote-workers.js';
+
+/** How long a lost event stream waits before reconnecting (ms). */
+const RECONNECT_MS = 500;
+
+/** Settings of an attached session. */
+export interface RemoteSessionOptions {
+  /** The config file agents are resolved from (the client's; null: the server's). */
+  configPath: string | null;
+}
+
+/** A session in `jobline serve` (see SessionPort). */
+export class RemoteSession extends EventEmitter<JobManagerEvents> implements SessionPort {
+  readonly workers: WorkersPort;
+  /** The server's jobs as last heard, by id. */
+  private readonly jobs = new Map<string, Job>();
+  /** Jobs this client submitted, with the agent it resolved for them. */
+  private readonly own = new Map<string, AgentSpec>();
+  private readonly stream = new AbortController();
+  private readonly idleWaiters: Array<{ isNothingRunning: boolean; resolve: () => void }> = [];
+  private lastEventId: string | undefined;
+  private isClosed = false;
+
+  private constructor(
+    readonly client: ServerClient,
+    private readonly options: RemoteSessionOptions,
+  ) {
+    super();
+    this.workers = new RemoteWorkers(client);
+  }
+
+  /**
+   * Attaches to the server `client` speaks to: reads its active jobs, then follows its events.
+   * Resolves once the event stream is open (nothing that happens after is missed).
+   * @throws ServerError SERVER_UNREACHABLE; ApiError.
+   */
+  static async attach(client: ServerClient, options: RemoteSessionOptions): Promise<RemoteSession> {
+    const session = new RemoteSession(client, options);
+    await session.follow();
+    const { body } = await client.request<{ jobs: Job[] }>('GET', `/api/jobs?status=${ACTIVE_STATUSES.join(',')}`);
+    for (const job of body.jobs) session.remember(job);
+    return session;
+  }
+
+  /** The server's pid (for "attached to jobline serve (pid N)"). */
+  get serverPid(): number {
+    return this.client.info.pid;
+  }
+
+  get attachedTo(): { pid: number } {
+    return { pid: this.serverPid };
+  }
+
+  has(id: string): boolean {
+    return this.jobs.has(id);
+  }
+
+  get(id: string): Job {
+    const job = this.jobs.get(id);
+    if (!job) throw new JobLookupError('JOB_NOT_FOUND', `No job ${id} in jobline serve's session.`);
+    return job;
+  }
+
+  list(): Job[] {
+    return [...this.jobs.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  // The server holds the boards: readers read them from the jobs folder.
+  boardOf(): TaskBoard | null {
+    return null;
+  }
+
+  agentOf(id: string): AgentSpec | null {
+    return this.own.get(id) ?? null;
+  }
+
+  async submit(request: SubmitRequest): Promise<SubmitResult> {
+    const { body } = await this.client.request<SubmitResult>('POST', '/api/jobs', {
+      prompt: request.prompt,
+      agent: request.agent.name,
+      ...(this.options.configPath ? { config: this.options.configPath } : {}),
+      mode: request.mode,
+      cwd: request.cwd,
+      ...(request.workers !== undefined ? { workers: request.workers } : {}),
+      ...(request.retries !== undefined ? { retries: request.retries } : {}),
+      ...(request.keepGoing !== undefined ? { keepGoing: request.keepGoing } : {}),
+      ...(request.name ? { name: request.name } : {}),
+      ...(request.taskInputs ? { inputs: request.taskInputs } : {}),
+      ...(request.tasks ? { tasks: request.tasks.map((task) => ({ title: task.title, input: task.input, dependsOn: [...task.dependsOn], files: [...task.claims] })) } : {}),
+    });
+    this.own.set(body.job.id, request.agent);
+    this.remember(body.job);
+    return body;
+  }
+
+  approve(id: string): Promise<Job> {
+    return this.decide(id, 'approve', {});
+  }
+
+  retry(id: string, feedback: string | null = null): Promise<Job> {
+    return this.decide(id, 'retry', { feedback });
+  }
+
+  cancel(id: string): Promise<Job> {
+    return this.decide(id, 'cancel', {});
+  }
+
+  resume(id: string, mode: JobMode): Promise<Job> {
+    return this.decide(id, 'resume', { mode });
+  }
+
+  async update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job> {
+    const { body } = await this.client.request<{ job: Job }>('PUT', `/api/jobs/${encodeURIComponent(id)}`, change);
+    return this.remember(body.job);
+  }
+
+  /** Deletes each listed job that is not active; returns those removed (the others changed meanwhile). */
+  async removeJobs(listed: readonly Job[]): Promise<string[]> {
+    const removed: string[] = [];
+    for (const job of listed) {
+      const answer = await this.client.request<{ removed: string[] }>('DELETE', `/api/jobs/${encodeURIComponent(job.id)}`).catch(() => null);
+      for (const id of answer?.body.removed ?? []) {
+        removed.push(id);
+        this.jobs.delete(id);
+      }
+    }
+    return removed;
+  }
+
+  async whenReady(): Promise<void> {}
+
+  /** Resolves when no job this client submitted is active. */
+  whenIdle(): Promise<void> {
+    return this.waitFor(false);
+  }
+
+  /** Resolves when no job this client submitted is queued or running. */
+  whenNothingRuns(): Promise<void> {
+    return this.waitFor(true);
+  }
+
+  // Removals are the server's: it keeps a job's files while a client shows its end.
+  holdRemovals(): () => void {
+    return () => {};
+  }
+
+  /** Stops following the server; its jobs go on. Marks nothing. */
+  async shutdown(): Promise<string[]> {
+    this.isClosed = true;
+    this.stream.abort();
+    return [];
+  }
+
+  interruptActiveSync(): string[] {
+    return [];
+  }
+
+  /** False: leaving an attached session stops nothing, so there is nothing to confirm. */
+  hasActiveJobs(): boolean {
+    return false;
+  }
+
+  /** Jobs of the server still active (to say what keeps running when the client leaves). */
+  activeJobs(): Job[] {
+    return this.list().filter((job) => isActiveStatus(job.status));
+  }
+
+  private async decide(id: string, verb: 'approve' | 'retry' | 'cancel' | 'resume', body: Record<string, unknown>): Promise<Job> {
+    const answer = await this.client.request<{ job: Job }>('POST', `/api/jobs/${encodeURIComponent(id)}/${verb}`, body);
+    return this.remember(answer.body.job);
+  }
+
+  // Keeps the newest state of `job` (by its event sequence: answers and events may cross).
+  private remember(job: Job): Job {
+    const known = this.jobs.get(job.id);
+    if (!known || job.eventSeq >= known.eventSeq) this.jobs.set(job.id, job);
+    this.checkWaiters();
+    return this.jobs.get(job.id)!;
+  }
+
+  private waitFor(isNothingRunning: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push({ isNothingRunning, resolve });
+      this.checkWaiters();
+    });
+  }
+
+  private checkWaiters(): void {
+    const ownJobs = [...this.own.keys()].map((id) => this.jobs.get(id)).filter((job): job is Job => job !== undefined);
+    for (const waiter of [...this.idleWaiters]) {
+      const isDone = ownJobs.every((job) => !isActiveStatus(job.status) || (waiter.isNothingRunning && job.status === 'awaiting_approval'));
+      if (!isDone) continue;
+      this.idleWaiters.splice(this.idleWaiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  }
+
+  // Opens the event stream (resolves once it is open) and keeps it open: a lost stream
+  // reconnects from the last event it had, so no lifecycle event is missed or repeated.
+  private follow(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let isOpen = false;
+      const connect = (): void => {
+        void this.client.followEvents((event) => this.hear(event), {
+          query: 'live=true',
+          ...(this.lastEventId ? { lastEventId: this.lastEventId } : {}),
+          signal: this.stream.signal,
+          onConnected: () => {
+            isOpen = true;
+            resolve();
+          },
+        }).then(() => {
+          if (this.isClosed) return;
+          this.emit('warning', `The connection to jobline serve (pid ${this.serverPid}) was lost; reconnecting.`);
+          setTimeout(connect, RECONNECT_MS).unref();
+        }, (error: unknown) => {
+          if (!isOpen) return reject(error);
+          if (this.isClosed) return;
+          this.emit('warning', `jobline serve (pid ${this.serverPid}) does not answer: its jobs read as interrupted if it died. Restart it, then this terminal again.`);
+        });
+      };
+      connect();
+    });
+  }
+
+  private hear(event: ServerEvent): void {
+    const data = event.data as { job?: Job; event?: JobEvent; jobId?: string; lines?: string[]; lineCount?: number; taskId?: string; icon?: string; text?: string; message?: string };
+    if (event.id) this.lastEventId = event.id;
+    switch (event.name) {
+      case 'job':
+        if (data.job && data.event) this.emit('jobEvent', this.remember(data.job), data.event);
+        break;
+      case 'removed':
+        if (data.jobId) {
+          this.jobs.delete(data.jobId);
+          this.emit('jobRemoved', data.jobId);
+        }
+        break;
+      case 'output':
+        if (data.job && data.lines) this.emit('jobOutput', this.remember(data.job), data.lines, data.lineCount ?? data.lines.length, data.taskId);
+        break;
+      case 'activity':
+        if (data.job) this.emit('jobActivity', this.remember(data.job), data.icon ?? '', data.text ?? '');
+        break;
+      case 'progress':
+        if (data.job) this.emit('jobProgress', this.remember(data.job));
+        break;
+      case 'warning':
+        if (data.message) this.emit('warning', data.message);
+        break;
+      case 'reset':
+        // Events were missed (the server restarted, or the client was away long): read the state again.
+        void this.client.request<{ jobs: Job[] }>('GET', `/api/jobs?status=${ACTIVE_STATUSES.join(',')}`).then(({ body }) => {
+          for (const job of body.jobs) this.remember(job);
+        }, () => {});
+        break;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// What the job service needs of a session: the jobs it holds and the commands that change them.
+// Two sessions fulfil it: the JobManager (jobs run in this process) and, when `jobline serve`
+// runs on the jobs folder, a RemoteSession (src/client/) that speaks to the server.
+import type { EventEmitter } from 'node:events';
+import type { AgentSpec } from '../../agents/agent.js';
+import type { Job, JobMode, JoinedWorker } from '../model/job.js';
+import type { Task, TaskBoard, TaskPlan } from '../model/task.js';
+import type { ClaimedTask } from './external-workers.js';
+import type { AdoptedRun, JobManagerEvents, SubmitRequest, SubmitResult } from './manager-api.js';
+
+/** The commands of workers from outside (see ExternalWorkers for what each does and throws). */
+export interface WorkersPort {
+  join(jobId: string, agent: string): Promise<{ worker: JoinedWorker; leaseExpiresAtMs: number }>;
+  leave(jobId: string, worker: string, reason?: string): Promise<void>;
+  heartbeat(jobId: string, worker: string): number | Promise<number>;
+  claim(jobId: string, worker: string, files?: readonly string[]): Promise<ClaimedTask | null>;
+  endTask(jobId: string, taskId: string, end: { worker?: string; summary?: string | null; filesModified?: string[]; error?: string }): Promise<Task>;
+  addTasks(jobId: string, plans: readonly TaskPlan[]): Promise<Task[]>;
+  close(jobId: string, status: 'completed' | 'failed' | 'cancelled', reason?: string | null): Promise<void>;
+}
+
+/**
+ * A session: the jobs it holds (synchronous lookups, as fresh as it knows them), its events
+ * (JobManagerEvents, lifecycle ones only once durable), its commands, and its lifecycle.
+ * See JobManager for each member's contract.
+ */
+export interface SessionPort extends EventEmitter<JobManagerEvents> {
+  readonly workers: WorkersPort;
+  /** The server whose session this is, when the jobs run in `jobline serve` (absent: in this process). */
+  readonly attachedTo?: { pid: number };
+  has(id: string): boolean;
+  /** @throws JobLookupError JOB_NOT_FOUND. */
+  get(id: string): Job;
+  list(): Job[];
+  /** Null when this session does not hold the job's board (a reader reads it from the folder). */
+  boardOf(id: string): TaskBoard | null;
+  agentOf(id: string): AgentSpec | null;
+  submit(request: SubmitRequest): Promise<SubmitResult>;
+  approve(id: string): Promise<Job>;
+  retry(id: string, feedback?: string | null): Promise<Job>;
+  cancel(id: string): Promise<Job>;
+  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<Job>;
+  update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job>;
+  removeJobs(listed: readonly Job[]): Promise<string[]>;
+  whenReady(): Promise<void>;
+  whenIdle(): Promise<void>;
+  whenNothingRuns(): Promise<void>;
+  holdRemovals(): () => void;
+  /** Ends the session; returns the ids of jobs it marked interrupted (none for a session whose jobs run elsewhere). */
+  shutdown(reason?: string): Promise<string[]>;
+  interruptActiveSync(reason?: string): string[];
+  hasActiveJobs(): boolean;
+}
