@@ -27,8 +27,8 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
   readonly workers: WorkersPort;
   /** The server's jobs as last heard, by id. */
   private readonly jobs = new Map<string, Job>();
-  /** Jobs this client submitted, with the agent it resolved for them. */
-  private readonly own = new Map<string, AgentSpec>();
+  /** Jobs this client submitted or resumed (what its idle waits wait for), with the agent it resolved for them. */
+  private readonly own = new Map<string, AgentSpec | null>();
   private readonly stream = new AbortController();
   private readonly idleWaiters: Array<{ isNothingRunning: boolean; resolve: () => void }> = [];
   private lastEventId: string | undefined;
@@ -118,7 +118,9 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
     return this.decide(id, 'cancel', {});
   }
 
-  resume(id: string, mode: JobMode): Promise<Job> {
+  async resume(id: string, mode: JobMode): Promise<Job> {
+    // A job this client resumed is its own from now on: a foreground resume waits for its end.
+    this.own.set(id, this.own.get(id) ?? null);
     return this.decide(id, 'resume', { mode });
   }
 

@@ -1,10 +1,11 @@
-// `jobline cancel|approve|retry ID`: steering a job that another jobline (a REPL, a `run`) owns.
-// The request goes to the inbox of the job's owner (see src/store/job-requests.ts) and this waits
-// until the job shows it was carried out: only the owner changes a job it runs.
+// `jobline cancel|approve|retry ID`: steering a job that another jobline (a REPL, a `run`, the
+// server) owns. A job of `jobline serve` is steered through its API (the answer is immediate);
+// any other request goes to the inbox of the job's owner (see src/store/job-requests.ts) and this
+// waits until the job shows it was carried out: only the owner changes a job it runs.
 import { isActiveStatus, type Job } from '../jobs/model/job.js';
 import { sanitizeLine } from '../render/text.js';
 import { formatPhasePosition } from '../render/job-list.js';
-import type { AppContext } from './context.js';
+import { connectToServer, type AppContext } from './context.js';
 import type { OwnerRequest } from '../jobs/ports/job-reader.js';
 
 /** How long the owner gets to act on a request before the command gives up (ms). */
@@ -23,7 +24,8 @@ export interface SteerOptions {
  * Asks the owner of job `idOrPrefix` to carry out `action` and waits until it has (at most
  * STEER_TIMEOUT_MS). Prints one line (or the job as JSON). Returns 0 when done, 1 when the job
  * is not in a state for it or its owner did not act.
- * @throws JobLookupError; StoreError (JOB_FILE_CORRUPT, JOB_IO).
+ * @throws JobLookupError; StoreError (JOB_FILE_CORRUPT, JOB_IO); ApiError (the server refused:
+ *   the job moved on meanwhile), ServerError SERVER_UNREACHABLE.
  */
 export async function steerCommand(context: AppContext, idOrPrefix: string, action: SteerAction, options: SteerOptions): Promise<number> {
   const { jobs } = context;
@@ -34,15 +36,26 @@ export async function steerCommand(context: AppContext, idOrPrefix: string, acti
     process.stderr.write(`jobline: ${refusal}\n`);
     return 1;
   }
+  const server = connectToServer(context);
+  if (server && server.info.pid === before.owner.pid) {
+    const body = action.type === 'retry' ? { feedback: action.feedback ?? null } : {};
+    const { body: answer } = await server.request<{ job: Job }>('POST', `/api/jobs/${encodeURIComponent(id)}/${action.type}`, body);
+    print(answer.job, action, options);
+    return 0;
+  }
   jobs.forwardToOwner(before, action);
   const after = await waitForChange(context, id, before, action);
   if (!after) {
     process.stderr.write(`jobline: ${id}'s owner (pid ${before.owner.pid}) did not act on the ${action.type} within ${STEER_TIMEOUT_MS / 1000} s. Is it an older jobline? Use its REPL (/${action.type} ${id}), or see jobline show ${id}.\n`);
     return 1;
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(after, null, 2)}\n`);
-  else process.stdout.write(`${describeDone(after, action)}\n`);
+  print(after, action, options);
   return 0;
+}
+
+function print(job: Job, action: SteerAction, options: SteerOptions): void {
+  if (options.json) process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
+  else process.stdout.write(`${describeDone(job, action)}\n`);
 }
 
 // Why `action` cannot apply to `job` as it is now, or null. The owner checks again under the
