@@ -6,8 +6,9 @@ import { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Job } from '../jobs/model/job.js';
 import type { Task } from '../jobs/model/task.js';
+import { findBlockedTasks } from '../jobs/model/scheduler.js';
 import { sanitizeLine } from '../render/text.js';
-import { ApiError } from '../client/server-client.js';
+import { ApiError, type ServerClient } from '../client/server-client.js';
 import { connectToServer, loadAppContext, type AppContext } from './context.js';
 import { parseTaskFile } from './task-file.js';
 import { ServerError } from '../store/server-presence.js';
@@ -16,6 +17,16 @@ import { ServerError } from '../store/server-presence.js';
 export const EXIT_NOTHING_TO_CLAIM = 3;
 /** Exit status of `task claim` when files it named are claimed by another worker. */
 export const EXIT_CLAIM_CONFLICT = 4;
+/** How often `task claim --wait` asks again while the tasks left are held by others (ms). */
+const CLAIM_WAIT_POLL_MS = 250;
+
+// True while job `jobId` has a task that may still run: held by a worker, or waiting for one and
+// not blocked for good (a dependency that failed).
+async function hasTasksLeft(server: ServerClient, jobId: string): Promise<boolean> {
+  const { body } = await server.request<{ job: Job; tasks: Task[] }>('GET', `/api/jobs/${encodeURIComponent(jobId)}/tasks`);
+  const blocked = new Set(findBlockedTasks(body.tasks).map((entry) => entry.taskId));
+  return body.tasks.some((task) => task.status === 'claimed' || (task.status === 'todo' && !blocked.has(task.id)));
+}
 
 type Options = { config?: string; json?: boolean };
 
@@ -121,18 +132,27 @@ export function addWorkerCommands(program: Command, configOption: () => import('
   task.command('claim').description(`claim the next runnable task; prints "<task id>\\t<title>" (exit ${EXIT_NOTHING_TO_CLAIM}: none runnable, ${EXIT_CLAIM_CONFLICT}: files claimed)`)
     .option('--job <id>', 'the job (default: $JOBLINE_JOB_ID)').option('--worker <id>', 'the worker (default: $JOBLINE_WORKER_ID)')
     .option('--files <list>', 'comma-separated files the worker will modify', list)
+    .option('--wait', `while other workers hold the tasks left, wait for one to become runnable (exit ${EXIT_NOTHING_TO_CLAIM} once none is left)`)
     .option('--json', 'print the task as JSON').addOption(configOption())
-    .action(run(async (context, options: Options & { job?: string; worker?: string; files?: string[] }) => {
+    .action(run(async (context, options: Options & { job?: string; worker?: string; files?: string[]; wait?: boolean }) => {
       const jobId = fromEnv(options.job, 'JOBLINE_JOB_ID', 'job (--job)');
       const worker = fromEnv(options.worker, 'JOBLINE_WORKER_ID', 'worker (--worker)');
+      const server = requireServer(context);
       try {
-        const { status, body } = await requireServer(context).request<{ task: Task & { input: string } } | null>('POST', `/api/jobs/${encodeURIComponent(jobId)}/tasks/claim`, { worker, ...(options.files ? { files: options.files } : {}) });
-        if (status === 204 || !body) {
-          process.stderr.write(`No task of ${jobId} is runnable now.\n`);
+        for (;;) {
+          const { status, body } = await server.request<{ task: Task & { input: string } } | null>('POST', `/api/jobs/${encodeURIComponent(jobId)}/tasks/claim`, { worker, ...(options.files ? { files: options.files } : {}) });
+          if (status === 200 && body) {
+            print(options, body.task, `${body.task.id}\t${sanitizeLine(body.task.title)}`);
+            return 0;
+          }
+          // Waiting renews the lease too: every claim does.
+          if (options.wait && (await hasTasksLeft(server, jobId))) {
+            await new Promise((resolve) => setTimeout(resolve, CLAIM_WAIT_POLL_MS));
+            continue;
+          }
+          process.stderr.write(`No task of ${jobId} is runnable${options.wait ? ': none is left' : ' now'}.\n`);
           return EXIT_NOTHING_TO_CLAIM;
         }
-        print(options, body.task, `${body.task.id}\t${sanitizeLine(body.task.title)}`);
-        return 0;
       } catch (error) {
         if (!(error instanceof ApiError) || error.code !== 'CLAIM_CONFLICT') throw error;
         process.stderr.write(`jobline: ${error.message}\n`);

@@ -67,7 +67,7 @@ describe('jobline run', () => {
   it.each([
     [['run', '-a', 'check', '-y', 'x'], /The check agent needs a package.json, and .* has none/],
     [['run', 'echo hi'], /Interactive mode asks for approval after each phase, which needs a terminal/],
-    [['run', '-a', 'nope', 'x'], /Unknown agent 'nope'. Available agents: check, sh./],
+    [['run', '-a', 'nope', 'x'], /Unknown agent 'nope'. Available agents: check, external, sh./],
     [['show', 'zzzz'], /No job matches 'zzzz'./],
   ])('%j exits 2 with a clear message and no stack trace', async (args, message) => {
     const { cwd, env } = workspace();
@@ -91,9 +91,9 @@ describe('mistakes on the command line', () => {
     const typo = await runCli(['lsit'], { cwd, env });
     expect(typo.code).toBe(2);
     expect(typo.stderr.trim()).toBe("jobline: unknown command 'lsit'. Did you mean 'list'? Run jobline --help for the commands.");
-    const unknown = await runCli(['frob', 'x'], { cwd, env });
+    const unknown = await runCli(['frobnicate', 'x'], { cwd, env });
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr.trim()).toBe("jobline: unknown command 'frob'. Run jobline --help for the commands.");
+    expect(unknown.stderr.trim()).toBe("jobline: unknown command 'frobnicate'. Run jobline --help for the commands.");
   });
 
   it('a config error names the file used, and a missing API key is reported before a job is created', async () => {
