@@ -15,6 +15,8 @@ import { resolveJobsDir } from '../store/jobs-dir.js';
 import { findServer } from '../store/server-presence.js';
 import { ServerClient } from '../client/server-client.js';
 import { RemoteSession } from '../client/remote-session.js';
+import { FolderWorkers } from '../jobs/service/folder-workers.js';
+import { systemClock } from '../jobs/ports/clock.js';
 
 /**
  * The config, where it came from, and the opened store. `jobs` is a read-only service over the
@@ -111,4 +113,9 @@ function createManager(context: AppContext, overrides: SessionOverrides): JobMan
 export function connectToServer(context: AppContext): ServerClient | null {
   const found = findServer(context.jobs.jobsDir);
   return found ? new ServerClient(found.info, found.token) : null;
+}
+
+/** External jobs in the context's jobs folder, without a server (`jobline job …` when none runs). */
+export function createFolderWorkers(context: AppContext): FolderWorkers {
+  return new FolderWorkers(context.store, new JobFolderReader(context.store), systemClock, context.config.workerLeaseMs);
 }

@@ -1,15 +1,11 @@
 // The workers half of the API: workers from outside join a job, claim its tasks (with the files
 // they will touch), report each task's end, keep their lease with heartbeats, and leave.
-import type { Run, Task } from '../jobs/model/task.js';
+import { presentTask } from '../render/worker-task.js';
 import type { ApiDeps } from './api-deps.js';
 import { claimSchema, completeSchema, emptySchema, failSchema, joinSchema } from './api-schemas.js';
 import { HttpError } from './http-errors.js';
 import type { RouteTable } from './route-table.js';
 
-/** A task as the workers' API shows it: its global id `<jobId>:<taskId>`, and its run when claimed. */
-export function presentTask(jobId: string, task: Task, run?: Run): Record<string, unknown> {
-  return { ...task, id: `${jobId}:${task.id}`, jobId, taskId: task.id, ...(run ? { run: { id: run.id, worker: run.worker, attempt: run.attempt, startedAt: run.startedAt } } : {}) };
-}
 
 // `job-ab12cd34:t3` → its job and task ids.
 function parseTaskId(id: string): { jobId: string; taskId: string } {

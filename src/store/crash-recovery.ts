@@ -1,7 +1,7 @@
 // What a crash leaves behind, and how the first reader sets it right: an active job whose owner
 // process is gone (recorded as interrupted, once, dated by its last recorded activity), and a log
 // one write behind job.json (completed from job.json's journal). Callers hold the job's claim.
-import { getLastRecordedActivity, isActiveStatus, numberEvents, type Job } from '../jobs/model/job.js';
+import { getLastRecordedActivity, isActiveStatus, isExternalJob, numberEvents, type Job } from '../jobs/model/job.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
 import { transitionJob } from '../jobs/model/transitions.js';
 import { appendEventLines, formatEventLines, readLastSeq } from './event-log.js';
@@ -11,9 +11,12 @@ import { checkOwnerAlive, isCurrentProcess } from '../jobs/process/owner.js';
 /** Reason recorded on a job whose owner process died without marking it. */
 export const OWNER_GONE_REASON = 'Interrupted: the jobline process that ran it is gone';
 
-/** True for an active job whose owner process is known to be gone (see owner.ts). */
+/**
+ * True for an active job whose owner process is known to be gone (see owner.ts). An external job
+ * has no owner that runs it (see EXTERNAL_AGENT): the process that last wrote it may be gone.
+ */
 export function isOwnerGone(job: Job): boolean {
-  return isActiveStatus(job.status) && checkOwnerAlive(job.owner) === false;
+  return isActiveStatus(job.status) && !isExternalJob(job) && checkOwnerAlive(job.owner) === false;
 }
 
 /**

@@ -1,11 +1,13 @@
-// `jobline job …` and `jobline task …` as a script uses them, against a real server: create with
-// a tasks file, join (writing $JOBLINE_ENV_FILE), claim, complete, fail, add, status, leave, close;
-// the exit statuses a loop relies on; and a clear refusal when no server runs.
+// `jobline job …` and `jobline task …` as a script uses them, with a real server and without one
+// (straight on the jobs folder): create with a tasks file, join (writing $JOBLINE_ENV_FILE),
+// claim, complete, fail, add, status, leave, close, and the exit statuses a loop relies on. Both
+// answer alike; a job created without a server is taken over by the next one.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 import { makeTempDir } from '../helpers/temp.js';
 
 let server: TestServer;
@@ -16,17 +18,29 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: server.cwd, env: { JOBLINE_JOBS_DIR: server.jobsDir, ...env } });
+// Where the commands run: the server's jobs folder, or a folder no server runs on.
+let target: { cwd: string; jobsDir: string } = { cwd: '', jobsDir: '' };
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: target.cwd, env: { JOBLINE_JOBS_DIR: target.jobsDir, ...env } });
 
-describe('jobline job and jobline task', () => {
+describe.each([
+  ['through jobline serve', () => ({ cwd: server.cwd, jobsDir: server.jobsDir })],
+  ['without a server, on the jobs folder', () => {
+    const cwd = makeTempDir();
+    return { cwd, jobsDir: join(cwd, 'jobs') };
+  }],
+])('jobline job and jobline task %s', (_where, place) => {
+  beforeAll(() => {
+    target = place();
+  });
+
   it('runs a job of external workers from a script, start to end', async () => {
-    writeFileSync(join(server.cwd, 'tasks.json'), JSON.stringify([{ title: 'lint', files: ['src'] }, { title: 'docs', files: ['docs'] }, { title: 'release', dependsOn: ['lint', 'docs'] }]));
+    writeFileSync(join(target.cwd, 'tasks.json'), JSON.stringify([{ title: 'lint', files: ['src'] }, { title: 'docs', files: ['docs'] }, { title: 'release', dependsOn: ['lint', 'docs'] }]));
     const created = await cli(['job', 'create', 'nightly', '--tasks', 'tasks.json']);
     expect(created.code).toBe(0);
     const jobId = created.stdout.trim();
     expect(jobId).toMatch(/^job-[a-z0-9]{8}$/);
 
-    const envFile = join(server.cwd, 'worker.env');
+    const envFile = join(target.cwd, 'worker.env');
     const joined = await cli(['job', 'join', 'nightly', '--as', 'dev'], { JOBLINE_ENV_FILE: envFile });
     const worker = joined.stdout.trim();
     expect(worker).toBe(`dev[${jobId.slice(4, 8)}-0]`);
@@ -44,7 +58,7 @@ describe('jobline job and jobline task', () => {
     expect(none.stderr).toBe(`No task of ${jobId} is runnable now.\n`);
 
     // --wait returns once a task it waits for becomes runnable (release, when lint and docs are done).
-    const waiting = startCli(['task', 'claim', '--wait'], { cwd: server.cwd, env: { JOBLINE_JOBS_DIR: server.jobsDir, ...as } });
+    const waiting = startCli(['task', 'claim', '--wait'], { cwd: target.cwd, env: { JOBLINE_JOBS_DIR: target.jobsDir, ...as } });
     expect((await cli(['task', 'complete', `${jobId}:t1`, '--summary', 'clean', '--files', 'src/a.ts'], as)).stdout).toBe(`${jobId}:t1 done\n`);
     expect((await cli(['task', 'complete', 't2'], as)).code).toBe(0);
     expect((await waiting.result).stdout).toBe(`${jobId}:t3\trelease\n`);
@@ -64,10 +78,10 @@ describe('jobline job and jobline task', () => {
   });
 
   it('takes a file of one task per line, and says plainly what is wrong', async () => {
-    writeFileSync(join(server.cwd, 'lines.txt'), 'npm test\n\nnpm run build\n');
+    writeFileSync(join(target.cwd, 'lines.txt'), 'npm test\n\nnpm run build\n');
     const id = (await cli(['job', 'create', 'lines', '--tasks', 'lines.txt'])).stdout.trim();
     expect(JSON.parse((await cli(['job', 'status', id, '--json'])).stdout).tasks.map((task: { title: string }) => task.title)).toEqual(['npm test', 'npm run build']);
-    writeFileSync(join(server.cwd, 'bad.json'), JSON.stringify([{ name: 'x' }]));
+    writeFileSync(join(target.cwd, 'bad.json'), JSON.stringify([{ name: 'x' }]));
     const bad = await cli(['job', 'create', 'bad', '--tasks', 'bad.json']);
     expect(bad).toMatchObject({ code: 2, stderr: 'jobline: Task 1 of bad.json is not a task: each is { "title": "…", "input"?: "…", "dependsOn"?: ["title or id"], "files"?: ["path or glob"] }.\n' });
     const badName = await cli(['job', 'create', 'two words']);
@@ -77,10 +91,35 @@ describe('jobline job and jobline task', () => {
     expect(noWorker).toMatchObject({ code: 2, stderr: 'jobline: Name the worker (--worker) (or set JOBLINE_WORKER_ID, as jobline job join writes it to $JOBLINE_ENV_FILE).\n' });
   });
 
-  it('says that a server is needed when none runs on the jobs folder', async () => {
-    const jobsDir = join(makeTempDir(), 'jobs');
-    const answer = await runCli(['job', 'create', 'x'], { cwd: server.cwd, env: { JOBLINE_JOBS_DIR: jobsDir } });
-    expect(answer.code).toBe(2);
-    expect(answer.stderr).toBe(`jobline: No jobline server runs on ${jobsDir}: start one with jobline serve (external workers take part in jobs it owns).\n`);
+});
+
+describe('an external job between processes', () => {
+  it('made without a server is taken over by the next server, and outlives that server killed with -9, its lapsed lease found later', async () => {
+    const cwd = makeTempDir();
+    target = { cwd, jobsDir: join(cwd, 'jobs') };
+    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ workerLeaseMs: 300 }));
+    writeFileSync(join(cwd, 'tasks.txt'), 'a\nb\n');
+    const jobId = (await cli(['job', 'create', 'handover', '--tasks', 'tasks.txt'])).stdout.trim();
+    const next = await startServer({ workerLeaseMs: 300 }, { cwd, jobsDir: target.jobsDir });
+    let killed: string;
+    try {
+      // The server takes the job over for its workers.
+      killed = (await cli(['job', 'join', 'handover', '--as', 'dev'])).stdout.trim();
+      expect((await cli(['task', 'claim', '--job', jobId, '--worker', killed])).stdout).toBe(`${jobId}:t1\ta\n`);
+      next.child.kill('SIGKILL');
+      await next.result;
+    } finally {
+      await next.stop();
+    }
+    // No process runs an external job: it is still running, with its worker and claim on disk.
+    const after = JSON.parse((await cli(['show', jobId, '--json'])).stdout);
+    expect(after).toMatchObject({ status: 'running', joinedWorkers: [expect.objectContaining({ name: killed })] });
+    // Without a server, the next change finds the silent worker's lease ran out: its task waits again.
+    const worker = (await cli(['job', 'join', jobId, '--as', 'dev'])).stdout.trim();
+    await waitFor(async () => ((await cli(['task', 'claim', '--job', jobId, '--worker', worker])).stdout === `${jobId}:t1\ta\n` ? true : null), 'the lapsed claim to be claimable again');
+    const status = await cli(['job', 'status', jobId, '--json']);
+    expect(JSON.parse(status.stdout).job.joinedWorkers.map((joined: { name: string }) => joined.name)).toEqual([worker]);
+    const events = readFileSync(join(target.jobsDir, jobId, 'events.jsonl'), 'utf8');
+    expect(events).toContain(`"type":"worker_left","worker":"${killed}","reason":"its lease of 0.3 s ran out without a heartbeat"`);
   });
 });

@@ -135,11 +135,23 @@ export interface JoinedWorker {
   agent: string;
   index: number;
   joinedAt: string;
+  /**
+   * When its lease runs out unless renewed (ISO-8601 UTC). Kept in job.json, so any process that
+   * later changes the job (another server, `jobline task claim` without one) sees a lapsed lease.
+   */
+  leaseExpiresAt?: string;
+}
+
+/** The names of `job`'s external workers whose lease ran out by `now` (ISO-8601 UTC). Pure. */
+export function findLapsedWorkers(job: Pick<Job, 'joinedWorkers'>, now: string): string[] {
+  return (job.joinedWorkers ?? []).filter((worker) => worker.leaseExpiresAt !== undefined && worker.leaseExpiresAt <= now).map((worker) => worker.name);
 }
 
 /**
  * The agent of a job whose tasks only external workers run (`jobline job create`): it has one
- * phase, `work`, nothing of this process runs its tasks, and it ends when it is closed.
+ * phase, `work`, no jobline process runs its tasks, and it ends when it is closed. Such a job is
+ * not owned by a process: its state is all in its files, any jobline changes it under its claim,
+ * and it is never interrupted because the process that last wrote it is gone.
  */
 export const EXTERNAL_AGENT = 'external';
 

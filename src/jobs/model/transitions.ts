@@ -20,14 +20,15 @@ import { formatWorkerName, type TaskPlan } from './task.js';
  * worker's claim) are added to the task's claims. `startPhase` with `taskId: null` opens the phase
  * without claiming a task (an external job waits for its workers). `joinWorker` / `leaveWorker`
  * add and remove an external worker (leaving ends its runs, interrupted, and their tasks wait
- * again); `addTasks` appends tasks to the current phase; `close` ends a job as its coordinator
+ * again); `renewLease` moves a worker's lease on; `addTasks` appends tasks to the current phase; `close` ends a job as its coordinator
  * says (`jobline job close`); `rename` and `setMode` change what `PUT /api/jobs/{id}` may.
  */
 export type JobAction =
   | { type: 'start' }
   | { type: 'startPhase'; taskId?: string | null; worker?: number | string; files?: readonly string[] }
   | { type: 'startTask'; taskId: string; worker: number | string; files?: readonly string[] }
-  | { type: 'joinWorker'; agent: string }
+  | { type: 'joinWorker'; agent: string; leaseExpiresAt?: string }
+  | { type: 'renewLease'; worker: string; leaseExpiresAt: string }
   | { type: 'leaveWorker'; worker: string; reason: string }
   | { type: 'addTasks'; tasks: readonly TaskPlan[] }
   | { type: 'close'; status: 'completed' | 'failed' | 'cancelled'; reason?: string | null }
@@ -53,6 +54,12 @@ export type JobAction =
   | { type: 'resume'; mode: JobMode }
   | { type: 'reportProgress'; progress: Partial<JobProgress> };
 
+/**
+ * How an external job starts (see EXTERNAL_AGENT): at once, without a slot (no jobline process
+ * runs it), its phase opened for its workers' claims.
+ */
+export const OPEN_EXTERNAL_JOB: readonly JobAction[] = [{ type: 'start' }, { type: 'startPhase', taskId: null }];
+
 /** The result of a transition: the next job (a new object) and the events to log, in order. */
 export interface TransitionResult {
   job: Job;
@@ -74,6 +81,7 @@ const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
   resume: UNFINISHED_STATUSES,
   reportProgress: ['running'],
   joinWorker: ACTIVE_STATUSES,
+  renewLease: ACTIVE_STATUSES,
   leaveWorker: ACTIVE_STATUSES,
   addTasks: ACTIVE_STATUSES,
   close: ACTIVE_STATUSES,
@@ -225,8 +233,17 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       const joins = job.workerJoins ?? 0;
       const index = joins + (isExternalJob(job) ? 0 : job.workers);
       const name = formatWorkerName(action.agent, job.id, index);
-      Object.assign(next, { joinedWorkers: [...(job.joinedWorkers ?? []), { name, agent: action.agent, index, joinedAt: now }], workerJoins: joins + 1 });
+      const lease = action.leaseExpiresAt ? { leaseExpiresAt: action.leaseExpiresAt } : {};
+      Object.assign(next, { joinedWorkers: [...(job.joinedWorkers ?? []), { name, agent: action.agent, index, joinedAt: now, ...lease }], workerJoins: joins + 1 });
       return { job: next, events: [event('worker_joined', { worker: name, agent: action.agent })] };
+    }
+
+    case 'renewLease': {
+      // A renewal is no event: the log says when workers come and go, not every heartbeat.
+      const joined = job.joinedWorkers ?? [];
+      if (!joined.some((worker) => worker.name === action.worker)) throw illegal(job, action, `a worker that is not in the job (${action.worker})`);
+      next.joinedWorkers = joined.map((worker) => (worker.name === action.worker ? { ...worker, leaseExpiresAt: action.leaseExpiresAt } : worker));
+      return { job: next, events: [] };
     }
 
     case 'leaveWorker': {

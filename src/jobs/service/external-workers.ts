@@ -1,28 +1,49 @@
 // Workers from outside (a script, another agent, a person's shell, through the API or `jobline
 // job`): they join a job, claim its tasks, report each task's end, and leave. Their claims are held
-// under a lease that every call renews: a worker silent past its lease leaves, its runs end
-// interrupted and their tasks wait for another worker. Leases live in this process's memory, as
-// the claims do: when it exits, its jobs are interrupted and their external workers with them.
+// under a lease that every call renews and that job.json records: a worker silent past its lease
+// leaves, its runs end interrupted and their tasks wait for another worker. The rules live here
+// once; where the job lives is the host's: a session's memory (the server, with lease timers), or
+// the jobs folder under the job's claim (`jobline task …` without a server; lapsed leases are
+// found when the job is next changed).
 import { ManagerError, TaskLookupError } from '../../errors.js';
-import { isActiveStatus, isExternalJob, type JoinedWorker } from '../model/job.js';
-import type { Run, Task, TaskPlan } from '../model/task.js';
+import { findLapsedWorkers, isActiveStatus, isExternalJob, type Job, type JoinedWorker } from '../model/job.js';
+import type { Run, Task, TaskBoard, TaskPlan } from '../model/task.js';
 import { findOpenRun, findTask, indexOf } from '../model/task-board.js';
+import type { JobAction } from '../model/transitions.js';
 import { decideClaim, type HeldClaim } from '../model/worker-claims.js';
-import type { JobHandle } from './job-handle.js';
+import type { WorkersPort } from './session-port.js';
 
 /** Default lease of an external worker's claims (ms): a heartbeat (or any call) renews it. */
 export const DEFAULT_WORKER_LEASE_MS = 30_000;
 
-/** What ExternalWorkers needs from the manager that owns the jobs. */
+/** A job as the workers' commands see it while they change it. */
+export interface WorkerJob {
+  readonly id: string;
+  readonly job: Job;
+  readonly board: TaskBoard;
+  /** The folder claims are relative to. */
+  readonly cwd: string;
+  /** True when a run of this process (not an external worker) holds task `taskId`. */
+  isRunningHere(taskId: string): boolean;
+  /** Applies `actions` at once (`job` and `board` show them when this returns) and resolves once they are on disk. */
+  commit(actions: JobAction[]): Promise<void>;
+}
+
+/** Where the jobs live, for ExternalWorkers. */
 export interface ExternalWorkersHost {
-  /** The session's job `id` (a full id). @throws JobLookupError when it has none. */
-  require(id: string): JobHandle;
-  /** Every job of the session. */
-  jobs(): Iterable<JobHandle>;
+  /**
+   * Runs `work` on job `id` (a full id or a unique prefix) as its only writer meanwhile.
+   * @throws JobLookupError; ManagerError JOB_OWNED_ELSEWHERE (another process runs it).
+   */
+  withJob<T>(id: string, work: (job: WorkerJob) => Promise<T>): Promise<T>;
+  /** The claims held now that `job`'s claims must not overlap (its own runs', and other jobs' in its folder that the host knows). */
+  heldClaims(job: WorkerJob): HeldClaim[];
   /** Milliseconds since the epoch. */
   nowMs(): number;
-  /** A worker ended a task of job `entry` (its phase, and its hold on a slot, may have ended with it). */
-  taskEnded(entry: JobHandle): void;
+  /** A worker ended a task of `job`, or closed it (its phase, and its hold on a slot, may have ended with it). */
+  taskEnded(job: WorkerJob): void;
+  /** True when this host outlives the call (a server): leases also get timers, so a silent worker leaves on time. */
+  readonly isLongLived: boolean;
 }
 
 /** A task an external worker claimed: the job, the task and its run. */
@@ -45,45 +66,58 @@ export class ClaimConflictError extends ManagerError {
   }
 }
 
-/** The external workers of a session's jobs, and their leases. */
-export class ExternalWorkers {
-  /** Lease timers by `<jobId> <worker>`; each fires once the worker is silent for a lease. */
-  private readonly leases = new Map<string, { timer: NodeJS.Timeout; expiresAtMs: number }>();
+/** The claims held by the open runs of `board` (job `jobId`, folder `workspace`). */
+export function claimsOfOpenRuns(jobId: string, board: TaskBoard, workspace: string): HeldClaim[] {
+  const held: HeldClaim[] = [];
+  for (const [taskId, position] of indexOf(board).openRuns) {
+    const task = findTask(board, taskId);
+    if (task) held.push({ jobId, taskId, worker: board.runs[position]!.worker, workspace, claims: task.claims });
+  }
+  return held;
+}
+
+/** The external workers of the jobs `host` holds, and their leases (see WorkersPort for each command). */
+export class ExternalWorkers implements WorkersPort {
+  /** Lease timers of a long-lived host, by `<jobId> <worker>`; each fires once the worker is silent for a lease. */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly host: ExternalWorkersHost,
     private readonly leaseMs = DEFAULT_WORKER_LEASE_MS,
   ) {}
 
-  /**
-   * Joins job `jobId` as a worker of `agent` (a name: `dev` gives `dev[ab12-0]`). Resolves once on disk.
-   * @throws ManagerError JOB_NOT_ACTIVE; JobLookupError.
-   */
-  async join(jobId: string, agent: string): Promise<{ worker: JoinedWorker; leaseExpiresAtMs: number }> {
-    const entry = this.requireActive(jobId);
-    // Read at once: the change is applied synchronously, and a join made while this one is
-    // written would be the last by the time the write resolves.
-    const written = entry.commit([{ type: 'joinWorker', agent }]);
-    const worker = entry.job.joinedWorkers!.at(-1)!;
-    const leaseExpiresAtMs = this.renew(entry.id, worker.name);
-    await written;
-    return { worker, leaseExpiresAtMs };
+  /** Joins job `jobId` as a worker of `agent` (`dev` gives `dev[ab12-0]`). @throws ManagerError JOB_NOT_ACTIVE; JobLookupError. */
+  join(jobId: string, agent: string): Promise<{ worker: JoinedWorker; leaseExpiresAtMs: number }> {
+    return this.host.withJob(jobId, async (job) => {
+      this.assertActive(job);
+      const leaseExpiresAtMs = this.host.nowMs() + this.leaseMs;
+      // Read at once: the change is applied synchronously, and a join made while this one is
+      // written would be the last by the time the write resolves.
+      const written = job.commit([...this.lapsedLeaving(job), { type: 'joinWorker', agent, leaseExpiresAt: new Date(leaseExpiresAtMs).toISOString() }]);
+      const worker = job.job.joinedWorkers!.at(-1)!;
+      this.startTimer(job.id, worker.name);
+      await written;
+      return { worker, leaseExpiresAtMs };
+    });
   }
 
-  /**
-   * Worker `worker` leaves job `jobId` (`reason`: why, for the event log): its open runs end
-   * interrupted and their tasks wait again. @throws ManagerError WORKER_NOT_IN_JOB, JOB_NOT_ACTIVE.
-   */
-  async leave(jobId: string, worker: string, reason = 'left'): Promise<void> {
-    const entry = this.requireMember(jobId, worker);
-    this.dropLease(entry.id, worker);
-    await entry.commit([{ type: 'leaveWorker', worker, reason }]);
+  /** Worker `worker` leaves job `jobId`: its open runs end interrupted and their tasks wait again. @throws ManagerError WORKER_NOT_IN_JOB, JOB_NOT_ACTIVE. */
+  leave(jobId: string, worker: string, reason = 'left'): Promise<void> {
+    return this.host.withJob(jobId, async (job) => {
+      await this.requireMember(job, worker);
+      this.stopTimer(job.id, worker);
+      await job.commit([{ type: 'leaveWorker', worker, reason }]);
+    });
   }
 
-  /** Renews worker `worker`'s lease; returns when it runs out (ms since the epoch). @throws like leave. */
-  heartbeat(jobId: string, worker: string): number {
-    const entry = this.requireMember(jobId, worker);
-    return this.renew(entry.id, worker);
+  /** Renews worker `worker`'s lease; resolves with when it runs out (ms since the epoch). @throws like leave. */
+  heartbeat(jobId: string, worker: string): Promise<number> {
+    return this.host.withJob(jobId, async (job) => {
+      await this.requireMember(job, worker);
+      const { action, expiresAtMs } = this.renew(job.id, worker);
+      await job.commit([action]);
+      return expiresAtMs;
+    });
   }
 
   /**
@@ -92,55 +126,64 @@ export class ExternalWorkers {
    * @throws ClaimConflictError (CLAIM_CONFLICT) when a named file is held; ManagerError
    *   WORKER_NOT_IN_JOB, JOB_NOT_ACTIVE.
    */
-  async claim(jobId: string, worker: string, files: readonly string[] = []): Promise<ClaimedTask | null> {
-    const entry = this.requireMember(jobId, worker);
-    this.renew(entry.id, worker);
-    const decision = decideClaim(entry.job, entry.board, entry.cwd, files, this.heldClaims());
-    if (decision.kind === 'conflict') throw new ClaimConflictError(decision.files, decision.holder);
-    if (decision.kind === 'none') return null;
-    const taskId = decision.task.id;
-    // Applied synchronously (the next claim sees it), written in the background; resolves when on disk.
-    const written = entry.commit([{ type: 'startTask', taskId, worker, files }]);
-    const claimed = { jobId: entry.id, task: findTask(entry.board, taskId)!, run: findOpenRun(entry.board, taskId)! };
-    await written;
-    return claimed;
+  claim(jobId: string, worker: string, files: readonly string[] = []): Promise<ClaimedTask | null> {
+    return this.host.withJob(jobId, async (job) => {
+      await this.requireMember(job, worker);
+      const { action: renewal } = this.renew(job.id, worker);
+      const decision = decideClaim(job.job, job.board, job.cwd, files, this.host.heldClaims(job));
+      if (decision.kind === 'conflict') throw new ClaimConflictError(decision.files, decision.holder);
+      if (decision.kind === 'none') {
+        await job.commit([renewal]);
+        return null;
+      }
+      const taskId = decision.task.id;
+      // Applied synchronously (the next claim sees it), written in the background; resolves when on disk.
+      const written = job.commit([{ type: 'startTask', taskId, worker, files }, renewal]);
+      const claimed = { jobId: job.id, task: findTask(job.board, taskId)!, run: findOpenRun(job.board, taskId)! };
+      await written;
+      return claimed;
+    });
   }
 
   /**
-   * Ends task `taskId` of job `jobId`, claimed by an external worker, as done (`summary`: its
-   * result; `filesModified`: what it changed) or failed (`error`; it waits again while its retries
-   * last). `worker`, when given, must be the claim's holder.
-   * @throws ManagerError TASK_NOT_CLAIMED (not claimed, or claimed by another worker: its lease
-   *   ran out), JOB_NOT_ACTIVE; TaskLookupError TASK_NOT_FOUND.
+   * Ends task `taskId` of job `jobId`, claimed by an external worker, as done (`summary`,
+   * `filesModified`) or failed (`error`; it waits again while its retries last). `worker`, when
+   * given, must be the claim's holder.
+   * @throws ManagerError TASK_NOT_CLAIMED (not claimed, or by another worker: its lease ran out),
+   *   JOB_NOT_ACTIVE; TaskLookupError TASK_NOT_FOUND.
    */
-  async endTask(jobId: string, taskId: string, end: { worker?: string; summary?: string | null; filesModified?: string[]; error?: string }): Promise<Task> {
-    const entry = this.requireActive(jobId);
-    if (!findTask(entry.board, taskId)) throw new TaskLookupError('TASK_NOT_FOUND', `${entry.id} has no task ${taskId}.`);
-    const run = findOpenRun(entry.board, taskId);
-    if (!run || entry.runs.has(taskId) || (end.worker !== undefined && run.worker !== end.worker)) {
-      const holder = run ? (entry.runs.has(taskId) ? 'a worker of jobline' : run.worker) : null;
-      throw new ManagerError('TASK_NOT_CLAIMED', `${entry.id} ${taskId} is not claimed${end.worker ? ` by ${end.worker}` : ''}${holder ? ` (${holder} holds it)` : ''}; its claim may have ended with its worker's lease.`);
-    }
-    this.renew(entry.id, run.worker);
-    const action = end.error !== undefined ? { type: 'failTask' as const, taskId, error: end.error } : { type: 'completeTask' as const, taskId, output: end.summary ?? null, filesModified: end.filesModified ?? [] };
-    const written = entry.commit([action]);
-    this.host.taskEnded(entry);
-    await written;
-    return findTask(entry.board, taskId)!;
+  endTask(jobId: string, taskId: string, end: { worker?: string; summary?: string | null; filesModified?: string[]; error?: string }): Promise<Task> {
+    return this.host.withJob(jobId, async (job) => {
+      this.assertActive(job);
+      if (!findTask(job.board, taskId)) throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no task ${taskId}.`);
+      const lapsed = this.lapsedLeaving(job);
+      if (lapsed.length > 0) await job.commit(lapsed);
+      const run = findOpenRun(job.board, taskId);
+      if (!run || job.isRunningHere(taskId) || (end.worker !== undefined && run.worker !== end.worker)) {
+        const holder = run ? (job.isRunningHere(taskId) ? 'a worker of jobline' : run.worker) : null;
+        throw new ManagerError('TASK_NOT_CLAIMED', `${job.id} ${taskId} is not claimed${end.worker ? ` by ${end.worker}` : ''}${holder ? ` (${holder} holds it)` : ''}; its claim may have ended with its worker's lease.`);
+      }
+      const { action: renewal } = this.renew(job.id, run.worker);
+      const action: JobAction = end.error !== undefined ? { type: 'failTask', taskId, error: end.error } : { type: 'completeTask', taskId, output: end.summary ?? null, filesModified: end.filesModified ?? [] };
+      const written = job.commit([action, renewal]);
+      this.host.taskEnded(job);
+      await written;
+      return findTask(job.board, taskId)!;
+    });
   }
 
-  /**
-   * Adds tasks to job `jobId`'s current phase; returns them. @throws ManagerError JOB_NOT_ACTIVE.
-   */
-  async addTasks(jobId: string, plans: readonly TaskPlan[]): Promise<Task[]> {
-    const entry = this.requireActive(jobId);
-    const before = new Set(entry.board.tasks.map((task) => task.id));
-    const written = entry.commit([{ type: 'addTasks', tasks: plans }]);
-    // Inserted at the end of the current phase: told apart by their new ids, at once (tasks
-    // another request adds while this write is under way are not this request's).
-    const added = entry.board.tasks.filter((task) => !before.has(task.id));
-    await written;
-    return added;
+  /** Adds tasks to job `jobId`'s current phase; returns them. @throws ManagerError JOB_NOT_ACTIVE. */
+  addTasks(jobId: string, plans: readonly TaskPlan[]): Promise<Task[]> {
+    return this.host.withJob(jobId, async (job) => {
+      this.assertActive(job);
+      const before = new Set(job.board.tasks.map((task) => task.id));
+      const written = job.commit([{ type: 'addTasks', tasks: plans }]);
+      // Inserted at the end of the current phase: told apart by their new ids, at once (tasks
+      // another request adds while this write is under way are not this request's).
+      const added = job.board.tasks.filter((task) => !before.has(task.id));
+      await written;
+      return added;
+    });
   }
 
   /**
@@ -148,77 +191,81 @@ export class ExternalWorkers {
    * with it. @throws ManagerError JOB_NOT_ACTIVE; JOB_NOT_EXTERNAL (a job an agent of jobline
    * runs ends with its phases, or is cancelled).
    */
-  async close(jobId: string, status: 'completed' | 'failed' | 'cancelled', reason: string | null = null): Promise<void> {
-    const entry = this.requireActive(jobId);
-    if (!isExternalJob(entry.job)) throw new ManagerError('JOB_NOT_EXTERNAL', `${entry.id} is run by agent ${entry.job.agent}: it ends with its last phase; cancel it to stop it.`);
-    for (const worker of entry.job.joinedWorkers ?? []) this.dropLease(entry.id, worker.name);
-    const written = entry.commit([{ type: 'close', status, reason }]);
-    this.host.taskEnded(entry);
-    await written;
+  close(jobId: string, status: 'completed' | 'failed' | 'cancelled', reason: string | null = null): Promise<void> {
+    return this.host.withJob(jobId, async (job) => {
+      this.assertActive(job);
+      if (!isExternalJob(job.job)) throw new ManagerError('JOB_NOT_EXTERNAL', `${job.id} is run by agent ${job.job.agent}: it ends with its last phase; cancel it to stop it.`);
+      for (const worker of job.job.joinedWorkers ?? []) this.stopTimer(job.id, worker.name);
+      const written = job.commit([{ type: 'close', status, reason }]);
+      this.host.taskEnded(job);
+      await written;
+    });
   }
 
-  /** Stops every lease timer (the session is shutting down; its jobs are interrupted). */
+  /** Stops every lease timer (the session is shutting down). */
   stop(): void {
-    for (const { timer } of this.leases.values()) clearTimeout(timer);
-    this.leases.clear();
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
   }
 
-  // Every claim held now in the session's jobs: the open runs' tasks, with their workers.
-  private heldClaims(): HeldClaim[] {
-    const held: HeldClaim[] = [];
-    for (const entry of this.host.jobs()) {
-      const { board } = entry;
-      for (const [taskId, position] of indexOf(board).openRuns) {
-        const task = findTask(board, taskId);
-        if (task) held.push({ jobId: entry.id, taskId, worker: board.runs[position]!.worker, workspace: entry.cwd, claims: task.claims });
-      }
-    }
-    return held;
-  }
-
-  // Starts (or restarts) worker `worker`'s lease; returns when it runs out (ms since the epoch).
-  private renew(jobId: string, worker: string): number {
-    const key = `${jobId} ${worker}`;
-    const previous = this.leases.get(key);
-    if (previous) clearTimeout(previous.timer);
+  // The lease of `worker` moved on from now: the action that records it (and a new timer).
+  private renew(jobId: string, worker: string): { action: JobAction; expiresAtMs: number } {
     const expiresAtMs = this.host.nowMs() + this.leaseMs;
+    this.startTimer(jobId, worker);
+    return { action: { type: 'renewLease', worker, leaseExpiresAt: new Date(expiresAtMs).toISOString() }, expiresAtMs };
+  }
+
+  // Workers whose recorded lease ran out leave, saying so (a host without timers finds them here).
+  private lapsedLeaving(job: WorkerJob): JobAction[] {
+    const now = new Date(this.host.nowMs()).toISOString();
+    return findLapsedWorkers(job.job, now).map((worker): JobAction => ({ type: 'leaveWorker', worker, reason: this.describeLapse() }));
+  }
+
+  // `its lease of 30 s ran out …` (a short lease to a tenth of a second: `0.3 s`).
+  private describeLapse(): string {
+    const seconds = this.leaseMs / 1000;
+    return `its lease of ${seconds >= 10 ? Math.round(seconds) : Number(seconds.toFixed(1))} s ran out without a heartbeat`;
+  }
+
+  private startTimer(jobId: string, worker: string): void {
+    if (!this.host.isLongLived) return;
+    this.stopTimer(jobId, worker);
     const timer = setTimeout(() => void this.expire(jobId, worker), this.leaseMs);
     // A lease never keeps a process alive on its own.
     timer.unref();
-    this.leases.set(key, { timer, expiresAtMs });
-    return expiresAtMs;
+    this.timers.set(`${jobId} ${worker}`, timer);
   }
 
-  private dropLease(jobId: string, worker: string): void {
+  private stopTimer(jobId: string, worker: string): void {
     const key = `${jobId} ${worker}`;
-    const lease = this.leases.get(key);
-    if (lease) clearTimeout(lease.timer);
-    this.leases.delete(key);
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
   }
 
   // A worker silent for its whole lease leaves, saying so in the job's log; its tasks wait again.
   private async expire(jobId: string, worker: string): Promise<void> {
-    this.leases.delete(`${jobId} ${worker}`);
+    this.timers.delete(`${jobId} ${worker}`);
     try {
-      const entry = this.host.require(jobId);
-      if (!isActiveStatus(entry.job.status) || !entry.job.joinedWorkers?.some((joined) => joined.name === worker)) return;
-      await entry.commit([{ type: 'leaveWorker', worker, reason: `its lease of ${Math.round(this.leaseMs / 1000)} s ran out without a heartbeat` }]);
+      await this.host.withJob(jobId, async (job) => {
+        if (!isActiveStatus(job.job.status) || !job.job.joinedWorkers?.some((joined) => joined.name === worker)) return;
+        await job.commit([{ type: 'leaveWorker', worker, reason: this.describeLapse() }]);
+      });
     } catch {
       // The job ended or left the session meanwhile: nothing of the worker is left to release.
     }
   }
 
-  private requireActive(jobId: string): JobHandle {
-    const entry = this.host.require(jobId);
-    if (!isActiveStatus(entry.job.status)) throw new ManagerError('JOB_NOT_ACTIVE', `${entry.id} is ${entry.job.status}; workers take part only in active jobs.`);
-    return entry;
+  private assertActive(job: WorkerJob): void {
+    if (!isActiveStatus(job.job.status)) throw new ManagerError('JOB_NOT_ACTIVE', `${job.id} is ${job.job.status}; workers take part only in active jobs.`);
   }
 
-  private requireMember(jobId: string, worker: string): JobHandle {
-    const entry = this.requireActive(jobId);
-    if (!entry.job.joinedWorkers?.some((joined) => joined.name === worker)) {
-      throw new ManagerError('WORKER_NOT_IN_JOB', `${worker} is not a worker of ${entry.id}: join it first (its lease may have run out).`);
+  // Worker `worker` must be in the job, its lease not run out (a lapsed one leaves first, recorded).
+  private async requireMember(job: WorkerJob, worker: string): Promise<void> {
+    this.assertActive(job);
+    const lapsed = this.lapsedLeaving(job);
+    if (lapsed.length > 0) await job.commit(lapsed);
+    if (!job.job.joinedWorkers?.some((joined) => joined.name === worker)) {
+      throw new ManagerError('WORKER_NOT_IN_JOB', `${worker} is not a worker of ${job.id}: join it first (its lease may have run out).`);
     }
-    return entry;
   }
 }

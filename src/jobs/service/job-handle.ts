@@ -232,6 +232,11 @@ export class JobHandle {
     return this.describedOutputs.outputs;
   }
 
+  /** True when a run of this process holds task `taskId` (an external worker's claim is not one). */
+  isRunningHere(taskId: string): boolean {
+    return this.runs.has(taskId);
+  }
+
   /**
    * Tasks whose open runs belong to workers from outside (no run of this process is going for
    * them): their claims hold the scheduler's tasks back. O(open runs).

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../../agents/agent.js';
 import { JobLookupError, ManagerError, TaskLookupError } from '../../errors.js';
-import type { Job } from '../model/job.js';
+import { ACTIVE_STATUSES, type Job } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { resolveJobId } from '../model/job-id.js';
 import { findTaskByReference, type Run, type Task, type TaskCounts } from '../model/task.js';
@@ -84,8 +84,13 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   }
 
   // The commands of workers from outside (see ExternalWorkers). Job ids may be prefixes here too.
+  // An external job another process left in the jobs folder joins this session first.
   private async dispatchToWorkers(manager: SessionPort, command: JobCommand): Promise<unknown> {
     const { workers } = manager;
+    if ('jobId' in command && manager.adoptExternal) {
+      const id = await this.resolve(command.jobId);
+      if (!manager.has(id)) await manager.adoptExternal(id, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)));
+    }
     switch (command.type) {
       case 'join':
         return workers.join(await this.resolve(command.jobId), command.agent);
@@ -164,9 +169,14 @@ export class JobService extends EventEmitter<JobManagerEvents> {
     try {
       return resolveJobId(input, await this.ids());
     } catch (error) {
-      // A job of this session may be named by its name (`jobline job create NAME`).
-      const named = this.sessionJobs().filter((job) => job.name === input.trim());
-      if (error instanceof JobLookupError && error.code === 'JOB_NOT_FOUND' && named.length === 1) return named[0]!.id;
+      if (!(error instanceof JobLookupError) || error.code !== 'JOB_NOT_FOUND') throw error;
+      // A job may be named by its name (`jobline job create NAME`): this session's, else an active
+      // one in the jobs folder (an external job another process left there).
+      const name = input.trim();
+      let named = this.sessionJobs().filter((job) => job.name === name);
+      if (named.length === 0) named = (await this.store.list({ statuses: ACTIVE_STATUSES })).jobs.filter((job) => job.name === name);
+      if (named.length === 1) return named[0]!.id;
+      if (named.length > 1) throw new JobLookupError('JOB_ID_AMBIGUOUS', `${named.length} active jobs are named ${name}: ${named.map((job) => job.id).join(', ')}; give an id.`, named.map((job) => job.id));
       throw error;
     }
   }

@@ -2,7 +2,7 @@
 // holds on removals. The manager (manager.ts) builds on this with the commands that change jobs.
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../../agents/agent.js';
-import { isActiveStatus, type Job } from '../model/job.js';
+import { isActiveStatus, isExternalJob, type Job } from '../model/job.js';
 import { resolveJobId } from '../model/job-id.js';
 import type { TaskBoard } from '../model/task.js';
 import { ConditionWaiters } from './condition-waiters.js';
@@ -89,9 +89,12 @@ export abstract class JobSession extends EventEmitter<JobManagerEvents> {
     return this.waiters.wait(() => this.isIdle(true));
   }
 
-  /** Returns true while any job of this session is queued, running or awaiting approval. */
+  /**
+   * Returns true while any job of this session is queued, running or awaiting approval: what
+   * leaving would interrupt (an external job is left active: its workers are other processes).
+   */
   hasActiveJobs(): boolean {
-    return this.list().some((job) => isActiveStatus(job.status));
+    return this.list().some((job) => isActiveStatus(job.status) && !isExternalJob(job));
   }
 
 

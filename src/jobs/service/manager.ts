@@ -2,13 +2,14 @@
 // cancel, resume, shutdown). Every status change goes through the state machine, is persisted,
 // and only then reported; running the jobs within the cap is its PhaseScheduler's part.
 import { getPhaseNames, getTaskPlans } from '../../agents/agent.js';
+import { createExternalAgent } from '../../agents/builtin-agents.js';
 import { JobLookupError, ManagerError, StoreError, describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import { getCurrentOwner } from '../process/owner.js';
 import { createInputTasks, createJobTasks } from '../model/task.js';
 import { createJob, isActiveStatus, isExternalJob, isUnfinishedStatus, type Job, type JobMode } from '../model/job.js';
-import type { JobAction } from '../model/transitions.js';
-import { ExternalWorkers } from './external-workers.js';
+import { OPEN_EXTERNAL_JOB, type JobAction } from '../model/transitions.js';
+import { claimsOfOpenRuns, ExternalWorkers } from './external-workers.js';
 import type { JobEvent } from '../model/job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
 import { assertAdoptable, assertNoProcessesLeft } from './resume-checks.js';
@@ -27,9 +28,6 @@ export { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobMa
 const SHUTDOWN_GRACE_MS = 1000;
 // Longest an exit that cannot wait asynchronously (a second signal) blocks for writes in flight.
 const EXIT_WRITE_WAIT_MS = 500;
-// An external job starts at once, without a slot (nothing of this process runs it): its phase
-// opens and waits for its workers' claims.
-const OPEN_EXTERNAL_JOB: JobAction[] = [{ type: 'start' }, { type: 'startPhase', taskId: null }];
 
 /** Runs jobs with a concurrency cap and a FIFO queue. */
 export class JobManager<R extends JobRepository = JobRepository> extends JobSession {
@@ -88,10 +86,11 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
       whenRemovalsAllowed: () => this.whenRemovalsAllowed(),
     }, this.executor, options);
     this.workers = new ExternalWorkers({
-      require: (id) => this.requireEntry(id),
-      jobs: () => this.entries.values(),
+      withJob: async (id, work) => work(this.requireEntry(id)),
+      heldClaims: () => [...this.entries.values()].flatMap((entry) => claimsOfOpenRuns(entry.id, entry.board, entry.cwd)),
       nowMs: () => Date.parse(this.timestamp()),
-      taskEnded: (entry) => this.scheduler.settle(entry),
+      taskEnded: (job) => this.scheduler.settle(job as JobHandle),
+      isLongLived: true,
     }, options.workerLeaseMs);
   }
 
@@ -148,7 +147,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         await creation;
         return { job: entry.job, queuePosition: 0 };
       }
-      await entry.commit(isExternal ? OPEN_EXTERNAL_JOB : [], created);
+      await entry.commit(isExternal ? [...OPEN_EXTERNAL_JOB] : [], created);
       return { job: entry.job, queuePosition: isExternal ? 0 : this.queuePositionOf(id) };
     } catch (error) {
       // Not durable, so not a job: nothing of it ran, and nothing of it is left.
@@ -207,6 +206,30 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     const handle = this.requireEntry(id);
     await this.options.store.withJobClaim(handle.id, () => decide(handle));
     return handle;
+  }
+
+  /**
+   * Takes active external job `id` into this session from the jobs folder (a server that stopped,
+   * or `jobline job create` without one, left it there): such a job is not owned by a process (see
+   * EXTERNAL_AGENT), so whoever serves its workers now holds it. `adopt` gives its folder. A job
+   * already in the session stays as it is.
+   * @throws ManagerError JOB_OWNED_ELSEWHERE for another process's agent job, JOB_NOT_ACTIVE for an
+   *   ended one, MANAGER_CLOSED; StoreError CLAIM_BUSY, JOB_FILE_CORRUPT, JOB_IO.
+   */
+  async adoptExternal(id: string, adopt: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<void> {
+    this.assertOpen();
+    if (this.entries.has(id)) return;
+    await this.options.store.withJobClaim(id, async () => {
+      if (this.entries.has(id)) return;
+      const stored = this.options.store.settleClaimed(id, this.timestamp());
+      if (!isExternalJob(stored)) throw new ManagerError('JOB_OWNED_ELSEWHERE', `${id} is run by another jobline (pid ${stored.owner.pid}); workers join it there.`);
+      if (!isActiveStatus(stored.status)) throw new ManagerError('JOB_NOT_ACTIVE', `${id} is ${stored.status}; workers take part only in active jobs.`);
+      const { board, isRecorded } = await this.options.store.readBoard(stored);
+      const { cwd } = await adopt(stored);
+      const handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, { board, isRecorded }, createExternalAgent(), cwd, this.writer, this.reporter, () => this.timestamp());
+      handle.isPersisted = true;
+      this.entries.set(id, handle);
+    });
   }
 
   /**

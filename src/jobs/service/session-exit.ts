@@ -1,15 +1,19 @@
 // The session's exit paths: every active job marked interrupted on disk, synchronously (an exit
 // may not get another tick), and every run stopped, cooperatively first.
-import { isActiveStatus } from '../model/job.js';
+import { isActiveStatus, isExternalJob } from '../model/job.js';
 import type { Executor } from '../ports/executor.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { JobHandle } from './job-handle.js';
 
-/** Marks every active job of `jobs` interrupted with `reason`, written synchronously to `store`. Returns the ids marked. */
+/**
+ * Marks every active job of `jobs` interrupted with `reason`, written synchronously to `store`.
+ * Returns the ids marked. An external job is left as it is: its workers are other processes, and
+ * its state is all in its files (see EXTERNAL_AGENT).
+ */
 export function interruptJobsSync(jobs: Iterable<JobHandle>, store: JobRepository, reason: string): string[] {
   const marked: string[] = [];
   for (const entry of jobs) {
-    if (isActiveStatus(entry.job.status) && entry.interruptSync(store, reason)) marked.push(entry.id);
+    if (isActiveStatus(entry.job.status) && !isExternalJob(entry.job) && entry.interruptSync(store, reason)) marked.push(entry.id);
   }
   return marked;
 }

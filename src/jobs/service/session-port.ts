@@ -12,7 +12,7 @@ import type { AdoptedRun, JobManagerEvents, SubmitRequest, SubmitResult } from '
 export interface WorkersPort {
   join(jobId: string, agent: string): Promise<{ worker: JoinedWorker; leaseExpiresAtMs: number }>;
   leave(jobId: string, worker: string, reason?: string): Promise<void>;
-  heartbeat(jobId: string, worker: string): number | Promise<number>;
+  heartbeat(jobId: string, worker: string): Promise<number>;
   claim(jobId: string, worker: string, files?: readonly string[]): Promise<ClaimedTask | null>;
   endTask(jobId: string, taskId: string, end: { worker?: string; summary?: string | null; filesModified?: string[]; error?: string }): Promise<Task>;
   addTasks(jobId: string, plans: readonly TaskPlan[]): Promise<Task[]>;
@@ -42,6 +42,8 @@ export interface SessionPort extends EventEmitter<JobManagerEvents> {
   resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<Job>;
   update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job>;
   removeJobs(listed: readonly Job[]): Promise<string[]>;
+  /** Takes an active external job left in the jobs folder into the session (see JobManager.adoptExternal); absent where jobs run elsewhere. */
+  adoptExternal?(id: string, adopt: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<void>;
   whenReady(): Promise<void>;
   whenIdle(): Promise<void>;
   whenNothingRuns(): Promise<void>;

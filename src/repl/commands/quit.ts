@@ -1,6 +1,6 @@
 // /quit: leaves jobline. With jobs still active it asks first; they are marked interrupted and
 // can be resumed at the next start. Attached to `jobline serve`, leaving stops nothing.
-import { isActiveStatus } from '../../jobs/model/job.js';
+import { isActiveStatus, isExternalJob } from '../../jobs/model/job.js';
 import type { ReplSession, SlashCommand } from '../session.js';
 
 /**
@@ -9,7 +9,8 @@ import type { ReplSession, SlashCommand } from '../session.js';
  */
 export async function confirmLeaving(session: ReplSession): Promise<boolean> {
   if (session.service.attachedServer) return true;
-  const active = session.service.sessionJobs().filter((job) => isActiveStatus(job.status)).length;
+  // External jobs are not interrupted by leaving: their workers are other processes.
+  const active = session.service.sessionJobs().filter((job) => isActiveStatus(job.status) && !isExternalJob(job)).length;
   return active === 0 || session.confirm(`${active} job(s) still active. Quit and mark them interrupted?`, true);
 }
 

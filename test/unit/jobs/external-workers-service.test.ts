@@ -6,8 +6,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createExternalAgent } from '../../../src/agents/builtin-agents.js';
 import type { JobManager } from '../../../src/jobs/service/manager.js';
 import type { AgentSpec } from '../../../src/agents/agent.js';
-import { makeFakeManager, TWO_PHASES, type InMemoryRepository } from '../../helpers/fakes.js';
+import { InMemoryRepository, makeFakeManager, TWO_PHASES } from '../../helpers/fakes.js';
 import { waitFor } from '../../helpers/wait.js';
+import { claimsOfOpenRuns, ExternalWorkers, type WorkerJob } from '../../../src/jobs/service/external-workers.js';
+import { applyActions, type JobState } from '../../../src/jobs/model/job-state.js';
+import { OPEN_EXTERNAL_JOB } from '../../../src/jobs/model/transitions.js';
+import { createJobTasks } from '../../../src/jobs/model/task.js';
+import { makeJob } from '../../helpers/jobs.js';
 
 let manager: JobManager<InMemoryRepository> | undefined;
 const makeManager = (options: { workerLeaseMs?: number } = {}) => {
@@ -92,8 +97,43 @@ describe('external workers in a session', () => {
     expect(manager!.get(job.id).status).toBe('running');
     const added = await manager!.workers.addTasks(job.id, [plan('c')]);
     expect(added.map((task) => task.id)).toEqual(['t3']);
-        expect(() => manager!.workers.heartbeat(job.id, 'dev[zzzz-9]')).toThrow(expect.objectContaining({ code: 'WORKER_NOT_IN_JOB' }));
+        await expect(manager!.workers.heartbeat(job.id, 'dev[zzzz-9]')).rejects.toMatchObject({ code: 'WORKER_NOT_IN_JOB' });
     await manager!.workers.leave(job.id, worker.name);
     expect(manager!.get(job.id).joinedWorkers).toEqual([]);
+  });
+
+  it('records each lease in job.json, and a worker whose recorded lease ran out leaves at the next change, even without its timer', async () => {
+    let now = Date.parse('2026-12-02T09:00:00.000Z');
+    const store = new InMemoryRepository();
+    const host = {
+      withJob: async <T,>(id: string, work: (job: WorkerJob) => Promise<T>): Promise<T> => work(jobOf(id)),
+      heldClaims: (job: WorkerJob) => claimsOfOpenRuns(job.id, job.board, job.cwd),
+      nowMs: () => now,
+      taskEnded: () => {},
+      isLongLived: false,
+    };
+    // A job kept as the folder keeps it: applied and stored at each commit.
+    let state: JobState = { job: makeJob({ id: 'job-ext00001', agent: 'external', mode: 'background' }, ['work']), board: { tasks: createJobTasks(['work'], '', [[plan('a'), plan('b')]]), runs: [] } };
+    state = applyActions(state, [...OPEN_EXTERNAL_JOB], new Date(now).toISOString()).state;
+    const jobOf = (id: string): WorkerJob => ({
+      id, cwd: '/w', get job() { return state.job; }, get board() { return state.board; }, isRunningHere: () => false,
+      commit: async (actions) => {
+        const change = applyActions(state, actions, new Date(now).toISOString());
+        state = change.state;
+        store.writeSync(state.job, change.events, change.records);
+      },
+    });
+    const workers = new ExternalWorkers(host, 1000);
+    const { worker: silent } = await workers.join('job-ext00001', 'dev');
+    expect(state.job.joinedWorkers![0]!.leaseExpiresAt).toBe('2026-12-02T09:00:01.000Z');
+    await workers.claim('job-ext00001', silent.name);
+    now += 500;
+    const { worker: busy } = await workers.join('job-ext00001', 'dev');
+    // Any call renews: the silent worker's lease still ends at :01, the busy one's moves on.
+    now += 600;
+    expect((await workers.claim('job-ext00001', busy.name))?.task.id).toBe('t1');
+    expect(state.job.joinedWorkers!.map((worker) => worker.name)).toEqual([busy.name]);
+    expect(store.commits.flatMap((commit) => commit.events)).toContain('worker_left');
+    await expect(workers.endTask('job-ext00001', 't1', { worker: silent.name })).rejects.toMatchObject({ code: 'TASK_NOT_CLAIMED' });
   });
 });

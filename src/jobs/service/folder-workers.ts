@@ -1,0 +1,112 @@
+// External jobs without a server: `jobline job …` and `jobline task …` change the job directly in
+// the jobs folder, each command under the job's claim (read, decide, write, release), with the
+// same rules as the server's (ExternalWorkers). An external job is not owned by a process, so
+// nothing is lost when the command exits; a lapsed lease is found when the job is next changed.
+import { JobLookupError, ManagerError, UsageError } from '../../errors.js';
+import { ACTIVE_STATUSES, createJob, EXTERNAL_AGENT, EXTERNAL_PHASE, isActiveStatus, isExternalJob, JOB_NAME_PATTERN, type Job } from '../model/job.js';
+import { resolveJobId } from '../model/job-id.js';
+import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
+import { createJobTasks, type TaskPlan } from '../model/task.js';
+import { OPEN_EXTERNAL_JOB } from '../model/transitions.js';
+import type { Clock } from '../ports/clock.js';
+import type { JobReader } from '../ports/job-reader.js';
+import type { JobRepository } from '../ports/repository.js';
+import { getCurrentOwner } from '../process/owner.js';
+import { claimsOfOpenRuns, DEFAULT_WORKER_LEASE_MS, ExternalWorkers, type WorkerJob } from './external-workers.js';
+
+/** A new external job: its name, first tasks, folder, and retries of a failed task. */
+export interface NewExternalJob {
+  name: string | null;
+  tasks: readonly TaskPlan[];
+  cwd: string;
+  prompt?: string;
+  retries?: number;
+}
+
+/** External jobs in the jobs folder, without a server. */
+export class FolderWorkers {
+  /** The workers' commands (see ExternalWorkers), each under the job's claim. */
+  readonly workers: ExternalWorkers;
+
+  constructor(
+    private readonly repository: JobRepository,
+    private readonly reader: JobReader,
+    private readonly now: Clock,
+    leaseMs = DEFAULT_WORKER_LEASE_MS,
+  ) {
+    this.workers = new ExternalWorkers({
+      withJob: (id, work) => this.withJob(id, work),
+      heldClaims: (job) => claimsOfOpenRuns(job.id, job.board, job.cwd),
+      nowMs: () => this.now().getTime(),
+      taskEnded: () => {},
+      isLongLived: false,
+    }, leaseMs);
+  }
+
+  /**
+   * Creates an external job, open for workers, durable when this returns.
+   * @throws UsageError USAGE for a name that is not one (see JOB_NAME_PATTERN); StoreError JOB_IO.
+   */
+  create(request: NewExternalJob): Job {
+    if (request.name !== null && !JOB_NAME_PATTERN.test(request.name)) throw new UsageError('USAGE', `${JSON.stringify(request.name.slice(0, 80))} is not a job name: letters, digits, _ . - (up to 80), starting with a letter or digit.`);
+    const id = this.repository.claimIdSync();
+    const now = this.now().toISOString();
+    const job = createJob({ id, agent: EXTERNAL_AGENT, description: request.prompt ?? '', mode: 'background', phaseNames: [EXTERNAL_PHASE], owner: getCurrentOwner(), now, retries: request.retries, keepGoing: true, name: request.name });
+    const tasks = request.tasks.length > 0 ? createJobTasks([EXTERNAL_PHASE], job.description, [request.tasks]) : [];
+    const change = applyActions({ job, board: { tasks, runs: [] } }, OPEN_EXTERNAL_JOB, now, [
+      { ts: now, type: 'created', agent: EXTERNAL_AGENT, mode: 'background', cwd: request.cwd },
+      { ts: now, type: 'queued' },
+    ]);
+    this.repository.writeSync(change.state.job, change.events, recordBoard(change.state.board, change.state.job.eventSeq));
+    return change.state.job;
+  }
+
+  /** Job `input` (an id, a unique prefix, or the name of one active job) as a full id. @throws JobLookupError. */
+  async resolve(input: string): Promise<string> {
+    const typed = input.trim().toLowerCase();
+    if (this.reader.exists(typed)) return typed;
+    try {
+      return resolveJobId(input, await this.reader.listIds());
+    } catch (error) {
+      if (!(error instanceof JobLookupError) || error.code !== 'JOB_NOT_FOUND') throw error;
+      const named = (await this.reader.list({ statuses: ACTIVE_STATUSES })).jobs.filter((job) => job.name === input.trim());
+      if (named.length === 1) return named[0]!.id;
+      if (named.length > 1) throw new JobLookupError('JOB_ID_AMBIGUOUS', `${named.length} active jobs are named ${input.trim()}: ${named.map((job) => job.id).join(', ')}; give an id.`, named.map((job) => job.id));
+      throw error;
+    }
+  }
+
+  // Runs `work` on external job `input` under its claim: read fresh, change, write, release.
+  private async withJob<T>(input: string, work: (job: WorkerJob) => Promise<T>): Promise<T> {
+    const id = await this.resolve(input);
+    const cwd = (await this.reader.creationFolderOf(id)) ?? '';
+    return this.repository.withJobClaim(id, async () => {
+      const stored = this.repository.settleClaimed(id, this.now().toISOString());
+      if (!isExternalJob(stored) && isActiveStatus(stored.status)) {
+        throw new ManagerError('JOB_OWNED_ELSEWHERE', `${id} is run by another jobline (pid ${stored.owner.pid}); without jobline serve, workers take part only in external jobs (jobline job create).`);
+      }
+      const read = await this.repository.readBoard(stored);
+      let state: JobState = { job: stored, board: read.board };
+      let isRecorded = read.isRecorded;
+      const job: WorkerJob = {
+        id,
+        cwd,
+        get job() {
+          return state.job;
+        },
+        get board() {
+          return state.board;
+        },
+        isRunningHere: () => false,
+        commit: async (actions) => {
+          const change = applyActions(state, actions, this.now().toISOString());
+          state = change.state;
+          // Written before the claim is released: the next command reads this state.
+          this.repository.writeSync(state.job, change.events, isRecorded ? change.records : recordBoard(state.board, state.job.eventSeq));
+          isRecorded = true;
+        },
+      };
+      return work(job);
+    });
+  }
+}

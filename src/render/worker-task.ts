@@ -1,0 +1,16 @@
+// A task as workers from outside see it (the API's answers, `jobline task … --json`): its global id
+// `<jobId>:<task>`, its own id as `taskId`, and its run while claimed.
+import type { Run, Task } from '../jobs/model/task.js';
+
+/** A task as workers see it. */
+export type WorkerTaskView = Omit<Task, 'id'> & { id: string; jobId: string; taskId: string; run?: { id: string; worker: string; attempt: number; startedAt: string } };
+
+/** Task `task` of job `jobId` (with its open run `run`) as workers see it. */
+export function presentTask(jobId: string, task: Task, run?: Run): WorkerTaskView {
+  return { ...task, id: formatTaskId(jobId, task.id), jobId, taskId: task.id, ...(run ? { run: { id: run.id, worker: run.worker, attempt: run.attempt, startedAt: run.startedAt } } : {}) };
+}
+
+/** The global id of task `taskId` of job `jobId`: `job-ab12cd34:t3`. */
+export function formatTaskId(jobId: string, taskId: string): string {
+  return `${jobId}:${taskId}`;
+}
