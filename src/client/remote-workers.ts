@@ -1,13 +1,10 @@
 // The commands of workers from outside, sent to `jobline serve` (see WorkersPort): what a session
 // attached to the server answers when its service is asked to join, claim or end tasks.
 import type { JoinedWorker } from '../jobs/model/job.js';
-import type { Run, Task, TaskPlan } from '../jobs/model/task.js';
-import type { ClaimedTask } from '../jobs/service/external-workers.js';
-import type { WorkersPort } from '../jobs/service/session-port.js';
+import type { Task, TaskPlan } from '../jobs/model/task.js';
+import type { ClaimedTask, WorkersPort } from '../jobs/service/session-port.js';
+import type { WorkerTaskView as PresentedTask } from '../render/worker-task.js';
 import type { ServerClient } from './server-client.js';
-
-// A task as the workers' API shows it (see presentTask): its global id, its own id as taskId.
-type PresentedTask = Omit<Task, 'id'> & { id: string; taskId: string; jobId: string; run?: Pick<Run, 'id' | 'worker' | 'attempt' | 'startedAt'> };
 
 function toTask(presented: PresentedTask): Task {
   const { id: _global, taskId, jobId: _job, run: _run, ...task } = presented;

@@ -7,11 +7,11 @@
 // found when the job is next changed).
 import { ManagerError, TaskLookupError } from '../../errors.js';
 import { findLapsedWorkers, isActiveStatus, isExternalJob, type Job, type JoinedWorker } from '../model/job.js';
-import type { Run, Task, TaskBoard, TaskPlan } from '../model/task.js';
+import type { Task, TaskBoard, TaskPlan } from '../model/task.js';
 import { findOpenRun, findTask, indexOf } from '../model/task-board.js';
 import type { JobAction } from '../model/transitions.js';
 import { decideClaim, type HeldClaim } from '../model/worker-claims.js';
-import type { WorkersPort } from './session-port.js';
+import type { ClaimedTask, WorkersPort } from './session-port.js';
 
 /** Default lease of an external worker's claims (ms): a heartbeat (or any call) renews it. */
 export const DEFAULT_WORKER_LEASE_MS = 30_000;
@@ -44,13 +44,6 @@ export interface ExternalWorkersHost {
   taskEnded(job: WorkerJob): void;
   /** True when this host outlives the call (a server): leases also get timers, so a silent worker leaves on time. */
   readonly isLongLived: boolean;
-}
-
-/** A task an external worker claimed: the job, the task and its run. */
-export interface ClaimedTask {
-  jobId: string;
-  task: Task;
-  run: Run;
 }
 
 /** A claim refused because files the worker named are held (HTTP 409). */

@@ -3,7 +3,7 @@
 // returns, and what the service tells its subscribers. Pure types.
 import type { Job, JobMode, JoinedWorker } from '../model/job.js';
 import type { Task, TaskPlan } from '../model/task.js';
-import type { ClaimedTask } from './external-workers.js';
+import type { ClaimedTask } from './session-port.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { JobPaths } from '../ports/job-reader.js';
 import type { TaskBoard } from '../model/task.js';

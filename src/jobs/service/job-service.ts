@@ -14,6 +14,7 @@ import type { JobRepository } from '../ports/repository.js';
 import { approvalIdOf, type CommandResult, type JobCommand, type JobUpdate, type JobView } from './job-commands.js';
 import type { AdoptedRun, JobManagerEvents } from './manager-api.js';
 import type { SessionPort } from './session-port.js';
+import { dispatchWorkerCommand } from './worker-dispatch.js';
 
 /** Rebuilds how a job taken over from the jobs folder runs (its agent from the config, its folder). */
 export type AdoptJob = (stored: Job, creationFolder: string) => AdoptedRun;
@@ -79,43 +80,13 @@ export class JobService extends EventEmitter<JobManagerEvents> {
       case 'update':
         return (await manager.update(await this.resolve(command.jobId), { name: command.name, mode: command.mode })) as Result;
       default:
-        return (await this.dispatchToWorkers(manager, command)) as Result;
+        // Job ids may be prefixes or names here too; an external job another process left in
+        // the jobs folder joins this session first.
+        return (await dispatchWorkerCommand(manager, command, {
+          resolve: (input) => this.resolve(input),
+          adopt: async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)),
+        })) as Result;
     }
-  }
-
-  // The commands of workers from outside (see ExternalWorkers). Job ids may be prefixes here too.
-  // An external job another process left in the jobs folder joins this session first.
-  private async dispatchToWorkers(manager: SessionPort, command: JobCommand): Promise<unknown> {
-    const { workers } = manager;
-    if ('jobId' in command && manager.adoptExternal) {
-      const id = await this.resolve(command.jobId);
-      if (!manager.has(id)) await manager.adoptExternal(id, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)));
-    }
-    switch (command.type) {
-      case 'join':
-        return workers.join(await this.resolve(command.jobId), command.agent);
-      case 'leave': {
-        const id = await this.resolve(command.jobId);
-        await workers.leave(id, command.worker);
-        return manager.get(id);
-      }
-      case 'heartbeat':
-        return { leaseExpiresAtMs: await workers.heartbeat(await this.resolve(command.jobId), command.worker) };
-      case 'claim':
-        return workers.claim(await this.resolve(command.jobId), command.worker, command.files);
-      case 'completeTask':
-        return workers.endTask(await this.resolve(command.jobId), command.taskId, { worker: command.worker, summary: command.summary, filesModified: command.filesModified });
-      case 'failTask':
-        return workers.endTask(await this.resolve(command.jobId), command.taskId, { worker: command.worker, error: command.reason });
-      case 'addTasks':
-        return workers.addTasks(await this.resolve(command.jobId), command.tasks);
-      case 'close': {
-        const id = await this.resolve(command.jobId);
-        await workers.close(id, command.status, command.reason ?? null);
-        return manager.get(id);
-      }
-    }
-    throw new ManagerError('UNKNOWN_COMMAND', `Unknown command ${JSON.stringify((command as { type?: unknown }).type)}.`);
   }
 
   /** Subscribes to every update, in order; returns the function that unsubscribes. */

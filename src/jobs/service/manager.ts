@@ -1,14 +1,13 @@
 // The job manager: the session's jobs and the public API for them (submit, approve, retry,
-// cancel, resume, shutdown). Every status change goes through the state machine, is persisted,
+// cancel, resume, update, shutdown; external workers through `workers`). Every status change goes through the state machine, is persisted,
 // and only then reported; running the jobs within the cap is its PhaseScheduler's part.
-import { getPhaseNames, getTaskPlans } from '../../agents/agent.js';
 import { createExternalAgent } from '../../agents/builtin-agents.js';
 import { JobLookupError, ManagerError, StoreError, describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import { getCurrentOwner } from '../process/owner.js';
-import { createInputTasks, createJobTasks } from '../model/task.js';
-import { createJob, isActiveStatus, isExternalJob, isUnfinishedStatus, type Job, type JobMode } from '../model/job.js';
+import { isActiveStatus, isExternalJob, isUnfinishedStatus, type Job, type JobMode } from '../model/job.js';
 import { OPEN_EXTERNAL_JOB, type JobAction } from '../model/transitions.js';
+import { buildNewJob, resumeActions } from './new-job.js';
 import { claimsOfOpenRuns, ExternalWorkers } from './external-workers.js';
 import type { JobEvent } from '../model/job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
@@ -126,11 +125,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     // even when a caller (batch) has many submissions in flight.
     const id = this.options.store.claimIdSync();
     const now = this.timestamp();
-    const phaseNames = getPhaseNames(request.agent);
-    // An external job's coordinator decides what a failed task means: by default the others go on.
     const isExternal = request.agent.type === 'external';
-    const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: isExternal ? 'background' : request.mode, phaseNames, owner: getCurrentOwner(), now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing ?? isExternal, name: request.name });
-    const board = { tasks: createTasks(request, phaseNames), runs: [] };
+    const { job, board } = buildNewJob(request, id, getCurrentOwner(), now);
     const entry = new JobHandle(job, { board, isRecorded: false }, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
     entry.isBulk = request.isBulk ?? false;
     this.entries.set(id, entry);
@@ -382,16 +378,4 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   private timestamp(): string {
     return (this.options.now ?? systemClock)().toISOString();
   }
-}
-
-// A new job's tasks: a batch's lines, the tasks the submission lists (in its first phase), or the agent's plan.
-function createTasks(request: SubmitRequest, phaseNames: readonly string[]): ReturnType<typeof createJobTasks> {
-  if (request.taskInputs) return createInputTasks(phaseNames, request.taskInputs);
-  if (request.agent.type === 'external') return request.tasks && request.tasks.length > 0 ? createJobTasks(phaseNames, request.prompt, [request.tasks]) : [];
-  return createJobTasks(phaseNames, request.prompt, request.tasks && request.tasks.length > 0 ? [request.tasks] : getTaskPlans(request.agent));
-}
-
-// A resume, and for an external job its phase opened again for its workers.
-function resumeActions(job: Job, mode: JobMode): JobAction[] {
-  return isExternalJob(job) ? [{ type: 'resume', mode: 'background' }, ...OPEN_EXTERNAL_JOB] : [{ type: 'resume', mode }];
 }

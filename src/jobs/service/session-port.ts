@@ -4,9 +4,15 @@
 import type { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../../agents/agent.js';
 import type { Job, JobMode, JoinedWorker } from '../model/job.js';
-import type { Task, TaskBoard, TaskPlan } from '../model/task.js';
-import type { ClaimedTask } from './external-workers.js';
+import type { Run, Task, TaskBoard, TaskPlan } from '../model/task.js';
 import type { AdoptedRun, JobManagerEvents, SubmitRequest, SubmitResult } from './manager-api.js';
+
+/** A task an external worker claimed: the job, the task and its run. */
+export interface ClaimedTask {
+  jobId: string;
+  task: Task;
+  run: Run;
+}
 
 /** The commands of workers from outside (see ExternalWorkers for what each does and throws). */
 export interface WorkersPort {
