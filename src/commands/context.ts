@@ -15,6 +15,7 @@ import { resolveJobsDir } from '../store/jobs-dir.js';
 import { findServer } from '../store/server-presence.js';
 import { ServerClient } from '../client/server-client.js';
 import { RemoteSession } from '../client/remote-session.js';
+import { createServerReader } from '../client/server-reader.js';
 import { FolderWorkers } from '../jobs/service/folder-workers.js';
 import { systemClock } from '../jobs/ports/clock.js';
 
@@ -39,7 +40,11 @@ export interface AppContext {
 export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd()): AppContext {
   const { config, path } = loadConfig({ explicitPath: explicitConfigPath, cwd });
   const store = JobStore.open(resolveJobsDir(config.jobsDir), { secretEnvNames: getSecretEnvNames(config) });
-  const jobs = new JobService({ repository: store, reader: new JobFolderReader(store), manager: null, cwd, adopt: adoptFromConfig(config, path) });
+  // While a server runs on the jobs folder, listings and jobs come from it (see createServerReader).
+  const folderReader = new JobFolderReader(store);
+  const found = findServer(store.dir);
+  const reader = found ? createServerReader(new ServerClient(found.info, found.token), folderReader) : folderReader;
+  const jobs = new JobService({ repository: store, reader, manager: null, cwd, adopt: adoptFromConfig(config, path) });
   return { config, configPath: path, store, jobs, cwd };
 }
 

@@ -17,9 +17,9 @@ export function toTaskPlans(tasks: ReadonlyArray<z.infer<typeof taskInputSchema>
 /** Adds the jobs routes to `routes`. */
 export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
   const { service } = deps;
-  routes.add({ method: 'get', path: '/api/jobs', summary: 'List jobs, oldest first (status: a comma-separated list of statuses).', query: listQuerySchema, responses: { 200: '{ jobs: Job[] }' } }, async ({ context, query }) => {
+  routes.add({ method: 'get', path: '/api/jobs', summary: 'List jobs, oldest first (status: a comma-separated list of statuses).', query: listQuerySchema, responses: { 200: '{ jobs: Job[], warnings, total, matching }' } }, async ({ context, query }) => {
     const listing = await service.list(query.status ? { statuses: query.status } : undefined);
-    return context.json({ jobs: listing.jobs, warnings: listing.warnings });
+    return context.json({ jobs: listing.jobs, warnings: listing.warnings, total: listing.total, matching: listing.matching });
   });
 
   routes.add({ method: 'get', path: '/api/jobs/{id}', summary: 'One job with its phases, tasks and runs (id: a full id or a unique prefix).', responses: { 200: '{ job, tasks, runs }' } }, async ({ context, params }) => {
