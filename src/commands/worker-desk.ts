@@ -14,6 +14,7 @@ export type TaskEnd = { worker?: string; summary?: string | null; filesModified?
 export interface WorkerDesk {
   /** Where commands go, for messages: `jobline serve (pid N)` or the jobs folder. */
   readonly where: string;
+  /** Creates external job `name` (its name is its description too, as listings show it). */
   create(name: string, tasks: readonly TaskPlan[], cwd: string): Promise<Job>;
   join(job: string, agent: string): Promise<{ worker: string; jobId: string; index: number }>;
   leave(job: string, worker: string): Promise<string>;
@@ -39,7 +40,7 @@ const jobPath = (job: string) => `/api/jobs/${encodeURIComponent(job)}`;
 function serverDesk(server: ServerClient): WorkerDesk {
   return {
     where: `jobline serve (pid ${server.info.pid})`,
-    create: async (name, tasks, cwd) => (await server.request<{ job: Job }>('POST', '/api/jobs', { agent: 'external', name, tasks: tasks.map(toInput), cwd })).body.job,
+    create: async (name, tasks, cwd) => (await server.request<{ job: Job }>('POST', '/api/jobs', { agent: 'external', name, prompt: name, tasks: tasks.map(toInput), cwd })).body.job,
     join: async (job, agent) => (await server.request<{ worker: string; jobId: string; index: number }>('POST', `${jobPath(job)}/workers`, { agent })).body,
     leave: async (job, worker) => (await server.request<{ job: Job }>('DELETE', `${jobPath(job)}/workers/${encodeURIComponent(worker)}`)).body.job.id,
     heartbeat: async (job, worker) => (await server.request<{ leaseExpiresAt: string }>('POST', `${jobPath(job)}/workers/${encodeURIComponent(worker)}/heartbeat`, {})).body.leaseExpiresAt,
@@ -65,7 +66,7 @@ function folderDesk(context: AppContext): WorkerDesk {
   const { workers } = folder;
   return {
     where: context.jobs.jobsDir,
-    create: async (name, tasks, cwd) => folder.create({ name, tasks, cwd }),
+    create: async (name, tasks, cwd) => folder.create({ name, tasks, cwd, prompt: name }),
     join: async (job, agent) => {
       const jobId = await folder.resolve(job);
       const { worker } = await workers.join(jobId, agent);

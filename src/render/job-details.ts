@@ -1,6 +1,6 @@
 // Renders one job in full (`jobline show`, the REPL's /jobs <id>). Pure: the clock is passed in.
 import chalk from 'chalk';
-import type { Job } from '../jobs/model/job.js';
+import { isExternalJob, type Job } from '../jobs/model/job.js';
 import type { Run, TaskBoard } from '../jobs/model/task.js';
 import type { JobPaths } from '../jobs/ports/job-reader.js';
 import { formatChanges } from './approval-summary.js';
@@ -37,7 +37,8 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
     `${label('Progress')}${formatCounters(job) || 'no counters'}`,
     `${label('Last event')}${job.progress.lastEvent ? truncate(sanitizeLine(job.progress.lastEvent), 200) : '-'}`,
     `${label('Error')}${job.error ? sanitizeLine(job.error) : '-'}`,
-    `${label('Owner')}pid ${job.owner.pid} on ${sanitizeLine(job.owner.hostname)}`,
+    // An external job is run by its workers, not by a process (see EXTERNAL_AGENT).
+    isExternalJob(job) ? `${label('Owner')}none: workers from outside run it${formatWorkers(job)}` : `${label('Owner')}pid ${job.owner.pid} on ${sanitizeLine(job.owner.hostname)}`,
     chalk.bold('Phases:'),
   ];
   job.phases.forEach((phase, index) => {
@@ -104,4 +105,10 @@ export function formatRun(run: Run, now: Date): string {
   const duration = elapsedMs(run.startedAt, state.status === 'running' ? null : state.endedAt, now);
   const outcome = state.status === 'failed' ? `: ${truncate(sanitizeLine(state.error), 120)}` : state.status === 'interrupted' ? `: ${truncate(sanitizeLine(state.reason), 80)}` : '';
   return `${RUN_ICONS[state.status]} ${run.id} attempt ${run.attempt} · ${sanitizeLine(run.worker)} · ${state.status}${duration === null ? '' : ` · ${formatDuration(duration)}`}${outcome}`;
+}
+
+// ` (now: dev[ab12-0], ci[ab12-1])` for the workers in the job, or nothing.
+function formatWorkers(job: Job): string {
+  const names = (job.joinedWorkers ?? []).map((worker) => worker.name);
+  return names.length === 0 ? '' : ` (now: ${names.slice(0, 5).join(', ')}${names.length > 5 ? `, … ${names.length - 5} more` : ''})`;
 }

@@ -112,12 +112,12 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       writeDiagnostics();
       approvals.dispose();
       notifier.dispose();
-      const running = attached ? service.sessionJobs().filter((job) => isActiveStatus(job.status)).length : 0;
+      const staying = attached ? service.sessionJobs().filter((job) => isActiveStatus(job.status)) : [];
       const marked = await service.lifecycle.shutdown();
       terminal.close();
       if (isInteractive) process.stdout.write('\n'); // leave the prompt's line to the shell
       if (marked.length > 0) process.stdout.write(`Marked ${marked.length} active job(s) interrupted; the next start offers to resume them.\n`);
-      if (running > 0) process.stdout.write(`${running} job(s) keep running in jobline serve (pid ${attached!.pid}); jobline shows them again.\n`);
+      if (staying.length > 0) process.stdout.write(`${formatAttachedJobs(staying, attached!.pid)}; they carry on there, and jobline shows them again.\n`);
       process.exit(code);
     })();
     return quitting;
@@ -192,7 +192,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   if (attached) {
     print(`attached to jobline serve (pid ${attached.pid}): jobs run there and keep running when you leave`);
     const active = service.sessionJobs().filter((job) => isActiveStatus(job.status));
-    if (active.length > 0) print(formatAttachedJobs(active));
+    if (active.length > 0) print(formatAttachedJobs(active, attached.pid));
     // Approvals the server's jobs wait on are asked here, as if they had just been requested.
     if (isInteractive) for (const job of active) if (job.status === 'awaiting_approval') approvals.enqueue(job.id);
   }
@@ -260,11 +260,11 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   return new Promise<never>(() => {});
 }
 
-// The server's active jobs, as an attached REPL finds them: `3 jobs in jobline serve: 2 awaiting
-// approval (job-ab12, job-cd34), 1 running (job-ef56)`.
-function formatAttachedJobs(jobs: readonly Job[]): string {
+// The server's active jobs, as an attached REPL finds or leaves them: `3 job(s) in jobline serve
+// (pid 1234): 2 awaiting approval (job-ab12, job-cd34), 1 running (job-ef56)`.
+function formatAttachedJobs(jobs: readonly Job[], pid: number): string {
   const byStatus = new Map<string, string[]>();
   for (const job of jobs) byStatus.set(job.status, [...(byStatus.get(job.status) ?? []), job.id.slice(0, 8)]);
   const parts = [...byStatus].map(([status, ids]) => `${ids.length} ${status.replace('_', ' ')} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`);
-  return `${jobs.length} job(s) in jobline serve: ${parts.join(', ')}`;
+  return `${jobs.length} job(s) in jobline serve (pid ${pid}): ${parts.join(', ')}`;
 }

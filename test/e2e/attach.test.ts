@@ -24,7 +24,7 @@ describe('a REPL attached to jobline serve', () => {
         ids.push(await first.startedJob('gated', ids));
       }
       first.send('/quit');
-      await first.waitForText('3 job(s) keep running in jobline serve');
+      await first.waitForText(`3 job(s) in jobline serve (pid ${server.child.pid}): 3 running (${ids.map((id) => id.slice(0, 8)).join(', ')}); they carry on there`);
       expect((await first.exited).exitCode).toBe(0);
       for (const id of ids) expect((await server.api('GET', `/api/jobs/${id}`)).body.job.status).toBe('running');
 
@@ -36,7 +36,7 @@ describe('a REPL attached to jobline serve', () => {
       await waitFor(isAwaiting, 'the three jobs to wait for approval');
 
       const second = new PtySession(workspace);
-      await second.waitForText(/3 job\(s\) in jobline serve: 3 awaiting approval/);
+      await second.waitForText(/3 job\(s\) in jobline serve \(pid \d+\): 3 awaiting approval/);
       for (const id of ids) {
         await second.waitForText(new RegExp(`\\? ${id}: what next\\?`));
         second.type('c');
