@@ -10,6 +10,7 @@ import { getDefaultAgentName } from '../config/schema.js';
 import { loadConfig } from '../config/load-config.js';
 import { createApiApp } from '../server/api-app.js';
 import { EventHub } from '../server/event-hub.js';
+import { LoginLinks } from '../server/login-links.js';
 import { claimServerPresence, ServerError } from '../store/server-presence.js';
 import { createJobService, type AppContext } from './context.js';
 import { installExitHandlers } from './exit-signals.js';
@@ -41,7 +42,9 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
     const hub = new EventHub();
     service.subscribe((update) => hub.accept(update));
     installExitHandlers(service.lifecycle, stopServing);
+    const loginLinks = new LoginLinks();
     const app = createApiApp({
+      loginLinks,
       service,
       hub,
       token: presence.token,
@@ -69,7 +72,9 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
       port = (httpServer.address() as { port: number }).port;
     }
     presence.announce({ pid: process.pid, socketPath: presence.socketPath, port, startedAt: new Date().toISOString(), version: options.version });
-    process.stdout.write(`jobline serve (pid ${process.pid}) on ${context.jobs.jobsDir}\n  socket ${presence.socketPath}\n${port === null ? '' : `  http://127.0.0.1:${port}/api\n`}  token in ${context.jobs.jobsDir}/server-token\n`);
+    // A browser logs in once through a one-time link (it sets the token cookie); scripts send the token.
+    const link = port === null ? '' : `  a browser: http://127.0.0.1:${port}/login/${loginLinks.mint().code} (works once, for 10 minutes)\n`;
+    process.stdout.write(`jobline serve (pid ${process.pid}) on ${context.jobs.jobsDir}\n  socket ${presence.socketPath}\n${port === null ? '' : `  http://127.0.0.1:${port}/api\n`}  token in ${context.jobs.jobsDir}/server-token\n${link}`);
   } catch (error) {
     stopServing();
     throw error;

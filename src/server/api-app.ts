@@ -1,23 +1,28 @@
 // The HTTP API as a Hono app: the token check on every request (a bearer header, or the cookie a
-// browser gets), a body-size limit, the routes, the OpenAPI document, and one error shape. No
-// CORS headers: a page of another origin cannot read anything from it.
+// browser gets from a one-time login link), a body-size limit, the routes, the OpenAPI document,
+// and one error shape. No CORS headers: a page of another origin cannot read anything from it,
+// and the cookie is SameSite=Strict, so another site cannot send it either.
 import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { getCookie } from 'hono/cookie';
+import { getCookie, setCookie } from 'hono/cookie';
 import type { ApiDeps } from './api-deps.js';
 import { describeHttpError, HttpError } from './http-errors.js';
 import { addJobRoutes } from './job-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { RouteTable } from './route-table.js';
 import { addStreamRoutes } from './stream-routes.js';
+import { emptySchema } from './api-schemas.js';
 import { addWorkerRoutes } from './worker-routes.js';
 
 /** Largest request body (bytes): a submission of 10,000 tasks fits. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-/** The cookie a browser holds the token in. */
+/** The cookie a browser holds the token in (set by a one-time login link). */
 export const TOKEN_COOKIE = 'jobline_token';
+
+/** Where a login link lands once it has set the cookie. */
+export const LOGIN_LANDING = '/api/jobs';
 
 /** Builds the API app on `deps`. */
 export function createApiApp(deps: ApiDeps): Hono {
@@ -28,6 +33,14 @@ export function createApiApp(deps: ApiDeps): Hono {
     const given = Buffer.from(presented);
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
+  // A one-time link (see LoginLinks) is the one way in without the token: it sets the cookie.
+  app.get('/login/:code', (context) => {
+    if (!deps.loginLinks.redeem(context.req.param('code'))) {
+      throw new HttpError('UNAUTHORIZED', 'This login link was used already, ran out, or is not one of this server\'s: ask for a new one (jobline serve prints one at start).');
+    }
+    setCookie(context, TOKEN_COOKIE, deps.token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+    return context.redirect(LOGIN_LANDING, 303);
+  });
   app.use('*', async (context, next) => {
     const header = context.req.header('authorization');
     const bearer = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
@@ -38,6 +51,10 @@ export function createApiApp(deps: ApiDeps): Hono {
   });
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new HttpError('PAYLOAD_TOO_LARGE', `The body is over ${MAX_BODY_BYTES} bytes.`); } }));
   const routes = new RouteTable(app);
+  routes.add({ method: 'post', path: '/api/login-links', summary: 'A one-time link that logs a browser in (sets the token cookie), for 10 minutes.', body: emptySchema, responses: { 201: '{ url, expiresAt }' } }, ({ context }) => {
+    const { code, expiresAtMs } = deps.loginLinks.mint();
+    return context.json({ url: `/login/${code}`, expiresAt: new Date(expiresAtMs).toISOString() }, 201);
+  });
   addJobRoutes(routes, deps);
   addWorkerRoutes(routes, deps);
   addStreamRoutes(routes, deps);

@@ -3,6 +3,7 @@
 import type { AgentSpec } from '../agents/agent.js';
 import type { JobService } from '../jobs/service/job-service.js';
 import type { EventHub } from './event-hub.js';
+import type { LoginLinks } from './login-links.js';
 
 /** The API's dependencies. */
 export interface ApiDeps {
@@ -24,4 +25,6 @@ export interface ApiDeps {
   version: string;
   /** Lease of an external worker (ms), told to workers as they join. */
   workerLeaseMs: number;
+  /** One-time links that log a browser in (see LoginLinks). */
+  loginLinks: LoginLinks;
 }

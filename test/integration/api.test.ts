@@ -30,6 +30,26 @@ describe('the token', () => {
     expect(byCookie.status).toBe(200);
   });
 
+  it('lets a browser in through a one-time link: it sets an HttpOnly, SameSite=Strict cookie once, and never again', async () => {
+    const minted = await server.api('POST', '/api/login-links', {});
+    expect(minted.status).toBe(201);
+    expect(minted.body.url).toMatch(/^\/login\/[0-9a-f]{64}$/);
+    const opened = await fetch(`http://127.0.0.1:${server.port}${minted.body.url}`, { redirect: 'manual' });
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('location')).toBe('/api/jobs');
+    const cookie = opened.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^jobline_token=[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict$/);
+    const withCookie = await server.api('GET', '/api/jobs', undefined, { token: null, headers: { cookie: cookie.split(';')[0]! } });
+    expect(withCookie.status).toBe(200);
+    const again = await fetch(`http://127.0.0.1:${server.port}${minted.body.url}`, { redirect: 'manual' });
+    expect(again.status).toBe(401);
+    expect((await fetch(`http://127.0.0.1:${server.port}/login/${'0'.repeat(64)}`, { redirect: 'manual' })).status).toBe(401);
+    expect((await server.api('POST', '/api/login-links', {}, { token: null })).status).toBe(401);
+    // The link jobline serve printed at start works too (once).
+    const printed = /\/login\/[0-9a-f]{64}/.exec(server.output())![0];
+    expect((await fetch(`http://127.0.0.1:${server.port}${printed}`, { redirect: 'manual' })).status).toBe(303);
+  });
+
   it('sends no CORS headers, even to a request from another origin', async () => {
     const answer = await server.api('GET', '/api/jobs', undefined, { headers: { origin: 'http://evil.example' } });
     expect(answer.headers.get('access-control-allow-origin')).toBeNull();
@@ -78,6 +98,17 @@ describe('jobs', () => {
     expect((await server.api('POST', `/api/jobs/${second}/resume`, { mode: 'background' })).status).toBe(200);
     await untilStatus(second, 'completed');
     expect((await server.api('POST', `/api/jobs/${second}/resume`)).body.error.code).toBe('JOB_NOT_RESUMABLE');
+  });
+
+  it("follows a job's output as it is written, until the job ends", async () => {
+    const { id } = (await server.api('POST', '/api/jobs', { prompt: 'echo first; sleep 0.4; echo later', agent: 'sh' })).body.job;
+    await untilStatus(id, 'running');
+    const followed = await fetch(`http://127.0.0.1:${server.port}/api/jobs/${id}/logs?follow=true`, { headers: { authorization: `Bearer ${server.token}` } });
+    expect(followed.headers.get('content-type')).toContain('text/plain');
+    const text = await followed.text();
+    expect(text).toContain('first');
+    expect(text).toContain('later');
+    expect((await jobOf(id)).status).toBe('completed');
   });
 
   it("changes a job's name and mode, and refuses a name that is not one", async () => {
@@ -191,5 +222,20 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/api/jobs', '/api/jobs/{id}', '/api/jobs/{id}/approve', '/api/jobs/{id}/retry', '/api/jobs/{id}/cancel', '/api/jobs/{id}/resume', '/api/jobs/{id}/tasks', '/api/jobs/{id}/logs', '/api/events', '/api/jobs/{id}/workers', '/api/jobs/{id}/tasks/claim', '/api/tasks/{id}/complete', '/api/tasks/{id}/fail']));
     expect(Object.keys(body.paths['/api/jobs'])).toEqual(['get', 'post']);
     expect(body.paths['/api/jobs'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('prompt');
+  });
+});
+
+describe('a busy server', () => {
+  it('answers 503 JOBS_BUSY when every slot is taken and it is told to refuse', async () => {
+    const busy = await startServer({ whenBusy: 'reject', maxConcurrentJobs: 1 });
+    try {
+      const first = (await busy.api('POST', '/api/jobs', { prompt: 'sleep 30', agent: 'sh' })).body.job.id;
+      const refused = await busy.api('POST', '/api/jobs', { prompt: 'true', agent: 'sh' });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toMatchObject({ code: 'JOBS_BUSY', message: 'Already running 1 jobs (max: 1)' });
+      await busy.api('POST', `/api/jobs/${first}/cancel`);
+    } finally {
+      await busy.stop();
+    }
   });
 });

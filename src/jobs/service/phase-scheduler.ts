@@ -157,7 +157,8 @@ export class PhaseScheduler {
     for (const entry of this.host.jobs()) {
       const { job, board } = entry;
       const hasSlot = this.holders.has(entry.id);
-      const heldTaskIds = entry.externallyHeldTaskIds();
+      // Only a running job's tasks can be claimed (plans run after every change: ended jobs cost nothing).
+      const heldTaskIds = job.status === 'running' ? entry.externallyHeldTaskIds() : [];
       if (!hasSlot && heldTaskIds.length === 0 && (holdersOnly || job.status !== 'queued')) continue;
       jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, board, runningTaskIds: [...entry.runs.keys()], heldTaskIds, hasSlot, workers: isExternalJob(job) ? 0 : job.workers });
     }
