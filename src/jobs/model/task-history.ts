@@ -1,7 +1,7 @@
 // Reading a job's task board back: folding its tasks.jsonl records, and, for a job written by an
 // earlier version (schemaVersion 1, no tasks.jsonl), rebuilding one task per phase and every run
 // from its events log. Pure: records and events come in, a board goes out.
-import { getLastRecordedActivity, type Job } from './job.js';
+import { getLastRecordedActivity, isExternalJob, type Job } from './job.js';
 import type { JobEvent } from './job-event.js';
 import { createPhaseTasks, formatRunSection, formatWorkerName, OUTPUT_FILE, type Run, type Task, type TaskBoard, type TaskRecord, type TaskStatus } from './task.js';
 import { summarize } from './task-transitions.js';
@@ -61,6 +61,8 @@ export function alignWithPhases(job: Job, board: TaskBoard): TaskBoard {
 // runs of a phase of several tasks (their records are fsynced before a later attempt starts).
 // O(tasks + runs): a 10,000-task job loads in one pass.
 function findMissingRuns(job: Job, tasks: readonly Task[], runs: readonly Run[]): Run[] {
+  // An external job's phase runs nothing itself: its runs are its workers' claims, never implied.
+  if (isExternalJob(job)) return [];
   const missing: Run[] = [];
   const recorded = new Set(runs.map((run) => `${run.taskId}/${run.attempt}`));
   const tasksPerPhase = new Map<number, number>();

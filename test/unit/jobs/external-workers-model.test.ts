@@ -2,7 +2,8 @@
 // runnable task whose claims (and the files the worker names) are free, leaving or losing the
 // lease sends the worker's tasks back, and an external job ends only when it is closed.
 import { describe, expect, it } from 'vitest';
-import { applyActions, type JobState } from '../../../src/jobs/model/job-state.js';
+import { applyActions, recordBoard, type JobState } from '../../../src/jobs/model/job-state.js';
+import { foldTaskRecords } from '../../../src/jobs/model/task-history.js';
 import { EXTERNAL_AGENT, EXTERNAL_PHASE } from '../../../src/jobs/model/job.js';
 import { createJobTasks, type TaskPlan } from '../../../src/jobs/model/task.js';
 import type { JobAction } from '../../../src/jobs/model/transitions.js';
@@ -78,6 +79,12 @@ describe('workers from outside', () => {
     expect(change.state.board.tasks.map((task) => [task.id, task.title, task.dependsOn])).toEqual([['t1', 'a', []], ['t2', 'b', []], ['t3', 'c', ['t1']], ['t4', 'd', ['t3']]]);
     expect(change.events).toEqual([expect.objectContaining({ type: 'tasks_added', count: 2 })]);
     expect(change.records.map((record) => record.kind === 'task' && record.task.id)).toEqual(['t3', 't4']);
+  });
+
+  it('reads back an open external job of one task without a run: no phase implies a run of its workers', () => {
+    const state = externalJob([plan('only')]);
+    const records = recordBoard(state.board, state.job.eventSeq);
+    expect(foldTaskRecords(state.job, records)).toEqual({ tasks: [expect.objectContaining({ id: 't1', status: 'todo' })], runs: [] });
   });
 
   it('renames any job, and logs the new name', () => {
