@@ -158,7 +158,8 @@ export class ExternalWorkers implements WorkersPort {
       }
       const { action: renewal } = this.renew(job.id, run.worker);
       const action: JobAction = end.error !== undefined ? { type: 'failTask', taskId, error: end.error } : { type: 'completeTask', taskId, output: end.summary ?? null, filesModified: end.filesModified ?? [] };
-      const written = job.commit([action, renewal]);
+      // The renewal first: ending the last task may end the job (an agent's), and an ended job has no leases.
+      const written = job.commit([renewal, action]);
       this.host.taskEnded(job);
       await written;
       return findTask(job.board, taskId)!;

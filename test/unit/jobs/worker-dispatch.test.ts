@@ -3,7 +3,7 @@
 // in the folder joins the session when its workers call, and an agent job of another process does not.
 import { describe, expect, it } from 'vitest';
 import { FolderWorkers } from '../../../src/jobs/service/folder-workers.js';
-import { makeFakeService, makeInMemoryReader } from '../../helpers/fakes.js';
+import { makeFakeService, makeInMemoryReader, TWO_PHASES as TWO_PHASES_AGENT } from '../../helpers/fakes.js';
 import { makeJob } from '../../helpers/jobs.js';
 import { createExternalAgent } from '../../../src/agents/builtin-agents.js';
 
@@ -45,5 +45,48 @@ describe('worker commands through the service', () => {
     await service.dispatch({ type: 'close', jobId: job.id, status: 'completed' });
     await expect(service.dispatch({ type: 'update', jobId: job.id, mode: 'interactive' })).rejects.toMatchObject({ code: 'JOB_NOT_ACTIVE' });
     expect(executor.runs).toHaveLength(0);
+  });
+});
+
+describe('names, updates and slots', () => {
+  it('resolves a name among the session\'s jobs, then the stored active ones, and says when it names several', async () => {
+    const { service, store } = makeFakeService();
+    await service.dispatch({ type: 'submit', agent: createExternalAgent(), prompt: 'x', mode: 'background', cwd: '/p', name: 'twin' });
+    await service.dispatch({ type: 'submit', agent: createExternalAgent(), prompt: 'x', mode: 'background', cwd: '/p', name: 'twin' });
+    await expect(service.resolve('twin')).rejects.toMatchObject({ code: 'JOB_ID_AMBIGUOUS', message: expect.stringMatching(/^2 active jobs are named twin: job-\w+, job-\w+; give an id\.$/) });
+    const stored = new FolderWorkers(store, makeInMemoryReader(store), () => new Date()).create({ name: 'stored', tasks: [], cwd: '/p' });
+    expect(await service.resolve(' stored ')).toBe(stored.id);
+    await expect(service.resolve('nobody')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+  });
+
+  it('changes only what an update names, and refuses to take an ended external job in', async () => {
+    const { service, store, manager } = makeFakeService();
+    const { job } = await service.dispatch({ type: 'submit', agent: createExternalAgent(), prompt: 'x', mode: 'background', cwd: '/p', name: 'keep' });
+    const before = store.commits.length;
+    expect((await service.dispatch({ type: 'update', jobId: job.id, name: 'keep' })).name).toBe('keep');
+    expect((await service.dispatch({ type: 'update', jobId: job.id })).name).toBe('keep');
+    expect(store.commits.length).toBe(before);
+    expect((await service.dispatch({ type: 'update', jobId: job.id, mode: 'interactive' })).mode).toBe('interactive');
+    const folder = new FolderWorkers(store, makeInMemoryReader(store), () => new Date());
+    const ended = folder.create({ name: 'ended', tasks: [], cwd: '/p' });
+    await folder.workers.close(ended.id, 'completed');
+    await expect(service.dispatch({ type: 'join', jobId: ended.id, agent: 'dev' })).rejects.toThrow(`${ended.id} is completed; workers take part only in active jobs.`);
+    expect(manager.has(ended.id)).toBe(false);
+  });
+
+  it("frees an agent job's slot when a worker from outside ends its last task, so the next job starts", async () => {
+    const { service, executor, manager } = makeFakeService({ maxConcurrentJobs: 1 });
+    const agent = { type: 'command' as const, name: 'pair', summary: 'pair', workers: 1, phases: [{ name: 'both', tasks: [{ name: 'one', run: 'true', dependsOn: [], claims: [] }, { name: 'two', run: 'true', dependsOn: [], claims: [] }] }] };
+    const { job } = await service.dispatch({ type: 'submit', agent, prompt: 'p', mode: 'background', cwd: '/p' });
+    const queued = (await service.dispatch({ type: 'submit', agent: TWO_PHASES_AGENT, prompt: 'next', mode: 'background', cwd: '/p' })).job;
+    const first = await executor.whenRuns(1);
+    const { worker } = await service.dispatch({ type: 'join', jobId: job.id, agent: 'dev' });
+    expect((await service.dispatch({ type: 'claim', jobId: job.id, worker: worker.name }))?.task.id).toBe('t2');
+    first.complete();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(manager.get(queued.id).status).toBe('queued');
+    await service.dispatch({ type: 'completeTask', jobId: job.id, taskId: 't2', worker: worker.name });
+    expect(manager.get(job.id).status).toBe('completed');
+    expect((await executor.whenRuns(2)).request.jobId).toBe(queued.id);
   });
 });
