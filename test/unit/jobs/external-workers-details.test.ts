@@ -182,3 +182,42 @@ describe('the model of workers, at its edges', () => {
     expect(claimed.board.tasks[0]!.claims).toEqual(['src/a.ts', 'src/b.ts']);
   });
 });
+
+describe('claims and lapses, more edges', () => {
+  it('gives a task whose dependencies are all done', () => {
+    const job = makeJob({ agent: 'external', mode: 'background' }, ['work']);
+    let state = applyActions({ job, board: { tasks: createJobTasks(['work'], '', [[plan('a'), plan('b', [], ['a'])]]), runs: [] } }, [...OPEN_EXTERNAL_JOB, { type: 'joinWorker', agent: 'dev' }], '2026-12-02T10:00:00.000Z').state;
+    state = applyActions(state, [{ type: 'startTask', taskId: 't1', worker: 'dev[abcd-0]' }, { type: 'completeTask', taskId: 't1', output: null }], '2026-12-02T10:00:00.000Z').state;
+    expect(decideClaim(state.job, state.board, '/w', [], [])).toMatchObject({ kind: 'claim', task: { id: 't2' } });
+  });
+
+  it("lets a lapsed worker leave before another worker's task end is recorded", async () => {
+    const store = new InMemoryRepository();
+    let now = Date.parse('2026-12-02T10:00:00.000Z');
+    const folder = new FolderWorkers(store, makeInMemoryReader(store), () => new Date(now), 1000);
+    const { id } = folder.create({ name: null, tasks: [plan('a'), plan('b')], cwd: '/p' });
+    const { worker: silent } = await folder.workers.join(id, 'dev');
+    const { worker: busy } = await folder.workers.join(id, 'dev');
+    await folder.workers.claim(id, silent.name);
+    await folder.workers.claim(id, busy.name);
+    now += 600;
+    await folder.workers.heartbeat(id, busy.name);
+    const events = () => store.jobs.get(id)!.events.map((event) => `${event.type}${event.worker ? ` ${event.worker}` : ''}`);
+    const left = events().length;
+    now += 500;
+    // The silent worker's lease ran out at 10:00:01; the busy one's runs until 10:00:01.600.
+    await folder.workers.endTask(id, 't2', { worker: busy.name });
+    expect(events().slice(left, left + 1)).toEqual([`worker_left ${silent.name}`]);
+    expect(events().slice(left + 1)).toEqual(['task_completed']);
+  });
+
+  it('names the jobs a shared name stands for', async () => {
+    const store = new InMemoryRepository();
+    const folder = new FolderWorkers(store, makeInMemoryReader(store), () => new Date('2026-12-02T10:00:00.000Z'));
+    const first = folder.create({ name: 'twin', tasks: [], cwd: '/p' });
+    const second = folder.create({ name: 'twin', tasks: [], cwd: '/p' });
+    await expect(folder.resolve(' twin ')).rejects.toThrow(`2 active jobs are named twin: ${first.id}, ${second.id}; give an id.`);
+    await expect(folder.resolve(first.id.slice(0, 6))).rejects.toMatchObject({ code: 'JOB_ID_AMBIGUOUS' });
+    expect(() => folder.create({ name: 'bad name', tasks: [], cwd: '/p' })).toThrow('"bad name" is not a job name: letters, digits, _ . - (up to 80), starting with a letter or digit.');
+  });
+});
