@@ -221,3 +221,51 @@ describe('claims and lapses, more edges', () => {
     expect(() => folder.create({ name: 'bad name', tasks: [], cwd: '/p' })).toThrow('"bad name" is not a job name: letters, digits, _ . - (up to 80), starting with a letter or digit.');
   });
 });
+
+describe('one write per command, and what each write holds', () => {
+  const setup = (leaseMs = 30_000) => {
+    const store = new InMemoryRepository();
+    let now = Date.parse('2026-12-02T10:00:00.000Z');
+    const folder = new FolderWorkers(store, makeInMemoryReader(store), () => new Date(now), leaseMs);
+    return { store, folder, advance: (ms: number) => (now += ms) };
+  };
+
+  it('writes each command once when no lease has lapsed, and renews the lease even when nothing is claimed', async () => {
+    const { store, folder, advance } = setup();
+    const { id } = folder.create({ name: null, tasks: [plan('a')], cwd: '/p' });
+    const { worker } = await folder.workers.join(id, 'dev');
+    const { worker: other } = await folder.workers.join(id, 'dev');
+    let commits = store.commits.length;
+    await folder.workers.claim(id, worker.name);
+    expect(store.commits.length).toBe(commits + 1);
+    advance(1000);
+    commits = store.commits.length;
+    expect(await folder.workers.claim(id, other.name)).toBeNull();
+    expect(store.commits.length).toBe(commits + 1);
+    expect(store.jobs.get(id)!.job.joinedWorkers!.find((joined) => joined.name === other.name)!.leaseExpiresAt).toBe('2026-12-02T10:00:31.000Z');
+    commits = store.commits.length;
+    await folder.workers.endTask(id, 't1', { worker: worker.name });
+    expect(store.commits.length).toBe(commits + 1);
+    await folder.workers.leave(id, other.name);
+    expect(store.jobs.get(id)!.events.at(-1)).toMatchObject({ type: 'worker_left', worker: other.name, reason: 'left' });
+  });
+
+  it('says a lease of 12.34 s in whole seconds, and an unknown task with its code', async () => {
+    const { store, folder, advance } = setup(12_340);
+    const { id } = folder.create({ name: null, tasks: [plan('a')], cwd: '/p' });
+    const { worker } = await folder.workers.join(id, 'dev');
+    advance(12_340);
+    await folder.workers.join(id, 'dev');
+    expect(store.jobs.get(id)!.events.find((event) => event.type === 'worker_left')).toMatchObject({ worker: worker.name, reason: 'its lease of 12 s ran out without a heartbeat' });
+    await expect(folder.workers.endTask(id, 't9', {})).rejects.toMatchObject({ code: 'TASK_NOT_FOUND' });
+    expect(() => folder.create({ name: '-x', tasks: [], cwd: '/p' })).toThrow(expect.objectContaining({ code: 'USAGE' }));
+  });
+
+  it('resolves a name to its active job, not to an ended one of the same name', async () => {
+    const { folder } = setup();
+    const ended = folder.create({ name: 'again', tasks: [], cwd: '/p' });
+    await folder.workers.close(ended.id, 'completed');
+    const active = folder.create({ name: 'again', tasks: [], cwd: '/p' });
+    expect(await folder.resolve('again')).toBe(active.id);
+  });
+});

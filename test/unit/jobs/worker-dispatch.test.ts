@@ -90,3 +90,22 @@ describe('names, updates and slots', () => {
     expect((await executor.whenRuns(2)).request.jobId).toBe(queued.id);
   });
 });
+
+describe('what the service says of its session', () => {
+  it('is attached to no server when its jobs run here, and reads a job\'s events from its log', async () => {
+    const { service } = makeFakeService();
+    expect(service.attachedServer).toBeNull();
+    const { job } = await service.dispatch({ type: 'submit', agent: createExternalAgent(), prompt: 'x', mode: 'background', cwd: '/p' });
+    expect((await service.readEvents(job.id)).map((event) => event.type)).toEqual(['created', 'queued', 'started', 'phase_started']);
+  });
+
+  it("prefers its own job of a name to a stored one, and refuses to close an agent's job, saying why", async () => {
+    const { service, store, executor } = makeFakeService();
+    const { job } = await service.dispatch({ type: 'submit', agent: createExternalAgent(), prompt: 'x', mode: 'background', cwd: '/p', name: 'mine' });
+    new FolderWorkers(store, makeInMemoryReader(store), () => new Date()).create({ name: 'mine', tasks: [], cwd: '/p' });
+    expect(await service.resolve('mine')).toBe(job.id);
+    const agentJob = (await service.dispatch({ type: 'submit', agent: TWO_PHASES_AGENT, prompt: 'p', mode: 'interactive', cwd: '/p' })).job;
+    await expect(service.dispatch({ type: 'close', jobId: agentJob.id, status: 'completed' })).rejects.toThrow(`${agentJob.id} is run by agent two: it ends with its last phase; cancel it to stop it.`);
+    (await executor.whenRuns(1)).complete();
+  });
+});
