@@ -31,6 +31,8 @@ export interface AppContext {
   store: JobStore;
   jobs: JobService;
   cwd: string;
+  /** The `jobline serve` running on the jobs folder when the context was loaded, or null (looked for once). */
+  server: ServerClient | null;
 }
 
 /**
@@ -43,9 +45,10 @@ export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd())
   // While a server runs on the jobs folder, listings and jobs come from it (see createServerReader).
   const folderReader = new JobFolderReader(store);
   const found = findServer(store.dir);
-  const reader = found ? createServerReader(new ServerClient(found.info, found.token), folderReader) : folderReader;
+  const server = found ? new ServerClient(found.info, found.token) : null;
+  const reader = server ? createServerReader(server, folderReader) : folderReader;
   const jobs = new JobService({ repository: store, reader, manager: null, cwd, adopt: adoptFromConfig(config, path) });
-  return { config, configPath: path, store, jobs, cwd };
+  return { config, configPath: path, store, jobs, cwd, server };
 }
 
 /** Settings of a session that differ between front ends. */
@@ -114,10 +117,9 @@ function createManager(context: AppContext, overrides: SessionOverrides): JobMan
   return manager;
 }
 
-/** A client of the `jobline serve` running on the context's jobs folder, or null when none runs. */
+/** A client of the `jobline serve` running on the context's jobs folder, or null when none runs (as found when the context was loaded). */
 export function connectToServer(context: AppContext): ServerClient | null {
-  const found = findServer(context.jobs.jobsDir);
-  return found ? new ServerClient(found.info, found.token) : null;
+  return context.server;
 }
 
 /** External jobs in the context's jobs folder, without a server (`jobline job …` when none runs). */

@@ -80,23 +80,27 @@ export function addWorkerCommands(program: Command, configOption: () => Option):
       print(options, joined, joined.worker);
     }));
 
-  job.command('leave').description('leave a job: the tasks the worker holds wait for another')
-    .argument('[id]', 'job id (default: $JOBLINE_JOB_ID)').option('--worker <id>', 'the worker (default: $JOBLINE_WORKER_ID)')
-    .option('--json', 'print JSON').addOption(configOption())
-    .action(run(async (desk, _context, id: string | undefined, options: Options & { worker?: string }) => {
-      const worker = fromEnv(options.worker, 'JOBLINE_WORKER_ID', 'worker (--worker)');
-      const jobId = await desk.leave(fromEnv(id, 'JOBLINE_JOB_ID', 'job'), worker);
-      print(options, { jobId, worker }, `${worker} left ${jobId}`);
-    }));
-
-  job.command('heartbeat').description("renew a worker's lease (any command of the worker renews it too)")
-    .argument('[id]', 'job id (default: $JOBLINE_JOB_ID)').option('--worker <id>', 'the worker (default: $JOBLINE_WORKER_ID)')
-    .option('--json', 'print JSON').addOption(configOption())
-    .action(run(async (desk, _context, id: string | undefined, options: Options & { worker?: string }) => {
-      const worker = fromEnv(options.worker, 'JOBLINE_WORKER_ID', 'worker (--worker)');
-      const leaseExpiresAt = await desk.heartbeat(fromEnv(id, 'JOBLINE_JOB_ID', 'job'), worker);
-      print(options, { worker, leaseExpiresAt }, `${worker}: lease until ${leaseExpiresAt}`);
-    }));
+  // leave and heartbeat: a worker's own commands, on the job and worker `job join` wrote down.
+  const workerCommands = {
+    leave: { description: 'leave a job: the tasks the worker holds wait for another', act: async (desk: WorkerDesk, jobId: string, worker: string) => {
+      const left = await desk.leave(jobId, worker);
+      return { json: { jobId: left, worker }, text: `${worker} left ${left}` };
+    } },
+    heartbeat: { description: "renew a worker's lease (any command of the worker renews it too)", act: async (desk: WorkerDesk, jobId: string, worker: string) => {
+      const leaseExpiresAt = await desk.heartbeat(jobId, worker);
+      return { json: { worker, leaseExpiresAt }, text: `${worker}: lease until ${leaseExpiresAt}` };
+    } },
+  };
+  for (const [name, { description, act }] of Object.entries(workerCommands)) {
+    job.command(name).description(description)
+      .argument('[id]', 'job id (default: $JOBLINE_JOB_ID)').option('--worker <id>', 'the worker (default: $JOBLINE_WORKER_ID)')
+      .option('--json', 'print JSON').addOption(configOption())
+      .action(run(async (desk, _context, id: string | undefined, options: Options & { worker?: string }) => {
+        const worker = fromEnv(options.worker, 'JOBLINE_WORKER_ID', 'worker (--worker)');
+        const { json, text } = await act(desk, fromEnv(id, 'JOBLINE_JOB_ID', 'job'), worker);
+        print(options, json, text);
+      }));
+  }
 
   job.command('status').description("a job's status, tasks and workers").argument('<id>', 'job id, unique prefix or name')
     .option('--json', 'print JSON').addOption(configOption())

@@ -5,6 +5,8 @@ import type { Job } from '../jobs/model/job.js';
 import type { Task, TaskPlan } from '../jobs/model/task.js';
 import { presentTask, type WorkerTaskView } from '../render/worker-task.js';
 import type { ServerClient } from '../client/server-client.js';
+import { RemoteWorkers } from '../client/remote-workers.js';
+import type { WorkersPort } from '../jobs/service/session-port.js';
 import { connectToServer, createFolderWorkers, type AppContext } from './context.js';
 
 /** A task end, as `task complete` / `task fail` report it. */
@@ -34,71 +36,62 @@ export function openWorkerDesk(context: AppContext): WorkerDesk {
   return server ? serverDesk(server) : folderDesk(context);
 }
 
-const toInput = (plan: TaskPlan) => ({ title: plan.title, input: plan.input, dependsOn: [...plan.dependsOn], files: [...plan.claims] });
 const jobPath = (job: string) => `/api/jobs/${encodeURIComponent(job)}`;
 
-function serverDesk(server: ServerClient): WorkerDesk {
+// Both desks are one desk over the workers' commands (a WorkersPort): the server's, through its
+// API (RemoteWorkers), or the folder's (FolderWorkers); they differ in how a job is found, read and made.
+function deskOver(where: string, workers: WorkersPort, jobs: { resolve(job: string): Promise<string>; status(job: string): Promise<{ job: Job; tasks: Task[] }>; create(name: string, tasks: readonly TaskPlan[], cwd: string): Promise<Job> }): WorkerDesk {
   return {
-    where: `jobline serve (pid ${server.info.pid})`,
-    create: async (name, tasks, cwd) => (await server.request<{ job: Job }>('POST', '/api/jobs', { agent: 'external', name, prompt: name, tasks: tasks.map(toInput), cwd })).body.job,
-    join: async (job, agent) => (await server.request<{ worker: string; jobId: string; index: number }>('POST', `${jobPath(job)}/workers`, { agent })).body,
-    leave: async (job, worker) => (await server.request<{ job: Job }>('DELETE', `${jobPath(job)}/workers/${encodeURIComponent(worker)}`)).body.job.id,
-    heartbeat: async (job, worker) => (await server.request<{ leaseExpiresAt: string }>('POST', `${jobPath(job)}/workers/${encodeURIComponent(worker)}/heartbeat`, {})).body.leaseExpiresAt,
-    status: async (job) => (await server.request<{ job: Job; tasks: Task[] }>('GET', jobPath(job))).body,
-    close: async (job, status, reason) => (await server.request<{ job: Job }>('POST', `${jobPath(job)}/close`, { status, ...(reason ? { reason } : {}) })).body.job,
-    addTasks: async (job, tasks) => {
-      const jobId = (await server.request<{ job: Job }>('GET', jobPath(job))).body.job.id;
-      return { jobId, tasks: (await server.request<{ tasks: Task[] }>('POST', `${jobPath(jobId)}/tasks`, { tasks: tasks.map(toInput) })).body.tasks };
-    },
-    claim: async (job, worker, files) => {
-      const { status, body } = await server.request<{ task: WorkerTaskView } | null>('POST', `${jobPath(job)}/tasks/claim`, { worker, ...(files.length > 0 ? { files } : {}) });
-      return status === 204 || !body ? null : body.task;
-    },
-    end: async (jobId, taskId, end) => {
-      const verb = 'reason' in end ? 'fail' : 'complete';
-      return (await server.request<{ task: WorkerTaskView }>('POST', `/api/tasks/${encodeURIComponent(`${jobId}:${taskId}`)}/${verb}`, end)).body.task;
-    },
-  };
-}
-
-function folderDesk(context: AppContext): WorkerDesk {
-  const folder = createFolderWorkers(context);
-  const { workers } = folder;
-  return {
-    where: context.jobs.jobsDir,
-    create: async (name, tasks, cwd) => folder.create({ name, tasks, cwd, prompt: name }),
+    where,
+    create: (name, tasks, cwd) => jobs.create(name, tasks, cwd),
     join: async (job, agent) => {
-      const jobId = await folder.resolve(job);
+      const jobId = await jobs.resolve(job);
       const { worker } = await workers.join(jobId, agent);
       return { worker: worker.name, jobId, index: worker.index };
     },
     leave: async (job, worker) => {
-      const jobId = await folder.resolve(job);
+      const jobId = await jobs.resolve(job);
       await workers.leave(jobId, worker);
       return jobId;
     },
-    heartbeat: async (job, worker) => new Date(await workers.heartbeat(await folder.resolve(job), worker)).toISOString(),
-    status: async (job) => {
-      const { job: found, board } = await context.jobs.view(await folder.resolve(job));
-      return { job: found, tasks: board.tasks };
-    },
+    // Where the full id is not printed, the workers' commands resolve the job themselves (one request, not two).
+    heartbeat: async (job, worker) => new Date(await workers.heartbeat(job, worker)).toISOString(),
+    status: (job) => jobs.status(job),
     close: async (job, status, reason) => {
-      const jobId = await folder.resolve(job);
-      await workers.close(jobId, status, reason ?? null);
-      return context.jobs.get(jobId);
+      await workers.close(job, status, reason ?? null);
+      return (await jobs.status(job)).job;
     },
     addTasks: async (job, tasks) => {
-      const jobId = await folder.resolve(job);
+      const jobId = await jobs.resolve(job);
       return { jobId, tasks: await workers.addTasks(jobId, tasks) };
     },
     claim: async (job, worker, files) => {
-      const claimed = await workers.claim(await folder.resolve(job), worker, files);
+      const claimed = await workers.claim(job, worker, files);
       return claimed ? presentTask(claimed.jobId, claimed.task, claimed.run) : null;
     },
-    end: async (jobId, taskId, end) => {
-      const id = await folder.resolve(jobId);
-      const task = await workers.endTask(id, taskId, 'reason' in end ? { worker: end.worker, error: end.reason } : end);
-      return presentTask(id, task);
-    },
+    // A task's id names its job in full (`job-ab12cd34:t3`, as a claim printed it).
+    end: async (jobId, taskId, end) => presentTask(jobId, await workers.endTask(jobId, taskId, 'reason' in end ? { worker: end.worker, error: end.reason } : end)),
   };
+}
+
+function serverDesk(server: ServerClient): WorkerDesk {
+  const status = async (jobId: string) => (await server.request<{ job: Job; tasks: Task[] }>('GET', jobPath(jobId))).body;
+  return deskOver(`jobline serve (pid ${server.info.pid})`, new RemoteWorkers(server), {
+    // The server resolves prefixes and names; its answer names the job in full.
+    resolve: async (job) => (await status(job)).job.id,
+    status,
+    create: async (name, tasks, cwd) => (await server.request<{ job: Job }>('POST', '/api/jobs', { agent: 'external', name, prompt: name, tasks: tasks.map((plan) => ({ title: plan.title, input: plan.input, dependsOn: [...plan.dependsOn], files: [...plan.claims] })), cwd })).body.job,
+  });
+}
+
+function folderDesk(context: AppContext): WorkerDesk {
+  const folder = createFolderWorkers(context);
+  return deskOver(context.jobs.jobsDir, folder.workers, {
+    resolve: (job) => folder.resolve(job),
+    status: async (job) => {
+      const { job: found, board } = await context.jobs.view(job);
+      return { job: found, tasks: board.tasks };
+    },
+    create: async (name, tasks, cwd) => folder.create({ name, tasks, cwd, prompt: name }),
+  });
 }

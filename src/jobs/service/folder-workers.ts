@@ -79,7 +79,9 @@ export class FolderWorkers {
   // Runs `work` on external job `input` under its claim: read fresh, change, write, release.
   private async withJob<T>(input: string, work: (job: WorkerJob) => Promise<T>): Promise<T> {
     const id = await this.resolve(input);
-    const cwd = (await this.reader.creationFolderOf(id)) ?? '';
+    // Claims are compared within this job only (see heldClaims above): its folder never differs
+    // from itself, so it is not read from the job's log at every command.
+    const cwd = '';
     return this.repository.withJobClaim(id, async () => {
       const stored = this.repository.settleClaimed(id, this.now().toISOString());
       if (!isExternalJob(stored) && isActiveStatus(stored.status)) {
