@@ -27,7 +27,8 @@ export class ConfigError extends JoblineError {}
 
 /**
  * The jobs folder or a job's files cannot be used. Codes: JOBS_DIR_UNSAFE, JOBS_DIR_IO, JOB_FILE_CORRUPT, JOB_IO,
- * JOB_NOT_CREATED (a job whose creation could not be written), JOB_STALE (a write older than the
+ * JOB_NOT_CREATED (a job whose creation could not be written), JOB_NAME_TAKEN / JOB_NAME_INVALID
+ * (a name another job holds, or one that is not a name), JOB_STALE (a write older than the
  * stored state, refused: another writer changed the job), CLAIM_BUSY (another process holds a
  * job's claim too long), CLAIM_TARGET_GONE (the job was removed while being claimed).
  */

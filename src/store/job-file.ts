@@ -65,6 +65,7 @@ function buildJobSchema() {
     retries: z.number().int().min(0).max(MAX_RETRIES).optional(),
     keepGoing: z.boolean().optional(),
     name: z.string().regex(JOB_NAME_PATTERN, 'expected a job name').nullable().optional(),
+    template: z.object({ name: z.string().regex(NAME, 'expected a template name'), values: z.record(z.string().regex(NAME, 'expected a placeholder name'), z.string().max(65_536)) }).nullable().optional(),
     joinedWorkers: z.array(z.object({ name: z.string().regex(WORKER_NAME_PATTERN, 'expected a worker name'), agent: z.string().regex(WORKER_AGENT_PATTERN, 'expected an agent name'), index: z.number().int().min(0), joinedAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time'), leaseExpiresAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time').optional() })).max(10_000).optional(),
     workerJoins: z.number().int().min(0).optional(),
   });

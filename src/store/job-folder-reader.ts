@@ -15,6 +15,9 @@ import type { JobEvent } from '../jobs/model/job-event.js';
 import { appendJobRequest, inboxPathOf, isAddressedTo, readJobRequests, removeInbox } from './job-requests.js';
 import { getCurrentOwner } from '../jobs/process/owner.js';
 import type { JobStore } from './job-store.js';
+import type { JobNames } from './job-names.js';
+import { readManifestFile } from './manifest-file.js';
+import { MANIFEST_FILE, type JobManifest } from '../jobs/model/manifest.js';
 import { sweepLeftovers } from './leftovers.js';
 import { followLog, LogFollower, readLogSection, readLogTail, sizeOfLog } from './output-log.js';
 
@@ -78,6 +81,14 @@ export class JobFolderReader implements JobReader {
     } catch {
       return [];
     }
+  }
+
+  readManifest(id: string): Promise<JobManifest | null> {
+    return readManifestFile(join(this.store.pathsOf(id).dir, MANIFEST_FILE));
+  }
+
+  get names(): JobNames {
+    return this.store.names;
   }
 
   exists(id: string): boolean {

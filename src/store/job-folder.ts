@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError, describeError } from '../errors.js';
 import { getLastRecordedActivity, type Job } from '../jobs/model/job.js';
-import { isJobId, resolveJobId } from '../jobs/model/job-id.js';
+import { isJobId, resolveJobReference } from '../jobs/model/job-id.js';
 import type { TaskBoard } from '../jobs/model/task.js';
 import { deriveBoardFromHistory, foldTaskRecords } from '../jobs/model/task-history.js';
 import type { JobPaths } from '../jobs/ports/job-reader.js';
@@ -15,6 +15,7 @@ import { isLogBehind, isOwnerGone, viewWithLiveness } from './crash-recovery.js'
 import { readEvents } from './event-log.js';
 import { parseJobFile, readJobFile, readJobFileSync } from './job-file.js';
 import { readTaskRecords, TASK_LOG_FILE } from './task-log.js';
+import { JobNames } from './job-names.js';
 
 /** The result of reading every job: the jobs that parsed, and one warning per item skipped. */
 export interface JobListing {
@@ -31,7 +32,12 @@ export abstract class JobFolder {
   /** Jobs whose log was found complete, with the eventSeq it was complete up to. */
   private readonly logsChecked = new Map<string, number>();
 
-  protected constructor(readonly dir: string) {}
+  /** The register of the folder's job names. */
+  readonly names: JobNames;
+
+  protected constructor(readonly dir: string) {
+    this.names = new JobNames(dir);
+  }
 
   /**
    * Reads job `id` for a caller that holds its claim, recording an unrecorded interruption.
@@ -176,11 +182,11 @@ export abstract class JobFolder {
   }
 
   /**
-   * Resolves a typed id or prefix against the folders present.
+   * Resolves a typed id, name or prefix of either against the folders present and their names.
    * @throws JobLookupError JOB_NOT_FOUND / JOB_ID_AMBIGUOUS.
    */
   async resolveId(input: string): Promise<string> {
-    return resolveJobId(input, await this.listIds());
+    return resolveJobReference(input, await this.listIds(), this.names);
   }
 
 }

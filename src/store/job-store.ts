@@ -13,7 +13,8 @@ import { isCurrentProcess } from '../jobs/process/owner.js';
 import type { JobRepository } from '../jobs/ports/repository.js';
 import type { EndedLimits } from '../jobs/model/storage-limits.js';
 import { SecretScrubber, readSecrets } from '../text/secrets.js';
-import type { AtomicWriteOptions } from './atomic-write.js';
+import { writeFileAtomicSync, type AtomicWriteOptions } from './atomic-write.js';
+import { MANIFEST_FILE, type JobManifest } from '../jobs/model/manifest.js';
 import { withClaim, type AcquireClaimOptions } from './claim.js';
 import { enforceEndedLimits, removeListedJobs } from './cleanup.js';
 import { completeLog, isOwnerGone, recordOwnerGone } from './crash-recovery.js';
@@ -82,6 +83,23 @@ export class JobStore extends JobFolder implements JobRepository {
       }
     }
     throw new StoreError('JOB_IO', `Cannot find a free job id in ${this.dir} after ${MAX_ID_CLAIM_ATTEMPTS} tries.`);
+  }
+
+  writeManifestSync(manifest: JobManifest): void {
+    const path = join(this.pathsOf(manifest.id).dir, MANIFEST_FILE);
+    try {
+      writeFileAtomicSync(path, this.scrubber.scrub(`${JSON.stringify(manifest, null, 2)}\n`));
+    } catch (error) {
+      throw new StoreError('JOB_IO', `Cannot write ${path}: ${describeError(error)}`, { cause: error });
+    }
+  }
+
+  claimNameSync(id: string, wanted: string | null): string {
+    return this.names.claimSync(id, wanted);
+  }
+
+  releaseNameSync(name: string, id: string): void {
+    this.names.releaseSync(name, id);
   }
 
   /**
@@ -220,11 +238,15 @@ export class JobStore extends JobFolder implements JobRepository {
   }
 
   /**
-   * Deletes job `id`'s folder and everything in it. Missing folders are fine. The folder is first
+   * Deletes job `id`'s folder and everything in it, and frees its name. Missing folders are fine. The folder is first
    * renamed out of the way (atomic), so a crash mid-delete never leaves a job folder without its
    * job.json; what is left under the `.removing-` name is swept by the next `open`.
    */
   async remove(id: string): Promise<void> {
+    // Its name is freed first: a name whose folder is gone is free anyway (job-names.ts), so a
+    // crash in between loses nothing.
+    const name = this.readSync(id)?.name;
+    if (name) this.names.releaseSync(name, id);
     const trash = join(this.dir, `${REMOVING_PREFIX}${id}-${process.pid}-${++removalCounter}`);
     try {
       await rename(this.pathsOf(id).dir, trash);

@@ -1,6 +1,7 @@
 // An in-memory repository and a scripted executor, for testing the job service without threads,
 // processes or files: each test runs in milliseconds and decides exactly when a run ends and
 // when a write lands.
+import type { JobManifest } from '../../src/jobs/model/manifest.js';
 import type { PhaseOutcome } from '../../src/agents/agent.js';
 import { StoreError } from '../../src/errors.js';
 import type { Job } from '../../src/jobs/model/job.js';
@@ -35,6 +36,27 @@ export class InMemoryRepository implements JobRepository {
 
   claimIdSync(): string {
     return `job-t${String(this.nextId++).padStart(7, '0')}`;
+  }
+
+  /** Names by name (lowercase): the job holding it. Generated names are `name-<n>`. */
+  readonly names = new Map<string, string>();
+  /** Manifests written, by job id. */
+  readonly manifests = new Map<string, JobManifest>();
+
+  claimNameSync(id: string, wanted: string | null): string {
+    const name = wanted ?? `name-${id.slice(5)}`;
+    const holder = this.names.get(name.toLowerCase());
+    if (holder !== undefined && holder !== id) throw new StoreError('JOB_NAME_TAKEN', `The name ${name} is taken by ${holder}.`);
+    this.names.set(name.toLowerCase(), id);
+    return name;
+  }
+
+  releaseNameSync(name: string, id: string): void {
+    if (this.names.get(name.toLowerCase()) === id) this.names.delete(name.toLowerCase());
+  }
+
+  writeManifestSync(manifest: JobManifest): void {
+    this.manifests.set(manifest.id, manifest);
   }
 
   writeSync(job: Job, events: readonly JobEvent[] = [], records: readonly TaskRecord[] = []): void {
@@ -248,6 +270,8 @@ export function makeInMemoryReader(store: InMemoryRepository): JobReader {
     listIds: async () => [...store.jobs.keys()],
     storedIdsSync: () => [...store.jobs.keys()],
     exists: (id) => store.jobs.has(id),
+    names: { list: () => store.names.keys(), idOf: (name) => store.names.get(name.toLowerCase()) ?? null },
+    readManifest: async (id) => store.manifests.get(id) ?? null,
     hasFiles: (id) => store.jobs.has(id),
     load: async (id) => store.settleClaimed(id),
     readBoard: (job) => store.readBoard(job),

@@ -117,8 +117,14 @@ export interface Job {
    * its failed tasks; false (the default): a failed task fails its phase once its runs are over.
    */
   keepGoing: boolean;
-  /** A name people use for the job next to its id (`jobline job create NAME`, `PUT /api/jobs/{id}`); absent or null: none. */
+  /**
+   * A name people use for the job next to its id, unique in the jobs folder: chosen (`--name`,
+   * `jobline job create NAME`, `PUT /api/jobs/{id}`) or generated (`mango-crave-pulse`). Jobs of
+   * versions before names were generated may have none (absent or null).
+   */
   name?: string | null;
+  /** The template the job was made from and the values of its placeholders; absent: none. */
+  template?: JobTemplateRef | null;
   /** Workers that joined the job from outside (see JoinedWorker), in the order they joined; absent: none. */
   joinedWorkers?: JoinedWorker[];
   /** How many workers ever joined the job from outside (their indexes follow it); absent: 0. */
@@ -220,6 +226,14 @@ export interface NewJobInput {
   keepGoing?: boolean;
   /** See Job.name (default none). */
   name?: string | null;
+  /** See Job.template (default none). */
+  template?: JobTemplateRef | null;
+}
+
+/** Which template a job was made from (`/run NAME key=value …`), with the values given. */
+export interface JobTemplateRef {
+  name: string;
+  values: Record<string, string>;
 }
 
 /** Builds a new job in status `queued` with every phase pending. Throws nothing; validates nothing. */
@@ -255,6 +269,7 @@ export function createJob(input: NewJobInput): Job {
     retries: input.retries ?? 0,
     keepGoing: input.keepGoing ?? false,
     ...(input.name ? { name: input.name } : {}),
+    ...(input.template ? { template: input.template } : {}),
   };
 }
 

@@ -3,6 +3,8 @@
 // shared store would implement the same.
 import type { JobEvent } from '../model/job-event.js';
 import type { Job, JobOwner, JobStatus } from '../model/job.js';
+import type { JobNameIndex } from '../model/job-id.js';
+import type { JobManifest } from '../model/manifest.js';
 import type { Run, TaskBoard } from '../model/task.js';
 
 /** The files of one job, as absolute paths (`tasks`: its tasks and runs). */
@@ -100,8 +102,12 @@ export interface JobReader {
   listIds(): Promise<string[]>;
   /** Ids without reading any job file: all, or (`isUnfinishedOnly`) those known to be unfinished. Never throws. */
   storedIdsSync(isUnfinishedOnly: boolean): string[];
+  /** Job `id`'s job_manifest.json (written when it ended), or null when it has none. @throws StoreError JOB_FILE_CORRUPT, JOB_IO. */
+  readManifest(id: string): Promise<JobManifest | null>;
   /** True when job `id` exists (a cheap check, no read). */
   exists(id: string): boolean;
+  /** The jobs' names (unique in the jobs folder), read without opening any job file. */
+  readonly names: JobNameIndex;
   /** True while job `id`'s state is stored (the storage policy may have removed it). */
   hasFiles(id: string): boolean;
   /** Job `id` as everyone should see it. @throws StoreError JOB_FILE_CORRUPT, JOB_IO. */

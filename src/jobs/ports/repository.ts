@@ -2,6 +2,7 @@
 // jobs folder (store/job-store.ts: atomic job.json, append-only logs, write threads); tests use an
 // in-memory one. The claim is a lease (holder and expiry), so it works across processes and, with
 // a shared store, across machines.
+import type { JobManifest } from '../model/manifest.js';
 import type { Job } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { TaskBoard, TaskRecord } from '../model/task.js';
@@ -29,6 +30,14 @@ export interface JobRepository {
    * @throws StoreError JOB_IO.
    */
   claimIdSync(): string;
+  /**
+   * Gives job `id` (claimed, not yet written) the name `wanted`, or a generated one of three or
+   * four words when null; names are unique in the repository. Returns the name.
+   * @throws StoreError JOB_NAME_TAKEN, JOB_NAME_INVALID, JOB_IO.
+   */
+  claimNameSync(id: string, wanted: string | null): string;
+  /** Frees name `name` if job `id` holds it (a rename). Never throws. */
+  releaseNameSync(name: string, id: string): void;
   /**
    * Commits one change of job `job`: `records` (its changed tasks and runs), its state, then
    * `events`, durable before this returns. A commit never replaces a newer state: one whose
@@ -66,6 +75,11 @@ export interface JobRepository {
   removeListed(listed: readonly Job[]): Promise<string[]>;
   /** Blocks until writes handed off have landed, at most `timeoutMs`; true when none is left (exit paths). */
   waitForWritesSync(timeoutMs: number): boolean;
+  /**
+   * Writes `manifest` as job `manifest.id`'s job_manifest.json, atomically (a reader sees the
+   * old file or the new one, never part of one). @throws StoreError JOB_IO.
+   */
+  writeManifestSync(manifest: JobManifest): void;
   /** Releases what writes use (threads) once none is in flight. */
   close(): Promise<void>;
 }

@@ -2,9 +2,10 @@
 // the jobs folder, each command under the job's claim (read, decide, write, release), with the
 // same rules as the server's (ExternalWorkers). An external job is not owned by a process, so
 // nothing is lost when the command exits; a lapsed lease is found when the job is next changed.
+import { hasJustEnded, manifestOf } from './job-manifests.js';
 import { JobLookupError, ManagerError, UsageError } from '../../errors.js';
 import { ACTIVE_STATUSES, createJob, EXTERNAL_AGENT, EXTERNAL_PHASE, isActiveStatus, isExternalJob, JOB_NAME_PATTERN, type Job } from '../model/job.js';
-import { resolveJobId } from '../model/job-id.js';
+import { resolveJobReference } from '../model/job-id.js';
 import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
 import { createJobTasks, type TaskPlan } from '../model/task.js';
 import { OPEN_EXTERNAL_JOB } from '../model/transitions.js';
@@ -50,8 +51,15 @@ export class FolderWorkers {
   create(request: NewExternalJob): Job {
     if (request.name !== null && !JOB_NAME_PATTERN.test(request.name)) throw new UsageError('USAGE', `${JSON.stringify(request.name.slice(0, 80))} is not a job name: letters, digits, _ . - (up to 80), starting with a letter or digit.`);
     const id = this.repository.claimIdSync();
+    let name: string;
+    try {
+      name = this.repository.claimNameSync(id, request.name);
+    } catch (error) {
+      void this.repository.remove(id).catch(() => {});
+      throw error;
+    }
     const now = this.now().toISOString();
-    const job = createJob({ id, agent: EXTERNAL_AGENT, description: request.prompt ?? '', mode: 'background', phaseNames: [EXTERNAL_PHASE], owner: getCurrentOwner(), now, retries: request.retries, keepGoing: true, name: request.name });
+    const job = createJob({ id, agent: EXTERNAL_AGENT, description: request.prompt ?? '', mode: 'background', phaseNames: [EXTERNAL_PHASE], owner: getCurrentOwner(), now, retries: request.retries, keepGoing: true, name });
     const tasks = request.tasks.length > 0 ? createJobTasks([EXTERNAL_PHASE], job.description, [request.tasks]) : [];
     const change = applyActions({ job, board: { tasks, runs: [] } }, OPEN_EXTERNAL_JOB, now, [
       { ts: now, type: 'created', agent: EXTERNAL_AGENT, mode: 'background', cwd: request.cwd },
@@ -66,7 +74,7 @@ export class FolderWorkers {
     const typed = input.trim().toLowerCase();
     if (this.reader.exists(typed)) return typed;
     try {
-      return resolveJobId(input, await this.reader.listIds());
+      return resolveJobReference(input, await this.reader.listIds(), this.reader.names);
     } catch (error) {
       if (!(error instanceof JobLookupError) || error.code !== 'JOB_NOT_FOUND') throw error;
       const named = (await this.reader.list({ statuses: ACTIVE_STATUSES })).jobs.filter((job) => job.name === input.trim());
@@ -101,11 +109,13 @@ export class FolderWorkers {
         },
         isRunningHere: () => false,
         commit: async (actions) => {
+          const before = state.job.status;
           const change = applyActions(state, actions, this.now().toISOString());
           state = change.state;
           // Written before the claim is released: the next command reads this state.
           this.repository.writeSync(state.job, change.events, isRecorded ? change.records : recordBoard(state.board, state.job.eventSeq));
           isRecorded = true;
+          if (hasJustEnded(before, state.job.status)) this.repository.writeManifestSync(manifestOf(state.job, state.board, { name: EXTERNAL_AGENT }));
         },
       };
       return work(job);

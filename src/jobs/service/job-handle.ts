@@ -1,5 +1,6 @@
 // One job as the manager holds it in memory: its current state, what runs it, and the one way
 // its state changes: transition, persist, then report.
+import { hasJustEnded, manifestOf } from './job-manifests.js';
 import type { AgentSpec, PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
 import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
@@ -106,10 +107,14 @@ export class JobHandle {
    *   when the job's creation could not be written.
    */
   async commit(actions: JobAction[], leadingEvents: JobEvent[] = []): Promise<void> {
+    const before = this.job.status;
     const { job, events: all, records } = this.apply(actions, leadingEvents);
+    const board = this.board;
     const reported = this.writer.write(job, all, this.isBulk, records).then(
       () => {
         this.isPersisted = true;
+        // After the job's end is durable, before it is reported: whoever hears of it finds its manifest.
+        if (hasJustEnded(before, job.status)) this.writer.writeManifest(job, () => manifestOf(job, board, this.agent));
         for (const event of all) this.reporter.event(job, event);
       },
       (error: unknown) => {

@@ -6,7 +6,7 @@ import type { AgentSpec } from '../../agents/agent.js';
 import { JobLookupError, ManagerError, TaskLookupError } from '../../errors.js';
 import { ACTIVE_STATUSES, type Job } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
-import { resolveJobId } from '../model/job-id.js';
+import { resolveJobReference } from '../model/job-id.js';
 import { findTaskByReference, type Run, type Task, type TaskCounts } from '../model/task.js';
 import { countBoard } from '../model/task-board.js';
 import type { FollowLogOptions, JobListing, JobReader, ListSelection, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../ports/job-reader.js';
@@ -138,7 +138,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
     if (this.session?.has(typed)) return typed;
     if (this.store.exists(typed)) return typed;
     try {
-      return resolveJobId(input, await this.ids());
+      return resolveJobReference(input, await this.ids(), this.store.names);
     } catch (error) {
       if (!(error instanceof JobLookupError) || error.code !== 'JOB_NOT_FOUND') throw error;
       // A job may be named by its name (`jobline job create NAME`): this session's, else an active

@@ -13,6 +13,7 @@ import type { JobRepository } from '../ports/repository.js';
 import { isTerminalStatus, type Job } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { TaskRecord } from '../model/task.js';
+import type { JobManifest } from '../model/manifest.js';
 
 interface PendingWrite {
   job: Job;
@@ -59,6 +60,19 @@ export class JobWriter {
   private lastAcknowledged: Promise<unknown> = Promise.resolve();
 
   /** @param progressFlushMs longest time a progress-only change stays in memory only (ms). */
+  /**
+   * Writes an ended job's manifest, on this thread (one small atomic write per job, at its end).
+   * Best effort: a manifest is derived data, rebuilt by `show --manifest` when missing; a failure
+   * is reported through the listener like a failed write, and loses nothing.
+   */
+  writeManifest(job: Job, build: () => JobManifest): void {
+    try {
+      this.store.writeManifestSync(build());
+    } catch (error) {
+      this.listener.writeFailed(job, error);
+    }
+  }
+
   constructor(
     private readonly store: JobRepository,
     private readonly progressFlushMs: number,

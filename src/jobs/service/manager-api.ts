@@ -4,7 +4,7 @@ import type { AgentSpec } from '../../agents/agent.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { Executor } from '../ports/executor.js';
 import type { Clock } from '../ports/clock.js';
-import type { Job, JobMode } from '../model/job.js';
+import type { Job, JobMode, JobTemplateRef } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { TaskPlan } from '../model/task.js';
 
@@ -70,8 +70,10 @@ export interface SubmitRequest {
    * what the agent plans; an external job's first tasks (it may have none: workers add them).
    */
   tasks?: readonly TaskPlan[];
-  /** See Job.name. */
+  /** See Job.name (null or absent: a generated name). */
   name?: string | null;
+  /** See Job.template. */
+  template?: JobTemplateRef | null;
 }
 
 /** How a job taken over from the jobs folder will run: its agent (rebuilt from the config) and folder. */

@@ -110,7 +110,9 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
 
   /**
    * Creates a job and starts it, or queues it when every slot is busy.
+   * The job gets `request.name`, or a generated name of three words, unique in the jobs folder.
    * @throws ManagerError JOBS_BUSY ("Already running 3 jobs (max: 3)") with whenBusy "reject";
+   *   StoreError JOB_NAME_TAKEN / JOB_NAME_INVALID for a name that cannot be given;
    *   MANAGER_CLOSED after shutdown; StoreError JOB_IO when the job folder cannot be created.
    */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
@@ -124,9 +126,16 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     // Claimed synchronously, so jobs take their places in the queue in the order submitted,
     // even when a caller (batch) has many submissions in flight.
     const id = this.options.store.claimIdSync();
+    let name: string;
+    try {
+      name = this.options.store.claimNameSync(id, request.name ?? null);
+    } catch (error) {
+      await this.options.store.remove(id).catch(() => {});
+      throw error;
+    }
     const now = this.timestamp();
     const isExternal = request.agent.type === 'external';
-    const { job, board } = buildNewJob(request, id, getCurrentOwner(), now);
+    const { job, board } = buildNewJob({ ...request, name }, id, getCurrentOwner(), now);
     const entry = new JobHandle(job, { board, isRecorded: false }, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
     entry.isBulk = request.isBulk ?? false;
     this.entries.set(id, entry);
@@ -236,12 +245,23 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   async update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job> {
     const entry = await this.underClaim(id, async (handle) => {
       const actions: JobAction[] = [];
-      if (change.name !== undefined && change.name !== (handle.job.name ?? null)) actions.push({ type: 'rename', name: change.name });
+      const oldName = handle.job.name ?? null;
+      // A new name is taken before the rename is written and the old one freed after, so the job
+      // never goes without the name it is stored under, and no other job can take it meanwhile.
+      const isRenamed = change.name !== undefined && change.name !== oldName;
+      if (isRenamed && change.name) this.options.store.claimNameSync(handle.id, change.name);
+      if (isRenamed) actions.push({ type: 'rename', name: change.name ?? null });
       if (change.mode !== undefined && change.mode !== handle.job.mode) {
         if (!isActiveStatus(handle.job.status)) throw new ManagerError('JOB_NOT_ACTIVE', `${handle.id} is ${handle.job.status}: only an active job's mode can change.`);
         actions.push({ type: 'setMode', mode: change.mode });
       }
-      if (actions.length > 0) await handle.commit(actions);
+      try {
+        if (actions.length > 0) await handle.commit(actions);
+      } catch (error) {
+        if (isRenamed && change.name) this.options.store.releaseNameSync(change.name, handle.id);
+        throw error;
+      }
+      if (isRenamed && oldName) this.options.store.releaseNameSync(oldName, handle.id);
     });
     return entry.job;
   }

@@ -15,7 +15,7 @@ import type { SubmitRequest } from './manager-api.js';
 export function buildNewJob(request: SubmitRequest, id: string, owner: JobOwner, now: string): { job: Job; board: TaskBoard } {
   const phaseNames = getPhaseNames(request.agent);
   const isExternal = request.agent.type === 'external';
-  const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: isExternal ? 'background' : request.mode, phaseNames, owner, now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing ?? isExternal, name: request.name });
+  const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: isExternal ? 'background' : request.mode, phaseNames, owner, now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing ?? isExternal, name: request.name, template: request.template ?? null });
   return { job, board: { tasks: createTasks(request, phaseNames), runs: [] } };
 }
 
