@@ -1,6 +1,7 @@
 // The jobline command line (started by cli.ts): wiring only. Parses arguments, loads the context,
 // calls a command, and turns a JoblineError (a user mistake or environment problem) into one
 // clear line, exit 2.
+import { formatTemplateList } from './render/template-list.js';
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { batchCommand } from './commands/batch.js';
@@ -58,15 +59,25 @@ program
 program
   .command('run')
   .description('run one job in the foreground; exits 0 only if it completes')
-  .argument('<prompt...>', 'the prompt (for the sh agent: the shell command)')
+  .argument('[prompt...]', 'the prompt (for the sh agent: the shell command); with --template, its key=value pairs')
   .option('-a, --agent <name>', 'agent to run (default: defaultAgent from the config)')
+  .option('-t, --template <name>', 'make the job from a template of the config (jobline templates lists them)')
+  .option('-n, --name <name>', 'the job\'s name (default: three random words, e.g. mango-crave-pulse)')
   .option('-b, --background', 'run every phase without asking for approval')
   .option('-y, --yes', 'approve every phase up front (same as --background)')
   .option('-j, --workers <n>', 'tasks of the job run at once (default: the agent\'s workers, else 1)', parseCount('--workers', 1, MAX_WORKERS))
   .option('--json', 'print the final job as JSON on stdout')
   .addOption(configOption())
   .action(async (words: string[], options) => {
-    process.exitCode = await runCommand(loadAppContext(options.config), words.join(' '), options);
+    process.exitCode = await runCommand(loadAppContext(options.config), words, options);
+  });
+
+program
+  .command('templates')
+  .description('list the job templates of the config (jobline run --template NAME key=value …)')
+  .addOption(configOption())
+  .action((options) => {
+    process.stdout.write(`${formatTemplateList(loadAppContext(options.config).config)}\n`);
   });
 
 program
@@ -95,14 +106,15 @@ program
 program
   .command('show')
   .description('show one job in full')
-  .argument('<id>', 'job id or unique prefix, with or without job-')
+  .argument('<id>', 'job id or name, or a unique prefix of one')
   .option('--json', 'print JSON')
+  .option('-m, --manifest', 'print the job\'s manifest (job_manifest.json, written when it ends)')
   .addOption(configOption())
   .action(async (id: string, options) => {
     process.exitCode = await showCommand(loadAppContext(options.config), id, options);
   });
 
-const idArgument = ['<id>', 'job id or unique prefix, with or without job-'] as const;
+const idArgument = ['<id>', 'job id or name, or a unique prefix of one'] as const;
 
 program
   .command('logs')

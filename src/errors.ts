@@ -60,6 +60,9 @@ export class ManagerError extends JoblineError {}
 /** The command line was used wrongly. Code: USAGE. */
 export class UsageError extends JoblineError {}
 
+/** A job template that does not exist (TEMPLATE_UNKNOWN) or was given wrong values (TEMPLATE_INVALID). */
+export class TemplateError extends JoblineError {}
+
 /** Returns a one-line description of any thrown value, for messages that cross a boundary. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;

@@ -99,6 +99,7 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
       ...(request.keepGoing !== undefined ? { keepGoing: request.keepGoing } : {}),
       ...(request.name ? { name: request.name } : {}),
       ...(request.taskInputs ? { inputs: request.taskInputs } : {}),
+      ...(request.template ? { templateRef: request.template } : {}),
       ...(request.tasks ? { tasks: request.tasks.map((task) => ({ title: task.title, input: task.input, dependsOn: [...task.dependsOn], files: [...task.claims] })) } : {}),
     });
     this.own.set(body.job.id, request.agent);

@@ -10,7 +10,7 @@ import { formatApprovalSummary } from '../render/approval-summary.js';
 import { CLAIM_WAIT_ICON } from '../jobs/model/scheduler.js';
 import { isSharedPhase } from '../jobs/model/task-board.js';
 import { formatLogLines } from '../render/log-lines.js';
-import { formatPhasePosition } from '../render/job-list.js';
+import { formatJobLabel, formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
 import type { OutputFollower } from '../jobs/ports/job-reader.js';
 import { applyApprovalDecision, askApproval } from './ask-approval.js';
@@ -129,14 +129,14 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
   } else if (job.status === 'completed') {
     const answer = agent.type === 'llm' ? job.phases.at(-1)?.output : null;
     if (answer) target.write(`${chalk.bold('── answer ──')}\n${target.isTTY ? sanitizeText(answer) : answer}\n`);
-    process.stderr.write(`✅ ${job.id} completed\n`);
+    process.stderr.write(`✅ ${formatJobLabel(job)} completed\n`);
   } else {
     // A long output scrolled the reason away: its last lines come again, next to the failure.
     if (streamedLines > FAILURE_TAIL_LINES) {
       const tail = await service.readOutputTail(id, FAILURE_TAIL_LINES);
       target.write(`${chalk.bold(`── last ${tail.lines.length} lines of output ──`)}\n${format(tail.lines)}`);
     }
-    process.stderr.write(`❌ ${job.id} ${job.status}${job.error ? `: ${sanitizeLine(job.error)}` : ''}\n   full log: ${paths.output}\n`);
+    process.stderr.write(`❌ ${formatJobLabel(job)} ${job.status}${job.error ? `: ${sanitizeLine(job.error)}` : ''}\n   full log: ${paths.output}\n`);
     // A failed task of a phase of several wrote a file of its own: say how to read it.
     const { board } = await service.view(id).catch(() => ({ board: null }));
     const failed = board?.tasks.filter((task) => task.status === 'failed' && isSharedPhase(board, task.phase)) ?? [];

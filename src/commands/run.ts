@@ -2,6 +2,7 @@
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { expandTemplate, parseTemplateValues } from '../config/templates.js';
 import { createJobService, type AppContext } from './context.js';
 import { hasTerminal, superviseInForeground } from './foreground-job.js';
 
@@ -15,6 +16,10 @@ export interface RunOptions {
   json?: boolean;
   /** Tasks of the job run at once (default: the agent's workers, else 1). */
   workers?: number;
+  /** The job's name (default: a generated one). */
+  name?: string;
+  /** Make the job from this template of the config; the words are then its `key=value`s. */
+  template?: string;
 }
 
 /** The message for interactive mode without a terminal (run and resume). */
@@ -24,11 +29,18 @@ export const NEEDS_TERMINAL = 'Interactive mode asks for approval after each pha
  * Runs `prompt` as one job and waits for it. Returns 0 if it completed, 1 otherwise.
  * @throws UsageError USAGE for an empty prompt or interactive mode without a terminal; AgentError; StoreError.
  */
-export async function runCommand(context: AppContext, prompt: string, options: RunOptions): Promise<number> {
+export async function runCommand(context: AppContext, words: readonly string[], options: RunOptions): Promise<number> {
+  const made = options.template ? expandTemplate(context.config, options.template, parseTemplateValues(words)) : null;
+  const prompt = made ? made.prompt : words.join(' ');
   if (prompt.trim() === '') throw new UsageError('USAGE', "The prompt is empty: say what to run, for example: jobline run -y 'npm test'");
-  const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
-  const mode = options.background || options.yes ? 'background' : context.config.mode;
+  const agent = resolveAgent(options.agent ?? made?.agentName ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
+  const mode = options.background || options.yes ? 'background' : made?.mode ?? context.config.mode;
   if (mode === 'interactive' && !hasTerminal()) throw new UsageError('USAGE', NEEDS_TERMINAL);
+  const workers = options.workers ?? made?.workers ?? undefined;
   const service = await createJobService(context, { isScript: true });
-  return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'submit', agent, prompt, mode, cwd: context.cwd, ...(options.workers ? { workers: options.workers } : {}) })).job.id, options);
+  return superviseInForeground(service, agent, async () => (await service.dispatch({
+    type: 'submit', agent, prompt, mode, cwd: context.cwd, name: options.name ?? null,
+    ...(workers ? { workers } : {}),
+    ...(made ? { template: made.template, ...(made.tasks ? { tasks: made.tasks } : {}), ...(made.retries !== null ? { retries: made.retries } : {}), ...(made.keepGoing !== null ? { keepGoing: made.keepGoing } : {}) } : {}),
+  })).job.id, options);
 }

@@ -57,6 +57,7 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
       cancelGraceMs: config.cancelGraceMs,
       version: options.version,
       workerLeaseMs: config.workerLeaseMs,
+      config,
     });
     const listener = getRequestListener(app.fetch);
     const socketServer = createServer(listener);

@@ -1,10 +1,14 @@
-// `jobline show ID`: one job in full, found by id or unique prefix.
+// `jobline show ID`: one job in full (or its manifest), found by id, name or a unique prefix.
 import { formatJobDetails, formatJobViewJson } from '../render/job-details.js';
 import type { AppContext } from './context.js';
+import { formatJobLabel } from '../render/job-list.js';
+import { isTerminalStatus } from '../jobs/model/job.js';
 
 /** Options of `jobline show`. */
 export interface ShowOptions {
   json?: boolean;
+  /** Print the job's manifest (job_manifest.json) instead. */
+  manifest?: boolean;
 }
 
 /**
@@ -13,6 +17,15 @@ export interface ShowOptions {
  */
 export async function showCommand(context: AppContext, idOrPrefix: string, options: ShowOptions): Promise<number> {
   const now = new Date();
+  if (options.manifest) {
+    const { job, manifest } = await context.jobs.manifest(idOrPrefix);
+    if (manifest) {
+      process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+      return 0;
+    }
+    process.stderr.write(`${formatJobLabel(job)} has no manifest: ${isTerminalStatus(job.status) && job.status !== 'interrupted' ? 'it ended before jobline wrote manifests, or its manifest could not be written' : `it is ${job.status}, and its manifest is written when it ends`}.\n`);
+    return 1;
+  }
   const { job, board, paths } = await context.jobs.view(idOrPrefix);
   process.stdout.write(options.json ? `${formatJobViewJson(job, board)}\n` : `${formatJobDetails(job, paths, now, board)}\n`);
   return 0;

@@ -29,6 +29,23 @@ const commandPhaseSchema = z
     for (const problem of findTaskListProblems(phase.tasks ?? [], `phase ${phase.name}`)) context.addIssue({ code: 'custom', message: problem });
   });
 
+// A job template: the prompt (and its first phase's tasks' commands) may hold {placeholders}.
+const templateSchema = z
+  .strictObject({
+    description: z.string().optional(),
+    /** The agent (default: the session's, else defaultAgent). */
+    agent: z.string().min(1).optional(),
+    prompt: z.string().min(1),
+    mode: z.enum(['interactive', 'background']).optional(),
+    workers,
+    retries: z.number().int().min(0).max(100).optional(),
+    keepGoing: z.boolean().optional(),
+    tasks: z.array(commandTaskSchema).min(1).max(1000).optional(),
+  })
+  .superRefine((template, context) => {
+    for (const problem of findTaskListProblems(template.tasks ?? [], 'the template')) context.addIssue({ code: 'custom', message: problem });
+  });
+
 const commandAgentSchema = z.strictObject({
   type: z.literal('command'),
   description: z.string().optional(),
@@ -128,6 +145,8 @@ export const configSchema = z.strictObject({
   workerHeapMb: z.number().int().min(16).max(16_384).default(512),
   debug: z.strictObject({ keepTempFiles: z.boolean().default(false) }).default({ keepTempFiles: false }),
   agents: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected an agent name of lowercase letters, digits and "-"'), agentConfigSchema).default({}),
+  /** Job templates by name: `/run NAME key=value …`, `jobline run --template NAME`, the dashboard's Run (see config/templates.ts). */
+  templates: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a template name of lowercase letters, digits and "-"'), templateSchema).default({}),
 }).superRefine((config, context) => {
   for (const [name, agent] of Object.entries(config.agents)) {
     if (agent.type === 'llm' && !(agent.provider in config.providers)) {

@@ -27,6 +27,7 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
   const elapsed = board && board.runs.length > 0 ? sumRunTimes(board, now) : job.startedAt ? workingMs(job, now) : null;
   const lines = [
     `${STATUS_ICONS[job.status]} ${chalk.bold(job.id)}  ${job.status}`,
+    `${label('Name')}${job.name ? sanitizeLine(job.name) : '-'}${job.template ? chalk.dim(`  (template ${sanitizeLine(job.template.name)})`) : ''}`,
     `${label('Description')}${truncate(sanitizeLine(job.description), 400)}`,
     `${label('Agent')}${sanitizeLine(job.agent)} (${job.mode})`,
     `${label('Phase')}${sanitizeLine(formatPhasePosition(job))}`,

@@ -8,6 +8,18 @@ import { STATUS_ICONS, formatDuration, sanitizeLine, truncate } from './text.js'
 import { formatTaskCounts } from './task-list.js';
 import type { TaskCounts } from '../jobs/model/task.js';
 
+/** A job as people name it: its id and, when it has one, its name (`job-ab12cd34 mango-crave-pulse`). */
+export function formatJobLabel(job: Pick<Job, 'id' | 'name'>): string {
+  return job.name ? `${job.id} ${sanitizeLine(job.name)}` : job.id;
+}
+
+// The second line of a job's row: its name (coloured) and its prompt, cut to `room` characters.
+function formatNameAndPrompt(job: Job, room: number): string {
+  const name = job.name ? sanitizeLine(job.name) : '';
+  const line = truncate(name ? `${name} · ${sanitizeLine(job.description)}` : sanitizeLine(job.description), room);
+  return name && line.startsWith(name) ? `${chalk.cyan(name)}${line.slice(name.length)}` : line;
+}
+
 /** Returns e.g. `2/5 plan`, or `-` for a job without phases. */
 export function formatPhasePosition(job: Job): string {
   const phase = job.phases[job.currentPhase];
@@ -113,7 +125,7 @@ export function formatJobList(jobs: readonly Job[], now: Date, total = jobs.leng
     const position = counts && counts.total > job.phases.length ? formatTaskCounts(counts) : truncate(sanitizeLine(formatPhasePosition(job)), 20).padEnd(20);
     lines.push(
       [` ${STATUS_ICONS[job.status]}`, job.id, agentOf(job).padEnd(agentWidth), job.status.padEnd(17), position, formatJobTime(job, now)].join(' ').trimEnd(),
-      `      ${truncate(sanitizeLine(job.description), room)}`,
+      `      ${formatNameAndPrompt(job, room)}`,
     );
     const counters = formatCounters(job);
     const detail = [job.error ?? job.progress.lastEvent, counters].filter(Boolean).map((text) => sanitizeLine(text!)).join(' · ');

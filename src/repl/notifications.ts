@@ -65,11 +65,11 @@ export function describeEvent(job: Job, event: JobEvent): { icon: string; text: 
     case 'approval_requested':
       return { icon: '⏸️ ', text: `Waiting for approval of ${event.phase} (/approve, /retry or /cancel ${shortJobId(job.id)})` };
     case 'completed':
-      return { icon: '✅', text: 'Completed' };
+      return { icon: '✅', text: job.name ? `Completed ${job.name}` : 'Completed' };
     case 'failed':
       return { icon: '❌', text: event.error ?? 'Failed' };
     case 'cancelled':
-      return { icon: '🚫', text: 'Cancelled' };
+      return { icon: '🚫', text: job.name ? `Cancelled ${job.name}` : 'Cancelled' };
     case 'interrupted':
       return { icon: '⚠️ ', text: event.reason ?? 'Interrupted' };
     case 'resumed':

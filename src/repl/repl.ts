@@ -1,6 +1,7 @@
 // The interactive REPL: a typed line becomes a background job (the prompt comes back at once), a
 // slash command inspects or steers jobs, and job events print above the prompt. Wires the
 // job service (core) to the terminal (UI); it renders state and sends commands, never edits a job.
+import { formatJobLabel } from '../render/job-list.js';
 import chalk from 'chalk';
 import { assertAgentExists, resolveAgent } from '../agents/resolve-agent.js';
 import { createJobService, type AppContext } from '../commands/context.js';
@@ -145,10 +146,12 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       workers = next;
     },
     cwd,
-    submit: async (prompt, batch) => {
-      const agent = resolveAgent(agentName, config, cwd, context.configPath);
-      const { job, queuePosition } = await service.dispatch({ type: 'submit', agent, prompt, mode, cwd, ...(workers ? { workers } : {}), ...(batch ?? {}) });
-      print(queuePosition === 0 ? `✅ Started ${job.id} (${agent.name}${job.workers > 1 ? ` × ${job.workers} workers` : ''})` : `⏳ Queued ${job.id} (position ${queuePosition})`);
+    submit: async (prompt, extra = {}) => {
+      const { agentName: agentOfJob = agentName, mode: modeOfJob = mode, workers: workersOfJob = workers ?? undefined, ...rest } = extra;
+      const agent = resolveAgent(agentOfJob, config, cwd, context.configPath);
+      const { job, queuePosition } = await service.dispatch({ type: 'submit', agent, prompt, mode: modeOfJob, cwd, ...(workersOfJob ? { workers: workersOfJob } : {}), ...rest });
+      const named = formatJobLabel(job);
+      print(queuePosition === 0 ? `✅ Started ${named} (${agent.name}${job.workers > 1 ? ` × ${job.workers} workers` : ''})` : `⏳ Queued ${named} (position ${queuePosition})`);
     },
     print,
     confirm: async (message, fallback) => {

@@ -1,7 +1,8 @@
 // What a slash command can see and do. Commands render views and dispatch commands to the job
 // service; they never edit a job, or touch the store, themselves.
 import type { JoblineConfig } from '../config/schema.js';
-import type { JobMode } from '../jobs/model/job.js';
+import type { JobMode, JobTemplateRef } from '../jobs/model/job.js';
+import type { TaskPlan } from '../jobs/model/task.js';
 import type { JobService } from '../jobs/service/job-service.js';
 
 /**
@@ -23,6 +24,18 @@ export interface SlashCommand {
   run(args: string, session: ReplSession): Promise<void> | void;
 }
 
+/** What a submission may set beyond its prompt (see ReplSession.submit); unset fields: the session's. */
+export interface SubmitExtras {
+  taskInputs?: readonly string[];
+  keepGoing?: boolean;
+  retries?: number;
+  tasks?: readonly TaskPlan[];
+  agentName?: string;
+  mode?: JobMode;
+  workers?: number;
+  template?: JobTemplateRef;
+}
+
 /** The REPL as commands see it. */
 export interface ReplSession {
   readonly service: JobService;
@@ -39,11 +52,12 @@ export interface ReplSession {
   setMode(mode: JobMode): void;
   setWorkers(workers: number | null): void;
   /**
-   * Submits a job with the session's agent, mode and workers, and says it started or queued:
-   * `prompt` alone, or a batch whose tasks are `taskInputs` (each run with the agent).
+   * Submits a job with the session's agent, mode and workers (unless `extra` says otherwise), and
+   * says it started or queued: `prompt` alone, a batch whose tasks are `extra.taskInputs` (each
+   * run with the agent), or a template's job.
    * @throws JoblineError (AgentError, ManagerError JOBS_BUSY, StoreError).
    */
-  submit(prompt: string, batch?: { taskInputs: readonly string[]; keepGoing?: boolean; retries?: number }): Promise<void>;
+  submit(prompt: string, extra?: SubmitExtras): Promise<void>;
   /** The folder new jobs run in (relative paths typed in commands are relative to it). */
   readonly cwd: string;
   /** Prints above the prompt. */

@@ -1,6 +1,7 @@
 // What the API is built on: the job service (its only way to jobs), the event stream's memory,
 // and the few settings that come from the composition root (the serve command).
 import type { AgentSpec } from '../agents/agent.js';
+import type { JoblineConfig } from '../config/schema.js';
 import type { JobService } from '../jobs/service/job-service.js';
 import type { EventHub } from './event-hub.js';
 import type { LoginLinks } from './login-links.js';
@@ -27,4 +28,6 @@ export interface ApiDeps {
   workerLeaseMs: number;
   /** One-time links that log a browser in (see LoginLinks). */
   loginLinks: LoginLinks;
+  /** The server's config (its templates, for the dashboard's Run). */
+  config: JoblineConfig;
 }

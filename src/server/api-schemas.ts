@@ -29,7 +29,8 @@ export const taskInputSchema = z.strictObject({
 export const submitJobSchema = z.strictObject({
   prompt: text.default(''),
   agent: z.string().min(1).max(64).optional(),
-  mode: mode.default('background'),
+  /** Default: the template's mode, else background. */
+  mode: mode.optional(),
   workers: z.number().int().min(1).max(MAX_WORKERS).optional(),
   retries: z.number().int().min(0).max(MAX_RETRIES).optional(),
   keepGoing: z.boolean().optional(),
@@ -41,6 +42,11 @@ export const submitJobSchema = z.strictObject({
   inputs: z.array(text.min(1)).min(1).max(1_000_000).optional(),
   /** The config file the agent is defined in (absolute; default: the server's): a REPL attached from another project names its own. */
   config: z.string().min(1).max(4096).startsWith('/', 'config must be an absolute path').optional(),
+  /** Make the job from this template of the server's config, with `values` for its placeholders (fields given beside it win). */
+  template: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a template name').optional(),
+  values: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'expected a placeholder name'), z.string().max(65_536)).optional(),
+  /** The template a client made the job from itself (recorded as the job's template; nothing is expanded). */
+  templateRef: z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/), values: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/), z.string().max(65_536)) }).optional(),
 }).refine((body) => !(body.tasks && body.inputs), { message: 'give tasks or inputs, not both', path: ['inputs'] });
 
 /** PUT /api/jobs/{id}. */

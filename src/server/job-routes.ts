@@ -4,6 +4,7 @@ import type { Job } from '../jobs/model/job.js';
 import type { TaskPlan } from '../jobs/model/task.js';
 import { isActiveStatus } from '../jobs/model/job.js';
 import type { ApiDeps } from './api-deps.js';
+import { expandTemplate, listPlaceholders } from '../config/templates.js';
 import { addTasksSchema, approveSchema, closeSchema, deleteQuerySchema, emptySchema, listQuerySchema, resumeSchema, retrySchema, submitJobSchema, updateJobSchema, type taskInputSchema } from './api-schemas.js';
 import { HttpError } from './http-errors.js';
 import type { RouteTable } from './route-table.js';
@@ -29,9 +30,28 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
 
   routes.add({ method: 'post', path: '/api/jobs', summary: 'Submit a job: a prompt for an agent (default: the config\'s), or (agent "external") a job whose tasks workers from outside claim.', body: submitJobSchema, responses: { 201: '{ job, queuePosition }' } }, async ({ context, body }) => {
     const cwd = body.cwd ?? deps.defaultCwd;
-    const agent = deps.resolveAgent(body.agent, cwd, body.config);
-    const result = await service.dispatch({ type: 'submit', agent, prompt: body.prompt, mode: body.mode, cwd, workers: body.workers, retries: body.retries, keepGoing: body.keepGoing, name: body.name ?? null, ...(body.tasks ? { tasks: toTaskPlans(body.tasks) } : {}), ...(body.inputs ? { taskInputs: body.inputs } : {}) });
+    const made = body.template ? expandTemplate(deps.config, body.template, body.values ?? {}) : null;
+    if (!made && body.values) throw new HttpError('BAD_REQUEST', 'values are for a template: give template too.');
+    const agent = deps.resolveAgent(body.agent ?? made?.agentName ?? undefined, cwd, body.config);
+    const tasks = body.tasks ? toTaskPlans(body.tasks) : made?.tasks ?? null;
+    const result = await service.dispatch({
+      type: 'submit', agent, prompt: made && body.prompt === '' ? made.prompt : body.prompt, mode: body.mode ?? made?.mode ?? 'background', cwd,
+      workers: body.workers ?? made?.workers ?? undefined, retries: body.retries ?? made?.retries ?? undefined, keepGoing: body.keepGoing ?? made?.keepGoing ?? undefined,
+      name: body.name ?? null, template: made?.template ?? body.templateRef ?? null,
+      ...(tasks ? { tasks } : {}), ...(body.inputs ? { taskInputs: body.inputs } : {}),
+    });
     return context.json(result, 201);
+  });
+
+  routes.add({ method: 'get', path: '/api/templates', summary: "The job templates of the server's config, with their placeholders.", responses: { 200: '{ templates: [{ name, description, agent, prompt, mode, placeholders }] }' } }, async ({ context }) => {
+    const templates = Object.entries(deps.config.templates).map(([name, template]) => ({ name, description: template.description ?? null, agent: template.agent ?? null, prompt: template.prompt, mode: template.mode ?? null, placeholders: listPlaceholders(template) }));
+    return context.json({ templates });
+  });
+
+  routes.add({ method: 'get', path: '/api/jobs/{id}/manifest', summary: "An ended job's manifest (job_manifest.json; see docs/MANIFEST.md).", responses: { 200: 'JobManifest' } }, async ({ context, params }) => {
+    const { job, manifest } = await service.manifest(params.id!);
+    if (!manifest) throw new HttpError('NOT_FOUND', `${job.id} has no manifest: it is ${job.status}, and a manifest is written when a job ends.`);
+    return context.json(manifest);
   });
 
   routes.add({ method: 'put', path: '/api/jobs/{id}', summary: "Change a job's name (null: none) or, while it is active, its mode.", body: updateJobSchema, responses: { 200: '{ job }' } }, async ({ context, params, body }) => {

@@ -101,6 +101,7 @@ export class InMemoryRepository implements JobRepository {
   }
 
   async remove(id: string): Promise<void> {
+    for (const [name, holder] of this.names) if (holder === id) this.names.delete(name);
     this.jobs.delete(id);
   }
 

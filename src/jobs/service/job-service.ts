@@ -1,6 +1,7 @@
 // The job service: the one way front ends reach jobs. Commands (a typed union) are dispatched in
 // one place to the session's manager; queries read the session (freshest) and the jobs folder;
 // subscribers hear every update in order. Front ends never touch the store or the manager.
+import type { JobManifest } from '../model/manifest.js';
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../../agents/agent.js';
 import { JobLookupError, ManagerError, TaskLookupError } from '../../errors.js';
@@ -207,6 +208,16 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   }
 
   /** Job `id`'s lifecycle events from its log, in order (what subscribers heard, durably). */
+  /**
+   * Job `input`'s manifest (job_manifest.json, written when it ended), with the job; the manifest
+   * is null for a job that has not ended. Throws like `get`; StoreError JOB_FILE_CORRUPT for a
+   * manifest that is not one.
+   */
+  async manifest(input: string): Promise<{ job: Job; manifest: JobManifest | null }> {
+    const job = await this.get(input);
+    return { job, manifest: await this.store.readManifest(job.id) };
+  }
+
   readEvents(id: string): Promise<JobEvent[]> {
     return this.store.readEvents(id);
   }

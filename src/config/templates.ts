@@ -1,0 +1,134 @@
+// Job templates (`templates` in the config): a named job with `{placeholders}` filled in at
+// submission (`/run NAME key=value`, `jobline run --template NAME`, the dashboard's Run). Pure.
+import { TemplateError } from '../errors.js';
+import type { JobMode, JobTemplateRef } from '../jobs/model/job.js';
+import type { TaskPlan } from '../jobs/model/task.js';
+import { findNearestName } from '../text/nearest-name.js';
+import type { JoblineConfig } from './schema.js';
+
+/** One template as the config holds it (see configSchema's `templates`). */
+export type JobTemplate = JoblineConfig['templates'][string];
+
+/**
+ * A placeholder: `{name}` with a name of letters, digits, `_` and `-` starting with a letter or `_`.
+ * `${name}` is left alone (a shell variable), and so is `{a,b}` (a shell brace expansion); `{{`
+ * and `}}` are literal braces.
+ */
+const PLACEHOLDER = /\{\{|\}\}|\$?\{([A-Za-z_][A-Za-z0-9_-]*)\}/g;
+
+/** What a template makes: the fields of a submission, before its agent is resolved. */
+export interface TemplateSubmission {
+  /** The agent's name; null: the session's (or the config's default). */
+  agentName: string | null;
+  prompt: string;
+  /** null: the session's mode. */
+  mode: JobMode | null;
+  workers: number | null;
+  retries: number | null;
+  keepGoing: boolean | null;
+  /** The tasks of the job's first phase, or null: what the agent plans. */
+  tasks: TaskPlan[] | null;
+  template: JobTemplateRef;
+}
+
+/** The placeholders of `template` (in its prompt and its tasks' commands), in order of first use. */
+export function listPlaceholders(template: JobTemplate): string[] {
+  const names = new Set<string>();
+  for (const text of [template.prompt, ...(template.tasks ?? []).map((task) => task.run)]) {
+    for (const match of text.matchAll(PLACEHOLDER)) if (match[1] !== undefined && !match[0].startsWith('$')) names.add(match[1]);
+  }
+  return [...names];
+}
+
+// `text` with its placeholders replaced by `values` (each is present: checked before).
+function fill(text: string, values: Readonly<Record<string, string>>): string {
+  return text.replace(PLACEHOLDER, (whole, name: string | undefined) => {
+    if (whole === '{{') return '{';
+    if (whole === '}}') return '}';
+    if (name === undefined || whole.startsWith('$')) return whole;
+    return values[name]!;
+  });
+}
+
+/**
+ * Parses `key=value` words (`/run NAME pkg=core msg="two words"`, already split) into values.
+ * @throws TemplateError TEMPLATE_INVALID for a word without `=` or a key given twice.
+ */
+export function parseTemplateValues(words: readonly string[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const word of words) {
+    const at = word.indexOf('=');
+    if (at <= 0) throw new TemplateError('TEMPLATE_INVALID', `Expected key=value, got "${word.slice(0, 80)}": give each placeholder as name=value.`);
+    const key = word.slice(0, at);
+    if (Object.hasOwn(values, key)) throw new TemplateError('TEMPLATE_INVALID', `${key} is given twice.`);
+    values[key] = word.slice(at + 1);
+  }
+  return values;
+}
+
+/** Looks up template `name` in `config`. @throws TemplateError TEMPLATE_UNKNOWN (with the nearest name, or the list). */
+export function findTemplate(config: JoblineConfig, name: string): JobTemplate {
+  const template = Object.hasOwn(config.templates, name) ? config.templates[name] : undefined;
+  if (template) return template;
+  const names = Object.keys(config.templates);
+  if (names.length === 0) throw new TemplateError('TEMPLATE_UNKNOWN', `There is no template ${name}: the config defines none (add "templates" to .jobrc.json).`);
+  const nearest = findNearestName(name, names);
+  throw new TemplateError('TEMPLATE_UNKNOWN', `There is no template ${name}.${nearest ? ` Did you mean ${nearest}?` : ''} Templates: ${names.join(', ')}.`);
+}
+
+/**
+ * The submission template `name` of `config` makes with `values` for its placeholders.
+ * @throws TemplateError TEMPLATE_UNKNOWN; TEMPLATE_INVALID when a placeholder has no value or a
+ *   value names no placeholder (both listed, with the template's placeholders).
+ */
+export function expandTemplate(config: JoblineConfig, name: string, values: Readonly<Record<string, string>>): TemplateSubmission {
+  const template = findTemplate(config, name);
+  const placeholders = listPlaceholders(template);
+  const missing = placeholders.filter((key) => !Object.hasOwn(values, key));
+  const unknown = Object.keys(values).filter((key) => !placeholders.includes(key));
+  if (missing.length > 0 || unknown.length > 0) {
+    const usage = placeholders.length > 0 ? placeholders.map((key) => `${key}=…`).join(' ') : 'no values';
+    const problems = [
+      ...(missing.length > 0 ? [`needs ${missing.map((key) => `{${key}}`).join(', ')}`] : []),
+      ...(unknown.length > 0 ? [`has no ${unknown.map((key) => `{${key}}`).join(', ')}`] : []),
+    ];
+    throw new TemplateError('TEMPLATE_INVALID', `Template ${name} ${problems.join(' and ')}: give ${usage}.`);
+  }
+  return {
+    agentName: template.agent ?? null,
+    prompt: fill(template.prompt, values),
+    mode: template.mode ?? null,
+    workers: template.workers ?? null,
+    retries: template.retries ?? null,
+    keepGoing: template.keepGoing ?? null,
+    tasks: template.tasks ? template.tasks.map((task) => ({ title: task.name, input: fill(task.run, values), dependsOn: task.dependsOn, claims: task.claims })) : null,
+    template: { name, values: { ...values } },
+  };
+}
+
+/**
+ * Splits a line of `key=value` words as a shell would for quoting: `a="b c" d='e'` gives
+ * `a=b c` and `d=e`. @throws TemplateError TEMPLATE_INVALID for an unclosed quote.
+ */
+export function splitWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | null = null;
+  let quote: '"' | "'" | null = null;
+  for (const char of line) {
+    if (quote) {
+      if (char === quote) quote = null;
+      else word += char;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      word ??= '';
+    } else if (/\s/.test(char)) {
+      if (word !== null) words.push(word);
+      word = null;
+    } else {
+      word = (word ?? '') + char;
+    }
+  }
+  if (quote) throw new TemplateError('TEMPLATE_INVALID', `A ${quote} quote is not closed.`);
+  if (word !== null) words.push(word);
+  return words;
+}

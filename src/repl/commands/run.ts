@@ -1,0 +1,38 @@
+// /run NAME [key=value …] submits a job from a config template; /templates lists the templates.
+import { UsageError } from '../../errors.js';
+import { expandTemplate, parseTemplateValues, splitWords } from '../../config/templates.js';
+import { formatTemplateList } from '../../render/template-list.js';
+import type { SlashCommand } from '../session.js';
+
+/** /run NAME [key=value …] */
+export const runCommand: SlashCommand = {
+  name: 'run',
+  usage: '/run <template> [key=value …]',
+  summary: 'start a job from a template of the config (/templates lists them)',
+  argument: 'none',
+  async run(args, session) {
+    const [name, ...words] = splitWords(args);
+    if (!name) throw new UsageError('USAGE', 'Usage: /run <template> [key=value …]. /templates lists the templates.');
+    const made = expandTemplate(session.config, name, parseTemplateValues(words));
+    await session.submit(made.prompt, {
+      template: made.template,
+      ...(made.agentName ? { agentName: made.agentName } : {}),
+      ...(made.mode ? { mode: made.mode } : {}),
+      ...(made.workers ? { workers: made.workers } : {}),
+      ...(made.retries !== null ? { retries: made.retries } : {}),
+      ...(made.keepGoing !== null ? { keepGoing: made.keepGoing } : {}),
+      ...(made.tasks ? { tasks: made.tasks } : {}),
+    });
+  },
+};
+
+/** /templates */
+export const templatesCommand: SlashCommand = {
+  name: 'templates',
+  usage: '/templates',
+  summary: 'list the job templates of the config',
+  argument: 'none',
+  run(_args, session) {
+    session.print(formatTemplateList(session.config));
+  },
+};
