@@ -5,7 +5,7 @@
 // node_modules as usual), and so does the LLM runner, which the worker imports only for an LLM
 // job: it loads from tsc's output in dist/agents/llm/, keeping the worker's file small.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -60,3 +60,20 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+
+// The web dashboard (src/dashboard/): one script and one stylesheet for the browser, with Preact
+// and htm inside, so the page loads nothing from anywhere but the server (it works offline).
+rmSync(`${dist}dashboard`, { recursive: true, force: true });
+await build({
+  entryPoints: { app: fileURLToPath(new URL('../src/dashboard/main.ts', import.meta.url)) },
+  outdir: `${dist}dashboard`,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome110', 'firefox110', 'safari16'],
+  minify: true,
+  sourcemap: true,
+  logLevel: 'warning',
+});
+copyFileSync(fileURLToPath(new URL('../src/dashboard/index.html', import.meta.url)), `${dist}dashboard/index.html`);
+copyFileSync(fileURLToPath(new URL('../src/dashboard/app.css', import.meta.url)), `${dist}dashboard/app.css`);

@@ -8,7 +8,7 @@ import { getRequestListener } from '@hono/node-server';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName } from '../config/schema.js';
 import { loadConfig } from '../config/load-config.js';
-import { createApiApp } from '../server/api-app.js';
+import { cookieNameOf, createApiApp } from '../server/api-app.js';
 import { EventHub } from '../server/event-hub.js';
 import { LoginLinks } from '../server/login-links.js';
 import { claimServerPresence, ServerError } from '../store/server-presence.js';
@@ -43,11 +43,35 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
     service.subscribe((update) => hub.accept(update));
     installExitHandlers(service.lifecycle, stopServing);
     const loginLinks = new LoginLinks();
+    let listener: ReturnType<typeof getRequestListener> = async () => {};
+    let port: number | null = null;
+    const startedAt = new Date().toISOString();
+    const announce = (): void => presence.announce({ pid: process.pid, socketPath: presence.socketPath, port, startedAt, version: options.version });
+    // HTTP on 127.0.0.1 (the dashboard's and other machines' way in, through a tunnel): at start
+    // with --port, or later when `jobline ui` asks a server that listens on its socket only.
+    let httpStarting: Promise<number> | null = null;
+    const listenHttp = (wanted: number): Promise<number> => {
+      httpStarting ??= (async () => {
+        const httpServer = createServer(listener);
+        servers.push(httpServer);
+        await listen(httpServer, { port: wanted, host: '127.0.0.1' });
+        port = (httpServer.address() as { port: number }).port;
+        announce();
+        return port;
+      })().catch((error: unknown) => {
+        httpStarting = null;
+        throw error;
+      });
+      return httpStarting;
+    };
     const app = createApiApp({
+      listenHttp,
       loginLinks,
       service,
       hub,
       token: presence.token,
+      browserKey: presence.browserKey,
+      cookieName: cookieNameOf(context.jobs.jobsDir),
       resolveAgent: (name, cwd, configPath) => {
         // A client's own config (a REPL attached from another project) defines its agents.
         const source = configPath ? loadConfig({ explicitPath: configPath, cwd }) : { config, path: context.configPath };
@@ -59,22 +83,16 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
       workerLeaseMs: config.workerLeaseMs,
       config,
     });
-    const listener = getRequestListener(app.fetch);
+    listener = getRequestListener(app.fetch);
     const socketServer = createServer(listener);
     servers.push(socketServer);
     await listen(socketServer, presence.socketPath);
     // Only this user may connect (the folder is 0700 too; the token is checked anyway).
     chmodSync(presence.socketPath, 0o600);
-    let port: number | null = null;
-    if (options.port !== undefined) {
-      const httpServer = createServer(listener);
-      servers.push(httpServer);
-      await listen(httpServer, { port: options.port, host: '127.0.0.1' });
-      port = (httpServer.address() as { port: number }).port;
-    }
-    presence.announce({ pid: process.pid, socketPath: presence.socketPath, port, startedAt: new Date().toISOString(), version: options.version });
-    // A browser logs in once through a one-time link (it sets the token cookie); scripts send the token.
-    const link = port === null ? '' : `  a browser: http://127.0.0.1:${port}/login/${loginLinks.mint().code} (works once, for 10 minutes)\n`;
+    if (options.port !== undefined) await listenHttp(options.port);
+    else announce();
+    // A browser logs in once through a one-time link (it sets the cookie); scripts send the token.
+    const link = port === null ? '' : `  dashboard: http://127.0.0.1:${port}/login/${loginLinks.mint().code} (a one-time login link, for 10 minutes)\n`;
     process.stdout.write(`jobline serve (pid ${process.pid}) on ${context.jobs.jobsDir}\n  socket ${presence.socketPath}\n${port === null ? '' : `  http://127.0.0.1:${port}/api\n`}  token in ${context.jobs.jobsDir}/server-token\n${link}`);
   } catch (error) {
     stopServing();

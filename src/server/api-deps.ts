@@ -12,6 +12,10 @@ export interface ApiDeps {
   hub: EventHub;
   /** The bearer token every request must carry (see server-presence.ts). */
   token: string;
+  /** What a logged-in browser's cookie carries instead (see ServerPresence.browserKey). */
+  browserKey: string;
+  /** The cookie's name: one per jobs folder, since cookies of 127.0.0.1 are shared by every port. */
+  cookieName: string;
   /**
    * The agent a submission names (undefined: the config's default), for a job in folder `cwd`,
    * from config file `configPath` (undefined: the server's config).
@@ -28,6 +32,11 @@ export interface ApiDeps {
   workerLeaseMs: number;
   /** One-time links that log a browser in (see LoginLinks). */
   loginLinks: LoginLinks;
+  /**
+   * Makes the server listen on HTTP at 127.0.0.1:`port` (0: any free port) if it does not yet;
+   * resolves to the port it listens on. @throws ServerError SERVER_LISTEN.
+   */
+  listenHttp(port: number): Promise<number>;
   /** The server's config (its templates, for the dashboard's Run). */
   config: JoblineConfig;
 }

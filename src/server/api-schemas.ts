@@ -87,6 +87,8 @@ export const listQuerySchema = z.strictObject({
 /** GET /api/jobs/{id}/logs query. */
 export const logsQuerySchema = z.strictObject({
   task: z.string().min(1).max(500).optional(),
+  /** One run of the task (`r3`) instead of its latest. */
+  run: z.string().regex(/^r\d{1,9}$/, 'expected a run id such as r3').optional(),
   lines: z.coerce.number().int().min(1).max(100_000).default(200),
   follow: z.enum(['true', 'false']).default('false'),
 });
@@ -103,3 +105,16 @@ export const eventsQuerySchema = z.strictObject({
 
 /** A body with nothing in it (or none). */
 export const emptySchema = z.strictObject({});
+
+/** GET /api/board query: one job's card (job=ID), or every job's. */
+export const boardQuerySchema = z.strictObject({ job: z.string().min(1).max(100).optional() });
+
+/** GET /api/jobs/{id}/task-page query. */
+export const tasksPageQuerySchema = z.strictObject({
+  phase: z.coerce.number().int().min(0).max(1000).optional(),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** POST /api/listen. */
+export const listenSchema = z.strictObject({ port: z.number().int().min(0).max(65_535).optional() });

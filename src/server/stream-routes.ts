@@ -75,7 +75,7 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
     const id = await service.resolve(params.id!);
     const isFollowing = query.follow === 'true';
     if (query.task) {
-      const { run, tail } = await service.taskOutput(id, query.task, query.lines);
+      const { run, tail } = await service.taskOutput(id, query.task, query.lines, query.run);
       const text = tail ? joinLines(tail.lines) : '';
       if (!isFollowing || !run || run.state.status !== 'running') return context.text(text);
       return followText(context, text, (onLines, signal) => service.followRunOutput(id, run, { offset: tail?.size ?? 0, onLines, signal }));

@@ -53,7 +53,7 @@ describe('suspend and continue', () => {
     session.send('fg');
     await session.waitForText(/Stopped[^]*\nnode \S+cli\.js run go/); // bash names the job it continues
     session.type('\r'); // continue
-    await session.waitForText(/✅ job-\w{8} completed/);
+    await session.waitForText(/✅ job-\w{8}( [\w.-]+)? completed/);
     session.send('exit');
     expect((await session.exited).exitCode).toBe(0);
   });

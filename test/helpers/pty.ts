@@ -130,7 +130,7 @@ export class PtySession {
    * given) whose id is not in `except`, and returns that id.
    */
   async startedJob(agent?: string, except: readonly string[] = []): Promise<string> {
-    const pattern = new RegExp(`✅ Started ((?!${except.join('|') || '$^'})job-[a-z0-9]{8}) \\(${agent ?? '[\\w-]+'}(?: × \\d+ workers)?\\)`);
+    const pattern = new RegExp(`✅ Started ((?!${except.join('|') || '$^'})job-[a-z0-9]{8}) (?:[a-z0-9_.-]+ )?\\(${agent ?? '[\\w-]+'}(?: × \\d+ workers)?\\)`);
     return pattern.exec(await this.waitForText(pattern))![1]!;
   }
 

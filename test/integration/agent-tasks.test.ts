@@ -94,7 +94,7 @@ describe('a command agent whose phase lists tasks', () => {
       },
     });
     const { code, stderr } = await runCli(['run', '-y', '--agent', 'edit', 'edit the code'], { cwd, env });
-    expect(stderr).toMatch(/✅ job-\w{8} completed/);
+    expect(stderr).toMatch(/✅ job-\w{8}( [\w.-]+)? completed/);
     // The task held back says why, once.
     expect(stderr.match(/⏸ t2 waits: src\/auth\/login.ts is claimed by t1/g)).toHaveLength(1);
     expect(code).toBe(0);

@@ -302,7 +302,7 @@ describe('the REPL without a terminal', () => {
     expect(code).toBe(0);
     expect(output).not.toMatch(/\u001b\[/); // no colour, no cursor movement: plain lines
     expect(output).not.toContain('jobline:two>'); // no prompt drawn into a pipe
-    expect(output).toMatch(/✅ Started job-\w{8} \(two\)/);
+    expect(output).toMatch(/✅ Started job-\w{8} [\w.-]+ \(two\)/);
     expect(output).toContain('👍 Approved');
     const [job] = await storedJobs(jobsDir);
     expect(job!.status).toBe('completed');

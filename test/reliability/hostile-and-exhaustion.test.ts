@@ -61,7 +61,7 @@ describe('corrupt and hostile files', () => {
     expect(output).toContain('warning: Skipped job-notjson1');
     expect(output).toContain('Jobs (2 total');
     expect(output).toContain('🧹 Removed 2 finished job(s).');
-    expect(output).toMatch(/✅ Started job-\w{8} \(sh\)/);
+    expect(output).toMatch(/✅ Started job-\w{8} [\w.-]+ \(sh\)/);
     for (const id of ['job-trunc001', 'job-notjson1', 'job-schema01', 'job-future01']) expect(statSync(join(jobsDir, id, 'job.json')).isFile()).toBe(true);
     expect(statSync(join(elsewhere, 'job-linked01', 'job.json')).isFile()).toBe(true);
   });

@@ -233,11 +233,11 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   }
 
   /**
-   * Task `taskReference` of job `input` (see findTaskByReference) with its latest run and that
-   * run's last `maxLines` lines of output (run null: the task has not run yet).
+   * Task `taskReference` of job `input` (see findTaskByReference) with its latest run (or its run
+   * `runId`) and that run's last `maxLines` lines of output (run null: the task has not run yet).
    * @throws JobLookupError; TaskLookupError TASK_NOT_FOUND, TASK_AMBIGUOUS; StoreError.
    */
-  async taskOutput(input: string, taskReference: string, maxLines: number): Promise<{ job: Job; task: Task; run: Run | null; tail: LogTail | null }> {
+  async taskOutput(input: string, taskReference: string, maxLines: number, runId?: string): Promise<{ job: Job; task: Task; run: Run | null; tail: LogTail | null }> {
     const { job, board } = await this.view(input);
     const found = findTaskByReference(board.tasks, taskReference);
     if (!('task' in found)) {
@@ -246,7 +246,8 @@ export class JobService extends EventEmitter<JobManagerEvents> {
       throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no task "${taskReference}" (its tasks are ${board.tasks.slice(0, 5).map((task) => task.id).join(', ')}${board.tasks.length > 5 ? `, … t${board.tasks.length}` : ''}; /tasks ${job.id} lists them).`);
     }
     const { task } = found;
-    const run = board.runs.findLast((candidate) => candidate.taskId === task.id) ?? null;
+    const run = board.runs.findLast((candidate) => candidate.taskId === task.id && (runId === undefined || candidate.id === runId)) ?? null;
+    if (runId !== undefined && !run) throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no run ${runId} of task ${task.id}.`);
     return { job, task, run, tail: run ? await this.store.readRunOutput(job.id, run, maxLines) : null };
   }
 

@@ -116,7 +116,7 @@ describe('a new external job', () => {
     const folder = new FolderWorkers(store, makeInMemoryReader(store), () => new Date('2026-12-02T10:00:00.000Z'));
     const bare = folder.create({ name: null, tasks: [], cwd: '/p' });
     expect(bare.description).toBe('');
-    expect(bare.name).toBeUndefined();
+    expect(bare.name).toBe(`name-${bare.id.slice(5)}`);
     expect(store.jobs.get(bare.id)!.records).toEqual([]);
     expect(store.jobs.get(bare.id)!.events[0]).toEqual({ ts: '2026-12-02T10:00:00.000Z', type: 'created', agent: 'external', mode: 'background', cwd: '/p', seq: 1 });
     expect(await folder.resolve(bare.id.toUpperCase())).toBe(bare.id);
@@ -211,12 +211,15 @@ describe('claims and lapses, more edges', () => {
     expect(events().slice(left + 1)).toEqual(['task_completed']);
   });
 
-  it('names the jobs a shared name stands for', async () => {
+  it('gives a name to one job only, and finds a job by its name or a prefix of it', async () => {
     const store = new InMemoryRepository();
     const folder = new FolderWorkers(store, makeInMemoryReader(store), () => new Date('2026-12-02T10:00:00.000Z'));
     const first = folder.create({ name: 'twin', tasks: [], cwd: '/p' });
-    const second = folder.create({ name: 'twin', tasks: [], cwd: '/p' });
-    await expect(folder.resolve(' twin ')).rejects.toThrow(`2 active jobs are named twin: ${first.id}, ${second.id}; give an id.`);
+    expect(() => folder.create({ name: 'TWIN', tasks: [], cwd: '/p' })).toThrow(`The name TWIN is taken by ${first.id}`);
+    const second = folder.create({ name: 'twine', tasks: [], cwd: '/p' });
+    await expect(folder.resolve(' twin ')).resolves.toBe(first.id);
+    await expect(folder.resolve('twine')).resolves.toBe(second.id);
+    await expect(folder.resolve('tw')).rejects.toThrow(`'tw' matches 2 jobs: ${first.id} (twin), ${second.id} (twine). Type more of the id or name.`);
     await expect(folder.resolve(first.id.slice(0, 6))).rejects.toMatchObject({ code: 'JOB_ID_AMBIGUOUS' });
     expect(() => folder.create({ name: 'bad name', tasks: [], cwd: '/p' })).toThrow('"bad name" is not a job name: letters, digits, _ . - (up to 80), starting with a letter or digit.');
   });
@@ -261,11 +264,14 @@ describe('one write per command, and what each write holds', () => {
     expect(() => folder.create({ name: '-x', tasks: [], cwd: '/p' })).toThrow(expect.objectContaining({ code: 'USAGE' }));
   });
 
-  it('resolves a name to its active job, not to an ended one of the same name', async () => {
-    const { folder } = setup();
+  it('keeps an ended job\'s name, and frees it when the job is deleted', async () => {
+    const { folder, store } = setup();
     const ended = folder.create({ name: 'again', tasks: [], cwd: '/p' });
     await folder.workers.close(ended.id, 'completed');
-    const active = folder.create({ name: 'again', tasks: [], cwd: '/p' });
-    expect(await folder.resolve('again')).toBe(active.id);
+    expect(() => folder.create({ name: 'again', tasks: [], cwd: '/p' })).toThrow(`The name again is taken by ${ended.id}`);
+    expect(await folder.resolve('again')).toBe(ended.id);
+    await store.remove(ended.id);
+    const next = folder.create({ name: 'again', tasks: [], cwd: '/p' });
+    expect(await folder.resolve('again')).toBe(next.id);
   });
 });

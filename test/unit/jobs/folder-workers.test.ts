@@ -58,13 +58,16 @@ describe('external jobs on the folder', () => {
     expect(new Date(await folder.workers.heartbeat(id, other.name)).toISOString()).toBe('2026-12-02T10:00:02.100Z');
   });
 
-  it('finds a job by its id, a prefix or its name, and says when a name is not unique', async () => {
+  it('finds a job by its id, its name or a prefix of either, and gives a name to one job only', async () => {
     const { folder } = setup();
     const { id } = folder.create({ name: 'same', tasks: [], cwd: '/p' });
     expect(await folder.resolve(id.slice(4, 9))).toBe(id);
     expect(await folder.resolve('same')).toBe(id);
-    folder.create({ name: 'same', tasks: [], cwd: '/p' });
-    await expect(folder.resolve('same')).rejects.toMatchObject({ code: 'JOB_ID_AMBIGUOUS' });
+    expect(await folder.resolve('SAM')).toBe(id);
+    expect(() => folder.create({ name: 'same', tasks: [], cwd: '/p' })).toThrow(`The name same is taken by ${id}; choose another name or delete that job.`);
+    const generated = folder.create({ name: null, tasks: [], cwd: '/p' });
+    expect(generated.name).toMatch(/^[a-z]{3,6}-[a-z]{3,6}-[a-z]{3,6}$/);
+    expect(await folder.resolve(generated.name!)).toBe(generated.id);
     await expect(folder.resolve('nothing')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
   });
 

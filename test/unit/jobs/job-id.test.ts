@@ -37,7 +37,7 @@ describe('job ids', () => {
 describe('resolveJobId, edge cases', () => {
   it('asks for an id when given none, `job` or `job-`, and matches in any case and with spaces', () => {
     for (const input of ['', '  ', 'job', 'job-', ' JOB- ']) {
-      expect(() => resolveJobId(input, ['job-ab12cd34'])).toThrow('Give a job id or a prefix of one, e.g. job-ab12 or ab12.');
+      expect(() => resolveJobId(input, ['job-ab12cd34'])).toThrow('Give a job id or name, or a prefix of one, e.g. job-ab12, ab12 or mango-crave.');
     }
     expect(resolveJobId('  AB12 ', ['job-ab12cd34', 'job-zz000000'])).toBe('job-ab12cd34');
     expect(resolveJobId('JOB-AB', ['job-ab12cd34'])).toBe('job-ab12cd34');

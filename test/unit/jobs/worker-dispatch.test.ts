@@ -49,11 +49,11 @@ describe('worker commands through the service', () => {
 });
 
 describe('names, updates and slots', () => {
-  it('resolves a name among the session\'s jobs, then the stored active ones, and says when it names several', async () => {
+  it('resolves a name of the session\'s jobs or the stored ones, and gives a name to one job only', async () => {
     const { service, store } = makeFakeService();
-    await service.dispatch({ type: 'submit', agent: createExternalAgent(), prompt: 'x', mode: 'background', cwd: '/p', name: 'twin' });
-    await service.dispatch({ type: 'submit', agent: createExternalAgent(), prompt: 'x', mode: 'background', cwd: '/p', name: 'twin' });
-    await expect(service.resolve('twin')).rejects.toMatchObject({ code: 'JOB_ID_AMBIGUOUS', message: expect.stringMatching(/^2 active jobs are named twin: job-\w+, job-\w+; give an id\.$/) });
+    const { job: twin } = await service.dispatch({ type: 'submit', agent: createExternalAgent(), prompt: 'x', mode: 'background', cwd: '/p', name: 'twin' });
+    await expect(service.dispatch({ type: 'submit', agent: createExternalAgent(), prompt: 'x', mode: 'background', cwd: '/p', name: 'twin' })).rejects.toMatchObject({ code: 'JOB_NAME_TAKEN', message: `The name twin is taken by ${twin.id}.` });
+    expect(await service.resolve('twin')).toBe(twin.id);
     const stored = new FolderWorkers(store, makeInMemoryReader(store), () => new Date()).create({ name: 'stored', tasks: [], cwd: '/p' });
     expect(await service.resolve(' stored ')).toBe(stored.id);
     await expect(service.resolve('nobody')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
@@ -99,11 +99,15 @@ describe('what the service says of its session', () => {
     expect((await service.readEvents(job.id)).map((event) => event.type)).toEqual(['created', 'queued', 'started', 'phase_started']);
   });
 
-  it("prefers its own job of a name to a stored one, and refuses to close an agent's job, saying why", async () => {
+  it("renames a job only to a free name, freeing its old one, and refuses to close an agent's job, saying why", async () => {
     const { service, store, executor } = makeFakeService();
     const { job } = await service.dispatch({ type: 'submit', agent: createExternalAgent(), prompt: 'x', mode: 'background', cwd: '/p', name: 'mine' });
-    new FolderWorkers(store, makeInMemoryReader(store), () => new Date()).create({ name: 'mine', tasks: [], cwd: '/p' });
-    expect(await service.resolve('mine')).toBe(job.id);
+    const other = new FolderWorkers(store, makeInMemoryReader(store), () => new Date()).create({ name: 'theirs', tasks: [], cwd: '/p' });
+    await expect(service.dispatch({ type: 'update', jobId: job.id, name: 'theirs' })).rejects.toMatchObject({ code: 'JOB_NAME_TAKEN' });
+    expect((await service.dispatch({ type: 'update', jobId: job.id, name: 'ours' })).name).toBe('ours');
+    expect(await service.resolve('ours')).toBe(job.id);
+    await expect(service.resolve('mine')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+    expect(await service.resolve('theirs')).toBe(other.id);
     const agentJob = (await service.dispatch({ type: 'submit', agent: TWO_PHASES_AGENT, prompt: 'p', mode: 'interactive', cwd: '/p' })).job;
     await expect(service.dispatch({ type: 'close', jobId: agentJob.id, status: 'completed' })).rejects.toThrow(`${agentJob.id} is run by agent two: it ends with its last phase; cancel it to stop it.`);
     (await executor.whenRuns(1)).complete();

@@ -1,0 +1,80 @@
+// The dashboard's calls to the API: same origin, the login cookie goes along; errors come back as
+// the API's { error: { code, message } }, thrown as ApiFailure.
+import type { JobCard, TemplateInfo, Task, Run, TaskCounts, JobManifest, Job } from './types.js';
+
+/** A refused or failed call: the API's code and message (`UNAUTHORIZED` when not logged in). */
+export class ApiFailure extends Error {
+  constructor(readonly code: string, message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+/** Calls `method path` with JSON `body`; resolves to the parsed answer. @throws ApiFailure. */
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, { method, credentials: 'same-origin', headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiFailure('UNREACHABLE', 'The jobline server does not answer. Is jobline serve still running?', 0);
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    let code = 'HTTP_ERROR';
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const parsed = JSON.parse(text) as { error?: { code: string; message: string } };
+      if (parsed.error) ({ code, message } = parsed.error);
+    } catch {
+      // Not the API's shape: keep the status line.
+    }
+    throw new ApiFailure(code, message, response.status);
+  }
+  const type = response.headers.get('content-type') ?? '';
+  return (type.includes('application/json') ? JSON.parse(text) : text) as T;
+}
+
+/** The board: every job's card and the slots. */
+export function readBoard(): Promise<{ cards: JobCard[]; slots: { used: number; max: number }; total: number }> {
+  return call('GET', '/api/board');
+}
+
+/** One job's card. */
+export async function readCard(id: string): Promise<JobCard | null> {
+  const { cards } = await call<{ cards: JobCard[] }>('GET', `/api/board?job=${encodeURIComponent(id)}`);
+  return cards[0] ?? null;
+}
+
+/** A page of a job's tasks of one phase, with their runs and every phase's counts. */
+export function readTaskPage(id: string, phase: number, offset: number, limit: number): Promise<{ tasks: Task[]; runs: Run[]; total: number; phases: TaskCounts[] }> {
+  return call('GET', `/api/jobs/${encodeURIComponent(id)}/task-page?phase=${phase}&offset=${offset}&limit=${limit}`);
+}
+
+/** The templates of the server's config. */
+export async function readTemplates(): Promise<TemplateInfo[]> {
+  return (await call<{ templates: TemplateInfo[] }>('GET', '/api/templates')).templates;
+}
+
+/** An ended job's manifest, or null when it has none. */
+export async function readManifest(id: string): Promise<JobManifest | null> {
+  try {
+    return await call<JobManifest>('GET', `/api/jobs/${encodeURIComponent(id)}/manifest`);
+  } catch (error) {
+    if (error instanceof ApiFailure && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/** A decision on job `id`: approve, retry (with feedback), cancel, resume. */
+export function decide(id: string, verb: 'approve' | 'retry' | 'cancel' | 'resume', body: Record<string, unknown> = {}): Promise<{ job: Job }> {
+  return call('POST', `/api/jobs/${encodeURIComponent(id)}/${verb}`, body);
+}
+
+/** Deletes job `id` with its tasks, runs and outputs (force: cancels it first). */
+export function deleteJob(id: string, force: boolean): Promise<{ removed: string[] }> {
+  return call('DELETE', `/api/jobs/${encodeURIComponent(id)}${force ? '?force=true' : ''}`);
+}
+
+/** Submits a job from template `name` with `values`. */
+export function runTemplate(name: string, values: Record<string, string>): Promise<{ job: Job; queuePosition: number }> {
+  return call('POST', '/api/jobs', { template: name, values });
+}

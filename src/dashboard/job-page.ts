@@ -1,0 +1,197 @@
+// A job's page: what it is and where it stands, the decisions it waits for (with the phase's
+// summary and diff), its phases → tasks → runs as a tree, the selected run's output (live while it
+// runs), and its manifest once it ended.
+import { useEffect, useState } from 'preact/hooks';
+import { isActiveStatus } from '../jobs/model/job.js';
+import { ApiFailure, call, decide, deleteJob, readManifest, readTaskPage } from './api.js';
+import { html } from './html.js';
+import { useBoard, useNow } from './hooks.js';
+import type { LiveBoard } from './live.js';
+import { elapsedOf, formatSpan, JobName, PhaseStepper, StatusBadge, WorkerClusters } from './parts.js';
+import type { Job, JobManifest, Run, Task, TaskCounts } from './types.js';
+
+/** Tasks shown per page of a phase. */
+const TASK_PAGE = 100;
+/** Lines of a run's output shown (its tail). */
+const OUTPUT_LINES = 500;
+
+/** The page of job `id`. */
+export function JobPage({ board, id }: { board: LiveBoard; id: string }) {
+  useBoard(board);
+  const now = useNow();
+  const card = board.cards.get(id);
+  const [notice, setNotice] = useState<string | null>(null);
+  useEffect(() => board.refresh(id), [id]);
+  if (!card) return html`<div class="job-page"><p><a href="#/">← Board</a></p><p class="empty">${board.cards.size === 0 && board.connection === 'connecting' ? 'Loading…' : `No job ${id} (deleted, or not in this jobs folder).`}</p></div>`;
+  const { job } = card;
+  const elapsed = elapsedOf(job, now);
+  return html`<article class="job-page" aria-labelledby="job-title">
+    <p><a href="#/">← Board</a></p>
+    <header class="job-head">
+      <h1 id="job-title"><${JobName} job=${job} /></h1>
+      <${StatusBadge} status=${job.status} />
+    </header>
+    <p class="prompt-full">${job.description}</p>
+    <dl class="facts">
+      <div><dt>Agent</dt><dd>${job.agent} (${job.mode})</dd></div>
+      <div><dt>Created</dt><dd><time datetime=${job.createdAt}>${new Date(job.createdAt).toLocaleString()}</time></dd></div>
+      <div><dt>Elapsed</dt><dd>${elapsed === null ? '-' : formatSpan(elapsed)}</dd></div>
+      ${job.template ? html`<div><dt>Template</dt><dd>${job.template.name} ${Object.entries(job.template.values).map(([key, value]) => `${key}=${value}`).join(' ')}</dd></div>` : ''}
+      ${job.error ? html`<div class="bad"><dt>Error</dt><dd>${job.error}</dd></div>` : ''}
+    </dl>
+    <${PhaseStepper} job=${job} />
+    <${WorkerClusters} card=${card} />
+    <div role="status" aria-live="polite" class="notice">${notice ?? ''}</div>
+    ${job.status === 'awaiting_approval' ? html`<${Approval} job=${job} onNotice=${setNotice} />` : ''}
+    <${Actions} job=${job} onNotice=${setNotice} />
+    <${Tree} job=${job} board=${board} />
+    ${!isActiveStatus(job.status) ? html`<${Manifest} job=${job} />` : ''}
+  </article>`;
+}
+
+// Runs a decision, saying what happened (or why it was refused) in the page's live region.
+async function act(onNotice: (text: string) => void, what: string, run: () => Promise<unknown>): Promise<void> {
+  onNotice(`${what}…`);
+  try {
+    await run();
+    onNotice(`${what}: done.`);
+  } catch (error) {
+    onNotice(`${what} refused: ${error instanceof ApiFailure ? error.message : String(error)}`);
+  }
+}
+
+/** The phase awaiting approval: its summary, the files it changed with the diff, and the three answers. */
+function Approval({ job, onNotice }: { job: Job; onNotice: (text: string) => void }) {
+  const phase = job.phases[job.currentPhase]!;
+  const [feedback, setFeedback] = useState('');
+  const [isRetrying, setRetrying] = useState(false);
+  const [diff, setDiff] = useState<string | null>(null);
+  const files = phase.changes?.files ?? [];
+  useEffect(() => {
+    setDiff(null);
+    if (files.length > 0) void call<string>('GET', `/api/jobs/${job.id}/phases/${job.currentPhase}/diff`).then(setDiff, () => setDiff('The diff could not be read.'));
+  }, [job.id, job.currentPhase, phase.attempts]);
+  return html`<section class="approval" aria-labelledby="approval-title">
+    <h2 id="approval-title">Phase ${job.currentPhase + 1} of ${job.phases.length}, ${phase.name}, waits for you</h2>
+    ${phase.output ? html`<h3>Summary</h3><pre class="summary">${phase.output}</pre>` : html`<p class="dim">The phase gave no summary.</p>`}
+    ${files.length > 0 ? html`<h3>Files changed</h3><ul class="files">${files.map((file) => html`<li><code>${file.path}</code> <span class="good">+${file.added ?? '?'}</span> <span class="bad">−${file.removed ?? '?'}</span></li>`)}${phase.changes!.moreFiles > 0 ? html`<li>… ${phase.changes!.moreFiles} more</li>` : ''}</ul>
+      <details class="diff"><summary>Diff</summary><pre>${diff ?? 'Loading…'}</pre></details>` : ''}
+    <div class="buttons">
+      <button class="primary" onClick=${() => act(onNotice, 'Continue', () => decide(job.id, 'approve'))}>Continue</button>
+      <button onClick=${() => setRetrying(!isRetrying)} aria-expanded=${isRetrying}>Retry with feedback</button>
+      <button class="danger" onClick=${() => act(onNotice, 'Cancel', () => decide(job.id, 'cancel'))}>Cancel job</button>
+    </div>
+    ${isRetrying ? html`<form class="retry" onSubmit=${(event: Event) => { event.preventDefault(); setRetrying(false); void act(onNotice, 'Retry', () => decide(job.id, 'retry', { feedback: feedback.trim() || null })); }}>
+      <label for="feedback">What should the agent do differently?</label>
+      <textarea id="feedback" rows="3" value=${feedback} onInput=${(event: Event) => setFeedback((event.target as HTMLTextAreaElement).value)}></textarea>
+      <button type="submit" class="primary">Retry ${phase.name}</button>
+    </form>` : ''}
+  </section>`;
+}
+
+/** Cancel (active, not waiting), Resume (interrupted, failed, cancelled) and Delete, with a confirmation. */
+function Actions({ job, onNotice }: { job: Job; onNotice: (text: string) => void }) {
+  const [isConfirming, setConfirming] = useState(false);
+  const isActive = isActiveStatus(job.status);
+  const canResume = job.status === 'interrupted' || job.status === 'failed' || job.status === 'cancelled';
+  return html`<section class="actions" aria-label="Actions">
+    <div class="buttons">
+      ${isActive && job.status !== 'awaiting_approval' ? html`<button class="danger" onClick=${() => act(onNotice, 'Cancel', () => decide(job.id, 'cancel'))}>Cancel job</button>` : ''}
+      ${canResume ? html`<button class="primary" onClick=${() => act(onNotice, 'Resume', () => decide(job.id, 'resume', { mode: job.mode }))}>Resume</button>` : ''}
+      <button class="danger" onClick=${() => setConfirming(true)}>Delete…</button>
+    </div>
+    ${isConfirming ? html`<div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
+      <p id="confirm-text">Delete ${job.name ?? job.id} with its tasks, their runs and all their output?${isActive ? ' It is still active: it is cancelled first.' : ''} This cannot be undone.</p>
+      <div class="buttons">
+        <button class="danger" autoFocus onClick=${() => { setConfirming(false); void act(onNotice, 'Delete', async () => { await deleteJob(job.id, isActive); location.hash = '#/'; }); }}>Delete</button>
+        <button onClick=${() => setConfirming(false)}>Keep it</button>
+      </div>
+    </div>` : ''}
+  </section>`;
+}
+
+/** Phases → tasks (a page at a time) → runs; selecting a run shows its output. */
+function Tree({ job, board }: { job: Job; board: LiveBoard }) {
+  const [phase, setPhase] = useState(job.currentPhase);
+  const [offset, setOffset] = useState(0);
+  const [page, setPage] = useState<{ tasks: Task[]; runs: Run[]; total: number; phases: TaskCounts[] } | null>(null);
+  const [taskId, setTaskId] = useState<string | null>(null);
+  const [runId, setRunId] = useState<string | null>(null);
+  // Read again when the job moves on (its eventSeq), at most as often as the board reads cards.
+  useEffect(() => {
+    let isCurrent = true;
+    void readTaskPage(job.id, phase, offset, TASK_PAGE).then((read) => isCurrent && setPage(read), () => {});
+    return () => { isCurrent = false; };
+  }, [job.id, phase, offset, job.eventSeq]);
+  const task = page?.tasks.find((candidate) => candidate.id === taskId) ?? null;
+  const runs = page?.runs.filter((run) => run.taskId === taskId) ?? [];
+  const run = runs.find((candidate) => candidate.id === runId) ?? runs.at(-1) ?? null;
+  return html`<section class="tree" aria-labelledby="tree-title">
+    <h2 id="tree-title">Phases, tasks and runs</h2>
+    <div class="tree-columns">
+      <nav aria-label="Phases"><ol class="pick">${job.phases.map((item, index) => {
+        const counts = page?.phases[index];
+        return html`<li><button aria-pressed=${index === phase} onClick=${() => { setPhase(index); setOffset(0); setTaskId(null); }}>
+          <span class=${`dot step-${item.status}`}></span> ${index + 1}. ${item.name} <span class="dim">${item.status}${counts && counts.total > 1 ? ` · ${counts.done}/${counts.total}` : ''}</span></button></li>`;
+      })}</ol></nav>
+      <div aria-label="Tasks" role="region">
+        ${!page ? html`<p class="dim">Loading tasks…</p>` : page.total === 0 ? html`<p class="dim">No tasks in this phase.</p>` : html`<ol class="pick">${page.tasks.map((item) => html`<li><button aria-pressed=${item.id === taskId} onClick=${() => { setTaskId(item.id); setRunId(null); }}>
+          <span class=${`dot task-${item.status}`}></span> ${item.id} ${item.title} <span class="dim">${item.status}</span></button></li>`)}</ol>
+          ${page.total > TASK_PAGE ? html`<p class="pager">Tasks ${offset + 1}–${Math.min(offset + TASK_PAGE, page.total)} of ${page.total}
+            <button disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - TASK_PAGE))}>Previous</button>
+            <button disabled=${offset + TASK_PAGE >= page.total} onClick=${() => setOffset(offset + TASK_PAGE)}>Next</button></p>` : ''}`}
+      </div>
+      <div aria-label="Runs" role="region">
+        ${task ? html`<ol class="pick">${runs.length === 0 ? html`<li class="dim">Not run yet.</li>` : runs.map((item) => html`<li><button aria-pressed=${item.id === run?.id} onClick=${() => setRunId(item.id)}>
+          ${item.id} · attempt ${item.attempt} · ${item.worker} <span class="dim">${item.state.status}</span></button></li>`)}</ol>` : html`<p class="dim">Select a task to see its runs.</p>`}
+      </div>
+    </div>
+    ${task && run ? html`<${RunOutput} job=${job} task=${task} run=${run} board=${board} />` : ''}
+  </section>`;
+}
+
+/** The tail of a run's output, followed live (through the job's stream) while it runs. */
+function RunOutput({ job, task, run, board }: { job: Job; task: Task; run: Run; board: LiveBoard }) {
+  const [lines, setLines] = useState<string[] | null>(null);
+  const isRunning = run.state.status === 'running';
+  useEffect(() => {
+    let isCurrent = true;
+    let held: string[] = [];
+    setLines(null);
+    const stop = isRunning ? board.followJob(job.id, (name, data) => {
+      if (name !== 'output' || data.taskId !== task.id || !data.lines) return;
+      held = [...held, ...data.lines].slice(-OUTPUT_LINES);
+      if (isCurrent) setLines((shown) => (shown ? [...shown, ...data.lines!].slice(-OUTPUT_LINES) : shown));
+    }) : () => {};
+    void call<string>('GET', `/api/jobs/${job.id}/logs?task=${task.id}&run=${run.id}&lines=${OUTPUT_LINES}`).then((text) => {
+      if (isCurrent) setLines([...text.split('\n').filter((line, index, all) => index < all.length - 1 || line !== ''), ...held].slice(-OUTPUT_LINES));
+    }, () => isCurrent && setLines(['(the output could not be read)']));
+    return () => { isCurrent = false; stop(); };
+  }, [job.id, task.id, run.id, isRunning]);
+  return html`<section class="output" aria-labelledby="output-title">
+    <h3 id="output-title">Output of ${task.id}, ${run.id}${isRunning ? html` <span class="live">live</span>` : ''}</h3>
+    <pre tabIndex="0" aria-live=${isRunning ? 'polite' : 'off'}>${lines === null ? 'Loading…' : lines.length === 0 ? '(no output)' : lines.join('\n')}</pre>
+  </section>`;
+}
+
+/** An ended job's manifest: durations, tasks, runs, files, and where it came from. */
+function Manifest({ job }: { job: Job }) {
+  const [manifest, setManifest] = useState<JobManifest | null | undefined>(undefined);
+  useEffect(() => {
+    void readManifest(job.id).then(setManifest, () => setManifest(null));
+  }, [job.id, job.eventSeq]);
+  if (manifest === undefined) return null;
+  if (manifest === null) return html`<section class="manifest"><h2>Manifest</h2><p class="dim">No manifest: ${job.status === 'interrupted' ? 'it is written when the job ends.' : 'the job ended before manifests were written.'}</p></section>`;
+  return html`<section class="manifest" aria-labelledby="manifest-title">
+    <h2 id="manifest-title">Manifest</h2>
+    <dl class="facts">
+      <div><dt>Duration</dt><dd>${manifest.durationMs === null ? '-' : formatSpan(manifest.durationMs)} (queued ${manifest.queuedMs === null ? '-' : formatSpan(manifest.queuedMs)})</dd></div>
+      <div><dt>Tasks</dt><dd>${manifest.tasks.done} done, ${manifest.tasks.failed} failed, ${manifest.tasks.cancelled} cancelled, ${manifest.tasks.notRun} not run (${manifest.tasks.total})</dd></div>
+      <div><dt>Runs</dt><dd>${manifest.runs.total}: ${manifest.runs.succeeded} succeeded, ${manifest.runs.failed} failed</dd></div>
+      <div><dt>Files</dt><dd>${manifest.filesModified.length === 0 ? 'none' : manifest.filesModified.join(', ')}${manifest.moreFilesModified ? ` and ${manifest.moreFilesModified} more` : ''}</dd></div>
+      <div><dt>Provenance</dt><dd>jobline ${manifest.provenance.joblineVersion}, agent ${manifest.provenance.agent}, <code>${manifest.provenance.configHash.slice(0, 19)}…</code></dd></div>
+    </dl>
+    ${manifest.finalOutput ? html`<details><summary>Final output</summary><pre>${manifest.finalOutput}</pre></details>` : ''}
+    <p><a href=${`/api/jobs/${job.id}/manifest`}>job_manifest.json</a></p>
+  </section>`;
+}

@@ -1,0 +1,185 @@
+// The dashboard's state, kept live: the board's cards, loaded once and then changed by the
+// server's event stream (Server-Sent Events). Nothing polls: a job's event carries the job, and
+// only events that change its tasks or workers make the card be read again (at most every
+// CARD_REFRESH_MS per job). EventSource reconnects by itself and sends Last-Event-ID, so events
+// missed while away are replayed; a server that no longer holds them (one restarted) sends
+// `reset`, and the board is read again.
+import { throttle } from 'throttle-debounce';
+import { ApiFailure, readBoard, readCard } from './api.js';
+import type { Job, JobCard, JobEvent } from './types.js';
+
+/** How the dashboard stands with the server. */
+export type Connection = 'connecting' | 'live' | 'reconnecting' | 'unauthorized';
+
+/** Shortest interval between two reads of one job's card (ms). */
+const CARD_REFRESH_MS = 400;
+
+// Events after which a card's task counts or workers may differ: the card is read again.
+const BOARD_EVENTS: ReadonlySet<string> = new Set(['task_started', 'task_completed', 'task_failed', 'tasks_added', 'worker_joined', 'worker_left', 'phase_started', 'resumed', 'cancelled', 'completed', 'failed', 'interrupted']);
+
+/** A job's most recent event as the board shows it. */
+export interface LastEvent {
+  /** ms since the epoch. */
+  at: number;
+  text: string;
+}
+
+/** Listener of a job's own stream events (the job page: output lines of its runs). */
+export type JobStreamListener = (name: string, data: { job?: Job; event?: JobEvent; lines?: string[]; taskId?: string }) => void;
+
+/** The board's state and its connection. */
+export class LiveBoard {
+  readonly cards = new Map<string, JobCard>();
+  readonly lastEvents = new Map<string, LastEvent>();
+  slots = { used: 0, max: 0 };
+  connection: Connection = 'connecting';
+  error: string | null = null;
+  /** Bumped at every change; views compare it. */
+  version = 0;
+  private readonly listeners = new Set<() => void>();
+  private readonly refreshers = new Map<string, () => void>();
+  private source: EventSource | null = null;
+  private frame = 0;
+
+  /** Calls `listener` after changes, at most once per animation frame. Returns the unsubscribe. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Loads the board, then follows the event stream. */
+  async start(): Promise<void> {
+    await this.load();
+    if (this.connection !== 'unauthorized') this.connect();
+  }
+
+  /** Reads every card again (at the start, and after `reset`). */
+  async load(): Promise<void> {
+    try {
+      const board = await readBoard();
+      this.cards.clear();
+      for (const card of board.cards) this.cards.set(card.job.id, card);
+      this.slots = board.slots;
+      this.error = null;
+    } catch (error) {
+      this.fail(error);
+    }
+    this.changed();
+  }
+
+  /** Reads job `id`'s card again soon (throttled per job). */
+  refresh(id: string): void {
+    let refresher = this.refreshers.get(id);
+    if (!refresher) {
+      refresher = throttle(CARD_REFRESH_MS, () => void this.readCardOf(id));
+      this.refreshers.set(id, refresher);
+    }
+    refresher();
+  }
+
+  /** Follows job `id`'s own stream with its live output; returns the stop. */
+  followJob(id: string, listener: JobStreamListener): () => void {
+    const source = new EventSource(`/api/events?job=${encodeURIComponent(id)}&live=true`);
+    for (const name of ['job', 'output', 'progress', 'activity']) {
+      source.addEventListener(name, (message) => listener(name, JSON.parse((message as MessageEvent<string>).data)));
+    }
+    return () => source.close();
+  }
+
+  private async readCardOf(id: string): Promise<void> {
+    try {
+      const card = await readCard(id);
+      if (card) this.put(card);
+    } catch (error) {
+      if (error instanceof ApiFailure && error.code === 'JOB_NOT_FOUND') this.cards.delete(id);
+      else this.fail(error);
+    }
+    this.changed();
+  }
+
+  private put(card: JobCard): void {
+    const known = this.cards.get(card.job.id);
+    // An older snapshot (a read that crossed a newer event) never replaces a newer one.
+    if (known && known.job.eventSeq > card.job.eventSeq) card = { ...card, job: known.job };
+    this.cards.set(card.job.id, card);
+    this.countSlots();
+  }
+
+  private connect(): void {
+    this.source?.close();
+    const source = new EventSource('/api/events');
+    this.source = source;
+    source.addEventListener('open', () => {
+      this.connection = 'live';
+      this.changed();
+    });
+    source.addEventListener('job', (message) => {
+      const { job, event } = JSON.parse((message as MessageEvent<string>).data) as { job: Job; event: JobEvent };
+      const known = this.cards.get(job.id);
+      if (!known || known.job.eventSeq <= job.eventSeq) this.cards.set(job.id, { tasks: known?.tasks ?? null, workers: known?.workers ?? [], job });
+      this.lastEvents.set(job.id, { at: Date.parse(event.ts), text: describeEvent(event) });
+      this.countSlots();
+      if (!known || BOARD_EVENTS.has(event.type)) this.refresh(job.id);
+      this.changed();
+    });
+    source.addEventListener('removed', (message) => {
+      const { jobId } = JSON.parse((message as MessageEvent<string>).data) as { jobId: string };
+      this.cards.delete(jobId);
+      this.countSlots();
+      this.changed();
+    });
+    source.addEventListener('reset', () => void this.load());
+    source.addEventListener('error', () => {
+      // CONNECTING: the browser retries by itself (with Last-Event-ID). CLOSED: the server
+      // refused the stream (a lost login, a server that moved): find out which, and say so.
+      if (source.readyState === EventSource.CLOSED) void this.recover();
+      else this.connection = 'reconnecting';
+      this.changed();
+    });
+  }
+
+  private async recover(): Promise<void> {
+    await this.load();
+    if (this.connection === 'unauthorized') return;
+    // Refused without being logged out: the server is restarting. Try again, a little later.
+    this.connection = 'reconnecting';
+    this.changed();
+    setTimeout(() => this.connect(), 2000);
+  }
+
+  private countSlots(): void {
+    let used = 0;
+    for (const card of this.cards.values()) if (card.job.status === 'running') used++;
+    this.slots = { ...this.slots, used };
+  }
+
+  private fail(error: unknown): void {
+    if (error instanceof ApiFailure && error.code === 'UNAUTHORIZED') this.connection = 'unauthorized';
+    this.error = error instanceof Error ? error.message : String(error);
+  }
+
+  private changed(): void {
+    this.version++;
+    if (this.frame !== 0) return;
+    // Many events in one frame (a burst, a batch of 1,000 jobs) make one render.
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      for (const listener of this.listeners) listener();
+    });
+  }
+}
+
+/** A job event in a few words, for a card's "last event". */
+export function describeEvent(event: JobEvent): string {
+  const phase = event.phase ? ` ${event.phase}` : '';
+  switch (event.type) {
+    case 'phase_started': return `phase${phase} started`;
+    case 'phase_completed': return `phase${phase} completed`;
+    case 'phase_failed': return `phase${phase} failed`;
+    case 'approval_requested': return `waiting for approval of${phase}`;
+    case 'task_started': return `task ${event.task ?? ''} started`;
+    case 'task_completed': return `task ${event.task ?? ''} done`;
+    case 'task_failed': return `task ${event.task ?? ''} failed`;
+    default: return event.type.replace(/_/g, ' ');
+  }
+}

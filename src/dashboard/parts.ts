@@ -1,0 +1,70 @@
+// Small pieces the board and the job page share: a status badge, the phase stepper, clustered
+// workers, times, and how a job is named.
+import { html } from './html.js';
+import type { Job, JobCard, JobStatus } from './types.js';
+
+const STATUS_LABELS: Record<JobStatus, string> = {
+  queued: 'Queued', running: 'Running', awaiting_approval: 'Needs approval', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled', interrupted: 'Interrupted',
+};
+
+/** The status of a job, as a coloured badge with its word (colour is never the only cue). */
+export function StatusBadge({ status }: { status: JobStatus }) {
+  return html`<span class=${`badge badge-${status}`}>${STATUS_LABELS[status]}</span>`;
+}
+
+/** `3h 02m`, `4m 05s`, `12s`: a duration in ms, short. */
+export function formatSpan(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ${String(minutes % 60).padStart(2, '0')}m`;
+  return `${Math.floor(hours / 24)}d`;
+}
+
+/** How long ago `at` (ms since the epoch) was: `12s ago`. */
+export function formatAgo(at: number, now: number): string {
+  return now - at < 5000 ? 'just now' : `${formatSpan(now - at)} ago`;
+}
+
+/** A job's time so far: from its start to its end (or now). */
+export function elapsedOf(job: Job, now: number): number | null {
+  if (!job.startedAt) return null;
+  return (job.endedAt ? Date.parse(job.endedAt) : now) - Date.parse(job.startedAt);
+}
+
+/** The phases as steps: done, current (running, waiting, failed) and to come, with `phase 3 of 5`. */
+export function PhaseStepper({ job }: { job: Job }) {
+  const current = job.phases[job.currentPhase];
+  return html`<div class="stepper">
+    <ol class="steps" aria-hidden="true">${job.phases.map((phase, index) => html`<li class=${`step step-${phase.status}${index === job.currentPhase ? ' step-current' : ''}`} title=${`${phase.name}: ${phase.status}`}></li>`)}</ol>
+    <span class="step-label">phase ${Math.min(job.currentPhase + 1, job.phases.length)} of ${job.phases.length}${current ? html` · <b>${current.name}</b>` : ''}</span>
+  </div>`;
+}
+
+/**
+ * A job's workers in runs, grouped by agent (`build × 3 [ab12]`, from names like
+ * `build[ab12-0]`), each group expandable to its workers and their tasks.
+ */
+export function WorkerClusters({ card }: { card: JobCard }) {
+  if (card.workers.length === 0) return null;
+  const groups = new Map<string, JobCard['workers']>();
+  for (const worker of card.workers) {
+    const match = /^(.*)\[([a-z0-9]+)-\d+\]$/.exec(worker.worker);
+    const key = match ? `${match[1]} [${match[2]}]` : worker.worker;
+    groups.set(key, [...(groups.get(key) ?? []), worker]);
+  }
+  return html`<div class="workers">${[...groups].map(([key, workers]) => {
+    const [agent, tag] = key.split(' ');
+    return html`<details class="worker-group">
+      <summary><span class="worker-agent">${agent} × ${workers.length}</span>${tag ? html` <span class="dim">${tag}</span>` : ''}</summary>
+      <ul>${workers.map((worker) => html`<li><code>${worker.worker}</code> ${worker.taskId}: ${worker.title}</li>`)}</ul>
+    </details>`;
+  })}</div>`;
+}
+
+/** `mango-crave-pulse` and `job-ab12cd34`: a job's name (when it has one) and id. */
+export function JobName({ job }: { job: Job }) {
+  return html`<span class="job-name">${job.name ? html`<b>${job.name}</b> ` : ''}<code class="job-id">${job.id}</code></span>`;
+}

@@ -1,0 +1,106 @@
+// The web dashboard's side of the server: its page and bundled assets (public: they hold no data,
+// and every request for data needs the token cookie), and the reads made for it: the board's
+// cards, a page of a job's tasks, a phase's diff.
+import { existsSync, readFileSync } from 'node:fs';
+import type { Hono } from 'hono';
+import { readFullDiff } from '../agents/workspace-snapshot.js';
+import { isActiveStatus, type Job } from '../jobs/model/job.js';
+import { countTasks, type Run, type Task, type TaskBoard, type TaskCounts } from '../jobs/model/task.js';
+import type { ApiDeps } from './api-deps.js';
+import { boardQuerySchema, tasksPageQuerySchema } from './api-schemas.js';
+import { HttpError } from './http-errors.js';
+import type { RouteTable } from './route-table.js';
+
+/** One job as a card of the board: the job, and for an active one its task counts and its workers' runs. */
+export interface JobCard {
+  job: Job;
+  /** Its tasks by status (null for an ended job: its tasks are not read for the board). */
+  tasks: TaskCounts | null;
+  /** Its runs in progress: the worker, its task and the task's title (empty for an ended job). */
+  workers: Array<{ worker: string; taskId: string; title: string; startedAt: string }>;
+}
+
+/** The dashboard's files, by URL path: read once, at the server's start, from dist/dashboard/. */
+interface Asset {
+  body: Buffer;
+  type: string;
+}
+
+// Only what the page loads; nothing of another origin (the page works offline).
+const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+function loadAssets(): Map<string, Asset> {
+  // dist/dashboard/, next to tsc's dist/server/ or the bundle's dist/chunks/ (one level up), or
+  // beside a bundle in dist/ itself.
+  const folder = [new URL('../dashboard/', import.meta.url), new URL('./dashboard/', import.meta.url)].find((candidate) => existsSync(new URL('index.html', candidate))) ?? new URL('../dashboard/', import.meta.url);
+  const files: Array<[string, string, string]> = [['/', 'index.html', 'text/html; charset=utf-8'], ['/assets/app.js', 'app.js', 'text/javascript; charset=utf-8'], ['/assets/app.css', 'app.css', 'text/css; charset=utf-8']];
+  const assets = new Map<string, Asset>();
+  for (const [path, file, type] of files) {
+    try {
+      assets.set(path, { body: readFileSync(new URL(file, folder)), type });
+    } catch {
+      // Not built (a test importing the sources): the page says so below.
+    }
+  }
+  return assets;
+}
+
+/** Serves the dashboard's page and assets on `app`, before the token check (see api-app.ts). */
+export function serveDashboardAssets(app: Hono): void {
+  const assets = loadAssets();
+  for (const path of ['/', '/assets/app.js', '/assets/app.css']) {
+    app.get(path, (context) => {
+      const asset = assets.get(path);
+      if (!asset) return context.text('The dashboard is not built: run npm run build.', 503);
+      context.header('content-type', asset.type);
+      context.header('content-security-policy', CONTENT_SECURITY_POLICY);
+      context.header('x-content-type-options', 'nosniff');
+      context.header('referrer-policy', 'no-referrer');
+      context.header('cache-control', 'no-cache');
+      return context.body(new Uint8Array(asset.body));
+    });
+  }
+}
+
+/** The card of `job` with its tasks and runs `board` (null: not read). */
+export function toJobCard(job: Job, board: TaskBoard | null): JobCard {
+  if (!board) return { job, tasks: null, workers: [] };
+  const titles = new Map(board.tasks.map((task) => [task.id, task.title]));
+  const workers = board.runs.filter((run) => run.state.status === 'running').map((run) => ({ worker: run.worker, taskId: run.taskId, title: titles.get(run.taskId) ?? '', startedAt: run.startedAt }));
+  return { job, tasks: countTasks(board.tasks), workers };
+}
+
+/** Adds the dashboard's reads to `routes`. */
+export function addDashboardRoutes(routes: RouteTable, deps: ApiDeps): void {
+  const { service } = deps;
+  routes.add({ method: 'get', path: '/api/board', summary: 'The board: every job as a card (active ones with task counts and running workers), or one job\'s card (job=ID), and the slots.', query: boardQuerySchema, responses: { 200: '{ cards: JobCard[], slots: { used, max }, total }' } }, async ({ context, query }) => {
+    if (query.job) {
+      const { job, board } = await service.view(query.job);
+      return context.json({ cards: [toJobCard(job, isActiveStatus(job.status) ? board : null)] });
+    }
+    const listing = await service.list();
+    const cards = await Promise.all(listing.jobs.map(async (job) => (isActiveStatus(job.status) ? toJobCard(job, (await service.view(job.id).catch(() => null))?.board ?? null) : toJobCard(job, null))));
+    const used = listing.jobs.filter((job) => job.status === 'running').length;
+    return context.json({ cards, slots: { used, max: deps.config.maxConcurrentJobs }, total: listing.total, warnings: listing.warnings });
+  });
+
+  routes.add({ method: 'get', path: '/api/jobs/{id}/task-page', summary: "A page of a job's tasks (phase: its index; offset, limit) with their runs, and the counts of every phase.", query: tasksPageQuerySchema, responses: { 200: '{ tasks, runs, total, phases: TaskCounts[] }' } }, async ({ context, params, query }) => {
+    const { job, board } = await service.view(params.id!);
+    const inPhase = query.phase === undefined ? board.tasks : board.tasks.filter((task) => task.phase === query.phase);
+    const tasks: Task[] = inPhase.slice(query.offset, query.offset + query.limit);
+    const wanted = new Set(tasks.map((task) => task.id));
+    const runs: Run[] = board.runs.filter((run) => wanted.has(run.taskId));
+    const phases = job.phases.map((_phase, index) => countTasks(board.tasks.filter((task) => task.phase === index)));
+    return context.json({ tasks, runs, total: inPhase.length, phases });
+  });
+
+  routes.add({ method: 'get', path: '/api/jobs/{id}/phases/{phase}/diff', summary: 'What a phase changed in its git workspace, as a unified diff (text).', responses: { 200: 'text/plain' } }, async ({ context, params }) => {
+    const job = await service.get(params.id!);
+    const index = Number(params.phase);
+    const phase = Number.isInteger(index) ? job.phases[index] : undefined;
+    if (!phase) throw new HttpError('NOT_FOUND', `${job.id} has no phase ${params.phase}.`);
+    if (!phase.changes) return context.text('');
+    const diff = readFullDiff(await service.creationFolderOf(job.id), phase.changes, false);
+    return context.text(diff ?? 'The diff is no longer available: git has pruned the snapshots it was made from.\n');
+  });
+}
