@@ -28,12 +28,12 @@ export interface TestServer {
   stop(): Promise<CliResult>;
 }
 
-/** Starts `jobline serve --port 0` in a fresh folder with `config` as its .jobrc.json. */
-export async function startServer(config: Record<string, unknown> = {}, options: { cwd?: string; jobsDir?: string } = {}): Promise<TestServer> {
+/** Starts `jobline serve --port 0` (or `options.port`) in a fresh folder with `config` as its .jobrc.json. */
+export async function startServer(config: Record<string, unknown> = {}, options: { cwd?: string; jobsDir?: string; port?: number } = {}): Promise<TestServer> {
   const cwd = options.cwd ?? makeTempDir('jobline-serve-');
   const jobsDir = options.jobsDir ?? join(cwd, 'jobs');
   writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ debug: { keepTempFiles: true }, ...config }));
-  const { child, result } = startCli(['serve', '--port', '0'], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir }, keepStdinOpen: true });
+  const { child, result } = startCli(['serve', '--port', String(options.port ?? 0)], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir }, keepStdinOpen: true });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
