@@ -186,6 +186,17 @@ program
     await serveCommand(loadAppContext(options.config), { port: options.port, version });
   });
 
+program
+  .command('ui')
+  .description('the web dashboard: starts jobline serve if none runs, and prints (and opens) a one-time login link')
+  .option('-p, --port <n>', "HTTP port on 127.0.0.1 (default 4780, else any free one)", parseCount('--port', 0, 65_535))
+  .option('--no-open', 'print the link without opening a browser')
+  .addOption(configOption())
+  .action(async (options) => {
+    const { uiCommand } = await import('./commands/ui.js');
+    process.exitCode = await uiCommand(loadAppContext(options.config), { port: options.port, ...(options.open === false ? { open: false } : {}) });
+  });
+
 addWorkerCommands(program, configOption);
 
 // A reader that went away (`jobline list | head -1`) is not an error worth a stack trace: the

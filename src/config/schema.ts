@@ -29,7 +29,14 @@ const commandPhaseSchema = z
     for (const problem of findTaskListProblems(phase.tasks ?? [], `phase ${phase.name}`)) context.addIssue({ code: 'custom', message: problem });
   });
 
-// A job template: the prompt (and its first phase's tasks' commands) may hold {placeholders}.
+const templateTaskSchema = z.strictObject({
+  name: phaseName,
+  input: z.string().min(1),
+  dependsOn: z.array(phaseName).default([]),
+  claims: z.array(z.string().min(1).max(4096)).default([]),
+});
+
+// A job template: the prompt and its tasks' inputs may hold {placeholders}.
 const templateSchema = z
   .strictObject({
     description: z.string().optional(),
@@ -40,7 +47,8 @@ const templateSchema = z
     workers,
     retries: z.number().int().min(0).max(100).optional(),
     keepGoing: z.boolean().optional(),
-    tasks: z.array(commandTaskSchema).min(1).max(1000).optional(),
+    /** The tasks of the job's first phase instead of what its agent plans: each handed its input (the sh agent runs it). */
+    tasks: z.array(templateTaskSchema).min(1).max(1000).optional(),
   })
   .superRefine((template, context) => {
     for (const problem of findTaskListProblems(template.tasks ?? [], 'the template')) context.addIssue({ code: 'custom', message: problem });

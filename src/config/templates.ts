@@ -31,10 +31,10 @@ export interface TemplateSubmission {
   template: JobTemplateRef;
 }
 
-/** The placeholders of `template` (in its prompt and its tasks' commands), in order of first use. */
+/** The placeholders of `template` (in its prompt and its tasks' inputs), in order of first use. */
 export function listPlaceholders(template: JobTemplate): string[] {
   const names = new Set<string>();
-  for (const text of [template.prompt, ...(template.tasks ?? []).map((task) => task.run)]) {
+  for (const text of [template.prompt, ...(template.tasks ?? []).map((task) => task.input)]) {
     for (const match of text.matchAll(PLACEHOLDER)) if (match[1] !== undefined && !match[0].startsWith('$')) names.add(match[1]);
   }
   return [...names];
@@ -101,7 +101,7 @@ export function expandTemplate(config: JoblineConfig, name: string, values: Read
     workers: template.workers ?? null,
     retries: template.retries ?? null,
     keepGoing: template.keepGoing ?? null,
-    tasks: template.tasks ? template.tasks.map((task) => ({ title: task.name, input: fill(task.run, values), dependsOn: task.dependsOn, claims: task.claims })) : null,
+    tasks: template.tasks ? template.tasks.map((task) => ({ title: task.name, input: fill(task.input, values), dependsOn: task.dependsOn, claims: task.claims })) : null,
     template: { name, values: { ...values } },
   };
 }
