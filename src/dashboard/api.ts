@@ -44,8 +44,8 @@ export async function readCard(id: string): Promise<JobCard | null> {
   return cards[0] ?? null;
 }
 
-/** A page of a job's tasks of one phase, with their runs and every phase's counts. */
-export function readTaskPage(id: string, phase: number, offset: number, limit: number): Promise<{ tasks: Task[]; runs: Run[]; total: number; phases: TaskCounts[] }> {
+/** A page of a job's tasks of one phase, with their runs, every phase's counts, and the job's tasks and runs in all. */
+export function readTaskPage(id: string, phase: number, offset: number, limit: number): Promise<{ tasks: Task[]; runs: Run[]; total: number; phases: TaskCounts[]; counts: { tasks: number; runs: number } }> {
   return call('GET', `/api/jobs/${encodeURIComponent(id)}/task-page?phase=${phase}&offset=${offset}&limit=${limit}`);
 }
 

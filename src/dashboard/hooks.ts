@@ -1,5 +1,6 @@
 // Preact hooks over the live board: re-render on its changes, and on a clock for "12s ago".
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { throttle } from 'throttle-debounce';
 import type { LiveBoard } from './live.js';
 
 /** Re-renders the component whenever `board` changes (at most once per frame). */
@@ -17,4 +18,13 @@ export function useNow(everyMs = 1000): number {
     return () => clearInterval(timer);
   }, [everyMs]);
   return now;
+}
+
+/** `value`, changed at most every `everyMs` (the last change always lands): for reads a change triggers. */
+export function useThrottled<T>(value: T, everyMs: number): T {
+  const [shown, setShown] = useState(value);
+  const update = useMemo(() => throttle(everyMs, (next: T) => setShown(() => next)), [everyMs]);
+  useEffect(() => update(value), [value, update]);
+  useEffect(() => () => update.cancel(), [update]);
+  return shown;
 }

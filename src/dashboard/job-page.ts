@@ -5,13 +5,15 @@ import { useEffect, useState } from 'preact/hooks';
 import { isActiveStatus } from '../jobs/model/job.js';
 import { ApiFailure, call, decide, deleteJob, readManifest, readTaskPage } from './api.js';
 import { html } from './html.js';
-import { useBoard, useNow } from './hooks.js';
+import { useBoard, useNow, useThrottled } from './hooks.js';
 import type { LiveBoard } from './live.js';
 import { elapsedOf, formatSpan, JobName, PhaseStepper, StatusBadge, WorkerClusters } from './parts.js';
 import type { Job, JobManifest, Run, Task, TaskCounts } from './types.js';
 
 /** Tasks shown per page of a phase. */
 const TASK_PAGE = 100;
+/** Shortest interval between two reads of the tasks shown (ms). */
+const TREE_REFRESH_MS = 500;
 /** Lines of a run's output shown (its tail). */
 const OUTPUT_LINES = 500;
 
@@ -92,6 +94,10 @@ function Approval({ job, onNotice }: { job: Job; onNotice: (text: string) => voi
 /** Cancel (active, not waiting), Resume (interrupted, failed, cancelled) and Delete, with a confirmation. */
 function Actions({ job, onNotice }: { job: Job; onNotice: (text: string) => void }) {
   const [isConfirming, setConfirming] = useState(false);
+  const [counts, setCounts] = useState<{ tasks: number; runs: number } | null>(null);
+  useEffect(() => {
+    if (isConfirming) void readTaskPage(job.id, 0, 0, 1).then((read) => setCounts(read.counts), () => setCounts(null));
+  }, [isConfirming]);
   const isActive = isActiveStatus(job.status);
   const canResume = job.status === 'interrupted' || job.status === 'failed' || job.status === 'cancelled';
   return html`<section class="actions" aria-label="Actions">
@@ -101,7 +107,7 @@ function Actions({ job, onNotice }: { job: Job; onNotice: (text: string) => void
       <button class="danger" onClick=${() => setConfirming(true)}>Delete…</button>
     </div>
     ${isConfirming ? html`<div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
-      <p id="confirm-text">Delete ${job.name ?? job.id} with its tasks, their runs and all their output?${isActive ? ' It is still active: it is cancelled first.' : ''} This cannot be undone.</p>
+      <p id="confirm-text">Delete ${job.name ?? job.id} with its ${counts ? `${counts.tasks} task${counts.tasks === 1 ? '' : 's'}, their ${counts.runs} run${counts.runs === 1 ? '' : 's'}` : 'tasks, their runs'} and all their output?${isActive ? ' It is still active: it is cancelled first.' : ''} This cannot be undone.</p>
       <div class="buttons">
         <button class="danger" autoFocus onClick=${() => { setConfirming(false); void act(onNotice, 'Delete', async () => { await deleteJob(job.id, isActive); location.hash = '#/'; }); }}>Delete</button>
         <button onClick=${() => setConfirming(false)}>Keep it</button>
@@ -117,12 +123,14 @@ function Tree({ job, board }: { job: Job; board: LiveBoard }) {
   const [page, setPage] = useState<{ tasks: Task[]; runs: Run[]; total: number; phases: TaskCounts[] } | null>(null);
   const [taskId, setTaskId] = useState<string | null>(null);
   const [runId, setRunId] = useState<string | null>(null);
-  // Read again when the job moves on (its eventSeq), at most as often as the board reads cards.
+  // Read again when the job moves on (its eventSeq), at most every TREE_REFRESH_MS: a job of
+  // 10,000 tasks makes hundreds of events a second.
+  const seq = useThrottled(job.eventSeq, TREE_REFRESH_MS);
   useEffect(() => {
     let isCurrent = true;
     void readTaskPage(job.id, phase, offset, TASK_PAGE).then((read) => isCurrent && setPage(read), () => {});
     return () => { isCurrent = false; };
-  }, [job.id, phase, offset, job.eventSeq]);
+  }, [job.id, phase, offset, seq]);
   const task = page?.tasks.find((candidate) => candidate.id === taskId) ?? null;
   const runs = page?.runs.filter((run) => run.taskId === taskId) ?? [];
   const run = runs.find((candidate) => candidate.id === runId) ?? runs.at(-1) ?? null;

@@ -96,7 +96,13 @@ export class ApprovalPresenter {
         } catch {
           decision = { action: 'later' as const }; // Ctrl+C or Esc on the prompt: decide later
         }
-        if (decision.action === 'closed' || this.service.sessionJob(id)?.status !== 'awaiting_approval') return;
+        if (decision.action === 'closed') {
+          // Said once, so the withdrawn question does not read as a refusal.
+          const now = this.service.sessionJob(id)?.status;
+          process.stdout.write(chalk.dim(`${job.id} was answered elsewhere${now ? ` (it is ${now.replace('_', ' ')} now)` : ''}.\n`));
+          return;
+        }
+        if (this.service.sessionJob(id)?.status !== 'awaiting_approval') return;
         // The answer names the approval it answers (see applyApprovalDecision).
         await applyApprovalDecision(this.service, job, decision);
         if (decision.action === 'later') process.stdout.write(`${job.id} waits: /approve, /retry or /cancel it when you are ready.\n`);

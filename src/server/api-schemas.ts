@@ -113,7 +113,7 @@ export const boardQuerySchema = z.strictObject({ job: z.string().min(1).max(100)
 export const tasksPageQuerySchema = z.strictObject({
   phase: z.coerce.number().int().min(0).max(1000).optional(),
   offset: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: z.coerce.number().int().min(0).max(1000).default(100),
 });
 
 /** POST /api/listen. */

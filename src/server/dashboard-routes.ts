@@ -84,14 +84,14 @@ export function addDashboardRoutes(routes: RouteTable, deps: ApiDeps): void {
     return context.json({ cards, slots: { used, max: deps.config.maxConcurrentJobs }, total: listing.total, warnings: listing.warnings });
   });
 
-  routes.add({ method: 'get', path: '/api/jobs/{id}/task-page', summary: "A page of a job's tasks (phase: its index; offset, limit) with their runs, and the counts of every phase.", query: tasksPageQuerySchema, responses: { 200: '{ tasks, runs, total, phases: TaskCounts[] }' } }, async ({ context, params, query }) => {
+  routes.add({ method: 'get', path: '/api/jobs/{id}/task-page', summary: "A page of a job's tasks (phase: its index; offset, limit) with their runs, the counts of every phase, and the job's tasks and runs in all.", query: tasksPageQuerySchema, responses: { 200: '{ tasks, runs, total, phases: TaskCounts[], counts: { tasks, runs } }' } }, async ({ context, params, query }) => {
     const { job, board } = await service.view(params.id!);
     const inPhase = query.phase === undefined ? board.tasks : board.tasks.filter((task) => task.phase === query.phase);
     const tasks: Task[] = inPhase.slice(query.offset, query.offset + query.limit);
     const wanted = new Set(tasks.map((task) => task.id));
     const runs: Run[] = board.runs.filter((run) => wanted.has(run.taskId));
     const phases = job.phases.map((_phase, index) => countTasks(board.tasks.filter((task) => task.phase === index)));
-    return context.json({ tasks, runs, total: inPhase.length, phases });
+    return context.json({ tasks, runs, total: inPhase.length, phases, counts: { tasks: board.tasks.length, runs: board.runs.length } });
   });
 
   routes.add({ method: 'get', path: '/api/jobs/{id}/phases/{phase}/diff', summary: 'What a phase changed in its git workspace, as a unified diff (text).', responses: { 200: 'text/plain' } }, async ({ context, params }) => {

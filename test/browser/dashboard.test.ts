@@ -68,6 +68,7 @@ describe('the web dashboard', () => {
       await page.getByLabel('What should the agent do differently?').fill('more examples');
       await page.getByRole('button', { name: 'Retry plan' }).click();
       await repl.waitForText(/Phase 1\/2 plan started \(attempt 2\)/);
+      await repl.waitForText(`${id} was answered elsewhere`);
       await page.getByText('planned make the docs with more examples').waitFor();
 
       // Continue: the REPL sees the next phase start and the job complete.
@@ -97,7 +98,7 @@ describe('the web dashboard', () => {
 
       // Delete, after a confirmation that says what goes with it.
       await page.getByRole('button', { name: 'Delete…' }).click();
-      expect(await page.getByRole('alertdialog').textContent()).toContain('with its tasks, their runs and all their output');
+      await page.getByText('with its 1 task, their 1 run and all their output').waitFor();
       await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
       await page.locator('[data-lane="needs"]').waitFor();
       await waitFor(async () => (await server.api('GET', `/api/jobs/${napId}`)).status === 404, 'the job to be gone');

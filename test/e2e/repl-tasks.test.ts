@@ -18,7 +18,7 @@ describe('REPL: a job of several tasks', () => {
     session.send('/workers 3');
     await session.waitForText('Workers: 3 per new job');
     session.send('/batch lines.txt --keep-going');
-    await session.waitForText(/✅ Started (job-[a-z0-9]{8}) \(sh × 3 workers\)/);
+    await session.waitForText(/✅ Started (job-[a-z0-9]{8}) [\w.-]+ \(sh × 3 workers\)/);
     const id = /✅ Started (job-[a-z0-9]{8})/.exec(await session.text())![1]!;
     session.send('/jobs');
     // One row: three workers clustered under the agent, and the counts of its tasks.

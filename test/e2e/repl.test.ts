@@ -24,7 +24,7 @@ describe('REPL', () => {
     await session.waitForText('jobline:sh> ');
     for (let i = 0; i < 4; i++) session.send(`sleep 30 # e2e-cap-${i}`);
     await session.waitForText(/⏳ Queued job-[a-z0-9]{8} [\w.-]+ \(position 1\)/);
-    expect(await session.count(/✅ Started job-[a-z0-9]{8} \(sh\)/)).toBe(3);
+    expect(await session.count(/✅ Started job-[a-z0-9]{8} [\w.-]+ \(sh\)/)).toBe(3);
     session.send('/jobs');
     await session.waitForText('Jobs (4 total, 4 active)');
     expect(await session.count(/^ 🔄 job-\w{8} sh\s+running/)).toBe(3);

@@ -30,7 +30,7 @@ describe('suspend and continue', () => {
     session.send('/jobs');
     await session.waitForText('Jobs (0 total, 0 active)');
     session.send('sleep 0.5; echo back');
-    await session.waitForText(/✅ Started job-\w{8} \(sh\)/);
+    await session.waitForText(/✅ Started job-\w{8} [\w.-]+ \(sh\)/);
     session.type(CTRL_Z);
     await session.waitForText(/Stopped\s+node[^]*Stopped\s+node/);
     session.send('fg');

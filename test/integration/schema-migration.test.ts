@@ -2,7 +2,7 @@
 // `jobline run` of commit 06a8c37 into test/fixtures/jobs-v1) are read by this one: their fields
 // keep their meaning, every attempt their logs recorded comes back as a run, and the first change
 // writes them as version 2 with their tasks and runs.
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,16 @@ function copyFixtures(): { cwd: string; env: Record<string, string> } {
   const cwd = makeTempDir('jobline-v1-');
   const jobsDir = join(cwd, 'jobs');
   cpSync(FIXTURES, jobsDir, { recursive: true });
+  // The jobs were made in /tmp/v1ws, a folder of the machine that wrote them: they run here in a
+  // folder of the test's own (a resume runs a job where it was created).
+  const workspace = join(cwd, 'v1ws');
+  mkdirSync(workspace);
+  for (const id of readdirSync(jobsDir)) {
+    for (const file of ['events.jsonl', 'job.json']) {
+      const path = join(jobsDir, id, file);
+      if (existsSync(path)) writeFileSync(path, readFileSync(path, 'utf8').replaceAll('/tmp/v1ws', workspace));
+    }
+  }
   for (const id of ['job-esy9r0pj', 'job-i4b09255']) {
     const path = join(jobsDir, id, 'job.json');
     writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, 'utf8')), owner: deadOwner() }, null, 2));
