@@ -7,14 +7,16 @@ const phaseName = z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'expected a phase n
 
 const workers = z.number().int().min(1).max(64).optional();
 
-const commandTaskSchema = z.strictObject({
+// What every listed task has: its name, the tasks before it, the files it may modify.
+const taskFields = {
   name: phaseName,
-  run: z.string().min(1),
   /** Tasks of the same phase that must be done first, by name. */
   dependsOn: z.array(phaseName).default([]),
   /** Path globs the task may modify: two tasks whose claims overlap never run at once. */
   claims: z.array(z.string().min(1).max(4096)).default([]),
-});
+};
+
+const commandTaskSchema = z.strictObject({ ...taskFields, run: z.string().min(1) });
 
 // A phase runs one command (`run`) or several tasks side by side (`tasks`), never both; the tasks'
 // names and dependencies must hold together (checked here, so a bad config is refused before any
@@ -29,12 +31,8 @@ const commandPhaseSchema = z
     for (const problem of findTaskListProblems(phase.tasks ?? [], `phase ${phase.name}`)) context.addIssue({ code: 'custom', message: problem });
   });
 
-const templateTaskSchema = z.strictObject({
-  name: phaseName,
-  input: z.string().min(1),
-  dependsOn: z.array(phaseName).default([]),
-  claims: z.array(z.string().min(1).max(4096)).default([]),
-});
+// A template's task is handed its input (the sh agent runs it).
+const templateTaskSchema = z.strictObject({ ...taskFields, input: z.string().min(1) });
 
 // A job template: the prompt and its tasks' inputs may hold {placeholders}.
 const templateSchema = z
