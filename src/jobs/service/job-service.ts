@@ -1,11 +1,13 @@
 // The job service: the one way front ends reach jobs. Commands (a typed union) are dispatched in
 // one place to the session's manager; queries read the session (freshest) and the jobs folder;
 // subscribers hear every update in order. Front ends never touch the store or the manager.
+import { steerOwner } from './owner-steering.js';
+import { checkOwnerAlive, isCurrentProcess } from '../process/owner.js';
 import type { JobManifest } from '../model/manifest.js';
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../../agents/agent.js';
 import { JobLookupError, ManagerError, TaskLookupError } from '../../errors.js';
-import { ACTIVE_STATUSES, type Job } from '../model/job.js';
+import { ACTIVE_STATUSES, isActiveStatus, isExternalJob, type Job } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { resolveJobReference } from '../model/job-id.js';
 import { findTaskByReference, type Run, type Task, type TaskCounts } from '../model/task.js';
@@ -69,11 +71,16 @@ export class JobService extends EventEmitter<JobManagerEvents> {
       case 'approve':
       case 'retry': {
         const id = await this.resolve(command.jobId);
+        const request = command.type === 'approve' ? { type: 'approve' as const } : { type: 'retry' as const, feedback: command.feedback ?? null };
+        const steered = await this.steerElsewhere(id, request);
+        if (steered) return steered as Result;
         this.assertApprovalPending(id, command.requestId);
         return (await (command.type === 'approve' ? manager.approve(id) : manager.retry(id, command.feedback ?? null))) as Result;
       }
-      case 'cancel':
-        return (await manager.cancel(await this.resolve(command.jobId))) as Result;
+      case 'cancel': {
+        const id = await this.resolve(command.jobId);
+        return ((await this.steerElsewhere(id, { type: 'cancel' })) ?? (await manager.cancel(id))) as Result;
+      }
       case 'resume': {
         const id = await this.resolve(command.jobId);
         return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)))) as Result;
@@ -88,6 +95,16 @@ export class JobService extends EventEmitter<JobManagerEvents> {
           adopt: async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)),
         })) as Result;
     }
+  }
+
+  // A decision on a job another live jobline runs (a REPL beside this server, another REPL): sent
+  // to its owner, which alone changes it (see owner-steering.ts); null for a job of this session,
+  // or one no live process runs (the session takes those on, or refuses them).
+  private async steerElsewhere(id: string, request: OwnerRequest): Promise<Job | null> {
+    if (this.session?.has(id) || !this.store.exists(id)) return null;
+    const stored = await this.store.load(id);
+    if (isExternalJob(stored) || !isActiveStatus(stored.status) || isCurrentProcess(stored.owner) || checkOwnerAlive(stored.owner) === false) return null;
+    return steerOwner({ sendToOwner: (job, sent) => this.store.sendToOwner(job, sent), read: (jobId) => this.store.load(jobId) }, stored, request);
   }
 
   /** Subscribes to every update, in order; returns the function that unsubscribes. */
