@@ -41,6 +41,8 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
     const service = await createJobService(context, { isServer: true });
     const hub = new EventHub();
     service.subscribe((update) => hub.accept(update));
+    // Jobs a REPL beside the server runs (not attached: it started first) show live too.
+    service.followOtherProcesses((update) => hub.accept(update));
     installExitHandlers(service.lifecycle, stopServing);
     const loginLinks = new LoginLinks();
     let listener: ReturnType<typeof getRequestListener> = async () => {};

@@ -46,7 +46,7 @@ export function JobPage({ board, id }: { board: LiveBoard; id: string }) {
     <div role="status" aria-live="polite" class="notice">${notice ?? ''}</div>
     ${job.status === 'awaiting_approval' ? html`<${Approval} job=${job} onNotice=${setNotice} />` : ''}
     <${Actions} job=${job} onNotice=${setNotice} />
-    <${Tree} job=${job} board=${board} />
+    <${Tree} job=${job} />
     ${!isActiveStatus(job.status) ? html`<${Manifest} job=${job} />` : ''}
   </article>`;
 }
@@ -117,7 +117,7 @@ function Actions({ job, onNotice }: { job: Job; onNotice: (text: string) => void
 }
 
 /** Phases → tasks (a page at a time) → runs; selecting a run shows its output. */
-function Tree({ job, board }: { job: Job; board: LiveBoard }) {
+function Tree({ job }: { job: Job }) {
   const [phase, setPhase] = useState(job.currentPhase);
   const [offset, setOffset] = useState(0);
   const [page, setPage] = useState<{ tasks: Task[]; runs: Run[]; total: number; phases: TaskCounts[] } | null>(null);
@@ -154,31 +154,42 @@ function Tree({ job, board }: { job: Job; board: LiveBoard }) {
           ${item.id} · attempt ${item.attempt} · ${item.worker} <span class="dim">${item.state.status}</span></button></li>`)}</ol>` : html`<p class="dim">Select a task to see its runs.</p>`}
       </div>
     </div>
-    ${task && run ? html`<${RunOutput} job=${job} task=${task} run=${run} board=${board} />` : ''}
+    ${task && run ? html`<${RunOutput} job=${job} task=${task} run=${run} />` : ''}
   </section>`;
 }
 
-/** The tail of a run's output, followed live (through the job's stream) while it runs. */
-function RunOutput({ job, task, run, board }: { job: Job; task: Task; run: Run; board: LiveBoard }) {
+/**
+ * The tail of a run's output; while the run runs, the server streams what follows (the same for a
+ * run of this server's and one a REPL beside it runs: both are read from the run's output file).
+ */
+function RunOutput({ job, task, run }: { job: Job; task: Task; run: Run }) {
   const [lines, setLines] = useState<string[] | null>(null);
   const isRunning = run.state.status === 'running';
   useEffect(() => {
-    let isCurrent = true;
-    let held: string[] = [];
+    const controller = new AbortController();
     setLines(null);
-    const stop = isRunning ? board.followJob(job.id, (name, data) => {
-      if (name !== 'output' || data.taskId !== task.id || !data.lines) return;
-      held = [...held, ...data.lines].slice(-OUTPUT_LINES);
-      if (isCurrent) setLines((shown) => (shown ? [...shown, ...data.lines!].slice(-OUTPUT_LINES) : shown));
-    }) : () => {};
-    void call<string>('GET', `/api/jobs/${job.id}/logs?task=${task.id}&run=${run.id}&lines=${OUTPUT_LINES}`).then((text) => {
-      if (isCurrent) setLines([...text.split('\n').filter((line, index, all) => index < all.length - 1 || line !== ''), ...held].slice(-OUTPUT_LINES));
-    }, () => isCurrent && setLines(['(the output could not be read)']));
-    return () => { isCurrent = false; stop(); };
+    void (async () => {
+      const response = await fetch(`/api/jobs/${job.id}/logs?task=${task.id}&run=${run.id}&lines=${OUTPUT_LINES}${isRunning ? '&follow=true' : ''}`, { signal: controller.signal, credentials: 'same-origin' });
+      if (!response.ok || !response.body) throw new Error(String(response.status));
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      setLines([]);
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+        // Complete lines only; keep the tail, so a long run's output does not grow the page.
+        const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+        const kept = complete.split('\n').slice(0, -1).slice(-OUTPUT_LINES);
+        text = `${kept.join('\n')}${kept.length > 0 ? '\n' : ''}${text.slice(complete.length)}`;
+        setLines(kept);
+      }
+    })().catch(() => !controller.signal.aborted && setLines(['(the output could not be read)']));
+    return () => controller.abort();
   }, [job.id, task.id, run.id, isRunning]);
   return html`<section class="output" aria-labelledby="output-title">
     <h3 id="output-title">Output of ${task.id}, ${run.id}${isRunning ? html` <span class="live">live</span>` : ''}</h3>
-    <pre tabIndex="0" aria-live=${isRunning ? 'polite' : 'off'}>${lines === null ? 'Loading…' : lines.length === 0 ? '(no output)' : lines.join('\n')}</pre>
+    <pre tabIndex="0" aria-live=${isRunning ? 'polite' : 'off'}>${lines === null ? 'Loading…' : lines.length === 0 ? '(no output yet)' : lines.join('\n')}</pre>
   </section>`;
 }
 

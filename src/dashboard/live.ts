@@ -24,9 +24,6 @@ export interface LastEvent {
   text: string;
 }
 
-/** Listener of a job's own stream events (the job page: output lines of its runs). */
-export type JobStreamListener = (name: string, data: { job?: Job; event?: JobEvent; lines?: string[]; taskId?: string }) => void;
-
 /** The board's state and its connection. */
 export class LiveBoard {
   readonly cards = new Map<string, JobCard>();
@@ -38,6 +35,8 @@ export class LiveBoard {
   version = 0;
   private readonly listeners = new Set<() => void>();
   private readonly refreshers = new Map<string, () => void>();
+  // Jobs deleted: a read of a card that crossed the deletion must not bring it back (ids are never reused).
+  private readonly removed = new Set<string>();
   private source: EventSource | null = null;
   private frame = 0;
 
@@ -58,7 +57,7 @@ export class LiveBoard {
     try {
       const board = await readBoard();
       this.cards.clear();
-      for (const card of board.cards) this.cards.set(card.job.id, card);
+      for (const card of board.cards) if (!this.removed.has(card.job.id)) this.cards.set(card.job.id, card);
       this.slots = board.slots;
       this.error = null;
     } catch (error) {
@@ -77,15 +76,6 @@ export class LiveBoard {
     refresher();
   }
 
-  /** Follows job `id`'s own stream with its live output; returns the stop. */
-  followJob(id: string, listener: JobStreamListener): () => void {
-    const source = new EventSource(`/api/events?job=${encodeURIComponent(id)}&live=true`);
-    for (const name of ['job', 'output', 'progress', 'activity']) {
-      source.addEventListener(name, (message) => listener(name, JSON.parse((message as MessageEvent<string>).data)));
-    }
-    return () => source.close();
-  }
-
   private async readCardOf(id: string): Promise<void> {
     try {
       const card = await readCard(id);
@@ -98,6 +88,7 @@ export class LiveBoard {
   }
 
   private put(card: JobCard): void {
+    if (this.removed.has(card.job.id)) return;
     const known = this.cards.get(card.job.id);
     // An older snapshot (a read that crossed a newer event) never replaces a newer one.
     if (known && known.job.eventSeq > card.job.eventSeq) card = { ...card, job: known.job };
@@ -115,6 +106,7 @@ export class LiveBoard {
     });
     source.addEventListener('job', (message) => {
       const { job, event } = JSON.parse((message as MessageEvent<string>).data) as { job: Job; event: JobEvent };
+      if (this.removed.has(job.id)) return;
       const known = this.cards.get(job.id);
       if (!known || known.job.eventSeq <= job.eventSeq) this.cards.set(job.id, { tasks: known?.tasks ?? null, workers: known?.workers ?? [], job });
       this.lastEvents.set(job.id, { at: Date.parse(event.ts), text: describeEvent(event) });
@@ -124,6 +116,7 @@ export class LiveBoard {
     });
     source.addEventListener('removed', (message) => {
       const { jobId } = JSON.parse((message as MessageEvent<string>).data) as { jobId: string };
+      this.removed.add(jobId);
       this.cards.delete(jobId);
       this.countSlots();
       this.changed();

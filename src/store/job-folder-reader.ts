@@ -17,6 +17,7 @@ import { getCurrentOwner } from '../jobs/process/owner.js';
 import type { JobStore } from './job-store.js';
 import type { JobNames } from './job-names.js';
 import { readManifestFile } from './manifest-file.js';
+import { tailFolderEvents, type TailedEvents } from './event-tail.js';
 import { MANIFEST_FILE, type JobManifest } from '../jobs/model/manifest.js';
 import { sweepLeftovers } from './leftovers.js';
 import { followLog, LogFollower, readLogSection, readLogTail, sizeOfLog } from './output-log.js';
@@ -85,6 +86,10 @@ export class JobFolderReader implements JobReader {
 
   readManifest(id: string): Promise<JobManifest | null> {
     return readManifestFile(join(this.store.pathsOf(id).dir, MANIFEST_FILE));
+  }
+
+  tailEvents(isOwn: (id: string) => boolean, onEvents: (tailed: TailedEvents) => void): () => void {
+    return tailFolderEvents(this.store.dir, isOwn, onEvents);
   }
 
   get names(): JobNames {

@@ -2,6 +2,8 @@
 // attached in a pseudo-terminal: a job typed at the REPL appears on the board; the browser
 // approves, retries with feedback, cancels and deletes, and the REPL hears of each; the page
 // reconnects by itself when the server restarts. Screenshots are saved for a person to look at.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, saveScreenshot, SCREENSHOT_DIR } from '../helpers/browser.js';
@@ -68,11 +70,13 @@ describe('the web dashboard', () => {
       await page.getByLabel('What should the agent do differently?').fill('more examples');
       await page.getByRole('button', { name: 'Retry plan' }).click();
       await repl.waitForText(/Phase 1\/2 plan started \(attempt 2\)/);
-      await repl.waitForText(`${id} was answered elsewhere`);
       await page.getByText('planned make the docs with more examples').waitFor();
 
-      // Continue: the REPL sees the next phase start and the job complete.
+      // Continue, while the REPL asks the same question: its question closes, saying why, and it
+      // sees the next phase start and the job complete.
+      await repl.waitForText(/took \d+ms · attempt 2[\s\S]*what next\?/);
       await page.getByRole('button', { name: 'Continue' }).click();
+      await repl.waitForText(`${id} was answered elsewhere`);
       await repl.waitForText(/Phase 2\/2 build started/);
       await repl.waitForText(new RegExp(`\\[${id.slice(0, 8)}\\] ✅ Completed`));
       await page.getByRole('heading', { name: 'Manifest' }).waitFor();
@@ -113,6 +117,36 @@ describe('the web dashboard', () => {
       await server.stop();
     }
   }, 90_000);
+
+  it('shows and steers, live, the job of a REPL that runs beside the server (started before it)', async () => {
+    const workspace = makeReplWorkspace();
+    writeFileSync(join(workspace.cwd, '.jobrc.json'), JSON.stringify(CONFIG));
+    const repl = new PtySession(workspace, [], 120, 40);
+    let server: TestServer | null = null;
+    try {
+      await repl.waitForText('Type a prompt');
+      repl.send('beside the server');
+      const id = await repl.startedJob('two');
+      await repl.waitForText(`${id}: what next?`);
+      server = await startServer(CONFIG, { cwd: workspace.cwd, jobsDir: workspace.jobsDir });
+      const page = await openDashboard(server);
+      await page.locator(`[data-lane="needs"] [data-job="${id}"] .card-link`).click();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      // The REPL owns the job: it carries the decision out, and the page hears of it from its files.
+      await repl.waitForText(`${id} was answered elsewhere`);
+      await repl.waitForText(new RegExp(`\\[${id.slice(0, 8)}\\] ✅ Completed`));
+      await page.locator('.job-head .badge', { hasText: 'Completed' }).waitFor();
+      await page.getByRole('link', { name: '← Board' }).click();
+      await page.locator(`tr[data-job="${id}"]`).waitFor();
+      repl.send('/quit');
+      await repl.exited;
+      await page.close();
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- REPL ---\n${await repl.text()}`);
+    } finally {
+      await server?.stop();
+    }
+  }, 60_000);
 
   it('reconnects by itself when the server restarts, and shows what happened meanwhile', async () => {
     const first = await startServer(CONFIG);

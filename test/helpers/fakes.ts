@@ -273,6 +273,7 @@ export function makeInMemoryReader(store: InMemoryRepository): JobReader {
     exists: (id) => store.jobs.has(id),
     names: { list: () => store.names.keys(), idOf: (name) => store.names.get(name.toLowerCase()) ?? null },
     readManifest: async (id) => store.manifests.get(id) ?? null,
+    tailEvents: () => () => {},
     hasFiles: (id) => store.jobs.has(id),
     load: async (id) => store.settleClaimed(id),
     readBoard: (job) => store.readBoard(job),

@@ -104,6 +104,11 @@ export interface JobReader {
   storedIdsSync(isUnfinishedOnly: boolean): string[];
   /** Job `id`'s job_manifest.json (written when it ended), or null when it has none. @throws StoreError JOB_FILE_CORRUPT, JOB_IO. */
   readManifest(id: string): Promise<JobManifest | null>;
+  /**
+   * Follows the events other processes append to the folder's jobs from now on (those `isOwn`
+   * says this process does not write), and their removals. Returns the stop. Never throws.
+   */
+  tailEvents(isOwn: (id: string) => boolean, onEvents: (tailed: { id: string; events: JobEvent[]; isRemoved: boolean }) => void): () => void;
   /** True when job `id` exists (a cheap check, no read). */
   exists(id: string): boolean;
   /** The jobs' names (unique in the jobs folder), read without opening any job file. */

@@ -107,6 +107,22 @@ export class JobService extends EventEmitter<JobManagerEvents> {
     return steerOwner({ sendToOwner: (job, sent) => this.store.sendToOwner(job, sent), read: (jobId) => this.store.load(jobId) }, stored, request);
   }
 
+  /**
+   * Reports the events of jobs other processes run in the jobs folder (a REPL beside the server)
+   * as updates, in order, each with the job as stored; and their removals. Returns the stop.
+   */
+  followOtherProcesses(listener: (update: JobUpdate) => void): () => void {
+    // One chain: a job's batches are reported in the order they were read, though each reads the job.
+    let reported: Promise<void> = Promise.resolve();
+    return this.store.tailEvents((id) => this.session?.has(id) ?? false, ({ id, events, isRemoved }) => {
+      reported = reported.then(async () => {
+        if (isRemoved) return listener({ type: 'removed', jobId: id });
+        const job = await this.store.load(id).catch(() => null);
+        if (job) for (const event of events) listener({ type: 'event', job, event });
+      });
+    });
+  }
+
   /** Subscribes to every update, in order; returns the function that unsubscribes. */
   subscribe(listener: (update: JobUpdate) => void): () => void {
     const handlers: { [K in keyof JobManagerEvents]: (...args: JobManagerEvents[K]) => void } = {

@@ -1,0 +1,112 @@
+// Following the events other processes write in a jobs folder: a server shows jobs that a REPL
+// beside it runs (that REPL owns them and writes their files; the server's own session never
+// hears of them). One recursive watch of the folder; each job's events.jsonl is read from where it
+// was last read, complete lines only (a line being appended is read once it ends).
+import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { isJobId } from '../jobs/model/job-id.js';
+import type { JobEvent } from '../jobs/model/job-event.js';
+
+/** Events appended to one job's log by another process, and whether its folder went away. */
+export interface TailedEvents {
+  id: string;
+  /** Complete new lines, parsed, in order (torn or foreign lines are skipped). */
+  events: JobEvent[];
+  isRemoved: boolean;
+}
+
+// A burst of appends to one log is read once, this long after the first (ms).
+const COALESCE_MS = 15;
+
+/**
+ * Follows `dir`'s job logs from now on, for jobs `isOwn` says this process does not write,
+ * calling `onEvents` for new events and removals. Returns the stop. Best effort: an unreadable
+ * file is read again at its next change; a folder that cannot be watched follows nothing.
+ */
+export function tailFolderEvents(dir: string, isOwn: (id: string) => boolean, onEvents: (tailed: TailedEvents) => void): () => void {
+  // Where each log was read to (bytes). Logs that exist now are followed from their end: their
+  // past is in the jobs as read (the board), not news.
+  const offsets = new Map<string, number>();
+  try {
+    for (const id of readdirSync(dir)) if (isJobId(id)) offsets.set(id, sizeOf(join(dir, id, 'events.jsonl')));
+  } catch {
+    // Read below as they change.
+  }
+  const pending = new Map<string, NodeJS.Timeout>();
+  const readNew = (id: string): void => {
+    pending.delete(id);
+    if (isOwn(id)) {
+      offsets.delete(id); // its session reports it; if it leaves the session, it is read from its then end
+      return;
+    }
+    const path = join(dir, id, 'events.jsonl');
+    if (!existsSync(join(dir, id))) {
+      if (offsets.delete(id)) onEvents({ id, events: [], isRemoved: true });
+      return;
+    }
+    const from = offsets.get(id) ?? 0;
+    const { text, end } = readFrom(path, from);
+    if (end === from) return;
+    offsets.set(id, end);
+    const events: JobEvent[] = [];
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        const event = JSON.parse(line) as JobEvent;
+        if (typeof event?.type === 'string' && typeof event.ts === 'string') events.push(event);
+      } catch {
+        // Not an event line (a hand-edited file): skipped, as readers of the log do.
+      }
+    }
+    if (events.length > 0) onEvents({ id, events, isRemoved: false });
+  };
+  let watcher: FSWatcher | null = null;
+  try {
+    // Linux: inotify under the hood, one watch per folder (a jobs folder of 10,000 jobs needs as
+    // many; past the system's limit the watch fails and nothing is followed).
+    watcher = watch(dir, { recursive: true }, (_type, name) => {
+      if (!name) return;
+      const [id, file] = name.toString().split('/');
+      if (!id || !isJobId(id) || (file !== undefined && file !== 'events.jsonl')) return;
+      if (pending.has(id)) return;
+      pending.set(id, setTimeout(() => readNew(id), COALESCE_MS));
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    watcher = null;
+  }
+  return () => {
+    watcher?.close();
+    for (const timer of pending.values()) clearTimeout(timer);
+    pending.clear();
+  };
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+// The complete lines of `path` from byte `from` on, and the offset after the last of them.
+function readFrom(path: string, from: number): { text: string; end: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return { text: '', end: from };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= from) return { text: '', end: size < from ? 0 : from };
+    const buffer = Buffer.alloc(size - from);
+    const read = readSync(fd, buffer, 0, buffer.length, from);
+    const lastNewline = buffer.lastIndexOf(0x0a, read - 1);
+    if (lastNewline < 0) return { text: '', end: from };
+    return { text: buffer.toString('utf8', 0, lastNewline + 1), end: from + lastNewline + 1 };
+  } finally {
+    closeSync(fd);
+  }
+}
