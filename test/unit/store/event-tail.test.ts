@@ -1,0 +1,58 @@
+// Following the events another process appends to a jobs folder: new complete lines only, in
+// order, from where the log stood when following began; a job's removal; nothing of one's own.
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tailFolderEvents, type TailedEvents } from '../../../src/store/event-tail.js';
+import { makeTempDir } from '../../helpers/temp.js';
+import { waitFor } from '../../helpers/wait.js';
+
+const stops: Array<() => void> = [];
+afterEach(() => {
+  for (const stop of stops.splice(0)) stop();
+});
+
+const line = (seq: number, type = 'phase_started'): string => `${JSON.stringify({ ts: '2026-12-02T10:00:00.000Z', type, seq })}\n`;
+
+function follow(dir: string, own: Set<string> = new Set()) {
+  const seen: TailedEvents[] = [];
+  stops.push(tailFolderEvents(dir, (id) => own.has(id), (tailed) => seen.push(tailed)));
+  return seen;
+}
+
+describe('following a jobs folder', () => {
+  it('reports what is appended after it began, complete lines only, and a removal', async () => {
+    const dir = makeTempDir('jobline-tail-');
+    mkdirSync(join(dir, 'job-aaaa0001'));
+    writeFileSync(join(dir, 'job-aaaa0001', 'events.jsonl'), line(1, 'created') + line(2, 'queued'));
+    const seen = follow(dir);
+    appendFileSync(join(dir, 'job-aaaa0001', 'events.jsonl'), line(3) + line(4).slice(0, 10));
+    await waitFor(() => seen.length === 1, 'the first append');
+    expect(seen[0]).toEqual({ id: 'job-aaaa0001', isRemoved: false, events: [expect.objectContaining({ seq: 3 })] });
+    appendFileSync(join(dir, 'job-aaaa0001', 'events.jsonl'), line(4).slice(10));
+    await waitFor(() => seen.length === 2, 'the rest of the torn line');
+    expect(seen[1]!.events.map((event) => event.seq)).toEqual([4]);
+    // A job made after following began is read from its beginning.
+    mkdirSync(join(dir, 'job-bbbb0002'));
+    writeFileSync(join(dir, 'job-bbbb0002', 'events.jsonl'), line(1, 'created') + 'not json\n' + line(2, 'queued'));
+    await waitFor(() => seen.some((tailed) => tailed.id === 'job-bbbb0002'), 'the new job');
+    expect(seen.find((tailed) => tailed.id === 'job-bbbb0002')!.events.map((event) => event.type)).toEqual(['created', 'queued']);
+    rmSync(join(dir, 'job-aaaa0001'), { recursive: true });
+    await waitFor(() => seen.some((tailed) => tailed.isRemoved), 'the removal');
+    expect(seen.find((tailed) => tailed.isRemoved)!.id).toBe('job-aaaa0001');
+  });
+
+  it('says nothing of the jobs this process writes itself', async () => {
+    const dir = makeTempDir('jobline-tail-');
+    for (const id of ['job-mine0001', 'job-else0002']) {
+      mkdirSync(join(dir, id));
+      writeFileSync(join(dir, id, 'events.jsonl'), '');
+    }
+    const seen = follow(dir, new Set(['job-mine0001']));
+    appendFileSync(join(dir, 'job-mine0001', 'events.jsonl'), line(1));
+    appendFileSync(join(dir, 'job-else0002', 'events.jsonl'), line(1));
+    await waitFor(() => seen.length === 1, 'the other job\'s event');
+    // The own job's append was made first: had it been reported, it would be here already.
+    expect(seen.map((tailed) => tailed.id)).toEqual(['job-else0002']);
+  });
+});
