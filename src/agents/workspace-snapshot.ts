@@ -3,9 +3,9 @@
 // index, HEAD or files: `git add -A` runs against a temporary copy of the index. The two trees
 // give the diffstat shown at approval and the full diff on request. Runs in the worker thread.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { WorkspaceChanges } from '../jobs/model/job.js';
 
 /** Longest a git command may take before the snapshot is given up (ms). */
@@ -28,6 +28,15 @@ function isInGitWorkTree(cwd: string): boolean {
   }
 }
 
+// `path` with symbolic links resolved (git names its top level so), or as it is when it cannot be.
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
   return execFileSync('git', args, { cwd, env, timeout: GIT_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
 }
@@ -35,15 +44,23 @@ function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 /**
  * Records the working tree of the git repository holding `cwd` as a tree object; returns its id,
  * or null when `cwd` is not in a git work tree, holds more than MAX_UNTRACKED_FILES untracked
- * files, or git fails (no git, a timeout). Never throws.
+ * files, or git fails (no git, a timeout). Never throws. `excluded` (absolute): a folder left out,
+ * the jobs folder when it lies in the workspace: a job's own log is not a change it made, and a
+ * folder of many jobs would otherwise count against MAX_UNTRACKED_FILES.
  */
-export function snapshotWorkspace(cwd: string): string | null {
+export function snapshotWorkspace(cwd: string, excluded: string | null = null): string | null {
   if (!isInGitWorkTree(cwd)) return null;
   let scratch: string | null = null;
   try {
     const gitDir = git(cwd, ['rev-parse', '--git-dir']).trim();
+    const paths = [':/'];
+    if (excluded) {
+      const top = git(cwd, ['rev-parse', '--show-toplevel']).trim();
+      const inside = relative(top, realpathOr(excluded));
+      if (inside !== '' && !inside.startsWith('..') && !isAbsolute(inside)) paths.push(`:(top,exclude)${inside.split(sep).join('/')}`);
+    }
     let untracked = 0;
-    for (const character of git(cwd, ['ls-files', '--others', '--exclude-standard', '-z', '--', ':/'])) if (character === '\0' && ++untracked > MAX_UNTRACKED_FILES) return null;
+    for (const character of git(cwd, ['ls-files', '--others', '--exclude-standard', '-z', '--', ...paths])) if (character === '\0' && ++untracked > MAX_UNTRACKED_FILES) return null;
     scratch = mkdtempSync(join(tmpdir(), 'jobline-index-'));
     const index = join(scratch, 'index');
     // Starting from the real index lets git skip files whose stat data did not change.
@@ -53,7 +70,7 @@ export function snapshotWorkspace(cwd: string): string | null {
       // A repository without commits or an index: everything is read.
     }
     const env = { ...process.env, GIT_INDEX_FILE: index };
-    git(cwd, ['add', '-A', '--', ':/'], env);
+    git(cwd, ['add', '-A', '--', ...paths], env);
     return git(cwd, ['write-tree'], env).trim() || null;
   } catch {
     return null;

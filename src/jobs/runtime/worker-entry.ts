@@ -104,7 +104,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     };
     // Only a phase's only run is diffed: runs side by side would each see the others' changes,
     // and a batch of 1,000 lines in a git project would start ~8 git processes per line.
-    before = request.isWorkspaceRecorded === false ? null : snapshotWorkspace(request.cwd);
+    before = request.isWorkspaceRecorded === false ? null : snapshotWorkspace(request.cwd, jobsFolderOf(request.outputLogPath));
     activeSink.writeHeader(formatPhaseHeader({ index: request.phaseIndex, count: request.agent.phases.length, name: context.phaseName, attempt: request.attempt }, new Date()));
     outcome = await runAgentPhase(request, context);
   } catch (error) {
@@ -119,7 +119,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     outcome = { kind: 'failed', error: `cannot write ${request.outputLogPath}: ${describeError(error)}` };
   }
   const scrubNullable = (text: string | null | undefined): string | null => (text == null ? null : scrub(text));
-  const after = before && outcome.kind !== 'cancelled' ? snapshotWorkspace(request.cwd) : null;
+  const after = before && outcome.kind !== 'cancelled' ? snapshotWorkspace(request.cwd, jobsFolderOf(request.outputLogPath)) : null;
   const changes = before && after ? describeChanges(request.cwd, before, after) : null;
   // A plan the agent returned is checked here, on the agent's side of the boundary: one that
   // breaks the rules fails the phase, saying why, instead of reaching the job.
@@ -162,4 +162,9 @@ function loadModuleRunner(path: string): Promise<AgentRunner> {
     moduleRunners.set(path, runner);
   }
   return runner;
+}
+
+// The jobs folder, from a job's output.log (`<jobsDir>/<id>/output.log`): left out of workspace snapshots.
+function jobsFolderOf(outputLogPath: string): string {
+  return dirname(dirname(outputLogPath));
 }

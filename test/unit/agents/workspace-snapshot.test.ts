@@ -34,6 +34,21 @@ describe('workspace snapshots', () => {
     expect(git('diff', '--cached', '--name-only')).toBe('staged.txt\n'); // the user's index is as it was
   });
 
+  it('leave out the jobs folder when it lies in the workspace: a job\'s own files are no change of its, and never flood it', () => {
+    const { dir } = repository();
+    const jobsDir = join(dir, '.jobs');
+    mkdirSync(join(jobsDir, 'job-aaaa0001'), { recursive: true });
+    const before = snapshotWorkspace(dir, jobsDir)!;
+    writeFileSync(join(jobsDir, 'job-aaaa0001', 'output.log'), 'phase output\n');
+    for (let i = 0; i <= MAX_UNTRACKED_FILES; i++) writeFileSync(join(jobsDir, `f${i}.json`), '');
+    writeFileSync(join(dir, 'made.txt'), 'by the phase\n');
+    const after = snapshotWorkspace(dir, jobsDir);
+    expect(after).not.toBeNull();
+    expect(describeChanges(dir, before, after!)!.files.map((file) => file.path)).toEqual(['made.txt']);
+    // A jobs folder outside the workspace changes nothing.
+    expect(snapshotWorkspace(dir, makeTempDir())).toBe(snapshotWorkspace(dir));
+  });
+
   it('takes none outside git, or where too many untracked files would flood the repository', () => {
     expect(snapshotWorkspace(makeTempDir())).toBeNull();
     const { dir } = repository();
