@@ -34,7 +34,7 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
 }
 
 /** The board: every job's card and the slots. */
-export function readBoard(): Promise<{ cards: JobCard[]; slots: { used: number; max: number }; total: number }> {
+export function readBoard(): Promise<{ cards: JobCard[]; slots: { used: number; max: number; workers: number }; total: number }> {
   return call('GET', '/api/board');
 }
 

@@ -41,7 +41,7 @@ export function Board({ board }: { board: LiveBoard }) {
   return html`<div class="board">
     <div class="lanes">
       <${LaneView} id="needs" title="Needs you" cards=${lanes.needs} board=${board} now=${now} empty="Nothing waits for you." />
-      <${LaneView} id="running" title="Running" detail=${`${board.slots.used} of ${board.slots.max} slots`} cards=${lanes.running} board=${board} now=${now} empty="No job runs." />
+      <${LaneView} id="running" title="Running" detail=${`${board.slots.used} of ${board.slots.max} slots · ${board.slots.workersUsed} of ${board.slots.workers} workers`} cards=${lanes.running} board=${board} now=${now} empty="No job runs." />
       <${LaneView} id="queued" title="Queued" cards=${lanes.queued} board=${board} now=${now} empty="The queue is empty." />
     </div>
     <${Finished} cards=${lanes.finished} now=${now} />
@@ -63,7 +63,9 @@ function Card({ card, board, now }: { card: JobCard; board: LiveBoard; now: numb
   const { job } = card;
   const last = board.lastEvents.get(job.id);
   const lastAt = last?.at ?? Date.parse(getLastRecordedActivity(job));
-  const lastText = last?.text ?? job.progress.lastEvent ?? job.status.replace('_', ' ');
+  // A queued job waits for a slot, or for a worker when every worker is busy (its slot is then free).
+  const isWaitingForWorker = job.status === 'queued' && board.slots.workersUsed >= board.slots.workers && board.slots.used < board.slots.max;
+  const lastText = isWaitingForWorker ? 'queued: every worker is busy' : last?.text ?? job.progress.lastEvent ?? job.status.replace('_', ' ');
   const isStalled = job.status === 'running' && now - lastAt > STALLED_MS;
   const elapsed = elapsedOf(job, now);
   const tasks = card.tasks && card.tasks.total > job.phases.length ? card.tasks : null;

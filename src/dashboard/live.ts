@@ -28,7 +28,8 @@ export interface LastEvent {
 export class LiveBoard {
   readonly cards = new Map<string, JobCard>();
   readonly lastEvents = new Map<string, LastEvent>();
-  slots = { used: 0, max: 0 };
+  /** Jobs running of the slots (maxConcurrentJobs), and runs under way of the workers (maxWorkers). */
+  slots = { used: 0, max: 0, workers: 0, workersUsed: 0 };
   connection: Connection = 'connecting';
   error: string | null = null;
   /** Bumped at every change; views compare it. */
@@ -58,7 +59,8 @@ export class LiveBoard {
       const board = await readBoard();
       this.cards.clear();
       for (const card of board.cards) if (!this.removed.has(card.job.id)) this.cards.set(card.job.id, card);
-      this.slots = board.slots;
+      this.slots = { ...board.slots, workersUsed: 0 };
+      this.countSlots();
       this.error = null;
     } catch (error) {
       this.fail(error);
@@ -142,8 +144,13 @@ export class LiveBoard {
 
   private countSlots(): void {
     let used = 0;
-    for (const card of this.cards.values()) if (card.job.status === 'running') used++;
-    this.slots = { ...this.slots, used };
+    let workersUsed = 0;
+    for (const card of this.cards.values()) {
+      if (card.job.status !== 'running') continue;
+      used++;
+      workersUsed += card.workers.length;
+    }
+    this.slots = { ...this.slots, used, workersUsed };
   }
 
   private fail(error: unknown): void {

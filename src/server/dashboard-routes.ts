@@ -7,6 +7,7 @@ import { readFullDiff } from '../agents/workspace-snapshot.js';
 import { isActiveStatus, type Job } from '../jobs/model/job.js';
 import { countTasks, type Run, type Task, type TaskBoard, type TaskCounts } from '../jobs/model/task.js';
 import type { ApiDeps } from './api-deps.js';
+import { getMaxWorkers } from '../config/schema.js';
 import { boardQuerySchema, tasksPageQuerySchema } from './api-schemas.js';
 import { HttpError } from './http-errors.js';
 import type { RouteTable } from './route-table.js';
@@ -73,7 +74,7 @@ export function toJobCard(job: Job, board: TaskBoard | null): JobCard {
 /** Adds the dashboard's reads to `routes`. */
 export function addDashboardRoutes(routes: RouteTable, deps: ApiDeps): void {
   const { service } = deps;
-  routes.add({ method: 'get', path: '/api/board', summary: 'The board: every job as a card (active ones with task counts and running workers), or one job\'s card (job=ID), and the slots.', query: boardQuerySchema, responses: { 200: '{ cards: JobCard[], slots: { used, max }, total }' } }, async ({ context, query }) => {
+  routes.add({ method: 'get', path: '/api/board', summary: 'The board: every job as a card (active ones with task counts and running workers), or one job\'s card (job=ID), and the slots.', query: boardQuerySchema, responses: { 200: '{ cards: JobCard[], slots: { used, max, workers }, total }' } }, async ({ context, query }) => {
     if (query.job) {
       const { job, board } = await service.view(query.job);
       return context.json({ cards: [toJobCard(job, isActiveStatus(job.status) ? board : null)] });
@@ -81,7 +82,7 @@ export function addDashboardRoutes(routes: RouteTable, deps: ApiDeps): void {
     const listing = await service.list();
     const cards = await Promise.all(listing.jobs.map(async (job) => (isActiveStatus(job.status) ? toJobCard(job, (await service.view(job.id).catch(() => null))?.board ?? null) : toJobCard(job, null))));
     const used = listing.jobs.filter((job) => job.status === 'running').length;
-    return context.json({ cards, slots: { used, max: deps.config.maxConcurrentJobs }, total: listing.total, warnings: listing.warnings });
+    return context.json({ cards, slots: { used, max: deps.config.maxConcurrentJobs, workers: getMaxWorkers(deps.config) }, total: listing.total, warnings: listing.warnings });
   });
 
   routes.add({ method: 'get', path: '/api/jobs/{id}/task-page', summary: "A page of a job's tasks (phase: its index; offset, limit) with their runs, the counts of every phase, and the job's tasks and runs in all.", query: tasksPageQuerySchema, responses: { 200: '{ tasks, runs, total, phases: TaskCounts[], counts: { tasks, runs } }' } }, async ({ context, params, query }) => {

@@ -319,7 +319,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   /**
    * Removes exactly the `listed` jobs (as a user was shown them) from disk, each only if it is
    * still as listed and not active, decided under its claim (see removeListedJobs); removed jobs
-   * leave this session. Returns the removed ids; the others changed or went meanwhile.
+   * leave this session, each reported (jobRemoved). Returns the removed ids; the others changed or
+   * went meanwhile.
    * @throws StoreError CLAIM_BUSY when another process holds a job too long.
    */
   async removeJobs(listed: readonly Job[]): Promise<string[]> {
@@ -329,7 +330,11 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
       return !entry || (!isActiveStatus(entry.job.status) && entry.runs.size === 0);
     });
     const removed = await this.options.store.removeListed(removable);
-    for (const id of removed) this.entries.delete(id);
+    for (const id of removed) {
+      this.entries.delete(id);
+      // Said like a removal by the storage policy: whoever follows the jobs (the dashboard) drops it.
+      this.emit('jobRemoved', id);
+    }
     return removed;
   }
 

@@ -91,12 +91,13 @@ describe('.jobrc.example.json', () => {
     const path = fileURLToPath(new URL('../../../.jobrc.example.json', import.meta.url));
     const example = parseConfig(readFileSync(path, 'utf8'), path);
     const defaults = configSchema.parse({});
-    const { $comment, jobsDir, defaultAgent, workspace, providers, agents, ...settings } = example;
+    const { $comment, jobsDir, defaultAgent, workspace, providers, agents, templates, ...settings } = example;
     expect($comment).toBeDefined();
     expect([jobsDir, defaultAgent, workspace]).toEqual([null, null, null]);
-    const { agents: defaultAgents, providers: defaultProviders, ...defaultSettings } = defaults;
+    const { agents: defaultAgents, providers: defaultProviders, templates: defaultTemplates, ...defaultSettings } = defaults;
     expect(settings).toEqual(defaultSettings);
-    expect([defaultAgents, defaultProviders]).toEqual([{}, {}]);
+    expect([defaultAgents, defaultProviders, defaultTemplates]).toEqual([{}, {}, {}]);
+    expect(templates['test-file']).toMatchObject({ agent: 'sh', prompt: 'npm test -- {file}' });
     // The examples the issue asks for: a local Ollama provider and an Anthropic one.
     expect(providers.local).toMatchObject({ type: 'openai-compatible', baseURL: 'http://127.0.0.1:11434/v1' });
     expect(providers.claude).toMatchObject({ type: 'anthropic', apiKeyEnv: 'ANTHROPIC_API_KEY' });

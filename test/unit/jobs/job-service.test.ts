@@ -242,14 +242,17 @@ describe('the job service', () => {
     await expect(submit(service)).rejects.toMatchObject({ code: 'MANAGER_CLOSED' });
   });
 
-  it('removes only listed jobs that are unchanged and not active', async () => {
+  it('removes only listed jobs that are unchanged and not active, and reports each removal', async () => {
     const { service, executor } = makeFakeService();
     const { job: done } = await submit(service, ONE_PHASE);
     const { job: active } = await submit(service, ONE_PHASE);
     (await executor.whenRuns(1)).complete();
     await nextEvent(service, 'completed', done.id);
     const listed = service.sessionJobs();
+    const reported: string[] = [];
+    service.subscribe((update) => update.type === 'removed' && reported.push(update.jobId));
     expect(await service.dispatch({ type: 'remove', jobs: listed })).toEqual([done.id]);
+    expect(reported).toEqual([done.id]);
     expect(service.isInSession(done.id)).toBe(false);
     expect(service.isInSession(active.id)).toBe(true);
   });
