@@ -12,9 +12,10 @@ export function StatusBadge({ status }: { status: JobStatus }) {
   return html`<span class=${`badge badge-${status}`}>${STATUS_LABELS[status]}</span>`;
 }
 
-/** `3h 02m`, `4m 05s`, `12s`: a duration in ms, short. */
+/** `3h 02m`, `4m 05s`, `12s`, `0.7s`: a duration in ms, short. */
 export function formatSpan(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (ms < 10_000) return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
+  const seconds = Math.floor(ms / 1000);
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`;
