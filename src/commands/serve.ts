@@ -42,7 +42,10 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
     const hub = new EventHub();
     service.subscribe((update) => hub.accept(update));
     // Jobs a REPL beside the server runs (not attached: it started first) show live too.
-    service.followOtherProcesses((update) => hub.accept(update));
+    service.followOtherProcesses((update) => {
+      if (update.type === 'warning') process.stderr.write(`jobline serve: ${update.message}\n`);
+      hub.accept(update);
+    });
     installExitHandlers(service.lifecycle, stopServing);
     const loginLinks = new LoginLinks();
     let listener: ReturnType<typeof getRequestListener> = async () => {};

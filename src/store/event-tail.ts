@@ -21,9 +21,10 @@ const COALESCE_MS = 15;
 /**
  * Follows `dir`'s job logs from now on, for jobs `isOwn` says this process does not write,
  * calling `onEvents` for new events and removals. Returns the stop. Best effort: an unreadable
- * file is read again at its next change; a folder that cannot be watched follows nothing.
+ * file is read again at its next change; a folder that cannot be watched follows nothing, and
+ * `onFailure` says why (e.g. the system's limit of watches).
  */
-export function tailFolderEvents(dir: string, isOwn: (id: string) => boolean, onEvents: (tailed: TailedEvents) => void): () => void {
+export function tailFolderEvents(dir: string, isOwn: (id: string) => boolean, onEvents: (tailed: TailedEvents) => void, onFailure: (message: string) => void = () => {}): () => void {
   // Where each log was read to (bytes). Logs that exist now are followed from their end: their
   // past is in the jobs as read (the board), not news.
   const offsets = new Map<string, number>();
@@ -71,15 +72,25 @@ export function tailFolderEvents(dir: string, isOwn: (id: string) => boolean, on
       if (pending.has(id)) return;
       pending.set(id, setTimeout(() => readNew(id), COALESCE_MS));
     });
-    watcher.on('error', () => watcher?.close());
-  } catch {
+    watcher.on('error', (error) => {
+      watcher?.close();
+      onFailure(describeWatchFailure(dir, error));
+    });
+  } catch (error) {
     watcher = null;
+    onFailure(describeWatchFailure(dir, error));
   }
   return () => {
     watcher?.close();
     for (const timer of pending.values()) clearTimeout(timer);
     pending.clear();
   };
+}
+
+function describeWatchFailure(dir: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === 'ENOSPC' || code === 'EMFILE' ? 'the system\'s limit of file watches is reached (raise fs.inotify.max_user_watches)' : String((error as Error).message ?? error);
+  return `Jobs that other jobline processes run in ${dir} are not followed live: ${why}. Their changes show when the page is reloaded.`;
 }
 
 function sizeOf(path: string): number {

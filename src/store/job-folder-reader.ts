@@ -88,8 +88,8 @@ export class JobFolderReader implements JobReader {
     return readManifestFile(join(this.store.pathsOf(id).dir, MANIFEST_FILE));
   }
 
-  tailEvents(isOwn: (id: string) => boolean, onEvents: (tailed: TailedEvents) => void): () => void {
-    return tailFolderEvents(this.store.dir, isOwn, onEvents);
+  tailEvents(isOwn: (id: string) => boolean, onEvents: (tailed: TailedEvents) => void, onFailure?: (message: string) => void): () => void {
+    return tailFolderEvents(this.store.dir, isOwn, onEvents, onFailure);
   }
 
   get names(): JobNames {

@@ -108,7 +108,7 @@ export interface JobReader {
    * Follows the events other processes append to the folder's jobs from now on (those `isOwn`
    * says this process does not write), and their removals. Returns the stop. Never throws.
    */
-  tailEvents(isOwn: (id: string) => boolean, onEvents: (tailed: { id: string; events: JobEvent[]; isRemoved: boolean }) => void): () => void;
+  tailEvents(isOwn: (id: string) => boolean, onEvents: (tailed: { id: string; events: JobEvent[]; isRemoved: boolean }) => void, onFailure?: (message: string) => void): () => void;
   /** True when job `id` exists (a cheap check, no read). */
   exists(id: string): boolean;
   /** The jobs' names (unique in the jobs folder), read without opening any job file. */

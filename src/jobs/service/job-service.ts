@@ -109,7 +109,8 @@ export class JobService extends EventEmitter<JobManagerEvents> {
 
   /**
    * Reports the events of jobs other processes run in the jobs folder (a REPL beside the server)
-   * as updates, in order, each with the job as stored; and their removals. Returns the stop.
+   * as updates, in order, each with the job as stored; and their removals (a warning when the
+   * folder cannot be followed). Returns the stop.
    */
   followOtherProcesses(listener: (update: JobUpdate) => void): () => void {
     // One chain: a job's batches are reported in the order they were read, though each reads the job.
@@ -120,7 +121,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
         const job = await this.store.load(id).catch(() => null);
         if (job) for (const event of events) listener({ type: 'event', job, event });
       });
-    });
+    }, (message) => listener({ type: 'warning', message }));
   }
 
   /** Subscribes to every update, in order; returns the function that unsubscribes. */

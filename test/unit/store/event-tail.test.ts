@@ -55,4 +55,11 @@ describe('following a jobs folder', () => {
     // The own job's append was made first: had it been reported, it would be here already.
     expect(seen.map((tailed) => tailed.id)).toEqual(['job-else0002']);
   });
+
+  it('says why when the folder cannot be followed', () => {
+    const failures: string[] = [];
+    const missing = join(makeTempDir('jobline-tail-'), 'gone');
+    stops.push(tailFolderEvents(missing, () => false, () => {}, (message) => failures.push(message)));
+    expect(failures).toEqual([expect.stringMatching(new RegExp(`^Jobs that other jobline processes run in ${missing} are not followed live: .*Their changes show when the page is reloaded\\.$`))]);
+  });
 });
