@@ -10,7 +10,7 @@ import type { JobService } from '../jobs/service/job-service.js';
  * (active ones to cancel, ones awaiting approval to approve or retry, unfinished ones to resume),
  * an agent, or nothing.
  */
-export type ArgumentKind = 'job' | 'active-job' | 'waiting-job' | 'resumable-job' | 'agent' | 'none';
+export type ArgumentKind = 'job' | 'active-job' | 'waiting-job' | 'resumable-job' | 'agent' | 'template' | 'none';
 
 /** One slash command: its own name, usage and summary (used by /help and completion) and code. */
 export interface SlashCommand {

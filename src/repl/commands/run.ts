@@ -9,7 +9,7 @@ export const runCommand: SlashCommand = {
   name: 'run',
   usage: '/run <template> [key=value …]',
   summary: 'start a job from a template of the config (/templates lists them)',
-  argument: 'none',
+  argument: 'template',
   async run(args, session) {
     const [name, ...words] = splitWords(args);
     if (!name) throw new UsageError('USAGE', 'Usage: /run <template> [key=value …]. /templates lists the templates.');

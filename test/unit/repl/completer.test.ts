@@ -14,7 +14,7 @@ const service = {
   ],
   storedIdsSync: () => [],
 } as unknown as JobService;
-const complete = createCompleter(SLASH_COMMANDS, service, configSchema.parse({ agents: { deploy: { type: 'command', phases: [{ name: 'go', run: 'true' }] } } }));
+const complete = createCompleter(SLASH_COMMANDS, service, configSchema.parse({ agents: { deploy: { type: 'command', phases: [{ name: 'go', run: 'true' }] } }, templates: { 'test-file': { prompt: 'npm test -- {file}' }, 'tidy': { prompt: 'x' } } }));
 
 describe('tab completion', () => {
   it('completes command names', () => {
@@ -23,7 +23,7 @@ describe('tab completion', () => {
     expect(complete('hello')).toEqual([[], 'hello']);
   });
 
-  it('completes the ids of the jobs a command can act on, in the form typed, and agent names', () => {
+  it('completes the ids of the jobs a command can act on, in the form typed, and agent and template names', () => {
     expect(complete('/cancel job-kw')).toEqual([['job-kwmln13k'], 'job-kw']);
     expect(complete('/cancel k')).toEqual([['kwmln13k', 'kx000000'], 'k']); // active only
     expect(complete('/approve ')).toEqual([['job-kx000000'], '']); // awaiting approval only
@@ -31,6 +31,8 @@ describe('tab completion', () => {
     expect(complete('/resume ')).toEqual([['job-kz000000'], '']); // unfinished only
     expect(complete('/jobs ')).toEqual([['job-k0000000', 'job-kwmln13k', 'job-kx000000', 'job-kz000000'], '']);
     expect(complete('/agent d')).toEqual([['deploy'], 'd']);
+    expect(complete('/run t')).toEqual([['test-file', 'tidy'], 't']);
+    expect(complete('/run te')).toEqual([['test-file'], 'te']);
     expect(complete('/help x')).toEqual([[], 'x']);
   });
 
