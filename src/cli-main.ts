@@ -1,8 +1,8 @@
 // The jobline command line (started by cli.ts): wiring only. Parses arguments, loads the context,
 // calls a command, and turns a JoblineError (a user mistake or environment problem) into one
 // clear line, exit 2.
+import { JOBLINE_VERSION } from './version.js';
 import { formatTemplateList } from './render/template-list.js';
-import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { batchCommand } from './commands/batch.js';
 import { loadAppContext } from './commands/context.js';
@@ -22,7 +22,7 @@ import { startRepl } from './repl/repl.js';
 import { resumeInputOnContinue } from './commands/resume-input-on-continue.js';
 import { waitForNotifyCommands } from './commands/notify-command.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const version = JOBLINE_VERSION;
 
 const program = new Command('jobline')
   .description('Run agent jobs in background worker threads, with durable per-job state.')

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cookieNameOf } from '../../src/server/api-app.js';
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
@@ -82,6 +84,9 @@ describe('jobs', () => {
     expect(logs.body).toContain('hello from the api');
     expect((await server.api('GET', `/api/jobs/${id}/logs?task=t1`)).body).toContain('hello from the api');
     expect((await server.api('GET', `/api/jobs/${id}/tasks`)).body.tasks).toHaveLength(1);
+    // Its manifest, written by the server, names the version that wrote it.
+    const manifest = await server.api('GET', `/api/jobs/${shown.body.job.name}/manifest`);
+    expect(manifest.body).toMatchObject({ id, status: 'completed', finalOutput: 'hello from the api', provenance: { agent: 'sh', joblineVersion: PACKAGE_VERSION } });
   });
 
   it('walks an interactive job through approval: approve, a stale approval refused, retry with feedback, resume after cancel', async () => {
@@ -128,6 +133,9 @@ describe('jobs', () => {
     expect(changed.body.job).toMatchObject({ name: 'night-build', mode: 'background', status: 'awaiting_approval' });
     await server.api('POST', `/api/jobs/${id}/approve`);
     expect((await server.api('GET', '/api/jobs/night-build')).body.job.id).toBe(id);
+    expect((await server.api('GET', '/api/jobs/night-b')).body.job.id).toBe(id);
+    const other = (await server.api('POST', '/api/jobs', { prompt: 'p', agent: 'two', mode: 'interactive', name: 'NIGHT-BUILD' })).body;
+    expect(other.error).toMatchObject({ code: 'JOB_NAME_TAKEN', message: `The name NIGHT-BUILD is taken by ${id}; choose another name or delete that job.` });
     const bad = await server.api('PUT', `/api/jobs/${id}`, { name: 'two words\u001b[31m' });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('name') });
