@@ -109,12 +109,14 @@ export class JobHandle {
   async commit(actions: JobAction[], leadingEvents: JobEvent[] = []): Promise<void> {
     const before = this.job.status;
     const { job, events: all, records } = this.apply(actions, leadingEvents);
-    const board = this.board;
+    // Only the change that ends the job keeps its board until the write lands (for the manifest):
+    // a job of 10,000 tasks has many changes in flight, and each board is its own copy.
+    const endBoard = hasJustEnded(before, job.status) ? this.board : null;
     const reported = this.writer.write(job, all, this.isBulk, records).then(
       () => {
         this.isPersisted = true;
         // After the job's end is durable, before it is reported: whoever hears of it finds its manifest.
-        if (hasJustEnded(before, job.status)) this.writer.writeManifest(job, () => manifestOf(job, board, this.agent));
+        if (endBoard) this.writer.writeManifest(job, () => manifestOf(job, endBoard, this.agent));
         for (const event of all) this.reporter.event(job, event);
       },
       (error: unknown) => {
