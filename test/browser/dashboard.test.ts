@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, saveScreenshot, SCREENSHOT_DIR } from '../helpers/browser.js';
-import { PtySession, makeReplWorkspace } from '../helpers/pty.js';
+import { PtySession, makeReplWorkspace, type ReplWorkspace } from '../helpers/pty.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -32,9 +32,22 @@ afterAll(async () => {
   console.log(`dashboard screenshots: ${SCREENSHOT_DIR}`);
 });
 
+// Runs `steps` with a REPL in a pseudo-terminal on `workspace`, which then quits; a failure shows
+// the REPL's screen.
+async function withRepl(workspace: ReplWorkspace, steps: (repl: PtySession) => Promise<void>): Promise<void> {
+  const repl = new PtySession(workspace, [], 120, 40);
+  try {
+    await steps(repl);
+    repl.send('/quit');
+    await repl.exited;
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- REPL ---\n${await repl.text()}`);
+  }
+}
+
 // A page logged in to `server` through a one-time link, as `jobline ui` gives one.
-async function openDashboard(server: TestServer, viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const page = await browser.newPage({ viewport });
+async function openDashboard(server: TestServer, options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {}): Promise<Page> {
+  const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 900 }, colorScheme: options.colorScheme ?? 'light' });
   page.setDefaultTimeout(10_000);
   const { body } = await server.api('POST', '/api/login-links', {});
   await page.goto(`http://127.0.0.1:${server.port}${body.url}`);
@@ -46,73 +59,70 @@ describe('the web dashboard', () => {
   it('shows a job typed at the REPL, and approves, retries, cancels and deletes from the browser while the REPL hears of it', async () => {
     const workspace = makeReplWorkspace();
     const server = await startServer(CONFIG, { cwd: workspace.cwd, jobsDir: workspace.jobsDir });
-    const repl = new PtySession(workspace, [], 120, 40);
     try {
-      await repl.waitForText('attached to jobline serve');
-      const page = await openDashboard(server);
+      await withRepl(workspace, async (repl) => {
+        await repl.waitForText('attached to jobline serve');
+        const page = await openDashboard(server);
 
-      repl.send('make the docs');
-      const id = await repl.startedJob('two');
-      const card = page.locator(`[data-lane="needs"] [data-job="${id}"]`);
-      await card.waitFor();
-      const { body: shown } = await server.api('GET', `/api/jobs/${id}`);
-      await card.getByText(shown.job.name).waitFor();
-      await card.getByText('phase 1 of 2').waitFor();
-      await saveScreenshot(page, 'board');
+        repl.send('make the docs');
+        const id = await repl.startedJob('two');
+        const card = page.locator(`[data-lane="needs"] [data-job="${id}"]`);
+        await card.waitFor();
+        const { body: shown } = await server.api('GET', `/api/jobs/${id}`);
+        await card.getByText(shown.job.name).waitFor();
+        await card.getByText('phase 1 of 2').waitFor();
+        await saveScreenshot(page, 'board');
 
-      await card.getByRole('link').click();
-      await page.getByRole('heading', { name: /waits for you/ }).waitFor();
-      await page.getByText('planned make the docs').waitFor();
-      await saveScreenshot(page, 'job-page-awaiting-approval');
+        await card.getByRole('link').click();
+        await page.getByRole('heading', { name: /waits for you/ }).waitFor();
+        await page.getByText('planned make the docs').waitFor();
+        await saveScreenshot(page, 'job-page-awaiting-approval');
 
-      // Retry with feedback: the phase runs again with it.
-      await page.getByRole('button', { name: 'Retry with feedback' }).click();
-      await page.getByLabel('What should the agent do differently?').fill('more examples');
-      await page.getByRole('button', { name: 'Retry plan' }).click();
-      await repl.waitForText(/Phase 1\/2 plan started \(attempt 2\)/);
-      await page.getByText('planned make the docs with more examples').waitFor();
+        // Retry with feedback: the phase runs again with it.
+        await page.getByRole('button', { name: 'Retry with feedback' }).click();
+        await page.getByLabel('What should the agent do differently?').fill('more examples');
+        await page.getByRole('button', { name: 'Retry plan' }).click();
+        await repl.waitForText(/Phase 1\/2 plan started \(attempt 2\)/);
+        await page.getByText('planned make the docs with more examples').waitFor();
 
-      // Continue, while the REPL asks the same question: its question closes, saying why, and it
-      // sees the next phase start and the job complete.
-      await repl.waitForText(/took [^\n]* · attempt 2[\s\S]*what next\?/);
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await repl.waitForText(`${id} was answered elsewhere`);
-      await repl.waitForText(/Phase 2\/2 build started/);
-      await repl.waitForText(new RegExp(`\\[${id.slice(0, 8)}\\] ✅ Completed`));
-      await page.getByRole('heading', { name: 'Manifest' }).waitFor();
-      await page.getByText('2 done, 0 failed', { exact: false }).first().waitFor();
+        // Continue, while the REPL asks the same question: its question closes, saying why, and it
+        // sees the next phase start and the job complete.
+        await repl.waitForText(/took [^\n]* · attempt 2[\s\S]*what next\?/);
+        await page.getByRole('button', { name: 'Continue' }).click();
+        await repl.waitForText(`${id} was answered elsewhere`);
+        await repl.waitForText(/Phase 2\/2 build started/);
+        await repl.waitForText(new RegExp(`\\[${id.slice(0, 8)}\\] ✅ Completed`));
+        await page.getByRole('heading', { name: 'Manifest' }).waitFor();
+        await page.getByText('2 done, 0 failed', { exact: false }).first().waitFor();
 
-      // The tree: a task of the build phase, its run, its output.
-      await page.getByRole('button', { name: /2\. build/ }).click();
-      await page.getByRole('button', { name: /t2 build/ }).click();
-      await page.locator('.output pre', { hasText: 'built make the docs' }).waitFor();
-      await saveScreenshot(page, 'job-page-completed');
+        // The tree: a task of the build phase, its run, its output.
+        await page.getByRole('button', { name: /2\. build/ }).click();
+        await page.getByRole('button', { name: /t2 build/ }).click();
+        await page.locator('.output pre', { hasText: 'built make the docs' }).waitFor();
+        await saveScreenshot(page, 'job-page-completed');
 
-      // A template's job from the Run dialog, cancelled from its page.
-      await page.getByRole('button', { name: 'Run…' }).click();
-      await page.getByLabel('reason').fill('the test');
-      await page.getByRole('button', { name: 'Run', exact: true }).click();
-      await page.getByText('nap for the test').waitFor();
-      const napId = /#\/jobs\/(job-\w+)/.exec(page.url())![1]!;
-      await repl.waitForText(`[${napId.slice(0, 8)}]`);
-      await page.getByRole('button', { name: 'Cancel job' }).click();
-      await repl.waitForText(new RegExp(`\\[${napId.slice(0, 8)}\\] 🚫 Cancelled`));
-      await page.locator('.badge', { hasText: 'Cancelled' }).waitFor();
-      expect((await server.api('GET', `/api/jobs/${napId}`)).body.job.template).toEqual({ name: 'nap', values: { reason: 'the test' } });
+        // A template's job from the Run dialog, cancelled from its page.
+        await page.getByRole('button', { name: 'Run…' }).click();
+        await page.getByLabel('reason').fill('the test');
+        await page.getByRole('button', { name: 'Run', exact: true }).click();
+        await page.getByText('nap for the test').waitFor();
+        const napId = /#\/jobs\/(job-\w+)/.exec(page.url())![1]!;
+        await repl.waitForText(`[${napId.slice(0, 8)}]`);
+        await page.getByRole('button', { name: 'Cancel job' }).click();
+        await repl.waitForText(new RegExp(`\\[${napId.slice(0, 8)}\\] 🚫 Cancelled`));
+        await page.locator('.badge', { hasText: 'Cancelled' }).waitFor();
+        expect((await server.api('GET', `/api/jobs/${napId}`)).body.job.template).toEqual({ name: 'nap', values: { reason: 'the test' } });
 
-      // Delete, after a confirmation that says what goes with it.
-      await page.getByRole('button', { name: 'Delete…' }).click();
-      await page.getByText('with its 1 task, their 1 run and all their output').waitFor();
-      await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
-      await page.locator('[data-lane="needs"]').waitFor();
-      await waitFor(async () => (await server.api('GET', `/api/jobs/${napId}`)).status === 404, 'the job to be gone');
-      await waitFor(async () => (await page.locator(`[data-job="${napId}"]`).count()) === 0, 'its card to go');
-      expect(await page.locator(`tr[data-job="${id}"]`).count()).toBe(1);
-      repl.send('/quit');
-      await repl.exited;
-      await page.close();
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- REPL ---\n${await repl.text()}`);
+        // Delete, after a confirmation that says what goes with it.
+        await page.getByRole('button', { name: 'Delete…' }).click();
+        await page.getByText('with its 1 task, their 1 run and all their output').waitFor();
+        await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+        await page.locator('[data-lane="needs"]').waitFor();
+        await waitFor(async () => (await server.api('GET', `/api/jobs/${napId}`)).status === 404, 'the job to be gone');
+        await waitFor(async () => (await page.locator(`[data-job="${napId}"]`).count()) === 0, 'its card to go');
+        expect(await page.locator(`tr[data-job="${id}"]`).count()).toBe(1);
+        await page.close();
+      });
     } finally {
       await server.stop();
     }
@@ -121,30 +131,28 @@ describe('the web dashboard', () => {
   it('shows and steers, live, the job of a REPL that runs beside the server (started before it)', async () => {
     const workspace = makeReplWorkspace();
     writeFileSync(join(workspace.cwd, '.jobrc.json'), JSON.stringify(CONFIG));
-    const repl = new PtySession(workspace, [], 120, 40);
-    let server: TestServer | null = null;
+    const servers: TestServer[] = [];
     try {
-      await repl.waitForText('Type a prompt');
-      repl.send('beside the server');
-      const id = await repl.startedJob('two');
-      await repl.waitForText(`${id}: what next?`);
-      server = await startServer(CONFIG, { cwd: workspace.cwd, jobsDir: workspace.jobsDir });
-      const page = await openDashboard(server);
-      await page.locator(`[data-lane="needs"] [data-job="${id}"] .card-link`).click();
-      await page.getByRole('button', { name: 'Continue' }).click();
-      // The REPL owns the job: it carries the decision out, and the page hears of it from its files.
-      await repl.waitForText(`${id} was answered elsewhere`);
-      await repl.waitForText(new RegExp(`\\[${id.slice(0, 8)}\\] ✅ Completed`));
-      await page.locator('.job-head .badge', { hasText: 'Completed' }).waitFor();
-      await page.getByRole('link', { name: '← Board' }).click();
-      await page.locator(`tr[data-job="${id}"]`).waitFor();
-      repl.send('/quit');
-      await repl.exited;
-      await page.close();
-    } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- REPL ---\n${await repl.text()}`);
+      await withRepl(workspace, async (repl) => {
+        await repl.waitForText('Type a prompt');
+        repl.send('beside the server');
+        const id = await repl.startedJob('two');
+        await repl.waitForText(`${id}: what next?`);
+        const server = await startServer(CONFIG, { cwd: workspace.cwd, jobsDir: workspace.jobsDir });
+        servers.push(server);
+        const page = await openDashboard(server);
+        await page.locator(`[data-lane="needs"] [data-job="${id}"] .card-link`).click();
+        await page.getByRole('button', { name: 'Continue' }).click();
+        // The REPL owns the job: it carries the decision out, and the page hears of it from its files.
+        await repl.waitForText(`${id} was answered elsewhere`);
+        await repl.waitForText(new RegExp(`\\[${id.slice(0, 8)}\\] ✅ Completed`));
+        await page.locator('.job-head .badge', { hasText: 'Completed' }).waitFor();
+        await page.getByRole('link', { name: '← Board' }).click();
+        await page.locator(`tr[data-job="${id}"]`).waitFor();
+        await page.close();
+      });
     } finally {
-      await server?.stop();
+      for (const server of servers) await server.stop();
     }
   }, 60_000);
 
@@ -173,9 +181,7 @@ describe('the web dashboard', () => {
     try {
       for (const prompt of ['one', 'two', 'three']) await server.api('POST', '/api/jobs', { prompt, agent: 'slow', mode: 'background' });
       await server.api('POST', '/api/jobs', { prompt: 'waits', agent: 'two', mode: 'interactive' });
-      const page = await browser.newPage({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
-      const { body } = await server.api('POST', '/api/login-links', {});
-      await page.goto(`http://127.0.0.1:${server.port}${body.url}`);
+      const page = await openDashboard(server, { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
       await page.locator('[data-lane="running"] [data-job]').nth(2).waitFor();
       // Nothing overflows sideways at 390px.
       expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);

@@ -2,10 +2,11 @@
 // the jobs folder, each command under the job's claim (read, decide, write, release), with the
 // same rules as the server's (ExternalWorkers). An external job is not owned by a process, so
 // nothing is lost when the command exits; a lapsed lease is found when the job is next changed.
+import { claimNewJobName } from './job-naming.js';
 import { hasJustEnded, manifestOf } from './job-manifests.js';
-import { JobLookupError, ManagerError, UsageError } from '../../errors.js';
-import { ACTIVE_STATUSES, createJob, EXTERNAL_AGENT, EXTERNAL_PHASE, isActiveStatus, isExternalJob, JOB_NAME_PATTERN, type Job } from '../model/job.js';
-import { resolveJobReference } from '../model/job-id.js';
+import { ManagerError, UsageError } from '../../errors.js';
+import { createJob, EXTERNAL_AGENT, EXTERNAL_PHASE, isActiveStatus, isExternalJob, JOB_NAME_PATTERN, type Job } from '../model/job.js';
+import { resolveJob } from './job-lookup.js';
 import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
 import { createJobTasks, type TaskPlan } from '../model/task.js';
 import { OPEN_EXTERNAL_JOB } from '../model/transitions.js';
@@ -51,13 +52,7 @@ export class FolderWorkers {
   create(request: NewExternalJob): Job {
     if (request.name !== null && !JOB_NAME_PATTERN.test(request.name)) throw new UsageError('USAGE', `${JSON.stringify(request.name.slice(0, 80))} is not a job name: letters, digits, _ . - (up to 80), starting with a letter or digit.`);
     const id = this.repository.claimIdSync();
-    let name: string;
-    try {
-      name = this.repository.claimNameSync(id, request.name);
-    } catch (error) {
-      void this.repository.remove(id).catch(() => {});
-      throw error;
-    }
+    const name = claimNewJobName(this.repository, id, request.name);
     const now = this.now().toISOString();
     const job = createJob({ id, agent: EXTERNAL_AGENT, description: request.prompt ?? '', mode: 'background', phaseNames: [EXTERNAL_PHASE], owner: getCurrentOwner(), now, retries: request.retries, keepGoing: true, name });
     const tasks = request.tasks.length > 0 ? createJobTasks([EXTERNAL_PHASE], job.description, [request.tasks]) : [];
@@ -69,19 +64,9 @@ export class FolderWorkers {
     return change.state.job;
   }
 
-  /** Job `input` (an id, a unique prefix, or the name of one active job) as a full id. @throws JobLookupError. */
-  async resolve(input: string): Promise<string> {
-    const typed = input.trim().toLowerCase();
-    if (this.reader.exists(typed)) return typed;
-    try {
-      return resolveJobReference(input, await this.reader.listIds(), this.reader.names);
-    } catch (error) {
-      if (!(error instanceof JobLookupError) || error.code !== 'JOB_NOT_FOUND') throw error;
-      const named = (await this.reader.list({ statuses: ACTIVE_STATUSES })).jobs.filter((job) => job.name === input.trim());
-      if (named.length === 1) return named[0]!.id;
-      if (named.length > 1) throw new JobLookupError('JOB_ID_AMBIGUOUS', `${named.length} active jobs are named ${input.trim()}: ${named.map((job) => job.id).join(', ')}; give an id.`, named.map((job) => job.id));
-      throw error;
-    }
+  /** Job `input` (an id, a name, or a unique prefix of either) as a full id (see resolveJob). @throws JobLookupError. */
+  resolve(input: string): Promise<string> {
+    return resolveJob(input, this.reader);
   }
 
   // Runs `work` on external job `input` under its claim: read fresh, change, write, release.

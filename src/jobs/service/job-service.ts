@@ -1,15 +1,14 @@
 // The job service: the one way front ends reach jobs. Commands (a typed union) are dispatched in
 // one place to the session's manager; queries read the session (freshest) and the jobs folder;
 // subscribers hear every update in order. Front ends never touch the store or the manager.
-import { steerOwner } from './owner-steering.js';
-import { checkOwnerAlive, isCurrentProcess } from '../process/owner.js';
+import { followOtherProcesses, steerIfRunElsewhere } from './other-processes.js';
+import { resolveJob } from './job-lookup.js';
 import type { JobManifest } from '../model/manifest.js';
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../../agents/agent.js';
-import { JobLookupError, ManagerError, TaskLookupError } from '../../errors.js';
-import { ACTIVE_STATUSES, isActiveStatus, isExternalJob, type Job } from '../model/job.js';
+import { ManagerError, TaskLookupError } from '../../errors.js';
+import type { Job } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
-import { resolveJobReference } from '../model/job-id.js';
 import { findTaskByReference, type Run, type Task, type TaskCounts } from '../model/task.js';
 import { countBoard } from '../model/task-board.js';
 import type { FollowLogOptions, JobListing, JobReader, ListSelection, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../ports/job-reader.js';
@@ -72,14 +71,14 @@ export class JobService extends EventEmitter<JobManagerEvents> {
       case 'retry': {
         const id = await this.resolve(command.jobId);
         const request = command.type === 'approve' ? { type: 'approve' as const } : { type: 'retry' as const, feedback: command.feedback ?? null };
-        const steered = await this.steerElsewhere(id, request);
+        const steered = await steerIfRunElsewhere(this.store, this.session?.has(id) ?? false, id, request);
         if (steered) return steered as Result;
         this.assertApprovalPending(id, command.requestId);
         return (await (command.type === 'approve' ? manager.approve(id) : manager.retry(id, command.feedback ?? null))) as Result;
       }
       case 'cancel': {
         const id = await this.resolve(command.jobId);
-        return ((await this.steerElsewhere(id, { type: 'cancel' })) ?? (await manager.cancel(id))) as Result;
+        return ((await steerIfRunElsewhere(this.store, this.session?.has(id) ?? false, id, { type: 'cancel' })) ?? (await manager.cancel(id))) as Result;
       }
       case 'resume': {
         const id = await this.resolve(command.jobId);
@@ -97,31 +96,12 @@ export class JobService extends EventEmitter<JobManagerEvents> {
     }
   }
 
-  // A decision on a job another live jobline runs (a REPL beside this server, another REPL): sent
-  // to its owner, which alone changes it (see owner-steering.ts); null for a job of this session,
-  // or one no live process runs (the session takes those on, or refuses them).
-  private async steerElsewhere(id: string, request: OwnerRequest): Promise<Job | null> {
-    if (this.session?.has(id) || !this.store.exists(id)) return null;
-    const stored = await this.store.load(id);
-    if (isExternalJob(stored) || !isActiveStatus(stored.status) || isCurrentProcess(stored.owner) || checkOwnerAlive(stored.owner) === false) return null;
-    return steerOwner({ sendToOwner: (job, sent) => this.store.sendToOwner(job, sent), read: (jobId) => this.store.load(jobId) }, stored, request);
-  }
-
   /**
    * Reports the events of jobs other processes run in the jobs folder (a REPL beside the server)
-   * as updates, in order, each with the job as stored; and their removals (a warning when the
-   * folder cannot be followed). Returns the stop.
+   * as updates, in order (see followOtherProcesses). Returns the stop.
    */
   followOtherProcesses(listener: (update: JobUpdate) => void): () => void {
-    // One chain: a job's batches are reported in the order they were read, though each reads the job.
-    let reported: Promise<void> = Promise.resolve();
-    return this.store.tailEvents((id) => this.session?.has(id) ?? false, ({ id, events, isRemoved }) => {
-      reported = reported.then(async () => {
-        if (isRemoved) return listener({ type: 'removed', jobId: id });
-        const job = await this.store.load(id).catch(() => null);
-        if (job) for (const event of events) listener({ type: 'event', job, event });
-      });
-    }, (message) => listener({ type: 'warning', message }));
+    return followOtherProcesses(this.store, (id) => this.session?.has(id) ?? false, listener);
   }
 
   /** Subscribes to every update, in order; returns the function that unsubscribes. */
@@ -163,28 +143,11 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   }
 
   /**
-   * Resolves a typed id or prefix. A full id of this session or of an existing folder needs no
-   * listing (ids have a fixed length, so a full id is never a prefix of another): /watch and
-   * /logs -f look a job up several times a second. A name of one job of this session names it too.
-   * @throws JobLookupError JOB_NOT_FOUND / JOB_ID_AMBIGUOUS.
+   * Resolves a typed id, name or unique prefix of either, among this session's jobs and the jobs
+   * folder's (see resolveJob). @throws JobLookupError JOB_NOT_FOUND / JOB_ID_AMBIGUOUS.
    */
-  async resolve(input: string): Promise<string> {
-    const typed = input.trim().toLowerCase();
-    if (this.session?.has(typed)) return typed;
-    if (this.store.exists(typed)) return typed;
-    try {
-      return resolveJobReference(input, await this.ids(), this.store.names);
-    } catch (error) {
-      if (!(error instanceof JobLookupError) || error.code !== 'JOB_NOT_FOUND') throw error;
-      // A job may be named by its name (`jobline job create NAME`): this session's, else an active
-      // one in the jobs folder (an external job another process left there).
-      const name = input.trim();
-      let named = this.sessionJobs().filter((job) => job.name === name);
-      if (named.length === 0) named = (await this.store.list({ statuses: ACTIVE_STATUSES })).jobs.filter((job) => job.name === name);
-      if (named.length === 1) return named[0]!.id;
-      if (named.length > 1) throw new JobLookupError('JOB_ID_AMBIGUOUS', `${named.length} active jobs are named ${name}: ${named.map((job) => job.id).join(', ')}; give an id.`, named.map((job) => job.id));
-      throw error;
-    }
+  resolve(input: string): Promise<string> {
+    return resolveJob(input, this.store, { has: (id) => this.session?.has(id) ?? false, jobs: () => this.sessionJobs() });
   }
 
   /** Returns job `input` (id or prefix). @throws JobLookupError, StoreError (a corrupt file). */

@@ -1,6 +1,7 @@
 // The job manager: the session's jobs and the public API for them (submit, approve, retry,
 // cancel, resume, update, shutdown; external workers through `workers`). Every status change goes through the state machine, is persisted,
 // and only then reported; running the jobs within the cap is its PhaseScheduler's part.
+import { claimNewJobName, renameAround } from './job-naming.js';
 import { createExternalAgent } from '../../agents/builtin-agents.js';
 import { JobLookupError, ManagerError, StoreError, describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
@@ -126,13 +127,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     // Claimed synchronously, so jobs take their places in the queue in the order submitted,
     // even when a caller (batch) has many submissions in flight.
     const id = this.options.store.claimIdSync();
-    let name: string;
-    try {
-      name = this.options.store.claimNameSync(id, request.name ?? null);
-    } catch (error) {
-      await this.options.store.remove(id).catch(() => {});
-      throw error;
-    }
+    const name = claimNewJobName(this.options.store, id, request.name ?? null);
     const now = this.timestamp();
     const isExternal = request.agent.type === 'external';
     const { job, board } = buildNewJob({ ...request, name }, id, getCurrentOwner(), now);
@@ -245,23 +240,17 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   async update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job> {
     const entry = await this.underClaim(id, async (handle) => {
       const actions: JobAction[] = [];
-      const oldName = handle.job.name ?? null;
-      // A new name is taken before the rename is written and the old one freed after, so the job
-      // never goes without the name it is stored under, and no other job can take it meanwhile.
-      const isRenamed = change.name !== undefined && change.name !== oldName;
-      if (isRenamed && change.name) this.options.store.claimNameSync(handle.id, change.name);
-      if (isRenamed) actions.push({ type: 'rename', name: change.name ?? null });
       if (change.mode !== undefined && change.mode !== handle.job.mode) {
         if (!isActiveStatus(handle.job.status)) throw new ManagerError('JOB_NOT_ACTIVE', `${handle.id} is ${handle.job.status}: only an active job's mode can change.`);
         actions.push({ type: 'setMode', mode: change.mode });
       }
-      try {
+      const oldName = handle.job.name ?? null;
+      if (change.name === undefined || change.name === oldName) {
         if (actions.length > 0) await handle.commit(actions);
-      } catch (error) {
-        if (isRenamed && change.name) this.options.store.releaseNameSync(change.name, handle.id);
-        throw error;
+        return;
       }
-      if (isRenamed && oldName) this.options.store.releaseNameSync(oldName, handle.id);
+      const name = change.name;
+      await renameAround(this.options.store, handle.id, oldName, name, () => handle.commit([{ type: 'rename', name }, ...actions]));
     });
     return entry.job;
   }
