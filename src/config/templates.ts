@@ -1,8 +1,6 @@
 // Job templates (`templates` in the config): a named job with `{placeholders}` filled in at
 // submission (`/run NAME key=value`, `jobline run --template NAME`, the dashboard's Run). Pure.
 import { TemplateError } from '../errors.js';
-import type { JobMode, JobTemplateRef } from '../jobs/model/job.js';
-import type { TaskPlan } from '../jobs/model/task.js';
 import { findNearestName } from '../text/nearest-name.js';
 import type { JoblineConfig } from './schema.js';
 
@@ -16,19 +14,24 @@ export type JobTemplate = JoblineConfig['templates'][string];
  */
 const PLACEHOLDER = /\{\{|\}\}|\$?\{([A-Za-z_][A-Za-z0-9_-]*)\}/g;
 
-/** What a template makes: the fields of a submission, before its agent is resolved. */
+/**
+ * What a template makes: the fields of a submission, before its agent is resolved. Its shapes are
+ * the job model's (JobMode, TaskPlan, JobTemplateRef), spelled out here so that the config does
+ * not reach down into the jobs.
+ */
 export interface TemplateSubmission {
   /** The agent's name; null: the session's (or the config's default). */
   agentName: string | null;
   prompt: string;
   /** null: the session's mode. */
-  mode: JobMode | null;
+  mode: 'interactive' | 'background' | null;
   workers: number | null;
   retries: number | null;
   keepGoing: boolean | null;
-  /** The tasks of the job's first phase, or null: what the agent plans. */
-  tasks: TaskPlan[] | null;
-  template: JobTemplateRef;
+  /** The tasks of the job's first phase (dependencies by title), or null: what the agent plans. */
+  tasks: Array<{ title: string; input: string; dependsOn: string[]; claims: string[] }> | null;
+  /** The template's name and the values given for its placeholders (Job.template). */
+  template: { name: string; values: Record<string, string> };
 }
 
 /** The placeholders of `template` (in its prompt and its tasks' inputs), in order of first use. */
