@@ -8,6 +8,7 @@ import type { Run, Task, TaskBoard, TaskRecord } from './task.js';
 import { countBoard, countPhase } from './task-board.js';
 import { transitionTasks } from './task-transitions.js';
 import { transitionJob, type JobAction } from './transitions.js';
+import { planResume } from './resume-plan.js';
 
 /** A job as the service holds it: the header stored in job.json and its task board. */
 export interface JobState {
@@ -33,7 +34,9 @@ export function applyActions(state: JobState, actions: readonly JobAction[], now
   const events: JobEvent[] = [...leadingEvents];
   const changed = new Map<string, Task | Run>();
   const removed = new Map<string, Task>();
-  const apply = (action: JobAction): void => {
+  const apply = (given: JobAction): void => {
+    // A resume's plan is made from the board (what is done stays done), once for both machines.
+    const action: JobAction = given.type === 'resume' && !given.plan ? { ...given, plan: planResume(job, board, given.retryFailed ?? false) } : given;
     const result = transitionJob(job, action, now);
     const tasks = transitionTasks(board, job, result.job, action, now);
     for (const item of tasks.changed) changed.set(`${'taskId' in item ? 'r' : 't'}:${item.id}`, item);

@@ -7,6 +7,7 @@ import type { JobAction } from './transitions.js';
 import { TransitionError } from '../../errors.js';
 import { formatRunOutputFile, formatRunSection, formatWorkerName, isTaskEnded, OUTPUT_FILE, type Run, type RunState, type Task, type TaskBoard, type TaskPlan } from './task.js';
 import { findTask, indexOf, isSharedPhase, updateBoard, waitingTasks } from './task-board.js';
+import { planResume } from './resume-plan.js';
 
 /** Characters of a run's answer or error kept as its task's `result` (the full text is in output.log). */
 export const TASK_RESULT_CHARS = 200;
@@ -37,7 +38,7 @@ export interface TaskTransition {
  *   succeed, or all of them when every one did;
  * - cancel closes every open run as cancelled and cancels every task not ended;
  * - interrupt closes every open run as interrupted, and their tasks wait again (`todo`);
- * - resume puts every task of a phase that did not complete back to `todo`.
+ * - resume puts back to `todo` the tasks its plan runs again (see planResume): never a done one.
  * Other actions change nothing. The input board is not modified.
  * @throws TransitionError ILLEGAL_TRANSITION for a task that cannot start or end so.
  */
@@ -158,8 +159,10 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       for (const task of closeRuns({ status: 'interrupted', endedAt: now, reason: action.reason })) if (task.status === 'claimed') setTask({ ...task, status: 'todo' });
       break;
     case 'resume':
-      for (const task of board.tasks) {
-        if (after.phases[task.phase]?.status !== 'completed' && task.status !== 'todo') setTask({ ...task, status: 'todo' });
+      // Only what is not done runs again (see planResume): done tasks keep their runs and results.
+      for (const taskId of (action.plan ?? planResume(before, board, action.retryFailed ?? false)).taskIds) {
+        const task = taskOf(taskId);
+        if (task && task.status !== 'todo') setTask({ ...task, status: 'todo' });
       }
       break;
     default:

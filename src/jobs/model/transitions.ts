@@ -5,6 +5,7 @@ import type { Job, JobMode, JobProgress, JobStatus, PhaseState, WorkspaceChanges
 import { ACTIVE_STATUSES, JOB_STATUSES, UNFINISHED_STATUSES, isExternalJob } from './job.js';
 import type { JobEvent } from './job-event.js';
 import { formatWorkerName, type TaskPlan } from './task.js';
+import type { ResumePlan } from './resume-plan.js';
 
 /**
  * What can happen to a job. `start` means "given a worker slot"; `approve`/`retry` put the job
@@ -51,7 +52,12 @@ export type JobAction =
   | { type: 'retry'; feedback: string | null }
   | { type: 'cancel' }
   | { type: 'interrupt'; reason: string }
-  | { type: 'resume'; mode: JobMode }
+  /**
+   * `retryFailed`: failed tasks run again even where the resume is not their retry (see
+   * planResume); `plan`: what the resume runs again, computed from the job's board by applyActions
+   * (job-state.ts) when absent.
+   */
+  | { type: 'resume'; mode: JobMode; retryFailed?: boolean; plan?: ResumePlan }
   | { type: 'reportProgress'; progress: Partial<JobProgress> };
 
 /**
@@ -126,18 +132,20 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       next.pendingFeedback = null; // this attempt used it
       const events = [event('phase_completed', { phase: current.name })];
       const failedTasks = action.failedTasks ?? 0;
+      // The next phase to run: one that has not completed (a resumed job skips those it keeps).
+      const following = findNextOpenPhase(next, next.currentPhase);
       if ((action.failedInPhase ?? 0) > 0 && next.mode === 'interactive') {
         // Some of its tasks failed: the person decides (go on anyway, retry them, cancel), even
         // after the last phase, which would otherwise end the job.
         current.failedTasks = action.failedInPhase;
         Object.assign(next, { status: 'awaiting_approval', hasPendingApproval: true });
         events.push(event('approval_requested', { phase: current.name }));
-      } else if (next.currentPhase === next.phases.length - 1 && failedTasks > 0) {
+      } else if (following === -1 && failedTasks > 0) {
         // keepGoing: every phase ran to its end, but the job did not do all it was asked to.
         const error = `${failedTasks} task${failedTasks === 1 ? '' : 's'} failed`;
         Object.assign(next, { status: 'failed', endedAt: now, error });
         events.push(event('failed', { error }));
-      } else if (next.currentPhase === next.phases.length - 1) {
+      } else if (following === -1) {
         Object.assign(next, { status: 'completed', endedAt: now, error: null });
         events.push(event('completed'));
       } else if (next.mode === 'interactive') {
@@ -145,7 +153,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
         next.hasPendingApproval = true;
         events.push(event('approval_requested', { phase: current.name }));
       } else {
-        next.currentPhase += 1;
+        next.currentPhase = following;
       }
       return { job: next, events };
     }
@@ -170,7 +178,8 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
 
     case 'approve': {
       const approved = phase?.name;
-      if (next.currentPhase === next.phases.length - 1) {
+      const following = findNextOpenPhase(next, next.currentPhase);
+      if (following === -1) {
         // Only a last phase with failed tasks asks (see completePhase): going on ends the job,
         // failed, since it did not do all it was asked to.
         const failed = phase?.failedTasks ?? 0;
@@ -179,7 +188,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
         return { job: next, events: [event('approved', { phase: approved }), event('failed', { error })] };
       }
       Object.assign(next, { status: 'queued', hasPendingApproval: false });
-      next.currentPhase += 1;
+      next.currentPhase = following;
       return { job: next, events: [event('approved', { phase: approved }), event('queued')] };
     }
 
@@ -206,8 +215,11 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       return { job: next, events: [event('interrupted', { reason: action.reason })] };
 
     case 'resume': {
-      const firstOpen = next.phases.findIndex((p) => p.status !== 'completed');
-      if (firstOpen === -1) throw illegal(job, action, 'a job whose phases all completed');
+      // The plan's first phase: one that did not complete, or a completed one whose failed tasks
+      // run again (it reopens, as pending; its done tasks keep their results).
+      const reopened = action.plan?.phases ?? next.phases.flatMap((p, index) => (p.status !== 'completed' ? [index] : []));
+      const firstOpen = reopened[0] ?? -1;
+      if (firstOpen === -1) throw illegal(job, action, 'a job whose phases all completed, with no task left to run');
       // A phase that completed but was never approved is asked about again (interactive mode);
       // background mode approves every phase, this one included.
       if (next.hasPendingApproval && action.mode === 'interactive' && phase?.status === 'completed') {
@@ -217,6 +229,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
           events: [event('resumed', { phase: phase.name, mode: action.mode }), event('approval_requested', { phase: phase.name })],
         };
       }
+      for (const index of reopened) if (next.phases[index]?.status === 'completed') next.phases[index]!.status = 'pending';
       Object.assign(next, { status: 'queued', currentPhase: firstOpen, mode: action.mode, endedAt: null, error: null, hasPendingApproval: false });
       return {
         job: next,
@@ -274,6 +287,16 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       next.mode = action.mode;
       return { job: next, events: [] };
   }
+}
+
+/**
+ * The index of the first phase of `job` after `index` that has not completed, or -1 when none is
+ * left (the job's work is done once phase `index` ends). Phases normally complete in order; a
+ * resumed job skips the ones it keeps (see planResume).
+ */
+export function findNextOpenPhase(job: Job, index: number): number {
+  for (let next = index + 1; next < job.phases.length; next++) if (job.phases[next]!.status !== 'completed') return next;
+  return -1;
 }
 
 // A job's external workers leave with it (its end, or an interruption); absent stays absent.

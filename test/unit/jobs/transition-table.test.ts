@@ -93,7 +93,7 @@ describe('the job state machine, every action from every status', () => {
     expect(() => transitionJob(between, { type: 'completePhase', output: null }, T)).toThrow('Cannot completePhase phase b that is pending (job-abcd1234).');
     expect(() => transitionJob(between, { type: 'failPhase', error: 'x' }, T)).toThrow('Cannot failPhase phase b that is pending (job-abcd1234).');
     const allDone = { ...jobIn('failed'), phases: jobIn('failed').phases.map((p) => ({ ...p, status: 'completed' as const })) };
-    expect(() => transitionJob(allDone, { type: 'resume', mode: 'background' }, T)).toThrow('Cannot resume a job whose phases all completed (job-abcd1234).');
+    expect(() => transitionJob(allDone, { type: 'resume', mode: 'background' }, T)).toThrow('Cannot resume a job whose phases all completed, with no task left to run (job-abcd1234).');
     const pastLast = { ...running, currentPhase: 2 };
     expect(() => transitionJob(pastLast, { type: 'startPhase' }, T)).toThrow('Cannot startPhase a job with no phase left (job-abcd1234).');
     expect(() => transitionJob(pastLast, { type: 'completePhase', output: null }, T)).toThrow('Cannot completePhase a job with no current phase (job-abcd1234).');
