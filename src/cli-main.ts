@@ -159,6 +159,7 @@ program
   .argument(...idArgument)
   .option('-b, --background', 'run every phase without asking for approval')
   .option('-y, --yes', 'approve every phase up front (same as --background)')
+  .option('--retry-failed', 'run failed tasks again too (a job that failed because of them retries them anyway)')
   .option('--json', 'print the final job as JSON on stdout')
   .addOption(configOption())
   .action(async (id: string, options) => {

@@ -119,10 +119,10 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
     return this.decide(id, 'cancel', {});
   }
 
-  async resume(id: string, mode: JobMode): Promise<Job> {
+  async resume(id: string, mode: JobMode, _adopt?: unknown, retryFailed = false): Promise<Job> {
     // A job this client resumed is its own from now on: a foreground resume waits for its end.
     this.own.set(id, this.own.get(id) ?? null);
-    return this.decide(id, 'resume', { mode });
+    return this.decide(id, 'resume', { mode, ...(retryFailed ? { retryFailed } : {}) });
   }
 
   async update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job> {

@@ -1,5 +1,5 @@
-// `jobline resume ID`: takes over an interrupted, failed or cancelled job and runs it in the
-// foreground from its first phase that did not complete (like `jobline run`).
+// `jobline resume ID`: takes over an interrupted, failed or cancelled job and runs in the
+// foreground what of it is not done (like `jobline run`): done tasks never run again.
 import { UsageError } from '../errors.js';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { createJobService, type AppContext } from './context.js';
@@ -11,6 +11,8 @@ export interface ResumeOptions {
   background?: boolean;
   yes?: boolean;
   json?: boolean;
+  /** Failed tasks run again too (see planResume). */
+  retryFailed?: boolean;
 }
 
 /**
@@ -25,5 +27,5 @@ export async function resumeCommand(context: AppContext, idOrPrefix: string, opt
   // An agent no longer configured fails here, before anything changes.
   const agent = resolveAgent(stored.agent, context.config, await context.jobs.creationFolderOf(id), context.configPath);
   const service = await createJobService(context, { isScript: true });
-  return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode })).id, options);
+  return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode, ...(options.retryFailed ? { retryFailed: true } : {}) })).id, options);
 }

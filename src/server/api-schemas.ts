@@ -57,7 +57,7 @@ export const approveSchema = z.strictObject({ requestId: z.string().max(200).opt
 /** POST /api/jobs/{id}/retry. */
 export const retrySchema = z.strictObject({ feedback: text.nullable().optional(), requestId: z.string().max(200).optional() });
 /** POST /api/jobs/{id}/resume. */
-export const resumeSchema = z.strictObject({ mode: mode.default('background') });
+export const resumeSchema = z.strictObject({ mode: mode.default('background'), retryFailed: z.boolean().optional() });
 /** POST /api/jobs/{id}/close. */
 export const closeSchema = z.strictObject({ status: z.enum(['completed', 'failed', 'cancelled']).default('completed'), reason: text.optional() });
 /** POST /api/jobs/{id}/tasks. */

@@ -5,7 +5,8 @@
 // processes cleaning up at once keep exactly the limit.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/model/job.js';
+import { getLastRecordedActivity, isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/model/job.js';
+import { viewWithLiveness } from '../jobs/process/liveness.js';
 import type { EndedLimits } from '../jobs/model/storage-limits.js';
 import { compactIndex, OLD_INDEX_FILE, readIndex, rewriteIndex, type EndedKind, type IndexEntry } from './ended-index.js';
 
@@ -20,7 +21,8 @@ export { DEFAULT_MAX_COMPLETED_JOBS, getEndedLimits, type StoragePolicy } from '
 export async function removeIfUnchanged(store: PolicyStore, listed: Job): Promise<boolean> {
   try {
     return await store.withJobClaim(listed.id, async () => {
-      const current = store.settleClaimed(listed.id);
+      const current = readAsSeen(store, listed.id);
+      if (!current) return false;
       if (isActiveStatus(current.status) || current.status !== listed.status || current.endedAt !== listed.endedAt) return false;
       await store.remove(listed.id);
       return true;
@@ -33,6 +35,18 @@ export async function removeIfUnchanged(store: PolicyStore, listed: Job): Promis
 }
 
 
+// Job `id` as every reader sees it (null when it cannot be read): a job whose owner died reads as
+// interrupted, dated by its last recorded activity (see viewWithLiveness), whether or not a
+// reader has recorded that yet, so every process orders it the same.
+function readAsSeen(store: PolicyStore, id: string): Job | null {
+  try {
+    const { job, modifiedAt } = store.readForUpdate(id);
+    return viewWithLiveness(job, getLastRecordedActivity(job, modifiedAt));
+  } catch {
+    return null;
+  }
+}
+
 /** How many ended jobs of each kind stay (`Infinity` keeps them all); defined by the repository port. */
 export type { EndedLimits };
 
@@ -42,7 +56,7 @@ export interface PolicyStore {
   list(now?: string): Promise<{ jobs: Job[]; warnings: string[] }>;
   readSync(id: string): Job | null;
   remove(id: string): Promise<void>;
-  settleClaimed(id: string, now?: string): Job;
+  readForUpdate(id: string): { job: Job; modifiedAt: string };
   withJobClaim<T>(id: string, work: () => Promise<T> | T): Promise<T>;
   withPolicyClaim<T>(work: () => Promise<T> | T): Promise<T>;
 }
@@ -76,7 +90,7 @@ export async function enforceEndedLimits(store: PolicyStore, limits: EndedLimits
       let excess = candidates.length - limits[kind];
       for (const entry of candidates) {
         if (excess <= 0) break;
-        const job = store.readSync(entry.id);
+        const job = readAsSeen(store, entry.id);
         if (!job || kindOf(job) !== kind) {
           dropped.add(entry.id);
           excess--;

@@ -1,45 +1,10 @@
-// What a crash leaves behind, and how the first reader sets it right: an active job whose owner
-// process is gone (recorded as interrupted, once, dated by its last recorded activity), and a log
-// one write behind job.json (completed from job.json's journal). Callers hold the job's claim.
-import { getLastRecordedActivity, isActiveStatus, isExternalJob, numberEvents, type Job } from '../jobs/model/job.js';
-import type { JobEvent } from '../jobs/model/job-event.js';
-import { transitionJob } from '../jobs/model/transitions.js';
+// What a crash leaves behind in a job's files, and how the first reader sets it right: a log one
+// write behind job.json, completed from job.json's journal. Callers hold the job's claim. (A job
+// whose owner is gone is the job service's to record: see job-commit.ts.)
+import type { Job } from '../jobs/model/job.js';
 import { appendEventLines, formatEventLines, readLastSeq } from './event-log.js';
 import { readJournal } from './job-file.js';
 import { checkOwnerAlive, isCurrentProcess } from '../jobs/process/owner.js';
-
-/** Reason recorded on a job whose owner process died without marking it. */
-export const OWNER_GONE_REASON = 'Interrupted: the jobline process that ran it is gone';
-
-/**
- * True for an active job whose owner process is known to be gone (see owner.ts). An external job
- * has no owner that runs it (see EXTERNAL_AGENT): the process that last wrote it may be gone.
- */
-export function isOwnerGone(job: Job): boolean {
-  return isActiveStatus(job.status) && !isExternalJob(job) && checkOwnerAlive(job.owner) === false;
-}
-
-/**
- * Returns `job` as it really is: an active job whose owner process has died is interrupted, with
- * `endedAt` = `endedAt` (the job's last recorded activity, so every reader sees the same job).
- * The file is not changed (`JobStore.load` records it).
- */
-export function viewWithLiveness(job: Job, endedAt: string): Job {
-  if (!isOwnerGone(job)) return job;
-  return transitionJob(job, { type: 'interrupt', reason: OWNER_GONE_REASON }, endedAt).job;
-}
-
-/**
- * The interruption to record for `job`, whose owner is gone: the job dated by its last recorded
- * activity (`fileModifiedAt` is job.json's mtime) and the numbered `interrupted` event, which
- * also says when it was found out (`now`). Pure.
- */
-export function recordOwnerGone(job: Job, fileModifiedAt: string, now: string): { job: Job; events: JobEvent[] } {
-  const endedAt = getLastRecordedActivity(job, fileModifiedAt);
-  const transition = transitionJob(job, { type: 'interrupt', reason: OWNER_GONE_REASON }, endedAt);
-  const numbered = numberEvents(transition.job, transition.events);
-  return { job: numbered.job, events: numbered.events.map((event) => ({ ...event, detectedAt: now })) };
-}
 
 /**
  * Appends to the log at `eventsPath` the journal events (job.json's `lastEvents`, from

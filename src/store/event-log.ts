@@ -1,6 +1,6 @@
 // events.jsonl: an append-only lifecycle log, one JSON object per line. Appends are not fsynced:
 // job.json is the durable source of truth, and a torn last line is skipped when read.
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { countFsync } from './atomic-write.js';
 import { readFile } from 'node:fs/promises';
 import type { JobEvent } from '../jobs/model/job-event.js';
@@ -25,29 +25,66 @@ export function appendEventLines(path: string, lines: string): void {
  * Appends `lines` to the append-only log at `path` in one write, so they never interleave with
  * another writer's, and fsyncs it when `isFsynced` (counted, see atomic-write.ts). A last line
  * torn by a crash is terminated first, so it cannot swallow the next one. The file is never
- * opened through a symbolic link (ELOOP). Shared by events.jsonl and tasks.jsonl.
+ * opened through a symbolic link (ELOOP). An append that fails part way (a full disk) is cut off
+ * again, so no part of it is left for a reader to take as written. Returns the file's size before
+ * the append (bytes: where to cut it back to, see truncateLog). Shared by events.jsonl and
+ * tasks.jsonl.
  * @throws the fs error (ENOSPC, ELOOP, ...).
  */
-export function appendLogLines(path: string, lines: string, isFsynced: boolean): void {
-  if (lines === '') return;
+export function appendLogLines(path: string, lines: string, isFsynced: boolean): number {
+  if (lines === '') return -1;
   const fd = openSync(path, (APPEND_FLAGS & ~constants.O_WRONLY) | constants.O_RDWR, 0o600);
+  let size = 0;
   try {
-    const { size } = fstatSync(fd);
+    size = fstatSync(fd).size;
     let prefix = '';
     if (size > 0) {
       const last = Buffer.alloc(1);
       readSync(fd, last, 0, 1, size - 1);
       if (last[0] !== 0x0a) prefix = '\n';
     }
-    writeSync(fd, prefix + lines);
-    if (!isFsynced) return;
-    fsyncSync(fd);
-    countFsync();
+    try {
+      writeSync(fd, prefix + lines);
+      if (isFsynced) {
+        fsyncSync(fd);
+        countFsync();
+      }
+    } catch (error) {
+      cutBack(fd, size);
+      throw error;
+    }
   } finally {
     closeSync(fd);
   }
+  return size;
 }
 
+/**
+ * Cuts the log at `path` back to `size` bytes (from appendLogLines): the append of a write that
+ * failed after it (its job.json could not be replaced) is taken back. Best effort: never throws.
+ */
+export function truncateLog(path: string, size: number): void {
+  if (size < 0) return;
+  try {
+    const fd = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW);
+    try {
+      cutBack(fd, size);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Gone or unwritable: nothing to take back, or nothing that can be.
+  }
+}
+
+function cutBack(fd: number, size: number): void {
+  try {
+    ftruncateSync(fd, size);
+    fsyncSync(fd);
+  } catch {
+    // See truncateLog.
+  }
+}
 
 /** The events read back from a log, and how many lines could not be parsed (e.g. a torn last line). */
 export interface EventLogContents {

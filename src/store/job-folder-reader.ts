@@ -108,6 +108,10 @@ export class JobFolderReader implements JobReader {
     return this.store.load(id);
   }
 
+  takeUnrecordedInterruptions(): string[] {
+    return this.store.takeUnrecordedInterruptions();
+  }
+
   readBoard(job: Job): Promise<{ board: TaskBoard; isRecorded: boolean }> {
     return this.store.readBoard(job);
   }

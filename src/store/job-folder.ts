@@ -8,10 +8,11 @@ import { StoreError, describeError } from '../errors.js';
 import { getLastRecordedActivity, type Job } from '../jobs/model/job.js';
 import { isJobId, resolveJobReference } from '../jobs/model/job-id.js';
 import type { TaskBoard } from '../jobs/model/task.js';
-import { deriveBoardFromHistory, foldTaskRecords } from '../jobs/model/task-history.js';
+import { deriveBoardFromHistory, foldTaskRecords, hasRecordsBeyond } from '../jobs/model/task-history.js';
 import type { JobPaths } from '../jobs/ports/job-reader.js';
 import { tryAcquireClaim } from './claim.js';
-import { isLogBehind, isOwnerGone, viewWithLiveness } from './crash-recovery.js';
+import { completeLog, isLogBehind } from './crash-recovery.js';
+import { isOwnerGone, viewWithLiveness } from '../jobs/process/liveness.js';
 import { readEvents } from './event-log.js';
 import { parseJobFile, readJobFile, readJobFileSync } from './job-file.js';
 import { readTaskRecords, TASK_LOG_FILE } from './task-log.js';
@@ -39,11 +40,8 @@ export abstract class JobFolder {
     this.names = new JobNames(dir);
   }
 
-  /**
-   * Reads job `id` for a caller that holds its claim, recording an unrecorded interruption.
-   * @throws StoreError JOB_FILE_CORRUPT / JOB_IO.
-   */
-  abstract settleClaimed(id: string, now?: string): Job;
+  /** Jobs read as interrupted because their owner is gone, not yet recorded so (see takeUnrecordedInterruptions). */
+  private readonly unrecorded = new Set<string>();
 
   /** Returns the paths of job `id`'s files (whether or not they exist). */
   pathsOf(id: string): JobPaths {
@@ -68,14 +66,16 @@ export abstract class JobFolder {
   /**
    * Reads the tasks and runs of `job` (as stored in the jobs folder): its tasks.jsonl folded, or,
    * for a job written before tasks existed, rebuilt from its phases and events log. `isRecorded`
-   * is false in the second case: the board is not on disk yet.
+   * is false in the second case (the board is not on disk yet), and for a journal holding a write
+   * a crash cut short (the board is not on disk as it reads: see foldTaskRecords).
    * @throws StoreError JOB_IO when a file cannot be read.
    */
   async readBoard(job: Job): Promise<{ board: TaskBoard; isRecorded: boolean }> {
     const paths = this.pathsOf(job.id);
     try {
       const log = readTaskRecords(paths.tasks!);
-      if (log && log.records.length > 0) return { board: foldTaskRecords(job, log.records), isRecorded: true };
+      // A journal a crash cut short is not on disk as the board reads: its next write compacts it.
+      if (log && log.records.length > 0) return { board: foldTaskRecords(job, log.records), isRecorded: !hasRecordsBeyond(job, log.records) };
       return { board: deriveBoardFromHistory(job, (await readEvents(paths.events)).events), isRecorded: false };
     } catch (error) {
       throw new StoreError('JOB_IO', `Cannot read the tasks of ${job.id}: ${describeError(error)}`, { cause: error });
@@ -93,22 +93,39 @@ export abstract class JobFolder {
   }
 
   /**
-   * Reads job `id` as everyone should see it. An active job whose owner process is gone is an
-   * interruption nobody wrote down: the first reader records it durably, once, under the job's
-   * claim (status interrupted, endedAt = the job's last recorded activity, an `interrupted`
-   * event). If it cannot (another process holds the claim, a read-only folder), it returns the
-   * same view without writing, so every reader sees the same job. Throws like `loadRaw`.
+   * Reads job `id` as everyone should see it (see viewWithLiveness): an active job whose owner
+   * process is gone reads as interrupted, dated by its last recorded activity, so every reader sees
+   * the same job; no file changes for that (the job service records it, see
+   * takeUnrecordedInterruptions). A log a crash left behind job.json is completed, under the
+   * job's claim when it is free. Throws like `loadRaw`.
    */
-  async load(id: string, now = new Date().toISOString()): Promise<Job> {
+  async load(id: string): Promise<Job> {
     const job = await this.loadRaw(id);
-    if (!isOwnerGone(job) && !this.isLogBehindOnce(job)) return job;
-    const claim = tryAcquireClaim(this.claimPathOf(id));
-    if (!claim) return viewWithLiveness(job, await this.lastActivityOf(job));
-    try {
-      return this.settleClaimed(id, now);
-    } finally {
-      claim.release();
+    if (this.isLogBehindOnce(job)) {
+      const claim = tryAcquireClaim(this.claimPathOf(id));
+      if (claim) {
+        try {
+          completeLog(this.pathsOf(id).events, readJobFileSync(this.pathsOf(id).job).text);
+        } catch {
+          // Unreadable now: the next reader completes it.
+        } finally {
+          claim.release();
+        }
+      }
     }
+    if (!isOwnerGone(job)) return job;
+    this.unrecorded.add(id);
+    return viewWithLiveness(job, await this.lastActivityOf(job));
+  }
+
+  /**
+   * The ids of jobs read (since the last call) as interrupted because their owner is gone, whose
+   * interruption is not on disk: for the job service to record, once (see settleStoredJob).
+   */
+  takeUnrecordedInterruptions(): string[] {
+    const ids = [...this.unrecorded];
+    this.unrecorded.clear();
+    return ids;
   }
 
   // A log found complete up to a job's eventSeq stays so (only its owner appends, and only with a
@@ -145,13 +162,13 @@ export abstract class JobFolder {
   }
 
   /**
-   * Reads every job (oldest first, by createdAt) as seen through `viewWithLiveness`. Unreadable
+   * Reads every job (oldest first, by createdAt) as `load` does. Unreadable
    * items are skipped with a warning, never deleted. A folder without job.json is a job whose
    * creation was cut short before its first write; it is skipped silently.
    */
-  async list(now = new Date().toISOString()): Promise<JobListing> {
+  async list(): Promise<JobListing> {
     const warnings: string[] = [];
-    const jobs = await this.loadMany(await this.listIds(warnings), warnings, now);
+    const jobs = await this.loadMany(await this.listIds(warnings), warnings);
     return { jobs, warnings };
   }
 
@@ -159,7 +176,7 @@ export abstract class JobFolder {
    * Reads jobs `ids` (see `load`), oldest first by createdAt; an unreadable one is skipped with a
    * warning added to `warnings` (one removed meanwhile, silently).
    */
-  async loadMany(ids: readonly string[], warnings: string[], now = new Date().toISOString()): Promise<Job[]> {
+  async loadMany(ids: readonly string[], warnings: string[]): Promise<Job[]> {
     const jobs: Job[] = [];
     // A bounded number of reads in flight: thousands of jobs read all at once run out of file
     // descriptors (EMFILE) and would be reported as unreadable.
@@ -168,7 +185,7 @@ export abstract class JobFolder {
       while (next < ids.length) {
         const id = ids[next++]!;
         try {
-          jobs.push(await this.load(id, now));
+          jobs.push(await this.load(id));
         } catch (error) {
           const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
           if (cause?.code === 'ENOENT') continue;

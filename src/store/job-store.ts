@@ -8,26 +8,26 @@ import { join } from 'node:path';
 import { StoreError, describeError } from '../errors.js';
 import { isUnfinishedStatus, type Job } from '../jobs/model/job.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
-import { OUTPUT_FILE, type TaskRecord } from '../jobs/model/task.js';
-import { isCurrentProcess } from '../jobs/process/owner.js';
-import type { JobRepository } from '../jobs/ports/repository.js';
+import type { TaskRecord } from '../jobs/model/task.js';
+import type { CommitOptions, JobRepository } from '../jobs/ports/repository.js';
+import { foldTaskRecords, hasRecordsBeyond } from '../jobs/model/task-history.js';
+import { recordBoard } from '../jobs/model/job-state.js';
 import type { EndedLimits } from '../jobs/model/storage-limits.js';
 import { SecretScrubber, readSecrets } from '../text/secrets.js';
-import { writeFileAtomicSync, type AtomicWriteOptions } from './atomic-write.js';
+import { writeFileAtomicSync } from './atomic-write.js';
 import { MANIFEST_FILE, type JobManifest } from '../jobs/model/manifest.js';
 import { withClaim, type AcquireClaimOptions } from './claim.js';
 import { enforceEndedLimits, removeListedJobs } from './cleanup.js';
-import { completeLog, isOwnerGone, recordOwnerGone } from './crash-recovery.js';
+import { completeLog, isLogBehind } from './crash-recovery.js';
 import { appendToIndex, formatEndedLine, formatGoneLine } from './ended-index.js';
 import { formatEventLines } from './event-log.js';
 import { JobFolder } from './job-folder.js';
 import { parseJobFile, readJobFileSync, serializeJob } from './job-file.js';
 import { ensureJobsDir } from './jobs-dir.js';
 import { generateJobId } from './new-job-id.js';
-import { formatTaskRecordLines } from './task-log.js';
+import { formatTaskRecordLines, readTaskRecords } from './task-log.js';
 import { STALE_WRITE_CODE, type WriteRequested, WriteThreads, performWrite } from './write-threads.js';
 
-export { OWNER_GONE_REASON, isOwnerGone, viewWithLiveness } from './crash-recovery.js';
 export { MAX_JOB_FILE_BYTES } from './job-file.js';
 
 
@@ -105,15 +105,15 @@ export class JobStore extends JobFolder implements JobRepository {
   /**
    * Appends `records` to its tasks.jsonl (fsynced), atomically writes `job` to its job.json
    * (rename durable, see atomic-write.ts), then appends `events` to its events.jsonl, on this
-   * thread: a job's creation and exit paths.
+   * thread: a job's creation, commands on the jobs folder, and exit paths. A failure takes the
+   * appended records back: nothing of the write is left for a reader.
    * @throws StoreError JOB_IO naming the cause.
    */
-  writeSync(job: Job, events: readonly JobEvent[] = [], records: readonly TaskRecord[] = []): void {
-    const write = this.describeWrite(job, events, records, true);
+  writeSync(job: Job, events: readonly JobEvent[] = [], records: readonly TaskRecord[] = [], options: Pick<CommitOptions, 'isBoardWhole'> = {}): void {
     try {
-      performWrite(write);
+      performWrite(this.describeWrite(job, events, records, { isRenameDurable: true, ...options }));
     } catch (error) {
-      throw this.saveError(job, write.jobPath, error);
+      throw this.saveError(job, this.pathsOf(job.id).job, error);
     }
   }
 
@@ -122,18 +122,20 @@ export class JobStore extends JobFolder implements JobRepository {
    * is not blocked by the fsyncs; `options` may leave the rename not durable.
    * @throws (rejects with) StoreError JOB_IO naming the cause.
    */
-  async write(job: Job, events: readonly JobEvent[], options: AtomicWriteOptions, records: readonly TaskRecord[] = []): Promise<void> {
-    const write = this.describeWrite(job, events, records, options.isRenameDurable);
+  async write(job: Job, events: readonly JobEvent[], options: CommitOptions, records: readonly TaskRecord[] = []): Promise<void> {
     this.writeThreads ??= new WriteThreads();
     try {
-      await this.writeThreads.write(job.id, write);
+      await this.writeThreads.write(job.id, this.describeWrite(job, events, records, options));
     } catch (error) {
-      throw this.saveError(job, write.jobPath, error);
+      throw this.saveError(job, this.pathsOf(job.id).job, error);
     }
   }
 
-  private describeWrite(job: Job, events: readonly JobEvent[], records: readonly TaskRecord[], isRenameDurable: boolean): Omit<WriteRequested, 'seq'> {
+  // The write as the write threads perform it. A whole board compacts the journal first, here,
+  // before the write is handed off (see compactJournal).
+  private describeWrite(job: Job, events: readonly JobEvent[], records: readonly TaskRecord[], options: CommitOptions): Omit<WriteRequested, 'seq'> {
     const paths = this.pathsOf(job.id);
+    if (options.isBoardWhole) this.compactJournal(job.id);
     // Every job file write passes the scrubber: a key that reached a job's state by any path
     // (an error text, a prompt pasted with one) is not written down. job.json carries this
     // write's events too (its journal), for a log that a crash leaves behind.
@@ -143,20 +145,25 @@ export class JobStore extends JobFolder implements JobRepository {
     const indexLines = kind
       ? formatEndedLine({ id: job.id, kind, endedAt: job.endedAt ?? job.createdAt, createdAt: job.createdAt, status: job.status })
       : events.some((event) => event.type === 'resumed') ? formatGoneLine(job.id) : '';
-    // tasks.jsonl is fsynced only when job.json is about to stop describing what it holds: when a
-    // later attempt of a task starts (a retry, a resume), job.json's phase describes the new
-    // attempt, so the earlier attempt's outcome, appended before, must be on disk first (one
-    // fsync covers every earlier line). The current attempt's run, and a creation's tasks, are
-    // rebuilt from job.json if a power loss takes them (alignWithPhases): an fsync of their own
-    // cost every job one more (~20% of a batch of 1,000 jobs; docs/PERFORMANCE.md).
-    // A phase of several tasks is not described task by task in job.json: its tasks' outcomes
-    // are fsynced once, by the write that ends the phase (a group commit: one fsync for a batch
-    // of 10,000 tasks, and every task's final state is durable before the job's end is reported).
-    const opensLaterAttempt = records.some((record) => record.kind === 'run' && record.run.attempt > 1 && record.run.state.status === 'running');
-    const isSharedPhase = records.some((record) => record.kind === 'run' && record.run.output.file !== OUTPUT_FILE) || events.some((event) => event.type === 'task_completed' || event.type === 'task_failed');
-    const endsSharedPhase = isSharedPhase && events.some((event) => event.type === 'phase_completed' || event.type === 'phase_failed' || event.type === 'cancelled');
-    const tasks = records.length > 0 ? { path: paths.tasks!, text: scrub(formatTaskRecordLines(records)), isFsynced: opensLaterAttempt || endsSharedPhase } : undefined;
-    return { tasks, eventSeq: job.eventSeq, jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable, indexDir: this.dir, indexLines };
+    // tasks.jsonl is the journal of tasks and runs: fsynced with every write that appends to it,
+    // before job.json is replaced (see task-log.ts). One write carries a whole window of changes
+    // (JobWriter merges them), so a batch pays one fsync for many starts and ends.
+    const tasks = records.length > 0 ? { path: paths.tasks!, text: scrub(formatTaskRecordLines(records)) } : undefined;
+    return { tasks, eventSeq: job.eventSeq, jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable: options.isRenameDurable, indexDir: this.dir, indexLines };
+  }
+
+  // A journal compacted to the board it holds, with job.json's seq, replaced atomically: what a
+  // crash left beyond job.json is resolved as a reader resolves it (foldTaskRecords: ends applied,
+  // unlaunched starts dropped) and written as settled, so none of it can later pass for a record
+  // of a write that landed. A job without a journal, or a job.json not yet written, has nothing to
+  // compact. @throws the fs error.
+  private compactJournal(id: string): void {
+    const paths = this.pathsOf(id);
+    const stored = this.readSync(id);
+    const log = stored ? readTaskRecords(paths.tasks!) : null;
+    if (!stored || !log || !hasRecordsBeyond(stored, log.records)) return;
+    const board = foldTaskRecords(stored, log.records);
+    writeFileAtomicSync(paths.tasks!, this.scrubber.scrub(formatTaskRecordLines(recordBoard(board, stored.eventSeq))));
   }
 
   /**
@@ -202,29 +209,24 @@ export class JobStore extends JobFolder implements JobRepository {
   }
 
   /**
-   * Reads job `id` for a caller that holds its claim, recording an unrecorded interruption (see
-   * `load`). Synchronous, so nothing else of this process runs between the read and the write.
-   * @throws StoreError JOB_FILE_CORRUPT / JOB_IO (reading; a failed write only skips the record).
+   * Reads job `id` exactly as stored, on this thread, for a caller holding its claim (see
+   * withJobClaim), with job.json's mtime (ISO-8601): the job's last activity when it does not say.
+   * A log that a crash left one write behind job.json (its writer gone) is completed first, from
+   * job.json's journal.
+   * @throws StoreError JOB_FILE_CORRUPT / JOB_IO (ENOENT as the cause when the job is gone).
    */
-  settleClaimed(id: string, now = new Date().toISOString()): Job {
+  readForUpdate(id: string): { job: Job; modifiedAt: string } {
     const path = this.pathsOf(id).job;
     const { text, modifiedMs } = readJobFileSync(path);
     const job = parseJobFile(text, path);
-    // A log that a crash left one write behind job.json is completed first, from the journal.
-    if (!isCurrentProcess(job.owner)) completeLog(this.pathsOf(id).events, text);
-    if (!isOwnerGone(job)) return job;
-    const { job: interrupted, events } = recordOwnerGone(job, new Date(modifiedMs).toISOString(), now);
-    try {
-      this.writeSync(interrupted, events);
-    } catch {
-      // Read-only or full: the view is the same, and the next reader with a writable folder records it.
-    }
-    return interrupted;
+    // Only a log whose writer is gone: a live writer appends its own events after its job.json.
+    if (isLogBehind(job, this.pathsOf(id).events)) completeLog(this.pathsOf(id).events, text);
+    return { job, modifiedAt: new Date(modifiedMs).toISOString() };
   }
 
   /**
    * Runs `work` holding job `id`'s claim: no other jobline process changes the job meanwhile.
-   * `work` should re-read the job (`settleClaimed`) before deciding.
+   * `work` should re-read the job (`readForUpdate`) before deciding.
    * @throws StoreError CLAIM_BUSY (held too long elsewhere), CLAIM_TARGET_GONE (the job's folder
    *   was removed), and whatever `work` throws.
    */

@@ -1,10 +1,11 @@
-// tasks.jsonl: a job's tasks and runs as an append-only log of whole records, one JSON object per
-// line (see TaskRecord). A change appends only the records it changed, so its cost does not grow
-// with the number of tasks; a reader folds the log (model/task-history.ts). Appends come before
-// job.json is replaced, and a record whose job.json never landed is ignored by its seq. The file
-// is fsynced when a later attempt of a task starts, before job.json forgets the earlier one's
-// outcome, and when a phase of several tasks ends (their outcomes, once); everything else it holds (a creation's tasks, the current attempt's run) is rebuilt
-// from job.json after a power loss (see alignWithPhases), so it costs no fsync of its own.
+// tasks.jsonl: a job's journal of tasks and runs, an append-only log of whole records, one JSON
+// object per line (see TaskRecord). A change appends only the records it changed, so its cost does
+// not grow with the number of tasks; a reader folds the log (model/task-history.ts). Each write's
+// records are appended and fsynced before job.json is replaced (one fsync for a whole window of
+// changes: a group commit), so a run's start is durable before its command starts and a task's
+// end before it is reported. A write that fails after its append cuts its records off again; a
+// crash between the two leaves records beyond job.json's seq, which a reader applies as the
+// journal says (foldTaskRecords). A board written whole replaces the file (atomically).
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { OUTPUT_FILE, RUN_OUTPUT_FILE_PATTERN, TASK_STATUSES, type TaskRecord } from '../jobs/model/task.js';
@@ -22,11 +23,11 @@ export function formatTaskRecordLines(records: readonly TaskRecord[]): string {
 }
 
 /**
- * Appends `lines` (from formatTaskRecordLines) to the log at `path`, fsynced when `isFsynced`
- * (see appendLogLines). @throws the fs error (ENOSPC, ELOOP, ...).
+ * Appends `lines` (from formatTaskRecordLines) to the log at `path`, fsynced (see appendLogLines).
+ * Returns the size before (see truncateLog). @throws the fs error (ENOSPC, ELOOP, ...).
  */
-export function appendTaskRecordLines(path: string, lines: string, isFsynced = true): void {
-  appendLogLines(path, lines, isFsynced);
+export function appendTaskRecordLines(path: string, lines: string): number {
+  return appendLogLines(path, lines, true);
 }
 
 // Strict where jobline writes a fixed shape (ids, times, names are printed as they are); free text

@@ -8,15 +8,15 @@ import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { getCompiledEntry } from '../compiled-entry.js';
 import { getFsyncCounterBuffer, writeFileAtomicSync } from './atomic-write.js';
-import { appendEventLines } from './event-log.js';
+import { appendEventLines, truncateLog } from './event-log.js';
 import { appendTaskRecordLines } from './task-log.js';
 import { appendToIndex } from './ended-index.js';
 
 /** One durable write: task records appended (fsynced), job.json replaced atomically, then event lines appended. */
 export interface WriteRequested {
   seq: number;
-  /** tasks.jsonl, the lines for it, and whether they are fsynced (see task-log.ts), when the write changed tasks or runs. */
-  tasks?: { path: string; text: string; isFsynced: boolean };
+  /** tasks.jsonl and the lines for it (appended and fsynced, see task-log.ts), when the write changed tasks or runs. */
+  tasks?: { path: string; text: string };
   jobPath: string;
   jobText: string;
   eventsPath: string;
@@ -45,17 +45,45 @@ export interface WriteFinished {
   code?: string;
 }
 
-/** Performs one write on the calling thread (what a write thread does with a WriteRequested). @throws the fs error. */
+/**
+ * Performs one write on the calling thread (what a write thread does with a WriteRequested): the
+ * journal's records appended and fsynced, job.json replaced atomically (the commit point), then
+ * the events appended. It fails as a whole or lands as a whole: a job.json that could not be
+ * replaced takes the records back (truncated off again). What comes after the commit point cannot
+ * undo it: events whose append failed wait for the job's next write to this log (in memory of this
+ * thread; job.json's journal holds them meanwhile, see completeLog), and the ended-jobs index is
+ * rebuilt when it misses a job.
+ * @throws the fs error (ENOSPC, EROFS, ...), or JOB_STALE (see assertNotStale).
+ */
 export function performWrite(write: Omit<WriteRequested, 'seq'>): void {
   if (write.eventSeq !== undefined) assertNotStale(write.jobPath, write.eventSeq);
   // Before job.json: a reader never finds job.json ahead of the records it implies, except after
-  // a power loss (see task-log.ts); records whose job.json never landed are ignored by their seq.
-  if (write.tasks) appendTaskRecordLines(write.tasks.path, write.tasks.text, write.tasks.isFsynced);
-  writeFileAtomicSync(write.jobPath, write.jobText, { isRenameDurable: write.isRenameDurable });
+  // a power loss (see task-log.ts).
+  const journalSize = write.tasks ? appendTaskRecordLines(write.tasks.path, write.tasks.text) : -1;
+  try {
+    writeFileAtomicSync(write.jobPath, write.jobText, { isRenameDurable: write.isRenameDurable });
+  } catch (error) {
+    if (write.tasks) truncateLog(write.tasks.path, journalSize);
+    throw error;
+  }
   // After job.json: the log never tells of a state that the source of truth does not have.
-  appendEventLines(write.eventsPath, write.eventsText);
-  appendToIndex(write.indexDir, write.indexLines);
+  const events = (unappendedEvents.get(write.eventsPath) ?? '') + write.eventsText;
+  try {
+    appendEventLines(write.eventsPath, events);
+    unappendedEvents.delete(write.eventsPath);
+  } catch {
+    if (events !== '') unappendedEvents.set(write.eventsPath, events);
+  }
+  try {
+    appendToIndex(write.indexDir, write.indexLines);
+  } catch {
+    // See above: a listing reads a job the index misses.
+  }
 }
+
+// Event lines whose append failed after their job.json landed, by log path: the next write to the
+// log appends them first, so the log keeps its order.
+const unappendedEvents = new Map<string, string>();
 
 /** Code of the error performWrite throws for a write older than the job.json it would replace. */
 export const STALE_WRITE_CODE = 'JOB_STALE';

@@ -59,7 +59,7 @@ export class InMemoryRepository implements JobRepository {
     this.manifests.set(manifest.id, manifest);
   }
 
-  writeSync(job: Job, events: readonly JobEvent[] = [], records: readonly TaskRecord[] = []): void {
+  writeSync(job: Job, events: readonly JobEvent[] = [], records: readonly TaskRecord[] = [], _options: { isBoardWhole?: boolean } = {}): void {
     const stored = this.jobs.get(job.id);
     if (stored && stored.job.eventSeq > job.eventSeq) throw new StoreError('JOB_STALE', `Not saving ${job.id}: a newer state is stored.`);
     this.jobs.set(job.id, { job, events: [...(stored?.events ?? []), ...events], records: [...(stored?.records ?? []), ...records] });
@@ -83,10 +83,15 @@ export class InMemoryRepository implements JobRepository {
     for (const resolve of held) resolve();
   }
 
-  settleClaimed(id: string): Job {
+  readForUpdate(id: string): { job: Job; modifiedAt: string } {
     const stored = this.jobs.get(id);
-    if (!stored) throw new StoreError('CLAIM_TARGET_GONE', `${id} is gone.`);
-    return stored.job;
+    if (!stored) throw new StoreError('JOB_IO', `${id} is gone.`);
+    return { job: stored.job, modifiedAt: stored.job.createdAt };
+  }
+
+  /** Job `id` as stored (throws like readForUpdate). */
+  loadStored(id: string): Job {
+    return this.readForUpdate(id).job;
   }
 
   async readBoard(job: Job) {
@@ -275,7 +280,8 @@ export function makeInMemoryReader(store: InMemoryRepository): JobReader {
     readManifest: async (id) => store.manifests.get(id) ?? null,
     tailEvents: () => () => {},
     hasFiles: (id) => store.jobs.has(id),
-    load: async (id) => store.settleClaimed(id),
+    load: async (id) => store.loadStored(id),
+    takeUnrecordedInterruptions: () => [],
     readBoard: (job) => store.readBoard(job),
     pathsOf: (id) => ({ dir: `/in-memory/${id}`, job: '', events: '', output: '' }),
     creationFolderOf: async () => null,

@@ -99,10 +99,10 @@ describe.runIf(canMount)('a full disk and a read-only jobs folder', () => {
       const id = /Started (job-\w{8})/.exec(await repl.until(/Started job-\w{8}/))![1]!;
       // The output filled the disk, so the phase's failure cannot be saved: the user is told, and
       // nothing claims a state that is not on disk.
-      await repl.until(/warning: Cannot save job-\w{8} .*ENOSPC: no space left on device(, \w+)?\. job-\w{8}'s latest change is not on disk/);
+      await repl.until(/warning: Cannot save job-\w{8} .*ENOSPC: no space left on device(, \w+)?\. job-\w{8}'s latest change was not saved, so it did not happen/);
       expect(repl.output).not.toMatch(/❌ Phase run failed/);
       expect(JSON.parse(readFileSync(join(mountPoint, id, 'job.json'), 'utf8')).status).toBe('running');
-      // Room again (the user deletes something): the retry records the true cause, then reports it.
+      // Room again (the user deletes something): the outcome is made again, records the true cause, then is reported.
       rmSync(join(mountPoint, id, 'output.log'));
       await repl.until(/❌ Phase run failed: cannot write .*output\.log: ENOSPC: no space left on device/, 15_000);
       const stored = JSON.parse(readFileSync(join(mountPoint, id, 'job.json'), 'utf8')) as Job;

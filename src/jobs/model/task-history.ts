@@ -8,23 +8,41 @@ import { summarize } from './task-transitions.js';
 
 /**
  * The board `records` describe for `job`: the latest record of each task and run, in the order
- * they first appeared (tasks grouped by phase); a task recorded as removed is left out. Records beyond the job's eventSeq are ignored: their write never completed
- * (tasks.jsonl is appended before job.json is replaced). See also settleBoard.
+ * they first appeared (tasks grouped by phase); a task recorded as removed is left out. See also
+ * settleBoard.
+ * Records beyond the job's eventSeq belong to a write that a crash cut short between the journal
+ * (appended first) and job.json; the journal is applied as it says (issue 25 §4): what such a write
+ * ended did end (a run's outcome is recorded only after its start was, so a task's end there is
+ * real, and running the task again would run it twice), and what it only started never did (a
+ * run's command starts only once its write has landed): a run it opened is left out, and a task it
+ * claimed waits again, as it was before the claim.
  */
 export function foldTaskRecords(job: Job, records: readonly TaskRecord[]): TaskBoard {
   if (!records.some((record) => record.kind === 'task')) return alignWithPhases(job, deriveBoardFromHistory(job, []));
   const tasks = new Map<string, Task>();
   const runs = new Map<string, Run>();
   for (const record of records) {
-    if (record.seq > job.eventSeq) continue;
+    const isBeyond = record.seq > job.eventSeq;
     if (record.kind === 'task' && record.removed) tasks.delete(record.task.id);
-    else if (record.kind === 'task') tasks.set(record.task.id, record.task);
-    else runs.set(record.run.id, record.run);
+    else if (record.kind === 'task') tasks.set(record.task.id, isBeyond ? unclaimedUnlessKnown(record.task, tasks.get(record.task.id)) : record.task);
+    else if (!isBeyond || record.run.state.status !== 'running' || runs.has(record.run.id)) runs.set(record.run.id, record.run);
   }
   // In phase order (a stable sort: within a phase, as they appeared): a plan's tasks were
   // appended after the later phases' tasks created with the job.
   const ordered = [...tasks.values()].sort((a, b) => a.phase - b.phase);
   return settleBoard(job, alignWithPhases(job, { tasks: ordered, runs: [...runs.values()] }));
+}
+
+/** True when `records` hold any beyond `job`'s eventSeq: a write a crash cut short (see foldTaskRecords). */
+export function hasRecordsBeyond(job: Job, records: readonly TaskRecord[]): boolean {
+  return records.some((record) => record.seq > job.eventSeq);
+}
+
+// A task as a record beyond job.json says it is: a claim that restates the one known (the same
+// attempt) stands; a new claim never took effect, so the task waits, as before it.
+function unclaimedUnlessKnown(task: Task, known: Task | undefined): Task {
+  if (task.status !== 'claimed' || (known?.status === 'claimed' && known.attempts === task.attempts)) return task;
+  return { ...task, status: 'todo', attempts: Math.max(0, task.attempts - 1) };
 }
 
 /**

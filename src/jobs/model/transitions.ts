@@ -51,7 +51,8 @@ export type JobAction =
   | { type: 'approve' }
   | { type: 'retry'; feedback: string | null }
   | { type: 'cancel' }
-  | { type: 'interrupt'; reason: string }
+  /** `detectedAt`: when an interruption nobody wrote down was found (its time is the job's last activity). */
+  | { type: 'interrupt'; reason: string; detectedAt?: string }
   /**
    * `retryFailed`: failed tasks run again even where the resume is not their retry (see
    * planResume); `plan`: what the resume runs again, computed from the job's board by applyActions
@@ -212,7 +213,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       // External workers' claims end with the process that held them: they join again.
       Object.assign(next, { status: 'interrupted', endedAt: now, error: action.reason }, dropJoinedWorkers(job));
       next.progress.lastEvent = action.reason;
-      return { job: next, events: [event('interrupted', { reason: action.reason })] };
+      return { job: next, events: [event('interrupted', { reason: action.reason, ...(action.detectedAt ? { detectedAt: action.detectedAt } : {}) })] };
 
     case 'resume': {
       // The plan's first phase: one that did not complete, or a completed one whose failed tasks

@@ -115,8 +115,16 @@ export interface JobReader {
   readonly names: JobNameIndex;
   /** True while job `id`'s state is stored (the storage policy may have removed it). */
   hasFiles(id: string): boolean;
-  /** Job `id` as everyone should see it. @throws StoreError JOB_FILE_CORRUPT, JOB_IO. */
+  /**
+   * Job `id` as everyone should see it: an active job whose owner is gone reads as interrupted
+   * (see viewWithLiveness), without any file changing. @throws StoreError JOB_FILE_CORRUPT, JOB_IO.
+   */
   load(id: string): Promise<Job>;
+  /**
+   * The ids of jobs read since the last call as interrupted because their owner is gone, whose
+   * interruption is not on disk yet: the job service records each (see settleStoredJob).
+   */
+  takeUnrecordedInterruptions(): string[];
   /** Job `job`'s tasks and runs. @throws StoreError JOB_IO. */
   readBoard(job: Job): Promise<{ board: TaskBoard; isRecorded: boolean }>;
   /** Job `id`'s files. */

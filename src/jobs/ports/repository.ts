@@ -8,10 +8,16 @@ import type { JobEvent } from '../model/job-event.js';
 import type { TaskBoard, TaskRecord } from '../model/task.js';
 import type { EndedLimits } from '../model/storage-limits.js';
 
-/** How durable a write must be once it resolves (see store/atomic-write.ts). */
+/** How durable a write must be once it resolves (see store/atomic-write.ts), and what its records are. */
 export interface CommitOptions {
   /** The replacement of the job's state survives a power loss (else only its contents do). */
   isRenameDurable: boolean;
+  /**
+   * The records are the job's whole board (a new job's, a resumed one's, or one whose journal a
+   * crash cut short): the journal is compacted first, to the board it holds, so nothing a crash
+   * left in it outlives the first write after it.
+   */
+  isBoardWhole?: boolean;
 }
 
 
@@ -44,14 +50,15 @@ export interface JobRepository {
    * eventSeq is behind the stored job's is refused (a stale writer).
    * @throws StoreError JOB_IO (with JOB_STALE as the cause's code for a stale writer).
    */
-  writeSync(job: Job, events?: readonly JobEvent[], records?: readonly TaskRecord[]): void;
+  writeSync(job: Job, events?: readonly JobEvent[], records?: readonly TaskRecord[], options?: Pick<CommitOptions, 'isBoardWhole'>): void;
   /** `writeSync` off the caller's thread; rejects like it throws. */
   write(job: Job, events: readonly JobEvent[], options: CommitOptions, records?: readonly TaskRecord[]): Promise<void>;
   /**
-   * Reads job `id` for a caller holding its claim, recording an interruption nobody wrote down
-   * (its owner is gone). @throws StoreError JOB_FILE_CORRUPT, JOB_IO.
+   * Reads job `id` exactly as stored, for a caller holding its claim, with when job.json was last
+   * written (ISO-8601). The job service decides what the state means (see settleStoredJob).
+   * @throws StoreError JOB_FILE_CORRUPT, JOB_IO.
    */
-  settleClaimed(id: string, now?: string): Job;
+  readForUpdate(id: string): { job: Job; modifiedAt: string };
   /** Job `job`'s tasks and runs; `isRecorded` false when they were rebuilt (not stored yet). */
   readBoard(job: Job): Promise<{ board: TaskBoard; isRecorded: boolean }>;
   /**

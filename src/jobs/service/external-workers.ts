@@ -160,8 +160,9 @@ export class ExternalWorkers implements WorkersPort {
       const action: JobAction = end.error !== undefined ? { type: 'failTask', taskId, error: end.error } : { type: 'completeTask', taskId, output: end.summary ?? null, filesModified: end.filesModified ?? [] };
       // The renewal first: ending the last task may end the job (an agent's), and an ended job has no leases.
       const written = job.commit([renewal, action]);
-      this.host.taskEnded(job);
       await written;
+      // Once the end is on disk: a slot is released only for a stop that is.
+      this.host.taskEnded(job);
       return findTask(job.board, taskId)!;
     });
   }
@@ -190,9 +191,8 @@ export class ExternalWorkers implements WorkersPort {
       this.assertActive(job);
       if (!isExternalJob(job.job)) throw new ManagerError('JOB_NOT_EXTERNAL', `${job.id} is run by agent ${job.job.agent}: it ends with its last phase; cancel it to stop it.`);
       for (const worker of job.job.joinedWorkers ?? []) this.stopTimer(job.id, worker.name);
-      const written = job.commit([{ type: 'close', status, reason }]);
+      await job.commit([{ type: 'close', status, reason }]);
       this.host.taskEnded(job);
-      await written;
     });
   }
 

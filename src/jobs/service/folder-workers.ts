@@ -7,7 +7,7 @@ import { hasJustEnded, manifestOf } from './job-manifests.js';
 import { ManagerError, UsageError } from '../../errors.js';
 import { createJob, EXTERNAL_AGENT, EXTERNAL_PHASE, isActiveStatus, isExternalJob, JOB_NAME_PATTERN, type Job } from '../model/job.js';
 import { resolveJob } from './job-lookup.js';
-import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
+import { commitSync, settleStoredJob } from './job-commit.js';
 import { createJobTasks, type TaskPlan } from '../model/task.js';
 import { OPEN_EXTERNAL_JOB } from '../model/transitions.js';
 import type { Clock } from '../ports/clock.js';
@@ -56,12 +56,11 @@ export class FolderWorkers {
     const now = this.now().toISOString();
     const job = createJob({ id, agent: EXTERNAL_AGENT, description: request.prompt ?? '', mode: 'background', phaseNames: [EXTERNAL_PHASE], owner: getCurrentOwner(), now, retries: request.retries, keepGoing: true, name });
     const tasks = request.tasks.length > 0 ? createJobTasks([EXTERNAL_PHASE], job.description, [request.tasks]) : [];
-    const change = applyActions({ job, board: { tasks, runs: [] } }, OPEN_EXTERNAL_JOB, now, [
+    const { stored } = commitSync(this.repository, { state: { job, board: { tasks, runs: [] } }, isBoardRecorded: false }, OPEN_EXTERNAL_JOB, now, [
       { ts: now, type: 'created', agent: EXTERNAL_AGENT, mode: 'background', cwd: request.cwd },
       { ts: now, type: 'queued' },
     ]);
-    this.repository.writeSync(change.state.job, change.events, recordBoard(change.state.board, change.state.job.eventSeq));
-    return change.state.job;
+    return stored.state.job;
   }
 
   /** Job `input` (an id, a name, or a unique prefix of either) as a full id (see resolveJob). @throws JobLookupError. */
@@ -76,31 +75,32 @@ export class FolderWorkers {
     // from itself, so it is not read from the job's log at every command.
     const cwd = '';
     return this.repository.withJobClaim(id, async () => {
-      const stored = this.repository.settleClaimed(id, this.now().toISOString());
-      if (!isExternalJob(stored) && isActiveStatus(stored.status)) {
-        throw new ManagerError('JOB_OWNED_ELSEWHERE', `${id} is run by another jobline (pid ${stored.owner.pid}); without jobline serve, workers take part only in external jobs (jobline job create).`);
+      let stored = await settleStoredJob(this.repository, id, this.now().toISOString());
+      if (!isExternalJob(stored.state.job) && isActiveStatus(stored.state.job.status)) {
+        throw new ManagerError('JOB_OWNED_ELSEWHERE', `${id} is run by another jobline (pid ${stored.state.job.owner.pid}); without jobline serve, workers take part only in external jobs (jobline job create).`);
       }
-      const read = await this.repository.readBoard(stored);
-      let state: JobState = { job: stored, board: read.board };
-      let isRecorded = read.isRecorded;
       const job: WorkerJob = {
         id,
         cwd,
         get job() {
-          return state.job;
+          return stored.state.job;
         },
         get board() {
-          return state.board;
+          return stored.state.board;
         },
         isRunningHere: () => false,
+        // Through the commit path, before the claim is released: the next command reads this
+        // state. A write that fails throws, and the state stays what is on disk.
         commit: async (actions) => {
-          const before = state.job.status;
-          const change = applyActions(state, actions, this.now().toISOString());
-          state = change.state;
-          // Written before the claim is released: the next command reads this state.
-          this.repository.writeSync(state.job, change.events, isRecorded ? change.records : recordBoard(state.board, state.job.eventSeq));
-          isRecorded = true;
-          if (hasJustEnded(before, state.job.status)) this.repository.writeManifestSync(manifestOf(state.job, state.board, { name: EXTERNAL_AGENT }));
+          const before = stored.state.job.status;
+          stored = commitSync(this.repository, stored, actions, this.now().toISOString()).stored;
+          const { job: after, board } = stored.state;
+          if (!hasJustEnded(before, after.status)) return;
+          try {
+            this.repository.writeManifestSync(manifestOf(after, board, { name: EXTERNAL_AGENT }));
+          } catch {
+            // Derived data, rebuilt by `show --manifest`: the end itself is on disk.
+          }
         },
       };
       return work(job);

@@ -19,7 +19,8 @@ export type JobCommand =
   | { type: 'approve'; jobId: string; requestId?: string }
   | { type: 'retry'; jobId: string; feedback?: string | null; requestId?: string }
   | { type: 'cancel'; jobId: string }
-  | { type: 'resume'; jobId: string; mode: JobMode }
+  /** `retryFailed`: failed tasks run again even where the resume is not their retry (see planResume). */
+  | { type: 'resume'; jobId: string; mode: JobMode; retryFailed?: boolean }
   | { type: 'remove'; jobs: readonly Job[] }
   /** Changes a job's name (null: none) and, for an active job, its mode. */
   | { type: 'update'; jobId: string; name?: string | null; mode?: JobMode }

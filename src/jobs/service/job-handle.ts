@@ -5,7 +5,8 @@ import type { AgentSpec, PhaseOutputRecord, TaskContext } from '../../agents/age
 import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { Job, JobProgress } from '../model/job.js';
-import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
+import type { JobState } from '../model/job-state.js';
+import { prepareChange, type StoredJob } from './job-commit.js';
 import type { Run, Task, TaskBoard, TaskRecord } from '../model/task.js';
 import { findOpenRun, findTask, indexOf, isSharedPhase } from '../model/task-board.js';
 import type { JobEvent } from '../model/job-event.js';
@@ -16,7 +17,10 @@ import { transitionJob, type JobAction } from '../model/transitions.js';
 
 /** Where a JobHandle reports what happened (the manager re-emits these to its listeners). */
 export interface JobReporter {
-  /** The job's state changed in memory (before it is written): the scheduler plans again. */
+  /**
+   * The job's pending state changed (a change made, before it is written; or undone after its
+   * write failed; or a failed write's retry delay ended): the scheduler plans again.
+   */
   changed(job: Job): void;
   event(job: Job, event: JobEvent): void;
   /** `taskId`: the task whose run printed them, when its phase runs several (else absent). */
@@ -32,22 +36,43 @@ export interface ActiveRun {
   handle: RunHandle | null;
 }
 
-/** The in-memory side of one job. Only the manager creates and drives these. */
+/** Delay before a job whose write failed takes new work again (ms), doubling up to MAX_RETRY_MS. */
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
+
+/**
+ * The in-memory side of one job. Only the manager creates and drives these. Its state changes only
+ * through the commit path (job-commit.ts): a change is made to the job's pending state (what the
+ * scheduler plans with: the changes on their way to disk included), written, and becomes the
+ * job's saved state, and is reported, once it landed. A write that fails undoes it, and every
+ * change made on top of it: the pending state goes back to the saved one.
+ */
 export class JobHandle {
   /** The runs going on, by task id (at most the job's workers). */
   readonly runs = new Map<string, ActiveRun>();
   /** Submitted in bulk: its creation is written by a write thread (SubmitRequest.isBulk). */
   isBulk = false;
 
-  private state: JobState;
-  /** Board records not on disk yet: a new job's, or a job's whose board was rebuilt (see readBoard). */
-  private unrecordedBoard: boolean;
+  /** What is on disk: the state of the last change that landed. */
+  private saved: StoredJob;
+  /** The saved state with the changes on their way to disk. */
+  private pending: JobState;
+  /** Whether the pending state's board is on disk as records (else its next change writes it whole). */
+  private isPendingBoardRecorded: boolean;
+  /** Counts the undos: a change refused after an undo it was part of does not undo again. */
+  private generation = 0;
+  /** While a write of the job keeps failing: when it may take new work again (ms since the epoch). */
+  private retryAtMs = 0;
+  private retryDelayMs = FIRST_RETRY_MS;
+  private retryTimer: NodeJS.Timeout | null = null;
   /** Earlier phases' outputs as described for the current phase's runs (see previousOutputs). */
   private describedOutputs: { phase: number; outputs: PhaseOutputRecord[] } | null = null;
 
   /**
-   * @param board the job's tasks and runs, and whether they are on disk (`isRecorded`): those of a
-   *   new job or of a job written before tasks existed are written with its next change.
+   * @param board the job's tasks and runs, and whether they are on disk as they are (`isRecorded`):
+   *   those of a new job, of a job written before tasks existed, or of a journal a crash cut short
+   *   are written whole with its next change.
+   * @param isSaved true when `job` is on disk (a job read back), false for a new job.
    */
   constructor(
     job: Job,
@@ -57,79 +82,106 @@ export class JobHandle {
     private readonly writer: JobWriter,
     private readonly reporter: JobReporter,
     private readonly now: () => string,
+    isSaved = false,
   ) {
-    this.state = { job, board: board.board };
-    this.unrecordedBoard = !board.isRecorded;
+    this.saved = { state: { job, board: board.board }, isBoardRecorded: board.isRecorded };
+    this.pending = this.saved.state;
+    this.isPendingBoardRecorded = board.isRecorded;
+    this.isPersisted = isSaved;
   }
 
-  /** The job's latest state (possibly a few ms ahead of disk while a write is in flight). */
+  /** The job's latest state: what is on disk, with the changes on their way to it (a few ms ahead). */
   get job(): Job {
-    return this.state.job;
+    return this.pending.job;
   }
 
   /** The job's tasks and runs, as current as `job`. */
   get board(): TaskBoard {
-    return this.state.board;
+    return this.pending.board;
+  }
+
+  /** The job as it is on disk (the last change that landed). */
+  get savedJob(): Job {
+    return this.saved.state.job;
   }
 
   get id(): string {
-    return this.state.job.id;
-  }
-
-  // The job's own field, kept in step with the state (recordProgress replaces only the header).
-  private set current(job: Job) {
-    this.state = { ...this.state, job };
-  }
-
-  private get current(): Job {
-    return this.state.job;
-  }
-
-  // Applies actions to the whole state; the records to write include the full board the first time.
-  private apply(actions: readonly JobAction[], leadingEvents: readonly JobEvent[] = []): { job: Job; events: JobEvent[]; records: TaskRecord[] } {
-    const change = applyActions(this.state, actions, this.now(), leadingEvents);
-    this.state = change.state;
-    this.reporter.changed(change.state.job);
-    let records = change.records;
-    if (this.unrecordedBoard) {
-      records = recordBoard(change.state.board, change.state.job.eventSeq);
-      this.unrecordedBoard = false;
-    }
-    return { job: change.state.job, events: change.events, records };
+    return this.pending.job.id;
   }
 
   /**
-   * Applies `actions` through the state machine, waits until the result is on disk, then reports
-   * `leadingEvents` and the transition's events. A change that could not be written is not
-   * reported (the writer retries it, warns, and reports it once it lands); only a failed first
-   * write, the job's creation, is thrown.
-   * @throws TransitionError for an illegal action, before anything changes; StoreError JOB_IO
-   *   when the job's creation could not be written.
+   * True while a write of the job failed less than a retry delay ago: nothing new of it starts
+   * (the scheduler passes it over until then, and plans again when the delay is over).
+   */
+  isWriteBlocked(nowMs = Date.now()): boolean {
+    return nowMs < this.retryAtMs;
+  }
+
+  /** How long a refused change of this job should wait before it is made again (ms; 0: now). */
+  msUntilRetry(nowMs = Date.now()): number {
+    return Math.max(0, this.retryAtMs - nowMs);
+  }
+
+  /**
+   * Commits `actions` (see job-commit.ts): applies them to the pending state through the state
+   * machine, writes the change, and resolves once it is on disk, after reporting
+   * `leadingEvents` and the transition's events. A write that fails rejects with the store's
+   * error (StoreError JOB_IO naming the cause): the change is undone, with every change made on
+   * top of it, and nothing of it is reported.
+   * @throws TransitionError for an illegal action, before anything changes; StoreError JOB_IO,
+   *   JOB_STALE when the change could not be written.
    */
   async commit(actions: JobAction[], leadingEvents: JobEvent[] = []): Promise<void> {
-    const before = this.job.status;
-    const { job, events: all, records } = this.apply(actions, leadingEvents);
+    const before = this.pending.job.status;
+    const change = prepareChange({ state: this.pending, isBoardRecorded: this.isPendingBoardRecorded }, actions, this.now(), leadingEvents);
+    this.pending = change.state;
+    this.isPendingBoardRecorded = true;
+    this.reporter.changed(change.state.job);
+    const { job } = change.state;
+    const generation = this.generation;
     // Only the change that ends the job keeps its board until the write lands (for the manifest):
     // a job of 10,000 tasks has many changes in flight, and each board is its own copy.
-    const endBoard = hasJustEnded(before, job.status) ? this.board : null;
-    const reported = this.writer.write(job, all, this.isBulk, records).then(
-      () => {
+    const endBoard = hasJustEnded(before, job.status) ? change.state.board : null;
+    const reported = this.writer.write(job, change.events, this.isBulk, change.records, {
+      isBoardWhole: change.isBoardWhole,
+      landed: () => {
+        this.saved = { state: change.state, isBoardRecorded: true };
         this.isPersisted = true;
-        // After the job's end is durable, before it is reported: whoever hears of it finds its manifest.
-        if (endBoard) this.writer.writeManifest(job, () => manifestOf(job, endBoard, this.agent));
-        for (const event of all) this.reporter.event(job, event);
+        this.retryAtMs = 0;
+        this.retryDelayMs = FIRST_RETRY_MS;
       },
-      (error: unknown) => {
-        if (!this.isPersisted) throw error;
-      },
-    );
+      refused: () => this.undo(generation),
+    }).then(() => {
+      // After the job's end is durable, before it is reported: whoever hears of it finds its manifest.
+      if (endBoard) this.writer.writeManifest(job, () => manifestOf(job, endBoard, this.agent));
+      for (const event of change.events) this.reporter.event(job, event);
+    });
     this.lastReport = reported.catch(() => {});
     await reported;
   }
 
+  // A change was refused: the pending state goes back to what is on disk (once, for all the
+  // changes refused together), nothing new of the job starts for a while, and then it is planned
+  // again.
+  private undo(generation: number): void {
+    if (generation !== this.generation) return;
+    this.generation++;
+    this.pending = this.saved.state;
+    this.isPendingBoardRecorded = this.saved.isBoardRecorded;
+    this.retryAtMs = Date.now() + this.retryDelayMs;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.reporter.changed(this.pending.job);
+    }, this.retryDelayMs);
+    this.retryTimer.unref();
+    this.retryDelayMs = Math.min(MAX_RETRY_MS, this.retryDelayMs * 2);
+    this.reporter.changed(this.pending.job);
+  }
+
   /**
-   * Resolves when every change committed so far is on disk and has been reported. A job's files
-   * may be removed only after that: the user must have heard of its end first.
+   * Resolves when every change committed so far is on disk (or refused) and has been reported. A
+   * job's files may be removed only after that: the user must have heard of its end first.
    */
   whenReported(): Promise<void> {
     return this.lastReport;
@@ -137,16 +189,26 @@ export class JobHandle {
 
   private lastReport: Promise<void> = Promise.resolve();
 
-  /** True once a job.json of this job is on disk (its first write has finished). */
-  isPersisted = false;
+  /** True once a job.json of this job is on disk (its first write has landed). */
+  isPersisted: boolean;
 
-  /** Interrupts the job and writes it synchronously (exit paths). Returns false if the write failed. */
+  /**
+   * Interrupts the job and writes it synchronously (exit paths, once the write threads are idle:
+   * see JobRepository.waitForWritesSync), through the commit path: on the pending state when the
+   * write that was on its way landed (with the changes queued behind it, which never reached the
+   * disk, written along), else on the saved state. Returns false if the write failed.
+   */
   interruptSync(store: JobRepository, reason: string): boolean {
-    const { job, events, records } = this.apply([{ type: 'interrupt', reason }]);
+    const exit = this.writer.takeForExit(this.id);
+    const hasLanded = exit.inFlightSeq === null || readStoredSeq(store, this.id) >= exit.inFlightSeq;
+    const base: StoredJob = hasLanded ? { state: this.pending, isBoardRecorded: this.isPendingBoardRecorded } : this.saved;
     try {
-      // Events of earlier writes that failed (a full disk) go first, so the log keeps the story.
-      const unwritten = this.writer.takeUnwritten(this.id);
-      store.writeSync(job, [...unwritten.events, ...events], [...unwritten.records, ...records]);
+      const change = prepareChange(base, [{ type: 'interrupt', reason }], this.now());
+      const queued = hasLanded && exit.queued ? exit.queued : { events: [], records: [], isBoardWhole: false };
+      store.writeSync(change.state.job, [...queued.events, ...change.events], [...queued.records, ...change.records], { isBoardWhole: change.isBoardWhole || queued.isBoardWhole });
+      this.saved = { state: change.state, isBoardRecorded: true };
+      this.pending = change.state;
+      this.isPendingBoardRecorded = true;
       return true;
     } catch (error) {
       this.reporter.warning(describeError(error));
@@ -161,23 +223,27 @@ export class JobHandle {
   recordOutput(lines: string[], lineCount: number, taskId?: string): void {
     const last = lines.at(-1);
     if (last !== undefined) this.recordProgress({ lastEvent: last });
-    const task = taskId === undefined ? undefined : findTask(this.state.board, taskId);
-    const isShared = task !== undefined && isSharedPhase(this.state.board, task.phase);
-    this.reporter.output(this.current, lines, lineCount, isShared ? taskId : undefined);
+    const task = taskId === undefined ? undefined : findTask(this.pending.board, taskId);
+    const isShared = task !== undefined && isSharedPhase(this.pending.board, task.phase);
+    this.reporter.output(this.pending.job, lines, lineCount, isShared ? taskId : undefined);
   }
 
   /** Records an agent's notable step: it becomes lastEvent and is reported. */
   recordActivity(icon: string, text: string): void {
     this.recordProgress({ lastEvent: text });
-    this.reporter.activity(this.current, icon, text);
+    this.reporter.activity(this.pending.job, icon, text);
   }
 
-  /** Records counter changes while running; written to disk coalesced, reported at once. */
+  /**
+   * Records counter changes while running (live telemetry: never acknowledged to anyone, so it is
+   * not a commit): applied to the pending state by the state machine, reported at once, and
+   * written coalesced, with the next change or within the flush interval (see scheduleProgress).
+   */
   recordProgress(progress: Partial<JobProgress>): void {
-    if (this.current.status !== 'running') return;
-    this.current = transitionJob(this.current, { type: 'reportProgress', progress }, this.now()).job;
-    this.writer.scheduleProgress(this.id, () => this.current);
-    this.reporter.progress(this.current);
+    if (this.pending.job.status !== 'running') return;
+    this.pending = { ...this.pending, job: transitionJob(this.pending.job, { type: 'reportProgress', progress }, this.now()).job };
+    this.writer.scheduleProgress(this.id, () => this.pending.job);
+    this.reporter.progress(this.pending.job);
   }
 
   /** Reserves the lowest worker index of this job not in use, for task `taskId` (see ActiveRun). */
@@ -200,8 +266,8 @@ export class JobHandle {
    * job's durable state (`pendingFeedback`), so it survives a restart.
    */
   buildRequest(taskId: string, outputLogPath: string, secretEnvNames: string[] = [], maxOutputBytes = Number.POSITIVE_INFINITY): PhaseRequest {
-    const job = this.current;
-    const task = findTask(this.state.board, taskId);
+    const job = this.pending.job;
+    const task = findTask(this.pending.board, taskId);
     const run = this.openRunOf(taskId);
     // A task the agent listed (a command agent's phase of tasks) runs its own command, with the
     // job's prompt; any other task's input is the prompt (a batch line, or the job's own).
@@ -210,14 +276,14 @@ export class JobHandle {
     // An LLM or module agent's task of a phase of several (a plan's, a batch line's) gets the
     // task, its claims and its neighbours' claims as its TaskContext; a planned task gets the
     // job's prompt (its own input is in the context), any other its input (a batch line).
-    const taskContext = task && this.agent.type !== 'command' ? describeTaskContext(this.state.board, task) : null;
+    const taskContext = task && this.agent.type !== 'command' ? describeTaskContext(this.pending.board, task) : null;
     return {
       jobId: job.id,
       prompt: isListedTask || task?.isPlanned ? job.description : (task?.input ?? job.description),
       taskId,
       ...(isListedTask && task ? { command: task.input } : {}),
       ...(taskContext ? { task: taskContext } : {}),
-      ...(task && isSharedPhase(this.state.board, task.phase) ? { isWorkspaceRecorded: false } : {}),
+      ...(task && isSharedPhase(this.pending.board, task.phase) ? { isWorkspaceRecorded: false } : {}),
       agent: this.agent,
       phaseIndex: task?.phase ?? job.currentPhase,
       attempt: run?.attempt ?? job.phases[job.currentPhase]?.attempts ?? 1,
@@ -234,8 +300,8 @@ export class JobHandle {
   // Earlier phases do not change while a later one runs: described once per phase, not per task
   // (a second phase of 10,000 tasks after a first of 10,000 would otherwise cost O(n²)).
   private previousOutputs(): PhaseOutputRecord[] {
-    const phase = this.current.currentPhase;
-    if (this.describedOutputs?.phase !== phase) this.describedOutputs = { phase, outputs: describePreviousOutputs(this.current, this.state.board) };
+    const phase = this.pending.job.currentPhase;
+    if (this.describedOutputs?.phase !== phase) this.describedOutputs = { phase, outputs: describePreviousOutputs(this.pending.job, this.pending.board) };
     return this.describedOutputs.outputs;
   }
 
@@ -250,13 +316,22 @@ export class JobHandle {
    */
   externallyHeldTaskIds(): string[] {
     const held: string[] = [];
-    for (const taskId of indexOf(this.state.board).openRuns.keys()) if (!this.runs.has(taskId)) held.push(taskId);
+    for (const taskId of indexOf(this.pending.board).openRuns.keys()) if (!this.runs.has(taskId)) held.push(taskId);
     return held;
   }
 
   /** The open run of task `taskId`, if it has one. O(1) (see task-board.ts). */
   openRunOf(taskId: string): Run | undefined {
-    return findOpenRun(this.state.board, taskId);
+    return findOpenRun(this.pending.board, taskId);
+  }
+}
+
+// The eventSeq of job `id` as its job.json holds it (-1 when it cannot be read).
+function readStoredSeq(store: JobRepository, id: string): number {
+  try {
+    return store.readForUpdate(id).job.eventSeq;
+  } catch {
+    return -1;
   }
 }
 

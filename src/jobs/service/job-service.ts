@@ -17,6 +17,7 @@ import { approvalIdOf, type CommandResult, type JobCommand, type JobUpdate, type
 import type { AdoptedRun, JobManagerEvents } from './manager-api.js';
 import type { SessionPort } from './session-port.js';
 import { dispatchWorkerCommand } from './worker-dispatch.js';
+import { settleStoredJob } from './job-commit.js';
 
 /** Rebuilds how a job taken over from the jobs folder runs (its agent from the config, its folder). */
 export type AdoptJob = (stored: Job, creationFolder: string) => AdoptedRun;
@@ -82,7 +83,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
       }
       case 'resume': {
         const id = await this.resolve(command.jobId);
-        return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)))) as Result;
+        return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)), command.retryFailed ?? false)) as Result;
       }
       case 'update':
         return (await manager.update(await this.resolve(command.jobId), { name: command.name, mode: command.mode })) as Result;
@@ -126,7 +127,8 @@ export class JobService extends EventEmitter<JobManagerEvents> {
    */
   async list(selection?: ListSelection): Promise<JobListing> {
     const listing = await this.store.list(selection);
-    const byId = new Map(listing.jobs.map((job) => [job.id, job]));
+    const recorded = await this.recordInterruptions();
+    const byId = new Map(listing.jobs.map((job) => [job.id, recorded.get(job.id) ?? job]));
     for (const job of this.sessionJobs()) {
       const isWanted = !selection?.statuses || selection.statuses.includes(job.status);
       if (isWanted) byId.set(job.id, job);
@@ -153,7 +155,27 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   /** Returns job `input` (id or prefix). @throws JobLookupError, StoreError (a corrupt file). */
   async get(input: string): Promise<Job> {
     const id = await this.resolve(input);
-    return this.session?.has(id) ? this.session.get(id) : this.store.load(id);
+    if (this.session?.has(id)) return this.session.get(id);
+    const job = await this.store.load(id);
+    return (await this.recordInterruptions()).get(id) ?? job;
+  }
+
+  // The first reader of a job whose owner died without marking it records the interruption, once,
+  // through the commit path, under the job's claim (a job another process holds is left to it).
+  // Every reader sees the same job either way (see viewWithLiveness). Returns the jobs recorded,
+  // as they now are on disk. Never throws.
+  private async recordInterruptions(): Promise<Map<string, Job>> {
+    const { repository } = this.options;
+    const recorded = new Map<string, Job>();
+    for (const id of this.store.takeUnrecordedInterruptions()) {
+      try {
+        const settled = await repository.withJobClaim(id, () => settleStoredJob(repository, id, new Date().toISOString()), { timeoutMs: 0 });
+        recorded.set(id, settled.state.job);
+      } catch {
+        // Busy, gone or unwritable: the next reader records it.
+      }
+    }
+    return recorded;
   }
 
   /** Job `input` in full: its state, tasks and runs, and files. Throws like `get`; StoreError JOB_IO. */

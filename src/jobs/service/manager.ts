@@ -14,6 +14,7 @@ import type { JobEvent } from '../model/job-event.js';
 import { JobHandle, type JobReporter } from './job-handle.js';
 import { assertAdoptable, assertNoProcessesLeft } from './resume-checks.js';
 import { JobWriter } from './job-writer.js';
+import { settleStoredJob } from './job-commit.js';
 import { PhaseScheduler } from './phase-scheduler.js';
 import type { Executor } from '../ports/executor.js';
 import { systemClock } from '../ports/clock.js';
@@ -40,7 +41,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   private isClosed = false;
   private isShutDown = false;
   private hasWarnedContainment = false;
-  /** Jobs whose latest change failed to be written (a full disk) and is being retried. */
+  /** Jobs whose latest write failed (a full disk): said once, until one of their writes lands again. */
   private readonly unsavedJobs = new Set<string>();
 
   constructor(private readonly options: JobManagerOptions<R>) {
@@ -48,15 +49,14 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     this.executor = options.executor;
     this.writer = new JobWriter(options.store, options.progressFlushMs ?? 1000, {
       writeFailed: (job, error) => {
-        // Once per job until it recovers: the writer retries every few seconds.
+        // Once per job until it recovers: its work waits and is tried again every few seconds.
         if (this.unsavedJobs.has(job.id)) return;
         this.unsavedJobs.add(job.id);
         const isStale = (error as { code?: unknown }).code === 'JOB_STALE';
-        this.emit('warning', isStale ? `${describeError(error)} This session's copy of ${job.id} is out of date; see jobline show ${job.id}.` : `${describeError(error)}. ${job.id}'s latest change is not on disk, so it is not shown yet; jobline retries, and shows it once it is saved.`);
+        this.emit('warning', isStale ? `${describeError(error)} This session's copy of ${job.id} is out of date; see jobline show ${job.id}.` : `${describeError(error)}. ${job.id}'s latest change was not saved, so it did not happen; its work waits and jobline tries again.`);
       },
-      recovered: (job, events) => {
-        this.unsavedJobs.delete(job.id);
-        for (const event of events) this.reporter.event(job, event);
+      recovered: (job) => {
+        if (this.unsavedJobs.delete(job.id)) this.emit('warning', `${job.id} is saved again; its work goes on.`);
       },
     });
     this.reporter = {
@@ -221,13 +221,11 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     if (this.entries.has(id)) return;
     await this.options.store.withJobClaim(id, async () => {
       if (this.entries.has(id)) return;
-      const stored = this.options.store.settleClaimed(id, this.timestamp());
+      const { state: { job: stored, board }, isBoardRecorded } = await settleStoredJob(this.options.store, id, this.timestamp());
       if (!isExternalJob(stored)) throw new ManagerError('JOB_OWNED_ELSEWHERE', `${id} is run by another jobline (pid ${stored.owner.pid}); workers join it there.`);
       if (!isActiveStatus(stored.status)) throw new ManagerError('JOB_NOT_ACTIVE', `${id} is ${stored.status}; workers take part only in active jobs.`);
-      const { board, isRecorded } = await this.options.store.readBoard(stored);
       const { cwd } = await adopt(stored);
-      const handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, { board, isRecorded }, createExternalAgent(), cwd, this.writer, this.reporter, () => this.timestamp());
-      handle.isPersisted = true;
+      const handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, { board, isRecorded: isBoardRecorded }, createExternalAgent(), cwd, this.writer, this.reporter, () => this.timestamp(), true);
       this.entries.set(id, handle);
     });
   }
@@ -265,7 +263,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
    *   when another live jobline owns it; MANAGER_CLOSED; StoreError CLAIM_BUSY, CLAIM_TARGET_GONE
    *   (the job was removed), JOB_FILE_CORRUPT, JOB_IO; whatever `adopt` throws (AgentError).
    */
-  async resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<Job> {
+  async resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed = false): Promise<Job> {
     this.assertOpen();
     const fullId = this.entries.has(id) ? id : id.trim().toLowerCase();
     const entry = await this.options.store.withJobClaim(fullId, async () => {
@@ -277,20 +275,19 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         }
         assertNoProcessesLeft(fullId, this.executor);
         handle = existing;
-        await handle.commit(resumeActions(handle.job, mode));
+        await handle.commit(resumeActions(handle.job, mode, retryFailed));
       } else {
         if (!adopt) throw new JobLookupError('JOB_NOT_FOUND', `No job ${fullId} in this session.`);
-        const stored = this.options.store.settleClaimed(fullId, this.timestamp());
+        const { state: { job: stored, board } } = await settleStoredJob(this.options.store, fullId, this.timestamp());
         assertAdoptable(stored);
         assertNoProcessesLeft(fullId, this.executor);
         const { agent, cwd } = await adopt(stored);
         // Written in full with the resume: a run the crash left open is closed on disk too (the
         // board read settles it, see settleBoard), and a version-1 job gets its tasks.jsonl.
-        const { board } = await this.options.store.readBoard(stored);
-        handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, { board, isRecorded: false }, agent, cwd, this.writer, this.reporter, () => this.timestamp());
+        handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, { board, isRecorded: false }, agent, cwd, this.writer, this.reporter, () => this.timestamp(), true);
         this.entries.set(fullId, handle);
         try {
-          await handle.commit(resumeActions(stored, mode));
+          await handle.commit(resumeActions(stored, mode, retryFailed));
         } catch (error) {
           this.entries.delete(fullId);
           throw error;
@@ -347,18 +344,21 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   }
 
   /**
-   * Stops the manager: waits for writes in flight (so none lands after the next step), marks every
-   * active job interrupted synchronously, then stops every run cooperatively (SIGTERM, then SIGKILL
-   * and worker termination after at most SHUTDOWN_GRACE_MS), terminates the workers, and finally
-   * kills any child process group that is left. Returns the ids marked.
+   * Stops the manager: starts nothing new, stops every run cooperatively (SIGTERM, then SIGKILL and
+   * worker termination after at most SHUTDOWN_GRACE_MS; a run that ended on its own meanwhile is
+   * recorded as it ended), terminates the workers, waits for the writes in flight, then marks every
+   * job still active interrupted, synchronously. Returns the ids marked.
    */
   async shutdown(reason: string = INTERRUPTED_ON_EXIT): Promise<string[]> {
     if (this.isClosed) return [];
     this.isClosed = true;
     this.workers.stop();
+    // Runs first: one whose command ended on its own as the user left is recorded as it ended
+    // (its task is not run again on resume); the others are stopped. Meanwhile the disk still
+    // says running, which with this process gone reads as interrupted: the same truth.
+    await stopRuns(this.entries.values(), this.executor, Math.min(this.options.cancelGraceMs, SHUTDOWN_GRACE_MS));
     await this.writer.settle();
     const marked = interruptJobsSync(this.entries.values(), this.options.store, reason);
-    await stopRuns(this.entries.values(), this.executor, Math.min(this.options.cancelGraceMs, SHUTDOWN_GRACE_MS));
     await this.writer.settle();
     await this.options.store.close();
     this.isShutDown = true;

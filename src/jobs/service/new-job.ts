@@ -27,7 +27,11 @@ function createTasks(request: SubmitRequest, phaseNames: readonly string[]): Ret
   return createJobTasks(phaseNames, request.prompt, listed ? [listed] : getTaskPlans(request.agent));
 }
 
-/** The actions of a resume in `mode`: for an external job, in background mode and with its phase opened again for its workers. */
-export function resumeActions(job: Job, mode: JobMode): JobAction[] {
-  return isExternalJob(job) ? [{ type: 'resume', mode: 'background' }, ...OPEN_EXTERNAL_JOB] : [{ type: 'resume', mode }];
+/**
+ * The actions of a resume in `mode` (`retryFailed`: failed tasks run again, see planResume): for
+ * an external job, in background mode and with its phase opened again for its workers.
+ */
+export function resumeActions(job: Job, mode: JobMode, retryFailed = false): JobAction[] {
+  const retry = retryFailed ? { retryFailed } : {};
+  return isExternalJob(job) ? [{ type: 'resume', mode: 'background', ...retry }, ...OPEN_EXTERNAL_JOB] : [{ type: 'resume', mode, ...retry }];
 }

@@ -159,77 +159,83 @@ export class PhaseScheduler {
       const hasSlot = this.holders.has(entry.id);
       // Only a running job's tasks can be claimed (plans run after every change: ended jobs cost nothing).
       const heldTaskIds = job.status === 'running' ? entry.externallyHeldTaskIds() : [];
-      if (!hasSlot && heldTaskIds.length === 0 && (holdersOnly || job.status !== 'queued')) continue;
-      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, board, runningTaskIds: [...entry.runs.keys()], heldTaskIds, hasSlot, workers: isExternalJob(job) ? 0 : job.workers });
+      // A job whose last write failed takes no new work until its retry delay is over.
+      const isBlocked = entry.isWriteBlocked();
+      if (!hasSlot && heldTaskIds.length === 0 && (holdersOnly || job.status !== 'queued' || isBlocked)) continue;
+      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, board, runningTaskIds: [...entry.runs.keys()], heldTaskIds, hasSlot, workers: isExternalJob(job) || isBlocked ? 0 : job.workers });
     }
     return jobs;
   }
 
   /*
    * Moves a job whose slot is reserved to running, with task `taskId` of its current phase, and
-   * runs that task. Resolves once the start is on disk. Nothing of a job may run before its first
-   * job.json is: a job that has none yet waits for this write. A queued job's is already durable,
-   * so its task starts at once while "running" is written (a crash meanwhile leaves it "queued"
-   * on disk, which reads as interrupted: still true).
+   * runs that task once the start is on disk (a run's command never starts before its run is
+   * recorded: issue 25 §1). Resolves once the start is on disk. A new job's creation is written
+   * with it; one that could not be written refuses the job (the submitter says why).
    */
   private async startRunning(entry: JobHandle, taskId: string, leadingEvents: JobEvent[] = []): Promise<void> {
-    let started: Promise<void>;
     // A new job's worker boots while its creation is written (a queued job's creation is done).
     if (!entry.isPersisted) this.executor.prepare();
     const wasPersisted = entry.isPersisted;
     const worker = entry.reserveWorker(taskId);
     try {
-      started = entry.commit([{ type: 'start' }, { type: 'startPhase', taskId, worker }], leadingEvents);
-      if (!wasPersisted) await started;
+      await entry.commit([{ type: 'start' }, { type: 'startPhase', taskId, worker }], leadingEvents);
     } catch (error) {
       entry.runs.delete(taskId);
       this.holders.delete(entry.id);
       this.requestPump();
-      // A creation that could not be written refuses the job (the submitter says why).
       if (!wasPersisted) throw error;
       this.host.warn(`${entry.id}: ${describeError(error)}`);
       return;
     }
     this.launch(entry, taskId);
-    await started;
   }
 
   // Starts task `taskId` of running job `entry` on a free worker (opening its phase first when
-  // the phase has not started: the next phase of a background job).
+  // the phase has not started: the next phase of a background job), once the start is on disk:
+  // the starts of a window share one write (see JobWriter), and a start that could not be written
+  // runs nothing (the job's state went back, and it is planned again after a delay).
   private startTask(entry: JobHandle, taskId: string): void {
     const worker = entry.reserveWorker(taskId);
     const isPhaseRunning = entry.job.phases[entry.job.currentPhase]?.status === 'running';
     const committed = entry.commit([isPhaseRunning ? { type: 'startTask', taskId, worker } : { type: 'startPhase', taskId, worker }]);
-    committed.catch((error: unknown) => this.host.warn(`${entry.id}: ${describeError(error)}`));
     // The transition is applied synchronously: a refused one (the job moved meanwhile) left the
     // task unclaimed, and nothing runs.
     if (!entry.openRunOf(taskId)) {
       entry.runs.delete(taskId);
+      committed.catch(() => {});
       return;
     }
-    if (entry.isPersisted) {
-      this.launch(entry, taskId);
-      return;
-    }
-    // Nothing of a job runs before its first job.json is on disk: a task planned alongside the
-    // job's first one waits for the creation's write (and does not run if it failed).
-    void entry.whenReported().then(() => {
-      if (entry.isPersisted) this.launch(entry, taskId);
-      else entry.runs.delete(taskId);
-    });
+    committed.then(
+      () => this.launch(entry, taskId),
+      (error: unknown) => {
+        entry.runs.delete(taskId);
+        this.host.warn(`${entry.id}: ${describeError(error)}`);
+      },
+    );
   }
 
   /**
    * Job `entry` changed from outside its runs (a worker from outside ended a task, or its job was
-   * closed): once nothing of it runs here and it no longer runs, its slot is free and an ended job
-   * goes to the storage policy, as when its last run ends (see finishRun).
+   * closed), or one of its runs' outcomes landed: once nothing of it runs here and it no longer
+   * runs on disk, its slot is free and an ended job goes to the storage policy (once per end). The
+   * saved state decides: a slot goes to the next job only once this one's stop is on disk.
    */
   settle(entry: JobHandle): void {
-    if (entry.runs.size > 0 || entry.job.status === 'running') return;
+    const saved = entry.savedJob;
+    if (entry.runs.size > 0 || saved.status === 'running' || entry.job.status === 'running') return;
     const hadSlot = this.holders.delete(entry.id);
-    if (!isActiveStatus(entry.job.status)) void this.afterJobEnded(entry);
+    for (const key of this.saidWaits.keys()) if (key.startsWith(`${entry.id}/`)) this.saidWaits.delete(key);
+    const end = `${saved.status} ${saved.endedAt}`;
+    if (!isActiveStatus(saved.status) && !this.host.isClosed() && this.policyPassed.get(entry) !== end) {
+      this.policyPassed.set(entry, end);
+      void this.afterJobEnded(entry);
+    }
     if (hadSlot) this.pump();
   }
+
+  /** The end each job was last handed to the storage policy with (see settle). */
+  private readonly policyPassed = new WeakMap<JobHandle, string>();
 
   /** Applies the storage policy once job `entry` has ended (see StoragePolicyRunner). Never throws. */
   afterJobEnded(entry: JobHandle): Promise<void> {
@@ -257,30 +263,38 @@ export class PhaseScheduler {
   }
 
   // A run ended: its outcome ends its task (and maybe its phase and job). The outcome is applied
-  // now and written in the background (per-job writes keep their order; afterJobEnded and
-  // whenIdle wait for them): a worker, and the job's slot once it stops running, are free for
-  // the next task as soon as this run's processes are gone.
-  private async finishRun(entry: JobHandle, taskId: string, outcome: PhaseOutcome): Promise<void> {
+  // now (the next task is planned with it, and its start shares the outcome's write) and written
+  // in the background; the job's slot is released once its stop is on disk (see settle).
+  private finishRun(entry: JobHandle, taskId: string, outcome: PhaseOutcome): void {
     entry.runs.delete(taskId);
+    // While the session closes, a run that ended on its own is still recorded (see shutdown).
+    const isRecorded = outcome.kind !== 'cancelled' || !this.host.isClosed();
+    if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome);
+    else this.settle(entry);
+    if (entry.job.status === 'running' && !this.host.isClosed()) this.pump();
+  }
+
+  // Commits a run's outcome; one whose write failed is made again after the job's retry delay,
+  // for as long as its run is still open (a cancel or an exit may close it meanwhile). The task
+  // stays claimed until then: its end is not on disk, so it did not happen yet.
+  private recordOutcome(entry: JobHandle, taskId: string, outcome: PhaseOutcome): void {
+    let committed: Promise<void>;
     try {
-      if (!this.host.isClosed() && entry.job.status === 'running' && entry.openRunOf(taskId)) void entry.commit([outcomeAction(taskId, outcome)]).catch(() => {});
+      committed = entry.commit([outcomeAction(taskId, outcome)]);
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
-    }
-    if (entry.job.status === 'running' && !this.host.isClosed()) {
-      this.pump();
       return;
     }
-    if (entry.runs.size > 0) return; // the job's other runs are still winding down
-    // The job stopped running (awaits approval, ended, cancelled, interrupted): its slot is free.
-    // The next job starts before this one's end is on disk and cleaned up; the cleanup is
-    // counted (pendingCleanups) before pump() can report the manager idle.
-    this.holders.delete(entry.id);
-    for (const key of this.saidWaits.keys()) if (key.startsWith(`${entry.id}/`)) this.saidWaits.delete(key);
-    if (this.host.isClosed()) return;
-    const cleanup = isActiveStatus(entry.job.status) ? null : this.afterJobEnded(entry);
-    this.pump();
-    await cleanup;
+    committed.then(
+      () => this.settle(entry),
+      () => {
+        const retry = setTimeout(() => {
+          if (this.host.isClosed() || entry.job.status !== 'running' || !entry.openRunOf(taskId)) return this.settle(entry);
+          this.recordOutcome(entry, taskId, outcome);
+        }, entry.msUntilRetry());
+        retry.unref();
+      },
+    );
   }
 }
 

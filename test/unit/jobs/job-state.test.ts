@@ -2,8 +2,8 @@
 // records each change leaves to append (only what changed, stamped with the job's eventSeq).
 import { describe, expect, it } from 'vitest';
 import { applyActions, recordBoard, type JobState } from '../../../src/jobs/model/job-state.js';
-import { createPhaseTasks, formatWorkerName, type TaskBoard } from '../../../src/jobs/model/task.js';
-import { foldTaskRecords, settleBoard } from '../../../src/jobs/model/task-history.js';
+import { createInputTasks, createPhaseTasks, formatWorkerName, type TaskBoard } from '../../../src/jobs/model/task.js';
+import { foldTaskRecords, hasRecordsBeyond, settleBoard } from '../../../src/jobs/model/task-history.js';
 import { summarize, TASK_RESULT_CHARS } from '../../../src/jobs/model/task-transitions.js';
 import type { JobAction } from '../../../src/jobs/model/transitions.js';
 import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
@@ -123,13 +123,34 @@ describe('tasks and runs follow the job', () => {
 });
 
 describe('reading the board back', () => {
-  it('folds records to the latest of each, ignoring records beyond job.json (a write that never landed)', () => {
+  it('folds records to the latest of each, and applies a journal a crash cut short as it says: ends happened, starts did not', () => {
     const first = run(newState(), [{ type: 'start' }, { type: 'startPhase' }]);
     const second = run(first.state, [{ type: 'completePhase', output: 'ok' }]);
     const records = [...recordBoard(newState().board, 0), ...first.records, ...second.records];
     expect(foldTaskRecords(second.state.job, records)).toEqual(second.state.board);
-    // job.json still at the first change: the second's records are not shown.
-    expect(foldTaskRecords(first.state.job, records)).toEqual(first.state.board);
+    // job.json still at the first change: the second's end is in the journal, so it happened.
+    const ended = foldTaskRecords(first.state.job, records);
+    expect(ended.tasks[0]).toMatchObject({ status: 'done', result: 'ok' });
+    expect(ended.runs[0]!.state).toMatchObject({ status: 'succeeded' });
+    expect(hasRecordsBeyond(first.state.job, records)).toBe(true);
+    expect(hasRecordsBeyond(second.state.job, records)).toBe(false);
+    // job.json still at the creation: the start's write never landed, so its run never started.
+    const created = newState();
+    const unstarted = foldTaskRecords(created.job, [...recordBoard(created.board, 0), ...first.records]);
+    expect(unstarted.runs).toEqual([]);
+    expect(unstarted.tasks[0]).toMatchObject({ status: 'todo', attempts: 0 });
+  });
+
+  it('a journal beyond job.json that restates a claim keeps it; a new attempt it claimed waits again', () => {
+    const job = makeJob({ mode: 'background', workers: 2, retries: 1 }, ['run']);
+    const tasks = createInputTasks(['run'], ['a', 'b']);
+    const started = run({ job, board: { tasks, runs: [] } }, [{ type: 'start' }, { type: 'startPhase', taskId: 't1', worker: 0 }, { type: 'startTask', taskId: 't2', worker: 1 }]);
+    // One write, cut short: t1 failed and was claimed again (attempt 2), t2 restated as claimed.
+    const cut = run(started.state, [{ type: 'failTask', taskId: 't1', error: 'exit 1' }, { type: 'startTask', taskId: 't1', worker: 0 }]);
+    const records = [...recordBoard(started.state.board, started.state.job.eventSeq), ...cut.records, { kind: 'task' as const, seq: cut.state.job.eventSeq, task: started.state.board.tasks[1]! }];
+    const board = foldTaskRecords(started.state.job, records);
+    expect(board.tasks.map((task) => [task.id, task.status, task.attempts])).toEqual([['t1', 'todo', 1], ['t2', 'claimed', 1]]);
+    expect(board.runs.map((r) => [r.id, r.state.status])).toEqual([['r1', 'failed'], ['r2', 'running']]);
   });
 
   it('shows a run left open on a job that is not running as interrupted at its last activity', () => {

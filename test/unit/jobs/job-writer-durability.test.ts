@@ -1,6 +1,6 @@
 // The job writer's durability decisions, on a recording store and a fake clock: which writes are
-// synchronous, which renames must survive a power loss, progress coalescing, retry backoff, and
-// what an exit path takes over.
+// synchronous, which renames must survive a power loss, progress coalescing, failures (never
+// retried here), and what an exit path takes over.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Job } from '../../../src/jobs/model/job.js';
 import type { JobEvent } from '../../../src/jobs/model/job-event.js';
@@ -88,44 +88,43 @@ describe('JobWriter durability', () => {
     expect(writes).toHaveLength(2);
   });
 
-  it('retries a failed write after 1 s, then 2 s, 4 s …, and reports its events once it lands', async () => {
-    const failures = { async: 3 };
+  it('retries nothing: a failed write is the caller\'s error, and no timer writes it later', async () => {
+    const failures = { async: 1 };
     const { store, writes } = recordingStore(failures);
     const failed: string[] = [];
-    const recovered: string[][] = [];
-    const writer = new JobWriter(store, 1000, { writeFailed: (job) => failed.push(job.id), recovered: (_job, events) => recovered.push(events.map((e) => e.type)) });
+    const writer = new JobWriter(store, 1000, { writeFailed: (job) => failed.push(job.id), recovered: () => {} });
     const job = makeJob({ status: 'running' });
     await expect(writer.write(job, [event('phase_started')], false, [record(3)])).rejects.toThrow('ENOSPC');
     expect(failed).toEqual([job.id]);
-    await vi.advanceTimersByTimeAsync(999);
-    expect(failures.async).toBe(2); // not retried yet
-    await vi.advanceTimersByTimeAsync(1); // 1 s: fails again
-    expect(failures.async).toBe(1);
-    await vi.advanceTimersByTimeAsync(1999);
-    expect(failures.async).toBe(1);
-    await vi.advanceTimersByTimeAsync(1); // 2 s later: fails again
-    expect(failures.async).toBe(0);
-    await vi.advanceTimersByTimeAsync(4000); // 4 s later: lands
-    expect(writes).toEqual([expect.objectContaining({ events: ['phase_started'], records: 1, isRenameDurable: true })]);
-    expect(recovered).toEqual([['phase_started']]);
-  });
-
-  it('hands an exit path the events and records of failed writes, and stops retrying them', async () => {
-    const failures = { async: 1 };
-    const { store, writes } = recordingStore(failures);
-    const writer = new JobWriter(store, 1000, noListener);
-    const job = makeJob({ status: 'running' });
-    await expect(writer.write(job, [event('phase_started')], false, [record(3)])).rejects.toThrow();
-    const taken = writer.takeUnwritten(job.id);
-    expect(taken.events.map((e) => e.type)).toEqual(['phase_started']);
-    expect(taken.records).toHaveLength(1);
-    expect(writer.takeUnwritten(job.id)).toEqual({ events: [], records: [] });
-    expect(writer.takeUnwritten('job-unknown0')).toEqual({ events: [], records: [] });
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(writes).toEqual([]); // nothing retried
+    expect(writes).toEqual([]);
   });
 
-  it('refuses a stale write for good: it is said once and never retried', async () => {
+  it('hands an exit path the write on its way and the changes queued behind it, which it then never writes', async () => {
+    let release!: () => void;
+    const written: string[][] = [];
+    const store = {
+      writeSync: () => {},
+      write: (_job: Job, events: JobEvent[]) => new Promise<void>((resolve) => {
+        written.push(events.map((e) => e.type));
+        release = resolve;
+      }),
+    } as unknown as JobRepository;
+    const writer = new JobWriter(store, 1000, noListener);
+    const job = makeJob({ status: 'running', eventSeq: 4 });
+    void writer.write(job, [event('phase_started')]);
+    void writer.write({ ...job, eventSeq: 6 }, [event('task_started'), event('task_completed')], false, [record(6)]);
+    const exit = writer.takeForExit(job.id);
+    expect(exit.inFlightSeq).toBe(4);
+    expect(exit.queued?.events.map((e) => e.type)).toEqual(['task_started', 'task_completed']);
+    expect(exit.queued?.records).toHaveLength(1);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(written).toEqual([['phase_started']]); // the queued changes are the exit's to write
+    expect(writer.takeForExit('job-unknown0')).toEqual({ inFlightSeq: null, queued: null });
+  });
+
+  it('refuses a stale write: it is said once and never retried', async () => {
     const store = {
       writeSync: () => {},
       write: async () => { throw Object.assign(new Error('Not saving'), { code: 'JOB_STALE' }); },
@@ -135,7 +134,6 @@ describe('JobWriter durability', () => {
     await expect(writer.write(makeJob({ status: 'running' }), [event('started')])).rejects.toThrow('Not saving');
     await vi.advanceTimersByTimeAsync(60_000);
     expect(failed).toHaveLength(1);
-    expect(writer.takeUnwritten('job-abcd1234').events).toEqual([]);
   });
 
   it('makes a merged write rename-durable when any change in it must be, and reports recoveries only', async () => {
@@ -171,27 +169,14 @@ describe('JobWriter durability', () => {
     expect(failed).toEqual([]);
   });
 
-  it('keeps one retry timer per job however many writes fail meanwhile', async () => {
-    const failures = { async: 2 };
+  it('makes the first write after a failure rename-durable', async () => {
+    const failures = { async: 1 };
     const { store, writes } = recordingStore(failures);
     const writer = new JobWriter(store, 1000, noListener);
     const job = makeJob({ status: 'running' });
     await expect(writer.write(job, [event('phase_started')])).rejects.toThrow();
-    await expect(writer.write(job, [event('phase_completed')])).rejects.toThrow();
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(writes).toHaveLength(1); // one retry carried both failed writes' events
-    expect(writes[0]!.events).toEqual(['phase_started', 'phase_completed']);
-    await vi.advanceTimersByTimeAsync(60_000);
-    expect(writes).toHaveLength(1);
-  });
-
-  it('retries records alone too: a failed write whose only change was its tasks', async () => {
-    const failures = { async: 1 };
-    const { store, writes } = recordingStore(failures);
-    const writer = new JobWriter(store, 1000, noListener);
-    await expect(writer.write(makeJob({ status: 'running' }), [], false, [record(2)])).rejects.toThrow();
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(writes).toEqual([expect.objectContaining({ events: [], records: 1 })]);
+    await writer.write(job, [event('phase_started')]);
+    expect(writes).toEqual([expect.objectContaining({ events: ['phase_started'], isRenameDurable: true })]);
   });
 
   it('settles: waits for every write in flight or merged, and drops progress not yet written', async () => {
@@ -226,19 +211,4 @@ describe('JobWriter durability', () => {
     await writer.settle();
   });
 
-  it('retries nothing once an exit path has taken what failed, even with a later state on hand', async () => {
-    const failures = { async: 2 };
-    const { store, writes } = recordingStore(failures);
-    const writer = new JobWriter(store, 1000, noListener);
-    const job = makeJob({ status: 'running' });
-    await expect(writer.write(job, [event('phase_started')])).rejects.toThrow();
-    // A second change while the first waits for its retry: it fails too, and joins what is unwritten.
-    await expect(writer.write({ ...job, currentPhase: 1 }, [])).rejects.toThrow();
-    expect(writer.takeUnwritten(job.id).events.map((e) => e.type)).toEqual(['phase_started']);
-    await vi.advanceTimersByTimeAsync(60_000);
-    expect(writes).toEqual([]);
-    // A job whose writes all landed leaves nothing behind to take.
-    await writer.write({ ...job, currentPhase: 2 }, [event('approved')]);
-    expect(writer.takeUnwritten(job.id)).toEqual({ events: [], records: [] });
-  });
 });

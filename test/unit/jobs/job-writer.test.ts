@@ -1,5 +1,6 @@
 // The job writer's ordering and merging, against an in-memory store whose writes finish when the
-// test says: merged writes keep every event, a failed write is not acknowledged, and is retried.
+// test says: merged writes keep every event, a failed write is not acknowledged, and neither is
+// the write merged behind it (it was made on top of the failed one); nothing is retried.
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../../src/jobs/model/job.js';
 import type { JobEvent } from '../../../src/jobs/model/job-event.js';
@@ -46,23 +47,30 @@ describe('JobWriter', () => {
     await Promise.all([second, third]);
   });
 
-  it('rejects a failed write (so it is not reported), retries it with its events, and reports them once written', async () => {
+  it('rejects a failed write and the changes merged behind it, telling each change at once; nothing is retried', async () => {
     const { store, writes } = heldStore();
     const failed: string[] = [];
-    const recovered: string[][] = [];
-    const writer = new JobWriter(store, 1000, { writeFailed: (job) => failed.push(job.id), recovered: (_job, events) => recovered.push(events.map((e) => e.type)) });
+    const recovered: string[] = [];
+    const writer = new JobWriter(store, 1000, { writeFailed: (job) => failed.push(job.id), recovered: (job) => recovered.push(job.id) });
     const job = makeJob({ status: 'running' });
-    const write = writer.write(job, [event('phase_started')]);
-    writes[0]!.finish(new Error('ENOSPC'));
+    const told: string[] = [];
+    const tell = (name: string) => ({ landed: () => told.push(`${name} landed`), refused: () => told.push(`${name} refused`) });
+    const write = writer.write(job, [event('phase_started')], false, [], tell('first'));
+    const behind = writer.write({ ...job, currentPhase: 1 }, [event('phase_completed')], false, [], tell('second'));
+    writes[0]!.finish(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
     await expect(write).rejects.toThrow('ENOSPC');
+    await expect(behind).rejects.toThrow('ENOSPC');
+    expect(told).toEqual(['first refused', 'second refused']);
     expect(failed).toEqual([job.id]);
-    // The next change of the job carries the failed write's events first.
-    const next = writer.write({ ...job, status: 'failed' }, [event('failed')]);
+    expect(writes).toHaveLength(1); // the change behind was never written
+    // The next change is written as it is, with only its own events; its landing is a recovery.
+    const next = writer.write({ ...job, status: 'failed' }, [event('failed')], false, [], tell('third'));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(writes[1]!.events.map((e) => e.type)).toEqual(['phase_started', 'failed']);
+    expect(writes[1]!.events.map((e) => e.type)).toEqual(['failed']);
     writes[1]!.finish();
     await next;
-    expect(recovered).toEqual([['phase_started']]);
+    expect(told.at(-1)).toBe('third landed');
+    expect(recovered).toEqual([job.id]);
   });
 
   it('acknowledges writes in call order across jobs, and a failure does not hold the others back', async () => {

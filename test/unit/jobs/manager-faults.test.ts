@@ -1,6 +1,6 @@
 // The manager when things go wrong or end: a creation that cannot be written, writes that fail and
 // recover, a stale session, exits, holds on removals. In-memory fakes: milliseconds per test.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StoreError } from '../../../src/errors.js';
 import { commandAgent } from '../../helpers/jobs.js';
 import { makeFakeManager, makeFakeService } from '../../helpers/fakes.js';
@@ -24,21 +24,41 @@ describe('the manager when things go wrong', () => {
     expect(manager.list()).toHaveLength(1);
   });
 
-  it('says once that a change is not on disk, retries it, and says nothing more while it fails', async () => {
+  it('undoes a change whose write failed, says so once, and makes it again once the disk takes it', async () => {
     const { manager, store, executor } = makeFakeManager();
     const warnings: string[] = [];
     manager.on('warning', (message) => warnings.push(message));
+    const events: string[] = [];
+    manager.on('jobEvent', (_job, event) => events.push(event.type));
     const { job } = await submitTo(manager);
     const run = await executor.whenRuns(1);
     const write = store.write.bind(store);
+    let attempts = 0;
     store.write = async () => {
+      attempts++;
       throw new StoreError('JOB_IO', `Cannot save ${job.id}: ENOSPC`);
     };
-    run.complete();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(warnings).toEqual([`Cannot save ${job.id}: ENOSPC. ${job.id}'s latest change is not on disk, so it is not shown yet; jobline retries, and shows it once it is saved.`]);
-    store.write = write;
-    expect(manager.get(job.id).status).toBe('completed'); // in memory, not yet reported
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      run.complete();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(warnings).toEqual([`Cannot save ${job.id}: ENOSPC. ${job.id}'s latest change was not saved, so it did not happen; its work waits and jobline tries again.`]);
+      // Not on disk, so not so in memory either, and not reported.
+      expect(manager.get(job.id).status).toBe('running');
+      expect(events).not.toContain('completed');
+      await vi.advanceTimersByTimeAsync(1000); // tried again after 1 s: fails again, said no more
+      expect(attempts).toBe(2);
+      expect(warnings).toHaveLength(1);
+      store.write = write;
+      await vi.advanceTimersByTimeAsync(2000); // then after 2 s: it lands
+      await vi.advanceTimersByTimeAsync(60_000); // and the storage policy has its pass
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(manager.get(job.id).status).toBe('completed');
+    expect(store.jobs.get(job.id)!.job.status).toBe('completed');
+    expect(events).toContain('completed');
+    expect(warnings.at(-1)).toBe(`${job.id} is saved again; its work goes on.`);
   });
 
   it('says when another writer changed a job behind this session', async () => {
