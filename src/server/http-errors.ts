@@ -55,9 +55,19 @@ export function statusOfCode(code: string): number {
 export function describeHttpError(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof JoblineError) {
     const details = (error as { details?: Record<string, unknown> }).details ?? {};
-    return { status: statusOfCode(error.code), body: { error: { code: error.code, message: error.message, ...details } } };
+    // A change refused because the disk is full: 507, so a client knows to retry once there is room.
+    const status = isDiskFull(error) ? 507 : statusOfCode(error.code);
+    return { status, body: { error: { code: error.code, message: error.message, ...details } } };
   }
   return { status: 500, body: { error: { code: 'INTERNAL', message: describeError(error) } } };
+}
+
+// True for an error caused, at any depth, by a full disk (ENOSPC).
+function isDiskFull(error: unknown): boolean {
+  for (let cause: unknown = error, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+    if ((cause as { code?: unknown }).code === 'ENOSPC' || /ENOSPC/.test(String((cause as Error).message ?? ''))) return true;
+  }
+  return false;
 }
 
 /** A request the API refuses before it reaches the job service (a bad body, no token, an unknown route). */

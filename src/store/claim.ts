@@ -211,7 +211,10 @@ function removeClaim(path: string, token: string, depth: number): void {
     hasMarker = publish(marker, mine);
   } catch (error) {
     if ((error as StoreError).code === 'CLAIM_TARGET_GONE') return; // the folder went: so did the claim
-    throw error;
+    // No room for the marker (a full disk): a claim of this live process is not stale, so no other
+    // process takes it over; it is removed directly, or it would hold the job for this process's life.
+    if (depth === 0 && readClaim(path)?.token === token) unlinkQuietly(path);
+    return;
   }
   if (!hasMarker) {
     // Someone else is removing T. If they died doing it, their marker is stale: break it, and the

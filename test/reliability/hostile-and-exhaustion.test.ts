@@ -1,7 +1,7 @@
 // Corrupt and hostile files, and exhaustion: each case ends in a clear message, nothing is deleted
 // silently, memory stays bounded, and everything else keeps working.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createJob, type Job } from '../../src/jobs/model/job.js';
@@ -9,6 +9,7 @@ import { serializeJob } from '../../src/store/job-file.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { runCli, startCli, startPipedRepl } from '../helpers/cli.js';
 import { makeTempDir } from '../helpers/temp.js';
+import { startServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 import { recordResult, scaled } from './scale.js';
 
@@ -142,6 +143,81 @@ describe.runIf(canMount)('a full disk and a read-only jobs folder', () => {
       expect(code).toBe(0);
       expect(existsSync(join(cwd, 'ran'))).toBe(false);
       expect((await JobStore.open(mountPoint).listIds())).toEqual([]);
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
+  });
+
+  // Fills the file system at `dir` to its last block (ENOSPC for the next write of any size), but
+  // for `freePages` pages of 4 KiB (a small file each: a claim file fits, a job's write does not).
+  const fillDisk = (dir: string, freePages = 0): string => {
+    const filler = join(dir, 'filler');
+    const fd = openSync(filler, 'w');
+    try {
+      for (;;) writeSync(fd, Buffer.alloc(4096));
+    } catch {
+      // ENOSPC: full, as wanted.
+    } finally {
+      closeSync(fd);
+    }
+    if (freePages > 0) truncateSync(filler, Math.max(0, statSync(filler).size - freePages * 4096));
+    return filler;
+  };
+
+  it('acknowledges nothing it could not write: a task end or claim through the server on a full disk is an error, and the task stays as the disk says', async () => {
+    const cwd = makeTempDir();
+    const mountPoint = join(cwd, 'small');
+    mkdirSync(mountPoint);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', mountPoint]);
+    const server = await startServer({}, { cwd, jobsDir: mountPoint });
+    try {
+      const { id } = (await server.api('POST', '/api/jobs', { agent: 'external', tasks: [{ title: 'one' }, { title: 'two' }] })).body.job;
+      const { worker } = (await server.api('POST', `/api/jobs/${id}/workers`, { agent: 'dev' })).body;
+      const claimed = await server.api('POST', `/api/jobs/${id}/tasks/claim`, { worker });
+      expect(claimed.status).toBe(200);
+      const filler = fillDisk(mountPoint);
+      const refused = await server.api('POST', `/api/tasks/${id}:t1/complete`, { worker, summary: 'done' });
+      expect(refused.status).toBe(507);
+      expect(refused.body.error.message).toMatch(/ENOSPC: no space left on device/);
+      const claim = await server.api('POST', `/api/jobs/${id}/tasks/claim`, { worker });
+      expect(claim.status).toBe(507);
+      // In memory as on disk: t1 still claimed, t2 still waiting.
+      const held = (await server.api('GET', `/api/jobs/${id}`)).body;
+      expect(held.tasks.map((task: { status: string }) => task.status)).toEqual(['claimed', 'todo']);
+      rmSync(filler);
+      expect((await server.api('POST', `/api/tasks/${id}:t1/complete`, { worker, summary: 'done' })).status).toBe(200);
+      server.child.kill('SIGKILL');
+      await server.result;
+      const shown = JSON.parse((await runCli(['show', id, '--json'], { cwd, env: { JOBLINE_JOBS_DIR: mountPoint } })).stdout);
+      expect(shown.tasks.map((task: { status: string }) => task.status)).toEqual(['done', 'todo']);
+    } finally {
+      server.child.kill('SIGKILL');
+      await server.result;
+      execFileSync('umount', [mountPoint]);
+    }
+  });
+
+  it('says an approval is not saved on a full disk instead of saying it is approved', async () => {
+    const cwd = makeTempDir();
+    const mountPoint = join(cwd, 'small');
+    mkdirSync(mountPoint);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', mountPoint]);
+    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ defaultAgent: 'two', agents: { two: { type: 'command', phases: [{ name: 'first', run: 'echo one' }, { name: 'second', run: 'echo two' }] } } }));
+    try {
+      const repl = startPipedRepl(cwd, { JOBLINE_JOBS_DIR: mountPoint });
+      repl.send('go');
+      const id = /Started (job-\w{8})/.exec(await repl.until(/Started job-\w{8}/))![1]!;
+      await repl.until(/approval/i);
+      // Room for the job's claim, not for its write.
+      const filler = fillDisk(mountPoint, 1);
+      repl.send(`/approve ${id}`);
+      await repl.until(/error: Cannot save job-\w{8} .*ENOSPC: no space left on device/);
+      expect(repl.output).not.toMatch(/Approved/);
+      expect(JSON.parse(readFileSync(join(mountPoint, id, 'job.json'), 'utf8')).status).toBe('awaiting_approval');
+      rmSync(filler);
+      repl.send(`/approve ${id}`);
+      await repl.until(/Completed/);
+      await repl.end();
     } finally {
       execFileSync('umount', [mountPoint]);
     }
