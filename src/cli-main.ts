@@ -98,6 +98,8 @@ program
   .description('list the jobs in the jobs folder, or only those with a status')
   .argument('[status]', 'a status (failed, running, awaiting_approval, ...), active or unfinished')
   .option('--json', 'print JSON')
+  // 0.1 listed completed jobs only with --all; they are listed anyway now, and its scripts still pass it.
+  .option('--all', 'does nothing: completed jobs are always listed (kept for scripts written for 0.1)')
   .addOption(configOption())
   .action(async (status: string | undefined, options) => {
     process.exitCode = await listCommand(loadAppContext(options.config), status, options);
