@@ -2,7 +2,8 @@
 // (straight on the jobs folder): create with a tasks file, join (writing $JOBLINE_ENV_FILE),
 // claim, complete, fail, add, status, leave, close, and the exit statuses a loop relies on. Both
 // answer alike; a job created without a server is taken over by the next one.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -20,6 +21,8 @@ afterAll(async () => {
 
 // Where the commands run: the server's jobs folder, or a folder no server runs on.
 let target: { cwd: string; jobsDir: string } = { cwd: '', jobsDir: '' };
+// The variables `jobline job join` and `task claim` wrote to $JOBLINE_ENV_FILE (the last of each wins, as in a shell).
+const readEnvFile = (path: string): Record<string, string> => Object.fromEntries(readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
 const cli = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: target.cwd, env: { JOBLINE_JOBS_DIR: target.jobsDir, ...env } });
 
 describe.each([
@@ -91,6 +94,38 @@ describe.each([
     expect(noWorker).toMatchObject({ code: 2, stderr: 'jobline: Name the worker (--worker) (or set JOBLINE_WORKER_ID, as jobline job join writes it to $JOBLINE_ENV_FILE).\n' });
   });
 
+});
+
+// A real full disk needs mount(2), i.e. root (as CI and this machine have).
+describe.runIf(process.getuid?.() === 0)('jobline task on a full disk', () => {
+  it('says why it cannot, leaves no temp file of the job\'s claim behind, and works once there is room', async () => {
+    const cwd = makeTempDir();
+    const mountPoint = join(cwd, 'small');
+    mkdirSync(mountPoint);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', mountPoint]);
+    try {
+      target = { cwd, jobsDir: mountPoint };
+      writeFileSync(join(cwd, 'tasks.txt'), 'a\n');
+      const jobId = (await cli(['job', 'create', 'full', '--tasks', 'tasks.txt'])).stdout.trim();
+      const envFile = join(cwd, 'worker.env');
+      const worker = (await cli(['job', 'join', jobId, '--as', 'dev'], { JOBLINE_ENV_FILE: envFile })).stdout.trim();
+      expect((await cli(['task', 'claim', '--job', jobId, '--worker', worker], { JOBLINE_ENV_FILE: envFile })).code).toBe(0);
+      const as = { ...readEnvFile(envFile) };
+      try {
+        writeFileSync(join(mountPoint, 'filler'), Buffer.alloc(1024 * 1024));
+      } catch {
+        // ENOSPC: full, as wanted.
+      }
+      const refused = await cli(['task', 'complete', `${jobId}:t1`], as);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/^jobline: Cannot use the claim .*ENOSPC/);
+      expect(readdirSync(join(mountPoint, jobId)).filter((name) => name.startsWith('claim'))).toEqual([]);
+      rmSync(join(mountPoint, 'filler'));
+      expect(await cli(['task', 'complete', `${jobId}:t1`], as)).toMatchObject({ code: 0, stdout: `${jobId}:t1 done\n` });
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
+  });
 });
 
 describe('an external job between processes', () => {
