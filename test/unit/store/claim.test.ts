@@ -77,7 +77,7 @@ describe('claim', () => {
     try {
       let said = '';
       holder.stdout!.on('data', (chunk: Buffer) => (said += chunk.toString()));
-      const record = JSON.parse(await waitFor(() => said.includes('\n') && said, 'the holder to take the claim')) as ClaimRecord;
+      const record = JSON.parse(await waitFor(() => (said.includes('\n') ? said : null), 'the holder to take the claim')) as ClaimRecord;
       expect(record.holder.pid).toBe(holder.pid);
       expect(Date.parse(record.expiresAt!) - Date.parse(record.acquiredAt)).toBe(300);
       // Within the lease the live holder keeps it.
