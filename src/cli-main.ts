@@ -67,6 +67,7 @@ program
   .option('-y, --yes', 'approve every phase up front (same as --background)')
   .option('-j, --workers <n>', 'tasks of the job run at once (default: the agent\'s workers, else 1)', parseCount('--workers', 1, MAX_WORKERS))
   .option('--json', 'print the final job as JSON on stdout')
+  .option('--raw', 'pass the job\'s escape sequences through (default: only its colours; cursor moves, titles, clipboard writes are removed)')
   .addOption(configOption())
   .action(async (words: string[], options) => {
     process.exitCode = await runCommand(loadAppContext(options.config), words, options);
@@ -162,6 +163,7 @@ program
   .option('-b, --background', 'run every phase without asking for approval')
   .option('-y, --yes', 'approve every phase up front (same as --background)')
   .option('--json', 'print the final job as JSON on stdout')
+  .option('--raw', 'pass the job\'s escape sequences through (default: only its colours)')
   .addOption(configOption())
   .action(async (id: string, options) => {
     process.exitCode = await resumeCommand(loadAppContext(options.config), id, options);

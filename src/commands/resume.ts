@@ -11,6 +11,8 @@ export interface ResumeOptions {
   background?: boolean;
   yes?: boolean;
   json?: boolean;
+  /** Pass the job's escape sequences through (default: only its colours). */
+  raw?: boolean;
 }
 
 /**

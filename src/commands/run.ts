@@ -15,6 +15,8 @@ export interface RunOptions {
   /** Same effect as `background`: approve every phase up front. */
   yes?: boolean;
   json?: boolean;
+  /** Pass the job's escape sequences through (default: only its colours). */
+  raw?: boolean;
   /** Tasks of the job run at once (default: the agent's workers, else 1). */
   workers?: number;
   /** The job's name (default: a generated one). */
