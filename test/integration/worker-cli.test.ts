@@ -94,6 +94,13 @@ describe.each([
     expect(shown).toMatchObject({ status: 'failed', error: 'release failed', name: 'nightly' });
   });
 
+  it('makes a job without tasks, which has none until some are added', async () => {
+    const id = (await cli(['job', 'create', 'empty'])).stdout.trim();
+    expect((await cli(['job', 'status', id])).stdout).toBe(`${id} empty: running; tasks 0; workers none\n`);
+    expect((await cli(['task', 'add', 'first', '--job', id])).stdout).toBe(`${id}:t1\n`);
+    expect((await cli(['job', 'status', id])).stdout).toBe(`${id} empty: running; tasks 1, 1 todo; workers none\n`);
+  });
+
   it('takes a file of one task per line, and says plainly what is wrong', async () => {
     writeFileSync(join(target.cwd, 'lines.txt'), 'npm test\n\nnpm run build\n');
     const id = (await cli(['job', 'create', 'lines', '--tasks', 'lines.txt'])).stdout.trim();
