@@ -11,13 +11,13 @@
 // claimed since, cannot end that other worker's run. Its SHA-256 is kept with the run (durable in
 // tasks.jsonl, so a server and `jobline task …` on the folder check alike); the token itself only
 // goes to the claimer.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ManagerError, TaskLookupError } from '../../errors.js';
 import { findLapsedWorkers, isActiveStatus, isExternalJob, type Job, type JoinedWorker } from '../model/job.js';
-import type { Run, Task, TaskBoard, TaskPlan } from '../model/task.js';
+import type { Task, TaskBoard, TaskPlan } from '../model/task.js';
 import { findOpenRun, findTask, indexOf } from '../model/task-board.js';
 import type { JobAction } from '../model/transitions.js';
 import { decideClaim, type HeldClaim } from '../model/worker-claims.js';
+import { createClaimToken, hashClaimToken, isClaimTokenOf } from './claim-tokens.js';
 import type { ClaimedTask, WorkersPort } from './session-port.js';
 
 // Where a worker finds its claim token, for the refusal that asks for it.
@@ -67,22 +67,6 @@ export class ClaimConflictError extends ManagerError {
     const { jobId, taskId, worker, claims } = this.holder;
     return { files: this.files, holder: { jobId, taskId, worker, claims } };
   }
-}
-
-/** A new claim token: 256 random bits, base64url (43 characters). */
-export function createClaimToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-/** The hash of claim token `token` kept with its run (SHA-256, hex). */
-export function hashClaimToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** True when `token` is the claim token of `run` (compared by hash, in constant time). */
-export function isClaimTokenOf(run: Run, token: string | undefined): boolean {
-  if (token === undefined || token === '' || run.tokenHash === undefined) return false;
-  return timingSafeEqual(Buffer.from(hashClaimToken(token), 'hex'), Buffer.from(run.tokenHash, 'hex'));
 }
 
 /** The claims held by the open runs of `board` (job `jobId`, folder `workspace`). */
