@@ -90,7 +90,7 @@ export async function measureApi() {
           if (!left) break;
           continue;
         }
-        await api('POST', `/api/tasks/${claim.body.task.id}/complete`, { worker });
+        await api('POST', `/api/tasks/${claim.body.task.id}/complete`, { worker, token: claim.body.task.token });
         rounds.push(performance.now() - began);
       }
     }));
@@ -128,7 +128,7 @@ export async function measureApi() {
     const producedFrom = performance.now();
     for (let i = 0; i < BURST_TASKS; i++) {
       const claim = await api('POST', `/api/jobs/${burstJob}/tasks/claim`, { worker });
-      await api('POST', `/api/tasks/${claim.body.task.id}/complete`, { worker });
+      await api('POST', `/api/tasks/${claim.body.task.id}/complete`, { worker, token: claim.body.task.token });
     }
     const producedAt = performance.now();
     await reading;

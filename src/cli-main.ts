@@ -67,6 +67,7 @@ program
   .option('-y, --yes', 'approve every phase up front (same as --background)')
   .option('-j, --workers <n>', 'tasks of the job run at once (default: the agent\'s workers, else 1)', parseCount('--workers', 1, MAX_WORKERS))
   .option('--json', 'print the final job as JSON on stdout')
+  .option('--raw', 'pass the job\'s escape sequences through (default: only its colours; cursor moves, titles, clipboard writes are removed)')
   .addOption(configOption())
   .action(async (words: string[], options) => {
     process.exitCode = await runCommand(loadAppContext(options.config), words, options);
@@ -98,6 +99,8 @@ program
   .description('list the jobs in the jobs folder, or only those with a status')
   .argument('[status]', 'a status (failed, running, awaiting_approval, ...), active or unfinished')
   .option('--json', 'print JSON')
+  // 0.1 listed completed jobs only with --all; they are listed anyway now, and its scripts still pass it.
+  .option('--all', 'does nothing: completed jobs are always listed (kept for scripts written for 0.1)')
   .addOption(configOption())
   .action(async (status: string | undefined, options) => {
     process.exitCode = await listCommand(loadAppContext(options.config), status, options);
@@ -161,6 +164,7 @@ program
   .option('-y, --yes', 'approve every phase up front (same as --background)')
   .option('--retry-failed', 'run failed tasks again too (a job that failed because of them retries them anyway)')
   .option('--json', 'print the final job as JSON on stdout')
+  .option('--raw', 'pass the job\'s escape sequences through (default: only its colours)')
   .addOption(configOption())
   .action(async (id: string, options) => {
     process.exitCode = await resumeCommand(loadAppContext(options.config), id, options);

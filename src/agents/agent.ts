@@ -90,6 +90,25 @@ export function getTaskPlans(spec: AgentSpec): Array<Array<{ title: string; inpu
   return spec.phases.map((phase) => ('tasks' in phase ? phase.tasks.map((task) => ({ title: task.name, input: task.run, dependsOn: task.dependsOn, claims: task.claims })) : undefined));
 }
 
+// A command line that hands $JOB_PROMPT to a shell as code: `eval "$JOB_PROMPT"` (the sh agent's
+// phase), `sh -c "$JOB_PROMPT"`, `bash -lc "$JOB_PROMPT"`.
+const EVALUATES_PROMPT = /(?:\beval|\b(?:ba|da|z|k)?sh(?:\s+-\w+)*?\s+-\w*c\w*)\s[^\n]*\$\{?JOB_PROMPT\b/;
+
+/**
+ * Which texts of a job `spec` runs as shell command lines (see ShellTexts in config/templates.ts):
+ * its prompt, when a phase or task of a command agent evaluates $JOB_PROMPT (the sh agent does);
+ * a task's input of its first phase, when that phase lists tasks (each input is its command) or
+ * evaluates its prompt (each task's input is its prompt). A prompt a command only reads as data
+ * (`echo "$JOB_PROMPT"`), and every text of another agent, are not commands.
+ */
+export function findShellTexts(spec: AgentSpec): { prompt: boolean; taskInputs: boolean } {
+  if (spec.type !== 'command') return { prompt: false, taskInputs: false };
+  const evaluates = (command: string): boolean => EVALUATES_PROMPT.test(command);
+  const prompt = spec.phases.some((phase) => ('tasks' in phase ? phase.tasks.some((task) => evaluates(task.run)) : evaluates(phase.run)));
+  const first = spec.phases[0];
+  return { prompt, taskInputs: first !== undefined && ('tasks' in first || evaluates(first.run)) };
+}
+
 /** The output of an earlier phase, handed to later phases. */
 export interface PhaseOutputRecord {
   name: string;

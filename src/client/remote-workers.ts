@@ -7,7 +7,7 @@ import type { WorkerTaskView as PresentedTask } from '../render/worker-task.js';
 import type { ServerClient } from './server-client.js';
 
 function toTask(presented: PresentedTask): Task {
-  const { id: _global, taskId, jobId: _job, run: _run, ...task } = presented;
+  const { id: _global, taskId, jobId: _job, run: _run, token: _token, ...task } = presented;
   return { ...task, id: taskId };
 }
 
@@ -24,8 +24,8 @@ export class RemoteWorkers implements WorkersPort {
     await this.client.request('DELETE', `/api/jobs/${encodeURIComponent(jobId)}/workers/${encodeURIComponent(worker)}`);
   }
 
-  async heartbeat(jobId: string, worker: string): Promise<number> {
-    const { body } = await this.client.request<{ leaseExpiresAt: string }>('POST', `/api/jobs/${encodeURIComponent(jobId)}/workers/${encodeURIComponent(worker)}/heartbeat`, {});
+  async heartbeat(jobId: string, worker: string, token?: string): Promise<number> {
+    const { body } = await this.client.request<{ leaseExpiresAt: string }>('POST', `/api/jobs/${encodeURIComponent(jobId)}/workers/${encodeURIComponent(worker)}/heartbeat`, token ? { token } : {});
     return Date.parse(body.leaseExpiresAt);
   }
 
@@ -33,13 +33,13 @@ export class RemoteWorkers implements WorkersPort {
     const { status, body } = await this.client.request<{ task: PresentedTask } | null>('POST', `/api/jobs/${encodeURIComponent(jobId)}/tasks/claim`, { worker, files });
     if (status === 204 || !body) return null;
     const { run } = body.task;
-    return { jobId: body.task.jobId, task: toTask(body.task), run: { ...run!, taskId: body.task.taskId, state: { status: 'running' }, output: { file: '', section: '' } } };
+    return { jobId: body.task.jobId, task: toTask(body.task), run: { ...run!, taskId: body.task.taskId, state: { status: 'running' }, output: { file: '', section: '' } }, token: body.task.token! };
   }
 
-  async endTask(jobId: string, taskId: string, end: { worker?: string; summary?: string | null; filesModified?: string[]; error?: string }): Promise<Task> {
+  async endTask(jobId: string, taskId: string, end: { worker?: string; token?: string; summary?: string | null; filesModified?: string[]; error?: string }): Promise<Task> {
     const path = `/api/tasks/${encodeURIComponent(`${jobId}:${taskId}`)}/${end.error !== undefined ? 'fail' : 'complete'}`;
-    const worker = end.worker ? { worker: end.worker } : {};
-    const body = end.error !== undefined ? { reason: end.error, ...worker } : { summary: end.summary ?? null, filesModified: end.filesModified ?? [], ...worker };
+    const claim = { ...(end.worker ? { worker: end.worker } : {}), ...(end.token ? { token: end.token } : {}) };
+    const body = end.error !== undefined ? { reason: end.error, ...claim } : { summary: end.summary ?? null, filesModified: end.filesModified ?? [], ...claim };
     return toTask((await this.client.request<{ task: PresentedTask }>('POST', path, body)).body.task);
   }
 

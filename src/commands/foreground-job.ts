@@ -28,6 +28,8 @@ const STREAM_POLL_MS = 100;
 export interface ForegroundOptions {
   /** Print the final job as JSON on stdout (output then streams to stderr). */
   json?: boolean;
+  /** Pass the job's escape sequences through as it wrote them (default: only its colours). */
+  raw?: boolean;
 }
 
 /** Whether this process can ask approval questions (stdin and stderr are terminals). */
@@ -44,9 +46,11 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
   const spinner = await createStatusLine();
   installExitHandlers(service.lifecycle, () => spinner.stop());
   service.on('warning', (message) => spinner.warn(message));
-  // Output goes to stdout (stderr with --json, which owns stdout), made inert on a terminal.
+  // Output goes to stdout (stderr with --json, which owns stdout). Terminal or pipe, only its
+  // colours pass (a pipe often ends in a terminal: `jobline run … | tee log`); --raw passes all.
   const target = options.json ? process.stderr : process.stdout;
-  const format = (lines: readonly string[]): string => `${formatLogLines(lines, Boolean(target.isTTY))}\n`;
+  const safety = options.raw ? 'raw' : 'colours';
+  const format = (lines: readonly string[]): string => `${formatLogLines(lines, Boolean(target.isTTY), safety)}\n`;
   // The output is read by one chain of reads, so lines print once and in order: on a timer, and
   // to the end of what is written before an approval question is drawn (a line printed into an
   // open question would garble it). No timer reads while the question is open.
@@ -128,7 +132,7 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
     process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
   } else if (job.status === 'completed') {
     const answer = agent.type === 'llm' ? job.phases.at(-1)?.output : null;
-    if (answer) target.write(`${chalk.bold('── answer ──')}\n${target.isTTY ? sanitizeText(answer) : answer}\n`);
+    if (answer) target.write(`${chalk.bold('── answer ──')}\n${options.raw ? answer : sanitizeText(answer, { keepColours: true })}\n`);
     process.stderr.write(`✅ ${formatJobLabel(job)} completed\n`);
   } else {
     // A long output scrolled the reason away: its last lines come again, next to the failure.

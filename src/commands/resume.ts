@@ -13,6 +13,8 @@ export interface ResumeOptions {
   json?: boolean;
   /** Failed tasks run again too (see planResume). */
   retryFailed?: boolean;
+  /** Pass the job's escape sequences through (default: only its colours). */
+  raw?: boolean;
 }
 
 /**

@@ -2,7 +2,8 @@
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { expandTemplate, parseTemplateValues } from '../config/templates.js';
+import { expandTemplate, findTemplate, parseTemplateValues } from '../config/templates.js';
+import { findShellTexts } from '../agents/agent.js';
 import { createJobService, type AppContext } from './context.js';
 import { hasTerminal, superviseInForeground } from './foreground-job.js';
 
@@ -14,6 +15,8 @@ export interface RunOptions {
   /** Same effect as `background`: approve every phase up front. */
   yes?: boolean;
   json?: boolean;
+  /** Pass the job's escape sequences through (default: only its colours). */
+  raw?: boolean;
   /** Tasks of the job run at once (default: the agent's workers, else 1). */
   workers?: number;
   /** The job's name (default: a generated one). */
@@ -30,10 +33,14 @@ export const NEEDS_TERMINAL = 'Interactive mode asks for approval after each pha
  * @throws UsageError USAGE for an empty prompt or interactive mode without a terminal; AgentError; StoreError.
  */
 export async function runCommand(context: AppContext, words: readonly string[], options: RunOptions): Promise<number> {
-  const made = options.template ? expandTemplate(context.config, options.template, parseTemplateValues(words)) : null;
+  const template = options.template ? findTemplate(context.config, options.template) : null;
+  const resolve = () => resolveAgent(options.agent ?? template?.agent ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
+  // With a template, the agent first: whether its values go into shell commands (quoted) depends on it.
+  const templateAgent = template ? resolve() : null;
+  const made = options.template && templateAgent ? expandTemplate(context.config, options.template, parseTemplateValues(words), findShellTexts(templateAgent)) : null;
   const prompt = made ? made.prompt : words.join(' ');
   if (prompt.trim() === '') throw new UsageError('USAGE', "The prompt is empty: say what to run, for example: jobline run -y 'npm test'");
-  const agent = resolveAgent(options.agent ?? made?.agentName ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
+  const agent = templateAgent ?? resolve();
   const mode = options.background || options.yes ? 'background' : made?.mode ?? context.config.mode;
   if (mode === 'interactive' && !hasTerminal()) throw new UsageError('USAGE', NEEDS_TERMINAL);
   const workers = options.workers ?? made?.workers ?? undefined;

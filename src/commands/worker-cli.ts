@@ -16,6 +16,12 @@ import { openWorkerDesk, type WorkerDesk } from './worker-desk.js';
 export const EXIT_NOTHING_TO_CLAIM = 3;
 /** Exit status of `task claim` when files it named are claimed by another worker. */
 export const EXIT_CLAIM_CONFLICT = 4;
+/**
+ * Exit status of `task complete`, `task fail` and `job heartbeat` refused as TASK_NOT_CLAIMED: the
+ * task is not (or no longer) claimed with the token given, or none was given. Not 2, which is for
+ * usage mistakes: a script tells a claim it lost from a command it got wrong.
+ */
+export const EXIT_TASK_NOT_CLAIMED = 5;
 /** How often `task claim --wait` asks again while the tasks left are held by others (ms). */
 const CLAIM_WAIT_POLL_MS = 250;
 
@@ -52,12 +58,22 @@ const toPlans = (tasks: readonly TaskFileEntry[]) => tasks.map((task) => ({ titl
 
 /** Adds `job` and `task` with their subcommands to `program`. */
 export function addWorkerCommands(program: Command, configOption: () => Option): void {
-  // Each action gets the context and the desk; what it returns is the exit status (default 0).
+  // Each action gets the context and the desk; what it returns is the exit status (default 0). A
+  // claim that is not the caller's (TASK_NOT_CLAIMED) exits EXIT_TASK_NOT_CLAIMED, said as the CLI says any error.
   const run = <A extends unknown[]>(action: (desk: WorkerDesk, context: AppContext, ...args: A) => Promise<number | void>) => async (...args: unknown[]) => {
     const options = args.at(-2) as Options;
     const context = loadAppContext(options.config);
-    process.exitCode = (await action(openWorkerDesk(context), context, ...(args as A))) ?? 0;
+    try {
+      process.exitCode = (await action(openWorkerDesk(context), context, ...(args as A))) ?? 0;
+    } catch (error) {
+      if (!(error instanceof JoblineError) || error.code !== 'TASK_NOT_CLAIMED') throw error;
+      process.stderr.write(`jobline: ${error.message}\n`);
+      if (options.json) process.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2)}\n`);
+      process.exitCode = EXIT_TASK_NOT_CLAIMED;
+    }
   };
+  // A claim token: the option, else the one `task claim` wrote to $JOBLINE_ENV_FILE (none: the service refuses, exit 5).
+  const tokenOf = (options: { token?: string }): string | undefined => options.token ?? (process.env.JOBLINE_CLAIM_TOKEN || undefined);
   const job = program.command('job').description('external jobs and their workers, for scripts (through jobline serve when it runs, else on the jobs folder)');
 
   job.command('create').description('create a job whose tasks workers from outside claim; prints its id')
@@ -76,7 +92,7 @@ export function addWorkerCommands(program: Command, configOption: () => Option):
     .action(run(async (desk, _context, id: string, options: Options & { as: string }) => {
       const joined = await desk.join(id, options.as);
       const envFile = process.env.JOBLINE_ENV_FILE;
-      if (envFile) appendFileSync(envFile, `JOBLINE_JOB_ID=${joined.jobId}\nJOBLINE_WORKER_ID=${joined.worker}\nJOBLINE_WORKER_IDX=${joined.index}\n`);
+      if (envFile) appendFileSync(envFile, `JOBLINE_JOB_ID=${joined.jobId}\nJOBLINE_WORKER_ID=${joined.worker}\nJOBLINE_WORKER_IDX=${joined.index}\n`, { mode: 0o600 });
       print(options, joined, joined.worker);
     }));
 
@@ -86,18 +102,19 @@ export function addWorkerCommands(program: Command, configOption: () => Option):
       const left = await desk.leave(jobId, worker);
       return { json: { jobId: left, worker }, text: `${worker} left ${left}` };
     } },
-    heartbeat: { description: "renew a worker's lease (any command of the worker renews it too)", act: async (desk: WorkerDesk, jobId: string, worker: string) => {
-      const leaseExpiresAt = await desk.heartbeat(jobId, worker);
+    heartbeat: { description: `renew a worker's lease (any command of the worker renews it too); a worker holding claims gives the token of one (exit ${EXIT_TASK_NOT_CLAIMED}: none, or not of its claims)`, act: async (desk: WorkerDesk, jobId: string, worker: string, token?: string) => {
+      const leaseExpiresAt = await desk.heartbeat(jobId, worker, token);
       return { json: { worker, leaseExpiresAt }, text: `${worker}: lease until ${leaseExpiresAt}` };
     } },
   };
   for (const [name, { description, act }] of Object.entries(workerCommands)) {
-    job.command(name).description(description)
-      .argument('[id]', 'job id (default: $JOBLINE_JOB_ID)').option('--worker <id>', 'the worker (default: $JOBLINE_WORKER_ID)')
-      .option('--json', 'print JSON').addOption(configOption())
-      .action(run(async (desk, _context, id: string | undefined, options: Options & { worker?: string }) => {
+    const command = job.command(name).description(description)
+      .argument('[id]', 'job id (default: $JOBLINE_JOB_ID)').option('--worker <id>', 'the worker (default: $JOBLINE_WORKER_ID)');
+    if (name === 'heartbeat') command.option('--token <token>', 'the claim token of a task it holds (default: $JOBLINE_CLAIM_TOKEN)');
+    command.option('--json', 'print JSON').addOption(configOption())
+      .action(run(async (desk, _context, id: string | undefined, options: Options & { worker?: string; token?: string }) => {
         const worker = fromEnv(options.worker, 'JOBLINE_WORKER_ID', 'worker (--worker)');
-        const { json, text } = await act(desk, fromEnv(id, 'JOBLINE_JOB_ID', 'job'), worker);
+        const { json, text } = await act(desk, fromEnv(id, 'JOBLINE_JOB_ID', 'job'), worker, tokenOf(options));
         print(options, json, text);
       }));
   }
@@ -132,7 +149,7 @@ export function addWorkerCommands(program: Command, configOption: () => Option):
       print(options, added, formatTaskId(jobId, added.id));
     }));
 
-  task.command('claim').description(`claim the next runnable task; prints "<task id>\\t<title>" (exit ${EXIT_NOTHING_TO_CLAIM}: none runnable, ${EXIT_CLAIM_CONFLICT}: files claimed)`)
+  task.command('claim').description(`claim the next runnable task; prints "<task id>\\t<title>" and writes its claim token to $JOBLINE_ENV_FILE (exit ${EXIT_NOTHING_TO_CLAIM}: none runnable, ${EXIT_CLAIM_CONFLICT}: files claimed)`)
     .option('--job <id>', 'the job (default: $JOBLINE_JOB_ID)').option('--worker <id>', 'the worker (default: $JOBLINE_WORKER_ID)')
     .option('--files <list>', 'comma-separated files the worker will modify', list)
     .option('--wait', `while other workers hold the tasks left, wait for one to become runnable (exit ${EXIT_NOTHING_TO_CLAIM} once none is left)`)
@@ -144,6 +161,9 @@ export function addWorkerCommands(program: Command, configOption: () => Option):
         for (;;) {
           const claimed = await desk.claim(jobId, worker, options.files ?? []);
           if (claimed) {
+            // The token goes where `job join` wrote the worker: the script sources it for the task's end.
+            const envFile = process.env.JOBLINE_ENV_FILE;
+            if (envFile) appendFileSync(envFile, `JOBLINE_CLAIM_TOKEN=${claimed.token}\n`, { mode: 0o600 });
             print(options, claimed, `${claimed.id}\t${sanitizeLine(claimed.title)}`);
             return 0;
           }
@@ -165,15 +185,17 @@ export function addWorkerCommands(program: Command, configOption: () => Option):
     }));
 
   for (const [name, description] of [['complete', 'a claimed task is done'], ['fail', 'a claimed task failed (it waits again while its retries last)']] as const) {
-    const command = task.command(name).description(description).argument('<task>', 'task id: <job id>:<task> (or <task> with --job / $JOBLINE_JOB_ID)')
-      .option('--job <id>', 'the job (default: $JOBLINE_JOB_ID)').option('--worker <id>', 'the worker holding it (default: $JOBLINE_WORKER_ID, when set)');
+    const command = task.command(name).description(`${description} (exit ${EXIT_TASK_NOT_CLAIMED}: not claimed with the token given, or none given)`).argument('<task>', 'task id: <job id>:<task> (or <task> with --job / $JOBLINE_JOB_ID)')
+      .option('--job <id>', 'the job (default: $JOBLINE_JOB_ID)').option('--token <token>', 'its claim token, as task claim returned it (default: $JOBLINE_CLAIM_TOKEN)')
+      .option('--worker <id>', 'the worker holding it, for display (default: $JOBLINE_WORKER_ID, when set)');
     if (name === 'complete') command.option('--summary <text>', 'its result, in a line').option('--files <list>', 'comma-separated files it modified', list);
     else command.requiredOption('--reason <text>', 'why it failed');
     command.option('--json', 'print the task as JSON').addOption(configOption())
-      .action(run(async (desk, _context, reference: string, options: Options & { job?: string; worker?: string; summary?: string; files?: string[]; reason?: string }) => {
+      .action(run(async (desk, _context, reference: string, options: Options & { job?: string; worker?: string; token?: string; summary?: string; files?: string[]; reason?: string }) => {
         const { jobId, taskId } = splitTaskId(reference, options.job);
         const worker = options.worker ?? process.env.JOBLINE_WORKER_ID;
-        const byWorker = worker ? { worker } : {};
+        const token = tokenOf(options);
+        const byWorker = { ...(worker ? { worker } : {}), ...(token ? { token } : {}) };
         const ended = await desk.end(jobId, taskId, name === 'complete' ? { summary: options.summary ?? null, filesModified: options.files ?? [], ...byWorker } : { reason: options.reason!, ...byWorker });
         print(options, ended, `${ended.id} ${ended.status}`);
       }));

@@ -9,8 +9,8 @@ import { RemoteWorkers } from '../client/remote-workers.js';
 import type { WorkersPort } from '../jobs/service/session-port.js';
 import { connectToServer, createFolderWorkers, type AppContext } from './context.js';
 
-/** A task end, as `task complete` / `task fail` report it. */
-export type TaskEnd = { worker?: string; summary?: string | null; filesModified?: string[] } | { worker?: string; reason: string };
+/** A task end, as `task complete` / `task fail` report it, with the claim's token. */
+export type TaskEnd = { worker?: string; token?: string; summary?: string | null; filesModified?: string[] } | { worker?: string; token?: string; reason: string };
 
 /** The workers' commands, wherever the jobs are. Errors are JoblineErrors with the API's codes (CLAIM_CONFLICT carries `details`). */
 export interface WorkerDesk {
@@ -20,12 +20,12 @@ export interface WorkerDesk {
   create(name: string, tasks: readonly TaskPlan[], cwd: string): Promise<Job>;
   join(job: string, agent: string): Promise<{ worker: string; jobId: string; index: number }>;
   leave(job: string, worker: string): Promise<string>;
-  /** Resolves with when the lease runs out (ISO-8601 UTC). */
-  heartbeat(job: string, worker: string): Promise<string>;
+  /** Resolves with when the lease runs out (ISO-8601 UTC). `token`: of a claim the worker holds. */
+  heartbeat(job: string, worker: string, token?: string): Promise<string>;
   status(job: string): Promise<{ job: Job; tasks: Task[] }>;
   close(job: string, status: 'completed' | 'failed' | 'cancelled', reason?: string): Promise<Job>;
   addTasks(job: string, tasks: readonly TaskPlan[]): Promise<{ jobId: string; tasks: Task[] }>;
-  /** The claimed task, or null when none is runnable. */
+  /** The claimed task with its claim token (`token`), or null when none is runnable. */
   claim(job: string, worker: string, files: readonly string[]): Promise<WorkerTaskView | null>;
   end(jobId: string, taskId: string, end: TaskEnd): Promise<WorkerTaskView>;
 }
@@ -55,7 +55,7 @@ function deskOver(where: string, workers: WorkersPort, jobs: { resolve(job: stri
       return jobId;
     },
     // Where the full id is not printed, the workers' commands resolve the job themselves (one request, not two).
-    heartbeat: async (job, worker) => new Date(await workers.heartbeat(job, worker)).toISOString(),
+    heartbeat: async (job, worker, token) => new Date(await workers.heartbeat(job, worker, token)).toISOString(),
     status: (job) => jobs.status(job),
     close: async (job, status, reason) => {
       await workers.close(job, status, reason ?? null);
@@ -67,10 +67,10 @@ function deskOver(where: string, workers: WorkersPort, jobs: { resolve(job: stri
     },
     claim: async (job, worker, files) => {
       const claimed = await workers.claim(job, worker, files);
-      return claimed ? presentTask(claimed.jobId, claimed.task, claimed.run) : null;
+      return claimed ? presentTask(claimed.jobId, claimed.task, claimed.run, claimed.token) : null;
     },
     // A task's id names its job in full (`job-ab12cd34:t3`, as a claim printed it).
-    end: async (jobId, taskId, end) => presentTask(jobId, await workers.endTask(jobId, taskId, 'reason' in end ? { worker: end.worker, error: end.reason } : end)),
+    end: async (jobId, taskId, end) => presentTask(jobId, await workers.endTask(jobId, taskId, 'reason' in end ? { worker: end.worker, token: end.token, error: end.reason } : end)),
   };
 }
 

@@ -1,18 +1,31 @@
 // Job templates (`templates` in the config): a named job with `{placeholders}` filled in at
-// submission (`/run NAME key=value`, `jobline run --template NAME`, the dashboard's Run). Pure.
+// submission (`/run NAME key=value`, `jobline run --template NAME`, the dashboard's Run). Where a
+// shell runs the text as a command, each value goes in quoted (shell-quote.ts). Pure.
 import { TemplateError } from '../errors.js';
 import { findNearestName } from '../text/nearest-name.js';
 import type { JoblineConfig } from './schema.js';
+import { assertQuotable, quoteShellValue, ShellReader } from './shell-quote.js';
 
 /** One template as the config holds it (see configSchema's `templates`). */
 export type JobTemplate = JoblineConfig['templates'][string];
 
 /**
- * A placeholder: `{name}` with a name of letters, digits, `_` and `-` starting with a letter or `_`.
+ * A placeholder: `{name}` with a name of letters, digits, `_` and `-` starting with a letter or `_`;
+ * `{raw:name}` is the same value put in as typed, even into a shell command (see ShellTexts).
  * `${name}` is left alone (a shell variable), and so is `{a,b}` (a shell brace expansion); `{{`
  * and `}}` are literal braces.
  */
-const PLACEHOLDER = /\{\{|\}\}|\$?\{([A-Za-z_][A-Za-z0-9_-]*)\}/g;
+const PLACEHOLDER = /\{\{|\}\}|\$?\{(raw:)?([A-Za-z_][A-Za-z0-9_-]*)\}/g;
+
+/**
+ * Which texts of a template a shell runs as command lines, for the agent its job runs (see
+ * findShellTexts in agents/agent.ts): the prompt (the sh agent's), and the tasks' inputs (a
+ * command agent's tasks). A value put into such a text is quoted for where it lands.
+ */
+export interface ShellTexts {
+  prompt: boolean;
+  taskInputs: boolean;
+}
 
 /**
  * What a template makes: the fields of a submission, before its agent is resolved. Its shapes are
@@ -38,19 +51,35 @@ export interface TemplateSubmission {
 export function listPlaceholders(template: JobTemplate): string[] {
   const names = new Set<string>();
   for (const text of [template.prompt, ...(template.tasks ?? []).map((task) => task.input)]) {
-    for (const match of text.matchAll(PLACEHOLDER)) if (match[1] !== undefined && !match[0].startsWith('$')) names.add(match[1]);
+    for (const match of text.matchAll(PLACEHOLDER)) if (match[2] !== undefined && !match[0].startsWith('$')) names.add(match[2]);
   }
   return [...names];
 }
 
-// `text` with its placeholders replaced by `values` (each is present: checked before).
-function fill(text: string, values: Readonly<Record<string, string>>): string {
-  return text.replace(PLACEHOLDER, (whole, name: string | undefined) => {
-    if (whole === '{{') return '{';
-    if (whole === '}}') return '}';
-    if (name === undefined || whole.startsWith('$')) return whole;
-    return values[name]!;
-  });
+// `text` of template `name` with its placeholders replaced by `values` (each is present: checked
+// before). In a shell command (`isShell`), each value but a `{raw:…}` one is quoted for where it
+// lands, which the text before it tells.
+function fill(name: string, text: string, values: Readonly<Record<string, string>>, isShell: boolean): string {
+  const reader = new ShellReader();
+  let filled = '';
+  let copied = 0;
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    const [whole, raw, key] = match;
+    const isValue = key !== undefined && !whole.startsWith('$');
+    const literal = text.slice(copied, match.index) + (isValue ? '' : whole === '{{' ? '{' : whole === '}}' ? '}' : whole);
+    copied = match.index + whole.length;
+    reader.read(literal);
+    filled += literal;
+    if (!isValue) continue;
+    let value = values[key]!;
+    if (isShell && !raw) {
+      assertQuotable(reader, name, key);
+      value = quoteShellValue(value, reader.context);
+    }
+    reader.read(value);
+    filled += value;
+  }
+  return filled + text.slice(copied);
 }
 
 /**
@@ -80,11 +109,14 @@ export function findTemplate(config: JoblineConfig, name: string): JobTemplate {
 }
 
 /**
- * The submission template `name` of `config` makes with `values` for its placeholders.
+ * The submission template `name` of `config` makes with `values` for its placeholders, for a job
+ * whose agent runs `shell` as shell command lines (there each value is quoted, `x; touch F` →
+ * `'x; touch F'`, unless written `{raw:name}`).
  * @throws TemplateError TEMPLATE_UNKNOWN; TEMPLATE_INVALID when a placeholder has no value or a
- *   value names no placeholder (both listed, with the template's placeholders).
+ *   value names no placeholder (both listed, with the template's placeholders), or a placeholder
+ *   to be quoted follows a backslash in a shell command.
  */
-export function expandTemplate(config: JoblineConfig, name: string, values: Readonly<Record<string, string>>): TemplateSubmission {
+export function expandTemplate(config: JoblineConfig, name: string, values: Readonly<Record<string, string>>, shell: ShellTexts): TemplateSubmission {
   const template = findTemplate(config, name);
   const placeholders = listPlaceholders(template);
   const missing = placeholders.filter((key) => !Object.hasOwn(values, key));
@@ -99,12 +131,12 @@ export function expandTemplate(config: JoblineConfig, name: string, values: Read
   }
   return {
     agentName: template.agent ?? null,
-    prompt: fill(template.prompt, values),
+    prompt: fill(name, template.prompt, values, shell.prompt),
     mode: template.mode ?? null,
     workers: template.workers ?? null,
     retries: template.retries ?? null,
     keepGoing: template.keepGoing ?? null,
-    tasks: template.tasks ? template.tasks.map((task) => ({ title: task.name, input: fill(task.input, values), dependsOn: task.dependsOn, claims: task.claims })) : null,
+    tasks: template.tasks ? template.tasks.map((task) => ({ title: task.name, input: fill(name, task.input, values, shell.taskInputs), dependsOn: task.dependsOn, claims: task.claims })) : null,
     template: { name, values: { ...values } },
   };
 }

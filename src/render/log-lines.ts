@@ -5,10 +5,17 @@ import { PHASE_HEADER_PATTERN } from '../jobs/model/task.js';
 import { sanitizeText } from './text.js';
 
 /**
- * Joins log `lines` for printing. On a terminal (`isTerminal`) each is made inert and phase
- * headers are bold; into a pipe or file they go as written (they are the job's output).
+ * What of a job's own escape sequences reaches the screen: none (`inert`), its colours only
+ * (`colours`: every other sequence and control character is removed), or all (`raw`).
  */
-export function formatLogLines(lines: readonly string[], isTerminal = true): string {
-  if (!isTerminal) return lines.join('\n');
-  return lines.map((line) => sanitizeText(line)).map((line) => (PHASE_HEADER_PATTERN.test(line) ? chalk.bold(line) : line)).join('\n');
+export type OutputSafety = 'inert' | 'colours' | 'raw';
+
+/**
+ * Joins log `lines` for printing, made safe as `safety` says (default: inert on a terminal, as
+ * written into a pipe or file). On a terminal (`isTerminal`) phase headers are bold.
+ */
+export function formatLogLines(lines: readonly string[], isTerminal = true, safety: OutputSafety = isTerminal ? 'inert' : 'raw'): string {
+  const safe = safety === 'raw' ? lines : lines.map((line) => sanitizeText(line, { keepColours: safety === 'colours' }));
+  if (!isTerminal) return safe.join('\n');
+  return safe.map((line) => (PHASE_HEADER_PATTERN.test(line) ? chalk.bold(line) : line)).join('\n');
 }

@@ -68,10 +68,17 @@ export const joinSchema = z.strictObject({ agent: z.string().regex(WORKER_AGENT_
 export const workerName = z.string().regex(WORKER_NAME_PATTERN, 'expected a worker name such as dev[ab12-0]');
 /** POST /api/jobs/{id}/tasks/claim. */
 export const claimSchema = z.strictObject({ worker: workerName, files: files.optional() });
+/**
+ * A claim token in a body, as a claim returned it. Optional in the schema: a call without it is
+ * refused by the job service as TASK_NOT_CLAIMED (409), as one with a stale token is.
+ */
+const claimToken = z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'expected the claim token a claim returned');
 /** POST /api/tasks/{id}/complete. */
-export const completeSchema = z.strictObject({ worker: workerName.optional(), summary: text.nullable().optional(), filesModified: files.optional() });
+export const completeSchema = z.strictObject({ token: claimToken.optional(), worker: workerName.optional(), summary: text.nullable().optional(), filesModified: files.optional() });
 /** POST /api/tasks/{id}/fail. */
-export const failSchema = z.strictObject({ worker: workerName.optional(), reason: text.min(1) });
+export const failSchema = z.strictObject({ token: claimToken.optional(), worker: workerName.optional(), reason: text.min(1) });
+/** POST /api/jobs/{id}/workers/{worker}/heartbeat: the token of a claim the worker holds (none holding none). */
+export const heartbeatSchema = z.strictObject({ token: claimToken.optional() });
 
 /** GET /api/jobs query: `status` is a comma-separated list of statuses. */
 export const listQuerySchema = z.strictObject({

@@ -4,7 +4,8 @@ import type { Job } from '../jobs/model/job.js';
 import type { TaskPlan } from '../jobs/model/task.js';
 import { isActiveStatus } from '../jobs/model/job.js';
 import type { ApiDeps } from './api-deps.js';
-import { expandTemplate, listPlaceholders } from '../config/templates.js';
+import { expandTemplate, findTemplate, listPlaceholders } from '../config/templates.js';
+import { findShellTexts } from '../agents/agent.js';
 import { addTasksSchema, approveSchema, closeSchema, deleteQuerySchema, emptySchema, listQuerySchema, resumeSchema, retrySchema, submitJobSchema, updateJobSchema, type taskInputSchema } from './api-schemas.js';
 import { HttpError } from './http-errors.js';
 import type { RouteTable } from './route-table.js';
@@ -30,9 +31,11 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
 
   routes.add({ method: 'post', path: '/api/jobs', summary: 'Submit a job: a prompt for an agent (default: the config\'s), or (agent "external") a job whose tasks workers from outside claim.', body: submitJobSchema, responses: { 201: '{ job, queuePosition }' } }, async ({ context, body }) => {
     const cwd = body.cwd ?? deps.defaultCwd;
-    const made = body.template ? expandTemplate(deps.config, body.template, body.values ?? {}) : null;
-    if (!made && body.values) throw new HttpError('BAD_REQUEST', 'values are for a template: give template too.');
-    const agent = deps.resolveAgent(body.agent ?? made?.agentName ?? undefined, cwd, body.config);
+    if (!body.template && body.values) throw new HttpError('BAD_REQUEST', 'values are for a template: give template too.');
+    // The agent first: whether the template's values go into shell commands (quoted) depends on it.
+    const template = body.template ? findTemplate(deps.config, body.template) : null;
+    const agent = deps.resolveAgent(body.agent ?? template?.agent ?? undefined, cwd, body.config);
+    const made = body.template ? expandTemplate(deps.config, body.template, body.values ?? {}, findShellTexts(agent)) : null;
     const tasks = body.tasks ? toTaskPlans(body.tasks) : made?.tasks ?? null;
     const result = await service.dispatch({
       type: 'submit', agent, prompt: made && body.prompt === '' ? made.prompt : body.prompt, mode: body.mode ?? made?.mode ?? 'background', cwd,

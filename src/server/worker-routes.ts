@@ -2,7 +2,7 @@
 // they will touch), report each task's end, keep their lease with heartbeats, and leave.
 import { presentTask } from '../render/worker-task.js';
 import type { ApiDeps } from './api-deps.js';
-import { claimSchema, completeSchema, emptySchema, failSchema, joinSchema } from './api-schemas.js';
+import { claimSchema, completeSchema, failSchema, heartbeatSchema, joinSchema } from './api-schemas.js';
 import { HttpError } from './http-errors.js';
 import type { RouteTable } from './route-table.js';
 
@@ -28,26 +28,26 @@ export function addWorkerRoutes(routes: RouteTable, deps: ApiDeps): void {
     return context.json({ job });
   });
 
-  routes.add({ method: 'post', path: '/api/jobs/{id}/workers/{worker}/heartbeat', summary: "Renew a worker's lease (every call of the worker renews it too).", body: emptySchema, responses: { 200: '{ leaseExpiresAt }' } }, async ({ context, params }) => {
-    const { leaseExpiresAtMs } = await service.dispatch({ type: 'heartbeat', jobId: params.id!, worker: params.worker! });
+  routes.add({ method: 'post', path: '/api/jobs/{id}/workers/{worker}/heartbeat', summary: "Renew a worker's lease (every call of the worker renews it too); a worker holding claims gives the token of one.", body: heartbeatSchema, responses: { 200: '{ leaseExpiresAt }', 409: 'TASK_NOT_CLAIMED: no token, or not of its claims' } }, async ({ context, params, body }) => {
+    const { leaseExpiresAtMs } = await service.dispatch({ type: 'heartbeat', jobId: params.id!, worker: params.worker!, ...(body.token ? { token: body.token } : {}) });
     return context.json({ leaseExpiresAt: new Date(leaseExpiresAtMs).toISOString() });
   });
 
-  routes.add({ method: 'post', path: '/api/jobs/{id}/tasks/claim', summary: 'Claim the next runnable task for a worker, declaring the files it will modify.', body: claimSchema, responses: { 200: '{ task }', 204: 'no task is runnable now', 409: 'CLAIM_CONFLICT: { files, holder }' } }, async ({ context, params, body }) => {
+  routes.add({ method: 'post', path: '/api/jobs/{id}/tasks/claim', summary: 'Claim the next runnable task for a worker, declaring the files it will modify; the task comes with its claim token.', body: claimSchema, responses: { 200: '{ task } (task.token: the claim token its end must give)', 204: 'no task is runnable now', 409: 'CLAIM_CONFLICT: { files, holder }' } }, async ({ context, params, body }) => {
     const claimed = await service.dispatch({ type: 'claim', jobId: params.id!, worker: body.worker, files: body.files ?? [] });
     if (!claimed) return context.body(null, 204);
-    return context.json({ task: presentTask(claimed.jobId, claimed.task, claimed.run) });
+    return context.json({ task: presentTask(claimed.jobId, claimed.task, claimed.run, claimed.token) });
   });
 
-  routes.add({ method: 'post', path: '/api/tasks/{id}/complete', summary: 'A claimed task is done (id: <job id>:<task>).', body: completeSchema, responses: { 200: '{ task }' } }, async ({ context, params, body }) => {
+  routes.add({ method: 'post', path: '/api/tasks/{id}/complete', summary: 'A claimed task is done (id: <job id>:<task>; token: its claim token).', body: completeSchema, responses: { 200: '{ task }', 409: 'TASK_NOT_CLAIMED: not claimed, or not with that token' } }, async ({ context, params, body }) => {
     const { jobId, taskId } = parseTaskId(params.id!);
-    const task = await service.dispatch({ type: 'completeTask', jobId, taskId, worker: body.worker, summary: body.summary ?? null, filesModified: body.filesModified ?? [] });
+    const task = await service.dispatch({ type: 'completeTask', jobId, taskId, worker: body.worker, token: body.token, summary: body.summary ?? null, filesModified: body.filesModified ?? [] });
     return context.json({ task: presentTask(jobId, task) });
   });
 
-  routes.add({ method: 'post', path: '/api/tasks/{id}/fail', summary: 'A claimed task failed: it waits again while its retries last.', body: failSchema, responses: { 200: '{ task }' } }, async ({ context, params, body }) => {
+  routes.add({ method: 'post', path: '/api/tasks/{id}/fail', summary: 'A claimed task failed: it waits again while its retries last (token: its claim token).', body: failSchema, responses: { 200: '{ task }', 409: 'TASK_NOT_CLAIMED: not claimed, or not with that token' } }, async ({ context, params, body }) => {
     const { jobId, taskId } = parseTaskId(params.id!);
-    const task = await service.dispatch({ type: 'failTask', jobId, taskId, worker: body.worker, reason: body.reason });
+    const task = await service.dispatch({ type: 'failTask', jobId, taskId, worker: body.worker, token: body.token, reason: body.reason });
     return context.json({ task: presentTask(jobId, task) });
   });
 }

@@ -184,9 +184,13 @@ function publish(path: string, record: ClaimRecord): boolean {
   try {
     writeFileSync(temp, `${JSON.stringify(record)}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
       throw new StoreError('CLAIM_TARGET_GONE', `Cannot claim ${path}: its folder no longer exists.`, { cause: error });
     }
+    // Created but not written (ENOSPC, EDQUOT, EIO: the file exists, empty or cut): ours to remove.
+    // EEXIST is another file of this name, never ours ('wx').
+    if (code !== 'EEXIST') unlinkQuietly(temp);
     throw ioError(path, error);
   }
   try {

@@ -1,13 +1,16 @@
 // The jobs folder's register of job names: one symbolic link per name, `.names/<name>` → `../<id>`.
 // A name is taken by creating its link, which fails if the link exists (symlink(2) is exclusive
 // and atomic), so two processes never give one name to two jobs; listing names is one readdir.
-import { existsSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
+// A link whose job folder is gone (a crash between a job's removal and its name's) is stale, and
+// is taken over under a claim: see takeOver.
+import { existsSync, linkSync, mkdirSync, readdirSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { EFF_LONG_WORDLIST } from 'secure-password-utilities/wordlists';
 import { JOB_NAME_PATTERN } from '../jobs/model/job.js';
-import { isJobId, type JobNameIndex } from '../jobs/model/job-id.js';
+import { isJobIdPrefix, type JobNameIndex } from '../jobs/model/job-id.js';
 import { StoreError, describeError } from '../errors.js';
+import { tryAcquireClaim } from './claim.js';
 
 /** The register's folder, in the jobs folder. */
 export const NAMES_FOLDER = '.names';
@@ -45,11 +48,13 @@ export class JobNames implements JobNameIndex {
   /**
    * Gives job `id` the name `wanted`, or a generated one when `wanted` is null; returns the name.
    * A name whose job folder is gone (a crash between a job's removal and its name's) is free.
+   * A name shaped like a job id or a prefix of one (`job-2zx4`) is refused: it would hide the ids
+   * it looks like, a full name being resolved first.
    * @throws StoreError JOB_NAME_TAKEN (naming the job that has it), JOB_NAME_INVALID, JOB_IO.
    */
   claimSync(id: string, wanted: string | null): string {
     if (wanted !== null) {
-      if (!JOB_NAME_PATTERN.test(wanted) || isJobId(wanted.toLowerCase())) throw new StoreError('JOB_NAME_INVALID', `${JSON.stringify(wanted.slice(0, 80))} is not a job name: letters, digits, _ . - (up to 80), starting with a letter or digit, and not shaped like a job id.`);
+      if (!JOB_NAME_PATTERN.test(wanted) || isJobIdPrefix(wanted)) throw new StoreError('JOB_NAME_INVALID', `${JSON.stringify(wanted.slice(0, 80))} is not a job name: letters, digits, _ . - (up to 80), starting with a letter or digit, and not shaped like a job id or a prefix of one (job-2zx4).`);
       if (this.tryLink(wanted, id) || this.idOf(wanted) === id) return wanted;
       throw new StoreError('JOB_NAME_TAKEN', `The name ${wanted} is taken by ${this.idOf(wanted) ?? 'another job'}; choose another name or delete that job.`);
     }
@@ -82,7 +87,8 @@ export class JobNames implements JobNameIndex {
   /** Every registered name (normalized), unsorted. Never throws: no register is no names. */
   list(): string[] {
     try {
-      return readdirSync(this.folder);
+      // Names start with a letter or digit: a dot starts a takeover's claim or a link set aside.
+      return readdirSync(this.folder).filter((entry) => !entry.startsWith('.'));
     } catch {
       return [];
     }
@@ -92,12 +98,12 @@ export class JobNames implements JobNameIndex {
     return join(this.folder, normalizeJobName(name));
   }
 
-  // Links `name` to job `id`; false when another live job holds it. A link to a missing folder is
-  // stale: it is replaced (unlink, then an exclusive link again, so two takers still race fairly).
+  // Links `name` to job `id`; false when another live job holds it (or is taking it over now).
   private tryLink(name: string, id: string): boolean {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    const path = this.linkPath(name);
+    for (let attempt = 0; attempt < 4; attempt++) {
       try {
-        symlinkSync(join('..', id), this.linkPath(name));
+        symlinkSync(join('..', id), path);
         return true;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -105,15 +111,81 @@ export class JobNames implements JobNameIndex {
           mkdirSync(this.folder, { recursive: true, mode: 0o700 });
           continue;
         }
-        if (code !== 'EEXIST') throw new StoreError('JOB_IO', `Cannot record a job name in ${this.folder}: ${describeError(error)}`, { cause: error });
-        if (this.idOf(name) !== null) return false;
-        try {
-          unlinkSync(this.linkPath(name));
-        } catch {
-          // Another process took the stale name over first; the next link attempt tells.
-        }
+        if (code !== 'EEXIST') throw this.ioError(error);
       }
+      const held = readTarget(path);
+      if (held === null) continue; // released meanwhile: link again
+      if (existsSync(join(this.dir, held))) return false;
+      const taken = this.takeOver(path, held, id);
+      if (taken !== 'changed') return taken;
     }
     return false;
+  }
+
+  /**
+   * Replaces the stale link at `path` (to `staleId`, whose folder is gone) by one to job `id`.
+   * Removing a link that was read a moment ago is the dangerous step: between the read and the
+   * unlink, another taker may have replaced it by its own, live one, and both would then hold
+   * the name. So takers of one name take turns under its claim (`.<name>.takeover`, broken if
+   * its holder dies), and the holder, after checking the link is still the stale one, renames it
+   * aside to a name of its own (exactly that link goes, whatever happens at `path`), checks again
+   * what it moved, and only then links its own. A new link is only ever made on an empty path, by
+   * symlink(2), so one made meanwhile by someone else wins fairly. Returns true (taken), false
+   * (held by a live job or another taker), or `changed` (the link changed meanwhile: look again).
+   */
+  private takeOver(path: string, staleId: string, id: string): boolean | 'changed' {
+    const name = basename(path);
+    const claim = tryAcquireClaim(join(this.folder, `.${name}.takeover`));
+    if (!claim) return false;
+    try {
+      if (readTarget(path) !== staleId) return 'changed';
+      const aside = join(this.folder, `.${name}.stale-${randomBytes(6).toString('hex')}`);
+      try {
+        renameSync(path, aside);
+      } catch {
+        return 'changed';
+      }
+      if (readTarget(aside) !== staleId) {
+        // Not the link checked (changed by something that does not take turns): put it back unless replaced.
+        try {
+          linkSync(aside, path);
+        } catch {
+          // A new link is at `path`: it holds the name.
+        }
+        unlinkQuietly(aside);
+        return 'changed';
+      }
+      unlinkQuietly(aside);
+      try {
+        symlinkSync(join('..', id), path);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'changed';
+        throw this.ioError(error);
+      }
+    } finally {
+      claim.release();
+    }
+  }
+
+  private ioError(error: unknown): StoreError {
+    return new StoreError('JOB_IO', `Cannot record a job name in ${this.folder}: ${describeError(error)}`, { cause: error });
+  }
+}
+
+// The id the link at `path` points at, or null when there is no link.
+function readTarget(path: string): string | null {
+  try {
+    return basename(readlinkSync(path));
+  } catch {
+    return null;
+  }
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
   }
 }

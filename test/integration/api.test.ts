@@ -200,17 +200,31 @@ describe('workers from outside', () => {
     const worker = joined.body.worker as string;
     expect(worker).toBe(`dev[${id.slice(4, 8)}-0]`);
     const first = await server.api('POST', `/api/jobs/${id}/tasks/claim`, { worker });
-    expect(first.body.task).toMatchObject({ id: `${id}:t1`, status: 'claimed', run: { worker } });
+    expect(first.body.task).toMatchObject({ id: `${id}:t1`, status: 'claimed', run: { worker }, token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     const conflict = await server.api('POST', `/api/jobs/${id}/tasks/claim`, { worker, files: ['src/a.ts'] });
     expect(conflict.status).toBe(409);
     expect(conflict.body.error).toMatchObject({ code: 'CLAIM_CONFLICT', files: ['src/a.ts'], holder: { jobId: id, taskId: 't1', worker } });
-    expect((await server.api('POST', `/api/jobs/${id}/tasks/claim`, { worker })).body.task.taskId).toBe('t3');
+    const third = await server.api('POST', `/api/jobs/${id}/tasks/claim`, { worker });
+    expect(third.body.task.taskId).toBe('t3');
     expect((await server.api('POST', `/api/jobs/${id}/tasks/claim`, { worker })).status).toBe(204);
-    expect((await server.api('POST', `/api/jobs/${id}/workers/${encodeURIComponent(worker)}/heartbeat`, {})).body.leaseExpiresAt).toMatch(/^\d{4}-/);
-    const done = await server.api('POST', `/api/tasks/${id}:t1/complete`, { worker, summary: 'did a', filesModified: ['src/a.ts'] });
+    // A worker holding claims renews its lease with the token of one: none is refused.
+    const heartbeat = `/api/jobs/${id}/workers/${encodeURIComponent(worker)}/heartbeat`;
+    expect((await server.api('POST', heartbeat, {})).body.error.code).toBe('TASK_NOT_CLAIMED');
+    expect((await server.api('POST', heartbeat, { token: third.body.task.token })).body.leaseExpiresAt).toMatch(/^\d{4}-/);
+    // A task's end needs its claim's token: without it, or with another task's, 409; the worker id is for display.
+    for (const body of [{ worker, summary: 'x' }, { worker, token: third.body.task.token, summary: 'x' }]) {
+      const refused = await server.api('POST', `/api/tasks/${id}:t1/complete`, body);
+      expect([refused.status, refused.body.error.code]).toEqual([409, 'TASK_NOT_CLAIMED']);
+    }
+    const done = await server.api('POST', `/api/tasks/${id}:t1/complete`, { token: first.body.task.token, summary: 'did a', filesModified: ['src/a.ts'] });
     expect(done.body.task).toMatchObject({ status: 'done', result: 'did a', filesModified: ['src/a.ts'] });
-    expect((await server.api('POST', `/api/tasks/${id}:t1/complete`, {})).body.error.code).toBe('TASK_NOT_CLAIMED');
-    expect((await server.api('POST', `/api/tasks/${id}:t3/fail`, { worker, reason: 'flaky' })).body.task.status).toBe('failed');
+    expect(done.body.task).not.toHaveProperty('token');
+    expect((await server.api('POST', `/api/tasks/${id}:t1/complete`, { token: first.body.task.token })).body.error.code).toBe('TASK_NOT_CLAIMED');
+    expect((await server.api('POST', `/api/tasks/${id}:t3/fail`, { worker, token: third.body.task.token, reason: 'flaky' })).body.task.status).toBe('failed');
+    // Nothing a reader gets holds a live token: runs keep its hash only.
+    const stored = await server.api('GET', `/api/jobs/${id}`);
+    expect(JSON.stringify(stored.body)).not.toContain(first.body.task.token);
+    expect(stored.body.runs[0].tokenHash).toMatch(/^[0-9a-f]{64}$/);
     expect((await server.api('POST', `/api/tasks/${id}:t9/complete`, {})).body.error.code).toBe('TASK_NOT_FOUND');
     const stranger = await server.api('POST', `/api/jobs/${id}/tasks/claim`, { worker: 'dev[zzzz-9]' });
     expect(stranger.status).toBe(404);

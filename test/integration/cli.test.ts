@@ -85,6 +85,19 @@ describe('jobline run', () => {
   });
 });
 
+describe('jobline list', () => {
+  it('takes --all as scripts written for 0.1 pass it: completed jobs are listed either way', async () => {
+    const { cwd, env } = workspace();
+    expect((await runCli(['run', '-y', 'true'], { cwd, env })).code).toBe(0);
+    const plain = await runCli(['list', '--json'], { cwd, env });
+    const all = await runCli(['list', '--all', '--json'], { cwd, env });
+    expect([all.code, all.stderr]).toEqual([0, '']);
+    expect((JSON.parse(all.stdout) as Job[]).map((job) => job.status)).toEqual(['completed']);
+    expect(all.stdout).toBe(plain.stdout);
+    expect((await runCli(['list', 'completed', '--all'], { cwd, env })).stdout).toMatch(/completed/);
+  });
+});
+
 describe('mistakes on the command line', () => {
   it('an unknown command exits 2 with one line and a suggestion, not "too many arguments"', async () => {
     const { cwd, env } = workspace();

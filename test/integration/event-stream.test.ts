@@ -21,8 +21,8 @@ async function burst(jobId: string, onProgress: (done: number) => void): Promise
   const client = server.client();
   const { body } = await client.request<{ worker: string }>('POST', `/api/jobs/${jobId}/workers`, { agent: 'dev' });
   for (let done = 0; done < TASKS; done++) {
-    const claimed = await client.request<{ task: { id: string } }>('POST', `/api/jobs/${jobId}/tasks/claim`, { worker: body.worker });
-    await client.request('POST', `/api/tasks/${claimed.body.task.id}/complete`, { worker: body.worker });
+    const claimed = await client.request<{ task: { id: string; token: string } }>('POST', `/api/jobs/${jobId}/tasks/claim`, { worker: body.worker });
+    await client.request('POST', `/api/tasks/${claimed.body.task.id}/complete`, { worker: body.worker, token: claimed.body.task.token });
     onProgress(done + 1);
   }
   await client.request('POST', `/api/jobs/${jobId}/close`, { status: 'completed' });

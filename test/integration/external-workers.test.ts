@@ -30,7 +30,7 @@ for (;;) {
   if (claim.status === 200) {
     if (mode === 'hold') { console.log('holding ' + claim.body.task.id); await new Promise(() => setInterval(() => {}, 1000)); }
     await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 6));
-    const done = await api('POST', '/api/tasks/' + claim.body.task.id + '/complete', { worker, summary: 'done by ' + worker });
+    const done = await api('POST', '/api/tasks/' + claim.body.task.id + '/complete', { token: claim.body.task.token, summary: 'done by ' + worker });
     if (done.status !== 200) { console.error('complete refused: ' + JSON.stringify(done.body)); process.exit(1); }
     continue;
   }

@@ -5,6 +5,8 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { startServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
 import { makeTempDir } from '../helpers/temp.js';
 import { buildManifestSchema } from '../../src/store/manifest-file.js';
 
@@ -93,5 +95,48 @@ describe('names, manifests and templates on the command line', () => {
     const typo = await runCli(['run', '--template', 'gret', 'who=x'], { cwd });
     expect(typo.stderr).toContain('There is no template gret. Did you mean greet? Templates: greet, pair.');
     expect(existsSync(join(jobsDir, '.names'))).toBe(true);
+  });
+
+  it('puts a value into a shell agent\'s command as data, wherever it lands, unless written {raw:name}', async () => {
+    const { cwd } = project({ templates: {
+      say: { agent: 'sh', prompt: 'echo plain {v}; echo "double {v}"; echo \'single {v}\'' },
+      each: { agent: 'sh', prompt: 'each', tasks: [{ name: 'one', input: 'echo task {v}' }] },
+      raw: { agent: 'sh', prompt: 'echo raw {raw:v}' },
+      note: { agent: 'data', prompt: 'note {v}' },
+    }, agents: { data: { type: 'command', phases: [{ name: 'write', run: 'printf %s "$JOB_PROMPT" > note.txt' }] } } });
+    const hostile = `x; touch ${join(cwd, 'F')}; echo "$(touch ${join(cwd, 'G')})" 'it'\\''s' \`touch ${join(cwd, 'H')}\``;
+    const said = await runCli(['run', '-y', '--template', 'say', `v=${hostile}`], { cwd });
+    expect(said.code).toBe(0);
+    expect(said.stdout).toContain(`plain ${hostile}\ndouble ${hostile}\nsingle ${hostile}\n`);
+    expect((await runCli(['run', '-y', '--template', 'each', `v=${hostile}`], { cwd })).stdout).toContain(`task ${hostile}\n`);
+    expect(['F', 'G', 'H'].filter((file) => existsSync(join(cwd, file)))).toEqual([]);
+    // {raw:…} is code by choice; a command agent reading its prompt as data gets it as typed.
+    expect((await runCli(['run', '-y', '--template', 'raw', `v=one; touch ${join(cwd, 'F')}`], { cwd })).stdout).toContain('raw one\n');
+    expect(existsSync(join(cwd, 'F'))).toBe(true);
+    expect((await runCli(['run', '-y', '--template', 'note', 'v=a b'], { cwd })).code).toBe(0);
+    expect(readFileSync(join(cwd, 'note.txt'), 'utf8')).toBe('note a b');
+  });
+
+  it('quotes the same way for /run in the REPL', async () => {
+    const { cwd } = project({ templates: { say: { agent: 'sh', prompt: 'echo said {v}' } } });
+    const touched = join(cwd, 'F');
+    const { code, stdout } = await runCli([], { cwd, input: `/run say v="x; touch ${touched}"\n`, env: { FORCE_COLOR: '0' } });
+    expect(code).toBe(0);
+    expect(stdout).toContain(`│ said x; touch ${touched}`);
+    expect(existsSync(touched)).toBe(false);
+  });
+
+  it('quotes the same way when the job comes through the API (the dashboard\'s Run…)', async () => {
+    const server = await startServer({ templates: { say: { agent: 'sh', prompt: 'echo said {v}' } } });
+    try {
+      const touched = join(server.cwd, 'F');
+      const { status, body } = await server.api('POST', '/api/jobs', { template: 'say', values: { v: `x; touch ${touched}` }, prompt: '' });
+      expect(status).toBe(201);
+      expect(body.job.description).toBe(`echo said 'x; touch ${touched}'`);
+      await waitFor(async () => (await server.api('GET', `/api/jobs/${body.job.id}`)).body.job.status === 'completed', 'the job to complete');
+      expect(existsSync(touched)).toBe(false);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -176,7 +176,8 @@ describe.runIf(canMount)('a full disk and a read-only jobs folder', () => {
       const claimed = await server.api('POST', `/api/jobs/${id}/tasks/claim`, { worker });
       expect(claimed.status).toBe(200);
       const filler = fillDisk(mountPoint);
-      const refused = await server.api('POST', `/api/tasks/${id}:t1/complete`, { worker, summary: 'done' });
+      const { token } = claimed.body.task;
+      const refused = await server.api('POST', `/api/tasks/${id}:t1/complete`, { worker, token, summary: 'done' });
       expect(refused.status).toBe(507);
       expect(refused.body.error.message).toMatch(/ENOSPC: no space left on device/);
       const claim = await server.api('POST', `/api/jobs/${id}/tasks/claim`, { worker });
@@ -185,7 +186,7 @@ describe.runIf(canMount)('a full disk and a read-only jobs folder', () => {
       const held = (await server.api('GET', `/api/jobs/${id}`)).body;
       expect(held.tasks.map((task: { status: string }) => task.status)).toEqual(['claimed', 'todo']);
       rmSync(filler);
-      expect((await server.api('POST', `/api/tasks/${id}:t1/complete`, { worker, summary: 'done' })).status).toBe(200);
+      expect((await server.api('POST', `/api/tasks/${id}:t1/complete`, { worker, token, summary: 'done' })).status).toBe(200);
       server.child.kill('SIGKILL');
       await server.result;
       const shown = JSON.parse((await runCli(['show', id, '--json'], { cwd, env: { JOBLINE_JOBS_DIR: mountPoint } })).stdout);

@@ -11,6 +11,18 @@ export function isJobId(value: string): boolean {
   return JOB_ID_PATTERN.test(value);
 }
 
+// `j`, `jo`, `job`, `job-`, `job-2zx4`, … `job-2zx4abcd`: every prefix of a job id that reaches its `j`.
+const JOB_ID_PREFIX_PATTERN = /^j(?:o(?:b(?:-[a-z0-9]{0,8})?)?)?$/;
+
+/**
+ * Returns true when `value` (any case) is shaped like a job id or a prefix of one (`job-2zx4`). A
+ * name so shaped would hide the ids it looks like (resolveJobReference takes a full name first),
+ * so the register refuses such names.
+ */
+export function isJobIdPrefix(value: string): boolean {
+  return JOB_ID_PREFIX_PATTERN.test(value.toLowerCase());
+}
+
 /**
  * Resolves a full id or a unique prefix, typed with or without `job-` (`ab12`, `job-ab`), against
  * `ids`. Matching is case-insensitive.

@@ -113,9 +113,11 @@ function findMissingRuns(job: Job, tasks: readonly Task[], runs: readonly Run[])
  * The board of a job that has no task records (written by schemaVersion 1): one task per phase,
  * with the phase's status, and one run per phase attempt found in `events` (version 1 kept only a
  * phase's last attempt in job.json; its log kept them all). Without a log, each started phase
- * gets one run, its last attempt.
+ * gets one run, its last attempt. An external job (which version 1 did not have) without task
+ * records was made without tasks: its board is empty, not a task for its phase claimed by nobody.
  */
 export function deriveBoardFromHistory(job: Job, events: readonly JobEvent[]): TaskBoard {
+  if (isExternalJob(job)) return { tasks: [], runs: [] };
   const tasks = createPhaseTasks(job.phases.map((phase) => phase.name), job.description).map((task, index): Task => {
     const phase = job.phases[index]!;
     return {

@@ -27,7 +27,8 @@ export interface TaskTransition {
  * Applies to `board` what `action` did to the job (`before` → `after`) at `now` (ISO-8601 UTC):
  * - startPhase claims the current phase's task `taskId` (default: its first `todo` task whose
  *   dependencies are done) and opens a run for it on worker `worker` (default 0); startTask does
- *   the same for another task of the running phase. A run's attempt number is its task's;
+ *   the same for another task of the running phase (its run keeps the claim's `tokenHash`). A
+ *   run's attempt number is its task's;
  * - completeTask / failTask close the task's run (succeeded / failed) and end the task (done /
  *   failed); a failed task whose runs are fewer than 1 + the job's retries waits again (`todo`)
  *   for a new run; one that failed for good cancels the phase's waiting tasks that will not run
@@ -66,7 +67,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     }
     return closed;
   };
-  const claim = (task: Task, worker: number | string, files: readonly string[] = []): void => {
+  const claim = (task: Task, worker: number | string, files: readonly string[] = [], tokenHash?: string): void => {
     const attempts = task.attempts + 1;
     // An external worker's files join the task's claims: what it holds is what others wait for.
     const claims = files.length === 0 ? task.claims : [...new Set([...task.claims, ...files])];
@@ -85,6 +86,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       startedAt: now,
       state: { status: 'running' },
       output: { file, section: formatRunSection(task.phase, after.phases.length, phase.name, phase.attempts) },
+      ...(tokenHash !== undefined ? { tokenHash } : {}),
     });
     if (isInSharedPhase(task)) events.push({ ts: now, type: 'task_started', task: task.id, worker: workerName, attempt: attempts });
   };
@@ -108,7 +110,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       break;
     }
     case 'startTask':
-      claim(requireTask(action.taskId, isReady, ', or not ready in the current phase'), action.worker, action.files);
+      claim(requireTask(action.taskId, isReady, ', or not ready in the current phase'), action.worker, action.files, action.tokenHash);
       break;
     case 'leaveWorker':
       // Its claims end: its open runs are interrupted and their tasks wait for another worker.

@@ -63,6 +63,12 @@ export interface Run {
   output: { file: string; section: string };
   /** Workspace paths the run wrote (an LLM task's write_file and edit_file calls), when known. */
   filesModified?: string[];
+  /**
+   * An external worker's run: the SHA-256 (hex) of the claim token its claim returned, which its
+   * task's end (and its worker's heartbeat) must show. Only the hash is kept: a leaked
+   * tasks.jsonl hands out no live token.
+   */
+  tokenHash?: string;
 }
 
 /** Counts of a job's tasks by how they stand (kept in job.json, so listings need not read tasks). */

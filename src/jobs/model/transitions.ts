@@ -18,7 +18,8 @@ import type { ResumePlan } from './resume-plan.js';
  *
  * A `worker` is this process's worker `index` (named after the job's agent, see formatWorkerName)
  * or the name of a worker that joined from outside (see JoinedWorker); `files` (an external
- * worker's claim) are added to the task's claims. `startPhase` with `taskId: null` opens the phase
+ * worker's claim) are added to the task's claims, and `tokenHash` (the hash of its claim token,
+ * made by the service) is kept with its run. `startPhase` with `taskId: null` opens the phase
  * without claiming a task (an external job waits for its workers). `joinWorker` / `leaveWorker`
  * add and remove an external worker (leaving ends its runs, interrupted, and their tasks wait
  * again); `renewLease` moves a worker's lease on; `addTasks` appends tasks to the current phase; `close` ends a job as its coordinator
@@ -27,7 +28,7 @@ import type { ResumePlan } from './resume-plan.js';
 export type JobAction =
   | { type: 'start' }
   | { type: 'startPhase'; taskId?: string | null; worker?: number | string; files?: readonly string[] }
-  | { type: 'startTask'; taskId: string; worker: number | string; files?: readonly string[] }
+  | { type: 'startTask'; taskId: string; worker: number | string; files?: readonly string[]; tokenHash?: string }
   | { type: 'joinWorker'; agent: string; leaseExpiresAt?: string }
   | { type: 'renewLease'; worker: string; leaseExpiresAt: string }
   | { type: 'leaveWorker'; worker: string; reason: string }

@@ -5,13 +5,23 @@
 // once; where the job lives is the host's: a session's memory (the server, with lease timers), or
 // the jobs folder under the job's claim (`jobline task …` without a server; lapsed leases are
 // found when the job is next changed).
+//
+// A claim returns a claim token (as BullMQ's lock token): the task's end and its worker's
+// heartbeats must show it, so a worker whose lease ran out, and whose task another worker has
+// claimed since, cannot end that other worker's run. Its SHA-256 is kept with the run (durable in
+// tasks.jsonl, so a server and `jobline task …` on the folder check alike); the token itself only
+// goes to the claimer.
 import { ManagerError, TaskLookupError } from '../../errors.js';
 import { findLapsedWorkers, isActiveStatus, isExternalJob, type Job, type JoinedWorker } from '../model/job.js';
 import type { Task, TaskBoard, TaskPlan } from '../model/task.js';
 import { findOpenRun, findTask, indexOf } from '../model/task-board.js';
 import type { JobAction } from '../model/transitions.js';
 import { decideClaim, type HeldClaim } from '../model/worker-claims.js';
+import { createClaimToken, hashClaimToken, isClaimTokenOf } from './claim-tokens.js';
 import type { ClaimedTask, WorkersPort } from './session-port.js';
+
+// Where a worker finds its claim token, for the refusal that asks for it.
+const TOKEN_HINT = '--token, or $JOBLINE_CLAIM_TOKEN as jobline task claim writes it to $JOBLINE_ENV_FILE; "token" in the API';
 
 /** Default lease of an external worker's claims (ms): a heartbeat (or any call) renews it. */
 export const DEFAULT_WORKER_LEASE_MS = 30_000;
@@ -103,10 +113,20 @@ export class ExternalWorkers implements WorkersPort {
     });
   }
 
-  /** Renews worker `worker`'s lease; resolves with when it runs out (ms since the epoch). @throws like leave. */
-  heartbeat(jobId: string, worker: string): Promise<number> {
+  /**
+   * Renews worker `worker`'s lease; resolves with when it runs out (ms since the epoch). A worker
+   * that holds claims must show the token of one of them (`token`): its lease keeps them held. A
+   * worker holding none keeps only its place in the job, which no token guards.
+   * @throws like leave; ManagerError TASK_NOT_CLAIMED (no token, or none of the worker's claims').
+   */
+  heartbeat(jobId: string, worker: string, token?: string): Promise<number> {
     return this.host.withJob(jobId, async (job) => {
       await this.requireMember(job, worker);
+      const held = [...indexOf(job.board).openRuns.values()].map((position) => job.board.runs[position]!).filter((run) => run.worker === worker);
+      if (held.length > 0 && !held.some((run) => isClaimTokenOf(run, token))) {
+        const tasks = held.map((run) => run.taskId).join(', ');
+        throw new ManagerError('TASK_NOT_CLAIMED', token ? `${worker} holds ${tasks} of ${job.id}, and that token is not of its claims; its claim may have ended with its lease.` : `${worker} holds ${tasks} of ${job.id}: give the claim token of one (${TOKEN_HINT}).`);
+      }
       const { action, expiresAtMs } = this.renew(job.id, worker);
       await job.commit([action]);
       return expiresAtMs;
@@ -115,7 +135,8 @@ export class ExternalWorkers implements WorkersPort {
 
   /**
    * Claims the next runnable task of job `jobId` for `worker`, declaring `files` it will modify
-   * (see decideClaim). Resolves null when none is runnable, once the claim is on disk otherwise.
+   * (see decideClaim). Resolves null when none is runnable, once the claim is on disk otherwise,
+   * with the claim's token (only its hash is stored).
    * @throws ClaimConflictError (CLAIM_CONFLICT) when a named file is held; ManagerError
    *   WORKER_NOT_IN_JOB, JOB_NOT_ACTIVE.
    */
@@ -130,9 +151,10 @@ export class ExternalWorkers implements WorkersPort {
         return null;
       }
       const taskId = decision.task.id;
+      const token = createClaimToken();
       // Applied synchronously (the next claim sees it), written in the background; resolves when on disk.
-      const written = job.commit([{ type: 'startTask', taskId, worker, files }, renewal]);
-      const claimed = { jobId: job.id, task: findTask(job.board, taskId)!, run: findOpenRun(job.board, taskId)! };
+      const written = job.commit([{ type: 'startTask', taskId, worker, files, tokenHash: hashClaimToken(token) }, renewal]);
+      const claimed = { jobId: job.id, task: findTask(job.board, taskId)!, run: findOpenRun(job.board, taskId)!, token };
       await written;
       return claimed;
     });
@@ -140,12 +162,13 @@ export class ExternalWorkers implements WorkersPort {
 
   /**
    * Ends task `taskId` of job `jobId`, claimed by an external worker, as done (`summary`,
-   * `filesModified`) or failed (`error`; it waits again while its retries last). `worker`, when
-   * given, must be the claim's holder.
-   * @throws ManagerError TASK_NOT_CLAIMED (not claimed, or by another worker: its lease ran out),
-   *   JOB_NOT_ACTIVE; TaskLookupError TASK_NOT_FOUND.
+   * `filesModified`) or failed (`error`; it waits again while its retries last). `token` must be
+   * its claim's token; `worker`, when given, must be the claim's holder (worker ids are names
+   * for people: anyone can give one).
+   * @throws ManagerError TASK_NOT_CLAIMED (not claimed, or not with `token`: no token, or a stale
+   *   one whose claim ended with its worker's lease), JOB_NOT_ACTIVE; TaskLookupError TASK_NOT_FOUND.
    */
-  endTask(jobId: string, taskId: string, end: { worker?: string; summary?: string | null; filesModified?: string[]; error?: string }): Promise<Task> {
+  endTask(jobId: string, taskId: string, end: { worker?: string; token?: string; summary?: string | null; filesModified?: string[]; error?: string }): Promise<Task> {
     return this.host.withJob(jobId, async (job) => {
       this.assertActive(job);
       if (!findTask(job.board, taskId)) throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no task ${taskId}.`);
@@ -155,6 +178,9 @@ export class ExternalWorkers implements WorkersPort {
       if (!run || job.isRunningHere(taskId) || (end.worker !== undefined && run.worker !== end.worker)) {
         const holder = run ? (job.isRunningHere(taskId) ? 'a worker of jobline' : run.worker) : null;
         throw new ManagerError('TASK_NOT_CLAIMED', `${job.id} ${taskId} is not claimed${end.worker ? ` by ${end.worker}` : ''}${holder ? ` (${holder} holds it)` : ''}; its claim may have ended with its worker's lease.`);
+      }
+      if (!isClaimTokenOf(run, end.token)) {
+        throw new ManagerError('TASK_NOT_CLAIMED', end.token ? `${job.id} ${taskId} is not claimed with that token (${run.worker} holds it); its claim may have ended with its worker's lease.` : `${job.id} ${taskId} is claimed by ${run.worker}: give its claim token (${TOKEN_HINT}).`);
       }
       const { action: renewal } = this.renew(job.id, run.worker);
       const action: JobAction = end.error !== undefined ? { type: 'failTask', taskId, error: end.error } : { type: 'completeTask', taskId, output: end.summary ?? null, filesModified: end.filesModified ?? [] };

@@ -27,10 +27,12 @@ export type JobCommand =
   /** Workers from outside (see ExternalWorkers): join, leave, heartbeat, claim, and end tasks. */
   | { type: 'join'; jobId: string; agent: string }
   | { type: 'leave'; jobId: string; worker: string }
-  | { type: 'heartbeat'; jobId: string; worker: string }
+  /** `token`: the claim token of a claim the worker holds (see ExternalWorkers.heartbeat). */
+  | { type: 'heartbeat'; jobId: string; worker: string; token?: string }
   | { type: 'claim'; jobId: string; worker: string; files?: readonly string[] }
-  | { type: 'completeTask'; jobId: string; taskId: string; worker?: string; summary?: string | null; filesModified?: string[] }
-  | { type: 'failTask'; jobId: string; taskId: string; worker?: string; reason: string }
+  /** `token`: the task's claim token, as its claim returned it (without it, refused: TASK_NOT_CLAIMED). */
+  | { type: 'completeTask'; jobId: string; taskId: string; worker?: string; token?: string; summary?: string | null; filesModified?: string[] }
+  | { type: 'failTask'; jobId: string; taskId: string; worker?: string; token?: string; reason: string }
   | { type: 'addTasks'; jobId: string; tasks: readonly TaskPlan[] }
   | { type: 'close'; jobId: string; status: 'completed' | 'failed' | 'cancelled'; reason?: string | null };
 

@@ -7,20 +7,21 @@ import type { Job, JobMode, JoinedWorker } from '../model/job.js';
 import type { Run, Task, TaskBoard, TaskPlan } from '../model/task.js';
 import type { AdoptedRun, JobManagerEvents, SubmitRequest, SubmitResult } from './manager-api.js';
 
-/** A task an external worker claimed: the job, the task and its run. */
+/** A task an external worker claimed: the job, the task, its run, and the claim's token (its end must show it). */
 export interface ClaimedTask {
   jobId: string;
   task: Task;
   run: Run;
+  token: string;
 }
 
 /** The commands of workers from outside (see ExternalWorkers for what each does and throws). */
 export interface WorkersPort {
   join(jobId: string, agent: string): Promise<{ worker: JoinedWorker; leaseExpiresAtMs: number }>;
   leave(jobId: string, worker: string, reason?: string): Promise<void>;
-  heartbeat(jobId: string, worker: string): Promise<number>;
+  heartbeat(jobId: string, worker: string, token?: string): Promise<number>;
   claim(jobId: string, worker: string, files?: readonly string[]): Promise<ClaimedTask | null>;
-  endTask(jobId: string, taskId: string, end: { worker?: string; summary?: string | null; filesModified?: string[]; error?: string }): Promise<Task>;
+  endTask(jobId: string, taskId: string, end: { worker?: string; token?: string; summary?: string | null; filesModified?: string[]; error?: string }): Promise<Task>;
   addTasks(jobId: string, plans: readonly TaskPlan[]): Promise<Task[]>;
   close(jobId: string, status: 'completed' | 'failed' | 'cancelled', reason?: string | null): Promise<void>;
 }

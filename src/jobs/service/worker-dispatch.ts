@@ -29,13 +29,13 @@ export async function dispatchWorkerCommand(session: SessionPort, command: JobCo
       await workers.leave(id, command.worker);
       return session.get(id);
     case 'heartbeat':
-      return { leaseExpiresAtMs: await workers.heartbeat(id, command.worker) };
+      return { leaseExpiresAtMs: await workers.heartbeat(id, command.worker, command.token) };
     case 'claim':
       return workers.claim(id, command.worker, command.files);
     case 'completeTask':
-      return workers.endTask(id, command.taskId, { worker: command.worker, summary: command.summary, filesModified: command.filesModified });
+      return workers.endTask(id, command.taskId, { worker: command.worker, token: command.token, summary: command.summary, filesModified: command.filesModified });
     case 'failTask':
-      return workers.endTask(id, command.taskId, { worker: command.worker, error: command.reason });
+      return workers.endTask(id, command.taskId, { worker: command.worker, token: command.token, error: command.reason });
     case 'addTasks':
       return workers.addTasks(id, command.tasks);
     case 'close':

@@ -1,6 +1,8 @@
 // /run NAME [key=value …] submits a job from a config template; /templates lists the templates.
 import { UsageError } from '../../errors.js';
-import { expandTemplate, parseTemplateValues, splitWords } from '../../config/templates.js';
+import { expandTemplate, findTemplate, parseTemplateValues, splitWords } from '../../config/templates.js';
+import { findShellTexts } from '../../agents/agent.js';
+import { resolveAgent } from '../../agents/resolve-agent.js';
 import { formatTemplateList } from '../../render/template-list.js';
 import type { SlashCommand } from '../session.js';
 
@@ -13,7 +15,9 @@ export const runCommand: SlashCommand = {
   async run(args, session) {
     const [name, ...words] = splitWords(args);
     if (!name) throw new UsageError('USAGE', 'Usage: /run <template> [key=value …]. /templates lists the templates.');
-    const made = expandTemplate(session.config, name, parseTemplateValues(words));
+    // The job's agent decides whether the values go into shell commands (quoted): the template's, else the session's.
+    const agent = resolveAgent(findTemplate(session.config, name).agent ?? session.agentName, session.config, session.cwd);
+    const made = expandTemplate(session.config, name, parseTemplateValues(words), findShellTexts(agent));
     await session.submit(made.prompt, {
       template: made.template,
       ...(made.agentName ? { agentName: made.agentName } : {}),

@@ -78,10 +78,13 @@ describe('what refusals say', () => {
     const { worker } = await folder.workers.join(id, 'dev');
     await expect(folder.workers.endTask(id, 't1', {})).rejects.toThrow(`${id} t1 is not claimed; its claim may have ended with its worker's lease.`);
     await expect(folder.workers.endTask(id, 't9', {})).rejects.toThrow(`${id} has no task t9.`);
-    await folder.workers.claim(id, worker.name);
-    await expect(folder.workers.endTask(id, 't1', { worker: 'dev[zzzz-9]' })).rejects.toThrow(`${id} t1 is not claimed by dev[zzzz-9] (${worker.name} holds it); its claim may have ended with its worker's lease.`);
+    const { token } = (await folder.workers.claim(id, worker.name))!;
+    await expect(folder.workers.endTask(id, 't1', { worker: 'dev[zzzz-9]', token })).rejects.toThrow(`${id} t1 is not claimed by dev[zzzz-9] (${worker.name} holds it); its claim may have ended with its worker's lease.`);
     await expect(folder.workers.claim(id, 'dev[zzzz-9]')).rejects.toThrow(`dev[zzzz-9] is not a worker of ${id}: join it first (its lease may have run out).`);
-    const done = await folder.workers.endTask(id, 't1', {});
+    // The claim's token is what ends it: none, or another, is refused.
+    await expect(folder.workers.endTask(id, 't1', {})).rejects.toThrow(`${id} t1 is claimed by ${worker.name}: give its claim token (--token, or $JOBLINE_CLAIM_TOKEN as jobline task claim writes it to $JOBLINE_ENV_FILE; "token" in the API).`);
+    await expect(folder.workers.endTask(id, 't1', { worker: worker.name, token: token.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) })).rejects.toThrow(`${id} t1 is not claimed with that token (${worker.name} holds it); its claim may have ended with its worker's lease.`);
+    const done = await folder.workers.endTask(id, 't1', { token });
     expect(done).toMatchObject({ status: 'done', result: null, filesModified: [] });
     await folder.workers.close(id, 'completed');
     await expect(folder.workers.claim(id, worker.name)).rejects.toThrow(`${id} is completed; workers take part only in active jobs.`);
@@ -199,14 +202,14 @@ describe('claims and lapses, more edges', () => {
     const { worker: silent } = await folder.workers.join(id, 'dev');
     const { worker: busy } = await folder.workers.join(id, 'dev');
     await folder.workers.claim(id, silent.name);
-    await folder.workers.claim(id, busy.name);
+    const { token } = (await folder.workers.claim(id, busy.name))!;
     now += 600;
-    await folder.workers.heartbeat(id, busy.name);
+    await folder.workers.heartbeat(id, busy.name, token);
     const events = () => store.jobs.get(id)!.events.map((event) => `${event.type}${event.worker ? ` ${event.worker}` : ''}`);
     const left = events().length;
     now += 500;
     // The silent worker's lease ran out at 10:00:01; the busy one's runs until 10:00:01.600.
-    await folder.workers.endTask(id, 't2', { worker: busy.name });
+    await folder.workers.endTask(id, 't2', { worker: busy.name, token });
     expect(events().slice(left, left + 1)).toEqual([`worker_left ${silent.name}`]);
     expect(events().slice(left + 1)).toEqual(['task_completed']);
   });
@@ -239,7 +242,7 @@ describe('one write per command, and what each write holds', () => {
     const { worker } = await folder.workers.join(id, 'dev');
     const { worker: other } = await folder.workers.join(id, 'dev');
     let commits = store.commits.length;
-    await folder.workers.claim(id, worker.name);
+    const { token } = (await folder.workers.claim(id, worker.name))!;
     expect(store.commits.length).toBe(commits + 1);
     advance(1000);
     commits = store.commits.length;
@@ -247,7 +250,7 @@ describe('one write per command, and what each write holds', () => {
     expect(store.commits.length).toBe(commits + 1);
     expect(store.jobs.get(id)!.job.joinedWorkers!.find((joined) => joined.name === other.name)!.leaseExpiresAt).toBe('2026-12-02T10:00:31.000Z');
     commits = store.commits.length;
-    await folder.workers.endTask(id, 't1', { worker: worker.name });
+    await folder.workers.endTask(id, 't1', { worker: worker.name, token });
     expect(store.commits.length).toBe(commits + 1);
     await folder.workers.leave(id, other.name);
     expect(store.jobs.get(id)!.events.at(-1)).toMatchObject({ type: 'worker_left', worker: other.name, reason: 'left' });

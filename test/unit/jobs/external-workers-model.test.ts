@@ -47,6 +47,15 @@ describe('workers from outside', () => {
     expect(change.events.map((event) => event.type)).toEqual(['task_started']);
   });
 
+  it('keeps the hash of the claim token the service made with the run it opens, and records it', () => {
+    const hash = 'ab'.repeat(32);
+    const change = apply(apply(externalJob(), [{ type: 'joinWorker', agent: 'dev' }]).state, [{ type: 'startTask', taskId: 't1', worker: 'dev[abcd-0]', tokenHash: hash }]);
+    expect(change.state.board.runs[0]!.tokenHash).toBe(hash);
+    expect(change.records).toContainEqual(expect.objectContaining({ kind: 'run', run: expect.objectContaining({ tokenHash: hash }) }));
+    // A run of jobline's own workers has none.
+    expect(apply(externalJob(), [{ type: 'startTask', taskId: 't1', worker: 0 }]).state.board.runs[0]).not.toHaveProperty('tokenHash');
+  });
+
   it('does not end an external job when its last task is done: it ends when closed', () => {
     let state = apply(externalJob([plan('a')]), [{ type: 'joinWorker', agent: 'dev' }, { type: 'startTask', taskId: 't1', worker: 'dev[abcd-0]' }]).state;
     state = apply(state, [{ type: 'completeTask', taskId: 't1', output: 'ok', filesModified: ['x'] }]).state;

@@ -37,18 +37,28 @@ describe('external workers in a session', () => {
     expect(manager!.get(job.id).joinedWorkers).toHaveLength(5);
   });
 
-  it('takes the claims of a worker silent past its lease and gives its task to the next claim', async () => {
+  it('takes the claims of a worker silent past its lease and gives its task to the next claim; only the new holder, by its token, ends it', async () => {
     makeManager({ workerLeaseMs: 150 });
     const { job } = await manager!.submit({ agent: createExternalAgent(), prompt: '', mode: 'background', cwd: makeTempDir(), tasks: [plan('a')] });
     const { worker: silent } = await manager!.workers.join(job.id, 'dev');
-    expect((await manager!.workers.claim(job.id, silent.name))?.task.id).toBe('t1');
+    const stale = (await manager!.workers.claim(job.id, silent.name))!;
+    expect(stale.task.id).toBe('t1');
     await waitFor(() => !manager!.get(job.id).joinedWorkers?.some((worker) => worker.name === silent.name), 'the silent worker to lose its lease');
     expect(manager!.boardOf(job.id)!.tasks[0]!.status).toBe('todo');
     const { worker: next } = await manager!.workers.join(job.id, 'dev');
-    expect((await manager!.workers.claim(job.id, next.name))?.task.id).toBe('t1');
-    await expect(manager!.workers.endTask(job.id, 't1', { worker: silent.name, summary: 'late' })).rejects.toMatchObject({ code: 'TASK_NOT_CLAIMED' });
-    await manager!.workers.endTask(job.id, 't1', { worker: next.name, summary: 'ok' });
-    expect(manager!.boardOf(job.id)!.tasks[0]!.status).toBe('done');
+    const current = (await manager!.workers.claim(job.id, next.name))!;
+    expect(current.task.id).toBe('t1');
+    expect(current.token).not.toBe(stale.token);
+    // The stale worker, back: without a worker id (as the README's body and `task complete` without
+    // $JOBLINE_WORKER_ID send it), with or without its old token, it is refused.
+    for (const end of [{ summary: 'late' }, { token: stale.token, summary: 'late' }, { token: stale.token, error: 'late' }, { worker: silent.name, token: stale.token, summary: 'late' }]) {
+      await expect(manager!.workers.endTask(job.id, 't1', end)).rejects.toMatchObject({ code: 'TASK_NOT_CLAIMED' });
+    }
+    await expect(manager!.workers.endTask(job.id, 't1', { worker: next.name, summary: 'ok' })).rejects.toMatchObject({ code: 'TASK_NOT_CLAIMED' });
+    expect(manager!.boardOf(job.id)!.runs.at(-1)).toMatchObject({ worker: next.name, state: { status: 'running' } });
+    await manager!.workers.endTask(job.id, 't1', { token: current.token, summary: 'ok' });
+    expect(manager!.boardOf(job.id)!.tasks[0]).toMatchObject({ status: 'done', result: 'ok' });
+    expect(manager!.boardOf(job.id)!.runs.map((run) => [run.worker, run.state.status])).toEqual([[silent.name, 'interrupted'], [next.name, 'succeeded']]);
   });
 
   it("holds back an agent's task whose files an external worker holds, in the same folder, until it lets go", async () => {
@@ -56,7 +66,7 @@ describe('external workers in a session', () => {
     const cwd = makeTempDir();
     const external = await manager!.submit({ agent: createExternalAgent(), prompt: '', mode: 'background', cwd, tasks: [plan('edit', ['src/a.ts'])] });
     const { worker } = await manager!.workers.join(external.job.id, 'dev');
-    await manager!.workers.claim(external.job.id, worker.name);
+    const { token } = (await manager!.workers.claim(external.job.id, worker.name))!;
     const agent: AgentSpec = { type: 'command', name: 'edit', summary: 'edit', phases: [{ name: 'edit', tasks: [{ name: 'touch', run: 'true', dependsOn: [], claims: ['src'] }] }] };
     const waits: string[] = [];
     manager!.on('jobActivity', (_job, _icon, text) => waits.push(text));
@@ -65,7 +75,7 @@ describe('external workers in a session', () => {
     await waitFor(() => waits.find((text) => text.includes('is claimed by')), 'the task to say it waits');
     expect(waits[0]).toBe(`t1 waits: src is claimed by ${external.job.id.slice(0, 8)} t1`);
     expect(manager!.boardOf(job.id)!.tasks[0]!.status).toBe('todo');
-    await manager!.workers.endTask(external.job.id, 't1', { worker: worker.name });
+    await manager!.workers.endTask(external.job.id, 't1', { worker: worker.name, token });
     (await executor.whenRuns(1)).complete();
     await waitFor(() => manager!.get(job.id).status === 'completed', 'the agent job to run once the claim is let go');
   });
@@ -88,11 +98,14 @@ describe('external workers in a session', () => {
     makeManager();
     const { job } = await manager!.submit({ agent: createExternalAgent(), prompt: '', mode: 'background', cwd: makeTempDir(), retries: 1, tasks: [plan('a'), plan('b')] });
     const { worker } = await manager!.workers.join(job.id, 'dev');
-    await manager!.workers.claim(job.id, worker.name);
-    await manager!.workers.endTask(job.id, 't1', { worker: worker.name, error: 'flaky' });
+    const first = (await manager!.workers.claim(job.id, worker.name))!;
+    await manager!.workers.endTask(job.id, 't1', { worker: worker.name, token: first.token, error: 'flaky' });
     expect(manager!.boardOf(job.id)!.tasks[0]).toMatchObject({ status: 'todo', attempts: 1 });
-    expect((await manager!.workers.claim(job.id, worker.name))?.task.id).toBe('t1');
-    await manager!.workers.endTask(job.id, 't1', { worker: worker.name, error: 'flaky again' });
+    const again = (await manager!.workers.claim(job.id, worker.name))!;
+    expect(again.task.id).toBe('t1');
+    // The first run's token ended with it.
+    await expect(manager!.workers.endTask(job.id, 't1', { token: first.token, error: 'flaky again' })).rejects.toMatchObject({ code: 'TASK_NOT_CLAIMED' });
+    await manager!.workers.endTask(job.id, 't1', { worker: worker.name, token: again.token, error: 'flaky again' });
     expect(manager!.boardOf(job.id)!.tasks.map((task) => task.status)).toEqual(['failed', 'todo']);
     expect(manager!.get(job.id).status).toBe('running');
     const added = await manager!.workers.addTasks(job.id, [plan('c')]);

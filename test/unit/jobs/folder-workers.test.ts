@@ -35,26 +35,40 @@ describe('external jobs on the folder', () => {
     // Two claims at once, one after the other under the claim: t2 overlaps t1's files, so c.
     expect([first?.task.id, second?.task.id]).toEqual(['t1', 't3']);
     await expect(folder.workers.claim(id, worker.name, ['src/a.ts'])).rejects.toMatchObject({ code: 'CLAIM_CONFLICT' });
-    await folder.workers.endTask(id, 't1', { worker: worker.name, summary: 'ok', filesModified: ['src/a.ts'] });
-    await folder.workers.endTask(id, 't3', { worker: worker.name, error: 'broke' });
+    await folder.workers.endTask(id, 't1', { worker: worker.name, token: first!.token, summary: 'ok', filesModified: ['src/a.ts'] });
+    await folder.workers.endTask(id, 't3', { worker: worker.name, token: second!.token, error: 'broke' });
     const board = (await store.readBoard(store.jobs.get(id)!.job)).board;
     expect(board.tasks.map((task) => task.status)).toEqual(['done', 'todo', 'failed']);
     expect((await folder.workers.claim(id, worker.name))?.task.id).toBe('t2');
+    // Only the token's hash is stored with the run: the stored board hands out no live token.
+    const runs = (await store.readBoard(store.jobs.get(id)!.job)).board.runs;
+    expect(runs[0]!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(store.jobs.get(id)!.records)).not.toContain(first!.token);
   });
 
   it('records leases, and finds a lapsed one at the next change: its worker leaves and its task waits again', async () => {
     const { store, folder, advance } = setup(1000);
     const { id } = folder.create({ name: 'l', tasks: [plan('a')], cwd: '/p' });
     const { worker: silent } = await folder.workers.join(id, 'dev');
-    await folder.workers.claim(id, silent.name);
+    const stale = (await folder.workers.claim(id, silent.name))!;
     advance(600);
     const { worker: other } = await folder.workers.join(id, 'dev');
     expect(await folder.workers.claim(id, other.name)).toBeNull();
     advance(500);
-    expect((await folder.workers.claim(id, other.name))?.task.id).toBe('t1');
+    const current = (await folder.workers.claim(id, other.name))!;
+    expect(current.task.id).toBe('t1');
     const events = store.jobs.get(id)!.events;
     expect(events.filter((event) => event.type === 'worker_left')).toEqual([expect.objectContaining({ worker: silent.name, reason: 'its lease of 1 s ran out without a heartbeat' })]);
-    await expect(folder.workers.heartbeat(id, silent.name)).rejects.toMatchObject({ code: 'WORKER_NOT_IN_JOB' });
+    await expect(folder.workers.heartbeat(id, silent.name, stale.token)).rejects.toMatchObject({ code: 'WORKER_NOT_IN_JOB' });
+    // A worker holding a claim keeps it with its token; none, or a stale one, is refused.
+    await expect(folder.workers.heartbeat(id, other.name)).rejects.toMatchObject({ code: 'TASK_NOT_CLAIMED', message: `${other.name} holds t1 of ${id}: give the claim token of one (--token, or $JOBLINE_CLAIM_TOKEN as jobline task claim writes it to $JOBLINE_ENV_FILE; "token" in the API).` });
+    await expect(folder.workers.heartbeat(id, other.name, stale.token)).rejects.toMatchObject({ code: 'TASK_NOT_CLAIMED', message: `${other.name} holds t1 of ${id}, and that token is not of its claims; its claim may have ended with its lease.` });
+    expect(new Date(await folder.workers.heartbeat(id, other.name, current.token)).toISOString()).toBe('2026-12-02T10:00:02.100Z');
+    // The stale worker, without a worker id, cannot end the task its lease lost.
+    await expect(folder.workers.endTask(id, 't1', { token: stale.token, summary: 'late' })).rejects.toMatchObject({ code: 'TASK_NOT_CLAIMED' });
+    await expect(folder.workers.endTask(id, 't1', { summary: 'late' })).rejects.toMatchObject({ code: 'TASK_NOT_CLAIMED' });
+    expect((await folder.workers.endTask(id, 't1', { token: current.token, summary: 'mine' })).result).toBe('mine');
+    // Holding nothing, a worker keeps its place in the job without a token.
     expect(new Date(await folder.workers.heartbeat(id, other.name)).toISOString()).toBe('2026-12-02T10:00:02.100Z');
   });
 

@@ -98,6 +98,14 @@ describe('rebuilding tasks and runs from a version-1 job', () => {
   });
 });
 
+describe('a job without task records that is not of version 1', () => {
+  it('is an external job made without tasks: its board is empty, not a task for its phase held by nobody', () => {
+    const job = makeJob({ agent: 'external', mode: 'background', status: 'running', startedAt: '2026-12-02T10:00:00.000Z' }, ['work']);
+    job.phases[0] = { ...job.phases[0]!, status: 'running', attempts: 1, startedAt: '2026-12-02T10:00:00.000Z' };
+    expect(deriveBoardFromHistory(job, [{ ts: '2026-12-02T10:00:00.000Z', type: 'phase_started', phase: 'work', attempt: 1, seq: 4 }])).toEqual({ tasks: [], runs: [] });
+  });
+});
+
 describe('job helpers', () => {
   it('sorts statuses into active, unfinished and terminal', () => {
     expect(['queued', 'running', 'awaiting_approval'].every((s) => isActiveStatus(s as Job['status']))).toBe(true);

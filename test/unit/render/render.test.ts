@@ -19,6 +19,15 @@ describe('rendering', () => {
     expect(sanitizeLine('a\n\tb')).toBe('a b');
   });
 
+  it('keeps colours when asked, and nothing else: no sequence survives or is pieced together around one', () => {
+    const coloured = '\u001b[31mred\u001b[0m \u001b[38;2;1;2;3mrgb\u001b[m';
+    expect(sanitizeText(coloured, { keepColours: true })).toBe(coloured);
+    expect(sanitizeText(coloured)).toBe('red rgb');
+    // An OSC cut by a colour, a C1 CSI, a private mode, a cursor move: only the colours stay.
+    expect(sanitizeText('\u001b]52;c;\u001b[31mZXZp\u0007 \u009b2J\u001b[?1049h\u001b[2;1H\u001b[32mok\u001b[0m', { keepColours: true })).toBe(']52;c;\u001b[31mZXZp \u001b[32mok\u001b[0m');
+    expect(sanitizeText('\u001b\u001b[31mx', { keepColours: true })).toBe('\u001b[31mx');
+  });
+
   it('lists jobs with their prompt cut to the width, relative times, labelled counters and the last event', () => {
     const running = makeJob({ id: 'job-aaaa1111', status: 'running', currentPhase: 1, description: 'add login with sessions and tests for every route of the api', startedAt: '2026-11-22T09:50:00.000Z', progress: { round: 3, toolCalls: 5, llmCalls: 4, lastEvent: 'Called edit_file(path=\u001b[31m"src/auth.ts")' } });
     // It waited 10 minutes for approval after its first phase: that does not count as running.

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { acquireClaim, readClaim, tryAcquireClaim, withClaim, type ClaimRecord } from '../../../src/store/claim.js';
 import { getCurrentOwner, readProcessStartMs } from '../../../src/jobs/process/owner.js';
 import { makeTempDir } from '../../helpers/temp.js';
+import { isProcessAlive, waitFor } from '../../helpers/wait.js';
 
 const CLAIM_JS = fileURLToPath(new URL('../../../dist/store/claim.js', import.meta.url));
 
@@ -61,6 +62,34 @@ describe('claim', () => {
       });
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('breaks a lease that ran out while its holder, another process on this machine, is still alive', async () => {
+    const path = join(makeTempDir(), 'claim');
+    // The holder takes the claim with a lease of 300 ms, says so, and stays alive (it never releases).
+    const script = `
+      const { tryAcquireClaim } = await import(${JSON.stringify(CLAIM_JS)});
+      const claim = tryAcquireClaim(${JSON.stringify(path)}, { leaseMs: 300 });
+      process.stdout.write(JSON.stringify(claim.record) + '\\n');
+      setInterval(() => {}, 1000);`;
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let said = '';
+      holder.stdout!.on('data', (chunk: Buffer) => (said += chunk.toString()));
+      const record = JSON.parse(await waitFor(() => (said.includes('\n') ? said : null), 'the holder to take the claim')) as ClaimRecord;
+      expect(record.holder.pid).toBe(holder.pid);
+      expect(Date.parse(record.expiresAt!) - Date.parse(record.acquiredAt)).toBe(300);
+      // Within the lease the live holder keeps it.
+      expect(tryAcquireClaim(path)).toBeNull();
+      await waitFor(() => Date.now() > Date.parse(record.expiresAt!), 'the lease to run out');
+      expect(isProcessAlive(holder.pid!)).toBe(true);
+      const next = tryAcquireClaim(path)!;
+      expect(next).not.toBeNull();
+      expect(readClaim(path)).toMatchObject({ token: next.record.token, holder: getCurrentOwner() });
+      next.release();
+    } finally {
+      holder.kill('SIGKILL');
     }
   });
 

@@ -1,6 +1,7 @@
 // The register of job names on a real folder: one job per name (in any case, from several
 // processes at once), names freed by removal or left by a crash, and generated names of words.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -8,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { generateJobName, JobNames, NAME_WORDS } from '../../../src/store/job-names.js';
 import { resolveJobReference } from '../../../src/jobs/model/job-id.js';
 import { makeTempDir } from '../../helpers/temp.js';
+import { waitFor } from '../../helpers/wait.js';
 
 function folder(ids: string[] = ['job-aaaa0001', 'job-aaaa0002', 'job-bbbb0003']) {
   const dir = makeTempDir('jobline-names-');
@@ -32,11 +34,19 @@ describe('job names', () => {
     expect(names.idOf('docs-fix')).toBeNull();
   });
 
-  it('refuses what is not a name, and a name shaped like a job id', () => {
+  it('refuses what is not a name, and a name shaped like a job id or a prefix of one', () => {
     const { names } = folder();
-    for (const bad of ['', 'two words', '../up', '.hidden', 'a'.repeat(81), 'job-abcd1234']) {
+    for (const bad of ['', 'two words', '../up', '.hidden', 'a'.repeat(81), 'job-abcd1234', 'job-2zx4', 'JOB-2ZX4', 'job-', 'job', 'j', 'jo']) {
       expect(() => names.claimSync('job-aaaa0001', bad)).toThrow(expect.objectContaining({ code: 'JOB_NAME_INVALID' }));
     }
+    // Longer than an id, or not made like one: an ordinary name.
+    for (const good of ['job-abcd12345', 'job-2zx4-fix', 'jobs', 'job_2zx4']) expect(names.claimSync('job-aaaa0001', good)).toBe(good);
+  });
+
+  it('never lets a name hide a job id it is shaped like: job-2zx4 names the job whose id begins so', () => {
+    const { names } = folder(['job-2zx4aaaa', 'job-bbbb0003']);
+    expect(() => names.claimSync('job-bbbb0003', 'job-2zx4')).toThrow('"job-2zx4" is not a job name');
+    expect(resolveJobReference('job-2zx4', ['job-2zx4aaaa', 'job-bbbb0003'], names)).toBe('job-2zx4aaaa');
   });
 
   it('generates names of three words from the EFF list, different each time', () => {
@@ -75,6 +85,55 @@ describe('job names', () => {
     expect(results.filter((result) => result === true)).toHaveLength(1);
     expect(names.idOf('contested')).toBe(ids[results.indexOf(true)]);
   });
+
+  it('lets exactly one of 4 processes released together take over a name whose job is gone, round after round', async () => {
+    const ids = Array.from({ length: 4 }, (_, index) => `job-takeovr${index}`);
+    const { dir, names } = folder(ids);
+    const rounds = 300;
+    // Each process claims, when told a round, the name that round's stale link holds (its job's
+    // folder is gone, as after a crash between a job's removal and its name's).
+    const script = `
+      const { JobNames } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../../dist/store/job-names.js')).href)});
+      const { createInterface } = await import('node:readline');
+      const names = new JobNames(${JSON.stringify(dir)});
+      const id = process.argv[1];
+      for await (const round of createInterface({ input: process.stdin })) {
+        let result;
+        try { names.claimSync(id, 'stale-' + round); result = 'won'; }
+        catch (error) { result = error.code === 'JOB_NAME_TAKEN' ? 'lost' : String(error); }
+        process.stdout.write(round + ' ' + result + '\\n');
+      }`;
+    const children = ids.map((id) => spawn(process.execPath, ['--input-type=module', '-e', script, id], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    try {
+      const answers = children.map((child) => {
+        const lines: string[] = [];
+        let rest = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          const parts = (rest + chunk.toString()).split('\n');
+          rest = parts.pop()!;
+          lines.push(...parts);
+        });
+        return lines;
+      });
+      mkdirSync(join(dir, '.names'), { recursive: true });
+      const doubles: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        symlinkSync(join('..', 'job-gone0000'), join(dir, '.names', `stale-${round}`));
+        for (const child of children) child.stdin!.write(`${round}\n`);
+        await waitFor(() => answers.every((lines) => lines.length > round), `round ${round} to be answered`);
+        const results = answers.map((lines) => lines[round]!.slice(String(round).length + 1));
+        expect(results.filter((result) => result !== 'won' && result !== 'lost')).toEqual([]);
+        const winners = results.flatMap((result, index) => (result === 'won' ? [ids[index]!] : []));
+        if (winners.length !== 1) doubles.push(round);
+        else expect(names.idOf(`stale-${round}`)).toBe(winners[0]);
+      }
+      expect({ rounds, withoutExactlyOneWinner: doubles.length }).toEqual({ rounds, withoutExactlyOneWinner: 0 });
+      // What a takeover leaves behind is no name.
+      expect(names.list().sort()).toEqual(Array.from({ length: rounds }, (_, round) => `stale-${round}`).sort());
+    } finally {
+      for (const child of children) child.kill();
+    }
+  }, 60_000);
 });
 
 describe('resolving ids and names together', () => {

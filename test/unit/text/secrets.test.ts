@@ -35,6 +35,22 @@ describe('SecretScrubber', () => {
     expect(checked).toBeGreaterThan(2000);
   });
 
+  // Spelled in numbers, not through MIN_SECRET_FRAGMENT: a scrubber whose shortest fragment grew
+  // (or lost the key's last window, or the text's) would otherwise pass its own yardstick.
+  it('removes a piece of 8 to 11 characters cut from anywhere in a key, at either end of a text or inside it', () => {
+    for (let length = 8; length <= 11; length++) {
+      for (let start = 0; start + length <= KEY.length; start++) {
+        const piece = KEY.slice(start, start + length);
+        expect(scrubber.scrub(`status 401: ${piece} rejected`)).toBe('status 401: *** rejected');
+        expect(scrubber.scrub(piece)).toBe('***');
+        expect(scrubber.scrub(`key=${piece}`)).toBe('key=***');
+        expect(scrubber.scrub(`${piece}: rejected`)).toBe('***: rejected');
+      }
+    }
+    // Seven characters are ordinary text: words of a message are not a key's.
+    expect(scrubber.scrub(`key=${KEY.slice(0, 7)} and ${KEY.slice(-7)}`)).toBe(`key=${KEY.slice(0, 7)} and ${KEY.slice(-7)}`);
+  });
+
   it('keeps ordinary text, and short or empty keys are not secrets', () => {
     expect(scrubber.scrub('Bearer *** and some ordinary words sk-live')).toBe('Bearer *** and some ordinary words sk-live');
     expect(scrubber.scrub(`a${KEY}b${KEY}c`)).toBe('a***b***c');
