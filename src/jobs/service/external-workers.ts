@@ -11,6 +11,7 @@ import type { Task, TaskBoard, TaskPlan } from '../model/task.js';
 import { findOpenRun, findTask, indexOf } from '../model/task-board.js';
 import type { JobAction } from '../model/transitions.js';
 import { decideClaim, type HeldClaim } from '../model/worker-claims.js';
+import { assertClaimPaths, assertTaskPlanFiles } from '../model/claims.js';
 import type { ClaimedTask, WorkersPort } from './session-port.js';
 
 /** Default lease of an external worker's claims (ms): a heartbeat (or any call) renews it. */
@@ -117,9 +118,12 @@ export class ExternalWorkers implements WorkersPort {
    * Claims the next runnable task of job `jobId` for `worker`, declaring `files` it will modify
    * (see decideClaim). Resolves null when none is runnable, once the claim is on disk otherwise.
    * @throws ClaimConflictError (CLAIM_CONFLICT) when a named file is held; ManagerError
-   *   WORKER_NOT_IN_JOB, JOB_NOT_ACTIVE.
+   *   WORKER_NOT_IN_JOB, JOB_NOT_ACTIVE; TransitionError FILES_INVALID for a file outside the
+   *   job's folder (absolute, or with `..`).
    */
   claim(jobId: string, worker: string, files: readonly string[] = []): Promise<ClaimedTask | null> {
+    // Bad files are refused whether or not a task is runnable: a worker learns it at once.
+    assertClaimPaths(files, 'The files of a claim');
     return this.host.withJob(jobId, async (job) => {
       await this.requireMember(job, worker);
       const { action: renewal } = this.renew(job.id, worker);
@@ -143,9 +147,10 @@ export class ExternalWorkers implements WorkersPort {
    * `filesModified`) or failed (`error`; it waits again while its retries last). `worker`, when
    * given, must be the claim's holder.
    * @throws ManagerError TASK_NOT_CLAIMED (not claimed, or by another worker: its lease ran out),
-   *   JOB_NOT_ACTIVE; TaskLookupError TASK_NOT_FOUND.
+   *   JOB_NOT_ACTIVE; TaskLookupError TASK_NOT_FOUND; TransitionError FILES_INVALID (see claim).
    */
   endTask(jobId: string, taskId: string, end: { worker?: string; summary?: string | null; filesModified?: string[]; error?: string }): Promise<Task> {
+    assertClaimPaths(end.filesModified ?? [], 'The files a task modified');
     return this.host.withJob(jobId, async (job) => {
       this.assertActive(job);
       if (!findTask(job.board, taskId)) throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no task ${taskId}.`);
@@ -166,8 +171,9 @@ export class ExternalWorkers implements WorkersPort {
     });
   }
 
-  /** Adds tasks to job `jobId`'s current phase; returns them. @throws ManagerError JOB_NOT_ACTIVE. */
+  /** Adds tasks to job `jobId`'s current phase; returns them. @throws ManagerError JOB_NOT_ACTIVE; TransitionError FILES_INVALID (see claim). */
   addTasks(jobId: string, plans: readonly TaskPlan[]): Promise<Task[]> {
+    assertTaskPlanFiles(plans);
     return this.host.withJob(jobId, async (job) => {
       this.assertActive(job);
       const before = new Set(job.board.tasks.map((task) => task.id));
