@@ -32,7 +32,7 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
     const cwd = body.cwd ?? deps.defaultCwd;
     const made = body.template ? expandTemplate(deps.config, body.template, body.values ?? {}) : null;
     if (!made && body.values) throw new HttpError('BAD_REQUEST', 'values are for a template: give template too.');
-    const agent = deps.resolveAgent(body.agent ?? made?.agentName ?? undefined, cwd, body.config);
+    const agent = deps.resolveAgent(body.agent ?? made?.agentName ?? undefined, cwd, body.definitions);
     const tasks = body.tasks ? toTaskPlans(body.tasks) : made?.tasks ?? null;
     const result = await service.dispatch({
       type: 'submit', agent, prompt: made && body.prompt === '' ? made.prompt : body.prompt, mode: body.mode ?? made?.mode ?? 'background', cwd,
