@@ -48,7 +48,7 @@ export class JobLookupError extends JoblineError {
 /** A task reference (an id such as `t3`, a title, or a title's unique prefix) that matches no task of the job (TASK_NOT_FOUND) or several (TASK_AMBIGUOUS). */
 export class TaskLookupError extends JoblineError {}
 
-/** A status change the job state machine does not allow. Code: ILLEGAL_TRANSITION. */
+/** A change the job model does not allow. Codes: ILLEGAL_TRANSITION (a status change), FILES_INVALID (a task's files that are not relative paths inside the job's folder). */
 export class TransitionError extends JoblineError {}
 
 /** An agent that is unknown or cannot be built. Codes: AGENT_UNKNOWN, AGENT_INVALID, API_KEY_MISSING. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { AgentError } from '../errors.js';
 import type { AgentSpec } from './agent.js';
 import { EXTERNAL_AGENT, EXTERNAL_PHASE } from '../jobs/model/job.js';
+import { describeJsonError } from '../text/json-error.js';
 
 /** package.json scripts the `check` agent runs, in this order, when they exist. */
 export const CHECK_SCRIPTS = ['lint', 'typecheck', 'test', 'build'] as const;
@@ -34,16 +35,20 @@ export function createShAgent(): AgentSpec {
 export function createCheckAgent(cwd: string): AgentSpec {
   const manifestPath = join(cwd, 'package.json');
   let scripts: Record<string, unknown>;
+  let text = '';
   try {
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { scripts?: Record<string, unknown> };
-    scripts = manifest.scripts ?? {};
+    text = readFileSync(manifestPath, 'utf8');
+    const manifest = JSON.parse(text) as { scripts?: Record<string, unknown> } | null;
+    scripts = manifest?.scripts ?? {};
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    // The file's text is never quoted (a job's folder is a client's say-so over the API).
+    const why = error instanceof SyntaxError ? `it is not valid JSON (${describeJsonError(error, text)})` : ((error as NodeJS.ErrnoException).code ?? 'it cannot be read');
     throw new AgentError(
       'AGENT_INVALID',
       missing
         ? `The check agent needs a package.json, and ${cwd} has none. Run it inside an npm project.`
-        : `The check agent cannot read ${manifestPath}: ${(error as Error).message}`,
+        : `The check agent cannot read ${manifestPath}: ${why}.`,
       { cause: error },
     );
   }

@@ -4,6 +4,7 @@
 // this process's listeners as they would from a local manager. Leaving never touches the jobs.
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../agents/agent.js';
+import type { JoblineConfig } from '../config/schema.js';
 import { JobLookupError } from '../errors.js';
 import { ACTIVE_STATUSES, isActiveStatus, type Job, type JobMode } from '../jobs/model/job.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
@@ -18,8 +19,21 @@ const RECONNECT_MS = 500;
 
 /** Settings of an attached session. */
 export interface RemoteSessionOptions {
-  /** The config file agents are resolved from (the client's; null: the server's). */
-  configPath: string | null;
+  /**
+   * The client's own config and its path, whose agents the server resolves a submission's agent
+   * from (it gets their definitions, never the path to read); null: the server's config.
+   */
+  ownConfig: { config: JoblineConfig; path: string } | null;
+}
+
+/**
+ * What a submission sends of the client's own config (`definitions` of POST /api/jobs): its
+ * agents and providers as loaded (module paths and the workspace made absolute), its default
+ * agent, and its path, for messages only.
+ */
+export function toAgentDefinitions(own: { config: JoblineConfig; path: string }): Record<string, unknown> {
+  const { agents, providers, defaultAgent, workspace } = own.config;
+  return { agents, providers, defaultAgent: defaultAgent ?? null, workspace: workspace ?? null, configFile: own.path };
 }
 
 /** A session in `jobline serve` (see SessionPort). */
@@ -91,7 +105,7 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
     const { body } = await this.client.request<SubmitResult>('POST', '/api/jobs', {
       prompt: request.prompt,
       agent: request.agent.name,
-      ...(this.options.configPath ? { config: this.options.configPath } : {}),
+      ...(this.options.ownConfig ? { definitions: toAgentDefinitions(this.options.ownConfig) } : {}),
       mode: request.mode,
       cwd: request.cwd,
       ...(request.workers !== undefined ? { workers: request.workers } : {}),

@@ -74,7 +74,7 @@ export interface SessionOverrides extends Partial<Pick<JoblineConfig, 'whenBusy'
 export async function createJobService(context: AppContext, overrides: SessionOverrides = {}, onRequest?: RequestListener): Promise<JobService> {
   const client = overrides.isServer ? null : connectToServer(context);
   if (client) {
-    const remote = await RemoteSession.attach(client, { configPath: context.configPath });
+    const remote = await RemoteSession.attach(client, { ownConfig: context.configPath ? { config: context.config, path: context.configPath } : null });
     return new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager: remote, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
   }
   const manager = createManager(context, overrides);

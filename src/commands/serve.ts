@@ -7,10 +7,11 @@ import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName } from '../config/schema.js';
-import { loadConfig } from '../config/load-config.js';
-import { cookieNameOf, createApiApp } from '../server/api-app.js';
+import { createApiApp } from '../server/api-app.js';
+import { BrowserAccess } from '../server/browser-access.js';
 import { EventHub } from '../server/event-hub.js';
 import { LoginLinks } from '../server/login-links.js';
+import { openBrowserKeyFile } from '../store/browser-key-file.js';
 import { claimServerPresence, ServerError } from '../store/server-presence.js';
 import { createJobService, type AppContext } from './context.js';
 import { installExitHandlers } from './exit-signals.js';
@@ -48,6 +49,9 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
     });
     installExitHandlers(service.lifecycle, stopServing);
     const loginLinks = new LoginLinks();
+    // The folder's browser key: made now when there is none (a deleted file logged everyone out).
+    const browserAccess = new BrowserAccess(openBrowserKeyFile(context.jobs.jobsDir));
+    browserAccess.currentKey();
     let listener: ReturnType<typeof getRequestListener> = async () => {};
     let port: number | null = null;
     const startedAt = new Date().toISOString();
@@ -75,11 +79,13 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
       service,
       hub,
       token: presence.token,
-      browserKey: presence.browserKey,
-      cookieName: cookieNameOf(context.jobs.jobsDir),
-      resolveAgent: (name, cwd, configPath) => {
-        // A client's own config (a REPL attached from another project) defines its agents.
-        const source = configPath ? loadConfig({ explicitPath: configPath, cwd }) : { config, path: context.configPath };
+      browserAccess,
+      resolveAgent: (name, cwd, definitions) => {
+        // A client's own config (a REPL attached from another project) sends its agents'
+        // definitions, which replace the server's; the server never reads a file a client names.
+        const source = definitions
+          ? { config: { ...config, agents: definitions.agents, providers: definitions.providers, defaultAgent: definitions.defaultAgent ?? null, workspace: definitions.workspace ?? null }, path: definitions.configFile ?? null }
+          : { config, path: context.configPath };
         return resolveAgent(name ?? getDefaultAgentName(source.config), source.config, cwd, source.path);
       },
       defaultCwd: context.cwd,
@@ -96,8 +102,9 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
     chmodSync(presence.socketPath, 0o600);
     if (options.port !== undefined) await listenHttp(options.port);
     else announce();
-    // A browser logs in once through a one-time link (it sets the cookie); scripts send the token.
-    const link = port === null ? '' : `  dashboard: http://127.0.0.1:${port}/login/${loginLinks.mint().code} (a one-time login link, for 10 minutes)\n`;
+    // A browser logs in once through a one-time link (its page trades it for the browser key);
+    // scripts send the token. Links minted later never push this one out.
+    const link = port === null ? '' : `  dashboard: http://127.0.0.1:${port}/login/${loginLinks.mint(undefined, { isPrinted: true }).code} (a one-time login link, for 10 minutes)\n`;
     process.stdout.write(`jobline serve (pid ${process.pid}) on ${context.jobs.jobsDir}\n  socket ${presence.socketPath}\n${port === null ? '' : `  http://127.0.0.1:${port}/api\n`}  token in ${context.jobs.jobsDir}/server-token\n${link}`);
   } catch (error) {
     stopServing();

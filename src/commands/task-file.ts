@@ -1,6 +1,7 @@
 // Reading a file of tasks (`jobline job create --tasks FILE`): a JSON array of
 // { title, input?, dependsOn?, files? }, or else one task per non-empty line (its title and input).
 import { UsageError } from '../errors.js';
+import { describeJsonError } from '../text/json-error.js';
 
 /** A task as a file lists it (the API's task input). */
 export interface TaskFileEntry {
@@ -21,7 +22,7 @@ export function parseTaskFile(file: string, text: string): TaskFileEntry[] {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new UsageError('USAGE', `${file} is not valid JSON: ${(error as Error).message}.`);
+    throw new UsageError('USAGE', `${file} is not valid JSON: ${describeJsonError(error, text)}.`);
   }
   if (!Array.isArray(parsed)) throw new UsageError('USAGE', `${file} holds JSON but not an array of tasks.`);
   return parsed.map((entry: unknown, index) => {

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { findNearestName } from '../text/nearest-name.js';
+import { describeJsonError } from '../text/json-error.js';
 import * as z from 'zod';
 import { configSchema, type JoblineConfig } from './schema.js';
 
@@ -25,7 +26,7 @@ export interface LoadConfigOptions {
 /**
  * Loads the config. Module-agent paths are made absolute relative to the config file.
  * @throws ConfigError CONFIG_NOT_FOUND (an explicit --config file is missing), CONFIG_PARSE (not
- *   JSON; the message gives line and column), CONFIG_INVALID (the first problems, each with its key).
+ *   JSON; the message gives line and column, never the file's text), CONFIG_INVALID (the first problems, each with its key).
  */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
@@ -56,7 +57,7 @@ export function parseConfig(text: string, path: string): JoblineConfig {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError('CONFIG_PARSE', `${path} is not valid JSON: ${describeJsonError(error as Error, text)}.`, { cause: error });
+    throw new ConfigError('CONFIG_PARSE', `${path} is not valid JSON: ${describeJsonError(error, text)}.`, { cause: error });
   }
   const result = configSchema.safeParse(data);
   if (!result.success) {
@@ -115,17 +116,4 @@ function expand(schema: z.ZodType): z.ZodType[] {
   while (current instanceof z.ZodDefault || current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
   if (current instanceof z.ZodUnion) return current.options.flatMap((option) => expand(option as z.ZodType));
   return [current];
-}
-
-// V8 reports "... in JSON at position N" (Node 20) or "(line L column C)" (newer); give line and
-// column either way, since that is what an editor needs.
-function describeJsonError(error: Error, text: string): string {
-  const position = /position (\d+)/.exec(error.message);
-  const base = error.message.replace(/ in JSON at position \d+.*$/, '').replace(/\s*\(line \d+ column \d+\)$/, '');
-  if (!position) return error.message;
-  const offset = Number(position[1]);
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  return `${base} at line ${line}, column ${column}`;
 }

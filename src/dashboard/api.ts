@@ -1,5 +1,7 @@
-// The dashboard's calls to the API: same origin, the login cookie goes along; errors come back as
-// the API's { error: { code, message } }, thrown as ApiFailure.
+// The dashboard's calls to the API: same origin, with the page's browser key as a header (no
+// cookie: see auth.ts); errors come back as the API's { error: { code, message } }, thrown as
+// ApiFailure.
+import { authHeaders } from './auth.js';
 import type { JobCard, TemplateInfo, Task, Run, TaskCounts, JobManifest, Job } from './types.js';
 
 /** A refused or failed call: the API's code and message (`UNAUTHORIZED` when not logged in). */
@@ -13,7 +15,7 @@ export class ApiFailure extends Error {
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(path, { method, credentials: 'same-origin', headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, { method, credentials: 'omit', headers: { ...authHeaders(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new ApiFailure('UNREACHABLE', 'The jobline server does not answer. Is jobline serve still running?', 0);
   }
@@ -31,6 +33,24 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   }
   const type = response.headers.get('content-type') ?? '';
   return (type.includes('application/json') ? JSON.parse(text) : text) as T;
+}
+
+/**
+ * A streamed answer to `GET path` (a run's output followed), with the page's key. Resolves once
+ * the headers are in. @throws ApiFailure (UNREACHABLE, or the status).
+ */
+export async function openStream(path: string, signal: AbortSignal): Promise<Response> {
+  const response = await fetch(path, { signal, credentials: 'omit', headers: authHeaders() }).catch((error: unknown) => {
+    if (signal.aborted) throw error;
+    throw new ApiFailure('UNREACHABLE', 'The jobline server does not answer.', 0);
+  });
+  if (!response.ok || !response.body) throw new ApiFailure('HTTP_ERROR', `${response.status} ${response.statusText}`, response.status);
+  return response;
+}
+
+/** A single-use ticket that opens the event stream within 30 s (an EventSource cannot send the key). */
+export async function requestEventTicket(): Promise<string> {
+  return (await call<{ ticket: string }>('POST', '/api/event-tickets', {})).ticket;
 }
 
 /** The board: every job's card and the slots. */

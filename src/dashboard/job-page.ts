@@ -1,9 +1,9 @@
 // A job's page: what it is and where it stands, the decisions it waits for (with the phase's
 // summary and diff), its phases → tasks → runs as a tree, the selected run's output (live while it
 // runs), and its manifest once it ended.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { isActiveStatus } from '../jobs/model/job.js';
-import { ApiFailure, call, decide, deleteJob, readManifest, readTaskPage } from './api.js';
+import { ApiFailure, call, decide, deleteJob, openStream, readManifest, readTaskPage } from './api.js';
 import { html } from './html.js';
 import { useBoard, useNow, useThrottled } from './hooks.js';
 import type { LiveBoard } from './live.js';
@@ -169,9 +169,8 @@ function RunOutput({ job, task, run }: { job: Job; task: Task; run: Run }) {
     const controller = new AbortController();
     setLines(null);
     void (async () => {
-      const response = await fetch(`/api/jobs/${job.id}/logs?task=${task.id}&run=${run.id}&lines=${OUTPUT_LINES}${isRunning ? '&follow=true' : ''}`, { signal: controller.signal, credentials: 'same-origin' });
-      if (!response.ok || !response.body) throw new Error(String(response.status));
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      const response = await openStream(`/api/jobs/${job.id}/logs?task=${task.id}&run=${run.id}&lines=${OUTPUT_LINES}${isRunning ? '&follow=true' : ''}`, controller.signal);
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
       let text = '';
       setLines([]);
       for (;;) {
@@ -199,6 +198,11 @@ function Manifest({ job }: { job: Job }) {
   useEffect(() => {
     void readManifest(job.id).then(setManifest, () => setManifest(null));
   }, [job.id, job.eventSeq]);
+  // The file to save, from what was read: a plain link to the API would carry no key.
+  const download = useMemo(() => (manifest ? URL.createObjectURL(new Blob([`${JSON.stringify(manifest, null, 2)}\n`], { type: 'application/json' })) : null), [manifest]);
+  useEffect(() => () => {
+    if (download) URL.revokeObjectURL(download);
+  }, [download]);
   if (manifest === undefined) return null;
   if (manifest === null) return html`<section class="manifest"><h2>Manifest</h2><p class="dim">No manifest: ${job.status === 'interrupted' ? 'it is written when the job ends.' : 'the job ended before manifests were written.'}</p></section>`;
   return html`<section class="manifest" aria-labelledby="manifest-title">
@@ -211,6 +215,6 @@ function Manifest({ job }: { job: Job }) {
       <div><dt>Provenance</dt><dd>jobline ${manifest.provenance.joblineVersion}, agent ${manifest.provenance.agent}, <code>${manifest.provenance.configHash.slice(0, 19)}…</code></dd></div>
     </dl>
     ${manifest.finalOutput ? html`<details><summary>Final output</summary><pre>${manifest.finalOutput}</pre></details>` : ''}
-    <p><a href=${`/api/jobs/${job.id}/manifest`}>job_manifest.json</a></p>
+    ${download ? html`<p><a href=${download} download="job_manifest.json">job_manifest.json</a></p>` : ''}
   </section>`;
 }

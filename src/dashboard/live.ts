@@ -1,11 +1,12 @@
 // The dashboard's state, kept live: the board's cards, loaded once and then changed by the
 // server's event stream (Server-Sent Events). Nothing polls: a job's event carries the job, and
 // only events that change its tasks or workers make the card be read again (at most every
-// CARD_REFRESH_MS per job). EventSource reconnects by itself and sends Last-Event-ID, so events
-// missed while away are replayed; a server that no longer holds them (one restarted) sends
-// `reset`, and the board is read again.
+// CARD_REFRESH_MS per job). An EventSource cannot send the page's key, so each stream opens with
+// a single-use ticket; a stream that drops is closed and opened again with a new ticket and the
+// id of the last event seen, so events missed while away are replayed. A server that no longer
+// holds them (one restarted) sends `reset`, and the board is read again.
 import { throttle } from 'throttle-debounce';
-import { ApiFailure, readBoard, readCard } from './api.js';
+import { ApiFailure, readBoard, readCard, requestEventTicket } from './api.js';
 import type { Job, JobCard, JobEvent } from './types.js';
 
 /** How the dashboard stands with the server. */
@@ -13,6 +14,9 @@ export type Connection = 'connecting' | 'live' | 'reconnecting' | 'unauthorized'
 
 /** Shortest interval between two reads of one job's card (ms). */
 const CARD_REFRESH_MS = 400;
+
+/** Wait before opening a dropped stream again (ms): short at first, longer while the server is away. */
+const RECONNECT_MS = [250, 1000, 2000] as const;
 
 // Events after which a card's task counts or workers may differ: the card is read again.
 const BOARD_EVENTS: ReadonlySet<string> = new Set(['task_started', 'task_completed', 'task_failed', 'tasks_added', 'worker_joined', 'worker_left', 'phase_started', 'resumed', 'cancelled', 'completed', 'failed', 'interrupted']);
@@ -39,6 +43,11 @@ export class LiveBoard {
   // Jobs deleted: a read of a card that crossed the deletion must not bring it back (ids are never reused).
   private readonly removed = new Set<string>();
   private source: EventSource | null = null;
+  /** The id of the last event heard: a stream opened again resumes after it. */
+  private lastEventId: string | null = null;
+  private failedConnects = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private isStopped = false;
   private frame = 0;
 
   /** Calls `listener` after changes, at most once per animation frame. Returns the unsubscribe. */
@@ -50,7 +59,18 @@ export class LiveBoard {
   /** Loads the board, then follows the event stream. */
   async start(): Promise<void> {
     await this.load();
-    if (this.connection !== 'unauthorized') this.connect();
+    if (this.connection !== 'unauthorized') void this.connect();
+  }
+
+  /** Stops following the server (a log out): the page shows that it is not logged in. */
+  stop(): void {
+    this.isStopped = true;
+    this.source?.close();
+    this.source = null;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.connection = 'unauthorized';
+    this.cards.clear();
+    this.changed();
   }
 
   /** Reads every card again (at the start, and after `reset`). */
@@ -98,15 +118,32 @@ export class LiveBoard {
     this.countSlots();
   }
 
-  private connect(): void {
+  private async connect(): Promise<void> {
     this.source?.close();
-    const source = new EventSource('/api/events');
+    this.source = null;
+    let ticket: string;
+    try {
+      ticket = await requestEventTicket();
+    } catch (error) {
+      // Not logged in (any more): say so. Otherwise the server is away: try again, a little later.
+      this.fail(error);
+      if (this.connection !== 'unauthorized') this.reconnectLater();
+      this.changed();
+      return;
+    }
+    if (this.isStopped) return;
+    const query = new URLSearchParams({ ticket });
+    if (this.lastEventId) query.set('lastEventId', this.lastEventId);
+    const source = new EventSource(`/api/events?${query.toString()}`);
     this.source = source;
     source.addEventListener('open', () => {
+      this.failedConnects = 0;
       this.connection = 'live';
+      this.error = null;
       this.changed();
     });
     source.addEventListener('job', (message) => {
+      this.heard(message as MessageEvent<string>);
       const { job, event } = JSON.parse((message as MessageEvent<string>).data) as { job: Job; event: JobEvent };
       if (this.removed.has(job.id)) return;
       const known = this.cards.get(job.id);
@@ -117,29 +154,43 @@ export class LiveBoard {
       this.changed();
     });
     source.addEventListener('removed', (message) => {
+      this.heard(message as MessageEvent<string>);
       const { jobId } = JSON.parse((message as MessageEvent<string>).data) as { jobId: string };
       this.removed.add(jobId);
       this.cards.delete(jobId);
       this.countSlots();
       this.changed();
     });
-    source.addEventListener('reset', () => void this.load());
+    source.addEventListener('reset', () => {
+      // The id is not held (a server restarted): the board is read afresh, and followed from now.
+      this.lastEventId = null;
+      void this.load();
+    });
     source.addEventListener('error', () => {
-      // CONNECTING: the browser retries by itself (with Last-Event-ID). CLOSED: the server
-      // refused the stream (a lost login, a server that moved): find out which, and say so.
-      if (source.readyState === EventSource.CLOSED) void this.recover();
-      else this.connection = 'reconnecting';
+      // The browser would retry with the same ticket, which works once: close it, and open a new
+      // stream with a new ticket, after the last event heard.
+      if (source !== this.source) return;
+      source.close();
+      this.source = null;
+      this.connection = 'reconnecting';
       this.changed();
+      this.reconnectLater();
     });
   }
 
-  private async recover(): Promise<void> {
-    await this.load();
-    if (this.connection === 'unauthorized') return;
-    // Refused without being logged out: the server is restarting. Try again, a little later.
+  private heard(message: MessageEvent<string>): void {
+    if (message.lastEventId) this.lastEventId = message.lastEventId;
+  }
+
+  private reconnectLater(): void {
+    if (this.isStopped || this.reconnectTimer) return;
     this.connection = 'reconnecting';
-    this.changed();
-    setTimeout(() => this.connect(), 2000);
+    const delay = RECONNECT_MS[Math.min(this.failedConnects, RECONNECT_MS.length - 1)]!;
+    this.failedConnects++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connect();
+    }, delay);
   }
 
   private countSlots(): void {

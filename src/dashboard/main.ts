@@ -1,7 +1,9 @@
-// The dashboard's entry: the header (connection, Run), and a route per hash: `#/` the board,
-// `#/jobs/ID` a job's page. A browser that is not logged in is told how to get a link.
+// The dashboard's entry: the header (connection, Run, Log out), and a route per hash: `#/` the
+// board, `#/jobs/ID` a job's page, `#login=CODE` a one-time login link landing (see auth.ts). A
+// browser that is not logged in is told how to get a link, and why the last one did not work.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { completeLogin, logOut } from './auth.js';
 import { Board } from './board.js';
 import { html } from './html.js';
 import { useBoard } from './hooks.js';
@@ -26,6 +28,9 @@ function useHash(): string {
   return hash;
 }
 
+/** Why the login link this page was opened with did not work (null: it did, or there was none). */
+let loginRefusal: string | null = null;
+
 function App({ board }: { board: LiveBoard }) {
   useBoard(board);
   const hash = useHash();
@@ -40,9 +45,11 @@ function App({ board }: { board: LiveBoard }) {
       <a class="brand" href="#/">jobline</a>
       <span class=${`connection connection-${board.connection}`} role="status" aria-live="polite">${CONNECTION_TEXT[board.connection]}</span>
       <button class="primary" onClick=${() => setRunning(true)}>Run…</button>
+      ${board.connection === 'unauthorized' ? '' : html`<button onClick=${() => void logOut().then(() => board.stop())} title="Logs every browser out of this jobs folder's dashboard">Log out</button>`}
     </header>
     <main id="main" tabIndex="-1">
       ${board.connection === 'unauthorized' ? html`<section class="login"><h1>Log in</h1>
+        ${loginRefusal ? html`<p class="bad" role="alert">${loginRefusal}</p>` : ''}
         <p>This browser is not logged in to the jobline server. Run <code>jobline ui</code> in your project and open the link it prints: it works once and logs this browser in.</p></section>`
         : jobId ? html`<${JobPage} key=${jobId} board=${board} id=${jobId} />` : html`<${Board} board=${board} />`}
       ${board.error && board.connection !== 'unauthorized' ? html`<p class="bad" role="alert">${board.error}</p>` : ''}
@@ -53,6 +60,13 @@ function App({ board }: { board: LiveBoard }) {
 
 const board = new LiveBoard();
 const root = document.getElementById('app')!;
-root.textContent = ''; // the page's "Loading…" placeholder
-render(html`<${App} board=${board} />`, root);
-void board.start();
+// A login link opened in a tab already on this page changes only the hash: start afresh with it.
+addEventListener('hashchange', () => {
+  if (location.hash.startsWith('#login=')) location.reload();
+});
+void (async () => {
+  loginRefusal = await completeLogin();
+  root.textContent = ''; // the page's "Loading…" placeholder
+  render(html`<${App} board=${board} />`, root);
+  await board.start();
+})();

@@ -1,12 +1,13 @@
-// The HTTP API as a Hono app: the token check on every request (a bearer header, or the cookie a
-// browser gets from a one-time login link), a body-size limit, the routes, the OpenAPI document,
-// and one error shape. No CORS headers: a page of another origin cannot read anything from it,
-// and the cookie is SameSite=Strict, so another site cannot send it either.
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { Hono } from 'hono';
+// The HTTP API as a Hono app: the request guard (Host, origin, JSON bodies: request-guard.ts), then
+// the credential check on every request (the token, or the folder's browser key, each sent as
+// `Authorization: Bearer`; a single-use ticket for the event stream), a body-size limit, the
+// routes, the OpenAPI document, and one error shape. No cookie and no CORS headers: a page of
+// another origin has no credential to send and can read nothing.
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { getCookie, setCookie } from 'hono/cookie';
 import type { ApiDeps } from './api-deps.js';
+import { isSameSecret } from './browser-access.js';
+import { credentialOf, EventTickets, setCredential, type Credential } from './credentials.js';
 import { describeHttpError, HttpError } from './http-errors.js';
 import { addJobRoutes } from './job-routes.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -15,51 +16,56 @@ import { addStreamRoutes } from './stream-routes.js';
 import { emptySchema, listenSchema } from './api-schemas.js';
 import { addWorkerRoutes } from './worker-routes.js';
 import { addDashboardRoutes, serveDashboardAssets } from './dashboard-routes.js';
+import { checkHost, guardRequest, isFromOrigin, isStateChanging } from './request-guard.js';
+import { addLoginRoutes } from './login-routes.js';
 
 /** Largest request body (bytes): a submission of 10,000 tasks fits. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-/** The name of the cookie a browser logged in to the server on `jobsDir` holds (set by a one-time login link). */
-export function cookieNameOf(jobsDir: string): string {
-  return `jobline_${createHash('sha256').update(jobsDir).digest('hex').slice(0, 12)}`;
-}
-
-/** Where a login link lands once it has set the cookie. */
-export const LOGIN_LANDING = '/';
+/** Headers on every answer: nothing of it may be loaded by another origin, sniffed, or framed. */
+const SAFE_HEADERS: Readonly<Record<string, string>> = {
+  'cross-origin-resource-policy': 'same-origin',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
 
 /** Builds the API app on `deps`. */
 export function createApiApp(deps: ApiDeps): Hono {
   const app = new Hono();
-  const isEqual = (presented: string | undefined, expected: Buffer): boolean => {
-    if (!presented) return false;
-    const given = Buffer.from(presented);
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  };
-  const token = Buffer.from(deps.token);
-  const browserKey = Buffer.from(deps.browserKey);
-  // The dashboard's page and scripts are public (no data in them); what they ask for is not.
-  serveDashboardAssets(app);
-  // A one-time link (see LoginLinks) is the one way in without the token: it sets the cookie.
-  app.get('/login/:code', (context) => {
-    if (!deps.loginLinks.redeem(context.req.param('code'))) {
-      throw new HttpError('UNAUTHORIZED', 'This login link was used already, ran out, or is not one of this server\'s: ask for a new one (jobline serve prints one at start).');
-    }
-    setCookie(context, deps.cookieName, deps.browserKey, { httpOnly: true, sameSite: 'Strict', path: '/', maxAge: 400 * 86_400 });
-    return context.redirect(LOGIN_LANDING, 303);
-  });
+  const tickets = new EventTickets();
   app.use('*', async (context, next) => {
-    const header = context.req.header('authorization');
-    const bearer = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
-    if (!isEqual(bearer, token) && !isEqual(getCookie(context, deps.cookieName), browserKey)) {
-      throw new HttpError('UNAUTHORIZED', 'This request carries no valid token: send Authorization: Bearer <token> (the token is in the jobs folder, file server-token).');
-    }
     await next();
+    for (const [name, value] of Object.entries(SAFE_HEADERS)) context.res.headers.set(name, value);
   });
+  app.use('*', guardRequest);
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new HttpError('PAYLOAD_TOO_LARGE', `The body is over ${MAX_BODY_BYTES} bytes.`); } }));
   const routes = new RouteTable(app);
-  routes.add({ method: 'post', path: '/api/login-links', summary: 'A one-time link that logs a browser in (sets the token cookie), for 10 minutes.', body: emptySchema, responses: { 201: '{ url, expiresAt }' } }, ({ context }) => {
+  // The dashboard's page and scripts are public (no data in them), and so is the way in with a
+  // one-time login link (routes added before the credential check); what the page asks for then is not.
+  serveDashboardAssets(app);
+  addLoginRoutes(app, routes, deps);
+  app.use('*', async (context, next) => {
+    const credential = authenticate(context, deps, tickets);
+    if (!credential) throw new HttpError('UNAUTHORIZED', 'This request carries no valid token: send Authorization: Bearer <token> (the token is in the jobs folder, file server-token).');
+    // The browser key is the dashboard page's: a change made with it must say it comes from there.
+    if (credential.kind === 'browser' && isStateChanging(context.req.method) && !isFromOrigin(context, checkHost(context))) {
+      throw new HttpError('CROSS_ORIGIN', 'Refused: a change made with the browser key must come from the dashboard\'s own page (Origin).');
+    }
+    setCredential(context, credential);
+    await next();
+  });
+  routes.add({ method: 'post', path: '/api/login-links', summary: 'A one-time link that logs a browser in, for 10 minutes (at most 20 outstanding: the oldest unused one gives way; the link jobline serve printed at start never does).', body: emptySchema, responses: { 201: '{ url, expiresAt }' } }, ({ context }) => {
     const { code, expiresAtMs } = deps.loginLinks.mint();
     return context.json({ url: `/login/${code}`, expiresAt: new Date(expiresAtMs).toISOString() }, 201);
+  });
+  routes.add({ method: 'post', path: '/api/logout', summary: "Log every browser out: the folder's browser key is replaced, and the event streams opened with it close.", body: emptySchema, responses: { 204: 'done' } }, ({ context }) => {
+    deps.browserAccess.revoke();
+    return context.body(null, 204);
+  });
+  routes.add({ method: 'post', path: '/api/event-tickets', summary: 'A single-use ticket that opens the event stream within 30 s (GET /api/events?ticket=…): an EventSource cannot send the Authorization header.', body: emptySchema, responses: { 201: '{ ticket, expiresAt }' } }, ({ context }) => {
+    const { ticket, expiresAtMs } = tickets.mint(credentialOf(context));
+    return context.json({ ticket, expiresAt: new Date(expiresAtMs).toISOString() }, 201);
   });
   routes.add({ method: 'post', path: '/api/listen', summary: 'Listen on HTTP at 127.0.0.1 too, if the server does not yet (port: 0 or absent for any free one); answers the port (jobline ui uses it).', body: listenSchema, responses: { 200: '{ port }' } }, async ({ context, body }) => context.json({ port: await deps.listenHttp(body.port ?? 0) }));
   addJobRoutes(routes, deps);
@@ -68,11 +74,28 @@ export function createApiApp(deps: ApiDeps): Hono {
   addDashboardRoutes(routes, deps);
   const document = buildOpenApiDocument(routes.specs, deps.version);
   app.get('/api/openapi.json', (context) => context.json(document));
-  app.notFound((context) => context.json({ error: { code: 'NOT_FOUND', message: `No route ${context.req.method} ${new URL(context.req.url).pathname}; see /api/openapi.json.` } }, 404));
+  app.notFound((context) => context.json({ error: { code: 'NOT_FOUND', message: `No route ${context.req.method} ${new URL(context.req.url).pathname.slice(0, 200)}; see /api/openapi.json.` } }, 404));
   app.onError((error, context) => {
     const { status, body } = describeHttpError(error);
     if (status === 401) context.header('www-authenticate', 'Bearer');
     return context.json(body, status as 400);
   });
   return app;
+}
+
+// The credential of a request: `Authorization: Bearer` with the token or the browser key; for the
+// event stream, a ticket instead (single use; a browser's stands only while its key does). An old
+// version's cookie is ignored.
+function authenticate(context: Context, deps: ApiDeps, tickets: EventTickets): Credential | null {
+  const header = context.req.header('authorization');
+  const bearer = header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
+  if (isSameSecret(bearer, deps.token)) return { kind: 'token' };
+  if (bearer && deps.browserAccess.isCurrent(bearer)) return { kind: 'browser', key: bearer };
+  const ticket = context.req.method === 'GET' && new URL(context.req.url).pathname === '/api/events' ? context.req.query('ticket') : undefined;
+  if (!bearer && ticket) {
+    const credential = tickets.redeem(ticket);
+    if (credential?.kind === 'browser' && !deps.browserAccess.isCurrent(credential.key)) return null;
+    return credential;
+  }
+  return null;
 }

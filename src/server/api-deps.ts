@@ -4,24 +4,25 @@ import type { AgentSpec } from '../agents/agent.js';
 import type { JoblineConfig } from '../config/schema.js';
 import type { JobService } from '../jobs/service/job-service.js';
 import type { EventHub } from './event-hub.js';
+import type { AgentDefinitions } from './api-schemas.js';
+import type { BrowserAccess } from './browser-access.js';
 import type { LoginLinks } from './login-links.js';
 
 /** The API's dependencies. */
 export interface ApiDeps {
   service: JobService;
   hub: EventHub;
-  /** The bearer token every request must carry (see server-presence.ts). */
+  /** The bearer token every request must carry (see server-presence.ts), or else the browser key. */
   token: string;
-  /** What a logged-in browser's cookie carries instead (see ServerPresence.browserKey). */
-  browserKey: string;
-  /** The cookie's name: one per jobs folder, since cookies of 127.0.0.1 are shared by every port. */
-  cookieName: string;
+  /** The folder's browser key, which a logged-in dashboard page sends instead of the token. */
+  browserAccess: BrowserAccess;
   /**
-   * The agent a submission names (undefined: the config's default), for a job in folder `cwd`,
-   * from config file `configPath` (undefined: the server's config).
-   * @throws AgentError AGENT_UNKNOWN, AGENT_INVALID, API_KEY_MISSING; ConfigError.
+   * The agent a submission names (undefined: the default), for a job in folder `cwd`: from the
+   * server's config, or from `definitions`, the agents and providers a client sent (its own
+   * config's: a REPL attached from another project). Never from a file a client names.
+   * @throws AgentError AGENT_UNKNOWN, AGENT_INVALID, API_KEY_MISSING.
    */
-  resolveAgent(name: string | undefined, cwd: string, configPath?: string): AgentSpec;
+  resolveAgent(name: string | undefined, cwd: string, definitions?: AgentDefinitions): AgentSpec;
   /** Folder of a job whose submission names none (the server's). */
   defaultCwd: string;
   /** Grace period of a cancel (ms): how long a forced delete waits for runs to stop, plus a margin. */

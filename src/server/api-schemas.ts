@@ -3,6 +3,8 @@
 // these (see openapi.ts), so the contract and the checks cannot drift apart.
 import * as z from 'zod';
 import { JOB_NAME_PATTERN, JOB_STATUSES, MAX_RETRIES, MAX_WORKERS, WORKER_AGENT_PATTERN, WORKER_NAME_PATTERN } from '../jobs/model/job.js';
+import { findClaimPathProblem } from '../jobs/model/claims.js';
+import { configSchema } from '../config/schema.js';
 
 /** Longest prompt, task input, summary or reason (characters). */
 export const MAX_TEXT_CHARS = 100_000;
@@ -13,7 +15,12 @@ export const MAX_FILES = 1_000;
 
 const text = z.string().max(MAX_TEXT_CHARS);
 const path = z.string().min(1).max(4096).refine((value) => !value.includes('\0'), 'a path may not hold a NUL byte');
-const files = z.array(path).max(MAX_FILES);
+/** A task's file or glob: relative to the job's folder and inside it (see findClaimPathProblem). */
+const claimPath = path.superRefine((value, context) => {
+  const problem = findClaimPathProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+const files = z.array(claimPath).max(MAX_FILES);
 const mode = z.enum(['interactive', 'background']);
 const jobName = z.string().regex(JOB_NAME_PATTERN, 'a name is letters, digits, _ . - (up to 80), starting with a letter or digit');
 
@@ -24,6 +31,29 @@ export const taskInputSchema = z.strictObject({
   dependsOn: z.array(z.string().min(1).max(500)).max(MAX_FILES).optional(),
   files: files.optional(),
 });
+
+/**
+ * The agents of a client's own config, as its config file defines them (the same schema), with
+ * the providers its llm agents use: what a submission resolves its agent from instead of the
+ * server's config. Module paths and the workspace are absolute (the client resolved them).
+ */
+export const agentDefinitionsSchema = z.strictObject({
+  agents: configSchema.shape.agents,
+  providers: configSchema.shape.providers,
+  /** The agent of a submission that names none (null or absent: as a config without one). */
+  defaultAgent: z.string().min(1).max(64).nullable().optional(),
+  workspace: z.string().min(1).max(4096).startsWith('/', 'workspace must be an absolute path').nullable().optional(),
+  /** Where the definitions come from, named in messages only (never read). */
+  configFile: z.string().min(1).max(4096).nullable().optional(),
+}).superRefine((definitions, context) => {
+  for (const [name, agent] of Object.entries(definitions.agents)) {
+    if (agent.type === 'llm' && !(agent.provider in definitions.providers)) context.addIssue({ code: 'custom', path: ['agents', name, 'provider'], message: `no provider named "${agent.provider}" under "providers"` });
+    if (agent.type === 'module' && !agent.module.startsWith('/')) context.addIssue({ code: 'custom', path: ['agents', name, 'module'], message: 'a module must be an absolute path' });
+  }
+});
+
+/** The agents and providers a client sent (see agentDefinitionsSchema). */
+export type AgentDefinitions = z.infer<typeof agentDefinitionsSchema>;
 
 /** POST /api/jobs. */
 export const submitJobSchema = z.strictObject({
@@ -40,8 +70,8 @@ export const submitJobSchema = z.strictObject({
   tasks: z.array(taskInputSchema).max(MAX_TASKS_PER_REQUEST).optional(),
   /** A batch: one task per input in each phase (see SubmitRequest.taskInputs). */
   inputs: z.array(text.min(1)).min(1).max(1_000_000).optional(),
-  /** The config file the agent is defined in (absolute; default: the server's): a REPL attached from another project names its own. */
-  config: z.string().min(1).max(4096).startsWith('/', 'config must be an absolute path').optional(),
+  /** The agents (and their providers) of the client's own config, the agent is resolved from instead of the server's: a REPL attached from another project sends its own. Definitions, never a path the server would read. */
+  definitions: agentDefinitionsSchema.optional(),
   /** Make the job from this template of the server's config, with `values` for its placeholders (fields given beside it win). */
   template: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a template name').optional(),
   values: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'expected a placeholder name'), z.string().max(65_536)).optional(),
@@ -106,9 +136,16 @@ export const deleteQuerySchema = z.strictObject({ force: z.enum(['true', 'false'
 /** GET /api/events query. */
 export const eventsQuerySchema = z.strictObject({
   job: z.string().min(1).max(64).optional(),
+  /** A single-use ticket (POST /api/event-tickets) in place of the Authorization header: an EventSource cannot send one. */
+  ticket: z.string().max(200).optional(),
+  /** Resume after this event, as the Last-Event-ID header would (which wins): a page that reopens its stream with a new ticket sends it so. */
+  lastEventId: z.string().max(200).optional(),
   /** `true`: also output lines, activity, progress and warnings as they happen (events without ids: they are not replayed). */
   live: z.enum(['true', 'false']).default('false'),
 });
+
+/** POST /api/login: the code of a one-time login link. */
+export const loginSchema = z.strictObject({ code: z.string().min(1).max(200) });
 
 /** A body with nothing in it (or none). */
 export const emptySchema = z.strictObject({});

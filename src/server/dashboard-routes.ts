@@ -1,5 +1,5 @@
 // The web dashboard's side of the server: its page and bundled assets (public: they hold no data,
-// and every request for data needs the token cookie), and the reads made for it: the board's
+// and every request for data needs the browser key the page sends), and the reads made for it: the board's
 // cards, a page of a job's tasks, a phase's diff.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Hono } from 'hono';
@@ -55,8 +55,7 @@ export function serveDashboardAssets(app: Hono): void {
       if (!asset) return context.text('The dashboard is not built: run npm run build.', 503);
       context.header('content-type', asset.type);
       context.header('content-security-policy', CONTENT_SECURITY_POLICY);
-      context.header('x-content-type-options', 'nosniff');
-      context.header('referrer-policy', 'no-referrer');
+      context.header('cross-origin-opener-policy', 'same-origin');
       context.header('cache-control', 'no-cache');
       return context.body(new Uint8Array(asset.body));
     });

@@ -34,7 +34,7 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
     if (!body.template && body.values) throw new HttpError('BAD_REQUEST', 'values are for a template: give template too.');
     // The agent first: whether the template's values go into shell commands (quoted) depends on it.
     const template = body.template ? findTemplate(deps.config, body.template) : null;
-    const agent = deps.resolveAgent(body.agent ?? template?.agent ?? undefined, cwd, body.config);
+    const agent = deps.resolveAgent(body.agent ?? template?.agent ?? undefined, cwd, body.definitions);
     const made = body.template ? expandTemplate(deps.config, body.template, body.values ?? {}, findShellTexts(agent)) : null;
     const tasks = body.tasks ? toTaskPlans(body.tasks) : made?.tasks ?? null;
     const result = await service.dispatch({

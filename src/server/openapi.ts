@@ -14,7 +14,7 @@ export function buildOpenApiDocument(specs: readonly RouteSpec[], version: strin
     }
     const responses: Record<string, unknown> = {};
     for (const [status, description] of Object.entries(spec.responses)) responses[status] = { description };
-    responses.default = { description: 'An error: { error: { code, message } } (400 bad request, 401 no token, 404 not found, 409 conflict, 413 too large, 503 busy).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    responses.default = { description: 'An error: { error: { code, message } } (400 bad request, 401 no token, 403 another origin, 404 not found, 409 conflict, 413 too large, 415 not JSON, 421 not this server\'s Host, 503 busy).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     (paths[spec.path] ??= {})[spec.method] = {
       summary: spec.summary,
       ...(parameters.length > 0 ? { parameters } : {}),
@@ -24,7 +24,7 @@ export function buildOpenApiDocument(specs: readonly RouteSpec[], version: strin
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'jobline', version, description: 'Jobs, their tasks and runs, workers that join jobs, and a live event stream. Every request carries the token of the server (Authorization: Bearer <token>; the token is in the jobs folder, file server-token).' },
+    info: { title: 'jobline', version, description: 'Jobs, their tasks and runs, workers that join jobs, and a live event stream. Every request carries the token of the server (Authorization: Bearer <token>; the token is in the jobs folder, file server-token), or the browser key a one-time login link gives the dashboard. Requests are refused when their Host is not the server\'s own address (421), when they come from a page of another origin (403), and when a body is not Content-Type: application/json (415).' },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     components: {

@@ -3,6 +3,7 @@
 // lists it for the OpenAPI document, so the document describes exactly what the server does.
 import type { Context, Hono } from 'hono';
 import * as z from 'zod';
+import { describeJsonError } from '../text/json-error.js';
 import { HttpError } from './http-errors.js';
 
 /** A route as the OpenAPI document lists it (paths in OpenAPI syntax: `/api/jobs/{id}`). */
@@ -46,22 +47,43 @@ export class RouteTable {
   }
 }
 
-// The request's JSON body ({} when it has none).
+// The request's JSON body ({} when it has none). The request guard has checked its Content-Type
+// (request-guard.ts); a body that came in nonetheless without one is refused here too.
 async function readJson(context: Context): Promise<unknown> {
   const text = await context.req.text();
   if (text.trim() === '') return {};
-  const type = context.req.header('content-type') ?? '';
-  if (type !== '' && !type.startsWith('application/json')) throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `The body must be JSON (Content-Type: application/json), not ${type}.`);
+  const type = (context.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'The body must be JSON, sent with Content-Type: application/json.');
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new HttpError('BAD_REQUEST', `The body is not valid JSON: ${(error as Error).message}.`);
+    throw new HttpError('BAD_REQUEST', `The body is not valid JSON: ${describeJsonError(error, text)}.`);
   }
 }
+
+/** Most problems one refusal names, and most unknown fields named in one problem (the rest are counted). */
+export const MAX_NAMED_PROBLEMS = 5;
+export const MAX_NAMED_FIELDS = 10;
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.slice(0, 5).map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : where}: ${issue.message}`);
-  throw new HttpError('BAD_REQUEST', `The request's ${where} is not valid: ${problems.join('; ')}.`);
+  const problems = result.error.issues.slice(0, MAX_NAMED_PROBLEMS).map((issue) => `${issue.path.length > 0 ? issue.path.map(describeSegment).join('.') : where}: ${describeIssue(issue)}`);
+  const more = result.error.issues.length - problems.length;
+  throw new HttpError('BAD_REQUEST', `The request's ${where} is not valid: ${problems.join('; ')}${more > 0 ? `; and ${more} more problems` : ''}.`);
+}
+
+// An issue in a sentence of bounded length: unknown fields are named (at most MAX_NAMED_FIELDS)
+// and counted, not all listed (a body of 500,000 of them gets one short line).
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys') return issue.message.slice(0, 300);
+  const named = issue.keys.slice(0, MAX_NAMED_FIELDS).map((key) => JSON.stringify(describeSegment(key)));
+  const rest = issue.keys.length - named.length;
+  return `unknown field${issue.keys.length === 1 ? '' : 's'} ${named.join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
+}
+
+// A path segment as shown: a long key (a record's) is cut.
+function describeSegment(segment: PropertyKey): string {
+  const text = String(segment);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }

@@ -3,6 +3,7 @@
 import { streamSSE, stream } from 'hono/streaming';
 import { isActiveStatus } from '../jobs/model/job.js';
 import type { ApiDeps } from './api-deps.js';
+import { credentialOf } from './credentials.js';
 import { eventsQuerySchema, logsQuerySchema } from './api-schemas.js';
 import type { StreamEvent } from './event-hub.js';
 import type { RouteTable } from './route-table.js';
@@ -15,9 +16,11 @@ const MAX_QUEUED_EVENTS = 50_000;
 /** Adds the streaming routes to `routes`. */
 export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
   const { service, hub } = deps;
-  routes.add({ method: 'get', path: '/api/events', summary: 'Lifecycle events as Server-Sent Events, each with id <jobId>:<seq>. Last-Event-ID resumes after an event: for one job (job=ID) from its log (<id>:0 from its start), for all jobs from the newest events held (event "reset" when it is no longer held: reload).', query: eventsQuerySchema, responses: { 200: 'text/event-stream' } }, async ({ context, query }) => {
+  routes.add({ method: 'get', path: '/api/events', summary: 'Lifecycle events as Server-Sent Events, each with id <jobId>:<seq>. Authorization: Bearer, or ticket=<a ticket from POST /api/event-tickets>. Last-Event-ID (or lastEventId=) resumes after an event: for one job (job=ID) from its log (<id>:0 from its start), for all jobs from the newest events held (event "reset" when it is no longer held: reload).', query: eventsQuerySchema, responses: { 200: 'text/event-stream' } }, async ({ context, query }) => {
     const jobId = query.job ? await service.resolve(query.job) : null;
-    const lastEventId = context.req.header('last-event-id') || undefined;
+    // A page reopening its stream with a new ticket names the last event it saw in the query.
+    const lastEventId = context.req.header('last-event-id') || query.lastEventId || undefined;
+    const credential = credentialOf(context);
     // A stream of one job resumes from the job's own log (exact, however long ago; `<id>:0` is
     // its beginning); the stream of all jobs from the events the hub still holds.
     const fromSeq = jobId !== null && lastEventId?.startsWith(`${jobId}:`) ? Number(lastEventId.slice(jobId.length + 1)) : Number.NaN;
@@ -44,11 +47,14 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
         queue.push(...logged.map((event): StreamEvent => ({ id: `${job.id}:${event.seq ?? 0}`, name: 'job', jobId: job.id, data: { jobId: job.id, job, event } })), ...live);
       }
       let isOpen = true;
-      sse.onAbort(() => {
+      const close = (): void => {
         isOpen = false;
         stop();
         wake?.();
-      });
+      };
+      sse.onAbort(close);
+      // A browser's stream ends when its key does (a log out, the key file deleted).
+      const unwatch = credential.kind === 'browser' ? deps.browserAccess.watch(credential.key, close) : () => {};
       const keepalive = setInterval(() => void sse.write(': keepalive\n\n').catch(() => {}), KEEPALIVE_MS);
       try {
         if ('reset' in replay) await sse.writeSSE({ event: 'reset', data: JSON.stringify({ reason: `event ${lastEventId} is no longer held: reload the jobs` }) });
@@ -66,6 +72,7 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
         }
       } finally {
         clearInterval(keepalive);
+        unwatch();
         stop();
       }
     });
@@ -78,13 +85,13 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
       const { run, tail } = await service.taskOutput(id, query.task, query.lines, query.run);
       const text = tail ? joinLines(tail.lines) : '';
       if (!isFollowing || !run || run.state.status !== 'running') return context.text(text);
-      return followText(context, text, (onLines, signal) => service.followRunOutput(id, run, { offset: tail?.size ?? 0, onLines, signal }));
+      return followText(context, deps, text, (onLines, signal) => service.followRunOutput(id, run, { offset: tail?.size ?? 0, onLines, signal }));
     }
     const tail = await service.readOutputTail(id, query.lines);
     const text = joinLines(tail.lines);
     if (!isFollowing) return context.text(text);
     const isEnded = async (): Promise<boolean> => !isActiveStatus((await service.get(id)).status);
-    return followText(context, text, (onLines, signal) => service.followOutput(id, { offset: tail.size, onLines, isEnded, signal }));
+    return followText(context, deps, text, (onLines, signal) => service.followOutput(id, { offset: tail.size, onLines, isEnded, signal }));
   });
 }
 
@@ -92,16 +99,21 @@ function joinLines(lines: readonly string[]): string {
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
-// Streams `first`, then every batch of lines `follow` hands over, until it ends or the client leaves.
-function followText(context: Parameters<typeof stream>[0], first: string, follow: (onLines: (lines: string[]) => void, signal: AbortSignal) => Promise<boolean>): Response {
+// Streams `first`, then every batch of lines `follow` hands over, until it ends, the client
+// leaves, or (a browser's) the browser key stops working.
+function followText(context: Parameters<typeof stream>[0], deps: ApiDeps, first: string, follow: (onLines: (lines: string[]) => void, signal: AbortSignal) => Promise<boolean>): Response {
   context.header('content-type', 'text/plain; charset=utf-8');
+  const credential = credentialOf(context);
   return stream(context, async (out) => {
     const controller = new AbortController();
     out.onAbort(() => controller.abort());
+    const unwatch = credential.kind === 'browser' ? deps.browserAccess.watch(credential.key, () => controller.abort()) : () => {};
+    controller.signal.addEventListener('abort', unwatch);
     let writes = out.write(first);
     await follow((lines) => {
       writes = writes.then(() => out.write(joinLines(lines))).catch(() => out);
     }, controller.signal);
     await writes;
+    unwatch();
   });
 }

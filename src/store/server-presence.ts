@@ -33,12 +33,6 @@ export interface ServerInfo {
 /** A server's hold on its jobs folder: its token, and `release()` (removes its files; idempotent). */
 export interface ServerPresence {
   readonly token: string;
-  /**
-   * The key a logged-in browser's cookie carries (32 bytes, hex). Unlike the token it outlives the
-   * server: a dashboard left open reconnects to the next server on the folder without a new login.
-   * Deleting the file `browser-key` logs every browser out at the next start.
-   */
-  readonly browserKey: string;
   readonly socketPath: string;
   /** Publishes where the server listens (server.json), once it does. */
   announce(info: ServerInfo): void;
@@ -72,11 +66,9 @@ export function claimServerPresence(jobsDir: string): ServerPresence {
   rmSync(join(jobsDir, SERVER_FILES.info), { force: true });
   const token = randomBytes(32).toString('hex');
   writeFileAtomicSync(join(jobsDir, SERVER_FILES.token), `${token}\n`);
-  const browserKey = readOrCreateBrowserKey(jobsDir);
   let isReleased = false;
   return {
     token,
-    browserKey,
     socketPath,
     announce: (info) => writeFileAtomicSync(join(jobsDir, SERVER_FILES.info), `${JSON.stringify(info, null, 2)}\n`),
     release: () => {
@@ -86,20 +78,6 @@ export function claimServerPresence(jobsDir: string): ServerPresence {
       claim.release();
     },
   };
-}
-
-// The folder's browser key (see ServerPresence.browserKey): kept when it is well-formed, else new.
-function readOrCreateBrowserKey(jobsDir: string): string {
-  const path = join(jobsDir, SERVER_FILES.browserKey);
-  try {
-    const kept = readFileSync(path, 'utf8').trim();
-    if (/^[0-9a-f]{64}$/.test(kept)) return kept;
-  } catch {
-    // None yet.
-  }
-  const key = randomBytes(32).toString('hex');
-  writeFileAtomicSync(path, `${key}\n`);
-  return key;
 }
 
 /**

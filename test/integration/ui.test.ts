@@ -19,12 +19,17 @@ function project() {
   return { cwd, jobsDir: join(cwd, 'jobs') };
 }
 
-// Follows `link` as a browser would (without following the redirect); returns the cookie it sets.
+// Follows `link` as a browser would: it lands on the page with the code in the fragment (no
+// cookie), and the page trades the code for the browser key, which it sends as a header.
 async function logIn(link: string): Promise<string> {
   const response = await fetch(link, { redirect: 'manual' });
   expect(response.status).toBe(303);
-  expect(response.headers.get('location')).toBe('/');
-  return response.headers.get('set-cookie')!.split(';')[0]!;
+  expect(response.headers.get('set-cookie')).toBeNull();
+  const code = /^\/#login=([0-9a-f]{64})$/.exec(response.headers.get('location')!)![1]!;
+  const origin = new URL(link).origin;
+  const traded = await fetch(`${origin}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ code }) });
+  expect(traded.status).toBe(200);
+  return ((await traded.json()) as { key: string }).key;
 }
 
 describe('jobline ui', () => {
@@ -36,11 +41,11 @@ describe('jobline ui', () => {
     started.push(pid);
     const link = /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/login\/[0-9a-f]+)/.exec(ui.stdout)![1]!;
     expect(isProcessAlive(pid)).toBe(true);
-    const cookie = await logIn(link);
+    const key = await logIn(link);
     const origin = new URL(link).origin;
-    expect((await fetch(`${origin}/api/board`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${origin}/api/board`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
     expect((await fetch(`${origin}/api/board`)).status).toBe(401);
-    expect((await fetch(link, { redirect: 'manual' })).status).toBe(401);
+    await expect(logIn(link)).rejects.toThrow(); // once only
     const page = await fetch(`${origin}/`);
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(await page.text()).toContain('/assets/app.js');

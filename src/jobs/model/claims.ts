@@ -2,8 +2,43 @@
 // it may answer "overlap" for two globs that share no file, never "no overlap" for two that do,
 // so two tasks that could touch one file never run at once. Pure.
 import picomatch from 'picomatch';
+import { TransitionError } from '../../errors.js';
 
 const GLOB_CHARS = /[*?[\]{}()!+@]/;
+
+/**
+ * Why `path` cannot be a task's file or claim, or null when it can: a path or glob relative to
+ * the job's folder and inside it: not empty, not absolute, no `..` segment, no NUL or line
+ * break. One sentence, naming the path.
+ */
+export function findClaimPathProblem(path: string): string | null {
+  const shown = JSON.stringify(path.length > 80 ? `${path.slice(0, 80)}…` : path);
+  if (path.trim() === '') return 'a file is a path relative to the job\'s folder, not empty';
+  if (path.startsWith('/')) return `${shown} is absolute: a file is a path relative to the job's folder, inside it`;
+  if (/[\0\n\r]/.test(path)) return `${shown} holds a NUL or a line break: a file is a path relative to the job's folder`;
+  if (path.split('/').includes('..')) return `${shown} leaves the job's folder (..): a file is a path relative to the job's folder, inside it`;
+  return null;
+}
+
+/**
+ * Checks that every path of `paths` may be a task's file (see findClaimPathProblem).
+ * @throws TransitionError FILES_INVALID naming the first that may not, and `what` they are.
+ */
+export function assertClaimPaths(paths: readonly string[], what: string): void {
+  for (const path of paths) {
+    const problem = findClaimPathProblem(path);
+    if (problem) throw new TransitionError('FILES_INVALID', `${what}: ${problem}.`);
+  }
+}
+
+/**
+ * Checks the files of every task of `plans` (see findClaimPathProblem): a submission's or a
+ * coordinator's, before anything of the job is made.
+ * @throws TransitionError FILES_INVALID naming the task and the first file that may not be one.
+ */
+export function assertTaskPlanFiles(plans: ReadonlyArray<{ title: string; claims: readonly string[] }>): void {
+  for (const plan of plans) assertClaimPaths(plan.claims, `The files of task ${JSON.stringify(plan.title.slice(0, 80))}`);
+}
 
 /**
  * True when some path could match both claims. Claims are POSIX paths relative to the job's

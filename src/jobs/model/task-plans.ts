@@ -4,6 +4,7 @@
 // and limits on size. Pure.
 import type { TaskPlan } from './task.js';
 import { findTaskListProblems } from '../../task-graph.js';
+import { findClaimPathProblem } from './claims.js';
 
 /** Most tasks one plan may create (a model asked for a plan of thousands is refused, not obeyed). */
 export const MAX_PLANNED_TASKS = 100;
@@ -33,7 +34,7 @@ export function parseTaskPlans(raw: unknown): { plans: TaskPlan[] } | { problems
     if (typeof input !== 'string' || input.trim() === '') problems.push(`${where} (${title || 'untitled'}) needs a description`);
     const claims = readStrings(fields.files ?? fields.claims ?? [], `${where} files`, problems);
     for (const claim of claims) {
-      if (claim.startsWith('/') || claim.split('/').includes('..') || claim.trim() === '') problems.push(`${where} claims ${JSON.stringify(claim)}: files are paths or globs relative to the workspace, inside it`);
+      if (findClaimPathProblem(claim)) problems.push(`${where} claims ${JSON.stringify(claim)}: files are paths or globs relative to the workspace, inside it`);
     }
     const dependsOn = readStrings(fields.dependsOn ?? [], `${where} dependsOn`, problems);
     plans.push({ title, input: typeof input === 'string' ? input : '', claims, dependsOn });

@@ -18,6 +18,7 @@ import { findOpenRun, findTask, indexOf } from '../model/task-board.js';
 import type { JobAction } from '../model/transitions.js';
 import { decideClaim, type HeldClaim } from '../model/worker-claims.js';
 import { createClaimToken, hashClaimToken, isClaimTokenOf } from './claim-tokens.js';
+import { assertClaimPaths, assertTaskPlanFiles } from '../model/claims.js';
 import type { ClaimedTask, WorkersPort } from './session-port.js';
 
 // Where a worker finds its claim token, for the refusal that asks for it.
@@ -138,9 +139,12 @@ export class ExternalWorkers implements WorkersPort {
    * (see decideClaim). Resolves null when none is runnable, once the claim is on disk otherwise,
    * with the claim's token (only its hash is stored).
    * @throws ClaimConflictError (CLAIM_CONFLICT) when a named file is held; ManagerError
-   *   WORKER_NOT_IN_JOB, JOB_NOT_ACTIVE.
+   *   WORKER_NOT_IN_JOB, JOB_NOT_ACTIVE; TransitionError FILES_INVALID for a file outside the
+   *   job's folder (absolute, or with `..`).
    */
   claim(jobId: string, worker: string, files: readonly string[] = []): Promise<ClaimedTask | null> {
+    // Bad files are refused whether or not a task is runnable: a worker learns it at once.
+    assertClaimPaths(files, 'The files of a claim');
     return this.host.withJob(jobId, async (job) => {
       await this.requireMember(job, worker);
       const { action: renewal } = this.renew(job.id, worker);
@@ -166,9 +170,11 @@ export class ExternalWorkers implements WorkersPort {
    * its claim's token; `worker`, when given, must be the claim's holder (worker ids are names
    * for people: anyone can give one).
    * @throws ManagerError TASK_NOT_CLAIMED (not claimed, or not with `token`: no token, or a stale
-   *   one whose claim ended with its worker's lease), JOB_NOT_ACTIVE; TaskLookupError TASK_NOT_FOUND.
+   *   one whose claim ended with its worker's lease), JOB_NOT_ACTIVE; TaskLookupError TASK_NOT_FOUND;
+   *   TransitionError FILES_INVALID (see claim).
    */
   endTask(jobId: string, taskId: string, end: { worker?: string; token?: string; summary?: string | null; filesModified?: string[]; error?: string }): Promise<Task> {
+    assertClaimPaths(end.filesModified ?? [], 'The files a task modified');
     return this.host.withJob(jobId, async (job) => {
       this.assertActive(job);
       if (!findTask(job.board, taskId)) throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no task ${taskId}.`);
@@ -193,8 +199,9 @@ export class ExternalWorkers implements WorkersPort {
     });
   }
 
-  /** Adds tasks to job `jobId`'s current phase; returns them. @throws ManagerError JOB_NOT_ACTIVE. */
+  /** Adds tasks to job `jobId`'s current phase; returns them. @throws ManagerError JOB_NOT_ACTIVE; TransitionError FILES_INVALID (see claim). */
   addTasks(jobId: string, plans: readonly TaskPlan[]): Promise<Task[]> {
+    assertTaskPlanFiles(plans);
     return this.host.withJob(jobId, async (job) => {
       this.assertActive(job);
       const before = new Set(job.board.tasks.map((task) => task.id));

@@ -15,6 +15,7 @@ import type { JobReader } from '../ports/job-reader.js';
 import type { JobRepository } from '../ports/repository.js';
 import { getCurrentOwner } from '../process/owner.js';
 import { claimsOfOpenRuns, DEFAULT_WORKER_LEASE_MS, ExternalWorkers, type WorkerJob } from './external-workers.js';
+import { assertTaskPlanFiles } from '../model/claims.js';
 
 /** A new external job: its name, first tasks, folder, and retries of a failed task. */
 export interface NewExternalJob {
@@ -47,10 +48,13 @@ export class FolderWorkers {
 
   /**
    * Creates an external job, open for workers, durable when this returns.
-   * @throws UsageError USAGE for a name that is not one (see JOB_NAME_PATTERN); StoreError JOB_IO.
+   * @throws UsageError USAGE for a name that is not one (see JOB_NAME_PATTERN); StoreError JOB_IO;
+   *   TransitionError FILES_INVALID for a task's file outside the job's folder.
    */
   create(request: NewExternalJob): Job {
     if (request.name !== null && !JOB_NAME_PATTERN.test(request.name)) throw new UsageError('USAGE', `${JSON.stringify(request.name.slice(0, 80))} is not a job name: letters, digits, _ . - (up to 80), starting with a letter or digit.`);
+    // Checked before an id or a name is taken: a refused job leaves nothing behind.
+    assertTaskPlanFiles(request.tasks);
     const id = this.repository.claimIdSync();
     const name = claimNewJobName(this.repository, id, request.name);
     const now = this.now().toISOString();

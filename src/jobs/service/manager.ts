@@ -21,6 +21,7 @@ import { systemClock } from '../ports/clock.js';
 import { JobSession } from './job-session.js';
 import { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 import { interruptJobsSync, stopRuns } from './session-exit.js';
+import { assertTaskPlanFiles } from '../model/claims.js';
 
 export { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 
@@ -114,7 +115,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
    * The job gets `request.name`, or a generated name of three words, unique in the jobs folder.
    * @throws ManagerError JOBS_BUSY ("Already running 3 jobs (max: 3)") with whenBusy "reject";
    *   StoreError JOB_NAME_TAKEN / JOB_NAME_INVALID for a name that cannot be given;
-   *   MANAGER_CLOSED after shutdown; StoreError JOB_IO when the job folder cannot be created.
+   *   MANAGER_CLOSED after shutdown; StoreError JOB_IO when the job folder cannot be created;
+   *   TransitionError FILES_INVALID for a listed task's file outside the job's folder.
    */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     this.assertOpen();
@@ -124,6 +126,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
       this.hasWarnedContainment = true;
       this.emit('warning', containmentWarning);
     }
+    // A task's files must stay inside the job's folder: checked before an id or a name is taken.
+    assertTaskPlanFiles(request.tasks ?? []);
     // Claimed synchronously, so jobs take their places in the queue in the order submitted,
     // even when a caller (batch) has many submissions in flight.
     const id = this.options.store.claimIdSync();
