@@ -89,8 +89,9 @@ describe('an external task\'s files', () => {
     expect((await server.api('POST', `/api/jobs/${id}/tasks`, { tasks: [{ title: 'b', files: ['..'] }] })).status).toBe(400);
     const claimed = await server.api('POST', `/api/jobs/${id}/tasks/claim`, { worker, files: ['lib'] });
     expect(claimed.body.task.taskId).toBe('t1');
-    expect((await server.api('POST', `/api/tasks/${id}:t1/complete`, { worker, filesModified: ['/etc/passwd'] })).status).toBe(400);
-    expect((await server.api('POST', `/api/tasks/${id}:t1/complete`, { worker, filesModified: ['src/a.ts'] })).status).toBe(200);
+    const { token } = claimed.body.task;
+    expect((await server.api('POST', `/api/tasks/${id}:t1/complete`, { worker, token, filesModified: ['/etc/passwd'] })).status).toBe(400);
+    expect((await server.api('POST', `/api/tasks/${id}:t1/complete`, { worker, token, filesModified: ['src/a.ts'] })).status).toBe(200);
     await server.api('POST', `/api/jobs/${id}/close`, { status: 'completed' });
   });
 
