@@ -1,6 +1,7 @@
 // Phase-by-phase approval in the REPL. Jobs waiting for approval are presented one at a time, and
 // only when the user is not typing: the input line is empty and no key was pressed for a second
-// (keys typed as a box opened would otherwise answer it, or become a job). The question runs
+// (keys typed as a box opened would otherwise answer it, or become a job); and a box that opens
+// just as the user starts typing hands the typing back to the prompt line. The question runs
 // while the REPL's readline interface is suspended; other jobs' updates wait, counted in its
 // footer, and it closes by itself when its job moves on elsewhere (`jobline approve`).
 import chalk from 'chalk';
@@ -14,6 +15,12 @@ import type { Terminal } from './terminal.js';
 
 /** How long after the last keystroke a box may open (ms). */
 export const QUIET_BEFORE_BOX_MS = 1000;
+/**
+ * How long an opened box takes no answer (ms): a key typed then was meant for the prompt line
+ * (the person began typing as it opened), and goes there, as does a key after it that names no
+ * choice (see KeyedSelectOptions.handsTypingBack).
+ */
+export const BOX_GUARD_MS = 600;
 // While the user types, look again this often.
 const RECHECK_MS = 250;
 
@@ -92,6 +99,7 @@ export class ApprovalPresenter {
               return count > 0 ? chalk.dim(`${count} update${count === 1 ? '' : 's'} waiting`) : '';
             },
             onOpen: (opened) => (question = opened),
+            handsTypingBack: { guardMs: BOX_GUARD_MS },
           });
         } catch {
           decision = { action: 'later' as const }; // Ctrl+C or Esc on the prompt: decide later
@@ -105,7 +113,7 @@ export class ApprovalPresenter {
         if (this.service.sessionJob(id)?.status !== 'awaiting_approval') return;
         // The answer names the approval it answers (see applyApprovalDecision).
         await applyApprovalDecision(this.service, job, decision);
-        if (decision.action === 'later') process.stdout.write(`${job.id} waits: /approve, /retry or /cancel it when you are ready.\n`);
+        if (decision.action === 'later') process.stdout.write(`${job.id} waits${decision.isTypedOver ? ' (you were typing)' : ''}: /approve, /retry or /cancel it when you are ready.\n`);
       });
     } catch (error) {
       this.print(`error: ${describeError(error)}`);
