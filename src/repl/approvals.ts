@@ -30,10 +30,12 @@ export class ApprovalPresenter {
   private isPresenting = false;
   private recheck: NodeJS.Timeout | null = null;
 
+  /** `onAnswered(id)` hears of each job the user continued or retried here (it follows them then). */
   constructor(
     private readonly service: JobService,
     private readonly terminal: Terminal,
     private readonly print: (text: string) => void,
+    private readonly onAnswered: (id: string) => void = () => {},
   ) {}
 
   /** Queues job `id` for presentation and presents it as soon as the user is not typing. */
@@ -74,9 +76,12 @@ export class ApprovalPresenter {
     }
     this.isPresenting = true;
     let question: KeyedSelect | null = null;
-    // The job moved on elsewhere (another terminal, a script): the question is moot.
+    // The job moved on elsewhere (another terminal, a script, or its server went): the question is moot.
+    let movedTo: string | null = null;
     const onEvent = (job: { id: string; status: string }): void => {
-      if (job.id === id && job.status !== 'awaiting_approval') question?.close();
+      if (job.id !== id || job.status === 'awaiting_approval') return;
+      movedTo = job.status;
+      question?.close();
     };
     const onHeld = (): void => question?.refresh();
     this.service.on('jobEvent', onEvent);
@@ -85,6 +90,7 @@ export class ApprovalPresenter {
       const showDiff = createDiffViewer(asked, await this.service.creationFolderOf(id), process.stdout);
       const { board } = await this.service.view(id);
       await this.terminal.suspend(async () => {
+        if (movedTo) return; // moved on before the box opened
         const job = this.service.sessionJob(id) ?? asked;
         process.stdout.write(`${formatApprovalSummary(job, new Date(), process.stdout.columns ?? 80, board)}\n`);
         let decision;
@@ -106,12 +112,13 @@ export class ApprovalPresenter {
         }
         if (decision.action === 'closed') {
           // Said once, so the withdrawn question does not read as a refusal.
-          const now = this.service.sessionJob(id)?.status;
-          process.stdout.write(chalk.dim(`${job.id} was answered elsewhere${now ? ` (it is ${now.replace('_', ' ')} now)` : ''}.\n`));
+          const now = this.service.sessionJob(id)?.status ?? movedTo;
+          process.stdout.write(chalk.dim(now === 'interrupted' ? `${job.id} was interrupted: /resume ${job.id} when you want it to go on.\n` : `${job.id} was answered elsewhere${now ? ` (it is ${now.replace('_', ' ')} now)` : ''}.\n`));
           return;
         }
         if (this.service.sessionJob(id)?.status !== 'awaiting_approval') return;
         // The answer names the approval it answers (see applyApprovalDecision).
+        if (decision.action === 'continue' || decision.action === 'retry') this.onAnswered(job.id);
         await applyApprovalDecision(this.service, job, decision);
         if (decision.action === 'later') process.stdout.write(`${job.id} waits${decision.isTypedOver ? ' (you were typing)' : ''}: /approve, /retry or /cancel it when you are ready.\n`);
       });

@@ -12,6 +12,7 @@ export const resumeCommand: SlashCommand = {
   async run(args, session) {
     if (!args) throw new UsageError('USAGE', 'Usage: /resume <id>');
     const job = await session.service.dispatch({ type: 'resume', jobId: args, mode: session.mode });
+    session.adoptJob(job.id, 'started');
     session.print(`↻ Resuming ${job.id} at ${job.phases[job.currentPhase]?.name} (${job.mode})`);
   },
 };
