@@ -124,6 +124,17 @@ describe('a script command waits for its own job, by id, when another job ends f
     await waitFor(async () => (await server!.api('GET', `/api/jobs/${own}`)).body.job.status === 'completed', 'the approved job to complete');
   });
 
+  it('jobline run through a server that is killed ends with its job interrupted, instead of waiting forever', async () => {
+    server = await startServer(CONFIG);
+    const { result } = startCli(['run', '-y', '--agent', 'gated', 'own job'], { cwd: server.cwd, env: { JOBLINE_JOBS_DIR: server.jobsDir } });
+    const own = await runningJobOf(server, 'gated');
+    server.child.kill('SIGKILL');
+    const run = await result;
+    expect(run.stderr).toContain(`❌ ${own}`);
+    expect(run.stderr).toContain('interrupted: Interrupted: the jobline process that ran it is gone');
+    expect(run.code).toBe(1);
+  });
+
   it('standalone, jobline batch beside another process\'s job ending first reports its own job', async () => {
     server = await startServer(CONFIG);
     const { cwd, jobsDir } = server;
