@@ -53,6 +53,8 @@ export class FailoverSession extends EventEmitter<JobManagerEvents> implements S
   private readonly lookout: NodeJS.Timeout;
   private isLooking = false;
   private isClosed = false;
+  /** Submissions in flight: while one is, the session stays as it is (its job is on its way). */
+  private submitting = 0;
   private announcedPid: number | null = null;
   private switched: { promise: Promise<void>; resolve: () => void };
 
@@ -112,13 +114,16 @@ export class FailoverSession extends EventEmitter<JobManagerEvents> implements S
    */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const session = this.current;
+    this.submitting++;
     try {
       return await session.submit(request);
     } catch (error) {
       const remote = this.remote;
       if (session !== remote || !remote || !hasNotReachedServer(error)) throw error;
       if (!(await remote.whenServerGone(SUBMIT_FAILOVER_MS)) || this.current === remote) throw error;
-      return this.current.submit(request);
+      return await this.current.submit(request);
+    } finally {
+      this.submitting--;
     }
   }
 
@@ -202,6 +207,7 @@ export class FailoverSession extends EventEmitter<JobManagerEvents> implements S
     const pid = this.options.findServer();
     if (pid === null) return;
     const local = this.current;
+    if (this.submitting > 0) return;
     if (local.hasActiveJobs()) {
       if (this.announcedPid !== pid) {
         this.announcedPid = pid;
@@ -215,7 +221,7 @@ export class FailoverSession extends EventEmitter<JobManagerEvents> implements S
       remote = await this.options.attach(() => this.lose(remote!));
       if (!remote) return;
       // A job submitted here meanwhile keeps the session local (it runs here); look again later.
-      if (this.isClosed || local.hasActiveJobs() || remote.isServerGone) {
+      if (this.isClosed || this.submitting > 0 || local.hasActiveJobs() || remote.isServerGone) {
         await remote.shutdown();
         return;
       }
