@@ -161,12 +161,18 @@ export async function openKeyedSelect(options: KeyedSelectOptions): Promise<Keye
     },
     keys,
   );
-  const refresh = (): void => void (isAnswered || isClosedByOwner ? null : prompt.render().catch(() => {}));
+  // Redraws and the owner's close are drawn one after another: a close right after a redraw (an
+  // update held behind the question, then its job's end) interleaved the two drawings.
+  let drawing: Promise<void> = Promise.resolve();
+  const draw = (step: () => Promise<void>): void => void (drawing = drawing.then(step).catch(() => {}));
+  const refresh = (): void => {
+    if (!isAnswered && !isClosedByOwner) draw(() => (isAnswered || isClosedByOwner ? Promise.resolve() : prompt.render()));
+  };
   const close = (): void => {
     if (isAnswered || isClosedByOwner) return;
     isClosedByOwner = true;
     isGuarding = false; // the closed question is drawn without the notice
-    void prompt.cancel().catch(() => {});
+    draw(() => prompt.cancel());
   };
   closeForTyping = () => {
     isTypedOver = true;

@@ -19,6 +19,7 @@ const CONFIG = {
     quick: { type: 'command', phases: [{ name: 'work', run: 'echo "done $JOB_PROMPT"' }] },
     gated: { type: 'command', phases: [{ name: 'work', run: 'while [ ! -f gate ]; do sleep 0.05; done; echo "gated $JOB_PROMPT"' }] },
     chatty: { type: 'command', phases: [{ name: 'talk', run: 'echo "chatter one of $JOB_PROMPT"; while [ ! -f go ]; do sleep 0.05; done; echo "chatter two of $JOB_PROMPT"' }] },
+    asks: { type: 'command', phases: [{ name: 'plan', run: 'echo planned' }, { name: 'apply', run: 'echo applied' }] },
   },
 };
 
@@ -106,6 +107,25 @@ describe('a REPL attached to jobline serve when the server goes', () => {
     await session.waitForText(`↻ Resuming ${id}`);
     session.send('/quit');
     await session.waitForText('Quit and mark them interrupted?');
+  });
+
+  it('closes an approval box open for a job of the server, saying the job was interrupted, and keeps taking what is typed', async () => {
+    const workspace = makeReplWorkspace();
+    const server = await serve(workspace);
+    const session = new PtySession(workspace, [], 140, 40);
+    await session.waitForText('attached to jobline serve');
+    session.send('/agent asks');
+    await session.waitForText('jobline:asks> ');
+    session.send('plan it');
+    const id = await session.startedJob('asks');
+    await session.waitForAnswers();
+    await server.stop();
+    await session.waitForText(`${id} was interrupted: /resume ${id} when you want it to go on.`);
+    await session.waitForText(`jobline serve (pid ${server.child.pid}) stopped`);
+    session.send('/jobs interrupted');
+    await session.waitForText(new RegExp(`${id} asks\\s+interrupted`));
+    expect((await storedJob(workspace, id)).status).toBe('interrupted');
+    expect(await session.count(/✖ job-\w+: what next\?/)).toBe(1); // drawn closed once, not garbled by the line held behind it
   });
 
   it('attaches to a server that comes back: at once when it runs nothing of its own, else once its own jobs end', async () => {
