@@ -74,7 +74,7 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
     return session;
   }
 
-  /** True once the server went (its process ended): the session is over. */
+  /** True once the server went (its process ended): the session is over. Looks at its process now (see ServerWatch.check). */
   get isServerGone(): boolean {
     return this.watch.check();
   }
