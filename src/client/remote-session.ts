@@ -2,6 +2,9 @@
 // a server runs on their jobs folder. Commands go to the API; the server's event stream (with its
 // live output) keeps a mirror of the server's jobs, so lookups stay synchronous and events reach
 // this process's listeners as they would from a local manager. Leaving never touches the jobs.
+// A server that goes (its process ended) ends the session: its active jobs are read again from
+// the jobs folder, where they are interrupted, and their ends reported, so a command waiting on
+// one ends too.
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../agents/agent.js';
 import type { JoblineConfig } from '../config/schema.js';
@@ -9,13 +12,13 @@ import { JobLookupError } from '../errors.js';
 import { ACTIVE_STATUSES, isActiveStatus, type Job, type JobMode } from '../jobs/model/job.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
 import type { TaskBoard } from '../jobs/model/task.js';
+import type { JobReader } from '../jobs/ports/job-reader.js';
 import type { JobManagerEvents, SubmitRequest, SubmitResult } from '../jobs/service/manager-api.js';
 import type { SessionPort, WorkersPort } from '../jobs/service/session-port.js';
-import type { ServerClient, ServerEvent } from './server-client.js';
+import type { ApiResponse, ServerClient, ServerEvent } from './server-client.js';
+import { ServerError } from '../store/server-presence.js';
 import { RemoteWorkers } from './remote-workers.js';
-
-/** How long a lost event stream waits before reconnecting (ms). */
-const RECONNECT_MS = 500;
+import { ServerWatch } from './server-watch.js';
 
 /** Settings of an attached session. */
 export interface RemoteSessionOptions {
@@ -24,6 +27,13 @@ export interface RemoteSessionOptions {
    * from (it gets their definitions, never the path to read); null: the server's config.
    */
   ownConfig: { config: JoblineConfig; path: string } | null;
+  /** The jobs folder, where the jobs of a server that went are read (interrupted) from. */
+  folder: Pick<JobReader, 'load' | 'readEvents'>;
+  /**
+   * Hears that the server went (its process ended), once, before the ends of its jobs are
+   * reported; `activeJobs` are the jobs it ran as last heard.
+   */
+  onGone?: (gone: { pid: number; activeJobs: Job[] }) => void;
 }
 
 /**
@@ -43,9 +53,8 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
   private readonly jobs = new Map<string, Job>();
   /** Jobs this client submitted or resumed (what its idle waits wait for), with the agent it resolved for them. */
   private readonly own = new Map<string, AgentSpec | null>();
-  private readonly stream = new AbortController();
   private readonly idleWaiters: Array<{ isNothingRunning: boolean; resolve: () => void }> = [];
-  private lastEventId: string | undefined;
+  private readonly watch: ServerWatch;
   private isClosed = false;
 
   private constructor(
@@ -54,6 +63,11 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
   ) {
     super();
     this.workers = new RemoteWorkers(client);
+    this.watch = new ServerWatch(client, {
+      event: (event) => this.hear(event),
+      gone: () => void this.reportGone(),
+      warning: (message) => void (this.isClosed ? null : this.emit('warning', message)),
+    });
   }
 
   /**
@@ -63,10 +77,28 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
    */
   static async attach(client: ServerClient, options: RemoteSessionOptions): Promise<RemoteSession> {
     const session = new RemoteSession(client, options);
-    await session.follow();
-    const { body } = await client.request<{ jobs: Job[] }>('GET', `/api/jobs?status=${ACTIVE_STATUSES.join(',')}`);
-    for (const job of body.jobs) session.remember(job);
+    await session.watch.start();
+    try {
+      const { body } = await client.request<{ jobs: Job[] }>('GET', `/api/jobs?status=${ACTIVE_STATUSES.join(',')}`);
+      for (const job of body.jobs) session.remember(job);
+    } catch (error) {
+      session.watch.stop();
+      throw error;
+    }
     return session;
+  }
+
+  /** True once the server went (its process ended): the session is over. Looks at its process now (see ServerWatch.check). */
+  get isServerGone(): boolean {
+    return this.watch.check();
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the server to be gone (one closing down stops answering a moment
+   * before it exits); true when it is (the session has then reported its jobs' ends).
+   */
+  whenServerGone(timeoutMs: number): Promise<boolean> {
+    return this.watch.waitGone(timeoutMs);
   }
 
   /** The server's pid (for "attached to jobline serve (pid N)"). */
@@ -102,7 +134,7 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
   }
 
   async submit(request: SubmitRequest): Promise<SubmitResult> {
-    const { body } = await this.client.request<SubmitResult>('POST', '/api/jobs', {
+    const { body } = await this.request<SubmitResult>('POST', '/api/jobs', {
       prompt: request.prompt,
       agent: request.agent.name,
       ...(this.options.ownConfig ? { definitions: toAgentDefinitions(this.options.ownConfig) } : {}),
@@ -140,7 +172,7 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
   }
 
   async update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job> {
-    const { body } = await this.client.request<{ job: Job }>('PUT', `/api/jobs/${encodeURIComponent(id)}`, change);
+    const { body } = await this.request<{ job: Job }>('PUT', `/api/jobs/${encodeURIComponent(id)}`, change);
     return this.remember(body.job);
   }
 
@@ -148,7 +180,7 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
   async removeJobs(listed: readonly Job[]): Promise<string[]> {
     const removed: string[] = [];
     for (const job of listed) {
-      const answer = await this.client.request<{ removed: string[] }>('DELETE', `/api/jobs/${encodeURIComponent(job.id)}`).catch(() => null);
+      const answer = await this.request<{ removed: string[] }>('DELETE', `/api/jobs/${encodeURIComponent(job.id)}`).catch(() => null);
       for (const id of answer?.body.removed ?? []) {
         removed.push(id);
         this.jobs.delete(id);
@@ -177,7 +209,7 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
   /** Stops following the server; its jobs go on. Marks nothing. */
   async shutdown(): Promise<string[]> {
     this.isClosed = true;
-    this.stream.abort();
+    this.watch.stop();
     return [];
   }
 
@@ -196,8 +228,39 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
   }
 
   private async decide(id: string, verb: 'approve' | 'retry' | 'cancel' | 'resume', body: Record<string, unknown>): Promise<Job> {
-    const answer = await this.client.request<{ job: Job }>('POST', `/api/jobs/${encodeURIComponent(id)}/${verb}`, body);
+    const answer = await this.request<{ job: Job }>('POST', `/api/jobs/${encodeURIComponent(id)}/${verb}`, body);
     return this.remember(answer.body.job);
+  }
+
+  // A request to the server; one that finds no server looks whether it went (then the session
+  // ends, and reports its jobs' ends) before the error reaches the caller.
+  private async request<T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+    try {
+      return await this.client.request<T>(method, path, body);
+    } catch (error) {
+      if (error instanceof ServerError && error.code === 'SERVER_UNREACHABLE') this.watch.check();
+      throw error;
+    }
+  }
+
+  // The server went: its active jobs are read again from the jobs folder (reading one whose owner
+  // died records its interruption), and each end is reported as if heard from the server. A job
+  // whose end was heard already (a server stopped by a signal marks its jobs before it exits) is
+  // not reported twice.
+  private async reportGone(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    const active = this.list().filter((job) => isActiveStatus(job.status));
+    this.options.onGone?.({ pid: this.serverPid, activeJobs: active });
+    for (const job of active) {
+      const stored = await this.options.folder.load(job.id).catch(() => null);
+      if (!stored || isActiveStatus(stored.status)) continue;
+      const events = await this.options.folder.readEvents(job.id).catch((): JobEvent[] => []);
+      const event = events.findLast((candidate) => candidate.type === stored.status) ?? { ts: stored.endedAt ?? new Date().toISOString(), type: stored.status as JobEvent['type'], ...(stored.error ? { reason: stored.error } : {}) };
+      this.jobs.set(job.id, stored);
+      this.checkWaiters();
+      this.emit('jobEvent', stored, event);
+    }
   }
 
   // Keeps the newest state of `job` (by its event sequence: answers and events may cross).
@@ -225,37 +288,9 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
     }
   }
 
-  // Opens the event stream (resolves once it is open) and keeps it open: a lost stream
-  // reconnects from the last event it had, so no lifecycle event is missed or repeated.
-  private follow(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let isOpen = false;
-      const connect = (): void => {
-        void this.client.followEvents((event) => this.hear(event), {
-          query: 'live=true',
-          ...(this.lastEventId ? { lastEventId: this.lastEventId } : {}),
-          signal: this.stream.signal,
-          onConnected: () => {
-            isOpen = true;
-            resolve();
-          },
-        }).then(() => {
-          if (this.isClosed) return;
-          this.emit('warning', `The connection to jobline serve (pid ${this.serverPid}) was lost; reconnecting.`);
-          setTimeout(connect, RECONNECT_MS).unref();
-        }, (error: unknown) => {
-          if (!isOpen) return reject(error);
-          if (this.isClosed) return;
-          this.emit('warning', `jobline serve (pid ${this.serverPid}) does not answer: its jobs read as interrupted if it died. Restart it, then this terminal again.`);
-        });
-      };
-      connect();
-    });
-  }
-
   private hear(event: ServerEvent): void {
     const data = event.data as { job?: Job; event?: JobEvent; jobId?: string; lines?: string[]; lineCount?: number; taskId?: string; icon?: string; text?: string; message?: string };
-    if (event.id) this.lastEventId = event.id;
+    if (this.isClosed) return;
     switch (event.name) {
       case 'job':
         if (data.job && data.event) this.emit('jobEvent', this.remember(data.job), data.event);
@@ -280,7 +315,7 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
         break;
       case 'reset':
         // Events were missed (the server restarted, or the client was away long): read the state again.
-        void this.client.request<{ jobs: Job[] }>('GET', `/api/jobs?status=${ACTIVE_STATUSES.join(',')}`).then(({ body }) => {
+        void this.request<{ jobs: Job[] }>('GET', `/api/jobs?status=${ACTIVE_STATUSES.join(',')}`).then(({ body }) => {
           for (const job of body.jobs) this.remember(job);
         }, () => {});
         break;

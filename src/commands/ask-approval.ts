@@ -6,10 +6,11 @@ import type { JobService } from '../jobs/service/job-service.js';
 import { openKeyedSelect, type KeyedChoice, type KeyedSelect } from './keyed-select.js';
 
 /**
- * What the user decided for a job awaiting approval. `later` leaves it waiting; `closed` means
- * the question was closed by its owner (the job moved on meanwhile) before the user answered.
+ * What the user decided for a job awaiting approval. `later` leaves it waiting (`isTypedOver`: the
+ * user was typing something else, which closed the question); `closed` means the question was
+ * closed by its owner (the job moved on meanwhile) before the user answered.
  */
-export type ApprovalDecision = { action: 'continue' } | { action: 'retry'; feedback: string | null } | { action: 'cancel' } | { action: 'later' } | { action: 'closed' };
+export type ApprovalDecision = { action: 'continue' } | { action: 'retry'; feedback: string | null } | { action: 'cancel' } | { action: 'later'; isTypedOver?: boolean } | { action: 'closed' };
 
 /** Options of `askApproval`. */
 export interface AskApprovalOptions {
@@ -25,6 +26,8 @@ export interface AskApprovalOptions {
   onOpen?: (question: KeyedSelect) => void;
   /** Tasks of the phase that failed (PhaseState.failedTasks): the choices say what they do about them. */
   failedTasks?: number;
+  /** The question may open under typing: see KeyedSelectOptions.handsTypingBack (typing over it means later). */
+  handsTypingBack?: { guardMs: number };
 }
 
 /** The choices, in the order shown. */
@@ -47,10 +50,10 @@ export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater
 export async function askApproval(message: string, options: AskApprovalOptions): Promise<ApprovalDecision> {
   const stdout = options.output ?? process.stderr;
   for (;;) {
-    const question = await openKeyedSelect({ message, choices: getApprovalChoices(options), stdout, footer: options.footer });
+    const question = await openKeyedSelect({ message, choices: getApprovalChoices(options), stdout, footer: options.footer, ...(options.handsTypingBack ? { handsTypingBack: options.handsTypingBack } : {}) });
     options.onOpen?.(question);
     const action = await question.answer;
-    if (action === null) return { action: 'closed' };
+    if (action === null) return question.isTypedOver ? { action: 'later', isTypedOver: true } : { action: 'closed' };
     if (action === 'diff') {
       await options.showDiff?.();
       continue;

@@ -12,6 +12,7 @@ import { UsageError, describeError } from '../errors.js';
 import { formatDuration, sanitizeLine, truncate } from '../render/text.js';
 import { createJobService, type AppContext } from './context.js';
 import { installExitHandlers } from './exit-signals.js';
+import { OwnJobEvents } from './own-job-events.js';
 
 /** Longest time between two progress lines (ms). */
 const PROGRESS_EVERY_MS = 1000;
@@ -54,8 +55,10 @@ export async function batchCommand(context: AppContext, source: string | undefin
   const total = inputs.length * agent.phases.length;
   // Every task that fails for good is said at once; the rest is one line a second at most.
   // The job's final view is taken as it ends: the storage policy may remove its files right after.
+  // Only this batch's job counts: attached to jobline serve, the session hears every job's events.
   let finalView: Promise<JobView | null> | null = null;
-  service.on('jobEvent', (job, event) => {
+  const own = new OwnJobEvents();
+  service.on('jobEvent', (job, event) => own.pass(job.id, () => {
     if (event.type === job.status && isTerminalStatus(job.status)) finalView ??= service.view(job.id).catch(() => null);
     if (event.type === 'task_failed' && !event.willRetry) process.stderr.write(`❌ ${job.id} ${event.task ?? ''}: ${sanitizeLine(event.error ?? '')}\n`);
     if (event.type !== 'task_completed') return;
@@ -63,7 +66,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     if (Date.now() - lastProgressAt < PROGRESS_EVERY_MS) return;
     lastProgressAt = Date.now();
     process.stderr.write(`[${job.id}] ${doneCount}/${total} done\n`);
-  });
+  }));
   const { job } = await service.dispatch({
     type: 'submit',
     agent,
@@ -75,6 +78,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     keepGoing: options.keepGoing ?? false,
     taskInputs: inputs,
   });
+  own.open(job.id);
   await service.lifecycle.whenIdle();
   const view = await (finalView ?? service.view(job.id).catch(() => null));
   await service.lifecycle.shutdown();

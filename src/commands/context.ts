@@ -15,6 +15,7 @@ import { resolveJobsDir } from '../store/jobs-dir.js';
 import { findServer } from '../store/server-presence.js';
 import { ServerClient } from '../client/server-client.js';
 import { RemoteSession } from '../client/remote-session.js';
+import { FailoverSession, type SessionChange } from '../client/failover-session.js';
 import { createServerReader } from '../client/server-reader.js';
 import { FolderWorkers } from '../jobs/service/folder-workers.js';
 import { systemClock } from '../jobs/ports/clock.js';
@@ -74,11 +75,35 @@ export interface SessionOverrides extends Partial<Pick<JoblineConfig, 'whenBusy'
 export async function createJobService(context: AppContext, overrides: SessionOverrides = {}, onRequest?: RequestListener): Promise<JobService> {
   const client = overrides.isServer ? null : connectToServer(context);
   if (client) {
-    const remote = await RemoteSession.attach(client, { ownConfig: context.configPath ? { config: context.config, path: context.configPath } : null });
+    const remote = await RemoteSession.attach(client, { ownConfig: context.configPath ? { config: context.config, path: context.configPath } : null, folder: new JobFolderReader(context.store) });
     return new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager: remote, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
   }
   const manager = createManager(context, overrides);
   const service = new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
+  serveOwnerRequests(service, onRequest);
+  return service;
+}
+
+/**
+ * The REPL's job service: its session is `jobline serve`'s while one runs on the jobs folder, and
+ * this process's while none does, switching as servers go and come (see FailoverSession, which
+ * says when: `onChange` hears each switch). Requests from other processes to the jobs it runs
+ * itself are served (`onRequest`). Never throws for a server that does not answer: it runs
+ * without it.
+ */
+export async function createReplJobService(context: AppContext, onRequest: RequestListener, onChange: (change: SessionChange) => void): Promise<JobService> {
+  const folder = new JobFolderReader(context.store);
+  const session = await FailoverSession.start({
+    findServer: () => findServer(context.store.dir)?.info.pid ?? null,
+    attach: async (onGone) => {
+      const found = findServer(context.store.dir);
+      if (!found) return null;
+      return RemoteSession.attach(new ServerClient(found.info, found.token), { ownConfig: context.configPath ? { config: context.config, path: context.configPath } : null, folder, onGone }).catch(() => null);
+    },
+    startLocal: () => createManager(context, {}),
+    onChange,
+  });
+  const service = new JobService({ repository: context.store, reader: folder, manager: session, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
   serveOwnerRequests(service, onRequest);
   return service;
 }

@@ -17,6 +17,7 @@ import { applyApprovalDecision, askApproval } from './ask-approval.js';
 import { createDiffViewer } from './phase-diff.js';
 import { installExitHandlers } from './exit-signals.js';
 import { createStatusLine } from './status-line.js';
+import { OwnJobEvents } from './own-job-events.js';
 
 /** Lines of output repeated under a failure, when more than these scrolled by. */
 export const FAILURE_TAIL_LINES = 20;
@@ -84,8 +85,11 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
       isAsking = false;
     }
   };
+  // Only the job's own events count: attached to jobline serve, the session hears every job's,
+  // and another job ending (or asking for approval) first is not this one's end.
+  const own = new OwnJobEvents();
   const ended = new Promise<Job>((resolve) => {
-    service.on('jobEvent', (job, event) => {
+    service.on('jobEvent', (job, event) => own.pass(job.id, () => {
       const phase = event.phase ? `Phase ${event.phase}` : '';
       // A phase's end is said under its output: what it printed is read first.
       if (event.type === 'phase_started') spinner.start(describe(job));
@@ -95,25 +99,26 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
       // Tasks of a phase of several write files of their own: their failures are said here.
       else if (event.type === 'task_failed') spinner.printAbove(`${event.willRetry ? '↻' : '❌'} ${event.task}: ${sanitizeLine(event.error ?? '')}${event.willRetry ? ' (will retry)' : ''}\n`, process.stderr);
       if (isTerminalStatus(job.status)) resolve(job);
-    });
+    }));
   });
-  service.on('jobProgress', (job) => spinner.update(describe(job)));
+  service.on('jobProgress', (job) => own.pass(job.id, () => spinner.update(describe(job))));
   // A task held back by another's claim is in no log: said here.
-  service.on('jobActivity', (_job, icon, text) => {
+  service.on('jobActivity', (job, icon, text) => own.pass(job.id, () => {
     if (icon === CLAIM_WAIT_ICON) spinner.printAbove(`${icon} ${sanitizeLine(text)}\n`, process.stderr);
-  });
+  }));
   // Tasks side by side write files of their own (runs/rN.log), not output.log: their latest lines
   // are shown as they come, marked with their task (jobline logs ID TASK has them all).
-  service.on('jobOutput', (_job, lines, lineCount, taskId) => {
+  service.on('jobOutput', (job, lines, lineCount, taskId) => own.pass(job.id, () => {
     if (!taskId || isAsking) return;
     const skipped = lineCount - lines.length;
     // Blank lines carry nothing worth a marked line (as in the REPL's notifications).
     const marked = [...(skipped > 0 ? [`${taskId} │ … ${skipped} more lines`] : []), ...lines.filter((line) => line.trim() !== '').map((line) => `${taskId} │ ${line}`)];
     if (marked.length === 0) return;
     spinner.printAbove(format(marked), target);
-  });
+  }));
 
   const id = await start();
+  own.open(id);
   const paths = service.pathsOf(id);
   // A resumed job's earlier output is not shown again.
   follower = await service.outputFollower(id);

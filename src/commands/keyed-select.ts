@@ -1,7 +1,11 @@
 // A one-key choice on the terminal (enquirer's select): each choice has a key (`c` continue),
 // arrows and Enter work as usual (but an Enter after stray typing is not an answer), and the
 // selected row carries a `❯` marker, visible without colour. Its footer can change while it is open, and its owner can close it (the question
-// became moot: the job was approved from elsewhere).
+// became moot: the job was approved from elsewhere). A question that may open under typing hands
+// the typing back instead (see KeyedSelectOptions.handsTypingBack).
+import chalk from 'chalk';
+import { GuardedInput, type KeyRoute } from './guarded-input.js';
+
 /** One choice: `name` is returned, `message` shown, `key` picks it at once. */
 export interface KeyedChoice {
   name: string;
@@ -19,15 +23,28 @@ export interface KeyedSelectOptions {
   stdout?: NodeJS.WriteStream;
   /** A line under the choices, read at every redraw (see `refresh`). */
   footer?: () => string;
+  /**
+   * For a question that opens by itself while a person may be typing something else (the REPL's
+   * approval box): for its first `guardMs` it takes no answer, and says so in its footer; a key
+   * typed then, or after it any typed key that names no choice (`/`, a letter, Backspace, Tab),
+   * closes it (`isTypedOver`), and that key with everything typed after it goes back to stdin,
+   * for whoever reads it next (the prompt line it was meant for).
+   */
+  handsTypingBack?: { guardMs: number };
 }
+
+/** What the footer says while a question guards against keys (see KeyedSelectOptions.handsTypingBack). */
+export const GUARD_NOTICE = '(keys ignored for a moment: typing goes to your prompt line)';
 
 /** An open question. */
 export interface KeyedSelect {
   /**
-   * The chosen name; null when `close` closed it. Rejects when the user aborts (Ctrl+C, Esc),
-   * as enquirer does.
+   * The chosen name; null when `close` closed it, or typing meant for something else did
+   * (`isTypedOver`). Rejects when the user aborts (Ctrl+C, Esc), as enquirer does.
    */
   answer: Promise<string | null>;
+  /** True once typing meant for something else closed it (see KeyedSelectOptions.handsTypingBack). */
+  readonly isTypedOver: boolean;
   /** Redraws it (the footer changed). */
   refresh(): void;
   /** Closes it without an answer. */
@@ -109,11 +126,29 @@ function isTypedText(input: string): boolean {
   return [...input].some((character) => character >= ' ' && character !== '\x7f');
 }
 
+// Where a key typed at a question that hands typing back goes: during the guard, every key
+// elsewhere (it was typed before the person could see the question); after it, typing that names
+// no choice (text, Backspace, Tab) elsewhere, and answers, arrows, Enter and control keys to the
+// question.
+function routeKey(key: string, keys: readonly string[], isGuarding: boolean): KeyRoute {
+  if (isGuarding) return 'elsewhere';
+  if (key === '\x7f' || key === '\b' || key === '\t') return 'elsewhere';
+  if (key.startsWith('\u001b') || !isTypedText(key)) return 'question';
+  return keys.includes(key.toLowerCase()) ? 'question' : 'elsewhere';
+}
+
 /** Opens the question (once enquirer is loaded); it reads the process's stdin until answered or closed. */
 export async function openKeyedSelect(options: KeyedSelectOptions): Promise<KeyedSelect> {
   const KeyedSelectPrompt = await loadPromptClass();
+  const keys = options.choices.map((choice) => choice.key);
   let isClosedByOwner = false;
+  let isTypedOver = false;
   let isAnswered = false;
+  let isGuarding = options.handsTypingBack !== undefined;
+  // Filled in once the prompt exists: typing meant elsewhere closes it.
+  let closeForTyping = (): void => {};
+  const input = options.handsTypingBack ? new GuardedInput(process.stdin, (key) => routeKey(key, keys, isGuarding), () => closeForTyping()) : null;
+  const footer = (): string => [isGuarding ? chalk.dim(GUARD_NOTICE) : '', options.footer?.() ?? ''].filter(Boolean).join('\n');
   const prompt = new KeyedSelectPrompt(
     {
       name: 'choice',
@@ -121,31 +156,60 @@ export async function openKeyedSelect(options: KeyedSelectOptions): Promise<Keye
       choices: options.choices.map((choice) => ({ name: choice.name, message: `${choice.message} (${choice.key})` })),
       initial: options.initial ?? 0,
       stdout: options.stdout ?? process.stderr,
-      footer: options.footer ? () => options.footer!() : undefined,
+      ...(input ? { stdin: input } : {}),
+      footer: options.footer || isGuarding ? footer : undefined,
     },
-    options.choices.map((choice) => choice.key),
+    keys,
   );
+  // Redraws and the owner's close are drawn one after another: a close right after a redraw (an
+  // update held behind the question, then its job's end) interleaved the two drawings.
+  let drawing: Promise<void> = Promise.resolve();
+  const draw = (step: () => Promise<void>): void => void (drawing = drawing.then(step).catch(() => {}));
+  const refresh = (): void => {
+    if (!isAnswered && !isClosedByOwner) draw(() => (isAnswered || isClosedByOwner ? Promise.resolve() : prompt.render()));
+  };
+  const close = (): void => {
+    if (isAnswered || isClosedByOwner) return;
+    isClosedByOwner = true;
+    isGuarding = false; // the closed question is drawn without the notice
+    draw(() => prompt.cancel());
+  };
+  closeForTyping = () => {
+    isTypedOver = true;
+    close();
+  };
+  // The guard starts as the question is drawn; its end is drawn too (the footer's notice goes).
+  const guard = options.handsTypingBack
+    ? setTimeout(() => {
+      isGuarding = false;
+      refresh();
+    }, options.handsTypingBack.guardMs)
+    : null;
+  const settle = (): void => {
+    isAnswered = true;
+    if (guard) clearTimeout(guard);
+    input?.release();
+  };
   const answer = prompt.run().then(
     (name) => {
-      isAnswered = true;
+      settle();
       return name;
     },
     (error: unknown) => {
-      isAnswered = true;
+      settle();
       if (isClosedByOwner) return null;
       throw error;
     },
   );
   return {
     answer,
+    get isTypedOver() {
+      return isTypedOver;
+    },
     // Not once closed: enquirer settles the answer only after drawing the closed question, and a
     // redraw meanwhile (its footer's count of held updates changed) drew the closed line again.
-    refresh: () => void (isAnswered || isClosedByOwner ? null : prompt.render().catch(() => {})),
-    close: () => {
-      if (isAnswered || isClosedByOwner) return;
-      isClosedByOwner = true;
-      void prompt.cancel().catch(() => {});
-    },
+    refresh,
+    close,
   };
 }
 

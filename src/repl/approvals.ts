@@ -1,6 +1,7 @@
 // Phase-by-phase approval in the REPL. Jobs waiting for approval are presented one at a time, and
 // only when the user is not typing: the input line is empty and no key was pressed for a second
-// (keys typed as a box opened would otherwise answer it, or become a job). The question runs
+// (keys typed as a box opened would otherwise answer it, or become a job); and a box that opens
+// just as the user starts typing hands the typing back to the prompt line. The question runs
 // while the REPL's readline interface is suspended; other jobs' updates wait, counted in its
 // footer, and it closes by itself when its job moves on elsewhere (`jobline approve`).
 import chalk from 'chalk';
@@ -14,6 +15,12 @@ import type { Terminal } from './terminal.js';
 
 /** How long after the last keystroke a box may open (ms). */
 export const QUIET_BEFORE_BOX_MS = 1000;
+/**
+ * How long an opened box takes no answer (ms): a key typed then was meant for the prompt line
+ * (the person began typing as it opened), and goes there, as does a key after it that names no
+ * choice (see KeyedSelectOptions.handsTypingBack).
+ */
+export const BOX_GUARD_MS = 600;
 // While the user types, look again this often.
 const RECHECK_MS = 250;
 
@@ -23,10 +30,12 @@ export class ApprovalPresenter {
   private isPresenting = false;
   private recheck: NodeJS.Timeout | null = null;
 
+  /** `onAnswered(id)` hears of each job the user continued or retried here (it follows them then). */
   constructor(
     private readonly service: JobService,
     private readonly terminal: Terminal,
     private readonly print: (text: string) => void,
+    private readonly onAnswered: (id: string) => void = () => {},
   ) {}
 
   /** Queues job `id` for presentation and presents it as soon as the user is not typing. */
@@ -67,9 +76,12 @@ export class ApprovalPresenter {
     }
     this.isPresenting = true;
     let question: KeyedSelect | null = null;
-    // The job moved on elsewhere (another terminal, a script): the question is moot.
+    // The job moved on elsewhere (another terminal, a script, or its server went): the question is moot.
+    let movedTo: string | null = null;
     const onEvent = (job: { id: string; status: string }): void => {
-      if (job.id === id && job.status !== 'awaiting_approval') question?.close();
+      if (job.id !== id || job.status === 'awaiting_approval') return;
+      movedTo = job.status;
+      question?.close();
     };
     const onHeld = (): void => question?.refresh();
     this.service.on('jobEvent', onEvent);
@@ -78,6 +90,7 @@ export class ApprovalPresenter {
       const showDiff = createDiffViewer(asked, await this.service.creationFolderOf(id), process.stdout);
       const { board } = await this.service.view(id);
       await this.terminal.suspend(async () => {
+        if (movedTo) return; // moved on before the box opened
         const job = this.service.sessionJob(id) ?? asked;
         process.stdout.write(`${formatApprovalSummary(job, new Date(), process.stdout.columns ?? 80, board)}\n`);
         let decision;
@@ -92,20 +105,22 @@ export class ApprovalPresenter {
               return count > 0 ? chalk.dim(`${count} update${count === 1 ? '' : 's'} waiting`) : '';
             },
             onOpen: (opened) => (question = opened),
+            handsTypingBack: { guardMs: BOX_GUARD_MS },
           });
         } catch {
           decision = { action: 'later' as const }; // Ctrl+C or Esc on the prompt: decide later
         }
         if (decision.action === 'closed') {
           // Said once, so the withdrawn question does not read as a refusal.
-          const now = this.service.sessionJob(id)?.status;
-          process.stdout.write(chalk.dim(`${job.id} was answered elsewhere${now ? ` (it is ${now.replace('_', ' ')} now)` : ''}.\n`));
+          const now = this.service.sessionJob(id)?.status ?? movedTo;
+          process.stdout.write(chalk.dim(now === 'interrupted' ? `${job.id} was interrupted: /resume ${job.id} when you want it to go on.\n` : `${job.id} was answered elsewhere${now ? ` (it is ${now.replace('_', ' ')} now)` : ''}.\n`));
           return;
         }
         if (this.service.sessionJob(id)?.status !== 'awaiting_approval') return;
         // The answer names the approval it answers (see applyApprovalDecision).
+        if (decision.action === 'continue' || decision.action === 'retry') this.onAnswered(job.id);
         await applyApprovalDecision(this.service, job, decision);
-        if (decision.action === 'later') process.stdout.write(`${job.id} waits: /approve, /retry or /cancel it when you are ready.\n`);
+        if (decision.action === 'later') process.stdout.write(`${job.id} waits${decision.isTypedOver ? ' (you were typing)' : ''}: /approve, /retry or /cancel it when you are ready.\n`);
       });
     } catch (error) {
       this.print(`error: ${describeError(error)}`);

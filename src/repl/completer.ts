@@ -1,5 +1,5 @@
 // Tab completion: command names after '/' (a unique one with its trailing space), then for the
-// first argument the jobs the command can act on, or agent or template names.
+// first argument the jobs the command can act on, agent or template names, or what /follow takes.
 import { listAgents } from '../agents/resolve-agent.js';
 import type { JoblineConfig } from '../config/schema.js';
 import { isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/model/job.js';
@@ -29,17 +29,22 @@ export function createCompleter(commands: readonly SlashCommand[], service: JobS
     const isName = command.argument === 'agent' || command.argument === 'template';
     if (command.argument === 'agent') candidates = listAgents(config).map((agent) => agent.name);
     else if (command.argument === 'template') candidates = Object.keys(config.templates).sort();
+    else if (command.argument === 'follow') candidates = jobCandidates('job', service);
     else if (command.argument !== 'none') candidates = jobCandidates(command.argument, service);
     // readline inserts completion.slice(typed.length), so offer ids in the form being typed:
     // with `job-` if the user typed it, as bare suffixes otherwise.
     if (!isName && argument !== '' && !'job-'.startsWith(argument) && !argument.startsWith('job-')) {
       candidates = candidates.map((id) => id.slice(4));
     }
+    // /follow takes `all` and `mine` besides any job.
+    if (command.argument === 'follow') candidates = [...FOLLOW_WORDS, ...candidates];
     return [candidates.filter((candidate) => candidate.startsWith(argument)), argument];
   };
 }
 
-function jobCandidates(kind: Exclude<ArgumentKind, 'agent' | 'template' | 'none'>, service: JobService): string[] {
+const FOLLOW_WORDS = ['all', 'mine'];
+
+function jobCandidates(kind: Exclude<ArgumentKind, 'agent' | 'template' | 'follow' | 'none'>, service: JobService): string[] {
   const session = service.sessionJobs();
   const pick = (test: (job: Job) => boolean): string[] => session.filter(test).map((job) => job.id);
   let ids: string[];

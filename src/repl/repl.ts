@@ -4,7 +4,7 @@
 import { formatJobLabel } from '../render/job-list.js';
 import chalk from 'chalk';
 import { assertAgentExists, resolveAgent } from '../agents/resolve-agent.js';
-import { createJobService, type AppContext } from '../commands/context.js';
+import { createReplJobService, type AppContext } from '../commands/context.js';
 import { askYesNo } from '../commands/keyed-select.js';
 import { confirmLeaving } from './commands/quit.js';
 import { getDefaultAgentName } from '../config/schema.js';
@@ -14,11 +14,14 @@ import { isActiveStatus, type Job, type JobMode } from '../jobs/model/job.js';
 import { sanitizeText } from '../render/text.js';
 import { ApprovalPresenter } from './approvals.js';
 import { startDiagnostics } from './diagnostics.js';
-import { formatTaskCounts } from '../render/task-list.js';
+import { FollowFilter } from './follow.js';
+import { feedJobEvents } from './job-feed.js';
+import { formatAttached, formatAttachedJobs, formatSessionChange } from './server-notices.js';
+import type { SessionChange } from '../client/failover-session.js';
 import { SLASH_COMMANDS, describeUnknownCommand, findCommand } from './commands/index.js';
 import { createCompleter } from './completer.js';
 import { HISTORY_SIZE, appendHistory, getHistoryPath, loadHistory } from './history-file.js';
-import { Notifier, formatAnswer, formatNotification } from './notifications.js';
+import { Notifier, formatNotification } from './notifications.js';
 import type { ReplSession } from './session.js';
 import { runStartupReview } from './startup-review.js';
 import { Terminal } from './terminal.js';
@@ -47,12 +50,13 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   assertAgentExists(agentName, config);
   let mode: JobMode = options.background ? 'background' : config.mode;
   let workers: number | null = null;
-  // Requests from other processes (jobline cancel, approve, retry) are carried out and said.
-  const service = await createJobService(context, {}, (id, request, error) => {
+  // Requests from other processes (jobline cancel, approve, retry) are carried out and said. A
+  // server that goes or comes is said too (once the terminal is there to say it).
+  let onSessionChange = (_change: SessionChange): void => {};
+  const service = await createReplJobService(context, (id, request, error) => {
     const verb = { cancel: 'Cancelled', approve: 'Approved', retry: 'Retrying' }[request.type];
     notify(formatNotification(id, '↪', error ? `A ${request.type} from another terminal was refused: ${error}` : `${verb} from another terminal (jobline ${request.type})`));
-  });
-  const attached = service.attachedServer;
+  }, (change) => onSessionChange(change));
   const historyPath = getHistoryPath();
   const terminal = new Terminal({
     input: process.stdin,
@@ -66,45 +70,41 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   const print = (text: string): void => terminal.print(text);
   // While the REPL answers a line (or runs the startup review), job notifications wait, so its
   // own reply ("✅ Started job-…", "🚫 Cancelled job-…") comes right under what the user typed.
-  let heldNotifications: string[] | null = null;
-  const notify = (text: string): void => void (heldNotifications ? heldNotifications.push(text) : print(text));
+  // What waits is kept in order: lines to print, and decisions on what to print (job-feed.ts).
+  let held: Array<() => void> | null = null;
+  const notify = (text: string): void => void (held ? held.push(() => print(text)) : print(text));
   const holdNotifications = async (task: () => Promise<void>): Promise<void> => {
-    heldNotifications = [];
+    held = [];
     // A completed job whose notification is held here keeps its files until it is printed.
     const releaseRemovals = service.lifecycle.holdRemovals();
     try {
       await task();
     } finally {
-      const held = heldNotifications;
-      heldNotifications = null;
-      for (const text of held) print(text);
+      const waiting = held;
+      held = null;
+      for (const show of waiting) show();
       releaseRemovals();
     }
   };
   const notifier = new Notifier(notify, () => process.stdout.columns ?? 200);
-  const approvals = new ApprovalPresenter(service, terminal, print);
-  const attentionEvents = new Set(['approval_requested', 'completed', 'failed', 'cancelled']);
-  service.on('jobEvent', (job, event) => {
-    if (event.type === 'task_completed') {
-      notifier.taskProgress(job, () => {
-        const counts = service.taskCountsOf(job.id);
-        return counts ? formatTaskCounts(counts) : null;
-      });
-      return;
-    }
-    notifier.event(job, event);
-    // An LLM job's result is its last phase's answer: shown in full, not just as output lines.
-    const answer = event.type === 'completed' && service.agentOf(job.id)?.type === 'llm' ? job.phases.at(-1)?.output : null;
-    if (answer) notify(formatAnswer(job.id, answer));
-    // The user is elsewhere (not typing): a bell, or a desktop notification, says a job needs them.
-    if (isInteractive && config.notify !== 'none' && attentionEvents.has(event.type) && terminal.line === '') {
-      terminal.alert(config.notify, `jobline: ${job.id} ${event.type === 'approval_requested' ? 'needs approval' : event.type}`);
-    }
-    if (event.type === 'approval_requested' && isInteractive) approvals.enqueue(job.id);
+  // Standalone, every job of the session is this REPL's; attached, those it started or answered.
+  const follow = new FollowFilter((id) => !service.attachedServer && service.isInSession(id));
+  const approvals = new ApprovalPresenter(service, terminal, print, (id) => follow.adopt(id, 'answered'));
+  feedJobEvents({
+    service, config, follow, notifier, terminal, isInteractive, notify,
+    deferWhileAnswering: (decide) => (held ? held.push(decide) > 0 : false),
+    approvalRequested: (id) => approvals.enqueue(id),
+    width: () => process.stdout.columns ?? 200,
   });
-  service.on('jobOutput', (job, lines, lineCount, taskId) => notifier.output(job, lines, lineCount, taskId));
-  service.on('jobActivity', (job, icon, text) => notifier.activity(job, icon, text));
   service.on('warning', (message) => print(chalk.yellow(`warning: ${message}`)));
+  // Approvals the server's jobs wait on are asked here, as if they had just been requested.
+  const askWaitingApprovals = (jobs: readonly Job[]): void => {
+    if (isInteractive) for (const job of jobs) if (job.status === 'awaiting_approval') approvals.enqueue(job.id);
+  };
+  onSessionChange = (change) => {
+    for (const line of formatSessionChange(change)) print(line);
+    if (change.type === 'attached') askWaitingApprovals(change.activeJobs);
+  };
 
   const writeDiagnostics = startDiagnostics();
   let quitting: Promise<never> | null = null;
@@ -113,6 +113,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       writeDiagnostics();
       approvals.dispose();
       notifier.dispose();
+      const attached = service.attachedServer;
       const staying = attached ? service.sessionJobs().filter((job) => isActiveStatus(job.status)) : [];
       const marked = await service.lifecycle.shutdown();
       terminal.close();
@@ -150,6 +151,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       const { agentName: agentOfJob = agentName, mode: modeOfJob = mode, workers: workersOfJob = workers ?? undefined, ...rest } = extra;
       const agent = resolveAgent(agentOfJob, config, cwd, context.configPath);
       const { job, queuePosition } = await service.dispatch({ type: 'submit', agent, prompt, mode: modeOfJob, cwd, ...(workersOfJob ? { workers: workersOfJob } : {}), ...rest });
+      follow.adopt(job.id, 'started');
       const named = formatJobLabel(job);
       print(queuePosition === 0 ? `✅ Started ${named} (${agent.name}${job.workers > 1 ? ` × ${job.workers} workers` : ''})` : `⏳ Queued ${named} (position ${queuePosition})`);
     },
@@ -160,6 +162,9 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     },
     runForeground: (task) => terminal.runForeground(task),
     muteOutputOf: (id) => notifier.mute(id),
+    get following() { return follow.following; },
+    setFollowing: (target) => follow.set(target),
+    adoptJob: (id, reason) => follow.adopt(id, reason),
     quit: () => quit(0),
   };
 
@@ -192,14 +197,14 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     print(chalk.dim('Type a prompt to start a job, /help for commands.'));
   }
   // Said on a pipe too: a script reading the output learns where its jobs run.
+  const attached = service.attachedServer;
   if (attached) {
-    print(`attached to jobline serve (pid ${attached.pid}): jobs run there and keep running when you leave`);
+    print(formatAttached(attached.pid));
     const active = service.sessionJobs().filter((job) => isActiveStatus(job.status));
     if (active.length > 0) print(formatAttachedJobs(active, attached.pid));
-    // Approvals the server's jobs wait on are asked here, as if they had just been requested.
-    if (isInteractive) for (const job of active) if (job.status === 'awaiting_approval') approvals.enqueue(job.id);
+    askWaitingApprovals(active);
   }
-  const review = holdNotifications(() => runStartupReview({ service, terminal, print, isInteractive, mode: () => mode }));
+  const review = holdNotifications(() => runStartupReview({ service, terminal, print, isInteractive, mode: () => mode, resumed: (id) => follow.adopt(id, 'started') }));
 
   // Lines run one at a time, in order, and only after the startup review: piped input behaves
   // like typed input, and a line typed during a foreground command (/watch, /logs -f) waits for it.
@@ -255,19 +260,13 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   terminal.on('end', () => void draining.then(async () => {
     if (isInteractive) return (await confirmLeaving(session)) ? quit(0) : terminal.prompt();
     await service.lifecycle.whenNothingRuns();
-    return quit(service.sessionJobs().every((job) => job.status === 'completed') ? 0 : 1);
+    // The jobs it started, wherever they ran (a server may have gone meanwhile); one the storage
+    // policy removed had completed.
+    const started = await Promise.all(follow.startedJobs().map((id) => service.sessionJob(id) ?? service.get(id).catch(() => null)));
+    return quit(started.every((job) => job === null || job.status === 'completed') ? 0 : 1);
   }));
 
   await review;
   terminal.prompt();
   return new Promise<never>(() => {});
-}
-
-// The server's active jobs, as an attached REPL finds or leaves them: `3 job(s) in jobline serve
-// (pid 1234): 2 awaiting approval (job-ab12, job-cd34), 1 running (job-ef56)`.
-function formatAttachedJobs(jobs: readonly Job[], pid: number): string {
-  const byStatus = new Map<string, string[]>();
-  for (const job of jobs) byStatus.set(job.status, [...(byStatus.get(job.status) ?? []), job.id.slice(0, 8)]);
-  const parts = [...byStatus].map(([status, ids]) => `${ids.length} ${status.replace('_', ' ')} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})`);
-  return `${jobs.length} job(s) in jobline serve (pid ${pid}): ${parts.join(', ')}`;
 }

@@ -4,13 +4,14 @@ import type { JoblineConfig } from '../config/schema.js';
 import type { JobMode, JobTemplateRef } from '../jobs/model/job.js';
 import type { TaskPlan } from '../jobs/model/task.js';
 import type { JobService } from '../jobs/service/job-service.js';
+import type { FollowTarget, OwnJobReason } from './follow.js';
 
 /**
  * What the first argument of a command completes to on Tab: any job, only the jobs it can act on
  * (active ones to cancel, ones awaiting approval to approve or retry, unfinished ones to resume),
- * an agent, or nothing.
+ * an agent, a template, what /follow takes (`all`, `mine` or any job), or nothing.
  */
-export type ArgumentKind = 'job' | 'active-job' | 'waiting-job' | 'resumable-job' | 'agent' | 'template' | 'none';
+export type ArgumentKind = 'job' | 'active-job' | 'waiting-job' | 'resumable-job' | 'agent' | 'template' | 'follow' | 'none';
 
 /** One slash command: its own name, usage and summary (used by /help and completion) and code. */
 export interface SlashCommand {
@@ -74,6 +75,11 @@ export interface ReplSession {
    * until the returned function is called. Lifecycle events still show.
    */
   muteOutputOf(id: string): () => void;
+  /** Whose events and output print in full (/follow; see FollowFilter). */
+  readonly following: FollowTarget;
+  setFollowing(target: FollowTarget): void;
+  /** Counts job `id` as this REPL's own (it resumed or answered it): under /follow mine it prints in full. */
+  adoptJob(id: string, reason: OwnJobReason): void;
   /** Leaves the REPL (jobs still active are marked interrupted). */
   quit(): Promise<void>;
 }

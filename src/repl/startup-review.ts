@@ -18,6 +18,8 @@ export interface StartupReviewContext {
   print: (text: string) => void;
   isInteractive: boolean;
   mode: () => JobMode;
+  /** Hears of each job the review resumed (the REPL follows it as its own). */
+  resumed?: (id: string) => void;
 }
 
 /** Most incomplete jobs listed in full by the review; the rest are counted. */
@@ -75,6 +77,7 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
       for (const id of chosen) {
         try {
           const job = await service.dispatch({ type: 'resume', jobId: id, mode: context.mode() });
+          context.resumed?.(job.id);
           print(`↻ Resuming ${job.id} at ${job.phases[job.currentPhase]?.name}`);
         } catch (error) {
           print(chalk.red(`Cannot resume ${id}: ${describeError(error)}`));

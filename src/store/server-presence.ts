@@ -7,6 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { JoblineError } from '../errors.js';
 import { isStale, readClaim, tryAcquireClaim, type Claim } from './claim.js';
+import { isPidRunning, readProcessStartMs } from '../jobs/process/owner.js';
 import { writeFileAtomicSync } from './atomic-write.js';
 
 /** A server that cannot start or be reached. Codes: SERVER_RUNNING, SERVER_SOCKET_PATH, SERVER_UNREACHABLE, SERVER_AUTH. */
@@ -95,4 +96,14 @@ export function findServer(jobsDir: string): { info: ServerInfo; token: string }
   } catch {
     return null;
   }
+}
+
+/**
+ * True while the process of the server `info` describes is alive (an exited one left as a zombie
+ * is not). A client attached to it tells a server that went (its jobs are interrupted) from one
+ * that does not answer for a moment. Never throws.
+ */
+export function isServerRunning(info: Pick<ServerInfo, 'pid'>): boolean {
+  const startMs = readProcessStartMs(info.pid);
+  return startMs === undefined ? isPidRunning(info.pid) : startMs !== null;
 }

@@ -107,9 +107,10 @@ describe('the web dashboard', () => {
         await page.getByRole('button', { name: 'Run', exact: true }).click();
         await page.getByText('nap for the test').waitFor();
         const napId = /#\/jobs\/(job-\w+)/.exec(page.url())![1]!;
-        await repl.waitForText(`[${napId.slice(0, 8)}]`);
         await page.getByRole('button', { name: 'Cancel job' }).click();
-        await repl.waitForText(new RegExp(`\\[${napId.slice(0, 8)}\\] 🚫 Cancelled`));
+        // Not the REPL's job: it says in one line that it ended, and nothing of its run.
+        await repl.waitForText(new RegExp(`\\[${napId.slice(0, 8)}\\] 🚫 Cancelled ${napId}`));
+        expect(await repl.text()).not.toContain('waiting nap for the test');
         await page.locator('.badge', { hasText: 'Cancelled' }).waitFor();
         expect((await server.api('GET', `/api/jobs/${napId}`)).body.job.template).toEqual({ name: 'nap', values: { reason: 'the test' } });
 

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { GUARD_NOTICE } from '../../src/commands/keyed-select.js';
 import { JobStore } from '../../src/store/job-store.js';
 import { runCli } from '../helpers/cli.js';
 import { KEY, PtySession, makeReplWorkspace, type ReplWorkspace } from '../helpers/pty.js';
@@ -35,6 +36,7 @@ async function openBox(prompt: string): Promise<{ workspace: ReplWorkspace; sess
   session.send(prompt);
   const id = await session.startedJob();
   await session.waitForText('Show the full diff (d)');
+  await session.waitForAnswers();
   return { workspace, session, id };
 }
 
@@ -52,11 +54,13 @@ describe('the approval box', () => {
     session.type('d');
     await session.waitForText('+added line'); // the diff, through $PAGER (cat)
     await session.waitForText(/diff --git a\/notes\.txt b\/notes\.txt[\s\S]*\? job-\w+: what next\?/); // then asked again
+    await session.waitForAnswers();
     session.type('r');
     await session.waitForText('Feedback for the retry');
     session.send('');
     await session.waitForText('attempt 2');
     await session.waitForText(/attempt 2[\s\S]*Show the full diff \(d\)/);
+    await session.waitForAnswers();
     session.type('l');
     await session.waitForText(`${id} waits`);
     expect(await jobStatus(workspace, id)).toBe('awaiting_approval');
@@ -88,8 +92,44 @@ describe('the approval box', () => {
     await session.waitForText('what next?'); // once the keys stop
     writeFileSync(join(workspace.cwd, 'go'), ''); // now the slow job prints, behind the box
     await session.waitForText(/[1-9]\d* updates? waiting/); // the slow job printed meanwhile
+    await session.waitForAnswers();
     session.type('l');
     await session.waitForText(`[${slow.slice(0, 8)}] │ late`); // printed once the box closed
+  });
+
+  it('takes no answer for its first moment (and says so): /cancel typed as it opens cancels the job instead of continuing it', async () => {
+    const workspace = gitWorkspace(editPhases);
+    const session = new PtySession(workspace);
+    await session.waitForText('jobline:edit> ');
+    session.send('edit it');
+    const id = await session.startedJob();
+    await session.waitForText(GUARD_NOTICE); // the box's first frame
+    session.send(`/cancel ${id}`); // typed as it opened: its `c` is no answer
+    await session.waitForText(`${id} waits (you were typing)`);
+    await session.waitForText(`🚫 Cancelled ${id}`);
+    expect(await jobStatus(workspace, id)).toBe('cancelled');
+    expect(await session.text()).not.toContain('· continue');
+  });
+
+  it('after its first moment, a key that is no answer closes it as later and goes, with what follows, to the prompt line', async () => {
+    const workspace = gitWorkspace(editPhases);
+    writeFileSync(join(workspace.cwd, '.jobrc.json'), JSON.stringify({ defaultAgent: 'edit', agents: { edit: { type: 'command', phases: editPhases }, release: { type: 'command', phases: [{ name: 'bump', run: 'echo "bumping: $JOB_PROMPT"' }] } } }));
+    const session = new PtySession(workspace);
+    await session.waitForText('jobline:edit> ');
+    session.send('edit it');
+    const id = await session.startedJob();
+    await session.waitForText(GUARD_NOTICE);
+    await waitFor(async () => {
+      const text = await session.text();
+      return text.includes('what next?') && !text.includes(GUARD_NOTICE);
+    }, 'the box to take answers');
+    session.type('/agent release\rbump patch\r');
+    await session.waitForText(`${id} waits (you were typing)`);
+    await session.waitForText('jobline:release> ');
+    const bump = await session.startedJob('release');
+    await session.waitForText(`[${bump.slice(0, 8)}] │ bumping: bump patch`);
+    expect(await jobStatus(workspace, id)).toBe('awaiting_approval'); // not retried, not answered
+    expect(await session.text()).not.toContain('Feedback for the retry');
   });
 
   it('closes when its job is approved from another terminal, and /watch hands over to it', async () => {
@@ -106,6 +146,7 @@ describe('the approval box', () => {
     await session.waitForText('Approved from another terminal (jobline approve)');
     expect(await session.count(/✖ job-\w+: what next\?/)).toBe(1); // closed once, however many events followed
     await session.waitForText(/phase 2\/3 deliver completed[\s\S]*what next\?/); // the next approval gets its own box
+    await session.waitForAnswers();
     session.type(KEY.enter);
     await session.waitForText(`[${id.slice(0, 8)}] ✅ Completed`);
   });

@@ -42,10 +42,12 @@ describe('approval in the REPL', () => {
     await session.waitForText('phase 1/3 analyze completed');
     await session.waitForText('analyzed: add auth'); // the output excerpt in the box
     await session.waitForText('Continue to the next phase');
+    await session.waitForAnswers();
     session.type(KEY.enter); // continue is the default
 
     await session.waitForText('phase 2/3 implement completed');
     await session.waitForText('implemented attempt=1 feedback=');
+    await session.waitForAnswers();
     session.type(KEY.down);
     session.type(KEY.enter); // retry
     await session.waitForText('Feedback for the retry');
@@ -53,6 +55,7 @@ describe('approval in the REPL', () => {
     await session.waitForText('implemented attempt=2 feedback=add tests too');
     // The box of the second attempt, open with its choices (not the notification of the attempt's start).
     await session.waitForText(/· attempt 2[\s\S]*Continue to the next phase/);
+    await session.waitForAnswers();
 
     session.type(KEY.down + KEY.down + KEY.down);
     session.type(KEY.enter); // later
@@ -78,25 +81,25 @@ describe('approval in the REPL', () => {
     await session.waitForText('jobline:staged> ');
     session.send('something');
     const id = await session.startedJob();
-    await session.waitForText('Continue to the next phase');
+    await session.waitForAnswers();
     session.type(KEY.down + KEY.down);
     session.type(KEY.enter);
     await session.waitForText(`[${id.slice(0, 8)}] 🚫 Cancelled`);
     expect((await JobStore.open(workspace.jobsDir).loadRaw(id)).status).toBe('cancelled');
   });
 
-  it('does not take the Enter of a line typed into the box as an answer', async () => {
+  it('does not take a line typed into the box as an answer: it closes the box as later and runs at the prompt', async () => {
     const workspace = stagedWorkspace();
     const session = start(workspace);
     await session.waitForText('jobline:staged> ');
     session.send('something');
     const id = await session.startedJob();
-    await session.waitForText('Continue to the next phase');
-    // A command typed as the box opened: its keys name no choice, so its Enter answers nothing,
-    // and the box still takes a choice's key ("l": later).
+    await session.waitForAnswers();
+    // A command typed into the box: its `/` names no choice, so the box closes as later and the
+    // command, Enter included, goes to the prompt line.
     session.send('/jobs');
-    session.type('l');
-    await session.waitForText(`${id} waits: /approve, /retry or /cancel it when you are ready.`);
+    await session.waitForText(`${id} waits (you were typing): /approve, /retry or /cancel it when you are ready.`);
+    await session.waitForText(/Jobs \(1 total/);
     expect(await session.text()).not.toContain('· continue');
     expect((await JobStore.open(workspace.jobsDir).loadRaw(id)).status).toBe('awaiting_approval');
   });
@@ -117,7 +120,7 @@ describe('approval in the REPL', () => {
     // Emptying the line lets the box appear.
     session.type(KEY.ctrlC);
     await session.waitForText('Approval needed');
-    await session.waitForText('Continue to the next phase');
+    await session.waitForAnswers();
     session.type(KEY.enter);
     await session.waitForText('phase 2/3 implement completed');
   });
@@ -127,7 +130,7 @@ describe('approval in the REPL', () => {
     const session = start(workspace);
     await session.waitForText('jobline:staged> ');
     session.send('first');
-    await session.waitForText('Continue to the next phase');
+    await session.waitForAnswers();
     session.type(KEY.down + KEY.down + KEY.down);
     session.type(KEY.enter); // later
     await session.waitForText('waits: /approve');
@@ -157,13 +160,16 @@ describe('several waiting jobs', () => {
     await waitFor(async () => (await store.list()).jobs.filter((job) => job.status === 'awaiting_approval').length === 2, 'both jobs to wait for approval');
     const first = /analyzed: (alpha|beta)/.exec(await session.text())![1]!;
     const second = first === 'alpha' ? 'beta' : 'alpha';
+    await session.waitForAnswers();
     session.type(KEY.enter);
     await session.waitForText(`analyzed: ${second}`);
     await waitFor(async () => (await session.count(/what next\?/)) === 2, 'the second box');
+    await session.waitForAnswers();
     session.type(KEY.enter);
     // Both now finish implement; their boxes still come one at a time.
     await waitFor(async () => (await session.count(/phase 2\/3 implement completed/)) === 1, 'the first implement box');
     await waitFor(async () => (await session.count(/what next\?/)) === 3, 'the third box');
+    await session.waitForAnswers();
     session.type(KEY.enter);
     await waitFor(async () => (await session.count(/phase 2\/3 implement completed/)) === 2, 'the second implement box');
   });

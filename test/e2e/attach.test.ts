@@ -39,6 +39,7 @@ describe('a REPL attached to jobline serve', () => {
       await second.waitForText(/3 job\(s\) in jobline serve \(pid \d+\): 3 awaiting approval/);
       for (const id of ids) {
         await second.waitForText(new RegExp(`\\? ${id}: what next\\?`));
+        await second.waitForAnswers();
         second.type('c');
         await second.waitForText(new RegExp(`✔ ${id}: what next\\? · continue`));
       }

@@ -38,6 +38,7 @@ it('runs the build agent on a model, phase by phase, with tools on the workspace
   for (const [index, phase] of ['analyze', 'plan', 'implement', 'validate'].entries()) {
     await session.waitForText(`phase ${index + 1}/5 ${phase} completed`);
     await waitFor(async () => (await session!.count(/what next\?/)) === index + 1, `the box for ${phase}`);
+    await session!.waitForAnswers();
     if (phase === 'plan') {
       session.type(KEY.down + KEY.down + KEY.down + KEY.enter); // later: look at /jobs first
       await session.waitForText(`${id} waits`);

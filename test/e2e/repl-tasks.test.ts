@@ -66,12 +66,14 @@ describe('REPL: a job of several tasks', () => {
     await session.waitForText(`[${id.slice(0, 8)}] ⚠️  Phase 1/2 checks completed · 1 task failed`);
     await session.waitForText(/1 task failed:\s+│?\s*✗ t2 test: .*exited/);
     await session.waitForText('Retry the failed task (with optional feedback)');
+    await session.waitForAnswers();
     session.type(KEY.down);
     session.type(KEY.enter); // retry
     await session.waitForText('Feedback for the retry');
     session.send('the fixed seed');
     await session.waitForText('phase 1/2 checks completed');
     await session.waitForText('Continue to the next phase');
+    await session.waitForAnswers();
     session.type(KEY.enter);
     await session.waitForText(`[${id.slice(0, 8)}] ✅ Completed`);
     session.send(`/tasks ${id}`);

@@ -64,7 +64,7 @@ describe('suspend and continue', () => {
     session.send(`PS1='shell$ '; node ${CLI_PATH}`);
     await session.waitForText('jobline:staged> ');
     session.send('go');
-    await session.waitForText('Continue to the next phase');
+    await session.waitForAnswers();
     session.type(CTRL_Z);
     await session.waitForText(/Stopped\s+node/);
     session.send('fg');

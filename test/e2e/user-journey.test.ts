@@ -21,9 +21,11 @@ it('check agent with approvals, a cancel, quit, then review and resume', async (
   // The first approval: continue after lint.
   await session.waitForText('phase 1/3 lint completed');
   await session.waitForText('lint: no problems');
+  await session.waitForAnswers();
   session.type(KEY.enter);
   // The second: leave it for later, and work meanwhile.
   await session.waitForText('phase 2/3 typecheck completed');
+  await session.waitForAnswers();
   session.type(KEY.down + KEY.down + KEY.down + KEY.enter);
   await session.waitForText(`${check} waits`);
   session.send('/agent sh');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pty from '@lydell/node-pty';
 import xterm from '@xterm/headless';
 import { CLI_PATH } from './cli.js';
+import { GUARD_NOTICE } from '../../src/commands/keyed-select.js';
 import { makeTempDir } from './temp.js';
 import { afterEach } from 'vitest';
 import { waitFor } from './wait.js';
@@ -132,6 +133,24 @@ export class PtySession {
   async startedJob(agent?: string, except: readonly string[] = []): Promise<string> {
     const pattern = new RegExp(`✅ Started ((?!${except.join('|') || '$^'})job-[a-z0-9]{8}) (?:[a-z0-9_.-]+ )?\\(${agent ?? '[\\w-]+'}(?: × \\d+ workers)?\\)`);
     return pattern.exec(await this.waitForText(pattern))![1]!;
+  }
+
+  /**
+   * Waits until the newest approval question on screen is open and takes answers: for its first
+   * moment the REPL's box hands keys to the prompt line instead, and its footer says so (GUARD_NOTICE).
+   */
+  async waitForAnswers(): Promise<void> {
+    let last = '';
+    try {
+      await waitFor(async () => {
+        const lines = await this.lines();
+        last = lines.join('\n');
+        const question = lines.findLast((line) => line.includes('what next?'));
+        return question !== undefined && question.trimStart().startsWith('?') && !last.includes(GUARD_NOTICE);
+      }, 'an open approval box to take answers', 10_000, 20);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- screen ---\n${last}\n--------------`);
+    }
   }
 
   /** Counts the lines on screen that match `pattern`. */

@@ -10,6 +10,7 @@ export const approveCommand: SlashCommand = {
   argument: 'waiting-job',
   async run(args, session) {
     const job = await session.service.dispatch({ type: 'approve', jobId: await requireOwnJob(session, args, 'approve') });
+    session.adoptJob(job.id, 'answered');
     session.print(`👍 Approved ${job.id}; next: ${job.phases[job.currentPhase]?.name}`);
   },
 };

@@ -16,11 +16,12 @@ import { tasksCommand } from './tasks.js';
 import { batchCommand } from './batch.js';
 import { workersCommand } from './workers.js';
 import { watchCommand } from './watch.js';
+import { followCommand } from './follow.js';
 import { runCommand, templatesCommand } from './run.js';
 
 /** Every slash command. */
 export const SLASH_COMMANDS: readonly SlashCommand[] = [
-  helpCommand, jobsCommand, tasksCommand, cancelCommand, approveCommand, retryCommand, resumeCommand, logsCommand, watchCommand,
+  helpCommand, jobsCommand, tasksCommand, cancelCommand, approveCommand, retryCommand, resumeCommand, logsCommand, watchCommand, followCommand,
   batchCommand, runCommand, templatesCommand, agentCommand, agentsCommand, workersCommand, backgroundCommand, interactiveCommand, cleanCommand, quitCommand,
 ];
 

@@ -16,6 +16,7 @@ export const resumeCommand: SlashCommand = {
     const unknown = words.find((word) => word.startsWith('--') && word !== '--retry-failed');
     if (!jobId || unknown) throw new UsageError('USAGE', `${unknown ? `Unknown option ${unknown}. ` : ''}Usage: /resume <id> [--retry-failed]`);
     const job = await session.service.dispatch({ type: 'resume', jobId, mode: session.mode, ...(retryFailed ? { retryFailed: true } : {}) });
+    session.adoptJob(job.id, 'started');
     session.print(`↻ Resuming ${job.id} at ${job.phases[job.currentPhase]?.name} (${job.mode})`);
   },
 };

@@ -12,6 +12,7 @@ export const retryCommand: SlashCommand = {
     const [input = '', ...rest] = args.split(/\s+/);
     const feedback = rest.join(' ').trim();
     const job = await session.service.dispatch({ type: 'retry', jobId: await requireOwnJob(session, input, 'retry'), feedback: feedback || null });
+    session.adoptJob(job.id, 'answered');
     session.print(`🔁 Retrying ${job.phases[job.currentPhase]?.name} of ${job.id}${feedback ? ' with your feedback' : ''}`);
   },
 };

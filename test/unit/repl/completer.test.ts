@@ -36,6 +36,14 @@ describe('tab completion', () => {
     expect(complete('/help x')).toEqual([[], 'x']);
   });
 
+  it('completes /follow with all, mine and any job', () => {
+    expect(complete('/fol')).toEqual([['/follow '], '/fol']);
+    expect(complete('/follow m')).toEqual([['mine'], 'm']);
+    expect(complete('/follow a')).toEqual([['all'], 'a']);
+    expect(complete('/follow kz')).toEqual([['kz000000'], 'kz']);
+    expect(complete('/follow ')).toEqual([['all', 'mine', 'job-k0000000', 'job-kwmln13k', 'job-kx000000', 'job-kz000000'], '']);
+  });
+
   it('names the nearest command when one is unknown', () => {
     expect(describeUnknownCommand('foo')).toBe('Unknown command /foo. Type /help for commands.');
     expect(describeUnknownCommand('cancle')).toBe('Unknown command /cancle. Type /help for commands. Did you mean /cancel?');
