@@ -93,12 +93,16 @@ export async function createJobService(context: AppContext, overrides: SessionOv
  */
 export async function createReplJobService(context: AppContext, onRequest: RequestListener, onChange: (change: SessionChange) => void): Promise<JobService> {
   const folder = new JobFolderReader(context.store);
+  // The jobs of a server that went are read through a service of the folder alone: it records
+  // their interruption (the first reader does), so the REPL says what the disk says.
+  const stored = new JobService({ repository: context.store, reader: folder, manager: null, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
+  const reads = { load: (id: string) => stored.get(id), readEvents: (id: string) => folder.readEvents(id) };
   const session = await FailoverSession.start({
     findServer: () => findServer(context.store.dir)?.info.pid ?? null,
     attach: async (onGone) => {
       const found = findServer(context.store.dir);
       if (!found) return null;
-      return RemoteSession.attach(new ServerClient(found.info, found.token), { ownConfig: context.configPath ? { config: context.config, path: context.configPath } : null, folder, onGone }).catch(() => null);
+      return RemoteSession.attach(new ServerClient(found.info, found.token), { ownConfig: context.configPath ? { config: context.config, path: context.configPath } : null, folder: reads, onGone }).catch(() => null);
     },
     startLocal: () => createManager(context, {}),
     onChange,
