@@ -76,8 +76,10 @@ export function runCommandPhase(command: string, context: PhaseContext, launcher
           if (pid !== null) context.report.childExited(pid);
           const output = tail.trimEnd() || null;
           const shown = `\`${abbreviate(describeCommand(command, context.prompt))}\``;
-          if (context.signal.aborted) finish({ kind: 'cancelled' });
-          else if (code === 0) finish({ kind: 'completed', output });
+          // A command that exited 0 did its work, even as a cancel arrived (a shutdown records it, so
+          // it is not run again); any other end during a cancel is the cancel's doing.
+          if (code === 0) finish({ kind: 'completed', output });
+          else if (context.signal.aborted) finish({ kind: 'cancelled' });
           else if (code !== null) finish({ kind: 'failed', error: `${shown} exited with code ${code}${describeExitCode(code)}`, output });
           else finish({ kind: 'failed', error: `${shown} was killed by ${signal}`, output });
         },

@@ -20,12 +20,12 @@ import { withClaim, type AcquireClaimOptions } from './claim.js';
 import { enforceEndedLimits, removeListedJobs } from './cleanup.js';
 import { completeLog, isLogBehind } from './crash-recovery.js';
 import { appendToIndex, formatEndedLine, formatGoneLine } from './ended-index.js';
-import { formatEventLines } from './event-log.js';
+import { formatEventLines, readLastSeq } from './event-log.js';
 import { JobFolder } from './job-folder.js';
 import { parseJobFile, readJobFileSync, serializeJob } from './job-file.js';
 import { ensureJobsDir } from './jobs-dir.js';
 import { generateJobId } from './new-job-id.js';
-import { formatTaskRecordLines, readTaskRecords } from './task-log.js';
+import { formatRecordGroupLine, formatTaskRecordLines, readTaskRecords } from './task-log.js';
 import { STALE_WRITE_CODE, type WriteRequested, WriteThreads, performWrite } from './write-threads.js';
 
 export { MAX_JOB_FILE_BYTES } from './job-file.js';
@@ -148,8 +148,10 @@ export class JobStore extends JobFolder implements JobRepository {
     // tasks.jsonl is the journal of tasks and runs: fsynced with every write that appends to it,
     // before job.json is replaced (see task-log.ts). One write carries a whole window of changes
     // (JobWriter merges them), so a batch pays one fsync for many starts and ends.
-    const tasks = records.length > 0 ? { path: paths.tasks!, text: scrub(formatTaskRecordLines(records)) } : undefined;
-    return { tasks, eventSeq: job.eventSeq, jobPath: paths.job, jobText: scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable: options.isRenameDurable, indexDir: this.dir, indexLines };
+    // A change of counters only (see CommitOptions.isJournalOnly) is one group in the journal.
+    const isJournalOnly = options.isJournalOnly === true && !options.isBoardWhole && indexLines === '';
+    const tasks = records.length > 0 ? { path: paths.tasks!, text: scrub(isJournalOnly ? formatRecordGroupLine(records) : formatTaskRecordLines(records)) } : undefined;
+    return { tasks, eventSeq: job.eventSeq, jobPath: paths.job, jobText: isJournalOnly ? '' : scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable: options.isRenameDurable, isJournalOnly, indexDir: this.dir, indexLines };
   }
 
   // A journal compacted to the board it holds, with job.json's seq, replaced atomically: what a
@@ -166,12 +168,20 @@ export class JobStore extends JobFolder implements JobRepository {
     writeFileAtomicSync(paths.tasks!, this.scrubber.scrub(formatTaskRecordLines(recordBoard(board, stored.eventSeq))));
   }
 
+  prepareWrites(id: string): void {
+    (this.writeThreads ??= new WriteThreads()).prepare(id);
+  }
+
   /**
    * Blocks until every write handed to a write thread has been performed, at most `timeoutMs`.
    * For exit paths, before their synchronous writes. Returns true when none is left.
    */
   waitForWritesSync(timeoutMs: number): boolean {
     return this.writeThreads?.waitForWritesSync(timeoutMs) ?? true;
+  }
+
+  recordGroupOf(id: string, records: readonly TaskRecord[]): { path: string; text: string } {
+    return { path: this.pathsOf(id).tasks!, text: this.scrubber.scrub(formatRecordGroupLine(records)) };
   }
 
   /** Where job `id`'s output goes: its output.log. */
@@ -209,8 +219,9 @@ export class JobStore extends JobFolder implements JobRepository {
   }
 
   /**
-   * Reads job `id` exactly as stored, on this thread, for a caller holding its claim (see
-   * withJobClaim), with job.json's mtime (ISO-8601): the job's last activity when it does not say.
+   * Reads job `id` as stored, on this thread, for a caller holding its claim (see withJobClaim),
+   * with job.json's mtime (ISO-8601): the job's last activity when it does not say. Its eventSeq
+   * is the last its events log holds when that is further (job.json is a checkpoint of it).
    * A log that a crash left one write behind job.json (its writer gone) is completed first, from
    * job.json's journal.
    * @throws StoreError JOB_FILE_CORRUPT / JOB_IO (ENOENT as the cause when the job is gone).
@@ -219,9 +230,18 @@ export class JobStore extends JobFolder implements JobRepository {
     const path = this.pathsOf(id).job;
     const { text, modifiedMs } = readJobFileSync(path);
     const job = parseJobFile(text, path);
+    const eventsPath = this.pathsOf(id).events;
     // Only a log whose writer is gone: a live writer appends its own events after its job.json.
-    if (isLogBehind(job, this.pathsOf(id).events)) completeLog(this.pathsOf(id).events, text);
-    return { job, modifiedAt: new Date(modifiedMs).toISOString() };
+    if (isLogBehind(job, eventsPath)) completeLog(eventsPath, text);
+    // job.json may be behind its log: changes of counters only are written to the journal and the
+    // log, and job.json later (a checkpoint). The next change numbers its events after the log's.
+    let logged = 0;
+    try {
+      logged = readLastSeq(eventsPath) ?? 0;
+    } catch {
+      // An unreadable log: job.json's count stands.
+    }
+    return { job: logged > job.eventSeq ? { ...job, eventSeq: logged } : job, modifiedAt: new Date(modifiedMs).toISOString() };
   }
 
   /**

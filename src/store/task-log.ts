@@ -6,6 +6,9 @@
 // end before it is reported. A write that fails after its append cuts its records off again; a
 // crash between the two leaves records beyond job.json's seq, which a reader applies as the
 // journal says (foldTaskRecords). A board written whole replaces the file (atomically).
+// A run's start is written by the thread that runs it, right before its command starts (see
+// PhaseRequest.startRecord): one line holding the group of records, committed by being there
+// whole, whatever job.json says (a reader takes its records as committed: seq 0).
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { OUTPUT_FILE, RUN_OUTPUT_FILE_PATTERN, TASK_STATUSES, type TaskRecord } from '../jobs/model/task.js';
@@ -20,6 +23,14 @@ export const MAX_TASK_LOG_BYTES = 64 * 1024 * 1024;
 /** Returns `records` as log lines (JSON, one per line, each ending in a newline). */
 export function formatTaskRecordLines(records: readonly TaskRecord[]): string {
   return records.map((record) => `${JSON.stringify(record)}\n`).join('');
+}
+
+/**
+ * Returns `records` as one line of the log that commits them together, on its own (see above):
+ * a line is written in one append, so a reader finds all of them or none.
+ */
+export function formatRecordGroupLine(records: readonly TaskRecord[]): string {
+  return `${JSON.stringify({ kind: 'group', records })}\n`;
 }
 
 /**
@@ -66,10 +77,11 @@ function buildRecordSchema() {
     filesModified: z.array(z.string().max(4096)).max(10_000).optional(),
     tokenHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   });
-  const recordSchema = z.discriminatedUnion('kind', [
+  const single = [
     z.object({ kind: z.literal('task'), seq: z.number().int().min(0), task: taskSchema, removed: z.literal(true).optional() }),
     z.object({ kind: z.literal('run'), seq: z.number().int().min(0), run: runSchema }),
-  ]);
+  ] as const;
+  const recordSchema = z.discriminatedUnion('kind', [...single, z.object({ kind: z.literal('group'), records: z.array(z.discriminatedUnion('kind', [...single])).max(1000) })]);
   return recordSchema;
 }
 
@@ -107,8 +119,10 @@ export function readTaskRecords(path: string): TaskLogContents | null {
     if (line.trim() === '') continue;
     try {
       const parsed = (builtRecordSchema ??= buildRecordSchema()).safeParse(JSON.parse(line));
-      if (parsed.success) records.push(parsed.data as TaskRecord);
-      else skippedLines++;
+      if (!parsed.success) skippedLines++;
+      // A group's records are committed by their line (see above): whatever their seq, they count.
+      else if (parsed.data.kind === 'group') for (const record of parsed.data.records) records.push({ ...(record as TaskRecord), seq: 0 });
+      else records.push(parsed.data as TaskRecord);
     } catch {
       skippedLines++;
     }

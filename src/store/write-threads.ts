@@ -24,6 +24,8 @@ export interface WriteRequested {
   eventsText: string;
   /** Also fsync the folder (see AtomicWriteOptions). */
   isRenameDurable: boolean;
+  /** Only the journal and the events: job.json stays (see CommitOptions.isJournalOnly). */
+  isJournalOnly?: boolean;
   /**
    * The eventSeq of the job being written: a job.json already on disk with a higher one is newer,
    * and is not replaced (the write fails with code JOB_STALE). Absent: not checked.
@@ -56,12 +58,12 @@ export interface WriteFinished {
  * @throws the fs error (ENOSPC, EROFS, ...), or JOB_STALE (see assertNotStale).
  */
 export function performWrite(write: Omit<WriteRequested, 'seq'>): void {
-  if (write.eventSeq !== undefined) assertNotStale(write.jobPath, write.eventSeq);
+  if (write.eventSeq !== undefined && !write.isJournalOnly) assertNotStale(write.jobPath, write.eventSeq);
   // Before job.json: a reader never finds job.json ahead of the records it implies, except after
-  // a power loss (see task-log.ts).
+  // a power loss (see task-log.ts). A journal-only write commits with its group's append.
   const journalSize = write.tasks ? appendTaskRecordLines(write.tasks.path, write.tasks.text) : -1;
   try {
-    writeFileAtomicSync(write.jobPath, write.jobText, { isRenameDurable: write.isRenameDurable });
+    if (!write.isJournalOnly) writeFileAtomicSync(write.jobPath, write.jobText, { isRenameDurable: write.isRenameDurable });
   } catch (error) {
     if (write.tasks) truncateLog(write.tasks.path, journalSize);
     throw error;
@@ -169,6 +171,12 @@ export class WriteThreads {
       if (remaining <= 0) return false;
       Atomics.wait(this.inFlight, 0, count, remaining);
     }
+  }
+
+  /** Starts the thread of `key` now, if it is not up or booting (its boot overlaps what comes first). */
+  prepare(key: string): void {
+    const index = hashKey(key) % this.threads.length;
+    if (!this.threads[index]) this.start(index);
   }
 
   /** True once the thread of `key` is up: its writes then leave the caller's thread. */

@@ -114,6 +114,13 @@ export class InMemoryRepository implements JobRepository {
     return `/nonexistent/${id}/output.log`;
   }
 
+  /** Records a group handed to a run as written at once (the scripted executor starts nothing). */
+  recordGroupOf(id: string, records: readonly TaskRecord[]): { path: string; text: string } {
+    const stored = this.jobs.get(id);
+    if (stored) stored.records = [...stored.records, ...records.map((record) => ({ ...record, seq: 0 }))];
+    return { path: `/nonexistent/${id}/tasks.jsonl`, text: JSON.stringify({ kind: 'group', records }) };
+  }
+
   async applyEndedLimits(limits: EndedLimits): Promise<string[]> {
     const ended = [...this.jobs.values()].map((stored) => stored.job).filter((job) => !isActiveStatus(job.status));
     const removed: string[] = [];
@@ -130,6 +137,8 @@ export class InMemoryRepository implements JobRepository {
     for (const id of removed) this.jobs.delete(id);
     return removed;
   }
+
+  prepareWrites(): void {}
 
   waitForWritesSync(): boolean {
     return this.held === null;

@@ -67,14 +67,14 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     }
     return closed;
   };
-  const claim = (task: Task, worker: number | string, files: readonly string[] = [], tokenHash?: string): void => {
+  const claim = (task: Task, worker: number | string, files: readonly string[] = [], tokenHash?: string, recorded: { runId?: string; startedAt?: string } = {}): void => {
     const attempts = task.attempts + 1;
     // An external worker's files join the task's claims: what it holds is what others wait for.
     const claims = files.length === 0 ? task.claims : [...new Set([...task.claims, ...files])];
     setTask({ ...task, status: 'claimed', attempts, claims });
     const phase = after.phases[task.phase]!;
     const workerName = typeof worker === 'string' ? worker : formatWorkerName(after.agent, after.id, worker);
-    const id = `r${board.runs.length + newRuns.size + 1}`;
+    const id = recorded.runId ?? `r${board.runs.length + newRuns.size + 1}`;
     // Runs that may go side by side write files of their own; a phase of one task writes its
     // section of the job's output.log, as every phase did before tasks.
     const file = isInSharedPhase(task) ? formatRunOutputFile(id) : OUTPUT_FILE;
@@ -83,7 +83,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       taskId: task.id,
       attempt: attempts,
       worker: workerName,
-      startedAt: now,
+      startedAt: recorded.startedAt ?? now,
       state: { status: 'running' },
       output: { file, section: formatRunSection(task.phase, after.phases.length, phase.name, phase.attempts) },
       ...(tokenHash !== undefined ? { tokenHash } : {}),
@@ -106,11 +106,11 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       let task: Task | undefined;
       if (action.taskId !== undefined) task = requireTask(action.taskId, isReady, ', or not ready in the current phase');
       else for (const waiting of waitingTasks(board, after.currentPhase)) if (isReady(waiting) && (task = waiting)) break;
-      if (task) claim(task, action.worker ?? 0, action.files);
+      if (task) claim(task, action.worker ?? 0, action.files, undefined, action);
       break;
     }
     case 'startTask':
-      claim(requireTask(action.taskId, isReady, ', or not ready in the current phase'), action.worker, action.files, action.tokenHash);
+      claim(requireTask(action.taskId, isReady, ', or not ready in the current phase'), action.worker, action.files, action.tokenHash, action);
       break;
     case 'leaveWorker':
       // Its claims end: its open runs are interrupted and their tasks wait for another worker.

@@ -16,6 +16,8 @@ import type { ResumePlan } from './resume-plan.js';
  * the last task of a phase to end ends the phase (see job-state.ts). `completePhase` carries the
  * number of the job's failed tasks when a phase completes with some (keepGoing).
  *
+ * `runId` and `startedAt`, when given, are the run's id and start time as they were recorded
+ * already (a start made again on the state on disk, see JobHandle): the run keeps them.
  * A `worker` is this process's worker `index` (named after the job's agent, see formatWorkerName)
  * or the name of a worker that joined from outside (see JoinedWorker); `files` (an external
  * worker's claim) are added to the task's claims, and `tokenHash` (the hash of its claim token,
@@ -27,8 +29,8 @@ import type { ResumePlan } from './resume-plan.js';
  */
 export type JobAction =
   | { type: 'start' }
-  | { type: 'startPhase'; taskId?: string | null; worker?: number | string; files?: readonly string[] }
-  | { type: 'startTask'; taskId: string; worker: number | string; files?: readonly string[]; tokenHash?: string }
+  | { type: 'startPhase'; taskId?: string | null; worker?: number | string; files?: readonly string[]; runId?: string; startedAt?: string }
+  | { type: 'startTask'; taskId: string; worker: number | string; files?: readonly string[]; tokenHash?: string; runId?: string; startedAt?: string }
   | { type: 'joinWorker'; agent: string; leaseExpiresAt?: string }
   | { type: 'renewLease'; worker: string; leaseExpiresAt: string }
   | { type: 'leaveWorker'; worker: string; reason: string }

@@ -30,6 +30,12 @@ export interface PhaseRequest {
   /** The task, its claims and its phase's other tasks, when the phase holds several (agents see it as PhaseContext.task). */
   task?: TaskContext;
   /**
+   * The run's start as the job's journal records it (one line, see JobRepository.recordGroupOf):
+   * appended and flushed to disk by whoever runs the run before anything of it starts, so a run's
+   * command never starts before its start is durable. Absent: the start is on disk already.
+   */
+  startRecord?: { path: string; text: string };
+  /**
    * False: the run's workspace changes are not recorded (git snapshots before and after): its
    * phase holds several tasks, whose runs overlap. Default true.
    */

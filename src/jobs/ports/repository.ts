@@ -18,6 +18,12 @@ export interface CommitOptions {
    * left in it outlives the first write after it.
    */
   isBoardWhole?: boolean;
+  /**
+   * The change leaves the job's state in job.json as it was but for its counters (events numbered,
+   * progress): its records go to the journal as one group, committed there on their own, and
+   * job.json is not replaced (the job writes it again later: a checkpoint). Its events follow.
+   */
+  isJournalOnly?: boolean;
 }
 
 
@@ -68,6 +74,12 @@ export interface JobRepository {
   withJobClaim<T>(id: string, work: () => Promise<T> | T, options?: ClaimOptions): Promise<T>;
   /** Deletes job `id` with its tasks, runs and output. A missing job is fine. */
   remove(id: string): Promise<void>;
+  /**
+   * The line that records `records` of job `id` in its journal together and on their own (a
+   * group, committed by being there whole), scrubbed, with the journal's path: for the thread that
+   * runs a run to append, flushed to disk, before its command starts (PhaseRequest.startRecord).
+   */
+  recordGroupOf(id: string, records: readonly TaskRecord[]): { path: string; text: string };
   /** Where job `id`'s output goes (an absolute path an executor on this machine can append to). */
   outputPathOf(id: string): string;
   /**
@@ -80,6 +92,11 @@ export interface JobRepository {
    * the ids removed. @throws StoreError CLAIM_BUSY.
    */
   removeListed(listed: readonly Job[]): Promise<string[]>;
+  /**
+   * Starts what job `id`'s later writes use (a write thread), so that they do not wait for it:
+   * called once the job exists. Never throws.
+   */
+  prepareWrites(id: string): void;
   /** Blocks until writes handed off have landed, at most `timeoutMs`; true when none is left (exit paths). */
   waitForWritesSync(timeoutMs: number): boolean;
   /**

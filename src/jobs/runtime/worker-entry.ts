@@ -22,9 +22,12 @@ import { LaneLauncher } from '../process/lane-launcher.js';
 import { detectContainment } from '../process/process-containment.js';
 import type { ShellLauncher } from '../process/shell-launcher.js';
 import { SecretScrubber, readSecrets } from '../../text/secrets.js';
+import { DurableAppender } from '../../store/event-log.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry must run in a worker thread');
+// The jobs' journals, where runs write their own starts (PhaseRequest.startRecord).
+const journals = new DurableAppender();
 
 const children = new ChildRegistry((workerData as { childRegistry: SharedArrayBuffer }).childRegistry);
 const controllers = new Map<number, AbortController>();
@@ -64,6 +67,15 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   const scrubber = new SecretScrubber(readSecrets(request.secretEnvNames));
   const scrub = (text: string): string => scrubber.scrub(text);
   try {
+    // The run's start first, flushed to disk: nothing of the run starts before it is recorded
+    // (issue 25 §1). A start that cannot be written fails the run, which then ran nothing.
+    if (request.startRecord) {
+      try {
+        await journals.append(request.startRecord.path, request.startRecord.text);
+      } catch (error) {
+        throw new Error(`its start could not be recorded (${describeError(error)}), so it did not start`);
+      }
+    }
     // Output that cannot be written (a full disk) stops the phase: it fails with that reason below.
     // A run of a phase of several tasks writes a file of its own, in the job's runs/ folder.
     // Once per folder and worker: a batch's runs all write under one runs/ folder.

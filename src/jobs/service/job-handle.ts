@@ -5,7 +5,7 @@ import type { AgentSpec, PhaseOutputRecord, TaskContext } from '../../agents/age
 import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { Job, JobProgress } from '../model/job.js';
-import type { JobState } from '../model/job-state.js';
+import { applyActions, type JobState } from '../model/job-state.js';
 import { prepareChange, type StoredJob } from './job-commit.js';
 import type { Run, Task, TaskBoard, TaskRecord } from '../model/task.js';
 import { findOpenRun, findTask, indexOf, isSharedPhase } from '../model/task-board.js';
@@ -132,25 +132,29 @@ export class JobHandle {
    *   JOB_STALE when the change could not be written.
    */
   async commit(actions: JobAction[], leadingEvents: JobEvent[] = []): Promise<void> {
-    const before = this.pending.job.status;
+    const before = this.pending.job;
     const change = prepareChange({ state: this.pending, isBoardRecorded: this.isPendingBoardRecorded }, actions, this.now(), leadingEvents);
     this.pending = change.state;
     this.isPendingBoardRecorded = true;
     this.reporter.changed(change.state.job);
     const { job } = change.state;
     const generation = this.generation;
+    const changeNo = ++this.changeCount;
     // Only the change that ends the job keeps its board until the write lands (for the manifest):
     // a job of 10,000 tasks has many changes in flight, and each board is its own copy.
-    const endBoard = hasJustEnded(before, job.status) ? change.state.board : null;
+    const endBoard = hasJustEnded(before.status, job.status) ? change.state.board : null;
+    const tasks = this.markUnlanded(change.records);
     const reported = this.writer.write(job, change.events, this.isBulk, change.records, {
       isBoardWhole: change.isBoardWhole,
+      isCountersOnly: isSameHeader(before, job),
       landed: () => {
-        this.saved = { state: change.state, isBoardRecorded: true };
-        this.isPersisted = true;
-        this.retryAtMs = 0;
-        this.retryDelayMs = FIRST_RETRY_MS;
+        this.unmarkUnlanded(tasks);
+        this.land(change.state, changeNo);
       },
-      refused: () => this.undo(generation),
+      refused: () => {
+        this.unmarkUnlanded(tasks);
+        this.undo(generation);
+      },
     }).then(() => {
       // After the job's end is durable, before it is reported: whoever hears of it finds its manifest.
       if (endBoard) this.writer.writeManifest(job, () => manifestOf(job, endBoard, this.agent));
@@ -160,14 +164,91 @@ export class JobHandle {
     await reported;
   }
 
+  /**
+   * Commits the start of a run (`startPhase` or `startTask`, after `start` for a job taking its
+   * slot) whose records are written by whoever runs it: returned, with the run's id, for the
+   * request (PhaseRequest.startRecord), to be appended and flushed to disk before its command
+   * starts. The rest of the change (the job's state, its events) is written here, like any
+   * change, off the run's way. A start handed over is never undone: its command may be running
+   * (see undo). Null when the actions started no run (the task was not ready), or when the board
+   * is to be written whole first: then use `commit`, and launch once it is on disk.
+   * @throws TransitionError for an illegal action, before anything changes.
+   */
+  commitStart(actions: JobAction[]): { records: TaskRecord[]; runId: string; written: Promise<void> } | null {
+    // Only onto a board that is on disk as it is, and for a task none of whose records are still on
+    // their way there: the journal must hold the start after everything before it of that task.
+    if (!this.isPendingBoardRecorded || !this.saved.isBoardRecorded || !this.isPersisted) return null;
+    const change = prepareChange({ state: this.pending, isBoardRecorded: true }, actions, this.now());
+    const started = change.records.find((record): record is Extract<TaskRecord, { kind: 'run' }> => record.kind === 'run' && record.run.state.status === 'running' && !findOpenRun(this.pending.board, record.run.taskId));
+    if (!started || this.unlandedTasks.has(started.run.taskId)) return null;
+    const { run } = started;
+    const before = this.pending.job;
+    const recorded = actions.map((action): JobAction => (action.type === 'startPhase' || action.type === 'startTask' ? { ...action, runId: run.id, startedAt: run.startedAt } : action));
+    this.pending = change.state;
+    this.reporter.changed(change.state.job);
+    const changeNo = ++this.changeCount;
+    this.handedOver.push({ actions: recorded, changeNo });
+    const generation = this.generation;
+    const written = this.writer.write(change.state.job, change.events, this.isBulk, [], {
+      isCountersOnly: isSameHeader(before, change.state.job),
+      landed: () => this.land(change.state, changeNo),
+      refused: () => this.undo(generation),
+    }).then(() => {
+      for (const event of change.events) this.reporter.event(change.state.job, event);
+    });
+    this.lastReport = written.catch(() => {});
+    return { records: change.records, runId: run.id, written };
+  }
+
+  // A change landed: it is what is on disk now, and starts handed over before it are saved with it.
+  private land(state: JobState, changeNo: number): void {
+    this.saved = { state, isBoardRecorded: true };
+    this.isPersisted = true;
+    this.retryAtMs = 0;
+    this.retryDelayMs = FIRST_RETRY_MS;
+    if (this.handedOver.length > 0) this.handedOver = this.handedOver.filter((start) => start.changeNo > changeNo);
+  }
+
+  /** Tasks some of whose records are on their way to disk, with how many writes carry them. */
+  private readonly unlandedTasks = new Map<string, number>();
+
+  private markUnlanded(records: readonly TaskRecord[]): string[] {
+    const tasks = [...new Set(records.map((record) => (record.kind === 'task' ? record.task.id : record.run.taskId)))];
+    for (const task of tasks) this.unlandedTasks.set(task, (this.unlandedTasks.get(task) ?? 0) + 1);
+    return tasks;
+  }
+
+  private unmarkUnlanded(tasks: readonly string[]): void {
+    for (const task of tasks) {
+      const count = (this.unlandedTasks.get(task) ?? 1) - 1;
+      if (count > 0) this.unlandedTasks.set(task, count);
+      else this.unlandedTasks.delete(task);
+    }
+  }
+
+  /** Starts handed over to their runs (see commitStart) whose change has not landed yet, in order. */
+  private handedOver: Array<{ actions: JobAction[]; changeNo: number }> = [];
+  private changeCount = 0;
+
   // A change was refused: the pending state goes back to what is on disk (once, for all the
   // changes refused together), nothing new of the job starts for a while, and then it is planned
-  // again.
+  // again. Starts handed over to their runs are made again on it, with the same runs: their
+  // records are on disk (their runs wrote them) or their runs fail for want of them; the board is
+  // then written whole by the next change, so the journal holds them either way.
   private undo(generation: number): void {
     if (generation !== this.generation) return;
     this.generation++;
     this.pending = this.saved.state;
     this.isPendingBoardRecorded = this.saved.isBoardRecorded;
+    for (const start of this.handedOver) {
+      try {
+        this.pending = applyActions(this.pending, start.actions, this.now()).state;
+        this.isPendingBoardRecorded = false;
+        start.changeNo = this.changeCount; // saved by the next change that lands
+      } catch {
+        // The job moved on (a cancel that landed): nothing of this start stands.
+      }
+    }
     this.retryAtMs = Date.now() + this.retryDelayMs;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
@@ -324,6 +405,15 @@ export class JobHandle {
   openRunOf(taskId: string): Run | undefined {
     return findOpenRun(this.pending.board, taskId);
   }
+}
+
+// True when `after` differs from `before` only in its counters (events numbered, progress): what a
+// task's start or end in a phase of several is, which the journal records without job.json.
+function isSameHeader(before: Job, after: Job): boolean {
+  if (before === after) return true;
+  const { eventSeq: _a, progress: _b, ...restBefore } = before;
+  const { eventSeq: _c, progress: _d, ...restAfter } = after;
+  return JSON.stringify(restBefore) === JSON.stringify(restAfter);
 }
 
 // The eventSeq of job `id` as its job.json holds it (-1 when it cannot be read).

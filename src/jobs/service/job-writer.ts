@@ -24,6 +24,8 @@ import type { JobManifest } from '../model/manifest.js';
 export interface WriteCallbacks {
   /** The change's records are the job's whole board (see CommitOptions.isBoardWhole). */
   isBoardWhole?: boolean;
+  /** The change leaves job.json as it was but for counters (see CommitOptions.isJournalOnly). */
+  isCountersOnly?: boolean;
   /** The change is on disk. */
   landed?: () => void;
   /** The change was refused: its write failed, or the write it was merged behind did. */
@@ -37,6 +39,8 @@ interface PendingWrite {
   records: TaskRecord[];
   isRenameDurable: boolean;
   isBoardWhole: boolean;
+  /** Every change merged into it changed counters only (see WriteCallbacks.isCountersOnly). */
+  isCountersOnly: boolean;
   /** It carries the job's creation: a failure refuses the job (its submitter says so), it is no warning. */
   isCreation: boolean;
   /** Each merged change's callbacks, in the order the changes were made. */
@@ -121,8 +125,9 @@ export class JobWriter {
   }
 
   private persist(job: Job, events: readonly JobEvent[], records: readonly TaskRecord[], isBulk: boolean, callbacks: WriteCallbacks): Promise<void> {
-    // This write carries the latest progress too, so a pending progress write is redundant.
-    this.cancelProgress(job.id);
+    // This write carries the latest progress too, so a pending progress write is redundant (not a
+    // checkpoint: a write of counters only does not replace job.json).
+    if (!callbacks.isCountersOnly) this.cancelProgress(job.id);
     const isCreation = events.some((event) => event.type === 'created');
     if (isCreation && !isBulk && !this.writes.has(job.id)) {
       try {
@@ -152,6 +157,27 @@ export class JobWriter {
     this.progressTimers.set(id, timer);
   }
 
+  // job.json behind its journal (a journal-only write landed): written again, as `job` (what is on
+  // disk now), within the progress interval, unless a write of the job comes first (it carries the
+  // newer state) or is on its way (then the checkpoint waits for the next interval).
+  private scheduleCheckpoint(id: string, job: Job): void {
+    this.checkpoints.set(id, job);
+    if (this.progressTimers.has(id) || this.checkpointTimers.has(id)) return;
+    const timer = setTimeout(() => {
+      this.checkpointTimers.delete(id);
+      const latest = this.checkpoints.get(id);
+      this.checkpoints.delete(id);
+      if (!latest) return;
+      if (this.writes.has(id)) return this.scheduleCheckpoint(id, latest);
+      this.enqueue(latest, [], [], false, {}).catch(() => {}); // told through the listener
+    }, this.progressFlushMs);
+    timer.unref();
+    this.checkpointTimers.set(id, timer);
+  }
+
+  private readonly checkpoints = new Map<string, Job>();
+  private readonly checkpointTimers = new Map<string, NodeJS.Timeout>();
+
   /**
    * For an exit path about to write job `id` itself, synchronously, once the write threads are
    * idle (see JobRepository.waitForWritesSync): the write that was on its way (whether it landed
@@ -175,6 +201,9 @@ export class JobWriter {
   /** Drops pending progress writes and waits for every write in flight. Used before exit-time sync writes. */
   async settle(): Promise<void> {
     for (const id of [...this.progressTimers.keys()]) this.cancelProgress(id);
+    for (const timer of this.checkpointTimers.values()) clearTimeout(timer);
+    this.checkpointTimers.clear();
+    this.checkpoints.clear();
     await Promise.all([...this.writes.keys()].map((id) => this.flush(id)));
   }
 
@@ -197,6 +226,7 @@ export class JobWriter {
       next.records.push(...records);
       next.isRenameDurable ||= isRenameDurable;
       next.isBoardWhole ||= callbacks.isBoardWhole ?? false;
+      next.isCountersOnly &&= callbacks.isCountersOnly === true;
       next.isCreation ||= isCreation;
       next.callbacks.push(callbacks);
       return next.done;
@@ -208,8 +238,15 @@ export class JobWriter {
       reject = fail;
     });
     done.catch(() => {}); // callers handle it; a merged caller may not exist
-    writes.next = { job, events: [...events], records: [...records], isRenameDurable, isBoardWhole: callbacks.isBoardWhole ?? false, isCreation, callbacks: [callbacks], done, resolve, reject };
-    if (!writes.inFlight) void this.drain(job.id, writes);
+    writes.next = { job, events: [...events], records: [...records], isRenameDurable, isBoardWhole: callbacks.isBoardWhole ?? false, isCountersOnly: callbacks.isCountersOnly === true, isCreation, callbacks: [callbacks], done, resolve, reject };
+    // Not at once: at the end of this turn, so that the changes one event causes (a run's end,
+    // and the start of the task its worker takes next) share one write and its fsyncs.
+    if (!writes.inFlight) {
+      const scheduled = writes;
+      queueMicrotask(() => {
+        if (!scheduled.inFlight && scheduled.next) void this.drain(job.id, scheduled);
+      });
+    }
     return done;
   }
 
@@ -220,7 +257,11 @@ export class JobWriter {
       writes.next = null;
       writes.inFlight = { seq: write.job.eventSeq, done: write.done };
       try {
-        await this.store.write(write.job, write.events, { isRenameDurable: write.isRenameDurable || this.failing.has(id), isBoardWhole: write.isBoardWhole }, write.records);
+        // Counters only, with records to carry: the journal takes them, and job.json is written
+        // again within the progress interval (a checkpoint, as for progress).
+        const isJournalOnly = write.isCountersOnly && write.records.length > 0 && !write.isRenameDurable && !this.failing.has(id);
+        await this.store.write(write.job, write.events, { isRenameDurable: write.isRenameDurable || this.failing.has(id), isBoardWhole: write.isBoardWhole, isJournalOnly }, write.records);
+        if (isJournalOnly) this.scheduleCheckpoint(id, write.job);
         if (this.failing.delete(id)) this.listener.recovered(write.job);
         for (const callback of write.callbacks) callback.landed?.();
         write.resolve();

@@ -149,6 +149,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
       const { creation } = this.scheduler.pump({ entry, leadingEvents: created });
       if (creation) {
         await creation;
+        this.options.store.prepareWrites(id);
         return { job: entry.job, queuePosition: 0 };
       }
       await entry.commit(isExternal ? [...OPEN_EXTERNAL_JOB] : [], created);

@@ -9,7 +9,7 @@ import { isActiveStatus, isExternalJob } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { CLAIM_WAIT_ICON, describeClaimWait, planWithWaits, type ClaimWait, type ScheduledJob } from '../model/scheduler.js';
 import type { JobAction } from '../model/transitions.js';
-import { OUTPUT_FILE } from '../model/task.js';
+import { OUTPUT_FILE, type TaskRecord } from '../model/task.js';
 import type { PhaseOutcome } from '../../agents/agent.js';
 import type { Executor } from '../ports/executor.js';
 import type { JobHandle } from './job-handle.js';
@@ -104,11 +104,13 @@ export class PhaseScheduler {
       const isFull = this.holders.size >= this.options.maxConcurrentJobs;
       const { assignments, waits } = planWithWaits(this.describeJobs(isFull), { maxConcurrentJobs: this.options.maxConcurrentJobs, maxWorkers: this.maxWorkers });
       this.sayWaits(waits);
+      // Jobs that take their slot in this plan: their other tasks start once that start landed.
+      const takingSlot = new Set(assignments.filter((assignment) => assignment.needsSlot).map((assignment) => assignment.jobId));
       for (const assignment of assignments) {
         this.saidWaits.delete(`${assignment.jobId}/${assignment.taskId}`);
         const entry = this.host.lookup(assignment.jobId)!;
         if (!assignment.needsSlot) {
-          this.startTask(entry, assignment.taskId);
+          this.startTask(entry, assignment.taskId, takingSlot.has(entry.id));
           continue;
         }
         this.holders.add(entry.id);
@@ -170,16 +172,17 @@ export class PhaseScheduler {
   /*
    * Moves a job whose slot is reserved to running, with task `taskId` of its current phase, and
    * runs that task once the start is on disk (a run's command never starts before its run is
-   * recorded: issue 25 §1). Resolves once the start is on disk. A new job's creation is written
-   * with it; one that could not be written refuses the job (the submitter says why).
+   * recorded: issue 25 §1; a new job's start is written with its creation). Resolves once the
+   * start is on disk. A creation that could not be written refuses the job (the submitter says why).
    */
   private async startRunning(entry: JobHandle, taskId: string, leadingEvents: JobEvent[] = []): Promise<void> {
     // A new job's worker boots while its creation is written (a queued job's creation is done).
     if (!entry.isPersisted) this.executor.prepare();
     const wasPersisted = entry.isPersisted;
     const worker = entry.reserveWorker(taskId);
+    const actions: JobAction[] = [{ type: 'start' }, { type: 'startPhase', taskId, worker }];
     try {
-      await entry.commit([{ type: 'start' }, { type: 'startPhase', taskId, worker }], leadingEvents);
+      await entry.commit(actions, leadingEvents);
     } catch (error) {
       entry.runs.delete(taskId);
       this.holders.delete(entry.id);
@@ -192,13 +195,28 @@ export class PhaseScheduler {
   }
 
   // Starts task `taskId` of running job `entry` on a free worker (opening its phase first when
-  // the phase has not started: the next phase of a background job), once the start is on disk:
-  // the starts of a window share one write (see JobWriter), and a start that could not be written
-  // runs nothing (the job's state went back, and it is planned again after a delay).
-  private startTask(entry: JobHandle, taskId: string): void {
+  // the phase has not started: the next phase of a background job). Its start is handed to the
+  // run, which writes it before anything of it starts (see JobHandle.commitStart), off the main
+  // thread's way; where it cannot be (a phase's own start, a task planned alongside the job's start,
+  // a task with records still on their way, a board to be written whole), the run starts once the
+  // start's write has landed, and not at all if it failed.
+  private startTask(entry: JobHandle, taskId: string, isAlongsideStart = false): void {
     const worker = entry.reserveWorker(taskId);
     const isPhaseRunning = entry.job.phases[entry.job.currentPhase]?.status === 'running';
-    const committed = entry.commit([isPhaseRunning ? { type: 'startTask', taskId, worker } : { type: 'startPhase', taskId, worker }]);
+    const actions: JobAction[] = [isPhaseRunning ? { type: 'startTask', taskId, worker } : { type: 'startPhase', taskId, worker }];
+    let handed: ReturnType<JobHandle['commitStart']> = null;
+    try {
+      // A phase's own start (its header changes) is written before its first run starts.
+      if (!isAlongsideStart && isPhaseRunning) handed = entry.commitStart(actions);
+    } catch {
+      handed = null; // a refused transition (the job moved meanwhile): the commit below says so
+    }
+    if (handed) {
+      this.launch(entry, taskId, handed.records);
+      handed.written.catch((error: unknown) => this.host.warn(`${entry.id}: ${describeError(error)}`));
+      return;
+    }
+    const committed = entry.commit(actions);
     // The transition is applied synchronously: a refused one (the job moved meanwhile) left the
     // task unclaimed, and nothing runs.
     if (!entry.openRunOf(taskId)) {
@@ -242,14 +260,17 @@ export class PhaseScheduler {
     return this.policy.afterJobEnded(entry);
   }
 
-  // Runs the open run of task `taskId` on the executor; its outcome ends the task.
-  private launch(entry: JobHandle, taskId: string): void {
+  // Runs the open run of task `taskId` on the executor; its outcome ends the task. `startRecords`:
+  // the run's start, for the run to write before anything of it starts (see startRunning).
+  private launch(entry: JobHandle, taskId: string, startRecords?: TaskRecord[]): void {
     const active = entry.runs.get(taskId);
     const run = entry.openRunOf(taskId);
     if (!active || !run) return;
     const outputPath = run.output.file === OUTPUT_FILE ? this.options.store.outputPathOf(entry.id) : join(dirname(this.options.store.outputPathOf(entry.id)), run.output.file);
     try {
-      active.handle = this.executor.start(entry.buildRequest(taskId, outputPath, this.options.secretEnvNames ?? [], this.options.maxOutputBytes), {
+      const request = entry.buildRequest(taskId, outputPath, this.options.secretEnvNames ?? [], this.options.maxOutputBytes);
+      if (startRecords) request.startRecord = this.options.store.recordGroupOf(entry.id, startRecords);
+      active.handle = this.executor.start(request, {
         output: (lines, lineCount) => entry.recordOutput(lines, lineCount, taskId),
         progress: (progress) => entry.recordProgress(progress),
         activity: (icon, text) => entry.recordActivity(icon, text),

@@ -113,6 +113,7 @@ describe('JobWriter durability', () => {
     const writer = new JobWriter(store, 1000, noListener);
     const job = makeJob({ status: 'running', eventSeq: 4 });
     void writer.write(job, [event('phase_started')]);
+    await vi.advanceTimersByTimeAsync(0);
     void writer.write({ ...job, eventSeq: 6 }, [event('task_started'), event('task_completed')], false, [record(6)]);
     const exit = writer.takeForExit(job.id);
     expect(exit.inFlightSeq).toBe(4);
@@ -150,6 +151,7 @@ describe('JobWriter durability', () => {
     const writer = new JobWriter(store, 1000, { writeFailed: () => {}, recovered: (job) => recovered.push(job.id) });
     const job = makeJob({ status: 'running' });
     const first = writer.write(job, [event('started')]);
+    await vi.advanceTimersByTimeAsync(0);
     const second = writer.write({ ...job, status: 'completed' }, [event('completed')]);
     const third = writer.write({ ...job, status: 'completed' }, []);
     release();
@@ -192,6 +194,7 @@ describe('JobWriter durability', () => {
     const writer = new JobWriter(store, 1000, noListener);
     const job = makeJob({ status: 'running' });
     void writer.write(job, [event('phase_started')]);
+    await vi.advanceTimersByTimeAsync(0);
     void writer.write({ ...job, currentPhase: 1 }, [event('phase_completed')]);
     const idle = makeJob({ id: 'job-efgh5678', status: 'running' });
     writer.scheduleProgress(idle.id, () => idle);

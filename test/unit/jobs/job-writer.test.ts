@@ -29,11 +29,24 @@ const event = (type: JobEvent['type']): JobEvent => ({ ts: FIXED_NOW, type });
 const noListener = { writeFailed: () => {}, recovered: () => {} };
 
 describe('JobWriter', () => {
+  it('writes the changes of one turn as one write', async () => {
+    const { store, writes } = heldStore();
+    const writer = new JobWriter(store, 1000, noListener);
+    const job = makeJob({ status: 'running' });
+    const both = Promise.all([writer.write(job, [event('task_completed')]), writer.write({ ...job, eventSeq: 2 }, [event('task_started')])]);
+    expect(writes).toHaveLength(0);
+    await Promise.resolve();
+    expect(writes.map((write) => write.events.map((e) => e.type))).toEqual([['task_completed', 'task_started']]);
+    writes[0]!.finish();
+    await both;
+  });
+
   it('merges changes made while a write is in flight into one next write that keeps every event', async () => {
     const { store, writes } = heldStore();
     const writer = new JobWriter(store, 1000, noListener);
     const job = makeJob({ status: 'running' });
     const first = writer.write(job, [event('phase_started')]);
+    await Promise.resolve(); // the write goes out at the end of the turn that made it
     const second = writer.write({ ...job, currentPhase: 1 }, [event('phase_completed')]);
     const third = writer.write({ ...job, currentPhase: 2 }, [event('approval_requested'), event('approved')]);
     expect(writes).toHaveLength(1);
@@ -56,6 +69,7 @@ describe('JobWriter', () => {
     const told: string[] = [];
     const tell = (name: string) => ({ landed: () => told.push(`${name} landed`), refused: () => told.push(`${name} refused`) });
     const write = writer.write(job, [event('phase_started')], false, [], tell('first'));
+    await Promise.resolve();
     const behind = writer.write({ ...job, currentPhase: 1 }, [event('phase_completed')], false, [], tell('second'));
     writes[0]!.finish(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
     await expect(write).rejects.toThrow('ENOSPC');
@@ -79,6 +93,7 @@ describe('JobWriter', () => {
     const order: string[] = [];
     const a = writer.write(makeJob({ id: 'job-aaaaaaaa', status: 'running' }), [event('started')]).then(() => order.push('a'), () => order.push('a failed'));
     const b = writer.write(makeJob({ id: 'job-bbbbbbbb', status: 'running' }), [event('started')]).then(() => order.push('b'));
+    await Promise.resolve();
     writes[1]!.finish();
     await new Promise((resolve) => setImmediate(resolve));
     expect(order).toEqual([]); // b waits for a
