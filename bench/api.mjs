@@ -151,5 +151,56 @@ export async function measureApi() {
   }
 }
 
+const SUBMISSIONS = 100;
+const FOLLOWERS = 200;
+
+// Submissions per second of `count` small jobs, one after another (each answered 201 once durable).
+async function submitRate(api, count) {
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const { status } = await api('POST', '/api/jobs', { prompt: 'true', agent: 'sh' });
+    if (status !== 201) throw new Error(`a submission was answered ${status}`);
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+/**
+ * The event stream's fan-out (issue 28 §8): the rate of job submissions with 200 clients following
+ * /api/events (each reading every event) against the rate with none, in one server, in turn.
+ */
+export async function measureFanOut() {
+  const server = await startServer();
+  const followers = [];
+  try {
+    const api = client(server.port, server.token);
+    await submitRate(api, 10); // warm
+    const alone = await submitRate(api, SUBMISSIONS);
+    let received = 0;
+    for (let i = 0; i < FOLLOWERS; i++) {
+      const controller = new AbortController();
+      const response = await fetch(`http://127.0.0.1:${server.port}/api/events`, { headers: { authorization: `Bearer ${server.token}` }, signal: controller.signal });
+      const reader = response.body.getReader();
+      const reading = (async () => {
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            received += value.length;
+          }
+        } catch {
+          // aborted at the end
+        }
+      })();
+      followers.push({ controller, reading });
+    }
+    const followed = await submitRate(api, SUBMISSIONS);
+    return { aloneRate: alone, followedRate: followed, fanOutRatio: followed / alone, followers: FOLLOWERS, bytesToFollowers: received };
+  } finally {
+    for (const follower of followers) follower.controller.abort();
+    await Promise.all(followers.map((follower) => follower.reading));
+    await server.stop();
+  }
+}
+
 // Run alone (`node bench/api.mjs`): one run, printed.
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await measureApi());
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await measureApi(), await measureFanOut());

@@ -18,17 +18,12 @@ import { addWorkerRoutes } from './worker-routes.js';
 import { addDashboardRoutes, serveDashboardAssets } from './dashboard-routes.js';
 import { checkHost, guardRequest, isFromOrigin, isStateChanging } from './request-guard.js';
 import { addLoginRoutes } from './login-routes.js';
+import { SAFE_HEADERS } from './safe-headers.js';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 
 /** Largest request body (bytes): a submission of 10,000 tasks fits. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-/** Headers on every answer: nothing of it may be loaded by another origin, sniffed, or framed. */
-const SAFE_HEADERS: Readonly<Record<string, string>> = {
-  'cross-origin-resource-policy': 'same-origin',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-};
 
 /** Builds the API app on `deps`. */
 export function createApiApp(deps: ApiDeps): Hono {
@@ -36,6 +31,8 @@ export function createApiApp(deps: ApiDeps): Hono {
   const tickets = new EventTickets();
   app.use('*', async (context, next) => {
     await next();
+    // A response the route wrote itself (the event stream) sent these already.
+    if (context.res === RESPONSE_ALREADY_SENT) return;
     for (const [name, value] of Object.entries(SAFE_HEADERS)) context.res.headers.set(name, value);
   });
   app.use('*', guardRequest);

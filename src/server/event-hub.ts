@@ -25,6 +25,24 @@ export interface StreamEvent {
   data: { job?: Job; event?: JobEvent; jobId: string; lines?: string[]; lineCount?: number; taskId?: string; icon?: string; text?: string; message?: string };
 }
 
+const encoder = new TextEncoder();
+const frames = new WeakMap<StreamEvent, Uint8Array>();
+
+/**
+ * `event` as the bytes of its Server-Sent Events frame (`event:`, `data:` with the JSON, `id:`),
+ * made once per event however many clients it goes to: with 200 clients following, serializing
+ * per client made the server CPU-bound (issue 28 §8). JSON has no line breaks, so it is one
+ * `data:` line; names and ids are jobline's own (no line breaks either).
+ */
+export function frameOf(event: StreamEvent): Uint8Array {
+  let frame = frames.get(event);
+  if (!frame) {
+    frame = encoder.encode(`event: ${event.name}\ndata: ${JSON.stringify(event.data)}\n${event.id ? `id: ${event.id}\n` : ''}\n`);
+    frames.set(event, frame);
+  }
+  return frame;
+}
+
 /** What a (re)connecting client gets first: the events it missed, or `reset` when they are no longer held. */
 export type Replay = { events: StreamEvent[] } | { reset: true };
 

@@ -42,6 +42,9 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
       workers: body.workers ?? made?.workers ?? undefined, retries: body.retries ?? made?.retries ?? undefined, keepGoing: body.keepGoing ?? made?.keepGoing ?? undefined,
       name: body.name ?? null, template: made?.template ?? body.templateRef ?? null,
       ...(tasks ? { tasks } : {}), ...(body.inputs ? { taskInputs: body.inputs } : {}),
+      // Written by a write thread: the server's thread serves every other client meanwhile (its
+      // event streams among them), and the answer still waits for the job to be durable.
+      isBulk: true,
     });
     return context.json(result, 201);
   });

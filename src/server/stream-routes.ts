@@ -1,15 +1,20 @@
 // The streaming routes: the live event stream (Server-Sent Events, resumable with Last-Event-ID)
 // and a job's or a task's output (its tail, or followed as it is written).
+import type { ServerResponse } from 'node:http';
 import { streamSSE, stream } from 'hono/streaming';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { SAFE_HEADERS } from './safe-headers.js';
 import { isActiveStatus } from '../jobs/model/job.js';
 import type { ApiDeps } from './api-deps.js';
 import { credentialOf } from './credentials.js';
 import { eventsQuerySchema, logsQuerySchema } from './api-schemas.js';
-import type { StreamEvent } from './event-hub.js';
+import { frameOf, type StreamEvent } from './event-hub.js';
 import type { RouteTable } from './route-table.js';
 
 /** How often an idle event stream sends a comment, so proxies and clients see it alive (ms). */
 export const KEEPALIVE_MS = 15_000;
+/** Most events written to one client at once. */
+const MAX_EVENTS_PER_WRITE = 512;
 /** Events queued for one slow client before it is cut off (it reconnects with Last-Event-ID). */
 const MAX_QUEUED_EVENTS = 50_000;
 
@@ -25,7 +30,12 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
     // its beginning); the stream of all jobs from the events the hub still holds.
     const fromSeq = jobId !== null && lastEventId?.startsWith(`${jobId}:`) ? Number(lastEventId.slice(jobId.length + 1)) : Number.NaN;
     const isFromLog = Number.isInteger(fromSeq) && fromSeq >= 0;
-    return streamSSE(context, async (sse) => {
+    // On Node's own server the stream goes straight to the socket (each write through web streams
+    // cost more than the event itself, times every client: issue 28 §8); elsewhere (a test's
+    // app.request) through Hono's streaming helper.
+    const outgoing = (context.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    const open = outgoing ? openNodeStream(outgoing) : null;
+    const run = async (sse: EventSink): Promise<void> => {
       // Events come synchronously from the hub and are written one at a time, in order.
       const queue: StreamEvent[] = [];
       let wake: (() => void) | null = null;
@@ -56,8 +66,9 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
       // A browser's stream ends when its key does (a log out, the key file deleted).
       const unwatch = credential.kind === 'browser' ? deps.browserAccess.watch(credential.key, close) : () => {};
       const keepalive = setInterval(() => void sse.write(': keepalive\n\n').catch(() => {}), KEEPALIVE_MS);
+      keepalive.unref();
       try {
-        if ('reset' in replay) await sse.writeSSE({ event: 'reset', data: JSON.stringify({ reason: `event ${lastEventId} is no longer held: reload the jobs` }) });
+        if ('reset' in replay) await sse.write(`event: reset\ndata: ${JSON.stringify({ reason: `event ${lastEventId} is no longer held: reload the jobs` })}\n\n`);
         else queue.unshift(...replay.events.filter(isWanted));
         await sse.write(': connected\n\n');
         while (isOpen) {
@@ -67,15 +78,23 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
             continue;
           }
           if (queue.length > MAX_QUEUED_EVENTS) break;
-          const event = queue.shift()!;
-          await sse.writeSSE({ ...(event.id ? { id: event.id } : {}), event: event.name, data: JSON.stringify(event.data) });
+          // Everything queued goes in one write (a burst of a job's events is one write per client,
+          // not one per event), each frame made once for all clients (see frameOf).
+          const batch = queue.splice(0, MAX_EVENTS_PER_WRITE);
+          for (const event of batch.slice(0, -1)) void sse.write(frameOf(event));
+          await sse.write(frameOf(batch.at(-1)!));
         }
       } finally {
         clearInterval(keepalive);
         unwatch();
         stop();
       }
-    });
+    };
+    if (open) {
+      void run(open.sink).finally(open.end);
+      return RESPONSE_ALREADY_SENT;
+    }
+    return streamSSE(context, (sse) => run({ write: (chunk) => sse.write(chunk).then(() => {}), onAbort: (listener) => sse.onAbort(listener) }));
   });
 
   routes.add({ method: 'get', path: '/api/jobs/{id}/logs', summary: "A job's output, or one task's (its latest run): the last `lines` lines as text; follow=true streams what follows until the run or the job ends.", query: logsQuerySchema, responses: { 200: 'text/plain' } }, async ({ context, params, query }) => {
@@ -93,6 +112,41 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
     const isEnded = async (): Promise<boolean> => !isActiveStatus((await service.get(id)).status);
     return followText(context, deps, text, (onLines, signal) => service.followOutput(id, { offset: tail.size, onLines, isEnded, signal }));
   });
+}
+
+/** Where an event stream writes: a frame at a time, in order; `onAbort` hears the client leave. */
+interface EventSink {
+  write(chunk: Uint8Array | string): Promise<void>;
+  onAbort(listener: () => void): void;
+}
+
+// An event stream written straight to Node's response: its headers now, then each write to the
+// socket, waiting for 'drain' when the socket's buffer is full (a slow client stays bounded by
+// MAX_QUEUED_EVENTS), ended once the stream is over.
+function openNodeStream(outgoing: ServerResponse): { sink: EventSink; end: () => void } {
+  outgoing.writeHead(200, { ...SAFE_HEADERS, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  outgoing.flushHeaders();
+  const aborted: Array<() => void> = [];
+  outgoing.on('close', () => {
+    for (const listener of aborted.splice(0)) listener();
+  });
+  return {
+    sink: {
+      write: (chunk) => (outgoing.write(chunk) || outgoing.destroyed ? Promise.resolve() : new Promise((resolve) => {
+        const done = (): void => {
+          outgoing.off('drain', done);
+          outgoing.off('close', done);
+          resolve();
+        };
+        outgoing.on('drain', done);
+        outgoing.on('close', done);
+      })),
+      onAbort: (listener) => void aborted.push(listener),
+    },
+    end: () => {
+      if (!outgoing.writableEnded) outgoing.end();
+    },
+  };
 }
 
 function joinLines(lines: readonly string[]): string {

@@ -151,7 +151,8 @@ export class JobStore extends JobFolder implements JobRepository {
     // A change of counters only (see CommitOptions.isJournalOnly) is one group in the journal.
     const isJournalOnly = options.isJournalOnly === true && !options.isBoardWhole && indexLines === '';
     const tasks = records.length > 0 ? { path: paths.tasks!, text: scrub(isJournalOnly ? formatRecordGroupLine(records) : formatTaskRecordLines(records)) } : undefined;
-    return { tasks, eventSeq: job.eventSeq, jobPath: paths.job, jobText: isJournalOnly ? '' : scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable: options.isRenameDurable, isJournalOnly, indexDir: this.dir, indexLines };
+    const manifest = options.manifest ? { manifest: { path: join(paths.dir, MANIFEST_FILE), text: scrub(`${JSON.stringify(options.manifest, null, 2)}\n`) } } : {};
+    return { ...manifest, tasks, eventSeq: job.eventSeq, jobPath: paths.job, jobText: isJournalOnly ? '' : scrub(serializeJob(job, events)), eventsPath: paths.events, eventsText: scrub(formatEventLines(events)), isRenameDurable: options.isRenameDurable, isJournalOnly, indexDir: this.dir, indexLines };
   }
 
   // A journal compacted to the board it holds, with job.json's seq, replaced atomically: what a

@@ -26,6 +26,8 @@ export interface WriteRequested {
   isRenameDurable: boolean;
   /** Only the journal and the events: job.json stays (see CommitOptions.isJournalOnly). */
   isJournalOnly?: boolean;
+  /** The job's manifest (its path and text), written after job.json, best effort. */
+  manifest?: { path: string; text: string };
   /**
    * The eventSeq of the job being written: a job.json already on disk with a higher one is newer,
    * and is not replaced (the write fails with code JOB_STALE). Absent: not checked.
@@ -67,6 +69,13 @@ export function performWrite(write: Omit<WriteRequested, 'seq'>): void {
   } catch (error) {
     if (write.tasks) truncateLog(write.tasks.path, journalSize);
     throw error;
+  }
+  if (write.manifest) {
+    try {
+      writeFileAtomicSync(write.manifest.path, write.manifest.text, { isRenameDurable: false });
+    } catch {
+      // Derived data: `show --manifest` rebuilds a missing one.
+    }
   }
   // After job.json: the log never tells of a state that the source of truth does not have.
   const events = (unappendedEvents.get(write.eventsPath) ?? '') + write.eventsText;

@@ -24,6 +24,11 @@ export interface CommitOptions {
    * job.json is not replaced (the job writes it again later: a checkpoint). Its events follow.
    */
   isJournalOnly?: boolean;
+  /**
+   * The manifest of the job's end, written with the end, after job.json (best effort: a failure
+   * to write it does not fail the write; `show --manifest` rebuilds a missing one).
+   */
+  manifest?: JobManifest;
 }
 
 

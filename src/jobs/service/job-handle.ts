@@ -1,34 +1,14 @@
-// One job as the manager holds it in memory: its current state, what runs it, and the one way
-// its state changes: transition, persist, then report.
-import { hasJustEnded, manifestOf } from './job-manifests.js';
-import type { AgentSpec, PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
-import { describeError } from '../../errors.js';
-import type { JobRepository } from '../ports/repository.js';
-import type { Job, JobProgress } from '../model/job.js';
-import { applyActions, type JobState } from '../model/job-state.js';
-import { prepareChange, type StoredJob } from './job-commit.js';
-import type { Run, Task, TaskBoard, TaskRecord } from '../model/task.js';
+// One job as the manager holds it in memory: its state (a JobLedger: the commit path), and what
+// runs it: its runs, the requests they get, and what they report.
+import type { PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
+import type { Job } from '../model/job.js';
+import type { Run, Task, TaskBoard } from '../model/task.js';
 import { findOpenRun, findTask, indexOf, isSharedPhase } from '../model/task-board.js';
-import type { JobEvent } from '../model/job-event.js';
 import type { RunHandle } from '../ports/executor.js';
-import type { JobWriter } from './job-writer.js';
 import type { PhaseRequest } from '../ports/executor.js';
-import { transitionJob, type JobAction } from '../model/transitions.js';
+import { JobLedger } from './job-ledger.js';
 
-/** Where a JobHandle reports what happened (the manager re-emits these to its listeners). */
-export interface JobReporter {
-  /**
-   * The job's pending state changed (a change made, before it is written; or undone after its
-   * write failed; or a failed write's retry delay ended): the scheduler plans again.
-   */
-  changed(job: Job): void;
-  event(job: Job, event: JobEvent): void;
-  /** `taskId`: the task whose run printed them, when its phase runs several (else absent). */
-  output(job: Job, lines: string[], lineCount: number, taskId?: string): void;
-  activity(job: Job, icon: string, text: string): void;
-  progress(job: Job): void;
-  warning(message: string): void;
-}
+export type { JobReporter } from './job-ledger.js';
 
 /** One task of the job being run: its worker index, and its run once the executor has it. */
 export interface ActiveRun {
@@ -36,266 +16,16 @@ export interface ActiveRun {
   handle: RunHandle | null;
 }
 
-/** Delay before a job whose write failed takes new work again (ms), doubling up to MAX_RETRY_MS. */
-const FIRST_RETRY_MS = 1000;
-const MAX_RETRY_MS = 30_000;
 
 /**
- * The in-memory side of one job. Only the manager creates and drives these. Its state changes only
- * through the commit path (job-commit.ts): a change is made to the job's pending state (what the
- * scheduler plans with: the changes on their way to disk included), written, and becomes the
- * job's saved state, and is reported, once it landed. A write that fails undoes it, and every
- * change made on top of it: the pending state goes back to the saved one.
+ * The in-memory side of one job. Only the manager creates and drives these: its state and the way
+ * it changes are its JobLedger's; this adds what runs it (its runs, their requests and reports).
  */
-export class JobHandle {
+export class JobHandle extends JobLedger {
   /** The runs going on, by task id (at most the job's workers). */
   readonly runs = new Map<string, ActiveRun>();
-  /** Submitted in bulk: its creation is written by a write thread (SubmitRequest.isBulk). */
-  isBulk = false;
-
-  /** What is on disk: the state of the last change that landed. */
-  private saved: StoredJob;
-  /** The saved state with the changes on their way to disk. */
-  private pending: JobState;
-  /** Whether the pending state's board is on disk as records (else its next change writes it whole). */
-  private isPendingBoardRecorded: boolean;
-  /** Counts the undos: a change refused after an undo it was part of does not undo again. */
-  private generation = 0;
-  /** While a write of the job keeps failing: when it may take new work again (ms since the epoch). */
-  private retryAtMs = 0;
-  private retryDelayMs = FIRST_RETRY_MS;
-  private retryTimer: NodeJS.Timeout | null = null;
   /** Earlier phases' outputs as described for the current phase's runs (see previousOutputs). */
   private describedOutputs: { phase: number; outputs: PhaseOutputRecord[] } | null = null;
-
-  /**
-   * @param board the job's tasks and runs, and whether they are on disk as they are (`isRecorded`):
-   *   those of a new job, of a job written before tasks existed, or of a journal a crash cut short
-   *   are written whole with its next change.
-   * @param isSaved true when `job` is on disk (a job read back), false for a new job.
-   */
-  constructor(
-    job: Job,
-    board: { board: TaskBoard; isRecorded: boolean },
-    readonly agent: AgentSpec,
-    readonly cwd: string,
-    private readonly writer: JobWriter,
-    private readonly reporter: JobReporter,
-    private readonly now: () => string,
-    isSaved = false,
-  ) {
-    this.saved = { state: { job, board: board.board }, isBoardRecorded: board.isRecorded };
-    this.pending = this.saved.state;
-    this.isPendingBoardRecorded = board.isRecorded;
-    this.isPersisted = isSaved;
-  }
-
-  /** The job's latest state: what is on disk, with the changes on their way to it (a few ms ahead). */
-  get job(): Job {
-    return this.pending.job;
-  }
-
-  /** The job's tasks and runs, as current as `job`. */
-  get board(): TaskBoard {
-    return this.pending.board;
-  }
-
-  /** The job as it is on disk (the last change that landed). */
-  get savedJob(): Job {
-    return this.saved.state.job;
-  }
-
-  get id(): string {
-    return this.pending.job.id;
-  }
-
-  /**
-   * True while a write of the job failed less than a retry delay ago: nothing new of it starts
-   * (the scheduler passes it over until then, and plans again when the delay is over).
-   */
-  isWriteBlocked(nowMs = Date.now()): boolean {
-    return nowMs < this.retryAtMs;
-  }
-
-  /** How long a refused change of this job should wait before it is made again (ms; 0: now). */
-  msUntilRetry(nowMs = Date.now()): number {
-    return Math.max(0, this.retryAtMs - nowMs);
-  }
-
-  /**
-   * Commits `actions` (see job-commit.ts): applies them to the pending state through the state
-   * machine, writes the change, and resolves once it is on disk, after reporting
-   * `leadingEvents` and the transition's events. A write that fails rejects with the store's
-   * error (StoreError JOB_IO naming the cause): the change is undone, with every change made on
-   * top of it, and nothing of it is reported.
-   * @throws TransitionError for an illegal action, before anything changes; StoreError JOB_IO,
-   *   JOB_STALE when the change could not be written.
-   */
-  async commit(actions: JobAction[], leadingEvents: JobEvent[] = []): Promise<void> {
-    const before = this.pending.job;
-    const change = prepareChange({ state: this.pending, isBoardRecorded: this.isPendingBoardRecorded }, actions, this.now(), leadingEvents);
-    this.pending = change.state;
-    this.isPendingBoardRecorded = true;
-    this.reporter.changed(change.state.job);
-    const { job } = change.state;
-    const generation = this.generation;
-    const changeNo = ++this.changeCount;
-    // Only the change that ends the job keeps its board until the write lands (for the manifest):
-    // a job of 10,000 tasks has many changes in flight, and each board is its own copy.
-    const endBoard = hasJustEnded(before.status, job.status) ? change.state.board : null;
-    const tasks = this.markUnlanded(change.records);
-    const reported = this.writer.write(job, change.events, this.isBulk, change.records, {
-      isBoardWhole: change.isBoardWhole,
-      isCountersOnly: isSameHeader(before, job),
-      landed: () => {
-        this.unmarkUnlanded(tasks);
-        this.land(change.state, changeNo);
-      },
-      refused: () => {
-        this.unmarkUnlanded(tasks);
-        this.undo(generation);
-      },
-    }).then(() => {
-      // After the job's end is durable, before it is reported: whoever hears of it finds its manifest.
-      if (endBoard) this.writer.writeManifest(job, () => manifestOf(job, endBoard, this.agent));
-      for (const event of change.events) this.reporter.event(job, event);
-    });
-    this.lastReport = reported.catch(() => {});
-    await reported;
-  }
-
-  /**
-   * Commits the start of a run (`startPhase` or `startTask`, after `start` for a job taking its
-   * slot) whose records are written by whoever runs it: returned, with the run's id, for the
-   * request (PhaseRequest.startRecord), to be appended and flushed to disk before its command
-   * starts. The rest of the change (the job's state, its events) is written here, like any
-   * change, off the run's way. A start handed over is never undone: its command may be running
-   * (see undo). Null when the actions started no run (the task was not ready), or when the board
-   * is to be written whole first: then use `commit`, and launch once it is on disk.
-   * @throws TransitionError for an illegal action, before anything changes.
-   */
-  commitStart(actions: JobAction[]): { records: TaskRecord[]; runId: string; written: Promise<void> } | null {
-    // Only onto a board that is on disk as it is, and for a task none of whose records are still on
-    // their way there: the journal must hold the start after everything before it of that task.
-    if (!this.isPendingBoardRecorded || !this.saved.isBoardRecorded || !this.isPersisted) return null;
-    const change = prepareChange({ state: this.pending, isBoardRecorded: true }, actions, this.now());
-    const started = change.records.find((record): record is Extract<TaskRecord, { kind: 'run' }> => record.kind === 'run' && record.run.state.status === 'running' && !findOpenRun(this.pending.board, record.run.taskId));
-    if (!started || this.unlandedTasks.has(started.run.taskId)) return null;
-    const { run } = started;
-    const before = this.pending.job;
-    const recorded = actions.map((action): JobAction => (action.type === 'startPhase' || action.type === 'startTask' ? { ...action, runId: run.id, startedAt: run.startedAt } : action));
-    this.pending = change.state;
-    this.reporter.changed(change.state.job);
-    const changeNo = ++this.changeCount;
-    this.handedOver.push({ actions: recorded, changeNo });
-    const generation = this.generation;
-    const written = this.writer.write(change.state.job, change.events, this.isBulk, [], {
-      isCountersOnly: isSameHeader(before, change.state.job),
-      landed: () => this.land(change.state, changeNo),
-      refused: () => this.undo(generation),
-    }).then(() => {
-      for (const event of change.events) this.reporter.event(change.state.job, event);
-    });
-    this.lastReport = written.catch(() => {});
-    return { records: change.records, runId: run.id, written };
-  }
-
-  // A change landed: it is what is on disk now, and starts handed over before it are saved with it.
-  private land(state: JobState, changeNo: number): void {
-    this.saved = { state, isBoardRecorded: true };
-    this.isPersisted = true;
-    this.retryAtMs = 0;
-    this.retryDelayMs = FIRST_RETRY_MS;
-    if (this.handedOver.length > 0) this.handedOver = this.handedOver.filter((start) => start.changeNo > changeNo);
-  }
-
-  /** Tasks some of whose records are on their way to disk, with how many writes carry them. */
-  private readonly unlandedTasks = new Map<string, number>();
-
-  private markUnlanded(records: readonly TaskRecord[]): string[] {
-    const tasks = [...new Set(records.map((record) => (record.kind === 'task' ? record.task.id : record.run.taskId)))];
-    for (const task of tasks) this.unlandedTasks.set(task, (this.unlandedTasks.get(task) ?? 0) + 1);
-    return tasks;
-  }
-
-  private unmarkUnlanded(tasks: readonly string[]): void {
-    for (const task of tasks) {
-      const count = (this.unlandedTasks.get(task) ?? 1) - 1;
-      if (count > 0) this.unlandedTasks.set(task, count);
-      else this.unlandedTasks.delete(task);
-    }
-  }
-
-  /** Starts handed over to their runs (see commitStart) whose change has not landed yet, in order. */
-  private handedOver: Array<{ actions: JobAction[]; changeNo: number }> = [];
-  private changeCount = 0;
-
-  // A change was refused: the pending state goes back to what is on disk (once, for all the
-  // changes refused together), nothing new of the job starts for a while, and then it is planned
-  // again. Starts handed over to their runs are made again on it, with the same runs: their
-  // records are on disk (their runs wrote them) or their runs fail for want of them; the board is
-  // then written whole by the next change, so the journal holds them either way.
-  private undo(generation: number): void {
-    if (generation !== this.generation) return;
-    this.generation++;
-    this.pending = this.saved.state;
-    this.isPendingBoardRecorded = this.saved.isBoardRecorded;
-    for (const start of this.handedOver) {
-      try {
-        this.pending = applyActions(this.pending, start.actions, this.now()).state;
-        this.isPendingBoardRecorded = false;
-        start.changeNo = this.changeCount; // saved by the next change that lands
-      } catch {
-        // The job moved on (a cancel that landed): nothing of this start stands.
-      }
-    }
-    this.retryAtMs = Date.now() + this.retryDelayMs;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.reporter.changed(this.pending.job);
-    }, this.retryDelayMs);
-    this.retryTimer.unref();
-    this.retryDelayMs = Math.min(MAX_RETRY_MS, this.retryDelayMs * 2);
-    this.reporter.changed(this.pending.job);
-  }
-
-  /**
-   * Resolves when every change committed so far is on disk (or refused) and has been reported. A
-   * job's files may be removed only after that: the user must have heard of its end first.
-   */
-  whenReported(): Promise<void> {
-    return this.lastReport;
-  }
-
-  private lastReport: Promise<void> = Promise.resolve();
-
-  /** True once a job.json of this job is on disk (its first write has landed). */
-  isPersisted: boolean;
-
-  /**
-   * Interrupts the job and writes it synchronously (exit paths, once the write threads are idle:
-   * see JobRepository.waitForWritesSync), through the commit path: on the pending state when the
-   * write that was on its way landed (with the changes queued behind it, which never reached the
-   * disk, written along), else on the saved state. Returns false if the write failed.
-   */
-  interruptSync(store: JobRepository, reason: string): boolean {
-    const exit = this.writer.takeForExit(this.id);
-    const hasLanded = exit.inFlightSeq === null || readStoredSeq(store, this.id) >= exit.inFlightSeq;
-    const base: StoredJob = hasLanded ? { state: this.pending, isBoardRecorded: this.isPendingBoardRecorded } : this.saved;
-    try {
-      const change = prepareChange(base, [{ type: 'interrupt', reason }], this.now());
-      const queued = hasLanded && exit.queued ? exit.queued : { events: [], records: [], isBoardWhole: false };
-      store.writeSync(change.state.job, [...queued.events, ...change.events], [...queued.records, ...change.records], { isBoardWhole: change.isBoardWhole || queued.isBoardWhole });
-      this.saved = { state: change.state, isBoardRecorded: true };
-      this.pending = change.state;
-      this.isPendingBoardRecorded = true;
-      return true;
-    } catch (error) {
-      this.reporter.warning(describeError(error));
-      return false;
-    }
-  }
 
   /**
    * Records output lines from the run of task `taskId`: the last becomes `lastEvent`; all are
@@ -313,18 +43,6 @@ export class JobHandle {
   recordActivity(icon: string, text: string): void {
     this.recordProgress({ lastEvent: text });
     this.reporter.activity(this.pending.job, icon, text);
-  }
-
-  /**
-   * Records counter changes while running (live telemetry: never acknowledged to anyone, so it is
-   * not a commit): applied to the pending state by the state machine, reported at once, and
-   * written coalesced, with the next change or within the flush interval (see scheduleProgress).
-   */
-  recordProgress(progress: Partial<JobProgress>): void {
-    if (this.pending.job.status !== 'running') return;
-    this.pending = { ...this.pending, job: transitionJob(this.pending.job, { type: 'reportProgress', progress }, this.now()).job };
-    this.writer.scheduleProgress(this.id, () => this.pending.job);
-    this.reporter.progress(this.pending.job);
   }
 
   /** Reserves the lowest worker index of this job not in use, for task `taskId` (see ActiveRun). */
@@ -407,23 +125,6 @@ export class JobHandle {
   }
 }
 
-// True when `after` differs from `before` only in its counters (events numbered, progress): what a
-// task's start or end in a phase of several is, which the journal records without job.json.
-function isSameHeader(before: Job, after: Job): boolean {
-  if (before === after) return true;
-  const { eventSeq: _a, progress: _b, ...restBefore } = before;
-  const { eventSeq: _c, progress: _d, ...restAfter } = after;
-  return JSON.stringify(restBefore) === JSON.stringify(restAfter);
-}
-
-// The eventSeq of job `id` as its job.json holds it (-1 when it cannot be read).
-function readStoredSeq(store: JobRepository, id: string): number {
-  try {
-    return store.readForUpdate(id).job.eventSeq;
-  } catch {
-    return -1;
-  }
-}
 
 // Most tasks of a phase described to a run (its neighbours' claims, an earlier phase's results).
 const MAX_LISTED_NEIGHBOURS = 200;

@@ -24,6 +24,8 @@ import type { JobManifest } from '../model/manifest.js';
 export interface WriteCallbacks {
   /** The change's records are the job's whole board (see CommitOptions.isBoardWhole). */
   isBoardWhole?: boolean;
+  /** The change ends the job: its manifest, written with it (see CommitOptions.manifest). */
+  manifest?: JobManifest;
   /** The change leaves job.json as it was but for counters (see CommitOptions.isJournalOnly). */
   isCountersOnly?: boolean;
   /** The change is on disk. */
@@ -39,6 +41,8 @@ interface PendingWrite {
   records: TaskRecord[];
   isRenameDurable: boolean;
   isBoardWhole: boolean;
+  /** The manifest of the job's end, if a change merged into it ended the job. */
+  manifest: JobManifest | undefined;
   /** Every change merged into it changed counters only (see WriteCallbacks.isCountersOnly). */
   isCountersOnly: boolean;
   /** It carries the job's creation: a failure refuses the job (its submitter says so), it is no warning. */
@@ -227,6 +231,7 @@ export class JobWriter {
       next.isRenameDurable ||= isRenameDurable;
       next.isBoardWhole ||= callbacks.isBoardWhole ?? false;
       next.isCountersOnly &&= callbacks.isCountersOnly === true;
+      next.manifest = callbacks.manifest ?? next.manifest;
       next.isCreation ||= isCreation;
       next.callbacks.push(callbacks);
       return next.done;
@@ -238,7 +243,7 @@ export class JobWriter {
       reject = fail;
     });
     done.catch(() => {}); // callers handle it; a merged caller may not exist
-    writes.next = { job, events: [...events], records: [...records], isRenameDurable, isBoardWhole: callbacks.isBoardWhole ?? false, isCountersOnly: callbacks.isCountersOnly === true, isCreation, callbacks: [callbacks], done, resolve, reject };
+    writes.next = { job, events: [...events], records: [...records], isRenameDurable, isBoardWhole: callbacks.isBoardWhole ?? false, manifest: callbacks.manifest, isCountersOnly: callbacks.isCountersOnly === true, isCreation, callbacks: [callbacks], done, resolve, reject };
     // Not at once: at the end of this turn, so that the changes one event causes (a run's end,
     // and the start of the task its worker takes next) share one write and its fsyncs.
     if (!writes.inFlight) {
@@ -260,7 +265,7 @@ export class JobWriter {
         // Counters only, with records to carry: the journal takes them, and job.json is written
         // again within the progress interval (a checkpoint, as for progress).
         const isJournalOnly = write.isCountersOnly && write.records.length > 0 && !write.isRenameDurable && !this.failing.has(id);
-        await this.store.write(write.job, write.events, { isRenameDurable: write.isRenameDurable || this.failing.has(id), isBoardWhole: write.isBoardWhole, isJournalOnly }, write.records);
+        await this.store.write(write.job, write.events, { isRenameDurable: write.isRenameDurable || this.failing.has(id), isBoardWhole: write.isBoardWhole, isJournalOnly, ...(write.manifest ? { manifest: write.manifest } : {}) }, write.records);
         if (isJournalOnly) this.scheduleCheckpoint(id, write.job);
         if (this.failing.delete(id)) this.listener.recovered(write.job);
         for (const callback of write.callbacks) callback.landed?.();
