@@ -32,6 +32,31 @@ export function runJobline() {
   return ms;
 }
 
+/**
+ * The floor: the same 1,000 `true` run by the same kind of spawner jobline's runs use (three shell
+ * lanes, each the init of its PID namespace, forking `/bin/sh -c` per line), with no record kept:
+ * what jobline's batch costs beyond this is its bookkeeping. Runs in a child process.
+ */
+export function runFloor() {
+  const script = `
+    const { ShellLane } = await import(${JSON.stringify(new URL('../dist/jobs/process/shell-lane.js', import.meta.url).href)});
+    const started = performance.now();
+    let left = ${JOBS}, lanes = 3;
+    await new Promise((resolve) => {
+      for (let i = 0; i < 3; i++) {
+        const lane = ShellLane.start(process.env, () => {}, () => {});
+        const next = () => {
+          if (left-- <= 0) { lane.close(); if (--lanes === 0) resolve(); return; }
+          lane.run({ command: 'true', cwd: '/tmp', env: {} }, { started() {}, output() {}, exited: () => setImmediate(next), failed: (code, message) => { throw new Error(message); } });
+        };
+        next();
+      }
+    });
+    process.stdout.write(String(performance.now() - started));
+    process.exit(0);`;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+}
+
 /** xargs -P3, one `sh -c` per line. */
 export function runXargs() {
   const input = `${Array(JOBS).fill('true').join('\n')}\n`;

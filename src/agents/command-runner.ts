@@ -2,7 +2,7 @@
 // group, so the whole tree (grandchildren included) can be signalled at once and none is orphaned.
 import { constants } from 'node:os';
 import type { PhaseContext, PhaseOutcome } from './agent.js';
-import type { ShellLauncher } from '../jobs/process/shell-launcher.js';
+import type { ShellLauncher, ShellRequest } from '../jobs/process/shell-launcher.js';
 import { signalProcessGroup } from '../jobs/process/process-group.js';
 
 /** Characters of a phase's output kept as its `output` in job.json (the full text is in output.log). */
@@ -27,12 +27,13 @@ export class ShellOutputDecoder {
 }
 
 /**
- * Runs `command` for the phase described by `context`, started by `launcher`. The prompt is passed
+ * Runs `command` for the phase described by `context`, started by `launcher` (with `startMark`,
+ * the run's start confirmed right before the command runs: ShellRequest.startMark). The prompt is passed
  * in $JOB_PROMPT and retry feedback in $JOB_FEEDBACK, never spliced into the command line.
  * Resolves to completed (exit 0), failed (non-zero exit, signal, or a start failure) or cancelled
  * (context.signal aborted: the group gets SIGTERM; the manager escalates to SIGKILL after its grace period).
  */
-export function runCommandPhase(command: string, context: PhaseContext, launcher: ShellLauncher): Promise<PhaseOutcome> {
+export function runCommandPhase(command: string, context: PhaseContext, launcher: ShellLauncher, startMark?: ShellRequest['startMark']): Promise<PhaseOutcome> {
   return new Promise((resolve) => {
     if (context.signal.aborted) return resolve({ kind: 'cancelled' });
     let tail = '';
@@ -62,6 +63,7 @@ export function runCommandPhase(command: string, context: PhaseContext, launcher
           JOB_ATTEMPT: String(context.attempt),
           JOB_FEEDBACK: context.feedback ?? '',
         },
+        ...(startMark ? { startMark } : {}),
       },
       {
         started(startedPid) {

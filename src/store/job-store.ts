@@ -181,8 +181,8 @@ export class JobStore extends JobFolder implements JobRepository {
     return this.writeThreads?.waitForWritesSync(timeoutMs) ?? true;
   }
 
-  recordGroupOf(id: string, records: readonly TaskRecord[]): { path: string; text: string } {
-    return { path: this.pathsOf(id).tasks!, text: this.scrubber.scrub(formatRecordGroupLine(records)) };
+  recordGroupOf(id: string, records: readonly TaskRecord[], startedRunId?: string): { path: string; text: string } {
+    return { path: this.pathsOf(id).tasks!, text: this.scrubber.scrub(formatRecordGroupLine(records, startedRunId)) };
   }
 
   /** Where job `id`'s output goes: its output.log. */

@@ -8,7 +8,10 @@
 // journal says (foldTaskRecords). A board written whole replaces the file (atomically).
 // A run's start is written by the thread that runs it, right before its command starts (see
 // PhaseRequest.startRecord): one line holding the group of records, committed by being there
-// whole, whatever job.json says (a reader takes its records as committed: seq 0).
+// whole, whatever job.json says (a reader takes its records as committed: seq 0). Such a start
+// counts once the run's start mark follows it (written by the command's own shell right before
+// it execs, see ShellRequest.startMark), or any later record of the run: a start a crash cut off
+// between its record and its command never began, and is left out.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { OUTPUT_FILE, RUN_OUTPUT_FILE_PATTERN, TASK_STATUSES, type TaskRecord } from '../jobs/model/task.js';
@@ -29,8 +32,13 @@ export function formatTaskRecordLines(records: readonly TaskRecord[]): string {
  * Returns `records` as one line of the log that commits them together, on its own (see above):
  * a line is written in one append, so a reader finds all of them or none.
  */
-export function formatRecordGroupLine(records: readonly TaskRecord[]): string {
-  return `${JSON.stringify({ kind: 'group', records })}\n`;
+export function formatRecordGroupLine(records: readonly TaskRecord[], startedRunId?: string): string {
+  return `${JSON.stringify(startedRunId ? { kind: 'group', start: startedRunId, records } : { kind: 'group', records })}\n`;
+}
+
+/** The line that confirms run `runId` began (see above), without its newline. */
+export function formatStartMarkLine(runId: string): string {
+  return JSON.stringify({ kind: 'started', run: runId });
 }
 
 /**
@@ -81,7 +89,12 @@ function buildRecordSchema() {
     z.object({ kind: z.literal('task'), seq: z.number().int().min(0), task: taskSchema, removed: z.literal(true).optional() }),
     z.object({ kind: z.literal('run'), seq: z.number().int().min(0), run: runSchema }),
   ] as const;
-  const recordSchema = z.discriminatedUnion('kind', [...single, z.object({ kind: z.literal('group'), records: z.array(z.discriminatedUnion('kind', [...single])).max(1000) })]);
+  const RUN_ID = z.string().regex(/^r\d{1,9}$/);
+  const recordSchema = z.discriminatedUnion('kind', [
+    ...single,
+    z.object({ kind: z.literal('group'), start: RUN_ID.optional(), records: z.array(z.discriminatedUnion('kind', [...single])).max(1000) }),
+    z.object({ kind: z.literal('started'), run: RUN_ID }),
+  ]);
   return recordSchema;
 }
 
@@ -113,19 +126,32 @@ export function readTaskRecords(path: string): TaskLogContents | null {
   } finally {
     closeSync(fd);
   }
-  const records: TaskRecord[] = [];
+  // Lines in order; a start group's records wait for their run's confirmation (see above).
+  type Line = { records: TaskRecord[]; start?: string };
+  const lines: Line[] = [];
+  const confirmed = new Set<string>();
+  const lastLineOf = new Map<string, number>();
   let skippedLines = 0;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     try {
       const parsed = (builtRecordSchema ??= buildRecordSchema()).safeParse(JSON.parse(line));
       if (!parsed.success) skippedLines++;
+      else if (parsed.data.kind === 'started') confirmed.add(parsed.data.run);
       // A group's records are committed by their line (see above): whatever their seq, they count.
-      else if (parsed.data.kind === 'group') for (const record of parsed.data.records) records.push({ ...(record as TaskRecord), seq: 0 });
-      else records.push(parsed.data as TaskRecord);
+      else if (parsed.data.kind === 'group') lines.push({ records: parsed.data.records.map((record) => ({ ...(record as TaskRecord), seq: 0 })), ...(parsed.data.start ? { start: parsed.data.start } : {}) });
+      else lines.push({ records: [parsed.data as TaskRecord] });
     } catch {
       skippedLines++;
     }
   }
+  lines.forEach((line, index) => {
+    for (const record of line.records) if (record.kind === 'run') lastLineOf.set(record.run.id, index);
+  });
+  const records: TaskRecord[] = [];
+  lines.forEach((line, index) => {
+    if (line.start && !confirmed.has(line.start) && (lastLineOf.get(line.start) ?? index) <= index) return;
+    records.push(...line.records);
+  });
   return { records, skippedLines };
 }

@@ -115,7 +115,7 @@ export class InMemoryRepository implements JobRepository {
   }
 
   /** Records a group handed to a run as written at once (the scripted executor starts nothing). */
-  recordGroupOf(id: string, records: readonly TaskRecord[]): { path: string; text: string } {
+  recordGroupOf(id: string, records: readonly TaskRecord[], _startedRunId?: string): { path: string; text: string } {
     const stored = this.jobs.get(id);
     if (stored) stored.records = [...stored.records, ...records.map((record) => ({ ...record, seq: 0 }))];
     return { path: `/nonexistent/${id}/tasks.jsonl`, text: JSON.stringify({ kind: 'group', records }) };

@@ -113,4 +113,38 @@ describe('a resume never runs a finished task again', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     checkOutcome(server.jobsDir, id, markers, lines, doneBeforeStop);
   }, 180_000);
+
+  it('jobline batch of 2,000 tasks killed with -9 (starts and ends group-committed), then resumed: each task done once, and no run recorded for a task that never started', async () => {
+    const cwd = makeTempDir('jobline-resume-');
+    const jobsDir = join(cwd, 'jobs');
+    const markers = join(cwd, 'markers');
+    const env = { JOBLINE_JOBS_DIR: jobsDir };
+    const lines = 2000;
+    writeFileSync(join(cwd, 'lines'), `${Array.from({ length: lines }, (_, i) => lineOf(markers, i + 1, '')).join('\n')}\n`);
+    const { child, result } = startCli(['batch', '--agent', 'sh', '-j', '3', 'lines'], { cwd, env });
+    await waitFor(() => countMarkers(markers).ends.size >= 400, '400 tasks to end', 60_000);
+    child.kill('SIGKILL');
+    await result;
+    const id = JSON.parse((await runCli(['list', '--json'], { cwd, env })).stdout)[0].id as string;
+    // As the files say after the kill: a run is recorded only once its command began (its start
+    // confirmed by its own shell right before it execs). A command cut off by the kill between its
+    // exec and its first line (the marker) cannot say so: at most one such run per lane, each cut
+    // by the kill (not ended).
+    const { board: killed } = readBoard(jobsDir, id);
+    const startsAtKill = countMarkers(markers).starts;
+    const unmarked = killed.runs.filter((run) => (startsAtKill.get(Number(run.taskId.slice(1))) ?? 0) === 0);
+    expect(unmarked.length).toBeLessThanOrEqual(3);
+    expect(unmarked.filter((run) => run.state.status !== 'running' && run.state.status !== 'interrupted')).toEqual([]);
+    const doneBeforeStop = recordedDone(jobsDir, id, markers);
+    const resumed = await runCli(['resume', id, '-y'], { cwd, env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    checkOutcome(jobsDir, id, markers, lines, doneBeforeStop);
+    // As many runs recorded for each task as its command started, but for those cut at the kill.
+    const { board } = readBoard(jobsDir, id);
+    const { starts } = countMarkers(markers);
+    const runsOf = new Map<string, number>();
+    for (const run of board.runs) runsOf.set(run.taskId, (runsOf.get(run.taskId) ?? 0) + 1);
+    const cut = new Set(unmarked.map((run) => run.taskId));
+    expect(board.tasks.filter((task, index) => (starts.get(index + 1) ?? 0) + (cut.has(task.id) ? 1 : 0) !== (runsOf.get(task.id) ?? 0)).map((task) => `${task.id}: ${starts.get(Number(task.id.slice(1))) ?? 0} starts, ${runsOf.get(task.id) ?? 0} runs`)).toEqual([]);
+  }, 180_000);
 });

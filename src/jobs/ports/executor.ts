@@ -34,7 +34,7 @@ export interface PhaseRequest {
    * appended and flushed to disk by whoever runs the run before anything of it starts, so a run's
    * command never starts before its start is durable. Absent: the start is on disk already.
    */
-  startRecord?: { path: string; text: string };
+  startRecord?: { path: string; text: string; runId: string };
   /**
    * False: the run's workspace changes are not recorded (git snapshots before and after): its
    * phase holds several tasks, whose runs overlap. Default true.

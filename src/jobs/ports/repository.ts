@@ -83,8 +83,10 @@ export interface JobRepository {
    * The line that records `records` of job `id` in its journal together and on their own (a
    * group, committed by being there whole), scrubbed, with the journal's path: for the thread that
    * runs a run to append, flushed to disk, before its command starts (PhaseRequest.startRecord).
+   * `startedRunId`: the group opens that run, which counts as started only once the journal also
+   * holds its start mark (see formatStartMarkLine), or a later record of it.
    */
-  recordGroupOf(id: string, records: readonly TaskRecord[]): { path: string; text: string };
+  recordGroupOf(id: string, records: readonly TaskRecord[], startedRunId?: string): { path: string; text: string };
   /** Where job `id`'s output goes (an absolute path an executor on this machine can append to). */
   outputPathOf(id: string): string;
   /**

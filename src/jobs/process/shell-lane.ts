@@ -81,7 +81,9 @@ export function encodeLaneRequest(request: ShellRequest): string {
   const unset = removed.length === 0 ? '' : `unset ${removed.join(' ')}; `;
   // The subshell moves its own stderr to the pipe: were the lane's redirected around the command,
   // the lane's note on a command killed by a signal ("Terminated") would land in its output.
-  const run = `(exec 2>&1; ${unset}${assignments}exec /bin/sh -c ${quoteForLane(request.command)}) </dev/null`;
+  // The start mark goes last before the command, from the command's own process (see startMark).
+  const mark = request.startMark ? `printf '%s\\n' ${quoteForLane(request.startMark.line)} >>${quoteForLane(request.startMark.path)} 2>/dev/null || exit 125; ` : '';
+  const run = `(${mark}exec 2>&1; ${unset}${assignments}exec /bin/sh -c ${quoteForLane(request.command)}) </dev/null`;
   return `if cd -- ${quoteForLane(request.cwd)} 2>/dev/null; then ${run}; jobline_end $?; else jobline_end cwd; fi\n`;
 }
 

@@ -1,5 +1,20 @@
 // The contract between whoever needs a shell (a command agent, an LLM agent's command tool) and
 // the process runtime that starts it: a request, a listener for what happens, and a launcher.
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+
+/**
+ * Appends a start mark (ShellRequest.startMark) to its file, never through a symbolic link: for
+ * whatever starts a run's work without a shell of jobline's around it. @throws the fs error.
+ */
+export function appendStartMark(mark: { path: string; line: string }): void {
+  const fd = openSync(mark.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, `${mark.line}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A shell to start: `/bin/sh -c <command>` in `cwd` with `env` set on top of the inherited environment. */
 export interface ShellRequest {
   command: string;
@@ -8,6 +23,12 @@ export interface ShellRequest {
   env: Record<string, string>;
   /** Inherited variables the shell must not get (the API keys, for an LLM agent's tools). */
   removeEnv?: string[];
+  /**
+   * A line appended to the file at `path` right before the command runs, by whatever runs it: the
+   * run's start confirmed in its job's journal (see task-log.ts). When it cannot be written the
+   * command does not run (it exits 125).
+   */
+  startMark?: { path: string; line: string };
 }
 
 /** What happens to a started shell: `started`, any `output`, then `exited`; or only `failed`. */

@@ -4,7 +4,7 @@
 // would delay a cold job's first phase several times over.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ShellLauncher, ShellListener, ShellRequest } from './shell-launcher.js';
+import { appendStartMark, type ShellLauncher, type ShellListener, type ShellRequest } from './shell-launcher.js';
 import { signalProcessGroup } from './process-group.js';
 import { describeError } from '../../errors.js';
 import { startShell } from './shell-process.js';
@@ -40,6 +40,15 @@ export class SpawnerClient implements ShellLauncher {
   /** Starts `request`; `listener` hears started, output... and exited, or failed. */
   spawnShell(request: ShellRequest, listener: ShellListener): void {
     this.boot();
+    // No shell of ours wraps this one: the start mark is written here, just before it is started.
+    if (request.startMark) {
+      try {
+        appendStartMark(request.startMark);
+      } catch (error) {
+        listener.failed(null, `its start could not be recorded (${describeError(error)})`);
+        return;
+      }
+    }
     if (this.spawner && this.isSpawnerReady) {
       this.send(this.spawner, request, listener);
       return;

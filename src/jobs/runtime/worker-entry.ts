@@ -20,9 +20,10 @@ import type { HostMessage, WorkerMessage } from './protocol.js';
 import { SpawnerClient } from '../process/spawner-client.js';
 import { LaneLauncher } from '../process/lane-launcher.js';
 import { detectContainment } from '../process/process-containment.js';
-import type { ShellLauncher } from '../process/shell-launcher.js';
+import { appendStartMark, type ShellLauncher } from '../process/shell-launcher.js';
 import { SecretScrubber, readSecrets } from '../../text/secrets.js';
 import { DurableAppender } from '../../store/event-log.js';
+import { formatStartMarkLine } from '../../store/task-log.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry must run in a worker thread');
@@ -76,6 +77,10 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
         throw new Error(`its start could not be recorded (${describeError(error)}), so it did not start`);
       }
     }
+    // The start is confirmed by a mark written right before the run's work begins: a command's by
+    // its own shell before it execs (see ShellRequest.startMark), an agent's here. A start recorded
+    // without its mark never began (a crash between): a reader leaves it out (task-log.ts).
+    const startMark = request.startRecord ? { path: request.startRecord.path, line: formatStartMarkLine(request.startRecord.runId) } : undefined;
     // Output that cannot be written (a full disk) stops the phase: it fails with that reason below.
     // A run of a phase of several tasks writes a file of its own, in the job's runs/ folder.
     // Once per folder and worker: a batch's runs all write under one runs/ folder.
@@ -118,7 +123,8 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     // and a batch of 1,000 lines in a git project would start ~8 git processes per line.
     before = request.isWorkspaceRecorded === false ? null : snapshotWorkspace(request.cwd, jobsFolderOf(request.outputLogPath));
     activeSink.writeHeader(formatPhaseHeader({ index: request.phaseIndex, count: request.agent.phases.length, name: context.phaseName, attempt: request.attempt }, new Date()));
-    outcome = await runAgentPhase(request, context);
+    if (startMark && request.agent.type !== 'command') appendStartMark(startMark);
+    outcome = await runAgentPhase(request, context, startMark);
   } catch (error) {
     outcome = { kind: 'failed', error: describeError(error) };
   } finally {
@@ -144,7 +150,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   else post({ type: 'phaseCancelled', runId });
 }
 
-async function runAgentPhase(request: PhaseRequest, context: PhaseContext): Promise<PhaseOutcome> {
+async function runAgentPhase(request: PhaseRequest, context: PhaseContext, startMark?: { path: string; line: string }): Promise<PhaseOutcome> {
   const { agent } = request;
   if (agent.type === 'command') {
     const phase = agent.phases[request.phaseIndex];
@@ -152,7 +158,7 @@ async function runAgentPhase(request: PhaseRequest, context: PhaseContext): Prom
     // A phase of tasks runs the task's own command (PhaseRequest.command).
     const command = 'run' in phase ? phase.run : request.command;
     if (!command) return { kind: 'failed', error: `phase ${phase.name} of agent ${agent.name} runs tasks, and this run names none` };
-    return runCommandPhase(command, context, getLauncher());
+    return runCommandPhase(command, context, getLauncher(), startMark);
   }
   if (agent.type === 'llm') return (await import('../../agents/llm/llm-runner.js')).runLlmPhase(agent, context, getLauncher());
   // Never scheduled here (see EXTERNAL_AGENT); said plainly should it ever be.
