@@ -197,6 +197,8 @@ export class ScriptedRun implements RunHandle {
 
 /** An executor whose runs end when the test says; it records every run, in order. */
 export class ScriptedExecutor implements Executor {
+  /** Its runs' starts count as written when launched (see InMemoryRepository.recordGroupOf). */
+  readonly canRecordStarts = true;
   readonly runs: ScriptedRun[] = [];
   processesLeft = new Map<string, number[]>();
   private readonly waiters: Array<{ count: number; resolve: () => void }> = [];

@@ -32,7 +32,8 @@ export interface PhaseRequest {
   /**
    * The run's start as the job's journal records it (one line, see JobRepository.recordGroupOf):
    * appended and flushed to disk by whoever runs the run before anything of it starts, so a run's
-   * command never starts before its start is durable. Absent: the start is on disk already.
+   * command never starts before its start is durable (only for an executor that canRecordStarts).
+   * Absent: the start is on disk already.
    */
   startRecord?: { path: string; text: string; runId: string };
   /**
@@ -63,6 +64,12 @@ export interface RunHandle {
 
 /** Where runs execute. */
 export interface Executor {
+  /**
+   * True when the executor writes a run's start to its job's journal itself, right before the
+   * run's work begins (PhaseRequest.startRecord: it reaches the job's files, on this machine):
+   * the scheduler then hands starts over instead of writing them first (see JobLedger.commitStart).
+   */
+  readonly canRecordStarts: boolean;
   /** Starts getting ready for a run that is about to be requested (e.g. boots a worker). */
   prepare(): void;
   /** Resolves when the executor can start a run without a cold start. */

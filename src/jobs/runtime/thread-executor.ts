@@ -21,6 +21,8 @@ export interface ThreadExecutorOptions {
 
 /** Runs on worker threads of this process. */
 export class ThreadExecutor implements Executor {
+  /** Its workers write runs' starts to the jobs' journals on this machine (see Executor). */
+  readonly canRecordStarts = true;
   private readonly pool: WorkerPool;
   private readonly runs = new Set<JobRun>();
   private isClosed = false;

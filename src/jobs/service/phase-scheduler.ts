@@ -207,7 +207,7 @@ export class PhaseScheduler {
     let handed: ReturnType<JobHandle['commitStart']> = null;
     try {
       // A phase's own start (its header changes) is written before its first run starts.
-      if (!isAlongsideStart && isPhaseRunning) handed = entry.commitStart(actions);
+      if (!isAlongsideStart && isPhaseRunning && this.executor.canRecordStarts) handed = entry.commitStart(actions);
     } catch {
       handed = null; // a refused transition (the job moved meanwhile): the commit below says so
     }
