@@ -88,7 +88,8 @@ program
   .option('-a, --agent <name>', 'agent to run (default: defaultAgent from the config)')
   .option('-j, --workers <n>', 'tasks run at once (default: maxWorkers from the config)', parseCount('--workers', 1, MAX_WORKERS))
   .option('--retries <n>', 'runs of a failed task beyond its first (default 0)', parseCount('--retries', 0, MAX_RETRIES))
-  .option('--keep-going', 'run every task that can run even when some fail (the job still ends failed)')
+  .option('--fail-fast', 'stop the lines not yet started at the first that fails (default: every line runs)')
+  .option('--keep-going', 'does nothing: every line runs by default (kept for scripts)')
   .addOption(configOption())
   .action(async (file: string | undefined, options) => {
     process.exitCode = await batchCommand(loadAppContext(options.config), file, options);

@@ -108,9 +108,9 @@ describe('a job with several workers', () => {
     expect(manager.runningCount).toBe(0);
   });
 
-  it('runs a failed task again as a new run while retries last, then fails fast and ends once its runs end', async () => {
+  it('runs a failed task again as a new run while retries last, then fails fast (--fail-fast) and ends once its runs end', async () => {
     const { service, executor } = makeFakeService({ maxWorkers: 10 });
-    const { job } = await service.dispatch({ type: 'submit', agent: SH, prompt: 'p', mode: 'background', cwd: '/w', workers: 2, retries: 1, taskInputs: ['a', 'b', 'c'] });
+    const { job } = await service.dispatch({ type: 'submit', agent: SH, prompt: 'p', mode: 'background', cwd: '/w', workers: 2, retries: 1, keepGoing: false, taskInputs: ['a', 'b', 'c'] });
     await executor.whenRuns(2);
     executor.runs[0]!.fail('exit 1');
     const again = await executor.whenRuns(3);
@@ -126,9 +126,10 @@ describe('a job with several workers', () => {
     expect(view.board.tasks.map((t) => t.status)).toEqual(['failed', 'done', 'cancelled']);
   });
 
-  it('with keepGoing runs the rest and ends failed with the count; cancel stops every run at once', async () => {
+  it('a batch keeps going by default: runs the rest and ends failed with the count; cancel stops every run at once', async () => {
     const { service, executor, manager } = makeFakeService({ maxWorkers: 10 });
-    const going = await service.dispatch({ type: 'submit', agent: SH, prompt: 'p', mode: 'background', cwd: '/w', workers: 1, keepGoing: true, taskInputs: ['a', 'b'] });
+    const going = await service.dispatch({ type: 'submit', agent: SH, prompt: 'p', mode: 'background', cwd: '/w', workers: 1, taskInputs: ['a', 'b'] });
+    expect(going.job.keepGoing).toBe(true);
     (await executor.whenRuns(1)).fail('no');
     (await executor.whenRuns(2)).complete();
     await service.lifecycle.whenIdle();
