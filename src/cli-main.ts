@@ -10,6 +10,7 @@ import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
 import { logsCommand } from './commands/logs.js';
+import { tasksCommand } from './commands/tasks.js';
 import { resumeCommand } from './commands/resume.js';
 import { steerCommand } from './commands/steer.js';
 import { waitCommand } from './commands/wait.js';
@@ -121,13 +122,27 @@ program
 const idArgument = ['<id>', 'job id or name, or a unique prefix of one'] as const;
 
 program
-  .command('logs')
-  .description("print a job's output, or one task's (its latest run's); -f follows it until the job ends")
+  .command('tasks')
+  .description("list a job's tasks (running, failed and waiting first): status, worker, runs, duration, claims")
   .argument(...idArgument)
-  .argument('[task]', 'a task of the job: its id (t3), its title, or a unique prefix of its title')
-  .option('-f, --follow', 'keep printing until the job ends')
+  .option('-s, --status <statuses>', 'only tasks of these statuses: failed, running, waiting, done, not-run (several: failed,running)')
+  .option('--json', 'print JSON: the tasks in that order, each with its runs')
+  .addOption(configOption())
+  .action(async (id: string, options) => {
+    process.exitCode = await tasksCommand(loadAppContext(options.config), id, options);
+  });
+
+program
+  .command('logs')
+  .description("print a job's whole output in time order (lines of tasks run side by side marked t3 │), one task's runs, or the failed runs'; -f follows it until the job ends")
+  .argument(...idArgument)
+  .argument('[task]', 'a task of the job: its id (t3), its title, or a unique prefix of its title (as --task)')
+  .option('-t, --task <task>', "only this task's runs")
+  .option('--failed', 'only the output of the failed runs')
+  .option('-f, --follow', 'keep printing until the job (the task) ends')
   .addOption(configOption())
   .action(async (id: string, task: string | undefined, options) => {
+    if (task && options.task && task !== options.task) throw new UsageError('USAGE', `Two tasks given (${task} and --task ${options.task}): give one.`);
     process.exitCode = await logsCommand(loadAppContext(options.config), id, { ...options, ...(task ? { task } : {}) });
   });
 

@@ -5,6 +5,7 @@
 import chalk, { type ChalkInstance } from 'chalk';
 import type { Job } from '../jobs/model/job.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
+import { taskColourOf } from '../render/log-lines.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
 
 /** Output lines a job may show in a burst before the limit applies. */
@@ -183,16 +184,21 @@ export class Notifier {
   output(job: Job, lines: string[], lineCount: number, taskId?: string): void {
     if (this.muted.has(job.id)) return;
     const limits = this.limitsOf(job.id);
+    // The lines a batch does not carry came before those it does.
+    this.hide(limits, lineCount - lines.length);
     // Blank lines carry nothing worth a notification; they still count as output.
     const visible = lines.filter((line) => sanitizeLine(line) !== '');
     const now = this.now();
     let shown = 0;
     for (const line of visible) {
       if (!limits.output.take(now)) break;
-      this.print(formatNotification(job.id, chalk.dim(taskId ? `${taskId} │` : '│'), line, this.width()));
+      // The count of lines held back stands where they were left out: before the next line shown
+      // (or, when none follows, at the next summary).
+      this.summarise(job.id);
+      this.print(formatNotification(job.id, taskId ? taskColourOf(taskId)(`${taskId} │`) : chalk.dim('│'), line, this.width()));
       shown++;
     }
-    this.hide(limits, lineCount - lines.length + (visible.length - shown));
+    this.hide(limits, visible.length - shown);
   }
 
   /** Shows an agent's step (🔧 a tool call, 💭 a model response), limited apart from output. */

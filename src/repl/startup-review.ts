@@ -67,8 +67,8 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
       const id = incomplete.length === 1 ? incomplete[0]!.id : await terminal.suspend(() => chooseJobToView(incomplete));
       const job = incomplete.find((candidate) => candidate.id === id);
       if (job) {
-        const { board, paths } = await service.view(job.id);
-        print(`${formatJobDetails(job, paths, new Date(), board)}\n`);
+        const { board } = await service.view(job.id);
+        print(`${formatJobDetails(job, { files: service.existingFiles(job.id), tasksCommand: '/tasks', logsCommand: '/logs' }, new Date(), board)}\n`);
       }
       continue;
     }

@@ -128,6 +128,8 @@ export const logsQuerySchema = z.strictObject({
   run: z.string().regex(/^r\d{1,9}$/, 'expected a run id such as r3').optional(),
   lines: z.coerce.number().int().min(1).max(100_000).default(200),
   follow: z.enum(['true', 'false']).default('false'),
+  /** Only the failed runs' output (without task). */
+  failed: z.enum(['true', 'false']).default('false'),
 });
 
 /** DELETE /api/jobs/{id} query. */

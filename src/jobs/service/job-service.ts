@@ -7,9 +7,10 @@ import type { JobManifest } from '../model/manifest.js';
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../../agents/agent.js';
 import { ManagerError, TaskLookupError } from '../../errors.js';
-import type { Job } from '../model/job.js';
+import { isTerminalStatus, type Job } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
-import { findTaskByReference, type Run, type Task, type TaskCounts } from '../model/task.js';
+import { findTaskByReference, type Run, type Task, type TaskBoard, type TaskCounts } from '../model/task.js';
+import { followTranscript, JobTranscript, type FollowTranscriptOptions, type TranscriptFilter } from './job-transcript.js';
 import { countBoard } from '../model/task-board.js';
 import type { FollowLogOptions, JobListing, JobReader, ListSelection, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../ports/job-reader.js';
 import type { JobRepository } from '../ports/repository.js';
@@ -221,6 +222,11 @@ export class JobService extends EventEmitter<JobManagerEvents> {
     return this.store.pathsOf(id);
   }
 
+  /** Which of job `id`'s files exist now, and how many run logs it has (see JobReader.existingFiles). */
+  existingFiles(id: string): ReturnType<JobReader['existingFiles']> {
+    return this.store.existingFiles(id);
+  }
+
   /** The folder job `id` was created in (its `created` event), or the front end's when the log does not say. */
   async creationFolderOf(id: string): Promise<string> {
     return (await this.store.creationFolderOf(id)) ?? this.options.cwd;
@@ -252,19 +258,32 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   }
 
   /**
+   * A reader of job `input`'s output in time order (see JobTranscript): every run's, task
+   * `options.task`'s (see findTaskByReference: all its runs), or (`isFailedOnly`) the failed
+   * runs'; with the job, its board and the task, as they are now.
+   * @throws JobLookupError; TaskLookupError TASK_NOT_FOUND, TASK_AMBIGUOUS; StoreError.
+   */
+  async openTranscript(input: string, options: { task?: string; isFailedOnly?: boolean } = {}): Promise<{ job: Job; board: TaskBoard; task: Task | null; transcript: JobTranscript }> {
+    const { job, board } = await this.view(input);
+    const task = options.task ? findTask(job, board, options.task) : null;
+    const filter: TranscriptFilter = task ? { kind: 'task', taskId: task.id } : options.isFailedOnly ? { kind: 'failed' } : { kind: 'all' };
+    return { job, board, task, transcript: new JobTranscript(this.store, job.id, filter) };
+  }
+
+  /** Follows `transcript` (after its read) until the runs it shows are over (see followTranscript). */
+  followTranscript(transcript: JobTranscript, options: FollowTranscriptOptions): Promise<boolean> {
+    const view = (): Promise<{ isJobEnded: boolean; board: TaskBoard } | null> => this.view(transcript.jobId).then(({ job, board }) => ({ isJobEnded: isTerminalStatus(job.status), board }), () => null);
+    return followTranscript(transcript, view, options);
+  }
+
+  /**
    * Task `taskReference` of job `input` (see findTaskByReference) with its latest run (or its run
    * `runId`) and that run's last `maxLines` lines of output (run null: the task has not run yet).
    * @throws JobLookupError; TaskLookupError TASK_NOT_FOUND, TASK_AMBIGUOUS; StoreError.
    */
   async taskOutput(input: string, taskReference: string, maxLines: number, runId?: string): Promise<{ job: Job; task: Task; run: Run | null; tail: LogTail | null }> {
     const { job, board } = await this.view(input);
-    const found = findTaskByReference(board.tasks, taskReference);
-    if (!('task' in found)) {
-      const { candidates } = found;
-      if (candidates.length > 1) throw new TaskLookupError('TASK_AMBIGUOUS', `"${taskReference}" names ${candidates.length} tasks of ${job.id}: ${candidates.slice(0, 5).map((task) => `${task.id} (${task.title})`).join(', ')}${candidates.length > 5 ? ', …' : ''}; give its id.`);
-      throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no task "${taskReference}" (its tasks are ${board.tasks.slice(0, 5).map((task) => task.id).join(', ')}${board.tasks.length > 5 ? `, … t${board.tasks.length}` : ''}; /tasks ${job.id} lists them).`);
-    }
-    const { task } = found;
+    const task = findTask(job, board, taskReference);
     const run = board.runs.findLast((candidate) => candidate.taskId === task.id && (runId === undefined || candidate.id === runId)) ?? null;
     if (runId !== undefined && !run) throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no run ${runId} of task ${task.id}.`);
     return { job, task, run, tail: run ? await this.store.readRunOutput(job.id, run, maxLines) : null };
@@ -359,3 +378,14 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   }
 }
 
+/**
+ * Task `reference` of `job` (see findTaskByReference).
+ * @throws TaskLookupError TASK_AMBIGUOUS (naming the candidates), TASK_NOT_FOUND (naming some tasks and the command that lists them).
+ */
+function findTask(job: Job, board: TaskBoard, reference: string): Task {
+  const found = findTaskByReference(board.tasks, reference);
+  if ('task' in found) return found.task;
+  const { candidates } = found;
+  if (candidates.length > 1) throw new TaskLookupError('TASK_AMBIGUOUS', `"${reference}" names ${candidates.length} tasks of ${job.id}: ${candidates.slice(0, 5).map((task) => `${task.id} (${task.title})`).join(', ')}${candidates.length > 5 ? ', …' : ''}; give its id.`);
+  throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no task "${reference}" (its tasks are ${board.tasks.slice(0, 5).map((task) => task.id).join(', ')}${board.tasks.length > 5 ? `, … t${board.tasks.length}` : ''}; jobline tasks ${job.id} lists them).`);
+}

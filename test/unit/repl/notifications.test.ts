@@ -64,6 +64,24 @@ describe('notifications', () => {
     notifier.dispose();
   });
 
+  it('says how many lines it left out where it left them out, not after the lines that followed', () => {
+    const printed: string[] = [];
+    let now = 0;
+    const notifier = new Notifier((line) => printed.push(line), () => 200, () => now);
+    const job = makeJob({ id: 'job-ab12cd34' });
+    // A batch that carries its last 3 of 10 lines: the 7 before them were skipped.
+    notifier.output(job, ['line 8', 'line 9', 'line 10'], 10);
+    expect(printed).toEqual(['[job-ab12] … 7 more lines (/logs job-ab12)', '[job-ab12] │ line 8', '[job-ab12] │ line 9', '[job-ab12] │ line 10']);
+    // A flood past the bucket: the notice comes before the next line shown, once the bucket refills.
+    printed.length = 0;
+    notifier.output(job, Array.from({ length: 40 }, (_, i) => `flood ${i}`), 40);
+    expect(printed).toHaveLength(OUTPUT_BURST_LINES - 3);
+    now += 1000;
+    notifier.output(job, ['after'], 1);
+    expect(printed.slice(-2)).toEqual([`[job-ab12] … ${40 - (OUTPUT_BURST_LINES - 3)} more lines (/logs job-ab12)`, '[job-ab12] │ after']);
+    notifier.dispose();
+  });
+
   it('marks the lines of tasks running side by side with their task', () => {
     const printed: string[] = [];
     const notifier = new Notifier((line) => printed.push(line), () => 200, () => 0);
