@@ -160,6 +160,10 @@ export const tasksPageQuerySchema = z.strictObject({
   phase: z.coerce.number().int().min(0).max(1000).optional(),
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(0).max(1000).default(100),
+  /** Only tasks of these statuses: `failed,running` (see parseTaskStatuses). */
+  status: z.string().min(1).max(100).optional(),
+  /** Only tasks whose id, title or input contains this (any case). */
+  q: z.string().max(500).optional(),
 });
 
 /** POST /api/listen. */
