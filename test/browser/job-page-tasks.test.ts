@@ -57,13 +57,13 @@ async function expectNoOverlap(page: Page): Promise<void> {
   const phases = await boxOf(page.locator('.tree-phases'));
   const tasks = await boxOf(page.locator('.tree-tasks'));
   expect(overlaps(phases, tasks)).toBe(false);
-  const inside = await page.locator('.tree-tasks button, .tree-tasks pre, .tree-tasks input, .tree-tasks select').evaluateAll((elements) => {
-    const column = document.querySelector('.tree-tasks')!.getBoundingClientRect();
-    return elements.filter((element) => {
+  const inside = await page.evaluate<number>(`(() => {
+    const column = document.querySelector('.tree-tasks').getBoundingClientRect();
+    return [...document.querySelectorAll('.tree-tasks button, .tree-tasks pre, .tree-tasks input, .tree-tasks select')].filter((element) => {
       const box = element.getBoundingClientRect();
       return box.width > 0 && (box.left < column.left - 0.5 || box.right > column.right + 0.5);
     }).length;
-  });
+  })()`);
   expect(inside).toBe(0);
   expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(page.viewportSize()!.width);
 }
