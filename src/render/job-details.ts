@@ -12,7 +12,7 @@ import { STATUS_ICONS, elapsedMs, formatDuration, sanitizeLine, sanitizeText, tr
 // Tasks of one phase listed one by one in a job's details; more are summarised (see /tasks).
 const MAX_TASKS_IN_DETAILS = 10;
 
-const PHASE_ICONS = { pending: '·', running: '🔄', completed: '✅', failed: '❌', cancelled: '🚫' } as const;
+const PHASE_ICONS = { pending: '·', running: '🔄', completed: '✅', failed: '❌', cancelled: '🚫', interrupted: '⏸' } as const;
 
 /**
  * Where a job's details are shown: its files that exist (see JobReader.existingFiles), and the

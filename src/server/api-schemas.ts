@@ -80,7 +80,12 @@ export const submitJobSchema = z.strictObject({
 }).refine((body) => !(body.tasks && body.inputs), { message: 'give tasks or inputs, not both', path: ['inputs'] });
 
 /** PUT /api/jobs/{id}. */
-export const updateJobSchema = z.strictObject({ name: jobName.nullable().optional(), mode: mode.optional() });
+export const updateJobSchema = z.strictObject({
+  name: jobName.nullable().optional(),
+  mode: mode.optional(),
+  /** Set a failed, cancelled or interrupted job aside (true), or offer it again (false). */
+  dismissed: z.boolean().optional(),
+});
 
 /** POST /api/jobs/{id}/approve. */
 export const approveSchema = z.strictObject({ requestId: z.string().max(200).optional() });

@@ -18,7 +18,7 @@ import { approvalIdOf, type CommandResult, type JobCommand, type JobUpdate, type
 import type { AdoptedRun, JobManagerEvents } from './manager-api.js';
 import type { SessionPort } from './session-port.js';
 import { dispatchWorkerCommand } from './worker-dispatch.js';
-import { settleStoredJob } from './job-commit.js';
+import { commitStoredJob, settleStoredJob } from './job-commit.js';
 
 /** Rebuilds how a job taken over from the jobs folder runs (its agent from the config, its folder). */
 export type AdoptJob = (stored: Job, creationFolder: string) => AdoptedRun;
@@ -86,8 +86,16 @@ export class JobService extends EventEmitter<JobManagerEvents> {
         const id = await this.resolve(command.jobId);
         return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)), command.retryFailed ?? false)) as Result;
       }
-      case 'update':
-        return (await manager.update(await this.resolve(command.jobId), { name: command.name, mode: command.mode })) as Result;
+      case 'update': {
+        const id = await this.resolve(command.jobId);
+        const change = { name: command.name, mode: command.mode, dismissed: command.dismissed };
+        // An ended job no session holds (an earlier session's, a dead process's) is set aside on
+        // the folder, through the commit path, under its claim.
+        if (!manager.has(id) && command.dismissed !== undefined && command.name === undefined && command.mode === undefined) {
+          return (await commitStoredJob(this.options.repository, id, [{ type: 'setDismissed', isDismissed: command.dismissed }], new Date().toISOString())) as Result;
+        }
+        return (await manager.update(id, change)) as Result;
+      }
       default:
         // Job ids may be prefixes or names here too; an external job another process left in
         // the jobs folder joins this session first.
