@@ -15,7 +15,7 @@ import { resumeCommand } from './commands/resume.js';
 import { steerCommand } from './commands/steer.js';
 import { waitCommand } from './commands/wait.js';
 import { addWorkerCommands } from './commands/worker-cli.js';
-import { JoblineError, UsageError } from './errors.js';
+import { JoblineError, UsageError, describeError } from './errors.js';
 import { MAX_RETRIES, MAX_WORKERS } from './jobs/model/job.js';
 import { findNearestName } from './text/nearest-name.js';
 import { sanitizeLine } from './render/text.js';
@@ -30,9 +30,28 @@ const program = new Command('jobline')
   .version(version, '-v, --version', 'print the version')
   .showHelpAfterError('(run jobline --help for usage)')
   // Options before a command belong to the REPL; after it, to the command (`run -a check`).
-  .enablePositionalOptions();
+  .enablePositionalOptions()
+  // As `git -C` and `make -C`: `npm start -- -C ~/my-project` runs jobline on a project from its clone.
+  .option('-C, --directory <dir>', 'run as if jobline was started in DIR (its .jobrc.json, and the folder jobs run in)');
+
+// -C DIR (given before any command) takes effect before any command reads its folder.
+program.hook('preAction', () => {
+  const directory = program.opts<{ directory?: string }>().directory;
+  if (directory !== undefined) changeDirectory(directory);
+});
 
 const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: ./.jobrc.json, then ~/.jobrc.json)');
+
+// Makes `directory` the working folder (-C); a folder that is not there is the user's mistake.
+function changeDirectory(directory: string): void {
+  try {
+    process.chdir(directory);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : code === 'EACCES' ? 'permission denied' : describeError(error);
+    throw new UsageError('USAGE', `-C ${sanitizeLine(directory)}: ${why}.`, { cause: error });
+  }
+}
 
 // A whole-number option from `min` to `max`: anything else is the user's mistake, said in one line.
 const parseCount = (name: string, min: number, max: number) => (value: string): number => {

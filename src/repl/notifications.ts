@@ -131,18 +131,20 @@ export class Notifier {
 
   /**
    * Shows a lifecycle event (never limited); held-back output is summarised first. A failure
-   * whose last output lines were held back shows them under its reason: they usually say why.
+   * whose last output lines were held back shows them under its reason (they usually say why):
+   * only those held back, at most FAILURE_TAIL_LINES, so no line shows twice.
    */
   event(job: Job, event: JobEvent): void {
     const described = describeEvent(job, event);
     if (!described) return;
-    const hadHidden = (this.limits.get(job.id)?.hidden ?? 0) > 0;
+    // Lines held back since the last one shown (a shown line first says what was held before it).
+    const heldBack = this.limits.get(job.id)?.hidden ?? 0;
     this.summarise(job.id);
     // A lifecycle line (a failure's reason above all) may wrap rather than lose its end.
     this.print(formatNotification(job.id, described.icon, described.text, Math.max(this.width(), EVENT_WIDTH)));
-    const output = event.type === 'failed' && hadHidden ? job.phases[job.currentPhase]?.output : null;
+    const output = event.type === 'failed' && heldBack > 0 ? job.phases[job.currentPhase]?.output : null;
     if (output) {
-      const tail = output.split('\n').filter((line) => sanitizeLine(line) !== '').slice(-FAILURE_TAIL_LINES);
+      const tail = output.split('\n').filter((line) => sanitizeLine(line) !== '').slice(-Math.min(FAILURE_TAIL_LINES, heldBack));
       for (const line of tail) this.print(formatNotification(job.id, chalk.dim('│'), line, this.width()));
     }
   }
