@@ -94,6 +94,11 @@ export function decide(id: string, verb: 'approve' | 'retry' | 'cancel' | 'resum
   return call('POST', `/api/jobs/${encodeURIComponent(id)}/${verb}`, body);
 }
 
+/** Sets failed, cancelled or interrupted job `id` aside: out of Needs you, kept under Finished (see Job.dismissedAt). */
+export function dismissJob(id: string): Promise<{ job: Job }> {
+  return call('PUT', `/api/jobs/${encodeURIComponent(id)}`, { dismissed: true });
+}
+
 /** Deletes job `id` with its tasks, runs and outputs (force: cancels it first). */
 export function deleteJob(id: string, force: boolean): Promise<{ removed: string[] }> {
   return call('DELETE', `/api/jobs/${encodeURIComponent(id)}${force ? '?force=true' : ''}`);

@@ -8,6 +8,7 @@ import { useBoard, useNow } from './hooks.js';
 import type { LiveBoard } from './live.js';
 import { elapsedOf, formatSpan, JobName, PhaseStepper, StatusBadge, WorkerClusters } from './parts.js';
 import { TaskTree } from './task-tree.js';
+import { DiffText } from './diff-view.js';
 import type { Job, JobManifest, TaskCounts } from './types.js';
 
 /** The page of job `id`. */
@@ -72,7 +73,7 @@ function Approval({ job, onNotice }: { job: Job; onNotice: (text: string) => voi
     <h2 id="approval-title">Phase ${job.currentPhase + 1} of ${job.phases.length}, ${phase.name}, waits for you</h2>
     ${phase.output ? html`<h3>Summary</h3><pre class="summary">${phase.output}</pre>` : html`<p class="dim">The phase gave no summary.</p>`}
     ${files.length > 0 ? html`<h3>Files changed</h3><ul class="files">${files.map((file) => html`<li><code>${file.path}</code> <span class="good">+${file.added ?? '?'}</span> <span class="bad">−${file.removed ?? '?'}</span></li>`)}${phase.changes!.moreFiles > 0 ? html`<li>… ${phase.changes!.moreFiles} more</li>` : ''}</ul>
-      <details class="diff"><summary>Diff</summary><pre>${diff ?? 'Loading…'}</pre></details>` : ''}
+      <details class="diff"><summary>Diff</summary>${diff === null ? html`<pre>Loading…</pre>` : html`<${DiffText} text=${diff} />`}</details>` : ''}
     <div class="buttons">
       <button class="primary" onClick=${() => act(onNotice, 'Continue', () => decide(job.id, 'approve'))}>Continue</button>
       <button onClick=${() => setRetrying(!isRetrying)} aria-expanded=${isRetrying}>Retry with feedback</button>

@@ -1,5 +1,6 @@
 // Small pieces the board and the job page share: a status badge, the phase stepper, clustered
 // workers, times, and how a job is named.
+import { workingMs } from '../jobs/model/job-time.js';
 import { html } from './html.js';
 import type { Job, JobCard, JobStatus, TaskCounts } from './types.js';
 
@@ -29,10 +30,13 @@ export function formatAgo(at: number, now: number): string {
   return now - at < 5000 ? 'just now' : `${formatSpan(now - at)} ago`;
 }
 
-/** A job's time so far: from its start to its end (or now). */
+/**
+ * A job's time so far, as /jobs and `jobline list` say it (see workingMs): the time its phases
+ * ran, without the waits for approval (or in the queue, or interrupted); null before it started.
+ */
 export function elapsedOf(job: Job, now: number): number | null {
   if (!job.startedAt) return null;
-  return (job.endedAt ? Date.parse(job.endedAt) : now) - Date.parse(job.startedAt);
+  return workingMs(job, new Date(now));
 }
 
 /**
