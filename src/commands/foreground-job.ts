@@ -76,7 +76,7 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
     spinner.stop();
     try {
       const { board } = await service.view(job.id);
-      process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80, board)}\n`);
+      process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80, board, 'jobline tasks')}\n`);
       const showDiff = createDiffViewer(job, await service.creationFolderOf(job.id), process.stderr);
       await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0 }));
     } catch {

@@ -163,7 +163,7 @@ describe('jobline batch', () => {
     // each run on one of the job's 3 workers.
     const shown = await runCli(['show', jobs[0]!.id], { cwd, env });
     expect(shown.stdout).toContain('20/20 done');
-    expect(shown.stdout).toContain(`(/tasks ${jobs[0]!.id} lists every task)`);
+    expect(shown.stdout).toContain(`(jobline tasks ${jobs[0]!.id} lists every task)`);
     const json = JSON.parse((await runCli(['show', jobs[0]!.id, '--json'], { cwd, env })).stdout) as { tasks: Array<{ runs: Array<{ worker: string }> }> };
     expect(json.tasks).toHaveLength(20);
     expect(new Set(json.tasks.map((task) => task.runs[0]!.worker))).toEqual(new Set([0, 1, 2].map((n) => `sh[${jobs[0]!.id.slice(4, 8)}-${n}]`)));
