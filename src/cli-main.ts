@@ -10,11 +10,12 @@ import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
 import { logsCommand } from './commands/logs.js';
+import { tasksCommand } from './commands/tasks.js';
 import { resumeCommand } from './commands/resume.js';
 import { steerCommand } from './commands/steer.js';
 import { waitCommand } from './commands/wait.js';
 import { addWorkerCommands } from './commands/worker-cli.js';
-import { JoblineError, UsageError } from './errors.js';
+import { JoblineError, UsageError, describeError } from './errors.js';
 import { MAX_RETRIES, MAX_WORKERS } from './jobs/model/job.js';
 import { findNearestName } from './text/nearest-name.js';
 import { sanitizeLine } from './render/text.js';
@@ -29,9 +30,28 @@ const program = new Command('jobline')
   .version(version, '-v, --version', 'print the version')
   .showHelpAfterError('(run jobline --help for usage)')
   // Options before a command belong to the REPL; after it, to the command (`run -a check`).
-  .enablePositionalOptions();
+  .enablePositionalOptions()
+  // As `git -C` and `make -C`: `npm start -- -C ~/my-project` runs jobline on a project from its clone.
+  .option('-C, --directory <dir>', 'run as if jobline was started in DIR (its .jobrc.json, and the folder jobs run in)');
+
+// -C DIR (given before any command) takes effect before any command reads its folder.
+program.hook('preAction', () => {
+  const directory = program.opts<{ directory?: string }>().directory;
+  if (directory !== undefined) changeDirectory(directory);
+});
 
 const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: ./.jobrc.json, then ~/.jobrc.json)');
+
+// Makes `directory` the working folder (-C); a folder that is not there is the user's mistake.
+function changeDirectory(directory: string): void {
+  try {
+    process.chdir(directory);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : code === 'EACCES' ? 'permission denied' : describeError(error);
+    throw new UsageError('USAGE', `-C ${sanitizeLine(directory)}: ${why}.`, { cause: error });
+  }
+}
 
 // A whole-number option from `min` to `max`: anything else is the user's mistake, said in one line.
 const parseCount = (name: string, min: number, max: number) => (value: string): number => {
@@ -88,7 +108,8 @@ program
   .option('-a, --agent <name>', 'agent to run (default: defaultAgent from the config)')
   .option('-j, --workers <n>', 'tasks run at once (default: maxWorkers from the config)', parseCount('--workers', 1, MAX_WORKERS))
   .option('--retries <n>', 'runs of a failed task beyond its first (default 0)', parseCount('--retries', 0, MAX_RETRIES))
-  .option('--keep-going', 'run every task that can run even when some fail (the job still ends failed)')
+  .option('--fail-fast', 'stop the lines not yet started at the first that fails (default: every line runs)')
+  .option('--keep-going', 'does nothing: every line runs by default (kept for scripts)')
   .addOption(configOption())
   .action(async (file: string | undefined, options) => {
     process.exitCode = await batchCommand(loadAppContext(options.config), file, options);
@@ -120,13 +141,27 @@ program
 const idArgument = ['<id>', 'job id or name, or a unique prefix of one'] as const;
 
 program
-  .command('logs')
-  .description("print a job's output, or one task's (its latest run's); -f follows it until the job ends")
+  .command('tasks')
+  .description("list a job's tasks (running, failed and waiting first): status, worker, runs, duration, claims")
   .argument(...idArgument)
-  .argument('[task]', 'a task of the job: its id (t3), its title, or a unique prefix of its title')
-  .option('-f, --follow', 'keep printing until the job ends')
+  .option('-s, --status <statuses>', 'only tasks of these statuses: failed, running, waiting, done, not-run (several: failed,running)')
+  .option('--json', 'print JSON: the tasks in that order, each with its runs')
+  .addOption(configOption())
+  .action(async (id: string, options) => {
+    process.exitCode = await tasksCommand(loadAppContext(options.config), id, options);
+  });
+
+program
+  .command('logs')
+  .description("print a job's whole output in time order (lines of tasks run side by side marked t3 │), one task's runs, or the failed runs'; -f follows it until the job ends")
+  .argument(...idArgument)
+  .argument('[task]', 'a task of the job: its id (t3), its title, or a unique prefix of its title (as --task)')
+  .option('-t, --task <task>', "only this task's runs")
+  .option('--failed', 'only the output of the failed runs')
+  .option('-f, --follow', 'keep printing until the job (the task) ends')
   .addOption(configOption())
   .action(async (id: string, task: string | undefined, options) => {
+    if (task && options.task && task !== options.task) throw new UsageError('USAGE', `Two tasks given (${task} and --task ${options.task}): give one.`);
     process.exitCode = await logsCommand(loadAppContext(options.config), id, { ...options, ...(task ? { task } : {}) });
   });
 

@@ -11,7 +11,7 @@ import { ServerError } from '../store/server-presence.js';
 import { isActiveStatus, isExternalJob, type Job, type JobMode } from '../jobs/model/job.js';
 import type { TaskBoard } from '../jobs/model/task.js';
 import type { AdoptedRun, JobManagerEvents, SubmitRequest, SubmitResult } from '../jobs/service/manager-api.js';
-import type { SessionPort, WorkersPort } from '../jobs/service/session-port.js';
+import type { JobChange, SessionPort, WorkersPort } from '../jobs/service/session-port.js';
 import type { RemoteSession } from './remote-session.js';
 
 const SESSION_EVENTS = ['jobEvent', 'jobOutput', 'jobActivity', 'jobProgress', 'jobRemoved', 'warning'] as const;
@@ -143,7 +143,7 @@ export class FailoverSession extends EventEmitter<JobManagerEvents> implements S
     return this.current.resume(id, mode, adopt);
   }
 
-  update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job> {
+  update(id: string, change: JobChange): Promise<Job> {
     return this.current.update(id, change);
   }
 

@@ -14,7 +14,7 @@ import type { JobEvent } from '../jobs/model/job-event.js';
 import type { TaskBoard } from '../jobs/model/task.js';
 import type { JobReader } from '../jobs/ports/job-reader.js';
 import type { JobManagerEvents, SubmitRequest, SubmitResult } from '../jobs/service/manager-api.js';
-import type { SessionPort, WorkersPort } from '../jobs/service/session-port.js';
+import type { JobChange, SessionPort, WorkersPort } from '../jobs/service/session-port.js';
 import type { ApiResponse, ServerClient, ServerEvent } from './server-client.js';
 import { ServerError } from '../store/server-presence.js';
 import { RemoteWorkers } from './remote-workers.js';
@@ -171,7 +171,7 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
     return this.decide(id, 'resume', { mode, ...(retryFailed ? { retryFailed } : {}) });
   }
 
-  async update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job> {
+  async update(id: string, change: JobChange): Promise<Job> {
     const { body } = await this.request<{ job: Job }>('PUT', `/api/jobs/${encodeURIComponent(id)}`, change);
     return this.remember(body.job);
   }

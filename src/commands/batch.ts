@@ -1,24 +1,22 @@
 // `jobline batch`: one background job whose tasks are the input's non-empty lines, run by its
 // workers side by side; prints every task that fails, a progress line at most once a second, and
-// a summary, and fails if any task did not get done.
+// a summary, and fails if any task did not get done. Every line runs whatever others do, unless
+// --fail-fast.
 import { readFile } from 'node:fs/promises';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName, getMaxWorkers } from '../config/schema.js';
 import { isTerminalStatus } from '../jobs/model/job.js';
-import { countTasks } from '../jobs/model/task.js';
 import { describeBatch, parseBatchLines } from './batch-input.js';
 import type { JobView } from '../jobs/service/job-commands.js';
 import { UsageError, describeError } from '../errors.js';
-import { formatDuration, sanitizeLine, truncate } from '../render/text.js';
+import { formatBatchSummary } from '../render/batch-summary.js';
+import { sanitizeLine } from '../render/text.js';
 import { createJobService, type AppContext } from './context.js';
 import { installExitHandlers } from './exit-signals.js';
 import { OwnJobEvents } from './own-job-events.js';
 
 /** Longest time between two progress lines (ms). */
 const PROGRESS_EVERY_MS = 1000;
-
-/** Failed tasks listed in the summary (the rest are counted; `jobline show` lists them all). */
-const FAILURES_LISTED = 20;
 
 /** Options of `jobline batch`. */
 export interface BatchOptions {
@@ -27,7 +25,9 @@ export interface BatchOptions {
   workers?: number;
   /** Runs of a failed task beyond its first. */
   retries?: number;
-  /** Run every task that can run even when some fail. */
+  /** Stop the tasks not yet started at the first that fails for good (default: every line runs). */
+  failFast?: boolean;
+  /** Accepted for scripts written when fail fast was the default; every line runs anyway. */
   keepGoing?: boolean;
 }
 
@@ -75,7 +75,8 @@ export async function batchCommand(context: AppContext, source: string | undefin
     cwd: context.cwd,
     workers: options.workers ?? getMaxWorkers(context.config),
     retries: options.retries ?? 0,
-    keepGoing: options.keepGoing ?? false,
+    // Unset: the service's default for a batch, every line runs (see buildNewJob).
+    ...(options.failFast ? { keepGoing: false } : {}),
     taskInputs: inputs,
   });
   own.open(job.id);
@@ -83,12 +84,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
   const view = await (finalView ?? service.view(job.id).catch(() => null));
   await service.lifecycle.shutdown();
   const final = view?.job ?? service.sessionJobs().find((candidate) => candidate.id === job.id) ?? job;
-  const tasks = view?.board.tasks ?? [];
-  const counts = countTasks(tasks);
-  const failed = tasks.filter((task) => task.status === 'failed');
-  process.stdout.write(`Batch ${final.id}: ${counts.total} tasks in ${formatDuration(Date.now() - started)}: ${counts.done} done, ${counts.failed} failed, ${counts.notRun} not run (${final.status})\n`);
-  for (const task of failed.slice(0, FAILURES_LISTED)) process.stdout.write(`  ${task.id} failed: ${truncate(sanitizeLine(task.input), 60)}${task.result ? ` (${sanitizeLine(task.result)})` : ''}\n`);
-  if (failed.length > FAILURES_LISTED) process.stdout.write(`  … and ${failed.length - FAILURES_LISTED} more (jobline show ${final.id})\n`);
+  process.stdout.write(`${formatBatchSummary(final, view?.board.tasks ?? [], view?.board.runs ?? [], Date.now() - started).join('\n')}\n`);
   return final.status === 'completed' ? 0 : 1;
 }
 

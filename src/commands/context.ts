@@ -48,7 +48,7 @@ export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd())
   const found = findServer(store.dir);
   const server = found ? new ServerClient(found.info, found.token) : null;
   const reader = server ? createServerReader(server, folderReader) : folderReader;
-  const jobs = new JobService({ repository: store, reader, manager: null, cwd, adopt: adoptFromConfig(config, path) });
+  const jobs = new JobService({ repository: store, reader, manager: null, cwd, adopt: adoptFromConfig({ config, configPath: path }) });
   return { config, configPath: path, store, jobs, cwd, server };
 }
 
@@ -75,11 +75,11 @@ export interface SessionOverrides extends Partial<Pick<JoblineConfig, 'whenBusy'
 export async function createJobService(context: AppContext, overrides: SessionOverrides = {}, onRequest?: RequestListener): Promise<JobService> {
   const client = overrides.isServer ? null : connectToServer(context);
   if (client) {
-    const remote = await RemoteSession.attach(client, { ownConfig: context.configPath ? { config: context.config, path: context.configPath } : null, folder: new JobFolderReader(context.store) });
-    return new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager: remote, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
+    const remote = await RemoteSession.attach(client, { get ownConfig() { return ownConfigOf(context); }, folder: new JobFolderReader(context.store) });
+    return new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager: remote, cwd: context.cwd, adopt: adoptFromConfig(context) });
   }
   const manager = createManager(context, overrides);
-  const service = new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
+  const service = new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager, cwd: context.cwd, adopt: adoptFromConfig(context) });
   serveOwnerRequests(service, onRequest);
   return service;
 }
@@ -95,27 +95,34 @@ export async function createReplJobService(context: AppContext, onRequest: Reque
   const folder = new JobFolderReader(context.store);
   // The jobs of a server that went are read through a service of the folder alone: it records
   // their interruption (the first reader does), so the REPL says what the disk says.
-  const stored = new JobService({ repository: context.store, reader: folder, manager: null, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
+  const stored = new JobService({ repository: context.store, reader: folder, manager: null, cwd: context.cwd, adopt: adoptFromConfig(context) });
   const reads = { load: (id: string) => stored.get(id), readEvents: (id: string) => folder.readEvents(id) };
   const session = await FailoverSession.start({
     findServer: () => findServer(context.store.dir)?.info.pid ?? null,
     attach: async (onGone) => {
       const found = findServer(context.store.dir);
       if (!found) return null;
-      return RemoteSession.attach(new ServerClient(found.info, found.token), { ownConfig: context.configPath ? { config: context.config, path: context.configPath } : null, folder: reads, onGone }).catch(() => null);
+      return RemoteSession.attach(new ServerClient(found.info, found.token), { get ownConfig() { return ownConfigOf(context); }, folder: reads, onGone }).catch(() => null);
     },
     startLocal: () => createManager(context, {}),
     onChange,
   });
-  const service = new JobService({ repository: context.store, reader: folder, manager: session, cwd: context.cwd, adopt: adoptFromConfig(context.config, context.configPath) });
+  const service = new JobService({ repository: context.store, reader: folder, manager: session, cwd: context.cwd, adopt: adoptFromConfig(context) });
   serveOwnerRequests(service, onRequest);
   return service;
 }
 
-// A stored job's agent, rebuilt from the config, run in the folder it was created in.
+// A stored job's agent, rebuilt from the config as it is then (the REPL's /reload replaces
+// `context.config`), run in the folder it was created in.
 // @throws AgentError when the agent is no longer configured.
-function adoptFromConfig(config: JoblineConfig, configFile: string | null): AdoptJob {
-  return (stored, folder) => ({ agent: resolveAgent(stored.agent, config, folder, configFile), cwd: folder });
+function adoptFromConfig(context: Pick<AppContext, 'config' | 'configPath'>): AdoptJob {
+  return (stored, folder) => ({ agent: resolveAgent(stored.agent, context.config, folder, context.configPath), cwd: folder });
+}
+
+// The client's own agents and providers a server resolves its jobs' agents from: read from the
+// context at each submission (through a getter: a /reload may have changed them since the session attached).
+function ownConfigOf(context: Pick<AppContext, 'config' | 'configPath'>): { config: JoblineConfig; path: string } | null {
+  return context.configPath ? { config: context.config, path: context.configPath } : null;
 }
 
 // The session's manager, from the config, with its executor: worker threads of this process.

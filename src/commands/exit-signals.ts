@@ -16,9 +16,10 @@ const SHUTDOWN_DEADLINE_MS = 1500;
 /**
  * Installs handlers that shut `manager` down and exit with 128 + the signal number. A second
  * signal exits at once (jobs are still marked synchronously). `beforeExit` runs first (e.g. to
- * stop a spinner). Also marks jobs on any other `process.exit`. Returns an uninstaller.
+ * stop a spinner); `onStopped` hears the ids of the jobs the shutdown marked interrupted, just
+ * before the exit (to say what was done). Also marks jobs on any other `process.exit`. Returns an uninstaller.
  */
-export function installExitHandlers(manager: ExitableSession, beforeExit: () => void = () => {}): () => void {
+export function installExitHandlers(manager: ExitableSession, beforeExit: () => void = () => {}, onStopped: (marked: string[]) => void = () => {}): () => void {
   let isExiting = false;
   const handlers = EXIT_SIGNALS.map((signal) => {
     const handler = (): void => {
@@ -30,10 +31,10 @@ export function installExitHandlers(manager: ExitableSession, beforeExit: () => 
       isExiting = true;
       beforeExit();
       const deadline = setTimeout(() => {
-        manager.interruptActiveSync();
+        onStopped(manager.interruptActiveSync());
         process.exit(code);
       }, SHUTDOWN_DEADLINE_MS);
-      void manager.shutdown().finally(() => {
+      void manager.shutdown().then(onStopped, () => {}).finally(() => {
         clearTimeout(deadline);
         process.exit(code);
       });

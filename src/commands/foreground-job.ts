@@ -9,6 +9,7 @@ import type { JobService } from '../jobs/service/job-service.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
 import { CLAIM_WAIT_ICON } from '../jobs/model/scheduler.js';
 import { isSharedPhase } from '../jobs/model/task-board.js';
+import { OUTPUT_FILE } from '../jobs/model/task.js';
 import { formatLogLines } from '../render/log-lines.js';
 import { formatJobLabel, formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
@@ -75,7 +76,7 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
     spinner.stop();
     try {
       const { board } = await service.view(job.id);
-      process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80, board)}\n`);
+      process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80, board, 'jobline tasks')}\n`);
       const showDiff = createDiffViewer(job, await service.creationFolderOf(job.id), process.stderr);
       await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0 }));
     } catch {
@@ -107,7 +108,7 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
     if (icon === CLAIM_WAIT_ICON) spinner.printAbove(`${icon} ${sanitizeLine(text)}\n`, process.stderr);
   }));
   // Tasks side by side write files of their own (runs/rN.log), not output.log: their latest lines
-  // are shown as they come, marked with their task (jobline logs ID TASK has them all).
+  // are shown as they come, marked with their task (jobline logs ID has them all).
   service.on('jobOutput', (job, lines, lineCount, taskId) => own.pass(job.id, () => {
     if (!taskId || isAsking) return;
     const skipped = lineCount - lines.length;
@@ -145,12 +146,13 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
       const tail = await service.readOutputTail(id, FAILURE_TAIL_LINES);
       target.write(`${chalk.bold(`── last ${tail.lines.length} lines of output ──`)}\n${format(tail.lines)}`);
     }
-    process.stderr.write(`❌ ${formatJobLabel(job)} ${job.status}${job.error ? `: ${sanitizeLine(job.error)}` : ''}\n   full log: ${paths.output}\n`);
-    // A failed task of a phase of several wrote a file of its own: say how to read it.
+    // Runs of a phase of several tasks wrote files of their own: output.log is not all of it then.
     const { board } = await service.view(id).catch(() => ({ board: null }));
+    const hasRunFiles = board?.runs.some((run) => run.output.file !== OUTPUT_FILE) ?? false;
+    process.stderr.write(`❌ ${formatJobLabel(job)} ${job.status}${job.error ? `: ${sanitizeLine(job.error)}` : ''}\n   full log: ${hasRunFiles ? `jobline logs ${job.id}` : paths.output}\n`);
     const failed = board?.tasks.filter((task) => task.status === 'failed' && isSharedPhase(board, task.phase)) ?? [];
     for (const task of failed.slice(0, 3)) process.stderr.write(`   ${task.id}'s output: jobline logs ${job.id} ${task.id}\n`);
-    if (failed.length > 3) process.stderr.write(`   … ${failed.length - 3} more failed tasks (jobline show ${job.id})\n`);
+    if (failed.length > 3) process.stderr.write(`   … ${failed.length - 3} more failed tasks (jobline logs ${job.id} --failed)\n`);
   }
   return job.status === 'completed' ? 0 : 1;
 }

@@ -1,57 +1,59 @@
-// `jobline logs ID [TASK] [-f]`: a job's output.log as written (headers per phase included), or
-// one task's latest run's output; with -f it follows the log until the job (the run) ends.
-import { isTerminalStatus } from '../jobs/model/job.js';
-import { OUTPUT_FILE } from '../jobs/model/task.js';
-import { formatLogLines } from '../render/log-lines.js';
-import { formatRunHeading } from '../render/task-list.js';
+// `jobline logs ID [TASK] [--task T] [--failed] [-f]`: a job's whole output in time order (the
+// runs of a phase of several tasks too, each line marked `t35 │`), one task's runs, or the failed
+// runs'; with -f it follows until the job (the task) ends. stdout holds the output; the lines
+// naming runs go to stderr.
+import { UsageError } from '../errors.js';
+import type { TranscriptLine } from '../jobs/service/job-transcript.js';
+import { formatTranscriptLine, taskIdWidth, type TranscriptStyle } from '../render/log-lines.js';
 import type { AppContext } from './context.js';
 
 /** Options of `jobline logs`. */
 export interface LogsOptions {
   follow?: boolean;
-  /** A task of the job (see findTaskByReference): print its latest run's output instead. */
+  /** A task of the job (see findTaskByReference): print its runs' output only. */
   task?: string;
+  /** Print the output of the failed runs only. */
+  failed?: boolean;
 }
 
-/** Lines of a task's output printed (its run's tail). */
-const TASK_OUTPUT_LINES = 10_000;
+/** How often a follow looks for new lines (ms). */
+const FOLLOW_POLL_MS = 200;
 
 /**
  * Prints job `idOrPrefix`'s output to stdout (made inert when stdout is a terminal); with
- * `follow`, keeps printing until the job ends. Returns 0.
- * @throws JobLookupError; StoreError.
+ * `follow`, keeps printing until the job (the task) ends. Returns 0.
+ * @throws UsageError USAGE for --task with --failed; JobLookupError; TaskLookupError; StoreError.
  */
 export async function logsCommand(context: AppContext, idOrPrefix: string, options: LogsOptions): Promise<number> {
-  const id = await context.jobs.resolve(idOrPrefix);
-  const write = (lines: string[]): void => void process.stdout.write(`${formatLogLines(lines, Boolean(process.stdout.isTTY))}\n`);
-  if (options.task) {
-    const { task, run, tail } = await context.jobs.taskOutput(id, options.task, TASK_OUTPUT_LINES);
-    if (!run || !tail) {
-      process.stderr.write(`${task.id} of ${id} has not run yet (${task.status}).\n`);
-      return 0;
-    }
-    process.stderr.write(`${formatRunHeading(id, task, run)}\n`);
-    if (tail.lines.length > 0) write(tail.lines);
-    // Said on stderr, as the heading: stdout holds the output only.
-    else if (run.state.status !== 'running') process.stderr.write('(no output)\n');
-    if (!options.follow || run.state.status !== 'running') return 0;
-    if (run.output.file === OUTPUT_FILE) {
-      process.stderr.write(`${task.id} is its phase's only task: jobline logs ${id} -f follows it.\n`);
-      return 0;
-    }
-    await context.jobs.followRunOutput(id, run, {
-      offset: tail.size,
-      onLines: write,
-      pollMs: 200,
-    });
-    return 0;
+  if (options.task && options.failed) throw new UsageError('USAGE', 'Give a task or --failed, not both: jobline logs ID --task T, or jobline logs ID --failed.');
+  const { job, board, task, transcript } = await context.jobs.openTranscript(idOrPrefix, { ...(options.task ? { task: options.task } : {}), isFailedOnly: options.failed === true });
+  if (task && !board.runs.some((run) => run.taskId === task.id)) {
+    process.stderr.write(`${task.id} of ${job.id} has not run yet (${task.status}).\n`);
+    if (!options.follow) return 0;
   }
-  const isEnded = async (): Promise<boolean> => {
-    if (!options.follow) return true;
-    const job = await context.jobs.get(id).catch(() => null);
-    return !job || isTerminalStatus(job.status);
+  const style: TranscriptStyle = { jobId: job.id, isTerminal: Boolean(process.stdout.isTTY), taskWidth: taskIdWidth(board.tasks) };
+  let outputLines = 0;
+  const print = (lines: readonly TranscriptLine[]): void => {
+    let chunk: string[] = [];
+    const flush = (): void => {
+      if (chunk.length > 0) process.stdout.write(`${chunk.join('\n')}\n`);
+      chunk = [];
+    };
+    for (const line of lines) {
+      if (line.kind === 'output') outputLines++;
+      if (line.kind !== 'run') chunk.push(formatTranscriptLine(line, style));
+      else {
+        flush();
+        process.stderr.write(`${formatTranscriptLine(line, { ...style, isTerminal: Boolean(process.stderr.isTTY) })}\n`);
+      }
+    }
+    flush();
   };
-  await context.jobs.followOutput(id, { onLines: write, isEnded, pollMs: 200 });
+  await transcript.read(board, null, print);
+  if (options.follow) await context.jobs.followTranscript(transcript, { onLines: print, pollMs: FOLLOW_POLL_MS });
+  else print(await transcript.finish(board));
+  // Said on stderr, as the lines naming runs: stdout holds the output only.
+  if (outputLines === 0 && options.failed && !board.runs.some((run) => run.state.status === 'failed') && !options.follow) process.stderr.write(`${job.id} has no failed runs.\n`);
+  else if (outputLines === 0 && task && board.runs.some((run) => run.taskId === task.id)) process.stderr.write('(no output)\n');
   return 0;
 }
-

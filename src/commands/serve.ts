@@ -47,7 +47,8 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
       if (update.type === 'warning') process.stderr.write(`jobline serve: ${update.message}\n`);
       hub.accept(update);
     });
-    installExitHandlers(service.lifecycle, stopServing);
+    // Ctrl+C (or SIGTERM) says what it did: the jobs it marked interrupted, which the next start offers to resume.
+    installExitHandlers(service.lifecycle, stopServing, (marked) => void process.stdout.write(`${formatStopped(marked)}\n`));
     const loginLinks = new LoginLinks();
     // The folder's browser key: made now when there is none (a deleted file logged everyone out).
     const browserAccess = new BrowserAccess(openBrowserKeyFile(context.jobs.jobsDir));
@@ -112,6 +113,13 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
   }
   // Runs until a signal: the exit handlers end the process.
   await new Promise<never>(() => {});
+}
+
+/** What a stopped server did: `Stopped: 2 jobs marked interrupted (…)`, or that no job was active. */
+export function formatStopped(marked: readonly string[]): string {
+  if (marked.length === 0) return 'Stopped: no job was active.';
+  const shown = marked.slice(0, 5).join(', ');
+  return `Stopped: ${marked.length} job${marked.length === 1 ? '' : 's'} marked interrupted (${shown}${marked.length > 5 ? ', …' : ''}); jobline resume ID, or the next jobline, continues them.`;
 }
 
 function listen(server: Server, where: string | { port: number; host: string }): Promise<void> {

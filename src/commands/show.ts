@@ -26,7 +26,8 @@ export async function showCommand(context: AppContext, idOrPrefix: string, optio
     process.stderr.write(`${formatJobLabel(job)} has no manifest: ${isTerminalStatus(job.status) && job.status !== 'interrupted' ? 'it ended before jobline wrote manifests, or its manifest could not be written' : `it is ${job.status}, and its manifest is written when it ends`}.\n`);
     return 1;
   }
-  const { job, board, paths } = await context.jobs.view(idOrPrefix);
-  process.stdout.write(options.json ? `${formatJobViewJson(job, board)}\n` : `${formatJobDetails(job, paths, now, board)}\n`);
+  const { job, board } = await context.jobs.view(idOrPrefix);
+  const place = { files: context.jobs.existingFiles(job.id), tasksCommand: 'jobline tasks', logsCommand: 'jobline logs' };
+  process.stdout.write(options.json ? `${formatJobViewJson(job, board)}\n` : `${formatJobDetails(job, place, now, board)}\n`);
   return 0;
 }

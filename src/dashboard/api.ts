@@ -64,9 +64,14 @@ export async function readCard(id: string): Promise<JobCard | null> {
   return cards[0] ?? null;
 }
 
-/** A page of a job's tasks of one phase, with their runs, every phase's counts, and the job's tasks and runs in all. */
-export function readTaskPage(id: string, phase: number, offset: number, limit: number): Promise<{ tasks: Task[]; runs: Run[]; total: number; phases: TaskCounts[]; counts: { tasks: number; runs: number } }> {
-  return call('GET', `/api/jobs/${encodeURIComponent(id)}/task-page?phase=${phase}&offset=${offset}&limit=${limit}`);
+/**
+ * A page of a job's tasks of one phase (running, failed, waiting, then done; only those of
+ * `filter.status` and matching `filter.q` when given), with their runs, every phase's counts, and
+ * the job's tasks and runs in all. `total`: the tasks the filter lets through.
+ */
+export function readTaskPage(id: string, phase: number, offset: number, limit: number, filter: { status?: string; q?: string } = {}): Promise<{ tasks: Task[]; runs: Run[]; total: number; phases: TaskCounts[]; counts: { tasks: number; runs: number } }> {
+  const extra = `${filter.status ? `&status=${encodeURIComponent(filter.status)}` : ''}${filter.q ? `&q=${encodeURIComponent(filter.q)}` : ''}`;
+  return call('GET', `/api/jobs/${encodeURIComponent(id)}/task-page?phase=${phase}&offset=${offset}&limit=${limit}${extra}`);
 }
 
 /** The templates of the server's config. */
@@ -87,6 +92,11 @@ export async function readManifest(id: string): Promise<JobManifest | null> {
 /** A decision on job `id`: approve, retry (with feedback), cancel, resume. */
 export function decide(id: string, verb: 'approve' | 'retry' | 'cancel' | 'resume', body: Record<string, unknown> = {}): Promise<{ job: Job }> {
   return call('POST', `/api/jobs/${encodeURIComponent(id)}/${verb}`, body);
+}
+
+/** Sets failed, cancelled or interrupted job `id` aside: out of Needs you, kept under Finished (see Job.dismissedAt). */
+export function dismissJob(id: string): Promise<{ job: Job }> {
+  return call('PUT', `/api/jobs/${encodeURIComponent(id)}`, { dismissed: true });
 }
 
 /** Deletes job `id` with its tasks, runs and outputs (force: cancels it first). */

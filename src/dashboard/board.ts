@@ -7,7 +7,8 @@ import { html } from './html.js';
 import { useBoard, useNow } from './hooks.js';
 import type { LiveBoard } from './live.js';
 import { elapsedOf, formatAgo, formatSpan, JobName, PhaseStepper, StatusBadge, WorkerClusters } from './parts.js';
-import type { JobCard, JobStatus } from './types.js';
+import type { Job, JobCard, JobStatus } from './types.js';
+import { ApiFailure, dismissJob } from './api.js';
 
 /** A failed job stays in Needs you this long after it ended (ms). */
 const RECENT_FAILURE_MS = 24 * 3600_000;
@@ -18,9 +19,10 @@ const PAGE = 50;
 
 type Lane = 'needs' | 'running' | 'queued' | 'finished';
 
-/** Which lane `card` goes in at `now` (ms). */
+/** Which lane `card` goes in at `now` (ms): a job set aside (dismissed, or kept at a REPL's start) is finished. */
 export function laneOf(card: JobCard, now: number): Lane {
   const { job } = card;
+  if (job.dismissedAt) return 'finished';
   if (job.status === 'awaiting_approval' || job.status === 'interrupted') return 'needs';
   if (job.status === 'failed' && job.endedAt && now - Date.parse(job.endedAt) < RECENT_FAILURE_MS) return 'needs';
   if (job.status === 'running') return 'running';
@@ -35,7 +37,7 @@ export function Board({ board }: { board: LiveBoard }) {
   const lanes: Record<Lane, JobCard[]> = { needs: [], running: [], queued: [], finished: [] };
   for (const card of board.cards.values()) lanes[laneOf(card, now)].push(card);
   const byCreated = (a: JobCard, b: JobCard): number => a.job.createdAt.localeCompare(b.job.createdAt);
-  lanes.needs.sort(byCreated);
+  lanes.needs.sort(compareNeeds);
   lanes.running.sort(byCreated);
   lanes.queued.sort(byCreated);
   return html`<div class="board">
@@ -46,6 +48,16 @@ export function Board({ board }: { board: LiveBoard }) {
     </div>
     <${Finished} cards=${lanes.finished} now=${now} />
   </div>`;
+}
+
+// What needs the user most comes first: approvals (a job waits on them), then interrupted jobs,
+// then failures; the newest first within each.
+const NEEDS_RANK: Partial<Record<JobStatus, number>> = { awaiting_approval: 0, interrupted: 1, failed: 2 };
+
+/** The order of Needs you: approvals, interrupted, failed; newest first (by when each came to need the user). */
+export function compareNeeds(a: JobCard, b: JobCard): number {
+  const since = (card: JobCard): string => card.job.endedAt ?? getLastRecordedActivity(card.job);
+  return (NEEDS_RANK[a.job.status] ?? 3) - (NEEDS_RANK[b.job.status] ?? 3) || since(b).localeCompare(since(a)) || b.job.id.localeCompare(a.job.id);
 }
 
 function LaneView({ id, title, detail, cards, board, now, empty }: { id: string; title: string; detail?: string; cards: JobCard[]; board: LiveBoard; now: number; empty: string }) {
@@ -80,7 +92,29 @@ function Card({ card, board, now }: { card: JobCard; board: LiveBoard; now: numb
     ${tasks ? html`<p class="tasks">${tasks.done} of ${tasks.total} tasks done${tasks.running ? ` · ${tasks.running} running` : ''}${tasks.failed ? html` · <span class="bad">${tasks.failed} failed</span>` : ''}</p>` : ''}
     <${WorkerClusters} card=${card} />
     <p class=${`last${isStalled ? ' stalled' : ''}`}>${isStalled ? html`<b>Stalled? </b>` : ''}<span>${lastText}</span> · <time datetime=${new Date(lastAt).toISOString()}>${formatAgo(lastAt, now)}</time></p>
+    ${job.status === 'failed' || job.status === 'interrupted' ? html`<${DismissButton} job=${job} board=${board} />` : ''}
   </article>`;
+}
+
+/**
+ * Takes a failed or interrupted job out of Needs you without deleting it: it goes on under
+ * Finished (and a REPL's start does not offer it again). Recorded in the job (PUT dismissed).
+ */
+function DismissButton({ job, board }: { job: Job; board: LiveBoard }) {
+  const [problem, setProblem] = useState<string | null>(null);
+  const dismiss = async (): Promise<void> => {
+    setProblem(null);
+    try {
+      await dismissJob(job.id);
+      board.refresh(job.id);
+    } catch (error) {
+      setProblem(error instanceof ApiFailure ? error.message : String(error));
+    }
+  };
+  return html`<div class="card-actions">
+    <button class="dismiss" aria-label=${`Dismiss ${job.name ?? job.id}: it moves to Finished, nothing is deleted`} onClick=${() => void dismiss()}>Dismiss</button>
+    ${problem ? html`<span class="bad" role="status">${problem}</span>` : ''}
+  </div>`;
 }
 
 const FINISHED_STATUSES: JobStatus[] = ['completed', 'failed', 'cancelled', 'interrupted'];

@@ -1,21 +1,15 @@
 // A job's page: what it is and where it stands, the decisions it waits for (with the phase's
-// summary and diff), its phases → tasks → runs as a tree, the selected run's output (live while it
-// runs), and its manifest once it ended.
+// summary and diff), its phases → tasks → runs (task-tree.ts), and its manifest once it ended.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { isActiveStatus } from '../jobs/model/job.js';
-import { ApiFailure, call, decide, deleteJob, openStream, readManifest, readTaskPage } from './api.js';
+import { ApiFailure, call, decide, deleteJob, readManifest, readTaskPage } from './api.js';
 import { html } from './html.js';
-import { useBoard, useNow, useThrottled } from './hooks.js';
+import { useBoard, useNow } from './hooks.js';
 import type { LiveBoard } from './live.js';
 import { elapsedOf, formatSpan, JobName, PhaseStepper, StatusBadge, WorkerClusters } from './parts.js';
-import type { Job, JobManifest, Run, Task, TaskCounts } from './types.js';
-
-/** Tasks shown per page of a phase. */
-const TASK_PAGE = 100;
-/** Shortest interval between two reads of the tasks shown (ms). */
-const TREE_REFRESH_MS = 500;
-/** Lines of a run's output shown (its tail). */
-const OUTPUT_LINES = 500;
+import { TaskTree } from './task-tree.js';
+import { DiffText } from './diff-view.js';
+import type { Job, JobManifest, TaskCounts } from './types.js';
 
 /** The page of job `id`. */
 export function JobPage({ board, id }: { board: LiveBoard; id: string }) {
@@ -23,6 +17,8 @@ export function JobPage({ board, id }: { board: LiveBoard; id: string }) {
   const now = useNow();
   const card = board.cards.get(id);
   const [notice, setNotice] = useState<string | null>(null);
+  // Each phase's task counts, as the tree reads them: the stepper colours a phase by its outcome.
+  const [phaseCounts, setPhaseCounts] = useState<TaskCounts[] | null>(null);
   useEffect(() => board.refresh(id), [id]);
   if (!card) return html`<div class="job-page"><p><a href="#/">← Board</a></p><p class="empty">${board.cards.size === 0 && board.connection === 'connecting' ? 'Loading…' : `No job ${id} (deleted, or not in this jobs folder).`}</p></div>`;
   const { job } = card;
@@ -41,12 +37,12 @@ export function JobPage({ board, id }: { board: LiveBoard; id: string }) {
       ${job.template ? html`<div><dt>Template</dt><dd>${job.template.name} ${Object.entries(job.template.values).map(([key, value]) => `${key}=${value}`).join(' ')}</dd></div>` : ''}
       ${job.error ? html`<div class="bad"><dt>Error</dt><dd>${job.error}</dd></div>` : ''}
     </dl>
-    <${PhaseStepper} job=${job} />
+    <${PhaseStepper} job=${job} counts=${phaseCounts} />
     <${WorkerClusters} card=${card} />
     <div role="status" aria-live="polite" class="notice">${notice ?? ''}</div>
     ${job.status === 'awaiting_approval' ? html`<${Approval} job=${job} onNotice=${setNotice} />` : ''}
     <${Actions} job=${job} onNotice=${setNotice} />
-    <${Tree} job=${job} />
+    <${TaskTree} job=${job} onCounts=${setPhaseCounts} />
     ${!isActiveStatus(job.status) ? html`<${Manifest} job=${job} />` : ''}
   </article>`;
 }
@@ -77,7 +73,7 @@ function Approval({ job, onNotice }: { job: Job; onNotice: (text: string) => voi
     <h2 id="approval-title">Phase ${job.currentPhase + 1} of ${job.phases.length}, ${phase.name}, waits for you</h2>
     ${phase.output ? html`<h3>Summary</h3><pre class="summary">${phase.output}</pre>` : html`<p class="dim">The phase gave no summary.</p>`}
     ${files.length > 0 ? html`<h3>Files changed</h3><ul class="files">${files.map((file) => html`<li><code>${file.path}</code> <span class="good">+${file.added ?? '?'}</span> <span class="bad">−${file.removed ?? '?'}</span></li>`)}${phase.changes!.moreFiles > 0 ? html`<li>… ${phase.changes!.moreFiles} more</li>` : ''}</ul>
-      <details class="diff"><summary>Diff</summary><pre>${diff ?? 'Loading…'}</pre></details>` : ''}
+      <details class="diff"><summary>Diff</summary>${diff === null ? html`<pre>Loading…</pre>` : html`<${DiffText} text=${diff} />`}</details>` : ''}
     <div class="buttons">
       <button class="primary" onClick=${() => act(onNotice, 'Continue', () => decide(job.id, 'approve'))}>Continue</button>
       <button onClick=${() => setRetrying(!isRetrying)} aria-expanded=${isRetrying}>Retry with feedback</button>
@@ -113,82 +109,6 @@ function Actions({ job, onNotice }: { job: Job; onNotice: (text: string) => void
         <button onClick=${() => setConfirming(false)}>Keep it</button>
       </div>
     </div>` : ''}
-  </section>`;
-}
-
-/** Phases → tasks (a page at a time) → runs; selecting a run shows its output. */
-function Tree({ job }: { job: Job }) {
-  const [phase, setPhase] = useState(job.currentPhase);
-  const [offset, setOffset] = useState(0);
-  const [page, setPage] = useState<{ tasks: Task[]; runs: Run[]; total: number; phases: TaskCounts[] } | null>(null);
-  const [taskId, setTaskId] = useState<string | null>(null);
-  const [runId, setRunId] = useState<string | null>(null);
-  // Read again when the job moves on (its eventSeq), at most every TREE_REFRESH_MS: a job of
-  // 10,000 tasks makes hundreds of events a second.
-  const seq = useThrottled(job.eventSeq, TREE_REFRESH_MS);
-  useEffect(() => {
-    let isCurrent = true;
-    void readTaskPage(job.id, phase, offset, TASK_PAGE).then((read) => isCurrent && setPage(read), () => {});
-    return () => { isCurrent = false; };
-  }, [job.id, phase, offset, seq]);
-  const task = page?.tasks.find((candidate) => candidate.id === taskId) ?? null;
-  const runs = page?.runs.filter((run) => run.taskId === taskId) ?? [];
-  const run = runs.find((candidate) => candidate.id === runId) ?? runs.at(-1) ?? null;
-  return html`<section class="tree" aria-labelledby="tree-title">
-    <h2 id="tree-title">Phases, tasks and runs</h2>
-    <div class="tree-columns">
-      <nav aria-label="Phases"><ol class="pick">${job.phases.map((item, index) => {
-        const counts = page?.phases[index];
-        return html`<li><button aria-pressed=${index === phase} onClick=${() => { setPhase(index); setOffset(0); setTaskId(null); }}>
-          <span class=${`dot step-${item.status}`}></span> ${index + 1}. ${item.name} <span class="dim">${item.status}${counts && counts.total > 1 ? ` · ${counts.done}/${counts.total}` : ''}</span></button></li>`;
-      })}</ol></nav>
-      <div aria-label="Tasks" role="region">
-        ${!page ? html`<p class="dim">Loading tasks…</p>` : page.total === 0 ? html`<p class="dim">No tasks in this phase.</p>` : html`<ol class="pick">${page.tasks.map((item) => html`<li><button aria-pressed=${item.id === taskId} onClick=${() => { setTaskId(item.id); setRunId(null); }}>
-          <span class=${`dot task-${item.status}`}></span> ${item.id} ${item.title} <span class="dim">${item.status}</span></button></li>`)}</ol>
-          ${page.total > TASK_PAGE ? html`<p class="pager">Tasks ${offset + 1}–${Math.min(offset + TASK_PAGE, page.total)} of ${page.total}
-            <button disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - TASK_PAGE))}>Previous</button>
-            <button disabled=${offset + TASK_PAGE >= page.total} onClick=${() => setOffset(offset + TASK_PAGE)}>Next</button></p>` : ''}`}
-      </div>
-      <div aria-label="Runs" role="region">
-        ${task ? html`<ol class="pick">${runs.length === 0 ? html`<li class="dim">Not run yet.</li>` : runs.map((item) => html`<li><button aria-pressed=${item.id === run?.id} onClick=${() => setRunId(item.id)}>
-          ${item.id} · attempt ${item.attempt} · ${item.worker} <span class="dim">${item.state.status}</span></button></li>`)}</ol>` : html`<p class="dim">Select a task to see its runs.</p>`}
-      </div>
-    </div>
-    ${task && run ? html`<${RunOutput} job=${job} task=${task} run=${run} />` : ''}
-  </section>`;
-}
-
-/**
- * The tail of a run's output; while the run runs, the server streams what follows (the same for a
- * run of this server's and one a REPL beside it runs: both are read from the run's output file).
- */
-function RunOutput({ job, task, run }: { job: Job; task: Task; run: Run }) {
-  const [lines, setLines] = useState<string[] | null>(null);
-  const isRunning = run.state.status === 'running';
-  useEffect(() => {
-    const controller = new AbortController();
-    setLines(null);
-    void (async () => {
-      const response = await openStream(`/api/jobs/${job.id}/logs?task=${task.id}&run=${run.id}&lines=${OUTPUT_LINES}${isRunning ? '&follow=true' : ''}`, controller.signal);
-      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let text = '';
-      setLines([]);
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += value;
-        // Complete lines only; keep the tail, so a long run's output does not grow the page.
-        const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-        const kept = complete.split('\n').slice(0, -1).slice(-OUTPUT_LINES);
-        text = `${kept.join('\n')}${kept.length > 0 ? '\n' : ''}${text.slice(complete.length)}`;
-        setLines(kept);
-      }
-    })().catch(() => !controller.signal.aborted && setLines(['(the output could not be read)']));
-    return () => controller.abort();
-  }, [job.id, task.id, run.id, isRunning]);
-  return html`<section class="output" aria-labelledby="output-title">
-    <h3 id="output-title">Output of ${task.id}, ${run.id}${isRunning ? html` <span class="live">live</span>` : ''}</h3>
-    <pre tabIndex="0" aria-live=${isRunning ? 'polite' : 'off'}>${lines === null ? 'Loading…' : lines.length === 0 ? '(no output yet)' : lines.join('\n')}</pre>
   </section>`;
 }
 

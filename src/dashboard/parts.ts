@@ -1,7 +1,8 @@
 // Small pieces the board and the job page share: a status badge, the phase stepper, clustered
 // workers, times, and how a job is named.
+import { workingMs } from '../jobs/model/job-time.js';
 import { html } from './html.js';
-import type { Job, JobCard, JobStatus } from './types.js';
+import type { Job, JobCard, JobStatus, TaskCounts } from './types.js';
 
 const STATUS_LABELS: Record<JobStatus, string> = {
   queued: 'Queued', running: 'Running', awaiting_approval: 'Needs approval', completed: 'Completed', failed: 'Failed', cancelled: 'Cancelled', interrupted: 'Interrupted',
@@ -29,17 +30,37 @@ export function formatAgo(at: number, now: number): string {
   return now - at < 5000 ? 'just now' : `${formatSpan(now - at)} ago`;
 }
 
-/** A job's time so far: from its start to its end (or now). */
+/**
+ * A job's time so far, as /jobs and `jobline list` say it (see workingMs): the time its phases
+ * ran, without the waits for approval (or in the queue, or interrupted); null before it started.
+ */
 export function elapsedOf(job: Job, now: number): number | null {
   if (!job.startedAt) return null;
-  return (job.endedAt ? Date.parse(job.endedAt) : now) - Date.parse(job.startedAt);
+  return workingMs(job, new Date(now));
 }
 
-/** The phases as steps: done, current (running, waiting, failed) and to come, with `phase 3 of 5`. */
-export function PhaseStepper({ job }: { job: Job }) {
+/**
+ * How phase `index` of `job` ended, for its colour and words: `tone` is its status, or
+ * `completed-failed` for a phase that completed with failed tasks (never shown as a success).
+ * Its tasks' counts tell (`counts`, when read); without them, a phase that completed as the one
+ * its failed job stopped at did (a keep-going job fails after its last phase for its failed tasks).
+ */
+export function phaseOutcome(job: Job, index: number, counts?: TaskCounts | null): { tone: string; words: string } {
+  const phase = job.phases[index]!;
+  const failed = counts ? counts.failed : (phase.failedTasks ?? (phase.status === 'completed' && job.status === 'failed' && index === job.currentPhase ? 1 : 0));
+  const tally = counts && counts.total > 1 ? ` · ${counts.done}/${counts.total} done` : '';
+  if (phase.status === 'completed' && failed > 0) return { tone: 'completed-failed', words: `completed with failed tasks${counts ? ` · ${counts.failed} failed` : ''}${tally}` };
+  return { tone: phase.status, words: `${phase.status}${counts && counts.failed > 0 ? ` · ${counts.failed} failed` : ''}${tally}` };
+}
+
+/** The phases as steps: done, current (running, waiting, failed) and to come, with `phase 3 of 5`; `counts`: each phase's tasks, when read. */
+export function PhaseStepper({ job, counts }: { job: Job; counts?: readonly TaskCounts[] | null }) {
   const current = job.phases[job.currentPhase];
   return html`<div class="stepper">
-    <ol class="steps" aria-hidden="true">${job.phases.map((phase, index) => html`<li class=${`step step-${phase.status}${index === job.currentPhase ? ' step-current' : ''}`} title=${`${phase.name}: ${phase.status}`}></li>`)}</ol>
+    <ol class="steps" aria-hidden="true">${job.phases.map((phase, index) => {
+      const outcome = phaseOutcome(job, index, counts?.[index]);
+      return html`<li class=${`step step-${outcome.tone}${index === job.currentPhase ? ' step-current' : ''}`} title=${`${phase.name}: ${outcome.words}`}></li>`;
+    })}</ol>
     <span class="step-label">phase ${Math.min(job.currentPhase + 1, job.phases.length)} of ${job.phases.length}${current ? html` · <b>${current.name}</b>` : ''}</span>
   </div>`;
 }

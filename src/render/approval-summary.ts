@@ -34,15 +34,16 @@ const LISTED_TASKS = 10;
  * Lines about the tasks behind an approval, from `board`: the phase's failed tasks with their
  * errors (when some failed), and the tasks the phase planned for the next one (a plan's list,
  * with the files each claims and what it waits for). Empty when there is nothing to say.
+ * `tasksCommand` lists the rest where the box shows: `/tasks` (the REPL) or `jobline tasks`.
  */
-export function formatApprovalTasks(job: Job, board: TaskBoard): string[] {
+export function formatApprovalTasks(job: Job, board: TaskBoard, tasksCommand = '/tasks'): string[] {
   const lines: string[] = [];
   const phase = job.phases[job.currentPhase];
   const failed = board.tasks.filter((task) => task.phase === job.currentPhase && task.status === 'failed');
   if (phase?.failedTasks && failed.length > 0) {
     lines.push(chalk.red(`${failed.length} task${failed.length === 1 ? '' : 's'} failed:`));
     for (const task of failed.slice(0, LISTED_TASKS)) lines.push(`  ✗ ${task.id} ${sanitizeLine(task.title)}${task.result ? `: ${sanitizeLine(task.result)}` : ''}`);
-    if (failed.length > LISTED_TASKS) lines.push(chalk.dim(`  … and ${failed.length - LISTED_TASKS} more (/tasks ${job.id})`));
+    if (failed.length > LISTED_TASKS) lines.push(chalk.dim(`  … and ${failed.length - LISTED_TASKS} more (${tasksCommand} ${job.id})`));
   }
   const next = job.phases[job.currentPhase + 1];
   const planned = board.tasks.filter((task) => task.phase === job.currentPhase + 1);
@@ -53,16 +54,17 @@ export function formatApprovalTasks(job: Job, board: TaskBoard): string[] {
       const after = task.dependsOn.length > 0 ? chalk.dim(` after ${task.dependsOn.join(', ')}`) : '';
       lines.push(`  ${task.id} ${sanitizeLine(task.title)}${files}${after}`);
     }
-    if (planned.length > LISTED_TASKS) lines.push(chalk.dim(`  … and ${planned.length - LISTED_TASKS} more (/tasks ${job.id})`));
+    if (planned.length > LISTED_TASKS) lines.push(chalk.dim(`  … and ${planned.length - LISTED_TASKS} more (${tasksCommand} ${job.id})`));
   }
   return lines;
 }
 
 /**
  * Renders the approval box for `job` (which should be awaiting approval), `width` columns wide;
- * with its `board`, also its failed and planned tasks (see formatApprovalTasks).
+ * with its `board`, also its failed and planned tasks (see formatApprovalTasks; `tasksCommand`
+ * names the command that lists the rest where the box shows).
  */
-export function formatApprovalSummary(job: Job, now: Date, width = 72, board: TaskBoard | null = null): string {
+export function formatApprovalSummary(job: Job, now: Date, width = 72, board: TaskBoard | null = null, tasksCommand = '/tasks'): string {
   const phase = job.phases[job.currentPhase];
   const inner = Math.max(30, width - 4);
   const duration = phase ? elapsedMs(phase.startedAt, phase.endedAt, now) : null;
@@ -72,7 +74,7 @@ export function formatApprovalSummary(job: Job, now: Date, width = 72, board: Ta
   ];
   const excerpt = phase?.output ? sanitizeText(phase.output).split('\n').filter((line) => line.trim() !== '').slice(-EXCERPT_LINES) : [];
   const changes = phase?.changes ? formatChanges(phase.changes) : [];
-  const tasks = board ? formatApprovalTasks(job, board) : [];
+  const tasks = board ? formatApprovalTasks(job, board, tasksCommand) : [];
   const body = [...facts, ...(excerpt.length > 0 ? ['', ...excerpt] : ['', chalk.dim('(no output)')]), ...(changes.length > 0 ? ['', ...changes] : []), ...(tasks.length > 0 ? ['', ...tasks] : [])];
   const top = `╭─ Approval needed ${'─'.repeat(Math.max(0, inner - 16))}╮`;
   const bottom = `╰${'─'.repeat(inner + 2)}╯`;

@@ -2,7 +2,6 @@
 import chalk from 'chalk';
 import { isExternalJob, type Job } from '../jobs/model/job.js';
 import type { Run, TaskBoard } from '../jobs/model/task.js';
-import type { JobPaths } from '../jobs/ports/job-reader.js';
 import { formatChanges } from './approval-summary.js';
 import { formatCounters, formatPhasePosition, workingMs } from './job-list.js';
 import { formatTaskCounts } from './task-list.js';
@@ -13,18 +12,29 @@ import { STATUS_ICONS, elapsedMs, formatDuration, sanitizeLine, sanitizeText, tr
 // Tasks of one phase listed one by one in a job's details; more are summarised (see /tasks).
 const MAX_TASKS_IN_DETAILS = 10;
 
-const PHASE_ICONS = { pending: '·', running: '🔄', completed: '✅', failed: '❌', cancelled: '🚫' } as const;
+const PHASE_ICONS = { pending: '·', running: '🔄', completed: '✅', failed: '❌', cancelled: '🚫', interrupted: '⏸' } as const;
+
+/**
+ * Where a job's details are shown: its files that exist (see JobReader.existingFiles), and the
+ * commands its hints name there (`/tasks` and `/logs` in the REPL, `jobline tasks` and
+ * `jobline logs` on the command line).
+ */
+export interface JobDetailsPlace {
+  files: { files: string[]; runLogs: { dir: string; count: number } | null };
+  tasksCommand: string;
+  logsCommand: string;
+}
 
 /**
  * Renders every field of `job` a user needs: description, status, timestamps, elapsed time,
  * phases (status, attempts, duration) with their tasks and every run of each (`board`, when
- * known), counters, last event, error and file paths.
+ * known), counters, last event, error and the files that exist.
  */
-export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: TaskBoard | null = null): string {
+export function formatJobDetails(job: Job, place: JobDetailsPlace, now: Date, board: TaskBoard | null = null): string {
   const label = (name: string): string => chalk.dim(`${name}:`.padEnd(13));
-  // The time its phases ran: waiting for approval or lying interrupted does not count. With its
-  // runs known, every attempt counts (a phase keeps only its last).
-  const elapsed = board && board.runs.length > 0 ? sumRunTimes(board, now) : job.startedAt ? workingMs(job, now) : null;
+  // The time its phases ran, as `list` and /jobs say it: from its start to its end, less the
+  // waits for approval (or in the queue, or interrupted). Runs side by side count once.
+  const elapsed = job.startedAt ? workingMs(job, now) : null;
   const lines = [
     `${STATUS_ICONS[job.status]} ${chalk.bold(job.id)}  ${job.status}`,
     `${label('Name')}${job.name ? sanitizeLine(job.name) : '-'}${job.template ? chalk.dim(`  (template ${sanitizeLine(job.template.name)})`) : ''}`,
@@ -45,12 +55,16 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
   job.phases.forEach((phase, index) => {
     const duration = elapsedMs(phase.startedAt, phase.endedAt, now);
     const attempts = phase.attempts === 1 ? '1 attempt' : `${phase.attempts} attempts`;
-    lines.push(`  ${PHASE_ICONS[phase.status]} ${index + 1}. ${sanitizeLine(phase.name).padEnd(14)} ${phase.status.padEnd(10)} ${attempts.padEnd(11)} ${duration === null ? '' : formatDuration(duration)}`.trimEnd());
+    const phaseTasks = board?.tasks.filter((candidate) => candidate.phase === index) ?? [];
+    // A phase that completed with failed tasks (keep-going) is not shown as a success.
+    const failedTasks = phase.status !== 'completed' ? 0 : board ? phaseTasks.filter((task) => task.status === 'failed').length : (phase.failedTasks ?? 0);
+    const icon = failedTasks > 0 ? '⚠️ ' : PHASE_ICONS[phase.status];
+    const outcome = failedTasks > 0 ? ` · ${failedTasks} task${failedTasks === 1 ? '' : 's'} failed` : '';
+    lines.push(`  ${icon} ${index + 1}. ${sanitizeLine(phase.name).padEnd(14)} ${phase.status.padEnd(10)} ${attempts.padEnd(11)} ${duration === null ? '' : formatDuration(duration)}${outcome}`.trimEnd());
     // With the runs known, each failed run says its own error; the phase's would repeat the last.
     if (phase.error && !board) lines.push(chalk.red(`       ${truncate(sanitizeLine(phase.error), 200)}`));
     // What the phase changed in a git workspace, as in its approval box.
     if (phase.changes) lines.push(...formatChanges(phase.changes).map((line) => `       ${line}`));
-    const phaseTasks = board?.tasks.filter((candidate) => candidate.phase === index) ?? [];
     // A phase of many tasks (a batch) shows its counts and the tasks that run or failed; /tasks lists them all.
     const isCrowded = phaseTasks.length > MAX_TASKS_IN_DETAILS;
     const listed = isCrowded ? phaseTasks.filter((task) => task.status === 'claimed' || task.status === 'failed').slice(0, MAX_TASKS_IN_DETAILS) : phaseTasks;
@@ -60,7 +74,7 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
       lines.push(chalk.dim(`       task ${task.id} ${truncate(sanitizeLine(task.title), 40)} · ${task.status} · ${runs.length === 1 ? '1 run' : `${runs.length} runs`}`));
       for (const run of runs) lines.push(`         ${formatRun(run, now)}`);
     }
-    if (isCrowded) lines.push(chalk.dim(`       (/tasks ${job.id} lists every task)`));
+    if (isCrowded) lines.push(chalk.dim(`       (${place.tasksCommand} ${job.id} lists every task)`));
   });
   // The job's workers at work now, each with its task (`/jobs` clusters them on one row).
   const working = board ? board.runs.filter((run) => run.state.status === 'running') : [];
@@ -77,14 +91,12 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
     lines.push(chalk.bold('Latest output:'));
     for (const line of sanitizeText(output).split('\n').slice(-8)) lines.push(`  ${truncate(line, 200)}`);
   }
-  lines.push(chalk.bold('Files:'), `  ${paths.job}`, `  ${paths.events}`, `  ${paths.output}`);
-  if (paths.tasks && board) lines.push(`  ${paths.tasks}`);
+  // Only files that exist: a batch's output is in its runs' logs, not in an output.log.
+  const { files, runLogs } = place.files;
+  lines.push(chalk.bold('Files:'), ...files.map((path) => `  ${path}`));
+  if (runLogs) lines.push(`  ${runLogs.dir}/ ${chalk.dim(`(${runLogs.count} run log${runLogs.count === 1 ? '' : 's'}; ${place.logsCommand} ${job.id} prints them in order)`)}`);
+  if (files.length === 0 && !runLogs) lines.push(chalk.dim('  none left on disk'));
   return lines.join('\n');
-}
-
-// The time every run took (ms), an open run up to `now`.
-function sumRunTimes(board: TaskBoard, now: Date): number {
-  return board.runs.reduce((sum, run) => sum + (elapsedMs(run.startedAt, run.state.status === 'running' ? null : run.state.endedAt, now) ?? 0), 0);
 }
 
 const RUN_ICONS = { running: '🔄', succeeded: '✅', failed: '❌', cancelled: '🚫', interrupted: '⏸' } as const;

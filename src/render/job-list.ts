@@ -3,6 +3,7 @@
 // event with counters. Pure: the clock and the width are passed in, so output is testable to the
 // character.
 import chalk from 'chalk';
+import { workingMs } from '../jobs/model/job-time.js';
 import { JOB_STATUSES, isActiveStatus, isUnfinishedStatus, type Job, type JobStatus } from '../jobs/model/job.js';
 import { STATUS_ICONS, formatDuration, sanitizeLine, truncate } from './text.js';
 import { formatTaskCounts } from './task-list.js';
@@ -38,19 +39,8 @@ export function formatCounters(job: Job): string {
   return `round ${round} of this phase · ${plural(toolCalls, 'tool call')} · ${plural(llmCalls, 'model call')} in all`;
 }
 
-/**
- * Milliseconds the job's phases have run (each phase's latest attempt, up to `now` for a running
- * one): time spent queued, waiting for approval or lying interrupted does not count.
- */
-export function workingMs(job: Job, now: Date): number {
-  let total = 0;
-  for (const phase of job.phases) {
-    if (!phase.startedAt) continue;
-    const end = phase.endedAt ?? (phase.status === 'running' && job.status === 'running' ? now.toISOString() : null);
-    if (end) total += Math.max(0, Date.parse(end) - Date.parse(phase.startedAt));
-  }
-  return total;
-}
+/** See jobs/model/job-time.ts: the time a job worked, as every view shows it. */
+export { workingMs };
 
 /** `3m ago`, `2h ago`, `just now`: how long before `now` the time `iso` was. */
 export function formatAgo(iso: string, now: Date): string {

@@ -11,8 +11,10 @@ import type { ArgumentKind, SlashCommand } from './session.js';
  * file: this session's jobs are known with their status; of the others, any job is a folder
  * name, and the resumable ones are those the ended-jobs index names unfinished.
  */
-export function createCompleter(commands: readonly SlashCommand[], service: JobService, config: JoblineConfig): (line: string) => [string[], string] {
+export function createCompleter(commands: readonly SlashCommand[], service: JobService, currentConfig: JoblineConfig | (() => JoblineConfig)): (line: string) => [string[], string] {
   return (line) => {
+    // The config as it is now (a /reload may have brought new agents and templates).
+    const config = typeof currentConfig === 'function' ? currentConfig() : currentConfig;
     if (!line.startsWith('/')) return [[], line];
     const space = line.indexOf(' ');
     if (space === -1) {

@@ -5,6 +5,7 @@
 import chalk, { type ChalkInstance } from 'chalk';
 import type { Job } from '../jobs/model/job.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
+import { taskColourOf } from '../render/log-lines.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
 
 /** Output lines a job may show in a burst before the limit applies. */
@@ -130,18 +131,20 @@ export class Notifier {
 
   /**
    * Shows a lifecycle event (never limited); held-back output is summarised first. A failure
-   * whose last output lines were held back shows them under its reason: they usually say why.
+   * whose last output lines were held back shows them under its reason (they usually say why):
+   * only those held back, at most FAILURE_TAIL_LINES, so no line shows twice.
    */
   event(job: Job, event: JobEvent): void {
     const described = describeEvent(job, event);
     if (!described) return;
-    const hadHidden = (this.limits.get(job.id)?.hidden ?? 0) > 0;
+    // Lines held back since the last one shown (a shown line first says what was held before it).
+    const heldBack = this.limits.get(job.id)?.hidden ?? 0;
     this.summarise(job.id);
     // A lifecycle line (a failure's reason above all) may wrap rather than lose its end.
     this.print(formatNotification(job.id, described.icon, described.text, Math.max(this.width(), EVENT_WIDTH)));
-    const output = event.type === 'failed' && hadHidden ? job.phases[job.currentPhase]?.output : null;
+    const output = event.type === 'failed' && heldBack > 0 ? job.phases[job.currentPhase]?.output : null;
     if (output) {
-      const tail = output.split('\n').filter((line) => sanitizeLine(line) !== '').slice(-FAILURE_TAIL_LINES);
+      const tail = output.split('\n').filter((line) => sanitizeLine(line) !== '').slice(-Math.min(FAILURE_TAIL_LINES, heldBack));
       for (const line of tail) this.print(formatNotification(job.id, chalk.dim('│'), line, this.width()));
     }
   }
@@ -183,16 +186,21 @@ export class Notifier {
   output(job: Job, lines: string[], lineCount: number, taskId?: string): void {
     if (this.muted.has(job.id)) return;
     const limits = this.limitsOf(job.id);
+    // The lines a batch does not carry came before those it does.
+    this.hide(limits, lineCount - lines.length);
     // Blank lines carry nothing worth a notification; they still count as output.
     const visible = lines.filter((line) => sanitizeLine(line) !== '');
     const now = this.now();
     let shown = 0;
     for (const line of visible) {
       if (!limits.output.take(now)) break;
-      this.print(formatNotification(job.id, chalk.dim(taskId ? `${taskId} │` : '│'), line, this.width()));
+      // The count of lines held back stands where they were left out: before the next line shown
+      // (or, when none follows, at the next summary).
+      this.summarise(job.id);
+      this.print(formatNotification(job.id, taskId ? taskColourOf(taskId)(`${taskId} │`) : chalk.dim('│'), line, this.width()));
       shown++;
     }
-    this.hide(limits, lineCount - lines.length + (visible.length - shown));
+    this.hide(limits, visible.length - shown);
   }
 
   /** Shows an agent's step (🔧 a tool call, 💭 a model response), limited apart from output. */

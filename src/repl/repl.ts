@@ -3,7 +3,8 @@
 // job service (core) to the terminal (UI); it renders state and sends commands, never edits a job.
 import { formatJobLabel } from '../render/job-list.js';
 import chalk from 'chalk';
-import { assertAgentExists, resolveAgent } from '../agents/resolve-agent.js';
+import { assertAgentExists, listAgents, resolveAgent } from '../agents/resolve-agent.js';
+import { formatConfigChanged, reloadConfig, stampOf, watchConfigFile, watchedConfigPath } from './config-reload.js';
 import { createReplJobService, type AppContext } from '../commands/context.js';
 import { askYesNo } from '../commands/keyed-select.js';
 import { confirmLeaving } from './commands/quit.js';
@@ -44,6 +45,7 @@ export function formatPrompt(agentName: string, mode: JobMode): string {
  * @throws AgentError AGENT_UNKNOWN for an unknown --agent, before anything starts.
  */
 export async function startRepl(context: AppContext, options: ReplOptions): Promise<never> {
+  // `context.config` is the config in use: /reload replaces it (read it there, not once).
   const { config, cwd } = context;
   const isInteractive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   let agentName = options.agent ?? getDefaultAgentName(config);
@@ -65,7 +67,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     prompt: formatPrompt(agentName, mode),
     history: isInteractive ? loadHistory(historyPath) : [],
     historySize: HISTORY_SIZE,
-    completer: createCompleter(SLASH_COMMANDS, service, config),
+    completer: createCompleter(SLASH_COMMANDS, service, () => context.config),
   });
   const print = (text: string): void => terminal.print(text);
   // While the REPL answers a line (or runs the startup review), job notifications wait, so its
@@ -91,7 +93,8 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   const follow = new FollowFilter((id) => !service.attachedServer && service.isInSession(id));
   const approvals = new ApprovalPresenter(service, terminal, print, (id) => follow.adopt(id, 'answered'));
   feedJobEvents({
-    service, config, follow, notifier, terminal, isInteractive, notify,
+    service, follow, notifier, terminal, isInteractive, notify,
+    get config() { return context.config; },
     deferWhileAnswering: (decide) => (held ? held.push(decide) > 0 : false),
     approvalRequested: (id) => approvals.enqueue(id),
     width: () => process.stdout.columns ?? 200,
@@ -127,9 +130,21 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   // SIGTERM and SIGHUP (and SIGINT when not on a terminal, where Ctrl+C is a real signal).
   installExitHandlers(service.lifecycle, () => terminal.close());
 
+  // A change to the config file is said once (with the hint), until /reload reads it; what
+  // /reload itself read is no change.
+  let configFile = watchedConfigPath(context);
+  let loadedStamp = stampOf(configFile);
+  let isChangeSaid = false;
+  const onConfigChange = (stamp: string): void => {
+    if (stamp === loadedStamp || isChangeSaid) return;
+    isChangeSaid = true;
+    notify(chalk.yellow(formatConfigChanged(configFile)));
+  };
+  let stopWatching = watchConfigFile(configFile, onConfigChange);
+
   const session: ReplSession = {
     service,
-    config,
+    get config() { return context.config; },
     commands: SLASH_COMMANDS,
     get agentName() { return agentName; },
     get mode() { return mode; },
@@ -149,7 +164,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     cwd,
     submit: async (prompt, extra = {}) => {
       const { agentName: agentOfJob = agentName, mode: modeOfJob = mode, workers: workersOfJob = workers ?? undefined, ...rest } = extra;
-      const agent = resolveAgent(agentOfJob, config, cwd, context.configPath);
+      const agent = resolveAgent(agentOfJob, context.config, cwd, context.configPath);
       const { job, queuePosition } = await service.dispatch({ type: 'submit', agent, prompt, mode: modeOfJob, cwd, ...(workersOfJob ? { workers: workersOfJob } : {}), ...rest });
       follow.adopt(job.id, 'started');
       const named = formatJobLabel(job);
@@ -166,6 +181,18 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     setFollowing: (target) => follow.set(target),
     adoptJob: (id, reason) => follow.adopt(id, reason),
     quit: () => quit(0),
+    reloadConfig: () => {
+      const lines = reloadConfig(context);
+      if (!listAgents(context.config).some((agent) => agent.name === agentName)) lines.push(`The agent ${agentName} is gone from the config: /agent picks another (new jobs would fail).`);
+      if (watchedConfigPath(context) !== configFile) {
+        stopWatching();
+        configFile = watchedConfigPath(context);
+        stopWatching = watchConfigFile(configFile, onConfigChange);
+      }
+      loadedStamp = stampOf(configFile);
+      isChangeSaid = false;
+      return lines;
+    },
   };
 
   const handleLine = async (line: string): Promise<void> => {

@@ -82,4 +82,9 @@ export interface ReplSession {
   adoptJob(id: string, reason: OwnJobReason): void;
   /** Leaves the REPL (jobs still active are marked interrupted). */
   quit(): Promise<void>;
+  /**
+   * Reads the config again (see reloadConfig): `config` is then the new one. Returns the lines
+   * that say what changed. @throws ConfigError (the config in use stays).
+   */
+  reloadConfig(): string[];
 }

@@ -54,6 +54,10 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
     print(`warning: cannot read the jobs folder: ${describeError(error)}`);
     return;
   }
+  // Jobs the user kept at an earlier review (or dismissed on the dashboard) are not asked about again.
+  const kept = incomplete.filter((job) => job.dismissedAt);
+  incomplete = incomplete.filter((job) => !job.dismissedAt);
+  if (kept.length > 0) print(chalk.dim(`${kept.length} interrupted job${kept.length === 1 ? '' : 's'} kept (/jobs interrupted)`));
   if (incomplete.length === 0) return;
   print(formatIncompleteJobs(incomplete, service.jobsDir));
   if (!context.isInteractive) {
@@ -67,8 +71,8 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
       const id = incomplete.length === 1 ? incomplete[0]!.id : await terminal.suspend(() => chooseJobToView(incomplete));
       const job = incomplete.find((candidate) => candidate.id === id);
       if (job) {
-        const { board, paths } = await service.view(job.id);
-        print(`${formatJobDetails(job, paths, new Date(), board)}\n`);
+        const { board } = await service.view(job.id);
+        print(`${formatJobDetails(job, { files: service.existingFiles(job.id), tasksCommand: '/tasks', logsCommand: '/logs' }, new Date(), board)}\n`);
       }
       continue;
     }
@@ -102,11 +106,26 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
       return;
     }
     if (answer === '' || answer === 'k' || answer === 'keep') {
-      print(chalk.dim('Kept. They are in /jobs; /resume <id> continues one.'));
+      await keep(service, incomplete, print);
       return;
     }
     print('Please answer v, r, d or k.');
   }
+}
+
+// Records the choice to keep `jobs` as they are in each job (see Job.dismissedAt), so the next
+// start does not ask again; a job another jobline resumed meanwhile is left as it is.
+async function keep(service: JobService, jobs: readonly Job[], print: (text: string) => void): Promise<void> {
+  const failures: string[] = [];
+  for (const job of jobs) {
+    try {
+      await service.dispatch({ type: 'update', jobId: job.id, dismissed: true });
+    } catch (error) {
+      failures.push(`${job.id}: ${describeError(error)}`);
+    }
+  }
+  print(chalk.dim('Kept. They are in /jobs interrupted; /resume <id> continues one.'));
+  for (const failure of failures) print(chalk.yellow(`warning: could not record the keep of ${failure}`));
 }
 
 // One row per job, as the pickers show it: id, status, phase and the prompt.
@@ -115,8 +134,9 @@ function describeRow(job: Job): string {
 }
 
 // Both pickers mark the row under the cursor with `❯` and the picked rows with [x], both
-// visible without colour; the first row starts picked.
-const POINTER = { pointer: '❯', indicator: (_state: unknown, choice: { enabled?: boolean }) => (choice.enabled ? '[x]' : '[ ]') };
+// visible without colour; the first row starts picked (enquirer's multiselect resets every
+// choice's `enabled` and picks only what `initial` names).
+const POINTER = { pointer: '❯', indicator: (_state: unknown, choice: { enabled?: boolean }) => (choice.enabled ? ' [x]' : ' [ ]') };
 
 async function chooseJobs(jobs: readonly Job[]): Promise<string[]> {
   const { default: enquirer } = await import('enquirer');
@@ -125,7 +145,8 @@ async function chooseJobs(jobs: readonly Job[]): Promise<string[]> {
       type: 'multiselect',
       name: 'ids',
       message: 'Resume which jobs? (space to pick, Enter to confirm)',
-      choices: jobs.map((job, index) => ({ name: job.id, message: describeRow(job), enabled: index === 0 })),
+      choices: jobs.map((job) => ({ name: job.id, message: describeRow(job) })),
+      initial: 0,
       stdout: process.stdout,
       ...POINTER,
     } as never);

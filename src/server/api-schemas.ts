@@ -80,7 +80,12 @@ export const submitJobSchema = z.strictObject({
 }).refine((body) => !(body.tasks && body.inputs), { message: 'give tasks or inputs, not both', path: ['inputs'] });
 
 /** PUT /api/jobs/{id}. */
-export const updateJobSchema = z.strictObject({ name: jobName.nullable().optional(), mode: mode.optional() });
+export const updateJobSchema = z.strictObject({
+  name: jobName.nullable().optional(),
+  mode: mode.optional(),
+  /** Set a failed, cancelled or interrupted job aside (true), or offer it again (false). */
+  dismissed: z.boolean().optional(),
+});
 
 /** POST /api/jobs/{id}/approve. */
 export const approveSchema = z.strictObject({ requestId: z.string().max(200).optional() });
@@ -128,6 +133,8 @@ export const logsQuerySchema = z.strictObject({
   run: z.string().regex(/^r\d{1,9}$/, 'expected a run id such as r3').optional(),
   lines: z.coerce.number().int().min(1).max(100_000).default(200),
   follow: z.enum(['true', 'false']).default('false'),
+  /** Only the failed runs' output (without task). */
+  failed: z.enum(['true', 'false']).default('false'),
 });
 
 /** DELETE /api/jobs/{id} query. */
@@ -158,6 +165,10 @@ export const tasksPageQuerySchema = z.strictObject({
   phase: z.coerce.number().int().min(0).max(1000).optional(),
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(0).max(1000).default(100),
+  /** Only tasks of these statuses: `failed,running` (see parseTaskStatuses). */
+  status: z.string().min(1).max(100).optional(),
+  /** Only tasks whose id, title or input contains this (any case). */
+  q: z.string().max(500).optional(),
 });
 
 /** POST /api/listen. */

@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import { readFullDiff } from '../agents/workspace-snapshot.js';
 import { isActiveStatus, type Job } from '../jobs/model/job.js';
 import { countTasks, type Run, type Task, type TaskBoard, type TaskCounts } from '../jobs/model/task.js';
+import { parseTaskStatuses, sortTasksForView } from '../jobs/model/task-order.js';
 import type { ApiDeps } from './api-deps.js';
 import { getMaxWorkers } from '../config/schema.js';
 import { boardQuerySchema, tasksPageQuerySchema } from './api-schemas.js';
@@ -84,10 +85,16 @@ export function addDashboardRoutes(routes: RouteTable, deps: ApiDeps): void {
     return context.json({ cards, slots: { used, max: deps.config.maxConcurrentJobs, workers: getMaxWorkers(deps.config) }, total: listing.total, warnings: listing.warnings });
   });
 
-  routes.add({ method: 'get', path: '/api/jobs/{id}/task-page', summary: "A page of a job's tasks (phase: its index; offset, limit) with their runs, the counts of every phase, and the job's tasks and runs in all.", query: tasksPageQuerySchema, responses: { 200: '{ tasks, runs, total, phases: TaskCounts[], counts: { tasks, runs } }' } }, async ({ context, params, query }) => {
+  routes.add({ method: 'get', path: '/api/jobs/{id}/task-page', summary: "A page of a job's tasks (phase: its index; status: failed,running,…; q: words of an id, title or input; offset, limit), running, failed, waiting, then done, with their runs, the counts of every phase, and the job's tasks and runs in all.", query: tasksPageQuerySchema, responses: { 200: '{ tasks, runs, total, phases: TaskCounts[], counts: { tasks, runs } }' } }, async ({ context, params, query }) => {
+    const statuses = query.status === undefined ? null : parseTaskStatuses(query.status);
+    if (query.status !== undefined && !statuses) throw new HttpError('BAD_REQUEST', `status: '${query.status.slice(0, 40)}' is not a task status (failed, running, waiting, done, not-run).`);
     const { job, board } = await service.view(params.id!);
-    const inPhase = query.phase === undefined ? board.tasks : board.tasks.filter((task) => task.phase === query.phase);
-    const tasks: Task[] = inPhase.slice(query.offset, query.offset + query.limit);
+    const words = query.q?.trim().toLowerCase() ?? '';
+    const inPhase = board.tasks.filter((task) => (query.phase === undefined || task.phase === query.phase)
+      && (!statuses || statuses.includes(task.status))
+      && (words === '' || `${task.id}\n${task.title}\n${task.input}`.toLowerCase().includes(words)));
+    // The order every view lists tasks in: the running and the failed are where one looks first.
+    const tasks: Task[] = sortTasksForView(inPhase).slice(query.offset, query.offset + query.limit);
     const wanted = new Set(tasks.map((task) => task.id));
     const runs: Run[] = board.runs.filter((run) => wanted.has(run.taskId));
     const phases = job.phases.map((_phase, index) => countTasks(board.tasks.filter((task) => task.phase === index)));

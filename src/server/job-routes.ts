@@ -60,7 +60,7 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
     return context.json(manifest);
   });
 
-  routes.add({ method: 'put', path: '/api/jobs/{id}', summary: "Change a job's name (null: none) or, while it is active, its mode.", body: updateJobSchema, responses: { 200: '{ job }' } }, async ({ context, params, body }) => {
+  routes.add({ method: 'put', path: '/api/jobs/{id}', summary: "Change a job's name (null: none), while it is active its mode, or whether an unfinished job that ended is set aside (dismissed: true, it leaves Needs you).", body: updateJobSchema, responses: { 200: '{ job }' } }, async ({ context, params, body }) => {
     const job = await service.dispatch({ type: 'update', jobId: params.id!, ...body });
     return context.json({ job });
   });

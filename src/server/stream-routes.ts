@@ -4,10 +4,11 @@ import type { ServerResponse } from 'node:http';
 import { streamSSE, stream } from 'hono/streaming';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { SAFE_HEADERS } from './safe-headers.js';
-import { isActiveStatus } from '../jobs/model/job.js';
 import type { ApiDeps } from './api-deps.js';
 import { credentialOf } from './credentials.js';
 import { eventsQuerySchema, logsQuerySchema } from './api-schemas.js';
+import type { TranscriptLine } from '../jobs/service/job-transcript.js';
+import { formatTranscriptLine, taskIdWidth } from '../render/log-lines.js';
 import { frameOf, type StreamEvent } from './event-hub.js';
 import type { RouteTable } from './route-table.js';
 
@@ -106,11 +107,14 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
       if (!isFollowing || !run || run.state.status !== 'running') return context.text(text);
       return followText(context, deps, text, (onLines, signal) => service.followRunOutput(id, run, { offset: tail?.size ?? 0, onLines, signal }));
     }
-    const tail = await service.readOutputTail(id, query.lines);
-    const text = joinLines(tail.lines);
-    if (!isFollowing) return context.text(text);
-    const isEnded = async (): Promise<boolean> => !isActiveStatus((await service.get(id)).status);
-    return followText(context, deps, text, (onLines, signal) => service.followOutput(id, { offset: tail.size, onLines, isEnded, signal }));
+    // The job's output in time order, the lines of tasks run side by side marked `t3 │` (see JobTranscript).
+    const { job, board, transcript } = await service.openTranscript(id, { isFailedOnly: query.failed === 'true' });
+    const style = { jobId: job.id, isTerminal: false, taskWidth: taskIdWidth(board.tasks) };
+    const plain = (lines: readonly TranscriptLine[]): string[] => lines.map((line) => formatTranscriptLine(line, style));
+    const read: TranscriptLine[] = [];
+    await transcript.read(board, query.lines, (lines) => void read.push(...lines));
+    if (!isFollowing) return context.text(joinLines(plain([...read, ...(await transcript.finish(board))])));
+    return followText(context, deps, joinLines(plain(read)), (onLines, signal) => service.followTranscript(transcript, { onLines: (lines) => onLines(plain(lines)), signal }));
   });
 }
 

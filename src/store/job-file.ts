@@ -68,6 +68,7 @@ function buildJobSchema() {
     template: z.object({ name: z.string().regex(NAME, 'expected a template name'), values: z.record(z.string().regex(NAME, 'expected a placeholder name'), z.string().max(65_536)) }).nullable().optional(),
     joinedWorkers: z.array(z.object({ name: z.string().regex(WORKER_NAME_PATTERN, 'expected a worker name'), agent: z.string().regex(WORKER_AGENT_PATTERN, 'expected an agent name'), index: z.number().int().min(0), joinedAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time'), leaseExpiresAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time').optional() })).max(10_000).optional(),
     workerJoins: z.number().int().min(0).optional(),
+    dismissedAt: timestamp.optional(),
   });
   return jobSchema;
 }
@@ -131,6 +132,9 @@ export function parseJobFile(text: string, path: string): Job {
     throw new StoreError('JOB_FILE_CORRUPT', `Corrupt job file ${path}: ${where}: ${issue.message}.`);
   }
   const job = result.data;
+  // Before phases could be `interrupted`, an interruption marked the phase it stopped `cancelled`:
+  // in an interrupted job, that is what a cancelled phase is (a cancel ends the job cancelled).
+  if (job.status === 'interrupted') for (const phase of job.phases) if (phase.status === 'cancelled') phase.status = 'interrupted';
   // Files written before these fields existed: no feedback was pending (it lived in memory), a
   // job found awaiting approval still waits for it, and a job ran one task at a time. A version-1 file is migrated as it is read:
   // its fields mean the same in version 2, and its tasks and runs are rebuilt (task-history.ts).

@@ -155,9 +155,26 @@ export class JobFolderReader implements JobReader {
     return join(paths.dir, run.output.file);
   }
 
-  async outputFollower(id: string): Promise<OutputFollower> {
+  async outputFollower(id: string, offset?: number): Promise<OutputFollower> {
     const path = this.store.pathsOf(id).output;
-    return new LogFollower(path, (await sizeOfLog(path)) ?? 0);
+    return new LogFollower(path, offset ?? (await sizeOfLog(path)) ?? 0);
+  }
+
+  existingFiles(id: string): { files: string[]; runLogs: { dir: string; count: number } | null } {
+    const paths = this.store.pathsOf(id);
+    const files = [paths.job, paths.events, paths.output, paths.tasks, join(paths.dir, MANIFEST_FILE)].filter((path): path is string => path !== undefined && existsSync(path));
+    const dir = join(paths.dir, 'runs');
+    let count = 0;
+    try {
+      count = readdirSync(dir).filter((name) => RUN_OUTPUT_FILE_PATTERN.test(`runs/${name}`)).length;
+    } catch {
+      // No runs/ folder: no run of a phase of several tasks printed anything.
+    }
+    return { files, runLogs: count > 0 ? { dir, count } : null };
+  }
+
+  runOutputFollower(id: string, run: Run, offset: number): OutputFollower {
+    return new LogFollower(this.runOutputPath(id, run), offset);
   }
 
   sweepLeftovers(): SweptLeftovers {

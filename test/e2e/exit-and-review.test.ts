@@ -28,13 +28,13 @@ describe('exit by signal', () => {
     expect((await session.exited).exitCode).toBe(143);
     const job = await JobStore.open(workspace.jobsDir).loadRaw(id);
     expect(job).toMatchObject({ status: 'interrupted', error: 'Interrupted: jobline exited', endedAt: expect.any(String) });
-    expect(job.phases[0]!.status).toBe('cancelled');
+    expect(job.phases[0]!.status).toBe('interrupted');
     expect(await waitFor(() => findProcesses('e2e-sigterm').length === 0, 'the job process to die', 3000)).toBe(true);
   });
 });
 
 describe('startup review after SIGKILL', () => {
-  it('shows the interrupted job, and [v], [k], [r] and [d] each work', async () => {
+  it('shows the interrupted job, and [v], [k] and [d] each work; a kept job is resumed with /resume', async () => {
     const workspace = makeReplWorkspace();
     const marker = `e2e-review-${process.pid}`;
     // First run: marks itself and hangs; a resumed run finds the mark and completes.
@@ -61,16 +61,18 @@ describe('startup review after SIGKILL', () => {
     await second.waitForText(join(workspace.jobsDir, id, 'events.jsonl'));
     await waitFor(async () => (await second.count(/\[k\]eep \(Enter\):/)) === 2, 'the question again');
     second.send('k');
-    await second.waitForText('Kept. They are in /jobs; /resume <id> continues one.');
+    await second.waitForText('Kept. They are in /jobs interrupted; /resume <id> continues one.');
     second.send('/jobs');
     await second.waitForText(new RegExp(`${id} sh\\s+interrupted`));
     second.send('/quit');
     await second.exited;
 
-    // Kept jobs come back at the next start; [r] resumes the one job from its unfinished phase.
+    // A kept job is not asked about at the next start (the startup-review test has [r]); /resume continues it.
     const third = start(workspace);
-    await third.waitForText('[v]iew details, [r]esume, [d]elete all, [k]eep (Enter):');
-    third.send('r');
+    await third.waitForText('1 interrupted job kept (/jobs interrupted)');
+    await third.waitForText('jobline:sh> ');
+    expect(await third.text()).not.toContain('[k]eep (Enter)');
+    third.send(`/resume ${id}`);
     await third.waitForText(`↻ Resuming ${id} at run`);
     await third.waitForText('│ resumed-done');
     await third.waitForText(`[${id.slice(0, 8)}] ✅ Completed`);

@@ -295,11 +295,13 @@ export function makeInMemoryReader(store: InMemoryRepository): JobReader {
     takeUnrecordedInterruptions: () => [],
     readBoard: (job) => store.readBoard(job),
     pathsOf: (id) => ({ dir: `/in-memory/${id}`, job: '', events: '', output: '' }),
+    existingFiles: () => ({ files: [], runLogs: null }),
     creationFolderOf: async () => null,
     readEvents: async (id: string) => store.jobs.get(id)?.events ?? [],
     readOutputTail: unsupported,
     followOutput: unsupported,
     outputFollower: unsupported,
+    runOutputFollower: unsupported,
     // A run's output, as the run names it: enough to tell which run was read.
     readRunOutput: async (_id, run, maxLines) => ({ lines: [`${run.output.file} ${run.output.section}`].slice(0, maxLines), hasEarlier: false, size: 1 }),
     // Follows until the service says the run ended, asking once per `pollMs` (no output is kept).

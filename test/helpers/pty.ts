@@ -153,6 +153,23 @@ export class PtySession {
     }
   }
 
+  /**
+   * The foreground colour of the first character of the last place `text` shows on screen: its
+   * palette index (0–255), or null for the terminal's default colour (or when `text` is not shown).
+   */
+  async colourOf(text: string): Promise<number | null> {
+    await this.writes;
+    const buffer = this.terminal.buffer.active;
+    for (let row = buffer.length - 1; row >= 0; row--) {
+      const line = buffer.getLine(row);
+      const column = line?.translateToString(true).indexOf(text) ?? -1;
+      if (!line || column === -1) continue;
+      const cell = line.getCell(column);
+      return cell && !cell.isFgDefault() ? cell.getFgColor() : null;
+    }
+    return null;
+  }
+
   /** Counts the lines on screen that match `pattern`. */
   async count(pattern: RegExp): Promise<number> {
     return (await this.lines()).filter((line) => pattern.test(line)).length;

@@ -163,7 +163,7 @@ describe('jobline batch', () => {
     // each run on one of the job's 3 workers.
     const shown = await runCli(['show', jobs[0]!.id], { cwd, env });
     expect(shown.stdout).toContain('20/20 done');
-    expect(shown.stdout).toContain(`(/tasks ${jobs[0]!.id} lists every task)`);
+    expect(shown.stdout).toContain(`(jobline tasks ${jobs[0]!.id} lists every task)`);
     const json = JSON.parse((await runCli(['show', jobs[0]!.id, '--json'], { cwd, env })).stdout) as { tasks: Array<{ runs: Array<{ worker: string }> }> };
     expect(json.tasks).toHaveLength(20);
     expect(new Set(json.tasks.map((task) => task.runs[0]!.worker))).toEqual(new Set([0, 1, 2].map((n) => `sh[${jobs[0]!.id.slice(4, 8)}-${n}]`)));
@@ -186,17 +186,29 @@ describe('jobline batch', () => {
     expect(readFileSync(join(bin, 'calls'), 'utf8')).toContain('rev-parse');
   });
 
-  it('exits 1 and names the failed tasks when any fails; fails fast unless --keep-going', async () => {
+  it('runs all 30 lines when 3 fail, lists the failures with their exit codes and the command for their output; --fail-fast stops early', async () => {
     const { cwd, env } = workspace();
-    writeFileSync(join(cwd, 'prompts.txt'), 'sleep 0.3\nexit 4\ntrue\ntrue\n');
-    const fast = await runCli(['batch', 'prompts.txt', '-j', '2'], { cwd, env });
+    // Lines 5, 17 and 26 fail with exit codes 3, 4 and 5; every line that runs leaves its number in ran.
+    const lines = Array.from({ length: 30 }, (_, index) => ({ 4: 3, 16: 4, 25: 5 } as Record<number, number>)[index] ?? 0)
+      .map((code, index) => `echo ${index + 1} >> ran; exit ${code}`);
+    writeFileSync(join(cwd, 'prompts.txt'), `${lines.join('\n')}\n`);
+    const all = await runCli(['batch', 'prompts.txt', '-j', '3'], { cwd, env });
+    expect(all.code).toBe(1);
+    expect(readNumbers(join(cwd, 'ran')).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
+    const id = /^Batch (job-[a-z0-9]{8}):/m.exec(all.stdout)![1]!;
+    expect(all.stdout).toContain('27 done, 3 failed, 0 not run (failed)');
+    expect(all.stdout).toMatch(/^ {2}t5 exit 3: echo 5 >> ran; exit 3\n {2}t17 exit 4: echo 17 >> ran; exit 4\n {2}t26 exit 5: echo 26 >> ran; exit 5\n/m);
+    expect(all.stdout.trimEnd().split('\n').at(-1)).toBe(`Output of the failed tasks: jobline logs ${id} --failed`);
+    expect(all.stderr).toMatch(/❌ job-[a-z0-9]{8} t5: `echo 5 >> ran; exit 3` exited with code 3/);
+    // --keep-going, which scripts for the old default pass, is accepted and changes nothing.
+    const going = await runCli(['batch', 'prompts.txt', '-j', '3', '--keep-going'], { cwd, env });
+    expect(going.stdout).toContain('27 done, 3 failed, 0 not run (failed)');
+    writeFileSync(join(cwd, 'ran'), '');
+    const fast = await runCli(['batch', 'prompts.txt', '-j', '1', '--fail-fast'], { cwd, env });
     expect(fast.code).toBe(1);
-    expect(fast.stdout).toContain('1 done, 1 failed, 2 not run (failed)');
-    expect(fast.stdout).toMatch(/^ {2}t2 failed: exit 4 \(`exit 4` exited with code 4\)$/m);
-    expect(fast.stderr).toMatch(/❌ job-[a-z0-9]{8} t2: `exit 4` exited with code 4/);
-    const going = await runCli(['batch', 'prompts.txt', '-j', '2', '--keep-going'], { cwd, env });
-    expect(going.code).toBe(1);
-    expect(going.stdout).toContain('3 done, 1 failed, 0 not run (failed)');
+    expect(readNumbers(join(cwd, 'ran'))).toEqual([1, 2, 3, 4, 5]);
+    expect(fast.stdout).toContain('4 done, 1 failed, 25 not run (failed)');
+    expect(fast.stdout).toMatch(/^ {2}t5 exit 3: echo 5 >> ran; exit 3$/m);
   });
 
   it('runs a failed task again as a new run with --retries, keeping the failed run', async () => {
@@ -214,7 +226,7 @@ describe('jobline batch', () => {
   it('counts what its tasks did, even when the storage policy removes the job as it ends', async () => {
     const { cwd, jobsDir, env } = workspace();
     writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ maxUnfinishedJobs: 0 }));
-    const { code, stdout } = await runCli(['batch', '-', '--keep-going'], { cwd, env, input: 'exit 3\ntrue\nexit 3\n' });
+    const { code, stdout } = await runCli(['batch', '-'], { cwd, env, input: 'exit 3\ntrue\nexit 3\n' });
     expect(code).toBe(1);
     expect(stdout).toMatch(/^Batch job-[a-z0-9]{8}: 3 tasks in .*: 1 done, 2 failed, 0 not run \(failed\)$/m);
     await waitFor(async () => (await storedJobs(jobsDir)).length === 0, 'the failed batch to be removed (maxUnfinishedJobs 0)');

@@ -58,5 +58,23 @@ describe('jobline serve', () => {
     expect(listed.code).toBe(0);
     expect(() => readFileSync(join(server.jobsDir, 'server.json'))).toThrow();
     expect(() => readFileSync(join(server.jobsDir, 'server-token'))).toThrow();
+    expect(end.stdout).toContain(`Stopped: 1 job marked interrupted (${id})`);
+  });
+
+  it('says on Ctrl+C what it did: the jobs it marked interrupted', async () => {
+    const server = await startServer();
+    const ids: string[] = [];
+    for (const prompt of ['sleep 300', 'sleep 301']) ids.push((await server.api('POST', '/api/jobs', { prompt, agent: 'sh' })).body.job.id);
+    await waitFor(async () => {
+      const states = await Promise.all(ids.map(async (id) => (await server.api('GET', `/api/jobs/${id}`)).body.job.status));
+      return states.every((status) => status === 'running');
+    }, 'both jobs to run');
+    server.child.kill('SIGINT');
+    const end = await server.result;
+    expect(end.code).toBe(130);
+    expect(end.stdout).toContain(`Stopped: 2 jobs marked interrupted (${ids.join(', ')}); jobline resume ID, or the next jobline, continues them.`);
+    const idle = await startServer();
+    idle.child.kill('SIGINT');
+    expect((await idle.result).stdout).toContain('Stopped: no job was active.');
   });
 });

@@ -23,7 +23,8 @@ export type JobEventType =
   | 'tasks_added'
   | 'worker_joined'
   | 'worker_left'
-  | 'renamed';
+  | 'renamed'
+  | 'dismissed';
 
 /**
  * One lifecycle event: `ts` (ISO-8601 UTC), `type`, and details that depend on the type

@@ -19,8 +19,11 @@ export const JOB_STATUSES = ['queued', 'running', 'awaiting_approval', 'complete
 /** Lifecycle status of a job. Active: queued, running, awaiting_approval. Terminal: the rest. */
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** Every phase status. `cancelled` also covers a phase stopped by an interruption. */
-export const PHASE_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+/**
+ * Every phase status. `cancelled`: the user stopped it; `interrupted`: jobline exited or died while
+ * it ran (files written before this status existed say `cancelled` for both: see parseJobFile).
+ */
+export const PHASE_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 
 /** Status of one phase. */
 export type PhaseStatus = (typeof PHASE_STATUSES)[number];
@@ -129,6 +132,12 @@ export interface Job {
   joinedWorkers?: JoinedWorker[];
   /** How many workers ever joined the job from outside (their indexes follow it); absent: 0. */
   workerJoins?: number;
+  /**
+   * When the user set this failed, cancelled or interrupted job aside as it is (ISO-8601 UTC): kept
+   * at the startup review, or dismissed from the dashboard's *Needs you*. It is no longer offered
+   * there, and stays listed (`/jobs`, Finished). A resume clears it; absent: never set aside.
+   */
+  dismissedAt?: string | null;
 }
 
 /**

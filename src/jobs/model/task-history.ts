@@ -94,6 +94,7 @@ function findMissingRuns(job: Job, tasks: readonly Task[], runs: readonly Run[])
       : phase.status === 'completed' ? { status: 'succeeded', endedAt }
       : phase.status === 'failed' ? { status: 'failed', endedAt, error: phase.error ?? 'failed' }
       : phase.status === 'cancelled' ? { status: 'cancelled', endedAt }
+      : phase.status === 'interrupted' ? { status: 'interrupted', endedAt, reason: job.error ?? 'interrupted' }
       : null; // pending: the attempt is queued again (a retry or resume not yet started)
     if (!state) return;
     missing.push({
@@ -155,6 +156,7 @@ export function deriveBoardFromHistory(job: Job, events: readonly JobEvent[]): T
       if (phase.status === 'completed') close({ status: 'succeeded', endedAt });
       else if (phase.status === 'failed') close({ status: 'failed', endedAt, error: phase.error ?? 'failed' });
       else if (phase.status === 'cancelled') close({ status: 'cancelled', endedAt });
+      else if (phase.status === 'interrupted') close({ status: 'interrupted', endedAt, reason: job.error ?? 'interrupted' });
     });
   }
   return settleBoard(job, { tasks, runs });
@@ -165,7 +167,8 @@ const PHASE_TO_TASK: Record<Job['phases'][number]['status'], TaskStatus> = {
   running: 'claimed',
   completed: 'done',
   failed: 'failed',
-  cancelled: 'todo', // stopped by an interruption: it runs again on resume
+  cancelled: 'todo', // stopped by a cancel (see taskStatusOf), or by an interruption in files written before `interrupted`
+  interrupted: 'todo', // it runs again on resume
 };
 
 // A cancelled job's tasks that had not ended are cancelled (as task-transitions.ts does).

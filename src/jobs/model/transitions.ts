@@ -38,6 +38,8 @@ export type JobAction =
   | { type: 'close'; status: 'completed' | 'failed' | 'cancelled'; reason?: string | null }
   | { type: 'rename'; name: string | null }
   | { type: 'setMode'; mode: JobMode }
+  /** Sets an ended, unfinished job aside (see Job.dismissedAt), or (`isDismissed` false) offers it again. */
+  | { type: 'setDismissed'; isDismissed: boolean }
   /**
    * `filesModified`: the paths the run wrote (when the agent knows them better than the
    * workspace's diff, which holds every parallel run's changes); `plannedTasks`: the tasks the
@@ -97,6 +99,7 @@ const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
   close: ACTIVE_STATUSES,
   rename: JOB_STATUSES,
   setMode: ACTIVE_STATUSES,
+  setDismissed: UNFINISHED_STATUSES,
 };
 
 /**
@@ -107,6 +110,7 @@ const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
  */
 export function transitionJob(job: Job, action: JobAction, now: string): TransitionResult {
   if (!ALLOWED_FROM[action.type].includes(job.status)) {
+    if (action.type === 'setDismissed') throw new TransitionError('ILLEGAL_TRANSITION', `${job.id} is ${job.status}: only a failed, cancelled or interrupted job can be set aside.`);
     throw illegal(job, action, `a job that is ${job.status}`);
   }
   const next: Job = { ...job, phases: job.phases.map((p) => ({ ...p })), progress: { ...job.progress } };
@@ -206,19 +210,21 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       };
 
     case 'cancel':
-      stopRunningPhase(phase, now);
+      stopRunningPhase(phase, now, 'cancelled');
       Object.assign(next, { status: 'cancelled', endedAt: now }, dropJoinedWorkers(job));
       next.progress.lastEvent = 'Cancelled';
       return { job: next, events: [event('cancelled')] };
 
     case 'interrupt':
-      stopRunningPhase(phase, now);
+      stopRunningPhase(phase, now, 'interrupted');
       // External workers' claims end with the process that held them: they join again.
       Object.assign(next, { status: 'interrupted', endedAt: now, error: action.reason }, dropJoinedWorkers(job));
       next.progress.lastEvent = action.reason;
       return { job: next, events: [event('interrupted', { reason: action.reason, ...(action.detectedAt ? { detectedAt: action.detectedAt } : {}) })] };
 
     case 'resume': {
+      // Set aside or not, a resumed job is under way again: a later end is offered anew.
+      delete next.dismissedAt;
       // The plan's first phase: one that did not complete, or a completed one whose failed tasks
       // run again (it reopens, as pending; its done tasks keep their results).
       const reopened = action.plan?.phases ?? next.phases.flatMap((p, index) => (p.status !== 'completed' ? [index] : []));
@@ -290,6 +296,14 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     case 'setMode':
       next.mode = action.mode;
       return { job: next, events: [] };
+
+    case 'setDismissed':
+      if (!action.isDismissed) {
+        delete next.dismissedAt;
+        return { job: next, events: [] };
+      }
+      next.dismissedAt = now;
+      return { job: next, events: [event('dismissed')] };
   }
 }
 
@@ -327,8 +341,9 @@ function requireRunningPhase(job: Job, action: JobAction, phase: PhaseState | un
   return phase;
 }
 
-function stopRunningPhase(phase: PhaseState | undefined, now: string): void {
-  if (phase?.status === 'running') Object.assign(phase, { status: 'cancelled', endedAt: now });
+// A running phase stops as the job does: cancelled by the user, or interrupted by jobline's end.
+function stopRunningPhase(phase: PhaseState | undefined, now: string, status: 'cancelled' | 'interrupted'): void {
+  if (phase?.status === 'running') Object.assign(phase, { status, endedAt: now });
 }
 
 function illegal(job: Job, action: JobAction, what: string): TransitionError {

@@ -129,6 +129,13 @@ export interface JobReader {
   readBoard(job: Job): Promise<{ board: TaskBoard; isRecorded: boolean }>;
   /** Job `id`'s files. */
   pathsOf(id: string): JobPaths;
+  /**
+   * Which of job `id`'s files exist now: those of `pathsOf` (job.json, events.jsonl, output.log,
+   * tasks.jsonl), then its manifest (absolute paths, in that order), and how many run logs its
+   * runs/ folder holds.
+   * Never throws (an unreadable folder has none).
+   */
+  existingFiles(id: string): { files: string[]; runLogs: { dir: string; count: number } | null };
   /** The folder job `id` was created in (its `created` event), or null when its log does not say. */
   creationFolderOf(id: string): Promise<string | null>;
   /** Job `id`'s lifecycle events as its events.jsonl holds them, in order (none for a job without a log). @throws StoreError JOB_IO. */
@@ -144,8 +151,13 @@ export interface JobReader {
   readRunOutput(id: string, run: Run, maxLines: number): Promise<LogTail>;
   /** Follows what run `run` of job `id` writes (see followOutput). @throws as readRunOutput. */
   followRunOutput(id: string, run: Run, options: FollowLogOptions): Promise<boolean>;
-  /** A follower of job `id`'s output from its current end on. */
-  outputFollower(id: string): Promise<OutputFollower>;
+  /** A follower of job `id`'s output.log from byte `offset` on (default: its current end). */
+  outputFollower(id: string, offset?: number): Promise<OutputFollower>;
+  /**
+   * A follower of the file run `run` of job `id` writes, from byte `offset` (output.log for a
+   * phase's only task: then from `offset` of output.log). @throws as readRunOutput.
+   */
+  runOutputFollower(id: string, run: Run, offset: number): OutputFollower;
   /** Removes what crashed writers left behind (folders without a state, temp files). Never throws. */
   sweepLeftovers(): SweptLeftovers;
   /** Hands `request` to the owner of `job`. @throws the I/O error when it cannot be delivered. */

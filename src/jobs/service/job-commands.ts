@@ -22,8 +22,11 @@ export type JobCommand =
   /** `retryFailed`: failed tasks run again even where the resume is not their retry (see planResume). */
   | { type: 'resume'; jobId: string; mode: JobMode; retryFailed?: boolean }
   | { type: 'remove'; jobs: readonly Job[] }
-  /** Changes a job's name (null: none) and, for an active job, its mode. */
-  | { type: 'update'; jobId: string; name?: string | null; mode?: JobMode }
+  /**
+   * Changes a job's name (null: none) and, for an active job, its mode; `dismissed` sets a failed,
+   * cancelled or interrupted job aside (see Job.dismissedAt), or offers it again.
+   */
+  | { type: 'update'; jobId: string; name?: string | null; mode?: JobMode; dismissed?: boolean }
   /** Workers from outside (see ExternalWorkers): join, leave, heartbeat, claim, and end tasks. */
   | { type: 'join'; jobId: string; agent: string }
   | { type: 'leave'; jobId: string; worker: string }

@@ -4,7 +4,7 @@
 // records, job.json, events), and only once the write returned is it the job's state and told to
 // anyone. A write that fails is the caller's error, naming the cause, and the state stays what the
 // disk holds. The synchronous form is here; JobHandle pipelines the same changes through JobWriter.
-import { getLastRecordedActivity } from '../model/job.js';
+import { getLastRecordedActivity, type Job } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { applyActions, recordBoard, type JobState } from '../model/job-state.js';
 import type { TaskRecord } from '../model/task.js';
@@ -53,6 +53,17 @@ export function commitSync(repository: JobRepository, stored: StoredJob, actions
   const change = prepareChange(stored, actions, now, leadingEvents);
   repository.writeSync(change.state.job, change.events, change.records, { isBoardWhole: change.isBoardWhole });
   return { stored: { state: change.state, isBoardRecorded: true }, events: change.events };
+}
+
+/**
+ * Commits `actions` to job `id` as the jobs folder holds it (a job no session of this process
+ * holds): under the job's claim, read and settled (see settleStoredJob), changed, written. Returns
+ * the job as written. A job the actions do not apply to is refused before anything is written.
+ * @throws TransitionError ILLEGAL_TRANSITION; StoreError CLAIM_BUSY, CLAIM_TARGET_GONE,
+ *   JOB_FILE_CORRUPT, JOB_IO, JOB_STALE.
+ */
+export async function commitStoredJob(repository: JobRepository, id: string, actions: readonly JobAction[], now: string): Promise<Job> {
+  return repository.withJobClaim(id, async () => commitSync(repository, await settleStoredJob(repository, id, now), actions, now).stored.state.job);
 }
 
 /**

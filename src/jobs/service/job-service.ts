@@ -7,9 +7,10 @@ import type { JobManifest } from '../model/manifest.js';
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../../agents/agent.js';
 import { ManagerError, TaskLookupError } from '../../errors.js';
-import type { Job } from '../model/job.js';
+import { isTerminalStatus, type Job } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
-import { findTaskByReference, type Run, type Task, type TaskCounts } from '../model/task.js';
+import { findTaskByReference, type Run, type Task, type TaskBoard, type TaskCounts } from '../model/task.js';
+import { followTranscript, JobTranscript, type FollowTranscriptOptions, type TranscriptFilter } from './job-transcript.js';
 import { countBoard } from '../model/task-board.js';
 import type { FollowLogOptions, JobListing, JobReader, ListSelection, LogTail, OutputFollower, OwnerInbox, OwnerRequest, SweptLeftovers } from '../ports/job-reader.js';
 import type { JobRepository } from '../ports/repository.js';
@@ -17,7 +18,7 @@ import { approvalIdOf, type CommandResult, type JobCommand, type JobUpdate, type
 import type { AdoptedRun, JobManagerEvents } from './manager-api.js';
 import type { SessionPort } from './session-port.js';
 import { dispatchWorkerCommand } from './worker-dispatch.js';
-import { settleStoredJob } from './job-commit.js';
+import { commitStoredJob, settleStoredJob } from './job-commit.js';
 
 /** Rebuilds how a job taken over from the jobs folder runs (its agent from the config, its folder). */
 export type AdoptJob = (stored: Job, creationFolder: string) => AdoptedRun;
@@ -85,8 +86,16 @@ export class JobService extends EventEmitter<JobManagerEvents> {
         const id = await this.resolve(command.jobId);
         return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)), command.retryFailed ?? false)) as Result;
       }
-      case 'update':
-        return (await manager.update(await this.resolve(command.jobId), { name: command.name, mode: command.mode })) as Result;
+      case 'update': {
+        const id = await this.resolve(command.jobId);
+        const change = { name: command.name, mode: command.mode, dismissed: command.dismissed };
+        // An ended job no session holds (an earlier session's, a dead process's) is set aside on
+        // the folder, through the commit path, under its claim.
+        if (!manager.has(id) && command.dismissed !== undefined && command.name === undefined && command.mode === undefined) {
+          return (await commitStoredJob(this.options.repository, id, [{ type: 'setDismissed', isDismissed: command.dismissed }], new Date().toISOString())) as Result;
+        }
+        return (await manager.update(id, change)) as Result;
+      }
       default:
         // Job ids may be prefixes or names here too; an external job another process left in
         // the jobs folder joins this session first.
@@ -221,6 +230,11 @@ export class JobService extends EventEmitter<JobManagerEvents> {
     return this.store.pathsOf(id);
   }
 
+  /** Which of job `id`'s files exist now, and how many run logs it has (see JobReader.existingFiles). */
+  existingFiles(id: string): ReturnType<JobReader['existingFiles']> {
+    return this.store.existingFiles(id);
+  }
+
   /** The folder job `id` was created in (its `created` event), or the front end's when the log does not say. */
   async creationFolderOf(id: string): Promise<string> {
     return (await this.store.creationFolderOf(id)) ?? this.options.cwd;
@@ -252,19 +266,32 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   }
 
   /**
+   * A reader of job `input`'s output in time order (see JobTranscript): every run's, task
+   * `options.task`'s (see findTaskByReference: all its runs), or (`isFailedOnly`) the failed
+   * runs'; with the job, its board and the task, as they are now.
+   * @throws JobLookupError; TaskLookupError TASK_NOT_FOUND, TASK_AMBIGUOUS; StoreError.
+   */
+  async openTranscript(input: string, options: { task?: string; isFailedOnly?: boolean } = {}): Promise<{ job: Job; board: TaskBoard; task: Task | null; transcript: JobTranscript }> {
+    const { job, board } = await this.view(input);
+    const task = options.task ? findTask(job, board, options.task) : null;
+    const filter: TranscriptFilter = task ? { kind: 'task', taskId: task.id } : options.isFailedOnly ? { kind: 'failed' } : { kind: 'all' };
+    return { job, board, task, transcript: new JobTranscript(this.store, job.id, filter) };
+  }
+
+  /** Follows `transcript` (after its read) until the runs it shows are over (see followTranscript). */
+  followTranscript(transcript: JobTranscript, options: FollowTranscriptOptions): Promise<boolean> {
+    const view = (): Promise<{ isJobEnded: boolean; board: TaskBoard } | null> => this.view(transcript.jobId).then(({ job, board }) => ({ isJobEnded: isTerminalStatus(job.status), board }), () => null);
+    return followTranscript(transcript, view, options);
+  }
+
+  /**
    * Task `taskReference` of job `input` (see findTaskByReference) with its latest run (or its run
    * `runId`) and that run's last `maxLines` lines of output (run null: the task has not run yet).
    * @throws JobLookupError; TaskLookupError TASK_NOT_FOUND, TASK_AMBIGUOUS; StoreError.
    */
   async taskOutput(input: string, taskReference: string, maxLines: number, runId?: string): Promise<{ job: Job; task: Task; run: Run | null; tail: LogTail | null }> {
     const { job, board } = await this.view(input);
-    const found = findTaskByReference(board.tasks, taskReference);
-    if (!('task' in found)) {
-      const { candidates } = found;
-      if (candidates.length > 1) throw new TaskLookupError('TASK_AMBIGUOUS', `"${taskReference}" names ${candidates.length} tasks of ${job.id}: ${candidates.slice(0, 5).map((task) => `${task.id} (${task.title})`).join(', ')}${candidates.length > 5 ? ', …' : ''}; give its id.`);
-      throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no task "${taskReference}" (its tasks are ${board.tasks.slice(0, 5).map((task) => task.id).join(', ')}${board.tasks.length > 5 ? `, … t${board.tasks.length}` : ''}; /tasks ${job.id} lists them).`);
-    }
-    const { task } = found;
+    const task = findTask(job, board, taskReference);
     const run = board.runs.findLast((candidate) => candidate.taskId === task.id && (runId === undefined || candidate.id === runId)) ?? null;
     if (runId !== undefined && !run) throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no run ${runId} of task ${task.id}.`);
     return { job, task, run, tail: run ? await this.store.readRunOutput(job.id, run, maxLines) : null };
@@ -359,3 +386,14 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   }
 }
 
+/**
+ * Task `reference` of `job` (see findTaskByReference).
+ * @throws TaskLookupError TASK_AMBIGUOUS (naming the candidates), TASK_NOT_FOUND (naming some tasks and the command that lists them).
+ */
+function findTask(job: Job, board: TaskBoard, reference: string): Task {
+  const found = findTaskByReference(board.tasks, reference);
+  if ('task' in found) return found.task;
+  const { candidates } = found;
+  if (candidates.length > 1) throw new TaskLookupError('TASK_AMBIGUOUS', `"${reference}" names ${candidates.length} tasks of ${job.id}: ${candidates.slice(0, 5).map((task) => `${task.id} (${task.title})`).join(', ')}${candidates.length > 5 ? ', …' : ''}; give its id.`);
+  throw new TaskLookupError('TASK_NOT_FOUND', `${job.id} has no task "${reference}" (its tasks are ${board.tasks.slice(0, 5).map((task) => task.id).join(', ')}${board.tasks.length > 5 ? `, … t${board.tasks.length}` : ''}; jobline tasks ${job.id} lists them).`);
+}

@@ -58,7 +58,10 @@ export interface SubmitRequest {
   workers?: number;
   /** Runs of a failed task beyond its first (Job.retries; default 0). */
   retries?: number;
-  /** Complete phases whose tasks failed, and end the job failed (Job.keepGoing; default false). */
+  /**
+   * Complete phases whose tasks failed, and end the job failed (Job.keepGoing; default false, but
+   * true for a batch (taskInputs) and an external job: see buildNewJob).
+   */
   keepGoing?: boolean;
   /**
    * One task per input in each phase of the agent, instead of one task holding the prompt (a

@@ -19,6 +19,7 @@ import { PhaseScheduler } from './phase-scheduler.js';
 import type { Executor } from '../ports/executor.js';
 import { systemClock } from '../ports/clock.js';
 import { JobSession } from './job-session.js';
+import type { JobChange } from './session-port.js';
 import { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 import { interruptJobsSync, stopRuns } from './session-exit.js';
 import { assertTaskPlanFiles } from '../model/claims.js';
@@ -239,11 +240,13 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   /**
    * Renames job `id` (`name` null: no name) and, for an active job, sets its mode (a phase already
    * awaiting approval still waits). Fields left undefined stay. @throws ManagerError JOB_NOT_ACTIVE
-   * (a mode for an ended job); StoreError CLAIM_BUSY.
+   * (a mode for an ended job); TransitionError ILLEGAL_TRANSITION (`dismissed` for a job that is
+   * not failed, cancelled or interrupted); StoreError CLAIM_BUSY.
    */
-  async update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job> {
+  async update(id: string, change: JobChange): Promise<Job> {
     const entry = await this.underClaim(id, async (handle) => {
       const actions: JobAction[] = [];
+      if (change.dismissed !== undefined && change.dismissed !== Boolean(handle.job.dismissedAt)) actions.push({ type: 'setDismissed', isDismissed: change.dismissed });
       if (change.mode !== undefined && change.mode !== handle.job.mode) {
         if (!isActiveStatus(handle.job.status)) throw new ManagerError('JOB_NOT_ACTIVE', `${handle.id} is ${handle.job.status}: only an active job's mode can change.`);
         actions.push({ type: 'setMode', mode: change.mode });

@@ -10,12 +10,14 @@ import type { SubmitRequest } from './manager-api.js';
  * Job `id` as `request` asks for it, queued, created at `now` (ISO-8601 UTC), with its tasks: a
  * batch's lines, the tasks the submission lists (in its first phase), or the agent's plan. An
  * external job runs in background mode, and by default keeps going past a failed task: its
- * coordinator decides what a failure means.
+ * coordinator decides what a failure means. So does a batch (taskInputs), as xargs, GNU parallel
+ * and task-spooler do: a failing line does not stop the others (`--fail-fast` asks keepGoing
+ * false). An agent's own tasks fail fast unless asked otherwise.
  */
 export function buildNewJob(request: SubmitRequest, id: string, owner: JobOwner, now: string): { job: Job; board: TaskBoard } {
   const phaseNames = getPhaseNames(request.agent);
   const isExternal = request.agent.type === 'external';
-  const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: isExternal ? 'background' : request.mode, phaseNames, owner, now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing ?? isExternal, name: request.name, template: request.template ?? null });
+  const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: isExternal ? 'background' : request.mode, phaseNames, owner, now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing ?? (isExternal || request.taskInputs !== undefined), name: request.name, template: request.template ?? null });
   return { job, board: { tasks: createTasks(request, phaseNames), runs: [] } };
 }
 

@@ -7,6 +7,13 @@ import type { Job, JobMode, JoinedWorker } from '../model/job.js';
 import type { Run, Task, TaskBoard, TaskPlan } from '../model/task.js';
 import type { AdoptedRun, JobManagerEvents, SubmitRequest, SubmitResult } from './manager-api.js';
 
+/** What `update` may change of a job: its name (null: none), an active job's mode, whether it is set aside (see Job.dismissedAt). */
+export interface JobChange {
+  name?: string | null;
+  mode?: JobMode;
+  dismissed?: boolean;
+}
+
 /** A task an external worker claimed: the job, the task, its run, and the claim's token (its end must show it). */
 export interface ClaimedTask {
   jobId: string;
@@ -47,7 +54,7 @@ export interface SessionPort extends EventEmitter<JobManagerEvents> {
   retry(id: string, feedback?: string | null): Promise<Job>;
   cancel(id: string): Promise<Job>;
   resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed?: boolean): Promise<Job>;
-  update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job>;
+  update(id: string, change: JobChange): Promise<Job>;
   removeJobs(listed: readonly Job[]): Promise<string[]>;
   /** Takes an active external job left in the jobs folder into the session (see JobManager.adoptExternal); absent where jobs run elsewhere. */
   adoptExternal?(id: string, adopt: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<void>;

@@ -1,5 +1,5 @@
 // /batch FILE: one background job whose tasks are FILE's non-empty lines, run by the session's
-// agent with the session's workers (as `jobline batch`).
+// agent with the session's workers (as `jobline batch`): every line runs unless --fail-fast.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError, describeError } from '../../errors.js';
@@ -7,17 +7,17 @@ import { sanitizeLine } from '../../render/text.js';
 import { describeBatch, parseBatchLines } from '../../commands/batch-input.js';
 import type { SlashCommand } from '../session.js';
 
-/** /batch FILE [--keep-going] */
+/** /batch FILE [--fail-fast] (--keep-going, the default, is accepted) */
 export const batchCommand: SlashCommand = {
   name: 'batch',
-  usage: '/batch <file> [--keep-going]',
+  usage: '/batch <file> [--fail-fast]',
   summary: "run each line of a file as a task of one job (/workers sets how many at once)",
   argument: 'none',
   async run(args, session) {
     const words = args.split(/\s+/).filter(Boolean);
-    const keepGoing = words.includes('--keep-going');
+    const isFailFast = words.includes('--fail-fast');
     const file = words.find((word) => !word.startsWith('--'));
-    if (!file) throw new UsageError('USAGE', 'Usage: /batch <file> [--keep-going]');
+    if (!file) throw new UsageError('USAGE', 'Usage: /batch <file> [--fail-fast]');
     let text: string;
     try {
       text = await readFile(resolve(session.cwd, file), 'utf8');
@@ -29,6 +29,6 @@ export const batchCommand: SlashCommand = {
       session.print(`${sanitizeLine(file)} has no lines to run.`);
       return;
     }
-    await session.submit(describeBatch(inputs.length, file), { taskInputs: inputs, keepGoing });
+    await session.submit(describeBatch(inputs.length, file), { taskInputs: inputs, ...(isFailFast ? { keepGoing: false } : {}) });
   },
 };

@@ -19,8 +19,8 @@ export const jobsCommand: SlashCommand = {
     const now = new Date();
     const filter = args ? parseJobFilter(args) : null;
     if (args && !filter) {
-      const { job, board, paths } = await session.service.view(args);
-      session.print(formatJobDetails(job, paths, now, board));
+      const { job, board } = await session.service.view(args);
+      session.print(formatJobDetails(job, { files: session.service.existingFiles(job.id), tasksCommand: '/tasks', logsCommand: '/logs' }, now, board));
       return;
     }
     // Only the rows shown are read: every active job, and the newest finished ones (the index of

@@ -1,60 +1,54 @@
-// /logs <id> [task] [-f]: a job's output.log (its tail; the file may be huge), or one task's
-// output (its latest run's), made inert for the terminal; -f follows it until Ctrl+C or the end
-// of the job (of the run, for a task).
+// /logs <id> [task] [--task T] [--failed] [-f]: a job's output in time order (its tail: the whole
+// may be huge), the runs of a phase of several tasks too, each of their lines marked `t35 │` in
+// the task's colour; one task's runs, or the failed runs'; made inert for the terminal. -f follows
+// until Ctrl+C or the end of the job (of the task).
 import { UsageError } from '../../errors.js';
 import { isTerminalStatus } from '../../jobs/model/job.js';
-import { OUTPUT_FILE } from '../../jobs/model/task.js';
-import { formatLogLines } from '../../render/log-lines.js';
-import { formatRunHeading } from '../../render/task-list.js';
+import type { TranscriptLine } from '../../jobs/service/job-transcript.js';
+import { formatTranscriptLine, taskIdWidth, type TranscriptStyle } from '../../render/log-lines.js';
 import type { SlashCommand } from '../session.js';
 
 const LOG_TAIL_LINES = 200;
 const FOLLOW_POLL_MS = 200;
+const USAGE = 'Usage: /logs <id> [task] [--failed] [-f]';
 
-/** /logs <id> [task] [-f] */
+/** /logs <id> [task] [--task T] [--failed] [-f] */
 export const logsCommand: SlashCommand = {
   name: 'logs',
-  usage: '/logs <id> [task] [-f]',
-  summary: "show a job's output, or one task's; -f follows it (Ctrl+C stops)",
+  usage: '/logs <id> [task] [--failed] [-f]',
+  summary: "show a job's output in time order, one task's, or the failed runs'; -f follows it (Ctrl+C stops)",
   argument: 'job',
   async run(args, session) {
-    const words = args.split(/\s+/).filter(Boolean);
-    const follow = words.includes('-f') || words.includes('--follow');
-    const [input, taskReference, ...extra] = words.filter((word) => !word.startsWith('-'));
-    if (!input || extra.length > 0) throw new UsageError('USAGE', 'Usage: /logs <id> [task] [-f]');
-    if (taskReference) {
-      await showTaskOutput(session, input, taskReference, follow);
+    const { input, task, isFailedOnly, isFollowing } = parseLogsArguments(args);
+    const { job, board, task: shown, transcript } = await session.service.openTranscript(input, { ...(task ? { task } : {}), isFailedOnly });
+    const style: TranscriptStyle = { jobId: job.id, isTerminal: true, taskWidth: taskIdWidth(board.tasks), isColoured: true };
+    const format = (lines: readonly TranscriptLine[]): string => lines.map((line) => formatTranscriptLine(line, style)).join('\n');
+    if (shown && !board.runs.some((run) => run.taskId === shown.id)) {
+      session.print(`${shown.id} of ${job.id} has not run yet (${shown.status}).`);
+      if (!isFollowing) return;
+    }
+    const read: TranscriptLine[] = [];
+    const { hasEarlier } = await transcript.read(board, LOG_TAIL_LINES, (lines) => void read.push(...lines));
+    if (!isFollowing) read.push(...(await transcript.finish(board)));
+    const outputCount = read.filter((line) => line.kind === 'output').length;
+    if (read.length === 0 && !isFollowing) {
+      session.print(describeNothing(job.id, job.status, shown?.id ?? null, isFailedOnly));
       return;
     }
-    const job = await session.service.get(input);
-    const path = session.service.pathsOf(job.id).output;
-    const tail = await session.service.readOutputTail(job.id, LOG_TAIL_LINES);
-    if (tail.size === 0 && !follow) {
-      session.print(job.status === 'completed' ? `${job.id} has no output on disk (only the newest maxCompletedJobs completed jobs keep their files).` : `${job.id} has printed nothing yet.`);
-      return;
-    }
-    if (tail.hasEarlier) session.print(`… (earlier output in ${path})`);
-    if (tail.lines.length > 0) session.print(formatLogLines(tail.lines));
-    if (!follow) return;
-    session.print(`Following ${job.id} (Ctrl+C to stop)…`);
+    // The lines left out are in the full transcript, which the command line prints.
+    if (hasEarlier) session.print(`… earlier lines: jobline logs ${job.id}${shown ? ` --task ${shown.id}` : isFailedOnly ? ' --failed' : ''}`);
+    if (read.length > 0) session.print(format(read));
+    if (shown && outputCount === 0 && !isFollowing) session.print('(no output)');
+    if (!isFollowing) return;
+    session.print(`Following ${shown ? `${shown.id} of ` : ''}${job.id} (Ctrl+C to stop)…`);
     // The job's output lines are what this prints: as notifications they would come again
     // once the follow ends.
     const unmute = session.muteOutputOf(job.id);
     try {
       await session.runForeground(async (signal, write) => {
-        let status: string = job.status;
-        const hasEnded = await session.service.followOutput(job.id, {
-          offset: tail.size,
-          signal,
-          pollMs: FOLLOW_POLL_MS,
-          onLines: (lines) => write(formatLogLines(lines)),
-          isEnded: async () => {
-            const current = await session.service.get(job.id).catch(() => null);
-            status = current?.status ?? 'gone';
-            return !current || isTerminalStatus(current.status);
-          },
-        });
-        write(hasEnded ? `${job.id} is ${status}.` : `Stopped following ${job.id}.`);
+        const hasEnded = await session.service.followTranscript(transcript, { signal, pollMs: FOLLOW_POLL_MS, onLines: (lines) => write(format(lines)) });
+        const current = await session.service.get(job.id).catch(() => null);
+        write(!hasEnded ? `Stopped following ${job.id}.` : shown && current && !isTerminalStatus(current.status) ? `${shown.id} has ended.` : `${job.id} is ${current?.status ?? 'gone'}.`);
       });
     } finally {
       unmute();
@@ -62,29 +56,31 @@ export const logsCommand: SlashCommand = {
   },
 };
 
-// One task's output: its latest run's, with a line saying which run it is.
-async function showTaskOutput(session: Parameters<SlashCommand['run']>[1], input: string, taskReference: string, follow: boolean): Promise<void> {
-  const { job, task, run, tail } = await session.service.taskOutput(input, taskReference, LOG_TAIL_LINES);
-  if (!run || !tail) {
-    session.print(`${task.id} of ${job.id} has not run yet (${task.status}).`);
-    return;
+// The words after /logs: the job, a task (as a word or --task T), --failed, -f.
+function parseLogsArguments(args: string): { input: string; task: string | null; isFailedOnly: boolean; isFollowing: boolean } {
+  const words = args.split(/\s+/).filter(Boolean);
+  let task: string | null = null;
+  const rest: string[] = [];
+  let isFailedOnly = false;
+  let isFollowing = false;
+  for (let index = 0; index < words.length; index++) {
+    const word = words[index]!;
+    if (word === '-f' || word === '--follow') isFollowing = true;
+    else if (word === '--failed') isFailedOnly = true;
+    else if (word === '--task' || word === '-t') task = words[++index] ?? null;
+    else if (word.startsWith('-')) throw new UsageError('USAGE', `${USAGE} (unknown option ${word})`);
+    else rest.push(word);
   }
-  session.print(formatRunHeading(job.id, task, run));
-  if (tail.hasEarlier) session.print('… (earlier lines cut)');
-  if (tail.lines.length > 0) session.print(formatLogLines(tail.lines));
-  else session.print('(no output)');
-  if (!follow || run.state.status !== 'running') return;
-  if (run.output.file === OUTPUT_FILE) {
-    session.print(`${task.id} is its phase's only task: /logs ${job.id} -f follows it.`);
-    return;
-  }
-  await session.runForeground(async (signal, write) => {
-    const hasEnded = await session.service.followRunOutput(job.id, run, {
-      offset: tail.size,
-      signal,
-      pollMs: FOLLOW_POLL_MS,
-      onLines: (lines) => write(formatLogLines(lines)),
-    });
-    write(hasEnded ? `${task.id} ${run.id} ended.` : `Stopped following ${task.id}.`);
-  });
+  const [input, taskWord, ...extra] = rest;
+  if (!input || extra.length > 0 || (taskWord && task)) throw new UsageError('USAGE', USAGE);
+  task ??= taskWord ?? null;
+  if (task && isFailedOnly) throw new UsageError('USAGE', 'Give a task or --failed, not both.');
+  return { input, task, isFailedOnly, isFollowing };
+}
+
+// Why a view of a job's output is empty.
+function describeNothing(id: string, status: string, taskId: string | null, isFailedOnly: boolean): string {
+  if (isFailedOnly) return `${id} has no failed runs.`;
+  if (taskId) return '(no output)';
+  return status === 'completed' ? `${id} has no output on disk (only the newest maxCompletedJobs completed jobs keep their files).` : `${id} has printed nothing yet.`;
 }

@@ -108,9 +108,9 @@ describe('a job with several workers', () => {
     expect(manager.runningCount).toBe(0);
   });
 
-  it('runs a failed task again as a new run while retries last, then fails fast and ends once its runs end', async () => {
+  it('runs a failed task again as a new run while retries last, then fails fast (--fail-fast) and ends once its runs end', async () => {
     const { service, executor } = makeFakeService({ maxWorkers: 10 });
-    const { job } = await service.dispatch({ type: 'submit', agent: SH, prompt: 'p', mode: 'background', cwd: '/w', workers: 2, retries: 1, taskInputs: ['a', 'b', 'c'] });
+    const { job } = await service.dispatch({ type: 'submit', agent: SH, prompt: 'p', mode: 'background', cwd: '/w', workers: 2, retries: 1, keepGoing: false, taskInputs: ['a', 'b', 'c'] });
     await executor.whenRuns(2);
     executor.runs[0]!.fail('exit 1');
     const again = await executor.whenRuns(3);
@@ -126,9 +126,10 @@ describe('a job with several workers', () => {
     expect(view.board.tasks.map((t) => t.status)).toEqual(['failed', 'done', 'cancelled']);
   });
 
-  it('with keepGoing runs the rest and ends failed with the count; cancel stops every run at once', async () => {
+  it('a batch keeps going by default: runs the rest and ends failed with the count; cancel stops every run at once', async () => {
     const { service, executor, manager } = makeFakeService({ maxWorkers: 10 });
-    const going = await service.dispatch({ type: 'submit', agent: SH, prompt: 'p', mode: 'background', cwd: '/w', workers: 1, keepGoing: true, taskInputs: ['a', 'b'] });
+    const going = await service.dispatch({ type: 'submit', agent: SH, prompt: 'p', mode: 'background', cwd: '/w', workers: 1, taskInputs: ['a', 'b'] });
+    expect(going.job.keepGoing).toBe(true);
     (await executor.whenRuns(1)).fail('no');
     (await executor.whenRuns(2)).complete();
     await service.lifecycle.whenIdle();
@@ -212,7 +213,7 @@ describe('a job with several workers', () => {
     const { job } = await service.dispatch({ type: 'submit', agent: SH, prompt: 'batch', mode: 'background', cwd: '/w', workers: 1, taskInputs: lines });
     await executor.whenRuns(1);
     await expect(service.taskOutput(job.id, 'echo', 10)).rejects.toMatchObject({ code: 'TASK_AMBIGUOUS', message: `"echo" names 7 tasks of ${job.id}: t1 (echo 0), t2 (echo 1), t3 (echo 2), t4 (echo 3), t5 (echo 4), …; give its id.` });
-    await expect(service.taskOutput(job.id, 'deploy', 10)).rejects.toMatchObject({ code: 'TASK_NOT_FOUND', message: `${job.id} has no task "deploy" (its tasks are t1, t2, t3, t4, t5, … t7; /tasks ${job.id} lists them).` });
+    await expect(service.taskOutput(job.id, 'deploy', 10)).rejects.toMatchObject({ code: 'TASK_NOT_FOUND', message: `${job.id} has no task "deploy" (its tasks are t1, t2, t3, t4, t5, … t7; jobline tasks ${job.id} lists them).` });
     // The task's latest run and its output; a task not run yet has neither.
     const first = await service.taskOutput(job.id, 't1', 10);
     expect([first.run?.id, first.tail?.lines]).toEqual(['r1', ['runs/r1.log phase 1/1 run · attempt 1']]);
@@ -220,9 +221,9 @@ describe('a job with several workers', () => {
     // Exactly five of each are named in full.
     const five = await service.dispatch({ type: 'submit', agent: SH, prompt: 'five', mode: 'background', cwd: '/w', workers: 1, taskInputs: lines.slice(0, 5) });
     await expect(service.taskOutput(five.job.id, 'echo', 10)).rejects.toMatchObject({ message: `"echo" names 5 tasks of ${five.job.id}: t1 (echo 0), t2 (echo 1), t3 (echo 2), t4 (echo 3), t5 (echo 4); give its id.` });
-    await expect(service.taskOutput(five.job.id, 'zzz', 10)).rejects.toMatchObject({ message: `${five.job.id} has no task "zzz" (its tasks are t1, t2, t3, t4, t5; /tasks ${five.job.id} lists them).` });
+    await expect(service.taskOutput(five.job.id, 'zzz', 10)).rejects.toMatchObject({ message: `${five.job.id} has no task "zzz" (its tasks are t1, t2, t3, t4, t5; jobline tasks ${five.job.id} lists them).` });
     const small = await service.dispatch({ type: 'submit', agent: SH, prompt: 'two', mode: 'background', cwd: '/w', workers: 1, taskInputs: ['a', 'b'] });
-    await expect(service.taskOutput(small.job.id, 'zzz', 10)).rejects.toMatchObject({ message: `${small.job.id} has no task "zzz" (its tasks are t1, t2; /tasks ${small.job.id} lists them).` });
+    await expect(service.taskOutput(small.job.id, 'zzz', 10)).rejects.toMatchObject({ message: `${small.job.id} has no task "zzz" (its tasks are t1, t2; jobline tasks ${small.job.id} lists them).` });
   });
 
   it('hands a listed task its command with the job\'s prompt, and takes its workers from the agent', async () => {

@@ -97,6 +97,20 @@ describe('transitionJob', () => {
     expect(cancelled.phases[0]!.status).toBe('cancelled');
     const interrupted = run(started(), [{ type: 'interrupt', reason: 'Interrupted: jobline exited' }]);
     expect(interrupted).toMatchObject({ status: 'interrupted', endedAt: T1, error: 'Interrupted: jobline exited' });
+    // An interruption is not the user's cancel: the phase says what stopped it.
+    expect(interrupted.phases[0]).toMatchObject({ status: 'interrupted', endedAt: T1 });
+  });
+
+  it('sets an ended, unfinished job aside with an event, and a resume offers it again', () => {
+    const interrupted = run(started(), [{ type: 'interrupt', reason: 'gone' }]);
+    const { job: kept, events } = transitionJob(interrupted, { type: 'setDismissed', isDismissed: true }, T1);
+    expect(kept).toMatchObject({ status: 'interrupted', dismissedAt: T1 });
+    expect(events.map((e) => e.type)).toEqual(['dismissed']);
+    expect(transitionJob(kept, { type: 'setDismissed', isDismissed: false }, T1).job.dismissedAt).toBeUndefined();
+    expect(transitionJob(kept, { type: 'resume', mode: 'background' }, T1).job.dismissedAt).toBeUndefined();
+    for (const status of ['failed', 'cancelled'] as const) expect(transitionJob({ ...interrupted, status }, { type: 'setDismissed', isDismissed: true }, T1).job.dismissedAt).toBe(T1);
+    expect(() => transitionJob(started(), { type: 'setDismissed', isDismissed: true }, T1)).toThrow('job-abcd1234 is running: only a failed, cancelled or interrupted job can be set aside.');
+    expect(() => transitionJob({ ...interrupted, status: 'completed' }, { type: 'setDismissed', isDismissed: true }, T1)).toThrow(TransitionError);
   });
 
   it('resume continues from the first phase that did not complete, keeping earlier outputs', () => {

@@ -7,6 +7,7 @@ import type { Task } from '../../../src/jobs/model/task.js';
 import { makeJob } from '../../helpers/jobs.js';
 
 const NOW = new Date('2026-11-22T10:01:05.000Z');
+const PLACE = { files: { files: ['/j/x/job.json', '/j/x/events.jsonl', '/j/x/output.log'], runLogs: null }, tasksCommand: 'jobline tasks', logsCommand: 'jobline logs' };
 
 describe('rendering', () => {
   it('formats durations', () => {
@@ -67,7 +68,7 @@ describe('rendering', () => {
     job.phases[0] = { ...job.phases[0]!, status: 'completed', attempts: 2, startedAt: '2026-11-22T10:00:00.000Z', endedAt: '2026-11-22T10:00:12.500Z', output: 'found it' };
     job.phases[1] = { ...job.phases[1]!, status: 'failed', attempts: 1, startedAt: '2026-11-22T10:00:12.500Z', endedAt: '2026-11-22T10:00:30.000Z', error: 'exit 1' };
     job.currentPhase = 1;
-    const text = formatJobDetails(job, { dir: '/j/x', job: '/j/x/job.json', events: '/j/x/events.jsonl', output: '/j/x/output.log' }, NOW);
+    const text = formatJobDetails(job, PLACE, NOW);
     expect(text).toContain('Elapsed:     30.0s');
     expect(text).toContain('  ✅ 1. analyze        completed  2 attempts  12.5s');
     expect(text).toContain('  ❌ 2. plan           failed     1 attempt   17.5s');
@@ -75,7 +76,7 @@ describe('rendering', () => {
     expect(text).toContain('Error:       Phase plan failed: exit 1');
     expect(text).toContain('  /j/x/events.jsonl');
     job.phases[0]!.changes = { before: 'a'.repeat(40), after: 'b'.repeat(40), files: [{ path: 'src/a.ts', added: 3, removed: 1 }, { path: 'logo.png', added: null, removed: null }], moreFiles: 0 };
-    const withChanges = formatJobDetails(job, { dir: '/j/x', job: '/j/x/job.json', events: '/j/x/events.jsonl', output: '/j/x/output.log' }, NOW);
+    const withChanges = formatJobDetails(job, PLACE, NOW);
     expect(withChanges).toContain('       changed 2 files (+3 −1)\n         src/a.ts  +3 −1\n         logo.png  binary');
   });
 
@@ -83,8 +84,7 @@ describe('rendering', () => {
     const hostile = 'ok\u001b]52;c;ZXZpbA==\u0007\u001b[1A\u001b]0;pwned\u0007 done';
     const job = makeJob({ description: hostile, error: hostile, progress: { round: 0, toolCalls: 0, llmCalls: 0, lastEvent: hostile } });
     job.phases[0] = { ...job.phases[0]!, output: hostile, error: hostile, status: 'completed' };
-    const paths = { dir: '/j', job: '/j/job.json', events: '/j/events.jsonl', output: '/j/output.log' };
-    for (const text of [formatJobList([job], NOW), formatJobDetails(job, paths, NOW), formatApprovalSummary(job, NOW)]) {
+    for (const text of [formatJobList([job], NOW), formatJobDetails(job, PLACE, NOW), formatApprovalSummary(job, NOW)]) {
       expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
       expect(text).toContain('ok done');
     }

@@ -19,7 +19,7 @@ const complete = createCompleter(SLASH_COMMANDS, service, configSchema.parse({ a
 describe('tab completion', () => {
   it('completes command names', () => {
     expect(complete('/wat')).toEqual([['/watch '], '/wat']); // a unique name gets its trailing space
-    expect(complete('/re')).toEqual([['/retry', '/resume'], '/re']);
+    expect(complete('/re')).toEqual([['/retry', '/resume', '/reload'], '/re']);
     expect(complete('hello')).toEqual([[], 'hello']);
   });
 

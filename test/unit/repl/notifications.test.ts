@@ -64,6 +64,46 @@ describe('notifications', () => {
     notifier.dispose();
   });
 
+  it('says how many lines it left out where it left them out, not after the lines that followed', () => {
+    const printed: string[] = [];
+    let now = 0;
+    const notifier = new Notifier((line) => printed.push(line), () => 200, () => now);
+    const job = makeJob({ id: 'job-ab12cd34' });
+    // A batch that carries its last 3 of 10 lines: the 7 before them were skipped.
+    notifier.output(job, ['line 8', 'line 9', 'line 10'], 10);
+    expect(printed).toEqual(['[job-ab12] … 7 more lines (/logs job-ab12)', '[job-ab12] │ line 8', '[job-ab12] │ line 9', '[job-ab12] │ line 10']);
+    // A flood past the bucket: the notice comes before the next line shown, once the bucket refills.
+    printed.length = 0;
+    notifier.output(job, Array.from({ length: 40 }, (_, i) => `flood ${i}`), 40);
+    expect(printed).toHaveLength(OUTPUT_BURST_LINES - 3);
+    now += 1000;
+    notifier.output(job, ['after'], 1);
+    expect(printed.slice(-2)).toEqual([`[job-ab12] … ${40 - (OUTPUT_BURST_LINES - 3)} more lines (/logs job-ab12)`, '[job-ab12] │ after']);
+    notifier.dispose();
+  });
+
+  it('prints a failed phase\'s last lines once: under the failure only those held back', () => {
+    const printed: string[] = [];
+    const notifier = new Notifier((line) => printed.push(line), () => 200, () => 0);
+    const job = makeJob({ id: 'job-ab12cd34', status: 'failed' });
+    job.phases[0] = { ...job.phases[0]!, output: Array.from({ length: 100 }, (_, i) => `line ${i + 1}`).join('\n') };
+    const failed = { ts: '', type: 'failed', error: 'exit 1' } as const;
+    // A batch carrying the last 10 of 100 lines: they show, and nothing after them was held back.
+    notifier.output(job, Array.from({ length: 10 }, (_, i) => `line ${91 + i}`), 100);
+    notifier.event(job, failed);
+    expect(printed.filter((line) => line === '[job-ab12] │ line 100')).toHaveLength(1);
+    expect(printed.at(-1)).toBe('[job-ab12] ❌ exit 1');
+    // 2 lines held back after the burst: those 2 come under the failure, not the 3 before them again.
+    printed.length = 0;
+    const other = { ...job, id: 'job-cd34ef56' };
+    other.phases[0] = { ...job.phases[0]!, output: Array.from({ length: 32 }, (_, i) => `line ${i + 1}`).join('\n') };
+    notifier.output(other, Array.from({ length: 30 }, (_, i) => `line ${i + 1}`), 30);
+    notifier.output(other, ['line 31', 'line 32'], 2);
+    notifier.event(other, failed);
+    expect(printed.slice(-4)).toEqual(['[job-cd34] … 2 more lines (/logs job-cd34)', '[job-cd34] ❌ exit 1', '[job-cd34] │ line 31', '[job-cd34] │ line 32']);
+    notifier.dispose();
+  });
+
   it('marks the lines of tasks running side by side with their task', () => {
     const printed: string[] = [];
     const notifier = new Notifier((line) => printed.push(line), () => 200, () => 0);

@@ -116,6 +116,17 @@ describe('parseJobFile', () => {
   ])('rejects %s with JOB_FILE_CORRUPT and a clear message', (_name, text, message) => {
     expect(() => parseJobFile(text, path)).toThrow(expect.objectContaining({ code: 'JOB_FILE_CORRUPT', message: expect.stringMatching(message) }));
   });
+
+  it('reads the phase an older version marked cancelled when it interrupted the job as interrupted, and keeps a set-aside time', () => {
+    const written = makeJob({ status: 'interrupted', error: 'Interrupted: jobline exited', dismissedAt: FIXED_NOW }, ['plan', 'build']);
+    written.phases[0] = { ...written.phases[0]!, status: 'completed' };
+    written.phases[1] = { ...written.phases[1]!, status: 'cancelled' };
+    const read = parseJobFile(serializeJob(written), path);
+    expect(read.phases.map((phase) => phase.status)).toEqual(['completed', 'interrupted']);
+    expect(read.dismissedAt).toBe(FIXED_NOW);
+    // A cancelled job's phase stays cancelled.
+    expect(parseJobFile(serializeJob({ ...written, status: 'cancelled' }), path).phases[1]!.status).toBe('cancelled');
+  });
 });
 
 describe('a job whose owner died without marking it', () => {
