@@ -1,6 +1,8 @@
 // `jobline batch`: one background job whose tasks are the input's non-empty lines, run by its
 // workers side by side; prints every task that fails, a progress line at most once a second, and
 // a summary, and fails if any task did not get done.
+import { sayNotice } from './run.js';
+import type { Isolation } from '../jobs/model/job.js';
 import { readFile } from 'node:fs/promises';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName, getMaxWorkers } from '../config/schema.js';
@@ -29,6 +31,10 @@ export interface BatchOptions {
   retries?: number;
   /** Run every task that can run even when some fail. */
   keepGoing?: boolean;
+  /** Where the job runs (see SubmitRequest.isolation). */
+  isolation?: Isolation;
+  /** What a job in a worktree starts from (see SubmitRequest.base). */
+  base?: 'head' | 'worktree';
 }
 
 /**
@@ -67,7 +73,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     lastProgressAt = Date.now();
     process.stderr.write(`[${job.id}] ${doneCount}/${total} done\n`);
   }));
-  const { job } = await service.dispatch({
+  const submitted = await service.dispatch({
     type: 'submit',
     agent,
     prompt: describeBatch(inputs.length, from),
@@ -77,7 +83,10 @@ export async function batchCommand(context: AppContext, source: string | undefin
     retries: options.retries ?? 0,
     keepGoing: options.keepGoing ?? false,
     taskInputs: inputs,
+    ...(options.isolation ? { isolation: options.isolation } : {}), ...(options.base ? { base: options.base } : {}),
   });
+  const { job } = submitted;
+  sayNotice(submitted);
   own.open(job.id);
   await service.lifecycle.whenIdle();
   const view = await (finalView ?? service.view(job.id).catch(() => null));

@@ -1,7 +1,9 @@
 // One job as the manager holds it in memory: its current state, what runs it, and the one way
 // its state changes: transition, persist, then report.
 import { hasJustEnded, manifestOf } from './job-manifests.js';
+import { isAbsolute, join, relative } from 'node:path';
 import type { AgentSpec, PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
+import { RESOLVE_PHASE, createResolvePhase } from './resolve-phase.js';
 import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { Job, JobProgress } from '../model/job.js';
@@ -52,6 +54,13 @@ export class JobHandle {
   readonly runs = new Map<string, ActiveRun>();
   /** Submitted in bulk: its creation is written by a write thread (SubmitRequest.isBulk). */
   isBulk = false;
+  /**
+   * The making of the job's worktree and its setup, once under way (see worktree-jobs.ts): every
+   * run of the job waits for it. Resolves with why it failed, or null.
+   */
+  preparing: Promise<string | null> | null = null;
+  /** Runs of the job that are not a task's (its worktree's setup command): cancel and kill reach them too. */
+  readonly otherRuns = new Set<RunHandle>();
 
   /** What is on disk: the state of the last change that landed. */
   private saved: StoredJob;
@@ -257,7 +266,19 @@ export class JobHandle {
 
   /** Every run handle of the job (cancel and kill reach them all). */
   get runHandles(): RunHandle[] {
-    return [...this.runs.values()].flatMap((run) => (run.handle ? [run.handle] : []));
+    return [...[...this.runs.values()].flatMap((run) => (run.handle ? [run.handle] : [])), ...this.otherRuns];
+  }
+
+  /**
+   * Takes `stored` (the job as another writer just committed it under the job's claim: a landing
+   * recorded on the jobs folder) as this handle's state, when it is newer. Only for a job with
+   * nothing of it running or on its way to disk here (an ended one).
+   */
+  adoptStored(stored: StoredJob): void {
+    if (stored.state.job.eventSeq <= this.saved.state.job.eventSeq || this.runs.size > 0) return;
+    this.saved = stored;
+    this.pending = stored.state;
+    this.isPendingBoardRecorded = stored.isBoardRecorded;
   }
 
   /**
@@ -271,7 +292,8 @@ export class JobHandle {
     const run = this.openRunOf(taskId);
     // A task the agent listed (a command agent's phase of tasks) runs its own command, with the
     // job's prompt; any other task's input is the prompt (a batch line, or the job's own).
-    const agentPhase = this.agent.phases[task?.phase ?? job.currentPhase];
+    const place = placeInWorktree(job, this.cwd, this.agent);
+    const agentPhase = place.agent.phases[task?.phase ?? job.currentPhase];
     const isListedTask = this.agent.type === 'command' && agentPhase !== undefined && 'tasks' in agentPhase;
     // An LLM or module agent's task of a phase of several (a plan's, a batch line's) gets the
     // task, its claims and its neighbours' claims as its TaskContext; a planned task gets the
@@ -284,12 +306,13 @@ export class JobHandle {
       ...(isListedTask && task ? { command: task.input } : {}),
       ...(taskContext ? { task: taskContext } : {}),
       ...(task && isSharedPhase(this.pending.board, task.phase) ? { isWorkspaceRecorded: false } : {}),
-      agent: this.agent,
+      agent: place.agent,
+      ...(job.worktree ? { worktree: job.worktree.path } : {}),
       phaseIndex: task?.phase ?? job.currentPhase,
       attempt: run?.attempt ?? job.phases[job.currentPhase]?.attempts ?? 1,
       feedback: job.pendingFeedback,
       previousOutputs: this.previousOutputs(),
-      cwd: this.cwd,
+      cwd: place.cwd,
       progress: { ...job.progress },
       outputLogPath,
       secretEnvNames,
@@ -324,6 +347,30 @@ export class JobHandle {
   openRunOf(taskId: string): Run | undefined {
     return findOpenRun(this.pending.board, taskId);
   }
+}
+
+/**
+ * Where job `job`'s runs work and with what agent: in its worktree when it has one (the folder it
+ * was started in, and the LLM tools' workspace, mapped to the same place in the worktree), else
+ * `cwd` as it is. The agent's phases follow the job's (a phase `resolve` added to resolve a merge
+ * conflict is the agent's `resolve` phase, or for an LLM agent one made for it; see resolve-phase.ts).
+ */
+export function placeInWorktree(job: Job, cwd: string, agent: AgentSpec): { cwd: string; agent: AgentSpec } {
+  const phases = alignPhases(job, agent);
+  const worktree = job.worktree;
+  if (!worktree) return { cwd, agent: phases };
+  const mapped = (folder: string): string => {
+    const inside = relative(worktree.repository, folder);
+    return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? worktree.path : join(worktree.path, inside);
+  };
+  return { cwd: mapped(cwd), agent: phases.type === 'llm' ? { ...phases, workspace: mapped(phases.workspace) } : phases };
+}
+
+// `agent` with its phases in the job's order, when they differ (a resolve phase appended).
+function alignPhases(job: Job, agent: AgentSpec): AgentSpec {
+  if (job.phases.length === agent.phases.length && job.phases.every((phase, index) => agent.phases[index]?.name === phase.name)) return agent;
+  const find = (name: string) => (agent.phases as Array<{ name: string }>).find((phase) => phase.name === name) ?? (agent.type === 'llm' && name === RESOLVE_PHASE ? createResolvePhase() : { name, run: 'false' });
+  return { ...agent, phases: job.phases.map((phase) => find(phase.name)) } as AgentSpec;
 }
 
 // The eventSeq of job `id` as its job.json holds it (-1 when it cannot be read).
