@@ -22,6 +22,8 @@ export interface ConflictRetryDeps {
   adopt(stored: Job, board: TaskBoard): Promise<JobHandle>;
   /** Lands job `id` (a merge of the target that went cleanly needs no resolution). */
   land(id: string): Promise<Job>;
+  /** Job `id` is about to run its resolution: it lands once that completes (said before it can). */
+  willResolve(id: string): void;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function resolveConflict(deps: ConflictRetryDeps, id: string, feedb
       isClean = true;
       return handle;
     }
+    deps.willResolve(id);
     await handle.commit([
       { type: 'setMerge', merge: { ...merge, conflicts: files, step: 'merged-in', error: `${target} merged into ${worktree.branch}: ${files.length} file${files.length === 1 ? '' : 's'} to resolve` } },
       { type: 'reopen', phase: RESOLVE_PHASE, feedback: describeConflict(target, files, feedback) },

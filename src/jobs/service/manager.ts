@@ -110,6 +110,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         for (const event of events) this.reporter.event(stored.state.job, event);
       },
       activity: (job, icon, text) => this.emit('jobActivity', job, icon, text),
+      settled: () => this.recheckWaiters(),
     }) : null;
     this.workers = new ExternalWorkers({
       withJob: async (id, work) => work(this.requireEntry(id)),
@@ -411,8 +412,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         return created;
       },
       land: (jobId) => queue.land(jobId),
+      willResolve: (jobId) => this.landAfterResolve.add(jobId),
     }, id, feedback);
-    if (handle.job.status === 'queued') this.landAfterResolve.add(id);
     return handle.job;
   }
 

@@ -31,6 +31,8 @@ export interface MergeQueueDeps {
   committed(stored: StoredJob, events: JobEvent[]): void;
   /** Says how a landing goes (its queue position), as an activity of the job. */
   activity(job: Job, icon: string, text: string): void;
+  /** A landing of this process ended (whoever waits for the session to be idle looks again). */
+  settled?(): void;
 }
 
 /** The merge queue of one process (see the header). */
@@ -60,7 +62,10 @@ export class MergeQueue {
   land(id: string): Promise<Job> {
     const under = this.landings.get(id);
     if (under) return under;
-    const landing = this.runLanding(id).finally(() => this.landings.delete(id));
+    const landing = this.runLanding(id).finally(() => {
+      this.landings.delete(id);
+      this.deps.settled?.();
+    });
     this.landings.set(id, landing);
     return landing;
   }
@@ -218,5 +223,6 @@ function setMerge(job: Job, merge: JobMerge): JobAction {
 async function pauseIfAsked(step: string, folder: string): Promise<void> {
   if (process.env[PAUSE_ENV] !== step) return;
   writeFileSync(join(folder, `landing-paused-at-${step}`), `${process.pid}\n`);
-  await new Promise(() => {});
+  // Held there (a timer keeps the process alive) until the test kills it.
+  await new Promise(() => setInterval(() => {}, 60_000));
 }
