@@ -134,7 +134,7 @@ export class GitWorktrees implements WorktreePort {
       for (const branch of branches) {
         if (knownBranches.has(branch)) continue;
         const checkout = worktrees.find((entry) => entry.branch === branch && !entry.isPrunable);
-        const commits = Number(await gitText(repo, ['rev-list', '--count', branch, '--not', `--exclude=refs/heads/${JOB_BRANCH_PREFIX}*`, '--branches']));
+        const commits = Number(await gitText(repo, ['rev-list', '--count', branch, '--not', `--exclude=${JOB_BRANCH_PREFIX}*`, '--branches']));
         const uncommitted = checkout && existsSync(checkout.path) ? (await listUncommitted(checkout.path)).length : 0;
         orphans.push({ repository: repo, branch, path: checkout?.path ?? null, commits, uncommitted });
       }

@@ -19,6 +19,8 @@ import type { SessionPort } from './session-port.js';
 import { dispatchWorkerCommand } from './worker-dispatch.js';
 import { settleStoredJob } from './job-commit.js';
 import type { OrphanWorktree, WorktreeContents, WorktreePort } from '../ports/worktrees.js';
+import { createWorktreeGuard } from './worktree-guard.js';
+import { landOrphan } from './orphan-landing.js';
 
 /** Rebuilds how a job taken over from the jobs folder runs (its agent from the config, its folder). */
 export type AdoptJob = (stored: Job, creationFolder: string) => AdoptedRun;
@@ -245,6 +247,20 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   /** Removes an orphan's worktree and branch (after the user chose to). @throws WorktreeError. */
   async removeOrphan(orphan: OrphanWorktree): Promise<void> {
     await this.options.worktrees?.removeOrphan(orphan);
+  }
+
+  /**
+   * Lands an orphan's branch on the branch checked out where it lives (or merge.target), as the
+   * merge queue lands a job's (no check: it has no job to record one in). Returns what happened,
+   * in a sentence. @throws WorktreeError.
+   */
+  landOrphan(orphan: OrphanWorktree): Promise<string> {
+    return landOrphan(this.options.worktrees!, orphan);
+  }
+
+  /** Why job `job` stays when removed (its worktree work not landed), or null. Never throws. */
+  whyKept(job: Job): Promise<string | null> {
+    return this.options.worktrees ? createWorktreeGuard(this.options.worktrees).whyKeep(job) : Promise.resolve(null);
   }
 
   /** Job `input` in full: its state, tasks and runs, and files. Throws like `get`; StoreError JOB_IO. */
