@@ -3,16 +3,8 @@
 // landing, saying what to do next. Pure.
 import type { Job } from '../jobs/model/job.js';
 import { formatJobLabel } from './job-list.js';
+export { formatMergeStatus } from './merge-label.js';
 import { sanitizeLine, sanitizeText } from './text.js';
-
-const ICONS: Record<string, string> = { ready: '⇢', checking: '⏳', landed: '🛬', conflict: '⚔️', 'check failed': '❌', blocked: '✋', discarded: '🗑' };
-
-/** The job's merge status for a list row (`⇢ ready`), or '' for a job without worktree work. */
-export function formatMergeStatus(job: Pick<Job, 'merge' | 'worktree'>): string {
-  const status = job.merge?.status;
-  if (!status) return '';
-  return `${ICONS[status] ?? ''} ${status}`.trim();
-}
 
 /**
  * A sentence (or a few lines) on where job `job`'s work stands after a landing, with what the
