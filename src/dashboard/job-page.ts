@@ -9,6 +9,7 @@ import { useBoard, useNow, useThrottled } from './hooks.js';
 import type { LiveBoard } from './live.js';
 import { elapsedOf, formatSpan, JobName, PhaseStepper, StatusBadge, WorkerClusters } from './parts.js';
 import type { Job, JobManifest, Run, Task, TaskCounts } from './types.js';
+import { WorktreePanel } from './worktree-panel.js';
 
 /** Tasks shown per page of a phase. */
 const TASK_PAGE = 100;
@@ -46,6 +47,7 @@ export function JobPage({ board, id }: { board: LiveBoard; id: string }) {
     <div role="status" aria-live="polite" class="notice">${notice ?? ''}</div>
     ${job.status === 'awaiting_approval' ? html`<${Approval} job=${job} onNotice=${setNotice} />` : ''}
     <${Actions} job=${job} onNotice=${setNotice} />
+    <${WorktreePanel} job=${job} onNotice=${setNotice} />
     <${Tree} job=${job} />
     ${!isActiveStatus(job.status) ? html`<${Manifest} job=${job} />` : ''}
   </article>`;
