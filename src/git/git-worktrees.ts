@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorktreeError } from '../errors.js';
-import type { JobWorktree, MergeStrategy } from '../jobs/model/job.js';
+import { taskWorktreeOf, type JobWorktree, type MergeStrategy } from '../jobs/model/job.js';
 import type { Candidate, Move, OrphanWorktree, PlannedWorktree, WorktreeContents, WorktreePort, WorktreeSettings } from '../jobs/ports/worktrees.js';
 import { gitSync, gitText, runGit, splitNul } from './git-cli.js';
 import { copyIncludes } from './include-copy.js';
@@ -150,6 +150,39 @@ export class GitWorktrees implements WorktreePort {
     if (listed?.isPrunable) await runGit(orphan.repository, ['worktree', 'prune']);
     else if (listed) await runGit(orphan.repository, ['worktree', 'remove', '--force', '--force', listed.path]);
     if (await readRef(orphan.repository, `refs/heads/${orphan.branch}`)) await runGit(orphan.repository, ['branch', '--quiet', '-D', orphan.branch]);
+  }
+
+  async createTaskWorktree(worktree: JobWorktree, taskId: string): Promise<void> {
+    await this.removeTaskWorktree(worktree, taskId);
+    const place = taskWorktreeOf(worktree, taskId);
+    const tip = await readRef(worktree.repository, `refs/heads/${worktree.branch}`);
+    if (!tip) throw new WorktreeError('NOT_LANDABLE', `The job's branch ${worktree.branch} is gone.`);
+    await addWorktree({ ...place, repository: worktree.repository, start: tip });
+    await copyIncludes(worktree.path, place.path, this.settings.include);
+  }
+
+  async landTask(worktree: JobWorktree, taskId: string, message: string): Promise<string[]> {
+    const place = taskWorktreeOf(worktree, taskId);
+    await commitAll(place.path, message, this.settings.include);
+    const source = { repository: worktree.repository, path: place.path, branch: place.branch, snapshot: null };
+    const files = await this.withLandingTurn(worktree, `${taskId}-of-${worktree.branch.replace(/\//g, '-')}`, () => {}, async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const candidate = await buildCandidate(source, { id: taskId, name: place.branch }, worktree.branch, 'merge');
+        if (candidate.kind === 'nothing') return [];
+        if (candidate.kind === 'conflict') return candidate.files;
+        const move = await moveTarget(worktree.repository, worktree.branch, candidate.oldTarget, candidate.commit, `jobline: merge ${place.branch}`);
+        if (move.kind === 'landed') return [];
+        if (move.kind === 'blocked') return move.files;
+      }
+      throw new WorktreeError('GIT_FAILED', `${worktree.branch} kept moving while ${place.branch} was merged into it.`);
+    });
+    if (files.length === 0) await this.removeTaskWorktree(worktree, taskId);
+    return files;
+  }
+
+  async removeTaskWorktree(worktree: JobWorktree, taskId: string): Promise<void> {
+    const place = taskWorktreeOf(worktree, taskId);
+    await removeWorktree({ ...place, repository: worktree.repository, start: worktree.base }).catch(() => {});
   }
 
   // The common git folder of the repository at `top` (asked once).

@@ -208,6 +208,14 @@ export interface JobMerge {
   error?: string | null;
 }
 
+/**
+ * Where task `taskId` of a job in `worktree` works when each task has a worktree of its own
+ * (`task-worktree`): beside the job's, `<path>-<task>`, on branch `<branch>-<task>`.
+ */
+export function taskWorktreeOf(worktree: Pick<JobWorktree, 'path' | 'branch'>, taskId: string): { path: string; branch: string } {
+  return { path: `${worktree.path}-${taskId}`, branch: `${worktree.branch}-${taskId}` };
+}
+
 /** True when `job` has work in a worktree whose landing is not settled (landed or discarded). */
 export function hasUnlandedWork(job: Pick<Job, 'worktree' | 'merge'>): boolean {
   return Boolean(job.worktree) && job.merge?.status !== 'landed' && job.merge?.status !== 'discarded';

@@ -143,7 +143,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       const task = requireTask(action.taskId, (candidate) => candidate.status === 'claimed', '');
       closeRuns({ status: 'failed', endedAt: now, error: action.error }, task.id, action.filesModified);
       // A task runs at most 1 + retries times; until then a failure sends it back to the queue.
-      const willRetry = task.attempts <= after.retries;
+      const willRetry = action.retry ?? task.attempts <= after.retries;
       setTask({ ...task, status: willRetry ? 'todo' : 'failed', result: summarize(action.error) });
       if (isInSharedPhase(task) || willRetry) events.push({ ts: now, type: 'task_failed', task: task.id, error: action.error, willRetry });
       if (!willRetry) for (const skipped of findTasksNotToRun(after, board, task, index.phasesWithDependencies.has(task.phase))) setTask({ ...skipped, status: 'cancelled', result: `not run: ${task.id} failed` });

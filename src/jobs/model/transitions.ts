@@ -42,7 +42,8 @@ export type JobAction =
    * run planned for the next phase (see planNextPhase in task-transitions.ts).
    */
   | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[]; commit?: string | null }
-  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[] }
+  /** `retry`: whether the task runs again, whatever its retries say (a task worktree's merge conflict: once). */
+  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; retry?: boolean }
   /**
    * `failedTasks`: the job's tasks that failed for good (a last phase completed with some ends the
    * job failed); `failedInPhase`: this phase's, when an interactive job is to be asked about them.

@@ -143,6 +143,20 @@ export interface WorktreePort {
   findOrphans(cwd: string, knownBranches: ReadonlySet<string>): Promise<OrphanWorktree[]>;
   /** Removes an orphan's worktree and branch. @throws WorktreeError. */
   removeOrphan(orphan: OrphanWorktree): Promise<void>;
+  /**
+   * Makes task `taskId`'s own worktree (see taskWorktreeOf) off the job branch as it is now, the
+   * includes copied from the job's worktree (a leftover of an earlier run goes first).
+   * @throws WorktreeError.
+   */
+  createTaskWorktree(worktree: JobWorktree, taskId: string): Promise<void>;
+  /**
+   * Commits what task `taskId`'s worktree holds (`message`) and merges it into the job's branch,
+   * through the job's worktree, under the repository's landing turn; the task's worktree goes
+   * once merged. Returns the files of a conflict (none: merged). @throws WorktreeError.
+   */
+  landTask(worktree: JobWorktree, taskId: string, message: string): Promise<string[]>;
+  /** Removes task `taskId`'s worktree and branch, if any. Never throws. */
+  removeTaskWorktree(worktree: JobWorktree, taskId: string): Promise<void>;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { AgentSpec, PhaseOutputRecord, TaskContext } from '../../agents/age
 import { RESOLVE_PHASE, createResolvePhase } from './resolve-phase.js';
 import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
-import type { Job, JobProgress } from '../model/job.js';
+import { taskWorktreeOf, type Job, type JobProgress } from '../model/job.js';
 import type { JobState } from '../model/job-state.js';
 import { prepareChange, type StoredJob } from './job-commit.js';
 import type { Run, Task, TaskBoard, TaskRecord } from '../model/task.js';
@@ -61,6 +61,13 @@ export class JobHandle {
   preparing: Promise<string | null> | null = null;
   /** Runs of the job that are not a task's (its worktree's setup command): cancel and kill reach them too. */
   readonly otherRuns = new Set<RunHandle>();
+  /** Feedback for a task's next run, by task id (a task worktree's merge conflict: said to the run that tries again). */
+  readonly taskFeedback = new Map<string, string>();
+  /**
+   * The merges of its tasks' own worktrees, one after the other: each outcome is decided (and
+   * applied) once the one before it was, so the last task of a phase knows it is the last.
+   */
+  taskLandings: Promise<unknown> = Promise.resolve();
 
   /** What is on disk: the state of the last change that landed. */
   private saved: StoredJob;
@@ -292,7 +299,8 @@ export class JobHandle {
     const run = this.openRunOf(taskId);
     // A task the agent listed (a command agent's phase of tasks) runs its own command, with the
     // job's prompt; any other task's input is the prompt (a batch line, or the job's own).
-    const place = placeInWorktree(job, this.cwd, this.agent);
+    const ownWorktree = task && isTaskWorktreeRun(job, this.pending.board, task) ? taskWorktreeOf(job.worktree!, task.id).path : undefined;
+    const place = placeInWorktree(job, this.cwd, this.agent, ownWorktree);
     const agentPhase = place.agent.phases[task?.phase ?? job.currentPhase];
     const isListedTask = this.agent.type === 'command' && agentPhase !== undefined && 'tasks' in agentPhase;
     // An LLM or module agent's task of a phase of several (a plan's, a batch line's) gets the
@@ -307,10 +315,10 @@ export class JobHandle {
       ...(taskContext ? { task: taskContext } : {}),
       ...(task && isSharedPhase(this.pending.board, task.phase) ? { isWorkspaceRecorded: false } : {}),
       agent: place.agent,
-      ...(job.worktree ? { worktree: job.worktree.path } : {}),
+      ...(job.worktree ? { worktree: ownWorktree ?? job.worktree.path } : {}),
       phaseIndex: task?.phase ?? job.currentPhase,
       attempt: run?.attempt ?? job.phases[job.currentPhase]?.attempts ?? 1,
-      feedback: job.pendingFeedback,
+      feedback: (task ? this.taskFeedback.get(task.id) : undefined) ?? job.pendingFeedback,
       previousOutputs: this.previousOutputs(),
       cwd: place.cwd,
       progress: { ...job.progress },
@@ -355,15 +363,21 @@ export class JobHandle {
  * `cwd` as it is. The agent's phases follow the job's (a phase `resolve` added to resolve a merge
  * conflict is the agent's `resolve` phase, or for an LLM agent one made for it; see resolve-phase.ts).
  */
-export function placeInWorktree(job: Job, cwd: string, agent: AgentSpec): { cwd: string; agent: AgentSpec } {
+export function placeInWorktree(job: Job, cwd: string, agent: AgentSpec, taskWorktree?: string): { cwd: string; agent: AgentSpec } {
   const phases = alignPhases(job, agent);
   const worktree = job.worktree;
   if (!worktree) return { cwd, agent: phases };
+  const root = taskWorktree ?? worktree.path;
   const mapped = (folder: string): string => {
     const inside = relative(worktree.repository, folder);
-    return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? worktree.path : join(worktree.path, inside);
+    return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? root : join(root, inside);
   };
   return { cwd: mapped(cwd), agent: phases.type === 'llm' ? { ...phases, workspace: mapped(phases.workspace) } : phases };
+}
+
+/** True when task `task` of `job` runs in a worktree of its own (`task-worktree`, a phase of several tasks). */
+export function isTaskWorktreeRun(job: Job, board: TaskBoard, task: Task): boolean {
+  return job.worktree?.isolation === 'task-worktree' && isSharedPhase(board, task.phase);
 }
 
 // `agent` with its phases in the job's order, when they differ (a resolve phase appended).

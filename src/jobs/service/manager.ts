@@ -96,7 +96,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
       stateChanged: () => this.recheckWaiters(),
       now: () => this.timestamp(),
       whenRemovalsAllowed: () => this.whenRemovalsAllowed(),
-      prepareRun: (entry) => (entry.job.worktree && this.worktreeJobs ? this.worktreeJobs.prepare(entry) : null),
+      prepareRun: (entry, taskId) => (entry.job.worktree && this.worktreeJobs ? this.worktreeJobs.prepare(entry, taskId) : null),
       commitOnOutcome: (entry, taskId, outcome) => this.worktreeJobs?.commitOnOutcome(entry, taskId, outcome) ?? null,
     }, this.executor, options);
     this.worktreeJobs = options.worktrees ? new WorktreeJobs({ port: options.worktrees, executor: this.executor, store: options.store, defaultIsolation: options.defaultIsolation ?? null, secretEnvNames: options.secretEnvNames ?? [], maxOutputBytes: options.maxOutputBytes ?? Number.POSITIVE_INFINITY }) : null;

@@ -38,12 +38,12 @@ export interface SchedulerHost {
    * could not be (its run fails with it; PREPARE_CANCELLED: the job was cancelled meanwhile).
    * Null: nothing to wait for.
    */
-  prepareRun?(entry: JobHandle): Promise<string | null> | null;
+  prepareRun?(entry: JobHandle, taskId: string): Promise<string | null> | null;
   /**
    * For a run whose outcome ends its phase in a worktree without an approval: the phase's commit
    * (or the failure to make it), made before the outcome is recorded. Null: none to make.
    */
-  commitOnOutcome?(entry: JobHandle, taskId: string, outcome: PhaseOutcome): Promise<{ outcome: PhaseOutcome; commit?: string | null; events: JobEvent[] }> | null;
+  commitOnOutcome?(entry: JobHandle, taskId: string, outcome: PhaseOutcome): Promise<{ outcome: PhaseOutcome; commit?: string | null; events: JobEvent[]; retry?: boolean }> | null;
 }
 
 /** Settings the scheduler uses. */
@@ -258,7 +258,7 @@ export class PhaseScheduler {
   // in a worktree that could not be made or set up fails, before any agent ran); its outcome ends
   // the task.
   private launch(entry: JobHandle, taskId: string): void {
-    const prepared = this.host.prepareRun?.(entry) ?? null;
+    const prepared = this.host.prepareRun?.(entry, taskId) ?? null;
     if (!prepared) return this.launchNow(entry, taskId);
     void prepared.then((error) => {
       if (error === null) this.launchNow(entry, taskId);
@@ -293,17 +293,17 @@ export class PhaseScheduler {
     // place (and the job its slot) until then, so the next phase never starts on uncommitted work.
     const committing = entry.job.status === 'running' && !this.host.isClosed() ? this.host.commitOnOutcome?.(entry, taskId, outcome) ?? null : null;
     if (committing) {
-      void committing.then(({ outcome: committed, commit, events }) => this.finishRunNow(entry, taskId, committed, commit, events));
+      void committing.then(({ outcome: committed, commit, events, retry }) => this.finishRunNow(entry, taskId, committed, commit, events, retry));
       return;
     }
     this.finishRunNow(entry, taskId, outcome);
   }
 
-  private finishRunNow(entry: JobHandle, taskId: string, outcome: PhaseOutcome, commit?: string | null, events: JobEvent[] = []): void {
+  private finishRunNow(entry: JobHandle, taskId: string, outcome: PhaseOutcome, commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
     entry.runs.delete(taskId);
     // While the session closes, a run that ended on its own is still recorded (see shutdown).
     const isRecorded = outcome.kind !== 'cancelled' || !this.host.isClosed();
-    if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome, commit, events);
+    if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome, commit, events, retry);
     else this.settle(entry);
     if (entry.job.status === 'running' && !this.host.isClosed()) this.pump();
   }
@@ -311,10 +311,10 @@ export class PhaseScheduler {
   // Commits a run's outcome; one whose write failed is made again after the job's retry delay,
   // for as long as its run is still open (a cancel or an exit may close it meanwhile). The task
   // stays claimed until then: its end is not on disk, so it did not happen yet.
-  private recordOutcome(entry: JobHandle, taskId: string, outcome: PhaseOutcome, commit?: string | null, events: JobEvent[] = []): void {
+  private recordOutcome(entry: JobHandle, taskId: string, outcome: PhaseOutcome, commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
     let committed: Promise<void>;
     try {
-      committed = entry.commit([outcomeAction(taskId, outcome, commit)], events);
+      committed = entry.commit([outcomeAction(taskId, outcome, commit, retry)], events);
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
       return;
@@ -322,23 +322,23 @@ export class PhaseScheduler {
     committed.then(
       () => this.settle(entry),
       () => {
-        const retry = setTimeout(() => {
+        const timer = setTimeout(() => {
           if (this.host.isClosed() || entry.job.status !== 'running' || !entry.openRunOf(taskId)) return this.settle(entry);
-          this.recordOutcome(entry, taskId, outcome, commit, events);
+          this.recordOutcome(entry, taskId, outcome, commit, events, retry);
         }, entry.msUntilRetry());
-        retry.unref();
+        timer.unref();
       },
     );
   }
 }
 
 // A run's outcome as the action on its task; a cancelled run (only a cancel asks for one) cancels the job.
-function outcomeAction(taskId: string, outcome: PhaseOutcome, commit?: string | null): JobAction {
+function outcomeAction(taskId: string, outcome: PhaseOutcome, commit?: string | null, retry?: boolean): JobAction {
   const filesModified = outcome.kind !== 'cancelled' && outcome.filesModified ? { filesModified: outcome.filesModified } : {};
   if (outcome.kind === 'completed') {
     const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));
     return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...filesModified, ...(plannedTasks ? { plannedTasks } : {}), ...(commit !== undefined ? { commit } : {}) };
   }
-  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified };
+  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified, ...(retry !== undefined ? { retry } : {}) };
   return { type: 'cancel' };
 }

@@ -7,11 +7,14 @@ import type { AgentSpec, PhaseOutcome } from '../../agents/agent.js';
 import type { Isolation, Job, JobWorktree } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import { countPhase, findTask } from '../model/task-board.js';
-import type { TaskBoard } from '../model/task.js';
+import type { Task, TaskBoard } from '../model/task.js';
 import type { Executor } from '../ports/executor.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { PlannedWorktree, WorktreePort } from '../ports/worktrees.js';
-import type { JobHandle } from './job-handle.js';
+import { isTaskWorktreeRun, type JobHandle } from './job-handle.js';
+
+/** How a task run's error starts when its work conflicted with its job's branch (task worktrees). */
+export const CONFLICT_PREFIX = 'merge conflict';
 
 /** What prepare resolves with when the job was cancelled while its worktree was being set up. */
 export const PREPARE_CANCELLED = 'cancelled';
@@ -75,12 +78,24 @@ export class WorktreeJobs {
    * Resolves with why it failed (the runs fail with it, before any agent ran), PREPARE_CANCELLED,
    * or null. A failure is tried again by the next run (a resume).
    */
-  prepare(entry: JobHandle): Promise<string | null> {
+  prepare(entry: JobHandle, taskId?: string): Promise<string | null> {
     entry.preparing ??= this.makeAndSetUp(entry).then((error) => {
       if (error !== null) entry.preparing = null;
       return error;
     });
-    return entry.preparing;
+    const task = taskId === undefined ? undefined : findTask(entry.board, taskId);
+    if (!task || !isTaskWorktreeRun(entry.job, entry.board, task)) return entry.preparing;
+    // A task of a phase of several, in a worktree of its own off the job's branch as it is now
+    // (the tasks it depends on merged already: they ended first).
+    return entry.preparing.then(async (error) => {
+      if (error !== null) return error;
+      try {
+        await this.deps.port.createTaskWorktree(entry.job.worktree!, task.id);
+        return null;
+      } catch (failure) {
+        return `its task worktree could not be made: ${describeError(failure)}`;
+      }
+    });
   }
 
   private async makeAndSetUp(entry: JobHandle): Promise<string | null> {
@@ -133,7 +148,11 @@ export class WorktreeJobs {
     const worktree = job.worktree!;
     const phase = job.phases[phaseIndex]!;
     if (!(await this.deps.port.inspect(worktree)).exists) return { commit: null, events: [] };
-    const commit = await this.deps.port.commitPhase(worktree, { id: job.id, name: job.name ?? job.id, phase: phase.name, phaseIndex });
+    // A phase whose tasks merged their own worktrees' work has moved the branch already: that is its commit.
+    const made = await this.deps.port.commitPhase(worktree, { id: job.id, name: job.name ?? job.id, phase: phase.name, phaseIndex });
+    const previous = job.phases.slice(0, phaseIndex).findLast((earlier) => earlier.commit)?.commit ?? worktree.snapshot ?? worktree.base;
+    const tip = made ?? (await this.deps.port.readTarget(worktree, worktree.branch));
+    const commit = made ?? (tip && tip !== previous ? tip : null);
     return { commit, events: commit ? [{ ts: now, type: 'phase_committed', phase: phase.name, commit }] : [] };
   }
 
@@ -142,11 +161,46 @@ export class WorktreeJobs {
    * (nothing asks for approval, so the phase is committed now, before its end is recorded and
    * the next phase starts): the phase's commit, or the failure to make it. Null otherwise.
    */
-  commitOnOutcome(entry: JobHandle, taskId: string, outcome: PhaseOutcome): Promise<{ outcome: PhaseOutcome; commit?: string | null; events: JobEvent[] }> | null {
+  commitOnOutcome(entry: JobHandle, taskId: string, outcome: PhaseOutcome): Promise<{ outcome: PhaseOutcome; commit?: string | null; events: JobEvent[]; retry?: boolean }> | null {
     const { job, board } = entry;
-    if (!job.worktree || outcome.kind !== 'completed' || job.mode !== 'background') return null;
     const task = findTask(board, taskId);
-    if (!task) return null;
+    if (!job.worktree || !task) return null;
+    if (isTaskWorktreeRun(job, board, task)) {
+      const landed = entry.taskLandings.then(() => this.landTask(entry, task, outcome));
+      entry.taskLandings = landed.catch(() => {});
+      return landed;
+    }
+    return this.commitPhaseOnOutcome(entry, task, outcome);
+  }
+
+  // A task of its own worktree ended: a completed one is committed there and merged into the job's
+  // branch (one merge at a time per repository); a conflict sends it back to wait once, with the
+  // conflict as its next run's feedback, on the job's branch as it is then, and fails it the
+  // second time. Then, as any run, the phase is committed if it ended (background mode).
+  private async landTask(entry: JobHandle, task: Task, outcome: PhaseOutcome): Promise<{ outcome: PhaseOutcome; commit?: string | null; events: JobEvent[]; retry?: boolean }> {
+    const worktree = entry.job.worktree!;
+    if (outcome.kind !== 'completed') return { outcome, events: [] };
+    let files: string[];
+    try {
+      files = await this.deps.port.landTask(worktree, task.id, `${entry.job.name ?? entry.id}: ${task.id} ${task.title}\n\nJobline-Job: ${entry.id}\nJobline-Task: ${task.id}\n`);
+    } catch (error) {
+      return { outcome: { kind: 'failed', error: `its work could not be merged into ${worktree.branch}: ${describeError(error)}`, output: outcome.output }, events: [] };
+    }
+    if (files.length > 0) {
+      const earlier = entry.board.runs.filter((run) => run.taskId === task.id && run.state.status === 'failed' && run.state.error.startsWith(CONFLICT_PREFIX)).length;
+      const error = `${CONFLICT_PREFIX} with ${worktree.branch} in ${files.slice(0, 10).join(', ')}`;
+      await this.deps.port.removeTaskWorktree(worktree, task.id);
+      entry.taskFeedback.set(task.id, `Your last attempt conflicted with the work merged meanwhile into ${worktree.branch}, in: ${files.join(', ')}. This attempt starts from that work: build on it.`);
+      return { outcome: { kind: 'failed', error, output: outcome.output }, events: [], retry: earlier === 0 };
+    }
+    entry.taskFeedback.delete(task.id);
+    const committed = this.commitPhaseOnOutcome(entry, task, outcome);
+    return committed ? committed : { outcome, events: [] };
+  }
+
+  private commitPhaseOnOutcome(entry: JobHandle, task: Task, outcome: PhaseOutcome): Promise<{ outcome: PhaseOutcome; commit?: string | null; events: JobEvent[] }> | null {
+    const { job, board } = entry;
+    if (outcome.kind !== 'completed' || job.mode !== 'background') return null;
     const counts = countPhase(board, task.phase);
     if (counts.done + counts.failed + counts.notRun !== counts.total - 1 || (counts.failed > 0 && !job.keepGoing)) return null;
     return this.commitPhase(job, task.phase).then(
