@@ -1,13 +1,13 @@
 // The worktree port on the git command line (see src/jobs/ports/worktrees.ts): the adapter the
 // composition root hands the job service. Each operation is one of the git modules beside it.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { WorktreeError } from '../errors.js';
 import { taskWorktreeOf, type JobWorktree, type MergeStrategy } from '../jobs/model/job.js';
 import type { Candidate, Move, OrphanWorktree, PlannedWorktree, WorktreeContents, WorktreePort, WorktreeSettings } from '../jobs/ports/worktrees.js';
 import { gitSync, gitText, runGit, splitNul } from './git-cli.js';
 import { copyIncludes } from './include-copy.js';
-import { buildCandidate, mergeTargetIn, moveTarget } from './landing.js';
+import { buildCandidate, findCheckout, mergeTargetIn, moveTarget, writeBackupRef } from './landing.js';
 import { isLandingHeld, withLandingTurn } from './landing-turn.js';
 import { removeScratchWorktree, runCheck, scratchPathOf } from './check-run.js';
 import { findRepository, listUncommitted, readRef, snapshotUncommitted } from './repository.js';
@@ -50,9 +50,29 @@ export class GitWorktrees implements WorktreePort {
   }
 
   async create(worktree: JobWorktree): Promise<boolean> {
-    const isMade = await addWorktree(refOf(worktree));
-    if (isMade) await copyIncludes(worktree.repository, worktree.path, this.settings.include);
-    return isMade;
+    if (this.settings.include.length === 0 || existsSync(worktree.path)) {
+      const isMade = await addWorktree(refOf(worktree));
+      if (isMade) await copyIncludes(worktree.repository, worktree.path, this.settings.include);
+      return isMade;
+    }
+    // The includes are copied beside the worktree while git checks it out (two processes at
+    // once), then moved into it: a rename each.
+    const staging = `${worktree.path}.includes`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true, mode: 0o700 });
+    try {
+      const [isMade, copied] = await Promise.all([addWorktree(refOf(worktree)), copyIncludes(worktree.repository, staging, this.settings.include)]);
+      if (isMade) {
+        for (const { path } of copied) {
+          mkdirSync(dirname(join(worktree.path, path)), { recursive: true });
+          rmSync(join(worktree.path, path), { recursive: true, force: true });
+          renameSync(join(staging, path), join(worktree.path, path));
+        }
+      }
+      return isMade;
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
   }
 
   isSetUp(worktree: JobWorktree): Promise<boolean> {
@@ -95,8 +115,8 @@ export class GitWorktrees implements WorktreePort {
     }
   }
 
-  buildCandidate(worktree: JobWorktree, job: { id: string; name: string }, target: string, strategy: MergeStrategy): Promise<Candidate> {
-    return buildCandidate(worktree, job, target, strategy);
+  buildCandidate(worktree: JobWorktree, job: { id: string; name: string }, target: string, strategy: MergeStrategy, backupRef?: string): Promise<Candidate> {
+    return buildCandidate(worktree, job, target, strategy, backupRef);
   }
 
   runCheck(worktree: JobWorktree, jobId: string, commit: string, command: string, logPath: string, signal?: AbortSignal): Promise<{ isPassed: boolean; tail: string }> {
@@ -104,11 +124,15 @@ export class GitWorktrees implements WorktreePort {
   }
 
   async writeBackup(worktree: JobWorktree, jobId: string, commit: string): Promise<void> {
-    await runGit(worktree.repository, ['update-ref', '-m', 'jobline: the target before a landing', `refs/jobline/before/${jobId}`, commit]);
+    await writeBackupRef(worktree.repository, `refs/jobline/before/${jobId}`, commit);
   }
 
-  moveTarget(worktree: JobWorktree, target: string, from: string, to: string, message: string): Promise<Move> {
-    return moveTarget(worktree.repository, target, from, to, message);
+  moveTarget(worktree: JobWorktree, target: string, from: string, to: string, message: string, checkout?: Promise<string | null>): Promise<Move> {
+    return moveTarget(worktree.repository, target, from, to, message, checkout);
+  }
+
+  findCheckout(worktree: JobWorktree, target: string): Promise<string | null> {
+    return findCheckout(worktree.repository, target);
   }
 
   readTarget(worktree: JobWorktree, target: string): Promise<string | null> {

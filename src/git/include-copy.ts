@@ -3,7 +3,7 @@
 // the file system has one (cp --reflink), else hard links for folders (node_modules-like trees:
 // their files are replaced, not edited, by the tools that change them), else a plain copy.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import picomatch from 'picomatch';
 import { gitText, splitNul } from './git-cli.js';
@@ -21,40 +21,31 @@ function cp(args: readonly string[]): Promise<boolean> {
   return new Promise((resolve) => execFile('cp', [...args], { timeout: 30 * 60_000 }, (error) => resolve(!error)));
 }
 
-// Whether `cp --reflink=always` works from `from`'s file system into `to`'s: probed once per pair
-// of folders' devices (a copy-on-write clone costs nothing; a real copy of node_modules costs seconds).
-const reflinkByDevices = new Map<string, Promise<boolean>>();
-function canReflink(from: string, to: string): Promise<boolean> {
-  const key = `${statSync(from).dev}:${statSync(to).dev}`;
-  let known = reflinkByDevices.get(key);
-  if (!known) {
-    known = (async () => {
-      const probe = mkdtempSync(join(from, '.jobline-reflink-'));
-      const target = mkdtempSync(join(to, '.jobline-reflink-'));
-      try {
-        writeFileSync(join(probe, 'p'), 'p');
-        return await cp(['--reflink=always', join(probe, 'p'), join(target, 'p')]);
-      } finally {
-        rmSync(probe, { recursive: true, force: true });
-        rmSync(target, { recursive: true, force: true });
-      }
-    })().catch(() => false);
-    reflinkByDevices.set(key, known);
-  }
-  return known;
+// Whether `cp --reflink=always` works from `from`'s file system into `to`'s, by folder devices:
+// learnt from the first copy (it fails at its first file where the file system cannot clone),
+// never by writing a probe into the user's checkout.
+const reflinkByDevices = new Map<string, boolean>();
+function devicesOf(from: string, to: string): string {
+  return `${statSync(from).dev}:${statSync(to).dev}`;
 }
 
 /**
- * The ignored files and folders of the checkout at `source` that `globs` match (relative to its
- * top level; a folder git reports whole, like `node_modules`, is matched by its own path). Only
- * ignored paths: a tracked or untracked file is the branch's business, never copied.
+ * The files and folders of the checkout at `source` that `globs` name (relative to its top level):
+ * a plain path where it exists; a pattern among the ignored paths git lists (a folder git reports
+ * whole, like `node_modules`, is matched by its own path). Copies are never committed (see
+ * stageAll in worktree.ts).
  * @throws WorktreeError GIT_FAILED.
  */
 export async function findIncludes(source: string, globs: readonly string[]): Promise<string[]> {
-  if (globs.length === 0) return [];
-  const isMatch = picomatch(globs.map((glob) => glob.replace(/\/+$/, '')), { dot: true });
+  const trimmed = globs.map((glob) => glob.replace(/\/+$/, ''));
+  // A plain path (`.env`, `node_modules`) is looked for where it is: git need not walk the tree.
+  const literal = trimmed.filter((glob) => !/[*?[\]{}!]/.test(glob));
+  const patterns = trimmed.filter((glob) => !literal.includes(glob));
+  const found = literal.filter((path) => existsSync(join(source, path)));
+  if (patterns.length === 0) return found;
+  const isMatch = picomatch(patterns, { dot: true });
   const ignored = splitNul(await gitText(source, ['ls-files', '--others', '--ignored', '--exclude-standard', '--directory', '-z']));
-  return ignored.map((path) => path.replace(/\/+$/, '')).filter((path) => isMatch(path));
+  return [...new Set([...found, ...ignored.map((path) => path.replace(/\/+$/, '')).filter((path) => isMatch(path))])];
 }
 
 /**
@@ -66,16 +57,21 @@ export async function findIncludes(source: string, globs: readonly string[]): Pr
 export async function copyIncludes(source: string, target: string, globs: readonly string[]): Promise<IncludeCopy[]> {
   const paths = await findIncludes(source, globs);
   if (paths.length === 0) return [];
-  const isReflink = await canReflink(source, target);
+  const devices = devicesOf(source, target);
   const copied: IncludeCopy[] = [];
   for (const path of paths) {
     const from = join(source, path);
     const to = join(target, path);
     mkdirSync(dirname(to), { recursive: true });
     rmSync(to, { recursive: true, force: true });
-    if (isReflink && (await cp(['-a', '--reflink=always', from, to]))) {
-      copied.push({ path, method: 'reflink' });
-      continue;
+    if (reflinkByDevices.get(devices) !== false) {
+      const isCloned = await cp(['-a', '--reflink=always', from, to]);
+      reflinkByDevices.set(devices, isCloned);
+      if (isCloned) {
+        copied.push({ path, method: 'reflink' });
+        continue;
+      }
+      rmSync(to, { recursive: true, force: true });
     }
     let isFolder = false;
     try {

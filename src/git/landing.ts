@@ -45,12 +45,35 @@ async function replay(source: LandingSource, onto: string, upstream: string): Pr
  * snapshot of the user's changes is never part of it. Touches no checkout but the job's worktree.
  * @throws WorktreeError NO_TARGET (no such branch), NOT_LANDABLE, WORKTREE_DIRTY, GIT_FAILED.
  */
-export async function buildCandidate(source: LandingSource, job: { id: string; name: string }, target: string, strategy: MergeStrategy): Promise<Candidate> {
+export async function buildCandidate(source: LandingSource, job: { id: string; name: string }, target: string, strategy: MergeStrategy, backupRef?: string): Promise<Candidate> {
   const repo = source.repository;
-  const oldTarget = await readRef(repo, `refs/heads/${target}`);
-  if (!oldTarget) throw new WorktreeError('NO_TARGET', `There is no branch ${target} to land on (merge.target, or the branch checked out where the job started).`);
-  let tip = await readRef(repo, `refs/heads/${source.branch}`);
-  if (!tip) throw new WorktreeError('NOT_LANDABLE', `The job's branch ${source.branch} is gone: nothing to land.`);
+  // One git call for the target, its tree, and the job's branch.
+  const listed = new Map(splitNul(await gitText(repo, ['for-each-ref', '--format=%(refname)%09%(objectname)%09%(tree)%00', `refs/heads/${target}`, `refs/heads/${source.branch}`])).map((line) => {
+    const [name, commit, tree] = line.trim().split('\t');
+    return [name, { commit, tree }] as const;
+  }));
+  const oldTarget = listed.get(`refs/heads/${target}`)?.commit;
+  const targetTree = listed.get(`refs/heads/${target}`)?.tree;
+  const branchTip = listed.get(`refs/heads/${source.branch}`)?.commit;
+  if (!oldTarget || !targetTree) throw new WorktreeError('NO_TARGET', `There is no branch ${target} to land on (merge.target, or the branch checked out where the job started).`);
+  if (!branchTip) throw new WorktreeError('NOT_LANDABLE', `The job's branch ${source.branch} is gone: nothing to land.`);
+  // The backup is written while the candidate is built (it is the target's commit, whatever the
+  // candidate): it exists before the target could move.
+  const backup = backupRef ? writeBackupRef(repo, backupRef, oldTarget) : Promise.resolve();
+  backup.catch(() => {});
+  try {
+    return await build(source, job, target, strategy, { oldTarget, targetTree, tip: branchTip });
+  } finally {
+    await backup;
+  }
+}
+
+// The candidate once the refs are read (see buildCandidate).
+async function build(source: LandingSource, job: { id: string; name: string }, target: string, strategy: MergeStrategy, refs: { oldTarget: string; targetTree: string; tip: string }): Promise<Candidate> {
+  const repo = source.repository;
+  const { oldTarget, targetTree } = refs;
+  let { tip } = refs;
+  {
   const hasSnapshot = source.snapshot !== null && source.snapshot !== tip && (await isAncestor(repo, source.snapshot, tip));
   if (source.snapshot === tip) return { kind: 'nothing' };
   if (hasSnapshot || strategy === 'rebase') {
@@ -62,17 +85,24 @@ export async function buildCandidate(source: LandingSource, job: { id: string; n
       tip = replayed.tip;
     }
   }
-  if (await isAncestor(repo, tip, oldTarget)) return { kind: 'nothing' };
-  if (strategy === 'rebase') return { kind: 'built', commit: tip, oldTarget };
+  if (strategy === 'rebase') return (await isAncestor(repo, tip, oldTarget)) ? { kind: 'nothing' } : { kind: 'built', commit: tip, oldTarget };
   const merged = await runGit(repo, ['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', oldTarget, tip], { okCodes: [0, 1] });
   const [tree, ...files] = splitNul(merged.stdout);
   if (merged.code === 1) return { kind: 'conflict', files, oldTarget };
+  // Merged, the target is as it was: it has the job's work already.
+  if (tree === targetTree) return { kind: 'nothing' };
   const trailer = `\n\nJobline-Job: ${job.id}\n`;
   const env = await identityEnv(repo);
   const commit = strategy === 'squash'
     ? await gitText(repo, ['commit-tree', tree!, '-p', oldTarget, '-m', `${job.name}: the job's work, squashed${trailer}`], { env })
     : await gitText(repo, ['commit-tree', tree!, '-p', oldTarget, '-p', tip, '-m', `Merge ${source.branch} into ${target}${trailer}`], { env });
   return { kind: 'built', commit, oldTarget };
+  }
+}
+
+/** Points `ref` (refs/jobline/before/<id>) at `commit`: what a target was before a landing. @throws WorktreeError GIT_FAILED. */
+export async function writeBackupRef(repo: string, ref: string, commit: string): Promise<void> {
+  await runGit(repo, ['update-ref', '-m', 'jobline: the target before a landing', ref, commit]);
 }
 
 /**
@@ -82,8 +112,9 @@ export async function buildCandidate(source: LandingSource, job: { id: string; n
  * uncommitted files is one the landing changes; else by compare-and-swap.
  * @throws WorktreeError GIT_FAILED when git refuses for another reason (its words quoted).
  */
-export async function moveTarget(repo: string, target: string, from: string, to: string, message: string): Promise<Move> {
-  const checkout = (await listWorktrees(repo)).find((entry) => entry.branch === target && !entry.isPrunable);
+export async function moveTarget(repo: string, target: string, from: string, to: string, message: string, found?: Promise<string | null>): Promise<Move> {
+  const path = found ? await found : await findCheckout(repo, target);
+  const checkout = path ? { path } : null;
   if (!checkout) {
     const swapped = await runGit(repo, ['update-ref', '-m', message, `refs/heads/${target}`, to, from], { okCodes: [0, 1, 128] });
     if (swapped.code === 0) return { kind: 'landed', through: 'ref', checkout: null };
@@ -107,6 +138,14 @@ export async function moveTarget(repo: string, target: string, from: string, to:
   const files = await blocking();
   if (files.length > 0) return { kind: 'blocked', files, checkout: checkout.path };
   throw new WorktreeError('GIT_FAILED', `git merge --ff-only in ${checkout.path} refused: ${(merged.stderr || merged.stdout).trim().split('\n').slice(0, 3).join(' / ')}`);
+}
+
+/**
+ * The folder where branch `target` of the repository at `repo` is checked out (the user's
+ * checkout or any worktree), or null. @throws WorktreeError GIT_FAILED.
+ */
+export async function findCheckout(repo: string, target: string): Promise<string | null> {
+  return (await listWorktrees(repo)).find((entry) => entry.branch === target && !entry.isPrunable)?.path ?? null;
 }
 
 /**

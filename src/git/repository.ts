@@ -81,6 +81,19 @@ export async function snapshotUncommitted(repository: RepositoryInfo): Promise<s
  * else `jobline <jobline@localhost>` (a commit must not fail for want of a name).
  */
 export async function identityEnv(cwd: string): Promise<NodeJS.ProcessEnv> {
+  // Asked once per repository folder and process: a landing makes commits one after the other.
+  let known = identities.get(cwd);
+  if (!known) {
+    known = askIdentity(cwd);
+    identities.set(cwd, known);
+    known.catch(() => identities.delete(cwd));
+  }
+  return known;
+}
+
+const identities = new Map<string, Promise<NodeJS.ProcessEnv>>();
+
+async function askIdentity(cwd: string): Promise<NodeJS.ProcessEnv> {
   const configured = async (key: string): Promise<boolean> => (await runGit(cwd, ['config', '--get', key], { okCodes: [0, 1] })).stdout.trim() !== '';
   const env: NodeJS.ProcessEnv = {};
   if (!process.env.GIT_AUTHOR_NAME && !process.env.GIT_COMMITTER_NAME && !(await configured('user.name'))) Object.assign(env, { GIT_AUTHOR_NAME: 'jobline', GIT_COMMITTER_NAME: 'jobline' });

@@ -32,18 +32,19 @@ const SETUP_MARKER = 'jobline-setup-done';
  *   GIT_FAILED.
  */
 export async function addWorktree(worktree: WorktreeRef): Promise<boolean> {
-  const registered = (await listWorktrees(worktree.repository)).find((entry) => entry.path === worktree.path);
-  if (registered) {
-    if (registered.branch === worktree.branch) return false;
-    throw new WorktreeError('WORKTREE_TAKEN', `${worktree.path} is already a worktree of ${registered.branch ?? 'a detached HEAD'}, not of ${worktree.branch}.`);
+  // A folder already there is the job's worktree (a job resumed after a crash) or someone else's.
+  if (existsSync(worktree.path)) {
+    const registered = (await listWorktrees(worktree.repository)).find((entry) => entry.path === worktree.path);
+    if (registered?.branch === worktree.branch) return false;
+    throw new WorktreeError('WORKTREE_TAKEN', registered ? `${worktree.path} is already a worktree of ${registered.branch ?? 'a detached HEAD'}, not of ${worktree.branch}.` : `Cannot make the job's worktree: ${worktree.path} exists already. Remove it, or set worktree.dir elsewhere.`);
   }
-  if (existsSync(worktree.path)) throw new WorktreeError('WORKTREE_TAKEN', `Cannot make the job's worktree: ${worktree.path} exists already. Remove it, or set worktree.dir elsewhere.`);
+  mkdirSync(join(worktree.path, '..'), { recursive: true, mode: 0o700 });
+  const added = await runGit(worktree.repository, ['worktree', 'add', '--quiet', '--no-track', '-b', worktree.branch, worktree.path, worktree.start], { okCodes: [0, 128, 255] });
+  if (added.code === 0) return true;
   if (await readRef(worktree.repository, `refs/heads/${worktree.branch}`)) {
     throw new WorktreeError('WORKTREE_TAKEN', `Cannot make the job's worktree: the branch ${worktree.branch} exists already (git branch -D ${worktree.branch} if it is not needed).`);
   }
-  mkdirSync(join(worktree.path, '..'), { recursive: true, mode: 0o700 });
-  await runGit(worktree.repository, ['worktree', 'add', '--quiet', '--no-track', '-b', worktree.branch, worktree.path, worktree.start]);
-  return true;
+  throw new WorktreeError('GIT_FAILED', `git worktree add ${worktree.path} failed: ${added.stderr.trim().split('\n').slice(-2).join(' / ')}`);
 }
 
 /** One entry of `git worktree list --porcelain -z`. */

@@ -116,7 +116,7 @@ export class JobStore extends JobFolder implements JobRepository {
    * appended records back: nothing of the write is left for a reader.
    * @throws StoreError JOB_IO naming the cause.
    */
-  writeSync(job: Job, events: readonly JobEvent[] = [], records: readonly TaskRecord[] = [], options: Pick<CommitOptions, 'isBoardWhole'> = {}): void {
+  writeSync(job: Job, events: readonly JobEvent[] = [], records: readonly TaskRecord[] = [], options: Pick<CommitOptions, 'isBoardWhole'> & Partial<Pick<CommitOptions, 'isRenameDurable'>> = {}): void {
     try {
       performWrite(this.describeWrite(job, events, records, { isRenameDurable: true, ...options }));
     } catch (error) {

@@ -109,9 +109,11 @@ export interface WorktreePort {
   /**
    * Builds the candidate of landing the job's commits on `target` with `strategy`, touching no
    * checkout but the job's own worktree (where its commits may be replayed onto the target).
+   * `backupRef`: written at the commit the target is at (its backup), while the candidate is
+   * built: it exists before anything could move the target.
    * @throws WorktreeError NO_TARGET, WORKTREE_DIRTY, GIT_FAILED.
    */
-  buildCandidate(worktree: JobWorktree, job: { id: string; name: string }, target: string, strategy: MergeStrategy): Promise<Candidate>;
+  buildCandidate(worktree: JobWorktree, job: { id: string; name: string }, target: string, strategy: MergeStrategy, backupRef?: string): Promise<Candidate>;
   /**
    * Runs `command` in a scratch worktree at `commit` (the includes copied from the job's
    * worktree), its output to `logPath`; the scratch worktree is removed after. Resolves with
@@ -126,7 +128,12 @@ export interface WorktreePort {
    * changes), else by compare-and-swap of the ref. Never resets, stashes or overwrites anything
    * of the user's. @throws WorktreeError GIT_FAILED.
    */
-  moveTarget(worktree: JobWorktree, target: string, from: string, to: string, message: string): Promise<Move>;
+  moveTarget(worktree: JobWorktree, target: string, from: string, to: string, message: string, checkout?: Promise<string | null>): Promise<Move>;
+  /**
+   * Where branch `target` is checked out (a folder), or null: asked ahead of moveTarget (which
+   * takes it), so a landing does not wait for it. @throws WorktreeError GIT_FAILED.
+   */
+  findCheckout(worktree: JobWorktree, target: string): Promise<string | null>;
   /** The commit branch `target` is at now, or null. @throws WorktreeError GIT_FAILED. */
   readTarget(worktree: JobWorktree, target: string): Promise<string | null>;
   /** Removes what a landing of job `jobId` left behind (scratch worktrees). Never throws. */

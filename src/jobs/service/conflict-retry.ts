@@ -36,7 +36,9 @@ export async function resolveConflict(deps: ConflictRetryDeps, id: string, feedb
   let isClean = false;
   const handle = await deps.store.withJobClaim(id, async () => {
     const { state } = await settleStoredJob(deps.store, id, deps.now());
-    const stored = deps.existing?.job.eventSeq !== undefined && deps.existing.job.eventSeq >= state.job.eventSeq ? deps.existing.job : state.job;
+    // A landing another process recorded is newer than this session's copy: taken first.
+    deps.existing?.adoptStoredJob(state.job);
+    const stored = deps.existing?.job ?? state.job;
     const { merge, worktree } = stored;
     if (!worktree || merge?.status !== 'conflict' || stored.status !== 'completed') {
       throw new ManagerError('JOB_NOT_RESOLVABLE', `Cannot retry ${id}: it is ${stored.status.replace('_', ' ')}${merge ? ` (its work: ${merge.status})` : ''}, neither awaiting approval nor in a merge conflict.`);

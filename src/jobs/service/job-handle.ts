@@ -277,15 +277,15 @@ export class JobHandle {
   }
 
   /**
-   * Takes `stored` (the job as another writer just committed it under the job's claim: a landing
-   * recorded on the jobs folder) as this handle's state, when it is newer. Only for a job with
+   * Takes `job` (as another writer just committed it under the job's claim: a landing recorded
+   * on the jobs folder) as this handle's job, when it is newer. Only for a job with
    * nothing of it running or on its way to disk here (an ended one).
    */
-  adoptStored(stored: StoredJob): void {
-    if (stored.state.job.eventSeq <= this.saved.state.job.eventSeq || this.runs.size > 0) return;
-    this.saved = stored;
-    this.pending = stored.state;
-    this.isPendingBoardRecorded = stored.isBoardRecorded;
+  adoptStoredJob(job: Job): void {
+    if (job.eventSeq <= this.saved.state.job.eventSeq || this.runs.size > 0) return;
+    // Its board is as it was: a landing changes no task.
+    this.saved = { ...this.saved, state: { ...this.saved.state, job } };
+    this.pending = { ...this.pending, job };
   }
 
   /**

@@ -104,10 +104,9 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
       port: options.worktrees,
       repository: options.store,
       now: () => this.timestamp(),
-      committed: (stored, events) => {
-        const entry = this.entries.get(stored.state.job.id);
-        entry?.adoptStored(stored);
-        for (const event of events) this.reporter.event(stored.state.job, event);
+      committed: (job, events) => {
+        this.entries.get(job.id)?.adoptStoredJob(job);
+        for (const event of events) this.reporter.event(job, event);
       },
       activity: (job, icon, text) => this.emit('jobActivity', job, icon, text),
       settled: () => this.recheckWaiters(),

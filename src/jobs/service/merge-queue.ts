@@ -1,7 +1,7 @@
 // The merge queue: lands a job's worktree work on its target branch, one landing at a time per
 // repository (across processes), each step recorded in the job (job.json and its events) before
-// the next starts: queued, built (the candidate), checked (merge.check passed on exactly that
-// commit), backup (refs/jobline/before/<id>), moving, landed. After a kill -9 at any step the
+// the next starts: queued (when it waits), built (the candidate, and the backup of the target in
+// refs/jobline/before/<id>), checked (merge.check passed on exactly that commit), landed. After a kill -9 at any step the
 // target is at the old commit or the new one, and recoverLanding says which (see the README's
 // "Worktrees and merging"). The job's record is changed on the jobs folder under its claim
 // (commitSync), so any process may land any ended job.
@@ -28,7 +28,7 @@ export interface MergeQueueDeps {
   /** The current time (ISO-8601 UTC). */
   now(): string;
   /** A change of a job landed on disk: the session takes it (if it holds the job) and reports its events. */
-  committed(stored: StoredJob, events: JobEvent[]): void;
+  committed(job: Job, events: JobEvent[]): void;
   /** Says how a landing goes (its queue position), as an activity of the job. */
   activity(job: Job, icon: string, text: string): void;
   /** A landing of this process ended (whoever waits for the session to be idle looks again). */
@@ -72,16 +72,22 @@ export class MergeQueue {
 
   private async runLanding(id: string): Promise<Job> {
     const { port } = this.deps;
-    const start = await this.change(id, (job) => {
-      const refusal = whyNotLandable(job, this.deps.port);
-      if (refusal) throw new ManagerError('NOT_LANDABLE', refusal);
-      const target = job.merge?.target ?? job.worktree!.target;
-      if (!target) throw new WorktreeError('NO_TARGET', `${job.id} has no branch to land on (it started on a detached HEAD): set merge.target in the config.`);
-      return [setMerge(job, { status: 'checking', target, commit: null, conflicts: [], checkedCommit: null, landedAt: null, strategy: port.settings.merge.strategy, step: 'queued', error: null })];
-    });
+    const start = await this.read(id);
+    const refusal = whyNotLandable(start, port);
+    if (refusal) throw new ManagerError('NOT_LANDABLE', refusal);
+    const target = start.merge?.target ?? start.worktree!.target;
+    if (!target) throw new WorktreeError('NO_TARGET', `${id} has no branch to land on (it started on a detached HEAD): set merge.target in the config.`);
     const worktree = start.worktree!;
+    let isQueued = false;
     try {
-      return await port.withLandingTurn(worktree, id, (position) => this.deps.activity(start, '⏳', `waiting to land on ${start.merge!.target}: position ${position}`), () => this.landInTurn(id, worktree));
+      return await port.withLandingTurn(worktree, id, (position) => {
+        // Waiting behind another landing: recorded (the job is checking, queued) and said.
+        if (!isQueued) {
+          isQueued = true;
+          void this.record(id, { ...this.landing(target), step: 'queued' }, start, false).catch(() => {});
+        }
+        this.deps.activity(start, '⏳', `waiting to land on ${target}: position ${position}`);
+      }, () => this.landInTurn(id, worktree, target));
     } catch (error) {
       // Whatever stopped it, nothing landed unless the target says so: the job says why.
       await this.settleInterrupted(id, `the landing stopped: ${describeError(error)}`).catch(() => {});
@@ -89,37 +95,44 @@ export class MergeQueue {
     }
   }
 
-  // The steps, holding the repository's landing turn. Each is recorded before the next starts.
-  private async landInTurn(id: string, worktree: JobWorktree): Promise<Job> {
+  // A landing's merge record as it starts.
+  private landing(target: string): Partial<JobMerge> {
+    return { status: 'checking', target, commit: null, conflicts: [], checkedCommit: null, landedAt: null, strategy: this.deps.port.settings.merge.strategy, error: null };
+  }
+
+  // The steps, holding the repository's landing turn. Each is recorded before the next starts:
+  // the candidate (with the backup of the target, written while it was built), the check, the
+  // move; the records before the last are fsynced but not their rename (a crash of the process
+  // keeps them; the last, durable, says landed).
+  private async landInTurn(id: string, worktree: JobWorktree, target: string): Promise<Job> {
     const { port } = this.deps;
     const { strategy, check } = port.settings.merge;
     let job = await this.read(id);
-    const target = job.merge!.target!;
+    // Landed (or discarded) by another process while this one waited its turn.
+    if (job.merge?.status === 'landed' || job.merge?.status === 'discarded') return job;
     for (let attempt = 1; attempt <= MAX_LANDING_TRIES; attempt++) {
-      const candidate = await port.buildCandidate(worktree, { id, name: job.name ?? id }, target, strategy);
+      // Where the target is checked out is asked meanwhile (it decides how it moves, at the end).
+      const checkout = port.findCheckout(worktree, target);
+      checkout.catch(() => {});
+      const candidate = await port.buildCandidate(worktree, { id, name: job.name ?? id }, target, strategy, `refs/jobline/before/${id}`);
       if (candidate.kind === 'nothing') {
         const now = await port.readTarget(worktree, target);
-        return this.record(id, { status: 'landed', commit: now, landedAt: this.deps.now(), step: 'landed', error: 'nothing to land: the target has all of its work already' });
+        return this.record(id, { ...this.landing(target), status: 'landed', commit: now, landedAt: this.deps.now(), step: 'landed', error: 'nothing to land: the target has all of its work already' });
       }
       if (candidate.kind === 'conflict') {
-        return this.record(id, { status: 'conflict', conflicts: candidate.files, oldTarget: candidate.oldTarget, step: 'built', error: `merging into ${target} conflicts in ${candidate.files.length} file${candidate.files.length === 1 ? '' : 's'}: ${candidate.files.slice(0, 10).join(', ')}` });
+        return this.record(id, { ...this.landing(target), status: 'conflict', conflicts: candidate.files, oldTarget: candidate.oldTarget, step: 'built', error: `merging into ${target} conflicts in ${candidate.files.length} file${candidate.files.length === 1 ? '' : 's'}: ${candidate.files.slice(0, 10).join(', ')}` });
       }
-      job = await this.record(id, { commit: candidate.commit, oldTarget: candidate.oldTarget, step: 'built', checkedCommit: null });
+      job = await this.record(id, { ...this.landing(target), commit: candidate.commit, oldTarget: candidate.oldTarget, step: 'built' }, undefined, false);
       await pauseIfAsked('built', this.folderOf(id));
       if (check) {
         const result = await port.runCheck(worktree, id, candidate.commit, check, join(this.folderOf(id), 'merge-check.log'));
         if (!result.isPassed) {
           return this.record(id, { status: 'check failed', step: 'checked', error: `merge.check \`${check}\` failed on ${candidate.commit.slice(0, 12)} (full log: ${join(this.folderOf(id), 'merge-check.log')}); its last lines:\n${result.tail}` });
         }
-        job = await this.record(id, { checkedCommit: candidate.commit, step: 'checked' });
+        job = await this.record(id, { checkedCommit: candidate.commit, step: 'checked' }, undefined, false);
         await pauseIfAsked('checked', this.folderOf(id));
       }
-      await port.writeBackup(worktree, id, candidate.oldTarget);
-      job = await this.record(id, { step: 'backup' });
-      await pauseIfAsked('backup', this.folderOf(id));
-      job = await this.record(id, { step: 'moving' });
-      await pauseIfAsked('moving', this.folderOf(id));
-      const move = await port.moveTarget(worktree, target, candidate.oldTarget, candidate.commit, `jobline: land ${job.name ?? id} (${id})`);
+      const move = await port.moveTarget(worktree, target, candidate.oldTarget, candidate.commit, `jobline: land ${job.name ?? id} (${id})`, checkout);
       if (move.kind === 'landed') {
         await pauseIfAsked('moved', this.folderOf(id));
         return this.record(id, { status: 'landed', landedAt: this.deps.now(), step: 'landed', error: null });
@@ -127,7 +140,7 @@ export class MergeQueue {
       if (move.kind === 'blocked') {
         return this.record(id, { status: 'blocked', conflicts: move.files, step: 'moving', error: `nothing landed: your uncommitted changes in ${move.checkout} to ${move.files.slice(0, 10).join(', ')} would be overwritten. Commit or stash them, then jobline merge ${id}.` });
       }
-      job = await this.record(id, { step: 'moved', error: `${target} moved while the landing was built; building it again` });
+      job = await this.record(id, { step: 'moved', error: `${target} moved while the landing was built; building it again` }, undefined, false);
     }
     return this.record(id, { status: 'ready', step: null, error: `${target} moved ${MAX_LANDING_TRIES} times while the landing was being built and checked; nothing landed. Try again: jobline merge ${id}.` });
   }
@@ -171,24 +184,32 @@ export class MergeQueue {
 
   // Job `id`'s merge record changed by `patch` (a job without one gets a fresh record), on disk
   // and reported before this resolves.
-  private record(id: string, patch: Partial<JobMerge>, base?: Job): Promise<Job> {
-    return this.change(id, (job) => [setMerge(job, { ...(job.merge ?? freshMerge(base ?? job)), ...patch })]);
+  private record(id: string, patch: Partial<JobMerge>, base?: Job, isDurable = true): Promise<Job> {
+    return this.change(id, (job) => [setMerge(job, { ...(job.merge ?? freshMerge(base ?? job)), ...patch })], isDurable);
   }
 
   // Reads job `id` as stored.
   private async read(id: string): Promise<Job> {
-    return this.deps.repository.withJobClaim(id, async () => (await settleStoredJob(this.deps.repository, id, this.deps.now())).state.job);
+    return this.deps.repository.withJobClaim(id, async () => (await this.readStored(id)).state.job);
+  }
+
+  // Job `id` as stored, for a change under its claim. A landing changes only the job's merge
+  // record, never its tasks: an ended job's board is not read (a landing's steps stay cheap).
+  private async readStored(id: string): Promise<StoredJob> {
+    const { job } = this.deps.repository.readForUpdate(id);
+    if (isActiveStatus(job.status)) return settleStoredJob(this.deps.repository, id, this.deps.now());
+    return { state: { job, board: { tasks: [], runs: [] } }, isBoardRecorded: true };
   }
 
   // One change of job `id`, decided on a fresh read under its claim, written, then reported.
-  private change(id: string, decide: (job: Job) => JobAction[]): Promise<Job> {
+  private change(id: string, decide: (job: Job) => JobAction[], isDurable = true): Promise<Job> {
     const { repository } = this.deps;
     return repository.withJobClaim(id, async () => {
-      const stored = await settleStoredJob(repository, id, this.deps.now());
+      const stored = await this.readStored(id);
       const actions = decide(stored.state.job);
       if (actions.length === 0) return stored.state.job;
-      const result = commitSync(repository, stored, actions, this.deps.now());
-      this.deps.committed(result.stored, result.events);
+      const result = commitSync(repository, stored, actions, this.deps.now(), [], isDurable);
+      this.deps.committed(result.stored.state.job, result.events);
       return result.stored.state.job;
     });
   }
