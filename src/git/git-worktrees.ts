@@ -147,16 +147,18 @@ export class GitWorktrees implements WorktreePort {
     return mergeTargetIn(worktree.path, worktree.branch, target);
   }
 
-  async findOrphans(cwd: string, knownBranches: ReadonlySet<string>): Promise<OrphanWorktree[]> {
+  async findOrphans(cwd: string, isKnown: (jobName: string) => Promise<boolean>): Promise<OrphanWorktree[]> {
     try {
-      const repository = await findRepository(cwd);
-      if (!repository) return [];
-      const repo = repository.top;
+      // One git call at a start (outside git it fails, and there is nothing to find).
+      const branches = splitNul(await gitText(cwd, ['for-each-ref', '--format=%(refname:short)%00', `refs/heads/${JOB_BRANCH_PREFIX}`])).map((line) => line.trim()).filter(Boolean);
+      if (branches.length === 0) return [];
+      const repo = await gitText(cwd, ['rev-parse', '--show-toplevel']);
       const worktrees = await listWorktrees(repo);
-      const branches = splitNul(await gitText(repo, ['for-each-ref', '--format=%(refname:short)%00', `refs/heads/${JOB_BRANCH_PREFIX}`])).map((line) => line.trim()).filter(Boolean);
       const orphans: OrphanWorktree[] = [];
       for (const branch of branches) {
-        if (knownBranches.has(branch)) continue;
+        // A task's branch (`<job>-t3`) belongs to its job.
+        const name = branch.slice(JOB_BRANCH_PREFIX.length);
+        if ((await isKnown(name)) || (/-t\d+$/.test(name) && (await isKnown(name.replace(/-t\d+$/, ''))))) continue;
         const checkout = worktrees.find((entry) => entry.branch === branch && !entry.isPrunable);
         const commits = Number(await gitText(repo, ['rev-list', '--count', branch, '--not', `--exclude=${JOB_BRANCH_PREFIX}*`, '--branches']));
         const uncommitted = checkout && existsSync(checkout.path) ? (await listUncommitted(checkout.path)).length : 0;

@@ -4,6 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { PtySession, type ReplWorkspace } from '../helpers/pty.js';
 import { makeGitProject } from '../helpers/git.js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
 
 function workspace(): { repl: ReplWorkspace; project: ReturnType<typeof makeGitProject> } {
   const project = makeGitProject({ 'a.txt': 'zero\n' }, {
@@ -50,6 +53,22 @@ describe('the REPL with jobs in worktrees', () => {
     session.send(`/merge ${second}`);
     await session.waitForText(`Landed ${second}`);
     expect(project.git(['show', 'main:a.txt'])).toBe('zero\nalpha\nbeta\n');
+    session.send('/quit');
+  });
+
+  it('offers to keep, land or discard a worktree whose job folder a crash took, at startup', async () => {
+    const { project, repl } = workspace();
+    const made = await runCli(['run', '-y', '--name', 'lost-lamb', '--json', 'gamma'], { cwd: project.cwd, env: project.env });
+    const lost = JSON.parse(made.stdout) as { id: string };
+    rmSync(join(project.jobsDir, lost.id), { recursive: true, force: true });
+    const session = new PtySession(repl, [], 120, 40);
+    await session.waitForText('without their job (left by a crash)');
+    await session.waitForText(/jobline\/lost-lamb \(worktree [^)]*\): 2 commits on no other branch/);
+    await session.waitForText('[k]eep (Enter), [l]and, [d]iscard');
+    session.send('l');
+    await session.waitForText('Landed jobline/lost-lamb on main');
+    await session.waitForText('jobline:edit> ');
+    expect(project.git(['show', 'main:a.txt'])).toBe('zero\ngamma\n');
     session.send('/quit');
   });
 });

@@ -144,10 +144,11 @@ export interface WorktreePort {
    */
   mergeTargetIn(worktree: JobWorktree, target: string): Promise<string[]>;
   /**
-   * The job worktrees and `jobline/*` branches of the repository at `cwd` that no job in
-   * `knownBranches` accounts for (a crash took their job folder). Never throws: none then.
+   * The job worktrees and `jobline/*` branches of the repository at `cwd` whose job `isKnown`
+   * says is gone (a crash took its folder); `isKnown` gets the job name the branch is named
+   * after. Never throws: none then.
    */
-  findOrphans(cwd: string, knownBranches: ReadonlySet<string>): Promise<OrphanWorktree[]>;
+  findOrphans(cwd: string, isKnown: (jobName: string) => Promise<boolean>): Promise<OrphanWorktree[]>;
   /** Removes an orphan's worktree and branch. @throws WorktreeError. */
   removeOrphan(orphan: OrphanWorktree): Promise<void>;
   /**

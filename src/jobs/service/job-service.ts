@@ -238,10 +238,16 @@ export class JobService extends EventEmitter<JobManagerEvents> {
    */
   async findOrphanWorktrees(): Promise<OrphanWorktree[]> {
     if (!this.options.worktrees) return [];
-    const listing = await this.list().catch(() => null);
-    if (!listing) return [];
-    const known = new Set(listing.jobs.flatMap((job) => (job.worktree ? [job.worktree.branch] : [])));
-    return this.options.worktrees.findOrphans(this.options.cwd, known);
+    // A branch is named after its job: looked up by name (no listing of every job at a start).
+    const isKnown = async (name: string): Promise<boolean> => {
+      try {
+        const job = await this.get(name);
+        return job.name === name || job.worktree?.branch === `jobline/${name}`;
+      } catch (error) {
+        return (error as { code?: string }).code !== 'JOB_NOT_FOUND';
+      }
+    };
+    return this.options.worktrees.findOrphans(this.options.cwd, isKnown);
   }
 
   /** Removes an orphan's worktree and branch (after the user chose to). @throws WorktreeError. */
