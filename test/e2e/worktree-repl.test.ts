@@ -26,6 +26,9 @@ describe('the REPL with jobs in worktrees', () => {
     await session.waitForText(/in worktree jobline\/[\w-]+ · committed once you continue/);
     await session.waitForText(/changed 1 file \(\+1 −0\)[\s\S]*a\.txt\s+\+1 −0/);
     await session.waitForAnswers();
+    session.type('d');
+    await session.waitForText(/\+alpha[\s\S]*what next\?/);
+    await session.waitForAnswers();
     session.type('c');
     await session.waitForText('Merge now: finish the job and land its work (m)');
     await session.waitForText(/notes-alpha\.txt\s+\+1 −0/);

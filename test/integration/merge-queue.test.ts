@@ -164,4 +164,23 @@ describe('the merge queue', () => {
       expect(shaped.git(['log', '-1', '--format=%s', 'main']).trim()).toBe(strategy === 'squash' ? `${strategy}-cat: the job's work, squashed` : `${strategy}-cat: edit`);
     }
   });
+
+  it('lands by itself when merge.auto is set; refuses a conflict\'s retry for an agent that cannot resolve, saying why', async () => {
+    const auto = makeGitProject({ 'a.txt': 'line\n' }, { ...editor, merge: { auto: true } });
+    auto.write('go', '', auto.worktreesDir);
+    const job = await runJob(auto, 'landed-by-itself', 'auto-emu');
+    expect(auto.git(['show', 'main:a.txt'])).toBe('landed-by-itself\n');
+    expect((await show(auto, job.id)).merge?.status).toBe('landed');
+
+    const plain = makeGitProject({ 'a.txt': 'line\n' }, { agents: { write: { type: 'command', phases: [{ name: 'edit', run: 'printf "%s\\n" "$JOB_PROMPT" > a.txt' }] } } });
+    const run = async (prompt: string): Promise<Job> => JSON.parse((await runCli(['run', '-y', '--agent', 'write', '--isolation', 'worktree', '--json', prompt], { cwd: plain.cwd, env: plain.env })).stdout) as Job;
+    const first = await run('one');
+    const second = await run('two');
+    expect((await runCli(['merge', first.id], { cwd: plain.cwd, env: plain.env })).code).toBe(0);
+    expect((await runCli(['merge', second.id], { cwd: plain.cwd, env: plain.env })).code).toBe(1);
+    const refused = await runCli(['retry', second.id], { cwd: plain.cwd, env: plain.env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('its agent write has no "resolve" phase to resolve a merge conflict with');
+    expect((await show(plain, second.id)).merge?.status).toBe('conflict');
+  });
 });
