@@ -2,7 +2,7 @@
 // rolled back to the previous phase's commit for a retry (the attempt kept under a ref), read for
 // what it holds (commits, uncommitted files), and removed. Only the job's worktree and branch are
 // ever changed here: never the user's checkout.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorktreeError } from '../errors.js';
@@ -209,13 +209,4 @@ export async function diffWorktree(worktree: WorktreeRef, isStat: boolean, isCol
 /** The files of `tree`'s diff against `base` (paths), for messages. @throws WorktreeError GIT_FAILED. */
 export async function changedFiles(cwd: string, from: string, to: string): Promise<string[]> {
   return splitNul(await gitText(cwd, ['diff', '--name-only', '-z', '--no-renames', from, to]));
-}
-
-/** The text of `path` relative to a worktree, or null (for tests and messages). */
-export function readWorktreeFile(worktree: string, path: string): string | null {
-  try {
-    return readFileSync(join(worktree, path), 'utf8');
-  } catch {
-    return null;
-  }
 }

@@ -185,7 +185,7 @@ export class MergeQueue {
   // Job `id`'s merge record changed by `patch` (a job without one gets a fresh record), on disk
   // and reported before this resolves.
   private record(id: string, patch: Partial<JobMerge>, base?: Job, isDurable = true): Promise<Job> {
-    return this.change(id, (job) => [setMerge(job, { ...(job.merge ?? freshMerge(base ?? job)), ...patch })], isDurable);
+    return this.change(id, (job) => [setMerge({ ...(job.merge ?? freshMerge(base ?? job)), ...patch })], isDurable);
   }
 
   // Reads job `id` as stored.
@@ -235,7 +235,7 @@ function freshMerge(job: Job): JobMerge {
   return { status: 'ready', target: job.worktree?.target ?? null, commit: null, conflicts: [], checkedCommit: null, landedAt: null };
 }
 
-function setMerge(job: Job, merge: JobMerge): JobAction {
+function setMerge(merge: JobMerge): JobAction {
   return { type: 'setMerge', merge: { ...merge, conflicts: merge.status === 'conflict' || merge.status === 'blocked' ? merge.conflicts : [] } };
 }
 
