@@ -87,7 +87,7 @@ export class MergeQueue {
           void this.record(id, { ...this.landing(target), step: 'queued' }, start, false).catch(() => {});
         }
         this.deps.activity(start, '⏳', `waiting to land on ${target}: position ${position}`);
-      }, () => this.landInTurn(id, worktree, target));
+      }, () => this.landInTurn(id, worktree, target, isQueued ? null : start));
     } catch (error) {
       // Whatever stopped it, nothing landed unless the target says so: the job says why.
       await this.settleInterrupted(id, `the landing stopped: ${describeError(error)}`).catch(() => {});
@@ -104,10 +104,11 @@ export class MergeQueue {
   // the candidate (with the backup of the target, written while it was built), the check, the
   // move; the records before the last are fsynced but not their rename (a crash of the process
   // keeps them; the last, durable, says landed).
-  private async landInTurn(id: string, worktree: JobWorktree, target: string): Promise<Job> {
+  private async landInTurn(id: string, worktree: JobWorktree, target: string, read: Job | null): Promise<Job> {
     const { port } = this.deps;
     const { strategy, check } = port.settings.merge;
-    let job = await this.read(id);
+    // A landing that waited reads the job again (another may have landed it meanwhile).
+    let job = read ?? (await this.read(id));
     // Landed (or discarded) by another process while this one waited its turn.
     if (job.merge?.status === 'landed' || job.merge?.status === 'discarded') return job;
     for (let attempt = 1; attempt <= MAX_LANDING_TRIES; attempt++) {
