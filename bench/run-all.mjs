@@ -9,6 +9,7 @@ import { measureMemory, measurePromptReturn, measureScaling, measureTaskViews, m
 import { runFloor, runJobline, runParallel, runTaskScaling, runTsp, runXargs } from './throughput.mjs';
 import { measureApi, measureFanOut } from './api.mjs';
 import { measureDashboard } from './dashboard.mjs';
+import { measureLandings, measureWorktreeCreation } from './worktrees.mjs';
 
 const log = (text) => process.stderr.write(`${text}\n`);
 const collect = async (name, run) => {
@@ -60,6 +61,8 @@ const durability = await collect('durability', () => measureDurability(200));
 const api = await collect('the API of jobline serve', () => measureApi());
 const fanOut = await collect('the event stream with 200 followers', () => measureFanOut());
 const dashboard = await collect('the web dashboard', () => measureDashboard());
+const worktreeMade = await collect('a job\'s worktree', () => measureWorktreeCreation());
+const landings = await collect('landing 20 ready jobs', () => measureLandings(20));
 
 const p99Prompt = Math.max(pick(prompt0, 'p99').median, pick(prompt3, 'p99').median);
 const echoP99 = pick(typing, 'echoP99').median;
@@ -90,6 +93,8 @@ are in ms, memory in MB. The REPL is measured through a real pseudo-terminal, as
 | 10,000 tasks in one job: under 150 MB | ${pick(taskScaling, 'largeRss').median.toFixed(0)} MB peak | ${verdict(pick(taskScaling, 'largeRss').median < 150)} |
 | a running job of 10,000 tasks: \`/jobs\` and \`/tasks\` under 100 ms | ${pick(taskViews, 'jobsMs').median.toFixed(0)} and ${pick(taskViews, 'tasksMs').median.toFixed(0)} ms | ${verdict(pick(taskViews, 'jobsMs').median < 100 && pick(taskViews, 'tasksMs').median < 100)} |
 | submit latency flat with 10,000 stored jobs | ${submitFlatness.median.toFixed(2)}× the latency with 10 stored | ${verdict(submitFlatness.median < 1.5)} |
+| a job's worktree with a 20,000-file include: within 1.3× of \`git worktree add\` + \`cp -al\` | ${pick(worktreeMade, 'ratio').median.toFixed(2)}× | ${verdict(pick(worktreeMade, 'ratio').median <= 1.3)} |
+| landing 20 ready jobs, no check: within 2× of merge-tree + commit-tree + update-ref | ${pick(landings, 'ratio').median.toFixed(2)}× | ${verdict(pick(landings, 'ratio').median <= 2)} |
 
 ## 1. Prompt return
 
@@ -371,6 +376,41 @@ the stream without the dashboard). The page never polls: every change comes thro
 Lanes and the finished list show 50 jobs at a time and a job's tasks 100 at a time, so what the
 page holds does not grow with the folder; many events in one frame make one render.
 Reproduce this section alone: \`node bench/dashboard.mjs\` (once).
+
+## 10. Worktrees and landings
+
+**A job's worktree.** A repository of 10,000 tracked files and an ignored \`node_modules\` of
+20,000 files; \`worktree.include: ["node_modules"]\`. jobline makes the job's worktree
+(\`git worktree add -b jobline/<name>\`) and copies the include (a reflink where the file system
+can clone, else hard links for a folder), against the same by hand: \`git worktree add\` then
+\`cp -al node_modules\`. Five of each per run, each way first in turn; medians. jobline copies
+the include beside the worktree while git checks it out, then moves it in (a rename).
+
+| | ms | |
+|---|---|---|
+| by hand (baseline) | ${fmt(pick(worktreeMade, 'manual'), 0)} | 1.00× |
+| jobline | ${fmt(pick(worktreeMade, 'jobline'), 0)} | ${fmt(pick(worktreeMade, 'ratio'), 2)}× |
+
+A plain include path is looked for where it is (git does not walk the 10,000 files to list the
+ignored ones), and whether the file system clones is learnt from the first copy.
+
+**Landing 20 ready jobs** that touch different files, one after the other, without a check, on a
+branch checked out nowhere (compare-and-swap; the baseline's update-ref is one too), against the
+bare \`git merge-tree --write-tree\` + \`git commit-tree\` + \`git update-ref <new> <old>\`
+per branch.
+
+| | ms per landing | |
+|---|---|---|
+| bare sequence (baseline) | ${fmt(pick(landings, 'bare'), 1)} | 1.00× |
+| jobline's merge queue | ${fmt(pick(landings, 'jobline'), 1)} | ${fmt(pick(landings, 'ratio'), 2)}× |
+
+What a landing does beyond the bare three commands: it asks where the target is checked out
+(\`git worktree list\`, beside the first git call: a checked-out branch is moved through its
+checkout, never by update-ref), writes the backup ref (beside the merge), takes the repository's
+landing claim and the job's claim, and records its steps in the job before the next starts: the
+candidate (fsynced, not its rename: a killed process keeps it) and \`landed\` (durable). Each
+record is a write of job.json and an event; the bare sequence records nothing.
+Reproduce this section alone: \`node bench/worktrees.mjs\` (once).
 `;
 writeFileSync(new URL('../docs/PERFORMANCE.md', import.meta.url), report);
 log('wrote docs/PERFORMANCE.md');

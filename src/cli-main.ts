@@ -22,6 +22,7 @@ import { sanitizeLine } from './render/text.js';
 import { startRepl } from './repl/repl.js';
 import { resumeInputOnContinue } from './commands/resume-input-on-continue.js';
 import { waitForNotifyCommands } from './commands/notify-command.js';
+import { diffCommand, discardCommand, mergeCommand } from './commands/worktree-cli.js';
 
 const version = JOBLINE_VERSION;
 
@@ -41,6 +42,8 @@ program.hook('preAction', () => {
 });
 
 const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: ./.jobrc.json, then ~/.jobrc.json)');
+const isolationOption = (): Option => new Option('--isolation <where>', "where the job runs: 'worktree' (a git worktree of its own), 'task-worktree' (and each task of a phase of several in one too) or 'none' (in place); default: its agent's, else the config's").choices(['worktree', 'task-worktree', 'none']);
+const baseOption = (): Option => new Option('--base <from>', "what a job in a worktree starts from: 'head' (your last commit; the default) or 'worktree' (with your uncommitted changes too, which never land)").choices(['head', 'worktree']);
 
 // Makes `directory` the working folder (-C); a folder that is not there is the user's mistake.
 function changeDirectory(directory: string): void {
@@ -88,6 +91,8 @@ program
   .option('-j, --workers <n>', 'tasks of the job run at once (default: the agent\'s workers, else 1)', parseCount('--workers', 1, MAX_WORKERS))
   .option('--json', 'print the final job as JSON on stdout')
   .option('--raw', 'pass the job\'s escape sequences through (default: only its colours; cursor moves, titles, clipboard writes are removed)')
+  .addOption(isolationOption())
+  .addOption(baseOption())
   .addOption(configOption())
   .action(async (words: string[], options) => {
     process.exitCode = await runCommand(loadAppContext(options.config), words, options);
@@ -110,6 +115,8 @@ program
   .option('--retries <n>', 'runs of a failed task beyond its first (default 0)', parseCount('--retries', 0, MAX_RETRIES))
   .option('--fail-fast', 'stop the lines not yet started at the first that fails (default: every line runs)')
   .option('--keep-going', 'does nothing: every line runs by default (kept for scripts)')
+  .addOption(isolationOption())
+  .addOption(baseOption())
   .addOption(configOption())
   .action(async (file: string | undefined, options) => {
     process.exitCode = await batchCommand(loadAppContext(options.config), file, options);
@@ -139,6 +146,37 @@ program
   });
 
 const idArgument = ['<id>', 'job id or name, or a unique prefix of one'] as const;
+
+program
+  .command('merge')
+  .description("land a completed job's worktree work on its target branch through the merge queue (one landing at a time per repository); exits 0 once it landed")
+  .argument(...idArgument)
+  .option('--json', 'print the job as JSON once the landing ended')
+  .addOption(configOption())
+  .action(async (id: string, options) => {
+    process.exitCode = await mergeCommand(loadAppContext(options.config), id, options);
+  });
+
+program
+  .command('discard')
+  .description("remove a job's worktree and branch (its work not landed is gone), after a confirmation that says what goes")
+  .argument(...idArgument)
+  .option('-y, --yes', 'do not ask')
+  .option('--json', 'print the job as JSON once done')
+  .addOption(configOption())
+  .action(async (id: string, options) => {
+    process.exitCode = await discardCommand(loadAppContext(options.config), id, options);
+  });
+
+program
+  .command('diff')
+  .description("a job's whole change in its worktree against where it started")
+  .argument(...idArgument)
+  .option('--stat', 'a diffstat instead of the patch')
+  .addOption(configOption())
+  .action(async (id: string, options) => {
+    process.exitCode = await diffCommand(loadAppContext(options.config).jobs, id, options);
+  });
 
 program
   .command('tasks')
@@ -200,6 +238,7 @@ program
   .option('--retry-failed', 'run failed tasks again too (a job that failed because of them retries them anyway)')
   .option('--json', 'print the final job as JSON on stdout')
   .option('--raw', 'pass the job\'s escape sequences through (default: only its colours)')
+  .addOption(isolationOption())
   .addOption(configOption())
   .action(async (id: string, options) => {
     process.exitCode = await resumeCommand(loadAppContext(options.config), id, options);

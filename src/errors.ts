@@ -57,6 +57,15 @@ export class AgentError extends JoblineError {}
 /** The job service refused a command. Codes: JOBS_BUSY, JOB_NOT_ACTIVE, JOB_NOT_AWAITING_APPROVAL, APPROVAL_STALE (answered already), JOB_NOT_RESUMABLE, JOB_OWNED_ELSEWHERE, OWNER_DID_NOT_ACT (another jobline runs the job and did not act on a request sent to it), JOB_PROCESSES_ALIVE, MANAGER_CLOSED, READ_ONLY (a service without a session), UNKNOWN_COMMAND. */
 export class ManagerError extends JoblineError {}
 
+/**
+ * A git worktree or a landing that cannot be made. Codes: NOT_A_REPOSITORY (isolation asked for
+ * outside git), GIT_FAILED (a git command failed; the message quotes git's last line),
+ * WORKTREE_TAKEN (the worktree's folder or branch exists already), NOTHING_TO_LAND, NO_TARGET
+ * (no branch to land on), NOT_LANDABLE (a job whose work cannot be landed as it is),
+ * WORKTREE_DIRTY (uncommitted changes in the job's worktree where they would be lost).
+ */
+export class WorktreeError extends JoblineError {}
+
 /** The command line was used wrongly. Code: USAGE. */
 export class UsageError extends JoblineError {}
 

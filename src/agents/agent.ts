@@ -1,6 +1,6 @@
 // What an agent is, on both sides of the thread boundary: a serialisable AgentSpec that the main
 // thread builds from the config, and the AgentRunner contract that code inside a worker fulfils.
-import type { JobProgress, WorkspaceChanges } from '../jobs/model/job.js';
+import type { Isolation, JobProgress, WorkspaceChanges } from '../jobs/model/job.js';
 
 /**
  * One task of a command agent's phase: `run` is its shell command line; `dependsOn` names tasks of
@@ -59,6 +59,10 @@ export interface LlmAgentSpec {
   secretEnvNames: string[];
   /** Tasks of one job run at once, unless the submission says (config `workers`; default 1). */
   workers?: number;
+  /** Where its jobs run (config `isolation`); absent: the config's default. */
+  isolation?: Isolation;
+  /** True for the built-in writers (build, debug): in a git repository they run in a worktree unless told otherwise. */
+  isWriter?: boolean;
 }
 
 /**
@@ -71,14 +75,22 @@ export interface LlmAgentSpec {
  *   them (`jobline job create`, see EXTERNAL_AGENT).
  */
 export type AgentSpec =
-  | { type: 'command'; name: string; summary: string; phases: CommandPhaseSpec[]; workers?: number }
-  | { type: 'module'; name: string; summary: string; module: string; phases: { name: string }[]; workers?: number }
+  | { type: 'command'; name: string; summary: string; phases: CommandPhaseSpec[]; workers?: number; isolation?: Isolation }
+  | { type: 'module'; name: string; summary: string; module: string; phases: { name: string }[]; workers?: number; isolation?: Isolation }
   | { type: 'external'; name: string; summary: string; phases: { name: string }[]; workers?: number }
   | LlmAgentSpec;
 
-/** Returns the names of `spec`'s phases, in order. */
+/**
+ * Returns the names of `spec`'s phases that run in order. A command agent's phase named `resolve`
+ * is not one of them: it runs only to resolve a merge conflict (see resolve-phase.ts).
+ */
 export function getPhaseNames(spec: AgentSpec): string[] {
-  return spec.phases.map((phase) => phase.name);
+  return orderedPhases(spec).map((phase) => phase.name);
+}
+
+// The phases of `spec` that run in order (see getPhaseNames).
+function orderedPhases(spec: AgentSpec): Array<{ name: string }> {
+  return spec.type === 'command' ? spec.phases.filter((phase) => phase.name !== 'resolve') : spec.phases;
 }
 
 /**
@@ -87,7 +99,7 @@ export function getPhaseNames(spec: AgentSpec): string[] {
  */
 export function getTaskPlans(spec: AgentSpec): Array<Array<{ title: string; input: string; dependsOn: string[]; claims: string[] }> | undefined> {
   if (spec.type !== 'command') return [];
-  return spec.phases.map((phase) => ('tasks' in phase ? phase.tasks.map((task) => ({ title: task.name, input: task.run, dependsOn: task.dependsOn, claims: task.claims })) : undefined));
+  return (orderedPhases(spec) as CommandPhaseSpec[]).map((phase) => ('tasks' in phase ? phase.tasks.map((task) => ({ title: task.name, input: task.run, dependsOn: task.dependsOn, claims: task.claims })) : undefined));
 }
 
 // A command line that hands $JOB_PROMPT to a shell as code: `eval "$JOB_PROMPT"` (the sh agent's
@@ -175,8 +187,10 @@ export interface PhaseContext {
   /** Retry feedback from the user, or null. */
   feedback: string | null;
   previousOutputs: PhaseOutputRecord[];
-  /** Working directory of the job (absolute). */
+  /** Working directory of the job (absolute): its worktree, when it has one. */
   cwd: string;
+  /** The job's own git worktree (absolute), when it runs in one; commands see it as $JOBLINE_WORKTREE. */
+  worktree?: string;
   /** The job's counters when the phase starts (agents that count continue from them). */
   progress: JobProgress;
   signal: AbortSignal;

@@ -62,6 +62,7 @@ export function runCommandPhase(command: string, context: PhaseContext, launcher
           JOB_PHASE: context.phaseName,
           JOB_ATTEMPT: String(context.attempt),
           JOB_FEEDBACK: context.feedback ?? '',
+          ...(context.worktree ? { JOBLINE_WORKTREE: context.worktree } : {}),
         },
         ...(startMark ? { startMark } : {}),
       },

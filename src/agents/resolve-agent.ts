@@ -5,7 +5,7 @@ import { AgentError } from '../errors.js';
 import { getSecretEnvNames, type JoblineConfig, type ProviderConfig } from '../config/schema.js';
 import type { AgentSpec, CommandPhaseSpec, LlmAgentSpec, ProviderSpec } from './agent.js';
 import { BUILTIN_AGENT_SUMMARIES, createCheckAgent, createExternalAgent, createShAgent } from './builtin-agents.js';
-import { EXTERNAL_AGENT } from '../jobs/model/job.js';
+import { EXTERNAL_AGENT, type Isolation } from '../jobs/model/job.js';
 import { BUILTIN_LLM_AGENTS, DEFAULT_ALLOWED_COMMANDS } from './llm/builtin-llm-agents.js';
 import { findNearestName } from '../text/nearest-name.js';
 import { readApiKey } from './llm/api-key.js';
@@ -69,6 +69,15 @@ export function assertAgentExists(name: string, config: JoblineConfig): void {
   if (!listAgents(config).some((agent) => agent.name === name)) throw unknownAgentError(name, config);
 }
 
+// How the built-in LLM agents are isolated: build and debug write (a worktree when the workspace
+// is a git repository), review only reads (in place, whatever the default); the config's word wins.
+function writerIsolation(name: string, isBuiltin: boolean, configured: Isolation | undefined): Pick<LlmAgentSpec, 'isolation' | 'isWriter'> {
+  if (configured) return { isolation: configured };
+  if (!isBuiltin) return {};
+  if (name === 'review') return { isolation: 'none' };
+  return name === 'build' || name === 'debug' ? { isWriter: true } : {};
+}
+
 /**
  * Builds the spec of agent `name` for a job in `cwd`.
  * `configFile` is the config's path, named in messages about it.
@@ -79,9 +88,9 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string, c
   const configured = config.agents[name];
   if (configured?.type === 'command') {
     const phases = configured.phases.map((p): CommandPhaseSpec => (p.tasks ? { name: p.name, tasks: p.tasks.map((t) => ({ ...t, dependsOn: [...t.dependsOn], claims: [...t.claims] })) } : { name: p.name, run: p.run! }));
-    return { type: 'command', name, summary: configured.description ?? name, phases, ...(configured.workers ? { workers: configured.workers } : {}) };
+    return { type: 'command', name, summary: configured.description ?? name, phases, ...(configured.workers ? { workers: configured.workers } : {}), ...(configured.isolation ? { isolation: configured.isolation } : {}) };
   }
-  if (configured?.type === 'module') return { type: 'module', name, summary: configured.description ?? name, module: configured.module, phases: configured.phases.map((p) => ({ ...p })), ...(configured.workers ? { workers: configured.workers } : {}) };
+  if (configured?.type === 'module') return { type: 'module', name, summary: configured.description ?? name, module: configured.module, phases: configured.phases.map((p) => ({ ...p })), ...(configured.workers ? { workers: configured.workers } : {}), ...(configured.isolation ? { isolation: configured.isolation } : {}) };
   const builtinLlm = BUILTIN_LLM_AGENTS[name as keyof typeof BUILTIN_LLM_AGENTS];
   const workspace = resolve(config.workspace ?? cwd);
   if (configured?.type === 'llm') {
@@ -93,6 +102,7 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string, c
       provider: toProviderSpec(configured.provider, provider, configFile), model: configured.model ?? provider.model,
       phases: phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: configured.allowCommands ?? DEFAULT_ALLOWED_COMMANDS,
       secretEnvNames: getSecretEnvNames(config), ...(configured.workers ? { workers: configured.workers } : {}),
+      ...writerIsolation(name, builtinLlm !== undefined && !configured.phases, configured.isolation),
     });
   }
   const [providerName, provider] = Object.entries(config.providers)[0] ?? [];
@@ -100,7 +110,7 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string, c
     return withApiKey({
       type: 'llm', name, summary: builtinLlm.summary, provider: toProviderSpec(providerName, provider, configFile), model: provider.model,
       phases: builtinLlm.phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: DEFAULT_ALLOWED_COMMANDS,
-      secretEnvNames: getSecretEnvNames(config),
+      secretEnvNames: getSecretEnvNames(config), ...writerIsolation(name, true, undefined),
     });
   }
   if (name === 'sh') return createShAgent();

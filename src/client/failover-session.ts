@@ -5,6 +5,8 @@
 // A server that (re)appears is attached to only while this process runs no job of its own: a
 // local job would otherwise be left without its owner's terminal, or split from the jobs that
 // follow it; until then the server is announced once, and attached to as soon as the local jobs end.
+import type { Isolation } from '../jobs/model/job.js';
+import { ManagerError } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../agents/agent.js';
 import { ServerError } from '../store/server-presence.js';
@@ -139,8 +141,8 @@ export class FailoverSession extends EventEmitter<JobManagerEvents> implements S
     return this.current.cancel(id);
   }
 
-  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<Job> {
-    return this.current.resume(id, mode, adopt);
+  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed?: boolean, isolation?: Isolation): Promise<Job> {
+    return this.current.resume(id, mode, adopt, retryFailed, isolation);
   }
 
   update(id: string, change: JobChange): Promise<Job> {
@@ -149,6 +151,23 @@ export class FailoverSession extends EventEmitter<JobManagerEvents> implements S
 
   removeJobs(listed: readonly Job[]): Promise<string[]> {
     return this.current.removeJobs(listed);
+  }
+
+  merge(id: string): Promise<Job> {
+    return this.current.merge ? this.current.merge(id) : Promise.reject(new ManagerError('NO_WORKTREES', 'This session has no worktrees.'));
+  }
+
+  discard(id: string): Promise<Job> {
+    return this.current.discard ? this.current.discard(id) : Promise.reject(new ManagerError('NO_WORKTREES', 'This session has no worktrees.'));
+  }
+
+  // A server resolves a conflict through its own retry (its service routes it).
+  resolveConflict(id: string, feedback: string | null, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<Job> {
+    return this.current.resolveConflict ? this.current.resolveConflict(id, feedback, adopt) : this.current.retry(id, feedback);
+  }
+
+  recoverLanding(job: Job): Promise<Job> {
+    return this.current.recoverLanding ? this.current.recoverLanding(job) : Promise.resolve(job);
   }
 
   async adoptExternal(id: string, adopt: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<void> {

@@ -147,6 +147,8 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
       ...(request.taskInputs ? { inputs: request.taskInputs } : {}),
       ...(request.template ? { templateRef: request.template } : {}),
       ...(request.tasks ? { tasks: request.tasks.map((task) => ({ title: task.title, input: task.input, dependsOn: [...task.dependsOn], files: [...task.claims] })) } : {}),
+      ...(request.isolation ? { isolation: request.isolation } : {}),
+      ...(request.base ? { base: request.base } : {}),
     });
     this.own.set(body.job.id, request.agent);
     this.remember(body.job);
@@ -165,10 +167,22 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
     return this.decide(id, 'cancel', {});
   }
 
-  async resume(id: string, mode: JobMode, _adopt?: unknown, retryFailed = false): Promise<Job> {
+  async resume(id: string, mode: JobMode, _adopt?: unknown, retryFailed = false, isolation?: string): Promise<Job> {
     // A job this client resumed is its own from now on: a foreground resume waits for its end.
     this.own.set(id, this.own.get(id) ?? null);
-    return this.decide(id, 'resume', { mode, ...(retryFailed ? { retryFailed } : {}) });
+    return this.decide(id, 'resume', { mode, ...(retryFailed ? { retryFailed } : {}), ...(isolation ? { isolation } : {}) });
+  }
+
+  /** Lands job `id`'s work in the server (its merge queue). */
+  async merge(id: string): Promise<Job> {
+    const answer = await this.request<{ job: Job }>('POST', `/api/jobs/${encodeURIComponent(id)}/merge`, {});
+    return this.remember(answer.body.job);
+  }
+
+  /** Removes job `id`'s worktree and branch through the server. */
+  async discard(id: string): Promise<Job> {
+    const answer = await this.request<{ job: Job }>('POST', `/api/jobs/${encodeURIComponent(id)}/discard`, {});
+    return this.remember(answer.body.job);
   }
 
   async update(id: string, change: JobChange): Promise<Job> {

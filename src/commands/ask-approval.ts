@@ -10,7 +10,7 @@ import { openKeyedSelect, type KeyedChoice, type KeyedSelect } from './keyed-sel
  * user was typing something else, which closed the question); `closed` means the question was
  * closed by its owner (the job moved on meanwhile) before the user answered.
  */
-export type ApprovalDecision = { action: 'continue' } | { action: 'retry'; feedback: string | null } | { action: 'cancel' } | { action: 'later'; isTypedOver?: boolean } | { action: 'closed' };
+export type ApprovalDecision = { action: 'continue' } | { action: 'merge' } | { action: 'retry'; feedback: string | null } | { action: 'cancel' } | { action: 'later'; isTypedOver?: boolean } | { action: 'closed' };
 
 /** Options of `askApproval`. */
 export interface AskApprovalOptions {
@@ -28,14 +28,22 @@ export interface AskApprovalOptions {
   failedTasks?: number;
   /** The question may open under typing: see KeyedSelectOptions.handsTypingBack (typing over it means later). */
   handsTypingBack?: { guardMs: number };
+  /** The last phase of a job in a worktree: continue finishes it, and `m` finishes it and lands its work now. */
+  canMerge?: boolean;
+}
+
+/** Whether `job`'s approval box offers `m` (see AskApprovalOptions.canMerge): the last phase of a job in a worktree. */
+export function isLastWorktreePhase(job: Job): boolean {
+  return Boolean(job.worktree) && job.currentPhase === job.phases.length - 1 && !job.phases[job.currentPhase]?.failedTasks;
 }
 
 /** The choices, in the order shown. */
-export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff' | 'failedTasks'>): KeyedChoice[] {
+export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff' | 'failedTasks' | 'canMerge'>): KeyedChoice[] {
   const failed = options.failedTasks ?? 0;
   const them = failed === 1 ? 'the failed task' : `the ${failed} failed tasks`;
   return [
-    { name: 'continue', message: failed > 0 ? `Continue anyway, without ${them}` : 'Continue to the next phase', key: 'c' },
+    { name: 'continue', message: failed > 0 ? `Continue anyway, without ${them}` : options.canMerge ? 'Continue: finish the job (its work stays on its branch, ready to land)' : 'Continue to the next phase', key: 'c' },
+    ...(options.canMerge ? [{ name: 'merge', message: 'Merge now: finish the job and land its work', key: 'm' }] : []),
     { name: 'retry', message: failed > 0 ? `Retry ${them} (with optional feedback)` : 'Retry this phase (with optional feedback)', key: 'r' },
     { name: 'cancel', message: 'Cancel the job', key: 'x' },
     ...(options.allowLater ? [{ name: 'later', message: 'Decide later (/approve, /retry, /cancel)', key: 'l' }] : []),
@@ -67,14 +75,20 @@ export async function askApproval(message: string, options: AskApprovalOptions):
 
 /**
  * Answers the approval `asked` (the job as it was when the question opened) with `decision`:
- * approve, retry with the feedback, or cancel. Approve and retry carry the approval's
+ * approve, approve and land (`merge`: resolves with the job as its landing ended), retry with
+ * the feedback, or cancel. Approve and retry carry the approval's
  * correlation id, so an answer to an approval settled meanwhile elsewhere is refused instead of
  * applying to the next one. `later` and `closed` do nothing.
  * @throws ManagerError APPROVAL_STALE, JOB_NOT_AWAITING_APPROVAL, JOB_NOT_ACTIVE (see JobService.dispatch).
  */
-export async function applyApprovalDecision(service: JobService, asked: Job, decision: ApprovalDecision): Promise<void> {
+export async function applyApprovalDecision(service: JobService, asked: Job, decision: ApprovalDecision): Promise<Job | void> {
   const requestId = approvalIdOf(asked) ?? undefined;
   if (decision.action === 'continue') await service.dispatch({ type: 'approve', jobId: asked.id, requestId });
+  else if (decision.action === 'merge') {
+    // The approval commits the last phase and completes the job; then its work lands.
+    await service.dispatch({ type: 'approve', jobId: asked.id, requestId });
+    return service.dispatch({ type: 'merge', jobId: asked.id });
+  }
   else if (decision.action === 'retry') await service.dispatch({ type: 'retry', jobId: asked.id, feedback: decision.feedback, requestId });
   else if (decision.action === 'cancel') await service.dispatch({ type: 'cancel', jobId: asked.id });
 }

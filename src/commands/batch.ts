@@ -2,6 +2,8 @@
 // workers side by side; prints every task that fails, a progress line at most once a second, and
 // a summary, and fails if any task did not get done. Every line runs whatever others do, unless
 // --fail-fast.
+import { sayNotice } from './run.js';
+import type { Isolation } from '../jobs/model/job.js';
 import { readFile } from 'node:fs/promises';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName, getMaxWorkers } from '../config/schema.js';
@@ -29,6 +31,10 @@ export interface BatchOptions {
   failFast?: boolean;
   /** Accepted for scripts written when fail fast was the default; every line runs anyway. */
   keepGoing?: boolean;
+  /** Where the job runs (see SubmitRequest.isolation). */
+  isolation?: Isolation;
+  /** What a job in a worktree starts from (see SubmitRequest.base). */
+  base?: 'head' | 'worktree';
 }
 
 /**
@@ -67,7 +73,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     lastProgressAt = Date.now();
     process.stderr.write(`[${job.id}] ${doneCount}/${total} done\n`);
   }));
-  const { job } = await service.dispatch({
+  const submitted = await service.dispatch({
     type: 'submit',
     agent,
     prompt: describeBatch(inputs.length, from),
@@ -78,7 +84,10 @@ export async function batchCommand(context: AppContext, source: string | undefin
     // Unset: the service's default for a batch, every line runs (see buildNewJob).
     ...(options.failFast ? { keepGoing: false } : {}),
     taskInputs: inputs,
+    ...(options.isolation ? { isolation: options.isolation } : {}), ...(options.base ? { base: options.base } : {}),
   });
+  const { job } = submitted;
+  sayNotice(submitted);
   own.open(job.id);
   await service.lifecycle.whenIdle();
   const view = await (finalView ?? service.view(job.id).catch(() => null));

@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load-config.js';
 import { getMaxWorkers, getSecretEnvNames, type JoblineConfig } from '../config/schema.js';
 import { isTerminalStatus } from '../jobs/model/job.js';
 import { JobManager } from '../jobs/service/manager.js';
-import { JobService, type AdoptJob } from '../jobs/service/job-service.js';
+import { JobService, type AdoptJob, type JobServiceOptions } from '../jobs/service/job-service.js';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { runNotifyCommand } from './notify-command.js';
 import { serveOwnerRequests, type RequestListener } from './request-inbox.js';
@@ -19,6 +19,11 @@ import { FailoverSession, type SessionChange } from '../client/failover-session.
 import { createServerReader } from '../client/server-reader.js';
 import { FolderWorkers } from '../jobs/service/folder-workers.js';
 import { systemClock } from '../jobs/ports/clock.js';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { GitWorktrees } from '../git/git-worktrees.js';
+import { MergeQueue } from '../jobs/service/merge-queue.js';
+import { createWorktreeGuard } from '../jobs/service/worktree-guard.js';
 
 /**
  * The config, where it came from, and the opened store. `jobs` is a read-only service over the
@@ -34,6 +39,29 @@ export interface AppContext {
   cwd: string;
   /** The `jobline serve` running on the jobs folder when the context was loaded, or null (looked for once). */
   server: ServerClient | null;
+  /** Git worktrees of jobs, and their landings (the config's `worktree` and `merge`). */
+  worktrees: GitWorktrees;
+}
+
+/**
+ * The folder of the jobs' worktrees: the config's `worktree.dir`, else `worktrees` beside the jobs
+ * folder (for the default jobs folder, which lies in the shared temp folder, `<jobs folder>-worktrees`).
+ */
+export function resolveWorktreesDir(config: JoblineConfig, jobsDir: string): string {
+  if (config.worktree.dir) return resolve(config.worktree.dir);
+  return dirname(jobsDir) === tmpdir() ? `${jobsDir}-worktrees` : join(dirname(jobsDir), 'worktrees');
+}
+
+// The worktree port of `config`, with its folder for jobs of `jobsDir`.
+function createWorktrees(config: JoblineConfig, jobsDir: string): GitWorktrees {
+  return new GitWorktrees({ dir: resolveWorktreesDir(config, jobsDir), include: config.worktree.include, setup: config.worktree.setup, merge: config.merge });
+}
+
+// Services built on `context` share these: the worktree port, and (for a service without a
+// session) the settling of landings nobody carries on.
+function worktreeOptions(context: Pick<AppContext, 'store' | 'worktrees'>): Pick<JobServiceOptions, 'worktrees' | 'landings'> {
+  const landings = new MergeQueue({ port: context.worktrees, repository: context.store, now: () => new Date().toISOString(), committed: () => {}, activity: () => {} });
+  return { worktrees: context.worktrees, landings };
 }
 
 /**
@@ -42,14 +70,16 @@ export interface AppContext {
  */
 export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd()): AppContext {
   const { config, path } = loadConfig({ explicitPath: explicitConfigPath, cwd });
-  const store = JobStore.open(resolveJobsDir(config.jobsDir), { secretEnvNames: getSecretEnvNames(config) });
+  const jobsDir = resolveJobsDir(config.jobsDir);
+  const worktrees = createWorktrees(config, jobsDir);
+  const store = JobStore.open(jobsDir, { secretEnvNames: getSecretEnvNames(config), worktreeGuard: createWorktreeGuard(worktrees) });
   // While a server runs on the jobs folder, listings and jobs come from it (see createServerReader).
   const folderReader = new JobFolderReader(store);
   const found = findServer(store.dir);
   const server = found ? new ServerClient(found.info, found.token) : null;
   const reader = server ? createServerReader(server, folderReader) : folderReader;
-  const jobs = new JobService({ repository: store, reader, manager: null, cwd, adopt: adoptFromConfig({ config, configPath: path }) });
-  return { config, configPath: path, store, jobs, cwd, server };
+  const jobs = new JobService({ repository: store, reader, manager: null, cwd, adopt: adoptFromConfig({ config, configPath: path }), ...worktreeOptions({ store, worktrees }) });
+  return { config, configPath: path, store, jobs, cwd, server, worktrees };
 }
 
 /** Settings of a session that differ between front ends. */
@@ -76,10 +106,10 @@ export async function createJobService(context: AppContext, overrides: SessionOv
   const client = overrides.isServer ? null : connectToServer(context);
   if (client) {
     const remote = await RemoteSession.attach(client, { get ownConfig() { return ownConfigOf(context); }, folder: new JobFolderReader(context.store) });
-    return new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager: remote, cwd: context.cwd, adopt: adoptFromConfig(context) });
+    return new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager: remote, cwd: context.cwd, adopt: adoptFromConfig(context), ...worktreeOptions(context) });
   }
   const manager = createManager(context, overrides);
-  const service = new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager, cwd: context.cwd, adopt: adoptFromConfig(context) });
+  const service = new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager, cwd: context.cwd, adopt: adoptFromConfig(context), ...worktreeOptions(context) });
   serveOwnerRequests(service, onRequest);
   return service;
 }
@@ -95,7 +125,7 @@ export async function createReplJobService(context: AppContext, onRequest: Reque
   const folder = new JobFolderReader(context.store);
   // The jobs of a server that went are read through a service of the folder alone: it records
   // their interruption (the first reader does), so the REPL says what the disk says.
-  const stored = new JobService({ repository: context.store, reader: folder, manager: null, cwd: context.cwd, adopt: adoptFromConfig(context) });
+  const stored = new JobService({ repository: context.store, reader: folder, manager: null, cwd: context.cwd, adopt: adoptFromConfig(context), ...worktreeOptions(context) });
   const reads = { load: (id: string) => stored.get(id), readEvents: (id: string) => folder.readEvents(id) };
   const session = await FailoverSession.start({
     findServer: () => findServer(context.store.dir)?.info.pid ?? null,
@@ -107,7 +137,7 @@ export async function createReplJobService(context: AppContext, onRequest: Reque
     startLocal: () => createManager(context, {}),
     onChange,
   });
-  const service = new JobService({ repository: context.store, reader: folder, manager: session, cwd: context.cwd, adopt: adoptFromConfig(context) });
+  const service = new JobService({ repository: context.store, reader: folder, manager: session, cwd: context.cwd, adopt: adoptFromConfig(context), ...worktreeOptions(context) });
   serveOwnerRequests(service, onRequest);
   return service;
 }
@@ -142,6 +172,8 @@ function createManager(context: AppContext, overrides: SessionOverrides): JobMan
     secretEnvNames: getSecretEnvNames(config),
     maxOutputBytes: config.maxOutputBytes,
     workerLeaseMs: config.workerLeaseMs,
+    worktrees: context.worktrees,
+    defaultIsolation: config.isolation,
     ...(overrides.isScript ? { policyPassDelayMs: 0 } : {}),
   });
   const { notifyCommand } = config;

@@ -14,7 +14,7 @@ import { formatLogLines } from '../render/log-lines.js';
 import { formatJobLabel, formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
 import type { OutputFollower } from '../jobs/ports/job-reader.js';
-import { applyApprovalDecision, askApproval } from './ask-approval.js';
+import { applyApprovalDecision, askApproval, isLastWorktreePhase } from './ask-approval.js';
 import { createDiffViewer } from './phase-diff.js';
 import { installExitHandlers } from './exit-signals.js';
 import { createStatusLine } from './status-line.js';
@@ -78,7 +78,7 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
       const { board } = await service.view(job.id);
       process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80, board, 'jobline tasks')}\n`);
       const showDiff = createDiffViewer(job, await service.creationFolderOf(job.id), process.stderr);
-      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0 }));
+      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0, canMerge: isLastWorktreePhase(job) }));
     } catch {
       // The prompt was aborted (Ctrl+C): treat it like any other interrupt of the foreground job.
       process.kill(process.pid, 'SIGINT');

@@ -1,5 +1,6 @@
 // `jobline resume ID`: takes over an interrupted, failed or cancelled job and runs in the
 // foreground what of it is not done (like `jobline run`): done tasks never run again.
+import type { Isolation } from '../jobs/model/job.js';
 import { UsageError } from '../errors.js';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { createJobService, type AppContext } from './context.js';
@@ -15,6 +16,8 @@ export interface ResumeOptions {
   retryFailed?: boolean;
   /** Pass the job's escape sequences through (default: only its colours). */
   raw?: boolean;
+  /** `worktree`: a job that ran in place runs in a worktree of its own from now on. */
+  isolation?: Isolation;
 }
 
 /**
@@ -29,5 +32,5 @@ export async function resumeCommand(context: AppContext, idOrPrefix: string, opt
   // An agent no longer configured fails here, before anything changes.
   const agent = resolveAgent(stored.agent, context.config, await context.jobs.creationFolderOf(id), context.configPath);
   const service = await createJobService(context, { isScript: true });
-  return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode, ...(options.retryFailed ? { retryFailed: true } : {}) })).id, options);
+  return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode, ...(options.retryFailed ? { retryFailed: true } : {}), ...(options.isolation ? { isolation: options.isolation } : {}) })).id, options);
 }

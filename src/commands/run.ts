@@ -6,6 +6,7 @@ import { expandTemplate, findTemplate, parseTemplateValues } from '../config/tem
 import { findShellTexts } from '../agents/agent.js';
 import { createJobService, type AppContext } from './context.js';
 import { hasTerminal, superviseInForeground } from './foreground-job.js';
+import type { Isolation } from '../jobs/model/job.js';
 
 /** Options of `jobline run`. */
 export interface RunOptions {
@@ -23,6 +24,10 @@ export interface RunOptions {
   name?: string;
   /** Make the job from this template of the config; the words are then its `key=value`s. */
   template?: string;
+  /** Where the job runs (see SubmitRequest.isolation). */
+  isolation?: Isolation;
+  /** What a job in a worktree starts from (see SubmitRequest.base). */
+  base?: 'head' | 'worktree';
 }
 
 /** The message for interactive mode without a terminal (run and resume). */
@@ -45,9 +50,16 @@ export async function runCommand(context: AppContext, words: readonly string[], 
   if (mode === 'interactive' && !hasTerminal()) throw new UsageError('USAGE', NEEDS_TERMINAL);
   const workers = options.workers ?? made?.workers ?? undefined;
   const service = await createJobService(context, { isScript: true });
-  return superviseInForeground(service, agent, async () => (await service.dispatch({
+  return superviseInForeground(service, agent, async () => sayNotice(await service.dispatch({
     type: 'submit', agent, prompt, mode, cwd: context.cwd, name: options.name ?? null,
+    ...(options.isolation ? { isolation: options.isolation } : {}), ...(options.base ? { base: options.base } : {}),
     ...(workers ? { workers } : {}),
     ...(made ? { template: made.template, ...(made.tasks ? { tasks: made.tasks } : {}), ...(made.retries !== null ? { retries: made.retries } : {}), ...(made.keepGoing !== null ? { keepGoing: made.keepGoing } : {}) } : {}),
-  })).job.id, options);
+  })), options);
+}
+
+/** Says a submission's notice (the user's changes left out of its worktree) on stderr; returns the job's id. */
+export function sayNotice(result: { job: { id: string }; notice?: string }): string {
+  if (result.notice) process.stderr.write(`ℹ️  ${result.notice}\n`);
+  return result.job.id;
 }

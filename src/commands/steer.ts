@@ -6,7 +6,8 @@ import { ManagerError } from '../errors.js';
 import { checkSteerable, steerOwner } from '../jobs/service/owner-steering.js';
 import { sanitizeLine } from '../render/text.js';
 import { formatPhasePosition } from '../render/job-list.js';
-import { connectToServer, type AppContext } from './context.js';
+import { connectToServer, createJobService, type AppContext } from './context.js';
+import { describeMerge } from '../render/merge-status.js';
 import type { OwnerRequest } from '../jobs/ports/job-reader.js';
 
 /** What to ask of the owner. */
@@ -28,6 +29,9 @@ export async function steerCommand(context: AppContext, idOrPrefix: string, acti
   const { jobs } = context;
   const id = await jobs.resolve(idOrPrefix);
   const before = await jobs.get(id);
+  // A retry of a job whose landing conflicted: its agent resolves the conflict, here (or in the
+  // server), and the job lands again; the command waits for that (see resolveInForeground).
+  if (action.type === 'retry' && before.status === 'completed' && before.merge?.status === 'conflict') return resolveInForeground(context, id, action.feedback, options);
   const refusal = checkSteerable(before, action);
   if (refusal) {
     process.stderr.write(`jobline: ${refusal}\n`);
@@ -47,6 +51,26 @@ export async function steerCommand(context: AppContext, idOrPrefix: string, acti
     if (!(error instanceof ManagerError)) throw error;
     process.stderr.write(`jobline: ${error.message}\n`);
     return 1;
+  }
+}
+
+// Runs the resolution of job `id`'s conflict and its landing after it, then says how it ended.
+async function resolveInForeground(context: AppContext, id: string, feedback: string | null, options: SteerOptions): Promise<number> {
+  const service = await createJobService(context, { isScript: true });
+  try {
+    service.on('jobActivity', (job, icon, text) => {
+      if (job.id === id) process.stderr.write(`${icon} ${sanitizeLine(text)}\n`);
+    });
+    service.on('warning', (message) => process.stderr.write(`warning: ${sanitizeLine(message)}\n`));
+    const retried = await service.dispatch({ type: 'retry', jobId: id, feedback });
+    process.stderr.write(`↻ Resolving ${id}'s conflict (${sanitizeLine(formatPhasePosition(retried))})\n`);
+    await service.lifecycle.whenIdle();
+    const job = await service.get(id);
+    if (options.json) process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
+    else (job.merge?.status === 'landed' ? process.stdout : process.stderr).write(`${job.status === 'completed' ? describeMerge(job) : `${id} ${job.status}${job.error ? `: ${sanitizeLine(job.error)}` : ''}`}\n`);
+    return job.status === 'completed' && job.merge?.status === 'landed' ? 0 : 1;
+  } finally {
+    await service.lifecycle.shutdown();
   }
 }
 

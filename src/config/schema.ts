@@ -7,6 +7,12 @@ const phaseName = z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'expected a phase n
 
 const workers = z.number().int().min(1).max(64).optional();
 
+/**
+ * Where an agent's jobs run: `worktree` (a git worktree of their own), `task-worktree` (that, and
+ * each task of a phase of several in a worktree of its own), `none` (in place).
+ */
+const isolation = z.enum(['none', 'worktree', 'task-worktree']).optional();
+
 // What every listed task has: its name, the tasks before it, the files it may modify.
 const taskFields = {
   name: phaseName,
@@ -57,6 +63,8 @@ const commandAgentSchema = z.strictObject({
   description: z.string().optional(),
   /** Tasks of one job run at once (default 1; `--workers` overrides). */
   workers,
+  isolation,
+  /** A phase named `resolve` runs only to resolve a merge conflict (`/retry` of a job in conflict), never in order. */
   phases: z.array(commandPhaseSchema).min(1),
 });
 
@@ -66,6 +74,7 @@ const moduleAgentSchema = z.strictObject({
   /** Path of an ES module exporting `runPhase`; relative paths are relative to the config file. */
   module: z.string().min(1),
   workers,
+  isolation,
   phases: z.array(z.strictObject({ name: phaseName })).min(1),
 });
 
@@ -92,6 +101,7 @@ const llmAgentSchema = z.strictObject({
   /** Commands run_command may run: exact command lines, `*` matching anything. */
   allowCommands: z.array(z.string().min(1)).optional(),
   workers,
+  isolation,
 });
 
 /** Schema of one entry under `agents`. */
@@ -150,6 +160,28 @@ export const configSchema = z.strictObject({
   /** Heap limit of each worker thread, in MB (worker `resourceLimits.maxOldGenerationSizeMb`). */
   workerHeapMb: z.number().int().min(16).max(16_384).default(512),
   debug: z.strictObject({ keepTempFiles: z.boolean().default(false) }).default({ keepTempFiles: false }),
+  /** Where jobs of agents that do not say run (see isolation above); null: build and debug in a worktree (in a git repository), others in place. */
+  isolation: z.enum(['none', 'worktree', 'task-worktree']).nullable().default(null),
+  /** How a job's worktree is made (see README, Worktrees and merging). */
+  worktree: z.strictObject({
+    /** Folder of the worktrees; null: `worktrees` beside the jobs folder. */
+    dir: z.string().min(1).nullable().default(null),
+    /** Globs of ignored files and folders copied into a new worktree (`.env`, `node_modules`). */
+    include: z.array(z.string().min(1).max(4096)).max(100).default([]),
+    /** A command run in a new worktree before the job's first phase (`npm ci --prefer-offline`). */
+    setup: z.string().min(1).nullable().default(null),
+  }).default({ dir: null, include: [], setup: null }),
+  /** How a job's work lands (see README, Worktrees and merging). */
+  merge: z.strictObject({
+    /** Land a job's work as soon as it completes. */
+    auto: z.boolean().default(false),
+    /** The branch work lands on; null: the branch checked out where the job started. */
+    target: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}$/, 'expected a branch name').nullable().default(null),
+    /** A merge commit, the job's commits replayed (rebase), or one commit (squash). */
+    strategy: z.enum(['merge', 'rebase', 'squash']).default('merge'),
+    /** A command that must pass on the merged result before it lands (`npm test`); null: none. */
+    check: z.string().min(1).nullable().default(null),
+  }).default({ auto: false, target: null, strategy: 'merge', check: null }),
   agents: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected an agent name of lowercase letters, digits and "-"'), agentConfigSchema).default({}),
   /** Job templates by name: `/run NAME key=value …`, `jobline run --template NAME`, the dashboard's Run (see config/templates.ts). */
   templates: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a template name of lowercase letters, digits and "-"'), templateSchema).default({}),

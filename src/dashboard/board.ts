@@ -6,6 +6,7 @@ import { getLastRecordedActivity } from '../jobs/model/job.js';
 import { html } from './html.js';
 import { useBoard, useNow } from './hooks.js';
 import type { LiveBoard } from './live.js';
+import { formatMergeStatus } from '../render/merge-label.js';
 import { elapsedOf, formatAgo, formatSpan, JobName, PhaseStepper, StatusBadge, WorkerClusters } from './parts.js';
 import type { Job, JobCard, JobStatus } from './types.js';
 import { ApiFailure, dismissJob } from './api.js';
@@ -87,7 +88,7 @@ function Card({ card, board, now }: { card: JobCard; board: LiveBoard; now: numb
       <${StatusBadge} status=${job.status} />
     </header>
     <p class="prompt" title=${job.description}>${job.description || html`<span class="dim">(no prompt)</span>`}</p>
-    <p class="meta"><span>${job.agent}</span><span>${job.mode}</span>${elapsed !== null ? html`<span>${formatSpan(elapsed)}</span>` : ''}</p>
+    <p class="meta"><span>${job.agent}</span><span>${job.mode}</span>${elapsed !== null ? html`<span>${formatSpan(elapsed)}</span>` : ''}${job.merge ? html`<span class="merge" data-merge-status=${job.merge.status}>${formatMergeStatus(job)}</span>` : ''}</p>
     <${PhaseStepper} job=${job} />
     ${tasks ? html`<p class="tasks">${tasks.done} of ${tasks.total} tasks done${tasks.running ? ` · ${tasks.running} running` : ''}${tasks.failed ? html` · <span class="bad">${tasks.failed} failed</span>` : ''}</p>` : ''}
     <${WorkerClusters} card=${card} />
@@ -147,7 +148,7 @@ function Finished({ cards, now }: { cards: JobCard[]; now: number }) {
       <thead><tr><th scope="col">Job</th><th scope="col">Status</th><th scope="col">Agent</th><th scope="col">Prompt</th><th scope="col">Ended</th></tr></thead>
       <tbody>${matching.slice(0, shown).map(({ job }) => html`<tr key=${job.id} data-job=${job.id}>
         <td><a href=${`#/jobs/${job.id}`}><${JobName} job=${job} /></a></td>
-        <td><${StatusBadge} status=${job.status} /></td>
+        <td><${StatusBadge} status=${job.status} />${job.merge ? html` <span class="merge" data-merge-status=${job.merge.status}>${formatMergeStatus(job)}</span>` : ''}</td>
         <td>${job.agent}</td>
         <td class="prompt-cell" title=${job.description}>${job.description}</td>
         <td>${job.endedAt ? formatAgo(Date.parse(job.endedAt), now) : '-'}</td>

@@ -10,6 +10,7 @@ import { elapsedOf, formatSpan, JobName, PhaseStepper, StatusBadge, WorkerCluste
 import { TaskTree } from './task-tree.js';
 import { DiffText } from './diff-view.js';
 import type { Job, JobManifest, TaskCounts } from './types.js';
+import { WorktreePanel } from './worktree-panel.js';
 
 /** The page of job `id`. */
 export function JobPage({ board, id }: { board: LiveBoard; id: string }) {
@@ -42,6 +43,7 @@ export function JobPage({ board, id }: { board: LiveBoard; id: string }) {
     <div role="status" aria-live="polite" class="notice">${notice ?? ''}</div>
     ${job.status === 'awaiting_approval' ? html`<${Approval} job=${job} onNotice=${setNotice} />` : ''}
     <${Actions} job=${job} onNotice=${setNotice} />
+    <${WorktreePanel} job=${job} onNotice=${setNotice} />
     <${TaskTree} job=${job} onCounts=${setPhaseCounts} />
     ${!isActiveStatus(job.status) ? html`<${Manifest} job=${job} />` : ''}
   </article>`;

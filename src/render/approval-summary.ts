@@ -71,6 +71,7 @@ export function formatApprovalSummary(job: Job, now: Date, width = 72, board: Ta
   const facts = [
     `${job.id} · phase ${job.currentPhase + 1}/${job.phases.length} ${phase?.name ?? '?'} completed${phase?.failedTasks ? chalk.red(` · ${phase.failedTasks} task${phase.failedTasks === 1 ? '' : 's'} failed`) : ''}`,
     `took ${duration === null ? '-' : formatDuration(duration)}${job.progress.round > 0 ? ` · ${job.progress.round} rounds` : ''}${phase && phase.attempts > 1 ? ` · attempt ${phase.attempts}` : ''}`,
+    ...(job.worktree ? [chalk.dim(`in worktree ${sanitizeLine(job.worktree.branch)} · committed once you continue`)] : []),
   ];
   const excerpt = phase?.output ? sanitizeText(phase.output).split('\n').filter((line) => line.trim() !== '').slice(-EXCERPT_LINES) : [];
   const changes = phase?.changes ? formatChanges(phase.changes) : [];

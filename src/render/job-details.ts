@@ -5,6 +5,7 @@ import type { Run, TaskBoard } from '../jobs/model/task.js';
 import { formatChanges } from './approval-summary.js';
 import { formatCounters, formatPhasePosition, workingMs } from './job-list.js';
 import { formatTaskCounts } from './task-list.js';
+import { formatMergeStatus } from './merge-label.js';
 import { countTasks } from '../jobs/model/task.js';
 import { findTask } from '../jobs/model/task-board.js';
 import { STATUS_ICONS, elapsedMs, formatDuration, sanitizeLine, sanitizeText, truncate } from './text.js';
@@ -50,6 +51,7 @@ export function formatJobDetails(job: Job, place: JobDetailsPlace, now: Date, bo
     `${label('Error')}${job.error ? sanitizeLine(job.error) : '-'}`,
     // An external job is run by its workers, not by a process (see EXTERNAL_AGENT).
     isExternalJob(job) ? `${label('Owner')}none: workers from outside run it${formatWorkers(job)}` : `${label('Owner')}pid ${job.owner.pid} on ${sanitizeLine(job.owner.hostname)}`,
+    ...formatWorktreeLines(job, label),
     chalk.bold('Phases:'),
   ];
   job.phases.forEach((phase, index) => {
@@ -60,7 +62,7 @@ export function formatJobDetails(job: Job, place: JobDetailsPlace, now: Date, bo
     const failedTasks = phase.status !== 'completed' ? 0 : board ? phaseTasks.filter((task) => task.status === 'failed').length : (phase.failedTasks ?? 0);
     const icon = failedTasks > 0 ? '⚠️ ' : PHASE_ICONS[phase.status];
     const outcome = failedTasks > 0 ? ` · ${failedTasks} task${failedTasks === 1 ? '' : 's'} failed` : '';
-    lines.push(`  ${icon} ${index + 1}. ${sanitizeLine(phase.name).padEnd(14)} ${phase.status.padEnd(10)} ${attempts.padEnd(11)} ${duration === null ? '' : formatDuration(duration)}${outcome}`.trimEnd());
+    lines.push(`  ${icon} ${index + 1}. ${sanitizeLine(phase.name).padEnd(14)} ${phase.status.padEnd(10)} ${attempts.padEnd(11)} ${duration === null ? '' : formatDuration(duration)}${outcome}${phase.commit ? chalk.dim(`  commit ${phase.commit.slice(0, 12)}`) : ''}`.trimEnd());
     // With the runs known, each failed run says its own error; the phase's would repeat the last.
     if (phase.error && !board) lines.push(chalk.red(`       ${truncate(sanitizeLine(phase.error), 200)}`));
     // What the phase changed in a git workspace, as in its approval box.
@@ -97,6 +99,21 @@ export function formatJobDetails(job: Job, place: JobDetailsPlace, now: Date, bo
   if (runLogs) lines.push(`  ${runLogs.dir}/ ${chalk.dim(`(${runLogs.count} run log${runLogs.count === 1 ? '' : 's'}; ${place.logsCommand} ${job.id} prints them in order)`)}`);
   if (files.length === 0 && !runLogs) lines.push(chalk.dim('  none left on disk'));
   return lines.join('\n');
+}
+
+// The job's worktree and where its work stands (none for a job that runs in place).
+function formatWorktreeLines(job: Job, label: (name: string) => string): string[] {
+  const { worktree, merge } = job;
+  if (!worktree) return [];
+  const base = `from ${worktree.base.slice(0, 12)}${worktree.baseBranch ? ` (${sanitizeLine(worktree.baseBranch)})` : ''}${worktree.snapshot ? ` + your uncommitted changes (${worktree.snapshot.slice(0, 12)}, never landed)` : ''}`;
+  const lines = [`${label('Worktree')}${sanitizeLine(worktree.path)}`, `${label('Branch')}${sanitizeLine(worktree.branch)} ${base}`];
+  if (merge) {
+    const where = merge.status === 'landed' && merge.commit ? ` at ${merge.commit.slice(0, 12)}` : '';
+    lines.push(`${label('Work')}${formatMergeStatus(job)} → ${sanitizeLine(merge.target ?? '?')}${where}${merge.checkedCommit ? ' · checked' : ''}`);
+    if (merge.conflicts.length > 0) lines.push(`${label(merge.status === 'blocked' ? 'Blocked by' : 'Conflicts')}${merge.conflicts.slice(0, 20).map(sanitizeLine).join(', ')}${merge.conflicts.length > 20 ? ', …' : ''}`);
+    if (merge.error) lines.push(...sanitizeText(merge.error).split('\n').slice(0, 22).map((line, index) => `${index === 0 ? label('Why') : ' '.repeat(13)}${truncate(line, 200)}`));
+  } else lines.push(`${label('Work')}${worktree.target ? `lands on ${sanitizeLine(worktree.target)} once the job completes` : 'no branch to land on'}`);
+  return lines;
 }
 
 const RUN_ICONS = { running: '🔄', succeeded: '✅', failed: '❌', cancelled: '🚫', interrupted: '⏸' } as const;

@@ -7,6 +7,7 @@ import { workingMs } from '../jobs/model/job-time.js';
 import { JOB_STATUSES, isActiveStatus, isUnfinishedStatus, type Job, type JobStatus } from '../jobs/model/job.js';
 import { STATUS_ICONS, formatDuration, sanitizeLine, truncate } from './text.js';
 import { formatTaskCounts } from './task-list.js';
+import { formatMergeStatus } from './merge-label.js';
 import type { TaskCounts } from '../jobs/model/task.js';
 
 /** A job as people name it: its id and, when it has one, its name (`job-ab12cd34 mango-crave-pulse`). */
@@ -114,7 +115,7 @@ export function formatJobList(jobs: readonly Job[], now: Date, total = jobs.leng
     // A job of many tasks says how far its tasks are; one task per phase, which phase it is in.
     const position = counts && counts.total > job.phases.length ? formatTaskCounts(counts) : truncate(sanitizeLine(formatPhasePosition(job)), 20).padEnd(20);
     lines.push(
-      [` ${STATUS_ICONS[job.status]}`, job.id, agentOf(job).padEnd(agentWidth), job.status.padEnd(17), position, formatJobTime(job, now)].join(' ').trimEnd(),
+      [` ${STATUS_ICONS[job.status]}`, job.id, agentOf(job).padEnd(agentWidth), job.status.padEnd(17), position, formatJobTime(job, now), ...(job.merge ? [`· ${formatMergeStatus(job)}`] : [])].join(' ').trimEnd(),
       `      ${formatNameAndPrompt(job, room)}`,
     );
     const counters = formatCounters(job);

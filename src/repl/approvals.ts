@@ -5,7 +5,8 @@
 // while the REPL's readline interface is suspended; other jobs' updates wait, counted in its
 // footer, and it closes by itself when its job moves on elsewhere (`jobline approve`).
 import chalk from 'chalk';
-import { applyApprovalDecision, askApproval } from '../commands/ask-approval.js';
+import { applyApprovalDecision, askApproval, isLastWorktreePhase } from '../commands/ask-approval.js';
+import { describeMerge } from '../render/merge-status.js';
 import type { KeyedSelect } from '../commands/keyed-select.js';
 import { createDiffViewer } from '../commands/phase-diff.js';
 import { describeError } from '../errors.js';
@@ -98,6 +99,7 @@ export class ApprovalPresenter {
           decision = await askApproval(`${job.id}: what next?`, {
             allowLater: true,
             failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0,
+            canMerge: isLastWorktreePhase(job),
             output: process.stdout,
             showDiff,
             footer: () => {
@@ -118,8 +120,10 @@ export class ApprovalPresenter {
         }
         if (this.service.sessionJob(id)?.status !== 'awaiting_approval') return;
         // The answer names the approval it answers (see applyApprovalDecision).
-        if (decision.action === 'continue' || decision.action === 'retry') this.onAnswered(job.id);
-        await applyApprovalDecision(this.service, job, decision);
+        if (decision.action === 'continue' || decision.action === 'retry' || decision.action === 'merge') this.onAnswered(job.id);
+        if (decision.action === 'merge') process.stdout.write(`⏳ Landing ${job.id}…\n`);
+        const landed = await applyApprovalDecision(this.service, job, decision);
+        if (landed) process.stdout.write(`${describeMerge(landed)}\n`);
         if (decision.action === 'later') process.stdout.write(`${job.id} waits${decision.isTypedOver ? ' (you were typing)' : ''}: /approve, /retry or /cancel it when you are ready.\n`);
       });
     } catch (error) {

@@ -53,6 +53,24 @@ export function formatAnswer(id: string, answer: string): string {
 /** Longest rate of task progress lines per job: one every this many ms. */
 export const TASK_PROGRESS_EVERY_MS = 1000;
 
+// A landing's events worth a line: its outcome, and a job's work becoming ready (steps are not).
+function describeMergeEvent(job: Job, event: JobEvent): { icon: string; text: string } | null {
+  const target = job.merge?.target ?? job.worktree?.target ?? '?';
+  switch (event.status) {
+    case 'ready':
+      return event.error ? { icon: '⚠️ ', text: `Not landed: ${event.error}` } : { icon: '⇢', text: `Ready to land on ${target} (/merge ${shortJobId(job.id)}, /diff ${shortJobId(job.id)})` };
+    case 'landed':
+      return { icon: '🛬', text: `Landed on ${target}${event.commit ? ` at ${event.commit.slice(0, 12)}` : ''}` };
+    case 'conflict':
+      return { icon: '⚔️ ', text: `Conflicts with ${target} in ${(event.files ?? []).join(', ')} (/retry ${shortJobId(job.id)} to resolve, or by hand in its worktree, or /discard)` };
+    case 'check failed':
+    case 'blocked':
+      return { icon: '❌', text: `Not landed: ${(event.error ?? event.status).split('\n')[0]}` };
+    default:
+      return null;
+  }
+}
+
 /** Returns the notification for a lifecycle event, or null for events not worth a line. */
 export function describeEvent(job: Job, event: JobEvent): { icon: string; text: string } | null {
   const position = `${job.phases.findIndex((p) => p.name === event.phase) + 1}/${job.phases.length}`;
@@ -77,6 +95,8 @@ export function describeEvent(job: Job, event: JobEvent): { icon: string; text: 
       return { icon: '↻', text: `Resumed at ${event.phase} (${event.mode})` };
     case 'task_failed':
       return { icon: '❌', text: `${event.task ?? 'a task'}: ${event.error ?? 'failed'}${event.willRetry ? ' (it runs again)' : ''}` };
+    case 'merge':
+      return describeMergeEvent(job, event);
     default:
       return null;
   }

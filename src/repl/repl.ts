@@ -1,6 +1,8 @@
 // The interactive REPL: a typed line becomes a background job (the prompt comes back at once), a
 // slash command inspects or steers jobs, and job events print above the prompt. Wires the
 // job service (core) to the terminal (UI); it renders state and sends commands, never edits a job.
+import { showInPager } from '../commands/pager.js';
+import type { Isolation } from '../jobs/model/job.js';
 import { formatJobLabel } from '../render/job-list.js';
 import chalk from 'chalk';
 import { assertAgentExists, listAgents, resolveAgent } from '../agents/resolve-agent.js';
@@ -52,6 +54,10 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   assertAgentExists(agentName, config);
   let mode: JobMode = options.background ? 'background' : config.mode;
   let workers: number | null = null;
+  let isolation: Isolation | null = null;
+  let base: 'head' | 'worktree' = 'head';
+  // The REPL says once that a job's worktree leaves out the user's uncommitted changes.
+  let hasSaidLeftOut = false;
   // Requests from other processes (jobline cancel, approve, retry) are carried out and said. A
   // server that goes or comes is said too (once the terminal is there to say it).
   let onSessionChange = (_change: SessionChange): void => {};
@@ -161,16 +167,33 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     setWorkers: (next) => {
       workers = next;
     },
+    get isolation() { return isolation; },
+    setIsolation: (next) => {
+      isolation = next;
+    },
+    get base() { return base; },
+    setBase: (next) => {
+      base = next;
+    },
     cwd,
     submit: async (prompt, extra = {}) => {
       const { agentName: agentOfJob = agentName, mode: modeOfJob = mode, workers: workersOfJob = workers ?? undefined, ...rest } = extra;
       const agent = resolveAgent(agentOfJob, context.config, cwd, context.configPath);
-      const { job, queuePosition } = await service.dispatch({ type: 'submit', agent, prompt, mode: modeOfJob, cwd, ...(workersOfJob ? { workers: workersOfJob } : {}), ...rest });
+      const { job, queuePosition, notice } = await service.dispatch({ type: 'submit', agent, prompt, mode: modeOfJob, cwd, ...(workersOfJob ? { workers: workersOfJob } : {}), ...(isolation ? { isolation } : {}), base, ...rest });
       follow.adopt(job.id, 'started');
       const named = formatJobLabel(job);
-      print(queuePosition === 0 ? `✅ Started ${named} (${agent.name}${job.workers > 1 ? ` × ${job.workers} workers` : ''})` : `⏳ Queued ${named} (position ${queuePosition})`);
+      const where = job.worktree ? ` in worktree ${job.worktree.branch}` : '';
+      print(queuePosition === 0 ? `✅ Started ${named} (${agent.name}${job.workers > 1 ? ` × ${job.workers} workers` : ''})${where}` : `⏳ Queued ${named} (position ${queuePosition})${where}`);
+      if (notice && !hasSaidLeftOut) {
+        hasSaidLeftOut = true;
+        print(`ℹ️  ${notice}`);
+      }
     },
     print,
+    showPaged: async (text) => {
+      if (!isInteractive) return print(text.trimEnd());
+      await terminal.suspend(() => showInPager(text, process.stdout));
+    },
     confirm: async (message, fallback) => {
       if (!isInteractive) return fallback;
       return terminal.suspend(() => askYesNo(message, false, process.stdout));

@@ -1,7 +1,7 @@
 // What a slash command can see and do. Commands render views and dispatch commands to the job
 // service; they never edit a job, or touch the store, themselves.
 import type { JoblineConfig } from '../config/schema.js';
-import type { JobMode, JobTemplateRef } from '../jobs/model/job.js';
+import type { Isolation, JobMode, JobTemplateRef } from '../jobs/model/job.js';
 import type { TaskPlan } from '../jobs/model/task.js';
 import type { JobService } from '../jobs/service/job-service.js';
 import type { FollowTarget, OwnJobReason } from './follow.js';
@@ -52,6 +52,12 @@ export interface ReplSession {
   setAgent(name: string): void;
   setMode(mode: JobMode): void;
   setWorkers(workers: number | null): void;
+  /** Where new jobs run (/isolation); null: their agent's, else the config's. */
+  readonly isolation: Isolation | null;
+  setIsolation(isolation: Isolation | null): void;
+  /** What new jobs in a worktree start from (/base). */
+  readonly base: 'head' | 'worktree';
+  setBase(base: 'head' | 'worktree'): void;
   /**
    * Submits a job with the session's agent, mode and workers (unless `extra` says otherwise), and
    * says it started or queued: `prompt` alone, a batch whose tasks are `extra.taskInputs` (each
@@ -63,6 +69,8 @@ export interface ReplSession {
   readonly cwd: string;
   /** Prints above the prompt. */
   print(text: string): void;
+  /** Shows a long text in the user's pager (printed when not on a terminal). */
+  showPaged(text: string): Promise<void>;
   /** Asks yes/no (default no). On a non-interactive session, resolves to `fallback` without asking. */
   confirm(message: string, fallback: boolean): Promise<boolean>;
   /**

@@ -10,6 +10,7 @@ import { askYesNo } from '../commands/keyed-select.js';
 import { describeError } from '../errors.js';
 import type { JobService } from '../jobs/service/job-service.js';
 import type { Terminal } from './terminal.js';
+import { reviewOrphans } from './orphan-review.js';
 
 /** What the review needs from the REPL. */
 export interface StartupReviewContext {
@@ -43,6 +44,7 @@ export function formatIncompleteJobs(jobs: readonly Job[], jobsDir: string): str
 /** Runs the review if there are interrupted jobs. Never throws: problems are printed. */
 export async function runStartupReview(context: StartupReviewContext): Promise<void> {
   const { service, terminal, print } = context;
+  await reviewOrphans(context);
   let incomplete: Job[];
   try {
     // Only interrupted jobs are read (and every active one, whose owner may have died): an index

@@ -77,6 +77,10 @@ export const submitJobSchema = z.strictObject({
   values: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'expected a placeholder name'), z.string().max(65_536)).optional(),
   /** The template a client made the job from itself (recorded as the job's template; nothing is expanded). */
   templateRef: z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/), values: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/), z.string().max(65_536)) }).optional(),
+  /** Where the job runs: a git worktree of its own, or in place (default: its agent's, else the config's). */
+  isolation: z.enum(['none', 'worktree', 'task-worktree']).optional(),
+  /** What a job in a worktree starts from: the last commit (head), or with the uncommitted changes too (worktree). */
+  base: z.enum(['head', 'worktree']).optional(),
 }).refine((body) => !(body.tasks && body.inputs), { message: 'give tasks or inputs, not both', path: ['inputs'] });
 
 /** PUT /api/jobs/{id}. */
@@ -87,12 +91,15 @@ export const updateJobSchema = z.strictObject({
   dismissed: z.boolean().optional(),
 });
 
+/** GET /api/jobs/{id}/diff. */
+export const diffQuerySchema = z.strictObject({ stat: z.enum(['true', 'false']).optional() });
+
 /** POST /api/jobs/{id}/approve. */
 export const approveSchema = z.strictObject({ requestId: z.string().max(200).optional() });
 /** POST /api/jobs/{id}/retry. */
 export const retrySchema = z.strictObject({ feedback: text.nullable().optional(), requestId: z.string().max(200).optional() });
 /** POST /api/jobs/{id}/resume. */
-export const resumeSchema = z.strictObject({ mode: mode.default('background'), retryFailed: z.boolean().optional() });
+export const resumeSchema = z.strictObject({ mode: mode.default('background'), retryFailed: z.boolean().optional(), isolation: z.enum(['none', 'worktree', 'task-worktree']).optional() });
 /** POST /api/jobs/{id}/close. */
 export const closeSchema = z.strictObject({ status: z.enum(['completed', 'failed', 'cancelled']).default('completed'), reason: text.optional() });
 /** POST /api/jobs/{id}/tasks. */

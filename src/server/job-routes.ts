@@ -6,7 +6,7 @@ import { isActiveStatus } from '../jobs/model/job.js';
 import type { ApiDeps } from './api-deps.js';
 import { expandTemplate, findTemplate, listPlaceholders } from '../config/templates.js';
 import { findShellTexts } from '../agents/agent.js';
-import { addTasksSchema, approveSchema, closeSchema, deleteQuerySchema, emptySchema, listQuerySchema, resumeSchema, retrySchema, submitJobSchema, updateJobSchema, type taskInputSchema } from './api-schemas.js';
+import { addTasksSchema, diffQuerySchema, approveSchema, closeSchema, deleteQuerySchema, emptySchema, listQuerySchema, resumeSchema, retrySchema, submitJobSchema, updateJobSchema, type taskInputSchema } from './api-schemas.js';
 import { HttpError } from './http-errors.js';
 import type { RouteTable } from './route-table.js';
 import type * as z from 'zod';
@@ -42,6 +42,7 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
       workers: body.workers ?? made?.workers ?? undefined, retries: body.retries ?? made?.retries ?? undefined, keepGoing: body.keepGoing ?? made?.keepGoing ?? undefined,
       name: body.name ?? null, template: made?.template ?? body.templateRef ?? null,
       ...(tasks ? { tasks } : {}), ...(body.inputs ? { taskInputs: body.inputs } : {}),
+      ...(body.isolation ? { isolation: body.isolation } : {}), ...(body.base ? { base: body.base } : {}),
       // Written by a write thread: the server's thread serves every other client meanwhile (its
       // event streams among them), and the answer still waits for the job to be durable.
       isBulk: true,
@@ -73,16 +74,23 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
     return context.json({ removed });
   });
 
-  const decide = (verb: 'approve' | 'retry' | 'cancel' | 'resume' | 'close', summary: string, body: z.ZodType, toCommand: (jobId: string, body: never) => Parameters<typeof service.dispatch>[0]): void => {
+  routes.add({ method: 'get', path: '/api/jobs/{id}/diff', summary: "A job's whole change in its worktree against where it started (stat=true: a diffstat), as text.", query: diffQuerySchema, responses: { 200: 'text/plain' } }, async ({ context, params, query }) => {
+    const { text } = await service.diff(params.id!, { isStat: query.stat === 'true', isColour: false });
+    return context.text(text);
+  });
+
+  const decide = (verb: 'approve' | 'retry' | 'cancel' | 'resume' | 'close' | 'merge' | 'discard', summary: string, body: z.ZodType, toCommand: (jobId: string, body: never) => Parameters<typeof service.dispatch>[0]): void => {
     routes.add({ method: 'post', path: `/api/jobs/{id}/${verb}`, summary, body, responses: { 200: '{ job }' } }, async ({ context, params, body: checked }) => {
       const job = (await service.dispatch(toCommand(params.id!, checked as never))) as Job;
       return context.json({ job });
     });
   };
+  decide('merge', "Land the job's worktree work on its target through the merge queue; resolves once the landing ended (the job says how: merge.status).", emptySchema, (jobId) => ({ type: 'merge', jobId }));
+  decide('discard', "Remove the job's worktree and branch: its work is gone (the job stays, merge.status discarded).", emptySchema, (jobId) => ({ type: 'discard', jobId }));
   decide('approve', 'Approve the phase the job waits on (requestId: the approval answered; a stale one is refused).', approveSchema, (jobId, body: z.infer<typeof approveSchema>) => ({ type: 'approve', jobId, ...body }));
   decide('retry', 'Run the phase the job waits on again, with feedback.', retrySchema, (jobId, body: z.infer<typeof retrySchema>) => ({ type: 'retry', jobId, feedback: body.feedback ?? null, ...(body.requestId ? { requestId: body.requestId } : {}) }));
   decide('cancel', 'Cancel an active job.', emptySchema, (jobId) => ({ type: 'cancel', jobId }));
-  decide('resume', 'Resume an interrupted, failed or cancelled job: only its work not done runs (retryFailed: its failed tasks too, where the resume is not their retry anyway).', resumeSchema, (jobId, body: z.infer<typeof resumeSchema>) => ({ type: 'resume', jobId, mode: body.mode, ...(body.retryFailed ? { retryFailed: true } : {}) }));
+  decide('resume', 'Resume an interrupted, failed or cancelled job: only its work not done runs (retryFailed: its failed tasks too, where the resume is not their retry anyway).', resumeSchema, (jobId, body: z.infer<typeof resumeSchema>) => ({ type: 'resume', jobId, mode: body.mode, ...(body.retryFailed ? { retryFailed: true } : {}), ...(body.isolation ? { isolation: body.isolation } : {}) }));
   decide('close', 'Close an external job (status: completed, failed or cancelled).', closeSchema, (jobId, body: z.infer<typeof closeSchema>) => ({ type: 'close', jobId, status: body.status, reason: body.reason ?? null }));
 
   routes.add({ method: 'get', path: '/api/jobs/{id}/tasks', summary: "A job's tasks and runs.", responses: { 200: '{ tasks, runs }' } }, async ({ context, params }) => {

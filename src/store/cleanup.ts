@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { getLastRecordedActivity, isActiveStatus, isUnfinishedStatus, type Job } from '../jobs/model/job.js';
 import { viewWithLiveness } from '../jobs/process/liveness.js';
 import type { EndedLimits } from '../jobs/model/storage-limits.js';
+import type { WorktreeGuard } from '../jobs/ports/worktrees.js';
 import { compactIndex, OLD_INDEX_FILE, readIndex, rewriteIndex, type EndedKind, type IndexEntry } from './ended-index.js';
 
 export { DEFAULT_MAX_COMPLETED_JOBS, getEndedLimits, type StoragePolicy } from '../jobs/model/storage-limits.js';
@@ -24,6 +25,12 @@ export async function removeIfUnchanged(store: PolicyStore, listed: Job): Promis
       const current = readAsSeen(store, listed.id);
       if (!current) return false;
       if (isActiveStatus(current.status) || current.status !== listed.status || current.endedAt !== listed.endedAt) return false;
+      // A job whose worktree holds work not landed stays (with its worktree); one that may go
+      // takes its worktree and branch with it, before its folder (which records them) goes.
+      if (current.worktree && store.worktreeGuard) {
+        if ((await store.worktreeGuard.whyKeep(current)) !== null) return false;
+        await store.worktreeGuard.remove(current);
+      }
       await store.remove(listed.id);
       return true;
     });
@@ -59,6 +66,8 @@ export interface PolicyStore {
   readForUpdate(id: string): { job: Job; modifiedAt: string };
   withJobClaim<T>(id: string, work: () => Promise<T> | T): Promise<T>;
   withPolicyClaim<T>(work: () => Promise<T> | T): Promise<T>;
+  /** See JobStoreOptions.worktreeGuard. */
+  readonly worktreeGuard?: WorktreeGuard;
 }
 
 /**

@@ -4,7 +4,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { open } from 'node:fs/promises';
 import * as z from 'zod';
 import { StoreError, describeError } from '../errors.js';
-import { JOB_NAME_PATTERN, JOB_STATUSES, MAX_RETRIES, MAX_WORKERS, PHASE_STATUSES, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, WORKER_AGENT_PATTERN, WORKER_NAME_PATTERN, type Job } from '../jobs/model/job.js';
+import { JOB_NAME_PATTERN, JOB_STATUSES, MERGE_STATUSES, MAX_RETRIES, MAX_WORKERS, PHASE_STATUSES, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, WORKER_AGENT_PATTERN, WORKER_NAME_PATTERN, type Job } from '../jobs/model/job.js';
 import { JOB_ID_PATTERN } from '../jobs/model/job-id.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
 
@@ -13,6 +13,10 @@ import type { JobEvent } from '../jobs/model/job-event.js';
 // escape sequences to a terminal through them (free text is made inert where it is printed).
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+// A commit id (SHA-1 or SHA-256) and a branch name as jobline writes them (no control characters,
+// nothing git refuses in a ref name's first character).
+const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+const BRANCH = /^[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}$/;
 
 // Built at the first read of a job file, not at startup: a start whose jobs are all in the index
 // reads none (see docs/PERFORMANCE.md, startup).
@@ -34,6 +38,32 @@ function buildJobSchema() {
       moreFiles: z.number().int().min(0),
     }).nullable().default(null),
     failedTasks: z.number().int().min(1).optional(),
+    commit: z.string().regex(OBJECT_ID).nullable().optional(),
+  });
+  const commit = z.string().regex(OBJECT_ID, 'expected a commit id').nullable();
+  const path = z.string().min(1).max(4096).refine((value) => value.startsWith('/') && !/[\x00-\x1f\x7f]/.test(value), 'expected an absolute path');
+  const branch = z.string().regex(BRANCH, 'expected a branch name');
+  const worktreeSchema = z.object({
+    path,
+    branch,
+    base: z.string().regex(OBJECT_ID, 'expected a commit id'),
+    baseBranch: branch.nullable(),
+    repository: path,
+    snapshot: commit,
+    target: branch.nullable(),
+    isolation: z.enum(['worktree', 'task-worktree']),
+  });
+  const mergeSchema = z.object({
+    status: z.enum(MERGE_STATUSES),
+    target: branch.nullable(),
+    commit,
+    conflicts: z.array(z.string().max(4096)).max(1000),
+    checkedCommit: commit,
+    landedAt: timestamp,
+    strategy: z.enum(['merge', 'rebase', 'squash']).optional(),
+    oldTarget: commit.optional(),
+    step: z.string().regex(NAME).nullable().optional(),
+    error: z.string().max(65_536).nullable().optional(),
   });
 
   // Not strict: a newer minor writer may add fields; unknown *versions* are refused separately.
@@ -69,6 +99,8 @@ function buildJobSchema() {
     joinedWorkers: z.array(z.object({ name: z.string().regex(WORKER_NAME_PATTERN, 'expected a worker name'), agent: z.string().regex(WORKER_AGENT_PATTERN, 'expected an agent name'), index: z.number().int().min(0), joinedAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time'), leaseExpiresAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time').optional() })).max(10_000).optional(),
     workerJoins: z.number().int().min(0).optional(),
     dismissedAt: timestamp.optional(),
+    worktree: worktreeSchema.nullable().optional(),
+    merge: mergeSchema.nullable().optional(),
   });
   return jobSchema;
 }

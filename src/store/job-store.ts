@@ -26,6 +26,7 @@ import { parseJobFile, readJobFileSync, serializeJob } from './job-file.js';
 import { ensureJobsDir } from './jobs-dir.js';
 import { generateJobId } from './new-job-id.js';
 import { formatRecordGroupLine, formatTaskRecordLines, readTaskRecords } from './task-log.js';
+import type { WorktreeGuard } from '../jobs/ports/worktrees.js';
 import { STALE_WRITE_CODE, type WriteRequested, WriteThreads, performWrite } from './write-threads.js';
 
 export { MAX_JOB_FILE_BYTES } from './job-file.js';
@@ -42,6 +43,8 @@ let removalCounter = 0;
 export interface JobStoreOptions {
   /** Environment variables holding API keys: their values never reach a job file (see text/secrets.ts). */
   secretEnvNames?: readonly string[];
+  /** Keeps jobs whose worktree work has not landed, and removes a job's worktree with it (absent: no worktrees). */
+  worktreeGuard?: WorktreeGuard;
 }
 
 /** Reads and writes job folders under one jobs folder: the repository of jobs on this machine. */
@@ -49,6 +52,9 @@ export class JobStore extends JobFolder implements JobRepository {
   private writeThreads: WriteThreads | null = null;
   /** Settles when the removals a killed process left half done are finished (see sweepRemovals). */
   removalsSwept: Promise<void> = Promise.resolve();
+
+  /** See JobStoreOptions.worktreeGuard. */
+  worktreeGuard?: WorktreeGuard;
 
   private constructor(dir: string, private readonly scrubber: SecretScrubber) {
     super(dir);
@@ -61,6 +67,7 @@ export class JobStore extends JobFolder implements JobRepository {
   static open(dir: string, options: JobStoreOptions = {}): JobStore {
     ensureJobsDir(dir);
     const store = new JobStore(dir, new SecretScrubber(readSecrets(options.secretEnvNames ?? [])));
+    if (options.worktreeGuard) store.worktreeGuard = options.worktreeGuard;
     store.removalsSwept = store.sweepRemovals();
     return store;
   }
@@ -109,7 +116,7 @@ export class JobStore extends JobFolder implements JobRepository {
    * appended records back: nothing of the write is left for a reader.
    * @throws StoreError JOB_IO naming the cause.
    */
-  writeSync(job: Job, events: readonly JobEvent[] = [], records: readonly TaskRecord[] = [], options: Pick<CommitOptions, 'isBoardWhole'> = {}): void {
+  writeSync(job: Job, events: readonly JobEvent[] = [], records: readonly TaskRecord[] = [], options: Pick<CommitOptions, 'isBoardWhole'> & Partial<Pick<CommitOptions, 'isRenameDurable'>> = {}): void {
     try {
       performWrite(this.describeWrite(job, events, records, { isRenameDurable: true, ...options }));
     } catch (error) {

@@ -35,6 +35,8 @@ export interface CommandToolContext {
   launcher: ShellLauncher;
   /** Variables the command must not inherit (the API keys: a command could send them anywhere). */
   removeEnv: readonly string[];
+  /** Variables the command gets ($JOBLINE_WORKTREE in a job's worktree). */
+  env?: Record<string, string>;
 }
 
 /** run_command { command, timeout_ms? }: resolves with the exit code and output; throws ToolError when refused. */
@@ -63,7 +65,7 @@ export function runCommand(context: CommandToolContext, input: { command: string
       resolve(text);
     };
     // The launcher kills the command's group once its shell exits: nothing it started outlives it.
-    context.launcher.spawnShell({ command, cwd: context.workspace, env: {}, removeEnv: [...context.removeEnv] }, {
+    context.launcher.spawnShell({ command, cwd: context.workspace, env: { ...context.env }, removeEnv: [...context.removeEnv] }, {
       started(startedPid) {
         pid = startedPid;
         context.report.childStarted(startedPid);

@@ -67,7 +67,7 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
       const described = describeToolCall(call.name, call.input);
       context.report.progress({ toolCalls, lastEvent: `Called ${described}` });
       context.report.activity('🔧', described);
-      const outcome = await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report, launcher, removeEnv: agent.secretEnvNames, filesModified, plan, ...(context.task ? { task: context.task } : {}) });
+      const outcome = await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report, launcher, removeEnv: agent.secretEnvNames, ...(context.worktree ? { env: { JOBLINE_WORKTREE: context.worktree } } : {}), filesModified, plan, ...(context.task ? { task: context.task } : {}) });
       results.push({
         type: 'tool-result' as const,
         toolCallId: call.id,

@@ -28,6 +28,8 @@ export interface ToolContext {
   launcher: ShellLauncher;
   /** Variables run_command's commands must not inherit (the API keys). */
   removeEnv: readonly string[];
+  /** Variables run_command's commands get ($JOBLINE_WORKTREE in a job's worktree). */
+  env?: Record<string, string>;
   /** The task of this run, when its phase holds several: write_file and edit_file keep to its claims. */
   task?: TaskContext;
   /** Workspace paths this run's write_file and edit_file calls changed (filled in as they succeed). */

@@ -24,7 +24,11 @@ export type JobEventType =
   | 'worker_joined'
   | 'worker_left'
   | 'renamed'
-  | 'dismissed';
+  | 'dismissed'
+  | 'worktree'
+  | 'phase_committed'
+  | 'attempt_kept'
+  | 'merge';
 
 /**
  * One lifecycle event: `ts` (ISO-8601 UTC), `type`, and details that depend on the type
@@ -57,6 +61,18 @@ export interface JobEvent {
   name?: string;
   /** Whether a failed task runs again (its retries are not used up), on task_failed. */
   willRetry?: boolean;
+  /** A merge status (on `merge`: see JobMerge). */
+  status?: string;
+  /** The step of a landing (on `merge`), e.g. `built`, `checked`, `backup`, `moving`. */
+  step?: string;
+  /** A commit: the phase's (`phase_committed`), the candidate or landed one (`merge`). */
+  commit?: string;
+  /** Files: in conflict, or blocking a landing (`merge`). */
+  files?: string[];
+  /** A git ref: where a retried attempt was kept (`attempt_kept`, refs/jobline/attempts/…). */
+  ref?: string;
+  /** A folder: the job's worktree (`worktree`). */
+  path?: string;
   /** Working directory of the job (on `created`; used to resume it). */
   cwd?: string;
   /**

@@ -83,9 +83,11 @@ export function decidePhaseEnd(job: Job, board: TaskBoard, last: Extract<JobActi
   const isSingle = total === 1;
   const output = isSingle ? (last.output ?? null) : `${done} of ${total} tasks done${failed > 0 ? `, ${failed} failed` : ''}${notRun > 0 ? `, ${notRun} not run` : ''}`;
   const changes = isSingle ? (last.changes ?? null) : null;
-  if (failed === 0 || job.keepGoing) return { type: 'completePhase', output, changes, failedTasks: countBoard(board).failed };
+  // The worktree's commit of the phase, made before its last task's end was recorded (background mode).
+  const commit = last.type === 'completeTask' && last.commit !== undefined ? { commit: last.commit } : {};
+  if (failed === 0 || job.keepGoing) return { type: 'completePhase', output, changes, failedTasks: countBoard(board).failed, ...commit };
   // An interactive job's phase of several tasks asks what to do about the failed ones.
-  if (!isSingle && job.mode === 'interactive') return { type: 'completePhase', output, changes, failedTasks: countBoard(board).failed, failedInPhase: failed };
+  if (!isSingle && job.mode === 'interactive') return { type: 'completePhase', output, changes, failedTasks: countBoard(board).failed, failedInPhase: failed, ...commit };
   const error = isSingle && last.type === 'failTask' ? last.error : `${failed} of ${total} tasks failed`;
   return { type: 'failPhase', error, output, changes };
 }

@@ -42,6 +42,12 @@ export interface PhaseState {
   /** What the phase's last attempt changed in its git workspace; null outside git (or unknown). */
   changes: WorkspaceChanges | null;
   /**
+   * The commit of the job's worktree that holds what this phase changed (`<job name>: <phase>`),
+   * made when the phase completed (once approved, in interactive mode); null or absent: none (no
+   * worktree, or the phase changed nothing).
+   */
+  commit?: string | null;
+  /**
    * Tasks of the phase that failed for good in its last attempt, when it completed with some:
    * an interactive job asks whether to go on anyway, retry them, or cancel. Absent otherwise.
    */
@@ -138,6 +144,90 @@ export interface Job {
    * there, and stays listed (`/jobs`, Finished). A resume clears it; absent: never set aside.
    */
   dismissedAt?: string | null;
+  /** The job's own git worktree, when it runs in one (see JobWorktree); absent or null: it runs in place. */
+  worktree?: JobWorktree | null;
+  /** Where the work of the job's worktree stands (see JobMerge); absent or null: nothing to land yet. */
+  merge?: JobMerge | null;
+}
+
+/** How a job is isolated from the user's checkout and from other jobs (config and `--isolation`). */
+export type Isolation = 'none' | 'worktree' | 'task-worktree';
+
+/**
+ * A job's own git worktree (`git worktree add <dir>/<name> -b jobline/<name> <base>`). Every tool
+ * path and command of the job works in it. Commits are 40 or 64 hex digits; paths are absolute.
+ */
+export interface JobWorktree {
+  path: string;
+  /** `jobline/<job name>`. */
+  branch: string;
+  /** The commit checked out where the job was started (HEAD there; never a remote's). */
+  base: string;
+  /** The branch checked out there, or null for a detached HEAD. */
+  baseBranch: string | null;
+  /** The top level of the checkout the job was started in. */
+  repository: string;
+  /**
+   * With `--base worktree`: the commit holding the user's uncommitted changes at the start (on
+   * `base`, at the bottom of the job's branch). Never landed: only the job's own commits are.
+   */
+  snapshot: string | null;
+  /** The branch the work lands on (config merge.target, else baseBranch); null: none known. */
+  target: string | null;
+  /** `task-worktree`: each task of a phase of several runs in a worktree of its own, merged back. */
+  isolation: 'worktree' | 'task-worktree';
+}
+
+/**
+ * Where a job's work stands, as the merge queue moves it (the table in the README):
+ * `ready` (commits not yet landed), `checking` (a landing is under way: built, checked, moved),
+ * `landed`, `conflict` (with `conflicts`), `check failed`, `blocked` (the target's checkout has
+ * uncommitted changes to files the landing changes: nothing landed), `discarded`.
+ */
+export const MERGE_STATUSES = ['ready', 'checking', 'landed', 'conflict', 'check failed', 'blocked', 'discarded'] as const;
+
+/** One of MERGE_STATUSES. */
+export type MergeStatus = (typeof MERGE_STATUSES)[number];
+
+/** How a landing makes its commit (config merge.strategy). */
+export type MergeStrategy = 'merge' | 'rebase' | 'squash';
+
+/**
+ * A job's landing (job.json's `merge`). Commits are hex ids; times ISO-8601 UTC. Each step of a
+ * landing is recorded (and its event logged) before the next one starts, so after a crash the
+ * target is found at `oldTarget` or at `commit`, and the status says which.
+ */
+export interface JobMerge {
+  status: MergeStatus;
+  /** The branch it lands on. */
+  target: string | null;
+  /** The candidate being landed (while `checking`), or the target's new commit (once `landed`). */
+  commit: string | null;
+  /** Files in conflict (`conflict`), or the files the user's uncommitted changes block (`blocked`). */
+  conflicts: string[];
+  /** The commit `merge.check` passed on (the one landed), or null (no check, or none yet). */
+  checkedCommit: string | null;
+  landedAt: string | null;
+  strategy?: MergeStrategy;
+  /** The target's commit the candidate was built on (what a compare-and-swap expects). */
+  oldTarget?: string | null;
+  /** The last step a landing recorded (`built`, `checked`, `backup`, `moving`, ...). */
+  step?: string | null;
+  /** Why the last landing did not land, in a sentence (and, for a failed check, its last lines). */
+  error?: string | null;
+}
+
+/**
+ * Where task `taskId` of a job in `worktree` works when each task has a worktree of its own
+ * (`task-worktree`): beside the job's, `<path>-<task>`, on branch `<branch>-<task>`.
+ */
+export function taskWorktreeOf(worktree: Pick<JobWorktree, 'path' | 'branch'>, taskId: string): { path: string; branch: string } {
+  return { path: `${worktree.path}-${taskId}`, branch: `${worktree.branch}-${taskId}` };
+}
+
+/** True when `job` has work in a worktree whose landing is not settled (landed or discarded). */
+export function hasUnlandedWork(job: Pick<Job, 'worktree' | 'merge'>): boolean {
+  return Boolean(job.worktree) && job.merge?.status !== 'landed' && job.merge?.status !== 'discarded';
 }
 
 /**
@@ -237,6 +327,8 @@ export interface NewJobInput {
   name?: string | null;
   /** See Job.template (default none). */
   template?: JobTemplateRef | null;
+  /** See Job.worktree (default none). */
+  worktree?: JobWorktree | null;
 }
 
 /** Which template a job was made from (`/run NAME key=value …`), with the values given. */
@@ -279,6 +371,7 @@ export function createJob(input: NewJobInput): Job {
     keepGoing: input.keepGoing ?? false,
     ...(input.name ? { name: input.name } : {}),
     ...(input.template ? { template: input.template } : {}),
+    ...(input.worktree ? { worktree: input.worktree } : {}),
   };
 }
 

@@ -118,6 +118,16 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       break;
     case 'addTasks':
       return addTasks(board, after, action.tasks);
+    case 'reopen': {
+      // The phase's tasks wait again; a phase just added gets one task holding the prompt.
+      const existing = board.tasks.filter((task) => task.phase === after.currentPhase);
+      if (existing.length === 0) {
+        const task: Task = { id: `t${highestTaskNumber(board) + 1}`, phase: after.currentPhase, title: action.phase, input: after.description, status: 'todo', dependsOn: [], claims: [], attempts: 0, result: null, filesModified: [] };
+        return { board: { tasks: [...board.tasks, task], runs: board.runs }, changed: [task], removed: [], events: [] };
+      }
+      for (const task of existing) if (task.status !== 'todo') setTask({ ...task, status: 'todo' });
+      break;
+    }
     case 'close':
       closeRuns({ status: 'cancelled', endedAt: now });
       for (const task of board.tasks) if (!isTaskEnded(task)) setTask({ ...task, status: 'cancelled' });
@@ -133,7 +143,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       const task = requireTask(action.taskId, (candidate) => candidate.status === 'claimed', '');
       closeRuns({ status: 'failed', endedAt: now, error: action.error }, task.id, action.filesModified);
       // A task runs at most 1 + retries times; until then a failure sends it back to the queue.
-      const willRetry = task.attempts <= after.retries;
+      const willRetry = action.retry ?? task.attempts <= after.retries;
       setTask({ ...task, status: willRetry ? 'todo' : 'failed', result: summarize(action.error) });
       if (isInSharedPhase(task) || willRetry) events.push({ ts: now, type: 'task_failed', task: task.id, error: action.error, willRetry });
       if (!willRetry) for (const skipped of findTasksNotToRun(after, board, task, index.phasesWithDependencies.has(task.phase))) setTask({ ...skipped, status: 'cancelled', result: `not run: ${task.id} failed` });

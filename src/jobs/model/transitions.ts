@@ -1,7 +1,7 @@
 // The job state machine: the only place job.status and phase statuses change. Pure (no I/O, time
 // passed in) so every rule is unit-testable; an illegal transition throws instead of corrupting state.
 import { TransitionError } from '../../errors.js';
-import type { Job, JobMode, JobProgress, JobStatus, PhaseState, WorkspaceChanges } from './job.js';
+import type { Job, JobMerge, JobWorktree, JobMode, JobProgress, JobStatus, PhaseState, WorkspaceChanges } from './job.js';
 import { ACTIVE_STATUSES, JOB_STATUSES, UNFINISHED_STATUSES, isExternalJob } from './job.js';
 import type { JobEvent } from './job-event.js';
 import { formatWorkerName, type TaskPlan } from './task.js';
@@ -45,16 +45,27 @@ export type JobAction =
    * workspace's diff, which holds every parallel run's changes); `plannedTasks`: the tasks the
    * run planned for the next phase (see planNextPhase in task-transitions.ts).
    */
-  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[] }
-  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[] }
+  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[]; commit?: string | null }
+  /** `retry`: whether the task runs again, whatever its retries say (a task worktree's merge conflict: once). */
+  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; retry?: boolean }
   /**
    * `failedTasks`: the job's tasks that failed for good (a last phase completed with some ends the
    * job failed); `failedInPhase`: this phase's, when an interactive job is to be asked about them.
    */
-  | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null; failedTasks?: number; failedInPhase?: number }
+  | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null; failedTasks?: number; failedInPhase?: number; commit?: string | null }
   | { type: 'failPhase'; error: string; output?: string | null; changes?: WorkspaceChanges | null }
-  | { type: 'approve' }
+  /** `commit`: the worktree's commit of the approved phase (see PhaseState.commit). */
+  | { type: 'approve'; commit?: string | null }
   | { type: 'retry'; feedback: string | null }
+  /** Records where the job's worktree's work stands (see JobMerge); `merge` null forgets it. */
+  | { type: 'setMerge'; merge: JobMerge | null }
+  /**
+   * Runs a completed job again from a phase `phase` (appended unless its last phase is one of
+   * that name): a merge conflict's resolution, with `feedback` naming the conflicted files.
+   */
+  | { type: 'reopen'; phase: string; feedback: string | null }
+  /** Gives a job that ran in place a worktree of its own from now on (a resume with `--isolation worktree`). */
+  | { type: 'setWorktree'; worktree: JobWorktree }
   | { type: 'cancel' }
   /** `detectedAt`: when an interruption nobody wrote down was found (its time is the job's last activity). */
   | { type: 'interrupt'; reason: string; detectedAt?: string }
@@ -88,6 +99,9 @@ const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
   failPhase: ['running'],
   approve: ['awaiting_approval'],
   retry: ['awaiting_approval'],
+  setMerge: JOB_STATUSES,
+  reopen: ['completed'],
+  setWorktree: UNFINISHED_STATUSES,
   cancel: ACTIVE_STATUSES,
   interrupt: ACTIVE_STATUSES,
   resume: UNFINISHED_STATUSES,
@@ -135,6 +149,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     case 'completePhase': {
       const current = requireRunningPhase(job, action, phase);
       Object.assign(current, { status: 'completed', endedAt: now, output: action.output, changes: action.changes ?? null });
+      if (action.commit !== undefined) current.commit = action.commit;
       delete current.failedTasks;
       next.progress.lastEvent = `Phase ${current.name} completed`;
       next.pendingFeedback = null; // this attempt used it
@@ -153,10 +168,12 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
         const error = `${failedTasks} task${failedTasks === 1 ? '' : 's'} failed`;
         Object.assign(next, { status: 'failed', endedAt: now, error });
         events.push(event('failed', { error }));
-      } else if (following === -1) {
+      } else if (following === -1 && !(next.worktree && next.mode === 'interactive')) {
         Object.assign(next, { status: 'completed', endedAt: now, error: null });
-        events.push(event('completed'));
+        events.push(event('completed'), ...markReady(next, now));
       } else if (next.mode === 'interactive') {
+        // A job in a worktree asks after its last phase too: its work is committed once
+        // approved, and the box offers to land it.
         next.status = 'awaiting_approval';
         next.hasPendingApproval = true;
         events.push(event('approval_requested', { phase: current.name }));
@@ -186,7 +203,13 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
 
     case 'approve': {
       const approved = phase?.name;
+      if (phase && action.commit !== undefined) phase.commit = action.commit;
       const following = findNextOpenPhase(next, next.currentPhase);
+      if (following === -1 && !phase?.failedTasks) {
+        // The last phase of a job in a worktree, approved: the job is done.
+        Object.assign(next, { status: 'completed', endedAt: now, error: null, hasPendingApproval: false });
+        return { job: next, events: [event('approved', { phase: approved }), event('completed'), ...markReady(next, now)] };
+      }
       if (following === -1) {
         // Only a last phase with failed tasks asks (see completePhase): going on ends the job,
         // failed, since it did not do all it was asked to.
@@ -229,7 +252,12 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       // run again (it reopens, as pending; its done tasks keep their results).
       const reopened = action.plan?.phases ?? next.phases.flatMap((p, index) => (p.status !== 'completed' ? [index] : []));
       const firstOpen = reopened[0] ?? -1;
-      if (firstOpen === -1) throw illegal(job, action, 'a job whose phases all completed, with no task left to run');
+      if (firstOpen === -1 && next.hasPendingApproval && phase?.status === 'completed' && action.mode === 'background') {
+        // Its last phase waited for an approval (a job in a worktree): background mode gives it.
+        Object.assign(next, { status: 'completed', mode: action.mode, endedAt: now, error: null, hasPendingApproval: false });
+        return { job: next, events: [event('resumed', { phase: phase.name, mode: action.mode }), event('approved', { phase: phase.name }), event('completed'), ...markReady(next, now)] };
+      }
+      if (firstOpen === -1 && !(next.hasPendingApproval && action.mode === 'interactive' && phase?.status === 'completed')) throw illegal(job, action, 'a job whose phases all completed, with no task left to run');
       // A phase that completed but was never approved is asked about again (interactive mode);
       // background mode approves every phase, this one included.
       if (next.hasPendingApproval && action.mode === 'interactive' && phase?.status === 'completed') {
@@ -250,6 +278,27 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     case 'reportProgress':
       Object.assign(next.progress, action.progress);
       return { job: next, events: [] };
+
+    case 'setMerge':
+      next.merge = action.merge;
+      return { job: next, events: action.merge ? [event('merge', { status: action.merge.status, ...(action.merge.step ? { step: action.merge.step } : {}), ...(action.merge.commit ? { commit: action.merge.commit } : {}), ...(action.merge.conflicts.length > 0 ? { files: action.merge.conflicts.slice(0, 50) } : {}), ...(action.merge.error ? { error: action.merge.error } : {}) })] : [] };
+
+    case 'setWorktree':
+      next.worktree = action.worktree;
+      return { job: next, events: [event('worktree', { path: action.worktree.path })] };
+
+    case 'reopen': {
+      // The resolution runs as a phase of its own after the job's others; a second conflict runs it again.
+      const last = next.phases.at(-1);
+      if (!last || last.name !== action.phase) {
+        next.phases.push({ name: action.phase, status: 'pending', attempts: 0, startedAt: null, endedAt: null, output: null, error: null, changes: null });
+      } else {
+        last.status = 'pending';
+      }
+      const index = next.phases.length - 1;
+      Object.assign(next, { status: 'queued', currentPhase: index, endedAt: null, error: null, hasPendingApproval: false, pendingFeedback: action.feedback });
+      return { job: next, events: [event('resumed', { phase: action.phase, mode: next.mode }), event('queued')] };
+    }
 
     case 'joinWorker': {
       // Indexes follow the job's own workers (`build[ab12-0]` …), so no two workers share a name.
@@ -305,6 +354,15 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       next.dismissedAt = now;
       return { job: next, events: [event('dismissed')] };
   }
+}
+
+// A job in a worktree that completed with commits has work to land: its merge status becomes
+// `ready` (after a conflict's resolution too). Mutates `job`; returns the event to log.
+function markReady(job: Job, now: string): JobEvent[] {
+  if (!job.worktree || !job.phases.some((phase) => phase.commit)) return [];
+  if (job.merge?.status === 'landed' || job.merge?.status === 'discarded') return [];
+  job.merge = { status: 'ready', target: job.merge?.target ?? job.worktree.target, commit: null, conflicts: [], checkedCommit: null, landedAt: null };
+  return [{ ts: now, type: 'merge', status: 'ready' }];
 }
 
 /**

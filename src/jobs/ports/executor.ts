@@ -17,6 +17,8 @@ export interface PhaseRequest {
   cwd: string;
   /** The job's counters when the phase starts. */
   progress: JobProgress;
+  /** The job's own git worktree (absolute; `cwd` then is in it), when it runs in one. */
+  worktree?: string;
   /** Absolute path of the job's output.log; the worker appends to it directly. */
   outputLogPath: string;
   /** Environment variables holding API keys: their values are scrubbed from all the phase reports (see text/secrets.ts). */

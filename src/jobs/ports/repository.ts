@@ -61,7 +61,7 @@ export interface JobRepository {
    * eventSeq is behind the stored job's is refused (a stale writer).
    * @throws StoreError JOB_IO (with JOB_STALE as the cause's code for a stale writer).
    */
-  writeSync(job: Job, events?: readonly JobEvent[], records?: readonly TaskRecord[], options?: Pick<CommitOptions, 'isBoardWhole'>): void;
+  writeSync(job: Job, events?: readonly JobEvent[], records?: readonly TaskRecord[], options?: Pick<CommitOptions, 'isBoardWhole'> & Partial<Pick<CommitOptions, 'isRenameDurable'>>): void;
   /** `writeSync` off the caller's thread; rejects like it throws. */
   write(job: Job, events: readonly JobEvent[], options: CommitOptions, records?: readonly TaskRecord[]): Promise<void>;
   /**

@@ -104,6 +104,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
       feedback: request.feedback,
       previousOutputs: request.previousOutputs,
       cwd: request.cwd,
+      ...(request.worktree ? { worktree: request.worktree } : {}),
       progress: request.progress,
       signal: controller.signal,
       ...(request.task ? { task: request.task } : {}),

@@ -1,7 +1,7 @@
 // The one request language every front end speaks to the job service (the REPL, the script
 // commands, the startup review; later the HTTP API): a typed union of commands, what each
 // returns, and what the service tells its subscribers. Pure types.
-import type { Job, JobMode, JoinedWorker } from '../model/job.js';
+import type { Isolation, Job, JobMode, JoinedWorker } from '../model/job.js';
 import type { Task, TaskPlan } from '../model/task.js';
 import type { ClaimedTask } from './session-port.js';
 import type { JobEvent } from '../model/job-event.js';
@@ -20,8 +20,12 @@ export type JobCommand =
   | { type: 'retry'; jobId: string; feedback?: string | null; requestId?: string }
   | { type: 'cancel'; jobId: string }
   /** `retryFailed`: failed tasks run again even where the resume is not their retry (see planResume). */
-  | { type: 'resume'; jobId: string; mode: JobMode; retryFailed?: boolean }
+  | { type: 'resume'; jobId: string; mode: JobMode; retryFailed?: boolean; isolation?: Isolation }
   | { type: 'remove'; jobs: readonly Job[] }
+  /** Lands a completed job's worktree work on its target through the merge queue. */
+  | { type: 'merge'; jobId: string }
+  /** Removes a job's worktree and branch: its work is gone (the job stays, `discarded`). */
+  | { type: 'discard'; jobId: string }
   /**
    * Changes a job's name (null: none) and, for an active job, its mode; `dismissed` sets a failed,
    * cancelled or interrupted job aside (see Job.dismissedAt), or offers it again.
@@ -47,6 +51,8 @@ export interface CommandResults {
   cancel: Job;
   resume: Job;
   remove: string[];
+  merge: Job;
+  discard: Job;
   update: Job;
   join: { worker: JoinedWorker; leaseExpiresAtMs: number };
   leave: Job;

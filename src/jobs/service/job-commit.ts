@@ -45,13 +45,15 @@ export function prepareChange(stored: StoredJob, actions: readonly JobAction[], 
 /**
  * Commits `actions` to `stored` on this thread: prepared (see prepareChange), written durably by
  * `repository`, and returned as the job's new stored state with the events written. Nothing is
- * returned, and nothing changes, when the write fails.
+ * returned, and nothing changes, when the write fails. `isRenameDurable` false: the new state's
+ * contents are fsynced but not its rename (it survives a crash of the process, not always a power
+ * loss: for a step that a later durable one follows, see merge-queue.ts).
  * @throws TransitionError ILLEGAL_TRANSITION before anything is written; StoreError JOB_IO (with
  *   the cause: ENOSPC, EROFS, …) or JOB_STALE when the write fails.
  */
-export function commitSync(repository: JobRepository, stored: StoredJob, actions: readonly JobAction[], now: string, leadingEvents: readonly JobEvent[] = []): { stored: StoredJob; events: JobEvent[] } {
+export function commitSync(repository: JobRepository, stored: StoredJob, actions: readonly JobAction[], now: string, leadingEvents: readonly JobEvent[] = [], isRenameDurable = true): { stored: StoredJob; events: JobEvent[] } {
   const change = prepareChange(stored, actions, now, leadingEvents);
-  repository.writeSync(change.state.job, change.events, change.records, { isBoardWhole: change.isBoardWhole });
+  repository.writeSync(change.state.job, change.events, change.records, { isBoardWhole: change.isBoardWhole, isRenameDurable });
   return { stored: { state: change.state, isBoardRecorded: true }, events: change.events };
 }
 

@@ -1,7 +1,9 @@
 // One job as the manager holds it in memory: its state (a JobLedger: the commit path), and what
 // runs it: its runs, the requests they get, and what they report.
-import type { PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
-import type { Job } from '../model/job.js';
+import { isAbsolute, join, relative } from 'node:path';
+import type { AgentSpec, PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
+import { RESOLVE_PHASE, createResolvePhase } from './resolve-phase.js';
+import { taskWorktreeOf, type Job } from '../model/job.js';
 import type { Run, Task, TaskBoard } from '../model/task.js';
 import { findOpenRun, findTask, indexOf, isSharedPhase } from '../model/task-board.js';
 import type { RunHandle } from '../ports/executor.js';
@@ -24,6 +26,20 @@ export interface ActiveRun {
 export class JobHandle extends JobLedger {
   /** The runs going on, by task id (at most the job's workers). */
   readonly runs = new Map<string, ActiveRun>();
+  /**
+   * The making of the job's worktree and its setup, once under way (see worktree-jobs.ts): every
+   * run of the job waits for it. Resolves with why it failed, or null.
+   */
+  preparing: Promise<string | null> | null = null;
+  /** Runs of the job that are not a task's (its worktree's setup command): cancel and kill reach them too. */
+  readonly otherRuns = new Set<RunHandle>();
+  /** Feedback for a task's next run, by task id (a task worktree's merge conflict: said to the run that tries again). */
+  readonly taskFeedback = new Map<string, string>();
+  /**
+   * The merges of its tasks' own worktrees, one after the other: each outcome is decided (and
+   * applied) once the one before it was, so the last task of a phase knows it is the last.
+   */
+  taskLandings: Promise<unknown> = Promise.resolve();
   /** Earlier phases' outputs as described for the current phase's runs (see previousOutputs). */
   private describedOutputs: { phase: number; outputs: PhaseOutputRecord[] } | null = null;
 
@@ -56,7 +72,19 @@ export class JobHandle extends JobLedger {
 
   /** Every run handle of the job (cancel and kill reach them all). */
   get runHandles(): RunHandle[] {
-    return [...this.runs.values()].flatMap((run) => (run.handle ? [run.handle] : []));
+    return [...[...this.runs.values()].flatMap((run) => (run.handle ? [run.handle] : [])), ...this.otherRuns];
+  }
+
+  /**
+   * Takes `job` (as another writer just committed it under the job's claim: a landing recorded
+   * on the jobs folder) as this handle's job, when it is newer. Only for a job with
+   * nothing of it running or on its way to disk here (an ended one).
+   */
+  adoptStoredJob(job: Job): void {
+    if (job.eventSeq <= this.saved.state.job.eventSeq || this.runs.size > 0) return;
+    // Its board is as it was: a landing changes no task.
+    this.saved = { ...this.saved, state: { ...this.saved.state, job } };
+    this.pending = { ...this.pending, job };
   }
 
   /**
@@ -70,7 +98,9 @@ export class JobHandle extends JobLedger {
     const run = this.openRunOf(taskId);
     // A task the agent listed (a command agent's phase of tasks) runs its own command, with the
     // job's prompt; any other task's input is the prompt (a batch line, or the job's own).
-    const agentPhase = this.agent.phases[task?.phase ?? job.currentPhase];
+    const ownWorktree = task && isTaskWorktreeRun(job, this.pending.board, task) ? taskWorktreeOf(job.worktree!, task.id).path : undefined;
+    const place = placeInWorktree(job, this.cwd, this.agent, ownWorktree);
+    const agentPhase = place.agent.phases[task?.phase ?? job.currentPhase];
     const isListedTask = this.agent.type === 'command' && agentPhase !== undefined && 'tasks' in agentPhase;
     // An LLM or module agent's task of a phase of several (a plan's, a batch line's) gets the
     // task, its claims and its neighbours' claims as its TaskContext; a planned task gets the
@@ -83,12 +113,13 @@ export class JobHandle extends JobLedger {
       ...(isListedTask && task ? { command: task.input } : {}),
       ...(taskContext ? { task: taskContext } : {}),
       ...(task && isSharedPhase(this.pending.board, task.phase) ? { isWorkspaceRecorded: false } : {}),
-      agent: this.agent,
+      agent: place.agent,
+      ...(job.worktree ? { worktree: ownWorktree ?? job.worktree.path } : {}),
       phaseIndex: task?.phase ?? job.currentPhase,
       attempt: run?.attempt ?? job.phases[job.currentPhase]?.attempts ?? 1,
-      feedback: job.pendingFeedback,
+      feedback: (task ? this.taskFeedback.get(task.id) : undefined) ?? job.pendingFeedback,
       previousOutputs: this.previousOutputs(),
-      cwd: this.cwd,
+      cwd: place.cwd,
       progress: { ...job.progress },
       outputLogPath,
       secretEnvNames,
@@ -125,6 +156,35 @@ export class JobHandle extends JobLedger {
   }
 }
 
+/**
+ * Where job `job`'s runs work and with what agent: in its worktree when it has one (the folder it
+ * was started in, and the LLM tools' workspace, mapped to the same place in the worktree), else
+ * `cwd` as it is. The agent's phases follow the job's (a phase `resolve` added to resolve a merge
+ * conflict is the agent's `resolve` phase, or for an LLM agent one made for it; see resolve-phase.ts).
+ */
+export function placeInWorktree(job: Job, cwd: string, agent: AgentSpec, taskWorktree?: string): { cwd: string; agent: AgentSpec } {
+  const phases = alignPhases(job, agent);
+  const worktree = job.worktree;
+  if (!worktree) return { cwd, agent: phases };
+  const root = taskWorktree ?? worktree.path;
+  const mapped = (folder: string): string => {
+    const inside = relative(worktree.repository, folder);
+    return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? root : join(root, inside);
+  };
+  return { cwd: mapped(cwd), agent: phases.type === 'llm' ? { ...phases, workspace: mapped(phases.workspace) } : phases };
+}
+
+/** True when task `task` of `job` runs in a worktree of its own (`task-worktree`, a phase of several tasks). */
+export function isTaskWorktreeRun(job: Job, board: TaskBoard, task: Task): boolean {
+  return job.worktree?.isolation === 'task-worktree' && isSharedPhase(board, task.phase);
+}
+
+// `agent` with its phases in the job's order, when they differ (a resolve phase appended).
+function alignPhases(job: Job, agent: AgentSpec): AgentSpec {
+  if (job.phases.length === agent.phases.length && job.phases.every((phase, index) => agent.phases[index]?.name === phase.name)) return agent;
+  const find = (name: string) => (agent.phases as Array<{ name: string }>).find((phase) => phase.name === name) ?? (agent.type === 'llm' && name === RESOLVE_PHASE ? createResolvePhase() : { name, run: 'false' });
+  return { ...agent, phases: job.phases.map((phase) => find(phase.name)) } as AgentSpec;
+}
 
 // Most tasks of a phase described to a run (its neighbours' claims, an earlier phase's results).
 const MAX_LISTED_NEIGHBOURS = 200;

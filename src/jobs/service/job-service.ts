@@ -19,6 +19,9 @@ import type { AdoptedRun, JobManagerEvents } from './manager-api.js';
 import type { SessionPort } from './session-port.js';
 import { dispatchWorkerCommand } from './worker-dispatch.js';
 import { commitStoredJob, settleStoredJob } from './job-commit.js';
+import type { OrphanWorktree, WorktreeContents, WorktreePort } from '../ports/worktrees.js';
+import { createWorktreeGuard } from './worktree-guard.js';
+import { landOrphan } from './orphan-landing.js';
 
 /** Rebuilds how a job taken over from the jobs folder runs (its agent from the config, its folder). */
 export type AdoptJob = (stored: Job, creationFolder: string) => AdoptedRun;
@@ -34,6 +37,10 @@ export interface JobServiceOptions {
   /** Folder of the front end: where a job whose log does not say was created. */
   cwd: string;
   adopt: AdoptJob;
+  /** Git worktrees (reads: a job's diff and what its worktree holds; landings a session has not settled). Absent: none. */
+  worktrees?: WorktreePort;
+  /** Settles landings nobody carries on, for a service without a session (see MergeQueue.recoverLanding). */
+  landings?: { recoverLanding(job: Job): Promise<Job> };
 }
 
 const MANAGER_EVENTS = ['jobEvent', 'jobOutput', 'jobActivity', 'jobProgress', 'jobRemoved', 'warning'] as const;
@@ -72,11 +79,25 @@ export class JobService extends EventEmitter<JobManagerEvents> {
       case 'approve':
       case 'retry': {
         const id = await this.resolve(command.jobId);
+        // A retry of a job whose landing conflicted resolves the conflict (see conflict-retry.ts).
+        if (command.type === 'retry' && manager.resolveConflict) {
+          const job = await this.get(id);
+          if (job.status === 'completed' && job.merge?.status === 'conflict') {
+            return (await manager.resolveConflict(id, command.feedback ?? null, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)))) as Result;
+          }
+        }
         const request = command.type === 'approve' ? { type: 'approve' as const } : { type: 'retry' as const, feedback: command.feedback ?? null };
         const steered = await steerIfRunElsewhere(this.store, this.session?.has(id) ?? false, id, request);
         if (steered) return steered as Result;
         this.assertApprovalPending(id, command.requestId);
         return (await (command.type === 'approve' ? manager.approve(id) : manager.retry(id, command.feedback ?? null))) as Result;
+      }
+      case 'merge':
+      case 'discard': {
+        const id = await this.resolve(command.jobId);
+        const act = manager[command.type]?.bind(manager);
+        if (!act) throw new ManagerError('NO_WORKTREES', 'This jobline runs jobs in place only: there are no worktrees to land or discard.');
+        return (await act(id)) as Result;
       }
       case 'cancel': {
         const id = await this.resolve(command.jobId);
@@ -84,7 +105,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
       }
       case 'resume': {
         const id = await this.resolve(command.jobId);
-        return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)), command.retryFailed ?? false)) as Result;
+        return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)), command.retryFailed ?? false, command.isolation)) as Result;
       }
       case 'update': {
         const id = await this.resolve(command.jobId);
@@ -143,7 +164,8 @@ export class JobService extends EventEmitter<JobManagerEvents> {
       if (isWanted) byId.set(job.id, job);
       else byId.delete(job.id);
     }
-    const jobs = [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    const sorted = [...byId.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    const jobs = await Promise.all(sorted.map((job) => this.recoverLanding(job)));
     return { ...listing, jobs };
   }
 
@@ -164,9 +186,17 @@ export class JobService extends EventEmitter<JobManagerEvents> {
   /** Returns job `input` (id or prefix). @throws JobLookupError, StoreError (a corrupt file). */
   async get(input: string): Promise<Job> {
     const id = await this.resolve(input);
-    if (this.session?.has(id)) return this.session.get(id);
+    if (this.session?.has(id)) return this.recoverLanding(this.session.get(id));
     const job = await this.store.load(id);
-    return (await this.recordInterruptions()).get(id) ?? job;
+    return this.recoverLanding((await this.recordInterruptions()).get(id) ?? job);
+  }
+
+  // A landing nobody carries on any more (its jobline was killed) is settled by the first reader
+  // that finds it: the job then says where its target is (see MergeQueue.recoverLanding).
+  private async recoverLanding(job: Job): Promise<Job> {
+    if (job.merge?.status !== 'checking') return job;
+    const recovery = this.session?.recoverLanding ? this.session : this.options.landings;
+    return recovery?.recoverLanding ? recovery.recoverLanding(job).catch(() => job) : job;
   }
 
   // The first reader of a job whose owner died without marking it records the interruption, once,
@@ -185,6 +215,67 @@ export class JobService extends EventEmitter<JobManagerEvents> {
       }
     }
     return recorded;
+  }
+
+  /**
+   * Job `input`'s whole change in its worktree against where it started (committed and not; the
+   * user's uncommitted changes it started with are not part of it): a diffstat with `isStat`.
+   * @throws ManagerError NO_WORKTREE for a job that runs in place; WorktreeError GIT_FAILED;
+   *   JobLookupError.
+   */
+  async diff(input: string, options: { isStat: boolean; isColour: boolean }): Promise<{ job: Job; text: string }> {
+    const { job, port } = await this.worktreeOf(input);
+    return { job, text: await port.diff(job.worktree!, options) };
+  }
+
+  /** What job `input`'s worktree holds (commits, uncommitted files). Throws like `diff`. */
+  async inspectWorktree(input: string): Promise<{ job: Job; contents: WorktreeContents }> {
+    const { job, port } = await this.worktreeOf(input);
+    return { job, contents: await port.inspect(job.worktree!) };
+  }
+
+  private async worktreeOf(input: string): Promise<{ job: Job; port: WorktreePort }> {
+    const job = await this.get(input);
+    if (!job.worktree) throw new ManagerError('NO_WORKTREE', `${job.id} ran in place (not in a worktree of its own): it has no diff of its own. git diff shows your checkout's.`);
+    if (!this.options.worktrees) throw new ManagerError('NO_WORKTREE', 'This jobline has no worktrees.');
+    return { job, port: this.options.worktrees };
+  }
+
+  /**
+   * Worktrees and `jobline/*` branches of the repository at the front end's folder that no job of
+   * the jobs folder accounts for (a crash took their job). Never throws.
+   */
+  async findOrphanWorktrees(): Promise<OrphanWorktree[]> {
+    if (!this.options.worktrees) return [];
+    // A branch is named after its job: looked up by name (no listing of every job at a start).
+    const isKnown = async (name: string): Promise<boolean> => {
+      try {
+        const job = await this.get(name);
+        return job.name === name || job.worktree?.branch === `jobline/${name}`;
+      } catch (error) {
+        return (error as { code?: string }).code !== 'JOB_NOT_FOUND';
+      }
+    };
+    return this.options.worktrees.findOrphans(this.options.cwd, isKnown);
+  }
+
+  /** Removes an orphan's worktree and branch (after the user chose to). @throws WorktreeError. */
+  async removeOrphan(orphan: OrphanWorktree): Promise<void> {
+    await this.options.worktrees?.removeOrphan(orphan);
+  }
+
+  /**
+   * Lands an orphan's branch on the branch checked out where it lives (or merge.target), as the
+   * merge queue lands a job's (no check: it has no job to record one in). Returns what happened,
+   * in a sentence. @throws WorktreeError.
+   */
+  landOrphan(orphan: OrphanWorktree): Promise<string> {
+    return landOrphan(this.options.worktrees!, orphan);
+  }
+
+  /** Why job `job` stays when removed (its worktree work not landed), or null. Never throws. */
+  whyKept(job: Job): Promise<string | null> {
+    return this.options.worktrees ? createWorktreeGuard(this.options.worktrees).whyKeep(job) : Promise.resolve(null);
   }
 
   /** Job `input` in full: its state, tasks and runs, and files. Throws like `get`; StoreError JOB_IO. */

@@ -4,7 +4,8 @@ import type { AgentSpec } from '../../agents/agent.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { Executor } from '../ports/executor.js';
 import type { Clock } from '../ports/clock.js';
-import type { Job, JobMode, JobTemplateRef } from '../model/job.js';
+import type { Isolation, Job, JobMode, JobTemplateRef } from '../model/job.js';
+import type { WorktreePort } from '../ports/worktrees.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { TaskPlan } from '../model/task.js';
 
@@ -40,6 +41,10 @@ export interface JobManagerOptions<R extends JobRepository = JobRepository> {
   policyPassDelayMs?: number;
   /** Lease of an external worker's claims (ms; default DEFAULT_WORKER_LEASE_MS): its heartbeats renew it. */
   workerLeaseMs?: number;
+  /** Git worktrees and landings (absent: every job runs in place). */
+  worktrees?: WorktreePort;
+  /** Where jobs of agents that do not say run (config `isolation`; null: see chooseIsolation). */
+  defaultIsolation?: Isolation | null;
 }
 
 /** A job to submit: the agent to run, the user's prompt, the mode and the working directory. */
@@ -77,6 +82,10 @@ export interface SubmitRequest {
   name?: string | null;
   /** See Job.template. */
   template?: JobTemplateRef | null;
+  /** Where the job runs (`--isolation`, `/isolation`); absent: its agent's, else the config's (see chooseIsolation). */
+  isolation?: Isolation | null;
+  /** What a job in a worktree starts from: the last commit (`head`, the default), or with the user's uncommitted changes too (`worktree`). */
+  base?: 'head' | 'worktree';
 }
 
 /** How a job taken over from the jobs folder will run: its agent (rebuilt from the config) and folder. */
@@ -89,6 +98,8 @@ export interface AdoptedRun {
 export interface SubmitResult {
   job: Job;
   queuePosition: number;
+  /** Something the user should know about the job's worktree (their uncommitted changes left out of it), or absent. */
+  notice?: string;
 }
 
 /** Events a JobManager emits. Lifecycle events are emitted only after they are on disk. */

@@ -6,7 +6,7 @@ import { createExternalAgent } from '../../agents/builtin-agents.js';
 import { JobLookupError, ManagerError, StoreError, describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import { getCurrentOwner } from '../process/owner.js';
-import { isActiveStatus, isExternalJob, isUnfinishedStatus, type Job, type JobMode } from '../model/job.js';
+import { isActiveStatus, isExternalJob, isUnfinishedStatus, type Isolation, type Job, type JobMode } from '../model/job.js';
 import { OPEN_EXTERNAL_JOB, type JobAction } from '../model/transitions.js';
 import { buildNewJob, resumeActions } from './new-job.js';
 import { claimsOfOpenRuns, ExternalWorkers } from './external-workers.js';
@@ -23,6 +23,10 @@ import type { JobChange } from './session-port.js';
 import { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 import { interruptJobsSync, stopRuns } from './session-exit.js';
 import { assertTaskPlanFiles } from '../model/claims.js';
+import { WorktreeJobs } from './worktree-jobs.js';
+import { MergeQueue } from './merge-queue.js';
+import { resolveConflict } from './conflict-retry.js';
+import { planResume } from '../model/resume-plan.js';
 
 export { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 
@@ -45,6 +49,12 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   private hasWarnedContainment = false;
   /** Jobs whose latest write failed (a full disk): said once, until one of their writes lands again. */
   private readonly unsavedJobs = new Set<string>();
+  /** Jobs in worktrees (null: every job runs in place). */
+  private readonly worktreeJobs: WorktreeJobs | null;
+  /** The landings of this process (null: no worktrees). */
+  readonly mergeQueue: MergeQueue | null;
+  /** Jobs whose conflict is being resolved (a /retry): they land again once it completes. */
+  private readonly landAfterResolve = new Set<string>();
 
   constructor(private readonly options: JobManagerOptions<R>) {
     super();
@@ -67,6 +77,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
       event: (job, event) => {
         this.emit('jobEvent', job, event);
         this.recheckWaiters();
+        this.landIfDue(job, event);
       },
       output: (job, lines, lineCount, taskId) => this.emit('jobOutput', job, lines, lineCount, taskId),
       activity: (job, icon, text) => this.emit('jobActivity', job, icon, text),
@@ -86,7 +97,21 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
       stateChanged: () => this.recheckWaiters(),
       now: () => this.timestamp(),
       whenRemovalsAllowed: () => this.whenRemovalsAllowed(),
+      prepareRun: (entry, taskId) => (entry.job.worktree && this.worktreeJobs ? this.worktreeJobs.prepare(entry, taskId) : null),
+      commitOnOutcome: (entry, taskId, outcome) => this.worktreeJobs?.commitOnOutcome(entry, taskId, outcome) ?? null,
     }, this.executor, options);
+    this.worktreeJobs = options.worktrees ? new WorktreeJobs({ port: options.worktrees, executor: this.executor, store: options.store, defaultIsolation: options.defaultIsolation ?? null, secretEnvNames: options.secretEnvNames ?? [], maxOutputBytes: options.maxOutputBytes ?? Number.POSITIVE_INFINITY }) : null;
+    this.mergeQueue = options.worktrees ? new MergeQueue({
+      port: options.worktrees,
+      repository: options.store,
+      now: () => this.timestamp(),
+      committed: (job, events) => {
+        this.entries.get(job.id)?.adoptStoredJob(job);
+        for (const event of events) this.reporter.event(job, event);
+      },
+      activity: (job, icon, text) => this.emit('jobActivity', job, icon, text),
+      settled: () => this.recheckWaiters(),
+    }) : null;
     this.workers = new ExternalWorkers({
       withJob: async (id, work) => work(this.requireEntry(id)),
       heldClaims: () => [...this.entries.values()].flatMap((entry) => claimsOfOpenRuns(entry.id, entry.board, entry.cwd)),
@@ -129,13 +154,27 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     }
     // A task's files must stay inside the job's folder: checked before an id or a name is taken.
     assertTaskPlanFiles(request.tasks ?? []);
+    // A worktree is planned first (git is asked where the job starts from; nothing is changed):
+    // a job that cannot have the isolation it asks for is refused before it has an id.
+    const planned = this.worktreeJobs ? await this.worktreeJobs.plan(request.agent, request.cwd, request.isolation, request.base) : null;
+    if (!planned && request.isolation && request.isolation !== 'none') throw new ManagerError('NO_WORKTREES', 'This jobline runs jobs in place only: it has no worktrees.');
+    this.assertOpen();
     // Claimed synchronously, so jobs take their places in the queue in the order submitted,
     // even when a caller (batch) has many submissions in flight.
     const id = this.options.store.claimIdSync();
     const name = claimNewJobName(this.options.store, id, request.name ?? null);
     const now = this.timestamp();
     const isExternal = request.agent.type === 'external';
-    const { job, board } = buildNewJob({ ...request, name }, id, getCurrentOwner(), now);
+    let worktree;
+    try {
+      worktree = planned ? this.worktreeJobs!.place(planned, name) : null;
+    } catch (error) {
+      this.options.store.releaseNameSync(name, id);
+      await this.options.store.remove(id).catch(() => {});
+      throw error;
+    }
+    const { job, board } = buildNewJob({ ...request, name, worktree }, id, getCurrentOwner(), now);
+    const notice = planned && planned.leftOut > 0 ? `Your ${planned.leftOut} uncommitted file${planned.leftOut === 1 ? ' is' : 's are'} not in ${id}'s worktree: it starts from your last commit (${planned.worktree.base.slice(0, 12)}). To include them, start it with --base worktree (/base worktree).` : undefined;
     const entry = new JobHandle(job, { board, isRecorded: false }, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
     entry.isBulk = request.isBulk ?? false;
     this.entries.set(id, entry);
@@ -152,10 +191,10 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         await creation;
         // The write thread boots off the prompt's way (a thread's start costs the caller ~1 ms).
         setImmediate(() => this.options.store.prepareWrites(id));
-        return { job: entry.job, queuePosition: 0 };
+        return { job: entry.job, queuePosition: 0, ...(notice ? { notice } : {}) };
       }
       await entry.commit(isExternal ? [...OPEN_EXTERNAL_JOB] : [], created);
-      return { job: entry.job, queuePosition: isExternal ? 0 : this.queuePositionOf(id) };
+      return { job: entry.job, queuePosition: isExternal ? 0 : this.queuePositionOf(id), ...(notice ? { notice } : {}) };
     } catch (error) {
       // Not durable, so not a job: nothing of it ran, and nothing of it is left.
       this.entries.delete(id);
@@ -172,7 +211,9 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   async approve(id: string): Promise<Job> {
     const entry = await this.underClaim(id, async (handle) => {
       this.assertAwaiting(handle, 'approve');
-      await handle.commit([{ type: 'approve' }]);
+      // A job in a worktree commits the phase it approves (nothing is approved if that fails).
+      const committed = handle.job.worktree && this.worktreeJobs ? await this.worktreeJobs.commitPhase(handle.job, handle.job.currentPhase, this.timestamp()) : null;
+      await handle.commit([{ type: 'approve', ...(committed ? { commit: committed.commit } : {}) }], committed?.events ?? []);
     });
     return entry.job;
   }
@@ -184,7 +225,10 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   async retry(id: string, feedback: string | null = null): Promise<Job> {
     const entry = await this.underClaim(id, async (handle) => {
       this.assertAwaiting(handle, 'retry');
-      await handle.commit([{ type: 'retry', feedback: feedback && feedback.trim() !== '' ? feedback : null }]);
+      // In a worktree the phase starts again from the commit of the phase before it; what the
+      // attempt did is kept under a ref (see WorktreeJobs.rollBack).
+      const kept = handle.job.worktree && this.worktreeJobs ? await this.worktreeJobs.rollBack(handle.job, handle.board, handle.job.currentPhase, this.timestamp()) : [];
+      await handle.commit([{ type: 'retry', feedback: feedback && feedback.trim() !== '' ? feedback : null }], kept);
     });
     return entry.job;
   }
@@ -272,7 +316,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
    *   when another live jobline owns it; MANAGER_CLOSED; StoreError CLAIM_BUSY, CLAIM_TARGET_GONE
    *   (the job was removed), JOB_FILE_CORRUPT, JOB_IO; whatever `adopt` throws (AgentError).
    */
-  async resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed = false): Promise<Job> {
+  async resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed = false, isolation?: Isolation): Promise<Job> {
     this.assertOpen();
     const fullId = this.entries.has(id) ? id : id.trim().toLowerCase();
     const entry = await this.options.store.withJobClaim(fullId, async () => {
@@ -284,7 +328,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         }
         assertNoProcessesLeft(fullId, this.executor);
         handle = existing;
-        await handle.commit(resumeActions(handle.job, mode, retryFailed));
+        await handle.commit([...(await this.isolateForResume(handle, isolation)), ...resumeActions(handle.job, mode, retryFailed)], await this.rollBackForResume(handle, mode, retryFailed));
       } else {
         if (!adopt) throw new JobLookupError('JOB_NOT_FOUND', `No job ${fullId} in this session.`);
         const { state: { job: stored, board } } = await settleStoredJob(this.options.store, fullId, this.timestamp());
@@ -296,7 +340,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, { board, isRecorded: false }, agent, cwd, this.writer, this.reporter, () => this.timestamp(), true);
         this.entries.set(fullId, handle);
         try {
-          await handle.commit(resumeActions(stored, mode, retryFailed));
+          await handle.commit([...(await this.isolateForResume(handle, isolation)), ...resumeActions(stored, mode, retryFailed)], await this.rollBackForResume(handle, mode, retryFailed));
         } catch (error) {
           this.entries.delete(fullId);
           throw error;
@@ -310,6 +354,91 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   }
 
 
+
+  // `--isolation` on a resume: a job that ran in place gets a worktree from now on (its branch
+  // starts at the commit checked out now); a job in a worktree stays in it (its work is there).
+  private async isolateForResume(handle: JobHandle, isolation: Isolation | undefined): Promise<JobAction[]> {
+    if (!isolation) return [];
+    if (isolation === 'none') {
+      if (handle.job.worktree) throw new ManagerError('JOB_NOT_RESUMABLE', `${handle.id} runs in its worktree ${handle.job.worktree.path}, where its work is: resume it without --isolation none, or discard its work first (jobline discard ${handle.id}).`);
+      return [];
+    }
+    if (handle.job.worktree) return [];
+    if (!this.worktreeJobs) throw new ManagerError('NO_WORKTREES', 'This jobline runs jobs in place only: it has no worktrees.');
+    const planned = await this.worktreeJobs.plan(handle.agent, handle.cwd, isolation, 'head');
+    return planned ? [{ type: 'setWorktree', worktree: this.worktreeJobs.place(planned, handle.job.name ?? handle.id) }] : [];
+  }
+
+  // A resumed job in a worktree runs its first unfinished phase again from the commit of the
+  // phase before it (what the stopped attempt left is kept under a ref); a job that waits for an
+  // approval, or a phase that keeps its done tasks' work, is left as it is.
+  private async rollBackForResume(handle: JobHandle, mode: JobMode, retryFailed: boolean) {
+    const { job, board } = handle;
+    if (!job.worktree || !this.worktreeJobs || (job.hasPendingApproval && mode === 'interactive')) return [];
+    const first = planResume(job, board, retryFailed).phases[0];
+    return first === undefined ? [] : this.worktreeJobs.rollBack(job, board, first, this.timestamp());
+  }
+
+  /**
+   * Lands job `id`'s work through the merge queue (see MergeQueue.land).
+   * @throws ManagerError NO_WORKTREES, NOT_LANDABLE; WorktreeError; StoreError.
+   */
+  async merge(id: string): Promise<Job> {
+    const queue = this.requireMergeQueue();
+    await this.entries.get(id)?.whenReported();
+    return queue.land(id);
+  }
+
+  /** Removes job `id`'s worktree and branch (see MergeQueue.discard). @throws like merge. */
+  async discard(id: string): Promise<Job> {
+    const queue = this.requireMergeQueue();
+    await this.entries.get(id)?.whenReported();
+    return queue.discard(id);
+  }
+
+  /**
+   * Retries a job whose landing conflicted: the target is merged into its branch in its worktree
+   * (conflict markers left) and its agent resolves them (see conflict-retry.ts); once that
+   * completes, the job lands again. @throws ManagerError JOB_NOT_RESOLVABLE (why), NO_WORKTREES;
+   * WorktreeError; StoreError; AgentError (adoption).
+   */
+  async resolveConflict(id: string, feedback: string | null, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<Job> {
+    this.assertOpen();
+    const queue = this.requireMergeQueue();
+    const handle = await resolveConflict({
+      store: this.options.store, port: this.worktreeJobs!.port, now: () => this.timestamp(),
+      existing: this.entries.get(id),
+      adopt: async (stored, board) => {
+        if (!adopt) throw new ManagerError('JOB_NOT_RESOLVABLE', `${id} is not in this session.`);
+        const { agent, cwd } = await adopt(stored);
+        const created = new JobHandle({ ...stored, owner: getCurrentOwner() }, { board, isRecorded: false }, agent, cwd, this.writer, this.reporter, () => this.timestamp(), true);
+        this.entries.set(id, created);
+        return created;
+      },
+      land: (jobId) => queue.land(jobId),
+      willResolve: (jobId) => this.landAfterResolve.add(jobId),
+    }, id, feedback);
+    return handle.job;
+  }
+
+  /** Settles job `job`'s landing if no live process carries it on (see MergeQueue.recoverLanding). */
+  async recoverLanding(job: Job): Promise<Job> {
+    return this.mergeQueue ? this.mergeQueue.recoverLanding(job) : job;
+  }
+
+  // A job whose work became ready lands now when the config says so (merge.auto), or when its
+  // conflict was being resolved for a landing the user asked for.
+  private landIfDue(job: Job, event: JobEvent): void {
+    if (event.type !== 'merge' || event.status !== 'ready' || !this.mergeQueue || this.isClosed) return;
+    const isResolved = this.landAfterResolve.delete(job.id);
+    if (!isResolved && !this.options.worktrees?.settings.merge.auto) return;
+    this.mergeQueue.land(job.id).catch((error: unknown) => this.emit('warning', `${job.id}: ${describeError(error)}`));
+  }
+
+  private requireMergeQueue(): MergeQueue {
+    if (!this.mergeQueue) throw new ManagerError('NO_WORKTREES', 'This jobline runs jobs in place only: there are no worktrees to land or discard.');
+    return this.mergeQueue;
+  }
 
   /**
    * Removes exactly the `listed` jobs (as a user was shown them) from disk, each only if it is
@@ -391,7 +520,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   }
 
   protected isBusy(): boolean {
-    return this.scheduler.slotsInUse > 0 || this.scheduler.hasPendingCleanups;
+    return this.scheduler.slotsInUse > 0 || this.scheduler.hasPendingCleanups || (this.mergeQueue?.isBusy ?? false);
   }
 
   protected holdsSlot(id: string): boolean {

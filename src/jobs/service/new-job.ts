@@ -1,7 +1,7 @@
 // What a new job is made of (its state and its board, from a submission), and how a resume reads
 // for its kind of job. Pure: the id, the owner and the time come in.
 import { getPhaseNames, getTaskPlans } from '../../agents/agent.js';
-import { createJob, isExternalJob, type Job, type JobMode, type JobOwner } from '../model/job.js';
+import { createJob, isExternalJob, type Job, type JobMode, type JobOwner, type JobWorktree } from '../model/job.js';
 import { createInputTasks, createJobTasks, type TaskBoard } from '../model/task.js';
 import { OPEN_EXTERNAL_JOB, type JobAction } from '../model/transitions.js';
 import type { SubmitRequest } from './manager-api.js';
@@ -14,10 +14,10 @@ import type { SubmitRequest } from './manager-api.js';
  * and task-spooler do: a failing line does not stop the others (`--fail-fast` asks keepGoing
  * false). An agent's own tasks fail fast unless asked otherwise.
  */
-export function buildNewJob(request: SubmitRequest, id: string, owner: JobOwner, now: string): { job: Job; board: TaskBoard } {
+export function buildNewJob(request: SubmitRequest & { worktree?: JobWorktree | null }, id: string, owner: JobOwner, now: string): { job: Job; board: TaskBoard } {
   const phaseNames = getPhaseNames(request.agent);
   const isExternal = request.agent.type === 'external';
-  const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: isExternal ? 'background' : request.mode, phaseNames, owner, now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing ?? (isExternal || request.taskInputs !== undefined), name: request.name, template: request.template ?? null });
+  const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: isExternal ? 'background' : request.mode, phaseNames, owner, now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing ?? (isExternal || request.taskInputs !== undefined), name: request.name, template: request.template ?? null, worktree: request.worktree ?? null });
   return { job, board: { tasks: createTasks(request, phaseNames), runs: [] } };
 }
 

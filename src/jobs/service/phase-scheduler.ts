@@ -14,6 +14,7 @@ import type { PhaseOutcome } from '../../agents/agent.js';
 import type { Executor } from '../ports/executor.js';
 import type { JobHandle } from './job-handle.js';
 import { StoragePolicyRunner } from './storage-policy-runner.js';
+import { PREPARE_CANCELLED } from './worktree-jobs.js';
 
 /** What the scheduler needs from the manager that owns it. */
 export interface SchedulerHost {
@@ -32,6 +33,17 @@ export interface SchedulerHost {
   now(): string;
   /** Resolves when a front end that holds notifications back (see JobManager.holdRemovals) has shown them. */
   whenRemovalsAllowed(): Promise<void>;
+  /**
+   * For a job in a worktree: resolves once its worktree is made and set up (null), or with why it
+   * could not be (its run fails with it; PREPARE_CANCELLED: the job was cancelled meanwhile).
+   * Null: nothing to wait for.
+   */
+  prepareRun?(entry: JobHandle, taskId: string): Promise<string | null> | null;
+  /**
+   * For a run whose outcome ends its phase in a worktree without an approval: the phase's commit
+   * (or the failure to make it), made before the outcome is recorded. Null: none to make.
+   */
+  commitOnOutcome?(entry: JobHandle, taskId: string, outcome: PhaseOutcome): Promise<{ outcome: PhaseOutcome; commit?: string | null; events: JobEvent[]; retry?: boolean }> | null;
 }
 
 /** Settings the scheduler uses. */
@@ -260,9 +272,20 @@ export class PhaseScheduler {
     return this.policy.afterJobEnded(entry);
   }
 
-  // Runs the open run of task `taskId` on the executor; its outcome ends the task. `startRecords`:
-  // the run's start, for the run to write before anything of it starts (see startRunning).
+  // Runs the open run of task `taskId` on the executor once its job's worktree is ready (a run
+  // in a worktree that could not be made or set up fails, before any agent ran); its outcome ends
+  // the task. `startRecords`: the run's start, for the run to write before anything of it starts
+  // (see startTask).
   private launch(entry: JobHandle, taskId: string, startRecords?: TaskRecord[]): void {
+    const prepared = this.host.prepareRun?.(entry, taskId) ?? null;
+    if (!prepared) return this.launchNow(entry, taskId, startRecords);
+    void prepared.then((error) => {
+      if (error === null) this.launchNow(entry, taskId, startRecords);
+      else this.finishRun(entry, taskId, error === PREPARE_CANCELLED ? { kind: 'cancelled' } : { kind: 'failed', error });
+    });
+  }
+
+  private launchNow(entry: JobHandle, taskId: string, startRecords?: TaskRecord[]): void {
     const active = entry.runs.get(taskId);
     const run = entry.openRunOf(taskId);
     if (!active || !run) return;
@@ -287,10 +310,21 @@ export class PhaseScheduler {
   // now (the next task is planned with it, and its start shares the outcome's write) and written
   // in the background; the job's slot is released once its stop is on disk (see settle).
   private finishRun(entry: JobHandle, taskId: string, outcome: PhaseOutcome): void {
+    // A phase in a worktree that ends without an approval is committed first: the run keeps its
+    // place (and the job its slot) until then, so the next phase never starts on uncommitted work.
+    const committing = entry.job.status === 'running' && !this.host.isClosed() ? this.host.commitOnOutcome?.(entry, taskId, outcome) ?? null : null;
+    if (committing) {
+      void committing.then(({ outcome: committed, commit, events, retry }) => this.finishRunNow(entry, taskId, committed, commit, events, retry));
+      return;
+    }
+    this.finishRunNow(entry, taskId, outcome);
+  }
+
+  private finishRunNow(entry: JobHandle, taskId: string, outcome: PhaseOutcome, commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
     entry.runs.delete(taskId);
     // While the session closes, a run that ended on its own is still recorded (see shutdown).
     const isRecorded = outcome.kind !== 'cancelled' || !this.host.isClosed();
-    if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome);
+    if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome, commit, events, retry);
     else this.settle(entry);
     if (entry.job.status === 'running' && !this.host.isClosed()) this.pump();
   }
@@ -298,10 +332,10 @@ export class PhaseScheduler {
   // Commits a run's outcome; one whose write failed is made again after the job's retry delay,
   // for as long as its run is still open (a cancel or an exit may close it meanwhile). The task
   // stays claimed until then: its end is not on disk, so it did not happen yet.
-  private recordOutcome(entry: JobHandle, taskId: string, outcome: PhaseOutcome): void {
+  private recordOutcome(entry: JobHandle, taskId: string, outcome: PhaseOutcome, commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
     let committed: Promise<void>;
     try {
-      committed = entry.commit([outcomeAction(taskId, outcome)]);
+      committed = entry.commit([outcomeAction(taskId, outcome, commit, retry)], events);
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
       return;
@@ -309,23 +343,23 @@ export class PhaseScheduler {
     committed.then(
       () => this.settle(entry),
       () => {
-        const retry = setTimeout(() => {
+        const timer = setTimeout(() => {
           if (this.host.isClosed() || entry.job.status !== 'running' || !entry.openRunOf(taskId)) return this.settle(entry);
-          this.recordOutcome(entry, taskId, outcome);
+          this.recordOutcome(entry, taskId, outcome, commit, events, retry);
         }, entry.msUntilRetry());
-        retry.unref();
+        timer.unref();
       },
     );
   }
 }
 
 // A run's outcome as the action on its task; a cancelled run (only a cancel asks for one) cancels the job.
-function outcomeAction(taskId: string, outcome: PhaseOutcome): JobAction {
+function outcomeAction(taskId: string, outcome: PhaseOutcome, commit?: string | null, retry?: boolean): JobAction {
   const filesModified = outcome.kind !== 'cancelled' && outcome.filesModified ? { filesModified: outcome.filesModified } : {};
   if (outcome.kind === 'completed') {
     const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));
-    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...filesModified, ...(plannedTasks ? { plannedTasks } : {}) };
+    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...filesModified, ...(plannedTasks ? { plannedTasks } : {}), ...(commit !== undefined ? { commit } : {}) };
   }
-  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified };
+  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified, ...(retry !== undefined ? { retry } : {}) };
   return { type: 'cancel' };
 }

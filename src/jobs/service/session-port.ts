@@ -3,7 +3,7 @@
 // runs on the jobs folder, a RemoteSession (src/client/) that speaks to the server.
 import type { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../../agents/agent.js';
-import type { Job, JobMode, JoinedWorker } from '../model/job.js';
+import type { Isolation, Job, JobMode, JoinedWorker } from '../model/job.js';
 import type { Run, Task, TaskBoard, TaskPlan } from '../model/task.js';
 import type { AdoptedRun, JobManagerEvents, SubmitRequest, SubmitResult } from './manager-api.js';
 
@@ -53,9 +53,17 @@ export interface SessionPort extends EventEmitter<JobManagerEvents> {
   approve(id: string): Promise<Job>;
   retry(id: string, feedback?: string | null): Promise<Job>;
   cancel(id: string): Promise<Job>;
-  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed?: boolean): Promise<Job>;
+  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed?: boolean, isolation?: Isolation): Promise<Job>;
   update(id: string, change: JobChange): Promise<Job>;
   removeJobs(listed: readonly Job[]): Promise<string[]>;
+  /** Lands job `id`'s worktree work (see JobManager.merge); absent: this session has no worktrees. */
+  merge?(id: string): Promise<Job>;
+  /** Removes job `id`'s worktree and branch (see JobManager.discard). */
+  discard?(id: string): Promise<Job>;
+  /** Retries job `id`'s conflicted landing (see JobManager.resolveConflict). */
+  resolveConflict?(id: string, feedback: string | null, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<Job>;
+  /** Settles job `job`'s landing if nobody carries it on (see JobManager.recoverLanding). */
+  recoverLanding?(job: Job): Promise<Job>;
   /** Takes an active external job left in the jobs folder into the session (see JobManager.adoptExternal); absent where jobs run elsewhere. */
   adoptExternal?(id: string, adopt: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<void>;
   whenReady(): Promise<void>;

@@ -39,7 +39,14 @@ export const cleanCommand: SlashCommand = {
       return;
     }
     const removed = await session.service.dispatch({ type: 'remove', jobs: chosen });
-    const changed = chosen.length - removed.length;
-    session.print(`🧹 Removed ${removed.length} ${isAll ? 'finished' : 'completed'} job(s).${changed > 0 ? ` ${changed} changed meanwhile and were left alone.` : ''}${kept}`);
+    // Jobs whose worktree work has not landed stay (with their worktree): each is named, with why.
+    const notRemoved = chosen.filter((job) => !removed.includes(job.id));
+    const unlanded: string[] = [];
+    for (const job of notRemoved) {
+      const why = await session.service.whyKept(job);
+      if (why) unlanded.push(`  kept ${job.id}${job.name ? ` ${job.name}` : ''}: ${why}`);
+    }
+    const changed = notRemoved.length - unlanded.length;
+    session.print(`🧹 Removed ${removed.length} ${isAll ? 'finished' : 'completed'} job(s).${unlanded.length > 0 ? ` ${unlanded.length} kept: work not yet landed.` : ''}${changed > 0 ? ` ${changed} changed meanwhile and were left alone.` : ''}${kept}${unlanded.length > 0 ? `\n${unlanded.join('\n')}` : ''}`);
   },
 };

@@ -19,11 +19,13 @@ import { watchCommand } from './watch.js';
 import { followCommand } from './follow.js';
 import { runCommand, templatesCommand } from './run.js';
 import { reloadCommand } from './reload.js';
+import { baseCommand, diffCommand, discardCommand, isolationCommand, mergeCommand } from './worktree.js';
 
 /** Every slash command. */
 export const SLASH_COMMANDS: readonly SlashCommand[] = [
   helpCommand, jobsCommand, tasksCommand, cancelCommand, approveCommand, retryCommand, resumeCommand, logsCommand, watchCommand, followCommand,
-  batchCommand, runCommand, templatesCommand, agentCommand, agentsCommand, workersCommand, backgroundCommand, interactiveCommand, reloadCommand, cleanCommand, quitCommand,
+  diffCommand, mergeCommand, discardCommand,
+  batchCommand, runCommand, templatesCommand, agentCommand, agentsCommand, workersCommand, backgroundCommand, interactiveCommand, reloadCommand, isolationCommand, baseCommand, cleanCommand, quitCommand,
 ];
 
 /** Returns the command named `name` (without the slash), or null. */

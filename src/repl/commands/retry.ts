@@ -11,8 +11,12 @@ export const retryCommand: SlashCommand = {
   async run(args, session) {
     const [input = '', ...rest] = args.split(/\s+/);
     const feedback = rest.join(' ').trim();
-    const job = await session.service.dispatch({ type: 'retry', jobId: await requireOwnJob(session, input, 'retry'), feedback: feedback || null });
+    // A job whose landing conflicted may be any job of the folder: its agent resolves the conflict here.
+    const found = input ? await session.service.get(input).catch(() => null) : null;
+    const isConflict = found?.status === 'completed' && found.merge?.status === 'conflict';
+    const job = await session.service.dispatch({ type: 'retry', jobId: isConflict ? found.id : await requireOwnJob(session, input, 'retry'), feedback: feedback || null });
     session.adoptJob(job.id, 'answered');
-    session.print(`🔁 Retrying ${job.phases[job.currentPhase]?.name} of ${job.id}${feedback ? ' with your feedback' : ''}`);
+    if (isConflict) session.print(`🔁 Resolving ${job.id}'s conflict with ${job.merge?.target ?? 'its target'} (${job.merge?.conflicts.join(', ')}); it lands once resolved`);
+    else session.print(`🔁 Retrying ${job.phases[job.currentPhase]?.name} of ${job.id}${feedback ? ' with your feedback' : ''}`);
   },
 };

@@ -1,0 +1,161 @@
+// One landing's git steps: the candidate built without touching any checkout (merge-tree
+// --write-tree, commit-tree), and the target moved to exactly that commit, through the checkout
+// where it is checked out (merge --ff-only: files and branch together, refusing to overwrite the
+// user's changes) or by compare-and-swap of the ref where it is checked out nowhere.
+import { existsSync } from 'node:fs';
+import { WorktreeError } from '../errors.js';
+import type { Candidate, Move } from '../jobs/ports/worktrees.js';
+import type { MergeStrategy } from '../jobs/model/job.js';
+import { gitText, runGit, splitNul } from './git-cli.js';
+import { identityEnv, isAncestor, listUncommitted, readRef } from './repository.js';
+import { changedFiles, listWorktrees } from './worktree.js';
+
+/** What a landing needs to know of the job's worktree. */
+export interface LandingSource {
+  repository: string;
+  path: string;
+  branch: string;
+  /** The snapshot of the user's uncommitted changes at the bottom of the branch (never landed), or null. */
+  snapshot: string | null;
+}
+
+// The files in conflict in the worktree at `path` (after a merge or rebase that stopped).
+async function conflictedFiles(path: string): Promise<string[]> {
+  return splitNul(await gitText(path, ['diff', '--name-only', '--diff-filter=U', '-z']));
+}
+
+// Replays the job's commits onto `onto` in its own worktree (`git rebase --onto <onto> <upstream>`):
+// the snapshot of the user's changes is left out, or the history made linear. Returns the new tip,
+// or the files of the first conflict (the rebase is aborted: the branch stays as it was).
+async function replay(source: LandingSource, onto: string, upstream: string): Promise<{ tip: string } | { files: string[] }> {
+  if (!existsSync(source.path)) throw new WorktreeError('NOT_LANDABLE', `The job's worktree ${source.path} is gone, and its commits must be replayed onto the target there; recreate it with git worktree add ${source.path} ${source.branch}.`);
+  const dirty = await listUncommitted(source.path);
+  if (dirty.length > 0) throw new WorktreeError('WORKTREE_DIRTY', `The job's worktree ${source.path} has uncommitted changes (${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}): commit them there (or discard them), then land it again.`);
+  const result = await runGit(source.path, ['rebase', '--quiet', '--no-autostash', '--onto', onto, upstream], { okCodes: [0, 1, 128], env: await identityEnv(source.path) });
+  if (result.code === 0) return { tip: await gitText(source.path, ['rev-parse', 'HEAD']) };
+  const files = await conflictedFiles(source.path);
+  await runGit(source.path, ['rebase', '--abort'], { okCodes: [0, 128] });
+  if (files.length === 0) throw new WorktreeError('GIT_FAILED', `Replaying the job's commits onto the target failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-2).join(' / ')}`);
+  return { files };
+}
+
+/**
+ * Builds the commit that landing `source`'s branch on `target` with `strategy` makes: `merge` a
+ * merge commit, `rebase` the job's commits replayed onto the target, `squash` one commit. The
+ * snapshot of the user's changes is never part of it. Touches no checkout but the job's worktree.
+ * @throws WorktreeError NO_TARGET (no such branch), NOT_LANDABLE, WORKTREE_DIRTY, GIT_FAILED.
+ */
+export async function buildCandidate(source: LandingSource, job: { id: string; name: string }, target: string, strategy: MergeStrategy, backupRef?: string): Promise<Candidate> {
+  const repo = source.repository;
+  // One git call for the target, its tree, and the job's branch.
+  const listed = new Map(splitNul(await gitText(repo, ['for-each-ref', '--format=%(refname)%09%(objectname)%09%(tree)%00', `refs/heads/${target}`, `refs/heads/${source.branch}`])).map((line) => {
+    const [name, commit, tree] = line.trim().split('\t');
+    return [name, { commit, tree }] as const;
+  }));
+  const oldTarget = listed.get(`refs/heads/${target}`)?.commit;
+  const targetTree = listed.get(`refs/heads/${target}`)?.tree;
+  const branchTip = listed.get(`refs/heads/${source.branch}`)?.commit;
+  if (!oldTarget || !targetTree) throw new WorktreeError('NO_TARGET', `There is no branch ${target} to land on (merge.target, or the branch checked out where the job started).`);
+  if (!branchTip) throw new WorktreeError('NOT_LANDABLE', `The job's branch ${source.branch} is gone: nothing to land.`);
+  // The backup is written while the candidate is built (it is the target's commit, whatever the
+  // candidate): it exists before the target could move.
+  const backup = backupRef ? writeBackupRef(repo, backupRef, oldTarget) : Promise.resolve();
+  backup.catch(() => {});
+  try {
+    return await build(source, job, target, strategy, { oldTarget, targetTree, tip: branchTip });
+  } finally {
+    await backup;
+  }
+}
+
+// The candidate once the refs are read (see buildCandidate).
+async function build(source: LandingSource, job: { id: string; name: string }, target: string, strategy: MergeStrategy, refs: { oldTarget: string; targetTree: string; tip: string }): Promise<Candidate> {
+  const repo = source.repository;
+  const { oldTarget, targetTree } = refs;
+  let { tip } = refs;
+  {
+  const hasSnapshot = source.snapshot !== null && source.snapshot !== tip && (await isAncestor(repo, source.snapshot, tip));
+  if (source.snapshot === tip) return { kind: 'nothing' };
+  if (hasSnapshot || strategy === 'rebase') {
+    if (!hasSnapshot && (await isAncestor(repo, oldTarget, tip))) {
+      // Already on top of the target: nothing to replay.
+    } else {
+      const replayed = await replay(source, oldTarget, hasSnapshot ? source.snapshot! : oldTarget);
+      if ('files' in replayed) return { kind: 'conflict', files: replayed.files, oldTarget };
+      tip = replayed.tip;
+    }
+  }
+  if (strategy === 'rebase') return (await isAncestor(repo, tip, oldTarget)) ? { kind: 'nothing' } : { kind: 'built', commit: tip, oldTarget };
+  const merged = await runGit(repo, ['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', oldTarget, tip], { okCodes: [0, 1] });
+  const [tree, ...files] = splitNul(merged.stdout);
+  if (merged.code === 1) return { kind: 'conflict', files, oldTarget };
+  // Merged, the target is as it was: it has the job's work already.
+  if (tree === targetTree) return { kind: 'nothing' };
+  const trailer = `\n\nJobline-Job: ${job.id}\n`;
+  const env = await identityEnv(repo);
+  const commit = strategy === 'squash'
+    ? await gitText(repo, ['commit-tree', tree!, '-p', oldTarget, '-m', `${job.name}: the job's work, squashed${trailer}`], { env })
+    : await gitText(repo, ['commit-tree', tree!, '-p', oldTarget, '-p', tip, '-m', `Merge ${source.branch} into ${target}${trailer}`], { env });
+  return { kind: 'built', commit, oldTarget };
+  }
+}
+
+/** Points `ref` (refs/jobline/before/<id>) at `commit`: what a target was before a landing. @throws WorktreeError GIT_FAILED. */
+export async function writeBackupRef(repo: string, ref: string, commit: string): Promise<void> {
+  await runGit(repo, ['update-ref', '-m', 'jobline: the target before a landing', ref, commit]);
+}
+
+/**
+ * Moves branch `target` of the repository at `repo` from `from` to `to` (see WorktreePort.moveTarget):
+ * through the checkout that has it checked out, with `merge --ff-only` (never update-ref on a
+ * checked-out branch: its files would stay old), after checking that none of the user's
+ * uncommitted files is one the landing changes; else by compare-and-swap.
+ * @throws WorktreeError GIT_FAILED when git refuses for another reason (its words quoted).
+ */
+export async function moveTarget(repo: string, target: string, from: string, to: string, message: string, found?: Promise<string | null>): Promise<Move> {
+  const path = found ? await found : await findCheckout(repo, target);
+  const checkout = path ? { path } : null;
+  if (!checkout) {
+    const swapped = await runGit(repo, ['update-ref', '-m', message, `refs/heads/${target}`, to, from], { okCodes: [0, 1, 128] });
+    if (swapped.code === 0) return { kind: 'landed', through: 'ref', checkout: null };
+    const now = await readRef(repo, `refs/heads/${target}`);
+    if (now !== from) return { kind: 'moved', now };
+    throw new WorktreeError('GIT_FAILED', `git update-ref refs/heads/${target} failed: ${swapped.stderr.trim()}`);
+  }
+  const blocking = async (): Promise<string[]> => {
+    const changed = new Set(await changedFiles(repo, from, to));
+    return (await listUncommitted(checkout.path)).filter((file) => changed.has(file));
+  };
+  const head = await readRef(checkout.path, 'HEAD');
+  if (head !== from) return { kind: 'moved', now: head };
+  const blocked = await blocking();
+  if (blocked.length > 0) return { kind: 'blocked', files: blocked, checkout: checkout.path };
+  const merged = await runGit(checkout.path, ['merge', '--ff-only', '--quiet', '--no-edit', to], { okCodes: [0, 1, 128] });
+  if (merged.code === 0) return { kind: 'landed', through: 'checkout', checkout: checkout.path };
+  const now = await readRef(checkout.path, 'HEAD');
+  if (now === to) return { kind: 'landed', through: 'checkout', checkout: checkout.path };
+  if (now !== from) return { kind: 'moved', now };
+  const files = await blocking();
+  if (files.length > 0) return { kind: 'blocked', files, checkout: checkout.path };
+  throw new WorktreeError('GIT_FAILED', `git merge --ff-only in ${checkout.path} refused: ${(merged.stderr || merged.stdout).trim().split('\n').slice(0, 3).join(' / ')}`);
+}
+
+/**
+ * The folder where branch `target` of the repository at `repo` is checked out (the user's
+ * checkout or any worktree), or null. @throws WorktreeError GIT_FAILED.
+ */
+export async function findCheckout(repo: string, target: string): Promise<string | null> {
+  return (await listWorktrees(repo)).find((entry) => entry.branch === target && !entry.isPrunable)?.path ?? null;
+}
+
+/**
+ * Merges `target` into the job's branch in its worktree at `path`, leaving conflict markers.
+ * Returns the conflicted files; none: it merged cleanly and is committed.
+ * @throws WorktreeError WORKTREE_DIRTY (uncommitted changes would mix with the merge), GIT_FAILED.
+ */
+export async function mergeTargetIn(path: string, branch: string, target: string): Promise<string[]> {
+  const dirty = await listUncommitted(path);
+  if (dirty.length > 0) throw new WorktreeError('WORKTREE_DIRTY', `The job's worktree ${path} has uncommitted changes (${dirty.slice(0, 5).join(', ')}): commit or discard them there first.`);
+  const result = await runGit(path, ['merge', '--no-ff', '--no-edit', '-m', `Merge ${target} into ${branch}`, `refs/heads/${target}`], { okCodes: [0, 1], env: await identityEnv(path) });
+  return result.code === 0 ? [] : conflictedFiles(path);
+}
