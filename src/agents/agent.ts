@@ -23,12 +23,24 @@ export type CommandPhaseSpec = { name: string; run: string } | { name: string; t
 /** Names of the tools an LLM phase can use (schemas in src/agents/llm/tools.ts). */
 export type ToolName = 'list_files' | 'read_file' | 'search_code' | 'write_file' | 'edit_file' | 'run_command' | 'create_tasks';
 
-/** One phase of an LLM agent: its instructions, its tools, and how many model calls it may make. */
+/**
+ * One phase of an LLM agent: its instructions, its tools, and how many model calls it may make.
+ * `validates`: the tests decide it (a phase whose last test command failed does not pass).
+ */
 export interface LlmPhaseSpec {
   name: string;
   maxRounds: number;
   instructions: string;
   tools: ToolName[];
+  validates?: boolean;
+}
+
+/** What a model's tokens cost, in dollars per million tokens (config `price`). */
+export interface TokenPrice {
+  inputPerMTok: number;
+  outputPerMTok: number;
+  /** Cached input tokens; absent: the input price. */
+  cachedInputPerMTok?: number;
 }
 
 /**
@@ -41,6 +53,13 @@ export type ProviderSpec = (
 ) & {
   /** A model call that sends nothing for this long is abandoned (ms); default 120,000. */
   idleTimeoutMs?: number;
+  /** First delay before a transient failure is retried (ms, doubling); default 1,000. */
+  retryDelayMs?: number;
+  /** The price of its models, and by model name (`prices` wins); absent: tokens only, no cost. */
+  price?: TokenPrice;
+  prices?: Record<string, TokenPrice>;
+  /** The model's context size (tokens); absent: not bounded by jobline. */
+  contextTokens?: number;
 };
 
 /** An LLM agent, resolved: provider, model, phases, the workspace its tools are confined to. */
@@ -59,6 +78,12 @@ export interface LlmAgentSpec {
   secretEnvNames: string[];
   /** Tasks of one job run at once, unless the submission says (config `workers`; default 1). */
   workers?: number;
+  /** The project's test command (config `validate`); absent: npm test, or any command that runs tests. */
+  validateCommand?: string;
+  /** The default budget of its jobs (config `budget`). */
+  budget?: { tokens?: number; usd?: number };
+  /** False: AGENTS.md / CLAUDE.md is not read into the system prompt (config `instructions`). */
+  instructions?: boolean;
 }
 
 /**

@@ -37,8 +37,14 @@ export interface CommandToolContext {
   removeEnv: readonly string[];
 }
 
+/** What a command did: the text for the model, and its exit code (null: it did not exit by itself). */
+export interface CommandResult {
+  text: string;
+  exitCode: number | null;
+}
+
 /** run_command { command, timeout_ms? }: resolves with the exit code and output; throws ToolError when refused. */
-export function runCommand(context: CommandToolContext, input: { command: string; timeout_ms?: number }): Promise<string> {
+export function runCommand(context: CommandToolContext, input: { command: string; timeout_ms?: number }): Promise<CommandResult> {
   const command = String(input.command ?? '').trim();
   if (SHELL_CONTROL.test(command)) throw new ToolError(`refused: "${command}" contains shell control characters; run one plain command`);
   if (!isCommandAllowed(command, context.allowCommands)) {
@@ -56,11 +62,11 @@ export function runCommand(context: CommandToolContext, input: { command: string
       kill();
     }, timeoutMs);
     context.signal.addEventListener('abort', kill, { once: true });
-    const finish = (text: string): void => {
+    const finish = (text: string, exitCode: number | null = null): void => {
       clearTimeout(timer);
       context.signal.removeEventListener('abort', kill);
       if (pid !== null) context.report.childExited(pid);
-      resolve(text);
+      resolve({ text, exitCode });
     };
     // The launcher kills the command's group once its shell exits: nothing it started outlives it.
     context.launcher.spawnShell({ command, cwd: context.workspace, env: {}, removeEnv: [...context.removeEnv] }, {
@@ -75,7 +81,7 @@ export function runCommand(context: CommandToolContext, input: { command: string
       exited(code, signal) {
         output = (output + decoder.end()).slice(-MAX_COMMAND_OUTPUT_CHARS);
         const status = isTimedOut ? `timed out after ${timeoutMs} ms` : code !== null ? `exit code ${code}` : `killed by ${signal}`;
-        finish(`${status}\n${output.trimEnd()}`);
+        finish(`${status}\n${output.trimEnd()}`, isTimedOut ? null : code);
       },
       failed: (_code, message) => finish(pid === null ? `could not start: ${message}` : `lost: ${message}`),
     });

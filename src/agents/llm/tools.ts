@@ -12,10 +12,12 @@ import { PathRefusedError, resolveInWorkspace, toWorkspacePath } from './workspa
 /** Most characters of a tool result sent back to the model. */
 export const MAX_TOOL_RESULT_CHARS = 24_000;
 
-/** What a tool returns to the model: text, or an error message. */
+/** What a tool returns to the model: text, or an error message; run_command's exit code too. */
 export interface ToolResult {
   isError: boolean;
   text: string;
+  /** run_command: the command's exit code (null: it was killed or timed out). */
+  exitCode?: number | null;
 }
 
 /** What tools need besides their input. */
@@ -55,7 +57,11 @@ export async function executeTool(name: string, input: unknown, offered: readonl
   const missing = required.filter((key) => (isArray(key) ? !Array.isArray(args[key]) : typeof args[key] !== 'string'));
   if (missing.length > 0) return { isError: true, text: `${name} needs ${missing.map((key) => `"${key}" (${isArray(key) ? 'an array' : 'a string'})`).join(' and ')}` };
   try {
-    const text = await run(name as ToolName, args, context);
+    if (name === 'run_command') {
+      const result = await runCommand(context, args as { command: string; timeout_ms?: number });
+      return { isError: false, text: cap(result.text), exitCode: result.exitCode };
+    }
+    const text = await run(name as Exclude<ToolName, 'run_command'>, args, context);
     return { isError: false, text: cap(text) };
   } catch (error) {
     if (error instanceof ToolError || error instanceof PathRefusedError) return { isError: true, text: cap(error.message) };
@@ -63,7 +69,7 @@ export async function executeTool(name: string, input: unknown, offered: readonl
   }
 }
 
-async function run(name: ToolName, args: Record<string, unknown>, context: ToolContext): Promise<string> {
+async function run(name: Exclude<ToolName, 'run_command'>, args: Record<string, unknown>, context: ToolContext): Promise<string> {
   const { workspace } = context;
   switch (name) {
     case 'list_files':
@@ -79,8 +85,6 @@ async function run(name: ToolName, args: Record<string, unknown>, context: ToolC
       context.filesModified?.add(path);
       return text;
     }
-    case 'run_command':
-      return runCommand(context, args as { command: string; timeout_ms?: number });
     case 'create_tasks':
       return createTasks(args, context);
   }
