@@ -33,6 +33,24 @@ const program = new Command('jobline')
 
 const configOption = (): Option => new Option('-c, --config <file>', 'config file (default: ./.jobrc.json, then ~/.jobrc.json)');
 
+// A positive amount of dollars: anything else is the user's mistake, said in one line.
+const parseUsd = (value: string): number => {
+  const usd = /^\d{1,9}(\.\d{1,6})?$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!(usd > 0)) throw new UsageError('USAGE', `--budget-usd takes an amount of dollars above 0 (e.g. 5 or 2.50), not ${JSON.stringify(sanitizeLine(value))}.`);
+  return usd;
+};
+
+// The budget options of the commands that start jobs (see Job.budget).
+// A count of tokens, plain or with k or M (`500k`, `1.5M`).
+const parseTokens = (value: string): number => {
+  const match = /^(\d{1,10}(?:\.\d{1,3})?)([kKmM]?)$/.exec(value.trim());
+  const tokens = match ? Math.round(Number(match[1]) * (match[2] === '' ? 1 : /k/i.test(match[2]!) ? 1000 : 1_000_000)) : Number.NaN;
+  if (!(tokens >= 1 && tokens <= 1e12)) throw new UsageError('USAGE', `--budget-tokens takes a number of tokens (e.g. 200000, 500k or 1.5M), not ${JSON.stringify(sanitizeLine(value))}.`);
+  return tokens;
+};
+const budgetTokensOption = (): Option => new Option('--budget-tokens <n>', 'stop before the next model call past N tokens (input + output; 500k, 1.5M) and ask to go on').argParser(parseTokens);
+const budgetUsdOption = (): Option => new Option('--budget-usd <x>', 'stop before the next model call past $X (needs a price in the provider\'s config) and ask to go on').argParser(parseUsd);
+
 // A whole-number option from `min` to `max`: anything else is the user's mistake, said in one line.
 const parseCount = (name: string, min: number, max: number) => (value: string): number => {
   const count = /^\d{1,6}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
@@ -68,6 +86,8 @@ program
   .option('-j, --workers <n>', 'tasks of the job run at once (default: the agent\'s workers, else 1)', parseCount('--workers', 1, MAX_WORKERS))
   .option('--json', 'print the final job as JSON on stdout')
   .option('--raw', 'pass the job\'s escape sequences through (default: only its colours; cursor moves, titles, clipboard writes are removed)')
+  .addOption(budgetTokensOption())
+  .addOption(budgetUsdOption())
   .addOption(configOption())
   .action(async (words: string[], options) => {
     process.exitCode = await runCommand(loadAppContext(options.config), words, options);
@@ -89,6 +109,8 @@ program
   .option('-j, --workers <n>', 'tasks run at once (default: maxWorkers from the config)', parseCount('--workers', 1, MAX_WORKERS))
   .option('--retries <n>', 'runs of a failed task beyond its first (default 0)', parseCount('--retries', 0, MAX_RETRIES))
   .option('--keep-going', 'run every task that can run even when some fail (the job still ends failed)')
+  .addOption(budgetTokensOption())
+  .addOption(budgetUsdOption())
   .addOption(configOption())
   .action(async (file: string | undefined, options) => {
     process.exitCode = await batchCommand(loadAppContext(options.config), file, options);

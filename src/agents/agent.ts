@@ -1,6 +1,6 @@
 // What an agent is, on both sides of the thread boundary: a serialisable AgentSpec that the main
 // thread builds from the config, and the AgentRunner contract that code inside a worker fulfils.
-import type { JobProgress, WorkspaceChanges } from '../jobs/model/job.js';
+import type { JobProgress, TokenUsage, WorkspaceChanges } from '../jobs/model/job.js';
 
 /**
  * One task of a command agent's phase: `run` is its shell command line; `dependsOn` names tasks of
@@ -208,16 +208,23 @@ export interface PhaseContext {
   report: PhaseReporter;
   /** The task this run does, when its phase holds several tasks (see TaskContext). */
   task?: TaskContext;
+  /**
+   * The job's budget, for agents that call models: awaited before each model call with the run's
+   * own tokens so far, it returns at once within the budget, and otherwise stops the job for
+   * approval and returns once it goes on (or the run is cancelled: `signal` aborts). Absent: no budget.
+   */
+  budget?: { beforeModelCall(own: TokenUsage): Promise<void> };
 }
 
 /**
  * How a phase ended. A failure is data (`kind: 'failed'`), never a thrown exception. `tasks`:
  * the next phase's work, planned by this run (see PlannedTask); `filesModified`: the workspace
- * paths this run wrote, when the agent tracks them (the workspace diff holds every parallel run's).
+ * paths this run wrote, when the agent tracks them (the workspace diff holds every parallel run's);
+ * `usage`: the tokens of the run's model calls, when the agent counts them.
  */
 export type PhaseOutcome =
-  | { kind: 'completed'; output: string | null; changes?: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[] }
-  | { kind: 'failed'; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[] }
+  | { kind: 'completed'; output: string | null; changes?: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage }
+  | { kind: 'failed'; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage }
   | { kind: 'cancelled' };
 
 /** The contract of agent code that runs inside a worker thread. */

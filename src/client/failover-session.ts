@@ -139,8 +139,8 @@ export class FailoverSession extends EventEmitter<JobManagerEvents> implements S
     return this.current.cancel(id);
   }
 
-  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<Job> {
-    return this.current.resume(id, mode, adopt);
+  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed = false, model?: string): Promise<Job> {
+    return this.current.resume(id, mode, adopt, retryFailed, model);
   }
 
   update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job> {

@@ -146,6 +146,8 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
       ...(request.name ? { name: request.name } : {}),
       ...(request.taskInputs ? { inputs: request.taskInputs } : {}),
       ...(request.template ? { templateRef: request.template } : {}),
+      ...(request.budget ? { budget: request.budget } : {}),
+      ...(request.model ? { model: request.model } : {}),
       ...(request.tasks ? { tasks: request.tasks.map((task) => ({ title: task.title, input: task.input, dependsOn: [...task.dependsOn], files: [...task.claims] })) } : {}),
     });
     this.own.set(body.job.id, request.agent);
@@ -165,10 +167,10 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
     return this.decide(id, 'cancel', {});
   }
 
-  async resume(id: string, mode: JobMode, _adopt?: unknown, retryFailed = false): Promise<Job> {
+  async resume(id: string, mode: JobMode, _adopt?: unknown, retryFailed = false, model?: string): Promise<Job> {
     // A job this client resumed is its own from now on: a foreground resume waits for its end.
     this.own.set(id, this.own.get(id) ?? null);
-    return this.decide(id, 'resume', { mode, ...(retryFailed ? { retryFailed } : {}) });
+    return this.decide(id, 'resume', { mode, ...(retryFailed ? { retryFailed } : {}), ...(model ? { model } : {}) });
   }
 
   async update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job> {

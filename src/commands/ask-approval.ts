@@ -28,12 +28,21 @@ export interface AskApprovalOptions {
   failedTasks?: number;
   /** The question may open under typing: see KeyedSelectOptions.handsTypingBack (typing over it means later). */
   handsTypingBack?: { guardMs: number };
+  /** The job stopped at its budget (Job.budgetStop): continue raises it, and there is nothing to retry. */
+  isBudgetStop?: boolean;
 }
 
 /** The choices, in the order shown. */
-export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff' | 'failedTasks'>): KeyedChoice[] {
+export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff' | 'failedTasks' | 'isBudgetStop'>): KeyedChoice[] {
   const failed = options.failedTasks ?? 0;
   const them = failed === 1 ? 'the failed task' : `the ${failed} failed tasks`;
+  if (options.isBudgetStop) {
+    return [
+      { name: 'continue', message: 'Continue with +50% budget', key: 'c' },
+      { name: 'cancel', message: 'Cancel the job', key: 'x' },
+      ...(options.allowLater ? [{ name: 'later', message: 'Decide later (/approve, /cancel)', key: 'l' }] : []),
+    ];
+  }
   return [
     { name: 'continue', message: failed > 0 ? `Continue anyway, without ${them}` : 'Continue to the next phase', key: 'c' },
     { name: 'retry', message: failed > 0 ? `Retry ${them} (with optional feedback)` : 'Retry this phase (with optional feedback)', key: 'r' },

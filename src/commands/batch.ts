@@ -11,6 +11,7 @@ import type { JobView } from '../jobs/service/job-commands.js';
 import { UsageError, describeError } from '../errors.js';
 import { formatDuration, sanitizeLine, truncate } from '../render/text.js';
 import { createJobService, type AppContext } from './context.js';
+import { budgetOf } from './run.js';
 import { installExitHandlers } from './exit-signals.js';
 import { OwnJobEvents } from './own-job-events.js';
 
@@ -29,6 +30,9 @@ export interface BatchOptions {
   retries?: number;
   /** Run every task that can run even when some fail. */
   keepGoing?: boolean;
+  /** The job's budget (see budgetOf in run.ts). */
+  budgetTokens?: number;
+  budgetUsd?: number;
 }
 
 /**
@@ -61,6 +65,8 @@ export async function batchCommand(context: AppContext, source: string | undefin
   service.on('jobEvent', (job, event) => own.pass(job.id, () => {
     if (event.type === job.status && isTerminalStatus(job.status)) finalView ??= service.view(job.id).catch(() => null);
     if (event.type === 'task_failed' && !event.willRetry) process.stderr.write(`❌ ${job.id} ${event.task ?? ''}: ${sanitizeLine(event.error ?? '')}\n`);
+    // A budget stop waits for a person: said with how to answer it.
+    if (event.type === 'approval_requested' && event.reason) process.stderr.write(`⏸️  ${job.id} ${sanitizeLine(event.reason)} (jobline approve ${job.id}, or cancel it)\n`);
     if (event.type !== 'task_completed') return;
     doneCount++;
     if (Date.now() - lastProgressAt < PROGRESS_EVERY_MS) return;
@@ -77,6 +83,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     retries: options.retries ?? 0,
     keepGoing: options.keepGoing ?? false,
     taskInputs: inputs,
+    ...(budgetOf(options) ? { budget: budgetOf(options)! } : {}),
   });
   own.open(job.id);
   await service.lifecycle.whenIdle();

@@ -76,8 +76,13 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
     try {
       const { board } = await service.view(job.id);
       process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80, board)}\n`);
+      // A budget stop of a job run without a terminal (--yes in a script) waits for an answer from elsewhere.
+      if (!hasTerminal()) {
+        process.stderr.write(`${job.id} waits: jobline approve ${job.id} to go on, or jobline cancel ${job.id}\n`);
+        return;
+      }
       const showDiff = createDiffViewer(job, await service.creationFolderOf(job.id), process.stderr);
-      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0 }));
+      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0, isBudgetStop: Boolean(job.budgetStop) }));
     } catch {
       // The prompt was aborted (Ctrl+C): treat it like any other interrupt of the foreground job.
       process.kill(process.pid, 'SIGINT');

@@ -23,6 +23,15 @@ export interface RunOptions {
   name?: string;
   /** Make the job from this template of the config; the words are then its `key=value`s. */
   template?: string;
+  /** The job's budget in tokens (input + output) and in dollars (see Job.budget). */
+  budgetTokens?: number;
+  budgetUsd?: number;
+}
+
+/** The budget `--budget-tokens` and `--budget-usd` give, or null when neither is. */
+export function budgetOf(options: { budgetTokens?: number; budgetUsd?: number }): { tokens?: number; usd?: number } | null {
+  if (options.budgetTokens === undefined && options.budgetUsd === undefined) return null;
+  return { ...(options.budgetTokens !== undefined ? { tokens: options.budgetTokens } : {}), ...(options.budgetUsd !== undefined ? { usd: options.budgetUsd } : {}) };
 }
 
 /** The message for interactive mode without a terminal (run and resume). */
@@ -44,10 +53,12 @@ export async function runCommand(context: AppContext, words: readonly string[], 
   const mode = options.background || options.yes ? 'background' : made?.mode ?? context.config.mode;
   if (mode === 'interactive' && !hasTerminal()) throw new UsageError('USAGE', NEEDS_TERMINAL);
   const workers = options.workers ?? made?.workers ?? undefined;
+  const budget = budgetOf(options) ?? made?.budget ?? null;
   const service = await createJobService(context, { isScript: true });
   return superviseInForeground(service, agent, async () => (await service.dispatch({
     type: 'submit', agent, prompt, mode, cwd: context.cwd, name: options.name ?? null,
     ...(workers ? { workers } : {}),
+    ...(budget ? { budget } : {}),
     ...(made ? { template: made.template, ...(made.tasks ? { tasks: made.tasks } : {}), ...(made.retries !== null ? { retries: made.retries } : {}), ...(made.keepGoing !== null ? { keepGoing: made.keepGoing } : {}) } : {}),
   })).job.id, options);
 }

@@ -9,6 +9,12 @@ import { useBoard, useNow, useThrottled } from './hooks.js';
 import type { LiveBoard } from './live.js';
 import { elapsedOf, formatSpan, JobName, PhaseStepper, StatusBadge, WorkerClusters } from './parts.js';
 import type { Job, JobManifest, Run, Task, TaskCounts } from './types.js';
+import { formatTokens, formatUsage, formatUsd, type JobBudget } from '../jobs/model/usage.js';
+
+// A budget for people: `1M tokens, $5.00`.
+function formatBudget(budget: JobBudget): string {
+  return [budget.tokens !== undefined ? `${formatTokens(budget.tokens)} tokens` : '', budget.usd !== undefined ? formatUsd(budget.usd) : ''].filter(Boolean).join(', ');
+}
 
 /** Tasks shown per page of a phase. */
 const TASK_PAGE = 100;
@@ -40,6 +46,7 @@ export function JobPage({ board, id }: { board: LiveBoard; id: string }) {
       <div><dt>Elapsed</dt><dd>${elapsed === null ? '-' : formatSpan(elapsed)}</dd></div>
       ${job.template ? html`<div><dt>Template</dt><dd>${job.template.name} ${Object.entries(job.template.values).map(([key, value]) => `${key}=${value}`).join(' ')}</dd></div>` : ''}
       ${job.error ? html`<div class="bad"><dt>Error</dt><dd>${job.error}</dd></div>` : ''}
+      ${job.progress.usage ? html`<div><dt>Tokens</dt><dd class="tokens">${formatUsage(job.progress.usage)}${job.budget ? ` (budget ${formatBudget(job.budget)})` : ''}</dd></div>` : ''}
     </dl>
     <${PhaseStepper} job=${job} />
     <${WorkerClusters} card=${card} />
@@ -65,6 +72,17 @@ async function act(onNotice: (text: string) => void, what: string, run: () => Pr
 /** The phase awaiting approval: its summary, the files it changed with the diff, and the three answers. */
 function Approval({ job, onNotice }: { job: Job; onNotice: (text: string) => void }) {
   const phase = job.phases[job.currentPhase]!;
+  // A budget stop: what it reached, and continue (raising the budget by half) or cancel.
+  if (job.budgetStop) {
+    return html`<section class="approval" aria-labelledby="approval-title">
+      <h2 id="approval-title">Phase ${job.currentPhase + 1} of ${job.phases.length}, ${phase.name}, stopped at its budget</h2>
+      <p class="budget-stop">${job.budgetStop.reason}</p>
+      <div class="buttons">
+        <button class="primary" onClick=${() => act(onNotice, 'Continue', () => decide(job.id, 'approve'))}>Continue with +50%</button>
+        <button class="danger" onClick=${() => act(onNotice, 'Cancel', () => decide(job.id, 'cancel'))}>Cancel job</button>
+      </div>
+    </section>`;
+  }
   const [feedback, setFeedback] = useState('');
   const [isRetrying, setRetrying] = useState(false);
   const [diff, setDiff] = useState<string | null>(null);

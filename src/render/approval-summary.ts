@@ -6,6 +6,8 @@ import chalk from 'chalk';
 import type { Job, WorkspaceChanges } from '../jobs/model/job.js';
 import type { TaskBoard } from '../jobs/model/task.js';
 import { elapsedMs, formatDuration, sanitizeLine, sanitizeText, truncate } from './text.js';
+import { formatShortUsage } from './job-list.js';
+import { totalTokens } from '../jobs/model/usage.js';
 
 const EXCERPT_LINES = 8;
 const LISTED_FILES = 8;
@@ -66,14 +68,21 @@ export function formatApprovalSummary(job: Job, now: Date, width = 72, board: Ta
   const phase = job.phases[job.currentPhase];
   const inner = Math.max(30, width - 4);
   const duration = phase ? elapsedMs(phase.startedAt, phase.endedAt, now) : null;
-  const facts = [
-    `${job.id} · phase ${job.currentPhase + 1}/${job.phases.length} ${phase?.name ?? '?'} completed${phase?.failedTasks ? chalk.red(` · ${phase.failedTasks} task${phase.failedTasks === 1 ? '' : 's'} failed`) : ''}`,
-    `took ${duration === null ? '-' : formatDuration(duration)}${job.progress.round > 0 ? ` · ${job.progress.round} rounds` : ''}${phase && phase.attempts > 1 ? ` · attempt ${phase.attempts}` : ''}`,
-  ];
+  // The phase's tokens, and the job's when it has more (earlier phases).
+  const tokens = phase?.usage ? ` · ${formatShortUsage(phase.usage)}${job.progress.usage && totalTokens(job.progress.usage) > totalTokens(phase.usage) ? ` (job: ${formatShortUsage(job.progress.usage)})` : ''}` : '';
+  const position = `phase ${job.currentPhase + 1}/${job.phases.length} ${phase?.name ?? '?'}`;
+  const facts = job.budgetStop
+    ? [`${job.id} · ${position} stopped at its budget`, chalk.yellow(sanitizeLine(job.budgetStop.reason)), `running ${duration === null ? '-' : formatDuration(duration)}${tokens}`]
+    : [
+      `${job.id} · ${position} completed${phase?.failedTasks ? chalk.red(` · ${phase.failedTasks} task${phase.failedTasks === 1 ? '' : 's'} failed`) : ''}`,
+      `took ${duration === null ? '-' : formatDuration(duration)}${job.progress.round > 0 ? ` · ${job.progress.round} rounds` : ''}${phase && phase.attempts > 1 ? ` · attempt ${phase.attempts}` : ''}${tokens}`,
+    ];
   const excerpt = phase?.output ? sanitizeText(phase.output).split('\n').filter((line) => line.trim() !== '').slice(-EXCERPT_LINES) : [];
   const changes = phase?.changes ? formatChanges(phase.changes) : [];
   const tasks = board ? formatApprovalTasks(job, board) : [];
-  const body = [...facts, ...(excerpt.length > 0 ? ['', ...excerpt] : ['', chalk.dim('(no output)')]), ...(changes.length > 0 ? ['', ...changes] : []), ...(tasks.length > 0 ? ['', ...tasks] : [])];
+  const body = job.budgetStop
+    ? [...facts, '', chalk.dim('Continue raises the budget by half; the phase goes on where it stopped, before its next model call.')]
+    : [...facts, ...(excerpt.length > 0 ? ['', ...excerpt] : ['', chalk.dim('(no output)')]), ...(changes.length > 0 ? ['', ...changes] : []), ...(tasks.length > 0 ? ['', ...tasks] : [])];
   const top = `╭─ Approval needed ${'─'.repeat(Math.max(0, inner - 16))}╮`;
   const bottom = `╰${'─'.repeat(inner + 2)}╯`;
   return [top, ...body.map((line) => `│ ${truncate(line, inner)}`), bottom].join('\n');

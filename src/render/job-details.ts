@@ -4,7 +4,8 @@ import { isExternalJob, type Job } from '../jobs/model/job.js';
 import type { Run, TaskBoard } from '../jobs/model/task.js';
 import type { JobPaths } from '../jobs/ports/job-reader.js';
 import { formatChanges } from './approval-summary.js';
-import { formatCounters, formatPhasePosition, workingMs } from './job-list.js';
+import { formatCounters, formatPhasePosition, formatShortUsage, workingMs } from './job-list.js';
+import { addUsage, formatTokens, formatUsage, formatUsd, type JobBudget, type TokenUsage } from '../jobs/model/usage.js';
 import { formatTaskCounts } from './task-list.js';
 import { countTasks } from '../jobs/model/task.js';
 import { findTask } from '../jobs/model/task-board.js';
@@ -36,6 +37,7 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
     `${label('Ended')}${job.endedAt ?? '-'}`,
     `${label('Elapsed')}${elapsed === null ? '-' : formatDuration(elapsed)}`,
     `${label('Progress')}${formatCounters(job) || 'no counters'}`,
+    ...(job.progress.usage || job.budget ? [`${label('Tokens')}${job.progress.usage ? formatUsage(job.progress.usage) : 'none yet'}${job.budget ? chalk.dim(`  (budget ${formatBudget(job.budget)}${job.budgetStop ? ': reached, waiting for approval' : ''})`) : ''}`] : []),
     `${label('Last event')}${job.progress.lastEvent ? truncate(sanitizeLine(job.progress.lastEvent), 200) : '-'}`,
     `${label('Error')}${job.error ? sanitizeLine(job.error) : '-'}`,
     // An external job is run by its workers, not by a process (see EXTERNAL_AGENT).
@@ -45,7 +47,8 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
   job.phases.forEach((phase, index) => {
     const duration = elapsedMs(phase.startedAt, phase.endedAt, now);
     const attempts = phase.attempts === 1 ? '1 attempt' : `${phase.attempts} attempts`;
-    lines.push(`  ${PHASE_ICONS[phase.status]} ${index + 1}. ${sanitizeLine(phase.name).padEnd(14)} ${phase.status.padEnd(10)} ${attempts.padEnd(11)} ${duration === null ? '' : formatDuration(duration)}`.trimEnd());
+    const tokens = phase.usage ? chalk.dim(` · ${formatShortUsage(phase.usage)}`) : '';
+    lines.push(`  ${PHASE_ICONS[phase.status]} ${index + 1}. ${sanitizeLine(phase.name).padEnd(14)} ${phase.status.padEnd(10)} ${attempts.padEnd(11)} ${duration === null ? '' : formatDuration(duration)}${tokens}`.trimEnd());
     // With the runs known, each failed run says its own error; the phase's would repeat the last.
     if (phase.error && !board) lines.push(chalk.red(`       ${truncate(sanitizeLine(phase.error), 200)}`));
     // What the phase changed in a git workspace, as in its approval box.
@@ -57,7 +60,8 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
     if (isCrowded) lines.push(chalk.dim(`       ${formatTaskCounts(countTasks(phaseTasks))}${listed.length > 0 ? '; running and failed tasks:' : ''}`));
     for (const task of listed) {
       const runs = board!.runs.filter((run) => run.taskId === task.id);
-      lines.push(chalk.dim(`       task ${task.id} ${truncate(sanitizeLine(task.title), 40)} · ${task.status} · ${runs.length === 1 ? '1 run' : `${runs.length} runs`}`));
+      const taskUsage = runs.reduce<TokenUsage | undefined>((sum, run) => (run.usage ? addUsage(sum, run.usage) : sum), undefined);
+      lines.push(chalk.dim(`       task ${task.id} ${truncate(sanitizeLine(task.title), 40)} · ${task.status} · ${runs.length === 1 ? '1 run' : `${runs.length} runs`}${taskUsage ? ` · ${formatShortUsage(taskUsage)}` : ''}`));
       for (const run of runs) lines.push(`         ${formatRun(run, now)}`);
     }
     if (isCrowded) lines.push(chalk.dim(`       (/tasks ${job.id} lists every task)`));
@@ -80,6 +84,11 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
   lines.push(chalk.bold('Files:'), `  ${paths.job}`, `  ${paths.events}`, `  ${paths.output}`);
   if (paths.tasks && board) lines.push(`  ${paths.tasks}`);
   return lines.join('\n');
+}
+
+/** A budget for people: `1M tokens, $5.00`. */
+export function formatBudget(budget: JobBudget): string {
+  return [budget.tokens !== undefined ? `${formatTokens(budget.tokens)} tokens` : '', budget.usd !== undefined ? formatUsd(budget.usd) : ''].filter(Boolean).join(', ');
 }
 
 // The time every run took (ms), an open run up to `now`.
@@ -105,7 +114,8 @@ export function formatRun(run: Run, now: Date): string {
   const { state } = run;
   const duration = elapsedMs(run.startedAt, state.status === 'running' ? null : state.endedAt, now);
   const outcome = state.status === 'failed' ? `: ${truncate(sanitizeLine(state.error), 120)}` : state.status === 'interrupted' ? `: ${truncate(sanitizeLine(state.reason), 80)}` : '';
-  return `${RUN_ICONS[state.status]} ${run.id} attempt ${run.attempt} · ${sanitizeLine(run.worker)} · ${state.status}${duration === null ? '' : ` · ${formatDuration(duration)}`}${outcome}`;
+  const tokens = run.usage ? ` · ${formatShortUsage(run.usage)}` : '';
+  return `${RUN_ICONS[state.status]} ${run.id} attempt ${run.attempt} · ${sanitizeLine(run.worker)} · ${state.status}${duration === null ? '' : ` · ${formatDuration(duration)}`}${tokens}${outcome}`;
 }
 
 // ` (now: dev[ab12-0], ci[ab12-1])` for the workers in the job, or nothing.

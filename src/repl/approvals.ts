@@ -98,6 +98,7 @@ export class ApprovalPresenter {
           decision = await askApproval(`${job.id}: what next?`, {
             allowLater: true,
             failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0,
+            isBudgetStop: Boolean(job.budgetStop),
             output: process.stdout,
             showDiff,
             footer: () => {

@@ -63,6 +63,8 @@ export function describeEvent(job: Job, event: JobEvent): { icon: string; text: 
       return failed > 0 ? { icon: '⚠️ ', text: `Phase ${position} ${event.phase} completed · ${failed} task${failed === 1 ? '' : 's'} failed` } : { icon: '✔', text: `Phase ${position} ${event.phase} completed` };
     }
     case 'approval_requested':
+      // A budget stop says what it reached and asks to go on.
+      if (event.reason) return { icon: '⏸️ ', text: `${event.reason} (/approve or /cancel ${shortJobId(job.id)})` };
       return { icon: '⏸️ ', text: `Waiting for approval of ${event.phase} (/approve, /retry or /cancel ${shortJobId(job.id)})` };
     case 'completed':
       return { icon: '✅', text: job.name ? `Completed ${job.name}` : 'Completed' };

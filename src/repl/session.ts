@@ -1,7 +1,7 @@
 // What a slash command can see and do. Commands render views and dispatch commands to the job
 // service; they never edit a job, or touch the store, themselves.
 import type { JoblineConfig } from '../config/schema.js';
-import type { JobMode, JobTemplateRef } from '../jobs/model/job.js';
+import type { JobBudget, JobMode, JobTemplateRef } from '../jobs/model/job.js';
 import type { TaskPlan } from '../jobs/model/task.js';
 import type { JobService } from '../jobs/service/job-service.js';
 import type { FollowTarget, OwnJobReason } from './follow.js';
@@ -35,6 +35,8 @@ export interface SubmitExtras {
   mode?: JobMode;
   workers?: number;
   template?: JobTemplateRef;
+  budget?: JobBudget | null;
+  model?: string | null;
 }
 
 /** The REPL as commands see it. */

@@ -18,6 +18,9 @@ const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 // reads none (see docs/PERFORMANCE.md, startup).
 function buildJobSchema() {
   const timestamp = z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time').nullable();
+  const count = z.number().int().min(0);
+  // Tokens and cost (absent in files of older versions, and in jobs that made no model call).
+  const usage = z.object({ input: count, output: count, cached: count, costUsd: z.number().min(0).optional() }).optional();
   const phaseSchema = z.object({
     name: z.string().regex(NAME, 'expected a phase name'),
     status: z.enum(PHASE_STATUSES),
@@ -34,6 +37,7 @@ function buildJobSchema() {
       moreFiles: z.number().int().min(0),
     }).nullable().default(null),
     failedTasks: z.number().int().min(1).optional(),
+    usage,
   });
 
   // Not strict: a newer minor writer may add fields; unknown *versions* are refused separately.
@@ -51,6 +55,7 @@ function buildJobSchema() {
       toolCalls: z.number(),
       llmCalls: z.number(),
       lastEvent: z.string().nullable(),
+      usage,
     }),
     createdAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time'),
     startedAt: timestamp,
@@ -68,6 +73,9 @@ function buildJobSchema() {
     template: z.object({ name: z.string().regex(NAME, 'expected a template name'), values: z.record(z.string().regex(NAME, 'expected a placeholder name'), z.string().max(65_536)) }).nullable().optional(),
     joinedWorkers: z.array(z.object({ name: z.string().regex(WORKER_NAME_PATTERN, 'expected a worker name'), agent: z.string().regex(WORKER_AGENT_PATTERN, 'expected an agent name'), index: z.number().int().min(0), joinedAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time'), leaseExpiresAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time').optional() })).max(10_000).optional(),
     workerJoins: z.number().int().min(0).optional(),
+    budget: z.object({ tokens: z.number().int().min(1).optional(), usd: z.number().positive().optional() }).nullable().optional(),
+    model: z.string().min(1).max(200).nullable().optional(),
+    budgetStop: z.object({ reason: z.string().max(1000), at: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time') }).nullable().optional(),
   });
   return jobSchema;
 }

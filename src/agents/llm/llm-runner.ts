@@ -11,6 +11,7 @@ import { buildPhasePrompt } from './phase-prompt.js';
 import { ProviderError, createModel } from './provider.js';
 import { TestVerdict } from './test-verdict.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
+import { NO_USAGE, addUsage, formatUsage, priceUsage, type TokenUsage } from '../../jobs/model/usage.js';
 import { describeToolCall, executeTool } from './tools.js';
 
 export { MAX_MODEL_RETRIES, MODEL_IDLE_TIMEOUT_MS } from './model-call.js';
@@ -38,11 +39,18 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
   const tools: ToolSet = Object.fromEntries(phase.tools.map((name) => [name, tool({ description: TOOL_DEFINITIONS[name].description, inputSchema: jsonSchema(TOOL_DEFINITIONS[name].parameters) })]));
   const messages: ModelMessage[] = [{ role: 'user', content: buildPhasePrompt(phase, context) }];
   let { toolCalls, llmCalls } = context.progress;
+  // The run's own tokens, priced as the provider's config says (prices by model, else price).
+  const price = agent.provider.prices?.[agent.model] ?? agent.provider.price;
+  let usage: TokenUsage = NO_USAGE;
+  let callUsage: TokenUsage | null = null;
   // What the run's tools record: the files it wrote, the tasks it planned (create_tasks).
   const filesModified = new Set<string>();
   const plan: { tasks: PlannedTask[] | null } = { tasks: null };
   const tests = new TestVerdict(phase.validates === true, agent.validateCommand);
-  const ended = (outcome: PhaseOutcome): PhaseOutcome => (outcome.kind === 'cancelled' || !context.task ? outcome : { ...outcome, filesModified: [...filesModified] });
+  const ended = (outcome: PhaseOutcome): PhaseOutcome => {
+    if (outcome.kind === 'cancelled') return outcome;
+    return { ...outcome, ...(context.task ? { filesModified: [...filesModified] } : {}), ...(llmCalls > context.progress.llmCalls ? { usage } : {}) };
+  };
   // The text of answers cut at the output limit, continued by the next.
   let cutText = '';
   let continuations = 0;
@@ -50,16 +58,26 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
   for (let round = 1; ; round++) {
     if (context.signal.aborted) return { kind: 'cancelled' };
     if (round > phase.maxRounds) return ended({ kind: 'failed', error: `exceeded ${phase.maxRounds} rounds` });
+    // The budget is checked before each model call, never in the middle of a tool call.
+    await context.budget?.beforeModelCall(usage);
+    if (context.signal.aborted) return { kind: 'cancelled' };
     context.report.progress({ round, lastEvent: `Round ${round}: waiting for the model` });
+    callUsage = null;
     const result = await callModel(model, agent.provider, { system: phase.instructions, messages, tools }, context.signal, {
       attemptStarted: () => context.report.progress({ llmCalls: ++llmCalls }),
       text: (delta) => context.report.output(delta),
-      usage: () => {},
+      usage: (tokens) => {
+        const priced = priceUsage(tokens, price);
+        callUsage = addUsage(callUsage ?? NO_USAGE, priced);
+        usage = addUsage(usage, priced);
+        context.report.progress({ usage: addUsage(context.progress.usage, usage) });
+      },
       retrying: (why, delayMs, attempt) => context.report.activity('⚠', `Model call failed (${why}); retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt})`),
     });
     if (result.kind !== 'turn') return ended(result);
     const { turn } = result;
-    context.report.activity('💭', turn.finish === 'length' ? 'LLM response cut off at the output limit' : 'LLM response received');
+    const tokens = callUsage ? ` · ${formatUsage(callUsage)}` : '';
+    context.report.activity('💭', `${turn.finish === 'length' ? 'LLM response cut off at the output limit' : 'LLM response received'}${tokens}`);
 
     if (turn.finish === 'length') {
       // Never a finished answer: its tool calls may be cut too, so none is run; the model goes on.

@@ -1,5 +1,8 @@
 // The job model as stored in job.json. Field names are a public format (other tools read them):
 // change them only together with SCHEMA_VERSION. Pure: no I/O, no clock.
+import type { JobBudget, TokenUsage } from './usage.js';
+
+export type { JobBudget, TokenUsage } from './usage.js';
 
 /**
  * Version of the job.json format written by this build: 2 since tasks and runs (kept beside it,
@@ -43,6 +46,8 @@ export interface PhaseState {
    * an interactive job asks whether to go on anyway, retry them, or cancel. Absent otherwise.
    */
   failedTasks?: number;
+  /** Tokens (and cost) of every model call of the phase, all its tasks and attempts; absent: none counted. */
+  usage?: TokenUsage;
 }
 
 /**
@@ -57,13 +62,17 @@ export interface WorkspaceChanges {
   moreFiles: number;
 }
 
-/** Live counters. `round`, `toolCalls` and `llmCalls` stay 0 for agents that do not count them. */
+/**
+ * Live counters. `round`, `toolCalls` and `llmCalls` stay 0 for agents that do not count them.
+ * `usage`: tokens (and cost) of every model call of the job; absent: none counted.
+ */
 export interface JobProgress {
   round: number;
   toolCalls: number;
   llmCalls: number;
   /** One human-readable line: the latest output line or agent action. */
   lastEvent: string | null;
+  usage?: TokenUsage;
 }
 
 /**
@@ -129,6 +138,16 @@ export interface Job {
   joinedWorkers?: JoinedWorker[];
   /** How many workers ever joined the job from outside (their indexes follow it); absent: 0. */
   workerJoins?: number;
+  /** Its budget (see JobBudget); absent or null: none. */
+  budget?: JobBudget | null;
+  /** The model its LLM agent runs, when it is not the agent's own (`--model`, `/model`, a template's); absent: the agent's. */
+  model?: string | null;
+  /**
+   * Set while the job waits for approval because it reached its budget (its runs wait before
+   * their next model call): what it says (`budget reached: …; continue with +50%?`) and since
+   * when (ISO-8601 UTC). Approving raises the budget by half and the runs go on.
+   */
+  budgetStop?: { reason: string; at: string } | null;
 }
 
 /**
@@ -228,6 +247,10 @@ export interface NewJobInput {
   name?: string | null;
   /** See Job.template (default none). */
   template?: JobTemplateRef | null;
+  /** See Job.budget (default none). */
+  budget?: JobBudget | null;
+  /** See Job.model (default none: the agent's). */
+  model?: string | null;
 }
 
 /** Which template a job was made from (`/run NAME key=value …`), with the values given. */
@@ -270,6 +293,8 @@ export function createJob(input: NewJobInput): Job {
     keepGoing: input.keepGoing ?? false,
     ...(input.name ? { name: input.name } : {}),
     ...(input.template ? { template: input.template } : {}),
+    ...(input.budget ? { budget: input.budget } : {}),
+    ...(input.model ? { model: input.model } : {}),
   };
 }
 

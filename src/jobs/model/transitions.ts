@@ -6,6 +6,8 @@ import { ACTIVE_STATUSES, JOB_STATUSES, UNFINISHED_STATUSES, isExternalJob } fro
 import type { JobEvent } from './job-event.js';
 import { formatWorkerName, type TaskPlan } from './task.js';
 import type { ResumePlan } from './resume-plan.js';
+import { approveBudgetStop, stopForBudget, withoutBudgetStop } from './budget-transitions.js';
+import type { TokenUsage } from './usage.js';
 
 /**
  * What can happen to a job. `start` means "given a worker slot"; `approve`/`retry` put the job
@@ -41,8 +43,8 @@ export type JobAction =
    * workspace's diff, which holds every parallel run's changes); `plannedTasks`: the tasks the
    * run planned for the next phase (see planNextPhase in task-transitions.ts).
    */
-  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[] }
-  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[] }
+  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[]; usage?: TokenUsage }
+  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage }
   /**
    * `failedTasks`: the job's tasks that failed for good (a last phase completed with some ends the
    * job failed); `failedInPhase`: this phase's, when an interactive job is to be asked about them.
@@ -59,8 +61,11 @@ export type JobAction =
    * planResume); `plan`: what the resume runs again, computed from the job's board by applyActions
    * (job-state.ts) when absent.
    */
-  | { type: 'resume'; mode: JobMode; retryFailed?: boolean; plan?: ResumePlan }
-  | { type: 'reportProgress'; progress: Partial<JobProgress> };
+  | { type: 'resume'; mode: JobMode; retryFailed?: boolean; plan?: ResumePlan; model?: string }
+  /** `phaseUsage`: the current phase's tokens now (see PhaseState.usage). */
+  | { type: 'reportProgress'; progress: Partial<JobProgress>; phaseUsage?: TokenUsage }
+  /** A run reached the job's budget with the job's tokens at `usage`: the job waits for approval (see Job.budgetStop). */
+  | { type: 'stopForBudget'; usage: TokenUsage };
 
 /**
  * How an external job starts (see EXTERNAL_AGENT): at once, without a slot (no jobline process
@@ -88,6 +93,7 @@ const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
   interrupt: ACTIVE_STATUSES,
   resume: UNFINISHED_STATUSES,
   reportProgress: ['running'],
+  stopForBudget: ['running'],
   joinWorker: ACTIVE_STATUSES,
   renewLease: ACTIVE_STATUSES,
   leaveWorker: ACTIVE_STATUSES,
@@ -178,7 +184,12 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       return { job: next, events: [event('phase_failed', { phase: current.name, error: action.error }), event('failed', { error })] };
     }
 
+    case 'stopForBudget':
+      return stopForBudget(job, next, action.usage, event);
+
     case 'approve': {
+      // A budget stop goes on where it stopped, with more budget (the runs are waiting).
+      if (job.budgetStop) return approveBudgetStop(next, event);
       const approved = phase?.name;
       const following = findNextOpenPhase(next, next.currentPhase);
       if (following === -1) {
@@ -195,6 +206,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     }
 
     case 'retry':
+      if (job.budgetStop) throw illegal(job, action, 'a job stopped at its budget (continue or cancel it)');
       // The phase runs again: back to pending (its output stays until the new run replaces it).
       if (phase) phase.status = 'pending';
       Object.assign(next, { status: 'queued', hasPendingApproval: false, pendingFeedback: action.feedback });
@@ -205,14 +217,14 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
 
     case 'cancel':
       stopRunningPhase(phase, now);
-      Object.assign(next, { status: 'cancelled', endedAt: now }, dropJoinedWorkers(job));
+      Object.assign(next, { status: 'cancelled', endedAt: now }, dropJoinedWorkers(job), withoutBudgetStop(job));
       next.progress.lastEvent = 'Cancelled';
       return { job: next, events: [event('cancelled')] };
 
     case 'interrupt':
       stopRunningPhase(phase, now);
       // External workers' claims end with the process that held them: they join again.
-      Object.assign(next, { status: 'interrupted', endedAt: now, error: action.reason }, dropJoinedWorkers(job));
+      Object.assign(next, { status: 'interrupted', endedAt: now, error: action.reason }, dropJoinedWorkers(job), withoutBudgetStop(job));
       next.progress.lastEvent = action.reason;
       return { job: next, events: [event('interrupted', { reason: action.reason, ...(action.detectedAt ? { detectedAt: action.detectedAt } : {}) })] };
 
@@ -222,6 +234,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       const reopened = action.plan?.phases ?? next.phases.flatMap((p, index) => (p.status !== 'completed' ? [index] : []));
       const firstOpen = reopened[0] ?? -1;
       if (firstOpen === -1) throw illegal(job, action, 'a job whose phases all completed, with no task left to run');
+      if (action.model) next.model = action.model; // `resume --model`: the rest of the job runs on it
       // A phase that completed but was never approved is asked about again (interactive mode);
       // background mode approves every phase, this one included.
       if (next.hasPendingApproval && action.mode === 'interactive' && phase?.status === 'completed') {
@@ -241,6 +254,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
 
     case 'reportProgress':
       Object.assign(next.progress, action.progress);
+      if (action.phaseUsage && phase) phase.usage = action.phaseUsage;
       return { job: next, events: [] };
 
     case 'joinWorker': {
@@ -276,7 +290,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       const isCompleted = action.status === 'completed';
       if (phase && phase.status !== 'completed') Object.assign(phase, { status: isCompleted ? 'completed' : 'failed', startedAt: phase.startedAt ?? now, endedAt: now });
       const error = isCompleted ? null : (action.reason ?? 'closed as failed');
-      Object.assign(next, { status: action.status, endedAt: now, error, hasPendingApproval: false }, dropJoinedWorkers(job));
+      Object.assign(next, { status: action.status, endedAt: now, error, hasPendingApproval: false }, dropJoinedWorkers(job), withoutBudgetStop(job));
       next.progress.lastEvent = isCompleted ? 'Completed' : `Failed: ${error}`;
       return { job: next, events: [isCompleted ? event('completed') : event('failed', { error: error ?? undefined })] };
     }

@@ -3,7 +3,7 @@
 // worker on another machine pulling runs from a queue) implements the same contract: a request
 // that is plain data, a stream of reports, a cancel with a grace period, and exactly one outcome.
 import type { AgentSpec, PhaseOutcome, PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
-import type { JobProgress } from '../model/job.js';
+import type { JobBudget, JobProgress, TokenUsage } from '../model/job.js';
 
 /** Everything a worker needs to run one phase of one job (plain data: structured-cloneable and JSON-serialisable). */
 export interface PhaseRequest {
@@ -34,6 +34,8 @@ export interface PhaseRequest {
    * phase holds several tasks, whose runs overlap. Default true.
    */
   isWorkspaceRecorded?: boolean;
+  /** The job's budget, when it has one: the run stops before a model call past it (see RunHandle.updateUsage). */
+  budget?: JobBudget | null;
 }
 
 /** What a run reports while it goes. Called on the service's thread, in the order things happened. */
@@ -43,6 +45,11 @@ export interface RunListener {
   progress(progress: Partial<JobProgress>): void;
   /** A notable step of an agent (a tool call), with an icon. */
   activity(icon: string, text: string): void;
+  /**
+   * The run reached the job's budget with the job's tokens at `usage` (its own and the rest's):
+   * it waits, before its next model call, until `updateUsage` brings a budget it is within.
+   */
+  budgetReached(usage: TokenUsage): void;
 }
 
 /** One run in progress. */
@@ -53,6 +60,11 @@ export interface RunHandle {
   cancel(graceMs: number): void;
   /** Stops the run at once (exit paths). */
   kill(): void;
+  /**
+   * Tells the run the job's tokens outside it (`others`: earlier phases and runs beside it) and
+   * the job's budget, as they change: its budget checks add its own.
+   */
+  updateUsage(others: TokenUsage, budget: JobBudget | null): void;
 }
 
 /** Where runs execute. */

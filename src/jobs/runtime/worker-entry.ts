@@ -15,6 +15,7 @@ import { OutputSink } from './output-sink.js';
 import { OUTPUT_FILE, formatPhaseHeader } from '../model/task.js';
 import { parseTaskPlans } from '../model/task-plans.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
+import { BudgetGate } from './budget-gate.js';
 import type { PhaseRequest } from '../ports/executor.js';
 import type { HostMessage, WorkerMessage } from './protocol.js';
 import { SpawnerClient } from '../process/spawner-client.js';
@@ -28,6 +29,8 @@ if (!port) throw new Error('worker-entry must run in a worker thread');
 
 const children = new ChildRegistry((workerData as { childRegistry: SharedArrayBuffer }).childRegistry);
 const controllers = new Map<number, AbortController>();
+/** Each run's budget check, by run id (see budget-gate.ts). */
+const gates = new Map<number, BudgetGate>();
 const moduleRunners = new Map<string, Promise<AgentRunner>>();
 /** Output folders this worker has made (a job's runs/ folder); a removed job's folder is gone with its id. */
 const madeFolders = new Set<string>();
@@ -48,6 +51,7 @@ function post(message: WorkerMessage): void {
 
 port.on('message', (message: HostMessage) => {
   if (message.type === 'cancelRequested') controllers.get(message.runId)?.abort();
+  else if (message.type === 'usageUpdated') gates.get(message.runId)?.update(message.others, message.budget);
   else void runPhase(message.runId, message.request);
 });
 
@@ -78,6 +82,12 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     const activeSink = sink;
     progress = new ProgressCoalescer((update) => post({ type: 'progressReported', runId, progress: update.lastEvent ? { ...update, lastEvent: scrub(update.lastEvent) } : update }));
     const activeProgress = progress;
+    // The counters reach the main thread before the stop does: the stop is judged on them.
+    const gate = request.budget ? new BudgetGate(request.progress.usage, request.budget, controller.signal, (usage) => {
+      activeProgress.flush();
+      post({ type: 'budgetReached', runId, usage });
+    }) : null;
+    if (gate) gates.set(runId, gate);
     const context: PhaseContext = {
       jobId: request.jobId,
       prompt: request.prompt,
@@ -90,6 +100,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
       progress: request.progress,
       signal: controller.signal,
       ...(request.task ? { task: request.task } : {}),
+      ...(gate ? { budget: gate } : {}),
       report: {
         output: (text) => activeSink.write(text),
         progress: (update) => activeProgress.report(update),
@@ -111,6 +122,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     outcome = { kind: 'failed', error: describeError(error) };
   } finally {
     controllers.delete(runId);
+    gates.delete(runId);
   }
   progress?.flush(); // the final counters arrive before the phase's end
   try {
@@ -127,8 +139,9 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   if (planned && 'problems' in planned) outcome = { kind: 'failed', error: scrub(`the phase returned tasks that cannot run: ${planned.problems.join('; ')}`), output: outcome.kind === 'completed' ? outcome.output : null };
   const filesModified = outcome.kind !== 'cancelled' && Array.isArray(outcome.filesModified) ? { filesModified: outcome.filesModified.filter((path) => typeof path === 'string').map(scrub) } : {};
   const tasks = planned && 'plans' in planned ? { tasks: planned.plans.map((plan) => ({ title: scrub(plan.title), description: scrub(plan.input), files: plan.claims.map(scrub), dependsOn: plan.dependsOn.map(scrub) })) } : {};
-  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, output: scrubNullable(outcome.output), changes, ...tasks, ...filesModified });
-  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), output: scrubNullable(outcome.output), changes, ...filesModified });
+  const usage = outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {};
+  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, output: scrubNullable(outcome.output), changes, ...tasks, ...filesModified, ...usage });
+  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), output: scrubNullable(outcome.output), changes, ...filesModified, ...usage });
   else post({ type: 'phaseCancelled', runId });
 }
 

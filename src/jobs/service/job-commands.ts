@@ -20,7 +20,7 @@ export type JobCommand =
   | { type: 'retry'; jobId: string; feedback?: string | null; requestId?: string }
   | { type: 'cancel'; jobId: string }
   /** `retryFailed`: failed tasks run again even where the resume is not their retry (see planResume). */
-  | { type: 'resume'; jobId: string; mode: JobMode; retryFailed?: boolean }
+  | { type: 'resume'; jobId: string; mode: JobMode; retryFailed?: boolean; model?: string }
   | { type: 'remove'; jobs: readonly Job[] }
   /** Changes a job's name (null: none) and, for an active job, its mode. */
   | { type: 'update'; jobId: string; name?: string | null; mode?: JobMode }
@@ -81,9 +81,12 @@ export type JobUpdate =
 
 /**
  * The correlation id of the approval job `job` waits on (null when it waits on none): the job, the
- * phase and its attempt, e.g. `job-ab12cd34/2/1`. An answer carrying it applies to that approval only.
+ * phase and its attempt, e.g. `job-ab12cd34/2/1` (a budget stop: `job-ab12cd34/budget/<time>`). An
+ * answer carrying it applies to that approval only.
  */
 export function approvalIdOf(job: Job): string | null {
   if (job.status !== 'awaiting_approval') return null;
+  // A budget stop is its own approval (one phase attempt may stop more than once).
+  if (job.budgetStop) return `${job.id}/budget/${job.budgetStop.at}`;
   return `${job.id}/${job.currentPhase + 1}/${job.phases[job.currentPhase]?.attempts ?? 0}`;
 }

@@ -4,7 +4,8 @@ import { hasJustEnded, manifestOf } from './job-manifests.js';
 import type { AgentSpec, PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
 import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
-import type { Job, JobProgress } from '../model/job.js';
+import type { Job, JobProgress, TokenUsage } from '../model/job.js';
+import { NO_USAGE, addUsage, findReachedLimits, subtractUsage } from '../model/usage.js';
 import type { JobState } from '../model/job-state.js';
 import { prepareChange, type StoredJob } from './job-commit.js';
 import type { Run, Task, TaskBoard, TaskRecord } from '../model/task.js';
@@ -30,10 +31,19 @@ export interface JobReporter {
   warning(message: string): void;
 }
 
-/** One task of the job being run: its worker index, and its run once the executor has it. */
+/**
+ * One task of the job being run: its worker index, its run once the executor has it, and its
+ * counters as it last reported them (from the job's when it started: runs side by side each
+ * count on from the same start, so the job adds what each reports anew, not what it says).
+ */
 export interface ActiveRun {
   worker: number;
   handle: RunHandle | null;
+  reported?: JobProgress;
+  /** The job's tokens when it started (what it adds counts from them). */
+  started?: TokenUsage;
+  /** Its outcome, held while the job is stopped at its budget (see holdOutcome). */
+  heldOutcome?: () => void;
 }
 
 /** Delay before a job whose write failed takes new work again (ms), doubling up to MAX_RETRY_MS. */
@@ -77,7 +87,7 @@ export class JobHandle {
   constructor(
     job: Job,
     board: { board: TaskBoard; isRecorded: boolean },
-    readonly agent: AgentSpec,
+    private readonly baseAgent: AgentSpec,
     readonly cwd: string,
     private readonly writer: JobWriter,
     private readonly reporter: JobReporter,
@@ -88,6 +98,12 @@ export class JobHandle {
     this.pending = this.saved.state;
     this.isPendingBoardRecorded = board.isRecorded;
     this.isPersisted = isSaved;
+  }
+
+  /** The job's agent, running the job's own model when it has one (Job.model: `--model`, a template's). */
+  get agent(): AgentSpec {
+    const { model } = this.pending.job;
+    return model && this.baseAgent.type === 'llm' && model !== this.baseAgent.model ? { ...this.baseAgent, model } : this.baseAgent;
   }
 
   /** The job's latest state: what is on disk, with the changes on their way to it (a few ms ahead). */
@@ -155,6 +171,7 @@ export class JobHandle {
       // After the job's end is durable, before it is reported: whoever hears of it finds its manifest.
       if (endBoard) this.writer.writeManifest(job, () => manifestOf(job, endBoard, this.agent));
       for (const event of change.events) this.reporter.event(job, event);
+      this.afterLanded(job);
     });
     this.lastReport = reported.catch(() => {});
     await reported;
@@ -238,12 +255,84 @@ export class JobHandle {
    * Records counter changes while running (live telemetry: never acknowledged to anyone, so it is
    * not a commit): applied to the pending state by the state machine, reported at once, and
    * written coalesced, with the next change or within the flush interval (see scheduleProgress).
+   * A run of task `taskId` reports its counters as it counts them from the job's at its start:
+   * what it added since its last report is added to the job's (and tokens to its phase's), so runs
+   * side by side all count. The other runs hear of the job's new tokens (budget-gate.ts).
    */
-  recordProgress(progress: Partial<JobProgress>): void {
+  recordProgress(progress: Partial<JobProgress>, taskId?: string): void {
     if (this.pending.job.status !== 'running') return;
-    this.pending = { ...this.pending, job: transitionJob(this.pending.job, { type: 'reportProgress', progress }, this.now()).job };
+    const run = taskId === undefined ? undefined : this.runs.get(taskId);
+    const { progress: update, phaseUsage } = run?.reported ? this.addRunProgress(run, progress) : { progress, phaseUsage: undefined };
+    this.pending = { ...this.pending, job: transitionJob(this.pending.job, { type: 'reportProgress', progress: update, ...(phaseUsage ? { phaseUsage } : {}) }, this.now()).job };
     this.writer.scheduleProgress(this.id, () => this.pending.job);
     this.reporter.progress(this.pending.job);
+    if (progress.usage) this.shareUsage(taskId);
+  }
+
+  // The job's counters once run `run` reported `progress` (absolute, from the job's at its start).
+  private addRunProgress(run: ActiveRun, progress: Partial<JobProgress>): { progress: Partial<JobProgress>; phaseUsage?: TokenUsage } {
+    const job = this.pending.job;
+    const before = run.reported!;
+    const update: Partial<JobProgress> = { ...progress };
+    if (progress.toolCalls !== undefined) update.toolCalls = job.progress.toolCalls + Math.max(0, progress.toolCalls - before.toolCalls);
+    if (progress.llmCalls !== undefined) update.llmCalls = job.progress.llmCalls + Math.max(0, progress.llmCalls - before.llmCalls);
+    let phaseUsage: TokenUsage | undefined;
+    if (progress.usage) {
+      const added = subtractUsage(progress.usage, before.usage);
+      update.usage = addUsage(job.progress.usage, added);
+      phaseUsage = addUsage(job.phases[job.currentPhase]?.usage, added);
+    }
+    run.reported = { ...before, ...progress };
+    return { progress: update, ...(phaseUsage ? { phaseUsage } : {}) };
+  }
+
+  // Tells the job's runs (but `except`'s) the job's tokens outside each and its budget.
+  private shareUsage(except?: string): void {
+    const job = this.pending.job;
+    if (!job.budget) return;
+    for (const [taskId, run] of this.runs) {
+      if (taskId === except || !run.handle || !run.reported) continue;
+      // The job's tokens less what this run added since it started.
+      const own = subtractUsage(run.reported.usage, run.started);
+      run.handle.updateUsage(subtractUsage(job.progress.usage, own), job.budget ?? null);
+    }
+  }
+
+  /**
+   * A run of this job reached its budget, with the job's tokens at `usage`: the job stops for
+   * approval (once; a run that heard of a raise late is told the budget again instead).
+   */
+  async stopForBudget(usage: TokenUsage): Promise<void> {
+    const job = this.pending.job;
+    if (job.status !== 'running' || job.budgetStop || findReachedLimits(usage, job.budget).length === 0) {
+      this.shareUsage();
+      return;
+    }
+    await this.commit([{ type: 'stopForBudget', usage: addUsage(usage, NO_USAGE) }]);
+  }
+
+  /**
+   * Holds the outcome of task `taskId`'s run while the job is stopped at its budget (its write
+   * would find the job not running): `record` runs once the stop is answered.
+   */
+  holdOutcome(taskId: string, record: () => void): void {
+    const run = this.runs.get(taskId);
+    if (run) run.heldOutcome = record;
+    else record();
+  }
+
+  // After a change landed: the runs hear the budget (a raise lets them go on), and outcomes held
+  // during a budget stop are recorded once it is answered.
+  private afterLanded(job: Job): void {
+    this.shareUsage();
+    if (job.budgetStop) return;
+    for (const [taskId, run] of this.runs) {
+      const record = run.heldOutcome;
+      if (!record) continue;
+      delete run.heldOutcome;
+      this.runs.delete(taskId);
+      record();
+    }
   }
 
   /** Reserves the lowest worker index of this job not in use, for task `taskId` (see ActiveRun). */
@@ -277,8 +366,15 @@ export class JobHandle {
     // task, its claims and its neighbours' claims as its TaskContext; a planned task gets the
     // job's prompt (its own input is in the context), any other its input (a batch line).
     const taskContext = task && this.agent.type !== 'command' ? describeTaskContext(this.pending.board, task) : null;
+    // The run counts on from the job's counters now (see recordProgress).
+    const active = this.runs.get(taskId);
+    if (active) {
+      active.reported = { ...job.progress };
+      active.started = job.progress.usage;
+    }
     return {
       jobId: job.id,
+      ...(job.budget ? { budget: job.budget } : {}),
       prompt: isListedTask || task?.isPlanned ? job.description : (task?.input ?? job.description),
       taskId,
       ...(isListedTask && task ? { command: task.input } : {}),

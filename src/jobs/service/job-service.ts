@@ -83,7 +83,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
       }
       case 'resume': {
         const id = await this.resolve(command.jobId);
-        return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)), command.retryFailed ?? false)) as Result;
+        return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)), command.retryFailed ?? false, command.model)) as Result;
       }
       case 'update':
         return (await manager.update(await this.resolve(command.jobId), { name: command.name, mode: command.mode })) as Result;

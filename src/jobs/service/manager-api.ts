@@ -4,7 +4,7 @@ import type { AgentSpec } from '../../agents/agent.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { Executor } from '../ports/executor.js';
 import type { Clock } from '../ports/clock.js';
-import type { Job, JobMode, JobTemplateRef } from '../model/job.js';
+import type { Job, JobBudget, JobMode, JobTemplateRef } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { TaskPlan } from '../model/task.js';
 
@@ -74,6 +74,10 @@ export interface SubmitRequest {
   name?: string | null;
   /** See Job.template. */
   template?: JobTemplateRef | null;
+  /** See Job.budget (absent: the agent's `budget`, if it has one). */
+  budget?: JobBudget | null;
+  /** See Job.model (absent: the agent's). */
+  model?: string | null;
 }
 
 /** How a job taken over from the jobs folder will run: its agent (rebuilt from the config) and folder. */

@@ -181,6 +181,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   async retry(id: string, feedback: string | null = null): Promise<Job> {
     const entry = await this.underClaim(id, async (handle) => {
       this.assertAwaiting(handle, 'retry');
+      if (handle.job.budgetStop) throw new ManagerError('JOB_AT_BUDGET', `${handle.job.id} stopped at its budget, not after a phase: continue it (/approve) to go on with +50%, or cancel it.`);
       await handle.commit([{ type: 'retry', feedback: feedback && feedback.trim() !== '' ? feedback : null }]);
     });
     return entry.job;
@@ -267,7 +268,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
    *   when another live jobline owns it; MANAGER_CLOSED; StoreError CLAIM_BUSY, CLAIM_TARGET_GONE
    *   (the job was removed), JOB_FILE_CORRUPT, JOB_IO; whatever `adopt` throws (AgentError).
    */
-  async resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed = false): Promise<Job> {
+  async resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed = false, model?: string): Promise<Job> {
     this.assertOpen();
     const fullId = this.entries.has(id) ? id : id.trim().toLowerCase();
     const entry = await this.options.store.withJobClaim(fullId, async () => {
@@ -279,7 +280,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         }
         assertNoProcessesLeft(fullId, this.executor);
         handle = existing;
-        await handle.commit(resumeActions(handle.job, mode, retryFailed));
+        await handle.commit(resumeActions(handle.job, mode, retryFailed, model));
       } else {
         if (!adopt) throw new JobLookupError('JOB_NOT_FOUND', `No job ${fullId} in this session.`);
         const { state: { job: stored, board } } = await settleStoredJob(this.options.store, fullId, this.timestamp());
@@ -291,7 +292,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, { board, isRecorded: false }, agent, cwd, this.writer, this.reporter, () => this.timestamp(), true);
         this.entries.set(fullId, handle);
         try {
-          await handle.commit(resumeActions(stored, mode, retryFailed));
+          await handle.commit(resumeActions(stored, mode, retryFailed, model));
         } catch (error) {
           this.entries.delete(fullId);
           throw error;

@@ -251,8 +251,9 @@ export class PhaseScheduler {
     try {
       active.handle = this.executor.start(entry.buildRequest(taskId, outputPath, this.options.secretEnvNames ?? [], this.options.maxOutputBytes), {
         output: (lines, lineCount) => entry.recordOutput(lines, lineCount, taskId),
-        progress: (progress) => entry.recordProgress(progress),
+        progress: (progress) => entry.recordProgress(progress, taskId),
         activity: (icon, text) => entry.recordActivity(icon, text),
+        budgetReached: (usage) => void entry.stopForBudget(usage).catch((error: unknown) => this.host.warn(`${entry.id}: ${describeError(error)}`)),
       });
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
@@ -266,6 +267,13 @@ export class PhaseScheduler {
   // now (the next task is planned with it, and its start shares the outcome's write) and written
   // in the background; the job's slot is released once its stop is on disk (see settle).
   private finishRun(entry: JobHandle, taskId: string, outcome: PhaseOutcome): void {
+    // A run that ended while its job is stopped at its budget (it needed no more model calls) is
+    // recorded once the stop is answered: a change of a job not running would be refused. It keeps
+    // its place in the job's runs meanwhile, so the job keeps its slot.
+    if (entry.job.budgetStop && entry.job.status === 'awaiting_approval' && outcome.kind !== 'cancelled' && !this.host.isClosed()) {
+      entry.holdOutcome(taskId, () => this.finishRun(entry, taskId, outcome));
+      return;
+    }
     entry.runs.delete(taskId);
     // While the session closes, a run that ended on its own is still recorded (see shutdown).
     const isRecorded = outcome.kind !== 'cancelled' || !this.host.isClosed();
@@ -301,10 +309,11 @@ export class PhaseScheduler {
 // A run's outcome as the action on its task; a cancelled run (only a cancel asks for one) cancels the job.
 function outcomeAction(taskId: string, outcome: PhaseOutcome): JobAction {
   const filesModified = outcome.kind !== 'cancelled' && outcome.filesModified ? { filesModified: outcome.filesModified } : {};
+  const usage = outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {};
   if (outcome.kind === 'completed') {
     const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));
-    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...filesModified, ...(plannedTasks ? { plannedTasks } : {}) };
+    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...filesModified, ...usage, ...(plannedTasks ? { plannedTasks } : {}) };
   }
-  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified };
+  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified, ...usage };
   return { type: 'cancel' };
 }

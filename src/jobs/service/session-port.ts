@@ -46,7 +46,7 @@ export interface SessionPort extends EventEmitter<JobManagerEvents> {
   approve(id: string): Promise<Job>;
   retry(id: string, feedback?: string | null): Promise<Job>;
   cancel(id: string): Promise<Job>;
-  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed?: boolean): Promise<Job>;
+  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed?: boolean, model?: string): Promise<Job>;
   update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job>;
   removeJobs(listed: readonly Job[]): Promise<string[]>;
   /** Takes an active external job left in the jobs folder into the session (see JobManager.adoptExternal); absent where jobs run elsewhere. */

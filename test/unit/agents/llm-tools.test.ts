@@ -81,7 +81,7 @@ describe('run_command', () => {
   it('runs allowed commands in the workspace and reports exit code and output', async () => {
     const workspace = makeWorkspace({});
     const tool = toolsIn(workspace);
-    expect(await tool('run_command', { command: 'echo hello world' })).toEqual({ isError: false, text: 'exit code 0\nhello world' });
+    expect(await tool('run_command', { command: 'echo hello world' })).toEqual({ isError: false, text: 'exit code 0\nhello world', exitCode: 0 });
   });
 
   it.each([
