@@ -172,10 +172,11 @@ program
   .description('run the phase a job waits on again, optionally with feedback for the agent')
   .argument(...idArgument)
   .option('--feedback <text>', 'what the agent should do differently ($JOB_FEEDBACK for command agents)')
+  .option('--keep', 'keep the changes of the attempt (an LLM agent\'s retry otherwise starts from the files as they were before the phase)')
   .option('--json', 'print the job as JSON once done')
   .addOption(configOption())
   .action(async (id: string, options) => {
-    process.exitCode = await steerCommand(loadAppContext(options.config), id, { type: 'retry', feedback: options.feedback ?? null }, options);
+    process.exitCode = await steerCommand(loadAppContext(options.config), id, { type: 'retry', feedback: options.feedback ?? null, ...(options.keep ? { keep: true } : {}) }, options);
   });
 
 program

@@ -144,6 +144,12 @@ export interface PhaseOutputRecord {
 export interface PhaseReporter {
   /** Raw text the agent produced (UTF-8); appended to output.log, complete lines become events. */
   output(text: string): void;
+  /**
+   * A model's answer as it streams: appended to output.log like output, and reported as text as
+   * it arrives (front ends print it wrapped, whole, unlimited), not as lines. Optional: a runner
+   * without it reports model text as output.
+   */
+  text?(delta: string): void;
   /** Counter or lastEvent changes. */
   progress(update: Partial<JobProgress>): void;
   /**
@@ -208,6 +214,12 @@ export interface PhaseContext {
   report: PhaseReporter;
   /** The task this run does, when its phase holds several tasks (see TaskContext). */
   task?: TaskContext;
+  /**
+   * For a retry: the previous attempt's answer, its diff (null: none, or outside git), whether its
+   * changes are still in the files (`isKept`: `/retry --keep`) or were undone (kept in git under
+   * `undoneRef`). Absent for a first attempt or a resume.
+   */
+  previousAttempt?: { output: string | null; diff: string | null; isKept: boolean; undoneRef: string | null };
   /**
    * The job's budget, for agents that call models: awaited before each model call with the run's
    * own tokens so far, it returns at once within the budget, and otherwise stops the job for

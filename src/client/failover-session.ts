@@ -14,7 +14,7 @@ import type { AdoptedRun, JobManagerEvents, SubmitRequest, SubmitResult } from '
 import type { SessionPort, WorkersPort } from '../jobs/service/session-port.js';
 import type { RemoteSession } from './remote-session.js';
 
-const SESSION_EVENTS = ['jobEvent', 'jobOutput', 'jobActivity', 'jobProgress', 'jobRemoved', 'warning'] as const;
+const SESSION_EVENTS = ['jobEvent', 'jobOutput', 'jobActivity', 'jobText', 'jobProgress', 'jobRemoved', 'warning'] as const;
 
 /** How often a local session looks for a server on the jobs folder (ms). */
 const LOOK_FOR_SERVER_MS = 500;
@@ -131,8 +131,8 @@ export class FailoverSession extends EventEmitter<JobManagerEvents> implements S
     return this.current.approve(id);
   }
 
-  retry(id: string, feedback?: string | null): Promise<Job> {
-    return this.current.retry(id, feedback);
+  retry(id: string, feedback?: string | null, keep?: boolean): Promise<Job> {
+    return this.current.retry(id, feedback, keep);
   }
 
   cancel(id: string): Promise<Job> {

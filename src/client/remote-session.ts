@@ -159,8 +159,8 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
     return this.decide(id, 'approve', {});
   }
 
-  retry(id: string, feedback: string | null = null): Promise<Job> {
-    return this.decide(id, 'retry', { feedback });
+  retry(id: string, feedback: string | null = null, keep = false): Promise<Job> {
+    return this.decide(id, 'retry', { feedback, ...(keep ? { keep } : {}) });
   }
 
   cancel(id: string): Promise<Job> {
@@ -307,7 +307,10 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
         if (data.job && data.lines) this.emit('jobOutput', this.remember(data.job), data.lines, data.lineCount ?? data.lines.length, data.taskId);
         break;
       case 'activity':
-        if (data.job) this.emit('jobActivity', this.remember(data.job), data.icon ?? '', data.text ?? '');
+        if (data.job) this.emit('jobActivity', this.remember(data.job), data.icon ?? '', data.text ?? '', data.taskId);
+        break;
+      case 'text':
+        if (data.job && data.text) this.emit('jobText', this.remember(data.job), data.text, data.taskId);
         break;
       case 'progress':
         if (data.job) this.emit('jobProgress', this.remember(data.job));

@@ -20,6 +20,8 @@ export interface AskApprovalOptions {
   output?: NodeJS.WriteStream;
   /** Offers `d`, which calls this (to show the phase's diff) and then asks again. */
   showDiff?: () => Promise<void>;
+  /** Offers `o` (or `v`), which calls this (to show the phase's whole answer) and then asks again. */
+  showAnswer?: () => Promise<void>;
   /** A line under the choices, read at every redraw. */
   footer?: () => string;
   /** Hears of each question opened (to redraw it, or to close it when it became moot). */
@@ -33,7 +35,7 @@ export interface AskApprovalOptions {
 }
 
 /** The choices, in the order shown. */
-export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff' | 'failedTasks' | 'isBudgetStop'>): KeyedChoice[] {
+export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff' | 'showAnswer' | 'failedTasks' | 'isBudgetStop'>): KeyedChoice[] {
   const failed = options.failedTasks ?? 0;
   const them = failed === 1 ? 'the failed task' : `the ${failed} failed tasks`;
   if (options.isBudgetStop) {
@@ -49,6 +51,7 @@ export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater
     { name: 'cancel', message: 'Cancel the job', key: 'x' },
     ...(options.allowLater ? [{ name: 'later', message: 'Decide later (/approve, /retry, /cancel)', key: 'l' }] : []),
     ...(options.showDiff ? [{ name: 'diff', message: 'Show the full diff', key: 'd' }] : []),
+    ...(options.showAnswer ? [{ name: 'answer', message: 'Read the whole answer', key: 'o', aliases: ['v'] }] : []),
   ];
 }
 
@@ -65,6 +68,10 @@ export async function askApproval(message: string, options: AskApprovalOptions):
     if (action === null) return question.isTypedOver ? { action: 'later', isTypedOver: true } : { action: 'closed' };
     if (action === 'diff') {
       await options.showDiff?.();
+      continue;
+    }
+    if (action === 'answer') {
+      await options.showAnswer?.();
       continue;
     }
     if (action !== 'retry') return { action } as ApprovalDecision;

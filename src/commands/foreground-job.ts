@@ -14,7 +14,7 @@ import { formatJobLabel, formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
 import type { OutputFollower } from '../jobs/ports/job-reader.js';
 import { applyApprovalDecision, askApproval } from './ask-approval.js';
-import { createDiffViewer } from './phase-diff.js';
+import { createAnswerViewer, createDiffViewer } from './phase-diff.js';
 import { installExitHandlers } from './exit-signals.js';
 import { createStatusLine } from './status-line.js';
 import { OwnJobEvents } from './own-job-events.js';
@@ -82,7 +82,8 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
         return;
       }
       const showDiff = createDiffViewer(job, await service.creationFolderOf(job.id), process.stderr);
-      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0, isBudgetStop: Boolean(job.budgetStop) }));
+      const showAnswer = createAnswerViewer(job, () => service.readPhaseOutput(job.id, job.currentPhase), process.stderr);
+      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, ...(showAnswer ? { showAnswer } : {}), failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0, isBudgetStop: Boolean(job.budgetStop) }));
     } catch {
       // The prompt was aborted (Ctrl+C): treat it like any other interrupt of the foreground job.
       process.kill(process.pid, 'SIGINT');
@@ -120,6 +121,17 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
     const marked = [...(skipped > 0 ? [`${taskId} │ … ${skipped} more lines`] : []), ...lines.filter((line) => line.trim() !== '').map((line) => `${taskId} │ ${line}`)];
     if (marked.length === 0) return;
     spinner.printAbove(format(marked), target);
+  }));
+
+  // A model's answer in a task side by side streams as text (runs/rN.log has it): its lines are
+  // shown as they complete, marked with their task.
+  const writing = new Map<string, string>();
+  service.on('jobText', (job, text, taskId) => own.pass(job.id, () => {
+    if (!taskId || isAsking) return;
+    const lines = `${writing.get(taskId) ?? ''}${text}`.split('\n');
+    writing.set(taskId, lines.pop() ?? '');
+    const marked = lines.filter((line) => line.trim() !== '').map((line) => `${taskId} │ ${line}`);
+    if (marked.length > 0) spinner.printAbove(format(marked), target);
   }));
 
   const id = await start();

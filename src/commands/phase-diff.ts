@@ -1,8 +1,22 @@
-// The full diff of what the phase awaiting approval changed, for the approval question's `d`.
+// What the approval question shows in the pager: the full diff of what the phase awaiting approval
+// changed (`d`), and its whole answer (`o`).
 import chalk from 'chalk';
 import { readFullDiff } from '../agents/workspace-snapshot.js';
 import type { Job } from '../jobs/model/job.js';
 import { showInPager } from './pager.js';
+import { sanitizeText } from '../render/text.js';
+
+/**
+ * Returns what `o` does for `job` (awaiting approval): its current phase's whole answer, as
+ * `readAnswer` gives it (made inert), in the pager. Undefined when the phase gave none.
+ */
+export function createAnswerViewer(job: Job, readAnswer: () => Promise<string | null>, output: NodeJS.WriteStream): (() => Promise<void>) | undefined {
+  if (!job.phases[job.currentPhase]?.output || job.budgetStop) return undefined;
+  return async () => {
+    const answer = await readAnswer();
+    await showInPager(`${sanitizeText(answer ?? '(the answer is no longer available)', { keepColours: true })}\n`, output);
+  };
+}
 
 /**
  * Returns what `d` does for `job` (awaiting approval; its workspace is `cwd`): the diff of its

@@ -53,6 +53,8 @@ export function formatJobDetails(job: Job, paths: JobPaths, now: Date, board: Ta
     if (phase.error && !board) lines.push(chalk.red(`       ${truncate(sanitizeLine(phase.error), 200)}`));
     // What the phase changed in a git workspace, as in its approval box.
     if (phase.changes) lines.push(...formatChanges(phase.changes).map((line) => `       ${line}`));
+    // Changes a retry undid, and where git keeps them.
+    for (const undone of phase.undone ?? []) lines.push(chalk.dim(`       ↩ attempt ${undone.attempt}'s changes to ${undone.files} file${undone.files === 1 ? '' : 's'} undone by its retry; kept as ${sanitizeLine(undone.ref)} (git show ${sanitizeLine(undone.ref)}; git checkout ${sanitizeLine(undone.ref)} -- PATH brings a file back)`));
     const phaseTasks = board?.tasks.filter((candidate) => candidate.phase === index) ?? [];
     // A phase of many tasks (a batch) shows its counts and the tasks that run or failed; /tasks lists them all.
     const isCrowded = phaseTasks.length > MAX_TASKS_IN_DETAILS;

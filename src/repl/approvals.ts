@@ -7,7 +7,7 @@
 import chalk from 'chalk';
 import { applyApprovalDecision, askApproval } from '../commands/ask-approval.js';
 import type { KeyedSelect } from '../commands/keyed-select.js';
-import { createDiffViewer } from '../commands/phase-diff.js';
+import { createAnswerViewer, createDiffViewer } from '../commands/phase-diff.js';
 import { describeError } from '../errors.js';
 import type { JobService } from '../jobs/service/job-service.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
@@ -88,6 +88,7 @@ export class ApprovalPresenter {
     this.terminal.on('outputHeld', onHeld);
     try {
       const showDiff = createDiffViewer(asked, await this.service.creationFolderOf(id), process.stdout);
+      const showAnswer = createAnswerViewer(asked, () => this.service.readPhaseOutput(id, asked.currentPhase), process.stdout);
       const { board } = await this.service.view(id);
       await this.terminal.suspend(async () => {
         if (movedTo) return; // moved on before the box opened
@@ -101,6 +102,7 @@ export class ApprovalPresenter {
             isBudgetStop: Boolean(job.budgetStop),
             output: process.stdout,
             showDiff,
+            ...(showAnswer ? { showAnswer } : {}),
             footer: () => {
               const count = this.terminal.heldCount;
               return count > 0 ? chalk.dim(`${count} update${count === 1 ? '' : 's'} waiting`) : '';

@@ -89,7 +89,7 @@ export const updateJobSchema = z.strictObject({ name: jobName.nullable().optiona
 /** POST /api/jobs/{id}/approve. */
 export const approveSchema = z.strictObject({ requestId: z.string().max(200).optional() });
 /** POST /api/jobs/{id}/retry. */
-export const retrySchema = z.strictObject({ feedback: text.nullable().optional(), requestId: z.string().max(200).optional() });
+export const retrySchema = z.strictObject({ feedback: text.nullable().optional(), requestId: z.string().max(200).optional(), keep: z.boolean().optional() });
 /** POST /api/jobs/{id}/resume. */
 export const resumeSchema = z.strictObject({ mode: mode.default('background'), retryFailed: z.boolean().optional(), model: z.string().min(1).max(200).regex(/^[^\s\x00-\x1f]+$/, 'expected a model name').optional() });
 /** POST /api/jobs/{id}/close. */

@@ -18,9 +18,10 @@ export interface StreamEvent {
   id: string;
   /**
    * `job` for lifecycle events, `removed` when a job's files are gone; live only (for listeners
-   * that ask): `output` (lines of a job or of its task `taskId`), `activity`, `progress`, `warning`.
+   * that ask): `output` (lines of a job or of its task `taskId`), `activity`, `text` (a model's
+   * answer as it streams), `progress`, `warning`.
    */
-  name: 'job' | 'removed' | 'output' | 'activity' | 'progress' | 'warning';
+  name: 'job' | 'removed' | 'output' | 'activity' | 'text' | 'progress' | 'warning';
   jobId: string;
   data: { job?: Job; event?: JobEvent; jobId: string; lines?: string[]; lineCount?: number; taskId?: string; icon?: string; text?: string; message?: string };
 }
@@ -52,7 +53,9 @@ export class EventHub {
       case 'output':
         return this.pass({ id: '', name: 'output', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, lines: update.lines, lineCount: update.lineCount, ...(update.taskId ? { taskId: update.taskId } : {}) } });
       case 'activity':
-        return this.pass({ id: '', name: 'activity', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, icon: update.icon, text: update.text } });
+        return this.pass({ id: '', name: 'activity', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, icon: update.icon, text: update.text, ...(update.taskId ? { taskId: update.taskId } : {}) } });
+      case 'text':
+        return this.pass({ id: '', name: 'text', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, text: update.text, ...(update.taskId ? { taskId: update.taskId } : {}) } });
       case 'progress':
         return this.pass({ id: '', name: 'progress', jobId: update.job.id, data: { jobId: update.job.id, job: update.job } });
       case 'warning':

@@ -78,7 +78,7 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
     });
   };
   decide('approve', 'Approve the phase the job waits on (requestId: the approval answered; a stale one is refused).', approveSchema, (jobId, body: z.infer<typeof approveSchema>) => ({ type: 'approve', jobId, ...body }));
-  decide('retry', 'Run the phase the job waits on again, with feedback.', retrySchema, (jobId, body: z.infer<typeof retrySchema>) => ({ type: 'retry', jobId, feedback: body.feedback ?? null, ...(body.requestId ? { requestId: body.requestId } : {}) }));
+  decide('retry', 'Run the phase the job waits on again, with feedback.', retrySchema, (jobId, body: z.infer<typeof retrySchema>) => ({ type: 'retry', jobId, feedback: body.feedback ?? null, ...(body.requestId ? { requestId: body.requestId } : {}), ...(body.keep ? { keep: true } : {}) }));
   decide('cancel', 'Cancel an active job.', emptySchema, (jobId) => ({ type: 'cancel', jobId }));
   decide('resume', 'Resume an interrupted, failed or cancelled job: only its work not done runs (retryFailed: its failed tasks too, where the resume is not their retry anyway).', resumeSchema, (jobId, body: z.infer<typeof resumeSchema>) => ({ type: 'resume', jobId, mode: body.mode, ...(body.retryFailed ? { retryFailed: true } : {}), ...(body.model ? { model: body.model } : {}) }));
   decide('close', 'Close an external job (status: completed, failed or cancelled).', closeSchema, (jobId, body: z.infer<typeof closeSchema>) => ({ type: 'close', jobId, status: body.status, reason: body.reason ?? null }));

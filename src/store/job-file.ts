@@ -38,6 +38,7 @@ function buildJobSchema() {
     }).nullable().default(null),
     failedTasks: z.number().int().min(1).optional(),
     usage,
+    undone: z.array(z.object({ attempt: z.number().int().min(1), ref: z.string().regex(/^refs\/jobline\/[A-Za-z0-9_./-]{1,200}$/, 'expected a jobline ref'), files: count, at: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time') })).max(1000).optional(),
   });
 
   // Not strict: a newer minor writer may add fields; unknown *versions* are refused separately.
@@ -64,6 +65,7 @@ function buildJobSchema() {
     owner: z.object({ pid: z.number().int(), hostname: z.string().regex(/^[A-Za-z0-9_.-]{0,255}$/, 'expected a host name'), processStartedAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time') }),
     // Added without a version change (readers of version 1 ignore them); absent in older files.
     pendingFeedback: z.string().nullable().optional(),
+    pendingRetry: z.object({ keep: z.boolean() }).nullable().optional(),
     hasPendingApproval: z.boolean().optional(),
     eventSeq: z.number().int().min(0).optional(),
     workers: z.number().int().min(1).max(MAX_WORKERS).optional(),

@@ -91,6 +91,11 @@ export class FakeModelServer {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
   }
 
+  /** Scripts more turns, answered after those already scripted. */
+  script(...turns: ScriptedTurn[]): void {
+    this.turns.push(...turns);
+  }
+
   /** The model requests (POSTs), in order: what each model call sent. */
   get calls(): RecordedRequest[] {
     return this.requests.filter((request) => request.method === 'POST');

@@ -65,7 +65,7 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
     callUsage = null;
     const result = await callModel(model, agent.provider, { system: phase.instructions, messages, tools }, context.signal, {
       attemptStarted: () => context.report.progress({ llmCalls: ++llmCalls }),
-      text: (delta) => context.report.output(delta),
+      text: (delta) => (context.report.text ? context.report.text(delta) : context.report.output(delta)),
       usage: (tokens) => {
         const priced = priceUsage(tokens, price);
         callUsage = addUsage(callUsage ?? NO_USAGE, priced);

@@ -82,7 +82,9 @@ export function decidePhaseEnd(job: Job, board: TaskBoard, last: Extract<JobActi
   if (total === 0 || done + failed + notRun < total) return null;
   const isSingle = total === 1;
   const output = isSingle ? (last.output ?? null) : `${done} of ${total} tasks done${failed > 0 ? `, ${failed} failed` : ''}${notRun > 0 ? `, ${notRun} not run` : ''}`;
-  const changes = isSingle ? (last.changes ?? null) : null;
+  // The last run's diff counts from the phase's baseline (see phase-workspace.ts): for a phase of
+  // several tasks it holds every task's change.
+  const changes = last.changes ?? null;
   if (failed === 0 || job.keepGoing) return { type: 'completePhase', output, changes, failedTasks: countBoard(board).failed };
   // An interactive job's phase of several tasks asks what to do about the failed ones.
   if (!isSingle && job.mode === 'interactive') return { type: 'completePhase', output, changes, failedTasks: countBoard(board).failed, failedInPhase: failed };

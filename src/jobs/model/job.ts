@@ -36,8 +36,14 @@ export interface PhaseState {
   attempts: number;
   startedAt: string | null;
   endedAt: string | null;
-  /** The phase's result text (an agent's final answer, or the tail of a command's output). */
+  /**
+   * The phase's result text (an agent's final answer, or the tail of a command's output); an
+   * answer longer than MAX_STORED_ANSWER_CHARS is kept here cut (its start and end, with a line
+   * saying so), and whole in `outputFile`.
+   */
   output: string | null;
+  /** The file in the job's folder that holds the whole answer, when `output` is cut (`answers/p2-a1.md`); absent: `output` is whole. */
+  outputFile?: string | null;
   error: string | null;
   /** What the phase's last attempt changed in its git workspace; null outside git (or unknown). */
   changes: WorkspaceChanges | null;
@@ -48,6 +54,24 @@ export interface PhaseState {
   failedTasks?: number;
   /** Tokens (and cost) of every model call of the phase, all its tasks and attempts; absent: none counted. */
   usage?: TokenUsage;
+  /**
+   * Changes of earlier attempts that a retry undid (the files went back to how they were before
+   * the phase), each kept in git under `ref` (a commit of the undone files on one of the files
+   * before): `git show <ref>` shows them, `git checkout <ref> -- <path>` brings one back. Absent: none.
+   */
+  undone?: UndoneChange[];
+}
+
+/** An attempt's changes a retry undid (see PhaseState.undone). */
+export interface UndoneChange {
+  /** The attempt whose changes they were. */
+  attempt: number;
+  /** The git ref that keeps them (`refs/jobline/undone/<job>/<phase>-<attempt>`). */
+  ref: string;
+  /** The files they changed. */
+  files: number;
+  /** When they were undone (ISO-8601 UTC). */
+  at: string;
 }
 
 /**
@@ -109,6 +133,12 @@ export interface Job {
    * of the phase ends (completes or fails).
    */
   pendingFeedback: string | null;
+  /**
+   * Set by a retry until the attempt it asked for ends: `keep` says the attempt's changes stay
+   * (`/retry ID --keep`); otherwise an LLM phase's retry starts from the files as they were
+   * before the phase. Absent or null: the next attempt is no retry (a first run or a resume).
+   */
+  pendingRetry?: { keep: boolean } | null;
   /**
    * True from the moment the current phase completed and asked for approval until the user
    * answers (approve or retry). It outlives an interruption: a job resumed in interactive mode

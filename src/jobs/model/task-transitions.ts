@@ -97,7 +97,10 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     return task;
   };
   const endTask = (task: Task, status: 'done' | 'failed', result: string | null, changes?: WorkspaceChanges | null, filesModified?: string[]): void => {
-    setTask({ ...task, status, result: summarize(result), ...(status === 'done' ? { filesModified: filesModified ?? changes?.files.map((file) => file.path) ?? [] } : {}) });
+    // A run's diff is its phase's (every task's, in a phase of several): only a phase's only task
+    // takes its files from it.
+    const fromDiff = isInSharedPhase(task) ? [] : (changes?.files.map((file) => file.path) ?? []);
+    setTask({ ...task, status, result: summarize(result), ...(status === 'done' ? { filesModified: filesModified ?? fromDiff } : {}) });
   };
 
   switch (action.type) {

@@ -1,7 +1,7 @@
 // The job state machine: the only place job.status and phase statuses change. Pure (no I/O, time
 // passed in) so every rule is unit-testable; an illegal transition throws instead of corrupting state.
 import { TransitionError } from '../../errors.js';
-import type { Job, JobMode, JobProgress, JobStatus, PhaseState, WorkspaceChanges } from './job.js';
+import type { Job, JobMode, JobProgress, JobStatus, PhaseState, UndoneChange, WorkspaceChanges } from './job.js';
 import { ACTIVE_STATUSES, JOB_STATUSES, UNFINISHED_STATUSES, isExternalJob } from './job.js';
 import type { JobEvent } from './job-event.js';
 import { formatWorkerName, type TaskPlan } from './task.js';
@@ -52,7 +52,9 @@ export type JobAction =
   | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null; failedTasks?: number; failedInPhase?: number }
   | { type: 'failPhase'; error: string; output?: string | null; changes?: WorkspaceChanges | null }
   | { type: 'approve' }
-  | { type: 'retry'; feedback: string | null }
+  | { type: 'retry'; feedback: string | null; keep?: boolean }
+  /** A retry undid the current phase's earlier changes (see PhaseState.undone). */
+  | { type: 'recordUndone'; undone: UndoneChange }
   | { type: 'cancel' }
   /** `detectedAt`: when an interruption nobody wrote down was found (its time is the job's last activity). */
   | { type: 'interrupt'; reason: string; detectedAt?: string }
@@ -94,6 +96,7 @@ const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
   resume: UNFINISHED_STATUSES,
   reportProgress: ['running'],
   stopForBudget: ['running'],
+  recordUndone: ['running'],
   joinWorker: ACTIVE_STATUSES,
   renewLease: ACTIVE_STATUSES,
   leaveWorker: ACTIVE_STATUSES,
@@ -138,6 +141,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       delete current.failedTasks;
       next.progress.lastEvent = `Phase ${current.name} completed`;
       next.pendingFeedback = null; // this attempt used it
+      next.pendingRetry = null;
       const events = [event('phase_completed', { phase: current.name })];
       const failedTasks = action.failedTasks ?? 0;
       // The next phase to run: one that has not completed (a resumed job skips those it keeps).
@@ -179,10 +183,15 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       Object.assign(current, { status: 'failed', endedAt: now, error: action.error, output: action.output ?? current.output, changes: action.changes ?? null });
       next.progress.lastEvent = `Phase ${current.name} failed`;
       next.pendingFeedback = null; // this attempt used it
+      next.pendingRetry = null;
       const error = `Phase ${current.name} failed: ${action.error}`;
       Object.assign(next, { status: 'failed', endedAt: now, error });
       return { job: next, events: [event('phase_failed', { phase: current.name, error: action.error }), event('failed', { error })] };
     }
+
+    case 'recordUndone':
+      if (phase) phase.undone = [...(phase.undone ?? []), action.undone];
+      return { job: next, events: [] };
 
     case 'stopForBudget':
       return stopForBudget(job, next, action.usage, event);
@@ -209,7 +218,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       if (job.budgetStop) throw illegal(job, action, 'a job stopped at its budget (continue or cancel it)');
       // The phase runs again: back to pending (its output stays until the new run replaces it).
       if (phase) phase.status = 'pending';
-      Object.assign(next, { status: 'queued', hasPendingApproval: false, pendingFeedback: action.feedback });
+      Object.assign(next, { status: 'queued', hasPendingApproval: false, pendingFeedback: action.feedback, pendingRetry: { keep: action.keep === true } });
       return {
         job: next,
         events: [event('retried', { phase: phase?.name, ...(action.feedback ? { feedback: action.feedback } : {}) }), event('queued')],

@@ -34,6 +34,17 @@ export interface PhaseRequest {
    * phase holds several tasks, whose runs overlap. Default true.
    */
   isWorkspaceRecorded?: boolean;
+  /**
+   * The tree the phase's changes count from (see workspace-snapshot.ts), when the job took it:
+   * before the phase's first run, for a phase of several tasks; the phase's first attempt's, for
+   * a retry. Absent: the run takes its own before-snapshot.
+   */
+  phaseBaseline?: string | null;
+  /**
+   * A retry's view of the attempt before it: its answer, its changes (`before`/`after` trees),
+   * whether they were kept (`--keep`) or undone, and the ref that keeps undone ones.
+   */
+  previousAttempt?: { output: string | null; changes: { before: string; after: string } | null; keep: boolean; undoneRef?: string | null };
   /** The job's budget, when it has one: the run stops before a model call past it (see RunHandle.updateUsage). */
   budget?: JobBudget | null;
 }
@@ -45,6 +56,8 @@ export interface RunListener {
   progress(progress: Partial<JobProgress>): void;
   /** A notable step of an agent (a tool call), with an icon. */
   activity(icon: string, text: string): void;
+  /** A model's answer as it streams (see PhaseReporter.text). */
+  text(text: string): void;
   /**
    * The run reached the job's budget with the job's tokens at `usage` (its own and the rest's):
    * it waits, before its next model call, until `updateUsage` brings a budget it is within.

@@ -16,6 +16,7 @@ export interface JobRunHooks {
   onOutput(lines: string[], lineCount: number): void;
   onProgress(progress: Partial<JobProgress>): void;
   onActivity(icon: string, text: string): void;
+  onText(text: string): void;
   onBudgetReached(usage: TokenUsage): void;
 }
 
@@ -102,6 +103,9 @@ export class JobRun {
         break;
       case 'activityReported':
         this.hooks.onActivity(message.icon, message.text);
+        break;
+      case 'textProduced':
+        this.hooks.onText(message.text);
         break;
       case 'budgetReached':
         this.hooks.onBudgetReached(message.usage);

@@ -20,6 +20,8 @@ export type WorkerMessage =
   | { type: 'outputProduced'; runId: number; lines: string[]; lineCount: number }
   | { type: 'progressReported'; runId: number; progress: Partial<JobProgress> }
   | { type: 'activityReported'; runId: number; icon: string; text: string }
+  /** A model's answer as it streams (see PhaseReporter.text), a few times a second, cut at whitespace. */
+  | { type: 'textProduced'; runId: number; text: string }
   /** The run reached the job's budget with the job's tokens at `usage`, and waits (see RunListener.budgetReached). */
   | { type: 'budgetReached'; runId: number; usage: TokenUsage }
   /**

@@ -67,6 +67,7 @@ export class ThreadExecutor implements Executor {
       onProgress: (progress) => listener.progress(progress),
       onActivity: (icon, text) => listener.activity(icon, text),
       onBudgetReached: (usage) => listener.budgetReached(usage),
+      onText: (text) => listener.text(text),
     }, this.options.workerHeapMb);
     this.runs.add(run);
     // The worker goes back to the pool only when it is known healthy (see RunOutcome).

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { AgentRunner, PhaseContext, PhaseOutcome } from '../../agents/agent.js';
 import { runCommandPhase } from '../../agents/command-runner.js';
-import { describeChanges, snapshotWorkspace } from '../../agents/workspace-snapshot.js';
+import { describeChanges, readFullDiff, snapshotWorkspace } from '../../agents/workspace-snapshot.js';
 import { describeError } from '../../errors.js';
 import { ChildRegistry } from './child-registry.js';
 import { getCompiledEntry } from '../../compiled-entry.js';
@@ -16,6 +16,7 @@ import { OUTPUT_FILE, formatPhaseHeader } from '../model/task.js';
 import { parseTaskPlans } from '../model/task-plans.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
 import { BudgetGate } from './budget-gate.js';
+import { TextCoalescer } from './text-coalescer.js';
 import type { PhaseRequest } from '../ports/executor.js';
 import type { HostMessage, WorkerMessage } from './protocol.js';
 import { SpawnerClient } from '../process/spawner-client.js';
@@ -60,6 +61,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   controllers.set(runId, controller);
   let sink: OutputSink | null = null;
   let progress: ProgressCoalescer | null = null;
+  let text: TextCoalescer | null = null;
   let outcome: PhaseOutcome;
   // The git working tree before the phase, to tell what it changed (null outside git).
   let before: string | null = null;
@@ -82,6 +84,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     const activeSink = sink;
     progress = new ProgressCoalescer((update) => post({ type: 'progressReported', runId, progress: update.lastEvent ? { ...update, lastEvent: scrub(update.lastEvent) } : update }));
     const activeProgress = progress;
+    const activeText = (text = new TextCoalescer((piece) => post({ type: 'textProduced', runId, text: piece }), scrubber));
     // The counters reach the main thread before the stop does: the stop is judged on them.
     const gate = request.budget ? new BudgetGate(request.progress.usage, request.budget, controller.signal, (usage) => {
       activeProgress.flush();
@@ -102,20 +105,27 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
       ...(request.task ? { task: request.task } : {}),
       ...(gate ? { budget: gate } : {}),
       report: {
-        output: (text) => activeSink.write(text),
+        output: (output) => activeSink.write(output),
+        text: (delta) => {
+          activeSink.writeText(delta);
+          activeText.add(delta);
+        },
         progress: (update) => activeProgress.report(update),
-        activity: (icon, text) => {
-          activeSink.appendLine(`${icon} ${text}`);
+        activity: (icon, line) => {
+          activeText.flush(true); // the answer so far comes before the step it led to
+          activeSink.appendLine(`${icon} ${line}`);
           activeProgress.flush(); // counters first, so the activity arrives with them
-          post({ type: 'activityReported', runId, icon, text: scrub(text) });
+          post({ type: 'activityReported', runId, icon, text: scrub(line) });
         },
         childStarted: (pid) => void children.add(runId, pid),
         childExited: (pid) => children.remove(runId, pid),
       },
     };
-    // Only a phase's only run is diffed: runs side by side would each see the others' changes,
-    // and a batch of 1,000 lines in a git project would start ~8 git processes per line.
-    before = request.isWorkspaceRecorded === false ? null : snapshotWorkspace(request.cwd, jobsFolderOf(request.outputLogPath));
+    // The phase's changes count from its baseline when the job gives one (a phase of several
+    // tasks, whose runs overlap; a retry), else from the tree now. A batch of 1,000 lines is not
+    // diffed: it would start ~8 git processes per line.
+    before = request.isWorkspaceRecorded === false ? null : (request.phaseBaseline ?? (await snapshotWorkspace(request.cwd, jobsFolderOf(request.outputLogPath))));
+    if (request.previousAttempt) context.previousAttempt = describePreviousAttempt(request);
     activeSink.writeHeader(formatPhaseHeader({ index: request.phaseIndex, count: request.agent.phases.length, name: context.phaseName, attempt: request.attempt }, new Date()));
     outcome = await runAgentPhase(request, context);
   } catch (error) {
@@ -124,6 +134,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     controllers.delete(runId);
     gates.delete(runId);
   }
+  text?.flush(true);
   progress?.flush(); // the final counters arrive before the phase's end
   try {
     sink?.close();
@@ -131,7 +142,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     outcome = { kind: 'failed', error: `cannot write ${request.outputLogPath}: ${describeError(error)}` };
   }
   const scrubNullable = (text: string | null | undefined): string | null => (text == null ? null : scrub(text));
-  const after = before && outcome.kind !== 'cancelled' ? snapshotWorkspace(request.cwd, jobsFolderOf(request.outputLogPath)) : null;
+  const after = before && outcome.kind !== 'cancelled' ? await snapshotWorkspace(request.cwd, jobsFolderOf(request.outputLogPath)) : null;
   const changes = before && after ? describeChanges(request.cwd, before, after) : null;
   // A plan the agent returned is checked here, on the agent's side of the boundary: one that
   // breaks the rules fails the phase, saying why, instead of reaching the job.
@@ -175,6 +186,17 @@ function loadModuleRunner(path: string): Promise<AgentRunner> {
     moduleRunners.set(path, runner);
   }
   return runner;
+}
+
+/** Most characters of a previous attempt's diff handed to its retry (the rest is cut, and said). */
+const MAX_PREVIOUS_DIFF_CHARS = 20_000;
+
+// What the retry of a phase is told of the attempt before it: its answer, and its diff.
+function describePreviousAttempt(request: PhaseRequest): NonNullable<PhaseContext['previousAttempt']> {
+  const previous = request.previousAttempt!;
+  const diff = previous.changes && previous.changes.before !== previous.changes.after ? readFullDiff(request.cwd, previous.changes, false) : null;
+  const cut = diff !== null && diff.length > MAX_PREVIOUS_DIFF_CHARS ? `${diff.slice(0, MAX_PREVIOUS_DIFF_CHARS)}\n… (the diff goes on for ${diff.length - MAX_PREVIOUS_DIFF_CHARS} more characters)` : diff;
+  return { output: previous.output, diff: cut, isKept: previous.keep, undoneRef: previous.undoneRef ?? null };
 }
 
 // The jobs folder, from a job's output.log (`<jobsDir>/<id>/output.log`): left out of workspace snapshots.

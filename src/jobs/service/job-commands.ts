@@ -17,7 +17,8 @@ import type { SubmitRequest, SubmitResult } from './manager-api.js';
 export type JobCommand =
   | ({ type: 'submit' } & SubmitRequest)
   | { type: 'approve'; jobId: string; requestId?: string }
-  | { type: 'retry'; jobId: string; feedback?: string | null; requestId?: string }
+  /** `keep`: the attempt's changes stay (by default an LLM phase's retry starts from the files as before it). */
+  | { type: 'retry'; jobId: string; feedback?: string | null; requestId?: string; keep?: boolean }
   | { type: 'cancel'; jobId: string }
   /** `retryFailed`: failed tasks run again even where the resume is not their retry (see planResume). */
   | { type: 'resume'; jobId: string; mode: JobMode; retryFailed?: boolean; model?: string }
@@ -74,7 +75,9 @@ export interface JobView {
 export type JobUpdate =
   | { type: 'event'; job: Job; event: JobEvent }
   | { type: 'output'; job: Job; lines: string[]; lineCount: number; taskId?: string }
-  | { type: 'activity'; job: Job; icon: string; text: string }
+  | { type: 'activity'; job: Job; icon: string; text: string; taskId?: string }
+  /** A model's answer as it streams (live). */
+  | { type: 'text'; job: Job; text: string; taskId?: string }
   | { type: 'progress'; job: Job }
   | { type: 'removed'; jobId: string }
   | { type: 'warning'; message: string };

@@ -9,7 +9,8 @@ import { NO_USAGE, addUsage, findReachedLimits, subtractUsage } from '../model/u
 import type { JobState } from '../model/job-state.js';
 import { prepareChange, type StoredJob } from './job-commit.js';
 import type { Run, Task, TaskBoard, TaskRecord } from '../model/task.js';
-import { findOpenRun, findTask, indexOf, isSharedPhase } from '../model/task-board.js';
+import { countPhase, findOpenRun, findTask, indexOf, isSharedPhase } from '../model/task-board.js';
+import { PhaseWorkspace, type PreparedPhase } from './phase-workspace.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { RunHandle } from '../ports/executor.js';
 import type { JobWriter } from './job-writer.js';
@@ -26,7 +27,10 @@ export interface JobReporter {
   event(job: Job, event: JobEvent): void;
   /** `taskId`: the task whose run printed them, when its phase runs several (else absent). */
   output(job: Job, lines: string[], lineCount: number, taskId?: string): void;
-  activity(job: Job, icon: string, text: string): void;
+  /** `taskId`: the task whose run did it, when its phase runs several (else absent). */
+  activity(job: Job, icon: string, text: string, taskId?: string): void;
+  /** A model's answer as it streams; `taskId` as for activity. */
+  text(job: Job, text: string, taskId?: string): void;
   progress(job: Job): void;
   warning(message: string): void;
 }
@@ -42,9 +46,20 @@ export interface ActiveRun {
   reported?: JobProgress;
   /** The job's tokens when it started (what it adds counts from them). */
   started?: TokenUsage;
+  /** Characters of model text it streamed (see recordText). */
+  written?: number;
   /** Its outcome, held while the job is stopped at its budget (see holdOutcome). */
   heldOutcome?: () => void;
 }
+
+/**
+ * Tasks of a phase past which it is not diffed: a batch of 1,000 lines in a git project would
+ * start several git processes per line. A plan's fan-out (a few tasks) is.
+ */
+export const MAX_RECORDED_TASKS = 64;
+
+/** What a job's lastEvent starts with while its model streams an answer (`/jobs` shows it). */
+export const WRITING = '✍ writing';
 
 /** Delay before a job whose write failed takes new work again (ms), doubling up to MAX_RETRY_MS. */
 const FIRST_RETRY_MS = 1000;
@@ -245,10 +260,32 @@ export class JobHandle {
     this.reporter.output(this.pending.job, lines, lineCount, isShared ? taskId : undefined);
   }
 
-  /** Records an agent's notable step: it becomes lastEvent and is reported. */
-  recordActivity(icon: string, text: string): void {
+  /**
+   * Records an agent's notable step (of task `taskId`'s run): it becomes lastEvent and is
+   * reported, marked with the task when its phase runs several side by side.
+   */
+  recordActivity(icon: string, text: string, taskId?: string): void {
     this.recordProgress({ lastEvent: text });
-    this.reporter.activity(this.pending.job, icon, text);
+    this.reporter.activity(this.pending.job, icon, text, this.sharedTaskOf(taskId));
+  }
+
+  /**
+   * Records a model's answer as it streams (of task `taskId`'s run): the job is `writing` (its
+   * lastEvent says so, with what it wrote so far), and the text is reported.
+   */
+  recordText(text: string, taskId?: string): void {
+    const run = taskId === undefined ? undefined : this.runs.get(taskId);
+    const written = (run?.written ?? 0) + text.length;
+    if (run) run.written = written;
+    const tail = text.trim().split('\n').at(-1) ?? '';
+    this.recordProgress({ lastEvent: `${WRITING} (${written} characters)${tail ? `: ${tail.length > 60 ? `…${tail.slice(-60)}` : tail}` : ''}` });
+    this.reporter.text(this.pending.job, text, this.sharedTaskOf(taskId));
+  }
+
+  // `taskId` when its phase runs several tasks (output and activity are marked with it), else undefined.
+  private sharedTaskOf(taskId: string | undefined): string | undefined {
+    const task = taskId === undefined ? undefined : findTask(this.pending.board, taskId);
+    return task !== undefined && isSharedPhase(this.pending.board, task.phase) ? taskId : undefined;
   }
 
   /**
@@ -335,6 +372,31 @@ export class JobHandle {
     }
   }
 
+  /**
+   * The workspace of task `taskId`'s phase attempt, prepared before its run starts (see
+   * phase-workspace.ts): at once when there is nothing to prepare (a phase's only task, first
+   * attempt: its run snapshots the files itself), else once for all the attempt's runs.
+   * `jobsFolder`: left out of every snapshot and undo.
+   */
+  preparePhase(taskId: string, jobsFolder: string): PreparedPhase | Promise<PreparedPhase> {
+    const job = this.pending.job;
+    const index = findTask(this.pending.board, taskId)?.phase ?? job.currentPhase;
+    const phase = job.phases[index];
+    const isShared = isSharedPhase(this.pending.board, index);
+    const isRetry = Boolean(job.pendingRetry) && this.agent.type === 'llm' && (phase?.attempts ?? 0) > 1;
+    if (!phase || (isShared && countPhase(this.pending.board, index).total > MAX_RECORDED_TASKS)) return { baseline: null, previous: null, isRecorded: false };
+    if (!isShared && !isRetry) return { baseline: phase.changes?.before ?? null, previous: null, isRecorded: true };
+    this.workspace ??= new PhaseWorkspace(this.cwd, jobsFolder);
+    return this.workspace.prepare(job, index, isShared, this.agent.type === 'llm', {
+      recordUndone: (undone) => this.commit([{ type: 'recordUndone', undone }]),
+      say: (icon, text) => this.recordActivity(icon, text),
+      now: this.now,
+    });
+  }
+
+  /** Prepares the job's phases' workspaces (see preparePhase), once it is asked to. */
+  private workspace: PhaseWorkspace | null = null;
+
   /** Reserves the lowest worker index of this job not in use, for task `taskId` (see ActiveRun). */
   reserveWorker(taskId: string): number {
     const used = new Set([...this.runs.values()].map((run) => run.worker));
@@ -354,7 +416,7 @@ export class JobHandle {
    * its phase, the run's attempt; output goes to `outputLogPath`. Retry feedback comes from the
    * job's durable state (`pendingFeedback`), so it survives a restart.
    */
-  buildRequest(taskId: string, outputLogPath: string, secretEnvNames: string[] = [], maxOutputBytes = Number.POSITIVE_INFINITY): PhaseRequest {
+  buildRequest(taskId: string, outputLogPath: string, secretEnvNames: string[] = [], maxOutputBytes = Number.POSITIVE_INFINITY, prepared: PreparedPhase | null = null): PhaseRequest {
     const job = this.pending.job;
     const task = findTask(this.pending.board, taskId);
     const run = this.openRunOf(taskId);
@@ -379,7 +441,9 @@ export class JobHandle {
       taskId,
       ...(isListedTask && task ? { command: task.input } : {}),
       ...(taskContext ? { task: taskContext } : {}),
-      ...(task && isSharedPhase(this.pending.board, task.phase) ? { isWorkspaceRecorded: false } : {}),
+      ...(prepared?.isRecorded === false ? { isWorkspaceRecorded: false } : {}),
+      ...(prepared?.baseline ? { phaseBaseline: prepared.baseline } : {}),
+      ...(prepared?.previous ? { previousAttempt: prepared.previous } : {}),
       agent: this.agent,
       phaseIndex: task?.phase ?? job.currentPhase,
       attempt: run?.attempt ?? job.phases[job.currentPhase]?.attempts ?? 1,

@@ -97,7 +97,10 @@ export interface JobManagerEvents {
   jobEvent: [job: Job, event: JobEvent];
   /** `taskId`: the task whose run printed them, when its phase runs several side by side. */
   jobOutput: [job: Job, lines: string[], lineCount: number, taskId: string | undefined];
-  jobActivity: [job: Job, icon: string, text: string];
+  /** `taskId`: the task whose run did it, when its phase runs several side by side. */
+  jobActivity: [job: Job, icon: string, text: string, taskId: string | undefined];
+  /** A model's answer as it streams (`taskId` as for jobActivity). */
+  jobText: [job: Job, text: string, taskId: string | undefined];
   jobProgress: [job: Job];
   jobRemoved: [id: string];
   warning: [message: string];

@@ -68,7 +68,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         this.recheckWaiters();
       },
       output: (job, lines, lineCount, taskId) => this.emit('jobOutput', job, lines, lineCount, taskId),
-      activity: (job, icon, text) => this.emit('jobActivity', job, icon, text),
+      activity: (job, icon, text, taskId) => this.emit('jobActivity', job, icon, text, taskId),
+      text: (job, text, taskId) => this.emit('jobText', job, text, taskId),
       progress: (job) => this.emit('jobProgress', job),
       warning: (message) => this.emit('warning', message),
     };
@@ -178,11 +179,11 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
    * Runs the phase job `id` waits on again, handing `feedback` to the agent.
    * @throws ManagerError JOB_NOT_AWAITING_APPROVAL; StoreError CLAIM_BUSY.
    */
-  async retry(id: string, feedback: string | null = null): Promise<Job> {
+  async retry(id: string, feedback: string | null = null, keep = false): Promise<Job> {
     const entry = await this.underClaim(id, async (handle) => {
       this.assertAwaiting(handle, 'retry');
       if (handle.job.budgetStop) throw new ManagerError('JOB_AT_BUDGET', `${handle.job.id} stopped at its budget, not after a phase: continue it (/approve) to go on with +50%, or cancel it.`);
-      await handle.commit([{ type: 'retry', feedback: feedback && feedback.trim() !== '' ? feedback : null }]);
+      await handle.commit([{ type: 'retry', feedback: feedback && feedback.trim() !== '' ? feedback : null, ...(keep ? { keep } : {}) }]);
     });
     return entry.job;
   }

@@ -242,17 +242,36 @@ export class PhaseScheduler {
     return this.policy.afterJobEnded(entry);
   }
 
-  // Runs the open run of task `taskId` on the executor; its outcome ends the task.
+  // Runs the open run of task `taskId` on the executor, once its phase's workspace is prepared
+  // (see JobHandle.preparePhase: at once, unless a baseline is to be taken or a retry to undo);
+  // its outcome ends the task.
   private launch(entry: JobHandle, taskId: string): void {
+    if (!entry.runs.get(taskId) || !entry.openRunOf(taskId)) return;
+    const jobsFolder = dirname(dirname(this.options.store.outputPathOf(entry.id)));
+    const prepared = entry.preparePhase(taskId, jobsFolder);
+    if (!(prepared instanceof Promise)) return this.startRun(entry, taskId, prepared);
+    void prepared.then((ready) => {
+      // Cancelled or stopped meanwhile: nothing starts, and the slot goes.
+      if (this.host.isClosed() || entry.job.status !== 'running' || !entry.openRunOf(taskId)) {
+        entry.runs.delete(taskId);
+        this.settle(entry);
+        return;
+      }
+      this.startRun(entry, taskId, ready);
+    });
+  }
+
+  private startRun(entry: JobHandle, taskId: string, prepared: Parameters<JobHandle['buildRequest']>[4]): void {
     const active = entry.runs.get(taskId);
     const run = entry.openRunOf(taskId);
     if (!active || !run) return;
     const outputPath = run.output.file === OUTPUT_FILE ? this.options.store.outputPathOf(entry.id) : join(dirname(this.options.store.outputPathOf(entry.id)), run.output.file);
     try {
-      active.handle = this.executor.start(entry.buildRequest(taskId, outputPath, this.options.secretEnvNames ?? [], this.options.maxOutputBytes), {
+      active.handle = this.executor.start(entry.buildRequest(taskId, outputPath, this.options.secretEnvNames ?? [], this.options.maxOutputBytes, prepared), {
         output: (lines, lineCount) => entry.recordOutput(lines, lineCount, taskId),
         progress: (progress) => entry.recordProgress(progress, taskId),
-        activity: (icon, text) => entry.recordActivity(icon, text),
+        activity: (icon, text) => entry.recordActivity(icon, text, taskId),
+        text: (text) => entry.recordText(text, taskId),
         budgetReached: (usage) => void entry.stopForBudget(usage).catch((error: unknown) => this.host.warn(`${entry.id}: ${describeError(error)}`)),
       });
     } catch (error) {

@@ -44,7 +44,7 @@ export interface SessionPort extends EventEmitter<JobManagerEvents> {
   agentOf(id: string): AgentSpec | null;
   submit(request: SubmitRequest): Promise<SubmitResult>;
   approve(id: string): Promise<Job>;
-  retry(id: string, feedback?: string | null): Promise<Job>;
+  retry(id: string, feedback?: string | null, keep?: boolean): Promise<Job>;
   cancel(id: string): Promise<Job>;
   resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed?: boolean, model?: string): Promise<Job>;
   update(id: string, change: { name?: string | null; mode?: JobMode }): Promise<Job>;
