@@ -208,6 +208,8 @@ export interface PhaseContext {
   previousOutputs: PhaseOutputRecord[];
   /** Working directory of the job (absolute). */
   cwd: string;
+  /** The job's folder (absolute): its `answers/` hold answers too long for job.json (see answers.ts). */
+  jobFolder?: string;
   /** The job's counters when the phase starts (agents that count continue from them). */
   progress: JobProgress;
   signal: AbortSignal;
@@ -232,11 +234,12 @@ export interface PhaseContext {
  * How a phase ended. A failure is data (`kind: 'failed'`), never a thrown exception. `tasks`:
  * the next phase's work, planned by this run (see PlannedTask); `filesModified`: the workspace
  * paths this run wrote, when the agent tracks them (the workspace diff holds every parallel run's);
- * `usage`: the tokens of the run's model calls, when the agent counts them.
+ * `usage`: the tokens of the run's model calls, when the agent counts them; `outputFile`: set by
+ * the worker when `output` was too long for job.json (see answers.ts): the file that holds it whole.
  */
 export type PhaseOutcome =
-  | { kind: 'completed'; output: string | null; changes?: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage }
-  | { kind: 'failed'; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage }
+  | { kind: 'completed'; output: string | null; changes?: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage; outputFile?: string }
+  | { kind: 'failed'; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string }
   | { kind: 'cancelled' };
 
 /** The contract of agent code that runs inside a worker thread. */

@@ -72,6 +72,20 @@ async function act(onNotice: (text: string) => void, what: string, run: () => Pr
 /** The phase awaiting approval: its summary, the files it changed with the diff, and the three answers. */
 function Approval({ job, onNotice }: { job: Job; onNotice: (text: string) => void }) {
   const phase = job.phases[job.currentPhase]!;
+  const [feedback, setFeedback] = useState('');
+  const [isRetrying, setRetrying] = useState(false);
+  const [diff, setDiff] = useState<string | null>(null);
+  // A long answer is kept cut in the job: the page reads it whole.
+  const [answer, setAnswer] = useState<string | null>(null);
+  useEffect(() => {
+    setAnswer(null);
+    if (phase.outputFile) void call<string>('GET', `/api/jobs/${job.id}/phases/${job.currentPhase}/answer`).then(setAnswer, () => {});
+  }, [job.id, job.currentPhase, phase.attempts, phase.outputFile]);
+  const files = phase.changes?.files ?? [];
+  useEffect(() => {
+    setDiff(null);
+    if (files.length > 0) void call<string>('GET', `/api/jobs/${job.id}/phases/${job.currentPhase}/diff`).then(setDiff, () => setDiff('The diff could not be read.'));
+  }, [job.id, job.currentPhase, phase.attempts]);
   // A budget stop: what it reached, and continue (raising the budget by half) or cancel.
   if (job.budgetStop) {
     return html`<section class="approval" aria-labelledby="approval-title">
@@ -83,17 +97,9 @@ function Approval({ job, onNotice }: { job: Job; onNotice: (text: string) => voi
       </div>
     </section>`;
   }
-  const [feedback, setFeedback] = useState('');
-  const [isRetrying, setRetrying] = useState(false);
-  const [diff, setDiff] = useState<string | null>(null);
-  const files = phase.changes?.files ?? [];
-  useEffect(() => {
-    setDiff(null);
-    if (files.length > 0) void call<string>('GET', `/api/jobs/${job.id}/phases/${job.currentPhase}/diff`).then(setDiff, () => setDiff('The diff could not be read.'));
-  }, [job.id, job.currentPhase, phase.attempts]);
   return html`<section class="approval" aria-labelledby="approval-title">
     <h2 id="approval-title">Phase ${job.currentPhase + 1} of ${job.phases.length}, ${phase.name}, waits for you</h2>
-    ${phase.output ? html`<h3>Summary</h3><pre class="summary">${phase.output}</pre>` : html`<p class="dim">The phase gave no summary.</p>`}
+    ${phase.output ? html`<h3>Summary</h3><pre class="summary">${answer ?? phase.output}</pre>` : html`<p class="dim">The phase gave no summary.</p>`}
     ${files.length > 0 ? html`<h3>Files changed</h3><ul class="files">${files.map((file) => html`<li><code>${file.path}</code> <span class="good">+${file.added ?? '?'}</span> <span class="bad">−${file.removed ?? '?'}</span></li>`)}${phase.changes!.moreFiles > 0 ? html`<li>… ${phase.changes!.moreFiles} more</li>` : ''}</ul>
       <details class="diff"><summary>Diff</summary><pre>${diff ?? 'Loading…'}</pre></details>` : ''}
     <div class="buttons">

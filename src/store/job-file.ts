@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { StoreError, describeError } from '../errors.js';
 import { JOB_NAME_PATTERN, JOB_STATUSES, MAX_RETRIES, MAX_WORKERS, PHASE_STATUSES, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, WORKER_AGENT_PATTERN, WORKER_NAME_PATTERN, type Job } from '../jobs/model/job.js';
 import { JOB_ID_PATTERN } from '../jobs/model/job-id.js';
+import { ANSWER_FILE_PATTERN } from '../jobs/model/answers.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
 
 // Strict where jobline itself writes a fixed shape: every field that is printed as it is (ids,
@@ -28,6 +29,7 @@ function buildJobSchema() {
     startedAt: timestamp,
     endedAt: timestamp,
     output: z.string().nullable(),
+    outputFile: z.string().regex(ANSWER_FILE_PATTERN, 'expected an answer file').nullable().optional(),
     error: z.string().nullable(),
     // Absent in files of older versions.
     changes: z.object({

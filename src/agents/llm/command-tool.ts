@@ -37,6 +37,15 @@ export interface CommandToolContext {
   removeEnv: readonly string[];
 }
 
+// The kept tail of a command's output: when earlier output was cut, it starts at a line's start,
+// under a line saying how much came before.
+function describeTail(tail: string, printed: number): string {
+  if (printed <= tail.length) return tail;
+  const lineStart = tail.indexOf('\n');
+  const kept = lineStart >= 0 && lineStart < tail.length - 1 ? tail.slice(lineStart + 1) : tail;
+  return `[jobline: the first ${printed - kept.length} characters of output were cut; its last ${kept.length} follow]\n${kept}`;
+}
+
 /** What a command did: the text for the model, and its exit code (null: it did not exit by itself). */
 export interface CommandResult {
   text: string;
@@ -53,6 +62,8 @@ export function runCommand(context: CommandToolContext, input: { command: string
   const timeoutMs = Math.min(MAX_COMMAND_TIMEOUT_MS, Math.max(1000, Math.floor(input.timeout_ms ?? DEFAULT_COMMAND_TIMEOUT_MS)));
   return new Promise((resolve) => {
     let output = '';
+    // Characters the command printed in all: past the cap only the tail is kept, and said.
+    let printed = 0;
     let isTimedOut = false;
     let pid: number | null = null;
     const decoder = new ShellOutputDecoder();
@@ -76,12 +87,16 @@ export function runCommand(context: CommandToolContext, input: { command: string
         if (context.signal.aborted) kill();
       },
       output(chunk, fd) {
-        output = (output + decoder.decode(chunk, fd)).slice(-MAX_COMMAND_OUTPUT_CHARS);
+        const text = decoder.decode(chunk, fd);
+        printed += text.length;
+        output = (output + text).slice(-MAX_COMMAND_OUTPUT_CHARS);
       },
       exited(code, signal) {
-        output = (output + decoder.end()).slice(-MAX_COMMAND_OUTPUT_CHARS);
+        const rest = decoder.end();
+        printed += rest.length;
+        output = (output + rest).slice(-MAX_COMMAND_OUTPUT_CHARS);
         const status = isTimedOut ? `timed out after ${timeoutMs} ms` : code !== null ? `exit code ${code}` : `killed by ${signal}`;
-        finish(`${status}\n${output.trimEnd()}`, isTimedOut ? null : code);
+        finish(`${status}\n${describeTail(output, printed).trimEnd()}`, isTimedOut ? null : code);
       },
       failed: (_code, message) => finish(pid === null ? `could not start: ${message}` : `lost: ${message}`),
     });

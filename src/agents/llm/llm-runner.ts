@@ -7,6 +7,7 @@ import { jsonSchema, tool, type LanguageModel, type ModelMessage, type ToolSet }
 import type { LlmAgentSpec, PhaseContext, PhaseOutcome, PlannedTask } from '../agent.js';
 import type { ShellLauncher } from '../../jobs/process/shell-launcher.js';
 import { callModel } from './model-call.js';
+import { fitToContext } from './context-window.js';
 import { buildPhasePrompt } from './phase-prompt.js';
 import { ProviderError, createModel } from './provider.js';
 import { TestVerdict } from './test-verdict.js';
@@ -38,6 +39,7 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
   }
   const tools: ToolSet = Object.fromEntries(phase.tools.map((name) => [name, tool({ description: TOOL_DEFINITIONS[name].description, inputSchema: jsonSchema(TOOL_DEFINITIONS[name].parameters) })]));
   const messages: ModelMessage[] = [{ role: 'user', content: buildPhasePrompt(phase, context) }];
+  const toolsSize = JSON.stringify(phase.tools.map((name) => TOOL_DEFINITIONS[name])).length;
   let { toolCalls, llmCalls } = context.progress;
   // The run's own tokens, priced as the provider's config says (prices by model, else price).
   const price = agent.provider.prices?.[agent.model] ?? agent.provider.price;
@@ -61,6 +63,12 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
     // The budget is checked before each model call, never in the middle of a tool call.
     await context.budget?.beforeModelCall(usage);
     if (context.signal.aborted) return { kind: 'cancelled' };
+    // Never more than the model's context: the oldest tool results go first, with a marker.
+    if (agent.provider.contextTokens) {
+      const fit = fitToContext(phase.instructions, messages, toolsSize, agent.provider.contextTokens);
+      if ('error' in fit) return ended({ kind: 'failed', error: fit.error });
+      if (fit.trimmed > 0 || fit.isFirstCut) context.report.activity('✂', `Trimmed ${fit.trimmed} older tool result${fit.trimmed === 1 ? '' : 's'}${fit.isFirstCut ? ' and the middle of the phase\'s first message' : ''} to stay within the model's context (${agent.provider.contextTokens} tokens)`);
+    }
     context.report.progress({ round, lastEvent: `Round ${round}: waiting for the model` });
     callUsage = null;
     const result = await callModel(model, agent.provider, { system: phase.instructions, messages, tools }, context.signal, {
@@ -115,7 +123,7 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
       context.report.activity('🔧', described);
       const outcome = call.invalidInput
         ? { isError: true, text: `${call.name}: ${call.invalidInput}` }
-        : await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report, launcher, removeEnv: agent.secretEnvNames, filesModified, plan, ...(context.task ? { task: context.task } : {}) });
+        : await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report, launcher, removeEnv: agent.secretEnvNames, filesModified, plan, ...(context.task ? { task: context.task } : {}), ...(context.jobFolder ? { jobFolder: context.jobFolder } : {}) });
       if (call.name === 'run_command' && 'exitCode' in outcome) tests.record(String((call.input as { command?: unknown })?.command ?? ''), outcome.exitCode ?? null);
       results.push({
         type: 'tool-result' as const,

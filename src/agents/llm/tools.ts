@@ -7,6 +7,7 @@ import type { ShellLauncher } from '../../jobs/process/shell-launcher.js';
 import { runCommand } from './command-tool.js';
 import { ToolError, editFile, listFiles, readFile, searchCode, writeFile } from './file-tools.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
+import { ANSWER_FILE_PATTERN, JOB_ANSWERS_PREFIX } from '../../jobs/model/answers.js';
 import { PathRefusedError, resolveInWorkspace, toWorkspacePath } from './workspace-paths.js';
 
 /** Most characters of a tool result sent back to the model. */
@@ -36,6 +37,8 @@ export interface ToolContext {
   filesModified?: Set<string>;
   /** What create_tasks recorded: the plan's tasks, as the model last gave them. */
   plan?: { tasks: PlannedTask[] | null };
+  /** The job's folder, whose answers read_file reads as `job:answers/…` (see answers.ts). */
+  jobFolder?: string;
 }
 
 function cap(text: string): string {
@@ -74,8 +77,16 @@ async function run(name: Exclude<ToolName, 'run_command'>, args: Record<string, 
   switch (name) {
     case 'list_files':
       return listFiles(workspace, args as { path?: string; glob?: string });
-    case 'read_file':
-      return readFile(workspace, args as { path: string; offset?: number; limit?: number });
+    case 'read_file': {
+      const input = args as { path: string; offset?: number; limit?: number };
+      // The job's own long answers, cut where earlier phases' results are forwarded: readable, and nothing else outside the workspace.
+      if (input.path.startsWith(JOB_ANSWERS_PREFIX)) {
+        const file = input.path.slice(JOB_ANSWERS_PREFIX.length);
+        if (!context.jobFolder || !ANSWER_FILE_PATTERN.test(file)) throw new ToolError(`${input.path}: only the job's answers (${JOB_ANSWERS_PREFIX}answers/…) are readable outside the workspace`);
+        return readFile(context.jobFolder, { ...input, path: file });
+      }
+      return readFile(workspace, input);
+    }
     case 'search_code':
       return searchCode(workspace, args as { pattern: string; glob?: string });
     case 'write_file':

@@ -43,14 +43,14 @@ export type JobAction =
    * workspace's diff, which holds every parallel run's changes); `plannedTasks`: the tasks the
    * run planned for the next phase (see planNextPhase in task-transitions.ts).
    */
-  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[]; usage?: TokenUsage }
-  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage }
+  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[]; usage?: TokenUsage; outputFile?: string }
+  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string }
   /**
    * `failedTasks`: the job's tasks that failed for good (a last phase completed with some ends the
    * job failed); `failedInPhase`: this phase's, when an interactive job is to be asked about them.
    */
-  | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null; failedTasks?: number; failedInPhase?: number }
-  | { type: 'failPhase'; error: string; output?: string | null; changes?: WorkspaceChanges | null }
+  | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null; failedTasks?: number; failedInPhase?: number; outputFile?: string | null }
+  | { type: 'failPhase'; error: string; output?: string | null; changes?: WorkspaceChanges | null; outputFile?: string | null }
   | { type: 'approve' }
   | { type: 'retry'; feedback: string | null; keep?: boolean }
   /** A retry undid the current phase's earlier changes (see PhaseState.undone). */
@@ -138,6 +138,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     case 'completePhase': {
       const current = requireRunningPhase(job, action, phase);
       Object.assign(current, { status: 'completed', endedAt: now, output: action.output, changes: action.changes ?? null });
+      setOutputFile(current, action.outputFile);
       delete current.failedTasks;
       next.progress.lastEvent = `Phase ${current.name} completed`;
       next.pendingFeedback = null; // this attempt used it
@@ -181,6 +182,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     case 'failPhase': {
       const current = requireRunningPhase(job, action, phase);
       Object.assign(current, { status: 'failed', endedAt: now, error: action.error, output: action.output ?? current.output, changes: action.changes ?? null });
+      if (action.output) setOutputFile(current, action.outputFile);
       next.progress.lastEvent = `Phase ${current.name} failed`;
       next.pendingFeedback = null; // this attempt used it
       next.pendingRetry = null;
@@ -346,6 +348,12 @@ function requireRunningPhase(job: Job, action: JobAction, phase: PhaseState | un
     throw illegal(job, action, phase ? `phase ${phase.name} that is ${phase.status}` : 'a job with no current phase');
   }
   return phase;
+}
+
+// The file that holds the phase's whole answer, when its output is cut (absent otherwise).
+function setOutputFile(phase: PhaseState, file: string | null | undefined): void {
+  if (file) phase.outputFile = file;
+  else delete phase.outputFile;
 }
 
 function stopRunningPhase(phase: PhaseState | undefined, now: string): void {

@@ -1,8 +1,8 @@
 // The code each worker thread runs: receives phase requests, runs the agent's phase, and reports
 // back. Any failure, thrown or not, leaves as a `phaseFailed` message.
 import '../../heap-tuning.js'; // first: a new thread resets V8's flags (see heap-tuning.ts)
-import { mkdirSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { AgentRunner, PhaseContext, PhaseOutcome } from '../../agents/agent.js';
@@ -14,6 +14,7 @@ import { getCompiledEntry } from '../../compiled-entry.js';
 import { OutputSink } from './output-sink.js';
 import { OUTPUT_FILE, formatPhaseHeader } from '../model/task.js';
 import { parseTaskPlans } from '../model/task-plans.js';
+import { MAX_STORED_ANSWER_CHARS, cutAnswer, formatAnswerFile } from '../model/answers.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
 import { BudgetGate } from './budget-gate.js';
 import { TextCoalescer } from './text-coalescer.js';
@@ -100,6 +101,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
       feedback: request.feedback,
       previousOutputs: request.previousOutputs,
       cwd: request.cwd,
+      jobFolder: jobFolderOf(request),
       progress: request.progress,
       signal: controller.signal,
       ...(request.task ? { task: request.task } : {}),
@@ -151,8 +153,10 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   const filesModified = outcome.kind !== 'cancelled' && Array.isArray(outcome.filesModified) ? { filesModified: outcome.filesModified.filter((path) => typeof path === 'string').map(scrub) } : {};
   const tasks = planned && 'plans' in planned ? { tasks: planned.plans.map((plan) => ({ title: scrub(plan.title), description: scrub(plan.input), files: plan.claims.map(scrub), dependsOn: plan.dependsOn.map(scrub) })) } : {};
   const usage = outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {};
-  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, output: scrubNullable(outcome.output), changes, ...tasks, ...filesModified, ...usage });
-  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), output: scrubNullable(outcome.output), changes, ...filesModified, ...usage });
+  // An answer too long for job.json is kept whole in the job's folder, and cut where it is stored.
+  const answer = outcome.kind === 'cancelled' ? { output: null } : keepAnswer(request, scrubNullable(outcome.output));
+  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, ...answer, changes, ...tasks, ...filesModified, ...usage });
+  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), ...answer, changes, ...filesModified, ...usage });
   else post({ type: 'phaseCancelled', runId });
 }
 
@@ -197,6 +201,27 @@ function describePreviousAttempt(request: PhaseRequest): NonNullable<PhaseContex
   const diff = previous.changes && previous.changes.before !== previous.changes.after ? readFullDiff(request.cwd, previous.changes, false) : null;
   const cut = diff !== null && diff.length > MAX_PREVIOUS_DIFF_CHARS ? `${diff.slice(0, MAX_PREVIOUS_DIFF_CHARS)}\n… (the diff goes on for ${diff.length - MAX_PREVIOUS_DIFF_CHARS} more characters)` : diff;
   return { output: previous.output, diff: cut, isKept: previous.keep, undoneRef: previous.undoneRef ?? null };
+}
+
+// The job's folder: its output.log's (a run's own log is in its runs/ folder).
+function jobFolderOf(request: PhaseRequest): string {
+  const folder = dirname(request.outputLogPath);
+  return basename(request.outputLogPath) === OUTPUT_FILE ? folder : dirname(folder);
+}
+
+// `output` as job.json keeps it: whole, or, past MAX_STORED_ANSWER_CHARS, cut, with the whole in
+// the job's answers/ folder (a file it could not write leaves the cut text saying so).
+function keepAnswer(request: PhaseRequest, output: string | null): { output: string | null; outputFile?: string } {
+  if (output === null || output.length <= MAX_STORED_ANSWER_CHARS) return { output };
+  // A task of a phase of several has its own (TaskContext).
+  const file = formatAnswerFile(request.phaseIndex, request.attempt, request.task ? request.taskId : undefined);
+  try {
+    mkdirSync(join(jobFolderOf(request), 'answers'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(jobFolderOf(request), file), output, { mode: 0o600 });
+  } catch (error) {
+    return { output: cutAnswer(output, `no file (it could not be written: ${describeError(error)})`) };
+  }
+  return { output: cutAnswer(output, file), outputFile: file };
 }
 
 // The jobs folder, from a job's output.log (`<jobsDir>/<id>/output.log`): left out of workspace snapshots.

@@ -11,6 +11,7 @@ import { prepareChange, type StoredJob } from './job-commit.js';
 import type { Run, Task, TaskBoard, TaskRecord } from '../model/task.js';
 import { countPhase, findOpenRun, findTask, indexOf, isSharedPhase } from '../model/task-board.js';
 import { PhaseWorkspace, type PreparedPhase } from './phase-workspace.js';
+import { JOB_ANSWERS_PREFIX } from '../model/answers.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { RunHandle } from '../ports/executor.js';
 import type { JobWriter } from './job-writer.js';
@@ -511,7 +512,8 @@ function describeTaskContext(board: TaskBoard, task: Task): TaskContext | null {
 // tasks, each task's result and files (validate and deliver see every task of implement).
 function describePreviousOutputs(job: Job, board: TaskBoard): PhaseOutputRecord[] {
   return job.phases.slice(0, job.currentPhase).map((phase, index) => {
-    if (!isSharedPhase(board, index)) return { name: phase.name, output: phase.output };
+    // A cut answer says so to the model, and where it reads the whole (see answers.ts).
+    if (!isSharedPhase(board, index)) return { name: phase.name, output: phase.output && phase.outputFile ? `${phase.output}\n(This answer is cut for length: read it whole with read_file, path "${JOB_ANSWERS_PREFIX}${phase.outputFile}".)` : phase.output };
     const tasks = board.tasks.filter((task) => task.phase === index);
     const lines = tasks.slice(0, MAX_LISTED_NEIGHBOURS).map((task) => `- ${task.id} ${task.title}: ${task.status}${task.result ? ` — ${task.result}` : ''}${task.filesModified.length > 0 ? ` (files: ${task.filesModified.join(', ')})` : ''}`);
     if (tasks.length > lines.length) lines.push(`- … and ${tasks.length - lines.length} more tasks`);

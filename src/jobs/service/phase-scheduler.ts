@@ -328,7 +328,10 @@ export class PhaseScheduler {
 // A run's outcome as the action on its task; a cancelled run (only a cancel asks for one) cancels the job.
 function outcomeAction(taskId: string, outcome: PhaseOutcome): JobAction {
   const filesModified = outcome.kind !== 'cancelled' && outcome.filesModified ? { filesModified: outcome.filesModified } : {};
-  const usage = outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {};
+  const usage = {
+    ...(outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {}),
+    ...(outcome.kind !== 'cancelled' && outcome.outputFile ? { outputFile: outcome.outputFile } : {}),
+  };
   if (outcome.kind === 'completed') {
     const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));
     return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...filesModified, ...usage, ...(plannedTasks ? { plannedTasks } : {}) };

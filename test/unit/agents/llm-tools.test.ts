@@ -69,11 +69,26 @@ describe('file tools', () => {
     expect(await tool('edit_file', { path: 'f.txt' })).toMatchObject({ isError: true, text: 'edit_file needs "old_string" (a string) and "new_string" (a string)' });
   });
 
-  it('caps what goes back to the model', async () => {
-    const workspace = makeWorkspace({ 'big.txt': `${'x'.repeat(100)}\n`.repeat(400) });
+  it('caps what goes back to the model, and a read cut short says where to read on', async () => {
+    const workspace = makeWorkspace({ 'big.txt': `${'x'.repeat(100)}\n`.repeat(400), 'one-line.txt': `${'y'.repeat(30_000)}\nend\n` });
     const result = await toolsIn(workspace)('read_file', { path: 'big.txt' });
-    expect(result.text.length).toBeLessThan(MAX_TOOL_RESULT_CHARS + 100);
-    expect(result.text).toMatch(/… \(cut: \d+ more characters\)$/);
+    expect(result.text.length).toBeLessThan(MAX_TOOL_RESULT_CHARS);
+    const lastShown = Number(/(\d+) {2}x+\n… \d+ more lines \(use offset (\d+)\)$/.exec(result.text)?.[1]);
+    expect(result.text).toMatch(new RegExp(`… ${401 - lastShown} more lines \\(use offset ${lastShown + 1}\\)$`));
+    const long = await toolsIn(workspace)('read_file', { path: 'one-line.txt' });
+    expect(long.text).toMatch(/^ {4}1 {2}y{2000}… \(line cut: 28000 more characters\)\n {4}2 {2}end\n/);
+  });
+
+  it('search_code says which files it did not search, never a bare "no matches"', async () => {
+    const workspace = makeWorkspace({ 'small.txt': 'nothing here\n', 'huge.log': `${'needle '.repeat(200_000)}\n` });
+    expect((await toolsIn(workspace)('search_code', { pattern: 'needle' })).text).toBe('no matches\n(1 file over 1 MB not searched: huge.log; read them with read_file and an offset)');
+  });
+
+  it('run_command says when it cut the start of a long output, and starts at a line', async () => {
+    const workspace = makeWorkspace({ 'print.js': 'for (let i = 0; i < 3000; i++) console.log(`line ${i} of the output`);\n' });
+    const result = await toolsIn(workspace, ['node print.js'])('run_command', { command: 'node print.js' });
+    expect(result.text).toMatch(/^exit code 0\n\[jobline: the first \d+ characters of output were cut; its last \d+ follow\]\nline \d+ of the output\n/);
+    expect(result.text).toMatch(/line 2999 of the output$/);
   });
 });
 
