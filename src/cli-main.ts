@@ -51,6 +51,10 @@ const parseTokens = (value: string): number => {
 const budgetTokensOption = (): Option => new Option('--budget-tokens <n>', 'stop before the next model call past N tokens (input + output; 500k, 1.5M) and ask to go on').argParser(parseTokens);
 const budgetUsdOption = (): Option => new Option('--budget-usd <x>', 'stop before the next model call past $X (needs a price in the provider\'s config) and ask to go on').argParser(parseUsd);
 
+// The config file: --config after the command, else before it (`jobline --config F run …`: the
+// program's own option, which commander keeps apart from the command's).
+const configOf = (options: { config?: string }): string | undefined => options.config ?? (program.opts() as { config?: string }).config;
+
 // A whole-number option from `min` to `max`: anything else is the user's mistake, said in one line.
 const parseCount = (name: string, min: number, max: number) => (value: string): number => {
   const count = /^\d{1,6}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
@@ -71,7 +75,7 @@ program
       const nearest = findNearestName(typed, program.commands.map((command) => command.name()));
       throw new UsageError('USAGE', `unknown command '${sanitizeLine(typed)}'.${nearest ? ` Did you mean '${nearest}'?` : ''} Run jobline --help for the commands.`);
     }
-    await startRepl(loadAppContext(options.config), { ...options, version });
+    await startRepl(loadAppContext(configOf(options)), { ...options, version });
   });
 
 program
@@ -90,7 +94,7 @@ program
   .addOption(budgetUsdOption())
   .addOption(configOption())
   .action(async (words: string[], options) => {
-    process.exitCode = await runCommand(loadAppContext(options.config), words, options);
+    process.exitCode = await runCommand(loadAppContext(configOf(options)), words, options);
   });
 
 program
@@ -98,7 +102,7 @@ program
   .description('list the job templates of the config (jobline run --template NAME key=value …)')
   .addOption(configOption())
   .action((options) => {
-    process.stdout.write(`${formatTemplateList(loadAppContext(options.config).config)}\n`);
+    process.stdout.write(`${formatTemplateList(loadAppContext(configOf(options)).config)}\n`);
   });
 
 program
@@ -113,7 +117,7 @@ program
   .addOption(budgetUsdOption())
   .addOption(configOption())
   .action(async (file: string | undefined, options) => {
-    process.exitCode = await batchCommand(loadAppContext(options.config), file, options);
+    process.exitCode = await batchCommand(loadAppContext(configOf(options)), file, options);
   });
 
 program
@@ -125,7 +129,7 @@ program
   .option('--all', 'does nothing: completed jobs are always listed (kept for scripts written for 0.1)')
   .addOption(configOption())
   .action(async (status: string | undefined, options) => {
-    process.exitCode = await listCommand(loadAppContext(options.config), status, options);
+    process.exitCode = await listCommand(loadAppContext(configOf(options)), status, options);
   });
 
 program
@@ -136,7 +140,7 @@ program
   .option('-m, --manifest', 'print the job\'s manifest (job_manifest.json, written when it ends)')
   .addOption(configOption())
   .action(async (id: string, options) => {
-    process.exitCode = await showCommand(loadAppContext(options.config), id, options);
+    process.exitCode = await showCommand(loadAppContext(configOf(options)), id, options);
   });
 
 const idArgument = ['<id>', 'job id or name, or a unique prefix of one'] as const;
@@ -149,7 +153,7 @@ program
   .option('-f, --follow', 'keep printing until the job ends')
   .addOption(configOption())
   .action(async (id: string, task: string | undefined, options) => {
-    process.exitCode = await logsCommand(loadAppContext(options.config), id, { ...options, ...(task ? { task } : {}) });
+    process.exitCode = await logsCommand(loadAppContext(configOf(options)), id, { ...options, ...(task ? { task } : {}) });
   });
 
 for (const [name, description] of [
@@ -163,7 +167,7 @@ for (const [name, description] of [
     .option('--json', 'print the job as JSON once done')
     .addOption(configOption())
     .action(async (id: string, options) => {
-      process.exitCode = await steerCommand(loadAppContext(options.config), id, { type: name }, options);
+      process.exitCode = await steerCommand(loadAppContext(configOf(options)), id, { type: name }, options);
     });
 }
 
@@ -176,7 +180,7 @@ program
   .option('--json', 'print the job as JSON once done')
   .addOption(configOption())
   .action(async (id: string, options) => {
-    process.exitCode = await steerCommand(loadAppContext(options.config), id, { type: 'retry', feedback: options.feedback ?? null, ...(options.keep ? { keep: true } : {}) }, options);
+    process.exitCode = await steerCommand(loadAppContext(configOf(options)), id, { type: 'retry', feedback: options.feedback ?? null, ...(options.keep ? { keep: true } : {}) }, options);
   });
 
 program
@@ -190,7 +194,7 @@ program
   .option('--raw', 'pass the job\'s escape sequences through (default: only its colours)')
   .addOption(configOption())
   .action(async (id: string, options) => {
-    process.exitCode = await resumeCommand(loadAppContext(options.config), id, options);
+    process.exitCode = await resumeCommand(loadAppContext(configOf(options)), id, options);
   });
 
 program
@@ -200,7 +204,7 @@ program
   .option('--json', 'print the jobs as JSON once all ended')
   .addOption(configOption())
   .action(async (ids: string[], options) => {
-    process.exitCode = await waitCommand(loadAppContext(options.config), ids, options);
+    process.exitCode = await waitCommand(loadAppContext(configOf(options)), ids, options);
   });
 
 program
@@ -211,7 +215,7 @@ program
   .action(async (options) => {
     // Loaded only here: the HTTP stack costs every other command nothing at startup.
     const { serveCommand } = await import('./commands/serve.js');
-    await serveCommand(loadAppContext(options.config), { port: options.port, version });
+    await serveCommand(loadAppContext(configOf(options)), { port: options.port, version });
   });
 
 program
@@ -222,7 +226,7 @@ program
   .addOption(configOption())
   .action(async (options) => {
     const { uiCommand } = await import('./commands/ui.js');
-    process.exitCode = await uiCommand(loadAppContext(options.config), { port: options.port, ...(options.open === false ? { open: false } : {}) });
+    process.exitCode = await uiCommand(loadAppContext(configOf(options)), { port: options.port, ...(options.open === false ? { open: false } : {}) });
   });
 
 addWorkerCommands(program, configOption);
