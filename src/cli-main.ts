@@ -49,6 +49,7 @@ const parseTokens = (value: string): number => {
   return tokens;
 };
 const budgetTokensOption = (): Option => new Option('--budget-tokens <n>', 'stop before the next model call past N tokens (input + output; 500k, 1.5M) and ask to go on').argParser(parseTokens);
+const modelOption = (): Option => new Option('--model <name>', 'the model an LLM agent runs for this job (default: the agent\'s, else its provider\'s)');
 const budgetUsdOption = (): Option => new Option('--budget-usd <x>', 'stop before the next model call past $X (needs a price in the provider\'s config) and ask to go on').argParser(parseUsd);
 
 // The config file: --config after the command, else before it (`jobline --config F run …`: the
@@ -92,6 +93,7 @@ program
   .option('--raw', 'pass the job\'s escape sequences through (default: only its colours; cursor moves, titles, clipboard writes are removed)')
   .addOption(budgetTokensOption())
   .addOption(budgetUsdOption())
+  .addOption(modelOption())
   .addOption(configOption())
   .action(async (words: string[], options) => {
     process.exitCode = await runCommand(loadAppContext(configOf(options)), words, options);
@@ -115,6 +117,7 @@ program
   .option('--keep-going', 'run every task that can run even when some fail (the job still ends failed)')
   .addOption(budgetTokensOption())
   .addOption(budgetUsdOption())
+  .addOption(modelOption())
   .addOption(configOption())
   .action(async (file: string | undefined, options) => {
     process.exitCode = await batchCommand(loadAppContext(configOf(options)), file, options);
@@ -192,6 +195,7 @@ program
   .option('--retry-failed', 'run failed tasks again too (a job that failed because of them retries them anyway)')
   .option('--json', 'print the final job as JSON on stdout')
   .option('--raw', 'pass the job\'s escape sequences through (default: only its colours)')
+  .addOption(modelOption())
   .addOption(configOption())
   .action(async (id: string, options) => {
     process.exitCode = await resumeCommand(loadAppContext(configOf(options)), id, options);

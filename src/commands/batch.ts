@@ -11,7 +11,7 @@ import type { JobView } from '../jobs/service/job-commands.js';
 import { UsageError, describeError } from '../errors.js';
 import { formatDuration, sanitizeLine, truncate } from '../render/text.js';
 import { createJobService, type AppContext } from './context.js';
-import { budgetOf } from './run.js';
+import { budgetOf, modelFor } from './run.js';
 import { installExitHandlers } from './exit-signals.js';
 import { OwnJobEvents } from './own-job-events.js';
 
@@ -33,6 +33,8 @@ export interface BatchOptions {
   /** The job's budget (see budgetOf in run.ts). */
   budgetTokens?: number;
   budgetUsd?: number;
+  /** The model of an LLM agent's job (see modelFor in run.ts). */
+  model?: string;
 }
 
 /**
@@ -84,6 +86,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     keepGoing: options.keepGoing ?? false,
     taskInputs: inputs,
     ...(budgetOf(options) ? { budget: budgetOf(options)! } : {}),
+    ...(modelFor(agent, options.model) ? { model: options.model! } : {}),
   });
   own.open(job.id);
   await service.lifecycle.whenIdle();

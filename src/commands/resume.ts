@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { createJobService, type AppContext } from './context.js';
 import { hasTerminal, superviseInForeground } from './foreground-job.js';
-import { NEEDS_TERMINAL } from './run.js';
+import { NEEDS_TERMINAL, modelFor } from './run.js';
 
 /** Options of `jobline resume`. */
 export interface ResumeOptions {
@@ -15,6 +15,8 @@ export interface ResumeOptions {
   retryFailed?: boolean;
   /** Pass the job's escape sequences through (default: only its colours). */
   raw?: boolean;
+  /** The model the rest of the job runs on (see Job.model). */
+  model?: string;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function resumeCommand(context: AppContext, idOrPrefix: string, opt
   const stored = await context.jobs.get(id);
   // An agent no longer configured fails here, before anything changes.
   const agent = resolveAgent(stored.agent, context.config, await context.jobs.creationFolderOf(id), context.configPath);
+  const model = modelFor(agent, options.model);
   const service = await createJobService(context, { isScript: true });
-  return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode, ...(options.retryFailed ? { retryFailed: true } : {}) })).id, options);
+  return superviseInForeground(service, model && agent.type === 'llm' ? { ...agent, model } : agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode, ...(options.retryFailed ? { retryFailed: true } : {}), ...(model ? { model } : {}) })).id, options);
 }

@@ -3,7 +3,7 @@ import { resolveAgent } from '../agents/resolve-agent.js';
 import { getDefaultAgentName } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { expandTemplate, findTemplate, parseTemplateValues } from '../config/templates.js';
-import { findShellTexts } from '../agents/agent.js';
+import { findShellTexts, type AgentSpec } from '../agents/agent.js';
 import { createJobService, type AppContext } from './context.js';
 import { hasTerminal, superviseInForeground } from './foreground-job.js';
 
@@ -26,6 +26,18 @@ export interface RunOptions {
   /** The job's budget in tokens (input + output) and in dollars (see Job.budget). */
   budgetTokens?: number;
   budgetUsd?: number;
+  /** The model of an LLM agent's job (see Job.model). */
+  model?: string;
+}
+
+/**
+ * The model `--model` names for a job of `agent`, or null when none is named.
+ * @throws UsageError USAGE for a model named for an agent that runs no model.
+ */
+export function modelFor(agent: AgentSpec, model: string | null | undefined): string | null {
+  if (!model) return null;
+  if (agent.type !== 'llm') throw new UsageError('USAGE', `--model is for LLM agents: ${agent.name} runs no model.`);
+  return model;
 }
 
 /** The budget `--budget-tokens` and `--budget-usd` give, or null when neither is. */
@@ -54,11 +66,13 @@ export async function runCommand(context: AppContext, words: readonly string[], 
   if (mode === 'interactive' && !hasTerminal()) throw new UsageError('USAGE', NEEDS_TERMINAL);
   const workers = options.workers ?? made?.workers ?? undefined;
   const budget = budgetOf(options) ?? made?.budget ?? null;
+  const model = modelFor(agent, options.model ?? made?.model);
   const service = await createJobService(context, { isScript: true });
   return superviseInForeground(service, agent, async () => (await service.dispatch({
     type: 'submit', agent, prompt, mode, cwd: context.cwd, name: options.name ?? null,
     ...(workers ? { workers } : {}),
     ...(budget ? { budget } : {}),
+    ...(model ? { model } : {}),
     ...(made ? { template: made.template, ...(made.tasks ? { tasks: made.tasks } : {}), ...(made.retries !== null ? { retries: made.retries } : {}), ...(made.keepGoing !== null ? { keepGoing: made.keepGoing } : {}) } : {}),
   })).job.id, options);
 }

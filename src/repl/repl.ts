@@ -50,6 +50,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   assertAgentExists(agentName, config);
   let mode: JobMode = options.background ? 'background' : config.mode;
   let workers: number | null = null;
+  let model: string | null = null;
   // Requests from other processes (jobline cancel, approve, retry) are carried out and said. A
   // server that goes or comes is said too (once the terminal is there to say it).
   let onSessionChange = (_change: SessionChange): void => {};
@@ -143,6 +144,10 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       terminal.setPrompt(formatPrompt(agentName, mode));
     },
     get workers() { return workers; },
+    get model() { return model; },
+    setModel: (next) => {
+      model = next;
+    },
     setWorkers: (next) => {
       workers = next;
     },
@@ -150,7 +155,9 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     submit: async (prompt, extra = {}) => {
       const { agentName: agentOfJob = agentName, mode: modeOfJob = mode, workers: workersOfJob = workers ?? undefined, ...rest } = extra;
       const agent = resolveAgent(agentOfJob, config, cwd, context.configPath);
-      const { job, queuePosition } = await service.dispatch({ type: 'submit', agent, prompt, mode: modeOfJob, cwd, ...(workersOfJob ? { workers: workersOfJob } : {}), ...rest });
+      // The session's model (/model) for an LLM agent's job, unless a template names one.
+      const modelOfJob = rest.model ?? (agent.type === 'llm' ? model : null);
+      const { job, queuePosition } = await service.dispatch({ type: 'submit', agent, prompt, mode: modeOfJob, cwd, ...(workersOfJob ? { workers: workersOfJob } : {}), ...rest, ...(modelOfJob ? { model: modelOfJob } : {}) });
       follow.adopt(job.id, 'started');
       const named = formatJobLabel(job);
       print(queuePosition === 0 ? `✅ Started ${named} (${agent.name}${job.workers > 1 ? ` × ${job.workers} workers` : ''})` : `⏳ Queued ${named} (position ${queuePosition})`);

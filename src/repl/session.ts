@@ -54,6 +54,9 @@ export interface ReplSession {
   setAgent(name: string): void;
   setMode(mode: JobMode): void;
   setWorkers(workers: number | null): void;
+  /** The model new LLM jobs run (/model); null: their agent's. */
+  readonly model: string | null;
+  setModel(model: string | null): void;
   /**
    * Submits a job with the session's agent, mode and workers (unless `extra` says otherwise), and
    * says it started or queued: `prompt` alone, a batch whose tasks are `extra.taskInputs` (each

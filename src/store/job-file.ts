@@ -79,6 +79,7 @@ function buildJobSchema() {
     workerJoins: z.number().int().min(0).optional(),
     budget: z.object({ tokens: z.number().int().min(1).optional(), usd: z.number().positive().optional() }).nullable().optional(),
     model: z.string().min(1).max(200).nullable().optional(),
+    instructions: z.string().max(200).nullable().optional(),
     budgetStop: z.object({ reason: z.string().max(1000), at: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time') }).nullable().optional(),
   });
   return jobSchema;

@@ -79,3 +79,17 @@ it('a budget stops the job before its next model call, and the box asks to go on
   await session.waitForText('phase 1/2 plan completed');
   expect(server.calls).toHaveLength(2);
 });
+
+it('/model lists the provider\'s models (GET /models) and picks the model of new jobs', async () => {
+  const { session, server } = await replOn([{ text: 'Planned.' }, { text: 'Delivered.' }]);
+  server.models = ['fake-model', 'huge-model', 'tiny-model'];
+  session.send('/model');
+  await session.waitForText('local: ▸ fake-model, huge-model, tiny-model');
+  await session.waitForText("Model: the agent's (fake-model)");
+  session.send('/model tiny-model');
+  await session.waitForText('Model: tiny-model for new LLM jobs');
+  session.send('plan it small');
+  await session.startedJob('planner');
+  await session.waitForText('phase 1/2 plan completed');
+  expect(server.calls[0]!.body.model).toBe('tiny-model');
+});

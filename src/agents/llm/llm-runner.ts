@@ -8,6 +8,7 @@ import type { LlmAgentSpec, PhaseContext, PhaseOutcome, PlannedTask } from '../a
 import type { ShellLauncher } from '../../jobs/process/shell-launcher.js';
 import { callModel } from './model-call.js';
 import { fitToContext } from './context-window.js';
+import { readProjectInstructions, withProjectInstructions } from './project-instructions.js';
 import { buildPhasePrompt } from './phase-prompt.js';
 import { ProviderError, createModel } from './provider.js';
 import { TestVerdict } from './test-verdict.js';
@@ -39,6 +40,9 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
   }
   const tools: ToolSet = Object.fromEntries(phase.tools.map((name) => [name, tool({ description: TOOL_DEFINITIONS[name].description, inputSchema: jsonSchema(TOOL_DEFINITIONS[name].parameters) })]));
   const messages: ModelMessage[] = [{ role: 'user', content: buildPhasePrompt(phase, context) }];
+  // The project's AGENTS.md (or CLAUDE.md), unless the agent says not to read it.
+  const instructions = agent.instructions === false ? null : readProjectInstructions(agent.workspace);
+  const system = withProjectInstructions(phase.instructions, instructions);
   const toolsSize = JSON.stringify(phase.tools.map((name) => TOOL_DEFINITIONS[name])).length;
   let { toolCalls, llmCalls } = context.progress;
   // The run's own tokens, priced as the provider's config says (prices by model, else price).
@@ -51,7 +55,7 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
   const tests = new TestVerdict(phase.validates === true, agent.validateCommand);
   const ended = (outcome: PhaseOutcome): PhaseOutcome => {
     if (outcome.kind === 'cancelled') return outcome;
-    return { ...outcome, ...(context.task ? { filesModified: [...filesModified] } : {}), ...(llmCalls > context.progress.llmCalls ? { usage } : {}) };
+    return { ...outcome, ...(context.task ? { filesModified: [...filesModified] } : {}), ...(llmCalls > context.progress.llmCalls ? { usage } : {}), ...(instructions ? { instructions: instructions.description } : {}) };
   };
   // The text of answers cut at the output limit, continued by the next.
   let cutText = '';
@@ -65,13 +69,13 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
     if (context.signal.aborted) return { kind: 'cancelled' };
     // Never more than the model's context: the oldest tool results go first, with a marker.
     if (agent.provider.contextTokens) {
-      const fit = fitToContext(phase.instructions, messages, toolsSize, agent.provider.contextTokens);
+      const fit = fitToContext(system, messages, toolsSize, agent.provider.contextTokens);
       if ('error' in fit) return ended({ kind: 'failed', error: fit.error });
       if (fit.trimmed > 0 || fit.isFirstCut) context.report.activity('✂', `Trimmed ${fit.trimmed} older tool result${fit.trimmed === 1 ? '' : 's'}${fit.isFirstCut ? ' and the middle of the phase\'s first message' : ''} to stay within the model's context (${agent.provider.contextTokens} tokens)`);
     }
     context.report.progress({ round, lastEvent: `Round ${round}: waiting for the model` });
     callUsage = null;
-    const result = await callModel(model, agent.provider, { system: phase.instructions, messages, tools }, context.signal, {
+    const result = await callModel(model, agent.provider, { system, messages, tools }, context.signal, {
       attemptStarted: () => context.report.progress({ llmCalls: ++llmCalls }),
       text: (delta) => (context.report.text ? context.report.text(delta) : context.report.output(delta)),
       usage: (tokens) => {

@@ -28,6 +28,33 @@ export function createModel(provider: ProviderSpec, model: string): LanguageMode
   return createOpenAICompatible({ name: provider.name, baseURL: provider.baseURL, includeUsage: true, ...(apiKey ? { apiKey } : {}) }).chatModel(model);
 }
 
+/** How long listing a provider's models may take (ms). */
+const LIST_MODELS_TIMEOUT_MS = 5000;
+
+/**
+ * The ids of the models `provider` offers (`GET /models`: OpenAI-compatible servers, Ollama,
+ * Anthropic), sorted. @throws ProviderError saying why they could not be listed (the provider
+ * has no such endpoint, refused the key, or could not be reached); its message holds no key.
+ */
+export async function listModels(provider: ProviderSpec): Promise<string[]> {
+  const apiKey = readApiKey(provider);
+  const endpoint = describeEndpoint(provider).replace(/\/+$/, '');
+  const headers: Record<string, string> = provider.type === 'anthropic'
+    ? { 'anthropic-version': '2023-06-01', ...(apiKey ? { 'x-api-key': apiKey } : {}) }
+    : apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  const scrubber = new SecretScrubber(readSecrets(provider.apiKeyEnv ? [provider.apiKeyEnv] : []));
+  let response: Response;
+  try {
+    response = await fetch(`${endpoint}/models`, { headers, signal: AbortSignal.timeout(LIST_MODELS_TIMEOUT_MS) });
+  } catch (error) {
+    throw new ProviderError(scrubber.scrub(`cannot reach ${endpoint}/models (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message})`));
+  }
+  if (!response.ok) throw new ProviderError(`${endpoint}/models answered HTTP ${response.status}${response.status === 404 ? ' (this provider does not list its models)' : ''}`);
+  const body = (await response.json().catch(() => null)) as { data?: Array<{ id?: unknown }>; models?: Array<{ name?: unknown }> } | null;
+  const ids = [...(body?.data ?? []).map((model) => model.id), ...(body?.models ?? []).map((model) => model.name)].filter((id): id is string => typeof id === 'string');
+  return [...new Set(ids)].sort();
+}
+
 /** Where a provider is reached, for messages. */
 export function describeEndpoint(provider: ProviderSpec): string {
   return provider.baseURL ?? 'https://api.anthropic.com/v1';

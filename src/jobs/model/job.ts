@@ -170,6 +170,8 @@ export interface Job {
   workerJoins?: number;
   /** Its budget (see JobBudget); absent or null: none. */
   budget?: JobBudget | null;
+  /** The project instructions its model was last given (`AGENTS.md (1234 characters)`); absent: none. */
+  instructions?: string | null;
   /** The model its LLM agent runs, when it is not the agent's own (`--model`, `/model`, a template's); absent: the agent's. */
   model?: string | null;
   /**

@@ -43,8 +43,8 @@ export type JobAction =
    * workspace's diff, which holds every parallel run's changes); `plannedTasks`: the tasks the
    * run planned for the next phase (see planNextPhase in task-transitions.ts).
    */
-  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[]; usage?: TokenUsage; outputFile?: string }
-  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string }
+  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
+  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
   /**
    * `failedTasks`: the job's tasks that failed for good (a last phase completed with some ends the
    * job failed); `failedInPhase`: this phase's, when an interactive job is to be asked about them.
@@ -177,6 +177,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       // A task of the running phase; its events and the phase's end come from the board
       // (task-transitions.ts, job-state.ts).
       requireRunningPhase(job, action, phase);
+      if (action.type !== 'startTask' && action.instructions) next.instructions = action.instructions;
       return { job: next, events: [] };
 
     case 'failPhase': {

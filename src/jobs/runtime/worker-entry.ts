@@ -152,7 +152,10 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   if (planned && 'problems' in planned) outcome = { kind: 'failed', error: scrub(`the phase returned tasks that cannot run: ${planned.problems.join('; ')}`), output: outcome.kind === 'completed' ? outcome.output : null };
   const filesModified = outcome.kind !== 'cancelled' && Array.isArray(outcome.filesModified) ? { filesModified: outcome.filesModified.filter((path) => typeof path === 'string').map(scrub) } : {};
   const tasks = planned && 'plans' in planned ? { tasks: planned.plans.map((plan) => ({ title: scrub(plan.title), description: scrub(plan.input), files: plan.claims.map(scrub), dependsOn: plan.dependsOn.map(scrub) })) } : {};
-  const usage = outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {};
+  const usage = {
+    ...(outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {}),
+    ...(outcome.kind !== 'cancelled' && outcome.instructions ? { instructions: scrub(outcome.instructions) } : {}),
+  };
   // An answer too long for job.json is kept whole in the job's folder, and cut where it is stored.
   const answer = outcome.kind === 'cancelled' ? { output: null } : keepAnswer(request, scrubNullable(outcome.output));
   if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, ...answer, changes, ...tasks, ...filesModified, ...usage });

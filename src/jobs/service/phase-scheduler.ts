@@ -331,6 +331,7 @@ function outcomeAction(taskId: string, outcome: PhaseOutcome): JobAction {
   const usage = {
     ...(outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {}),
     ...(outcome.kind !== 'cancelled' && outcome.outputFile ? { outputFile: outcome.outputFile } : {}),
+    ...(outcome.kind !== 'cancelled' && outcome.instructions ? { instructions: outcome.instructions } : {}),
   };
   if (outcome.kind === 'completed') {
     const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));

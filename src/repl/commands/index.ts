@@ -18,11 +18,12 @@ import { workersCommand } from './workers.js';
 import { watchCommand } from './watch.js';
 import { followCommand } from './follow.js';
 import { runCommand, templatesCommand } from './run.js';
+import { modelCommand } from './model.js';
 
 /** Every slash command. */
 export const SLASH_COMMANDS: readonly SlashCommand[] = [
   helpCommand, jobsCommand, tasksCommand, cancelCommand, approveCommand, retryCommand, resumeCommand, logsCommand, watchCommand, followCommand,
-  batchCommand, runCommand, templatesCommand, agentCommand, agentsCommand, workersCommand, backgroundCommand, interactiveCommand, cleanCommand, quitCommand,
+  batchCommand, runCommand, templatesCommand, agentCommand, agentsCommand, modelCommand, workersCommand, backgroundCommand, interactiveCommand, cleanCommand, quitCommand,
 ];
 
 /** Returns the command named `name` (without the slash), or null. */
