@@ -2,6 +2,7 @@
 // streams to stdout as it is written (with a header per phase), a spinner on stderr shows its
 // phase and last event, and (interactive mode, on a terminal) an approval question follows each
 // phase. Then a summary: the answer of an LLM job, or why it failed and where its full log is.
+import { scrubberOf } from '../text/secrets.js';
 import chalk from 'chalk';
 import type { AgentSpec } from '../agents/agent.js';
 import { isTerminalStatus, type Job } from '../jobs/model/job.js';
@@ -31,6 +32,8 @@ export interface ForegroundOptions {
   json?: boolean;
   /** Pass the job's escape sequences through as it wrote them (default: only its colours). */
   raw?: boolean;
+  /** The variables holding API keys (config: getSecretEnvNames): what is shown passes their scrubber. */
+  secretEnvNames?: readonly string[];
 }
 
 /** Whether this process can ask approval questions (stdin and stderr are terminals). */
@@ -45,6 +48,8 @@ export function hasTerminal(): boolean {
  */
 export async function superviseInForeground(service: JobService, agent: AgentSpec, start: () => Promise<string>, options: ForegroundOptions): Promise<number> {
   const spinner = await createStatusLine();
+  const scrubber = scrubberOf(options.secretEnvNames ?? []);
+  const scrub = (text: string): string => scrubber.scrub(text);
   installExitHandlers(service.lifecycle, () => spinner.stop());
   service.on('warning', (message) => spinner.warn(message));
   // Output goes to stdout (stderr with --json, which owns stdout). Terminal or pipe, only its
@@ -75,14 +80,14 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
     spinner.stop();
     try {
       const { board } = await service.view(job.id);
-      process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80, board)}\n`);
+      process.stderr.write(`${scrub(formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80, board))}\n`);
       // A budget stop of a job run without a terminal (--yes in a script) waits for an answer from elsewhere.
       if (!hasTerminal()) {
         process.stderr.write(`${job.id} waits: jobline approve ${job.id} to go on, or jobline cancel ${job.id}\n`);
         return;
       }
-      const showDiff = createDiffViewer(job, await service.creationFolderOf(job.id), process.stderr);
-      const showAnswer = createAnswerViewer(job, () => service.readPhaseOutput(job.id, job.currentPhase), process.stderr);
+      const showDiff = createDiffViewer(job, await service.creationFolderOf(job.id), process.stderr, scrub);
+      const showAnswer = createAnswerViewer(job, () => service.readPhaseOutput(job.id, job.currentPhase), process.stderr, scrub);
       await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, ...(showAnswer ? { showAnswer } : {}), failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0, isBudgetStop: Boolean(job.budgetStop) }));
     } catch {
       // The prompt was aborted (Ctrl+C): treat it like any other interrupt of the foreground job.

@@ -1,6 +1,7 @@
 // `jobline resume ID`: takes over an interrupted, failed or cancelled job and runs in the
 // foreground what of it is not done (like `jobline run`): done tasks never run again.
 import { UsageError } from '../errors.js';
+import { getSecretEnvNames } from '../config/schema.js';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { createJobService, type AppContext } from './context.js';
 import { hasTerminal, superviseInForeground } from './foreground-job.js';
@@ -32,5 +33,5 @@ export async function resumeCommand(context: AppContext, idOrPrefix: string, opt
   const agent = resolveAgent(stored.agent, context.config, await context.jobs.creationFolderOf(id), context.configPath);
   const model = modelFor(agent, options.model);
   const service = await createJobService(context, { isScript: true });
-  return superviseInForeground(service, model && agent.type === 'llm' ? { ...agent, model } : agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode, ...(options.retryFailed ? { retryFailed: true } : {}), ...(model ? { model } : {}) })).id, options);
+  return superviseInForeground(service, model && agent.type === 'llm' ? { ...agent, model } : agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode, ...(options.retryFailed ? { retryFailed: true } : {}), ...(model ? { model } : {}) })).id, { ...options, secretEnvNames: getSecretEnvNames(context.config) });
 }

@@ -1,6 +1,6 @@
 // `jobline run`: one job in the foreground (see foreground-job.ts); exits 0 only if it completes.
 import { resolveAgent } from '../agents/resolve-agent.js';
-import { getDefaultAgentName } from '../config/schema.js';
+import { getDefaultAgentName, getSecretEnvNames } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { expandTemplate, findTemplate, parseTemplateValues } from '../config/templates.js';
 import { findShellTexts, type AgentSpec } from '../agents/agent.js';
@@ -74,5 +74,5 @@ export async function runCommand(context: AppContext, words: readonly string[], 
     ...(budget ? { budget } : {}),
     ...(model ? { model } : {}),
     ...(made ? { template: made.template, ...(made.tasks ? { tasks: made.tasks } : {}), ...(made.retries !== null ? { retries: made.retries } : {}), ...(made.keepGoing !== null ? { keepGoing: made.keepGoing } : {}) } : {}),
-  })).job.id, options);
+  })).job.id, { ...options, secretEnvNames: getSecretEnvNames(context.config) });
 }

@@ -36,6 +36,7 @@ export class ApprovalPresenter {
     private readonly terminal: Terminal,
     private readonly print: (text: string) => void,
     private readonly onAnswered: (id: string) => void = () => {},
+    private readonly scrub: (text: string) => string = (text) => text,
   ) {}
 
   /** Queues job `id` for presentation and presents it as soon as the user is not typing. */
@@ -87,13 +88,13 @@ export class ApprovalPresenter {
     this.service.on('jobEvent', onEvent);
     this.terminal.on('outputHeld', onHeld);
     try {
-      const showDiff = createDiffViewer(asked, await this.service.creationFolderOf(id), process.stdout);
-      const showAnswer = createAnswerViewer(asked, () => this.service.readPhaseOutput(id, asked.currentPhase), process.stdout);
+      const showDiff = createDiffViewer(asked, await this.service.creationFolderOf(id), process.stdout, this.scrub);
+      const showAnswer = createAnswerViewer(asked, () => this.service.readPhaseOutput(id, asked.currentPhase), process.stdout, this.scrub);
       const { board } = await this.service.view(id);
       await this.terminal.suspend(async () => {
         if (movedTo) return; // moved on before the box opened
         const job = this.service.sessionJob(id) ?? asked;
-        process.stdout.write(`${formatApprovalSummary(job, new Date(), process.stdout.columns ?? 80, board)}\n`);
+        process.stdout.write(`${this.scrub(formatApprovalSummary(job, new Date(), process.stdout.columns ?? 80, board))}\n`);
         let decision;
         try {
           decision = await askApproval(`${job.id}: what next?`, {

@@ -7,7 +7,8 @@ import { assertAgentExists, resolveAgent } from '../agents/resolve-agent.js';
 import { createReplJobService, type AppContext } from '../commands/context.js';
 import { askYesNo } from '../commands/keyed-select.js';
 import { confirmLeaving } from './commands/quit.js';
-import { getDefaultAgentName } from '../config/schema.js';
+import { getDefaultAgentName, getSecretEnvNames } from '../config/schema.js';
+import { scrubberOf } from '../text/secrets.js';
 import { installExitHandlers } from '../commands/exit-signals.js';
 import { JoblineError, describeError } from '../errors.js';
 import { isActiveStatus, type Job, type JobMode } from '../jobs/model/job.js';
@@ -68,7 +69,10 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     historySize: HISTORY_SIZE,
     completer: createCompleter(SLASH_COMMANDS, service, config),
   });
-  const print = (text: string): void => terminal.print(text);
+  // Everything the REPL prints passes the scrubber: jobs in memory are not scrubbed as their files are.
+  const scrubber = scrubberOf(getSecretEnvNames(config));
+  const scrub = (text: string): string => scrubber.scrub(text);
+  const print = (text: string): void => terminal.print(scrub(text));
   // While the REPL answers a line (or runs the startup review), job notifications wait, so its
   // own reply ("✅ Started job-…", "🚫 Cancelled job-…") comes right under what the user typed.
   // What waits is kept in order: lines to print, and decisions on what to print (job-feed.ts).
@@ -90,7 +94,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   const notifier = new Notifier(notify, () => process.stdout.columns ?? 200);
   // Standalone, every job of the session is this REPL's; attached, those it started or answered.
   const follow = new FollowFilter((id) => !service.attachedServer && service.isInSession(id));
-  const approvals = new ApprovalPresenter(service, terminal, print, (id) => follow.adopt(id, 'answered'));
+  const approvals = new ApprovalPresenter(service, terminal, print, (id) => follow.adopt(id, 'answered'), scrub);
   feedJobEvents({
     service, config, follow, notifier, terminal, isInteractive, notify,
     deferWhileAnswering: (decide) => (held ? held.push(decide) > 0 : false),

@@ -100,6 +100,7 @@ export function addDashboardRoutes(routes: RouteTable, deps: ApiDeps): void {
     const phase = Number.isInteger(index) ? job.phases[index] : undefined;
     if (!phase) throw new HttpError('NOT_FOUND', `${job.id} has no phase ${params.phase}.`);
     if (!phase.changes) return context.text('');
+    // The body passes the API's scrubber (api-app.ts): a file's content may hold a key.
     const diff = readFullDiff(await service.creationFolderOf(job.id), phase.changes, false);
     return context.text(diff ?? 'The diff is no longer available: git has pruned the snapshots it was made from.\n');
   });

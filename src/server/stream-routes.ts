@@ -1,5 +1,7 @@
 // The streaming routes: the live event stream (Server-Sent Events, resumable with Last-Event-ID)
 // and a job's or a task's output (its tail, or followed as it is written).
+import { getSecretEnvNames } from '../config/schema.js';
+import { scrubberOf } from '../text/secrets.js';
 import { streamSSE, stream } from 'hono/streaming';
 import { isActiveStatus } from '../jobs/model/job.js';
 import type { ApiDeps } from './api-deps.js';
@@ -15,6 +17,8 @@ const MAX_QUEUED_EVENTS = 50_000;
 
 /** Adds the streaming routes to `routes`. */
 export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
+  // What the streams write passes the scrubber, as every other answer does (see api-app.ts).
+  const scrubber = scrubberOf(getSecretEnvNames(deps.config));
   const { service, hub } = deps;
   routes.add({ method: 'get', path: '/api/events', summary: 'Lifecycle events as Server-Sent Events, each with id <jobId>:<seq>. Authorization: Bearer, or ticket=<a ticket from POST /api/event-tickets>. Last-Event-ID (or lastEventId=) resumes after an event: for one job (job=ID) from its log (<id>:0 from its start), for all jobs from the newest events held (event "reset" when it is no longer held: reload).', query: eventsQuerySchema, responses: { 200: 'text/event-stream' } }, async ({ context, query }) => {
     const jobId = query.job ? await service.resolve(query.job) : null;
@@ -68,7 +72,7 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
           }
           if (queue.length > MAX_QUEUED_EVENTS) break;
           const event = queue.shift()!;
-          await sse.writeSSE({ ...(event.id ? { id: event.id } : {}), event: event.name, data: JSON.stringify(event.data) });
+          await sse.writeSSE({ ...(event.id ? { id: event.id } : {}), event: event.name, data: scrubber.scrub(JSON.stringify(event.data)) });
         }
       } finally {
         clearInterval(keepalive);

@@ -145,7 +145,9 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   }
   const scrubNullable = (text: string | null | undefined): string | null => (text == null ? null : scrub(text));
   const after = before && outcome.kind !== 'cancelled' ? await snapshotWorkspace(request.cwd, jobsFolderOf(request.outputLogPath)) : null;
-  const changes = before && after ? describeChanges(request.cwd, before, after) : null;
+  const described = before && after ? describeChanges(request.cwd, before, after) : null;
+  // A file name is text the model chose: it crosses the boundary scrubbed like every other.
+  const changes = described ? { ...described, files: described.files.map((file) => ({ ...file, path: scrub(file.path) })) } : null;
   // A plan the agent returned is checked here, on the agent's side of the boundary: one that
   // breaks the rules fails the phase, saying why, instead of reaching the job.
   const planned = outcome.kind === 'completed' && outcome.tasks !== undefined ? parseTaskPlans(outcome.tasks) : null;
@@ -202,8 +204,10 @@ const MAX_PREVIOUS_DIFF_CHARS = 20_000;
 function describePreviousAttempt(request: PhaseRequest): NonNullable<PhaseContext['previousAttempt']> {
   const previous = request.previousAttempt!;
   const diff = previous.changes && previous.changes.before !== previous.changes.after ? readFullDiff(request.cwd, previous.changes, false) : null;
+  // Scrubbed here, in the worker: the diff goes to a model (and a file's content may hold a key).
+  const scrubber = new SecretScrubber(readSecrets(request.secretEnvNames));
   const cut = diff !== null && diff.length > MAX_PREVIOUS_DIFF_CHARS ? `${diff.slice(0, MAX_PREVIOUS_DIFF_CHARS)}\n… (the diff goes on for ${diff.length - MAX_PREVIOUS_DIFF_CHARS} more characters)` : diff;
-  return { output: previous.output, diff: cut, isKept: previous.keep, undoneRef: previous.undoneRef ?? null };
+  return { output: previous.output, diff: cut === null ? null : scrubber.scrub(cut), isKept: previous.keep, undoneRef: previous.undoneRef ?? null };
 }
 
 // The job's folder: its output.log's (a run's own log is in its runs/ folder).
