@@ -5,6 +5,7 @@ import { ShellOutputDecoder } from '../command-runner.js';
 import { signalProcessGroup } from '../../jobs/process/process-group.js';
 import type { ShellLauncher } from '../../jobs/process/shell-launcher.js';
 import { ToolError } from './file-tools.js';
+import { detectCommandSandbox, wrapInSandbox } from './command-sandbox.js';
 
 /** Default and longest run_command timeout (ms). */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
@@ -46,6 +47,9 @@ function describeTail(tail: string, printed: number): string {
   return `[jobline: the first ${printed - kept.length} characters of output were cut; its last ${kept.length} follow]\n${kept}`;
 }
 
+// Said once per thread: commands run unconfined here (see command-sandbox.ts).
+let hasSaidUnconfined = false;
+
 /** What a command did: the text for the model, and its exit code (null: it did not exit by itself). */
 export interface CommandResult {
   text: string;
@@ -79,8 +83,16 @@ export function runCommand(context: CommandToolContext, input: { command: string
       if (pid !== null) context.report.childExited(pid);
       resolve({ text, exitCode });
     };
+    // Where Linux allows it, the command may write only in the workspace (command-sandbox.ts);
+    // where it does not, that is said once, and the command runs as the user.
+    const sandbox = detectCommandSandbox(context.workspace);
+    if (sandbox.kind === 'none' && !hasSaidUnconfined) {
+      hasSaidUnconfined = true;
+      context.report.activity('⚠', `run_command is not confined to the workspace here (${sandbox.reason}): commands can write wherever the user can`);
+    }
+    const shell = sandbox.kind === 'mount-namespace' ? wrapInSandbox(command) : { command, env: {} };
     // The launcher kills the command's group once its shell exits: nothing it started outlives it.
-    context.launcher.spawnShell({ command, cwd: context.workspace, env: {}, removeEnv: [...context.removeEnv] }, {
+    context.launcher.spawnShell({ command: shell.command, cwd: context.workspace, env: shell.env, removeEnv: [...context.removeEnv] }, {
       started(startedPid) {
         pid = startedPid;
         context.report.childStarted(startedPid);

@@ -12,6 +12,9 @@ import { makeWorkspace } from '../../helpers/llm.js';
 
 const ALL: ToolName[] = ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_command'];
 const children: number[] = [];
+// Set before the spawner boots: its shells inherit the environment it started with.
+process.env.JOBLINE_TOOL_SECRET = 'sk-should-not-reach-commands';
+process.env.JOBLINE_TOOL_VISIBLE = 'visible';
 // The launcher jobline's workers use: shells forked from a spawner process (the first one, while it boots, directly).
 const launcher = new SpawnerClient(getCompiledEntry('spawner-entry'));
 const report: PhaseReporter = { output: () => {}, progress: () => {}, activity: () => {}, childStarted: (pid) => children.push(pid), childExited: () => {} };
@@ -110,17 +113,10 @@ describe('run_command', () => {
   });
 
   it('runs commands without the API keys in their environment (a command could send them anywhere)', async () => {
-    process.env.JOBLINE_TOOL_SECRET = 'sk-should-not-reach-commands';
-    process.env.JOBLINE_TOOL_VISIBLE = 'visible';
-    try {
-      const tool = toolsIn(makeWorkspace({ 'package.json': '{"scripts":{"test":"echo key=$JOBLINE_TOOL_SECRET other=$JOBLINE_TOOL_VISIBLE"}}' }), ['npm test'], ['JOBLINE_TOOL_SECRET']);
-      const result = await tool('run_command', { command: 'npm test' });
-      expect(result.text).toContain('key= other=visible');
-      expect(result.text).not.toContain('sk-should-not-reach-commands');
-    } finally {
-      delete process.env.JOBLINE_TOOL_SECRET;
-      delete process.env.JOBLINE_TOOL_VISIBLE;
-    }
+    const tool = toolsIn(makeWorkspace({ 'package.json': '{"scripts":{"test":"echo key=$JOBLINE_TOOL_SECRET other=$JOBLINE_TOOL_VISIBLE"}}' }), ['npm test'], ['JOBLINE_TOOL_SECRET']);
+    const result = await tool('run_command', { command: 'npm test' });
+    expect(result.text).toContain('key= other=visible');
+    expect(result.text).not.toContain('sk-should-not-reach-commands');
   });
 
   it('times out, killing the command', async () => {
