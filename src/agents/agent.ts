@@ -236,11 +236,13 @@ export interface PhaseContext {
  * paths this run wrote, when the agent tracks them (the workspace diff holds every parallel run's);
  * `usage`: the tokens of the run's model calls, when the agent counts them; `outputFile`: set by
  * the worker when `output` was too long for job.json (see answers.ts): the file that holds it whole;
- * `instructions`: the project instructions the run's model was given (`AGENTS.md (1234 characters)`).
+ * `instructions`: the project instructions the run's model was given (`AGENTS.md (1234 characters)`);
+ * `asks`: a failure an interactive job asks about rather than failing on (the tests failed: go on
+ * anyway, and the job ends failed; retry; or cancel).
  */
 export type PhaseOutcome =
   | { kind: 'completed'; output: string | null; changes?: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
-  | { kind: 'failed'; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
+  | { kind: 'failed'; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean }
   | { kind: 'cancelled' };
 
 /** The contract of agent code that runs inside a worker thread. */

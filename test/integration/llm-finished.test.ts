@@ -12,6 +12,7 @@ import { CONTINUE_PROMPT } from '../../src/agents/llm/llm-runner.js';
 import { FakeModelServer, type ScriptedTurn } from '../helpers/fake-model-servers.js';
 import { makeManager } from '../helpers/jobs.js';
 import { llmAgent, makeWorkspace, type LlmAgentOptions } from '../helpers/llm.js';
+import { waitFor } from '../helpers/wait.js';
 
 const servers: FakeModelServer[] = [];
 afterEach(async () => {
@@ -142,6 +143,21 @@ describe('in a phase that validates, the tests decide', () => {
     expect(job.status).toBe('failed');
     expect(job.error).toBe('Phase validate failed: the tests fail: the last run of `npm test` exited with code 1, and the phase ended without a passing run');
     expect(job.phases[0]!.output).toBe('All tests pass. Ship it.');
+  });
+
+  it('an interactive job asks, and going on anyway never ends it completed', async () => {
+    const server = await FakeModelServer.start('openai', [{ toolCalls: [testRun] }, { text: 'Looks fine to me.' }, { text: 'Delivered.' }]);
+    servers.push(server);
+    const workspace = makeWorkspace(project(1));
+    const manager = makeManager();
+    const agent = llmAgent(server.baseURL, workspace, { phases: [...onePhase(['run_command'], 'validate')!, { name: 'deliver', maxRounds: 2, instructions: 'Deliver.', tools: [] }] });
+    const { job } = await manager.submit({ agent, prompt: 'validate', mode: 'interactive', cwd: workspace });
+    await waitFor(() => manager.get(job.id).status === 'awaiting_approval', 'the question about the failing tests');
+    expect(manager.get(job.id).phases[0]).toMatchObject({ status: 'completed', failedTasks: 1 });
+    await manager.approve(job.id);
+    await manager.whenIdle();
+    expect(manager.get(job.id)).toMatchObject({ status: 'failed', error: '1 task failed' });
+    await manager.shutdown();
   });
 
   it('a passing last run passes, and a phase that does not validate is not judged', async () => {

@@ -105,7 +105,8 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
     if (turn.toolCalls.length === 0) {
       const output = (cutText + turn.text).trim() || '(the model gave no answer)';
       const failing = tests.failure();
-      if (failing) return ended({ kind: 'failed', error: failing, output });
+      // Interactive jobs ask (go on, and end failed; retry; cancel); background ones fail here.
+      if (failing) return ended({ kind: 'failed', error: failing, output, asks: true });
       return ended({ kind: 'completed', output, ...(plan.tasks ? { tasks: plan.tasks } : {}) });
     }
     cutText = '';

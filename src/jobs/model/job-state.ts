@@ -87,8 +87,10 @@ export function decidePhaseEnd(job: Job, board: TaskBoard, last: Extract<JobActi
   // several tasks it holds every task's change.
   const changes = last.changes ?? null;
   if (failed === 0 || job.keepGoing) return { type: 'completePhase', ...answer, changes, failedTasks: countBoard(board).failed };
-  // An interactive job's phase of several tasks asks what to do about the failed ones.
-  if (!isSingle && job.mode === 'interactive') return { type: 'completePhase', ...answer, changes, failedTasks: countBoard(board).failed, failedInPhase: failed };
+  // An interactive job's phase of several tasks asks what to do about the failed ones, and so
+  // does a phase whose failure asks (its tests fail): going on anyway ends the job failed.
+  const asks = !isSingle || (last.type === 'failTask' && last.asks === true);
+  if (asks && job.mode === 'interactive') return { type: 'completePhase', ...answer, changes, failedTasks: countBoard(board).failed, failedInPhase: failed };
   const error = isSingle && last.type === 'failTask' ? last.error : `${failed} of ${total} tasks failed`;
   return { type: 'failPhase', error, ...answer, changes };
 }

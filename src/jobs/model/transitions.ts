@@ -44,7 +44,8 @@ export type JobAction =
    * run planned for the next phase (see planNextPhase in task-transitions.ts).
    */
   | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
-  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
+  /** `asks`: an interactive job asks about this failure (see PhaseOutcome) instead of failing the phase. */
+  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean }
   /**
    * `failedTasks`: the job's tasks that failed for good (a last phase completed with some ends the
    * job failed); `failedInPhase`: this phase's, when an interactive job is to be asked about them.

@@ -117,7 +117,7 @@ export class JobRun {
         this.finish({ kind: 'completed', output: message.output, changes: message.changes, ...(message.tasks ? { tasks: message.tasks } : {}), ...(message.filesModified ? { filesModified: message.filesModified } : {}), ...(message.usage ? { usage: message.usage } : {}), ...(message.outputFile ? { outputFile: message.outputFile } : {}), ...(message.instructions ? { instructions: message.instructions } : {}) }, true);
         break;
       case 'phaseFailed':
-        this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: message.error, output: message.output, changes: message.changes, ...(message.filesModified ? { filesModified: message.filesModified } : {}), ...(message.usage ? { usage: message.usage } : {}), ...(message.outputFile ? { outputFile: message.outputFile } : {}), ...(message.instructions ? { instructions: message.instructions } : {}) }, true);
+        this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: message.error, output: message.output, changes: message.changes, ...(message.filesModified ? { filesModified: message.filesModified } : {}), ...(message.usage ? { usage: message.usage } : {}), ...(message.outputFile ? { outputFile: message.outputFile } : {}), ...(message.instructions ? { instructions: message.instructions } : {}), ...(message.asks ? { asks: true } : {}) }, true);
         break;
       case 'phaseCancelled':
         this.finish({ kind: 'cancelled' }, true);

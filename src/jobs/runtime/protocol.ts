@@ -29,7 +29,7 @@ export type WorkerMessage =
    * when its agent tracks them; `usage`: its model calls' tokens, when its agent counts them.
    */
   | { type: 'phaseCompleted'; runId: number; output: string | null; changes: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
-  | { type: 'phaseFailed'; runId: number; error: string; output: string | null; changes: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
+  | { type: 'phaseFailed'; runId: number; error: string; output: string | null; changes: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean }
   | { type: 'phaseCancelled'; runId: number };
 
 /** Most recent lines carried by one `outputProduced` message (the rest are only counted). */

@@ -161,7 +161,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   // An answer too long for job.json is kept whole in the job's folder, and cut where it is stored.
   const answer = outcome.kind === 'cancelled' ? { output: null } : keepAnswer(request, scrubNullable(outcome.output));
   if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, ...answer, changes, ...tasks, ...filesModified, ...usage });
-  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), ...answer, changes, ...filesModified, ...usage });
+  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), ...answer, changes, ...filesModified, ...usage, ...(outcome.asks ? { asks: true } : {}) });
   else post({ type: 'phaseCancelled', runId });
 }
 

@@ -337,6 +337,6 @@ function outcomeAction(taskId: string, outcome: PhaseOutcome): JobAction {
     const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));
     return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...filesModified, ...usage, ...(plannedTasks ? { plannedTasks } : {}) };
   }
-  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified, ...usage };
+  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified, ...usage, ...(outcome.asks ? { asks: true } : {}) };
   return { type: 'cancel' };
 }
