@@ -1,17 +1,17 @@
 // One job as the manager holds it in memory: its current state, what runs it, and the one way
 // its state changes: transition, persist, then report.
 import { hasJustEnded, manifestOf } from './job-manifests.js';
-import type { AgentSpec, PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
+import type { AgentSpec, PhaseOutputRecord } from '../../agents/agent.js';
 import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { Job, JobProgress, TokenUsage } from '../model/job.js';
 import { NO_USAGE, addUsage, findReachedLimits, subtractUsage } from '../model/usage.js';
 import type { JobState } from '../model/job-state.js';
 import { prepareChange, type StoredJob } from './job-commit.js';
-import type { Run, Task, TaskBoard, TaskRecord } from '../model/task.js';
+import type { Run, TaskBoard, TaskRecord } from '../model/task.js';
 import { countPhase, findOpenRun, findTask, indexOf, isSharedPhase } from '../model/task-board.js';
 import { PhaseWorkspace, type PreparedPhase } from './phase-workspace.js';
-import { JOB_ANSWERS_PREFIX } from '../model/answers.js';
+import { countRunProgress, describePreviousOutputs, describeTaskContext } from './run-context.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { RunHandle } from '../ports/executor.js';
 import type { JobWriter } from './job-writer.js';
@@ -300,28 +300,13 @@ export class JobHandle {
   recordProgress(progress: Partial<JobProgress>, taskId?: string): void {
     if (this.pending.job.status !== 'running') return;
     const run = taskId === undefined ? undefined : this.runs.get(taskId);
-    const { progress: update, phaseUsage } = run?.reported ? this.addRunProgress(run, progress) : { progress, phaseUsage: undefined };
+    const counted = run?.reported ? countRunProgress(this.pending.job, run.reported, progress) : { progress, phaseUsage: undefined, reported: undefined };
+    if (run && counted.reported) run.reported = counted.reported;
+    const { progress: update, phaseUsage } = counted;
     this.pending = { ...this.pending, job: transitionJob(this.pending.job, { type: 'reportProgress', progress: update, ...(phaseUsage ? { phaseUsage } : {}) }, this.now()).job };
     this.writer.scheduleProgress(this.id, () => this.pending.job);
     this.reporter.progress(this.pending.job);
     if (progress.usage) this.shareUsage(taskId);
-  }
-
-  // The job's counters once run `run` reported `progress` (absolute, from the job's at its start).
-  private addRunProgress(run: ActiveRun, progress: Partial<JobProgress>): { progress: Partial<JobProgress>; phaseUsage?: TokenUsage } {
-    const job = this.pending.job;
-    const before = run.reported!;
-    const update: Partial<JobProgress> = { ...progress };
-    if (progress.toolCalls !== undefined) update.toolCalls = job.progress.toolCalls + Math.max(0, progress.toolCalls - before.toolCalls);
-    if (progress.llmCalls !== undefined) update.llmCalls = job.progress.llmCalls + Math.max(0, progress.llmCalls - before.llmCalls);
-    let phaseUsage: TokenUsage | undefined;
-    if (progress.usage) {
-      const added = subtractUsage(progress.usage, before.usage);
-      update.usage = addUsage(job.progress.usage, added);
-      phaseUsage = addUsage(job.phases[job.currentPhase]?.usage, added);
-    }
-    run.reported = { ...before, ...progress };
-    return { progress: update, ...(phaseUsage ? { phaseUsage } : {}) };
   }
 
   // Tells the job's runs (but `except`'s) the job's tokens outside each and its budget.
@@ -494,29 +479,4 @@ function readStoredSeq(store: JobRepository, id: string): number {
   } catch {
     return -1;
   }
-}
-
-// Most tasks of a phase described to a run (its neighbours' claims, an earlier phase's results).
-const MAX_LISTED_NEIGHBOURS = 200;
-
-// The task's context when its phase holds several tasks or it claims files (a plan of one task
-// is confined too); null for a phase's only, unclaimed task (an agent's plain phase).
-function describeTaskContext(board: TaskBoard, task: Task): TaskContext | null {
-  if (!isSharedPhase(board, task.phase) && task.claims.length === 0) return null;
-  // Only neighbours that claim files can hold one (a batch of 10,000 lines claims none).
-  const others = board.tasks.filter((other) => other.phase === task.phase && other.id !== task.id && other.claims.length > 0).slice(0, MAX_LISTED_NEIGHBOURS).map((other) => ({ id: other.id, title: other.title, claims: other.claims }));
-  return { id: task.id, title: task.title, description: task.input, claims: task.claims, others };
-}
-
-// What earlier phases produced, for the next: a phase's output and, for a phase of several
-// tasks, each task's result and files (validate and deliver see every task of implement).
-function describePreviousOutputs(job: Job, board: TaskBoard): PhaseOutputRecord[] {
-  return job.phases.slice(0, job.currentPhase).map((phase, index) => {
-    // A cut answer says so to the model, and where it reads the whole (see answers.ts).
-    if (!isSharedPhase(board, index)) return { name: phase.name, output: phase.output && phase.outputFile ? `${phase.output}\n(This answer is cut for length: read it whole with read_file, path "${JOB_ANSWERS_PREFIX}${phase.outputFile}".)` : phase.output };
-    const tasks = board.tasks.filter((task) => task.phase === index);
-    const lines = tasks.slice(0, MAX_LISTED_NEIGHBOURS).map((task) => `- ${task.id} ${task.title}: ${task.status}${task.result ? ` — ${task.result}` : ''}${task.filesModified.length > 0 ? ` (files: ${task.filesModified.join(', ')})` : ''}`);
-    if (tasks.length > lines.length) lines.push(`- … and ${tasks.length - lines.length} more tasks`);
-    return { name: phase.name, output: [phase.output, ...lines].filter(Boolean).join('\n') };
-  });
 }
