@@ -6,7 +6,7 @@ import type { SlashCommand } from '../session.js';
 export const retryCommand: SlashCommand = {
   name: 'retry',
   usage: '/retry <id> [--keep] [feedback]',
-  summary: 'run the waiting phase again, with optional feedback; --keep keeps its changes (else an LLM phase starts from the files as they were before it)',
+  summary: 'run the waiting phase again, with optional feedback (--keep: on its changes)',
   argument: 'waiting-job',
   async run(args, session) {
     const [input = '', ...rest] = args.split(/\s+/);
