@@ -32,11 +32,13 @@ const canConfine = detectCommandSandbox(makeTempDir()).kind === 'mount-namespace
 describe.runIf(canConfine)('run_command in a mount namespace', () => {
   it('a command the model runs writes in the workspace and /tmp, and is refused anywhere else', async () => {
     made.push(join(process.env.HOME ?? '/root', '.jobline-escape-test')); // removed should it ever be written
+    const scratch = `/tmp/jobline-scratch-${process.pid}-${Date.now()}.txt`;
+    made.push(scratch);
     const outside = outsideFolder();
     const elsewhereInTmp = makeTempDir('jobline-outside-');
     const script = `const fs = require('fs');
 fs.writeFileSync('inside.txt', 'in');
-fs.writeFileSync('/tmp/scratch.txt', 'tmp');
+fs.writeFileSync(${JSON.stringify(scratch)}, 'tmp');
 try { fs.writeFileSync(${JSON.stringify(join(outside, 'escaped.txt'))}, 'out'); console.log('WROTE OUTSIDE'); } catch (error) { console.log('outside: ' + error.code); }
 try { fs.writeFileSync(${JSON.stringify(join(process.env.HOME ?? '/root', '.jobline-escape-test'))}, 'out'); console.log('WROTE HOME'); } catch (error) { console.log('home: ' + error.code); }
 try { fs.writeFileSync(${JSON.stringify(join(elsewhereInTmp, 'escaped.txt'))}, 'out'); console.log('WROTE TMP'); } catch (error) { console.log('tmp: ' + error.code); }
@@ -59,7 +61,7 @@ try { fs.writeFileSync(${JSON.stringify(join(elsewhereInTmp, 'escaped.txt'))}, '
     expect(existsSync(join(elsewhereInTmp, 'escaped.txt'))).toBe(false);
     expect(readFileSync(join(workspace, 'inside.txt'), 'utf8')).toBe('in');
     expect(existsSync(join(outside, 'escaped.txt'))).toBe(false);
-    expect(existsSync('/tmp/scratch.txt')).toBe(false); // the command's /tmp was its own
+    expect(existsSync(scratch)).toBe(false); // the command's /tmp was its own
   });
 
   it.runIf(process.getuid?.() === 0)('confines an unprivileged user the same way (no root needed)', () => {

@@ -54,8 +54,8 @@ export interface ActiveRun {
 }
 
 /**
- * Tasks of a phase past which it is not diffed: a batch of 1,000 lines in a git project would
- * start several git processes per line. A plan's fan-out (a few tasks) is.
+ * Tasks of a plan's phase past which it is not diffed: a phase of 1,000 tasks in a git project
+ * would start several git processes per task. A batch's lines never are; a plan's few tasks are.
  */
 export const MAX_RECORDED_TASKS = 64;
 
@@ -366,11 +366,14 @@ export class JobHandle {
    */
   preparePhase(taskId: string, jobsFolder: string): PreparedPhase | Promise<PreparedPhase> {
     const job = this.pending.job;
-    const index = findTask(this.pending.board, taskId)?.phase ?? job.currentPhase;
+    const task = findTask(this.pending.board, taskId);
+    const index = task?.phase ?? job.currentPhase;
     const phase = job.phases[index];
     const isShared = isSharedPhase(this.pending.board, index);
+    // A plan's tasks (planned, or claiming files) are diffed as one phase; a batch's lines are not.
+    const isPlan = task !== undefined && (task.isPlanned === true || task.claims.length > 0);
     const isRetry = Boolean(job.pendingRetry) && this.agent.type === 'llm' && (phase?.attempts ?? 0) > 1;
-    if (!phase || (isShared && countPhase(this.pending.board, index).total > MAX_RECORDED_TASKS)) return { baseline: null, previous: null, isRecorded: false };
+    if (!phase || (isShared && (!isPlan || countPhase(this.pending.board, index).total > MAX_RECORDED_TASKS))) return { baseline: null, previous: null, isRecorded: false };
     if (!isShared && !isRetry) return { baseline: phase.changes?.before ?? null, previous: null, isRecorded: true };
     this.workspace ??= new PhaseWorkspace(this.cwd, jobsFolder);
     return this.workspace.prepare(job, index, isShared, this.agent.type === 'llm', {
