@@ -56,6 +56,29 @@ function changeDirectory(directory: string): void {
   }
 }
 
+// A positive amount of dollars: anything else is the user's mistake, said in one line.
+const parseUsd = (value: string): number => {
+  const usd = /^\d{1,9}(\.\d{1,6})?$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!(usd > 0)) throw new UsageError('USAGE', `--budget-usd takes an amount of dollars above 0 (e.g. 5 or 2.50), not ${JSON.stringify(sanitizeLine(value))}.`);
+  return usd;
+};
+
+// The budget options of the commands that start jobs (see Job.budget).
+// A count of tokens, plain or with k or M (`500k`, `1.5M`).
+const parseTokens = (value: string): number => {
+  const match = /^(\d{1,10}(?:\.\d{1,3})?)([kKmM]?)$/.exec(value.trim());
+  const tokens = match ? Math.round(Number(match[1]) * (match[2] === '' ? 1 : /k/i.test(match[2]!) ? 1000 : 1_000_000)) : Number.NaN;
+  if (!(tokens >= 1 && tokens <= 1e12)) throw new UsageError('USAGE', `--budget-tokens takes a number of tokens (e.g. 200000, 500k or 1.5M), not ${JSON.stringify(sanitizeLine(value))}.`);
+  return tokens;
+};
+const budgetTokensOption = (): Option => new Option('--budget-tokens <n>', 'stop before the next model call past N tokens (input + output; 500k, 1.5M) and ask to go on').argParser(parseTokens);
+const modelOption = (): Option => new Option('--model <name>', 'the model an LLM agent runs for this job (default: the agent\'s, else its provider\'s)');
+const budgetUsdOption = (): Option => new Option('--budget-usd <x>', 'stop before the next model call past $X (needs a price in the provider\'s config) and ask to go on').argParser(parseUsd);
+
+// The config file: --config after the command, else before it (`jobline --config F run …`: the
+// program's own option, which commander keeps apart from the command's).
+const configOf = (options: { config?: string }): string | undefined => options.config ?? (program.opts() as { config?: string }).config;
+
 // A whole-number option from `min` to `max`: anything else is the user's mistake, said in one line.
 const parseCount = (name: string, min: number, max: number) => (value: string): number => {
   const count = /^\d{1,6}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
@@ -76,7 +99,7 @@ program
       const nearest = findNearestName(typed, program.commands.map((command) => command.name()));
       throw new UsageError('USAGE', `unknown command '${sanitizeLine(typed)}'.${nearest ? ` Did you mean '${nearest}'?` : ''} Run jobline --help for the commands.`);
     }
-    await startRepl(loadAppContext(options.config), { ...options, version });
+    await startRepl(loadAppContext(configOf(options)), { ...options, version });
   });
 
 program
@@ -93,9 +116,12 @@ program
   .option('--raw', 'pass the job\'s escape sequences through (default: only its colours; cursor moves, titles, clipboard writes are removed)')
   .addOption(isolationOption())
   .addOption(baseOption())
+  .addOption(budgetTokensOption())
+  .addOption(budgetUsdOption())
+  .addOption(modelOption())
   .addOption(configOption())
   .action(async (words: string[], options) => {
-    process.exitCode = await runCommand(loadAppContext(options.config), words, options);
+    process.exitCode = await runCommand(loadAppContext(configOf(options)), words, options);
   });
 
 program
@@ -103,7 +129,7 @@ program
   .description('list the job templates of the config (jobline run --template NAME key=value …)')
   .addOption(configOption())
   .action((options) => {
-    process.stdout.write(`${formatTemplateList(loadAppContext(options.config).config)}\n`);
+    process.stdout.write(`${formatTemplateList(loadAppContext(configOf(options)).config)}\n`);
   });
 
 program
@@ -117,9 +143,12 @@ program
   .option('--keep-going', 'does nothing: every line runs by default (kept for scripts)')
   .addOption(isolationOption())
   .addOption(baseOption())
+  .addOption(budgetTokensOption())
+  .addOption(budgetUsdOption())
+  .addOption(modelOption())
   .addOption(configOption())
   .action(async (file: string | undefined, options) => {
-    process.exitCode = await batchCommand(loadAppContext(options.config), file, options);
+    process.exitCode = await batchCommand(loadAppContext(configOf(options)), file, options);
   });
 
 program
@@ -131,7 +160,7 @@ program
   .option('--all', 'does nothing: completed jobs are always listed (kept for scripts written for 0.1)')
   .addOption(configOption())
   .action(async (status: string | undefined, options) => {
-    process.exitCode = await listCommand(loadAppContext(options.config), status, options);
+    process.exitCode = await listCommand(loadAppContext(configOf(options)), status, options);
   });
 
 program
@@ -142,7 +171,7 @@ program
   .option('-m, --manifest', 'print the job\'s manifest (job_manifest.json, written when it ends)')
   .addOption(configOption())
   .action(async (id: string, options) => {
-    process.exitCode = await showCommand(loadAppContext(options.config), id, options);
+    process.exitCode = await showCommand(loadAppContext(configOf(options)), id, options);
   });
 
 const idArgument = ['<id>', 'job id or name, or a unique prefix of one'] as const;
@@ -154,7 +183,7 @@ program
   .option('--json', 'print the job as JSON once the landing ended')
   .addOption(configOption())
   .action(async (id: string, options) => {
-    process.exitCode = await mergeCommand(loadAppContext(options.config), id, options);
+    process.exitCode = await mergeCommand(loadAppContext(configOf(options)), id, options);
   });
 
 program
@@ -165,7 +194,7 @@ program
   .option('--json', 'print the job as JSON once done')
   .addOption(configOption())
   .action(async (id: string, options) => {
-    process.exitCode = await discardCommand(loadAppContext(options.config), id, options);
+    process.exitCode = await discardCommand(loadAppContext(configOf(options)), id, options);
   });
 
 program
@@ -175,7 +204,7 @@ program
   .option('--stat', 'a diffstat instead of the patch')
   .addOption(configOption())
   .action(async (id: string, options) => {
-    process.exitCode = await diffCommand(loadAppContext(options.config).jobs, id, options);
+    process.exitCode = await diffCommand(loadAppContext(configOf(options)).jobs, id, options);
   });
 
 program
@@ -186,7 +215,7 @@ program
   .option('--json', 'print JSON: the tasks in that order, each with its runs')
   .addOption(configOption())
   .action(async (id: string, options) => {
-    process.exitCode = await tasksCommand(loadAppContext(options.config), id, options);
+    process.exitCode = await tasksCommand(loadAppContext(configOf(options)), id, options);
   });
 
 program
@@ -200,7 +229,7 @@ program
   .addOption(configOption())
   .action(async (id: string, task: string | undefined, options) => {
     if (task && options.task && task !== options.task) throw new UsageError('USAGE', `Two tasks given (${task} and --task ${options.task}): give one.`);
-    process.exitCode = await logsCommand(loadAppContext(options.config), id, { ...options, ...(task ? { task } : {}) });
+    process.exitCode = await logsCommand(loadAppContext(configOf(options)), id, { ...options, ...(task ? { task } : {}) });
   });
 
 for (const [name, description] of [
@@ -214,7 +243,7 @@ for (const [name, description] of [
     .option('--json', 'print the job as JSON once done')
     .addOption(configOption())
     .action(async (id: string, options) => {
-      process.exitCode = await steerCommand(loadAppContext(options.config), id, { type: name }, options);
+      process.exitCode = await steerCommand(loadAppContext(configOf(options)), id, { type: name }, options);
     });
 }
 
@@ -223,10 +252,11 @@ program
   .description('run the phase a job waits on again, optionally with feedback for the agent')
   .argument(...idArgument)
   .option('--feedback <text>', 'what the agent should do differently ($JOB_FEEDBACK for command agents)')
+  .option('--keep', 'keep the changes of the attempt (an LLM agent\'s retry otherwise starts from the files as they were before the phase)')
   .option('--json', 'print the job as JSON once done')
   .addOption(configOption())
   .action(async (id: string, options) => {
-    process.exitCode = await steerCommand(loadAppContext(options.config), id, { type: 'retry', feedback: options.feedback ?? null }, options);
+    process.exitCode = await steerCommand(loadAppContext(configOf(options)), id, { type: 'retry', feedback: options.feedback ?? null, ...(options.keep ? { keep: true } : {}) }, options);
   });
 
 program
@@ -239,9 +269,10 @@ program
   .option('--json', 'print the final job as JSON on stdout')
   .option('--raw', 'pass the job\'s escape sequences through (default: only its colours)')
   .addOption(isolationOption())
+  .addOption(modelOption())
   .addOption(configOption())
   .action(async (id: string, options) => {
-    process.exitCode = await resumeCommand(loadAppContext(options.config), id, options);
+    process.exitCode = await resumeCommand(loadAppContext(configOf(options)), id, options);
   });
 
 program
@@ -251,7 +282,7 @@ program
   .option('--json', 'print the jobs as JSON once all ended')
   .addOption(configOption())
   .action(async (ids: string[], options) => {
-    process.exitCode = await waitCommand(loadAppContext(options.config), ids, options);
+    process.exitCode = await waitCommand(loadAppContext(configOf(options)), ids, options);
   });
 
 program
@@ -262,7 +293,7 @@ program
   .action(async (options) => {
     // Loaded only here: the HTTP stack costs every other command nothing at startup.
     const { serveCommand } = await import('./commands/serve.js');
-    await serveCommand(loadAppContext(options.config), { port: options.port, version });
+    await serveCommand(loadAppContext(configOf(options)), { port: options.port, version });
   });
 
 program
@@ -273,7 +304,7 @@ program
   .addOption(configOption())
   .action(async (options) => {
     const { uiCommand } = await import('./commands/ui.js');
-    process.exitCode = await uiCommand(loadAppContext(options.config), { port: options.port, ...(options.open === false ? { open: false } : {}) });
+    process.exitCode = await uiCommand(loadAppContext(configOf(options)), { port: options.port, ...(options.open === false ? { open: false } : {}) });
   });
 
 addWorkerCommands(program, configOption);

@@ -54,7 +54,7 @@ export class TransitionError extends JoblineError {}
 /** An agent that is unknown or cannot be built. Codes: AGENT_UNKNOWN, AGENT_INVALID, API_KEY_MISSING. */
 export class AgentError extends JoblineError {}
 
-/** The job service refused a command. Codes: JOBS_BUSY, JOB_NOT_ACTIVE, JOB_NOT_AWAITING_APPROVAL, APPROVAL_STALE (answered already), JOB_NOT_RESUMABLE, JOB_OWNED_ELSEWHERE, OWNER_DID_NOT_ACT (another jobline runs the job and did not act on a request sent to it), JOB_PROCESSES_ALIVE, MANAGER_CLOSED, READ_ONLY (a service without a session), UNKNOWN_COMMAND. */
+/** The job service refused a command. Codes: JOBS_BUSY, JOB_NOT_ACTIVE, JOB_NOT_AWAITING_APPROVAL, APPROVAL_STALE (answered already), JOB_AT_BUDGET (a retry of a job stopped at its budget), JOB_NOT_RESUMABLE, JOB_OWNED_ELSEWHERE, OWNER_DID_NOT_ACT (another jobline runs the job and did not act on a request sent to it), JOB_PROCESSES_ALIVE, MANAGER_CLOSED, READ_ONLY (a service without a session), UNKNOWN_COMMAND. */
 export class ManagerError extends JoblineError {}
 
 /**

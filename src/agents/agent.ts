@@ -1,6 +1,6 @@
 // What an agent is, on both sides of the thread boundary: a serialisable AgentSpec that the main
 // thread builds from the config, and the AgentRunner contract that code inside a worker fulfils.
-import type { Isolation, JobProgress, WorkspaceChanges } from '../jobs/model/job.js';
+import type { Isolation, JobProgress, TokenUsage, WorkspaceChanges } from '../jobs/model/job.js';
 
 /**
  * One task of a command agent's phase: `run` is its shell command line; `dependsOn` names tasks of
@@ -23,12 +23,24 @@ export type CommandPhaseSpec = { name: string; run: string } | { name: string; t
 /** Names of the tools an LLM phase can use (schemas in src/agents/llm/tools.ts). */
 export type ToolName = 'list_files' | 'read_file' | 'search_code' | 'write_file' | 'edit_file' | 'run_command' | 'create_tasks';
 
-/** One phase of an LLM agent: its instructions, its tools, and how many model calls it may make. */
+/**
+ * One phase of an LLM agent: its instructions, its tools, and how many model calls it may make.
+ * `validates`: the tests decide it (a phase whose last test command failed does not pass).
+ */
 export interface LlmPhaseSpec {
   name: string;
   maxRounds: number;
   instructions: string;
   tools: ToolName[];
+  validates?: boolean;
+}
+
+/** What a model's tokens cost, in dollars per million tokens (config `price`). */
+export interface TokenPrice {
+  inputPerMTok: number;
+  outputPerMTok: number;
+  /** Cached input tokens; absent: the input price. */
+  cachedInputPerMTok?: number;
 }
 
 /**
@@ -41,6 +53,13 @@ export type ProviderSpec = (
 ) & {
   /** A model call that sends nothing for this long is abandoned (ms); default 120,000. */
   idleTimeoutMs?: number;
+  /** First delay before a transient failure is retried (ms, doubling); default 1,000. */
+  retryDelayMs?: number;
+  /** The price of its models, and by model name (`prices` wins); absent: tokens only, no cost. */
+  price?: TokenPrice;
+  prices?: Record<string, TokenPrice>;
+  /** The model's context size (tokens); absent: not bounded by jobline. */
+  contextTokens?: number;
 };
 
 /** An LLM agent, resolved: provider, model, phases, the workspace its tools are confined to. */
@@ -63,6 +82,12 @@ export interface LlmAgentSpec {
   isolation?: Isolation;
   /** True for the built-in writers (build, debug): in a git repository they run in a worktree unless told otherwise. */
   isWriter?: boolean;
+  /** The project's test command (config `validate`); absent: npm test, or any command that runs tests. */
+  validateCommand?: string;
+  /** The default budget of its jobs (config `budget`). */
+  budget?: { tokens?: number; usd?: number };
+  /** False: AGENTS.md / CLAUDE.md is not read into the system prompt (config `instructions`). */
+  instructions?: boolean;
 }
 
 /**
@@ -131,6 +156,12 @@ export interface PhaseOutputRecord {
 export interface PhaseReporter {
   /** Raw text the agent produced (UTF-8); appended to output.log, complete lines become events. */
   output(text: string): void;
+  /**
+   * A model's answer as it streams: appended to output.log like output, and reported as text as
+   * it arrives (front ends print it wrapped, whole, unlimited), not as lines. Optional: a runner
+   * without it reports model text as output.
+   */
+  text?(delta: string): void;
   /** Counter or lastEvent changes. */
   progress(update: Partial<JobProgress>): void;
   /**
@@ -191,22 +222,41 @@ export interface PhaseContext {
   cwd: string;
   /** The job's own git worktree (absolute), when it runs in one; commands see it as $JOBLINE_WORKTREE. */
   worktree?: string;
+  /** The job's folder (absolute): its `answers/` hold answers too long for job.json (see answers.ts). */
+  jobFolder?: string;
   /** The job's counters when the phase starts (agents that count continue from them). */
   progress: JobProgress;
   signal: AbortSignal;
   report: PhaseReporter;
   /** The task this run does, when its phase holds several tasks (see TaskContext). */
   task?: TaskContext;
+  /**
+   * For a retry: the previous attempt's answer, its diff (null: none, or outside git), whether its
+   * changes are still in the files (`isKept`: `/retry --keep`) or were undone (kept in git under
+   * `undoneRef`). Absent for a first attempt or a resume.
+   */
+  previousAttempt?: { output: string | null; diff: string | null; isKept: boolean; undoneRef: string | null };
+  /**
+   * The job's budget, for agents that call models: awaited before each model call with the run's
+   * own tokens so far, it returns at once within the budget, and otherwise stops the job for
+   * approval and returns once it goes on (or the run is cancelled: `signal` aborts). Absent: no budget.
+   */
+  budget?: { beforeModelCall(own: TokenUsage): Promise<void> };
 }
 
 /**
  * How a phase ended. A failure is data (`kind: 'failed'`), never a thrown exception. `tasks`:
  * the next phase's work, planned by this run (see PlannedTask); `filesModified`: the workspace
- * paths this run wrote, when the agent tracks them (the workspace diff holds every parallel run's).
+ * paths this run wrote, when the agent tracks them (the workspace diff holds every parallel run's);
+ * `usage`: the tokens of the run's model calls, when the agent counts them; `outputFile`: set by
+ * the worker when `output` was too long for job.json (see answers.ts): the file that holds it whole;
+ * `instructions`: the project instructions the run's model was given (`AGENTS.md (1234 characters)`);
+ * `asks`: a failure an interactive job asks about rather than failing on (the tests failed: go on
+ * anyway, and the job ends failed; retry; or cancel).
  */
 export type PhaseOutcome =
-  | { kind: 'completed'; output: string | null; changes?: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[] }
-  | { kind: 'failed'; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[] }
+  | { kind: 'completed'; output: string | null; changes?: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
+  | { kind: 'failed'; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean }
   | { kind: 'cancelled' };
 
 /** The contract of agent code that runs inside a worker thread. */

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { AgentError } from '../errors.js';
 import { getSecretEnvNames, type JoblineConfig, type ProviderConfig } from '../config/schema.js';
-import type { AgentSpec, CommandPhaseSpec, LlmAgentSpec, ProviderSpec } from './agent.js';
+import type { AgentSpec, CommandPhaseSpec, LlmAgentSpec, LlmPhaseSpec, ProviderSpec } from './agent.js';
 import { BUILTIN_AGENT_SUMMARIES, createCheckAgent, createExternalAgent, createShAgent } from './builtin-agents.js';
 import { EXTERNAL_AGENT, type Isolation } from '../jobs/model/job.js';
 import { BUILTIN_LLM_AGENTS, DEFAULT_ALLOWED_COMMANDS } from './llm/builtin-llm-agents.js';
@@ -37,10 +37,21 @@ export function listAgents(config: JoblineConfig): AgentListing[] {
 }
 
 function toProviderSpec(name: string, provider: ProviderConfig, configFile: string | null): ProviderSpec {
-  const idle = provider.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: provider.idleTimeoutMs };
+  const idle = {
+    ...(provider.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: provider.idleTimeoutMs }),
+    ...(provider.retryDelayMs === undefined ? {} : { retryDelayMs: provider.retryDelayMs }),
+    ...(provider.price ? { price: { ...provider.price } } : {}),
+    ...(provider.prices ? { prices: structuredClone(provider.prices) } : {}),
+    ...(provider.contextTokens === undefined ? {} : { contextTokens: provider.contextTokens }),
+  };
   return provider.type === 'anthropic'
     ? { name, type: 'anthropic', baseURL: provider.baseURL ?? null, apiKeyEnv: provider.apiKeyEnv, configFile, ...idle }
     : { name, type: 'openai-compatible', baseURL: provider.baseURL, apiKeyEnv: provider.apiKeyEnv ?? null, configFile, ...idle };
+}
+
+// A phase named validate or verify is decided by the tests unless its config says otherwise.
+function withValidates(phase: LlmPhaseSpec): LlmPhaseSpec {
+  return { ...phase, validates: phase.validates ?? /^(validate|verify)$/.test(phase.name) };
 }
 
 // A job of an llm agent whose key is not in the environment could only fail at its first model
@@ -100,16 +111,19 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string, c
     return withApiKey({
       type: 'llm', name, summary: configured.description ?? builtinLlm?.summary ?? name,
       provider: toProviderSpec(configured.provider, provider, configFile), model: configured.model ?? provider.model,
-      phases: phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: configured.allowCommands ?? DEFAULT_ALLOWED_COMMANDS,
+      phases: phases.map((p) => withValidates({ ...p, tools: [...p.tools] })), workspace, allowCommands: configured.allowCommands ?? DEFAULT_ALLOWED_COMMANDS,
       secretEnvNames: getSecretEnvNames(config), ...(configured.workers ? { workers: configured.workers } : {}),
       ...writerIsolation(name, builtinLlm !== undefined && !configured.phases, configured.isolation),
+      ...(configured.validate ? { validateCommand: configured.validate } : {}),
+      ...(configured.budget ? { budget: { ...configured.budget } } : {}),
+      ...(configured.instructions === false ? { instructions: false } : {}),
     });
   }
   const [providerName, provider] = Object.entries(config.providers)[0] ?? [];
   if (builtinLlm && providerName && provider) {
     return withApiKey({
       type: 'llm', name, summary: builtinLlm.summary, provider: toProviderSpec(providerName, provider, configFile), model: provider.model,
-      phases: builtinLlm.phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: DEFAULT_ALLOWED_COMMANDS,
+      phases: builtinLlm.phases.map((p) => withValidates({ ...p, tools: [...p.tools] })), workspace, allowCommands: DEFAULT_ALLOWED_COMMANDS,
       secretEnvNames: getSecretEnvNames(config), ...writerIsolation(name, true, undefined),
     });
   }

@@ -1,8 +1,9 @@
 // What a phase changed in a git workspace: the working tree is recorded as a git tree before and
 // after the phase (untracked files included, ignored ones not), without touching the user's
 // index, HEAD or files: `git add -A` runs against a temporary copy of the index. The two trees
-// give the diffstat shown at approval and the full diff on request. Runs in the worker thread.
-import { execFileSync } from 'node:child_process';
+// give the diffstat shown at approval and the full diff on request. The snapshot runs git
+// asynchronously (the main thread takes a phase's before-snapshot when several tasks share it).
+import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -41,26 +42,38 @@ function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
   return execFileSync('git', args, { cwd, env, timeout: GIT_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
 }
 
+/** `git args` in `cwd`, without blocking the thread; resolves with its stdout. @throws the failure. */
+export function gitAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, env, timeout: GIT_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+  });
+}
+
+/** True when `cwd` is in a git work tree (a few stat calls; see isInGitWorkTree). */
+export function isGitWorkspace(cwd: string): boolean {
+  return isInGitWorkTree(cwd);
+}
+
 /**
- * Records the working tree of the git repository holding `cwd` as a tree object; returns its id,
- * or null when `cwd` is not in a git work tree, holds more than MAX_UNTRACKED_FILES untracked
- * files, or git fails (no git, a timeout). Never throws. `excluded` (absolute): a folder left out,
+ * Records the working tree of the git repository holding `cwd` as a tree object; resolves with its
+ * id, or null when `cwd` is not in a git work tree, holds more than MAX_UNTRACKED_FILES untracked
+ * files, or git fails (no git, a timeout). Never rejects. `excluded` (absolute): a folder left out,
  * the jobs folder when it lies in the workspace: a job's own log is not a change it made, and a
  * folder of many jobs would otherwise count against MAX_UNTRACKED_FILES.
  */
-export function snapshotWorkspace(cwd: string, excluded: string | null = null): string | null {
+export async function snapshotWorkspace(cwd: string, excluded: string | null = null): Promise<string | null> {
   if (!isInGitWorkTree(cwd)) return null;
   let scratch: string | null = null;
   try {
-    const gitDir = git(cwd, ['rev-parse', '--git-dir']).trim();
+    const gitDir = (await gitAsync(cwd, ['rev-parse', '--git-dir'])).trim();
     const paths = [':/'];
     if (excluded) {
-      const top = git(cwd, ['rev-parse', '--show-toplevel']).trim();
+      const top = (await gitAsync(cwd, ['rev-parse', '--show-toplevel'])).trim();
       const inside = relative(top, realpathOr(excluded));
       if (inside !== '' && !inside.startsWith('..') && !isAbsolute(inside)) paths.push(`:(top,exclude)${inside.split(sep).join('/')}`);
     }
     let untracked = 0;
-    for (const character of git(cwd, ['ls-files', '--others', '--exclude-standard', '-z', '--', ...paths])) if (character === '\0' && ++untracked > MAX_UNTRACKED_FILES) return null;
+    for (const character of await gitAsync(cwd, ['ls-files', '--others', '--exclude-standard', '-z', '--', ...paths])) if (character === '\0' && ++untracked > MAX_UNTRACKED_FILES) return null;
     scratch = mkdtempSync(join(tmpdir(), 'jobline-index-'));
     const index = join(scratch, 'index');
     // Starting from the real index lets git skip files whose stat data did not change.
@@ -70,8 +83,8 @@ export function snapshotWorkspace(cwd: string, excluded: string | null = null): 
       // A repository without commits or an index: everything is read.
     }
     const env = { ...process.env, GIT_INDEX_FILE: index };
-    git(cwd, ['add', '-A', '--', ...paths], env);
-    return git(cwd, ['write-tree'], env).trim() || null;
+    await gitAsync(cwd, ['add', '-A', '--', ...paths], env);
+    return (await gitAsync(cwd, ['write-tree'], env)).trim() || null;
   } catch {
     return null;
   } finally {

@@ -5,7 +5,6 @@
 // A server that (re)appears is attached to only while this process runs no job of its own: a
 // local job would otherwise be left without its owner's terminal, or split from the jobs that
 // follow it; until then the server is announced once, and attached to as soon as the local jobs end.
-import type { Isolation } from '../jobs/model/job.js';
 import { ManagerError } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import type { AgentSpec } from '../agents/agent.js';
@@ -13,10 +12,10 @@ import { ServerError } from '../store/server-presence.js';
 import { isActiveStatus, isExternalJob, type Job, type JobMode } from '../jobs/model/job.js';
 import type { TaskBoard } from '../jobs/model/task.js';
 import type { AdoptedRun, JobManagerEvents, SubmitRequest, SubmitResult } from '../jobs/service/manager-api.js';
-import type { JobChange, SessionPort, WorkersPort } from '../jobs/service/session-port.js';
+import type { JobChange, ResumeOptions, SessionPort, WorkersPort } from '../jobs/service/session-port.js';
 import type { RemoteSession } from './remote-session.js';
 
-const SESSION_EVENTS = ['jobEvent', 'jobOutput', 'jobActivity', 'jobProgress', 'jobRemoved', 'warning'] as const;
+const SESSION_EVENTS = ['jobEvent', 'jobOutput', 'jobActivity', 'jobText', 'jobProgress', 'jobRemoved', 'warning'] as const;
 
 /** How often a local session looks for a server on the jobs folder (ms). */
 const LOOK_FOR_SERVER_MS = 500;
@@ -133,16 +132,16 @@ export class FailoverSession extends EventEmitter<JobManagerEvents> implements S
     return this.current.approve(id);
   }
 
-  retry(id: string, feedback?: string | null): Promise<Job> {
-    return this.current.retry(id, feedback);
+  retry(id: string, feedback?: string | null, keep?: boolean): Promise<Job> {
+    return this.current.retry(id, feedback, keep);
   }
 
   cancel(id: string): Promise<Job> {
     return this.current.cancel(id);
   }
 
-  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed?: boolean, isolation?: Isolation): Promise<Job> {
-    return this.current.resume(id, mode, adopt, retryFailed, isolation);
+  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed = false, options: ResumeOptions = {}): Promise<Job> {
+    return this.current.resume(id, mode, adopt, retryFailed, options);
   }
 
   update(id: string, change: JobChange): Promise<Job> {

@@ -14,7 +14,7 @@ import type { JobEvent } from '../jobs/model/job-event.js';
 import type { TaskBoard } from '../jobs/model/task.js';
 import type { JobReader } from '../jobs/ports/job-reader.js';
 import type { JobManagerEvents, SubmitRequest, SubmitResult } from '../jobs/service/manager-api.js';
-import type { JobChange, SessionPort, WorkersPort } from '../jobs/service/session-port.js';
+import type { JobChange, ResumeOptions, SessionPort, WorkersPort } from '../jobs/service/session-port.js';
 import type { ApiResponse, ServerClient, ServerEvent } from './server-client.js';
 import { ServerError } from '../store/server-presence.js';
 import { RemoteWorkers } from './remote-workers.js';
@@ -146,6 +146,8 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
       ...(request.name ? { name: request.name } : {}),
       ...(request.taskInputs ? { inputs: request.taskInputs } : {}),
       ...(request.template ? { templateRef: request.template } : {}),
+      ...(request.budget ? { budget: request.budget } : {}),
+      ...(request.model ? { model: request.model } : {}),
       ...(request.tasks ? { tasks: request.tasks.map((task) => ({ title: task.title, input: task.input, dependsOn: [...task.dependsOn], files: [...task.claims] })) } : {}),
       ...(request.isolation ? { isolation: request.isolation } : {}),
       ...(request.base ? { base: request.base } : {}),
@@ -159,18 +161,18 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
     return this.decide(id, 'approve', {});
   }
 
-  retry(id: string, feedback: string | null = null): Promise<Job> {
-    return this.decide(id, 'retry', { feedback });
+  retry(id: string, feedback: string | null = null, keep = false): Promise<Job> {
+    return this.decide(id, 'retry', { feedback, ...(keep ? { keep } : {}) });
   }
 
   cancel(id: string): Promise<Job> {
     return this.decide(id, 'cancel', {});
   }
 
-  async resume(id: string, mode: JobMode, _adopt?: unknown, retryFailed = false, isolation?: string): Promise<Job> {
+  async resume(id: string, mode: JobMode, _adopt?: unknown, retryFailed = false, options: ResumeOptions = {}): Promise<Job> {
     // A job this client resumed is its own from now on: a foreground resume waits for its end.
     this.own.set(id, this.own.get(id) ?? null);
-    return this.decide(id, 'resume', { mode, ...(retryFailed ? { retryFailed } : {}), ...(isolation ? { isolation } : {}) });
+    return this.decide(id, 'resume', { mode, ...(retryFailed ? { retryFailed } : {}), ...(options.isolation ? { isolation: options.isolation } : {}), ...(options.model ? { model: options.model } : {}) });
   }
 
   /** Lands job `id`'s work in the server (its merge queue). */
@@ -319,7 +321,10 @@ export class RemoteSession extends EventEmitter<JobManagerEvents> implements Ses
         if (data.job && data.lines) this.emit('jobOutput', this.remember(data.job), data.lines, data.lineCount ?? data.lines.length, data.taskId);
         break;
       case 'activity':
-        if (data.job) this.emit('jobActivity', this.remember(data.job), data.icon ?? '', data.text ?? '');
+        if (data.job) this.emit('jobActivity', this.remember(data.job), data.icon ?? '', data.text ?? '', data.taskId);
+        break;
+      case 'text':
+        if (data.job && data.text) this.emit('jobText', this.remember(data.job), data.text, data.taskId);
         break;
       case 'progress':
         if (data.job) this.emit('jobProgress', this.remember(data.job));

@@ -20,6 +20,8 @@ export interface AskApprovalOptions {
   output?: NodeJS.WriteStream;
   /** Offers `d`, which calls this (to show the phase's diff) and then asks again. */
   showDiff?: () => Promise<void>;
+  /** Offers `o` (or `v`), which calls this (to show the phase's whole answer) and then asks again. */
+  showAnswer?: () => Promise<void>;
   /** A line under the choices, read at every redraw. */
   footer?: () => string;
   /** Hears of each question opened (to redraw it, or to close it when it became moot). */
@@ -30,6 +32,8 @@ export interface AskApprovalOptions {
   handsTypingBack?: { guardMs: number };
   /** The last phase of a job in a worktree: continue finishes it, and `m` finishes it and lands its work now. */
   canMerge?: boolean;
+  /** The job stopped at its budget (Job.budgetStop): continue raises it, and there is nothing to retry. */
+  isBudgetStop?: boolean;
 }
 
 /** Whether `job`'s approval box offers `m` (see AskApprovalOptions.canMerge): the last phase of a job in a worktree. */
@@ -38,9 +42,16 @@ export function isLastWorktreePhase(job: Job): boolean {
 }
 
 /** The choices, in the order shown. */
-export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff' | 'failedTasks' | 'canMerge'>): KeyedChoice[] {
+export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff' | 'showAnswer' | 'failedTasks' | 'canMerge' | 'isBudgetStop'>): KeyedChoice[] {
   const failed = options.failedTasks ?? 0;
   const them = failed === 1 ? 'the failed task' : `the ${failed} failed tasks`;
+  if (options.isBudgetStop) {
+    return [
+      { name: 'continue', message: 'Continue with +50% budget', key: 'c' },
+      { name: 'cancel', message: 'Cancel the job', key: 'x' },
+      ...(options.allowLater ? [{ name: 'later', message: 'Decide later (/approve, /cancel)', key: 'l' }] : []),
+    ];
+  }
   return [
     { name: 'continue', message: failed > 0 ? `Continue anyway, without ${them}` : options.canMerge ? 'Continue: finish the job (its work stays on its branch, ready to land)' : 'Continue to the next phase', key: 'c' },
     ...(options.canMerge ? [{ name: 'merge', message: 'Merge now: finish the job and land its work', key: 'm' }] : []),
@@ -48,6 +59,7 @@ export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater
     { name: 'cancel', message: 'Cancel the job', key: 'x' },
     ...(options.allowLater ? [{ name: 'later', message: 'Decide later (/approve, /retry, /cancel)', key: 'l' }] : []),
     ...(options.showDiff ? [{ name: 'diff', message: 'Show the full diff', key: 'd' }] : []),
+    ...(options.showAnswer ? [{ name: 'answer', message: 'Read the whole answer', key: 'o', aliases: ['v'] }] : []),
   ];
 }
 
@@ -64,6 +76,10 @@ export async function askApproval(message: string, options: AskApprovalOptions):
     if (action === null) return question.isTypedOver ? { action: 'later', isTypedOver: true } : { action: 'closed' };
     if (action === 'diff') {
       await options.showDiff?.();
+      continue;
+    }
+    if (action === 'answer') {
+      await options.showAnswer?.();
       continue;
     }
     if (action !== 'retry') return { action } as ApprovalDecision;

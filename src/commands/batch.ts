@@ -14,6 +14,7 @@ import { UsageError, describeError } from '../errors.js';
 import { formatBatchSummary } from '../render/batch-summary.js';
 import { sanitizeLine } from '../render/text.js';
 import { createJobService, type AppContext } from './context.js';
+import { budgetOf, modelFor } from './run.js';
 import { installExitHandlers } from './exit-signals.js';
 import { OwnJobEvents } from './own-job-events.js';
 
@@ -35,6 +36,11 @@ export interface BatchOptions {
   isolation?: Isolation;
   /** What a job in a worktree starts from (see SubmitRequest.base). */
   base?: 'head' | 'worktree';
+  /** The job's budget (see budgetOf in run.ts). */
+  budgetTokens?: number;
+  budgetUsd?: number;
+  /** The model of an LLM agent's job (see modelFor in run.ts). */
+  model?: string;
 }
 
 /**
@@ -67,6 +73,8 @@ export async function batchCommand(context: AppContext, source: string | undefin
   service.on('jobEvent', (job, event) => own.pass(job.id, () => {
     if (event.type === job.status && isTerminalStatus(job.status)) finalView ??= service.view(job.id).catch(() => null);
     if (event.type === 'task_failed' && !event.willRetry) process.stderr.write(`❌ ${job.id} ${event.task ?? ''}: ${sanitizeLine(event.error ?? '')}\n`);
+    // A budget stop waits for a person: said with how to answer it.
+    if (event.type === 'approval_requested' && event.reason) process.stderr.write(`⏸️  ${job.id} ${sanitizeLine(event.reason)} (jobline approve ${job.id}, or cancel it)\n`);
     if (event.type !== 'task_completed') return;
     doneCount++;
     if (Date.now() - lastProgressAt < PROGRESS_EVERY_MS) return;
@@ -85,6 +93,8 @@ export async function batchCommand(context: AppContext, source: string | undefin
     ...(options.failFast ? { keepGoing: false } : {}),
     taskInputs: inputs,
     ...(options.isolation ? { isolation: options.isolation } : {}), ...(options.base ? { base: options.base } : {}),
+    ...(budgetOf(options) ? { budget: budgetOf(options)! } : {}),
+    ...(modelFor(agent, options.model) ? { model: options.model! } : {}),
   });
   const { job } = submitted;
   sayNotice(submitted);

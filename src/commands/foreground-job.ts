@@ -2,6 +2,7 @@
 // streams to stdout as it is written (with a header per phase), a spinner on stderr shows its
 // phase and last event, and (interactive mode, on a terminal) an approval question follows each
 // phase. Then a summary: the answer of an LLM job, or why it failed and where its full log is.
+import { scrubberOf } from '../text/secrets.js';
 import chalk from 'chalk';
 import type { AgentSpec } from '../agents/agent.js';
 import { isTerminalStatus, type Job } from '../jobs/model/job.js';
@@ -15,7 +16,7 @@ import { formatJobLabel, formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
 import type { OutputFollower } from '../jobs/ports/job-reader.js';
 import { applyApprovalDecision, askApproval, isLastWorktreePhase } from './ask-approval.js';
-import { createDiffViewer } from './phase-diff.js';
+import { createAnswerViewer, createDiffViewer } from './phase-diff.js';
 import { installExitHandlers } from './exit-signals.js';
 import { createStatusLine } from './status-line.js';
 import { OwnJobEvents } from './own-job-events.js';
@@ -32,6 +33,8 @@ export interface ForegroundOptions {
   json?: boolean;
   /** Pass the job's escape sequences through as it wrote them (default: only its colours). */
   raw?: boolean;
+  /** The variables holding API keys (config: getSecretEnvNames): what is shown passes their scrubber. */
+  secretEnvNames?: readonly string[];
 }
 
 /** Whether this process can ask approval questions (stdin and stderr are terminals). */
@@ -46,6 +49,8 @@ export function hasTerminal(): boolean {
  */
 export async function superviseInForeground(service: JobService, agent: AgentSpec, start: () => Promise<string>, options: ForegroundOptions): Promise<number> {
   const spinner = await createStatusLine();
+  const scrubber = scrubberOf(options.secretEnvNames ?? []);
+  const scrub = (text: string): string => scrubber.scrub(text);
   installExitHandlers(service.lifecycle, () => spinner.stop());
   service.on('warning', (message) => spinner.warn(message));
   // Output goes to stdout (stderr with --json, which owns stdout). Terminal or pipe, only its
@@ -76,9 +81,15 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
     spinner.stop();
     try {
       const { board } = await service.view(job.id);
-      process.stderr.write(`${formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80, board, 'jobline tasks')}\n`);
-      const showDiff = createDiffViewer(job, await service.creationFolderOf(job.id), process.stderr);
-      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0, canMerge: isLastWorktreePhase(job) }));
+      process.stderr.write(`${scrub(formatApprovalSummary(job, new Date(), process.stderr.columns ?? 80, board, 'jobline tasks'))}\n`);
+      // A budget stop of a job run without a terminal (--yes in a script) waits for an answer from elsewhere.
+      if (!hasTerminal()) {
+        process.stderr.write(`${job.id} waits: jobline approve ${job.id} to go on, or jobline cancel ${job.id}\n`);
+        return;
+      }
+      const showDiff = createDiffViewer(job, await service.creationFolderOf(job.id), process.stderr, scrub);
+      const showAnswer = createAnswerViewer(job, () => service.readPhaseOutput(job.id, job.currentPhase), process.stderr, scrub);
+      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, ...(showAnswer ? { showAnswer } : {}), failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0, canMerge: isLastWorktreePhase(job), isBudgetStop: Boolean(job.budgetStop) }));
     } catch {
       // The prompt was aborted (Ctrl+C): treat it like any other interrupt of the foreground job.
       process.kill(process.pid, 'SIGINT');
@@ -116,6 +127,17 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
     const marked = [...(skipped > 0 ? [`${taskId} │ … ${skipped} more lines`] : []), ...lines.filter((line) => line.trim() !== '').map((line) => `${taskId} │ ${line}`)];
     if (marked.length === 0) return;
     spinner.printAbove(format(marked), target);
+  }));
+
+  // A model's answer in a task side by side streams as text (runs/rN.log has it): its lines are
+  // shown as they complete, marked with their task.
+  const writing = new Map<string, string>();
+  service.on('jobText', (job, text, taskId) => own.pass(job.id, () => {
+    if (!taskId || isAsking) return;
+    const lines = `${writing.get(taskId) ?? ''}${text}`.split('\n');
+    writing.set(taskId, lines.pop() ?? '');
+    const marked = lines.filter((line) => line.trim() !== '').map((line) => `${taskId} │ ${line}`);
+    if (marked.length > 0) spinner.printAbove(format(marked), target);
   }));
 
   const id = await start();

@@ -6,11 +6,12 @@
 import chalk from 'chalk';
 import { GuardedInput, type KeyRoute } from './guarded-input.js';
 
-/** One choice: `name` is returned, `message` shown, `key` picks it at once. */
+/** One choice: `name` is returned, `message` shown, `key` (or one of its `aliases`) picks it at once. */
 export interface KeyedChoice {
   name: string;
   message: string;
   key: string;
+  aliases?: readonly string[];
 }
 
 /** Options of openKeyedSelect. */
@@ -63,7 +64,7 @@ interface SelectPrompt {
   down(): Promise<void>;
 }
 
-type KeyedSelectPromptClass = new (options: object, keys: readonly string[]) => SelectPrompt;
+type KeyedSelectPromptClass = new (options: object, keys: ReadonlyArray<readonly string[]>) => SelectPrompt;
 
 let promptClass: Promise<KeyedSelectPromptClass> | null = null;
 
@@ -75,7 +76,7 @@ function loadPromptClass(): Promise<KeyedSelectPromptClass> {
     return class KeyedSelectPrompt extends Select {
       constructor(
         options: object,
-        private readonly keys: readonly string[],
+        private readonly keys: ReadonlyArray<readonly string[]>,
       ) {
         super(options);
       }
@@ -87,7 +88,7 @@ function loadPromptClass(): Promise<KeyedSelectPromptClass> {
 
       // A printable key: the choice it names is picked at once; any other is refused with a beep.
       async dispatch(input: string | undefined): Promise<void> {
-        const index = input ? this.keys.indexOf(input.toLowerCase()) : -1;
+        const index = input ? this.keys.findIndex((keys) => keys.includes(input.toLowerCase())) : -1;
         if (index < 0) {
           // Only typed text disarms: a control key (Ctrl+Z for a suspend, say) is not typing.
           if (input !== undefined && isTypedText(input)) this.isDisarmed = true;
@@ -140,14 +141,15 @@ function routeKey(key: string, keys: readonly string[], isGuarding: boolean): Ke
 /** Opens the question (once enquirer is loaded); it reads the process's stdin until answered or closed. */
 export async function openKeyedSelect(options: KeyedSelectOptions): Promise<KeyedSelect> {
   const KeyedSelectPrompt = await loadPromptClass();
-  const keys = options.choices.map((choice) => choice.key);
+  const keys = options.choices.map((choice) => [choice.key, ...(choice.aliases ?? [])]);
+  const allKeys = keys.flat();
   let isClosedByOwner = false;
   let isTypedOver = false;
   let isAnswered = false;
   let isGuarding = options.handsTypingBack !== undefined;
   // Filled in once the prompt exists: typing meant elsewhere closes it.
   let closeForTyping = (): void => {};
-  const input = options.handsTypingBack ? new GuardedInput(process.stdin, (key) => routeKey(key, keys, isGuarding), () => closeForTyping()) : null;
+  const input = options.handsTypingBack ? new GuardedInput(process.stdin, (key) => routeKey(key, allKeys, isGuarding), () => closeForTyping()) : null;
   const footer = (): string => [isGuarding ? chalk.dim(GUARD_NOTICE) : '', options.footer?.() ?? ''].filter(Boolean).join('\n');
   const prompt = new KeyedSelectPrompt(
     {

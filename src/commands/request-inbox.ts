@@ -43,7 +43,7 @@ export function serveOwnerRequests(service: JobService, onRequest: RequestListen
 // Returns null when done, else why the service refused (the job moved on meanwhile).
 async function carryOut(service: JobService, jobId: string, request: OwnerRequest): Promise<string | null> {
   try {
-    if (request.type === 'retry') await service.dispatch({ type: 'retry', jobId, feedback: request.feedback });
+    if (request.type === 'retry') await service.dispatch({ type: 'retry', jobId, feedback: request.feedback, ...(request.keep ? { keep: true } : {}) });
     else await service.dispatch({ type: request.type, jobId });
     return null;
   } catch (error) {

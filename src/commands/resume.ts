@@ -2,10 +2,11 @@
 // foreground what of it is not done (like `jobline run`): done tasks never run again.
 import type { Isolation } from '../jobs/model/job.js';
 import { UsageError } from '../errors.js';
+import { getSecretEnvNames } from '../config/schema.js';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { createJobService, type AppContext } from './context.js';
 import { hasTerminal, superviseInForeground } from './foreground-job.js';
-import { NEEDS_TERMINAL } from './run.js';
+import { NEEDS_TERMINAL, modelFor } from './run.js';
 
 /** Options of `jobline resume`. */
 export interface ResumeOptions {
@@ -18,6 +19,8 @@ export interface ResumeOptions {
   raw?: boolean;
   /** `worktree`: a job that ran in place runs in a worktree of its own from now on. */
   isolation?: Isolation;
+  /** The model the rest of the job runs on (see Job.model). */
+  model?: string;
 }
 
 /**
@@ -31,6 +34,7 @@ export async function resumeCommand(context: AppContext, idOrPrefix: string, opt
   const stored = await context.jobs.get(id);
   // An agent no longer configured fails here, before anything changes.
   const agent = resolveAgent(stored.agent, context.config, await context.jobs.creationFolderOf(id), context.configPath);
+  const model = modelFor(agent, options.model);
   const service = await createJobService(context, { isScript: true });
-  return superviseInForeground(service, agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode, ...(options.retryFailed ? { retryFailed: true } : {}), ...(options.isolation ? { isolation: options.isolation } : {}) })).id, options);
+  return superviseInForeground(service, model && agent.type === 'llm' ? { ...agent, model } : agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode, ...(options.retryFailed ? { retryFailed: true } : {}), ...(options.isolation ? { isolation: options.isolation } : {}), ...(model ? { model } : {}) })).id, { ...options, secretEnvNames: getSecretEnvNames(context.config) });
 }

@@ -1,9 +1,9 @@
 // `jobline run`: one job in the foreground (see foreground-job.ts); exits 0 only if it completes.
 import { resolveAgent } from '../agents/resolve-agent.js';
-import { getDefaultAgentName } from '../config/schema.js';
+import { getDefaultAgentName, getSecretEnvNames } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { expandTemplate, findTemplate, parseTemplateValues } from '../config/templates.js';
-import { findShellTexts } from '../agents/agent.js';
+import { findShellTexts, type AgentSpec } from '../agents/agent.js';
 import { createJobService, type AppContext } from './context.js';
 import { hasTerminal, superviseInForeground } from './foreground-job.js';
 import type { Isolation } from '../jobs/model/job.js';
@@ -28,6 +28,27 @@ export interface RunOptions {
   isolation?: Isolation;
   /** What a job in a worktree starts from (see SubmitRequest.base). */
   base?: 'head' | 'worktree';
+  /** The job's budget in tokens (input + output) and in dollars (see Job.budget). */
+  budgetTokens?: number;
+  budgetUsd?: number;
+  /** The model of an LLM agent's job (see Job.model). */
+  model?: string;
+}
+
+/**
+ * The model `--model` names for a job of `agent`, or null when none is named.
+ * @throws UsageError USAGE for a model named for an agent that runs no model.
+ */
+export function modelFor(agent: AgentSpec, model: string | null | undefined): string | null {
+  if (!model) return null;
+  if (agent.type !== 'llm') throw new UsageError('USAGE', `--model is for LLM agents: ${agent.name} runs no model.`);
+  return model;
+}
+
+/** The budget `--budget-tokens` and `--budget-usd` give, or null when neither is. */
+export function budgetOf(options: { budgetTokens?: number; budgetUsd?: number }): { tokens?: number; usd?: number } | null {
+  if (options.budgetTokens === undefined && options.budgetUsd === undefined) return null;
+  return { ...(options.budgetTokens !== undefined ? { tokens: options.budgetTokens } : {}), ...(options.budgetUsd !== undefined ? { usd: options.budgetUsd } : {}) };
 }
 
 /** The message for interactive mode without a terminal (run and resume). */
@@ -49,13 +70,17 @@ export async function runCommand(context: AppContext, words: readonly string[], 
   const mode = options.background || options.yes ? 'background' : made?.mode ?? context.config.mode;
   if (mode === 'interactive' && !hasTerminal()) throw new UsageError('USAGE', NEEDS_TERMINAL);
   const workers = options.workers ?? made?.workers ?? undefined;
+  const budget = budgetOf(options) ?? made?.budget ?? null;
+  const model = modelFor(agent, options.model ?? made?.model);
   const service = await createJobService(context, { isScript: true });
   return superviseInForeground(service, agent, async () => sayNotice(await service.dispatch({
     type: 'submit', agent, prompt, mode, cwd: context.cwd, name: options.name ?? null,
     ...(options.isolation ? { isolation: options.isolation } : {}), ...(options.base ? { base: options.base } : {}),
     ...(workers ? { workers } : {}),
+    ...(budget ? { budget } : {}),
+    ...(model ? { model } : {}),
     ...(made ? { template: made.template, ...(made.tasks ? { tasks: made.tasks } : {}), ...(made.retries !== null ? { retries: made.retries } : {}), ...(made.keepGoing !== null ? { keepGoing: made.keepGoing } : {}) } : {}),
-  })), options);
+  })), { ...options, secretEnvNames: getSecretEnvNames(context.config) });
 }
 
 /** Says a submission's notice (the user's changes left out of its worktree) on stderr; returns the job's id. */

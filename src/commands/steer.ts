@@ -39,7 +39,7 @@ export async function steerCommand(context: AppContext, idOrPrefix: string, acti
   }
   const server = connectToServer(context);
   if (server && server.info.pid === before.owner.pid) {
-    const body = action.type === 'retry' ? { feedback: action.feedback ?? null } : {};
+    const body = action.type === 'retry' ? { feedback: action.feedback ?? null, ...(action.keep ? { keep: true } : {}) } : {};
     const { body: answer } = await server.request<{ job: Job }>('POST', `/api/jobs/${encodeURIComponent(id)}/${action.type}`, body);
     print(answer.job, action, options);
     return 0;
@@ -82,5 +82,5 @@ function print(job: Job, action: SteerAction, options: SteerOptions): void {
 function describeDone(job: Job, action: SteerAction): string {
   if (action.type === 'cancel') return job.status === 'cancelled' ? `🚫 Cancelled ${job.id}` : `${job.id} ended meanwhile: ${job.status}`;
   if (action.type === 'approve') return `✅ Approved ${job.id}: now ${job.status.replace('_', ' ')} at ${sanitizeLine(formatPhasePosition(job))}`;
-  return `↻ Retrying ${job.id} at ${sanitizeLine(formatPhasePosition(job))}${action.feedback ? ' with your feedback' : ''}`;
+  return `↻ Retrying ${job.id} at ${sanitizeLine(formatPhasePosition(job))}${action.feedback ? ' with your feedback' : ''}${action.type === 'retry' && action.keep ? ', keeping its changes' : ''}`;
 }

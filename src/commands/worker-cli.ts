@@ -62,7 +62,8 @@ export function addWorkerCommands(program: Command, configOption: () => Option):
   // claim that is not the caller's (TASK_NOT_CLAIMED) exits EXIT_TASK_NOT_CLAIMED, said as the CLI says any error.
   const run = <A extends unknown[]>(action: (desk: WorkerDesk, context: AppContext, ...args: A) => Promise<number | void>) => async (...args: unknown[]) => {
     const options = args.at(-2) as Options;
-    const context = loadAppContext(options.config);
+    // --config before the command (`jobline --config F task claim`) counts too.
+    const context = loadAppContext(options.config ?? (program.opts() as { config?: string }).config);
     try {
       process.exitCode = (await action(openWorkerDesk(context), context, ...(args as A))) ?? 0;
     } catch (error) {

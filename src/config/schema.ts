@@ -12,6 +12,11 @@ const workers = z.number().int().min(1).max(64).optional();
  * each task of a phase of several in a worktree of its own), `none` (in place).
  */
 const isolation = z.enum(['none', 'worktree', 'task-worktree']).optional();
+/** A job's budget: it stops before the next model call past either and asks to go on. */
+export const budgetSchema = z.strictObject({
+  tokens: z.number().int().min(1).optional(),
+  usd: z.number().positive().optional(),
+}).refine((budget) => budget.tokens !== undefined || budget.usd !== undefined, 'a budget needs "tokens" or "usd"');
 
 // What every listed task has: its name, the tasks before it, the files it may modify.
 const taskFields = {
@@ -53,6 +58,10 @@ const templateSchema = z
     keepGoing: z.boolean().optional(),
     /** The tasks of the job's first phase instead of what its agent plans: each handed its input (the sh agent runs it). */
     tasks: z.array(templateTaskSchema).min(1).max(1000).optional(),
+    /** The model of an LLM agent's jobs (instead of its provider's). */
+    model: z.string().min(1).optional(),
+    /** The budget of its jobs (see budgetSchema). */
+    budget: budgetSchema.optional(),
   })
   .superRefine((template, context) => {
     for (const problem of findTaskListProblems(template.tasks ?? [], 'the template')) context.addIssue({ code: 'custom', message: problem });
@@ -87,7 +96,10 @@ const llmPhaseSchema = z.strictObject({
   maxRounds: z.number().int().min(1).max(500),
   instructions: z.string().min(1),
   tools: z.array(z.enum(TOOL_NAMES)),
+  /** The tests decide the phase: it never passes while the last test command failed (default: for phases named validate or verify). */
+  validates: z.boolean().optional(),
 });
+
 
 const llmAgentSchema = z.strictObject({
   type: z.literal('llm'),
@@ -102,6 +114,12 @@ const llmAgentSchema = z.strictObject({
   allowCommands: z.array(z.string().min(1)).optional(),
   workers,
   isolation,
+  /** The project's test command (default: npm test, or any command that runs tests): in a phase that validates, its last run decides. */
+  validate: z.string().min(1).optional(),
+  /** The budget of each of its jobs (`--budget-tokens`, `--budget-usd` override). */
+  budget: budgetSchema.optional(),
+  /** false: AGENTS.md (or CLAUDE.md) at the workspace root is not read into the system prompt. */
+  instructions: z.boolean().optional(),
 });
 
 /** Schema of one entry under `agents`. */
@@ -111,13 +129,32 @@ export const agentConfigSchema = z.discriminatedUnion('type', [commandAgentSchem
 const idleTimeout = z.number().int().min(100).max(3_600_000).optional();
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 
+/** What a model's tokens cost, in dollars per million tokens (cached input: at the input price unless set). */
+export const priceSchema = z.strictObject({
+  inputPerMTok: z.number().min(0),
+  outputPerMTok: z.number().min(0),
+  cachedInputPerMTok: z.number().min(0).optional(),
+});
+
+// What both provider types may set besides how they are reached.
+const providerCommon = {
+  idleTimeoutMs: idleTimeout,
+  /** First delay before a transient failure is retried (ms; doubling; Retry-After wins). */
+  retryDelayMs: z.number().int().min(0).max(60_000).optional(),
+  /** The price of the provider's models; `prices` by model name overrides it. */
+  price: priceSchema.optional(),
+  prices: z.record(z.string().min(1), priceSchema).optional(),
+  /** The model's context size (tokens): what a call sends is kept within it, the oldest tool results trimmed first. */
+  contextTokens: z.number().int().min(1000).max(10_000_000).optional(),
+};
+
 /**
  * Schema of one entry under `providers`. API keys are never in the config: `apiKeyEnv` names the
  * environment variable that holds one.
  */
 export const providerConfigSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('openai-compatible'), baseURL: z.url({ protocol: /^https?$/ }), model: z.string().min(1), apiKeyEnv: envName.optional(), idleTimeoutMs: idleTimeout }),
-  z.strictObject({ type: z.literal('anthropic'), model: z.string().min(1), apiKeyEnv: envName.default('ANTHROPIC_API_KEY'), baseURL: z.url({ protocol: /^https?$/ }).optional(), idleTimeoutMs: idleTimeout }),
+  z.strictObject({ type: z.literal('openai-compatible'), baseURL: z.url({ protocol: /^https?$/ }), model: z.string().min(1), apiKeyEnv: envName.optional(), ...providerCommon }),
+  z.strictObject({ type: z.literal('anthropic'), model: z.string().min(1), apiKeyEnv: envName.default('ANTHROPIC_API_KEY'), baseURL: z.url({ protocol: /^https?$/ }).optional(), ...providerCommon }),
 ]);
 
 /** Schema of the whole config file, with every default applied. */

@@ -45,6 +45,10 @@ export interface TemplateSubmission {
   tasks: Array<{ title: string; input: string; dependsOn: string[]; claims: string[] }> | null;
   /** The template's name and the values given for its placeholders (Job.template). */
   template: { name: string; values: Record<string, string> };
+  /** The model of an LLM agent's job (Job.model), or null: the agent's. */
+  model: string | null;
+  /** The job's budget (Job.budget), or null: the agent's, if any. */
+  budget: { tokens?: number; usd?: number } | null;
 }
 
 /** The placeholders of `template` (in its prompt and its tasks' inputs), in order of first use. */
@@ -138,6 +142,8 @@ export function expandTemplate(config: JoblineConfig, name: string, values: Read
     keepGoing: template.keepGoing ?? null,
     tasks: template.tasks ? template.tasks.map((task) => ({ title: task.name, input: fill(name, task.input, values, shell.taskInputs), dependsOn: task.dependsOn, claims: task.claims })) : null,
     template: { name, values: { ...values } },
+    model: template.model ?? null,
+    budget: template.budget ? { ...template.budget } : null,
   };
 }
 

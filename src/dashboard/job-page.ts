@@ -11,6 +11,12 @@ import { TaskTree } from './task-tree.js';
 import { DiffText } from './diff-view.js';
 import type { Job, JobManifest, TaskCounts } from './types.js';
 import { WorktreePanel } from './worktree-panel.js';
+import { formatTokens, formatUsage, formatUsd, type JobBudget } from '../jobs/model/usage.js';
+
+// A budget for people: `1M tokens, $5.00`.
+function formatBudget(budget: JobBudget): string {
+  return [budget.tokens !== undefined ? `${formatTokens(budget.tokens)} tokens` : '', budget.usd !== undefined ? formatUsd(budget.usd) : ''].filter(Boolean).join(', ');
+}
 
 /** The page of job `id`. */
 export function JobPage({ board, id }: { board: LiveBoard; id: string }) {
@@ -37,6 +43,7 @@ export function JobPage({ board, id }: { board: LiveBoard; id: string }) {
       <div><dt>Elapsed</dt><dd>${elapsed === null ? '-' : formatSpan(elapsed)}</dd></div>
       ${job.template ? html`<div><dt>Template</dt><dd>${job.template.name} ${Object.entries(job.template.values).map(([key, value]) => `${key}=${value}`).join(' ')}</dd></div>` : ''}
       ${job.error ? html`<div class="bad"><dt>Error</dt><dd>${job.error}</dd></div>` : ''}
+      ${job.progress.usage ? html`<div><dt>Tokens</dt><dd class="tokens">${formatUsage(job.progress.usage)}${job.budget ? ` (budget ${formatBudget(job.budget)})` : ''}</dd></div>` : ''}
     </dl>
     <${PhaseStepper} job=${job} counts=${phaseCounts} />
     <${WorkerClusters} card=${card} />
@@ -66,14 +73,31 @@ function Approval({ job, onNotice }: { job: Job; onNotice: (text: string) => voi
   const [feedback, setFeedback] = useState('');
   const [isRetrying, setRetrying] = useState(false);
   const [diff, setDiff] = useState<string | null>(null);
+  // A long answer is kept cut in the job: the page reads it whole.
+  const [answer, setAnswer] = useState<string | null>(null);
+  useEffect(() => {
+    setAnswer(null);
+    if (phase.outputFile) void call<string>('GET', `/api/jobs/${job.id}/phases/${job.currentPhase}/answer`).then(setAnswer, () => {});
+  }, [job.id, job.currentPhase, phase.attempts, phase.outputFile]);
   const files = phase.changes?.files ?? [];
   useEffect(() => {
     setDiff(null);
     if (files.length > 0) void call<string>('GET', `/api/jobs/${job.id}/phases/${job.currentPhase}/diff`).then(setDiff, () => setDiff('The diff could not be read.'));
   }, [job.id, job.currentPhase, phase.attempts]);
+  // A budget stop: what it reached, and continue (raising the budget by half) or cancel.
+  if (job.budgetStop) {
+    return html`<section class="approval" aria-labelledby="approval-title">
+      <h2 id="approval-title">Phase ${job.currentPhase + 1} of ${job.phases.length}, ${phase.name}, stopped at its budget</h2>
+      <p class="budget-stop">${job.budgetStop.reason}</p>
+      <div class="buttons">
+        <button class="primary" onClick=${() => act(onNotice, 'Continue', () => decide(job.id, 'approve'))}>Continue with +50%</button>
+        <button class="danger" onClick=${() => act(onNotice, 'Cancel', () => decide(job.id, 'cancel'))}>Cancel job</button>
+      </div>
+    </section>`;
+  }
   return html`<section class="approval" aria-labelledby="approval-title">
     <h2 id="approval-title">Phase ${job.currentPhase + 1} of ${job.phases.length}, ${phase.name}, waits for you</h2>
-    ${phase.output ? html`<h3>Summary</h3><pre class="summary">${phase.output}</pre>` : html`<p class="dim">The phase gave no summary.</p>`}
+    ${phase.output ? html`<h3>Summary</h3><pre class="summary">${answer ?? phase.output}</pre>` : html`<p class="dim">The phase gave no summary.</p>`}
     ${files.length > 0 ? html`<h3>Files changed</h3><ul class="files">${files.map((file) => html`<li><code>${file.path}</code> <span class="good">+${file.added ?? '?'}</span> <span class="bad">−${file.removed ?? '?'}</span></li>`)}${phase.changes!.moreFiles > 0 ? html`<li>… ${phase.changes!.moreFiles} more</li>` : ''}</ul>
       <details class="diff"><summary>Diff</summary>${diff === null ? html`<pre>Loading…</pre>` : html`<${DiffText} text=${diff} />`}</details>` : ''}
     <div class="buttons">

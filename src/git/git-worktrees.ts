@@ -87,7 +87,7 @@ export class GitWorktrees implements WorktreePort {
     return commitAll(worktree.path, `${job.name}: ${job.phase}\n\nJobline-Job: ${job.id}\nJobline-Phase: ${job.phaseIndex + 1} ${job.phase}\n`, this.settings.include);
   }
 
-  rollBack(worktree: JobWorktree, to: string, attempt: { jobId: string; phase: string; n: number }): Promise<string | null> {
+  rollBack(worktree: JobWorktree, to: string, attempt: { jobId: string; phase: string; n: number }): Promise<{ ref: string; files: number } | null> {
     return keepAndReset(worktree.path, `refs/jobline/attempts/${attempt.jobId}/${attempt.phase}/${attempt.n}`, to, `attempt ${attempt.n} of ${attempt.phase}, kept when it was retried\n\nJobline-Job: ${attempt.jobId}\n`, this.settings.include);
   }
 

@@ -114,14 +114,15 @@ export async function commitAll(path: string, message: string, excluded: readonl
 /**
  * Keeps what the worktree at `path` holds beyond HEAD (committed or not) as a commit under `ref`,
  * then moves the worktree back to commit `to` (its files too: reset --hard and clean, the
- * includes left alone). Returns the ref, or null when there was nothing to keep. Uses a
- * temporary index, so the worktree's own index is not part of what is kept.
+ * includes left alone). Returns the ref and how many files it holds changed from `to`, or null
+ * when there was nothing to keep. Uses a temporary index, so the worktree's own index is not part
+ * of what is kept.
  * @throws WorktreeError GIT_FAILED.
  */
-export async function keepAndReset(path: string, ref: string, to: string, message: string, excluded: readonly string[] = []): Promise<string | null> {
+export async function keepAndReset(path: string, ref: string, to: string, message: string, excluded: readonly string[] = []): Promise<{ ref: string; files: number } | null> {
   const head = await gitText(path, ['rev-parse', 'HEAD']);
   const scratch = mkdtempSync(join(tmpdir(), 'jobline-attempt-'));
-  let kept: string | null = null;
+  let kept: { ref: string; files: number } | null = null;
   try {
     const env = { GIT_INDEX_FILE: join(scratch, 'index') };
     try {
@@ -135,7 +136,8 @@ export async function keepAndReset(path: string, ref: string, to: string, messag
     if (tree !== headTree || head !== to) {
       const commit = tree === headTree ? head : await gitText(path, ['commit-tree', tree, '-p', head, '-m', message], { env: await identityEnv(path) });
       await runGit(path, ['update-ref', '-m', 'jobline: keep a retried attempt', ref, commit]);
-      kept = ref;
+      const changed = await gitText(path, ['diff', '--name-only', '-z', '--no-renames', to, commit]);
+      kept = { ref, files: changed.split('\0').filter(Boolean).length };
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -3,11 +3,15 @@
 // the tasks it planned. Pure: the clock is
 // passed in.
 import chalk from 'chalk';
+import wrapAnsi from 'wrap-ansi';
 import type { Job, WorkspaceChanges } from '../jobs/model/job.js';
 import type { TaskBoard } from '../jobs/model/task.js';
 import { elapsedMs, formatDuration, sanitizeLine, sanitizeText, truncate } from './text.js';
+import { formatShortUsage } from './job-list.js';
+import { totalTokens } from '../jobs/model/usage.js';
 
-const EXCERPT_LINES = 8;
+/** Rows of the phase's answer shown in the box (its end); the box says how many more there are. */
+export const EXCERPT_LINES = 10;
 const LISTED_FILES = 8;
 
 /**
@@ -60,6 +64,19 @@ export function formatApprovalTasks(job: Job, board: TaskBoard, tasksCommand = '
 }
 
 /**
+ * The end of `output` as rows of at most `width` columns (long lines wrapped, not cut), with a
+ * first row saying how much comes before it and how to read it all (`o`).
+ */
+export function formatExcerpt(output: string, width: number): string[] {
+  const lines = sanitizeText(output).split('\n').filter((line) => line.trim() !== '');
+  const rows = lines.flatMap((line, index) => wrapAnsi(line, width, { hard: true, trim: false }).split('\n').map((row) => ({ row, index })));
+  const shown = rows.slice(-EXCERPT_LINES);
+  const hiddenLines = shown.length === 0 ? 0 : shown[0]!.index + (rows.length > shown.length && rows[rows.length - shown.length - 1]!.index === shown[0]!.index ? 1 : 0);
+  const note = hiddenLines > 0 ? [chalk.dim(`… ${hiddenLines} earlier line${hiddenLines === 1 ? '' : 's'} not shown (o: read the whole answer)`)] : [];
+  return [...note, ...shown.map(({ row }) => row)];
+}
+
+/**
  * Renders the approval box for `job` (which should be awaiting approval), `width` columns wide;
  * with its `board`, also its failed and planned tasks (see formatApprovalTasks; `tasksCommand`
  * names the command that lists the rest where the box shows).
@@ -68,15 +85,22 @@ export function formatApprovalSummary(job: Job, now: Date, width = 72, board: Ta
   const phase = job.phases[job.currentPhase];
   const inner = Math.max(30, width - 4);
   const duration = phase ? elapsedMs(phase.startedAt, phase.endedAt, now) : null;
-  const facts = [
-    `${job.id} · phase ${job.currentPhase + 1}/${job.phases.length} ${phase?.name ?? '?'} completed${phase?.failedTasks ? chalk.red(` · ${phase.failedTasks} task${phase.failedTasks === 1 ? '' : 's'} failed`) : ''}`,
-    `took ${duration === null ? '-' : formatDuration(duration)}${job.progress.round > 0 ? ` · ${job.progress.round} rounds` : ''}${phase && phase.attempts > 1 ? ` · attempt ${phase.attempts}` : ''}`,
-    ...(job.worktree ? [chalk.dim(`in worktree ${sanitizeLine(job.worktree.branch)} · committed once you continue`)] : []),
-  ];
-  const excerpt = phase?.output ? sanitizeText(phase.output).split('\n').filter((line) => line.trim() !== '').slice(-EXCERPT_LINES) : [];
+  // The phase's tokens, and the job's when it has more (earlier phases).
+  const tokens = phase?.usage ? ` · ${formatShortUsage(phase.usage)}${job.progress.usage && totalTokens(job.progress.usage) > totalTokens(phase.usage) ? ` (job: ${formatShortUsage(job.progress.usage)})` : ''}` : '';
+  const position = `phase ${job.currentPhase + 1}/${job.phases.length} ${phase?.name ?? '?'}`;
+  const facts = job.budgetStop
+    ? [`${job.id} · ${position} stopped at its budget`, chalk.yellow(sanitizeLine(job.budgetStop.reason)), `running ${duration === null ? '-' : formatDuration(duration)}${tokens}`]
+    : [
+      `${job.id} · ${position} completed${phase?.failedTasks ? chalk.red(` · ${phase.failedTasks} task${phase.failedTasks === 1 ? '' : 's'} failed`) : ''}`,
+      `took ${duration === null ? '-' : formatDuration(duration)}${job.progress.round > 0 ? ` · ${job.progress.round} rounds` : ''}${phase && phase.attempts > 1 ? ` · attempt ${phase.attempts}` : ''}${tokens}`,
+      ...(job.worktree ? [chalk.dim(`in worktree ${sanitizeLine(job.worktree.branch)} · committed once you continue`)] : []),
+    ];
+  const excerpt = phase?.output ? formatExcerpt(phase.output, inner) : [];
   const changes = phase?.changes ? formatChanges(phase.changes) : [];
   const tasks = board ? formatApprovalTasks(job, board, tasksCommand) : [];
-  const body = [...facts, ...(excerpt.length > 0 ? ['', ...excerpt] : ['', chalk.dim('(no output)')]), ...(changes.length > 0 ? ['', ...changes] : []), ...(tasks.length > 0 ? ['', ...tasks] : [])];
+  const body = job.budgetStop
+    ? [...facts, '', chalk.dim('Continue raises the budget by half; the phase goes on where it stopped, before its next model call.')]
+    : [...facts, ...(excerpt.length > 0 ? ['', ...excerpt] : ['', chalk.dim('(no output)')]), ...(changes.length > 0 ? ['', ...changes] : []), ...(tasks.length > 0 ? ['', ...tasks] : [])];
   const top = `╭─ Approval needed ${'─'.repeat(Math.max(0, inner - 16))}╮`;
   const bottom = `╰${'─'.repeat(inner + 2)}╯`;
   return [top, ...body.map((line) => `│ ${truncate(line, inner)}`), bottom].join('\n');

@@ -3,7 +3,8 @@ import chalk from 'chalk';
 import { isExternalJob, type Job } from '../jobs/model/job.js';
 import type { Run, TaskBoard } from '../jobs/model/task.js';
 import { formatChanges } from './approval-summary.js';
-import { formatCounters, formatPhasePosition, workingMs } from './job-list.js';
+import { formatCounters, formatPhasePosition, formatShortUsage, workingMs } from './job-list.js';
+import { addUsage, formatTokens, formatUsage, formatUsd, type JobBudget, type TokenUsage } from '../jobs/model/usage.js';
 import { formatTaskCounts } from './task-list.js';
 import { formatMergeStatus } from './merge-label.js';
 import { countTasks } from '../jobs/model/task.js';
@@ -40,13 +41,15 @@ export function formatJobDetails(job: Job, place: JobDetailsPlace, now: Date, bo
     `${STATUS_ICONS[job.status]} ${chalk.bold(job.id)}  ${job.status}`,
     `${label('Name')}${job.name ? sanitizeLine(job.name) : '-'}${job.template ? chalk.dim(`  (template ${sanitizeLine(job.template.name)})`) : ''}`,
     `${label('Description')}${truncate(sanitizeLine(job.description), 400)}`,
-    `${label('Agent')}${sanitizeLine(job.agent)} (${job.mode})`,
+    `${label('Agent')}${sanitizeLine(job.agent)} (${job.mode})${job.model ? ` · model ${sanitizeLine(job.model)}` : ''}`,
+    ...(job.instructions ? [`${chalk.dim('Instructions:')} ${sanitizeLine(job.instructions)}`] : []),
     `${label('Phase')}${sanitizeLine(formatPhasePosition(job))}`,
     `${label('Created')}${job.createdAt}`,
     `${label('Started')}${job.startedAt ?? '-'}`,
     `${label('Ended')}${job.endedAt ?? '-'}`,
     `${label('Elapsed')}${elapsed === null ? '-' : formatDuration(elapsed)}`,
     `${label('Progress')}${formatCounters(job) || 'no counters'}`,
+    ...(job.progress.usage || job.budget ? [`${label('Tokens')}${job.progress.usage ? formatUsage(job.progress.usage) : 'none yet'}${job.budget ? chalk.dim(`  (budget ${formatBudget(job.budget)}${job.budgetStop ? ': reached, waiting for approval' : ''})`) : ''}`] : []),
     `${label('Last event')}${job.progress.lastEvent ? truncate(sanitizeLine(job.progress.lastEvent), 200) : '-'}`,
     `${label('Error')}${job.error ? sanitizeLine(job.error) : '-'}`,
     // An external job is run by its workers, not by a process (see EXTERNAL_AGENT).
@@ -62,18 +65,22 @@ export function formatJobDetails(job: Job, place: JobDetailsPlace, now: Date, bo
     const failedTasks = phase.status !== 'completed' ? 0 : board ? phaseTasks.filter((task) => task.status === 'failed').length : (phase.failedTasks ?? 0);
     const icon = failedTasks > 0 ? '⚠️ ' : PHASE_ICONS[phase.status];
     const outcome = failedTasks > 0 ? ` · ${failedTasks} task${failedTasks === 1 ? '' : 's'} failed` : '';
-    lines.push(`  ${icon} ${index + 1}. ${sanitizeLine(phase.name).padEnd(14)} ${phase.status.padEnd(10)} ${attempts.padEnd(11)} ${duration === null ? '' : formatDuration(duration)}${outcome}${phase.commit ? chalk.dim(`  commit ${phase.commit.slice(0, 12)}`) : ''}`.trimEnd());
+    const tokens = phase.usage ? chalk.dim(` · ${formatShortUsage(phase.usage)}`) : '';
+    lines.push(`  ${icon} ${index + 1}. ${sanitizeLine(phase.name).padEnd(14)} ${phase.status.padEnd(10)} ${attempts.padEnd(11)} ${duration === null ? '' : formatDuration(duration)}${outcome}${tokens}${phase.commit ? chalk.dim(`  commit ${phase.commit.slice(0, 12)}`) : ''}`.trimEnd());
     // With the runs known, each failed run says its own error; the phase's would repeat the last.
     if (phase.error && !board) lines.push(chalk.red(`       ${truncate(sanitizeLine(phase.error), 200)}`));
     // What the phase changed in a git workspace, as in its approval box.
     if (phase.changes) lines.push(...formatChanges(phase.changes).map((line) => `       ${line}`));
+    // Changes a retry undid, and where git keeps them.
+    for (const undone of phase.undone ?? []) lines.push(chalk.dim(`       ↩ attempt ${undone.attempt}'s changes to ${undone.files} file${undone.files === 1 ? '' : 's'} undone by its retry; kept as ${sanitizeLine(undone.ref)} (git show ${sanitizeLine(undone.ref)}; git checkout ${sanitizeLine(undone.ref)} -- PATH brings a file back)`));
     // A phase of many tasks (a batch) shows its counts and the tasks that run or failed; /tasks lists them all.
     const isCrowded = phaseTasks.length > MAX_TASKS_IN_DETAILS;
     const listed = isCrowded ? phaseTasks.filter((task) => task.status === 'claimed' || task.status === 'failed').slice(0, MAX_TASKS_IN_DETAILS) : phaseTasks;
     if (isCrowded) lines.push(chalk.dim(`       ${formatTaskCounts(countTasks(phaseTasks))}${listed.length > 0 ? '; running and failed tasks:' : ''}`));
     for (const task of listed) {
       const runs = board!.runs.filter((run) => run.taskId === task.id);
-      lines.push(chalk.dim(`       task ${task.id} ${truncate(sanitizeLine(task.title), 40)} · ${task.status} · ${runs.length === 1 ? '1 run' : `${runs.length} runs`}`));
+      const taskUsage = runs.reduce<TokenUsage | undefined>((sum, run) => (run.usage ? addUsage(sum, run.usage) : sum), undefined);
+      lines.push(chalk.dim(`       task ${task.id} ${truncate(sanitizeLine(task.title), 40)} · ${task.status} · ${runs.length === 1 ? '1 run' : `${runs.length} runs`}${taskUsage ? ` · ${formatShortUsage(taskUsage)}` : ''}`));
       for (const run of runs) lines.push(`         ${formatRun(run, now)}`);
     }
     if (isCrowded) lines.push(chalk.dim(`       (${place.tasksCommand} ${job.id} lists every task)`));
@@ -116,6 +123,11 @@ function formatWorktreeLines(job: Job, label: (name: string) => string): string[
   return lines;
 }
 
+/** A budget for people: `1M tokens, $5.00`. */
+export function formatBudget(budget: JobBudget): string {
+  return [budget.tokens !== undefined ? `${formatTokens(budget.tokens)} tokens` : '', budget.usd !== undefined ? formatUsd(budget.usd) : ''].filter(Boolean).join(', ');
+}
+
 const RUN_ICONS = { running: '🔄', succeeded: '✅', failed: '❌', cancelled: '🚫', interrupted: '⏸' } as const;
 
 /**
@@ -134,7 +146,8 @@ export function formatRun(run: Run, now: Date): string {
   const { state } = run;
   const duration = elapsedMs(run.startedAt, state.status === 'running' ? null : state.endedAt, now);
   const outcome = state.status === 'failed' ? `: ${truncate(sanitizeLine(state.error), 120)}` : state.status === 'interrupted' ? `: ${truncate(sanitizeLine(state.reason), 80)}` : '';
-  return `${RUN_ICONS[state.status]} ${run.id} attempt ${run.attempt} · ${sanitizeLine(run.worker)} · ${state.status}${duration === null ? '' : ` · ${formatDuration(duration)}`}${outcome}`;
+  const tokens = run.usage ? ` · ${formatShortUsage(run.usage)}` : '';
+  return `${RUN_ICONS[state.status]} ${run.id} attempt ${run.attempt} · ${sanitizeLine(run.worker)} · ${state.status}${duration === null ? '' : ` · ${formatDuration(duration)}`}${tokens}${outcome}`;
 }
 
 // ` (now: dev[ab12-0], ci[ab12-1])` for the workers in the job, or nothing.

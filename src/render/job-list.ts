@@ -9,6 +9,7 @@ import { STATUS_ICONS, formatDuration, sanitizeLine, truncate } from './text.js'
 import { formatTaskCounts } from './task-list.js';
 import { formatMergeStatus } from './merge-label.js';
 import type { TaskCounts } from '../jobs/model/task.js';
+import { formatTokens, formatUsd, totalTokens, type TokenUsage } from '../jobs/model/usage.js';
 
 /** A job as people name it: its id and, when it has one, its name (`job-ab12cd34 mango-crave-pulse`). */
 export function formatJobLabel(job: Pick<Job, 'id' | 'name'>): string {
@@ -34,10 +35,16 @@ export function formatPhasePosition(job: Job): string {
  * restarts with each phase; tool and model calls add up over the whole job.)
  */
 export function formatCounters(job: Job): string {
-  const { round, toolCalls, llmCalls } = job.progress;
+  const { round, toolCalls, llmCalls, usage } = job.progress;
   if (round === 0 && toolCalls === 0 && llmCalls === 0) return '';
   const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
-  return `round ${round} of this phase · ${plural(toolCalls, 'tool call')} · ${plural(llmCalls, 'model call')} in all`;
+  const tokens = usage ? ` · ${formatShortUsage(usage)}` : '';
+  return `round ${round} of this phase · ${plural(toolCalls, 'tool call')} · ${plural(llmCalls, 'model call')}${tokens} in all`;
+}
+
+/** Tokens and, when known, cost, short: `12.3k tokens · $0.04`. */
+export function formatShortUsage(usage: TokenUsage): string {
+  return `${formatTokens(totalTokens(usage))} tokens${usage.costUsd !== undefined ? ` · ${formatUsd(usage.costUsd)}` : ''}`;
 }
 
 /** See jobs/model/job-time.ts: the time a job worked, as every view shows it. */

@@ -8,7 +8,7 @@ import chalk from 'chalk';
 import { applyApprovalDecision, askApproval, isLastWorktreePhase } from '../commands/ask-approval.js';
 import { describeMerge } from '../render/merge-status.js';
 import type { KeyedSelect } from '../commands/keyed-select.js';
-import { createDiffViewer } from '../commands/phase-diff.js';
+import { createAnswerViewer, createDiffViewer } from '../commands/phase-diff.js';
 import { describeError } from '../errors.js';
 import type { JobService } from '../jobs/service/job-service.js';
 import { formatApprovalSummary } from '../render/approval-summary.js';
@@ -37,6 +37,7 @@ export class ApprovalPresenter {
     private readonly terminal: Terminal,
     private readonly print: (text: string) => void,
     private readonly onAnswered: (id: string) => void = () => {},
+    private readonly scrub: (text: string) => string = (text) => text,
   ) {}
 
   /** Queues job `id` for presentation and presents it as soon as the user is not typing. */
@@ -88,20 +89,23 @@ export class ApprovalPresenter {
     this.service.on('jobEvent', onEvent);
     this.terminal.on('outputHeld', onHeld);
     try {
-      const showDiff = createDiffViewer(asked, await this.service.creationFolderOf(id), process.stdout);
+      const showDiff = createDiffViewer(asked, await this.service.creationFolderOf(id), process.stdout, this.scrub);
+      const showAnswer = createAnswerViewer(asked, () => this.service.readPhaseOutput(id, asked.currentPhase), process.stdout, this.scrub);
       const { board } = await this.service.view(id);
       await this.terminal.suspend(async () => {
         if (movedTo) return; // moved on before the box opened
         const job = this.service.sessionJob(id) ?? asked;
-        process.stdout.write(`${formatApprovalSummary(job, new Date(), process.stdout.columns ?? 80, board)}\n`);
+        process.stdout.write(`${this.scrub(formatApprovalSummary(job, new Date(), process.stdout.columns ?? 80, board))}\n`);
         let decision;
         try {
           decision = await askApproval(`${job.id}: what next?`, {
             allowLater: true,
             failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0,
             canMerge: isLastWorktreePhase(job),
+            isBudgetStop: Boolean(job.budgetStop),
             output: process.stdout,
             showDiff,
+            ...(showAnswer ? { showAnswer } : {}),
             footer: () => {
               const count = this.terminal.heldCount;
               return count > 0 ? chalk.dim(`${count} update${count === 1 ? '' : 's'} waiting`) : '';

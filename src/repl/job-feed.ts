@@ -75,5 +75,6 @@ export function feedJobEvents(context: JobFeedContext): void {
     });
   });
   service.on('jobOutput', (job, lines, lineCount, taskId) => route(job.id, () => notifier.output(job, lines, lineCount, taskId)));
-  service.on('jobActivity', (job, icon, text) => route(job.id, () => notifier.activity(job, icon, text)));
+  service.on('jobActivity', (job, icon, text, taskId) => route(job.id, () => notifier.activity(job, icon, text, taskId)));
+  service.on('jobText', (job, text, taskId) => route(job.id, () => notifier.text(job, text, taskId)));
 }

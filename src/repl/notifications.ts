@@ -82,6 +82,8 @@ export function describeEvent(job: Job, event: JobEvent): { icon: string; text: 
       return failed > 0 ? { icon: '⚠️ ', text: `Phase ${position} ${event.phase} completed · ${failed} task${failed === 1 ? '' : 's'} failed` } : { icon: '✔', text: `Phase ${position} ${event.phase} completed` };
     }
     case 'approval_requested':
+      // A budget stop says what it reached and asks to go on.
+      if (event.reason) return { icon: '⏸️ ', text: `${event.reason} (/approve or /cancel ${shortJobId(job.id)})` };
       return { icon: '⏸️ ', text: `Waiting for approval of ${event.phase} (/approve, /retry or /cancel ${shortJobId(job.id)})` };
     case 'completed':
       return { icon: '✅', text: job.name ? `Completed ${job.name}` : 'Completed' };
@@ -136,9 +138,14 @@ interface JobLimits {
   hidden: number;
 }
 
+/** How long a model's unfinished line may wait before what there is of it is printed (ms). */
+export const TEXT_IDLE_MS = 700;
+
 /** Prints notifications through `print`, limiting floods of output per job. */
 export class Notifier {
   private readonly limits = new Map<string, JobLimits>();
+  /** Per job (and task): the model's line being written, not printed yet, and when to print it anyway. */
+  private readonly writing = new Map<string, { jobId: string; taskId: string | undefined; line: string; timer: NodeJS.Timeout | null }>();
   private readonly muted = new Map<string, number>();
   private readonly progressShownAt = new Map<string, number>();
   private summaryTimer: NodeJS.Timeout | null = null;
@@ -157,6 +164,7 @@ export class Notifier {
   event(job: Job, event: JobEvent): void {
     const described = describeEvent(job, event);
     if (!described) return;
+    this.flushText(job.id);
     // Lines held back since the last one shown (a shown line first says what was held before it).
     const heldBack = this.limits.get(job.id)?.hidden ?? 0;
     this.summarise(job.id);
@@ -223,16 +231,64 @@ export class Notifier {
     this.hide(limits, visible.length - shown);
   }
 
-  /** Shows an agent's step (🔧 a tool call, 💭 a model response), limited apart from output. */
-  activity(job: Job, icon: string, text: string): void {
+  /**
+   * Shows an agent's step (🔧 a tool call, 💭 a model response), limited apart from output, and
+   * marked with `taskId` when it comes from one of several tasks side by side (`t2 │ 🔧 …`).
+   */
+  activity(job: Job, icon: string, text: string, taskId?: string): void {
     if (this.muted.has(job.id)) return;
+    this.flushText(job.id);
     const limits = this.limitsOf(job.id);
-    if (limits.activity.take(this.now())) this.print(formatNotification(job.id, icon, text, this.width()));
+    if (limits.activity.take(this.now())) this.print(formatNotification(job.id, taskId ? `${chalk.dim(`${taskId} │`)} ${icon}` : icon, text, this.width()));
     else this.hide(limits, 1);
+  }
+
+  /**
+   * Shows a model's answer as it streams: each line whole (the terminal wraps it at word
+   * boundaries), never limited (a model writes at reading speed, not in floods), a long line a
+   * row at a time as it fills, and an unfinished one once the model pauses (TEXT_IDLE_MS).
+   */
+  text(job: Job, text: string, taskId?: string): void {
+    if (this.muted.has(job.id)) return;
+    const key = `${job.id}/${taskId ?? ''}`;
+    const held = this.writing.get(key) ?? { jobId: job.id, taskId, line: '', timer: null };
+    this.writing.set(key, held);
+    const lines = (held.line + text).split('\n');
+    held.line = lines.pop() ?? '';
+    for (const line of lines) this.printText(job.id, taskId, line);
+    // Rows that are full go out now, cut at a space: the answer streams at the pace it comes.
+    const room = Math.max(20, this.width() - 14 - (taskId ? taskId.length + 2 : 0));
+    while (held.line.length > room) {
+      const space = held.line.lastIndexOf(' ', room);
+      const cut = space > room / 2 ? space + 1 : room;
+      this.printText(job.id, taskId, held.line.slice(0, cut));
+      held.line = held.line.slice(cut);
+    }
+    if (held.timer) clearTimeout(held.timer);
+    held.timer = held.line === '' ? null : setTimeout(() => this.flushText(job.id, key), TEXT_IDLE_MS);
+    held.timer?.unref();
+  }
+
+  // Prints the unfinished lines of job `id`'s model (of one writer, `key`, or all of them).
+  private flushText(id: string, key?: string): void {
+    for (const [candidate, held] of this.writing) {
+      if (held.jobId !== id || (key !== undefined && candidate !== key)) continue;
+      if (held.timer) clearTimeout(held.timer);
+      held.timer = null;
+      if (held.line.trim() !== '') this.printText(held.jobId, held.taskId, held.line);
+      this.writing.delete(candidate);
+    }
+  }
+
+  private printText(id: string, taskId: string | undefined, line: string): void {
+    if (sanitizeLine(line) === '') return;
+    this.print(`${colourOf(id)(`[${shortJobId(id)}]`)} ${chalk.dim(taskId ? `${taskId} │` : '│')} ${sanitizeLine(line)}`);
   }
 
   /** Stops the timer (on exit). */
   dispose(): void {
+    for (const held of this.writing.values()) if (held.timer) clearTimeout(held.timer);
+    this.writing.clear();
     if (this.summaryTimer) clearInterval(this.summaryTimer);
     this.summaryTimer = null;
     this.limits.clear();

@@ -10,7 +10,8 @@ import { formatConfigChanged, reloadConfig, stampOf, watchConfigFile, watchedCon
 import { createReplJobService, type AppContext } from '../commands/context.js';
 import { askYesNo } from '../commands/keyed-select.js';
 import { confirmLeaving } from './commands/quit.js';
-import { getDefaultAgentName } from '../config/schema.js';
+import { getDefaultAgentName, getSecretEnvNames } from '../config/schema.js';
+import { scrubberOf } from '../text/secrets.js';
 import { installExitHandlers } from '../commands/exit-signals.js';
 import { JoblineError, describeError } from '../errors.js';
 import { isActiveStatus, type Job, type JobMode } from '../jobs/model/job.js';
@@ -58,6 +59,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   let base: 'head' | 'worktree' = 'head';
   // The REPL says once that a job's worktree leaves out the user's uncommitted changes.
   let hasSaidLeftOut = false;
+  let model: string | null = null;
   // Requests from other processes (jobline cancel, approve, retry) are carried out and said. A
   // server that goes or comes is said too (once the terminal is there to say it).
   let onSessionChange = (_change: SessionChange): void => {};
@@ -75,7 +77,10 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     historySize: HISTORY_SIZE,
     completer: createCompleter(SLASH_COMMANDS, service, () => context.config),
   });
-  const print = (text: string): void => terminal.print(text);
+  // Everything the REPL prints passes the scrubber: jobs in memory are not scrubbed as their files are.
+  const scrubber = scrubberOf(getSecretEnvNames(config));
+  const scrub = (text: string): string => scrubber.scrub(text);
+  const print = (text: string): void => terminal.print(scrub(text));
   // While the REPL answers a line (or runs the startup review), job notifications wait, so its
   // own reply ("✅ Started job-…", "🚫 Cancelled job-…") comes right under what the user typed.
   // What waits is kept in order: lines to print, and decisions on what to print (job-feed.ts).
@@ -97,7 +102,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   const notifier = new Notifier(notify, () => process.stdout.columns ?? 200);
   // Standalone, every job of the session is this REPL's; attached, those it started or answered.
   const follow = new FollowFilter((id) => !service.attachedServer && service.isInSession(id));
-  const approvals = new ApprovalPresenter(service, terminal, print, (id) => follow.adopt(id, 'answered'));
+  const approvals = new ApprovalPresenter(service, terminal, print, (id) => follow.adopt(id, 'answered'), scrub);
   feedJobEvents({
     service, follow, notifier, terminal, isInteractive, notify,
     get config() { return context.config; },
@@ -164,6 +169,10 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       terminal.setPrompt(formatPrompt(agentName, mode));
     },
     get workers() { return workers; },
+    get model() { return model; },
+    setModel: (next) => {
+      model = next;
+    },
     setWorkers: (next) => {
       workers = next;
     },
@@ -179,7 +188,9 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
     submit: async (prompt, extra = {}) => {
       const { agentName: agentOfJob = agentName, mode: modeOfJob = mode, workers: workersOfJob = workers ?? undefined, ...rest } = extra;
       const agent = resolveAgent(agentOfJob, context.config, cwd, context.configPath);
-      const { job, queuePosition, notice } = await service.dispatch({ type: 'submit', agent, prompt, mode: modeOfJob, cwd, ...(workersOfJob ? { workers: workersOfJob } : {}), ...(isolation ? { isolation } : {}), base, ...rest });
+      // The session's model (/model) for an LLM agent's job, unless a template names one.
+      const modelOfJob = rest.model ?? (agent.type === 'llm' ? model : null);
+      const { job, queuePosition, notice } = await service.dispatch({ type: 'submit', agent, prompt, mode: modeOfJob, cwd, ...(workersOfJob ? { workers: workersOfJob } : {}), ...(isolation ? { isolation } : {}), base, ...rest, ...(modelOfJob ? { model: modelOfJob } : {}) });
       follow.adopt(job.id, 'started');
       const named = formatJobLabel(job);
       const where = job.worktree ? ` in worktree ${job.worktree.branch}` : '';

@@ -1,7 +1,7 @@
 // What a slash command can see and do. Commands render views and dispatch commands to the job
 // service; they never edit a job, or touch the store, themselves.
 import type { JoblineConfig } from '../config/schema.js';
-import type { Isolation, JobMode, JobTemplateRef } from '../jobs/model/job.js';
+import type { Isolation, JobBudget, JobMode, JobTemplateRef } from '../jobs/model/job.js';
 import type { TaskPlan } from '../jobs/model/task.js';
 import type { JobService } from '../jobs/service/job-service.js';
 import type { FollowTarget, OwnJobReason } from './follow.js';
@@ -35,6 +35,8 @@ export interface SubmitExtras {
   mode?: JobMode;
   workers?: number;
   template?: JobTemplateRef;
+  budget?: JobBudget | null;
+  model?: string | null;
 }
 
 /** The REPL as commands see it. */
@@ -58,6 +60,9 @@ export interface ReplSession {
   /** What new jobs in a worktree start from (/base). */
   readonly base: 'head' | 'worktree';
   setBase(base: 'head' | 'worktree'): void;
+  /** The model new LLM jobs run (/model); null: their agent's. */
+  readonly model: string | null;
+  setModel(model: string | null): void;
   /**
    * Submits a job with the session's agent, mode and workers (unless `extra` says otherwise), and
    * says it started or queued: `prompt` alone, a batch whose tasks are `extra.taskInputs` (each

@@ -3,6 +3,8 @@
 // `Authorization: Bearer`; a single-use ticket for the event stream), a body-size limit, the
 // routes, the OpenAPI document, and one error shape. No cookie and no CORS headers: a page of
 // another origin has no credential to send and can read nothing.
+import { getSecretEnvNames } from '../config/schema.js';
+import { scrubberOf } from '../text/secrets.js';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ApiDeps } from './api-deps.js';
@@ -34,6 +36,16 @@ export function createApiApp(deps: ApiDeps): Hono {
     // A response the route wrote itself (the event stream) sent these already.
     if (context.res === RESPONSE_ALREADY_SENT) return;
     for (const [name, value] of Object.entries(SAFE_HEADERS)) context.res.headers.set(name, value);
+  });
+  // Every answer's body passes the scrubber (a key in a file name, a prompt, an error): jobs held
+  // in memory are not scrubbed as their files are. Streams scrub what they write (stream-routes.ts).
+  const scrubber = scrubberOf(getSecretEnvNames(deps.config));
+  app.use('*', async (context, next) => {
+    await next();
+    const type = context.res.headers.get('content-type') ?? '';
+    if (scrubber.isEmpty || !/^(application\/json|text\/plain)/.test(type) || context.res.body === null || context.req.query('follow') === 'true') return;
+    const text = await context.res.text();
+    context.res = new Response(scrubber.scrub(text), { status: context.res.status, headers: context.res.headers });
   });
   app.use('*', guardRequest);
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new HttpError('PAYLOAD_TOO_LARGE', `The body is over ${MAX_BODY_BYTES} bytes.`); } }));

@@ -64,6 +64,10 @@ export const submitJobSchema = z.strictObject({
   workers: z.number().int().min(1).max(MAX_WORKERS).optional(),
   retries: z.number().int().min(0).max(MAX_RETRIES).optional(),
   keepGoing: z.boolean().optional(),
+  /** Stop before the next model call past these many tokens or dollars, and ask (see Job.budget). */
+  budget: z.strictObject({ tokens: z.number().int().min(1).optional(), usd: z.number().positive().optional() }).optional(),
+  /** The model of an LLM agent's job (default: the agent's, or the template's). */
+  model: z.string().min(1).max(200).regex(/^[^\s\x00-\x1f]+$/, 'expected a model name').optional(),
   name: jobName.optional(),
   /** The folder the job runs in (absolute; default: the server's). */
   cwd: z.string().min(1).max(4096).startsWith('/', 'cwd must be an absolute path').optional(),
@@ -97,9 +101,9 @@ export const diffQuerySchema = z.strictObject({ stat: z.enum(['true', 'false']).
 /** POST /api/jobs/{id}/approve. */
 export const approveSchema = z.strictObject({ requestId: z.string().max(200).optional() });
 /** POST /api/jobs/{id}/retry. */
-export const retrySchema = z.strictObject({ feedback: text.nullable().optional(), requestId: z.string().max(200).optional() });
+export const retrySchema = z.strictObject({ feedback: text.nullable().optional(), requestId: z.string().max(200).optional(), keep: z.boolean().optional() });
 /** POST /api/jobs/{id}/resume. */
-export const resumeSchema = z.strictObject({ mode: mode.default('background'), retryFailed: z.boolean().optional(), isolation: z.enum(['none', 'worktree', 'task-worktree']).optional() });
+export const resumeSchema = z.strictObject({ mode: mode.default('background'), retryFailed: z.boolean().optional(), isolation: z.enum(['none', 'worktree', 'task-worktree']).optional(), model: z.string().min(1).max(200).regex(/^[^\s\x00-\x1f]+$/, 'expected a model name').optional() });
 /** POST /api/jobs/{id}/close. */
 export const closeSchema = z.strictObject({ status: z.enum(['completed', 'failed', 'cancelled']).default('completed'), reason: text.optional() });
 /** POST /api/jobs/{id}/tasks. */

@@ -107,7 +107,15 @@ export function addDashboardRoutes(routes: RouteTable, deps: ApiDeps): void {
     const phase = Number.isInteger(index) ? job.phases[index] : undefined;
     if (!phase) throw new HttpError('NOT_FOUND', `${job.id} has no phase ${params.phase}.`);
     if (!phase.changes) return context.text('');
+    // The body passes the API's scrubber (api-app.ts): a file's content may hold a key.
     const diff = readFullDiff(await service.creationFolderOf(job.id), phase.changes, false);
     return context.text(diff ?? 'The diff is no longer available: git has pruned the snapshots it was made from.\n');
+  });
+
+  routes.add({ method: 'get', path: '/api/jobs/{id}/phases/{phase}/answer', summary: "A phase's whole answer (text): job.json keeps a long one cut, and its whole in the job's folder.", responses: { 200: 'text/plain' } }, async ({ context, params }) => {
+    const job = await service.get(params.id!);
+    const index = Number(params.phase);
+    if (!Number.isInteger(index) || !job.phases[index]) throw new HttpError('NOT_FOUND', `${job.id} has no phase ${params.phase}.`);
+    return context.text((await service.readPhaseOutput(job.id, index)) ?? '');
   });
 }

@@ -18,9 +18,10 @@ export interface StreamEvent {
   id: string;
   /**
    * `job` for lifecycle events, `removed` when a job's files are gone; live only (for listeners
-   * that ask): `output` (lines of a job or of its task `taskId`), `activity`, `progress`, `warning`.
+   * that ask): `output` (lines of a job or of its task `taskId`), `activity`, `text` (a model's
+   * answer as it streams), `progress`, `warning`.
    */
-  name: 'job' | 'removed' | 'output' | 'activity' | 'progress' | 'warning';
+  name: 'job' | 'removed' | 'output' | 'activity' | 'text' | 'progress' | 'warning';
   jobId: string;
   data: { job?: Job; event?: JobEvent; jobId: string; lines?: string[]; lineCount?: number; taskId?: string; icon?: string; text?: string; message?: string };
 }
@@ -32,12 +33,14 @@ const frames = new WeakMap<StreamEvent, Uint8Array>();
  * `event` as the bytes of its Server-Sent Events frame (`event:`, `data:` with the JSON, `id:`),
  * made once per event however many clients it goes to: with 200 clients following, serializing
  * per client made the server CPU-bound (issue 28 §8). JSON has no line breaks, so it is one
- * `data:` line; names and ids are jobline's own (no line breaks either).
+ * `data:` line; names and ids are jobline's own (no line breaks either). `scrub`: the server's
+ * secret scrubber (see secrets.ts), applied to the data once: a process serves one scrubber, so
+ * the frame is kept per event.
  */
-export function frameOf(event: StreamEvent): Uint8Array {
+export function frameOf(event: StreamEvent, scrub: (text: string) => string = (text) => text): Uint8Array {
   let frame = frames.get(event);
   if (!frame) {
-    frame = encoder.encode(`event: ${event.name}\ndata: ${JSON.stringify(event.data)}\n${event.id ? `id: ${event.id}\n` : ''}\n`);
+    frame = encoder.encode(`event: ${event.name}\ndata: ${scrub(JSON.stringify(event.data))}\n${event.id ? `id: ${event.id}\n` : ''}\n`);
     frames.set(event, frame);
   }
   return frame;
@@ -70,7 +73,9 @@ export class EventHub {
       case 'output':
         return this.pass({ id: '', name: 'output', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, lines: update.lines, lineCount: update.lineCount, ...(update.taskId ? { taskId: update.taskId } : {}) } });
       case 'activity':
-        return this.pass({ id: '', name: 'activity', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, icon: update.icon, text: update.text } });
+        return this.pass({ id: '', name: 'activity', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, icon: update.icon, text: update.text, ...(update.taskId ? { taskId: update.taskId } : {}) } });
+      case 'text':
+        return this.pass({ id: '', name: 'text', jobId: update.job.id, data: { jobId: update.job.id, job: update.job, text: update.text, ...(update.taskId ? { taskId: update.taskId } : {}) } });
       case 'progress':
         return this.pass({ id: '', name: 'progress', jobId: update.job.id, data: { jobId: update.job.id, job: update.job } });
       case 'warning':

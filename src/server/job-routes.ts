@@ -41,6 +41,7 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
       type: 'submit', agent, prompt: made && body.prompt === '' ? made.prompt : body.prompt, mode: body.mode ?? made?.mode ?? 'background', cwd,
       workers: body.workers ?? made?.workers ?? undefined, retries: body.retries ?? made?.retries ?? undefined, keepGoing: body.keepGoing ?? made?.keepGoing ?? undefined,
       name: body.name ?? null, template: made?.template ?? body.templateRef ?? null,
+      budget: body.budget ?? made?.budget ?? null, model: body.model ?? made?.model ?? null,
       ...(tasks ? { tasks } : {}), ...(body.inputs ? { taskInputs: body.inputs } : {}),
       ...(body.isolation ? { isolation: body.isolation } : {}), ...(body.base ? { base: body.base } : {}),
       // Written by a write thread: the server's thread serves every other client meanwhile (its
@@ -88,9 +89,9 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
   decide('merge', "Land the job's worktree work on its target through the merge queue; resolves once the landing ended (the job says how: merge.status).", emptySchema, (jobId) => ({ type: 'merge', jobId }));
   decide('discard', "Remove the job's worktree and branch: its work is gone (the job stays, merge.status discarded).", emptySchema, (jobId) => ({ type: 'discard', jobId }));
   decide('approve', 'Approve the phase the job waits on (requestId: the approval answered; a stale one is refused).', approveSchema, (jobId, body: z.infer<typeof approveSchema>) => ({ type: 'approve', jobId, ...body }));
-  decide('retry', 'Run the phase the job waits on again, with feedback.', retrySchema, (jobId, body: z.infer<typeof retrySchema>) => ({ type: 'retry', jobId, feedback: body.feedback ?? null, ...(body.requestId ? { requestId: body.requestId } : {}) }));
+  decide('retry', 'Run the phase the job waits on again, with feedback.', retrySchema, (jobId, body: z.infer<typeof retrySchema>) => ({ type: 'retry', jobId, feedback: body.feedback ?? null, ...(body.requestId ? { requestId: body.requestId } : {}), ...(body.keep ? { keep: true } : {}) }));
   decide('cancel', 'Cancel an active job.', emptySchema, (jobId) => ({ type: 'cancel', jobId }));
-  decide('resume', 'Resume an interrupted, failed or cancelled job: only its work not done runs (retryFailed: its failed tasks too, where the resume is not their retry anyway).', resumeSchema, (jobId, body: z.infer<typeof resumeSchema>) => ({ type: 'resume', jobId, mode: body.mode, ...(body.retryFailed ? { retryFailed: true } : {}), ...(body.isolation ? { isolation: body.isolation } : {}) }));
+  decide('resume', 'Resume an interrupted, failed or cancelled job: only its work not done runs (retryFailed: its failed tasks too, where the resume is not their retry anyway; isolation worktree: a job that ran in place goes on in a worktree of its own; model: the model the rest of an LLM job runs on).', resumeSchema, (jobId, body: z.infer<typeof resumeSchema>) => ({ type: 'resume', jobId, mode: body.mode, ...(body.retryFailed ? { retryFailed: true } : {}), ...(body.isolation ? { isolation: body.isolation } : {}), ...(body.model ? { model: body.model } : {}) }));
   decide('close', 'Close an external job (status: completed, failed or cancelled).', closeSchema, (jobId, body: z.infer<typeof closeSchema>) => ({ type: 'close', jobId, status: body.status, reason: body.reason ?? null }));
 
   routes.add({ method: 'get', path: '/api/jobs/{id}/tasks', summary: "A job's tasks and runs.", responses: { 200: '{ tasks, runs }' } }, async ({ context, params }) => {

@@ -1,6 +1,8 @@
 // The streaming routes: the live event stream (Server-Sent Events, resumable with Last-Event-ID)
 // and a job's or a task's output (its tail, or followed as it is written).
 import type { ServerResponse } from 'node:http';
+import { getSecretEnvNames } from '../config/schema.js';
+import { scrubberOf } from '../text/secrets.js';
 import { streamSSE, stream } from 'hono/streaming';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { SAFE_HEADERS } from './safe-headers.js';
@@ -21,6 +23,9 @@ const MAX_QUEUED_EVENTS = 50_000;
 
 /** Adds the streaming routes to `routes`. */
 export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
+  // What the streams write passes the scrubber, as every other answer does (see api-app.ts).
+  const scrubber = scrubberOf(getSecretEnvNames(deps.config));
+  const scrub = (text: string): string => scrubber.scrub(text);
   const { service, hub } = deps;
   routes.add({ method: 'get', path: '/api/events', summary: 'Lifecycle events as Server-Sent Events, each with id <jobId>:<seq>. Authorization: Bearer, or ticket=<a ticket from POST /api/event-tickets>. Last-Event-ID (or lastEventId=) resumes after an event: for one job (job=ID) from its log (<id>:0 from its start), for all jobs from the newest events held (event "reset" when it is no longer held: reload).', query: eventsQuerySchema, responses: { 200: 'text/event-stream' } }, async ({ context, query }) => {
     const jobId = query.job ? await service.resolve(query.job) : null;
@@ -80,10 +85,10 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
           }
           if (queue.length > MAX_QUEUED_EVENTS) break;
           // Everything queued goes in one write (a burst of a job's events is one write per client,
-          // not one per event), each frame made once for all clients (see frameOf).
+          // not one per event), each frame made (and scrubbed) once for all clients (see frameOf).
           const batch = queue.splice(0, MAX_EVENTS_PER_WRITE);
-          for (const event of batch.slice(0, -1)) void sse.write(frameOf(event));
-          await sse.write(frameOf(batch.at(-1)!));
+          for (const event of batch.slice(0, -1)) void sse.write(frameOf(event, scrub));
+          await sse.write(frameOf(batch.at(-1)!, scrub));
         }
       } finally {
         clearInterval(keepalive);

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { StoreError, describeError } from '../errors.js';
 import { JOB_NAME_PATTERN, JOB_STATUSES, MERGE_STATUSES, MAX_RETRIES, MAX_WORKERS, PHASE_STATUSES, READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION, WORKER_AGENT_PATTERN, WORKER_NAME_PATTERN, type Job } from '../jobs/model/job.js';
 import { JOB_ID_PATTERN } from '../jobs/model/job-id.js';
+import { ANSWER_FILE_PATTERN } from '../jobs/model/answers.js';
 import type { JobEvent } from '../jobs/model/job-event.js';
 
 // Strict where jobline itself writes a fixed shape: every field that is printed as it is (ids,
@@ -22,6 +23,9 @@ const BRANCH = /^[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}$/;
 // reads none (see docs/PERFORMANCE.md, startup).
 function buildJobSchema() {
   const timestamp = z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time').nullable();
+  const count = z.number().int().min(0);
+  // Tokens and cost (absent in files of older versions, and in jobs that made no model call).
+  const usage = z.object({ input: count, output: count, cached: count, costUsd: z.number().min(0).optional() }).optional();
   const phaseSchema = z.object({
     name: z.string().regex(NAME, 'expected a phase name'),
     status: z.enum(PHASE_STATUSES),
@@ -29,6 +33,7 @@ function buildJobSchema() {
     startedAt: timestamp,
     endedAt: timestamp,
     output: z.string().nullable(),
+    outputFile: z.string().regex(ANSWER_FILE_PATTERN, 'expected an answer file').nullable().optional(),
     error: z.string().nullable(),
     // Absent in files of older versions.
     changes: z.object({
@@ -38,6 +43,8 @@ function buildJobSchema() {
       moreFiles: z.number().int().min(0),
     }).nullable().default(null),
     failedTasks: z.number().int().min(1).optional(),
+    usage,
+    undone: z.array(z.object({ attempt: z.number().int().min(1), ref: z.string().regex(/^refs\/jobline\/[A-Za-z0-9_./-]{1,200}$/, 'expected a jobline ref'), files: count, at: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time') })).max(1000).optional(),
     commit: z.string().regex(OBJECT_ID).nullable().optional(),
   });
   const commit = z.string().regex(OBJECT_ID, 'expected a commit id').nullable();
@@ -81,6 +88,7 @@ function buildJobSchema() {
       toolCalls: z.number(),
       llmCalls: z.number(),
       lastEvent: z.string().nullable(),
+      usage,
     }),
     createdAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time'),
     startedAt: timestamp,
@@ -89,6 +97,7 @@ function buildJobSchema() {
     owner: z.object({ pid: z.number().int(), hostname: z.string().regex(/^[A-Za-z0-9_.-]{0,255}$/, 'expected a host name'), processStartedAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time') }),
     // Added without a version change (readers of version 1 ignore them); absent in older files.
     pendingFeedback: z.string().nullable().optional(),
+    pendingRetry: z.object({ keep: z.boolean() }).nullable().optional(),
     hasPendingApproval: z.boolean().optional(),
     eventSeq: z.number().int().min(0).optional(),
     workers: z.number().int().min(1).max(MAX_WORKERS).optional(),
@@ -101,6 +110,10 @@ function buildJobSchema() {
     dismissedAt: timestamp.optional(),
     worktree: worktreeSchema.nullable().optional(),
     merge: mergeSchema.nullable().optional(),
+    budget: z.object({ tokens: z.number().int().min(1).optional(), usd: z.number().positive().optional() }).nullable().optional(),
+    model: z.string().min(1).max(200).nullable().optional(),
+    instructions: z.string().max(200).nullable().optional(),
+    budgetStop: z.object({ reason: z.string().max(1000), at: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time') }).nullable().optional(),
   });
   return jobSchema;
 }

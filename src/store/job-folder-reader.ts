@@ -193,7 +193,7 @@ export class JobFolderReader implements JobReader {
         offset = read.offset;
         return read.requests.filter((request) => isAddressedTo(request, owner)).map(({ jobId, ...request }) => ({
           jobId,
-          request: request.type === 'retry' ? { type: 'retry', feedback: request.feedback } : { type: request.type },
+          request: request.type === 'retry' ? { type: 'retry', feedback: request.feedback, ...(request.keep ? { keep: true } : {}) } : { type: request.type },
         }));
       },
       close: () => {
@@ -205,7 +205,7 @@ export class JobFolderReader implements JobReader {
 
   sendToOwner(job: { id: string; owner: JobOwner }, request: OwnerRequest): void {
     const common = { jobId: job.id, to: job.owner, at: new Date().toISOString() };
-    appendJobRequest(this.store.dir, request.type === 'retry' ? { type: 'retry', feedback: request.feedback, ...common } : { type: request.type, ...common });
+    appendJobRequest(this.store.dir, request.type === 'retry' ? { type: 'retry', feedback: request.feedback, ...(request.keep ? { keep: true } : {}), ...common } : { type: request.type, ...common });
   }
 }
 

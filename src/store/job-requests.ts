@@ -25,7 +25,7 @@ function buildRequestSchema() {
   const requestSchema = z.discriminatedUnion('type', [
     z.strictObject({ type: z.literal('cancel'), ...base }),
     z.strictObject({ type: z.literal('approve'), ...base }),
-    z.strictObject({ type: z.literal('retry'), feedback: z.string().max(MAX_REQUEST_BYTES).nullable(), ...base }),
+    z.strictObject({ type: z.literal('retry'), feedback: z.string().max(MAX_REQUEST_BYTES).nullable(), keep: z.boolean().optional(), ...base }),
   ]);
   return requestSchema;
 }

@@ -16,8 +16,10 @@ export function buildManifestSchema() {
   const time = z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time');
   const count = z.number().int().min(0);
   const ms = z.number().min(0).nullable();
+  // Tokens and cost; absent from manifests of version 1, which were written before they were counted.
+  const usage = z.strictObject({ input: count, output: count, cached: count, costUsd: z.number().min(0).optional() }).nullable().optional();
   return z.strictObject({
-    manifestVersion: z.literal(MANIFEST_VERSION),
+    manifestVersion: z.union([z.literal(1), z.literal(MANIFEST_VERSION)]),
     id: z.string().regex(JOB_ID_PATTERN, 'expected a job id'),
     name: z.string().regex(JOB_NAME_PATTERN, 'expected a job name').nullable(),
     status: z.enum(JOB_STATUSES),
@@ -30,12 +32,15 @@ export function buildManifestSchema() {
     queuedMs: ms,
     durationMs: ms,
     error: z.string().nullable(),
-    phases: z.array(z.strictObject({ name: z.string().regex(NAME), status: z.enum(PHASE_STATUSES), attempts: count, startedAt: time.nullable(), endedAt: time.nullable(), durationMs: ms, error: z.string().nullable(), filesChanged: count })),
+    phases: z.array(z.strictObject({ name: z.string().regex(NAME), status: z.enum(PHASE_STATUSES), attempts: count, startedAt: time.nullable(), endedAt: time.nullable(), durationMs: ms, error: z.string().nullable(), filesChanged: count, usage })),
     tasks: z.strictObject({ total: count, done: count, failed: count, cancelled: count, notRun: count }),
     runs: z.strictObject({ total: count, succeeded: count, failed: count, cancelled: count, interrupted: count, running: count }),
     filesModified: z.array(z.string()),
     moreFilesModified: count,
     finalOutput: z.string().nullable(),
+    usage,
+    budget: z.strictObject({ tokens: count.optional(), usd: z.number().min(0).optional() }).nullable().optional(),
+    model: z.string().nullable().optional(),
     provenance: z.strictObject({ joblineVersion: z.string().min(1), agent: z.string().regex(NAME), configHash: z.string().regex(/^sha256:[0-9a-f]{64}$/) }),
   });
 }

@@ -56,6 +56,11 @@ export class SecretScrubber {
   }
 }
 
+/** A scrubber of the keys the variables `names` hold (see readSecrets). */
+export function scrubberOf(names: Iterable<string>, env: NodeJS.ProcessEnv = process.env): SecretScrubber {
+  return new SecretScrubber(readSecrets(names, env));
+}
+
 /** The values of the environment variables `names` that are set (the keys to scrub). */
 export function readSecrets(names: Iterable<string>, env: NodeJS.ProcessEnv = process.env): string[] {
   const values: string[] = [];

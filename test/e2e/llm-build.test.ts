@@ -43,7 +43,7 @@ it('runs the build agent on a model, phase by phase, with tools on the workspace
       session.type(KEY.down + KEY.down + KEY.down + KEY.enter); // later: look at /jobs first
       await session.waitForText(`${id} waits`);
       session.send('/jobs');
-      await session.waitForText(new RegExp(`${id} build\\s+awaiting_approval\\s+2/5 plan\\s+waiting since [^\\n]*\\n\\s+(?:[\\w.-]+ · )?add authentication to the API\\n\\s+Phase plan completed · round 1 of this phase · 2 tool calls · 3 model calls in all`));
+      await session.waitForText(new RegExp(`${id} build\\s+awaiting_approval\\s+2/5 plan\\s+waiting since [^\\n]*\\n\\s+(?:[\\w.-]+ · )?add authentication to the API\\n\\s+Phase plan completed · round 1 of this phase · 2 tool calls · 3 model calls · 360 tokens in all`));
       session.send(`/approve ${id.slice(4, 8)}`);
     } else {
       session.type(KEY.enter);

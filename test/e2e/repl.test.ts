@@ -95,7 +95,7 @@ describe('REPL', () => {
     session.type(KEY.tab);
     await waitFor(async () => (await promptLine(session)) === 'jobline:sh> /help', 'Tab to complete /help');
     session.type(KEY.enter);
-    await session.waitForText('/retry <id> [feedback]');
+    await session.waitForText('/retry <id> [--keep] [feedback]');
     session.send('echo remembered-line');
     await session.waitForText('✅ Completed');
     session.type(KEY.ctrlD);

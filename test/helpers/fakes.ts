@@ -4,7 +4,7 @@
 import type { JobManifest } from '../../src/jobs/model/manifest.js';
 import type { PhaseOutcome } from '../../src/agents/agent.js';
 import { StoreError } from '../../src/errors.js';
-import type { Job } from '../../src/jobs/model/job.js';
+import type { Job, JobBudget, TokenUsage } from '../../src/jobs/model/job.js';
 import { isActiveStatus } from '../../src/jobs/model/job.js';
 import type { JobEvent } from '../../src/jobs/model/job-event.js';
 import type { TaskRecord } from '../../src/jobs/model/task.js';
@@ -181,6 +181,13 @@ export class ScriptedRun implements RunHandle {
 
   cancel(graceMs: number): void {
     this.cancelledWithGraceMs ??= graceMs;
+  }
+
+  /** What the job told the run of its tokens and budget, in order. */
+  readonly usageUpdates: Array<{ others: TokenUsage; budget: JobBudget | null }> = [];
+
+  updateUsage(others: TokenUsage, budget: JobBudget | null): void {
+    this.usageUpdates.push({ others, budget });
   }
 
   kill(): void {

@@ -27,17 +27,23 @@ export interface LlmAgentOptions {
   allowCommands?: string[];
   apiKeyEnv?: string | null;
   idleTimeoutMs?: number;
+  /** The provider's first retry delay (ms); tests use 0 or a few ms. */
+  retryDelayMs?: number;
+  /** Any other provider settings (price, prices, contextTokens). */
+  provider?: Record<string, unknown>;
+  /** Any other agent settings (validate, budget, instructions, model). */
+  agent?: Record<string, unknown>;
 }
 
 /** Resolves an llm agent `mine` on a provider at `baseURL`, as a user's config would define it. */
 export function llmAgent(baseURL: string, workspace: string, options: LlmAgentOptions = {}): AgentSpec {
   const type = options.type ?? 'openai-compatible';
   const apiKeyEnv = options.apiKeyEnv === undefined ? 'JOBLINE_TEST_KEY' : options.apiKeyEnv;
-  const provider = { type, baseURL, model: 'fake-model', ...(apiKeyEnv ? { apiKeyEnv } : {}), ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}) };
+  const provider = { type, baseURL, model: 'fake-model', ...(apiKeyEnv ? { apiKeyEnv } : {}), ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}), ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}), ...options.provider };
   const phases = options.phases ?? [
     { name: 'inspect', maxRounds: 5, instructions: 'Look around.', tools: ['list_files', 'read_file', 'search_code'] },
     { name: 'change', maxRounds: 5, instructions: 'Make the change.', tools: ['read_file', 'edit_file', 'write_file', 'run_command'] },
   ];
-  const config = configSchema.parse({ providers: { local: provider }, agents: { mine: { type: 'llm', provider: 'local', phases, ...(options.allowCommands ? { allowCommands: options.allowCommands } : {}) } } });
+  const config = configSchema.parse({ providers: { local: provider }, agents: { mine: { type: 'llm', provider: 'local', phases, ...(options.allowCommands ? { allowCommands: options.allowCommands } : {}), ...options.agent } } });
   return resolveAgent('mine', config, workspace);
 }

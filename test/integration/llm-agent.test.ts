@@ -128,7 +128,7 @@ describe('retry, resume and progress', () => {
     expect(done.status).toBe('completed');
     expect(server.requests[3]!.body.messages[1].content).toContain('## inspect\nsecond look');
     expect(done.phases[1]).toMatchObject({ attempts: 2, output: 'changed after resume' });
-    expect(activity).toContain('💭 LLM response received');
+    expect(activity).toContain('💭 LLM response received · 120 tokens (100 in, 20 out)');
     await manager.shutdown();
   });
 });

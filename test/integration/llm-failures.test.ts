@@ -77,13 +77,17 @@ describe('LLM failures', () => {
     expect(job.error).toMatch(/^Phase work failed: http:\/\/127\.0\.0\.1:\d+\/v1 answered HTTP 500 after 4 attempts: /);
   });
 
-  it.each<[string, ScriptedTurn]>([
-    ['a malformed stream', { raw: 'data: {"choices": [{"delta": {"content": "hi"\n\n' }],
-    ['a stream cut short', { raw: `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'partial' }, finish_reason: null }] })}\n\n` }],
-  ])('%s fails the phase with a clear message', async (_name, turn) => {
-    const { job } = await runScripted([turn]);
+  it('a malformed stream fails the phase with a clear message', async () => {
+    const { job } = await runScripted([{ raw: 'data: {"choices": [{"delta": {"content": "hi"\n\n' }]);
     expect(job.status).toBe('failed');
-    expect(job.error).toMatch(/^Phase work failed: the model's response stream from http:\/\/127\.0\.0\.1:\d+\/v1 was malformed or cut short: /);
+    expect(job.error).toMatch(/^Phase work failed: the model's response stream from http:\/\/127\.0\.0\.1:\d+\/v1 was malformed: /);
+  });
+
+  it('a stream cut short, every time, fails the phase saying so once retries run out', async () => {
+    const cut = { raw: `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'partial' }, finish_reason: null }] })}\n\n` };
+    const { job, server } = await runScripted([cut, cut, cut, cut], { retryDelayMs: 1 });
+    expect(server.requests).toHaveLength(4);
+    expect(job.error).toMatch(/^Phase work failed: the model's response stream from http:\/\/127\.0\.0\.1:\d+\/v1 ended before the answer did after 4 attempts \(no end of message\); the partial answers were discarded$/);
   });
 
   it('fails the phase at its round cap', async () => {

@@ -11,6 +11,10 @@ export class ToolError extends Error {}
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git']);
 const MAX_LISTED_FILES = 500;
 const MAX_READ_LINES = 400;
+/** Characters read_file returns at most (below the tool result cap, so its offset hint is never cut). */
+export const MAX_READ_CHARS = 20_000;
+/** A line longer than this is cut in read_file's answer, saying so. */
+const MAX_READ_LINE_CHARS = 2000;
 const MAX_MATCHES = 200;
 const MAX_SEARCHED_FILE_BYTES = 1024 * 1024;
 
@@ -63,7 +67,16 @@ export function readFile(workspace: string, input: { path: string; offset?: numb
   const lines = text.split('\n');
   const first = Math.max(1, Math.floor(input.offset ?? 1));
   const count = Math.min(MAX_READ_LINES, Math.max(1, Math.floor(input.limit ?? MAX_READ_LINES)));
-  const shown = lines.slice(first - 1, first - 1 + count).map((line, i) => `${String(first + i).padStart(5)}  ${line}`);
+  const shown: string[] = [];
+  let size = 0;
+  for (const [i, line] of lines.slice(first - 1, first - 1 + count).entries()) {
+    const text = line.length > MAX_READ_LINE_CHARS ? `${line.slice(0, MAX_READ_LINE_CHARS)}… (line cut: ${line.length - MAX_READ_LINE_CHARS} more characters)` : line;
+    const numbered = `${String(first + i).padStart(5)}  ${text}`;
+    // Whole lines up to the size cap: the hint to read on is always there.
+    if (shown.length > 0 && size + numbered.length + 1 > MAX_READ_CHARS) break;
+    shown.push(numbered);
+    size += numbered.length + 1;
+  }
   const rest = lines.length - (first - 1 + shown.length);
   return `${shown.join('\n')}${rest > 0 ? `\n… ${rest} more lines (use offset ${first + shown.length})` : ''}`;
 }
@@ -79,11 +92,15 @@ export function searchCode(workspace: string, input: { pattern: string; glob?: s
   const root = resolveInWorkspace(workspace, '.');
   const matches = input.glob ? picomatch(input.glob, { dot: true }) : () => true;
   const found: string[] = [];
+  const skipped: string[] = [];
   for (const file of walk(root, root)) {
     const relativePath = toWorkspacePath(workspace, file);
     if (!matches(relativePath)) continue;
     try {
-      if (statSync(file).size > MAX_SEARCHED_FILE_BYTES) continue;
+      if (statSync(file).size > MAX_SEARCHED_FILE_BYTES) {
+        skipped.push(relativePath);
+        continue;
+      }
       const text = readFileSync(file, 'utf8');
       if (text.includes('\u0000')) continue;
       text.split('\n').forEach((line, i) => {
@@ -94,8 +111,10 @@ export function searchCode(workspace: string, input: { pattern: string; glob?: s
     }
     if (found.length > MAX_MATCHES) break;
   }
-  if (found.length === 0) return 'no matches';
-  return found.length > MAX_MATCHES ? `${found.slice(0, MAX_MATCHES).join('\n')}\n… more matches (narrow the pattern or glob)` : found.join('\n');
+  // Files too big to search are said, never passed over in silence ("no matches" would be a lie).
+  const notSearched = skipped.length > 0 ? `\n(${skipped.length} file${skipped.length === 1 ? '' : 's'} over ${MAX_SEARCHED_FILE_BYTES / 1024 / 1024} MB not searched: ${skipped.slice(0, 10).join(', ')}${skipped.length > 10 ? ', …' : ''}; read them with read_file and an offset)` : '';
+  if (found.length === 0) return `no matches${notSearched}`;
+  return `${found.length > MAX_MATCHES ? `${found.slice(0, MAX_MATCHES).join('\n')}\n… more matches (narrow the pattern or glob)` : found.join('\n')}${notSearched}`;
 }
 
 /** write_file { path, content } */

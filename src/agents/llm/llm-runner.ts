@@ -1,28 +1,32 @@
 // One phase of an LLM agent, inside a worker: the model is called once per round with the phase's
 // tools; jobline runs the tool calls itself (confined to the workspace) and sends the results
-// back, until the model answers without tools (the phase's output) or the round cap is hit.
-import { jsonSchema, streamText, tool, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
-import type { LlmAgentSpec, LlmPhaseSpec, PhaseContext, PhaseOutcome, PlannedTask } from '../agent.js';
+// back, until the model answers without tools (the phase's output) or the round cap is hit. An
+// answer counts only with a proper end (model-call.ts): one cut at the output limit is continued,
+// a few times at most, and in a phase the tests decide, a failing last test run fails it.
+import { jsonSchema, tool, type LanguageModel, type ModelMessage, type ToolSet } from 'ai';
+import type { LlmAgentSpec, PhaseContext, PhaseOutcome, PlannedTask } from '../agent.js';
 import type { ShellLauncher } from '../../jobs/process/shell-launcher.js';
-import { ProviderError, createModel, describeProviderError, getRetryDelayMs, isRetryableStatus } from './provider.js';
+import { callModel } from './model-call.js';
+import { fitToContext } from './context-window.js';
+import { readProjectInstructions, withProjectInstructions } from './project-instructions.js';
+import { buildPhasePrompt } from './phase-prompt.js';
+import { ProviderError, createModel } from './provider.js';
+import { TestVerdict } from './test-verdict.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
+import { NO_USAGE, addUsage, formatUsage, priceUsage, type TokenUsage } from '../../jobs/model/usage.js';
 import { describeToolCall, executeTool } from './tools.js';
+
+export { MAX_MODEL_RETRIES, MODEL_IDLE_TIMEOUT_MS } from './model-call.js';
 
 // The SDK prints its warnings with console.warn; from a worker they would land on the REPL's
 // screen, over the prompt. jobline reports what matters through the job instead.
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
-/** Retries of one model call after a rate limit or server error (so at most 4 attempts). */
-export const MAX_MODEL_RETRIES = 3;
-/** A model call that sends nothing for this long is abandoned (ms). */
-export const MODEL_IDLE_TIMEOUT_MS = 120_000;
+/** Answers cut at the output limit that are continued in a row before the phase fails. */
+export const MAX_CONTINUATIONS = 3;
 
-interface ModelTurn {
-  text: string;
-  toolCalls: Array<{ id: string; name: string; input: unknown }>;
-}
-
-type TurnResult = { kind: 'turn'; turn: ModelTurn } | { kind: 'cancelled' } | { kind: 'failed'; error: string };
+/** What the model is told after an answer cut at its output limit. */
+export const CONTINUE_PROMPT = 'Your answer was cut off at the output limit. Continue exactly where it stopped, without repeating what you already wrote. If you were calling a tool, call it again in full.';
 
 /** Runs phase `context.phaseIndex` of `agent`; run_command's shells start through `launcher`. Never throws: failures are outcomes. */
 export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, launcher: ShellLauncher): Promise<PhaseOutcome> {
@@ -36,28 +40,83 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
   }
   const tools: ToolSet = Object.fromEntries(phase.tools.map((name) => [name, tool({ description: TOOL_DEFINITIONS[name].description, inputSchema: jsonSchema(TOOL_DEFINITIONS[name].parameters) })]));
   const messages: ModelMessage[] = [{ role: 'user', content: buildPhasePrompt(phase, context) }];
+  // The project's AGENTS.md (or CLAUDE.md), unless the agent says not to read it.
+  const instructions = agent.instructions === false ? null : readProjectInstructions(agent.workspace);
+  const system = withProjectInstructions(phase.instructions, instructions);
+  const toolsSize = JSON.stringify(phase.tools.map((name) => TOOL_DEFINITIONS[name])).length;
   let { toolCalls, llmCalls } = context.progress;
+  // The run's own tokens, priced as the provider's config says (prices by model, else price).
+  const price = agent.provider.prices?.[agent.model] ?? agent.provider.price;
+  let usage: TokenUsage = NO_USAGE;
+  let callUsage: TokenUsage | null = null;
   // What the run's tools record: the files it wrote, the tasks it planned (create_tasks).
   const filesModified = new Set<string>();
   const plan: { tasks: PlannedTask[] | null } = { tasks: null };
-  const ended = (outcome: PhaseOutcome): PhaseOutcome => (outcome.kind === 'cancelled' || !context.task ? outcome : { ...outcome, filesModified: [...filesModified] });
+  const tests = new TestVerdict(phase.validates === true, agent.validateCommand);
+  const ended = (outcome: PhaseOutcome): PhaseOutcome => {
+    if (outcome.kind === 'cancelled') return outcome;
+    return { ...outcome, ...(context.task ? { filesModified: [...filesModified] } : {}), ...(llmCalls > context.progress.llmCalls ? { usage } : {}), ...(instructions ? { instructions: instructions.description } : {}) };
+  };
+  // The text of answers cut at the output limit, continued by the next.
+  let cutText = '';
+  let continuations = 0;
 
   for (let round = 1; ; round++) {
     if (context.signal.aborted) return { kind: 'cancelled' };
     if (round > phase.maxRounds) return ended({ kind: 'failed', error: `exceeded ${phase.maxRounds} rounds` });
-    llmCalls++;
-    context.report.progress({ round, llmCalls, lastEvent: `Round ${round}: waiting for the model` });
-    const result = await callModel(model, agent, phase, messages, tools, context);
+    // The budget is checked before each model call, never in the middle of a tool call.
+    await context.budget?.beforeModelCall(usage);
+    if (context.signal.aborted) return { kind: 'cancelled' };
+    // Never more than the model's context: the oldest tool results go first, with a marker.
+    if (agent.provider.contextTokens) {
+      const fit = fitToContext(system, messages, toolsSize, agent.provider.contextTokens);
+      if ('error' in fit) return ended({ kind: 'failed', error: fit.error });
+      if (fit.trimmed > 0 || fit.isFirstCut) context.report.activity('✂', `Trimmed ${fit.trimmed} older tool result${fit.trimmed === 1 ? '' : 's'}${fit.isFirstCut ? ' and the middle of the phase\'s first message' : ''} to stay within the model's context (${agent.provider.contextTokens} tokens)`);
+    }
+    context.report.progress({ round, lastEvent: `Round ${round}: waiting for the model` });
+    callUsage = null;
+    const result = await callModel(model, agent.provider, { system, messages, tools }, context.signal, {
+      attemptStarted: () => context.report.progress({ llmCalls: ++llmCalls }),
+      text: (delta) => (context.report.text ? context.report.text(delta) : context.report.output(delta)),
+      usage: (tokens) => {
+        const priced = priceUsage(tokens, price);
+        callUsage = addUsage(callUsage ?? NO_USAGE, priced);
+        usage = addUsage(usage, priced);
+        context.report.progress({ usage: addUsage(context.progress.usage, usage) });
+      },
+      retrying: (why, delayMs, attempt) => context.report.activity('⚠', `Model call failed (${why}); retrying in ${Math.round(delayMs / 100) / 10} s (attempt ${attempt})`),
+    });
     if (result.kind !== 'turn') return ended(result);
     const { turn } = result;
-    context.report.activity('💭', 'LLM response received');
-    if (turn.toolCalls.length === 0) return ended({ kind: 'completed', output: turn.text.trim() || '(the model gave no answer)', ...(plan.tasks ? { tasks: plan.tasks } : {}) });
+    const tokens = callUsage ? ` · ${formatUsage(callUsage)}` : '';
+    context.report.activity('💭', `${turn.finish === 'length' ? 'LLM response cut off at the output limit' : 'LLM response received'}${tokens}`);
+
+    if (turn.finish === 'length') {
+      // Never a finished answer: its tool calls may be cut too, so none is run; the model goes on.
+      if (++continuations > MAX_CONTINUATIONS) {
+        return ended({ kind: 'failed', error: `the model's answer was cut off at its output limit ${continuations} times in a row (finish reason "length"); ask for less, or raise the model's output limit`, output: (cutText + turn.text).trim() || null });
+      }
+      cutText += turn.text;
+      messages.push({ role: 'assistant', content: [{ type: 'text', text: turn.text || '(cut off)' }] });
+      messages.push({ role: 'user', content: CONTINUE_PROMPT });
+      continue;
+    }
+    continuations = 0;
+    if (turn.toolCalls.length === 0) {
+      const output = (cutText + turn.text).trim() || '(the model gave no answer)';
+      const failing = tests.failure();
+      // Interactive jobs ask (go on, and end failed; retry; cancel); background ones fail here.
+      if (failing) return ended({ kind: 'failed', error: failing, output, asks: true });
+      return ended({ kind: 'completed', output, ...(plan.tasks ? { tasks: plan.tasks } : {}) });
+    }
+    cutText = '';
 
     messages.push({
       role: 'assistant',
       content: [
         ...(turn.text ? [{ type: 'text' as const, text: turn.text }] : []),
-        ...turn.toolCalls.map((call) => ({ type: 'tool-call' as const, toolCallId: call.id, toolName: call.name, input: call.input })),
+        // Arguments that were not JSON go back as an empty object: Anthropic requires an object.
+        ...turn.toolCalls.map((call) => ({ type: 'tool-call' as const, toolCallId: call.id, toolName: call.name, input: call.invalidInput ? {} : call.input })),
       ],
     });
     const results = [];
@@ -67,7 +126,10 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
       const described = describeToolCall(call.name, call.input);
       context.report.progress({ toolCalls, lastEvent: `Called ${described}` });
       context.report.activity('🔧', described);
-      const outcome = await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report, launcher, removeEnv: agent.secretEnvNames, ...(context.worktree ? { env: { JOBLINE_WORKTREE: context.worktree } } : {}), filesModified, plan, ...(context.task ? { task: context.task } : {}) });
+      const outcome = call.invalidInput
+        ? { isError: true, text: `${call.name}: ${call.invalidInput}` }
+        : await executeTool(call.name, call.input, phase.tools, { workspace: agent.workspace, allowCommands: agent.allowCommands, signal: context.signal, report: context.report, launcher, removeEnv: agent.secretEnvNames, ...(context.worktree ? { env: { JOBLINE_WORKTREE: context.worktree } } : {}), filesModified, plan, ...(context.task ? { task: context.task } : {}), ...(context.jobFolder ? { jobFolder: context.jobFolder } : {}) });
+      if (call.name === 'run_command' && 'exitCode' in outcome) tests.record(String((call.input as { command?: unknown })?.command ?? ''), outcome.exitCode ?? null);
       results.push({
         type: 'tool-result' as const,
         toolCallId: call.id,
@@ -77,86 +139,4 @@ export async function runLlmPhase(agent: LlmAgentSpec, context: PhaseContext, la
     }
     messages.push({ role: 'tool', content: results });
   }
-}
-
-// The first message of a phase: the user's request, retry feedback, earlier phases' results
-// and, for one task of a phase of several, that task and the files it may change.
-function buildPhasePrompt(phase: LlmPhaseSpec, context: PhaseContext): string {
-  const parts = [`Request: ${context.prompt}`];
-  if (context.feedback) parts.push(`The user reviewed your previous attempt at this phase and asks: ${context.feedback}`);
-  const earlier = context.previousOutputs.filter((record) => record.output);
-  if (earlier.length > 0) parts.push(`Results of the earlier phases:\n${earlier.map((record) => `## ${record.name}\n${record.output}`).join('\n\n')}`);
-  const { task } = context;
-  if (task) {
-    parts.push(`You are one of several workers of the "${phase.name}" phase. Your task is ${task.id}: ${task.title}\n${task.description}`);
-    parts.push(`You may create or modify only these files: ${task.claims.length > 0 ? task.claims.join(', ') : '(none: this task changes no file)'}. Other workers are changing other files at the same time.`);
-    parts.push(`Do your task only, then answer with what you did.`);
-  } else {
-    parts.push(`Now do the "${phase.name}" phase.`);
-  }
-  return parts.join('\n\n');
-}
-
-// One round: a streamed model call, retried after rate limits and server errors as long as
-// nothing was received yet.
-async function callModel(model: LanguageModel, agent: LlmAgentSpec, phase: LlmPhaseSpec, messages: ModelMessage[], tools: ToolSet, context: PhaseContext): Promise<TurnResult> {
-  for (let attempt = 1; ; attempt++) {
-    // An idle timeout, not a cap on the call: every part received starts it again, so a slow
-    // model streaming a long answer is never cut off, and a silent one is.
-    const idleTimeoutMs = agent.provider.idleTimeoutMs ?? MODEL_IDLE_TIMEOUT_MS;
-    const idle = new AbortController();
-    let idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
-    const touch = (): void => {
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => idle.abort(), idleTimeoutMs);
-    };
-    const turn: ModelTurn = { text: '', toolCalls: [] };
-    let failure: unknown = null;
-    try {
-      // onError: errors arrive as 'error' parts and become outcomes; the SDK's default would print
-      // them (with whatever the server said, possibly echoing a key) to the terminal.
-      const stream = streamText({ model, system: phase.instructions, messages, tools, maxRetries: 0, abortSignal: AbortSignal.any([context.signal, idle.signal]), onError: () => {} });
-      for await (const part of stream.fullStream) {
-        touch();
-        if (part.type === 'text-delta') {
-          turn.text += part.text;
-          context.report.output(part.text);
-        } else if (part.type === 'tool-call') {
-          turn.toolCalls.push({ id: part.toolCallId, name: part.toolName, input: part.input });
-        } else if (part.type === 'error') {
-          failure = part.error;
-        } else if (part.type === 'abort') {
-          failure = new Error('aborted');
-        }
-      }
-    } catch (error) {
-      failure = error;
-    } finally {
-      clearTimeout(idleTimer);
-    }
-    if (turn.text && !turn.text.endsWith('\n')) context.report.output('\n');
-    if (context.signal.aborted) return { kind: 'cancelled' };
-    if (failure === null) return { kind: 'turn', turn };
-    if (idle.signal.aborted) return { kind: 'failed', error: `the model sent nothing for ${idleTimeoutMs / 1000} s` };
-    const hasReceived = turn.text !== '' || turn.toolCalls.length > 0;
-    if (!hasReceived && isRetryableStatus(failure) && attempt <= MAX_MODEL_RETRIES) {
-      const delay = getRetryDelayMs(failure, attempt);
-      context.report.progress({ lastEvent: `Model busy (${(failure as { statusCode?: number }).statusCode}); retrying in ${Math.round(delay / 100) / 10} s` });
-      await sleepUnlessAborted(delay, context.signal);
-      continue;
-    }
-    return { kind: 'failed', error: describeProviderError(failure, agent.provider, attempt) };
-  }
-}
-
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -4,13 +4,13 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, type LanguageModel } from 'ai';
+import { classifyModelFailure, describeModelFailure, type ModelFailure } from './model-failures.js';
 import type { ProviderSpec } from '../agent.js';
 import { SecretScrubber, readSecrets } from '../../text/secrets.js';
 import { readApiKey } from './api-key.js';
 
 /** A provider problem whose message is ready for the user. */
 export class ProviderError extends Error {}
-
 
 /**
  * Builds the model `model` of `provider`.
@@ -24,7 +24,35 @@ export function createModel(provider: ProviderSpec, model: string): LanguageMode
   if (provider.type === 'anthropic') {
     return createAnthropic({ apiKey, ...(provider.baseURL ? { baseURL: provider.baseURL } : {}) })(model);
   }
-  return createOpenAICompatible({ name: provider.name, baseURL: provider.baseURL, ...(apiKey ? { apiKey } : {}) }).chatModel(model);
+  // includeUsage: the stream's last chunk carries the call's tokens (stream_options.include_usage).
+  return createOpenAICompatible({ name: provider.name, baseURL: provider.baseURL, includeUsage: true, ...(apiKey ? { apiKey } : {}) }).chatModel(model);
+}
+
+/** How long listing a provider's models may take (ms). */
+const LIST_MODELS_TIMEOUT_MS = 5000;
+
+/**
+ * The ids of the models `provider` offers (`GET /models`: OpenAI-compatible servers, Ollama,
+ * Anthropic), sorted. @throws ProviderError saying why they could not be listed (the provider
+ * has no such endpoint, refused the key, or could not be reached); its message holds no key.
+ */
+export async function listModels(provider: ProviderSpec): Promise<string[]> {
+  const apiKey = readApiKey(provider);
+  const endpoint = describeEndpoint(provider).replace(/\/+$/, '');
+  const headers: Record<string, string> = provider.type === 'anthropic'
+    ? { 'anthropic-version': '2023-06-01', ...(apiKey ? { 'x-api-key': apiKey } : {}) }
+    : apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+  const scrubber = new SecretScrubber(readSecrets(provider.apiKeyEnv ? [provider.apiKeyEnv] : []));
+  let response: Response;
+  try {
+    response = await fetch(`${endpoint}/models`, { headers, signal: AbortSignal.timeout(LIST_MODELS_TIMEOUT_MS) });
+  } catch (error) {
+    throw new ProviderError(scrubber.scrub(`cannot reach ${endpoint}/models (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message})`));
+  }
+  if (!response.ok) throw new ProviderError(`${endpoint}/models answered HTTP ${response.status}${response.status === 404 ? ' (this provider does not list its models)' : ''}`);
+  const body = (await response.json().catch(() => null)) as { data?: Array<{ id?: unknown }>; models?: Array<{ name?: unknown }> } | null;
+  const ids = [...(body?.data ?? []).map((model) => model.id), ...(body?.models ?? []).map((model) => model.name)].filter((id): id is string => typeof id === 'string');
+  return [...new Set(ids)].sort();
 }
 
 /** Where a provider is reached, for messages. */
@@ -32,21 +60,11 @@ export function describeEndpoint(provider: ProviderSpec): string {
   return provider.baseURL ?? 'https://api.anthropic.com/v1';
 }
 
-function networkCode(error: unknown): string | undefined {
-  for (let current = error as { cause?: unknown; code?: unknown } | undefined, depth = 0; current && depth < 5; current = current.cause as typeof current, depth++) {
-    if (typeof current.code === 'string' && /^E[A-Z]+$/.test(current.code)) return current.code;
-  }
-  return undefined;
-}
-
-/** Returns true for failures worth retrying: rate limits and server errors (408, 409, 429, 5xx). */
-export function isRetryableStatus(error: unknown): boolean {
-  if (!APICallError.isInstance(error) || error.statusCode === undefined) return false;
-  return [408, 409, 429].includes(error.statusCode) || error.statusCode >= 500;
-}
-
-/** Milliseconds to wait before retry `attempt` (1-based): Retry-After when the server sent one (at most 60 s), else 1 s, 2 s, 4 s… */
-export function getRetryDelayMs(error: unknown, attempt: number): number {
+/**
+ * Milliseconds to wait before retry `attempt` (1-based): Retry-After when the server sent one (at
+ * most 60 s), else `baseMs` doubling (1 s, 2 s, 4 s… by default; a provider's retryDelayMs).
+ */
+export function getRetryDelayMs(error: unknown, attempt: number, baseMs = 1000): number {
   const headers = APICallError.isInstance(error) ? error.responseHeaders : undefined;
   const retryAfterMs = headers?.['retry-after-ms'];
   const retryAfter = headers?.['retry-after'];
@@ -54,41 +72,19 @@ export function getRetryDelayMs(error: unknown, attempt: number): number {
   if (retryAfterMs && !Number.isNaN(Number(retryAfterMs))) ms = Number(retryAfterMs);
   else if (retryAfter) ms = Number.isNaN(Number(retryAfter)) ? Date.parse(retryAfter) - Date.now() : Number(retryAfter) * 1000;
   if (ms !== undefined && Number.isFinite(ms)) return Math.min(60_000, Math.max(0, ms));
-  return 1000 * 2 ** (attempt - 1);
+  return baseMs * 2 ** (attempt - 1);
 }
 
-/** Turns any failure of a model call into one clear sentence, with the key (if any) removed. */
+/**
+ * Turns any failure of a model call, after `attempts` attempts, into one clear sentence with the
+ * key (if any) removed (see model-failures.ts for what is told apart).
+ */
 export function describeProviderError(error: unknown, provider: ProviderSpec, attempts: number): string {
-  // Scrubbed before anything is cut to length: a key cut in half by firstLine would no longer
-  // match as a whole (the worker's boundary also removes fragments, as a second defence).
+  // Scrubbed before anything is cut to length: a key cut in half by the sentence's cut would no
+  // longer match as a whole (the worker's boundary also removes fragments, as a second defence).
   const scrubber = new SecretScrubber(readSecrets(provider.apiKeyEnv ? [provider.apiKeyEnv] : []));
-  const endpoint = describeEndpoint(provider);
+  const failure = classifyModelFailure(error);
+  const scrubbed: ModelFailure = { ...failure, detail: scrubber.scrub(failure.detail) };
   const where = `providers.${provider.name} in ${provider.configFile ?? 'the config'}`;
-  let message: string;
-  const code = networkCode(error);
-  if (APICallError.isInstance(error) && error.statusCode === undefined && code) {
-    message = `cannot reach ${endpoint} (${code}); check ${where}`;
-  } else if (APICallError.isInstance(error) && (error.statusCode === 401 || error.statusCode === 403)) {
-    message = provider.apiKeyEnv
-      ? `${endpoint} refused the API key (HTTP ${error.statusCode}); check the ${provider.apiKeyEnv} environment variable`
-      : `${endpoint} requires an API key (HTTP ${error.statusCode}); set "apiKeyEnv" in ${where} and export that variable`;
-  } else if (APICallError.isInstance(error) && error.statusCode !== undefined) {
-    message = `${endpoint} answered HTTP ${error.statusCode}${attempts > 1 ? ` after ${attempts} attempts` : ''}: ${firstLine(scrubber.scrub(error.message))}`;
-  } else if (isMalformedStream(error)) {
-    message = `the model's response stream from ${endpoint} was malformed or cut short: ${firstLine(scrubber.scrub((error as Error).message))}`;
-  } else {
-    message = `the model call to ${endpoint} failed: ${firstLine(scrubber.scrub(error instanceof Error ? error.message : String(error)))}`;
-  }
-  return scrubber.scrub(message);
-}
-
-function isMalformedStream(error: unknown): boolean {
-  const name = (error as { name?: string })?.name ?? '';
-  return /JSONParse|TypeValidation|InvalidResponseData|InvalidStreamPart|EmptyResponseBody|NoOutputGenerated/.test(name)
-    || /stream ended|without a finish reason|terminated/i.test((error as Error)?.message ?? '');
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n')[0] ?? '';
-  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+  return scrubber.scrub(describeModelFailure(scrubbed, describeEndpoint(provider), where, provider.apiKeyEnv, attempts));
 }

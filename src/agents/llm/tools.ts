@@ -7,15 +7,18 @@ import type { ShellLauncher } from '../../jobs/process/shell-launcher.js';
 import { runCommand } from './command-tool.js';
 import { ToolError, editFile, listFiles, readFile, searchCode, writeFile } from './file-tools.js';
 import { TOOL_DEFINITIONS } from './tool-definitions.js';
+import { ANSWER_FILE_PATTERN, JOB_ANSWERS_PREFIX } from '../../jobs/model/answers.js';
 import { PathRefusedError, resolveInWorkspace, toWorkspacePath } from './workspace-paths.js';
 
 /** Most characters of a tool result sent back to the model. */
 export const MAX_TOOL_RESULT_CHARS = 24_000;
 
-/** What a tool returns to the model: text, or an error message. */
+/** What a tool returns to the model: text, or an error message; run_command's exit code too. */
 export interface ToolResult {
   isError: boolean;
   text: string;
+  /** run_command: the command's exit code (null: it was killed or timed out). */
+  exitCode?: number | null;
 }
 
 /** What tools need besides their input. */
@@ -36,6 +39,8 @@ export interface ToolContext {
   filesModified?: Set<string>;
   /** What create_tasks recorded: the plan's tasks, as the model last gave them. */
   plan?: { tasks: PlannedTask[] | null };
+  /** The job's folder, whose answers read_file reads as `job:answers/…` (see answers.ts). */
+  jobFolder?: string;
 }
 
 function cap(text: string): string {
@@ -57,7 +62,11 @@ export async function executeTool(name: string, input: unknown, offered: readonl
   const missing = required.filter((key) => (isArray(key) ? !Array.isArray(args[key]) : typeof args[key] !== 'string'));
   if (missing.length > 0) return { isError: true, text: `${name} needs ${missing.map((key) => `"${key}" (${isArray(key) ? 'an array' : 'a string'})`).join(' and ')}` };
   try {
-    const text = await run(name as ToolName, args, context);
+    if (name === 'run_command') {
+      const result = await runCommand(context, args as { command: string; timeout_ms?: number });
+      return { isError: false, text: cap(result.text), exitCode: result.exitCode };
+    }
+    const text = await run(name as Exclude<ToolName, 'run_command'>, args, context);
     return { isError: false, text: cap(text) };
   } catch (error) {
     if (error instanceof ToolError || error instanceof PathRefusedError) return { isError: true, text: cap(error.message) };
@@ -65,13 +74,21 @@ export async function executeTool(name: string, input: unknown, offered: readonl
   }
 }
 
-async function run(name: ToolName, args: Record<string, unknown>, context: ToolContext): Promise<string> {
+async function run(name: Exclude<ToolName, 'run_command'>, args: Record<string, unknown>, context: ToolContext): Promise<string> {
   const { workspace } = context;
   switch (name) {
     case 'list_files':
       return listFiles(workspace, args as { path?: string; glob?: string });
-    case 'read_file':
-      return readFile(workspace, args as { path: string; offset?: number; limit?: number });
+    case 'read_file': {
+      const input = args as { path: string; offset?: number; limit?: number };
+      // The job's own long answers, cut where earlier phases' results are forwarded: readable, and nothing else outside the workspace.
+      if (input.path.startsWith(JOB_ANSWERS_PREFIX)) {
+        const file = input.path.slice(JOB_ANSWERS_PREFIX.length);
+        if (!context.jobFolder || !ANSWER_FILE_PATTERN.test(file)) throw new ToolError(`${input.path}: only the job's answers (${JOB_ANSWERS_PREFIX}answers/…) are readable outside the workspace`);
+        return readFile(context.jobFolder, { ...input, path: file });
+      }
+      return readFile(workspace, input);
+    }
     case 'search_code':
       return searchCode(workspace, args as { pattern: string; glob?: string });
     case 'write_file':
@@ -81,8 +98,6 @@ async function run(name: ToolName, args: Record<string, unknown>, context: ToolC
       context.filesModified?.add(path);
       return text;
     }
-    case 'run_command':
-      return runCommand(context, args as { command: string; timeout_ms?: number });
     case 'create_tasks':
       return createTasks(args, context);
   }

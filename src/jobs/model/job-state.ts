@@ -82,14 +82,19 @@ export function decidePhaseEnd(job: Job, board: TaskBoard, last: Extract<JobActi
   if (total === 0 || done + failed + notRun < total) return null;
   const isSingle = total === 1;
   const output = isSingle ? (last.output ?? null) : `${done} of ${total} tasks done${failed > 0 ? `, ${failed} failed` : ''}${notRun > 0 ? `, ${notRun} not run` : ''}`;
-  const changes = isSingle ? (last.changes ?? null) : null;
+  const answer = { output, ...(isSingle && last.outputFile ? { outputFile: last.outputFile } : {}) };
+  // The last run's diff counts from the phase's baseline (see phase-workspace.ts): for a phase of
+  // several tasks it holds every task's change.
+  const changes = last.changes ?? null;
   // The worktree's commit of the phase, made before its last task's end was recorded (background mode).
   const commit = last.type === 'completeTask' && last.commit !== undefined ? { commit: last.commit } : {};
-  if (failed === 0 || job.keepGoing) return { type: 'completePhase', output, changes, failedTasks: countBoard(board).failed, ...commit };
-  // An interactive job's phase of several tasks asks what to do about the failed ones.
-  if (!isSingle && job.mode === 'interactive') return { type: 'completePhase', output, changes, failedTasks: countBoard(board).failed, failedInPhase: failed, ...commit };
+  if (failed === 0 || job.keepGoing) return { type: 'completePhase', ...answer, changes, failedTasks: countBoard(board).failed, ...commit };
+  // An interactive job's phase of several tasks asks what to do about the failed ones, and so
+  // does a phase whose failure asks (its tests fail): going on anyway ends the job failed.
+  const asks = !isSingle || (last.type === 'failTask' && last.asks === true);
+  if (asks && job.mode === 'interactive') return { type: 'completePhase', ...answer, changes, failedTasks: countBoard(board).failed, failedInPhase: failed, ...commit };
   const error = isSingle && last.type === 'failTask' ? last.error : `${failed} of ${total} tasks failed`;
-  return { type: 'failPhase', error, output, changes };
+  return { type: 'failPhase', error, ...answer, changes };
 }
 
 /** Every task and run of `board` as records stamped with `seq`: a board's first write in full (a new or migrated job). */

@@ -1,5 +1,8 @@
 // The job model as stored in job.json. Field names are a public format (other tools read them):
 // change them only together with SCHEMA_VERSION. Pure: no I/O, no clock.
+import type { JobBudget, TokenUsage } from './usage.js';
+
+export type { JobBudget, TokenUsage } from './usage.js';
 
 /**
  * Version of the job.json format written by this build: 2 since tasks and runs (kept beside it,
@@ -36,8 +39,14 @@ export interface PhaseState {
   attempts: number;
   startedAt: string | null;
   endedAt: string | null;
-  /** The phase's result text (an agent's final answer, or the tail of a command's output). */
+  /**
+   * The phase's result text (an agent's final answer, or the tail of a command's output); an
+   * answer longer than MAX_STORED_ANSWER_CHARS is kept here cut (its start and end, with a line
+   * saying so), and whole in `outputFile`.
+   */
   output: string | null;
+  /** The file in the job's folder that holds the whole answer, when `output` is cut (`answers/p2-a1.md`); absent: `output` is whole. */
+  outputFile?: string | null;
   error: string | null;
   /** What the phase's last attempt changed in its git workspace; null outside git (or unknown). */
   changes: WorkspaceChanges | null;
@@ -52,6 +61,26 @@ export interface PhaseState {
    * an interactive job asks whether to go on anyway, retry them, or cancel. Absent otherwise.
    */
   failedTasks?: number;
+  /** Tokens (and cost) of every model call of the phase, all its tasks and attempts; absent: none counted. */
+  usage?: TokenUsage;
+  /**
+   * Changes of earlier attempts that a retry undid (the files went back to how they were before
+   * the phase), each kept in git under `ref` (a commit of the undone files on one of the files
+   * before): `git show <ref>` shows them, `git checkout <ref> -- <path>` brings one back. Absent: none.
+   */
+  undone?: UndoneChange[];
+}
+
+/** An attempt's changes a retry undid (see PhaseState.undone). */
+export interface UndoneChange {
+  /** The attempt whose changes they were. */
+  attempt: number;
+  /** The git ref that keeps them (`refs/jobline/undone/<job>/<phase>-<attempt>`). */
+  ref: string;
+  /** The files they changed. */
+  files: number;
+  /** When they were undone (ISO-8601 UTC). */
+  at: string;
 }
 
 /**
@@ -66,13 +95,17 @@ export interface WorkspaceChanges {
   moreFiles: number;
 }
 
-/** Live counters. `round`, `toolCalls` and `llmCalls` stay 0 for agents that do not count them. */
+/**
+ * Live counters. `round`, `toolCalls` and `llmCalls` stay 0 for agents that do not count them.
+ * `usage`: tokens (and cost) of every model call of the job; absent: none counted.
+ */
 export interface JobProgress {
   round: number;
   toolCalls: number;
   llmCalls: number;
   /** One human-readable line: the latest output line or agent action. */
   lastEvent: string | null;
+  usage?: TokenUsage;
 }
 
 /**
@@ -109,6 +142,12 @@ export interface Job {
    * of the phase ends (completes or fails).
    */
   pendingFeedback: string | null;
+  /**
+   * Set by a retry until the attempt it asked for ends: `keep` says the attempt's changes stay
+   * (`/retry ID --keep`); otherwise an LLM phase's retry starts from the files as they were
+   * before the phase. Absent or null: the next attempt is no retry (a first run or a resume).
+   */
+  pendingRetry?: { keep: boolean } | null;
   /**
    * True from the moment the current phase completed and asked for approval until the user
    * answers (approve or retry). It outlives an interruption: a job resumed in interactive mode
@@ -148,6 +187,18 @@ export interface Job {
   worktree?: JobWorktree | null;
   /** Where the work of the job's worktree stands (see JobMerge); absent or null: nothing to land yet. */
   merge?: JobMerge | null;
+  /** Its budget (see JobBudget); absent or null: none. */
+  budget?: JobBudget | null;
+  /** The project instructions its model was last given (`AGENTS.md (1234 characters)`); absent: none. */
+  instructions?: string | null;
+  /** The model its LLM agent runs, when it is not the agent's own (`--model`, `/model`, a template's); absent: the agent's. */
+  model?: string | null;
+  /**
+   * Set while the job waits for approval because it reached its budget (its runs wait before
+   * their next model call): what it says (`budget reached: …; continue with +50%?`) and since
+   * when (ISO-8601 UTC). Approving raises the budget by half and the runs go on.
+   */
+  budgetStop?: { reason: string; at: string } | null;
 }
 
 /** How a job is isolated from the user's checkout and from other jobs (config and `--isolation`). */
@@ -329,6 +380,10 @@ export interface NewJobInput {
   template?: JobTemplateRef | null;
   /** See Job.worktree (default none). */
   worktree?: JobWorktree | null;
+  /** See Job.budget (default none). */
+  budget?: JobBudget | null;
+  /** See Job.model (default none: the agent's). */
+  model?: string | null;
 }
 
 /** Which template a job was made from (`/run NAME key=value …`), with the values given. */
@@ -372,6 +427,8 @@ export function createJob(input: NewJobInput): Job {
     ...(input.name ? { name: input.name } : {}),
     ...(input.template ? { template: input.template } : {}),
     ...(input.worktree ? { worktree: input.worktree } : {}),
+    ...(input.budget ? { budget: input.budget } : {}),
+    ...(input.model ? { model: input.model } : {}),
   };
 }
 

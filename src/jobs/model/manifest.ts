@@ -1,10 +1,13 @@
 // A job's manifest: the summary of its results written as job_manifest.json when it ends (see
 // docs/MANIFEST.md, the public format). Pure: built from the job, its board and its provenance.
-import type { Job, JobMode, JobStatus, PhaseStatus } from './job.js';
+import type { Job, JobBudget, JobMode, JobStatus, PhaseStatus, TokenUsage } from './job.js';
 import type { TaskBoard } from './task.js';
 
-/** Version of the manifest format (`manifestVersion`); raised on any change a reader would notice. */
-export const MANIFEST_VERSION = 1;
+/**
+ * Version of the manifest format (`manifestVersion`); raised on any change a reader would notice.
+ * 2: tokens and cost (`usage`, per phase too), `budget` and `model`.
+ */
+export const MANIFEST_VERSION = 2;
 
 /** File name of the manifest, in the job's folder. */
 export const MANIFEST_FILE = 'job_manifest.json';
@@ -40,6 +43,8 @@ export interface ManifestPhase {
   error: string | null;
   /** Files its last attempt changed in a git workspace (0 outside git). */
   filesChanged: number;
+  /** Tokens (and cost) of its model calls, every task and attempt; null: none counted. */
+  usage: TokenUsage | null;
 }
 
 /** The manifest of one ended job, as written to job_manifest.json. */
@@ -69,6 +74,12 @@ export interface JobManifest {
   moreFilesModified: number;
   /** The output of its last phase that has one (its last MAX_MANIFEST_OUTPUT_CHARS characters), or null. */
   finalOutput: string | null;
+  /** Tokens (and cost) of every model call of the job; null: none counted. */
+  usage: TokenUsage | null;
+  /** Its budget as it ended (raised by each "continue"), or null. */
+  budget: JobBudget | null;
+  /** The model its LLM agent ran when it was not the agent's own (`--model`), or null. */
+  model: string | null;
   provenance: ManifestProvenance;
 }
 
@@ -117,12 +128,16 @@ export function buildJobManifest(job: Job, board: TaskBoard, provenance: Manifes
       durationMs: spanMs(phase.startedAt, phase.endedAt),
       error: phase.error,
       filesChanged: (phase.changes?.files.length ?? 0) + (phase.changes?.moreFiles ?? 0),
+      usage: phase.usage ?? null,
     })),
     tasks,
     runs,
     filesModified: sorted.slice(0, MAX_MANIFEST_FILES),
     moreFilesModified: Math.max(0, sorted.length - MAX_MANIFEST_FILES),
     finalOutput: lastOutput === null ? null : lastOutput.slice(-MAX_MANIFEST_OUTPUT_CHARS),
+    usage: job.progress.usage ?? null,
+    budget: job.budget ?? null,
+    model: job.model ?? null,
     provenance,
   };
 }

@@ -1,7 +1,7 @@
 // How a job's tasks and runs follow its lifecycle: each job action (see transitions.ts) moves the
 // tasks of the phase it concerns and opens or closes a run. Pure: the job before and after the
 // action and the time come in; the next board and the changed records go out.
-import { isExternalJob, type Job, type WorkspaceChanges } from './job.js';
+import { isExternalJob, type Job, type TokenUsage, type WorkspaceChanges } from './job.js';
 import type { JobEvent } from './job-event.js';
 import type { JobAction } from './transitions.js';
 import { TransitionError } from '../../errors.js';
@@ -56,12 +56,12 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
   // Task events are logged for phases of several tasks, and for every task of an external job (its
   // workers report through them); a phase of one says it all with its own.
   const isInSharedPhase = (task: Task): boolean => isExternalJob(after) || isSharedPhase(board, task.phase);
-  const closeRuns = (state: Exclude<RunState, { status: 'running' }>, only?: string, filesModified?: string[], worker?: string): Task[] => {
+  const closeRuns = (state: Exclude<RunState, { status: 'running' }>, only?: string, filesModified?: string[], worker?: string, usage?: TokenUsage): Task[] => {
     const closed: Task[] = [];
     for (const [taskId, position] of [...index.openRuns].sort((a, b) => a[1] - b[1])) {
       if (only !== undefined && taskId !== only) continue;
       if (worker !== undefined && board.runs[position]!.worker !== worker) continue;
-      setRun({ ...board.runs[position]!, state, ...(filesModified ? { filesModified } : {}) });
+      setRun({ ...board.runs[position]!, state, ...(filesModified ? { filesModified } : {}), ...(usage ? { usage } : {}) });
       const task = taskOf(taskId);
       if (task) closed.push(task);
     }
@@ -97,7 +97,10 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     return task;
   };
   const endTask = (task: Task, status: 'done' | 'failed', result: string | null, changes?: WorkspaceChanges | null, filesModified?: string[]): void => {
-    setTask({ ...task, status, result: summarize(result), ...(status === 'done' ? { filesModified: filesModified ?? changes?.files.map((file) => file.path) ?? [] } : {}) });
+    // A run's diff is its phase's (every task's, in a phase of several): only a phase's only task
+    // takes its files from it.
+    const fromDiff = isInSharedPhase(task) ? [] : (changes?.files.map((file) => file.path) ?? []);
+    setTask({ ...task, status, result: summarize(result), ...(status === 'done' ? { filesModified: filesModified ?? fromDiff } : {}) });
   };
 
   switch (action.type) {
@@ -134,14 +137,14 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       break;
     case 'completeTask': {
       const task = requireTask(action.taskId, (candidate) => candidate.status === 'claimed', '');
-      closeRuns({ status: 'succeeded', endedAt: now }, task.id, action.filesModified);
+      closeRuns({ status: 'succeeded', endedAt: now }, task.id, action.filesModified, undefined, action.usage);
       endTask(task, 'done', action.output, action.changes, action.filesModified);
       if (isInSharedPhase(task)) events.push({ ts: now, type: 'task_completed', task: task.id });
       break;
     }
     case 'failTask': {
       const task = requireTask(action.taskId, (candidate) => candidate.status === 'claimed', '');
-      closeRuns({ status: 'failed', endedAt: now, error: action.error }, task.id, action.filesModified);
+      closeRuns({ status: 'failed', endedAt: now, error: action.error }, task.id, action.filesModified, undefined, action.usage);
       // A task runs at most 1 + retries times; until then a failure sends it back to the queue.
       const willRetry = action.retry ?? task.attempts <= after.retries;
       setTask({ ...task, status: willRetry ? 'todo' : 'failed', result: summarize(action.error) });

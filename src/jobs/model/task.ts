@@ -1,6 +1,7 @@
 // Tasks and runs: a phase holds tasks (work items), and each attempt at a task is a run. Pure
 // types and constructors; how they change is in task-transitions.ts. The task states are the
 // work-item states of the parallel-execution design (../shared/designs/, README).
+import type { TokenUsage } from './usage.js';
 
 /** Every task status: waiting (`todo`), taken by a worker (`claimed`), and the three ends. */
 export const TASK_STATUSES = ['todo', 'claimed', 'done', 'failed', 'cancelled'] as const;
@@ -69,6 +70,8 @@ export interface Run {
    * tasks.jsonl hands out no live token.
    */
   tokenHash?: string;
+  /** Tokens (and cost) of the run's model calls, when its agent counts them. */
+  usage?: TokenUsage;
 }
 
 /** Counts of a job's tasks by how they stand (kept in job.json, so listings need not read tasks). */

@@ -1,11 +1,13 @@
 // The job state machine: the only place job.status and phase statuses change. Pure (no I/O, time
 // passed in) so every rule is unit-testable; an illegal transition throws instead of corrupting state.
 import { TransitionError } from '../../errors.js';
-import type { Job, JobMerge, JobWorktree, JobMode, JobProgress, JobStatus, PhaseState, WorkspaceChanges } from './job.js';
+import type { Job, JobMerge, JobWorktree, JobMode, JobProgress, JobStatus, PhaseState, UndoneChange, WorkspaceChanges } from './job.js';
 import { ACTIVE_STATUSES, JOB_STATUSES, UNFINISHED_STATUSES, isExternalJob } from './job.js';
 import type { JobEvent } from './job-event.js';
 import { formatWorkerName, type TaskPlan } from './task.js';
 import type { ResumePlan } from './resume-plan.js';
+import { approveBudgetStop, stopForBudget, withoutBudgetStop } from './budget-transitions.js';
+import type { TokenUsage } from './usage.js';
 
 /**
  * What can happen to a job. `start` means "given a worker slot"; `approve`/`retry` put the job
@@ -45,18 +47,23 @@ export type JobAction =
    * workspace's diff, which holds every parallel run's changes); `plannedTasks`: the tasks the
    * run planned for the next phase (see planNextPhase in task-transitions.ts).
    */
-  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[]; commit?: string | null }
-  /** `retry`: whether the task runs again, whatever its retries say (a task worktree's merge conflict: once). */
-  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; retry?: boolean }
+  | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[]; commit?: string | null; usage?: TokenUsage; outputFile?: string; instructions?: string }
+  /**
+   * `retry`: whether the task runs again, whatever its retries say (a task worktree's merge conflict: once).
+   * `asks`: an interactive job asks about this failure (see PhaseOutcome) instead of failing the phase.
+   */
+  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; retry?: boolean; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean }
   /**
    * `failedTasks`: the job's tasks that failed for good (a last phase completed with some ends the
    * job failed); `failedInPhase`: this phase's, when an interactive job is to be asked about them.
    */
-  | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null; failedTasks?: number; failedInPhase?: number; commit?: string | null }
-  | { type: 'failPhase'; error: string; output?: string | null; changes?: WorkspaceChanges | null }
+  | { type: 'completePhase'; output: string | null; changes?: WorkspaceChanges | null; failedTasks?: number; failedInPhase?: number; commit?: string | null; outputFile?: string | null }
+  | { type: 'failPhase'; error: string; output?: string | null; changes?: WorkspaceChanges | null; outputFile?: string | null }
   /** `commit`: the worktree's commit of the approved phase (see PhaseState.commit). */
   | { type: 'approve'; commit?: string | null }
-  | { type: 'retry'; feedback: string | null }
+  | { type: 'retry'; feedback: string | null; keep?: boolean }
+  /** A retry undid phase `phase`'s (default: the current one's) earlier changes (see PhaseState.undone). */
+  | { type: 'recordUndone'; undone: UndoneChange; phase?: number }
   /** Records where the job's worktree's work stands (see JobMerge); `merge` null forgets it. */
   | { type: 'setMerge'; merge: JobMerge | null }
   /**
@@ -74,8 +81,11 @@ export type JobAction =
    * planResume); `plan`: what the resume runs again, computed from the job's board by applyActions
    * (job-state.ts) when absent.
    */
-  | { type: 'resume'; mode: JobMode; retryFailed?: boolean; plan?: ResumePlan }
-  | { type: 'reportProgress'; progress: Partial<JobProgress> };
+  | { type: 'resume'; mode: JobMode; retryFailed?: boolean; plan?: ResumePlan; model?: string }
+  /** `phaseUsage`: the current phase's tokens now (see PhaseState.usage). */
+  | { type: 'reportProgress'; progress: Partial<JobProgress>; phaseUsage?: TokenUsage }
+  /** A run reached the job's budget with the job's tokens at `usage`: the job waits for approval (see Job.budgetStop). */
+  | { type: 'stopForBudget'; usage: TokenUsage };
 
 /**
  * How an external job starts (see EXTERNAL_AGENT): at once, without a slot (no jobline process
@@ -106,6 +116,9 @@ const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
   interrupt: ACTIVE_STATUSES,
   resume: UNFINISHED_STATUSES,
   reportProgress: ['running'],
+  stopForBudget: ['running'],
+  // A record of what git did (a retry's undo, a worktree's roll-back), whenever it did it.
+  recordUndone: JOB_STATUSES,
   joinWorker: ACTIVE_STATUSES,
   renewLease: ACTIVE_STATUSES,
   leaveWorker: ACTIVE_STATUSES,
@@ -150,9 +163,11 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       const current = requireRunningPhase(job, action, phase);
       Object.assign(current, { status: 'completed', endedAt: now, output: action.output, changes: action.changes ?? null });
       if (action.commit !== undefined) current.commit = action.commit;
+      setOutputFile(current, action.outputFile);
       delete current.failedTasks;
       next.progress.lastEvent = `Phase ${current.name} completed`;
       next.pendingFeedback = null; // this attempt used it
+      next.pendingRetry = null;
       const events = [event('phase_completed', { phase: current.name })];
       const failedTasks = action.failedTasks ?? 0;
       // The next phase to run: one that has not completed (a resumed job skips those it keeps).
@@ -189,19 +204,33 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       // A task of the running phase; its events and the phase's end come from the board
       // (task-transitions.ts, job-state.ts).
       requireRunningPhase(job, action, phase);
+      if (action.type !== 'startTask' && action.instructions) next.instructions = action.instructions;
       return { job: next, events: [] };
 
     case 'failPhase': {
       const current = requireRunningPhase(job, action, phase);
       Object.assign(current, { status: 'failed', endedAt: now, error: action.error, output: action.output ?? current.output, changes: action.changes ?? null });
+      if (action.output) setOutputFile(current, action.outputFile);
       next.progress.lastEvent = `Phase ${current.name} failed`;
       next.pendingFeedback = null; // this attempt used it
+      next.pendingRetry = null;
       const error = `Phase ${current.name} failed: ${action.error}`;
       Object.assign(next, { status: 'failed', endedAt: now, error });
       return { job: next, events: [event('phase_failed', { phase: current.name, error: action.error }), event('failed', { error })] };
     }
 
+    case 'recordUndone': {
+      const undoing = action.phase === undefined ? phase : next.phases[action.phase];
+      if (undoing) undoing.undone = [...(undoing.undone ?? []), action.undone];
+      return { job: next, events: [] };
+    }
+
+    case 'stopForBudget':
+      return stopForBudget(job, next, action.usage, event);
+
     case 'approve': {
+      // A budget stop goes on where it stopped, with more budget (the runs are waiting).
+      if (job.budgetStop) return approveBudgetStop(next, event);
       const approved = phase?.name;
       if (phase && action.commit !== undefined) phase.commit = action.commit;
       const following = findNextOpenPhase(next, next.currentPhase);
@@ -224,9 +253,10 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     }
 
     case 'retry':
+      if (job.budgetStop) throw illegal(job, action, 'a job stopped at its budget (continue or cancel it)');
       // The phase runs again: back to pending (its output stays until the new run replaces it).
       if (phase) phase.status = 'pending';
-      Object.assign(next, { status: 'queued', hasPendingApproval: false, pendingFeedback: action.feedback });
+      Object.assign(next, { status: 'queued', hasPendingApproval: false, pendingFeedback: action.feedback, pendingRetry: { keep: action.keep === true } });
       return {
         job: next,
         events: [event('retried', { phase: phase?.name, ...(action.feedback ? { feedback: action.feedback } : {}) }), event('queued')],
@@ -234,14 +264,14 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
 
     case 'cancel':
       stopRunningPhase(phase, now, 'cancelled');
-      Object.assign(next, { status: 'cancelled', endedAt: now }, dropJoinedWorkers(job));
+      Object.assign(next, { status: 'cancelled', endedAt: now }, dropJoinedWorkers(job), withoutBudgetStop(job));
       next.progress.lastEvent = 'Cancelled';
       return { job: next, events: [event('cancelled')] };
 
     case 'interrupt':
       stopRunningPhase(phase, now, 'interrupted');
       // External workers' claims end with the process that held them: they join again.
-      Object.assign(next, { status: 'interrupted', endedAt: now, error: action.reason }, dropJoinedWorkers(job));
+      Object.assign(next, { status: 'interrupted', endedAt: now, error: action.reason }, dropJoinedWorkers(job), withoutBudgetStop(job));
       next.progress.lastEvent = action.reason;
       return { job: next, events: [event('interrupted', { reason: action.reason, ...(action.detectedAt ? { detectedAt: action.detectedAt } : {}) })] };
 
@@ -258,6 +288,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
         return { job: next, events: [event('resumed', { phase: phase.name, mode: action.mode }), event('approved', { phase: phase.name }), event('completed'), ...markReady(next, now)] };
       }
       if (firstOpen === -1 && !(next.hasPendingApproval && action.mode === 'interactive' && phase?.status === 'completed')) throw illegal(job, action, 'a job whose phases all completed, with no task left to run');
+      if (action.model) next.model = action.model; // `resume --model`: the rest of the job runs on it
       // A phase that completed but was never approved is asked about again (interactive mode);
       // background mode approves every phase, this one included.
       if (next.hasPendingApproval && action.mode === 'interactive' && phase?.status === 'completed') {
@@ -277,6 +308,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
 
     case 'reportProgress':
       Object.assign(next.progress, action.progress);
+      if (action.phaseUsage && phase) phase.usage = action.phaseUsage;
       return { job: next, events: [] };
 
     case 'setMerge':
@@ -333,7 +365,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       const isCompleted = action.status === 'completed';
       if (phase && phase.status !== 'completed') Object.assign(phase, { status: isCompleted ? 'completed' : 'failed', startedAt: phase.startedAt ?? now, endedAt: now });
       const error = isCompleted ? null : (action.reason ?? 'closed as failed');
-      Object.assign(next, { status: action.status, endedAt: now, error, hasPendingApproval: false }, dropJoinedWorkers(job));
+      Object.assign(next, { status: action.status, endedAt: now, error, hasPendingApproval: false }, dropJoinedWorkers(job), withoutBudgetStop(job));
       next.progress.lastEvent = isCompleted ? 'Completed' : `Failed: ${error}`;
       return { job: next, events: [isCompleted ? event('completed') : event('failed', { error: error ?? undefined })] };
     }
@@ -397,6 +429,12 @@ function requireRunningPhase(job: Job, action: JobAction, phase: PhaseState | un
     throw illegal(job, action, phase ? `phase ${phase.name} that is ${phase.status}` : 'a job with no current phase');
   }
   return phase;
+}
+
+// The file that holds the phase's whole answer, when its output is cut (absent otherwise).
+function setOutputFile(phase: PhaseState, file: string | null | undefined): void {
+  if (file) phase.outputFile = file;
+  else delete phase.outputFile;
 }
 
 // A running phase stops as the job does: cancelled by the user, or interrupted by jobline's end.

@@ -3,7 +3,7 @@
 // worker on another machine pulling runs from a queue) implements the same contract: a request
 // that is plain data, a stream of reports, a cancel with a grace period, and exactly one outcome.
 import type { AgentSpec, PhaseOutcome, PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
-import type { JobProgress } from '../model/job.js';
+import type { JobBudget, JobProgress, TokenUsage } from '../model/job.js';
 
 /** Everything a worker needs to run one phase of one job (plain data: structured-cloneable and JSON-serialisable). */
 export interface PhaseRequest {
@@ -43,6 +43,19 @@ export interface PhaseRequest {
    * phase holds several tasks, whose runs overlap. Default true.
    */
   isWorkspaceRecorded?: boolean;
+  /**
+   * The tree the phase's changes count from (see workspace-snapshot.ts), when the job took it:
+   * before the phase's first run, for a phase of several tasks; the phase's first attempt's, for
+   * a retry. Absent: the run takes its own before-snapshot.
+   */
+  phaseBaseline?: string | null;
+  /**
+   * A retry's view of the attempt before it: its answer, its changes (`before`/`after` trees),
+   * whether they were kept (`--keep`) or undone, and the ref that keeps undone ones.
+   */
+  previousAttempt?: { output: string | null; changes: { before: string; after: string } | null; keep: boolean; undoneRef?: string | null };
+  /** The job's budget, when it has one: the run stops before a model call past it (see RunHandle.updateUsage). */
+  budget?: JobBudget | null;
 }
 
 /** What a run reports while it goes. Called on the service's thread, in the order things happened. */
@@ -52,6 +65,13 @@ export interface RunListener {
   progress(progress: Partial<JobProgress>): void;
   /** A notable step of an agent (a tool call), with an icon. */
   activity(icon: string, text: string): void;
+  /** A model's answer as it streams (see PhaseReporter.text). */
+  text(text: string): void;
+  /**
+   * The run reached the job's budget with the job's tokens at `usage` (its own and the rest's):
+   * it waits, before its next model call, until `updateUsage` brings a budget it is within.
+   */
+  budgetReached(usage: TokenUsage): void;
 }
 
 /** One run in progress. */
@@ -62,6 +82,11 @@ export interface RunHandle {
   cancel(graceMs: number): void;
   /** Stops the run at once (exit paths). */
   kill(): void;
+  /**
+   * Tells the run the job's tokens outside it (`others`: earlier phases and runs beside it) and
+   * the job's budget, as they change: its budget checks add its own.
+   */
+  updateUsage(others: TokenUsage, budget: JobBudget | null): void;
 }
 
 /** Where runs execute. */

@@ -54,7 +54,7 @@ export interface SweptLeftovers {
 }
 
 /** A request to the process that owns a job (another jobline): only the owner changes a job it runs. */
-export type OwnerRequest = { type: 'cancel' } | { type: 'approve' } | { type: 'retry'; feedback: string | null };
+export type OwnerRequest = { type: 'cancel' } | { type: 'approve' } | { type: 'retry'; feedback: string | null; keep?: boolean };
 
 /** A request another process sent to this one about job `jobId`. */
 export interface DeliveredRequest {

@@ -88,10 +88,10 @@ export interface WorktreePort {
   commitPhase(worktree: JobWorktree, job: { id: string; name: string; phase: string; phaseIndex: number }): Promise<string | null>;
   /**
    * Keeps what the worktree holds beyond `to` under refs/jobline/attempts/<job id>/<phase>/<n>
-   * and moves it back to `to` (the previous phase's commit). Returns the ref, or null when there
-   * was nothing to keep. @throws WorktreeError.
+   * and moves it back to `to` (the previous phase's commit). Returns the ref and the number of
+   * files it holds changed, or null when there was nothing to keep. @throws WorktreeError.
    */
-  rollBack(worktree: JobWorktree, to: string, attempt: { jobId: string; phase: string; n: number }): Promise<string | null>;
+  rollBack(worktree: JobWorktree, to: string, attempt: { jobId: string; phase: string; n: number }): Promise<{ ref: string; files: number } | null>;
   /** What the worktree holds. @throws WorktreeError GIT_FAILED. */
   inspect(worktree: JobWorktree): Promise<WorktreeContents>;
   /** The job's change against its start, as a diffstat or a patch. @throws WorktreeError. */

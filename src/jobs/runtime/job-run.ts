@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import type { PhaseOutcome } from '../../agents/agent.js';
 import { signalProcessGroup } from '../process/process-group.js';
 import type { ChildRegistry } from './child-registry.js';
-import type { JobProgress } from '../model/job.js';
+import type { JobBudget, JobProgress, TokenUsage } from '../model/job.js';
 import type { PhaseRequest } from '../ports/executor.js';
 import type { WorkerMessage } from './protocol.js';
 
@@ -16,6 +16,8 @@ export interface JobRunHooks {
   onOutput(lines: string[], lineCount: number): void;
   onProgress(progress: Partial<JobProgress>): void;
   onActivity(icon: string, text: string): void;
+  onText(text: string): void;
+  onBudgetReached(usage: TokenUsage): void;
 }
 
 let nextRunId = 1;
@@ -78,6 +80,11 @@ export class JobRun {
     this.forceTimer = setTimeout(() => this.kill(), graceMs);
   }
 
+  /** Tells the run the job's tokens outside it and its budget (see RunHandle.updateUsage). */
+  updateUsage(others: TokenUsage, budget: JobBudget | null): void {
+    if (!this.isFinished) this.worker.postMessage({ type: 'usageUpdated', runId: this.runId, others, budget });
+  }
+
   /** Stops the run at once: SIGKILL to its process groups, worker terminated. */
   kill(): void {
     if (this.isFinished) return;
@@ -97,14 +104,20 @@ export class JobRun {
       case 'activityReported':
         this.hooks.onActivity(message.icon, message.text);
         break;
+      case 'textProduced':
+        this.hooks.onText(message.text);
+        break;
+      case 'budgetReached':
+        this.hooks.onBudgetReached(message.usage);
+        break;
       case 'phaseCompleted':
         // A phase that completed did complete, even as a cancel arrived: a shutdown records it (its
         // task is not run again), a cancelled job ignores it. A failure during a cancel is the
         // cancel's doing.
-        this.finish({ kind: 'completed', output: message.output, changes: message.changes, ...(message.tasks ? { tasks: message.tasks } : {}), ...(message.filesModified ? { filesModified: message.filesModified } : {}) }, true);
+        this.finish({ kind: 'completed', output: message.output, changes: message.changes, ...(message.tasks ? { tasks: message.tasks } : {}), ...(message.filesModified ? { filesModified: message.filesModified } : {}), ...(message.usage ? { usage: message.usage } : {}), ...(message.outputFile ? { outputFile: message.outputFile } : {}), ...(message.instructions ? { instructions: message.instructions } : {}) }, true);
         break;
       case 'phaseFailed':
-        this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: message.error, output: message.output, changes: message.changes, ...(message.filesModified ? { filesModified: message.filesModified } : {}) }, true);
+        this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: message.error, output: message.output, changes: message.changes, ...(message.filesModified ? { filesModified: message.filesModified } : {}), ...(message.usage ? { usage: message.usage } : {}), ...(message.outputFile ? { outputFile: message.outputFile } : {}), ...(message.instructions ? { instructions: message.instructions } : {}), ...(message.asks ? { asks: true } : {}) }, true);
         break;
       case 'phaseCancelled':
         this.finish({ kind: 'cancelled' }, true);

@@ -99,6 +99,14 @@ export class OutputSink {
   }
 
   /**
+   * Appends `text` to the log only: a model's answer, reported as text another way (see
+   * PhaseReporter.text), not as output lines.
+   */
+  writeText(text: string): void {
+    this.appendScrubbed(text);
+  }
+
+  /**
    * Appends the phase header `text` as appendLine does; a sink created on its first write holds
    * it back until something else is written, and a run that writes nothing leaves no file.
    */

@@ -68,6 +68,8 @@ export class ThreadExecutor implements Executor {
       onOutput: (lines, lineCount) => listener.output(lines, lineCount),
       onProgress: (progress) => listener.progress(progress),
       onActivity: (icon, text) => listener.activity(icon, text),
+      onBudgetReached: (usage) => listener.budgetReached(usage),
+      onText: (text) => listener.text(text),
     }, this.options.workerHeapMb);
     this.runs.add(run);
     // The worker goes back to the pool only when it is known healthy (see RunOutcome).
@@ -77,7 +79,7 @@ export class ThreadExecutor implements Executor {
       else this.pool.discard(worker);
       return phaseOutcome;
     });
-    return { outcome, cancel: (graceMs) => run.cancel(graceMs), kill: () => run.kill() };
+    return { outcome, cancel: (graceMs) => run.cancel(graceMs), kill: () => run.kill(), updateUsage: (others, budget) => run.updateUsage(others, budget) };
   }
 
   // Settles the containment (probing now if the background probe has not finished) and puts it

@@ -1,20 +1,23 @@
 // The code each worker thread runs: receives phase requests, runs the agent's phase, and reports
 // back. Any failure, thrown or not, leaves as a `phaseFailed` message.
 import '../../heap-tuning.js'; // first: a new thread resets V8's flags (see heap-tuning.ts)
-import { mkdirSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { AgentRunner, PhaseContext, PhaseOutcome } from '../../agents/agent.js';
 import { runCommandPhase } from '../../agents/command-runner.js';
-import { describeChanges, snapshotWorkspace } from '../../agents/workspace-snapshot.js';
+import { describeChanges, readFullDiff, snapshotWorkspace } from '../../agents/workspace-snapshot.js';
 import { describeError } from '../../errors.js';
 import { ChildRegistry } from './child-registry.js';
 import { getCompiledEntry } from '../../compiled-entry.js';
 import { OutputSink } from './output-sink.js';
 import { OUTPUT_FILE, formatPhaseHeader } from '../model/task.js';
 import { parseTaskPlans } from '../model/task-plans.js';
+import { MAX_STORED_ANSWER_CHARS, cutAnswer, formatAnswerFile } from '../model/answers.js';
 import { ProgressCoalescer } from './progress-coalescer.js';
+import { BudgetGate } from './budget-gate.js';
+import { TextCoalescer } from './text-coalescer.js';
 import type { PhaseRequest } from '../ports/executor.js';
 import type { HostMessage, WorkerMessage } from './protocol.js';
 import { SpawnerClient } from '../process/spawner-client.js';
@@ -32,6 +35,8 @@ const journals = new DurableAppender();
 
 const children = new ChildRegistry((workerData as { childRegistry: SharedArrayBuffer }).childRegistry);
 const controllers = new Map<number, AbortController>();
+/** Each run's budget check, by run id (see budget-gate.ts). */
+const gates = new Map<number, BudgetGate>();
 const moduleRunners = new Map<string, Promise<AgentRunner>>();
 /** Output folders this worker has made (a job's runs/ folder); a removed job's folder is gone with its id. */
 const madeFolders = new Set<string>();
@@ -52,6 +57,7 @@ function post(message: WorkerMessage): void {
 
 port.on('message', (message: HostMessage) => {
   if (message.type === 'cancelRequested') controllers.get(message.runId)?.abort();
+  else if (message.type === 'usageUpdated') gates.get(message.runId)?.update(message.others, message.budget);
   else void runPhase(message.runId, message.request);
 });
 
@@ -60,6 +66,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   controllers.set(runId, controller);
   let sink: OutputSink | null = null;
   let progress: ProgressCoalescer | null = null;
+  let text: TextCoalescer | null = null;
   let outcome: PhaseOutcome;
   // The git working tree before the phase, to tell what it changed (null outside git).
   let before: string | null = null;
@@ -95,6 +102,13 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     const activeSink = sink;
     progress = new ProgressCoalescer((update) => post({ type: 'progressReported', runId, progress: update.lastEvent ? { ...update, lastEvent: scrub(update.lastEvent) } : update }));
     const activeProgress = progress;
+    const activeText = (text = new TextCoalescer((piece) => post({ type: 'textProduced', runId, text: piece }), scrubber));
+    // The counters reach the main thread before the stop does: the stop is judged on them.
+    const gate = request.budget ? new BudgetGate(request.progress.usage, request.budget, controller.signal, (usage) => {
+      activeProgress.flush();
+      post({ type: 'budgetReached', runId, usage });
+    }) : null;
+    if (gate) gates.set(runId, gate);
     const context: PhaseContext = {
       jobId: request.jobId,
       prompt: request.prompt,
@@ -105,24 +119,33 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
       previousOutputs: request.previousOutputs,
       cwd: request.cwd,
       ...(request.worktree ? { worktree: request.worktree } : {}),
+      jobFolder: jobFolderOf(request),
       progress: request.progress,
       signal: controller.signal,
       ...(request.task ? { task: request.task } : {}),
+      ...(gate ? { budget: gate } : {}),
       report: {
-        output: (text) => activeSink.write(text),
+        output: (output) => activeSink.write(output),
+        text: (delta) => {
+          activeSink.writeText(delta);
+          activeText.add(delta);
+        },
         progress: (update) => activeProgress.report(update),
-        activity: (icon, text) => {
-          activeSink.appendLine(`${icon} ${text}`);
+        activity: (icon, line) => {
+          activeText.flush(true); // the answer so far comes before the step it led to
+          activeSink.appendLine(`${icon} ${line}`);
           activeProgress.flush(); // counters first, so the activity arrives with them
-          post({ type: 'activityReported', runId, icon, text: scrub(text) });
+          post({ type: 'activityReported', runId, icon, text: scrub(line) });
         },
         childStarted: (pid) => void children.add(runId, pid),
         childExited: (pid) => children.remove(runId, pid),
       },
     };
-    // Only a phase's only run is diffed: runs side by side would each see the others' changes,
-    // and a batch of 1,000 lines in a git project would start ~8 git processes per line.
-    before = request.isWorkspaceRecorded === false ? null : snapshotWorkspace(request.cwd, jobsFolderOf(request.outputLogPath));
+    // The phase's changes count from its baseline when the job gives one (a phase of several
+    // tasks, whose runs overlap; a retry), else from the tree now. A batch of 1,000 lines is not
+    // diffed: it would start ~8 git processes per line.
+    before = request.isWorkspaceRecorded === false ? null : (request.phaseBaseline ?? (await snapshotWorkspace(request.cwd, jobsFolderOf(request.outputLogPath))));
+    if (request.previousAttempt) context.previousAttempt = describePreviousAttempt(request);
     activeSink.writeHeader(formatPhaseHeader({ index: request.phaseIndex, count: request.agent.phases.length, name: context.phaseName, attempt: request.attempt }, new Date()));
     if (startMark && request.agent.type !== 'command') appendStartMark(startMark);
     outcome = await runAgentPhase(request, context, startMark);
@@ -130,7 +153,9 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     outcome = { kind: 'failed', error: describeError(error) };
   } finally {
     controllers.delete(runId);
+    gates.delete(runId);
   }
+  text?.flush(true);
   progress?.flush(); // the final counters arrive before the phase's end
   try {
     sink?.close();
@@ -138,16 +163,24 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     outcome = { kind: 'failed', error: `cannot write ${request.outputLogPath}: ${describeError(error)}` };
   }
   const scrubNullable = (text: string | null | undefined): string | null => (text == null ? null : scrub(text));
-  const after = before && outcome.kind !== 'cancelled' ? snapshotWorkspace(request.cwd, jobsFolderOf(request.outputLogPath)) : null;
-  const changes = before && after ? describeChanges(request.cwd, before, after) : null;
+  const after = before && outcome.kind !== 'cancelled' ? await snapshotWorkspace(request.cwd, jobsFolderOf(request.outputLogPath)) : null;
+  const described = before && after ? describeChanges(request.cwd, before, after) : null;
+  // A file name is text the model chose: it crosses the boundary scrubbed like every other.
+  const changes = described ? { ...described, files: described.files.map((file) => ({ ...file, path: scrub(file.path) })) } : null;
   // A plan the agent returned is checked here, on the agent's side of the boundary: one that
   // breaks the rules fails the phase, saying why, instead of reaching the job.
   const planned = outcome.kind === 'completed' && outcome.tasks !== undefined ? parseTaskPlans(outcome.tasks) : null;
   if (planned && 'problems' in planned) outcome = { kind: 'failed', error: scrub(`the phase returned tasks that cannot run: ${planned.problems.join('; ')}`), output: outcome.kind === 'completed' ? outcome.output : null };
   const filesModified = outcome.kind !== 'cancelled' && Array.isArray(outcome.filesModified) ? { filesModified: outcome.filesModified.filter((path) => typeof path === 'string').map(scrub) } : {};
   const tasks = planned && 'plans' in planned ? { tasks: planned.plans.map((plan) => ({ title: scrub(plan.title), description: scrub(plan.input), files: plan.claims.map(scrub), dependsOn: plan.dependsOn.map(scrub) })) } : {};
-  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, output: scrubNullable(outcome.output), changes, ...tasks, ...filesModified });
-  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), output: scrubNullable(outcome.output), changes, ...filesModified });
+  const usage = {
+    ...(outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {}),
+    ...(outcome.kind !== 'cancelled' && outcome.instructions ? { instructions: scrub(outcome.instructions) } : {}),
+  };
+  // An answer too long for job.json is kept whole in the job's folder, and cut where it is stored.
+  const answer = outcome.kind === 'cancelled' ? { output: null } : keepAnswer(request, scrubNullable(outcome.output));
+  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, ...answer, changes, ...tasks, ...filesModified, ...usage });
+  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), ...answer, changes, ...filesModified, ...usage, ...(outcome.asks ? { asks: true } : {}) });
   else post({ type: 'phaseCancelled', runId });
 }
 
@@ -181,6 +214,40 @@ function loadModuleRunner(path: string): Promise<AgentRunner> {
     moduleRunners.set(path, runner);
   }
   return runner;
+}
+
+/** Most characters of a previous attempt's diff handed to its retry (the rest is cut, and said). */
+const MAX_PREVIOUS_DIFF_CHARS = 20_000;
+
+// What the retry of a phase is told of the attempt before it: its answer, and its diff.
+function describePreviousAttempt(request: PhaseRequest): NonNullable<PhaseContext['previousAttempt']> {
+  const previous = request.previousAttempt!;
+  const diff = previous.changes && previous.changes.before !== previous.changes.after ? readFullDiff(request.cwd, previous.changes, false) : null;
+  // Scrubbed here, in the worker: the diff goes to a model (and a file's content may hold a key).
+  const scrubber = new SecretScrubber(readSecrets(request.secretEnvNames));
+  const cut = diff !== null && diff.length > MAX_PREVIOUS_DIFF_CHARS ? `${diff.slice(0, MAX_PREVIOUS_DIFF_CHARS)}\n… (the diff goes on for ${diff.length - MAX_PREVIOUS_DIFF_CHARS} more characters)` : diff;
+  return { output: previous.output, diff: cut === null ? null : scrubber.scrub(cut), isKept: previous.keep, undoneRef: previous.undoneRef ?? null };
+}
+
+// The job's folder: its output.log's (a run's own log is in its runs/ folder).
+function jobFolderOf(request: PhaseRequest): string {
+  const folder = dirname(request.outputLogPath);
+  return basename(request.outputLogPath) === OUTPUT_FILE ? folder : dirname(folder);
+}
+
+// `output` as job.json keeps it: whole, or, past MAX_STORED_ANSWER_CHARS, cut, with the whole in
+// the job's answers/ folder (a file it could not write leaves the cut text saying so).
+function keepAnswer(request: PhaseRequest, output: string | null): { output: string | null; outputFile?: string } {
+  if (output === null || output.length <= MAX_STORED_ANSWER_CHARS) return { output };
+  // A task of a phase of several has its own (TaskContext).
+  const file = formatAnswerFile(request.phaseIndex, request.attempt, request.task ? request.taskId : undefined);
+  try {
+    mkdirSync(join(jobFolderOf(request), 'answers'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(jobFolderOf(request), file), output, { mode: 0o600 });
+  } catch (error) {
+    return { output: cutAnswer(output, `no file (it could not be written: ${describeError(error)})`) };
+  }
+  return { output: cutAnswer(output, file), outputFile: file };
 }
 
 // The jobs folder, from a job's output.log (`<jobsDir>/<id>/output.log`): left out of workspace snapshots.

@@ -17,10 +17,11 @@ import type { SubmitRequest, SubmitResult } from './manager-api.js';
 export type JobCommand =
   | ({ type: 'submit' } & SubmitRequest)
   | { type: 'approve'; jobId: string; requestId?: string }
-  | { type: 'retry'; jobId: string; feedback?: string | null; requestId?: string }
+  /** `keep`: the attempt's changes stay (by default an LLM phase's retry starts from the files as before it). */
+  | { type: 'retry'; jobId: string; feedback?: string | null; requestId?: string; keep?: boolean }
   | { type: 'cancel'; jobId: string }
   /** `retryFailed`: failed tasks run again even where the resume is not their retry (see planResume). */
-  | { type: 'resume'; jobId: string; mode: JobMode; retryFailed?: boolean; isolation?: Isolation }
+  | { type: 'resume'; jobId: string; mode: JobMode; retryFailed?: boolean; isolation?: Isolation; model?: string }
   | { type: 'remove'; jobs: readonly Job[] }
   /** Lands a completed job's worktree work on its target through the merge queue. */
   | { type: 'merge'; jobId: string }
@@ -83,16 +84,21 @@ export interface JobView {
 export type JobUpdate =
   | { type: 'event'; job: Job; event: JobEvent }
   | { type: 'output'; job: Job; lines: string[]; lineCount: number; taskId?: string }
-  | { type: 'activity'; job: Job; icon: string; text: string }
+  | { type: 'activity'; job: Job; icon: string; text: string; taskId?: string }
+  /** A model's answer as it streams (live). */
+  | { type: 'text'; job: Job; text: string; taskId?: string }
   | { type: 'progress'; job: Job }
   | { type: 'removed'; jobId: string }
   | { type: 'warning'; message: string };
 
 /**
  * The correlation id of the approval job `job` waits on (null when it waits on none): the job, the
- * phase and its attempt, e.g. `job-ab12cd34/2/1`. An answer carrying it applies to that approval only.
+ * phase and its attempt, e.g. `job-ab12cd34/2/1` (a budget stop: `job-ab12cd34/budget/<time>`). An
+ * answer carrying it applies to that approval only.
  */
 export function approvalIdOf(job: Job): string | null {
   if (job.status !== 'awaiting_approval') return null;
+  // A budget stop is its own approval (one phase attempt may stop more than once).
+  if (job.budgetStop) return `${job.id}/budget/${job.budgetStop.at}`;
   return `${job.id}/${job.currentPhase + 1}/${job.phases[job.currentPhase]?.attempts ?? 0}`;
 }

@@ -1,23 +1,47 @@
 // One job as the manager holds it in memory: its state (a JobLedger: the commit path), and what
-// runs it: its runs, the requests they get, and what they report.
+// runs it: its runs, the requests they get, what they report (output, counters, tokens against
+// its budget), and the workspace each phase attempt starts from.
 import { isAbsolute, join, relative } from 'node:path';
-import type { AgentSpec, PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
+import type { AgentSpec, PhaseOutputRecord } from '../../agents/agent.js';
 import { RESOLVE_PHASE, createResolvePhase } from './resolve-phase.js';
-import { taskWorktreeOf, type Job } from '../model/job.js';
+import { taskWorktreeOf, type Job, type JobProgress, type TokenUsage } from '../model/job.js';
+import { NO_USAGE, addUsage, findReachedLimits, subtractUsage } from '../model/usage.js';
 import type { Run, Task, TaskBoard } from '../model/task.js';
-import { findOpenRun, findTask, indexOf, isSharedPhase } from '../model/task-board.js';
+import { countPhase, findOpenRun, findTask, indexOf, isSharedPhase } from '../model/task-board.js';
+import { transitionJob } from '../model/transitions.js';
+import { PhaseWorkspace, type PreparedPhase } from './phase-workspace.js';
+import { countRunProgress, describePreviousOutputs, describeTaskContext } from './run-context.js';
 import type { RunHandle } from '../ports/executor.js';
 import type { PhaseRequest } from '../ports/executor.js';
 import { JobLedger } from './job-ledger.js';
 
 export type { JobReporter } from './job-ledger.js';
 
-/** One task of the job being run: its worker index, and its run once the executor has it. */
+/**
+ * One task of the job being run: its worker index, its run once the executor has it, and its
+ * counters as it last reported them (from the job's when it started: runs side by side each
+ * count on from the same start, so the job adds what each reports anew, not what it says).
+ */
 export interface ActiveRun {
   worker: number;
   handle: RunHandle | null;
+  reported?: JobProgress;
+  /** The job's tokens when it started (what it adds counts from them). */
+  started?: TokenUsage;
+  /** Characters of model text it streamed (see recordText). */
+  written?: number;
+  /** Its outcome, held while the job is stopped at its budget (see holdOutcome). */
+  heldOutcome?: () => void;
 }
 
+/**
+ * Tasks of a plan's phase past which it is not diffed: a phase of 1,000 tasks in a git project
+ * would start several git processes per task. A batch's lines never are; a plan's few tasks are.
+ */
+export const MAX_RECORDED_TASKS = 64;
+
+/** What a job's lastEvent starts with while its model streams an answer (`/jobs` shows it). */
+export const WRITING = '✍ writing';
 
 /**
  * The in-memory side of one job. Only the manager creates and drives these: its state and the way
@@ -55,11 +79,135 @@ export class JobHandle extends JobLedger {
     this.reporter.output(this.pending.job, lines, lineCount, isShared ? taskId : undefined);
   }
 
-  /** Records an agent's notable step: it becomes lastEvent and is reported. */
-  recordActivity(icon: string, text: string): void {
+  /**
+   * Records an agent's notable step (of task `taskId`'s run): it becomes lastEvent and is
+   * reported, marked with the task when its phase runs several side by side.
+   */
+  recordActivity(icon: string, text: string, taskId?: string): void {
     this.recordProgress({ lastEvent: text });
-    this.reporter.activity(this.pending.job, icon, text);
+    this.reporter.activity(this.pending.job, icon, text, this.sharedTaskOf(taskId));
   }
+
+  /**
+   * Records a model's answer as it streams (of task `taskId`'s run): the job is `writing` (its
+   * lastEvent says so, with what it wrote so far), and the text is reported.
+   */
+  recordText(text: string, taskId?: string): void {
+    const run = taskId === undefined ? undefined : this.runs.get(taskId);
+    const written = (run?.written ?? 0) + text.length;
+    if (run) run.written = written;
+    const tail = text.trim().split('\n').at(-1) ?? '';
+    this.recordProgress({ lastEvent: `${WRITING} (${written} characters)${tail ? `: ${tail.length > 60 ? `…${tail.slice(-60)}` : tail}` : ''}` });
+    this.reporter.text(this.pending.job, text, this.sharedTaskOf(taskId));
+  }
+
+  // `taskId` when its phase runs several tasks (output and activity are marked with it), else undefined.
+  private sharedTaskOf(taskId: string | undefined): string | undefined {
+    const task = taskId === undefined ? undefined : findTask(this.pending.board, taskId);
+    return task !== undefined && isSharedPhase(this.pending.board, task.phase) ? taskId : undefined;
+  }
+
+  /**
+   * Records counter changes while running (live telemetry: never acknowledged to anyone, so it is
+   * not a commit): applied to the pending state by the state machine, reported at once, and
+   * written coalesced, with the next change or within the flush interval (see scheduleProgress).
+   * A run of task `taskId` reports its counters as it counts them from the job's at its start:
+   * what it added since its last report is added to the job's (and tokens to its phase's), so runs
+   * side by side all count. The other runs hear of the job's new tokens (budget-gate.ts).
+   */
+  recordProgress(progress: Partial<JobProgress>, taskId?: string): void {
+    if (this.pending.job.status !== 'running') return;
+    const run = taskId === undefined ? undefined : this.runs.get(taskId);
+    const counted = run?.reported ? countRunProgress(this.pending.job, run.reported, progress) : { progress, phaseUsage: undefined, reported: undefined };
+    if (run && counted.reported) run.reported = counted.reported;
+    const { progress: update, phaseUsage } = counted;
+    this.pending = { ...this.pending, job: transitionJob(this.pending.job, { type: 'reportProgress', progress: update, ...(phaseUsage ? { phaseUsage } : {}) }, this.now()).job };
+    this.writer.scheduleProgress(this.id, () => this.pending.job);
+    this.reporter.progress(this.pending.job);
+    if (progress.usage) this.shareUsage(taskId);
+  }
+
+  // Tells the job's runs (but `except`'s) the job's tokens outside each and its budget.
+  private shareUsage(except?: string): void {
+    const job = this.pending.job;
+    if (!job.budget) return;
+    for (const [taskId, run] of this.runs) {
+      if (taskId === except || !run.handle || !run.reported) continue;
+      // The job's tokens less what this run added since it started.
+      const own = subtractUsage(run.reported.usage, run.started);
+      run.handle.updateUsage(subtractUsage(job.progress.usage, own), job.budget ?? null);
+    }
+  }
+
+  /**
+   * A run of this job reached its budget, with the job's tokens at `usage`: the job stops for
+   * approval (once; a run that heard of a raise late is told the budget again instead).
+   */
+  async stopForBudget(usage: TokenUsage): Promise<void> {
+    const job = this.pending.job;
+    if (job.status !== 'running' || job.budgetStop || findReachedLimits(usage, job.budget).length === 0) {
+      this.shareUsage();
+      return;
+    }
+    await this.commit([{ type: 'stopForBudget', usage: addUsage(usage, NO_USAGE) }]);
+  }
+
+  /**
+   * Holds the outcome of task `taskId`'s run while the job is stopped at its budget (its write
+   * would find the job not running): `record` runs once the stop is answered.
+   */
+  holdOutcome(taskId: string, record: () => void): void {
+    const run = this.runs.get(taskId);
+    if (run) run.heldOutcome = record;
+    else record();
+  }
+
+  // After a change landed: the runs hear the budget (a raise lets them go on), and outcomes held
+  // during a budget stop are recorded once it is answered.
+  protected override afterLanded(job: Job): void {
+    this.shareUsage();
+    if (job.budgetStop) return;
+    for (const [taskId, run] of this.runs) {
+      const record = run.heldOutcome;
+      if (!record) continue;
+      delete run.heldOutcome;
+      this.runs.delete(taskId);
+      record();
+    }
+  }
+
+  /**
+   * The workspace of task `taskId`'s phase attempt, prepared before its run starts (see
+   * phase-workspace.ts): at once when there is nothing to prepare (a phase's only task, first
+   * attempt: its run snapshots the files itself), else once for all the attempt's runs.
+   * `jobsFolder`: left out of every snapshot and undo.
+   */
+  preparePhase(taskId: string, jobsFolder: string): PreparedPhase | Promise<PreparedPhase> {
+    const job = this.pending.job;
+    const task = findTask(this.pending.board, taskId);
+    const index = task?.phase ?? job.currentPhase;
+    const phase = job.phases[index];
+    const isShared = isSharedPhase(this.pending.board, index);
+    // A plan's tasks (planned, or claiming files) are diffed as one phase; a batch's lines are
+    // not, nor the tasks of a phase each in a worktree of its own (the job's worktree diff shows
+    // their work once merged).
+    const isPlan = task !== undefined && (task.isPlanned === true || task.claims.length > 0);
+    const isOwnWorktree = task !== undefined && isTaskWorktreeRun(job, this.pending.board, task);
+    const isRetry = Boolean(job.pendingRetry) && this.agent.type === 'llm' && (phase?.attempts ?? 0) > 1;
+    if (!phase || (isShared && (!isPlan || isOwnWorktree || countPhase(this.pending.board, index).total > MAX_RECORDED_TASKS))) return { baseline: null, previous: null, isRecorded: false };
+    if (!isShared && !isRetry) return { baseline: phase.changes?.before ?? null, previous: null, isRecorded: true };
+    // The phase's files are where its runs work: the job's worktree when it has one (given at a resume, perhaps).
+    const folder = placeInWorktree(job, this.cwd, this.agent).cwd;
+    if (this.workspace?.cwd !== folder) this.workspace = new PhaseWorkspace(folder, jobsFolder);
+    return this.workspace.prepare(job, index, isShared, this.agent.type === 'llm', {
+      recordUndone: (undone) => this.commit([{ type: 'recordUndone', undone }]),
+      say: (icon, text) => this.recordActivity(icon, text),
+      now: this.now,
+    });
+  }
+
+  /** Prepares the job's phases' workspaces (see preparePhase), once it is asked to. */
+  private workspace: PhaseWorkspace | null = null;
 
   /** Reserves the lowest worker index of this job not in use, for task `taskId` (see ActiveRun). */
   reserveWorker(taskId: string): number {
@@ -92,7 +240,7 @@ export class JobHandle extends JobLedger {
    * its phase, the run's attempt; output goes to `outputLogPath`. Retry feedback comes from the
    * job's durable state (`pendingFeedback`), so it survives a restart.
    */
-  buildRequest(taskId: string, outputLogPath: string, secretEnvNames: string[] = [], maxOutputBytes = Number.POSITIVE_INFINITY): PhaseRequest {
+  buildRequest(taskId: string, outputLogPath: string, secretEnvNames: string[] = [], maxOutputBytes = Number.POSITIVE_INFINITY, prepared: PreparedPhase | null = null): PhaseRequest {
     const job = this.pending.job;
     const task = findTask(this.pending.board, taskId);
     const run = this.openRunOf(taskId);
@@ -106,13 +254,22 @@ export class JobHandle extends JobLedger {
     // task, its claims and its neighbours' claims as its TaskContext; a planned task gets the
     // job's prompt (its own input is in the context), any other its input (a batch line).
     const taskContext = task && this.agent.type !== 'command' ? describeTaskContext(this.pending.board, task) : null;
+    // The run counts on from the job's counters now (see recordProgress).
+    const active = this.runs.get(taskId);
+    if (active) {
+      active.reported = { ...job.progress };
+      active.started = job.progress.usage;
+    }
     return {
       jobId: job.id,
+      ...(job.budget ? { budget: job.budget } : {}),
       prompt: isListedTask || task?.isPlanned ? job.description : (task?.input ?? job.description),
       taskId,
       ...(isListedTask && task ? { command: task.input } : {}),
       ...(taskContext ? { task: taskContext } : {}),
-      ...(task && isSharedPhase(this.pending.board, task.phase) ? { isWorkspaceRecorded: false } : {}),
+      ...(prepared?.isRecorded === false ? { isWorkspaceRecorded: false } : {}),
+      ...(prepared?.baseline ? { phaseBaseline: prepared.baseline } : {}),
+      ...(prepared?.previous ? { previousAttempt: prepared.previous } : {}),
       agent: place.agent,
       ...(job.worktree ? { worktree: ownWorktree ?? job.worktree.path } : {}),
       phaseIndex: task?.phase ?? job.currentPhase,
@@ -184,28 +341,4 @@ function alignPhases(job: Job, agent: AgentSpec): AgentSpec {
   if (job.phases.length === agent.phases.length && job.phases.every((phase, index) => agent.phases[index]?.name === phase.name)) return agent;
   const find = (name: string) => (agent.phases as Array<{ name: string }>).find((phase) => phase.name === name) ?? (agent.type === 'llm' && name === RESOLVE_PHASE ? createResolvePhase() : { name, run: 'false' });
   return { ...agent, phases: job.phases.map((phase) => find(phase.name)) } as AgentSpec;
-}
-
-// Most tasks of a phase described to a run (its neighbours' claims, an earlier phase's results).
-const MAX_LISTED_NEIGHBOURS = 200;
-
-// The task's context when its phase holds several tasks or it claims files (a plan of one task
-// is confined too); null for a phase's only, unclaimed task (an agent's plain phase).
-function describeTaskContext(board: TaskBoard, task: Task): TaskContext | null {
-  if (!isSharedPhase(board, task.phase) && task.claims.length === 0) return null;
-  // Only neighbours that claim files can hold one (a batch of 10,000 lines claims none).
-  const others = board.tasks.filter((other) => other.phase === task.phase && other.id !== task.id && other.claims.length > 0).slice(0, MAX_LISTED_NEIGHBOURS).map((other) => ({ id: other.id, title: other.title, claims: other.claims }));
-  return { id: task.id, title: task.title, description: task.input, claims: task.claims, others };
-}
-
-// What earlier phases produced, for the next: a phase's output and, for a phase of several
-// tasks, each task's result and files (validate and deliver see every task of implement).
-function describePreviousOutputs(job: Job, board: TaskBoard): PhaseOutputRecord[] {
-  return job.phases.slice(0, job.currentPhase).map((phase, index) => {
-    if (!isSharedPhase(board, index)) return { name: phase.name, output: phase.output };
-    const tasks = board.tasks.filter((task) => task.phase === index);
-    const lines = tasks.slice(0, MAX_LISTED_NEIGHBOURS).map((task) => `- ${task.id} ${task.title}: ${task.status}${task.result ? ` — ${task.result}` : ''}${task.filesModified.length > 0 ? ` (files: ${task.filesModified.join(', ')})` : ''}`);
-    if (tasks.length > lines.length) lines.push(`- … and ${tasks.length - lines.length} more tasks`);
-    return { name: phase.name, output: [phase.output, ...lines].filter(Boolean).join('\n') };
-  });
 }

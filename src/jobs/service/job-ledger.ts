@@ -6,14 +6,14 @@ import { hasJustEnded, manifestOf } from './job-manifests.js';
 import type { AgentSpec } from '../../agents/agent.js';
 import { describeError } from '../../errors.js';
 import type { JobRepository } from '../ports/repository.js';
-import type { Job, JobProgress } from '../model/job.js';
+import type { Job } from '../model/job.js';
 import { applyActions, type JobState } from '../model/job-state.js';
 import { prepareChange, type StoredJob } from './job-commit.js';
 import type { TaskBoard, TaskRecord } from '../model/task.js';
 import { findOpenRun } from '../model/task-board.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { JobWriter } from './job-writer.js';
-import { transitionJob, type JobAction } from '../model/transitions.js';
+import type { JobAction } from '../model/transitions.js';
 
 /** Where a job's ledger (and its JobHandle) reports what happened (the manager re-emits these to its listeners). */
 export interface JobReporter {
@@ -25,7 +25,10 @@ export interface JobReporter {
   event(job: Job, event: JobEvent): void;
   /** `taskId`: the task whose run printed them, when its phase runs several (else absent). */
   output(job: Job, lines: string[], lineCount: number, taskId?: string): void;
-  activity(job: Job, icon: string, text: string): void;
+  /** `taskId`: the task whose run did it, when its phase runs several (else absent). */
+  activity(job: Job, icon: string, text: string, taskId?: string): void;
+  /** A model's answer as it streams; `taskId` as for activity. */
+  text(job: Job, text: string, taskId?: string): void;
   progress(job: Job): void;
   warning(message: string): void;
 }
@@ -66,17 +69,23 @@ export class JobLedger {
   constructor(
     job: Job,
     board: { board: TaskBoard; isRecorded: boolean },
-    readonly agent: AgentSpec,
+    private readonly baseAgent: AgentSpec,
     readonly cwd: string,
-    private readonly writer: JobWriter,
+    protected readonly writer: JobWriter,
     protected readonly reporter: JobReporter,
-    private readonly now: () => string,
+    protected readonly now: () => string,
     isSaved = false,
   ) {
     this.saved = { state: { job, board: board.board }, isBoardRecorded: board.isRecorded };
     this.pending = this.saved.state;
     this.isPendingBoardRecorded = board.isRecorded;
     this.isPersisted = isSaved;
+  }
+
+  /** The job's agent, running the job's own model when it has one (Job.model: `--model`, a template's). */
+  get agent(): AgentSpec {
+    const { model } = this.pending.job;
+    return model && this.baseAgent.type === 'llm' && model !== this.baseAgent.model ? { ...this.baseAgent, model } : this.baseAgent;
   }
 
   /** The job's latest state: what is on disk, with the changes on their way to it (a few ms ahead). */
@@ -149,10 +158,14 @@ export class JobLedger {
     }).then(() => {
       // After the job's end is durable, before it is reported: whoever hears of it finds its manifest.
       for (const event of change.events) this.reporter.event(job, event);
+      this.afterLanded(job);
     });
     this.lastReport = reported.catch(() => {});
     await reported;
   }
+
+  /** Called once a change committed with `commit` landed and was reported, with the job it made. */
+  protected afterLanded(_job: Job): void {}
 
   /**
    * Commits the start of a run (`startPhase` or `startTask`, after `start` for a job taking its
@@ -286,19 +299,6 @@ export class JobLedger {
       return false;
     }
   }
-
-  /**
-   * Records counter changes while running (live telemetry: never acknowledged to anyone, so it is
-   * not a commit): applied to the pending state by the state machine, reported at once, and
-   * written coalesced, with the next change or within the flush interval (see scheduleProgress).
-   */
-  recordProgress(progress: Partial<JobProgress>): void {
-    if (this.pending.job.status !== 'running') return;
-    this.pending = { ...this.pending, job: transitionJob(this.pending.job, { type: 'reportProgress', progress }, this.now()).job };
-    this.writer.scheduleProgress(this.id, () => this.pending.job);
-    this.reporter.progress(this.pending.job);
-  }
-
 }
 
 // True when `after` differs from `before` only in its counters (events numbered, progress): what a

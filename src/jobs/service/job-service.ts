@@ -1,6 +1,9 @@
 // The job service: the one way front ends reach jobs. Commands (a typed union) are dispatched in
 // one place to the session's manager; queries read the session (freshest) and the jobs folder;
 // subscribers hear every update in order. Front ends never touch the store or the manager.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ANSWER_FILE_PATTERN } from '../model/answers.js';
 import { followOtherProcesses, steerIfRunElsewhere } from './other-processes.js';
 import { resolveJob } from './job-lookup.js';
 import type { JobManifest } from '../model/manifest.js';
@@ -43,7 +46,7 @@ export interface JobServiceOptions {
   landings?: { recoverLanding(job: Job): Promise<Job> };
 }
 
-const MANAGER_EVENTS = ['jobEvent', 'jobOutput', 'jobActivity', 'jobProgress', 'jobRemoved', 'warning'] as const;
+const MANAGER_EVENTS = ['jobEvent', 'jobOutput', 'jobActivity', 'jobText', 'jobProgress', 'jobRemoved', 'warning'] as const;
 
 /** The service front ends dispatch commands to and read views from. */
 export class JobService extends EventEmitter<JobManagerEvents> {
@@ -86,11 +89,11 @@ export class JobService extends EventEmitter<JobManagerEvents> {
             return (await manager.resolveConflict(id, command.feedback ?? null, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)))) as Result;
           }
         }
-        const request = command.type === 'approve' ? { type: 'approve' as const } : { type: 'retry' as const, feedback: command.feedback ?? null };
+        const request = command.type === 'approve' ? { type: 'approve' as const } : { type: 'retry' as const, feedback: command.feedback ?? null, ...(command.keep ? { keep: true } : {}) };
         const steered = await steerIfRunElsewhere(this.store, this.session?.has(id) ?? false, id, request);
         if (steered) return steered as Result;
         this.assertApprovalPending(id, command.requestId);
-        return (await (command.type === 'approve' ? manager.approve(id) : manager.retry(id, command.feedback ?? null))) as Result;
+        return (await (command.type === 'approve' ? manager.approve(id) : manager.retry(id, command.feedback ?? null, command.keep ?? false))) as Result;
       }
       case 'merge':
       case 'discard': {
@@ -105,7 +108,8 @@ export class JobService extends EventEmitter<JobManagerEvents> {
       }
       case 'resume': {
         const id = await this.resolve(command.jobId);
-        return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)), command.retryFailed ?? false, command.isolation)) as Result;
+        const resumeOptions = { ...(command.isolation ? { isolation: command.isolation } : {}), ...(command.model ? { model: command.model } : {}) };
+        return (await manager.resume(id, command.mode, async (stored) => this.options.adopt(stored, await this.creationFolderOf(stored.id)), command.retryFailed ?? false, resumeOptions)) as Result;
       }
       case 'update': {
         const id = await this.resolve(command.jobId);
@@ -140,7 +144,8 @@ export class JobService extends EventEmitter<JobManagerEvents> {
     const handlers: { [K in keyof JobManagerEvents]: (...args: JobManagerEvents[K]) => void } = {
       jobEvent: (job, event) => listener({ type: 'event', job, event }),
       jobOutput: (job, lines, lineCount, taskId) => listener({ type: 'output', job, lines, lineCount, ...(taskId ? { taskId } : {}) }),
-      jobActivity: (job, icon, text) => listener({ type: 'activity', job, icon, text }),
+      jobActivity: (job, icon, text, taskId) => listener({ type: 'activity', job, icon, text, ...(taskId ? { taskId } : {}) }),
+      jobText: (job, text, taskId) => listener({ type: 'text', job, text, ...(taskId ? { taskId } : {}) }),
       jobProgress: (job) => listener({ type: 'progress', job }),
       jobRemoved: (jobId) => listener({ type: 'removed', jobId }),
       warning: (message) => listener({ type: 'warning', message }),
@@ -326,12 +331,24 @@ export class JobService extends EventEmitter<JobManagerEvents> {
     return this.store.existingFiles(id);
   }
 
+  /**
+   * The whole answer of phase `index` of job `input`: the file job.json points to when the answer
+   * was too long for it (PhaseState.outputFile), else its `output`; null when it has none (or the
+   * file is gone). Throws like `get`.
+   */
+  async readPhaseOutput(input: string, index: number): Promise<string | null> {
+    const job = await this.get(input);
+    const phase = job.phases[index];
+    if (!phase) return null;
+    if (!phase.outputFile || !ANSWER_FILE_PATTERN.test(phase.outputFile)) return phase.output;
+    return readFile(join(this.store.pathsOf(job.id).dir, phase.outputFile), 'utf8').catch(() => phase.output);
+  }
+
   /** The folder job `id` was created in (its `created` event), or the front end's when the log does not say. */
   async creationFolderOf(id: string): Promise<string> {
     return (await this.store.creationFolderOf(id)) ?? this.options.cwd;
   }
 
-  /** Job `id`'s lifecycle events from its log, in order (what subscribers heard, durably). */
   /**
    * Job `input`'s manifest (job_manifest.json, written when it ended), with the job; the manifest
    * is null for a job that has not ended. Throws like `get`; StoreError JOB_FILE_CORRUPT for a
@@ -342,6 +359,7 @@ export class JobService extends EventEmitter<JobManagerEvents> {
     return { job, manifest: await this.store.readManifest(job.id) };
   }
 
+  /** Job `id`'s lifecycle events from its log, in order (what subscribers heard, durably). */
   readEvents(id: string): Promise<JobEvent[]> {
     return this.store.readEvents(id);
   }

@@ -4,7 +4,7 @@ import type { AgentSpec } from '../../agents/agent.js';
 import type { JobRepository } from '../ports/repository.js';
 import type { Executor } from '../ports/executor.js';
 import type { Clock } from '../ports/clock.js';
-import type { Isolation, Job, JobMode, JobTemplateRef } from '../model/job.js';
+import type { Isolation, Job, JobBudget, JobMode, JobTemplateRef } from '../model/job.js';
 import type { WorktreePort } from '../ports/worktrees.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { TaskPlan } from '../model/task.js';
@@ -86,6 +86,10 @@ export interface SubmitRequest {
   isolation?: Isolation | null;
   /** What a job in a worktree starts from: the last commit (`head`, the default), or with the user's uncommitted changes too (`worktree`). */
   base?: 'head' | 'worktree';
+  /** See Job.budget (absent: the agent's `budget`, if it has one). */
+  budget?: JobBudget | null;
+  /** See Job.model (absent: the agent's). */
+  model?: string | null;
 }
 
 /** How a job taken over from the jobs folder will run: its agent (rebuilt from the config) and folder. */
@@ -107,7 +111,10 @@ export interface JobManagerEvents {
   jobEvent: [job: Job, event: JobEvent];
   /** `taskId`: the task whose run printed them, when its phase runs several side by side. */
   jobOutput: [job: Job, lines: string[], lineCount: number, taskId: string | undefined];
-  jobActivity: [job: Job, icon: string, text: string];
+  /** `taskId`: the task whose run did it, when its phase runs several side by side. */
+  jobActivity: [job: Job, icon: string, text: string, taskId: string | undefined];
+  /** A model's answer as it streams (`taskId` as for jobActivity). */
+  jobText: [job: Job, text: string, taskId: string | undefined];
   jobProgress: [job: Job];
   jobRemoved: [id: string];
   warning: [message: string];

@@ -19,7 +19,7 @@ import { PhaseScheduler } from './phase-scheduler.js';
 import type { Executor } from '../ports/executor.js';
 import { systemClock } from '../ports/clock.js';
 import { JobSession } from './job-session.js';
-import type { JobChange } from './session-port.js';
+import type { JobChange, ResumeOptions } from './session-port.js';
 import { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 import { interruptJobsSync, stopRuns } from './session-exit.js';
 import { assertTaskPlanFiles } from '../model/claims.js';
@@ -80,7 +80,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         this.landIfDue(job, event);
       },
       output: (job, lines, lineCount, taskId) => this.emit('jobOutput', job, lines, lineCount, taskId),
-      activity: (job, icon, text) => this.emit('jobActivity', job, icon, text),
+      activity: (job, icon, text, taskId) => this.emit('jobActivity', job, icon, text, taskId),
+      text: (job, text, taskId) => this.emit('jobText', job, text, taskId),
       progress: (job) => this.emit('jobProgress', job),
       warning: (message) => this.emit('warning', message),
     };
@@ -109,7 +110,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         this.entries.get(job.id)?.adoptStoredJob(job);
         for (const event of events) this.reporter.event(job, event);
       },
-      activity: (job, icon, text) => this.emit('jobActivity', job, icon, text),
+      activity: (job, icon, text) => this.emit('jobActivity', job, icon, text, undefined),
       settled: () => this.recheckWaiters(),
     }) : null;
     this.workers = new ExternalWorkers({
@@ -222,13 +223,16 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
    * Runs the phase job `id` waits on again, handing `feedback` to the agent.
    * @throws ManagerError JOB_NOT_AWAITING_APPROVAL; StoreError CLAIM_BUSY.
    */
-  async retry(id: string, feedback: string | null = null): Promise<Job> {
+  async retry(id: string, feedback: string | null = null, keep = false): Promise<Job> {
     const entry = await this.underClaim(id, async (handle) => {
       this.assertAwaiting(handle, 'retry');
-      // In a worktree the phase starts again from the commit of the phase before it; what the
-      // attempt did is kept under a ref (see WorktreeJobs.rollBack).
-      const kept = handle.job.worktree && this.worktreeJobs ? await this.worktreeJobs.rollBack(handle.job, handle.board, handle.job.currentPhase, this.timestamp()) : [];
-      await handle.commit([{ type: 'retry', feedback: feedback && feedback.trim() !== '' ? feedback : null }], kept);
+      if (handle.job.budgetStop) throw new ManagerError('JOB_AT_BUDGET', `${handle.job.id} stopped at its budget, not after a phase: continue it (/approve) to go on with +50%, or cancel it.`);
+      // In a worktree the phase starts again from the commit of the phase before it, unless the
+      // user keeps its changes (`--keep`); what the attempt did is kept under a ref and recorded
+      // as undone (see WorktreeJobs.rollBack). A job in place is undone by its retry's runs
+      // (see phase-workspace.ts).
+      const undo = handle.job.worktree && this.worktreeJobs && !keep ? await this.worktreeJobs.rollBack(handle.job, handle.board, handle.job.currentPhase, this.timestamp()) : { actions: [], events: [] };
+      await handle.commit([...undo.actions, { type: 'retry', feedback: feedback && feedback.trim() !== '' ? feedback : null, ...(keep ? { keep } : {}) }], undo.events);
     });
     return entry.job;
   }
@@ -316,7 +320,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
    *   when another live jobline owns it; MANAGER_CLOSED; StoreError CLAIM_BUSY, CLAIM_TARGET_GONE
    *   (the job was removed), JOB_FILE_CORRUPT, JOB_IO; whatever `adopt` throws (AgentError).
    */
-  async resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed = false, isolation?: Isolation): Promise<Job> {
+  async resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed = false, options: ResumeOptions = {}): Promise<Job> {
     this.assertOpen();
     const fullId = this.entries.has(id) ? id : id.trim().toLowerCase();
     const entry = await this.options.store.withJobClaim(fullId, async () => {
@@ -328,7 +332,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         }
         assertNoProcessesLeft(fullId, this.executor);
         handle = existing;
-        await handle.commit([...(await this.isolateForResume(handle, isolation)), ...resumeActions(handle.job, mode, retryFailed)], await this.rollBackForResume(handle, mode, retryFailed));
+        const undo = await this.rollBackForResume(handle, mode, retryFailed);
+        await handle.commit([...(await this.isolateForResume(handle, options.isolation)), ...undo.actions, ...resumeActions(handle.job, mode, retryFailed, options.model)], undo.events);
       } else {
         if (!adopt) throw new JobLookupError('JOB_NOT_FOUND', `No job ${fullId} in this session.`);
         const { state: { job: stored, board } } = await settleStoredJob(this.options.store, fullId, this.timestamp());
@@ -340,7 +345,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, { board, isRecorded: false }, agent, cwd, this.writer, this.reporter, () => this.timestamp(), true);
         this.entries.set(fullId, handle);
         try {
-          await handle.commit([...(await this.isolateForResume(handle, isolation)), ...resumeActions(stored, mode, retryFailed)], await this.rollBackForResume(handle, mode, retryFailed));
+          const undo = await this.rollBackForResume(handle, mode, retryFailed);
+          await handle.commit([...(await this.isolateForResume(handle, options.isolation)), ...undo.actions, ...resumeActions(stored, mode, retryFailed, options.model)], undo.events);
         } catch (error) {
           this.entries.delete(fullId);
           throw error;
@@ -374,9 +380,10 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   // approval, or a phase that keeps its done tasks' work, is left as it is.
   private async rollBackForResume(handle: JobHandle, mode: JobMode, retryFailed: boolean) {
     const { job, board } = handle;
-    if (!job.worktree || !this.worktreeJobs || (job.hasPendingApproval && mode === 'interactive')) return [];
+    const nothing = { actions: [], events: [] };
+    if (!job.worktree || !this.worktreeJobs || (job.hasPendingApproval && mode === 'interactive')) return nothing;
     const first = planResume(job, board, retryFailed).phases[0];
-    return first === undefined ? [] : this.worktreeJobs.rollBack(job, board, first, this.timestamp());
+    return first === undefined ? nothing : this.worktreeJobs.rollBack(job, board, first, this.timestamp());
   }
 
   /**

@@ -17,7 +17,9 @@ import type { SubmitRequest } from './manager-api.js';
 export function buildNewJob(request: SubmitRequest & { worktree?: JobWorktree | null }, id: string, owner: JobOwner, now: string): { job: Job; board: TaskBoard } {
   const phaseNames = getPhaseNames(request.agent);
   const isExternal = request.agent.type === 'external';
-  const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: isExternal ? 'background' : request.mode, phaseNames, owner, now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing ?? (isExternal || request.taskInputs !== undefined), name: request.name, template: request.template ?? null, worktree: request.worktree ?? null });
+  // The submission's budget, else the agent's (an LLM agent's config `budget`).
+  const budget = request.budget ?? (request.agent.type === 'llm' ? request.agent.budget : undefined) ?? null;
+  const job = createJob({ id, agent: request.agent.name, description: request.prompt, mode: isExternal ? 'background' : request.mode, phaseNames, owner, now, workers: request.workers ?? request.agent.workers, retries: request.retries, keepGoing: request.keepGoing ?? (isExternal || request.taskInputs !== undefined), name: request.name, template: request.template ?? null, worktree: request.worktree ?? null, budget, model: request.agent.type === 'llm' ? (request.model ?? null) : null });
   return { job, board: { tasks: createTasks(request, phaseNames), runs: [] } };
 }
 
@@ -33,7 +35,7 @@ function createTasks(request: SubmitRequest, phaseNames: readonly string[]): Ret
  * The actions of a resume in `mode` (`retryFailed`: failed tasks run again, see planResume): for
  * an external job, in background mode and with its phase opened again for its workers.
  */
-export function resumeActions(job: Job, mode: JobMode, retryFailed = false): JobAction[] {
-  const retry = retryFailed ? { retryFailed } : {};
+export function resumeActions(job: Job, mode: JobMode, retryFailed = false, model?: string): JobAction[] {
+  const retry = { ...(retryFailed ? { retryFailed } : {}), ...(model ? { model } : {}) };
   return isExternalJob(job) ? [{ type: 'resume', mode: 'background', ...retry }, ...OPEN_EXTERNAL_JOB] : [{ type: 'resume', mode, ...retry }];
 }

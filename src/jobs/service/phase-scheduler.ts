@@ -13,6 +13,7 @@ import { OUTPUT_FILE, type TaskRecord } from '../model/task.js';
 import type { PhaseOutcome } from '../../agents/agent.js';
 import type { Executor } from '../ports/executor.js';
 import type { JobHandle } from './job-handle.js';
+import type { PreparedPhase } from './phase-workspace.js';
 import { StoragePolicyRunner } from './storage-policy-runner.js';
 import { PREPARE_CANCELLED } from './worktree-jobs.js';
 
@@ -273,30 +274,50 @@ export class PhaseScheduler {
   }
 
   // Runs the open run of task `taskId` on the executor once its job's worktree is ready (a run
-  // in a worktree that could not be made or set up fails, before any agent ran); its outcome ends
-  // the task. `startRecords`: the run's start, for the run to write before anything of it starts
-  // (see startTask).
+  // in a worktree that could not be made or set up fails, before any agent ran) and its phase's
+  // workspace is prepared; its outcome ends the task. `startRecords`: the run's start, for the
+  // run to write before anything of it starts (see startTask).
   private launch(entry: JobHandle, taskId: string, startRecords?: TaskRecord[]): void {
     const prepared = this.host.prepareRun?.(entry, taskId) ?? null;
-    if (!prepared) return this.launchNow(entry, taskId, startRecords);
+    if (!prepared) return this.preparePhase(entry, taskId, startRecords);
     void prepared.then((error) => {
-      if (error === null) this.launchNow(entry, taskId, startRecords);
+      if (error === null) this.preparePhase(entry, taskId, startRecords);
       else this.finishRun(entry, taskId, error === PREPARE_CANCELLED ? { kind: 'cancelled' } : { kind: 'failed', error });
     });
   }
 
-  private launchNow(entry: JobHandle, taskId: string, startRecords?: TaskRecord[]): void {
+  // Starts the run once its phase's workspace is prepared (see JobHandle.preparePhase: at once,
+  // unless a baseline is to be taken or a retry to undo).
+  private preparePhase(entry: JobHandle, taskId: string, startRecords?: TaskRecord[]): void {
+    if (!entry.runs.get(taskId) || !entry.openRunOf(taskId)) return;
+    const jobsFolder = dirname(dirname(this.options.store.outputPathOf(entry.id)));
+    const prepared = entry.preparePhase(taskId, jobsFolder);
+    if (!(prepared instanceof Promise)) return this.startRun(entry, taskId, prepared, startRecords);
+    void prepared.then((ready) => {
+      // Cancelled or stopped meanwhile: nothing starts, and the slot goes (the cancel recorded the run's end).
+      if (this.host.isClosed() || entry.job.status !== 'running' || !entry.openRunOf(taskId)) {
+        entry.runs.delete(taskId);
+        this.settle(entry);
+        return;
+      }
+      this.startRun(entry, taskId, ready, startRecords);
+    });
+  }
+
+  private startRun(entry: JobHandle, taskId: string, prepared: PreparedPhase, startRecords?: TaskRecord[]): void {
     const active = entry.runs.get(taskId);
     const run = entry.openRunOf(taskId);
     if (!active || !run) return;
     const outputPath = run.output.file === OUTPUT_FILE ? this.options.store.outputPathOf(entry.id) : join(dirname(this.options.store.outputPathOf(entry.id)), run.output.file);
     try {
-      const request = entry.buildRequest(taskId, outputPath, this.options.secretEnvNames ?? [], this.options.maxOutputBytes);
+      const request = entry.buildRequest(taskId, outputPath, this.options.secretEnvNames ?? [], this.options.maxOutputBytes, prepared);
       if (startRecords) request.startRecord = { ...this.options.store.recordGroupOf(entry.id, startRecords, run.id), runId: run.id };
       active.handle = this.executor.start(request, {
         output: (lines, lineCount) => entry.recordOutput(lines, lineCount, taskId),
-        progress: (progress) => entry.recordProgress(progress),
-        activity: (icon, text) => entry.recordActivity(icon, text),
+        progress: (progress) => entry.recordProgress(progress, taskId),
+        activity: (icon, text) => entry.recordActivity(icon, text, taskId),
+        text: (text) => entry.recordText(text, taskId),
+        budgetReached: (usage) => void entry.stopForBudget(usage).catch((error: unknown) => this.host.warn(`${entry.id}: ${describeError(error)}`)),
       });
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
@@ -310,6 +331,13 @@ export class PhaseScheduler {
   // now (the next task is planned with it, and its start shares the outcome's write) and written
   // in the background; the job's slot is released once its stop is on disk (see settle).
   private finishRun(entry: JobHandle, taskId: string, outcome: PhaseOutcome): void {
+    // A run that ended while its job is stopped at its budget (it needed no more model calls) is
+    // recorded once the stop is answered: a change of a job not running would be refused. It keeps
+    // its place in the job's runs meanwhile, so the job keeps its slot.
+    if (entry.job.budgetStop && entry.job.status === 'awaiting_approval' && outcome.kind !== 'cancelled' && !this.host.isClosed()) {
+      entry.holdOutcome(taskId, () => this.finishRun(entry, taskId, outcome));
+      return;
+    }
     // A phase in a worktree that ends without an approval is committed first: the run keeps its
     // place (and the job its slot) until then, so the next phase never starts on uncommitted work.
     const committing = entry.job.status === 'running' && !this.host.isClosed() ? this.host.commitOnOutcome?.(entry, taskId, outcome) ?? null : null;
@@ -356,10 +384,15 @@ export class PhaseScheduler {
 // A run's outcome as the action on its task; a cancelled run (only a cancel asks for one) cancels the job.
 function outcomeAction(taskId: string, outcome: PhaseOutcome, commit?: string | null, retry?: boolean): JobAction {
   const filesModified = outcome.kind !== 'cancelled' && outcome.filesModified ? { filesModified: outcome.filesModified } : {};
+  const usage = {
+    ...(outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {}),
+    ...(outcome.kind !== 'cancelled' && outcome.outputFile ? { outputFile: outcome.outputFile } : {}),
+    ...(outcome.kind !== 'cancelled' && outcome.instructions ? { instructions: outcome.instructions } : {}),
+  };
   if (outcome.kind === 'completed') {
     const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));
-    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...filesModified, ...(plannedTasks ? { plannedTasks } : {}), ...(commit !== undefined ? { commit } : {}) };
+    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...filesModified, ...usage, ...(plannedTasks ? { plannedTasks } : {}), ...(commit !== undefined ? { commit } : {}) };
   }
-  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified, ...(retry !== undefined ? { retry } : {}) };
+  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified, ...usage, ...(outcome.asks ? { asks: true } : {}), ...(retry !== undefined ? { retry } : {}) };
   return { type: 'cancel' };
 }

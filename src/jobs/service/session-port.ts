@@ -14,6 +14,15 @@ export interface JobChange {
   dismissed?: boolean;
 }
 
+/**
+ * How a resumed job runs from now on: `isolation` `worktree` moves a job that ran in place into a
+ * worktree of its own; `model` is the model the rest of an LLM agent's job runs on (see Job.model).
+ */
+export interface ResumeOptions {
+  isolation?: Isolation;
+  model?: string;
+}
+
 /** A task an external worker claimed: the job, the task, its run, and the claim's token (its end must show it). */
 export interface ClaimedTask {
   jobId: string;
@@ -51,9 +60,9 @@ export interface SessionPort extends EventEmitter<JobManagerEvents> {
   agentOf(id: string): AgentSpec | null;
   submit(request: SubmitRequest): Promise<SubmitResult>;
   approve(id: string): Promise<Job>;
-  retry(id: string, feedback?: string | null): Promise<Job>;
+  retry(id: string, feedback?: string | null, keep?: boolean): Promise<Job>;
   cancel(id: string): Promise<Job>;
-  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed?: boolean, isolation?: Isolation): Promise<Job>;
+  resume(id: string, mode: JobMode, adopt?: (stored: Job) => Promise<AdoptedRun> | AdoptedRun, retryFailed?: boolean, options?: ResumeOptions): Promise<Job>;
   update(id: string, change: JobChange): Promise<Job>;
   removeJobs(listed: readonly Job[]): Promise<string[]>;
   /** Lands job `id`'s worktree work (see JobManager.merge); absent: this session has no worktrees. */

@@ -6,6 +6,7 @@ import { describeError } from '../../errors.js';
 import type { AgentSpec, PhaseOutcome } from '../../agents/agent.js';
 import type { Isolation, Job, JobWorktree } from '../model/job.js';
 import type { JobEvent } from '../model/job-event.js';
+import type { JobAction } from '../model/transitions.js';
 import { countPhase, findTask } from '../model/task-board.js';
 import type { Task, TaskBoard } from '../model/task.js';
 import type { Executor } from '../ports/executor.js';
@@ -130,6 +131,9 @@ export class WorktreeJobs {
       output: (lines, lineCount) => entry.recordOutput(lines, lineCount),
       progress: () => {},
       activity: (icon, text) => entry.recordActivity(icon, text),
+      // A shell command calls no model: it streams no answer and has no budget to reach.
+      text: () => {},
+      budgetReached: () => {},
     });
     entry.otherRuns.add(handle);
     try {
@@ -214,18 +218,26 @@ export class WorktreeJobs {
    * branch's start for the first), keeping what the worktree held under
    * refs/jobline/attempts/<id>/<phase>/<n> (n: the attempt being replaced). Nothing when the
    * phase keeps work of tasks that succeeded (a retry of its failed tasks only), or the worktree
-   * does not exist yet. Returns the event saying where the attempt was kept, if it was.
+   * does not exist yet. Returns the action recording the undone attempt (PhaseState.undone: the
+   * same record as a retry in place, see phase-workspace.ts) and the event saying where it was
+   * kept, when anything was.
    * @throws WorktreeError.
    */
-  async rollBack(job: Job, board: TaskBoard, phaseIndex: number, now = new Date().toISOString()): Promise<JobEvent[]> {
+  async rollBack(job: Job, board: TaskBoard, phaseIndex: number, now = new Date().toISOString()): Promise<{ actions: JobAction[]; events: JobEvent[] }> {
     const worktree = job.worktree;
     const phase = job.phases[phaseIndex];
-    if (!worktree || !phase) return [];
+    const nothing = { actions: [], events: [] };
+    if (!worktree || !phase) return nothing;
     const counts = countPhase(board, phaseIndex);
-    if (counts.done > 0 && counts.done < counts.total) return [];
-    if (!(await this.deps.port.inspect(worktree)).exists) return [];
+    if (counts.done > 0 && counts.done < counts.total) return nothing;
+    if (!(await this.deps.port.inspect(worktree)).exists) return nothing;
     const previous = job.phases.slice(0, phaseIndex).findLast((earlier) => earlier.commit)?.commit ?? worktree.snapshot ?? worktree.base;
-    const ref = await this.deps.port.rollBack(worktree, previous, { jobId: job.id, phase: phase.name, n: Math.max(1, phase.attempts) });
-    return ref ? [{ ts: now, type: 'attempt_kept', phase: phase.name, attempt: Math.max(1, phase.attempts), ref }] : [];
+    const attempt = Math.max(1, phase.attempts);
+    const kept = await this.deps.port.rollBack(worktree, previous, { jobId: job.id, phase: phase.name, n: attempt });
+    if (!kept) return nothing;
+    return {
+      actions: [{ type: 'recordUndone', phase: phaseIndex, undone: { attempt, ref: kept.ref, files: kept.files, at: now } }],
+      events: [{ ts: now, type: 'attempt_kept', phase: phase.name, attempt, ref: kept.ref }],
+    };
   }
 }

@@ -20,12 +20,13 @@ import { followCommand } from './follow.js';
 import { runCommand, templatesCommand } from './run.js';
 import { reloadCommand } from './reload.js';
 import { baseCommand, diffCommand, discardCommand, isolationCommand, mergeCommand } from './worktree.js';
+import { modelCommand } from './model.js';
 
 /** Every slash command. */
 export const SLASH_COMMANDS: readonly SlashCommand[] = [
   helpCommand, jobsCommand, tasksCommand, cancelCommand, approveCommand, retryCommand, resumeCommand, logsCommand, watchCommand, followCommand,
   diffCommand, mergeCommand, discardCommand,
-  batchCommand, runCommand, templatesCommand, agentCommand, agentsCommand, workersCommand, backgroundCommand, interactiveCommand, reloadCommand, isolationCommand, baseCommand, cleanCommand, quitCommand,
+  batchCommand, runCommand, templatesCommand, agentCommand, agentsCommand, modelCommand, workersCommand, backgroundCommand, interactiveCommand, reloadCommand, isolationCommand, baseCommand, cleanCommand, quitCommand,
 ];
 
 /** Returns the command named `name` (without the slash), or null. */

@@ -26,6 +26,8 @@ export const runCommand: SlashCommand = {
       ...(made.retries !== null ? { retries: made.retries } : {}),
       ...(made.keepGoing !== null ? { keepGoing: made.keepGoing } : {}),
       ...(made.tasks ? { tasks: made.tasks } : {}),
+      ...(made.budget ? { budget: made.budget } : {}),
+      ...(made.model ? { model: made.model } : {}),
     });
   },
 };

@@ -12,6 +12,9 @@ import { makeWorkspace } from '../../helpers/llm.js';
 
 const ALL: ToolName[] = ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_command'];
 const children: number[] = [];
+// Set before the spawner boots: its shells inherit the environment it started with.
+process.env.JOBLINE_TOOL_SECRET = 'sk-should-not-reach-commands';
+process.env.JOBLINE_TOOL_VISIBLE = 'visible';
 // The launcher jobline's workers use: shells forked from a spawner process (the first one, while it boots, directly).
 const launcher = new SpawnerClient(getCompiledEntry('spawner-entry'));
 const report: PhaseReporter = { output: () => {}, progress: () => {}, activity: () => {}, childStarted: (pid) => children.push(pid), childExited: () => {} };
@@ -69,11 +72,26 @@ describe('file tools', () => {
     expect(await tool('edit_file', { path: 'f.txt' })).toMatchObject({ isError: true, text: 'edit_file needs "old_string" (a string) and "new_string" (a string)' });
   });
 
-  it('caps what goes back to the model', async () => {
-    const workspace = makeWorkspace({ 'big.txt': `${'x'.repeat(100)}\n`.repeat(400) });
+  it('caps what goes back to the model, and a read cut short says where to read on', async () => {
+    const workspace = makeWorkspace({ 'big.txt': `${'x'.repeat(100)}\n`.repeat(400), 'one-line.txt': `${'y'.repeat(30_000)}\nend\n` });
     const result = await toolsIn(workspace)('read_file', { path: 'big.txt' });
-    expect(result.text.length).toBeLessThan(MAX_TOOL_RESULT_CHARS + 100);
-    expect(result.text).toMatch(/… \(cut: \d+ more characters\)$/);
+    expect(result.text.length).toBeLessThan(MAX_TOOL_RESULT_CHARS);
+    const lastShown = Number(/(\d+) {2}x+\n… \d+ more lines \(use offset (\d+)\)$/.exec(result.text)?.[1]);
+    expect(result.text).toMatch(new RegExp(`… ${401 - lastShown} more lines \\(use offset ${lastShown + 1}\\)$`));
+    const long = await toolsIn(workspace)('read_file', { path: 'one-line.txt' });
+    expect(long.text).toMatch(/^ {4}1 {2}y{2000}… \(line cut: 28000 more characters\)\n {4}2 {2}end\n/);
+  });
+
+  it('search_code says which files it did not search, never a bare "no matches"', async () => {
+    const workspace = makeWorkspace({ 'small.txt': 'nothing here\n', 'huge.log': `${'needle '.repeat(200_000)}\n` });
+    expect((await toolsIn(workspace)('search_code', { pattern: 'needle' })).text).toBe('no matches\n(1 file over 1 MB not searched: huge.log; read them with read_file and an offset)');
+  });
+
+  it('run_command says when it cut the start of a long output, and starts at a line', async () => {
+    const workspace = makeWorkspace({ 'print.js': 'for (let i = 0; i < 3000; i++) console.log(`line ${i} of the output`);\n' });
+    const result = await toolsIn(workspace, ['node print.js'])('run_command', { command: 'node print.js' });
+    expect(result.text).toMatch(/^exit code 0\n\[jobline: the first \d+ characters of output were cut; its last \d+ follow\]\nline \d+ of the output\n/);
+    expect(result.text).toMatch(/line 2999 of the output$/);
   });
 });
 
@@ -81,7 +99,7 @@ describe('run_command', () => {
   it('runs allowed commands in the workspace and reports exit code and output', async () => {
     const workspace = makeWorkspace({});
     const tool = toolsIn(workspace);
-    expect(await tool('run_command', { command: 'echo hello world' })).toEqual({ isError: false, text: 'exit code 0\nhello world' });
+    expect(await tool('run_command', { command: 'echo hello world' })).toEqual({ isError: false, text: 'exit code 0\nhello world', exitCode: 0 });
   });
 
   it.each([
@@ -95,17 +113,10 @@ describe('run_command', () => {
   });
 
   it('runs commands without the API keys in their environment (a command could send them anywhere)', async () => {
-    process.env.JOBLINE_TOOL_SECRET = 'sk-should-not-reach-commands';
-    process.env.JOBLINE_TOOL_VISIBLE = 'visible';
-    try {
-      const tool = toolsIn(makeWorkspace({ 'package.json': '{"scripts":{"test":"echo key=$JOBLINE_TOOL_SECRET other=$JOBLINE_TOOL_VISIBLE"}}' }), ['npm test'], ['JOBLINE_TOOL_SECRET']);
-      const result = await tool('run_command', { command: 'npm test' });
-      expect(result.text).toContain('key= other=visible');
-      expect(result.text).not.toContain('sk-should-not-reach-commands');
-    } finally {
-      delete process.env.JOBLINE_TOOL_SECRET;
-      delete process.env.JOBLINE_TOOL_VISIBLE;
-    }
+    const tool = toolsIn(makeWorkspace({ 'package.json': '{"scripts":{"test":"echo key=$JOBLINE_TOOL_SECRET other=$JOBLINE_TOOL_VISIBLE"}}' }), ['npm test'], ['JOBLINE_TOOL_SECRET']);
+    const result = await tool('run_command', { command: 'npm test' });
+    expect(result.text).toContain('key= other=visible');
+    expect(result.text).not.toContain('sk-should-not-reach-commands');
   });
 
   it('times out, killing the command', async () => {

@@ -158,8 +158,9 @@ describe('a job with several workers', () => {
     plan.finish({ kind: 'completed', output: 'two parts', tasks: [{ title: 'docs', description: 'write docs', files: ['docs/**'] }, { title: 'code', description: 'write code', files: ['src/**'] }] });
     await executor.whenRuns(3);
     expect(executor.runs.slice(1).map((run) => [run.request.prompt, run.request.task?.id, run.request.task?.description, run.request.task?.claims, run.request.task?.others.map((other) => other.id), run.request.isWorkspaceRecorded])).toEqual([
-      ['build it', 't3', 'write docs', ['docs/**'], ['t4'], false],
-      ['build it', 't4', 'write code', ['src/**'], ['t3'], false],
+      // A plan's few tasks are diffed as one phase (from a baseline taken before them).
+      ['build it', 't3', 'write docs', ['docs/**'], ['t4'], undefined],
+      ['build it', 't4', 'write code', ['src/**'], ['t3'], undefined],
     ]);
     for (const run of executor.runs.slice(1)) run.complete();
     await service.lifecycle.whenIdle();
@@ -281,7 +282,6 @@ describe('the requests of a planned phase', () => {
       taskId: 't4', // after the job's highest id: t1 plan, t2 implement (replaced), t3 validate
       phaseIndex: 1,
       attempt: 1,
-      isWorkspaceRecorded: false,
       previousOutputs: [{ name: 'plan', output: 'the plan' }],
       task: { id: 't4', title: 'store', description: 'write the store', claims: ['src/store.ts'], others: [{ id: 't5', title: 'wire', claims: ['src/app.ts'] }, { id: 't6', title: 'docs', claims: ['README.md'] }] },
     });

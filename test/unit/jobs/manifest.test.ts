@@ -36,7 +36,7 @@ describe('job manifests', () => {
     };
     const manifest = buildJobManifest(job, board, PROVENANCE);
     expect(manifest).toMatchObject({
-      manifestVersion: 1, id: job.id, name: 'mango-crave-pulse', status: 'failed', queuedMs: 1000, durationMs: 30_500, error: 'phase plan failed',
+      manifestVersion: 2, id: job.id, name: 'mango-crave-pulse', status: 'failed', queuedMs: 1000, durationMs: 30_500, error: 'phase plan failed',
       tasks: { total: 4, done: 1, failed: 1, cancelled: 1, notRun: 1 },
       runs: { total: 3, succeeded: 1, failed: 1, interrupted: 1, cancelled: 0, running: 0 },
       filesModified: ['src/a.ts', 'src/b.ts'], moreFilesModified: 0, finalOutput: 'found it', template: null, provenance: PROVENANCE,
