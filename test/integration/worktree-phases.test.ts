@@ -1,7 +1,7 @@
 // A job's phases in its worktree, through the job service on real worker threads and a real
 // repository: in interactive mode a phase is committed once approved, the last phase asks too, a
-// retry starts again from the commit of the phase before it (the attempt kept under a ref), and a
-// resumed phase does the same.
+// retry starts again from the commit of the phase before it (the attempt kept under a ref and
+// recorded as undone), unless it keeps the attempt's changes, and a resumed phase does the same.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,14 @@ describe('phases in a worktree', () => {
     await waitFor(() => jobs.get(job.id).status === 'awaiting_approval' && jobs.get(job.id).phases[1]!.attempts === 2, 'the retried phase\'s approval');
     expect(readFileSync(join(path, 'a.txt'), 'utf8')).toBe('zero\none\nattempt 2\n');
     expect(existsSync(join(path, 'attempt-1.txt'))).toBe(false);
+    // Recorded as a retry in place records its undo: `show` lists it with its ref (a.txt and attempt-1.txt).
+    expect(jobs.get(job.id).phases[1]!.undone).toEqual([{ attempt: 1, ref, files: 2, at: expect.any(String) }]);
+    // A retry that keeps the attempt's changes starts from the files as they are.
+    await jobs.retry(job.id, null, true);
+    await waitFor(() => jobs.get(job.id).status === 'awaiting_approval' && jobs.get(job.id).phases[1]!.attempts === 3, 'the kept retry\'s approval');
+    expect(readFileSync(join(path, 'a.txt'), 'utf8')).toBe('zero\none\nattempt 2\nattempt 3\n');
+    expect(existsSync(join(path, 'attempt-2.txt'))).toBe(true);
+    expect(jobs.get(job.id).phases[1]!.undone).toHaveLength(1);
     await jobs.approve(job.id);
     const done = jobs.get(job.id);
     expect(done.status).toBe('completed');
@@ -85,5 +93,6 @@ describe('phases in a worktree', () => {
     expect(readFileSync(join(path, 'a.txt'), 'utf8')).toBe('zero\none\nhalf\n');
     expect(project.git(['show', `refs/jobline/attempts/${job.id}/second/1:a.txt`])).toBe('zero\none\nhalf\n');
     expect(project.git(['log', '--format=%s', 'main..jobline/slow-ant']).trim().split('\n')).toEqual(['slow-ant: second', 'slow-ant: first']);
+    expect(jobs.get(job.id).phases[1]!.undone).toEqual([{ attempt: 1, ref: `refs/jobline/attempts/${job.id}/second/1`, files: 1, at: expect.any(String) }]);
   });
 });
