@@ -1,5 +1,6 @@
 // Asking a person at a terminal what to do with a phase that just completed: one key each for
-// continue (c), retry (r, then the feedback), cancel (x), later (l) and the full diff (d).
+// continue (c), retry (r, then the feedback; k keeps the phase's changes), cancel (x), later (l),
+// the full diff (d) and the whole answer (o).
 import type { Job } from '../jobs/model/job.js';
 import { approvalIdOf } from '../jobs/service/job-commands.js';
 import type { JobService } from '../jobs/service/job-service.js';
@@ -10,7 +11,7 @@ import { openKeyedSelect, type KeyedChoice, type KeyedSelect } from './keyed-sel
  * user was typing something else, which closed the question); `closed` means the question was
  * closed by its owner (the job moved on meanwhile) before the user answered.
  */
-export type ApprovalDecision = { action: 'continue' } | { action: 'merge' } | { action: 'retry'; feedback: string | null } | { action: 'cancel' } | { action: 'later'; isTypedOver?: boolean } | { action: 'closed' };
+export type ApprovalDecision = { action: 'continue' } | { action: 'merge' } | { action: 'retry'; feedback: string | null; keep?: boolean } | { action: 'cancel' } | { action: 'later'; isTypedOver?: boolean } | { action: 'closed' };
 
 /** Options of `askApproval`. */
 export interface AskApprovalOptions {
@@ -34,6 +35,21 @@ export interface AskApprovalOptions {
   canMerge?: boolean;
   /** The job stopped at its budget (Job.budgetStop): continue raises it, and there is nothing to retry. */
   isBudgetStop?: boolean;
+  /** The phase changed files its retry would undo (see canKeepOnRetry): `k` retries keeping them. */
+  canKeep?: boolean;
+}
+
+/**
+ * Whether a retry of `job`'s current phase would undo the files it changed, so the box offers to
+ * keep them (`k`, `/retry --keep`): a job in a worktree goes back to the commit before the phase
+ * (WorktreeJobs.rollBack), and an LLM agent's job in place to the files before it
+ * (phase-workspace.ts); a command agent's job in place runs its commands again on the files as
+ * they are. `isLlm`: the job's agent calls a model.
+ */
+export function canKeepOnRetry(job: Job, isLlm: boolean): boolean {
+  const changes = job.phases[job.currentPhase]?.changes;
+  const hasChanges = Boolean(changes && changes.files.length + changes.moreFiles > 0);
+  return hasChanges && (Boolean(job.worktree) || isLlm);
 }
 
 /** Whether `job`'s approval box offers `m` (see AskApprovalOptions.canMerge): the last phase of a job in a worktree. */
@@ -42,7 +58,7 @@ export function isLastWorktreePhase(job: Job): boolean {
 }
 
 /** The choices, in the order shown. */
-export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff' | 'showAnswer' | 'failedTasks' | 'canMerge' | 'isBudgetStop'>): KeyedChoice[] {
+export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater' | 'showDiff' | 'showAnswer' | 'failedTasks' | 'canMerge' | 'isBudgetStop' | 'canKeep'>): KeyedChoice[] {
   const failed = options.failedTasks ?? 0;
   const them = failed === 1 ? 'the failed task' : `the ${failed} failed tasks`;
   if (options.isBudgetStop) {
@@ -55,7 +71,9 @@ export function getApprovalChoices(options: Pick<AskApprovalOptions, 'allowLater
   return [
     { name: 'continue', message: failed > 0 ? `Continue anyway, without ${them}` : options.canMerge ? 'Continue: finish the job (its work stays on its branch, ready to land)' : 'Continue to the next phase', key: 'c' },
     ...(options.canMerge ? [{ name: 'merge', message: 'Merge now: finish the job and land its work', key: 'm' }] : []),
-    { name: 'retry', message: failed > 0 ? `Retry ${them} (with optional feedback)` : 'Retry this phase (with optional feedback)', key: 'r' },
+    { name: 'retry', message: failed > 0 ? `Retry ${them} (with optional feedback)` : options.canKeep ? 'Retry this phase from the files before it (with optional feedback)' : 'Retry this phase (with optional feedback)', key: 'r' },
+    // A retry of failed tasks keeps the done tasks' work anyway: only a whole phase's retry undoes.
+    ...(options.canKeep && failed === 0 ? [{ name: 'retry-keep', message: 'Retry keeping its changes (with optional feedback)', key: 'k' }] : []),
     { name: 'cancel', message: 'Cancel the job', key: 'x' },
     ...(options.allowLater ? [{ name: 'later', message: 'Decide later (/approve, /retry, /cancel)', key: 'l' }] : []),
     ...(options.showDiff ? [{ name: 'diff', message: 'Show the full diff', key: 'd' }] : []),
@@ -82,10 +100,10 @@ export async function askApproval(message: string, options: AskApprovalOptions):
       await options.showAnswer?.();
       continue;
     }
-    if (action !== 'retry') return { action } as ApprovalDecision;
+    if (action !== 'retry' && action !== 'retry-keep') return { action } as ApprovalDecision;
     const { default: enquirer } = await import('enquirer');
     const { feedback } = await enquirer.prompt<{ feedback: string }>({ type: 'input', name: 'feedback', message: 'Feedback for the retry (Enter for none)', stdout } as never);
-    return { action: 'retry', feedback: feedback.trim() === '' ? null : feedback };
+    return { action: 'retry', feedback: feedback.trim() === '' ? null : feedback, ...(action === 'retry-keep' ? { keep: true } : {}) };
   }
 }
 
@@ -105,6 +123,6 @@ export async function applyApprovalDecision(service: JobService, asked: Job, dec
     await service.dispatch({ type: 'approve', jobId: asked.id, requestId });
     return service.dispatch({ type: 'merge', jobId: asked.id });
   }
-  else if (decision.action === 'retry') await service.dispatch({ type: 'retry', jobId: asked.id, feedback: decision.feedback, requestId });
+  else if (decision.action === 'retry') await service.dispatch({ type: 'retry', jobId: asked.id, feedback: decision.feedback, requestId, ...(decision.keep ? { keep: true } : {}) });
   else if (decision.action === 'cancel') await service.dispatch({ type: 'cancel', jobId: asked.id });
 }

@@ -15,7 +15,7 @@ import { formatLogLines } from '../render/log-lines.js';
 import { formatJobLabel, formatPhasePosition } from '../render/job-list.js';
 import { sanitizeLine, sanitizeText, truncate } from '../render/text.js';
 import type { OutputFollower } from '../jobs/ports/job-reader.js';
-import { applyApprovalDecision, askApproval, isLastWorktreePhase } from './ask-approval.js';
+import { applyApprovalDecision, askApproval, canKeepOnRetry, isLastWorktreePhase } from './ask-approval.js';
 import { createAnswerViewer, createDiffViewer } from './phase-diff.js';
 import { installExitHandlers } from './exit-signals.js';
 import { createStatusLine } from './status-line.js';
@@ -89,7 +89,7 @@ export async function superviseInForeground(service: JobService, agent: AgentSpe
       }
       const showDiff = createDiffViewer(job, await service.creationFolderOf(job.id), process.stderr, scrub);
       const showAnswer = createAnswerViewer(job, () => service.readPhaseOutput(job.id, job.currentPhase), process.stderr, scrub);
-      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, ...(showAnswer ? { showAnswer } : {}), failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0, canMerge: isLastWorktreePhase(job), isBudgetStop: Boolean(job.budgetStop) }));
+      await applyApprovalDecision(service, job, await askApproval(`${job.id}: what next?`, { allowLater: false, showDiff, ...(showAnswer ? { showAnswer } : {}), failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0, canMerge: isLastWorktreePhase(job), isBudgetStop: Boolean(job.budgetStop), canKeep: canKeepOnRetry(job, agent.type === 'llm') }));
     } catch {
       // The prompt was aborted (Ctrl+C): treat it like any other interrupt of the foreground job.
       process.kill(process.pid, 'SIGINT');

@@ -5,7 +5,7 @@
 // while the REPL's readline interface is suspended; other jobs' updates wait, counted in its
 // footer, and it closes by itself when its job moves on elsewhere (`jobline approve`).
 import chalk from 'chalk';
-import { applyApprovalDecision, askApproval, isLastWorktreePhase } from '../commands/ask-approval.js';
+import { applyApprovalDecision, askApproval, canKeepOnRetry, isLastWorktreePhase } from '../commands/ask-approval.js';
 import { describeMerge } from '../render/merge-status.js';
 import type { KeyedSelect } from '../commands/keyed-select.js';
 import { createAnswerViewer, createDiffViewer } from '../commands/phase-diff.js';
@@ -103,6 +103,7 @@ export class ApprovalPresenter {
             failedTasks: job.phases[job.currentPhase]?.failedTasks ?? 0,
             canMerge: isLastWorktreePhase(job),
             isBudgetStop: Boolean(job.budgetStop),
+            canKeep: canKeepOnRetry(job, this.service.agentOf(id)?.type === 'llm'),
             output: process.stdout,
             showDiff,
             ...(showAnswer ? { showAnswer } : {}),

@@ -1,14 +1,17 @@
 // An LLM job in the REPL as a user of a coding agent meets it (issue 27 §3, §5), in a real
 // pseudo-terminal against a scripted model server: the approval box says how much of a long
 // answer it leaves out and `o` reads it whole in the pager; model text streams as it arrives,
-// wrapped, while /jobs says the job is writing; a budget stops the job and the box asks to go on.
-import { writeFileSync } from 'node:fs';
+// wrapped, while /jobs says the job is writing; a budget stops the job and the box asks to go on;
+// k retries a phase keeping its changes.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { FakeModelServer, type ScriptedTurn } from '../helpers/fake-model-servers.js';
 import { PtySession, makeReplWorkspace, type ReplWorkspace } from '../helpers/pty.js';
 
 const servers: FakeModelServer[] = [];
+const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd, encoding: 'utf8' });
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
@@ -92,4 +95,29 @@ it('/model lists the provider\'s models (GET /models) and picks the model of new
   await session.startedJob('planner');
   await session.waitForText('phase 1/2 plan completed');
   expect(server.calls[0]!.body.model).toBe('tiny-model');
+});
+
+it('k in the box retries keeping the phase\'s changes: the retry starts from the files as they are, and nothing is undone', async () => {
+  const edit = { name: 'plan', maxRounds: 5, instructions: 'Plan.', tools: ['write_file'] };
+  const { session, workspace, server } = await replOn([
+    { toolCalls: [{ name: 'write_file', args: { path: 'notes.md', content: 'first\n' } }] },
+    { text: 'Wrote the first notes.' },
+  ], { phases: [edit, { name: 'deliver', maxRounds: 2, instructions: 'Deliver.', tools: [] }] });
+  git(workspace.cwd, 'init', '-q');
+  git(workspace.cwd, 'commit', '-q', '--allow-empty', '-m', 'start');
+  session.send('write the notes');
+  await session.startedJob('planner');
+  await session.waitForText('Retry keeping its changes (k)');
+  await session.waitForAnswers();
+  server.script({ toolCalls: [{ name: 'write_file', args: { path: 'more.md', content: 'second\n' } }] }, { text: 'Added more notes.' });
+  session.type('k');
+  await session.waitForText('Feedback for the retry');
+  session.type('\r');
+  await session.waitForText(/attempt 2[\s\S]*what next\?/);
+  // The retry was told the first attempt's changes are still there, and both attempts' files are: nothing undone.
+  const retried = server.calls.map((call) => JSON.stringify(call.body.messages)).find((text) => text.includes('This phase is being retried'));
+  expect(retried).toContain('The user kept those changes: the files still hold them.');
+  expect(readFileSync(join(workspace.cwd, 'notes.md'), 'utf8')).toBe('first\n');
+  expect(readFileSync(join(workspace.cwd, 'more.md'), 'utf8')).toBe('second\n');
+  expect(git(workspace.cwd, 'for-each-ref', 'refs/jobline/undone')).toBe('');
 });
