@@ -14,6 +14,7 @@ import { resumeCommand } from './commands/resume.js';
 import { steerCommand } from './commands/steer.js';
 import { waitCommand } from './commands/wait.js';
 import { addWorkerCommands } from './commands/worker-cli.js';
+import { addQueueCommands, queueOption } from './commands/queue-cli.js';
 import { JoblineError, UsageError } from './errors.js';
 import { MAX_RETRIES, MAX_WORKERS } from './jobs/model/job.js';
 import { findNearestName } from './text/nearest-name.js';
@@ -46,6 +47,7 @@ program
   .option('-a, --agent <name>', 'agent for new jobs (default: defaultAgent from the config)')
   .option('-b, --background', 'new jobs run every phase without asking for approval')
   .addOption(configOption())
+  .addOption(queueOption())
   .allowExcessArguments(true)
   .action(async (options) => {
     const [typed] = program.args;
@@ -53,7 +55,7 @@ program
       const nearest = findNearestName(typed, program.commands.map((command) => command.name()));
       throw new UsageError('USAGE', `unknown command '${sanitizeLine(typed)}'.${nearest ? ` Did you mean '${nearest}'?` : ''} Run jobline --help for the commands.`);
     }
-    await startRepl(loadAppContext(options.config), { ...options, version });
+    await startRepl(loadAppContext(options.config, undefined, options.queue), { ...options, version });
   });
 
 program
@@ -69,8 +71,9 @@ program
   .option('--json', 'print the final job as JSON on stdout')
   .option('--raw', 'pass the job\'s escape sequences through (default: only its colours; cursor moves, titles, clipboard writes are removed)')
   .addOption(configOption())
+  .addOption(queueOption())
   .action(async (words: string[], options) => {
-    process.exitCode = await runCommand(loadAppContext(options.config), words, options);
+    process.exitCode = await runCommand(loadAppContext(options.config, undefined, options.queue), words, options);
   });
 
 program
@@ -90,8 +93,9 @@ program
   .option('--retries <n>', 'runs of a failed task beyond its first (default 0)', parseCount('--retries', 0, MAX_RETRIES))
   .option('--keep-going', 'run every task that can run even when some fail (the job still ends failed)')
   .addOption(configOption())
+  .addOption(queueOption())
   .action(async (file: string | undefined, options) => {
-    process.exitCode = await batchCommand(loadAppContext(options.config), file, options);
+    process.exitCode = await batchCommand(loadAppContext(options.config, undefined, options.queue), file, options);
   });
 
 program
@@ -166,8 +170,9 @@ program
   .option('--json', 'print the final job as JSON on stdout')
   .option('--raw', 'pass the job\'s escape sequences through (default: only its colours)')
   .addOption(configOption())
+  .addOption(queueOption())
   .action(async (id: string, options) => {
-    process.exitCode = await resumeCommand(loadAppContext(options.config), id, options);
+    process.exitCode = await resumeCommand(loadAppContext(options.config, undefined, options.queue), id, options);
   });
 
 program
@@ -185,10 +190,11 @@ program
   .description('run the job service without a terminal: jobs outlive the REPL; a REST API and live events on a Unix socket in the jobs folder (and --port on 127.0.0.1)')
   .option('-p, --port <n>', 'also listen on HTTP at 127.0.0.1:<n> (0: any free port)', parseCount('--port', 0, 65_535))
   .addOption(configOption())
+  .addOption(queueOption())
   .action(async (options) => {
     // Loaded only here: the HTTP stack costs every other command nothing at startup.
     const { serveCommand } = await import('./commands/serve.js');
-    await serveCommand(loadAppContext(options.config), { port: options.port, version });
+    await serveCommand(loadAppContext(options.config, undefined, options.queue), { port: options.port, version });
   });
 
 program
@@ -203,6 +209,7 @@ program
   });
 
 addWorkerCommands(program, configOption);
+addQueueCommands(program, configOption);
 
 // A reader that went away (`jobline list | head -1`) is not an error worth a stack trace: the
 // output it wanted has been written; end quietly, as other command-line tools do.

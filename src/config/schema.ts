@@ -110,6 +110,28 @@ export const providerConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('anthropic'), model: z.string().min(1), apiKeyEnv: envName.default('ANTHROPIC_API_KEY'), baseURL: z.url({ protocol: /^https?$/ }).optional(), idleTimeoutMs: idleTimeout }),
 ]);
 
+/**
+ * Schema of `queue`: runs go to workers on other machines through BullMQ queues on Redis (see
+ * src/jobs/queue/ and README *Several machines*). The password is never in the config:
+ * `passwordEnv` names the environment variable that holds it.
+ */
+export const queueConfigSchema = z.strictObject({
+  type: z.literal('bullmq').default('bullmq'),
+  /** `redis://host:port/db` or `rediss://…` (TLS). */
+  url: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'expected a Redis URL such as redis://127.0.0.1:6379/0'),
+  /** Prefix of every Redis key jobline makes (several installations can share one Redis). */
+  prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'expected 1-40 letters, digits, "_", "." or "-"').default('jobline'),
+  passwordEnv: envName.optional(),
+  tls: z.boolean().default(false),
+  /** Runs at once across the whole fleet (BullMQ's global concurrency); absent: no cap. */
+  globalConcurrency: z.number().int().min(1).max(100_000).optional(),
+  /** Where workers fetch a job's commit from, and push their tasks' branches to (any URL git can fetch). */
+  gitRemote: z.string().min(1).optional(),
+});
+
+/** The `queue` settings of the config. */
+export type QueueConfig = z.infer<typeof queueConfigSchema>;
+
 /** Schema of the whole config file, with every default applied. */
 export const configSchema = z.strictObject({
   /** Free text for people (the JSON Schema `$comment` convention); ignored by jobline. */
@@ -153,6 +175,8 @@ export const configSchema = z.strictObject({
   agents: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected an agent name of lowercase letters, digits and "-"'), agentConfigSchema).default({}),
   /** Job templates by name: `/run NAME key=value …`, `jobline run --template NAME`, the dashboard's Run (see config/templates.ts). */
   templates: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a template name of lowercase letters, digits and "-"'), templateSchema).default({}),
+  /** Runs go to `jobline worker`s through a queue on Redis (see queueConfigSchema); null or absent: on this machine's threads. */
+  queue: queueConfigSchema.nullable().optional(),
 }).superRefine((config, context) => {
   for (const [name, agent] of Object.entries(config.agents)) {
     if (agent.type === 'llm' && !(agent.provider in config.providers)) {

@@ -72,7 +72,8 @@ function buildRecordSchema() {
     id: z.string().regex(/^r\d{1,9}$/),
     taskId: TASK_ID,
     attempt: z.number().int().min(1),
-    worker: z.string().regex(/^[A-Za-z0-9_.-]{1,64}\[[a-z0-9]{1,4}-\d{1,6}\]$/),
+    // `sh[ab12-0]`, and `@<name>` of the remote worker that took it (see REMOTE_WORKER_NAME_PATTERN).
+    worker: z.string().regex(/^[A-Za-z0-9_.-]{1,64}\[[a-z0-9]{1,4}-\d{1,6}\](@[A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$/),
     startedAt: ISO,
     state: z.discriminatedUnion('status', [
       z.object({ status: z.literal('running') }),

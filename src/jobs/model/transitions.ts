@@ -44,7 +44,10 @@ export type JobAction =
    * run planned for the next phase (see planNextPhase in task-transitions.ts).
    */
   | { type: 'completeTask'; taskId: string; output: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; plannedTasks?: TaskPlan[] }
-  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[] }
+  /** `isInterrupted`: what ran it went away (a remote worker): its run is closed `interrupted` with `error` as the reason. */
+  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; isInterrupted?: boolean }
+  /** A remote worker `host` took task `taskId`'s open run: its name joins the run's worker (`sh[ab12-0]@host`). */
+  | { type: 'takeRun'; taskId: string; host: string }
   /**
    * `failedTasks`: the job's tasks that failed for good (a last phase completed with some ends the
    * job failed); `failedInPhase`: this phase's, when an interactive job is to be asked about them.
@@ -82,6 +85,7 @@ const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
   startTask: ['running'],
   completeTask: ['running'],
   failTask: ['running'],
+  takeRun: ['running'],
   completePhase: ['running'],
   failPhase: ['running'],
   approve: ['awaiting_approval'],
@@ -161,6 +165,9 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       }
       return { job: next, events };
     }
+
+    case 'takeRun':
+      return { job: next, events: [] };
 
     case 'startTask':
     case 'completeTask':

@@ -1,6 +1,6 @@
 // One job as the manager holds it in memory: its state (a JobLedger: the commit path), and what
 // runs it: its runs, the requests they get, and what they report.
-import type { PhaseOutputRecord, TaskContext } from '../../agents/agent.js';
+import type { AgentSpec, PhaseOutputRecord, RunRouting, TaskContext } from '../../agents/agent.js';
 import type { Job } from '../model/job.js';
 import type { Run, Task, TaskBoard } from '../model/task.js';
 import { findOpenRun, findTask, indexOf, isSharedPhase } from '../model/task-board.js';
@@ -76,8 +76,16 @@ export class JobHandle extends JobLedger {
     // task, its claims and its neighbours' claims as its TaskContext; a planned task gets the
     // job's prompt (its own input is in the context), any other its input (a batch line).
     const taskContext = task && this.agent.type !== 'command' ? describeTaskContext(this.pending.board, task) : null;
+    const routing = describeRouting(this.agent, agentPhase, isListedTask ? task?.title : undefined);
+    // A task run before, whose last run was interrupted: an executor that can follows that run.
+    const previous = task && run && task.attempts > 1 ? findPreviousRun(this.pending.board, taskId, run.id) : undefined;
     return {
       jobId: job.id,
+      ...(run ? { runId: run.id } : {}),
+      ...(job.name ? { jobName: job.name } : {}),
+      ...(routing.labels && routing.labels.length > 0 ? { labels: routing.labels } : {}),
+      ...(routing.workspace ? { workspace: routing.workspace } : {}),
+      ...(previous?.state.status === 'interrupted' ? { adoptRunId: previous.id } : {}),
       prompt: isListedTask || task?.isPlanned ? job.description : (task?.input ?? job.description),
       taskId,
       ...(isListedTask && task ? { command: task.input } : {}),
@@ -125,6 +133,27 @@ export class JobHandle extends JobLedger {
   }
 }
 
+
+// Where a run may go through a queue: its agent's labels and those of its task (a listed task of a
+// command agent's phase, by name); `workspace: 'none'` from either.
+function describeRouting(agent: AgentSpec, phase: AgentSpec['phases'][number] | undefined, taskName: string | undefined): RunRouting {
+  const own = agent.type === 'external' ? undefined : agent.routing;
+  const listed = taskName !== undefined && phase && 'tasks' in phase ? phase.tasks.find((candidate) => candidate.name === taskName)?.routing : undefined;
+  const labels = [...new Set([...(own?.labels ?? []), ...(listed?.labels ?? [])])];
+  const workspace = own?.workspace ?? listed?.workspace;
+  return { ...(labels.length > 0 ? { labels } : {}), ...(workspace ? { workspace } : {}) };
+}
+
+// The run of task `taskId` before run `runId` (its latest earlier attempt). O(runs): only asked
+// for a task that ran before.
+function findPreviousRun(board: TaskBoard, taskId: string, runId: string): Run | undefined {
+  let previous: Run | undefined;
+  for (const run of board.runs) {
+    if (run.id === runId) break;
+    if (run.taskId === taskId) previous = run;
+  }
+  return previous;
+}
 
 // Most tasks of a phase described to a run (its neighbours' claims, an earlier phase's results).
 const MAX_LISTED_NEIGHBOURS = 200;

@@ -10,8 +10,7 @@ import type { JobEvent } from '../model/job-event.js';
 import { CLAIM_WAIT_ICON, describeClaimWait, planWithWaits, type ClaimWait, type ScheduledJob } from '../model/scheduler.js';
 import type { JobAction } from '../model/transitions.js';
 import { OUTPUT_FILE, type TaskRecord } from '../model/task.js';
-import type { PhaseOutcome } from '../../agents/agent.js';
-import type { Executor } from '../ports/executor.js';
+import type { Executor, RunOutcome } from '../ports/executor.js';
 import type { JobHandle } from './job-handle.js';
 import { StoragePolicyRunner } from './storage-policy-runner.js';
 
@@ -146,9 +145,10 @@ export class PhaseScheduler {
     });
   }
 
-  // Runs at once across all jobs (maxWorkers; by default as many as jobs may run).
+  // Runs at once across all jobs: the executor's own limit (a queue's), else maxWorkers (this
+  // machine's threads; by default as many as jobs may run).
   private get maxWorkers(): number {
-    return this.options.maxWorkers ?? this.options.maxConcurrentJobs;
+    return this.executor.runLimit ?? this.options.maxWorkers ?? this.options.maxConcurrentJobs;
   }
 
   // The session's jobs as the pure scheduler sees them: those that hold a slot, (unless every
@@ -274,6 +274,7 @@ export class PhaseScheduler {
         output: (lines, lineCount) => entry.recordOutput(lines, lineCount, taskId),
         progress: (progress) => entry.recordProgress(progress),
         activity: (icon, text) => entry.recordActivity(icon, text),
+        taken: (worker) => this.recordTaken(entry, taskId, run.id, worker),
       });
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
@@ -283,10 +284,21 @@ export class PhaseScheduler {
     void active.handle.outcome.then((outcome) => this.finishRun(entry, taskId, outcome));
   }
 
+  // A remote worker took the run: its name joins the run's (`sh[ab12-0]@box-1`), on disk. A name
+  // that could not be written is only a label: the run goes on, and the warning says why.
+  private recordTaken(entry: JobHandle, taskId: string, runId: string, worker: string): void {
+    if (entry.job.status !== 'running' || entry.openRunOf(taskId)?.id !== runId) return;
+    try {
+      entry.commit([{ type: 'takeRun', taskId, host: worker }]).catch((error: unknown) => this.host.warn(`${entry.id}: ${describeError(error)}`));
+    } catch (error) {
+      this.host.warn(`${entry.id}: ${describeError(error)}`);
+    }
+  }
+
   // A run ended: its outcome ends its task (and maybe its phase and job). The outcome is applied
   // now (the next task is planned with it, and its start shares the outcome's write) and written
   // in the background; the job's slot is released once its stop is on disk (see settle).
-  private finishRun(entry: JobHandle, taskId: string, outcome: PhaseOutcome): void {
+  private finishRun(entry: JobHandle, taskId: string, outcome: RunOutcome): void {
     entry.runs.delete(taskId);
     // While the session closes, a run that ended on its own is still recorded (see shutdown).
     const isRecorded = outcome.kind !== 'cancelled' || !this.host.isClosed();
@@ -298,7 +310,7 @@ export class PhaseScheduler {
   // Commits a run's outcome; one whose write failed is made again after the job's retry delay,
   // for as long as its run is still open (a cancel or an exit may close it meanwhile). The task
   // stays claimed until then: its end is not on disk, so it did not happen yet.
-  private recordOutcome(entry: JobHandle, taskId: string, outcome: PhaseOutcome): void {
+  private recordOutcome(entry: JobHandle, taskId: string, outcome: RunOutcome): void {
     let committed: Promise<void>;
     try {
       committed = entry.commit([outcomeAction(taskId, outcome)]);
@@ -319,8 +331,10 @@ export class PhaseScheduler {
   }
 }
 
-// A run's outcome as the action on its task; a cancelled run (only a cancel asks for one) cancels the job.
-function outcomeAction(taskId: string, outcome: PhaseOutcome): JobAction {
+// A run's outcome as the action on its task; a cancelled run (only a cancel asks for one) cancels the
+// job; an interrupted one (its remote worker went away) fails its task as interrupted (see failTask).
+function outcomeAction(taskId: string, outcome: RunOutcome): JobAction {
+  if (outcome.kind === 'interrupted') return { type: 'failTask', taskId, error: outcome.reason, isInterrupted: true };
   const filesModified = outcome.kind !== 'cancelled' && outcome.filesModified ? { filesModified: outcome.filesModified } : {};
   if (outcome.kind === 'completed') {
     const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));

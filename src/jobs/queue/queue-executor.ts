@@ -1,0 +1,294 @@
+// The executor port on a queue: each run becomes a BullMQ job on Redis, which a `jobline worker`
+// on any machine takes and runs with its own threads and containment (queue-worker.ts). This side
+// (the coordinator) never runs a command: it sends the run, follows its stream (output, progress,
+// activity, in order) into the job's files through the RunListener, takes its outcome from BullMQ
+// once BullMQ holds it as finished (only the worker holding the run's lock can finish it there),
+// and tells a run whose worker went away (BullMQ's stalled check) as interrupted.
+import { hostname } from 'node:os';
+import { Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Executor, PhaseRequest, RunHandle, RunListener, RunOutcome } from '../ports/executor.js';
+import { describeError } from '../../errors.js';
+import { checkQueue, openRedis, watchConnection } from './redis-connection.js';
+import { LOCK_DURATION_MS, MAX_STALLED_COUNT, QueueKeys, STALLED_INTERVAL_MS, formatRunKey, type QueueSettings } from './queue-settings.js';
+import { buildPayload, decodeEntry, type RemoteWorkspace, type RunPayload, type RunResult, type StreamEntry } from './run-payload.js';
+import { RemoteRun, type RemoteRunHost } from './remote-run.js';
+
+/** How often the coordinator asks BullMQ how its runs stand (ms): finished ones whose `end` it missed, stalled ones. */
+const AUDIT_INTERVAL_MS = 1000;
+/** How long a blocking read of the runs' streams waits (ms) before it reads the set of runs again. */
+const READ_BLOCK_MS = 100;
+/** How long a run's stream and flags stay in Redis once its coordinator recorded its end (s). */
+const ENDED_RUN_TTL_S = 600;
+/** How long a finished run's BullMQ job is kept (s): a coordinator that died finds it when it comes back. */
+export const FINISHED_RUN_TTL_S = 7 * 24 * 3600;
+
+/** Settings of a QueueExecutor besides where the queue is. */
+export interface QueueExecutorOptions {
+  /** Says something to the user once (a lost connection, a run that could not be sent). */
+  warn(message: string): void;
+  /** Where a run works on its worker (default: its worker's folder, see RemoteWorkspace). */
+  workspaceOf?(request: PhaseRequest): Promise<RemoteWorkspace>;
+  /** BullMQ's timings (tests shorten them; see queue-settings.ts). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+/** Runs through a queue on Redis, on `jobline worker`s. Create with `QueueExecutor.open`. */
+export class QueueExecutor implements Executor, RemoteRunHost {
+  /** A worker cannot reach this machine's job files: the scheduler writes each start before sending it. */
+  readonly canRecordStarts = false;
+  /** Runs at once: queue.globalConcurrency, else no cap here (each worker's --concurrency caps it). */
+  readonly runLimit: number;
+  readonly keys: QueueKeys;
+  private readonly redis: Redis;
+  private readonly reader: Redis;
+  private readonly queues = new Map<string, Queue>();
+  private readonly checkers: Worker[] = [];
+  /** Runs being followed, by key (their BullMQ job id). */
+  private readonly runs = new Map<string, RemoteRun>();
+  private readonly coordinator = `${hostname()}-${process.pid}`;
+  private wake: (() => void) | null = null;
+  private isClosed = false;
+  private readonly auditTimer: NodeJS.Timeout;
+  private readonly reading: Promise<void>;
+
+  /**
+   * Checks that the queue answers, then opens it.
+   * @throws QueueError QUEUE_UNREACHABLE, QUEUE_AUTH (see checkQueue).
+   */
+  static async open(settings: QueueSettings, options: QueueExecutorOptions): Promise<QueueExecutor> {
+    await checkQueue(settings);
+    return new QueueExecutor(settings, options);
+  }
+
+  /** Opens the queue without checking it first (checkQueue was called); connects in the background. */
+  static create(settings: QueueSettings, options: QueueExecutorOptions): QueueExecutor {
+    return new QueueExecutor(settings, options);
+  }
+
+  private constructor(
+    private readonly settings: QueueSettings,
+    private readonly options: QueueExecutorOptions,
+  ) {
+    this.keys = new QueueKeys(settings.prefix);
+    this.runLimit = settings.globalConcurrency ?? Number.POSITIVE_INFINITY;
+    this.redis = openRedis(settings);
+    this.reader = openRedis(settings);
+    watchConnection(this.redis, settings, options.warn);
+    this.reader.on('error', () => {}); // said once, by the watch of `redis`
+    this.reading = this.readStreams();
+    this.auditTimer = setInterval(() => void this.audit(), AUDIT_INTERVAL_MS);
+    this.auditTimer.unref();
+  }
+
+  prepare(): void {}
+
+  async whenReady(): Promise<void> {}
+
+  start(request: PhaseRequest, listener: RunListener): RunHandle {
+    const own = formatRunKey(request.jobId, request.runId ?? `x${Date.now().toString(36)}`);
+    let run: RemoteRun | null = null;
+    let pendingCancel: number | null = null;
+    let isKilled = false;
+    const outcome = this.send(request, own).then(
+      (key) => {
+        run = new RemoteRun(key, this, listener, request.outputLogPath, { secretEnvNames: request.secretEnvNames, maxOutputBytes: request.maxOutputBytes });
+        this.runs.set(key, run);
+        this.wake?.();
+        if (isKilled) run.kill();
+        else if (pendingCancel !== null) run.cancel(pendingCancel);
+        else void this.inspect(run); // an adopted run may have finished already
+        return run.outcome;
+      },
+      (error: unknown): RunOutcome => ({ kind: 'failed', error: `it could not be sent to the queue: ${describeError(error)}` }),
+    );
+    return {
+      outcome,
+      cancel: (graceMs) => {
+        if (run) run.cancel(graceMs);
+        else pendingCancel ??= graceMs;
+      },
+      kill: () => {
+        if (run) run.kill();
+        else isKilled = true;
+      },
+    };
+  }
+
+  // Puts run `own` on its queue, or (a resumed task whose last run was interrupted with its
+  // coordinator) follows that run where it still is in BullMQ. Resolves with the key followed.
+  private async send(request: PhaseRequest, own: string): Promise<string> {
+    const queue = this.queueFor(request.labels ?? []);
+    if (request.adoptRunId) {
+      const previous = formatRunKey(request.jobId, request.adoptRunId);
+      const found = await Job.fromId(queue, previous);
+      // Only a run whose worker finished it, or that still runs or waits: one BullMQ failed (its
+      // worker went away) is run again.
+      if (found && !found.failedReason && !found.deferredFailure) {
+        this.queueByKey.set(previous, queue);
+        return previous;
+      }
+    }
+    const workspace = this.options.workspaceOf ? await this.options.workspaceOf(request) : { kind: 'none' as const };
+    const payload: RunPayload = buildPayload(own, request, workspace, this.coordinator);
+    this.queueByKey.set(own, queue);
+    await queue.add('run', payload, { jobId: own, attempts: 1, removeOnComplete: { age: FINISHED_RUN_TTL_S }, removeOnFail: { age: FINISHED_RUN_TTL_S } });
+    return own;
+  }
+
+  // The queue of runs that need `labels`, opened (with BullMQ's stalled check, run here too, so
+  // a run whose worker died is found even when no other worker is left) at its first use.
+  private queueFor(labels: readonly string[]): Queue {
+    const name = this.keys.queueName(labels);
+    let queue = this.queues.get(name);
+    if (queue) return queue;
+    queue = new Queue(name, { connection: this.redis, prefix: this.settings.prefix });
+    queue.on('error', () => {});
+    this.queues.set(name, queue);
+    void this.redis.sadd(this.keys.queues, name).catch(() => {});
+    const limit = this.settings.globalConcurrency;
+    if (limit !== null) void queue.setGlobalConcurrency(limit).catch((error: unknown) => this.options.warn(`cannot set the queue's global concurrency: ${describeError(error)}`));
+    const checker = new Worker(name, null, {
+      connection: this.redis,
+      prefix: this.settings.prefix,
+      autorun: false,
+      name: `coordinator-${this.coordinator}`,
+      lockDuration: this.options.lockDurationMs ?? LOCK_DURATION_MS,
+      stalledInterval: this.options.stalledIntervalMs ?? STALLED_INTERVAL_MS,
+      maxStalledCount: MAX_STALLED_COUNT,
+    });
+    checker.on('error', () => {});
+    void checker.startStalledCheckTimer().catch(() => {});
+    this.checkers.push(checker);
+    return queue;
+  }
+
+  // The runs' streams, read by one blocking XREAD at a time over every run followed, in order.
+  private async readStreams(): Promise<void> {
+    while (!this.isClosed) {
+      const runs = [...this.runs.values()].filter((run) => !run.isEnding);
+      if (runs.length === 0) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, READ_BLOCK_MS * 10).unref();
+        });
+        this.wake = null;
+        continue;
+      }
+      try {
+        const result = (await this.reader.xread('COUNT', 1000, 'BLOCK', READ_BLOCK_MS, 'STREAMS', ...runs.map((run) => this.keys.runStream(run.key)), ...runs.map((run) => run.lastId))) as Array<[string, Array<[string, string[]]>]> | null;
+        for (const [stream, entries] of result ?? []) {
+          const run = runs.find((candidate) => this.keys.runStream(candidate.key) === stream);
+          if (!run) continue;
+          let hasEnded = false;
+          for (const [id, fields] of entries) {
+            const entry = decodeEntry(fields);
+            run.apply(id, entry);
+            if (entry?.t === 'end') hasEnded = true;
+          }
+          if (hasEnded) void this.inspect(run);
+        }
+      } catch {
+        if (this.isClosed) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  // Every run followed, asked of BullMQ (a finished one whose `end` entry was missed, a stalled one).
+  private async audit(): Promise<void> {
+    await Promise.all([...this.runs.values()].filter((run) => !run.isEnding).map((run) => this.inspect(run)));
+  }
+
+  // How run `run` stands in BullMQ, acted on: finished there → settled with its outcome; failed or
+  // stalled there (its worker stopped renewing its hold) → interrupted, naming the worker.
+  private async inspect(run: RemoteRun): Promise<void> {
+    if (run.isEnding || this.isClosed) return;
+    let job: Job | undefined;
+    try {
+      job = await Job.fromId(this.queueOfKey(run), run.key);
+    } catch {
+      return; // Redis away: asked again at the next audit
+    }
+    if (run.isEnding) return;
+    if (!job) {
+      await run.finish({ kind: 'failed', error: 'its run left the queue (removed from Redis) before it ended' });
+      return;
+    }
+    const result = job.returnvalue as RunResult | null | undefined;
+    if (job.finishedOn && result && typeof result === 'object' && result.outcome) {
+      await run.finish(result.outcome);
+      return;
+    }
+    const failure = job.failedReason || job.deferredFailure;
+    if (failure) {
+      // A stalled run waiting to be failed by the next worker that takes it: it leaves the queue now.
+      if (!job.finishedOn) await job.remove().catch(() => {});
+      const worker = run.worker ?? job.processedBy ?? null;
+      const reason = /stalled/.test(failure) ? `worker ${worker ?? '(unknown)'} stopped answering: its hold on the run lapsed (${Math.round((this.options.lockDurationMs ?? LOCK_DURATION_MS) / 1000)} s without renewal)` : `worker ${worker ?? '(unknown)'} could not run it: ${failure}`;
+      await run.finish({ kind: 'interrupted', reason });
+    }
+  }
+
+  // The queue a run's BullMQ job is in (the one its labels chose when sent).
+  private queueOfKey(run: RemoteRun): Queue {
+    return this.queueByKey.get(run.key) ?? [...this.queues.values()][0]!;
+  }
+
+  private readonly queueByKey = new Map<string, Queue>();
+
+  sendCancel(key: string, worker: string | null, graceMs: number): void {
+    void this.redis.set(this.keys.cancelFlag(key), String(graceMs), 'EX', FINISHED_RUN_TTL_S).catch(() => {});
+    if (worker !== null) void this.redis.publish(this.keys.cancelChannel(worker), JSON.stringify({ key, graceMs })).catch(() => {});
+  }
+
+  async withdraw(key: string): Promise<boolean> {
+    const run = this.runs.get(key);
+    const job = run ? await Job.fromId(this.queueOfKey(run), key) : undefined;
+    if (!job) return false;
+    // Refused (an error) while a worker holds its lock: that worker hears the cancel instead.
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async readAfter(key: string, afterId: string): Promise<Array<[string, StreamEntry | null]>> {
+    const entries = (await this.redis.xrange(this.keys.runStream(key), `(${afterId}`, '+')) as Array<[string, string[]]>;
+    return entries.map(([id, fields]) => [id, decodeEntry(fields)]);
+  }
+
+  ended(run: RemoteRun): void {
+    this.runs.delete(run.key);
+    this.queueByKey.delete(run.key);
+    void this.redis.expire(this.keys.runStream(run.key), ENDED_RUN_TTL_S).catch(() => {});
+  }
+
+  findJobProcesses(): number[] {
+    return []; // a remote run's processes are on its worker's machine
+  }
+
+  containmentWarning(): string | null {
+    return null; // each worker says its own
+  }
+
+  killAll(): void {
+    for (const run of [...this.runs.values()]) run.kill();
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    clearInterval(this.auditTimer);
+    this.wake?.();
+    this.killAll();
+    await Promise.all(this.checkers.map((checker) => checker.close().catch(() => {})));
+    await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => {})));
+    this.reader.disconnect();
+    await this.reading.catch(() => {});
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
