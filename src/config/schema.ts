@@ -176,7 +176,7 @@ export const configSchema = z.strictObject({
   /** Job templates by name: `/run NAME key=value …`, `jobline run --template NAME`, the dashboard's Run (see config/templates.ts). */
   templates: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a template name of lowercase letters, digits and "-"'), templateSchema).default({}),
   /** Runs go to `jobline worker`s through a queue on Redis (see queueConfigSchema); null or absent: on this machine's threads. */
-  queue: queueConfigSchema.nullable().optional(),
+  queue: queueConfigSchema.nullable().default(null),
 }).superRefine((config, context) => {
   for (const [name, agent] of Object.entries(config.agents)) {
     if (agent.type === 'llm' && !(agent.provider in config.providers)) {
