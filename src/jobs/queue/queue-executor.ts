@@ -123,9 +123,10 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     if (request.adoptRunId) {
       const previous = formatRunKey(request.jobId, request.adoptRunId);
       const found = await Job.fromId(queue, previous);
-      // Only a run whose worker finished it, or that still runs or waits: one BullMQ failed (its
-      // worker went away) is run again.
-      if (found && !found.failedReason && !found.deferredFailure) {
+      // Only a run whose worker finished it (done or failed), or that still runs or waits: one
+      // whose worker went away, or that was stopped (its coordinator left: cancelled), runs again.
+      const ended = (found?.returnvalue as RunResult | null | undefined)?.outcome?.kind;
+      if (found && !found.failedReason && !found.deferredFailure && ended !== 'cancelled' && ended !== 'interrupted') {
         this.queueByKey.set(previous, queue);
         return previous;
       }
