@@ -3,12 +3,18 @@
 import { resolve } from 'node:path';
 import { AgentError } from '../errors.js';
 import { getSecretEnvNames, type JoblineConfig, type ProviderConfig } from '../config/schema.js';
-import type { AgentSpec, CommandPhaseSpec, LlmAgentSpec, ProviderSpec } from './agent.js';
+import type { AgentSpec, CommandPhaseSpec, LlmAgentSpec, ProviderSpec, RunRouting } from './agent.js';
 import { BUILTIN_AGENT_SUMMARIES, createCheckAgent, createExternalAgent, createShAgent } from './builtin-agents.js';
 import { EXTERNAL_AGENT } from '../jobs/model/job.js';
 import { BUILTIN_LLM_AGENTS, DEFAULT_ALLOWED_COMMANDS } from './llm/builtin-llm-agents.js';
 import { findNearestName } from '../text/nearest-name.js';
 import { readApiKey } from './llm/api-key.js';
+
+// An agent's or a task's `labels` and `workspace` from the config, as its spec's routing (absent when neither is set).
+function routingOf(labels: string[] | undefined, workspace?: 'none'): { routing?: RunRouting } {
+  if ((!labels || labels.length === 0) && !workspace) return {};
+  return { routing: { ...(labels && labels.length > 0 ? { labels: [...labels] } : {}), ...(workspace ? { workspace } : {}) } };
+}
 
 /** Name and summary of an available agent. */
 export interface AgentListing {
@@ -78,10 +84,10 @@ export function assertAgentExists(name: string, config: JoblineConfig): void {
 export function resolveAgent(name: string, config: JoblineConfig, cwd: string, configFile: string | null = null): AgentSpec {
   const configured = config.agents[name];
   if (configured?.type === 'command') {
-    const phases = configured.phases.map((p): CommandPhaseSpec => (p.tasks ? { name: p.name, tasks: p.tasks.map((t) => ({ ...t, dependsOn: [...t.dependsOn], claims: [...t.claims] })) } : { name: p.name, run: p.run! }));
-    return { type: 'command', name, summary: configured.description ?? name, phases, ...(configured.workers ? { workers: configured.workers } : {}) };
+    const phases = configured.phases.map((p): CommandPhaseSpec => (p.tasks ? { name: p.name, tasks: p.tasks.map(({ labels, workspace, ...t }) => ({ ...t, dependsOn: [...t.dependsOn], claims: [...t.claims], ...routingOf(labels, workspace) })) } : { name: p.name, run: p.run! }));
+    return { type: 'command', name, summary: configured.description ?? name, phases, ...(configured.workers ? { workers: configured.workers } : {}), ...routingOf(configured.labels, configured.workspace) };
   }
-  if (configured?.type === 'module') return { type: 'module', name, summary: configured.description ?? name, module: configured.module, phases: configured.phases.map((p) => ({ ...p })), ...(configured.workers ? { workers: configured.workers } : {}) };
+  if (configured?.type === 'module') return { type: 'module', name, summary: configured.description ?? name, module: configured.module, phases: configured.phases.map((p) => ({ ...p })), ...(configured.workers ? { workers: configured.workers } : {}), ...routingOf(configured.labels) };
   const builtinLlm = BUILTIN_LLM_AGENTS[name as keyof typeof BUILTIN_LLM_AGENTS];
   const workspace = resolve(config.workspace ?? cwd);
   if (configured?.type === 'llm') {
@@ -92,7 +98,7 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string, c
       type: 'llm', name, summary: configured.description ?? builtinLlm?.summary ?? name,
       provider: toProviderSpec(configured.provider, provider, configFile), model: configured.model ?? provider.model,
       phases: phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: configured.allowCommands ?? DEFAULT_ALLOWED_COMMANDS,
-      secretEnvNames: getSecretEnvNames(config), ...(configured.workers ? { workers: configured.workers } : {}),
+      secretEnvNames: getSecretEnvNames(config), ...(configured.workers ? { workers: configured.workers } : {}), ...routingOf(configured.labels),
     });
   }
   const [providerName, provider] = Object.entries(config.providers)[0] ?? [];

@@ -7,6 +7,11 @@ const phaseName = z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'expected a phase n
 
 const workers = z.number().int().min(1).max(64).optional();
 
+// Where runs may go through a queue (see RunRouting): only to workers with every label, and a run
+// that needs no copy of the repository says `"workspace": "none"`.
+const labels = z.array(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,31}$/, 'expected a label of lowercase letters, digits, "_", "." or "-"')).max(16).optional();
+const remoteWorkspace = z.literal('none').optional();
+
 // What every listed task has: its name, the tasks before it, the files it may modify.
 const taskFields = {
   name: phaseName,
@@ -16,7 +21,7 @@ const taskFields = {
   claims: z.array(z.string().min(1).max(4096)).default([]),
 };
 
-const commandTaskSchema = z.strictObject({ ...taskFields, run: z.string().min(1) });
+const commandTaskSchema = z.strictObject({ ...taskFields, run: z.string().min(1), labels, workspace: remoteWorkspace });
 
 // A phase runs one command (`run`) or several tasks side by side (`tasks`), never both; the tasks'
 // names and dependencies must hold together (checked here, so a bad config is refused before any
@@ -57,6 +62,8 @@ const commandAgentSchema = z.strictObject({
   description: z.string().optional(),
   /** Tasks of one job run at once (default 1; `--workers` overrides). */
   workers,
+  labels,
+  workspace: remoteWorkspace,
   phases: z.array(commandPhaseSchema).min(1),
 });
 
@@ -66,6 +73,7 @@ const moduleAgentSchema = z.strictObject({
   /** Path of an ES module exporting `runPhase`; relative paths are relative to the config file. */
   module: z.string().min(1),
   workers,
+  labels,
   phases: z.array(z.strictObject({ name: phaseName })).min(1),
 });
 
@@ -92,6 +100,7 @@ const llmAgentSchema = z.strictObject({
   /** Commands run_command may run: exact command lines, `*` matching anything. */
   allowCommands: z.array(z.string().min(1)).optional(),
   workers,
+  labels,
 });
 
 /** Schema of one entry under `agents`. */

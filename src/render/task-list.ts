@@ -43,6 +43,7 @@ export function formatTaskList(job: Job, board: TaskBoard, now: Date, limit = 50
       task.claims.length > 0 ? chalk.dim(`claims ${truncate(sanitizeLine(task.claims.join(', ')), 40)}`) : '',
     ].join(' ').trimEnd());
     if (task.status === 'failed' && task.result) lines.push(chalk.dim(`        ${truncate(sanitizeLine(task.result), 100)}`));
+    if (task.status === 'claimed' && run?.waitingFor) lines.push(chalk.dim(`        waits for a worker with labels ${sanitizeLine(run.waitingFor.join(','))}`));
   }
   if (shown.length < board.tasks.length) lines.push(chalk.dim(`  … ${board.tasks.length - shown.length} more (jobline show ${job.id} --json lists them all)`));
   return lines.join('\n');

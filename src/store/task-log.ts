@@ -85,6 +85,7 @@ function buildRecordSchema() {
     output: z.object({ file: z.union([z.literal(OUTPUT_FILE), z.string().regex(RUN_OUTPUT_FILE_PATTERN)]), section: z.string().max(400) }),
     filesModified: z.array(z.string().max(4096)).max(10_000).optional(),
     tokenHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    waitingFor: z.array(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,31}$/)).max(16).optional(),
   });
   const single = [
     z.object({ kind: z.literal('task'), seq: z.number().int().min(0), task: taskSchema, removed: z.literal(true).optional() }),

@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterEach(async () => {
   for (const worker of workers) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
   workers = [];
-  await redis.child.exitCode === null ? undefined : redis.start();
+  if (redis.child.exitCode !== null || redis.child.signalCode !== null) await redis.start();
 });
 
 afterAll(async () => {

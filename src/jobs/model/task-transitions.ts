@@ -133,7 +133,16 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     case 'takeRun': {
       const position = index.openRuns.get(action.taskId);
       const run = position === undefined ? undefined : board.runs[position];
-      if (run) setRun({ ...run, worker: `${run.worker.replace(/@.*$/, '')}@${action.host}` });
+      if (run) {
+        const { waitingFor: _waited, ...rest } = run;
+        setRun({ ...rest, worker: `${run.worker.replace(/@.*$/, '')}@${action.host}` });
+      }
+      break;
+    }
+    case 'waitRun': {
+      const position = index.openRuns.get(action.taskId);
+      const run = position === undefined ? undefined : board.runs[position];
+      if (run && !run.worker.includes('@')) setRun({ ...run, waitingFor: [...action.labels] });
       break;
     }
     case 'failTask': {

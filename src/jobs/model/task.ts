@@ -69,6 +69,11 @@ export interface Run {
    * tasks.jsonl hands out no live token.
    */
   tokenHash?: string;
+  /**
+   * A queued run no live worker can take: the labels it needs that no worker has all of (said
+   * in /tasks as `waits for a worker with labels gpu`). Cleared when a worker takes it.
+   */
+  waitingFor?: string[];
 }
 
 /** Counts of a job's tasks by how they stand (kept in job.json, so listings need not read tasks). */

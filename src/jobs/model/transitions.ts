@@ -48,6 +48,8 @@ export type JobAction =
   | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; isInterrupted?: boolean }
   /** A remote worker `host` took task `taskId`'s open run: its name joins the run's worker (`sh[ab12-0]@host`). */
   | { type: 'takeRun'; taskId: string; host: string }
+  /** Task `taskId`'s open run waits for a worker that has all of `labels` (no live one has). */
+  | { type: 'waitRun'; taskId: string; labels: string[] }
   /**
    * `failedTasks`: the job's tasks that failed for good (a last phase completed with some ends the
    * job failed); `failedInPhase`: this phase's, when an interactive job is to be asked about them.
@@ -86,6 +88,7 @@ const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
   completeTask: ['running'],
   failTask: ['running'],
   takeRun: ['running'],
+  waitRun: ['running'],
   completePhase: ['running'],
   failPhase: ['running'],
   approve: ['awaiting_approval'],
@@ -167,6 +170,7 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
     }
 
     case 'takeRun':
+    case 'waitRun':
       return { job: next, events: [] };
 
     case 'startTask':

@@ -23,13 +23,32 @@ export interface FleetView {
   counts: QueueCounts;
 }
 
-/** Reads the fleet. @throws QueueError QUEUE_UNREACHABLE, QUEUE_AUTH. */
+/** Reads the fleet once (`jobline workers`). @throws QueueError QUEUE_UNREACHABLE, QUEUE_AUTH. */
 export async function readFleet(settings: QueueSettings): Promise<FleetView> {
   await checkQueue(settings);
-  const redis = openRedis(settings, { maxRetriesPerRequest: 1 });
-  redis.on('error', () => {});
-  const keys = new QueueKeys(settings.prefix);
+  const reader = new FleetReader(settings);
   try {
+    return await reader.read();
+  } finally {
+    reader.close();
+  }
+}
+
+/** Reads the fleet again and again on one connection (the server's GET /api/workers). */
+export class FleetReader {
+  private readonly redis;
+  private readonly keys: QueueKeys;
+
+  constructor(private readonly settings: QueueSettings) {
+    // A read fails (rather than waits) while Redis is away: the caller says so.
+    this.redis = openRedis(settings, { maxRetriesPerRequest: 1 });
+    this.redis.on('error', () => {});
+    this.keys = new QueueKeys(settings.prefix);
+  }
+
+  /** The fleet now. @throws the connection's error while Redis is away. */
+  async read(): Promise<FleetView> {
+    const { redis, keys, settings } = this;
     const workers = await listWorkers(redis, keys);
     const names = [...new Set([keys.queueName([]), ...(await redis.smembers(keys.queues))])].sort();
     const queues: FleetView['queues'] = [];
@@ -44,8 +63,10 @@ export async function readFleet(settings: QueueSettings): Promise<FleetView> {
       queues.push({ name, labels: name.startsWith('runs@') ? name.slice(5).split('+') : [], counts: own });
     }
     return { workers, queues, counts };
-  } finally {
-    redis.disconnect();
+  }
+
+  close(): void {
+    this.redis.disconnect();
   }
 }
 

@@ -13,6 +13,8 @@ import { checkQueue, openRedis, watchConnection } from './redis-connection.js';
 import { LOCK_DURATION_MS, MAX_STALLED_COUNT, QueueKeys, STALLED_INTERVAL_MS, formatRunKey, type QueueSettings } from './queue-settings.js';
 import { buildPayload, decodeEntry, type RemoteWorkspace, type RunPayload, type RunResult, type StreamEntry } from './run-payload.js';
 import { RemoteRun, type RemoteRunHost } from './remote-run.js';
+import { listWorkers } from './worker-registry.js';
+import { hasWorkerWith } from './fleet.js';
 
 /** How often the coordinator asks BullMQ how its runs stand (ms): finished ones whose `end` it missed, stalled ones. */
 const AUDIT_INTERVAL_MS = 1000;
@@ -93,7 +95,7 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     let isKilled = false;
     const outcome = this.send(request, own).then(
       (key) => {
-        run = new RemoteRun(key, this, listener, request.outputLogPath, { secretEnvNames: request.secretEnvNames, maxOutputBytes: request.maxOutputBytes });
+        run = new RemoteRun(key, this, listener, request.outputLogPath, { secretEnvNames: request.secretEnvNames, maxOutputBytes: request.maxOutputBytes, labels: [...(request.labels ?? [])].sort() });
         this.runs.set(key, run);
         this.wake?.();
         if (isKilled) run.kill();
@@ -199,6 +201,12 @@ export class QueueExecutor implements Executor, RemoteRunHost {
 
   // Every run followed, asked of BullMQ (a finished one whose `end` entry was missed, a stalled one).
   private async audit(): Promise<void> {
+    // Runs that need labels no live worker has say so (once; `waits for a worker with labels gpu`).
+    const waiting = [...this.runs.values()].filter((run) => run.unsaidWait !== null);
+    if (waiting.length > 0) {
+      const workers = await listWorkers(this.redis, this.keys).catch(() => null);
+      if (workers) for (const run of waiting) if (!hasWorkerWith(workers, run.unsaidWait!)) run.sayWaiting();
+    }
     await Promise.all([...this.runs.values()].filter((run) => !run.isEnding).map((run) => this.inspect(run)));
   }
 

@@ -52,9 +52,23 @@ export class RemoteRun {
     private readonly host: RemoteRunHost,
     private readonly listener: RunListener,
     private readonly outputPath: string,
-    private readonly options: { secretEnvNames: string[]; maxOutputBytes: number },
+    private readonly options: { secretEnvNames: string[]; maxOutputBytes: number; labels: string[] },
   ) {
     this.outcome = new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  private hasSaidWaiting = false;
+
+  /** Labels a worker needs to take it, while none has taken it and its wait for one was not said yet. */
+  get unsaidWait(): string[] | null {
+    return this.worker === null && !this.hasSaidWaiting && !this.isEnding && this.options.labels.length > 0 ? this.options.labels : null;
+  }
+
+  /** Says (once) that no live worker has the labels this run needs. */
+  sayWaiting(): void {
+    if (this.hasSaidWaiting) return;
+    this.hasSaidWaiting = true;
+    this.listener.waiting?.(this.options.labels);
   }
 
   /** True once settled. */

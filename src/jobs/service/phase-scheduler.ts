@@ -274,7 +274,8 @@ export class PhaseScheduler {
         output: (lines, lineCount) => entry.recordOutput(lines, lineCount, taskId),
         progress: (progress) => entry.recordProgress(progress),
         activity: (icon, text) => entry.recordActivity(icon, text),
-        taken: (worker) => this.recordTaken(entry, taskId, run.id, worker),
+        taken: (worker) => this.recordRunChange(entry, taskId, run.id, { type: 'takeRun', taskId, host: worker }),
+        waiting: (labels) => this.recordRunChange(entry, taskId, run.id, { type: 'waitRun', taskId, labels }),
       });
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
@@ -284,12 +285,13 @@ export class PhaseScheduler {
     void active.handle.outcome.then((outcome) => this.finishRun(entry, taskId, outcome));
   }
 
-  // A remote worker took the run: its name joins the run's (`sh[ab12-0]@box-1`), on disk. A name
-  // that could not be written is only a label: the run goes on, and the warning says why.
-  private recordTaken(entry: JobHandle, taskId: string, runId: string, worker: string): void {
+  // A remote run was taken by a worker (its name joins the run's: `sh[ab12-0]@box-1`), or waits for
+  // one with its labels: written to disk. A change that could not be written is only a label: the
+  // run goes on, and the warning says why.
+  private recordRunChange(entry: JobHandle, taskId: string, runId: string, action: JobAction): void {
     if (entry.job.status !== 'running' || entry.openRunOf(taskId)?.id !== runId) return;
     try {
-      entry.commit([{ type: 'takeRun', taskId, host: worker }]).catch((error: unknown) => this.host.warn(`${entry.id}: ${describeError(error)}`));
+      entry.commit([action]).catch((error: unknown) => this.host.warn(`${entry.id}: ${describeError(error)}`));
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
     }
