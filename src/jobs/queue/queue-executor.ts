@@ -14,6 +14,7 @@ import { LOCK_DURATION_MS, MAX_STALLED_COUNT, QueueKeys, STALLED_INTERVAL_MS, fo
 import { buildPayload, decodeEntry, type RemoteWorkspace, type RunPayload, type RunResult, type StreamEntry } from './run-payload.js';
 import { RemoteRun, type RemoteRunHost } from './remote-run.js';
 import { listWorkers } from './worker-registry.js';
+import { fetchTaskBranch } from './job-commit-push.js';
 import { hasWorkerWith } from './fleet.js';
 
 /** How often the coordinator asks BullMQ how its runs stand (ms): finished ones whose `end` it missed, stalled ones. */
@@ -95,7 +96,7 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     let isKilled = false;
     const outcome = this.send(request, own).then(
       (key) => {
-        run = new RemoteRun(key, this, listener, request.outputLogPath, { secretEnvNames: request.secretEnvNames, maxOutputBytes: request.maxOutputBytes, labels: [...(request.labels ?? [])].sort() });
+        run = new RemoteRun(key, this, listener, request.outputLogPath, request.cwd, { secretEnvNames: request.secretEnvNames, maxOutputBytes: request.maxOutputBytes, labels: [...(request.labels ?? [])].sort() });
         this.runs.set(key, run);
         this.wake?.();
         if (isKilled) run.kill();
@@ -227,6 +228,9 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     }
     const result = job.returnvalue as RunResult | null | undefined;
     if (job.finishedOn && result && typeof result === 'object' && result.outcome) {
+      run.isEnding = true; // no second inspect while the branch is fetched
+      if (result.pushed) await this.fetchBranch(run, (job.data as RunPayload).workspace, result.pushed);
+      run.isEnding = false;
       await run.finish(result.outcome);
       return;
     }
@@ -237,6 +241,17 @@ export class QueueExecutor implements Executor, RemoteRunHost {
       const worker = run.worker ?? job.processedBy ?? null;
       const reason = /stalled/.test(failure) ? `worker ${worker ?? '(unknown)'} stopped answering: its hold on the run lapsed (${Math.round((this.options.lockDurationMs ?? LOCK_DURATION_MS) / 1000)} s without renewal)` : `worker ${worker ?? '(unknown)'} could not run it: ${failure}`;
       await run.finish({ kind: 'interrupted', reason });
+    }
+  }
+
+  // The branch a worker pushed for `run` is fetched into the job's repository, and said (an
+  // activity of the job); one that cannot be fetched is said too: it stays on the git remote.
+  private async fetchBranch(run: RemoteRun, workspace: RemoteWorkspace | undefined, pushed: { branch: string; commit: string }): Promise<void> {
+    if (workspace?.kind !== 'repository') return;
+    try {
+      run.activity('⇩', await fetchTaskBranch(run.cwd, workspace.remote, pushed.branch, pushed.commit));
+    } catch (error) {
+      run.activity('⚠', `branch ${pushed.branch} (${pushed.commit.slice(0, 7)}) is on ${workspace.remote}, but could not be fetched here: ${describeError(error)}`);
     }
   }
 

@@ -212,14 +212,15 @@ export class QueueWorker {
       void this.heartbeat().catch(() => {});
       const title = describeRun(payload);
       this.options.log(`▶ ${key} ${title}`);
-      let outcome: RunOutcome = payload?.version !== PAYLOAD_VERSION ? { kind: 'failed' as const, error: `worker ${this.options.name} cannot read this run (payload version ${String(payload?.version)})` } : held.cancelGraceMs !== null ? { kind: 'cancelled' as const } : await this.run(held);
-      if (held.stopReason !== null) outcome = { kind: 'interrupted', reason: held.stopReason };
+      const result: RunResult = payload?.version !== PAYLOAD_VERSION ? { outcome: { kind: 'failed', error: `worker ${this.options.name} cannot read this run (payload version ${String(payload?.version)})` } } : held.cancelGraceMs !== null ? { outcome: { kind: 'cancelled' } } : await this.run(held);
+      if (held.stopReason !== null) result.outcome = { kind: 'interrupted', reason: held.stopReason };
+      const { outcome } = result;
       if (held.isLost) {
         this.options.log(`✖ ${key} lost: its hold lapsed, so another worker may run it; its outcome here is not recorded`);
         return;
       }
       try {
-        await job.moveToCompleted({ outcome } satisfies RunResult, token, false);
+        await job.moveToCompleted(result, token, false);
       } catch (error) {
         // BullMQ refuses a finish without the lock: this worker was cut off (frozen, partitioned)
         // and the run went to another. Its outcome is that holder's to tell.
@@ -236,7 +237,7 @@ export class QueueWorker {
   }
 
   // Runs `held` here: in its workspace, with its output file under the cache, followed onto its stream.
-  private async run(held: HeldRun): Promise<RunOutcome> {
+  private async run(held: HeldRun): Promise<RunResult> {
     const { key, payload } = held;
     const folder = join(this.options.cacheDir, 'runs', key);
     mkdirSync(folder, { recursive: true, mode: 0o700 });
@@ -268,13 +269,14 @@ export class QueueWorker {
       });
       held.handle = handle;
       if (held.cancelGraceMs !== null) handle.cancel(held.cancelGraceMs);
-      let outcome = await handle.outcome;
+      const outcome = await handle.outcome;
       clearInterval(timer);
       tail.close();
-      if (outcome.kind !== 'cancelled' && !held.isLost) outcome = await workspace.finish(outcome);
-      return outcome;
+      if (outcome.kind === 'cancelled' || held.isLost || held.stopReason !== null) return { outcome };
+      // What the run changed goes back as its task's branch; a push that fails fails the run.
+      return await workspace.finish(outcome).catch((error: unknown) => ({ outcome: { kind: 'failed' as const, error: `its changes could not be pushed: ${describeError(error)}` } }));
     } catch (error) {
-      return { kind: 'failed', error: `worker ${this.options.name} could not run it: ${describeError(error)}` };
+      return { outcome: { kind: 'failed', error: `worker ${this.options.name} could not run it: ${describeError(error)}` } };
     } finally {
       await workspace?.release().catch(() => {});
       rmSync(folder, { recursive: true, force: true });

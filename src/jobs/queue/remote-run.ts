@@ -52,6 +52,8 @@ export class RemoteRun {
     private readonly host: RemoteRunHost,
     private readonly listener: RunListener,
     private readonly outputPath: string,
+    /** The job's folder on this machine (where a branch its worker pushed is fetched). */
+    readonly cwd: string,
     private readonly options: { secretEnvNames: string[]; maxOutputBytes: number; labels: string[] },
   ) {
     this.outcome = new Promise((resolve) => (this.resolve = resolve));
@@ -69,6 +71,14 @@ export class RemoteRun {
     if (this.hasSaidWaiting) return;
     this.hasSaidWaiting = true;
     this.listener.waiting?.(this.options.labels);
+  }
+
+  /** A step of the run's made here (a branch fetched): a line of its output file, and an activity. */
+  activity(icon: string, text: string): void {
+    if (this.isEnded) return;
+    this.write('');
+    this.sink?.appendLine(`${icon} ${text}`);
+    this.listener.activity(icon, text);
   }
 
   /** True once settled. */
@@ -118,7 +128,7 @@ export class RemoteRun {
           isCreatedOnFirstWrite: basename(this.outputPath) !== 'output.log',
         });
       }
-      this.sink.write(text);
+      if (text !== '') this.sink.write(text);
     } catch (error) {
       this.sinkError = error as Error;
     }

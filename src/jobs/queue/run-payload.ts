@@ -9,7 +9,7 @@ import type { JobProgress } from '../model/job.js';
 export type RemoteRequest = Omit<PhaseRequest, 'outputLogPath' | 'cwd' | 'startRecord' | 'adoptRunId'>;
 
 /** Where a remote run works: its worker's own folder, or a worktree of the job's repository at a commit. */
-export type RemoteWorkspace = { kind: 'none' } | { kind: 'repository'; remote: string; commit: string; branch: string };
+export type RemoteWorkspace = { kind: 'none' } | { kind: 'repository'; remote: string; commit: string; branch: string; subdir?: string };
 
 /** The data of one run's BullMQ job. */
 export interface RunPayload {
@@ -77,5 +77,8 @@ export function decodeEntry(fields: readonly string[]): StreamEntry | null {
   }
 }
 
-/** The return value a worker completes a run's BullMQ job with: the run's outcome. */
-export type RunResult = { outcome: RunOutcome };
+/**
+ * The return value a worker completes a run's BullMQ job with: the run's outcome, and the branch
+ * it pushed its changes to (a run in a repository workspace that changed something).
+ */
+export type RunResult = { outcome: RunOutcome; pushed?: { branch: string; commit: string } };
