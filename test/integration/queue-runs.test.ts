@@ -127,4 +127,23 @@ describe('runs on workers through the queue', () => {
     expect(result.code).toBe(1);
     expect(JSON.parse(readFileSync(join(jobsDir, id, 'job.json'), 'utf8')).status).toBe('cancelled');
   });
+
+  it('jobline worker prints a line per run; on SIGTERM it takes no more runs, finishes those it holds, and exits', async () => {
+    const { cwd, env } = coordinator();
+    const draining = await startWorker(redis.url, { name: 'drainer', concurrency: 1, labels: ['drain'] });
+    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ agents: { slow: { type: 'command', labels: ['drain'], phases: [{ name: 'run', run: 'sleep 1.5; echo "finished on $JOBLINE_WORKER_NAME"' }] } } }));
+    const batch = startCli(['batch', '--agent', 'slow', '-j', '2', '-'], { cwd, env, input: 'a\nb\n' });
+    await draining.until('▶ ');
+    const stopped = draining.stop();
+    await draining.until('draining: finishing 1 run(s), taking no more');
+    expect(await stopped).toBe(0);
+    expect(draining.output).toMatch(/✔ job-[a-z0-9]{8}\.r\d done · \d+\.\ds\n/);
+    expect(draining.output).toContain('worker drainer stopped');
+    expect((draining.output.match(/▶ /g) ?? []).length).toBe(1);
+    // The other run waits for a worker with its labels, which comes.
+    const next = await startWorker(redis.url, { name: 'drainer-2', concurrency: 1, labels: ['drain'] });
+    const result = await batch.result;
+    await next.stop();
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+  });
 });
