@@ -80,6 +80,7 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     this.reader = openRedis(settings);
     watchConnection(this.redis, settings, options.warn);
     this.reader.on('error', () => {}); // said once, by the watch of `redis`
+    this.reader.on('ready', () => (this.readerId = null)); // a new connection has a new id
     this.reading = this.readStreams();
     this.auditTimer = setInterval(() => void this.audit(), AUDIT_INTERVAL_MS);
     this.auditTimer.unref();
@@ -95,10 +96,11 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     let pendingCancel: number | null = null;
     let isKilled = false;
     const outcome = this.send(request, own).then(
-      (key) => {
+      ({ key, workspace }) => {
         run = new RemoteRun(key, this, listener, request.outputLogPath, request.cwd, { secretEnvNames: request.secretEnvNames, maxOutputBytes: request.maxOutputBytes, labels: [...(request.labels ?? [])].sort() });
+        run.workspace = workspace;
         this.runs.set(key, run);
-        this.wake?.();
+        this.wakeReader();
         if (isKilled) run.kill();
         else if (pendingCancel !== null) run.cancel(pendingCancel);
         else void this.inspect(run); // an adopted run may have finished already
@@ -121,7 +123,7 @@ export class QueueExecutor implements Executor, RemoteRunHost {
 
   // Puts run `own` on its queue, or (a resumed task whose last run was interrupted with its
   // coordinator) follows that run where it still is in BullMQ. Resolves with the key followed.
-  private async send(request: PhaseRequest, own: string): Promise<string> {
+  private async send(request: PhaseRequest, own: string): Promise<{ key: string; workspace: RemoteWorkspace | null }> {
     const queue = this.queueFor(request.labels ?? []);
     if (request.adoptRunId) {
       const previous = formatRunKey(request.jobId, request.adoptRunId);
@@ -131,14 +133,14 @@ export class QueueExecutor implements Executor, RemoteRunHost {
       const ended = (found?.returnvalue as RunResult | null | undefined)?.outcome?.kind;
       if (found && !found.failedReason && !found.deferredFailure && ended !== 'cancelled' && ended !== 'interrupted') {
         this.queueByKey.set(previous, queue);
-        return previous;
+        return { key: previous, workspace: null };
       }
     }
     const workspace = this.options.workspaceOf ? await this.options.workspaceOf(request) : { kind: 'none' as const };
     const payload: RunPayload = buildPayload(own, request, workspace, this.coordinator);
     this.queueByKey.set(own, queue);
     await queue.add('run', payload, { jobId: own, attempts: 1, removeOnComplete: { age: FINISHED_RUN_TTL_S }, removeOnFail: { age: FINISHED_RUN_TTL_S } });
-    return own;
+    return { key: own, workspace };
   }
 
   // The queue of runs that need `labels`, opened (with BullMQ's stalled check, run here too, so
@@ -168,6 +170,21 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     return queue;
   }
 
+  // A run to follow was added: the blocking read (over the streams of the runs followed before)
+  // is cut short, so the new run's entries are read at once (its `end` may come in a few ms).
+  private wakeReader(): void {
+    this.wake?.();
+    if (this.isReaderBlocked && this.readerId !== null && !this.isUnblocking) {
+      this.isUnblocking = true;
+      void this.redis.call('CLIENT', 'UNBLOCK', String(this.readerId)).catch(() => {}).finally(() => (this.isUnblocking = false));
+    }
+  }
+
+  /** The reader connection's CLIENT ID (null until known, and after a reconnect until known again). */
+  private readerId: number | null = null;
+  private isReaderBlocked = false;
+  private isUnblocking = false;
+
   // The runs' streams, read by one blocking XREAD at a time over every run followed, in order.
   private async readStreams(): Promise<void> {
     while (!this.isClosed) {
@@ -181,21 +198,27 @@ export class QueueExecutor implements Executor, RemoteRunHost {
         continue;
       }
       try {
+        this.readerId ??= Number(await this.reader.call('CLIENT', 'ID'));
+        this.isReaderBlocked = true;
         const result = (await this.reader.xread('COUNT', 1000, 'BLOCK', READ_BLOCK_MS, 'STREAMS', ...runs.map((run) => this.keys.runStream(run.key)), ...runs.map((run) => run.lastId))) as Array<[string, Array<[string, string[]]>]> | null;
         for (const [stream, entries] of result ?? []) {
           const run = runs.find((candidate) => this.keys.runStream(candidate.key) === stream);
           if (!run) continue;
-          let hasEnded = false;
+          let end: Extract<StreamEntry, { t: 'end' }> | null = null;
           for (const [id, fields] of entries) {
             const entry = decodeEntry(fields);
             run.apply(id, entry);
-            if (entry?.t === 'end') hasEnded = true;
+            if (entry?.t === 'end') end = entry;
           }
-          if (hasEnded) void this.inspect(run);
+          // The end of a run sent from here carries its result (see StreamEntry); any other is asked of BullMQ.
+          if (end?.result?.outcome && run.workspace) void this.conclude(run, end.result, run.workspace);
+          else if (end) void this.inspect(run);
         }
       } catch {
         if (this.isClosed) return;
         await new Promise((resolve) => setTimeout(resolve, 200));
+      } finally {
+        this.isReaderBlocked = false;
       }
     }
   }
@@ -228,10 +251,7 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     }
     const result = job.returnvalue as RunResult | null | undefined;
     if (job.finishedOn && result && typeof result === 'object' && result.outcome) {
-      run.isEnding = true; // no second inspect while the branch is fetched
-      if (result.pushed) await this.fetchBranch(run, (job.data as RunPayload).workspace, result.pushed);
-      run.isEnding = false;
-      await run.finish(result.outcome);
+      await this.conclude(run, result, (job.data as RunPayload).workspace);
       return;
     }
     const failure = job.failedReason || job.deferredFailure;
@@ -244,9 +264,19 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     }
   }
 
+  // Run `run` ended with `result` (its BullMQ job's return value): a branch its worker pushed is
+  // fetched here first, then the run settles.
+  private async conclude(run: RemoteRun, result: RunResult, workspace: RemoteWorkspace): Promise<void> {
+    if (run.isEnding) return;
+    run.isEnding = true; // no second look while the branch is fetched
+    if (result.pushed) await this.fetchBranch(run, workspace, result.pushed);
+    run.isEnding = false;
+    await run.finish(result.outcome);
+  }
+
   // The branch a worker pushed for `run` is fetched into the job's repository, and said (an
   // activity of the job); one that cannot be fetched is said too: it stays on the git remote.
-  private async fetchBranch(run: RemoteRun, workspace: RemoteWorkspace | undefined, pushed: { branch: string; commit: string }): Promise<void> {
+  private async fetchBranch(run: RemoteRun, workspace: RemoteWorkspace | null | undefined, pushed: { branch: string; commit: string }): Promise<void> {
     if (workspace?.kind !== 'repository') return;
     try {
       run.activity('⇩', await fetchTaskBranch(run.cwd, workspace.remote, pushed.branch, pushed.commit));

@@ -22,8 +22,8 @@ import { prepareWorkspace, type PreparedWorkspace } from './repo-workspace.js';
 
 /** Environment variable naming the worker to the commands it runs. */
 export const WORKER_NAME_ENV = 'JOBLINE_WORKER_NAME';
-/** How often a run's output file is read for new output between its reports (ms). */
-const TAIL_INTERVAL_MS = 50;
+/** How often a run's output file is read between its reports (ms): its lines are read as they are reported; this catches a line not ended yet. */
+const TAIL_INTERVAL_MS = 200;
 /** How long one wait for a run on an empty queue lasts (s; BullMQ's drainDelay): draining waits at most this. */
 const FETCH_BLOCK_S = 1;
 
@@ -206,10 +206,10 @@ export class QueueWorker {
     const held: HeldRun = { key, job, token, fetcher, payload, handle: null, cancelGraceMs: null, isLost: false, stopReason: null, startedAt: Date.now() };
     this.held.set(key, held);
     try {
-      const flag = await this.redis.get(this.keys.cancelFlag(key));
-      if (flag !== null) held.cancelGraceMs = Number(flag) || 0;
-      void this.redis.multi().xadd(this.keys.runStream(key), '*', ...encodeEntry({ t: 'taken', worker: this.options.name })).expire(this.keys.runStream(key), FINISHED_RUN_TTL_S).exec().catch(() => {});
-      void this.heartbeat().catch(() => {});
+      // One round trip: a cancel asked for before this worker took the run, and the run taken.
+      const replies = await this.redis.multi().get(this.keys.cancelFlag(key)).xadd(this.keys.runStream(key), '*', ...encodeEntry({ t: 'taken', worker: this.options.name })).expire(this.keys.runStream(key), FINISHED_RUN_TTL_S).exec();
+      const flag = replies?.[0]?.[1] as string | null | undefined;
+      if (flag !== null && flag !== undefined) held.cancelGraceMs = Number(flag) || 0;
       const title = describeRun(payload);
       this.options.log(`▶ ${key} ${title}`);
       const result: RunResult = payload?.version !== PAYLOAD_VERSION ? { outcome: { kind: 'failed', error: `worker ${this.options.name} cannot read this run (payload version ${String(payload?.version)})` } } : held.cancelGraceMs !== null ? { outcome: { kind: 'cancelled' } } : await this.run(held);
@@ -227,12 +227,11 @@ export class QueueWorker {
         this.options.log(`✖ ${key} not recorded: ${describeError(error)} (another worker holds it now)`);
         return;
       }
-      this.send(key, { t: 'end' });
-      void this.redis.expire(this.keys.runStream(key), FINISHED_RUN_TTL_S).catch(() => {});
+      void this.redis.multi().xadd(this.keys.runStream(key), '*', ...encodeEntry({ t: 'end', result })).expire(this.keys.runStream(key), FINISHED_RUN_TTL_S).exec().catch(() => {});
       this.options.log(`${OUTCOME_ICONS[outcome.kind]} ${key} ${describeOutcome(outcome)} · ${formatSeconds(Date.now() - held.startedAt)}`);
     } finally {
+      // The presence lists the runs held at its next heartbeat (every HEARTBEAT_MS).
       this.held.delete(key);
-      void this.heartbeat().catch(() => {});
     }
   }
 

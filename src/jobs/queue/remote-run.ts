@@ -8,7 +8,7 @@ import type { RunListener, RunOutcome } from '../ports/executor.js';
 import { OutputSink } from '../runtime/output-sink.js';
 import { SecretScrubber, readSecrets } from '../../text/secrets.js';
 import { describeError } from '../../errors.js';
-import type { StreamEntry } from './run-payload.js';
+import type { RemoteWorkspace, StreamEntry } from './run-payload.js';
 
 /** What a run needs from the executor that owns it (the Redis side). */
 export interface RemoteRunHost {
@@ -33,6 +33,8 @@ export class RemoteRun {
   worker: string | null = null;
   /** The id of the last stream entry applied. */
   lastId = '0-0';
+  /** Where it works on its worker, when this coordinator sent it (null: an adopted run, whose payload BullMQ holds). */
+  workspace: RemoteWorkspace | null = null;
   /** True once its outcome is being settled (its last entries read, its output closed). */
   isEnding = false;
   private isEnded = false;

@@ -50,8 +50,12 @@ export type StreamEntry =
   | { t: 'out'; lines: string[]; count: number }
   | { t: 'progress'; progress: Partial<JobProgress> }
   | { t: 'activity'; icon: string; text: string }
-  /** The run's BullMQ job is completed: its outcome is its return value (wakes the coordinator). */
-  | { t: 'end' };
+  /**
+   * The run's BullMQ job is completed with `result` as its return value. Written only after BullMQ
+   * accepted the completion, which only the holder of the run's lock can make: a stale worker
+   * (its lock lost) never writes one, so the coordinator may take the outcome from here.
+   */
+  | { t: 'end'; result?: RunResult };
 
 /** The fields of one XADD for `entry`. */
 export function encodeEntry(entry: StreamEntry): [string, string, string, string] {

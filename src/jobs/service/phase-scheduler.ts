@@ -33,6 +33,9 @@ export interface SchedulerHost {
   whenRemovalsAllowed(): Promise<void>;
 }
 
+/** How long after a remote worker took a run its name is written, unless the run's outcome comes first (ms). */
+const TAKE_RECORD_DELAY_MS = 250;
+
 /** Settings the scheduler uses. */
 export interface SchedulerOptions {
   store: JobRepository;
@@ -274,7 +277,7 @@ export class PhaseScheduler {
         output: (lines, lineCount) => entry.recordOutput(lines, lineCount, taskId),
         progress: (progress) => entry.recordProgress(progress),
         activity: (icon, text) => entry.recordActivity(icon, text),
-        taken: (worker) => this.recordRunChange(entry, taskId, run.id, { type: 'takeRun', taskId, host: worker }),
+        taken: (worker) => this.deferTake(entry, taskId, run.id, worker),
         waiting: (labels) => this.recordRunChange(entry, taskId, run.id, { type: 'waitRun', taskId, labels }),
       });
     } catch (error) {
@@ -283,6 +286,35 @@ export class PhaseScheduler {
       return;
     }
     void active.handle.outcome.then((outcome) => this.finishRun(entry, taskId, outcome));
+  }
+
+  // A remote worker took the run: its name is written TAKE_RECORD_DELAY_MS later, or with the run's
+  // outcome if that comes first (a batch of short tasks writes no change of its own per run).
+  private deferTake(entry: JobHandle, taskId: string, runId: string, worker: string): void {
+    const key = `${entry.id}/${runId}`;
+    const pending = this.pendingTakes.get(key);
+    if (pending) clearTimeout(pending.timer);
+    const action: JobAction = { type: 'takeRun', taskId, host: worker };
+    const timer = setTimeout(() => {
+      this.pendingTakes.delete(key);
+      this.recordRunChange(entry, taskId, runId, action);
+    }, TAKE_RECORD_DELAY_MS);
+    timer.unref();
+    this.pendingTakes.set(key, { timer, action });
+  }
+
+  /** Takes not written yet (see deferTake), by `<job id>/<run id>`. */
+  private readonly pendingTakes = new Map<string, { timer: NodeJS.Timeout; action: JobAction }>();
+
+  // The take of task `taskId`'s open run not written yet, withdrawn to be written with its outcome.
+  private withdrawTake(entry: JobHandle, taskId: string): JobAction[] {
+    const runId = entry.openRunOf(taskId)?.id;
+    const key = `${entry.id}/${runId}`;
+    const pending = runId === undefined ? undefined : this.pendingTakes.get(key);
+    if (!pending) return [];
+    clearTimeout(pending.timer);
+    this.pendingTakes.delete(key);
+    return [pending.action];
   }
 
   // A remote run was taken by a worker (its name joins the run's: `sh[ab12-0]@box-1`), or waits for
@@ -304,7 +336,8 @@ export class PhaseScheduler {
     entry.runs.delete(taskId);
     // While the session closes, a run that ended on its own is still recorded (see shutdown).
     const isRecorded = outcome.kind !== 'cancelled' || !this.host.isClosed();
-    if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome);
+    const take = this.withdrawTake(entry, taskId);
+    if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome, take);
     else this.settle(entry);
     if (entry.job.status === 'running' && !this.host.isClosed()) this.pump();
   }
@@ -312,10 +345,10 @@ export class PhaseScheduler {
   // Commits a run's outcome; one whose write failed is made again after the job's retry delay,
   // for as long as its run is still open (a cancel or an exit may close it meanwhile). The task
   // stays claimed until then: its end is not on disk, so it did not happen yet.
-  private recordOutcome(entry: JobHandle, taskId: string, outcome: RunOutcome): void {
+  private recordOutcome(entry: JobHandle, taskId: string, outcome: RunOutcome, before: JobAction[] = []): void {
     let committed: Promise<void>;
     try {
-      committed = entry.commit([outcomeAction(taskId, outcome)]);
+      committed = entry.commit([...before, outcomeAction(taskId, outcome)]);
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
       return;
@@ -325,7 +358,7 @@ export class PhaseScheduler {
       () => {
         const retry = setTimeout(() => {
           if (this.host.isClosed() || entry.job.status !== 'running' || !entry.openRunOf(taskId)) return this.settle(entry);
-          this.recordOutcome(entry, taskId, outcome);
+          this.recordOutcome(entry, taskId, outcome, before);
         }, entry.msUntilRetry());
         retry.unref();
       },
