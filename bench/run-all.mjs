@@ -9,6 +9,7 @@ import { measureMemory, measurePromptReturn, measureScaling, measureTaskViews, m
 import { runFloor, runJobline, runParallel, runTaskScaling, runTsp, runXargs } from './throughput.mjs';
 import { measureApi, measureFanOut } from './api.mjs';
 import { measureDashboard } from './dashboard.mjs';
+import { measureOutputLatency, measureQueueThroughput, measureScaleOut } from './queue.mjs';
 
 const log = (text) => process.stderr.write(`${text}\n`);
 const collect = async (name, run) => {
@@ -60,6 +61,9 @@ const durability = await collect('durability', () => measureDurability(200));
 const api = await collect('the API of jobline serve', () => measureApi());
 const fanOut = await collect('the event stream with 200 followers', () => measureFanOut());
 const dashboard = await collect('the web dashboard', () => measureDashboard());
+const queueThroughput = await collect('1,000 tasks through the queue', () => measureQueueThroughput());
+const queueLatency = await collect('output latency through the queue', () => measureOutputLatency());
+const queueScale = await collect('two workers against one', () => measureScaleOut());
 
 const p99Prompt = Math.max(pick(prompt0, 'p99').median, pick(prompt3, 'p99').median);
 const echoP99 = pick(typing, 'echoP99').median;
@@ -90,6 +94,9 @@ are in ms, memory in MB. The REPL is measured through a real pseudo-terminal, as
 | 10,000 tasks in one job: under 150 MB | ${pick(taskScaling, 'largeRss').median.toFixed(0)} MB peak | ${verdict(pick(taskScaling, 'largeRss').median < 150)} |
 | a running job of 10,000 tasks: \`/jobs\` and \`/tasks\` under 100 ms | ${pick(taskViews, 'jobsMs').median.toFixed(0)} and ${pick(taskViews, 'tasksMs').median.toFixed(0)} ms | ${verdict(pick(taskViews, 'jobsMs').median < 100 && pick(taskViews, 'tasksMs').median < 100)} |
 | submit latency flat with 10,000 stored jobs | ${submitFlatness.median.toFixed(2)}× the latency with 10 stored | ${verdict(submitFlatness.median < 1.5)} |
+| 1,000 tasks through the queue (one worker, concurrency 3): within 2× of the local executor | ${pick(queueThroughput, 'ratio').median.toFixed(2)}× | ${verdict(pick(queueThroughput, 'ratio').median <= 2)} |
+| a remote run's output line in the coordinator's output.log: p50 under 250 ms | p50 ${pick(queueLatency, 'p50').median.toFixed(0)} ms, p99 ${pick(queueLatency, 'p99').median.toFixed(0)} ms | ${verdict(pick(queueLatency, 'p50').median <= 250)} |
+| tasks of \`sleep 0.2\`: two workers at least 1.8× one | ${pick(queueScale, 'ratio').median.toFixed(2)}× | ${verdict(pick(queueScale, 'ratio').median >= 1.8)} |
 
 ## 1. Prompt return
 
@@ -371,6 +378,26 @@ the stream without the dashboard). The page never polls: every change comes thro
 Lanes and the finished list show 50 jobs at a time and a job's tasks 100 at a time, so what the
 page holds does not grow with the folder; many events in one frame make one render.
 Reproduce this section alone: \`node bench/dashboard.mjs\` (once).
+
+## 10. Several machines (the queue)
+
+Runs through a BullMQ queue on a local \`redis-server\` (AOF on), taken by \`jobline worker\`
+processes on this machine (each its own process, as another machine's would be). The coordinator
+is \`jobline batch\`; every batch is checked complete (\`jobline show\`: every task done).
+
+| | |
+|---|---|
+| 1,000 \`true\`: local executor (\`batch -j 3\`) | ${fmt(pick(queueThroughput, 'local'), 0)} ms |
+| the same through the queue, one worker of concurrency 3 (\`batch -j 6\`: 3 runs wait queued while 3 run) | ${fmt(pick(queueThroughput, 'queued'), 0)} ms (${fmt(pick(queueThroughput, 'ratio'), 2)}×) |
+| a remote run's stamped line → the coordinator's output.log, p50 / p99 (100 lines, one every 50 ms) | ${fmt(pick(queueLatency, 'p50'), 0)} / ${fmt(pick(queueLatency, 'p99'), 0)} ms |
+| 60 tasks of \`sleep 0.2\`, \`batch -j 12\`: one worker / two workers (concurrency 3 each) | ${fmt(pick(queueScale, 'one'), 0)} / ${fmt(pick(queueScale, 'two'), 0)} ms (${fmt(pick(queueScale, 'ratio'), 2)}×) |
+
+Output travels on a Redis stream per run: the worker appends its output file's new bytes (and
+the lines it reports) as they are written, and the coordinator reads every run's stream with one
+blocking XREAD, cut short when a run is added. On one machine a run costs about twice a local
+one: a coordinator and a worker each keep their own books (the start written before the run is
+sent, the outcome), and BullMQ takes and completes each run with a script on Redis.
+Reproduce this section alone: \`node bench/queue.mjs\` (once).
 `;
 writeFileSync(new URL('../docs/PERFORMANCE.md', import.meta.url), report);
 log('wrote docs/PERFORMANCE.md');

@@ -238,12 +238,15 @@ export class QueueWorker {
   // Runs `held` here: in its workspace, with its output file under the cache, followed onto its stream.
   private async run(held: HeldRun): Promise<RunResult> {
     const { key, payload } = held;
-    const folder = join(this.options.cacheDir, 'runs', key);
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    // A run of a phase of several tasks writes a file of its own, created by its first output (as
+    // locally: a silent task makes none), all in one folder; a phase's only run, its output.log.
+    const isOwnFile = basename(payload.outputFile) !== 'output.log';
+    const folder = isOwnFile ? join(this.options.cacheDir, 'runs') : join(this.options.cacheDir, 'runs', key);
+    if (!isOwnFile) mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const outputLogPath = isOwnFile ? join(folder, `${key}.log`) : join(folder, 'output.log');
     let workspace: PreparedWorkspace | null = null;
     try {
       workspace = await prepareWorkspace(payload, this.options);
-      const outputLogPath = join(folder, basename(payload.outputFile));
       const request: PhaseRequest = {
         ...payload.request,
         agent: payload.request.agent.type === 'llm' ? { ...payload.request.agent, workspace: workspace.cwd } : payload.request.agent,
@@ -278,7 +281,7 @@ export class QueueWorker {
       return { outcome: { kind: 'failed', error: `worker ${this.options.name} could not run it: ${describeError(error)}` } };
     } finally {
       await workspace?.release().catch(() => {});
-      rmSync(folder, { recursive: true, force: true });
+      rmSync(isOwnFile ? outputLogPath : folder, { recursive: true, force: true });
     }
   }
 
