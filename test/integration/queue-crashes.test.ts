@@ -117,6 +117,10 @@ describe('redis-server restarted mid-batch (AOF on)', () => {
     const id = /Batch (job-[a-z0-9]{8})/.exec(result.stdout)![1]!;
     const job = await show(cwd, env, id);
     expect(job.tasks.every((task) => task.status === 'done' && task.attempts === 1)).toBe(true);
+    // The coordinator said the loss once, and the return.
+    const said = result.stdout + result.stderr;
+    expect(said.match(/(Lost the connection to|Cannot reach) the queue at redis:\/\/127\.0\.0\.1:\d+\/0(: \w+)?; reconnecting \(runs waiting to be sent wait\)\./g)).toHaveLength(1);
+    expect(said).toContain(`The queue at ${redis.url} is back.`);
   }, 90_000);
 });
 

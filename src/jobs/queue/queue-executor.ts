@@ -52,6 +52,8 @@ export class QueueExecutor implements Executor, RemoteRunHost {
   private readonly runs = new Map<string, RemoteRun>();
   private readonly coordinator = `${hostname()}-${process.pid}`;
   private wake: (() => void) | null = null;
+  /** Stops the connection's watch from telling of a close made on purpose. */
+  private readonly silence: () => void;
   private isClosed = false;
   private readonly auditTimer: NodeJS.Timeout;
   private readonly reading: Promise<void>;
@@ -78,7 +80,7 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     this.runLimit = settings.globalConcurrency ?? Number.POSITIVE_INFINITY;
     this.redis = openRedis(settings);
     this.reader = openRedis(settings);
-    watchConnection(this.redis, settings, options.warn);
+    this.silence = watchConnection(this.redis, settings, options.warn);
     this.reader.on('error', () => {}); // said once, by the watch of `redis`
     this.reader.on('ready', () => (this.readerId = null)); // a new connection has a new id
     this.reading = this.readStreams();
@@ -336,6 +338,7 @@ export class QueueExecutor implements Executor, RemoteRunHost {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.silence();
     clearInterval(this.auditTimer);
     this.wake?.();
     this.killAll();

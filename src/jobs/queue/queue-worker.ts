@@ -79,6 +79,7 @@ export class QueueWorker {
   private tokenCount = 0;
   private timers: NodeJS.Timeout[] = [];
   private readonly startedAt = new Date().toISOString();
+  private readonly silence: () => void;
 
   /** @throws QueueError QUEUE_UNREACHABLE, QUEUE_AUTH (checked before anything starts). */
   static async start(settings: QueueSettings, options: QueueWorkerOptions): Promise<QueueWorker> {
@@ -99,7 +100,7 @@ export class QueueWorker {
     this.executor = new ThreadExecutor({ workerHeapMb: options.workerHeapMb, spareWorkers: 1, maxIdleWorkers: options.concurrency + 1, maxRuns: options.concurrency });
     this.redis = openRedis(settings);
     this.subscriber = openRedis(settings);
-    watchConnection(this.redis, settings, options.log);
+    this.silence = watchConnection(this.redis, settings, options.log);
     this.subscriber.on('error', () => {});
   }
 
@@ -354,6 +355,7 @@ export class QueueWorker {
     await this.heartbeat().catch(() => {});
     await Promise.all([...this.fetchers.values()].map((fetcher) => fetcher.close().catch(() => {})));
     await this.executor.close();
+    this.silence();
     this.subscriber.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }

@@ -78,17 +78,28 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 /**
  * Says a lost connection once (`warn`), and that it is back once it is: ioredis reconnects by
  * itself and BullMQ's commands wait meanwhile, so nothing else is needed than telling the user.
+ * Returns a function to call before closing the connection on purpose (then nothing is said).
  */
-export function watchConnection(redis: Redis, settings: QueueSettings, warn: (message: string) => void): void {
+export function watchConnection(redis: Redis, settings: QueueSettings, warn: (message: string) => void): () => void {
   let isLost = false;
-  redis.on('error', (error: unknown) => {
-    if (isLost) return;
+  let isClosing = false;
+  let lastError: unknown = null;
+  const lose = (): void => {
+    if (isLost || isClosing) return;
     isLost = true;
-    warn(`${describeConnectError(settings, error).message}; reconnecting (runs waiting to be sent wait).`);
+    const why = lastError ? describeConnectError(settings, lastError).message : `Lost the connection to the queue at ${describeQueueUrl(settings.url)}`;
+    warn(`${why}; reconnecting (runs waiting to be sent wait).`);
+  };
+  redis.on('error', (error: unknown) => {
+    lastError = error;
+    lose();
   });
+  redis.on('close', lose);
   redis.on('ready', () => {
+    lastError = null;
     if (!isLost) return;
     isLost = false;
     warn(`The queue at ${describeQueueUrl(settings.url)} is back.`);
   });
+  return () => void (isClosing = true);
 }
