@@ -48,8 +48,7 @@ export function WorkersPanel() {
   if (!fleet?.queue && !problem) return null;
   const { waiting, active, delayed, failed } = fleet?.counts ?? { waiting: 0, active: 0, delayed: 0, failed: 0 };
   return html`<section class="workers" aria-labelledby="workers-title" data-panel="workers">
-    <h2 id="workers-title">Workers <span class="count">${fleet?.workers.filter((worker) => worker.state === 'running' || worker.state === 'draining').length ?? 0}</span>
-      <span class="dim lane-detail">${waiting} waiting · ${active} active · ${delayed} delayed · ${failed} failed</span></h2>
+    <h2 id="workers-title">Workers <span class="count">${fleet?.workers.filter((worker) => worker.state === 'running' || worker.state === 'draining').length ?? 0}</span>${' '}<span class="dim lane-detail">${waiting} waiting · ${active} active · ${delayed} delayed · ${failed} failed</span></h2>
     ${problem ? html`<p class="bad" role="alert">${problem}</p>` : ''}
     ${fleet && fleet.workers.length === 0 ? html`<p class="empty">No worker is connected (start one: <code>jobline worker --queue redis://…</code>).</p>` : ''}
     <table class="workers-list">
