@@ -50,10 +50,11 @@ function toProviderSpec(name: string, provider: ProviderConfig, configFile: stri
 }
 
 // A job of an llm agent whose key is not in the environment could only fail at its first model
-// call: it is refused before it is created, naming the variable and where it is configured.
-function withApiKey(agent: LlmAgentSpec): LlmAgentSpec {
+// call: it is refused before it is created, naming the variable and where it is configured. With a
+// queue (`config.queue`), its runs call the model from workers, with their own keys: not checked here.
+function withApiKey(agent: LlmAgentSpec, config: JoblineConfig): LlmAgentSpec {
   const { provider } = agent;
-  if (provider.apiKeyEnv && !readApiKey(provider)) {
+  if (provider.apiKeyEnv && !config.queue && !readApiKey(provider)) {
     throw new AgentError('API_KEY_MISSING', `The ${agent.name} agent's provider "${provider.name}" reads its API key from $${provider.apiKeyEnv}, which is not set here (apiKeyEnv in ${provider.configFile ?? 'the config'}). Export it and try again.`);
   }
   return agent;
@@ -99,7 +100,7 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string, c
       provider: toProviderSpec(configured.provider, provider, configFile), model: configured.model ?? provider.model,
       phases: phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: configured.allowCommands ?? DEFAULT_ALLOWED_COMMANDS,
       secretEnvNames: getSecretEnvNames(config), ...(configured.workers ? { workers: configured.workers } : {}), ...routingOf(configured.labels),
-    });
+    }, config);
   }
   const [providerName, provider] = Object.entries(config.providers)[0] ?? [];
   if (builtinLlm && providerName && provider) {
@@ -107,7 +108,7 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string, c
       type: 'llm', name, summary: builtinLlm.summary, provider: toProviderSpec(providerName, provider, configFile), model: provider.model,
       phases: builtinLlm.phases.map((p) => ({ ...p, tools: [...p.tools] })), workspace, allowCommands: DEFAULT_ALLOWED_COMMANDS,
       secretEnvNames: getSecretEnvNames(config),
-    });
+    }, config);
   }
   if (name === 'sh') return createShAgent();
   if (name === 'check') return createCheckAgent(cwd);

@@ -47,6 +47,9 @@ export interface AppContext {
 export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd(), queueUrl?: string): AppContext {
   const { config, path } = loadConfig({ explicitPath: explicitConfigPath, cwd });
   const queue = resolveQueueSettings(config.queue, queueUrl);
+  // A queue given by --queue or $JOBLINE_QUEUE_URL is the config's too (agents are resolved knowing
+  // their runs go to workers: an LLM agent's key is then the workers', see resolveAgent).
+  if (queue && !config.queue) config.queue = { type: 'bullmq', url: queue.url, prefix: queue.prefix, tls: queue.tls };
   const store = JobStore.open(resolveJobsDir(config.jobsDir), { secretEnvNames: getSecretEnvNames(config) });
   // While a server runs on the jobs folder, listings and jobs come from it (see createServerReader).
   const folderReader = new JobFolderReader(store);

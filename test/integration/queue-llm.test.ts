@@ -15,7 +15,6 @@ let redis: TestRedis;
 let worker: TestWorker;
 let model: FakeModelServer;
 const WORKER_KEY = 'sk-worker-own-key-0123456789';
-const COORDINATOR_KEY = 'sk-coordinator-key-9876543210';
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -42,7 +41,8 @@ describe('an LLM agent on a worker', () => {
     };
     writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify(config));
     const jobsDir = join(makeTempDir(), 'jobs');
-    const env = { JOBLINE_JOBS_DIR: jobsDir, JOBLINE_QUEUE_URL: redis.url, MODEL_KEY: COORDINATOR_KEY, ...FAST_QUEUE_ENV };
+    // The coordinator has no key of its own: the worker calls the model.
+    const env = { JOBLINE_JOBS_DIR: jobsDir, JOBLINE_QUEUE_URL: redis.url, MODEL_KEY: '', ...FAST_QUEUE_ENV };
     const result = await runCli(['run', '-y', '--json', '--agent', 'reader', 'what do the notes say?'], { cwd, env });
     expect(result.code, result.stderr).toBe(0);
     const job = JSON.parse(result.stdout) as { id: string; status: string; progress: { llmCalls: number; toolCalls: number; round: number }; phases: Array<{ output: string }> };
