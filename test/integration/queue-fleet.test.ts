@@ -1,7 +1,7 @@
 // Seeing and routing the fleet of a queue (BullMQ on a real redis-server): labels send a run only
 // to a worker that has them all, a run no worker can take says so in /tasks, and the workers are
 // listed by `jobline workers` and GET /api/workers (a worker that went away shown as gone).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, startPipedRepl } from '../helpers/cli.js';
@@ -100,6 +100,33 @@ describe('the fleet', () => {
       }
     } finally {
       running.child.kill('SIGKILL');
+    }
+  }, 60_000);
+});
+
+describe('queue.globalConcurrency', () => {
+  it('caps the runs of the whole queue at once, across coordinators (BullMQ\'s global concurrency)', async () => {
+    const capped = await startRedis();
+    const fleet = [await startWorker(capped.url, { name: 'cap-1', concurrency: 3 }), await startWorker(capped.url, { name: 'cap-2', concurrency: 3 })];
+    try {
+      const spans = join(makeTempDir(), 'spans');
+      const settings = { queue: { url: capped.url, globalConcurrency: 2 } };
+      const lines = Array.from({ length: 6 }, () => `echo "+ $(date +%s%3N)" >> ${spans}; sleep 0.4; echo "- $(date +%s%3N)" >> ${spans}`);
+      // Two coordinators, each allowed 4 runs at once by its job: together at most 2 run.
+      const runs = [coordinator(), coordinator()].map(({ cwd, env }) => {
+        writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify(settings));
+        return runCli(['batch', '-j', '4', '-'], { cwd, env: { ...env, JOBLINE_QUEUE_URL: '' }, input: `${lines.join('\n')}\n` });
+      });
+      for (const result of await Promise.all(runs)) expect(result.code, result.stdout + result.stderr).toBe(0);
+      const events = readFileSync(spans, 'utf8').trim().split('\n').map((line) => ({ delta: line.startsWith('+') ? 1 : -1, at: Number(line.slice(2)) })).sort((a, b) => a.at - b.at || a.delta - b.delta);
+      let running = 0;
+      let most = 0;
+      for (const event of events) most = Math.max(most, (running += event.delta));
+      expect(events).toHaveLength(24);
+      expect(most).toBe(2);
+    } finally {
+      for (const worker of fleet) await worker.stop();
+      await capped.stop(true);
     }
   }, 60_000);
 });

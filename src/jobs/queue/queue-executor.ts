@@ -227,6 +227,19 @@ export class QueueExecutor implements Executor, RemoteRunHost {
 
   // Every run followed, asked of BullMQ (a finished one whose `end` entry was missed, a stalled one).
   private async audit(): Promise<void> {
+    // One audit at a time: while Redis is away its commands wait, and audits must not pile up.
+    if (this.isAuditing) return;
+    this.isAuditing = true;
+    try {
+      await this.auditOnce();
+    } finally {
+      this.isAuditing = false;
+    }
+  }
+
+  private isAuditing = false;
+
+  private async auditOnce(): Promise<void> {
     // Runs that need labels no live worker has say so (once; `waits for a worker with labels gpu`).
     const waiting = [...this.runs.values()].filter((run) => run.unsaidWait !== null);
     if (waiting.length > 0) {
