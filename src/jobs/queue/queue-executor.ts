@@ -13,14 +13,13 @@ import { checkQueue, openRedis, watchConnection } from './redis-connection.js';
 import { LOCK_DURATION_MS, MAX_STALLED_COUNT, QueueKeys, STALLED_INTERVAL_MS, formatRunKey, type QueueSettings } from './queue-settings.js';
 import { buildPayload, decodeEntry, type RemoteWorkspace, type RunPayload, type RunResult, type StreamEntry } from './run-payload.js';
 import { RemoteRun, type RemoteRunHost } from './remote-run.js';
+import { StreamReader } from './stream-reader.js';
 import { listWorkers } from './worker-registry.js';
 import { fetchTaskBranch } from './job-commit-push.js';
 import { hasWorkerWith } from './fleet.js';
 
 /** How often the coordinator asks BullMQ how its runs stand (ms): finished ones whose `end` it missed, stalled ones. */
 const AUDIT_INTERVAL_MS = 1000;
-/** How long a blocking read of the runs' streams waits (ms) before it reads the set of runs again. */
-const READ_BLOCK_MS = 100;
 /** How long a run's stream and flags stay in Redis once its coordinator recorded its end (s). */
 const ENDED_RUN_TTL_S = 600;
 /** How long a finished run's BullMQ job is kept (s): a coordinator that died finds it when it comes back. */
@@ -45,18 +44,16 @@ export class QueueExecutor implements Executor, RemoteRunHost {
   readonly runLimit: number;
   readonly keys: QueueKeys;
   private readonly redis: Redis;
-  private readonly reader: Redis;
+  private readonly reader: StreamReader;
   private readonly queues = new Map<string, Queue>();
   private readonly checkers: Worker[] = [];
   /** Runs being followed, by key (their BullMQ job id). */
   private readonly runs = new Map<string, RemoteRun>();
   private readonly coordinator = `${hostname()}-${process.pid}`;
-  private wake: (() => void) | null = null;
   /** Stops the connection's watch from telling of a close made on purpose. */
   private readonly silence: () => void;
   private isClosed = false;
   private readonly auditTimer: NodeJS.Timeout;
-  private readonly reading: Promise<void>;
 
   /**
    * Checks that the queue answers, then opens it.
@@ -79,11 +76,14 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     this.keys = new QueueKeys(settings.prefix);
     this.runLimit = settings.globalConcurrency ?? Number.POSITIVE_INFINITY;
     this.redis = openRedis(settings);
-    this.reader = openRedis(settings);
+    const reader = openRedis(settings);
+    reader.on('error', () => {}); // said once, by the watch of `redis`
+    // The end of a run sent from here carries its result (see StreamEntry); any other is asked of BullMQ.
+    this.reader = new StreamReader(reader, this.redis, this.keys, () => this.runs.values(), (run, end) => {
+      if (end.result?.outcome && run.workspace) void this.conclude(run, end.result, run.workspace);
+      else void this.inspect(run);
+    });
     this.silence = watchConnection(this.redis, settings, options.warn);
-    this.reader.on('error', () => {}); // said once, by the watch of `redis`
-    this.reader.on('ready', () => (this.readerId = null)); // a new connection has a new id
-    this.reading = this.readStreams();
     this.auditTimer = setInterval(() => void this.audit(), AUDIT_INTERVAL_MS);
     this.auditTimer.unref();
   }
@@ -102,7 +102,7 @@ export class QueueExecutor implements Executor, RemoteRunHost {
         run = new RemoteRun(key, this, listener, request.outputLogPath, request.cwd, { secretEnvNames: request.secretEnvNames, maxOutputBytes: request.maxOutputBytes, labels: [...(request.labels ?? [])].sort() });
         run.workspace = workspace;
         this.runs.set(key, run);
-        this.wakeReader();
+        this.reader.added();
         if (isKilled) run.kill();
         else if (pendingCancel !== null) run.cancel(pendingCancel);
         else void this.inspect(run); // an adopted run may have finished already
@@ -170,59 +170,6 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     void checker.startStalledCheckTimer().catch(() => {});
     this.checkers.push(checker);
     return queue;
-  }
-
-  // A run to follow was added: the blocking read (over the streams of the runs followed before)
-  // is cut short, so the new run's entries are read at once (its `end` may come in a few ms).
-  private wakeReader(): void {
-    this.wake?.();
-    if (this.isReaderBlocked && this.readerId !== null && !this.isUnblocking) {
-      this.isUnblocking = true;
-      void this.redis.call('CLIENT', 'UNBLOCK', String(this.readerId)).catch(() => {}).finally(() => (this.isUnblocking = false));
-    }
-  }
-
-  /** The reader connection's CLIENT ID (null until known, and after a reconnect until known again). */
-  private readerId: number | null = null;
-  private isReaderBlocked = false;
-  private isUnblocking = false;
-
-  // The runs' streams, read by one blocking XREAD at a time over every run followed, in order.
-  private async readStreams(): Promise<void> {
-    while (!this.isClosed) {
-      const runs = [...this.runs.values()].filter((run) => !run.isEnding);
-      if (runs.length === 0) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, READ_BLOCK_MS * 10).unref();
-        });
-        this.wake = null;
-        continue;
-      }
-      try {
-        this.readerId ??= Number(await this.reader.call('CLIENT', 'ID'));
-        this.isReaderBlocked = true;
-        const result = (await this.reader.xread('COUNT', 1000, 'BLOCK', READ_BLOCK_MS, 'STREAMS', ...runs.map((run) => this.keys.runStream(run.key)), ...runs.map((run) => run.lastId))) as Array<[string, Array<[string, string[]]>]> | null;
-        for (const [stream, entries] of result ?? []) {
-          const run = runs.find((candidate) => this.keys.runStream(candidate.key) === stream);
-          if (!run) continue;
-          let end: Extract<StreamEntry, { t: 'end' }> | null = null;
-          for (const [id, fields] of entries) {
-            const entry = decodeEntry(fields);
-            run.apply(id, entry);
-            if (entry?.t === 'end') end = entry;
-          }
-          // The end of a run sent from here carries its result (see StreamEntry); any other is asked of BullMQ.
-          if (end?.result?.outcome && run.workspace) void this.conclude(run, end.result, run.workspace);
-          else if (end) void this.inspect(run);
-        }
-      } catch {
-        if (this.isClosed) return;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      } finally {
-        this.isReaderBlocked = false;
-      }
-    }
   }
 
   // Every run followed, asked of BullMQ (a finished one whose `end` entry was missed, a stalled one).
@@ -353,12 +300,10 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     this.isClosed = true;
     this.silence();
     clearInterval(this.auditTimer);
-    this.wake?.();
     this.killAll();
     await Promise.all(this.checkers.map((checker) => checker.close().catch(() => {})));
     await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => {})));
-    this.reader.disconnect();
-    await this.reading.catch(() => {});
+    await this.reader.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

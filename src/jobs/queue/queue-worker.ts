@@ -8,17 +8,17 @@ import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { PhaseRequest, RunHandle, RunOutcome } from '../ports/executor.js';
+import type { RunHandle, RunOutcome } from '../ports/executor.js';
 import { ThreadExecutor } from '../runtime/thread-executor.js';
 import { describeError } from '../../errors.js';
-import { sanitizeLine } from '../../render/text.js';
 import { openRedis, checkQueue, watchConnection } from './redis-connection.js';
 import { LOCK_DURATION_MS, MAX_STALLED_COUNT, QueueKeys, STALLED_INTERVAL_MS, type QueueSettings } from './queue-settings.js';
-import { encodeEntry, PAYLOAD_VERSION, type RunPayload, type RunResult, type StreamEntry } from './run-payload.js';
+import { encodeEntry, PAYLOAD_VERSION, toLocalRequest, type RunPayload, type RunResult, type StreamEntry } from './run-payload.js';
 import { FileTail } from './file-tail.js';
 import { HEARTBEAT_MS, writePresence, type WorkerRun } from './worker-registry.js';
 import { FINISHED_RUN_TTL_S } from './queue-executor.js';
 import { prepareWorkspace, type PreparedWorkspace } from './repo-workspace.js';
+import { describeOutcome, describeRun, formatSeconds, OUTCOME_ICONS, RunSlots } from './worker-lines.js';
 
 /** Environment variable naming the worker to the commands it runs. */
 export const WORKER_NAME_ENV = 'JOBLINE_WORKER_NAME';
@@ -73,8 +73,7 @@ export class QueueWorker {
   private readonly loops: Promise<void>[] = [];
   private readonly held = new Map<string, HeldRun>();
   private readonly running = new Set<Promise<void>>();
-  private slotsFree: number;
-  private readonly slotWaiters: Array<() => void> = [];
+  private readonly slots: RunSlots;
   private state: 'running' | 'draining' | 'stopped' = 'running';
   private tokenCount = 0;
   private timers: NodeJS.Timeout[] = [];
@@ -94,7 +93,7 @@ export class QueueWorker {
     private readonly options: QueueWorkerOptions,
   ) {
     this.keys = new QueueKeys(settings.prefix);
-    this.slotsFree = options.concurrency;
+    this.slots = new RunSlots(options.concurrency);
     // The commands this worker runs see its name (and nothing of any coordinator's environment).
     process.env[WORKER_NAME_ENV] = options.name;
     this.executor = new ThreadExecutor({ workerHeapMb: options.workerHeapMb, spareWorkers: 1, maxIdleWorkers: options.concurrency + 1, maxRuns: options.concurrency });
@@ -152,9 +151,9 @@ export class QueueWorker {
   // Takes runs from one queue while the worker runs, one slot of its concurrency per run.
   private async fetchLoop(fetcher: Worker): Promise<void> {
     while (this.state === 'running') {
-      await this.takeSlot();
+      await this.slots.take();
       if (this.state !== 'running') {
-        this.freeSlot();
+        this.slots.free();
         return;
       }
       const token = `${this.options.name}:${++this.tokenCount}`;
@@ -165,29 +164,15 @@ export class QueueWorker {
         await new Promise((resolve) => setTimeout(resolve, 500)); // Redis away: try again
       }
       if (!job) {
-        this.freeSlot();
+        this.slots.free();
         continue;
       }
       const running = this.execute(fetcher, job, token).catch((error: unknown) => this.options.log(`✖ ${job.id}: ${describeError(error)}`)).finally(() => {
         this.running.delete(running);
-        this.freeSlot();
+        this.slots.free();
       });
       this.running.add(running);
     }
-  }
-
-  private takeSlot(): Promise<void> {
-    if (this.slotsFree > 0) {
-      this.slotsFree--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.slotWaiters.push(resolve));
-  }
-
-  private freeSlot(): void {
-    const next = this.slotWaiters.shift();
-    if (next) next();
-    else this.slotsFree++;
   }
 
   // Appends `entry` to run `key`'s stream. Not awaited: one connection keeps them in order.
@@ -248,14 +233,7 @@ export class QueueWorker {
     let workspace: PreparedWorkspace | null = null;
     try {
       workspace = await prepareWorkspace(payload, this.options);
-      const request: PhaseRequest = {
-        ...payload.request,
-        agent: payload.request.agent.type === 'llm' ? { ...payload.request.agent, workspace: workspace.cwd } : payload.request.agent,
-        outputLogPath,
-        cwd: workspace.cwd,
-        secretEnvNames: [...new Set([...payload.request.secretEnvNames, ...this.options.secretEnvNames])],
-        ...(workspace.isRecorded ? {} : { isWorkspaceRecorded: false }),
-      };
+      const request = toLocalRequest(payload, { cwd: workspace.cwd, outputLogPath, isRecorded: workspace.isRecorded, secretEnvNames: this.options.secretEnvNames });
       const tail = new FileTail(outputLogPath, (text) => this.send(key, { t: 'log', text }));
       const timer = setInterval(() => tail.pump(), TAIL_INTERVAL_MS);
       const handle = this.executor.start(request, {
@@ -339,7 +317,7 @@ export class QueueWorker {
     if (this.state === 'stopped') return;
     if (this.state === 'running') {
       this.state = 'draining';
-      for (const waiter of this.slotWaiters.splice(0)) waiter();
+      this.slots.releaseWaiters();
       void this.heartbeat().catch(() => {});
     }
     if (!drain) {
@@ -359,25 +337,4 @@ export class QueueWorker {
     this.subscriber.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
-}
-
-const OUTCOME_ICONS: Record<RunOutcome['kind'], string> = { completed: '✔', failed: '✖', cancelled: '■', interrupted: '⚠' };
-
-function describeOutcome(outcome: RunOutcome): string {
-  if (outcome.kind === 'completed') return 'done';
-  if (outcome.kind === 'failed') return `failed: ${outcome.error.split('\n')[0]!.slice(0, 200)}`;
-  if (outcome.kind === 'interrupted') return `interrupted: ${outcome.reason}`;
-  return 'cancelled';
-}
-
-// `job-ab12cd34 t3 (sh): make test`, one line of at most ~100 characters.
-function describeRun(payload: RunPayload | undefined): string {
-  const request = payload?.request;
-  if (!request) return '';
-  const what = sanitizeLine((request.command ?? request.prompt ?? '').replace(/\s+/g, ' ').trim());
-  return `${request.taskId ?? ''} (${request.agent?.name ?? '?'}): ${what.length > 80 ? `${what.slice(0, 79)}…` : what}`;
-}
-
-function formatSeconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)}s`;
 }

@@ -40,6 +40,24 @@ export function buildPayload(runKey: string, request: PhaseRequest, workspace: R
   return { version: PAYLOAD_VERSION, runKey, request: rest, outputFile, workspace, labels: [...(request.labels ?? [])].sort(), coordinator };
 }
 
+/**
+ * The request a worker runs for `payload` on its machine: in its workspace (`cwd`; an LLM agent's
+ * tools are confined to it), its output in `outputLogPath`, and the keys of both sides scrubbed
+ * (the payload names the coordinator's key variables; `secretEnvNames` adds the worker's own; the
+ * values are the worker's).
+ */
+export function toLocalRequest(payload: RunPayload, where: { cwd: string; outputLogPath: string; isRecorded: boolean; secretEnvNames: readonly string[] }): PhaseRequest {
+  const { request } = payload;
+  return {
+    ...request,
+    agent: request.agent.type === 'llm' ? { ...request.agent, workspace: where.cwd } : request.agent,
+    outputLogPath: where.outputLogPath,
+    cwd: where.cwd,
+    secretEnvNames: [...new Set([...request.secretEnvNames, ...where.secretEnvNames])],
+    ...(where.isRecorded ? {} : { isWorkspaceRecorded: false }),
+  };
+}
+
 /** What a worker sends on a run's stream, in order (field `t`, JSON in field `d`). */
 export type StreamEntry =
   /** Worker `worker` took the run (it may be a second one, after the first went away). */

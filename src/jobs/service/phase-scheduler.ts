@@ -13,6 +13,7 @@ import { OUTPUT_FILE, type TaskRecord } from '../model/task.js';
 import type { Executor, RunOutcome } from '../ports/executor.js';
 import type { JobHandle } from './job-handle.js';
 import { StoragePolicyRunner } from './storage-policy-runner.js';
+import { RemoteRunMarks } from './remote-run-marks.js';
 
 /** What the scheduler needs from the manager that owns it. */
 export interface SchedulerHost {
@@ -32,9 +33,6 @@ export interface SchedulerHost {
   /** Resolves when a front end that holds notifications back (see JobManager.holdRemovals) has shown them. */
   whenRemovalsAllowed(): Promise<void>;
 }
-
-/** How long after a remote worker took a run its name is written, unless the run's outcome comes first (ms). */
-const TAKE_RECORD_DELAY_MS = 250;
 
 /** Settings the scheduler uses. */
 export interface SchedulerOptions {
@@ -59,6 +57,8 @@ export class PhaseScheduler {
   /** Jobs holding a slot: running a phase, about to, or winding one down. */
   private readonly holders = new Set<string>();
   private readonly policy: StoragePolicyRunner;
+  /** What remote executors tell of runs: the worker that took one, a wait for labels. */
+  private readonly marks: RemoteRunMarks;
   private isPumpRequested = false;
   /** The claim wait said for each waiting task (`job/task` → holder), so it is said once, not at every plan. */
   private readonly saidWaits = new Map<string, string>();
@@ -69,6 +69,7 @@ export class PhaseScheduler {
     private readonly options: SchedulerOptions,
   ) {
     this.policy = new StoragePolicyRunner(host, options);
+    this.marks = new RemoteRunMarks((message) => host.warn(message));
   }
 
   /** True while the storage policy is still at work on an ended job. */
@@ -277,8 +278,8 @@ export class PhaseScheduler {
         output: (lines, lineCount) => entry.recordOutput(lines, lineCount, taskId),
         progress: (progress) => entry.recordProgress(progress),
         activity: (icon, text) => entry.recordActivity(icon, text),
-        taken: (worker) => this.deferTake(entry, taskId, run.id, worker),
-        waiting: (labels) => this.recordRunChange(entry, taskId, run.id, { type: 'waitRun', taskId, labels }),
+        taken: (worker) => this.marks.taken(entry, taskId, run.id, worker),
+        waiting: (labels) => this.marks.waiting(entry, taskId, run.id, labels),
       });
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
@@ -288,47 +289,6 @@ export class PhaseScheduler {
     void active.handle.outcome.then((outcome) => this.finishRun(entry, taskId, outcome));
   }
 
-  // A remote worker took the run: its name is written TAKE_RECORD_DELAY_MS later, or with the run's
-  // outcome if that comes first (a batch of short tasks writes no change of its own per run).
-  private deferTake(entry: JobHandle, taskId: string, runId: string, worker: string): void {
-    const key = `${entry.id}/${runId}`;
-    const pending = this.pendingTakes.get(key);
-    if (pending) clearTimeout(pending.timer);
-    const action: JobAction = { type: 'takeRun', taskId, host: worker };
-    const timer = setTimeout(() => {
-      this.pendingTakes.delete(key);
-      this.recordRunChange(entry, taskId, runId, action);
-    }, TAKE_RECORD_DELAY_MS);
-    timer.unref();
-    this.pendingTakes.set(key, { timer, action });
-  }
-
-  /** Takes not written yet (see deferTake), by `<job id>/<run id>`. */
-  private readonly pendingTakes = new Map<string, { timer: NodeJS.Timeout; action: JobAction }>();
-
-  // The take of task `taskId`'s open run not written yet, withdrawn to be written with its outcome.
-  private withdrawTake(entry: JobHandle, taskId: string): JobAction[] {
-    const runId = entry.openRunOf(taskId)?.id;
-    const key = `${entry.id}/${runId}`;
-    const pending = runId === undefined ? undefined : this.pendingTakes.get(key);
-    if (!pending) return [];
-    clearTimeout(pending.timer);
-    this.pendingTakes.delete(key);
-    return [pending.action];
-  }
-
-  // A remote run was taken by a worker (its name joins the run's: `sh[ab12-0]@box-1`), or waits for
-  // one with its labels: written to disk. A change that could not be written is only a label: the
-  // run goes on, and the warning says why.
-  private recordRunChange(entry: JobHandle, taskId: string, runId: string, action: JobAction): void {
-    if (entry.job.status !== 'running' || entry.openRunOf(taskId)?.id !== runId) return;
-    try {
-      entry.commit([action]).catch((error: unknown) => this.host.warn(`${entry.id}: ${describeError(error)}`));
-    } catch (error) {
-      this.host.warn(`${entry.id}: ${describeError(error)}`);
-    }
-  }
-
   // A run ended: its outcome ends its task (and maybe its phase and job). The outcome is applied
   // now (the next task is planned with it, and its start shares the outcome's write) and written
   // in the background; the job's slot is released once its stop is on disk (see settle).
@@ -336,7 +296,7 @@ export class PhaseScheduler {
     entry.runs.delete(taskId);
     // While the session closes, a run that ended on its own is still recorded (see shutdown).
     const isRecorded = outcome.kind !== 'cancelled' || !this.host.isClosed();
-    const take = this.withdrawTake(entry, taskId);
+    const take = this.marks.withdrawTake(entry, taskId);
     if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome, take);
     else this.settle(entry);
     if (entry.job.status === 'running' && !this.host.isClosed()) this.pump();
