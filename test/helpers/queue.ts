@@ -7,8 +7,12 @@ import { CLI_PATH } from './cli.js';
 import { makeTempDir } from './temp.js';
 import { waitFor } from './wait.js';
 
-/** Short BullMQ timings for tests: a worker that stops answering loses its runs in ~2 s. */
-export const FAST_QUEUE_ENV = { JOBLINE_QUEUE_LOCK_MS: '1500', JOBLINE_QUEUE_STALLED_MS: '500' };
+/**
+ * Short BullMQ timings for the tests of crashes (give them to the workers that are to fail, and to
+ * the coordinator): a worker that stops answering loses its runs in ~3.5 s. Other tests keep the
+ * defaults, so a worker slowed down by a busy machine never loses a run it holds.
+ */
+export const FAST_QUEUE_ENV = { JOBLINE_QUEUE_LOCK_MS: '3000', JOBLINE_QUEUE_STALLED_MS: '500' };
 
 /** One `jobline worker` process. */
 export interface TestWorker {
@@ -30,7 +34,7 @@ export async function startWorker(queueUrl: string, options: { name: string; con
   const workdir = options.workdir ?? join(home, 'work');
   mkdirSync(workdir, { recursive: true });
   const args = [CLI_PATH, 'worker', '--queue', queueUrl, '--name', options.name, '--concurrency', String(options.concurrency ?? 2), '--workdir', workdir, ...(options.labels ? ['--labels', options.labels.join(',')] : []), ...(options.args ?? [])];
-  const child = spawn(process.execPath, args, { cwd: home, env: { ...process.env, HOME: home, XDG_CACHE_HOME: join(home, '.cache'), NO_COLOR: '1', ...FAST_QUEUE_ENV, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: home, env: { ...process.env, HOME: home, XDG_CACHE_HOME: join(home, '.cache'), NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -54,12 +54,12 @@ async function startWorkers(...specs: Array<{ name: string; concurrency: number;
 describe('a worker that dies', () => {
   it('kill -9 while it runs 4 tasks: those runs are interrupted with its name, the tasks finish on the other worker, none completes twice', async () => {
     const { cwd, env, markers } = coordinator();
-    const [doomed] = await startWorkers({ name: 'doomed', concurrency: 4 });
+    const [doomed] = await startWorkers({ name: 'doomed', concurrency: 4, env: FAST_QUEUE_ENV });
     const lines = Array.from({ length: 8 }, (_, index) => `sleep 1; echo t${index + 1} >> ${markers}`);
     const batch = startCli(['batch', '-j', '8', '--retries', '1', '-'], { cwd, env, input: `${lines.join('\n')}\n` });
     await waitFor(() => (doomed!.output.match(/▶ /g) ?? []).length === 4, 'the doomed worker to take 4 runs');
     doomed!.child.kill('SIGKILL');
-    await startWorkers({ name: 'survivor', concurrency: 4 });
+    await startWorkers({ name: 'survivor', concurrency: 4, env: FAST_QUEUE_ENV });
     const result = await batch.result;
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(readMarkers(markers)).toEqual(Array.from({ length: 8 }, (_, index) => `t${index + 1}`).sort());
@@ -78,11 +78,11 @@ describe('a worker that dies', () => {
 
   it('a stale worker (frozen past its lock, then continued) cannot record its outcome over the new holder\'s', async () => {
     const { cwd, env } = coordinator();
-    const [stale] = await startWorkers({ name: 'stale2', concurrency: 1 });
+    const [stale] = await startWorkers({ name: 'stale2', concurrency: 1, env: FAST_QUEUE_ENV });
     const batch = startCli(['batch', '--retries', '1', '-'], { cwd, env, input: 'sleep 3; echo "done by $JOBLINE_WORKER_NAME"\n' });
     await stale!.until('▶ ');
     stale!.child.kill('SIGSTOP');
-    const [fresh] = await startWorkers({ name: 'fresh2', concurrency: 1 });
+    const [fresh] = await startWorkers({ name: 'fresh2', concurrency: 1, env: FAST_QUEUE_ENV });
     await fresh!.until('▶ ');
     stale!.child.kill('SIGCONT');
     await stale!.until(/✖ \S+ (lost|not recorded)/, 20_000);
@@ -127,7 +127,7 @@ describe('redis-server restarted mid-batch (AOF on)', () => {
 describe('a coordinator that dies', () => {
   it('kill -9 mid-batch, then a new coordinator resumes: runs that completed meanwhile are recorded, not run again; runs still going are adopted', async () => {
     const { cwd, jobsDir, env, markers } = coordinator();
-    const [worker] = await startWorkers({ name: 'steady', concurrency: 4 });
+    const [worker] = await startWorkers({ name: 'steady', concurrency: 4, env: FAST_QUEUE_ENV });
     // Four quick tasks and four slow ones: when the coordinator dies, the quick ones finish while
     // it is away and the slow ones are still going when the next one comes.
     const lines = [...Array.from({ length: 4 }, (_, index) => `echo quick${index + 1} >> ${markers}; echo out quick${index + 1}`), ...Array.from({ length: 4 }, (_, index) => `sleep 4; echo slow${index + 1} >> ${markers}; echo out slow${index + 1}`)];

@@ -22,6 +22,8 @@ import { hasWorkerWith } from './fleet.js';
 const AUDIT_INTERVAL_MS = 1000;
 /** How long a run's stream and flags stay in Redis once its coordinator recorded its end (s). */
 const ENDED_RUN_TTL_S = 600;
+/** How long closing waits for Redis to take its last commands (ms). */
+const CLOSE_WAIT_MS = 2000;
 /** How long a finished run's BullMQ job is kept (s): a coordinator that died finds it when it comes back. */
 export const FINISHED_RUN_TTL_S = 7 * 24 * 3600;
 
@@ -301,9 +303,15 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     this.silence();
     clearInterval(this.auditTimer);
     this.killAll();
-    await Promise.all(this.checkers.map((checker) => checker.close().catch(() => {})));
-    await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => {})));
     await this.reader.close();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // A Redis that is away would hold a polite close forever (its commands wait): after
+    // CLOSE_WAIT_MS the connection is dropped.
+    const closing = (async () => {
+      await Promise.all(this.checkers.map((checker) => checker.close().catch(() => {})));
+      await Promise.all([...this.queues.values()].map((queue) => queue.close().catch(() => {})));
+      await this.redis.quit();
+    })().catch(() => {});
+    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+    this.redis.disconnect();
   }
 }

@@ -24,6 +24,8 @@ import { describeOutcome, describeRun, formatSeconds, OUTCOME_ICONS, RunSlots } 
 export const WORKER_NAME_ENV = 'JOBLINE_WORKER_NAME';
 /** How often a run's output file is read between its reports (ms): its lines are read as they are reported; this catches a line not ended yet. */
 const TAIL_INTERVAL_MS = 200;
+/** How long stopping waits for Redis to take the worker's last commands (ms). */
+const CLOSE_WAIT_MS = 2000;
 /** How long one wait for a run on an empty queue lasts (s; BullMQ's drainDelay): draining waits at most this. */
 const FETCH_BLOCK_S = 1;
 
@@ -330,11 +332,16 @@ export class QueueWorker {
     await Promise.all([...this.running]);
     this.state = 'stopped';
     for (const timer of this.timers) clearInterval(timer);
-    await this.heartbeat().catch(() => {});
-    await Promise.all([...this.fetchers.values()].map((fetcher) => fetcher.close().catch(() => {})));
     await this.executor.close();
     this.silence();
     this.subscriber.disconnect();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // Said stopped, and closed politely, unless Redis is away (its commands would wait): then dropped.
+    const closing = (async () => {
+      await this.heartbeat();
+      await Promise.all([...this.fetchers.values()].map((fetcher) => fetcher.close().catch(() => {})));
+      await this.redis.quit();
+    })().catch(() => {});
+    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+    this.redis.disconnect();
   }
 }

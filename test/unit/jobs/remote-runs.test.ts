@@ -40,7 +40,7 @@ describe('remote runs in the job model', () => {
   });
 
   it('interrupts a run whose worker went away: the task runs again while its retries last, then fails with the reason', () => {
-    const reason = 'worker box-1 stopped answering: its hold on the run lapsed (10 s without renewal)';
+    const reason = 'worker box-1 stopped answering: its hold on the run lapsed (3 s without renewal)';
     const retried = apply(running({ retries: 1, keepGoing: true }), [{ type: 'failTask', taskId: 't1', error: reason, isInterrupted: true }]);
     expect(retried.state.board.runs[0]!.state).toEqual({ status: 'interrupted', endedAt: T1, reason });
     expect(retried.state.board.tasks[0]).toMatchObject({ status: 'todo', attempts: 1 });
