@@ -24,6 +24,11 @@ import { describeOutcome, describeRun, formatSeconds, OUTCOME_ICONS, RunSlots } 
 export const WORKER_NAME_ENV = 'JOBLINE_WORKER_NAME';
 /** How often a run's output file is read between its reports (ms): its lines are read as they are reported; this catches a line not ended yet. */
 const TAIL_INTERVAL_MS = 200;
+/**
+ * Entries a run's stream keeps (about: Redis trims whole blocks). A coordinator reads them as they
+ * come; one that was away gets the newest this many (its output's tail) and the outcome.
+ */
+const STREAM_MAX_ENTRIES = 4096;
 /** How long stopping waits for Redis to take the worker's last commands (ms). */
 const CLOSE_WAIT_MS = 2000;
 /** How long one wait for a run on an empty queue lasts (s; BullMQ's drainDelay): draining waits at most this. */
@@ -179,7 +184,7 @@ export class QueueWorker {
 
   // Appends `entry` to run `key`'s stream. Not awaited: one connection keeps them in order.
   private send(key: string, entry: StreamEntry): void {
-    void this.redis.xadd(this.keys.runStream(key), '*', ...encodeEntry(entry)).catch(() => {});
+    void this.redis.xadd(this.keys.runStream(key), 'MAXLEN', '~', STREAM_MAX_ENTRIES, '*', ...encodeEntry(entry)).catch(() => {});
   }
 
   private async execute(fetcher: Worker, job: Job, token: string): Promise<void> {
@@ -195,7 +200,7 @@ export class QueueWorker {
     this.held.set(key, held);
     try {
       // One round trip: a cancel asked for before this worker took the run, and the run taken.
-      const replies = await this.redis.multi().get(this.keys.cancelFlag(key)).xadd(this.keys.runStream(key), '*', ...encodeEntry({ t: 'taken', worker: this.options.name })).expire(this.keys.runStream(key), FINISHED_RUN_TTL_S).exec();
+      const replies = await this.redis.pipeline().get(this.keys.cancelFlag(key)).xadd(this.keys.runStream(key), '*', ...encodeEntry({ t: 'taken', worker: this.options.name })).expire(this.keys.runStream(key), FINISHED_RUN_TTL_S).exec();
       const flag = replies?.[0]?.[1] as string | null | undefined;
       if (flag !== null && flag !== undefined) held.cancelGraceMs = Number(flag) || 0;
       const title = describeRun(payload);
@@ -215,7 +220,8 @@ export class QueueWorker {
         this.options.log(`✖ ${key} not recorded: ${describeError(error)} (another worker holds it now)`);
         return;
       }
-      void this.redis.multi().xadd(this.keys.runStream(key), '*', ...encodeEntry({ t: 'end', result })).expire(this.keys.runStream(key), FINISHED_RUN_TTL_S).exec().catch(() => {});
+      // (The stream expires FINISHED_RUN_TTL_S after it was taken: set with its `taken` entry.)
+      this.send(key, { t: 'end', result });
       this.options.log(`${OUTCOME_ICONS[outcome.kind]} ${key} ${describeOutcome(outcome)} · ${formatSeconds(Date.now() - held.startedAt)}`);
     } finally {
       // The presence lists the runs held at its next heartbeat (every HEARTBEAT_MS).
