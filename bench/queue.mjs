@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { CLI, tempDir, percentile } from './lib.mjs';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
-const SLEEP_TASKS = 60;
+const SLEEP_TASKS = 120;
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -390,7 +390,7 @@ is \`jobline batch\`; every batch is checked complete (\`jobline show\`: every t
 | 1,000 \`true\`: local executor (\`batch -j 3\`) | ${fmt(pick(queueThroughput, 'local'), 0)} ms |
 | the same through the queue, one worker of concurrency 3 (\`batch -j 6\`: 3 runs wait queued while 3 run) | ${fmt(pick(queueThroughput, 'queued'), 0)} ms (${fmt(pick(queueThroughput, 'ratio'), 2)}×) |
 | a remote run's stamped line → the coordinator's output.log, p50 / p99 (100 lines, one every 50 ms) | ${fmt(pick(queueLatency, 'p50'), 0)} / ${fmt(pick(queueLatency, 'p99'), 0)} ms |
-| 60 tasks of \`sleep 0.2\`, \`batch -j 12\`: one worker / two workers (concurrency 3 each) | ${fmt(pick(queueScale, 'one'), 0)} / ${fmt(pick(queueScale, 'two'), 0)} ms (${fmt(pick(queueScale, 'ratio'), 2)}×) |
+| 120 tasks of \`sleep 0.2\`, \`batch -j 12\`: one worker / two workers (concurrency 3 each) | ${fmt(pick(queueScale, 'one'), 0)} / ${fmt(pick(queueScale, 'two'), 0)} ms (${fmt(pick(queueScale, 'ratio'), 2)}×) |
 
 Output travels on a Redis stream per run: the worker appends its output file's new bytes (and
 the lines it reports) as they are written, and the coordinator reads every run's stream with one
