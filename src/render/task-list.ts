@@ -43,7 +43,7 @@ export function formatTaskList(job: Job, board: TaskBoard, now: Date, limit = 50
       task.claims.length > 0 ? chalk.dim(`claims ${truncate(sanitizeLine(task.claims.join(', ')), 40)}`) : '',
     ].join(' ').trimEnd());
     if (task.status === 'failed' && task.result) lines.push(chalk.dim(`        ${truncate(sanitizeLine(task.result), 100)}`));
-    if (task.status === 'claimed' && run?.waitingFor) lines.push(chalk.dim(`        waits for a worker with labels ${sanitizeLine(run.waitingFor.join(','))}`));
+    if (task.status === 'claimed' && run?.waitingFor) lines.push(chalk.dim(`        ${describeWorkerWait(run.waitingFor)}`));
   }
   if (shown.length < board.tasks.length) lines.push(chalk.dim(`  … ${board.tasks.length - shown.length} more (jobline show ${job.id} --json lists them all)`));
   return lines.join('\n');
@@ -52,4 +52,9 @@ export function formatTaskList(job: Job, board: TaskBoard, now: Date, limit = 50
 /** The line above a task's output: `t3 lint · r7 attempt 2 · sh[ab12-1] · failed · job-ab12cd34`. */
 export function formatRunHeading(jobId: string, task: Task, run: Run): string {
   return chalk.bold(`${task.id} ${sanitizeLine(task.title)} · ${run.id} attempt ${run.attempt} · ${sanitizeLine(run.worker)} · ${run.state.status} · ${jobId}`);
+}
+
+/** `waits for a worker with labels gpu,linux`, or `waits for a worker (none is connected)` for a run that needs no label. */
+export function describeWorkerWait(labels: readonly string[]): string {
+  return labels.length > 0 ? `waits for a worker with labels ${sanitizeLine(labels.join(','))}` : 'waits for a worker (none is connected)';
 }

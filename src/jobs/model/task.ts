@@ -71,7 +71,8 @@ export interface Run {
   tokenHash?: string;
   /**
    * A queued run no live worker can take: the labels it needs that no worker has all of (said
-   * in /tasks as `waits for a worker with labels gpu`). Cleared when a worker takes it.
+   * in /tasks as `waits for a worker with labels gpu`; none: no worker is connected). Cleared when
+   * a worker takes it.
    */
   waitingFor?: string[];
 }

@@ -69,7 +69,7 @@ export interface RunListener {
   activity(icon: string, text: string): void;
   /** A remote executor's worker `name` took the run (before its command starts). */
   taken?(worker: string): void;
-  /** No live worker has all of `labels`, which the run needs: it waits for one (a remote executor's). */
+  /** No live worker has all of `labels` (none: no live worker at all), which the run needs: it waits for one (a remote executor's). */
   waiting?(labels: string[]): void;
 }
 

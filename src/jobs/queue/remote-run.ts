@@ -63,9 +63,9 @@ export class RemoteRun {
 
   private hasSaidWaiting = false;
 
-  /** Labels a worker needs to take it, while none has taken it and its wait for one was not said yet. */
+  /** Labels a worker needs to take it (maybe none), while none has taken it and its wait for one was not said yet. */
   get unsaidWait(): string[] | null {
-    return this.worker === null && !this.hasSaidWaiting && !this.isEnding && this.options.labels.length > 0 ? this.options.labels : null;
+    return this.worker === null && !this.hasSaidWaiting && !this.isEnding ? this.options.labels : null;
   }
 
   /** Says (once) that no live worker has the labels this run needs. */

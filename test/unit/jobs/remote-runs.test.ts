@@ -83,3 +83,13 @@ describe('the scheduler with a remote executor', () => {
     expect(await started(5)).toBe(5); // queue.globalConcurrency
   });
 });
+
+describe('/tasks of a run waiting for a worker', () => {
+  it('says which labels it waits for, or that no worker is connected', async () => {
+    const { formatTaskList } = await import('../../../src/render/task-list.js');
+    const gpu = apply(running(), [{ type: 'waitRun', taskId: 't1', labels: ['gpu'] }, { type: 'waitRun', taskId: 't2', labels: [] }]).state;
+    const text = formatTaskList(gpu.job, gpu.board, new Date(T1)).replace(/\u001b\[[0-9;]*m/g, '');
+    expect(text).toMatch(/t1 .*\n\s+waits for a worker with labels gpu\n/);
+    expect(text).toMatch(/t2 .*\n\s+waits for a worker \(none is connected\)/);
+  });
+});
