@@ -181,6 +181,9 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     this.isAuditing = true;
     try {
       await this.auditOnce();
+    } catch (error) {
+      // A timer's work: it must never throw (an unhandled rejection would end the process).
+      this.options.warn(`the queue's runs could not be checked: ${describeError(error)}`);
     } finally {
       this.isAuditing = false;
     }
@@ -190,10 +193,11 @@ export class QueueExecutor implements Executor, RemoteRunHost {
 
   private async auditOnce(): Promise<void> {
     // Runs that need labels no live worker has say so (once; `waits for a worker with labels gpu`).
-    const waiting = [...this.runs.values()].filter((run) => run.unsaidWait !== null);
+    // (Their labels are taken now: a run may be taken while the workers are read.)
+    const waiting = [...this.runs.values()].flatMap((run) => (run.unsaidWait ? [{ run, labels: run.unsaidWait }] : []));
     if (waiting.length > 0) {
       const workers = await listWorkers(this.redis, this.keys).catch(() => null);
-      if (workers) for (const run of waiting) if (!hasWorkerWith(workers, run.unsaidWait!)) run.sayWaiting();
+      if (workers) for (const { run, labels } of waiting) if (run.unsaidWait && !hasWorkerWith(workers, labels)) run.sayWaiting();
     }
     await Promise.all([...this.runs.values()].filter((run) => !run.isEnding).map((run) => this.inspect(run)));
   }

@@ -123,7 +123,7 @@ export class QueueWorker {
     await this.heartbeat();
     await this.findQueues();
     this.timers.push(setInterval(() => void this.heartbeat().then(() => this.findQueues()).catch(() => {}), HEARTBEAT_MS));
-    this.timers.push(setInterval(() => void this.renewLocks(), this.lockDurationMs / 2));
+    this.timers.push(setInterval(() => void this.renewLocks().catch((error: unknown) => this.options.log(`warning: the locks of runs held could not be renewed: ${describeError(error)}`)), this.lockDurationMs / 2));
   }
 
   // The plain queue, and every queue of a label set this worker has all of (coordinators list the
