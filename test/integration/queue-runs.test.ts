@@ -146,4 +146,22 @@ describe('runs on workers through the queue', () => {
     await next.stop();
     expect(result.code, result.stdout + result.stderr).toBe(0);
   });
+
+  it('jobline worker --no-drain hands its runs back on SIGTERM: they are interrupted with its name and run again elsewhere', async () => {
+    const { cwd, env } = coordinator();
+    writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({ agents: { handed: { type: 'command', labels: ['handback'], phases: [{ name: 'run', run: 'sleep 2; echo "done by $JOBLINE_WORKER_NAME"' }] } } }));
+    const leaving = await startWorker(redis.url, { name: 'leaving', concurrency: 1, labels: ['handback'], args: ['--no-drain'] });
+    const batch = startCli(['batch', '--agent', 'handed', '--retries', '1', '-'], { cwd, env, input: 'x\n' });
+    await leaving.until('▶ ');
+    expect(await leaving.stop()).toBe(0);
+    expect(leaving.output).toContain('stopping: handing the runs back');
+    const staying = await startWorker(redis.url, { name: 'staying', concurrency: 1, labels: ['handback'] });
+    const result = await batch.result;
+    await staying.stop();
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const id = /Batch (job-[a-z0-9]{8})/.exec(result.stdout)![1]!;
+    const job = JSON.parse((await runCli(['show', id, '--json'], { cwd, env })).stdout) as ShownJob;
+    expect(job.tasks[0]!.result).toBe('done by staying');
+    expect(job.tasks[0]!.runs.map((run) => [run.worker.split('@')[1], run.state.status, run.state.reason])).toEqual([['leaving', 'interrupted', 'worker leaving stopped without finishing it'], ['staying', 'succeeded', undefined]]);
+  });
 });
