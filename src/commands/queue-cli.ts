@@ -6,9 +6,9 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { REMOTE_WORKER_NAME_PATTERN } from '../jobs/model/job.js';
 import { sanitizeLine } from '../render/text.js';
-import { getSecretEnvNames } from '../config/schema.js';
-import { loadAppContext, type AppContext } from './context.js';
-import { readTimingOverrides, type QueueSettings } from '../jobs/queue/queue-settings.js';
+import { getSecretEnvNames, type JoblineConfig } from '../config/schema.js';
+import { loadConfig } from '../config/load-config.js';
+import { readTimingOverrides, resolveQueueSettings, type QueueSettings } from '../jobs/queue/queue-settings.js';
 import type { FleetView } from '../jobs/queue/fleet.js';
 
 /** `--queue URL`: runs go to `jobline worker`s through the queue at URL (beats $JOBLINE_QUEUE_URL and the config's queue.url). */
@@ -25,9 +25,13 @@ export function parseLabels(value: string): string[] {
   return labels.sort();
 }
 
-function requireQueue(context: AppContext): QueueSettings {
-  if (!context.queue) throw new UsageError('USAGE', 'No queue: give --queue redis://host:port/db, set $JOBLINE_QUEUE_URL, or add "queue": { "url": … } to the config.');
-  return context.queue;
+// The config and the queue in force; a worker and `workers` never open the jobs folder (a worker's
+// machine has none of the coordinator's). @throws UsageError USAGE without a queue; ConfigError.
+function loadQueue(configPath: string | undefined, queueUrl: string | undefined): { config: JoblineConfig; queue: QueueSettings } {
+  const { config } = loadConfig({ explicitPath: configPath, cwd: process.cwd() });
+  const queue = resolveQueueSettings(config.queue, queueUrl);
+  if (!queue) throw new UsageError('USAGE', 'No queue: give --queue redis://host:port/db, set $JOBLINE_QUEUE_URL, or add "queue": { "url": … } to the config.');
+  return { config, queue };
 }
 
 /** Adds `worker` and `workers` to `program`. */
@@ -43,8 +47,7 @@ export function addQueueCommands(program: Command, configOption: () => Option): 
     .option('--no-drain', 'on SIGTERM, stop the runs held and hand them back (they run again elsewhere) instead of finishing them')
     .addOption(configOption())
     .action(async (options: { queue?: string; concurrency?: string; name?: string; labels?: string; workdir?: string; drain: boolean; config?: string }) => {
-      const context = loadAppContext(options.config, undefined, options.queue);
-      const settings = requireQueue(context);
+      const { config, queue: settings } = loadQueue(options.config, options.queue);
       const concurrency = options.concurrency === undefined ? availableParallelism() : Number(options.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('USAGE', `--concurrency takes a whole number from 1 to 256, not ${JSON.stringify(sanitizeLine(options.concurrency ?? ''))}.`);
       const name = options.name ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}`;
@@ -61,8 +64,8 @@ export function addQueueCommands(program: Command, configOption: () => Option): 
         labels,
         workdir,
         cacheDir,
-        secretEnvNames: getSecretEnvNames(context.config),
-        workerHeapMb: context.config.workerHeapMb,
+        secretEnvNames: getSecretEnvNames(config),
+        workerHeapMb: config.workerHeapMb,
         log,
         ...readTimingOverrides(),
       });
@@ -87,7 +90,7 @@ export function addQueueCommands(program: Command, configOption: () => Option): 
     .option('--json', 'print JSON')
     .addOption(configOption())
     .action(async (options: { queue?: string; json?: boolean; config?: string }) => {
-      const settings = requireQueue(loadAppContext(options.config, undefined, options.queue));
+      const { queue: settings } = loadQueue(options.config, options.queue);
       const { readFleet } = await import('../jobs/queue/fleet.js');
       const fleet = await readFleet(settings);
       process.stdout.write(options.json ? `${JSON.stringify(fleet, null, 2)}\n` : `${formatFleet(fleet)}\n`);
