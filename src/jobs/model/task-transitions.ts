@@ -30,9 +30,8 @@ export interface TaskTransition {
  *   the same for another task of the running phase (its run keeps the claim's `tokenHash`). A
  *   run's attempt number is its task's;
  * - completeTask / failTask close the task's run (succeeded / failed; interrupted for a failTask
- *   whose worker went away) and end the task (done / failed);
- * - takeRun names the remote worker that took a task's open run (`sh[ab12-0]@box-1`); a failed task whose runs are fewer than 1 + the job's retries waits again (`todo`)
- *   for a new run; one that failed for good cancels the phase's waiting tasks that will not run
+ *   whose worker went away) and end the task (done / failed); a failed task whose runs are fewer
+ *   than 1 + the job's retries waits again (`todo`) for a new run; one that failed for good cancels the phase's waiting tasks that will not run
  *   now (see findTasksNotToRun);
  * - completePhase / failPhase close the run still open, if any (a phase of one task ended by the
  *   agent) and end its task;
@@ -40,7 +39,9 @@ export interface TaskTransition {
  *   succeed, or all of them when every one did;
  * - cancel closes every open run as cancelled and cancels every task not ended;
  * - interrupt closes every open run as interrupted, and their tasks wait again (`todo`);
- * - resume puts back to `todo` the tasks its plan runs again (see planResume): never a done one.
+ * - resume puts back to `todo` the tasks its plan runs again (see planResume): never a done one;
+ * - takeRun names the remote worker that took a task's open run (`sh[ab12-0]@box-1`), and clears
+ *   its wait; waitRun records the labels an open run waits for a worker with (see Run.waitingFor).
  * Other actions change nothing. The input board is not modified.
  * @throws TransitionError ILLEGAL_TRANSITION for a task that cannot start or end so.
  */
