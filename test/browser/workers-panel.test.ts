@@ -44,6 +44,8 @@ describe('the Workers panel', () => {
       await row.getByText('1/2').waitFor();
       expect(await row.textContent()).toContain('gpu');
       expect(await page.locator('[data-panel="workers"] h2').textContent()).toMatch(/0 waiting · 1 active · 0 delayed · \d+ failed/);
+      // The Running lane counts runs on workers, with no cap of this machine's threads.
+      expect(await page.locator('[data-lane="running"] .lane-detail').textContent()).toBe('1 of 3 slots · 1 run on workers');
       await saveScreenshot(page, 'workers-panel');
       await server.api('POST', `/api/jobs/${submitted.body.job?.id ?? submitted.body.id}/cancel`, {});
     } finally {
