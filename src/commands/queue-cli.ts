@@ -12,7 +12,7 @@ import { readTimingOverrides, resolveQueueSettings, type QueueSettings } from '.
 import type { FleetView } from '../jobs/queue/fleet.js';
 
 /** `--queue URL`: runs go to `jobline worker`s through the queue at URL (beats $JOBLINE_QUEUE_URL and the config's queue.url). */
-export const queueOption = (): Option => new Option('-q, --queue <url>', 'send runs to jobline workers through the queue at this Redis URL (default: $JOBLINE_QUEUE_URL, else "queue" in the config)');
+export const queueOption = (description = 'send runs to jobline workers through the queue at this Redis URL'): Option => new Option('-q, --queue <url>', `${description} (default: $JOBLINE_QUEUE_URL, else "queue" in the config)`);
 
 /** A label: lowercase letters, digits, `_`, `.`, `-` (at most 32), so a label set names a queue. */
 export const LABEL_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,31}$/;
@@ -39,7 +39,7 @@ export function addQueueCommands(program: Command, configOption: () => Option): 
   program
     .command('worker')
     .description('take runs from the queue and run them on this machine (until SIGTERM: then it finishes the runs it holds and exits)')
-    .addOption(queueOption())
+    .addOption(queueOption('the queue to take runs from, a Redis URL'))
     .option('--concurrency <n>', 'runs at once (default: the number of CPUs)')
     .option('--name <name>', 'the worker\'s name, shown on every run it executes (default: hostname-pid)')
     .option('--labels <a,b>', 'labels this worker has: a run needing labels goes only to a worker with all of them')
@@ -86,7 +86,7 @@ export function addQueueCommands(program: Command, configOption: () => Option): 
   program
     .command('workers')
     .description("the queue's workers (name, labels, concurrency, what each runs, last seen) and its counts")
-    .addOption(queueOption())
+    .addOption(queueOption('the queue, a Redis URL'))
     .option('--json', 'print JSON')
     .addOption(configOption())
     .action(async (options: { queue?: string; json?: boolean; config?: string }) => {
