@@ -1,11 +1,13 @@
 // An LLM agent's run on a worker on another machine (BullMQ on a real redis-server; a real HTTP
 // model server on 127.0.0.1 in the OpenAI format): the worker calls the model with its own key,
 // its tools work in the worker's folder, and the run's progress (model calls, rounds) and
-// activity (tool calls) reach the coordinator's job and output.log.
+// activity (tool calls) reach the coordinator's job and output.log; a budget stops the remote run
+// before its next model call, and approving the raise lets it go on.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { FakeModelServer } from '../helpers/fake-model-servers.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { FAST_QUEUE_ENV, startWorker, type TestWorker } from '../helpers/queue.js';
@@ -53,5 +55,46 @@ describe('an LLM agent on a worker', () => {
     const log = readFileSync(join(jobsDir, job.id, 'output.log'), 'utf8');
     expect(log).toContain('🔧 read_file(path="notes.txt")\nThe notes say: ship it.\n');
     expect(log).not.toContain(WORKER_KEY);
+  }, 60_000);
+});
+
+describe('a budget on a worker\'s LLM run', () => {
+  it('stops the job before the run\'s next model call, and approving the raise lets the run go on there', async () => {
+    // 120 tokens a call: the second call reaches the budget of 200 (240 used), and the third waits for
+    // the raise (by half the budget past what was used: 340).
+    const budgeted = await FakeModelServer.start('openai', [
+      { toolCalls: [{ name: 'read_file', args: { path: 'notes.txt' } }] },
+      { toolCalls: [{ name: 'read_file', args: { path: 'notes.txt' } }] },
+      { text: 'Read twice: ship it.' },
+    ]);
+    try {
+      const cwd = makeTempDir();
+      writeFileSync(join(cwd, '.jobrc.json'), JSON.stringify({
+        providers: { local: { type: 'openai-compatible', baseURL: budgeted.baseURL, model: 'm', apiKeyEnv: 'MODEL_KEY' } },
+        agents: { reader: { type: 'llm', provider: 'local', phases: [{ name: 'read', maxRounds: 5, instructions: 'Read the notes.', tools: ['read_file'] }] } },
+      }));
+      const env = { JOBLINE_JOBS_DIR: join(makeTempDir(), 'jobs'), JOBLINE_QUEUE_URL: redis.url, MODEL_KEY: '', ...FAST_QUEUE_ENV };
+      const run = startCli(['run', '-y', '--json', '--agent', 'reader', '--budget-tokens', '200', 'read the notes'], { cwd, env });
+      const stopped = async (): Promise<{ id: string; status: string; budgetStop?: { reason: string } | null } | undefined> => {
+        const listed = JSON.parse((await runCli(['list', '--json'], { cwd, env })).stdout) as Array<{ id: string; status: string; budgetStop?: { reason: string } | null }>;
+        return listed.find((job) => job.status === 'awaiting_approval');
+      };
+      let waiting: Awaited<ReturnType<typeof stopped>>;
+      await waitFor(async () => (waiting = await stopped()) !== undefined, 'the job to stop at its budget');
+      expect(waiting!.budgetStop?.reason).toMatch(/budget reached/);
+      // The run waits on the worker: no third call until the raise.
+      expect(budgeted.calls).toHaveLength(2);
+      const approved = await runCli(['approve', waiting!.id], { cwd, env });
+      expect(approved.code, approved.stderr).toBe(0);
+      const result = await run.result;
+      expect(result.code, result.stderr).toBe(0);
+      const job = JSON.parse(result.stdout) as { status: string; budget: { tokens: number }; progress: { llmCalls: number }; phases: Array<{ output: string }> };
+      expect(job.status).toBe('completed');
+      expect(job.budget.tokens).toBe(340);
+      expect(job.progress.llmCalls).toBe(3);
+      expect(job.phases[0]!.output).toBe('Read twice: ship it.');
+    } finally {
+      await budgeted.close();
+    }
   }, 60_000);
 });
