@@ -2,9 +2,10 @@
 // worktree planned at submit and made (with its includes and setup command) before the job's
 // first run, a commit per completed phase, and a retried phase started again from the commit of
 // the phase before it, its attempt kept under a ref. Git itself is behind the worktree port.
-import { describeError } from '../../errors.js';
+import { ManagerError, describeError } from '../../errors.js';
 import type { AgentSpec, PhaseOutcome } from '../../agents/agent.js';
-import type { Isolation, Job, JobWorktree } from '../model/job.js';
+import type { Isolation, Job, JobMode, JobWorktree } from '../model/job.js';
+import { planResume } from '../model/resume-plan.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { JobAction } from '../model/transitions.js';
 import { countPhase, findTask } from '../model/task-board.js';
@@ -241,5 +242,28 @@ export class WorktreeJobs {
       actions: [{ type: 'recordUndone', phase: phaseIndex, undone: { attempt, ref: kept.ref, files: kept.files, at: now } }],
       events: [{ ts: now, type: 'attempt_kept', phase: phase.name, attempt, ref: kept.ref }],
     };
+  }
+
+  /**
+   * What a resume of `handle` does to its worktree before the job runs again, as actions to commit
+   * before the resume and events to report with it: a job in a worktree runs its first unfinished
+   * phase again from the commit of the phase before it (what the stopped attempt left is kept
+   * under a ref and recorded as undone, see rollBack), unless it waits for an approval
+   * (interactive) or its phase keeps its done tasks' work; `isolation` `worktree` gives a job that
+   * ran in place a worktree of its own from now on (its branch starts at the commit checked out
+   * now), while a job in a worktree stays in it (its work is there).
+   * @throws ManagerError JOB_NOT_RESUMABLE (`isolation` none for a job in a worktree); WorktreeError.
+   */
+  async prepareResume(handle: JobHandle, mode: JobMode, retryFailed: boolean, isolation: Isolation | undefined, now: string): Promise<{ actions: JobAction[]; events: JobEvent[] }> {
+    const { job, board } = handle;
+    if (isolation === 'none' && job.worktree) throw new ManagerError('JOB_NOT_RESUMABLE', `${handle.id} runs in its worktree ${job.worktree.path}, where its work is: resume it without --isolation none, or discard its work first (jobline discard ${handle.id}).`);
+    if (!job.worktree) {
+      if (!isolation || isolation === 'none') return { actions: [], events: [] };
+      const planned = await this.plan(handle.agent, handle.cwd, isolation, 'head');
+      return { actions: planned ? [{ type: 'setWorktree', worktree: this.place(planned, job.name ?? handle.id) }] : [], events: [] };
+    }
+    if (job.hasPendingApproval && mode === 'interactive') return { actions: [], events: [] };
+    const first = planResume(job, board, retryFailed).phases[0];
+    return first === undefined ? { actions: [], events: [] } : this.rollBack(job, board, first, now);
   }
 }
