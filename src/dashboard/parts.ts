@@ -31,8 +31,8 @@ export function formatAgo(at: number, now: number): string {
 }
 
 /**
- * A job's time so far, as /jobs and `jobline list` say it (see workingMs): the time its phases
- * ran, without the waits for approval (or in the queue, or interrupted); null before it started.
+ * A job's time so far, as /jobs and `jobline list` say it (see workingMs): the time it ran over
+ * all its attempts, without the waits for approval (or in the queue, or interrupted); null before it started.
  */
 export function elapsedOf(job: Job, now: number): number | null {
   if (!job.startedAt) return null;

@@ -34,8 +34,8 @@ export interface JobDetailsPlace {
  */
 export function formatJobDetails(job: Job, place: JobDetailsPlace, now: Date, board: TaskBoard | null = null): string {
   const label = (name: string): string => chalk.dim(`${name}:`.padEnd(13));
-  // The time its phases ran, as `list` and /jobs say it: from its start to its end, less the
-  // waits for approval (or in the queue, or interrupted). Runs side by side count once.
+  // The time it ran, as `list` and /jobs say it (workingMs): every attempt's, less the waits for
+  // approval (or in the queue, or interrupted). Runs side by side count once.
   const elapsed = job.startedAt ? workingMs(job, now) : null;
   const lines = [
     `${STATUS_ICONS[job.status]} ${chalk.bold(job.id)}  ${job.status}`,

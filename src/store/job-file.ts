@@ -93,6 +93,9 @@ function buildJobSchema() {
     createdAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time'),
     startedAt: timestamp,
     endedAt: timestamp,
+    // Absent in files of older versions (see Job.ranMs).
+    ranMs: z.number().int().min(0).optional(),
+    runningSince: timestamp.optional(),
     error: z.string().nullable(),
     owner: z.object({ pid: z.number().int(), hostname: z.string().regex(/^[A-Za-z0-9_.-]{0,255}$/, 'expected a host name'), processStartedAt: z.string().regex(ISO_TIMESTAMP, 'expected an ISO-8601 UTC time') }),
     // Added without a version change (readers of version 1 ignore them); absent in older files.

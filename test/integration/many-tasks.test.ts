@@ -74,6 +74,20 @@ describe('a job of many tasks on the command line', () => {
     expect(shown.stdout).toMatch(/⚠️ {2}1\. run +completed +1 attempt .* · 3 tasks failed/);
   });
 
+  it('show and list count the time of every attempt of a resumed batch, not only its last', async () => {
+    const { cwd, env } = workspace();
+    writeFileSync(join(cwd, 'lines.txt'), 'sleep 1.2\nexit 3\n');
+    const batch = await runCli(['batch', 'lines.txt', '-j', '2'], { cwd, env });
+    const id = /^Batch (job-[a-z0-9]{8}):/m.exec(batch.stdout)![1]!;
+    expect((await runCli(['resume', id, '--retry-failed', '-y'], { cwd, env })).code).toBe(1);
+    const shown = await runCli(['show', id], { cwd, env });
+    const elapsed = /Elapsed: +(\S+)/.exec(shown.stdout)![1]!;
+    // The first attempt ran `sleep 1.2`; the resume only `exit 3` again.
+    expect(elapsed).toMatch(/^\d+\.\ds$/);
+    expect(Number.parseFloat(elapsed)).toBeGreaterThanOrEqual(1.2);
+    expect((await runCli(['list'], { cwd, env })).stdout).toContain(`ran ${elapsed}`);
+  });
+
   it('logs -f follows runs side by side as their lines come, and ends with the job', async () => {
     const wait = 'while [ ! -e go ]; do sleep 0.02; done';
     const { cwd, env } = workspace({

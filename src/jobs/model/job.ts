@@ -135,6 +135,15 @@ export interface Job {
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
+  /**
+   * Milliseconds the job ran (status `running`) before its current stretch of running, summed over
+   * every start, resume and approval (see job-time.ts): kept by the state machine at each change
+   * into or out of `running`, so a view reads the job's time from job.json alone. Absent: a file
+   * of an older version (its time is then its phases').
+   */
+  ranMs?: number;
+  /** When its current stretch of running began (ISO-8601 UTC); null or absent while it is not running. */
+  runningSince?: string | null;
   error: string | null;
   owner: JobOwner;
   /**

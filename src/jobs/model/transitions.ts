@@ -7,6 +7,7 @@ import type { JobEvent } from './job-event.js';
 import { formatWorkerName, type TaskPlan } from './task.js';
 import type { ResumePlan } from './resume-plan.js';
 import { approveBudgetStop, stopForBudget, withoutBudgetStop } from './budget-transitions.js';
+import { accountRunningTime } from './job-time.js';
 import type { TokenUsage } from './usage.js';
 
 /**
@@ -143,6 +144,13 @@ const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
  *   status or phase, e.g. approving a running job or completing a phase that is not running.
  */
 export function transitionJob(job: Job, action: JobAction, now: string): TransitionResult {
+  const result = applyTransition(job, action, now);
+  // The time it ran, kept at every change into or out of `running` (one rule for every view).
+  accountRunningTime(job, result.job, now);
+  return result;
+}
+
+function applyTransition(job: Job, action: JobAction, now: string): TransitionResult {
   if (!ALLOWED_FROM[action.type].includes(job.status)) {
     if (action.type === 'setDismissed') throw new TransitionError('ILLEGAL_TRANSITION', `${job.id} is ${job.status}: only a failed, cancelled or interrupted job can be set aside.`);
     throw illegal(job, action, `a job that is ${job.status}`);
