@@ -3,6 +3,7 @@
 // runs'; with -f it follows until the job (the task) ends. stdout holds the output; the lines
 // naming runs go to stderr.
 import { UsageError } from '../errors.js';
+import { isFailedRun } from '../jobs/model/task.js';
 import type { TranscriptLine } from '../jobs/service/job-transcript.js';
 import { formatTranscriptLine, taskIdWidth, type TranscriptStyle } from '../render/log-lines.js';
 import type { AppContext } from './context.js';
@@ -12,7 +13,7 @@ export interface LogsOptions {
   follow?: boolean;
   /** A task of the job (see findTaskByReference): print its runs' output only. */
   task?: string;
-  /** Print the output of the failed runs only. */
+  /** Print the output of the failed runs only (see isFailedRun: a failed task's interrupted runs too). */
   failed?: boolean;
 }
 
@@ -53,7 +54,11 @@ export async function logsCommand(context: AppContext, idOrPrefix: string, optio
   if (options.follow) await context.jobs.followTranscript(transcript, { onLines: print, pollMs: FOLLOW_POLL_MS });
   else print(await transcript.finish(board));
   // Said on stderr, as the lines naming runs: stdout holds the output only.
-  if (outputLines === 0 && options.failed && !board.runs.some((run) => run.state.status === 'failed') && !options.follow) process.stderr.write(`${job.id} has no failed runs.\n`);
+  const hasFailedRuns = (): boolean => {
+    const tasks = new Map(board.tasks.map((each) => [each.id, each]));
+    return board.runs.some((run) => isFailedRun(run, tasks.get(run.taskId)));
+  };
+  if (outputLines === 0 && options.failed && !options.follow && !hasFailedRuns()) process.stderr.write(`${job.id} has no failed runs.\n`);
   else if (outputLines === 0 && task && board.runs.some((run) => run.taskId === task.id)) process.stderr.write('(no output)\n');
   return 0;
 }

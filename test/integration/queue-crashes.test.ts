@@ -89,6 +89,26 @@ describe('a worker that dies', () => {
     expect(job.tasks.every((task) => task.status === 'done')).toBe(true);
   }, 60_000);
 
+  it('a task that failed because its worker died is listed failed by the summary, and logs --failed prints its output', async () => {
+    const { cwd, env } = coordinator();
+    const [doomed] = await startWorkers({ name: 'doomed3', concurrency: 2, env: FAST_QUEUE_ENV });
+    const release = join(makeTempDir(), 'release');
+    const batch = startCli(['batch', '-j', '2', '-'], { cwd, env, input: `echo t1 began; until [ -f ${release} ]; do sleep 0.05; done\necho t2 said; exit 4\n` });
+    let id = '';
+    await waitFor(async () => {
+      id = (JSON.parse((await runCli(['list', 'running', '--json'], { cwd, env })).stdout || '[]') as Array<{ id: string }>)[0]?.id ?? '';
+      return id && (await runCli(['logs', id, 't1'], { cwd, env })).stdout.includes('t1 began');
+    }, 't1\'s first line to reach the coordinator');
+    doomed!.child.kill('SIGKILL');
+    const result = await batch.result;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^ {2}t1 failed: .*\(worker doomed3 stopped answering/m);
+    expect(result.stdout).toContain('  t2 exit 4: echo t2 said; exit 4');
+    const failed = await runCli(['logs', id, '--failed'], { cwd, env });
+    expect(failed.stdout.split('\n').filter((line) => line.includes('│'))).toEqual(['t1 │ t1 began', 't2 │ t2 said']);
+    expect(failed.stderr.match(/^t\d .* · (failed|interrupted) · job-\w{8}$/gm)).toHaveLength(2);
+  }, 60_000);
+
   it('a stale worker (frozen past its lock, then continued) cannot record its outcome over the new holder\'s', async () => {
     const { cwd, env } = coordinator();
     const [stale] = await startWorkers({ name: 'stale2', concurrency: 1, env: FAST_QUEUE_ENV });

@@ -218,6 +218,17 @@ export function isTaskEnded(task: Task): boolean {
 }
 
 /**
+ * True for a run that `--failed` views show (`jobline logs ID --failed`, /logs, the API): a run that
+ * failed, or a run of a task that failed for good (`task`, the run's task) that was interrupted
+ * because what ran it went away (a remote worker that died counts as the task's failure, see
+ * failTask): every task a batch's summary lists as failed has its runs shown. A run interrupted
+ * by an exit, whose task runs again, is no failure.
+ */
+export function isFailedRun(run: Run, task: Task | undefined): boolean {
+  return run.state.status === 'failed' || (run.state.status === 'interrupted' && task?.status === 'failed');
+}
+
+/**
  * The task of `tasks` that `reference` names: its id (`t3`), its title, or a prefix of one title
  * only (case-insensitive). Returns the task, or the candidates (none, or several).
  */

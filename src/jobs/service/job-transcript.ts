@@ -6,9 +6,9 @@
 // output.log first, then each running run's file in start order), so lines of runs side by side
 // interleave as they came, to within a poll.
 import type { OutputFollower, JobReader } from '../ports/job-reader.js';
-import { OUTPUT_FILE, PHASE_HEADER_PATTERN, type Run, type Task, type TaskBoard } from '../model/task.js';
+import { OUTPUT_FILE, PHASE_HEADER_PATTERN, isFailedRun, type Run, type Task, type TaskBoard } from '../model/task.js';
 
-/** Which runs a transcript shows: all of them, those of one task, or the failed ones. */
+/** Which runs a transcript shows: all of them, those of one task, or the failed ones (see isFailedRun). */
 export type TranscriptFilter = { kind: 'all' } | { kind: 'task'; taskId: string } | { kind: 'failed' };
 
 /**
@@ -235,7 +235,8 @@ export class JobTranscript {
   // The runs the filter shows, in the order they started (then by number: r9 before r10).
   private wantedRuns(board: TaskBoard): Run[] {
     const { filter } = this;
-    const runs = board.runs.filter((run) => (filter.kind === 'all' ? true : filter.kind === 'task' ? run.taskId === filter.taskId : run.state.status === 'failed'));
+    const tasks = filter.kind === 'failed' ? new Map(board.tasks.map((task) => [task.id, task])) : null;
+    const runs = board.runs.filter((run) => (filter.kind === 'all' ? true : filter.kind === 'task' ? run.taskId === filter.taskId : isFailedRun(run, tasks!.get(run.taskId))));
     return runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || Number(a.id.slice(1)) - Number(b.id.slice(1)));
   }
 }
