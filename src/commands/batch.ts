@@ -102,7 +102,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     ...(modelFor(agent, options.model) ? { model: options.model! } : {}),
   });
   const { job } = submitted;
-  sayNotice(submitted);
+  sayNotice(submitted, options.workers ? `-j ${options.workers}` : undefined);
   own.open(job.id);
   await service.lifecycle.whenIdle();
   const view = await (finalView ?? service.view(job.id).catch(() => null));

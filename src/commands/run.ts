@@ -7,6 +7,7 @@ import { findShellTexts, type AgentSpec } from '../agents/agent.js';
 import { createJobService, type AppContext } from './context.js';
 import { hasTerminal, superviseInForeground } from './foreground-job.js';
 import type { Isolation } from '../jobs/model/job.js';
+import { formatRunLimit } from '../render/job-list.js';
 
 /** Options of `jobline run`. */
 export interface RunOptions {
@@ -73,6 +74,7 @@ export async function runCommand(context: AppContext, words: readonly string[], 
   const budget = budgetOf(options) ?? made?.budget ?? null;
   const model = modelFor(agent, options.model ?? made?.model);
   const service = await createJobService(context, { isScript: true });
+  const asked = options.workers ? `-j ${options.workers}` : undefined;
   return superviseInForeground(service, agent, async () => sayNotice(await service.dispatch({
     type: 'submit', agent, prompt, mode, cwd: context.cwd, name: options.name ?? null,
     ...(options.isolation ? { isolation: options.isolation } : {}), ...(options.base ? { base: options.base } : {}),
@@ -80,11 +82,16 @@ export async function runCommand(context: AppContext, words: readonly string[], 
     ...(budget ? { budget } : {}),
     ...(model ? { model } : {}),
     ...(made ? { template: made.template, ...(made.tasks ? { tasks: made.tasks } : {}), ...(made.retries !== null ? { retries: made.retries } : {}), ...(made.keepGoing !== null ? { keepGoing: made.keepGoing } : {}) } : {}),
-  })), { ...options, secretEnvNames: getSecretEnvNames(context.config) });
+  }), asked), { ...options, secretEnvNames: getSecretEnvNames(context.config) });
 }
 
-/** Says a submission's notice (the user's changes left out of its worktree) on stderr; returns the job's id. */
-export function sayNotice(result: { job: { id: string }; notice?: string }): string {
+/**
+ * Says a submission's notices on stderr, once each: the user's changes left out of its worktree,
+ * and that it asked for more workers than this machine runs at once (`asked`: how the user asked,
+ * `-j 8`; default `8 workers`). Returns the job's id.
+ */
+export function sayNotice(result: { job: { id: string; workers: number }; notice?: string; runLimit?: number }, asked?: string): string {
   if (result.notice) process.stderr.write(`ℹ️  ${result.notice}\n`);
+  if (result.runLimit !== undefined) process.stderr.write(`ℹ️  ${formatRunLimit(asked ?? `${result.job.workers} workers`, result.runLimit)}\n`);
   return result.job.id;
 }

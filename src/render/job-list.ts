@@ -47,6 +47,14 @@ export function formatShortUsage(usage: TokenUsage): string {
   return `${formatTokens(totalTokens(usage))} tokens${usage.costUsd !== undefined ? ` · ${formatUsd(usage.costUsd)}` : ''}`;
 }
 
+/**
+ * What a job that asked for more workers than this machine runs at once is told (see
+ * SubmitResult.runLimit): `-j 8: at most 3 run at once on this machine (maxWorkers in the config)`.
+ */
+export function formatRunLimit(asked: string, limit: number): string {
+  return `${asked}: at most ${limit} run at once on this machine (maxWorkers in the config)`;
+}
+
 /** See jobs/model/job-time.ts: the time a job worked, as every view shows it. */
 export { workingMs };
 

@@ -3,7 +3,7 @@
 // job service (core) to the terminal (UI); it renders state and sends commands, never edits a job.
 import { showInPager } from '../commands/pager.js';
 import type { Isolation } from '../jobs/model/job.js';
-import { formatJobLabel } from '../render/job-list.js';
+import { formatJobLabel, formatRunLimit } from '../render/job-list.js';
 import chalk from 'chalk';
 import { assertAgentExists, listAgents, resolveAgent } from '../agents/resolve-agent.js';
 import { formatConfigChanged, reloadConfig, stampOf, watchConfigFile, watchedConfigPath } from './config-reload.js';
@@ -59,6 +59,8 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
   let base: 'head' | 'worktree' = 'head';
   // The REPL says once that a job's worktree leaves out the user's uncommitted changes.
   let hasSaidLeftOut = false;
+  // That a job asked for more workers than this machine runs at once is said once a session.
+  let hasSaidRunLimit = false;
   let model: string | null = null;
   // Requests from other processes (jobline cancel, approve, retry) are carried out and said. A
   // server that goes or comes is said too (once the terminal is there to say it).
@@ -190,7 +192,7 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       const agent = resolveAgent(agentOfJob, context.config, cwd, context.configPath);
       // The session's model (/model) for an LLM agent's job, unless a template names one.
       const modelOfJob = rest.model ?? (agent.type === 'llm' ? model : null);
-      const { job, queuePosition, notice } = await service.dispatch({ type: 'submit', agent, prompt, mode: modeOfJob, cwd, ...(workersOfJob ? { workers: workersOfJob } : {}), ...(isolation ? { isolation } : {}), base, ...rest, ...(modelOfJob ? { model: modelOfJob } : {}) });
+      const { job, queuePosition, notice, runLimit } = await service.dispatch({ type: 'submit', agent, prompt, mode: modeOfJob, cwd, ...(workersOfJob ? { workers: workersOfJob } : {}), ...(isolation ? { isolation } : {}), base, ...rest, ...(modelOfJob ? { model: modelOfJob } : {}) });
       follow.adopt(job.id, 'started');
       const named = formatJobLabel(job);
       const where = job.worktree ? ` in worktree ${job.worktree.branch}` : '';
@@ -198,6 +200,10 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       if (notice && !hasSaidLeftOut) {
         hasSaidLeftOut = true;
         print(`ℹ️  ${notice}`);
+      }
+      if (runLimit !== undefined && !hasSaidRunLimit) {
+        hasSaidRunLimit = true;
+        print(`ℹ️  ${formatRunLimit(`${job.workers} workers`, runLimit)}`);
       }
     },
     print,

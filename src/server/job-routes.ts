@@ -29,7 +29,7 @@ export function addJobRoutes(routes: RouteTable, deps: ApiDeps): void {
     return context.json({ job, tasks: board.tasks, runs: board.runs });
   });
 
-  routes.add({ method: 'post', path: '/api/jobs', summary: 'Submit a job: a prompt for an agent (default: the config\'s), or (agent "external") a job whose tasks workers from outside claim.', body: submitJobSchema, responses: { 201: '{ job, queuePosition }' } }, async ({ context, body }) => {
+  routes.add({ method: 'post', path: '/api/jobs', summary: 'Submit a job: a prompt for an agent (default: the config\'s), or (agent "external") a job whose tasks workers from outside claim.', body: submitJobSchema, responses: { 201: '{ job, queuePosition, notice?, runLimit? }' } }, async ({ context, body }) => {
     const cwd = body.cwd ?? deps.defaultCwd;
     if (!body.template && body.values) throw new HttpError('BAD_REQUEST', 'values are for a template: give template too.');
     // The agent first: whether the template's values go into shell commands (quoted) depends on it.

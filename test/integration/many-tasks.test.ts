@@ -88,6 +88,18 @@ describe('a job of many tasks on the command line', () => {
     expect((await runCli(['list'], { cwd, env })).stdout).toContain(`ran ${elapsed}`);
   });
 
+  it('batch and run say once, on stderr, when -j asks for more workers than this machine runs at once', async () => {
+    const { cwd, env } = workspace({ maxWorkers: 3 });
+    const said = (stderr: string): string[] => stderr.split('\n').filter((line) => line.includes('run at once'));
+    const batch = await runCli(['batch', '-j', '8', '-'], { cwd, env, input: 'true\ntrue\ntrue\ntrue\n' });
+    expect(batch.code).toBe(0);
+    expect(said(batch.stderr)).toEqual(['ℹ️  -j 8: at most 3 run at once on this machine (maxWorkers in the config)']);
+    expect(batch.stdout).not.toContain('run at once');
+    expect(said((await runCli(['batch', '-j', '3', '-'], { cwd, env, input: 'true\ntrue\n' })).stderr)).toEqual([]);
+    const run = await runCli(['run', '-y', '-j', '5', 'true'], { cwd, env });
+    expect([run.code, said(run.stderr)]).toEqual([0, ['ℹ️  -j 5: at most 3 run at once on this machine (maxWorkers in the config)']]);
+  });
+
   it('logs -f follows runs side by side as their lines come, and ends with the job', async () => {
     const wait = 'while [ ! -e go ]; do sleep 0.02; done';
     const { cwd, env } = workspace({

@@ -107,4 +107,17 @@ describe('REPL through a pipe', () => {
     expect(session.output).not.toContain('\u001b');
     expect(session.output).not.toContain('\u0007');
   });
+
+  it('says once a session that a job asks for more workers than this machine runs at once', async () => {
+    const { cwd, env } = workspace({ mode: 'background', maxWorkers: 2 });
+    const session = repl(cwd, env);
+    session.send('/workers 6');
+    await session.until('Workers: 6 per new job');
+    session.send('true');
+    await session.until('ℹ️  6 workers: at most 2 run at once on this machine (maxWorkers in the config)');
+    session.send('echo second');
+    await session.until(/Started job-\w{8} \S+ \(sh × 6 workers\)[\s\S]*Started job-\w{8} \S+ \(sh × 6 workers\)/);
+    await session.end();
+    expect(session.output.split('run at once on this machine')).toHaveLength(2);
+  });
 });

@@ -104,6 +104,12 @@ export interface SubmitResult {
   queuePosition: number;
   /** Something the user should know about the job's worktree (their uncommitted changes left out of it), or absent. */
   notice?: string;
+  /**
+   * How many runs go at once on this machine's threads across all jobs (config maxWorkers), when
+   * the job asks for more workers than that: the rest of its tasks wait for a free run, and the
+   * front end says so. Absent when its workers fit, and when runs go to a queue's workers.
+   */
+  runLimit?: number;
 }
 
 /** Events a JobManager emits. Lifecycle events are emitted only after they are on disk. */

@@ -175,6 +175,9 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     }
     const { job, board } = buildNewJob({ ...request, name, worktree }, id, getCurrentOwner(), now);
     const notice = planned && planned.leftOut > 0 ? `Your ${planned.leftOut} uncommitted file${planned.leftOut === 1 ? ' is' : 's are'} not in ${id}'s worktree: it starts from your last commit (${planned.worktree.base.slice(0, 12)}). To include them, start it with --base worktree (/base worktree).` : undefined;
+    // More workers than this machine runs at once: said by the front end, not silently capped.
+    const localLimit = this.scheduler.localRunLimit;
+    const limited = localLimit !== null && !isExternal && job.workers > localLimit ? { runLimit: localLimit } : {};
     const entry = new JobHandle(job, { board, isRecorded: false }, request.agent, request.cwd, this.writer, this.reporter, () => this.timestamp());
     entry.isBulk = request.isBulk ?? false;
     this.entries.set(id, entry);
@@ -191,10 +194,10 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         await creation;
         // The write thread boots off the prompt's way (a thread's start costs the caller ~1 ms).
         setImmediate(() => this.options.store.prepareWrites(id));
-        return { job: entry.job, queuePosition: 0, ...(notice ? { notice } : {}) };
+        return { job: entry.job, queuePosition: 0, ...(notice ? { notice } : {}), ...limited };
       }
       await entry.commit(isExternal ? [...OPEN_EXTERNAL_JOB] : [], created);
-      return { job: entry.job, queuePosition: isExternal ? 0 : this.queuePositionOf(id), ...(notice ? { notice } : {}) };
+      return { job: entry.job, queuePosition: isExternal ? 0 : this.queuePositionOf(id), ...(notice ? { notice } : {}), ...limited };
     } catch (error) {
       // Not durable, so not a job: nothing of it ran, and nothing of it is left.
       this.entries.delete(id);

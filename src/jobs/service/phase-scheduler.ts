@@ -169,6 +169,11 @@ export class PhaseScheduler {
     return this.executor.runLimit ?? this.options.maxWorkers ?? this.options.maxConcurrentJobs;
   }
 
+  /** Runs at once on this machine's threads across all jobs (maxWorkers), or null when runs go to a queue's workers (its own limit). */
+  get localRunLimit(): number | null {
+    return this.executor.runLimit === undefined ? this.maxWorkers : null;
+  }
+
   // The session's jobs as the pure scheduler sees them: those that hold a slot, (unless every
   // slot is held) those that want one, and those whose external workers hold claims. An external
   // job's tasks never run here: it has no workers of this process.
