@@ -28,14 +28,15 @@ export async function reviewOrphans(context: { service: JobService; terminal: Te
   }
   for (const orphan of orphans) {
     for (;;) {
-      const answer = (await terminal.question(`${sanitizeLine(orphan.branch)}: ${chalk.bold('[k]')}eep (Enter), ${chalk.bold('[l]')}and, ${chalk.bold('[d]')}iscard: `)).trim().toLowerCase();
+      // One key answers, as in the approval box; Enter keeps.
+      const answer = await terminal.askKey(`${sanitizeLine(orphan.branch)}: ${chalk.bold('[k]')}eep (Enter), ${chalk.bold('[l]')}and, ${chalk.bold('[d]')}iscard: `, ['k', 'l', 'd'], 'k');
       try {
-        if (answer === '' || answer === 'k' || answer === 'keep') break;
-        if (answer === 'l' || answer === 'land') {
+        if (answer === 'k') break;
+        if (answer === 'l') {
           print(await service.landOrphan(orphan));
           break;
         }
-        if (answer === 'd' || answer === 'discard') {
+        if (answer === 'd') {
           const isSure = await terminal.suspend(() => askYesNo(`Discard ${orphan.branch}? Its ${orphan.commits} commit(s) and ${orphan.uncommitted} uncommitted file(s) go.`, false, process.stdout));
           if (!isSure) continue;
           await service.removeOrphan(orphan);

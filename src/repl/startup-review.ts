@@ -67,8 +67,9 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
     return;
   }
   for (;;) {
-    const answer = (await terminal.question(`${chalk.bold('[v]')}iew details, ${chalk.bold('[r]')}esume, ${chalk.bold('[d]')}elete all, ${chalk.bold('[k]')}eep (Enter): `)).trim().toLowerCase();
-    if (answer === 'v' || answer === 'view') {
+    // One key answers, as in the approval box; Enter keeps.
+    const answer = await terminal.askKey(`${chalk.bold('[v]')}iew details, ${chalk.bold('[r]')}esume, ${chalk.bold('[d]')}elete all, ${chalk.bold('[k]')}eep (Enter): `, ['v', 'r', 'd', 'k'], 'k');
+    if (answer === 'v') {
       // One job in full at a time: all of them at once would scroll the listing away.
       const id = incomplete.length === 1 ? incomplete[0]!.id : await terminal.suspend(() => chooseJobToView(incomplete));
       const job = incomplete.find((candidate) => candidate.id === id);
@@ -78,7 +79,7 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
       }
       continue;
     }
-    if (answer === 'r' || answer === 'resume') {
+    if (answer === 'r') {
       const chosen = incomplete.length === 1 ? [incomplete[0]!.id] : await terminal.suspend(() => chooseJobs(incomplete));
       for (const id of chosen) {
         try {
@@ -91,7 +92,7 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
       }
       return;
     }
-    if (answer === 'd' || answer === 'delete') {
+    if (answer === 'd') {
       const count = incomplete.length;
       if (!(await terminal.suspend(() => askYesNo(`Delete ${count} incomplete job${count === 1 ? '' : 's'} and their files?`, false, process.stdout)))) continue;
       // Exactly the jobs listed, each only if still as listed: one that another jobline resumed
@@ -107,7 +108,7 @@ export async function runStartupReview(context: StartupReviewContext): Promise<v
       print(`🗑  Deleted ${removed.length} incomplete job(s).${changed > 0 ? ` ${changed} changed since they were listed (resumed elsewhere?) and were kept.` : ''}`);
       return;
     }
-    if (answer === '' || answer === 'k' || answer === 'keep') {
+    if (answer === 'k') {
       await keep(service, incomplete, print);
       return;
     }

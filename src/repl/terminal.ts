@@ -241,6 +241,50 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     return new Promise((resolve) => this.rl.question(query, resolve));
   }
 
+  /**
+   * Asks a question of one-key answers (`[v]iew details, [r]esume, … [k]eep (Enter): `), answered
+   * as soon as a key is pressed, as the approval box is: resolves with the key (lower case) when
+   * it is one of `keys`, or `enterKey` for Enter, and for Ctrl+C, Ctrl+D and Esc (the default is
+   * the answer that changes nothing). Other keys beep; the answer is echoed after the question.
+   * Without a terminal it reads a line: its first character, `enterKey` for an empty line, and
+   * null for a line that names no key.
+   */
+  async askKey(query: string, keys: readonly string[], enterKey: string): Promise<string | null> {
+    if (!this.options.isTTY) {
+      const line = (await this.question(query)).trim().toLowerCase();
+      if (line === '') return enterKey;
+      return keys.includes(line[0]!) ? line[0]! : null;
+    }
+    return this.suspend(() => new Promise<string>((resolve) => {
+      const input = this.options.input as NodeJS.ReadStream;
+      const output = this.options.output;
+      const finish = (key: string): void => {
+        input.off('data', onData);
+        input.setRawMode?.(false);
+        input.pause();
+        output.write(`${key}\n`);
+        resolve(key);
+      };
+      // A chunk is one key, or keys typed faster than they are read, taken in order: the first
+      // that answers does, and what follows it is dropped (a key and its Enter, typed together,
+      // answer once). An escape sequence (an arrow) is no answer.
+      const onData = (data: Buffer | string): void => {
+        const text = data.toString();
+        if (text === '\u001b') return finish(enterKey);
+        if (text.startsWith('\u001b')) return void output.write('\u0007');
+        for (const character of text) {
+          if ('\r\n\u0003\u0004'.includes(character)) return finish(enterKey);
+          if (keys.includes(character.toLowerCase())) return finish(character.toLowerCase());
+        }
+        output.write('\u0007');
+      };
+      output.write(query);
+      input.setRawMode?.(true);
+      input.on('data', onData);
+      input.resume();
+    }));
+  }
+
   /** Closes the terminal for good. */
   close(): void {
     if (this.isClosed) return;

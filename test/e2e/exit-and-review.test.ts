@@ -54,13 +54,13 @@ describe('startup review after SIGKILL', () => {
     expect(review).toContain(id);
     expect(review).toContain(`Job files: ${workspace.jobsDir}`);
     expect(review).toMatch(/interrupted/);
-    second.send('v');
+    second.type('v');
     await second.waitForText('Phases:');
     // The phase's task and its run, which the SIGKILL interrupted.
     await second.waitForText(/task t1 run · todo · 1 run\s+⏸ r1 attempt 1 · sh\[\w{4}-0\] · interrupted/);
     await second.waitForText(join(workspace.jobsDir, id, 'events.jsonl'));
     await waitFor(async () => (await second.count(/\[k\]eep \(Enter\):/)) === 2, 'the question again');
-    second.send('k');
+    second.type('k');
     await second.waitForText('Kept. They are in /jobs interrupted; /resume <id> continues one.');
     second.send('/jobs');
     await second.waitForText(new RegExp(`${id} sh\\s+interrupted`));
@@ -92,7 +92,7 @@ describe('startup review after SIGKILL', () => {
     killLeftovers(marker);
     const fifth = start(workspace);
     await fifth.waitForText('[k]eep (Enter):');
-    fifth.send('d');
+    fifth.type('d');
     await fifth.waitForText(/Delete 1 incomplete job and their files\?[\s\S]*❯ No \(n\)/); // asks first, No preselected
     fifth.type('y');
     await fifth.waitForText('🗑  Deleted 1 incomplete job(s).');

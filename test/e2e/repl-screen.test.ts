@@ -104,13 +104,13 @@ describe('the REPL screen', () => {
     }
     const session = new PtySession(workspace);
     await session.waitForText('[k]eep (Enter):');
-    session.send('v');
+    session.type('v');
     await session.waitForText(/View which job in full\?[\s\S]*❯ job-aaaa0001/);
     session.type(KEY.down + KEY.enter);
     const shown = await session.waitForText(/Phases:[\s\S]*\[k\]eep \(Enter\):[^\n]*$/);
     expect(shown).toContain(join(workspace.jobsDir, 'job-bbbb0002', 'events.jsonl'));
     expect(shown).not.toContain(join(workspace.jobsDir, 'job-aaaa0001', 'events.jsonl'));
-    session.send('k');
+    session.type('k');
     await session.waitForText('Kept.');
   });
 

@@ -1,6 +1,7 @@
-// The review of interrupted jobs at startup, in a real pseudo-terminal: the resume picker starts
-// with the first job picked (Enter resumes it), and a job the user chose to keep is not offered at
-// every start again: one line counts the kept ones and says where they are.
+// The review of interrupted jobs at startup, in a real pseudo-terminal: its question takes one key
+// (as the approval box does; Enter keeps), the resume picker starts with the first job picked
+// (Enter resumes it), and a job the user chose to keep is not offered at every start again: one
+// line counts the kept ones and says where they are.
 import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createJob } from '../../src/jobs/model/job.js';
@@ -19,7 +20,7 @@ function leaveInterrupted(workspace: ReplWorkspace, id: string, prompt: string, 
 }
 
 describe('startup review', () => {
-  it('preselects the first job in the resume picker, and does not offer a kept job again', async () => {
+  it('answers at one key (r, no Enter), preselects the first job in the resume picker, keeps at Enter, and does not offer a kept job again', async () => {
     const workspace = makeReplWorkspace();
     leaveInterrupted(workspace, 'job-first001', 'echo first-resumed', '2026-11-22T09:00:00.000Z');
     leaveInterrupted(workspace, 'job-second01', 'echo second-resumed', '2026-11-22T09:05:00.000Z');
@@ -27,7 +28,8 @@ describe('startup review', () => {
     const first = new PtySession(workspace, [], 110, 40);
     await first.waitForText('⚠️  Found 2 incomplete job(s) from previous session:');
     await first.waitForText('[k]eep (Enter):');
-    first.send('r');
+    first.type('r'); // the key alone: no Enter
+    await first.waitForText('[k]eep (Enter): r');
     await first.waitForText('Resume which jobs?');
     await first.waitForText(/❯ \[x\] job-first001/);
     expect(await first.text()).toMatch(/\[ \] job-second01/);
@@ -44,7 +46,9 @@ describe('startup review', () => {
     // The second is offered again (nobody decided about it); keep it.
     const second = new PtySession(workspace, [], 110, 40);
     await second.waitForText('⚠️  Found 1 incomplete job(s) from previous session:');
-    second.send('k');
+    await second.waitForText('[k]eep (Enter):');
+    second.type('x'); // no answer: it beeps and waits
+    second.type(KEY.enter);
     await second.waitForText('Kept. They are in /jobs interrupted; /resume <id> continues one.');
     await waitFor(async () => Boolean((await JobStore.open(workspace.jobsDir).loadRaw('job-second01')).dismissedAt), 'the keep to be recorded in the job');
     second.send('/quit');

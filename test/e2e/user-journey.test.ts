@@ -54,7 +54,7 @@ it('check agent with approvals, a cancel, quit, then review and resume', async (
   const restarted = new PtySession(workspace);
   await restarted.waitForText('⚠️  Found 1 incomplete job(s) from previous session:');
   await restarted.waitForText('[k]eep (Enter):');
-  restarted.send('r');
+  restarted.type('r');
   await restarted.waitForText(`↻ Resuming ${interrupted}`);
   await restarted.waitForText('│ second-life');
   await restarted.waitForText(`[${interrupted.slice(0, 8)}] ✅ Completed`);

@@ -68,7 +68,7 @@ describe('the REPL with jobs in worktrees', () => {
     await session.waitForText('without their job (left by a crash)');
     await session.waitForText(/jobline\/lost-lamb \(worktree [^)]*\): 2 commits on no other branch/);
     await session.waitForText('[k]eep (Enter), [l]and, [d]iscard');
-    session.send('l');
+    session.type('l'); // one key answers
     await session.waitForText('Landed jobline/lost-lamb on main');
     await session.waitForText('jobline:edit> ');
     expect(project.git(['show', 'main:a.txt'])).toBe('zero\ngamma\n');
