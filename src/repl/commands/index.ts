@@ -34,8 +34,34 @@ export function findCommand(name: string): SlashCommand | null {
   return SLASH_COMMANDS.find((command) => command.name === name) ?? null;
 }
 
-/** Returns the message for an unknown command, suggesting the nearest name. */
+/**
+ * Names other tools (or jobline's own CLI) give to what a slash command does, with the command
+ * that does it here: `/show` is `jobline show`'s, and `/jobs ID` shows a job.
+ */
+export const COMMAND_ALIASES: Readonly<Record<string, string>> = {
+  show: '/jobs <id>',
+  list: '/jobs',
+  ls: '/jobs',
+  ps: '/jobs',
+  status: '/jobs',
+  stop: '/cancel <id>',
+  kill: '/cancel <id>',
+  continue: '/resume <id>',
+  restart: '/resume <id>',
+  tail: '/logs <id> -f',
+  output: '/logs <id>',
+  land: '/merge <id>',
+  exit: '/quit',
+  q: '/quit',
+};
+
+/**
+ * Returns the message for an unknown command (`name`, without the slash), suggesting the command
+ * it is another tool's name for (COMMAND_ALIASES), else the nearest name (a typo).
+ */
 export function describeUnknownCommand(name: string): string {
-  const nearest = findNearestName(name, SLASH_COMMANDS.map((command) => command.name));
-  return `Unknown command /${name}. Type /help for commands.${nearest ? ` Did you mean /${nearest}?` : ''}`;
+  const alias = Object.hasOwn(COMMAND_ALIASES, name.toLowerCase()) ? COMMAND_ALIASES[name.toLowerCase()]! : null;
+  const nearest = alias === null ? findNearestName(name, SLASH_COMMANDS.map((command) => command.name)) : null;
+  const suggestion = alias ?? (nearest ? `/${nearest}` : null);
+  return `Unknown command /${name}. Type /help for commands.${suggestion ? ` Did you mean ${suggestion}?` : ''}`;
 }

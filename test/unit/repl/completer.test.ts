@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../src/config/schema.js';
 import type { JobService } from '../../../src/jobs/service/job-service.js';
-import { SLASH_COMMANDS, describeUnknownCommand } from '../../../src/repl/commands/index.js';
+import { COMMAND_ALIASES, SLASH_COMMANDS, describeUnknownCommand } from '../../../src/repl/commands/index.js';
 import { createCompleter } from '../../../src/repl/completer.js';
 import { makeJob } from '../../helpers/jobs.js';
 
@@ -47,5 +47,18 @@ describe('tab completion', () => {
   it('names the nearest command when one is unknown', () => {
     expect(describeUnknownCommand('foo')).toBe('Unknown command /foo. Type /help for commands.');
     expect(describeUnknownCommand('cancle')).toBe('Unknown command /cancle. Type /help for commands. Did you mean /cancel?');
+  });
+
+  it('names the command that does what another tool\'s name does: /show is /jobs ID', () => {
+    expect(describeUnknownCommand('show')).toBe('Unknown command /show. Type /help for commands. Did you mean /jobs <id>?');
+    expect(describeUnknownCommand('Stop')).toBe('Unknown command /Stop. Type /help for commands. Did you mean /cancel <id>?');
+    expect(describeUnknownCommand('ls')).toBe('Unknown command /ls. Type /help for commands. Did you mean /jobs?');
+    expect(describeUnknownCommand('constructor')).toBe('Unknown command /constructor. Type /help for commands.');
+    // Every alias names a command that exists, and none hides one.
+    const names = new Set(SLASH_COMMANDS.map((command) => command.name));
+    for (const [alias, command] of Object.entries(COMMAND_ALIASES)) {
+      expect(names.has(alias)).toBe(false);
+      expect(names.has(/^\/(\w+)/.exec(command)![1]!)).toBe(true);
+    }
   });
 });
