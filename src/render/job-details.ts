@@ -1,6 +1,6 @@
 // Renders one job in full (`jobline show`, the REPL's /jobs <id>). Pure: the clock is passed in.
 import chalk from 'chalk';
-import { isExternalJob, type Job } from '../jobs/model/job.js';
+import { isActiveStatus, isExternalJob, type Job } from '../jobs/model/job.js';
 import type { Run, TaskBoard } from '../jobs/model/task.js';
 import { formatChanges } from './approval-summary.js';
 import { formatCounters, formatPhasePosition, formatShortUsage, workingMs } from './job-list.js';
@@ -53,7 +53,8 @@ export function formatJobDetails(job: Job, place: JobDetailsPlace, now: Date, bo
     `${label('Last event')}${job.progress.lastEvent ? truncate(sanitizeLine(job.progress.lastEvent), 200) : '-'}`,
     `${label('Error')}${job.error ? sanitizeLine(job.error) : '-'}`,
     // An external job is run by its workers, not by a process (see EXTERNAL_AGENT).
-    isExternalJob(job) ? `${label('Owner')}none: workers from outside run it${formatWorkers(job)}` : `${label('Owner')}pid ${job.owner.pid} on ${sanitizeLine(job.owner.hostname)}`,
+    // An ended job has no owner: the process that ran it last may be long gone.
+    isExternalJob(job) ? `${label('Owner')}none: workers from outside run it${formatWorkers(job)}` : isActiveStatus(job.status) ? `${label('Owner')}pid ${job.owner.pid} on ${sanitizeLine(job.owner.hostname)}` : `${label('Owner')}none (ended; it last ran in pid ${job.owner.pid} on ${sanitizeLine(job.owner.hostname)})`,
     ...formatWorktreeLines(job, label),
     chalk.bold('Phases:'),
   ];

@@ -77,4 +77,11 @@ describe('task views', () => {
     expect(text).toContain('(jobline tasks job-abcd1234 lists every task)');
     expect(text).not.toContain('/tasks job');
   });
+
+  it('says the owner of an ended job is gone, and names the live owner of an active one', () => {
+    const job = makeJob({ id: 'job-abcd1234', status: 'failed', startedAt: '2026-11-22T10:00:00.000Z', endedAt: '2026-11-22T10:00:53.000Z' }, ['run']);
+    const place = { files: { files: [], runLogs: null }, tasksCommand: 'jobline tasks', logsCommand: 'jobline logs' };
+    expect(stripAnsi(formatJobDetails(job, place, NOW))).toMatch(/^Owner: +none \(ended; it last ran in pid \d+ on \S+\)$/m);
+    expect(stripAnsi(formatJobDetails({ ...job, status: 'running', endedAt: null }, place, NOW))).toMatch(/^Owner: +pid \d+ on \S+$/m);
+  });
 });
