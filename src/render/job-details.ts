@@ -1,7 +1,7 @@
 // Renders one job in full (`jobline show`, the REPL's /jobs <id>). Pure: the clock is passed in.
 import chalk from 'chalk';
 import { isActiveStatus, isExternalJob, type Job } from '../jobs/model/job.js';
-import type { Run, TaskBoard } from '../jobs/model/task.js';
+import type { Run, Task, TaskBoard } from '../jobs/model/task.js';
 import { formatChanges } from './approval-summary.js';
 import { formatCounters, formatPhasePosition, formatShortUsage, workingMs } from './job-list.js';
 import { addUsage, formatTokens, formatUsage, formatUsd, type JobBudget, type TokenUsage } from '../jobs/model/usage.js';
@@ -84,7 +84,7 @@ export function formatJobDetails(job: Job, place: JobDetailsPlace, now: Date, bo
       lines.push(chalk.dim(`       task ${task.id} ${truncate(sanitizeLine(task.title), 40)} · ${task.status} · ${runs.length === 1 ? '1 run' : `${runs.length} runs`}${taskUsage ? ` · ${formatShortUsage(taskUsage)}` : ''}`));
       for (const run of runs) lines.push(`         ${formatRun(run, now)}`);
     }
-    if (isCrowded) lines.push(chalk.dim(`       (${place.tasksCommand} ${job.id} lists every task)`));
+    if (isCrowded) lines.push(chalk.dim(`       (${formatCutHint(phaseTasks, listed, `${place.tasksCommand} ${job.id}`)})`));
   });
   // The job's workers at work now, each with its task (`/jobs` clusters them on one row).
   const working = board ? board.runs.filter((run) => run.state.status === 'running') : [];
@@ -107,6 +107,17 @@ export function formatJobDetails(job: Job, place: JobDetailsPlace, now: Date, bo
   if (runLogs) lines.push(`  ${runLogs.dir}/ ${chalk.dim(`(${runLogs.count} run log${runLogs.count === 1 ? '' : 's'}; ${place.logsCommand} ${job.id} prints them in order)`)}`);
   if (files.length === 0 && !runLogs) lines.push(chalk.dim('  none left on disk'));
   return lines.join('\n');
+}
+
+// Where the tasks a crowded phase's listing left out are: the failed (or running) ones it cut
+// have a filter of their own (`jobline tasks ID --status failed`), the rest the whole list.
+function formatCutHint(tasks: readonly Task[], listed: readonly Task[], command: string): string {
+  const count = (status: Task['status'], among: readonly Task[]): number => among.filter((task) => task.status === status).length;
+  const cut = { failed: count('failed', tasks) - count('failed', listed), running: count('claimed', tasks) - count('claimed', listed) };
+  if (cut.failed === 0 && cut.running === 0) return `${command} lists every task`;
+  const statuses = [cut.running > 0 ? 'running' : '', cut.failed > 0 ? 'failed' : ''].filter(Boolean);
+  const total = (cut.running > 0 ? count('claimed', tasks) : 0) + (cut.failed > 0 ? count('failed', tasks) : 0);
+  return `${command} --status ${statuses.join(',')} lists all ${total} ${statuses.join(' and ')} tasks; ${command} every task`;
 }
 
 // The job's worktree and where its work stands (none for a job that runs in place).

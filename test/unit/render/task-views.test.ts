@@ -78,10 +78,21 @@ describe('task views', () => {
     expect(text).not.toContain('/tasks job');
   });
 
-  it('says the owner of an ended job is gone, and names the live owner of an active one', () => {
+  it('points to the failed tasks\' own list when it leaves some of them out, and says the owner of an ended job is gone', () => {
     const job = makeJob({ id: 'job-abcd1234', status: 'failed', startedAt: '2026-11-22T10:00:00.000Z', endedAt: '2026-11-22T10:00:53.000Z' }, ['run']);
+    job.phases[0] = { ...job.phases[0]!, status: 'completed', attempts: 1, startedAt: '2026-11-22T10:00:00.000Z', endedAt: '2026-11-22T10:00:53.000Z', failedTasks: 12 };
+    const tasks = Array.from({ length: 30 }, (_, index) => task(index + 1, index < 12 ? 'failed' : 'done'));
     const place = { files: { files: [], runLogs: null }, tasksCommand: 'jobline tasks', logsCommand: 'jobline logs' };
-    expect(stripAnsi(formatJobDetails(job, place, NOW))).toMatch(/^Owner: +none \(ended; it last ran in pid \d+ on \S+\)$/m);
-    expect(stripAnsi(formatJobDetails({ ...job, status: 'running', endedAt: null }, place, NOW))).toMatch(/^Owner: +pid \d+ on \S+$/m);
+    const text = stripAnsi(formatJobDetails(job, place, NOW, { tasks, runs: [] }));
+    expect(text.match(/^ {7}task t\d+ /gm)).toHaveLength(10);
+    expect(text).toContain('(jobline tasks job-abcd1234 --status failed lists all 12 failed tasks; jobline tasks job-abcd1234 every task)');
+    expect(text).toMatch(/^Owner: +none \(ended; it last ran in pid \d+ on \S+\)$/m);
+    // Running and failed tasks both cut: both statuses.
+    const crowded = [...tasks.slice(0, 12), ...Array.from({ length: 3 }, (_, index) => task(13 + index, 'claimed')), ...tasks.slice(15)];
+    const running = makeJob({ ...job, status: 'running', endedAt: null });
+    running.phases[0] = { ...job.phases[0]!, status: 'running', endedAt: null };
+    const live = stripAnsi(formatJobDetails(running, place, NOW, { tasks: crowded, runs: [] }));
+    expect(live).toContain('(jobline tasks job-abcd1234 --status running,failed lists all 15 running and failed tasks; jobline tasks job-abcd1234 every task)');
+    expect(live).toMatch(/^Owner: +pid \d+ on \S+$/m);
   });
 });
