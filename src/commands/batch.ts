@@ -12,6 +12,7 @@ import { describeBatch, parseBatchLines } from './batch-input.js';
 import type { JobView } from '../jobs/service/job-commands.js';
 import { UsageError, describeError } from '../errors.js';
 import { formatBatchSummary } from '../render/batch-summary.js';
+import { formatJobLabel } from '../render/job-list.js';
 import { sanitizeLine } from '../render/text.js';
 import { createJobService, type AppContext } from './context.js';
 import { budgetOf, modelFor } from './run.js';
@@ -102,6 +103,9 @@ export async function batchCommand(context: AppContext, source: string | undefin
     ...(modelFor(agent, options.model) ? { model: options.model! } : {}),
   });
   const { job } = submitted;
+  // Its id at once, on stderr (stdout holds the summary, or the JSON): what to follow it by.
+  const isQueued = submitted.queuePosition > 0;
+  process.stderr.write(`${isQueued ? '⏳ Queued' : '✅ Started'} ${formatJobLabel(job)} (${sanitizeLine(agent.name)}) · ${total} task${total === 1 ? '' : 's'}${isQueued ? ` (position ${submitted.queuePosition})` : ''}\n`);
   sayNotice(submitted, options.workers ? `-j ${options.workers}` : undefined);
   own.open(job.id);
   await service.lifecycle.whenIdle();

@@ -100,6 +100,26 @@ describe('a job of many tasks on the command line', () => {
     expect([run.code, said(run.stderr)]).toEqual([0, ['ℹ️  -j 5: at most 3 run at once on this machine (maxWorkers in the config)']]);
   });
 
+  it('batch says the job it started at once, on stderr; stdout holds the summary, or the JSON with --json', async () => {
+    const { cwd, env } = workspace();
+    const go = join(cwd, 'go');
+    const batch = startCli(['batch', '-n', 'night-run', '--json', '-'], { cwd, env, input: `until [ -f ${go} ]; do sleep 0.02; done\ntrue\n` });
+    let stderr = '';
+    batch.child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      // Said while its first task still waits: the id comes before any failure or progress line.
+      await waitFor(() => /^✅ Started job-[a-z0-9]{8} night-run \(sh\) · 2 tasks$/m.test(stderr), 'the Started line');
+    } finally {
+      writeFileSync(go, ''); // the batch ends either way
+    }
+    const id = /Started (job-[a-z0-9]{8})/.exec(stderr)![1]!;
+    expect(stderr.split('\n').find((line) => line.includes(id))).toBe(`✅ Started ${id} night-run (sh) · 2 tasks`);
+    const result = await batch.result;
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { id: string }).id).toBe(id);
+    expect(result.stderr).toContain(`Batch ${id}: 2 tasks in`);
+  });
+
   it('logs -f follows runs side by side as their lines come, and ends with the job', async () => {
     const wait = 'while [ ! -e go ]; do sleep 0.02; done';
     const { cwd, env } = workspace({
