@@ -97,14 +97,20 @@ export function addQueueCommands(program: Command, configOption: () => Option): 
     });
 }
 
-/** The fleet as lines: one per worker, then the counts. */
+// The columns of `jobline workers`: a worker's name, state, labels, runs of its concurrency, when
+// it was last heard of, and what it runs. Headers and rows pad alike.
+const FLEET_WIDTHS = [20, 8, 12, 6, 14] as const;
+const formatFleetRow = (cells: readonly string[]): string => cells.map((cell, index) => (index < FLEET_WIDTHS.length ? cell.padEnd(FLEET_WIDTHS[index]!) : cell)).join(' ').trimEnd();
+
+/** The fleet as lines: a header, one line per worker, then the counts. */
 export function formatFleet(fleet: FleetView, nowMs = Date.now()): string {
   const lines: string[] = [];
   if (fleet.workers.length === 0) lines.push('No workers (start one: jobline worker --queue redis://…).');
+  else lines.push(formatFleetRow(['WORKER', 'STATE', 'LABELS', 'RUNS', 'LAST SEEN', 'RUNNING']));
   for (const worker of fleet.workers) {
     const seen = Math.max(0, Math.round((nowMs - Date.parse(worker.lastSeen)) / 1000));
     const runs = worker.runs.map((run) => `${run.jobId.slice(0, 8)} ${run.taskId ?? ''}`.trim()).join(', ');
-    lines.push([sanitizeLine(worker.name).padEnd(20), worker.state.padEnd(8), (worker.labels.join(',') || '-').padEnd(12), `${worker.runs.length}/${worker.concurrency}`.padEnd(6), `seen ${seen}s ago`.padEnd(14), runs].join(' ').trimEnd());
+    lines.push(formatFleetRow([sanitizeLine(worker.name), worker.state, worker.labels.join(',') || '-', `${worker.runs.length}/${worker.concurrency}`, `seen ${seen}s ago`, runs]));
   }
   const { waiting, active, delayed, failed } = fleet.counts;
   lines.push(`queue: ${waiting} waiting · ${active} active · ${delayed} delayed · ${failed} failed`);

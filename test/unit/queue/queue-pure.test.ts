@@ -6,6 +6,7 @@ import { buildPayload, decodeEntry, encodeEntry, type StreamEntry } from '../../
 import { isAfter } from '../../../src/jobs/queue/remote-run.js';
 import type { PhaseRequest } from '../../../src/jobs/ports/executor.js';
 import { commandAgent } from '../../helpers/jobs.js';
+import { formatFleet } from '../../../src/commands/queue-cli.js';
 
 describe('queue settings', () => {
   it('take --queue, then $JOBLINE_QUEUE_URL, then the config; none: no queue', () => {
@@ -59,5 +60,27 @@ describe('a run\'s payload and stream', () => {
     expect(isAfter('5-0', '5-0')).toBe(false);
     expect(isAfter('10-0', '9-0')).toBe(true);
     expect(isAfter('1-0', '0-0')).toBe(true);
+  });
+});
+
+describe('jobline workers', () => {
+  it('heads its columns, and lines its workers up under them', () => {
+    const at = '2026-11-22T10:00:00.000Z';
+    const worker = { host: 'box', pid: 7, startedAt: at, lastSeen: at };
+    const text = formatFleet({
+      workers: [
+        { ...worker, name: 'box-1', labels: ['gpu'], concurrency: 3, state: 'running', runs: [{ key: 'k', jobId: 'job-ab12cd34', taskId: 't4', title: 'x', startedAt: at }] },
+        { ...worker, name: 'box-2', labels: [], concurrency: 2, state: 'draining', runs: [] },
+      ],
+      queues: [],
+      counts: { waiting: 1, active: 1, delayed: 0, failed: 0 },
+    }, Date.parse(at) + 5000);
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^WORKER +STATE +LABELS +RUNS +LAST SEEN +RUNNING$/);
+    expect(lines[1]).toMatch(/^box-1 +running +gpu +1\/3 +seen 5s ago +job-ab12 t4$/);
+    expect(lines[2]).toMatch(/^box-2 +draining +- +0\/2 +seen 5s ago$/);
+    for (const [column, header] of [['running', 'STATE'], ['1/3', 'RUNS'], ['seen', 'LAST SEEN'], ['job-ab12', 'RUNNING']] as const) expect(lines[1]!.indexOf(column)).toBe(lines[0]!.indexOf(header));
+    expect(lines[3]).toBe('queue: 1 waiting · 1 active · 0 delayed · 0 failed');
+    expect(formatFleet({ workers: [], queues: [], counts: { waiting: 0, active: 0, delayed: 0, failed: 0 } }).split('\n')[0]).toBe('No workers (start one: jobline worker --queue redis://…).');
   });
 });
