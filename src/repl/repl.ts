@@ -211,9 +211,14 @@ export async function startRepl(context: AppContext, options: ReplOptions): Prom
       if (!isInteractive) return print(text.trimEnd());
       await terminal.suspend(() => showInPager(text, process.stdout));
     },
-    confirm: async (message, fallback) => {
+    confirm: async (message, fallback, options = {}) => {
       if (!isInteractive) return fallback;
-      return terminal.suspend(() => askYesNo(message, false, process.stdout));
+      return terminal.suspend(async () => {
+        const isYes = await askYesNo(message, false, process.stdout);
+        // Leaving: decided before the suspend ends, which would draw the prompt again.
+        if (isYes && options.isLeaving) terminal.stopPrompting();
+        return isYes;
+      });
     },
     runForeground: (task) => terminal.runForeground(task),
     muteOutputOf: (id) => notifier.mute(id),

@@ -76,8 +76,11 @@ export interface ReplSession {
   print(text: string): void;
   /** Shows a long text in the user's pager (printed when not on a terminal). */
   showPaged(text: string): Promise<void>;
-  /** Asks yes/no (default no). On a non-interactive session, resolves to `fallback` without asking. */
-  confirm(message: string, fallback: boolean): Promise<boolean>;
+  /**
+   * Asks yes/no (default no). On a non-interactive session, resolves to `fallback` without asking.
+   * `isLeaving`: a Yes leaves jobline, so the prompt is not drawn again after it.
+   */
+  confirm(message: string, fallback: boolean, options?: { isLeaving?: boolean }): Promise<boolean>;
   /**
    * Runs a foreground task that owns the screen until it ends or the user presses Ctrl+C, which
    * aborts `signal`. It prints with `write`; notifications wait until it ends.

@@ -51,6 +51,8 @@ export class Terminal extends EventEmitter<TerminalEvents> {
   // Ctrl+D closed readline on a terminal: the REPL decides whether that ends it (it may ask
   // first); the next prompt() takes input again.
   private isInputEnded = false;
+  // The user chose to leave (see stopPrompting): the prompt is never drawn again.
+  private isLeaving = false;
   private readonly pendingOutput: string[] = [];
   private lastKeyAt = 0;
   // On a terminal readline reads stdin through this (pastes at the cursor: see key-input.ts).
@@ -99,9 +101,18 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     this.rl.setPrompt(this.options.isTTY ? prompt : '');
   }
 
+  /**
+   * Stops drawing the prompt for good: the user chose to leave, and the exit follows (the
+   * process's last lines print without a prompt between them and after the answer). Called
+   * from inside a suspended task, so the suspend's end does not draw it either.
+   */
+  stopPrompting(): void {
+    this.isLeaving = true;
+  }
+
   /** Draws the prompt and the current line, ready for input. */
   prompt(): void {
-    if (this.isSuspended || this.isClosed || !this.options.isTTY) return;
+    if (this.isSuspended || this.isClosed || this.isLeaving || !this.options.isTTY) return;
     if (this.isInputEnded) {
       this.isInputEnded = false;
       this.rl = this.createInterface();
@@ -119,7 +130,7 @@ export class Terminal extends EventEmitter<TerminalEvents> {
     const columns = this.options.output.columns;
     const isTooLong = Boolean(columns) && raw.split('\n').some((line) => line.length > columns!);
     const text = this.options.isTTY && isTooLong ? wrapAnsi(raw, columns!, { hard: true, trim: false }) : raw;
-    if (this.isClosed || this.isInputEnded) {
+    if (this.isClosed || this.isInputEnded || this.isLeaving) {
       this.options.output.write(`${text}\n`);
       return;
     }
@@ -173,7 +184,9 @@ export class Terminal extends EventEmitter<TerminalEvents> {
       return await task();
     } finally {
       this.isSuspended = false;
-      if (!this.isClosed) {
+      // Leaving: what waited is said, and no prompt is drawn again (readline stays closed).
+      if (this.isLeaving && !this.isClosed) for (const text of this.pendingOutput.splice(0)) this.options.output.write(`${text}\n`);
+      else if (!this.isClosed) {
         this.isInputEnded = false;
         this.rl = this.createInterface();
         for (const text of this.pendingOutput.splice(0)) this.options.output.write(`${text}\n`);

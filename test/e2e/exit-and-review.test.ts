@@ -33,6 +33,23 @@ describe('exit by signal', () => {
   });
 });
 
+describe('/quit', () => {
+  it('answered Yes with a job running, exits without drawing the prompt again', async () => {
+    const workspace = makeReplWorkspace();
+    const session = start(workspace);
+    await session.waitForText('jobline:sh> ');
+    await startJob(session, 'sleep 30 # e2e-quit-yes');
+    session.send('/quit');
+    await session.waitForText('1 job(s) still active. Quit and mark them interrupted?');
+    session.type('y');
+    expect((await session.exited).exitCode).toBe(0);
+    const lines = await session.lines();
+    const asked = lines.findLastIndex((line) => line.includes('Quit and mark them interrupted?'));
+    expect(lines.slice(asked + 1).filter((line) => line.includes('jobline:sh>'))).toEqual([]);
+    expect(lines.slice(asked + 1).join('\n')).toContain('Marked 1 active job(s) interrupted; the next start offers to resume them.');
+  });
+});
+
 describe('startup review after SIGKILL', () => {
   it('shows the interrupted job, and [v], [k] and [d] each work; a kept job is resumed with /resume', async () => {
     const workspace = makeReplWorkspace();

@@ -11,7 +11,7 @@ export async function confirmLeaving(session: ReplSession): Promise<boolean> {
   if (session.service.attachedServer) return true;
   // External jobs are not interrupted by leaving: their workers are other processes.
   const active = session.service.sessionJobs().filter((job) => isActiveStatus(job.status) && !isExternalJob(job)).length;
-  return active === 0 || session.confirm(`${active} job(s) still active. Quit and mark them interrupted?`, true);
+  return active === 0 || session.confirm(`${active} job(s) still active. Quit and mark them interrupted?`, true, { isLeaving: true });
 }
 
 /** /quit */
