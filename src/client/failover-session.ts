@@ -30,7 +30,8 @@ const SUBMIT_FAILOVER_MS = 2500;
 export type SessionChange =
   | { type: 'lost'; pid: number }
   | { type: 'available'; pid: number; activeJobs: number }
-  | { type: 'attached'; pid: number; activeJobs: Job[] };
+  /** `note`: what the user should know of how the server runs jobs (its queue is not the one asked for). */
+  | { type: 'attached'; pid: number; activeJobs: Job[]; note?: string };
 
 /** What a failover session is built from (the composition root's wiring). */
 export interface FailoverOptions {

@@ -14,6 +14,7 @@ import { LoginLinks } from '../server/login-links.js';
 import { openBrowserKeyFile } from '../store/browser-key-file.js';
 import { claimServerPresence, ServerError } from '../store/server-presence.js';
 import { createJobService, type AppContext } from './context.js';
+import { describeQueue } from '../jobs/queue/queue-settings.js';
 import { installExitHandlers } from './exit-signals.js';
 
 /** Options of `jobline serve`. */
@@ -56,7 +57,7 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
     let listener: ReturnType<typeof getRequestListener> = async () => {};
     let port: number | null = null;
     const startedAt = new Date().toISOString();
-    const announce = (): void => presence.announce({ pid: process.pid, socketPath: presence.socketPath, port, startedAt, version: options.version });
+    const announce = (): void => presence.announce({ pid: process.pid, socketPath: presence.socketPath, port, startedAt, version: options.version, queue: context.queue ? describeQueue(context.queue) : null });
     // HTTP on 127.0.0.1 (the dashboard's and other machines' way in, through a tunnel): at start
     // with --port, or later when `jobline ui` asks a server that listens on its socket only.
     let httpStarting: Promise<number> | null = null;

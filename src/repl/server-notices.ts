@@ -29,6 +29,6 @@ export function formatSessionChange(change: SessionChange): string[] {
     case 'available':
       return [chalk.dim(`jobline serve (pid ${change.pid}) runs on this jobs folder: this REPL attaches to it once its ${change.activeJobs} active job(s) end`)];
     case 'attached':
-      return [formatAttached(change.pid), ...(change.activeJobs.length > 0 ? [formatAttachedJobs(change.activeJobs, change.pid)] : [])];
+      return [formatAttached(change.pid), ...(change.activeJobs.length > 0 ? [formatAttachedJobs(change.activeJobs, change.pid)] : []), ...(change.note ? [chalk.yellow(change.note)] : [])];
   }
 }
