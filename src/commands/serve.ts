@@ -16,6 +16,8 @@ import { claimServerPresence, ServerError } from '../store/server-presence.js';
 import { createJobService, type AppContext } from './context.js';
 import { describeQueue } from '../jobs/queue/queue-settings.js';
 import { installExitHandlers } from './exit-signals.js';
+import { sanitizeLine } from '../render/text.js';
+import type { JobUpdate } from '../jobs/service/job-commands.js';
 
 /** Options of `jobline serve`. */
 export interface ServeOptions {
@@ -42,12 +44,14 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
   try {
     const service = await createJobService(context, { isServer: true });
     const hub = new EventHub();
-    service.subscribe((update) => hub.accept(update));
-    // Jobs a REPL beside the server runs (not attached: it started first) show live too.
-    service.followOtherProcesses((update) => {
-      if (update.type === 'warning') process.stderr.write(`jobline serve: ${update.message}\n`);
+    // Warnings (a full disk, a queue gone) are said on the server's console too, not only to its clients.
+    const accept = (update: JobUpdate): void => {
+      if (update.type === 'warning') process.stderr.write(`jobline serve: ${sanitizeLine(update.message)}\n`);
       hub.accept(update);
-    });
+    };
+    service.subscribe(accept);
+    // Jobs a REPL beside the server runs (not attached: it started first) show live too.
+    service.followOtherProcesses(accept);
     // Ctrl+C (or SIGTERM) says what it did: the jobs it marked interrupted, which the next start offers to resume.
     installExitHandlers(service.lifecycle, stopServing, (marked) => void process.stdout.write(`${formatStopped(marked)}\n`));
     const loginLinks = new LoginLinks();
