@@ -1,6 +1,6 @@
-// Where a command's runs go when a server runs on the jobs folder: the server's way, unless the
-// command was given a queue the server does not use (then it runs its job itself, and says why);
-// an attached REPL says the same once.
+// What a command and the REPL say of the server on the jobs folder: a command given a queue the
+// server does not use runs its job itself, and says why; an attached REPL says the same once; a
+// REPL whose server stopped says its jobs were interrupted only when it ran some.
 import { describe, expect, it } from 'vitest';
 import { describeQueueMismatch } from '../../../src/commands/context.js';
 import { formatSessionChange } from '../../../src/repl/server-notices.js';
@@ -31,5 +31,14 @@ describe('formatSessionChange', () => {
     expect(lines[0]).toContain('attached to jobline serve (pid 7)');
     expect(lines[1]).toContain('runs go elsewhere');
     expect(formatSessionChange({ type: 'attached', pid: 7, activeJobs: [] })).toHaveLength(1);
+  });
+});
+
+describe('a server that stopped', () => {
+  it('says its jobs were interrupted only when it ran some', () => {
+    expect(formatSessionChange({ type: 'lost', pid: 7, hadActiveJobs: true })[0]).toContain('its jobs were interrupted (/resume ID)');
+    const idle = formatSessionChange({ type: 'lost', pid: 7, hadActiveJobs: false })[0]!;
+    expect(idle).toContain('jobline serve (pid 7) stopped: going on without it (new jobs run here)');
+    expect(idle).not.toContain('interrupted');
   });
 });
