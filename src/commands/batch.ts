@@ -15,7 +15,7 @@ import { formatBatchSummary } from '../render/batch-summary.js';
 import { formatJobLabel } from '../render/job-list.js';
 import { sanitizeLine } from '../render/text.js';
 import { createJobService, type AppContext } from './context.js';
-import { budgetOf, modelFor } from './run.js';
+import { budgetOf, modelFor, sayWarning } from './run.js';
 import { installExitHandlers } from './exit-signals.js';
 import { OwnJobEvents } from './own-job-events.js';
 
@@ -63,7 +63,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     return 0;
   }
   const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
-  const service = await createJobService(context, { whenBusy: 'queue', isScript: true });
+  const service = await createJobService(context, { whenBusy: 'queue', isScript: true, notice: sayWarning });
   installExitHandlers(service.lifecycle);
   service.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
   const started = Date.now();

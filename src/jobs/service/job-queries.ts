@@ -20,6 +20,7 @@ import type { WorktreePort } from '../ports/worktrees.js';
 import type { JobView } from './job-commands.js';
 import { settleStoredJob } from './job-commit.js';
 import { resolveJob } from './job-lookup.js';
+import { whyCannotResolve } from './resolve-phase.js';
 import { followTranscript, JobTranscript, type FollowTranscriptOptions, type TranscriptFilter } from './job-transcript.js';
 import type { AdoptedRun, JobManagerEvents } from './manager-api.js';
 import type { SessionPort } from './session-port.js';
@@ -277,6 +278,19 @@ export class JobQueries extends EventEmitter<JobManagerEvents> {
   /** True when job `id` (a full id) belongs to this session. */
   isInSession(id: string): boolean {
     return this.session?.has(id) ?? false;
+  }
+
+  /**
+   * Why a retry cannot resolve job `job`'s landing conflict (its agent has no way to: see
+   * whyCannotResolve), or null when it can, or when its agent cannot be known (no longer in the
+   * config). Never throws.
+   */
+  async whyCannotResolve(job: Job): Promise<string | null> {
+    try {
+      return whyCannotResolve(this.session?.agentOf(job.id) ?? this.options.adopt(job, await this.creationFolderOf(job.id)).agent);
+    } catch {
+      return null;
+    }
   }
 
   /** The agent job `id` runs with in this session, or null. */
