@@ -1,11 +1,28 @@
 // The tests Stryker runs against each mutant (npm run test:mutation): the fast, pure tests of the
-// model, the scheduler and the job service (in-memory repository, scripted executor). No build,
-// no threads, no processes: each run takes a second or two.
+// model, the scheduler and the job service (in-memory repository, scripted executor), and the
+// fast tests of the store (temp folders, real files), the server (Hono's app.request in-process,
+// no port) and the text helpers. No build, no threads, no processes: each file takes a second or two.
 import { defineConfig } from 'vitest/config';
+
+const jobs = [
+  'board-reload', 'job-state', 'parallel-tasks', 'board-index', 'task-plans', 'job-workers', 'task-board', 'scheduler',
+  'transitions', 'transition-table', 'transition-events', 'task-history', 'job-service', 'job-service-views',
+  'manager-faults', 'manager-details', 'phase-runs', 'storage-policy', 'job-writer', 'job-writer-durability',
+  'coalesced-runs', 'job-id', 'last-details', 'external-workers-model', 'external-workers-service',
+  'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan',
+];
+const store = ['claim-id', 'claim-lease', 'cleanup', 'job-file', 'event-tail', 'job-folder-reader', 'job-logs', 'job-requests', 'jobs-dir', 'task-log'];
+const server = ['api-app', 'browser-access', 'dashboard-routes', 'event-hub', 'http-errors', 'job-routes', 'login-links', 'request-guard', 'route-table', 'stream-routes', 'worker-routes'];
+const text = ['json-error', 'nearest-name', 'secrets'];
 
 export default defineConfig({
   test: {
-    include: ['test/unit/jobs/{board-reload,job-state,parallel-tasks,board-index,task-plans,job-workers,task-board,scheduler,transitions,transition-table,transition-events,task-history,job-service,job-service-views,manager-faults,manager-details,phase-runs,storage-policy,job-writer,job-writer-durability,coalesced-runs,job-id,last-details,external-workers-model,external-workers-service,external-workers-details,folder-workers,worker-dispatch,owner-steering,manifest,resume-plan}.test.ts'],
+    include: [
+      ...jobs.map((name) => `test/unit/jobs/${name}.test.ts`),
+      ...store.map((name) => `test/unit/store/${name}.test.ts`),
+      ...server.map((name) => `test/unit/server/${name}.test.ts`),
+      ...text.map((name) => `test/unit/text/${name}.test.ts`),
+    ],
     testTimeout: 3_000,
   },
 });

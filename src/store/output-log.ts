@@ -134,6 +134,8 @@ export async function followLog(path: string, options: FollowLogOptions): Promis
       if (rest.length > 0) options.onLines(rest);
       return true;
     }
+    // An abort that came while the read was in flight has fired already: no wait.
+    if (options.signal?.aborted) break;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, pollMs);
       function done(): void {
