@@ -122,11 +122,11 @@ describe('a log a crash left one write behind job.json', () => {
     expect(readFileSync(partial, 'utf8')).toBe(formatEventLines([event(1), event(2), event(3), event(4)]));
     // Nothing to go on: no journal, a log without seqs, a log ahead, broken text.
     const other = join(dir, 'other.jsonl');
-    appendEventLines(other, formatEventLines([{ ts: FIXED_NOW, type: 'old' } as JobEvent]));
+    appendEventLines(other, formatEventLines([{ ts: FIXED_NOW, type: 'old' } as unknown as JobEvent]));
     completeLog(other, text);
     completeLog(other, serializeJob(makeJob({ eventSeq: 0 }), [event(1)]));
     completeLog(other, 'not json');
-    expect(readFileSync(other, 'utf8')).toBe(formatEventLines([{ ts: FIXED_NOW, type: 'old' } as JobEvent]));
+    expect(readFileSync(other, 'utf8')).toBe(formatEventLines([{ ts: FIXED_NOW, type: 'old' } as unknown as JobEvent]));
   });
 
   it('is behind only when its seq is below job.json\'s and its writer is gone', () => {
