@@ -115,6 +115,9 @@ function assertNotStale(jobPath: string, eventSeq: number): void {
   }
 }
 
+// Stryker disable all: the threads below run only the compiled dist/ in worker threads, which
+// Stryker's fast tests do not start (vitest.mutation.config.ts); write-threads.test.ts and the
+// integration tests hold them. What a thread performs, performWrite above, is mutated.
 interface PendingWrite {
   resolve: () => void;
   reject: (error: Error) => void;
@@ -244,3 +247,4 @@ function hashKey(key: string): number {
   for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   return hash >>> 0;
 }
+// Stryker restore all
