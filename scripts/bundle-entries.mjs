@@ -57,6 +57,8 @@ await build({
   target: 'node20',
   // Bundled CommonJS packages (commander, enquirer, picomatch, fs-extra) call require().
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // The queue's packages (BullMQ, ioredis: loaded only with a queue) stay in node_modules.
+  external: ['bullmq', 'ioredis'],
   sourcemap: true,
   logLevel: 'warning',
 });

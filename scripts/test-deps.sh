@@ -5,11 +5,11 @@
 #   calls setpgid), bash (job control for Ctrl+Z tests), coreutils (stty), git (what a phase
 #   changed, shown at approval, comes from git snapshots of the workspace), chromium (the
 #   dashboard's tests drive Debian's Chromium headless through playwright-core: nothing downloads
-#   a browser).
+#   a browser), redis-server (the queue's tests start their own on a free 127.0.0.1 port).
 # Without root (or apt-get), it names what to install and stops.
 set -euo pipefail
 missing=()
-for tool in setpriv:util-linux unshare:util-linux setsid:util-linux pgrep:procps python3:python3 bash:bash stty:coreutils git:git chromium:chromium; do
+for tool in setpriv:util-linux unshare:util-linux setsid:util-linux pgrep:procps python3:python3 bash:bash stty:coreutils git:git chromium:chromium redis-server:redis-server; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

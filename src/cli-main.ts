@@ -15,6 +15,7 @@ import { resumeCommand } from './commands/resume.js';
 import { steerCommand } from './commands/steer.js';
 import { waitCommand } from './commands/wait.js';
 import { addWorkerCommands } from './commands/worker-cli.js';
+import { addQueueCommands, queueOption } from './commands/queue-cli.js';
 import { JoblineError, UsageError, describeError } from './errors.js';
 import { MAX_RETRIES, MAX_WORKERS } from './jobs/model/job.js';
 import { findNearestName } from './text/nearest-name.js';
@@ -92,6 +93,7 @@ program
   .option('-a, --agent <name>', 'agent for new jobs (default: defaultAgent from the config)')
   .option('-b, --background', 'new jobs run every phase without asking for approval')
   .addOption(configOption())
+  .addOption(queueOption())
   .allowExcessArguments(true)
   .action(async (options) => {
     const [typed] = program.args;
@@ -99,7 +101,7 @@ program
       const nearest = findNearestName(typed, program.commands.map((command) => command.name()));
       throw new UsageError('USAGE', `unknown command '${sanitizeLine(typed)}'.${nearest ? ` Did you mean '${nearest}'?` : ''} Run jobline --help for the commands.`);
     }
-    await startRepl(loadAppContext(configOf(options)), { ...options, version });
+    await startRepl(loadAppContext(configOf(options), undefined, options.queue), { ...options, version });
   });
 
 program
@@ -120,8 +122,9 @@ program
   .addOption(budgetUsdOption())
   .addOption(modelOption())
   .addOption(configOption())
+  .addOption(queueOption())
   .action(async (words: string[], options) => {
-    process.exitCode = await runCommand(loadAppContext(configOf(options)), words, options);
+    process.exitCode = await runCommand(loadAppContext(configOf(options), undefined, options.queue), words, options);
   });
 
 program
@@ -147,8 +150,9 @@ program
   .addOption(budgetUsdOption())
   .addOption(modelOption())
   .addOption(configOption())
+  .addOption(queueOption())
   .action(async (file: string | undefined, options) => {
-    process.exitCode = await batchCommand(loadAppContext(configOf(options)), file, options);
+    process.exitCode = await batchCommand(loadAppContext(configOf(options), undefined, options.queue), file, options);
   });
 
 program
@@ -271,8 +275,9 @@ program
   .addOption(isolationOption())
   .addOption(modelOption())
   .addOption(configOption())
+  .addOption(queueOption())
   .action(async (id: string, options) => {
-    process.exitCode = await resumeCommand(loadAppContext(configOf(options)), id, options);
+    process.exitCode = await resumeCommand(loadAppContext(configOf(options), undefined, options.queue), id, options);
   });
 
 program
@@ -290,10 +295,11 @@ program
   .description('run the job service without a terminal: jobs outlive the REPL; a REST API and live events on a Unix socket in the jobs folder (and --port on 127.0.0.1)')
   .option('-p, --port <n>', 'also listen on HTTP at 127.0.0.1:<n> (0: any free port)', parseCount('--port', 0, 65_535))
   .addOption(configOption())
+  .addOption(queueOption())
   .action(async (options) => {
     // Loaded only here: the HTTP stack costs every other command nothing at startup.
     const { serveCommand } = await import('./commands/serve.js');
-    await serveCommand(loadAppContext(configOf(options)), { port: options.port, version });
+    await serveCommand(loadAppContext(configOf(options), undefined, options.queue), { port: options.port, version });
   });
 
 program
@@ -308,6 +314,7 @@ program
   });
 
 addWorkerCommands(program, configOption);
+addQueueCommands(program, configOption);
 
 // A reader that went away (`jobline list | head -1`) is not an error worth a stack trace: the
 // output it wanted has been written; end quietly, as other command-line tools do.

@@ -12,6 +12,18 @@ export interface CommandTaskSpec {
   run: string;
   dependsOn: string[];
   claims: string[];
+  /** Where its runs may go through a queue (added to its agent's; see RunRouting). */
+  routing?: RunRouting;
+}
+
+/**
+ * Where runs of an agent (or of one of its tasks) may go when they run through a queue on other
+ * machines: only to workers that have every one of `labels`, and with `workspace: 'none'` they
+ * need no copy of the repository (a worker runs them in its own folder).
+ */
+export interface RunRouting {
+  labels?: string[];
+  workspace?: 'none';
 }
 
 /**
@@ -88,6 +100,7 @@ export interface LlmAgentSpec {
   budget?: { tokens?: number; usd?: number };
   /** False: AGENTS.md / CLAUDE.md is not read into the system prompt (config `instructions`). */
   instructions?: boolean;
+  routing?: RunRouting;
 }
 
 /**
@@ -100,8 +113,8 @@ export interface LlmAgentSpec {
  *   them (`jobline job create`, see EXTERNAL_AGENT).
  */
 export type AgentSpec =
-  | { type: 'command'; name: string; summary: string; phases: CommandPhaseSpec[]; workers?: number; isolation?: Isolation }
-  | { type: 'module'; name: string; summary: string; module: string; phases: { name: string }[]; workers?: number; isolation?: Isolation }
+  | { type: 'command'; name: string; summary: string; phases: CommandPhaseSpec[]; workers?: number; isolation?: Isolation; routing?: RunRouting }
+  | { type: 'module'; name: string; summary: string; module: string; phases: { name: string }[]; workers?: number; isolation?: Isolation; routing?: RunRouting }
   | { type: 'external'; name: string; summary: string; phases: { name: string }[]; workers?: number }
   | LlmAgentSpec;
 

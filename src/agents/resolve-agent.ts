@@ -3,12 +3,18 @@
 import { resolve } from 'node:path';
 import { AgentError } from '../errors.js';
 import { getSecretEnvNames, type JoblineConfig, type ProviderConfig } from '../config/schema.js';
-import type { AgentSpec, CommandPhaseSpec, LlmAgentSpec, LlmPhaseSpec, ProviderSpec } from './agent.js';
+import type { AgentSpec, CommandPhaseSpec, LlmAgentSpec, LlmPhaseSpec, ProviderSpec, RunRouting } from './agent.js';
 import { BUILTIN_AGENT_SUMMARIES, createCheckAgent, createExternalAgent, createShAgent } from './builtin-agents.js';
 import { EXTERNAL_AGENT, type Isolation } from '../jobs/model/job.js';
 import { BUILTIN_LLM_AGENTS, DEFAULT_ALLOWED_COMMANDS } from './llm/builtin-llm-agents.js';
 import { findNearestName } from '../text/nearest-name.js';
 import { readApiKey } from './llm/api-key.js';
+
+// An agent's or a task's `labels` and `workspace` from the config, as its spec's routing (absent when neither is set).
+function routingOf(labels: string[] | undefined, workspace?: 'none'): { routing?: RunRouting } {
+  if ((!labels || labels.length === 0) && !workspace) return {};
+  return { routing: { ...(labels && labels.length > 0 ? { labels: [...labels] } : {}), ...(workspace ? { workspace } : {}) } };
+}
 
 /** Name and summary of an available agent. */
 export interface AgentListing {
@@ -55,10 +61,11 @@ function withValidates(phase: LlmPhaseSpec): LlmPhaseSpec {
 }
 
 // A job of an llm agent whose key is not in the environment could only fail at its first model
-// call: it is refused before it is created, naming the variable and where it is configured.
-function withApiKey(agent: LlmAgentSpec): LlmAgentSpec {
+// call: it is refused before it is created, naming the variable and where it is configured. With a
+// queue (`config.queue`), its runs call the model from workers, with their own keys: not checked here.
+function withApiKey(agent: LlmAgentSpec, config: JoblineConfig): LlmAgentSpec {
   const { provider } = agent;
-  if (provider.apiKeyEnv && !readApiKey(provider)) {
+  if (provider.apiKeyEnv && !config.queue && !readApiKey(provider)) {
     throw new AgentError('API_KEY_MISSING', `The ${agent.name} agent's provider "${provider.name}" reads its API key from $${provider.apiKeyEnv}, which is not set here (apiKeyEnv in ${provider.configFile ?? 'the config'}). Export it and try again.`);
   }
   return agent;
@@ -98,10 +105,10 @@ function writerIsolation(name: string, isBuiltin: boolean, configured: Isolation
 export function resolveAgent(name: string, config: JoblineConfig, cwd: string, configFile: string | null = null): AgentSpec {
   const configured = config.agents[name];
   if (configured?.type === 'command') {
-    const phases = configured.phases.map((p): CommandPhaseSpec => (p.tasks ? { name: p.name, tasks: p.tasks.map((t) => ({ ...t, dependsOn: [...t.dependsOn], claims: [...t.claims] })) } : { name: p.name, run: p.run! }));
-    return { type: 'command', name, summary: configured.description ?? name, phases, ...(configured.workers ? { workers: configured.workers } : {}), ...(configured.isolation ? { isolation: configured.isolation } : {}) };
+    const phases = configured.phases.map((p): CommandPhaseSpec => (p.tasks ? { name: p.name, tasks: p.tasks.map(({ labels, workspace, ...t }) => ({ ...t, dependsOn: [...t.dependsOn], claims: [...t.claims], ...routingOf(labels, workspace) })) } : { name: p.name, run: p.run! }));
+    return { type: 'command', name, summary: configured.description ?? name, phases, ...(configured.workers ? { workers: configured.workers } : {}), ...(configured.isolation ? { isolation: configured.isolation } : {}), ...routingOf(configured.labels, configured.workspace) };
   }
-  if (configured?.type === 'module') return { type: 'module', name, summary: configured.description ?? name, module: configured.module, phases: configured.phases.map((p) => ({ ...p })), ...(configured.workers ? { workers: configured.workers } : {}), ...(configured.isolation ? { isolation: configured.isolation } : {}) };
+  if (configured?.type === 'module') return { type: 'module', name, summary: configured.description ?? name, module: configured.module, phases: configured.phases.map((p) => ({ ...p })), ...(configured.workers ? { workers: configured.workers } : {}), ...(configured.isolation ? { isolation: configured.isolation } : {}), ...routingOf(configured.labels) };
   const builtinLlm = BUILTIN_LLM_AGENTS[name as keyof typeof BUILTIN_LLM_AGENTS];
   const workspace = resolve(config.workspace ?? cwd);
   if (configured?.type === 'llm') {
@@ -112,12 +119,12 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string, c
       type: 'llm', name, summary: configured.description ?? builtinLlm?.summary ?? name,
       provider: toProviderSpec(configured.provider, provider, configFile), model: configured.model ?? provider.model,
       phases: phases.map((p) => withValidates({ ...p, tools: [...p.tools] })), workspace, allowCommands: configured.allowCommands ?? DEFAULT_ALLOWED_COMMANDS,
-      secretEnvNames: getSecretEnvNames(config), ...(configured.workers ? { workers: configured.workers } : {}),
+      secretEnvNames: getSecretEnvNames(config), ...(configured.workers ? { workers: configured.workers } : {}), ...routingOf(configured.labels),
       ...writerIsolation(name, builtinLlm !== undefined && !configured.phases, configured.isolation),
       ...(configured.validate ? { validateCommand: configured.validate } : {}),
       ...(configured.budget ? { budget: { ...configured.budget } } : {}),
       ...(configured.instructions === false ? { instructions: false } : {}),
-    });
+    }, config);
   }
   const [providerName, provider] = Object.entries(config.providers)[0] ?? [];
   if (builtinLlm && providerName && provider) {
@@ -125,7 +132,7 @@ export function resolveAgent(name: string, config: JoblineConfig, cwd: string, c
       type: 'llm', name, summary: builtinLlm.summary, provider: toProviderSpec(providerName, provider, configFile), model: provider.model,
       phases: builtinLlm.phases.map((p) => withValidates({ ...p, tools: [...p.tools] })), workspace, allowCommands: DEFAULT_ALLOWED_COMMANDS,
       secretEnvNames: getSecretEnvNames(config), ...writerIsolation(name, true, undefined),
-    });
+    }, config);
   }
   if (name === 'sh') return createShAgent();
   if (name === 'check') return createCheckAgent(cwd);

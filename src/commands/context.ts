@@ -24,6 +24,8 @@ import { dirname, join, resolve } from 'node:path';
 import { GitWorktrees } from '../git/git-worktrees.js';
 import { MergeQueue } from '../jobs/service/merge-queue.js';
 import { createWorktreeGuard } from '../jobs/service/worktree-guard.js';
+import type { Executor } from '../jobs/ports/executor.js';
+import { readTimingOverrides, resolveQueueSettings, type QueueSettings } from '../jobs/queue/queue-settings.js';
 
 /**
  * The config, where it came from, and the opened store. `jobs` is a read-only service over the
@@ -41,6 +43,8 @@ export interface AppContext {
   server: ServerClient | null;
   /** Git worktrees of jobs, and their landings (the config's `worktree` and `merge`). */
   worktrees: GitWorktrees;
+  /** Where runs go when they run on other machines (`queue`, --queue, $JOBLINE_QUEUE_URL), or null: this machine's threads. */
+  queue: QueueSettings | null;
 }
 
 /**
@@ -68,8 +72,12 @@ function worktreeOptions(context: Pick<AppContext, 'store' | 'worktrees'>): Pick
  * Loads the config (`explicitConfigPath` is --config) and opens the jobs folder.
  * @throws ConfigError, StoreError (see loadConfig and JobStore.open).
  */
-export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd()): AppContext {
+export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd(), queueUrl?: string): AppContext {
   const { config, path } = loadConfig({ explicitPath: explicitConfigPath, cwd });
+  const queue = resolveQueueSettings(config.queue, queueUrl);
+  // A queue given by --queue or $JOBLINE_QUEUE_URL is the config's too (agents are resolved knowing
+  // their runs go to workers: an LLM agent's key is then the workers', see resolveAgent).
+  if (queue && !config.queue) config.queue = { type: 'bullmq', url: queue.url, prefix: queue.prefix, tls: queue.tls };
   const jobsDir = resolveJobsDir(config.jobsDir);
   const worktrees = createWorktrees(config, jobsDir);
   const store = JobStore.open(jobsDir, { secretEnvNames: getSecretEnvNames(config), worktreeGuard: createWorktreeGuard(worktrees) });
@@ -79,7 +87,7 @@ export function loadAppContext(explicitConfigPath?: string, cwd = process.cwd())
   const server = found ? new ServerClient(found.info, found.token) : null;
   const reader = server ? createServerReader(server, folderReader) : folderReader;
   const jobs = new JobService({ repository: store, reader, manager: null, cwd, adopt: adoptFromConfig({ config, configPath: path }), ...worktreeOptions({ store, worktrees }) });
-  return { config, configPath: path, store, jobs, cwd, server, worktrees };
+  return { config, configPath: path, store, jobs, cwd, server, worktrees, queue };
 }
 
 /** Settings of a session that differ between front ends. */
@@ -108,10 +116,29 @@ export async function createJobService(context: AppContext, overrides: SessionOv
     const remote = await RemoteSession.attach(client, { get ownConfig() { return ownConfigOf(context); }, folder: new JobFolderReader(context.store) });
     return new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager: remote, cwd: context.cwd, adopt: adoptFromConfig(context), ...worktreeOptions(context) });
   }
-  const manager = createManager(context, overrides);
+  const openExecutor = await prepareExecutor(context);
+  const manager = createManager(context, overrides, openExecutor);
   const service = new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager, cwd: context.cwd, adopt: adoptFromConfig(context), ...worktreeOptions(context) });
   serveOwnerRequests(service, onRequest);
   return service;
+}
+
+/** Opens the executor of a session, telling `warn` what the user should hear of it. */
+type ExecutorFactory = (warn: (message: string) => void) => Executor;
+
+/**
+ * The executor of the context's sessions: with a queue, runs go to `jobline worker`s through it
+ * (checked reachable now: an unreachable queue is a clear error at start, never a hang);
+ * without, worker threads of this process (null here: createManager makes them). The queue's code
+ * (BullMQ, ioredis) is loaded only then.
+ * @throws QueueError QUEUE_UNREACHABLE, QUEUE_AUTH.
+ */
+async function prepareExecutor(context: AppContext): Promise<ExecutorFactory | null> {
+  const settings = context.queue;
+  if (!settings) return null;
+  const [{ QueueExecutor }, { checkQueue }, { createWorkspaceResolver }] = await Promise.all([import('../jobs/queue/queue-executor.js'), import('../jobs/queue/redis-connection.js'), import('../jobs/queue/job-commit-push.js')]);
+  await checkQueue(settings);
+  return (warn) => QueueExecutor.create(settings, { warn, workspaceOf: createWorkspaceResolver(settings, warn), ...readTimingOverrides() });
 }
 
 /**
@@ -127,6 +154,7 @@ export async function createReplJobService(context: AppContext, onRequest: Reque
   // their interruption (the first reader does), so the REPL says what the disk says.
   const stored = new JobService({ repository: context.store, reader: folder, manager: null, cwd: context.cwd, adopt: adoptFromConfig(context), ...worktreeOptions(context) });
   const reads = { load: (id: string) => stored.get(id), readEvents: (id: string) => folder.readEvents(id) };
+  const openExecutor = await prepareExecutor(context);
   const session = await FailoverSession.start({
     findServer: () => findServer(context.store.dir)?.info.pid ?? null,
     attach: async (onGone) => {
@@ -134,7 +162,7 @@ export async function createReplJobService(context: AppContext, onRequest: Reque
       if (!found) return null;
       return RemoteSession.attach(new ServerClient(found.info, found.token), { get ownConfig() { return ownConfigOf(context); }, folder: reads, onGone }).catch(() => null);
     },
-    startLocal: () => createManager(context, {}),
+    startLocal: () => createManager(context, {}, openExecutor),
     onChange,
   });
   const service = new JobService({ repository: context.store, reader: folder, manager: session, cwd: context.cwd, adopt: adoptFromConfig(context), ...worktreeOptions(context) });
@@ -155,13 +183,16 @@ function ownConfigOf(context: Pick<AppContext, 'config' | 'configPath'>): { conf
   return context.configPath ? { config: context.config, path: context.configPath } : null;
 }
 
-// The session's manager, from the config, with its executor: worker threads of this process.
-function createManager(context: AppContext, overrides: SessionOverrides): JobManager {
+// The session's manager, from the config, with its executor: worker threads of this process, or
+// the queue's (`openExecutor`, see prepareExecutor).
+function createManager(context: AppContext, overrides: SessionOverrides, openExecutor: ExecutorFactory | null = null): JobManager {
   const { config } = context;
   const spareWorkers = 1;
+  // The executor's warnings go out as the manager's, once it exists.
+  const warned: { manager?: JobManager } = {};
   const manager = new JobManager({
     store: context.store,
-    executor: new ThreadExecutor({ workerHeapMb: config.workerHeapMb, spareWorkers, maxIdleWorkers: Math.max(config.maxConcurrentJobs, getMaxWorkers(config)) + spareWorkers, maxRuns: getMaxWorkers(config) }),
+    executor: openExecutor ? openExecutor((message) => warned.manager?.emit('warning', message)) : new ThreadExecutor({ workerHeapMb: config.workerHeapMb, spareWorkers, maxIdleWorkers: Math.max(config.maxConcurrentJobs, getMaxWorkers(config)) + spareWorkers, maxRuns: getMaxWorkers(config) }),
     maxConcurrentJobs: config.maxConcurrentJobs,
     maxWorkers: getMaxWorkers(config),
     whenBusy: overrides.whenBusy ?? config.whenBusy,
@@ -176,6 +207,7 @@ function createManager(context: AppContext, overrides: SessionOverrides): JobMan
     defaultIsolation: config.isolation,
     ...(overrides.isScript ? { policyPassDelayMs: 0 } : {}),
   });
+  warned.manager = manager;
   const { notifyCommand } = config;
   if (notifyCommand) {
     manager.on('jobEvent', (job, event) => {

@@ -74,6 +74,8 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
       });
       return httpStarting;
     };
+    // The queue's fleet, read on one connection for GET /api/workers (when runs go through a queue).
+    const fleet = context.queue ? new (await import('../jobs/queue/fleet.js')).FleetReader(context.queue) : null;
     const app = createApiApp({
       listenHttp,
       loginLinks,
@@ -94,6 +96,7 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
       version: options.version,
       workerLeaseMs: config.workerLeaseMs,
       config,
+      ...(fleet ? { readFleet: () => fleet.read() } : {}),
     });
     listener = getRequestListener(app.fetch);
     const socketServer = createServer(listener);

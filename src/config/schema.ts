@@ -17,6 +17,10 @@ export const budgetSchema = z.strictObject({
   tokens: z.number().int().min(1).optional(),
   usd: z.number().positive().optional(),
 }).refine((budget) => budget.tokens !== undefined || budget.usd !== undefined, 'a budget needs "tokens" or "usd"');
+// Where runs may go through a queue (see RunRouting): only to workers with every label, and a run
+// that needs no copy of the repository says `"workspace": "none"`.
+const labels = z.array(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,31}$/, 'expected a label of lowercase letters, digits, "_", "." or "-"')).max(16).optional();
+const remoteWorkspace = z.literal('none').optional();
 
 // What every listed task has: its name, the tasks before it, the files it may modify.
 const taskFields = {
@@ -27,7 +31,7 @@ const taskFields = {
   claims: z.array(z.string().min(1).max(4096)).default([]),
 };
 
-const commandTaskSchema = z.strictObject({ ...taskFields, run: z.string().min(1) });
+const commandTaskSchema = z.strictObject({ ...taskFields, run: z.string().min(1), labels, workspace: remoteWorkspace });
 
 // A phase runs one command (`run`) or several tasks side by side (`tasks`), never both; the tasks'
 // names and dependencies must hold together (checked here, so a bad config is refused before any
@@ -73,6 +77,8 @@ const commandAgentSchema = z.strictObject({
   /** Tasks of one job run at once (default 1; `--workers` overrides). */
   workers,
   isolation,
+  labels,
+  workspace: remoteWorkspace,
   /** A phase named `resolve` runs only to resolve a merge conflict (`/retry` of a job in conflict), never in order. */
   phases: z.array(commandPhaseSchema).min(1),
 });
@@ -84,6 +90,7 @@ const moduleAgentSchema = z.strictObject({
   module: z.string().min(1),
   workers,
   isolation,
+  labels,
   phases: z.array(z.strictObject({ name: phaseName })).min(1),
 });
 
@@ -120,6 +127,7 @@ const llmAgentSchema = z.strictObject({
   budget: budgetSchema.optional(),
   /** false: AGENTS.md (or CLAUDE.md) at the workspace root is not read into the system prompt. */
   instructions: z.boolean().optional(),
+  labels,
 });
 
 /** Schema of one entry under `agents`. */
@@ -156,6 +164,28 @@ export const providerConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('openai-compatible'), baseURL: z.url({ protocol: /^https?$/ }), model: z.string().min(1), apiKeyEnv: envName.optional(), ...providerCommon }),
   z.strictObject({ type: z.literal('anthropic'), model: z.string().min(1), apiKeyEnv: envName.default('ANTHROPIC_API_KEY'), baseURL: z.url({ protocol: /^https?$/ }).optional(), ...providerCommon }),
 ]);
+
+/**
+ * Schema of `queue`: runs go to workers on other machines through BullMQ queues on Redis (see
+ * src/jobs/queue/ and README *Several machines*). The password is never in the config:
+ * `passwordEnv` names the environment variable that holds it.
+ */
+export const queueConfigSchema = z.strictObject({
+  type: z.literal('bullmq').default('bullmq'),
+  /** `redis://host:port/db` or `rediss://…` (TLS). */
+  url: z.string().regex(/^rediss?:\/\/[^\s]+$/, 'expected a Redis URL such as redis://127.0.0.1:6379/0'),
+  /** Prefix of every Redis key jobline makes (several installations can share one Redis). */
+  prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'expected 1-40 letters, digits, "_", "." or "-"').default('jobline'),
+  passwordEnv: envName.optional(),
+  tls: z.boolean().default(false),
+  /** Runs at once across the whole fleet (BullMQ's global concurrency); absent: no cap. */
+  globalConcurrency: z.number().int().min(1).max(100_000).optional(),
+  /** Where workers fetch a job's commit from, and push their tasks' branches to (any URL git can fetch). */
+  gitRemote: z.string().min(1).optional(),
+});
+
+/** The `queue` settings of the config. */
+export type QueueConfig = z.infer<typeof queueConfigSchema>;
 
 /** Schema of the whole config file, with every default applied. */
 export const configSchema = z.strictObject({
@@ -222,6 +252,8 @@ export const configSchema = z.strictObject({
   agents: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected an agent name of lowercase letters, digits and "-"'), agentConfigSchema).default({}),
   /** Job templates by name: `/run NAME key=value …`, `jobline run --template NAME`, the dashboard's Run (see config/templates.ts). */
   templates: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a template name of lowercase letters, digits and "-"'), templateSchema).default({}),
+  /** Runs go to `jobline worker`s through a queue on Redis (see queueConfigSchema); null or absent: on this machine's threads. */
+  queue: queueConfigSchema.nullable().default(null),
 }).superRefine((config, context) => {
   for (const [name, agent] of Object.entries(config.agents)) {
     if (agent.type === 'llm' && !(agent.provider in config.providers)) {

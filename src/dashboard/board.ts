@@ -3,6 +3,7 @@
 // so a folder of 1,000 jobs renders as fast as one of 10.
 import { useMemo, useState } from 'preact/hooks';
 import { getLastRecordedActivity } from '../jobs/model/job.js';
+import { WorkersPanel } from './workers-panel.js';
 import { html } from './html.js';
 import { useBoard, useNow } from './hooks.js';
 import type { LiveBoard } from './live.js';
@@ -44,9 +45,10 @@ export function Board({ board }: { board: LiveBoard }) {
   return html`<div class="board">
     <div class="lanes">
       <${LaneView} id="needs" title="Needs you" cards=${lanes.needs} board=${board} now=${now} empty="Nothing waits for you." />
-      <${LaneView} id="running" title="Running" detail=${`${board.slots.used} of ${board.slots.max} slots · ${board.slots.workersUsed} of ${board.slots.workers} workers`} cards=${lanes.running} board=${board} now=${now} empty="No job runs." />
+      <${LaneView} id="running" title="Running" detail=${`${board.slots.used} of ${board.slots.max} slots · ${board.slots.workers > 0 ? `${board.slots.workersUsed} of ${board.slots.workers} workers` : `${board.slots.workersUsed} run${board.slots.workersUsed === 1 ? '' : 's'} on workers`}`} cards=${lanes.running} board=${board} now=${now} empty="No job runs." />
       <${LaneView} id="queued" title="Queued" cards=${lanes.queued} board=${board} now=${now} empty="The queue is empty." />
     </div>
+    <${WorkersPanel} />
     <${Finished} cards=${lanes.finished} now=${now} />
   </div>`;
 }

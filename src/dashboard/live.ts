@@ -32,7 +32,7 @@ export interface LastEvent {
 export class LiveBoard {
   readonly cards = new Map<string, JobCard>();
   readonly lastEvents = new Map<string, LastEvent>();
-  /** Jobs running of the slots (maxConcurrentJobs), and runs under way of the workers (maxWorkers). */
+  /** Jobs running of the slots (maxConcurrentJobs), and runs under way of the workers (maxWorkers; 0: no cap here, runs go through a queue). */
   slots = { used: 0, max: 0, workers: 0, workersUsed: 0 };
   connection: Connection = 'connecting';
   error: string | null = null;

@@ -60,6 +60,7 @@ export function formatTaskList(job: Job, board: TaskBoard, now: Date, options: T
       task.claims.length > 0 ? chalk.dim(`claims ${truncate(sanitizeLine(task.claims.join(', ')), 40)}`) : '',
     ].join(' ').trimEnd());
     if (task.status === 'failed' && task.result) lines.push(chalk.dim(`        ${truncate(sanitizeLine(task.result), 100)}`));
+    if (task.status === 'claimed' && run?.waitingFor) lines.push(chalk.dim(`        ${describeWorkerWait(run.waitingFor)}`));
   }
   const { command, logsCommand } = options;
   const cut = selected.length - shown.length;
@@ -80,4 +81,9 @@ function describeStatuses(tasks: readonly Task[]): string {
 /** The line above a task's output: `t3 lint · r7 attempt 2 · sh[ab12-1] · failed · job-ab12cd34`. */
 export function formatRunHeading(jobId: string, task: Task, run: Run): string {
   return chalk.bold(`${task.id} ${sanitizeLine(task.title)} · ${run.id} attempt ${run.attempt} · ${sanitizeLine(run.worker)} · ${run.state.status} · ${jobId}`);
+}
+
+/** `waits for a worker with labels gpu,linux`, or `waits for a worker (none is connected)` for a run that needs no label. */
+export function describeWorkerWait(labels: readonly string[]): string {
+  return labels.length > 0 ? `waits for a worker with labels ${sanitizeLine(labels.join(','))}` : 'waits for a worker (none is connected)';
 }

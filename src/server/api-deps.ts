@@ -7,6 +7,7 @@ import type { EventHub } from './event-hub.js';
 import type { AgentDefinitions } from './api-schemas.js';
 import type { BrowserAccess } from './browser-access.js';
 import type { LoginLinks } from './login-links.js';
+import type { FleetView } from '../jobs/queue/fleet.js';
 
 /** The API's dependencies. */
 export interface ApiDeps {
@@ -40,4 +41,6 @@ export interface ApiDeps {
   listenHttp(port: number): Promise<number>;
   /** The server's config (its templates, for the dashboard's Run). */
   config: JoblineConfig;
+  /** The queue's workers and counts (GET /api/workers), when runs go through a queue; absent: none. */
+  readFleet?(): Promise<FleetView>;
 }

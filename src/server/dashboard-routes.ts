@@ -82,7 +82,9 @@ export function addDashboardRoutes(routes: RouteTable, deps: ApiDeps): void {
     const listing = await service.list();
     const cards = await Promise.all(listing.jobs.map(async (job) => (isActiveStatus(job.status) ? toJobCard(job, (await service.view(job.id).catch(() => null))?.board ?? null) : toJobCard(job, null))));
     const used = listing.jobs.filter((job) => job.status === 'running').length;
-    return context.json({ cards, slots: { used, max: deps.config.maxConcurrentJobs, workers: getMaxWorkers(deps.config) }, total: listing.total, warnings: listing.warnings });
+    // With a queue, runs are capped by its global concurrency, or not here (0): by each worker's own.
+    const workers = deps.config.queue ? (deps.config.queue.globalConcurrency ?? 0) : getMaxWorkers(deps.config);
+    return context.json({ cards, slots: { used, max: deps.config.maxConcurrentJobs, workers }, total: listing.total, warnings: listing.warnings });
   });
 
   routes.add({ method: 'get', path: '/api/jobs/{id}/task-page', summary: "A page of a job's tasks (phase: its index; status: failed,running,…; q: words of an id, title or input; offset, limit), running, failed, waiting, then done, with their runs, the counts of every phase, and the job's tasks and runs in all.", query: tasksPageQuerySchema, responses: { 200: '{ tasks, runs, total, phases: TaskCounts[], counts: { tasks, runs } }' } }, async ({ context, params, query }) => {

@@ -56,6 +56,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   OWNER_DID_NOT_ACT: 504,
   MANAGER_CLOSED: 503,
   CLAIM_BUSY: 503,
+  QUEUE_UNREACHABLE: 503,
+  QUEUE_AUTH: 503,
 };
 
 /** The HTTP status of error code `code` (500 for one that is not the client's doing). */

@@ -17,6 +17,14 @@ function parseTaskId(id: string): { jobId: string; taskId: string } {
 /** Adds the workers routes to `routes`. */
 export function addWorkerRoutes(routes: RouteTable, deps: ApiDeps): void {
   const { service } = deps;
+  routes.add({ method: 'get', path: '/api/workers', summary: "The queue's workers on other machines (name, labels, concurrency, what each runs, last seen; a silent one is gone) and its counts (waiting, active, delayed, failed); queue: false when runs do not go through a queue.", responses: { 200: '{ queue, workers, queues, counts }', 503: 'the queue does not answer' } }, async ({ context }) => {
+    if (!deps.readFleet) return context.json({ queue: false, workers: [], queues: [], counts: { waiting: 0, active: 0, delayed: 0, failed: 0 } });
+    try {
+      return context.json({ queue: true, ...(await deps.readFleet()) });
+    } catch (error) {
+      throw new HttpError('QUEUE_UNREACHABLE', `The queue does not answer: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
   routes.add({ method: 'post', path: '/api/jobs/{id}/workers', summary: 'Join a job as a worker of an agent; returns the worker id (dev[ab12-0]) and its lease.', body: joinSchema, responses: { 201: '{ worker, jobId, index, leaseMs, leaseExpiresAt }' } }, async ({ context, params, body }) => {
     const jobId = await service.resolve(params.id!);
     const { worker, leaseExpiresAtMs } = await service.dispatch({ type: 'join', jobId, agent: body.agent });

@@ -72,7 +72,8 @@ function buildRecordSchema() {
     id: z.string().regex(/^r\d{1,9}$/),
     taskId: TASK_ID,
     attempt: z.number().int().min(1),
-    worker: z.string().regex(/^[A-Za-z0-9_.-]{1,64}\[[a-z0-9]{1,4}-\d{1,6}\]$/),
+    // `sh[ab12-0]`, and `@<name>` of the remote worker that took it (see REMOTE_WORKER_NAME_PATTERN).
+    worker: z.string().regex(/^[A-Za-z0-9_.-]{1,64}\[[a-z0-9]{1,4}-\d{1,6}\](@[A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$/),
     startedAt: ISO,
     state: z.discriminatedUnion('status', [
       z.object({ status: z.literal('running') }),
@@ -85,6 +86,7 @@ function buildRecordSchema() {
     filesModified: z.array(z.string().max(4096)).max(10_000).optional(),
     tokenHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     usage: z.object({ input: z.number().int().min(0), output: z.number().int().min(0), cached: z.number().int().min(0), costUsd: z.number().min(0).optional() }).optional(),
+    waitingFor: z.array(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,31}$/)).max(16).optional(),
   });
   const single = [
     z.object({ kind: z.literal('task'), seq: z.number().int().min(0), task: taskSchema, removed: z.literal(true).optional() }),

@@ -107,7 +107,7 @@ it('k in the box retries keeping the phase\'s changes: the retry starts from the
   git(workspace.cwd, 'commit', '-q', '--allow-empty', '-m', 'start');
   session.send('write the notes');
   await session.startedJob('planner');
-  await session.waitForText('Retry keeping its changes (k)');
+  await session.waitForText('Retry keeping its changes (with optional feedback) (k)');
   await session.waitForAnswers();
   server.script({ toolCalls: [{ name: 'write_file', args: { path: 'more.md', content: 'second\n' } }] }, { text: 'Added more notes.' });
   session.type('k');

@@ -332,6 +332,13 @@ export const WORKER_AGENT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 /** A worker's name as formatWorkerName makes it (`dev[ab12-0]`). */
 export const WORKER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\[[a-z0-9]{1,4}-\d{1,6}\]$/;
 
+/**
+ * The name of a `jobline worker` (another machine's, `--name`; default hostname-pid): letters,
+ * digits, `_`, `.`, `-`, at most 64, starting with a letter or digit: safe in a terminal, a file
+ * name and a Redis key.
+ */
+export const REMOTE_WORKER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 /** Most workers one job may have (a job's tasks running at once). */
 export const MAX_WORKERS = 64;
 

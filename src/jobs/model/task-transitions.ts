@@ -29,9 +29,9 @@ export interface TaskTransition {
  *   dependencies are done) and opens a run for it on worker `worker` (default 0); startTask does
  *   the same for another task of the running phase (its run keeps the claim's `tokenHash`). A
  *   run's attempt number is its task's;
- * - completeTask / failTask close the task's run (succeeded / failed) and end the task (done /
- *   failed); a failed task whose runs are fewer than 1 + the job's retries waits again (`todo`)
- *   for a new run; one that failed for good cancels the phase's waiting tasks that will not run
+ * - completeTask / failTask close the task's run (succeeded / failed; interrupted for a failTask
+ *   whose worker went away) and end the task (done / failed); a failed task whose runs are fewer
+ *   than 1 + the job's retries waits again (`todo`) for a new run; one that failed for good cancels the phase's waiting tasks that will not run
  *   now (see findTasksNotToRun);
  * - completePhase / failPhase close the run still open, if any (a phase of one task ended by the
  *   agent) and end its task;
@@ -39,7 +39,9 @@ export interface TaskTransition {
  *   succeed, or all of them when every one did;
  * - cancel closes every open run as cancelled and cancels every task not ended;
  * - interrupt closes every open run as interrupted, and their tasks wait again (`todo`);
- * - resume puts back to `todo` the tasks its plan runs again (see planResume): never a done one.
+ * - resume puts back to `todo` the tasks its plan runs again (see planResume): never a done one;
+ * - takeRun names the remote worker that took a task's open run (`sh[ab12-0]@box-1`), and clears
+ *   its wait; waitRun records the labels an open run waits for a worker with (see Run.waitingFor).
  * Other actions change nothing. The input board is not modified.
  * @throws TransitionError ILLEGAL_TRANSITION for a task that cannot start or end so.
  */
@@ -142,9 +144,26 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       if (isInSharedPhase(task)) events.push({ ts: now, type: 'task_completed', task: task.id });
       break;
     }
+    case 'takeRun': {
+      const position = index.openRuns.get(action.taskId);
+      const run = position === undefined ? undefined : board.runs[position];
+      if (run) {
+        const { waitingFor: _waited, ...rest } = run;
+        setRun({ ...rest, worker: `${run.worker.replace(/@.*$/, '')}@${action.host}` });
+      }
+      break;
+    }
+    case 'waitRun': {
+      const position = index.openRuns.get(action.taskId);
+      const run = position === undefined ? undefined : board.runs[position];
+      if (run && !run.worker.includes('@')) setRun({ ...run, waitingFor: [...action.labels] });
+      break;
+    }
     case 'failTask': {
       const task = requireTask(action.taskId, (candidate) => candidate.status === 'claimed', '');
-      closeRuns({ status: 'failed', endedAt: now, error: action.error }, task.id, action.filesModified, undefined, action.usage);
+      // A run whose worker went away is interrupted, not failed; its task counts it as a failure
+      // all the same (runs again while its retries last): a task that kills its worker each time stops.
+      closeRuns(action.isInterrupted ? { status: 'interrupted', endedAt: now, reason: action.error } : { status: 'failed', endedAt: now, error: action.error }, task.id, action.filesModified, undefined, action.usage);
       // A task runs at most 1 + retries times; until then a failure sends it back to the queue.
       const willRetry = action.retry ?? task.attempts <= after.retries;
       setTask({ ...task, status: willRetry ? 'todo' : 'failed', result: summarize(action.error) });

@@ -72,6 +72,12 @@ export interface Run {
   tokenHash?: string;
   /** Tokens (and cost) of the run's model calls, when its agent counts them. */
   usage?: TokenUsage;
+  /**
+   * A queued run no live worker can take: the labels it needs that no worker has all of (said
+   * in /tasks as `waits for a worker with labels gpu`; none: no worker is connected). Cleared when
+   * a worker takes it.
+   */
+  waitingFor?: string[];
 }
 
 /** Counts of a job's tasks by how they stand (kept in job.json, so listings need not read tasks). */

@@ -51,8 +51,13 @@ export type JobAction =
   /**
    * `retry`: whether the task runs again, whatever its retries say (a task worktree's merge conflict: once).
    * `asks`: an interactive job asks about this failure (see PhaseOutcome) instead of failing the phase.
+   * `isInterrupted`: what ran it went away (a remote worker): its run is closed `interrupted` with `error` as the reason.
    */
-  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; retry?: boolean; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean }
+  | { type: 'failTask'; taskId: string; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; retry?: boolean; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean; isInterrupted?: boolean }
+  /** A remote worker `host` took task `taskId`'s open run: its name joins the run's worker (`sh[ab12-0]@host`). */
+  | { type: 'takeRun'; taskId: string; host: string }
+  /** Task `taskId`'s open run waits for a worker that has all of `labels` (no live one has). */
+  | { type: 'waitRun'; taskId: string; labels: string[] }
   /**
    * `failedTasks`: the job's tasks that failed for good (a last phase completed with some ends the
    * job failed); `failedInPhase`: this phase's, when an interactive job is to be asked about them.
@@ -105,6 +110,8 @@ const ALLOWED_FROM: Record<JobAction['type'], readonly JobStatus[]> = {
   startTask: ['running'],
   completeTask: ['running'],
   failTask: ['running'],
+  takeRun: ['running'],
+  waitRun: ['running'],
   completePhase: ['running'],
   failPhase: ['running'],
   approve: ['awaiting_approval'],
@@ -197,6 +204,10 @@ export function transitionJob(job: Job, action: JobAction, now: string): Transit
       }
       return { job: next, events };
     }
+
+    case 'takeRun':
+    case 'waitRun':
+      return { job: next, events: [] };
 
     case 'startTask':
     case 'completeTask':

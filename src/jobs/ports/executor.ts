@@ -38,6 +38,23 @@ export interface PhaseRequest {
    * Absent: the start is on disk already.
    */
   startRecord?: { path: string; text: string; runId: string };
+  /** The run's id in its job (`r3`): with jobId, names the run on a queue (see QueueKeys). */
+  runId?: string;
+  /** The job's name, for a branch a remote run pushes (`jobline/<name>/<task id>`). */
+  jobName?: string;
+  /** Labels a worker must all have to take the run (an agent's and its task's `labels`). */
+  labels?: string[];
+  /**
+   * Where the run's task runs: `none` needs no repository (a remote worker runs it in its own
+   * folder); absent: the job's folder (a remote worker: a worktree at the job's commit).
+   */
+  workspace?: 'none';
+  /**
+   * The task's previous run (`r2`), when it was interrupted: an executor that can (a queue whose
+   * worker may have gone on while its coordinator was away) follows that run instead of starting
+   * its command again, reporting its output and outcome as this run's. Others ignore it.
+   */
+  adoptRunId?: string;
   /**
    * False: the run's workspace changes are not recorded (git snapshots before and after): its
    * phase holds several tasks, whose runs overlap. Default true.
@@ -72,12 +89,23 @@ export interface RunListener {
    * it waits, before its next model call, until `updateUsage` brings a budget it is within.
    */
   budgetReached(usage: TokenUsage): void;
+  /** A remote executor's worker `name` took the run (before its command starts). */
+  taken?(worker: string): void;
+  /** No live worker has all of `labels` (none: no live worker at all), which the run needs: it waits for one (a remote executor's). */
+  waiting?(labels: string[]): void;
 }
+
+/**
+ * How a run ended: its agent's outcome, or `interrupted` when what ran it went away before it
+ * ended (a remote worker that stopped answering: `reason` names it). Interrupted, the task runs
+ * again while its retries last.
+ */
+export type RunOutcome = PhaseOutcome | { kind: 'interrupted'; reason: string };
 
 /** One run in progress. */
 export interface RunHandle {
   /** Settles exactly once, however the run ends (its agent's outcome, a crash, a cancel); never rejects. */
-  readonly outcome: Promise<PhaseOutcome>;
+  readonly outcome: Promise<RunOutcome>;
   /** Asks the run to stop; after `graceMs` it is killed (its processes too). Idempotent. */
   cancel(graceMs: number): void;
   /** Stops the run at once (exit paths). */
@@ -97,6 +125,12 @@ export interface Executor {
    * the scheduler then hands starts over instead of writing them first (see JobLedger.commitStart).
    */
   readonly canRecordStarts: boolean;
+  /**
+   * Runs at once this executor takes across all jobs, when it sets its own limit (a queue: its
+   * global concurrency, or Infinity: its workers' own concurrency caps them); absent: the
+   * scheduler's maxWorkers applies (this machine's threads).
+   */
+  readonly runLimit?: number;
   /** Starts getting ready for a run that is about to be requested (e.g. boots a worker). */
   prepare(): void;
   /** Resolves when the executor can start a run without a cold start. */

@@ -2,7 +2,7 @@
 // runs it: its runs, the requests they get, what they report (output, counters, tokens against
 // its budget), and the workspace each phase attempt starts from.
 import { isAbsolute, join, relative } from 'node:path';
-import type { AgentSpec, PhaseOutputRecord } from '../../agents/agent.js';
+import type { AgentSpec, PhaseOutputRecord, RunRouting } from '../../agents/agent.js';
 import { RESOLVE_PHASE, createResolvePhase } from './resolve-phase.js';
 import { taskWorktreeOf, type Job, type JobProgress, type TokenUsage } from '../model/job.js';
 import { NO_USAGE, addUsage, findReachedLimits, subtractUsage } from '../model/usage.js';
@@ -254,6 +254,9 @@ export class JobHandle extends JobLedger {
     // task, its claims and its neighbours' claims as its TaskContext; a planned task gets the
     // job's prompt (its own input is in the context), any other its input (a batch line).
     const taskContext = task && this.agent.type !== 'command' ? describeTaskContext(this.pending.board, task) : null;
+    const routing = describeRouting(this.agent, agentPhase, isListedTask ? task?.title : undefined);
+    // A task run before, whose last run was interrupted: an executor that can follows that run.
+    const previous = task && run && task.attempts > 1 ? findPreviousRun(this.pending.board, taskId, run.id) : undefined;
     // The run counts on from the job's counters now (see recordProgress).
     const active = this.runs.get(taskId);
     if (active) {
@@ -263,6 +266,11 @@ export class JobHandle extends JobLedger {
     return {
       jobId: job.id,
       ...(job.budget ? { budget: job.budget } : {}),
+      ...(run ? { runId: run.id } : {}),
+      ...(job.name ? { jobName: job.name } : {}),
+      ...(routing.labels && routing.labels.length > 0 ? { labels: routing.labels } : {}),
+      ...(routing.workspace ? { workspace: routing.workspace } : {}),
+      ...(previous?.state.status === 'interrupted' ? { adoptRunId: previous.id } : {}),
       prompt: isListedTask || task?.isPlanned ? job.description : (task?.input ?? job.description),
       taskId,
       ...(isListedTask && task ? { command: task.input } : {}),
@@ -329,6 +337,27 @@ export function placeInWorktree(job: Job, cwd: string, agent: AgentSpec, taskWor
     return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? root : join(root, inside);
   };
   return { cwd: mapped(cwd), agent: phases.type === 'llm' ? { ...phases, workspace: mapped(phases.workspace) } : phases };
+}
+
+// Where a run may go through a queue: its agent's labels and those of its task (a listed task of a
+// command agent's phase, by name); `workspace: 'none'` from either.
+function describeRouting(agent: AgentSpec, phase: AgentSpec['phases'][number] | undefined, taskName: string | undefined): RunRouting {
+  const own = agent.type === 'external' ? undefined : agent.routing;
+  const listed = taskName !== undefined && phase && 'tasks' in phase ? phase.tasks.find((candidate) => candidate.name === taskName)?.routing : undefined;
+  const labels = [...new Set([...(own?.labels ?? []), ...(listed?.labels ?? [])])];
+  const workspace = own?.workspace ?? listed?.workspace;
+  return { ...(labels.length > 0 ? { labels } : {}), ...(workspace ? { workspace } : {}) };
+}
+
+// The run of task `taskId` before run `runId` (its latest earlier attempt). O(runs): only asked
+// for a task that ran before.
+function findPreviousRun(board: TaskBoard, taskId: string, runId: string): Run | undefined {
+  let previous: Run | undefined;
+  for (const run of board.runs) {
+    if (run.id === runId) break;
+    if (run.taskId === taskId) previous = run;
+  }
+  return previous;
 }
 
 /** True when task `task` of `job` runs in a worktree of its own (`task-worktree`, a phase of several tasks). */

@@ -10,12 +10,13 @@ import type { JobEvent } from '../model/job-event.js';
 import { CLAIM_WAIT_ICON, describeClaimWait, planWithWaits, type ClaimWait, type ScheduledJob } from '../model/scheduler.js';
 import type { JobAction } from '../model/transitions.js';
 import { OUTPUT_FILE, type TaskRecord } from '../model/task.js';
+import type { Executor, RunOutcome } from '../ports/executor.js';
 import type { PhaseOutcome } from '../../agents/agent.js';
-import type { Executor } from '../ports/executor.js';
 import type { JobHandle } from './job-handle.js';
 import type { PreparedPhase } from './phase-workspace.js';
 import { StoragePolicyRunner } from './storage-policy-runner.js';
 import { PREPARE_CANCELLED } from './worktree-jobs.js';
+import { RemoteRunMarks } from './remote-run-marks.js';
 
 /** What the scheduler needs from the manager that owns it. */
 export interface SchedulerHost {
@@ -70,6 +71,8 @@ export class PhaseScheduler {
   /** Jobs holding a slot: running a phase, about to, or winding one down. */
   private readonly holders = new Set<string>();
   private readonly policy: StoragePolicyRunner;
+  /** What remote executors tell of runs: the worker that took one, a wait for labels. */
+  private readonly marks: RemoteRunMarks;
   private isPumpRequested = false;
   /** The claim wait said for each waiting task (`job/task` → holder), so it is said once, not at every plan. */
   private readonly saidWaits = new Map<string, string>();
@@ -80,6 +83,7 @@ export class PhaseScheduler {
     private readonly options: SchedulerOptions,
   ) {
     this.policy = new StoragePolicyRunner(host, options);
+    this.marks = new RemoteRunMarks((message) => host.warn(message));
   }
 
   /** True while the storage policy is still at work on an ended job. */
@@ -159,9 +163,10 @@ export class PhaseScheduler {
     });
   }
 
-  // Runs at once across all jobs (maxWorkers; by default as many as jobs may run).
+  // Runs at once across all jobs: the executor's own limit (a queue's), else maxWorkers (this
+  // machine's threads; by default as many as jobs may run).
   private get maxWorkers(): number {
-    return this.options.maxWorkers ?? this.options.maxConcurrentJobs;
+    return this.executor.runLimit ?? this.options.maxWorkers ?? this.options.maxConcurrentJobs;
   }
 
   // The session's jobs as the pure scheduler sees them: those that hold a slot, (unless every
@@ -318,6 +323,8 @@ export class PhaseScheduler {
         activity: (icon, text) => entry.recordActivity(icon, text, taskId),
         text: (text) => entry.recordText(text, taskId),
         budgetReached: (usage) => void entry.stopForBudget(usage).catch((error: unknown) => this.host.warn(`${entry.id}: ${describeError(error)}`)),
+        taken: (worker) => this.marks.taken(entry, taskId, run.id, worker),
+        waiting: (labels) => this.marks.waiting(entry, taskId, run.id, labels),
       });
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
@@ -330,7 +337,7 @@ export class PhaseScheduler {
   // A run ended: its outcome ends its task (and maybe its phase and job). The outcome is applied
   // now (the next task is planned with it, and its start shares the outcome's write) and written
   // in the background; the job's slot is released once its stop is on disk (see settle).
-  private finishRun(entry: JobHandle, taskId: string, outcome: PhaseOutcome): void {
+  private finishRun(entry: JobHandle, taskId: string, outcome: RunOutcome): void {
     // A run that ended while its job is stopped at its budget (it needed no more model calls) is
     // recorded once the stop is answered: a change of a job not running would be refused. It keeps
     // its place in the job's runs meanwhile, so the job keeps its slot.
@@ -340,7 +347,8 @@ export class PhaseScheduler {
     }
     // A phase in a worktree that ends without an approval is committed first: the run keeps its
     // place (and the job its slot) until then, so the next phase never starts on uncommitted work.
-    const committing = entry.job.status === 'running' && !this.host.isClosed() ? this.host.commitOnOutcome?.(entry, taskId, outcome) ?? null : null;
+    // A run whose worker went away ended nothing: its task runs again.
+    const committing = outcome.kind !== 'interrupted' && entry.job.status === 'running' && !this.host.isClosed() ? this.host.commitOnOutcome?.(entry, taskId, outcome) ?? null : null;
     if (committing) {
       void committing.then(({ outcome: committed, commit, events, retry }) => this.finishRunNow(entry, taskId, committed, commit, events, retry));
       return;
@@ -348,11 +356,12 @@ export class PhaseScheduler {
     this.finishRunNow(entry, taskId, outcome);
   }
 
-  private finishRunNow(entry: JobHandle, taskId: string, outcome: PhaseOutcome, commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
+  private finishRunNow(entry: JobHandle, taskId: string, outcome: RunOutcome, commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
     entry.runs.delete(taskId);
     // While the session closes, a run that ended on its own is still recorded (see shutdown).
     const isRecorded = outcome.kind !== 'cancelled' || !this.host.isClosed();
-    if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome, commit, events, retry);
+    const take = this.marks.withdrawTake(entry, taskId);
+    if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome, take, commit, events, retry);
     else this.settle(entry);
     if (entry.job.status === 'running' && !this.host.isClosed()) this.pump();
   }
@@ -360,10 +369,10 @@ export class PhaseScheduler {
   // Commits a run's outcome; one whose write failed is made again after the job's retry delay,
   // for as long as its run is still open (a cancel or an exit may close it meanwhile). The task
   // stays claimed until then: its end is not on disk, so it did not happen yet.
-  private recordOutcome(entry: JobHandle, taskId: string, outcome: PhaseOutcome, commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
+  private recordOutcome(entry: JobHandle, taskId: string, outcome: RunOutcome, before: JobAction[] = [], commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
     let committed: Promise<void>;
     try {
-      committed = entry.commit([outcomeAction(taskId, outcome, commit, retry)], events);
+      committed = entry.commit([...before, outcomeAction(taskId, outcome, commit, retry)], events);
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
       return;
@@ -373,7 +382,7 @@ export class PhaseScheduler {
       () => {
         const timer = setTimeout(() => {
           if (this.host.isClosed() || entry.job.status !== 'running' || !entry.openRunOf(taskId)) return this.settle(entry);
-          this.recordOutcome(entry, taskId, outcome, commit, events, retry);
+          this.recordOutcome(entry, taskId, outcome, before, commit, events, retry);
         }, entry.msUntilRetry());
         timer.unref();
       },
@@ -381,8 +390,10 @@ export class PhaseScheduler {
   }
 }
 
-// A run's outcome as the action on its task; a cancelled run (only a cancel asks for one) cancels the job.
-function outcomeAction(taskId: string, outcome: PhaseOutcome, commit?: string | null, retry?: boolean): JobAction {
+// A run's outcome as the action on its task; a cancelled run (only a cancel asks for one) cancels the
+// job; an interrupted one (its remote worker went away) fails its task as interrupted (see failTask).
+function outcomeAction(taskId: string, outcome: RunOutcome, commit?: string | null, retry?: boolean): JobAction {
+  if (outcome.kind === 'interrupted') return { type: 'failTask', taskId, error: outcome.reason, isInterrupted: true };
   const filesModified = outcome.kind !== 'cancelled' && outcome.filesModified ? { filesModified: outcome.filesModified } : {};
   const usage = {
     ...(outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {}),

@@ -137,7 +137,9 @@ export class WorktreeJobs {
     });
     entry.otherRuns.add(handle);
     try {
-      return await handle.outcome;
+      const outcome = await handle.outcome;
+      // A remote executor's worker that went away ran the setup partly: it failed here.
+      return outcome.kind === 'interrupted' ? { kind: 'failed', error: outcome.reason } : outcome;
     } finally {
       entry.otherRuns.delete(handle);
     }

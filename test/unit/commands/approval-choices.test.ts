@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { canKeepOnRetry, getApprovalChoices } from '../../../src/commands/ask-approval.js';
 import { createJob, type Job, type WorkspaceChanges } from '../../../src/jobs/model/job.js';
 
-const owner = { pid: 1, hostname: 'h', startedAt: '2026-12-06T00:00:00.000Z' };
+const owner = { pid: 1, hostname: 'h', startedAt: '2026-12-06T00:00:00.000Z', processStartedAt: '2026-12-06T00:00:00.000Z' };
 const TREE = 'a'.repeat(40);
 
 function jobWith(changes: WorkspaceChanges | null, isInWorktree = false): Job {

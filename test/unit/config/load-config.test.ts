@@ -22,7 +22,7 @@ describe('loadConfig', () => {
       path: null,
       config: {
         maxConcurrentJobs: 3, maxWorkers: null, maxUnfinishedJobs: 10, maxCompletedJobs: 20, maxOutputBytes: 67_108_864, whenBusy: 'queue', notify: 'bell', notifyCommand: null, mode: 'interactive',
-        cancelGraceMs: 2000, workerLeaseMs: 30_000, workerHeapMb: 512, debug: { keepTempFiles: false }, providers: {}, agents: {}, templates: {},
+        cancelGraceMs: 2000, workerLeaseMs: 30_000, workerHeapMb: 512, debug: { keepTempFiles: false }, providers: {}, agents: {}, templates: {}, queue: null,
         isolation: null, worktree: { dir: null, include: [], setup: null }, merge: { auto: false, target: null, strategy: 'merge', check: null },
       },
     });

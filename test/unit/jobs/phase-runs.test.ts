@@ -13,7 +13,7 @@ describe('phase runs', () => {
     const { job } = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'fix it', mode: 'background', cwd: '/work/project' });
     const first = await executor.whenRuns(1);
     expect(first.request).toEqual({
-      jobId: job.id, taskId: 't1', prompt: 'fix it', agent: TWO, phaseIndex: 0, attempt: 1, feedback: null, previousOutputs: [], cwd: '/work/project',
+      jobId: job.id, runId: 'r1', jobName: job.name, taskId: 't1', prompt: 'fix it', agent: TWO, phaseIndex: 0, attempt: 1, feedback: null, previousOutputs: [], cwd: '/work/project',
       progress: { round: 0, toolCalls: 0, llmCalls: 0, lastEvent: 'Phase a started' },
       outputLogPath: `/nonexistent/${job.id}/output.log`, secretEnvNames: ['OPENAI_API_KEY'], maxOutputBytes: 4096,
     });
