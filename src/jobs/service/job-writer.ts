@@ -182,6 +182,13 @@ export class JobWriter {
   private readonly checkpoints = new Map<string, Job>();
   private readonly checkpointTimers = new Map<string, NodeJS.Timeout>();
 
+  private dropCheckpoint(id: string): void {
+    const timer = this.checkpointTimers.get(id);
+    if (timer) clearTimeout(timer);
+    this.checkpointTimers.delete(id);
+    this.checkpoints.delete(id);
+  }
+
   /**
    * For an exit path about to write job `id` itself, synchronously, once the write threads are
    * idle (see JobRepository.waitForWritesSync): the write that was on its way (whether it landed
@@ -267,6 +274,9 @@ export class JobWriter {
         const isJournalOnly = write.isCountersOnly && write.records.length > 0 && !write.isRenameDurable && !this.failing.has(id);
         await this.store.write(write.job, write.events, { isRenameDurable: write.isRenameDurable || this.failing.has(id), isBoardWhole: write.isBoardWhole, isJournalOnly, ...(write.manifest ? { manifest: write.manifest } : {}) }, write.records);
         if (isJournalOnly) this.scheduleCheckpoint(id, write.job);
+        // job.json now holds this newer state: a checkpoint still due would write an older one
+        // over it (refused as stale, and told as this session's copy being out of date).
+        else this.dropCheckpoint(id);
         if (this.failing.delete(id)) this.listener.recovered(write.job);
         for (const callback of write.callbacks) callback.landed?.();
         write.resolve();
