@@ -54,5 +54,11 @@ describe('describeJsonError, exactly', () => {
     // A text that is whole JSON (the error came from elsewhere): where it ends.
     expect(describeJsonError(new SyntaxError('Odd'), '{"a": 1}')).toBe('odd at line 1, column 9');
     expect(describeJsonError(new SyntaxError('Odd'), '')).toBe('odd');
+    // Line and column of any length are dropped from the phrase, however they are spaced; the
+    // phrase keeps at most 100 characters of the message.
+    const farAway = new SyntaxError('Bad control character in string literal (line 12 column 40)');
+    expect(describeJsonError(farAway, '{"a": 1}')).toBe('bad control character in string literal at line 1, column 9');
+    expect(describeJsonError(new SyntaxError('Odd(line 1 column 2)'), '')).toBe('odd');
+    expect(describeJsonError(new SyntaxError(`Odd ${'x'.repeat(200)}`), '')).toBe(`odd ${'x'.repeat(96)}`);
   });
 });

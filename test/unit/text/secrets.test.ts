@@ -52,6 +52,10 @@ describe('SecretScrubber', () => {
     expect(scrubber.scrub('Bearer *** and some ordinary words sk-live')).toBe('Bearer *** and some ordinary words sk-live');
     expect(scrubber.scrub(`a${KEY}b${KEY}c`)).toBe('a***b***c');
     expect(new SecretScrubber(['', 'short']).isEmpty).toBe(true);
+    // Twelve characters make a key; eleven do not.
+    expect(new SecretScrubber(['abcdefghijkl']).scrub('token abcdefghijkl sent')).toBe('token *** sent');
+    expect(new SecretScrubber(['abcdefghijk']).isEmpty).toBe(true);
+    expect(new SecretScrubber(['abcdefghijk']).scrub('token abcdefghijk sent')).toBe('token abcdefghijk sent');
   });
 
   it('withoutVariables drops exactly the named variables', () => {
@@ -62,6 +66,8 @@ describe('SecretScrubber', () => {
     const [a, b] = [KEY.slice(0, 10), KEY.slice(30, 41)];
     // Two pieces apart: each its own ***; two pieces side by side (not one piece of the key): one run.
     expect(scrubber.scrub(`first ${a} then ${b} end`)).toBe('first *** then *** end');
+    // The first run at the text's very start is replaced like any other.
+    expect(scrubber.scrub(`${a} then ${b}`)).toBe('*** then ***');
     expect(scrubber.scrub(`[${KEY.slice(0, 8)}${KEY.slice(40, 48)}]`)).toBe('[***]');
     // Two keys back to back are two keys.
     expect(scrubber.scrub(`${KEY}${KEY}`)).toBe('******');
