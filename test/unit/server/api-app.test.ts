@@ -32,6 +32,8 @@ describe('the credential', () => {
     expect((await api.call('GET', '/api/jobs', undefined, { token: null, headers: { authorization: `Bearer   ${TOKEN}  ` } })).status).toBe(200);
     // Only a 401 asks for a bearer.
     expect((await api.call('GET', '/api/nothing')).headers.get('www-authenticate')).toBeNull();
+    const refused = await api.call('GET', '/api/jobs/job-zzzzzzzz');
+    expect([refused.status, refused.headers.get('www-authenticate')]).toEqual([404, null]);
     const key = await logIn(api);
     expect((await api.call('GET', '/api/jobs', undefined, { token: key })).status).toBe(200);
     expect((await api.call('GET', '/api/openapi.json', undefined, { token: null })).status).toBe(401);
@@ -127,6 +129,21 @@ describe('every answer', () => {
       // The answer stays what it was otherwise: status, type and headers.
       expect(missing.headers.get('content-type')).toContain('application/json');
       expect(missing.headers.get('x-frame-options')).toBe('DENY');
+    });
+
+    it('still streams a followed output as it is written (its file is scrubbed when written)', async () => {
+      process.env.JOBLINE_API_APP_TEST_KEY = KEY;
+      const api = makeApiApp({ config: { providers: { p: { type: 'openai-compatible', baseURL: 'http://127.0.0.1:9/v1', model: 'm', apiKeyEnv: 'JOBLINE_API_APP_TEST_KEY' } } } });
+      const id = (await api.call('POST', '/api/jobs', { agent: 'two' })).body.job.id;
+      const run = await api.executor.whenRuns(1);
+      api.outputs.set(id, ['first']);
+      const followed = await api.request('GET', `/api/jobs/${id}/logs?follow=true`);
+      const reader = followed.body!.pipeThrough(new TextDecoderStream()).getReader();
+      // The first lines come while the run still runs: the answer is not held back to be scrubbed whole.
+      expect((await reader.read()).value).toBe('first\n');
+      run.complete();
+      (await api.executor.whenRuns(2)).complete();
+      while (!(await reader.read()).done) { /* until the job ends */ }
     });
   });
 });

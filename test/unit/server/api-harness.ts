@@ -47,8 +47,8 @@ export interface CallOptions {
 }
 
 /** The app with its fakes; `call` asks it. */
-export function makeApiApp(options: { config?: Record<string, unknown>; deps?: Partial<ApiDeps> } = {}) {
-  const fake = makeFakeManager();
+export function makeApiApp(options: { config?: Record<string, unknown>; deps?: Partial<ApiDeps>; manager?: Parameters<typeof makeFakeManager>[0] } = {}) {
+  const fake = makeFakeManager(options.manager);
   // Each job's output.log as lines, which the test writes; offsets are line counts.
   const outputs = new Map<string, string[]>();
   const linesOf = (id: string): string[] => outputs.get(id) ?? [];
@@ -66,7 +66,7 @@ export function makeApiApp(options: { config?: Record<string, unknown>; deps?: P
     readOutputTail: async (id: string, maxLines: number) => ({ lines: linesOf(id).slice(-maxLines), hasEarlier: linesOf(id).length > maxLines, size: linesOf(id).length }),
     outputFollower: async (id: string, from = 0) => follower(id, from),
   };
-  const service = new JobService({ repository: fake.store, reader, manager: fake.manager, cwd: '/work', adopt: (_stored, cwd) => ({ agent: TWO_PHASES, cwd }) });
+  const service = new JobService({ repository: fake.store, reader, manager: fake.manager, cwd: '/work', adopt: (_stored, cwd) => ({ agent: TWO_PHASES, cwd }), ...(options.manager?.worktrees ? { worktrees: options.manager.worktrees } : {}) });
   const config: JoblineConfig = configSchema.parse({
     agents: { two: { type: 'command', phases: [{ name: 'plan', run: 'true' }, { name: 'apply', run: 'true' }] } },
     ...options.config,

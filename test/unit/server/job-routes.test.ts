@@ -1,10 +1,11 @@
 // The jobs half of the API in-process (see api-harness.ts): a submission becomes a job with what it
 // asked for (a template's settings, tasks, inputs), the decisions on a job reach it, and every
 // refusal is a 4xx with its code and a message saying why.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { JobCommand } from '../../../src/jobs/service/job-commands.js';
 import { toTaskPlans } from '../../../src/server/job-routes.js';
 import { makeApiApp } from './api-harness.js';
+import { ScriptedWorktrees } from '../../helpers/scripted-worktrees.js';
 
 const TEMPLATES = {
   test: { agent: 'two', prompt: 'npm test -- {file}', mode: 'background', workers: 2, retries: 1, keepGoing: true },
@@ -91,6 +92,30 @@ describe('submitting a job', () => {
   });
 });
 
+describe('a submission with the agents of the client\'s own config', () => {
+  it('is refused naming the agent whose provider is not among them, or whose module is not an absolute path', async () => {
+    const api = makeApp();
+    const llm = await api.call('POST', '/api/jobs', { agent: 'two', definitions: { agents: { writer: { type: 'llm', provider: 'p' } }, providers: {} } });
+    expect(llm.status).toBe(400);
+    expect(llm.body.error.message).toBe('The request\'s body is not valid: definitions.agents.writer.provider: no provider named "p" under "providers".');
+    const module = await api.call('POST', '/api/jobs', { agent: 'two', definitions: { agents: { mod: { type: 'module', module: 'agents/mod.js', phases: [{ name: 'go' }] } }, providers: {} } });
+    expect(module.status).toBe(400);
+    expect(module.body.error.message).toBe("The request's body is not valid: definitions.agents.mod.module: a module must be an absolute path.");
+    const relative = await api.call('POST', '/api/jobs', { agent: 'two', definitions: { agents: {}, providers: {}, workspace: 'work' } });
+    expect(relative.body.error.message).toBe("The request's body is not valid: definitions.workspace: workspace must be an absolute path.");
+    expect(api.commands).toEqual([]);
+    const fine = await api.call('POST', '/api/jobs', { agent: 'two', definitions: { agents: { mod: { type: 'module', module: '/agents/mod.js', phases: [{ name: 'go' }] }, writer: { type: 'llm', provider: 'p' } }, providers: { p: { type: 'openai-compatible', baseURL: 'http://127.0.0.1:9/v1', model: 'm' } }, workspace: '/w' } });
+    expect(fine.status).toBe(201);
+  });
+
+  it('without an agent or a template takes the default agent', async () => {
+    const api = makeApp();
+    const answer = await api.call('POST', '/api/jobs', { prompt: 'go' });
+    expect(answer.status).toBe(201);
+    expect(answer.body.job.agent).toBe('sh');
+  });
+});
+
 describe('the job templates', () => {
   it('are listed with their placeholders and what they leave unsaid as null', async () => {
     const api = makeApp({ config: { templates: TEMPLATES } });
@@ -118,6 +143,10 @@ describe('reading jobs', () => {
     const bad = await api.call('GET', '/api/jobs?status=running,done');
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('unknown status done (statuses: ');
+    // Spaces around the commas are fine; every unknown status is named, and every known one listed.
+    expect((await api.call('GET', '/api/jobs?status=failed%20,%20completed')).body.matching).toBe(1);
+    const two = await api.call('GET', '/api/jobs?status=done,running,over');
+    expect(two.body.error.message).toBe("The request's query is not valid: status: unknown status done, over (statuses: queued, running, awaiting_approval, completed, failed, cancelled, interrupted).");
   });
 
   it('shows one by a unique prefix of its id or its name, with its tasks and runs; an unknown one is 404 JOB_NOT_FOUND', async () => {
@@ -248,6 +277,44 @@ describe('deleting a job', () => {
     await api.call('POST', `/api/jobs/${ended}/close`);
     expect((await api.call('DELETE', `/api/jobs/${ended}`)).body).toEqual({ removed: [ended] });
     expect(api.commands.filter((command) => command.type === 'cancel')).toHaveLength(1);
+  });
+});
+
+describe('a job in a worktree of its own', () => {
+  it("shows its whole change as text, or its diffstat; a job run in place has none to show", async () => {
+    const worktrees = new ScriptedWorktrees();
+    const api = makeApp({ manager: { worktrees } });
+    const { id, name } = (await api.call('POST', '/api/jobs', { agent: 'two', isolation: 'worktree', name: 'night' })).body.job;
+    expect(name).toBe('night');
+    const diff = await api.call('GET', `/api/jobs/${id}/diff`);
+    expect([diff.status, diff.headers.get('content-type'), diff.text]).toEqual([200, 'text/plain;charset=UTF-8', 'diff of jobline/night\n']);
+    expect((await api.call('GET', `/api/jobs/${id}/diff?stat=true`)).text).toBe('diff of jobline/night (stat)\n');
+    expect((await api.call('GET', `/api/jobs/${id}/diff?stat=false`)).text).toBe('diff of jobline/night\n');
+    const inPlace = (await api.call('POST', '/api/jobs', { agent: 'two', isolation: 'none' })).body.job.id;
+    const none = await api.call('GET', `/api/jobs/${inPlace}/diff`);
+    expect([none.status, none.body.error.code]).toEqual([409, 'NO_WORKTREE']);
+  });
+});
+
+describe('deleting a job whose runs do not stop', () => {
+  it('gives up once the cancel\'s grace and 3 s more have passed, with 409 saying to try again', async () => {
+    const api = makeApp();
+    const { id } = (await api.call('POST', '/api/jobs', { agent: 'two' })).body.job;
+    await api.executor.whenRuns(1); // its run never stops
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    try {
+      let answer: Awaited<ReturnType<typeof api.call>> | null = null;
+      const deleting = api.call('DELETE', `/api/jobs/${id}?force=true`).then((settled) => (answer = settled));
+      await vi.advanceTimersByTimeAsync(3000); // 50 ms of grace and 2950 ms: still trying
+      expect(answer).toBeNull();
+      await vi.advanceTimersByTimeAsync(200);
+      await deleting;
+      expect(answer!.status).toBe(409);
+      expect(answer!.body.error).toEqual({ code: 'JOB_ACTIVE', message: `${id} changed while it was being deleted; try again.` });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect((await api.call('GET', `/api/jobs/${id}`)).status).toBe(200);
   });
 });
 

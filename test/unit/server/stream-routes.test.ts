@@ -3,7 +3,8 @@
 // gone, the live-only events on request, scrubbed, closed when a browser's key goes) and a job's
 // or a task's output, read or followed.
 import { EventEmitter } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { makeJob } from '../../helpers/jobs.js';
 import { makeApiApp, ORIGIN } from './api-harness.js';
 
 type Api = ReturnType<typeof makeApiApp>;
@@ -111,6 +112,47 @@ describe('the event stream', () => {
     const other = await openStream(api, `?job=${a}`, { headers: { 'last-event-id': `${a}:x` } });
     expect(await other.until((text) => text.includes(': connected'))).toContain('event: reset');
     await other.close();
+    for (const seq of ['-1', '1.5']) {
+      const odd = await openStream(api, `?job=${a}`, { headers: { 'last-event-id': `${a}:${seq}` } });
+      expect(await odd.until((text) => text.includes(': connected')), seq).toBe(`event: reset\ndata: ${JSON.stringify({ reason: `event ${a}:${seq} is no longer held: reload the jobs` })}\n\n: connected\n\n`);
+      await odd.close();
+    }
+  });
+
+  it('of one job replays from its log each event whole: its name, the job and the event', async () => {
+    const api = makeApiApp();
+    const a = (await api.call('POST', '/api/jobs', { agent: 'external', tasks: [{ title: 't' }] })).body.job.id;
+    await api.call('POST', `/api/jobs/${a}/close`);
+    const logged = await api.service.readEvents(a);
+    const stream = await openStream(api, `?job=${a}`, { headers: { 'last-event-id': `${a}:0` } });
+    await stream.until((text) => text.includes(`id: ${a}:${logged.at(-1)!.seq}\n`));
+    const frames = framesOf(stream.seen.text);
+    expect(frames.map((frame) => frame.name)).toEqual(logged.map(() => 'job'));
+    expect(frames.map((frame) => frame.data.event)).toEqual(logged);
+    expect(frames.map((frame) => (frame.data.job as { id: string }).id)).toEqual(logged.map(() => a));
+    expect(frames.map((frame) => frame.data.jobId)).toEqual(logged.map(() => a));
+    await stream.close();
+  });
+
+  it("of one job, resumed after another job's event still held, replays only this job's events after it", async () => {
+    const api = makeApiApp();
+    const a = (await api.call('POST', '/api/jobs', { agent: 'external', tasks: [{ title: 't' }] })).body.job.id;
+    const b = (await api.call('POST', '/api/jobs', { agent: 'external', tasks: [{ title: 't' }] })).body.job.id;
+    await api.call('POST', `/api/jobs/${b}/close`);
+    await api.call('POST', `/api/jobs/${a}/close`);
+    const stream = await openStream(api, `?job=${a}`, { headers: { 'last-event-id': `${b}:1` } });
+    const last = (await api.service.readEvents(a)).at(-1)!.seq;
+    await stream.until((text) => text.includes(`id: ${a}:${last}\n`));
+    const ids = idsOf(stream.seen.text);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.every((id) => id!.startsWith(`${a}:`))).toBe(true);
+    // The hub's events after b:1: a's close, not a's creation (before b:1).
+    expect(ids).not.toContain(`${a}:1`);
+    await stream.close();
+    // An id of another job that is not held: a reset, not this job's log.
+    const gone = await openStream(api, `?job=${a}`, { headers: { 'last-event-id': `${b}:0` } });
+    expect(await gone.until((text) => text.includes(': connected'))).toContain('event: reset');
+    await gone.close();
   });
 
   it('sends output, activity and warnings only to a listener that asks (live=true), as events without ids', async () => {
@@ -199,6 +241,49 @@ describe('the event stream', () => {
     await api.call('POST', '/api/jobs', { agent: 'external' });
     await new Promise((resolve) => setImmediate(resolve));
     expect(outgoing.chunks.length).toBe(before);
+  });
+});
+
+describe('the event stream on Node\'s own server', () => {
+  it('sends a keepalive comment every 15 s while open, and stops once the client left', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const api = makeApiApp();
+      const outgoing = new FakeResponse();
+      await api.request('GET', '/api/events', undefined, { env: { outgoing } });
+      await until(() => outgoing.text().includes(': connected'));
+      vi.advanceTimersByTime(14_999);
+      expect(outgoing.text()).toBe(': connected\n\n');
+      vi.advanceTimersByTime(1);
+      expect(outgoing.text()).toBe(': connected\n\n: keepalive\n\n');
+      outgoing.emit('close');
+      await until(() => outgoing.writableEnded);
+      vi.advanceTimersByTime(60_000);
+      expect(outgoing.text()).toBe(': connected\n\n: keepalive\n\n');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('cuts off a client that reads nothing once more than 50,000 events wait for it (it resumes with Last-Event-ID)', async () => {
+    const api = makeApiApp();
+    const outgoing = new FakeResponse();
+    await api.request('GET', '/api/events', undefined, { env: { outgoing } });
+    await until(() => outgoing.text().includes(': connected'));
+    outgoing.isFull = true;
+    const job = makeJob({ id: 'job-aaaa1111' });
+    api.hub.accept({ type: 'event', job, event: { ts: job.createdAt, type: 'created', seq: 1 } });
+    await until(() => outgoing.text().includes('job-aaaa1111:1'));
+    for (let seq = 2; seq <= 50_002; seq++) api.hub.accept({ type: 'event', job, event: { ts: job.createdAt, type: 'task_completed', seq } });
+    outgoing.isFull = false;
+    outgoing.emit('drain');
+    await until(() => outgoing.writableEnded);
+    const written = outgoing.chunks.length;
+    // Its listener is gone: nothing more is written to it.
+    api.hub.accept({ type: 'event', job, event: { ts: job.createdAt, type: 'task_completed', seq: 50_003 } });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(outgoing.chunks.length).toBe(written);
+    expect(outgoing.text()).not.toContain('job-aaaa1111:2\n');
   });
 });
 
@@ -296,7 +381,13 @@ describe('a job\'s output', () => {
     const taskReader = task.body!.pipeThrough(new TextDecoderStream()).getReader();
     const first = await taskReader.read();
     expect(first.value).toMatch(/\n$/);
+    // It stays open while the run runs.
+    let isEnded = false;
+    const ending = taskReader.read().then((chunk) => (isEnded = chunk.done === true));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(isEnded).toBe(false);
     second.complete();
+    await ending;
     for (let chunk = await taskReader.read(); !chunk.done; chunk = await taskReader.read()) { /* until the run ends */ }
     // Not following, or a run that is over, is read once.
     expect((await api.call('GET', `/api/jobs/${b}/logs?task=t1&follow=true&run=r1`)).text).toMatch(/\n$/);

@@ -106,4 +106,33 @@ describe('a worker from outside', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('TASK_NOT_FOUND');
   });
+
+  it('takes task ids of many digits', async () => {
+    const api = makeApiApp();
+    const id = await externalJob(api, [{ title: 'a' }]);
+    const answer = await api.call('POST', `/api/tasks/${id}:t123456789/complete`, {});
+    expect([answer.status, answer.body.error.code]).toEqual([404, 'TASK_NOT_FOUND']);
+  });
+});
+
+describe('GET /api/workers', () => {
+  it('says queue: false, no workers and zero counts when runs do not go through a queue', async () => {
+    const api = makeApiApp();
+    const answer = await api.call('GET', '/api/workers');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ queue: false, workers: [], queues: [], counts: { waiting: 0, active: 0, delayed: 0, failed: 0 } });
+  });
+
+  it("lists the queue's workers and counts, and says 503 QUEUE_UNREACHABLE with the cause when the queue does not answer", async () => {
+    const counts = { waiting: 2, active: 1, delayed: 0, failed: 3 };
+    const fleet = { workers: [{ name: 'gpu-1' }], queues: [{ name: 'runs', labels: [], counts }], counts };
+    const api = makeApiApp({ deps: { readFleet: async () => fleet as never } });
+    expect((await api.call('GET', '/api/workers')).body).toEqual({ queue: true, ...fleet });
+    const down = makeApiApp({ deps: { readFleet: async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:6379'); } } });
+    const answer = await down.call('GET', '/api/workers');
+    expect(answer.status).toBe(503);
+    expect(answer.body.error).toEqual({ code: 'QUEUE_UNREACHABLE', message: 'The queue does not answer: connect ECONNREFUSED 127.0.0.1:6379' });
+    const odd = makeApiApp({ deps: { readFleet: () => Promise.reject('down') } });
+    expect((await odd.call('GET', '/api/workers')).body.error.message).toBe('The queue does not answer: down');
+  });
 });
