@@ -65,6 +65,24 @@ describe('the board', () => {
     expect((await api.call('GET', '/api/board?job=job-zzzzzzzz')).status).toBe(404);
   });
 
+  it('counts the slots of a queue: its global concurrency, or 0 (each worker caps its own) without one', async () => {
+    const capped = makeApiApp({ config: { queue: { url: 'redis://127.0.0.1:6379/0', globalConcurrency: 12 } } });
+    expect((await capped.call('GET', '/api/board')).body.slots).toEqual({ used: 0, max: 3, workers: 12 });
+    const uncapped = makeApiApp({ config: { queue: { url: 'redis://127.0.0.1:6379/0' } } });
+    expect((await uncapped.call('GET', '/api/board')).body.slots).toEqual({ used: 0, max: 3, workers: 0 });
+  });
+
+  it('still answers when an active job cannot be read: its card has no tasks', async () => {
+    const api = makeApiApp();
+    const active = await externalJob(api, ['a'], 1);
+    api.service.view = async () => {
+      throw new Error('gone meanwhile');
+    };
+    const { status, body } = await api.call('GET', '/api/board');
+    expect(status).toBe(200);
+    expect(body.cards).toEqual([expect.objectContaining({ job: expect.objectContaining({ id: active.id }), tasks: null, workers: [] })]);
+  });
+
   it('toJobCard names the task of each running run (none when the task is unknown), and no card reads an ended job\'s tasks', () => {
     const job = makeJob();
     const task = { id: 't1', title: 'first' };
@@ -94,6 +112,15 @@ describe('a page of a job\'s tasks', () => {
     expect(second.body.tasks.map((task: { id: string }) => task.id)).toEqual(['t2', 't3']);
     expect(second.body.runs.map((run: { taskId: string }) => run.taskId).sort()).toEqual(['t2', 't3']);
     expect(second.body.total).toBe(4);
+  });
+
+  it('counts the tasks of each phase apart', async () => {
+    const api = makeApiApp();
+    const id = (await api.call('POST', '/api/jobs', { agent: 'two' })).body.job.id;
+    await api.executor.whenRuns(1);
+    const page = await api.call('GET', `/api/jobs/${id}/task-page`);
+    expect(page.body.phases).toEqual([{ total: 1, done: 0, running: 1, failed: 0, notRun: 0 }, { total: 1, done: 0, running: 0, failed: 0, notRun: 0 }]);
+    expect((await api.call('GET', `/api/jobs/${id}/task-page?phase=1`)).body.tasks.map((task: { id: string }) => task.id)).toEqual(['t2']);
   });
 
   it('filters by status, by words of an id, title or input in any case, and by phase', async () => {

@@ -37,7 +37,29 @@ describe('the Host', () => {
     const api = makeApiApp();
     const at80 = (host: string, target: string) => api.app.request(`http://${target}/api/jobs`, { headers: { authorization: `Bearer ${'t'.repeat(64)}` } }, { incoming: { headers: { host }, socket: { localPort: 80 } } });
     for (const host of ['127.0.0.1', 'localhost', '[::1]', '127.0.0.1:80']) expect((await at80(host, host)).status, host).toBe(200);
-    expect((await at80('evil.example', 'evil.example')).status).toBe(421);
+    const refused = await at80('evil.example', 'evil.example');
+    expect(refused.status).toBe(421);
+    // The message names the three names with the port.
+    expect((await refused.json()).error.message).toBe('This server answers to 127.0.0.1:80, localhost:80, [::1]:80 only, not Host "evil.example": a page that reached it under another name (DNS rebinding) gets nothing.');
+  });
+
+  it('missing altogether is refused as none', async () => {
+    const api = makeApiApp();
+    const answer = await api.call('GET', '/api/jobs', undefined, { env: { incoming: { headers: {}, socket: { localPort: PORT } } } });
+    expect(answer.status).toBe(421);
+    expect(answer.body.error.message).toContain('not Host "(none)":');
+  });
+
+  it('over the Unix socket is the origin a change must come from: the Host named, or localhost when none is', async () => {
+    const api = makeApiApp();
+    const noHost = { env: { incoming: { headers: {}, socket: { localPort: undefined } } } };
+    expect((await api.call('POST', '/api/login-links', {}, { ...noHost, headers: { origin: 'http://localhost' } })).status).toBe(201);
+    const other = await api.call('POST', '/api/login-links', {}, { ...noHost, headers: { origin: 'http://evil.example' } });
+    expect(other.status).toBe(403);
+    expect(other.body.error.message).toBe('Refused: this request comes from "http://evil.example", not from the dashboard (http://localhost). Only the dashboard\'s own page, or a script with the token, may change anything.');
+    expect((await api.call('POST', '/api/login-links', {}, { host: 'jobline.sock', socket: true, headers: { origin: 'http://jobline.sock' } })).status).toBe(201);
+    const named = await api.call('POST', '/api/login-links', {}, { host: 'jobline.sock', socket: true, headers: { origin: 'http://localhost' } });
+    expect(named.body.error.message).toContain('not from the dashboard (http://jobline.sock)');
   });
 
   it('is anything over the Unix socket, and a request that came through no listener is refused', async () => {
@@ -98,6 +120,8 @@ describe('a body', () => {
       expect(answer.status, type).toBe(415);
       expect(answer.body.error).toEqual({ code: 'UNSUPPORTED_MEDIA_TYPE', message: `The body must be JSON, sent with Content-Type: application/json, not ${JSON.stringify(type)}.` });
     }
+    const long = await api.call('POST', '/api/jobs', undefined, { rawBody: '{"prompt":"x"}', headers: { 'content-type': `text/${'x'.repeat(200)}` } });
+    expect(long.body.error.message).toBe(`The body must be JSON, sent with Content-Type: application/json, not ${JSON.stringify(`text/${'x'.repeat(95)}`)}.`);
     const untyped = await api.call('POST', '/api/jobs', undefined, { rawBody: '{"prompt":"x"}' });
     expect(untyped.status).toBe(415);
     expect(untyped.body.error.message).toBe('The body must be JSON, sent with Content-Type: application/json (the request names no Content-Type).');
