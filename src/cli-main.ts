@@ -144,6 +144,8 @@ program
   .option('--retries <n>', 'runs of a failed task beyond its first (default 0)', parseCount('--retries', 0, MAX_RETRIES))
   .option('--fail-fast', 'stop the lines not yet started at the first that fails (default: every line runs)')
   .option('--keep-going', 'does nothing: every line runs by default (kept for scripts)')
+  .option('-n, --name <name>', 'the job\'s name (default: three random words, e.g. mango-crave-pulse)')
+  .option('--json', 'print the final job as JSON on stdout (the summary goes to stderr)')
   .addOption(isolationOption())
   .addOption(baseOption())
   .addOption(budgetTokensOption())

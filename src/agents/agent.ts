@@ -265,10 +265,12 @@ export interface PhaseContext {
  * the worker when `output` was too long for job.json (see answers.ts): the file that holds it whole;
  * `instructions`: the project instructions the run's model was given (`AGENTS.md (1234 characters)`);
  * `asks`: a failure an interactive job asks about rather than failing on (the tests failed: go on
- * anyway, and the job ends failed; retry; or cancel).
+ * anyway, and the job ends failed; retry; or cancel); `branch`: where the run's work was committed
+ * when it ran elsewhere (a worker on another machine; a branch or a full ref of the job's
+ * repository), to be merged into the job's branch when the job has a worktree.
  */
 export type PhaseOutcome =
-  | { kind: 'completed'; output: string | null; changes?: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
+  | { kind: 'completed'; output: string | null; changes?: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string; branch?: string }
   | { kind: 'failed'; error: string; output?: string | null; changes?: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean }
   | { kind: 'cancelled' };
 

@@ -28,9 +28,11 @@ const SUBMIT_FAILOVER_MS = 2500;
  * server), or the session attached to a server (`attached`, with the server's active jobs).
  */
 export type SessionChange =
-  | { type: 'lost'; pid: number }
+  /** `hadActiveJobs`: the server ran jobs when it went (they read interrupted now). */
+  | { type: 'lost'; pid: number; hadActiveJobs: boolean }
   | { type: 'available'; pid: number; activeJobs: number }
-  | { type: 'attached'; pid: number; activeJobs: Job[] };
+  /** `note`: what the user should know of how the server runs jobs (its queue is not the one asked for). */
+  | { type: 'attached'; pid: number; activeJobs: Job[]; note?: string };
 
 /** What a failover session is built from (the composition root's wiring). */
 export interface FailoverOptions {
@@ -210,12 +212,13 @@ export class FailoverSession extends EventEmitter<JobManagerEvents> implements S
   // ends are reported (the remote session reports them after its onGone).
   private lose(remote: RemoteSession): void {
     if (this.isClosed || this.current !== remote) return;
+    const hadActiveJobs = remote.hasActiveJobs();
     const local = this.options.startLocal();
     this.listen(local);
     this.switchTo(local);
     this.remote = null;
     this.announcedPid = null;
-    this.options.onChange({ type: 'lost', pid: remote.serverPid });
+    this.options.onChange({ type: 'lost', pid: remote.serverPid, hadActiveJobs });
   }
 
   // A server on the jobs folder is attached to when this session runs none of its own jobs;

@@ -14,7 +14,7 @@ import { UsageError, describeError } from '../errors.js';
 import { formatBatchSummary } from '../render/batch-summary.js';
 import { sanitizeLine } from '../render/text.js';
 import { createJobService, type AppContext } from './context.js';
-import { budgetOf, modelFor } from './run.js';
+import { budgetOf, modelFor, sayWarning } from './run.js';
 import { installExitHandlers } from './exit-signals.js';
 import { OwnJobEvents } from './own-job-events.js';
 
@@ -41,6 +41,10 @@ export interface BatchOptions {
   budgetUsd?: number;
   /** The model of an LLM agent's job (see modelFor in run.ts). */
   model?: string;
+  /** The job's name (default: a generated one), as `run --name`. */
+  name?: string;
+  /** Print the final job as JSON on stdout instead of the summary (which goes to stderr then). */
+  json?: boolean;
 }
 
 /**
@@ -58,7 +62,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     return 0;
   }
   const agent = resolveAgent(options.agent ?? getDefaultAgentName(context.config), context.config, context.cwd, context.configPath);
-  const service = await createJobService(context, { whenBusy: 'queue', isScript: true });
+  const service = await createJobService(context, { whenBusy: 'queue', isScript: true, notice: sayWarning });
   installExitHandlers(service.lifecycle);
   service.on('warning', (message) => process.stderr.write(`warning: ${message}\n`));
   const started = Date.now();
@@ -85,6 +89,7 @@ export async function batchCommand(context: AppContext, source: string | undefin
     type: 'submit',
     agent,
     prompt: describeBatch(inputs.length, from),
+    name: options.name ?? null,
     mode: 'background',
     cwd: context.cwd,
     workers: options.workers ?? getMaxWorkers(context.config),
@@ -103,7 +108,12 @@ export async function batchCommand(context: AppContext, source: string | undefin
   const view = await (finalView ?? service.view(job.id).catch(() => null));
   await service.lifecycle.shutdown();
   const final = view?.job ?? service.sessionJobs().find((candidate) => candidate.id === job.id) ?? job;
-  process.stdout.write(`${formatBatchSummary(final, view?.board.tasks ?? [], view?.board.runs ?? [], Date.now() - started).join('\n')}\n`);
+  const summary = `${formatBatchSummary(final, view?.board.tasks ?? [], view?.board.runs ?? [], Date.now() - started).join('\n')}\n`;
+  // With --json, stdout holds the job alone (as run --json), and the summary goes to stderr.
+  if (options.json) {
+    process.stderr.write(summary);
+    process.stdout.write(`${JSON.stringify(final, null, 2)}\n`);
+  } else process.stdout.write(summary);
   return final.status === 'completed' ? 0 : 1;
 }
 

@@ -12,7 +12,7 @@ import { ThreadExecutor } from '../jobs/runtime/thread-executor.js';
 import { JobStore } from '../store/job-store.js';
 import { JobFolderReader } from '../store/job-folder-reader.js';
 import { resolveJobsDir } from '../store/jobs-dir.js';
-import { findServer } from '../store/server-presence.js';
+import { findServer, type ServerInfo } from '../store/server-presence.js';
 import { ServerClient } from '../client/server-client.js';
 import { RemoteSession } from '../client/remote-session.js';
 import { FailoverSession, type SessionChange } from '../client/failover-session.js';
@@ -25,7 +25,7 @@ import { GitWorktrees } from '../git/git-worktrees.js';
 import { MergeQueue } from '../jobs/service/merge-queue.js';
 import { createWorktreeGuard } from '../jobs/service/worktree-guard.js';
 import type { Executor } from '../jobs/ports/executor.js';
-import { readTimingOverrides, resolveQueueSettings, type QueueSettings } from '../jobs/queue/queue-settings.js';
+import { describeQueue, readTimingOverrides, resolveQueueSettings, type QueueSettings } from '../jobs/queue/queue-settings.js';
 
 /**
  * The config, where it came from, and the opened store. `jobs` is a read-only service over the
@@ -100,6 +100,13 @@ export interface SessionOverrides extends Partial<Pick<JoblineConfig, 'whenBusy'
   isScript?: boolean;
   /** True for `jobline serve` itself: it runs the jobs, and never attaches to a server. */
   isServer?: boolean;
+  /**
+   * Set by a command that starts runs (run, batch, resume): when the server on the jobs folder
+   * does not send runs to the queue this command was given (--queue, $JOBLINE_QUEUE_URL, the
+   * config), the command runs its job itself, through that queue, and this hears why (the job is
+   * in the folder: the server, its dashboard and an attached REPL see it).
+   */
+  notice?: (message: string) => void;
 }
 
 /**
@@ -111,7 +118,12 @@ export interface SessionOverrides extends Partial<Pick<JoblineConfig, 'whenBusy'
  * agent from the config. @throws ServerError SERVER_UNREACHABLE (a server that does not answer).
  */
 export async function createJobService(context: AppContext, overrides: SessionOverrides = {}, onRequest?: RequestListener): Promise<JobService> {
-  const client = overrides.isServer ? null : connectToServer(context);
+  let client = overrides.isServer ? null : connectToServer(context);
+  const mismatch = client && overrides.notice ? describeQueueMismatch(context, client.info) : null;
+  if (mismatch) {
+    overrides.notice!(`${mismatch}: this command runs its job itself, through that queue.`);
+    client = null;
+  }
   if (client) {
     const remote = await RemoteSession.attach(client, { get ownConfig() { return ownConfigOf(context); }, folder: new JobFolderReader(context.store) });
     return new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager: remote, cwd: context.cwd, adopt: adoptFromConfig(context), ...worktreeOptions(context) });
@@ -121,6 +133,18 @@ export async function createJobService(context: AppContext, overrides: SessionOv
   const service = new JobService({ repository: context.store, reader: new JobFolderReader(context.store), manager, cwd: context.cwd, adopt: adoptFromConfig(context), ...worktreeOptions(context) });
   serveOwnerRequests(service, onRequest);
   return service;
+}
+
+/**
+ * Why the server `info` describes would not send the runs of `context` where they were asked to
+ * go (the context names a queue the server does not use), or null. A context without a queue
+ * asked for nothing: the server's way is fine.
+ */
+export function describeQueueMismatch(context: Pick<AppContext, 'queue'>, info: Pick<ServerInfo, 'pid' | 'queue'>): string | null {
+  if (!context.queue) return null;
+  const wanted = describeQueue(context.queue);
+  if (info.queue === wanted) return null;
+  return `jobline serve (pid ${info.pid}) on this jobs folder sends runs ${info.queue ? `to ${info.queue}` : 'to its own threads'}, not to ${wanted}`;
 }
 
 /** Opens the executor of a session, telling `warn` what the user should hear of it. */
@@ -163,7 +187,12 @@ export async function createReplJobService(context: AppContext, onRequest: Reque
       return RemoteSession.attach(new ServerClient(found.info, found.token), { get ownConfig() { return ownConfigOf(context); }, folder: reads, onGone }).catch(() => null);
     },
     startLocal: () => createManager(context, {}, openExecutor),
-    onChange,
+    // Attached, the REPL's jobs run as the server runs them: said when that is not as it was asked.
+    onChange: (change) => {
+      const info = change.type === 'attached' ? findServer(context.store.dir)?.info : undefined;
+      const mismatch = info ? describeQueueMismatch(context, info) : null;
+      onChange(mismatch && change.type === 'attached' ? { ...change, note: `${mismatch}: jobs started here run there while this REPL is attached (start jobline serve with --queue to send them to workers).` } : change);
+    },
   });
   const service = new JobService({ repository: context.store, reader: folder, manager: session, cwd: context.cwd, adopt: adoptFromConfig(context), ...worktreeOptions(context) });
   serveOwnerRequests(service, onRequest);

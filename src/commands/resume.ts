@@ -6,7 +6,7 @@ import { getSecretEnvNames } from '../config/schema.js';
 import { resolveAgent } from '../agents/resolve-agent.js';
 import { createJobService, type AppContext } from './context.js';
 import { hasTerminal, superviseInForeground } from './foreground-job.js';
-import { NEEDS_TERMINAL, modelFor } from './run.js';
+import { NEEDS_TERMINAL, modelFor, sayWarning } from './run.js';
 
 /** Options of `jobline resume`. */
 export interface ResumeOptions {
@@ -35,6 +35,6 @@ export async function resumeCommand(context: AppContext, idOrPrefix: string, opt
   // An agent no longer configured fails here, before anything changes.
   const agent = resolveAgent(stored.agent, context.config, await context.jobs.creationFolderOf(id), context.configPath);
   const model = modelFor(agent, options.model);
-  const service = await createJobService(context, { isScript: true });
+  const service = await createJobService(context, { isScript: true, notice: sayWarning });
   return superviseInForeground(service, model && agent.type === 'llm' ? { ...agent, model } : agent, async () => (await service.dispatch({ type: 'resume', jobId: id, mode, ...(options.retryFailed ? { retryFailed: true } : {}), ...(options.isolation ? { isolation: options.isolation } : {}), ...(model ? { model } : {}) })).id, { ...options, secretEnvNames: getSecretEnvNames(context.config) });
 }

@@ -72,7 +72,7 @@ export async function runCommand(context: AppContext, words: readonly string[], 
   const workers = options.workers ?? made?.workers ?? undefined;
   const budget = budgetOf(options) ?? made?.budget ?? null;
   const model = modelFor(agent, options.model ?? made?.model);
-  const service = await createJobService(context, { isScript: true });
+  const service = await createJobService(context, { isScript: true, notice: sayWarning });
   return superviseInForeground(service, agent, async () => sayNotice(await service.dispatch({
     type: 'submit', agent, prompt, mode, cwd: context.cwd, name: options.name ?? null,
     ...(options.isolation ? { isolation: options.isolation } : {}), ...(options.base ? { base: options.base } : {}),
@@ -81,6 +81,11 @@ export async function runCommand(context: AppContext, words: readonly string[], 
     ...(model ? { model } : {}),
     ...(made ? { template: made.template, ...(made.tasks ? { tasks: made.tasks } : {}), ...(made.retries !== null ? { retries: made.retries } : {}), ...(made.keepGoing !== null ? { keepGoing: made.keepGoing } : {}) } : {}),
   })), { ...options, secretEnvNames: getSecretEnvNames(context.config) });
+}
+
+/** Says `message` on stderr as a warning of a script command (`warning: …`). */
+export function sayWarning(message: string): void {
+  process.stderr.write(`warning: ${message}\n`);
 }
 
 /** Says a submission's notice (the user's changes left out of its worktree) on stderr; returns the job's id. */

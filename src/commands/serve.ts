@@ -14,7 +14,10 @@ import { LoginLinks } from '../server/login-links.js';
 import { openBrowserKeyFile } from '../store/browser-key-file.js';
 import { claimServerPresence, ServerError } from '../store/server-presence.js';
 import { createJobService, type AppContext } from './context.js';
+import { describeQueue } from '../jobs/queue/queue-settings.js';
 import { installExitHandlers } from './exit-signals.js';
+import { sanitizeLine } from '../render/text.js';
+import type { JobUpdate } from '../jobs/service/job-commands.js';
 
 /** Options of `jobline serve`. */
 export interface ServeOptions {
@@ -41,12 +44,14 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
   try {
     const service = await createJobService(context, { isServer: true });
     const hub = new EventHub();
-    service.subscribe((update) => hub.accept(update));
-    // Jobs a REPL beside the server runs (not attached: it started first) show live too.
-    service.followOtherProcesses((update) => {
-      if (update.type === 'warning') process.stderr.write(`jobline serve: ${update.message}\n`);
+    // Warnings (a full disk, a queue gone) are said on the server's console too, not only to its clients.
+    const accept = (update: JobUpdate): void => {
+      if (update.type === 'warning') process.stderr.write(`jobline serve: ${sanitizeLine(update.message)}\n`);
       hub.accept(update);
-    });
+    };
+    service.subscribe(accept);
+    // Jobs a REPL beside the server runs (not attached: it started first) show live too.
+    service.followOtherProcesses(accept);
     // Ctrl+C (or SIGTERM) says what it did: the jobs it marked interrupted, which the next start offers to resume.
     installExitHandlers(service.lifecycle, stopServing, (marked) => void process.stdout.write(`${formatStopped(marked)}\n`));
     const loginLinks = new LoginLinks();
@@ -56,7 +61,7 @@ export async function serveCommand(context: AppContext, options: ServeOptions): 
     let listener: ReturnType<typeof getRequestListener> = async () => {};
     let port: number | null = null;
     const startedAt = new Date().toISOString();
-    const announce = (): void => presence.announce({ pid: process.pid, socketPath: presence.socketPath, port, startedAt, version: options.version });
+    const announce = (): void => presence.announce({ pid: process.pid, socketPath: presence.socketPath, port, startedAt, version: options.version, queue: context.queue ? describeQueue(context.queue) : null });
     // HTTP on 127.0.0.1 (the dashboard's and other machines' way in, through a tunnel): at start
     // with --port, or later when `jobline ui` asks a server that listens on its socket only.
     let httpStarting: Promise<number> | null = null;

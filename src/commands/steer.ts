@@ -67,7 +67,7 @@ async function resolveInForeground(context: AppContext, id: string, feedback: st
     await service.lifecycle.whenIdle();
     const job = await service.get(id);
     if (options.json) process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
-    else (job.merge?.status === 'landed' ? process.stdout : process.stderr).write(`${job.status === 'completed' ? describeMerge(job) : `${id} ${job.status}${job.error ? `: ${sanitizeLine(job.error)}` : ''}`}\n`);
+    else (job.merge?.status === 'landed' ? process.stdout : process.stderr).write(`${job.status === 'completed' ? describeMerge(job, await service.whyCannotResolve(job)) : `${id} ${job.status}${job.error ? `: ${sanitizeLine(job.error)}` : ''}`}\n`);
     return job.status === 'completed' && job.merge?.status === 'landed' ? 0 : 1;
   } finally {
     await service.lifecycle.shutdown();

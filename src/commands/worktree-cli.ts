@@ -29,20 +29,20 @@ export async function mergeCommand(context: AppContext, idOrPrefix: string, opti
       if (job.id === id) process.stderr.write(`${icon} ${sanitizeLine(text)}\n`);
     });
     const job = await service.dispatch({ type: 'merge', jobId: id });
-    printLanding(job, options);
+    printLanding(job, options, await service.whyCannotResolve(job));
     return job.merge?.status === 'landed' ? 0 : 1;
   } finally {
     await service.lifecycle.shutdown();
   }
 }
 
-function printLanding(job: Job, options: MergeOptions): void {
+function printLanding(job: Job, options: MergeOptions, cannotResolve: string | null): void {
   if (options.json) {
     process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
     return;
   }
   const stream = job.merge?.status === 'landed' ? process.stdout : process.stderr;
-  stream.write(`${describeMerge(job)}\n`);
+  stream.write(`${describeMerge(job, cannotResolve)}\n`);
 }
 
 /** Options of `jobline discard`. */

@@ -38,7 +38,7 @@ export function WorktreePanel({ job, onNotice }: { job: Job; onNotice: (text: st
       <div class=${status === 'conflict' || status === 'check failed' || status === 'blocked' ? 'bad' : ''}><dt>Work</dt><dd data-merge-status=${status ?? 'none'}>${status ? `${status} → ${merge!.target ?? '?'}` : `lands on ${worktree.target ?? '?'} once the job completes`}${status === 'landed' && merge!.commit ? ` at ${merge!.commit.slice(0, 12)}` : ''}</dd></div>
     </dl>
     ${status === 'conflict' ? html`<div class="conflict" role="note"><p>Conflicts with ${merge!.target} in:</p><ul class="files">${merge!.conflicts.map((file) => html`<li><code>${file}</code></li>`)}</ul>
-      <p class="dim">Retry (jobline retry ${job.id}) lets its agent resolve them; or resolve them by hand in its folder and commit, then Merge.</p>
+      <p class="dim">Retry (jobline retry ${job.id}) lets its agent resolve them, if it can (an LLM agent, or a command agent with a resolve phase); or resolve them by hand (in its folder: git merge ${job.merge?.target ?? 'the target'}, fix the files, commit), then Merge.</p>
       <button onClick=${() => void call('POST', `/api/jobs/${encodeURIComponent(job.id)}/retry`, { feedback: null }).then(() => onNotice('Resolving the conflict…'), (error: unknown) => onNotice(`Retry refused: ${error instanceof ApiFailure ? error.message : String(error)}`))}>Retry: resolve</button></div>` : ''}
     ${merge?.error && status !== 'conflict' && status !== 'landed' ? html`<pre class="summary bad">${merge.error}</pre>` : ''}
     <details class="diff" open><summary>Diff against its base</summary><pre>${diff ?? 'Loading…'}</pre></details>

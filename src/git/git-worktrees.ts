@@ -190,20 +190,25 @@ export class GitWorktrees implements WorktreePort {
   async landTask(worktree: JobWorktree, taskId: string, message: string): Promise<string[]> {
     const place = taskWorktreeOf(worktree, taskId);
     await commitAll(place.path, message, this.settings.include);
-    const source = { repository: worktree.repository, path: place.path, branch: place.branch, snapshot: null };
-    const files = await this.withLandingTurn(worktree, `${taskId}-of-${worktree.branch.replace(/\//g, '-')}`, () => {}, async () => {
+    const files = await this.mergeBranch(worktree, place.branch, taskId);
+    if (files.length === 0) await this.removeTaskWorktree(worktree, taskId);
+    return files;
+  }
+
+  async mergeBranch(worktree: JobWorktree, source: string, taskId: string): Promise<string[]> {
+    // Only a merge's commit is built here (never a replay), so the source needs no worktree of its own.
+    const from = { repository: worktree.repository, path: worktree.path, branch: source, snapshot: null };
+    return this.withLandingTurn(worktree, `${taskId}-of-${worktree.branch.replace(/\//g, '-')}`, () => {}, async () => {
       for (let attempt = 0; attempt < 3; attempt++) {
-        const candidate = await buildCandidate(source, { id: taskId, name: place.branch }, worktree.branch, 'merge');
+        const candidate = await buildCandidate(from, { id: taskId, name: source }, worktree.branch, 'merge');
         if (candidate.kind === 'nothing') return [];
         if (candidate.kind === 'conflict') return candidate.files;
-        const move = await moveTarget(worktree.repository, worktree.branch, candidate.oldTarget, candidate.commit, `jobline: merge ${place.branch}`);
+        const move = await moveTarget(worktree.repository, worktree.branch, candidate.oldTarget, candidate.commit, `jobline: merge ${source}`);
         if (move.kind === 'landed') return [];
         if (move.kind === 'blocked') return move.files;
       }
-      throw new WorktreeError('GIT_FAILED', `${worktree.branch} kept moving while ${place.branch} was merged into it.`);
+      throw new WorktreeError('GIT_FAILED', `${worktree.branch} kept moving while ${source} was merged into it.`);
     });
-    if (files.length === 0) await this.removeTaskWorktree(worktree, taskId);
-    return files;
   }
 
   async removeTaskWorktree(worktree: JobWorktree, taskId: string): Promise<void> {

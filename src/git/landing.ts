@@ -14,6 +14,7 @@ import { changedFiles, listWorktrees } from './worktree.js';
 export interface LandingSource {
   repository: string;
   path: string;
+  /** The job's branch (or, for a merge only, any full ref: `refs/…`). */
   branch: string;
   /** The snapshot of the user's uncommitted changes at the bottom of the branch (never landed), or null. */
   snapshot: string | null;
@@ -47,14 +48,16 @@ async function replay(source: LandingSource, onto: string, upstream: string): Pr
  */
 export async function buildCandidate(source: LandingSource, job: { id: string; name: string }, target: string, strategy: MergeStrategy, backupRef?: string): Promise<Candidate> {
   const repo = source.repository;
+  // A source may be a branch or a full ref (a run's work fetched from another machine).
+  const sourceRef = source.branch.startsWith('refs/') ? source.branch : `refs/heads/${source.branch}`;
   // One git call for the target, its tree, and the job's branch.
-  const listed = new Map(splitNul(await gitText(repo, ['for-each-ref', '--format=%(refname)%09%(objectname)%09%(tree)%00', `refs/heads/${target}`, `refs/heads/${source.branch}`])).map((line) => {
+  const listed = new Map(splitNul(await gitText(repo, ['for-each-ref', '--format=%(refname)%09%(objectname)%09%(tree)%00', `refs/heads/${target}`, sourceRef])).map((line) => {
     const [name, commit, tree] = line.trim().split('\t');
     return [name, { commit, tree }] as const;
   }));
   const oldTarget = listed.get(`refs/heads/${target}`)?.commit;
   const targetTree = listed.get(`refs/heads/${target}`)?.tree;
-  const branchTip = listed.get(`refs/heads/${source.branch}`)?.commit;
+  const branchTip = listed.get(sourceRef)?.commit;
   if (!oldTarget || !targetTree) throw new WorktreeError('NO_TARGET', `There is no branch ${target} to land on (merge.target, or the branch checked out where the job started).`);
   if (!branchTip) throw new WorktreeError('NOT_LANDABLE', `The job's branch ${source.branch} is gone: nothing to land.`);
   // The backup is written while the candidate is built (it is the target's commit, whatever the

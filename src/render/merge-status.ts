@@ -9,9 +9,10 @@ import { sanitizeLine, sanitizeText } from './text.js';
 /**
  * A sentence (or a few lines) on where job `job`'s work stands after a landing, with what the
  * user may do next (landed: where; conflict: the files, and /retry, by hand, or discard; a failed
- * check: its last lines; blocked: the user's files in the way).
+ * check: its last lines; blocked: the user's files in the way). `cannotResolve`: why a retry
+ * cannot resolve a conflict (JobService.whyCannotResolve): /retry is then not offered.
  */
-export function describeMerge(job: Job): string {
+export function describeMerge(job: Job, cannotResolve: string | null = null): string {
   const label = formatJobLabel(job);
   const merge = job.merge;
   if (!merge) return `${label} has no work to land.`;
@@ -21,7 +22,12 @@ export function describeMerge(job: Job): string {
     case 'landed':
       return `🛬 Landed ${label} on ${target}${merge.commit ? ` at ${merge.commit.slice(0, 12)}` : ''}${merge.strategy ? ` (${merge.strategy})` : ''}${merge.checkedCommit ? ', checked' : ''}. Backup of what ${target} was: refs/jobline/before/${job.id}.`;
     case 'conflict':
-      return `⚔️  ${label} conflicts with ${target} in ${merge.conflicts.length} file${merge.conflicts.length === 1 ? '' : 's'}: ${files(merge.conflicts)}. Nothing landed; ${target} and your checkout are untouched.\n   /retry ${job.id} (jobline retry) lets its agent resolve them; or resolve them by hand in ${sanitizeLine(job.worktree?.path ?? '?')} (commit there), then jobline merge ${job.id}; or jobline discard ${job.id}.`;
+    {
+      // By hand: the target is merged into the job's branch in its worktree (it is not yet).
+      const byHand = `resolve them by hand (cd ${sanitizeLine(job.worktree?.path ?? '?')}; git merge ${target}; fix the files; git commit), then jobline merge ${job.id}`;
+      const retry = cannotResolve === null ? `/retry ${job.id} (jobline retry) lets its agent resolve them; or ${byHand}` : `A retry cannot resolve them (${sanitizeLine(cannotResolve.replace(/:.*$/, ''))}): ${byHand}`;
+      return `⚔️  ${label} conflicts with ${target} in ${merge.conflicts.length} file${merge.conflicts.length === 1 ? '' : 's'}: ${files(merge.conflicts)}. Nothing landed; ${target} and your checkout are untouched.\n   ${retry}; or jobline discard ${job.id}.`;
+    }
     case 'check failed':
       return `❌ ${label} did not land on ${target}: ${sanitizeText(merge.error ?? 'its check failed')}`;
     case 'blocked':

@@ -128,7 +128,7 @@ export class ApprovalPresenter {
         if (decision.action === 'continue' || decision.action === 'retry' || decision.action === 'merge') this.onAnswered(job.id);
         if (decision.action === 'merge') process.stdout.write(`⏳ Landing ${job.id}…\n`);
         const landed = await applyApprovalDecision(this.service, job, decision);
-        if (landed) process.stdout.write(`${describeMerge(landed)}\n`);
+        if (landed) process.stdout.write(`${describeMerge(landed, await this.service.whyCannotResolve(landed))}\n`);
         if (decision.action === 'later') process.stdout.write(`${job.id} waits${decision.isTypedOver ? ' (you were typing)' : ''}: /approve, /retry or /cancel it when you are ready.\n`);
       });
     } catch (error) {

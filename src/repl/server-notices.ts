@@ -25,10 +25,10 @@ export function formatAttachedJobs(jobs: readonly Job[], pid: number): string {
 export function formatSessionChange(change: SessionChange): string[] {
   switch (change.type) {
     case 'lost':
-      return [chalk.yellow(`jobline serve (pid ${change.pid}) stopped: going on without it (new jobs run here); its jobs were interrupted (/resume ID)`)];
+      return [chalk.yellow(`jobline serve (pid ${change.pid}) stopped: going on without it (new jobs run here)${change.hadActiveJobs ? '; its jobs were interrupted (/resume ID)' : ''}`)];
     case 'available':
       return [chalk.dim(`jobline serve (pid ${change.pid}) runs on this jobs folder: this REPL attaches to it once its ${change.activeJobs} active job(s) end`)];
     case 'attached':
-      return [formatAttached(change.pid), ...(change.activeJobs.length > 0 ? [formatAttachedJobs(change.activeJobs, change.pid)] : [])];
+      return [formatAttached(change.pid), ...(change.activeJobs.length > 0 ? [formatAttachedJobs(change.activeJobs, change.pid)] : []), ...(change.note ? [chalk.yellow(change.note)] : [])];
   }
 }

@@ -61,8 +61,9 @@ async function readJson(context: Context): Promise<unknown> {
   }
 }
 
-/** Most problems one refusal names, and most unknown fields named in one problem (the rest are counted). */
+/** Most problems one refusal names (the rest are counted). */
 export const MAX_NAMED_PROBLEMS = 5;
+/** Most unknown fields named in one problem (the rest are counted). */
 export const MAX_NAMED_FIELDS = 10;
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {

@@ -29,6 +29,11 @@ export interface ServerInfo {
   /** ISO-8601 UTC. */
   startedAt: string;
   version: string;
+  /**
+   * Where its runs go: a queue (see describeQueue), or null for its own threads. Absent in the
+   * server.json of a jobline from before queues (its own threads).
+   */
+  queue?: string | null;
 }
 
 /** A server's hold on its jobs folder: its token, and `release()` (removes its files; idempotent). */

@@ -177,7 +177,12 @@ describe('the merge queue', () => {
     const first = await run('one');
     const second = await run('two');
     expect((await runCli(['merge', first.id], { cwd: plain.cwd, env: plain.env })).code).toBe(0);
-    expect((await runCli(['merge', second.id], { cwd: plain.cwd, env: plain.env })).code).toBe(1);
+    const conflicted = await runCli(['merge', second.id], { cwd: plain.cwd, env: plain.env });
+    expect(conflicted.code).toBe(1);
+    // The hint offers only what works: no /retry for an agent that cannot resolve, and by hand, how.
+    expect(conflicted.stderr).toContain('A retry cannot resolve them (its agent write has no "resolve" phase to resolve a merge conflict with)');
+    expect(conflicted.stderr).not.toContain(`/retry ${second.id}`);
+    expect(conflicted.stderr).toContain('git merge main; fix the files; git commit), then jobline merge');
     const refused = await runCli(['retry', second.id], { cwd: plain.cwd, env: plain.env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('its agent write has no "resolve" phase to resolve a merge conflict with');

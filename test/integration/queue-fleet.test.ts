@@ -129,4 +129,24 @@ describe('queue.globalConcurrency', () => {
       await capped.stop(true);
     }
   }, 60_000);
+
+  it('a batch given a queue that the jobs folder\'s server does not use runs its job itself, through that queue, and says so', async () => {
+    const { cwd, jobsDir, env } = coordinator();
+    workers.push(await startWorker(redis.url, { name: 'farm', concurrency: 2 }));
+    const server = await startServer(config, { cwd, jobsDir }); // its own threads: no queue
+    try {
+      const { JOBLINE_QUEUE_URL: _url, ...withoutQueue } = env;
+      const result = await runCli(['batch', '--queue', redis.url, '-j', '2', '-'], { cwd, env: withoutQueue, input: 'echo "ran on [$JOBLINE_WORKER_NAME]"\n' });
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stderr).toContain(`warning: jobline serve (pid ${server.child.pid}) on this jobs folder sends runs to its own threads, not to ${redis.url} (prefix jobline): this command runs its job itself, through that queue.`);
+      const id = /Batch (job-[a-z0-9]{8})/.exec(result.stdout)![1]!;
+      const logs = await runCli(['logs', id], { cwd, env: withoutQueue });
+      expect(logs.stdout).toMatch(/ran on \[\w+\]/);
+      // The server sees the job in its folder.
+      const seen = await server.api<{ job: { status: string } }>('GET', `/api/jobs/${id}`);
+      expect(seen.body.job.status).toBe('completed');
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });

@@ -57,3 +57,51 @@ describe('a run that needs the repository', () => {
     expect((JSON.parse(plain.stdout) as { phases: Array<{ output: string }> }).phases[0]!.output.split('\n')[0]).toBe(worker.workdir);
   }, 60_000);
 });
+
+describe('a job in a worktree of its own whose runs go to workers', () => {
+  it('gets each run\'s work merged into its branch, each run starting from the work before it, and lands it', async () => {
+    const remote = join(makeTempDir(), 'remote.git');
+    execFileSync('git', ['init', '--quiet', '--bare', remote]);
+    const repo = makeTempDir();
+    git(repo, 'init', '--quiet', '-b', 'main');
+    writeFileSync(join(repo, 'base.txt'), 'base\n');
+    writeFileSync(join(repo, '.gitignore'), '.jobrc.json\n');
+    writeFileSync(join(repo, '.jobrc.json'), JSON.stringify({ queue: { url: redis.url, gitRemote: remote }, agents: { two: { type: 'command', isolation: 'worktree', phases: [{ name: 'write', run: 'echo "one on $JOBLINE_WORKER_NAME" > a.txt' }, { name: 'copy', run: 'cat a.txt base.txt > b.txt' }] } } }));
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '--quiet', '-m', 'first');
+    const head = git(repo, 'rev-parse', 'HEAD');
+    const env = { JOBLINE_JOBS_DIR: join(makeTempDir(), 'jobs'), ...FAST_QUEUE_ENV };
+    const result = await runCli(['run', '-y', '--json', '--agent', 'two', '--name', 'two-steps', 'go'], { cwd: repo, env });
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    const job = JSON.parse(result.stdout) as { id: string; status: string; worktree: { branch: string; path: string } };
+    expect(job.status).toBe('completed');
+    // The second phase, on the worker, saw the first phase's work: its commit started from it.
+    expect(git(repo, 'show', `${job.worktree.branch}:b.txt`)).toBe('one on builder\nbase');
+    expect(readFileSync(join(job.worktree.path, 'b.txt'), 'utf8')).toBe('one on builder\nbase\n');
+    // The user's checkout is as it was; no branch jobline/two-steps/t… clashes with the job's.
+    expect(git(repo, 'rev-parse', 'HEAD')).toBe(head);
+    expect(existsSync(join(repo, 'a.txt'))).toBe(false);
+    const landed = await runCli(['merge', job.id], { cwd: repo, env });
+    expect(landed.code, landed.stderr + landed.stdout).toBe(0);
+    expect(readFileSync(join(repo, 'b.txt'), 'utf8')).toBe('one on builder\nbase\n');
+  }, 60_000);
+
+  it('merges the work of a batch\'s lines run at once on workers into the job\'s branch, each line\'s', async () => {
+    const remote = join(makeTempDir(), 'remote.git');
+    execFileSync('git', ['init', '--quiet', '--bare', remote]);
+    const repo = makeTempDir();
+    git(repo, 'init', '--quiet', '-b', 'main');
+    writeFileSync(join(repo, '.gitignore'), '.jobrc.json\n');
+    writeFileSync(join(repo, '.jobrc.json'), JSON.stringify({ queue: { url: redis.url, gitRemote: remote } }));
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '--quiet', '-m', 'first');
+    const env = { JOBLINE_JOBS_DIR: join(makeTempDir(), 'jobs'), ...FAST_QUEUE_ENV };
+    const lines = ['a', 'b', 'c', 'd'].map((name) => `echo ${name} > ${name}.txt`).join('\n');
+    const result = await runCli(['batch', '-', '-j', '4', '--isolation', 'worktree', '-n', 'four-lines', '--json'], { cwd: repo, env, input: `${lines}\n` });
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    const job = JSON.parse(result.stdout) as { name: string; worktree: { branch: string } };
+    expect(job.name).toBe('four-lines');
+    expect(result.stderr).toContain('4 tasks'); // the summary, on stderr with --json
+    expect(git(repo, 'ls-tree', '--name-only', job.worktree.branch).split('\n').sort()).toEqual(['.gitignore', 'a.txt', 'b.txt', 'c.txt', 'd.txt']);
+  }, 60_000);
+});

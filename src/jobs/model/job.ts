@@ -2,6 +2,7 @@
 // change them only together with SCHEMA_VERSION. Pure: no I/O, no clock.
 import type { JobBudget, TokenUsage } from './usage.js';
 
+/** A job's token and cost budget, and a count of tokens and cost (defined in usage.ts; re-exported where jobs are). */
 export type { JobBudget, TokenUsage } from './usage.js';
 
 /**

@@ -163,6 +163,13 @@ export interface WorktreePort {
    * once merged. Returns the files of a conflict (none: merged). @throws WorktreeError.
    */
   landTask(worktree: JobWorktree, taskId: string, message: string): Promise<string[]>;
+  /**
+   * Merges `source` (a branch name, or a full ref such as `refs/jobline/fetched/…`) into the job's
+   * branch, through the job's worktree, under the repository's landing turn (`taskId` names the
+   * turn): a run's work committed elsewhere (a worker on another machine). Returns the files of a
+   * conflict (none: merged, or nothing to merge). @throws WorktreeError.
+   */
+  mergeBranch(worktree: JobWorktree, source: string, taskId: string): Promise<string[]>;
   /** Removes task `taskId`'s worktree and branch, if any. Never throws. */
   removeTaskWorktree(worktree: JobWorktree, taskId: string): Promise<void>;
 }

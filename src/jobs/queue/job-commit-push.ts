@@ -1,7 +1,8 @@
 // On the coordinator: where a run sent through the queue will work, and what comes back of it. A
-// run that needs the repository gets the job's commit (HEAD of the job's repository at its first
-// remote run), pushed to the queue's git remote for its worker to fetch; the branch its worker
-// pushes back (`jobline/<job name>/<task id>`) is fetched into the job's repository. A run that
+// run that needs the repository gets the commit checked out where it would run here (HEAD of its
+// folder as it is sent: a job's worktree has its branch as its earlier phases and tasks left it),
+// pushed to the queue's git remote for its worker to fetch; the branch its worker pushes back
+// (`jobline/<job name>/<task id>`) is fetched into the job's repository. A run that
 // needs none (`"workspace": "none"`), or whose job is not in a git repository, or without a
 // `queue.gitRemote`, runs in its worker's own folder.
 import { relative } from 'node:path';
@@ -22,23 +23,23 @@ export function taskBranch(jobName: string, taskId: string): string {
 
 /** Resolves each run's workspace (see QueueExecutorOptions.workspaceOf). */
 export function createWorkspaceResolver(settings: QueueSettings, warn: (message: string) => void): (request: PhaseRequest) => Promise<RemoteWorkspace> {
-  const commits = new Map<string, Promise<{ root: string; commit: string } | null>>();
   let hasWarnedNoRemote = false;
+  const checkedJobs = new Set<string>(); // without a remote, each job's folder is looked at once
   return async (request) => {
     if (request.workspace === 'none') return { kind: 'none' };
-    // The job's commit, found and pushed once per job (its later runs work on the same commit).
-    let found = commits.get(request.jobId);
-    if (!found) {
-      found = findCommit(request.cwd);
-      commits.set(request.jobId, found);
-    }
-    const repository = await found;
-    if (!repository) return { kind: 'none' };
     if (!settings.gitRemote) {
-      if (!hasWarnedNoRemote) warn('runs go to workers\' own folders, not to a copy of the repository: "queue": { "gitRemote": … } is not set.');
-      hasWarnedNoRemote = true;
+      if (hasWarnedNoRemote || checkedJobs.has(request.jobId)) return { kind: 'none' };
+      checkedJobs.add(request.jobId);
+      if (await findCommit(request.cwd)) {
+        hasWarnedNoRemote = true;
+        warn('runs go to workers\' own folders, not to a copy of the repository: "queue": { "gitRemote": … } is not set.');
+      }
       return { kind: 'none' };
     }
+    // Each run's own commit: a later phase (or a task sent after another's work was merged into the
+    // job's branch) starts from that work. A commit is pushed once.
+    const repository = await findCommit(request.cwd);
+    if (!repository) return { kind: 'none' };
     const remote = settings.gitRemote;
     await serialize(`push:${repository.root}:${repository.commit}`, () => pushOnce(repository.root, remote, repository.commit));
     const subdir = relative(repository.root, request.cwd);
@@ -49,9 +50,8 @@ export function createWorkspaceResolver(settings: QueueSettings, warn: (message:
 // The repository `cwd` is in and its HEAD, or null outside git (or in one without commits).
 async function findCommit(cwd: string): Promise<{ root: string; commit: string } | null> {
   try {
-    const root = await git(cwd, ['rev-parse', '--show-toplevel']);
-    const commit = await git(cwd, ['rev-parse', 'HEAD']);
-    return { root, commit };
+    const [root, commit] = (await git(cwd, ['rev-parse', '--show-toplevel', 'HEAD'])).split('\n');
+    return root && commit ? { root, commit } : null;
   } catch {
     return null;
   }
@@ -68,11 +68,23 @@ async function pushOnce(root: string, remote: string, commit: string): Promise<v
 }
 
 /**
- * Fetches the branch a worker pushed for a run into the job's repository (the folder `cwd` is
- * in), as the branch of the same name. Resolves with the sentence to tell the user.
+ * The ref a run's pushed branch is fetched into on the coordinator: a branch of the same name for a
+ * job that runs in place (the user merges it when they choose); for a job in a worktree of its
+ * own, a ref outside refs/heads (`refs/jobline/fetched/<branch>`), which the job service merges
+ * into the job's branch (a branch `jobline/<job name>/<task>` could not coexist with the job's
+ * branch `jobline/<job name>`).
  */
-export async function fetchTaskBranch(cwd: string, remote: string, branch: string, commit: string): Promise<string> {
+export function fetchedRefOf(branch: string, isInJobWorktree: boolean): string {
+  return isInJobWorktree ? `refs/jobline/fetched/${branch}` : `refs/heads/${branch}`;
+}
+
+/**
+ * Fetches the branch a worker pushed for a run into the job's repository (the folder `cwd` is
+ * in), as ref `into` (see fetchedRefOf). Resolves with the sentence to tell the user.
+ * @throws Error (git's words) when it cannot be fetched.
+ */
+export async function fetchTaskBranch(cwd: string, remote: string, branch: string, commit: string, into = `refs/heads/${branch}`): Promise<string> {
   const root = await git(cwd, ['rev-parse', '--show-toplevel']);
-  await serialize(`fetch:${root}`, () => git(root, ['fetch', '--quiet', remote, `+refs/heads/${branch}:refs/heads/${branch}`]));
-  return `branch ${branch} (${commit.slice(0, 7)}) fetched into ${root}`;
+  await serialize(`fetch:${root}`, () => git(root, ['fetch', '--quiet', remote, `+refs/heads/${branch}:${into}`]));
+  return `branch ${branch} (${commit.slice(0, 7)}) fetched into ${root}${into.startsWith('refs/heads/') ? '' : ` as ${into}`}`;
 }

@@ -16,7 +16,7 @@ import { buildPayload, decodeEntry, type RemoteWorkspace, type RunPayload, type 
 import { RemoteRun, type RemoteRunHost } from './remote-run.js';
 import { StreamReader } from './stream-reader.js';
 import { listWorkers } from './worker-registry.js';
-import { fetchTaskBranch } from './job-commit-push.js';
+import { fetchedRefOf, fetchTaskBranch } from './job-commit-push.js';
 import { hasWorkerWith } from './fleet.js';
 
 /** How often the coordinator asks BullMQ how its runs stand (ms): finished ones whose `end` it missed, stalled ones. */
@@ -103,7 +103,7 @@ export class QueueExecutor implements Executor, RemoteRunHost {
     let isKilled = false;
     const outcome = this.send(request, own).then(
       ({ key, workspace }) => {
-        run = new RemoteRun(key, this, listener, request.outputLogPath, request.cwd, { secretEnvNames: request.secretEnvNames, maxOutputBytes: request.maxOutputBytes, labels: [...(request.labels ?? [])].sort() });
+        run = new RemoteRun(key, this, listener, request.outputLogPath, request.cwd, { secretEnvNames: request.secretEnvNames, maxOutputBytes: request.maxOutputBytes, labels: [...(request.labels ?? [])].sort(), isInJobWorktree: request.worktree !== undefined });
         run.workspace = workspace;
         this.runs.set(key, run);
         this.reader.added();
@@ -240,23 +240,32 @@ export class QueueExecutor implements Executor, RemoteRunHost {
   }
 
   // Run `run` ended with `result` (its BullMQ job's return value): a branch its worker pushed is
-  // fetched here first, then the run settles.
+  // fetched here first (and named in a completed outcome, for the job service to merge into a job
+  // worktree's branch), then the run settles.
   private async conclude(run: RemoteRun, result: RunResult, workspace: RemoteWorkspace): Promise<void> {
     if (run.isEnding) return;
     run.isEnding = true; // no second look while the branch is fetched
-    if (result.pushed) await this.fetchBranch(run, workspace, result.pushed);
+    const fetched = result.pushed ? await this.fetchBranch(run, workspace, result.pushed) : null;
     run.isEnding = false;
-    await run.finish(result.outcome);
+    let outcome = result.outcome;
+    if (fetched && outcome.kind === 'completed') outcome = { ...outcome, branch: fetched };
+    // A job in a worktree would complete without the run's work: the task fails, saying where it is.
+    else if (result.pushed && !fetched && outcome.kind === 'completed' && run.options.isInJobWorktree) outcome = { kind: 'failed', error: `its work, branch ${result.pushed.branch} on the queue's git remote, could not be fetched here`, output: outcome.output };
+    await run.finish(outcome);
   }
 
   // The branch a worker pushed for `run` is fetched into the job's repository, and said (an
-  // activity of the job); one that cannot be fetched is said too: it stays on the git remote.
-  private async fetchBranch(run: RemoteRun, workspace: RemoteWorkspace | null | undefined, pushed: { branch: string; commit: string }): Promise<void> {
-    if (workspace?.kind !== 'repository') return;
+  // activity of the job); resolves with the ref it is in here. One that cannot be fetched is said
+  // too (null): it stays on the git remote.
+  private async fetchBranch(run: RemoteRun, workspace: RemoteWorkspace | null | undefined, pushed: { branch: string; commit: string }): Promise<string | null> {
+    if (workspace?.kind !== 'repository') return null;
+    const into = fetchedRefOf(pushed.branch, run.options.isInJobWorktree === true);
     try {
-      run.activity('⇩', await fetchTaskBranch(run.cwd, workspace.remote, pushed.branch, pushed.commit));
+      run.activity('⇩', await fetchTaskBranch(run.cwd, workspace.remote, pushed.branch, pushed.commit, into));
+      return into;
     } catch (error) {
       run.activity('⚠', `branch ${pushed.branch} (${pushed.commit.slice(0, 7)}) is on ${workspace.remote}, but could not be fetched here: ${describeError(error)}`);
+      return null;
     }
   }
 

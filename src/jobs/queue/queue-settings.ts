@@ -40,6 +40,14 @@ export function resolveQueueSettings(config: QueueConfig | null | undefined, fla
   };
 }
 
+/**
+ * The queue `settings` name, fit for a message and to tell two queues apart: its URL without a
+ * password, and its prefix (`redis://host:6379/0 (prefix jobline)`).
+ */
+export function describeQueue(settings: Pick<QueueSettings, 'url' | 'prefix'>): string {
+  return `${describeQueueUrl(settings.url)} (prefix ${settings.prefix})`;
+}
+
 /** `url` fit for a message: a password written into it (`redis://:secret@host`) is left out. */
 export function describeQueueUrl(url: string): string {
   return url.replace(/^(rediss?:\/\/)[^@/]*@/, '$1');

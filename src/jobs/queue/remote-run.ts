@@ -59,7 +59,7 @@ export class RemoteRun {
     private readonly outputPath: string,
     /** The job's folder on this machine (where a branch its worker pushed is fetched). */
     readonly cwd: string,
-    private readonly options: { secretEnvNames: string[]; maxOutputBytes: number; labels: string[] },
+    readonly options: { secretEnvNames: string[]; maxOutputBytes: number; labels: string[]; isInJobWorktree?: boolean },
   ) {
     this.outcome = new Promise((resolve) => (this.resolve = resolve));
   }

@@ -1,7 +1,7 @@
 // What a `jobline worker` prints of its runs (one line as it takes a run, one as the run ends), and
 // the slots of its concurrency, shared by the loops that take runs from its queues.
 import type { RunOutcome } from '../ports/executor.js';
-import { sanitizeLine } from '../../render/text.js';
+import { sanitizeLine } from '../../text/inert-text.js';
 import type { RunPayload } from './run-payload.js';
 
 /** The icon a run's end is printed with, by outcome. */

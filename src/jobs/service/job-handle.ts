@@ -15,6 +15,7 @@ import type { RunHandle } from '../ports/executor.js';
 import type { PhaseRequest } from '../ports/executor.js';
 import { JobLedger } from './job-ledger.js';
 
+/** Where a job's handle reports what it commits (defined with the ledger; re-exported for the job service's callers). */
 export type { JobReporter } from './job-ledger.js';
 
 /**

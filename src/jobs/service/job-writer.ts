@@ -179,15 +179,18 @@ export class JobWriter {
     this.checkpointTimers.set(id, timer);
   }
 
+  // job.json was written as of `seq`: a checkpoint of an older state is behind it, and would be
+  // refused as stale (and said to the user as a change not saved) if it were written.
+  private dropCheckpoint(id: string, seq: number): void {
+    const pending = this.checkpoints.get(id);
+    if (!pending || pending.eventSeq > seq) return;
+    this.checkpoints.delete(id);
+    clearTimeout(this.checkpointTimers.get(id));
+    this.checkpointTimers.delete(id);
+  }
+
   private readonly checkpoints = new Map<string, Job>();
   private readonly checkpointTimers = new Map<string, NodeJS.Timeout>();
-
-  private dropCheckpoint(id: string): void {
-    const timer = this.checkpointTimers.get(id);
-    if (timer) clearTimeout(timer);
-    this.checkpointTimers.delete(id);
-    this.checkpoints.delete(id);
-  }
 
   /**
    * For an exit path about to write job `id` itself, synchronously, once the write threads are
@@ -274,9 +277,7 @@ export class JobWriter {
         const isJournalOnly = write.isCountersOnly && write.records.length > 0 && !write.isRenameDurable && !this.failing.has(id);
         await this.store.write(write.job, write.events, { isRenameDurable: write.isRenameDurable || this.failing.has(id), isBoardWhole: write.isBoardWhole, isJournalOnly, ...(write.manifest ? { manifest: write.manifest } : {}) }, write.records);
         if (isJournalOnly) this.scheduleCheckpoint(id, write.job);
-        // job.json now holds this newer state: a checkpoint still due would write an older one
-        // over it (refused as stale, and told as this session's copy being out of date).
-        else this.dropCheckpoint(id);
+        else this.dropCheckpoint(id, write.job.eventSeq);
         if (this.failing.delete(id)) this.listener.recovered(write.job);
         for (const callback of write.callbacks) callback.landed?.();
         write.resolve();

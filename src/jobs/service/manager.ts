@@ -26,7 +26,6 @@ import { assertTaskPlanFiles } from '../model/claims.js';
 import { WorktreeJobs } from './worktree-jobs.js';
 import { MergeQueue } from './merge-queue.js';
 import { resolveConflict } from './conflict-retry.js';
-import { planResume } from '../model/resume-plan.js';
 
 export { INTERRUPTED_ON_EXIT, type AdoptedRun, type JobManagerEvents, type JobManagerOptions, type SubmitRequest, type SubmitResult } from './manager-api.js';
 
@@ -332,8 +331,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         }
         assertNoProcessesLeft(fullId, this.executor);
         handle = existing;
-        const undo = await this.rollBackForResume(handle, mode, retryFailed);
-        await handle.commit([...(await this.isolateForResume(handle, options.isolation)), ...undo.actions, ...resumeActions(handle.job, mode, retryFailed, options.model)], undo.events);
+        const prepared = await this.prepareResume(handle, mode, retryFailed, options.isolation);
+        await handle.commit([...prepared.actions, ...resumeActions(handle.job, mode, retryFailed, options.model)], prepared.events);
       } else {
         if (!adopt) throw new JobLookupError('JOB_NOT_FOUND', `No job ${fullId} in this session.`);
         const { state: { job: stored, board } } = await settleStoredJob(this.options.store, fullId, this.timestamp());
@@ -345,8 +344,8 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         handle = new JobHandle({ ...stored, owner: getCurrentOwner() }, { board, isRecorded: false }, agent, cwd, this.writer, this.reporter, () => this.timestamp(), true);
         this.entries.set(fullId, handle);
         try {
-          const undo = await this.rollBackForResume(handle, mode, retryFailed);
-          await handle.commit([...(await this.isolateForResume(handle, options.isolation)), ...undo.actions, ...resumeActions(stored, mode, retryFailed, options.model)], undo.events);
+          const prepared = await this.prepareResume(handle, mode, retryFailed, options.isolation);
+          await handle.commit([...prepared.actions, ...resumeActions(stored, mode, retryFailed, options.model)], prepared.events);
         } catch (error) {
           this.entries.delete(fullId);
           throw error;
@@ -359,31 +358,11 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     return entry.job;
   }
 
-
-
-  // `--isolation` on a resume: a job that ran in place gets a worktree from now on (its branch
-  // starts at the commit checked out now); a job in a worktree stays in it (its work is there).
-  private async isolateForResume(handle: JobHandle, isolation: Isolation | undefined): Promise<JobAction[]> {
-    if (!isolation) return [];
-    if (isolation === 'none') {
-      if (handle.job.worktree) throw new ManagerError('JOB_NOT_RESUMABLE', `${handle.id} runs in its worktree ${handle.job.worktree.path}, where its work is: resume it without --isolation none, or discard its work first (jobline discard ${handle.id}).`);
-      return [];
-    }
-    if (handle.job.worktree) return [];
-    if (!this.worktreeJobs) throw new ManagerError('NO_WORKTREES', 'This jobline runs jobs in place only: it has no worktrees.');
-    const planned = await this.worktreeJobs.plan(handle.agent, handle.cwd, isolation, 'head');
-    return planned ? [{ type: 'setWorktree', worktree: this.worktreeJobs.place(planned, handle.job.name ?? handle.id) }] : [];
-  }
-
-  // A resumed job in a worktree runs its first unfinished phase again from the commit of the
-  // phase before it (what the stopped attempt left is kept under a ref); a job that waits for an
-  // approval, or a phase that keeps its done tasks' work, is left as it is.
-  private async rollBackForResume(handle: JobHandle, mode: JobMode, retryFailed: boolean) {
-    const { job, board } = handle;
-    const nothing = { actions: [], events: [] };
-    if (!job.worktree || !this.worktreeJobs || (job.hasPendingApproval && mode === 'interactive')) return nothing;
-    const first = planResume(job, board, retryFailed).phases[0];
-    return first === undefined ? nothing : this.worktreeJobs.rollBack(job, board, first, this.timestamp());
+  // What the resume of `handle` does to its worktree first (see WorktreeJobs.prepareResume).
+  private async prepareResume(handle: JobHandle, mode: JobMode, retryFailed: boolean, isolation: Isolation | undefined): Promise<{ actions: JobAction[]; events: JobEvent[] }> {
+    if (this.worktreeJobs) return this.worktreeJobs.prepareResume(handle, mode, retryFailed, isolation, this.timestamp());
+    if (isolation && isolation !== 'none') throw new ManagerError('NO_WORKTREES', 'This jobline runs jobs in place only: it has no worktrees.');
+    return { actions: [], events: [] };
   }
 
   /**

@@ -2,9 +2,10 @@
 // worktree planned at submit and made (with its includes and setup command) before the job's
 // first run, a commit per completed phase, and a retried phase started again from the commit of
 // the phase before it, its attempt kept under a ref. Git itself is behind the worktree port.
-import { describeError } from '../../errors.js';
+import { ManagerError, describeError } from '../../errors.js';
 import type { AgentSpec, PhaseOutcome } from '../../agents/agent.js';
-import type { Isolation, Job, JobWorktree } from '../model/job.js';
+import type { Isolation, Job, JobMode, JobWorktree } from '../model/job.js';
+import { planResume } from '../model/resume-plan.js';
 import type { JobEvent } from '../model/job-event.js';
 import type { JobAction } from '../model/transitions.js';
 import { countPhase, findTask } from '../model/task-board.js';
@@ -14,7 +15,7 @@ import type { JobRepository } from '../ports/repository.js';
 import type { PlannedWorktree, WorktreePort } from '../ports/worktrees.js';
 import { isTaskWorktreeRun, type JobHandle } from './job-handle.js';
 
-/** How a task run's error starts when its work conflicted with its job's branch (task worktrees). */
+/** How a task run's error starts when its work conflicted with its job's branch (task worktrees, runs on other machines). */
 export const CONFLICT_PREFIX = 'merge conflict';
 
 /** What prepare resolves with when the job was cancelled while its worktree was being set up. */
@@ -171,31 +172,38 @@ export class WorktreeJobs {
     const { job, board } = entry;
     const task = findTask(board, taskId);
     if (!job.worktree || !task) return null;
-    if (isTaskWorktreeRun(job, board, task)) {
-      const landed = entry.taskLandings.then(() => this.landTask(entry, task, outcome));
+    // A run that worked elsewhere (a worker on another machine) brings its work as a branch; a
+    // task of its own worktree has it there. Either is merged into the job's branch, one at a time.
+    const branch = outcome.kind === 'completed' ? outcome.branch : undefined;
+    if (branch !== undefined || isTaskWorktreeRun(job, board, task)) {
+      const landed = entry.taskLandings.then(() => this.landTask(entry, task, outcome, branch));
       entry.taskLandings = landed.catch(() => {});
       return landed;
     }
     return this.commitPhaseOnOutcome(entry, task, outcome);
   }
 
-  // A task of its own worktree ended: a completed one is committed there and merged into the job's
-  // branch (one merge at a time per repository); a conflict sends it back to wait once, with the
-  // conflict as its next run's feedback, on the job's branch as it is then, and fails it the
-  // second time. Then, as any run, the phase is committed if it ended (background mode).
-  private async landTask(entry: JobHandle, task: Task, outcome: PhaseOutcome): Promise<{ outcome: PhaseOutcome; commit?: string | null; events: JobEvent[]; retry?: boolean }> {
+  // A task's completed work, in its own worktree or on `branch` (a remote run's), is merged into
+  // the job's branch (one merge at a time per repository); a conflict sends it back to wait once,
+  // with the conflict as its next run's feedback, on the job's branch as it is then, and fails it
+  // the second time. Then, as any run, the phase is committed if it ended (background mode).
+  private async landTask(entry: JobHandle, task: Task, outcome: PhaseOutcome, branch: string | undefined): Promise<{ outcome: PhaseOutcome; commit?: string | null; events: JobEvent[]; retry?: boolean }> {
     const worktree = entry.job.worktree!;
     if (outcome.kind !== 'completed') return { outcome, events: [] };
+    const hasOwnWorktree = isTaskWorktreeRun(entry.job, entry.board, task);
     let files: string[];
     try {
-      files = await this.deps.port.landTask(worktree, task.id, `${entry.job.name ?? entry.id}: ${task.id} ${task.title}\n\nJobline-Job: ${entry.id}\nJobline-Task: ${task.id}\n`);
+      files = branch === undefined
+        ? await this.deps.port.landTask(worktree, task.id, `${entry.job.name ?? entry.id}: ${task.id} ${task.title}\n\nJobline-Job: ${entry.id}\nJobline-Task: ${task.id}\n`)
+        : await this.deps.port.mergeBranch(worktree, branch, task.id);
     } catch (error) {
       return { outcome: { kind: 'failed', error: `its work could not be merged into ${worktree.branch}: ${describeError(error)}`, output: outcome.output }, events: [] };
     }
+    // Its work is in the job's branch now (or conflicts): a task worktree it did not use goes too.
+    if (hasOwnWorktree && (branch !== undefined || files.length > 0)) await this.deps.port.removeTaskWorktree(worktree, task.id);
     if (files.length > 0) {
       const earlier = entry.board.runs.filter((run) => run.taskId === task.id && run.state.status === 'failed' && run.state.error.startsWith(CONFLICT_PREFIX)).length;
       const error = `${CONFLICT_PREFIX} with ${worktree.branch} in ${files.slice(0, 10).join(', ')}`;
-      await this.deps.port.removeTaskWorktree(worktree, task.id);
       entry.taskFeedback.set(task.id, `Your last attempt conflicted with the work merged meanwhile into ${worktree.branch}, in: ${files.join(', ')}. This attempt starts from that work: build on it.`);
       return { outcome: { kind: 'failed', error, output: outcome.output }, events: [], retry: earlier === 0 };
     }
@@ -241,5 +249,28 @@ export class WorktreeJobs {
       actions: [{ type: 'recordUndone', phase: phaseIndex, undone: { attempt, ref: kept.ref, files: kept.files, at: now } }],
       events: [{ ts: now, type: 'attempt_kept', phase: phase.name, attempt, ref: kept.ref }],
     };
+  }
+
+  /**
+   * What a resume of `handle` does to its worktree before the job runs again, as actions to commit
+   * before the resume and events to report with it: a job in a worktree runs its first unfinished
+   * phase again from the commit of the phase before it (what the stopped attempt left is kept
+   * under a ref and recorded as undone, see rollBack), unless it waits for an approval
+   * (interactive) or its phase keeps its done tasks' work; `isolation` `worktree` gives a job that
+   * ran in place a worktree of its own from now on (its branch starts at the commit checked out
+   * now), while a job in a worktree stays in it (its work is there).
+   * @throws ManagerError JOB_NOT_RESUMABLE (`isolation` none for a job in a worktree); WorktreeError.
+   */
+  async prepareResume(handle: JobHandle, mode: JobMode, retryFailed: boolean, isolation: Isolation | undefined, now: string): Promise<{ actions: JobAction[]; events: JobEvent[] }> {
+    const { job, board } = handle;
+    if (isolation === 'none' && job.worktree) throw new ManagerError('JOB_NOT_RESUMABLE', `${handle.id} runs in its worktree ${job.worktree.path}, where its work is: resume it without --isolation none, or discard its work first (jobline discard ${handle.id}).`);
+    if (!job.worktree) {
+      if (!isolation || isolation === 'none') return { actions: [], events: [] };
+      const planned = await this.plan(handle.agent, handle.cwd, isolation, 'head');
+      return { actions: planned ? [{ type: 'setWorktree', worktree: this.place(planned, job.name ?? handle.id) }] : [], events: [] };
+    }
+    if (job.hasPendingApproval && mode === 'interactive') return { actions: [], events: [] };
+    const first = planResume(job, board, retryFailed).phases[0];
+    return first === undefined ? { actions: [], events: [] } : this.rollBack(job, board, first, now);
   }
 }

@@ -72,7 +72,7 @@ export const mergeCommand: SlashCommand = {
     session.adoptJob(id, 'answered');
     session.print(`⏳ Landing ${id}…`);
     const job = await session.service.dispatch({ type: 'merge', jobId: id });
-    session.print(describeMerge(job));
+    session.print(describeMerge(job, await session.service.whyCannotResolve(job)));
   },
 };
 

@@ -120,9 +120,10 @@ describe('FailoverSession', () => {
     expect(session.attachedTo).toEqual({ pid: 7 });
     const heard: string[] = [];
     session.on('jobEvent', (job) => heard.push(`${job.id} ${job.status} after ${changes.map((change) => change.type).join(',')}`));
+    remote.isActive = true; // it ran a job when it went
     remote.onGone();
     remote.emit('jobEvent', { id: 'job-a', status: 'interrupted' } as Job, { type: 'interrupted' } as JobEvent);
-    expect(changes).toEqual([{ type: 'lost', pid: 7 }]);
+    expect(changes).toEqual([{ type: 'lost', pid: 7, hadActiveJobs: true }]);
     expect(heard).toEqual(['job-a interrupted after lost']);
     expect(session.attachedTo).toBeUndefined();
     await session.submit(request('here'));

@@ -1,10 +1,9 @@
 // The job writer's ordering and merging, against an in-memory store whose writes finish when the
 // test says: merged writes keep every event, a failed write is not acknowledged, and neither is
 // the write merged behind it (it was made on top of the failed one); nothing is retried.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Job } from '../../../src/jobs/model/job.js';
 import type { JobEvent } from '../../../src/jobs/model/job-event.js';
-import type { TaskRecord } from '../../../src/jobs/model/task.js';
 import { JobWriter } from '../../../src/jobs/service/job-writer.js';
 import type { JobStore } from '../../../src/store/job-store.js';
 import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
@@ -12,7 +11,6 @@ import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
 interface HeldWrite {
   job: Job;
   events: JobEvent[];
-  isJournalOnly: boolean;
   finish: (error?: Error) => void;
 }
 
@@ -20,8 +18,8 @@ function heldStore(): { store: JobStore; writes: HeldWrite[] } {
   const writes: HeldWrite[] = [];
   const store = {
     writeSync: () => {},
-    write: (job: Job, events: JobEvent[], options: { isJournalOnly?: boolean }) => new Promise<void>((resolve, reject) => {
-      writes.push({ job, events: [...events], isJournalOnly: options.isJournalOnly === true, finish: (error) => (error ? reject(error) : resolve()) });
+    write: (job: Job, events: JobEvent[]) => new Promise<void>((resolve, reject) => {
+      writes.push({ job, events: [...events], finish: (error) => (error ? reject(error) : resolve()) });
     }),
   } as unknown as JobStore;
   return { store, writes };
@@ -102,40 +100,5 @@ describe('JobWriter', () => {
     writes[0]!.finish(new Error('EIO'));
     await Promise.all([a, b]);
     expect(order).toEqual(['a failed', 'b']);
-  });
-
-  // A run's counters go to the journal only, and job.json is checkpointed later; a change written
-  // meanwhile carries the newer job.json, and the checkpoint (an older state) must not follow it:
-  // the store would refuse it as stale, and the user would be told this session is out of date.
-  it('drops the checkpoint of a journal-only write once a later write of the job landed', async () => {
-    vi.useFakeTimers();
-    try {
-      const { store, writes } = heldStore();
-      const failed: string[] = [];
-      const writer = new JobWriter(store, 100, { writeFailed: (job) => failed.push(job.id), recovered: () => {} });
-      const job = makeJob({ status: 'running', eventSeq: 5 });
-      const counters = writer.write(job, [], false, [{ kind: 'run' } as unknown as TaskRecord], { isCountersOnly: true });
-      await Promise.resolve();
-      expect(writes.map((write) => write.isJournalOnly)).toEqual([true]);
-      writes[0]!.finish();
-      await counters;
-      const change = writer.write({ ...job, eventSeq: 6 }, [event('task_completed')]);
-      await Promise.resolve();
-      writes[1]!.finish();
-      await change;
-      await vi.advanceTimersByTimeAsync(1000);
-      expect(writes.map((write) => [write.job.eventSeq, write.isJournalOnly])).toEqual([[5, true], [6, false]]);
-      expect(failed).toEqual([]);
-      // Without a later write, the checkpoint comes within the interval.
-      const more = writer.write({ ...job, eventSeq: 7 }, [], false, [{ kind: 'run' } as unknown as TaskRecord], { isCountersOnly: true });
-      await Promise.resolve();
-      writes[2]!.finish();
-      await more;
-      await vi.advanceTimersByTimeAsync(100);
-      expect(writes.map((write) => [write.job.eventSeq, write.isJournalOnly])).toEqual([[5, true], [6, false], [7, true], [7, false]]);
-      writes[3]!.finish();
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });
