@@ -13,7 +13,7 @@ const jobs = [
 ];
 const store = ['claim-id', 'claim-lease', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'jobs-dir', 'task-log'];
 const server = ['api-app', 'openapi-document', 'browser-access', 'dashboard-routes', 'event-hub', 'http-errors', 'job-routes', 'login-links', 'request-guard', 'route-table', 'stream-routes', 'worker-routes'];
-const text = ['json-error', 'nearest-name', 'secrets'];
+const text = ['inert-text', 'json-error', 'nearest-name', 'secrets'];
 
 export default defineConfig({
   test: {

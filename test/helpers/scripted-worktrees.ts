@@ -178,6 +178,14 @@ export class ScriptedWorktrees implements WorktreePort {
     return this.taskConflicts;
   }
 
+  /** Files in conflict when a remote run's branch is merged in. */
+  branchConflicts: string[] = [];
+
+  async mergeBranch(_worktree: JobWorktree, source: string, taskId: string): Promise<string[]> {
+    this.calls.push(`mergeBranch ${source} for ${taskId}`);
+    return this.branchConflicts;
+  }
+
   async removeTaskWorktree(_worktree: JobWorktree, taskId: string): Promise<void> {
     this.calls.push(`removeTaskWorktree ${taskId}`);
   }

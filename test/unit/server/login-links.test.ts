@@ -80,13 +80,13 @@ describe('LoginLinks', () => {
       links.redeem(code);
       return code;
     });
-    expect(links.redeem(codes[0]!).reason).toBe('unknown');
-    expect(links.redeem(codes[1]!).reason).toBe('used');
+    expect(links.redeem(codes[0]!)).toMatchObject({ reason: 'unknown' });
+    expect(links.redeem(codes[1]!)).toMatchObject({ reason: 'used' });
     // Exactly 1000 remembered: the oldest of them still says why.
     const fresh = new LoginLinks(clock().nowMs);
     const first = fresh.mint().code;
     fresh.redeem(first);
     for (let i = 1; i < 1000; i++) fresh.redeem(fresh.mint().code);
-    expect(fresh.redeem(first).reason).toBe('used');
+    expect(fresh.redeem(first)).toMatchObject({ reason: 'used' });
   });
 });

@@ -40,7 +40,7 @@ describe('the Host', () => {
     const refused = await at80('evil.example', 'evil.example');
     expect(refused.status).toBe(421);
     // The message names the three names with the port.
-    expect((await refused.json()).error.message).toBe('This server answers to 127.0.0.1:80, localhost:80, [::1]:80 only, not Host "evil.example": a page that reached it under another name (DNS rebinding) gets nothing.');
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe('This server answers to 127.0.0.1:80, localhost:80, [::1]:80 only, not Host "evil.example": a page that reached it under another name (DNS rebinding) gets nothing.');
   });
 
   it('missing altogether is refused as none', async () => {
