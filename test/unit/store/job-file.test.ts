@@ -4,7 +4,8 @@
 // never goes through a symbolic link, and one far too large is refused unread.
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_JOB_FILE_BYTES, parseJobFile, readJobFile, readJobFileSync, readJournal, serializeJob } from '../../../src/store/job-file.js';
 import type { Job } from '../../../src/jobs/model/job.js';
 import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
@@ -19,12 +20,21 @@ function stored(overrides: Partial<Job> = {}): any {
   return JSON.parse(serializeJob(makeJob(overrides)));
 }
 
+// The schema is built at a process's first read of a job file, and kept: each test reads with a
+// job-file module of its own, so that what a test checks is checked against a schema it built
+// (mutation testing attributes the build to the test that makes it).
+let parseFresh = parseJobFile;
+beforeEach(async () => {
+  vi.resetModules();
+  parseFresh = (await import('../../../src/store/job-file.js')).parseJobFile;
+});
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function refusal(edit: (job: any) => void): string {
   const job = stored();
   edit(job);
   try {
-    parseJobFile(JSON.stringify(job), PATH);
+    parseFresh(JSON.stringify(job), PATH);
   } catch (error) {
     expect(error).toMatchObject({ code: 'JOB_FILE_CORRUPT' });
     return (error as Error).message;
@@ -39,7 +49,7 @@ describe('a job file that is not one', () => {
   it('is refused saying so: empty, torn (with where, not what), not an object, another version', () => {
     const message = (text: string): string => {
       try {
-        parseJobFile(text, PATH);
+        parseFresh(text, PATH);
       } catch (error) {
         expect(error).toMatchObject({ code: 'JOB_FILE_CORRUPT' });
         return (error as Error).message;
@@ -50,6 +60,12 @@ describe('a job file that is not one', () => {
     expect(message(' \n\t')).toBe(`Corrupt job file ${PATH}: it is empty.`);
     expect(message('{"id":')).toBe(`Corrupt job file ${PATH}: it is not valid JSON.`);
     expect(message('{"id":1,}')).toBe(`Corrupt job file ${PATH}: it is not valid JSON (at character 8).`);
+    expect(message('{"id":1,"x":22,}')).toBe(`Corrupt job file ${PATH}: it is not valid JSON (at character 15).`);
+    try {
+      parseFresh('{"id":', PATH);
+    } catch (error) {
+      expect((error as Error).cause).toBeInstanceOf(SyntaxError);
+    }
     expect(message('{"secret\u001b[31m": x}')).not.toContain('secret');
     expect(message('null')).toBe(`Corrupt job file ${PATH}: the top level: Invalid input: expected object, received null.`);
     expect(message('"s"')).toBe(`Corrupt job file ${PATH}: the top level: Invalid input: expected object, received string.`);
@@ -94,6 +110,32 @@ describe('a hostile or hand-edited job file', () => {
       ['merge.landedAt: expected an ISO-8601 UTC time', (job) => (job.merge = merge({ landedAt: 'now' }))],
       ['budgetStop.at: expected an ISO-8601 UTC time', (job) => (job.budgetStop = { reason: 'r', at: 'x' })],
       ['dismissedAt: expected an ISO-8601 UTC time', (job) => (job.dismissedAt = 'x')],
+      ['endedAt: expected an ISO-8601 UTC time', (job) => (job.endedAt = 'x')],
+      ['owner.processStartedAt: expected an ISO-8601 UTC time', (job) => (job.owner.processStartedAt = '2026-11-22')],
+      ['phases.0.startedAt: expected an ISO-8601 UTC time', (job) => (job.phases[0].startedAt = 'x')],
+      ['phases.0.changes.after: Invalid string: must match pattern /^[0-9a-f]{40,64}$/', (job) => (job.phases[0].changes = { before: SHA1, after: 'x', files: [], moreFiles: 0 })],
+      ['phases.0.changes.files: Invalid input: expected array, received undefined', (job) => (job.phases[0].changes = { before: SHA1, after: SHA1, moreFiles: 0 })],
+      ['phases.0.changes.files.0.path: Invalid input: expected string, received undefined', (job) => (job.phases[0].changes = { before: SHA1, after: SHA1, files: [{ added: 1, removed: 1 }], moreFiles: 0 })],
+      ['phases.0.changes.moreFiles: Too small: expected number to be >=0', (job) => (job.phases[0].changes = { before: SHA1, after: SHA1, files: [], moreFiles: -1 })],
+      ['phases.0.undone.0.attempt: Invalid input: expected number, received undefined', (job) => (job.phases[0].undone = [{ ref: 'refs/jobline/x', files: 1, at: FIXED_NOW }])],
+      ['phases.0.usage.input: Invalid input: expected number, received undefined', (job) => (job.phases[0].usage = { output: 1, cached: 0 })],
+      ['progress.usage.cached: Too small: expected number to be >=0', (job) => (job.progress.usage = { input: 1, output: 1, cached: -1 })],
+      ['phases.0.commit: Invalid string: must match pattern /^[0-9a-f]{40}([0-9a-f]{24})?$/', (job) => (job.phases[0].commit = 'HEAD')],
+      ['worktree.isolation: Invalid option: expected one of "worktree"|"task-worktree"', (job) => (job.worktree = worktree({ isolation: 'none' }))],
+      ['worktree.path: Invalid input: expected string, received undefined', (job) => (job.worktree = worktree({ path: undefined }))],
+      ['merge.strategy: Invalid option: expected one of "merge"|"rebase"|"squash"', (job) => (job.merge = merge({ strategy: 'octopus' }))],
+      ['merge.status: Invalid option: expected one of "ready"|"checking"|"landed"|"conflict"|"check failed"|"blocked"|"discarded"', (job) => (job.merge = merge({ status: undefined }))],
+      ['merge.conflicts: Too big: expected array to have <=1000 items', (job) => (job.merge = merge({ conflicts: Array.from({ length: 1001 }, () => 'c') }))],
+      ['pendingRetry.keep: Invalid input: expected boolean, received undefined', (job) => (job.pendingRetry = {})],
+      ['template.values.v: Too big: expected string to have <=65536 characters', (job) => (job.template = { name: 't', values: { v: 'x'.repeat(65_537) } })],
+      ['template.name: Invalid input: expected string, received undefined', (job) => (job.template = { values: {} })],
+      ['joinedWorkers.0.index: Invalid input: expected number, received undefined', (job) => (job.joinedWorkers = [{ name: 'dev[ab12-0]', agent: 'dev', joinedAt: FIXED_NOW }])],
+      ['budget.tokens: Invalid input: expected number, received string', (job) => (job.budget = { tokens: '5' })],
+      ['budgetStop.reason: Invalid input: expected string, received undefined', (job) => (job.budgetStop = { at: FIXED_NOW })],
+      ['workers: Too small: expected number to be >=1', (job) => (job.workers = 0)],
+      ['retries: Too small: expected number to be >=0', (job) => (job.retries = -1)],
+      ['workerJoins: Too small: expected number to be >=0', (job) => (job.workerJoins = -1)],
+      ['phases.0.failedTasks: Too small: expected number to be >=1', (job) => (job.phases[0].failedTasks = 0)],
     ];
     for (const [expected, edit] of cases) expect(refusal(edit), expected).toBe(`Corrupt job file ${PATH}: ${expected}.`);
     expect(refusal((job) => (job.status = 'weird'))).toMatch(/^Corrupt job file \/jobs\/job-abcd1234\/job\.json: status: Invalid option: expected one of "queued"\|/);
@@ -165,6 +207,26 @@ describe('a hostile or hand-edited job file', () => {
       (job) => (job.joinedWorkers = [{ name: 'dev[ab12-0]', agent: 'dev', index: 0, joinedAt: FIXED_NOW, leaseExpiresAt: FIXED_NOW }]),
       (job) => (job.pendingRetry = { keep: true }),
       (job) => (job.budgetStop = { reason: 'over', at: FIXED_NOW }),
+      (job) => (job.budgetStop = { reason: 'r'.repeat(1000), at: FIXED_NOW }),
+      (job) => (job.worktree = worktree({ isolation: 'task-worktree', snapshot: SHA1, target: 'main', path: `/${'p'.repeat(4095)}` })),
+      (job) => (job.worktree = worktree({ baseBranch: null })),
+      (job) => (job.merge = merge({ strategy: 'merge', conflicts: ['c'.repeat(4096)], error: 'e'.repeat(65_536) })),
+      (job) => (job.merge = merge({ strategy: 'rebase', conflicts: Array.from({ length: 1000 }, () => 'c') })),
+      (job) => (job.phases[0].changes = { before: SHA1, after: 'b'.repeat(64), files: [{ path: 'p'.repeat(4096), added: 5, removed: null }], moreFiles: 0 }),
+      (job) => (job.phases[0].changes = { before: SHA1, after: SHA1, files: Array.from({ length: 1000 }, () => ({ path: 'p', added: 1, removed: 1 })), moreFiles: 1 }),
+      (job) => (job.phases[0].undone = [{ attempt: 3, ref: 'refs/jobline/job-abcd1234/p1-a3', files: 4, at: FIXED_NOW }]),
+      (job) => (job.phases[0].failedTasks = 2),
+      (job) => (job.phases[0].usage = { input: 5, output: 5, cached: 5 }),
+      (job) => (job.progress.usage = { input: 5, output: 5, cached: 5, costUsd: 1.5 }),
+      (job) => (job.workers = 5),
+      (job) => (job.retries = 3),
+      (job) => (job.workerJoins = 4),
+      (job) => (job.budget = { tokens: 5 }),
+      (job) => (job.model = 'm'.repeat(200)),
+      (job) => (job.model = 'm'),
+      (job) => (job.instructions = 'i'.repeat(200)),
+      (job) => (job.template = { name: 't', values: { v: 'x'.repeat(65_536) } }),
+      (job) => (job.joinedWorkers = [{ name: 'dev[ab12-3]', agent: 'dev', index: 3, joinedAt: FIXED_NOW }]),
     ];
     for (const edit of accepted) expect(isAccepted(edit), edit.toString()).toBe(true);
   });
@@ -270,5 +332,21 @@ describe('reading job.json', () => {
     expect(readJobFileSync(limit).text.length).toBe(MAX_JOB_FILE_BYTES);
     mkdirSync(join(dir, 'folder.json'));
     await expect(readJobFile(join(dir, 'folder.json'))).rejects.toMatchObject({ code: 'JOB_IO' });
+  });
+
+  it('closes every file it opened, small or large, on either thread', async () => {
+    const dir = makeTempDir();
+    const small = join(dir, 'small.json');
+    writeFileSync(small, '{}');
+    const large = join(dir, 'large.json');
+    writeFileSync(large, 'x'.repeat(40_000));
+    const open = (): number => readdirSync('/proc/self/fd').length;
+    const before = open();
+    for (let i = 0; i < 50; i++) {
+      await readJobFile(small);
+      await readJobFile(large);
+      readJobFileSync(small);
+    }
+    expect(open() - before).toBeLessThan(5);
   });
 });
