@@ -3,7 +3,7 @@
 // gone, a lease run out while its holder lives on, a file nobody can read); a removal marker of a
 // process that died mid-removal is got past; waiting holders of one process take turns; every
 // refusal says who holds the claim.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,7 +103,11 @@ describe('a claim', () => {
     const path = join(dir, 'claim');
     mkdirSync(path);
     expect(() => readClaim(path)).toThrow(expect.objectContaining({ code: 'JOB_IO', message: expect.stringMatching(new RegExp(`^Cannot use the claim ${path}: .*EISDIR`)) }));
-    expect(() => tryAcquireClaim(join(dir, 'gone', 'claim'))).toThrow(expect.objectContaining({ code: 'CLAIM_TARGET_GONE', message: `Cannot claim ${join(dir, 'gone', 'claim')}: its folder no longer exists.` }));
+    expect(() => tryAcquireClaim(join(dir, 'gone', 'claim'))).toThrow(expect.objectContaining({ code: 'CLAIM_TARGET_GONE', message: `Cannot claim ${join(dir, 'gone', 'claim')}: its folder no longer exists.`, cause: expect.objectContaining({ code: 'ENOENT' }) }));
+    // A "folder" that is a file: not gone, an I/O error, with its cause.
+    writeFileSync(join(dir, 'file'), '');
+    const inFile = join(dir, 'file', 'claim');
+    expect(() => tryAcquireClaim(inFile)).toThrow(expect.objectContaining({ code: 'JOB_IO', message: expect.stringMatching(new RegExp(`^Cannot use the claim ${inFile}: .*ENOTDIR`)), cause: expect.objectContaining({ code: 'ENOTDIR' }) }));
   });
 
   it('being removed by a process that died gets past its marker; a live remover\'s marker is left alone', () => {
@@ -182,6 +186,17 @@ describe('withClaim', () => {
     expect(existsSync(path)).toBe(false);
     // The queue is empty again: the next holder goes at once.
     expect(await withClaim(path, () => 'again', { timeoutMs: 0 })).toBe('again');
+  });
+
+  it('waits for another process that holds the claim, within its time', async () => {
+    const path = join(makeTempDir(), 'claim');
+    plant(path, {});
+    const released = new Promise<void>((resolve) => setTimeout(() => {
+      unlinkSync(path); // the other process releases it
+      resolve();
+    }, 30));
+    expect(await withClaim(path, () => readClaim(path)?.holder, { timeoutMs: 2000 })).toEqual(getCurrentOwner());
+    await released;
   });
 
   it('bounds its wait for another process by what is left of its time', async () => {
