@@ -188,7 +188,6 @@ function makeClaim(path: string, record: ClaimRecord): Claim {
 function publish(path: string, record: ClaimRecord): boolean {
   const temp = `${path}.${record.token}.tmp`;
   try {
-    // Stryker disable next-line StringLiteral: the temp file's name is random: exclusive creation only guards against a collision that does not happen
     writeFileSync(temp, `${JSON.stringify(record)}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
