@@ -3,7 +3,7 @@
 // order: records, job.json, events), an older state never replaces a newer one, the ended-jobs index
 // follows ends, a crash's leftovers are completed or swept, and a reader gets every job as everyone
 // sees it (a dead owner's job interrupted) with a warning for what it cannot read.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ import { INDEX_FILE, readIndex, rewriteIndex } from '../../../src/store/ended-in
 import { serializeJob } from '../../../src/store/job-file.js';
 import { JobStore } from '../../../src/store/job-store.js';
 import { formatTaskRecordLines, readTaskRecords } from '../../../src/store/task-log.js';
+import { getFsyncCount } from '../../../src/store/atomic-write.js';
+import { performWrite, type WriteRequested } from '../../../src/store/write-threads.js';
 import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
 import { makeTempDir } from '../../helpers/temp.js';
 
@@ -304,5 +306,112 @@ describe('ids and claims', () => {
     await expect(store.withJobClaim(id, () => 0, { timeoutMs: 0 })).rejects.toMatchObject({ code: 'CLAIM_BUSY', message: expect.stringMatching(new RegExp(`^${id} is being changed by jobline pid`)) });
     expect(await store.withPolicyClaim(() => existsSync(join(dir, '.storage-policy.claim')))).toBe(true);
     expect(store.waitForWritesSync(10)).toBe(true);
+  });
+});
+
+// The store's write threads replaced by writes done here, at once (the threads run only the
+// compiled code, in worker threads: write-threads.test.ts): what the store hands them, and what it
+// makes of their failures.
+function withWritesHere(store: JobStore) {
+  const handed: Array<{ key: string; write: Omit<WriteRequested, 'seq'> }> = [];
+  const asked: string[] = [];
+  const threads = {
+    write: async (key: string, write: Omit<WriteRequested, 'seq'>) => {
+      handed.push({ key, write });
+      performWrite(write);
+    },
+    prepare: (key: string) => void asked.push(`prepare ${key}`),
+    waitForWritesSync: (timeoutMs: number) => {
+      asked.push(`wait ${timeoutMs}`);
+      return false;
+    },
+    close: async () => void asked.push('close'),
+  };
+  (store as unknown as { writeThreads: typeof threads }).writeThreads = threads;
+  return { handed, asked };
+}
+
+describe('a write in a write thread', () => {
+  it('lands as writeSync\'s does, with the manifest of a job\'s end; a stale or failed one is refused naming the job and its cause', async () => {
+    const { store } = open();
+    const { handed } = withWritesHere(store);
+    const id = store.claimIdSync();
+    const job = makeJob({ id, eventSeq: 2, status: 'completed', endedAt: T });
+    await store.write(job, [event(1, 'created'), event(2, 'completed')], { isRenameDurable: false, manifest: { id, note: 'end' } as never }, [taskRecord(task('t1', 'done'), 2)]);
+    expect(handed.map((write) => write.key)).toEqual([id]);
+    expect(handed[0]!.write).toMatchObject({ isRenameDurable: false, isJournalOnly: false, eventSeq: 2 });
+    expect(readFileSync(store.pathsOf(id).job, 'utf8')).toBe(serializeJob(job, [event(1, 'created'), event(2, 'completed')]));
+    expect(JSON.parse(readFileSync(join(store.pathsOf(id).dir, 'job_manifest.json'), 'utf8'))).toEqual({ id, note: 'end' });
+    expect(readFileSync(join(store.pathsOf(id).dir, 'job_manifest.json'), 'utf8')).toBe(`${JSON.stringify({ id, note: 'end' }, null, 2)}\n`);
+    const stale = store.write(makeJob({ id, eventSeq: 1 }), [], { isRenameDurable: true });
+    await expect(stale).rejects.toMatchObject({ code: 'JOB_STALE', message: expect.stringContaining(`Not saving ${id} to ${store.pathsOf(id).job}: a newer state`), cause: expect.objectContaining({ code: 'JOB_STALE' }) });
+    const gone = store.write(makeJob({ id: 'job-gone0000' }), [], { isRenameDurable: true });
+    await expect(gone).rejects.toMatchObject({ code: 'JOB_IO', message: expect.stringContaining('Cannot save job-gone0000 to '), cause: expect.objectContaining({ code: 'ENOENT' }) });
+  });
+
+  it('of counters only of a job that ends is no journal-only write: job.json and the index take its end', async () => {
+    const { dir, store } = open();
+    rewriteIndex(dir, []);
+    const { handed } = withWritesHere(store);
+    const id = store.claimIdSync();
+    store.writeSync(makeJob({ id, eventSeq: 1, status: 'running' }));
+    await store.write(makeJob({ id, eventSeq: 2, status: 'failed', endedAt: T }), [event(2, 'failed')], { isRenameDurable: true, isJournalOnly: true }, [taskRecord(task('t1', 'failed'), 2)]);
+    expect(handed[0]!.write.isJournalOnly).toBe(false);
+    expect(store.readSync(id)!.status).toBe('failed');
+    expect([...readIndex(dir)!.entries.keys()]).toEqual([id]);
+    // Without records, a write leaves the journal alone.
+    await store.write(makeJob({ id, eventSeq: 3, status: 'failed', endedAt: T }), [], { isRenameDurable: true });
+    expect(handed[1]!.write.tasks).toBeUndefined();
+  });
+
+  it('starts, waits for and stops the threads as asked', async () => {
+    const { store } = open();
+    expect(store.waitForWritesSync(5)).toBe(true); // none started
+    const { asked } = withWritesHere(store);
+    store.prepareWrites('job-abcd1234');
+    expect(store.waitForWritesSync(7)).toBe(false);
+    await store.close();
+    expect(asked).toEqual(['prepare job-abcd1234', 'wait 7', 'close']);
+    expect(store.waitForWritesSync(5)).toBe(true); // closed: none left
+    await store.closeWriteThreads();
+  });
+});
+
+describe('the store\'s own guarantees', () => {
+  it('makes a job\'s folder 0700, and writes job.json with its folder fsynced unless told otherwise', () => {
+    const { store } = open();
+    const id = store.claimIdSync();
+    expect(statSync(store.pathsOf(id).dir).mode & 0o777).toBe(0o700);
+    let before = getFsyncCount();
+    store.writeSync(makeJob({ id, eventSeq: 1 }));
+    const durable = getFsyncCount() - before;
+    before = getFsyncCount();
+    store.writeSync(makeJob({ id, eventSeq: 2 }), [], [], { isRenameDurable: false });
+    expect(getFsyncCount() - before).toBe(durable - 1);
+  });
+
+  it('frees a name it was told to, and keeps the causes of its failures', () => {
+    const { store } = open();
+    const id = store.claimIdSync();
+    expect(store.claimNameSync(id, 'night')).toBe('night');
+    store.releaseNameSync('night', id);
+    expect(store.names.idOf('night')).toBeNull();
+    const broken = JobStore.open(makeTempDir());
+    rmSync(broken.dir, { recursive: true });
+    expect(() => broken.claimIdSync()).toThrow(expect.objectContaining({ cause: expect.objectContaining({ code: 'ENOENT' }) }));
+    expect(() => broken.writeManifestSync({ id } as never)).toThrow(expect.objectContaining({ cause: expect.objectContaining({ code: 'ENOENT' }) }));
+  });
+
+  it('sweeps only what half-done removals left at open: job folders stay', async () => {
+    const { dir, store } = open();
+    const id = store.claimIdSync();
+    store.writeSync(makeJob({ id }));
+    mkdirSync(join(dir, '.removing-job-abcd1234-1-1', 'deep'), { recursive: true });
+    writeFileSync(join(dir, '.removing-job-abcd1234-1-1', 'deep', 'f'), 'x');
+    await store.removalsSwept;
+    const reopened = JobStore.open(dir);
+    await reopened.removalsSwept;
+    expect(readdirSync(dir).sort()).toEqual([id]);
+    expect(reopened.readSync(id)!.id).toBe(id);
   });
 });
