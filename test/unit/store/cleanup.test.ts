@@ -142,7 +142,7 @@ describe('a pass over an index that says more than there is', () => {
 describe('building a missing index', () => {
   it('builds one from the folder, rebuilds one with lines of an older version, and leaves a whole one alone', async () => {
     const store = JobStore.open(makeTempDir());
-    const [failed, completed] = seedAt(store, [{ status: 'failed', ended: 1 }, { status: 'completed', ended: 2 }]);
+    const [failed, completed] = seedAt(store, [{ status: 'failed', ended: 1, created: 1 }, { status: 'completed', ended: 2, created: 2 }]);
     await buildMissingIndex(store);
     expect([...readIndex(store.dir)!.entries.values()].map((entry) => [entry.id, entry.kind, entry.status])).toEqual([[failed, 'unfinished', 'failed'], [completed, 'completed', 'completed']]);
     const path = join(store.dir, INDEX_FILE);
