@@ -3,7 +3,7 @@
 // across cuts and split characters), the ended-jobs index (a set of lines, compacted without losing
 // appends), a log a crash left one write behind job.json (completed from its journal), and
 // durable whole-file replacement.
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getFsyncCount, writeFileAtomicSync } from '../../../src/store/atomic-write.js';
@@ -175,6 +175,9 @@ describe('output.log', () => {
     expect(await readLogSection(path, 'phase 1/2 plan · attempt 1', 2)).toEqual({ lines: ['new 1', 'new 2'], hasEarlier: true, size });
     expect(await readLogSection(path, 'phase 2/2 apply · attempt 2', 10)).toEqual({ lines: [header('phase 2/2 apply · attempt 2'), 'apply 2'], hasEarlier: false, size });
     expect(await readLogSection(path, 'phase 9/9 none · attempt 1', 10)).toEqual({ lines: [], hasEarlier: false, size });
+    // The section opening the file is found too.
+    writeFileSync(path, `${header('phase 1/1 run · attempt 1')}\nonly\n`);
+    expect((await readLogSection(path, 'phase 1/1 run · attempt 1', 10)).lines).toEqual([header('phase 1/1 run · attempt 1'), 'only']);
   });
 
   it('followed: each complete line once, a split character whole, from the top again after a cut, the rest on drain', async () => {
@@ -302,5 +305,59 @@ describe('writeFileAtomicSync', () => {
     writeFileSync(file, 'old');
     truncateSync(file, 3);
     expect(readFileSync(file, 'utf8')).toBe('old');
+  });
+});
+
+describe('the logs\' small print', () => {
+  it('events are appended without an fsync (job.json is the durable truth); a journal append is fsynced', () => {
+    const dir = makeTempDir();
+    const before = getFsyncCount();
+    appendEventLines(join(dir, 'events.jsonl'), formatEventLines([event(1)]));
+    expect(getFsyncCount()).toBe(before);
+    appendLogLines(join(dir, 'tasks.jsonl'), 'x\n', true);
+    expect(getFsyncCount()).toBe(before + 1);
+  });
+
+  it('a log is cut back to the size asked, down to empty; a negative size (nothing appended) cuts nothing', () => {
+    const path = join(makeTempDir(), 'tasks.jsonl');
+    writeFileSync(path, 'abc\n');
+    truncateLog(path, -1);
+    expect(readFileSync(path, 'utf8')).toBe('abc\n');
+    truncateLog(path, 0);
+    expect(readFileSync(path, 'utf8')).toBe('');
+  });
+
+  it('blank lines of events.jsonl are not counted as skipped', async () => {
+    const path = join(makeTempDir(), 'events.jsonl');
+    writeFileSync(path, `   \n${formatEventLines([event(1)])}\t\n`);
+    expect(await readEvents(path)).toEqual({ events: [event(1)], skippedLines: 0 });
+  });
+
+  it('DurableAppender closes a log once idle, and opens again one whose opening failed', async () => {
+    const dir = makeTempDir();
+    const path = join(dir, 'tasks.jsonl');
+    const open = (): number => readdirSync('/proc/self/fd').length;
+    const before = open();
+    const appender = new DurableAppender(10);
+    await appender.append(path, 'a\n');
+    await appender.append(path, 'b\n');
+    expect(open()).toBe(before + 1); // one handle, kept while busy
+    for (let i = 0; i < 200 && open() > before; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(open()).toBe(before);
+    const link = join(dir, 'link.jsonl');
+    symlinkSync(path, link);
+    await expect(appender.append(link, 'x\n')).rejects.toMatchObject({ code: 'ELOOP' });
+    rmSync(link);
+    await appender.append(link, 'y\n');
+    expect(readFileSync(link, 'utf8')).toBe('\ny\n');
+  });
+
+  it('the index reads a last line without its newline, and ignores lines it does not know', () => {
+    const dir = makeTempDir();
+    const entry: IndexEntry = { id: 'job-aaaaaaaa', kind: 'unfinished', endedAt: FIXED_NOW, createdAt: FIXED_NOW, status: 'failed' };
+    writeFileSync(join(dir, INDEX_FILE), `${formatEndedLine(entry)}z job-aaaaaaaa\n${formatEndedLine({ ...entry, id: 'job-bbbbbbbb' }).trimEnd()}`);
+    const index = readIndex(dir)!;
+    expect([...index.entries.keys()]).toEqual(['job-aaaaaaaa', 'job-bbbbbbbb']);
+    expect(index.lineCount).toBe(3);
   });
 });
