@@ -1,0 +1,243 @@
+// Jobs in worktrees of their own, through the job service on an in-memory repository, a scripted
+// executor and a worktree port that answers as git would (test/helpers/scripted-worktrees.ts; git
+// itself: test/integration/task-worktrees): where a job runs, the worktree made and set up before
+// its first run, a commit per phase, a retried phase started again from the commit before it (its
+// attempt kept), tasks in worktrees of their own merged back (a conflict sent back once), and what
+// a resume does to the worktree.
+import { describe, expect, it } from 'vitest';
+import type { AgentSpec } from '../../../src/agents/agent.js';
+import { chooseIsolation } from '../../../src/jobs/service/worktree-jobs.js';
+import { JobService } from '../../../src/jobs/service/job-service.js';
+import { makeFakeManager, makeInMemoryReader } from '../../helpers/fakes.js';
+import { commandAgent } from '../../helpers/jobs.js';
+import { commitId, ScriptedWorktrees } from '../../helpers/scripted-worktrees.js';
+
+const TWO = commandAgent('two', { plan: 'true', apply: 'true' });
+const BATCH = commandAgent('batch', { run: 'eval "$JOB_PROMPT"' });
+
+// The next lifecycle event `type` of the service (set up before what causes it).
+function nextEvent(service: JobService, type: string): Promise<void> {
+  return new Promise((resolve) => {
+    const unsubscribe = service.subscribe((update) => {
+      if (update.type !== 'event' || update.event.type !== type) return;
+      unsubscribe();
+      resolve();
+    });
+  });
+}
+
+function makeWorktreeService(configure: (port: ScriptedWorktrees) => void = () => {}) {
+  const port = new ScriptedWorktrees();
+  configure(port);
+  const fake = makeFakeManager({ worktrees: port, maxWorkers: 10 });
+  const service = new JobService({ repository: fake.store, reader: makeInMemoryReader(fake.store), manager: fake.manager, cwd: '/work', adopt: (_stored, cwd) => ({ agent: TWO, cwd }), worktrees: port });
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  return { ...fake, port, service, settle };
+}
+
+describe('chooseIsolation', () => {
+  it('takes what was asked, then the agent\'s, then the config\'s, then a worktree for the built-in writers only where git is', () => {
+    const writer = { type: 'llm', name: 'build', isWriter: true } as unknown as AgentSpec;
+    const reader = { type: 'llm', name: 'review', isWriter: false } as unknown as AgentSpec;
+    expect(chooseIsolation({ type: 'external' } as AgentSpec, 'worktree', 'worktree')).toEqual({ isolation: 'none', isExplicit: true });
+    expect(chooseIsolation(TWO, 'task-worktree', 'none')).toEqual({ isolation: 'task-worktree', isExplicit: true });
+    expect(chooseIsolation({ ...TWO, isolation: 'worktree' }, undefined, 'none')).toEqual({ isolation: 'worktree', isExplicit: true });
+    expect(chooseIsolation(TWO, null, 'worktree')).toEqual({ isolation: 'worktree', isExplicit: true });
+    expect(chooseIsolation(writer, undefined, null)).toEqual({ isolation: 'worktree', isExplicit: false });
+    expect(chooseIsolation(reader, undefined, null)).toEqual({ isolation: 'none', isExplicit: true });
+    expect(chooseIsolation(TWO, undefined, null)).toEqual({ isolation: 'none', isExplicit: true });
+  });
+});
+
+describe('a job in a worktree of its own', () => {
+  it('is planned at submit and made before its first run, which works in it; a background phase is committed before the next starts', async () => {
+    const { service, executor, port, store } = makeWorktreeService();
+    const { job } = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'night' });
+    expect(job.worktree).toEqual({ path: '/worktrees/night', branch: 'jobline/night', base: commitId(1), baseBranch: 'main', repository: '/work', snapshot: null, target: 'main', isolation: 'worktree' });
+    const first = await executor.whenRuns(1);
+    expect(first.request.cwd).toBe('/worktrees/night');
+    expect(port.calls.slice(0, 2)).toEqual(['plan /work head worktree', 'create /worktrees/night']);
+    first.complete('planned');
+    const second = await executor.whenRuns(2);
+    expect(port.calls).toContain('commitPhase plan');
+    const stored = store.loadStored(job.id);
+    expect(stored.phases[0]!.commit).toBe(commitId(100));
+    expect(store.jobs.get(job.id)!.events.filter((event) => event.type === 'phase_committed')).toEqual([expect.objectContaining({ phase: 'plan', commit: commitId(100) })]);
+    second.complete('applied');
+    await service.lifecycle.whenIdle();
+    expect(store.loadStored(job.id)).toMatchObject({ status: 'completed', phases: [{ commit: commitId(100) }, { commit: commitId(101) }] });
+  });
+
+  it('runs the setup command once, as a run of its own, before the first phase; a failed setup fails the job quoting its last lines', async () => {
+    const { service, executor, port, store, settle } = makeWorktreeService((p) => (p.settings.setup = 'npm ci'));
+    const { job } = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'setup-ok' });
+    const setup = await executor.whenRuns(1);
+    expect(setup.request.agent).toMatchObject({ name: 'setup', phases: [{ name: 'worktree-setup', run: 'npm ci' }] });
+    expect(setup.request.cwd).toBe('/worktrees/setup-ok');
+    setup.listener.output(['installing'], 1);
+    setup.complete('installed');
+    const phase = await executor.whenRuns(2);
+    expect(phase.request.agent.name).toBe('two');
+    expect(port.calls).toContain('markSetUp /worktrees/setup-ok');
+    phase.complete();
+    (await executor.whenRuns(3)).complete();
+    await service.lifecycle.whenIdle();
+    expect(store.loadStored(job.id).status).toBe('completed');
+
+    const failing = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'setup-bad' });
+    const bad = await executor.whenRuns(4);
+    bad.finish({ kind: 'failed', error: 'exit code 1', output: `${Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join('\n')}\n\n` });
+    await service.lifecycle.whenIdle();
+    await settle();
+    const failed = store.loadStored(failing.job.id);
+    expect(failed.status).toBe('failed');
+    const why = `the worktree's setup failed (exit code 1); its last lines:\n${Array.from({ length: 10 }, (_, i) => `line ${i + 3}`).join('\n')}`;
+    expect(JSON.stringify(failed)).toContain(JSON.stringify(why).slice(1, -1));
+    expect(executor.runs).toHaveLength(4); // no agent ran
+  });
+
+  it('says why when its worktree cannot be made; a setup cancelled with the job starts nothing', async () => {
+    const { service, executor, store, settle } = makeWorktreeService((p) => (p.createError = new Error('disk full')));
+    const { job } = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'nowhere' });
+    await service.lifecycle.whenIdle();
+    await settle();
+    expect(JSON.stringify(store.loadStored(job.id))).toContain('its worktree could not be made: disk full');
+    expect(executor.runs).toHaveLength(0);
+
+    const cancelled = makeWorktreeService((p) => (p.settings.setup = 'npm ci'));
+    const other = await cancelled.service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'stopped' });
+    const setup = await cancelled.executor.whenRuns(1);
+    await cancelled.service.dispatch({ type: 'cancel', jobId: other.job.id });
+    setup.stop();
+    await cancelled.service.lifecycle.whenIdle();
+    expect(cancelled.store.loadStored(other.job.id).status).toBe('cancelled');
+    expect(cancelled.executor.runs).toHaveLength(1);
+  });
+
+  it('commits the phase it approves; a retry starts the phase again from the commit before it, keeping the attempt under a ref', async () => {
+    const { service, executor, port, store } = makeWorktreeService();
+    const { job } = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'interactive', cwd: '/work', isolation: 'worktree', name: 'careful' });
+    const answer = async (n: number, output: string) => {
+      const asked = nextEvent(service, 'approval_requested');
+      (await executor.whenRuns(n)).complete(output);
+      await asked;
+    };
+    await answer(1, 'plan 1');
+    await service.dispatch({ type: 'retry', jobId: job.id, feedback: 'again' });
+    expect(port.calls).toContain(`rollBack ${commitId(1).slice(-3)} plan 1`);
+    const retried = store.loadStored(job.id);
+    expect(retried.phases[0]!.undone).toEqual([{ attempt: 1, ref: 'refs/jobline/attempts/x', files: 2, at: expect.any(String) }]);
+    expect(store.jobs.get(job.id)!.events.filter((event) => event.type === 'attempt_kept')).toEqual([expect.objectContaining({ phase: 'plan', attempt: 1, ref: 'refs/jobline/attempts/x' })]);
+    await answer(2, 'plan 2');
+    // Kept: nothing rolled back, nothing recorded.
+    await service.dispatch({ type: 'retry', jobId: job.id, feedback: null, keep: true });
+    expect(port.calls.filter((call) => call.startsWith('rollBack'))).toHaveLength(1);
+    await answer(3, 'plan 3');
+    await service.dispatch({ type: 'approve', jobId: job.id });
+    expect(store.loadStored(job.id).phases[0]!.commit).toBe(commitId(100));
+    // A phase that changed nothing has no commit.
+    port.phaseCommits = false;
+    await answer(4, 'apply');
+    const completed = nextEvent(service, 'completed');
+    await service.dispatch({ type: 'approve', jobId: job.id });
+    await completed;
+    expect(store.loadStored(job.id)).toMatchObject({ status: 'completed', phases: [{ commit: commitId(100) }, { commit: null }] });
+  });
+});
+
+describe('tasks in worktrees of their own', () => {
+  it('each work in one made off the job\'s branch, and are merged back as they end; the phase is committed after its last', async () => {
+    const { service, executor, port, store } = makeWorktreeService();
+    const { job } = await service.dispatch({ type: 'submit', agent: BATCH, prompt: 'batch', mode: 'background', cwd: '/work', isolation: 'task-worktree', name: 'fan', workers: 2, taskInputs: ['a', 'b'] });
+    const [first, second] = [await executor.whenRuns(1), await executor.whenRuns(2)];
+    expect(port.calls).toEqual(expect.arrayContaining(['taskWorktree t1', 'taskWorktree t2']));
+    first.complete('a done');
+    second.complete('b done');
+    await service.lifecycle.whenIdle();
+    expect(port.calls.filter((call) => call.startsWith('landTask'))).toEqual(['landTask t1', 'landTask t2']);
+    expect(port.calls.filter((call) => call.startsWith('commitPhase'))).toEqual(['commitPhase run']);
+    expect(store.loadStored(job.id)).toMatchObject({ status: 'completed', phases: [{ commit: commitId(100) }] });
+  });
+
+  it('whose work conflicts is sent back once with the conflict as feedback, and fails the second time', async () => {
+    const { service, executor, port, store } = makeWorktreeService();
+    port.taskConflicts = ['src/a.ts'];
+    const { job } = await service.dispatch({ type: 'submit', agent: BATCH, prompt: 'batch', mode: 'background', cwd: '/work', isolation: 'task-worktree', name: 'clash', workers: 2, taskInputs: ['a', 'b'], keepGoing: true });
+    (await executor.whenRuns(1)).complete('a done');
+    const again = await executor.whenRuns(3);
+    expect(again.request.taskId).toBe('t1');
+    expect(again.request.feedback).toBe('Your last attempt conflicted with the work merged meanwhile into jobline/clash, in: src/a.ts. This attempt starts from that work: build on it.');
+    expect(port.calls).toContain('removeTaskWorktree t1');
+    again.complete('a again');
+    (await executor.whenRuns(2)).fail('b broke');
+    await service.lifecycle.whenIdle();
+    const { board } = await service.view(job.id);
+    expect(board.runs.filter((run) => run.taskId === 't1').map((run) => run.state)).toEqual([
+      expect.objectContaining({ status: 'failed', error: 'merge conflict with jobline/clash in src/a.ts' }),
+      expect.objectContaining({ status: 'failed', error: 'merge conflict with jobline/clash in src/a.ts' }),
+    ]);
+    expect(store.loadStored(job.id).status).toBe('failed');
+  });
+
+  it('that cannot be merged fails saying why; a run elsewhere brings its work as a branch, merged into the job\'s', async () => {
+    const { service, executor, port, store } = makeWorktreeService();
+    port.landTask = async () => {
+      throw new Error('index.lock exists');
+    };
+    const { job } = await service.dispatch({ type: 'submit', agent: BATCH, prompt: 'batch', mode: 'background', cwd: '/work', isolation: 'task-worktree', name: 'stuck', workers: 2, taskInputs: ['a', 'b'], keepGoing: true });
+    (await executor.whenRuns(1)).complete('a done');
+    (await executor.whenRuns(2)).finish({ kind: 'completed', output: 'b done', branch: 'refs/jobline/fetched/stuck/t2' });
+    await service.lifecycle.whenIdle();
+    const { board } = await service.view(job.id);
+    expect(board.runs.find((run) => run.taskId === 't1')!.state).toMatchObject({ status: 'failed', error: 'its work could not be merged into jobline/stuck: index.lock exists' });
+    expect(port.calls).toContain('mergeBranch refs/jobline/fetched/stuck/t2 for t2');
+    expect(board.tasks.find((task) => task.id === 't2')!.status).toBe('done');
+    expect(store.loadStored(job.id).status).toBe('failed');
+  });
+
+  it('that cannot get its own worktree fails saying why', async () => {
+    const { service, executor, port } = makeWorktreeService();
+    port.createTaskWorktree = async () => {
+      throw new Error('branch exists');
+    };
+    const { job } = await service.dispatch({ type: 'submit', agent: BATCH, prompt: 'batch', mode: 'background', cwd: '/work', isolation: 'task-worktree', name: 'tight', workers: 2, taskInputs: ['a', 'b'], keepGoing: true });
+    await service.lifecycle.whenIdle();
+    const { board } = await service.view(job.id);
+    expect(board.runs.map((run) => run.state)).toEqual([
+      expect.objectContaining({ status: 'failed', error: 'its task worktree could not be made: branch exists' }),
+      expect.objectContaining({ status: 'failed', error: 'its task worktree could not be made: branch exists' }),
+    ]);
+    expect(executor.runs).toHaveLength(0);
+  });
+});
+
+describe('a resume and worktrees', () => {
+  it('runs a job in a worktree again from the commit before its first unfinished phase; refuses to take it out of its worktree', async () => {
+    const { service, executor, port, store } = makeWorktreeService();
+    const { job } = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'again' });
+    (await executor.whenRuns(1)).complete('planned');
+    (await executor.whenRuns(2)).fail('apply broke');
+    await service.lifecycle.whenIdle();
+    await expect(service.dispatch({ type: 'resume', jobId: job.id, mode: 'background', isolation: 'none' })).rejects.toMatchObject({
+      code: 'JOB_NOT_RESUMABLE',
+      message: `${job.id} runs in its worktree /worktrees/again, where its work is: resume it without --isolation none, or discard its work first (jobline discard ${job.id}).`,
+    });
+    await service.dispatch({ type: 'resume', jobId: job.id, mode: 'background' });
+    expect(port.calls).toContain(`rollBack ${commitId(100).slice(-3)} apply 1`);
+    const third = await executor.whenRuns(3);
+    expect(third.request.phaseIndex).toBe(1);
+    expect(store.loadStored(job.id).phases[1]!.undone).toEqual([expect.objectContaining({ attempt: 1, ref: 'refs/jobline/attempts/x' })]);
+  });
+
+  it('gives a job that ran in place a worktree of its own when asked', async () => {
+    const { service, executor, store } = makeWorktreeService();
+    const { job } = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'none', name: 'moved' });
+    expect(job.worktree ?? null).toBeNull();
+    (await executor.whenRuns(1)).fail('plan broke');
+    await service.lifecycle.whenIdle();
+    await service.dispatch({ type: 'resume', jobId: job.id, mode: 'background', isolation: 'worktree' });
+    expect(store.loadStored(job.id).worktree).toMatchObject({ path: '/worktrees/moved', branch: 'jobline/moved', isolation: 'worktree' });
+    expect((await executor.whenRuns(2)).request.cwd).toBe('/worktrees/moved');
+  });
+});
+
