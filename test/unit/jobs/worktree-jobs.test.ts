@@ -41,7 +41,7 @@ describe('chooseIsolation', () => {
     const reader = { type: 'llm', name: 'review', isWriter: false } as unknown as AgentSpec;
     expect(chooseIsolation({ type: 'external' } as AgentSpec, 'worktree', 'worktree')).toEqual({ isolation: 'none', isExplicit: true });
     expect(chooseIsolation(TWO, 'task-worktree', 'none')).toEqual({ isolation: 'task-worktree', isExplicit: true });
-    expect(chooseIsolation({ ...TWO, isolation: 'worktree' }, undefined, 'none')).toEqual({ isolation: 'worktree', isExplicit: true });
+    expect(chooseIsolation({ ...TWO, isolation: 'worktree' } as AgentSpec, undefined, 'none')).toEqual({ isolation: 'worktree', isExplicit: true });
     expect(chooseIsolation(TWO, null, 'worktree')).toEqual({ isolation: 'worktree', isExplicit: true });
     expect(chooseIsolation(writer, undefined, null)).toEqual({ isolation: 'worktree', isExplicit: false });
     expect(chooseIsolation(reader, undefined, null)).toEqual({ isolation: 'none', isExplicit: true });
