@@ -81,7 +81,6 @@ export class JobStore extends JobFolder implements JobRepository {
    * @throws StoreError JOB_IO when the folder cannot be created (full disk, read-only folder).
    */
   claimIdSync(): string {
-    // Stryker disable next-line EqualityOperator,UpdateOperator: random ids of 8 characters do not collide in a test: only the first attempt runs
     for (let attempt = 0; attempt < MAX_ID_CLAIM_ATTEMPTS; attempt++) {
       const id = generateJobId();
       try {
