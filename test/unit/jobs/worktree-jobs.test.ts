@@ -7,10 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentSpec } from '../../../src/agents/agent.js';
 import { chooseIsolation } from '../../../src/jobs/service/worktree-jobs.js';
+import { createResolvePhase, describeConflict, isOrderedPhase, RESOLVE_PHASE, whyCannotResolve } from '../../../src/jobs/service/resolve-phase.js';
 import { JobService } from '../../../src/jobs/service/job-service.js';
 import { makeFakeManager, makeInMemoryReader } from '../../helpers/fakes.js';
 import { commandAgent } from '../../helpers/jobs.js';
 import { commitId, ScriptedWorktrees } from '../../helpers/scripted-worktrees.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const TWO = commandAgent('two', { plan: 'true', apply: 'true' });
 const BATCH = commandAgent('batch', { run: 'eval "$JOB_PROMPT"' });
@@ -238,6 +240,69 @@ describe('a resume and worktrees', () => {
     await service.dispatch({ type: 'resume', jobId: job.id, mode: 'background', isolation: 'worktree' });
     expect(store.loadStored(job.id).worktree).toMatchObject({ path: '/worktrees/moved', branch: 'jobline/moved', isolation: 'worktree' });
     expect((await executor.whenRuns(2)).request.cwd).toBe('/worktrees/moved');
+  });
+});
+
+describe('resolving a merge conflict', () => {
+  it('is a phase of the agent\'s own (a command agent\'s resolve, never run in order) or one made for an LLM agent; others cannot', () => {
+    expect(RESOLVE_PHASE).toBe('resolve');
+    expect(whyCannotResolve({ type: 'llm', name: 'build' } as unknown as AgentSpec)).toBeNull();
+    expect(whyCannotResolve(commandAgent('fix', { run: 'true', resolve: 'git mergetool' }))).toBeNull();
+    expect(whyCannotResolve(TWO)).toBe('its agent two has no "resolve" phase to resolve a merge conflict with: resolve it by hand in the job\'s worktree (commit there), then jobline merge it, or discard it');
+    expect(whyCannotResolve({ type: 'external', name: 'ext', summary: '', phases: [{ name: 'resolve' }] } as AgentSpec)).toMatch(/^its agent ext has no/);
+    expect([isOrderedPhase('resolve'), isOrderedPhase('plan')]).toEqual([false, true]);
+    const phase = createResolvePhase();
+    expect(phase).toMatchObject({ name: 'resolve', maxRounds: 20, tools: ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_command'] });
+    expect(phase.instructions).toContain('Edit every conflicted file so that it keeps the intent of both sides and holds no markers');
+  });
+
+  it('is told the conflicted files (50 named, the rest counted) and the user\'s words', () => {
+    expect(describeConflict('main', ['a.ts'], null)).toBe('Merging main into this work conflicted in 1 file (conflict markers left in them):\na.ts');
+    expect(describeConflict('dev', ['a.ts', 'b.ts'], 'keep ours')).toBe('Merging dev into this work conflicted in 2 files (conflict markers left in them):\na.ts\nb.ts\n\nkeep ours');
+    const files = Array.from({ length: 53 }, (_, i) => `f${i}`);
+    expect(describeConflict('main', files, null)).toBe(`Merging main into this work conflicted in 53 files (conflict markers left in them):\n${files.slice(0, 50).join('\n')}\n… and 3 more`);
+  });
+
+  it('runs the resolve phase with the conflict when the target merged in conflicts, and lands once it completes; lands at once when it merged in cleanly', async () => {
+    const FIXER = commandAgent('fixer', { run: 'true', resolve: 'git mergetool' });
+    const { service, executor, port, store } = makeWorktreeService();
+    port.candidates = [{ kind: 'conflict', files: ['src/a.ts'], oldTarget: commitId(1) }];
+    const { job } = await service.dispatch({ type: 'submit', agent: FIXER, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'clashing' });
+    (await executor.whenRuns(1)).complete('done');
+    await service.lifecycle.whenIdle();
+    expect((await service.dispatch({ type: 'merge', jobId: job.id })).merge).toMatchObject({ status: 'conflict', conflicts: ['src/a.ts'] });
+    port.mergeInConflicts = ['src/a.ts', 'src/b.ts'];
+    const resolving = await service.dispatch({ type: 'retry', jobId: job.id, feedback: 'keep both' });
+    expect(port.calls).toContain('mergeIn main into jobline/clashing');
+    expect(resolving.merge).toMatchObject({ status: 'conflict', conflicts: ['src/a.ts', 'src/b.ts'], step: 'merged-in', error: 'main merged into jobline/clashing: 2 files to resolve' });
+    const resolve = await executor.whenRuns(2);
+    expect(resolve.request.feedback).toBe('Merging main into this work conflicted in 2 files (conflict markers left in them):\nsrc/a.ts\nsrc/b.ts\n\nkeep both');
+    expect(resolve.request.agent.phases[resolve.request.phaseIndex]).toMatchObject({ name: 'resolve' });
+    resolve.complete('resolved');
+    await service.lifecycle.whenIdle();
+    await waitFor(() => store.loadStored(job.id).merge?.status === 'landed', 'the landing after the resolution');
+    expect(store.loadStored(job.id).merge).toMatchObject({ status: 'landed' });
+
+    const clean = makeWorktreeService();
+    clean.port.candidates = [{ kind: 'conflict', files: ['x.ts'], oldTarget: commitId(1) }];
+    const other = await clean.service.dispatch({ type: 'submit', agent: FIXER, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'clean' });
+    (await clean.executor.whenRuns(1)).complete('done');
+    await clean.service.lifecycle.whenIdle();
+    await clean.service.dispatch({ type: 'merge', jobId: other.job.id });
+    await clean.service.dispatch({ type: 'retry', jobId: other.job.id, feedback: null });
+    expect(clean.executor.runs).toHaveLength(1);
+    await waitFor(() => clean.store.loadStored(other.job.id).merge?.status === 'landed', 'the clean landing');
+  });
+
+  it('is refused for an agent that cannot resolve, naming why, and for a job not in conflict', async () => {
+    const { service, executor, port } = makeWorktreeService();
+    port.candidates = [{ kind: 'conflict', files: ['src/a.ts'], oldTarget: commitId(1) }];
+    const { job } = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'stuck' });
+    (await executor.whenRuns(1)).complete();
+    (await executor.whenRuns(2)).complete();
+    await service.lifecycle.whenIdle();
+    await service.dispatch({ type: 'merge', jobId: job.id });
+    await expect(service.dispatch({ type: 'retry', jobId: job.id, feedback: null })).rejects.toMatchObject({ code: 'JOB_NOT_RESOLVABLE', message: `Cannot retry ${job.id}: its agent two has no "resolve" phase to resolve a merge conflict with: resolve it by hand in the job's worktree (commit there), then jobline merge it, or discard it.` });
   });
 });
 
