@@ -13,6 +13,10 @@ import { makeFakeManager, makeInMemoryReader } from '../../helpers/fakes.js';
 import { commandAgent } from '../../helpers/jobs.js';
 import { commitId, ScriptedWorktrees } from '../../helpers/scripted-worktrees.js';
 import { waitFor } from '../../helpers/wait.js';
+import { followOtherProcesses } from '../../../src/jobs/service/other-processes.js';
+import type { JobUpdate } from '../../../src/jobs/service/job-commands.js';
+import type { JobReader } from '../../../src/jobs/ports/job-reader.js';
+import { makeJob } from '../../helpers/jobs.js';
 
 const TWO = commandAgent('two', { plan: 'true', apply: 'true' });
 const BATCH = commandAgent('batch', { run: 'eval "$JOB_PROMPT"' });
@@ -303,6 +307,71 @@ describe('resolving a merge conflict', () => {
     await service.lifecycle.whenIdle();
     await service.dispatch({ type: 'merge', jobId: job.id });
     await expect(service.dispatch({ type: 'retry', jobId: job.id, feedback: null })).rejects.toMatchObject({ code: 'JOB_NOT_RESOLVABLE', message: `Cannot retry ${job.id}: its agent two has no "resolve" phase to resolve a merge conflict with: resolve it by hand in the job's worktree (commit there), then jobline merge it, or discard it.` });
+  });
+});
+
+describe('the job service\'s reads of worktrees', () => {
+  it('tells what a job\'s worktree holds; a job run in place, or a service without worktrees, has none', async () => {
+    const { service, port } = makeWorktreeService();
+    const { job } = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'held' });
+    port.contents = { commits: 3, uncommitted: ['a.ts'] };
+    expect((await service.inspectWorktree(job.id)).contents).toEqual({ exists: true, commits: 3, uncommitted: ['a.ts'] });
+    const inPlace = (await service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'none' })).job;
+    await expect(service.inspectWorktree(inPlace.id)).rejects.toMatchObject({ code: 'NO_WORKTREE', message: `${inPlace.id} ran in place (not in a worktree of its own): it has no diff of its own. git diff shows your checkout's.` });
+    const bare = new JobService({ repository: service['options'].repository, reader: service['options'].reader, cwd: '/work', adopt: (_stored, cwd) => ({ agent: TWO, cwd }) });
+    await expect(bare.inspectWorktree(job.id)).rejects.toMatchObject({ code: 'NO_WORKTREE', message: 'This jobline has no worktrees.' });
+    expect(await bare.findOrphanWorktrees()).toEqual([]);
+    expect(await bare.whyKept(job)).toBeNull();
+  });
+
+  it('finds branches no job accounts for (by its name or its branch), removes or lands them as asked, and says why a job is kept', async () => {
+    const { service, port, executor } = makeWorktreeService();
+    const { job } = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'alive' });
+    const orphan = (branch: string) => ({ repository: '/work', branch, path: `/worktrees/${branch.slice(8)}`, commits: 1, uncommitted: 0 });
+    port.orphans = [orphan('jobline/alive'), orphan('jobline/lost'), orphan(`jobline/${job.id}`)];
+    expect((await service.findOrphanWorktrees()).map((found) => found.branch)).toEqual(['jobline/lost', `jobline/${job.id}`]);
+    await service.removeOrphan(orphan('jobline/lost'));
+    expect(port.calls).toContain('removeOrphan jobline/lost');
+    expect(await service.landOrphan(orphan('jobline/lost'))).toBe(`Landed jobline/lost on main at ${commitId(100).slice(0, 12)}.`);
+    port.contents = { commits: 2, uncommitted: ['x'] };
+    expect(await service.whyKept(service.sessionJob(job.id)!)).toBe(`its work is not landed (2 commits not landed, 1 uncommitted file on jobline/alive): jobline merge ${job.id} lands it, jobline discard ${job.id} drops it`);
+    (await executor.whenRuns(1)).complete();
+  });
+});
+
+describe('jobs another process runs in the folder', () => {
+  it('are followed: their events with the job as stored, their removals, and a folder that cannot be followed', async () => {
+    const heard: JobUpdate[] = [];
+    let tail!: (tailed: { id: string; events: never[]; isRemoved: boolean }) => void;
+    let fail!: (message: string) => void;
+    let isHeldAsked: ((id: string) => boolean) | null = null;
+    const job = makeJob({ id: 'job-other001' });
+    const reader = {
+      tailEvents: (isHeld: (id: string) => boolean, onEvents: typeof tail, onFailure: typeof fail) => {
+        isHeldAsked = isHeld;
+        tail = onEvents;
+        fail = onFailure;
+        return () => {};
+      },
+      load: async (id: string) => {
+        if (id === 'job-gone0001') throw new Error('gone');
+        return job;
+      },
+    } as unknown as JobReader;
+    followOtherProcesses(reader, (id) => id === 'job-mine0001', (update) => heard.push(update));
+    expect(isHeldAsked!('job-mine0001')).toBe(true);
+    const events = [{ ts: 'a', type: 'created' }, { ts: 'b', type: 'queued' }] as never[];
+    tail({ id: 'job-other001', events, isRemoved: false });
+    tail({ id: 'job-gone0001', events, isRemoved: false });
+    tail({ id: 'job-other001', events: [], isRemoved: true });
+    fail('not followed');
+    await waitFor(() => heard.length === 4, 'the updates');
+    expect(heard).toEqual([
+      { type: 'warning', message: 'not followed' },
+      { type: 'event', job, event: events[0] },
+      { type: 'event', job, event: events[1] },
+      { type: 'removed', jobId: 'job-other001' },
+    ]);
   });
 });
 
