@@ -318,7 +318,7 @@ describe('the job service\'s reads of worktrees', () => {
     expect((await service.inspectWorktree(job.id)).contents).toEqual({ exists: true, commits: 3, uncommitted: ['a.ts'] });
     const inPlace = (await service.dispatch({ type: 'submit', agent: TWO, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'none' })).job;
     await expect(service.inspectWorktree(inPlace.id)).rejects.toMatchObject({ code: 'NO_WORKTREE', message: `${inPlace.id} ran in place (not in a worktree of its own): it has no diff of its own. git diff shows your checkout's.` });
-    const bare = new JobService({ repository: service['options'].repository, reader: service['options'].reader, cwd: '/work', adopt: (_stored, cwd) => ({ agent: TWO, cwd }) });
+    const bare = new JobService({ repository: service['options'].repository, reader: service['options'].reader, manager: null, cwd: '/work', adopt: (_stored, cwd) => ({ agent: TWO, cwd }) });
     await expect(bare.inspectWorktree(job.id)).rejects.toMatchObject({ code: 'NO_WORKTREE', message: 'This jobline has no worktrees.' });
     expect(await bare.findOrphanWorktrees()).toEqual([]);
     expect(await bare.whyKept(job)).toBeNull();
