@@ -1,7 +1,7 @@
 // The jobs folder's other files: the server's presence (one server per folder, its token and
 // server.json, found only while it lives), a job's manifest read back (a hostile one refused),
 // new job ids, and what crashes leave behind swept (never a creation in progress).
-import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -207,6 +207,39 @@ describe('sweeping leftovers', () => {
     for (const path of [fresh, newTemp, liveWriter, otherNew, join(whole, 'job.json')]) expect(existsSync(path), path).toBe(true);
     for (const path of [cut, oldTemp, deadWriter, olderBuild, otherOld]) expect(existsSync(path), path).toBe(false);
     expect(sweepLeftovers(join(dir, 'missing'))).toEqual({ emptyFolders: [], tempFiles: [] });
+  });
+
+  it('takes only what is jobline\'s and old: a job\'s files, other folders and names not quite jobline\'s stay', () => {
+    const dir = makeTempDir();
+    const job = join(dir, 'job-whole001');
+    mkdirSync(job);
+    writeFileSync(join(job, 'job.json'), '{}');
+    writeFileSync(join(job, 'output.log'), 'x');
+    const notQuite = [`xjob.json.${NO_PID}-0.3.tmp`, `job.json.${NO_PID}-0.3.tmp.tmp`, `job.json.${NO_PID}-0.3.tmpx.tmp`];
+    for (const name of notQuite) writeFileSync(join(job, name), '');
+    // jobline's own, of a dead writer, with numbers of several digits: gone at once.
+    const dead = [`job.json.${NO_PID}-12.34.tmp`, `job.json.${NO_PID}.56.tmp`];
+    for (const name of dead) writeFileSync(join(job, name), '');
+    age(join(job, 'output.log'), LEFTOVER_AGE_MS + 5000);
+    age(job, LEFTOVER_AGE_MS + 5000);
+    const other = join(dir, 'notes');
+    mkdirSync(other);
+    age(other, LEFTOVER_AGE_MS + 5000);
+    const swept = sweepLeftovers(dir);
+    expect(swept).toEqual({ emptyFolders: [], tempFiles: dead.map((name) => join(job, name)).sort() });
+    expect(readdirSync(job).sort()).toEqual(['job.json', 'output.log', ...notQuite].sort());
+    expect(existsSync(other)).toBe(true);
+  });
+
+  it('counts a leftover as old only past the age, not at it; a folder is removed with what it holds', () => {
+    const dir = makeTempDir();
+    const cut = join(dir, 'job-cut00000');
+    mkdirSync(join(cut, 'runs'), { recursive: true });
+    writeFileSync(join(cut, 'runs', 'r1.log'), 'x');
+    const mtime = statSync(cut).mtimeMs;
+    expect(sweepLeftovers(dir, mtime + LEFTOVER_AGE_MS).emptyFolders).toEqual([]);
+    expect(sweepLeftovers(dir, mtime + LEFTOVER_AGE_MS + 1).emptyFolders).toEqual([cut]);
+    expect(existsSync(cut)).toBe(false);
   });
 
   it('judges age from the time given', () => {

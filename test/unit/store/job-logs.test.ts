@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getFsyncCount, writeFileAtomicSync } from '../../../src/store/atomic-write.js';
+import { adoptFsyncCounter, countFsync, getFsyncCount, getFsyncCounterBuffer, writeFileAtomicSync } from '../../../src/store/atomic-write.js';
 import { completeLog, isLogBehind } from '../../../src/store/crash-recovery.js';
 import { appendEventLines, appendLogLines, DurableAppender, formatEventLines, readEvents, readLastSeq, truncateLog } from '../../../src/store/event-log.js';
 import { appendToIndex, compactIndex, formatEndedLine, formatGoneLine, INDEX_FILE, readIndex, rewriteIndex, type IndexEntry } from '../../../src/store/ended-index.js';
@@ -361,3 +361,22 @@ describe('the logs\' small print', () => {
     expect(index.lineCount).toBe(3);
   });
 });
+
+describe('the fsync counter', () => {
+  it('is memory a thread can share: a thread that adopts it counts into it', () => {
+    const mine = getFsyncCounterBuffer();
+    const before = getFsyncCount();
+    const shared = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    adoptFsyncCounter(shared);
+    try {
+      countFsync();
+      countFsync();
+      expect(new Int32Array(shared)[0]).toBe(2);
+      expect(getFsyncCounterBuffer()).toBe(shared);
+    } finally {
+      adoptFsyncCounter(mine);
+    }
+    expect(getFsyncCount()).toBe(before);
+  });
+});
+
