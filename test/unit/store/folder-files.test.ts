@@ -61,6 +61,10 @@ describe('a server\'s presence', () => {
     expect(findServer(dir)).toBeNull();
     writeFileSync(join(dir, SERVER_FILES.token), `${'A'.repeat(64)}\n`);
     expect(findServer(dir)).toBeNull();
+    for (const token of [`x${'a'.repeat(64)}`, `${'a'.repeat(64)}x`, 'a'.repeat(63)]) {
+      writeFileSync(join(dir, SERVER_FILES.token), `${token}\n`);
+      expect(findServer(dir), token).toBeNull();
+    }
     writeFileSync(join(dir, SERVER_FILES.token), `${'a'.repeat(64)}\n`);
     expect(findServer(dir)?.token).toBe('a'.repeat(64));
     writeFileSync(join(dir, SERVER_FILES.info), '{"pid":');
@@ -80,6 +84,17 @@ describe('a server\'s presence', () => {
     // A holder on another machine whose pid the claim does not say: no pid in the message.
     writeFileSync(join(dir, SERVER_FILES.claim), JSON.stringify({ token: 't', holder: { pid: 0, hostname: 'another-machine', processStartedAt: FIXED_NOW }, acquiredAt: FIXED_NOW, expiresAt: null }));
     expect(() => claimServerPresence(dir)).toThrow(`A jobline server already runs on ${dir}. Use it`);
+  });
+
+  it('released twice removes nothing of a server that took the folder since', () => {
+    const dir = makeTempDir();
+    const first = claimServerPresence(dir);
+    first.release();
+    const second = claimServerPresence(dir);
+    second.announce({ pid: process.pid, socketPath: second.socketPath, port: null, startedAt: FIXED_NOW, version: '1' });
+    first.release();
+    expect(findServer(dir)?.token).toBe(second.token);
+    second.release();
   });
 
   it('needs a socket path Linux accepts: at most 107 bytes', () => {
