@@ -224,6 +224,34 @@ describe('reading jobs', () => {
     expect(same.map((job) => job.id)).toEqual([ids[1], ids[0]]);
   });
 
+  it('skips a job file of the wrong shape with a warning, dates a dead owner\'s job by its file, and reads a missing one as null', async () => {
+    const { store } = open();
+    const good = store.claimIdSync();
+    store.writeSync(makeJob({ id: good }));
+    const odd = store.claimIdSync();
+    writeFileSync(store.pathsOf(odd).job, serializeJob(makeJob({ id: odd, agent: 'two words' })));
+    const { jobs, warnings } = await store.list();
+    expect(jobs.map((job) => job.id)).toEqual([good]);
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^Skipped ${odd}: Corrupt job file .*agent: expected an agent name`))]);
+    expect(store.readSync('job-zzzzzzzz')).toBeNull();
+    const dead = store.claimIdSync();
+    store.writeSync(makeJob({ id: dead, status: 'running', startedAt: '2026-11-22T08:00:00.000Z', progress: { round: 0, toolCalls: 0, llmCalls: 0, lastEvent: null }, owner: goneOwner() }));
+    const mtime = statSync(store.pathsOf(dead).job).mtime.toISOString();
+    expect((await store.load(dead)).endedAt).toBe(mtime);
+  });
+
+  it('reads a journal without records as no journal (a board rebuilt, not recorded); one that cannot be read says why', async () => {
+    const { store } = open();
+    const id = store.claimIdSync();
+    const job = makeJob({ id });
+    store.writeSync(job);
+    writeFileSync(store.pathsOf(id).tasks!, '');
+    expect((await store.readBoard(job)).isRecorded).toBe(false);
+    rmSync(store.pathsOf(id).tasks!);
+    mkdirSync(store.pathsOf(id).tasks!);
+    await expect(store.readBoard(job)).rejects.toMatchObject({ code: 'JOB_IO', message: expect.stringMatching(new RegExp(`^Cannot read the tasks of ${id}: .*EISDIR`)), cause: expect.objectContaining({ code: 'EISDIR' }) });
+  });
+
   it('resolves an id, a name or a prefix of either against what is there', async () => {
     const { store } = open();
     const id = store.claimIdSync();
