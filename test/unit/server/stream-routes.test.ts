@@ -325,6 +325,26 @@ class FakeResponse extends EventEmitter {
   }
 }
 
+describe('a job\'s output followed by a browser', () => {
+  it('ends when the browser\'s key does (a log out), while the job runs on', async () => {
+    const api = makeApiApp();
+    const link = (await api.call('POST', '/api/login-links', {})).body.url.slice('/login/'.length);
+    const key = (await api.call('POST', '/api/login', { code: link }, { token: null })).body.key;
+    const a = (await api.call('POST', '/api/jobs', { agent: 'two' })).body.job.id;
+    const run = await api.executor.whenRuns(1);
+    api.outputs.set(a, ['first']);
+    const followed = await api.request('GET', `/api/jobs/${a}/logs?follow=true`, undefined, { token: key });
+    expect(followed.status).toBe(200);
+    const reader = followed.body!.pipeThrough(new TextDecoderStream()).getReader();
+    expect((await reader.read()).value).toBe('first\n');
+    await api.call('POST', '/api/logout', {});
+    let chunk = await reader.read();
+    while (!chunk.done) chunk = await reader.read();
+    expect((await api.call('GET', `/api/jobs/${a}`)).body.job.status).toBe('running');
+    run.complete();
+  });
+});
+
 describe('a job\'s output', () => {
   it('is its output.log, its last `lines` lines, as text', async () => {
     const api = makeApiApp();
