@@ -63,6 +63,7 @@ export function performWrite(write: Omit<WriteRequested, 'seq'>): void {
   if (write.eventSeq !== undefined && !write.isJournalOnly) assertNotStale(write.jobPath, write.eventSeq);
   // Before job.json: a reader never finds job.json ahead of the records it implies, except after
   // a power loss (see task-log.ts). A journal-only write commits with its group's append.
+  // Stryker disable next-line UnaryOperator: the size is used only when there are records
   const journalSize = write.tasks ? appendTaskRecordLines(write.tasks.path, write.tasks.text) : -1;
   try {
     if (!write.isJournalOnly) writeFileAtomicSync(write.jobPath, write.jobText, { isRenameDurable: write.isRenameDurable });
@@ -105,7 +106,9 @@ export const STALE_WRITE_CODE = 'JOB_STALE';
 function assertNotStale(jobPath: string, eventSeq: number): void {
   let text: string;
   try {
+    // Stryker disable next-line StringLiteral: the pattern reads a Buffer as its text
     text = readFileSync(jobPath, 'utf8');
+    // Stryker disable next-line BlockStatement: an unread file matches no eventSeq either
   } catch {
     return; // none yet (a creation), or unreadable: the write decides
   }
@@ -115,6 +118,9 @@ function assertNotStale(jobPath: string, eventSeq: number): void {
   }
 }
 
+// Stryker disable all: the threads below run only the compiled dist/ in worker threads, which
+// Stryker's fast tests do not start (vitest.mutation.config.ts); write-threads.test.ts and the
+// integration tests hold them. What a thread performs, performWrite above, is mutated.
 interface PendingWrite {
   resolve: () => void;
   reject: (error: Error) => void;
@@ -244,3 +250,4 @@ function hashKey(key: string): number {
   for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
   return hash >>> 0;
 }
+// Stryker restore all

@@ -13,7 +13,7 @@ export function describeJsonError(error: unknown, text: string): string {
     ? 'the text ends too soon'
     : /Unexpected token|"/.test(message)
       ? 'unexpected character'
-      : message.replace(/( in JSON)? at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\).*$/s, '').slice(0, 100).toLowerCase();
+      : message.replace(/( in JSON)? at position.*/s, '').replace(/\s*\(line \d+ column \d+\).*/s, '').slice(0, 100).toLowerCase();
   const offset = offsetOf(message) ?? findBadOffset(text);
   if (offset === null) return what;
   const before = text.slice(0, offset);

@@ -66,9 +66,11 @@ export class InMemoryRepository implements JobRepository {
     this.commits.push({ id: job.id, status: job.status, events: events.map((event) => event.type) });
   }
 
-  async write(job: Job, events: readonly JobEvent[], _options: CommitOptions, records: readonly TaskRecord[] = []): Promise<void> {
+  async write(job: Job, events: readonly JobEvent[], options: CommitOptions, records: readonly TaskRecord[] = []): Promise<void> {
     if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
     this.writeSync(job, events, records);
+    // The manifest of a job's end is written with the end, after the job (see CommitOptions.manifest).
+    if (options.manifest) this.manifests.set(options.manifest.id, options.manifest);
   }
 
   /** Holds every asynchronous commit from now on. */

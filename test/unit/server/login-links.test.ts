@@ -48,4 +48,45 @@ describe('LoginLinks', () => {
     expect(links.redeem(more[0]!)).toMatchObject({ reason: 'expired' });
     expect(fresh.every((code) => links.redeem(code).isAccepted)).toBe(true);
   });
+
+  it('says each refusal in full, with how to get a new link', () => {
+    const time = clock();
+    const links = new LoginLinks(time.nowMs);
+    const again = 'Run jobline ui (or POST /api/login-links) for a new one.';
+    const used = links.mint().code;
+    links.redeem(used);
+    expect(links.redeem(used)).toEqual({ isAccepted: false, reason: 'used', message: `This login link was used already: a link logs one browser in, once. ${again}` });
+    const late = links.mint().code;
+    time.advance(LOGIN_LINK_TTL_MS);
+    expect(links.redeem(late)).toEqual({ isAccepted: false, reason: 'expired', message: `This login link ran out: a link works for 10 minutes. ${again}` });
+    const old = links.mint().code;
+    for (let i = 0; i < MAX_MINTED_LINKS; i++) links.mint();
+    expect(links.redeem(old)).toEqual({ isAccepted: false, reason: 'replaced', message: `This login link was replaced by newer ones: only the newest 20 links made work. ${again}` });
+    expect(links.redeem('0'.repeat(64))).toEqual({ isAccepted: false, reason: 'unknown', message: `This login link is not one of this server's (it may come from a server that has restarted since). ${again}` });
+  });
+
+  it('mints a printed link without pushing out any minted one', () => {
+    const links = new LoginLinks(clock().nowMs);
+    const minted = Array.from({ length: MAX_MINTED_LINKS }, () => links.mint().code);
+    const printed = links.mint(undefined, { isPrinted: true }).code;
+    expect(minted.every((code) => links.redeem(code).isAccepted)).toBe(true);
+    expect(links.redeem(printed)).toEqual({ isAccepted: true });
+  });
+
+  it('remembers why the newest 1000 codes stopped working; an older one reads as unknown', () => {
+    const links = new LoginLinks(clock().nowMs);
+    const codes = Array.from({ length: 1001 }, () => {
+      const { code } = links.mint();
+      links.redeem(code);
+      return code;
+    });
+    expect(links.redeem(codes[0]!)).toMatchObject({ reason: 'unknown' });
+    expect(links.redeem(codes[1]!)).toMatchObject({ reason: 'used' });
+    // Exactly 1000 remembered: the oldest of them still says why.
+    const fresh = new LoginLinks(clock().nowMs);
+    const first = fresh.mint().code;
+    fresh.redeem(first);
+    for (let i = 1; i < 1000; i++) fresh.redeem(fresh.mint().code);
+    expect(fresh.redeem(first)).toMatchObject({ reason: 'used' });
+  });
 });

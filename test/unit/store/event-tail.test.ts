@@ -1,6 +1,6 @@
 // Following the events another process appends to a jobs folder: new complete lines only, in
 // order, from where the log stood when following began; a job's removal; nothing of one's own.
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tailFolderEvents, type TailedEvents } from '../../../src/store/event-tail.js';
@@ -39,7 +39,7 @@ describe('following a jobs folder', () => {
     expect(seen.find((tailed) => tailed.id === 'job-bbbb0002')!.events.map((event) => event.type)).toEqual(['created', 'queued']);
     rmSync(join(dir, 'job-aaaa0001'), { recursive: true });
     await waitFor(() => seen.some((tailed) => tailed.isRemoved), 'the removal');
-    expect(seen.find((tailed) => tailed.isRemoved)!.id).toBe('job-aaaa0001');
+    expect(seen.find((tailed) => tailed.isRemoved)).toEqual({ id: 'job-aaaa0001', events: [], isRemoved: true });
   });
 
   it('says nothing of the jobs this process writes itself', async () => {
@@ -61,5 +61,63 @@ describe('following a jobs folder', () => {
     const missing = join(makeTempDir('jobline-tail-'), 'gone');
     stops.push(tailFolderEvents(missing, () => false, () => {}, (message) => failures.push(message)));
     expect(failures).toEqual([expect.stringMatching(new RegExp(`^Jobs that other jobline processes run in ${missing} are not followed live: .*Their changes show when the page is reloaded\\.$`))]);
+  });
+});
+
+describe('following a jobs folder, what it leaves out', () => {
+  it('ignores other files of a job, other names in the folder, lines that are not events, and a folder that never had a log', async () => {
+    const dir = makeTempDir('jobline-tail-');
+    for (const id of ['job-aaaa0001', 'job-bbbb0002']) {
+      mkdirSync(join(dir, id));
+      writeFileSync(join(dir, id, 'events.jsonl'), '');
+    }
+    const seen = follow(dir);
+    writeFileSync(join(dir, 'job-aaaa0001', 'job.json'), '{}');
+    writeFileSync(join(dir, 'notes.txt'), line(1));
+    mkdirSync(join(dir, 'not-a-job'));
+    writeFileSync(join(dir, 'not-a-job', 'events.jsonl'), line(1));
+    appendFileSync(join(dir, 'job-aaaa0001', 'events.jsonl'), `not json\n${JSON.stringify({ type: 'x' })}\n${JSON.stringify({ ts: 'now' })}\nnull\n   \n`);
+    mkdirSync(join(dir, 'job-cccc0003'));
+    rmSync(join(dir, 'job-cccc0003'), { recursive: true });
+    // Made after all of the above: when it is heard, they were too.
+    appendFileSync(join(dir, 'job-bbbb0002', 'events.jsonl'), line(1));
+    await waitFor(() => seen.length > 0, 'the other job\'s event');
+    expect(seen).toEqual([{ id: 'job-bbbb0002', isRemoved: false, events: [expect.objectContaining({ seq: 1 })] }]);
+  });
+
+  it('reads a log that was cut shorter again from its start', async () => {
+    const dir = makeTempDir('jobline-tail-');
+    mkdirSync(join(dir, 'job-aaaa0001'));
+    mkdirSync(join(dir, 'job-bbbb0002'));
+    const log = join(dir, 'job-aaaa0001', 'events.jsonl');
+    writeFileSync(log, line(1) + line(2) + line(3));
+    const seen = follow(dir);
+    writeFileSync(log, '');
+    // Heard after the cut was (its change came first).
+    writeFileSync(join(dir, 'job-bbbb0002', 'events.jsonl'), line(1));
+    await waitFor(() => seen.some((tailed) => tailed.id === 'job-bbbb0002'), 'the other job');
+    seen.length = 0;
+    writeFileSync(log, line(9));
+    await waitFor(() => seen.some((tailed) => tailed.events.some((event) => event.seq === 9)), 'the new start');
+    expect(seen.flatMap((tailed) => tailed.events.map((event) => event.seq))).toEqual([9]);
+  });
+
+  it('stops at once when asked, and keeps no file open', async () => {
+    const dir = makeTempDir('jobline-tail-');
+    mkdirSync(join(dir, 'job-aaaa0001'));
+    const log = join(dir, 'job-aaaa0001', 'events.jsonl');
+    writeFileSync(log, '');
+    const stopped: TailedEvents[] = [];
+    const stop = tailFolderEvents(dir, () => false, (tailed) => stopped.push(tailed));
+    const seen = follow(dir);
+    const open = (): number => readdirSync('/proc/self/fd').length;
+    const before = open();
+    stop();
+    for (let seq = 1; seq <= 20; seq++) {
+      appendFileSync(log, line(seq));
+      await waitFor(() => seen.some((tailed) => tailed.events.some((event) => event.seq === seq)), `event ${seq}`);
+    }
+    expect(stopped).toEqual([]);
+    expect(open() - before).toBeLessThan(5);
   });
 });

@@ -1,5 +1,7 @@
 // Listing many jobs through the ended-jobs index: a selection reads only the jobs it shows (and
 // every job the index does not know, such as running ones), whatever else is stored.
+import { mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { createJob, type Job } from '../../../src/jobs/model/job.js';
 import { buildMissingIndex } from '../../../src/store/cleanup.js';
@@ -61,5 +63,168 @@ describe('JobFolderReader.list with a selection', () => {
     const listing = await new JobFolderReader(store).list();
     expect(listing.jobs.map((job) => job.id)).toEqual(ids);
     expect(listing).toMatchObject({ warnings: [], total: 2, matching: 2 });
+  });
+});
+
+// A job of this process, with a `created` event naming its folder, stored in `store`.
+function withFiles(store: JobStore): Job {
+  const id = store.claimIdSync();
+  const job = { ...createJob({ id, agent: 'sh', description: 'd', mode: 'background', phaseNames: ['run'], owner: getCurrentOwner(), now: '2026-11-22T10:00:00.000Z' }), eventSeq: 2 };
+  store.writeSync(job, [{ ts: job.createdAt, type: 'created', seq: 1, cwd: '/project' } as never, { ts: job.createdAt, type: 'started', seq: 2 } as never]);
+  return job;
+}
+
+const run = (file: string, section = 'phase 1/1 run · attempt 1') => ({ id: 'r1', output: { file, section } }) as never;
+
+describe('JobFolderReader, one job\'s files', () => {
+  it('says where the folder is, which ids it holds, which exist and which have their files', async () => {
+    const dir = makeTempDir('jobline-reader-');
+    const store = JobStore.open(dir);
+    const reader = new JobFolderReader(store);
+    const job = withFiles(store);
+    expect(reader.jobsDir).toBe(dir);
+    expect(await reader.listIds()).toEqual([job.id]);
+    expect(reader.storedIdsSync(false)).toEqual([job.id]);
+    expect(reader.exists(job.id)).toBe(true);
+    expect(reader.exists('job-zzzzzzzz')).toBe(false);
+    expect(reader.exists('../x')).toBe(false);
+    expect(reader.hasFiles(job.id)).toBe(true);
+    mkdirSync(join(dir, 'job-yyyyyyyy'));
+    expect(reader.exists('job-yyyyyyyy')).toBe(true);
+    expect(reader.hasFiles('job-yyyyyyyy')).toBe(false);
+    expect((await reader.load(job.id)).id).toBe(job.id);
+    expect(reader.pathsOf(job.id)).toEqual(store.pathsOf(job.id));
+    expect(reader.names).toBe(store.names);
+    expect(reader.takeUnrecordedInterruptions()).toEqual([]);
+    expect((await reader.readBoard(job)).board.tasks.map((task) => task.id)).toEqual(['t1']);
+    // A folder that is gone lists no ids.
+    rmSync(dir, { recursive: true });
+    expect(reader.storedIdsSync(false)).toEqual([]);
+  });
+
+  it('lists the unfinished ones from the ended-jobs index alone', async () => {
+    const store = JobStore.open(makeTempDir('jobline-reader-'));
+    const failed = stored(store, 1, 'failed');
+    stored(store, 2, 'completed');
+    stored(store, 3, 'running');
+    const reader = new JobFolderReader(store);
+    expect(reader.storedIdsSync(true)).toEqual([]); // no index yet
+    await buildMissingIndex(store);
+    expect(reader.storedIdsSync(true)).toEqual([failed]);
+  });
+
+  it('reads its events, the folder it was made in, and its manifest', async () => {
+    const store = JobStore.open(makeTempDir('jobline-reader-'));
+    const reader = new JobFolderReader(store);
+    const job = withFiles(store);
+    expect((await reader.readEvents(job.id)).map((event) => event.type)).toEqual(['created', 'started']);
+    expect(await reader.creationFolderOf(job.id)).toBe('/project');
+    expect(await reader.creationFolderOf('job-zzzzzzzz')).toBeNull();
+    expect(await reader.readManifest(job.id)).toBeNull();
+  });
+
+  it('reads its output: the tail, a run\'s section of output.log or a run\'s own file; a run file of another shape is refused', async () => {
+    const store = JobStore.open(makeTempDir('jobline-reader-'));
+    const reader = new JobFolderReader(store);
+    const job = withFiles(store);
+    const paths = store.pathsOf(job.id);
+    writeFileSync(paths.output, 'before\n── phase 1/1 run · attempt 1 · 2026-11-22 10:00:00 UTC ──\none\ntwo\n');
+    expect(await reader.readOutputTail(job.id, 2)).toMatchObject({ lines: ['one', 'two'], hasEarlier: true });
+    expect((await reader.readRunOutput(job.id, run('output.log'), 10)).lines).toEqual(['── phase 1/1 run · attempt 1 · 2026-11-22 10:00:00 UTC ──', 'one', 'two']);
+    mkdirSync(join(paths.dir, 'runs'));
+    writeFileSync(join(paths.dir, 'runs', 'r3.log'), 'a\nb\nc\n');
+    expect(await reader.readRunOutput(job.id, run('runs/r3.log'), 2)).toMatchObject({ lines: ['b', 'c'], hasEarlier: true, size: 6 });
+    const refused = () => reader.readRunOutput(job.id, { id: 'r9', output: { file: '../../etc/passwd', section: '' } } as never, 2);
+    expect(refused).toThrow(expect.objectContaining({ code: 'JOB_FILE_CORRUPT', message: `${job.id}: run r9 names an output file jobline does not write (../../etc/passwd)` }));
+  });
+
+  it('follows its output and a run\'s: from the end by default, or from an offset', async () => {
+    const store = JobStore.open(makeTempDir('jobline-reader-'));
+    const reader = new JobFolderReader(store);
+    const job = withFiles(store);
+    const paths = store.pathsOf(job.id);
+    writeFileSync(paths.output, 'old\n');
+    const follower = await reader.outputFollower(job.id);
+    expect(await follower.read()).toEqual([]);
+    writeFileSync(paths.output, 'old\nnew\n');
+    expect(await follower.read()).toEqual(['new']);
+    expect(await (await reader.outputFollower(job.id, 0)).read()).toEqual(['old', 'new']);
+    // No output yet: from its start.
+    const other = withFiles(store);
+    const fresh = await reader.outputFollower(other.id);
+    writeFileSync(store.pathsOf(other.id).output, 'first\n');
+    expect(await fresh.read()).toEqual(['first']);
+    mkdirSync(join(paths.dir, 'runs'));
+    writeFileSync(join(paths.dir, 'runs', 'r2.log'), 'x\ny\n');
+    expect(await reader.runOutputFollower(job.id, run('runs/r2.log'), 2).read()).toEqual(['y']);
+    const lines: string[] = [];
+    expect(await reader.followOutput(job.id, { onLines: (batch) => lines.push(...batch), isEnded: () => true })).toBe(true);
+    expect(lines).toEqual(['old', 'new']);
+    const runLines: string[] = [];
+    expect(await reader.followRunOutput(job.id, run('runs/r2.log'), { onLines: (batch) => runLines.push(...batch), isEnded: () => true, offset: 2 })).toBe(true);
+    expect(runLines).toEqual(['y']);
+  });
+
+  it('names the files it has, and counts its runs\' own logs', async () => {
+    const store = JobStore.open(makeTempDir('jobline-reader-'));
+    const reader = new JobFolderReader(store);
+    const job = withFiles(store);
+    const paths = store.pathsOf(job.id);
+    expect(reader.existingFiles(job.id)).toEqual({ files: [paths.job, paths.events], runLogs: null });
+    writeFileSync(paths.output, 'x\n');
+    mkdirSync(join(paths.dir, 'runs'));
+    expect(reader.existingFiles(job.id).runLogs).toBeNull();
+    for (const name of ['r1.log', 'r2.log', 'notes.txt']) writeFileSync(join(paths.dir, 'runs', name), '');
+    expect(reader.existingFiles(job.id)).toEqual({ files: [paths.job, paths.events, paths.output], runLogs: { dir: join(paths.dir, 'runs'), count: 2 } });
+  });
+
+  it('sweeps what crashes left in the folder', () => {
+    const dir = makeTempDir('jobline-reader-');
+    const store = JobStore.open(dir);
+    mkdirSync(join(dir, 'job-aaaaaaaa'));
+    const longAgo = new Date(Date.now() - 120_000);
+    utimesSync(join(dir, 'job-aaaaaaaa'), longAgo, longAgo);
+    expect(new JobFolderReader(store).sweepLeftovers().emptyFolders).toEqual([join(dir, 'job-aaaaaaaa')]);
+    expect(readdirSync(dir)).not.toContain('job-aaaaaaaa');
+  });
+});
+
+describe('JobFolderReader, requests to a job\'s owner', () => {
+  it('delivers cancel, approve and retry (its feedback, and keep) to the inbox of the owner, which takes each once, in order', () => {
+    const dir = makeTempDir('jobline-reader-');
+    const reader = new JobFolderReader(JobStore.open(dir));
+    const owner = getCurrentOwner();
+    const inbox = reader.openOwnerInbox();
+    expect(inbox.take()).toEqual([]);
+    reader.sendToOwner({ id: 'job-aaaaaaaa', owner }, { type: 'cancel' });
+    reader.sendToOwner({ id: 'job-aaaaaaaa', owner }, { type: 'approve' });
+    reader.sendToOwner({ id: 'job-bbbbbbbb', owner }, { type: 'retry', feedback: 'again', keep: true });
+    reader.sendToOwner({ id: 'job-bbbbbbbb', owner }, { type: 'retry', feedback: null });
+    // Another process's request is not this one's.
+    reader.sendToOwner({ id: 'job-cccccccc', owner: deadOwner() }, { type: 'cancel' });
+    expect(inbox.take()).toEqual([
+      { jobId: 'job-aaaaaaaa', request: { type: 'cancel' } },
+      { jobId: 'job-aaaaaaaa', request: { type: 'approve' } },
+      { jobId: 'job-bbbbbbbb', request: { type: 'retry', feedback: 'again', keep: true } },
+      { jobId: 'job-bbbbbbbb', request: { type: 'retry', feedback: null } },
+    ]);
+    expect(inbox.take()).toEqual([]);
+    inbox.close();
+    expect(readdirSync(join(dir, '.inbox')).length).toBe(1); // the dead owner's, which a sweep removes
+  });
+});
+
+describe('JobFolderReader.list without an index', () => {
+  it('keeps the newest ended jobs asked for, by their end, and every job not ended', async () => {
+    const store = JobStore.open(makeTempDir('jobline-reader-'));
+    const old = stored(store, 1, 'failed');
+    const running = stored(store, 2, 'running');
+    const newer = stored(store, 3, 'completed');
+    const newest = stored(store, 4, 'cancelled');
+    const reader = new JobFolderReader(store);
+    const listing = await reader.list({ newestEnded: 2 });
+    expect(listing.jobs.map((job) => job.id)).toEqual([running, newer, newest]);
+    expect(listing).toMatchObject({ total: 4, matching: 4 });
+    expect((await reader.list({ statuses: ['failed', 'completed'] })).jobs.map((job) => job.id).sort()).toEqual([old, newer].sort());
   });
 });

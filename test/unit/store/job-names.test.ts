@@ -1,15 +1,14 @@
-// The register of job names on a real folder: one job per name (in any case, from several
-// processes at once), names freed by removal or left by a crash, and generated names of words.
-import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+// The register of job names on a real folder: one job per name (in any case), names freed by
+// removal or left by a crash, and generated names of words. (Races between threads and processes:
+// job-names-races.test.ts.)
+import { mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { generateJobName, JobNames, NAME_WORDS } from '../../../src/store/job-names.js';
+import { generateJobName, JobNames, NAME_WORDS, NAMES_FOLDER, normalizeJobName } from '../../../src/store/job-names.js';
 import { resolveJobReference } from '../../../src/jobs/model/job-id.js';
+import { readProcessStartMs } from '../../../src/jobs/process/owner.js';
 import { makeTempDir } from '../../helpers/temp.js';
-import { waitFor } from '../../helpers/wait.js';
 
 function folder(ids: string[] = ['job-aaaa0001', 'job-aaaa0002', 'job-bbbb0003']) {
   const dir = makeTempDir('jobline-names-');
@@ -64,76 +63,52 @@ describe('job names', () => {
     expect(NAME_WORDS.every((word) => /^[a-z]{3,6}$/.test(word))).toBe(true);
   });
 
-  it('lets exactly one of several threads racing for a name have it', async () => {
-    const ids = Array.from({ length: 8 }, (_, index) => `job-race000${index}`);
-    const { dir, names } = folder(ids);
-    // Each thread runs the register's own claim (the compiled module), all released at once.
-    const script = join(dir, 'claim-thread.mjs');
-    writeFileSync(script, `
-      import { parentPort, workerData } from 'node:worker_threads';
-      import { JobNames } from ${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../../dist/store/job-names.js')).href)};
-      const names = new JobNames(workerData.dir);
-      parentPort.once('message', () => {
-        try { names.claimSync(workerData.id, 'contested'); parentPort.postMessage(true); }
-        catch (error) { parentPort.postMessage(error.code === 'JOB_NAME_TAKEN' ? false : String(error)); }
-      });`);
-    const workers = ids.map((id) => new Worker(script, { workerData: { dir, id } }));
-    await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('online', resolve))));
-    const results = await Promise.all(workers.map((worker) => new Promise<boolean | string>((resolve) => { worker.once('message', resolve); worker.postMessage('go'); })));
-    await Promise.all(workers.map((worker) => worker.terminate()));
-    expect(results.filter((result) => typeof result === 'string')).toEqual([]);
-    expect(results.filter((result) => result === true)).toHaveLength(1);
-    expect(names.idOf('contested')).toBe(ids[results.indexOf(true)]);
+  it('lists the names taken, as the register keys them, and none without a register', () => {
+    const { dir, names } = folder();
+    expect(names.list()).toEqual([]);
+    names.claimSync('job-aaaa0001', 'Docs-Fix');
+    names.claimSync('job-aaaa0002', 'night');
+    // A takeover's claim or a link set aside (dot names) is no name.
+    writeFileSync(join(dir, NAMES_FOLDER, '.night.takeover'), '');
+    expect(names.list().sort()).toEqual(['docs-fix', 'night']);
+    expect(readlinkSync(join(dir, NAMES_FOLDER, 'docs-fix'))).toBe(join('..', 'job-aaaa0001'));
+    expect(normalizeJobName('  Docs-Fix ')).toBe('docs-fix');
   });
 
-  it('lets exactly one of 4 processes released together take over a name whose job is gone, round after round', async () => {
-    const ids = Array.from({ length: 4 }, (_, index) => `job-takeovr${index}`);
-    const { dir, names } = folder(ids);
-    const rounds = 300;
-    // Each process claims, when told a round, the name that round's stale link holds (its job's
-    // folder is gone, as after a crash between a job's removal and its name's).
-    const script = `
-      const { JobNames } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../../dist/store/job-names.js')).href)});
-      const { createInterface } = await import('node:readline');
-      const names = new JobNames(${JSON.stringify(dir)});
-      const id = process.argv[1];
-      for await (const round of createInterface({ input: process.stdin })) {
-        let result;
-        try { names.claimSync(id, 'stale-' + round); result = 'won'; }
-        catch (error) { result = error.code === 'JOB_NAME_TAKEN' ? 'lost' : String(error); }
-        process.stdout.write(round + ' ' + result + '\\n');
-      }`;
-    const children = ids.map((id) => spawn(process.execPath, ['--input-type=module', '-e', script, id], { stdio: ['pipe', 'pipe', 'inherit'] }));
-    try {
-      const answers = children.map((child) => {
-        const lines: string[] = [];
-        let rest = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          const parts = (rest + chunk.toString()).split('\n');
-          rest = parts.pop()!;
-          lines.push(...parts);
-        });
-        return lines;
-      });
-      mkdirSync(join(dir, '.names'), { recursive: true });
-      const doubles: number[] = [];
-      for (let round = 0; round < rounds; round++) {
-        symlinkSync(join('..', 'job-gone0000'), join(dir, '.names', `stale-${round}`));
-        for (const child of children) child.stdin!.write(`${round}\n`);
-        await waitFor(() => answers.every((lines) => lines.length > round), `round ${round} to be answered`);
-        const results = answers.map((lines) => lines[round]!.slice(String(round).length + 1));
-        expect(results.filter((result) => result !== 'won' && result !== 'lost')).toEqual([]);
-        const winners = results.flatMap((result, index) => (result === 'won' ? [ids[index]!] : []));
-        if (winners.length !== 1) doubles.push(round);
-        else expect(names.idOf(`stale-${round}`)).toBe(winners[0]);
-      }
-      expect({ rounds, withoutExactlyOneWinner: doubles.length }).toEqual({ rounds, withoutExactlyOneWinner: 0 });
-      // What a takeover leaves behind is no name.
-      expect(names.list().sort()).toEqual(Array.from({ length: rounds }, (_, round) => `stale-${round}`).sort());
-    } finally {
-      for (const child of children) child.kill();
-    }
-  }, 60_000);
+  it('says what a name must be, quoting at most 80 characters of what was given', () => {
+    const { names } = folder();
+    expect(() => names.claimSync('job-aaaa0001', 'two words')).toThrow('"two words" is not a job name: letters, digits, _ . - (up to 80), starting with a letter or digit, and not shaped like a job id or a prefix of one (job-2zx4).');
+    expect(() => names.claimSync('job-aaaa0001', 'x'.repeat(100))).toThrow(`"${'x'.repeat(80)}" is not a job name`);
+  });
+
+  it('takes over a name whose job is gone, as one process, leaving nothing aside', () => {
+    const { dir, names } = folder();
+    mkdirSync(join(dir, NAMES_FOLDER));
+    symlinkSync(join('..', 'job-gone0000'), join(dir, NAMES_FOLDER, 'stale'));
+    expect(names.claimSync('job-aaaa0001', 'Stale')).toBe('Stale');
+    expect(names.idOf('stale')).toBe('job-aaaa0001');
+    expect(readdirSync(join(dir, NAMES_FOLDER))).toEqual(['stale']);
+  });
+
+  it('leaves a stale name to another process taking it over now: taken by another job', () => {
+    const { dir, names } = folder();
+    mkdirSync(join(dir, NAMES_FOLDER));
+    symlinkSync(join('..', 'job-gone0000'), join(dir, NAMES_FOLDER, 'stale'));
+    // Another live process holds the takeover's claim (the process that started this one).
+    writeFileSync(join(dir, NAMES_FOLDER, '.stale.takeover'), JSON.stringify({ token: 't', holder: { pid: process.ppid, hostname: hostname(), processStartedAt: new Date(readProcessStartMs(process.ppid) as number).toISOString() }, acquiredAt: '', expiresAt: null }));
+    expect(() => names.claimSync('job-aaaa0001', 'stale')).toThrow('The name stale is taken by another job; choose another name or delete that job.');
+    expect(readlinkSync(join(dir, NAMES_FOLDER, 'stale'))).toBe(join('..', 'job-gone0000'));
+  });
+
+  it('says why a name cannot be recorded', () => {
+    const { dir, names } = folder();
+    writeFileSync(join(dir, NAMES_FOLDER), 'not a folder');
+    expect(() => names.claimSync('job-aaaa0001', 'x')).toThrow(expect.objectContaining({ code: 'JOB_IO', message: expect.stringMatching(new RegExp(`^Cannot record a job name in ${join(dir, NAMES_FOLDER)}: .*ENOTDIR`)) }));
+    expect(() => names.claimSync('job-aaaa0001', null)).toThrow(expect.objectContaining({ code: 'JOB_IO' }));
+    expect(names.list()).toEqual([]);
+    expect(names.idOf('x')).toBeNull();
+    names.releaseSync('x', 'job-aaaa0001');
+  });
 });
 
 describe('resolving ids and names together', () => {

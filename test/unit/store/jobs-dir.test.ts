@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureJobsDir, getCurrentUid, resolveJobsDir } from '../../../src/store/jobs-dir.js';
@@ -45,3 +45,42 @@ describe('jobs folder', () => {
     expect(() => ensureJobsDir(mine)).not.toThrow();
   });
 });
+
+describe('jobs folder, in full', () => {
+  it('takes JOBLINE_JOBS_DIR only when it says something, made absolute', () => {
+    expect(resolveJobsDir('/srv/jobs', { JOBLINE_JOBS_DIR: '   ' })).toBe('/srv/jobs');
+    expect(resolveJobsDir('/srv/jobs', { JOBLINE_JOBS_DIR: '' })).toBe('/srv/jobs');
+    expect(resolveJobsDir(null, { JOBLINE_JOBS_DIR: 'rel/jobs' })).toBe(join(process.cwd(), 'rel/jobs'));
+    expect(resolveJobsDir('rel/cfg', {})).toBe(join(process.cwd(), 'rel/cfg'));
+    expect(getCurrentUid()).toBe(process.getuid!());
+  });
+
+  it('says each refusal in full, with how to fix it; a folder that cannot be made or read says why', () => {
+    const base = makeTempDir();
+    const fix = 'Remove or fix it, or choose another folder with JOBLINE_JOBS_DIR or "jobsDir" in .jobrc.json.';
+    const file = join(base, 'file');
+    writeFileSync(file, '');
+    expect(() => ensureJobsDir(file)).toThrow(`Refusing jobs folder ${file}: it is not a folder. ${fix}`);
+    const mine = join(base, 'mine');
+    mkdirSync(mine, { mode: 0o700 });
+    expect(() => ensureJobsDir(mine, { uid: 4242 })).toThrow(`Refusing jobs folder ${mine}: it is owned by uid ${getCurrentUid()}, not by you (uid 4242). ${fix}`);
+    // Without a uid to compare (a platform without uids), anyone's folder is taken.
+    expect(() => ensureJobsDir(mine, { uid: -1 })).not.toThrow();
+    // uid 0 (root) is a uid like any other: a folder of another user is refused to it too.
+    if (getCurrentUid() === 0) {
+      const theirs = join(base, 'theirs');
+      mkdirSync(theirs, { mode: 0o700 });
+      chownSync(theirs, 4242, 4242);
+      expect(() => ensureJobsDir(theirs, { uid: 0 })).toThrow(`Refusing jobs folder ${theirs}: it is owned by uid 4242, not by you (uid 0). ${fix}`);
+    }
+    chmodSync(mine, 0o707);
+    expect(() => ensureJobsDir(mine)).toThrow(`Refusing jobs folder ${mine}: it is writable by others (mode 707). Run chmod 700 on it. ${fix}`);
+    chmodSync(mine, 0o020);
+    expect(() => ensureJobsDir(mine)).toThrow(`Refusing jobs folder ${mine}: it is writable by its group (mode 020). Run chmod 700 on it. ${fix}`);
+    const inFile = join(file, 'jobs');
+    expect(() => ensureJobsDir(inFile)).toThrow(expect.objectContaining({ code: 'JOBS_DIR_IO', message: expect.stringMatching(new RegExp(`^Cannot inspect jobs folder ${inFile}: ENOTDIR`)), cause: expect.objectContaining({ code: 'ENOTDIR' }) }));
+    const deeper = join(file, 'sub', 'jobs');
+    expect(() => ensureJobsDir(deeper)).toThrow(expect.objectContaining({ code: 'JOBS_DIR_IO', message: expect.stringMatching(new RegExp(`^Cannot create jobs folder ${deeper}: ENOTDIR`)), cause: expect.objectContaining({ code: 'ENOTDIR' }) }));
+  });
+});
+

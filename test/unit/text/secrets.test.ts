@@ -1,10 +1,7 @@
 // The key scrubber: a planted key at every offset of texts of every length never survives, whole
 // or in a fragment of MIN_SECRET_FRAGMENT characters, whatever is cut afterwards or before.
-import { APICallError } from 'ai';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ProviderSpec } from '../../../src/agents/agent.js';
-import { describeProviderError } from '../../../src/agents/llm/provider.js';
-import { MIN_SECRET_FRAGMENT, SecretScrubber, withoutVariables } from '../../../src/text/secrets.js';
+import { describe, expect, it } from 'vitest';
+import { MIN_SECRET_FRAGMENT, SecretScrubber, readSecrets, scrubberOf, withoutVariables } from '../../../src/text/secrets.js';
 
 const KEY = 'sk-live-7f3a9c1e5b2d8f4a6c0e9b3d7f1a5c8e2b4d6f8a0c3e5b7d9f1a3c5e7b9d'; // 67 characters
 
@@ -55,28 +52,37 @@ describe('SecretScrubber', () => {
     expect(scrubber.scrub('Bearer *** and some ordinary words sk-live')).toBe('Bearer *** and some ordinary words sk-live');
     expect(scrubber.scrub(`a${KEY}b${KEY}c`)).toBe('a***b***c');
     expect(new SecretScrubber(['', 'short']).isEmpty).toBe(true);
+    // Twelve characters make a key; eleven do not.
+    expect(new SecretScrubber(['abcdefghijkl']).scrub('token abcdefghijkl sent')).toBe('token *** sent');
+    expect(new SecretScrubber(['abcdefghijk']).isEmpty).toBe(true);
+    expect(new SecretScrubber(['abcdefghijk']).scrub('token abcdefghijk sent')).toBe('token abcdefghijk sent');
   });
 
   it('withoutVariables drops exactly the named variables', () => {
     expect(withoutVariables({ A: '1', KEY: KEY, B: '2' }, ['KEY'])).toEqual({ A: '1', B: '2' });
   });
+
+  it('replaces each run of key pieces once, and each whole key, wherever they meet', () => {
+    const [a, b] = [KEY.slice(0, 10), KEY.slice(30, 41)];
+    // Two pieces apart: each its own ***; two pieces side by side (not one piece of the key): one run.
+    expect(scrubber.scrub(`first ${a} then ${b} end`)).toBe('first *** then *** end');
+    // The first run at the text's very start is replaced like any other.
+    expect(scrubber.scrub(`${a} then ${b}`)).toBe('*** then ***');
+    expect(scrubber.scrub(`[${KEY.slice(0, 8)}${KEY.slice(40, 48)}]`)).toBe('[***]');
+    // Two keys back to back are two keys.
+    expect(scrubber.scrub(`${KEY}${KEY}`)).toBe('******');
+    const other = 'ghp_0123456789abcdefghijABCDEFGHIJ';
+    expect(new SecretScrubber([KEY, other]).scrub(`${other}|${KEY}`)).toBe('***|***');
+  });
 });
 
-describe('describeProviderError', () => {
-  const provider: ProviderSpec = { name: 'p', type: 'openai-compatible', baseURL: 'http://127.0.0.1:9/v1', apiKeyEnv: 'JOBLINE_SCRUB_TEST_KEY' };
-  afterEach(() => {
-    delete process.env.JOBLINE_SCRUB_TEST_KEY;
-  });
-
-  it('never shows a piece of the key, at any offset of an error body of any length (it cuts bodies to 300 characters)', () => {
-    process.env.JOBLINE_SCRUB_TEST_KEY = KEY;
-    for (let length = 0; length <= 420; length += 7) {
-      for (let offset = 0; offset <= length; offset += 1) {
-        const body = `${'e'.repeat(offset)}Authorization: Bearer ${KEY}${'e'.repeat(length - offset)}`;
-        const error = new APICallError({ message: body, url: 'http://127.0.0.1:9/v1/chat/completions', requestBodyValues: {}, statusCode: 500 });
-        const message = describeProviderError(error, provider, 1);
-        if (longestKeyPiece(message) >= MIN_SECRET_FRAGMENT) throw new Error(`offset ${offset}, length ${length}: ${message}`);
-      }
-    }
+describe('the keys of environment variables', () => {
+  it('are the trimmed values of the named variables that are set and not blank', () => {
+    const env = { A: `  ${KEY}\n`, B: '   ', D: 'not named' };
+    expect(readSecrets(['A', 'B', 'C'], env)).toEqual([KEY]);
+    expect(readSecrets([], env)).toEqual([]);
+    const scrubber = scrubberOf(['A', 'B', 'C'], env);
+    expect(scrubber.scrub(`x ${KEY} y, not named`)).toBe('x *** y, not named');
+    expect(scrubberOf(['B', 'C'], env).isEmpty).toBe(true);
   });
 });

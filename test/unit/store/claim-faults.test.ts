@@ -1,0 +1,53 @@
+// The claim on a full disk (writes fail with ENOSPC, injected): taking it fails as an I/O error
+// and leaves no temp file behind; releasing it removes it even when no removal marker can be
+// written (a claim of this live process would otherwise hold its job for the process's life).
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { makeTempDir } from '../../helpers/temp.js';
+
+const full = { paths: null as RegExp | null };
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  return {
+    ...fs,
+    writeFileSync: (...args: Parameters<typeof fs.writeFileSync>) => {
+      if (full.paths?.test(String(args[0]))) {
+        fs.writeFileSync(args[0], '', args[2]); // created, not written
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
+      return fs.writeFileSync(...args);
+    },
+  };
+});
+
+const { readClaim, tryAcquireClaim } = await import('../../../src/store/claim.js');
+
+describe('a claim on a full disk', () => {
+  it('is not taken: an I/O error naming it, and no temp file left', () => {
+    const dir = makeTempDir();
+    const path = join(dir, 'claim');
+    full.paths = /\.tmp$/;
+    try {
+      expect(() => tryAcquireClaim(path)).toThrow(expect.objectContaining({ code: 'JOB_IO', message: expect.stringContaining(`Cannot use the claim ${path}: ENOSPC`) }));
+    } finally {
+      full.paths = null;
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('is still released when no removal marker can be written', () => {
+    const dir = makeTempDir();
+    const path = join(dir, 'claim');
+    const claim = tryAcquireClaim(path)!;
+    full.paths = /\.broken-/;
+    try {
+      claim.release();
+    } finally {
+      full.paths = null;
+    }
+    expect(existsSync(path)).toBe(false);
+    expect(readClaim(path)).toBeUndefined();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
