@@ -21,6 +21,12 @@ export interface BoardIndex {
   readonly firstTodo: readonly number[];
   /** Phases one of whose tasks waits for another (their failures need a look at dependents). */
   readonly phasesWithDependencies: ReadonlySet<number>;
+  /**
+   * The number of the next new run (`r<n>`): above every run id on the board. Not its length + 1:
+   * a crash can leave a gap (a start it cut off is dropped from the journal while a later start
+   * stays, see task-log.ts), and an id given twice merged two runs into one, losing ends.
+   */
+  readonly nextRunNumber: number;
 }
 
 const indexes = new WeakMap<TaskBoard, BoardIndex>();
@@ -98,6 +104,7 @@ export function updateBoard(board: TaskBoard, changedTasks: readonly Task[], cha
   const phaseCounts = previous.phaseCounts.slice();
   const firstTodo = previous.firstTodo.slice();
   const openRuns = new Map(previous.openRuns);
+  let { nextRunNumber } = previous;
   const runPositions = new Map<string, number>();
   for (const task of changedTasks) {
     const position = previous.positions.get(task.id)!;
@@ -116,6 +123,7 @@ export function updateBoard(board: TaskBoard, changedTasks: readonly Task[], cha
     if (position === -1) position = runs.push(run) - 1;
     else runs[position] = run;
     runPositions.set(run.id, position);
+    nextRunNumber = Math.max(nextRunNumber, runNumberOf(run.id) + 1);
     if (run.state.status === 'running') openRuns.set(run.taskId, position);
     else if (openRuns.get(run.taskId) === position) openRuns.delete(run.taskId);
   }
@@ -126,8 +134,14 @@ export function updateBoard(board: TaskBoard, changedTasks: readonly Task[], cha
     firstTodo[phase] = position;
   }
   const next: TaskBoard = { tasks, runs };
-  indexes.set(next, { positions: previous.positions, phaseCounts, openRuns, firstTodo, phasesWithDependencies: previous.phasesWithDependencies });
+  indexes.set(next, { positions: previous.positions, phaseCounts, openRuns, firstTodo, phasesWithDependencies: previous.phasesWithDependencies, nextRunNumber });
   return next;
+}
+
+// The number of run id `r<n>` (0 for an id of another shape: it takes no number).
+function runNumberOf(id: string): number {
+  const number = /^r(\d{1,9})$/.exec(id)?.[1];
+  return number === undefined ? 0 : Number(number);
 }
 
 function findRunFromEnd(runs: readonly Run[], id: string): number {
@@ -157,8 +171,10 @@ function buildIndex(board: TaskBoard): BoardIndex {
     if (firstTodo[phase] === undefined) firstTodo[phase] = board.tasks.length;
   });
   const openRuns = new Map<string, number>();
+  let nextRunNumber = 1;
   board.runs.forEach((run, position) => {
     if (run.state.status === 'running') openRuns.set(run.taskId, position);
+    nextRunNumber = Math.max(nextRunNumber, runNumberOf(run.id) + 1);
   });
-  return { positions, phaseCounts: Array.from(byPhase, (tasks) => (tasks ? countTasks(tasks) : undefined)), openRuns, firstTodo, phasesWithDependencies };
+  return { positions, phaseCounts: Array.from(byPhase, (tasks) => (tasks ? countTasks(tasks) : undefined)), openRuns, firstTodo, phasesWithDependencies, nextRunNumber };
 }

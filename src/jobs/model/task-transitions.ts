@@ -76,7 +76,8 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     setTask({ ...task, status: 'claimed', attempts, claims });
     const phase = after.phases[task.phase]!;
     const workerName = typeof worker === 'string' ? worker : formatWorkerName(after.agent, after.id, worker);
-    const id = recorded.runId ?? `r${board.runs.length + newRuns.size + 1}`;
+    // Above every id on the board, never its length + 1 (see BoardIndex.nextRunNumber).
+    const id = recorded.runId ?? `r${index.nextRunNumber + newRuns.size}`;
     // Runs that may go side by side write files of their own; a phase of one task writes its
     // section of the job's output.log, as every phase did before tasks.
     const file = isInSharedPhase(task) ? formatRunOutputFile(id) : OUTPUT_FILE;

@@ -102,4 +102,18 @@ describe('the board index', () => {
     expect(reads).toBeLessThan(20);
     expect(countBoard(state.board)).toMatchObject({ total: 20_000, done: 1, running: 1 });
   });
+
+  it('numbers a new run above every run on the board, also across a gap a crash left, so no two runs share an id', () => {
+    // A crash dropped r2's start (it never began) while r3's stayed: the board has r1 and r3.
+    const tasks = [task('t1', 0, { status: 'done', attempts: 1 }), task('t2', 0, { status: 'done', attempts: 1 }), task('t3', 0), task('t4', 0), task('t5', 0)];
+    const ended = (id: string, taskId: string) => ({ id, taskId, attempt: 1, worker: 'sh[x-0]', startedAt: NOW, state: { status: 'succeeded' as const, endedAt: NOW }, output: { file: `runs/${id}.log`, section: '' } });
+    const job = makeJob({ mode: 'background', workers: 3 }, ['run']);
+    let state = applyActions({ job, board: { tasks, runs: [ended('r1', 't1'), ended('r3', 't2')] } }, [{ type: 'start' }, { type: 'startPhase', taskId: 't3', worker: 0 }], NOW).state;
+    state = applyActions(state, [{ type: 'startTask', taskId: 't4', worker: 1 }], NOW).state;
+    state = applyActions(state, [{ type: 'completeTask', taskId: 't3', output: 'ok' }, { type: 'startTask', taskId: 't5', worker: 0 }], NOW).state;
+    const ids = state.board.runs.map((run) => run.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(state.board.runs.map((run) => [run.id, run.taskId])).toEqual([['r1', 't1'], ['r3', 't2'], ['r4', 't3'], ['r5', 't4'], ['r6', 't5']]);
+    expect(countBoard(state.board)).toMatchObject({ done: 3, running: 2 });
+  });
 });
