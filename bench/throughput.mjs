@@ -27,7 +27,10 @@ export function runJobline() {
   const ms = timed(() => execFileSync(process.execPath, [CLI, 'batch', '--agent', 'sh', '--workers', '3', '--config', 'keep.json', 'prompts.txt'], { cwd, env, stdio: 'ignore' }));
   const [id] = readdirSync(join(cwd, 'jobs')).filter((name) => name.startsWith('job-'));
   const job = JSON.parse(readFileSync(join(cwd, 'jobs', id, 'job.json'), 'utf8'));
-  const done = new Set(readFileSync(join(cwd, 'jobs', id, 'tasks.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((record) => record.kind === 'task' && record.task.status === 'done').map((record) => record.task.id));
+  // The journal's lines: records, groups of records (a run's start, written by its thread), start
+  // marks, and the blank line a start mark may leave (the reader skips it too).
+  const records = readFileSync(join(cwd, 'jobs', id, 'tasks.jsonl'), 'utf8').split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line)).flatMap((line) => (line.kind === 'group' ? line.records : [line]));
+  const done = new Set(records.filter((record) => record.kind === 'task' && record.task.status === 'done').map((record) => record.task.id));
   if (job.status !== 'completed' || done.size !== JOBS) throw new Error(`the batch recorded ${done.size} of ${JOBS} tasks done (job ${job.status})`);
   return ms;
 }
