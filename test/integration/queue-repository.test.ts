@@ -26,16 +26,23 @@ afterAll(async () => {
 
 const git = (cwd: string, ...args: string[]): string => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
 
+// A repository on branch main whose first commit holds `files` and a .jobrc.json of `config` with
+// the queue and a bare git remote for it; returns the repository's folder.
+function makeRepository(files: Record<string, string>, config: Record<string, unknown> = {}): string {
+  const remote = join(makeTempDir(), 'remote.git');
+  execFileSync('git', ['init', '--quiet', '--bare', remote]);
+  const repo = makeTempDir();
+  git(repo, 'init', '--quiet', '-b', 'main');
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(repo, name), text);
+  writeFileSync(join(repo, '.jobrc.json'), JSON.stringify({ queue: { url: redis.url, gitRemote: remote }, ...config }));
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '--quiet', '-m', 'first');
+  return repo;
+}
+
 describe('a run that needs the repository', () => {
   it('runs in a worktree at the job\'s commit, and its changes come back as its task\'s branch', async () => {
-    const remote = join(makeTempDir(), 'remote.git');
-    execFileSync('git', ['init', '--quiet', '--bare', remote]);
-    const repo = makeTempDir();
-    git(repo, 'init', '--quiet', '-b', 'main');
-    writeFileSync(join(repo, 'hello.txt'), 'hello from the commit\n');
-    writeFileSync(join(repo, '.jobrc.json'), JSON.stringify({ queue: { url: redis.url, gitRemote: remote }, agents: { plain: { type: 'command', workspace: 'none', phases: [{ name: 'run', run: 'pwd; ls' }] } } }));
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '--quiet', '-m', 'first');
+    const repo = makeRepository({ 'hello.txt': 'hello from the commit\n' }, { agents: { plain: { type: 'command', workspace: 'none', phases: [{ name: 'run', run: 'pwd; ls' }] } } });
     const head = git(repo, 'rev-parse', 'HEAD');
     // Not committed: not sent (the worker gets the commit, not the working tree).
     writeFileSync(join(repo, 'hello.txt'), 'an uncommitted edit\n');
@@ -60,15 +67,7 @@ describe('a run that needs the repository', () => {
 
 describe('a job in a worktree of its own whose runs go to workers', () => {
   it('gets each run\'s work merged into its branch, each run starting from the work before it, and lands it', async () => {
-    const remote = join(makeTempDir(), 'remote.git');
-    execFileSync('git', ['init', '--quiet', '--bare', remote]);
-    const repo = makeTempDir();
-    git(repo, 'init', '--quiet', '-b', 'main');
-    writeFileSync(join(repo, 'base.txt'), 'base\n');
-    writeFileSync(join(repo, '.gitignore'), '.jobrc.json\n');
-    writeFileSync(join(repo, '.jobrc.json'), JSON.stringify({ queue: { url: redis.url, gitRemote: remote }, agents: { two: { type: 'command', isolation: 'worktree', phases: [{ name: 'write', run: 'echo "one on $JOBLINE_WORKER_NAME" > a.txt' }, { name: 'copy', run: 'cat a.txt base.txt > b.txt' }] } } }));
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '--quiet', '-m', 'first');
+    const repo = makeRepository({ 'base.txt': 'base\n', '.gitignore': '.jobrc.json\n' }, { agents: { two: { type: 'command', isolation: 'worktree', phases: [{ name: 'write', run: 'echo "one on $JOBLINE_WORKER_NAME" > a.txt' }, { name: 'copy', run: 'cat a.txt base.txt > b.txt' }] } } });
     const head = git(repo, 'rev-parse', 'HEAD');
     const env = { JOBLINE_JOBS_DIR: join(makeTempDir(), 'jobs'), ...FAST_QUEUE_ENV };
     const result = await runCli(['run', '-y', '--json', '--agent', 'two', '--name', 'two-steps', 'go'], { cwd: repo, env });
@@ -87,14 +86,7 @@ describe('a job in a worktree of its own whose runs go to workers', () => {
   }, 60_000);
 
   it('merges the work of a batch\'s lines run at once on workers into the job\'s branch, each line\'s', async () => {
-    const remote = join(makeTempDir(), 'remote.git');
-    execFileSync('git', ['init', '--quiet', '--bare', remote]);
-    const repo = makeTempDir();
-    git(repo, 'init', '--quiet', '-b', 'main');
-    writeFileSync(join(repo, '.gitignore'), '.jobrc.json\n');
-    writeFileSync(join(repo, '.jobrc.json'), JSON.stringify({ queue: { url: redis.url, gitRemote: remote } }));
-    git(repo, 'add', '-A');
-    git(repo, 'commit', '--quiet', '-m', 'first');
+    const repo = makeRepository({ '.gitignore': '.jobrc.json\n' });
     const env = { JOBLINE_JOBS_DIR: join(makeTempDir(), 'jobs'), ...FAST_QUEUE_ENV };
     const lines = ['a', 'b', 'c', 'd'].map((name) => `echo ${name} > ${name}.txt`).join('\n');
     const result = await runCli(['batch', '-', '-j', '4', '--isolation', 'worktree', '-n', 'four-lines', '--json'], { cwd: repo, env, input: `${lines}\n` });
