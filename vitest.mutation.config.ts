@@ -9,7 +9,7 @@ const jobs = [
   'transitions', 'transition-table', 'transition-events', 'task-history', 'job-service', 'job-service-views',
   'manager-faults', 'manager-details', 'phase-runs', 'storage-policy', 'job-writer', 'job-writer-durability', 'job-writer-checkpoint',
   'coalesced-runs', 'job-id', 'last-details', 'external-workers-model', 'external-workers-service',
-  'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder',
+  'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder', 'job-time',
 ];
 const store = ['claim-id', 'claim-lease', 'claim-faults', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'event-tail-failures', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'open-files', 'perform-write', 'jobs-dir', 'task-log'];
 const server = ['api-app', 'openapi-document', 'browser-access', 'dashboard-routes', 'event-hub', 'http-errors', 'job-routes', 'login-links', 'request-guard', 'route-table', 'stream-routes', 'worker-routes'];
@@ -21,7 +21,7 @@ const text = ['inert-text', 'json-error', 'nearest-name', 'secrets'];
 // long a run, measured). Isolated: files that replace a module (vi.mock), and files that read the store's
 // files through its parsers, whose schemas are built once per module and kept (a schema built
 // while a mutant of it is active must not outlive that mutant's run).
-const isolated = (file: string): boolean => file.startsWith('test/unit/store/') || ['jobs/job-transcript', 'jobs/remote-runs', 'jobs/task-history', 'jobs/service-on-folder'].some((name) => file === `test/unit/${name}.test.ts`);
+const isolated = (file: string): boolean => file.startsWith('test/unit/store/') || ['jobs/job-transcript', 'jobs/remote-runs', 'jobs/task-history', 'jobs/service-on-folder', 'jobs/job-time'].some((name) => file === `test/unit/${name}.test.ts`);
 const files = [
   ...jobs.map((name) => `test/unit/jobs/${name}.test.ts`),
   ...store.map((name) => `test/unit/store/${name}.test.ts`),
