@@ -1,7 +1,8 @@
 // The tests Stryker runs against each mutant (npm run test:mutation): the fast, pure tests of the
 // model, the scheduler and the job service (in-memory repository, scripted executor), and the
 // fast tests of the store (temp folders, real files), the server (Hono's app.request in-process,
-// no port) and the text helpers. No build, no threads, no processes: each file takes a second or two.
+// no port), the text helpers, and the front ends' pure parts (renderers, the REPL's completion and
+// notices). No build, no threads, no processes, no network: each file takes a second or two.
 import { defineConfig } from 'vitest/config';
 
 const jobs = [
@@ -9,11 +10,13 @@ const jobs = [
   'transitions', 'transition-table', 'transition-events', 'task-history', 'job-service', 'job-service-views',
   'manager-faults', 'manager-details', 'phase-runs', 'storage-policy', 'job-writer', 'job-writer-durability', 'job-writer-checkpoint',
   'coalesced-runs', 'job-id', 'last-details', 'external-workers-model', 'external-workers-service',
-  'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder',
+  'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder', 'job-time', 'job-lookup',
 ];
 const store = ['claim-id', 'claim-lease', 'claim-faults', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'event-tail-failures', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'open-files', 'perform-write', 'jobs-dir', 'task-log'];
 const server = ['api-app', 'openapi-document', 'browser-access', 'dashboard-routes', 'event-hub', 'http-errors', 'job-routes', 'login-links', 'request-guard', 'route-table', 'stream-routes', 'worker-routes'];
 const text = ['inert-text', 'json-error', 'nearest-name', 'secrets'];
+// Fast tests of the front ends' pure parts, which read the model and the service as a user sees them.
+const fronts = ['render/task-views', 'render/render', 'render/batch-summary', 'commands/approval-choices', 'commands/own-job-events', 'client/failover-session', 'repl/completer', 'repl/notifications', 'repl/follow'];
 
 // Most test files share their worker's modules with the files before them (isolate: false):
 // Stryker runs the tests covering each mutant again and again, and importing the job service's
@@ -21,12 +24,13 @@ const text = ['inert-text', 'json-error', 'nearest-name', 'secrets'];
 // long a run, measured). Isolated: files that replace a module (vi.mock), and files that read the store's
 // files through its parsers, whose schemas are built once per module and kept (a schema built
 // while a mutant of it is active must not outlive that mutant's run).
-const isolated = (file: string): boolean => file.startsWith('test/unit/store/') || ['jobs/job-transcript', 'jobs/remote-runs', 'jobs/task-history', 'jobs/service-on-folder'].some((name) => file === `test/unit/${name}.test.ts`);
+const isolated = (file: string): boolean => file.startsWith('test/unit/store/') || ['jobs/job-transcript', 'jobs/remote-runs', 'jobs/task-history', 'jobs/service-on-folder', 'jobs/job-time'].some((name) => file === `test/unit/${name}.test.ts`);
 const files = [
   ...jobs.map((name) => `test/unit/jobs/${name}.test.ts`),
   ...store.map((name) => `test/unit/store/${name}.test.ts`),
   ...server.map((name) => `test/unit/server/${name}.test.ts`),
   ...text.map((name) => `test/unit/text/${name}.test.ts`),
+  ...fronts.map((name) => `test/unit/${name}.test.ts`),
 ];
 
 export default defineConfig({
