@@ -11,7 +11,8 @@ import { credentialOf } from './credentials.js';
 import { eventsQuerySchema, logsQuerySchema } from './api-schemas.js';
 import type { TranscriptLine } from '../jobs/service/job-transcript.js';
 import { formatTranscriptLine, taskIdWidth } from '../render/log-lines.js';
-import { frameOf, type StreamEvent } from './event-hub.js';
+import type { StreamEvent } from './event-hub.js';
+import { StreamFlusher } from './stream-flush.js';
 import type { RouteTable } from './route-table.js';
 
 /** How often an idle event stream sends a comment, so proxies and clients see it alive (ms). */
@@ -27,6 +28,8 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
   const scrubber = scrubberOf(getSecretEnvNames(deps.config));
   const scrub = (text: string): string => scrubber.scrub(text);
   const { service, hub } = deps;
+  // One flusher for every event stream of this server: their writes go out together (see stream-flush.ts).
+  const flusher = new StreamFlusher();
   routes.add({ method: 'get', path: '/api/events', summary: 'Lifecycle events as Server-Sent Events, each with id <jobId>:<seq>. Authorization: Bearer, or ticket=<a ticket from POST /api/event-tickets>. Last-Event-ID (or lastEventId=) resumes after an event: for one job (job=ID) from its log (<id>:0 from its start), for all jobs from the newest events held (event "reset" when it is no longer held: reload).', query: eventsQuerySchema, responses: { 200: 'text/event-stream' } }, async ({ context, query }) => {
     const jobId = query.job ? await service.resolve(query.job) : null;
     // A page reopening its stream with a new ticket names the last event it saw in the query.
@@ -48,11 +51,15 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
       // Past this seq, a job's events come live (a replay from its log may hold the first ones).
       let replayedUpTo = -1;
       const isWanted = (event: StreamEvent): boolean => (jobId === null || event.jobId === jobId || event.name === 'warning') && !(event.name === 'job' && (event.data.event?.seq ?? 0) <= replayedUpTo);
+      // Woken at the next flush, not at each event: a moment's events go out in one write.
+      const wakeUp = (): void => wake?.();
       const { replay, stop } = hub.listen((event) => {
         if (!isWanted(event)) return;
         queue.push(event);
-        wake?.();
+        if (wake) flusher.request(wakeUp);
       }, isFromLog ? undefined : lastEventId, query.live === 'true');
+      // The stream of all jobs gets the same events as every other such stream (see bytesOf).
+      const isShared = jobId === null;
       if (isFromLog) {
         // Listening started first: an event written meanwhile is both read here and heard live,
         // and is sent once (by its seq).
@@ -85,10 +92,9 @@ export function addStreamRoutes(routes: RouteTable, deps: ApiDeps): void {
           }
           if (queue.length > MAX_QUEUED_EVENTS) break;
           // Everything queued goes in one write (a burst of a job's events is one write per client,
-          // not one per event), each frame made (and scrubbed) once for all clients (see frameOf).
-          const batch = queue.splice(0, MAX_EVENTS_PER_WRITE);
-          for (const event of batch.slice(0, -1)) void sse.write(frameOf(event, scrub));
-          await sse.write(frameOf(batch.at(-1)!, scrub));
+          // not one per event), each frame made (and scrubbed) once for all clients (see frameOf),
+          // and the same events' bytes made once for all the streams that get them (bytesOf).
+          await sse.write(flusher.bytesOf(queue.splice(0, MAX_EVENTS_PER_WRITE), scrub, isShared));
         }
       } finally {
         clearInterval(keepalive);

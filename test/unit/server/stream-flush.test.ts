@@ -1,0 +1,113 @@
+// The event streams' flushes: a quiet stream's first event goes out at the next turn, a busy
+// moment's events together at most every FLUSH_MS, and streams that get the same events share
+// one buffer (issue 28 §8: 200 followers must not make the server CPU-bound).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FLUSH_MS, StreamFlusher } from '../../../src/server/stream-flush.js';
+import { frameOf, type StreamEvent } from '../../../src/server/event-hub.js';
+
+const event = (seq: number, name: StreamEvent['name'] = 'job'): StreamEvent => ({ id: name === 'job' ? `job-aaaa1111:${seq}` : '', name, jobId: 'job-aaaa1111', data: { jobId: 'job-aaaa1111', lines: [`line ${seq}`] } });
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
+
+describe('StreamFlusher', () => {
+  let clock = 1_000;
+  beforeEach(() => {
+    clock = 1_000;
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setImmediate', 'clearTimeout'] });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('flushes about once per frame of a display', () => {
+    expect(FLUSH_MS).toBe(16);
+  });
+
+  it('wakes a stream at the next turn after a quiet spell, once however often it asked', () => {
+    const flusher = new StreamFlusher(16, () => clock);
+    const wake = vi.fn();
+    flusher.request(wake);
+    flusher.request(wake);
+    expect(wake).not.toHaveBeenCalled();
+    vi.advanceTimersToNextTimer();
+    expect(wake).toHaveBeenCalledTimes(1);
+  });
+
+  it('wakes every waiting stream in the same flush', () => {
+    const flusher = new StreamFlusher(16, () => clock);
+    const woken: string[] = [];
+    flusher.request(() => woken.push('a'));
+    flusher.request(() => woken.push('b'));
+    vi.advanceTimersToNextTimer();
+    expect(woken).toEqual(['a', 'b']);
+  });
+
+  it('holds a request that comes soon after a flush until flushMs after it, and then serves it', () => {
+    const flusher = new StreamFlusher(16, () => clock);
+    const first = vi.fn();
+    flusher.request(first);
+    vi.advanceTimersToNextTimer();
+    clock += 5;
+    const second = vi.fn();
+    flusher.request(second);
+    vi.advanceTimersByTime(10);
+    expect(second).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(second).toHaveBeenCalledTimes(1);
+    // Long after: at the next turn again.
+    clock += 100;
+    const third = vi.fn();
+    flusher.request(third);
+    vi.advanceTimersByTime(0);
+    vi.runOnlyPendingTimers();
+    expect(third).toHaveBeenCalledTimes(1);
+  });
+
+  it('serves a request exactly flushMs after the last flush at the next turn', () => {
+    const flusher = new StreamFlusher(16, () => clock);
+    flusher.request(() => {});
+    vi.advanceTimersToNextTimer();
+    clock += 16;
+    const wake = vi.fn();
+    flusher.request(wake);
+    vi.runOnlyPendingTimers();
+    expect(wake).toHaveBeenCalledTimes(1);
+  });
+
+  it('makes the bytes of a batch of events: their frames, in order', () => {
+    const flusher = new StreamFlusher(16, () => clock);
+    const events = [event(1), event(2, 'output'), event(3)];
+    expect(text(flusher.bytesOf(events, (t) => t, false))).toBe(events.map((e) => text(frameOf(e))).join(''));
+    expect(flusher.bytesOf([events[0]!], (t) => t, true)).toBe(frameOf(events[0]!));
+  });
+
+  it('scrubs each frame it makes', () => {
+    const flusher = new StreamFlusher(16, () => clock);
+    const bytes = flusher.bytesOf([event(1), event(2)], (t) => t.replace(/line/g, '[gone]'), true);
+    expect(text(bytes)).toContain('[gone] 1');
+    expect(text(bytes)).not.toContain('line');
+  });
+
+  it('shares one buffer between streams of every event that got the same events, and only them', () => {
+    const flusher = new StreamFlusher(16, () => clock);
+    const [a, b, c] = [event(1), event(2), event(3)];
+    const shared = flusher.bytesOf([a!, b!, c!], (t) => t, true);
+    expect(flusher.bytesOf([a!, b!, c!], (t) => t, true)).toBe(shared);
+    // Another last event, or another count, or a stream of one job: bytes of its own.
+    const shorter = flusher.bytesOf([a!, b!], (t) => t, true);
+    expect(shorter).not.toBe(shared);
+    expect(text(shorter)).toBe(text(frameOf(a!)) + text(frameOf(b!)));
+    const sameEnds = flusher.bytesOf([a!, c!], (t) => t, true);
+    expect(sameEnds).not.toBe(shared);
+    expect(text(sameEnds)).toBe(text(frameOf(a!)) + text(frameOf(c!)));
+    expect(flusher.bytesOf([a!, b!, c!], (t) => t, false)).not.toBe(shared);
+  });
+
+  it('forgets shared buffers at the next flush', () => {
+    const flusher = new StreamFlusher(16, () => clock);
+    const events = [event(1), event(2)];
+    const before = flusher.bytesOf(events, (t) => t, true);
+    flusher.request(() => {});
+    vi.runOnlyPendingTimers();
+    const after = flusher.bytesOf(events, (t) => t, true);
+    expect(after).not.toBe(before);
+    expect(text(after)).toBe(text(before));
+  });
+});
