@@ -1,7 +1,8 @@
 // Following the events other processes write in a jobs folder: a server shows jobs that a REPL
 // beside it runs (that REPL owns them and writes their files; the server's own session never
-// hears of them). One recursive watch of the folder; each job's events.jsonl is read from where it
-// was last read, complete lines only (a line being appended is read once it ends).
+// hears of them). A watch of the folder (jobs come and go) and one of each job's folder (its
+// events.jsonl grows); each log is read from where it was last read, complete lines only (a line
+// being appended is read once it ends).
 import { closeSync, constants, existsSync, fstatSync, openSync, readdirSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { isJobId } from '../jobs/model/job-id.js';
@@ -42,6 +43,7 @@ export function tailFolderEvents(dir: string, isOwn: (id: string) => boolean, on
     }
     const path = join(dir, id, 'events.jsonl');
     if (!existsSync(join(dir, id))) {
+      forgetJob(id);
       if (offsets.delete(id)) onEvents({ id, events: [], isRemoved: true });
       return;
     }
@@ -63,28 +65,60 @@ export function tailFolderEvents(dir: string, isOwn: (id: string) => boolean, on
     }
     if (events.length > 0) onEvents({ id, events, isRemoved: false });
   };
+  // Not one recursive watch: on Linux, Node makes that a watch of every file, and reads a folder
+  // again at every file made in it (a batch's 1,000 runs/rN.log: a thousand watches, a million
+  // names read; the server's CPU went to it). A folder's own watch hears of every file in it.
+  const folders = new Map<string, FSWatcher>();
+  let hasFailed = false;
+  const fail = (error: unknown): void => {
+    if (hasFailed) return;
+    hasFailed = true;
+    onFailure(describeWatchFailure(dir, error));
+  };
+  const schedule = (id: string): void => {
+    // Stryker disable next-line ConditionalExpression: coalescing saves reads; a second read of the same log finds nothing new
+    if (pending.has(id)) return;
+    pending.set(id, setTimeout(() => readNew(id), COALESCE_MS));
+  };
+  const watchJob = (id: string): void => {
+    if (folders.has(id)) return;
+    try {
+      const folder = watch(join(dir, id), (_type, name) => {
+        if (name === null || name.toString() === 'events.jsonl') schedule(id);
+      });
+      folder.on('error', () => forgetJob(id));
+      folders.set(id, folder);
+    } catch (error) {
+      // Gone already (its removal is read below), or no watch left: said once.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') fail(error);
+    }
+  };
+  const forgetJob = (id: string): void => {
+    folders.get(id)?.close();
+    folders.delete(id);
+  };
   let watcher: FSWatcher | null = null;
   try {
     // Linux: inotify under the hood, one watch per folder (a jobs folder of 10,000 jobs needs as
-    // many; past the system's limit the watch fails and nothing is followed).
-    watcher = watch(dir, { recursive: true }, (_type, name) => {
-      if (!name) return;
-      const [id, file] = name.toString().split('/');
-      if (!id || !isJobId(id) || (file !== undefined && file !== 'events.jsonl')) return;
-      // Stryker disable next-line ConditionalExpression: coalescing saves reads; a second read of the same log finds nothing new
-      if (pending.has(id)) return;
-      pending.set(id, setTimeout(() => readNew(id), COALESCE_MS));
+    // many; past the system's limit the rest are not followed, and onFailure says so once).
+    watcher = watch(dir, (_type, name) => {
+      const id = name?.toString();
+      if (!id || !isJobId(id)) return;
+      watchJob(id);
+      schedule(id);
     });
     watcher.on('error', (error) => {
       watcher?.close();
-      onFailure(describeWatchFailure(dir, error));
+      fail(error);
     });
+    for (const id of offsets.keys()) watchJob(id);
   } catch (error) {
     watcher = null;
-    onFailure(describeWatchFailure(dir, error));
+    fail(error);
   }
   return () => {
     watcher?.close();
+    for (const id of [...folders.keys()]) forgetJob(id);
     for (const timer of pending.values()) clearTimeout(timer);
     pending.clear();
   };

@@ -1,6 +1,6 @@
 // Following the events another process appends to a jobs folder: new complete lines only, in
 // order, from where the log stood when following began; a job's removal; nothing of one's own.
-import { appendFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tailFolderEvents, type TailedEvents } from '../../../src/store/event-tail.js';
@@ -54,6 +54,29 @@ describe('following a jobs folder', () => {
     await waitFor(() => seen.length === 1, 'the other job\'s event');
     // The own job's append was made first: had it been reported, it would be here already.
     expect(seen.map((tailed) => tailed.id)).toEqual(['job-else0002']);
+  });
+
+  it('watches each job\'s folder, not each of its files: a batch\'s 300 run logs cost no watch, and a job made later is followed as it grows', async () => {
+    const dir = makeTempDir('jobline-tail-');
+    mkdirSync(join(dir, 'job-aaaa0001', 'runs'), { recursive: true });
+    writeFileSync(join(dir, 'job-aaaa0001', 'events.jsonl'), '');
+    for (let i = 1; i <= 300; i++) writeFileSync(join(dir, 'job-aaaa0001', 'runs', `r${i}.log`), 'x\n');
+    const before = countInotifyWatches();
+    const seen = follow(dir);
+    // The folder and the job's folder (Node's recursive watch on Linux made it 300 more, one per file).
+    expect(countInotifyWatches() - before).toBe(2);
+    mkdirSync(join(dir, 'job-bbbb0002'));
+    appendFileSync(join(dir, 'job-bbbb0002', 'events.jsonl'), line(1, 'created'));
+    await waitFor(() => seen.some((tailed) => tailed.id === 'job-bbbb0002'), 'the new job');
+    appendFileSync(join(dir, 'job-bbbb0002', 'events.jsonl'), line(2, 'queued'));
+    await waitFor(() => seen.filter((tailed) => tailed.id === 'job-bbbb0002').length === 2, 'its next event');
+    expect(seen.filter((tailed) => tailed.id === 'job-bbbb0002').flatMap((tailed) => tailed.events.map((event) => event.seq))).toEqual([1, 2]);
+    // New files of a job are news only when they are its log.
+    for (let i = 301; i <= 310; i++) writeFileSync(join(dir, 'job-aaaa0001', 'runs', `r${i}.log`), 'x\n');
+    appendFileSync(join(dir, 'job-aaaa0001', 'events.jsonl'), line(7));
+    await waitFor(() => seen.some((tailed) => tailed.id === 'job-aaaa0001'), 'the first job\'s event');
+    expect(seen.filter((tailed) => tailed.id === 'job-aaaa0001').flatMap((tailed) => tailed.events.map((event) => event.seq))).toEqual([7]);
+    expect(countInotifyWatches() - before).toBe(3);
   });
 
   it('says why when the folder cannot be followed', () => {
@@ -121,3 +144,18 @@ describe('following a jobs folder, what it leaves out', () => {
     expect(open() - before).toBeLessThan(5);
   });
 });
+
+// The inotify watches this process holds (Linux: each inotify descriptor lists its watches in
+// /proc/self/fdinfo), as a user's `fs.inotify.max_user_watches` counts them.
+function countInotifyWatches(): number {
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (!readlinkSync(`/proc/self/fd/${fd}`).includes('inotify')) continue;
+      count += (readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').match(/^inotify wd:/gm) ?? []).length;
+    } catch {
+      // A descriptor closed meanwhile.
+    }
+  }
+  return count;
+}
