@@ -30,6 +30,15 @@ describe('StreamFlusher', () => {
     expect(wake).toHaveBeenCalledTimes(1);
   });
 
+  it('holds a request right after a flush for flushMs on the real clock by default', async () => {
+    vi.useRealTimers();
+    const flusher = new StreamFlusher();
+    await new Promise<void>((resolve) => flusher.request(resolve));
+    const asked = performance.now();
+    await new Promise<void>((resolve) => flusher.request(resolve));
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(FLUSH_MS - 1);
+  });
+
   it('wakes every waiting stream in the same flush', () => {
     const flusher = new StreamFlusher(16, () => clock);
     const woken: string[] = [];
@@ -60,15 +69,34 @@ describe('StreamFlusher', () => {
     expect(third).toHaveBeenCalledTimes(1);
   });
 
-  it('serves a request exactly flushMs after the last flush at the next turn', () => {
+  it('serves a request exactly flushMs after the last flush at the next turn, not on a timer', () => {
+    vi.useRealTimers();
+    vi.useFakeTimers({ toFake: ['setImmediate'] });
     const flusher = new StreamFlusher(16, () => clock);
-    flusher.request(() => {});
+    const first = vi.fn();
+    flusher.request(first);
     vi.advanceTimersToNextTimer();
+    expect(first).toHaveBeenCalledTimes(1);
     clock += 16;
     const wake = vi.fn();
     flusher.request(wake);
-    vi.runOnlyPendingTimers();
+    vi.advanceTimersToNextTimer();
     expect(wake).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps one flush pending however many streams ask: a stream that asks again right after it waits flushMs', () => {
+    const flusher = new StreamFlusher(16, () => clock);
+    const woken: string[] = [];
+    flusher.request(() => woken.push('a'));
+    flusher.request(() => woken.push('b'));
+    vi.advanceTimersByTime(0);
+    vi.runOnlyPendingTimers();
+    expect(woken).toEqual(['a', 'b']);
+    flusher.request(() => woken.push('c'));
+    vi.advanceTimersByTime(1);
+    expect(woken).toEqual(['a', 'b']);
+    vi.advanceTimersByTime(15);
+    expect(woken).toEqual(['a', 'b', 'c']);
   });
 
   it('makes the bytes of a batch of events: their frames, in order', () => {
@@ -98,6 +126,29 @@ describe('StreamFlusher', () => {
     expect(sameEnds).not.toBe(shared);
     expect(text(sameEnds)).toBe(text(frameOf(a!)) + text(frameOf(c!)));
     expect(flusher.bytesOf([a!, b!, c!], (t) => t, false)).not.toBe(shared);
+  });
+
+  it('tells batches apart by their last event, not their second', () => {
+    const flusher = new StreamFlusher(16, () => clock);
+    const [a, b, c, d] = [event(1), event(2), event(3), event(4)];
+    flusher.bytesOf([a!, b!, c!], (t) => t, true);
+    expect(text(flusher.bytesOf([a!, b!, d!], (t) => t, true))).toBe([a, b, d].map((e) => text(frameOf(e!))).join(''));
+  });
+
+  it('tells batches with the same ends apart by their length', () => {
+    const flusher = new StreamFlusher(16, () => clock);
+    const [a, b, c] = [event(1), event(2), event(3)];
+    flusher.bytesOf([a!, b!, c!], (t) => t, true);
+    expect(text(flusher.bytesOf([a!, c!], (t) => t, true))).toBe(text(frameOf(a!)) + text(frameOf(c!)));
+  });
+
+  it('never hands a stream of every job the bytes of a stream of one job (its events are another choice)', () => {
+    const flusher = new StreamFlusher(16, () => clock);
+    const [a, b, c, e] = [event(1), event(2, 'output'), event(3), event(5)];
+    // A stream of one job that asked for live output: a, its output b, e.
+    flusher.bytesOf([a!, b!, e!], (t) => t, false);
+    // A stream of every job: a, another job's c, e.
+    expect(text(flusher.bytesOf([a!, c!, e!], (t) => t, true))).toBe([a, c, e].map((x) => text(frameOf(x!))).join(''));
   });
 
   it('forgets shared buffers at the next flush', () => {

@@ -244,6 +244,29 @@ describe('the event stream', () => {
   });
 });
 
+describe('the event streams of one moment', () => {
+  it('each get their own events when a stream of one job and a stream of every job got as many, from the same first to the same last', async () => {
+    const api = makeApiApp();
+    const a = (await api.call('POST', '/api/jobs', { agent: 'external' })).body.job;
+    const b = makeJob({ id: 'job-bbbb2222' });
+    const one = await openStream(api, `?job=${a.id}&live=true`);
+    const every = await openStream(api);
+    await one.until((text) => text.includes(': connected'));
+    await every.until((text) => text.includes(': connected'));
+    // In one turn: the first stream gets a:101, a's output, a:102; the second a:101, b:1, a:102.
+    api.hub.accept({ type: 'event', job: a, event: { ts: a.createdAt, type: 'phase_started', seq: 101 } });
+    api.hub.accept({ type: 'output', job: a, lines: ['building'], lineCount: 1 });
+    api.hub.accept({ type: 'event', job: b, event: { ts: b.createdAt, type: 'created', seq: 1 } });
+    api.hub.accept({ type: 'event', job: a, event: { ts: a.createdAt, type: 'phase_started', seq: 102 } });
+    const oneText = await one.until((text) => text.includes(`${a.id}:102`));
+    const everyText = await every.until((text) => text.includes(`${a.id}:102`));
+    expect(framesOf(oneText).map((frame) => `${frame.name} ${frame.id}`)).toEqual([`job ${a.id}:101`, 'output null', `job ${a.id}:102`]);
+    expect(framesOf(everyText).map((frame) => `${frame.name} ${frame.id}`)).toEqual([`job ${a.id}:101`, 'job job-bbbb2222:1', `job ${a.id}:102`]);
+    await one.close();
+    await every.close();
+  });
+});
+
 describe('the event stream on Node\'s own server', () => {
   it('sends a keepalive comment every 15 s while open, and stops once the client left', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
