@@ -164,40 +164,73 @@ async function submitRate(api, count) {
   return count / ((performance.now() - started) / 1000);
 }
 
+// The followers: a process of their own (as 200 dashboard tabs are), each reading every event; it
+// says `ready` once all are connected, and on `stop` (stdin) the bytes they read.
+const FOLLOWERS_SCRIPT = `
+  const [port, token, count] = process.argv.slice(1);
+  let received = 0;
+  const followers = [];
+  for (let i = 0; i < Number(count); i++) {
+    const controller = new AbortController();
+    const response = await fetch('http://127.0.0.1:' + port + '/api/events', { headers: { authorization: 'Bearer ' + token }, signal: controller.signal });
+    const reader = response.body.getReader();
+    const reading = (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          received += value.length;
+        }
+      } catch {}
+    })();
+    followers.push({ controller, reading });
+  }
+  process.stdout.write('ready\\n');
+  process.stdin.once('data', async () => {
+    for (const follower of followers) follower.controller.abort();
+    await Promise.all(followers.map((follower) => follower.reading));
+    process.stdout.write(received + '\\n');
+    process.exit(0);
+  });`;
+
 /**
  * The event stream's fan-out (issue 28 §8): the rate of job submissions with 200 clients following
- * /api/events (each reading every event) against the rate with none, in one server, in turn.
+ * /api/events (each reading every event, in a process of their own, as browsers' tabs are) against
+ * the rate with none, in one server, in turn.
  */
 export async function measureFanOut() {
   const server = await startServer();
-  const followers = [];
+  let followers = null;
   try {
     const api = client(server.port, server.token);
     await submitRate(api, 10); // warm
     const alone = await submitRate(api, SUBMISSIONS);
-    let received = 0;
-    for (let i = 0; i < FOLLOWERS; i++) {
-      const controller = new AbortController();
-      const response = await fetch(`http://127.0.0.1:${server.port}/api/events`, { headers: { authorization: `Bearer ${server.token}` }, signal: controller.signal });
-      const reader = response.body.getReader();
-      const reading = (async () => {
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            received += value.length;
-          }
-        } catch {
-          // aborted at the end
-        }
-      })();
-      followers.push({ controller, reading });
-    }
+    followers = spawn(process.execPath, ['--input-type=module', '-e', FOLLOWERS_SCRIPT, String(server.port), server.token, String(FOLLOWERS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let said = '';
+    const lines = [];
+    const nextLine = () => new Promise((resolve, reject) => {
+      const take = () => {
+        const at = said.indexOf('\n');
+        if (at === -1) return false;
+        resolve(said.slice(0, at));
+        said = said.slice(at + 1);
+        return true;
+      };
+      if (take()) return;
+      const onData = (chunk) => {
+        said += chunk;
+        if (take()) followers.stdout.off('data', onData);
+      };
+      followers.stdout.on('data', onData);
+      followers.once('exit', (code) => reject(new Error(`the followers exited (${code})`)));
+    });
+    lines.push(await nextLine());
     const followed = await submitRate(api, SUBMISSIONS);
+    followers.stdin.write('stop\n');
+    const received = Number(await nextLine());
     return { aloneRate: alone, followedRate: followed, fanOutRatio: followed / alone, followers: FOLLOWERS, bytesToFollowers: received };
   } finally {
-    for (const follower of followers) follower.controller.abort();
-    await Promise.all(followers.map((follower) => follower.reading));
+    followers?.kill();
     await server.stop();
   }
 }
