@@ -112,9 +112,6 @@ export class MergeQueue {
     // Landed (or discarded) by another process while this one waited its turn.
     if (job.merge?.status === 'landed' || job.merge?.status === 'discarded') return job;
     for (let attempt = 1; attempt <= MAX_LANDING_TRIES; attempt++) {
-      // Where the target is checked out is asked meanwhile (it decides how it moves, at the end).
-      const checkout = port.findCheckout(worktree, target);
-      checkout.catch(() => {});
       const candidate = await port.buildCandidate(worktree, { id, name: job.name ?? id }, target, strategy, `refs/jobline/before/${id}`);
       if (candidate.kind === 'nothing') {
         const now = await port.readTarget(worktree, target);
@@ -133,7 +130,9 @@ export class MergeQueue {
         job = await this.record(id, { checkedCommit: candidate.commit, step: 'checked' }, undefined, false);
         await pauseIfAsked('checked', this.folderOf(id));
       }
-      const move = await port.moveTarget(worktree, target, candidate.oldTarget, candidate.commit, `jobline: land ${job.name ?? id} (${id})`, checkout);
+      // Where the target is checked out, as the candidate found it, decides how it moves; where it
+      // moves by compare-and-swap, the backup is written in the same transaction.
+      const move = await port.moveTarget(worktree, target, candidate.oldTarget, candidate.commit, `jobline: land ${job.name ?? id} (${id})`, { checkout: candidate.checkout, ...(candidate.pendingBackup ? { backupRef: candidate.pendingBackup } : {}) });
       if (move.kind === 'landed') {
         await pauseIfAsked('moved', this.folderOf(id));
         return this.record(id, { status: 'landed', landedAt: this.deps.now(), step: 'landed', error: null });
