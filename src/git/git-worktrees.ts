@@ -4,10 +4,10 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { WorktreeError } from '../errors.js';
 import { taskWorktreeOf, type JobWorktree, type MergeStrategy } from '../jobs/model/job.js';
-import type { Candidate, Move, MoveOptions, OrphanWorktree, PlannedWorktree, WorktreeContents, WorktreePort, WorktreeSettings } from '../jobs/ports/worktrees.js';
+import type { Candidate, Move, MoveOptions, OrphanWorktree, PreparedMove, PlannedWorktree, WorktreeContents, WorktreePort, WorktreeSettings } from '../jobs/ports/worktrees.js';
 import { gitSync, gitText, runGit, splitNul } from './git-cli.js';
 import { copyIncludes } from './include-copy.js';
-import { buildCandidate, mergeTargetIn, moveTarget, writeBackupRef } from './landing.js';
+import { buildCandidate, mergeTargetIn, moveTarget, prepareMove, writeBackupRef } from './landing.js';
 import { isLandingHeld, withLandingTurn } from './landing-turn.js';
 import { removeScratchWorktree, runCheck, scratchPathOf } from './check-run.js';
 import { findRepository, listUncommitted, readRef, snapshotUncommitted } from './repository.js';
@@ -129,6 +129,10 @@ export class GitWorktrees implements WorktreePort {
 
   moveTarget(worktree: JobWorktree, target: string, from: string, to: string, message: string, options?: MoveOptions): Promise<Move> {
     return moveTarget(worktree.repository, target, from, to, message, options);
+  }
+
+  prepareMove(worktree: JobWorktree, target: string, from: string, to: string, message: string, options: MoveOptions & { checkout: string | null }): PreparedMove {
+    return prepareMove(worktree.repository, target, from, to, message, options);
   }
 
   readTarget(worktree: JobWorktree, target: string): Promise<string | null> {

@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorktreeError } from '../errors.js';
-import type { Candidate, Move, MoveOptions } from '../jobs/ports/worktrees.js';
+import type { Candidate, Move, MoveOptions, PreparedMove } from '../jobs/ports/worktrees.js';
 import type { MergeStrategy } from '../jobs/model/job.js';
-import { gitText, runGit, splitNul } from './git-cli.js';
+import { gitText, runGit, splitNul, startGit } from './git-cli.js';
 import { identityEnv, isAncestor, listUncommitted, readRef } from './repository.js';
 import { changedFiles, listWorktrees } from './worktree.js';
 
@@ -89,7 +89,7 @@ async function checkoutOf(repo: string, target: string, listed: string): Promise
 }
 
 // The candidate once the refs are read (see buildCandidate).
-async function build(source: LandingSource, job: { id: string; name: string }, target: string, strategy: MergeStrategy, refs: { oldTarget: string; targetTree: string; tip: string }): Promise<Candidate> {
+async function build(source: LandingSource, job: { id: string; name: string }, target: string, strategy: MergeStrategy, refs: { oldTarget: string; targetTree: string; tip: string }): Promise<Exclude<Candidate, { kind: 'built' }> | { kind: 'built'; commit: string; oldTarget: string }> {
   const repo = source.repository;
   const { oldTarget, targetTree } = refs;
   let { tip } = refs;
@@ -134,18 +134,43 @@ export async function writeBackupRef(repo: string, ref: string, commit: string):
  * @throws WorktreeError GIT_FAILED when git refuses for another reason (its words quoted).
  */
 export async function moveTarget(repo: string, target: string, from: string, to: string, message: string, options: MoveOptions = {}): Promise<Move> {
-  const path = options.checkout !== undefined ? options.checkout : await findCheckout(repo, target);
-  const checkout = path ? { path } : null;
-  if (!checkout) {
-    // `update-ref --stdin` applies its updates atomically: all of them, or none when one cannot
-    // be (the target is no longer at `from`). Ref names never hold whitespace.
-    const updates = [...(options.backupRef ? [`update ${options.backupRef} ${from}`] : []), `update refs/heads/${target} ${to} ${from}`];
-    const swapped = await runGit(repo, ['update-ref', '-m', message, '--stdin'], { input: `${updates.join('\n')}\n`, okCodes: [0, 1, 128] });
-    if (swapped.code === 0) return { kind: 'landed', through: 'ref', checkout: null };
-    const now = await readRef(repo, `refs/heads/${target}`);
-    if (now !== from) return { kind: 'moved', now };
-    throw new WorktreeError('GIT_FAILED', `git update-ref refs/heads/${target} failed: ${swapped.stderr.trim()}`);
-  }
+  const checkout = options.checkout !== undefined ? options.checkout : await findCheckout(repo, target);
+  return checkout ? moveThrough(repo, checkout, from, to) : prepareSwap(repo, target, from, to, message, options.backupRef).move();
+}
+
+/**
+ * A move of the target prepared ahead (see WorktreePort.prepareMove): where the target moves by
+ * compare-and-swap, its git (`update-ref --stdin`) is started now and does nothing until `move`
+ * gives it the transaction, so starting it overlaps what the landing does meanwhile (recording
+ * the step before). `cancel` (after a move, a no-op) leaves everything as it is.
+ */
+export function prepareMove(repo: string, target: string, from: string, to: string, message: string, options: MoveOptions & { checkout: string | null }): PreparedMove {
+  if (options.checkout) return { move: () => moveThrough(repo, options.checkout!, from, to), cancel: () => {} };
+  return prepareSwap(repo, target, from, to, message, options.backupRef);
+}
+
+// The compare-and-swap of branch `target` (and the backup, in the same transaction), its git started now.
+function prepareSwap(repo: string, target: string, from: string, to: string, message: string, backupRef: string | undefined): PreparedMove {
+  const git = startGit(repo, ['update-ref', '-m', message, '--stdin'], { okCodes: [0, 1, 128] });
+  return {
+    cancel: git.cancel,
+    move: async () => {
+      // `update-ref --stdin` applies its updates atomically: all of them, or none when one cannot
+      // be (the target is no longer at `from`). Ref names never hold whitespace.
+      const updates = [...(backupRef ? [`update ${backupRef} ${from}`] : []), `update refs/heads/${target} ${to} ${from}`];
+      const swapped = await git.feed(`${updates.join('\n')}\n`);
+      if (swapped.code === 0) return { kind: 'landed', through: 'ref', checkout: null };
+      const now = await readRef(repo, `refs/heads/${target}`);
+      if (now !== from) return { kind: 'moved', now };
+      throw new WorktreeError('GIT_FAILED', `git update-ref refs/heads/${target} failed: ${swapped.stderr.trim()}`);
+    },
+  };
+}
+
+// Fast-forwards `path`'s checked-out target from `from` to `to` (see moveTarget), unless the
+// user's uncommitted changes there are in the way.
+async function moveThrough(repo: string, path: string, from: string, to: string): Promise<Move> {
+  const checkout = { path };
   const blocking = async (): Promise<string[]> => {
     const changed = new Set(await changedFiles(repo, from, to));
     return (await listUncommitted(checkout.path)).filter((file) => changed.has(file));

@@ -3,7 +3,7 @@
 // git. What git itself does is tested on real repositories (test/integration/task-worktrees,
 // merge-queue, merge-crash): this port only answers as git would, and records what it was asked.
 import type { JobWorktree } from '../../src/jobs/model/job.js';
-import type { Candidate, Move, MoveOptions, OrphanWorktree, PlannedWorktree, WorktreeContents, WorktreePort, WorktreeSettings } from '../../src/jobs/ports/worktrees.js';
+import type { Candidate, Move, MoveOptions, OrphanWorktree, PreparedMove, PlannedWorktree, WorktreeContents, WorktreePort, WorktreeSettings } from '../../src/jobs/ports/worktrees.js';
 
 /** A commit id made of `n` (40 hex digits). */
 export function commitId(n: number): string {
@@ -142,6 +142,10 @@ export class ScriptedWorktrees implements WorktreePort {
     const move = this.moves.shift() ?? { kind: 'landed', through: 'ref', checkout: null };
     if (move.kind === 'landed') this.branches.set(target, to);
     return move;
+  }
+
+  prepareMove(worktree: JobWorktree, target: string, from: string, to: string, message: string, options: MoveOptions & { checkout: string | null }): PreparedMove {
+    return { move: () => this.moveTarget(worktree, target, from, to, message, options), cancel: () => {} };
   }
 
   async readTarget(_worktree: JobWorktree, target: string): Promise<string | null> {

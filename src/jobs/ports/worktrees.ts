@@ -33,12 +33,12 @@ export interface WorktreeContents {
 
 /**
  * The result of building a landing's candidate. A built one says where the target was checked
- * out as it was built (`checkout`: a folder, or null for nowhere; absent: not known), and which
+ * out as it was built (`checkout`: a folder, or null for nowhere), and which
  * backup ref is still to write with the move (`pendingBackup`: the target is checked out nowhere,
  * so its compare-and-swap writes the backup and the target in one transaction).
  */
 export type Candidate =
-  | { kind: 'built'; commit: string; oldTarget: string; checkout?: string | null; pendingBackup?: string }
+  | { kind: 'built'; commit: string; oldTarget: string; checkout: string | null; pendingBackup?: string }
   | { kind: 'conflict'; files: string[]; oldTarget: string }
   | { kind: 'nothing' };
 
@@ -48,6 +48,14 @@ export interface MoveOptions {
   checkout?: string | null;
   /** A backup ref to write at `from` in the compare-and-swap's transaction. */
   backupRef?: string;
+}
+
+/** A move of the target prepared ahead (see WorktreePort.prepareMove). */
+export interface PreparedMove {
+  /** Moves the target (see WorktreePort.moveTarget). @throws WorktreeError GIT_FAILED. */
+  move(): Promise<Move>;
+  /** Gives the move up (after `move`, a no-op): nothing moves. */
+  cancel(): void;
 }
 
 /** The result of moving the target to a candidate. */
@@ -146,6 +154,12 @@ export interface WorktreePort {
    * transaction as a compare-and-swap (both or neither). @throws WorktreeError GIT_FAILED.
    */
   moveTarget(worktree: JobWorktree, target: string, from: string, to: string, message: string, options?: MoveOptions): Promise<Move>;
+  /**
+   * The same move as moveTarget, where the candidate said where the target is checked out,
+   * prepared ahead: git may be started now, but nothing moves before `move` (the landing records
+   * its step first, and starting git overlaps that). `cancel` once it is not needed.
+   */
+  prepareMove(worktree: JobWorktree, target: string, from: string, to: string, message: string, options: MoveOptions & { checkout: string | null }): PreparedMove;
   /** The commit branch `target` is at now, or null. @throws WorktreeError GIT_FAILED. */
   readTarget(worktree: JobWorktree, target: string): Promise<string | null>;
   /** Removes what a landing of job `jobId` left behind (scratch worktrees). Never throws. */

@@ -12,7 +12,7 @@ import { isActiveStatus, type Job, type JobMerge, type JobWorktree } from '../mo
 import type { JobEvent } from '../model/job-event.js';
 import type { JobAction } from '../model/transitions.js';
 import type { JobRepository } from '../ports/repository.js';
-import type { WorktreePort } from '../ports/worktrees.js';
+import type { Move, WorktreePort } from '../ports/worktrees.js';
 import { commitSync, settleStoredJob, type StoredJob } from './job-commit.js';
 
 /** Most times a landing is built again because its target moved meanwhile. */
@@ -120,19 +120,29 @@ export class MergeQueue {
       if (candidate.kind === 'conflict') {
         return this.record(id, { ...this.landing(target), status: 'conflict', conflicts: candidate.files, oldTarget: candidate.oldTarget, step: 'built', error: `merging into ${target} conflicts in ${candidate.files.length} file${candidate.files.length === 1 ? '' : 's'}: ${candidate.files.slice(0, 10).join(', ')}` });
       }
-      job = await this.record(id, { ...this.landing(target), commit: candidate.commit, oldTarget: candidate.oldTarget, step: 'built' }, undefined, false);
-      await pauseIfAsked('built', this.folderOf(id));
-      if (check) {
-        const result = await port.runCheck(worktree, id, candidate.commit, check, join(this.folderOf(id), 'merge-check.log'));
-        if (!result.isPassed) {
-          return this.record(id, { status: 'check failed', step: 'checked', error: `merge.check \`${check}\` failed on ${candidate.commit.slice(0, 12)} (full log: ${join(this.folderOf(id), 'merge-check.log')}); its last lines:\n${result.tail}` });
-        }
-        job = await this.record(id, { checkedCommit: candidate.commit, step: 'checked' }, undefined, false);
-        await pauseIfAsked('checked', this.folderOf(id));
-      }
+      const message = `jobline: land ${job.name ?? id} (${id})`;
       // Where the target is checked out, as the candidate found it, decides how it moves; where it
       // moves by compare-and-swap, the backup is written in the same transaction.
-      const move = await port.moveTarget(worktree, target, candidate.oldTarget, candidate.commit, `jobline: land ${job.name ?? id} (${id})`, { checkout: candidate.checkout, ...(candidate.pendingBackup ? { backupRef: candidate.pendingBackup } : {}) });
+      const moveOptions = { checkout: candidate.checkout, ...(candidate.pendingBackup ? { backupRef: candidate.pendingBackup } : {}) };
+      // Without a check, the move's git starts while the candidate is recorded: it moves nothing
+      // before it is told to, once the record is on disk (a crash meanwhile ends it unused).
+      const prepared = check ? null : port.prepareMove(worktree, target, candidate.oldTarget, candidate.commit, message, moveOptions);
+      let move: Move;
+      try {
+        job = await this.record(id, { ...this.landing(target), commit: candidate.commit, oldTarget: candidate.oldTarget, step: 'built' }, undefined, false);
+        await pauseIfAsked('built', this.folderOf(id));
+        if (check) {
+          const result = await port.runCheck(worktree, id, candidate.commit, check, join(this.folderOf(id), 'merge-check.log'));
+          if (!result.isPassed) {
+            return this.record(id, { status: 'check failed', step: 'checked', error: `merge.check \`${check}\` failed on ${candidate.commit.slice(0, 12)} (full log: ${join(this.folderOf(id), 'merge-check.log')}); its last lines:\n${result.tail}` });
+          }
+          job = await this.record(id, { checkedCommit: candidate.commit, step: 'checked' }, undefined, false);
+          await pauseIfAsked('checked', this.folderOf(id));
+        }
+        move = await (prepared ?? port.prepareMove(worktree, target, candidate.oldTarget, candidate.commit, message, moveOptions)).move();
+      } finally {
+        prepared?.cancel();
+      }
       if (move.kind === 'landed') {
         await pauseIfAsked('moved', this.folderOf(id));
         return this.record(id, { status: 'landed', landedAt: this.deps.now(), step: 'landed', error: null });
