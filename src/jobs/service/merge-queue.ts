@@ -72,7 +72,9 @@ export class MergeQueue {
 
   private async runLanding(id: string): Promise<Job> {
     const { port } = this.deps;
-    const start = await this.read(id);
+    // Read without the job's claim (nothing is written on it here): a landing without a check
+    // takes the claim once its turn comes, and holds it to its end.
+    const start = await this.deps.repository.load(id);
     const refusal = whyNotLandable(start, port);
     if (refusal) throw new ManagerError('NOT_LANDABLE', refusal);
     const target = start.merge?.target ?? start.worktree!.target;
