@@ -42,15 +42,48 @@ function failure(args: readonly string[], cwd: string, result: { code: number | 
  *   quotes git's last lines), or cannot be started.
  */
 export function runGit(cwd: string, args: readonly string[], options: GitOptions = {}): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
+  return startGit(cwd, args, options).feed(options.input ?? '');
+}
+
+/** A git command started ahead of its standard input (see startGit). */
+export interface StartedGit {
+  /** Writes `input` to its standard input and closes it; resolves (or rejects) as runGit does. */
+  feed(input: string): Promise<GitResult>;
+  /** Closes its standard input with nothing written (unless fed already), and ignores how it ends. */
+  cancel(): void;
+}
+
+/**
+ * Starts `git args` in `cwd` now, and gives it its standard input later (`feed`): for a command
+ * that reads what to do from its input (`update-ref --stdin`), so that starting git overlaps other
+ * work while it does nothing until told. Fails like runGit.
+ */
+export function startGit(cwd: string, args: readonly string[], options: Omit<GitOptions, 'input'> = {}): StartedGit {
+  let stdin: NodeJS.WritableStream | null = null;
+  const ended = new Promise<GitResult>((resolve, reject) => {
     const child = execFile('git', [...args], { cwd, env: environment(options.env), timeout: GIT_TIMEOUT_MS, maxBuffer: MAX_BUFFER, encoding: 'utf8' }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null) : 0;
       if (code !== null && (options.okCodes ?? [0]).includes(code)) return resolve({ code, stdout, stderr });
       reject(failure(args, cwd, { code, stdout, stderr: stderr || (error ? error.message : '') }));
     });
-    if (options.input !== undefined) child.stdin?.end(options.input);
-    else child.stdin?.end();
+    stdin = child.stdin;
+    // A git that exits before reading its input (it could not start) closes the pipe: its exit says why.
+    child.stdin?.on('error', () => {});
   });
+  ended.catch(() => {});
+  let isFed = false;
+  const close = (input: string): void => {
+    if (isFed) return;
+    isFed = true;
+    stdin?.end(input);
+  };
+  return {
+    feed: (input) => {
+      close(input);
+      return ended;
+    },
+    cancel: () => close(''),
+  };
 }
 
 /** `runGit`'s stdout with its trailing newline removed. Throws like runGit. */

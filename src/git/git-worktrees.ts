@@ -4,10 +4,10 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { WorktreeError } from '../errors.js';
 import { taskWorktreeOf, type JobWorktree, type MergeStrategy } from '../jobs/model/job.js';
-import type { Candidate, Move, OrphanWorktree, PlannedWorktree, WorktreeContents, WorktreePort, WorktreeSettings } from '../jobs/ports/worktrees.js';
+import type { Candidate, Move, MoveOptions, OrphanWorktree, PreparedMove, PlannedWorktree, WorktreeContents, WorktreePort, WorktreeSettings } from '../jobs/ports/worktrees.js';
 import { gitSync, gitText, runGit, splitNul } from './git-cli.js';
 import { copyIncludes } from './include-copy.js';
-import { buildCandidate, findCheckout, mergeTargetIn, moveTarget, writeBackupRef } from './landing.js';
+import { buildCandidate, mergeTargetIn, moveTarget, prepareMove, writeBackupRef } from './landing.js';
 import { isLandingHeld, withLandingTurn } from './landing-turn.js';
 import { removeScratchWorktree, runCheck, scratchPathOf } from './check-run.js';
 import { findRepository, listUncommitted, readRef, snapshotUncommitted } from './repository.js';
@@ -127,12 +127,12 @@ export class GitWorktrees implements WorktreePort {
     await writeBackupRef(worktree.repository, `refs/jobline/before/${jobId}`, commit);
   }
 
-  moveTarget(worktree: JobWorktree, target: string, from: string, to: string, message: string, checkout?: Promise<string | null>): Promise<Move> {
-    return moveTarget(worktree.repository, target, from, to, message, checkout);
+  moveTarget(worktree: JobWorktree, target: string, from: string, to: string, message: string, options?: MoveOptions): Promise<Move> {
+    return moveTarget(worktree.repository, target, from, to, message, options);
   }
 
-  findCheckout(worktree: JobWorktree, target: string): Promise<string | null> {
-    return findCheckout(worktree.repository, target);
+  prepareMove(worktree: JobWorktree, target: string, from: string, to: string, message: string, options: MoveOptions & { checkout: string | null }): PreparedMove {
+    return prepareMove(worktree.repository, target, from, to, message, options);
   }
 
   readTarget(worktree: JobWorktree, target: string): Promise<string | null> {
@@ -203,7 +203,7 @@ export class GitWorktrees implements WorktreePort {
         const candidate = await buildCandidate(from, { id: taskId, name: source }, worktree.branch, 'merge');
         if (candidate.kind === 'nothing') return [];
         if (candidate.kind === 'conflict') return candidate.files;
-        const move = await moveTarget(worktree.repository, worktree.branch, candidate.oldTarget, candidate.commit, `jobline: merge ${source}`);
+        const move = await moveTarget(worktree.repository, worktree.branch, candidate.oldTarget, candidate.commit, `jobline: merge ${source}`, { checkout: candidate.checkout });
         if (move.kind === 'landed') return [];
         if (move.kind === 'blocked') return move.files;
       }

@@ -3,10 +3,11 @@
 // where it is checked out (merge --ff-only: files and branch together, refusing to overwrite the
 // user's changes) or by compare-and-swap of the ref where it is checked out nowhere.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorktreeError } from '../errors.js';
-import type { Candidate, Move } from '../jobs/ports/worktrees.js';
+import type { Candidate, Move, MoveOptions, PreparedMove } from '../jobs/ports/worktrees.js';
 import type { MergeStrategy } from '../jobs/model/job.js';
-import { gitText, runGit, splitNul } from './git-cli.js';
+import { gitText, runGit, splitNul, startGit } from './git-cli.js';
 import { identityEnv, isAncestor, listUncommitted, readRef } from './repository.js';
 import { changedFiles, listWorktrees } from './worktree.js';
 
@@ -44,35 +45,51 @@ async function replay(source: LandingSource, onto: string, upstream: string): Pr
  * Builds the commit that landing `source`'s branch on `target` with `strategy` makes: `merge` a
  * merge commit, `rebase` the job's commits replayed onto the target, `squash` one commit. The
  * snapshot of the user's changes is never part of it. Touches no checkout but the job's worktree.
+ * A built candidate says where the target is checked out. `backupRef` (the target's backup) is
+ * written while the candidate is built where the target is checked out (it moves through that
+ * checkout, after the backup); where it is checked out nowhere, the candidate carries it as
+ * `pendingBackup`, for moveTarget to write in one transaction with the compare-and-swap.
  * @throws WorktreeError NO_TARGET (no such branch), NOT_LANDABLE, WORKTREE_DIRTY, GIT_FAILED.
  */
 export async function buildCandidate(source: LandingSource, job: { id: string; name: string }, target: string, strategy: MergeStrategy, backupRef?: string): Promise<Candidate> {
   const repo = source.repository;
   // A source may be a branch or a full ref (a run's work fetched from another machine).
   const sourceRef = source.branch.startsWith('refs/') ? source.branch : `refs/heads/${source.branch}`;
-  // One git call for the target, its tree, and the job's branch.
-  const listed = new Map(splitNul(await gitText(repo, ['for-each-ref', '--format=%(refname)%09%(objectname)%09%(tree)%00', `refs/heads/${target}`, sourceRef])).map((line) => {
-    const [name, commit, tree] = line.trim().split('\t');
-    return [name, { commit, tree }] as const;
+  // One git call for the target, its tree, where it is checked out, and the job's branch.
+  const listed = new Map(splitNul(await gitText(repo, ['for-each-ref', '--format=%(refname)%09%(objectname)%09%(tree)%09%(worktreepath)%00', `refs/heads/${target}`, sourceRef])).map((line) => {
+    // Each line after the first starts with the newline ending the one before; a path is the rest.
+    const [name, commit, tree, ...path] = line.replace(/^\n/, '').split('\t');
+    return [name, { commit, tree, checkout: path.join('\t') }] as const;
   }));
-  const oldTarget = listed.get(`refs/heads/${target}`)?.commit;
-  const targetTree = listed.get(`refs/heads/${target}`)?.tree;
+  const listedTarget = listed.get(`refs/heads/${target}`);
+  const oldTarget = listedTarget?.commit;
+  const targetTree = listedTarget?.tree;
   const branchTip = listed.get(sourceRef)?.commit;
   if (!oldTarget || !targetTree) throw new WorktreeError('NO_TARGET', `There is no branch ${target} to land on (merge.target, or the branch checked out where the job started).`);
   if (!branchTip) throw new WorktreeError('NOT_LANDABLE', `The job's branch ${source.branch} is gone: nothing to land.`);
-  // The backup is written while the candidate is built (it is the target's commit, whatever the
-  // candidate): it exists before the target could move.
-  const backup = backupRef ? writeBackupRef(repo, backupRef, oldTarget) : Promise.resolve();
+  const checkout = await checkoutOf(repo, target, listedTarget.checkout ?? '');
+  // Moving through a checkout needs the backup first: it is written while the candidate is built.
+  const backup = backupRef && checkout ? writeBackupRef(repo, backupRef, oldTarget) : Promise.resolve();
   backup.catch(() => {});
   try {
-    return await build(source, job, target, strategy, { oldTarget, targetTree, tip: branchTip });
+    const candidate = await build(source, job, target, strategy, { oldTarget, targetTree, tip: branchTip });
+    return candidate.kind === 'built' ? { ...candidate, checkout, ...(backupRef && !checkout ? { pendingBackup: backupRef } : {}) } : candidate;
   } finally {
     await backup;
   }
 }
 
+// Where branch `target` is checked out, from for-each-ref's %(worktreepath) (`listed`: the main
+// checkout's or any worktree's folder, '' for nowhere). A folder without its `.git` is one git
+// may call prunable (or a bare repository's): `git worktree list` decides then, as findCheckout.
+async function checkoutOf(repo: string, target: string, listed: string): Promise<string | null> {
+  if (listed === '') return null;
+  if (existsSync(join(listed, '.git'))) return listed;
+  return findCheckout(repo, target);
+}
+
 // The candidate once the refs are read (see buildCandidate).
-async function build(source: LandingSource, job: { id: string; name: string }, target: string, strategy: MergeStrategy, refs: { oldTarget: string; targetTree: string; tip: string }): Promise<Candidate> {
+async function build(source: LandingSource, job: { id: string; name: string }, target: string, strategy: MergeStrategy, refs: { oldTarget: string; targetTree: string; tip: string }): Promise<Exclude<Candidate, { kind: 'built' }> | { kind: 'built'; commit: string; oldTarget: string }> {
   const repo = source.repository;
   const { oldTarget, targetTree } = refs;
   let { tip } = refs;
@@ -112,19 +129,48 @@ export async function writeBackupRef(repo: string, ref: string, commit: string):
  * Moves branch `target` of the repository at `repo` from `from` to `to` (see WorktreePort.moveTarget):
  * through the checkout that has it checked out, with `merge --ff-only` (never update-ref on a
  * checked-out branch: its files would stay old), after checking that none of the user's
- * uncommitted files is one the landing changes; else by compare-and-swap.
+ * uncommitted files is one the landing changes; else by compare-and-swap, in one transaction
+ * with `options.backupRef` at `from` (both are written, or neither).
  * @throws WorktreeError GIT_FAILED when git refuses for another reason (its words quoted).
  */
-export async function moveTarget(repo: string, target: string, from: string, to: string, message: string, found?: Promise<string | null>): Promise<Move> {
-  const path = found ? await found : await findCheckout(repo, target);
-  const checkout = path ? { path } : null;
-  if (!checkout) {
-    const swapped = await runGit(repo, ['update-ref', '-m', message, `refs/heads/${target}`, to, from], { okCodes: [0, 1, 128] });
-    if (swapped.code === 0) return { kind: 'landed', through: 'ref', checkout: null };
-    const now = await readRef(repo, `refs/heads/${target}`);
-    if (now !== from) return { kind: 'moved', now };
-    throw new WorktreeError('GIT_FAILED', `git update-ref refs/heads/${target} failed: ${swapped.stderr.trim()}`);
-  }
+export async function moveTarget(repo: string, target: string, from: string, to: string, message: string, options: MoveOptions = {}): Promise<Move> {
+  const checkout = options.checkout !== undefined ? options.checkout : await findCheckout(repo, target);
+  return checkout ? moveThrough(repo, checkout, from, to) : prepareSwap(repo, target, from, to, message, options.backupRef).move();
+}
+
+/**
+ * A move of the target prepared ahead (see WorktreePort.prepareMove): where the target moves by
+ * compare-and-swap, its git (`update-ref --stdin`) is started now and does nothing until `move`
+ * gives it the transaction, so starting it overlaps what the landing does meanwhile (recording
+ * the step before). `cancel` (after a move, a no-op) leaves everything as it is.
+ */
+export function prepareMove(repo: string, target: string, from: string, to: string, message: string, options: MoveOptions & { checkout: string | null }): PreparedMove {
+  if (options.checkout) return { move: () => moveThrough(repo, options.checkout!, from, to), cancel: () => {} };
+  return prepareSwap(repo, target, from, to, message, options.backupRef);
+}
+
+// The compare-and-swap of branch `target` (and the backup, in the same transaction), its git started now.
+function prepareSwap(repo: string, target: string, from: string, to: string, message: string, backupRef: string | undefined): PreparedMove {
+  const git = startGit(repo, ['update-ref', '-m', message, '--stdin'], { okCodes: [0, 1, 128] });
+  return {
+    cancel: git.cancel,
+    move: async () => {
+      // `update-ref --stdin` applies its updates atomically: all of them, or none when one cannot
+      // be (the target is no longer at `from`). Ref names never hold whitespace.
+      const updates = [...(backupRef ? [`update ${backupRef} ${from}`] : []), `update refs/heads/${target} ${to} ${from}`];
+      const swapped = await git.feed(`${updates.join('\n')}\n`);
+      if (swapped.code === 0) return { kind: 'landed', through: 'ref', checkout: null };
+      const now = await readRef(repo, `refs/heads/${target}`);
+      if (now !== from) return { kind: 'moved', now };
+      throw new WorktreeError('GIT_FAILED', `git update-ref refs/heads/${target} failed: ${swapped.stderr.trim()}`);
+    },
+  };
+}
+
+// Fast-forwards `path`'s checked-out target from `from` to `to` (see moveTarget), unless the
+// user's uncommitted changes there are in the way.
+async function moveThrough(repo: string, path: string, from: string, to: string): Promise<Move> {
+  const checkout = { path };
   const blocking = async (): Promise<string[]> => {
     const changed = new Set(await changedFiles(repo, from, to));
     return (await listUncommitted(checkout.path)).filter((file) => changed.has(file));

@@ -91,6 +91,10 @@ export class InMemoryRepository implements JobRepository {
     return { job: stored.job, modifiedAt: stored.job.createdAt };
   }
 
+  async load(id: string): Promise<Job> {
+    return this.readForUpdate(id).job;
+  }
+
   /** Job `id` as stored (throws like readForUpdate). */
   loadStored(id: string): Job {
     return this.readForUpdate(id).job;

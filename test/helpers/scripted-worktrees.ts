@@ -3,7 +3,7 @@
 // git. What git itself does is tested on real repositories (test/integration/task-worktrees,
 // merge-queue, merge-crash): this port only answers as git would, and records what it was asked.
 import type { JobWorktree } from '../../src/jobs/model/job.js';
-import type { Candidate, Move, OrphanWorktree, PlannedWorktree, WorktreeContents, WorktreePort, WorktreeSettings } from '../../src/jobs/ports/worktrees.js';
+import type { Candidate, Move, MoveOptions, OrphanWorktree, PreparedMove, PlannedWorktree, WorktreeContents, WorktreePort, WorktreeSettings } from '../../src/jobs/ports/worktrees.js';
 
 /** A commit id made of `n` (40 hex digits). */
 export function commitId(n: number): string {
@@ -40,6 +40,8 @@ export class ScriptedWorktrees implements WorktreePort {
   moves: Move[] = [];
   check = { isPassed: true, tail: '' };
   landingHeld = false;
+  /** Where the target is checked out, as a built candidate says (null: nowhere, moved by compare-and-swap). */
+  checkout: string | null = '/work';
   /** Files in conflict when a task lands, or when the target is merged in. */
   taskConflicts: string[] = [];
   mergeInConflicts: string[] = [];
@@ -123,7 +125,7 @@ export class ScriptedWorktrees implements WorktreePort {
     this.calls.push(`build ${job.name} on ${target} by ${strategy}${backupRef ? ` backup ${backupRef}` : ''}`);
     const next = this.candidates.shift();
     if (next instanceof Error) throw next;
-    return next ?? { kind: 'built', commit: this.newCommit(), oldTarget: this.branches.get(target) ?? commitId(1) };
+    return next ?? { kind: 'built', commit: this.newCommit(), oldTarget: this.branches.get(target) ?? commitId(1), checkout: this.checkout, ...(backupRef && !this.checkout ? { pendingBackup: backupRef } : {}) };
   }
 
   async runCheck(_worktree: JobWorktree, jobId: string, commit: string, command: string, logPath: string): Promise<{ isPassed: boolean; tail: string }> {
@@ -135,15 +137,15 @@ export class ScriptedWorktrees implements WorktreePort {
     this.calls.push(`backup ${jobId} ${commit.slice(-3)}`);
   }
 
-  async moveTarget(_worktree: JobWorktree, target: string, from: string, to: string, message: string, checkout?: Promise<string | null>): Promise<Move> {
-    this.calls.push(`move ${target} ${from.slice(-3)}→${to.slice(-3)} "${message}"${checkout ? ` checkout ${await checkout}` : ''}`);
+  async moveTarget(_worktree: JobWorktree, target: string, from: string, to: string, message: string, options: MoveOptions = {}): Promise<Move> {
+    this.calls.push(`move ${target} ${from.slice(-3)}→${to.slice(-3)} "${message}"${options.checkout !== undefined ? ` checkout ${options.checkout}` : ''}${options.backupRef ? ` with backup ${options.backupRef}` : ''}`);
     const move = this.moves.shift() ?? { kind: 'landed', through: 'ref', checkout: null };
     if (move.kind === 'landed') this.branches.set(target, to);
     return move;
   }
 
-  async findCheckout(): Promise<string | null> {
-    return '/work';
+  prepareMove(worktree: JobWorktree, target: string, from: string, to: string, message: string, options: MoveOptions & { checkout: string | null }): PreparedMove {
+    return { move: () => this.moveTarget(worktree, target, from, to, message, options), cancel: () => {} };
   }
 
   async readTarget(_worktree: JobWorktree, target: string): Promise<string | null> {

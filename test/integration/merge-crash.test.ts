@@ -1,7 +1,8 @@
 // A landing killed with kill -9 at each of its steps (the test-only JOBLINE_TEST_PAUSE_LANDING
 // stops it exactly there): afterwards the target is at its old commit or the new one, never in
 // between, the job's merge status (as the next jobline reads it) says which, the backup ref is
-// there once it was written, and no scratch worktree is left. And one landing at a time per
+// there once it was written (through a checkout: before the move; by compare-and-swap: with it),
+// and no scratch worktree is left. And one landing at a time per
 // repository across processes: a second waits, says its position, and goes once the first is gone.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,6 +84,42 @@ describe('a landing killed at any step', () => {
     expect(scratchLeft(made)).toEqual([]);
     expect(made.git(['worktree', 'list', '--porcelain'])).not.toContain('.check-');
   });
+});
+
+describe('a landing by compare-and-swap killed at a step', () => {
+  // A target checked out nowhere, no check: the move's git is started while the candidate is
+  // recorded, and the backup is written with the target, in one transaction.
+  for (const step of ['built', 'moved'] as const) {
+    it(`leaves the target old or new after kill -9 at "${step}", its backup there exactly when it moved`, async () => {
+      const made = makeGitProject({ 'a.txt': 'line\n' }, {
+        agents: { edit: { type: 'command', phases: [{ name: 'edit', run: 'printf "%s\\n" "$JOB_PROMPT" >> a.txt' }] } },
+        merge: { target: 'release' },
+      });
+      made.git(['branch', 'release']);
+      const job = await runJob(made, `swap-${step}`);
+      const old = made.git(['rev-parse', 'release']).trim();
+      const { child, result } = startCli(['merge', job.id], { cwd: made.cwd, env: { ...made.env, JOBLINE_TEST_PAUSE_LANDING: step } });
+      await waitFor(() => existsSync(join(made.jobsDir, job.id, `landing-paused-at-${step}`)), `the landing to reach ${step}`);
+      child.kill('SIGKILL');
+      await result;
+      const after = await show(made, job.id);
+      const backup = (): string => made.git(['for-each-ref', '--format=%(objectname)', `refs/jobline/before/${job.id}`]).trim();
+      if (step === 'moved') {
+        expect(after.merge).toMatchObject({ status: 'landed', commit: made.git(['rev-parse', 'release']).trim() });
+        expect(backup()).toBe(old);
+      } else {
+        expect(made.git(['rev-parse', 'release']).trim()).toBe(old);
+        expect(after.merge?.status).toBe('ready');
+        expect(backup()).toBe('');
+        const again = await runCli(['merge', job.id], { cwd: made.cwd, env: made.env });
+        expect(again.code, again.stderr).toBe(0);
+        expect(made.git(['show', 'release:a.txt'])).toBe(`line\nswap-${step}\n`);
+        expect(backup()).toBe(old);
+      }
+      // The user's checkout (main) is as it was.
+      expect(made.read('a.txt')).toBe('line\n');
+    });
+  }
 });
 
 describe('one landing at a time per repository', () => {

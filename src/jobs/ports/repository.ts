@@ -70,6 +70,11 @@ export interface JobRepository {
    * @throws StoreError JOB_FILE_CORRUPT, JOB_IO.
    */
   readForUpdate(id: string): { job: Job; modifiedAt: string };
+  /**
+   * Reads job `id` as every reader sees it, without its claim (an active job whose owner is gone
+   * reads as interrupted; nothing is written for that). @throws StoreError JOB_FILE_CORRUPT, JOB_IO.
+   */
+  load(id: string): Promise<Job>;
   /** Job `job`'s tasks and runs; `isRecorded` false when they were rebuilt (not stored yet). */
   readBoard(job: Job): Promise<{ board: TaskBoard; isRecorded: boolean }>;
   /**

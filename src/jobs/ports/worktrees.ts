@@ -31,11 +31,32 @@ export interface WorktreeContents {
   uncommitted: string[];
 }
 
-/** The result of building a landing's candidate. */
+/**
+ * The result of building a landing's candidate. A built one says where the target was checked
+ * out as it was built (`checkout`: a folder, or null for nowhere), and which
+ * backup ref is still to write with the move (`pendingBackup`: the target is checked out nowhere,
+ * so its compare-and-swap writes the backup and the target in one transaction).
+ */
 export type Candidate =
-  | { kind: 'built'; commit: string; oldTarget: string }
+  | { kind: 'built'; commit: string; oldTarget: string; checkout: string | null; pendingBackup?: string }
   | { kind: 'conflict'; files: string[]; oldTarget: string }
   | { kind: 'nothing' };
+
+/** What a move of the target knows already (see WorktreePort.moveTarget). */
+export interface MoveOptions {
+  /** Where the target is checked out (a folder), or null for nowhere; absent: not known. */
+  checkout?: string | null;
+  /** A backup ref to write at `from` in the compare-and-swap's transaction. */
+  backupRef?: string;
+}
+
+/** A move of the target prepared ahead (see WorktreePort.prepareMove). */
+export interface PreparedMove {
+  /** Moves the target (see WorktreePort.moveTarget). @throws WorktreeError GIT_FAILED. */
+  move(): Promise<Move>;
+  /** Gives the move up (after `move`, a no-op): nothing moves. */
+  cancel(): void;
+}
 
 /** The result of moving the target to a candidate. */
 export type Move =
@@ -109,8 +130,10 @@ export interface WorktreePort {
   /**
    * Builds the candidate of landing the job's commits on `target` with `strategy`, touching no
    * checkout but the job's own worktree (where its commits may be replayed onto the target).
-   * `backupRef`: written at the commit the target is at (its backup), while the candidate is
-   * built: it exists before anything could move the target.
+   * `backupRef`: the backup of the target (at the commit it is at), written no later than the
+   * target moves: while the candidate is built where the target is checked out (it then moves
+   * through that checkout), else with the move, in the compare-and-swap's own transaction (see
+   * the candidate's `pendingBackup`).
    * @throws WorktreeError NO_TARGET, WORKTREE_DIRTY, GIT_FAILED.
    */
   buildCandidate(worktree: JobWorktree, job: { id: string; name: string }, target: string, strategy: MergeStrategy, backupRef?: string): Promise<Candidate>;
@@ -126,14 +149,17 @@ export interface WorktreePort {
    * Moves branch `target` from `from` to `to`: through the checkout where it is checked out
    * (`merge --ff-only`, which moves files and branch together and refuses to overwrite the user's
    * changes), else by compare-and-swap of the ref. Never resets, stashes or overwrites anything
-   * of the user's. @throws WorktreeError GIT_FAILED.
+   * of the user's. `options.checkout`: where the target is checked out, as the candidate found
+   * it (absent: asked here); `options.backupRef`: a backup ref written at `from` in the same
+   * transaction as a compare-and-swap (both or neither). @throws WorktreeError GIT_FAILED.
    */
-  moveTarget(worktree: JobWorktree, target: string, from: string, to: string, message: string, checkout?: Promise<string | null>): Promise<Move>;
+  moveTarget(worktree: JobWorktree, target: string, from: string, to: string, message: string, options?: MoveOptions): Promise<Move>;
   /**
-   * Where branch `target` is checked out (a folder), or null: asked ahead of moveTarget (which
-   * takes it), so a landing does not wait for it. @throws WorktreeError GIT_FAILED.
+   * The same move as moveTarget, where the candidate said where the target is checked out,
+   * prepared ahead: git may be started now, but nothing moves before `move` (the landing records
+   * its step first, and starting git overlaps that). `cancel` once it is not needed.
    */
-  findCheckout(worktree: JobWorktree, target: string): Promise<string | null>;
+  prepareMove(worktree: JobWorktree, target: string, from: string, to: string, message: string, options: MoveOptions & { checkout: string | null }): PreparedMove;
   /** The commit branch `target` is at now, or null. @throws WorktreeError GIT_FAILED. */
   readTarget(worktree: JobWorktree, target: string): Promise<string | null>;
   /** Removes what a landing of job `jobId` left behind (scratch worktrees). Never throws. */

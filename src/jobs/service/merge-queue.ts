@@ -12,7 +12,7 @@ import { isActiveStatus, type Job, type JobMerge, type JobWorktree } from '../mo
 import type { JobEvent } from '../model/job-event.js';
 import type { JobAction } from '../model/transitions.js';
 import type { JobRepository } from '../ports/repository.js';
-import type { WorktreePort } from '../ports/worktrees.js';
+import type { Move, WorktreePort } from '../ports/worktrees.js';
 import { commitSync, settleStoredJob, type StoredJob } from './job-commit.js';
 
 /** Most times a landing is built again because its target moved meanwhile. */
@@ -72,7 +72,9 @@ export class MergeQueue {
 
   private async runLanding(id: string): Promise<Job> {
     const { port } = this.deps;
-    const start = await this.read(id);
+    // Read without the job's claim (nothing is written on it here): a landing without a check
+    // takes the claim once its turn comes, and holds it to its end.
+    const start = await this.deps.repository.load(id);
     const refusal = whyNotLandable(start, port);
     if (refusal) throw new ManagerError('NOT_LANDABLE', refusal);
     const target = start.merge?.target ?? start.worktree!.target;
@@ -100,50 +102,76 @@ export class MergeQueue {
     return { status: 'checking', target, commit: null, conflicts: [], checkedCommit: null, landedAt: null, strategy: this.deps.port.settings.merge.strategy, error: null };
   }
 
-  // The steps, holding the repository's landing turn. Each is recorded before the next starts:
-  // the candidate (with the backup of the target, written while it was built), the check, the
-  // move; the records before the last are fsynced but not their rename (a crash of the process
-  // keeps them; the last, durable, says landed).
+  // The steps, holding the repository's landing turn. Without a check a landing lasts
+  // milliseconds: it holds the job's claim throughout and records each step on the state it holds
+  // (nothing else changes the job meanwhile, so it is not read again). With one (minutes), each
+  // record takes the claim and reads the job afresh.
   private async landInTurn(id: string, worktree: JobWorktree, target: string, read: Job | null): Promise<Job> {
+    if (this.deps.port.settings.merge.check) {
+      // A landing that waited reads the job again (another may have landed it meanwhile).
+      return this.landSteps(id, worktree, target, read ?? (await this.read(id)), (patch, isDurable) => this.record(id, patch, undefined, isDurable));
+    }
+    return this.deps.repository.withJobClaim(id, async () => {
+      let stored = await this.readStored(id);
+      return this.landSteps(id, worktree, target, stored.state.job, async (patch, isDurable = true) => {
+        stored = this.commitStored(stored, (job) => [setMerge({ ...(job.merge ?? freshMerge(job)), ...patch })], isDurable);
+        return stored.state.job;
+      });
+    });
+  }
+
+  // The steps: the candidate (the backup of the target written with it, or with the move), the
+  // check, the move. Each is recorded (`record`) before the next starts; the records before the
+  // last are fsynced but not their rename (a crash of the process keeps them; the last, durable,
+  // says how it ended).
+  private async landSteps(id: string, worktree: JobWorktree, target: string, read: Job, record: (patch: Partial<JobMerge>, isDurable?: boolean) => Promise<Job>): Promise<Job> {
     const { port } = this.deps;
     const { strategy, check } = port.settings.merge;
-    // A landing that waited reads the job again (another may have landed it meanwhile).
-    let job = read ?? (await this.read(id));
+    let job = read;
     // Landed (or discarded) by another process while this one waited its turn.
     if (job.merge?.status === 'landed' || job.merge?.status === 'discarded') return job;
     for (let attempt = 1; attempt <= MAX_LANDING_TRIES; attempt++) {
-      // Where the target is checked out is asked meanwhile (it decides how it moves, at the end).
-      const checkout = port.findCheckout(worktree, target);
-      checkout.catch(() => {});
       const candidate = await port.buildCandidate(worktree, { id, name: job.name ?? id }, target, strategy, `refs/jobline/before/${id}`);
       if (candidate.kind === 'nothing') {
         const now = await port.readTarget(worktree, target);
-        return this.record(id, { ...this.landing(target), status: 'landed', commit: now, landedAt: this.deps.now(), step: 'landed', error: 'nothing to land: the target has all of its work already' });
+        return record({ ...this.landing(target), status: 'landed', commit: now, landedAt: this.deps.now(), step: 'landed', error: 'nothing to land: the target has all of its work already' });
       }
       if (candidate.kind === 'conflict') {
-        return this.record(id, { ...this.landing(target), status: 'conflict', conflicts: candidate.files, oldTarget: candidate.oldTarget, step: 'built', error: `merging into ${target} conflicts in ${candidate.files.length} file${candidate.files.length === 1 ? '' : 's'}: ${candidate.files.slice(0, 10).join(', ')}` });
+        return record({ ...this.landing(target), status: 'conflict', conflicts: candidate.files, oldTarget: candidate.oldTarget, step: 'built', error: `merging into ${target} conflicts in ${candidate.files.length} file${candidate.files.length === 1 ? '' : 's'}: ${candidate.files.slice(0, 10).join(', ')}` });
       }
-      job = await this.record(id, { ...this.landing(target), commit: candidate.commit, oldTarget: candidate.oldTarget, step: 'built' }, undefined, false);
-      await pauseIfAsked('built', this.folderOf(id));
-      if (check) {
-        const result = await port.runCheck(worktree, id, candidate.commit, check, join(this.folderOf(id), 'merge-check.log'));
-        if (!result.isPassed) {
-          return this.record(id, { status: 'check failed', step: 'checked', error: `merge.check \`${check}\` failed on ${candidate.commit.slice(0, 12)} (full log: ${join(this.folderOf(id), 'merge-check.log')}); its last lines:\n${result.tail}` });
+      const message = `jobline: land ${job.name ?? id} (${id})`;
+      // Where the target is checked out, as the candidate found it, decides how it moves; where it
+      // moves by compare-and-swap, the backup is written in the same transaction.
+      const moveOptions = { checkout: candidate.checkout, ...(candidate.pendingBackup ? { backupRef: candidate.pendingBackup } : {}) };
+      // Without a check, the move's git starts while the candidate is recorded: it moves nothing
+      // before it is told to, once the record is on disk (a crash meanwhile ends it unused).
+      const prepared = check ? null : port.prepareMove(worktree, target, candidate.oldTarget, candidate.commit, message, moveOptions);
+      let move: Move;
+      try {
+        job = await record({ ...this.landing(target), commit: candidate.commit, oldTarget: candidate.oldTarget, step: 'built' }, false);
+        await pauseIfAsked('built', this.folderOf(id));
+        if (check) {
+          const result = await port.runCheck(worktree, id, candidate.commit, check, join(this.folderOf(id), 'merge-check.log'));
+          if (!result.isPassed) {
+            return record({ status: 'check failed', step: 'checked', error: `merge.check \`${check}\` failed on ${candidate.commit.slice(0, 12)} (full log: ${join(this.folderOf(id), 'merge-check.log')}); its last lines:\n${result.tail}` });
+          }
+          job = await record({ checkedCommit: candidate.commit, step: 'checked' }, false);
+          await pauseIfAsked('checked', this.folderOf(id));
         }
-        job = await this.record(id, { checkedCommit: candidate.commit, step: 'checked' }, undefined, false);
-        await pauseIfAsked('checked', this.folderOf(id));
+        move = await (prepared ?? port.prepareMove(worktree, target, candidate.oldTarget, candidate.commit, message, moveOptions)).move();
+      } finally {
+        prepared?.cancel();
       }
-      const move = await port.moveTarget(worktree, target, candidate.oldTarget, candidate.commit, `jobline: land ${job.name ?? id} (${id})`, checkout);
       if (move.kind === 'landed') {
         await pauseIfAsked('moved', this.folderOf(id));
-        return this.record(id, { status: 'landed', landedAt: this.deps.now(), step: 'landed', error: null });
+        return record({ status: 'landed', landedAt: this.deps.now(), step: 'landed', error: null });
       }
       if (move.kind === 'blocked') {
-        return this.record(id, { status: 'blocked', conflicts: move.files, step: 'moving', error: `nothing landed: your uncommitted changes in ${move.checkout} to ${move.files.slice(0, 10).join(', ')} would be overwritten. Commit or stash them, then jobline merge ${id}.` });
+        return record({ status: 'blocked', conflicts: move.files, step: 'moving', error: `nothing landed: your uncommitted changes in ${move.checkout} to ${move.files.slice(0, 10).join(', ')} would be overwritten. Commit or stash them, then jobline merge ${id}.` });
       }
-      job = await this.record(id, { step: 'moved', error: `${target} moved while the landing was built; building it again` }, undefined, false);
+      job = await record({ step: 'moved', error: `${target} moved while the landing was built; building it again` }, false);
     }
-    return this.record(id, { status: 'ready', step: null, error: `${target} moved ${MAX_LANDING_TRIES} times while the landing was being built and checked; nothing landed. Try again: jobline merge ${id}.` });
+    return record({ status: 'ready', step: null, error: `${target} moved ${MAX_LANDING_TRIES} times while the landing was being built and checked; nothing landed. Try again: jobline merge ${id}.` });
   }
 
   /**
@@ -204,15 +232,16 @@ export class MergeQueue {
 
   // One change of job `id`, decided on a fresh read under its claim, written, then reported.
   private change(id: string, decide: (job: Job) => JobAction[], isDurable = true): Promise<Job> {
-    const { repository } = this.deps;
-    return repository.withJobClaim(id, async () => {
-      const stored = await this.readStored(id);
-      const actions = decide(stored.state.job);
-      if (actions.length === 0) return stored.state.job;
-      const result = commitSync(repository, stored, actions, this.deps.now(), [], isDurable);
-      this.deps.committed(result.stored.state.job, result.events);
-      return result.stored.state.job;
-    });
+    return this.deps.repository.withJobClaim(id, async () => this.commitStored(await this.readStored(id), decide, isDurable).state.job);
+  }
+
+  // One change of a job as stored (its claim held), written, then reported; returns it as stored then.
+  private commitStored(stored: StoredJob, decide: (job: Job) => JobAction[], isDurable: boolean): StoredJob {
+    const actions = decide(stored.state.job);
+    if (actions.length === 0) return stored;
+    const result = commitSync(this.deps.repository, stored, actions, this.deps.now(), [], isDurable);
+    this.deps.committed(result.stored.state.job, result.events);
+    return result.stored;
   }
 
   private folderOf(id: string): string {

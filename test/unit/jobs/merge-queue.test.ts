@@ -74,6 +74,13 @@ describe('a landing', () => {
     expect(queue.isBusy).toBe(false);
   });
 
+  it('moves a target checked out nowhere by compare-and-swap, its backup written in the same transaction', async () => {
+    const { queue, port } = makeQueue();
+    port.checkout = null;
+    expect((await queue.land(ID)).merge).toMatchObject({ status: 'landed', step: 'landed' });
+    expect(port.calls).toEqual([`turn ${ID}`, `build night on main by merge backup refs/jobline/before/${ID}`, `move main 001→064 "jobline: land night (${ID})" checkout null with backup refs/jobline/before/${ID}`]);
+  });
+
   it('runs merge.check on exactly the candidate, records it passed, and lands; a failed check lands nothing and says why', async () => {
     const passing = makeQueue();
     passing.port.settings.merge.check = 'npm test';
