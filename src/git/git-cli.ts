@@ -47,10 +47,14 @@ export function runGit(cwd: string, args: readonly string[], options: GitOptions
 
 /** A git command started ahead of its standard input (see startGit). */
 export interface StartedGit {
+  /** Writes `input` to its standard input and leaves it open (for commands that answer as they read). */
+  write(input: string): void;
   /** Writes `input` to its standard input and closes it; resolves (or rejects) as runGit does. */
   feed(input: string): Promise<GitResult>;
   /** Closes its standard input with nothing written (unless fed already), and ignores how it ends. */
   cancel(): void;
+  /** Settles as `feed`'s answer does, whoever closed its input (for a caller that waits on what it said). */
+  ended: Promise<GitResult>;
 }
 
 /**
@@ -58,7 +62,7 @@ export interface StartedGit {
  * that reads what to do from its input (`update-ref --stdin`), so that starting git overlaps other
  * work while it does nothing until told. Fails like runGit.
  */
-export function startGit(cwd: string, args: readonly string[], options: Omit<GitOptions, 'input'> = {}): StartedGit {
+export function startGit(cwd: string, args: readonly string[], options: Omit<GitOptions, 'input'> & { onStdout?: (text: string) => void } = {}): StartedGit {
   let stdin: NodeJS.WritableStream | null = null;
   const ended = new Promise<GitResult>((resolve, reject) => {
     const child = execFile('git', [...args], { cwd, env: environment(options.env), timeout: GIT_TIMEOUT_MS, maxBuffer: MAX_BUFFER, encoding: 'utf8' }, (error, stdout, stderr) => {
@@ -69,6 +73,8 @@ export function startGit(cwd: string, args: readonly string[], options: Omit<Git
     stdin = child.stdin;
     // A git that exits before reading its input (it could not start) closes the pipe: its exit says why.
     child.stdin?.on('error', () => {});
+    // What it says as it goes (execFile still collects all of it for the end).
+    if (options.onStdout) child.stdout?.on('data', (chunk: string | Buffer) => options.onStdout!(chunk.toString()));
   });
   ended.catch(() => {});
   let isFed = false;
@@ -78,11 +84,15 @@ export function startGit(cwd: string, args: readonly string[], options: Omit<Git
     stdin?.end(input);
   };
   return {
+    write: (input) => {
+      if (!isFed) stdin?.write(input);
+    },
     feed: (input) => {
       close(input);
       return ended;
     },
     cancel: () => close(''),
+    ended,
   };
 }
 

@@ -48,7 +48,7 @@ async function replay(source: LandingSource, onto: string, upstream: string): Pr
  * A built candidate says where the target is checked out. `backupRef` (the target's backup) is
  * written while the candidate is built where the target is checked out (it moves through that
  * checkout, after the backup); where it is checked out nowhere, the candidate carries it as
- * `pendingBackup`, for moveTarget to write in one transaction with the compare-and-swap.
+ * `pendingBackup`, for the compare-and-swap's git to write before it moves the target.
  * @throws WorktreeError NO_TARGET (no such branch), NOT_LANDABLE, WORKTREE_DIRTY, GIT_FAILED.
  */
 export async function buildCandidate(source: LandingSource, job: { id: string; name: string }, target: string, strategy: MergeStrategy, backupRef?: string): Promise<Candidate> {
@@ -129,8 +129,8 @@ export async function writeBackupRef(repo: string, ref: string, commit: string):
  * Moves branch `target` of the repository at `repo` from `from` to `to` (see WorktreePort.moveTarget):
  * through the checkout that has it checked out, with `merge --ff-only` (never update-ref on a
  * checked-out branch: its files would stay old), after checking that none of the user's
- * uncommitted files is one the landing changes; else by compare-and-swap, in one transaction
- * with `options.backupRef` at `from` (both are written, or neither).
+ * uncommitted files is one the landing changes; else by compare-and-swap, by a git that first
+ * writes `options.backupRef` at `from` (see prepareSwap).
  * @throws WorktreeError GIT_FAILED when git refuses for another reason (its words quoted).
  */
 export async function moveTarget(repo: string, target: string, from: string, to: string, message: string, options: MoveOptions = {}): Promise<Move> {
@@ -149,16 +149,38 @@ export function prepareMove(repo: string, target: string, from: string, to: stri
   return prepareSwap(repo, target, from, to, message, options.backupRef);
 }
 
-// The compare-and-swap of branch `target` (and the backup, in the same transaction), its git started now.
+// The compare-and-swap of branch `target`, its git started now. Its first transaction writes the
+// backup at once (`backedUp` settles on git's `commit: ok` for it), its second, once `move` gives
+// it, moves the target: the backup exists before the target moves, at every step a landing can be
+// killed at, and both cost one git process.
 function prepareSwap(repo: string, target: string, from: string, to: string, message: string, backupRef: string | undefined): PreparedMove {
-  const git = startGit(repo, ['update-ref', '-m', message, '--stdin'], { okCodes: [0, 1, 128] });
+  let said = '';
+  let heard: ((isWritten: boolean) => void) | null = null;
+  const git = startGit(repo, ['update-ref', '-m', message, '--stdin'], {
+    okCodes: [0, 1, 128],
+    onStdout: (text) => {
+      said += text;
+      if (/^commit: ok$/m.test(said)) heard?.(true);
+    },
+  });
+  let backedUp: Promise<void> | undefined;
+  if (backupRef) {
+    // Ref names never hold whitespace; each line is one command of update-ref's --stdin.
+    git.write(`start\nupdate ${backupRef} ${from}\nprepare\ncommit\n`);
+    backedUp = new Promise<boolean>((resolve) => (heard = resolve)).then((isWritten) => {
+      if (!isWritten) throw new WorktreeError('GIT_FAILED', `git update-ref ${backupRef} failed: the backup of ${target} was not written, so nothing moved`);
+    });
+    // A git that ended first (killed, or refused the backup) wrote none.
+    git.ended.then(() => heard?.(/^commit: ok$/m.test(said)), () => heard?.(false));
+    backedUp.catch(() => {});
+  }
   return {
+    ...(backedUp ? { backedUp } : {}),
     cancel: git.cancel,
     move: async () => {
-      // `update-ref --stdin` applies its updates atomically: all of them, or none when one cannot
-      // be (the target is no longer at `from`). Ref names never hold whitespace.
-      const updates = [...(backupRef ? [`update ${backupRef} ${from}`] : []), `update refs/heads/${target} ${to} ${from}`];
-      const swapped = await git.feed(`${updates.join('\n')}\n`);
+      if (backedUp) await backedUp;
+      // The second transaction: applied whole, or not at all when the target is no longer at `from`.
+      const swapped = await git.feed(`${backupRef ? 'start\n' : ''}update refs/heads/${target} ${to} ${from}\n${backupRef ? 'prepare\ncommit\n' : ''}`);
       if (swapped.code === 0) return { kind: 'landed', through: 'ref', checkout: null };
       const now = await readRef(repo, `refs/heads/${target}`);
       if (now !== from) return { kind: 'moved', now };

@@ -1,8 +1,7 @@
 // How a landing finds where its target is checked out and moves it, on real repositories: the
 // checkout comes with the target from one for-each-ref (a linked worktree's too; a worktree whose
-// folder is gone is not one), a target checked out nowhere moves by compare-and-swap in one
-// transaction with its backup ref (both or neither), and a move prepared ahead moves nothing
-// until it is told to.
+// folder is gone is not one), a target checked out nowhere moves by compare-and-swap, by the git
+// that wrote its backup ref first, and a move prepared ahead moves nothing until it is told to.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +58,7 @@ describe('a landing\'s move', () => {
     expect(refOf(made, 'main')).toBe(old);
   });
 
-  it('takes a worktree whose folder is gone for no checkout, and moves the target and its backup in one transaction', async () => {
+  it('takes a worktree whose folder is gone for no checkout, and writes the backup, then moves the target, by one git', async () => {
     const made = project();
     const gone = join(made.root, 'gone-checkout');
     made.git(['worktree', 'add', '-q', gone, 'release']);
@@ -77,7 +76,7 @@ describe('a landing\'s move', () => {
     expect(made.git(['reflog', '-1', '--format=%gs', 'release']).trim()).toBe('jobline: land calm-owl');
   });
 
-  it('writes neither the backup nor the target when the target moved since the candidate was built', async () => {
+  it('moves nothing when the target moved since the candidate was built (its backup is of the target it was built on)', async () => {
     const made = project();
     const candidate = await build(made, 'release');
     made.git(['update-ref', 'refs/heads/release', refOf(made, 'jobline/calm-owl')!]);
@@ -85,7 +84,20 @@ describe('a landing\'s move', () => {
     const move = await moveTarget(made.cwd, 'release', candidate.oldTarget, candidate.commit, 'jobline: land calm-owl', { checkout: null, backupRef: BACKUP });
     expect(move).toEqual({ kind: 'moved', now: moved });
     expect(refOf(made, 'release')).toBe(moved);
-    expect(refOf(made, BACKUP)).toBeNull();
+    expect(refOf(made, BACKUP)).toBe(candidate.oldTarget);
+  });
+
+  it('prepared ahead, has the backup written before it is told to move, and the target still where it was', async () => {
+    const made = project();
+    const old = refOf(made, 'release')!;
+    const candidate = await build(made, 'release');
+    const prepared = prepareMove(made.cwd, 'release', candidate.oldTarget, candidate.commit, 'jobline: land calm-owl', { checkout: null, backupRef: BACKUP });
+    await prepared.backedUp;
+    expect(refOf(made, BACKUP)).toBe(old);
+    expect(refOf(made, 'release')).toBe(old);
+    expect(await prepared.move()).toEqual({ kind: 'landed', through: 'ref', checkout: null });
+    expect(refOf(made, 'release')).toBe(candidate.commit);
+    expect(refOf(made, BACKUP)).toBe(old);
   });
 
   it('prepared ahead, compares the target when told to move, not before; given up, moves nothing', async () => {
@@ -99,6 +111,16 @@ describe('a landing\'s move', () => {
     expect(await prepared.move()).toEqual({ kind: 'moved', now: tip });
     prepared.cancel();
     expect(refOf(made, 'release')).toBe(tip);
-    expect(refOf(made, BACKUP)).toBeNull();
+  });
+
+  it('says so when the backup cannot be written, and moves nothing', async () => {
+    const made = project();
+    const old = refOf(made, 'release')!;
+    const candidate = await build(made, 'release');
+    // A ref name git refuses: the backup's transaction fails, so the target's is never given.
+    const prepared = prepareMove(made.cwd, 'release', candidate.oldTarget, candidate.commit, 'jobline: land calm-owl', { checkout: null, backupRef: 'refs/jobline/before/bad..name' });
+    await expect(prepared.backedUp).rejects.toMatchObject({ code: 'GIT_FAILED' });
+    await expect(prepared.move()).rejects.toMatchObject({ code: 'GIT_FAILED' });
+    expect(refOf(made, 'release')).toBe(old);
   });
 });

@@ -35,7 +35,7 @@ export interface WorktreeContents {
  * The result of building a landing's candidate. A built one says where the target was checked
  * out as it was built (`checkout`: a folder, or null for nowhere), and which
  * backup ref is still to write with the move (`pendingBackup`: the target is checked out nowhere,
- * so its compare-and-swap writes the backup and the target in one transaction).
+ * so the git of its compare-and-swap writes the backup first, see PreparedMove.backedUp).
  */
 export type Candidate =
   | { kind: 'built'; commit: string; oldTarget: string; checkout: string | null; pendingBackup?: string }
@@ -46,12 +46,17 @@ export type Candidate =
 export interface MoveOptions {
   /** Where the target is checked out (a folder), or null for nowhere; absent: not known. */
   checkout?: string | null;
-  /** A backup ref to write at `from` in the compare-and-swap's transaction. */
+  /** A backup ref to write at `from` before the compare-and-swap, by the same git (see prepareMove). */
   backupRef?: string;
 }
 
 /** A move of the target prepared ahead (see WorktreePort.prepareMove). */
 export interface PreparedMove {
+  /**
+   * Settles once the backup ref (MoveOptions.backupRef) is written, ahead of the move; rejects
+   * with WorktreeError GIT_FAILED when it could not be. Absent: written with the move, or earlier.
+   */
+  backedUp?: Promise<void>;
   /** Moves the target (see WorktreePort.moveTarget). @throws WorktreeError GIT_FAILED. */
   move(): Promise<Move>;
   /** Gives the move up (after `move`, a no-op): nothing moves. */
@@ -150,8 +155,8 @@ export interface WorktreePort {
    * (`merge --ff-only`, which moves files and branch together and refuses to overwrite the user's
    * changes), else by compare-and-swap of the ref. Never resets, stashes or overwrites anything
    * of the user's. `options.checkout`: where the target is checked out, as the candidate found
-   * it (absent: asked here); `options.backupRef`: a backup ref written at `from` in the same
-   * transaction as a compare-and-swap (both or neither). @throws WorktreeError GIT_FAILED.
+   * it (absent: asked here); `options.backupRef`: a backup ref written at `from` before a
+   * compare-and-swap, by the same git. @throws WorktreeError GIT_FAILED.
    */
   moveTarget(worktree: JobWorktree, target: string, from: string, to: string, message: string, options?: MoveOptions): Promise<Move>;
   /**

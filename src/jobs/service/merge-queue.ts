@@ -141,7 +141,7 @@ export class MergeQueue {
       }
       const message = `jobline: land ${job.name ?? id} (${id})`;
       // Where the target is checked out, as the candidate found it, decides how it moves; where it
-      // moves by compare-and-swap, the backup is written in the same transaction.
+      // moves by compare-and-swap, the backup is written by the same git, first.
       const moveOptions = { checkout: candidate.checkout, ...(candidate.pendingBackup ? { backupRef: candidate.pendingBackup } : {}) };
       // Without a check, the move's git starts while the candidate is recorded: it moves nothing
       // before it is told to, once the record is on disk (a crash meanwhile ends it unused).
@@ -149,6 +149,8 @@ export class MergeQueue {
       let move: Move;
       try {
         job = await record({ ...this.landing(target), commit: candidate.commit, oldTarget: candidate.oldTarget, step: 'built' }, false);
+        // The backup exists from the built step on (written while the step was recorded).
+        await prepared?.backedUp;
         await pauseIfAsked('built', this.folderOf(id));
         if (check) {
           const result = await port.runCheck(worktree, id, candidate.commit, check, join(this.folderOf(id), 'merge-check.log'));
