@@ -404,20 +404,22 @@ ignored ones), and whether the file system clones is learnt from the first copy.
 
 **Landing 20 ready jobs** that touch different files, one after the other, without a check, on a
 branch checked out nowhere (compare-and-swap; the baseline's update-ref is one too), against the
-bare \`git merge-tree --write-tree\` + \`git commit-tree\` + \`git update-ref <new> <old>\`
-per branch.
+bare \`git rev-parse\` + \`git merge-tree --write-tree\` + \`git commit-tree\` + \`git update-ref <new> <old>\`
+per branch, one landing and one bare sequence in turn (medians per landing).
 
 | | ms per landing | |
 |---|---|---|
 | bare sequence (baseline) | ${fmt(pick(landings, 'bare'), 1)} | 1.00× |
 | jobline's merge queue | ${fmt(pick(landings, 'jobline'), 1)} | ${fmt(pick(landings, 'ratio'), 2)}× |
 
-What a landing does beyond the bare three commands: it asks where the target is checked out
-(\`git worktree list\`, beside the first git call: a checked-out branch is moved through its
-checkout, never by update-ref), writes the backup ref (beside the merge), takes the repository's
-landing claim and the job's claim, and records its steps in the job before the next starts: the
-candidate (fsynced, not its rename: a killed process keeps it) and \`landed\` (durable). Each
-record is a write of job.json and an event; the bare sequence records nothing.
+A landing starts as many git processes as the bare sequence (4): one \`for-each-ref\` reads the
+target, its tree, where it is checked out (a checked-out branch is moved through its checkout,
+never by update-ref) and the job's branch; \`merge-tree\` and \`commit-tree\` build the candidate;
+one \`update-ref --stdin\`, started while the candidate is recorded, writes the backup ref in a
+transaction of its own and then moves the target by compare-and-swap. Beyond git, it takes the
+repository's landing turn and the job's claim, and records its steps in the job before the next
+starts: the candidate (fsynced, not its rename: a killed process keeps it) and \`landed\`
+(durable). Each record is a write of job.json and an event; the bare sequence records nothing.
 Reproduce this section alone: \`node bench/worktrees.mjs\` (once).
 
 ## 11. Several machines (the queue)

@@ -107,7 +107,8 @@ async function makeReadyJobs(repo, jobsDir, dir, head, count, target) {
 /**
  * Landing `count` ready jobs one after the other through the merge queue, on a branch checked out
  * nowhere (compare-and-swap: the bare sequence's update-ref is one too), against the bare sequence
- * on as many branches of a copy of the same repository. Returns ms per landing and the ratio.
+ * on as many branches of the same repository, one of each in turn. Returns the median ms per
+ * landing of each and the ratio.
  */
 export async function measureLandings(count = 20) {
   const { GitWorktrees } = await dist('git/git-worktrees.js');
@@ -121,20 +122,26 @@ export async function measureLandings(count = 20) {
   // The bare sequence, on branches of its own made the same way (so both merge the same shapes).
   git(repo, ['branch', 'bare', head]);
   const bareBranches = ids.map(({ branch }) => branch);
-  let started = performance.now();
-  for (const { id } of ids) {
-    const landed = await queue.land(id);
-    if (landed.merge?.status !== 'landed') throw new Error(`${id} did not land: ${landed.merge?.status} ${landed.merge?.error ?? ''}`);
-  }
-  const jobline = (performance.now() - started) / count;
-  started = performance.now();
-  for (const branch of bareBranches) {
+  // Interleaved, one landing then one bare step, so a change of the machine's load meanwhile
+  // weighs on both alike; the medians of the per-landing times.
+  const joblineTimes = [];
+  const bareTimes = [];
+  for (let i = 0; i < ids.length; i++) {
+    let started = performance.now();
+    const landed = await queue.land(ids[i].id);
+    joblineTimes.push(performance.now() - started);
+    if (landed.merge?.status !== 'landed') throw new Error(`${ids[i].id} did not land: ${landed.merge?.status} ${landed.merge?.error ?? ''}`);
+    const branch = bareBranches[i];
+    started = performance.now();
     const old = git(repo, ['rev-parse', 'refs/heads/bare']);
     const tree = git(repo, ['merge-tree', '--write-tree', old, branch]);
     const commit = git(repo, ['commit-tree', tree, '-p', old, '-p', branch, '-m', `Merge ${branch}`]);
     git(repo, ['update-ref', 'refs/heads/bare', commit, old]);
+    bareTimes.push(performance.now() - started);
   }
-  const bare = (performance.now() - started) / count;
+  const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  const jobline = median(joblineTimes);
+  const bare = median(bareTimes);
   await store.close();
   rmSync(root, { recursive: true, force: true });
   return { jobline, bare, ratio: jobline / bare };
