@@ -75,8 +75,11 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
 }
 
 // An issue in a sentence of bounded length: unknown fields are named (at most MAX_NAMED_FIELDS)
-// and counted, not all listed (a body of 500,000 of them gets one short line).
+// and counted, not all listed (a body of 500,000 of them gets one short line). A record's key that
+// is not of its form: zod says only "Invalid key in record"; what the key should be is in the
+// key's own issues (a placeholder name, say).
 function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key') return issue.issues.map((inner) => inner.message).join('; ').slice(0, 300);
   if (issue.code !== 'unrecognized_keys') return issue.message.slice(0, 300);
   const named = issue.keys.slice(0, MAX_NAMED_FIELDS).map((key) => JSON.stringify(describeSegment(key)));
   const rest = issue.keys.length - named.length;

@@ -35,7 +35,7 @@ describe('a body or query the route refuses', () => {
     expect(exact.body.error.message).toBe(`The request's body is not valid: body: unknown field "${'k'.repeat(60)}".`);
     // A long key in a path is cut too.
     const record = await api.call('POST', '/api/jobs', { template: 'x', values: { [`${'v'.repeat(70)}`]: 'x' } });
-    expect(record.body.error.message).toBe(`The request's body is not valid: values.${'v'.repeat(60)}…: Invalid key in record.`);
+    expect(record.body.error.message).toBe(`The request's body is not valid: values.${'v'.repeat(60)}…: expected a placeholder name.`);
     const query = await api.call('GET', '/api/jobs?colour=red');
     expect(query.body.error.message).toBe('The request\'s query is not valid: query: unknown field "colour".');
   });
