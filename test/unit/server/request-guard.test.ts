@@ -70,7 +70,7 @@ describe('the Host', () => {
     expect(nowhere.body.error).toEqual({ code: 'MISDIRECTED_REQUEST', message: "This request did not come through one of the server's listeners." });
     // Asked with no environment at all (not even an empty one): the same refusal.
     const bare = await api.app.request(`${ORIGIN}/api/jobs`, { headers: { authorization: `Bearer ${TOKEN}` } });
-    expect([bare.status, (await bare.json()).error.code]).toEqual([421, 'MISDIRECTED_REQUEST']);
+    expect([bare.status, ((await bare.json()) as { error: { code: string } }).error.code]).toEqual([421, 'MISDIRECTED_REQUEST']);
   });
 });
 

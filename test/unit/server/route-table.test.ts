@@ -57,7 +57,7 @@ describe('a body or query the route refuses', () => {
     const json = await api.app.request(`${ORIGIN}/api/login-links`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'Application/JSON; charset=utf-8' }, body: new TextEncoder().encode('{}') }, { incoming: { headers: { host: '127.0.0.1:4321' }, socket: { localPort: 4321 } } });
     expect(json.status).toBe(201);
     const untyped = await api.app.request(`${ORIGIN}/api/login-links`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: new TextEncoder().encode('{}') }, { incoming: { headers: { host: '127.0.0.1:4321' }, socket: { localPort: 4321 } } });
-    expect([untyped.status, (await untyped.json()).error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    expect([untyped.status, ((await untyped.json()) as { error: { code: string } }).error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
   });
 
   it('names each problem in at most 300 characters', async () => {
