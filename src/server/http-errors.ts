@@ -79,7 +79,7 @@ export function describeHttpError(error: unknown): { status: number; body: Error
 // True for an error caused, at any depth, by a full disk (ENOSPC).
 function isDiskFull(error: unknown): boolean {
   for (let cause: unknown = error, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
-    if ((cause as { code?: unknown }).code === 'ENOSPC' || /ENOSPC/.test(String((cause as Error).message ?? ''))) return true;
+    if ((cause as { code?: unknown }).code === 'ENOSPC' || /ENOSPC/.test(String((cause as Error).message))) return true;
   }
   return false;
 }

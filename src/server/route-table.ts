@@ -39,7 +39,8 @@ export class RouteTable {
   add<B = undefined, Q = undefined>(spec: RouteSpec & { body?: z.ZodType<B>; query?: z.ZodType<Q> }, handle: (input: RouteInput<B, Q>) => Promise<Response> | Response): void {
     this.specs.push(spec);
     const honoPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
-    this.app.on(spec.method.toUpperCase(), honoPath, async (context) => {
+    // Hono takes the method in any case (it upper-cases it).
+    this.app.on(spec.method, honoPath, async (context) => {
       const body = spec.body ? parse(spec.body, await readJson(context), 'body') : (undefined as B);
       const query = spec.query ? parse(spec.query, context.req.query(), 'query') : (undefined as Q);
       return handle({ context, body: body as B, query: query as Q, params: context.req.param() as Record<string, string> });
@@ -52,7 +53,7 @@ export class RouteTable {
 async function readJson(context: Context): Promise<unknown> {
   const text = await context.req.text();
   if (text.trim() === '') return {};
-  const type = (context.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = context.req.header('content-type')?.split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new HttpError('UNSUPPORTED_MEDIA_TYPE', 'The body must be JSON, sent with Content-Type: application/json.');
   try {
     return JSON.parse(text);
@@ -75,9 +76,12 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
 }
 
 // An issue in a sentence of bounded length: unknown fields are named (at most MAX_NAMED_FIELDS)
-// and counted, not all listed (a body of 500,000 of them gets one short line).
+// and counted, not all listed (a body of 500,000 of them gets one short line). A record's key that
+// is not of its form: zod says only "Invalid key in record"; what the key should be is in the
+// key's own issues (a placeholder name, say).
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code !== 'unrecognized_keys') return issue.message.slice(0, 300);
+  // A key fails its one schema: zod gives at least one issue for it.
+  if (issue.code !== 'unrecognized_keys') return (issue.code === 'invalid_key' ? issue.issues[0]!.message : issue.message).slice(0, 300);
   const named = issue.keys.slice(0, MAX_NAMED_FIELDS).map((key) => JSON.stringify(describeSegment(key)));
   const rest = issue.keys.length - named.length;
   return `unknown field${issue.keys.length === 1 ? '' : 's'} ${named.join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;

@@ -103,7 +103,7 @@ export class ScriptedWorktrees implements WorktreePort {
   }
 
   async diff(worktree: JobWorktree, options: { isStat: boolean; isColour: boolean }): Promise<string> {
-    return `diff of ${worktree.branch}${options.isStat ? ' (stat)' : ''}\n`;
+    return `diff of ${worktree.branch}${options.isStat ? ' (stat)' : ''}${options.isColour ? ' (colour)' : ''}\n`;
   }
 
   async remove(worktree: JobWorktree): Promise<void> {

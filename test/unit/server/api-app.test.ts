@@ -1,6 +1,7 @@
 // The API app's own rules, in-process (see api-harness.ts): the credential every request needs (the
 // token, the browser key, a single-use ticket for the event stream), the headers on every answer,
 // the scrubbing of every body, the one error shape, and the routes api-app.ts declares itself.
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServerError } from '../../../src/store/server-presence.js';
 import { MAX_BODY_BYTES } from '../../../src/server/api-app.js';
@@ -129,6 +130,19 @@ describe('every answer', () => {
       // The answer stays what it was otherwise: status, type and headers.
       expect(missing.headers.get('content-type')).toContain('application/json');
       expect(missing.headers.get('x-frame-options')).toBe('DENY');
+    });
+
+    it("serves the dashboard's files byte for byte: only JSON and text answers are scrubbed", async () => {
+      // A key that happens to be a line of the stylesheet: a script or a stylesheet is never rewritten.
+      const css = readFileSync(new URL('../../../src/dashboard/app.css', import.meta.url), 'utf8');
+      const line = css.split('\n').find((text) => text.trim().length >= 20)!.trim();
+      process.env.JOBLINE_API_APP_TEST_KEY = line;
+      const api = makeApiApp({ config: { providers: { p: { type: 'openai-compatible', baseURL: 'http://127.0.0.1:9/v1', model: 'm', apiKeyEnv: 'JOBLINE_API_APP_TEST_KEY' } } } });
+      const served = await api.call('GET', '/assets/app.css', undefined, { token: null });
+      expect([served.status, served.text]).toEqual([200, css]);
+      // The same text in a JSON answer is scrubbed.
+      const submitted = await api.call('POST', '/api/jobs', { agent: 'two', prompt: line });
+      expect(submitted.body.job.description).toBe('***');
     });
 
     it('still streams a followed output as it is written (its file is scrubbed when written)', async () => {

@@ -3,9 +3,10 @@
 // it goes), single-use event-stream tickets, and the login link's way in.
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { Hono } from 'hono';
+import { describe, expect, it, vi } from 'vitest';
 import { BrowserAccess, isSameSecret, KEY_CHECK_MS } from '../../../src/server/browser-access.js';
-import { EVENT_TICKET_TTL_MS, EventTickets } from '../../../src/server/credentials.js';
+import { credentialOf, EVENT_TICKET_TTL_MS, EventTickets } from '../../../src/server/credentials.js';
 import { loginLandingOf } from '../../../src/server/login-routes.js';
 import { openBrowserKeyFile } from '../../../src/store/browser-key-file.js';
 import { makeTempDir } from '../../helpers/temp.js';
@@ -100,6 +101,48 @@ describe('BrowserAccess', () => {
     rmSync(file.path);
     await waitFor(() => closed.includes('d'), 'the stream to close when the file goes', 2000, 2);
     expect(KEY_CHECK_MS).toBe(1000);
+  });
+});
+
+describe('the key check of open streams', () => {
+  it('reads the key file only while a stream is open: none after the last one stops, or is closed by a log out', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const real = openBrowserKeyFile(makeTempDir());
+      let reads = 0;
+      const file = { path: real.path, read: () => (reads++, real.read()), rotate: () => real.rotate() };
+      const access = new BrowserAccess(file, 5);
+      const key = access.currentKey();
+      const readsWhileIdle = (): number => {
+        const before = reads;
+        vi.advanceTimersByTime(50);
+        return reads - before;
+      };
+      const stopA = access.watch(key, () => undefined);
+      const stopB = access.watch(key, () => undefined);
+      expect(readsWhileIdle()).toBe(10);
+      stopA();
+      expect(readsWhileIdle()).toBe(10);
+      stopB();
+      expect(readsWhileIdle()).toBe(0);
+      // Checking again once a stream opens; a log out closes it, and the checks stop with it.
+      const closed: string[] = [];
+      access.watch(key, () => closed.push('c'));
+      expect(readsWhileIdle()).toBe(10);
+      access.revoke();
+      expect(closed).toEqual(['c']);
+      expect(readsWhileIdle()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('the credential of a request', () => {
+  it('is the token when the credential check recorded none', async () => {
+    const app = new Hono();
+    app.get('/', (context) => context.json(credentialOf(context)));
+    expect(await (await app.request('/')).json()).toEqual({ kind: 'token' });
   });
 });
 

@@ -1,8 +1,13 @@
 // The dashboard's side of the server in-process (see api-harness.ts): its page (public, with a
 // policy that loads nothing of another origin), the board's cards, a page of a job's tasks, and a
 // phase's whole answer.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { toJobCard } from '../../../src/server/dashboard-routes.js';
+import { findDashboardFolder, serveDashboardAssets, toJobCard } from '../../../src/server/dashboard-routes.js';
+import { makeTempDir } from '../../helpers/temp.js';
 import { makeJob } from '../../helpers/jobs.js';
 import { makeApiApp } from './api-harness.js';
 
@@ -33,6 +38,45 @@ describe('the dashboard page', () => {
     expect(script.status).toBe(503);
     expect(script.text).toBe('The dashboard is not built: run npm run build.');
     expect(script.headers.get('content-security-policy')).toBeNull();
+  });
+});
+
+describe("the dashboard's built files", () => {
+  it('are found next to the module\'s folder (tsc\'s dist/server, a bundle\'s dist/chunks), else beside it (a bundle in dist/)', () => {
+    const root = makeTempDir('jobline-assets-');
+    const moduleIn = (folder: string) => pathToFileURL(join(root, folder, 'module.js'));
+    const url = (folder: string) => pathToFileURL(join(root, folder)).href + '/';
+    // dist/server/module.js with dist/dashboard/index.html.
+    mkdirSync(join(root, 'a/server'), { recursive: true });
+    mkdirSync(join(root, 'a/dashboard'));
+    writeFileSync(join(root, 'a/dashboard/index.html'), '<html>');
+    expect(findDashboardFolder(moduleIn('a/server')).href).toBe(url('a/dashboard'));
+    // dist/module.js with dist/dashboard/index.html; a dashboard folder one level up without a page does not count.
+    mkdirSync(join(root, 'b/dist/dashboard'), { recursive: true });
+    mkdirSync(join(root, 'b/dashboard'));
+    writeFileSync(join(root, 'b/dist/dashboard/index.html'), '<html>');
+    expect(findDashboardFolder(moduleIn('b/dist')).href).toBe(url('b/dist/dashboard'));
+    // Neither: the first place (the page then says it is not built).
+    mkdirSync(join(root, 'c/server'), { recursive: true });
+    expect(findDashboardFolder(moduleIn('c/server')).href).toBe(url('c/dashboard'));
+  });
+
+  it('are served each with its type: the page, the script and the stylesheet', async () => {
+    const folder = makeTempDir('jobline-assets-');
+    writeFileSync(join(folder, 'index.html'), '<html>page</html>');
+    writeFileSync(join(folder, 'app.js'), 'console.log(1);');
+    writeFileSync(join(folder, 'app.css'), 'body {}');
+    const app = new Hono();
+    serveDashboardAssets(app, pathToFileURL(`${folder}/`));
+    const served = await Promise.all(['/', '/assets/app.js', '/assets/app.css'].map(async (path) => {
+      const answer = await app.request(path);
+      return [answer.status, answer.headers.get('content-type'), await answer.text()];
+    }));
+    expect(served).toEqual([
+      [200, 'text/html; charset=utf-8', '<html>page</html>'],
+      [200, 'text/javascript; charset=utf-8', 'console.log(1);'],
+      [200, 'text/css; charset=utf-8', 'body {}'],
+    ]);
   });
 });
 

@@ -286,6 +286,7 @@ describe('a job in a worktree of its own', () => {
     const api = makeApp({ manager: { worktrees } });
     const { id, name } = (await api.call('POST', '/api/jobs', { agent: 'two', isolation: 'worktree', name: 'night' })).body.job;
     expect(name).toBe('night');
+    // Plain text: no colour codes, whatever a terminal's diff would have.
     const diff = await api.call('GET', `/api/jobs/${id}/diff`);
     expect([diff.status, diff.headers.get('content-type'), diff.text]).toEqual([200, 'text/plain;charset=UTF-8', 'diff of jobline/night\n']);
     expect((await api.call('GET', `/api/jobs/${id}/diff?stat=true`)).text).toBe('diff of jobline/night (stat)\n');
@@ -305,9 +306,9 @@ describe('deleting a job whose runs do not stop', () => {
     try {
       let answer: Awaited<ReturnType<typeof api.call>> | null = null;
       const deleting = api.call('DELETE', `/api/jobs/${id}?force=true`).then((settled) => (answer = settled));
-      await vi.advanceTimersByTimeAsync(3000); // 50 ms of grace and 2950 ms: still trying
+      await vi.advanceTimersByTimeAsync(3050); // 50 ms of grace and 3000 ms, exactly: still trying
       expect(answer).toBeNull();
-      await vi.advanceTimersByTimeAsync(200);
+      await vi.advanceTimersByTimeAsync(50);
       await deleting;
       expect(answer!.status).toBe(409);
       expect(answer!.body.error).toEqual({ code: 'JOB_ACTIVE', message: `${id} changed while it was being deleted; try again.` });

@@ -3,7 +3,7 @@
 // (403), nothing is framed, and a body that changes state is JSON (415).
 import { describe, expect, it } from 'vitest';
 import { isStateChanging } from '../../../src/server/request-guard.js';
-import { ORIGIN, PORT, makeApiApp } from './api-harness.js';
+import { ORIGIN, PORT, TOKEN, makeApiApp } from './api-harness.js';
 
 describe('the Host', () => {
   it('is one of the server\'s own names with its port, in any case; any other gets 421 saying which names', async () => {
@@ -68,6 +68,9 @@ describe('the Host', () => {
     const nowhere = await api.call('GET', '/api/jobs', undefined, { noListener: true });
     expect(nowhere.status).toBe(421);
     expect(nowhere.body.error).toEqual({ code: 'MISDIRECTED_REQUEST', message: "This request did not come through one of the server's listeners." });
+    // Asked with no environment at all (not even an empty one): the same refusal.
+    const bare = await api.app.request(`${ORIGIN}/api/jobs`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect([bare.status, ((await bare.json()) as { error: { code: string } }).error.code]).toEqual([421, 'MISDIRECTED_REQUEST']);
   });
 });
 

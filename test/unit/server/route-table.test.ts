@@ -35,7 +35,7 @@ describe('a body or query the route refuses', () => {
     expect(exact.body.error.message).toBe(`The request's body is not valid: body: unknown field "${'k'.repeat(60)}".`);
     // A long key in a path is cut too.
     const record = await api.call('POST', '/api/jobs', { template: 'x', values: { [`${'v'.repeat(70)}`]: 'x' } });
-    expect(record.body.error.message).toBe(`The request's body is not valid: values.${'v'.repeat(60)}…: Invalid key in record.`);
+    expect(record.body.error.message).toBe(`The request's body is not valid: values.${'v'.repeat(60)}…: expected a placeholder name.`);
     const query = await api.call('GET', '/api/jobs?colour=red');
     expect(query.body.error.message).toBe('The request\'s query is not valid: query: unknown field "colour".');
   });
@@ -56,6 +56,16 @@ describe('a body or query the route refuses', () => {
     expect(await answer.json()).toEqual({ error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The body must be JSON, sent with Content-Type: application/json.' } });
     const json = await api.app.request(`${ORIGIN}/api/login-links`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'Application/JSON; charset=utf-8' }, body: new TextEncoder().encode('{}') }, { incoming: { headers: { host: '127.0.0.1:4321' }, socket: { localPort: 4321 } } });
     expect(json.status).toBe(201);
+    const untyped = await api.app.request(`${ORIGIN}/api/login-links`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: new TextEncoder().encode('{}') }, { incoming: { headers: { host: '127.0.0.1:4321' }, socket: { localPort: 4321 } } });
+    expect([untyped.status, ((await untyped.json()) as { error: { code: string } }).error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+  });
+
+  it('names each problem in at most 300 characters', async () => {
+    const api = makeApiApp();
+    // 100 unknown statuses: the sentence naming them is cut.
+    const answer = await api.call('GET', `/api/jobs?status=${Array.from({ length: 100 }, () => 'x').join(',')}`);
+    const prefix = "The request's query is not valid: status: ";
+    expect(answer.body.error.message).toBe(`${prefix}${`unknown status ${Array.from({ length: 100 }, () => 'x').join(', ')}`.slice(0, 300)}.`);
   });
 });
 
