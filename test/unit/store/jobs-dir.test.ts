@@ -84,3 +84,28 @@ describe('jobs folder, in full', () => {
   });
 });
 
+
+describe('jobs folder, on its edges', () => {
+  it('is made with every missing folder above it', () => {
+    const dir = join(makeTempDir(), 'a', 'b', 'c', 'jobs');
+    ensureJobsDir(dir);
+    expect(statSync(dir).isDirectory()).toBe(true);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    // Already there and safe: taken as it is.
+    expect(() => ensureJobsDir(dir)).not.toThrow();
+  });
+
+  it('has no owner to check on a platform without uids (-1), where the default folder says so', () => {
+    const getuid = process.getuid;
+    try {
+      (process as { getuid?: () => number }).getuid = undefined;
+      expect(getCurrentUid()).toBe(-1);
+      expect(resolveJobsDir(undefined, {})).toMatch(/jobline--1$/);
+      const theirs = join(makeTempDir(), 'theirs');
+      mkdirSync(theirs, { mode: 0o700 });
+      expect(() => ensureJobsDir(theirs)).not.toThrow();
+    } finally {
+      process.getuid = getuid;
+    }
+  });
+});
