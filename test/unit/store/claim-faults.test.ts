@@ -50,4 +50,34 @@ describe('a claim on a full disk', () => {
     expect(readClaim(path)).toBeUndefined();
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('released on a full disk after another took it over leaves the newer claim', () => {
+    const dir = makeTempDir();
+    const path = join(dir, 'claim');
+    const old = tryAcquireClaim(path, { leaseMs: 0 })!;
+    const newer = tryAcquireClaim(path)!;
+    full.paths = /\.broken-/;
+    try {
+      old.release();
+    } finally {
+      full.paths = null;
+    }
+    expect(readClaim(path)?.token).toBe(newer.record.token);
+    newer.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('that is stale is still broken on a full disk: removed directly, as it still holds the token read', () => {
+    const dir = makeTempDir();
+    const path = join(dir, 'claim');
+    tryAcquireClaim(path, { leaseMs: 0 });
+    full.paths = /\.broken-/;
+    let next;
+    try {
+      next = tryAcquireClaim(path);
+    } finally {
+      full.paths = null;
+    }
+    expect(readClaim(path)?.token).toBe(next?.record.token);
+  });
 });
