@@ -191,3 +191,17 @@ describe('a stale claim being broken', () => {
     expect(readdirSync(dir).filter((name) => name.startsWith('five.'))).toHaveLength(5);
   });
 });
+
+describe('the server\'s claim', () => {
+  it('refused, whose server left before the refusal was worded, says a server runs without a pid', async () => {
+    const { claimServerPresence, SERVER_FILES } = await import('../../../src/store/server-presence.js');
+    const dir = makeTempDir();
+    const path = join(dir, SERVER_FILES.claim);
+    writeFileSync(path, JSON.stringify({ token: 'live', holder: getCurrentOwner(), acquiredAt: '', expiresAt: null }));
+    let reads = 0;
+    hooks.read = (read) => {
+      if (read === path && ++reads === 2) unlinkSync(path);
+    };
+    expect(() => claimServerPresence(dir)).toThrow(expect.objectContaining({ code: 'SERVER_RUNNING', message: `A jobline server already runs on ${dir}. Use it (jobline attaches to it), or stop it first.` }));
+  });
+});
