@@ -1,7 +1,7 @@
 // The claim when the file changes under it at the worst moment (another process's claim
 // published or released between two steps, injected at the file system calls): a claim released
 // meanwhile is taken, a dead holder's claim that keeps coming back is given up after three tries,
-// and a holder gone by the time the refusal is worded is named as another jobline.
+// and a holder gone by the time the refusal is worded is named as another jobline (the server's claim too).
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
