@@ -1,7 +1,7 @@
 // The jobs folder's other files: the server's presence (one server per folder, its token and
 // server.json, found only while it lives), a job's manifest read back (a hostile one refused),
 // new job ids, and what crashes leave behind swept (never a creation in progress).
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -276,5 +276,21 @@ describe('sweeping leftovers', () => {
     for (const path of [live, ended, elsewhere, odd]) writeFileSync(path, '');
     expect(sweepLeftovers(dir).tempFiles).toEqual([ended]);
     for (const path of [live, elsewhere, odd]) expect(existsSync(path), path).toBe(true);
+  });
+});
+
+describe('sweeping leftovers, on odd entries', () => {
+  it('leaves what it cannot judge or remove, and says only what it removed', () => {
+    const dir = makeTempDir();
+    // A temp name whose age cannot be read (a link to nothing): kept.
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling.tmp'));
+    // An old folder with a temp's name cannot be unlinked: kept, not reported.
+    const folderTemp = join(dir, 'stuck.tmp');
+    mkdirSync(folderTemp);
+    // A file named like a job: no job folder to look into.
+    writeFileSync(join(dir, 'job-file0000'), '');
+    const later = Date.now() + LEFTOVER_AGE_MS + 60_000;
+    expect(sweepLeftovers(dir, later)).toEqual({ emptyFolders: [], tempFiles: [] });
+    expect(readdirSync(dir).sort()).toEqual(['dangling.tmp', 'job-file0000', 'stuck.tmp']);
   });
 });
