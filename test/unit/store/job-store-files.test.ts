@@ -202,6 +202,19 @@ describe('reading jobs', () => {
     expect(existsSync(store.claimPathOf(id))).toBe(false);
   });
 
+  it('leaves a crash\'s log to whoever holds the job\'s claim, and reads the job all the same', async () => {
+    const { store } = open();
+    const id = store.claimIdSync();
+    const paths = store.pathsOf(id);
+    store.writeSync(makeJob({ id, eventSeq: 1, owner: goneOwner(), status: 'completed' }), [event(1)]);
+    writeFileSync(paths.job, serializeJob(makeJob({ id, eventSeq: 2, owner: goneOwner(), status: 'completed' }), [event(2)]));
+    const live = { pid: process.ppid, hostname: hostname(), processStartedAt: new Date(readProcessStartMs(process.ppid) as number).toISOString() };
+    writeFileSync(store.claimPathOf(id), JSON.stringify({ token: 'theirs', holder: live, acquiredAt: '', expiresAt: null }));
+    expect((await store.load(id)).eventSeq).toBe(2);
+    expect((await readEvents(paths.events)).events.map((e) => e.seq)).toEqual([1]);
+    expect(JSON.parse(readFileSync(store.claimPathOf(id), 'utf8')).token).toBe('theirs');
+  });
+
   it('lists every job oldest first; corrupt ones and symlinked folders are skipped with a warning, half-made ones silently', async () => {
     const { dir, store } = open();
     const ids = [store.claimIdSync(), store.claimIdSync(), store.claimIdSync()];
