@@ -83,9 +83,20 @@ describe('generated names', () => {
     expect(names.claimSync('job-aaaa0002', null)).toBe([1, 1, 1, 1].map((i) => NAME_WORDS[i]).join('-'));
   });
 
+  it('may be a name whose job is gone: the job gets it, and only it', () => {
+    const { register, names } = folder();
+    const name = [5, 5, 5].map((i) => NAME_WORDS[i]).join('-');
+    mkdirSync(register);
+    relink(register, name, 'job-gone0000');
+    draws.push(5, 5, 5);
+    expect(names.claimSync('job-aaaa0001', null)).toBe(name);
+    expect(names.list()).toEqual([name]);
+    expect(names.idOf(name)).toBe('job-aaaa0001');
+  });
+
   it('run out after 32 taken ones: an I/O error saying so', () => {
     const { dir, names } = folder();
-    draws.push(0, 0, 0, 0, 0, 0, 0);
+    draws.push(0, 0, 0);
     names.claimSync('job-aaaa0001', null);
     names.claimSync('job-aaaa0001', [0, 0, 0, 0].map((i) => NAME_WORDS[i]).join('-'));
     // 8 taken three-word names, 24 taken four-word ones; a 33rd draw would be free.
@@ -167,6 +178,12 @@ describe('a stale name being taken over', () => {
     expect(() => early.names.claimSync('job-aaaa0001', 'stale')).toThrow(expect.objectContaining({ code: 'JOB_NAME_TAKEN', message: expect.stringContaining('taken by job-aaaa0002') }));
     expect(early.names.idOf('stale')).toBe('job-aaaa0002');
     delete hooks.link;
+    // Changed before the claim to another job that is gone: taken over all the same.
+    const again = stale();
+    hooks.link = once('.stale.takeover', () => relink(again.register, 'stale', 'job-gone7777'));
+    expect(again.names.claimSync('job-aaaa0001', 'stale')).toBe('stale');
+    expect(again.names.idOf('stale')).toBe('job-aaaa0001');
+    delete hooks.link;
     const late = stale();
     hooks.rename = once('/stale', () => relink(late.register, 'stale', 'job-aaaa0002'));
     expect(() => late.names.claimSync('job-aaaa0001', 'stale')).toThrow(expect.objectContaining({ code: 'JOB_NAME_TAKEN', message: expect.stringContaining('taken by job-aaaa0002') }));
@@ -199,9 +216,24 @@ describe('a stale name being taken over', () => {
     };
     expect(() => raced.names.claimSync('job-aaaa0001', 'stale')).toThrow(expect.objectContaining({ code: 'JOB_NAME_TAKEN', message: expect.stringContaining('taken by job-aaaa0002') }));
     expect(raced.names.idOf('stale')).toBe('job-aaaa0002');
-    const failing = stale();
+    // Linked meanwhile to another job that is gone: taken over in turn.
+    const staleAgain = stale();
+    let isStaleSet = false;
     hooks.symlink = (_target, path) => {
-      if (path.endsWith('/stale') && !readdirSync(failing.register).includes('stale')) throw Object.assign(new Error('EIO: i/o error, symlink'), { code: 'EIO' });
+      if (path.endsWith('/stale') && !readdirSync(staleAgain.register).includes('stale') && !isStaleSet) {
+        isStaleSet = true;
+        relink(staleAgain.register, 'stale', 'job-gone7777');
+      }
+    };
+    expect(staleAgain.names.claimSync('job-aaaa0001', 'stale')).toBe('stale');
+    expect(staleAgain.names.idOf('stale')).toBe('job-aaaa0001');
+    const failing = stale();
+    let hasFailed = false;
+    hooks.symlink = (_target, path) => {
+      if (path.endsWith('/stale') && !readdirSync(failing.register).includes('stale') && !hasFailed) {
+        hasFailed = true;
+        throw Object.assign(new Error('EIO: i/o error, symlink'), { code: 'EIO' });
+      }
     };
     expect(() => failing.names.claimSync('job-aaaa0001', 'stale')).toThrow(expect.objectContaining({ code: 'JOB_IO', message: expect.stringContaining('EIO'), cause: expect.objectContaining({ code: 'EIO' }) }));
     // Its claim was given up: the next taker goes.
