@@ -1,7 +1,8 @@
 // The claim on a full disk (writes fail with ENOSPC, injected): taking it fails as an I/O error
 // and leaves no temp file behind; releasing it removes it even when no removal marker can be
 // written (a claim of this live process would otherwise hold its job for the process's life).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../helpers/temp.js';
@@ -79,5 +80,23 @@ describe('a claim on a full disk', () => {
       full.paths = null;
     }
     expect(readClaim(path)?.token).toBe(next?.record.token);
+  });
+
+  it('is not taken past a dead remover\'s marker when no marker of that marker can be written: it waits for room', () => {
+    const dir = makeTempDir();
+    const path = join(dir, 'claim');
+    const dead = { pid: process.pid, hostname: hostname(), processStartedAt: '2001-01-01T00:00:00.000Z' };
+    writeFileSync(path, JSON.stringify({ token: 'T', holder: dead, acquiredAt: '', expiresAt: null }));
+    writeFileSync(`${path}.broken-T`, JSON.stringify({ token: 'M', holder: dead, acquiredAt: '', expiresAt: null }));
+    full.paths = /\.broken-T\.broken-/;
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) expect(tryAcquireClaim(path)).toBeNull();
+    } finally {
+      full.paths = null;
+    }
+    expect(readClaim(`${path}.broken-T`)?.token).toBe('M');
+    expect(readClaim(path)?.token).toBe('T');
+    // With room again, it is got past.
+    expect(tryAcquireClaim(path) ?? tryAcquireClaim(path)).not.toBeNull();
   });
 });
