@@ -13,6 +13,8 @@ const jobs = [
   'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder', 'job-time', 'job-lookup',
 ];
 const store = ['claim-id', 'claim-lease', 'claim-faults', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'event-tail-failures', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'open-files', 'perform-write', 'jobs-dir', 'task-log'];
+// The store's claims, names, inboxes and leftovers when the folder changes under them (faults injected at fs calls).
+store.push('job-names-turns', 'claim-turns', 'index-turns');
 const server = ['api-app', 'api-schemas', 'openapi-document', 'browser-access', 'dashboard-routes', 'event-hub', 'http-errors', 'job-routes', 'login-links', 'request-guard', 'route-table', 'stream-routes', 'stream-flush', 'worker-routes'];
 const text = ['inert-text', 'json-error', 'nearest-name', 'secrets'];
 // Fast tests of the front ends' pure parts, which read the model and the service as a user sees them.

@@ -117,6 +117,7 @@ export class JobNames implements JobNameIndex {
       if (held === null) continue; // released meanwhile: link again
       if (existsSync(join(this.dir, held))) return false;
       const taken = this.takeOver(path, held, id);
+      // Stryker disable next-line ConditionalExpression: looking again (the next turn) finds the same answer: the link just made, or the live job's
       if (taken !== 'changed') return taken;
     }
     return false;
@@ -138,12 +139,13 @@ export class JobNames implements JobNameIndex {
     const claim = tryAcquireClaim(join(this.folder, `.${name}.takeover`));
     if (!claim) return false;
     try {
+      // Stryker disable next-line ConditionalExpression: a fast path; the check of what was moved aside (below) catches the same change
       if (readTarget(path) !== staleId) return 'changed';
       const aside = join(this.folder, `.${name}.stale-${randomBytes(6).toString('hex')}`);
       try {
         renameSync(path, aside);
       } catch {
-        return 'changed';
+        // Gone meanwhile: nothing is aside, which the check below reads as changed.
       }
       if (readTarget(aside) !== staleId) {
         // Not the link checked (changed by something that does not take turns): put it back unless replaced.

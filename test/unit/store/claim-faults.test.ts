@@ -1,7 +1,8 @@
 // The claim on a full disk (writes fail with ENOSPC, injected): taking it fails as an I/O error
 // and leaves no temp file behind; releasing it removes it even when no removal marker can be
 // written (a claim of this live process would otherwise hold its job for the process's life).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../helpers/temp.js';
@@ -49,5 +50,53 @@ describe('a claim on a full disk', () => {
     expect(existsSync(path)).toBe(false);
     expect(readClaim(path)).toBeUndefined();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('released on a full disk after another took it over leaves the newer claim', () => {
+    const dir = makeTempDir();
+    const path = join(dir, 'claim');
+    const old = tryAcquireClaim(path, { leaseMs: 0 })!;
+    const newer = tryAcquireClaim(path)!;
+    full.paths = /\.broken-/;
+    try {
+      old.release();
+    } finally {
+      full.paths = null;
+    }
+    expect(readClaim(path)?.token).toBe(newer.record.token);
+    newer.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('that is stale is still broken on a full disk: removed directly, as it still holds the token read', () => {
+    const dir = makeTempDir();
+    const path = join(dir, 'claim');
+    tryAcquireClaim(path, { leaseMs: 0 });
+    full.paths = /\.broken-/;
+    let next;
+    try {
+      next = tryAcquireClaim(path);
+    } finally {
+      full.paths = null;
+    }
+    expect(readClaim(path)?.token).toBe(next?.record.token);
+  });
+
+  it('is not taken past a dead remover\'s marker when no marker of that marker can be written: it waits for room', () => {
+    const dir = makeTempDir();
+    const path = join(dir, 'claim');
+    const dead = { pid: process.pid, hostname: hostname(), processStartedAt: '2001-01-01T00:00:00.000Z' };
+    writeFileSync(path, JSON.stringify({ token: 'T', holder: dead, acquiredAt: '', expiresAt: null }));
+    writeFileSync(`${path}.broken-T`, JSON.stringify({ token: 'M', holder: dead, acquiredAt: '', expiresAt: null }));
+    full.paths = /\.broken-T\.broken-/;
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) expect(tryAcquireClaim(path)).toBeNull();
+    } finally {
+      full.paths = null;
+    }
+    expect(readClaim(`${path}.broken-T`)?.token).toBe('M');
+    expect(readClaim(path)?.token).toBe('T');
+    // With room again, it is got past.
+    expect(tryAcquireClaim(path) ?? tryAcquireClaim(path)).not.toBeNull();
   });
 });

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { acquireClaim, isStale, readClaim, tryAcquireClaim, withClaim, type ClaimRecord } from '../../../src/store/claim.js';
 import { getCurrentOwner, readProcessStartMs } from '../../../src/jobs/process/owner.js';
 import { makeTempDir } from '../../helpers/temp.js';
@@ -205,5 +205,27 @@ describe('withClaim', () => {
     const started = Date.now();
     await expect(withClaim(path, () => 0, { timeoutMs: 40, subject: 'job-other001' })).rejects.toMatchObject({ code: 'CLAIM_BUSY', message: expect.stringContaining(`job-other001 is being changed by jobline pid ${process.ppid}`) });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('counts its wait in this process against its time: what is left bounds the wait for another process', async () => {
+    const path = join(makeTempDir(), 'claim');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      // The first holder hands the claim over to another process as it ends (at 60 ms).
+      const first = withClaim(path, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        writeFileSync(path, JSON.stringify({ token: 'theirs', holder: liveOther(), acquiredAt: '', expiresAt: null }));
+      });
+      let outcome: unknown = 'waiting';
+      const second = withClaim(path, () => 'ran', { timeoutMs: 100, subject: 'job-late0001' }).then((value) => (outcome = value), (error: unknown) => (outcome = error));
+      await vi.advanceTimersByTimeAsync(95);
+      expect(outcome).toBe('waiting');
+      await vi.advanceTimersByTimeAsync(15);
+      await second;
+      expect(outcome).toMatchObject({ code: 'CLAIM_BUSY', message: expect.stringContaining(`job-late0001 is being changed by jobline pid ${process.ppid}`) });
+      await first;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

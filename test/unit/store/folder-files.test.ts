@@ -1,7 +1,7 @@
 // The jobs folder's other files: the server's presence (one server per folder, its token and
 // server.json, found only while it lives), a job's manifest read back (a hostile one refused),
 // new job ids, and what crashes leave behind swept (never a creation in progress).
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { LEFTOVER_AGE_MS, sweepLeftovers } from '../../../src/store/leftovers.js
 import { buildManifestSchema, readManifestFile } from '../../../src/store/manifest-file.js';
 import { generateJobId } from '../../../src/store/new-job-id.js';
 import { claimServerPresence, findServer, isServerRunning, MAX_SOCKET_PATH_BYTES, SERVER_FILES, serverSocketPath } from '../../../src/store/server-presence.js';
+import { MAX_JOB_FILE_BYTES } from '../../../src/store/job-file.js';
 import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
 import { makeTempDir } from '../../helpers/temp.js';
 
@@ -150,6 +151,8 @@ describe('a job\'s manifest read back', () => {
     expect(await refusal({ ...manifest(), manifestVersion: 3 })).toMatch(/: manifestVersion: /);
     expect(await refusal({ ...manifest(), manifestVersion: 1 })).toBe('accepted');
     expect(await refusal({ ...manifest(), provenance: { ...manifest().provenance, configHash: 'sha256:x' } })).toMatch(/: provenance\.configHash: /);
+    const hash = manifest().provenance.configHash;
+    for (const configHash of [`x${hash}`, `${hash}0`]) expect(await refusal({ ...manifest(), provenance: { ...manifest().provenance, configHash } }), configHash).toMatch(/: provenance\.configHash: /);
     expect(await refusal({ ...manifest(), provenance: { ...manifest().provenance, agent: 'a b' } })).toMatch(/: provenance\.agent: /);
     expect(await refusal({ ...manifest(), provenance: { ...manifest().provenance, joblineVersion: '' } })).toMatch(/: provenance\.joblineVersion: /);
     expect(await refusal({ ...manifest(), queuedMs: -1 })).toMatch(/: queuedMs: /);
@@ -169,6 +172,10 @@ describe('a job\'s manifest read back', () => {
     const dir = makeTempDir();
     mkdirSync(join(dir, 'job_manifest.json'));
     await expect(readManifestFile(join(dir, 'job_manifest.json'))).rejects.toMatchObject({ code: 'JOB_IO' });
+    // Far larger than any manifest jobline writes: refused as corrupt, not read.
+    const huge = join(dir, 'huge.json');
+    writeFileSync(huge, Buffer.alloc(MAX_JOB_FILE_BYTES + 1, 0x20));
+    await expect(readManifestFile(huge)).rejects.toMatchObject({ code: 'JOB_FILE_CORRUPT', message: expect.stringContaining(`Corrupt job file ${huge}: it is 8 MB`) });
   });
 });
 
@@ -276,5 +283,27 @@ describe('sweeping leftovers', () => {
     for (const path of [live, ended, elsewhere, odd]) writeFileSync(path, '');
     expect(sweepLeftovers(dir).tempFiles).toEqual([ended]);
     for (const path of [live, elsewhere, odd]) expect(existsSync(path), path).toBe(true);
+  });
+});
+
+describe('sweeping leftovers, on odd entries', () => {
+  it('leaves what it cannot judge or remove, and says only what it removed', () => {
+    const dir = makeTempDir();
+    // A temp name whose age cannot be read (a link to nothing): kept.
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'dangling.tmp'));
+    // An old folder with a temp's name cannot be unlinked: kept, not reported.
+    const folderTemp = join(dir, 'stuck.tmp');
+    mkdirSync(folderTemp);
+    // A file named like a job: no job folder to look into.
+    writeFileSync(join(dir, 'job-file0000'), '');
+    const later = Date.now() + LEFTOVER_AGE_MS + 60_000;
+    expect(sweepLeftovers(dir, later)).toEqual({ emptyFolders: [], tempFiles: [] });
+    expect(readdirSync(dir).sort()).toEqual(['dangling.tmp', 'job-file0000', 'stuck.tmp']);
+    // An old job folder with its job.json is a job: it stays.
+    const job = join(dir, 'job-whole002');
+    mkdirSync(job);
+    writeFileSync(join(job, 'job.json'), '{}');
+    expect(sweepLeftovers(dir, later)).toEqual({ emptyFolders: [], tempFiles: [] });
+    expect(existsSync(join(job, 'job.json'))).toBe(true);
   });
 });

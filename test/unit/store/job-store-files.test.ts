@@ -6,11 +6,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Job } from '../../../src/jobs/model/job.js';
 import type { JobEvent } from '../../../src/jobs/model/job-event.js';
 import type { Run, Task, TaskRecord } from '../../../src/jobs/model/task.js';
 import { OWNER_GONE_REASON } from '../../../src/jobs/process/liveness.js';
+import { readProcessStartMs } from '../../../src/jobs/process/owner.js';
 import { readEvents, formatEventLines } from '../../../src/store/event-log.js';
 import { INDEX_FILE, readIndex, rewriteIndex } from '../../../src/store/ended-index.js';
 import { serializeJob } from '../../../src/store/job-file.js';
@@ -199,6 +200,19 @@ describe('reading jobs', () => {
     await store.load(id);
     expect((await readEvents(paths.events)).events.map((e) => e.seq)).toEqual([1, 2]);
     expect(existsSync(store.claimPathOf(id))).toBe(false);
+  });
+
+  it('leaves a crash\'s log to whoever holds the job\'s claim, and reads the job all the same', async () => {
+    const { store } = open();
+    const id = store.claimIdSync();
+    const paths = store.pathsOf(id);
+    store.writeSync(makeJob({ id, eventSeq: 1, owner: goneOwner(), status: 'completed' }), [event(1)]);
+    writeFileSync(paths.job, serializeJob(makeJob({ id, eventSeq: 2, owner: goneOwner(), status: 'completed' }), [event(2)]));
+    const live = { pid: process.ppid, hostname: hostname(), processStartedAt: new Date(readProcessStartMs(process.ppid) as number).toISOString() };
+    writeFileSync(store.claimPathOf(id), JSON.stringify({ token: 'theirs', holder: live, acquiredAt: '', expiresAt: null }));
+    expect((await store.load(id)).eventSeq).toBe(2);
+    expect((await readEvents(paths.events)).events.map((e) => e.seq)).toEqual([1]);
+    expect(JSON.parse(readFileSync(store.claimPathOf(id), 'utf8')).token).toBe('theirs');
   });
 
   it('lists every job oldest first; corrupt ones and symlinked folders are skipped with a warning, half-made ones silently', async () => {
@@ -441,5 +455,67 @@ describe('the store\'s own guarantees', () => {
     await reopened.removalsSwept;
     expect(readdirSync(dir).sort()).toEqual([id]);
     expect(reopened.readSync(id)!.id).toBe(id);
+  });
+});
+
+describe('the store, as the job service uses it', () => {
+  it('leaves a journal alone on a write that is not of a whole board, whatever a crash left in it', () => {
+    const { store } = open();
+    const id = store.claimIdSync();
+    store.writeSync(makeJob({ id, eventSeq: 1 }), [], [taskRecord(task('t1', 'todo'), 1)]);
+    const paths = store.pathsOf(id);
+    writeFileSync(paths.tasks!, readFileSync(paths.tasks!, 'utf8') + formatTaskRecordLines([taskRecord(task('t1', 'done'), 9)]));
+    store.writeSync(makeJob({ id, eventSeq: 2 }), [], [taskRecord(task('t2', 'todo'), 2)]);
+    const records = readTaskRecords(paths.tasks!)!.records;
+    expect(records.map((record) => (record.kind === 'task' ? `${record.task.id} ${record.task.status} @${record.seq}` : ''))).toEqual(['t1 todo @1', 't1 done @9', 't2 todo @2']);
+  });
+
+  it('leaves a log behind job.json to its writer while that writer lives', async () => {
+    const { store } = open();
+    const id = store.claimIdSync();
+    const paths = store.pathsOf(id);
+    const live = { pid: process.ppid, hostname: hostname(), processStartedAt: new Date(readProcessStartMs(process.ppid) as number).toISOString() };
+    store.writeSync(makeJob({ id, eventSeq: 1, owner: live }), [event(1)]);
+    // Its job.json has landed with events 2 and 3; the writer appends them next.
+    writeFileSync(paths.job, serializeJob(makeJob({ id, eventSeq: 3, owner: live }), [event(2), event(3)]));
+    expect(store.readForUpdate(id).job.eventSeq).toBe(3);
+    expect((await readEvents(paths.events)).events.map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('applies the storage limits and removes listed jobs through the folder', async () => {
+    const { dir, store } = open();
+    rewriteIndex(dir, []);
+    const ended = (status: 'failed' | 'completed', endedAt: string) => {
+      const id = store.claimIdSync();
+      store.writeSync(makeJob({ id, status, endedAt, eventSeq: 1 }));
+      return id;
+    };
+    const older = ended('failed', '2026-11-22T10:00:00.000Z');
+    const newer = ended('failed', '2026-11-22T11:00:00.000Z');
+    const done = ended('completed', '2026-11-22T12:00:00.000Z');
+    expect(await store.applyEndedLimits({ unfinished: 1, completed: 5 }, '2026-11-22T13:00:00.000Z')).toEqual([older]);
+    expect(existsSync(store.pathsOf(older).dir)).toBe(false);
+    expect(await store.removeListed([store.readSync(done)!])).toEqual([done]);
+    expect((await store.listIds()).sort()).toEqual([newer]);
+  });
+
+  it('waits up to 30 s for the storage policy\'s claim, and names the jobs folder when it gives up', async () => {
+    const { dir, store } = open();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      let finish!: () => void;
+      const first = store.withPolicyClaim(() => new Promise<void>((resolve) => (finish = resolve)));
+      let outcome: unknown = 'waiting';
+      const second = store.withPolicyClaim(() => 'ran').then((value) => (outcome = value), (error: unknown) => (outcome = error));
+      await vi.advanceTimersByTimeAsync(29_999);
+      expect(outcome).toBe('waiting');
+      await vi.advanceTimersByTimeAsync(1);
+      await second;
+      expect(outcome).toMatchObject({ code: 'CLAIM_BUSY', message: `the jobs folder ${dir} is being changed by this jobline; try again in a moment.` });
+      finish();
+      await first;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

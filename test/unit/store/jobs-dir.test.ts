@@ -60,10 +60,10 @@ describe('jobs folder, in full', () => {
     const fix = 'Remove or fix it, or choose another folder with JOBLINE_JOBS_DIR or "jobsDir" in .jobrc.json.';
     const file = join(base, 'file');
     writeFileSync(file, '');
-    expect(() => ensureJobsDir(file)).toThrow(`Refusing jobs folder ${file}: it is not a folder. ${fix}`);
+    expect(() => ensureJobsDir(file)).toThrow(expect.objectContaining({ code: 'JOBS_DIR_UNSAFE', message: `Refusing jobs folder ${file}: it is not a folder. ${fix}` }));
     const mine = join(base, 'mine');
     mkdirSync(mine, { mode: 0o700 });
-    expect(() => ensureJobsDir(mine, { uid: 4242 })).toThrow(`Refusing jobs folder ${mine}: it is owned by uid ${getCurrentUid()}, not by you (uid 4242). ${fix}`);
+    expect(() => ensureJobsDir(mine, { uid: 4242 })).toThrow(expect.objectContaining({ code: 'JOBS_DIR_UNSAFE', message: `Refusing jobs folder ${mine}: it is owned by uid ${getCurrentUid()}, not by you (uid 4242). ${fix}` }));
     // Without a uid to compare (a platform without uids), anyone's folder is taken.
     expect(() => ensureJobsDir(mine, { uid: -1 })).not.toThrow();
     // uid 0 (root) is a uid like any other: a folder of another user is refused to it too.
@@ -74,7 +74,7 @@ describe('jobs folder, in full', () => {
       expect(() => ensureJobsDir(theirs, { uid: 0 })).toThrow(`Refusing jobs folder ${theirs}: it is owned by uid 4242, not by you (uid 0). ${fix}`);
     }
     chmodSync(mine, 0o707);
-    expect(() => ensureJobsDir(mine)).toThrow(`Refusing jobs folder ${mine}: it is writable by others (mode 707). Run chmod 700 on it. ${fix}`);
+    expect(() => ensureJobsDir(mine)).toThrow(expect.objectContaining({ code: 'JOBS_DIR_UNSAFE', message: `Refusing jobs folder ${mine}: it is writable by others (mode 707). Run chmod 700 on it. ${fix}` }));
     chmodSync(mine, 0o020);
     expect(() => ensureJobsDir(mine)).toThrow(`Refusing jobs folder ${mine}: it is writable by its group (mode 020). Run chmod 700 on it. ${fix}`);
     const inFile = join(file, 'jobs');
@@ -84,3 +84,28 @@ describe('jobs folder, in full', () => {
   });
 });
 
+
+describe('jobs folder, on its edges', () => {
+  it('is made with every missing folder above it', () => {
+    const dir = join(makeTempDir(), 'a', 'b', 'c', 'jobs');
+    ensureJobsDir(dir);
+    expect(statSync(dir).isDirectory()).toBe(true);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    // Already there and safe: taken as it is.
+    expect(() => ensureJobsDir(dir)).not.toThrow();
+  });
+
+  it('has no owner to check on a platform without uids (-1), where the default folder says so', () => {
+    const getuid = process.getuid;
+    try {
+      (process as { getuid?: () => number }).getuid = undefined;
+      expect(getCurrentUid()).toBe(-1);
+      expect(resolveJobsDir(undefined, {})).toMatch(/jobline--1$/);
+      const theirs = join(makeTempDir(), 'theirs');
+      mkdirSync(theirs, { mode: 0o700 });
+      expect(() => ensureJobsDir(theirs)).not.toThrow();
+    } finally {
+      process.getuid = getuid;
+    }
+  });
+});

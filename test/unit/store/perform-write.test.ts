@@ -44,6 +44,17 @@ describe('performWrite', () => {
     expect(getFsyncCount() - before).toBe(durable - 1);
   });
 
+  it('writes the manifest without fsyncing its folder (derived data), whatever job.json asks', () => {
+    const dir = makeTempDir();
+    let before = getFsyncCount();
+    performWrite(writeIn(dir, { isRenameDurable: true }));
+    const without = getFsyncCount() - before;
+    before = getFsyncCount();
+    performWrite(writeIn(dir, { isRenameDurable: true, manifest: { path: join(dir, 'job_manifest.json'), text: '{"id":"m"}\n' } }));
+    // The manifest's own file is fsynced; its folder is not.
+    expect(getFsyncCount() - before).toBe(without + 1);
+  });
+
   it('writes the manifest after job.json, and a manifest that cannot be written fails nothing', () => {
     const dir = makeTempDir();
     performWrite(writeIn(dir, { manifest: { path: join(dir, 'job_manifest.json'), text: '{"id":"m"}\n' } }));
