@@ -18,9 +18,54 @@ export interface JobRunHooks {
   onActivity(icon: string, text: string): void;
   onText(text: string): void;
   onBudgetReached(usage: TokenUsage): void;
+  /** A run that waited its turn began (see PhaseRequest.laneLimit). */
+  onBegan?(): void;
 }
 
 let nextRunId = 1;
+
+/** What one run hears of its worker: its own messages, and the worker's crash or exit. */
+interface RunListeners {
+  message(message: WorkerMessage): void;
+  error(error: Error & { code?: string }): void;
+  exit(code: number): void;
+}
+
+/**
+ * The runs of one worker, and the worker's three listeners that reach them: a message goes to its
+ * run alone (a job's runs share a worker, as many as it takes ahead: a listener each would hear
+ * every message of every run), a crash or an exit to all.
+ */
+class WorkerRouter {
+  private readonly runs = new Map<number, RunListeners>();
+
+  constructor(worker: Worker) {
+    worker.on('message', (message: WorkerMessage) => this.runs.get(message.runId)?.message(message));
+    worker.on('error', (error: Error & { code?: string }) => {
+      for (const run of [...this.runs.values()]) run.error(error);
+    });
+    worker.on('exit', (code: number) => {
+      for (const run of [...this.runs.values()]) run.exit(code);
+    });
+  }
+
+  /** Routes run `runId`'s messages to `listeners` until the returned function is called. */
+  attach(runId: number, listeners: RunListeners): () => void {
+    this.runs.set(runId, listeners);
+    return () => void this.runs.delete(runId);
+  }
+}
+
+const routers = new WeakMap<Worker, WorkerRouter>();
+
+function routerOf(worker: Worker): WorkerRouter {
+  let router = routers.get(worker);
+  if (!router) {
+    router = new WorkerRouter(worker);
+    routers.set(worker, router);
+  }
+  return router;
+}
 
 /** Drives one phase run. Construct it to start; await `outcome`. */
 export class JobRun {
@@ -56,14 +101,7 @@ export class JobRun {
     const onExit = (code: number): void => {
       this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: `the worker exited unexpectedly (exit code ${code})` }, false);
     };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-    this.detach = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
+    this.detach = routerOf(worker).attach(this.runId, { message: onMessage, error: onError, exit: onExit });
     worker.postMessage({ type: 'phaseRequested', runId: this.runId, request });
   }
 
@@ -121,6 +159,9 @@ export class JobRun {
         break;
       case 'phaseCancelled':
         this.finish({ kind: 'cancelled' }, true);
+        break;
+      case 'runBegan':
+        this.hooks.onBegan?.();
         break;
     }
   }

@@ -30,7 +30,12 @@ export type WorkerMessage =
    */
   | { type: 'phaseCompleted'; runId: number; output: string | null; changes: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
   | { type: 'phaseFailed'; runId: number; error: string; output: string | null; changes: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean }
-  | { type: 'phaseCancelled'; runId: number };
+  | { type: 'phaseCancelled'; runId: number }
+  /**
+   * A run that waited its turn among its job's runs on this worker (PhaseRequest.laneLimit) began:
+   * its command is about to start. Until then it was taken ahead: its start durable, not begun.
+   */
+  | { type: 'runBegan'; runId: number };
 
 /** Most recent lines carried by one `outputProduced` message (the rest are only counted). */
 export const MAX_LINES_PER_OUTPUT_MESSAGE = 10;

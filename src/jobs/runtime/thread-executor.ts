@@ -70,6 +70,7 @@ export class ThreadExecutor implements Executor {
       onActivity: (icon, text) => listener.activity(icon, text),
       onBudgetReached: (usage) => listener.budgetReached(usage),
       onText: (text) => listener.text(text),
+      onBegan: () => listener.began?.(),
     }, this.options.workerHeapMb);
     this.runs.add(run);
     // The worker goes back to the pool only when it is known healthy (see RunOutcome).

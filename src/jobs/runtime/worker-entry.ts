@@ -27,11 +27,15 @@ import { appendStartMark, type ShellLauncher } from '../process/shell-launcher.j
 import { SecretScrubber, readSecrets } from '../../text/secrets.js';
 import { DurableAppender } from '../../store/event-log.js';
 import { formatStartMarkLine } from '../../store/task-log.js';
+import { RunGate } from './run-gate.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry must run in a worker thread');
 // The jobs' journals, where runs write their own starts (PhaseRequest.startRecord).
 const journals = new DurableAppender();
+
+// Turns among each job's runs taken ahead (PhaseRequest.laneLimit): the next begins as one ends.
+const turns = new RunGate();
 
 const children = new ChildRegistry((workerData as { childRegistry: SharedArrayBuffer }).childRegistry);
 const controllers = new Map<number, AbortController>();
@@ -74,6 +78,8 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   // scrubbed here, before any line or message is cut to length.
   const scrubber = new SecretScrubber(readSecrets(request.secretEnvNames));
   const scrub = (text: string): string => scrubber.scrub(text);
+  // True once the run holds one of its job's places (see RunGate): given back when it ends.
+  let hasTurn = false;
   try {
     // The run's start first, flushed to disk: nothing of the run starts before it is recorded
     // (issue 25 §1). A start that cannot be written fails the run, which then ran nothing.
@@ -83,6 +89,16 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
       } catch (error) {
         throw new Error(`its start could not be recorded (${describeError(error)}), so it did not start`);
       }
+    }
+    // A run taken ahead waits its turn here, its start durable and no mark yet (a crash now leaves
+    // its task todo); cancelled while it waits, it never began, and says so.
+    if (request.laneLimit !== undefined) {
+      if (!(await turns.enter(request.jobId, request.laneLimit, controller.signal))) {
+        post({ type: 'phaseCancelled', runId });
+        return;
+      }
+      hasTurn = true;
+      post({ type: 'runBegan', runId });
     }
     // The start is confirmed by a mark written right before the run's work begins: a command's by
     // its own shell before it execs (see ShellRequest.startMark), an agent's here. A start recorded
@@ -154,6 +170,8 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   } finally {
     controllers.delete(runId);
     gates.delete(runId);
+    // The next run of the job begins now, while this one's end makes its way to the main thread.
+    if (hasTurn) turns.leave(request.jobId);
   }
   text?.flush(true);
   progress?.flush(); // the final counters arrive before the phase's end

@@ -33,7 +33,18 @@ export interface ActiveRun {
   written?: number;
   /** Its outcome, held while the job is stopped at its budget (see holdOutcome). */
   heldOutcome?: () => void;
+  /** False while it is taken ahead (issue 28 §6): its start is durable, and it waits its turn. */
+  hasBegun?: boolean;
+  /** When it began (performance.now(), ms): how long its task took tells the job's pace. */
+  beganAtMs?: number;
 }
+
+/** Most tasks a job takes ahead of its workers (issue 28 §6), while its tasks end quickly. */
+export const MAX_AHEAD_WINDOW = 16;
+/** Tasks that end within this (ms) are quick: while a phase's recent ones are, it takes tasks ahead. */
+export const QUICK_TASK_MS = 50;
+/** Quick tasks in a row before a phase takes tasks ahead (one slow task stops it). */
+const QUICK_TASKS_BEFORE_AHEAD = 3;
 
 /**
  * Tasks of a plan's phase past which it is not diffed: a phase of 1,000 tasks in a git project
@@ -209,6 +220,29 @@ export class JobHandle extends JobLedger {
 
   /** Prepares the job's phases' workspaces (see preparePhase), once it is asked to. */
   private workspace: PhaseWorkspace | null = null;
+
+  /** Its runs that ended quickly in a row (see QUICK_TASK_MS), for the window it takes ahead. */
+  private quickRuns = 0;
+
+  /**
+   * A run of the job took `ms` from its beginning to its end (an ended task's): quick ones in a
+   * row open the job's window of tasks taken ahead, a slow one closes it.
+   */
+  recordRunPace(ms: number): void {
+    this.quickRuns = ms < QUICK_TASK_MS ? this.quickRuns + 1 : 0;
+  }
+
+  /** Tasks the job may take ahead of its workers now: MAX_AHEAD_WINDOW while its tasks end quickly, else 0. */
+  get aheadWindow(): number {
+    return this.quickRuns >= QUICK_TASKS_BEFORE_AHEAD ? MAX_AHEAD_WINDOW : 0;
+  }
+
+  /** Tasks whose runs are taken ahead and have not begun (shown queued: see presentBoard). */
+  aheadTaskIds(): Set<string> {
+    const ahead = new Set<string>();
+    for (const [taskId, run] of this.runs) if (run.hasBegun === false) ahead.add(taskId);
+    return ahead;
+  }
 
   /** Reserves the lowest worker index of this job not in use, for task `taskId` (see ActiveRun). */
   reserveWorker(taskId: string): number {
