@@ -237,7 +237,25 @@ export class JobHandle extends JobLedger {
     return this.quickRuns >= QUICK_TASKS_BEFORE_AHEAD ? MAX_AHEAD_WINDOW : 0;
   }
 
-  /** Tasks whose runs are taken ahead and have not begun (shown queued: see presentBoard). */
+  /** Runs taken ahead that ended without beginning (cancelled as they waited), by run id. */
+  private readonly endedUnbegun = new Set<string>();
+
+  /** Run `runId` of task `taskId` ended; `hasBegun` false: it was taken ahead and never began. */
+  recordRunEnd(taskId: string, hasBegun: boolean): void {
+    const run = this.openRunOf(taskId);
+    if (run && !hasBegun) this.endedUnbegun.add(run.id);
+  }
+
+  protected override neverBegunRunIds(): ReadonlySet<string> {
+    const ids = new Set(this.endedUnbegun);
+    for (const [taskId, run] of this.runs) {
+      const open = run.hasBegun === false ? this.openRunOf(taskId) : undefined;
+      if (open) ids.add(open.id);
+    }
+    return ids;
+  }
+
+  /** Tasks whose runs are taken ahead and have not begun (shown queued: see presentAheadAsQueued). */
   aheadTaskIds(): Set<string> {
     const ahead = new Set<string>();
     for (const [taskId, run] of this.runs) if (run.hasBegun === false) ahead.add(taskId);

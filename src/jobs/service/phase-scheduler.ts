@@ -332,9 +332,10 @@ export class PhaseScheduler {
     try {
       const request = entry.buildRequest(taskId, outputPath, this.options.secretEnvNames ?? [], this.options.maxOutputBytes, prepared);
       if (startRecords) request.startRecord = { ...this.options.store.recordGroupOf(entry.id, startRecords, run.id), runId: run.id };
-      // While the job takes tasks ahead, each of its runs waits its turn among the job's workers
-      // where it runs, and is shown queued until it says it began.
-      const isTurnTaken = this.canTakeAhead(entry) && (entry.aheadWindow > 0 || entry.runs.size > entry.job.workers);
+      // Where a job may take tasks ahead, each of its runs waits its turn among the job's workers
+      // where it runs (every one: those opened before its window opened count too), and is shown
+      // queued until it says it began.
+      const isTurnTaken = this.canTakeAhead(entry);
       if (isTurnTaken) request.laneLimit = entry.job.workers;
       active.hasBegun = !isTurnTaken;
       if (!isTurnTaken) active.beganAtMs = performance.now();
@@ -384,6 +385,7 @@ export class PhaseScheduler {
   private finishRunNow(entry: JobHandle, taskId: string, outcome: RunOutcome, commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
     const active = entry.runs.get(taskId);
     if (active?.beganAtMs !== undefined && (outcome.kind === 'completed' || outcome.kind === 'failed')) entry.recordRunPace(performance.now() - active.beganAtMs);
+    if (active?.hasBegun === false) entry.recordRunEnd(taskId, false);
     entry.runs.delete(taskId);
     // While the session closes, a run that ended on its own is still recorded (see shutdown).
     const isRecorded = outcome.kind !== 'cancelled' || !this.host.isClosed();

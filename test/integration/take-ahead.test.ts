@@ -1,0 +1,161 @@
+// A batch of quick tasks takes tasks ahead (issue 28 §6): while its -j3 lanes run, more tasks'
+// starts are written and they wait their turn. What a user could notice if it were wrong: more
+// than 3 commands at once, a task shown running before it runs, a task started after a cancel, a
+// run recorded for a task that never started (after an exit), a task run twice after a resume.
+// Each task's command leaves markers in a file, so they say what really ran.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Job } from '../../src/jobs/model/job.js';
+import type { Run, Task } from '../../src/jobs/model/task.js';
+import { foldTaskRecords } from '../../src/jobs/model/task-history.js';
+import { parseJobFile } from '../../src/store/job-file.js';
+import { readTaskRecords } from '../../src/store/task-log.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { startServer } from '../helpers/server.js';
+import { makeTempDir } from '../helpers/temp.js';
+import { waitFor } from '../helpers/wait.js';
+
+// Task numbers in the marker file with `prefix` (`s 12` → 12), with how often each appears.
+function countMarkers(path: string, prefix = 's'): Map<number, number> {
+  const counts = new Map<number, number>();
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    // none yet
+  }
+  for (const line of text.split('\n')) {
+    const match = new RegExp(`^${prefix} (\\d+)$`).exec(line);
+    if (match) counts.set(Number(match[1]), (counts.get(Number(match[1])) ?? 0) + 1);
+  }
+  return counts;
+}
+
+// The most runs the journal held started and not ended at once (start groups, read line by line,
+// as written): above the job's workers only when tasks were taken ahead.
+function mostOpenStarts(tasksPath: string): number {
+  const open = new Set<string>();
+  let most = 0;
+  for (const line of readFileSync(tasksPath, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const parsed = JSON.parse(line) as { kind: string; start?: string; records?: Array<{ kind: string; run?: Run }>; run?: Run };
+    if (parsed.kind === 'group' && parsed.start) open.add(parsed.start);
+    for (const record of parsed.kind === 'group' ? (parsed.records ?? []) : [parsed]) {
+      if (record.kind === 'run' && record.run && record.run.state.status !== 'running') open.delete(record.run.id);
+    }
+    most = Math.max(most, open.size);
+  }
+  return most;
+}
+
+// The job's tasks and runs as its files hold them (job.json, its journal folded as every reader does).
+function readBoard(jobsDir: string, id: string) {
+  const path = join(jobsDir, id, 'job.json');
+  const job = parseJobFile(readFileSync(path, 'utf8'), path);
+  return { job, board: foldTaskRecords(job, readTaskRecords(join(jobsDir, id, 'tasks.jsonl'))!.records) };
+}
+
+// Runs recorded for tasks whose command never left its start marker.
+function runsWithoutStart(jobsDir: string, id: string, markers: string): Run[] {
+  const { board } = readBoard(jobsDir, id);
+  const starts = countMarkers(markers);
+  return board.runs.filter((run) => (starts.get(Number(run.taskId.slice(1))) ?? 0) === 0);
+}
+
+describe('a batch of quick tasks takes tasks ahead', () => {
+  it('runs at most -j commands at once while its journal holds more starts than that', async () => {
+    const cwd = makeTempDir('jobline-ahead-');
+    const jobsDir = join(cwd, 'jobs');
+    mkdirSync(join(cwd, 'live'));
+    const lines = 300;
+    // Each command is in live/ while it runs, and writes how many are there (itself included).
+    writeFileSync(join(cwd, 'lines'), `${Array.from({ length: lines }, (_, i) => `touch live/${i + 1}; ls live | wc -l >> counts; rm live/${i + 1}`).join('\n')}\n`);
+    const result = await runCli(['batch', '--agent', 'sh', '-j', '3', 'lines'], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir } });
+    expect(result.code, result.stderr).toBe(0);
+    const counts = readFileSync(join(cwd, 'counts'), 'utf8').trim().split('\n').map(Number);
+    expect(counts).toHaveLength(lines);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(3);
+    const id = (JSON.parse((await runCli(['list', '--json'], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir } })).stdout) as Job[])[0]!.id;
+    expect(mostOpenStarts(join(jobsDir, id, 'tasks.jsonl'))).toBeGreaterThan(3);
+  }, 120_000);
+
+  it('shows the tasks taken ahead as waiting, in the API and in jobline tasks, until they run', async () => {
+    const server = await startServer();
+    const markers = join(server.cwd, 'markers');
+    const go = join(server.cwd, 'go');
+    // Quick lines open the window; then each line waits for the go file, so 3 run and the next are taken ahead.
+    const inputs = [...Array.from({ length: 30 }, (_, i) => `echo "s ${i + 1}" >> ${markers}`), ...Array.from({ length: 40 }, (_, i) => `echo "s ${i + 31}" >> ${markers}; until [ -e ${go} ]; do sleep 0.01; done`)];
+    const submitted = await server.api('POST', '/api/jobs', { agent: 'sh', inputs, workers: 3 });
+    expect(submitted.status).toBe(201);
+    const id = submitted.body.job.id as string;
+    try {
+      const tasksPath = join(server.jobsDir, id, 'tasks.jsonl');
+      await waitFor(() => countMarkers(markers).size === 33 && mostOpenStarts(tasksPath) > 3, '3 waiting commands to run with more tasks taken ahead', 60_000);
+      const started = [...countMarkers(markers).keys()].filter((n) => n > 30).map((n) => `t${n}`).sort();
+      const { body } = await server.api<{ tasks: Task[]; runs: Run[] }>('GET', `/api/jobs/${id}/tasks`);
+      expect(body.tasks.filter((task) => task.status === 'claimed').map((task) => task.id).sort()).toEqual(started);
+      expect(body.runs.filter((run) => run.state.status === 'running').map((run) => run.taskId).sort()).toEqual(started);
+      const listed = await runCli(['tasks', id, '--json'], { cwd: server.cwd, env: { JOBLINE_JOBS_DIR: server.jobsDir } });
+      expect(listed.code, listed.stderr).toBe(0);
+      const shown = JSON.parse(listed.stdout) as Array<Task & { runs: Run[] }>;
+      expect(shown.filter((task) => task.runs.some((run) => run.state.status === 'running')).map((task) => task.id).sort()).toEqual(started);
+      expect(shown.filter((task) => task.status === 'todo')).toHaveLength(37);
+    } finally {
+      writeFileSync(go, '');
+    }
+    await waitFor(async () => (await server.api('GET', `/api/jobs/${id}`)).body.job.status === 'completed', 'the job to complete', 60_000);
+    expect([...countMarkers(markers).values()].filter((count) => count !== 1)).toEqual([]);
+    await server.stop();
+  }, 120_000);
+
+  it('starts no task taken ahead after a cancel', async () => {
+    const server = await startServer();
+    const markers = join(server.cwd, 'markers');
+    const inputs = Array.from({ length: 3000 }, (_, i) => `echo "s ${i + 1}" >> ${markers}`);
+    const submitted = await server.api('POST', '/api/jobs', { agent: 'sh', inputs, workers: 3 });
+    const id = submitted.body.job.id as string;
+    await waitFor(() => countMarkers(markers).size >= 300 && mostOpenStarts(join(server.jobsDir, id, 'tasks.jsonl')) > 3, '300 tasks to start, with tasks taken ahead', 60_000);
+    const cancelled = await server.api('POST', `/api/jobs/${id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    const atCancel = countMarkers(markers).size;
+    await waitFor(async () => {
+      const { body } = await server.api<{ runs: Run[] }>('GET', `/api/jobs/${id}/tasks`);
+      return (await server.api('GET', `/api/jobs/${id}`)).body.job.status === 'cancelled' && body.runs.every((run) => run.state.status !== 'running');
+    }, 'the job to be cancelled with none of its runs going', 60_000);
+    // Only a command already starting as the cancel came (one per lane at most) can leave its marker after it.
+    expect(countMarkers(markers).size - atCancel).toBeLessThanOrEqual(3);
+    expect(countMarkers(markers).size).toBeLessThan(3000);
+    await server.stop();
+  }, 120_000);
+
+  it('leaves no run recorded for a task taken ahead when jobline exits, and a resume runs each task once', async () => {
+    const cwd = makeTempDir('jobline-ahead-');
+    const jobsDir = join(cwd, 'jobs');
+    const markers = join(cwd, 'markers');
+    const env = { JOBLINE_JOBS_DIR: jobsDir };
+    const lines = 1500;
+    writeFileSync(join(cwd, 'lines'), `${Array.from({ length: lines }, (_, i) => `echo "s ${i + 1}" >> ${markers}; echo "e ${i + 1}" >> ${markers}`).join('\n')}\n`);
+    const { child, result } = startCli(['batch', '--agent', 'sh', '-j', '3', 'lines'], { cwd, env });
+    let id = '';
+    await waitFor(async () => {
+      if (countMarkers(markers).size < 300) return false;
+      id ||= (JSON.parse((await runCli(['list', '--json'], { cwd, env })).stdout) as Job[])[0]?.id ?? '';
+      return id !== '' && mostOpenStarts(join(jobsDir, id, 'tasks.jsonl')) > 3;
+    }, '300 tasks to start, with tasks taken ahead', 60_000);
+    child.kill('SIGTERM');
+    await result;
+    const { job } = readBoard(jobsDir, id);
+    expect(job.status).toBe('interrupted');
+    // Stopped gracefully: every recorded run's command started (its marker is there).
+    expect(runsWithoutStart(jobsDir, id, markers).map((run) => `${run.id} of ${run.taskId} (${run.state.status})`)).toEqual([]);
+    const resumed = await runCli(['resume', id, '-y'], { cwd, env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const { job: after, board } = readBoard(jobsDir, id);
+    expect(after.status).toBe('completed');
+    expect(board.tasks.filter((task) => task.status !== 'done')).toEqual([]);
+    const ends = countMarkers(markers, 'e');
+    expect(ends.size).toBe(lines);
+    expect([...ends].filter(([, count]) => count !== 1)).toEqual([]);
+  }, 180_000);
+});
