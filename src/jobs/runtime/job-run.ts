@@ -6,7 +6,8 @@ import { signalProcessGroup } from '../process/process-group.js';
 import type { ChildRegistry } from './child-registry.js';
 import type { JobBudget, JobProgress, TokenUsage } from '../model/job.js';
 import type { PhaseRequest } from '../ports/executor.js';
-import type { WorkerMessage } from './protocol.js';
+import type { HostMessage, WorkerMessage } from './protocol.js';
+import type { AgentSpec } from '../../agents/agent.js';
 
 /** How a run ended, and whether its worker may be reused. */
 export type RunOutcome = PhaseOutcome & { isWorkerReusable: boolean };
@@ -58,6 +59,32 @@ class WorkerRouter {
 
 const routers = new WeakMap<Worker, WorkerRouter>();
 
+/** A number for each agent definition sent to a worker, and the numbers each worker holds. */
+const agentIds = new WeakMap<AgentSpec, number>();
+const heldAgents = new WeakMap<Worker, Set<number>>();
+let nextAgentId = 1;
+
+// The message that asks `worker` to run `request`: its agent by number once the worker has it
+// (the same definition, held by the job, for every run of a batch: see HostMessage).
+function describeRequest(worker: Worker, runId: number, request: PhaseRequest): HostMessage {
+  let agentId = agentIds.get(request.agent);
+  if (agentId === undefined) {
+    agentId = nextAgentId++;
+    agentIds.set(request.agent, agentId);
+  }
+  let held = heldAgents.get(worker);
+  if (!held) {
+    held = new Set();
+    heldAgents.set(worker, held);
+  }
+  if (held.has(agentId)) {
+    const { agent: _agent, ...rest } = request;
+    return { type: 'phaseRequested', runId, request: rest, agentId };
+  }
+  held.add(agentId);
+  return { type: 'phaseRequested', runId, request, agentId };
+}
+
 function routerOf(worker: Worker): WorkerRouter {
   let router = routers.get(worker);
   if (!router) {
@@ -102,7 +129,7 @@ export class JobRun {
       this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: `the worker exited unexpectedly (exit code ${code})` }, false);
     };
     this.detach = routerOf(worker).attach(this.runId, { message: onMessage, error: onError, exit: onExit });
-    worker.postMessage({ type: 'phaseRequested', runId: this.runId, request });
+    worker.postMessage(describeRequest(worker, this.runId, request));
   }
 
   /**

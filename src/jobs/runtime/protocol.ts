@@ -6,7 +6,12 @@ import type { PlannedTask } from '../../agents/agent.js';
 
 /** Messages the main thread posts to a worker. `runId` ties replies to one phase run. */
 export type HostMessage =
-  | { type: 'phaseRequested'; runId: number; request: PhaseRequest }
+  /**
+   * `agentId` names the request's agent: the request carries it (`agent`) the first time this
+   * worker gets it, and leaves it out after (the worker keeps it), so a batch's thousands of
+   * requests do not each copy the agent's definition across threads.
+   */
+  | { type: 'phaseRequested'; runId: number; request: Omit<PhaseRequest, 'agent'> & { agent?: PhaseRequest['agent'] }; agentId: number }
   | { type: 'cancelRequested'; runId: number }
   /** The job's tokens outside the run and its budget, as they change (see RunHandle.updateUsage). */
   | { type: 'usageUpdated'; runId: number; others: TokenUsage; budget: JobBudget | null };

@@ -42,6 +42,8 @@ const controllers = new Map<number, AbortController>();
 /** Each run's budget check, by run id (see budget-gate.ts). */
 const gates = new Map<number, BudgetGate>();
 const moduleRunners = new Map<string, Promise<AgentRunner>>();
+/** Agent definitions sent to this worker, by the number requests name them with (see HostMessage). */
+const agents = new Map<number, PhaseRequest['agent']>();
 /** Output folders this worker has made (a job's runs/ folder); a removed job's folder is gone with its id. */
 const madeFolders = new Set<string>();
 // Shells (command phases, an LLM agent's run_command) run in shell lanes where PID namespaces are
@@ -62,7 +64,13 @@ function post(message: WorkerMessage): void {
 port.on('message', (message: HostMessage) => {
   if (message.type === 'cancelRequested') controllers.get(message.runId)?.abort();
   else if (message.type === 'usageUpdated') gates.get(message.runId)?.update(message.others, message.budget);
-  else void runPhase(message.runId, message.request);
+  else {
+    // The agent comes with the first request naming it, and is kept for the next ones.
+    const agent = message.request.agent ?? agents.get(message.agentId);
+    if (message.request.agent) agents.set(message.agentId, message.request.agent);
+    if (!agent) post({ type: 'phaseFailed', runId: message.runId, error: 'the worker was sent no agent for this run', output: null, changes: null });
+    else void runPhase(message.runId, { ...message.request, agent });
+  }
 });
 
 async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
