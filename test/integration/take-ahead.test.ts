@@ -78,6 +78,9 @@ describe('a batch of quick tasks takes tasks ahead', () => {
     expect(Math.max(...counts)).toBeLessThanOrEqual(3);
     const id = (JSON.parse((await runCli(['list', '--json'], { cwd, env: { JOBLINE_JOBS_DIR: jobsDir } })).stdout) as Job[])[0]!.id;
     expect(mostOpenStarts(join(jobsDir, id, 'tasks.jsonl'))).toBeGreaterThan(3);
+    // Runs are named after the job's 3 workers, those taken ahead too (`sh[ab12-0]` to `-2`).
+    const { board } = readBoard(jobsDir, id);
+    expect(board.runs.filter((run) => !/^sh\[\w{4}-[0-2]\]$/.test(run.worker)).map((run) => run.worker)).toEqual([]);
   }, 120_000);
 
   it('shows the tasks taken ahead as waiting, in the API and in jobline tasks, until they run', async () => {

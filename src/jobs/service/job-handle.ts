@@ -262,11 +262,19 @@ export class JobHandle extends JobLedger {
     return ahead;
   }
 
-  /** Reserves the lowest worker index of this job not in use, for task `taskId` (see ActiveRun). */
+  /** Runs taken ahead so far: each is named after one of the job's workers in turn (see reserveWorker). */
+  private aheadCount = 0;
+
+  /**
+   * Reserves the lowest worker index of this job not in use, for task `taskId` (see ActiveRun). A
+   * task taken ahead, all of whose workers are in use, is given one of them in turn: the worker
+   * that will run it is known only when it begins (its run's name is written with its start).
+   */
   reserveWorker(taskId: string): number {
     const used = new Set([...this.runs.values()].map((run) => run.worker));
     let worker = 0;
     while (used.has(worker)) worker++;
+    if (worker >= this.job.workers && this.job.workers > 0) worker = this.aheadCount++ % this.job.workers;
     this.runs.set(taskId, { worker, handle: null });
     return worker;
   }
