@@ -197,9 +197,10 @@ export class PhaseScheduler {
   // True when job `entry` may take tasks ahead of its workers (issue 28 §6): a command agent's
   // phase of several tasks on an executor that writes runs' starts itself (this machine's
   // threads), where its runs wait their turn (PhaseRequest.laneLimit). An LLM's or a module's runs
-  // compute, and a queue's workers are elsewhere: they never do.
+  // compute, and a queue's workers are elsewhere: they never do. Nor does a job that stops at its
+  // first failure (--fail-fast): a task taken ahead would still run after it.
   private canTakeAhead(entry: JobHandle): boolean {
-    return this.executor.canRecordStarts && entry.agent.type === 'command' && entry.job.status === 'running' && isSharedPhase(entry.board, entry.job.currentPhase);
+    return this.executor.canRecordStarts && entry.agent.type === 'command' && entry.job.keepGoing && entry.job.status === 'running' && isSharedPhase(entry.board, entry.job.currentPhase);
   }
 
   /*
