@@ -77,7 +77,7 @@ export interface PhaseRequest {
    * Runs of the job that may go at once where this run goes (its `workers`), when the scheduler
    * takes tasks ahead (issue 28 §6): the run's start is written at once, and the run then waits,
    * first come first served, until fewer than this many of the job's runs go, and says it began
-   * (RunListener.began). Absent: it begins at once. Only for an executor that canRecordStarts.
+   * (RunListener.began). Absent: it begins at once. Only for an executor that canTakeAhead.
    */
   laneLimit?: number;
 }
@@ -134,6 +134,12 @@ export interface Executor {
    * the scheduler then hands starts over instead of writing them first (see JobLedger.commitStart).
    */
   readonly canRecordStarts: boolean;
+  /**
+   * True when the executor honours PhaseRequest.laneLimit (its runs wait their turn among their
+   * job's, and say when they begin: RunListener.began): the scheduler may then take tasks ahead
+   * (issue 28 §6). Absent: it never does.
+   */
+  readonly canTakeAhead?: boolean;
   /**
    * Runs at once this executor takes across all jobs, when it sets its own limit (a queue: its
    * global concurrency, or Infinity: its workers' own concurrency caps them); absent: the

@@ -23,6 +23,8 @@ export interface ThreadExecutorOptions {
 export class ThreadExecutor implements Executor {
   /** Its workers write runs' starts to the jobs' journals on this machine (see Executor). */
   readonly canRecordStarts = true;
+  /** Its workers keep each job's runs to their turns (see RunGate). */
+  readonly canTakeAhead = true;
   private readonly pool: WorkerPool;
   private readonly runs = new Set<JobRun>();
   private isClosed = false;

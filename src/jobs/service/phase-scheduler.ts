@@ -200,7 +200,7 @@ export class PhaseScheduler {
   // compute, and a queue's workers are elsewhere: they never do. Nor does a job that stops at its
   // first failure (--fail-fast): a task taken ahead would still run after it.
   private canTakeAhead(entry: JobHandle): boolean {
-    return this.executor.canRecordStarts && entry.agent.type === 'command' && entry.job.keepGoing && entry.job.status === 'running' && isSharedPhase(entry.board, entry.job.currentPhase);
+    return this.executor.canRecordStarts && this.executor.canTakeAhead === true && entry.agent.type === 'command' && entry.job.keepGoing && entry.job.status === 'running' && isSharedPhase(entry.board, entry.job.currentPhase);
   }
 
   /*
