@@ -1,7 +1,7 @@
 // A batch of quick tasks takes tasks ahead (issue 28 §6): while its -j3 lanes run, more tasks'
 // starts are written and they wait their turn. What a user could notice if it were wrong: more
 // than 3 commands at once, a task shown running before it runs, a task started after a cancel, a
-// run recorded for a task that never started (after an exit), a task run twice after a resume.
+// run recorded for a task that never started (after an exit or a kill -9), a task done run again.
 // Each task's command leaves markers in a file, so they say what really ran.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -160,5 +160,43 @@ describe('a batch of quick tasks takes tasks ahead', () => {
     const ends = countMarkers(markers, 'e');
     expect(ends.size).toBe(lines);
     expect([...ends].filter(([, count]) => count !== 1)).toEqual([]);
+  }, 180_000);
+
+  it('after a kill -9 leaves no run for a task taken ahead, and a resume runs each task not done, once', async () => {
+    const cwd = makeTempDir('jobline-ahead-');
+    const jobsDir = join(cwd, 'jobs');
+    const markers = join(cwd, 'markers');
+    const env = { JOBLINE_JOBS_DIR: jobsDir };
+    const lines = 1500;
+    writeFileSync(join(cwd, 'lines'), `${Array.from({ length: lines }, (_, i) => `echo "s ${i + 1}" >> ${markers}; echo "e ${i + 1}" >> ${markers}`).join('\n')}\n`);
+    const { child, result } = startCli(['batch', '--agent', 'sh', '-j', '3', 'lines'], { cwd, env });
+    let id = '';
+    await waitFor(async () => {
+      if (countMarkers(markers).size < 300) return false;
+      id ||= (JSON.parse((await runCli(['list', '--json'], { cwd, env })).stdout) as Job[])[0]?.id ?? '';
+      return id !== '' && mostOpenStarts(join(jobsDir, id, 'tasks.jsonl')) > 3;
+    }, '300 tasks to start, with tasks taken ahead', 60_000);
+    child.kill('SIGKILL');
+    await result;
+    // At most one run per lane was cut between its start mark and its command's first line.
+    expect(runsWithoutStart(jobsDir, id, markers).length).toBeLessThanOrEqual(3);
+    const doneAtKill = readBoard(jobsDir, id).board.tasks.filter((task) => task.status === 'done').map((task) => Number(task.id.slice(1)));
+    const startsAtKill = countMarkers(markers);
+    const resumed = await runCli(['resume', id, '-y'], { cwd, env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const { job, board } = readBoard(jobsDir, id);
+    expect(job.status).toBe('completed');
+    const succeeded = new Map<string, number>();
+    const runsOf = new Map<string, number>();
+    for (const run of board.runs) {
+      runsOf.set(run.taskId, (runsOf.get(run.taskId) ?? 0) + 1);
+      if (run.state.status === 'succeeded') succeeded.set(run.taskId, (succeeded.get(run.taskId) ?? 0) + 1);
+    }
+    expect(board.tasks.filter((task) => task.status !== 'done' || succeeded.get(task.id) !== 1).map((task) => task.id)).toEqual([]);
+    const starts = countMarkers(markers);
+    // A task recorded done before the kill never ran again; every command that started has its run recorded.
+    expect(doneAtKill.filter((n) => starts.get(n) !== startsAtKill.get(n))).toEqual([]);
+    expect(board.tasks.filter((task) => (starts.get(Number(task.id.slice(1))) ?? 0) > (runsOf.get(task.id) ?? 0)).map((task) => task.id)).toEqual([]);
+    expect(countMarkers(markers, 'e').size).toBe(lines);
   }, 180_000);
 });
