@@ -83,6 +83,17 @@ describe('a batch of quick tasks takes tasks ahead', () => {
     expect(board.runs.filter((run) => !/^sh\[\w{4}-[0-2]\]$/.test(run.worker)).map((run) => run.worker)).toEqual([]);
   }, 120_000);
 
+  it('takes none ahead while its tasks are slow (100 ms each): each start waits for a free worker, as before', async () => {
+    const cwd = makeTempDir('jobline-ahead-');
+    const jobsDir = join(cwd, 'jobs');
+    const env = { JOBLINE_JOBS_DIR: jobsDir };
+    writeFileSync(join(cwd, 'lines'), `${Array.from({ length: 15 }, () => 'sleep 0.1').join('\n')}\n`);
+    const result = await runCli(['batch', '--agent', 'sh', '-j', '3', 'lines'], { cwd, env });
+    expect(result.code, result.stderr).toBe(0);
+    const id = (JSON.parse((await runCli(['list', '--json'], { cwd, env })).stdout) as Job[])[0]!.id;
+    expect(mostOpenStarts(join(jobsDir, id, 'tasks.jsonl'))).toBeLessThanOrEqual(3);
+  }, 60_000);
+
   it('shows the tasks taken ahead as waiting, in the API and in jobline tasks, until they run', async () => {
     const server = await startServer();
     const markers = join(server.cwd, 'markers');

@@ -102,6 +102,8 @@ export interface RunListener {
   waiting?(labels: string[]): void;
   /** A run that waited its turn (PhaseRequest.laneLimit) began: its command is about to start. */
   began?(): void;
+  /** Such a run's work took `ms` from its beginning to its end, as measured where it ran (before its outcome). */
+  ran?(ms: number): void;
 }
 
 /**

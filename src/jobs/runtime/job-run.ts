@@ -21,6 +21,8 @@ export interface JobRunHooks {
   onBudgetReached(usage: TokenUsage): void;
   /** A run that waited its turn began (see PhaseRequest.laneLimit). */
   onBegan?(): void;
+  /** Such a run's command ended `ms` after it began (measured on its worker), before its outcome. */
+  onRan?(ms: number): void;
 }
 
 let nextRunId = 1;
@@ -176,12 +178,14 @@ export class JobRun {
         this.hooks.onBudgetReached(message.usage);
         break;
       case 'phaseCompleted':
+        if (message.ranMs !== undefined) this.hooks.onRan?.(message.ranMs);
         // A phase that completed did complete, even as a cancel arrived: a shutdown records it (its
         // task is not run again), a cancelled job ignores it. A failure during a cancel is the
         // cancel's doing.
         this.finish({ kind: 'completed', output: message.output, changes: message.changes, ...(message.tasks ? { tasks: message.tasks } : {}), ...(message.filesModified ? { filesModified: message.filesModified } : {}), ...(message.usage ? { usage: message.usage } : {}), ...(message.outputFile ? { outputFile: message.outputFile } : {}), ...(message.instructions ? { instructions: message.instructions } : {}) }, true);
         break;
       case 'phaseFailed':
+        if (message.ranMs !== undefined) this.hooks.onRan?.(message.ranMs);
         this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: message.error, output: message.output, changes: message.changes, ...(message.filesModified ? { filesModified: message.filesModified } : {}), ...(message.usage ? { usage: message.usage } : {}), ...(message.outputFile ? { outputFile: message.outputFile } : {}), ...(message.instructions ? { instructions: message.instructions } : {}), ...(message.asks ? { asks: true } : {}) }, true);
         break;
       case 'phaseCancelled':

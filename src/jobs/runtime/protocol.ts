@@ -30,11 +30,13 @@ export type WorkerMessage =
   /** The run reached the job's budget with the job's tokens at `usage`, and waits (see RunListener.budgetReached). */
   | { type: 'budgetReached'; runId: number; usage: TokenUsage }
   /**
+   * `ranMs`: how long a run that waited its turn took from its beginning (runBegan) to its
+   * command's end, measured here, away from the main thread's delays (its job's pace).
    * `tasks`: the next phase's work the run planned (checked); `filesModified`: the paths it wrote,
    * when its agent tracks them; `usage`: its model calls' tokens, when its agent counts them.
    */
-  | { type: 'phaseCompleted'; runId: number; output: string | null; changes: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
-  | { type: 'phaseFailed'; runId: number; error: string; output: string | null; changes: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean }
+  | { type: 'phaseCompleted'; runId: number; ranMs?: number; output: string | null; changes: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
+  | { type: 'phaseFailed'; runId: number; ranMs?: number; error: string; output: string | null; changes: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean }
   | { type: 'phaseCancelled'; runId: number }
   /**
    * A run that waited its turn among its job's runs on this worker (PhaseRequest.laneLimit) began:

@@ -73,6 +73,7 @@ export class ThreadExecutor implements Executor {
       onBudgetReached: (usage) => listener.budgetReached(usage),
       onText: (text) => listener.text(text),
       onBegan: () => listener.began?.(),
+      onRan: (ms) => listener.ran?.(ms),
     }, this.options.workerHeapMb);
     this.runs.add(run);
     // The worker goes back to the pool only when it is known healthy (see RunOutcome).

@@ -88,6 +88,9 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   const scrub = (text: string): string => scrubber.scrub(text);
   // True once the run holds one of its job's places (see RunGate): given back when it ends.
   let hasTurn = false;
+  // When it began, for a run that waited its turn (see WorkerMessage's ranMs).
+  let beganAtMs: number | null = null;
+  let ranMs: number | undefined;
   try {
     // The run's start first, flushed to disk: nothing of the run starts before it is recorded
     // (issue 25 §1). A start that cannot be written fails the run, which then ran nothing.
@@ -106,6 +109,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
         return;
       }
       hasTurn = true;
+      beganAtMs = performance.now();
       post({ type: 'runBegan', runId });
     }
     // The start is confirmed by a mark written right before the run's work begins: a command's by
@@ -173,6 +177,7 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     activeSink.writeHeader(formatPhaseHeader({ index: request.phaseIndex, count: request.agent.phases.length, name: context.phaseName, attempt: request.attempt }, new Date()));
     if (startMark && request.agent.type !== 'command') appendStartMark(startMark);
     outcome = await runAgentPhase(request, context, startMark);
+    if (beganAtMs !== null) ranMs = performance.now() - beganAtMs;
   } catch (error) {
     outcome = { kind: 'failed', error: describeError(error) };
   } finally {
@@ -205,8 +210,9 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   };
   // An answer too long for job.json is kept whole in the job's folder, and cut where it is stored.
   const answer = outcome.kind === 'cancelled' ? { output: null } : keepAnswer(request, scrubNullable(outcome.output));
-  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, ...answer, changes, ...tasks, ...filesModified, ...usage });
-  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), ...answer, changes, ...filesModified, ...usage, ...(outcome.asks ? { asks: true } : {}) });
+  const paced = ranMs === undefined ? {} : { ranMs };
+  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, ...paced, ...answer, changes, ...tasks, ...filesModified, ...usage });
+  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, ...paced, error: scrub(outcome.error), ...answer, changes, ...filesModified, ...usage, ...(outcome.asks ? { asks: true } : {}) });
   else post({ type: 'phaseCancelled', runId });
 }
 

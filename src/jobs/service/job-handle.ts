@@ -37,6 +37,8 @@ export interface ActiveRun {
   hasBegun?: boolean;
   /** When it began (performance.now(), ms): how long its task took tells the job's pace. */
   beganAtMs?: number;
+  /** How long it ran, as measured where it ran (RunListener.ran): the pace without the main thread's delays. */
+  ranMs?: number;
 }
 
 /** Most tasks a job takes ahead of its workers (issue 28 §6), while its tasks end quickly. */

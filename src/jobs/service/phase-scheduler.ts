@@ -352,6 +352,7 @@ export class PhaseScheduler {
           active.hasBegun = true;
           active.beganAtMs = performance.now();
         },
+        ran: (ms) => (active.ranMs = ms),
       });
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
@@ -385,7 +386,9 @@ export class PhaseScheduler {
 
   private finishRunNow(entry: JobHandle, taskId: string, outcome: RunOutcome, commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
     const active = entry.runs.get(taskId);
-    if (active?.beganAtMs !== undefined && (outcome.kind === 'completed' || outcome.kind === 'failed')) entry.recordRunPace(performance.now() - active.beganAtMs);
+    // The job's pace: how long the run took where it ran, else as seen from here.
+    const ranMs = active?.ranMs ?? (active?.beganAtMs === undefined ? undefined : performance.now() - active.beganAtMs);
+    if (ranMs !== undefined && (outcome.kind === 'completed' || outcome.kind === 'failed')) entry.recordRunPace(ranMs);
     if (active?.hasBegun === false) entry.recordRunEnd(taskId, false);
     entry.runs.delete(taskId);
     // While the session closes, a run that ended on its own is still recorded (see shutdown).
