@@ -32,19 +32,22 @@ function countMarkers(path: string, prefix = 's'): Map<number, number> {
   return counts;
 }
 
-// The most runs the journal held started and not ended at once (start groups, read line by line,
-// as written): above the job's workers only when tasks were taken ahead.
+// The most runs the journal held started but not begun at once (a start group, no start mark
+// yet, no end), read line by line as written. A run begins as soon as its start is written
+// unless it was taken ahead, so more than the job's workers only when tasks were taken ahead.
 function mostOpenStarts(tasksPath: string): number {
-  const open = new Set<string>();
+  const waiting = new Set<string>();
   let most = 0;
   for (const line of readFileSync(tasksPath, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
-    const parsed = JSON.parse(line) as { kind: string; start?: string; records?: Array<{ kind: string; run?: Run }>; run?: Run };
-    if (parsed.kind === 'group' && parsed.start) open.add(parsed.start);
-    for (const record of parsed.kind === 'group' ? (parsed.records ?? []) : [parsed]) {
-      if (record.kind === 'run' && record.run && record.run.state.status !== 'running') open.delete(record.run.id);
+    const parsed = JSON.parse(line) as { kind: string; start?: string; run?: Run | string; records?: Array<{ kind: string; run?: Run }> };
+    if (parsed.kind === 'group' && parsed.start) waiting.add(parsed.start);
+    if (parsed.kind === 'started' && typeof parsed.run === 'string') waiting.delete(parsed.run);
+    for (const record of parsed.kind === 'group' ? (parsed.records ?? []) : []) {
+      if (record.kind === 'run' && record.run && record.run.state.status !== 'running') waiting.delete(record.run.id);
     }
-    most = Math.max(most, open.size);
+    if (parsed.kind === 'run' && typeof parsed.run === 'object' && parsed.run.state.status !== 'running') waiting.delete(parsed.run.id);
+    most = Math.max(most, waiting.size);
   }
   return most;
 }
