@@ -52,6 +52,16 @@ function mostOpenStarts(tasksPath: string): number {
   return most;
 }
 
+// The runs whose start mark is in the journal: their command began (its shell wrote it right before).
+function startMarksOf(tasksPath: string): Set<string> {
+  const marked = new Set<string>();
+  for (const line of readFileSync(tasksPath, 'utf8').split('\n')) {
+    const match = /^\{"kind":"started","run":"(r\d+)"\}$/.exec(line.trim());
+    if (match) marked.add(match[1]!);
+  }
+  return marked;
+}
+
 // The job's tasks and runs as its files hold them (job.json, its journal folded as every reader does).
 function readBoard(jobsDir: string, id: string) {
   const path = join(jobsDir, id, 'job.json');
@@ -164,8 +174,12 @@ describe('a batch of quick tasks takes tasks ahead', () => {
     await result;
     const { job } = readBoard(jobsDir, id);
     expect(job.status).toBe('interrupted');
-    // Stopped gracefully: every recorded run's command started (its marker is there).
-    expect(runsWithoutStart(jobsDir, id, markers).map((run) => `${run.id} of ${run.taskId} (${run.state.status})`)).toEqual([]);
+    // Stopped gracefully: every recorded run began (its shell wrote its start mark); one whose
+    // command the stop cut before its first line (one per lane at most) has no marker.
+    const marked = startMarksOf(join(jobsDir, id, 'tasks.jsonl'));
+    const unmarked = runsWithoutStart(jobsDir, id, markers);
+    expect(unmarked.filter((run) => !marked.has(run.id)).map((run) => `${run.id} of ${run.taskId} (${run.state.status})`)).toEqual([]);
+    expect(unmarked.length).toBeLessThanOrEqual(3);
     const resumed = await runCli(['resume', id, '-y'], { cwd, env });
     expect(resumed.code, resumed.stderr).toBe(0);
     const { job: after, board } = readBoard(jobsDir, id);
