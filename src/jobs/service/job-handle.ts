@@ -242,10 +242,10 @@ export class JobHandle extends JobLedger {
   /** Runs taken ahead that ended without beginning (cancelled as they waited), by run id. */
   private readonly endedUnbegun = new Set<string>();
 
-  /** Run `runId` of task `taskId` ended; `hasBegun` false: it was taken ahead and never began. */
-  recordRunEnd(taskId: string, hasBegun: boolean): void {
+  /** The open run of task `taskId`, taken ahead, ended without beginning (an exit withdraws it: see interruptSync). */
+  recordUnbegunEnd(taskId: string): void {
     const run = this.openRunOf(taskId);
-    if (run && !hasBegun) this.endedUnbegun.add(run.id);
+    if (run) this.endedUnbegun.add(run.id);
   }
 
   protected override neverBegunRunIds(): ReadonlySet<string> {

@@ -389,7 +389,7 @@ export class PhaseScheduler {
     // The job's pace: how long the run took where it ran, else as seen from here.
     const ranMs = active?.ranMs ?? (active?.beganAtMs === undefined ? undefined : performance.now() - active.beganAtMs);
     if (ranMs !== undefined && (outcome.kind === 'completed' || outcome.kind === 'failed')) entry.recordRunPace(ranMs);
-    if (active?.hasBegun === false) entry.recordRunEnd(taskId, false);
+    if (active?.hasBegun === false) entry.recordUnbegunEnd(taskId);
     entry.runs.delete(taskId);
     // While the session closes, a run that ended on its own is still recorded (see shutdown).
     const isRecorded = outcome.kind !== 'cancelled' || !this.host.isClosed();
