@@ -37,11 +37,13 @@ export function tailFolderEvents(dir: string, isOwn: (id: string) => boolean, on
   const pending = new Map<string, NodeJS.Timeout>();
   const readNew = (id: string): void => {
     pending.delete(id);
+    const path = join(dir, id, 'events.jsonl');
     if (isOwn(id)) {
-      offsets.delete(id); // its session reports it; if it leaves the session, it is read from its then end
+      // Its session reports it; if it leaves the session, it is read from its then end (not its
+      // start: its past was reported already).
+      offsets.set(id, sizeOf(path));
       return;
     }
-    const path = join(dir, id, 'events.jsonl');
     if (!existsSync(join(dir, id))) {
       if (offsets.delete(id)) onEvents({ id, events: [], isRemoved: true });
       return;

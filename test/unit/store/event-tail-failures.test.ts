@@ -53,7 +53,7 @@ describe('a folder that cannot be watched', () => {
 const line = (seq: number): string => `${JSON.stringify({ ts: '2026-12-02T10:00:00.000Z', type: 'phase_started', seq })}\n`;
 
 // Follows a folder holding job-aaaa0001 (its log: one event) through the scripted watch.
-function followScripted() {
+function followScripted(isOwn: (id: string) => boolean = () => false) {
   vi.useFakeTimers();
   scripted.isOn = true;
   const dir = makeTempDir('jobline-tail-');
@@ -62,7 +62,7 @@ function followScripted() {
   writeFileSync(log, line(1));
   const seen: TailedEvents[] = [];
   const failures: string[] = [];
-  const stop = tailFolderEvents(dir, () => false, (tailed) => seen.push(tailed), (why) => failures.push(why));
+  const stop = tailFolderEvents(dir, isOwn, (tailed) => seen.push(tailed), (why) => failures.push(why));
   // The system reports a change of `name`; the follower reads once the burst is over.
   const change = (name: string | null): void => {
     scripted.listener!('change', name);
@@ -116,6 +116,19 @@ describe('each change the system reports', () => {
     writeFileSync(join(dir, 'job-dddd0004', 'events.jsonl'), line(1) + line(2));
     change('job-dddd0004/events.jsonl');
     expect(seqs()).toEqual([1, 2]);
+    stop();
+  });
+
+  it('of a job this process writes is not read; once it no longer does, what others append is read from there on', () => {
+    let isMine = true;
+    const { log, seqs, stop, change } = followScripted(() => isMine);
+    appendFileSync(log, line(2));
+    change('job-aaaa0001/events.jsonl');
+    expect(seqs()).toEqual([]);
+    isMine = false;
+    appendFileSync(log, line(3));
+    change('job-aaaa0001/events.jsonl');
+    expect(seqs()).toEqual([3]);
     stop();
   });
 
