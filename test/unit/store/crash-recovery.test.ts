@@ -10,7 +10,7 @@ import type { JobEvent } from '../../../src/jobs/model/job-event.js';
 import { FIXED_NOW, makeJob } from '../../helpers/jobs.js';
 import { makeTempDir } from '../../helpers/temp.js';
 
-const event = (seq: number): JobEvent => ({ ts: FIXED_NOW, type: 'note', seq }) as JobEvent;
+const event = (seq: number): JobEvent => ({ ts: FIXED_NOW, type: 'queued', seq });
 
 function logAt(...seqs: number[]): string {
   const path = join(makeTempDir(), 'events.jsonl');
