@@ -12,7 +12,7 @@ const jobs = [
   'coalesced-runs', 'job-id', 'last-details', 'external-workers-model', 'external-workers-service',
   'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder', 'job-time', 'job-lookup', 'queued-ahead',
 ];
-const store = ['claim-id', 'claim-lease', 'claim-faults', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'event-tail-failures', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'open-files', 'perform-write', 'jobs-dir', 'task-log'];
+const store = ['claim-id', 'claim-lease', 'claim-faults', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'event-tail-failures', 'crash-recovery', 'output-log', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'open-files', 'perform-write', 'jobs-dir', 'task-log'];
 // The store's claims, names, inboxes and leftovers when the folder changes under them (faults injected at fs calls).
 store.push('job-names-turns', 'claim-turns', 'index-turns');
 const server = ['api-app', 'api-schemas', 'openapi-document', 'browser-access', 'dashboard-routes', 'event-hub', 'http-errors', 'job-routes', 'login-links', 'request-guard', 'route-table', 'stream-routes', 'stream-flush', 'worker-routes'];

@@ -48,7 +48,9 @@ export class JobFolderReader implements JobReader {
       return { jobs: selectNewestEnded(matching, selection?.newestEnded), warnings, total: jobs.length, matching: matching.length };
     }
     const ids = await listed;
-    const isWanted = (status: JobStatus): boolean => !selection?.statuses || selection.statuses.includes(status);
+    // An index is read only for a selection.
+    const { statuses, newestEnded = Infinity } = selection!;
+    const isWanted = (status: JobStatus): boolean => !statuses || statuses.includes(status);
     // Ended jobs are picked from the index without reading them; every other job (running,
     // waiting, or unknown to the index) is read: there are few, and its owner may have died.
     const toRead: string[] = [];
@@ -62,8 +64,7 @@ export class JobFolderReader implements JobReader {
     // Lines of an older version do not say a job's status: the index is rebuilt once.
     if (toRead.length > INDEX_REBUILD_AFTER_UNKNOWN) void buildMissingIndex(this.store).catch(() => {});
     ended.sort((a, b) => b.endedAt.localeCompare(a.endedAt) || b.id.localeCompare(a.id));
-    const limit = selection?.newestEnded ?? Infinity;
-    toRead.push(...ended.slice(0, limit).map((entry) => entry.id));
+    toRead.push(...ended.slice(0, newestEnded).map((entry) => entry.id));
     const read = await this.store.loadMany(toRead, warnings);
     const jobs = read.filter((job) => isWanted(job.status));
     const readUnknown = read.filter((job) => !index.entries.get(job.id)?.status && isWanted(job.status)).length;
@@ -76,7 +77,10 @@ export class JobFolderReader implements JobReader {
 
   storedIdsSync(isUnfinishedOnly: boolean): string[] {
     // The ended-jobs index names the unfinished ones, so completion reads no job file.
-    if (isUnfinishedOnly) return [...(readIndex(this.store.dir)?.entries.values() ?? [])].filter((entry) => entry.kind === 'unfinished').map((entry) => entry.id);
+    if (isUnfinishedOnly) {
+      const index = readIndex(this.store.dir);
+      return index ? [...index.entries.values()].filter((entry) => entry.kind === 'unfinished').map((entry) => entry.id) : [];
+    }
     try {
       return readdirSync(this.store.dir).filter(isJobId);
     } catch {
@@ -162,7 +166,8 @@ export class JobFolderReader implements JobReader {
 
   existingFiles(id: string): { files: string[]; runLogs: { dir: string; count: number } | null } {
     const paths = this.store.pathsOf(id);
-    const files = [paths.job, paths.events, paths.output, paths.tasks, join(paths.dir, MANIFEST_FILE)].filter((path): path is string => path !== undefined && existsSync(path));
+    // existsSync(undefined) is false: a store without a tasks file names none.
+    const files = [paths.job, paths.events, paths.output, paths.tasks, join(paths.dir, MANIFEST_FILE)].filter((path): path is string => existsSync(path as string));
     const dir = join(paths.dir, 'runs');
     let count = 0;
     try {
@@ -211,6 +216,7 @@ export class JobFolderReader implements JobReader {
 
 // The ended jobs of `jobs` cut to the newest `limit` by end time; the others all stay. Oldest first.
 function selectNewestEnded(jobs: Job[], limit = Infinity): Job[] {
+  // Stryker disable next-line ConditionalExpression: a fast path; cutting to Infinity keeps every job in order too
   if (limit === Infinity) return jobs;
   const ended = jobs.filter((job) => isTerminalStatus(job.status)).sort((a, b) => (b.endedAt ?? '').localeCompare(a.endedAt ?? ''));
   const kept = new Set(ended.slice(limit).map((job) => job.id));

@@ -201,3 +201,46 @@ describe('removing one job if it is unchanged', () => {
     await expect(removeIfUnchanged(failing('CLAIM_BUSY'), listed)).rejects.toMatchObject({ code: 'CLAIM_BUSY' });
   });
 });
+
+describe('removing one job if it is unchanged, its file read afresh', () => {
+  it('keeps a job whose file cannot be read any more, and one whose status changed at the same end', async () => {
+    const store = JobStore.open(makeTempDir());
+    const [unreadable, recast] = seedAt(store, [{ status: 'failed', ended: 1 }, { status: 'failed', ended: 2 }]);
+    const listedUnreadable = store.readSync(unreadable!)!;
+    writeFileSync(store.pathsOf(unreadable!).job, '{');
+    expect(await removeIfUnchanged(store, listedUnreadable)).toBe(false);
+    const listedRecast = store.readSync(recast!)!;
+    store.writeSync({ ...listedRecast, status: 'cancelled' });
+    expect(await removeIfUnchanged(store, listedRecast)).toBe(false);
+    expect(store.readSync(recast!)!.status).toBe('cancelled');
+    expect(readFileSync(store.pathsOf(unreadable!).job, 'utf8')).toBe('{');
+  });
+});
+
+describe('the index rewritten by a pass', () => {
+  it('stays as it is at exactly 4 lines a job and 64, and is compacted one line past that', async () => {
+    const store = JobStore.open(makeTempDir());
+    seedAt(store, [{ status: 'failed', ended: 1 }, { status: 'completed', ended: 2 }]);
+    await buildMissingIndex(store);
+    const path = join(store.dir, INDEX_FILE);
+    const entries = [...readIndex(store.dir)!.entries.values()];
+    appendFileSync(path, entries.map(formatEndedLine).join('').repeat(35));
+    expect(readIndex(store.dir)!.lineCount).toBe(4 * 2 + 64);
+    const atLimit = readFileSync(path, 'utf8');
+    expect(await enforceEndedLimits(store, { unfinished: 5, completed: 5 })).toEqual([]);
+    expect(readFileSync(path, 'utf8')).toBe(atLimit);
+    appendFileSync(path, formatEndedLine(entries[0]!));
+    expect(await enforceEndedLimits(store, { unfinished: 5, completed: 5 })).toEqual([]);
+    expect(readIndex(store.dir)!.lineCount).toBe(2);
+  });
+
+  it('is rebuilt when any of its lines is of an older version, not only when all are', async () => {
+    const store = JobStore.open(makeTempDir());
+    const [failed, completed] = seedAt(store, [{ status: 'failed', ended: 1 }, { status: 'completed', ended: 2 }]);
+    await buildMissingIndex(store);
+    const path = join(store.dir, INDEX_FILE);
+    writeFileSync(path, `u ${failed} 2026-11-22T10:01:00.000Z 2026-11-22T09:00:00.000Z\nc ${completed} 2026-11-22T10:02:00.000Z 2026-11-22T09:00:00.000Z completed\n`);
+    await buildMissingIndex(store);
+    expect(readIndex(store.dir)!.entries.get(failed!)!.status).toBe('failed');
+  });
+});

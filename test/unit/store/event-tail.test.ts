@@ -145,6 +145,37 @@ describe('following a jobs folder, what it leaves out', () => {
   });
 });
 
+describe('following a jobs folder, jobs without a log', () => {
+  it('reads a job whose log appears after its folder from its start, and reports a job removed before it had a log', async () => {
+    const dir = makeTempDir('jobline-tail-');
+    mkdirSync(join(dir, 'job-aaaa0001'));
+    const seen = follow(dir);
+    mkdirSync(join(dir, 'job-bbbb0002'));
+    writeFileSync(join(dir, 'job-bbbb0002', 'events.jsonl'), line(1, 'created'));
+    await waitFor(() => seen.length === 1, 'the new job\'s first event');
+    expect(seen[0]).toEqual({ id: 'job-bbbb0002', isRemoved: false, events: [expect.objectContaining({ seq: 1 })] });
+    rmSync(join(dir, 'job-aaaa0001'), { recursive: true });
+    await waitFor(() => seen.length === 2, 'the removal');
+    expect(seen[1]).toEqual({ id: 'job-aaaa0001', events: [], isRemoved: true });
+  });
+
+  it('reads a line written in two pieces once, whole, and nothing before it again', async () => {
+    const dir = makeTempDir('jobline-tail-');
+    mkdirSync(join(dir, 'job-aaaa0001'));
+    mkdirSync(join(dir, 'job-bbbb0002'));
+    const log = join(dir, 'job-aaaa0001', 'events.jsonl');
+    writeFileSync(log, line(1));
+    const seen = follow(dir);
+    appendFileSync(log, line(2).slice(0, 10));
+    // Heard after the piece was (its change came first).
+    writeFileSync(join(dir, 'job-bbbb0002', 'events.jsonl'), line(7));
+    await waitFor(() => seen.some((tailed) => tailed.id === 'job-bbbb0002'), 'the other job');
+    appendFileSync(log, line(2).slice(10));
+    await waitFor(() => seen.some((tailed) => tailed.id === 'job-aaaa0001'), 'the whole line');
+    expect(seen.filter((tailed) => tailed.id === 'job-aaaa0001').flatMap((tailed) => tailed.events.map((event) => event.seq))).toEqual([2]);
+  });
+});
+
 // The inotify watches this process holds (Linux: each inotify descriptor lists its watches in
 // /proc/self/fdinfo), as a user's `fs.inotify.max_user_watches` counts them.
 function countInotifyWatches(): number {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { createJob, type Job } from '../../../src/jobs/model/job.js';
 import { buildMissingIndex } from '../../../src/store/cleanup.js';
-import { readIndex } from '../../../src/store/ended-index.js';
+import { INDEX_FILE, readIndex } from '../../../src/store/ended-index.js';
+import { inboxPathOf } from '../../../src/store/job-requests.js';
 import { JobFolderReader } from '../../../src/store/job-folder-reader.js';
 import { JobStore } from '../../../src/store/job-store.js';
 import { getCurrentOwner } from '../../../src/jobs/process/owner.js';
@@ -25,9 +26,9 @@ function stored(store: JobStore, index: number, status: Job['status'], owner = g
 describe('JobFolderReader.list with a selection', () => {
   it('reads only the selected ended jobs and the jobs the index does not know', async () => {
     const store = JobStore.open(makeTempDir('jobline-reader-'));
-    const failed = Array.from({ length: 120 }, (_, i) => stored(store, i, 'failed'));
+    const failed = Array.from({ length: 24 }, (_, i) => stored(store, i, 'failed'));
     const interrupted = [stored(store, 200, 'interrupted'), stored(store, 201, 'interrupted')];
-    const completed = Array.from({ length: 30 }, (_, i) => stored(store, 300 + i, 'completed'));
+    const completed = Array.from({ length: 12 }, (_, i) => stored(store, 300 + i, 'completed'));
     const running = stored(store, 400, 'running');
     const crashed = stored(store, 401, 'running', deadOwner()); // its owner died: it reads as interrupted
     const reader = new JobFolderReader(store);
@@ -54,7 +55,7 @@ describe('JobFolderReader.list with a selection', () => {
 
     const onlyFailed = await reader.list({ statuses: ['failed'], newestEnded: 5 });
     expect(onlyFailed.jobs.map((job) => job.id)).toEqual(failed.slice(-5));
-    expect(onlyFailed.matching).toBe(120);
+    expect(onlyFailed.matching).toBe(24);
   });
 
   it('reads everything without a selection, and skips unreadable items with a warning', async () => {
@@ -226,5 +227,128 @@ describe('JobFolderReader.list without an index', () => {
     expect(listing.jobs.map((job) => job.id)).toEqual([running, newer, newest]);
     expect(listing).toMatchObject({ total: 4, matching: 4 });
     expect((await reader.list({ statuses: ['failed', 'completed'] })).jobs.map((job) => job.id).sort()).toEqual([old, newer].sort());
+  });
+});
+
+// Waits for the policy's claim, which a listing that has the index built takes first: what the
+// build wrote is on disk once this returns.
+const afterIndexBuilds = (store: JobStore): Promise<void> => store.withPolicyClaim(() => undefined);
+
+describe('JobFolderReader.list and the ended-jobs index', () => {
+  it('has a missing index built by a selective listing, not by a listing of everything', async () => {
+    const store = JobStore.open(makeTempDir('jobline-reader-'));
+    const failed = stored(store, 1, 'failed');
+    const reader = new JobFolderReader(store);
+    expect((await reader.list()).jobs.map((job) => job.id)).toEqual([failed]);
+    await afterIndexBuilds(store);
+    expect(readIndex(store.dir)).toBeNull();
+    expect((await reader.list({ statuses: ['failed'] })).jobs.map((job) => job.id)).toEqual([failed]);
+    await afterIndexBuilds(store);
+    expect([...readIndex(store.dir)!.entries.keys()]).toEqual([failed]);
+  });
+
+  it('has the index rebuilt once more than 200 jobs are unknown to it, and not at 200', async () => {
+    const dir = makeTempDir('jobline-reader-');
+    const store = JobStore.open(dir);
+    const reader = new JobFolderReader(store);
+    // An index of an older version, whose line does not say the job's status, and folders of jobs
+    // cut short before their first write: all unknown to the index.
+    const lost = stored(store, 1, 'failed');
+    writeFileSync(join(dir, INDEX_FILE), `u ${lost} 2026-11-22T10:01:00.000Z 2026-11-22T09:00:00.000Z\n`);
+    const cutShort = Array.from({ length: 200 }, (_, i) => `job-${String(i).padStart(8, '0')}`);
+    for (const id of cutShort.slice(0, 199)) mkdirSync(join(dir, id));
+    const atLimit = await reader.list({ statuses: ['failed'] });
+    expect(atLimit).toEqual({ jobs: [expect.objectContaining({ id: lost })], warnings: [], total: 200, matching: 1 });
+    await afterIndexBuilds(store);
+    expect(readIndex(dir)!.entries.get(lost)!.status).toBeNull();
+    mkdirSync(join(dir, cutShort[199]!));
+    expect((await reader.list({ statuses: ['failed'] })).total).toBe(201);
+    await afterIndexBuilds(store);
+    expect(readIndex(dir)!.entries.get(lost)!.status).toBe('failed');
+  });
+
+  it('says which items of the folder it skipped when listing through the index', async () => {
+    const dir = makeTempDir('jobline-reader-');
+    const store = JobStore.open(dir);
+    const failed = stored(store, 1, 'failed');
+    await buildMissingIndex(store);
+    const reader = new JobFolderReader(store);
+    expect(await reader.list({ statuses: ['failed'] })).toMatchObject({ warnings: [], total: 1, matching: 1 });
+    const broken = stored(store, 2, 'running');
+    writeFileSync(store.pathsOf(broken).job, '{');
+    const listing = await reader.list({ statuses: ['failed', 'running'] });
+    expect(listing.jobs.map((job) => job.id)).toEqual([failed]);
+    expect(listing.warnings).toEqual([expect.stringMatching(new RegExp(`^Skipped ${broken}: Corrupt job file .*: it is not valid JSON`))]);
+  });
+
+  it('without an index, keeps the newest ended jobs whatever order they were stored in, a job ended without an end time being the oldest', async () => {
+    const store = JobStore.open(makeTempDir('jobline-reader-'));
+    // Stored newest end first.
+    const ids = [5, 4, 3, 2, 1].map((minute) => {
+      const id = store.claimIdSync();
+      const job = createJob({ id, agent: 'sh', description: 'd', mode: 'background', phaseNames: ['run'], owner: getCurrentOwner(), now: `2026-11-22T09:0${5 - minute}:00.000Z` });
+      store.writeSync({ ...job, status: 'failed', endedAt: `2026-11-22T10:0${minute}:00.000Z` });
+      return id;
+    });
+    const undated = store.claimIdSync();
+    const job = createJob({ id: undated, agent: 'sh', description: 'd', mode: 'background', phaseNames: ['run'], owner: getCurrentOwner(), now: '2026-11-22T09:09:00.000Z' });
+    store.writeSync({ ...job, status: 'cancelled', endedAt: null });
+    const reader = new JobFolderReader(store);
+    expect((await reader.list({ newestEnded: 2 })).jobs.map((listed) => listed.id)).toEqual(ids.slice(0, 2));
+    expect((await reader.list({ newestEnded: 5 })).jobs.map((listed) => listed.id)).toEqual(ids);
+  });
+});
+
+describe('JobFolderReader, ids and events', () => {
+  it('lists as stored ids only the job folders, not the index or the inbox beside them', async () => {
+    const dir = makeTempDir('jobline-reader-');
+    const store = JobStore.open(dir);
+    const failed = stored(store, 1, 'failed');
+    await buildMissingIndex(store);
+    mkdirSync(join(dir, '.inbox'));
+    expect(readdirSync(dir).length).toBeGreaterThan(1);
+    expect(new JobFolderReader(store).storedIdsSync(false)).toEqual([failed]);
+  });
+
+  it('says why the events of other processes cannot be followed in a folder that is gone', () => {
+    const dir = makeTempDir('jobline-reader-');
+    const reader = new JobFolderReader(JobStore.open(dir));
+    rmSync(dir, { recursive: true });
+    const failures: string[] = [];
+    const stop = reader.tailEvents(() => false, () => {}, (message) => failures.push(message));
+    stop();
+    expect(failures).toEqual([expect.stringContaining(`Jobs that other jobline processes run in ${dir} are not followed live`)]);
+  });
+});
+
+describe('JobFolderReader, the owner\'s inbox at exit', () => {
+  it('is removed when the process exits while it is open, and left to close() after', () => {
+    const dir = makeTempDir('jobline-reader-');
+    const reader = new JobFolderReader(JobStore.open(dir));
+    const owner = getCurrentOwner();
+    const before = process.listeners('exit');
+    const inbox = reader.openOwnerInbox();
+    const added = process.listeners('exit').filter((listener) => !before.includes(listener));
+    expect(added).toHaveLength(1);
+    reader.sendToOwner({ id: 'job-aaaaaaaa', owner }, { type: 'cancel' });
+    expect(readdirSync(join(dir, '.inbox'))).toHaveLength(1);
+    (added[0] as () => void)(); // what the process runs as it exits
+    expect(readdirSync(join(dir, '.inbox'))).toEqual([]);
+    inbox.close();
+    expect(process.listeners('exit')).toEqual(before);
+  });
+
+  it('takes only the requests addressed to this process, even from its own inbox file', () => {
+    const dir = makeTempDir('jobline-reader-');
+    const reader = new JobFolderReader(JobStore.open(dir));
+    const owner = getCurrentOwner();
+    const inbox = reader.openOwnerInbox();
+    // The same instant written another way: the same inbox file, another process's start.
+    const other = { ...owner, processStartedAt: owner.processStartedAt.replace('Z', '+00:00') };
+    expect(inboxPathOf(dir, other)).toBe(inboxPathOf(dir, owner));
+    reader.sendToOwner({ id: 'job-aaaaaaaa', owner: other }, { type: 'cancel' });
+    reader.sendToOwner({ id: 'job-bbbbbbbb', owner }, { type: 'approve' });
+    expect(inbox.take()).toEqual([{ jobId: 'job-bbbbbbbb', request: { type: 'approve' } }]);
+    inbox.close();
   });
 });
