@@ -126,5 +126,24 @@ describe('a budget stop in the state machine', () => {
   it('is refused within the budget, without one, and twice', () => {
     expect(() => transitionJob(running, { type: 'stopForBudget', usage: { input: 10, output: 0, cached: 0 } }, T)).toThrow(/within its budget/);
     expect(() => transitionJob({ ...running, budget: null }, { type: 'stopForBudget', usage }, T)).toThrow(TransitionError);
+    const stopped = transitionJob(running, { type: 'stopForBudget', usage }, T).job;
+    expect(() => transitionJob({ ...stopped, status: 'running' }, { type: 'stopForBudget', usage }, T)).toThrow(`Cannot stopForBudget a job already stopped at its budget (${running.id}).`);
+    expect(() => transitionJob(running, { type: 'stopForBudget', usage: { input: 10, output: 0, cached: 0 } }, T)).toThrow(`Cannot stopForBudget a job within its budget (${running.id}).`);
+  });
+
+  it('says what stopped the job and that approving went on, in /jobs and in the events', () => {
+    const stopped = transitionJob(running, { type: 'stopForBudget', usage }, T);
+    expect(stopped.job.progress.lastEvent).toBe('budget reached: 120 tokens of 100; continue with +50%?');
+    const approved = transitionJob({ ...stopped.job, progress: { ...stopped.job.progress, usage } }, { type: 'approve' }, T);
+    expect(approved.job.progress.lastEvent).toBe('Budget raised; going on');
+    expect(approved.events).toEqual([{ ts: T, type: 'approved', phase: 'a', reason: 'budget raised' }]);
+    // A job that never counted tokens is raised from nothing used.
+    const unused = transitionJob({ ...stopped.job, progress: { ...stopped.job.progress, usage: undefined } }, { type: 'approve' }, T);
+    expect(unused.job.status).toBe('running');
+    expect(unused.job.budget!.tokens).toBeGreaterThanOrEqual(100);
+    // A job never stopped at its budget gets no budgetStop field when it ends (job.json stays as it was written).
+    expect('budgetStop' in running).toBe(false);
+    expect('budgetStop' in transitionJob(running, { type: 'cancel' }, T).job).toBe(false);
+    expect('budgetStop' in transitionJob(running, { type: 'interrupt', reason: 'gone' }, T).job).toBe(false);
   });
 });
