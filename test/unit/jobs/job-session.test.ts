@@ -17,7 +17,8 @@ class BareSession extends JobSession {
   }
 
   setStatus(id: string, status: JobStatus): void {
-    this.entries.get(id)!.job = { ...this.entries.get(id)!.job, status };
+    const entry = this.entries.get(id)!;
+    this.entries.set(id, { ...entry, job: { ...entry.job, status } } as JobHandle);
     this.recheckWaiters();
   }
 
