@@ -70,7 +70,7 @@ describe('resolveJobReference: names and ids together', () => {
       matches: ['job-ma000001', 'job-zz000002'],
       message: "'ma' matches 2 jobs: job-ma000001 (mango-dusk), job-zz000002 (mango-crave-pulse). Type more of the id or name.",
     }));
-    expect(() => resolveJobReference('mango', ids, namesOf({ 'mango-a': 'job-ab12cd34', 'mango-b': 'job-zz000002' }))).toThrow("'mango' matches 2 jobs: job-ab12cd34 (mango-a), job-zz000002 (mango-b). Type more of the id or name.");
+    expect(() => resolveJobReference('  mango ', ids, namesOf({ 'mango-a': 'job-ab12cd34', 'mango-b': 'job-zz000002' }))).toThrow("'mango' matches 2 jobs: job-ab12cd34 (mango-a), job-zz000002 (mango-b). Type more of the id or name.");
   });
 
   it('matches ids only from their start', () => {

@@ -33,6 +33,9 @@ describe('token usage', () => {
     expect(raiseBudget({ tokens: 1000, usd: 2 }, { input: 900, output: 200, cached: 0, costUsd: 2.1 })).toEqual({ tokens: 1600, usd: 3.1 });
     expect(raiseBudget({ tokens: 1000 }, { input: 100, output: 0, cached: 0 })).toEqual({ tokens: 1500 });
     expect([formatTokens(512), formatTokens(34_500), formatTokens(1_234_567), formatTokens(250_000_000)]).toEqual(['512', '34.5k', '1.2M', '250M']);
+    // From 100 up, whole thousands or millions.
+    expect([formatTokens(123_456), formatTokens(99_940), formatTokens(100_000), formatTokens(999), formatTokens(1000)]).toEqual(['123k', '99.9k', '100k', '999', '1k']);
+    expect(addUsage({ input: 1, output: 0, cached: 0, costUsd: 0.25 }, undefined)).toEqual({ input: 1, output: 0, cached: 0, costUsd: 0.25 });
     expect(formatUsage({ input: 1_000_000, output: 200_000, cached: 800_000, costUsd: 3.4 })).toBe('1.2M tokens (1M in, 200k out, 800k cached) · $3.40');
     expect(describeBudgetStop({ input: 1_000_000, output: 200_000, cached: 0, costUsd: 3.4 }, { usd: 3 })).toBe('budget reached: 1.2M tokens, $3.40 of $3.00; continue with +50%?');
   });
