@@ -48,8 +48,8 @@ describe('job manifests', () => {
   it('counts not-run tasks apart from waiting ones, and carries the job\'s tokens and budget (null without)', () => {
     const base = makeJob({ status: 'cancelled' });
     const job = { ...base, budget: { tokens: 1000, usd: 2 }, progress: { ...base.progress, usage: { input: 300, output: 20, cached: 5, costUsd: 0.01 } } };
-    const manifest = buildJobManifest(job, { tasks: [task('t1', 'cancelled'), task('t2', 'cancelled'), task('t3', 'todo'), task('t4', 'claimed')], runs: [] }, PROVENANCE);
-    expect(manifest.tasks).toEqual({ total: 4, done: 0, failed: 0, cancelled: 2, notRun: 2 });
+    const manifest = buildJobManifest(job, { tasks: [task('t1', 'cancelled'), task('t2', 'cancelled'), task('t3', 'todo'), task('t4', 'claimed'), task('t5', 'cancelled')], runs: [] }, PROVENANCE);
+    expect(manifest.tasks).toEqual({ total: 5, done: 0, failed: 0, cancelled: 3, notRun: 2 });
     expect(manifest).toMatchObject({ usage: { input: 300, output: 20, cached: 5, costUsd: 0.01 }, budget: { tokens: 1000, usd: 2 } });
     expect(buildJobManifest({ ...base, budget: null }, { tasks: [], runs: [] }, PROVENANCE)).toMatchObject({ usage: null, budget: null });
   });
