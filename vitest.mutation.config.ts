@@ -10,7 +10,7 @@ const jobs = [
   'transitions', 'transition-table', 'transition-events', 'task-history', 'job-service', 'job-service-views',
   'manager-faults', 'manager-details', 'phase-runs', 'storage-policy', 'job-writer', 'job-writer-durability', 'job-writer-checkpoint',
   'coalesced-runs', 'job-id', 'last-details', 'external-workers-model', 'external-workers-service',
-  'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder', 'job-time', 'job-lookup', 'queued-ahead',
+  'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder', 'job-time', 'job-lookup', 'task-order', 'storage-policy-runner', 'worker-commands', 'job-session', 'session-exit', 'job-naming', 'run-context', 'other-processes', 'remote-run-marks', 'resume-plan-cases', 'conflict-retry', 'job-commit', 'queued-ahead',
 ];
 const store = ['claim-id', 'claim-lease', 'claim-faults', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'event-tail-failures', 'crash-recovery', 'output-log', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'open-files', 'perform-write', 'jobs-dir', 'task-log'];
 // The store's claims, names, inboxes and leftovers when the folder changes under them (faults injected at fs calls).

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../../src/jobs/model/job.js';
-import { workingMs } from '../../../src/jobs/model/job-time.js';
+import { accountRunningTime, workingMs } from '../../../src/jobs/model/job-time.js';
 import { transitionJob, type JobAction } from '../../../src/jobs/model/transitions.js';
 import { formatJobDetails } from '../../../src/render/job-details.js';
 import { formatJobTime } from '../../../src/render/job-list.js';
@@ -58,5 +58,44 @@ describe('the time a job ran', () => {
     delete older.ranMs;
     delete older.runningSince;
     expect(workingMs(older, new Date(at(60)))).toBe(4000);
+  });
+});
+
+describe('workingMs and accountRunningTime on job files as given', () => {
+  const NOW = new Date(at(100));
+
+  it('adds the current stretch only while the job runs and knows since when', () => {
+    expect(workingMs(makeJob({ status: 'running', ranMs: 5000, runningSince: at(90) }), NOW)).toBe(15_000);
+    expect(workingMs(makeJob({ status: 'running', ranMs: 5000, runningSince: null }), NOW)).toBe(5000);
+    expect(workingMs(makeJob({ status: 'awaiting_approval', ranMs: 5000, runningSince: at(90) }), NOW)).toBe(5000);
+    // A clock that went back counts nothing of the stretch.
+    expect(workingMs(makeJob({ status: 'running', ranMs: 5000, runningSince: at(200) }), NOW)).toBe(5000);
+  });
+
+  it('opens a stretch on entering running and closes it on leaving, and leaves any other change alone', () => {
+    const queued = makeJob({ status: 'queued', ranMs: 1000, runningSince: null });
+    expect(accountRunningTime(queued, { ...queued, status: 'running' }, at(10))).toMatchObject({ ranMs: 1000, runningSince: at(10) });
+    const running = makeJob({ status: 'running', ranMs: 1000, runningSince: at(10) });
+    expect(accountRunningTime(running, { ...running, status: 'interrupted' }, at(14))).toMatchObject({ ranMs: 5000, runningSince: null });
+    const untouched = { ...running, ranMs: 7, runningSince: 'kept' };
+    expect(accountRunningTime(running, untouched, at(14))).toMatchObject({ ranMs: 7, runningSince: 'kept' });
+    const waiting = makeJob({ status: 'awaiting_approval', ranMs: 3, runningSince: null });
+    expect(accountRunningTime(waiting, { ...waiting, status: 'cancelled', ranMs: 3 }, at(14))).toMatchObject({ ranMs: 3, runningSince: null });
+  });
+
+  it('counts an older job file by its phases: ended ones start to end, the running one up to now while the job runs, none not started', () => {
+    const base = makeJob({ status: 'running' }, ['a', 'b', 'c', 'd']);
+    const older = { ...base, phases: [
+      { ...base.phases[0]!, status: 'completed' as const, startedAt: at(0), endedAt: at(10) },
+      { ...base.phases[1]!, status: 'running' as const, startedAt: at(40), endedAt: null },
+      { ...base.phases[2]!, status: 'pending' as const, startedAt: null, endedAt: at(50) },
+      { ...base.phases[3]!, status: 'failed' as const, startedAt: at(60), endedAt: null },
+    ] } as Job;
+    delete older.ranMs;
+    expect(workingMs(older, NOW)).toBe(10_000 + 60_000);
+    // Stopped (awaiting approval), the running phase counts nothing up to now.
+    expect(workingMs({ ...older, status: 'awaiting_approval' }, NOW)).toBe(10_000);
+    // An end before its start counts nothing.
+    expect(workingMs({ ...older, phases: [{ ...older.phases[0]!, startedAt: at(20), endedAt: at(10) }] }, NOW)).toBe(0);
   });
 });

@@ -45,6 +45,15 @@ describe('job manifests', () => {
     expect(buildManifestSchema().safeParse(manifest).success).toBe(true);
   });
 
+  it('counts not-run tasks apart from waiting ones, and carries the job\'s tokens and budget (null without)', () => {
+    const base = makeJob({ status: 'cancelled' });
+    const job = { ...base, budget: { tokens: 1000, usd: 2 }, progress: { ...base.progress, usage: { input: 300, output: 20, cached: 5, costUsd: 0.01 } } };
+    const manifest = buildJobManifest(job, { tasks: [task('t1', 'cancelled'), task('t2', 'cancelled'), task('t3', 'todo'), task('t4', 'claimed'), task('t5', 'cancelled')], runs: [] }, PROVENANCE);
+    expect(manifest.tasks).toEqual({ total: 5, done: 0, failed: 0, cancelled: 3, notRun: 2 });
+    expect(manifest).toMatchObject({ usage: { input: 300, output: 20, cached: 5, costUsd: 0.01 }, budget: { tokens: 1000, usd: 2 } });
+    expect(buildJobManifest({ ...base, budget: null }, { tasks: [], runs: [] }, PROVENANCE)).toMatchObject({ usage: null, budget: null });
+  });
+
   it('keeps the first files and the end of a long output, and counts what it leaves out', () => {
     const files = Array.from({ length: MAX_MANIFEST_FILES + 5 }, (_, index) => `f${String(index).padStart(5, '0')}`);
     const job = makeJob({ status: 'completed', phases: [{ name: 'run', status: 'completed', attempts: 1, startedAt: null, endedAt: null, output: `${'x'.repeat(MAX_MANIFEST_OUTPUT_CHARS)}END`, error: null, changes: null }] }, ['run']);

@@ -33,6 +33,9 @@ describe('token usage', () => {
     expect(raiseBudget({ tokens: 1000, usd: 2 }, { input: 900, output: 200, cached: 0, costUsd: 2.1 })).toEqual({ tokens: 1600, usd: 3.1 });
     expect(raiseBudget({ tokens: 1000 }, { input: 100, output: 0, cached: 0 })).toEqual({ tokens: 1500 });
     expect([formatTokens(512), formatTokens(34_500), formatTokens(1_234_567), formatTokens(250_000_000)]).toEqual(['512', '34.5k', '1.2M', '250M']);
+    // From 100 up, whole thousands or millions.
+    expect([formatTokens(123_456), formatTokens(99_940), formatTokens(100_000), formatTokens(999), formatTokens(1000)]).toEqual(['123k', '99.9k', '100k', '999', '1k']);
+    expect(addUsage({ input: 1, output: 0, cached: 0, costUsd: 0.25 }, undefined)).toEqual({ input: 1, output: 0, cached: 0, costUsd: 0.25 });
     expect(formatUsage({ input: 1_000_000, output: 200_000, cached: 800_000, costUsd: 3.4 })).toBe('1.2M tokens (1M in, 200k out, 800k cached) · $3.40');
     expect(describeBudgetStop({ input: 1_000_000, output: 200_000, cached: 0, costUsd: 3.4 }, { usd: 3 })).toBe('budget reached: 1.2M tokens, $3.40 of $3.00; continue with +50%?');
   });
@@ -126,5 +129,24 @@ describe('a budget stop in the state machine', () => {
   it('is refused within the budget, without one, and twice', () => {
     expect(() => transitionJob(running, { type: 'stopForBudget', usage: { input: 10, output: 0, cached: 0 } }, T)).toThrow(/within its budget/);
     expect(() => transitionJob({ ...running, budget: null }, { type: 'stopForBudget', usage }, T)).toThrow(TransitionError);
+    const stopped = transitionJob(running, { type: 'stopForBudget', usage }, T).job;
+    expect(() => transitionJob({ ...stopped, status: 'running' }, { type: 'stopForBudget', usage }, T)).toThrow(`Cannot stopForBudget a job already stopped at its budget (${running.id}).`);
+    expect(() => transitionJob(running, { type: 'stopForBudget', usage: { input: 10, output: 0, cached: 0 } }, T)).toThrow(`Cannot stopForBudget a job within its budget (${running.id}).`);
+  });
+
+  it('says what stopped the job and that approving went on, in /jobs and in the events', () => {
+    const stopped = transitionJob(running, { type: 'stopForBudget', usage }, T);
+    expect(stopped.job.progress.lastEvent).toBe('budget reached: 120 tokens of 100; continue with +50%?');
+    const approved = transitionJob({ ...stopped.job, progress: { ...stopped.job.progress, usage } }, { type: 'approve' }, T);
+    expect(approved.job.progress.lastEvent).toBe('Budget raised; going on');
+    expect(approved.events).toEqual([{ ts: T, type: 'approved', phase: 'a', reason: 'budget raised' }]);
+    // A job that never counted tokens is raised from nothing used.
+    const unused = transitionJob({ ...stopped.job, progress: { ...stopped.job.progress, usage: undefined } }, { type: 'approve' }, T);
+    expect(unused.job.status).toBe('running');
+    expect(unused.job.budget!.tokens).toBeGreaterThanOrEqual(100);
+    // A job never stopped at its budget gets no budgetStop field when it ends (job.json stays as it was written).
+    expect('budgetStop' in running).toBe(false);
+    expect('budgetStop' in transitionJob(running, { type: 'cancel' }, T).job).toBe(false);
+    expect('budgetStop' in transitionJob(running, { type: 'interrupt', reason: 'gone' }, T).job).toBe(false);
   });
 });
