@@ -334,15 +334,12 @@ export class PhaseScheduler {
       const request = entry.buildRequest(taskId, outputPath, this.options.secretEnvNames ?? [], this.options.maxOutputBytes, prepared);
       if (startRecords) request.startRecord = { ...this.options.store.recordGroupOf(entry.id, startRecords, run.id), runId: run.id };
       // Where a job may take tasks ahead, each of its runs waits its turn among the job's workers
-      // where it runs (every one: those opened before its window opened count too). One opened
-      // beyond the job's workers is shown queued until it says it began; one within them has no
-      // turn to wait for, and shows running from its start, as every run did (a /jobs typed just
-      // after a batch started said `0 running` while its first runs were being handed over).
+      // where it runs (every one: those opened before its window opened count too), and is shown
+      // queued until it says it began.
       const isTurnTaken = this.canTakeAhead(entry);
       if (isTurnTaken) request.laneLimit = entry.job.workers;
-      const isAhead = isTurnTaken && entry.runs.size > entry.job.workers;
-      active.hasBegun = !isAhead;
-      if (!isAhead) active.beganAtMs = performance.now();
+      active.hasBegun = !isTurnTaken;
+      if (!isTurnTaken) active.beganAtMs = performance.now();
       active.handle = this.executor.start(request, {
         output: (lines, lineCount) => entry.recordOutput(lines, lineCount, taskId),
         progress: (progress) => entry.recordProgress(progress, taskId),
