@@ -64,13 +64,12 @@ export function appendLogLines(path: string, lines: string, isFsynced: boolean):
 /**
  * Appends lines to logs and flushes them to disk, off the calling thread (libuv's pool): for a
  * thread that must not stop while the disk flushes (a worker whose other runs' output keeps
- * coming). Appends to one log that come while its last flush is under way wait for it, and then
- * go together in one write and one fdatasync (a group commit: a window of starts taken ahead costs
- * one flush, issue 28 §6); each resolves once the flush that covers it is done. Each log stays open
- * between appends (a batch appends to one journal thousands of times), and is closed once idle.
+ * coming), and whose several appends then overlap, so their flushes share the file system's
+ * journal commits. Each log stays open between appends (a batch appends to one journal thousands
+ * of times), and is closed once idle for a while.
  */
 export class DurableAppender {
-  private readonly logs = new Map<string, AppendedLog>();
+  private readonly open = new Map<string, { handle: Promise<FileHandle>; timer: NodeJS.Timeout | null }>();
 
   constructor(private readonly idleMs = 2000) {}
 
@@ -78,59 +77,34 @@ export class DurableAppender {
    * Appends `lines` (whole lines) to the log at `path`, after a newline of its own (a reader skips
    * the empty line; a torn last line of the log cannot swallow these), and resolves once they are
    * flushed (fdatasync). The file is never opened through a symbolic link.
-   * @throws (rejects with) the fs error (ENOSPC, ELOOP, ...), for every append of the failed write.
+   * @throws (rejects with) the fs error (ENOSPC, ELOOP, ...).
    */
-  append(path: string, lines: string): Promise<void> {
-    let log = this.logs.get(path);
-    if (!log) {
-      log = { handle: null, timer: null, queued: [], isFlushing: false };
-      this.logs.set(path, log);
+  async append(path: string, lines: string): Promise<void> {
+    let entry = this.open.get(path);
+    if (!entry) {
+      entry = { handle: open(path, APPEND_FLAGS, 0o600), timer: null };
+      this.open.set(path, entry);
+      entry.handle.catch(() => this.open.delete(path));
     }
     // Stryker disable next-line ConditionalExpression: clearTimeout(null) does nothing; a timer left to fire closes an idle handle the map no longer names
-    if (log.timer) clearTimeout(log.timer);
-    log.timer = null;
-    const appended = new Promise<void>((resolve, reject) => log.queued.push({ text: `\n${lines}`, resolve, reject }));
-    if (!log.isFlushing) void this.flush(path, log);
-    return appended;
-  }
-
-  // Writes and flushes what is queued for `log`, in groups, until nothing is; then arms its close.
-  private async flush(path: string, log: AppendedLog): Promise<void> {
-    log.isFlushing = true;
-    while (log.queued.length > 0) {
-      const group = log.queued.splice(0);
-      try {
-        log.handle ??= open(path, APPEND_FLAGS, 0o600);
-        const handle = await log.handle.catch((error: unknown) => {
-          log.handle = null; // opened again by the next append
-          throw error;
-        });
-        await handle.write(group.map((append) => append.text).join(''));
-        await handle.datasync();
-        countFsync();
-        for (const append of group) append.resolve();
-      } catch (error) {
-        for (const append of group) append.reject(error);
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer = null;
+    const handle = await entry.handle;
+    try {
+      await handle.write(`\n${lines}`);
+      await handle.datasync();
+      countFsync();
+    } finally {
+      const current = this.open.get(path);
+      if (current && !current.timer) {
+        current.timer = setTimeout(() => {
+          this.open.delete(path);
+          void handle.close().catch(() => {});
+        }, this.idleMs);
+        current.timer.unref();
       }
     }
-    log.isFlushing = false;
-    const opened = log.handle;
-    if (!opened || log.timer) return;
-    log.timer = setTimeout(() => {
-      if (this.logs.get(path) !== log || log.isFlushing || log.queued.length > 0) return;
-      this.logs.delete(path);
-      void opened.then((handle) => handle.close()).catch(() => {});
-    }, this.idleMs);
-    log.timer.unref();
   }
-}
-
-/** One log a DurableAppender appends to: its handle, its idle close, and appends awaiting a flush. */
-interface AppendedLog {
-  handle: Promise<FileHandle> | null;
-  timer: NodeJS.Timeout | null;
-  queued: Array<{ text: string; resolve: () => void; reject: (error: unknown) => void }>;
-  isFlushing: boolean;
 }
 
 /**

@@ -27,12 +27,6 @@ export interface ScheduledJob {
   hasSlot: boolean;
   /** Its tasks that may run at once (Job.workers). */
   workers: number;
-  /**
-   * Tasks it may take ahead beyond `workers` (issue 28 §6): their runs open and their starts are
-   * written, and they wait on the executor for one of the job's `workers` places. Default 0.
-   * Such runs take no place of maxWorkers: only `workers` of the job's runs go at once.
-   */
-  aheadWindow?: number;
 }
 
 /** Limits: jobs holding a slot at once (maxConcurrentJobs), and runs at once across all jobs (maxWorkers). */
@@ -58,9 +52,7 @@ export interface Assignment {
  * - its claims overlap no claim of a running task of a job in the same folder (nor of a task an
  *   external worker holds, nor of a task this plan starts), see doClaimsOverlap;
  * - the caps allow it: a job without a slot needs a free one (of maxConcurrentJobs), a job runs
- *   at most its `workers` tasks at once, and all jobs together at most maxWorkers; a job whose
- *   `workers` are all taken may take up to `aheadWindow` more ahead (they count against neither),
- *   once no more than half of that many are still taken ahead.
+ *   at most its `workers` tasks at once, and all jobs together at most maxWorkers.
  * A job whose tasks are all blocked does not hold up the jobs behind it.
  */
 export function plan(jobs: readonly ScheduledJob[], capacity: Capacity): Assignment[] {
@@ -83,8 +75,7 @@ export function planWithWaits(jobs: readonly ScheduledJob[], capacity: Capacity)
   // Cost: the running tasks, plus for each job that may start one, its waiting tasks from the
   // first until its free workers are used (a queue of 10,000 tasks costs a few per plan).
   let freeSlots = capacity.maxConcurrentJobs - jobs.filter((job) => job.hasSlot).length;
-  // Runs taken ahead (beyond a job's workers) wait for one of the job's places: they take none of maxWorkers.
-  let freeRuns = capacity.maxWorkers - jobs.reduce((count, job) => count + Math.min(job.runningTaskIds.length, job.workers), 0);
+  let freeRuns = capacity.maxWorkers - jobs.reduce((count, job) => count + job.runningTaskIds.length, 0);
   const running: RunningClaims[] = [];
   for (const job of jobs) {
     for (const id of [...job.runningTaskIds, ...(job.heldTaskIds ?? [])]) running.push({ jobId: job.id, taskId: id, workspace: job.workspace, claims: findTask(job.board, id)?.claims ?? [] });
@@ -96,16 +87,9 @@ export function planWithWaits(jobs: readonly ScheduledJob[], capacity: Capacity)
     const isRunning = job.status === 'running' && job.hasSlot;
     if (!wantsSlot && !isRunning) continue;
     if (wantsSlot && freeSlots <= 0) continue;
-    let opened = job.runningTaskIds.length;
-    // A window taken ahead is filled again once half of it has begun, not at every task's end:
-    // the starts of a refill go out together, and share one write and one fsync.
-    const window = job.workers > 0 ? (job.aheadWindow ?? 0) : 0;
-    const aheadOpen = Math.max(0, opened - job.workers);
-    const limit = job.workers + (aheadOpen > window / 2 ? aheadOpen : window);
+    let freeWorkers = job.workers - job.runningTaskIds.length;
     let needsSlot = wantsSlot;
-    // A task within the job's workers needs one of maxWorkers; one beyond them is taken ahead.
-    const canOpen = (): boolean => opened < limit && (opened >= job.workers || freeRuns > 0);
-    if (!canOpen()) continue;
+    if (freeWorkers <= 0 || freeRuns <= 0) continue;
     for (const task of waitingTasks(job.board, job.currentPhase)) {
       if (job.runningTaskIds.includes(task.id) || !task.dependsOn.every((id) => findTask(job.board, id)?.status === 'done')) continue;
       const conflict = findClaimConflict(task, job, running);
@@ -117,9 +101,9 @@ export function planWithWaits(jobs: readonly ScheduledJob[], capacity: Capacity)
       running.push({ jobId: job.id, taskId: task.id, workspace: job.workspace, claims: task.claims });
       if (needsSlot) freeSlots--;
       needsSlot = false;
-      if (opened < job.workers) freeRuns--;
-      opened++;
-      if (!canOpen()) break;
+      freeWorkers--;
+      freeRuns--;
+      if (freeWorkers <= 0 || freeRuns <= 0) break;
     }
   }
   return { assignments, waits };

@@ -73,13 +73,6 @@ export interface PhaseRequest {
   previousAttempt?: { output: string | null; changes: { before: string; after: string } | null; keep: boolean; undoneRef?: string | null };
   /** The job's budget, when it has one: the run stops before a model call past it (see RunHandle.updateUsage). */
   budget?: JobBudget | null;
-  /**
-   * Runs of the job that may go at once where this run goes (its `workers`), when the scheduler
-   * takes tasks ahead (issue 28 §6): the run's start is written at once, and the run then waits,
-   * first come first served, until fewer than this many of the job's runs go, and says it began
-   * (RunListener.began). Absent: it begins at once. Only for an executor that canTakeAhead.
-   */
-  laneLimit?: number;
 }
 
 /** What a run reports while it goes. Called on the service's thread, in the order things happened. */
@@ -100,10 +93,6 @@ export interface RunListener {
   taken?(worker: string): void;
   /** No live worker has all of `labels` (none: no live worker at all), which the run needs: it waits for one (a remote executor's). */
   waiting?(labels: string[]): void;
-  /** A run that waited its turn (PhaseRequest.laneLimit) began: its command is about to start. */
-  began?(): void;
-  /** Such a run's work took `ms` from its beginning to its end, as measured where it ran (before its outcome). */
-  ran?(ms: number): void;
 }
 
 /**
@@ -136,12 +125,6 @@ export interface Executor {
    * the scheduler then hands starts over instead of writing them first (see JobLedger.commitStart).
    */
   readonly canRecordStarts: boolean;
-  /**
-   * True when the executor honours PhaseRequest.laneLimit (its runs wait their turn among their
-   * job's, and say when they begin: RunListener.began): the scheduler may then take tasks ahead
-   * (issue 28 §6). Absent: it never does.
-   */
-  readonly canTakeAhead?: boolean;
   /**
    * Runs at once this executor takes across all jobs, when it sets its own limit (a queue: its
    * global concurrency, or Infinity: its workers' own concurrency caps them); absent: the

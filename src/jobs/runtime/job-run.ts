@@ -6,8 +6,7 @@ import { signalProcessGroup } from '../process/process-group.js';
 import type { ChildRegistry } from './child-registry.js';
 import type { JobBudget, JobProgress, TokenUsage } from '../model/job.js';
 import type { PhaseRequest } from '../ports/executor.js';
-import type { HostMessage, WorkerMessage } from './protocol.js';
-import type { AgentSpec } from '../../agents/agent.js';
+import type { WorkerMessage } from './protocol.js';
 
 /** How a run ended, and whether its worker may be reused. */
 export type RunOutcome = PhaseOutcome & { isWorkerReusable: boolean };
@@ -19,82 +18,9 @@ export interface JobRunHooks {
   onActivity(icon: string, text: string): void;
   onText(text: string): void;
   onBudgetReached(usage: TokenUsage): void;
-  /** A run that waited its turn began (see PhaseRequest.laneLimit). */
-  onBegan?(): void;
-  /** Such a run's command ended `ms` after it began (measured on its worker), before its outcome. */
-  onRan?(ms: number): void;
 }
 
 let nextRunId = 1;
-
-/** What one run hears of its worker: its own messages, and the worker's crash or exit. */
-interface RunListeners {
-  message(message: WorkerMessage): void;
-  error(error: Error & { code?: string }): void;
-  exit(code: number): void;
-}
-
-/**
- * The runs of one worker, and the worker's three listeners that reach them: a message goes to its
- * run alone (a job's runs share a worker, as many as it takes ahead: a listener each would hear
- * every message of every run), a crash or an exit to all.
- */
-class WorkerRouter {
-  private readonly runs = new Map<number, RunListeners>();
-
-  constructor(worker: Worker) {
-    worker.on('message', (message: WorkerMessage) => this.runs.get(message.runId)?.message(message));
-    worker.on('error', (error: Error & { code?: string }) => {
-      for (const run of [...this.runs.values()]) run.error(error);
-    });
-    worker.on('exit', (code: number) => {
-      for (const run of [...this.runs.values()]) run.exit(code);
-    });
-  }
-
-  /** Routes run `runId`'s messages to `listeners` until the returned function is called. */
-  attach(runId: number, listeners: RunListeners): () => void {
-    this.runs.set(runId, listeners);
-    return () => void this.runs.delete(runId);
-  }
-}
-
-const routers = new WeakMap<Worker, WorkerRouter>();
-
-/** A number for each agent definition sent to a worker, and the numbers each worker holds. */
-const agentIds = new WeakMap<AgentSpec, number>();
-const heldAgents = new WeakMap<Worker, Set<number>>();
-let nextAgentId = 1;
-
-// The message that asks `worker` to run `request`: its agent by number once the worker has it
-// (the same definition, held by the job, for every run of a batch: see HostMessage).
-function describeRequest(worker: Worker, runId: number, request: PhaseRequest): HostMessage {
-  let agentId = agentIds.get(request.agent);
-  if (agentId === undefined) {
-    agentId = nextAgentId++;
-    agentIds.set(request.agent, agentId);
-  }
-  let held = heldAgents.get(worker);
-  if (!held) {
-    held = new Set();
-    heldAgents.set(worker, held);
-  }
-  if (held.has(agentId)) {
-    const { agent: _agent, ...rest } = request;
-    return { type: 'phaseRequested', runId, request: rest, agentId };
-  }
-  held.add(agentId);
-  return { type: 'phaseRequested', runId, request, agentId };
-}
-
-function routerOf(worker: Worker): WorkerRouter {
-  let router = routers.get(worker);
-  if (!router) {
-    router = new WorkerRouter(worker);
-    routers.set(worker, router);
-  }
-  return router;
-}
 
 /** Drives one phase run. Construct it to start; await `outcome`. */
 export class JobRun {
@@ -130,8 +56,15 @@ export class JobRun {
     const onExit = (code: number): void => {
       this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: `the worker exited unexpectedly (exit code ${code})` }, false);
     };
-    this.detach = routerOf(worker).attach(this.runId, { message: onMessage, error: onError, exit: onExit });
-    worker.postMessage(describeRequest(worker, this.runId, request));
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    this.detach = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.postMessage({ type: 'phaseRequested', runId: this.runId, request });
   }
 
   /**
@@ -178,21 +111,16 @@ export class JobRun {
         this.hooks.onBudgetReached(message.usage);
         break;
       case 'phaseCompleted':
-        if (message.ranMs !== undefined) this.hooks.onRan?.(message.ranMs);
         // A phase that completed did complete, even as a cancel arrived: a shutdown records it (its
         // task is not run again), a cancelled job ignores it. A failure during a cancel is the
         // cancel's doing.
         this.finish({ kind: 'completed', output: message.output, changes: message.changes, ...(message.tasks ? { tasks: message.tasks } : {}), ...(message.filesModified ? { filesModified: message.filesModified } : {}), ...(message.usage ? { usage: message.usage } : {}), ...(message.outputFile ? { outputFile: message.outputFile } : {}), ...(message.instructions ? { instructions: message.instructions } : {}) }, true);
         break;
       case 'phaseFailed':
-        if (message.ranMs !== undefined) this.hooks.onRan?.(message.ranMs);
         this.finish(this.isCancelling ? { kind: 'cancelled' } : { kind: 'failed', error: message.error, output: message.output, changes: message.changes, ...(message.filesModified ? { filesModified: message.filesModified } : {}), ...(message.usage ? { usage: message.usage } : {}), ...(message.outputFile ? { outputFile: message.outputFile } : {}), ...(message.instructions ? { instructions: message.instructions } : {}), ...(message.asks ? { asks: true } : {}) }, true);
         break;
       case 'phaseCancelled':
         this.finish({ kind: 'cancelled' }, true);
-        break;
-      case 'runBegan':
-        this.hooks.onBegan?.();
         break;
     }
   }

@@ -6,12 +6,7 @@ import type { PlannedTask } from '../../agents/agent.js';
 
 /** Messages the main thread posts to a worker. `runId` ties replies to one phase run. */
 export type HostMessage =
-  /**
-   * `agentId` names the request's agent: the request carries it (`agent`) the first time this
-   * worker gets it, and leaves it out after (the worker keeps it), so a batch's thousands of
-   * requests do not each copy the agent's definition across threads.
-   */
-  | { type: 'phaseRequested'; runId: number; request: Omit<PhaseRequest, 'agent'> & { agent?: PhaseRequest['agent'] }; agentId: number }
+  | { type: 'phaseRequested'; runId: number; request: PhaseRequest }
   | { type: 'cancelRequested'; runId: number }
   /** The job's tokens outside the run and its budget, as they change (see RunHandle.updateUsage). */
   | { type: 'usageUpdated'; runId: number; others: TokenUsage; budget: JobBudget | null };
@@ -30,19 +25,12 @@ export type WorkerMessage =
   /** The run reached the job's budget with the job's tokens at `usage`, and waits (see RunListener.budgetReached). */
   | { type: 'budgetReached'; runId: number; usage: TokenUsage }
   /**
-   * `ranMs`: how long a run that waited its turn took from its beginning (runBegan) to its
-   * command's end, measured here, away from the main thread's delays (its job's pace).
    * `tasks`: the next phase's work the run planned (checked); `filesModified`: the paths it wrote,
    * when its agent tracks them; `usage`: its model calls' tokens, when its agent counts them.
    */
-  | { type: 'phaseCompleted'; runId: number; ranMs?: number; output: string | null; changes: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
-  | { type: 'phaseFailed'; runId: number; ranMs?: number; error: string; output: string | null; changes: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean }
-  | { type: 'phaseCancelled'; runId: number }
-  /**
-   * A run that waited its turn among its job's runs on this worker (PhaseRequest.laneLimit) began:
-   * its command is about to start. Until then it was taken ahead: its start durable, not begun.
-   */
-  | { type: 'runBegan'; runId: number };
+  | { type: 'phaseCompleted'; runId: number; output: string | null; changes: WorkspaceChanges | null; tasks?: PlannedTask[]; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string }
+  | { type: 'phaseFailed'; runId: number; error: string; output: string | null; changes: WorkspaceChanges | null; filesModified?: string[]; usage?: TokenUsage; outputFile?: string; instructions?: string; asks?: boolean }
+  | { type: 'phaseCancelled'; runId: number };
 
 /** Most recent lines carried by one `outputProduced` message (the rest are only counted). */
 export const MAX_LINES_PER_OUTPUT_MESSAGE = 10;

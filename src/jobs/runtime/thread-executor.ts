@@ -23,8 +23,6 @@ export interface ThreadExecutorOptions {
 export class ThreadExecutor implements Executor {
   /** Its workers write runs' starts to the jobs' journals on this machine (see Executor). */
   readonly canRecordStarts = true;
-  /** Its workers keep each job's runs to their turns (see RunGate). */
-  readonly canTakeAhead = true;
   private readonly pool: WorkerPool;
   private readonly runs = new Set<JobRun>();
   private isClosed = false;
@@ -72,8 +70,6 @@ export class ThreadExecutor implements Executor {
       onActivity: (icon, text) => listener.activity(icon, text),
       onBudgetReached: (usage) => listener.budgetReached(usage),
       onText: (text) => listener.text(text),
-      onBegan: () => listener.began?.(),
-      onRan: (ms) => listener.ran?.(ms),
     }, this.options.workerHeapMb);
     this.runs.add(run);
     // The worker goes back to the pool only when it is known healthy (see RunOutcome).

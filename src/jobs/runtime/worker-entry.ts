@@ -27,23 +27,17 @@ import { appendStartMark, type ShellLauncher } from '../process/shell-launcher.j
 import { SecretScrubber, readSecrets } from '../../text/secrets.js';
 import { DurableAppender } from '../../store/event-log.js';
 import { formatStartMarkLine } from '../../store/task-log.js';
-import { RunGate } from './run-gate.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry must run in a worker thread');
 // The jobs' journals, where runs write their own starts (PhaseRequest.startRecord).
 const journals = new DurableAppender();
 
-// Turns among each job's runs taken ahead (PhaseRequest.laneLimit): the next begins as one ends.
-const turns = new RunGate();
-
 const children = new ChildRegistry((workerData as { childRegistry: SharedArrayBuffer }).childRegistry);
 const controllers = new Map<number, AbortController>();
 /** Each run's budget check, by run id (see budget-gate.ts). */
 const gates = new Map<number, BudgetGate>();
 const moduleRunners = new Map<string, Promise<AgentRunner>>();
-/** Agent definitions sent to this worker, by the number requests name them with (see HostMessage). */
-const agents = new Map<number, PhaseRequest['agent']>();
 /** Output folders this worker has made (a job's runs/ folder); a removed job's folder is gone with its id. */
 const madeFolders = new Set<string>();
 // Shells (command phases, an LLM agent's run_command) run in shell lanes where PID namespaces are
@@ -64,13 +58,7 @@ function post(message: WorkerMessage): void {
 port.on('message', (message: HostMessage) => {
   if (message.type === 'cancelRequested') controllers.get(message.runId)?.abort();
   else if (message.type === 'usageUpdated') gates.get(message.runId)?.update(message.others, message.budget);
-  else {
-    // The agent comes with the first request naming it, and is kept for the next ones.
-    const agent = message.request.agent ?? agents.get(message.agentId);
-    if (message.request.agent) agents.set(message.agentId, message.request.agent);
-    if (!agent) post({ type: 'phaseFailed', runId: message.runId, error: 'the worker was sent no agent for this run', output: null, changes: null });
-    else void runPhase(message.runId, { ...message.request, agent });
-  }
+  else void runPhase(message.runId, message.request);
 });
 
 async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
@@ -86,11 +74,6 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   // scrubbed here, before any line or message is cut to length.
   const scrubber = new SecretScrubber(readSecrets(request.secretEnvNames));
   const scrub = (text: string): string => scrubber.scrub(text);
-  // True once the run holds one of its job's places (see RunGate): given back when it ends.
-  let hasTurn = false;
-  // When it began, for a run that waited its turn (see WorkerMessage's ranMs).
-  let beganAtMs: number | null = null;
-  let ranMs: number | undefined;
   try {
     // The run's start first, flushed to disk: nothing of the run starts before it is recorded
     // (issue 25 §1). A start that cannot be written fails the run, which then ran nothing.
@@ -100,17 +83,6 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
       } catch (error) {
         throw new Error(`its start could not be recorded (${describeError(error)}), so it did not start`);
       }
-    }
-    // A run taken ahead waits its turn here, its start durable and no mark yet (a crash now leaves
-    // its task todo); cancelled while it waits, it never began, and says so.
-    if (request.laneLimit !== undefined) {
-      if (!(await turns.enter(request.jobId, request.laneLimit, controller.signal))) {
-        post({ type: 'phaseCancelled', runId });
-        return;
-      }
-      hasTurn = true;
-      beganAtMs = performance.now();
-      post({ type: 'runBegan', runId });
     }
     // The start is confirmed by a mark written right before the run's work begins: a command's by
     // its own shell before it execs (see ShellRequest.startMark), an agent's here. A start recorded
@@ -177,14 +149,11 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
     activeSink.writeHeader(formatPhaseHeader({ index: request.phaseIndex, count: request.agent.phases.length, name: context.phaseName, attempt: request.attempt }, new Date()));
     if (startMark && request.agent.type !== 'command') appendStartMark(startMark);
     outcome = await runAgentPhase(request, context, startMark);
-    if (beganAtMs !== null) ranMs = performance.now() - beganAtMs;
   } catch (error) {
     outcome = { kind: 'failed', error: describeError(error) };
   } finally {
     controllers.delete(runId);
     gates.delete(runId);
-    // The next run of the job begins now, while this one's end makes its way to the main thread.
-    if (hasTurn) turns.leave(request.jobId);
   }
   text?.flush(true);
   progress?.flush(); // the final counters arrive before the phase's end
@@ -210,9 +179,8 @@ async function runPhase(runId: number, request: PhaseRequest): Promise<void> {
   };
   // An answer too long for job.json is kept whole in the job's folder, and cut where it is stored.
   const answer = outcome.kind === 'cancelled' ? { output: null } : keepAnswer(request, scrubNullable(outcome.output));
-  const paced = ranMs === undefined ? {} : { ranMs };
-  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, ...paced, ...answer, changes, ...tasks, ...filesModified, ...usage });
-  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, ...paced, error: scrub(outcome.error), ...answer, changes, ...filesModified, ...usage, ...(outcome.asks ? { asks: true } : {}) });
+  if (outcome.kind === 'completed') post({ type: 'phaseCompleted', runId, ...answer, changes, ...tasks, ...filesModified, ...usage });
+  else if (outcome.kind === 'failed') post({ type: 'phaseFailed', runId, error: scrub(outcome.error), ...answer, changes, ...filesModified, ...usage, ...(outcome.asks ? { asks: true } : {}) });
   else post({ type: 'phaseCancelled', runId });
 }
 

@@ -33,20 +33,7 @@ export interface ActiveRun {
   written?: number;
   /** Its outcome, held while the job is stopped at its budget (see holdOutcome). */
   heldOutcome?: () => void;
-  /** False while it is taken ahead (issue 28 §6): its start is durable, and it waits its turn. */
-  hasBegun?: boolean;
-  /** When it began (performance.now(), ms): how long its task took tells the job's pace. */
-  beganAtMs?: number;
-  /** How long it ran, as measured where it ran (RunListener.ran): the pace without the main thread's delays. */
-  ranMs?: number;
 }
-
-/** Most tasks a job takes ahead of its workers (issue 28 §6), while its tasks end quickly. */
-export const MAX_AHEAD_WINDOW = 16;
-/** Tasks that end within this (ms) are quick: while a phase's recent ones are, it takes tasks ahead. */
-export const QUICK_TASK_MS = 50;
-/** Quick tasks in a row before a phase takes tasks ahead (one slow task stops it). */
-const QUICK_TASKS_BEFORE_AHEAD = 3;
 
 /**
  * Tasks of a plan's phase past which it is not diffed: a phase of 1,000 tasks in a git project
@@ -223,60 +210,11 @@ export class JobHandle extends JobLedger {
   /** Prepares the job's phases' workspaces (see preparePhase), once it is asked to. */
   private workspace: PhaseWorkspace | null = null;
 
-  /** Its runs that ended quickly in a row (see QUICK_TASK_MS), for the window it takes ahead. */
-  private quickRuns = 0;
-
-  /**
-   * A run of the job took `ms` from its beginning to its end (an ended task's): quick ones in a
-   * row open the job's window of tasks taken ahead, a slow one closes it.
-   */
-  recordRunPace(ms: number): void {
-    this.quickRuns = ms < QUICK_TASK_MS ? this.quickRuns + 1 : 0;
-  }
-
-  /** Tasks the job may take ahead of its workers now: MAX_AHEAD_WINDOW while its tasks end quickly, else 0. */
-  get aheadWindow(): number {
-    return this.quickRuns >= QUICK_TASKS_BEFORE_AHEAD ? MAX_AHEAD_WINDOW : 0;
-  }
-
-  /** Runs taken ahead that ended without beginning (cancelled as they waited), by run id. */
-  private readonly endedUnbegun = new Set<string>();
-
-  /** The open run of task `taskId`, taken ahead, ended without beginning (an exit withdraws it: see interruptSync). */
-  recordUnbegunEnd(taskId: string): void {
-    const run = this.openRunOf(taskId);
-    if (run) this.endedUnbegun.add(run.id);
-  }
-
-  protected override neverBegunRunIds(): ReadonlySet<string> {
-    const ids = new Set(this.endedUnbegun);
-    for (const [taskId, run] of this.runs) {
-      const open = run.hasBegun === false ? this.openRunOf(taskId) : undefined;
-      if (open) ids.add(open.id);
-    }
-    return ids;
-  }
-
-  /** Tasks whose runs are taken ahead and have not begun (shown queued: see presentAheadAsQueued). */
-  aheadTaskIds(): Set<string> {
-    const ahead = new Set<string>();
-    for (const [taskId, run] of this.runs) if (run.hasBegun === false) ahead.add(taskId);
-    return ahead;
-  }
-
-  /** Runs taken ahead so far: each is named after one of the job's workers in turn (see reserveWorker). */
-  private aheadCount = 0;
-
-  /**
-   * Reserves the lowest worker index of this job not in use, for task `taskId` (see ActiveRun). A
-   * task taken ahead, all of whose workers are in use, is given one of them in turn: the worker
-   * that will run it is known only when it begins (its run's name is written with its start).
-   */
+  /** Reserves the lowest worker index of this job not in use, for task `taskId` (see ActiveRun). */
   reserveWorker(taskId: string): number {
     const used = new Set([...this.runs.values()].map((run) => run.worker));
     let worker = 0;
     while (used.has(worker)) worker++;
-    if (worker >= this.job.workers && this.job.workers > 0) worker = this.aheadCount++ % this.job.workers;
     this.runs.set(taskId, { worker, handle: null });
     return worker;
   }

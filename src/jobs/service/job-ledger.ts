@@ -273,11 +273,6 @@ export class JobLedger {
 
   private lastReport: Promise<void> = Promise.resolve();
 
-  /** Runs of the job that were taken ahead and never began (see JobHandle): an exit withdraws them. */
-  protected neverBegunRunIds(): ReadonlySet<string> {
-    return new Set();
-  }
-
   /** True once a job.json of this job is on disk (its first write has landed). */
   isPersisted: boolean;
 
@@ -288,13 +283,11 @@ export class JobLedger {
    * disk, written along), else on the saved state. Returns false if the write failed.
    */
   interruptSync(store: JobRepository, reason: string): boolean {
-    // A run taken ahead that never began (issue 28 §6) leaves no run: its start, on disk without
-    // its mark, is left out by every reader, and its task waits again as if never taken.
     const exit = this.writer.takeForExit(this.id);
     const hasLanded = exit.inFlightSeq === null || readStoredSeq(store, this.id) >= exit.inFlightSeq;
     const base: StoredJob = hasLanded ? { state: this.pending, isBoardRecorded: this.isPendingBoardRecorded } : this.saved;
     try {
-      const change = withdrawRuns(prepareChange(base, [{ type: 'interrupt', reason }], this.now()), this.neverBegunRunIds());
+      const change = prepareChange(base, [{ type: 'interrupt', reason }], this.now());
       const queued = hasLanded && exit.queued ? exit.queued : { events: [], records: [], isBoardWhole: false };
       store.writeSync(change.state.job, [...queued.events, ...change.events], [...queued.records, ...change.records], { isBoardWhole: change.isBoardWhole || queued.isBoardWhole });
       this.saved = { state: change.state, isBoardRecorded: true };
@@ -306,20 +299,6 @@ export class JobLedger {
       return false;
     }
   }
-}
-
-// `change` without the ends of runs `runIds` (runs that never began): their tasks' records say
-// `todo` with the attempt not counted, and no record of the runs follows their starts, which a
-// reader then leaves out (task-log.ts). A board written whole keeps them, interrupted.
-function withdrawRuns<T extends { records: TaskRecord[]; isBoardWhole: boolean }>(change: T, runIds: ReadonlySet<string>): T {
-  if (runIds.size === 0 || change.isBoardWhole) return change;
-  const tasks = new Set<string>();
-  for (const record of change.records) if (record.kind === 'run' && runIds.has(record.run.id)) tasks.add(record.run.taskId);
-  const records = change.records.flatMap((record): TaskRecord[] => {
-    if (record.kind === 'run') return runIds.has(record.run.id) ? [] : [record];
-    return tasks.has(record.task.id) ? [{ ...record, task: { ...record.task, status: 'todo', attempts: Math.max(0, record.task.attempts - 1) } }] : [record];
-  });
-  return { ...change, records };
 }
 
 // True when `after` differs from `before` only in its counters (events numbered, progress): what a

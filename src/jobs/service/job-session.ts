@@ -8,7 +8,6 @@ import type { TaskBoard } from '../model/task.js';
 import { ConditionWaiters } from './condition-waiters.js';
 import type { JobHandle } from './job-handle.js';
 import type { JobManagerEvents } from './manager-api.js';
-import { presentAheadAsQueued } from '../model/queued-ahead.js';
 
 /** This session's jobs (in order of submission) and the conditions callers wait for. */
 export abstract class JobSession extends EventEmitter<JobManagerEvents> {
@@ -47,13 +46,9 @@ export abstract class JobSession extends EventEmitter<JobManagerEvents> {
     return this.entries.get(id)?.agent ?? null;
   }
 
-  /**
-   * The tasks and runs of job `id` of this session as views show them (a task taken ahead that
-   * has not begun is waiting: see presentAheadAsQueued), or null for a job this session does not hold.
-   */
+  /** The tasks and runs of job `id` of this session, or null for a job this session does not hold. */
   boardOf(id: string): TaskBoard | null {
-    const entry = this.entries.get(id);
-    return entry ? presentAheadAsQueued(entry.board, entry.aheadTaskIds()) : null;
+    return this.entries.get(id)?.board ?? null;
   }
 
 

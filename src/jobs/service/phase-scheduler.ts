@@ -10,7 +10,6 @@ import type { JobEvent } from '../model/job-event.js';
 import { CLAIM_WAIT_ICON, describeClaimWait, planWithWaits, type ClaimWait, type ScheduledJob } from '../model/scheduler.js';
 import type { JobAction } from '../model/transitions.js';
 import { OUTPUT_FILE, type TaskRecord } from '../model/task.js';
-import { isSharedPhase } from '../model/task-board.js';
 import type { Executor, RunOutcome } from '../ports/executor.js';
 import type { PhaseOutcome } from '../../agents/agent.js';
 import type { JobHandle } from './job-handle.js';
@@ -188,19 +187,9 @@ export class PhaseScheduler {
       // A job whose last write failed takes no new work until its retry delay is over.
       const isBlocked = entry.isWriteBlocked();
       if (!hasSlot && heldTaskIds.length === 0 && (holdersOnly || job.status !== 'queued' || isBlocked)) continue;
-      const aheadWindow = this.canTakeAhead(entry) ? entry.aheadWindow : 0;
-      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, board, runningTaskIds: [...entry.runs.keys()], heldTaskIds, hasSlot, workers: isExternalJob(job) || isBlocked ? 0 : job.workers, ...(aheadWindow > 0 ? { aheadWindow } : {}) });
+      jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, board, runningTaskIds: [...entry.runs.keys()], heldTaskIds, hasSlot, workers: isExternalJob(job) || isBlocked ? 0 : job.workers });
     }
     return jobs;
-  }
-
-  // True when job `entry` may take tasks ahead of its workers (issue 28 §6): a command agent's
-  // phase of several tasks on an executor that writes runs' starts itself (this machine's
-  // threads), where its runs wait their turn (PhaseRequest.laneLimit). An LLM's or a module's runs
-  // compute, and a queue's workers are elsewhere: they never do. Nor does a job that stops at its
-  // first failure (--fail-fast): a task taken ahead would still run after it.
-  private canTakeAhead(entry: JobHandle): boolean {
-    return this.executor.canRecordStarts && this.executor.canTakeAhead === true && entry.agent.type === 'command' && entry.job.keepGoing && entry.job.status === 'running' && isSharedPhase(entry.board, entry.job.currentPhase);
   }
 
   /*
@@ -333,13 +322,6 @@ export class PhaseScheduler {
     try {
       const request = entry.buildRequest(taskId, outputPath, this.options.secretEnvNames ?? [], this.options.maxOutputBytes, prepared);
       if (startRecords) request.startRecord = { ...this.options.store.recordGroupOf(entry.id, startRecords, run.id), runId: run.id };
-      // Where a job may take tasks ahead, each of its runs waits its turn among the job's workers
-      // where it runs (every one: those opened before its window opened count too), and is shown
-      // queued until it says it began.
-      const isTurnTaken = this.canTakeAhead(entry);
-      if (isTurnTaken) request.laneLimit = entry.job.workers;
-      active.hasBegun = !isTurnTaken;
-      if (!isTurnTaken) active.beganAtMs = performance.now();
       active.handle = this.executor.start(request, {
         output: (lines, lineCount) => entry.recordOutput(lines, lineCount, taskId),
         progress: (progress) => entry.recordProgress(progress, taskId),
@@ -348,11 +330,6 @@ export class PhaseScheduler {
         budgetReached: (usage) => void entry.stopForBudget(usage).catch((error: unknown) => this.host.warn(`${entry.id}: ${describeError(error)}`)),
         taken: (worker) => this.marks.taken(entry, taskId, run.id, worker),
         waiting: (labels) => this.marks.waiting(entry, taskId, run.id, labels),
-        began: () => {
-          active.hasBegun = true;
-          active.beganAtMs = performance.now();
-        },
-        ran: (ms) => (active.ranMs = ms),
       });
     } catch (error) {
       this.host.warn(`${entry.id}: ${describeError(error)}`);
@@ -385,11 +362,6 @@ export class PhaseScheduler {
   }
 
   private finishRunNow(entry: JobHandle, taskId: string, outcome: RunOutcome, commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
-    const active = entry.runs.get(taskId);
-    // The job's pace: how long the run took where it ran, else as seen from here.
-    const ranMs = active?.ranMs ?? (active?.beganAtMs === undefined ? undefined : performance.now() - active.beganAtMs);
-    if (ranMs !== undefined && (outcome.kind === 'completed' || outcome.kind === 'failed')) entry.recordRunPace(ranMs);
-    if (active?.hasBegun === false) entry.recordUnbegunEnd(taskId);
     entry.runs.delete(taskId);
     // While the session closes, a run that ended on its own is still recorded (see shutdown).
     const isRecorded = outcome.kind !== 'cancelled' || !this.host.isClosed();

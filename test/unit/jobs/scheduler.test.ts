@@ -148,32 +148,6 @@ describe('plan', () => {
     expect(started(plan([busy, job('b', { workers: 2, tasks })], caps))).toEqual(['a:t3']);
   });
 
-  it('takes tasks ahead of a job\'s workers up to its window, refilled once half of it has begun, without taking maxWorkers', () => {
-    const tasks = Array.from({ length: 40 }, (_, i) => task(`t${i + 1}`));
-    // A running job with `open` runs opened (its first `open` tasks claimed), its window given.
-    const running = (open: number, aheadWindow: number, workers = 3) =>
-      job('a', { workers, aheadWindow, status: 'running', hasSlot: true, runningTaskIds: tasks.slice(0, open).map((t) => t.id), tasks: tasks.map((t, i) => (i < open ? { ...t, status: 'claimed' as TaskStatus } : t)) });
-    const caps = { maxConcurrentJobs: 3, maxWorkers: 3 };
-    const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `a:t${from + i}`);
-    // Its workers busy: 16 more, ahead; none of maxWorkers is taken by them.
-    expect(started(plan([running(3, 16)], caps))).toEqual(ids(4, 19));
-    // From nothing: its workers, then the window.
-    expect(started(plan([running(0, 16)], caps))).toEqual(ids(1, 19));
-    // More than half the window still waits: nothing; half or fewer: filled again.
-    expect(started(plan([running(3 + 9, 16)], caps))).toEqual([]);
-    expect(started(plan([running(3 + 8, 16)], caps))).toEqual(ids(12, 19));
-    // No window (its tasks are slow, or it cannot take ahead): its workers only.
-    expect(started(plan([running(3, 0)], caps))).toEqual([]);
-    expect(started(plan([running(1, 0)], caps))).toEqual(ids(2, 3));
-    // Runs taken ahead hold none of maxWorkers: another job still gets what is free.
-    expect(started(plan([running(19, 16, 2), job('b', { workers: 2 })], caps))).toEqual(['b:t1+slot']);
-    // A job short of its workers for want of maxWorkers takes nothing ahead.
-    const other = job('b', { workers: 2, status: 'running', hasSlot: true, runningTaskIds: ['t1', 't2'], tasks: [task('t1', { status: 'claimed' }), task('t2', { status: 'claimed' })] });
-    expect(started(plan([other, running(0, 16)], caps))).toEqual(['a:t1']);
-    // A job with no workers (blocked, external) takes none ahead either.
-    expect(started(plan([running(0, 16, 0)], caps))).toEqual([]);
-  });
-
   it('gives nothing when every slot is taken, and a running job its next task without a new slot', () => {
     const full = ['a', 'b', 'c'].map((id) => job(id, { status: 'running', hasSlot: true }));
     expect(started(plan([...full, job('d')], ONE_WORKER))).toEqual(['a:t1', 'b:t1', 'c:t1']);

@@ -105,25 +105,6 @@ describe('events.jsonl', () => {
   });
 });
 
-describe('DurableAppender group commit', () => {
-  it('writes the appends that came during a flush together, in order, with one fsync, and fails them together', async () => {
-    const path = join(makeTempDir(), 'tasks.jsonl');
-    const appender = new DurableAppender(5);
-    const fsyncs = getFsyncCount();
-    // The first goes at once; the next five come while it flushes, and share the next flush.
-    const appended = ['a', 'b', 'c', 'd', 'e', 'f'].map((line) => appender.append(path, `${line}\n`));
-    await Promise.all(appended);
-    expect(getFsyncCount()).toBe(fsyncs + 2);
-    expect(readFileSync(path, 'utf8')).toBe('\na\n\nb\n\nc\n\nd\n\ne\n\nf\n');
-    const link = join(makeTempDir(), 'link');
-    symlinkSync(path, link);
-    const failed = await Promise.allSettled([appender.append(link, 'x\n'), appender.append(link, 'y\n')]);
-    expect(failed.map((result) => result.status)).toEqual(['rejected', 'rejected']);
-    await appender.append(path, 'g\n');
-    expect(readFileSync(path, 'utf8').endsWith('\nf\n\ng\n')).toBe(true);
-  });
-});
-
 describe('a log a crash left one write behind job.json', () => {
   it('is completed from job.json\'s journal, only with the events it misses', () => {
     const dir = makeTempDir();
