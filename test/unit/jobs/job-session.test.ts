@@ -13,7 +13,7 @@ class BareSession extends JobSession {
   readonly slots = new Set<string>();
 
   add(job: Job, extra: Partial<JobHandle> = {}): void {
-    this.entries.set(job.id, { id: job.id, job, agent: null, board: null, aheadTaskIds: () => new Set<string>(), ...extra } as unknown as JobHandle);
+    this.entries.set(job.id, { id: job.id, job, agent: null, board: null, ...extra } as unknown as JobHandle);
   }
 
   setStatus(id: string, status: JobStatus): void {
