@@ -198,7 +198,9 @@ describe('what an attached REPL prints (/follow)', () => {
     await session.waitForText(`[${quiet.id.slice(0, 8)}] ✅ Completed ${quiet.id}`);
     expect(await session.text()).not.toContain('chatter one of quiet');
 
-    session.type('/follow m');
+    // `min`, not `m`: a job id's random part starting with `m` (1 in 36 for each of the 4 jobs)
+    // made `m` ambiguous, and Tab completed nothing.
+    session.type('/follow min');
     session.type(KEY.tab);
     await waitFor(async () => (await promptLine(session)) === 'jobline:quick> /follow mine', 'Tab to complete mine');
     session.type(KEY.enter);
