@@ -39,6 +39,8 @@ export default defineConfig({
   test: {
     // Generous: a loaded machine made a dry run fail on a 1 s test at 3 s, which aborts the whole run.
     testTimeout: 10_000,
+    // Fake managers stop with the test that made them: their leftovers would run outside any test.
+    setupFiles: ['test/setup/settle-managers.ts'],
     projects: [
       { extends: true, test: { name: 'isolated', include: files.filter(isolated) } },
       { extends: true, test: { name: 'shared', include: files.filter((file) => !isolated(file)), isolate: false } },

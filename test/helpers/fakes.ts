@@ -262,7 +262,12 @@ export class ScriptedExecutor implements Executor {
   async close(): Promise<void> {}
 }
 
-/** A manager on an in-memory repository and a scripted executor. */
+// The fake managers made during the current test, shut down after it by test/setup/settle-managers.ts
+// (kept on globalThis, so that the setup file need not import the job service into every test file).
+// Each entry ends the runs its test left (a scripted run ends only when told), then shuts its manager down.
+const liveManagers: Set<() => Promise<unknown>> = ((globalThis as { __joblineFakeManagers?: Set<never> }).__joblineFakeManagers ??= new Set());
+
+/** A manager on an in-memory repository and a scripted executor (shut down after the test that made it). */
 export function makeFakeManager(options: Partial<JobManagerOptions<InMemoryRepository>> = {}) {
   const store = new InMemoryRepository();
   const executor = new ScriptedExecutor();
@@ -278,6 +283,10 @@ export function makeFakeManager(options: Partial<JobManagerOptions<InMemoryRepos
     progressFlushMs: 5,
     policyPassDelayMs: 0,
     ...options,
+  });
+  liveManagers.add(async () => {
+    executor.killAll();
+    await manager.shutdown('the test ended');
   });
   return { manager, store, executor };
 }

@@ -61,8 +61,10 @@ describe('the job state machine, every action from every status', () => {
   for (const status of JOB_STATUSES) {
     for (const action of ACTIONS) {
       const expected = TABLE[status][action.type];
-      const from = status === 'running' && action.type === 'startPhase' ? runningBetweenPhases() : jobIn(status);
       it(`${action.type} from ${status}: ${expected ?? 'refused'}`, () => {
+        // Built inside the test (not while tests are collected), so that mutation testing sees
+        // which test runs the transitions it builds with.
+        const from = status === 'running' && action.type === 'startPhase' ? runningBetweenPhases() : jobIn(status);
         const board = { tasks: createPhaseTasks(from.phases.map((p) => p.name), from.description), runs: [] };
         if (!expected) {
           const before = structuredClone(from);

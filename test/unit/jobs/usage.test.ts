@@ -111,11 +111,12 @@ describe('a job\'s worktree', () => {
 });
 
 describe('a budget stop in the state machine', () => {
-  const running = transitionJobThrough(makeJob({ budget: { tokens: 100 } }, ['a', 'b']), [{ type: 'start' }, { type: 'startPhase' }], T).job;
+  // Made by each test that uses it (not while tests are collected): mutation testing sees which test runs it.
+  const runningJob = () => transitionJobThrough(makeJob({ budget: { tokens: 100 } }, ['a', 'b']), [{ type: 'start' }, { type: 'startPhase' }], T).job;
   const usage = { input: 100, output: 20, cached: 0 };
 
   it('awaits approval with what it reached; continue raises the budget and runs on in the same phase', () => {
-    const stopped = transitionJob(running, { type: 'stopForBudget', usage }, T);
+    const stopped = transitionJob(runningJob(), { type: 'stopForBudget', usage }, T);
     expect(stopped.job).toMatchObject({ status: 'awaiting_approval', budgetStop: { reason: 'budget reached: 120 tokens of 100; continue with +50%?', at: T }, currentPhase: 0 });
     expect(stopped.job.phases[0]!.status).toBe('running');
     expect(stopped.events).toEqual([{ ts: T, type: 'approval_requested', phase: 'a', reason: 'budget reached: 120 tokens of 100; continue with +50%?' }]);
@@ -127,15 +128,15 @@ describe('a budget stop in the state machine', () => {
   });
 
   it('is refused within the budget, without one, and twice', () => {
-    expect(() => transitionJob(running, { type: 'stopForBudget', usage: { input: 10, output: 0, cached: 0 } }, T)).toThrow(/within its budget/);
-    expect(() => transitionJob({ ...running, budget: null }, { type: 'stopForBudget', usage }, T)).toThrow(TransitionError);
-    const stopped = transitionJob(running, { type: 'stopForBudget', usage }, T).job;
-    expect(() => transitionJob({ ...stopped, status: 'running' }, { type: 'stopForBudget', usage }, T)).toThrow(`Cannot stopForBudget a job already stopped at its budget (${running.id}).`);
-    expect(() => transitionJob(running, { type: 'stopForBudget', usage: { input: 10, output: 0, cached: 0 } }, T)).toThrow(`Cannot stopForBudget a job within its budget (${running.id}).`);
+    expect(() => transitionJob(runningJob(), { type: 'stopForBudget', usage: { input: 10, output: 0, cached: 0 } }, T)).toThrow(/within its budget/);
+    expect(() => transitionJob({ ...runningJob(), budget: null }, { type: 'stopForBudget', usage }, T)).toThrow(TransitionError);
+    const stopped = transitionJob(runningJob(), { type: 'stopForBudget', usage }, T).job;
+    expect(() => transitionJob({ ...stopped, status: 'running' }, { type: 'stopForBudget', usage }, T)).toThrow(`Cannot stopForBudget a job already stopped at its budget (${runningJob().id}).`);
+    expect(() => transitionJob(runningJob(), { type: 'stopForBudget', usage: { input: 10, output: 0, cached: 0 } }, T)).toThrow(`Cannot stopForBudget a job within its budget (${runningJob().id}).`);
   });
 
   it('says what stopped the job and that approving went on, in /jobs and in the events', () => {
-    const stopped = transitionJob(running, { type: 'stopForBudget', usage }, T);
+    const stopped = transitionJob(runningJob(), { type: 'stopForBudget', usage }, T);
     expect(stopped.job.progress.lastEvent).toBe('budget reached: 120 tokens of 100; continue with +50%?');
     const approved = transitionJob({ ...stopped.job, progress: { ...stopped.job.progress, usage } }, { type: 'approve' }, T);
     expect(approved.job.progress.lastEvent).toBe('Budget raised; going on');
@@ -145,8 +146,8 @@ describe('a budget stop in the state machine', () => {
     expect(unused.job.status).toBe('running');
     expect(unused.job.budget!.tokens).toBeGreaterThanOrEqual(100);
     // A job never stopped at its budget gets no budgetStop field when it ends (job.json stays as it was written).
-    expect('budgetStop' in running).toBe(false);
-    expect('budgetStop' in transitionJob(running, { type: 'cancel' }, T).job).toBe(false);
-    expect('budgetStop' in transitionJob(running, { type: 'interrupt', reason: 'gone' }, T).job).toBe(false);
+    expect('budgetStop' in runningJob()).toBe(false);
+    expect('budgetStop' in transitionJob(runningJob(), { type: 'cancel' }, T).job).toBe(false);
+    expect('budgetStop' in transitionJob(runningJob(), { type: 'interrupt', reason: 'gone' }, T).job).toBe(false);
   });
 });
