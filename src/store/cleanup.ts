@@ -85,6 +85,8 @@ export async function enforceEndedLimits(store: PolicyStore, limits: EndedLimits
     const index = readIndex(store.dir) ?? (await rebuildIndex(store, now));
     const named = index.entries;
     const justEndedKind = justEnded && kindOf(justEnded);
+    // A job the index missed is written into it by the compaction below.
+    const isMissed = Boolean(justEnded && justEndedKind && !named.has(justEnded.id));
     if (justEnded && justEndedKind) named.set(justEnded.id, toEntry(justEnded, justEndedKind));
     // The index may hold a job that has since been resumed or removed (and, for a moment after
     // it was rebuilt, name too much), never less than there is. Its entries carry what the
@@ -111,8 +113,11 @@ export async function enforceEndedLimits(store: PolicyStore, limits: EndedLimits
     }
     const kept = entries.filter((entry) => !dropped.has(entry.id) && !removed.includes(entry.id));
     // The file grows by a line per change; it is rewritten as what was found, keeping what other
-    // processes appended meanwhile.
-    if (kept.length !== named.size || index.lineCount > 4 * kept.length + 64) compactIndex(store.dir, kept, index.byteLength);
+    // processes appended meanwhile: when it has grown well past what it holds, when it names jobs
+    // that are gone or no longer ended, or when it missed the job this pass is for. A removal
+    // alone needs no rewrite: removing a job appends its "-" line (JobStore.remove), and a
+    // rewrite per pass is a read, a write and a rename on the main thread for nothing.
+    if (dropped.size > 0 || isMissed || index.lineCount > 4 * kept.length + 64) compactIndex(store.dir, kept, index.byteLength);
     return removed;
   });
 }

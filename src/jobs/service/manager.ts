@@ -159,6 +159,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     const planned = this.worktreeJobs ? await this.worktreeJobs.plan(request.agent, request.cwd, request.isolation, request.base) : null;
     if (!planned && request.isolation && request.isolation !== 'none') throw new ManagerError('NO_WORKTREES', 'This jobline runs jobs in place only: it has no worktrees.');
     this.assertOpen();
+    this.scheduler.noteSubmission();
     // Claimed synchronously, so jobs take their places in the queue in the order submitted,
     // even when a caller (batch) has many submissions in flight.
     const id = this.options.store.claimIdSync();

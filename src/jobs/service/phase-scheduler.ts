@@ -278,6 +278,11 @@ export class PhaseScheduler {
   /** The end each job was last handed to the storage policy with (see settle). */
   private readonly policyPassed = new WeakMap<JobHandle, string>();
 
+  /** A job was just submitted: storage-policy passes wait for a quiet moment (see StoragePolicyRunner.noteSubmission). */
+  noteSubmission(): void {
+    this.policy.noteSubmission();
+  }
+
   /** Applies the storage policy once job `entry` has ended (see StoragePolicyRunner). Never throws. */
   afterJobEnded(entry: JobHandle): Promise<void> {
     return this.policy.afterJobEnded(entry);

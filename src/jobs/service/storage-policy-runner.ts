@@ -8,8 +8,15 @@ import type { EndedLimits } from '../model/storage-limits.js';
 import { CoalescedRuns } from './coalesced-runs.js';
 import type { JobHandle } from './job-handle.js';
 
-/** How long after a job ends its storage-policy pass starts (ms). */
+/** How long after a job ends its storage-policy pass starts (ms), and how long a submission puts it off. */
 export const POLICY_PASS_DELAY_MS = 100;
+
+/**
+ * At most this long after a job ends (ms), its pass starts even while jobs keep being submitted:
+ * prompts typed one after another put a pass off (see StoragePolicyRunner.noteSubmission), never
+ * for good, so the limits hold within seconds.
+ */
+export const MAX_POLICY_PASS_DEFER_MS = 2_000;
 
 /** The limits and where they apply (see JobManagerOptions). */
 export interface StoragePolicyOptions {
@@ -40,8 +47,19 @@ export class StoragePolicyRunner {
   // Jobs that ended since the last pass started, and the passes themselves.
   private readonly endedBeforePass = new Set<string>();
   private readonly passes = new CoalescedRuns(() => this.runPass());
+  // When a job was last submitted (performance.now() ms; -Infinity: never).
+  private lastSubmittedAt = -Infinity;
 
   constructor(private readonly host: StoragePolicyHost, private readonly options: StoragePolicyOptions) {}
+
+  /**
+   * A job was just submitted: a pass due within the delay waits for a quiet moment. A pass's
+   * file work (claims, reads, a folder's removal, all synchronous on this thread) landing while
+   * the next prompt's job is being created would delay that prompt by as much (issue 28 §7).
+   */
+  noteSubmission(): void {
+    this.lastSubmittedAt = performance.now();
+  }
 
   /** True while the storage policy is still at work on an ended job. */
   get hasPendingCleanups(): boolean {
@@ -66,11 +84,23 @@ export class StoragePolicyRunner {
       this.endedBeforePass.add(job.id);
       // A moment later, off the path of whatever the user does next (a new prompt usually follows
       // an end at once), and shared by every job that ends meanwhile.
-      await new Promise((resolve) => setTimeout(resolve, this.options.policyPassDelayMs ?? POLICY_PASS_DELAY_MS));
+      await this.whenQuiet(this.options.policyPassDelayMs ?? POLICY_PASS_DELAY_MS);
       await this.passes.request();
     } finally {
       this.pendingCleanups--;
       this.host.stateChanged();
+    }
+  }
+
+  // Resolves `delayMs` after now and at least `delayMs` after the latest submission, or
+  // MAX_POLICY_PASS_DEFER_MS after now, whichever comes first.
+  private async whenQuiet(delayMs: number): Promise<void> {
+    const from = performance.now();
+    let waitMs = delayMs;
+    while (waitMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const now = performance.now();
+      waitMs = Math.min(this.lastSubmittedAt + delayMs, from + MAX_POLICY_PASS_DEFER_MS) - now;
     }
   }
 

@@ -132,10 +132,32 @@ describe('a pass over an index that says more than there is', () => {
     expect(readIndex(store.dir)!.lineCount).toBeGreaterThan(4 * 2 + 64);
     expect(await enforceEndedLimits(store, { unfinished: 5, completed: 5 })).toEqual([]);
     expect(readIndex(store.dir)!.lineCount).toBe(2);
-    // A removal rewrites it too.
+    // A removal appends the job's "-" line: the file is not rewritten for it.
+    const beforeRemoval = readFileSync(path, 'utf8');
     expect(await enforceEndedLimits(store, { unfinished: 0, completed: 5 })).toEqual([ids[0]]);
     expect([...readIndex(store.dir)!.entries.keys()]).toEqual([ids[1]]);
-    expect(readIndex(store.dir)!.lineCount).toBeLessThanOrEqual(2);
+    expect(readFileSync(path, 'utf8')).toBe(`${beforeRemoval}- ${ids[0]}\n`);
+    // An entry of a job that is gone is dropped, and the file rewritten without it.
+    const completed = entries.find((entry) => entry.id === ids[1])!;
+    appendFileSync(path, formatEndedLine({ ...completed, id: 'job-gone0001', endedAt: '2000-01-01T00:00:00.000Z', createdAt: '2000-01-01T00:00:00.000Z' }));
+    expect(await enforceEndedLimits(store, { unfinished: 0, completed: 1 })).toEqual([]);
+    expect(readFileSync(path, 'utf8')).toBe(formatEndedLine(completed));
+  });
+
+  it('writes the job a pass is for into the index when the index missed it, and only then rewrites it', async () => {
+    const store = JobStore.open(makeTempDir());
+    const [kept] = seedAt(store, [{ status: 'completed', ended: 1 }]);
+    await buildMissingIndex(store);
+    const path = join(store.dir, INDEX_FILE);
+    const whole = readFileSync(path, 'utf8');
+    // The job the pass is for is in the index already: nothing to write.
+    expect(await enforceEndedLimits(store, { unfinished: 5, completed: 5 }, undefined, store.readSync(kept!)!)).toEqual([]);
+    expect(readFileSync(path, 'utf8')).toBe(whole);
+    // One the index missed (its line was lost) is written into it.
+    const [missed] = seedAt(store, [{ status: 'failed', ended: 2 }]);
+    rewriteIndex(store.dir, [...readIndex(store.dir)!.entries.values()].filter((entry) => entry.id !== missed));
+    expect(await enforceEndedLimits(store, { unfinished: 5, completed: 5 }, undefined, store.readSync(missed!)!)).toEqual([]);
+    expect([...readIndex(store.dir)!.entries.keys()].sort()).toEqual([kept, missed].sort());
   });
 });
 
