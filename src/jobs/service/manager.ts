@@ -145,6 +145,16 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
    *   TransitionError FILES_INVALID for a listed task's file outside the job's folder.
    */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
+    // The storage policy's passes keep out of a submission's way (StoragePolicyRunner.whenQuiet).
+    this.scheduler.noteSubmission();
+    try {
+      return await this.create(request);
+    } finally {
+      this.scheduler.noteSubmitted();
+    }
+  }
+
+  private async create(request: SubmitRequest): Promise<SubmitResult> {
     this.assertOpen();
     this.assertNotBusy();
     const containmentWarning = this.hasWarnedContainment ? null : this.executor.containmentWarning();
@@ -159,7 +169,6 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
     const planned = this.worktreeJobs ? await this.worktreeJobs.plan(request.agent, request.cwd, request.isolation, request.base) : null;
     if (!planned && request.isolation && request.isolation !== 'none') throw new ManagerError('NO_WORKTREES', 'This jobline runs jobs in place only: it has no worktrees.');
     this.assertOpen();
-    this.scheduler.noteSubmission();
     // Claimed synchronously, so jobs take their places in the queue in the order submitted,
     // even when a caller (batch) has many submissions in flight.
     const id = this.options.store.claimIdSync();

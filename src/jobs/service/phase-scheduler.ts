@@ -278,9 +278,14 @@ export class PhaseScheduler {
   /** The end each job was last handed to the storage policy with (see settle). */
   private readonly policyPassed = new WeakMap<JobHandle, string>();
 
-  /** A job was just submitted: storage-policy passes wait for a quiet moment (see StoragePolicyRunner.noteSubmission). */
+  /** A job is being submitted: storage-policy passes keep out of its way (see StoragePolicyRunner.noteSubmission). */
   noteSubmission(): void {
     this.policy.noteSubmission();
+  }
+
+  /** The submission noted with noteSubmission has ended. */
+  noteSubmitted(): void {
+    this.policy.noteSubmitted();
   }
 
   /** Applies the storage policy once job `entry` has ended (see StoragePolicyRunner). Never throws. */

@@ -8,15 +8,11 @@ import type { EndedLimits } from '../model/storage-limits.js';
 import { CoalescedRuns } from './coalesced-runs.js';
 import type { JobHandle } from './job-handle.js';
 
-/** How long after a job ends its storage-policy pass starts (ms), and how long a submission puts it off. */
-export const POLICY_PASS_DELAY_MS = 100;
-
 /**
- * At most this long after a job ends (ms), its pass starts even while jobs keep being submitted:
- * prompts typed one after another put a pass off (see StoragePolicyRunner.noteSubmission), never
- * for good, so the limits hold within seconds.
+ * How long after a job ends its storage-policy pass starts (ms); while jobs are being submitted,
+ * the pass goes right after the next submission instead, within as long again.
  */
-export const MAX_POLICY_PASS_DEFER_MS = 2_000;
+export const POLICY_PASS_DELAY_MS = 100;
 
 /** The limits and where they apply (see JobManagerOptions). */
 export interface StoragePolicyOptions {
@@ -47,18 +43,27 @@ export class StoragePolicyRunner {
   // Jobs that ended since the last pass started, and the passes themselves.
   private readonly endedBeforePass = new Set<string>();
   private readonly passes = new CoalescedRuns(() => this.runPass());
-  // When a job was last submitted (performance.now() ms; -Infinity: never).
+  // When a job was last submitted (performance.now() ms; -Infinity: never), and what waits for
+  // the end of the next submission.
   private lastSubmittedAt = -Infinity;
+  private afterNextSubmission: Array<() => void> = [];
 
   constructor(private readonly host: StoragePolicyHost, private readonly options: StoragePolicyOptions) {}
 
   /**
-   * A job was just submitted: a pass due within the delay waits for a quiet moment. A pass's
-   * file work (claims, reads, a folder's removal, all synchronous on this thread) landing while
-   * the next prompt's job is being created would delay that prompt by as much (issue 28 §7).
+   * A job is being submitted (see whenQuiet). A pass's file work (claims, reads, a folder's
+   * removal, synchronous on this thread) that lands while the next prompt's job is being created
+   * delays that prompt by as much (issue 28 §7).
    */
   noteSubmission(): void {
     this.lastSubmittedAt = performance.now();
+  }
+
+  /** A submission noted with noteSubmission has ended (its job created, or refused). */
+  noteSubmitted(): void {
+    const waiting = this.afterNextSubmission;
+    this.afterNextSubmission = [];
+    for (const resume of waiting) resume();
   }
 
   /** True while the storage policy is still at work on an ended job. */
@@ -92,16 +97,22 @@ export class StoragePolicyRunner {
     }
   }
 
-  // Resolves `delayMs` after now and at least `delayMs` after the latest submission, or
-  // MAX_POLICY_PASS_DEFER_MS after now, whichever comes first.
+  // Resolves `delayMs` from now; but when a job was submitted within that time (prompts typed one
+  // after another, a script submitting), right after the next submission ends, or `delayMs` later
+  // at most. Right after a submission is the moment least likely to meet the next one: its user
+  // just got the prompt back. Waiting for a quiet spell instead would let passes pile up, and a
+  // pass that removes many jobs at once stands in the way of several prompts.
   private async whenQuiet(delayMs: number): Promise<void> {
-    const from = performance.now();
-    let waitMs = delayMs;
-    while (waitMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-      const now = performance.now();
-      waitMs = Math.min(this.lastSubmittedAt + delayMs, from + MAX_POLICY_PASS_DEFER_MS) - now;
-    }
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (performance.now() - this.lastSubmittedAt >= delayMs) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.afterNextSubmission.push(resolve);
+      timer = setTimeout(resolve, delayMs);
+    });
+    clearTimeout(timer);
+    // After what the submission's caller does at once (the REPL prints "Started" and the prompt).
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   private getLimits(): EndedLimits {
