@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 rmSync(`${dist}entries`, { recursive: true, force: true });
-await build({
+const threads = await build({
   entryPoints: {
     'worker-entry': `${dist}jobs/runtime/worker-entry.js`,
     'spawner-entry': `${dist}jobs/process/spawner-entry.js`,
@@ -32,7 +32,19 @@ await build({
   }],
   sourcemap: true,
   logLevel: 'warning',
+  metafile: true,
 });
+// A thread's entry must not load a package it does not need to start: zod (about 50 ms to load)
+// came into the worker and the write thread through one formatting function of the task log, and
+// every job's first run waited for it. The build fails instead of letting it in again.
+const HEAVY_PACKAGES = ['zod', 'ai', 'hono', 'preact', 'bullmq', 'ioredis', 'chalk', 'enquirer', 'ora'];
+for (const [file, output] of Object.entries(threads.metafile.outputs)) {
+  const heavy = output.imports.filter((imported) => imported.external && HEAVY_PACKAGES.some((name) => imported.path === name || imported.path.startsWith(`${name}/`)));
+  if (heavy.length > 0) {
+    process.stderr.write(`${file} imports ${heavy.map((imported) => imported.path).join(', ')}: a thread's entry must not load these (see scripts/bundle-entries.mjs).\n`);
+    process.exit(1);
+  }
+}
 
 // The command line itself, bundled into dist/cli.js and dist/cli-main.js (replacing tsc's output) with its packages:
 // a start loaded ~150 small modules and ~250 package files one by one (zod alone ~70), which was

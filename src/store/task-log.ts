@@ -15,39 +15,16 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { OUTPUT_FILE, RUN_OUTPUT_FILE_PATTERN, TASK_STATUSES, type TaskRecord } from '../jobs/model/task.js';
-import { appendLogLines } from './event-log.js';
+
+// The lines are written by task-log-lines.ts, which the worker and write threads import without this
+// file's zod.
+export { appendTaskRecordLines, formatRecordGroupLine, formatStartMarkLine, formatTaskRecordLines } from './task-log-lines.js';
 
 /** File name of the log, in the job's folder. */
 export const TASK_LOG_FILE = 'tasks.jsonl';
 
 /** Largest tasks.jsonl read (bytes): far beyond any job jobline writes; a larger file is refused unread. */
 export const MAX_TASK_LOG_BYTES = 64 * 1024 * 1024;
-
-/** Returns `records` as log lines (JSON, one per line, each ending in a newline). */
-export function formatTaskRecordLines(records: readonly TaskRecord[]): string {
-  return records.map((record) => `${JSON.stringify(record)}\n`).join('');
-}
-
-/**
- * Returns `records` as one line of the log that commits them together, on its own (see above):
- * a line is written in one append, so a reader finds all of them or none.
- */
-export function formatRecordGroupLine(records: readonly TaskRecord[], startedRunId?: string): string {
-  return `${JSON.stringify(startedRunId ? { kind: 'group', start: startedRunId, records } : { kind: 'group', records })}\n`;
-}
-
-/** The line that confirms run `runId` began (see above), without its newline. */
-export function formatStartMarkLine(runId: string): string {
-  return JSON.stringify({ kind: 'started', run: runId });
-}
-
-/**
- * Appends `lines` (from formatTaskRecordLines) to the log at `path`, fsynced (see appendLogLines).
- * Returns the size before (see truncateLog). @throws the fs error (ENOSPC, ELOOP, ...).
- */
-export function appendTaskRecordLines(path: string, lines: string): number {
-  return appendLogLines(path, lines, true);
-}
 
 // Strict where jobline writes a fixed shape (ids, times, names are printed as they are); free text
 // (titles, inputs, results, errors) is made inert where it is printed.

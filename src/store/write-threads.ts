@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { getCompiledEntry } from '../compiled-entry.js';
 import { getFsyncCounterBuffer, writeFileAtomicSync } from './atomic-write.js';
 import { appendEventLines, truncateLog } from './event-log.js';
-import { appendTaskRecordLines } from './task-log.js';
+import { appendTaskRecordLines } from './task-log-lines.js';
 import { appendToIndex } from './ended-index.js';
 
 /** One durable write: task records appended (fsynced), job.json replaced atomically, then event lines appended. */

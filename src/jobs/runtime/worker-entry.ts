@@ -26,7 +26,7 @@ import { detectContainment } from '../process/process-containment.js';
 import { appendStartMark, type ShellLauncher } from '../process/shell-launcher.js';
 import { SecretScrubber, readSecrets } from '../../text/secrets.js';
 import { DurableAppender } from '../../store/event-log.js';
-import { formatStartMarkLine } from '../../store/task-log.js';
+import { formatStartMarkLine } from '../../store/task-log-lines.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry must run in a worker thread');
