@@ -161,6 +161,12 @@ spent ~5 ms of its ~25 ms boot on them. Measured to a first message from the wor
 chunks 29.7 against 27.1; bundled as one file 27.7 against 27.1. What is left is the agent's own
 module import and a message round trip.
 
+A thread's entry must also not load a package it does not need: on 2026-12-06 this measured
+3.86× cold and 4.47× warm, because the worker imported one formatting function of the task log
+and with it zod (~50 ms of every worker's boot). Those functions now live apart
+(\`src/store/task-log-lines.ts\`), and the build fails when a thread's entry imports zod or
+another heavy package (\`scripts/bundle-entries.mjs\`).
+
 ## 4. Throughput
 
 \`jobline batch\` of 1,000 lines running \`true\`, 3 workers: one job of 1,000 tasks. Every tool

@@ -1,12 +1,32 @@
 // The storage policy as the session applies it, on the in-memory fakes: which ended jobs go, when,
 // and what the session says about them.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { commandAgent } from '../../helpers/jobs.js';
 import { makeFakeService } from '../../helpers/fakes.js';
 
 const ONE_PHASE = commandAgent('one', { run: 'true' });
 
 describe('the storage policy in a session', () => {
+  it('puts a pass due while jobs are being submitted off until the next submission has ended', async () => {
+    vi.useFakeTimers();
+    try {
+      const { service, store, executor } = makeFakeService({ maxUnfinishedJobs: 0, policyPassDelayMs: 100, maxConcurrentJobs: 3 });
+      const submit = () => service.dispatch({ type: 'submit', agent: ONE_PHASE, prompt: 'p', mode: 'background', cwd: '/w' });
+      const first = await submit();
+      (await executor.whenRuns(1)).fail();
+      await vi.advanceTimersByTimeAsync(50);
+      await submit();
+      // Due at 100 ms, but a job was submitted at 50: the pass waits for the next submission.
+      await vi.advanceTimersByTimeAsync(60);
+      expect(store.jobs.has(first.job.id)).toBe(true);
+      await submit();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(store.jobs.has(first.job.id)).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('keeps a job the session just saw end, and says so when a later pass removes it', async () => {
     const { service, store, executor, updates } = makeFakeService({ maxUnfinishedJobs: 1 });
     const first = await service.dispatch({ type: 'submit', agent: ONE_PHASE, prompt: 'p', mode: 'background', cwd: '/w' });
