@@ -106,11 +106,15 @@ export class StoragePolicyRunner {
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (performance.now() - this.lastSubmittedAt >= delayMs) return;
     let timer: NodeJS.Timeout | undefined;
+    let resume!: () => void;
     await new Promise<void>((resolve) => {
+      resume = resolve;
       this.afterNextSubmission.push(resolve);
       timer = setTimeout(resolve, delayMs);
     });
     clearTimeout(timer);
+    // Resumed by the timer: no longer waiting for a submission (one that never ends keeps none).
+    this.afterNextSubmission = this.afterNextSubmission.filter((waiting) => waiting !== resume);
     // After what the submission's caller does at once (the REPL prints "Started" and the prompt).
     await new Promise((resolve) => setImmediate(resolve));
   }
