@@ -2,7 +2,7 @@
 // moment's events together at most every FLUSH_MS, and streams that get the same events share
 // one buffer (issue 28 §8: 200 followers must not make the server CPU-bound).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FLUSH_MS, StreamFlusher } from '../../../src/server/stream-flush.js';
+import { FLUSH_MS, FLUSH_MS_PER_STREAM, StreamFlusher } from '../../../src/server/stream-flush.js';
 import { frameOf, type StreamEvent } from '../../../src/server/event-hub.js';
 
 const event = (seq: number, name: StreamEvent['name'] = 'job'): StreamEvent => ({ id: name === 'job' ? `job-aaaa1111:${seq}` : '', name, jobId: 'job-aaaa1111', data: { jobId: 'job-aaaa1111', lines: [`line ${seq}`] } });
@@ -99,6 +99,41 @@ describe('StreamFlusher', () => {
     expect(woken).toEqual(['a', 'b']);
     vi.advanceTimersByTime(15);
     expect(woken).toEqual(['a', 'b', 'c']);
+  });
+
+  it('spaces flushes by the streams the last one woke: 200 streams, 50 ms; up to 64, flushMs', () => {
+    expect(FLUSH_MS_PER_STREAM * 200).toBe(50);
+    expect(FLUSH_MS_PER_STREAM * 64).toBe(FLUSH_MS);
+    const flusher = new StreamFlusher(16, () => clock, 0.25);
+    const woken: number[] = [];
+    for (let stream = 0; stream < 200; stream++) flusher.request(() => woken.push(stream));
+    vi.advanceTimersToNextTimer();
+    expect(woken).toHaveLength(200);
+    // A flush of 200 streams: the next waits 50 ms, not 16.
+    flusher.request(() => woken.push(-1));
+    vi.advanceTimersByTime(49);
+    expect(woken).toHaveLength(200);
+    clock += 49;
+    vi.advanceTimersByTime(1);
+    expect(woken).toHaveLength(201);
+    // That flush woke one stream: the next waits flushMs again.
+    flusher.request(() => woken.push(-2));
+    vi.advanceTimersByTime(15);
+    expect(woken).toHaveLength(201);
+    vi.advanceTimersByTime(1);
+    expect(woken).toHaveLength(202);
+  });
+
+  it('keeps flushMs after a flush of 64 streams or fewer', () => {
+    const flusher = new StreamFlusher(16, () => clock, 0.25);
+    const woken: number[] = [];
+    for (let stream = 0; stream < 64; stream++) flusher.request(() => woken.push(stream));
+    vi.advanceTimersToNextTimer();
+    flusher.request(() => woken.push(-1));
+    vi.advanceTimersByTime(15);
+    expect(woken).toHaveLength(64);
+    vi.advanceTimersByTime(1);
+    expect(woken).toHaveLength(65);
   });
 
   it('makes the bytes of a batch of events: their frames, in order', () => {
