@@ -15,7 +15,7 @@ const jobs = [
 const store = ['claim-id', 'claim-lease', 'claim-faults', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'event-tail-failures', 'crash-recovery', 'output-log', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'open-files', 'perform-write', 'jobs-dir', 'task-log'];
 // The store's claims, names, inboxes and leftovers when the folder changes under them (faults injected at fs calls).
 store.push('job-names-turns', 'claim-turns', 'index-turns');
-const server = ['api-app', 'api-schemas', 'openapi-document', 'browser-access', 'dashboard-routes', 'event-hub', 'http-errors', 'job-routes', 'login-links', 'request-guard', 'route-table', 'stream-routes', 'stream-flush', 'worker-routes'];
+const server = ['api-app', 'api-schemas', 'openapi-document', 'browser-access', 'dashboard-routes', 'event-hub', 'http-errors', 'job-routes', 'login-links', 'request-guard', 'route-table', 'stream-routes', 'stream-routes-transcript', 'stream-flush', 'worker-routes'];
 const text = ['inert-text', 'json-error', 'nearest-name', 'secrets'];
 // Fast tests of the front ends' pure parts, which read the model and the service as a user sees them.
 const fronts = ['render/task-views', 'render/render', 'render/batch-summary', 'commands/approval-choices', 'commands/own-job-events', 'client/failover-session', 'repl/completer', 'repl/notifications', 'repl/follow'];
