@@ -43,14 +43,13 @@ export function indexOf(board: TaskBoard): BoardIndex {
 
 /** Task `id` of `board`, or undefined. O(1). */
 export function findTask(board: TaskBoard, id: string): Task | undefined {
-  const position = indexOf(board).positions.get(id);
-  return position === undefined ? undefined : board.tasks[position];
+  // No position: -1, where an array holds nothing.
+  return board.tasks[indexOf(board).positions.get(id) ?? -1];
 }
 
 /** The open run of task `taskId`, or undefined. O(1). */
 export function findOpenRun(board: TaskBoard, taskId: string): Run | undefined {
-  const position = indexOf(board).openRuns.get(taskId);
-  return position === undefined ? undefined : board.runs[position];
+  return board.runs[indexOf(board).openRuns.get(taskId) ?? -1];
 }
 
 /** Counts of all the board's tasks. O(phases). */
