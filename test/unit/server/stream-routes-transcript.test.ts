@@ -2,6 +2,7 @@
 // side: each task's lines marked with its id, as plain text (no terminal colours), and only the
 // failed runs' lines when asked (failed=true), as `jobline logs ID --failed` prints them.
 import { describe, expect, it } from 'vitest';
+import type { TranscriptLine } from '../../../src/jobs/service/job-transcript.js';
 import { makeApiApp } from './api-harness.js';
 
 // An external job of three tasks: t1 done, t2 failed (no retries left), t3 never claimed.
@@ -40,6 +41,21 @@ describe("a job's output of tasks run side by side", () => {
     expect(answer.text).not.toContain('t1');
     // Anything but "true" is the whole output.
     expect((await api.call('GET', `/api/jobs/${id}/logs?failed=false`)).text).toContain('t1 │');
+  });
+
+  it("reads one task's runs only when asked for that task (jobline logs ID --task T), by id or title", async () => {
+    const { api, id } = await jobWithAFailure();
+    for (const reference of ['t2', 'b']) {
+      const { board, task, transcript } = await api.service.openTranscript(id, { task: reference, isFailedOnly: false });
+      expect(task?.id).toBe('t2');
+      const read: TranscriptLine[] = [];
+      await transcript.read(board, 100, (lines) => void read.push(...lines));
+      // The run's heading, then its lines: t2's only.
+      expect(read.map((line) => (line.kind === 'run' ? `run ${line.task.id} ${line.run.id}` : line.kind === 'output' ? `${line.taskId} ${line.text}` : line.kind))).toEqual(['header', 'run t2 r2', 't2 runs/r2.log phase 1/1 work · attempt 1']);
+    }
+    const none = await api.call('GET', `/api/jobs/${id}/logs?task=t1&run=r2`);
+    expect(none.status).toBe(404);
+    expect(none.body.error.message).toBe(`${id} has no run r2 of task t1.`);
   });
 });
 
