@@ -35,6 +35,7 @@ export async function resolveJob(input: string, reader: JobReader, held: HeldJob
     let named = held.jobs().filter((job) => job.name === name);
     if (named.length === 0) named = (await reader.list({ statuses: ACTIVE_STATUSES })).jobs.filter((job) => job.name === name);
     if (named.length === 1) return named[0]!.id;
+    // Stryker disable next-line EqualityOperator: one was answered just above
     if (named.length > 1) throw new JobLookupError('JOB_ID_AMBIGUOUS', `${named.length} active jobs are named ${name}: ${named.map((job) => job.id).join(', ')}; give an id.`, named.map((job) => job.id));
     throw error;
   }
