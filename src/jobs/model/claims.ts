@@ -86,6 +86,7 @@ function matchSegments(a: string[], i: number, b: string[], j: number): boolean 
 function canSegmentsMatch(x: string, y: string): boolean {
   const isGlobX = GLOB_CHARS.test(x);
   const isGlobY = GLOB_CHARS.test(y);
+  // Stryker disable next-line ConditionalExpression: a fast path: picomatch matches a literal against a literal only when they are equal
   if (!isGlobX && !isGlobY) return x === y;
   if (!isGlobX) return picomatch.isMatch(x, y, { dot: true });
   if (!isGlobY) return picomatch.isMatch(y, x, { dot: true });
@@ -96,7 +97,9 @@ function canSegmentsMatch(x: string, y: string): boolean {
 
 function fixedEnds(segment: string): [string, string] {
   const first = segment.search(GLOB_CHARS);
+  // Stryker disable next-line ArithmeticOperator: past the end, segment[last] is undefined, which is no glob character either
   let last = segment.length - 1;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a glob segment holds a glob character, where the loop stops first
   while (last >= 0 && !GLOB_CHARS.test(segment[last]!)) last--;
   return [segment.slice(0, first), segment.slice(last + 1)];
 }
