@@ -269,7 +269,8 @@ export class JobHandle extends JobLedger {
       ...(job.budget ? { budget: job.budget } : {}),
       ...(run ? { runId: run.id } : {}),
       ...(job.name ? { jobName: job.name } : {}),
-      ...(routing.labels && routing.labels.length > 0 ? { labels: routing.labels } : {}),
+      // describeRouting gives labels only when there are some.
+      ...(routing.labels ? { labels: routing.labels } : {}),
       ...(routing.workspace ? { workspace: routing.workspace } : {}),
       ...(previous?.state.status === 'interrupted' ? { adoptRunId: previous.id } : {}),
       prompt: isListedTask || task?.isPlanned ? job.description : (task?.input ?? job.description),
