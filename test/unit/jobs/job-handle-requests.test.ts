@@ -213,6 +213,9 @@ describe('placeInWorktree', () => {
     const twoOnly = commandAgent('two', { a: 'echo a', b: 'echo b' });
     expect(placeInWorktree(job({}, ['a', 'b', 'resolve']), '/p', twoOnly).agent.phases[2]).toEqual({ name: 'resolve', run: 'false' });
     expect(placeInWorktree(job({}, ['a']), '/p', twoOnly).agent.phases).toEqual([{ name: 'a', run: 'echo a' }]);
+    // As many phases, not all of the same names: aligned by name.
+    expect(placeInWorktree(job({}, ['a', 'x']), '/p', twoOnly).agent.phases).toEqual([{ name: 'a', run: 'echo a' }, { name: 'x', run: 'false' }]);
+    expect(placeInWorktree(job({}, ['a', 'b']), '/p', twoOnly).agent).toBe(twoOnly);
   });
 
   it('runs a task in a worktree of its own only with task worktrees and a phase of several tasks', () => {

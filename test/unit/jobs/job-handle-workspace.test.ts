@@ -75,6 +75,14 @@ describe('JobHandle.preparePhase', () => {
     expect(handle.preparePhase('t1', '/jobs')).toEqual(NOT_RECORDED);
     // The phase after it, of one task, is diffed as usual.
     expect(handle.preparePhase('t3', '/jobs')).toEqual({ baseline: null, previous: null, isRecorded: true });
+    // A task it does not know (of no plan): its current phase's, not diffed, without failing.
+    expect(handle.preparePhase('t9', '/jobs')).toEqual(NOT_RECORDED);
+  });
+
+  it('prepares nothing for an LLM job asked to retry past its last phase', () => {
+    const cwd = makeTempDir();
+    const { handle } = handleIn({ cwd, agent: llmAgentIn(cwd), shape: (job) => ({ ...job, currentPhase: 2, pendingRetry: { keep: false } }) });
+    expect(handle.preparePhase('t9', '/jobs')).toEqual(NOT_RECORDED);
   });
 
   it('tells an LLM phase\'s retry what the attempt before answered and changed', async () => {
