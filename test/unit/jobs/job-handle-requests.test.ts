@@ -3,7 +3,7 @@
 // its folder and worktree, the run it follows after an interruption, its attempt and feedback, and
 // what earlier phases produced; and where a job's runs work (placeInWorktree, isTaskWorktreeRun).
 import { describe, expect, it } from 'vitest';
-import type { AgentSpec } from '../../../src/agents/agent.js';
+import type { AgentSpec, RunRouting } from '../../../src/agents/agent.js';
 import { getTaskPlans } from '../../../src/agents/agent.js';
 import { taskWorktreeOf, type Job, type JobWorktree } from '../../../src/jobs/model/job.js';
 import { createInputTasks, createJobTasks } from '../../../src/jobs/model/task.js';
@@ -16,7 +16,7 @@ const SHA = 'c'.repeat(40);
 const worktreeAt = (isolation: JobWorktree['isolation'] = 'worktree'): JobWorktree => ({ path: '/wt/job', branch: 'jobline/job', base: SHA, baseBranch: 'main', repository: '/repo', snapshot: null, target: 'main', isolation });
 
 // A command agent whose first phase lists two tasks (with their own routing) and whose second runs one command.
-function listingAgent(routing?: AgentSpec['routing']): AgentSpec {
+function listingAgent(routing?: RunRouting): AgentSpec {
   return {
     type: 'command', name: 'checks', summary: 'checks', ...(routing ? { routing } : {}),
     phases: [
