@@ -61,6 +61,18 @@ export interface HandleOptions {
   shape?: (job: Job) => Job;
 }
 
+// The writers of the handles made during the current test (see settleWriters).
+const writers: JobWriter[] = [];
+
+/**
+ * Drops the progress and checkpoint writes the current test's handles scheduled, and waits for
+ * their writes: nothing of a test runs after it (Stryker counts code run outside any test as static).
+ * Each test file calls it after each test.
+ */
+export async function settleWriters(): Promise<void> {
+  for (const writer of writers.splice(0)) await writer.settle();
+}
+
 /** A job of `phaseNames` (queued, saved) under a handle on a real writer; its board `tasks` (default: one per phase). */
 export function makeHandle(options: HandleOptions = {}) {
   const phaseNames = options.phaseNames ?? ['a', 'b'];
@@ -70,6 +82,7 @@ export function makeHandle(options: HandleOptions = {}) {
   const store = new InMemoryRepository();
   store.writeSync(job);
   const writer = new JobWriter(store, 60_000, { writeFailed: () => {}, recovered: () => {} });
+  writers.push(writer);
   const { reporter, heard } = makeReporter();
   const tasks = options.tasks ?? createJobTasks(phaseNames, job.description);
   const handle = new JobHandle(job, { board: { tasks, runs: [] }, isRecorded: false }, agent, options.cwd ?? '/project', writer, reporter, () => NOW, true);

@@ -2,7 +2,7 @@
 // line's, a listed task's command), its task context, where it may be routed (labels, workspace),
 // its folder and worktree, the run it follows after an interruption, its attempt and feedback, and
 // what earlier phases produced; and where a job's runs work (placeInWorktree, isTaskWorktreeRun).
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentSpec, RunRouting } from '../../../src/agents/agent.js';
 import { getTaskPlans } from '../../../src/agents/agent.js';
 import { taskWorktreeOf, type Job, type JobWorktree } from '../../../src/jobs/model/job.js';
@@ -10,7 +10,9 @@ import { createInputTasks, createJobTasks } from '../../../src/jobs/model/task.j
 import { createResolvePhase } from '../../../src/jobs/service/resolve-phase.js';
 import { isTaskWorktreeRun, placeInWorktree } from '../../../src/jobs/service/job-handle.js';
 import { commandAgent } from '../../helpers/jobs.js';
-import { llmAgentIn, makeHandle, plans, startRuns } from './job-handle-harness.js';
+import { llmAgentIn, makeHandle, plans, settleWriters, startRuns } from './job-handle-harness.js';
+
+afterEach(settleWriters);
 
 const SHA = 'c'.repeat(40);
 const worktreeAt = (isolation: JobWorktree['isolation'] = 'worktree'): JobWorktree => ({ path: '/wt/job', branch: 'jobline/job', base: SHA, baseBranch: 'main', repository: '/repo', snapshot: null, target: 'main', isolation });

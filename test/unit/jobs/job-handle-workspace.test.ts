@@ -2,13 +2,15 @@
 // which phases are diffed at all (a plan's are, a batch's lines and task worktrees are not, nor a
 // plan past MAX_RECORDED_TASKS tasks), the baseline a phase's only task counts from, what an LLM
 // phase's retry is told of the attempt before, and one preparation for all of an attempt's runs.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Job, JobWorktree, PhaseState } from '../../../src/jobs/model/job.js';
 import { createInputTasks, createJobTasks } from '../../../src/jobs/model/task.js';
 import { MAX_RECORDED_TASKS } from '../../../src/jobs/service/job-handle.js';
 import { commandAgent } from '../../helpers/jobs.js';
 import { makeTempDir } from '../../helpers/temp.js';
-import { llmAgentIn, makeHandle, plans, type HandleOptions } from './job-handle-harness.js';
+import { llmAgentIn, makeHandle, plans, settleWriters, type HandleOptions } from './job-handle-harness.js';
+
+afterEach(settleWriters);
 
 const SHA_A = 'a'.repeat(40);
 const SHA_B = 'b'.repeat(40);

@@ -2,10 +2,12 @@
 // over an in-memory repository: what its runs' reports do to the job (last event, counters and
 // tokens counted across runs side by side, what the other runs hear of the budget), the budget
 // stop and the outcomes held during it, its workers, and a job another writer committed.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createJobTasks } from '../../../src/jobs/model/task.js';
 import { WRITING } from '../../../src/jobs/service/job-handle.js';
-import { HeardRun, NOW, makeHandle, plans, startRuns } from './job-handle-harness.js';
+import { HeardRun, NOW, makeHandle, plans, settleWriters, startRuns } from './job-handle-harness.js';
+
+afterEach(settleWriters);
 
 describe('JobHandle: what its runs report', () => {
   it('marks output, activity and text with the task only when its phase runs several tasks', async () => {
