@@ -12,6 +12,8 @@ const jobs = [
   'coalesced-runs', 'job-id', 'last-details', 'external-workers-model', 'external-workers-service',
   'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder', 'job-time', 'job-lookup', 'task-order', 'storage-policy-runner', 'worker-commands', 'job-session', 'session-exit', 'job-naming', 'run-context', 'other-processes', 'remote-run-marks', 'resume-plan-cases', 'conflict-retry', 'job-commit',
 ];
+// One job's handle as the manager drives it (runs' reports, budget, phase workspaces, requests).
+jobs.push('job-handle', 'job-handle-workspace', 'job-handle-requests');
 const store = ['claim-id', 'claim-lease', 'claim-faults', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'event-tail-failures', 'crash-recovery', 'output-log', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'open-files', 'perform-write', 'jobs-dir', 'task-log'];
 // The store's claims, names, inboxes and leftovers when the folder changes under them (faults injected at fs calls).
 store.push('job-names-turns', 'claim-turns', 'index-turns');

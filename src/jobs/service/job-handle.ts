@@ -75,9 +75,7 @@ export class JobHandle extends JobLedger {
   recordOutput(lines: string[], lineCount: number, taskId?: string): void {
     const last = lines.at(-1);
     if (last !== undefined) this.recordProgress({ lastEvent: last });
-    const task = taskId === undefined ? undefined : findTask(this.pending.board, taskId);
-    const isShared = task !== undefined && isSharedPhase(this.pending.board, task.phase);
-    this.reporter.output(this.pending.job, lines, lineCount, isShared ? taskId : undefined);
+    this.reporter.output(this.pending.job, lines, lineCount, this.sharedTaskOf(taskId));
   }
 
   /**
@@ -97,7 +95,8 @@ export class JobHandle extends JobLedger {
     const run = taskId === undefined ? undefined : this.runs.get(taskId);
     const written = (run?.written ?? 0) + text.length;
     if (run) run.written = written;
-    const tail = text.trim().split('\n').at(-1) ?? '';
+    // split gives at least one string (an empty text: '').
+    const tail = text.trim().split('\n').at(-1)!;
     this.recordProgress({ lastEvent: `${WRITING} (${written} characters)${tail ? `: ${tail.length > 60 ? `…${tail.slice(-60)}` : tail}` : ''}` });
     this.reporter.text(this.pending.job, text, this.sharedTaskOf(taskId));
   }
@@ -250,12 +249,14 @@ export class JobHandle extends JobLedger {
     const ownWorktree = task && isTaskWorktreeRun(job, this.pending.board, task) ? taskWorktreeOf(job.worktree!, task.id).path : undefined;
     const place = placeInWorktree(job, this.cwd, this.agent, ownWorktree);
     const agentPhase = place.agent.phases[task?.phase ?? job.currentPhase];
-    const isListedTask = this.agent.type === 'command' && agentPhase !== undefined && 'tasks' in agentPhase;
+    // Only a command agent's phases list tasks.
+    const isListedTask = agentPhase !== undefined && 'tasks' in agentPhase;
     // An LLM or module agent's task of a phase of several (a plan's, a batch line's) gets the
     // task, its claims and its neighbours' claims as its TaskContext; a planned task gets the
     // job's prompt (its own input is in the context), any other its input (a batch line).
     const taskContext = task && this.agent.type !== 'command' ? describeTaskContext(this.pending.board, task) : null;
-    const routing = describeRouting(this.agent, agentPhase, isListedTask ? task?.title : undefined);
+    const listed = isListedTask && task ? agentPhase.tasks.find((candidate) => candidate.name === task.title) : undefined;
+    const routing = describeRouting(this.agent, listed?.routing);
     // A task run before, whose last run was interrupted: an executor that can follows that run.
     const previous = task && run && task.attempts > 1 ? findPreviousRun(this.pending.board, taskId, run.id) : undefined;
     // The run counts on from the job's counters now (see recordProgress).
@@ -269,7 +270,8 @@ export class JobHandle extends JobLedger {
       ...(job.budget ? { budget: job.budget } : {}),
       ...(run ? { runId: run.id } : {}),
       ...(job.name ? { jobName: job.name } : {}),
-      ...(routing.labels && routing.labels.length > 0 ? { labels: routing.labels } : {}),
+      // describeRouting gives labels only when there are some.
+      ...(routing.labels ? { labels: routing.labels } : {}),
       ...(routing.workspace ? { workspace: routing.workspace } : {}),
       ...(previous?.state.status === 'interrupted' ? { adoptRunId: previous.id } : {}),
       prompt: isListedTask || task?.isPlanned ? job.description : (task?.input ?? job.description),
@@ -335,16 +337,16 @@ export function placeInWorktree(job: Job, cwd: string, agent: AgentSpec, taskWor
   const root = taskWorktree ?? worktree.path;
   const mapped = (folder: string): string => {
     const inside = relative(worktree.repository, folder);
-    return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? root : join(root, inside);
+    // The repository itself ('') maps to join(root, ''), which is root.
+    return inside.startsWith('..') || isAbsolute(inside) ? root : join(root, inside);
   };
   return { cwd: mapped(cwd), agent: phases.type === 'llm' ? { ...phases, workspace: mapped(phases.workspace) } : phases };
 }
 
-// Where a run may go through a queue: its agent's labels and those of its task (a listed task of a
-// command agent's phase, by name); `workspace: 'none'` from either.
-function describeRouting(agent: AgentSpec, phase: AgentSpec['phases'][number] | undefined, taskName: string | undefined): RunRouting {
+// Where a run may go through a queue: its agent's labels and those of its task (`listed`: a listed
+// task's of a command agent's phase); `workspace: 'none'` from either.
+function describeRouting(agent: AgentSpec, listed: RunRouting | undefined): RunRouting {
   const own = agent.type === 'external' ? undefined : agent.routing;
-  const listed = taskName !== undefined && phase && 'tasks' in phase ? phase.tasks.find((candidate) => candidate.name === taskName)?.routing : undefined;
   const labels = [...new Set([...(own?.labels ?? []), ...(listed?.labels ?? [])])];
   const workspace = own?.workspace ?? listed?.workspace;
   return { ...(labels.length > 0 ? { labels } : {}), ...(workspace ? { workspace } : {}) };
@@ -368,7 +370,7 @@ export function isTaskWorktreeRun(job: Job, board: TaskBoard, task: Task): boole
 
 // `agent` with its phases in the job's order, when they differ (a resolve phase appended).
 function alignPhases(job: Job, agent: AgentSpec): AgentSpec {
-  if (job.phases.length === agent.phases.length && job.phases.every((phase, index) => agent.phases[index]?.name === phase.name)) return agent;
+  if (job.phases.length === agent.phases.length && job.phases.every((phase, index) => agent.phases[index]!.name === phase.name)) return agent;
   const find = (name: string) => (agent.phases as Array<{ name: string }>).find((phase) => phase.name === name) ?? (agent.type === 'llm' && name === RESOLVE_PHASE ? createResolvePhase() : { name, run: 'false' });
   return { ...agent, phases: job.phases.map((phase) => find(phase.name)) } as AgentSpec;
 }
