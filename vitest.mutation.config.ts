@@ -6,7 +6,7 @@
 import { defineConfig } from 'vitest/config';
 
 const jobs = [
-  'board-reload', 'board-scan-cost', 'new-job', 'answer-files', 'owner-steering-waits', 'job-lookup-names', 'scheduler-edges', 'job-state', 'parallel-tasks', 'board-index', 'task-plans', 'job-workers', 'task-board', 'scheduler',
+  'board-reload', 'board-scan-cost', 'new-job', 'answer-files', 'owner-steering-waits', 'job-lookup-names', 'scheduler-edges', 'name-patterns', 'job-state', 'parallel-tasks', 'board-index', 'task-plans', 'job-workers', 'task-board', 'scheduler',
   'transitions', 'transition-table', 'transition-events', 'task-history', 'job-service', 'job-service-views',
   'manager-faults', 'manager-details', 'phase-runs', 'storage-policy', 'job-writer', 'job-writer-durability', 'job-writer-checkpoint',
   'coalesced-runs', 'job-id', 'last-details', 'external-workers-model', 'external-workers-service',
