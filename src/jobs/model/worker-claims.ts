@@ -37,6 +37,7 @@ export type ClaimDecision =
  */
 export function decideClaim(job: Job, board: TaskBoard, workspace: string, files: readonly string[], held: readonly HeldClaim[]): ClaimDecision {
   const nearby = held.filter((claim) => claim.workspace === workspace);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: a fast path: no named files overlap nothing
   if (files.length > 0) {
     for (const holder of nearby) {
       const overlapping = files.filter((file) => findOverlappingClaims([file], holder.claims) !== null);
@@ -44,13 +45,15 @@ export function decideClaim(job: Job, board: TaskBoard, workspace: string, files
     }
   }
   if (job.status !== 'running' || job.phases[job.currentPhase]?.status !== 'running') return { kind: 'none', reason: `${job.id} is ${job.status === 'running' ? 'between phases' : job.status}` };
-  let waiting = 0;
+  let isAnyWaiting = false;
   for (const task of waitingTasks(board, job.currentPhase)) {
-    waiting++;
+    isAnyWaiting = true;
+    // A dependency missing from the board (a hand-edited file) is never done: the task waits.
     if (!task.dependsOn.every((id) => findTask(board, id)?.status === 'done')) continue;
     const claims = [...task.claims, ...files];
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a fast path: no claims overlap nothing
     if (claims.length > 0 && nearby.some((holder) => findOverlappingClaims(claims, holder.claims) !== null)) continue;
     return { kind: 'claim', task };
   }
-  return { kind: 'none', reason: waiting === 0 ? `no task of ${job.id} waits` : `every waiting task of ${job.id} waits for a dependency or a claim` };
+  return { kind: 'none', reason: !isAnyWaiting ? `no task of ${job.id} waits` : `every waiting task of ${job.id} waits for a dependency or a claim` };
 }

@@ -105,6 +105,10 @@ describe('deciding a claim, at its edges', () => {
     expect(decideClaim(state.job, state.board, '/w', ['docs/x.md'], [holder])).toMatchObject({ kind: 'claim', task: { id: 't3' } });
     const blocked = open([plan('a', ['src/x'])]);
     expect(decideClaim(blocked.job, blocked.board, '/w', [], [holder])).toEqual({ kind: 'none', reason: `every waiting task of ${blocked.job.id} waits for a dependency or a claim` });
+    // A dependency missing from the board (a hand-edited tasks file) is never done.
+    const orphan = open([plan('a')]);
+    const orphanBoard = { ...orphan.board, tasks: orphan.board.tasks.map((task) => ({ ...task, dependsOn: ['t9'] })) };
+    expect(decideClaim(orphan.job, orphanBoard, '/w', [], [])).toEqual({ kind: 'none', reason: `every waiting task of ${orphan.job.id} waits for a dependency or a claim` });
     const empty = open([]);
     expect(decideClaim(empty.job, empty.board, '/w', [], [])).toEqual({ kind: 'none', reason: `no task of ${empty.job.id} waits` });
     const between = { ...state.job, phases: state.job.phases.map((phase) => ({ ...phase, status: 'completed' as const })) };
