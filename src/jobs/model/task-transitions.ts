@@ -74,7 +74,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
   const claim = (task: Task, worker: number | string, files: readonly string[] = [], tokenHash?: string, recorded: { runId?: string; startedAt?: string } = {}): void => {
     const attempts = task.attempts + 1;
     // An external worker's files join the task's claims: what it holds is what others wait for.
-    const claims = [...new Set([...task.claims, ...files])];
+    const claims = files.length === 0 ? task.claims : [...new Set([...task.claims, ...files])];
     setTask({ ...task, status: 'claimed', attempts, claims });
     const phase = after.phases[task.phase]!;
     const workerName = typeof worker === 'string' ? worker : formatWorkerName(after.agent, after.id, worker);

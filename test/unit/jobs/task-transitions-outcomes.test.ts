@@ -32,12 +32,12 @@ const statuses = (board: TaskBoard): string[] => board.tasks.map((t) => `${t.id}
 const ids = (items: ReadonlyArray<{ id: string }>): string[] => items.map((item) => item.id);
 
 describe('starting tasks', () => {
-  it('an external worker\'s files join its task\'s claims once each; a run without files keeps them', () => {
-    const state = started([task('t1', 0, { claims: ['src/**'] }), task('t2', 0, { claims: ['docs/**'] }), task('t3', 1)]);
+  it('an external worker\'s files join its task\'s claims once each; a run without files keeps them as they were', () => {
+    const state = started([task('t1', 0, { claims: ['src/**'] }), task('t2', 0, { claims: ['docs/**', 'docs/**'] }), task('t3', 1)]);
     const claimed = apply(state, [{ type: 'startPhase', taskId: 't1', worker: 'ext[abcd-3]', files: ['src/**', 'test/a.ts', 'test/a.ts'] }]).state;
     expect(claimed.board.tasks[0]!.claims).toEqual(['src/**', 'test/a.ts']);
     const second = apply(claimed, [{ type: 'startTask', taskId: 't2', worker: 1 }]).state;
-    expect(second.board.tasks[1]!.claims).toEqual(['docs/**']);
+    expect(second.board.tasks[1]!.claims).toEqual(['docs/**', 'docs/**']);
     expect(second.board.runs.map((r) => [r.id, r.worker])).toEqual([['r1', 'ext[abcd-3]'], ['r2', 'build[abcd-1]']]);
   });
 
