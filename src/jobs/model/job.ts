@@ -310,7 +310,7 @@ export interface JoinedWorker {
 
 /** The names of `job`'s external workers whose lease ran out by `now` (ISO-8601 UTC). Pure. */
 export function findLapsedWorkers(job: Pick<Job, 'joinedWorkers'>, now: string): string[] {
-  return (job.joinedWorkers ?? []).filter((worker) => worker.leaseExpiresAt !== undefined && worker.leaseExpiresAt <= now).map((worker) => worker.name);
+  return job.joinedWorkers?.filter((worker) => worker.leaseExpiresAt !== undefined && worker.leaseExpiresAt <= now).map((worker) => worker.name) ?? [];
 }
 
 /**

@@ -23,9 +23,10 @@ export function foldTaskRecords(job: Job, records: readonly TaskRecord[]): TaskB
   const runs = new Map<string, Run>();
   for (const record of records) {
     const isBeyond = record.seq > job.eventSeq;
-    if (record.kind === 'task' && record.removed) tasks.delete(record.task.id);
-    else if (record.kind === 'task') tasks.set(record.task.id, isBeyond ? unclaimedUnlessKnown(record.task, tasks.get(record.task.id)) : record.task);
-    else if (!isBeyond || record.run.state.status !== 'running' || runs.has(record.run.id)) runs.set(record.run.id, record.run);
+    if (record.kind === 'run') {
+      if (!isBeyond || record.run.state.status !== 'running' || runs.has(record.run.id)) runs.set(record.run.id, record.run);
+    } else if (record.removed) tasks.delete(record.task.id);
+    else tasks.set(record.task.id, isBeyond ? unclaimedUnlessKnown(record.task, tasks.get(record.task.id)) : record.task);
   }
   // In phase order (a stable sort: within a phase, as they appeared): a plan's tasks were
   // appended after the later phases' tasks created with the job.
@@ -66,12 +67,13 @@ export function alignWithPhases(job: Job, board: TaskBoard): TaskBoard {
     ended.set(task.id, phase.status === 'completed' ? { status: 'succeeded', endedAt } : { status: 'failed', endedAt, error: phase.error ?? 'failed' });
     return { ...task, status: phase.status === 'completed' ? 'done' : 'failed' };
   });
-  const runs = ended.size === 0 ? board.runs : board.runs.map((run): Run => (run.state.status === 'running' && ended.has(run.taskId) ? { ...run, state: ended.get(run.taskId)! } : run));
-  const missing = findMissingRuns(job, tasks, runs);
+  // (Which runs are missing depends on the runs' tasks and attempts, not on how they ended.)
+  const missing = findMissingRuns(job, tasks, board.runs);
   if (ended.size === 0 && missing.length === 0) return board;
-  if (missing.length === 0) return { tasks, runs };
+  const runs = board.runs.map((run): Run => (run.state.status === 'running' && ended.has(run.taskId) ? { ...run, state: ended.get(run.taskId)! } : run));
+  // A rebuilt run's task counts its attempt.
   const attemptsOf = new Map(missing.map((run) => [run.taskId, run.attempt]));
-  return { tasks: tasks.map((task) => (attemptsOf.has(task.id) && task.attempts < attemptsOf.get(task.id)! ? { ...task, attempts: attemptsOf.get(task.id)! } : task)), runs: [...runs, ...missing] };
+  return { tasks: tasks.map((task) => (attemptsOf.has(task.id) ? { ...task, attempts: Math.max(task.attempts, attemptsOf.get(task.id)!) } : task)), runs: [...runs, ...missing] };
 }
 
 // The run of each started phase's current attempt that the board lacks, as job.json describes it.

@@ -55,6 +55,8 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
   const setTask = (task: Task): void => void changedTasks.set(task.id, task);
   const setRun = (run: Run): void => void newRuns.set(run.id, run);
   const events: JobEvent[] = [];
+  // The next phase's tasks a completed task planned (see planNextPhase).
+  let plans: readonly TaskPlan[] = [];
   // Task events are logged for phases of several tasks, and for every task of an external job (its
   // workers report through them); a phase of one says it all with its own.
   const isInSharedPhase = (task: Task): boolean => isExternalJob(after) || isSharedPhase(board, task.phase);
@@ -76,8 +78,9 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
     setTask({ ...task, status: 'claimed', attempts, claims });
     const phase = after.phases[task.phase]!;
     const workerName = typeof worker === 'string' ? worker : formatWorkerName(after.agent, after.id, worker);
-    // Above every id on the board, never its length + 1 (see BoardIndex.nextRunNumber).
-    const id = recorded.runId ?? `r${index.nextRunNumber + newRuns.size}`;
+    // Above every id on the board, never its length + 1 (see BoardIndex.nextRunNumber); an
+    // action opens one run at most.
+    const id = recorded.runId ?? `r${index.nextRunNumber}`;
     // Runs that may go side by side write files of their own; a phase of one task writes its
     // section of the job's output.log, as every phase did before tasks.
     const file = isInSharedPhase(task) ? formatRunOutputFile(id) : OUTPUT_FILE;
@@ -143,20 +146,21 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       closeRuns({ status: 'succeeded', endedAt: now }, task.id, action.filesModified, undefined, action.usage);
       endTask(task, 'done', action.output, action.changes, action.filesModified);
       if (isInSharedPhase(task)) events.push({ ts: now, type: 'task_completed', task: task.id });
+      plans = action.plannedTasks ?? [];
       break;
     }
     case 'takeRun': {
-      const position = index.openRuns.get(action.taskId);
-      const run = position === undefined ? undefined : board.runs[position];
+      // The task's open run (none: position -1, no run).
+      const run = board.runs[index.openRuns.get(action.taskId) ?? -1];
       if (run) {
         const { waitingFor: _waited, ...rest } = run;
-        setRun({ ...rest, worker: `${run.worker.replace(/@.*$/, '')}@${action.host}` });
+        // A run taken again (its host went away) names its new host only.
+        setRun({ ...rest, worker: `${run.worker.replace(/@.*/, '')}@${action.host}` });
       }
       break;
     }
     case 'waitRun': {
-      const position = index.openRuns.get(action.taskId);
-      const run = position === undefined ? undefined : board.runs[position];
+      const run = board.runs[index.openRuns.get(action.taskId) ?? -1];
       if (run && !run.worker.includes('@')) setRun({ ...run, waitingFor: [...action.labels] });
       break;
     }
@@ -182,7 +186,7 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
       // A phase some of whose tasks failed re-runs those (and the ones not run), keeping the work
       // done; a phase whose tasks all succeeded re-runs them all (the person wants it redone).
       const counts = index.phaseCounts[before.currentPhase];
-      const isPartial = counts !== undefined && counts.done > 0 && counts.done < counts.total;
+      const isPartial = counts !== undefined && counts.done < counts.total;
       for (const task of board.tasks) if (task.phase === before.currentPhase && task.status !== 'todo' && !(isPartial && task.status === 'done')) setTask({ ...task, status: 'todo' });
       break;
     }
@@ -200,16 +204,14 @@ export function transitionTasks(board: TaskBoard, before: Job, after: Job, actio
         if (task && task.status !== 'todo') setTask({ ...task, status: 'todo' });
       }
       break;
-    default:
-      break;
   }
   if (changedTasks.size === 0 && newRuns.size === 0) return { board, changed: [], removed: [], events };
   // Records go out in the board's order: tasks by position, then runs (new ones last).
   const tasks = [...changedTasks.values()].sort((a, b) => index.positions.get(a.id)! - index.positions.get(b.id)!);
   const runs = [...newRuns.values()];
   const next = updateBoard(board, tasks, runs);
-  if (action.type === 'completeTask' && action.plannedTasks && action.plannedTasks.length > 0) {
-    const planned = planNextPhase(next, after, tasks[0]!.phase, action.plannedTasks);
+  if (plans.length > 0) {
+    const planned = planNextPhase(next, after, tasks[0]!.phase, plans);
     if (planned) return { board: planned.board, changed: [...tasks, ...planned.added, ...runs], removed: planned.removed, events };
   }
   return { board: next, changed: [...tasks, ...runs], removed: [], events };
@@ -269,8 +271,10 @@ function highestTaskNumber(board: TaskBoard): number {
 function findTasksNotToRun(job: Job, board: TaskBoard, failed: Task, hasDependencies: boolean): Task[] {
   // With keepGoing, a phase where no task waits for another has no dependents to look for (a
   // batch of 10,000 lines keeps each failure O(1)).
+  // Stryker disable next-line ConditionalExpression: a shortcut only: in a phase without dependencies the walk below finds no dependent either
   if (job.keepGoing && !hasDependencies) return [];
-  const waiting = [...waitingTasks(board, failed.phase)].filter((task) => task.id !== failed.id);
+  // The failed task is not among them: it was claimed.
+  const waiting = [...waitingTasks(board, failed.phase)];
   if (!job.keepGoing) return waiting;
   const blocked = new Set<string>([failed.id]);
   for (let isGrowing = true; isGrowing; ) {

@@ -217,13 +217,16 @@ function applyTransition(job: Job, action: JobAction, now: string): TransitionRe
     case 'waitRun':
       return { job: next, events: [] };
 
-    case 'startTask':
+    // A task of the running phase; its events and the phase's end come from the board
+    // (task-transitions.ts, job-state.ts). A task's end may bring the job new instructions.
     case 'completeTask':
     case 'failTask':
-      // A task of the running phase; its events and the phase's end come from the board
-      // (task-transitions.ts, job-state.ts).
       requireRunningPhase(job, action, phase);
-      if (action.type !== 'startTask' && action.instructions) next.instructions = action.instructions;
+      if (action.instructions) next.instructions = action.instructions;
+      return { job: next, events: [] };
+
+    case 'startTask':
+      requireRunningPhase(job, action, phase);
       return { job: next, events: [] };
 
     case 'failPhase': {
@@ -253,7 +256,8 @@ function applyTransition(job: Job, action: JobAction, now: string): TransitionRe
       const approved = phase?.name;
       if (phase && action.commit !== undefined) phase.commit = action.commit;
       const following = findNextOpenPhase(next, next.currentPhase);
-      if (following === -1 && !phase?.failedTasks) {
+      const failed = phase?.failedTasks ?? 0;
+      if (following === -1 && failed === 0) {
         // The last phase of a job in a worktree, approved: the job is done.
         Object.assign(next, { status: 'completed', endedAt: now, error: null, hasPendingApproval: false });
         return { job: next, events: [event('approved', { phase: approved }), event('completed'), ...markReady(next, now)] };
@@ -261,7 +265,6 @@ function applyTransition(job: Job, action: JobAction, now: string): TransitionRe
       if (following === -1) {
         // Only a last phase with failed tasks asks (see completePhase): going on ends the job,
         // failed, since it did not do all it was asked to.
-        const failed = phase?.failedTasks ?? 0;
         const error = `${failed} task${failed === 1 ? '' : 's'} failed`;
         Object.assign(next, { status: 'failed', endedAt: now, error, hasPendingApproval: false });
         return { job: next, events: [event('approved', { phase: approved }), event('failed', { error })] };
@@ -301,16 +304,18 @@ function applyTransition(job: Job, action: JobAction, now: string): TransitionRe
       // run again (it reopens, as pending; its done tasks keep their results).
       const reopened = action.plan?.phases ?? next.phases.flatMap((p, index) => (p.status !== 'completed' ? [index] : []));
       const firstOpen = reopened[0] ?? -1;
-      if (firstOpen === -1 && next.hasPendingApproval && phase?.status === 'completed' && action.mode === 'background') {
-        // Its last phase waited for an approval (a job in a worktree): background mode gives it.
+      // A phase that completed but was never approved (a job in a worktree asks after its last one).
+      const isUnapproved = next.hasPendingApproval && phase?.status === 'completed';
+      if (firstOpen === -1 && !isUnapproved) throw illegal(job, action, 'a job whose phases all completed, with no task left to run');
+      if (firstOpen === -1 && action.mode === 'background') {
+        // Its last phase waited for an approval: background mode gives it.
         Object.assign(next, { status: 'completed', mode: action.mode, endedAt: now, error: null, hasPendingApproval: false });
-        return { job: next, events: [event('resumed', { phase: phase.name, mode: action.mode }), event('approved', { phase: phase.name }), event('completed'), ...markReady(next, now)] };
+        return { job: next, events: [event('resumed', { phase: phase!.name, mode: action.mode }), event('approved', { phase: phase!.name }), event('completed'), ...markReady(next, now)] };
       }
-      if (firstOpen === -1 && !(next.hasPendingApproval && action.mode === 'interactive' && phase?.status === 'completed')) throw illegal(job, action, 'a job whose phases all completed, with no task left to run');
       if (action.model) next.model = action.model; // `resume --model`: the rest of the job runs on it
-      // A phase that completed but was never approved is asked about again (interactive mode);
-      // background mode approves every phase, this one included.
-      if (next.hasPendingApproval && action.mode === 'interactive' && phase?.status === 'completed') {
+      // An unapproved phase is asked about again (interactive mode); background mode approves
+      // every phase, this one included.
+      if (isUnapproved && action.mode === 'interactive') {
         Object.assign(next, { status: 'awaiting_approval', mode: action.mode, endedAt: null, error: null });
         return {
           job: next,
@@ -363,16 +368,14 @@ function applyTransition(job: Job, action: JobAction, now: string): TransitionRe
 
     case 'renewLease': {
       // A renewal is no event: the log says when workers come and go, not every heartbeat.
-      const joined = job.joinedWorkers ?? [];
-      if (!joined.some((worker) => worker.name === action.worker)) throw illegal(job, action, `a worker that is not in the job (${action.worker})`);
-      next.joinedWorkers = joined.map((worker) => (worker.name === action.worker ? { ...worker, leaseExpiresAt: action.leaseExpiresAt } : worker));
+      if (!job.joinedWorkers?.some((worker) => worker.name === action.worker)) throw illegal(job, action, `a worker that is not in the job (${action.worker})`);
+      next.joinedWorkers = job.joinedWorkers.map((worker) => (worker.name === action.worker ? { ...worker, leaseExpiresAt: action.leaseExpiresAt } : worker));
       return { job: next, events: [] };
     }
 
     case 'leaveWorker': {
-      const joined = job.joinedWorkers ?? [];
-      if (!joined.some((worker) => worker.name === action.worker)) throw illegal(job, action, `a worker that is not in the job (${action.worker})`);
-      next.joinedWorkers = joined.filter((worker) => worker.name !== action.worker);
+      if (!job.joinedWorkers?.some((worker) => worker.name === action.worker)) throw illegal(job, action, `a worker that is not in the job (${action.worker})`);
+      next.joinedWorkers = job.joinedWorkers.filter((worker) => worker.name !== action.worker);
       return { job: next, events: [event('worker_left', { worker: action.worker, reason: action.reason })] };
     }
 
@@ -428,7 +431,7 @@ export function findNextOpenPhase(job: Job, index: number): number {
 
 // A job's external workers leave with it (its end, or an interruption); absent stays absent.
 function dropJoinedWorkers(job: Job): Partial<Job> {
-  return job.joinedWorkers && job.joinedWorkers.length > 0 ? { joinedWorkers: [] } : {};
+  return job.joinedWorkers ? { joinedWorkers: [] } : {};
 }
 
 /** Applies several actions in order, collecting all events. Throws like `transitionJob`. */
