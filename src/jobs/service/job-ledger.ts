@@ -303,8 +303,8 @@ export class JobLedger {
 
 // True when `after` differs from `before` only in its counters (events numbered, progress): what a
 // task's start or end in a phase of several is, which the journal records without job.json.
+// (Never the same object: every change numbers its job anew, see applyActions.)
 function isSameHeader(before: Job, after: Job): boolean {
-  if (before === after) return true;
   const { eventSeq: _a, progress: _b, ...restBefore } = before;
   const { eventSeq: _c, progress: _d, ...restAfter } = after;
   return JSON.stringify(restBefore) === JSON.stringify(restAfter);
