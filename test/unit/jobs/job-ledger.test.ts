@@ -477,7 +477,9 @@ describe('JobLedger.interruptSync', () => {
       expect(ledger.interruptSync(store, 'bye')).toBe(true);
       expect(writes[0]!.job.name).toBe(state.job.name);
       expect(writes[0]!.job.status).toBe('interrupted');
-      expect(writes[0]!.events).not.toContain(queuedEvent);
+      // The interrupt's own events only, numbered on from what is on disk.
+      expect(writes[0]!.events.map((event) => [event.type, event.seq])).toEqual(writes[0]!.events.map((_, index) => [expect.any(String), state.job.eventSeq + index + 1]));
+      expect(types(writes[0]!.events)).toContain('interrupted');
       expect(writes[0]!.options).toEqual({ isBoardWhole: false });
       expect(ledger.job).toBe(writes[0]!.job);
     }
@@ -489,6 +491,16 @@ describe('JobLedger.interruptSync', () => {
     expect(writes[0]!.job.name).toBe(state.job.name);
   });
 
+  it('interrupts the latest state when no write is on its way, even with job.json unreadable', () => {
+    const state = runningState();
+    const { ledger } = ledgerOf(state);
+    void ledger.commit([{ type: 'rename', name: 'pending' }]);
+    const { store, writes } = storeOf(new Error('ENOENT'));
+    expect(ledger.interruptSync(store, 'bye')).toBe(true);
+    expect(writes[0]!.job.name).toBe('pending');
+    expect(writes[0]!.job.status).toBe('interrupted');
+  });
+
   it('warns with the cause and returns false when the write fails, changing nothing', () => {
     const state = runningState();
     const { ledger, warnings } = ledgerOf(state);
@@ -496,5 +508,35 @@ describe('JobLedger.interruptSync', () => {
     expect(ledger.interruptSync(store, 'bye')).toBe(false);
     expect(warnings).toEqual(['EROFS: read-only file system']);
     expect(ledger.job).toBe(state.job);
+  });
+});
+
+describe('JobLedger: starts handed over, after they landed', () => {
+  it("keeps a job's own start handed over with its phase's, with the same run, when its write is refused", async () => {
+    const job = makeJob({ status: 'queued' }, ['run']);
+    const { ledger, calls } = ledgerOf({ job, board: { tasks: [task('t1'), task('t2')], runs: [] } });
+    const handed = ledger.commitStart([{ type: 'start' }, { type: 'startPhase', taskId: 't1', worker: 0 }])!;
+    expect(handed.runId).toBe('r1');
+    const run = handed.records.find((record) => record.kind === 'run')!;
+    calls[0]!.refuse();
+    await expect(handed.written).rejects.toThrow();
+    expect(ledger.job.status).toBe('running');
+    expect(ledger.board.runs).toHaveLength(1);
+    expect(ledger.board.runs[0]!.startedAt).toBe(run.kind === 'run' ? run.run.startedAt : '');
+  });
+
+  it('never starts a landed start again: a task that ran and waits again stays waiting when a later change is refused', async () => {
+    const { ledger, calls } = ledgerOf(runningState());
+    const handed = ledger.commitStart(START_T2)!;
+    calls[0]!.land();
+    await handed.written;
+    const failed = ledger.commit([{ type: 'failTask', taskId: 't2', error: 'flaky', retry: true }]);
+    calls[1]!.land();
+    await failed;
+    const renamed = ledger.commit([{ type: 'rename', name: 'x' }]);
+    calls[2]!.refuse();
+    await expect(renamed).rejects.toThrow();
+    expect(openRuns(ledger.board)).toEqual(['r1:t1']);
+    expect(ledger.board.tasks.find((candidate) => candidate.id === 't2')!.status).toBe('todo');
   });
 });
