@@ -161,6 +161,7 @@ describe('a whole transcript of runs still running', () => {
     writeFileSync(runLog(2), `${header(P2, T2)}\ntwo\n`);
     const later: TaskBoard = { tasks: board.tasks, runs: [...board.runs, run('r2', 't2', T2, 'runs/r2.log', P2, RUNNING)] };
     expect(texts(await view.poll(later))).toEqual(['t2 │ two']);
+    expect(await view.poll(later)).toEqual([]);
   });
 
   it('orders runs by start, then by number (r9 before r10)', async () => {
@@ -257,6 +258,89 @@ describe('the failed runs', () => {
   });
 });
 
+describe('more edges', () => {
+  it("keeps the first line of a run file that lost its header, read whole", async () => {
+    const { runLog, transcript } = jobFolder();
+    writeFileSync(runLog(1), 'a\nb\n');
+    const board: TaskBoard = { tasks: [task('t1')], runs: [run('r1', 't1', T1, 'runs/r1.log', P1)] };
+    expect(texts((await readAll(transcript(), board)).lines)).toEqual([`# ${header(P1, T1)}`, 't1 │ a', 't1 │ b']);
+  });
+
+  it('says nothing was left out of a view with no runs', async () => {
+    const { runLog, transcript } = jobFolder();
+    writeFileSync(runLog(1), `${header(P1, T1)}\na\n`);
+    const board: TaskBoard = { tasks: [task('t1')], runs: [run('r1', 't1', T1, 'runs/r1.log', P1)] };
+    expect(await readAll(transcript({ kind: 'task', taskId: 't9' }), board, 5)).toEqual({ lines: [], hasEarlier: false, batches: 0 });
+    expect(await readAll(transcript({ kind: 'failed' }), board)).toEqual({ lines: [], hasEarlier: false, batches: 0 });
+  });
+
+  it("gives output.log's new lines of the phase under way before the runs'", async () => {
+    const { output, runLog, transcript } = jobFolder();
+    writeFileSync(output, `${header(P1, T1)}\n`);
+    writeFileSync(runLog(1), `${header(P1, T1)}\none\n`);
+    const board: TaskBoard = { tasks: [task('t1', 'claimed')], runs: [run('r1', 't1', T1, 'runs/r1.log', P1, RUNNING)] };
+    const view = transcript();
+    await readAll(view, board);
+    appendFileSync(output, 'note a\nnote b\n');
+    appendFileSync(runLog(1), 'two\n');
+    expect(texts(await view.poll(board))).toEqual(['note a', 'note b', 't1 │ two']);
+  });
+
+  it("gives a run's unterminated last line at the first poll after it ended", async () => {
+    const { runLog, transcript } = jobFolder();
+    writeFileSync(runLog(1), `${header(P1, T1)}\na\npart`);
+    const board: TaskBoard = { tasks: [task('t1', 'claimed')], runs: [run('r1', 't1', T1, 'runs/r1.log', P1, RUNNING)] };
+    const view = transcript();
+    await readAll(view, board);
+    const ended: TaskBoard = { tasks: [task('t1')], runs: [{ ...board.runs[0]!, state: DONE }] };
+    expect(texts(await view.poll(ended))).toEqual(['t1 │ part']);
+    expect(await view.poll(ended)).toEqual([]);
+  });
+
+  it('gives a new phase of one task after a phase of several once, through output.log', async () => {
+    const { output, runLog, transcript } = jobFolder();
+    writeFileSync(output, `${header(P1, T1)}\n`);
+    writeFileSync(runLog(1), `${header(P1, T1)}\none\n`);
+    const board: TaskBoard = { tasks: [task('t1'), task('t2', 'todo', 1)], runs: [run('r1', 't1', T1, 'runs/r1.log', P1)] };
+    const view = transcript();
+    await readAll(view, board);
+    appendFileSync(output, `${header(P2, T2)}\napplying\n`);
+    const next: TaskBoard = { tasks: [task('t1'), task('t2', 'claimed', 1)], runs: [...board.runs, run('r2', 't2', T2, 'output.log', P2, RUNNING)] };
+    expect(texts(await view.poll(next))).toEqual([`# ${header(P2, T2)}`, 'applying']);
+    appendFileSync(output, 'applied\n');
+    expect(texts(await view.poll(next))).toEqual(['applied']);
+  });
+
+  it('names a run in output.log that printed nothing yet at once (one task), or once it failed (failed runs)', async () => {
+    const { output, transcript } = jobFolder();
+    writeFileSync(output, `${header(P1, T1)}\n`);
+    const before: TaskBoard = { tasks: [task('t1', 'todo')], runs: [] };
+    const view = transcript({ kind: 'task', taskId: 't1' });
+    await readAll(view, before);
+    const running: TaskBoard = { tasks: [task('t1', 'claimed')], runs: [run('r1', 't1', T1, 'output.log', P1, RUNNING)] };
+    expect(texts(await view.poll(running))).toEqual(['[r1 t1]']);
+    const failedView = transcript({ kind: 'failed' });
+    await readAll(failedView, running);
+    const failed: TaskBoard = { tasks: [task('t1', 'failed')], runs: [{ ...running.runs[0]!, state: FAILED }] };
+    expect(texts(await failedView.poll(failed))).toEqual(['[r1 t1]']);
+  });
+
+  it("of one task's ended run leaves out what output.log gets afterwards", async () => {
+    const { output, runLog, transcript } = jobFolder();
+    writeFileSync(output, `${header(P1, T1)}\nplanned\n`);
+    writeFileSync(runLog(2), `${header(P2, T2)}\nown\n`);
+    const board: TaskBoard = { tasks: [task('t1'), task('t2', 'done', 1)], runs: [run('r1', 't1', T1, 'output.log', P1), run('r2', 't2', T2, 'runs/r2.log', P2)] };
+    const first = transcript({ kind: 'task', taskId: 't1' });
+    expect(texts((await readAll(first, board, 10)).lines)).toEqual([`# ${header(P1, T1)}`, '[r1 t1]', 'planned']);
+    const second = transcript({ kind: 'task', taskId: 't2' });
+    expect(texts((await readAll(second, board, 10)).lines)).toEqual([`# ${header(P2, T2)}`, '[r2 t2]', 't2 │ own']);
+    appendFileSync(output, `${header('phase 3/3 check · attempt 1', T3)}\nchecking\n`);
+    expect(await first.poll(board)).toEqual([]);
+    expect(await second.poll(board)).toEqual([]);
+    expect(await first.finish(board)).toEqual([]);
+  });
+});
+
 describe('following a transcript (scripted)', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -287,6 +371,8 @@ describe('following a transcript (scripted)', () => {
       { board: boardOf([task('t1', 'failed')], [run('r1', 't1', T1, 'runs/r1.log', P1, RUNNING)]), isOver: false },
       { board: boardOf([task('t1', 'done'), task('t2', 'claimed')], [run('r2', 't2', T1, 'runs/r2.log', P1, RUNNING), run('r1', 't1', T1, 'runs/r1.log', P1)]), isOver: true },
       { board: boardOf([task('t2', 'claimed')]), isOver: false },
+      { board: boardOf([task('t2', 'done'), task('t1', 'claimed')]), isOver: false },
+      { board: boardOf([task('t1', 'done')]), isOver: true },
     ];
     for (const { board, isOver } of cases) {
       const abort = new AbortController();
