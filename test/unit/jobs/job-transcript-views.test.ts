@@ -284,6 +284,31 @@ describe('more edges', () => {
     appendFileSync(output, 'note a\nnote b\n');
     appendFileSync(runLog(1), 'two\n');
     expect(texts(await view.poll(board))).toEqual(['note a', 'note b', 't1 │ two']);
+    appendFileSync(output, 'note c\n');
+    expect(texts(await view.poll(board))).toEqual(['note c']);
+  });
+
+  it('gives phases of one task from output.log and runs of a phase of several from their files, in order', async () => {
+    const { output, runLog, transcript } = jobFolder();
+    writeFileSync(output, `${header(P1, T1)}\nplanned\n${header(P2, T2)}\n`);
+    writeFileSync(runLog(2), `${header(P2, T2)}\ntwo\n`);
+    writeFileSync(runLog(3), `${header(P2, T3)}\nthree\n`);
+    const board: TaskBoard = { tasks: [task('t1'), task('t2', 'done', 1), task('t3', 'done', 1)], runs: [run('r1', 't1', T1, 'output.log', P1), run('r2', 't2', T2, 'runs/r2.log', P2), run('r3', 't3', T3, 'runs/r3.log', P2)] };
+    expect(texts((await readAll(transcript(), board)).lines)).toEqual([`# ${header(P1, T1)}`, 'planned', `# ${header(P2, T2)}`, 't2 │ two', 't3 │ three']);
+  });
+
+  it("of a task run again in output.log follows its running attempt's lines for as long as it runs", async () => {
+    const { output, transcript } = jobFolder();
+    const first = 'phase 1/1 run · attempt 1';
+    const second = 'phase 1/1 run · attempt 2';
+    writeFileSync(output, `${header(first, T1)}\ntry one\n${header(second, T2)}\ntry two\n`);
+    const board: TaskBoard = { tasks: [task('t1', 'claimed')], runs: [run('r1', 't1', T1, 'output.log', first, FAILED), run('r2', 't2', T2, 'output.log', second, RUNNING)].map((item) => ({ ...item, taskId: 't1' })) };
+    const view = transcript({ kind: 'task', taskId: 't1' });
+    expect(texts((await readAll(view, board)).lines)).toEqual([`# ${header(first, T1)}`, '[r1 t1]', 'try one', `# ${header(second, T2)}`, '[r2 t1]', 'try two']);
+    appendFileSync(output, 'more\n');
+    expect(texts(await view.poll(board))).toEqual(['more']);
+    appendFileSync(output, 'and more\n');
+    expect(texts(await view.poll(board))).toEqual(['and more']);
   });
 
   it("gives a run's unterminated last line at the first poll after it ended", async () => {
@@ -323,6 +348,8 @@ describe('more edges', () => {
     await readAll(failedView, running);
     const failed: TaskBoard = { tasks: [task('t1', 'failed')], runs: [{ ...running.runs[0]!, state: FAILED }] };
     expect(texts(await failedView.poll(failed))).toEqual(['[r1 t1]']);
+    appendFileSync(output, `${header(P2, T2)}\nnot a failure\n`);
+    expect(await failedView.poll(failed)).toEqual([]);
   });
 
   it("of one task's ended run leaves out what output.log gets afterwards", async () => {
