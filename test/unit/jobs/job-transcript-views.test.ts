@@ -311,6 +311,24 @@ describe('more edges', () => {
     expect(texts(await view.poll(board))).toEqual(['and more']);
   });
 
+  it("drops only a run file's own opening header: a line a run prints that looks like one is output", async () => {
+    const { runLog, transcript } = jobFolder();
+    const lookalike = header('phase 1/1 nested · attempt 1', T3);
+    writeFileSync(runLog(1), `${header(P1, T1)}\none\n`);
+    const board: TaskBoard = { tasks: [task('t1', 'claimed'), task('t2', 'todo'), task('t3', 'todo')], runs: [run('r1', 't1', T1, 'runs/r1.log', P1, RUNNING)] };
+    const view = transcript();
+    await readAll(view, board);
+    appendFileSync(runLog(1), `${lookalike}\n`);
+    expect(texts(await view.poll(board))).toEqual([`t1 │ ${lookalike}`]);
+    // New runs: one whose file begins without a header, one that prints a look-alike after its header.
+    writeFileSync(runLog(2), 'no header\n');
+    writeFileSync(runLog(3), `${header(P1, T2)}\nthree\n`);
+    const later: TaskBoard = { tasks: board.tasks, runs: [...board.runs, run('r2', 't2', T2, 'runs/r2.log', P1, RUNNING), run('r3', 't3', T2, 'runs/r3.log', P1, RUNNING)] };
+    expect(texts(await view.poll(later))).toEqual(['t2 │ no header', 't3 │ three']);
+    appendFileSync(runLog(3), `${lookalike}\n`);
+    expect(texts(await view.poll(later))).toEqual([`t3 │ ${lookalike}`]);
+  });
+
   it("gives a run's unterminated last line at the first poll after it ended", async () => {
     const { runLog, transcript } = jobFolder();
     writeFileSync(runLog(1), `${header(P1, T1)}\na\npart`);
