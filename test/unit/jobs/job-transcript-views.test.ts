@@ -246,14 +246,14 @@ describe('the failed runs', () => {
     const { output, runLog, transcript } = jobFolder();
     writeFileSync(output, `${header(P1, T1)}\nplanning\n`);
     writeFileSync(runLog(2), `${header(P2, T2)}\ncut short\n`);
-    const running: TaskBoard = { tasks: [task('t1', 'claimed'), task('t2', 'failed', 1)], runs: [run('r1', 't1', T1, 'output.log', P1, RUNNING), run('r2', 't2', T2, 'runs/r2.log', P2, { status: 'interrupted', endedAt: T3 })] };
+    const running: TaskBoard = { tasks: [task('t1', 'claimed'), task('t2', 'failed', 1)], runs: [run('r1', 't1', T1, 'output.log', P1, RUNNING), run('r2', 't2', T2, 'runs/r2.log', P2, { status: 'interrupted', endedAt: T3, reason: 'jobline exited' })] };
     const view = transcript({ kind: 'failed' });
     expect(texts((await readAll(view, running)).lines)).toEqual([`# ${header(P2, T2)}`, '[r2 t2]', 't2 │ cut short']);
     appendFileSync(output, 'broke\n');
     const failed: TaskBoard = { tasks: [task('t1', 'failed'), running.tasks[1]!], runs: [{ ...running.runs[0]!, state: FAILED }, running.runs[1]!] };
     expect(texts(await view.poll(failed))).toEqual([`# ${header(P1, T1)}`, '[r1 t1]', 'planning', 'broke']);
     // An interrupted run whose task runs again is no failure.
-    const again: TaskBoard = { tasks: [task('t1', 'todo')], runs: [run('r1', 't1', T1, 'output.log', P1, { status: 'interrupted', endedAt: T3 })] };
+    const again: TaskBoard = { tasks: [task('t1', 'todo')], runs: [run('r1', 't1', T1, 'output.log', P1, { status: 'interrupted', endedAt: T3, reason: 'jobline exited' })] };
     expect((await readAll(transcript({ kind: 'failed' }), again)).lines).toEqual([]);
   });
 });
