@@ -446,8 +446,6 @@ describe('JobLedger.interruptSync', () => {
     const queuedRecord = { kind: 'task', seq: 9, task: task('t9') } as TaskRecord;
     const state = runningState();
     const exit: ExitWrites = { inFlightSeq: 5, queued: { events: [queuedEvent], records: [queuedRecord], isBoardWhole: true } };
-    const { ledger } = ledgerOf(state, { exit });
-    void ledger.commit([{ type: 'rename', name: 'pending' }]);
     for (const storedSeq of [5, 6]) {
       const { store, writes } = storeOf(storedSeq);
       const other = ledgerOf(state, { exit });
