@@ -204,7 +204,7 @@ export class JobTranscript {
   // A run's lines, marked with its task when its phase runs several: under its phase attempt's
   // header when the lines before were another phase's, and the line naming the run when it has
   // not been given yet (`isNamed`: give it even without lines, the run is over or being shown).
-  private outputOf(run: Run, lines: readonly string[], isNamed = false): TranscriptLine[] {
+  private outputOf(run: Run, lines: readonly string[], isNamed: boolean): TranscriptLine[] {
     const heading = this.headings.get(run.id);
     const given: TranscriptLine[] = [];
     if (lines.length > 0 && this.lastSection !== run.output.section) given.push(this.header(run));
