@@ -194,7 +194,6 @@ export function parseJobFile(text: string, path: string): Job {
  * characters each); anything far larger was not written by jobline and is refused unread, so a
  * hostile file cannot make a listing use gigabytes.
  */
-// Stryker disable next-line ArithmeticOperator: made when the module loads, where Stryker's switch never reaches (it reports survivors however well tested); planted by hand (scripts/plant-mutants.mjs), each fails test/unit/store/job-file.test.ts
 export const MAX_JOB_FILE_BYTES = 8 * 1024 * 1024;
 
 function assertJobFileSize(size: number, path: string): void {

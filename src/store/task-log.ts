@@ -21,7 +21,6 @@ import { OUTPUT_FILE, RUN_OUTPUT_FILE_PATTERN, TASK_STATUSES, type TaskRecord } 
 export { appendTaskRecordLines, formatRecordGroupLine, formatStartMarkLine, formatTaskRecordLines } from './task-log-lines.js';
 
 /** File name of the log, in the job's folder. */
-// Stryker disable next-line StringLiteral: made when the module loads, where Stryker's switch never reaches (it reports survivors however well tested); planted by hand (scripts/plant-mutants.mjs), each fails test/unit/store/task-log.test.ts and the store's tests
 export const TASK_LOG_FILE = 'tasks.jsonl';
 
 /** Largest tasks.jsonl read (bytes): far beyond any job jobline writes; a larger file is refused unread. */

@@ -9,10 +9,8 @@ import stripAnsi from 'strip-ansi';
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 // A colour or style (SGR): ESC [ parameters m. It changes how text looks, never the screen or the clipboard.
-// Stryker disable Regex: made when the module loads, where Stryker's switch never reaches (it reports survivors however well tested); planted by hand (scripts/plant-mutants.mjs), each fails test/unit/text/inert-text.test.ts
 // eslint-disable-next-line no-control-regex
 const SGR_SEQUENCE = /\u001b\[[0-9;:]*m/g;
-// Stryker restore Regex
 
 /**
  * Makes text from a job safe to print: removes ANSI/VT escape sequences (CSI, OSC such as a

@@ -6,7 +6,6 @@
 export const MAX_STORED_ANSWER_CHARS = 16_000;
 
 /** Names of the files that hold whole answers, in the job's folder (`answers/p2-a1.md`, `answers/p3-a1-t7.md`). */
-// Stryker disable next-line Regex: made when the module loads, where Stryker's switch never reaches (it reports survivors however well tested); planted by hand (scripts/plant-mutants.mjs), each fails test/unit/jobs/answer-files.test.ts
 export const ANSWER_FILE_PATTERN = /^answers\/p\d{1,4}-a\d{1,6}(-t\d{1,9})?\.md$/;
 
 /** The answer file of attempt `attempt` of phase `phaseIndex` (0-based), of task `taskId` when the phase has several. */
@@ -18,7 +17,6 @@ export function formatAnswerFile(phaseIndex: number, attempt: number, taskId?: s
  * The path under which an LLM agent's read_file reads the job's answer files (`job:answers/p2-a1.md`):
  * they are outside its workspace, and only these are readable there.
  */
-// Stryker disable next-line StringLiteral: made when the module loads, where Stryker's switch never reaches (it reports survivors however well tested); planted by hand (scripts/plant-mutants.mjs), each fails test/unit/jobs/answer-files.test.ts
 export const JOB_ANSWERS_PREFIX = 'job:';
 
 /**

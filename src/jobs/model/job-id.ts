@@ -12,7 +12,6 @@ export function isJobId(value: string): boolean {
 }
 
 // `j`, `jo`, `job`, `job-`, `job-2zx4`, … `job-2zx4abcd`: every prefix of a job id that reaches its `j`.
-// Stryker disable next-line Regex: made when the module loads, where Stryker's switch never reaches (it reports survivors however well tested); planted by hand (scripts/plant-mutants.mjs), each fails test/unit/jobs/job-id.test.ts
 const JOB_ID_PREFIX_PATTERN = /^j(?:o(?:b(?:-[a-z0-9]{0,8})?)?)?$/;
 
 /**
@@ -42,7 +41,6 @@ export interface JobNameIndex {
   idOf(name: string): string | null;
 }
 
-// Stryker disable next-line ObjectLiteral,ArrowFunction,ArrayDeclaration: made when the module loads, where Stryker's switch never reaches (it reports survivors however well tested); planted by hand (scripts/plant-mutants.mjs), each fails test/unit/jobs/job-id.test.ts (a name list of one more name, "Stryker was here", is never typed)
 const NO_NAMES: JobNameIndex = { list: () => [], idOf: () => null };
 
 /**

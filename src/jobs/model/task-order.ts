@@ -4,11 +4,9 @@
 import type { Task, TaskStatus } from './task.js';
 
 /** Task statuses in the order views list them: running, failed, waiting, done, not run. */
-// Stryker disable next-line ArrayDeclaration,StringLiteral: made when the module loads, where Stryker's switch never reaches (it reports survivors however well tested); planted by hand (scripts/plant-mutants.mjs), each fails test/unit/jobs/task-order.test.ts
 export const TASK_VIEW_ORDER: readonly TaskStatus[] = ['claimed', 'failed', 'todo', 'done', 'cancelled'];
 
 /** What a user calls each task status (`claimed` is `running`, `todo` `waiting`, `cancelled` `not-run`). */
-// Stryker disable next-line ObjectLiteral,StringLiteral: made when the module loads, where Stryker's switch never reaches (it reports survivors however well tested); planted by hand (scripts/plant-mutants.mjs), each fails test/unit/jobs/task-order.test.ts
 export const TASK_STATUS_WORDS: Readonly<Record<TaskStatus, string>> = { claimed: 'running', failed: 'failed', todo: 'waiting', done: 'done', cancelled: 'not-run' };
 
 /** `t12` → 12 (ids of other shapes: 0), so t9 comes before t10. */
