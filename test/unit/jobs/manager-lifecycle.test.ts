@@ -315,7 +315,7 @@ describe('an external job taken from the folder', () => {
 
   it('is refused when another jobline runs it, and when it ended, saying so', async () => {
     const { manager, store } = makeFakeManager();
-    const owned = makeJob({ id: 'job-owned001', status: 'running', owner: { pid: 4242, host: 'elsewhere', startedAt: CLOCK } as Job['owner'] });
+    const owned = makeJob({ id: 'job-owned001', status: 'running', owner: { pid: 4242, hostname: 'elsewhere', processStartedAt: CLOCK } });
     store.writeSync(owned);
     await expect(manager.adoptExternal(owned.id, () => ({ agent: ONE, cwd: '/w' }))).rejects.toMatchObject({ code: 'JOB_OWNED_ELSEWHERE', message: `${owned.id} is run by another jobline (pid ${owned.owner.pid}); workers join it there.` });
     const { id, stored } = await storedExternal();
