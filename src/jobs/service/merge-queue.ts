@@ -233,7 +233,7 @@ export class MergeQueue {
   }
 
   // One change of job `id`, decided on a fresh read under its claim, written, then reported.
-  private change(id: string, decide: (job: Job) => JobAction[], isDurable = true): Promise<Job> {
+  private change(id: string, decide: (job: Job) => JobAction[], isDurable: boolean): Promise<Job> {
     return this.deps.repository.withJobClaim(id, async () => this.commitStored(await this.readStored(id), decide, isDurable).state.job);
   }
 

@@ -344,7 +344,8 @@ describe('prepareResume', () => {
 
   it('gives a job that ran in place a worktree only when asked', async () => {
     const { jobs, port } = makeWorktreeJobs();
-    const { entry } = handleOf(jobWith({ status: 'failed', worktree: null }));
+    // A writer, which would get a worktree by default at its submission: a resume does not give it one unasked.
+    const { entry } = handleOf(jobWith({ status: 'failed', worktree: null }), undefined, WRITER);
     expect(await jobs.prepareResume(entry, 'background', false, undefined, NOW)).toEqual(nothing);
     expect(await jobs.prepareResume(entry, 'background', false, 'none', NOW)).toEqual(nothing);
     expect(port.calls).toEqual([]);
