@@ -240,7 +240,6 @@ export class MergeQueue {
   // One change of a job as stored (its claim held), written, then reported; returns it as stored then.
   private commitStored(stored: StoredJob, decide: (job: Job) => JobAction[], isDurable: boolean): StoredJob {
     const actions = decide(stored.state.job);
-    if (actions.length === 0) return stored;
     const result = commitSync(this.deps.repository, stored, actions, this.deps.now(), [], isDurable);
     this.deps.committed(result.stored.state.job, result.events);
     return result.stored;

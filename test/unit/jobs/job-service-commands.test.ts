@@ -55,6 +55,28 @@ describe('a retry of a job whose landing conflicted', () => {
     expect(run.request.feedback).toContain('keep both');
   });
 
+  it('retries the resolving phase itself once it waits for an approval', async () => {
+    const port = new ScriptedWorktrees();
+    port.candidates = [{ kind: 'conflict', files: ['a.ts'], oldTarget: commitId(1) }];
+    port.mergeInConflicts = ['a.ts'];
+    const { service, executor } = makeService({ worktrees: port });
+    const { job } = await service.dispatch({ type: 'submit', agent: FIXER, prompt: 'p', mode: 'interactive', cwd: '/work', isolation: 'worktree', name: 'careful' });
+    (await executor.whenRuns(1)).complete();
+    await service.lifecycle.whenNothingRuns();
+    await service.dispatch({ type: 'approve', jobId: job.id });
+    await service.lifecycle.whenIdle();
+    expect((await service.dispatch({ type: 'merge', jobId: job.id })).merge?.status).toBe('conflict');
+    await service.dispatch({ type: 'retry', jobId: job.id });
+    (await executor.whenRuns(2)).complete('resolved');
+    await service.lifecycle.whenNothingRuns();
+    const waiting = await service.get(job.id);
+    expect(waiting).toMatchObject({ status: 'awaiting_approval', merge: { status: 'conflict' } });
+    const retried = await service.dispatch({ type: 'retry', jobId: job.id, feedback: 'once more' });
+    expect(retried.status).not.toBe('awaiting_approval');
+    expect((await executor.whenRuns(3)).request.feedback).toBe('once more');
+    expect(port.calls.filter((call) => call.startsWith('mergeIn'))).toHaveLength(1);
+  });
+
   it('is not what an approval of it does: there is nothing to approve', async () => {
     const { service, port, id } = await conflicted();
     await expect(service.dispatch({ type: 'approve', jobId: id })).rejects.toMatchObject({ code: 'JOB_NOT_AWAITING_APPROVAL' });
@@ -139,6 +161,28 @@ describe('commands without a session\'s help', () => {
     expect(store.loadStored(ended.id).dismissedAt).toBe(dismissed.dismissedAt);
   });
 
+  it('dismisses a job of the session through the session, which shows it at once; an empty update of a folder\'s job needs the session', async () => {
+    const { service, executor, manager, store } = makeService();
+    const { job } = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'p', mode: 'background', cwd: '/work' });
+    (await executor.whenRuns(1)).fail();
+    await service.lifecycle.whenIdle();
+    await service.dispatch({ type: 'update', jobId: job.id, dismissed: true });
+    expect(manager.get(job.id).dismissedAt).toEqual(expect.any(String));
+    const ended = makeJob({ id: 'job-old00002', name: 'older', status: 'failed', endedAt: '2026-01-01T00:00:00.000Z' });
+    store.writeSync(ended);
+    await expect(service.dispatch({ type: 'update', jobId: ended.id })).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+    expect(store.loadStored(ended.id).dismissedAt ?? null).toBeNull();
+  });
+
+  it('follows every job of the folder for a service that only reads', () => {
+    let isOwn!: (id: string) => boolean;
+    const store = new InMemoryRepository();
+    const reader = { ...makeInMemoryReader(store), tailEvents: (own: (id: string) => boolean) => ((isOwn = own), () => {}) };
+    const service = new JobService({ repository: store, reader, manager: null, cwd: '/work', adopt: (_stored, cwd) => ({ agent: FIXER, cwd }) });
+    service.followOtherProcesses(() => {})();
+    expect(isOwn('job-any00001')).toBe(false);
+  });
+
   it('resumes a job with the model asked for', async () => {
     const { service, executor } = makeService();
     const { job } = await service.dispatch({ type: 'submit', agent: TWO, prompt: 'p', mode: 'background', cwd: '/work' });
@@ -198,8 +242,12 @@ describe('orphan worktrees', () => {
     store.names.set('night', 'job-abcd1234');
     store.writeSync(makeJob({ id: 'job-bbbb1111', name: null, status: 'completed', worktree: { ...WORKTREE, branch: 'jobline/job-bbbb1111' } }));
     store.writeSync(makeJob({ id: 'job-bbbb2222', name: null, status: 'completed', worktree: { ...WORKTREE, branch: 'jobline/elsewhere' } }));
-    port.orphans = ['jobline/night', 'jobline/job-bbbb1111', 'jobline/job-bbbb2222', 'jobline/job-abcd', 'jobline/job-bbbb', 'jobline/ghost'].map(orphan);
-    expect((await service.findOrphanWorktrees()).map((found) => found.branch)).toEqual(['jobline/job-bbbb2222', 'jobline/job-abcd', 'jobline/ghost']);
+    // Renamed after its worktree was made: its name accounts for a branch of that name.
+    store.writeSync(makeJob({ id: 'job-dddd1111', name: 'renamed', status: 'completed', worktree: { ...WORKTREE, branch: 'jobline/first-name' } }));
+    store.names.set('renamed', 'job-dddd1111');
+    store.writeSync(makeJob({ id: 'job-cccc1111', name: null, status: 'completed', worktree: null }));
+    port.orphans = ['jobline/night', 'jobline/job-bbbb1111', 'jobline/job-bbbb2222', 'jobline/job-abcd', 'jobline/job-bbbb', 'jobline/renamed', 'jobline/job-cccc', 'jobline/ghost'].map(orphan);
+    expect((await service.findOrphanWorktrees()).map((found) => found.branch)).toEqual(['jobline/job-bbbb2222', 'jobline/job-abcd', 'jobline/job-cccc', 'jobline/ghost']);
   });
 
   it('are none, and removing one does nothing, where there are no worktrees', async () => {

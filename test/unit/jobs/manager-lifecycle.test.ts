@@ -8,7 +8,7 @@ import { createExternalAgent } from '../../../src/agents/builtin-agents.js';
 import { WorktreeError } from '../../../src/errors.js';
 import type { Job } from '../../../src/jobs/model/job.js';
 import type { JobEvent } from '../../../src/jobs/model/job-event.js';
-import { makeFakeManager } from '../../helpers/fakes.js';
+import { makeFakeManager, ScriptedExecutor } from '../../helpers/fakes.js';
 import { commandAgent, makeJob } from '../../helpers/jobs.js';
 import { commitId, ScriptedWorktrees } from '../../helpers/scripted-worktrees.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -104,6 +104,34 @@ describe('a submission', () => {
     const external = await manager.submit({ agent: createExternalAgent(), prompt: 'p', mode: 'background', cwd: '/w', workers: 5 });
     expect(external).not.toHaveProperty('runLimit');
     expect(external.queuePosition).toBe(0);
+  });
+
+  it('says nothing of a run limit when runs go to a queue\'s workers', async () => {
+    const executor = Object.assign(new ScriptedExecutor(), { runLimit: 4 });
+    const { manager } = makeFakeManager({ executor, maxWorkers: 2 });
+    const result = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w', workers: 8, taskInputs: ['a', 'b', 'c'] });
+    expect(result).not.toHaveProperty('runLimit');
+    await executor.whenRuns(3);
+    executor.killAll();
+    await manager.shutdown();
+  });
+
+  it('hands a worktree\'s setup the configured secrets and output cap', async () => {
+    const { manager, executor } = withWorktrees((port) => (port.settings.setup = 'npm ci'), { secretEnvNames: ['API_KEY'], maxOutputBytes: 2048 });
+    await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'set-up' });
+    const setup = await executor.whenRuns(1);
+    expect(setup.request).toMatchObject({ secretEnvNames: ['API_KEY'], maxOutputBytes: 2048 });
+    const plain = withWorktrees((port) => (port.settings.setup = 'npm ci'));
+    await plain.manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'plain' });
+    expect((await plain.executor.whenRuns(1)).request).toMatchObject({ secretEnvNames: [], maxOutputBytes: Number.POSITIVE_INFINITY });
+  });
+
+  it('writes a running job\'s progress within the configured interval', async () => {
+    const { manager, executor, store } = makeFakeManager({ progressFlushMs: 5 });
+    const { job } = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
+    (await executor.whenRuns(1)).listener.output(['halfway there'], 1);
+    // Well under the default interval (1 s): the configured one applies.
+    await waitFor(() => store.loadStored(job.id).progress.lastEvent === 'halfway there', 'the progress written', 600);
   });
 
   it('is durable before it returns, unless submitted in bulk, which waits for its write thread', async () => {
@@ -385,6 +413,15 @@ describe('landings', () => {
     const auto = await completedInWorktree({}, (port) => (port.settings.merge.auto = true));
     await waitFor(() => auto.manager.get(auto.id).merge?.status === 'landed', 'the job landed on its own');
     expect(auto.port.calls.filter((call) => call.startsWith('turn'))).toHaveLength(1);
+    // Only its work becoming ready lands it: none of its other events tried to.
+    const quiet = withWorktrees((port) => (port.settings.merge.auto = true));
+    const heard: string[] = [];
+    quiet.manager.on('warning', (message) => heard.push(message));
+    const { job: other } = await quiet.manager.submit({ agent: TWO, prompt: 'p', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'quiet' });
+    (await quiet.executor.whenRuns(1)).complete();
+    (await quiet.executor.whenRuns(2)).complete();
+    await waitFor(() => quiet.manager.get(other.id).merge?.status === 'landed', 'the other job landed');
+    expect(heard).toEqual([]);
     const failing = withWorktrees((port) => {
       port.settings.merge.auto = true;
       port.candidates = [new WorktreeError('GIT_FAILED', 'git merge failed: boom')];

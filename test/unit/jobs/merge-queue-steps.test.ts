@@ -77,6 +77,23 @@ describe('a landing\'s records', () => {
   });
 });
 
+describe('a landing\'s prepared move', () => {
+  it('is cancelled once the landing ends, moved or not', async () => {
+    const cancelled: string[] = [];
+    for (const move of [undefined, { kind: 'blocked', files: ['a.ts'], checkout: '/work' }] as const) {
+      const { queue, port } = makeQueue();
+      if (move) port.moves = [move as never];
+      const prepare = port.prepareMove.bind(port);
+      port.prepareMove = (...args) => {
+        const prepared = prepare(...args);
+        return { ...prepared, cancel: () => cancelled.push(move ? 'blocked' : 'landed') };
+      };
+      await queue.land(ID);
+    }
+    expect(cancelled).toEqual(['landed', 'blocked']);
+  });
+});
+
 describe('a landing and the job\'s claim', () => {
   it('without a check holds the claim from its turn to its end', async () => {
     const { queue, port, store } = makeQueue();
@@ -177,10 +194,11 @@ describe('the pause points of the crash tests', () => {
 describe('recoverLanding', () => {
   it('leaves alone a job not landing, without a worktree, landing here, or landing in another process', async () => {
     const notLanding = makeQueue(landable({ merge: merge('conflict') }));
-    const job = notLanding.stored();
+    const job = { ...notLanding.stored() };
     expect(await notLanding.queue.recoverLanding(job)).toBe(job);
     const inPlace = makeQueue(landable({ merge: merge('checking'), worktree: null }));
-    expect((await inPlace.queue.recoverLanding(inPlace.stored())).merge?.status).toBe('checking');
+    const inPlaceJob = { ...inPlace.stored() };
+    expect(await inPlace.queue.recoverLanding(inPlaceJob)).toBe(inPlaceJob);
     const held = makeQueue(landable({ merge: merge('checking') }));
     held.port.landingHeld = true;
     expect((await held.queue.recoverLanding(held.stored())).merge?.status).toBe('checking');
