@@ -2,7 +2,7 @@
 // stored in memory and a worktree port that answers as git would: which records are made
 // durable, which hold the job's claim, a landing another process finished while this one waited,
 // the pause points crash tests use, what a recovery leaves alone, and what a discard refuses.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -167,7 +167,6 @@ describe('the pause points of the crash tests', () => {
         const { queue, port, store } = makeQueue();
         port.settings.merge.check = check;
         store.outputPathOf = () => join(folder, step, 'output.log');
-        const { mkdirSync } = await import('node:fs');
         mkdirSync(join(folder, step));
         vi.useFakeTimers({ toFake: ['setInterval'] });
         process.env[PAUSE_ENV] = step;
