@@ -67,6 +67,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
         this.emit('warning', isStale ? `${describeError(error)} This session's copy of ${job.id} is out of date; see jobline show ${job.id}.` : `${describeError(error)}. ${job.id}'s latest change was not saved, so it did not happen; its work waits and jobline tries again.`);
       },
       recovered: (job) => {
+        // Stryker disable next-line ConditionalExpression: the writer calls recovered only for a job whose failure it reported through writeFailed, which put it in unsavedJobs
         if (this.unsavedJobs.delete(job.id)) this.emit('warning', `${job.id} is saved again; its work goes on.`);
       },
     });
@@ -285,6 +286,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
    */
   async adoptExternal(id: string, adopt: (stored: Job) => Promise<AdoptedRun> | AdoptedRun): Promise<void> {
     this.assertOpen();
+    // Stryker disable next-line ConditionalExpression: a fast path only; the same check under the claim decides
     if (this.entries.has(id)) return;
     await this.options.store.withJobClaim(id, async () => {
       if (this.entries.has(id)) return;
@@ -430,6 +432,7 @@ export class JobManager<R extends JobRepository = JobRepository> extends JobSess
   private landIfDue(job: Job, event: JobEvent): void {
     if (event.type !== 'merge' || event.status !== 'ready' || !this.mergeQueue || this.isClosed) return;
     const isResolved = this.landAfterResolve.delete(job.id);
+    // Stryker disable next-line OptionalChaining: mergeQueue (checked above) exists only with worktrees
     if (!isResolved && !this.options.worktrees?.settings.merge.auto) return;
     this.mergeQueue.land(job.id).catch((error: unknown) => this.emit('warning', `${job.id}: ${describeError(error)}`));
   }

@@ -233,14 +233,13 @@ export class MergeQueue {
   }
 
   // One change of job `id`, decided on a fresh read under its claim, written, then reported.
-  private change(id: string, decide: (job: Job) => JobAction[], isDurable = true): Promise<Job> {
+  private change(id: string, decide: (job: Job) => JobAction[], isDurable: boolean): Promise<Job> {
     return this.deps.repository.withJobClaim(id, async () => this.commitStored(await this.readStored(id), decide, isDurable).state.job);
   }
 
   // One change of a job as stored (its claim held), written, then reported; returns it as stored then.
   private commitStored(stored: StoredJob, decide: (job: Job) => JobAction[], isDurable: boolean): StoredJob {
     const actions = decide(stored.state.job);
-    if (actions.length === 0) return stored;
     const result = commitSync(this.deps.repository, stored, actions, this.deps.now(), [], isDurable);
     this.deps.committed(result.stored.state.job, result.events);
     return result.stored;
