@@ -16,6 +16,8 @@ const jobs = [
 jobs.push('job-handle', 'job-handle-workspace', 'job-handle-requests');
 // The merge queue's landings as the jobs folder and other processes see them (durable steps, the claim, pauses).
 jobs.push('merge-queue-landing');
+// External workers' lease timers on a long-lived host, heartbeats, and refusals' words.
+jobs.push('external-workers-leases');
 const store = ['claim-id', 'claim-lease', 'claim-faults', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'event-tail-failures', 'crash-recovery', 'output-log', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'open-files', 'perform-write', 'jobs-dir', 'task-log'];
 // The store's claims, names, inboxes and leftovers when the folder changes under them (faults injected at fs calls).
 store.push('job-names-turns', 'claim-turns', 'index-turns');
