@@ -18,6 +18,8 @@ jobs.push('job-handle', 'job-handle-workspace', 'job-handle-requests');
 jobs.push('merge-queue-landing');
 // External workers' lease timers on a long-lived host, heartbeats, and refusals' words.
 jobs.push('external-workers-leases');
+// External jobs on the folder at their edges, orphan branches' landings, the resolve phase, the manifest's configuration hash.
+jobs.push('folder-workers-ends', 'orphan-landing', 'resolve-phase', 'job-manifests-hash');
 const store = ['claim-id', 'claim-lease', 'claim-faults', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'event-tail-failures', 'crash-recovery', 'output-log', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'open-files', 'perform-write', 'jobs-dir', 'task-log'];
 // The store's claims, names, inboxes and leftovers when the folder changes under them (faults injected at fs calls).
 store.push('job-names-turns', 'claim-turns', 'index-turns');
