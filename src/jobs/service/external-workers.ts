@@ -251,7 +251,6 @@ export class ExternalWorkers implements WorkersPort {
   // `its lease of 30 s ran out …` (a short lease to a tenth of a second: `0.3 s`).
   private describeLapse(): string {
     const seconds = this.leaseMs / 1000;
-    // Stryker disable next-line EqualityOperator: at exactly 10 s both forms say 10
     return `its lease of ${seconds >= 10 ? Math.round(seconds) : Number(seconds.toFixed(1))} s ran out without a heartbeat`;
   }
 

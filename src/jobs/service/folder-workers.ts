@@ -53,7 +53,6 @@ export class FolderWorkers {
    *   TransitionError FILES_INVALID for a task's file outside the job's folder.
    */
   create(request: NewExternalJob): Job {
-    // Stryker disable next-line ConditionalExpression: without the null test, null is tested as "null", a name
     if (request.name !== null && !JOB_NAME_PATTERN.test(request.name)) throw new UsageError('USAGE', `${JSON.stringify(request.name.slice(0, 80))} is not a job name: letters, digits, _ . - (up to 80), starting with a letter or digit.`);
     // Checked before an id or a name is taken: a refused job leaves nothing behind.
     assertTaskPlanFiles(request.tasks);
