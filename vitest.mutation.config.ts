@@ -14,6 +14,12 @@ const jobs = [
 ];
 // One job's handle as the manager drives it (runs' reports, budget, phase workspaces, requests).
 jobs.push('job-handle', 'job-handle-workspace', 'job-handle-requests');
+// The merge queue's landings as the jobs folder and other processes see them (durable steps, the claim, pauses).
+jobs.push('merge-queue-landing');
+// External workers' lease timers on a long-lived host, heartbeats, and refusals' words.
+jobs.push('external-workers-leases');
+// External jobs on the folder at their edges, orphan branches' landings, the resolve phase, the manifest's configuration hash.
+jobs.push('folder-workers-ends', 'orphan-landing', 'resolve-phase', 'job-manifests-hash');
 const store = ['claim-id', 'claim-lease', 'claim-faults', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'event-tail-failures', 'crash-recovery', 'output-log', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'open-files', 'perform-write', 'jobs-dir', 'task-log'];
 // The store's claims, names, inboxes and leftovers when the folder changes under them (faults injected at fs calls).
 store.push('job-names-turns', 'claim-turns', 'index-turns');

@@ -86,7 +86,7 @@ export class MergeQueue {
         // Waiting behind another landing: recorded (the job is checking, queued) and said.
         if (!isQueued) {
           isQueued = true;
-          void this.record(id, { ...this.landing(target), step: 'queued' }, start, false).catch(() => {});
+          void this.record(id, { ...this.landing(target), step: 'queued' }, false).catch(() => {});
         }
         this.deps.activity(start, '⏳', `waiting to land on ${target}: position ${position}`);
       }, () => this.landInTurn(id, worktree, target, isQueued ? null : start));
@@ -97,9 +97,9 @@ export class MergeQueue {
     }
   }
 
-  // A landing's merge record as it starts.
+  // A landing's merge record as it starts (its conflicts are cleared by setMerge: it is not in conflict).
   private landing(target: string): Partial<JobMerge> {
-    return { status: 'checking', target, commit: null, conflicts: [], checkedCommit: null, landedAt: null, strategy: this.deps.port.settings.merge.strategy, error: null };
+    return { status: 'checking', target, commit: null, checkedCommit: null, landedAt: null, strategy: this.deps.port.settings.merge.strategy, error: null };
   }
 
   // The steps, holding the repository's landing turn. Without a check a landing lasts
@@ -109,12 +109,12 @@ export class MergeQueue {
   private async landInTurn(id: string, worktree: JobWorktree, target: string, read: Job | null): Promise<Job> {
     if (this.deps.port.settings.merge.check) {
       // A landing that waited reads the job again (another may have landed it meanwhile).
-      return this.landSteps(id, worktree, target, read ?? (await this.read(id)), (patch, isDurable) => this.record(id, patch, undefined, isDurable));
+      return this.landSteps(id, worktree, target, read ?? (await this.read(id)), (patch, isDurable) => this.record(id, patch, isDurable));
     }
     return this.deps.repository.withJobClaim(id, async () => {
       let stored = await this.readStored(id);
       return this.landSteps(id, worktree, target, stored.state.job, async (patch, isDurable = true) => {
-        stored = this.commitStored(stored, (job) => [setMerge({ ...(job.merge ?? freshMerge(job)), ...patch })], isDurable);
+        stored = this.commitStored(stored, (job) => [setMerge({ ...(job.merge ?? freshMerge()), ...patch })], isDurable);
         return stored.state.job;
       });
     });
@@ -193,6 +193,7 @@ export class MergeQueue {
     const { merge, worktree } = job;
     if (merge?.status !== 'checking' || !worktree) return job;
     await this.deps.port.removeScratch(worktree, id);
+    // Stryker disable next-line ArrowFunction: undefined for null is the same here: neither is a commit that equals merge.commit
     const now = merge.target ? await this.deps.port.readTarget(worktree, merge.target).catch(() => null) : null;
     if (merge.commit && now === merge.commit) return this.record(id, { status: 'landed', landedAt: this.deps.now(), step: 'landed', error: null });
     return this.record(id, { status: 'ready', step: null, error: `${why}; nothing landed (${merge.target} is where it was). jobline merge ${id} lands it.` });
@@ -210,13 +211,13 @@ export class MergeQueue {
     await this.deps.port.removeScratch(job.worktree, id);
     await this.deps.port.remove(job.worktree);
     if (job.merge?.status === 'landed') return job;
-    return this.record(id, { status: 'discarded', step: null, error: null, target: job.merge?.target ?? job.worktree.target }, job);
+    return this.record(id, { status: 'discarded', step: null, error: null, target: job.merge?.target ?? job.worktree.target });
   }
 
   // Job `id`'s merge record changed by `patch` (a job without one gets a fresh record), on disk
   // and reported before this resolves.
-  private record(id: string, patch: Partial<JobMerge>, base?: Job, isDurable = true): Promise<Job> {
-    return this.change(id, (job) => [setMerge({ ...(job.merge ?? freshMerge(base ?? job)), ...patch })], isDurable);
+  private record(id: string, patch: Partial<JobMerge>, isDurable = true): Promise<Job> {
+    return this.change(id, (job) => [setMerge({ ...(job.merge ?? freshMerge()), ...patch })], isDurable);
   }
 
   // Reads job `id` as stored.
@@ -239,8 +240,7 @@ export class MergeQueue {
 
   // One change of a job as stored (its claim held), written, then reported; returns it as stored then.
   private commitStored(stored: StoredJob, decide: (job: Job) => JobAction[], isDurable: boolean): StoredJob {
-    const actions = decide(stored.state.job);
-    const result = commitSync(this.deps.repository, stored, actions, this.deps.now(), [], isDurable);
+    const result = commitSync(this.deps.repository, stored, decide(stored.state.job), this.deps.now(), [], isDurable);
     this.deps.committed(result.stored.state.job, result.events);
     return result.stored;
   }
@@ -262,8 +262,11 @@ export function whyNotLandable(job: Job, port: Pick<WorktreePort, 'isLandingHeld
   return null;
 }
 
-function freshMerge(job: Job): JobMerge {
-  return { status: 'ready', target: job.worktree?.target ?? null, commit: null, conflicts: [], checkedCommit: null, landedAt: null };
+// A job's merge record before its first one: every first record names its status and target (a
+// landing's start, or a discard), and setMerge clears the conflicts of any but a conflict or a block.
+function freshMerge(): JobMerge {
+  // Stryker disable next-line StringLiteral,ArrayDeclaration: the status and the conflicts are always replaced (see above)
+  return { status: 'ready', target: null, commit: null, conflicts: [], checkedCommit: null, landedAt: null };
 }
 
 function setMerge(merge: JobMerge): JobAction {
