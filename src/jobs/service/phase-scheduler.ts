@@ -409,16 +409,17 @@ export class PhaseScheduler {
 // job; an interrupted one (its remote worker went away) fails its task as interrupted (see failTask).
 function outcomeAction(taskId: string, outcome: RunOutcome, commit?: string | null, retry?: boolean): JobAction {
   if (outcome.kind === 'interrupted') return { type: 'failTask', taskId, error: outcome.reason, isInterrupted: true };
-  const filesModified = outcome.kind !== 'cancelled' && outcome.filesModified ? { filesModified: outcome.filesModified } : {};
-  const usage = {
-    ...(outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {}),
-    ...(outcome.kind !== 'cancelled' && outcome.outputFile ? { outputFile: outcome.outputFile } : {}),
-    ...(outcome.kind !== 'cancelled' && outcome.instructions ? { instructions: outcome.instructions } : {}),
+  if (outcome.kind === 'cancelled') return { type: 'cancel' };
+  // What a completed or failed run reports beside its result: absent fields stay absent.
+  const reported = {
+    ...(outcome.filesModified ? { filesModified: outcome.filesModified } : {}),
+    ...(outcome.usage ? { usage: outcome.usage } : {}),
+    ...(outcome.outputFile ? { outputFile: outcome.outputFile } : {}),
+    ...(outcome.instructions ? { instructions: outcome.instructions } : {}),
   };
   if (outcome.kind === 'completed') {
     const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));
-    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...filesModified, ...usage, ...(plannedTasks ? { plannedTasks } : {}), ...(commit !== undefined ? { commit } : {}) };
+    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...reported, ...(plannedTasks ? { plannedTasks } : {}), ...(commit !== undefined ? { commit } : {}) };
   }
-  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified, ...usage, ...(outcome.asks ? { asks: true } : {}), ...(retry !== undefined ? { retry } : {}) };
-  return { type: 'cancel' };
+  return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...reported, ...(outcome.asks ? { asks: true } : {}), ...(retry !== undefined ? { retry } : {}) };
 }
