@@ -10,7 +10,7 @@ const jobs = [
   'transitions', 'transition-table', 'transition-events', 'task-history', 'job-service', 'job-service-views',
   'manager-faults', 'manager-details', 'phase-runs', 'storage-policy', 'job-writer', 'job-writer-durability', 'job-writer-checkpoint',
   'coalesced-runs', 'job-id', 'last-details', 'external-workers-model', 'external-workers-service',
-  'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder', 'job-time', 'job-lookup', 'task-order', 'storage-policy-runner', 'worker-commands', 'job-session', 'session-exit', 'job-naming', 'run-context', 'other-processes', 'remote-run-marks', 'resume-plan-cases', 'conflict-retry', 'job-commit', 'phase-scheduler',
+  'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder', 'job-time', 'job-lookup', 'task-order', 'storage-policy-runner', 'worker-commands', 'job-session', 'session-exit', 'job-naming', 'run-context', 'other-processes', 'remote-run-marks', 'resume-plan-cases', 'conflict-retry', 'job-commit', 'phase-scheduler', 'job-writer-options', 'phase-workspace-undo',
 ];
 const store = ['claim-id', 'claim-lease', 'claim-faults', 'cleanup', 'folder-files', 'job-file', 'event-tail', 'event-tail-failures', 'crash-recovery', 'output-log', 'job-folder-reader', 'job-logs', 'job-names', 'job-requests', 'job-store-files', 'open-files', 'perform-write', 'jobs-dir', 'task-log'];
 // The store's claims, names, inboxes and leftovers when the folder changes under them (faults injected at fs calls).
@@ -26,7 +26,7 @@ const fronts = ['render/task-views', 'render/render', 'render/batch-summary', 'c
 // long a run, measured). Isolated: files that replace a module (vi.mock), and files that read the store's
 // files through its parsers, whose schemas are built once per module and kept (a schema built
 // while a mutant of it is active must not outlive that mutant's run).
-const isolated = (file: string): boolean => file.startsWith('test/unit/store/') || ['jobs/job-transcript', 'jobs/remote-runs', 'jobs/task-history', 'jobs/service-on-folder', 'jobs/job-time'].some((name) => file === `test/unit/${name}.test.ts`);
+const isolated = (file: string): boolean => file.startsWith('test/unit/store/') || ['jobs/job-transcript', 'jobs/remote-runs', 'jobs/task-history', 'jobs/service-on-folder', 'jobs/job-time', 'jobs/phase-workspace-undo'].some((name) => file === `test/unit/${name}.test.ts`);
 const files = [
   ...jobs.map((name) => `test/unit/jobs/${name}.test.ts`),
   ...store.map((name) => `test/unit/store/${name}.test.ts`),
