@@ -118,6 +118,7 @@ export class PhaseScheduler {
     if (!this.host.isClosed()) {
       // With every slot held only the holders can start anything: a queue of thousands of
       // waiting jobs costs nothing per change.
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: a cost cut only: with every slot held, planning with the queued jobs too gives none of them a slot (plan skips a job wanting a slot when none is free)
       const isFull = this.holders.size >= this.options.maxConcurrentJobs;
       const { assignments, waits } = planWithWaits(this.describeJobs(isFull), { maxConcurrentJobs: this.options.maxConcurrentJobs, maxWorkers: this.maxWorkers });
       this.sayWaits(waits);
@@ -183,9 +184,11 @@ export class PhaseScheduler {
       const { job, board } = entry;
       const hasSlot = this.holders.has(entry.id);
       // Only a running job's tasks can be claimed (plans run after every change: ended jobs cost nothing).
+      // Stryker disable next-line ConditionalExpression,ArrayDeclaration: only a running job's tasks are held by workers from outside, and an unknown held id has no claims, which hold nothing back
       const heldTaskIds = job.status === 'running' ? entry.externallyHeldTaskIds() : [];
       // A job whose last write failed takes no new work until its retry delay is over.
       const isBlocked = entry.isWriteBlocked();
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: a cost cut only: plan gives nothing to a job neither queued nor holding a slot, to a queued one when every slot is held, or to one without workers (a blocked one)
       if (!hasSlot && heldTaskIds.length === 0 && (holdersOnly || job.status !== 'queued' || isBlocked)) continue;
       jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, board, runningTaskIds: [...entry.runs.keys()], heldTaskIds, hasSlot, workers: isExternalJob(job) || isBlocked ? 0 : job.workers });
     }

@@ -6,7 +6,9 @@ import type { AgentSpec } from '../../../src/agents/agent.js';
 import { StoreError } from '../../../src/errors.js';
 import type { Executor } from '../../../src/jobs/ports/executor.js';
 import { commandAgent } from '../../helpers/jobs.js';
-import { makeFakeManager, makeFakeService } from '../../helpers/fakes.js';
+import { makeFakeManager, makeFakeService, makeInMemoryReader } from '../../helpers/fakes.js';
+import { ScriptedWorktrees } from '../../helpers/scripted-worktrees.js';
+import { JobService } from '../../../src/jobs/service/job-service.js';
 
 const ONE = commandAgent('one', { work: 'true' });
 const USAGE = { input: 120, output: 30, cached: 0 };
@@ -185,5 +187,40 @@ describe('slots', () => {
     expect(second.request.jobId).toBe(queued.job.id);
     second.complete();
     await manager.whenIdle();
+  });
+});
+
+describe('runs of a job in a worktree', () => {
+  function makeWorktreeService(configure: (port: ScriptedWorktrees) => void = () => {}) {
+    const port = new ScriptedWorktrees();
+    configure(port);
+    const fake = makeFakeManager({ worktrees: port, maxWorkers: 10 });
+    const service = new JobService({ repository: fake.store, reader: makeInMemoryReader(fake.store), manager: fake.manager, cwd: '/work', adopt: (_stored, cwd) => ({ agent: ONE, cwd }), worktrees: port });
+    return { ...fake, port, service };
+  }
+
+  it('cancels the job when its worktree\'s setup reports a cancel of its own', async () => {
+    const { service, executor, store } = makeWorktreeService((port) => (port.settings.setup = 'npm ci'));
+    const { job } = await service.dispatch({ type: 'submit', agent: ONE, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'halted' });
+    (await executor.whenRuns(1)).stop();
+    await service.lifecycle.whenIdle();
+    expect(store.loadStored(job.id).status).toBe('cancelled');
+    expect(executor.runs).toHaveLength(1);
+  });
+
+  it('commits no phase for a run whose worker went away, nor for a run that ended after its job was cancelled', async () => {
+    const { service, executor, store, port } = makeWorktreeService();
+    const gone = await service.dispatch({ type: 'submit', agent: ONE, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'gone' });
+    const first = await executor.whenRuns(1);
+    (first as unknown as { end(outcome: unknown): void }).end({ kind: 'interrupted', reason: 'worker w1 went away' });
+    await service.lifecycle.whenIdle();
+    expect(store.loadStored(gone.job.id).status).toBe('failed');
+    const cancelled = await service.dispatch({ type: 'submit', agent: ONE, prompt: 'go', mode: 'background', cwd: '/work', isolation: 'worktree', name: 'stopped' });
+    const second = await executor.whenRuns(2);
+    await service.dispatch({ type: 'cancel', jobId: cancelled.job.id });
+    second.complete('finished anyway');
+    await service.lifecycle.whenIdle();
+    expect(store.loadStored(cancelled.job.id).status).toBe('cancelled');
+    expect(port.calls.filter((call) => call.startsWith('commitPhase'))).toEqual([]);
   });
 });
