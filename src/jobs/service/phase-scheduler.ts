@@ -109,12 +109,11 @@ export class PhaseScheduler {
   /**
    * Plans with every job as it is now (see plan) and starts what it assigns: a queued job that
    * gets a slot starts with its first task, a running job's further tasks start on its free
-   * workers. Returns the ids of jobs that took a slot; `creating`'s start, when it is among them,
-   * is `startRunning`'s promise (for a job being created, whose creation is written with its start).
+   * workers. Returns `creating`'s start, when it took a slot, as `startRunning`'s promise (for a
+   * job being created, whose creation is written with its start).
    */
-  pump(creating?: { entry: JobHandle; leadingEvents: JobEvent[] }): { started: string[]; creation: Promise<void> | null } {
+  pump(creating?: { entry: JobHandle; leadingEvents: JobEvent[] }): { creation: Promise<void> | null } {
     let creation: Promise<void> | null = null;
-    const started: string[] = [];
     if (!this.host.isClosed()) {
       // With every slot held only the holders can start anything: a queue of thousands of
       // waiting jobs costs nothing per change.
@@ -132,14 +131,13 @@ export class PhaseScheduler {
           continue;
         }
         this.holders.add(entry.id);
-        started.push(entry.id);
         const start = this.startRunning(entry, assignment.taskId, entry === creating?.entry ? creating.leadingEvents : []);
         if (entry === creating?.entry) creation = start;
         else void start;
       }
     }
     this.host.stateChanged();
-    return { started, creation };
+    return { creation };
   }
 
   // A task held back by another's claim says so once per holder, as an activity of its job
@@ -150,13 +148,16 @@ export class PhaseScheduler {
       const holder = `${wait.heldBy.jobId}/${wait.heldBy.taskId}`;
       if (this.saidWaits.get(key) === holder) continue;
       this.saidWaits.set(key, holder);
+      // Stryker disable next-line OptionalChaining: waits are planned from the session's jobs only (describeJobs), so the lookup always finds the job
       this.host.lookup(wait.jobId)?.recordActivity(CLAIM_WAIT_ICON, describeClaimWait(wait));
     }
   }
 
   /** Plans again once the current task's changes are all made (many changes in a row plan once). */
   requestPump(): void {
+    // Stryker disable next-line ConditionalExpression: coalescing is a cost cut only: a second plan of the same state assigns nothing more
     if (this.isPumpRequested) return;
+    // Stryker disable next-line BooleanLiteral: as above, planning once per change instead of once per burst starts the same runs
     this.isPumpRequested = true;
     queueMicrotask(() => {
       this.isPumpRequested = false;
@@ -201,7 +202,7 @@ export class PhaseScheduler {
    * recorded: issue 25 §1; a new job's start is written with its creation). Resolves once the
    * start is on disk. A creation that could not be written refuses the job (the submitter says why).
    */
-  private async startRunning(entry: JobHandle, taskId: string, leadingEvents: JobEvent[] = []): Promise<void> {
+  private async startRunning(entry: JobHandle, taskId: string, leadingEvents: JobEvent[]): Promise<void> {
     // A new job's worker boots while its creation is written (a queued job's creation is done).
     if (!entry.isPersisted) this.executor.prepare();
     const wasPersisted = entry.isPersisted;
@@ -226,8 +227,9 @@ export class PhaseScheduler {
   // thread's way; where it cannot be (a phase's own start, a task planned alongside the job's start,
   // a task with records still on their way, a board to be written whole), the run starts once the
   // start's write has landed, and not at all if it failed.
-  private startTask(entry: JobHandle, taskId: string, isAlongsideStart = false): void {
+  private startTask(entry: JobHandle, taskId: string, isAlongsideStart: boolean): void {
     const worker = entry.reserveWorker(taskId);
+    // Stryker disable next-line OptionalChaining: a running job's current phase always exists (tasks are planned of it only)
     const isPhaseRunning = entry.job.phases[entry.job.currentPhase]?.status === 'running';
     const actions: JobAction[] = [isPhaseRunning ? { type: 'startTask', taskId, worker } : { type: 'startPhase', taskId, worker }];
     let handed: ReturnType<JobHandle['commitStart']> = null;
@@ -275,6 +277,7 @@ export class PhaseScheduler {
       this.policyPassed.set(entry, end);
       void this.afterJobEnded(entry);
     }
+    // Stryker disable next-line ConditionalExpression: a plan without a freed slot assigns nothing this change did not already plan (every change plans again, see JobManager's reporter)
     if (hadSlot) this.pump();
   }
 
@@ -387,7 +390,7 @@ export class PhaseScheduler {
   // Commits a run's outcome; one whose write failed is made again after the job's retry delay,
   // for as long as its run is still open (a cancel or an exit may close it meanwhile). The task
   // stays claimed until then: its end is not on disk, so it did not happen yet.
-  private recordOutcome(entry: JobHandle, taskId: string, outcome: RunOutcome, before: JobAction[] = [], commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
+  private recordOutcome(entry: JobHandle, taskId: string, outcome: RunOutcome, before: JobAction[], commit: string | null | undefined, events: JobEvent[], retry: boolean | undefined): void {
     let committed: Promise<void>;
     try {
       committed = entry.commit([...before, outcomeAction(taskId, outcome, commit, retry)], events);

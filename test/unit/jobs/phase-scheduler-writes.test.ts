@@ -66,6 +66,7 @@ describe('the scheduler\'s writes', () => {
     (await executor.whenRuns(2)).complete();
     await manager.whenIdle();
     expect(manager.get(second.job.id).status).toBe('completed');
+    expect(store.jobs.get(second.job.id)!.events.map((event) => event.type)).toEqual(['created', 'queued', 'started', 'phase_started', 'phase_completed', 'completed']);
   });
 
   it('has the storage policy pass at each end of a job: a failed job resumed and completed goes when completed jobs are not kept', async () => {
@@ -148,5 +149,48 @@ describe('the scheduler when writes fail', () => {
     second.complete('b done');
     await manager.whenIdle();
     expect(store.loadStored(job.id)).toMatchObject({ status: 'completed', phases: [{ output: 'a done' }, { output: 'b done' }] });
+  });
+});
+
+describe('the scheduler when a stop or an end cannot be written', () => {
+  it('says a budget stop that could not be written', async () => {
+    const { manager, store, executor } = makeFakeManager();
+    const warnings: string[] = [];
+    manager.on('warning', (message) => warnings.push(message));
+    let id = '';
+    const failing = failWritesOf(store, () => id);
+    const { job } = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w', budget: { tokens: 100 } });
+    id = job.id;
+    const run = await executor.whenRuns(1);
+    failing.is = true;
+    run.listener.budgetReached({ input: 150, output: 10, cached: 0 });
+    await vi.waitFor(() => expect(warnings).toContain(`${job.id}: Cannot save ${job.id}: ENOSPC`));
+    failing.is = false;
+  });
+
+  it('does not make a run\'s end again once its job was cancelled meanwhile: the job stays cancelled, nothing more is said', async () => {
+    const { manager, store, executor } = makeFakeManager();
+    const warnings: string[] = [];
+    manager.on('warning', (message) => warnings.push(message));
+    let id = '';
+    const failing = failWritesOf(store, () => id);
+    const { job } = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
+    id = job.id;
+    const run = await executor.whenRuns(1);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      failing.is = true;
+      run.complete();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(warnings).toHaveLength(1); // the end was not saved
+      failing.is = false;
+      const cancelled = manager.cancel(job.id);
+      await vi.advanceTimersByTimeAsync(10_000);
+      await cancelled;
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(store.loadStored(job.id).status).toBe('cancelled');
+    expect(warnings.filter((warning) => warning.startsWith(`${job.id}: `))).toEqual([]);
   });
 });

@@ -224,3 +224,50 @@ describe('runs of a job in a worktree', () => {
     expect(port.calls.filter((call) => call.startsWith('commitPhase'))).toEqual([]);
   });
 });
+
+describe('runs of tasks in worktrees of their own', () => {
+  it('lands nothing of a run that ended after its job was cancelled, nor of one whose worker went away', async () => {
+    const port = new ScriptedWorktrees();
+    const fake = makeFakeManager({ worktrees: port, maxWorkers: 10 });
+    const service = new JobService({ repository: fake.store, reader: makeInMemoryReader(fake.store), manager: fake.manager, cwd: '/work', adopt: (_stored, cwd) => ({ agent: ONE, cwd }), worktrees: port });
+    const BATCH = commandAgent('batch', { run: 'eval "$JOB_PROMPT"' });
+    const { job } = await service.dispatch({ type: 'submit', agent: BATCH, prompt: 'batch', mode: 'background', cwd: '/work', isolation: 'task-worktree', name: 'fan', workers: 2, taskInputs: ['a', 'b'] });
+    const [first, second] = [await fake.executor.whenRuns(1), await fake.executor.whenRuns(2)];
+    (first as unknown as { end(outcome: unknown): void }).end({ kind: 'interrupted', reason: 'worker w1 went away' });
+    await settle();
+    await service.dispatch({ type: 'cancel', jobId: job.id });
+    second.complete('b done');
+    await service.lifecycle.whenIdle();
+    expect(fake.store.loadStored(job.id).status).toBe('cancelled');
+    expect(port.calls.filter((call) => call.startsWith('landTask') || call.startsWith('commitPhase'))).toEqual([]);
+  });
+});
+
+describe('claim waits of jobs that end', () => {
+  const EDIT: AgentSpec = { type: 'command', name: 'edit', summary: 'edit', workers: 2, phases: [{ name: 'edit', tasks: [
+    { name: 'all', run: 'a', dependsOn: [], claims: ['src/**'] },
+    { name: 'login', run: 'b', dependsOn: [], claims: ['src/login.ts'] },
+  ] }] };
+
+  it('says a resumed job\'s wait again, and another job\'s wait still once', async () => {
+    const { service, executor, updates } = makeFakeService({ maxWorkers: 10 });
+    const said = () => updates.flatMap((update) => (update.type === 'activity' && update.icon === '⏸' ? [`${update.job.id} ${update.text}`] : []));
+    const kept = await service.dispatch({ type: 'submit', agent: EDIT, prompt: 'edit', mode: 'background', cwd: '/a' });
+    const ended = await service.dispatch({ type: 'submit', agent: EDIT, prompt: 'edit', mode: 'background', cwd: '/b' });
+    await executor.whenRuns(2);
+    await settle();
+    const wait = (id: string) => `${id} t2 waits: src/login.ts is claimed by t1`;
+    expect(said()).toEqual([wait(kept.job.id), wait(ended.job.id)]);
+    await service.dispatch({ type: 'cancel', jobId: ended.job.id });
+    executor.runs[1]!.stop();
+    await settle();
+    await service.dispatch({ type: 'resume', jobId: ended.job.id, mode: 'background' });
+    await executor.whenRuns(3);
+    await settle();
+    expect(said()).toEqual([wait(kept.job.id), wait(ended.job.id), wait(ended.job.id)]);
+    for (const run of executor.runs) run.complete();
+    await executor.whenRuns(5);
+    for (const run of executor.runs) run.complete();
+    await service.lifecycle.whenIdle();
+  });
+});
