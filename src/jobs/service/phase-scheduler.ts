@@ -424,8 +424,9 @@ function outcomeAction(taskId: string, outcome: RunOutcome, commit?: string | nu
     ...(outcome.instructions ? { instructions: outcome.instructions } : {}),
   };
   if (outcome.kind === 'completed') {
+    // Absent (undefined) when the run planned nothing: only a plan's tasks are added (see planNextPhase).
     const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));
-    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...reported, ...(plannedTasks ? { plannedTasks } : {}), ...(commit !== undefined ? { commit } : {}) };
+    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...reported, plannedTasks, ...(commit !== undefined ? { commit } : {}) };
   }
-  return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...reported, ...(outcome.asks ? { asks: true } : {}), ...(retry !== undefined ? { retry } : {}) };
+  return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...reported, asks: outcome.asks, ...(retry !== undefined ? { retry } : {}) };
 }

@@ -168,6 +168,21 @@ describe('the scheduler when a stop or an end cannot be written', () => {
     failing.is = false;
   });
 
+  it('says a run\'s wait for a worker with labels that could not be written', async () => {
+    const { manager, store, executor } = makeFakeManager();
+    const warnings: string[] = [];
+    manager.on('warning', (message) => warnings.push(message));
+    let id = '';
+    const failing = failWritesOf(store, () => id);
+    const { job } = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
+    id = job.id;
+    const run = await executor.whenRuns(1);
+    failing.is = true;
+    run.listener.waiting!(['gpu']);
+    await vi.waitFor(() => expect(warnings).toContain(`${job.id}: Cannot save ${job.id}: ENOSPC`));
+    failing.is = false;
+  });
+
   it('does not make a run\'s end again once its job was cancelled meanwhile: the job stays cancelled, nothing more is said', async () => {
     const { manager, store, executor } = makeFakeManager();
     const warnings: string[] = [];
@@ -192,5 +207,21 @@ describe('the scheduler when a stop or an end cannot be written', () => {
     }
     expect(store.loadStored(job.id).status).toBe('cancelled');
     expect(warnings.filter((warning) => warning.startsWith(`${job.id}: `))).toEqual([]);
+  });
+});
+
+describe('the scheduler while the session closes', () => {
+  it('records a run that ended on its own as the session closed, and starts nothing more', async () => {
+    const { manager, store, executor } = makeFakeManager();
+    const { job } = await manager.submit({ agent: BATCH, prompt: 'b', mode: 'background', cwd: '/w', workers: 1, taskInputs: ['a', 'b'] });
+    const run = await executor.whenRuns(1);
+    const closing = manager.shutdown();
+    run.complete('done anyway');
+    expect(await closing).toEqual([job.id]);
+    expect(executor.runs).toHaveLength(1);
+    const stored = store.jobs.get(job.id)!;
+    expect(stored.job.status).toBe('interrupted');
+    const { board } = await store.readBoard(stored.job);
+    expect(board.tasks.map((task) => task.status)).toEqual(['done', 'todo']);
   });
 });
