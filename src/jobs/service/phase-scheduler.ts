@@ -361,8 +361,10 @@ export class PhaseScheduler {
   private finishRun(entry: JobHandle, taskId: string, outcome: RunOutcome): void {
     // A run that ended while its job is stopped at its budget (it needed no more model calls) is
     // recorded once the stop is answered: a change of a job not running would be refused. It keeps
-    // its place in the job's runs meanwhile, so the job keeps its slot.
-    if (entry.job.budgetStop && entry.job.status === 'awaiting_approval' && outcome.kind !== 'cancelled' && !this.host.isClosed()) {
+    // its place in the job's runs meanwhile, so the job keeps its slot. So is a run that reported a
+    // cancel of its own (a user's cancel ends the stop first): dropped, it left the job running after
+    // the answer with an open run that nothing ran, and no slot.
+    if (entry.job.budgetStop && entry.job.status === 'awaiting_approval' && !this.host.isClosed()) {
       entry.holdOutcome(taskId, () => this.finishRun(entry, taskId, outcome));
       return;
     }

@@ -225,3 +225,21 @@ describe('the scheduler while the session closes', () => {
     expect(board.tasks.map((task) => task.status)).toEqual(['done', 'todo']);
   });
 });
+
+describe('a run that reports a cancel of its own while its job is stopped at its budget', () => {
+  it('cancels the job once the stop is answered: the job does not hang running with a run nothing runs', async () => {
+    const { service, manager, executor, store } = makeFakeService();
+    const { job } = await service.dispatch({ type: 'submit', agent: ONE, prompt: 'p', mode: 'background', cwd: '/w', budget: { tokens: 100 } });
+    const run = await executor.whenRuns(1);
+    run.listener.budgetReached({ input: 150, output: 10, cached: 0 });
+    await vi.waitFor(() => expect(store.loadStored(job.id).status).toBe('awaiting_approval'));
+    run.stop();
+    await settle();
+    expect(store.loadStored(job.id).status).toBe('awaiting_approval');
+    await service.dispatch({ type: 'approve', jobId: job.id });
+    await service.lifecycle.whenIdle();
+    expect(store.loadStored(job.id).status).toBe('cancelled');
+    expect(manager.boardOf(job.id)!.runs.map((r) => r.state.status)).toEqual(['cancelled']);
+    expect(manager.runningCount).toBe(0);
+  });
+});
