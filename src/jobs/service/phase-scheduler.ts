@@ -390,7 +390,9 @@ export class PhaseScheduler {
     const take = this.marks.withdrawTake(entry, taskId);
     if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome, take, commit, events, retry);
     else this.settle(entry);
-    if (entry.job.status === 'running' && !this.host.isClosed()) this.pump();
+    // No plan here: a recorded outcome is a change, and every change plans again (coalesced, before
+    // its write goes out, so the next task's start shares it: see JobManager's reporter); one not
+    // recorded leaves a job that is not running (or a session closing), whose slot settle frees.
   }
 
   // Commits a run's outcome; one whose write failed is made again after the job's retry delay,
