@@ -117,7 +117,6 @@ export class PhaseScheduler {
     if (!this.host.isClosed()) {
       // With every slot held only the holders can start anything: a queue of thousands of
       // waiting jobs costs nothing per change.
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: a cost cut only: with every slot held, planning with the queued jobs too gives none of them a slot (plan skips a job wanting a slot when none is free)
       const isFull = this.holders.size >= this.options.maxConcurrentJobs;
       const { assignments, waits } = planWithWaits(this.describeJobs(isFull), { maxConcurrentJobs: this.options.maxConcurrentJobs, maxWorkers: this.maxWorkers });
       this.sayWaits(waits);
@@ -185,12 +184,12 @@ export class PhaseScheduler {
       const { job, board } = entry;
       const hasSlot = this.holders.has(entry.id);
       // Only a running job's tasks can be claimed (plans run after every change: ended jobs cost nothing).
-      // Stryker disable next-line ConditionalExpression,ArrayDeclaration: only a running job's tasks are held by workers from outside, and an unknown held id has no claims, which hold nothing back
       const heldTaskIds = job.status === 'running' ? entry.externallyHeldTaskIds() : [];
       // A job whose last write failed takes no new work until its retry delay is over.
       const isBlocked = entry.isWriteBlocked();
       // Stryker disable next-line ConditionalExpression,LogicalOperator: a cost cut only: plan gives nothing to a job neither queued nor holding a slot, to a queued one when every slot is held, or to one without workers (a blocked one)
-      if (!hasSlot && heldTaskIds.length === 0 && (holdersOnly || job.status !== 'queued' || isBlocked)) continue;
+      const isLeftOut = holdersOnly || job.status !== 'queued' || isBlocked;
+      if (!hasSlot && heldTaskIds.length === 0 && isLeftOut) continue;
       jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, board, runningTaskIds: [...entry.runs.keys()], heldTaskIds, hasSlot, workers: isExternalJob(job) || isBlocked ? 0 : job.workers });
     }
     return jobs;
@@ -434,7 +433,7 @@ function outcomeAction(taskId: string, outcome: RunOutcome, commit?: string | nu
   if (outcome.kind === 'completed') {
     // Absent (undefined) when the run planned nothing: only a plan's tasks are added (see planNextPhase).
     const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));
-    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...reported, plannedTasks, ...(commit !== undefined ? { commit } : {}) };
+    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...reported, plannedTasks, commit };
   }
-  return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...reported, asks: outcome.asks, ...(retry !== undefined ? { retry } : {}) };
+  return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...reported, asks: outcome.asks, retry };
 }

@@ -183,8 +183,8 @@ describe('the scheduler when a stop or an end cannot be written', () => {
     failing.is = false;
   });
 
-  it('does not make a run\'s end again once its job was cancelled meanwhile: the job stays cancelled, nothing more is said', async () => {
-    const { manager, store, executor } = makeFakeManager();
+  it('does not make a run\'s end again once its job was cancelled meanwhile: the job stays cancelled, its slot goes to the next', async () => {
+    const { manager, store, executor } = makeFakeManager({ maxConcurrentJobs: 1 });
     const warnings: string[] = [];
     manager.on('warning', (message) => warnings.push(message));
     let id = '';
@@ -192,6 +192,7 @@ describe('the scheduler when a stop or an end cannot be written', () => {
     const { job } = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
     id = job.id;
     const run = await executor.whenRuns(1);
+    const next = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
       failing.is = true;
@@ -207,6 +208,10 @@ describe('the scheduler when a stop or an end cannot be written', () => {
     }
     expect(store.loadStored(job.id).status).toBe('cancelled');
     expect(warnings.filter((warning) => warning.startsWith(`${job.id}: `))).toEqual([]);
+    const second = await executor.whenRuns(2);
+    expect(second.request.jobId).toBe(next.job.id);
+    second.complete();
+    await manager.whenIdle();
   });
 });
 
