@@ -10,7 +10,7 @@ const jobs = [
   'transitions', 'transition-table', 'transition-events', 'task-history', 'job-service', 'job-service-views',
   'manager-faults', 'manager-details', 'phase-runs', 'storage-policy', 'job-writer', 'job-writer-durability', 'job-writer-checkpoint',
   'coalesced-runs', 'job-id', 'last-details', 'external-workers-model', 'external-workers-service',
-  'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder', 'job-time', 'job-lookup', 'task-order', 'storage-policy-runner', 'worker-commands', 'job-session', 'session-exit', 'job-naming', 'run-context', 'other-processes', 'remote-run-marks', 'resume-plan-cases', 'conflict-retry', 'job-commit', 'transitions-outcomes', 'task-transitions-outcomes', 'job-state-outcomes', 'job-model-rules', 'model-constants', 'load-time-tables', 'task-history-outcomes', 'job-ledger', 'job-transcript-views', 'manager-lifecycle', 'worktree-decisions', 'job-service-commands', 'merge-queue-steps',
+  'external-workers-details', 'folder-workers', 'worker-dispatch', 'owner-steering', 'manifest', 'resume-plan', 'usage', 'claim-paths', 'merge-queue', 'remote-runs', 'worktree-jobs', 'job-transcript', 'run-reports', 'phase-workspace', 'service-on-folder', 'job-time', 'job-lookup', 'task-order', 'storage-policy-runner', 'worker-commands', 'job-session', 'session-exit', 'job-naming', 'run-context', 'other-processes', 'remote-run-marks', 'resume-plan-cases', 'conflict-retry', 'job-commit', 'transitions-outcomes', 'task-transitions-outcomes', 'job-state-outcomes', 'job-model-rules', 'model-constants', 'load-time-tables', 'task-history-outcomes', 'job-ledger', 'job-transcript-views', 'manager-lifecycle', 'worktree-decisions', 'job-service-commands', 'merge-queue-steps', 'phase-scheduler', 'job-writer-options', 'phase-workspace-undo', 'phase-scheduler-writes',
 ];
 // One job's handle as the manager drives it (runs' reports, budget, phase workspaces, requests).
 jobs.push('job-handle', 'job-handle-workspace', 'job-handle-requests');
@@ -34,7 +34,7 @@ const fronts = ['render/task-views', 'render/render', 'render/batch-summary', 'c
 // long a run, measured). Isolated: files that replace a module (vi.mock) or load modules afresh (vi.resetModules), and files that read the store's
 // files through its parsers, whose schemas are built once per module and kept (a schema built
 // while a mutant of it is active must not outlive that mutant's run).
-const isolated = (file: string): boolean => file.startsWith('test/unit/store/') || ['jobs/job-transcript', 'jobs/job-transcript-views', 'jobs/remote-runs', 'jobs/task-history', 'jobs/service-on-folder', 'jobs/job-time', 'jobs/model-constants', 'jobs/load-time-tables'].some((name) => file === `test/unit/${name}.test.ts`);
+const isolated = (file: string): boolean => file.startsWith('test/unit/store/') || ['jobs/job-transcript', 'jobs/job-transcript-views', 'jobs/remote-runs', 'jobs/task-history', 'jobs/service-on-folder', 'jobs/job-time', 'jobs/phase-workspace-undo', 'jobs/model-constants', 'jobs/load-time-tables'].some((name) => file === `test/unit/${name}.test.ts`);
 const files = [
   ...jobs.map((name) => `test/unit/jobs/${name}.test.ts`),
   ...store.map((name) => `test/unit/store/${name}.test.ts`),

@@ -222,8 +222,7 @@ export class JobWriter {
   }
 
   private cancelProgress(id: string): void {
-    const timer = this.progressTimers.get(id);
-    if (timer) clearTimeout(timer);
+    clearTimeout(this.progressTimers.get(id)); // none pending: a no-op
     this.progressTimers.delete(id);
   }
 

