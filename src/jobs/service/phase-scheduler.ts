@@ -389,9 +389,10 @@ export class PhaseScheduler {
     const take = this.marks.withdrawTake(entry, taskId);
     if (isRecorded && entry.job.status === 'running' && entry.openRunOf(taskId)) this.recordOutcome(entry, taskId, outcome, take, commit, events, retry);
     else this.settle(entry);
-    // No plan here: a recorded outcome is a change, and every change plans again (coalesced, before
-    // its write goes out, so the next task's start shares it: see JobManager's reporter); one not
-    // recorded leaves a job that is not running (or a session closing), whose slot settle frees.
+    // Plans at once, in this turn: the next task's start then goes out in the same write as this
+    // end. (Left to the plan every change requests, it started a turn later; under load a task
+    // worktree's git setup then met another task's merge in one repository, and git failed.)
+    if (entry.job.status === 'running' && !this.host.isClosed()) this.pump();
   }
 
   // Commits a run's outcome; one whose write failed is made again after the job's retry delay,
