@@ -8,6 +8,7 @@ import { StoreError } from '../../../src/errors.js';
 import type { Job } from '../../../src/jobs/model/job.js';
 import { commandAgent } from '../../helpers/jobs.js';
 import { makeFakeManager, makeFakeService, type InMemoryRepository } from '../../helpers/fakes.js';
+import type { SubmitRequest } from '../../../src/jobs/service/manager-api.js';
 
 const ONE = commandAgent('one', { work: 'true' });
 const BATCH = commandAgent('batch', { run: 'eval "$JOB_PROMPT"' });
@@ -25,6 +26,19 @@ function failWritesOf(store: InMemoryRepository, id: () => string) {
     return write(job, ...rest);
   };
   return failing;
+}
+
+// A manager that was just given `request`, whose writes of that job fail (ENOSPC) while
+// `failing.is`, and the warnings it says.
+async function submitFailingWrites(request: SubmitRequest, options: Parameters<typeof makeFakeManager>[0] = {}) {
+  const fake = makeFakeManager(options);
+  const warnings: string[] = [];
+  fake.manager.on('warning', (message) => warnings.push(message));
+  let id = '';
+  const failing = failWritesOf(fake.store, () => id);
+  const { job } = await fake.manager.submit(request);
+  id = job.id;
+  return { ...fake, warnings, failing, job };
 }
 
 describe('the scheduler\'s writes', () => {
@@ -92,13 +106,7 @@ describe('the scheduler\'s writes', () => {
 
 describe('the scheduler when writes fail', () => {
   it('says a handed-over start that could not be written, and records the run\'s end once the disk takes it', async () => {
-    const { manager, store, executor } = makeFakeManager();
-    const warnings: string[] = [];
-    manager.on('warning', (message) => warnings.push(message));
-    let id = '';
-    const failing = failWritesOf(store, () => id);
-    const { job } = await manager.submit({ agent: BATCH, prompt: 'b', mode: 'background', cwd: '/w', workers: 1, taskInputs: ['a', 'b'] });
-    id = job.id;
+    const { manager, store, executor, warnings, failing, job } = await submitFailingWrites({ agent: BATCH, prompt: 'b', mode: 'background', cwd: '/w', workers: 1, taskInputs: ['a', 'b'] });
     const first = await executor.whenRuns(1);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
@@ -122,13 +130,7 @@ describe('the scheduler when writes fail', () => {
 
   it('says a phase\'s start that could not be written, starts nothing of it, and makes the end of the phase before it again', async () => {
     const TWO = commandAgent('two', { a: 'true', b: 'true' });
-    const { manager, store, executor } = makeFakeManager();
-    const warnings: string[] = [];
-    manager.on('warning', (message) => warnings.push(message));
-    let id = '';
-    const failing = failWritesOf(store, () => id);
-    const { job } = await manager.submit({ agent: TWO, prompt: 'p', mode: 'background', cwd: '/w' });
-    id = job.id;
+    const { manager, store, executor, warnings, failing, job } = await submitFailingWrites({ agent: TWO, prompt: 'p', mode: 'background', cwd: '/w' });
     const first = await executor.whenRuns(1);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
@@ -154,13 +156,7 @@ describe('the scheduler when writes fail', () => {
 
 describe('the scheduler when a stop or an end cannot be written', () => {
   it('says a budget stop that could not be written', async () => {
-    const { manager, store, executor } = makeFakeManager();
-    const warnings: string[] = [];
-    manager.on('warning', (message) => warnings.push(message));
-    let id = '';
-    const failing = failWritesOf(store, () => id);
-    const { job } = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w', budget: { tokens: 100 } });
-    id = job.id;
+    const { executor, warnings, failing, job } = await submitFailingWrites({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w', budget: { tokens: 100 } });
     const run = await executor.whenRuns(1);
     failing.is = true;
     run.listener.budgetReached({ input: 150, output: 10, cached: 0 });
@@ -169,13 +165,7 @@ describe('the scheduler when a stop or an end cannot be written', () => {
   });
 
   it('says a run\'s wait for a worker with labels that could not be written', async () => {
-    const { manager, store, executor } = makeFakeManager();
-    const warnings: string[] = [];
-    manager.on('warning', (message) => warnings.push(message));
-    let id = '';
-    const failing = failWritesOf(store, () => id);
-    const { job } = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
-    id = job.id;
+    const { executor, warnings, failing, job } = await submitFailingWrites({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
     const run = await executor.whenRuns(1);
     failing.is = true;
     run.listener.waiting!(['gpu']);
@@ -184,13 +174,7 @@ describe('the scheduler when a stop or an end cannot be written', () => {
   });
 
   it('does not make a run\'s end again once its job was cancelled meanwhile: the job stays cancelled, its slot goes to the next', async () => {
-    const { manager, store, executor } = makeFakeManager({ maxConcurrentJobs: 1 });
-    const warnings: string[] = [];
-    manager.on('warning', (message) => warnings.push(message));
-    let id = '';
-    const failing = failWritesOf(store, () => id);
-    const { job } = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
-    id = job.id;
+    const { manager, store, executor, warnings, failing, job } = await submitFailingWrites({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' }, { maxConcurrentJobs: 1 });
     const run = await executor.whenRuns(1);
     const next = await manager.submit({ agent: ONE, prompt: 'p', mode: 'background', cwd: '/w' });
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
